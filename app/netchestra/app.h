@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The netchestra program: shared state of its modules (main.c, ports.c,
+ * control.c). Private to app/netchestra.
+ */
+#ifndef NC_APP_H
+#define NC_APP_H
+
+#include <stdint.h>
+#include <rte_mempool.h>
+
+#include "nc_common.h"
+#include "nc_config.h"
+#include "nc_dp.h"
+
+struct nc_app {
+	const char *config_path;
+	double duration_s;                /* 0: run until signalled */
+	struct nc_config *cfg;
+	int socket;
+	struct rte_mempool *pool;         /* RX and handoff mbufs */
+	struct rte_mempool *ctl_pool;     /* control lcore's own frames */
+	struct nc_dp_port_setup port[NC_MAX_PORTS];
+	uint8_t port_started[NC_MAX_PORTS];
+	struct nc_dp *dp;
+	int workers_launched;
+};
+
+extern volatile int nc_app_quit;
+
+/* ports.c: configure and start every port of cfg (queues: one RX and one TX per
+ * worker), create the mbuf pools. Returns 0 or a negative errno, logged. */
+int nc_ports_init(struct nc_app *a);
+/* Stop and close every started port. */
+void nc_ports_fini(struct nc_app *a);
+/* Print one "final port <name>: ..." line per port to stdout. */
+void nc_ports_print_final(const struct nc_app *a, const struct nc_dp_stats *st);
+
+/* control.c: the control lcore's loop until nc_app_quit or the duration ends. */
+void nc_control_run(struct nc_app *a);
+/* Print the final statistics to stdout. */
+void nc_control_print_final(const struct nc_app *a);
+
+#endif /* NC_APP_H */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "nc_common.h"
+
+NC_LOG_REGISTER(APP, app);
+NC_LOG_REGISTER(CTL, ctl);
+NC_LOG_REGISTER(FLOW, flow);
+NC_LOG_REGISTER(NEIGH, neigh);
+NC_LOG_REGISTER(SCHED, sched);
+NC_LOG_REGISTER(DP, dp);
+
+static const char *const nc_errtext[NC_EMAX - NC_EBASE] = {
+	[NC_ECONFIG - NC_EBASE] = "invalid startup file",
+	[NC_EPORT - NC_EBASE] = "port set-up failed",
+	[NC_ENOPORTS - NC_EBASE] = "no free local port",
+};
+
+const char *
+nc_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err >= NC_EBASE && err < NC_EMAX)
+		return nc_errtext[err - NC_EBASE];
+	return strerror(err);
+}
+
+const char *
+nc_ip4_str(uint32_t be_addr, char *buf, size_t len)
+{
+	struct in_addr a = { .s_addr = be_addr };
+
+	if (inet_ntop(AF_INET, &a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+	return buf;
+}

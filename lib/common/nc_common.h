@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Netchestra: definitions every component shares (logging, errors, helpers).
+ */
+#ifndef NC_COMMON_H
+#define NC_COMMON_H
+
+#include <stdint.h>
+#include <rte_log.h>
+#include <rte_branch_prediction.h>
+
+/* One log type per component, registered in lib/common/common.c with
+ * NC_LOG_REGISTER(FLOW, flow) as "netchestra.flow".
+ * NC_LOG(ERR, FLOW, "x %d", 1) logs as "FLOW: x 1". */
+#define NC_LOG_REGISTER(comp, name) \
+	RTE_LOG_REGISTER(nc_logtype_##comp, netchestra.name, INFO)
+#define NC_LOG(level, comp, fmt, ...) \
+	rte_log(RTE_LOG_##level, nc_logtype_##comp, #comp ": " fmt "\n", ##__VA_ARGS__)
+
+extern int nc_logtype_APP;
+extern int nc_logtype_CTL;
+extern int nc_logtype_FLOW;
+extern int nc_logtype_NEIGH;
+extern int nc_logtype_SCHED;
+extern int nc_logtype_DP;
+
+/* Project error codes, beyond errno values (negative returns, as errno). */
+#define NC_EBASE 2000
+enum nc_errcode {
+	NC_ECONFIG = NC_EBASE, /* startup file invalid */
+	NC_EPORT,              /* port set-up failed */
+	NC_ENOPORTS,           /* no free local port left for a new flow */
+	NC_EMAX
+};
+
+/* Text for a negative return code: the project's own or strerror(). */
+const char *nc_strerror(int err);
+
+/* Format an IPv4 address given in network byte order into buf (>= 16 bytes). */
+const char *nc_ip4_str(uint32_t be_addr, char *buf, size_t len);
+
+#define NC_IP4_STRLEN 16
+
+#endif /* NC_COMMON_H */

@@ -1,0 +1,618 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Data-plane set-up from the startup file, statistics, and the control
+ * lcore's packet work: ARP (answer, learn, resolve) and ICMP echo.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "dp_priv.h"
+
+#define ARP_PROBE_INTERVAL_MS 1000
+#define ARP_PROBE_BACKOFF_MS  10000   /* after 3 unanswered probes */
+
+static uint32_t
+be32(uint32_t host)
+{
+	return rte_cpu_to_be_32(host);
+}
+
+static uint32_t
+prefix_mask(uint8_t len)
+{
+	return len == 0 ? 0 : ~0u << (32 - len);
+}
+
+/* Port index whose subnets contain <ip> (host order), and that port's own
+ * address in the subnet; -1 if none. */
+static int
+port_of(const struct nc_config *cfg, uint32_t ip, uint32_t *own)
+{
+	uint16_t p, a;
+
+	for (p = 0; p < cfg->n_ports; p++)
+		for (a = 0; a < cfg->ports[p].n_ipv4; a++) {
+			const struct nc_prefix *px = &cfg->ports[p].ipv4[a];
+
+			if (((ip ^ px->addr) & prefix_mask(px->len)) == 0) {
+				if (own != NULL)
+					*own = px->addr;
+				return p;
+			}
+		}
+	return -1;
+}
+
+static int
+addr_insert(struct nc_dp *dp, uint32_t ip, int lip)
+{
+	uint32_t i = nc_hash32(ip) >> 22;
+	unsigned int k;
+
+	for (k = 0; k < NC_ADDR_TABLE_SIZE - 1; k++) {
+		struct nc_addr_ent *e = &dp->addr[i];
+
+		if (e->ip == 0 || e->ip == ip) {
+			e->ip = ip;
+			e->used = 1;
+			if (lip >= 0)
+				e->lip_plus1 = (uint16_t)(lip + 1);
+			return 0;
+		}
+		i = (i + 1) & (NC_ADDR_TABLE_SIZE - 1);
+	}
+	return -ENOSPC;
+}
+
+static void
+svc_insert(struct nc_dp *dp, uint32_t vip, uint16_t port, uint8_t proto, unsigned int svc)
+{
+	uint32_t i = nc_hash32(vip ^ ((uint32_t)port << 8) ^ proto) >> 24;
+
+	while (dp->svct[i].svc_plus1 != 0)
+		i = (i + 1) & (NC_SVC_TABLE_SIZE - 1);
+	dp->svct[i] = (struct nc_svc_ent){ .vip = vip, .port = port, .proto = proto,
+					   .svc_plus1 = (uint8_t)(svc + 1) };
+}
+
+static int
+lip_index(struct nc_dp *dp, uint32_t ip_be)
+{
+	uint16_t i;
+
+	for (i = 0; i < dp->n_lips; i++)
+		if (dp->lip[i] == ip_be)
+			return i;
+	if (dp->n_lips == NC_DP_MAX_LIPS)
+		return -ENOSPC;
+	dp->lip[dp->n_lips] = ip_be;
+	return dp->n_lips++;
+}
+
+/* Local port <port> of local IP <lip> is a service port on that address. */
+static int
+lport_taken(uint16_t lip, uint16_t port, void *arg)
+{
+	const struct nc_dp *dp = arg;
+	const struct nc_config *cfg = dp->cfg;
+	uint16_t s;
+
+	for (s = 0; s < cfg->n_services; s++)
+		if (be32(cfg->services[s].vip) == dp->lip[lip] && cfg->services[s].port == port)
+			return 1;
+	return 0;
+}
+
+static int
+build_neighbors(struct nc_dp *dp)
+{
+	const struct nc_config *cfg = dp->cfg;
+	uint16_t i, a, s;
+	int r;
+
+	for (i = 0; i < cfg->n_neighbors; i++) {
+		const struct nc_cfg_neighbor *n = &cfg->neighbors[i];
+		struct rte_ether_addr mac;
+		int p = port_of(cfg, n->ipv4, NULL);
+
+		memcpy(mac.addr_bytes, n->mac, RTE_ETHER_ADDR_LEN);
+		if (p < 0 || (r = nc_neigh_add(dp->neigh, be32(n->ipv4), (uint16_t)p, &mac, 1)) < 0) {
+			NC_LOG(ERR, DP, "neighbors[%u]: cannot add", i);
+			return -EINVAL;
+		}
+	}
+	/* connected subnets */
+	for (i = 0; i < cfg->n_ports; i++)
+		for (a = 0; a < cfg->ports[i].n_ipv4; a++) {
+			const struct nc_prefix *px = &cfg->ports[i].ipv4[a];
+
+			r = nc_neigh_route_add(dp->neigh, be32(px->addr & prefix_mask(px->len)),
+					       px->len, NC_NH_CONNECTED | i);
+			if (r < 0)
+				return r;
+		}
+	for (i = 0; i < cfg->n_routes; i++) {
+		const struct nc_cfg_route *rt = &cfg->routes[i];
+		int p = port_of(cfg, rt->via, NULL);
+
+		if (p < 0)
+			return -EINVAL;
+		r = nc_neigh_add(dp->neigh, be32(rt->via), (uint16_t)p, NULL, 0);
+		if (r < 0)
+			return r;
+		r = nc_neigh_route_add(dp->neigh, be32(rt->prefix.addr), rt->prefix.len, (uint32_t)r);
+		if (r < 0)
+			return r;
+	}
+	/* every server's next hop exists from the start, so probes begin at once */
+	for (s = 0; s < cfg->n_services; s++)
+		for (i = 0; i < cfg->services[s].n_servers; i++) {
+			uint32_t ip = be32(cfg->services[s].servers[i].address);
+			uint16_t port = 0;
+
+			r = nc_neigh_next_hop(dp->neigh, ip, &port);
+			if (r == -ENOENT)
+				r = nc_neigh_add(dp->neigh, ip, port, NULL, 0);
+			if (r < 0) {
+				NC_LOG(ERR, DP, "services[%u].servers[%u]: no route", s, i);
+				return -EINVAL;
+			}
+		}
+	return 0;
+}
+
+static int
+publish_initial(struct nc_dp *dp)
+{
+	const struct nc_config *cfg = dp->cfg;
+	uint16_t s, i;
+
+	for (s = 0; s < cfg->n_services; s++) {
+		const struct nc_cfg_service *cs = &cfg->services[s];
+		struct nc_sched_server srv[NC_SCHED_MAX_SERVERS];
+		int r;
+
+		for (i = 0; i < cs->n_servers; i++) {
+			uint16_t port = 0;
+
+			srv[i].addr = be32(cs->servers[i].address);
+			srv[i].port = rte_cpu_to_be_16(cs->servers[i].port);
+			srv[i].up = 1;
+			srv[i].weight = cs->servers[i].weight;
+			srv[i].nh = (uint32_t)nc_neigh_next_hop(dp->neigh, srv[i].addr, &port);
+		}
+		r = nc_sched_publish(dp->sched, s, cs->scheduler, srv, cs->n_servers);
+		if (r < 0)
+			return r;
+		dp->sched_slot[s] = nc_sched_slot(dp->sched, s);
+	}
+	return 0;
+}
+
+static int
+build_services(struct nc_dp *dp)
+{
+	const struct nc_config *cfg = dp->cfg;
+	uint16_t p, a, s, l;
+
+	for (p = 0; p < cfg->n_ports; p++)
+		for (a = 0; a < cfg->ports[p].n_ipv4; a++)
+			if (addr_insert(dp, be32(cfg->ports[p].ipv4[a].addr), -1) < 0)
+				return -ENOSPC;
+	for (s = 0; s < cfg->n_services; s++) {
+		const struct nc_cfg_service *cs = &cfg->services[s];
+		struct nc_dp_svc *ds = &dp->svc[s];
+
+		ds->vip = be32(cs->vip);
+		ds->port = rte_cpu_to_be_16(cs->port);
+		ds->proto = cs->proto;
+		ds->kind = (uint8_t)cs->scheduler;
+		snprintf(ds->name, sizeof(ds->name), "%s", cs->name);
+		if (addr_insert(dp, ds->vip, -1) < 0)
+			return -ENOSPC;
+		svc_insert(dp, ds->vip, ds->port, ds->proto, s);
+		for (l = 0; l < cs->n_local_ips; l++) {
+			int li = lip_index(dp, be32(cs->local_ips[l]));
+
+			if (li < 0) {
+				NC_LOG(ERR, DP, "more than %d distinct local IPs", NC_DP_MAX_LIPS);
+				return li;
+			}
+			ds->lip[ds->n_lips++] = (uint16_t)li;
+			if (addr_insert(dp, be32(cs->local_ips[l]), li) < 0)
+				return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+static struct nc_worker *
+worker_create(struct nc_dp *dp, uint16_t id, int socket)
+{
+	const struct nc_config *cfg = dp->cfg;
+	uint32_t cap = (cfg->limits.max_flows + dp->n_workers - 1) / dp->n_workers;
+	struct nc_worker *w;
+	char name[RTE_RING_NAMESIZE];
+
+	w = rte_zmalloc_socket("nc_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL)
+		return NULL;
+	w->dp = dp;
+	w->id = id;
+	w->lcore = cfg->workers.lcores[id];
+	w->rxq = id;
+	w->txq = id;
+	w->burst = RTE_MIN(cfg->workers.burst, NC_MAX_BURST);
+	snprintf(name, sizeof(name), "ncflows_%u_%u", (unsigned int)getpid() & 0xffff, id);
+	w->flows = nc_flow_table_create(name, cap, socket, id, dp->n_workers, dp->n_lips,
+					dp->lport_map, lport_taken, dp);
+	if (w->flows == NULL)
+		goto fail;
+	snprintf(name, sizeof(name), "nchand_%u", id);
+	w->handoff = rte_ring_create(name, NC_HANDOFF_RING, socket, RING_F_SC_DEQ);
+	if (w->handoff == NULL)
+		goto fail;
+	return w;
+fail:
+	nc_flow_table_free(w->flows);
+	rte_free(w);
+	return NULL;
+}
+
+struct nc_dp *
+nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
+	     struct rte_mempool *ctl_pool, int socket)
+{
+	struct nc_dp *dp;
+	size_t sz;
+	uint16_t i;
+	int r;
+
+	dp = rte_zmalloc_socket("nc_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE, socket);
+	if (dp == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	dp->cfg = cfg;
+	dp->n_ports = cfg->n_ports;
+	dp->n_services = cfg->n_services;
+	dp->n_workers = cfg->workers.n_lcores;
+	dp->ctl_pool = ctl_pool;
+	dp->tsc_hz = rte_get_tsc_hz();
+	dp->to_syn = cfg->limits.tcp_syn_s * 1000;
+	dp->to_est = cfg->limits.tcp_idle_s * 1000;
+	dp->to_fin = cfg->limits.tcp_fin_s * 1000;
+	dp->to_udp = cfg->limits.udp_idle_s * 1000;
+	for (i = 0; i < cfg->n_ports; i++) {
+		dp->port_id[i] = ports[i].port_id;
+		dp->mac[i] = ports[i].mac;
+		dp->pidx_of[ports[i].port_id] = (uint8_t)i;
+	}
+	r = build_services(dp);
+	if (r < 0) {
+		NC_LOG(ERR, DP, "address tables: %s", nc_strerror(r));
+		goto fail;
+	}
+	dp->neigh = nc_neigh_create("ncneigh", socket);
+	if (dp->neigh == NULL) {
+		NC_LOG(ERR, DP, "neighbor table: %s", rte_strerror(rte_errno));
+		goto fail;
+	}
+	r = build_neighbors(dp);
+	if (r < 0) {
+		NC_LOG(ERR, DP, "neighbors and routes: %s", nc_strerror(r));
+		goto fail;
+	}
+	sz = rte_rcu_qsbr_get_memsize(dp->n_workers);
+	dp->qsbr = rte_zmalloc_socket("nc_qsbr", sz, RTE_CACHE_LINE_SIZE, socket);
+	if (dp->qsbr == NULL || rte_rcu_qsbr_init(dp->qsbr, dp->n_workers) != 0) {
+		NC_LOG(ERR, DP, "rcu: %s", rte_strerror(rte_errno));
+		goto fail;
+	}
+	dp->sched = nc_sched_set_create(dp->n_services, dp->qsbr);
+	if (dp->sched == NULL) {
+		NC_LOG(ERR, DP, "schedules: %s", rte_strerror(rte_errno));
+		goto fail;
+	}
+	r = publish_initial(dp);
+	if (r < 0) {
+		NC_LOG(ERR, DP, "first schedules: %s", nc_strerror(r));
+		goto fail;
+	}
+	dp->ctl_ring = rte_ring_create_elem("ncctl", sizeof(struct nc_ctl_msg), NC_CTL_RING,
+					    socket, RING_F_SC_DEQ);
+	dp->ctl_tx = rte_ring_create("ncctltx", NC_CTL_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	dp->lport_map = rte_zmalloc_socket("nc_lport_map",
+					   (size_t)RTE_MAX(dp->n_lips, 1) * 65536 * sizeof(uint32_t),
+					   RTE_CACHE_LINE_SIZE, socket);
+	if (dp->ctl_ring == NULL || dp->ctl_tx == NULL || dp->lport_map == NULL) {
+		NC_LOG(ERR, DP, "rings and local port map: %s", rte_strerror(rte_errno));
+		goto fail;
+	}
+	for (i = 0; i < dp->n_workers; i++) {
+		dp->worker[i] = worker_create(dp, i, socket);
+		if (dp->worker[i] == NULL) {
+			NC_LOG(ERR, DP, "worker %u: flow table of %u flows: %s", i,
+			       cfg->limits.max_flows, rte_strerror(rte_errno));
+			goto fail;
+		}
+	}
+	return dp;
+fail:
+	if (rte_errno == 0)
+		rte_errno = EINVAL;
+	nc_dp_free(dp);
+	return NULL;
+}
+
+void
+nc_dp_free(struct nc_dp *dp)
+{
+	uint16_t i;
+	struct nc_ctl_msg msg;
+
+	if (dp == NULL)
+		return;
+	for (i = 0; i < dp->n_workers; i++) {
+		struct nc_worker *w = dp->worker[i];
+		struct rte_mbuf *m;
+
+		if (w == NULL)
+			continue;
+		while (w->handoff != NULL && rte_ring_dequeue(w->handoff, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->handoff);
+		nc_flow_table_free(w->flows);
+		rte_free(w);
+	}
+	if (dp->ctl_ring != NULL) {
+		while (rte_ring_dequeue_elem(dp->ctl_ring, &msg, sizeof(msg)) == 0)
+			rte_pktmbuf_free(msg.m);
+		rte_ring_free(dp->ctl_ring);
+	}
+	if (dp->ctl_tx != NULL) {
+		struct rte_mbuf *m;
+
+		while (rte_ring_dequeue(dp->ctl_tx, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(dp->ctl_tx);
+	}
+	nc_sched_set_free(dp->sched);
+	rte_free(dp->qsbr);
+	nc_neigh_free(dp->neigh);
+	rte_free(dp->lport_map);
+	rte_free(dp);
+}
+
+struct nc_worker *
+nc_dp_worker(struct nc_dp *dp, unsigned int i)
+{
+	return i < dp->n_workers ? dp->worker[i] : NULL;
+}
+
+unsigned int
+nc_dp_n_workers(const struct nc_dp *dp)
+{
+	return dp->n_workers;
+}
+
+void
+nc_dp_stop(struct nc_dp *dp)
+{
+	__atomic_store_n(&dp->stop, 1, __ATOMIC_RELAXED);
+}
+
+void
+nc_dp_stats_get(const struct nc_dp *dp, struct nc_dp_stats *out)
+{
+	uint16_t i;
+	size_t k;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < dp->n_workers; i++) {
+		const uint64_t *src = (const uint64_t *)&dp->worker[i]->st;
+		uint64_t *dst = (uint64_t *)out;
+
+		RTE_BUILD_BUG_ON(sizeof(struct nc_dp_stats) % sizeof(uint64_t) != 0);
+		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
+			dst[k] += src[k];
+	}
+}
+
+uint64_t
+nc_dp_flow_count(const struct nc_dp *dp)
+{
+	uint64_t n = 0;
+	uint16_t i;
+
+	for (i = 0; i < dp->n_workers; i++)
+		n += nc_flow_count(dp->worker[i]->flows);
+	return n;
+}
+
+const struct nc_schedule *
+nc_dp_schedule(const struct nc_dp *dp, unsigned int svc)
+{
+	return svc < dp->n_services ? nc_sched_get(dp->sched_slot[svc]) : NULL;
+}
+
+void
+nc_dp_ctl_stats_get(const struct nc_dp *dp, struct nc_ctl_stats *out)
+{
+	*out = dp->ctl;
+}
+
+/* ---- control lcore: ARP, ICMP, neighbor resolution ---- */
+
+static void
+ctl_tx(struct nc_dp *dp, uint16_t pidx, struct rte_mbuf *m)
+{
+	m->port = dp->port_id[pidx];
+	if (rte_ring_sp_enqueue(dp->ctl_tx, m) != 0) {
+		dp->ctl.tx_failed++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+static int
+owned_on_port(const struct nc_dp *dp, uint32_t ip_be)
+{
+	return nc_dp_addr_find(dp, ip_be) != NULL;
+}
+
+static void
+arp_probe(struct nc_dp *dp, struct nc_neigh_entry *e)
+{
+	const struct nc_config *cfg = dp->cfg;
+	struct rte_mbuf *m;
+	uint32_t own = 0;
+
+	if (port_of(cfg, rte_be_to_cpu_32(e->ip), &own) < 0)
+		return;
+	m = rte_pktmbuf_alloc(dp->ctl_pool);
+	if (m == NULL) {
+		dp->ctl.tx_failed++;
+		return;
+	}
+	if (nc_arp_make_request(m, &dp->mac[e->port], be32(own), e->ip) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp->ctl.arp_requests_sent++;
+	ctl_tx(dp, e->port, m);
+}
+
+static void
+ctl_arp(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+	uint32_t sip = arp->arp_data.arp_sip, tip = arp->arp_data.arp_tip;
+	int for_us = owned_on_port(dp, tip);
+	int onlink = port_of(dp->cfg, rte_be_to_cpu_32(sip), NULL) == pidx;
+
+	if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
+	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || sip == 0 || !onlink) {
+		dp->ctl.arp_ignored++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* Learn the sender as Linux does: always refresh a known entry; create
+	 * one when the ARP was aimed at us (it is about to talk to us). */
+	if (nc_neigh_learn(dp->neigh, sip, pidx, &arp->arp_data.arp_sha, for_us) >= 0)
+		dp->ctl.arp_learned++;
+	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) && for_us &&
+	    nc_arp_make_reply(m, &dp->mac[pidx]) == 0) {
+		dp->ctl.arp_replied++;
+		ctl_tx(dp, pidx, m);
+		return;
+	}
+	rte_pktmbuf_free(m);
+}
+
+static void
+ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
+{
+	struct nc_pkt p;
+
+	if (nc_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &dp->mac[pidx],
+			 0, &p) != NC_DROP_MAX) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (p.is_arp) {
+		ctl_arp(dp, m, pidx);
+		return;
+	}
+	if (nc_icmp_make_echo_reply(m, &p) == 0) {
+		dp->ctl.icmp_echo_replied++;
+		ctl_tx(dp, pidx, m);
+		return;
+	}
+	rte_pktmbuf_free(m);
+}
+
+static void
+ctl_resolve(struct nc_dp *dp, uint32_t ip, uint16_t pidx)
+{
+	int idx;
+
+	dp->ctl.resolve_requests++;
+	if (nc_neigh_lookup(dp->neigh, ip) >= 0)
+		return;   /* already known or being resolved */
+	idx = nc_neigh_add(dp->neigh, ip, pidx, NULL, 0);
+	if (idx >= 0)
+		arp_probe(dp, &dp->neigh->e[idx]);
+}
+
+/* Probe unresolved entries every second, backing off after three misses. */
+static void
+ctl_probe(struct nc_dp *dp)
+{
+	uint64_t now = rte_rdtsc();
+	uint32_t i;
+
+	for (i = 0; i < dp->neigh->n; i++) {
+		struct nc_neigh_entry *e = &dp->neigh->e[i];
+
+		if (e->is_static || (nc_neigh_mac(dp->neigh, i) & NC_NEIGH_VALID) || now < e->next_probe)
+			continue;
+		arp_probe(dp, e);
+		e->n_probes++;
+		e->next_probe = now + dp->tsc_hz / 1000 *
+			(e->n_probes >= 3 ? ARP_PROBE_BACKOFF_MS : ARP_PROBE_INTERVAL_MS);
+	}
+}
+
+unsigned int
+nc_dp_ctl_poll(struct nc_dp *dp)
+{
+	struct nc_ctl_msg msg[32];
+	unsigned int n, i;
+	static uint64_t last_probe;
+	uint64_t now = rte_rdtsc();
+
+	n = rte_ring_dequeue_burst_elem(dp->ctl_ring, msg, sizeof(msg[0]), RTE_DIM(msg), NULL);
+	for (i = 0; i < n; i++) {
+		if (msg[i].type == NC_CTL_PKT)
+			ctl_pkt(dp, msg[i].m, msg[i].pidx);
+		else if (msg[i].type == NC_CTL_RESOLVE)
+			ctl_resolve(dp, msg[i].ip, msg[i].pidx);
+	}
+	if (now - last_probe > dp->tsc_hz / 10) {
+		last_probe = now;
+		ctl_probe(dp);
+		nc_sched_reclaim(dp->sched);
+	}
+	return n;
+}
+
+void
+nc_dp_announce(struct nc_dp *dp)
+{
+	const struct nc_config *cfg = dp->cfg;
+	uint16_t p, a;
+
+	for (p = 0; p < cfg->n_ports; p++)
+		for (a = 0; a < cfg->ports[p].n_ipv4; a++) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(dp->ctl_pool);
+			uint32_t ip = be32(cfg->ports[p].ipv4[a].addr);
+
+			if (m == NULL)
+				return;
+			/* gratuitous ARP: a request for our own address */
+			if (nc_arp_make_request(m, &dp->mac[p], ip, ip) < 0) {
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			ctl_tx(dp, p, m);
+		}
+}

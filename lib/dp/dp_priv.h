@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Data-plane internals shared by dp.c (set-up, control) and dp_worker.c
+ * (fast path). Never included outside lib/dp.
+ */
+#ifndef NC_DP_PRIV_H
+#define NC_DP_PRIV_H
+
+#include <rte_ring.h>
+#include <rte_rcu_qsbr.h>
+
+#include "nc_dp.h"
+#include "nc_flow.h"
+#include "nc_neigh.h"
+#include "nc_sched.h"
+#include "nc_net.h"
+
+#define NC_DP_MAX_LIPS     64     /* distinct local IPs over all services */
+#define NC_ADDR_TABLE_SIZE 1024   /* owned addresses, open addressing */
+#define NC_SVC_TABLE_SIZE  256    /* (vip, port, proto) -> service */
+#define NC_TXB_MAX         1024   /* TX buffer per port: burst x (1 + handoff) */
+#define NC_HANDOFF_RING    4096
+#define NC_CTL_RING        4096
+#define NC_MAX_BURST       512
+
+/* Owned address: a port address, a VIP, a local IP (or several of these). */
+struct nc_addr_ent {
+	uint32_t ip;          /* network order; 0 = empty */
+	uint16_t lip_plus1;   /* local IP index + 1, 0 if not a local IP */
+	uint16_t used;
+};
+
+struct nc_svc_ent {
+	uint32_t vip;         /* network order */
+	uint16_t port;        /* network order */
+	uint8_t proto;
+	uint8_t svc_plus1;    /* 0 = empty */
+};
+
+/* Read-only run-time view of a service. */
+struct nc_dp_svc {
+	uint32_t vip;
+	uint16_t port;
+	uint8_t proto;
+	uint8_t kind;                         /* enum nc_sched_kind */
+	uint16_t n_lips;
+	uint16_t lip[NC_MAX_LOCAL_IPS];       /* indexes into nc_dp.lip */
+	char name[NC_NAME_MAX];
+};
+
+enum nc_ctl_msg_type {
+	NC_CTL_PKT = 1,       /* m: an ARP frame or ICMP echo request for us */
+	NC_CTL_RESOLVE,       /* ip: resolve this on-link neighbor on port pidx */
+};
+
+/* Typed message from a worker to the control lcore (ring element, 16 bytes). */
+struct nc_ctl_msg {
+	uint16_t type;
+	uint16_t pidx;
+	uint32_t ip;
+	struct rte_mbuf *m;
+};
+
+struct nc_txbuf {
+	uint16_t n;
+	struct rte_mbuf *m[NC_TXB_MAX];
+};
+
+struct nc_worker {
+	struct nc_dp *dp;
+	uint16_t id;
+	uint16_t lcore;
+	uint16_t rxq;                         /* queue index on every port */
+	uint16_t txq;
+	uint16_t burst;
+	uint32_t now_ms;
+	struct nc_flow_table *flows;
+	struct rte_ring *handoff;             /* packets other workers pass to us */
+	uint32_t sched_cursor[NC_MAX_SERVICES];
+	uint16_t lip_cursor[NC_MAX_SERVICES];
+	struct nc_txbuf tx[NC_MAX_PORTS];
+	struct nc_dp_stats st __rte_cache_aligned;
+} __rte_cache_aligned;
+
+struct nc_dp {
+	const struct nc_config *cfg;
+	uint16_t n_ports;
+	uint16_t n_services;
+	uint16_t n_workers;
+	uint16_t n_lips;
+	uint16_t port_id[NC_MAX_PORTS];
+	uint8_t pidx_of[RTE_MAX_ETHPORTS];    /* DPDK port id -> port index */
+	struct rte_ether_addr mac[NC_MAX_PORTS];
+	uint32_t lip[NC_DP_MAX_LIPS];         /* network order */
+	struct nc_dp_svc svc[NC_MAX_SERVICES];
+	struct nc_addr_ent addr[NC_ADDR_TABLE_SIZE];
+	struct nc_svc_ent svct[NC_SVC_TABLE_SIZE];
+	/* timeouts in ms */
+	uint32_t to_syn, to_est, to_fin, to_udp;
+	uint64_t tsc_hz;
+	struct nc_neigh_table *neigh;
+	struct rte_rcu_qsbr *qsbr;
+	struct nc_sched_set *sched;
+	struct nc_schedule *const *sched_slot[NC_MAX_SERVICES];
+	struct rte_ring *ctl_ring;            /* workers -> control */
+	struct rte_ring *ctl_tx;              /* control -> worker 0: frames to send */
+	struct rte_mempool *ctl_pool;
+	uint32_t *lport_map;
+	struct nc_ctl_stats ctl;
+	volatile int stop;
+	struct nc_worker *worker[NC_MAX_WORKERS];
+};
+
+static inline uint32_t
+nc_hash32(uint32_t x)
+{
+	return (x * 2654435761u);
+}
+
+/* Owned-address entry for <ip> (network order), or NULL. */
+static inline const struct nc_addr_ent *
+nc_dp_addr_find(const struct nc_dp *dp, uint32_t ip)
+{
+	uint32_t i = nc_hash32(ip) >> 22;   /* 10 bits: NC_ADDR_TABLE_SIZE */
+
+	for (;;) {
+		const struct nc_addr_ent *e = &dp->addr[i];
+
+		if (e->ip == ip)
+			return e;
+		if (e->ip == 0)
+			return NULL;
+		i = (i + 1) & (NC_ADDR_TABLE_SIZE - 1);
+	}
+}
+
+/* Service index + 1 for (<vip>, <port>, <proto>), network order; 0 if none. */
+static inline unsigned int
+nc_dp_svc_find(const struct nc_dp *dp, uint32_t vip, uint16_t port, uint8_t proto)
+{
+	uint32_t i = nc_hash32(vip ^ ((uint32_t)port << 8) ^ proto) >> 24;   /* 8 bits */
+
+	for (;;) {
+		const struct nc_svc_ent *e = &dp->svct[i];
+
+		if (e->svc_plus1 == 0)
+			return 0;
+		if (e->vip == vip && e->port == port && e->proto == proto)
+			return e->svc_plus1;
+		i = (i + 1) & (NC_SVC_TABLE_SIZE - 1);
+	}
+}
+
+/* Open-flow accounting hook used by expiry (dp_worker.c). */
+void nc_worker_on_close(const struct nc_flow *f, void *arg);
+
+#endif /* NC_DP_PRIV_H */

@@ -1,0 +1,611 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Worker fast path: parse, classify, find or open the flow, rewrite (full
+ * NAT), buffer for transmit. No lock, no allocation, no log, no syscall per
+ * packet; every drop is a counter.
+ */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_prefetch.h>
+
+#include "dp_priv.h"
+
+enum pkt_kind { PK_DROP, PK_CLIENT, PK_SERVER, PK_CTL, PK_HANDOFF };
+
+/* Per-packet classification kept between the passes over a burst. */
+struct pkt_meta {
+	struct nc_flow_key key;
+	uint32_t hash;
+	uint16_t l4_off;
+	uint8_t kind;
+	uint8_t svc;         /* client leg: service index */
+	uint16_t lip;        /* server leg: local IP index */
+	uint16_t lport;      /* server leg: host order */
+};
+
+static inline void
+drop(struct nc_worker *w, struct rte_mbuf *m, enum nc_drop why)
+{
+	w->st.drop[why]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline uint32_t
+timeout_of(const struct nc_dp *dp, const struct nc_flow *f)
+{
+	switch (f->state) {
+	case NC_FLOW_SYN:
+		return dp->to_syn;
+	case NC_FLOW_EST:
+		return dp->to_est;
+	case NC_FLOW_CLOSING:
+		return dp->to_fin;
+	default:
+		return dp->to_udp;
+	}
+}
+
+/* Queue <m> for port <pidx>, addressed to neighbor entry <nh>. */
+static inline void
+tx_to(struct nc_worker *w, struct rte_mbuf *m, uint32_t nh)
+{
+	const struct nc_dp *dp = w->dp;
+	const struct nc_neigh_entry *ne = &dp->neigh->e[nh];
+	uint64_t mac = nc_neigh_mac(dp->neigh, nh);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct nc_txbuf *tb;
+
+	if (unlikely(!(mac & NC_NEIGH_VALID))) {
+		drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
+		return;
+	}
+	memcpy(&eth->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
+	eth->src_addr = dp->mac[ne->port];
+	tb = &w->tx[ne->port];
+	if (unlikely(tb->n == NC_TXB_MAX)) {
+		drop(w, m, NC_DROP_TX_FULL);
+		return;
+	}
+	tb->m[tb->n++] = m;
+}
+
+/*
+ * Rewrite addresses and ports of an IPv4/TCP|UDP packet and decrement TTL,
+ * updating both checksums from the flow's precomputed deltas (RFC 1624).
+ */
+static inline void
+rewrite(struct rte_mbuf *m, uint16_t l4_off, uint32_t sip, uint32_t dip,
+	uint16_t sport, uint16_t dport, uint16_t ip_delta, uint16_t l4_delta)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
+	uint16_t *ttl_word = (uint16_t *)&ip->time_to_live;   /* TTL and protocol */
+	uint16_t old_ttl = *ttl_word;
+	uint16_t *ports = (uint16_t *)(d + l4_off);
+
+	ip->time_to_live--;
+	ip->hdr_checksum = nc_csum_adjust(ip->hdr_checksum,
+					  (uint32_t)ip_delta + nc_csum_delta16(old_ttl, *ttl_word));
+	ip->src_addr = sip;
+	ip->dst_addr = dip;
+	ports[0] = sport;
+	ports[1] = dport;
+	if (ip->next_proto_id == IPPROTO_TCP) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(d + l4_off);
+
+		th->cksum = nc_csum_adjust(th->cksum, l4_delta);
+	} else {
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(d + l4_off);
+
+		/* 0 means "no checksum" in UDP: keep it; a computed 0 is sent as 0xffff */
+		if (uh->dgram_cksum != 0) {
+			uh->dgram_cksum = nc_csum_adjust(uh->dgram_cksum, l4_delta);
+			if (uh->dgram_cksum == 0)
+				uh->dgram_cksum = 0xffff;
+		}
+	}
+}
+
+/* Checksum deltas of both directions, computed once when a flow opens. */
+static void
+flow_set_deltas(struct nc_flow *f)
+{
+	uint32_t ip, l4;
+
+	/* client -> VIP:vport  becomes  lip:lport -> server:sport */
+	ip = nc_csum_delta32(f->key.src_ip, f->lip) + nc_csum_delta32(f->key.dst_ip, f->server_ip);
+	l4 = ip + nc_csum_delta16(f->key.src_port, f->lport) +
+		nc_csum_delta16(f->key.dst_port, f->server_port);
+	f->c2s_ip_delta = (uint16_t)nc_csum_fold32(ip);
+	f->c2s_l4_delta = (uint16_t)nc_csum_fold32(l4);
+	/* server:sport -> lip:lport  becomes  VIP:vport -> client */
+	ip = nc_csum_delta32(f->server_ip, f->key.dst_ip) + nc_csum_delta32(f->lip, f->key.src_ip);
+	l4 = ip + nc_csum_delta16(f->server_port, f->key.dst_port) +
+		nc_csum_delta16(f->lport, f->key.src_port);
+	f->s2c_ip_delta = (uint16_t)nc_csum_fold32(ip);
+	f->s2c_l4_delta = (uint16_t)nc_csum_fold32(l4);
+}
+
+static inline void
+ctl_pass(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
+{
+	struct nc_ctl_msg msg = { .type = NC_CTL_PKT, .pidx = pidx, .m = m };
+
+	if (unlikely(rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg)) != 0)) {
+		drop(w, m, NC_DROP_CTL_RING_FULL);
+		return;
+	}
+	w->st.to_ctl++;
+}
+
+static inline void
+ctl_resolve(struct nc_worker *w, uint32_t ip, uint16_t pidx)
+{
+	struct nc_ctl_msg msg = { .type = NC_CTL_RESOLVE, .pidx = pidx, .ip = ip };
+
+	/* best effort: the client retransmits and asks again */
+	rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg));
+}
+
+static inline void
+handoff(struct nc_worker *w, struct rte_mbuf *m, uint16_t owner)
+{
+	if (unlikely(rte_ring_mp_enqueue(w->dp->worker[owner]->handoff, m) != 0)) {
+		drop(w, m, NC_DROP_HANDOFF_FULL);
+		return;
+	}
+	w->st.handoff_out++;
+}
+
+/* Open a flow for the client packet <m>; NULL (packet consumed) on refusal. */
+static struct nc_flow *
+flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	struct nc_dp *dp = w->dp;
+	const struct nc_dp_svc *svc = &dp->svc[pm->svc];
+	const struct nc_schedule *s = nc_sched_get(dp->sched_slot[pm->svc]);
+	const struct nc_sched_server *srv;
+	struct nc_flow *f;
+	uint32_t *cur;
+	uint16_t port = 0;
+	int nh, err;
+
+	if (unlikely(s == NULL || s->n_slots == 0)) {
+		drop(w, m, NC_DROP_NO_SERVER);
+		return NULL;
+	}
+	nh = nc_neigh_next_hop(dp->neigh, pm->key.src_ip, &port);
+	if (unlikely(nh < 0)) {
+		if (nh == -ENOENT) {
+			ctl_resolve(w, pm->key.src_ip, port);
+			drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
+		} else {
+			drop(w, m, NC_DROP_NO_ROUTE);
+		}
+		return NULL;
+	}
+	f = nc_flow_add(w->flows, &pm->key, pm->hash, svc->lip, svc->n_lips,
+			&w->lip_cursor[pm->svc], &err);
+	if (unlikely(f == NULL)) {
+		drop(w, m, err == -ENOSPC ? NC_DROP_FLOW_TABLE_FULL : NC_DROP_NO_LOCAL_PORT);
+		return NULL;
+	}
+	cur = &w->sched_cursor[pm->svc];
+	if (*cur >= s->n_slots)
+		*cur = 0;
+	f->server = (uint8_t)s->slot[(*cur)++];
+	srv = &s->server[f->server];
+	f->svc = pm->svc;
+	f->lip = dp->lip[f->lip_idx];
+	f->server_ip = srv->addr;
+	f->server_port = srv->port;
+	f->nh_server = srv->nh;
+	f->nh_client = (uint32_t)nh;
+	flow_set_deltas(f);
+	w->st.svc[pm->svc].flows_opened++;
+	w->st.flow_changes++;
+	w->st.svc[pm->svc].server_flows[f->server]++;
+	return f;
+}
+
+void
+nc_worker_on_close(const struct nc_flow *f, void *arg)
+{
+	struct nc_worker *w = arg;
+
+	w->st.svc[f->svc].flows_closed++;
+}
+
+static inline int
+key_eq(const struct nc_flow_key *a, const struct nc_flow_key *b)
+{
+	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
+
+	return x[0] == y[0] && x[1] == y[1];
+}
+
+static inline void
+flow_close(struct nc_worker *w, int32_t idx)
+{
+	w->st.flow_changes++;   /* positions may be reused: recheck bulk results */
+	nc_worker_on_close(nc_flow_at(w->flows, (uint32_t)idx), w);
+	nc_flow_del(w->flows, (uint32_t)idx);
+}
+
+/* TCP state from the flags of a packet in either direction. */
+static inline void
+tcp_track(struct nc_flow *f, uint8_t flags, int from_client)
+{
+	if (unlikely(flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG))) {
+		if (flags & RTE_TCP_RST_FLAG)
+			f->state = NC_FLOW_CLOSING;
+		else {
+			f->fin |= from_client ? NC_FLOW_FIN_C : NC_FLOW_FIN_S;
+			if (f->fin == (NC_FLOW_FIN_C | NC_FLOW_FIN_S))
+				f->state = NC_FLOW_CLOSING;
+		}
+	} else if (f->state == NC_FLOW_SYN && from_client && !(flags & RTE_TCP_SYN_FLAG)) {
+		f->state = NC_FLOW_EST;   /* the client's ACK completes the handshake */
+	}
+}
+
+static inline void
+client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t pos)
+{
+	struct nc_flow *f;
+	uint8_t flags = 0;
+
+	if (pm->key.proto == IPPROTO_TCP) {
+		const struct rte_tcp_hdr *th =
+			rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off);
+		int syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
+
+		flags = th->tcp_flags;
+		if (pos >= 0 && unlikely(syn) && nc_flow_at(w->flows, (uint32_t)pos)->state == NC_FLOW_CLOSING) {
+			/* the client reuses the port of a closed connection: start afresh */
+			flow_close(w, pos);
+			pos = -ENOENT;
+		}
+		if (pos < 0 && !syn) {
+			drop(w, m, NC_DROP_NO_FLOW);
+			return;
+		}
+	}
+	if (pos >= 0) {
+		f = nc_flow_at(w->flows, (uint32_t)pos);
+	} else {
+		f = flow_open(w, m, pm);
+		if (f == NULL)
+			return;
+	}
+	if (pm->key.proto == IPPROTO_TCP)
+		tcp_track(f, flags, 1);
+	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
+	w->st.svc[f->svc].pkts_c2s++;
+	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
+	rewrite(m, pm->l4_off, f->lip, f->server_ip, f->lport, f->server_port,
+		f->c2s_ip_delta, f->c2s_l4_delta);
+	tx_to(w, m, f->nh_server);
+}
+
+static inline void
+server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	int32_t idx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
+	struct nc_flow *f;
+
+	if (unlikely(idx < 0)) {
+		drop(w, m, NC_DROP_NO_FLOW);
+		return;
+	}
+	f = nc_flow_at(w->flows, (uint32_t)idx);
+	/* the reply must come from the flow's server, on the flow's protocol */
+	if (unlikely(f->server_ip != pm->key.src_ip || f->server_port != pm->key.src_port ||
+		     f->key.proto != pm->key.proto)) {
+		drop(w, m, NC_DROP_NO_FLOW);
+		return;
+	}
+	if (f->key.proto == IPPROTO_TCP)
+		tcp_track(f, rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
+						     pm->l4_off)->tcp_flags, 0);
+	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
+	w->st.svc[f->svc].pkts_s2c++;
+	w->st.svc[f->svc].bytes_s2c += rte_pktmbuf_pkt_len(m);
+	rewrite(m, pm->l4_off, f->key.dst_ip, f->key.src_ip, f->key.dst_port, f->key.src_port,
+		f->s2c_ip_delta, f->s2c_l4_delta);
+	tx_to(w, m, f->nh_client);
+}
+
+/*
+ * Classify one packet: parse, then decide client leg (to a service), server
+ * leg (to a local IP and port), control (ARP, ICMP echo to us), handoff (owned
+ * by another worker) or drop. Fills <pm>; returns its kind.
+ */
+static inline enum pkt_kind
+classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check,
+	 struct pkt_meta *pm, uint16_t *owner)
+{
+	const struct nc_dp *dp = w->dp;
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv4_hdr *ip;
+	const struct nc_addr_ent *ae;
+	struct nc_pkt p;
+	enum nc_drop why;
+	unsigned int s;
+
+	why = nc_pkt_parse(d, rte_pktmbuf_data_len(m), &dp->mac[pidx],
+			   (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD, &p);
+	if (unlikely(why != NC_DROP_MAX)) {
+		drop(w, m, why);
+		return PK_DROP;
+	}
+	if (unlikely(p.is_arp))
+		return PK_CTL;
+	ip = (const struct rte_ipv4_hdr *)(d + p.l3_off);
+	pm->l4_off = p.l4_off;
+	if (unlikely(p.proto == IPPROTO_ICMP)) {
+		const struct rte_icmp_hdr *ic = (const struct rte_icmp_hdr *)(d + p.l4_off);
+
+		if (nc_dp_addr_find(dp, ip->dst_addr) == NULL) {
+			drop(w, m, NC_DROP_NOT_FOR_US);
+			return PK_DROP;
+		}
+		if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0) {
+			drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
+			return PK_DROP;
+		}
+		return PK_CTL;
+	}
+	pm->key.src_ip = ip->src_addr;
+	pm->key.dst_ip = ip->dst_addr;
+	pm->key.src_port = ((const uint16_t *)(d + p.l4_off))[0];
+	pm->key.dst_port = ((const uint16_t *)(d + p.l4_off))[1];
+	pm->key.proto = p.proto;
+	pm->key.pad[0] = pm->key.pad[1] = pm->key.pad[2] = 0;
+	s = nc_dp_svc_find(dp, ip->dst_addr, pm->key.dst_port, p.proto);
+	if (s == 0) {
+		ae = nc_dp_addr_find(dp, ip->dst_addr);
+		if (unlikely(ae == NULL)) {
+			drop(w, m, NC_DROP_NOT_FOR_US);
+			return PK_DROP;
+		}
+		if (unlikely(ip->time_to_live <= 1)) {
+			drop(w, m, NC_DROP_TTL_EXPIRED);
+			return PK_DROP;
+		}
+		if (unlikely(ae->lip_plus1 == 0)) {
+			drop(w, m, NC_DROP_NO_SERVICE);
+			return PK_DROP;
+		}
+		pm->lip = (uint16_t)(ae->lip_plus1 - 1);
+		pm->lport = rte_be_to_cpu_16(pm->key.dst_port);
+		if (owned_check && dp->n_workers > 1) {
+			*owner = (uint16_t)(pm->lport % dp->n_workers);
+			if (*owner != w->id)
+				return PK_HANDOFF;
+		}
+		return PK_SERVER;
+	}
+	if (unlikely(ip->time_to_live <= 1)) {
+		drop(w, m, NC_DROP_TTL_EXPIRED);
+		return PK_DROP;
+	}
+	pm->svc = (uint8_t)(s - 1);
+	pm->hash = nc_flow_hash(&pm->key);
+	if (owned_check && dp->n_workers > 1) {
+		*owner = (uint16_t)((uint64_t)pm->hash * dp->n_workers >> 32);
+		if (*owner != w->id)
+			return PK_HANDOFF;
+	}
+	return PK_CLIENT;
+}
+
+static void
+process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint16_t n,
+	int from_handoff)
+{
+	struct pkt_meta meta[NC_MAX_BURST];
+	const struct nc_flow_key *keys[NC_MAX_BURST];
+	uint32_t hashes[NC_MAX_BURST];
+	int32_t pos[NC_MAX_BURST];
+	uint16_t i, c, nc = 0;
+	uint64_t opened0;
+
+	for (i = 0; i < n && i < 4; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint16_t pidx = from_handoff ? w->dp->pidx_of[m->port] : pidx_default;
+		uint16_t owner = 0;
+
+		if (i + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+		meta[i].kind = (uint8_t)classify(w, m, pidx, !from_handoff, &meta[i], &owner);
+		switch (meta[i].kind) {
+		case PK_CLIENT:
+			keys[nc] = &meta[i].key;
+			hashes[nc++] = meta[i].hash;
+			break;
+		case PK_CTL:
+			ctl_pass(w, m, pidx);
+			break;
+		case PK_HANDOFF:
+			handoff(w, m, owner);
+			break;
+		default:
+			break;
+		}
+	}
+	if (nc != 0)
+		nc_flow_lookup_bulk(w->flows, keys, hashes, nc, pos);
+	opened0 = w->st.flow_changes;
+	for (i = 0, c = 0; i < n; i++) {
+		struct pkt_meta *pm = &meta[i];
+
+		if (pm->kind == PK_CLIENT) {
+			int32_t p = pos[c++];
+
+			/* Bulk results predate flows opened or closed earlier in
+			 * this burst: check them, and look a miss up again then. */
+			if (unlikely(w->st.flow_changes != opened0) &&
+			    (p < 0 || !key_eq(&nc_flow_at(w->flows, (uint32_t)p)->key, &pm->key) ||
+			     nc_flow_at(w->flows, (uint32_t)p)->state == NC_FLOW_FREE))
+				p = nc_flow_lookup(w->flows, &pm->key, pm->hash);
+			client_leg(w, pkts[i], pm, p);
+		} else if (pm->kind == PK_SERVER) {
+			server_leg(w, pkts[i], pm);
+		}
+	}
+}
+
+void
+nc_worker_rx(struct nc_worker *w, uint16_t pidx, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t done = 0;
+
+	w->st.rx[pidx] += n;
+	while (done < n) {
+		uint16_t k = (uint16_t)RTE_MIN(n - done, NC_MAX_BURST);
+
+		process(w, pidx, pkts + done, k, 0);
+		done = (uint16_t)(done + k);
+	}
+}
+
+unsigned int
+nc_worker_ctl_tx_poll(struct nc_worker *w)
+{
+	struct rte_mbuf *pkts[32];
+	unsigned int n, i;
+
+	n = rte_ring_sc_dequeue_burst(w->dp->ctl_tx, (void **)pkts, RTE_DIM(pkts), NULL);
+	for (i = 0; i < n; i++) {
+		struct nc_txbuf *tb = &w->tx[w->dp->pidx_of[pkts[i]->port]];
+
+		if (unlikely(tb->n == NC_TXB_MAX)) {
+			drop(w, pkts[i], NC_DROP_TX_FULL);
+			continue;
+		}
+		tb->m[tb->n++] = pkts[i];
+	}
+	return n;
+}
+
+unsigned int
+nc_worker_handoff_poll(struct nc_worker *w)
+{
+	struct rte_mbuf *pkts[64];
+	unsigned int n = rte_ring_sc_dequeue_burst(w->handoff, (void **)pkts, RTE_DIM(pkts), NULL);
+
+	if (n != 0) {
+		w->st.handoff_in += n;
+		process(w, 0, pkts, (uint16_t)n, 1);
+	}
+	return n;
+}
+
+void
+nc_worker_flush(struct nc_worker *w)
+{
+	const struct nc_dp *dp = w->dp;
+	uint16_t p;
+
+	for (p = 0; p < dp->n_ports; p++) {
+		struct nc_txbuf *tb = &w->tx[p];
+		uint16_t sent = 0, k;
+
+		if (tb->n == 0)
+			continue;
+		/* a few tries: a PMD may take a burst in parts */
+		for (k = 0; k < 4 && sent < tb->n; k++)
+			sent = (uint16_t)(sent + rte_eth_tx_burst(dp->port_id[p], w->txq,
+								  tb->m + sent, (uint16_t)(tb->n - sent)));
+		w->st.tx[p] += sent;
+		if (unlikely(sent < tb->n)) {
+			w->st.drop[NC_DROP_TX_FULL] += (uint64_t)(tb->n - sent);
+			rte_pktmbuf_free_bulk(tb->m + sent, (unsigned int)(tb->n - sent));
+		}
+		tb->n = 0;
+	}
+}
+
+uint16_t
+nc_worker_tx_take(struct nc_worker *w, uint16_t pidx, struct rte_mbuf **out)
+{
+	struct nc_txbuf *tb = &w->tx[pidx];
+	uint16_t n = tb->n;
+
+	memcpy(out, tb->m, n * sizeof(tb->m[0]));
+	w->st.tx[pidx] += n;
+	tb->n = 0;
+	return n;
+}
+
+unsigned int
+nc_worker_expire(struct nc_worker *w, unsigned int budget)
+{
+	return nc_flow_expire(w->flows, w->now_ms, budget, nc_worker_on_close, w);
+}
+
+void
+nc_worker_tick(struct nc_worker *w)
+{
+	w->now_ms = (uint32_t)(rte_rdtsc() / (w->dp->tsc_hz / 1000));
+	rte_rcu_qsbr_quiescent(w->dp->qsbr, w->id);
+}
+
+uint32_t
+nc_worker_flow_count(const struct nc_worker *w)
+{
+	return nc_flow_count(w->flows);
+}
+
+int
+nc_worker_main(void *arg)
+{
+	struct nc_worker *w = arg;
+	struct nc_dp *dp = w->dp;
+	struct rte_mbuf *pkts[NC_MAX_BURST];
+	uint32_t idle = 0;
+	uint32_t sleep_us = dp->cfg->workers.idle_sleep_us;
+
+	rte_rcu_qsbr_thread_register(dp->qsbr, w->id);
+	rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
+	NC_LOG(INFO, DP, "worker %u on lcore %u: rx/tx queue %u/%u", w->id, w->lcore, w->rxq, w->txq);
+	while (!__atomic_load_n(&dp->stop, __ATOMIC_RELAXED)) {
+		unsigned int got = 0;
+		uint16_t p;
+
+		nc_worker_tick(w);
+		for (p = 0; p < dp->n_ports; p++) {
+			uint16_t n = rte_eth_rx_burst(dp->port_id[p], w->rxq, pkts, w->burst);
+
+			if (n != 0) {
+				nc_worker_rx(w, p, pkts, n);
+				got += n;
+			}
+		}
+		if (dp->n_workers > 1)
+			got += nc_worker_handoff_poll(w);
+		if (w->id == 0)
+			got += nc_worker_ctl_tx_poll(w);
+		nc_worker_flush(w);
+		nc_worker_expire(w, got != 0 ? 16 : 256);
+		if (got != 0) {
+			idle = 0;
+		} else if (++idle > 64) {
+			/* Back off when idle so servers and clients on the same
+			 * cores get CPU; a worker sleeps at most idle_sleep_us. */
+			if (sleep_us != 0) {
+				rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
+				rte_delay_us_sleep(sleep_us);
+				rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
+			} else {
+				rte_pause();
+			}
+		}
+	}
+	nc_worker_flush(w);
+	rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
+	rte_rcu_qsbr_thread_unregister(dp->qsbr, w->id);
+	return 0;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The data plane: run-time tables built from the startup file, the worker
+ * fast path, and the control lcore's share of packet handling (ARP, ICMP echo,
+ * neighbor resolution).
+ */
+#ifndef NC_DP_H
+#define NC_DP_H
+
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "nc_common.h"
+#include "nc_config_types.h"
+#include "nc_dp_types.h"
+
+struct nc_dp;
+struct nc_worker;
+
+/* What the app set up for each configured port (same index as cfg->ports). */
+struct nc_dp_port_setup {
+	uint16_t port_id;             /* DPDK port id */
+	struct rte_ether_addr mac;
+};
+
+/*
+ * Build the data plane for <cfg>: address and service tables, neighbors and
+ * routes, one flow table per worker (capacity max_flows / workers, rounded up),
+ * RCU and the first schedule of every service. <ports> describes each port;
+ * <ctl_pool> gives the control lcore's mbufs. The control lcore never touches
+ * a TX queue: what it sends goes through a ring to worker 0, which transmits
+ * it with its own packets. Control lcore, before workers run.
+ * Returns NULL with rte_errno set, and logs the reason.
+ */
+struct nc_dp *nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
+			   struct rte_mempool *ctl_pool, int socket);
+
+/* Free everything; workers must have stopped. */
+void nc_dp_free(struct nc_dp *dp);
+
+/* Worker <i> (0-based, in the order of workers.lcores). */
+struct nc_worker *nc_dp_worker(struct nc_dp *dp, unsigned int i);
+unsigned int nc_dp_n_workers(const struct nc_dp *dp);
+
+/* lcore entry point of a worker: polls until nc_dp_stop(). <arg>: struct nc_worker *. */
+int nc_worker_main(void *arg);
+
+/* Ask every worker loop to return. Any lcore. */
+void nc_dp_stop(struct nc_dp *dp);
+
+/*
+ * Fast path: handle <n> packets received on port index <pidx>. Forwarded
+ * packets wait in the worker's per-port TX buffers until nc_worker_flush() or
+ * nc_worker_tx_take(). Worker lcore of <w> only.
+ */
+void nc_worker_rx(struct nc_worker *w, uint16_t pidx, struct rte_mbuf **pkts, uint16_t n);
+
+/* Transmit buffered packets on every port; unsent ones are dropped and counted. */
+void nc_worker_flush(struct nc_worker *w);
+
+/* Move the packets buffered for port <pidx> to <out> (room for 2 x burst);
+ * returns how many. For tests and benchmarks that stand in for the NIC. */
+uint16_t nc_worker_tx_take(struct nc_worker *w, uint16_t pidx, struct rte_mbuf **out);
+
+/* Transmit what the control lcore queued (worker 0 only). Returns count. */
+unsigned int nc_worker_ctl_tx_poll(struct nc_worker *w);
+
+/* Receive from the worker's handoff ring and handle those packets. Returns count. */
+unsigned int nc_worker_handoff_poll(struct nc_worker *w);
+
+/* Close idle flows: check up to <budget> flow slots. Returns flows closed. */
+unsigned int nc_worker_expire(struct nc_worker *w, unsigned int budget);
+
+/* Set the worker's clock (ms) and report a quiescent state; the loop does this
+ * every iteration, tests and benchmarks call it themselves. */
+void nc_worker_tick(struct nc_worker *w);
+
+/* Flows open in worker <w>. */
+uint32_t nc_worker_flow_count(const struct nc_worker *w);
+
+/* Sum of every worker's counters into <out>. Control lcore. */
+void nc_dp_stats_get(const struct nc_dp *dp, struct nc_dp_stats *out);
+
+/* Open flows over all workers (approximate while they run). Control lcore. */
+uint64_t nc_dp_flow_count(const struct nc_dp *dp);
+
+/*
+ * Control lcore's periodic work: handle packets and requests the workers
+ * passed up (ARP, ICMP echo, neighbor resolution), send ARP probes for
+ * unresolved neighbors, reclaim old schedules. Returns the items handled.
+ */
+unsigned int nc_dp_ctl_poll(struct nc_dp *dp);
+
+/* Send one gratuitous ARP per address of every port (at start-up). Control lcore. */
+void nc_dp_announce(struct nc_dp *dp);
+
+/* Control-lcore counters (ARP and ICMP handling). */
+struct nc_ctl_stats {
+	uint64_t arp_replied;
+	uint64_t arp_learned;
+	uint64_t arp_requests_sent;
+	uint64_t arp_ignored;
+	uint64_t icmp_echo_replied;
+	uint64_t resolve_requests;
+	uint64_t tx_failed;
+};
+void nc_dp_ctl_stats_get(const struct nc_dp *dp, struct nc_ctl_stats *out);
+
+/* Current schedule of service <svc>, for status displays. Control lcore. */
+const struct nc_schedule *nc_dp_schedule(const struct nc_dp *dp, unsigned int svc);
+
+#endif /* NC_DP_H */

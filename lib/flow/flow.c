@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "nc_flow.h"
+
+/* Free local ports of one local IP, first in first out: a port is reused as
+ * late as possible, so a server rarely sees a new connection on a 4-tuple it
+ * still holds in TIME_WAIT. */
+struct lport_fifo {
+	uint16_t *port;
+	uint32_t mask;       /* ring size - 1 (power of two) */
+	uint32_t head;       /* next to take */
+	uint32_t count;
+};
+
+struct nc_flow_table {
+	struct rte_hash *h;
+	struct nc_flow *flows;   /* indexed by hash key position */
+	uint32_t capacity;       /* flows allowed */
+	uint32_t slots;          /* entries in flows[] */
+	uint32_t n;              /* open flows */
+	uint32_t expire_cursor;
+	uint16_t worker;
+	uint16_t n_workers;
+	uint16_t n_lips;
+	uint32_t *lport_map;     /* [lip_idx << 16 | lport] = flow index + 1 */
+	struct lport_fifo fifo[];
+};
+
+uint32_t
+nc_flow_hash(const struct nc_flow_key *k)
+{
+	const uint64_t *w = (const uint64_t *)k;
+
+	RTE_BUILD_BUG_ON(sizeof(struct nc_flow_key) != 16);
+	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x5bd1e995));
+}
+
+static uint32_t
+flow_hash_fn(const void *key, uint32_t len, uint32_t init)
+{
+	RTE_SET_USED(len);
+	RTE_SET_USED(init);
+	return nc_flow_hash(key);
+}
+
+struct nc_flow_table *
+nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t worker,
+		     uint16_t n_workers, uint16_t n_lips, uint32_t *lport_map,
+		     int (*skip)(uint16_t lip_idx, uint16_t port, void *arg), void *skip_arg)
+{
+	struct nc_flow_table *t;
+	char hname[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.key_len = sizeof(struct nc_flow_key),
+		.hash_func = flow_hash_fn,
+		.socket_id = socket,
+		/* extendable buckets: every one of <capacity> keys fits */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	uint32_t per_lip = (NC_LPORT_MAX - NC_LPORT_MIN + 1) / n_workers + 1;
+	uint16_t l;
+
+	RTE_BUILD_BUG_ON(sizeof(struct nc_flow) != RTE_CACHE_LINE_SIZE);
+	if (capacity == 0 || n_workers == 0 || worker >= n_workers) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	t = rte_zmalloc_socket("nc_flow_table", sizeof(*t) + n_lips * sizeof(t->fifo[0]),
+			       RTE_CACHE_LINE_SIZE, socket);
+	if (t == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	t->capacity = capacity;
+	t->slots = RTE_MAX(capacity, 8u);   /* rte_hash's smallest table */
+	t->worker = worker;
+	t->n_workers = n_workers;
+	t->n_lips = n_lips;
+	t->lport_map = lport_map;
+	snprintf(hname, sizeof(hname), "%s", name);
+	hp.name = hname;
+	hp.entries = t->slots;
+	t->h = rte_hash_create(&hp);
+	if (t->h == NULL)
+		goto fail;
+	t->flows = rte_zmalloc_socket("nc_flows", (size_t)t->slots * sizeof(struct nc_flow),
+				      RTE_CACHE_LINE_SIZE, socket);
+	if (t->flows == NULL)
+		goto nomem;
+	for (l = 0; l < n_lips; l++) {
+		struct lport_fifo *f = &t->fifo[l];
+		uint32_t p;
+
+		f->mask = rte_align32pow2(per_lip) - 1;
+		f->port = rte_malloc_socket("nc_lports", (f->mask + 1) * sizeof(uint16_t), 0, socket);
+		if (f->port == NULL)
+			goto nomem;
+		for (p = NC_LPORT_MIN; p <= NC_LPORT_MAX; p++) {
+			if (p % n_workers != worker)
+				continue;
+			if (skip != NULL && skip(l, (uint16_t)p, skip_arg))
+				continue;
+			f->port[f->count++] = (uint16_t)p;
+		}
+	}
+	return t;
+nomem:
+	rte_errno = ENOMEM;
+fail:
+	nc_flow_table_free(t);
+	return NULL;
+}
+
+void
+nc_flow_table_free(struct nc_flow_table *t)
+{
+	uint16_t l;
+
+	if (t == NULL)
+		return;
+	for (l = 0; l < t->n_lips; l++)
+		rte_free(t->fifo[l].port);
+	rte_hash_free(t->h);
+	rte_free(t->flows);
+	rte_free(t);
+}
+
+void
+nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
+		    const uint32_t *hash, uint32_t n, int32_t *pos)
+{
+	/* rte_hash_lookup_with_hash_bulk takes hash signatures as computed */
+	rte_hash_lookup_with_hash_bulk(t->h, (const void **)keys, (hash_sig_t *)(uintptr_t)hash,
+				       n, pos);
+}
+
+int32_t
+nc_flow_lookup(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash)
+{
+	return rte_hash_lookup_with_hash(t->h, k, hash);
+}
+
+struct nc_flow *
+nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
+	    const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err)
+{
+	struct lport_fifo *fifo = NULL;
+	struct nc_flow *f;
+	uint16_t i, lip = 0, port;
+	int32_t pos;
+
+	if (unlikely(t->n >= t->capacity)) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	for (i = 0; i < n_lips; i++) {
+		uint16_t c = (uint16_t)((*lip_cursor + i) % n_lips);
+
+		lip = lips[c];
+		if (t->fifo[lip].count != 0) {
+			fifo = &t->fifo[lip];
+			*lip_cursor = (uint16_t)((c + 1) % n_lips);
+			break;
+		}
+	}
+	if (unlikely(fifo == NULL)) {
+		*err = -NC_ENOPORTS;
+		return NULL;
+	}
+	pos = rte_hash_add_key_with_hash(t->h, k, hash);
+	if (unlikely(pos < 0)) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	port = fifo->port[fifo->head & fifo->mask];
+	fifo->head++;
+	fifo->count--;
+	f = &t->flows[pos];
+	memset(f, 0, sizeof(*f));
+	f->key = *k;
+	f->lip_idx = lip;
+	f->lport = rte_cpu_to_be_16(port);
+	f->state = k->proto == IPPROTO_TCP ? NC_FLOW_SYN : NC_FLOW_UDP;
+	t->lport_map[(uint32_t)lip << 16 | port] = (uint32_t)pos + 1;
+	t->n++;
+	return f;
+}
+
+void
+nc_flow_del(struct nc_flow_table *t, uint32_t idx)
+{
+	struct nc_flow *f = &t->flows[idx];
+	struct lport_fifo *fifo = &t->fifo[f->lip_idx];
+	uint16_t port = rte_be_to_cpu_16(f->lport);
+
+	if (f->state == NC_FLOW_FREE)
+		return;
+	rte_hash_del_key(t->h, &f->key);
+	t->lport_map[(uint32_t)f->lip_idx << 16 | port] = 0;
+	fifo->port[(fifo->head + fifo->count) & fifo->mask] = port;
+	fifo->count++;
+	f->state = NC_FLOW_FREE;
+	t->n--;
+}
+
+struct nc_flow *
+nc_flow_at(struct nc_flow_table *t, uint32_t idx)
+{
+	return &t->flows[idx];
+}
+
+int32_t
+nc_flow_by_lport(const struct nc_flow_table *t, uint16_t lip_idx, uint16_t lport)
+{
+	uint32_t v;
+
+	if (unlikely(lip_idx >= t->n_lips))
+		return -ENOENT;
+	v = t->lport_map[(uint32_t)lip_idx << 16 | lport];
+	return v == 0 ? -ENOENT : (int32_t)(v - 1);
+}
+
+uint32_t
+nc_flow_expire(struct nc_flow_table *t, uint32_t now_ms, uint32_t budget,
+	       void (*on_close)(const struct nc_flow *f, void *arg), void *arg)
+{
+	uint32_t i, closed = 0, c = t->expire_cursor;
+
+	if (t->n == 0)
+		return 0;
+	for (i = 0; i < budget; i++) {
+		struct nc_flow *f = &t->flows[c];
+
+		if (f->state != NC_FLOW_FREE && (int32_t)(now_ms - f->expire_ms) >= 0) {
+			if (on_close != NULL)
+				on_close(f, arg);
+			nc_flow_del(t, c);
+			closed++;
+		}
+		if (++c == t->slots)
+			c = 0;
+	}
+	t->expire_cursor = c;
+	return closed;
+}
+
+uint32_t
+nc_flow_count(const struct nc_flow_table *t)
+{
+	return t->n;
+}
+
+uint32_t
+nc_flow_capacity(const struct nc_flow_table *t)
+{
+	return t->capacity;
+}
+
+uint32_t
+nc_flow_free_lports(const struct nc_flow_table *t, uint16_t lip_idx)
+{
+	return lip_idx < t->n_lips ? t->fifo[lip_idx].count : 0;
+}

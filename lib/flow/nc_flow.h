@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Flow table: one per worker, written and read only by its worker, so it needs
+ * no lock and no atomics. Packets of a flow reach the owning worker through a
+ * ring when they arrive on another one (see lib/dp).
+ *
+ * Client leg: rte_hash keyed by the client 5-tuple; its key position is the
+ * flow's index in the flow array. Server leg: the flow owns a local port on a
+ * local IP, so the reply is found by direct index (local IP, local port) ->
+ * flow, with no hashing. Local ports are partitioned between workers
+ * (port % n_workers == worker), which is how a reply finds its worker.
+ */
+#ifndef NC_FLOW_H
+#define NC_FLOW_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_hash.h>
+
+#include "nc_common.h"
+
+#define NC_LPORT_MIN 1024
+#define NC_LPORT_MAX 65535
+
+/* Client-side 5-tuple as on the wire (network order). 16 bytes, hashed whole. */
+struct nc_flow_key {
+	uint32_t src_ip;     /* client */
+	uint32_t dst_ip;     /* VIP */
+	uint16_t src_port;
+	uint16_t dst_port;
+	uint8_t proto;
+	uint8_t pad[3];
+};
+
+enum nc_flow_state {
+	NC_FLOW_FREE = 0,
+	NC_FLOW_SYN,         /* TCP: SYN seen, handshake not complete */
+	NC_FLOW_EST,         /* TCP: established */
+	NC_FLOW_CLOSING,     /* TCP: FIN both ways or RST: lingering */
+	NC_FLOW_UDP,
+};
+
+#define NC_FLOW_FIN_C 0x1    /* client sent FIN */
+#define NC_FLOW_FIN_S 0x2    /* server sent FIN */
+
+/* One flow; one cache line. All addresses and ports in network order. */
+struct nc_flow {
+	struct nc_flow_key key;
+	uint32_t lip;
+	uint32_t server_ip;
+	uint16_t lport;
+	uint16_t server_port;
+	/* folded checksum deltas (RFC 1624) for each direction's rewrite */
+	uint16_t c2s_ip_delta;
+	uint16_t c2s_l4_delta;
+	uint16_t s2c_ip_delta;
+	uint16_t s2c_l4_delta;
+	uint32_t expire_ms;  /* worker clock (ms) after which the flow is idle */
+	uint32_t nh_server;  /* neighbor entry towards the server */
+	uint32_t nh_client;  /* neighbor entry towards the client */
+	uint16_t lip_idx;
+	uint8_t state;       /* enum nc_flow_state */
+	uint8_t fin;         /* NC_FLOW_FIN_* */
+	uint8_t svc;
+	uint8_t server;
+} __rte_cache_aligned;
+
+struct nc_flow_table;
+
+/*
+ * Create a worker's table for <capacity> flows. Local ports: this table owns
+ * port p on every one of <n_lips> local IPs when p % <n_workers> == <worker>,
+ * except the ports listed in <skip> for that IP (services on an address that is
+ * also a local IP). <lport_map> is shared by all workers: n_lips * 65536 entries,
+ * each written only by the port's owner. Control lcore, before workers start.
+ * Returns NULL and sets rte_errno on failure.
+ */
+struct nc_flow_table *nc_flow_table_create(const char *name, uint32_t capacity, int socket,
+					   uint16_t worker, uint16_t n_workers, uint16_t n_lips,
+					   uint32_t *lport_map,
+					   int (*skip)(uint16_t lip_idx, uint16_t port, void *arg),
+					   void *skip_arg);
+
+/* Free the table. */
+void nc_flow_table_free(struct nc_flow_table *t);
+
+/* Hash of a key, as used by the table (and to pick the owning worker). */
+uint32_t nc_flow_hash(const struct nc_flow_key *k);
+
+/* Look up <n> keys with their hashes; <pos>[i] gets the flow index or -ENOENT. */
+void nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
+			 const uint32_t *hash, uint32_t n, int32_t *pos);
+
+/* Look up one key; flow index or -ENOENT. */
+int32_t nc_flow_lookup(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash);
+
+/*
+ * Open a flow for <k>: take a free local port on one of the local IPs listed in
+ * <lips> (tried in turn from <*lip_cursor>), insert the key. Returns the new flow
+ * with key, lip_idx, lport and state (SYN for TCP, UDP otherwise) set; the
+ * caller fills in the rest. NULL with *err = -ENOSPC (table full) or
+ * -NC_ENOPORTS (no free local port).
+ */
+struct nc_flow *nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
+			    const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err);
+
+/* Close flow <idx>: remove it and free its local port. */
+void nc_flow_del(struct nc_flow_table *t, uint32_t idx);
+
+/* Flow at index <idx>. */
+struct nc_flow *nc_flow_at(struct nc_flow_table *t, uint32_t idx);
+
+/* Flow index owning (<lip_idx>, <lport>), lport in host order; -ENOENT if none. */
+int32_t nc_flow_by_lport(const struct nc_flow_table *t, uint16_t lip_idx, uint16_t lport);
+
+/*
+ * Close up to <budget> checked flows whose expire_ms has passed at <now_ms>,
+ * scanning on from where the last call stopped. <on_close>(flow, arg) is called
+ * before each is removed. Returns the number closed.
+ */
+uint32_t nc_flow_expire(struct nc_flow_table *t, uint32_t now_ms, uint32_t budget,
+			void (*on_close)(const struct nc_flow *f, void *arg), void *arg);
+
+/* Flows open now; capacity. */
+uint32_t nc_flow_count(const struct nc_flow_table *t);
+uint32_t nc_flow_capacity(const struct nc_flow_table *t);
+/* Free local ports left on local IP <lip_idx>. */
+uint32_t nc_flow_free_lports(const struct nc_flow_table *t, uint16_t lip_idx);
+
+#endif /* NC_FLOW_H */
