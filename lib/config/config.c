@@ -1,0 +1,1665 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Netchestra startup file: JSON (jansson) to struct nc_config, validated strictly.
+ *
+ * Two passes. The first walks the document: key names, JSON types, ranges, formats
+ * and duplicates inside one list. The second checks references between sections
+ * (on-link addresses, reachability, worker lcores against eal.lcores, port devices
+ * against the EAL device lists). A second-pass check runs only when the values it
+ * depends on were valid, so one mistake gives one line, not a cascade. Every problem
+ * is reported; nothing falls back to a default.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <jansson.h>
+
+#include "nc_config.h"
+
+#define PATH_LEN       192
+#define NC_MAX_CPU_ID  1023          /* CPU_SETSIZE - 1: cpu ids after '@' */
+#define FILE_MAX       (16u << 20)   /* largest startup file read */
+#define SHOW_MAX       72            /* user text quoted in a message */
+
+struct ctx {
+	struct nc_errors *e;
+	struct nc_config *cfg;
+	bool lcores_ok;                   /* eal.lcores parsed */
+	bool vdevs_ok;                    /* every eal.vdevs entry parsed */
+	bool allow_ok;                    /* every eal.allow entry parsed */
+	bool worker_ok[NC_MAX_WORKERS];
+	bool ports_ok;                    /* ports parsed with every address valid */
+	bool port_addr_ok[NC_MAX_PORTS][NC_MAX_PORT_ADDRS];
+	bool port_dev_ok[NC_MAX_PORTS];
+	bool nb_ok[NC_MAX_NEIGHBORS];
+	bool routes_ok;                   /* every route prefix valid */
+	bool rt_prefix_ok[NC_MAX_ROUTES];
+	bool rt_via_ok[NC_MAX_ROUTES];
+	bool svc_vip_ok[NC_MAX_SERVICES];
+	bool svc_lip_ok[NC_MAX_SERVICES][NC_MAX_LOCAL_IPS];
+	bool srv_addr_ok[NC_MAX_SERVICES][NC_MAX_SERVERS];
+};
+
+/* ---- error lines ---- */
+
+static void errs_reset(struct nc_errors *e)
+{
+	e->n = 0;
+	e->n_dropped = 0;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+err_add(struct nc_errors *e, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	char *l;
+	int k;
+
+	if (e->n >= NC_ERR_LINES_MAX) {
+		e->n_dropped++;
+		return;
+	}
+	l = e->line[e->n++];
+	k = snprintf(l, NC_ERR_LINE_LEN, "%s: ", path);
+	if (k < 0 || k >= NC_ERR_LINE_LEN)
+		return;
+	va_start(ap, fmt);
+	if (vsnprintf(l + k, NC_ERR_LINE_LEN - k, fmt, ap) < 0)
+		l[k] = '\0';
+	va_end(ap);
+}
+
+#define ERR(c, path, ...) err_add((c)->e, (path), __VA_ARGS__)
+
+/* User text made safe to quote in one line: control characters become '?',
+ * long text is cut with "...". */
+static const char *show(const char *s, char *buf, size_t n)
+{
+	size_t i, len = strlen(s);
+	size_t keep = len < n ? len : n - 4;
+
+	for (i = 0; i < keep; i++)
+		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+	if (keep < len) {
+		memcpy(buf + keep, "...", 3);
+		keep += 3;
+	}
+	buf[keep] = '\0';
+	return buf;
+}
+
+/* ---- paths ---- */
+
+static void path_key(char *out, const char *parent, const char *key)
+{
+	int r;
+
+	if (parent[0] == '\0')
+		r = snprintf(out, PATH_LEN, "%s", key);
+	else
+		r = snprintf(out, PATH_LEN, "%s.%s", parent, key);
+	if (r < 0)
+		out[0] = '\0';
+}
+
+static void path_idx(char *out, const char *parent, size_t i)
+{
+	if (snprintf(out, PATH_LEN, "%s[%zu]", parent, i) < 0)
+		out[0] = '\0';
+}
+
+/* ---- JSON types ---- */
+
+static const char *jtype(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "object";
+	case JSON_ARRAY: return "array";
+	case JSON_STRING: return "string";
+	case JSON_INTEGER: return "integer";
+	case JSON_REAL: return "real";
+	case JSON_TRUE:
+	case JSON_FALSE: return "boolean";
+	case JSON_NULL: return "null";
+	}
+	return "unknown";
+}
+
+static bool want_object(struct ctx *c, const json_t *v, const char *path)
+{
+	if (json_is_object(v))
+		return true;
+	ERR(c, path, "must be an object, got %s", jtype(v));
+	return false;
+}
+
+static bool want_string(struct ctx *c, const json_t *v, const char *path)
+{
+	if (json_is_string(v))
+		return true;
+	ERR(c, path, "must be a string, got %s", jtype(v));
+	return false;
+}
+
+/* Report every key of <obj> not in the NULL-terminated <allowed> list. */
+static void check_keys(struct ctx *c, json_t *obj, const char *path,
+		       const char *const *allowed)
+{
+	char p[PATH_LEN];
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(obj, k, v) {
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(k, allowed[i]) == 0)
+				break;
+		if (allowed[i] == NULL) {
+			char s[SHOW_MAX];
+
+			path_key(p, path, show(k, s, sizeof(s)));
+			ERR(c, p, "unknown key");
+		}
+	}
+}
+
+/* Member <key> of <obj>, its path in <kpath>; NULL when absent, reported when
+ * <required>. */
+static json_t *member(struct ctx *c, json_t *obj, const char *path, const char *key,
+		      bool required, char *kpath)
+{
+	json_t *v = json_object_get(obj, key);
+
+	path_key(kpath, path, key);
+	if (v == NULL && required)
+		ERR(c, kpath, "missing required key");
+	return v;
+}
+
+/* Integer in min..max. Reals, booleans, strings and out-of-range values fail. */
+static bool get_int(struct ctx *c, const json_t *v, const char *path,
+		    long long min, long long max, long long *out)
+{
+	long long x;
+
+	if (!json_is_integer(v)) {
+		ERR(c, path, "must be an integer, got %s", jtype(v));
+		return false;
+	}
+	x = json_integer_value(v);
+	if (x < min || x > max) {
+		ERR(c, path, "must be %lld..%lld, got %lld", min, max, x);
+		return false;
+	}
+	*out = x;
+	return true;
+}
+
+/* Optional integer member: <def> when absent. Returns false on a bad value. */
+static bool opt_u32(struct ctx *c, json_t *obj, const char *path, const char *key,
+		    long long min, long long max, uint32_t def, uint32_t *dst)
+{
+	char p[PATH_LEN];
+	json_t *v = member(c, obj, path, key, false, p);
+	long long x;
+
+	if (v == NULL) {
+		*dst = def;
+		return true;
+	}
+	if (!get_int(c, v, p, min, max, &x))
+		return false;
+	*dst = (uint32_t)x;
+	return true;
+}
+
+/* Non-empty string shorter than <cap> bytes, copied to <dst>. */
+static bool get_str(struct ctx *c, const json_t *v, const char *path, size_t cap,
+		    char *dst)
+{
+	size_t len;
+
+	if (!want_string(c, v, path))
+		return false;
+	len = json_string_length(v);
+	if (len == 0) {
+		ERR(c, path, "must not be empty");
+		return false;
+	}
+	if (len >= cap) {
+		ERR(c, path, "must be at most %zu bytes long, got %zu", cap - 1, len);
+		return false;
+	}
+	memcpy(dst, json_string_value(v), len + 1);
+	return true;
+}
+
+/* A name: 1..NC_NAME_MAX-1 characters of [A-Za-z0-9._-], so that it can be
+ * printed in logs, management replies and metric labels as it is. */
+static bool get_name(struct ctx *c, const json_t *v, const char *path, char *dst)
+{
+	char s[SHOW_MAX];
+	const char *p;
+
+	if (!get_str(c, v, path, NC_NAME_MAX, dst))
+		return false;
+	for (p = dst; *p != '\0'; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-')
+			continue;
+		ERR(c, path, "may contain only A-Z a-z 0-9 . _ -, got \"%s\"",
+		    show(dst, s, sizeof(s)));
+		dst[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+/* Array of <min>..<max> entries. Returns how many to read (at most <max>), or -1
+ * when <v> is not an array. */
+static int get_array(struct ctx *c, const json_t *v, const char *path, size_t min,
+		     size_t max)
+{
+	size_t n;
+
+	if (!json_is_array(v)) {
+		ERR(c, path, "must be an array, got %s", jtype(v));
+		return -1;
+	}
+	n = json_array_size(v);
+	if (n < min) {
+		if (min == 1)
+			ERR(c, path, "must not be empty");
+		else
+			ERR(c, path, "must have at least %zu entries, got %zu", min, n);
+	}
+	if (n > max) {
+		ERR(c, path, "must have at most %zu entries, got %zu", max, n);
+		n = max;
+	}
+	return (int)n;
+}
+
+/* String member matched against <names>: index into it, or -1. */
+static int get_enum(struct ctx *c, const json_t *v, const char *path,
+		    const char *const *names, const char *expect)
+{
+	char s[SHOW_MAX];
+	int i;
+
+	if (!want_string(c, v, path))
+		return -1;
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(json_string_value(v), names[i]) == 0)
+			return i;
+	ERR(c, path, "must be %s, got \"%s\"", expect,
+	    show(json_string_value(v), s, sizeof(s)));
+	return -1;
+}
+
+/* ---- IPv4 and MAC text ---- */
+
+static bool is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/* Dotted quad, exactly four decimal parts 0..255 without leading zeros, from
+ * s[0..len). Host byte order. */
+static bool ip_parse_n(const char *s, size_t len, uint32_t *out)
+{
+	const char *end = s + len;
+	uint32_t a = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		const char *st = s;
+		unsigned int v = 0;
+
+		while (s < end && is_digit(*s) && s - st < 3)
+			v = v * 10 + (unsigned int)(*s++ - '0');
+		if (s == st || (s - st > 1 && *st == '0') || v > 255)
+			return false;
+		a = a << 8 | v;
+		if (i < 3) {
+			if (s >= end || *s != '.')
+				return false;
+			s++;
+		}
+	}
+	if (s != end)
+		return false;
+	*out = a;
+	return true;
+}
+
+static const char *ip_fmt(uint32_t a, char *buf)
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
+		 a & 0xff);
+	return buf;
+}
+
+static uint32_t len_mask(unsigned int len)
+{
+	return len == 0 ? 0 : ~0u << (32 - len);
+}
+
+/* A unicast host address: not 0/8, 127/8, multicast 224/4 or reserved 240/4. */
+static bool ip_is_host(uint32_t a)
+{
+	uint32_t first = a >> 24;
+
+	return first != 0 && first != 127 && first < 224;
+}
+
+/* IPv4 address string member, checked to be a unicast host address. */
+static bool get_ip(struct ctx *c, const json_t *v, const char *path, uint32_t *out)
+{
+	char s[SHOW_MAX], b[16];
+	const char *t;
+
+	if (!want_string(c, v, path))
+		return false;
+	t = json_string_value(v);
+	if (!ip_parse_n(t, strlen(t), out)) {
+		ERR(c, path, "not an IPv4 address: \"%s\"", show(t, s, sizeof(s)));
+		return false;
+	}
+	if (!ip_is_host(*out)) {
+		ERR(c, path, "must be a unicast host address, got %s", ip_fmt(*out, b));
+		return false;
+	}
+	return true;
+}
+
+/* "a.b.c.d/len" with len in minlen..32. Host bits are not checked here. */
+static bool get_prefix(struct ctx *c, const json_t *v, const char *path,
+		       unsigned int minlen, struct nc_prefix *out)
+{
+	char s[SHOW_MAX];
+	const char *t, *slash, *q;
+	unsigned int len = 0;
+
+	if (!want_string(c, v, path))
+		return false;
+	t = json_string_value(v);
+	slash = strchr(t, '/');
+	q = slash != NULL ? slash + 1 : NULL;
+	if (q != NULL) {
+		const char *st = q;
+
+		while (is_digit(*q) && q - st < 3)
+			len = len * 10 + (unsigned int)(*q++ - '0');
+		if (q == st || *q != '\0' || (q - st > 1 && *st == '0'))
+			q = NULL;
+	}
+	if (q == NULL || !ip_parse_n(t, (size_t)(slash - t), &out->addr)) {
+		ERR(c, path, "not an IPv4 prefix (a.b.c.d/len): \"%s\"",
+		    show(t, s, sizeof(s)));
+		return false;
+	}
+	if (len < minlen || len > 32) {
+		ERR(c, path, "prefix length must be %u..32, got %u", minlen, len);
+		return false;
+	}
+	out->len = (uint8_t)len;
+	return true;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+static const char *mac_fmt(const uint8_t m[6], char *buf)
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x",
+		 m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
+/* "xx:xx:xx:xx:xx:xx", a non-zero unicast address. */
+static bool get_mac(struct ctx *c, const json_t *v, const char *path, uint8_t m[6])
+{
+	char s[SHOW_MAX], b[18];
+	const char *t;
+	int i;
+
+	if (!want_string(c, v, path))
+		return false;
+	t = json_string_value(v);
+	for (i = 0; i < 6 && strlen(t) == 17; i++) {
+		int hi = hexval(t[3 * i]), lo = hexval(t[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && t[3 * i + 2] != ':'))
+			break;
+		m[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (i < 6) {
+		ERR(c, path, "not a MAC address (xx:xx:xx:xx:xx:xx): \"%s\"",
+		    show(t, s, sizeof(s)));
+		return false;
+	}
+	if ((m[0] & 1) || (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) == 0) {
+		ERR(c, path, "must be a non-zero unicast MAC address, got %s", mac_fmt(m, b));
+		return false;
+	}
+	return true;
+}
+
+/* ---- eal.lcores: the EAL --lcores grammar ----
+ * list  := item (',' item)*
+ * item  := set ('@' set)?          lcores, then the cpus they run on
+ * set   := range | '(' range (',' range)* ')'
+ * range := N | N '-' M
+ */
+#define LC_WORDS ((NC_MAX_CPU_ID + 1) / 64)
+
+struct lc_parse {
+	const char *s;     /* whole text */
+	const char *p;     /* cursor */
+	char *why;         /* reason on failure */
+	size_t why_len;
+};
+
+static void bit_set(uint64_t *w, unsigned int i)
+{
+	w[i / 64] |= UINT64_C(1) << (i % 64);
+}
+
+static bool bit_test(const uint64_t *w, unsigned int i)
+{
+	return (w[i / 64] >> (i % 64)) & 1;
+}
+
+static bool lc_syntax(struct lc_parse *lp)
+{
+	char s[SHOW_MAX];
+
+	snprintf(lp->why, lp->why_len,
+		 "invalid lcore list \"%s\" at character %d (items are N, N-M, N@C or (N-M)@C, comma-separated)",
+		 show(lp->s, s, sizeof(s)), (int)(lp->p - lp->s) + 1);
+	return false;
+}
+
+/* A decimal id up to <max>; <what> names it in the reason. */
+static bool lc_num(struct lc_parse *lp, unsigned int max, const char *what,
+		   unsigned int *out)
+{
+	const char *st = lp->p;
+	unsigned long v = 0;
+
+	if (!is_digit(*lp->p))
+		return lc_syntax(lp);
+	while (is_digit(*lp->p)) {
+		if (v <= 1000000)
+			v = v * 10 + (unsigned long)(*lp->p - '0');
+		lp->p++;
+	}
+	if (v > max) {
+		snprintf(lp->why, lp->why_len, "%s %.*s is out of range 0..%u", what,
+			 (int)(lp->p - st) > 20 ? 20 : (int)(lp->p - st), st, max);
+		return false;
+	}
+	*out = (unsigned int)v;
+	return true;
+}
+
+static bool lc_range(struct lc_parse *lp, unsigned int max, const char *what,
+		     uint64_t *set)
+{
+	unsigned int a, b, i;
+
+	if (!lc_num(lp, max, what, &a))
+		return false;
+	b = a;
+	if (*lp->p == '-') {
+		lp->p++;
+		if (!lc_num(lp, max, what, &b))
+			return false;
+		if (b < a) {
+			snprintf(lp->why, lp->why_len, "reversed %s range %u-%u", what, a, b);
+			return false;
+		}
+	}
+	for (i = a; i <= b; i++)
+		bit_set(set, i);
+	return true;
+}
+
+static bool lc_set(struct lc_parse *lp, unsigned int max, const char *what,
+		   uint64_t *set)
+{
+	if (*lp->p != '(')
+		return lc_range(lp, max, what, set);
+	lp->p++;
+	for (;;) {
+		if (!lc_range(lp, max, what, set))
+			return false;
+		if (*lp->p == ')') {
+			lp->p++;
+			return true;
+		}
+		if (*lp->p != ',')
+			return lc_syntax(lp);
+		lp->p++;
+	}
+}
+
+/* Parse the EAL --lcores text <s> into <mask> (bit i = lcore i). On failure,
+ * <why> holds the reason. */
+static bool lcores_parse(const char *s, uint64_t mask[2], char *why, size_t why_len)
+{
+	struct lc_parse lp = { .s = s, .p = s, .why = why, .why_len = why_len };
+	uint64_t all[LC_WORDS] = { 0 };
+
+	for (;;) {
+		uint64_t item[LC_WORDS] = { 0 }, cpus[LC_WORDS] = { 0 };
+		unsigned int i;
+
+		if (!lc_set(&lp, NC_MAX_LCORE_ID, "lcore", item))
+			return false;
+		if (*lp.p == '@') {
+			lp.p++;
+			if (!lc_set(&lp, NC_MAX_CPU_ID, "cpu", cpus))
+				return false;
+		}
+		for (i = 0; i <= NC_MAX_LCORE_ID; i++) {
+			if (!bit_test(item, i))
+				continue;
+			if (bit_test(all, i)) {
+				snprintf(why, why_len, "lcore %u is listed twice", i);
+				return false;
+			}
+			bit_set(all, i);
+		}
+		if (*lp.p == '\0')
+			break;
+		if (*lp.p != ',')
+			return lc_syntax(&lp);
+		lp.p++;
+	}
+	mask[0] = all[0];
+	mask[1] = all[1];
+	return true;
+}
+
+static bool lcore_in(const uint64_t mask[2], unsigned int i)
+{
+	return i <= NC_MAX_LCORE_ID && bit_test(mask, i);
+}
+
+/* ---- PCI addresses ---- */
+
+/* "DDDD:BB:DD.F" or "BB:DD.F" (hex; device <= 0x1f, function <= 7), from
+ * s[0..len). Written in full lower-case form to <norm> (13 bytes). */
+static bool pci_parse_n(const char *s, size_t len, char *norm)
+{
+	unsigned int dom = 0, bus, dev, fn;
+	const char *t = s;
+
+	if (len == 12) {
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			if (hexval(t[i]) < 0)
+				return false;
+			dom = dom << 4 | (unsigned int)hexval(t[i]);
+		}
+		if (t[4] != ':')
+			return false;
+		t += 5;
+	} else if (len != 7) {
+		return false;
+	}
+	if (hexval(t[0]) < 0 || hexval(t[1]) < 0 || t[2] != ':' || hexval(t[3]) < 0 ||
+	    hexval(t[4]) < 0 || t[5] != '.' || !is_digit(t[6]))
+		return false;
+	bus = (unsigned int)(hexval(t[0]) << 4 | hexval(t[1]));
+	dev = (unsigned int)(hexval(t[3]) << 4 | hexval(t[4]));
+	fn = (unsigned int)(t[6] - '0');
+	if (dev > 0x1f || fn > 7)
+		return false;
+	return snprintf(norm, 13, "%04x:%02x:%02x.%u", dom, bus, dev, fn) == 12;
+}
+
+/* Length of the device name at the head of an EAL device argument ("name,k=v"). */
+static size_t devname_len(const char *s)
+{
+	const char *comma = strchr(s, ',');
+
+	return comma != NULL ? (size_t)(comma - s) : strlen(s);
+}
+
+/* The device of an EAL device argument, PCI addresses in full form. */
+static void devname_norm(const char *s, char *out, size_t cap)
+{
+	size_t n = devname_len(s);
+
+	if (pci_parse_n(s, n, out))
+		return;
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+/* ---- eal ---- */
+
+/* EAL options the loader builds from keys; eal.args may not repeat them. */
+static const struct {
+	const char *opt;
+	const char *key;
+} eal_owned[] = {
+	{ "-l", "eal.lcores" }, { "-c", "eal.lcores" }, { "--lcores", "eal.lcores" },
+	{ "--main-lcore", "eal.lcores" }, { "-m", "eal.memory_mb" },
+	{ "--socket-mem", "eal.memory_mb" }, { "--no-huge", "eal.huge" },
+	{ "--file-prefix", "eal.file_prefix" }, { "--vdev", "eal.vdevs" },
+	{ "-a", "eal.allow" }, { "--allow", "eal.allow" },
+};
+
+static const char *eal_owned_key(const char *arg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(eal_owned) / sizeof(eal_owned[0]); i++) {
+		const char *o = eal_owned[i].opt;
+		size_t n = strlen(o);
+
+		if (strncmp(arg, o, n) != 0)
+			continue;
+		if (o[1] != '-' && arg[1] != '-')        /* "-l", "-l0-1" */
+			return eal_owned[i].key;
+		if (arg[n] == '\0' || arg[n] == '=')    /* "--vdev", "--vdev=x" */
+			return eal_owned[i].key;
+	}
+	return NULL;
+}
+
+/* eal.vdevs / eal.allow / eal.args. <kind>: 0 vdevs, 1 allow, 2 args. */
+static bool parse_eal_strs(struct ctx *c, json_t *eal, const char *key, int kind,
+			   char (*dst)[NC_DEVARG_MAX], uint16_t *n_dst)
+{
+	char p[PATH_LEN], ip[PATH_LEN], s[SHOW_MAX];
+	json_t *v = member(c, eal, "eal", key, false, p);
+	bool ok = true;
+	int n, i, j;
+
+	if (v == NULL)
+		return true;
+	n = get_array(c, v, p, 0, NC_MAX_EAL_STRS);
+	if (n < 0)
+		return false;
+	if ((size_t)n < json_array_size(v))
+		ok = false;
+	*n_dst = (uint16_t)n;
+	for (i = 0; i < n; i++) {
+		path_idx(ip, p, (size_t)i);
+		if (!get_str(c, json_array_get(v, (size_t)i), ip, NC_DEVARG_MAX, dst[i])) {
+			ok = false;
+			continue;
+		}
+		if (kind == 2) {
+			const char *owner = eal_owned_key(dst[i]);
+
+			if (owner != NULL) {
+				ERR(c, ip, "\"%s\" is set from %s; use that key",
+				    show(dst[i], s, sizeof(s)), owner);
+				ok = false;
+			}
+			continue;
+		}
+		if (devname_len(dst[i]) == 0) {
+			ERR(c, ip, "must start with a device name, got \"%s\"",
+			    show(dst[i], s, sizeof(s)));
+			ok = false;
+			dst[i][0] = '\0';
+			continue;
+		}
+		for (j = 0; j < i; j++) {
+			char a[NC_DEVARG_MAX], b[NC_DEVARG_MAX], jp[PATH_LEN];
+
+			if (dst[j][0] == '\0')
+				continue;
+			devname_norm(dst[i], a, sizeof(a));
+			devname_norm(dst[j], b, sizeof(b));
+			if (strcmp(a, b) == 0) {
+				path_idx(jp, p, (size_t)j);
+				ERR(c, ip, "duplicate device \"%s\" (same as %s)",
+				    show(a, s, sizeof(s)), jp);
+				ok = false;
+				break;
+			}
+		}
+	}
+	return ok;
+}
+
+static void parse_eal(struct ctx *c, json_t *root)
+{
+	static const char *const keys[] = { "lcores", "memory_mb", "huge", "file_prefix",
+		"vdevs", "allow", "args", NULL };
+	static const char *const huge_names[] = { "auto", "on", "off", NULL };
+	struct nc_cfg_eal *eal = &c->cfg->eal;
+	char p[PATH_LEN], s[SHOW_MAX];
+	json_t *o = member(c, root, "", "eal", true, p), *v;
+
+	if (o == NULL || !want_object(c, o, "eal"))
+		return;
+	check_keys(c, o, "eal", keys);
+
+	v = member(c, o, "eal", "lcores", true, p);
+	if (v != NULL && get_str(c, v, p, sizeof(eal->lcores), eal->lcores)) {
+		char why[NC_ERR_LINE_LEN];
+
+		if (lcores_parse(eal->lcores, eal->lcore_mask, why, sizeof(why))) {
+			unsigned int i;
+
+			for (i = 0; !lcore_in(eal->lcore_mask, i); i++)
+				;
+			eal->main_lcore = (uint16_t)i;
+			c->lcores_ok = true;
+		} else {
+			ERR(c, p, "%s", why);
+		}
+	}
+
+	opt_u32(c, o, "eal", "memory_mb", 64, 1048576, 256, &eal->memory_mb);
+
+	v = member(c, o, "eal", "huge", false, p);
+	if (v == NULL) {
+		eal->huge = NC_HUGE_AUTO;
+	} else {
+		int h = get_enum(c, v, p, huge_names, "\"auto\", \"on\" or \"off\"");
+
+		if (h >= 0)
+			eal->huge = (enum nc_huge_mode)h;
+	}
+
+	v = member(c, o, "eal", "file_prefix", false, p);
+	if (v == NULL) {
+		strcpy(eal->file_prefix, "nc");
+	} else if (want_string(c, v, p)) {
+		const char *t = json_string_value(v);
+		size_t n = strlen(t), i;
+
+		for (i = 0; i < n; i++)
+			if (!((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z') ||
+			      is_digit(t[i]) || t[i] == '_' || t[i] == '-'))
+				break;
+		if (n == 0 || n >= sizeof(eal->file_prefix) || i < n)
+			ERR(c, p, "must match [A-Za-z0-9_-]{1,63}, got \"%s\"",
+			    show(t, s, sizeof(s)));
+		else
+			memcpy(eal->file_prefix, t, n + 1);
+	}
+
+	c->vdevs_ok = parse_eal_strs(c, o, "vdevs", 0, eal->vdevs, &eal->n_vdevs);
+	c->allow_ok = parse_eal_strs(c, o, "allow", 1, eal->allow, &eal->n_allow);
+	parse_eal_strs(c, o, "args", 2, eal->args, &eal->n_args);
+}
+
+/* ---- workers ---- */
+
+static void parse_workers(struct ctx *c, json_t *root)
+{
+	static const char *const keys[] = { "lcores", "burst", "idle_sleep_us", NULL };
+	struct nc_cfg_workers *w = &c->cfg->workers;
+	char p[PATH_LEN], ip[PATH_LEN], jp[PATH_LEN];
+	json_t *o = member(c, root, "", "workers", true, p), *v;
+	uint32_t burst;
+	int n, i, j;
+
+	if (o == NULL || !want_object(c, o, "workers"))
+		return;
+	check_keys(c, o, "workers", keys);
+
+	v = member(c, o, "workers", "lcores", true, p);
+	if (v != NULL && (n = get_array(c, v, p, 1, NC_MAX_WORKERS)) > 0) {
+		w->n_lcores = (uint16_t)n;
+		for (i = 0; i < n; i++) {
+			long long x;
+
+			path_idx(ip, p, (size_t)i);
+			if (!get_int(c, json_array_get(v, (size_t)i), ip, 0, NC_MAX_LCORE_ID, &x))
+				continue;
+			w->lcores[i] = (uint16_t)x;
+			c->worker_ok[i] = true;
+			for (j = 0; j < i; j++) {
+				if (c->worker_ok[j] && w->lcores[j] == w->lcores[i]) {
+					path_idx(jp, p, (size_t)j);
+					ERR(c, ip, "duplicate lcore %lld (same as %s)", x, jp);
+					c->worker_ok[i] = false;
+					break;
+				}
+			}
+		}
+	}
+	if (opt_u32(c, o, "workers", "burst", 1, 512, 32, &burst))
+		w->burst = (uint16_t)burst;
+	opt_u32(c, o, "workers", "idle_sleep_us", 0, 100000, 20, &w->idle_sleep_us);
+}
+
+/* ---- ports ---- */
+
+static void parse_port_addrs(struct ctx *c, json_t *po, const char *path, size_t pi)
+{
+	struct nc_cfg_port *port = &c->cfg->ports[pi];
+	char p[PATH_LEN], ip[PATH_LEN], b[16], b2[16];
+	json_t *v = member(c, po, path, "ipv4", true, p);
+	int n = 0, i;
+
+	if (v == NULL || (n = get_array(c, v, p, 1, NC_MAX_PORT_ADDRS)) <= 0 ||
+	    (size_t)n < json_array_size(v)) {
+		c->ports_ok = false;
+		if (v == NULL || n <= 0)
+			return;
+	}
+	port->n_ipv4 = (uint16_t)n;
+	for (i = 0; i < n; i++) {
+		struct nc_prefix *pf = &port->ipv4[i];
+		uint32_t m, net;
+
+		path_idx(ip, p, (size_t)i);
+		if (!get_prefix(c, json_array_get(v, (size_t)i), ip, 1, pf)) {
+			c->ports_ok = false;
+			continue;
+		}
+		m = len_mask(pf->len);
+		net = pf->addr & m;
+		if (!ip_is_host(pf->addr)) {
+			ERR(c, ip, "must be a unicast host address, got %s", ip_fmt(pf->addr, b));
+		} else if (pf->len <= 30 && pf->addr == net) {
+			ERR(c, ip, "%s is the network address of %s/%u", ip_fmt(pf->addr, b),
+			    ip_fmt(net, b2), pf->len);
+		} else if (pf->len <= 30 && pf->addr == (net | ~m)) {
+			ERR(c, ip, "%s is the broadcast address of %s/%u", ip_fmt(pf->addr, b),
+			    ip_fmt(net, b2), pf->len);
+		} else {
+			c->port_addr_ok[pi][i] = true;
+			continue;
+		}
+		c->ports_ok = false;
+	}
+}
+
+/* Addresses of port <pi> against those of every earlier port: one address on
+ * two interfaces, or subnets of two ports that overlap (the egress port of an
+ * address in both would be ambiguous). Within one port, secondary addresses of
+ * one subnet are allowed; the same address twice is not. */
+static void check_port_addr_clash(struct ctx *c, size_t pi)
+{
+	const struct nc_cfg_port *ports = c->cfg->ports;
+	char ip[PATH_LEN], jp[PATH_LEN], b[16], b2[16];
+	size_t i, qj, j;
+
+	for (i = 0; i < ports[pi].n_ipv4; i++) {
+		const struct nc_prefix *a = &ports[pi].ipv4[i];
+		bool done = false;
+
+		if (!c->port_addr_ok[pi][i])
+			continue;
+		snprintf(ip, sizeof(ip), "ports[%zu].ipv4[%zu]", pi, i);
+		for (qj = 0; qj <= pi && !done; qj++) {
+			for (j = 0; j < ports[qj].n_ipv4 && !done; j++) {
+				const struct nc_prefix *o = &ports[qj].ipv4[j];
+				uint32_t m = len_mask(a->len < o->len ? a->len : o->len);
+
+				if ((qj == pi && j >= i) || !c->port_addr_ok[qj][j])
+					continue;
+				snprintf(jp, sizeof(jp), "ports[%zu].ipv4[%zu]", qj, j);
+				if (a->addr == o->addr) {
+					ERR(c, ip, "duplicate address %s (same as %s)",
+					    ip_fmt(a->addr, b), jp);
+					done = true;
+				} else if (qj != pi && (a->addr & m) == (o->addr & m)) {
+					ERR(c, ip, "subnet %s/%u overlaps %s (%s/%u)",
+					    ip_fmt(a->addr & len_mask(a->len), b), a->len, jp,
+					    ip_fmt(o->addr & len_mask(o->len), b2), o->len);
+					done = true;
+				}
+			}
+		}
+	}
+}
+
+static void parse_ports(struct ctx *c, json_t *root)
+{
+	static const char *const keys[] = { "name", "device", "ipv4", "mac", "rx_desc",
+		"tx_desc", NULL };
+	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], jp[PATH_LEN], s[SHOW_MAX], b[18];
+	json_t *arr = member(c, root, "", "ports", true, p);
+	int n, i, j;
+
+	if (arr == NULL || (n = get_array(c, arr, "ports", 1, NC_MAX_PORTS)) <= 0)
+		return;
+	c->ports_ok = true;
+	c->cfg->n_ports = (uint16_t)n;
+	for (i = 0; i < n; i++) {
+		struct nc_cfg_port *port = &c->cfg->ports[i];
+		json_t *po = json_array_get(arr, (size_t)i), *v;
+		uint32_t desc;
+
+		path_idx(ep, "ports", (size_t)i);
+		if (!want_object(c, po, ep)) {
+			c->ports_ok = false;
+			continue;
+		}
+		check_keys(c, po, ep, keys);
+
+		v = member(c, po, ep, "name", true, kp);
+		if (v != NULL && get_name(c, v, kp, port->name)) {
+			for (j = 0; j < i; j++) {
+				if (strcmp(c->cfg->ports[j].name, port->name) == 0) {
+					snprintf(jp, sizeof(jp), "ports[%d].name", j);
+					ERR(c, kp, "duplicate name \"%s\" (same as %s)", port->name, jp);
+					break;
+				}
+			}
+		}
+
+		v = member(c, po, ep, "device", true, kp);
+		if (v != NULL && get_str(c, v, kp, NC_DEVARG_MAX, port->device)) {
+			char norm[13];
+
+			/* PCI addresses are stored in the full form DPDK names ports by. */
+			if (pci_parse_n(port->device, strlen(port->device), norm))
+				memcpy(port->device, norm, sizeof(norm));
+			c->port_dev_ok[i] = true;
+			for (j = 0; j < i; j++) {
+				if (c->port_dev_ok[j] &&
+				    strcmp(c->cfg->ports[j].device, port->device) == 0) {
+					snprintf(jp, sizeof(jp), "ports[%d].device", j);
+					ERR(c, kp, "duplicate device \"%s\" (same as %s)",
+					    show(port->device, s, sizeof(s)), jp);
+					c->port_dev_ok[i] = false;
+					break;
+				}
+			}
+		}
+
+		parse_port_addrs(c, po, ep, (size_t)i);
+
+		v = member(c, po, ep, "mac", false, kp);
+		if (v != NULL && get_mac(c, v, kp, port->mac)) {
+			port->has_mac = true;
+			for (j = 0; j < i; j++) {
+				if (c->cfg->ports[j].has_mac &&
+				    memcmp(c->cfg->ports[j].mac, port->mac, 6) == 0) {
+					snprintf(jp, sizeof(jp), "ports[%d].mac", j);
+					ERR(c, kp, "duplicate MAC %s (same as %s)",
+					    mac_fmt(port->mac, b), jp);
+					break;
+				}
+			}
+		}
+
+		if (opt_u32(c, po, ep, "rx_desc", 64, 16384, 1024, &desc))
+			port->rx_desc = (uint16_t)desc;
+		if (opt_u32(c, po, ep, "tx_desc", 64, 16384, 1024, &desc))
+			port->tx_desc = (uint16_t)desc;
+
+		check_port_addr_clash(c, (size_t)i);
+	}
+}
+
+/* ---- neighbors, routes, limits ---- */
+
+static void parse_neighbors(struct ctx *c, json_t *root)
+{
+	static const char *const keys[] = { "ipv4", "mac", NULL };
+	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], jp[PATH_LEN], b[16];
+	json_t *arr = member(c, root, "", "neighbors", false, p);
+	int n, i, j;
+
+	if (arr == NULL || (n = get_array(c, arr, "neighbors", 0, NC_MAX_NEIGHBORS)) <= 0)
+		return;
+	c->cfg->n_neighbors = (uint16_t)n;
+	for (i = 0; i < n; i++) {
+		struct nc_cfg_neighbor *nb = &c->cfg->neighbors[i];
+		json_t *o = json_array_get(arr, (size_t)i), *v;
+
+		path_idx(ep, "neighbors", (size_t)i);
+		if (!want_object(c, o, ep))
+			continue;
+		check_keys(c, o, ep, keys);
+		v = member(c, o, ep, "ipv4", true, kp);
+		if (v != NULL && get_ip(c, v, kp, &nb->ipv4)) {
+			c->nb_ok[i] = true;
+			for (j = 0; j < i; j++) {
+				if (c->nb_ok[j] && c->cfg->neighbors[j].ipv4 == nb->ipv4) {
+					snprintf(jp, sizeof(jp), "neighbors[%d].ipv4", j);
+					ERR(c, kp, "duplicate address %s (same as %s)",
+					    ip_fmt(nb->ipv4, b), jp);
+					c->nb_ok[i] = false;
+					break;
+				}
+			}
+		}
+		v = member(c, o, ep, "mac", true, kp);
+		if (v != NULL)
+			get_mac(c, v, kp, nb->mac);
+	}
+}
+
+static void parse_routes(struct ctx *c, json_t *root)
+{
+	static const char *const keys[] = { "prefix", "via", NULL };
+	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], jp[PATH_LEN], b[16], b2[16];
+	json_t *arr = member(c, root, "", "routes", false, p);
+	int n, i, j;
+
+	c->routes_ok = true;
+	if (arr == NULL)
+		return;
+	n = get_array(c, arr, "routes", 0, NC_MAX_ROUTES);
+	if (n < 0 || (size_t)n < json_array_size(arr))
+		c->routes_ok = false;
+	if (n <= 0)
+		return;
+	c->cfg->n_routes = (uint16_t)n;
+	for (i = 0; i < n; i++) {
+		struct nc_cfg_route *rt = &c->cfg->routes[i];
+		json_t *o = json_array_get(arr, (size_t)i), *v;
+
+		path_idx(ep, "routes", (size_t)i);
+		if (!want_object(c, o, ep)) {
+			c->routes_ok = false;
+			continue;
+		}
+		check_keys(c, o, ep, keys);
+		v = member(c, o, ep, "prefix", true, kp);
+		if (v != NULL && get_prefix(c, v, kp, 0, &rt->prefix)) {
+			uint32_t net = rt->prefix.addr & len_mask(rt->prefix.len);
+
+			if (net != rt->prefix.addr) {
+				ERR(c, kp, "host bits set in %s/%u (network is %s/%u)",
+				    ip_fmt(rt->prefix.addr, b), rt->prefix.len, ip_fmt(net, b2),
+				    rt->prefix.len);
+			} else {
+				c->rt_prefix_ok[i] = true;
+				for (j = 0; j < i; j++) {
+					const struct nc_prefix *o2 = &c->cfg->routes[j].prefix;
+
+					if (c->rt_prefix_ok[j] && o2->addr == net &&
+					    o2->len == rt->prefix.len) {
+						snprintf(jp, sizeof(jp), "routes[%d].prefix", j);
+						ERR(c, kp, "duplicate prefix %s/%u (same as %s)",
+						    ip_fmt(net, b), rt->prefix.len, jp);
+						break;
+					}
+				}
+			}
+		}
+		if (!c->rt_prefix_ok[i])
+			c->routes_ok = false;
+		v = member(c, o, ep, "via", true, kp);
+		if (v != NULL && get_ip(c, v, kp, &rt->via))
+			c->rt_via_ok[i] = true;
+	}
+}
+
+static void parse_limits(struct ctx *c, json_t *root)
+{
+	static const char *const keys[] = { "max_flows", "tcp_idle_s", "udp_idle_s",
+		"tcp_fin_s", "tcp_syn_s", NULL };
+	struct nc_cfg_limits *l = &c->cfg->limits;
+	char p[PATH_LEN];
+	json_t *o = member(c, root, "", "limits", false, p);
+
+	if (o == NULL) {
+		l->max_flows = 1048576;
+		l->tcp_idle_s = 300;
+		l->udp_idle_s = 30;
+		l->tcp_fin_s = 2;
+		l->tcp_syn_s = 10;
+		return;
+	}
+	if (!want_object(c, o, "limits"))
+		return;
+	check_keys(c, o, "limits", keys);
+	opt_u32(c, o, "limits", "max_flows", 1, 67108864, 1048576, &l->max_flows);
+	opt_u32(c, o, "limits", "tcp_idle_s", 1, 86400, 300, &l->tcp_idle_s);
+	opt_u32(c, o, "limits", "udp_idle_s", 1, 86400, 30, &l->udp_idle_s);
+	opt_u32(c, o, "limits", "tcp_fin_s", 1, 300, 2, &l->tcp_fin_s);
+	opt_u32(c, o, "limits", "tcp_syn_s", 1, 300, 10, &l->tcp_syn_s);
+}
+
+/* ---- services ---- */
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+static void parse_servers(struct ctx *c, json_t *so, const char *sp, size_t si)
+{
+	static const char *const keys[] = { "name", "address", "port", "weight", NULL };
+	struct nc_cfg_service *svc = &c->cfg->services[si];
+	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], jp[PATH_LEN], b[16];
+	json_t *arr = member(c, so, sp, "servers", true, p);
+	bool port_ok[NC_MAX_SERVERS] = { false };
+	bool weights_ok = true;
+	unsigned int sum = 0;
+	int n, i, j;
+
+	if (arr == NULL || (n = get_array(c, arr, p, 1, NC_MAX_SERVERS)) <= 0)
+		return;
+	svc->n_servers = (uint16_t)n;
+	for (i = 0; i < n; i++) {
+		struct nc_cfg_server *srv = &svc->servers[i];
+		json_t *o = json_array_get(arr, (size_t)i), *v;
+		long long x;
+
+		path_idx(ep, p, (size_t)i);
+		if (!want_object(c, o, ep)) {
+			weights_ok = false;
+			continue;
+		}
+		check_keys(c, o, ep, keys);
+
+		v = member(c, o, ep, "name", true, kp);
+		if (v != NULL && get_name(c, v, kp, srv->name)) {
+			for (j = 0; j < i; j++) {
+				if (strcmp(svc->servers[j].name, srv->name) == 0) {
+					char sp2[PATH_LEN];
+
+					path_idx(sp2, p, (size_t)j);
+					path_key(jp, sp2, "name");
+					ERR(c, kp, "duplicate name \"%s\" (same as %s)", srv->name, jp);
+					break;
+				}
+			}
+		}
+		v = member(c, o, ep, "address", true, kp);
+		if (v != NULL && get_ip(c, v, kp, &srv->address))
+			c->srv_addr_ok[si][i] = true;
+		v = member(c, o, ep, "port", true, kp);
+		if (v != NULL && get_int(c, v, kp, 1, 65535, &x)) {
+			srv->port = (uint16_t)x;
+			port_ok[i] = true;
+		}
+		v = member(c, o, ep, "weight", true, kp);
+		if (v != NULL && get_int(c, v, kp, 1, 100, &x)) {
+			srv->weight = (uint8_t)x;
+			sum += (unsigned int)x;
+		} else {
+			weights_ok = false;
+		}
+
+		if (!c->srv_addr_ok[si][i] || !port_ok[i])
+			continue;
+		for (j = 0; j < i; j++) {
+			if (c->srv_addr_ok[si][j] && port_ok[j] &&
+			    svc->servers[j].address == srv->address &&
+			    svc->servers[j].port == srv->port) {
+				path_idx(jp, p, (size_t)j);
+				ERR(c, ep, "duplicate server %s:%u (same as %s)",
+				    ip_fmt(srv->address, b), srv->port, jp);
+				break;
+			}
+		}
+	}
+	if (weights_ok && (size_t)n == json_array_size(arr) && sum != 100)
+		ERR(c, p, "weights must sum to 100, got %u", sum);
+}
+
+static void parse_services(struct ctx *c, json_t *root)
+{
+	static const char *const keys[] = { "name", "vip", "port", "proto", "local_ips",
+		"scheduler", "servers", NULL };
+	static const char *const protos[] = { "tcp", "udp", NULL };
+	static const char *const scheds[] = { "ratio", "smooth", NULL };
+	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], ip[PATH_LEN], jp[PATH_LEN], b[16];
+	json_t *arr = member(c, root, "", "services", true, p);
+	bool key_ok[NC_MAX_SERVICES] = { false };
+	int n, i, j, k;
+
+	if (arr == NULL || (n = get_array(c, arr, "services", 1, NC_MAX_SERVICES)) <= 0)
+		return;
+	c->cfg->n_services = (uint16_t)n;
+	for (i = 0; i < n; i++) {
+		struct nc_cfg_service *svc = &c->cfg->services[i];
+		json_t *o = json_array_get(arr, (size_t)i), *v;
+		bool port_ok = false, proto_ok = false;
+		long long x;
+
+		path_idx(ep, "services", (size_t)i);
+		if (!want_object(c, o, ep))
+			continue;
+		check_keys(c, o, ep, keys);
+
+		v = member(c, o, ep, "name", true, kp);
+		if (v != NULL && get_name(c, v, kp, svc->name)) {
+			for (j = 0; j < i; j++) {
+				if (strcmp(c->cfg->services[j].name, svc->name) == 0) {
+					snprintf(jp, sizeof(jp), "services[%d].name", j);
+					ERR(c, kp, "duplicate name \"%s\" (same as %s)", svc->name, jp);
+					break;
+				}
+			}
+		}
+		v = member(c, o, ep, "vip", true, kp);
+		if (v != NULL && get_ip(c, v, kp, &svc->vip))
+			c->svc_vip_ok[i] = true;
+		v = member(c, o, ep, "port", true, kp);
+		if (v != NULL && get_int(c, v, kp, 1, 65535, &x)) {
+			svc->port = (uint16_t)x;
+			port_ok = true;
+		}
+		v = member(c, o, ep, "proto", true, kp);
+		if (v != NULL && (k = get_enum(c, v, kp, protos, "\"tcp\" or \"udp\"")) >= 0) {
+			svc->proto = k == 0 ? IPPROTO_TCP : IPPROTO_UDP;
+			proto_ok = true;
+		}
+
+		v = member(c, o, ep, "local_ips", true, kp);
+		if (v != NULL && (k = get_array(c, v, kp, 1, NC_MAX_LOCAL_IPS)) > 0) {
+			svc->n_local_ips = (uint16_t)k;
+			for (j = 0; j < k; j++) {
+				int q;
+
+				path_idx(ip, kp, (size_t)j);
+				if (!get_ip(c, json_array_get(v, (size_t)j), ip, &svc->local_ips[j]))
+					continue;
+				c->svc_lip_ok[i][j] = true;
+				for (q = 0; q < j; q++) {
+					if (c->svc_lip_ok[i][q] &&
+					    svc->local_ips[q] == svc->local_ips[j]) {
+						path_idx(jp, kp, (size_t)q);
+						ERR(c, ip, "duplicate address %s (same as %s)",
+						    ip_fmt(svc->local_ips[j], b), jp);
+						break;
+					}
+				}
+			}
+		}
+
+		v = member(c, o, ep, "scheduler", false, kp);
+		if (v == NULL) {
+			svc->scheduler = NC_SCHED_RATIO;
+		} else {
+			k = get_enum(c, v, kp, scheds, "\"ratio\" or \"smooth\"");
+			if (k >= 0)
+				svc->scheduler = (enum nc_sched_kind)k;
+		}
+
+		parse_servers(c, o, ep, (size_t)i);
+
+		key_ok[i] = c->svc_vip_ok[i] && port_ok && proto_ok;
+		for (j = 0; key_ok[i] && j < i; j++) {
+			const struct nc_cfg_service *q = &c->cfg->services[j];
+
+			if (key_ok[j] && q->vip == svc->vip && q->port == svc->port &&
+			    q->proto == svc->proto) {
+				path_idx(jp, "services", (size_t)j);
+				ERR(c, ep, "duplicate service %s:%u/%s (same as %s)",
+				    ip_fmt(svc->vip, b), svc->port, proto_name(svc->proto), jp);
+				break;
+			}
+		}
+	}
+}
+
+/* ---- second pass: references between sections ---- */
+
+/* The valid port address whose subnet holds <a>, as its path; false if none. */
+static bool find_subnet(const struct ctx *c, uint32_t a, char *which, size_t *pi,
+			size_t *ai)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->cfg->n_ports; i++) {
+		for (j = 0; j < c->cfg->ports[i].n_ipv4; j++) {
+			const struct nc_prefix *pf = &c->cfg->ports[i].ipv4[j];
+			uint32_t m = len_mask(pf->len);
+
+			if (c->port_addr_ok[i][j] && (a & m) == (pf->addr & m)) {
+				snprintf(which, PATH_LEN, "ports[%zu].ipv4[%zu]", i, j);
+				*pi = i;
+				*ai = j;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* <a> must be a host of a port subnet (not its network or broadcast address).
+ * Skipped when a port address is invalid, as every answer would be a guess. */
+static bool check_onlink(struct ctx *c, uint32_t a, const char *path)
+{
+	char which[PATH_LEN], b[16], b2[16];
+	const struct nc_prefix *pf;
+	size_t pi, ai;
+	uint32_t m;
+
+	if (!c->ports_ok)
+		return true;
+	if (!find_subnet(c, a, which, &pi, &ai)) {
+		ERR(c, path, "%s is not on-link (in no port subnet)", ip_fmt(a, b));
+		return false;
+	}
+	pf = &c->cfg->ports[pi].ipv4[ai];
+	m = len_mask(pf->len);
+	if (pf->len <= 30 && (a == (pf->addr & m) || a == (pf->addr | ~m))) {
+		ERR(c, path, "%s is the %s address of %s (%s/%u)", ip_fmt(a, b),
+		    a == (pf->addr & m) ? "network" : "broadcast", which,
+		    ip_fmt(pf->addr & m, b2), pf->len);
+		return false;
+	}
+	return true;
+}
+
+/* <a> is one of the appliance's addresses (a port address, a VIP, a local IP):
+ * its first path in <which>. */
+static bool own_address(const struct ctx *c, uint32_t a, char *which)
+{
+	const struct nc_config *cfg = c->cfg;
+	size_t i, j;
+
+	for (i = 0; i < cfg->n_ports; i++)
+		for (j = 0; j < cfg->ports[i].n_ipv4; j++)
+			if (c->port_addr_ok[i][j] && cfg->ports[i].ipv4[j].addr == a) {
+				snprintf(which, PATH_LEN, "ports[%zu].ipv4[%zu]", i, j);
+				return true;
+			}
+	for (i = 0; i < cfg->n_services; i++) {
+		if (c->svc_vip_ok[i] && cfg->services[i].vip == a) {
+			snprintf(which, PATH_LEN, "services[%zu].vip", i);
+			return true;
+		}
+		for (j = 0; j < cfg->services[i].n_local_ips; j++)
+			if (c->svc_lip_ok[i][j] && cfg->services[i].local_ips[j] == a) {
+				snprintf(which, PATH_LEN, "services[%zu].local_ips[%zu]", i, j);
+				return true;
+			}
+	}
+	return false;
+}
+
+static bool check_not_own(struct ctx *c, uint32_t a, const char *path)
+{
+	char which[PATH_LEN], b[16];
+
+	if (!own_address(c, a, which))
+		return true;
+	ERR(c, path, "%s is the appliance's own address (%s)", ip_fmt(a, b), which);
+	return false;
+}
+
+static void cross_workers(struct ctx *c)
+{
+	const struct nc_cfg_eal *eal = &c->cfg->eal;
+	const struct nc_cfg_workers *w = &c->cfg->workers;
+	char p[PATH_LEN], s[SHOW_MAX];
+	size_t i;
+
+	if (!c->lcores_ok)
+		return;
+	for (i = 0; i < w->n_lcores; i++) {
+		if (!c->worker_ok[i])
+			continue;
+		snprintf(p, sizeof(p), "workers.lcores[%zu]", i);
+		if (w->lcores[i] == eal->main_lcore)
+			ERR(c, p, "lcore %u is the main lcore (the lowest in eal.lcores)",
+			    w->lcores[i]);
+		else if (!lcore_in(eal->lcore_mask, w->lcores[i]))
+			ERR(c, p, "lcore %u is not in eal.lcores \"%s\"", w->lcores[i],
+			    show(eal->lcores, s, sizeof(s)));
+	}
+}
+
+/* A port device must be something EAL will create: a PCI device (when eal.allow
+ * is set, one of its entries) or a device named by eal.vdevs or eal.allow. */
+static void cross_devices(struct ctx *c)
+{
+	const struct nc_cfg_eal *eal = &c->cfg->eal;
+	char p[PATH_LEN], s[SHOW_MAX], d[NC_DEVARG_MAX];
+	size_t i, j;
+
+	if (!c->vdevs_ok || !c->allow_ok)
+		return;
+	for (i = 0; i < c->cfg->n_ports; i++) {
+		const char *dev = c->cfg->ports[i].device;
+		char norm[13];
+		bool pci = pci_parse_n(dev, strlen(dev), norm), found = false;
+
+		if (!c->port_dev_ok[i])
+			continue;
+		snprintf(p, sizeof(p), "ports[%zu].device", i);
+		for (j = 0; j < eal->n_allow && !found; j++) {
+			devname_norm(eal->allow[j], d, sizeof(d));
+			found = strcmp(d, dev) == 0;
+		}
+		for (j = 0; j < eal->n_vdevs && !found && !pci; j++) {
+			devname_norm(eal->vdevs[j], d, sizeof(d));
+			found = strcmp(d, dev) == 0;
+		}
+		if (found || (pci && eal->n_allow == 0))
+			continue;
+		if (pci)
+			ERR(c, p, "PCI device %s is not in eal.allow", dev);
+		else
+			ERR(c, p, "\"%s\" is not a PCI address and names no eal.vdevs or eal.allow entry",
+			    show(dev, s, sizeof(s)));
+	}
+}
+
+static void cross_neighbors_routes(struct ctx *c)
+{
+	const struct nc_config *cfg = c->cfg;
+	char p[PATH_LEN];
+	size_t i;
+
+	for (i = 0; i < cfg->n_neighbors; i++) {
+		if (!c->nb_ok[i])
+			continue;
+		snprintf(p, sizeof(p), "neighbors[%zu].ipv4", i);
+		if (check_not_own(c, cfg->neighbors[i].ipv4, p))
+			check_onlink(c, cfg->neighbors[i].ipv4, p);
+	}
+	for (i = 0; i < cfg->n_routes; i++) {
+		if (!c->rt_via_ok[i])
+			continue;
+		snprintf(p, sizeof(p), "routes[%zu].via", i);
+		if (check_not_own(c, cfg->routes[i].via, p))
+			check_onlink(c, cfg->routes[i].via, p);
+	}
+}
+
+static bool routed(const struct ctx *c, uint32_t a)
+{
+	size_t i;
+
+	for (i = 0; i < c->cfg->n_routes; i++) {
+		const struct nc_prefix *pf = &c->cfg->routes[i].prefix;
+
+		if (c->rt_prefix_ok[i] && (a & len_mask(pf->len)) == pf->addr)
+			return true;
+	}
+	return false;
+}
+
+static void cross_services(struct ctx *c)
+{
+	const struct nc_config *cfg = c->cfg;
+	char p[PATH_LEN], which[PATH_LEN], b[16];
+	size_t i, j, pi, ai;
+
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct nc_cfg_service *svc = &cfg->services[i];
+
+		if (c->svc_vip_ok[i]) {
+			snprintf(p, sizeof(p), "services[%zu].vip", i);
+			check_onlink(c, svc->vip, p);
+		}
+		for (j = 0; j < svc->n_local_ips; j++) {
+			if (!c->svc_lip_ok[i][j])
+				continue;
+			snprintf(p, sizeof(p), "services[%zu].local_ips[%zu]", i, j);
+			check_onlink(c, svc->local_ips[j], p);
+		}
+		for (j = 0; j < svc->n_servers; j++) {
+			uint32_t a = svc->servers[j].address;
+
+			if (!c->srv_addr_ok[i][j])
+				continue;
+			snprintf(p, sizeof(p), "services[%zu].servers[%zu].address", i, j);
+			if (!check_not_own(c, a, p) || !c->ports_ok)
+				continue;
+			if (find_subnet(c, a, which, &pi, &ai))
+				check_onlink(c, a, p);
+			else if (c->routes_ok && !routed(c, a))
+				ERR(c, p, "%s is reached by no port subnet or route",
+				    ip_fmt(a, b));
+		}
+	}
+}
+
+/* ---- entry points ---- */
+
+static int parse_root(json_t *root, struct nc_config *cfg, struct nc_errors *errs)
+{
+	static const char *const keys[] = { "eal", "workers", "ports", "neighbors",
+		"routes", "limits", "services", NULL };
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		err_add(errs, "$", "out of memory");
+		return -ENOMEM;
+	}
+	c->e = errs;
+	c->cfg = cfg;
+	if (want_object(c, root, "$")) {
+		check_keys(c, root, "", keys);
+		parse_eal(c, root);
+		parse_workers(c, root);
+		parse_ports(c, root);
+		parse_neighbors(c, root);
+		parse_routes(c, root);
+		parse_limits(c, root);
+		parse_services(c, root);
+
+		cross_workers(c);
+		cross_devices(c);
+		cross_neighbors_routes(c);
+		cross_services(c);
+	}
+	free(c);
+	if (errs->n == 0 && errs->n_dropped == 0)
+		return 0;
+	memset(cfg, 0, sizeof(*cfg));
+	return -EINVAL;
+}
+
+/* Parse <len> bytes of JSON named <src> in messages. */
+static int parse_buf(const char *src, const char *buf, size_t len,
+		     struct nc_config *cfg, struct nc_errors *errs)
+{
+	json_error_t je;
+	json_t *root;
+	int rc;
+
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL) {
+		char where[PATH_LEN];
+
+		snprintf(where, sizeof(where), "%s:%d:%d", src, je.line, je.column);
+		err_add(errs, where, "invalid JSON: %s", je.text);
+		return -EINVAL;
+	}
+	rc = parse_root(root, cfg, errs);
+	json_decref(root);
+	return rc;
+}
+
+int nc_config_parse_string(const char *json, struct nc_config *cfg, struct nc_errors *errs)
+{
+	if (cfg == NULL || errs == NULL)
+		return -EINVAL;
+	errs_reset(errs);
+	memset(cfg, 0, sizeof(*cfg));
+	if (json == NULL) {
+		err_add(errs, "<string>", "no JSON text given");
+		return -EINVAL;
+	}
+	return parse_buf("<string>", json, strlen(json), cfg, errs);
+}
+
+int nc_config_load(const char *path, struct nc_config *cfg, struct nc_errors *errs)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	FILE *f;
+	int rc;
+
+	if (cfg == NULL || errs == NULL)
+		return -EINVAL;
+	errs_reset(errs);
+	memset(cfg, 0, sizeof(*cfg));
+	if (path == NULL) {
+		err_add(errs, "<file>", "no file name given");
+		return -EINVAL;
+	}
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		err_add(errs, path, "cannot open: %s", strerror(errno));
+		return -EINVAL;
+	}
+	for (;;) {
+		size_t got;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= FILE_MAX) {
+				err_add(errs, path, "cannot read: larger than %u MiB", FILE_MAX >> 20);
+				rc = -EINVAL;
+				goto out;
+			}
+			cap = cap == 0 ? 65536 : cap * 2;
+			nb = realloc(buf, cap);
+			if (nb == NULL) {
+				err_add(errs, path, "cannot read: out of memory");
+				rc = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0) {
+			if (ferror(f)) {
+				err_add(errs, path, "cannot read: %s", strerror(errno));
+				rc = -EINVAL;
+				goto out;
+			}
+			break;
+		}
+	}
+	rc = parse_buf(path, buf, len, cfg, errs);
+out:
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+void nc_errors_print(const struct nc_errors *errs, FILE *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < errs->n; i++)
+		fprintf(out, "%s\n", errs->line[i]);
+	if (errs->n_dropped > 0)
+		fprintf(out, "(%u more problems not shown)\n", errs->n_dropped);
+}

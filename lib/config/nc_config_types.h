@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Netchestra startup configuration, as loaded from the JSON startup file.
+ * Plain C types only (no EAL), so tools and tests can use them directly.
+ *
+ * Byte order: every IPv4 address and L4 port here is in HOST byte order.
+ * The data plane converts once when it builds its run-time tables.
+ */
+#ifndef NC_CONFIG_TYPES_H
+#define NC_CONFIG_TYPES_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+#define NC_NAME_MAX        32   /* names incl. NUL: ports, services, servers */
+#define NC_DEVARG_MAX      256  /* one EAL vdev / allow / extra arg string */
+#define NC_MAX_EAL_STRS    16   /* vdevs, allow, args: entries each */
+#define NC_MAX_WORKERS     32
+#define NC_MAX_PORTS       8
+#define NC_MAX_PORT_ADDRS  8    /* ipv4 prefixes per port */
+#define NC_MAX_NEIGHBORS   256  /* static neighbors */
+#define NC_MAX_ROUTES      64
+#define NC_MAX_SERVICES    32
+#define NC_MAX_SERVERS     64   /* per service */
+#define NC_MAX_LOCAL_IPS   32   /* per service */
+#define NC_MAX_LCORE_ID    127  /* highest lcore id accepted in eal.lcores */
+
+enum nc_huge_mode {
+	NC_HUGE_AUTO = 0, /* hugepages when the machine has free ones, else --no-huge */
+	NC_HUGE_ON,       /* "on": require hugepages */
+	NC_HUGE_OFF,      /* "off": always --no-huge */
+};
+
+enum nc_sched_kind {
+	NC_SCHED_RATIO = 0, /* the paper's ratio rule */
+	NC_SCHED_SMOOTH,    /* exact percentages over 100 slots, evenly spread */
+};
+
+struct nc_prefix {
+	uint32_t addr;  /* host order */
+	uint8_t len;    /* 0..32 */
+};
+
+struct nc_cfg_eal {
+	char lcores[64];            /* EAL --lcores string, e.g. "0-1" */
+	uint64_t lcore_mask[2];     /* lcore ids named by lcores (bit i = lcore i) */
+	uint16_t main_lcore;        /* lowest lcore id in lcores: EAL's main lcore */
+	uint32_t memory_mb;
+	enum nc_huge_mode huge;
+	char file_prefix[64];
+	char vdevs[NC_MAX_EAL_STRS][NC_DEVARG_MAX];
+	uint16_t n_vdevs;
+	char allow[NC_MAX_EAL_STRS][NC_DEVARG_MAX];
+	uint16_t n_allow;
+	char args[NC_MAX_EAL_STRS][NC_DEVARG_MAX];
+	uint16_t n_args;
+};
+
+struct nc_cfg_workers {
+	uint16_t lcores[NC_MAX_WORKERS];
+	uint16_t n_lcores;
+	uint16_t burst;          /* rx/tx burst size, 1..512 */
+	uint32_t idle_sleep_us;  /* 0: spin with rte_pause only */
+};
+
+struct nc_cfg_port {
+	char name[NC_NAME_MAX];
+	char device[NC_DEVARG_MAX];   /* DPDK device name, e.g. "net_pcap0" or a PCI address */
+	struct nc_prefix ipv4[NC_MAX_PORT_ADDRS];
+	uint16_t n_ipv4;
+	uint16_t rx_desc;             /* "rx_desc", default 1024 */
+	uint16_t tx_desc;             /* "tx_desc", default 1024 */
+	bool has_mac;                 /* "mac" given: set the port's MAC to <mac> */
+	uint8_t mac[6];               /* unicast, non-zero */
+};
+
+struct nc_cfg_neighbor {
+	uint32_t ipv4;
+	uint8_t mac[6];
+};
+
+struct nc_cfg_route {
+	struct nc_prefix prefix;
+	uint32_t via;
+};
+
+struct nc_cfg_limits {
+	uint32_t max_flows;   /* default 1048576 */
+	uint32_t tcp_idle_s;  /* default 300 */
+	uint32_t udp_idle_s;  /* default 30 */
+	uint32_t tcp_fin_s;   /* linger after FIN both ways or RST; default 2 */
+	uint32_t tcp_syn_s;   /* a flow whose handshake never completes; default 10 */
+};
+
+struct nc_cfg_server {
+	char name[NC_NAME_MAX];
+	uint32_t address;
+	uint16_t port;
+	uint8_t weight;   /* percent, 1..100 */
+};
+
+struct nc_cfg_service {
+	char name[NC_NAME_MAX];
+	uint32_t vip;
+	uint16_t port;
+	uint8_t proto;    /* IPPROTO_TCP (6) or IPPROTO_UDP (17) */
+	uint32_t local_ips[NC_MAX_LOCAL_IPS];
+	uint16_t n_local_ips;
+	enum nc_sched_kind scheduler;
+	struct nc_cfg_server servers[NC_MAX_SERVERS];
+	uint16_t n_servers;
+};
+
+struct nc_config {
+	struct nc_cfg_eal eal;
+	struct nc_cfg_workers workers;
+	struct nc_cfg_port ports[NC_MAX_PORTS];
+	uint16_t n_ports;
+	struct nc_cfg_neighbor neighbors[NC_MAX_NEIGHBORS];
+	uint16_t n_neighbors;
+	struct nc_cfg_route routes[NC_MAX_ROUTES];
+	uint16_t n_routes;
+	struct nc_cfg_limits limits;
+	struct nc_cfg_service services[NC_MAX_SERVICES];
+	uint16_t n_services;
+};
+
+/* Validation problems: one line each, "json.path: reason". */
+#define NC_ERR_LINES_MAX 64
+#define NC_ERR_LINE_LEN  256
+struct nc_errors {
+	unsigned int n;          /* lines stored (at most NC_ERR_LINES_MAX) */
+	unsigned int n_dropped;  /* further lines not stored */
+	char line[NC_ERR_LINES_MAX][NC_ERR_LINE_LEN];
+};
+
+#endif /* NC_CONFIG_TYPES_H */

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Netchestra's test command: installs the Debian packages it needs, prepares
+# hugepages (falls back to --no-huge), builds, and runs every test suite:
+#   unit (cmocka), unit under AddressSanitizer + UBSan, cli, pcap replays.
+# Ends with one summary line "N passed, N failed"; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${BUILD:-build}
+ASAN_BUILD=${ASAN_BUILD:-build-asan}
+
+log() { printf '\n== %s\n' "$*"; }
+
+# ---- packages -------------------------------------------------------------
+PKGS="dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libpcap-dev libcmocka-dev
+      meson ninja-build pkg-config gcc python3 iproute2"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	log "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+		{ echo "test.sh: cannot install:$missing"; exit 1; }
+fi
+
+# ---- hugepages ------------------------------------------------------------
+scripts/hugepages.sh 512 || echo "test.sh: no hugepages here; the appliance runs with --no-huge"
+
+# ---- build ----------------------------------------------------------------
+log "build ($BUILD)"
+if [ -f "$BUILD/build.ninja" ]; then meson setup --reconfigure "$BUILD" >/dev/null; else meson setup "$BUILD" >/dev/null; fi || exit 1
+ninja -C "$BUILD" || exit 1
+
+passed=0; failed=0
+count() {   # count <suite> <passed> <failed>
+	printf '%-10s %s passed, %s failed\n' "$1" "$2" "$3" >>"$SUMMARY"
+	passed=$((passed + $2)); failed=$((failed + $3))
+}
+SUMMARY=$(mktemp)
+trap 'rm -f "$SUMMARY"' EXIT
+
+# meson test output -> counts ("Ok: N", "Fail: N", "Timeout: N")
+meson_suite() {   # meson_suite <name> <builddir> <meson test args...>
+	local name=$1 dir=$2; shift 2
+	local out; out=$(mktemp)
+	meson test -C "$dir" --print-errorlogs "$@" 2>&1 | tee "$out"
+	local ok fail to
+	ok=$(awk '/^Ok:/ {print $2}' "$out"); fail=$(awk '/^Fail:/ {print $2}' "$out")
+	to=$(awk '/^Timeout:/ {print $2}' "$out")
+	[ -n "$ok" ] || { ok=0; fail=1; }
+	count "$name" "${ok:-0}" "$(( ${fail:-0} + ${to:-0} ))"
+	rm -f "$out"
+}
+
+log "unit tests"
+meson_suite unit "$BUILD" --suite unit
+
+log "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer ($ASAN_BUILD)"
+if [ -f "$ASAN_BUILD/build.ninja" ]; then
+	meson setup --reconfigure "$ASAN_BUILD" >/dev/null
+else
+	meson setup "$ASAN_BUILD" -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+fi && ninja -C "$ASAN_BUILD" >/dev/null &&
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	meson_suite unit-asan "$ASAN_BUILD" --suite unit ||
+	count unit-asan 0 1
+
+log "command line"
+out=$(mktemp)
+tests/cli/run.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count cli "${p:-0}" "${f:-1}"
+
+log "pcap replays"
+tests/pcap/run.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count pcap "${p:-0}" "${f:-1}"
+rm -f "$out"
+
+log "summary"
+cat "$SUMMARY"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Command-line behaviour of build/app/netchestra: --version, --check (valid and
+# invalid files, exact error lines), start-up refusals, status lines, clean stop
+# on SIGTERM/SIGINT. Usage: tests/cli/run.sh BUILD_DIR
+set -uo pipefail
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+NC="$ROOT/$BUILD/app/netchestra"
+GEN="$ROOT/$BUILD/app/nc-pktgen"
+W=$(mktemp -d /tmp/nc-cli.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+pass=0; fail=0
+ok()  { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/    /' "$2" | tail -20; fail=$((fail + 1)); }
+
+# config <file> <rx pcap> <tx pcap> [weight of n1] [device]
+config() {
+	cat >"$1" <<JSON
+{
+  "eal": { "lcores": "0-1", "memory_mb": 256, "huge": "auto", "file_prefix": "nccli$$",
+           "vdevs": ["net_pcap0,rx_pcap=$2,tx_pcap=$3"] },
+  "workers": { "lcores": [1], "burst": 32, "idle_sleep_us": 50 },
+  "ports": [ { "name": "p0", "device": "${5:-net_pcap0}", "mac": "02:00:00:00:00:01",
+               "ipv4": ["10.0.0.1/24", "10.1.0.1/24"] } ],
+  "neighbors": [ { "ipv4": "10.1.0.11", "mac": "02:00:00:00:01:11" },
+                 { "ipv4": "10.1.0.12", "mac": "02:00:00:00:01:12" },
+                 { "ipv4": "10.0.0.254", "mac": "02:00:00:00:00:fe" } ],
+  "routes": [ { "prefix": "0.0.0.0/0", "via": "10.0.0.254" } ],
+  "limits": { "max_flows": 4096 },
+  "services": [ { "name": "web", "vip": "10.0.0.1", "port": 80, "proto": "tcp",
+                  "local_ips": ["10.1.0.1"], "scheduler": "ratio",
+                  "servers": [ { "name": "n0", "address": "10.1.0.11", "port": 8080, "weight": 30 },
+                               { "name": "n1", "address": "10.1.0.12", "port": 8080, "weight": ${4:-70} } ] } ]
+}
+JSON
+}
+
+"$GEN" gen --out "$W/in.pcap" --seed 7 --tcp-flows 6 --udp-flows 0 --requests 2 \
+	--src-mac 02:00:00:00:00:fe --dst-mac 02:00:00:00:00:01 >/dev/null 2>&1 || { echo "nc-pktgen failed"; exit 1; }
+
+# 1. --version
+out=$("$NC" --version); rc=$?
+[ $rc -eq 0 ] && [[ "$out" =~ ^netchestra\ [0-9]+\.[0-9]+\.[0-9]+$ ]] && ok "--version" || bad "--version: rc=$rc '$out'"
+
+# 2. --check on the reference file and on a generated valid file
+for f in "$ROOT/config/netchestra.json" "$W/good.json"; do
+	[ "$f" = "$W/good.json" ] && config "$f" "$W/in.pcap" "$W/out.pcap"
+	"$NC" --check -c "$f" >"$W/o" 2>&1; rc=$?
+	[ $rc -eq 0 ] && grep -q "valid" "$W/o" && ok "--check valid $(basename "$f")" || bad "--check valid $(basename "$f") rc=$rc" "$W/o"
+done
+
+# 3. --check on an invalid file: exit 2, the exact error line, nothing started
+config "$W/bad.json" "$W/in.pcap" "$W/out.pcap" 0
+"$NC" --check -c "$W/bad.json" >"$W/o" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -qx "services\[0\].servers\[1\].weight: must be 1..100, got 0" "$W/o" &&
+	ok "--check invalid: exit 2 and the error line" || bad "--check invalid rc=$rc" "$W/o"
+sed 's/"max_flows": 4096/"max_flows": 0/; s/"port": 80,/"port": 70000,/' "$W/bad.json" >"$W/bad3.json"
+"$NC" --check -c "$W/bad3.json" >"$W/o" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "^limits.max_flows: " "$W/o" && grep -q "^services\[0\].port: " "$W/o" &&
+	grep -q "^services\[0\].servers\[1\].weight: " "$W/o" && ok "--check invalid: every problem listed" ||
+	bad "--check invalid: not every problem listed" "$W/o"
+
+# 4. starting on an invalid file refuses before EAL
+"$NC" -c "$W/bad.json" --duration 1 >"$W/o" 2>&1; rc=$?
+[ $rc -eq 2 ] && ! grep -q "^eal:" "$W/o" && ok "invalid file never starts" || bad "invalid file started rc=$rc" "$W/o"
+
+# 5. unreadable file, bad arguments
+"$NC" --check -c "$W/nope.json" >"$W/o" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "nope.json" "$W/o" && ok "missing file named" || bad "missing file rc=$rc" "$W/o"
+"$NC" -c "$W/good.json" --duration abc >"$W/o" 2>&1; rc=$?
+[ $rc -eq 2 ] && ok "--duration abc refused" || bad "--duration abc rc=$rc" "$W/o"
+"$NC" >"$W/o" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q usage "$W/o" && ok "no arguments: usage" || bad "no arguments rc=$rc" "$W/o"
+
+# 6. a device that cannot be created (its rx file is missing): clean failure naming the module
+config "$W/nodev.json" "$W/missing.pcap" "$W/out.pcap"
+timeout 30 "$NC" -c "$W/nodev.json" --duration 2 >"$W/o" 2>&1; rc=$?
+[ $rc -eq 1 ] && grep -q "start-up failed in module" "$W/o" && ok "device that fails: clean refusal" ||
+	bad "device that fails rc=$rc" "$W/o"
+
+# 7. --duration: runs, prints a status line a second, stops cleanly with final statistics
+timeout 30 "$NC" -c "$W/good.json" --duration 2.5 >"$W/o" 2>&1; rc=$?
+n=$(grep -c '^\[ *[0-9.]*s\] web: flows' "$W/o")
+[ $rc -eq 0 ] && [ "$n" -ge 2 ] && grep -q "^final drop.no_flow 0$" "$W/o" &&
+	grep -q "^final service web: flows_opened 6 " "$W/o" && ok "--duration: status lines and final statistics" ||
+	bad "--duration rc=$rc status=$n" "$W/o"
+
+# 8. SIGTERM and SIGINT stop it cleanly: exit 0, ports closed (tx pcap complete), final lines.
+#    6 connections x 6 packets in; out: the same 36 plus one gratuitous ARP per port address.
+for sig in TERM INT; do
+	rm -f "$W/out.pcap"
+	"$NC" -c "$W/good.json" >"$W/o" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 100); do grep -q "running" "$W/o" && break; sleep 0.1; done
+	sleep 1
+	kill -$sig $pid
+	wait $pid; rc=$?
+	[ $rc -eq 0 ] && grep -q "netchestra stopping" "$W/o" && grep -q "^final port p0: rx 36 tx 38 " "$W/o" &&
+		[ -s "$W/out.pcap" ] && ok "SIG$sig: clean stop" || bad "SIG$sig rc=$rc" "$W/o"
+done
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,1592 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Startup file loader tests. A valid base config is changed in one place per case
+ * (JSON pointer patches, or a hook for generated lists) and the loader must answer
+ * with exactly the expected problem lines. Also: the values and defaults it fills
+ * in, file errors, the reference file in config/ and every driver preset in
+ * drivers-cfg/ merged into it.
+ *
+ * JSON text in this file is written with single quotes; dq() turns them into
+ * double quotes before parsing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <jansson.h>
+
+#include "nc_config.h"
+
+#ifndef NC_SOURCE_ROOT
+#error "NC_SOURCE_ROOT (the source tree, for config/ and drivers-cfg/) is not defined"
+#endif
+
+#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+#define MAX_PATCHES 4
+#define MAX_WANT    8
+
+static const char base_text[] =
+	"{"
+	" 'eal': { 'lcores': '0-2', 'memory_mb': 512, 'huge': 'off', 'file_prefix': 'nc-test',"
+	"   'vdevs': [ 'net_pcap0,rx_pcap=in0.pcap,tx_pcap=out0.pcap',"
+	"              'net_pcap1,rx_pcap=in1.pcap,tx_pcap=out1.pcap' ],"
+	"   'allow': [], 'args': [ '--log-level=lib.eal:notice' ] },"
+	" 'workers': { 'lcores': [1, 2], 'burst': 64, 'idle_sleep_us': 50 },"
+	" 'ports': ["
+	"   { 'name': 'p0', 'device': 'net_pcap0', 'ipv4': ['10.0.0.1/24', '10.1.0.1/24'],"
+	"     'mac': '02:00:00:00:00:01', 'rx_desc': 512, 'tx_desc': 2048 },"
+	"   { 'name': 'p1', 'device': 'net_pcap1', 'ipv4': ['10.2.0.1/24'],"
+	"     'mac': '02:00:00:00:00:02' } ],"
+	" 'neighbors': ["
+	"   { 'ipv4': '10.1.0.11', 'mac': '02:00:00:00:01:11' },"
+	"   { 'ipv4': '10.1.0.12', 'mac': '02:00:00:00:01:12' } ],"
+	" 'routes': ["
+	"   { 'prefix': '0.0.0.0/0', 'via': '10.0.0.254' },"
+	"   { 'prefix': '192.168.0.0/16', 'via': '10.2.0.254' } ],"
+	" 'limits': { 'max_flows': 65536, 'tcp_idle_s': 600, 'udp_idle_s': 60,"
+	"   'tcp_fin_s': 5, 'tcp_syn_s': 20 },"
+	" 'services': ["
+	"   { 'name': 'web', 'vip': '10.0.0.1', 'port': 80, 'proto': 'tcp',"
+	"     'local_ips': ['10.1.0.1', '10.1.0.2'], 'scheduler': 'ratio',"
+	"     'servers': ["
+	"       { 'name': 'n0', 'address': '10.1.0.11', 'port': 8080, 'weight': 30 },"
+	"       { 'name': 'n1', 'address': '10.1.0.12', 'port': 8080, 'weight': 70 } ] },"
+	"   { 'name': 'dns', 'vip': '10.0.0.2', 'port': 53, 'proto': 'udp',"
+	"     'local_ips': ['10.2.0.1'], 'scheduler': 'smooth',"
+	"     'servers': ["
+	"       { 'name': 'd0', 'address': '192.168.1.10', 'port': 53, 'weight': 100 } ] } ]"
+	"}";
+
+/* ---- helpers ---- */
+
+static char *dq(const char *s)
+{
+	char *t = strdup(s), *p;
+
+	assert_non_null(t);
+	for (p = t; *p != '\0'; p++)
+		if (*p == '\'')
+			*p = '"';
+	return t;
+}
+
+static json_t *jparse(const char *text)
+{
+	char *t = dq(text);
+	json_error_t je;
+	json_t *v = json_loads(t, JSON_DECODE_ANY, &je);
+
+	if (v == NULL)
+		fail_msg("test JSON does not parse: %s: %s", je.text, t);
+	free(t);
+	return v;
+}
+
+/* Node at JSON pointer <ptr> ("/a/0/b"); with <parent_out>, the parent and the
+ * last token instead. */
+static json_t *jwalk(json_t *root, const char *ptr, char *last, size_t last_len)
+{
+	json_t *cur = root;
+	const char *p = ptr;
+
+	assert_true(p[0] == '/');
+	for (;;) {
+		const char *tok = p + 1, *end = strchr(tok, '/');
+		size_t n = end != NULL ? (size_t)(end - tok) : strlen(tok);
+		char key[128];
+
+		assert_true(n < sizeof(key));
+		memcpy(key, tok, n);
+		key[n] = '\0';
+		if (end == NULL && last != NULL) {
+			assert_true(n < last_len);
+			strcpy(last, key);
+			return cur;
+		}
+		if (json_is_object(cur))
+			cur = json_object_get(cur, key);
+		else if (json_is_array(cur))
+			cur = json_array_get(cur, strtoul(key, NULL, 10));
+		else
+			cur = NULL;
+		if (cur == NULL)
+			fail_msg("no node at %s", ptr);
+		if (end == NULL)
+			return cur;
+		p = end;
+	}
+}
+
+static json_t *jget(json_t *root, const char *ptr)
+{
+	return jwalk(root, ptr, NULL, 0);
+}
+
+/* Set (<val> non-NULL, reference stolen) or delete the node at <ptr>; "-" as the
+ * last token appends to an array. */
+static void jset(json_t *root, const char *ptr, json_t *val)
+{
+	char last[128];
+	json_t *parent = jwalk(root, ptr, last, sizeof(last));
+	int rc;
+
+	if (json_is_object(parent)) {
+		rc = val != NULL ? json_object_set_new(parent, last, val)
+				 : json_object_del(parent, last);
+	} else if (json_is_array(parent)) {
+		if (strcmp(last, "-") == 0)
+			rc = json_array_append_new(parent, val);
+		else if (val != NULL)
+			rc = json_array_set_new(parent, strtoul(last, NULL, 10), val);
+		else
+			rc = json_array_remove(parent, strtoul(last, NULL, 10));
+	} else {
+		rc = -1;
+	}
+	if (rc != 0)
+		fail_msg("cannot patch %s", ptr);
+}
+
+struct patch {
+	const char *ptr;
+	const char *val;   /* JSON text; NULL deletes */
+};
+
+typedef void (*hook_fn)(json_t *root);
+
+/* The base config with <patches> and <hook> applied, as JSON text. */
+static char *build(const struct patch *patches, hook_fn hook)
+{
+	json_t *root = jparse(base_text);
+	char *out;
+	int i;
+
+	for (i = 0; i < MAX_PATCHES && patches[i].ptr != NULL; i++)
+		jset(root, patches[i].ptr, patches[i].val != NULL ? jparse(patches[i].val) : NULL);
+	if (hook != NULL)
+		hook(root);
+	out = json_dumps(root, JSON_COMPACT);
+	assert_non_null(out);
+	json_decref(root);
+	return out;
+}
+
+static void dump_errs(const struct nc_errors *e)
+{
+	nc_errors_print(e, stderr);
+}
+
+/* <errs> must hold exactly the lines <want> (NULL-terminated), in order. */
+static void expect_lines(const struct nc_errors *errs, const char *const *want)
+{
+	unsigned int n = 0, i;
+	bool same;
+
+	while (n < MAX_WANT && want[n] != NULL)
+		n++;
+	same = errs->n == n && errs->n_dropped == 0;
+	for (i = 0; same && i < n; i++)
+		same = strcmp(errs->line[i], want[i]) == 0;
+	if (same)
+		return;
+	fprintf(stderr, "expected:\n");
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "  %s\n", want[i]);
+	fprintf(stderr, "got:\n");
+	dump_errs(errs);
+	fail();
+}
+
+static struct nc_config *cfg_new(void)
+{
+	struct nc_config *cfg = calloc(1, sizeof(*cfg));
+
+	assert_non_null(cfg);
+	return cfg;
+}
+
+static struct nc_errors *errs_new(void)
+{
+	struct nc_errors *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	return e;
+}
+
+/* Parse <json>; it must be accepted. */
+static void must_parse(const char *json, struct nc_config *cfg)
+{
+	struct nc_errors *e = errs_new();
+	int rc = nc_config_parse_string(json, cfg, e);
+
+	if (rc != 0 || e->n != 0) {
+		dump_errs(e);
+		fail_msg("config rejected (rc %d)", rc);
+	}
+	free(e);
+}
+
+/* ---- hooks: values too long for a table line, generated lists ---- */
+
+static json_t *str_of(char ch, size_t n)
+{
+	char *s = malloc(n + 1);
+	json_t *v;
+
+	assert_non_null(s);
+	memset(s, ch, n);
+	s[n] = '\0';
+	v = json_string(s);
+	free(s);
+	return v;
+}
+
+static void hook_device_256(json_t *r)
+{
+	jset(r, "/ports/1/device", str_of('x', 256));
+}
+
+static void hook_lcores_64(json_t *r)
+{
+	jset(r, "/eal/lcores", str_of('1', 64));
+}
+
+static void hook_prefix_64(json_t *r)
+{
+	jset(r, "/eal/file_prefix", str_of('a', 64));
+}
+
+static void hook_vip_100(json_t *r)
+{
+	jset(r, "/services/0/vip", str_of('x', 100));
+}
+
+static void hook_vip_71(json_t *r)
+{
+	jset(r, "/services/0/vip", str_of('y', 71));
+}
+
+static void hook_name_31(json_t *r)
+{
+	jset(r, "/services/0/name", str_of('s', 31));
+}
+
+static void hook_name_32(json_t *r)
+{
+	jset(r, "/services/0/name", str_of('s', 32));
+}
+
+static void hook_arg_255(json_t *r)
+{
+	jset(r, "/eal/args/-", str_of('x', 255));
+}
+
+static void hook_arg_256(json_t *r)
+{
+	jset(r, "/eal/args/-", str_of('x', 256));
+}
+
+static void hook_many_workers(json_t *r)
+{
+	json_t *a = json_array();
+	int i;
+
+	for (i = 1; i <= NC_MAX_WORKERS + 1; i++)
+		json_array_append_new(a, json_integer(i));
+	jset(r, "/eal/lcores", json_string("0-40"));
+	jset(r, "/workers/lcores", a);
+}
+
+static void hook_many_ports(json_t *r)
+{
+	json_t *ports = jget(r, "/ports"), *vdevs = json_array();
+	char dev[32], ip[32], name[32];
+	int i;
+
+	for (i = 0; i <= NC_MAX_PORTS; i++) {
+		snprintf(dev, sizeof(dev), "net_null%d", i);
+		json_array_append_new(vdevs, json_string(dev));
+		if (i < 2) {
+			json_object_set_new(json_array_get(ports, (size_t)i), "device",
+					    json_string(dev));
+			continue;
+		}
+		snprintf(name, sizeof(name), "p%d", i);
+		snprintf(ip, sizeof(ip), "10.%d.0.1/24", 10 + i);
+		json_array_append_new(ports, json_pack("{s:s, s:s, s:[s]}", "name", name,
+						       "device", dev, "ipv4", ip));
+	}
+	jset(r, "/eal/vdevs", vdevs);
+}
+
+static void hook_many_port_addrs(json_t *r)
+{
+	json_t *a = jget(r, "/ports/0/ipv4");
+	char ip[32];
+	int i;
+
+	for (i = 2; i <= NC_MAX_PORT_ADDRS; i++) {
+		snprintf(ip, sizeof(ip), "10.%d.0.1/24", 20 + i);
+		json_array_append_new(a, json_string(ip));
+	}
+}
+
+static void hook_many_neighbors(json_t *r)
+{
+	json_t *a = json_array();
+	char ip[32], mac[32];
+	int i;
+
+	for (i = 0; i <= NC_MAX_NEIGHBORS; i++) {
+		snprintf(ip, sizeof(ip), "10.1.%d.%d", 1 + i / 200, 1 + i % 200);
+		snprintf(mac, sizeof(mac), "02:00:00:01:%02x:%02x", i >> 8, i & 0xff);
+		json_array_append_new(a, json_pack("{s:s, s:s}", "ipv4", ip, "mac", mac));
+	}
+	jset(r, "/ports/0/ipv4/1", json_string("10.1.0.1/16"));
+	jset(r, "/neighbors", a);
+}
+
+static void hook_many_routes(json_t *r)
+{
+	json_t *a = jget(r, "/routes");
+	char pf[32];
+	int i;
+
+	for (i = 2; i <= NC_MAX_ROUTES; i++) {
+		snprintf(pf, sizeof(pf), "100.64.%d.0/24", i);
+		json_array_append_new(a, json_pack("{s:s, s:s}", "prefix", pf,
+						   "via", "10.0.0.254"));
+	}
+}
+
+static void hook_many_services(json_t *r)
+{
+	json_t *a = jget(r, "/services");
+	char name[32];
+	int i;
+
+	for (i = 2; i <= NC_MAX_SERVICES; i++) {
+		snprintf(name, sizeof(name), "svc%d", i);
+		json_array_append_new(a, json_pack(
+			"{s:s, s:s, s:i, s:s, s:[s], s:[{s:s, s:s, s:i, s:i}]}",
+			"name", name, "vip", "10.0.0.1", "port", 1000 + i, "proto", "tcp",
+			"local_ips", "10.1.0.1", "servers", "name", "s0",
+			"address", "10.1.0.11", "port", 80, "weight", 100));
+	}
+}
+
+static void hook_many_servers(json_t *r)
+{
+	json_t *a = json_array();
+	char name[32];
+	int i;
+
+	for (i = 0; i <= NC_MAX_SERVERS; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:i}", "name", name,
+						   "address", "10.1.0.11", "port", 1000 + i,
+						   "weight", 1));
+	}
+	jset(r, "/services/0/servers", a);
+}
+
+static void hook_many_local_ips(json_t *r)
+{
+	json_t *a = json_array();
+	char ip[32];
+	int i;
+
+	for (i = 0; i <= NC_MAX_LOCAL_IPS; i++) {
+		snprintf(ip, sizeof(ip), "10.1.0.%d", 100 + i);
+		json_array_append_new(a, json_string(ip));
+	}
+	jset(r, "/services/0/local_ips", a);
+}
+
+static void hook_eal_list(json_t *r, const char *key, const char *fmt)
+{
+	json_t *a = json_array();
+	char s[64];
+	int i;
+
+	for (i = 0; i <= NC_MAX_EAL_STRS; i++) {
+		snprintf(s, sizeof(s), fmt, i);
+		json_array_append_new(a, json_string(s));
+	}
+	json_object_set_new(jget(r, "/eal"), key, a);
+}
+
+static void hook_many_vdevs(json_t *r)
+{
+	hook_eal_list(r, "vdevs", "net_pcap%d");
+}
+
+static void hook_many_allow(json_t *r)
+{
+	hook_eal_list(r, "allow", "0000:%02x:00.0");
+}
+
+static void hook_many_args(json_t *r)
+{
+	hook_eal_list(r, "args", "--log-level=pmd.net.pcap:%d");
+}
+
+/* ---- rejected configs: one change, exact lines ---- */
+
+struct bad_case {
+	const char *what;
+	struct patch p[MAX_PATCHES];
+	hook_fn hook;
+	const char *want[MAX_WANT];
+};
+
+#define WANT(...) { __VA_ARGS__, NULL }
+
+static const struct bad_case bad_cases[] = {
+	/* unknown keys, at every level */
+	{ "unknown top-level key", { { "/speed", "1" } }, NULL,
+	  WANT("speed: unknown key") },
+	{ "unknown eal key", { { "/eal/cores", "'0-1'" } }, NULL,
+	  WANT("eal.cores: unknown key") },
+	{ "unknown workers key", { { "/workers/queues", "2" } }, NULL,
+	  WANT("workers.queues: unknown key") },
+	{ "unknown port key", { { "/ports/0/speed", "1000" } }, NULL,
+	  WANT("ports[0].speed: unknown key") },
+	{ "unknown neighbor key", { { "/neighbors/1/vlan", "5" } }, NULL,
+	  WANT("neighbors[1].vlan: unknown key") },
+	{ "unknown route key", { { "/routes/0/metric", "1" } }, NULL,
+	  WANT("routes[0].metric: unknown key") },
+	{ "unknown limits key", { { "/limits/max_conns", "5" } }, NULL,
+	  WANT("limits.max_conns: unknown key") },
+	{ "unknown service key", { { "/services/1/affinity", "true" } }, NULL,
+	  WANT("services[1].affinity: unknown key") },
+	{ "unknown server key", { { "/services/0/servers/1/backup", "true" } }, NULL,
+	  WANT("services[0].servers[1].backup: unknown key") },
+	{ "key names are case-sensitive", { { "/services/0/Name", "'x'" } }, NULL,
+	  WANT("services[0].Name: unknown key") },
+
+	/* missing required keys */
+	{ "no eal", { { "/eal", NULL } }, NULL, WANT("eal: missing required key") },
+	{ "no eal.lcores", { { "/eal/lcores", NULL } }, NULL,
+	  WANT("eal.lcores: missing required key") },
+	{ "no workers", { { "/workers", NULL } }, NULL, WANT("workers: missing required key") },
+	{ "no workers.lcores", { { "/workers/lcores", NULL } }, NULL,
+	  WANT("workers.lcores: missing required key") },
+	{ "no ports", { { "/ports", NULL } }, NULL, WANT("ports: missing required key") },
+	{ "no services", { { "/services", NULL } }, NULL, WANT("services: missing required key") },
+	{ "no port name", { { "/ports/0/name", NULL } }, NULL,
+	  WANT("ports[0].name: missing required key") },
+	{ "no port device", { { "/ports/1/device", NULL } }, NULL,
+	  WANT("ports[1].device: missing required key") },
+	{ "no port ipv4", { { "/ports/0/ipv4", NULL } }, NULL,
+	  WANT("ports[0].ipv4: missing required key") },
+	{ "no neighbor ipv4", { { "/neighbors/0/ipv4", NULL } }, NULL,
+	  WANT("neighbors[0].ipv4: missing required key") },
+	{ "no neighbor mac", { { "/neighbors/1/mac", NULL } }, NULL,
+	  WANT("neighbors[1].mac: missing required key") },
+	{ "no route prefix", { { "/routes/0/prefix", NULL } }, NULL,
+	  WANT("routes[0].prefix: missing required key") },
+	{ "no route via", { { "/routes/1/via", NULL } }, NULL,
+	  WANT("routes[1].via: missing required key") },
+	{ "no service name", { { "/services/0/name", NULL } }, NULL,
+	  WANT("services[0].name: missing required key") },
+	{ "no service vip", { { "/services/0/vip", NULL } }, NULL,
+	  WANT("services[0].vip: missing required key") },
+	{ "no service port", { { "/services/1/port", NULL } }, NULL,
+	  WANT("services[1].port: missing required key") },
+	{ "no service proto", { { "/services/1/proto", NULL } }, NULL,
+	  WANT("services[1].proto: missing required key") },
+	{ "no service local_ips", { { "/services/0/local_ips", NULL } }, NULL,
+	  WANT("services[0].local_ips: missing required key") },
+	{ "no service servers", { { "/services/0/servers", NULL } }, NULL,
+	  WANT("services[0].servers: missing required key") },
+	{ "no server name", { { "/services/0/servers/0/name", NULL } }, NULL,
+	  WANT("services[0].servers[0].name: missing required key") },
+	{ "no server address", { { "/services/0/servers/1/address", NULL } }, NULL,
+	  WANT("services[0].servers[1].address: missing required key") },
+	{ "no server port", { { "/services/1/servers/0/port", NULL } }, NULL,
+	  WANT("services[1].servers[0].port: missing required key") },
+	{ "no server weight", { { "/services/0/servers/0/weight", NULL } }, NULL,
+	  WANT("services[0].servers[0].weight: missing required key") },
+
+	/* wrong JSON types */
+	{ "eal is an array", { { "/eal", "[]" } }, NULL,
+	  WANT("eal: must be an object, got array") },
+	{ "workers is a string", { { "/workers", "'x'" } }, NULL,
+	  WANT("workers: must be an object, got string") },
+	{ "limits is an integer", { { "/limits", "5" } }, NULL,
+	  WANT("limits: must be an object, got integer") },
+	{ "ports is an object", { { "/ports", "{}" } }, NULL,
+	  WANT("ports: must be an array, got object") },
+	{ "a port is a string", { { "/ports/1", "'p1'" } }, NULL,
+	  WANT("ports[1]: must be an object, got string") },
+	{ "neighbors is an object", { { "/neighbors", "{}" } }, NULL,
+	  WANT("neighbors: must be an array, got object") },
+	{ "a neighbor is null", { { "/neighbors/0", "null" } }, NULL,
+	  WANT("neighbors[0]: must be an object, got null") },
+	{ "routes is a string", { { "/routes", "'x'" } }, NULL,
+	  WANT("routes: must be an array, got string") },
+	{ "a route is an array", { { "/routes/1", "[]" } }, NULL,
+	  WANT("routes[1]: must be an object, got array") },
+	{ "services is an object", { { "/services", "{}" } }, NULL,
+	  WANT("services: must be an array, got object") },
+	{ "a service is an integer", { { "/services/1", "7" } }, NULL,
+	  WANT("services[1]: must be an object, got integer") },
+	{ "servers is an object", { { "/services/0/servers", "{}" } }, NULL,
+	  WANT("services[0].servers: must be an array, got object") },
+	{ "a server is an array", { { "/services/0/servers/0", "[]" } }, NULL,
+	  WANT("services[0].servers[0]: must be an object, got array") },
+	{ "local_ips is a string", { { "/services/0/local_ips", "'10.1.0.1'" } }, NULL,
+	  WANT("services[0].local_ips: must be an array, got string") },
+	{ "eal.lcores is an integer", { { "/eal/lcores", "1" } }, NULL,
+	  WANT("eal.lcores: must be a string, got integer") },
+	{ "memory_mb is a string", { { "/eal/memory_mb", "'256'" } }, NULL,
+	  WANT("eal.memory_mb: must be an integer, got string") },
+	{ "memory_mb is a real", { { "/eal/memory_mb", "256.0" } }, NULL,
+	  WANT("eal.memory_mb: must be an integer, got real") },
+	{ "memory_mb is a boolean", { { "/eal/memory_mb", "true" } }, NULL,
+	  WANT("eal.memory_mb: must be an integer, got boolean") },
+	{ "memory_mb is null", { { "/eal/memory_mb", "null" } }, NULL,
+	  WANT("eal.memory_mb: must be an integer, got null") },
+	{ "worker lcore is a real", { { "/workers/lcores/0", "1.5" } }, NULL,
+	  WANT("workers.lcores[0]: must be an integer, got real") },
+	{ "workers.lcores is an integer", { { "/workers/lcores", "1" } }, NULL,
+	  WANT("workers.lcores: must be an array, got integer") },
+	{ "service port is a string", { { "/services/0/port", "'80'" } }, NULL,
+	  WANT("services[0].port: must be an integer, got string") },
+	{ "weight is a boolean", { { "/services/0/servers/0/weight", "false" } }, NULL,
+	  WANT("services[0].servers[0].weight: must be an integer, got boolean") },
+	{ "proto is a number", { { "/services/0/proto", "6" } }, NULL,
+	  WANT("services[0].proto: must be a string, got integer") },
+	{ "service name is a number", { { "/services/1/name", "5" } }, NULL,
+	  WANT("services[1].name: must be a string, got integer") },
+	{ "vdev is a number", { { "/eal/vdevs/0", "5" } }, NULL,
+	  WANT("eal.vdevs[0]: must be a string, got integer") },
+	{ "vdevs is a string", { { "/eal/vdevs", "'net_pcap0'" } }, NULL,
+	  WANT("eal.vdevs: must be an array, got string") },
+	{ "port mac is a number", { { "/ports/0/mac", "2" } }, NULL,
+	  WANT("ports[0].mac: must be a string, got integer") },
+	{ "rx_desc is a real", { { "/ports/0/rx_desc", "1e3" } }, NULL,
+	  WANT("ports[0].rx_desc: must be an integer, got real") },
+	{ "limits value is a string", { { "/limits/tcp_syn_s", "'10'" } }, NULL,
+	  WANT("limits.tcp_syn_s: must be an integer, got string") },
+
+	/* integers out of range */
+	{ "memory_mb too small", { { "/eal/memory_mb", "63" } }, NULL,
+	  WANT("eal.memory_mb: must be 64..1048576, got 63") },
+	{ "memory_mb too large", { { "/eal/memory_mb", "1048577" } }, NULL,
+	  WANT("eal.memory_mb: must be 64..1048576, got 1048577") },
+	{ "memory_mb negative", { { "/eal/memory_mb", "-1" } }, NULL,
+	  WANT("eal.memory_mb: must be 64..1048576, got -1") },
+	{ "memory_mb huge", { { "/eal/memory_mb", "99999999999999" } }, NULL,
+	  WANT("eal.memory_mb: must be 64..1048576, got 99999999999999") },
+	{ "burst 0", { { "/workers/burst", "0" } }, NULL,
+	  WANT("workers.burst: must be 1..512, got 0") },
+	{ "burst 513", { { "/workers/burst", "513" } }, NULL,
+	  WANT("workers.burst: must be 1..512, got 513") },
+	{ "idle_sleep_us negative", { { "/workers/idle_sleep_us", "-1" } }, NULL,
+	  WANT("workers.idle_sleep_us: must be 0..100000, got -1") },
+	{ "idle_sleep_us too large", { { "/workers/idle_sleep_us", "100001" } }, NULL,
+	  WANT("workers.idle_sleep_us: must be 0..100000, got 100001") },
+	{ "worker lcore 128", { { "/workers/lcores/1", "128" } }, NULL,
+	  WANT("workers.lcores[1]: must be 0..127, got 128") },
+	{ "worker lcore negative", { { "/workers/lcores/0", "-1" } }, NULL,
+	  WANT("workers.lcores[0]: must be 0..127, got -1") },
+	{ "max_flows 0", { { "/limits/max_flows", "0" } }, NULL,
+	  WANT("limits.max_flows: must be 1..67108864, got 0") },
+	{ "max_flows too large", { { "/limits/max_flows", "67108865" } }, NULL,
+	  WANT("limits.max_flows: must be 1..67108864, got 67108865") },
+	{ "tcp_idle_s 0", { { "/limits/tcp_idle_s", "0" } }, NULL,
+	  WANT("limits.tcp_idle_s: must be 1..86400, got 0") },
+	{ "tcp_idle_s too large", { { "/limits/tcp_idle_s", "86401" } }, NULL,
+	  WANT("limits.tcp_idle_s: must be 1..86400, got 86401") },
+	{ "udp_idle_s 0", { { "/limits/udp_idle_s", "0" } }, NULL,
+	  WANT("limits.udp_idle_s: must be 1..86400, got 0") },
+	{ "tcp_fin_s 0", { { "/limits/tcp_fin_s", "0" } }, NULL,
+	  WANT("limits.tcp_fin_s: must be 1..300, got 0") },
+	{ "tcp_fin_s too large", { { "/limits/tcp_fin_s", "301" } }, NULL,
+	  WANT("limits.tcp_fin_s: must be 1..300, got 301") },
+	{ "tcp_syn_s too large", { { "/limits/tcp_syn_s", "301" } }, NULL,
+	  WANT("limits.tcp_syn_s: must be 1..300, got 301") },
+	{ "rx_desc 63", { { "/ports/0/rx_desc", "63" } }, NULL,
+	  WANT("ports[0].rx_desc: must be 64..16384, got 63") },
+	{ "tx_desc 16385", { { "/ports/1/tx_desc", "16385" } }, NULL,
+	  WANT("ports[1].tx_desc: must be 64..16384, got 16385") },
+	{ "service port 0", { { "/services/0/port", "0" } }, NULL,
+	  WANT("services[0].port: must be 1..65535, got 0") },
+	{ "service port 65536", { { "/services/1/port", "65536" } }, NULL,
+	  WANT("services[1].port: must be 1..65535, got 65536") },
+	{ "server port 0", { { "/services/0/servers/1/port", "0" } }, NULL,
+	  WANT("services[0].servers[1].port: must be 1..65535, got 0") },
+	{ "server port 65536", { { "/services/1/servers/0/port", "65536" } }, NULL,
+	  WANT("services[1].servers[0].port: must be 1..65535, got 65536") },
+	{ "weight 0", { { "/services/0/servers/1/weight", "0" } }, NULL,
+	  WANT("services[0].servers[1].weight: must be 1..100, got 0") },
+	{ "weight 101", { { "/services/1/servers/0/weight", "101" } }, NULL,
+	  WANT("services[1].servers[0].weight: must be 1..100, got 101") },
+
+	/* strings and names */
+	{ "empty port name", { { "/ports/0/name", "''" } }, NULL,
+	  WANT("ports[0].name: must not be empty") },
+	{ "service name of 32 bytes", { { NULL, NULL } }, hook_name_32,
+	  WANT("services[0].name: must be at most 31 bytes long, got 32") },
+	{ "server name with a space", { { "/services/0/servers/0/name", "'n 0'" } }, NULL,
+	  WANT("services[0].servers[0].name: may contain only A-Z a-z 0-9 . _ -, got \"n 0\"") },
+	{ "port name with a slash", { { "/ports/1/name", "'p/1'" } }, NULL,
+	  WANT("ports[1].name: may contain only A-Z a-z 0-9 . _ -, got \"p/1\"") },
+	{ "empty device", { { "/ports/0/device", "''" } }, NULL,
+	  WANT("ports[0].device: must not be empty") },
+	{ "device of 256 bytes", { { NULL, NULL } }, hook_device_256,
+	  WANT("ports[1].device: must be at most 255 bytes long, got 256") },
+	{ "eal.lcores of 64 bytes", { { NULL, NULL } }, hook_lcores_64,
+	  WANT("eal.lcores: must be at most 63 bytes long, got 64") },
+	{ "eal arg of 256 bytes", { { NULL, NULL } }, hook_arg_256,
+	  WANT("eal.args[1]: must be at most 255 bytes long, got 256") },
+	{ "file_prefix with a slash", { { "/eal/file_prefix", "'a/b'" } }, NULL,
+	  WANT("eal.file_prefix: must match [A-Za-z0-9_-]{1,63}, got \"a/b\"") },
+	{ "empty file_prefix", { { "/eal/file_prefix", "''" } }, NULL,
+	  WANT("eal.file_prefix: must match [A-Za-z0-9_-]{1,63}, got \"\"") },
+	{ "file_prefix of 64 bytes", { { NULL, NULL } }, hook_prefix_64,
+	  WANT("eal.file_prefix: must match [A-Za-z0-9_-]{1,63}, got "
+	       "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"") },
+	{ "text of 71 bytes is quoted whole", { { NULL, NULL } }, hook_vip_71,
+	  WANT("services[0].vip: not an IPv4 address: "
+	       "\"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"") },
+	{ "long text is cut when quoted", { { NULL, NULL } }, hook_vip_100,
+	  WANT("services[0].vip: not an IPv4 address: "
+	       "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\"") },
+	{ "huge yes", { { "/eal/huge", "'yes'" } }, NULL,
+	  WANT("eal.huge: must be \"auto\", \"on\" or \"off\", got \"yes\"") },
+	{ "huge as a boolean", { { "/eal/huge", "true" } }, NULL,
+	  WANT("eal.huge: must be a string, got boolean") },
+	{ "unknown scheduler", { { "/services/0/scheduler", "'wrr'" } }, NULL,
+	  WANT("services[0].scheduler: must be \"ratio\" or \"smooth\", got \"wrr\"") },
+	{ "proto sctp", { { "/services/0/proto", "'sctp'" } }, NULL,
+	  WANT("services[0].proto: must be \"tcp\" or \"udp\", got \"sctp\"") },
+	{ "proto in capitals", { { "/services/1/proto", "'UDP'" } }, NULL,
+	  WANT("services[1].proto: must be \"tcp\" or \"udp\", got \"UDP\"") },
+	{ "control characters are not echoed", { { "/services/0/proto", "'t\\ncp'" } }, NULL,
+	  WANT("services[0].proto: must be \"tcp\" or \"udp\", got \"t?cp\"") },
+
+	/* EAL device lists and extra arguments */
+	{ "vdev without a name", { { "/eal/vdevs/-", "',iface=x'" } }, NULL,
+	  WANT("eal.vdevs[2]: must start with a device name, got \",iface=x\"") },
+	{ "empty vdev", { { "/eal/vdevs/-", "''" } }, NULL,
+	  WANT("eal.vdevs[2]: must not be empty") },
+	{ "duplicate vdev", { { "/eal/vdevs/-", "'net_pcap0,iface=lo'" } }, NULL,
+	  WANT("eal.vdevs[2]: duplicate device \"net_pcap0\" (same as eal.vdevs[0])") },
+	{ "duplicate PCI device in allow, short and long form",
+	  { { "/eal/allow", "['0000:03:00.0', '03:00.0,rx_low_latency=1']" } }, NULL,
+	  WANT("eal.allow[1]: duplicate device \"0000:03:00.0\" (same as eal.allow[0])") },
+	{ "args repeats --lcores", { { "/eal/args/-", "'--lcores=0-3'" } }, NULL,
+	  WANT("eal.args[1]: \"--lcores=0-3\" is set from eal.lcores; use that key") },
+	{ "args repeats -l", { { "/eal/args/0", "'-l'" } }, NULL,
+	  WANT("eal.args[0]: \"-l\" is set from eal.lcores; use that key") },
+	{ "args repeats -c", { { "/eal/args/0", "'-c0x7'" } }, NULL,
+	  WANT("eal.args[0]: \"-c0x7\" is set from eal.lcores; use that key") },
+	{ "args sets --main-lcore", { { "/eal/args/0", "'--main-lcore=2'" } }, NULL,
+	  WANT("eal.args[0]: \"--main-lcore=2\" is set from eal.lcores; use that key") },
+	{ "args repeats -m", { { "/eal/args/0", "'-m'" } }, NULL,
+	  WANT("eal.args[0]: \"-m\" is set from eal.memory_mb; use that key") },
+	{ "args sets --socket-mem", { { "/eal/args/0", "'--socket-mem=512'" } }, NULL,
+	  WANT("eal.args[0]: \"--socket-mem=512\" is set from eal.memory_mb; use that key") },
+	{ "args repeats --no-huge", { { "/eal/args/0", "'--no-huge'" } }, NULL,
+	  WANT("eal.args[0]: \"--no-huge\" is set from eal.huge; use that key") },
+	{ "args repeats --file-prefix", { { "/eal/args/0", "'--file-prefix=x'" } }, NULL,
+	  WANT("eal.args[0]: \"--file-prefix=x\" is set from eal.file_prefix; use that key") },
+	{ "args repeats --vdev", { { "/eal/args/0", "'--vdev=net_null0'" } }, NULL,
+	  WANT("eal.args[0]: \"--vdev=net_null0\" is set from eal.vdevs; use that key") },
+	{ "args repeats -a", { { "/eal/args/0", "'-a'" } }, NULL,
+	  WANT("eal.args[0]: \"-a\" is set from eal.allow; use that key") },
+	{ "args repeats --allow", { { "/eal/args/0", "'--allow=0000:03:00.0'" } }, NULL,
+	  WANT("eal.args[0]: \"--allow=0000:03:00.0\" is set from eal.allow; use that key") },
+	{ "empty arg", { { "/eal/args/0", "''" } }, NULL,
+	  WANT("eal.args[0]: must not be empty") },
+
+	/* IPv4 addresses and prefixes */
+	{ "vip octet 256", { { "/services/0/vip", "'10.0.0.256'" } }, NULL,
+	  WANT("services[0].vip: not an IPv4 address: \"10.0.0.256\"") },
+	{ "vip of three parts", { { "/services/0/vip", "'10.0.0'" } }, NULL,
+	  WANT("services[0].vip: not an IPv4 address: \"10.0.0\"") },
+	{ "vip with a leading zero", { { "/services/0/vip", "'010.0.0.1'" } }, NULL,
+	  WANT("services[0].vip: not an IPv4 address: \"010.0.0.1\"") },
+	{ "vip with a space", { { "/services/0/vip", "' 10.0.0.1'" } }, NULL,
+	  WANT("services[0].vip: not an IPv4 address: \" 10.0.0.1\"") },
+	{ "vip of five parts", { { "/services/0/vip", "'10.0.0.1.5'" } }, NULL,
+	  WANT("services[0].vip: not an IPv4 address: \"10.0.0.1.5\"") },
+	{ "vip with a prefix length", { { "/services/1/vip", "'10.0.0.2/32'" } }, NULL,
+	  WANT("services[1].vip: not an IPv4 address: \"10.0.0.2/32\"") },
+	{ "multicast vip", { { "/services/0/vip", "'224.0.0.1'" } }, NULL,
+	  WANT("services[0].vip: must be a unicast host address, got 224.0.0.1") },
+	{ "loopback server", { { "/services/0/servers/0/address", "'127.0.0.1'" } }, NULL,
+	  WANT("services[0].servers[0].address: must be a unicast host address, got 127.0.0.1") },
+	{ "server 0.0.0.0", { { "/services/1/servers/0/address", "'0.0.0.0'" } }, NULL,
+	  WANT("services[1].servers[0].address: must be a unicast host address, got 0.0.0.0") },
+	{ "limited broadcast local ip", { { "/services/0/local_ips/1", "'255.255.255.255'" } },
+	  NULL,
+	  WANT("services[0].local_ips[1]: must be a unicast host address, got 255.255.255.255") },
+	{ "bad neighbor address", { { "/neighbors/0/ipv4", "'10.1.0'" } }, NULL,
+	  WANT("neighbors[0].ipv4: not an IPv4 address: \"10.1.0\"") },
+	{ "bad local ip", { { "/services/0/local_ips/0", "'10.1.0.x'" } }, NULL,
+	  WANT("services[0].local_ips[0]: not an IPv4 address: \"10.1.0.x\"") },
+	{ "bad via", { { "/routes/0/via", "'gateway'" } }, NULL,
+	  WANT("routes[0].via: not an IPv4 address: \"gateway\"") },
+	{ "port address without a length", { { "/ports/0/ipv4/0", "'10.0.0.1'" } }, NULL,
+	  WANT("ports[0].ipv4[0]: not an IPv4 prefix (a.b.c.d/len): \"10.0.0.1\"") },
+	{ "port address with an empty length", { { "/ports/0/ipv4/0", "'10.0.0.1/'" } }, NULL,
+	  WANT("ports[0].ipv4[0]: not an IPv4 prefix (a.b.c.d/len): \"10.0.0.1/\"") },
+	{ "port prefix length with a leading zero", { { "/ports/0/ipv4/0", "'10.0.0.1/024'" } },
+	  NULL, WANT("ports[0].ipv4[0]: not an IPv4 prefix (a.b.c.d/len): \"10.0.0.1/024\"") },
+	{ "port prefix with junk", { { "/ports/1/ipv4/0", "'10.2.0.1/2x'" } }, NULL,
+	  WANT("ports[1].ipv4[0]: not an IPv4 prefix (a.b.c.d/len): \"10.2.0.1/2x\"") },
+	{ "port prefix length 33", { { "/ports/0/ipv4/0", "'10.0.0.1/33'" } }, NULL,
+	  WANT("ports[0].ipv4[0]: prefix length must be 1..32, got 33") },
+	{ "port prefix length 0", { { "/ports/0/ipv4/0", "'10.0.0.1/0'" } }, NULL,
+	  WANT("ports[0].ipv4[0]: prefix length must be 1..32, got 0") },
+	{ "port address is its network address", { { "/ports/0/ipv4/0", "'10.0.0.0/24'" } },
+	  NULL, WANT("ports[0].ipv4[0]: 10.0.0.0 is the network address of 10.0.0.0/24") },
+	{ "port address is its broadcast address", { { "/ports/0/ipv4/0", "'10.0.0.255/24'" } },
+	  NULL, WANT("ports[0].ipv4[0]: 10.0.0.255 is the broadcast address of 10.0.0.0/24") },
+	{ "multicast port address", { { "/ports/1/ipv4/0", "'224.0.0.1/24'" } }, NULL,
+	  WANT("ports[1].ipv4[0]: must be a unicast host address, got 224.0.0.1") },
+	{ "route prefix length 33", { { "/routes/0/prefix", "'0.0.0.0/33'" } }, NULL,
+	  WANT("routes[0].prefix: prefix length must be 0..32, got 33") },
+	{ "route prefix with host bits", { { "/routes/1/prefix", "'10.0.0.1/8'" } }, NULL,
+	  WANT("routes[1].prefix: host bits set in 10.0.0.1/8 (network is 10.0.0.0/8)") },
+	{ "route prefix as a word", { { "/routes/0/prefix", "'default'" } }, NULL,
+	  WANT("routes[0].prefix: not an IPv4 prefix (a.b.c.d/len): \"default\"") },
+
+	/* MAC addresses */
+	{ "short mac", { { "/ports/0/mac", "'02:00:00:00:00'" } }, NULL,
+	  WANT("ports[0].mac: not a MAC address (xx:xx:xx:xx:xx:xx): \"02:00:00:00:00\"") },
+	{ "mac with dashes", { { "/ports/0/mac", "'02-00-00-00-00-01'" } }, NULL,
+	  WANT("ports[0].mac: not a MAC address (xx:xx:xx:xx:xx:xx): \"02-00-00-00-00-01\"") },
+	{ "mac with a non-hex digit", { { "/neighbors/1/mac", "'02:00:00:00:01:1g'" } }, NULL,
+	  WANT("neighbors[1].mac: not a MAC address (xx:xx:xx:xx:xx:xx): \"02:00:00:00:01:1g\"") },
+	{ "mac with one-digit parts", { { "/neighbors/0/mac", "'2:0:0:0:1:11'" } }, NULL,
+	  WANT("neighbors[0].mac: not a MAC address (xx:xx:xx:xx:xx:xx): \"2:0:0:0:1:11\"") },
+	{ "multicast port mac", { { "/ports/0/mac", "'01:00:5e:00:00:01'" } }, NULL,
+	  WANT("ports[0].mac: must be a non-zero unicast MAC address, got 01:00:5e:00:00:01") },
+	{ "zero port mac", { { "/ports/1/mac", "'00:00:00:00:00:00'" } }, NULL,
+	  WANT("ports[1].mac: must be a non-zero unicast MAC address, got 00:00:00:00:00:00") },
+	{ "broadcast neighbor mac", { { "/neighbors/0/mac", "'ff:ff:ff:ff:ff:ff'" } }, NULL,
+	  WANT("neighbors[0].mac: must be a non-zero unicast MAC address, got ff:ff:ff:ff:ff:ff") },
+
+	/* duplicates */
+	{ "duplicate port name", { { "/ports/1/name", "'p0'" } }, NULL,
+	  WANT("ports[1].name: duplicate name \"p0\" (same as ports[0].name)") },
+	{ "duplicate port device", { { "/ports/1/device", "'net_pcap0'" } }, NULL,
+	  WANT("ports[1].device: duplicate device \"net_pcap0\" (same as ports[0].device)") },
+	{ "duplicate PCI port device, short and long form",
+	  { { "/ports/0/device", "'0000:03:00.0'" }, { "/ports/1/device", "'03:00.0'" } }, NULL,
+	  WANT("ports[1].device: duplicate device \"0000:03:00.0\" (same as ports[0].device)") },
+	{ "duplicate port mac", { { "/ports/1/mac", "'02:00:00:00:00:01'" } }, NULL,
+	  WANT("ports[1].mac: duplicate MAC 02:00:00:00:00:01 (same as ports[0].mac)") },
+	{ "one address on two ports", { { "/ports/1/ipv4/-", "'10.0.0.1/24'" } }, NULL,
+	  WANT("ports[1].ipv4[1]: duplicate address 10.0.0.1 (same as ports[0].ipv4[0])") },
+	{ "one address twice on a port", { { "/ports/0/ipv4/-", "'10.1.0.1/24'" } }, NULL,
+	  WANT("ports[0].ipv4[2]: duplicate address 10.1.0.1 (same as ports[0].ipv4[1])") },
+	{ "subnets of two ports overlap", { { "/ports/1/ipv4/-", "'10.0.0.9/16'" } }, NULL,
+	  WANT("ports[1].ipv4[1]: subnet 10.0.0.0/16 overlaps ports[0].ipv4[0] (10.0.0.0/24)") },
+	{ "duplicate neighbor address", { { "/neighbors/1/ipv4", "'10.1.0.11'" } }, NULL,
+	  WANT("neighbors[1].ipv4: duplicate address 10.1.0.11 (same as neighbors[0].ipv4)") },
+	{ "duplicate route prefix", { { "/routes/1/prefix", "'0.0.0.0/0'" } }, NULL,
+	  WANT("routes[1].prefix: duplicate prefix 0.0.0.0/0 (same as routes[0].prefix)") },
+	{ "duplicate service name", { { "/services/1/name", "'web'" } }, NULL,
+	  WANT("services[1].name: duplicate name \"web\" (same as services[0].name)") },
+	{ "duplicate vip, port and proto",
+	  { { "/services/1/vip", "'10.0.0.1'" }, { "/services/1/port", "80" },
+	    { "/services/1/proto", "'tcp'" } }, NULL,
+	  WANT("services[1]: duplicate service 10.0.0.1:80/tcp (same as services[0])") },
+	{ "duplicate server name", { { "/services/0/servers/1/name", "'n0'" } }, NULL,
+	  WANT("services[0].servers[1].name: duplicate name \"n0\" (same as services[0].servers[0].name)") },
+	{ "duplicate server address and port",
+	  { { "/services/0/servers/1/address", "'10.1.0.11'" } }, NULL,
+	  WANT("services[0].servers[1]: duplicate server 10.1.0.11:8080 (same as services[0].servers[0])") },
+	{ "duplicate local ip", { { "/services/0/local_ips/1", "'10.1.0.1'" } }, NULL,
+	  WANT("services[0].local_ips[1]: duplicate address 10.1.0.1 (same as services[0].local_ips[0])") },
+	{ "duplicate worker lcore", { { "/workers/lcores/1", "1" } }, NULL,
+	  WANT("workers.lcores[1]: duplicate lcore 1 (same as workers.lcores[0])") },
+
+	/* weights */
+	{ "weights sum to 90", { { "/services/0/servers/0/weight", "20" } }, NULL,
+	  WANT("services[0].servers: weights must sum to 100, got 90") },
+	{ "single weight 99", { { "/services/1/servers/0/weight", "99" } }, NULL,
+	  WANT("services[1].servers: weights must sum to 100, got 99") },
+	{ "weights sum to 110",
+	  { { "/services/0/servers/-",
+	      "{'name': 'n2', 'address': '10.1.0.13', 'port': 8080, 'weight': 10}" } }, NULL,
+	  WANT("services[0].servers: weights must sum to 100, got 110") },
+
+	/* addresses against the port subnets, routes and the appliance's own */
+	{ "vip off-link", { { "/services/0/vip", "'10.5.0.1'" } }, NULL,
+	  WANT("services[0].vip: 10.5.0.1 is not on-link (in no port subnet)") },
+	{ "vip is a subnet broadcast address", { { "/services/0/vip", "'10.0.0.255'" } }, NULL,
+	  WANT("services[0].vip: 10.0.0.255 is the broadcast address of ports[0].ipv4[0] (10.0.0.0/24)") },
+	{ "local ip off-link", { { "/services/0/local_ips/0", "'10.5.0.1'" } }, NULL,
+	  WANT("services[0].local_ips[0]: 10.5.0.1 is not on-link (in no port subnet)") },
+	{ "neighbor off-link", { { "/neighbors/0/ipv4", "'10.5.0.1'" } }, NULL,
+	  WANT("neighbors[0].ipv4: 10.5.0.1 is not on-link (in no port subnet)") },
+	{ "neighbor is a subnet network address", { { "/neighbors/0/ipv4", "'10.1.0.0'" } }, NULL,
+	  WANT("neighbors[0].ipv4: 10.1.0.0 is the network address of ports[0].ipv4[1] (10.1.0.0/24)") },
+	{ "route via off-link", { { "/routes/0/via", "'10.5.0.1'" } }, NULL,
+	  WANT("routes[0].via: 10.5.0.1 is not on-link (in no port subnet)") },
+	{ "server reached by nothing",
+	  { { "/routes/0", NULL }, { "/services/1/servers/0/address", "'172.16.0.1'" } }, NULL,
+	  WANT("services[1].servers[0].address: 172.16.0.1 is reached by no port subnet or route") },
+	{ "no routes at all", { { "/routes", "[]" } }, NULL,
+	  WANT("services[1].servers[0].address: 192.168.1.10 is reached by no port subnet or route") },
+	{ "server is a subnet broadcast address",
+	  { { "/services/0/servers/0/address", "'10.1.0.255'" } }, NULL,
+	  WANT("services[0].servers[0].address: 10.1.0.255 is the broadcast address of ports[0].ipv4[1] (10.1.0.0/24)") },
+	{ "server is a port address", { { "/services/0/servers/0/address", "'10.0.0.1'" } }, NULL,
+	  WANT("services[0].servers[0].address: 10.0.0.1 is the appliance's own address (ports[0].ipv4[0])") },
+	{ "server is a vip", { { "/services/0/servers/1/address", "'10.0.0.2'" } }, NULL,
+	  WANT("services[0].servers[1].address: 10.0.0.2 is the appliance's own address (services[1].vip)") },
+	{ "server is a local ip", { { "/services/0/servers/0/address", "'10.1.0.2'" } }, NULL,
+	  WANT("services[0].servers[0].address: 10.1.0.2 is the appliance's own address (services[0].local_ips[1])") },
+	{ "neighbor is a port address", { { "/neighbors/0/ipv4", "'10.1.0.1'" } }, NULL,
+	  WANT("neighbors[0].ipv4: 10.1.0.1 is the appliance's own address (ports[0].ipv4[1])") },
+	{ "neighbor is a vip", { { "/neighbors/1/ipv4", "'10.0.0.2'" } }, NULL,
+	  WANT("neighbors[1].ipv4: 10.0.0.2 is the appliance's own address (services[1].vip)") },
+	{ "route via is a port address", { { "/routes/0/via", "'10.0.0.1'" } }, NULL,
+	  WANT("routes[0].via: 10.0.0.1 is the appliance's own address (ports[0].ipv4[0])") },
+
+	/* lcores */
+	{ "worker on the main lcore", { { "/workers/lcores/0", "0" } }, NULL,
+	  WANT("workers.lcores[0]: lcore 0 is the main lcore (the lowest in eal.lcores)") },
+	{ "worker not in eal.lcores", { { "/workers/lcores/1", "5" } }, NULL,
+	  WANT("workers.lcores[1]: lcore 5 is not in eal.lcores \"0-2\"") },
+	{ "eal.lcores moves the main lcore onto a worker", { { "/eal/lcores", "'1-3'" } }, NULL,
+	  WANT("workers.lcores[0]: lcore 1 is the main lcore (the lowest in eal.lcores)") },
+	{ "lcore list with a letter", { { "/eal/lcores", "'0-x'" } }, NULL,
+	  WANT("eal.lcores: invalid lcore list \"0-x\" at character 3 (items are N, N-M, N@C or (N-M)@C, comma-separated)") },
+	{ "lcore list with a space", { { "/eal/lcores", "' 0-2'" } }, NULL,
+	  WANT("eal.lcores: invalid lcore list \" 0-2\" at character 1 (items are N, N-M, N@C or (N-M)@C, comma-separated)") },
+	{ "lcore list with a trailing comma", { { "/eal/lcores", "'0-2,'" } }, NULL,
+	  WANT("eal.lcores: invalid lcore list \"0-2,\" at character 5 (items are N, N-M, N@C or (N-M)@C, comma-separated)") },
+	{ "lcore group not closed", { { "/eal/lcores", "'(0-2'" } }, NULL,
+	  WANT("eal.lcores: invalid lcore list \"(0-2\" at character 5 (items are N, N-M, N@C or (N-M)@C, comma-separated)") },
+	{ "cpu after @ missing", { { "/eal/lcores", "'0-2@'" } }, NULL,
+	  WANT("eal.lcores: invalid lcore list \"0-2@\" at character 5 (items are N, N-M, N@C or (N-M)@C, comma-separated)") },
+	{ "reversed lcore range", { { "/eal/lcores", "'3-1'" } }, NULL,
+	  WANT("eal.lcores: reversed lcore range 3-1") },
+	{ "lcore listed twice", { { "/eal/lcores", "'0-2,1'" } }, NULL,
+	  WANT("eal.lcores: lcore 1 is listed twice") },
+	{ "lcore listed twice in groups", { { "/eal/lcores", "'(0,1)@0,(1,2)@1'" } }, NULL,
+	  WANT("eal.lcores: lcore 1 is listed twice") },
+	{ "lcore 128", { { "/eal/lcores", "'0-128'" } }, NULL,
+	  WANT("eal.lcores: lcore 128 is out of range 0..127") },
+	{ "lcore with many digits", { { "/eal/lcores", "'0-2,99999999999999999999999'" } }, NULL,
+	  WANT("eal.lcores: lcore 99999999999999999999 is out of range 0..127") },
+	{ "cpu 1024", { { "/eal/lcores", "'0-2@1024'" } }, NULL,
+	  WANT("eal.lcores: cpu 1024 is out of range 0..1023") },
+	{ "reversed cpu range", { { "/eal/lcores", "'(0-2)@(3-2)'" } }, NULL,
+	  WANT("eal.lcores: reversed cpu range 3-2") },
+	{ "empty eal.lcores", { { "/eal/lcores", "''" } }, NULL,
+	  WANT("eal.lcores: must not be empty") },
+
+	/* port devices against the EAL device lists */
+	{ "port device not created by EAL", { { "/ports/1/device", "'net_pcap7'" } }, NULL,
+	  WANT("ports[1].device: \"net_pcap7\" is not a PCI address and names no eal.vdevs or eal.allow entry") },
+	{ "PCI port device outside eal.allow",
+	  { { "/eal/allow", "['0000:03:00.0']" }, { "/ports/1/device", "'0000:04:00.0'" } }, NULL,
+	  WANT("ports[1].device: PCI device 0000:04:00.0 is not in eal.allow") },
+
+	/* list sizes */
+	{ "empty workers.lcores", { { "/workers/lcores", "[]" } }, NULL,
+	  WANT("workers.lcores: must not be empty") },
+	{ "empty ports", { { "/ports", "[]" } }, NULL, WANT("ports: must not be empty") },
+	{ "empty port ipv4", { { "/ports/0/ipv4", "[]" } }, NULL,
+	  WANT("ports[0].ipv4: must not be empty") },
+	{ "empty services", { { "/services", "[]" } }, NULL, WANT("services: must not be empty") },
+	{ "empty local_ips", { { "/services/1/local_ips", "[]" } }, NULL,
+	  WANT("services[1].local_ips: must not be empty") },
+	{ "empty servers", { { "/services/1/servers", "[]" } }, NULL,
+	  WANT("services[1].servers: must not be empty") },
+	{ "too many workers", { { NULL, NULL } }, hook_many_workers,
+	  WANT("workers.lcores: must have at most 32 entries, got 33") },
+	{ "too many ports", { { NULL, NULL } }, hook_many_ports,
+	  WANT("ports: must have at most 8 entries, got 9") },
+	{ "too many port addresses", { { NULL, NULL } }, hook_many_port_addrs,
+	  WANT("ports[0].ipv4: must have at most 8 entries, got 9") },
+	{ "too many neighbors", { { NULL, NULL } }, hook_many_neighbors,
+	  WANT("neighbors: must have at most 256 entries, got 257") },
+	{ "too many routes", { { NULL, NULL } }, hook_many_routes,
+	  WANT("routes: must have at most 64 entries, got 65") },
+	{ "too many services", { { NULL, NULL } }, hook_many_services,
+	  WANT("services: must have at most 32 entries, got 33") },
+	{ "too many servers", { { NULL, NULL } }, hook_many_servers,
+	  WANT("services[0].servers: must have at most 64 entries, got 65") },
+	{ "too many local ips", { { NULL, NULL } }, hook_many_local_ips,
+	  WANT("services[0].local_ips: must have at most 32 entries, got 33") },
+	{ "too many vdevs", { { NULL, NULL } }, hook_many_vdevs,
+	  WANT("eal.vdevs: must have at most 16 entries, got 17") },
+	{ "too many allow entries", { { NULL, NULL } }, hook_many_allow,
+	  WANT("eal.allow: must have at most 16 entries, got 17") },
+	{ "too many args", { { NULL, NULL } }, hook_many_args,
+	  WANT("eal.args: must have at most 16 entries, got 17") },
+
+	/* several problems at once: all reported, first pass then cross-checks */
+	{ "several problems",
+	  { { "/eal/memory_mb", "1" }, { "/ports/0/speed", "1000" },
+	    { "/services/0/vip", "'10.5.0.1'" }, { "/services/0/servers/0/weight", "20" } },
+	  NULL,
+	  WANT("eal.memory_mb: must be 64..1048576, got 1",
+	       "ports[0].speed: unknown key",
+	       "services[0].servers: weights must sum to 100, got 90",
+	       "services[0].vip: 10.5.0.1 is not on-link (in no port subnet)") },
+};
+
+static void run_bad(void **state)
+{
+	const struct bad_case *tc = *state;
+	struct nc_config *cfg = cfg_new();
+	struct nc_errors *e = errs_new();
+	char *json = build(tc->p, tc->hook);
+	int rc;
+
+	rc = nc_config_parse_string(json, cfg, e);
+	expect_lines(e, tc->want);
+	if (tc->want[0] != NULL) {
+		assert_int_equal(rc, -EINVAL);
+		/* A rejected config leaves nothing half-filled behind. */
+		assert_int_equal(cfg->n_ports, 0);
+		assert_int_equal(cfg->n_services, 0);
+	} else {
+		assert_int_equal(rc, 0);
+	}
+	free(json);
+	free(cfg);
+	free(e);
+}
+
+/* ---- accepted configs: changes the loader must allow, with what they set ---- */
+
+typedef void (*check_fn)(const struct nc_config *cfg);
+
+struct good_case {
+	const char *what;
+	struct patch p[MAX_PATCHES];
+	hook_fn hook;
+	check_fn check;
+};
+
+static void chk_idle_0(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->workers.idle_sleep_us, 0);
+}
+
+static void chk_low_bounds(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->eal.memory_mb, 64);
+	assert_int_equal(cfg->workers.burst, 1);
+	assert_int_equal(cfg->ports[0].rx_desc, 64);
+	assert_int_equal(cfg->limits.max_flows, 1);
+	assert_int_equal(cfg->limits.tcp_syn_s, 1);
+}
+
+static void chk_high_bounds(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->eal.memory_mb, 1048576);
+	assert_int_equal(cfg->workers.burst, 512);
+	assert_int_equal(cfg->workers.idle_sleep_us, 100000);
+	assert_int_equal(cfg->ports[0].tx_desc, 16384);
+	assert_int_equal(cfg->limits.max_flows, 67108864);
+	assert_int_equal(cfg->limits.tcp_idle_s, 86400);
+	assert_int_equal(cfg->limits.tcp_fin_s, 300);
+}
+
+static void chk_local_is_vip(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[0].local_ips[0], IP4(10, 0, 0, 1));
+	assert_int_equal(cfg->services[0].vip, IP4(10, 0, 0, 1));
+}
+
+static void chk_other_proto(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[1].vip, cfg->services[0].vip);
+	assert_int_equal(cfg->services[1].port, cfg->services[0].port);
+	assert_int_equal(cfg->services[0].proto, IPPROTO_TCP);
+	assert_int_equal(cfg->services[1].proto, IPPROTO_UDP);
+}
+
+static void chk_pinned(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->eal.lcore_mask[0], 0x7);
+	assert_int_equal(cfg->eal.lcore_mask[1], 0);
+	assert_int_equal(cfg->eal.main_lcore, 0);
+}
+
+static void chk_high_lcores(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->eal.main_lcore, 64);
+	assert_int_equal(cfg->eal.lcore_mask[0], 0);
+	assert_int_equal(cfg->eal.lcore_mask[1], UINT64_C(1) | UINT64_C(1) << 63);
+	assert_int_equal(cfg->workers.lcores[0], 127);
+	assert_int_equal(cfg->workers.n_lcores, 1);
+}
+
+static void chk_mac_upper(const struct nc_config *cfg)
+{
+	static const uint8_t want[6] = { 0x02, 0xab, 0xcd, 0x00, 0x00, 0x01 };
+
+	assert_true(cfg->ports[0].has_mac);
+	assert_memory_equal(cfg->ports[0].mac, want, 6);
+}
+
+static void chk_pci_short(const struct nc_config *cfg)
+{
+	assert_string_equal(cfg->ports[1].device, "0000:04:00.0");
+}
+
+static void chk_limits_default(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->limits.max_flows, 1048576);
+	assert_int_equal(cfg->limits.tcp_idle_s, 300);
+	assert_int_equal(cfg->limits.udp_idle_s, 30);
+	assert_int_equal(cfg->limits.tcp_fin_s, 2);
+	assert_int_equal(cfg->limits.tcp_syn_s, 10);
+}
+
+static void chk_no_neighbors(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->n_neighbors, 0);
+}
+
+static void chk_name_31(const struct nc_config *cfg)
+{
+	assert_int_equal(strlen(cfg->services[0].name), 31);
+}
+
+static void chk_arg_255(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->eal.n_args, 2);
+	assert_int_equal(strlen(cfg->eal.args[1]), 255);
+}
+
+static void chk_small_subnets(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->ports[1].n_ipv4, 3);
+	assert_int_equal(cfg->ports[1].ipv4[1].addr, IP4(10, 9, 0, 0));
+	assert_int_equal(cfg->ports[1].ipv4[1].len, 31);
+	assert_int_equal(cfg->ports[1].ipv4[2].len, 32);
+}
+
+static const struct good_case good_cases[] = {
+	{ "idle_sleep_us 0 spins", { { "/workers/idle_sleep_us", "0" } }, NULL, chk_idle_0 },
+	{ "lowest values of every range",
+	  { { "/eal/memory_mb", "64" }, { "/workers/burst", "1" }, { "/ports/0/rx_desc", "64" },
+	    { "/limits", "{'max_flows': 1, 'tcp_idle_s': 1, 'udp_idle_s': 1, 'tcp_fin_s': 1, 'tcp_syn_s': 1}" } },
+	  NULL, chk_low_bounds },
+	{ "highest values of every range",
+	  { { "/eal/memory_mb", "1048576" },
+	    { "/workers", "{'lcores': [1, 2], 'burst': 512, 'idle_sleep_us': 100000}" },
+	    { "/ports/0/tx_desc", "16384" },
+	    { "/limits", "{'max_flows': 67108864, 'tcp_idle_s': 86400, 'udp_idle_s': 86400, 'tcp_fin_s': 300, 'tcp_syn_s': 300}" } },
+	  NULL, chk_high_bounds },
+	{ "a vip may equal a port address", { { "/services/1/vip", "'10.2.0.1'" } }, NULL, NULL },
+	{ "a local ip may equal the vip", { { "/services/0/local_ips/0", "'10.0.0.1'" } }, NULL,
+	  chk_local_is_vip },
+	{ "a local ip may be shared by services", { { "/services/1/local_ips/0", "'10.1.0.1'" } },
+	  NULL, NULL },
+	{ "same vip and port with another proto",
+	  { { "/services/1/vip", "'10.0.0.1'" }, { "/services/1/port", "80" } }, NULL,
+	  chk_other_proto },
+	{ "same server address on another port",
+	  { { "/services/0/servers/1/address", "'10.1.0.11'" },
+	    { "/services/0/servers/1/port", "8081" } }, NULL, NULL },
+	{ "secondary address in one subnet of a port", { { "/ports/0/ipv4/-", "'10.0.0.5/24'" } },
+	  NULL, NULL },
+	{ "/31 and /32 port addresses",
+	  { { "/ports/1/ipv4/-", "'10.9.0.0/31'" }, { "/ports/1/ipv4/-", "'10.9.1.1/32'" } },
+	  NULL, chk_small_subnets },
+	{ "lcores pinned to cpus", { { "/eal/lcores", "'0@0,(1-2)@1'" } }, NULL, chk_pinned },
+	{ "lcore groups on cpu sets", { { "/eal/lcores", "'(0,1)@(0-1),2@(2,3)'" } }, NULL,
+	  chk_pinned },
+	{ "lcores out of order", { { "/eal/lcores", "'2,0-1'" } }, NULL, chk_pinned },
+	{ "lcores above 63", { { "/eal/lcores", "'64,127'" }, { "/workers/lcores", "[127]" } },
+	  NULL, chk_high_lcores },
+	{ "server reached only by a route", { { "/routes/0", NULL } }, NULL, NULL },
+	{ "no neighbors", { { "/neighbors", "[]" } }, NULL, chk_no_neighbors },
+	{ "empty limits object takes every default", { { "/limits", "{}" } }, NULL,
+	  chk_limits_default },
+	{ "mac in capitals", { { "/ports/0/mac", "'02:AB:CD:00:00:01'" } }, NULL, chk_mac_upper },
+	{ "PCI device in short form without eal.allow", { { "/ports/1/device", "'04:00.0'" } },
+	  NULL, chk_pci_short },
+	{ "PCI device in eal.allow with devargs",
+	  { { "/eal/allow", "['0000:04:00.0,rx_low_latency=1']" },
+	    { "/ports/1/device", "'0000:04:00.0'" } }, NULL, NULL },
+	{ "EAL options the loader does not own",
+	  { { "/eal/args", "['--huge-dir=/mnt/huge', '--no-hpet', '--match-allocations', '-d', 'librte_net_null.so', '--in-memory']" } },
+	  NULL, NULL },
+	{ "name of 31 bytes", { { NULL, NULL } }, hook_name_31, chk_name_31 },
+	{ "eal arg of 255 bytes", { { NULL, NULL } }, hook_arg_255, chk_arg_255 },
+};
+
+static void run_good(void **state)
+{
+	const struct good_case *tc = *state;
+	struct nc_config *cfg = cfg_new();
+	char *json = build(tc->p, tc->hook);
+
+	must_parse(json, cfg);
+	if (tc->check != NULL)
+		tc->check(cfg);
+	free(json);
+	free(cfg);
+}
+
+/* ---- raw text: not a config object, or not JSON ---- */
+
+struct raw_case {
+	const char *what;
+	const char *text;
+	const char *want;
+};
+
+static const struct raw_case raw_cases[] = {
+	{ "top level is an array", "[]", "$: must be an object, got array" },
+	{ "empty text", "", "<string>:1:0: invalid JSON: '[' or '{' expected near end of file" },
+	{ "unclosed object", "{", "<string>:1:1: invalid JSON: string or '}' expected near end of file" },
+	{ "trailing comma", "{\n 'eal': {},\n}",
+	  "<string>:3:1: invalid JSON: string or '}' expected near '}'" },
+	{ "duplicate key", "{'eal': {}, 'eal': {}}",
+	  "<string>:1:17: invalid JSON: duplicate object key near '\"eal\"'" },
+	{ "text after the object", "{} x", "<string>:1:4: invalid JSON: end of file expected near 'x'" },
+	{ "comment", "{ // no comments in JSON\n}",
+	  "<string>:1:3: invalid JSON: string or '}' expected near '/'" },
+};
+
+static void run_raw(void **state)
+{
+	const struct raw_case *tc = *state;
+	struct nc_config *cfg = cfg_new();
+	struct nc_errors *e = errs_new();
+	const char *want[2] = { tc->want, NULL };
+	char *json = dq(tc->text);
+
+	assert_int_equal(nc_config_parse_string(json, cfg, e), -EINVAL);
+	expect_lines(e, want);
+	free(json);
+	free(cfg);
+	free(e);
+}
+
+/* ---- fixed tests ---- */
+
+/* Every value of the base config lands in the right field, in host order. */
+static void test_base_values(void **state)
+{
+	static const uint8_t mac0[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	static const uint8_t nmac1[6] = { 0x02, 0, 0, 0, 0x01, 0x12 };
+	struct nc_config *cfg = cfg_new();
+	const struct nc_cfg_service *web, *dns;
+	char *json = dq(base_text);
+
+	(void)state;
+	must_parse(json, cfg);
+
+	assert_string_equal(cfg->eal.lcores, "0-2");
+	assert_int_equal(cfg->eal.lcore_mask[0], 0x7);
+	assert_int_equal(cfg->eal.lcore_mask[1], 0);
+	assert_int_equal(cfg->eal.main_lcore, 0);
+	assert_int_equal(cfg->eal.memory_mb, 512);
+	assert_int_equal(cfg->eal.huge, NC_HUGE_OFF);
+	assert_string_equal(cfg->eal.file_prefix, "nc-test");
+	assert_int_equal(cfg->eal.n_vdevs, 2);
+	assert_string_equal(cfg->eal.vdevs[1], "net_pcap1,rx_pcap=in1.pcap,tx_pcap=out1.pcap");
+	assert_int_equal(cfg->eal.n_allow, 0);
+	assert_int_equal(cfg->eal.n_args, 1);
+	assert_string_equal(cfg->eal.args[0], "--log-level=lib.eal:notice");
+
+	assert_int_equal(cfg->workers.n_lcores, 2);
+	assert_int_equal(cfg->workers.lcores[0], 1);
+	assert_int_equal(cfg->workers.lcores[1], 2);
+	assert_int_equal(cfg->workers.burst, 64);
+	assert_int_equal(cfg->workers.idle_sleep_us, 50);
+
+	assert_int_equal(cfg->n_ports, 2);
+	assert_string_equal(cfg->ports[0].name, "p0");
+	assert_string_equal(cfg->ports[0].device, "net_pcap0");
+	assert_int_equal(cfg->ports[0].n_ipv4, 2);
+	assert_int_equal(cfg->ports[0].ipv4[0].addr, IP4(10, 0, 0, 1));
+	assert_int_equal(cfg->ports[0].ipv4[0].len, 24);
+	assert_int_equal(cfg->ports[0].ipv4[1].addr, IP4(10, 1, 0, 1));
+	assert_true(cfg->ports[0].has_mac);
+	assert_memory_equal(cfg->ports[0].mac, mac0, 6);
+	assert_int_equal(cfg->ports[0].rx_desc, 512);
+	assert_int_equal(cfg->ports[0].tx_desc, 2048);
+	assert_int_equal(cfg->ports[1].rx_desc, 1024);
+	assert_int_equal(cfg->ports[1].tx_desc, 1024);
+
+	assert_int_equal(cfg->n_neighbors, 2);
+	assert_int_equal(cfg->neighbors[1].ipv4, IP4(10, 1, 0, 12));
+	assert_memory_equal(cfg->neighbors[1].mac, nmac1, 6);
+
+	assert_int_equal(cfg->n_routes, 2);
+	assert_int_equal(cfg->routes[0].prefix.addr, 0);
+	assert_int_equal(cfg->routes[0].prefix.len, 0);
+	assert_int_equal(cfg->routes[0].via, IP4(10, 0, 0, 254));
+	assert_int_equal(cfg->routes[1].prefix.addr, IP4(192, 168, 0, 0));
+	assert_int_equal(cfg->routes[1].prefix.len, 16);
+
+	assert_int_equal(cfg->limits.max_flows, 65536);
+	assert_int_equal(cfg->limits.tcp_idle_s, 600);
+	assert_int_equal(cfg->limits.udp_idle_s, 60);
+	assert_int_equal(cfg->limits.tcp_fin_s, 5);
+	assert_int_equal(cfg->limits.tcp_syn_s, 20);
+
+	assert_int_equal(cfg->n_services, 2);
+	web = &cfg->services[0];
+	dns = &cfg->services[1];
+	assert_string_equal(web->name, "web");
+	assert_int_equal(web->vip, IP4(10, 0, 0, 1));
+	assert_int_equal(web->port, 80);
+	assert_int_equal(web->proto, IPPROTO_TCP);
+	assert_int_equal(web->n_local_ips, 2);
+	assert_int_equal(web->local_ips[1], IP4(10, 1, 0, 2));
+	assert_int_equal(web->scheduler, NC_SCHED_RATIO);
+	assert_int_equal(web->n_servers, 2);
+	assert_string_equal(web->servers[1].name, "n1");
+	assert_int_equal(web->servers[1].address, IP4(10, 1, 0, 12));
+	assert_int_equal(web->servers[1].port, 8080);
+	assert_int_equal(web->servers[0].weight, 30);
+	assert_int_equal(web->servers[1].weight, 70);
+	assert_int_equal(dns->proto, IPPROTO_UDP);
+	assert_int_equal(dns->scheduler, NC_SCHED_SMOOTH);
+	assert_int_equal(dns->servers[0].address, IP4(192, 168, 1, 10));
+	assert_int_equal(dns->servers[0].weight, 100);
+
+	free(json);
+	free(cfg);
+}
+
+/* Only the required keys: every optional one takes its documented default. */
+static void test_defaults(void **state)
+{
+	static const char minimal[] =
+		"{ 'eal': { 'lcores': '0-1' }, 'workers': { 'lcores': [1] },"
+		"  'ports': [ { 'name': 'p0', 'device': '0000:03:00.0', 'ipv4': ['10.0.0.1/24'] } ],"
+		"  'services': [ { 'name': 'web', 'vip': '10.0.0.1', 'port': 80, 'proto': 'tcp',"
+		"    'local_ips': ['10.0.0.1'],"
+		"    'servers': [ { 'name': 'n0', 'address': '10.0.0.11', 'port': 80, 'weight': 100 } ] } ] }";
+	struct nc_config *cfg = cfg_new();
+	char *json = dq(minimal);
+
+	(void)state;
+	must_parse(json, cfg);
+	assert_int_equal(cfg->eal.memory_mb, 256);
+	assert_int_equal(cfg->eal.huge, NC_HUGE_AUTO);
+	assert_string_equal(cfg->eal.file_prefix, "nc");
+	assert_int_equal(cfg->eal.n_vdevs, 0);
+	assert_int_equal(cfg->eal.n_allow, 0);
+	assert_int_equal(cfg->eal.n_args, 0);
+	assert_int_equal(cfg->eal.main_lcore, 0);
+	assert_int_equal(cfg->workers.burst, 32);
+	assert_int_equal(cfg->workers.idle_sleep_us, 20);
+	assert_int_equal(cfg->ports[0].rx_desc, 1024);
+	assert_int_equal(cfg->ports[0].tx_desc, 1024);
+	assert_false(cfg->ports[0].has_mac);
+	assert_int_equal(cfg->n_neighbors, 0);
+	assert_int_equal(cfg->n_routes, 0);
+	chk_limits_default(cfg);
+	assert_int_equal(cfg->services[0].scheduler, NC_SCHED_RATIO);
+	free(json);
+	free(cfg);
+}
+
+/* Lines beyond NC_ERR_LINES_MAX are counted, and printing says so. */
+static void test_error_cap(void **state)
+{
+	struct nc_config *cfg = cfg_new();
+	struct nc_errors *e = errs_new();
+	json_t *root = jparse(base_text);
+	char key[16], *json, *out = NULL;
+	size_t out_len = 0, lines = 0, i;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < NC_ERR_LINES_MAX + 6; i++) {
+		snprintf(key, sizeof(key), "x%02zu", i);
+		json_object_set_new(root, key, json_true());
+	}
+	json = json_dumps(root, JSON_COMPACT);
+	assert_int_equal(nc_config_parse_string(json, cfg, e), -EINVAL);
+	assert_int_equal(e->n, NC_ERR_LINES_MAX);
+	assert_int_equal(e->n_dropped, 6);
+	assert_string_equal(e->line[0], "x00: unknown key");
+	assert_string_equal(e->line[NC_ERR_LINES_MAX - 1], "x63: unknown key");
+
+	f = open_memstream(&out, &out_len);
+	assert_non_null(f);
+	nc_errors_print(e, f);
+	fclose(f);
+	for (i = 0; i < out_len; i++)
+		lines += out[i] == '\n';
+	assert_int_equal(lines, NC_ERR_LINES_MAX + 1);
+	assert_non_null(strstr(out, "x63: unknown key\n(6 more problems not shown)\n"));
+
+	/* The next parse starts from an empty list. */
+	free(json);
+	json = dq(base_text);
+	assert_int_equal(nc_config_parse_string(json, cfg, e), 0);
+	assert_int_equal(e->n, 0);
+	assert_int_equal(e->n_dropped, 0);
+
+	free(out);
+	free(json);
+	json_decref(root);
+	free(cfg);
+	free(e);
+}
+
+static void test_null_args(void **state)
+{
+	struct nc_config *cfg = cfg_new();
+	struct nc_errors *e = errs_new();
+	const char *want_s[] = { "<string>: no JSON text given", NULL };
+	const char *want_f[] = { "<file>: no file name given", NULL };
+
+	(void)state;
+	assert_int_equal(nc_config_parse_string(NULL, cfg, e), -EINVAL);
+	expect_lines(e, want_s);
+	assert_int_equal(nc_config_load(NULL, cfg, e), -EINVAL);
+	expect_lines(e, want_f);
+	assert_int_equal(nc_config_parse_string("{}", NULL, e), -EINVAL);
+	assert_int_equal(nc_config_parse_string("{}", cfg, NULL), -EINVAL);
+	assert_int_equal(nc_config_load("x.json", NULL, e), -EINVAL);
+	free(cfg);
+	free(e);
+}
+
+/* Write <text> to a new temporary file; its path goes to <path>. */
+static void write_tmp(const char *text, char *path, size_t len)
+{
+	int fd;
+	FILE *f;
+
+	snprintf(path, len, "/tmp/nc-test-config-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_load_files(void **state)
+{
+	struct nc_config *cfg = cfg_new();
+	struct nc_errors *e = errs_new();
+	const char *want[2] = { NULL, NULL };
+	char path[64], line[NC_ERR_LINE_LEN], *json;
+
+	(void)state;
+	/* A file that is not there. */
+	assert_int_equal(nc_config_load("/nonexistent-dir/netchestra.json", cfg, e), -EINVAL);
+	want[0] = "/nonexistent-dir/netchestra.json: cannot open: No such file or directory";
+	expect_lines(e, want);
+
+	/* A directory. */
+	assert_int_equal(nc_config_load(NC_SOURCE_ROOT "/config", cfg, e), -EINVAL);
+	want[0] = NC_SOURCE_ROOT "/config: cannot read: Is a directory";
+	expect_lines(e, want);
+
+	/* A syntax error: the file, line and column. */
+	write_tmp("{\n  \"eal\": {\n    \"lcores\": \"0-1\",\n  }\n}\n", path, sizeof(path));
+	assert_int_equal(nc_config_load(path, cfg, e), -EINVAL);
+	snprintf(line, sizeof(line), "%s:4:3: invalid JSON: string or '}' expected near '}'", path);
+	want[0] = line;
+	expect_lines(e, want);
+	unlink(path);
+
+	/* A valid file loads as its text parses. */
+	json = dq(base_text);
+	write_tmp(json, path, sizeof(path));
+	assert_int_equal(nc_config_load(path, cfg, e), 0);
+	assert_int_equal(e->n, 0);
+	assert_int_equal(cfg->n_services, 2);
+	assert_int_equal(cfg->services[1].servers[0].port, 53);
+	unlink(path);
+
+	/* A validation problem in a file is reported by JSON path. */
+	write_tmp("{\"eal\": {\"lcores\": \"0-1\"}}", path, sizeof(path));
+	assert_int_equal(nc_config_load(path, cfg, e), -EINVAL);
+	assert_int_equal(e->n, 3);
+	assert_string_equal(e->line[0], "workers: missing required key");
+	assert_string_equal(e->line[1], "ports: missing required key");
+	assert_string_equal(e->line[2], "services: missing required key");
+	unlink(path);
+
+	free(json);
+	free(cfg);
+	free(e);
+}
+
+/* The documented reference file in config/ is valid, one-arm, with every key. */
+static void test_reference_file(void **state)
+{
+	static const char *const top[] = { "eal", "workers", "ports", "neighbors", "routes",
+		"limits", "services" };
+	struct nc_config *cfg = cfg_new();
+	struct nc_errors *e = errs_new();
+	json_error_t je;
+	json_t *root;
+	size_t i;
+
+	(void)state;
+	if (nc_config_load(NC_SOURCE_ROOT "/config/netchestra.json", cfg, e) != 0) {
+		dump_errs(e);
+		fail();
+	}
+	assert_int_equal(cfg->n_ports, 1);
+	assert_true(cfg->ports[0].has_mac);
+	assert_true(cfg->n_neighbors > 0);
+	assert_true(cfg->n_routes > 0);
+	assert_true(cfg->n_services >= 2);
+
+	/* Every optional key is spelled out, so the file documents them all. */
+	root = json_load_file(NC_SOURCE_ROOT "/config/netchestra.json", 0, &je);
+	assert_non_null(root);
+	for (i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+		assert_non_null(json_object_get(root, top[i]));
+	assert_int_equal(json_object_size(json_object_get(root, "eal")), 7);
+	assert_int_equal(json_object_size(json_object_get(root, "workers")), 3);
+	assert_int_equal(json_object_size(json_array_get(json_object_get(root, "ports"), 0)), 6);
+	assert_int_equal(json_object_size(json_object_get(root, "limits")), 5);
+	assert_int_equal(json_object_size(json_array_get(json_object_get(root, "services"), 0)), 7);
+	json_decref(root);
+	free(cfg);
+	free(e);
+}
+
+/* ---- driver presets, each merged into the reference file ---- */
+
+static const char *const presets[] = {
+	"net_pcap", "net_af_packet", "net_tap", "net_ring", "ixgbe", "i40e", "ice", "mlx5",
+};
+
+static void run_preset(void **state)
+{
+	const char *name = *state;
+	struct nc_config *cfg = cfg_new();
+	struct nc_errors *e = errs_new();
+	json_t *preset, *ref, *eal, *port, *ref_port, *v;
+	char path[512], norm[NC_DEVARG_MAX];
+	json_error_t je;
+	const char *k;
+	char *json;
+
+	snprintf(path, sizeof(path), NC_SOURCE_ROOT "/drivers-cfg/%s.json", name);
+	preset = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (preset == NULL)
+		fail_msg("%s:%d:%d: %s", path, je.line, je.column, je.text);
+
+	/* Shape: driver, eal, port, notes and nothing else. */
+	assert_int_equal(json_object_size(preset), 4);
+	assert_string_equal(json_string_value(json_object_get(preset, "driver")), name);
+	v = json_object_get(preset, "notes");
+	assert_true(json_is_string(v) && json_string_length(v) > 0);
+	eal = json_object_get(preset, "eal");
+	port = json_object_get(preset, "port");
+	assert_true(json_is_object(eal));
+	assert_true(json_is_object(port));
+	json_object_foreach(eal, k, v)
+		assert_true(strcmp(k, "vdevs") == 0 || strcmp(k, "allow") == 0);
+	json_object_foreach(port, k, v)
+		assert_true(strcmp(k, "device") == 0 || strcmp(k, "rx_desc") == 0 ||
+			    strcmp(k, "tx_desc") == 0);
+	assert_true(json_is_string(json_object_get(port, "device")));
+
+	/* Merge: the preset's EAL lists and port keys replace the reference's. */
+	ref = json_load_file(NC_SOURCE_ROOT "/config/netchestra.json", 0, &je);
+	assert_non_null(ref);
+	assert_int_equal(json_object_update(json_object_get(ref, "eal"), eal), 0);
+	ref_port = json_array_get(json_object_get(ref, "ports"), 0);
+	assert_int_equal(json_object_update(ref_port, port), 0);
+	json = json_dumps(ref, JSON_COMPACT);
+	assert_non_null(json);
+
+	if (nc_config_parse_string(json, cfg, e) != 0) {
+		dump_errs(e);
+		fail_msg("preset %s does not validate", name);
+	}
+	/* The port's device is one the preset's EAL list creates. */
+	snprintf(norm, sizeof(norm), "%s", json_string_value(json_object_get(port, "device")));
+	assert_string_equal(cfg->ports[0].device, norm);
+	assert_int_equal(cfg->eal.n_vdevs + cfg->eal.n_allow, 1);
+	if (json_object_get(port, "rx_desc") != NULL)
+		assert_int_equal(cfg->ports[0].rx_desc,
+				 json_integer_value(json_object_get(port, "rx_desc")));
+	if (json_object_get(port, "tx_desc") != NULL)
+		assert_int_equal(cfg->ports[0].tx_desc,
+				 json_integer_value(json_object_get(port, "tx_desc")));
+
+	free(json);
+	json_decref(ref);
+	json_decref(preset);
+	free(cfg);
+	free(e);
+}
+
+/* ---- main: one named cmocka test per table row ---- */
+
+static int run_table(const char *group, CMUnitTestFunction fn, const void *rows,
+		     size_t row_size, size_t n, size_t name_off)
+{
+	struct CMUnitTest *t = calloc(n, sizeof(*t));
+	size_t i;
+	int rc;
+
+	assert_non_null(t);
+	for (i = 0; i < n; i++) {
+		const char *row = (const char *)rows + i * row_size;
+
+		t[i].name = *(const char *const *)(row + name_off);
+		t[i].test_func = fn;
+		t[i].initial_state = (void *)(uintptr_t)row;
+	}
+	rc = _cmocka_run_group_tests(group, t, n, NULL, NULL);
+	free(t);
+	return rc;
+}
+
+#define RUN_TABLE(group, fn, arr, field) \
+	run_table(group, fn, arr, sizeof(arr[0]), sizeof(arr) / sizeof(arr[0]), \
+		  offsetof(__typeof__(arr[0]), field))
+
+int main(void)
+{
+	const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_base_values),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_null_args),
+		cmocka_unit_test(test_load_files),
+		cmocka_unit_test(test_reference_file),
+	};
+	struct CMUnitTest preset_tests[sizeof(presets) / sizeof(presets[0])];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(presets) / sizeof(presets[0]); i++) {
+		preset_tests[i] = (struct CMUnitTest){
+			.name = presets[i], .test_func = run_preset,
+			.initial_state = (void *)(uintptr_t)presets[i],
+		};
+	}
+	rc |= cmocka_run_group_tests_name("config_fixed", fixed, NULL, NULL);
+	rc |= RUN_TABLE("config_rejected", run_bad, bad_cases, what);
+	rc |= RUN_TABLE("config_accepted", run_good, good_cases, what);
+	rc |= RUN_TABLE("config_raw_text", run_raw, raw_cases, what);
+	rc |= cmocka_run_group_tests_name("driver_presets", preset_tests, NULL, NULL);
+	return rc != 0;
+}
