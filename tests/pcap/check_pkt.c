@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nc-pcap-check: capture reading, parsing, checksums, map, next hops.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pcap/pcap.h>
+
+#include "check_priv.h"
+
+#define IPPROTO_ICMP_ 1
+#define IPPROTO_TCP_  6
+#define IPPROTO_UDP_  17
+
+int
+ck_trace_read(const char *path, struct ck_trace *t)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	uint32_t cap = 0;
+	pcap_t *pc;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	pc = pcap_open_offline(path, err);
+	if (pc == NULL) {
+		fprintf(stderr, "nc-pcap-check: %s: %s\n", path, err);
+		return -EIO;
+	}
+	if (pcap_datalink(pc) != DLT_EN10MB) {
+		fprintf(stderr, "nc-pcap-check: %s: not an Ethernet capture\n", path);
+		pcap_close(pc);
+		return -EINVAL;
+	}
+	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+		if (t->n == cap) {
+			uint32_t nc = cap ? cap * 2 : 1024;
+			struct ck_frame *nf = realloc(t->f, (size_t)nc * sizeof(*nf));
+
+			if (nf == NULL)
+				goto nomem;
+			t->f = nf;
+			cap = nc;
+		}
+		t->f[t->n].b = malloc(h->caplen ? h->caplen : 1);
+		if (t->f[t->n].b == NULL)
+			goto nomem;
+		memcpy(t->f[t->n].b, data, h->caplen);
+		t->f[t->n].len = h->caplen;
+		t->n++;
+	}
+	if (rc == PCAP_ERROR) {
+		fprintf(stderr, "nc-pcap-check: %s: %s\n", path, pcap_geterr(pc));
+		pcap_close(pc);
+		ck_trace_free(t);
+		return -EIO;
+	}
+	pcap_close(pc);
+	return 0;
+nomem:
+	pcap_close(pc);
+	ck_trace_free(t);
+	return -ENOMEM;
+}
+
+void
+ck_trace_free(struct ck_trace *t)
+{
+	for (uint32_t i = 0; i < t->n; i++)
+		free(t->f[i].b);
+	free(t->f);
+	memset(t, 0, sizeof(*t));
+}
+
+uint16_t
+ck_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+uint32_t
+ck_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void
+ck_parse(const uint8_t *b, uint32_t len, struct ck_pkt *p)
+{
+	const uint8_t *ip, *l4;
+
+	memset(p, 0, sizeof(*p));
+	p->b = b;
+	p->len = len;
+	if (len < CK_ETH_LEN)
+		return;
+	p->etype = ck_get16(b + 12);
+	if (p->etype != 0x0800 || len < CK_ETH_LEN + 20)
+		return;
+	ip = b + CK_ETH_LEN;
+	p->ip = true;
+	p->ver = ip[0] >> 4;
+	p->ihl = (ip[0] & 0x0fu) * 4u;
+	p->tos = ip[1];
+	p->tot = ck_get16(ip + 2);
+	p->id = ck_get16(ip + 4);
+	p->frag = ck_get16(ip + 6);
+	p->ttl = ip[8];
+	p->proto = ip[9];
+	p->sip = ck_get32(ip + 12);
+	p->dip = ck_get32(ip + 16);
+	if (p->ver != 4 || p->ihl < 20 || p->tot < p->ihl || CK_ETH_LEN + p->tot > len)
+		return;
+	p->ip_sane = true;
+	p->l4off = CK_ETH_LEN + p->ihl;
+	p->l4len = p->tot - p->ihl;
+	l4 = b + p->l4off;
+	if ((p->frag & 0x1fff) != 0)
+		return; /* not the first fragment: no L4 header */
+	switch (p->proto) {
+	case IPPROTO_TCP_:
+		if (p->l4len < 20)
+			return;
+		p->thl = (l4[12] >> 4) * 4u;
+		if (p->thl < 20 || p->thl > p->l4len)
+			return;
+		p->sport = ck_get16(l4);
+		p->dport = ck_get16(l4 + 2);
+		p->tcp_flags = l4[13];
+		p->poff = p->l4off + p->thl;
+		p->plen = p->l4len - p->thl;
+		p->l4 = true;
+		break;
+	case IPPROTO_UDP_:
+		if (p->l4len < 8)
+			return;
+		p->udp_len = ck_get16(l4 + 4);
+		if (p->udp_len < 8 || p->udp_len > p->l4len)
+			return;
+		p->thl = 8;
+		p->sport = ck_get16(l4);
+		p->dport = ck_get16(l4 + 2);
+		p->poff = p->l4off + 8;
+		p->plen = p->udp_len - 8u;
+		p->l4 = true;
+		break;
+	case IPPROTO_ICMP_:
+		if (p->l4len < 8)
+			return;
+		p->thl = 8;
+		p->icmp_type = l4[0];
+		p->icmp_code = l4[1];
+		p->icmp_id = ck_get16(l4 + 4);
+		p->icmp_seq = ck_get16(l4 + 6);
+		p->poff = p->l4off + 8;
+		p->plen = p->l4len - 8;
+		p->l4 = true;
+		break;
+	default:
+		break;
+	}
+}
+
+static uint32_t
+csum_add(uint32_t sum, const uint8_t *b, size_t len)
+{
+	while (len > 1) {
+		sum += (uint32_t)b[0] << 8 | b[1];
+		b += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += (uint32_t)b[0] << 8;
+	return sum;
+}
+
+static uint16_t
+csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+bool
+ck_ip_csum_ok(const struct ck_pkt *p)
+{
+	uint32_t hl = p->ihl >= 20 ? p->ihl : 20;
+
+	if (CK_ETH_LEN + hl > p->len)
+		return false;
+	/* The sum over a header with a right checksum folds to 0xffff. */
+	return csum_fold(csum_add(0, p->b + CK_ETH_LEN, hl)) == 0;
+}
+
+uint16_t
+ck_l4_csum(const struct ck_pkt *p)
+{
+	const uint8_t *ip = p->b + CK_ETH_LEN, *l4 = p->b + p->l4off;
+	uint32_t len = p->l4len, off = p->proto == IPPROTO_TCP_ ? 16 : 6, sum;
+	uint16_t c;
+
+	if (p->proto == IPPROTO_UDP_)
+		len = p->udp_len;
+	sum = csum_add(0, ip + 12, 8);
+	sum += p->proto;
+	sum += len;
+	sum = csum_add(sum, l4, off);              /* header up to the checksum */
+	sum = csum_add(sum, l4 + off + 2, len - off - 2); /* the rest, checksum as 0 */
+	c = csum_fold(sum);
+	if (p->proto == IPPROTO_UDP_ && c == 0)
+		c = 0xffff;
+	return c;
+}
+
+bool
+ck_icmp_csum_ok(const struct ck_pkt *p)
+{
+	return csum_fold(csum_add(0, p->b + p->l4off, p->l4len)) == 0;
+}
+
+int
+ck_map_init(struct ck_map *m, uint32_t expect)
+{
+	uint32_t sz = 1024;
+
+	while (sz < 2 * expect)
+		sz <<= 1;
+	m->k1 = calloc(sz, sizeof(*m->k1));
+	m->k2 = calloc(sz, sizeof(*m->k2));
+	m->v = malloc(sz * sizeof(*m->v));
+	if (m->k1 == NULL || m->k2 == NULL || m->v == NULL) {
+		ck_map_free(m);
+		return -ENOMEM;
+	}
+	memset(m->v, 0xff, sz * sizeof(*m->v));
+	m->mask = sz - 1;
+	m->n = 0;
+	return 0;
+}
+
+void
+ck_map_free(struct ck_map *m)
+{
+	free(m->k1);
+	free(m->k2);
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+static uint32_t
+map_slot(const struct ck_map *m, uint64_t k1, uint64_t k2)
+{
+	uint64_t h = (k1 * 0x9e3779b97f4a7c15ULL) ^ (k2 * 0xc2b2ae3d27d4eb4fULL);
+	uint32_t i = (uint32_t)(h >> 32) & m->mask;
+
+	while (m->v[i] >= 0 && (m->k1[i] != k1 || m->k2[i] != k2))
+		i = (i + 1) & m->mask;
+	return i;
+}
+
+int32_t
+ck_map_get(const struct ck_map *m, uint64_t k1, uint64_t k2)
+{
+	return m->v[map_slot(m, k1, k2)];
+}
+
+static int
+map_grow(struct ck_map *m)
+{
+	struct ck_map nm;
+
+	if (ck_map_init(&nm, (m->mask + 1)) != 0)
+		return -ENOMEM;
+	for (uint32_t i = 0; i <= m->mask; i++)
+		if (m->v[i] >= 0) {
+			uint32_t s = map_slot(&nm, m->k1[i], m->k2[i]);
+
+			nm.k1[s] = m->k1[i];
+			nm.k2[s] = m->k2[i];
+			nm.v[s] = m->v[i];
+			nm.n++;
+		}
+	ck_map_free(m);
+	*m = nm;
+	return 0;
+}
+
+int
+ck_map_put(struct ck_map *m, uint64_t k1, uint64_t k2, int32_t v)
+{
+	uint32_t s;
+
+	if (2 * (m->n + 1) > m->mask + 1 && map_grow(m) != 0)
+		return -ENOMEM;
+	s = map_slot(m, k1, k2);
+	if (m->v[s] < 0)
+		m->n++;
+	m->k1[s] = k1;
+	m->k2[s] = k2;
+	m->v[s] = v;
+	return 0;
+}
+
+static bool
+in_prefix(uint32_t ip, const struct nc_prefix *p)
+{
+	uint32_t mask = p->len == 0 ? 0 : 0xffffffffu << (32 - p->len);
+
+	return (ip & mask) == (p->addr & mask);
+}
+
+bool
+ck_nexthop_mac(const struct nc_config *cfg, uint32_t ip, uint32_t *nh, uint8_t mac[6])
+{
+	int best = -1;
+
+	*nh = 0;
+	for (uint16_t i = 0; i < cfg->n_ports && *nh == 0; i++)
+		for (uint16_t k = 0; k < cfg->ports[i].n_ipv4; k++)
+			if (in_prefix(ip, &cfg->ports[i].ipv4[k]))
+				*nh = ip;
+	if (*nh == 0) {
+		for (uint16_t r = 0; r < cfg->n_routes; r++)
+			if (in_prefix(ip, &cfg->routes[r].prefix) &&
+			    (best < 0 || cfg->routes[r].prefix.len > cfg->routes[best].prefix.len))
+				best = r;
+		if (best < 0)
+			return false;
+		*nh = cfg->routes[best].via;
+	}
+	for (uint16_t n = 0; n < cfg->n_neighbors; n++)
+		if (cfg->neighbors[n].ipv4 == *nh) {
+			memcpy(mac, cfg->neighbors[n].mac, 6);
+			return true;
+		}
+	return false;
+}
+
+bool
+ck_is_ours(const struct nc_config *cfg, uint32_t ip)
+{
+	for (uint16_t i = 0; i < cfg->n_ports; i++)
+		for (uint16_t k = 0; k < cfg->ports[i].n_ipv4; k++)
+			if (cfg->ports[i].ipv4[k].addr == ip)
+				return true;
+	for (uint16_t s = 0; s < cfg->n_services; s++) {
+		if (cfg->services[s].vip == ip)
+			return true;
+		for (uint16_t l = 0; l < cfg->services[s].n_local_ips; l++)
+			if (cfg->services[s].local_ips[l] == ip)
+				return true;
+	}
+	return false;
+}
+
+const char *
+ck_ip_str(uint32_t ip, char buf[16])
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+		 ip & 0xff);
+	return buf;
+}
+
+const char *
+ck_mac_str(const uint8_t *mac, char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
+	return buf;
+}

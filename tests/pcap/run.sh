@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Netchestra pcap replay tests: generate client traffic with nc-pktgen, run the
+# appliance on a net_pcap port (rx_pcap in, tx_pcap out), verify the output with
+# nc-pcap-check and the appliance's final drop counters.
+#
+# usage: tests/pcap/run.sh BUILD_DIR
+#   KEEP=1 keeps the work directory (it is kept anyway when a case fails).
+# Prints one PASS/FAIL line per case, then "N passed, N failed"; exits 1 if any failed.
+set -euo pipefail
+
+if [[ $# -ne 1 ]]; then
+	echo "usage: $0 BUILD_DIR" >&2
+	exit 2
+fi
+BUILD=$(cd "$1" && pwd)
+APP=$BUILD/app/netchestra
+GEN=$BUILD/app/nc-pktgen
+CHECK=$BUILD/tests/pcap/nc-pcap-check
+for b in "$APP" "$GEN" "$CHECK"; do
+	if [[ ! -x $b ]]; then
+		echo "missing $b (build it first: ninja -C $1)" >&2
+		exit 2
+	fi
+done
+
+WORK=$(mktemp -d /tmp/nc-pcap.XXXXXX)
+PREFIX_BASE="ncpcap$$"
+DURATION=3
+PASSED=0
+FAILED=0
+
+KEEP_WORK=0
+cleanup() {
+	if [[ $KEEP_WORK -eq 0 ]]; then
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+
+GW_MAC=02:00:00:00:00:fe
+PORT_MAC=02:00:00:00:00:01
+
+# note LOG: a case's diagnostics (indented, at most 40 lines) before its FAIL line.
+note() {
+	awk -v file="$1" 'NR <= 40 { print "    " $0 }
+		END { if (NR > 40) printf "    ... %d more lines in %s\n", NR - 40, file }' "$1"
+}
+
+# write_config FILE NAME IN.pcap OUT.pcap SERVICES_JSON [LIMITS_JSON]
+# One port p0 (10.0.0.1/24 clients' side, 10.1.0.1/24 servers' side), clients behind
+# the gateway 10.0.0.254, servers 10.1.0.11.. with static neighbors, one worker.
+write_config() {
+	local file=$1 name=$2 in=$3 out=$4 services=$5 limits=${6:-}
+	local lim=""
+	if [[ -n $limits ]]; then
+		lim="\"limits\": $limits,"
+	fi
+	cat >"$file" <<EOF
+{
+  "eal": { "lcores": "0-1", "huge": "auto", "memory_mb": 256,
+           "file_prefix": "${PREFIX_BASE}${name}",
+           "vdevs": [ "net_pcap0,rx_pcap=$in,tx_pcap=$out" ] },
+  "workers": { "lcores": [1] },
+  "ports": [ { "name": "p0", "device": "net_pcap0",
+               "ipv4": [ "10.0.0.1/24", "10.1.0.1/24" ], "mac": "$PORT_MAC" } ],
+  "neighbors": [
+    { "ipv4": "10.0.0.254", "mac": "$GW_MAC" },
+    { "ipv4": "10.1.0.11", "mac": "02:00:00:00:01:11" },
+    { "ipv4": "10.1.0.12", "mac": "02:00:00:00:01:12" },
+    { "ipv4": "10.1.0.13", "mac": "02:00:00:00:01:13" },
+    { "ipv4": "10.1.0.21", "mac": "02:00:00:00:01:21" },
+    { "ipv4": "10.1.0.22", "mac": "02:00:00:00:01:22" } ],
+  "routes": [ { "prefix": "0.0.0.0/0", "via": "10.0.0.254" } ],
+  $lim
+  "services": $services
+}
+EOF
+}
+
+# service NAME PROTO PORT SCHEDULER "addr:port:weight ..." -> one service object
+service() {
+	local name=$1 proto=$2 port=$3 sched=$4 servers=$5 i=0 sep="" s list=""
+	for s in $servers; do
+		IFS=: read -r addr sport weight <<<"$s"
+		list+="$sep{ \"name\": \"${name}$i\", \"address\": \"$addr\", \"port\": $sport, \"weight\": $weight }"
+		sep=", "
+		i=$((i + 1))
+	done
+	printf '{ "name": "%s", "vip": "10.0.0.1", "port": %s, "proto": "%s", "local_ips": ["10.1.0.1"], "scheduler": "%s", "servers": [ %s ] }' \
+		"$name" "$port" "$proto" "$sched" "$list"
+}
+
+# run_app CONFIG NAME LOG: run the appliance for DURATION seconds; its stdout goes to LOG.
+run_app() {
+	local cfg=$1 name=$2 log=$3 rc=0
+	timeout -k 5 $((DURATION + 30)) "$APP" -c "$cfg" --duration "$DURATION" >"$log" 2>"$log.err" || rc=$?
+	rm -rf "/var/run/dpdk/${PREFIX_BASE}${name}"
+	if [[ $rc -ne 0 ]]; then
+		echo "netchestra exited with $rc; stderr:"
+		tail -n 15 "$log.err"
+		return 1
+	fi
+	if ! grep -q '^final drop\.' "$log"; then
+		echo "netchestra printed no final drop counters"
+		return 1
+	fi
+}
+
+# check_drops LOG EXPECTED: every "final drop.<name> <n>" line of LOG must equal the
+# "drop.<name> <n>" line of EXPECTED, 0 when EXPECTED has none; every reason in
+# EXPECTED must be printed.
+check_drops() {
+	awk -v wantfile="$2" '
+		FILENAME == wantfile { want[$1] = $2; next }
+		/^final drop\./ {
+			seen[$2] = 1
+			w = ($2 in want) ? want[$2] : 0
+			if ($3 != w) { printf "%s %s, want %s\n", $2, $3, w; bad = 1 }
+		}
+		END {
+			for (k in want) if (!(k in seen)) { printf "%s not printed by the appliance\n", k; bad = 1 }
+			exit bad
+		}' "$2" "$1"
+}
+
+# check CHECK_ARGS...: run nc-pcap-check, show its output on failure.
+check() {
+	local out rc=0
+	out=$("$CHECK" "$@" 2>&1) || rc=$?
+	if [[ $rc -ne 0 ]]; then
+		echo "nc-pcap-check $*"
+		echo "$out"
+		return 1
+	fi
+	echo "$out" | tail -n 1
+}
+
+# Case 1: TCP 30/70 and UDP 50/50, ARP and ICMP, then the servers' replies.
+case_tcp_udp() {
+	local d=$WORK/c1 svc
+	mkdir -p "$d"
+	svc="[ $(service web tcp 80 ratio "10.1.0.11:80:30 10.1.0.12:80:70"),
+	       $(service dns udp 5353 ratio "10.1.0.21:5353:50 10.1.0.22:5353:50") ]"
+	"$GEN" gen --out "$d/clients.pcap" --seed 101 --clients 40 --tcp-flows 30 \
+		--udp-flows 30 --requests 3 --payload-min 16 --payload-max 900 \
+		--src-mac $GW_MAC --dst-mac $PORT_MAC --syn-retransmit \
+		--arp --arp-target 10.1.0.1,10.1.0.11,02:00:00:00:01:11 \
+		--icmp --icmp-count 4 >/dev/null || return 1
+	write_config "$d/p1.json" c1a "$d/clients.pcap" "$d/out1.pcap" "$svc"
+	run_app "$d/p1.json" c1a "$d/app1.log" || return 1
+	check --config "$d/p1.json" --in "$d/clients.pcap" --out "$d/out1.pcap" \
+		--pattern web=0,1,1 --pattern dns=0,1 --expect-arp 2 --expect-echo 4 || return 1
+	: >"$d/none"
+	check_drops "$d/app1.log" "$d/none" || return 1
+
+	"$GEN" reply --clients "$d/clients.pcap" --forwarded "$d/out1.pcap" \
+		--out "$d/merged.pcap" --seed 101 >/dev/null || return 1
+	write_config "$d/p2.json" c1b "$d/merged.pcap" "$d/out2.pcap" "$svc"
+	run_app "$d/p2.json" c1b "$d/app2.log" || return 1
+	check --config "$d/p2.json" --in "$d/merged.pcap" --out "$d/out2.pcap" \
+		--pattern web=0,1,1 --pattern dns=0,1 --expect-arp 2 --expect-echo 4 \
+		>"$d/check2.txt" || { cat "$d/check2.txt"; return 1; }
+	cat "$d/check2.txt"
+	if grep -q ' and 0 server packets' "$d/check2.txt"; then
+		echo "the merged file held no server responses"
+		return 1
+	fi
+	check_drops "$d/app2.log" "$d/none" || return 1
+}
+
+# Case 2: the paper's 25/75 -> A B B B.
+case_ratio_25_75() {
+	local d=$WORK/c2 svc
+	mkdir -p "$d"
+	svc="[ $(service web tcp 80 ratio "10.1.0.11:80:25 10.1.0.12:80:75"),
+	       $(service dns udp 5353 ratio "10.1.0.21:5353:25 10.1.0.22:5353:75") ]"
+	"$GEN" gen --out "$d/clients.pcap" --seed 202 --clients 40 --tcp-flows 40 \
+		--udp-flows 24 --requests 2 --src-mac $GW_MAC --dst-mac $PORT_MAC >/dev/null || return 1
+	write_config "$d/p.json" c2 "$d/clients.pcap" "$d/out.pcap" "$svc"
+	run_app "$d/p.json" c2 "$d/app.log" || return 1
+	check --config "$d/p.json" --in "$d/clients.pcap" --out "$d/out.pcap" \
+		--pattern web=0,1,1,1 --pattern dns=0,1,1,1 || return 1
+	: >"$d/none"
+	check_drops "$d/app.log" "$d/none"
+}
+
+# Case 3: smooth scheduler, 20/30/50 over three servers: exact counts per 100 flows.
+case_smooth() {
+	local d=$WORK/c3 svc
+	mkdir -p "$d"
+	svc="[ $(service web tcp 80 smooth "10.1.0.11:80:20 10.1.0.12:80:30 10.1.0.13:80:50") ]"
+	"$GEN" gen --out "$d/clients.pcap" --seed 303 --clients 100 --tcp-flows 100 \
+		--udp-flows 0 --requests 1 --src-mac $GW_MAC --dst-mac $PORT_MAC >/dev/null || return 1
+	write_config "$d/p.json" c3 "$d/clients.pcap" "$d/out.pcap" "$svc"
+	run_app "$d/p.json" c3 "$d/app.log" || return 1
+	check --config "$d/p.json" --in "$d/clients.pcap" --out "$d/out.pcap" \
+		--counts web=20,30,50 || return 1
+	: >"$d/none"
+	check_drops "$d/app.log" "$d/none"
+}
+
+# Case 4: every malformed kind mixed into valid traffic; counters equal the manifest.
+case_malformed() {
+	local d=$WORK/c4 svc
+	mkdir -p "$d"
+	svc="[ $(service web tcp 80 ratio "10.1.0.11:80:50 10.1.0.12:80:50"),
+	       $(service dns udp 5353 ratio "10.1.0.21:5353:50 10.1.0.22:5353:50") ]"
+	"$GEN" gen --out "$d/clients.pcap" --seed 404 --clients 20 --tcp-flows 12 \
+		--udp-flows 12 --requests 2 --src-mac $GW_MAC --dst-mac $PORT_MAC \
+		--malformed --not-ours 192.0.2.7 --manifest "$d/manifest" >/dev/null || return 1
+	if [[ $(grep -c '^drop\.' "$d/manifest") -lt 15 ]]; then
+		echo "manifest names fewer than 15 drop reasons:"
+		cat "$d/manifest"
+		return 1
+	fi
+	write_config "$d/p.json" c4 "$d/clients.pcap" "$d/out.pcap" "$svc"
+	run_app "$d/p.json" c4 "$d/app.log" || return 1
+	check --config "$d/p.json" --in "$d/clients.pcap" --out "$d/out.pcap" || return 1
+	check_drops "$d/app.log" "$d/manifest"
+}
+
+# Case 5: flow table of 8, 16 TCP flows: the first 8 complete, the rest refused.
+case_flow_table_full() {
+	local d=$WORK/c5 svc flows=16 max=8 requests=2
+	mkdir -p "$d"
+	svc="[ $(service web tcp 80 ratio "10.1.0.11:80:50 10.1.0.12:80:50") ]"
+	"$GEN" gen --out "$d/clients.pcap" --seed 505 --clients 16 --tcp-flows $flows \
+		--udp-flows 0 --requests $requests --src-mac $GW_MAC --dst-mac $PORT_MAC >/dev/null ||
+		return 1
+	write_config "$d/p.json" c5 "$d/clients.pcap" "$d/out.pcap" "$svc" '{ "max_flows": 8 }'
+	run_app "$d/p.json" c5 "$d/app.log" || return 1
+	check --config "$d/p.json" --in "$d/clients.pcap" --out "$d/out.pcap" \
+		--max-new-flows $max || return 1
+	# Refused flows: one SYN each hits the full table; their ACK, data, FIN and last
+	# ACK then find no flow.
+	printf 'drop.flow_table_full %d\ndrop.no_flow %d\n' $((flows - max)) \
+		$(((flows - max) * (requests + 3))) >"$d/expected"
+	check_drops "$d/app.log" "$d/expected"
+}
+
+# Case 6: the checker must reject wrong outputs with exit 1 (needs case 1's files).
+case_checker_rejects() {
+	local d=$WORK/c1 n=0 what out rc
+	if [[ ! -s $d/out2.pcap ]]; then
+		echo "case 1 produced no output to damage"
+		return 1
+	fi
+	# expect_reject LABEL CHECK_ARGS...: nc-pcap-check must exit 1 with FAIL lines.
+	expect_reject() {
+		local label=$1
+		shift
+		rc=0
+		out=$("$CHECK" "$@" 2>&1) || rc=$?
+		if [[ $rc -ne 1 ]] || ! grep -q '^FAIL ' <<<"$out"; then
+			echo "nc-pcap-check exited $rc on $label (want 1 with FAIL lines):"
+			echo "$out" | tail -n 3
+			return 1
+		fi
+		n=$((n + 1))
+	}
+	for what in ip-csum l4-csum ttl dst-mac payload drop dup; do
+		"$GEN" corrupt --in "$d/out2.pcap" --out "$d/bad-$what.pcap" --what "$what" \
+			>/dev/null || return 1
+		expect_reject "damage '$what'" --config "$d/p2.json" --in "$d/merged.pcap" \
+			--out "$d/bad-$what.pcap" || return 1
+	done
+	"$GEN" gen --out "$d/empty.pcap" --tcp-flows 0 --udp-flows 0 >/dev/null || return 1
+	expect_reject "an empty output" --config "$d/p1.json" --in "$d/clients.pcap" \
+		--out "$d/empty.pcap" || return 1
+	expect_reject "the unrewritten input as output" --config "$d/p1.json" \
+		--in "$d/clients.pcap" --out "$d/clients.pcap" || return 1
+	expect_reject "a wrong --pattern" --config "$d/p1.json" --in "$d/clients.pcap" \
+		--out "$d/out1.pcap" --pattern web=1,0,0 || return 1
+	expect_reject "wrong --expect-echo" --config "$d/p1.json" --in "$d/clients.pcap" \
+		--out "$d/out1.pcap" --expect-echo 5 || return 1
+	echo "$n wrong outputs rejected"
+}
+
+run_case() {
+	local title=$1 fn=$2 log rc=0
+	log=$WORK/$fn.log
+	"$fn" >"$log" 2>&1 || rc=$?
+	if [[ $rc -eq 0 ]]; then
+		PASSED=$((PASSED + 1))
+		echo "PASS $title"
+	else
+		FAILED=$((FAILED + 1))
+		note "$log"
+		echo "FAIL $title"
+	fi
+}
+
+run_case "1 tcp+udp ratio 30/70 and 50/50, arp, icmp echo, server replies (2 passes)" case_tcp_udp
+run_case "2 ratio 25/75 -> 0,1,1,1" case_ratio_25_75
+run_case "3 smooth 20/30/50 over 100 flows" case_smooth
+run_case "4 malformed packets: drop counters equal the manifest" case_malformed
+run_case "5 flow table full (max_flows 8, 16 flows)" case_flow_table_full
+run_case "6 nc-pcap-check rejects damaged outputs" case_checker_rejects
+
+if [[ $FAILED -ne 0 || ${KEEP:-0} == 1 ]]; then
+	KEEP_WORK=1
+	echo "work directory kept: $WORK"
+fi
+echo "$PASSED passed, $FAILED failed"
+[[ $FAILED -eq 0 ]]
