@@ -99,5 +99,5 @@ echo "build: $build (buildtype $buildtype), commit $(git -C "$root" rev-parse --
 if [ "$buildtype" != release ]; then
 	echo "WARNING: buildtype is $buildtype, not release: the figures are not representative"
 fi
-echo "command: $bench $mode $*"
+echo "command: $bench $mode${*:+ $*}"
 "$bench" "$mode" "$@" 2>&1

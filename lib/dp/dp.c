@@ -287,6 +287,7 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 	dp->n_workers = cfg->workers.n_lcores;
 	dp->ctl_pool = ctl_pool;
 	dp->tsc_hz = rte_get_tsc_hz();
+	dp->tsc_per_ms = RTE_MAX(dp->tsc_hz / 1000, (uint64_t)1);
 	dp->to_syn = cfg->limits.tcp_syn_s * 1000;
 	dp->to_est = cfg->limits.tcp_idle_s * 1000;
 	dp->to_fin = cfg->limits.tcp_fin_s * 1000;
@@ -337,6 +338,8 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 		NC_LOG(ERR, DP, "rings and local port map: %s", rte_strerror(rte_errno));
 		goto fail;
 	}
+	/* fault the pages in now, not on the fast path (--no-huge heap is lazy) */
+	memset(dp->lport_map, 0, (size_t)RTE_MAX(dp->n_lips, 1) * 65536 * sizeof(uint32_t));
 	for (i = 0; i < dp->n_workers; i++) {
 		dp->worker[i] = worker_create(dp, i, socket);
 		if (dp->worker[i] == NULL) {

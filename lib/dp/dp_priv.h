@@ -97,6 +97,7 @@ struct nc_dp {
 	/* timeouts in ms */
 	uint32_t to_syn, to_est, to_fin, to_udp;
 	uint64_t tsc_hz;
+	uint64_t tsc_per_ms;
 	struct nc_neigh_table *neigh;
 	struct rte_rcu_qsbr *qsbr;
 	struct nc_sched_set *sched;

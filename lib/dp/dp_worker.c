@@ -20,6 +20,7 @@ struct pkt_meta {
 	uint8_t svc;         /* client leg: service index */
 	uint16_t lip;        /* server leg: local IP index */
 	uint16_t lport;      /* server leg: host order */
+	int32_t sidx;        /* server leg: flow index (looked up before the legs) */
 };
 
 static inline void
@@ -290,7 +291,7 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 static inline void
 server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
-	int32_t idx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
+	int32_t idx = pm->sidx;
 	struct nc_flow *f;
 
 	if (unlikely(idx < 0)) {
@@ -378,6 +379,7 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 		}
 		pm->lip = (uint16_t)(ae->lip_plus1 - 1);
 		pm->lport = rte_be_to_cpu_16(pm->key.dst_port);
+		rte_prefetch0(&dp->lport_map[(uint32_t)pm->lip << 16 | pm->lport]);
 		if (owned_check && dp->n_workers > 1) {
 			*owner = (uint16_t)(pm->lport % dp->n_workers);
 			if (*owner != w->id)
@@ -437,6 +439,19 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 	}
 	if (nc != 0)
 		nc_flow_lookup_bulk(w->flows, keys, hashes, nc, pos);
+	for (i = 0, c = 0; i < n; i++) {
+		struct pkt_meta *pm = &meta[i];
+
+		if (pm->kind == PK_CLIENT) {
+			if (pos[c] >= 0)
+				rte_prefetch0(nc_flow_at(w->flows, (uint32_t)pos[c]));
+			c++;
+		} else if (pm->kind == PK_SERVER) {
+			pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
+			if (pm->sidx >= 0)
+				rte_prefetch0(nc_flow_at(w->flows, (uint32_t)pm->sidx));
+		}
+	}
 	opened0 = w->st.flow_changes;
 	for (i = 0, c = 0; i < n; i++) {
 		struct pkt_meta *pm = &meta[i];
@@ -452,6 +467,10 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 				p = nc_flow_lookup(w->flows, &pm->key, pm->hash);
 			client_leg(w, pkts[i], pm, p);
 		} else if (pm->kind == PK_SERVER) {
+			/* a SYN earlier in the burst may have closed a flow and
+			 * freed its local port: look the stored index up again */
+			if (unlikely(w->st.flow_changes != opened0))
+				pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
 			server_leg(w, pkts[i], pm);
 		}
 	}
@@ -549,7 +568,7 @@ nc_worker_expire(struct nc_worker *w, unsigned int budget)
 void
 nc_worker_tick(struct nc_worker *w)
 {
-	w->now_ms = (uint32_t)(rte_rdtsc() / (w->dp->tsc_hz / 1000));
+	w->now_ms = (uint32_t)(rte_rdtsc() / w->dp->tsc_per_ms);
 	rte_rcu_qsbr_quiescent(w->dp->qsbr, w->id);
 }
 

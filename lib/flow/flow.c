@@ -97,6 +97,8 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 				      RTE_CACHE_LINE_SIZE, socket);
 	if (t->flows == NULL)
 		goto nomem;
+	/* fault the pages in now, not on the fast path (--no-huge heap is lazy) */
+	memset(t->flows, 0, (size_t)t->slots * sizeof(struct nc_flow));
 	for (l = 0; l < n_lips; l++) {
 		struct lport_fifo *f = &t->fifo[l];
 		uint32_t p;

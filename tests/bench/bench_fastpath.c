@@ -1,0 +1,1028 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * bench-fastpath: the worker fast path measured in-process, with the harness
+ * standing in for the NIC (nc_worker_rx() in, nc_worker_tx_take() out).
+ *
+ *   bench-fastpath [--flows N] [--passes P] [--max-flows M] [--huge | --no-huge]
+ *                  [--mem MB] [--expire] [--seed S] [--mem-needed]
+ *
+ * 1. New-flow set-up: N client SYNs from distinct (ip, port) pairs to the VIP,
+ *    in bursts of 32, into an empty table; then one ACK per flow, so that every
+ *    flow is established for step 3.
+ * 2. Memory per flow: growth of the rte_malloc heap across nc_dp_create(),
+ *    which preallocates the flow tables and local-port structures at max_flows,
+ *    divided by max_flows.
+ *    Also measured with a 1024-flow table: the part that does not grow.
+ * 3. Established-flow forwarding: one prebuilt packet per flow, the flows in
+ *    random order (so that lookups miss the cache as on a loaded box), half of
+ *    them client -> VIP and half server -> local IP. The mbufs are visited in
+ *    memory order, as a NIC's ring hands them out. Each pass feeds every
+ *    packet through the worker in bursts of 32 (nc_worker_tick() per burst, as
+ *    the worker loop) and "reflects" what comes out (swap MACs, IPs and ports,
+ *    TTL back to 64, as the far end would answer), so that the next pass feeds
+ *    it again as the other leg's packet. The dispatcher's cycles include the
+ *    reflect step, which is also timed alone. Baseline: the same mbufs and
+ *    burst loop, swapping the Ethernet addresses only.
+ *
+ * Every forwarded packet of the first and of one last pass is checked
+ * (addresses after full NAT, TTL, both checksums); a lost or wrong packet makes
+ * the exit status 1. The last line printed is
+ *     cycles/packet: dispatcher D baseline B ratio R
+ * Exit status: 0, 1 on a lost or wrong packet, 2 on bad usage or set-up failure.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_prefetch.h>
+
+#include "nc_dp.h"
+#include "nc_flow.h"
+#include "nc_net.h"
+
+#define BURST          32
+#define OUT_MAX        1024       /* >= 2 x burst, as nc_worker_tx_take() asks */
+#define DATA_ROOM      256        /* mbuf data room, headroom included */
+#define TTL_FRESH      64
+#define PAYLOAD        6          /* data packets: 14 + 20 + 20 + 6 = 60-byte frames */
+#define HDRS_LEN       (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
+			sizeof(struct rte_tcp_hdr))
+#define DATA_LEN       (HDRS_LEN + PAYLOAD)
+#define LPORTS_PER_LIP (NC_LPORT_MAX - NC_LPORT_MIN + 1)
+#define CLIENT_PORTS   1024       /* client ports per client address */
+#define CLIENT_PORT0   10000
+#define SVC_PORT       80
+#define SERVER_PORT    80
+#define N_SERVERS      2
+#define LONG_TIMEOUT_S 864000     /* nothing expires during a run */
+#define EXPIRE_BUDGET  16         /* what nc_worker_main() checks per busy loop */
+#define MAX_REPORTED   8          /* wrong packets described in full */
+#define SMALL_FLOWS    1024       /* max_flows of the data plane measured for fixed memory */
+
+/* Test network (host order): port 0 is 10.0.0.2/24 (VIP and gateway side) and
+ * 10.1.0.1/24 (servers and local IPs); clients are beyond the gateway. */
+#define PORT_IP_FRONT  RTE_IPV4(10, 0, 0, 2)
+#define PORT_IP_BACK   RTE_IPV4(10, 1, 0, 1)
+#define VIP            RTE_IPV4(10, 0, 0, 1)
+#define GATEWAY        RTE_IPV4(10, 0, 0, 254)
+#define SERVER0        RTE_IPV4(10, 1, 0, 11)
+#define LIP0           RTE_IPV4(10, 1, 0, 100)
+#define CLIENT0        RTE_IPV4(11, 0, 0, 1)
+
+static const struct rte_ether_addr port_mac = {{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 }};
+static const struct rte_ether_addr gw_mac = {{ 0x02, 0x00, 0x00, 0x00, 0x00, 0xfe }};
+static const struct rte_ether_addr srv_mac[N_SERVERS] = {
+	{{ 0x02, 0x00, 0x00, 0x00, 0x01, 0x0b }},
+	{{ 0x02, 0x00, 0x00, 0x00, 0x01, 0x0c }},
+};
+
+struct opts {
+	uint32_t flows;
+	uint32_t max_flows;    /* 0: flows + 1024 */
+	uint32_t passes;
+	uint32_t mem_mb;       /* 0: mem_needed_mb() */
+	uint64_t seed;
+	int huge;              /* -1: hugepages when enough are free, 0: no, 1: yes */
+	int expire;            /* also run nc_worker_expire() per burst, as the worker loop */
+	int mem_needed;        /* print the EAL memory a run needs and exit */
+};
+
+/* What step 1 learned about a flow: its local address and server (network order). */
+struct flow_info {
+	uint32_t lip;
+	uint32_t srv_ip;
+	uint16_t lport;
+	uint16_t srv_port;
+};
+
+/* The packets in flight: slot k holds the packet of flow slot_flow[k]. */
+struct bench {
+	struct nc_dp *dp;
+	struct nc_worker *w;
+	struct rte_mbuf **pkts;
+	uint32_t *slot_flow;
+	struct flow_info *fi;
+	uint32_t n;              /* packets (slots) still in flight */
+	uint32_t n_flows;
+	uint16_t n_lips;
+	uint64_t lost;
+	uint64_t bad;
+	uint64_t reflect_cyc;    /* checked passes: cycles of the reflect step */
+	uint64_t reflect_pkts;
+};
+
+static struct nc_config cfg;      /* large: kept off the stack */
+static struct nc_dp_stats stats;
+
+static inline uint32_t
+client_ip(uint32_t f)
+{
+	return rte_cpu_to_be_32(CLIENT0 + f / CLIENT_PORTS);
+}
+
+static inline uint16_t
+client_port(uint32_t f)
+{
+	return rte_cpu_to_be_16((uint16_t)(CLIENT_PORT0 + f % CLIENT_PORTS));
+}
+
+static uint16_t
+lips_for(uint32_t flows)
+{
+	return (uint16_t)((flows + LPORTS_PER_LIP - 1) / LPORTS_PER_LIP);
+}
+
+/* EAL memory for a run, in MB: mbufs (448 B each with their pool header, plus
+ * the pool's ring), the data plane's tables at max_flows, and room for EAL. */
+static uint32_t
+mem_needed_mb(uint32_t flows, uint32_t max_flows)
+{
+	return (uint32_t)(256 + (((uint64_t)flows * 480 + (uint64_t)max_flows * 320) >> 20));
+}
+
+/* Hugepages free on this machine, in MB (0 if none or unknown). */
+static unsigned long
+huge_free_mb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	unsigned long free_pages = 0, size_kb = 0, v;
+	char line[128];
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "HugePages_Free: %lu", &v) == 1)
+			free_pages = v;
+		else if (sscanf(line, "Hugepagesize: %lu kB", &v) == 1)
+			size_kb = v;
+	}
+	fclose(f);
+	return free_pages * size_kb / 1024;
+}
+
+/* A hugetlbfs is mounted somewhere (EAL needs one to use hugepages). */
+static int
+hugetlbfs_mounted(void)
+{
+	FILE *f = fopen("/proc/mounts", "r");
+	char line[512];
+	int found = 0;
+
+	if (f == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, " hugetlbfs ") != NULL;
+	fclose(f);
+	return found;
+}
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: bench-fastpath [--flows N] [--passes P] [--max-flows M] [--huge | --no-huge]\n"
+		"                      [--mem MB] [--expire] [--seed S] [--mem-needed]\n"
+		"  --flows N      flows to open and forward (default 1048576)\n"
+		"  --passes P     timed passes over all flows, after one warm-up (default 5)\n"
+		"  --max-flows M  limits.max_flows (default flows + 1024)\n"
+		"  --huge         use hugepages (default: when enough are free and mounted)\n"
+		"  --no-huge      use ordinary memory (4 KB pages)\n"
+		"  --mem MB       EAL memory (default: what --mem-needed prints)\n"
+		"  --expire       also call nc_worker_expire(w, %d) per burst, as the worker loop\n"
+		"  --seed S       seed of the flow order (default 1)\n"
+		"  --mem-needed   print the EAL memory in MB this run needs, and exit\n",
+		EXPIRE_BUDGET);
+}
+
+static int
+parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "flows", required_argument, NULL, 'f' },
+		{ "passes", required_argument, NULL, 'p' },
+		{ "max-flows", required_argument, NULL, 'M' },
+		{ "huge", no_argument, NULL, 'H' },
+		{ "no-huge", no_argument, NULL, 'N' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "expire", no_argument, NULL, 'e' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "mem-needed", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint32_t max_lport_flows = (uint32_t)NC_MAX_LOCAL_IPS * LPORTS_PER_LIP;
+	uint32_t v;
+	int c;
+
+	*o = (struct opts){ .flows = 1048576, .passes = 5, .seed = 1, .huge = -1 };
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (parse_u32(optarg, 1, max_lport_flows, &o->flows) < 0) {
+				fprintf(stderr, "--flows: 1..%u (local ports of %d local IPs)\n",
+					max_lport_flows, NC_MAX_LOCAL_IPS);
+				return -EINVAL;
+			}
+			break;
+		case 'p':
+			if (parse_u32(optarg, 1, 1000, &o->passes) < 0) {
+				fprintf(stderr, "--passes: 1..1000\n");
+				return -EINVAL;
+			}
+			break;
+		case 'M':
+			if (parse_u32(optarg, SMALL_FLOWS, UINT32_MAX / 2, &o->max_flows) < 0) {
+				fprintf(stderr, "--max-flows: %d or more\n", SMALL_FLOWS);
+				return -EINVAL;
+			}
+			break;
+		case 'H':
+			o->huge = 1;
+			break;
+		case 'N':
+			o->huge = 0;
+			break;
+		case 'm':
+			if (parse_u32(optarg, 64, 1u << 20, &o->mem_mb) < 0) {
+				fprintf(stderr, "--mem: 64..1048576 (MB)\n");
+				return -EINVAL;
+			}
+			break;
+		case 'e':
+			o->expire = 1;
+			break;
+		case 's':
+			if (parse_u32(optarg, 0, UINT32_MAX, &v) < 0) {
+				fprintf(stderr, "--seed: a 32-bit number\n");
+				return -EINVAL;
+			}
+			o->seed = v;
+			break;
+		case 'q':
+			o->mem_needed = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	if (o->max_flows == 0)
+		o->max_flows = o->flows + 1024;
+	if (o->max_flows < o->flows) {
+		fprintf(stderr, "--max-flows %u is below --flows %u\n", o->max_flows, o->flows);
+		return -EINVAL;
+	}
+	if (o->mem_mb == 0)
+		o->mem_mb = mem_needed_mb(o->flows, o->max_flows);
+	return 0;
+}
+
+/* One port, one TCP service VIP:80 over two servers at 50/50, a default route
+ * via the gateway, enough local IPs for <flows> flows, timeouts that never
+ * fire during a run. */
+static void
+cfg_build(struct nc_config *c, const struct opts *o, uint16_t n_lips)
+{
+	struct nc_cfg_port *p = &c->ports[0];
+	struct nc_cfg_service *s = &c->services[0];
+	uint16_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->workers.n_lcores = 1;
+	c->workers.lcores[0] = 1;
+	c->workers.burst = BURST;
+	c->n_ports = 1;
+	snprintf(p->name, sizeof(p->name), "bench0");
+	snprintf(p->device, sizeof(p->device), "none");
+	p->ipv4[0] = (struct nc_prefix){ .addr = PORT_IP_FRONT, .len = 24 };
+	p->ipv4[1] = (struct nc_prefix){ .addr = PORT_IP_BACK, .len = 24 };
+	p->n_ipv4 = 2;
+	p->has_mac = true;
+	memcpy(p->mac, port_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	c->neighbors[0].ipv4 = GATEWAY;
+	memcpy(c->neighbors[0].mac, gw_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	for (i = 0; i < N_SERVERS; i++) {
+		c->neighbors[1 + i].ipv4 = SERVER0 + i;
+		memcpy(c->neighbors[1 + i].mac, srv_mac[i].addr_bytes, RTE_ETHER_ADDR_LEN);
+	}
+	c->n_neighbors = 1 + N_SERVERS;
+	c->routes[0] = (struct nc_cfg_route){ .prefix = { .addr = 0, .len = 0 }, .via = GATEWAY };
+	c->n_routes = 1;
+	c->limits = (struct nc_cfg_limits){
+		.max_flows = o->max_flows,
+		.tcp_idle_s = LONG_TIMEOUT_S, .udp_idle_s = LONG_TIMEOUT_S,
+		.tcp_fin_s = LONG_TIMEOUT_S, .tcp_syn_s = LONG_TIMEOUT_S,
+	};
+	snprintf(s->name, sizeof(s->name), "bench");
+	s->vip = VIP;
+	s->port = SVC_PORT;
+	s->proto = IPPROTO_TCP;
+	for (i = 0; i < n_lips; i++)
+		s->local_ips[i] = LIP0 + i;
+	s->n_local_ips = n_lips;
+	s->scheduler = NC_SCHED_RATIO;
+	for (i = 0; i < N_SERVERS; i++) {
+		snprintf(s->servers[i].name, sizeof(s->servers[i].name), "srv%u", i);
+		s->servers[i].address = SERVER0 + i;
+		s->servers[i].port = SERVER_PORT;
+		s->servers[i].weight = 100 / N_SERVERS;
+	}
+	s->n_servers = N_SERVERS;
+	c->n_services = 1;
+}
+
+/* Build an Ethernet/IPv4/TCP frame to the port's MAC, TTL 64, checksums set. */
+static void
+pkt_build(struct rte_mbuf *m, const struct rte_ether_addr *src_mac, uint32_t sip, uint32_t dip,
+	  uint16_t sport, uint16_t dport, uint8_t flags, uint16_t payload)
+{
+	uint16_t len = (uint16_t)(HDRS_LEN + payload);
+	uint8_t *d;
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+
+	rte_pktmbuf_reset(m);
+	d = (uint8_t *)rte_pktmbuf_append(m, len);   /* fits: data room checked at start */
+	memset(d, 0, len);
+	eth = (struct rte_ether_hdr *)d;
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	eth->dst_addr = port_mac;
+	eth->src_addr = *src_mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eth)));
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = TTL_FRESH;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = sip;
+	ip->dst_addr = dip;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th->src_port = sport;
+	th->dst_port = dport;
+	th->sent_seq = RTE_BE32(1);
+	th->recv_ack = (flags & RTE_TCP_ACK_FLAG) ? RTE_BE32(1) : 0;
+	th->data_off = (uint8_t)(sizeof(*th) / 4) << 4;
+	th->tcp_flags = flags;
+	th->rx_win = RTE_BE16(65535);
+	memset(th + 1, 'x', payload);
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+}
+
+static void
+build_client_pkt(struct rte_mbuf *m, uint32_t f, uint8_t flags, uint16_t payload)
+{
+	pkt_build(m, &gw_mac, client_ip(f), rte_cpu_to_be_32(VIP), client_port(f),
+		  RTE_BE16(SVC_PORT), flags, payload);
+}
+
+static void
+build_server_pkt(struct rte_mbuf *m, const struct flow_info *fi, uint8_t flags, uint16_t payload)
+{
+	uint32_t s = rte_be_to_cpu_32(fi->srv_ip) - SERVER0;
+
+	pkt_build(m, &srv_mac[s], fi->srv_ip, fi->lip, fi->srv_port, fi->lport, flags, payload);
+}
+
+/*
+ * Turn a forwarded packet into the far end's answer: swap MACs, IPs and ports,
+ * TTL back to 64. Swapping two words is neutral to a one's-complement sum (and
+ * the TCP pseudo-header holds both addresses), so only the IP checksum changes,
+ * by the TTL word (RFC 1624).
+ */
+static __rte_always_inline void
+reflect(struct rte_mbuf *m)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)d;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);   /* IHL 5: built so */
+	struct rte_ether_addr a = eth->src_addr;
+	uint16_t w_old, w_new, t16;
+	uint32_t t32;
+
+	eth->src_addr = eth->dst_addr;
+	eth->dst_addr = a;
+	t32 = ip->src_addr;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = t32;
+	t16 = th->src_port;
+	th->src_port = th->dst_port;
+	th->dst_port = t16;
+	memcpy(&w_old, &ip->time_to_live, sizeof(w_old));   /* TTL and protocol */
+	ip->time_to_live = TTL_FRESH;
+	memcpy(&w_new, &ip->time_to_live, sizeof(w_new));
+	ip->hdr_checksum = nc_csum_adjust(ip->hdr_checksum, nc_csum_delta16(w_old, w_new));
+}
+
+static __rte_always_inline void
+mac_swap(struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ether_addr a = eth->src_addr;
+
+	eth->src_addr = eth->dst_addr;
+	eth->dst_addr = a;
+}
+
+/*
+ * Check a packet the dispatcher forwarded for flow <f> (<fi>: its local address
+ * and server): frame length <len> unchanged, source MAC the port's, TTL 63,
+ * both checksums right, and the addresses full NAT must give:
+ * client -> VIP became lip:lport -> server, to the server's MAC;
+ * server -> lip:lport became VIP:80 -> client, to the gateway's MAC.
+ * Returns NULL, or what is wrong.
+ */
+static const char *
+pkt_check(const struct rte_mbuf *m, uint32_t f, const struct flow_info *fi, uint16_t len)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)d;
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(ip + 1);
+	uint32_t s;
+
+	if (rte_pktmbuf_data_len(m) != len || rte_pktmbuf_pkt_len(m) != len)
+		return "frame length changed";
+	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) || ip->version_ihl != RTE_IPV4_VHL_DEF ||
+	    ip->next_proto_id != IPPROTO_TCP)
+		return "not an IPv4/TCP frame any more";
+	if (!rte_is_same_ether_addr(&eth->src_addr, &port_mac))
+		return "source MAC is not the port's";
+	if (ip->time_to_live != TTL_FRESH - 1)
+		return "TTL not decremented by exactly one";
+	if (rte_raw_cksum(ip, sizeof(*ip)) != 0xffff)
+		return "IP header checksum wrong";
+	if (rte_ipv4_udptcp_cksum_verify(ip, th) != 0)
+		return "TCP checksum wrong";
+	if (ip->src_addr == rte_cpu_to_be_32(VIP)) {
+		if (th->src_port != RTE_BE16(SVC_PORT))
+			return "reply does not come from the service port";
+		if (ip->dst_addr != client_ip(f) || th->dst_port != client_port(f))
+			return "reply not addressed to the flow's client";
+		if (!rte_is_same_ether_addr(&eth->dst_addr, &gw_mac))
+			return "reply not sent to the gateway's MAC";
+		return NULL;
+	}
+	if (ip->src_addr != fi->lip || th->src_port != fi->lport)
+		return "request not from the flow's local IP and port";
+	if (ip->dst_addr != fi->srv_ip || th->dst_port != fi->srv_port)
+		return "request not to the flow's server";
+	s = rte_be_to_cpu_32(fi->srv_ip) - SERVER0;
+	if (s >= N_SERVERS || !rte_is_same_ether_addr(&eth->dst_addr, &srv_mac[s]))
+		return "request not sent to its server's MAC";
+	return NULL;
+}
+
+static void
+report_bad(struct bench *b, uint32_t f, const char *what)
+{
+	if (b->bad++ < MAX_REPORTED)
+		fprintf(stderr, "wrong packet, flow %u: %s\n", f, what);
+}
+
+static void
+print_drops(const struct nc_dp *dp)
+{
+	unsigned int r;
+
+	nc_dp_stats_get(dp, &stats);
+	for (r = 0; r < NC_DROP_MAX; r++)
+		if (stats.drop[r] != 0)
+			fprintf(stderr, "  dropped: %s: %" PRIu64 " (%s)\n", nc_drop_name[r],
+				stats.drop[r], nc_drop_desc[r]);
+}
+
+/*
+ * After a burst of <k> packets from slot <i>, the worker handed back <got> in
+ * <out>. Keep the survivors (in order, with their flows) at slot <wr>.
+ * Returns how many were kept.
+ */
+static uint16_t
+keep_survivors(struct bench *b, uint32_t i, uint16_t k, struct rte_mbuf **out, uint16_t got,
+	       uint32_t wr)
+{
+	uint32_t fl[OUT_MAX];
+	uint16_t a, j = 0;
+
+	for (a = 0; a < k && j < got; a++)
+		if (b->pkts[i + a] == out[j])
+			fl[j++] = b->slot_flow[i + a];
+	if (j != got) {
+		/* the worker sent something it was not given: nothing to compare */
+		fprintf(stderr, "fatal: the worker transmitted %u packets it was not given\n",
+			(unsigned int)(got - j));
+		exit(1);
+	}
+	b->lost += (uint64_t)(k - got);
+	memmove(b->pkts + wr, out, got * sizeof(out[0]));
+	memmove(b->slot_flow + wr, fl, got * sizeof(fl[0]));
+	return got;
+}
+
+/*
+ * One dispatcher pass over every packet in flight: bursts through the worker,
+ * then each forwarded packet reflected for the next pass. <verify>: check each
+ * forwarded packet first and time the reflect step alone (not for timed
+ * passes). <expire>: the worker loop's per-burst expiry scan as well.
+ * Returns TSC cycles spent.
+ */
+static __rte_always_inline uint64_t
+dp_pass(struct bench *b, const int verify, const int expire)
+{
+	struct nc_worker *w = b->w;
+	struct rte_mbuf *out[OUT_MAX];
+	uint32_t i, wr = 0, n = b->n;
+	uint64_t t0, t1;
+	uint16_t k, got, j;
+
+	t0 = rte_rdtsc_precise();
+	for (i = 0; i < n; i += k) {
+		k = (uint16_t)RTE_MIN((uint32_t)BURST, n - i);
+		nc_worker_tick(w);
+		nc_worker_rx(w, 0, b->pkts + i, k);
+		if (expire)
+			nc_worker_expire(w, EXPIRE_BUDGET);
+		got = nc_worker_tx_take(w, 0, out);
+		if (unlikely(got != k || wr != i))
+			keep_survivors(b, i, k, out, got, wr);
+		if (verify) {
+			uint64_t r0;
+
+			for (j = 0; j < got; j++) {
+				uint32_t f = b->slot_flow[wr + j];
+				const char *why = pkt_check(out[j], f, &b->fi[f], DATA_LEN);
+
+				if (why != NULL)
+					report_bad(b, f, why);
+			}
+			/* the reflect step alone, on packets as warm as in a timed pass */
+			r0 = rte_rdtsc_precise();
+			for (j = 0; j < got; j++)
+				reflect(out[j]);
+			b->reflect_cyc += rte_rdtsc_precise() - r0;
+			b->reflect_pkts += got;
+		} else {
+			for (j = 0; j < got; j++)
+				reflect(out[j]);
+		}
+		wr += got;
+	}
+	t1 = rte_rdtsc_precise();
+	b->n = wr;
+	return t1 - t0;
+}
+
+/* Baseline pass: the same bursts and prefetch pattern as the worker
+ * (next packets' data 4 ahead), swapping Ethernet addresses only. */
+static uint64_t
+base_pass(struct bench *b)
+{
+	uint32_t i, n = b->n;
+	uint64_t t0, t1;
+	uint16_t k, j;
+
+	t0 = rte_rdtsc_precise();
+	for (i = 0; i < n; i += k) {
+		struct rte_mbuf **p = b->pkts + i;
+
+		k = (uint16_t)RTE_MIN((uint32_t)BURST, n - i);
+		for (j = 0; j < k && j < 4; j++)
+			rte_prefetch0(rte_pktmbuf_mtod(p[j], void *));
+		for (j = 0; j < k; j++) {
+			if (j + 4 < k)
+				rte_prefetch0(rte_pktmbuf_mtod(p[j + 4], void *));
+			mac_swap(p[j]);
+		}
+	}
+	t1 = rte_rdtsc_precise();
+	return t1 - t0;
+}
+
+/* Feed slots [0, n) once, in bursts, without checks; setup stages must lose
+ * nothing. Returns TSC cycles spent. */
+static uint64_t
+feed_all(struct bench *b)
+{
+	struct rte_mbuf *out[OUT_MAX];
+	uint32_t i, n = b->n;
+	uint64_t t0, t1;
+	uint16_t k, got;
+
+	t0 = rte_rdtsc_precise();
+	for (i = 0; i < n; i += k) {
+		k = (uint16_t)RTE_MIN((uint32_t)BURST, n - i);
+		nc_worker_tick(b->w);
+		nc_worker_rx(b->w, 0, b->pkts + i, k);
+		got = nc_worker_tx_take(b->w, 0, out);
+		if (unlikely(got != k || memcmp(out, b->pkts + i, k * sizeof(out[0])) != 0)) {
+			fprintf(stderr, "fatal: burst at packet %u: %u in, %u out\n", i,
+				(unsigned int)k, (unsigned int)got);
+			print_drops(b->dp);
+			exit(1);
+		}
+	}
+	t1 = rte_rdtsc_precise();
+	return t1 - t0;
+}
+
+/*
+ * Without hugepages the EAL heap is ordinary anonymous memory that the kernel
+ * maps on first touch, and rte_zmalloc() skips zeroing memory fresh from the
+ * kernel: the data plane's tables would take their page faults inside the
+ * timed steps. Touch the whole free heap once, as hugepages are at start-up.
+ */
+static void
+heap_prefault(int socket)
+{
+	struct rte_malloc_socket_stats st;
+	size_t sz;
+	void *p;
+
+	rte_malloc_get_socket_stats(socket, &st);
+	sz = st.greatest_free_size > (1 << 20) ? st.greatest_free_size - (1 << 20) : 0;
+	p = sz != 0 ? rte_malloc_socket("ncbench_prefault", sz, 0, socket) : NULL;
+	if (p == NULL)
+		return;
+	memset(p, 0, sz);
+	rte_free(p);
+}
+
+/* xorshift64*: a fixed, seedable flow order. */
+static uint64_t
+rnd_next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+/* "1M" for 1048576, "64K" for 65536, else the number. */
+static const char *
+count_str(uint32_t n, char *buf, size_t len)
+{
+	if (n % (1u << 20) == 0)
+		snprintf(buf, len, "%uM", n >> 20);
+	else if (n % 1024 == 0)
+		snprintf(buf, len, "%uK", n >> 10);
+	else
+		snprintf(buf, len, "%u", n);
+	return buf;
+}
+
+static void *
+xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n, sz);
+
+	if (p == NULL) {
+		fprintf(stderr, "out of memory (%zu x %zu bytes)\n", n, sz);
+		exit(2);
+	}
+	return p;
+}
+
+/*
+ * Step 1: one SYN per flow through the worker, timed; then check what came
+ * out and learn each flow's local address and server; then one ACK per flow
+ * so that every flow is established.
+ */
+static int
+step_new_flows(struct bench *b, uint64_t hz)
+{
+	uint32_t f, per_srv[N_SERVERS] = { 0 };
+	uint8_t *lport_used;
+	uint64_t cyc;
+	double secs;
+
+	for (f = 0; f < b->n_flows; f++) {
+		build_client_pkt(b->pkts[f], f, RTE_TCP_SYN_FLAG, 0);
+		b->slot_flow[f] = f;
+	}
+	cyc = feed_all(b);
+	secs = (double)cyc / (double)hz;
+	printf("new flows/s: %.0f (%.1f ns/flow)\n", b->n_flows / secs, secs * 1e9 / b->n_flows);
+
+	/* no (local IP, local port) may serve two flows */
+	lport_used = xcalloc((size_t)b->n_lips << 16, 1);
+	for (f = 0; f < b->n_flows; f++) {
+		const uint8_t *d = rte_pktmbuf_mtod(b->pkts[f], const uint8_t *);
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
+		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(ip + 1);
+		struct flow_info *fi = &b->fi[f];
+		uint32_t lip = rte_be_to_cpu_32(ip->src_addr) - LIP0;
+		uint32_t s = rte_be_to_cpu_32(ip->dst_addr) - SERVER0;
+		uint16_t lport = rte_be_to_cpu_16(th->src_port);
+		const char *why;
+
+		fi->lip = ip->src_addr;
+		fi->lport = th->src_port;
+		fi->srv_ip = ip->dst_addr;
+		fi->srv_port = th->dst_port;
+		if (lip >= b->n_lips || lport < NC_LPORT_MIN) {
+			report_bad(b, f, "SYN not from a local IP and port");
+			continue;
+		}
+		if (s >= N_SERVERS || th->dst_port != RTE_BE16(SERVER_PORT)) {
+			report_bad(b, f, "SYN not sent to a server");
+			continue;
+		}
+		if (lport_used[lip << 16 | lport]++ != 0)
+			report_bad(b, f, "local IP and port already used by another flow");
+		why = pkt_check(b->pkts[f], f, fi, HDRS_LEN);
+		if (why != NULL)
+			report_bad(b, f, why);
+		if (th->tcp_flags != RTE_TCP_SYN_FLAG)
+			report_bad(b, f, "TCP flags changed");
+		per_srv[s]++;
+	}
+	free(lport_used);
+	printf("flows opened: %" PRIu64 ", per server: %u / %u\n",
+	       nc_dp_flow_count(b->dp), per_srv[0], per_srv[1]);
+	if (nc_dp_flow_count(b->dp) != b->n_flows) {
+		fprintf(stderr, "fatal: %u SYNs opened %" PRIu64 " flows\n", b->n_flows,
+			nc_dp_flow_count(b->dp));
+		return -1;
+	}
+
+	for (f = 0; f < b->n_flows; f++)
+		build_client_pkt(b->pkts[f], f, RTE_TCP_ACK_FLAG, 0);
+	feed_all(b);
+	for (f = 0; f < b->n_flows; f++) {
+		const char *why = pkt_check(b->pkts[f], f, &b->fi[f], HDRS_LEN);
+
+		if (why != NULL)
+			report_bad(b, f, why);
+	}
+	return b->bad == 0 ? 0 : -1;
+}
+
+/* Step 3's packets: slot k carries flow perm[k] (random order); flows with an
+ * even number start as client -> VIP, odd ones as server -> local IP. */
+static void
+prepare_forwarding(struct bench *b, uint64_t seed)
+{
+	uint64_t s = seed * 0x9e3779b97f4a7c15ULL + 1;
+	uint32_t k;
+
+	for (k = 0; k < b->n_flows; k++)
+		b->slot_flow[k] = k;
+	for (k = b->n_flows - 1; k > 0; k--) {
+		uint32_t j = (uint32_t)(rnd_next(&s) % (k + 1));
+		uint32_t t = b->slot_flow[k];
+
+		b->slot_flow[k] = b->slot_flow[j];
+		b->slot_flow[j] = t;
+	}
+	for (k = 0; k < b->n_flows; k++) {
+		uint32_t f = b->slot_flow[k];
+
+		if (f & 1)
+			build_server_pkt(b->pkts[k], &b->fi[f], RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, PAYLOAD);
+		else
+			build_client_pkt(b->pkts[k], f, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, PAYLOAD);
+	}
+}
+
+/* Cycles/packet of each pass (<cyc>[p] cycles for <pkts>[p] packets), and of
+ * the best one (the least disturbed by other work on a shared machine). */
+static void
+print_passes(const char *what, const uint64_t *cyc, const uint32_t *pkts, uint32_t passes)
+{
+	double best = 0, v;
+	uint32_t p;
+
+	printf("%s per pass:", what);
+	for (p = 0; p < passes; p++) {
+		v = (double)cyc[p] / RTE_MAX(pkts[p], 1u);
+		printf(" %.1f", v);
+		if (p == 0 || v < best)
+			best = v;
+	}
+	printf(" cycles/packet (best %.1f)\n", best);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o, o_small;
+	struct bench b = { 0 };
+	char mem[16], c1[16];
+	size_t small_bytes, big_bytes;
+	char *eal[16];
+	int n_eal = 0, huge, rc = 0;
+	struct rte_mempool *pool = NULL, *ctl_pool = NULL;
+	struct rte_malloc_socket_stats ms0, ms1;
+	struct nc_dp_port_setup ps;
+	uint64_t hz, rx0, tx0, n_in, n_out, d_cyc = 0, b_cyc = 0, d_pkts = 0, b_pkts = 0;
+	uint64_t *pass_cyc = NULL;
+	uint32_t *pass_pkts = NULL;
+	uint32_t p, f;
+	int socket;
+	double d_cpp, b_cpp, r_cpp;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);   /* keep stdout and stderr lines in order */
+	if (parse_opts(argc, argv, &o) < 0)
+		return 2;
+	if (o.mem_needed) {
+		printf("%u\n", o.mem_mb);
+		return 0;
+	}
+	huge = o.huge >= 0 ? o.huge : (hugetlbfs_mounted() && huge_free_mb() >= o.mem_mb);
+	snprintf(mem, sizeof(mem), "%u", o.mem_mb);
+	eal[n_eal++] = argv[0];
+	eal[n_eal++] = (char *)"--lcores";
+	eal[n_eal++] = (char *)"0";
+	eal[n_eal++] = (char *)"--file-prefix";
+	eal[n_eal++] = (char *)"ncbench";
+	eal[n_eal++] = (char *)"--no-pci";
+	eal[n_eal++] = (char *)"--no-telemetry";
+	eal[n_eal++] = (char *)"--log-level";
+	eal[n_eal++] = (char *)"lib.eal:warning";
+	eal[n_eal++] = (char *)"-m";
+	eal[n_eal++] = mem;
+	/* hugepage files are unlinked once mapped, so nothing is left behind */
+	eal[n_eal++] = huge ? (char *)"--huge-unlink" : (char *)"--no-huge";
+	eal[n_eal] = NULL;
+	if (rte_eal_init(n_eal, eal) < 0) {
+		fprintf(stderr, "EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 2;
+	}
+	socket = (int)rte_socket_id();
+	hz = rte_get_tsc_hz();
+	b.n_flows = o.flows;
+	b.n_lips = lips_for(o.flows);
+	printf("bench-fastpath: %u flows (max_flows %u, %u local IPs), burst %d, %u timed passes "
+	       "after 1 warm-up, %s, EAL memory %u MB, TSC %.0f MHz, lcore %u\n",
+	       o.flows, o.max_flows, b.n_lips, BURST, o.passes,
+	       huge ? "hugepages" : "no hugepages (4 KB pages)", o.mem_mb, hz / 1e6,
+	       rte_lcore_id());
+
+	RTE_BUILD_BUG_ON(RTE_PKTMBUF_HEADROOM + DATA_LEN > DATA_ROOM);
+	pool = rte_pktmbuf_pool_create("ncbench_pkts", o.flows, 0, 0, DATA_ROOM, socket);
+	ctl_pool = rte_pktmbuf_pool_create("ncbench_ctl", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (pool == NULL || ctl_pool == NULL) {
+		fprintf(stderr, "mbuf pools (%u mbufs): %s; try --mem\n", o.flows,
+			rte_strerror(rte_errno));
+		rc = 2;
+		goto out_pools;
+	}
+	b.pkts = xcalloc(o.flows, sizeof(b.pkts[0]));
+	b.slot_flow = xcalloc(o.flows, sizeof(b.slot_flow[0]));
+	b.fi = xcalloc(o.flows, sizeof(b.fi[0]));
+	pass_cyc = xcalloc(o.passes, sizeof(pass_cyc[0]));
+	pass_pkts = xcalloc(o.passes, sizeof(pass_pkts[0]));
+	if (rte_pktmbuf_alloc_bulk(pool, b.pkts, o.flows) != 0) {
+		fprintf(stderr, "cannot take %u mbufs from the pool\n", o.flows);
+		rc = 2;
+		goto out_pools;
+	}
+	b.n = o.flows;
+	if (!huge)
+		heap_prefault(socket);
+
+	/* Step 2 first: the heap around nc_dp_create() alone; once with a table
+	 * of SMALL_FLOWS flows for the part that does not grow with max_flows */
+	ps.port_id = 0;
+	ps.mac = port_mac;
+	o_small = o;
+	o_small.max_flows = SMALL_FLOWS;
+	cfg_build(&cfg, &o_small, b.n_lips);
+	rte_malloc_get_socket_stats(socket, &ms0);
+	b.dp = nc_dp_create(&cfg, &ps, ctl_pool, socket);
+	rte_malloc_get_socket_stats(socket, &ms1);
+	if (b.dp == NULL) {
+		fprintf(stderr, "nc_dp_create (max_flows %u): %s\n", SMALL_FLOWS, rte_strerror(rte_errno));
+		rc = 2;
+		goto out_mbufs;
+	}
+	small_bytes = ms1.heap_allocsz_bytes - ms0.heap_allocsz_bytes;
+	nc_dp_free(b.dp);
+	cfg_build(&cfg, &o, b.n_lips);
+	rte_malloc_get_socket_stats(socket, &ms0);
+	b.dp = nc_dp_create(&cfg, &ps, ctl_pool, socket);
+	rte_malloc_get_socket_stats(socket, &ms1);
+	if (b.dp == NULL) {
+		fprintf(stderr, "nc_dp_create: %s; try --mem\n", rte_strerror(rte_errno));
+		rc = 2;
+		goto out_mbufs;
+	}
+	b.w = nc_dp_worker(b.dp, 0);
+
+	/* Step 1 */
+	if (step_new_flows(&b, hz) < 0) {
+		print_drops(b.dp);
+		rc = 1;
+		goto out_dp;
+	}
+	big_bytes = ms1.heap_allocsz_bytes - ms0.heap_allocsz_bytes;
+	printf("memory/flow: %.0f bytes (both directions' table entries and flow state, at %s flows)\n",
+	       (double)big_bytes / o.max_flows, count_str(o.max_flows, c1, sizeof(c1)));
+	printf("  data plane heap: %.1f MB at max_flows %u, %.1f MB at max_flows %u (routes, "
+	       "neighbors, rings, local-port map): %.0f bytes per further flow\n",
+	       (double)big_bytes / (1 << 20), o.max_flows, (double)small_bytes / (1 << 20),
+	       SMALL_FLOWS, o.max_flows > SMALL_FLOWS ?
+	       ((double)big_bytes - (double)small_bytes) / (o.max_flows - SMALL_FLOWS) : 0.0);
+
+	/* Step 3 */
+	prepare_forwarding(&b, o.seed);
+	nc_dp_stats_get(b.dp, &stats);
+	rx0 = stats.rx[0];
+	tx0 = stats.tx[0];
+	if (o.expire)
+		dp_pass(&b, 1, 1);
+	else
+		dp_pass(&b, 1, 0);
+	for (p = 0; p < o.passes; p++) {
+		pass_pkts[p] = b.n;
+		pass_cyc[p] = o.expire ? dp_pass(&b, 0, 1) : dp_pass(&b, 0, 0);
+		d_cyc += pass_cyc[p];
+		d_pkts += pass_pkts[p];
+	}
+	d_cpp = (double)d_cyc / (double)RTE_MAX(d_pkts, 1ull);
+	print_passes("dispatcher", pass_cyc, pass_pkts, o.passes);
+	/* one more checked pass: nothing may have drifted over the timed ones */
+	if (o.expire)
+		dp_pass(&b, 1, 1);
+	else
+		dp_pass(&b, 1, 0);
+	nc_dp_stats_get(b.dp, &stats);
+	n_in = stats.rx[0] - rx0;
+	n_out = stats.tx[0] - tx0;
+
+	base_pass(&b);
+	for (p = 0; p < o.passes; p++) {
+		pass_pkts[p] = b.n;
+		pass_cyc[p] = base_pass(&b);
+		b_cyc += pass_cyc[p];
+		b_pkts += pass_pkts[p];
+	}
+	b_cpp = (double)b_cyc / (double)RTE_MAX(b_pkts, 1ull);
+	print_passes("baseline", pass_cyc, pass_pkts, o.passes);
+	r_cpp = b.reflect_pkts != 0 ? (double)b.reflect_cyc / (double)b.reflect_pkts : 0.0;
+
+	printf("dispatcher: %.2f Mpps, %.1f cycles/packet, legs 50%% client->VIP, 50%% server->local IP; "
+	       "includes the harness's reflect step (%.1f cycles/packet alone, timed in the checked "
+	       "passes) and nc_worker_tick() per burst%s\n",
+	       (double)hz / d_cpp / 1e6, d_cpp, r_cpp,
+	       o.expire ? " and nc_worker_expire(16) per burst" : "");
+	printf("baseline (MAC swap): %.2f Mpps, %.1f cycles/packet\n", (double)hz / b_cpp / 1e6, b_cpp);
+	printf("dispatcher packets in %" PRIu64 ", out %" PRIu64 ", lost %" PRIu64 ", wrong %" PRIu64 "\n",
+	       n_in, n_out, b.lost, b.bad);
+	if (n_out != n_in || b.lost != 0 || b.bad != 0 || b.n != o.flows) {
+		fprintf(stderr, "FAIL: %" PRIu64 " packets lost, %" PRIu64 " wrong\n",
+			RTE_MAX(n_in - n_out, b.lost), b.bad);
+		print_drops(b.dp);
+		rc = 1;
+	}
+	printf("cycles/packet: dispatcher %.1f baseline %.1f ratio %.2f\n", d_cpp, b_cpp, d_cpp / b_cpp);
+
+out_dp:
+	nc_dp_free(b.dp);
+out_mbufs:
+	for (f = 0; f < b.n; f++)
+		rte_pktmbuf_free(b.pkts[f]);
+out_pools:
+	free(pass_cyc);
+	free(pass_pkts);
+	free(b.fi);
+	free(b.slot_flow);
+	free(b.pkts);
+	rte_mempool_free(ctl_pool);
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return rc;
+}
