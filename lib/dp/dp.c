@@ -536,6 +536,8 @@ ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 		return;
 	}
 	if (nc_icmp_make_echo_reply(m, &p) == 0) {
+		/* the request may have been broadcast: answer from our own MAC */
+		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr = dp->mac[pidx];
 		dp->ctl.icmp_echo_replied++;
 		ctl_tx(dp, pidx, m);
 		return;

@@ -141,9 +141,16 @@ void
 nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
 		    const uint32_t *hash, uint32_t n, int32_t *pos)
 {
-	/* rte_hash_lookup_with_hash_bulk takes hash signatures as computed */
-	rte_hash_lookup_with_hash_bulk(t->h, (const void **)keys, (hash_sig_t *)(uintptr_t)hash,
-				       n, pos);
+	uint32_t done = 0;
+
+	/* rte_hash takes at most RTE_HASH_LOOKUP_BULK_MAX keys per call */
+	while (done < n) {
+		uint32_t k = RTE_MIN(n - done, (uint32_t)RTE_HASH_LOOKUP_BULK_MAX);
+
+		rte_hash_lookup_with_hash_bulk(t->h, (const void **)(keys + done),
+					       (hash_sig_t *)(uintptr_t)(hash + done), k, pos + done);
+		done += k;
+	}
 }
 
 int32_t

@@ -1,0 +1,1810 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * lib/dp: the worker fast path and the control lcore's packet work, driven
+ * without a NIC. Packets built by pkt_build go in through nc_worker_rx();
+ * what would be transmitted comes out of nc_worker_tx_take() and is compared
+ * byte for byte with the frame built from the expected fields, so IP and L4
+ * checksums are checked against a full recomputation. Every test ends with
+ * the mbuf pool as full as it started: nothing is lost or leaked.
+ * Needs the EAL: --no-huge, no devices; one fake port (port id 0).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+
+#include "nc_dp.h"
+#include "nc_sched.h"
+#include "dp_priv.h"     /* dp->sched: republish a schedule as the health monitor does */
+#include "pkt_build.h"
+
+/* ------------------------------------------------------------ the lab */
+
+#define IP_PORT   PB_IP(10, 0, 0, 1)
+#define IP_SA     PB_IP(10, 0, 0, 11)
+#define IP_SB     PB_IP(10, 0, 0, 12)
+#define IP_GW     PB_IP(10, 0, 0, 254)
+#define IP_VIP    PB_IP(10, 0, 0, 100)
+#define IP_LIP    PB_IP(10, 0, 0, 200)
+#define IP_HOST   PB_IP(10, 0, 0, 60)      /* an on-link host that ARPs for us */
+#define IP_CLIENT PB_IP(192, 168, 1, 10)   /* behind the gateway */
+
+#define WEB_PORT  80
+#define WEB_SPORT 8080                     /* the servers' port for web */
+#define DNS_PORT  5353
+
+enum { SVC_WEB, SVC_DNS };
+enum { SA, SB };
+
+static const uint8_t mac_port[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+static const uint8_t mac_gw[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0xfe };
+static const uint8_t mac_srv[2][6] = {
+	{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x0b },
+	{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x0c },
+};
+static const uint8_t mac_host[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x3c };
+static const uint32_t ip_srv[2] = { IP_SA, IP_SB };
+
+static struct rte_mempool *pool;
+
+struct fx {
+	struct nc_config *cfg;
+	struct nc_dp *dp;
+	unsigned int n_workers;
+	unsigned int avail0;
+};
+
+/* One port 10.0.0.1/24, static neighbors for both servers and the gateway,
+ * default route via the gateway; web tcp/80 ratio 30/70, dns udp/5353 50/50;
+ * both services on VIP 10.0.0.100 with local IP 10.0.0.200. */
+static void
+cfg_lab(struct nc_config *c)
+{
+	struct nc_cfg_service *s;
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	c->workers.lcores[0] = 1;
+	c->workers.n_lcores = 1;
+	c->workers.burst = 32;
+	snprintf(c->ports[0].name, sizeof(c->ports[0].name), "p0");
+	snprintf(c->ports[0].device, sizeof(c->ports[0].device), "net_test0");
+	c->ports[0].ipv4[0] = (struct nc_prefix){ IP_PORT, 24 };
+	c->ports[0].n_ipv4 = 1;
+	c->ports[0].rx_desc = c->ports[0].tx_desc = 1024;
+	c->n_ports = 1;
+	for (i = 0; i < 2; i++) {
+		c->neighbors[i].ipv4 = ip_srv[i];
+		memcpy(c->neighbors[i].mac, mac_srv[i], 6);
+	}
+	c->neighbors[2].ipv4 = IP_GW;
+	memcpy(c->neighbors[2].mac, mac_gw, 6);
+	c->n_neighbors = 3;
+	c->routes[0] = (struct nc_cfg_route){ { 0, 0 }, IP_GW };
+	c->n_routes = 1;
+	c->limits = (struct nc_cfg_limits){ .max_flows = 1024, .tcp_idle_s = 300,
+					    .udp_idle_s = 30, .tcp_fin_s = 1, .tcp_syn_s = 10 };
+	s = &c->services[SVC_WEB];
+	snprintf(s->name, sizeof(s->name), "web");
+	s->vip = IP_VIP;
+	s->port = WEB_PORT;
+	s->proto = IPPROTO_TCP;
+	s->local_ips[0] = IP_LIP;
+	s->n_local_ips = 1;
+	s->scheduler = NC_SCHED_RATIO;
+	s->servers[0] = (struct nc_cfg_server){ "a", IP_SA, WEB_SPORT, 30 };
+	s->servers[1] = (struct nc_cfg_server){ "b", IP_SB, WEB_SPORT, 70 };
+	s->n_servers = 2;
+	s = &c->services[SVC_DNS];
+	snprintf(s->name, sizeof(s->name), "dns");
+	s->vip = IP_VIP;
+	s->port = DNS_PORT;
+	s->proto = IPPROTO_UDP;
+	s->local_ips[0] = IP_LIP;
+	s->n_local_ips = 1;
+	s->scheduler = NC_SCHED_RATIO;
+	s->servers[0] = (struct nc_cfg_server){ "a", IP_SA, DNS_PORT, 50 };
+	s->servers[1] = (struct nc_cfg_server){ "b", IP_SB, DNS_PORT, 50 };
+	s->n_servers = 2;
+	c->n_services = 2;
+}
+
+static void
+tweak_small_table(struct nc_config *c)
+{
+	c->limits.max_flows = 4;
+}
+
+static void
+tweak_two_workers(struct nc_config *c)
+{
+	c->workers.lcores[0] = 1;
+	c->workers.lcores[1] = 2;
+	c->workers.n_lcores = 2;
+}
+
+static void
+tweak_no_route(struct nc_config *c)
+{
+	c->n_routes = 0;
+	c->n_neighbors = 2;   /* servers only */
+}
+
+static void
+tweak_burst_512(struct nc_config *c)
+{
+	c->workers.burst = 512;
+}
+
+static int
+fx_setup(void **state, void (*tweak)(struct nc_config *c))
+{
+	struct nc_dp_port_setup ps = { .port_id = 0 };
+	struct fx *f = calloc(1, sizeof(*f));
+	unsigned int i;
+
+	if (f == NULL)
+		return -1;
+	f->cfg = calloc(1, sizeof(*f->cfg));
+	if (f->cfg == NULL) {
+		free(f);
+		return -1;
+	}
+	cfg_lab(f->cfg);
+	if (tweak != NULL)
+		tweak(f->cfg);
+	memcpy(ps.mac.addr_bytes, mac_port, 6);
+	f->dp = nc_dp_create(f->cfg, &ps, pool, SOCKET_ID_ANY);
+	if (f->dp == NULL) {
+		print_error("nc_dp_create: %s\n", rte_strerror(rte_errno));
+		free(f->cfg);
+		free(f);
+		return -1;
+	}
+	f->n_workers = nc_dp_n_workers(f->dp);
+	for (i = 0; i < f->n_workers; i++)
+		nc_worker_tick(nc_dp_worker(f->dp, i));
+	f->avail0 = rte_mempool_avail_count(pool);
+	*state = f;
+	return 0;
+}
+
+static int setup_lab(void **state) { return fx_setup(state, NULL); }
+static int setup_small_table(void **state) { return fx_setup(state, tweak_small_table); }
+static int setup_two_workers(void **state) { return fx_setup(state, tweak_two_workers); }
+static int setup_no_route(void **state) { return fx_setup(state, tweak_no_route); }
+static int setup_burst_512(void **state) { return fx_setup(state, tweak_burst_512); }
+
+static int
+fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	static struct rte_mbuf *m[4096];
+	unsigned int i;
+
+	if (f == NULL)
+		return 0;
+	for (i = 0; i < f->n_workers; i++) {
+		uint16_t n = nc_worker_tx_take(nc_dp_worker(f->dp, i), 0, m);
+
+		rte_pktmbuf_free_bulk(m, n);
+	}
+	nc_dp_free(f->dp);
+	free(f->cfg);
+	free(f);
+	return 0;
+}
+
+static struct nc_worker *
+wk(struct fx *f, unsigned int i)
+{
+	return nc_dp_worker(f->dp, i);
+}
+
+/* ------------------------------------------------------ packets in, out */
+
+struct frame {
+	uint8_t b[PB_MAX_FRAME];
+	uint32_t len;
+};
+
+static struct rte_mbuf *
+mk(const struct pb_pkt *p)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t buf[PB_MAX_FRAME];
+	uint32_t len = pb_build(p, buf, sizeof(buf));
+	char *d;
+
+	assert_non_null(m);
+	assert_true(len > 0);
+	d = rte_pktmbuf_append(m, (uint16_t)len);
+	assert_non_null(d);
+	memcpy(d, buf, len);
+	m->port = 0;
+	return m;
+}
+
+static struct rte_mbuf *
+mk_arp(const struct pb_arp *a)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t buf[PB_MAX_FRAME];
+	uint32_t len = pb_arp_build(a, buf, sizeof(buf));
+	char *d;
+
+	assert_non_null(m);
+	d = rte_pktmbuf_append(m, (uint16_t)len);
+	assert_non_null(d);
+	memcpy(d, buf, len);
+	m->port = 0;
+	return m;
+}
+
+static void
+rx(struct fx *f, unsigned int w, const struct pb_pkt *p)
+{
+	struct rte_mbuf *m = mk(p);
+
+	nc_worker_rx(wk(f, w), 0, &m, 1);
+}
+
+/* Everything worker <w> would transmit: copied out, mbufs freed. */
+static unsigned int
+take(struct fx *f, unsigned int w, struct frame *out, unsigned int max)
+{
+	static struct rte_mbuf *m[4096];
+	uint16_t n = nc_worker_tx_take(wk(f, w), 0, m), i;
+
+	for (i = 0; i < n; i++) {
+		assert_int_equal(m[i]->nb_segs, 1);
+		if (i < max) {
+			out[i].len = rte_pktmbuf_data_len(m[i]);
+			assert_int_equal(rte_pktmbuf_pkt_len(m[i]), out[i].len);
+			memcpy(out[i].b, rte_pktmbuf_mtod(m[i], uint8_t *), out[i].len);
+		}
+	}
+	rte_pktmbuf_free_bulk(m, n);
+	return n;
+}
+
+static void
+expect_none(struct fx *f, unsigned int w)
+{
+	struct frame fr;
+
+	assert_int_equal(take(f, w, &fr, 1), 0);
+}
+
+static void
+expect_one(struct fx *f, unsigned int w, struct frame *out)
+{
+	unsigned int n = take(f, w, out, 1);
+
+	if (n != 1)
+		print_error("worker %u transmitted %u frames, want 1\n", w, n);
+	assert_int_equal(n, 1);
+}
+
+/* The frame on the wire is exactly the one built from <want>. */
+static void
+assert_wire(const struct frame *got, const struct pb_pkt *want)
+{
+	uint8_t b[PB_MAX_FRAME];
+	uint32_t len = pb_build(want, b, sizeof(b));
+	char why[128];
+
+	if (pb_get16(got->b + 12) == PB_ETH_IPV4 && !pb_csum_verify(got->b, got->len, why, sizeof(why))) {
+		print_error("checksum: %s\n", why);
+		fail();
+	}
+	pb_diff(got->b, got->len, b, len, why, sizeof(why));
+	if (why[0] != '\0') {
+		print_error("frame on the wire differs: %s\n", why);
+		fail();
+	}
+}
+
+static void
+assert_wire_arp(const struct frame *got, const struct pb_arp *want)
+{
+	uint8_t b[PB_MAX_FRAME];
+	uint32_t len = pb_arp_build(want, b, sizeof(b));
+	char why[128];
+
+	pb_diff(got->b, got->len, b, len, why, sizeof(why));
+	if (why[0] != '\0') {
+		print_error("ARP frame differs: %s\n", why);
+		fail();
+	}
+}
+
+static void
+assert_no_leak(struct fx *f)
+{
+	assert_int_equal(rte_mempool_avail_count(pool), f->avail0);
+}
+
+static void
+stats(struct fx *f, struct nc_dp_stats *st)
+{
+	nc_dp_stats_get(f->dp, st);
+}
+
+/* Drop counters are exactly <want> (NC_DROP_MAX entries). */
+static void
+assert_drops(struct fx *f, const uint64_t *want)
+{
+	static struct nc_dp_stats st;
+	unsigned int i, bad = 0;
+
+	stats(f, &st);
+	for (i = 0; i < NC_DROP_MAX; i++)
+		if (st.drop[i] != want[i]) {
+			print_error("drop %s: %lu, want %lu\n", nc_drop_name[i],
+				    (unsigned long)st.drop[i], (unsigned long)want[i]);
+			bad++;
+		}
+	assert_int_equal(bad, 0);
+}
+
+static uint64_t
+drops_total(struct fx *f)
+{
+	static struct nc_dp_stats st;
+	uint64_t n = 0;
+	unsigned int i;
+
+	stats(f, &st);
+	for (i = 0; i < NC_DROP_MAX; i++)
+		n += st.drop[i];
+	return n;
+}
+
+/* ------------------------------------------------------ expected frames */
+
+static void
+client_pkt(struct pb_pkt *p, uint8_t proto, uint16_t sport)
+{
+	pb_init(p, proto);
+	memcpy(p->dst_mac, mac_port, 6);
+	memcpy(p->src_mac, mac_gw, 6);
+	p->sip = IP_CLIENT;
+	p->dip = IP_VIP;
+	p->sport = sport;
+	p->dport = proto == IPPROTO_TCP ? WEB_PORT : DNS_PORT;
+	p->tcp_flags = PB_TCP_SYN;
+}
+
+/* client -> VIP:port  becomes  LIP:lport -> server:sport, TTL - 1, MACs from
+ * the neighbor table. */
+static struct pb_pkt
+nat_c2s(const struct pb_pkt *in, int server, uint16_t lport)
+{
+	struct pb_pkt o = *in;
+
+	memcpy(o.dst_mac, mac_srv[server], 6);
+	memcpy(o.src_mac, mac_port, 6);
+	o.sip = IP_LIP;
+	o.dip = ip_srv[server];
+	o.sport = lport;
+	o.dport = in->proto == IPPROTO_TCP ? WEB_SPORT : DNS_PORT;
+	o.ttl = (uint8_t)(in->ttl - 1);
+	return o;
+}
+
+/* A packet from <server> to LIP:lport answering <client>. */
+static void
+server_pkt(struct pb_pkt *p, const struct pb_pkt *client, int server, uint16_t lport)
+{
+	pb_init(p, client->proto);
+	memcpy(p->dst_mac, mac_port, 6);
+	memcpy(p->src_mac, mac_srv[server], 6);
+	p->sip = ip_srv[server];
+	p->dip = IP_LIP;
+	p->sport = client->proto == IPPROTO_TCP ? WEB_SPORT : DNS_PORT;
+	p->dport = lport;
+	p->tcp_flags = PB_TCP_SYN | PB_TCP_ACK;
+	p->ttl = 61;
+}
+
+/* server:sport -> LIP:lport  becomes  VIP:port -> client, via the gateway. */
+static struct pb_pkt
+nat_s2c(const struct pb_pkt *in, const struct pb_pkt *client)
+{
+	struct pb_pkt o = *in;
+
+	memcpy(o.dst_mac, mac_gw, 6);
+	memcpy(o.src_mac, mac_port, 6);
+	o.sip = IP_VIP;
+	o.dip = client->sip;
+	o.sport = client->dport;
+	o.dport = client->sport;
+	o.ttl = (uint8_t)(in->ttl - 1);
+	return o;
+}
+
+static int
+server_of(const struct frame *fr)
+{
+	uint32_t dip = pb_get32(fr->b + PB_IP_OFF + 16);
+
+	if (dip == IP_SA)
+		return SA;
+	if (dip == IP_SB)
+		return SB;
+	print_error("forwarded to %08x, not a server\n", dip);
+	fail();
+	return -1;
+}
+
+static uint16_t
+lport_of(const struct frame *fr)
+{
+	return pb_get16(fr->b + pb_l4_off(fr->b));
+}
+
+/* A flow as the client and the dispatcher see it. */
+struct flow {
+	struct pb_pkt c;     /* the client's first packet */
+	int server;
+	uint16_t lport;
+	unsigned int owner;  /* worker that holds it */
+};
+
+/* Send the client's first packet <p> on worker <w>, check the forwarded
+ * frame, and learn the server and local port it got. */
+static void
+open_flow(struct fx *f, unsigned int w, const struct pb_pkt *p, struct flow *fl)
+{
+	struct frame fr;
+	struct pb_pkt want;
+
+	rx(f, w, p);
+	expect_one(f, w, &fr);
+	fl->c = *p;
+	fl->server = server_of(&fr);
+	fl->lport = lport_of(&fr);
+	fl->owner = w;
+	assert_true(fl->lport >= 1024);
+	want = nat_c2s(p, fl->server, fl->lport);
+	assert_wire(&fr, &want);
+}
+
+static void
+open_tcp(struct fx *f, uint16_t sport, struct flow *fl)
+{
+	struct pb_pkt p;
+
+	client_pkt(&p, IPPROTO_TCP, sport);
+	open_flow(f, 0, &p, fl);
+}
+
+/* Client packet <p> on an open flow is forwarded to its server and port. */
+static void
+c2s_ok(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
+{
+	struct frame fr;
+	struct pb_pkt want = nat_c2s(p, fl->server, fl->lport);
+
+	rx(f, fl->owner, p);
+	expect_one(f, fl->owner, &fr);
+	assert_wire(&fr, &want);
+}
+
+/* Server packet <p> on an open flow reaches the client as VIP:port. */
+static void
+s2c_ok(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
+{
+	struct frame fr;
+	struct pb_pkt want = nat_s2c(p, &fl->c);
+
+	rx(f, fl->owner, p);
+	expect_one(f, fl->owner, &fr);
+	assert_wire(&fr, &want);
+}
+
+static void
+client_seg(struct pb_pkt *p, const struct flow *fl, uint8_t flags)
+{
+	*p = fl->c;
+	p->tcp_flags = flags;
+	p->seq = fl->c.seq + 1;
+	p->ack = 0x50000001;
+}
+
+static void
+server_seg(struct pb_pkt *p, const struct flow *fl, uint8_t flags)
+{
+	server_pkt(p, &fl->c, fl->server, fl->lport);
+	p->tcp_flags = flags;
+	p->seq = 0x50000000;
+	p->ack = fl->c.seq + 1;
+}
+
+/*
+ * Choose the 16-bit word at byte <off> of <payload> so that the L4 checksum
+ * of the frame built from <out> is exactly <csum> by full recomputation (0xffff
+ * cannot be computed: it gives 0x0000, or 0xffff for UDP). <payload> is the
+ * buffer <out> and the packet sent both point to.
+ */
+static void
+force_l4_csum(struct pb_pkt *out, uint8_t *payload, uint16_t off, uint16_t csum)
+{
+	uint8_t b[PB_MAX_FRAME];
+	uint32_t l4off = PB_ETH_LEN + 20, l4len, s, target, x;
+
+	pb_put16(payload + off, 0);
+	pb_build(out, b, sizeof(b));
+	l4len = pb_get16(b + PB_IP_OFF + 2) - 20u;
+	pb_put16(b + l4off + (out->proto == IPPROTO_TCP ? 16 : 6), 0);
+	/* s: folded sum of everything but the chosen word */
+	s = (uint16_t)~pb_csum(b + l4off, l4len, pb_pseudo_sum(out->sip, out->dip, out->proto,
+							       (uint16_t)l4len));
+	target = (uint16_t)~csum;   /* the folded sum the checksum is the complement of */
+	if (target == 0)
+		target = 0xffff;        /* a non-zero sum folds to 1..0xffff */
+	x = (target + 0xffff - s) % 0xffff;
+	pb_put16(payload + off, (uint16_t)x);
+}
+
+/* -------------------------------------------------------------- tests */
+
+/* Full NAT both ways on a TCP connection: every byte on the wire. */
+static void
+test_nat_tcp_both_ways(void **state)
+{
+	struct fx *f = *state;
+	static const char get[] = "GET /index.html HTTP/1.1\r\nHost: vip\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	static struct nc_dp_stats st;
+	struct pb_pkt p, s;
+	struct flow fl;
+
+	client_pkt(&p, IPPROTO_TCP, 40000);
+	p.tcp_doff = 10;              /* SYN with 20 option bytes */
+	p.tos = 0x28;
+	p.ip_id = 0xa1b2;
+	p.ttl = 57;
+	p.window = 29200;
+	open_flow(f, 0, &p, &fl);
+	assert_int_equal(fl.server, SA);   /* ratio 30/70 starts at A */
+
+	server_seg(&s, &fl, PB_TCP_SYN | PB_TCP_ACK);
+	s.tcp_doff = 8;
+	s2c_ok(f, &fl, &s);
+
+	client_seg(&p, &fl, PB_TCP_ACK | PB_TCP_PSH);
+	p.payload = (const uint8_t *)get;
+	p.payload_len = sizeof(get) - 1;
+	c2s_ok(f, &fl, &p);
+
+	server_seg(&s, &fl, PB_TCP_ACK | PB_TCP_PSH);
+	s.payload = (const uint8_t *)resp;
+	s.payload_len = sizeof(resp) - 1;
+	s.frag = 0;
+	s2c_ok(f, &fl, &s);
+
+	/* short ACK with Ethernet padding: padding kept, lengths untouched */
+	client_seg(&p, &fl, PB_TCP_ACK);
+	p.pad = 6;
+	c2s_ok(f, &fl, &p);
+
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_WEB].flows_opened, 1);
+	assert_int_equal(st.svc[SVC_WEB].pkts_c2s, 3);
+	assert_int_equal(st.svc[SVC_WEB].pkts_s2c, 2);
+	assert_int_equal(st.rx[0], 5);
+	assert_int_equal(st.tx[0], 5);
+	assert_int_equal(drops_total(f), 0);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_int_equal(nc_dp_flow_count(f->dp), 1);
+	assert_no_leak(f);
+}
+
+/* Checksums that land on the one's complement edges after the rewrite. */
+static void
+test_nat_checksum_edges(void **state)
+{
+	struct fx *f = *state;
+	static const uint16_t targets[] = { 0x0000, 0x0001, 0xfffe, 0xffff };
+	uint8_t payload[32];
+	struct pb_pkt p, s, want;
+	struct flow fl;
+	struct frame fr;
+	unsigned int i;
+
+	memset(payload, 0x5a, sizeof(payload));
+	open_tcp(f, 40001, &fl);
+	for (i = 0; i < RTE_DIM(targets); i++) {
+		/* client -> server: the rewritten TCP checksum is targets[i] */
+		client_seg(&p, &fl, PB_TCP_ACK);
+		p.payload = payload;
+		p.payload_len = sizeof(payload);
+		want = nat_c2s(&p, fl.server, fl.lport);
+		force_l4_csum(&want, payload, 10, targets[i]);
+		rx(f, 0, &p);
+		expect_one(f, 0, &fr);
+		if (targets[i] != 0xffff)   /* TCP never computes 0xffff: 0x0000 instead */
+			assert_int_equal(pb_get16(fr.b + 34 + 16), targets[i]);
+		assert_wire(&fr, &want);
+		/* server -> client */
+		server_seg(&s, &fl, PB_TCP_ACK);
+		s.payload = payload;
+		s.payload_len = sizeof(payload);
+		want = nat_s2c(&s, &fl.c);
+		force_l4_csum(&want, payload, 4, targets[i]);
+		rx(f, 0, &s);
+		expect_one(f, 0, &fr);
+		assert_wire(&fr, &want);
+		/* the received frame itself had the edge checksum */
+		client_seg(&p, &fl, PB_TCP_ACK);
+		p.payload = payload;
+		p.payload_len = sizeof(payload);
+		force_l4_csum(&p, payload, 20, targets[i]);
+		want = nat_c2s(&p, fl.server, fl.lport);
+		rx(f, 0, &p);
+		expect_one(f, 0, &fr);
+		assert_wire(&fr, &want);
+	}
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* New flows follow the 30/70 ratio schedule: A B B A B B. */
+static void
+test_schedule_sequence(void **state)
+{
+	struct fx *f = *state;
+	static const int want[] = { SA, SB, SB, SA, SB, SB, SA, SB, SB };
+	static struct nc_dp_stats st;
+	struct flow fl[RTE_DIM(want)];
+	const struct nc_schedule *s = nc_dp_schedule(f->dp, SVC_WEB);
+	unsigned int i;
+
+	assert_non_null(s);
+	assert_int_equal(s->n_slots, 3);
+	assert_int_equal(s->slot[0], 0);
+	assert_int_equal(s->slot[1], 1);
+	assert_int_equal(s->slot[2], 1);
+	for (i = 0; i < RTE_DIM(want); i++) {
+		open_tcp(f, (uint16_t)(41000 + i), &fl[i]);
+		if (fl[i].server != want[i])
+			print_error("flow %u went to %c, want %c\n", i, 'A' + fl[i].server, 'A' + want[i]);
+		assert_int_equal(fl[i].server, want[i]);
+	}
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_WEB].flows_opened, RTE_DIM(want));
+	assert_int_equal(st.svc[SVC_WEB].server_flows[SA], 3);
+	assert_int_equal(st.svc[SVC_WEB].server_flows[SB], 6);
+	/* flows of one service do not move another service's cursor */
+	{
+		struct pb_pkt u;
+		struct flow d0, d1;
+
+		client_pkt(&u, IPPROTO_UDP, 53000);
+		open_flow(f, 0, &u, &d0);
+		client_pkt(&u, IPPROTO_UDP, 53001);
+		open_flow(f, 0, &u, &d1);
+		assert_int_equal(d0.server, SA);
+		assert_int_equal(d1.server, SB);
+	}
+	assert_no_leak(f);
+}
+
+/* Every packet of a flow goes to the server and local port it started with,
+ * in any order and in one burst; a retransmitted SYN opens nothing new. */
+static void
+test_stickiness(void **state)
+{
+	enum { N = 12 };
+	struct fx *f = *state;
+	static struct nc_dp_stats st;
+	struct flow fl[N];
+	struct rte_mbuf *m[N * 2];
+	struct frame fr[N * 2];
+	struct pb_pkt p[N * 2];
+	unsigned int i, n;
+
+	for (i = 0; i < N; i++)
+		open_tcp(f, (uint16_t)(42000 + i), &fl[i]);
+	/* one burst: ACKs in reverse order, then SYN retransmits */
+	for (i = 0; i < N; i++) {
+		client_seg(&p[i], &fl[N - 1 - i], PB_TCP_ACK);
+		p[N + i] = fl[i].c;
+	}
+	for (i = 0; i < 2 * N; i++)
+		m[i] = mk(&p[i]);
+	nc_worker_rx(wk(f, 0), 0, m, 2 * N);
+	n = take(f, 0, fr, 2 * N);
+	assert_int_equal(n, 2 * N);
+	for (i = 0; i < 2 * N; i++) {
+		const struct flow *x = i < N ? &fl[N - 1 - i] : &fl[i - N];
+		struct pb_pkt want = nat_c2s(&p[i], x->server, x->lport);
+
+		assert_wire(&fr[i], &want);
+	}
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_WEB].flows_opened, N);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), N);
+	assert_no_leak(f);
+}
+
+/* Two packets of a new flow in one burst make one flow. */
+static void
+test_new_flow_twice_in_burst(void **state)
+{
+	struct fx *f = *state;
+	static struct nc_dp_stats st;
+	struct rte_mbuf *m[3];
+	struct frame fr[3];
+	struct pb_pkt u[3];
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		client_pkt(&u[i], IPPROTO_UDP, 53100);
+		u[i].ip_id = (uint16_t)(100 + i);
+		m[i] = mk(&u[i]);
+	}
+	nc_worker_rx(wk(f, 0), 0, m, 3);
+	assert_int_equal(take(f, 0, fr, 3), 3);
+	for (i = 0; i < 3; i++) {
+		struct pb_pkt want = nat_c2s(&u[i], SA, lport_of(&fr[0]));
+
+		assert_wire(&fr[i], &want);
+	}
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_DNS].flows_opened, 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_no_leak(f);
+}
+
+/* UDP: NAT both ways; checksum 0 ("none") stays 0; a rewritten checksum that
+ * computes to 0 is sent as 0xffff; a received 0xffff is handled. */
+static void
+test_udp(void **state)
+{
+	struct fx *f = *state;
+	uint8_t q[40], a[40];
+	struct pb_pkt p, s, want;
+	struct flow fl;
+	struct frame fr;
+
+	memset(q, 0x11, sizeof(q));
+	memset(a, 0x22, sizeof(a));
+	client_pkt(&p, IPPROTO_UDP, 33333);
+	p.payload = q;
+	p.payload_len = 29;
+	open_flow(f, 0, &p, &fl);
+	server_pkt(&s, &fl.c, fl.server, fl.lport);
+	s.payload = a;
+	s.payload_len = 33;
+	s2c_ok(f, &fl, &s);
+
+	/* no checksum, both ways: the expected frames carry 0 */
+	p.udp_no_csum = true;
+	c2s_ok(f, &fl, &p);
+	s.udp_no_csum = true;
+	s2c_ok(f, &fl, &s);
+	p.udp_no_csum = s.udp_no_csum = false;
+
+	/* the rewritten datagram sums to zero: 0xffff on the wire */
+	p.payload_len = 40;
+	want = nat_c2s(&p, fl.server, fl.lport);
+	force_l4_csum(&want, q, 12, 0x0000);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	assert_int_equal(pb_get16(fr.b + 34 + 6), 0xffff);
+	assert_wire(&fr, &want);
+	s.payload_len = 40;
+	want = nat_s2c(&s, &fl.c);
+	force_l4_csum(&want, a, 12, 0x0000);
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr);
+	assert_int_equal(pb_get16(fr.b + 34 + 6), 0xffff);
+	assert_wire(&fr, &want);
+
+	/* the client's own checksum is 0xffff (its datagram sums to zero) */
+	force_l4_csum(&p, q, 20, 0x0000);
+	{
+		uint8_t b[PB_MAX_FRAME];
+
+		pb_build(&p, b, sizeof(b));
+		assert_int_equal(pb_get16(b + 34 + 6), 0xffff);
+	}
+	c2s_ok(f, &fl, &p);
+
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* TCP that does not open a flow, without one: dropped as no_flow. */
+static void
+test_tcp_no_flow(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t flags[] = { PB_TCP_ACK, PB_TCP_SYN | PB_TCP_ACK, PB_TCP_FIN | PB_TCP_ACK,
+					 PB_TCP_RST, PB_TCP_PSH | PB_TCP_ACK, 0 };
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(flags); i++) {
+		struct pb_pkt p;
+
+		client_pkt(&p, IPPROTO_TCP, (uint16_t)(43000 + i));
+		p.tcp_flags = flags[i];
+		rx(f, 0, &p);
+		expect_none(f, 0);
+	}
+	want[NC_DROP_NO_FLOW] = RTE_DIM(flags);
+	assert_drops(f, want);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	assert_no_leak(f);
+}
+
+/* A SYN on a flow that is closing (RST seen) starts a new flow: next server
+ * in the schedule, a new local port; the old port is dead. */
+static void
+test_syn_reopens_closing(void **state)
+{
+	struct fx *f = *state;
+	static struct nc_dp_stats st;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct pb_pkt p, s;
+	struct flow a, b;
+
+	open_tcp(f, 44000, &a);
+	assert_int_equal(a.server, SA);
+	client_seg(&p, &a, PB_TCP_ACK);
+	c2s_ok(f, &a, &p);
+	client_seg(&p, &a, PB_TCP_RST | PB_TCP_ACK);
+	c2s_ok(f, &a, &p);
+	/* same 5-tuple, new SYN */
+	open_tcp(f, 44000, &b);
+	assert_int_equal(b.server, SB);
+	assert_int_not_equal(b.lport, a.lport);
+	server_seg(&s, &b, PB_TCP_SYN | PB_TCP_ACK);
+	s2c_ok(f, &b, &s);
+	/* the closed flow's port and server get nothing through */
+	server_seg(&s, &a, PB_TCP_ACK);
+	rx(f, 0, &s);
+	expect_none(f, 0);
+	want[NC_DROP_NO_FLOW] = 1;
+	assert_drops(f, want);
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_WEB].flows_opened, 2);
+	assert_int_equal(st.svc[SVC_WEB].flows_closed, 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	/* a SYN on a flow that is not closing does not reopen it */
+	open_tcp(f, 44001, &a);
+	rx(f, 0, &a.c);
+	{
+		struct frame fr;
+		struct pb_pkt w = nat_c2s(&a.c, a.server, a.lport);
+
+		expect_one(f, 0, &fr);
+		assert_wire(&fr, &w);
+	}
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_WEB].flows_opened, 3);
+	assert_no_leak(f);
+}
+
+/* FIN both ways, RST from either side: the flow lingers tcp_fin_s (1 s) and
+ * then expires; open and half-closed flows stay. */
+static void
+test_close_and_expiry(void **state)
+{
+	struct fx *f = *state;
+	static struct nc_dp_stats st;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct flow fin2, rst_c, rst_s, open, half, syn_only;
+	struct pb_pkt p, s;
+
+	open_tcp(f, 45000, &fin2);
+	open_tcp(f, 45001, &rst_c);
+	open_tcp(f, 45002, &rst_s);
+	open_tcp(f, 45003, &open);
+	open_tcp(f, 45004, &half);
+	open_tcp(f, 45005, &syn_only);
+	client_seg(&p, &fin2, PB_TCP_ACK);
+	c2s_ok(f, &fin2, &p);
+	client_seg(&p, &rst_c, PB_TCP_ACK);
+	c2s_ok(f, &rst_c, &p);
+	client_seg(&p, &open, PB_TCP_ACK);
+	c2s_ok(f, &open, &p);
+	client_seg(&p, &half, PB_TCP_ACK);
+	c2s_ok(f, &half, &p);
+
+	client_seg(&p, &fin2, PB_TCP_FIN | PB_TCP_ACK);
+	c2s_ok(f, &fin2, &p);
+	server_seg(&s, &fin2, PB_TCP_FIN | PB_TCP_ACK);
+	s2c_ok(f, &fin2, &s);
+	client_seg(&p, &rst_c, PB_TCP_RST);
+	c2s_ok(f, &rst_c, &p);
+	server_seg(&s, &rst_s, PB_TCP_RST | PB_TCP_ACK);
+	s2c_ok(f, &rst_s, &s);
+	client_seg(&p, &half, PB_TCP_FIN | PB_TCP_ACK);
+	c2s_ok(f, &half, &p);
+
+	nc_worker_tick(wk(f, 0));
+	assert_int_equal(nc_worker_expire(wk(f, 0), 4096), 0);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 6);
+	usleep(1100 * 1000);
+	nc_worker_tick(wk(f, 0));
+	assert_int_equal(nc_worker_expire(wk(f, 0), 4096), 3);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 3);
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_WEB].flows_closed, 3);
+
+	/* closed: the client's ACK and the server's segment find nothing */
+	client_seg(&p, &fin2, PB_TCP_ACK);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	server_seg(&s, &rst_s, PB_TCP_ACK);
+	rx(f, 0, &s);
+	expect_none(f, 0);
+	want[NC_DROP_NO_FLOW] = 2;
+	assert_drops(f, want);
+	/* still open */
+	client_seg(&p, &open, PB_TCP_ACK);
+	c2s_ok(f, &open, &p);
+	server_seg(&s, &half, PB_TCP_ACK);
+	s2c_ok(f, &half, &s);
+	client_seg(&p, &syn_only, PB_TCP_ACK);
+	c2s_ok(f, &syn_only, &p);
+	assert_no_leak(f);
+}
+
+/* max_flows 4: the fifth new flow is refused and counted; the four go on. */
+static void
+test_flow_table_full(void **state)
+{
+	struct fx *f = *state;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct flow fl[4];
+	struct pb_pkt p;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		open_tcp(f, (uint16_t)(46000 + i), &fl[i]);
+	client_pkt(&p, IPPROTO_TCP, 46004);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	client_pkt(&p, IPPROTO_UDP, 46005);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	want[NC_DROP_FLOW_TABLE_FULL] = 2;
+	assert_drops(f, want);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 4);
+	for (i = 0; i < 4; i++) {
+		client_seg(&p, &fl[i], PB_TCP_ACK);
+		c2s_ok(f, &fl[i], &p);
+	}
+	/* the refused flow gets in once one closes and expires */
+	client_seg(&p, &fl[0], PB_TCP_RST);
+	c2s_ok(f, &fl[0], &p);
+	usleep(1100 * 1000);
+	nc_worker_tick(wk(f, 0));
+	assert_int_equal(nc_worker_expire(wk(f, 0), 64), 1);
+	{
+		struct flow again;
+
+		client_pkt(&p, IPPROTO_TCP, 46004);
+		open_flow(f, 0, &p, &again);
+	}
+	assert_drops(f, want);
+	assert_no_leak(f);
+}
+
+/* Replies that are not from the flow's server, port and protocol. */
+static void
+test_reply_wrong_source(void **state)
+{
+	struct fx *f = *state;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct pb_pkt s;
+	struct flow fl;
+
+	open_tcp(f, 47000, &fl);
+	assert_int_equal(fl.server, SA);
+	/* the other server */
+	server_pkt(&s, &fl.c, SB, fl.lport);
+	rx(f, 0, &s);
+	expect_none(f, 0);
+	/* the right server, another port */
+	server_seg(&s, &fl, PB_TCP_SYN | PB_TCP_ACK);
+	s.sport = WEB_SPORT + 1;
+	rx(f, 0, &s);
+	expect_none(f, 0);
+	/* UDP to the TCP flow's port */
+	{
+		struct pb_pkt u;
+
+		pb_init(&u, IPPROTO_UDP);
+		memcpy(u.dst_mac, mac_port, 6);
+		memcpy(u.src_mac, mac_srv[SA], 6);
+		u.sip = IP_SA;
+		u.dip = IP_LIP;
+		u.sport = WEB_SPORT;
+		u.dport = fl.lport;
+		rx(f, 0, &u);
+		expect_none(f, 0);
+	}
+	/* a local port no flow holds */
+	server_seg(&s, &fl, PB_TCP_SYN | PB_TCP_ACK);
+	s.dport = (uint16_t)(fl.lport + 1);
+	rx(f, 0, &s);
+	expect_none(f, 0);
+	want[NC_DROP_NO_FLOW] = 4;
+	assert_drops(f, want);
+	/* the real reply still passes */
+	server_seg(&s, &fl, PB_TCP_SYN | PB_TCP_ACK);
+	s2c_ok(f, &fl, &s);
+	assert_no_leak(f);
+}
+
+/* -------------------------------------------- malformed, in one burst */
+
+#define EDIT(name, body) static void name(struct pb_pkt *p) { body; }
+
+EDIT(m_short, p->truncate = 20)
+EDIT(m_other_mac, p->dst_mac[5] = 0x42)
+EDIT(m_ipv6, p->ethertype = PB_ETH_IPV6)
+EDIT(m_ihl4, p->ihl_field = 4)
+EDIT(m_totlen, p->tot_len_adj = 3)
+EDIT(m_options, p->ihl = 6)
+EDIT(m_csum, p->ip_csum_xor = 0x0400)
+EDIT(m_frag, p->frag = 0x2000)
+EDIT(m_gre, p->proto = 47)
+EDIT(m_doff, p->doff_field = 3)
+EDIT(m_udplen, p->udp_len_adj = 5)
+EDIT(m_not_us, p->dip = PB_IP(10, 0, 0, 99))
+EDIT(m_not_us_far, p->dip = PB_IP(8, 8, 8, 8))
+EDIT(m_icmp_ts, p->icmp_type = 13)
+EDIT(m_icmp_reply, p->icmp_type = 0)
+EDIT(m_icmp_code, p->icmp_code = 1)
+EDIT(m_ttl1, p->ttl = 1)
+EDIT(m_ttl0, p->ttl = 0)
+EDIT(m_port81, p->dport = 81)
+EDIT(m_udp_to_web, p->dport = WEB_PORT)
+EDIT(m_to_port_ip, p->dip = IP_PORT; p->dport = 22)
+EDIT(m_to_lip_nothing, p->sip = IP_SA; p->dip = IP_LIP; p->sport = WEB_SPORT; p->dport = 9999;
+     p->tcp_flags = PB_TCP_ACK)
+EDIT(m_to_lip_ttl1, p->sip = IP_SA; p->dip = IP_LIP; p->sport = WEB_SPORT; p->dport = 9999;
+     p->tcp_flags = PB_TCP_ACK; p->ttl = 1)
+EDIT(m_ack, p->tcp_flags = PB_TCP_ACK)
+EDIT(m_icmp_not_us, p->dip = PB_IP(10, 0, 0, 99))
+
+struct bad_case {
+	const char *desc;
+	uint8_t proto;
+	void (*edit)(struct pb_pkt *p);
+	enum nc_drop why;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "20-byte frame", IPPROTO_TCP, m_short, NC_DROP_SHORT_FRAME },
+	{ "another host's MAC", IPPROTO_TCP, m_other_mac, NC_DROP_L2_OTHER_HOST },
+	{ "IPv6", IPPROTO_UDP, m_ipv6, NC_DROP_L2_UNSUPPORTED },
+	{ "IHL 4", IPPROTO_TCP, m_ihl4, NC_DROP_IP_BAD_HEADER },
+	{ "total length beyond the frame", IPPROTO_UDP, m_totlen, NC_DROP_IP_BAD_LEN },
+	{ "IP options", IPPROTO_TCP, m_options, NC_DROP_IP_OPTIONS },
+	{ "IP checksum", IPPROTO_TCP, m_csum, NC_DROP_IP_BAD_CSUM },
+	{ "fragment", IPPROTO_UDP, m_frag, NC_DROP_IP_FRAGMENT },
+	{ "GRE", IPPROTO_TCP, m_gre, NC_DROP_L4_UNSUPPORTED },
+	{ "TCP data offset 3", IPPROTO_TCP, m_doff, NC_DROP_L4_BAD_HEADER },
+	{ "UDP length", IPPROTO_UDP, m_udplen, NC_DROP_L4_BAD_HEADER },
+	{ "to 10.0.0.99", IPPROTO_TCP, m_not_us, NC_DROP_NOT_FOR_US },
+	{ "to 8.8.8.8", IPPROTO_UDP, m_not_us_far, NC_DROP_NOT_FOR_US },
+	{ "ping to 10.0.0.99", IPPROTO_ICMP, m_icmp_not_us, NC_DROP_NOT_FOR_US },
+	{ "ICMP timestamp to the VIP", IPPROTO_ICMP, m_icmp_ts, NC_DROP_ICMP_UNSUPPORTED },
+	{ "ICMP echo reply to the VIP", IPPROTO_ICMP, m_icmp_reply, NC_DROP_ICMP_UNSUPPORTED },
+	{ "ICMP echo code 1", IPPROTO_ICMP, m_icmp_code, NC_DROP_ICMP_UNSUPPORTED },
+	{ "SYN with TTL 1", IPPROTO_TCP, m_ttl1, NC_DROP_TTL_EXPIRED },
+	{ "UDP with TTL 0", IPPROTO_UDP, m_ttl0, NC_DROP_TTL_EXPIRED },
+	{ "server leg with TTL 1", IPPROTO_TCP, m_to_lip_ttl1, NC_DROP_TTL_EXPIRED },
+	{ "TCP to VIP:81", IPPROTO_TCP, m_port81, NC_DROP_NO_SERVICE },
+	{ "UDP to VIP:80", IPPROTO_UDP, m_udp_to_web, NC_DROP_NO_SERVICE },
+	{ "TCP to the port address", IPPROTO_TCP, m_to_port_ip, NC_DROP_NO_SERVICE },
+	{ "ACK without a flow", IPPROTO_TCP, m_ack, NC_DROP_NO_FLOW },
+	{ "to a local port without a flow", IPPROTO_TCP, m_to_lip_nothing, NC_DROP_NO_FLOW },
+};
+
+/* Each malformed or unwanted packet is counted under its reason, in a burst
+ * mixed with valid datagrams that all get through. */
+static void
+test_drops_in_one_burst(void **state)
+{
+	enum { N = RTE_DIM(bad_cases) };
+	struct fx *f = *state;
+	static struct nc_dp_stats st;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct rte_mbuf *m[2 * N];
+	struct frame fr[2 * N];
+	struct pb_pkt good[N];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < N; i++) {
+		struct pb_pkt p;
+
+		client_pkt(&p, bad_cases[i].proto, (uint16_t)(48000 + i));
+		bad_cases[i].edit(&p);
+		m[n++] = mk(&p);
+		want[bad_cases[i].why]++;
+		client_pkt(&good[i], IPPROTO_UDP, (uint16_t)(49000 + i));
+		m[n++] = mk(&good[i]);
+	}
+	assert_true(n <= 64);
+	nc_worker_rx(wk(f, 0), 0, m, (uint16_t)n);
+	assert_int_equal(take(f, 0, fr, 2 * N), N);
+	for (i = 0; i < N; i++) {
+		struct pb_pkt w = nat_c2s(&good[i], i % 2 ? SB : SA, lport_of(&fr[i]));
+
+		assert_wire(&fr[i], &w);
+	}
+	assert_drops(f, want);
+	stats(f, &st);
+	assert_int_equal(st.rx[0], 2 * N);
+	assert_int_equal(st.tx[0], N);
+	assert_int_equal(st.to_ctl, 0);
+	assert_no_leak(f);
+}
+
+/* A bad IP checksum the NIC already vouched for (RX_IP_CKSUM_GOOD) is not
+ * checked again; one the NIC found bad is. */
+static void
+test_nic_checksum_flag(void **state)
+{
+	struct fx *f = *state;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct rte_mbuf *m;
+	struct pb_pkt p;
+	struct frame fr;
+
+	client_pkt(&p, IPPROTO_UDP, 50000);
+	p.ip_csum_xor = 0x0001;
+	m = mk(&p);
+	m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	nc_worker_rx(wk(f, 0), 0, &m, 1);
+	expect_one(f, 0, &fr);
+	m = mk(&p);
+	m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
+	nc_worker_rx(wk(f, 0), 0, &m, 1);
+	expect_none(f, 0);
+	m = mk(&p);
+	m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN;
+	nc_worker_rx(wk(f, 0), 0, &m, 1);
+	expect_none(f, 0);
+	want[NC_DROP_IP_BAD_CSUM] = 2;
+	assert_drops(f, want);
+	assert_no_leak(f);
+}
+
+/* The transmit buffer overflows into a counter, never into a leak. */
+static void
+test_tx_full(void **state)
+{
+	enum { BATCH = 64, BATCHES = 18 };
+	struct fx *f = *state;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	static struct frame fr[BATCH * BATCHES];
+	struct flow fl;
+	unsigned int b, i, n;
+
+	{
+		struct pb_pkt u;
+
+		client_pkt(&u, IPPROTO_UDP, 51000);
+		open_flow(f, 0, &u, &fl);
+	}
+	for (b = 0; b < BATCHES; b++) {
+		struct rte_mbuf *m[BATCH];
+
+		for (i = 0; i < BATCH; i++)
+			m[i] = mk(&fl.c);
+		nc_worker_rx(wk(f, 0), 0, m, BATCH);
+	}
+	n = take(f, 0, fr, RTE_DIM(fr));
+	assert_true(n > 0 && n < BATCH * BATCHES);
+	want[NC_DROP_TX_FULL] = BATCH * BATCHES - n;
+	assert_drops(f, want);
+	assert_no_leak(f);
+}
+
+/* -------------------------------------------------- control lcore path */
+
+static void
+ctl_round(struct fx *f)
+{
+	nc_dp_ctl_poll(f->dp);
+	nc_worker_ctl_tx_poll(wk(f, 0));
+}
+
+/* ARP requests for each of our addresses from an on-link host are answered
+ * through the control lcore and worker 0; others are not. */
+static void
+test_arp(void **state)
+{
+	struct fx *f = *state;
+	static const uint32_t ours[] = { IP_VIP, IP_LIP, IP_PORT };
+	static struct nc_dp_stats st;
+	struct nc_ctl_stats cs;
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(ours); i++) {
+		struct pb_arp q, r;
+		struct rte_mbuf *m;
+		struct frame fr;
+
+		pb_arp_init(&q, 1);
+		memcpy(q.src_mac, mac_host, 6);
+		memcpy(q.sha, mac_host, 6);
+		q.sip = IP_HOST;
+		q.tip = ours[i];
+		q.pad = 18;
+		m = mk_arp(&q);
+		nc_worker_rx(wk(f, 0), 0, &m, 1);
+		expect_none(f, 0);   /* nothing sent before the control lcore answers */
+		ctl_round(f);
+		expect_one(f, 0, &fr);
+		pb_arp_init(&r, 2);
+		memcpy(r.dst_mac, mac_host, 6);
+		memcpy(r.src_mac, mac_port, 6);
+		memcpy(r.sha, mac_port, 6);
+		r.sip = ours[i];
+		memcpy(r.tha, mac_host, 6);
+		r.tip = IP_HOST;
+		assert_wire_arp(&fr, &r);
+	}
+	/* a static neighbor (server A's address) asking for the local IP from
+	 * another MAC: answered, but the configured MAC stays in use */
+	{
+		static const uint8_t mac_other[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x99 };
+		struct pb_arp q;
+		struct rte_mbuf *m;
+		struct frame fr;
+		struct flow fl;
+
+		pb_arp_init(&q, 1);
+		memcpy(q.src_mac, mac_other, 6);
+		memcpy(q.sha, mac_other, 6);
+		q.sip = IP_SA;
+		q.tip = IP_LIP;
+		m = mk_arp(&q);
+		nc_worker_rx(wk(f, 0), 0, &m, 1);
+		ctl_round(f);
+		expect_one(f, 0, &fr);
+		assert_int_equal(pb_get16(fr.b + PB_ETH_LEN + 6), 2);
+		assert_memory_equal(fr.b, mac_other, 6);
+		open_tcp(f, 40123, &fl);   /* to A: open_flow checks A's configured MAC */
+		assert_int_equal(fl.server, SA);
+	}
+	/* not ours, and from off the subnet: no answer */
+	{
+		struct pb_arp q;
+		struct rte_mbuf *m;
+
+		pb_arp_init(&q, 1);
+		memcpy(q.sha, mac_host, 6);
+		q.sip = IP_HOST;
+		q.tip = PB_IP(10, 0, 0, 77);
+		m = mk_arp(&q);
+		nc_worker_rx(wk(f, 0), 0, &m, 1);
+		q.sip = PB_IP(172, 16, 0, 1);
+		q.tip = IP_VIP;
+		m = mk_arp(&q);
+		nc_worker_rx(wk(f, 0), 0, &m, 1);
+		ctl_round(f);
+		expect_none(f, 0);
+	}
+	nc_dp_ctl_stats_get(f->dp, &cs);
+	assert_int_equal(cs.arp_replied, RTE_DIM(ours) + 1);
+	assert_int_equal(cs.arp_ignored, 1);
+	assert_int_equal(cs.tx_failed, 0);
+	stats(f, &st);
+	assert_int_equal(st.to_ctl, RTE_DIM(ours) + 3);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* The host learned from its ARP request is used as a next hop: a UDP client
+ * on the subnet gets its answers at its own MAC. */
+static void
+test_arp_learned_client(void **state)
+{
+	struct fx *f = *state;
+	struct pb_arp q;
+	struct rte_mbuf *m;
+	struct frame fr;
+	struct pb_pkt u, s, want;
+	struct flow fl;
+
+	pb_arp_init(&q, 1);
+	memcpy(q.src_mac, mac_host, 6);
+	memcpy(q.sha, mac_host, 6);
+	q.sip = IP_HOST;
+	q.tip = IP_VIP;
+	m = mk_arp(&q);
+	nc_worker_rx(wk(f, 0), 0, &m, 1);
+	ctl_round(f);
+	expect_one(f, 0, &fr);
+	client_pkt(&u, IPPROTO_UDP, 5000);
+	memcpy(u.src_mac, mac_host, 6);
+	u.sip = IP_HOST;
+	open_flow(f, 0, &u, &fl);
+	server_pkt(&s, &fl.c, fl.server, fl.lport);
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr);
+	want = nat_s2c(&s, &fl.c);
+	memcpy(want.dst_mac, mac_host, 6);
+	assert_wire(&fr, &want);
+	assert_no_leak(f);
+}
+
+static void
+echo_request(struct pb_pkt *p, uint32_t dip, const uint8_t *payload, uint16_t len)
+{
+	pb_init(p, IPPROTO_ICMP);
+	memcpy(p->dst_mac, mac_port, 6);
+	memcpy(p->src_mac, mac_gw, 6);
+	p->sip = IP_CLIENT;
+	p->dip = dip;
+	p->ttl = 1;            /* to us: TTL does not matter */
+	p->icmp_id = 0x77;
+	p->icmp_seq = 9;
+	p->payload = payload;
+	p->payload_len = len;
+}
+
+static struct pb_pkt
+echo_reply_of(const struct pb_pkt *q)
+{
+	struct pb_pkt r = *q;
+
+	memcpy(r.dst_mac, q->src_mac, 6);
+	memcpy(r.src_mac, mac_port, 6);
+	r.sip = q->dip;
+	r.dip = q->sip;
+	r.ttl = 64;
+	r.icmp_type = 0;
+	r.pad = 0;
+	return r;
+}
+
+/* Ping of the VIP, the local IP and the port address: echo replies. */
+static void
+test_icmp_echo(void **state)
+{
+	struct fx *f = *state;
+	static const uint32_t ours[] = { IP_VIP, IP_LIP, IP_PORT };
+	struct nc_ctl_stats cs;
+	uint8_t payload[56];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)i;
+	for (i = 0; i < RTE_DIM(ours); i++) {
+		struct pb_pkt q, r;
+		struct frame fr;
+
+		echo_request(&q, ours[i], payload, (uint16_t)(i == 2 ? 0 : sizeof(payload)));
+		q.pad = i == 2 ? 18 : 0;
+		rx(f, 0, &q);
+		expect_none(f, 0);
+		ctl_round(f);
+		expect_one(f, 0, &fr);
+		r = echo_reply_of(&q);
+		assert_wire(&fr, &r);
+	}
+	nc_dp_ctl_stats_get(f->dp, &cs);
+	assert_int_equal(cs.icmp_echo_replied, RTE_DIM(ours));
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* An echo request sent to the broadcast MAC (the parser accepts it): the
+ * reply must leave from the port's own MAC, never from ff:ff:ff:ff:ff:ff. */
+static void
+test_icmp_echo_broadcast_mac(void **state)
+{
+	struct fx *f = *state;
+	struct pb_pkt q, r;
+	struct frame fr;
+
+	echo_request(&q, IP_VIP, NULL, 0);
+	memset(q.dst_mac, 0xff, 6);
+	rx(f, 0, &q);
+	ctl_round(f);
+	expect_one(f, 0, &fr);
+	r = echo_reply_of(&q);
+	if (fr.b[6] & 1)
+		print_error("echo reply sent from a group MAC %02x:%02x:%02x:%02x:%02x:%02x\n",
+			    fr.b[6], fr.b[7], fr.b[8], fr.b[9], fr.b[10], fr.b[11]);
+	assert_wire(&fr, &r);
+	assert_no_leak(f);
+}
+
+/* Without a route to the client: no_route. An on-link client nobody has
+ * resolved: neigh_unresolved, an ARP request goes out, and once the client
+ * answers its next packet gets through. */
+static void
+test_neighbor_resolution(void **state)
+{
+	struct fx *f = *state;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct frame fr[8];
+	struct pb_pkt p;
+	unsigned int n, i;
+	struct flow fl;
+
+	client_pkt(&p, IPPROTO_TCP, 52000);
+	rx(f, 0, &p);                  /* 192.168.1.10: no route */
+	expect_none(f, 0);
+	want[NC_DROP_NO_ROUTE] = 1;
+	client_pkt(&p, IPPROTO_TCP, 52001);
+	memcpy(p.src_mac, mac_host, 6);
+	p.sip = IP_HOST;
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	want[NC_DROP_NEIGH_UNRESOLVED] = 1;
+	assert_drops(f, want);
+	ctl_round(f);
+	n = take(f, 0, fr, RTE_DIM(fr));
+	assert_true(n >= 1);
+	for (i = 0; i < n; i++) {
+		struct pb_arp r;
+
+		pb_arp_init(&r, 1);
+		memcpy(r.src_mac, mac_port, 6);
+		memcpy(r.sha, mac_port, 6);
+		r.sip = IP_PORT;
+		r.tip = IP_HOST;
+		assert_wire_arp(&fr[i], &r);
+	}
+	/* the host answers */
+	{
+		struct pb_arp a;
+		struct rte_mbuf *m;
+		struct nc_ctl_stats cs;
+
+		pb_arp_init(&a, 2);
+		memcpy(a.dst_mac, mac_port, 6);
+		memcpy(a.src_mac, mac_host, 6);
+		memcpy(a.sha, mac_host, 6);
+		a.sip = IP_HOST;
+		memcpy(a.tha, mac_port, 6);
+		a.tip = IP_PORT;
+		m = mk_arp(&a);
+		nc_worker_rx(wk(f, 0), 0, &m, 1);
+		ctl_round(f);
+		expect_none(f, 0);
+		nc_dp_ctl_stats_get(f->dp, &cs);
+		assert_int_equal(cs.arp_learned, 1);
+	}
+	/* the SYN again: through, and the reply goes to the host's MAC */
+	open_flow(f, 0, &p, &fl);
+	{
+		struct pb_pkt s, w;
+		struct frame one;
+
+		server_seg(&s, &fl, PB_TCP_SYN | PB_TCP_ACK);
+		rx(f, 0, &s);
+		expect_one(f, 0, &one);
+		w = nat_s2c(&s, &fl.c);
+		memcpy(w.dst_mac, mac_host, 6);
+		assert_wire(&one, &w);
+	}
+	assert_drops(f, want);
+	assert_no_leak(f);
+}
+
+/* Republishing a schedule as the health monitor would: all servers down ->
+ * new flows refused (no_server), open flows unaffected; B alone up -> new
+ * flows all go to B. */
+static void
+test_schedule_republish(void **state)
+{
+	struct fx *f = *state;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct nc_sched_server srv[2];
+	struct flow a, b;
+	struct pb_pkt p;
+	unsigned int i;
+
+	open_tcp(f, 53000, &a);
+	for (i = 0; i < 2; i++) {
+		srv[i] = nc_dp_schedule(f->dp, SVC_WEB)->server[i];
+		srv[i].up = 0;
+	}
+	assert_int_equal(nc_sched_publish(f->dp->sched, SVC_WEB, NC_SCHED_RATIO, srv, 2), 0);
+	nc_worker_tick(wk(f, 0));
+	assert_int_equal(nc_dp_schedule(f->dp, SVC_WEB)->n_slots, 0);
+	client_pkt(&p, IPPROTO_TCP, 53001);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	want[NC_DROP_NO_SERVER] = 1;
+	assert_drops(f, want);
+	client_seg(&p, &a, PB_TCP_ACK);
+	c2s_ok(f, &a, &p);
+
+	srv[SB].up = 1;
+	assert_int_equal(nc_sched_publish(f->dp->sched, SVC_WEB, NC_SCHED_RATIO, srv, 2), 0);
+	nc_worker_tick(wk(f, 0));
+	nc_dp_ctl_poll(f->dp);   /* reclaims the old schedules */
+	for (i = 0; i < 4; i++) {
+		client_pkt(&p, IPPROTO_TCP, (uint16_t)(53010 + i));
+		open_flow(f, 0, &p, &b);
+		assert_int_equal(b.server, SB);
+	}
+	assert_drops(f, want);
+	assert_no_leak(f);
+}
+
+/* ------------------------------------------------------- two workers */
+
+/* Deliver <p> on worker <w>, let every worker take what was handed to it,
+ * and return the one frame that comes out and the worker that sent it. */
+static unsigned int
+deliver(struct fx *f, unsigned int w, const struct pb_pkt *p, struct frame *out)
+{
+	unsigned int i, sender = ~0u, total = 0;
+
+	rx(f, w, p);
+	for (i = 0; i < f->n_workers; i++)
+		nc_worker_handoff_poll(wk(f, i));
+	for (i = 0; i < f->n_workers; i++) {
+		struct frame fr[4];
+		unsigned int n = take(f, i, fr, 4);
+
+		if (n != 0) {
+			sender = i;
+			*out = fr[0];
+		}
+		total += n;
+	}
+	assert_int_equal(total, 1);
+	return sender;
+}
+
+/* Flows live on the worker their hash names; a client packet or a server
+ * reply that arrives at the other worker is handed off through its ring and
+ * forwarded correctly by the owner. */
+static void
+test_two_workers_handoff(void **state)
+{
+	enum { N = 16 };
+	struct fx *f = *state;
+	static struct nc_dp_stats st;
+	unsigned int i, owners[2] = { 0, 0 }, handed = 0;
+
+	assert_int_equal(f->n_workers, 2);
+	for (i = 0; i < N; i++) {
+		struct pb_pkt p, s, want;
+		struct frame fr;
+		struct flow fl;
+		unsigned int in = i % 2, other;
+
+		client_pkt(&p, i % 4 < 2 ? IPPROTO_TCP : IPPROTO_UDP, (uint16_t)(54000 + i));
+		fl.owner = deliver(f, in, &p, &fr);
+		fl.c = p;
+		fl.server = server_of(&fr);
+		fl.lport = lport_of(&fr);
+		/* the owner's local ports are its own: lport % workers == owner */
+		assert_int_equal(fl.lport % 2, fl.owner);
+		want = nat_c2s(&p, fl.server, fl.lport);
+		assert_wire(&fr, &want);
+		owners[fl.owner]++;
+		handed += fl.owner != in;
+		/* the server's reply arrives at the worker that does not own it */
+		other = 1 - fl.owner;
+		server_pkt(&s, &fl.c, fl.server, fl.lport);
+		assert_int_equal(deliver(f, other, &s, &fr), fl.owner);
+		want = nat_s2c(&s, &fl.c);
+		assert_wire(&fr, &want);
+		/* and once more at the owner itself: no handoff */
+		assert_int_equal(deliver(f, fl.owner, &s, &fr), fl.owner);
+		assert_wire(&fr, &want);
+		/* a later client packet at either worker ends up at the owner */
+		p.tcp_flags = PB_TCP_ACK;
+		assert_int_equal(deliver(f, other, &p, &fr), fl.owner);
+		want = nat_c2s(&p, fl.server, fl.lport);
+		assert_wire(&fr, &want);
+	}
+	/* the hash spreads 16 flows over both workers */
+	assert_true(owners[0] > 0 && owners[1] > 0);
+	stats(f, &st);
+	assert_int_equal(st.handoff_out, st.handoff_in);
+	assert_int_equal(st.handoff_out, handed + N + N);
+	assert_int_equal(nc_dp_flow_count(f->dp), N);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* ------------------------------------------------- bursts above 64 */
+
+/* workers.burst may be up to 512: a burst of 100 packets of 100 open flows
+ * goes through whole, each packet on its own flow. The preceding burst fills
+ * the lookup results with another flow's position, so results that were not
+ * written show as traffic sent to the wrong place. */
+static void
+test_burst_over_64(void **state)
+{
+	enum { N = 100 };
+	struct fx *f = *state;
+	static struct flow fl[N];
+	static struct frame fr[N];
+	struct rte_mbuf *m[N];
+	struct pb_pkt p[N], x;
+	unsigned int i, wrong = 0;
+
+	for (i = 0; i < N; i++)
+		open_tcp(f, (uint16_t)(55000 + i), &fl[i]);
+	{
+		struct flow other;
+
+		client_pkt(&x, IPPROTO_UDP, 55999);
+		open_flow(f, 0, &x, &other);
+		for (i = 0; i < 64; i++)
+			m[i] = mk(&x);
+		nc_worker_rx(wk(f, 0), 0, m, 64);
+		assert_int_equal(take(f, 0, fr, N), 64);
+	}
+	for (i = 0; i < N; i++) {
+		client_seg(&p[i], &fl[i], PB_TCP_ACK);
+		m[i] = mk(&p[i]);
+	}
+	nc_worker_rx(wk(f, 0), 0, m, N);
+	assert_int_equal(take(f, 0, fr, N), N);
+	for (i = 0; i < N; i++) {
+		uint8_t b[PB_MAX_FRAME];
+		struct pb_pkt w = nat_c2s(&p[i], fl[i].server, fl[i].lport);
+		uint32_t len = pb_build(&w, b, sizeof(b));
+
+		wrong += len != fr[i].len || memcmp(b, fr[i].b, len) != 0;
+	}
+	if (wrong != 0)
+		print_error("%u of %u packets forwarded wrongly\n", wrong, N);
+	assert_int_equal(wrong, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* --------------------------------------------- schedules, published */
+
+/* Publish, read back, republish with servers down, reclaim: the RCU path
+ * of lib/sched on its own. */
+static void
+test_sched_publish(void **state)
+{
+	struct nc_sched_server srv[3] = {
+		{ RTE_BE32(0x0a00000b), RTE_BE16(8080), 1, 30, 7 },
+		{ RTE_BE32(0x0a00000c), RTE_BE16(8080), 1, 70, 8 },
+		{ RTE_BE32(0x0a00000d), RTE_BE16(8081), 1, 0, 9 },
+	};
+	struct rte_rcu_qsbr *q;
+	struct nc_sched_set *set;
+	struct nc_schedule *const *slot0, *const *slot1;
+	const struct nc_schedule *s;
+	unsigned int round;
+
+	(void)state;
+	q = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+	assert_non_null(q);
+	assert_int_equal(rte_rcu_qsbr_init(q, 1), 0);
+	assert_int_equal(rte_rcu_qsbr_thread_register(q, 0), 0);
+	rte_rcu_qsbr_thread_online(q, 0);
+	set = nc_sched_set_create(2, q);
+	assert_non_null(set);
+	slot0 = nc_sched_slot(set, 0);
+	slot1 = nc_sched_slot(set, 1);
+	assert_null(nc_sched_get(slot0));
+	assert_int_equal(nc_sched_publish(set, 0, NC_SCHED_RATIO, srv, 3), 0);
+	s = nc_sched_get(slot0);
+	assert_non_null(s);
+	assert_int_equal(s->version, 1);
+	assert_int_equal(s->n_servers, 3);
+	assert_int_equal(s->n_slots, 3);
+	assert_int_equal(s->slot[0], 0);
+	assert_int_equal(s->slot[1], 1);
+	assert_int_equal(s->slot[2], 1);
+	assert_memory_equal(s->server, srv, sizeof(srv));
+	assert_null(nc_sched_get(slot1));
+	/* many republishes with a reader passing quiescent states: versions
+	 * count up and old schedules are reclaimed as they go */
+	for (round = 0; round < 3000; round++) {
+		srv[0].up = (uint8_t)(round % 3 != 0);
+		assert_int_equal(nc_sched_publish(set, 0, round % 2 ? NC_SCHED_SMOOTH : NC_SCHED_RATIO,
+						  srv, 3), 0);
+		rte_rcu_qsbr_quiescent(q, 0);
+		nc_sched_reclaim(set);
+		s = nc_sched_get(slot0);
+		assert_int_equal(s->version, round + 2);
+		assert_int_equal(s->n_slots, round % 2 ? (srv[0].up ? 100 : 70) : (srv[0].up ? 3 : 1));
+	}
+	srv[0].up = srv[1].up = 0;
+	assert_int_equal(nc_sched_publish(set, 1, NC_SCHED_SMOOTH, srv, 3), 0);
+	assert_int_equal(nc_sched_get(slot1)->n_slots, 0);
+	assert_int_equal(nc_sched_get(slot1)->version, 1);
+	assert_int_equal(nc_sched_publish(set, 2, NC_SCHED_SMOOTH, srv, 3), -EINVAL);
+	rte_rcu_qsbr_thread_offline(q, 0);
+	rte_rcu_qsbr_thread_unregister(q, 0);
+	nc_sched_set_free(set);
+	rte_free(q);
+}
+
+static int
+eal_setup(void **state)
+{
+	char *argv[] = { "test", "--no-huge", "-m", "256", "--no-pci", "-l", "0",
+			 "--file-prefix", "nctestdp", "--log-level", "lib.eal:error", NULL };
+
+	(void)state;
+	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0) {
+		print_error("rte_eal_init: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	pool = rte_pktmbuf_pool_create("tdp_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	if (pool == NULL) {
+		print_error("mbuf pool: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+eal_teardown(void **state)
+{
+	(void)state;
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return 0;
+}
+
+#define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_nat_tcp_both_ways, setup_lab),
+		T(test_nat_checksum_edges, setup_lab),
+		T(test_schedule_sequence, setup_lab),
+		T(test_stickiness, setup_lab),
+		T(test_new_flow_twice_in_burst, setup_lab),
+		T(test_udp, setup_lab),
+		T(test_tcp_no_flow, setup_lab),
+		T(test_syn_reopens_closing, setup_lab),
+		T(test_close_and_expiry, setup_lab),
+		T(test_flow_table_full, setup_small_table),
+		T(test_reply_wrong_source, setup_lab),
+		T(test_drops_in_one_burst, setup_lab),
+		T(test_nic_checksum_flag, setup_lab),
+		T(test_tx_full, setup_lab),
+		T(test_arp, setup_lab),
+		T(test_arp_learned_client, setup_lab),
+		T(test_icmp_echo, setup_lab),
+		T(test_icmp_echo_broadcast_mac, setup_lab),
+		T(test_neighbor_resolution, setup_no_route),
+		T(test_schedule_republish, setup_lab),
+		T(test_two_workers_handoff, setup_two_workers),
+		cmocka_unit_test(test_sched_publish),
+		T(test_burst_over_64, setup_burst_512),
+	};
+
+	return cmocka_run_group_tests_name("dp", tests, eal_setup, eal_teardown);
+}

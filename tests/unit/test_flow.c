@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * lib/flow: the per-worker flow table (add, lookup, bulk lookup, delete,
+ * capacity), local ports (partition between workers, FIFO reuse, skip list,
+ * exhaustion, several local IPs), the local port map and expiry.
+ * Needs the EAL (rte_hash, rte_malloc): --no-huge, no devices.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include <rte_byteorder.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#include "nc_flow.h"
+
+#define VIP_BE  RTE_BE32(0x0a000064)   /* 10.0.0.100 */
+
+static unsigned int table_seq;
+
+/* Client key number <i>: distinct source address and port, TCP or UDP. */
+static struct nc_flow_key
+key_of(uint32_t i, uint8_t proto)
+{
+	struct nc_flow_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.src_ip = rte_cpu_to_be_32(0xc0a80000u + (i >> 8));   /* 192.168.x.y */
+	k.dst_ip = VIP_BE;
+	k.src_port = rte_cpu_to_be_16((uint16_t)(20000 + (i & 0xff)));
+	k.dst_port = RTE_BE16(80);
+	k.proto = proto;
+	return k;
+}
+
+struct table {
+	struct nc_flow_table *t;
+	uint32_t *map;
+	uint16_t n_lips;
+};
+
+static void
+table_open(struct table *tb, uint32_t capacity, uint16_t worker, uint16_t n_workers,
+	   uint16_t n_lips, uint32_t *shared_map,
+	   int (*skip)(uint16_t lip_idx, uint16_t port, void *arg), void *arg)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "tflow%u", table_seq++);
+	tb->n_lips = n_lips;
+	tb->map = shared_map != NULL ? shared_map : calloc((size_t)n_lips * 65536, sizeof(uint32_t));
+	assert_non_null(tb->map);
+	tb->t = nc_flow_table_create(name, capacity, SOCKET_ID_ANY, worker, n_workers, n_lips,
+				     tb->map, skip, arg);
+	if (tb->t == NULL)
+		print_error("nc_flow_table_create: %s\n", rte_strerror(rte_errno));
+	assert_non_null(tb->t);
+}
+
+static void
+table_close(struct table *tb, int own_map)
+{
+	nc_flow_table_free(tb->t);
+	if (own_map)
+		free(tb->map);
+}
+
+static struct nc_flow *
+add(struct table *tb, const struct nc_flow_key *k, int *err)
+{
+	static const uint16_t lip0[] = { 0 };
+	uint16_t cursor = 0;
+
+	*err = 0;
+	return nc_flow_add(tb->t, k, nc_flow_hash(k), lip0, 1, &cursor, err);
+}
+
+static int32_t
+lookup(struct table *tb, const struct nc_flow_key *k)
+{
+	return nc_flow_lookup(tb->t, k, nc_flow_hash(k));
+}
+
+static int32_t
+index_of(struct table *tb, const struct nc_flow *f)
+{
+	int32_t idx = lookup(tb, &f->key);
+
+	assert_true(idx >= 0);
+	assert_ptr_equal(nc_flow_at(tb->t, (uint32_t)idx), f);
+	return idx;
+}
+
+/* ------------------------------------------------------------- basics */
+
+static void
+test_add_lookup_del(void **state)
+{
+	enum { N = 50 };
+	struct table tb;
+	struct nc_flow_key k[N];
+	int32_t idx[N];
+	uint16_t port[N];
+	uint32_t i;
+	int err;
+
+	(void)state;
+	table_open(&tb, 64, 0, 1, 1, NULL, NULL, NULL);
+	assert_int_equal(nc_flow_capacity(tb.t), 64);
+	for (i = 0; i < N; i++) {
+		struct nc_flow *f;
+
+		k[i] = key_of(i, i % 2 ? IPPROTO_UDP : IPPROTO_TCP);
+		assert_int_equal(lookup(&tb, &k[i]), -ENOENT);
+		f = add(&tb, &k[i], &err);
+		assert_non_null(f);
+		assert_memory_equal(&f->key, &k[i], sizeof(k[i]));
+		assert_int_equal(f->lip_idx, 0);
+		assert_int_equal(f->state, i % 2 ? NC_FLOW_UDP : NC_FLOW_SYN);
+		port[i] = rte_be_to_cpu_16(f->lport);
+		assert_true(port[i] >= NC_LPORT_MIN);
+		idx[i] = index_of(&tb, f);
+		assert_int_equal(nc_flow_count(tb.t), i + 1);
+	}
+	/* the same address and ports over another protocol are another flow */
+	{
+		struct nc_flow_key u = k[0];
+
+		u.proto = IPPROTO_UDP;
+		assert_int_equal(lookup(&tb, &u), -ENOENT);
+	}
+	for (i = 0; i < N; i++)
+		for (uint32_t j = 0; j < i; j++) {
+			assert_int_not_equal(idx[i], idx[j]);
+			assert_int_not_equal(port[i], port[j]);
+		}
+	/* delete every third flow */
+	for (i = 0; i < N; i += 3) {
+		nc_flow_del(tb.t, (uint32_t)idx[i]);
+		assert_int_equal(nc_flow_at(tb.t, (uint32_t)idx[i])->state, NC_FLOW_FREE);
+	}
+	for (i = 0; i < N; i++) {
+		if (i % 3 == 0) {
+			assert_int_equal(lookup(&tb, &k[i]), -ENOENT);
+			assert_int_equal(nc_flow_by_lport(tb.t, 0, port[i]), -ENOENT);
+		} else {
+			assert_int_equal(lookup(&tb, &k[i]), idx[i]);
+			assert_int_equal(nc_flow_by_lport(tb.t, 0, port[i]), idx[i]);
+		}
+	}
+	assert_int_equal(nc_flow_count(tb.t), N - (N + 2) / 3);
+	/* deleting a free slot again changes nothing */
+	nc_flow_del(tb.t, (uint32_t)idx[0]);
+	assert_int_equal(nc_flow_count(tb.t), N - (N + 2) / 3);
+	table_close(&tb, 1);
+}
+
+/* Bulk lookup agrees with single lookups, hits and misses interleaved, for
+ * every burst size a worker may pass (workers.burst goes up to 512). */
+static void
+test_lookup_bulk(void **state)
+{
+	enum { N = 600 };
+	static const uint32_t sizes[] = { 1, 2, 31, 32, 63, 64, 65, 100, 512 };
+	struct table tb;
+	static struct nc_flow_key k[N];
+	static const struct nc_flow_key *kp[N];
+	static uint32_t h[N];
+	static int32_t want[N], pos[N];
+	uint32_t i, s;
+	int err;
+
+	(void)state;
+	table_open(&tb, N, 0, 1, 1, NULL, NULL, NULL);
+	for (i = 0; i < N; i++) {
+		k[i] = key_of(i * 7 + 3, IPPROTO_TCP);
+		kp[i] = &k[i];
+		h[i] = nc_flow_hash(&k[i]);
+		if (i % 4 == 1) {
+			want[i] = -ENOENT;   /* never added */
+			continue;
+		}
+		assert_non_null(add(&tb, &k[i], &err));
+		want[i] = lookup(&tb, &k[i]);
+		assert_true(want[i] >= 0);
+	}
+	for (s = 0; s < RTE_DIM(sizes); s++) {
+		uint32_t n = sizes[s], bad = 0;
+
+		for (i = 0; i < n; i++)
+			pos[i] = 0x5a5a5a5a;
+		nc_flow_lookup_bulk(tb.t, kp, h, n, pos);
+		for (i = 0; i < n; i++)
+			bad += pos[i] != want[i];
+		if (bad != 0)
+			print_error("bulk lookup of %u keys: %u wrong positions (pos[0] = %d, want %d)\n",
+				    n, bad, pos[0], want[0]);
+		assert_int_equal(bad, 0);
+	}
+	table_close(&tb, 1);
+}
+
+/* Exactly <capacity> flows, for capacities below, at and above rte_hash's
+ * smallest table; a refused add leaves no trace; a freed slot is usable. */
+static void
+test_capacity(void **state)
+{
+	static const uint32_t caps[] = { 1, 5, 8, 9, 100, 1000, 5000 };
+	unsigned int c;
+
+	(void)state;
+	for (c = 0; c < RTE_DIM(caps); c++) {
+		uint32_t cap = caps[c], i, free_before;
+		struct nc_flow_key extra = key_of(cap + 1000, IPPROTO_TCP);
+		struct table tb;
+		struct nc_flow *f;
+		int err;
+
+		table_open(&tb, cap, 0, 1, 1, NULL, NULL, NULL);
+		for (i = 0; i < cap; i++) {
+			struct nc_flow_key k = key_of(i, IPPROTO_UDP);
+
+			f = add(&tb, &k, &err);
+			if (f == NULL)
+				print_error("capacity %u: add %u refused: %d\n", cap, i, err);
+			assert_non_null(f);
+		}
+		assert_int_equal(nc_flow_count(tb.t), cap);
+		free_before = nc_flow_free_lports(tb.t, 0);
+		f = add(&tb, &extra, &err);
+		assert_null(f);
+		assert_int_equal(err, -ENOSPC);
+		assert_int_equal(lookup(&tb, &extra), -ENOENT);
+		assert_int_equal(nc_flow_count(tb.t), cap);
+		assert_int_equal(nc_flow_free_lports(tb.t, 0), free_before);
+		/* free one, then the refused flow fits */
+		{
+			struct nc_flow_key k0 = key_of(cap / 2, IPPROTO_UDP);
+
+			nc_flow_del(tb.t, (uint32_t)lookup(&tb, &k0));
+		}
+		f = add(&tb, &extra, &err);
+		assert_non_null(f);
+		assert_int_equal(nc_flow_count(tb.t), cap);
+		table_close(&tb, 1);
+	}
+}
+
+/* -------------------------------------------------------- local ports */
+
+static uint32_t
+ports_of_worker(uint16_t w, uint16_t n)
+{
+	uint32_t p, c = 0;
+
+	for (p = NC_LPORT_MIN; p <= NC_LPORT_MAX; p++)
+		c += p % n == w;
+	return c;
+}
+
+/* Worker w of n owns exactly the ports p % n == w, handed out in ascending
+ * order from a fresh table, until none is left. */
+static void
+test_lport_partition(void **state)
+{
+	static const uint16_t nw[] = { 1, 2, 3, 4, 7 };
+	unsigned int c;
+
+	(void)state;
+	for (c = 0; c < RTE_DIM(nw); c++) {
+		uint16_t n = nw[c], w;
+
+		for (w = 0; w < n; w++) {
+			struct table tb;
+			uint32_t want = ports_of_worker(w, n), i, expect_port;
+			int err;
+
+			table_open(&tb, 16, w, n, 1, NULL, NULL, NULL);
+			assert_int_equal(nc_flow_free_lports(tb.t, 0), want);
+			expect_port = NC_LPORT_MIN;
+			while (expect_port % n != w)
+				expect_port++;
+			for (i = 0; i < 16; i++) {
+				struct nc_flow_key k = key_of(i, IPPROTO_TCP);
+				struct nc_flow *f = add(&tb, &k, &err);
+
+				assert_non_null(f);
+				assert_int_equal(rte_be_to_cpu_16(f->lport), expect_port);
+				expect_port += n;
+			}
+			assert_int_equal(nc_flow_free_lports(tb.t, 0), want - 16);
+			table_close(&tb, 1);
+		}
+	}
+}
+
+/* Take every port of worker 3 of 4: all distinct and owned, then NC_ENOPORTS;
+ * a freed port is the only one to come back. */
+static void
+test_lport_exhaustion(void **state)
+{
+	const uint16_t n = 4, w = 3;
+	uint32_t want = ports_of_worker(w, n), i;
+	static uint8_t seen[65536];
+	struct nc_flow_key k;
+	struct table tb;
+	struct nc_flow *f;
+	int err;
+
+	(void)state;
+	memset(seen, 0, sizeof(seen));
+	table_open(&tb, want + 100, w, n, 1, NULL, NULL, NULL);
+	for (i = 0; i < want; i++) {
+		uint16_t p;
+
+		k = key_of(i, IPPROTO_UDP);
+		f = add(&tb, &k, &err);
+		assert_non_null(f);
+		p = rte_be_to_cpu_16(f->lport);
+		assert_int_equal(p % n, w);
+		assert_true(p >= NC_LPORT_MIN);
+		assert_int_equal(seen[p], 0);
+		seen[p] = 1;
+	}
+	assert_int_equal(nc_flow_free_lports(tb.t, 0), 0);
+	k = key_of(want, IPPROTO_UDP);
+	assert_null(add(&tb, &k, &err));
+	assert_int_equal(err, -NC_ENOPORTS);
+	assert_int_equal(lookup(&tb, &k), -ENOENT);
+	assert_int_equal(nc_flow_count(tb.t), want);
+	/* free flow 1234's port: the next flow gets exactly that port */
+	{
+		struct nc_flow_key k1 = key_of(1234, IPPROTO_UDP);
+		int32_t idx = lookup(&tb, &k1);
+		uint16_t p = rte_be_to_cpu_16(nc_flow_at(tb.t, (uint32_t)idx)->lport);
+
+		nc_flow_del(tb.t, (uint32_t)idx);
+		assert_int_equal(nc_flow_free_lports(tb.t, 0), 1);
+		f = add(&tb, &k, &err);
+		assert_non_null(f);
+		assert_int_equal(rte_be_to_cpu_16(f->lport), p);
+	}
+	table_close(&tb, 1);
+}
+
+/* Allow only ports [lo, lo + n) on each local IP. */
+struct allow {
+	uint16_t lo[2];
+	uint16_t n[2];
+	unsigned int calls;
+	unsigned int bad_lip;
+};
+
+static int
+skip_outside(uint16_t lip_idx, uint16_t port, void *arg)
+{
+	struct allow *a = arg;
+
+	a->calls++;
+	if (lip_idx > 1) {
+		a->bad_lip++;
+		return 1;
+	}
+	return !(port >= a->lo[lip_idx] && port < a->lo[lip_idx] + a->n[lip_idx]);
+}
+
+/* A freed port is reused last (FIFO), the skip callback is honoured and
+ * called with each local IP and the caller's argument. */
+static void
+test_lport_fifo_and_skip(void **state)
+{
+	struct allow a = { .lo = { 5000, 0 }, .n = { 8, 0 } };
+	struct nc_flow_key k[16];
+	int32_t idx[16];
+	struct table tb;
+	struct nc_flow *f;
+	uint16_t got[16];
+	unsigned int i;
+	int err;
+
+	(void)state;
+	table_open(&tb, 64, 0, 1, 1, NULL, skip_outside, &a);
+	assert_int_equal(a.calls, NC_LPORT_MAX - NC_LPORT_MIN + 1);
+	assert_int_equal(a.bad_lip, 0);
+	assert_int_equal(nc_flow_free_lports(tb.t, 0), 8);
+	for (i = 0; i < 4; i++) {
+		k[i] = key_of(i, IPPROTO_TCP);
+		f = add(&tb, &k[i], &err);
+		assert_non_null(f);
+		assert_int_equal(rte_be_to_cpu_16(f->lport), 5000 + i);
+		idx[i] = index_of(&tb, f);
+	}
+	/* free 5001, then 5003: they come back after 5004..5007, in that order */
+	nc_flow_del(tb.t, (uint32_t)idx[1]);
+	nc_flow_del(tb.t, (uint32_t)idx[3]);
+	for (i = 4; i < 10; i++) {
+		k[i] = key_of(i, IPPROTO_TCP);
+		f = add(&tb, &k[i], &err);
+		assert_non_null(f);
+		got[i] = rte_be_to_cpu_16(f->lport);
+	}
+	assert_int_equal(got[4], 5004);
+	assert_int_equal(got[5], 5005);
+	assert_int_equal(got[6], 5006);
+	assert_int_equal(got[7], 5007);
+	assert_int_equal(got[8], 5001);
+	assert_int_equal(got[9], 5003);
+	/* all 8 taken */
+	k[10] = key_of(10, IPPROTO_TCP);
+	assert_null(add(&tb, &k[10], &err));
+	assert_int_equal(err, -NC_ENOPORTS);
+	assert_int_equal(nc_flow_count(tb.t), 8);
+	table_close(&tb, 1);
+}
+
+/* Several local IPs: flows take them in turn from the service's cursor; an
+ * exhausted IP is passed over; the port map tells (IP, port) -> flow. */
+static void
+test_lips_round_robin(void **state)
+{
+	struct allow a = { .lo = { 3000, 4000 }, .n = { 4, 2 } };
+	static const uint16_t lips[] = { 0, 1 };
+	static const uint16_t only1[] = { 1 };
+	struct table tb;
+	struct nc_flow *f;
+	uint16_t cursor = 0;
+	unsigned int i;
+	int err;
+	/* lip 0 gives 3000..3003, lip 1 gives 4000..4001 */
+	static const struct { uint16_t lip, port; } want[] = {
+		{ 0, 3000 }, { 1, 4000 }, { 0, 3001 }, { 1, 4001 }, { 0, 3002 }, { 0, 3003 },
+	};
+
+	(void)state;
+	table_open(&tb, 64, 0, 1, 2, NULL, skip_outside, &a);
+	assert_int_equal(nc_flow_free_lports(tb.t, 0), 4);
+	assert_int_equal(nc_flow_free_lports(tb.t, 1), 2);
+	assert_int_equal(nc_flow_free_lports(tb.t, 2), 0);
+	for (i = 0; i < RTE_DIM(want); i++) {
+		struct nc_flow_key k = key_of(i, IPPROTO_UDP);
+		int32_t idx;
+
+		f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), lips, 2, &cursor, &err);
+		assert_non_null(f);
+		assert_int_equal(f->lip_idx, want[i].lip);
+		assert_int_equal(rte_be_to_cpu_16(f->lport), want[i].port);
+		idx = index_of(&tb, f);
+		assert_int_equal(nc_flow_by_lport(tb.t, want[i].lip, want[i].port), idx);
+		/* the same port number on the other IP is not this flow */
+		assert_int_not_equal(nc_flow_by_lport(tb.t, (uint16_t)(1 - want[i].lip),
+						      want[i].port), idx);
+	}
+	{
+		struct nc_flow_key k = key_of(100, IPPROTO_UDP);
+
+		assert_null(nc_flow_add(tb.t, &k, nc_flow_hash(&k), lips, 2, &cursor, &err));
+		assert_int_equal(err, -NC_ENOPORTS);
+		/* a service with only IP 1 */
+		cursor = 0;
+		assert_null(nc_flow_add(tb.t, &k, nc_flow_hash(&k), only1, 1, &cursor, &err));
+		assert_int_equal(err, -NC_ENOPORTS);
+		/* free 4001 on IP 1: a service limited to IP 1 gets it */
+		nc_flow_del(tb.t, (uint32_t)nc_flow_by_lport(tb.t, 1, 4001));
+		f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), only1, 1, &cursor, &err);
+		assert_non_null(f);
+		assert_int_equal(f->lip_idx, 1);
+		assert_int_equal(rte_be_to_cpu_16(f->lport), 4001);
+	}
+	/* out-of-range IP index and unused ports map to nothing */
+	assert_int_equal(nc_flow_by_lport(tb.t, 2, 3000), -ENOENT);
+	assert_int_equal(nc_flow_by_lport(tb.t, 0, 3999), -ENOENT);
+	table_close(&tb, 1);
+}
+
+/* Two workers share one port map: each writes only its own ports. */
+static void
+test_lport_map_shared(void **state)
+{
+	uint32_t *map = calloc(65536, sizeof(uint32_t));
+	struct table t0, t1;
+	unsigned int i;
+	int err;
+
+	(void)state;
+	assert_non_null(map);
+	table_open(&t0, 64, 0, 2, 1, map, NULL, NULL);
+	table_open(&t1, 64, 1, 2, 1, map, NULL, NULL);
+	for (i = 0; i < 20; i++) {
+		struct nc_flow_key k = key_of(i, IPPROTO_TCP);
+		struct table *tb = i % 2 ? &t1 : &t0;
+		struct nc_flow *f = add(tb, &k, &err);
+		uint16_t p;
+
+		assert_non_null(f);
+		p = rte_be_to_cpu_16(f->lport);
+		assert_int_equal(p % 2, i % 2);
+		assert_int_equal(nc_flow_by_lport(tb->t, 0, p), index_of(tb, f));
+	}
+	for (i = 0; i < 20; i++) {
+		struct nc_flow_key k = key_of(i, IPPROTO_TCP);
+		struct table *tb = i % 2 ? &t1 : &t0, *other = i % 2 ? &t0 : &t1;
+
+		assert_int_equal(lookup(other, &k), -ENOENT);
+		assert_true(lookup(tb, &k) >= 0);
+	}
+	table_close(&t0, 0);
+	table_close(&t1, 0);
+	free(map);
+}
+
+/* ------------------------------------------------------------- expiry */
+
+struct closed {
+	unsigned int n;
+	struct nc_flow_key key[64];
+	uint8_t state[64];
+};
+
+static void
+on_close(const struct nc_flow *f, void *arg)
+{
+	struct closed *c = arg;
+
+	/* the flow is still whole when the callback sees it */
+	assert_int_not_equal(f->state, NC_FLOW_FREE);
+	if (c->n < RTE_DIM(c->key)) {
+		c->key[c->n] = f->key;
+		c->state[c->n] = f->state;
+	}
+	c->n++;
+}
+
+static int
+closed_has(const struct closed *c, const struct nc_flow_key *k)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n && i < RTE_DIM(c->key); i++)
+		if (memcmp(&c->key[i], k, sizeof(*k)) == 0)
+			return 1;
+	return 0;
+}
+
+/* Only flows whose expire_ms has passed close, each reported once; their
+ * ports return to the pool; the rest stay. */
+static void
+test_expire(void **state)
+{
+	enum { CAP = 32, N = 20 };
+	struct closed c = { 0 };
+	struct nc_flow_key k[N];
+	struct table tb;
+	uint32_t i, free0;
+	int err;
+
+	(void)state;
+	table_open(&tb, CAP, 0, 1, 1, NULL, NULL, NULL);
+	free0 = nc_flow_free_lports(tb.t, 0);
+	for (i = 0; i < N; i++) {
+		struct nc_flow *f;
+
+		k[i] = key_of(i, IPPROTO_TCP);
+		f = add(&tb, &k[i], &err);
+		assert_non_null(f);
+		f->expire_ms = 1000 + i * 10;
+	}
+	/* nothing due yet */
+	assert_int_equal(nc_flow_expire(tb.t, 999, CAP, on_close, &c), 0);
+	assert_int_equal(c.n, 0);
+	/* at 1095: flows 0..9 (expire 1000..1090) are due */
+	assert_int_equal(nc_flow_expire(tb.t, 1095, CAP, on_close, &c), 10);
+	assert_int_equal(c.n, 10);
+	for (i = 0; i < N; i++) {
+		if (i < 10) {
+			assert_true(closed_has(&c, &k[i]));
+			assert_int_equal(lookup(&tb, &k[i]), -ENOENT);
+		} else {
+			assert_false(closed_has(&c, &k[i]));
+			assert_true(lookup(&tb, &k[i]) >= 0);
+		}
+	}
+	assert_int_equal(nc_flow_count(tb.t), N - 10);
+	assert_int_equal(nc_flow_free_lports(tb.t, 0), free0 - (N - 10));
+	/* a second pass at the same time closes nothing more */
+	assert_int_equal(nc_flow_expire(tb.t, 1095, CAP, on_close, &c), 0);
+	/* exactly at the deadline counts as passed */
+	assert_int_equal(nc_flow_expire(tb.t, 1100, CAP, on_close, &c), 1);
+	assert_true(closed_has(&c, &k[10]));
+	/* without a callback */
+	assert_int_equal(nc_flow_expire(tb.t, 5000, CAP, NULL, NULL), N - 11);
+	assert_int_equal(nc_flow_count(tb.t), 0);
+	assert_int_equal(nc_flow_free_lports(tb.t, 0), free0);
+	assert_int_equal(c.n, 11);
+	table_close(&tb, 1);
+}
+
+/* The budget bounds the slots checked per call; the scan resumes where it
+ * stopped and a full round closes everything due. */
+static void
+test_expire_budget(void **state)
+{
+	enum { CAP = 64 };
+	struct closed c = { 0 };
+	struct table tb;
+	uint32_t i, total = 0, calls = 0, r;
+	int err;
+
+	(void)state;
+	table_open(&tb, CAP, 0, 1, 1, NULL, NULL, NULL);
+	for (i = 0; i < CAP; i++) {
+		struct nc_flow_key k = key_of(i, IPPROTO_UDP);
+		struct nc_flow *f = add(&tb, &k, &err);
+
+		assert_non_null(f);
+		f->expire_ms = i % 2 ? 100 : 1000000;   /* half of them due at 100 */
+	}
+	while (calls < CAP / 4) {
+		r = nc_flow_expire(tb.t, 200, 4, on_close, &c);
+		assert_true(r <= 4);
+		total += r;
+		calls++;
+	}
+	/* CAP/4 calls of 4 slots cover the whole table once */
+	assert_int_equal(total, CAP / 2);
+	assert_int_equal(c.n, CAP / 2);
+	assert_int_equal(nc_flow_count(tb.t), CAP / 2);
+	table_close(&tb, 1);
+}
+
+/* The clock is a wrapping 32-bit millisecond counter. */
+static void
+test_expire_wraps(void **state)
+{
+	struct nc_flow_key a = key_of(1, IPPROTO_TCP), b = key_of(2, IPPROTO_TCP);
+	struct closed c = { 0 };
+	struct table tb;
+	struct nc_flow *f;
+	int err;
+
+	(void)state;
+	table_open(&tb, 8, 0, 1, 1, NULL, NULL, NULL);
+	f = add(&tb, &a, &err);
+	assert_non_null(f);
+	f->expire_ms = 0xfffffff0u;         /* due just before the wrap */
+	f = add(&tb, &b, &err);
+	assert_non_null(f);
+	f->expire_ms = 0x00000010u;         /* due just after it */
+	assert_int_equal(nc_flow_expire(tb.t, 0xffffff00u, 8, on_close, &c), 0);
+	assert_int_equal(nc_flow_expire(tb.t, 0x00000005u, 8, on_close, &c), 1);
+	assert_true(closed_has(&c, &a));
+	assert_int_equal(nc_flow_expire(tb.t, 0x00000010u, 8, on_close, &c), 1);
+	assert_true(closed_has(&c, &b));
+	table_close(&tb, 1);
+}
+
+static void
+test_create_invalid(void **state)
+{
+	uint32_t *map = calloc(65536, sizeof(uint32_t));
+
+	(void)state;
+	assert_non_null(map);
+	assert_null(nc_flow_table_create("tbad0", 0, SOCKET_ID_ANY, 0, 1, 1, map, NULL, NULL));
+	assert_int_equal(rte_errno, EINVAL);
+	assert_null(nc_flow_table_create("tbad1", 8, SOCKET_ID_ANY, 2, 2, 1, map, NULL, NULL));
+	assert_int_equal(rte_errno, EINVAL);
+	assert_null(nc_flow_table_create("tbad2", 8, SOCKET_ID_ANY, 0, 0, 1, map, NULL, NULL));
+	assert_int_equal(rte_errno, EINVAL);
+	free(map);
+}
+
+/* Same key, same hash; different keys differ (a sanity check of the mix). */
+static void
+test_hash(void **state)
+{
+	struct nc_flow_key a = key_of(1, IPPROTO_TCP), b = a;
+	unsigned int i, same = 0;
+
+	(void)state;
+	assert_int_equal(nc_flow_hash(&a), nc_flow_hash(&b));
+	for (i = 0; i < 1000; i++) {
+		struct nc_flow_key x = key_of(i, IPPROTO_TCP), y = key_of(i + 1, IPPROTO_TCP);
+
+		same += nc_flow_hash(&x) == nc_flow_hash(&y);
+	}
+	assert_int_equal(same, 0);
+	b.proto = IPPROTO_UDP;
+	assert_int_not_equal(nc_flow_hash(&a), nc_flow_hash(&b));
+}
+
+static int
+eal_setup(void **state)
+{
+	char *argv[] = { "test", "--no-huge", "-m", "256", "--no-pci", "-l", "0",
+			 "--file-prefix", "nctestflow", "--log-level", "lib.eal:error", NULL };
+
+	(void)state;
+	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0) {
+		print_error("rte_eal_init: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+eal_teardown(void **state)
+{
+	(void)state;
+	rte_eal_cleanup();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_lookup_del),
+		cmocka_unit_test(test_lookup_bulk),
+		cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_lport_partition),
+		cmocka_unit_test(test_lport_exhaustion),
+		cmocka_unit_test(test_lport_fifo_and_skip),
+		cmocka_unit_test(test_lips_round_robin),
+		cmocka_unit_test(test_lport_map_shared),
+		cmocka_unit_test(test_expire),
+		cmocka_unit_test(test_expire_budget),
+		cmocka_unit_test(test_expire_wraps),
+		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_create_invalid),
+	};
+
+	return cmocka_run_group_tests_name("flow", tests, eal_setup, eal_teardown);
+}

@@ -1,0 +1,743 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * lib/net: the parser's verdict for every drop reason and for valid frames,
+ * RFC 1624 incremental checksums against full recomputation, and the ARP and
+ * ICMP echo builders byte for byte. EAL-free: mbufs are laid over local buffers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "nc_net.h"
+#include "pkt_build.h"
+
+static const struct rte_ether_addr port_mac = { { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 } };
+
+/* ---------------------------------------------------------------- parser */
+
+#define EDIT(name, body) static void name(struct pb_pkt *p) { body; }
+#define AEDIT(name, body) static void name(struct pb_arp *a) { body; }
+
+static const uint8_t payload64[64] = { 'n', 'e', 't', 'c', 'h', 'e', 's', 't', 'r', 'a' };
+
+EDIT(e_none, (void)p)
+EDIT(e_trunc13, p->truncate = 13)
+EDIT(e_trunc33, p->truncate = PB_ETH_LEN + 19)
+EDIT(e_dst_other, p->dst_mac[5] = 0x99)
+EDIT(e_dst_mcast, memcpy(p->dst_mac, "\x01\x00\x5e\x00\x00\x01", 6))
+EDIT(e_dst_bcast, memset(p->dst_mac, 0xff, 6))
+EDIT(e_ipv6, p->ethertype = PB_ETH_IPV6)
+EDIT(e_vlan, p->ethertype = PB_ETH_VLAN)
+EDIT(e_ver6, p->ip_version = 6)
+EDIT(e_ver0, p->ip_version = 0)
+EDIT(e_ihl4, p->ihl_field = 4)
+EDIT(e_ihl0, p->ihl_field = 0)
+EDIT(e_tot19, p->tot_len_adj = -(int)(20 + 20) + 19)
+EDIT(e_tot_beyond, p->tot_len_adj = 1)
+EDIT(e_tot_max, p->tot_len_adj = 0xffff - 40)
+EDIT(e_tot_beyond_pad, p->pad = 6; p->tot_len_adj = 7)
+EDIT(e_ihl6, p->ihl = 6)
+EDIT(e_ihl15, p->ihl = 15)
+EDIT(e_csum, p->ip_csum_xor = 0x0001)
+EDIT(e_csum_hi, p->ip_csum_xor = 0x8000)
+EDIT(e_csum_frag, p->ip_csum_xor = 0x0100; p->frag = 0x2000)
+EDIT(e_mf, p->frag = 0x2000)
+EDIT(e_off1, p->frag = 0x4001)
+EDIT(e_off_last, p->frag = 0x00b9)
+EDIT(e_df, p->frag = 0x4000)
+EDIT(e_no_flags, p->frag = 0)
+EDIT(e_gre, p->proto = 47)
+EDIT(e_ipv6_in_ip, p->proto = 41)
+EDIT(e_sctp, p->proto = 132)
+EDIT(e_tcp_l4_19, p->tot_len_adj = -1)
+EDIT(e_tcp_l4_0, p->tot_len_adj = -20)
+EDIT(e_doff4, p->doff_field = 4)
+EDIT(e_doff0, p->doff_field = 0)
+EDIT(e_doff6, p->doff_field = 6)
+EDIT(e_doff15_short, p->doff_field = 15; p->payload = payload64; p->payload_len = 39)
+EDIT(e_doff15_fits, p->tcp_doff = 15; p->payload = payload64; p->payload_len = 10)
+EDIT(e_tcp_opts, p->tcp_doff = 8; p->payload = payload64; p->payload_len = 64)
+EDIT(e_tcp_pad, p->pad = 6)
+EDIT(e_udp_len7, p->udp_len_adj = -1)
+EDIT(e_udp_len0, p->udp_len_adj = -8)
+EDIT(e_udp_len_beyond, p->payload = payload64; p->payload_len = 4; p->udp_len_adj = 1)
+EDIT(e_udp_l4_7, p->tot_len_adj = -1)
+EDIT(e_udp_payload, p->payload = payload64; p->payload_len = 37)
+EDIT(e_udp_nocsum, p->udp_no_csum = true; p->payload = payload64; p->payload_len = 5)
+EDIT(e_udp_short_len, p->payload = payload64; p->payload_len = 20; p->udp_len_adj = -10)
+EDIT(e_icmp_l4_7, p->tot_len_adj = -1)
+EDIT(e_icmp_payload, p->payload = payload64; p->payload_len = 56)
+EDIT(e_icmp_l4_8_pad, p->pad = 18)
+
+AEDIT(a_none, (void)a)
+AEDIT(a_trunc41, a->truncate = PB_ETH_LEN + 27)
+AEDIT(a_pad, a->pad = 18)
+AEDIT(a_other, memcpy(a->dst_mac, "\x02\x00\x00\x00\x00\x77", 6))
+AEDIT(a_unicast, memcpy(a->dst_mac, port_mac.addr_bytes, 6))
+
+struct parse_case {
+	const char *desc;
+	uint8_t proto;                         /* base packet; 0: ARP */
+	void (*edit)(struct pb_pkt *p);
+	void (*aedit)(struct pb_arp *a);
+	int ip_csum_good;                      /* NIC flag */
+	enum nc_drop want;                     /* NC_DROP_MAX: accepted */
+	uint16_t l4_off, l4_len;               /* when accepted (IPv4) */
+};
+
+#define DROP(d, pr, e, why) { d, pr, e, NULL, 0, NC_DROP_##why, 0, 0 }
+#define ADROP(d, e, why)    { d, 0, NULL, e, 0, NC_DROP_##why, 0, 0 }
+#define OK(d, pr, e, off, len) { d, pr, e, NULL, 0, NC_DROP_MAX, off, len }
+
+static const struct parse_case parse_cases[] = {
+	DROP("13-byte frame", 6, e_trunc13, SHORT_FRAME),
+	DROP("IPv4 ethertype, 19 header bytes", 6, e_trunc33, SHORT_FRAME),
+	ADROP("ARP of 41 bytes", a_trunc41, SHORT_FRAME),
+	DROP("unicast to another MAC", 6, e_dst_other, L2_OTHER_HOST),
+	DROP("IPv4 multicast MAC", 17, e_dst_mcast, L2_OTHER_HOST),
+	ADROP("ARP unicast to another MAC", a_other, L2_OTHER_HOST),
+	DROP("IPv6 ethertype", 6, e_ipv6, L2_UNSUPPORTED),
+	DROP("802.1Q tag", 6, e_vlan, L2_UNSUPPORTED),
+	DROP("IP version 6 in an IPv4 frame", 6, e_ver6, IP_BAD_HEADER),
+	DROP("IP version 0", 17, e_ver0, IP_BAD_HEADER),
+	DROP("IHL 4", 6, e_ihl4, IP_BAD_HEADER),
+	DROP("IHL 0", 17, e_ihl0, IP_BAD_HEADER),
+	DROP("total length 19 (below the header)", 6, e_tot19, IP_BAD_LEN),
+	DROP("total length one byte beyond the frame", 6, e_tot_beyond, IP_BAD_LEN),
+	DROP("total length 65535", 17, e_tot_max, IP_BAD_LEN),
+	DROP("total length beyond the padding", 6, e_tot_beyond_pad, IP_BAD_LEN),
+	DROP("IHL 6 (one option word)", 6, e_ihl6, IP_OPTIONS),
+	DROP("IHL 15", 17, e_ihl15, IP_OPTIONS),
+	DROP("IP checksum off by one", 6, e_csum, IP_BAD_CSUM),
+	DROP("IP checksum high bit flipped", 17, e_csum_hi, IP_BAD_CSUM),
+	DROP("bad checksum and MF: the earlier rule wins", 6, e_csum_frag, IP_BAD_CSUM),
+	DROP("more-fragments flag", 6, e_mf, IP_FRAGMENT),
+	DROP("fragment offset 1 with DF", 17, e_off1, IP_FRAGMENT),
+	DROP("last fragment (offset, no MF)", 6, e_off_last, IP_FRAGMENT),
+	DROP("GRE", 6, e_gre, L4_UNSUPPORTED),
+	DROP("IPv6 in IPv4", 17, e_ipv6_in_ip, L4_UNSUPPORTED),
+	DROP("SCTP", 6, e_sctp, L4_UNSUPPORTED),
+	DROP("TCP segment of 19 bytes", 6, e_tcp_l4_19, L4_BAD_HEADER),
+	DROP("TCP segment of 0 bytes", 6, e_tcp_l4_0, L4_BAD_HEADER),
+	DROP("TCP data offset 4", 6, e_doff4, L4_BAD_HEADER),
+	DROP("TCP data offset 0", 6, e_doff0, L4_BAD_HEADER),
+	DROP("TCP data offset 6 in a 20-byte segment", 6, e_doff6, L4_BAD_HEADER),
+	DROP("TCP data offset 15 in a 59-byte segment", 6, e_doff15_short, L4_BAD_HEADER),
+	DROP("UDP length 7", 17, e_udp_len7, L4_BAD_HEADER),
+	DROP("UDP length 0", 17, e_udp_len0, L4_BAD_HEADER),
+	DROP("UDP length beyond the IP payload", 17, e_udp_len_beyond, L4_BAD_HEADER),
+	DROP("UDP in a 7-byte IP payload", 17, e_udp_l4_7, L4_BAD_HEADER),
+	DROP("ICMP in a 7-byte IP payload", 1, e_icmp_l4_7, L4_BAD_HEADER),
+
+	OK("TCP SYN", 6, e_none, 34, 20),
+	OK("TCP with options and payload", 6, e_tcp_opts, 34, 32 + 64),
+	OK("TCP data offset 15 that fits", 6, e_doff15_fits, 34, 60 + 10),
+	OK("TCP with Ethernet padding: length from the IP header", 6, e_tcp_pad, 34, 20),
+	OK("UDP with payload", 17, e_udp_payload, 34, 8 + 37),
+	OK("UDP without checksum", 17, e_udp_nocsum, 34, 8 + 5),
+	OK("UDP length below the IP payload", 17, e_udp_short_len, 34, 8 + 20),
+	OK("UDP length 8, no payload", 17, e_none, 34, 8),
+	OK("ICMP echo with 56 bytes", 1, e_icmp_payload, 34, 8 + 56),
+	OK("ICMP padded to 60 bytes", 1, e_icmp_l4_8_pad, 34, 8),
+	OK("broadcast destination MAC", 6, e_dst_bcast, 34, 20),
+	OK("DF set", 17, e_df, 34, 8),
+	OK("no flags", 6, e_no_flags, 34, 20),
+	{ "bad IP checksum the NIC vouched for", 6, e_csum, NULL, 1, NC_DROP_MAX, 34, 20 },
+	{ "ARP request, broadcast", 0, NULL, a_none, 0, NC_DROP_MAX, 0, 0 },
+	{ "ARP request padded to 60 bytes", 0, NULL, a_pad, 0, NC_DROP_MAX, 0, 0 },
+	{ "ARP unicast to us", 0, NULL, a_unicast, 0, NC_DROP_MAX, 0, 0 },
+};
+
+static uint32_t
+build_case(const struct parse_case *c, uint8_t *buf)
+{
+	if (c->aedit != NULL) {
+		struct pb_arp a;
+
+		pb_arp_init(&a, 1);
+		c->aedit(&a);
+		return pb_arp_build(&a, buf, PB_MAX_FRAME);
+	} else {
+		struct pb_pkt p;
+
+		pb_init(&p, c->proto);
+		if (c->proto == 17)
+			p.dport = 5353;
+		c->edit(&p);
+		return pb_build(&p, buf, PB_MAX_FRAME);
+	}
+}
+
+static void
+test_parse_table(void **state)
+{
+	unsigned int i, fails = 0;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(parse_cases); i++) {
+		const struct parse_case *c = &parse_cases[i];
+		uint8_t buf[PB_MAX_FRAME], copy[PB_MAX_FRAME];
+		struct nc_pkt p;
+		enum nc_drop got;
+		uint32_t len = build_case(c, buf);
+
+		assert_true(len > 0);
+		memcpy(copy, buf, len);
+		memset(&p, 0xee, sizeof(p));
+		got = nc_pkt_parse(buf, len, &port_mac, c->ip_csum_good, &p);
+		if (got != c->want) {
+			print_error("case '%s': verdict %s, want %s\n", c->desc,
+				    got == NC_DROP_MAX ? "accept" : nc_drop_name[got],
+				    c->want == NC_DROP_MAX ? "accept" : nc_drop_name[c->want]);
+			fails++;
+			continue;
+		}
+		/* parsing has no side effects on the frame */
+		assert_memory_equal(buf, copy, len);
+		if (c->want != NC_DROP_MAX)
+			continue;
+		if (c->aedit != NULL) {
+			if (p.is_arp != 1 || p.l3_off != 14) {
+				print_error("case '%s': is_arp %u l3_off %u\n", c->desc, p.is_arp, p.l3_off);
+				fails++;
+			}
+			continue;
+		}
+		if (p.is_arp != 0 || p.l3_off != 14 || p.l4_off != c->l4_off || p.l4_len != c->l4_len ||
+		    p.proto != buf[PB_IP_OFF + 9]) {
+			print_error("case '%s': is_arp %u l3_off %u l4_off %u l4_len %u proto %u, "
+				    "want l4_off %u l4_len %u\n", c->desc, p.is_arp, p.l3_off, p.l4_off,
+				    p.l4_len, p.proto, c->l4_off, c->l4_len);
+			fails++;
+		}
+	}
+	assert_int_equal(fails, 0);
+}
+
+/* Every reason the parser can give has a case above that triggers it. */
+static void
+test_parse_covers_every_reason(void **state)
+{
+	static const enum nc_drop parser_reasons[] = {
+		NC_DROP_SHORT_FRAME, NC_DROP_L2_OTHER_HOST, NC_DROP_L2_UNSUPPORTED,
+		NC_DROP_IP_BAD_HEADER, NC_DROP_IP_BAD_LEN, NC_DROP_IP_OPTIONS,
+		NC_DROP_IP_BAD_CSUM, NC_DROP_IP_FRAGMENT, NC_DROP_L4_UNSUPPORTED,
+		NC_DROP_L4_BAD_HEADER,
+	};
+	unsigned int r, i;
+
+	(void)state;
+	for (r = 0; r < RTE_DIM(parser_reasons); r++) {
+		int found = 0;
+
+		for (i = 0; i < RTE_DIM(parse_cases); i++)
+			found |= parse_cases[i].want == parser_reasons[r];
+		if (!found)
+			print_error("no case for %s\n", nc_drop_name[parser_reasons[r]]);
+		assert_true(found);
+	}
+}
+
+/* Each reason has a unique lower-case name and a description. */
+static void
+test_drop_names(void **state)
+{
+	unsigned int i, j;
+
+	(void)state;
+	for (i = 0; i < NC_DROP_MAX; i++) {
+		const char *n = nc_drop_name[i];
+
+		assert_non_null(n);
+		assert_non_null(nc_drop_desc[i]);
+		assert_true(strlen(n) > 0 && strlen(nc_drop_desc[i]) > 0);
+		for (j = 0; n[j] != '\0'; j++)
+			assert_true((n[j] >= 'a' && n[j] <= 'z') || (n[j] >= '0' && n[j] <= '9') ||
+				    n[j] == '_');
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(n, nc_drop_name[j]);
+	}
+	assert_string_equal(nc_drop_name[NC_DROP_SHORT_FRAME], "short_frame");
+	assert_string_equal(nc_drop_name[NC_DROP_TX_FULL], "tx_full");
+}
+
+/* ------------------------------------------------------------- checksums */
+
+static uint64_t rng_state;
+
+static uint32_t
+rng(void)
+{
+	/* xorshift64*: deterministic from the seed */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 2685821657736338717ull) >> 32);
+}
+
+#define HDR_LEN  40     /* an IP header and a TCP header's worth of words */
+#define CSUM_OFF 10     /* the checksum field lives at bytes 10-11 */
+
+/* Stored checksum (raw memory, network order) of <h> by full recomputation. */
+static uint16_t
+full_csum(uint8_t *h)
+{
+	uint16_t c, raw;
+
+	pb_put16(h + CSUM_OFF, 0);
+	c = pb_csum(h, HDR_LEN, 0);
+	pb_put16(h + CSUM_OFF, c);
+	memcpy(&raw, h + CSUM_OFF, 2);
+	return raw;
+}
+
+static uint32_t
+edge_or_random32(void)
+{
+	static const uint32_t edge[] = { 0, 0xffffffff, 0xffff0000, 0x0000ffff, 0x00010000, 1,
+					 0x7fff8000 };
+
+	return rng() % 4 == 0 ? edge[rng() % RTE_DIM(edge)] : rng();
+}
+
+static uint16_t
+edge_or_random16(void)
+{
+	static const uint16_t edge[] = { 0, 0xffff, 1, 0xfffe, 0x8000 };
+
+	return (uint16_t)(rng() % 4 == 0 ? edge[rng() % RTE_DIM(edge)] : rng());
+}
+
+/*
+ * Rewrite random 32- and 16-bit fields of a random header (never the
+ * checksum), accumulate the deltas as the data plane does (sometimes folded
+ * to 16 bits first, as a flow stores them), apply them to the stored checksum
+ * and compare with the recomputed one. <force_zero>: choose the last 16-bit
+ * value so that the recomputed checksum is exactly 0x0000.
+ */
+static void
+csum_round(int force_zero, unsigned int *n_zero)
+{
+	uint8_t h[HDR_LEN];
+	uint32_t delta = 0;
+	uint16_t stored, want, got;
+	unsigned int k, n_changes = 1 + rng() % 6, i;
+	int used[HDR_LEN / 2] = { 0 };
+
+	for (i = 0; i < HDR_LEN; i++)
+		h[i] = (uint8_t)rng();
+	h[0] = 0x45;   /* never an all-zero header, as no IP or TCP header is */
+	used[CSUM_OFF / 2] = 1;
+	used[0] = 1;
+	stored = full_csum(h);
+	for (k = 0; k < n_changes; k++) {
+		unsigned int w = rng() % (HDR_LEN / 2);
+
+		if (rng() % 2 == 0 && w % 2 == 0 && !used[w] && !used[w + 1]) {
+			uint32_t from, to = edge_or_random32();
+
+			memcpy(&from, h + 2 * w, 4);
+			memcpy(h + 2 * w, &to, 4);
+			delta += nc_csum_delta32(from, to);
+			used[w] = used[w + 1] = 1;
+		} else if (!used[w]) {
+			uint16_t from, to = edge_or_random16();
+
+			memcpy(&from, h + 2 * w, 2);
+			memcpy(h + 2 * w, &to, 2);
+			delta += nc_csum_delta16(from, to);
+			used[w] = 1;
+		}
+		if (rng() % 3 == 0)
+			delta = (uint16_t)nc_csum_fold32(delta);
+	}
+	if (force_zero) {
+		/* pick the value of one free word so that the data sums to 0xffff */
+		for (i = 1; i < HDR_LEN / 2 && used[i]; i++)
+			;
+		if (i < HDR_LEN / 2) {
+			uint16_t from, to, be;
+			uint32_t s = 0;
+			unsigned int j;
+
+			for (j = 0; j < HDR_LEN / 2; j++)
+				if (j != i && j != CSUM_OFF / 2)
+					s += pb_get16(h + 2 * j);
+			s = nc_csum_fold32(s);
+			be = (uint16_t)(0xffff - s);
+			memcpy(&from, h + 2 * i, 2);
+			pb_put16(h + 2 * i, be);
+			memcpy(&to, h + 2 * i, 2);
+			delta += nc_csum_delta16(from, to);
+		}
+	}
+	got = nc_csum_adjust(stored, delta);
+	memcpy(h + CSUM_OFF, &got, 2);
+	want = full_csum(h);
+	if (got != want)
+		print_error("incremental 0x%04x, recomputed 0x%04x\n", got, want);
+	assert_int_equal(got, want);
+	if (want == 0)
+		(*n_zero)++;
+}
+
+static void
+test_csum_random_rewrites(void **state)
+{
+	unsigned int i, n_zero = 0;
+
+	(void)state;
+	rng_state = 0x6e63746573743031ull;
+	for (i = 0; i < 200000; i++)
+		csum_round(0, &n_zero);
+	for (i = 0; i < 20000; i++)
+		csum_round(1, &n_zero);
+	/* the forced rounds really reached the 0x0000 edge */
+	assert_true(n_zero >= 20000);
+}
+
+struct csum_vec {
+	const char *desc;
+	uint16_t old_csum;        /* stored checksum, network order value */
+	uint16_t from, to;        /* 16-bit field, network order values */
+	uint16_t want;            /* RFC 1624 result, network order value */
+};
+
+/* Hand-checked vectors around the two zeros of one's complement arithmetic. */
+static const struct csum_vec csum_vecs[] = {
+	/* RFC 1624 section 4 example: HC 0xdd2f, m 0x5555 -> 0x3285, want 0x0000 */
+	{ "RFC 1624 section 4 example", 0xdd2f, 0x5555, 0x3285, 0x0000 },
+	{ "no change", 0x1234, 0xabcd, 0xabcd, 0x1234 },
+	{ "0xffff -> 0x0000 is no change", 0x1234, 0xffff, 0x0000, 0x1234 },
+	{ "0x0000 -> 0xffff is no change", 0x1234, 0x0000, 0xffff, 0x1234 },
+	{ "checksum 0x0000 stays valid", 0x0000, 0x0001, 0x0002, 0xfffe },
+	{ "checksum becomes 0x0001", 0x0000, 0x0000, 0xfffe, 0x0001 },
+	{ "+1 on checksum 0xfffe", 0xfffe, 0x0000, 0x0001, 0xfffd },
+};
+
+static void
+test_csum_vectors(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(csum_vecs); i++) {
+		const struct csum_vec *v = &csum_vecs[i];
+		uint16_t c = rte_cpu_to_be_16(v->old_csum);
+		uint16_t from = rte_cpu_to_be_16(v->from), to = rte_cpu_to_be_16(v->to);
+		uint16_t got = rte_be_to_cpu_16(nc_csum_adjust(c, nc_csum_delta16(from, to)));
+
+		if (got != v->want)
+			print_error("'%s': 0x%04x, want 0x%04x\n", v->desc, got, v->want);
+		assert_int_equal(got, v->want);
+	}
+	/* a 32-bit change equals the two 16-bit changes it is made of */
+	assert_int_equal(nc_csum_fold32(nc_csum_delta32(0x11223344, 0xaabbccdd)),
+			 nc_csum_fold32(nc_csum_delta16(0x3344, 0xccdd) +
+					nc_csum_delta16(0x1122, 0xaabb)));
+}
+
+/* ---------------------------------------------------- builders on mbufs */
+
+/* An mbuf laid over a local buffer: the builders need no pool. */
+struct fake_mbuf {
+	struct rte_mbuf m;
+	uint8_t buf[RTE_PKTMBUF_HEADROOM + PB_MAX_FRAME];
+};
+
+static struct rte_mbuf *
+fake_mbuf(struct fake_mbuf *fm, uint16_t room, const uint8_t *frame, uint32_t len)
+{
+	struct rte_mbuf *m = &fm->m;
+
+	memset(fm, 0, sizeof(*fm));
+	m->buf_addr = fm->buf;
+	m->buf_len = (uint16_t)(RTE_PKTMBUF_HEADROOM + room);
+	m->data_off = RTE_PKTMBUF_HEADROOM;
+	m->nb_segs = 1;
+	m->port = RTE_MBUF_PORT_INVALID;
+	rte_mbuf_refcnt_set(m, 1);
+	if (frame != NULL) {
+		memcpy(fm->buf + RTE_PKTMBUF_HEADROOM, frame, len);
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+	}
+	return m;
+}
+
+static void
+assert_frame(const struct rte_mbuf *m, const uint8_t *want, uint32_t want_len)
+{
+	char diff[128];
+
+	pb_diff(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), want, want_len,
+		diff, sizeof(diff));
+	if (diff[0] != '\0')
+		print_error("frame differs: %s\n", diff);
+	assert_string_equal(diff, "");
+	assert_int_equal(rte_pktmbuf_pkt_len(m), want_len);
+}
+
+static const uint8_t client_mac[6] = { 0x02, 0xcc, 0x00, 0x00, 0x00, 0x3c };
+static const uint8_t our_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+
+static void
+test_arp_reply(void **state)
+{
+	uint8_t req[PB_MAX_FRAME], want[PB_MAX_FRAME];
+	uint16_t pads[] = { 0, 18 };
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(pads); i++) {
+		struct pb_arp a, r;
+		struct fake_mbuf fm;
+		struct rte_mbuf *m;
+		uint32_t len, wlen;
+
+		pb_arp_init(&a, 1);
+		memcpy(a.src_mac, client_mac, 6);
+		memcpy(a.sha, client_mac, 6);
+		a.sip = PB_IP(10, 0, 0, 60);
+		a.tip = PB_IP(10, 0, 0, 100);
+		a.pad = pads[i];
+		len = pb_arp_build(&a, req, sizeof(req));
+		m = fake_mbuf(&fm, PB_MAX_FRAME, req, len);
+		assert_int_equal(nc_arp_make_reply(m, &port_mac), 0);
+
+		pb_arp_init(&r, 2);
+		memcpy(r.dst_mac, client_mac, 6);
+		memcpy(r.src_mac, our_mac, 6);
+		memcpy(r.sha, our_mac, 6);
+		r.sip = PB_IP(10, 0, 0, 100);
+		memcpy(r.tha, client_mac, 6);
+		r.tip = PB_IP(10, 0, 0, 60);
+		wlen = pb_arp_build(&r, want, sizeof(want));
+		assert_int_equal(wlen, 42);
+		assert_frame(m, want, wlen);
+	}
+}
+
+AEDIT(a_reply_op, a->op = 2)
+AEDIT(a_hrd6, a->hrd = 6)
+AEDIT(a_pro6, a->pro = PB_ETH_IPV6)
+AEDIT(a_hln8, a->hln = 8)
+AEDIT(a_pln16, a->pln = 16)
+AEDIT(a_op3, a->op = 3)
+
+static void
+test_arp_reply_refuses(void **state)
+{
+	static const struct {
+		const char *desc;
+		void (*aedit)(struct pb_arp *a);
+		uint32_t data_len;     /* 0: the whole frame */
+	} cases[] = {
+		{ "a reply", a_reply_op, 0 },
+		{ "opcode 3", a_op3, 0 },
+		{ "hardware type 6", a_hrd6, 0 },
+		{ "protocol IPv6", a_pro6, 0 },
+		{ "hardware length 8", a_hln8, 0 },
+		{ "protocol length 16", a_pln16, 0 },
+		{ "41 bytes", a_none, 41 },
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		uint8_t f[PB_MAX_FRAME];
+		struct fake_mbuf fm;
+		struct rte_mbuf *m;
+		struct pb_arp a;
+		uint32_t len;
+
+		pb_arp_init(&a, 1);
+		cases[i].aedit(&a);
+		len = pb_arp_build(&a, f, sizeof(f));
+		if (cases[i].data_len != 0)
+			len = cases[i].data_len;
+		m = fake_mbuf(&fm, PB_MAX_FRAME, f, len);
+		if (nc_arp_make_reply(m, &port_mac) != -EINVAL)
+			print_error("case '%s' not refused\n", cases[i].desc);
+		assert_int_equal(nc_arp_make_reply(m, &port_mac), -EINVAL);
+		/* refused frames are left as they were */
+		assert_frame(m, f, len);
+	}
+}
+
+static void
+test_arp_request(void **state)
+{
+	uint8_t want[PB_MAX_FRAME];
+	struct fake_mbuf fm;
+	struct rte_mbuf *m;
+	struct pb_arp r;
+	uint32_t wlen;
+
+	(void)state;
+	/* an mbuf that held something else is reset first */
+	m = fake_mbuf(&fm, PB_MAX_FRAME, (const uint8_t *)"leftover bytes", 14);
+	m->data_off = 7;
+	assert_int_equal(nc_arp_make_request(m, &port_mac, rte_cpu_to_be_32(PB_IP(10, 0, 0, 1)),
+					     rte_cpu_to_be_32(PB_IP(10, 0, 0, 11))), 0);
+	pb_arp_init(&r, 1);
+	memcpy(r.src_mac, our_mac, 6);
+	memcpy(r.sha, our_mac, 6);
+	r.sip = PB_IP(10, 0, 0, 1);
+	r.tip = PB_IP(10, 0, 0, 11);
+	wlen = pb_arp_build(&r, want, sizeof(want));
+	assert_frame(m, want, wlen);
+	assert_int_equal(m->data_off, RTE_PKTMBUF_HEADROOM);
+
+	/* no room for 42 bytes */
+	m = fake_mbuf(&fm, 41, NULL, 0);
+	assert_int_equal(nc_arp_make_request(m, &port_mac, 1, 2), -ENOSPC);
+}
+
+struct echo_case {
+	const char *desc;
+	uint8_t ttl;
+	uint16_t payload_len;
+	uint16_t pad;
+	int force_reply_csum;     /* -1: none; else choose the sequence number so that
+				   * the reply's recomputed checksum is this value */
+};
+
+static const struct echo_case echo_cases[] = {
+	{ "56-byte ping", 64, 56, 0, -1 },
+	{ "TTL 1, no payload, padded to 60 bytes", 1, 0, 18, -1 },
+	{ "odd payload length", 255, 33, 0, -1 },
+	{ "reply checksum 0x0000", 64, 56, 0, 0x0000 },
+	{ "reply data summing to 0 (a checksum of 0xffff or 0x0000)", 64, 56, 0, 0xffff },
+	{ "request checksum 0x0000 (reply 0x0800)", 64, 16, 0, 0x0800 },
+};
+
+static void
+test_icmp_echo_reply(void **state)
+{
+	uint8_t payload[1500];
+	unsigned int i, j;
+
+	(void)state;
+	for (j = 0; j < sizeof(payload); j++)
+		payload[j] = (uint8_t)(j * 7 + 3);
+	for (i = 0; i < RTE_DIM(echo_cases); i++) {
+		const struct echo_case *c = &echo_cases[i];
+		uint8_t req[PB_MAX_FRAME], want[PB_MAX_FRAME];
+		struct pb_pkt q, r;
+		struct fake_mbuf fm;
+		struct rte_mbuf *m;
+		struct nc_pkt p;
+		uint32_t len, wlen;
+
+		pb_init(&q, 1);
+		memcpy(q.src_mac, client_mac, 6);
+		q.sip = PB_IP(10, 0, 0, 60);
+		q.dip = PB_IP(10, 0, 0, 100);
+		q.ttl = c->ttl;
+		q.tos = 0x10;
+		q.ip_id = 0xbeef;
+		q.payload = payload;
+		q.payload_len = c->payload_len;
+		q.pad = c->pad;
+		r = q;
+		memcpy(r.dst_mac, client_mac, 6);
+		memcpy(r.src_mac, our_mac, 6);
+		r.sip = q.dip;
+		r.dip = q.sip;
+		r.ttl = 64;
+		r.icmp_type = 0;
+		r.pad = 0;
+		if (c->force_reply_csum >= 0) {
+			/* the reply's ICMP words sum, without the sequence number, to s;
+			 * seq = target sum - s makes its checksum ~target */
+			uint16_t target = (uint16_t)~c->force_reply_csum, seq;
+			uint32_t s;
+
+			r.icmp_seq = 0;
+			wlen = pb_build(&r, want, sizeof(want));
+			pb_put16(want + 34 + 2, 0);
+			s = (uint32_t)(uint16_t)~pb_csum(want + 34, 8u + c->payload_len, 0);
+			seq = (uint16_t)((target + 0xffffu - s) % 0xffff);
+			if (seq == 0)
+				seq = 0xffff;
+			q.icmp_seq = r.icmp_seq = seq;
+		}
+		len = pb_build(&q, req, sizeof(req));
+		wlen = pb_build(&r, want, sizeof(want));
+		if (c->force_reply_csum >= 0)
+			assert_int_equal(pb_get16(want + 34 + 2),
+					 c->force_reply_csum == 0xffff ? 0x0000 : c->force_reply_csum);
+		assert_int_equal(nc_pkt_parse(req, len, &port_mac, 0, &p), NC_DROP_MAX);
+		m = fake_mbuf(&fm, PB_MAX_FRAME, req, len);
+		assert_int_equal(nc_icmp_make_echo_reply(m, &p), 0);
+		if (memcmp(rte_pktmbuf_mtod(m, uint8_t *), want, wlen) != 0)
+			print_error("case '%s'\n", c->desc);
+		assert_frame(m, want, wlen);
+	}
+}
+
+static void
+test_icmp_echo_reply_refuses(void **state)
+{
+	static const struct { uint8_t type, code; } cases[] = {
+		{ 0, 0 }, { 8, 1 }, { 3, 3 }, { 13, 0 },
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		uint8_t f[PB_MAX_FRAME];
+		struct fake_mbuf fm;
+		struct rte_mbuf *m;
+		struct pb_pkt q;
+		struct nc_pkt p;
+		uint32_t len;
+
+		pb_init(&q, 1);
+		q.icmp_type = cases[i].type;
+		q.icmp_code = cases[i].code;
+		len = pb_build(&q, f, sizeof(f));
+		assert_int_equal(nc_pkt_parse(f, len, &port_mac, 0, &p), NC_DROP_MAX);
+		m = fake_mbuf(&fm, PB_MAX_FRAME, f, len);
+		assert_int_equal(nc_icmp_make_echo_reply(m, &p), -EINVAL);
+		assert_frame(m, f, len);
+	}
+	/* not ICMP at all */
+	{
+		uint8_t f[PB_MAX_FRAME];
+		struct fake_mbuf fm;
+		struct rte_mbuf *m;
+		struct pb_pkt q;
+		struct nc_pkt p;
+		uint32_t len;
+
+		pb_init(&q, 17);
+		len = pb_build(&q, f, sizeof(f));
+		assert_int_equal(nc_pkt_parse(f, len, &port_mac, 0, &p), NC_DROP_MAX);
+		m = fake_mbuf(&fm, PB_MAX_FRAME, f, len);
+		assert_int_equal(nc_icmp_make_echo_reply(m, &p), -EINVAL);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_table),
+		cmocka_unit_test(test_parse_covers_every_reason),
+		cmocka_unit_test(test_drop_names),
+		cmocka_unit_test(test_csum_random_rewrites),
+		cmocka_unit_test(test_csum_vectors),
+		cmocka_unit_test(test_arp_reply),
+		cmocka_unit_test(test_arp_reply_refuses),
+		cmocka_unit_test(test_arp_request),
+		cmocka_unit_test(test_icmp_echo_reply),
+		cmocka_unit_test(test_icmp_echo_reply_refuses),
+	};
+
+	return cmocka_run_group_tests_name("net", tests, NULL, NULL);
+}
