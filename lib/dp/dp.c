@@ -370,6 +370,8 @@ nc_dp_free(struct nc_dp *dp)
 
 		if (w == NULL)
 			continue;
+		for (uint16_t p = 0; p < NC_MAX_PORTS; p++)
+			rte_pktmbuf_free_bulk(w->tx[p].m, w->tx[p].n);
 		while (w->handoff != NULL && rte_ring_dequeue(w->handoff, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w->handoff);
@@ -554,8 +556,13 @@ ctl_resolve(struct nc_dp *dp, uint32_t ip, uint16_t pidx)
 	if (nc_neigh_lookup(dp->neigh, ip) >= 0)
 		return;   /* already known or being resolved */
 	idx = nc_neigh_add(dp->neigh, ip, pidx, NULL, 0);
-	if (idx >= 0)
-		arp_probe(dp, &dp->neigh->e[idx]);
+	if (idx >= 0) {
+		struct nc_neigh_entry *e = &dp->neigh->e[idx];
+
+		arp_probe(dp, e);
+		e->n_probes = 1;
+		e->next_probe = rte_rdtsc() + dp->tsc_hz / 1000 * ARP_PROBE_INTERVAL_MS;
+	}
 }
 
 /* Probe unresolved entries every second, backing off after three misses. */

@@ -67,7 +67,7 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 		/* extendable buckets: every one of <capacity> keys fits */
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
-	uint32_t per_lip = (NC_LPORT_MAX - NC_LPORT_MIN + 1) / n_workers + 1;
+	uint32_t per_lip;
 	uint16_t l;
 
 	RTE_BUILD_BUG_ON(sizeof(struct nc_flow) != RTE_CACHE_LINE_SIZE);
@@ -75,6 +75,7 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 		rte_errno = EINVAL;
 		return NULL;
 	}
+	per_lip = (NC_LPORT_MAX - NC_LPORT_MIN + 1) / n_workers + 1;
 	t = rte_zmalloc_socket("nc_flow_table", sizeof(*t) + n_lips * sizeof(t->fifo[0]),
 			       RTE_CACHE_LINE_SIZE, socket);
 	if (t == NULL) {

@@ -1749,7 +1749,7 @@ test_sched_publish(void **state)
 static int
 eal_setup(void **state)
 {
-	char *argv[] = { "test", "--no-huge", "-m", "256", "--no-pci", "-l", "0",
+	char *argv[] = { "test", "--no-huge", "-m", "256", "--no-pci", "-l", "0", "--no-shconf",
 			 "--file-prefix", "nctestdp", "--log-level", "lib.eal:error", NULL };
 
 	(void)state;

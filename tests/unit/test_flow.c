@@ -698,7 +698,7 @@ test_hash(void **state)
 static int
 eal_setup(void **state)
 {
-	char *argv[] = { "test", "--no-huge", "-m", "256", "--no-pci", "-l", "0",
+	char *argv[] = { "test", "--no-huge", "-m", "256", "--no-pci", "-l", "0", "--no-shconf",
 			 "--file-prefix", "nctestflow", "--log-level", "lib.eal:error", NULL };
 
 	(void)state;
