@@ -40,26 +40,6 @@ usage(FILE *out)
 		"      --version        print the version\n");
 }
 
-/* Hugepages free on this machine, in MB (0 if none or unknown). */
-static unsigned long
-huge_free_mb(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	unsigned long free_pages = 0, size_kb = 0, v;
-	char line[128];
-
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "HugePages_Free: %lu", &v) == 1)
-			free_pages = v;
-		else if (sscanf(line, "Hugepagesize: %lu kB", &v) == 1)
-			size_kb = v;
-	}
-	fclose(f);
-	return free_pages * size_kb / 1024;
-}
-
 #define EAL_ARGV_MAX (16 + 3 * NC_MAX_EAL_STRS)
 
 /* EAL command line from the "eal" section. Strings point into cfg or static storage. */
@@ -78,7 +58,8 @@ eal_argv(const struct nc_config *cfg, char **argv)
 	argv[n++] = (char *)cfg->eal.file_prefix;
 	snprintf(mem, sizeof(mem), "%u", cfg->eal.memory_mb);
 	huge = cfg->eal.huge == NC_HUGE_ON ||
-	       (cfg->eal.huge == NC_HUGE_AUTO && huge_free_mb() >= cfg->eal.memory_mb);
+	       (cfg->eal.huge == NC_HUGE_AUTO && nc_hugetlbfs_mounted() &&
+		nc_huge_free_mb() >= cfg->eal.memory_mb);
 	argv[n++] = (char *)"-m";
 	argv[n++] = mem;
 	/* hugepage files are unlinked once mapped, so nothing is left behind */

@@ -37,3 +37,37 @@ nc_ip4_str(uint32_t be_addr, char *buf, size_t len)
 		snprintf(buf, len, "?");
 	return buf;
 }
+
+unsigned long
+nc_huge_free_mb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	unsigned long free_pages = 0, size_kb = 0, v;
+	char line[128];
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "HugePages_Free: %lu", &v) == 1)
+			free_pages = v;
+		else if (sscanf(line, "Hugepagesize: %lu kB", &v) == 1)
+			size_kb = v;
+	}
+	fclose(f);
+	return free_pages * size_kb / 1024;
+}
+
+int
+nc_hugetlbfs_mounted(void)
+{
+	FILE *f = fopen("/proc/mounts", "r");
+	char line[512];
+	int found = 0;
+
+	if (f == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, " hugetlbfs ") != NULL;
+	fclose(f);
+	return found;
+}

@@ -40,4 +40,10 @@ const char *nc_ip4_str(uint32_t be_addr, char *buf, size_t len);
 
 #define NC_IP4_STRLEN 16
 
+/* Free hugepages on this machine in MB, from /proc/meminfo (0 if none). Any thread. */
+unsigned long nc_huge_free_mb(void);
+
+/* 1 if a hugetlbfs is mounted (EAL needs one to use hugepages), else 0. Any thread. */
+int nc_hugetlbfs_mounted(void);
+
 #endif /* NC_COMMON_H */

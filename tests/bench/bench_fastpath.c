@@ -46,6 +46,7 @@
 #include <rte_mempool.h>
 #include <rte_prefetch.h>
 
+#include "nc_common.h"
 #include "nc_dp.h"
 #include "nc_flow.h"
 #include "nc_net.h"
@@ -148,42 +149,6 @@ static uint32_t
 mem_needed_mb(uint32_t flows, uint32_t max_flows)
 {
 	return (uint32_t)(256 + (((uint64_t)flows * 480 + (uint64_t)max_flows * 320) >> 20));
-}
-
-/* Hugepages free on this machine, in MB (0 if none or unknown). */
-static unsigned long
-huge_free_mb(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	unsigned long free_pages = 0, size_kb = 0, v;
-	char line[128];
-
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "HugePages_Free: %lu", &v) == 1)
-			free_pages = v;
-		else if (sscanf(line, "Hugepagesize: %lu kB", &v) == 1)
-			size_kb = v;
-	}
-	fclose(f);
-	return free_pages * size_kb / 1024;
-}
-
-/* A hugetlbfs is mounted somewhere (EAL needs one to use hugepages). */
-static int
-hugetlbfs_mounted(void)
-{
-	FILE *f = fopen("/proc/mounts", "r");
-	char line[512];
-	int found = 0;
-
-	if (f == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, " hugetlbfs ") != NULL;
-	fclose(f);
-	return found;
 }
 
 static void
@@ -861,7 +826,7 @@ main(int argc, char **argv)
 		printf("%u\n", o.mem_mb);
 		return 0;
 	}
-	huge = o.huge >= 0 ? o.huge : (hugetlbfs_mounted() && huge_free_mb() >= o.mem_mb);
+	huge = o.huge >= 0 ? o.huge : (nc_hugetlbfs_mounted() && nc_huge_free_mb() >= o.mem_mb);
 	snprintf(mem, sizeof(mem), "%u", o.mem_mb);
 	eal[n_eal++] = argv[0];
 	eal[n_eal++] = (char *)"--lcores";
