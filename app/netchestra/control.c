@@ -89,8 +89,10 @@ nc_control_print_final(const struct nc_app *a)
 		printf("final drop.%s %" PRIu64 "\n", nc_drop_name[i], st.drop[i]);
 	printf("final control: arp_replied %" PRIu64 " arp_learned %" PRIu64 " arp_requests_sent %" PRIu64
 	       " arp_ignored %" PRIu64 " icmp_echo_replied %" PRIu64 " resolve_requests %" PRIu64
-	       " tx_failed %" PRIu64 "\n", cs.arp_replied, cs.arp_learned, cs.arp_requests_sent,
-	       cs.arp_ignored, cs.icmp_echo_replied, cs.resolve_requests, cs.tx_failed);
+	       " resolve_held %" PRIu64 " resolve_dropped %" PRIu64 " tx_failed %" PRIu64 "\n",
+	       cs.arp_replied, cs.arp_learned, cs.arp_requests_sent, cs.arp_ignored,
+	       cs.icmp_echo_replied, cs.resolve_requests, cs.resolve_held, cs.resolve_dropped,
+	       cs.tx_failed);
 	for (s = 0; s < a->cfg->n_services; s++) {
 		const struct nc_cfg_service *svc = &a->cfg->services[s];
 		const struct nc_svc_stats *ss = &st.svc[s];

@@ -378,6 +378,8 @@ nc_dp_free(struct nc_dp *dp)
 		nc_flow_table_free(w->flows);
 		rte_free(w);
 	}
+	for (uint16_t i = 0; i < dp->n_pending; i++)
+		rte_pktmbuf_free(dp->pending[i].m);
 	if (dp->ctl_ring != NULL) {
 		while (rte_ring_dequeue_elem(dp->ctl_ring, &msg, sizeof(msg)) == 0)
 			rte_pktmbuf_free(msg.m);
@@ -547,12 +549,59 @@ ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 	rte_pktmbuf_free(m);
 }
 
+/* Give held packets whose neighbor is now resolved back to their worker (as
+ * a handoff, so the worker processes them like fresh arrivals); drop the ones
+ * that waited too long. */
 static void
-ctl_resolve(struct nc_dp *dp, uint32_t ip, uint16_t pidx)
+ctl_pending_run(struct nc_dp *dp, uint64_t now)
+{
+	uint16_t i, k = 0;
+
+	for (i = 0; i < dp->n_pending; i++) {
+		struct nc_pending *p = &dp->pending[i];
+		int idx = nc_neigh_lookup(dp->neigh, p->ip);
+
+		if (idx >= 0 && (nc_neigh_mac(dp->neigh, (uint32_t)idx) & NC_NEIGH_VALID)) {
+			if (rte_ring_mp_enqueue(dp->worker[p->worker]->handoff, p->m) != 0) {
+				dp->ctl.resolve_dropped++;
+				rte_pktmbuf_free(p->m);
+			}
+		} else if (now >= p->deadline || dp->stop) {
+			dp->ctl.resolve_dropped++;
+			rte_pktmbuf_free(p->m);
+		} else {
+			dp->pending[k++] = *p;
+		}
+	}
+	dp->n_pending = k;
+}
+
+static void
+ctl_hold(struct nc_dp *dp, struct rte_mbuf *m, uint32_t ip, uint16_t worker)
+{
+	uint16_t i, same = 0;
+
+	for (i = 0; i < dp->n_pending; i++)
+		same += dp->pending[i].ip == ip;
+	if (dp->n_pending == NC_PENDING_MAX || same >= NC_PENDING_PER_IP || worker >= dp->n_workers) {
+		dp->ctl.resolve_dropped++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp->ctl.resolve_held++;
+	dp->pending[dp->n_pending++] = (struct nc_pending){
+		.m = m, .ip = ip, .worker = worker,
+		.deadline = rte_rdtsc() + dp->tsc_hz / 1000 * NC_PENDING_MS };
+}
+
+static void
+ctl_resolve(struct nc_dp *dp, uint32_t ip, uint16_t pidx, struct rte_mbuf *m, uint16_t worker)
 {
 	int idx;
 
 	dp->ctl.resolve_requests++;
+	if (m != NULL)
+		ctl_hold(dp, m, ip, worker);
 	if (nc_neigh_lookup(dp->neigh, ip) >= 0)
 		return;   /* already known or being resolved */
 	idx = nc_neigh_add(dp->neigh, ip, pidx, NULL, 0);
@@ -597,8 +646,10 @@ nc_dp_ctl_poll(struct nc_dp *dp)
 		if (msg[i].type == NC_CTL_PKT)
 			ctl_pkt(dp, msg[i].m, msg[i].pidx);
 		else if (msg[i].type == NC_CTL_RESOLVE)
-			ctl_resolve(dp, msg[i].ip, msg[i].pidx);
+			ctl_resolve(dp, msg[i].ip, msg[i].pidx, msg[i].m, msg[i].worker);
 	}
+	if (dp->n_pending != 0)
+		ctl_pending_run(dp, now);
 	if (now - last_probe > dp->tsc_hz / 10) {
 		last_probe = now;
 		ctl_probe(dp);

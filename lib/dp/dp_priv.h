@@ -49,15 +49,29 @@ struct nc_dp_svc {
 
 enum nc_ctl_msg_type {
 	NC_CTL_PKT = 1,       /* m: an ARP frame or ICMP echo request for us */
-	NC_CTL_RESOLVE,       /* ip: resolve this on-link neighbor on port pidx */
+	NC_CTL_RESOLVE,       /* ip: resolve this on-link neighbor on port pidx; m (if
+			       * any) waits for it, then goes back to worker <worker> */
 };
 
 /* Typed message from a worker to the control lcore (ring element, 16 bytes). */
 struct nc_ctl_msg {
-	uint16_t type;
+	uint8_t type;
+	uint8_t worker;
 	uint16_t pidx;
 	uint32_t ip;
 	struct rte_mbuf *m;
+};
+
+/* A client packet waiting on the control lcore for its sender's MAC (at most
+ * NC_PENDING_PER_IP per address, as a host's unresolved queue). */
+#define NC_PENDING_MAX     256
+#define NC_PENDING_PER_IP  4
+#define NC_PENDING_MS      3000
+struct nc_pending {
+	struct rte_mbuf *m;
+	uint32_t ip;                          /* network order */
+	uint16_t worker;
+	uint64_t deadline;                    /* tsc */
 };
 
 struct nc_txbuf {
@@ -107,6 +121,8 @@ struct nc_dp {
 	struct rte_mempool *ctl_pool;
 	uint32_t *lport_map;
 	struct nc_ctl_stats ctl;
+	uint16_t n_pending;                   /* control lcore only */
+	struct nc_pending pending[NC_PENDING_MAX];
 	volatile int stop;
 	struct nc_worker *worker[NC_MAX_WORKERS];
 };

@@ -138,13 +138,17 @@ ctl_pass(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
 	w->st.to_ctl++;
 }
 
+/* The client's MAC is unknown: the control lcore resolves it and hands <m>
+ * back to this worker once it is known, as a host holds packets on an
+ * unresolved neighbor, so a new client's first SYN is not lost. */
 static inline void
-ctl_resolve(struct nc_worker *w, uint32_t ip, uint16_t pidx)
+ctl_resolve(struct nc_worker *w, struct rte_mbuf *m, uint32_t ip, uint16_t pidx)
 {
-	struct nc_ctl_msg msg = { .type = NC_CTL_RESOLVE, .pidx = pidx, .ip = ip };
+	struct nc_ctl_msg msg = { .type = NC_CTL_RESOLVE, .worker = (uint8_t)w->id, .pidx = pidx,
+				  .ip = ip, .m = m };
 
-	/* best effort: the client retransmits and asks again */
-	rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg));
+	if (unlikely(rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg)) != 0))
+		drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
 }
 
 static inline void
@@ -175,13 +179,13 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		return NULL;
 	}
 	nh = nc_neigh_next_hop(dp->neigh, pm->key.src_ip, &port);
-	if (unlikely(nh < 0)) {
-		if (nh == -ENOENT) {
-			ctl_resolve(w, pm->key.src_ip, port);
-			drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
-		} else {
+	if (unlikely(nh < 0 || !(nc_neigh_mac(dp->neigh, (uint32_t)nh) & NC_NEIGH_VALID))) {
+		if (nh == -ENETUNREACH)
 			drop(w, m, NC_DROP_NO_ROUTE);
-		}
+		else if (nh < 0)
+			ctl_resolve(w, m, pm->key.src_ip, port);
+		else
+			ctl_resolve(w, m, dp->neigh->e[nh].ip, dp->neigh->e[nh].port);
 		return NULL;
 	}
 	f = nc_flow_add(w->flows, &pm->key, pm->hash, svc->lip, svc->n_lips,
@@ -603,8 +607,8 @@ nc_worker_main(void *arg)
 				got += n;
 			}
 		}
-		if (dp->n_workers > 1)
-			got += nc_worker_handoff_poll(w);
+		/* other workers' packets, and client packets held for ARP */
+		got += nc_worker_handoff_poll(w);
 		if (w->id == 0)
 			got += nc_worker_ctl_tx_poll(w);
 		nc_worker_flush(w);

@@ -104,6 +104,8 @@ struct nc_ctl_stats {
 	uint64_t arp_ignored;
 	uint64_t icmp_echo_replied;
 	uint64_t resolve_requests;
+	uint64_t resolve_held;      /* client packets held until their sender was resolved */
+	uint64_t resolve_dropped;   /* held ones dropped: queue full or no ARP answer in time */
 	uint64_t tx_failed;
 };
 void nc_dp_ctl_stats_get(const struct nc_dp *dp, struct nc_ctl_stats *out);

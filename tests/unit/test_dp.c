@@ -1439,8 +1439,10 @@ test_icmp_echo_broadcast_mac(void **state)
 }
 
 /* Without a route to the client: no_route. An on-link client nobody has
- * resolved: neigh_unresolved, an ARP request goes out, and once the client
- * answers its next packet gets through. */
+ * resolved: its SYN is held (not dropped), an ARP request goes out, and once
+ * the client answers the held SYN goes to a server and the server's answer
+ * reaches the client's MAC. A held packet whose sender never answers is
+ * dropped and counted once its wait is over. */
 static void
 test_neighbor_resolution(void **state)
 {
@@ -1450,6 +1452,7 @@ test_neighbor_resolution(void **state)
 	struct pb_pkt p;
 	unsigned int n, i;
 	struct flow fl;
+	struct nc_ctl_stats cs;
 
 	client_pkt(&p, IPPROTO_TCP, 52000);
 	rx(f, 0, &p);                  /* 192.168.1.10: no route */
@@ -1460,9 +1463,10 @@ test_neighbor_resolution(void **state)
 	p.sip = IP_HOST;
 	rx(f, 0, &p);
 	expect_none(f, 0);
-	want[NC_DROP_NEIGH_UNRESOLVED] = 1;
 	assert_drops(f, want);
 	ctl_round(f);
+	nc_dp_ctl_stats_get(f->dp, &cs);
+	assert_int_equal(cs.resolve_held, 1);
 	n = take(f, 0, fr, RTE_DIM(fr));
 	assert_true(n >= 1);
 	for (i = 0; i < n; i++) {
@@ -1475,11 +1479,11 @@ test_neighbor_resolution(void **state)
 		r.tip = IP_HOST;
 		assert_wire_arp(&fr[i], &r);
 	}
-	/* the host answers */
+	/* the host answers: the held SYN goes on to a server */
 	{
 		struct pb_arp a;
 		struct rte_mbuf *m;
-		struct nc_ctl_stats cs;
+		struct pb_pkt w;
 
 		pb_arp_init(&a, 2);
 		memcpy(a.dst_mac, mac_port, 6);
@@ -1494,9 +1498,16 @@ test_neighbor_resolution(void **state)
 		expect_none(f, 0);
 		nc_dp_ctl_stats_get(f->dp, &cs);
 		assert_int_equal(cs.arp_learned, 1);
+		assert_int_equal(nc_worker_handoff_poll(wk(f, 0)), 1);
+		expect_one(f, 0, &fr[0]);
+		fl.c = p;
+		fl.server = server_of(&fr[0]);
+		fl.lport = lport_of(&fr[0]);
+		fl.owner = 0;
+		w = nat_c2s(&p, fl.server, fl.lport);
+		assert_wire(&fr[0], &w);
 	}
-	/* the SYN again: through, and the reply goes to the host's MAC */
-	open_flow(f, 0, &p, &fl);
+	/* the server's SYN-ACK goes to the host's MAC */
 	{
 		struct pb_pkt s, w;
 		struct frame one;
@@ -1508,6 +1519,21 @@ test_neighbor_resolution(void **state)
 		memcpy(w.dst_mac, mac_host, 6);
 		assert_wire(&one, &w);
 	}
+	/* a second unknown host that never answers: held, then dropped */
+	client_pkt(&p, IPPROTO_TCP, 52002);
+	p.sip = IP_HOST + 1;
+	rx(f, 0, &p);
+	ctl_round(f);
+	take(f, 0, fr, RTE_DIM(fr));   /* its ARP request */
+	nc_dp_ctl_stats_get(f->dp, &cs);
+	assert_int_equal(cs.resolve_held, 2);
+	assert_int_equal(cs.resolve_dropped, 0);
+	rte_delay_us_sleep(NC_PENDING_MS * 1000 + 10000);
+	ctl_round(f);
+	take(f, 0, fr, RTE_DIM(fr));   /* any re-probe */
+	nc_dp_ctl_stats_get(f->dp, &cs);
+	assert_int_equal(cs.resolve_dropped, 1);
+	assert_int_equal(nc_worker_handoff_poll(wk(f, 0)), 0);
 	assert_drops(f, want);
 	assert_no_leak(f);
 }
