@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Netchestra's test command: installs the Debian packages it needs, prepares
 # hugepages (falls back to --no-huge), builds, and runs every test suite:
-#   unit (cmocka), unit under AddressSanitizer + UBSan, cli, pcap replays.
+#   unit (cmocka), unit under AddressSanitizer + UBSan, cli, pcap replays,
+#   end to end with real clients and servers in the namespace lab.
 # Ends with one summary line "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,18 +13,7 @@ ASAN_BUILD=${ASAN_BUILD:-build-asan}
 log() { printf '\n== %s\n' "$*"; }
 
 # ---- packages -------------------------------------------------------------
-PKGS="dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libpcap-dev libcmocka-dev
-      meson ninja-build pkg-config gcc python3 iproute2"
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	log "installing:$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
-		{ echo "test.sh: cannot install:$missing"; exit 1; }
-fi
+scripts/deps.sh || exit 1
 
 # ---- hugepages ------------------------------------------------------------
 scripts/hugepages.sh 512 || echo "test.sh: no hugepages here; the appliance runs with --no-huge"
@@ -77,6 +67,11 @@ log "pcap replays"
 tests/pcap/run.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count pcap "${p:-0}" "${f:-1}"
+
+log "end to end (namespace lab)"
+tests/e2e/run.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count e2e "${p:-0}" "${f:-1}"
 rm -f "$out"
 
 log "summary"

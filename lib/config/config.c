@@ -1111,7 +1111,7 @@ static void parse_routes(struct ctx *c, json_t *root)
 static void parse_limits(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "max_flows", "tcp_idle_s", "udp_idle_s",
-		"tcp_fin_s", "tcp_syn_s", NULL };
+		"tcp_fin_s", "tcp_syn_s", "tcp_timewait_s", NULL };
 	struct nc_cfg_limits *l = &c->cfg->limits;
 	char p[PATH_LEN];
 	json_t *o = member(c, root, "", "limits", false, p);
@@ -1122,6 +1122,7 @@ static void parse_limits(struct ctx *c, json_t *root)
 		l->udp_idle_s = 30;
 		l->tcp_fin_s = 2;
 		l->tcp_syn_s = 10;
+		l->tcp_timewait_s = 60;
 		return;
 	}
 	if (!want_object(c, o, "limits"))
@@ -1132,6 +1133,7 @@ static void parse_limits(struct ctx *c, json_t *root)
 	opt_u32(c, o, "limits", "udp_idle_s", 1, 86400, 30, &l->udp_idle_s);
 	opt_u32(c, o, "limits", "tcp_fin_s", 1, 300, 2, &l->tcp_fin_s);
 	opt_u32(c, o, "limits", "tcp_syn_s", 1, 300, 10, &l->tcp_syn_s);
+	opt_u32(c, o, "limits", "tcp_timewait_s", 0, 600, 60, &l->tcp_timewait_s);
 }
 
 /* ---- services ---- */

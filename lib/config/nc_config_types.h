@@ -89,6 +89,7 @@ struct nc_cfg_limits {
 	uint32_t udp_idle_s;  /* default 30 */
 	uint32_t tcp_fin_s;   /* linger after FIN both ways or RST; default 2 */
 	uint32_t tcp_syn_s;   /* a flow whose handshake never completes; default 10 */
+	uint32_t tcp_timewait_s; /* a local port rests this long after a TCP flow; default 60 */
 };
 
 struct nc_cfg_server {

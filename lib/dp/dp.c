@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -234,6 +235,15 @@ build_services(struct nc_dp *dp)
 	return 0;
 }
 
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static struct nc_worker *
 worker_create(struct nc_dp *dp, uint16_t id, int socket)
 {
@@ -256,6 +266,7 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 					dp->lport_map, lport_taken, dp);
 	if (w->flows == NULL)
 		goto fail;
+	nc_flow_set_tcp_reuse(w->flows, cfg->limits.tcp_timewait_s * 1000, wall_ms());
 	snprintf(name, sizeof(name), "nchand_%u", id);
 	w->handoff = rte_ring_create(name, NC_HANDOFF_RING, socket, RING_F_SC_DEQ);
 	if (w->handoff == NULL)
@@ -431,6 +442,7 @@ nc_dp_stats_get(const struct nc_dp *dp, struct nc_dp_stats *out)
 		RTE_BUILD_BUG_ON(sizeof(struct nc_dp_stats) % sizeof(uint64_t) != 0);
 		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
 			dst[k] += src[k];
+		out->tcp_port_early_reuse += nc_flow_early_reuse(dp->worker[i]->flows);
 	}
 }
 

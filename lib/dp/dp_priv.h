@@ -64,8 +64,8 @@ struct nc_ctl_msg {
 
 /* A client packet waiting on the control lcore for its sender's MAC (at most
  * NC_PENDING_PER_IP per address, as a host's unresolved queue). */
-#define NC_PENDING_MAX     256
-#define NC_PENDING_PER_IP  4
+#define NC_PENDING_MAX     1024
+#define NC_PENDING_PER_IP  64
 #define NC_PENDING_MS      3000
 struct nc_pending {
 	struct rte_mbuf *m;

@@ -573,6 +573,7 @@ void
 nc_worker_tick(struct nc_worker *w)
 {
 	w->now_ms = (uint32_t)(rte_rdtsc() / w->dp->tsc_per_ms);
+	nc_flow_set_clock(w->flows, w->now_ms);
 	rte_rcu_qsbr_quiescent(w->dp->qsbr, w->id);
 }
 

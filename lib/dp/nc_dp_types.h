@@ -65,6 +65,7 @@ struct nc_dp_stats {
 	uint64_t handoff_out;       /* packets passed to the owning worker */
 	uint64_t handoff_in;
 	uint64_t flow_changes;  /* flows opened or closed in-line (burst bookkeeping) */
+	uint64_t tcp_port_early_reuse;  /* TCP flows on a local port still resting */
 	struct nc_svc_stats svc[NC_DP_MAX_SERVICES];
 };
 

@@ -13,13 +13,17 @@
 #include "nc_flow.h"
 
 /* Free local ports of one local IP, first in first out: a port is reused as
- * late as possible, so a server rarely sees a new connection on a 4-tuple it
- * still holds in TIME_WAIT. */
+ * late as possible. A port freed by a TCP flow is also "cooling" until the
+ * server has surely left TIME_WAIT on its 4-tuple: a SYN landing on a server's
+ * TIME_WAIT socket is answered with a bare ACK (clients' TCP timestamps are
+ * random per connection), which costs the client a 1 s SYN retransmit. */
 struct lport_fifo {
 	uint16_t *port;
+	uint32_t *ready_ms;  /* per slot: when the port may carry a TCP flow again */
 	uint32_t mask;       /* ring size - 1 (power of two) */
 	uint32_t head;       /* next to take */
 	uint32_t count;
+	uint32_t unused;     /* ports at the head never used since start: always ready */
 };
 
 struct nc_flow_table {
@@ -33,6 +37,9 @@ struct nc_flow_table {
 	uint16_t n_workers;
 	uint16_t n_lips;
 	uint32_t *lport_map;     /* [lip_idx << 16 | lport] = flow index + 1 */
+	uint32_t now_ms;         /* the owner's clock (nc_flow_set_clock) */
+	uint32_t tcp_reuse_ms;   /* cooling time of a port after a TCP flow */
+	uint64_t early_reuse;    /* TCP flows given a port still cooling */
 	struct lport_fifo fifo[];
 };
 
@@ -106,7 +113,9 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 
 		f->mask = rte_align32pow2(per_lip) - 1;
 		f->port = rte_malloc_socket("nc_lports", (f->mask + 1) * sizeof(uint16_t), 0, socket);
-		if (f->port == NULL)
+		f->ready_ms = rte_zmalloc_socket("nc_lports", (f->mask + 1) * sizeof(uint32_t), 0,
+						 socket);
+		if (f->port == NULL || f->ready_ms == NULL)
 			goto nomem;
 		for (p = NC_LPORT_MIN; p <= NC_LPORT_MAX; p++) {
 			if (p % n_workers != worker)
@@ -115,6 +124,7 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 				continue;
 			f->port[f->count++] = (uint16_t)p;
 		}
+		f->unused = f->count;
 	}
 	return t;
 nomem:
@@ -131,8 +141,10 @@ nc_flow_table_free(struct nc_flow_table *t)
 
 	if (t == NULL)
 		return;
-	for (l = 0; l < t->n_lips; l++)
+	for (l = 0; l < t->n_lips; l++) {
 		rte_free(t->fifo[l].port);
+		rte_free(t->fifo[l].ready_ms);
+	}
 	rte_hash_free(t->h);
 	rte_free(t->flows);
 	rte_free(t);
@@ -160,33 +172,97 @@ nc_flow_lookup(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t ha
 	return rte_hash_lookup_with_hash(t->h, k, hash);
 }
 
+static void
+reverse(uint16_t *a, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n / 2; i++) {
+		uint16_t x = a[i];
+
+		a[i] = a[n - 1 - i];
+		a[n - 1 - i] = x;
+	}
+}
+
+void
+nc_flow_set_tcp_reuse(struct nc_flow_table *t, uint32_t cool_ms, uint64_t wall_ms)
+{
+	uint16_t l;
+
+	t->tcp_reuse_ms = cool_ms;
+	for (l = 0; l < t->n_lips; l++) {
+		struct lport_fifo *f = &t->fifo[l];
+		uint32_t r;
+
+		/* only a fresh table: its ports sit in slots 0..count-1 */
+		if (f->count == 0 || f->unused != f->count || f->head != 0)
+			continue;
+		/* where a cursor moving through all ports once per cool_ms
+		 * would be now */
+		r = cool_ms == 0 ? 0 : (uint32_t)((wall_ms % cool_ms) * f->count / cool_ms);
+		reverse(f->port, r);
+		reverse(f->port + r, f->count - r);
+		reverse(f->port, f->count);
+	}
+}
+
+void
+nc_flow_set_clock(struct nc_flow_table *t, uint32_t now_ms)
+{
+	t->now_ms = now_ms;
+}
+
+uint64_t
+nc_flow_early_reuse(const struct nc_flow_table *t)
+{
+	return t->early_reuse;
+}
+
+static inline int
+fifo_ready(const struct lport_fifo *f, uint32_t now_ms)
+{
+	return f->unused != 0 || (int32_t)(now_ms - f->ready_ms[f->head & f->mask]) >= 0;
+}
+
 struct nc_flow *
 nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 	    const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err)
 {
 	struct lport_fifo *fifo = NULL;
 	struct nc_flow *f;
-	uint16_t i, lip = 0, port;
+	uint16_t i, c = 0, lip = 0, port;
+	int tcp = k->proto == IPPROTO_TCP, cooling = -1;
 	int32_t pos;
 
 	if (unlikely(t->n >= t->capacity)) {
 		*err = -ENOSPC;
 		return NULL;
 	}
+	/* the next local IP in turn with a free port; for TCP, one whose next
+	 * port has cooled down, else (all cooling) the first with a port */
 	for (i = 0; i < n_lips; i++) {
-		uint16_t c = (uint16_t)((*lip_cursor + i) % n_lips);
-
-		lip = lips[c];
-		if (t->fifo[lip].count != 0) {
-			fifo = &t->fifo[lip];
-			*lip_cursor = (uint16_t)((c + 1) % n_lips);
+		c = (uint16_t)((*lip_cursor + i) % n_lips);
+		if (t->fifo[lips[c]].count == 0)
+			continue;
+		if (!tcp || fifo_ready(&t->fifo[lips[c]], t->now_ms)) {
+			fifo = &t->fifo[lips[c]];
 			break;
 		}
+		if (cooling < 0)
+			cooling = c;
+	}
+	if (fifo == NULL && cooling >= 0) {
+		c = (uint16_t)cooling;
+		fifo = &t->fifo[lips[c]];
+		t->early_reuse++;
 	}
 	if (unlikely(fifo == NULL)) {
 		*err = -NC_ENOPORTS;
 		return NULL;
 	}
+	lip = lips[c];
+	*lip_cursor = (uint16_t)((c + 1) % n_lips);
 	pos = rte_hash_add_key_with_hash(t->h, k, hash);
 	if (unlikely(pos < 0)) {
 		*err = -ENOSPC;
@@ -195,6 +271,8 @@ nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 	port = fifo->port[fifo->head & fifo->mask];
 	fifo->head++;
 	fifo->count--;
+	if (fifo->unused != 0)
+		fifo->unused--;
 	f = &t->flows[pos];
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
@@ -218,6 +296,8 @@ nc_flow_del(struct nc_flow_table *t, uint32_t idx)
 	rte_hash_del_key(t->h, &f->key);
 	t->lport_map[(uint32_t)f->lip_idx << 16 | port] = 0;
 	fifo->port[(fifo->head + fifo->count) & fifo->mask] = port;
+	fifo->ready_ms[(fifo->head + fifo->count) & fifo->mask] =
+		t->now_ms + (f->key.proto == IPPROTO_TCP ? t->tcp_reuse_ms : 0);
 	fifo->count++;
 	f->state = NC_FLOW_FREE;
 	t->n--;

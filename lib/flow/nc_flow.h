@@ -104,6 +104,24 @@ int32_t nc_flow_lookup(struct nc_flow_table *t, const struct nc_flow_key *k, uin
 struct nc_flow *nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 			    const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err);
 
+/*
+ * TIME_WAIT-aware port reuse: a local port freed by a TCP flow is not given to
+ * another TCP flow for <cool_ms> while a port that has cooled (or was never
+ * used) is free on any of the service's local IPs; when none is, the oldest
+ * is taken and counted (nc_flow_early_reuse). A fresh table starts its port
+ * order where a cursor going once round all ports every <cool_ms> would be at
+ * wall-clock time <wall_ms>: a restarted appliance then starts past the ports
+ * its previous run used, as long as that run used them no faster than that.
+ * Owner lcore, before use.
+ */
+void nc_flow_set_tcp_reuse(struct nc_flow_table *t, uint32_t cool_ms, uint64_t wall_ms);
+
+/* The owner's clock, in ms, for port cooling. Call as time passes. */
+void nc_flow_set_clock(struct nc_flow_table *t, uint32_t now_ms);
+
+/* TCP flows that had to take a port still cooling. Any lcore (a statistic). */
+uint64_t nc_flow_early_reuse(const struct nc_flow_table *t);
+
 /* Close flow <idx>: remove it and free its local port. */
 void nc_flow_del(struct nc_flow_table *t, uint32_t idx);
 

@@ -615,6 +615,8 @@ static const struct bad_case bad_cases[] = {
 	  WANT("limits.tcp_fin_s: must be 1..300, got 301") },
 	{ "tcp_syn_s too large", { { "/limits/tcp_syn_s", "301" } }, NULL,
 	  WANT("limits.tcp_syn_s: must be 1..300, got 301") },
+	{ "tcp_timewait_s too large", { { "/limits/tcp_timewait_s", "601" } }, NULL,
+	  WANT("limits.tcp_timewait_s: must be 0..600, got 601") },
 	{ "rx_desc 63", { { "/ports/0/rx_desc", "63" } }, NULL,
 	  WANT("ports[0].rx_desc: must be 64..16384, got 63") },
 	{ "tx_desc 16385", { { "/ports/1/tx_desc", "16385" } }, NULL,
@@ -991,6 +993,7 @@ static void chk_low_bounds(const struct nc_config *cfg)
 	assert_int_equal(cfg->ports[0].rx_desc, 64);
 	assert_int_equal(cfg->limits.max_flows, 1);
 	assert_int_equal(cfg->limits.tcp_syn_s, 1);
+	assert_int_equal(cfg->limits.tcp_timewait_s, 0);
 }
 
 static void chk_high_bounds(const struct nc_config *cfg)
@@ -1002,6 +1005,7 @@ static void chk_high_bounds(const struct nc_config *cfg)
 	assert_int_equal(cfg->limits.max_flows, 67108864);
 	assert_int_equal(cfg->limits.tcp_idle_s, 86400);
 	assert_int_equal(cfg->limits.tcp_fin_s, 300);
+	assert_int_equal(cfg->limits.tcp_timewait_s, 600);
 }
 
 static void chk_local_is_vip(const struct nc_config *cfg)
@@ -1054,6 +1058,7 @@ static void chk_limits_default(const struct nc_config *cfg)
 	assert_int_equal(cfg->limits.udp_idle_s, 30);
 	assert_int_equal(cfg->limits.tcp_fin_s, 2);
 	assert_int_equal(cfg->limits.tcp_syn_s, 10);
+	assert_int_equal(cfg->limits.tcp_timewait_s, 60);
 }
 
 static void chk_no_neighbors(const struct nc_config *cfg)
@@ -1084,13 +1089,13 @@ static const struct good_case good_cases[] = {
 	{ "idle_sleep_us 0 spins", { { "/workers/idle_sleep_us", "0" } }, NULL, chk_idle_0 },
 	{ "lowest values of every range",
 	  { { "/eal/memory_mb", "64" }, { "/workers/burst", "1" }, { "/ports/0/rx_desc", "64" },
-	    { "/limits", "{'max_flows': 1, 'tcp_idle_s': 1, 'udp_idle_s': 1, 'tcp_fin_s': 1, 'tcp_syn_s': 1}" } },
+	    { "/limits", "{'max_flows': 1, 'tcp_idle_s': 1, 'udp_idle_s': 1, 'tcp_fin_s': 1, 'tcp_syn_s': 1, 'tcp_timewait_s': 0}" } },
 	  NULL, chk_low_bounds },
 	{ "highest values of every range",
 	  { { "/eal/memory_mb", "1048576" },
 	    { "/workers", "{'lcores': [1, 2], 'burst': 512, 'idle_sleep_us': 100000}" },
 	    { "/ports/0/tx_desc", "16384" },
-	    { "/limits", "{'max_flows': 67108864, 'tcp_idle_s': 86400, 'udp_idle_s': 86400, 'tcp_fin_s': 300, 'tcp_syn_s': 300}" } },
+	    { "/limits", "{'max_flows': 67108864, 'tcp_idle_s': 86400, 'udp_idle_s': 86400, 'tcp_fin_s': 300, 'tcp_syn_s': 300, 'tcp_timewait_s': 600}" } },
 	  NULL, chk_high_bounds },
 	{ "a vip may equal a port address", { { "/services/1/vip", "'10.2.0.1'" } }, NULL, NULL },
 	{ "a local ip may equal the vip", { { "/services/0/local_ips/0", "'10.0.0.1'" } }, NULL,

@@ -717,6 +717,75 @@ eal_teardown(void **state)
 	return 0;
 }
 
+/* Add and at once delete one TCP flow on local IP <lip> of <tb>; its port. */
+static uint16_t
+churn(struct table *tb, uint16_t lip, uint8_t proto)
+{
+	const uint16_t lips[] = { lip };
+	struct nc_flow_key k = key_of(7, proto);
+	uint16_t cursor = 0, port;
+	struct nc_flow *f;
+	int err = 0;
+
+	f = nc_flow_add(tb->t, &k, nc_flow_hash(&k), lips, 1, &cursor, &err);
+	assert_non_null(f);
+	port = rte_be_to_cpu_16(f->lport);
+	nc_flow_del(tb->t, (uint32_t)lookup(tb, &k));
+	return port;
+}
+
+/* A port freed by a TCP flow rests tcp_timewait before another TCP flow gets
+ * it while a rested port is free elsewhere; when none is, the oldest is taken
+ * and counted. UDP flows take any port. A fresh table starts its port order
+ * where the wall clock says (restarts). */
+static void
+test_lport_rest(void **state)
+{
+	const uint32_t n_ports = NC_LPORT_MAX - NC_LPORT_MIN + 1;
+	const uint16_t both[] = { 0, 1 };
+	struct nc_flow_key k;
+	struct table tb;
+	struct nc_flow *f;
+	uint16_t cursor = 0, first;
+	uint32_t i;
+	int err;
+
+	(void)state;
+	table_open(&tb, 16, 0, 1, 2, NULL, NULL, NULL);
+	nc_flow_set_tcp_reuse(tb.t, 1000, 3005);   /* 5 ms into a 1000 ms round */
+	nc_flow_set_clock(tb.t, 5000);
+	/* rotated start; then every port of local IP 0 used once at t=5000 */
+	first = churn(&tb, 0, IPPROTO_TCP);
+	assert_int_equal(first, NC_LPORT_MIN + 5 * n_ports / 1000);
+	for (i = 1; i < n_ports; i++)
+		churn(&tb, 0, IPPROTO_TCP);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 0);
+	/* t=5500: IP 0's ports all rest; a TCP flow goes to IP 1 instead */
+	nc_flow_set_clock(tb.t, 5500);
+	k = key_of(1, IPPROTO_TCP);
+	f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, &err);
+	assert_non_null(f);
+	assert_int_equal(f->lip_idx, 1);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 0);
+	nc_flow_del(tb.t, (uint32_t)lookup(&tb, &k));
+	/* only IP 0 allowed: the oldest port anyway, counted; UDP: not counted */
+	assert_int_equal(churn(&tb, 0, IPPROTO_TCP), first);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
+	churn(&tb, 0, IPPROTO_UDP);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
+	/* t=6000: the ports freed at t=5000 have rested */
+	nc_flow_set_clock(tb.t, 6000);
+	churn(&tb, 0, IPPROTO_TCP);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
+	/* the port reused early at t=5500 rests until t=6500 again */
+	for (i = 3; i < n_ports; i++)
+		churn(&tb, 0, IPPROTO_TCP);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
+	assert_int_equal(churn(&tb, 0, IPPROTO_TCP), first);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 2);
+	table_close(&tb, 1);
+}
+
 int
 main(void)
 {
@@ -729,6 +798,7 @@ main(void)
 		cmocka_unit_test(test_lport_fifo_and_skip),
 		cmocka_unit_test(test_lips_round_robin),
 		cmocka_unit_test(test_lport_map_shared),
+		cmocka_unit_test(test_lport_rest),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_expire_budget),
 		cmocka_unit_test(test_expire_wraps),

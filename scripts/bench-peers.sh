@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Netchestra against what a user would run instead, in the same namespace lab,
+# with the same three nc-backend servers and the same nc-client load, one after
+# another in one run:
+#   netchestra  the appliance on config/lab.json (both its lcores on one CPU)
+#   haproxy     HAProxy mode tcp, balance roundrobin, one thread
+#   nginx       nginx stream, round robin, one worker process
+#   iptables    DNAT with statistic --mode nth (as kube-proxy), kernel forwarding
+#   direct      client-side round robin over the servers (round-robin DNS)
+# Each balancer is pinned to CPU 1; clients and servers to CPU 0 (iptables and
+# direct run in the kernel's softirq, wherever the packets are processed).
+# For 1..7 clients (the paper's Tables 4 and 5), each client running 5-request
+# transactions, a new TCP connection per request, it prints requests/s and p99
+# latency per balancer and Netchestra's ratio to each peer.
+#
+#   sudo scripts/bench-peers.sh [--seconds 5] [--clients "1 2 3 4 5 6 7"]
+#        [--mode close|keepalive] [--peers "netchestra haproxy nginx iptables direct"]
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+SECS=5
+CLIENTS="1 2 3 4 5 6 7"
+MODE=close
+PEERS="netchestra haproxy nginx iptables direct"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--seconds) SECS=${2:?}; shift ;;
+	--clients) CLIENTS=${2:?}; shift ;;
+	--mode) MODE=${2:?}; shift ;;
+	--peers) PEERS=${2:?}; shift ;;
+	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench-peers: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ "$(id -u)" = 0 ] || { echo "bench-peers: needs root" >&2; exit 1; }
+cd "$ROOT"
+scripts/deps.sh --peers || exit 1
+{ [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null; } && ninja -C "$BUILD" >/dev/null || exit 1
+scripts/hugepages.sh 256 >/dev/null || true
+export BUILD
+# shellcheck source=lab-lib.sh
+. "$ROOT/scripts/lab-lib.sh"
+W=$(mktemp -d /tmp/nc-bench-peers.XXXXXX)
+PEER_PID=
+FWD0=$(sysctl -n net.ipv4.ip_forward)
+
+kernel_off() {   # the root namespace stops being a router on the lab ports
+	ip addr flush dev lab-p0 2>/dev/null
+	ip addr flush dev lab-p1 2>/dev/null
+	sysctl -qw "net.ipv4.ip_forward=$FWD0" >/dev/null
+	for d in lab-p0 lab-p1; do
+		sysctl -qw "net.ipv4.conf.$d.forwarding=0" "net.ipv4.conf.$d.arp_ignore=8" >/dev/null 2>&1
+	done
+	iptables -t nat -D PREROUTING -d "$LAB_VIP" -p tcp --dport 80 -j NC-LAB 2>/dev/null
+	iptables -t nat -F NC-LAB 2>/dev/null
+	iptables -t nat -X NC-LAB 2>/dev/null
+}
+kernel_on() {   # the root namespace holds the VIP and the servers' gateway
+	ip addr add "$LAB_VIP/24" dev lab-p0
+	ip addr add 10.201.0.1/24 dev lab-p1
+	sysctl -qw net.ipv4.conf.lab-p0.arp_ignore=0 net.ipv4.conf.lab-p1.arp_ignore=0 >/dev/null
+	client ip neigh flush dev eth0
+	for n in 0 1 2; do ip netns exec "lab-n$n" ip neigh flush dev eth0; done
+}
+peer_stop() {
+	if [ -n "$PEER_PID" ]; then
+		kill "$PEER_PID" 2>/dev/null
+		wait "$PEER_PID" 2>/dev/null
+		PEER_PID=
+	fi
+	nc_stop >/dev/null 2>&1
+	kernel_off
+}
+cleanup() {
+	peer_stop
+	"$ROOT/scripts/lab.sh" down >/dev/null 2>&1
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_listen() {   # wait_listen <ip> <port>: up to 5 s
+	for _ in $(seq 50); do
+		ss -Hltn "src $1:$2" 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+peer_start() {   # peer_start <name>: returns the target list for nc-client
+	local p=$1
+	case $p in
+	netchestra)
+		jq '.eal.lcores = "0@1,1@1" | .eal.file_prefix = "nc-bench"' config/lab.json >"$W/nc.json"
+		nc_start "$W/nc.json" "$W/netchestra.log" || return 1
+		;;
+	haproxy)
+		kernel_on
+		cat >"$W/haproxy.cfg" <<-EOF
+		global
+		    nbthread 1
+		    maxconn 50000
+		defaults
+		    mode tcp
+		    timeout connect 5s
+		    timeout client 30s
+		    timeout server 30s
+		frontend web
+		    bind $LAB_VIP:80
+		    default_backend servers
+		backend servers
+		    balance roundrobin
+		    server n0 ${LAB_SERVERS[0]}:8080
+		    server n1 ${LAB_SERVERS[1]}:8080
+		    server n2 ${LAB_SERVERS[2]}:8080
+		EOF
+		taskset -c 1 haproxy -db -f "$W/haproxy.cfg" >"$W/haproxy.log" 2>&1 &
+		PEER_PID=$!
+		wait_listen "$LAB_VIP" 80 || return 1
+		;;
+	nginx)
+		kernel_on
+		mkdir -p "$W/nginx"
+		cat >"$W/nginx.conf" <<-EOF
+		load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+		daemon off;
+		master_process off;
+		worker_processes 1;
+		pid $W/nginx/nginx.pid;
+		error_log $W/nginx/error.log warn;
+		events { worker_connections 20000; }
+		stream {
+		    upstream servers {
+		        server ${LAB_SERVERS[0]}:8080;
+		        server ${LAB_SERVERS[1]}:8080;
+		        server ${LAB_SERVERS[2]}:8080;
+		    }
+		    server { listen $LAB_VIP:80; proxy_pass servers; }
+		}
+		EOF
+		taskset -c 1 nginx -p "$W/nginx" -c "$W/nginx.conf" >"$W/nginx.log" 2>&1 &
+		PEER_PID=$!
+		wait_listen "$LAB_VIP" 80 || return 1
+		;;
+	iptables)
+		kernel_on
+		sysctl -qw net.ipv4.ip_forward=1 >/dev/null
+		iptables -t nat -N NC-LAB || return 1
+		iptables -t nat -A NC-LAB -m statistic --mode nth --every 3 --packet 0 \
+			-j DNAT --to-destination "${LAB_SERVERS[0]}:8080"
+		iptables -t nat -A NC-LAB -m statistic --mode nth --every 2 --packet 0 \
+			-j DNAT --to-destination "${LAB_SERVERS[1]}:8080"
+		iptables -t nat -A NC-LAB -j DNAT --to-destination "${LAB_SERVERS[2]}:8080"
+		iptables -t nat -A PREROUTING -d "$LAB_VIP" -p tcp --dport 80 -j NC-LAB || return 1
+		;;
+	direct)
+		kernel_on
+		sysctl -qw net.ipv4.ip_forward=1 >/dev/null
+		echo "${LAB_SERVERS[0]}:8080,${LAB_SERVERS[1]}:8080,${LAB_SERVERS[2]}:8080" >"$W/target"
+		return 0
+		;;
+	*) echo "bench-peers: unknown peer $p" >&2; return 1 ;;
+	esac
+	echo "$LAB_VIP:80" >"$W/target"
+}
+
+echo "== lab"
+scripts/lab.sh up >/dev/null || exit 1
+for n in 0 1 2; do   # servers on CPU 0, beside the clients
+	for pid in $(ip netns pids "lab-n$n"); do taskset -a -p -c 0 "$pid" >/dev/null; done
+done
+host="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs"
+echo "== $(date -u +%Y-%m-%d) on $host; $SECS s per point, nc-client tcp $MODE, 5 requests per transaction"
+
+declare -A RPS P99
+for p in $PEERS; do
+	if ! peer_start "$p"; then
+		echo "$p: could not start" >&2
+		peer_stop
+		continue
+	fi
+	target=$(cat "$W/target")
+	# warm up: ARP, connection tracking, caches
+	ip netns exec lab-client taskset -c 0 "$NC_CLIENT" --target "$target" -c 2 -k 5 --duration 1 >/dev/null 2>&1
+	for c in $CLIENTS; do
+		ip netns exec lab-client taskset -c 0 "$NC_CLIENT" --target "$target" --proto tcp --mode "$MODE" \
+			-c "$c" -k 5 --duration "$SECS" --timeout-ms 5000 --json >"$W/r.json" 2>/dev/null
+		RPS[$p,$c]=$(jq -r '.rps | floor' "$W/r.json" 2>/dev/null || echo 0)
+		P99[$p,$c]=$(jq -r '.p99_ms | . * 100 | round / 100' "$W/r.json" 2>/dev/null || echo -)
+		broken=$(jq -r '.broken' "$W/r.json" 2>/dev/null || echo "?")
+		printf '%-10s clients %d: %6s req/s  p99 %6s ms  broken %s\n' "$p" "$c" "${RPS[$p,$c]}" "${P99[$p,$c]}" "$broken"
+	done
+	peer_stop
+done
+
+echo
+echo "== requests/s (p99 ms), nc-client tcp $MODE, $SECS s per point"
+printf '%-8s' clients
+for p in $PEERS; do printf ' %18s' "$p"; done
+echo
+for c in $CLIENTS; do
+	printf '%-8s' "$c"
+	for p in $PEERS; do printf ' %18s' "${RPS[$p,$c]:--} (${P99[$p,$c]:--})"; done
+	echo
+done
+if [[ " $PEERS " == *" netchestra "* ]]; then
+	echo
+	echo "== netchestra requests/s as a ratio of each peer's"
+	printf '%-8s' clients
+	for p in $PEERS; do [ "$p" = netchestra ] || printf ' %10s' "$p"; done
+	echo
+	for c in $CLIENTS; do
+		printf '%-8s' "$c"
+		for p in $PEERS; do
+			[ "$p" = netchestra ] && continue
+			awk -v a="${RPS[netchestra,$c]:-0}" -v b="${RPS[$p,$c]:-0}" \
+				'BEGIN { if (b > 0) printf " %10.2f", a / b; else printf " %10s", "-" }'
+		done
+		echo
+	done
+fi

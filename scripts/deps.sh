@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install the Debian packages Netchestra needs that are missing.
+#   scripts/deps.sh            build, unit, pcap and end-to-end tests, the demo
+#   scripts/deps.sh --peers    also the load balancers the benchmarks compare with
+# Services in installed packages (nginx, haproxy) are not started: the
+# benchmarks run them with their own configuration.
+set -uo pipefail
+PKGS="dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libpcap-dev libcmocka-dev
+      meson ninja-build pkg-config gcc python3 iproute2 ethtool iputils-ping curl wrk jq procps"
+[ "${1:-}" != --peers ] || PKGS="$PKGS haproxy nginx-light libnginx-mod-stream iptables gnuplot-nox"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -n "$missing" ] || exit 0
+echo "deps: installing$missing"
+[ "$(id -u)" = 0 ] || { echo "deps: needs root to install$missing" >&2; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+# keep package scripts from starting services while installing
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
+fi
+ok=0
+apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null && ok=1
+[ "$made_policy" = 0 ] || rm -f "$policy"
+[ "$ok" = 1 ] || { echo "deps: cannot install:$missing" >&2; exit 1; }

@@ -1,0 +1,64 @@
+# Shell helpers for everything that runs the appliance in the namespace lab
+# (scripts/demo.sh, tests/e2e/run.sh, scripts/bench-*.sh). Source it after
+# setting ROOT (the repository) and BUILD (the build directory, absolute).
+#
+#   nc_start <config> <log> [netchestra args...]   start, wait until it forwards
+#   nc_stop                                         SIGINT, wait, return its exit code
+#   nc_status <log> <service>                       its last status line for <service>
+#   nc_final <log> <prefix>                         its "final <prefix>" line
+#   client ...                                      run a command in lab-client
+#   nc_client ...                                   run nc-client in lab-client
+
+LAB_VIP=10.200.0.1
+LAB_SERVERS=(10.201.0.11 10.201.0.12 10.201.0.13)
+NC_BIN=$BUILD/app/netchestra
+NC_CLIENT=$BUILD/tests/tools/nc-client
+NC_PID=
+
+client() { ip netns exec lab-client "$@"; }
+nc_client() { ip netns exec lab-client "$NC_CLIENT" "$@"; }
+
+nc_start() {
+	local cfg=$1 log=$2 i
+	shift 2
+	"$NC_BIN" -c "$cfg" "$@" >"$log" 2>&1 &
+	NC_PID=$!
+	# the first status line comes one second after the workers start
+	for i in $(seq 300); do
+		if grep -q '^\[ *[0-9.]*s\]' "$log" 2>/dev/null; then
+			sleep 1   # let the AF_PACKET rings and the gratuitous ARPs settle
+			return 0
+		fi
+		kill -0 "$NC_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "netchestra did not start ($log):" >&2
+	tail -20 "$log" >&2
+	kill -9 "$NC_PID" 2>/dev/null
+	wait "$NC_PID" 2>/dev/null
+	NC_PID=
+	return 1
+}
+
+nc_stop() {
+	local rc=0 i
+	[ -n "$NC_PID" ] || return 0
+	kill -INT "$NC_PID" 2>/dev/null
+	for i in $(seq 150); do
+		kill -0 "$NC_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$NC_PID" 2>/dev/null; then
+		echo "netchestra did not stop on SIGINT; killed" >&2
+		kill -9 "$NC_PID" 2>/dev/null
+		rc=137
+	fi
+	wait "$NC_PID" 2>/dev/null
+	i=$?
+	[ "$rc" != 0 ] || rc=$i
+	NC_PID=
+	return "$rc"
+}
+
+nc_status() { grep "\] $2: " "$1" | tail -1; }
+nc_final() { grep "^final $2" "$1" | tail -1; }

@@ -1,0 +1,711 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nc-backend: the server of the namespace lab. HTTP/1.1 over TCP (a thread
+ * per connection, keep-alive, pipelining) and a UDP request/response protocol.
+ * Every request pays a configurable cost (busy loop and/or sleep) and is
+ * answered with the server's name and the FNV-1a 64 sum of the exact request
+ * bytes, so a client can tell which server answered which request.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "nc_tools.h"
+
+#define PROG "nc-backend"
+#define HEAD_MAX (16u * 1024)          /* request line + headers + CRLFCRLF */
+#define BODY_MAX (1024u * 1024)        /* Content-Length limit */
+#define BYTES_MAX (16u * 1024 * 1024)  /* /bytes/N limit */
+#define NAME_MAX_LEN 63
+#define UDP_THREADS 4
+#define UDP_BUF 65536                  /* > 65507, the largest IPv4 datagram */
+#define CONN_STACK (256u * 1024)
+#define LINGER_MS 2000                 /* drain time after our FIN */
+#define SEND_TIMEOUT_S 30              /* a client that never reads */
+
+struct be_conf {
+	char name[NAME_MAX_LEN + 1];
+	struct in_addr listen;
+	uint16_t port;
+	uint16_t udp_port;
+	uint64_t loops;
+	uint64_t delay_ms;
+	uint64_t max_conns;
+	int quiet;
+};
+
+static struct be_conf conf;
+static int tcp_fd = -1;
+static int udp_fd = -1;
+static sem_t conn_slots;
+static pthread_attr_t conn_attr;
+static atomic_uint_fast64_t served_tcp;
+static atomic_uint_fast64_t served_udp;
+static atomic_uint_fast64_t bad_requests;
+static char xfill[64 * 1024];
+
+/* One parsed request head. */
+struct http_req {
+	size_t head_len;     /* bytes through the final CRLFCRLF */
+	size_t body_len;     /* Content-Length, 0 when absent */
+	int minor;           /* HTTP/1.<minor> */
+	int is_head;         /* HEAD: headers only */
+	int conn_close;      /* Connection: close */
+	int conn_keepalive;  /* Connection: keep-alive */
+	int has_bytes;       /* path /bytes/N */
+	uint64_t bytes;
+};
+
+static void
+usage(void)
+{
+	printf(
+"usage: " PROG " --name NAME [options]\n"
+"HTTP/1.1 (TCP) and UDP test server: every request pays a cost, then is answered\n"
+"with the server name and the FNV-1a 64 sum of the exact request bytes.\n"
+"  --name NAME        server name in X-Server and in every body (1-63 printable\n"
+"                     characters, no blanks); required\n"
+"  --listen ADDR      IPv4 address to listen on (default 0.0.0.0)\n"
+"  --port P           HTTP port (default 8080)\n"
+"  --udp-port P       UDP port (default 5353; 0 = no UDP)\n"
+"  --loops N          busy-loop iterations per request (default 0)\n"
+"  --delay-ms N       sleep per request after the loop (default 0)\n"
+"  --max-conns N      TCP connections served at once; accept waits when full\n"
+"                     (default 1024)\n"
+"  --quiet            no start-up or exit line on stderr\n"
+"  -h, --help         this text\n"
+"HTTP: GET/POST/... any path; /bytes/N (N <= 16777216) makes the body N bytes long;\n"
+"HEAD sends headers only. Body limit 1 MiB (Content-Length; no chunked bodies),\n"
+"head limit 16 KiB; a malformed request gets 400 and the connection is closed.\n"
+"Response: 200, headers X-Server: NAME, X-Request-Sum: <16 hex>, body\n"
+"\"NAME <16 hex>\\n\". UDP: the reply to a datagram is \"NAME <16 hex>\\n\".\n"
+"SIGTERM/SIGINT: prints \"" PROG " NAME: served tcp T udp U, bad B\", exits 0.\n");
+}
+
+/* Spend the per-request cost: <loops> iterations the compiler must keep
+ * (an empty volatile asm with a memory clobber in the body), then the delay. */
+static void
+pay_cost(void)
+{
+	for (uint64_t i = 0; i < conf.loops; i++)
+		__asm__ __volatile__("" ::: "memory");
+	if (conf.delay_ms)
+		nc_sleep_us(conf.delay_ms * 1000);
+}
+
+static int
+is_tchar(unsigned char c)
+{
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return 1;
+	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* Case-insensitive compare of <len> bytes at <s> with the string <lit>. */
+static int
+eq_ci(const char *s, size_t len, const char *lit)
+{
+	return strlen(lit) == len && strncasecmp(s, lit, len) == 0;
+}
+
+/* Scan the comma separated tokens of a Connection header value. */
+static void
+parse_connection(const char *v, size_t len, struct http_req *rq)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t b, e;
+
+		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		b = i;
+		while (i < len && v[i] != ',')
+			i++;
+		e = i;
+		while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (eq_ci(v + b, e - b, "close"))
+			rq->conn_close = 1;
+		else if (eq_ci(v + b, e - b, "keep-alive"))
+			rq->conn_keepalive = 1;
+	}
+}
+
+/* Request path of <target>: origin form "/p?q" or absolute form
+ * "http://host/p?q". Sets *<plen> to the length before any '?'. */
+static const char *
+target_path(const char *t, size_t tlen, size_t *plen)
+{
+	const char *p = t, *end = t + tlen, *q;
+
+	if (tlen > 0 && t[0] != '/') {
+		const char *sep = memmem(t, tlen, "://", 3);
+
+		p = sep ? memchr(sep + 3, '/', (size_t)(end - sep - 3)) : NULL;
+		if (p == NULL) {
+			*plen = 0;
+			return t;
+		}
+	}
+	q = memchr(p, '?', (size_t)(end - p));
+	*plen = (size_t)((q ? q : end) - p);
+	return p;
+}
+
+/* Parse the request head at the start of <buf> (<avail> bytes buffered).
+ * Returns 1 when a complete valid head was parsed into <rq>, 0 when more
+ * bytes are needed, -1 when the request is malformed or over a limit. */
+static int
+http_parse(const char *buf, size_t avail, struct http_req *rq)
+{
+	size_t lim = avail < HEAD_MAX ? avail : HEAD_MAX;
+	const char *end, *p, *eol, *sp, *target, *path;
+	size_t tlen, plen;
+	int have_cl = 0;
+
+	end = memmem(buf, lim, "\r\n\r\n", 4);
+	if (end == NULL)
+		return avail >= HEAD_MAX ? -1 : 0;
+	memset(rq, 0, sizeof(*rq));
+	rq->head_len = (size_t)(end - buf) + 4;
+
+	/* Request line: method SP target SP HTTP/1.x CRLF */
+	eol = memmem(buf, rq->head_len, "\r\n", 2);
+	p = buf;
+	while (p < eol && is_tchar((unsigned char)*p))
+		p++;
+	if (p == buf || p >= eol || *p != ' ')
+		return -1;
+	rq->is_head = (p - buf == 4 && memcmp(buf, "HEAD", 4) == 0);
+	target = ++p;
+	while (p < eol && (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f)
+		p++;
+	if (p == target || p >= eol || *p != ' ')
+		return -1;
+	tlen = (size_t)(p - target);
+	sp = p + 1;
+	if (eol - sp != 8 || memcmp(sp, "HTTP/1.", 7) != 0 || (sp[7] != '0' && sp[7] != '1'))
+		return -1;
+	rq->minor = sp[7] - '0';
+	if (target[0] != '/' && !(tlen == 1 && target[0] == '*') &&
+	    !(tlen > 7 && strncasecmp(target, "http://", 7) == 0) &&
+	    !(tlen > 8 && strncasecmp(target, "https://", 8) == 0))
+		return -1;
+
+	/* Header fields up to the empty line. */
+	for (p = eol + 2; p < end + 2; p = eol + 2) {
+		const char *name = p, *colon, *v, *ve;
+
+		eol = memmem(p, (size_t)(end + 2 - p), "\r\n", 2);
+		if (eol == p)
+			break;
+		while (p < eol && is_tchar((unsigned char)*p))
+			p++;
+		if (p == name || p >= eol || *p != ':')
+			return -1;     /* also obs-fold and blanks before ':' */
+		colon = p;
+		for (v = colon + 1; v < eol; v++) {
+			unsigned char c = (unsigned char)*v;
+
+			if (c != '\t' && (c < 0x20 || c == 0x7f))
+				return -1;
+		}
+		v = colon + 1;
+		ve = eol;
+		while (v < ve && (*v == ' ' || *v == '\t'))
+			v++;
+		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		if (eq_ci(name, (size_t)(colon - name), "content-length")) {
+			char num[16];
+			uint64_t cl;
+
+			if ((size_t)(ve - v) >= sizeof(num))
+				return -1;
+			memcpy(num, v, (size_t)(ve - v));
+			num[ve - v] = '\0';
+			if (nc_parse_u64(num, 0, BODY_MAX, &cl) < 0)
+				return -1;
+			if (have_cl && cl != rq->body_len)
+				return -1;
+			have_cl = 1;
+			rq->body_len = (size_t)cl;
+		} else if (eq_ci(name, (size_t)(colon - name), "transfer-encoding")) {
+			return -1;
+		} else if (eq_ci(name, (size_t)(colon - name), "connection")) {
+			parse_connection(v, (size_t)(ve - v), rq);
+		}
+	}
+
+	path = target_path(target, tlen, &plen);
+	if (plen >= 7 && memcmp(path, "/bytes/", 7) == 0) {
+		char num[16];
+
+		if (plen - 7 >= sizeof(num))
+			return -1;
+		memcpy(num, path + 7, plen - 7);
+		num[plen - 7] = '\0';
+		if (nc_parse_u64(num, 0, BYTES_MAX, &rq->bytes) < 0)
+			return -1;
+		rq->has_bytes = 1;
+	}
+	return 1;
+}
+
+/* Write all <len> bytes; 0 or -1 (peer gone, send timeout). */
+static int
+send_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Answer one valid request. Returns 0 or -1 when the peer is gone. */
+static int
+http_respond(int fd, const struct http_req *rq, uint64_t sum, int close_after)
+{
+	char line[NAME_MAX_LEN + 32];
+	char head[512 + sizeof(line)];
+	uint64_t body;
+	int llen, hlen;
+
+	llen = snprintf(line, sizeof(line), "%s %016" PRIx64 "\n", conf.name, sum);
+	body = (rq->has_bytes && rq->bytes > (uint64_t)llen) ? rq->bytes : (uint64_t)llen;
+	hlen = snprintf(head, sizeof(head),
+			"HTTP/1.1 200 OK\r\nServer: nc-backend\r\nX-Server: %s\r\n"
+			"X-Request-Sum: %016" PRIx64 "\r\nContent-Type: text/plain\r\n"
+			"Content-Length: %" PRIu64 "\r\n%s\r\n",
+			conf.name, sum, body,
+			close_after ? "Connection: close\r\n" :
+			rq->minor == 0 ? "Connection: keep-alive\r\n" : "");
+	if (!rq->is_head) {
+		memcpy(head + hlen, line, (size_t)llen);
+		hlen += llen;
+	}
+	if (send_all(fd, head, (size_t)hlen) < 0)
+		return -1;
+	if (!rq->is_head && body > (uint64_t)llen) {
+		/* first line, then 'x' padding, then the final '\n' */
+		uint64_t pad = body - (uint64_t)llen - 1;
+
+		while (pad > 0) {
+			size_t n = pad < sizeof(xfill) ? (size_t)pad : sizeof(xfill);
+
+			if (send_all(fd, xfill, n) < 0)
+				return -1;
+			pad -= n;
+		}
+		if (send_all(fd, "\n", 1) < 0)
+			return -1;
+	}
+	atomic_fetch_add_explicit(&served_tcp, 1, memory_order_relaxed);
+	return 0;
+}
+
+static void
+http_bad(int fd)
+{
+	char resp[256];
+	int n;
+
+	n = snprintf(resp, sizeof(resp),
+		     "HTTP/1.1 400 Bad Request\r\nServer: nc-backend\r\nX-Server: %s\r\n"
+		     "Content-Type: text/plain\r\nContent-Length: 12\r\n"
+		     "Connection: close\r\n\r\nbad request\n", conf.name);
+	atomic_fetch_add_explicit(&bad_requests, 1, memory_order_relaxed);
+	(void)send_all(fd, resp, (size_t)n);
+}
+
+/* Close after our last response: send FIN first, then read and drop what
+ * the peer still sends, so a close with unread input does not turn into a
+ * reset that destroys the response in flight. */
+static void
+linger_close(int fd)
+{
+	uint64_t deadline = nc_now_us() + LINGER_MS * 1000ULL;
+	char tmp[4096];
+
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t now = nc_now_us();
+		ssize_t n;
+		int r;
+
+		if (now >= deadline)
+			break;
+		r = poll(&pfd, 1, (int)((deadline - now + 999) / 1000));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n = recv(fd, tmp, sizeof(tmp), MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break;
+	}
+	close(fd);
+}
+
+/* One TCP connection: parse and answer requests in order until the peer
+ * closes, asks to close, or sends a malformed request. */
+static void *
+conn_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	size_t cap = 64 * 1024, start = 0, len = 0;
+	char *buf = malloc(cap);
+	int linger = 0;
+
+	while (buf != NULL) {
+		struct http_req rq;
+		size_t avail, need;
+		ssize_t n;
+		int r;
+
+		/* Empty lines before a request line are ignored (RFC 9112 2.2). */
+		while (len - start >= 2 && buf[start] == '\r' && buf[start + 1] == '\n')
+			start += 2;
+		avail = len - start;
+		r = avail ? http_parse(buf + start, avail, &rq) : 0;
+		if (r < 0) {
+			http_bad(fd);
+			linger = 1;
+			break;
+		}
+		if (r > 0 && avail >= rq.head_len + rq.body_len) {
+			size_t total = rq.head_len + rq.body_len;
+			int close_after = rq.minor == 0 ? (rq.conn_close || !rq.conn_keepalive)
+							: rq.conn_close;
+			uint64_t sum = nc_fnv1a64(NC_FNV64_INIT, buf + start, total);
+
+			pay_cost();
+			if (http_respond(fd, &rq, sum, close_after) < 0)
+				break;
+			start += total;
+			if (close_after) {
+				linger = 1;
+				break;
+			}
+			continue;
+		}
+		need = r > 0 ? rq.head_len + rq.body_len : avail + 1;
+
+		/* Move the unparsed bytes to the front and make room for <need>. */
+		if (start > 0) {
+			memmove(buf, buf + start, avail);
+			len = avail;
+			start = 0;
+		}
+		if (need > cap || len == cap) {
+			size_t ncap = cap * 2 > need ? cap * 2 : need;
+			char *nbuf;
+
+			if (ncap > HEAD_MAX + BODY_MAX)
+				ncap = HEAD_MAX + BODY_MAX;
+			if (ncap <= len)
+				break;
+			nbuf = realloc(buf, ncap);
+			if (nbuf == NULL)
+				break;
+			buf = nbuf;
+			cap = ncap;
+		}
+		n = recv(fd, buf + len, cap - len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 && len > 0) {
+			/* the peer stopped sending in the middle of a request */
+			http_bad(fd);
+			linger = 1;
+		}
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (linger)
+		linger_close(fd);
+	else
+		close(fd);
+	free(buf);
+	sem_post(&conn_slots);
+	return NULL;
+}
+
+static void *
+accept_main(void *arg)
+{
+	struct timeval sndto = { .tv_sec = SEND_TIMEOUT_S };
+	int one = 1;
+
+	(void)arg;
+	for (;;) {
+		pthread_t tid;
+		int fd;
+
+		while (sem_wait(&conn_slots) < 0)
+			;
+		for (;;) {
+			fd = accept4(tcp_fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				break;
+			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+				continue;
+			/* out of descriptors or memory: wait for connections to end */
+			nc_sleep_us(10000);
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &sndto, sizeof(sndto));
+		if (pthread_create(&tid, &conn_attr, conn_main, (void *)(intptr_t)fd) != 0) {
+			close(fd);
+			sem_post(&conn_slots);
+			nc_sleep_us(10000);
+		}
+	}
+	return NULL;
+}
+
+static void *
+udp_main(void *arg)
+{
+	unsigned char *buf = malloc(UDP_BUF);
+
+	(void)arg;
+	if (buf == NULL) {
+		fprintf(stderr, PROG " %s: out of memory\n", conf.name);
+		exit(1);
+	}
+	for (;;) {
+		char reply[NAME_MAX_LEN + 32];
+		struct sockaddr_in from;
+		socklen_t flen = sizeof(from);
+		uint64_t sum;
+		ssize_t n;
+		int rlen;
+
+		n = recvfrom(udp_fd, buf, UDP_BUF, 0, (struct sockaddr *)&from, &flen);
+		if (n < 0) {
+			if (errno != EINTR)
+				nc_sleep_us(1000);
+			continue;
+		}
+		sum = nc_fnv1a64(NC_FNV64_INIT, buf, (size_t)n);
+		pay_cost();
+		rlen = snprintf(reply, sizeof(reply), "%s %016" PRIx64 "\n", conf.name, sum);
+		if (sendto(udp_fd, reply, (size_t)rlen, MSG_NOSIGNAL,
+			   (struct sockaddr *)&from, flen) == rlen)
+			atomic_fetch_add_explicit(&served_udp, 1, memory_order_relaxed);
+	}
+	return NULL;
+}
+
+static void
+parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "udp-port", required_argument, NULL, 'u' },
+		{ "loops", required_argument, NULL, 'L' },
+		{ "delay-ms", required_argument, NULL, 'd' },
+		{ "max-conns", required_argument, NULL, 'm' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	conf.listen.s_addr = htonl(INADDR_ANY);
+	conf.port = 8080;
+	conf.udp_port = 5353;
+	conf.max_conns = 1024;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (strlen(optarg) == 0 || strlen(optarg) > NAME_MAX_LEN)
+				nc_usage_fail(PROG, "--name must have 1 to %d characters", NAME_MAX_LEN);
+			for (const char *p = optarg; *p; p++)
+				if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+					nc_usage_fail(PROG, "--name must be printable ASCII without blanks");
+			strcpy(conf.name, optarg);
+			break;
+		case 'l':
+			if (nc_parse_ipv4(optarg, &conf.listen) < 0)
+				nc_usage_fail(PROG, "bad --listen '%s': expected an IPv4 address", optarg);
+			break;
+		case 'p':
+			if (nc_parse_u64(optarg, 1, 65535, &v) < 0)
+				nc_usage_fail(PROG, "bad --port '%s': expected 1-65535", optarg);
+			conf.port = (uint16_t)v;
+			break;
+		case 'u':
+			if (nc_parse_u64(optarg, 0, 65535, &v) < 0)
+				nc_usage_fail(PROG, "bad --udp-port '%s': expected 0-65535", optarg);
+			conf.udp_port = (uint16_t)v;
+			break;
+		case 'L':
+			if (nc_parse_u64(optarg, 0, 1000000000000ULL, &conf.loops) < 0)
+				nc_usage_fail(PROG, "bad --loops '%s': expected 0-1000000000000", optarg);
+			break;
+		case 'd':
+			if (nc_parse_u64(optarg, 0, 3600000, &conf.delay_ms) < 0)
+				nc_usage_fail(PROG, "bad --delay-ms '%s': expected 0-3600000", optarg);
+			break;
+		case 'm':
+			if (nc_parse_u64(optarg, 1, 100000, &conf.max_conns) < 0)
+				nc_usage_fail(PROG, "bad --max-conns '%s': expected 1-100000", optarg);
+			break;
+		case 'q':
+			conf.quiet = 1;
+			break;
+		case 'h':
+			usage();
+			exit(0);
+		case ':':
+			nc_usage_fail(PROG, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			nc_usage_fail(PROG, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		nc_usage_fail(PROG, "unexpected argument '%s'", argv[optind]);
+	if (conf.name[0] == '\0')
+		nc_usage_fail(PROG, "--name is required");
+}
+
+/* Open and bind a socket of <type> on the listen address and <port>;
+ * exits with status 1 when that fails. */
+static int
+open_bound(int type, uint16_t port)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET, .sin_addr = conf.listen, .sin_port = htons(port),
+	};
+	char where[32];
+	int one = 1, fd;
+
+	fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 1024) < 0)) {
+		fprintf(stderr, PROG " %s: cannot %s on %s %s: %s\n", conf.name,
+			type == SOCK_STREAM ? "listen" : "bind",
+			type == SOCK_STREAM ? "tcp" : "udp",
+			nc_sockaddr_str(&sa, where, sizeof(where)), strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/* Room for one descriptor per connection when --max-conns needs it. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)conf.max_conns + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void
+start_thread(void *(*fn)(void *))
+{
+	pthread_t tid;
+
+	if (pthread_create(&tid, NULL, fn, NULL) != 0) {
+		fprintf(stderr, PROG " %s: cannot start a thread\n", conf.name);
+		exit(1);
+	}
+	pthread_detach(tid);
+}
+
+int
+main(int argc, char **argv)
+{
+	char ip[INET_ADDRSTRLEN];
+	sigset_t sigs;
+	int sig;
+
+	parse_args(argc, argv);
+	memset(xfill, 'x', sizeof(xfill));
+	signal(SIGPIPE, SIG_IGN);
+	/* SIGTERM/SIGINT are taken by sigwait() in main only. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	raise_fd_limit();
+
+	tcp_fd = open_bound(SOCK_STREAM, conf.port);
+	if (conf.udp_port)
+		udp_fd = open_bound(SOCK_DGRAM, conf.udp_port);
+	if (sem_init(&conn_slots, 0, (unsigned)conf.max_conns) < 0) {
+		fprintf(stderr, PROG " %s: sem_init: %s\n", conf.name, strerror(errno));
+		exit(1);
+	}
+	pthread_attr_init(&conn_attr);
+	pthread_attr_setdetachstate(&conn_attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&conn_attr, CONN_STACK);
+	start_thread(accept_main);
+	for (int i = 0; conf.udp_port && i < UDP_THREADS; i++)
+		start_thread(udp_main);
+
+	inet_ntop(AF_INET, &conf.listen, ip, sizeof(ip));
+	if (!conf.quiet) {
+		if (conf.udp_port)
+			fprintf(stderr, PROG " %s: http on %s:%u, udp on %s:%u, loops %" PRIu64
+				", delay %" PRIu64 " ms\n", conf.name, ip, conf.port, ip,
+				conf.udp_port, conf.loops, conf.delay_ms);
+		else
+			fprintf(stderr, PROG " %s: http on %s:%u, udp off, loops %" PRIu64
+				", delay %" PRIu64 " ms\n", conf.name, ip, conf.port,
+				conf.loops, conf.delay_ms);
+	}
+
+	while (sigwait(&sigs, &sig) != 0)
+		;
+	if (!conf.quiet)
+		fprintf(stderr, PROG " %s: served tcp %" PRIu64 " udp %" PRIu64 ", bad %" PRIu64 "\n",
+			conf.name,
+			(uint64_t)atomic_load(&served_tcp), (uint64_t)atomic_load(&served_udp),
+			(uint64_t)atomic_load(&bad_requests));
+	fflush(stderr);
+	_exit(0);
+}
