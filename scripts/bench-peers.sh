@@ -2,7 +2,8 @@
 # Netchestra against what a user would run instead, in the same namespace lab,
 # with the same three nc-backend servers and the same nc-client load, one after
 # another in one run:
-#   netchestra  the appliance on config/lab.json (both its lcores on one CPU)
+#   netchestra  the appliance on config/lab.json (both its lcores on one CPU,
+#               the worker polling without idle sleeps, as on a dedicated core)
 #   haproxy     HAProxy mode tcp, balance roundrobin, one thread
 #   nginx       nginx stream, round robin, one worker process
 #   iptables    DNAT with statistic --mode nth (as kube-proxy), kernel forwarding
@@ -93,7 +94,9 @@ peer_start() {   # peer_start <name>: returns the target list for nc-client
 	local p=$1
 	case $p in
 	netchestra)
-		jq '.eal.lcores = "0@1,1@1" | .eal.file_prefix = "nc-bench"' config/lab.json >"$W/nc.json"
+		# a dedicated core: the worker polls without idle sleeps
+		jq '.eal.lcores = "0@1,1@1" | .eal.file_prefix = "nc-bench" | .workers.idle_sleep_us = 0' \
+			config/lab.json >"$W/nc.json"
 		nc_start "$W/nc.json" "$W/netchestra.log" || return 1
 		;;
 	haproxy)
@@ -101,7 +104,7 @@ peer_start() {   # peer_start <name>: returns the target list for nc-client
 		cat >"$W/haproxy.cfg" <<-EOF
 		global
 		    nbthread 1
-		    maxconn 50000
+		    maxconn 8000
 		defaults
 		    mode tcp
 		    timeout connect 5s
@@ -148,11 +151,11 @@ peer_start() {   # peer_start <name>: returns the target list for nc-client
 		kernel_on
 		sysctl -qw net.ipv4.ip_forward=1 >/dev/null
 		iptables -t nat -N NC-LAB || return 1
-		iptables -t nat -A NC-LAB -m statistic --mode nth --every 3 --packet 0 \
+		iptables -t nat -A NC-LAB -p tcp -m statistic --mode nth --every 3 --packet 0 \
 			-j DNAT --to-destination "${LAB_SERVERS[0]}:8080"
-		iptables -t nat -A NC-LAB -m statistic --mode nth --every 2 --packet 0 \
+		iptables -t nat -A NC-LAB -p tcp -m statistic --mode nth --every 2 --packet 0 \
 			-j DNAT --to-destination "${LAB_SERVERS[1]}:8080"
-		iptables -t nat -A NC-LAB -j DNAT --to-destination "${LAB_SERVERS[2]}:8080"
+		iptables -t nat -A NC-LAB -p tcp -j DNAT --to-destination "${LAB_SERVERS[2]}:8080"
 		iptables -t nat -A PREROUTING -d "$LAB_VIP" -p tcp --dport 80 -j NC-LAB || return 1
 		;;
 	direct)
@@ -166,17 +169,21 @@ peer_start() {   # peer_start <name>: returns the target list for nc-client
 	echo "$LAB_VIP:80" >"$W/target"
 }
 
-echo "== lab"
-scripts/lab.sh up >/dev/null || exit 1
-for n in 0 1 2; do   # servers on CPU 0, beside the clients
-	for pid in $(ip netns pids "lab-n$n"); do taskset -a -p -c 0 "$pid" >/dev/null; done
-done
+# A fresh lab for each balancer: no server TIME_WAIT or conntrack state left
+# by the previous one; servers on CPU 0, beside the clients.
+fresh_lab() {
+	scripts/lab.sh down >/dev/null 2>&1
+	scripts/lab.sh up >/dev/null || return 1
+	for n in 0 1 2; do
+		for pid in $(ip netns pids "lab-n$n"); do taskset -a -p -c 0 "$pid" >/dev/null; done
+	done
+}
 host="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs"
 echo "== $(date -u +%Y-%m-%d) on $host; $SECS s per point, nc-client tcp $MODE, 5 requests per transaction"
 
 declare -A RPS P99
 for p in $PEERS; do
-	if ! peer_start "$p"; then
+	if ! fresh_lab || ! peer_start "$p"; then
 		echo "$p: could not start" >&2
 		peer_stop
 		continue

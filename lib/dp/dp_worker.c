@@ -3,6 +3,8 @@
  * NAT), buffer for transmit. No lock, no allocation, no log, no syscall per
  * packet; every drop is a counter.
  */
+#include <sys/prctl.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
@@ -592,6 +594,8 @@ nc_worker_main(void *arg)
 	uint32_t idle = 0;
 	uint32_t sleep_us = dp->cfg->workers.idle_sleep_us;
 
+	/* idle sleeps of a few microseconds, not the default 50 us timer slack */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	rte_rcu_qsbr_thread_register(dp->qsbr, w->id);
 	rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
 	NC_LOG(INFO, DP, "worker %u on lcore %u: rx/tx queue %u/%u", w->id, w->lcore, w->rxq, w->txq);
