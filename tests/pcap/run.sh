@@ -51,11 +51,10 @@ note() {
 # One port p0 (10.0.0.1/24 clients' side, 10.1.0.1/24 servers' side), clients behind
 # the gateway 10.0.0.254, servers 10.1.0.11.. with static neighbors, one worker.
 write_config() {
-	local file=$1 name=$2 in=$3 out=$4 services=$5 limits=${6:-}
-	local lim=""
-	if [[ -n $limits ]]; then
-		lim="\"limits\": $limits,"
-	fi
+	# tcp_timewait_s 0: local ports in the same order on every run (no start-up
+	# rotation), so a second pass can replay replies captured in the first
+	local file=$1 name=$2 in=$3 out=$4 services=$5 limits=${6:-'{ "tcp_timewait_s": 0 }'}
+	local lim="\"limits\": $limits,"
 	cat >"$file" <<EOF
 {
   "eal": { "lcores": "0-1", "huge": "auto", "memory_mb": 256,
@@ -228,7 +227,7 @@ case_flow_table_full() {
 	"$GEN" gen --out "$d/clients.pcap" --seed 505 --clients 16 --tcp-flows $flows \
 		--udp-flows 0 --requests $requests --src-mac $GW_MAC --dst-mac $PORT_MAC >/dev/null ||
 		return 1
-	write_config "$d/p.json" c5 "$d/clients.pcap" "$d/out.pcap" "$svc" '{ "max_flows": 8 }'
+	write_config "$d/p.json" c5 "$d/clients.pcap" "$d/out.pcap" "$svc" '{ "max_flows": 8, "tcp_timewait_s": 0 }'
 	run_app "$d/p.json" c5 "$d/app.log" || return 1
 	check --config "$d/p.json" --in "$d/clients.pcap" --out "$d/out.pcap" \
 		--max-new-flows $max || return 1
