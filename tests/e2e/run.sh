@@ -174,6 +174,22 @@ if nc_start "$W/e2e.json" "$W/nc2.log"; then
 	else
 		bad "restart with the lab kept" "$W/again.json"
 	fi
+	# the lab's own operations: up again changes nothing, restart-server N
+	# replaces one server and traffic goes on to all three
+	pids0=$(cat /run/netchestra-lab/n*.pid)
+	"$LAB" up >"$W/lab2.log" 2>&1
+	pids1=$(cat /run/netchestra-lab/n*.pid)
+	"$LAB" restart-server 1 >>"$W/lab2.log" 2>&1
+	pids2=$(cat /run/netchestra-lab/n*.pid)
+	run_client "$W/rs.json" --target "$LAB_VIP:80" --mode close -c 3 -k 5 --duration 2
+	if [ "$pids0" = "$pids1" ] && [ "$(sed -n 2p <<<"$pids2")" != "$(sed -n 2p <<<"$pids1")" ] &&
+		[ "$(sed -n 1p <<<"$pids2")$(sed -n 3p <<<"$pids2")" = "$(sed -n 1p <<<"$pids1")$(sed -n 3p <<<"$pids1")" ] &&
+		clean_run "$W/rs.json" && jq -e '.servers.n1.responses > 0' "$W/rs.json" >/dev/null; then
+		ok "lab: up again keeps the servers, restart-server 1 replaces n1 only, traffic continues"
+	else
+		{ echo "pids $pids0 | $pids1 | $pids2"; cat "$W/lab2.log" "$W/rs.json"; } >"$W/lab2.txt"
+		bad "lab up again / restart-server" "$W/lab2.txt"
+	fi
 	nc_stop
 else
 	bad "restart with the lab kept: start" "$W/nc2.log"
