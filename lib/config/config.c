@@ -197,6 +197,17 @@ static bool get_int(struct ctx *c, const json_t *v, const char *path,
 	return true;
 }
 
+/* JSON true or false. Integers, strings and null fail. */
+static bool get_bool(struct ctx *c, const json_t *v, const char *path, bool *out)
+{
+	if (!json_is_boolean(v)) {
+		ERR(c, path, "must be a boolean, got %s", jtype(v));
+		return false;
+	}
+	*out = json_is_true(v);
+	return true;
+}
+
 /* Optional integer member: <def> when absent. Returns false on a bad value. */
 static bool opt_u32(struct ctx *c, json_t *obj, const char *path, const char *key,
 		    long long min, long long max, uint32_t def, uint32_t *dst)
@@ -1143,7 +1154,9 @@ static const char *proto_name(uint8_t proto)
 	return proto == IPPROTO_UDP ? "udp" : "tcp";
 }
 
-static void parse_servers(struct ctx *c, json_t *so, const char *sp, size_t si)
+/* services[si].servers. Returns true when the whole list was read (an array of
+ * 1..NC_MAX_SERVERS entries), so that n_servers is the number of servers given. */
+static bool parse_servers(struct ctx *c, json_t *so, const char *sp, size_t si)
 {
 	static const char *const keys[] = { "name", "address", "port", "weight", NULL };
 	struct nc_cfg_service *svc = &c->cfg->services[si];
@@ -1155,7 +1168,7 @@ static void parse_servers(struct ctx *c, json_t *so, const char *sp, size_t si)
 	int n, i, j;
 
 	if (arr == NULL || (n = get_array(c, arr, p, 1, NC_MAX_SERVERS)) <= 0)
-		return;
+		return false;
 	svc->n_servers = (uint16_t)n;
 	for (i = 0; i < n; i++) {
 		struct nc_cfg_server *srv = &svc->servers[i];
@@ -1213,12 +1226,214 @@ static void parse_servers(struct ctx *c, json_t *so, const char *sp, size_t si)
 	}
 	if (weights_ok && (size_t)n == json_array_size(arr) && sum != 100)
 		ERR(c, p, "weights must sum to 100, got %u", sum);
+	return (size_t)n == json_array_size(arr);
+}
+
+/* Defaults of a service's optional sections, filled whether they are given or not. */
+static void service_defaults(struct nc_cfg_service *svc)
+{
+	struct nc_cfg_health *h = &svc->health;
+	struct nc_cfg_adaptive *a = &svc->adaptive;
+
+	h->type = NC_HEALTH_NONE;
+	h->interval_ms = 1000;
+	h->timeout_ms = 500;
+	h->rise = 2;
+	h->fall = 3;
+	strcpy(h->http_path, "/health");
+	h->udp_payload_len = 0;
+	a->enabled = false;
+	a->mode = NC_ADAPT_PAPER;
+	a->interval_ms = 1000;
+	a->step = 1;
+	a->min_weight = 1;
+}
+
+/* health.http_path: 1..NC_HTTP_PATH_MAX-1 bytes, starting with '/', of printable
+ * ASCII without spaces (0x21..0x7e): it goes into the request line as it is. */
+static bool get_http_path(struct ctx *c, const json_t *v, const char *path, char *dst)
+{
+	char buf[NC_HTTP_PATH_MAX], s[SHOW_MAX];
+	size_t len, i;
+
+	if (!get_str(c, v, path, sizeof(buf), buf))
+		return false;
+	len = json_string_length(v);
+	if (buf[0] != '/') {
+		ERR(c, path, "must start with '/', got \"%s\"", show(buf, s, sizeof(s)));
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+
+		if (ch < 0x21 || ch > 0x7e) {
+			ERR(c, path, "may contain only printable ASCII 0x21..0x7e (no spaces), got \"%s\"",
+			    show(buf, s, sizeof(s)));
+			return false;
+		}
+	}
+	memcpy(dst, buf, len + 1);
+	return true;
+}
+
+/* health.udp_payload_hex: an even number of hex digits (either case), at most
+ * two per byte of NC_UDP_PAYLOAD_MAX; may be empty. Decoded into <dst>. */
+static bool get_hex(struct ctx *c, const json_t *v, const char *path, uint8_t *dst,
+		    uint16_t *n_dst)
+{
+	char s[SHOW_MAX];
+	const char *t;
+	size_t len, i;
+
+	if (!want_string(c, v, path))
+		return false;
+	t = json_string_value(v);
+	len = json_string_length(v);
+	if (len > 2 * NC_UDP_PAYLOAD_MAX) {
+		ERR(c, path, "must be at most %u hex digits (%u bytes), got %zu",
+		    2 * NC_UDP_PAYLOAD_MAX, NC_UDP_PAYLOAD_MAX, len);
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		if (hexval(t[i]) < 0) {
+			ERR(c, path, "may contain only hex digits 0-9 a-f A-F, got \"%s\"",
+			    show(t, s, sizeof(s)));
+			return false;
+		}
+	}
+	if (len % 2 != 0) {
+		ERR(c, path, "must have an even number of hex digits, got %zu", len);
+		return false;
+	}
+	for (i = 0; i < len / 2; i++)
+		dst[i] = (uint8_t)(hexval(t[2 * i]) << 4 | hexval(t[2 * i + 1]));
+	*n_dst = (uint16_t)(len / 2);
+	return true;
+}
+
+/* services[i].health: the probe and its timing. <proto_ok>: svc->proto is valid,
+ * so the probe type can be checked against it. */
+static void parse_health(struct ctx *c, json_t *so, const char *sp,
+			 struct nc_cfg_service *svc, bool proto_ok)
+{
+	static const char *const keys[] = { "type", "interval_ms", "timeout_ms", "rise",
+		"fall", "http_path", "udp_payload_hex", NULL };
+	static const char *const types[] = { "tcp", "http", "udp", "icmp", NULL };
+	static const enum nc_health_type type_of[] = { NC_HEALTH_TCP, NC_HEALTH_HTTP,
+		NC_HEALTH_UDP, NC_HEALTH_ICMP };
+	struct nc_cfg_health *h = &svc->health;
+	char hp[PATH_LEN], kp[PATH_LEN];
+	json_t *o = member(c, so, sp, "health", false, hp), *v;
+	bool type_ok = false, interval_ok, timeout_ok;
+	uint32_t x;
+	int k;
+
+	if (o == NULL || !want_object(c, o, hp))
+		return;
+	check_keys(c, o, hp, keys);
+
+	v = member(c, o, hp, "type", true, kp);
+	if (v != NULL &&
+	    (k = get_enum(c, v, kp, types, "\"tcp\", \"http\", \"udp\" or \"icmp\"")) >= 0) {
+		h->type = type_of[k];
+		type_ok = true;
+		if (proto_ok && h->type != NC_HEALTH_ICMP) {
+			uint8_t need = h->type == NC_HEALTH_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+
+			if (svc->proto != need)
+				ERR(c, kp, "\"%s\" needs a %s service", types[k], proto_name(need));
+		}
+	}
+
+	interval_ok = opt_u32(c, o, hp, "interval_ms", 50, 3600000, 1000, &h->interval_ms);
+	timeout_ok = opt_u32(c, o, hp, "timeout_ms", 10, 3600000, 500, &h->timeout_ms);
+	if (interval_ok && timeout_ok && h->timeout_ms > h->interval_ms) {
+		v = member(c, o, hp, "timeout_ms", false, kp);
+		ERR(c, kp, "must be at most interval_ms (%u), got %u%s", h->interval_ms,
+		    h->timeout_ms, v == NULL ? " (the default)" : "");
+	}
+	if (opt_u32(c, o, hp, "rise", 1, 100, 2, &x))
+		h->rise = (uint8_t)x;
+	if (opt_u32(c, o, hp, "fall", 1, 100, 3, &x))
+		h->fall = (uint8_t)x;
+
+	/* Type-specific keys: with the type unknown, only their format is checked. */
+	v = member(c, o, hp, "http_path", false, kp);
+	if (v != NULL) {
+		if (type_ok && h->type != NC_HEALTH_HTTP)
+			ERR(c, kp, "only for type \"http\"");
+		else
+			get_http_path(c, v, kp, h->http_path);
+	}
+	v = member(c, o, hp, "udp_payload_hex", false, kp);
+	if (v != NULL) {
+		if (type_ok && h->type != NC_HEALTH_UDP)
+			ERR(c, kp, "only for type \"udp\"");
+		else
+			get_hex(c, v, kp, h->udp_payload, &h->udp_payload_len);
+	}
+}
+
+/* services[si].adaptive: the weight controller. <servers_ok>: the whole servers
+ * list was read, so n_servers counts every server given. */
+static void parse_adaptive(struct ctx *c, json_t *so, const char *sp, size_t si,
+			   bool servers_ok)
+{
+	static const char *const keys[] = { "enabled", "mode", "interval_ms", "step",
+		"min_weight", NULL };
+	static const char *const modes[] = { "paper", "fast", NULL };
+	struct nc_cfg_service *svc = &c->cfg->services[si];
+	struct nc_cfg_adaptive *a = &svc->adaptive;
+	char ap[PATH_LEN], kp[PATH_LEN], sv[PATH_LEN], wp[PATH_LEN];
+	json_t *o = member(c, so, sp, "adaptive", false, ap), *v;
+	bool min_ok;
+	uint32_t x;
+	size_t j;
+	int k;
+
+	if (o == NULL || !want_object(c, o, ap))
+		return;
+	check_keys(c, o, ap, keys);
+
+	v = member(c, o, ap, "enabled", false, kp);
+	if (v != NULL)
+		get_bool(c, v, kp, &a->enabled);
+	v = member(c, o, ap, "mode", false, kp);
+	if (v != NULL && (k = get_enum(c, v, kp, modes, "\"paper\" or \"fast\"")) >= 0)
+		a->mode = (enum nc_adaptive_mode)k;
+	opt_u32(c, o, ap, "interval_ms", 100, 3600000, 1000, &a->interval_ms);
+	if (opt_u32(c, o, ap, "step", 1, 50, 1, &x))
+		a->step = (uint8_t)x;
+	min_ok = opt_u32(c, o, ap, "min_weight", 1, 100, 1, &x);
+	if (min_ok)
+		a->min_weight = (uint8_t)x;
+
+	if (!min_ok || !servers_ok)
+		return;
+	/* Every up server keeps at least min_weight of 100. */
+	if ((unsigned int)a->min_weight * svc->n_servers > 100) {
+		path_key(kp, ap, "min_weight");
+		ERR(c, kp, "%u x %u servers exceeds 100", a->min_weight, svc->n_servers);
+		return;
+	}
+	if (!a->enabled)
+		return;
+	for (j = 0; j < svc->n_servers; j++) {
+		uint8_t w = svc->servers[j].weight;   /* 0: missing or invalid, reported */
+
+		if (w == 0 || w >= a->min_weight)
+			continue;
+		path_key(kp, sp, "servers");
+		path_idx(sv, kp, j);
+		path_key(wp, sv, "weight");
+		ERR(c, wp, "%u is below adaptive.min_weight %u", w, a->min_weight);
+	}
 }
 
 static void parse_services(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "name", "vip", "port", "proto", "local_ips",
-		"scheduler", "servers", NULL };
+		"scheduler", "servers", "health", "adaptive", NULL };
 	static const char *const protos[] = { "tcp", "udp", NULL };
 	static const char *const scheds[] = { "ratio", "smooth", NULL };
 	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], ip[PATH_LEN], jp[PATH_LEN], b[16];
@@ -1232,9 +1447,10 @@ static void parse_services(struct ctx *c, json_t *root)
 	for (i = 0; i < n; i++) {
 		struct nc_cfg_service *svc = &c->cfg->services[i];
 		json_t *o = json_array_get(arr, (size_t)i), *v;
-		bool port_ok = false, proto_ok = false;
+		bool port_ok = false, proto_ok = false, servers_ok;
 		long long x;
 
+		service_defaults(svc);
 		path_idx(ep, "services", (size_t)i);
 		if (!want_object(c, o, ep))
 			continue;
@@ -1295,7 +1511,9 @@ static void parse_services(struct ctx *c, json_t *root)
 				svc->scheduler = (enum nc_sched_kind)k;
 		}
 
-		parse_servers(c, o, ep, (size_t)i);
+		servers_ok = parse_servers(c, o, ep, (size_t)i);
+		parse_health(c, o, ep, svc, proto_ok);
+		parse_adaptive(c, o, ep, (size_t)i, servers_ok);
 
 		key_ok[i] = c->svc_vip_ok[i] && port_ok && proto_ok;
 		for (j = 0; key_ok[i] && j < i; j++) {

@@ -35,6 +35,19 @@ enum nc_sched_kind {
 	NC_SCHED_SMOOTH,    /* exact percentages over 100 slots, evenly spread */
 };
 
+enum nc_health_type {
+	NC_HEALTH_NONE = 0, /* no "health" section: servers are always up */
+	NC_HEALTH_TCP,      /* SYN answered by SYN-ACK */
+	NC_HEALTH_HTTP,     /* GET http_path answered with a 2xx or 3xx status */
+	NC_HEALTH_UDP,      /* udp_payload answered by any datagram */
+	NC_HEALTH_ICMP,     /* echo request answered by an echo reply */
+};
+
+enum nc_adaptive_mode {
+	NC_ADAPT_PAPER = 0, /* the paper's rule: slowest -step, fastest +step */
+	NC_ADAPT_FAST,      /* weights follow speed within a few intervals, then hold */
+};
+
 struct nc_prefix {
 	uint32_t addr;  /* host order */
 	uint8_t len;    /* 0..32 */
@@ -99,6 +112,30 @@ struct nc_cfg_server {
 	uint8_t weight;   /* percent, 1..100 */
 };
 
+#define NC_HTTP_PATH_MAX    128  /* incl. NUL */
+#define NC_UDP_PAYLOAD_MAX  256  /* bytes (512 hex digits) */
+
+/* "health": active probes from the control lcore through the ports. */
+struct nc_cfg_health {
+	enum nc_health_type type;     /* "type"; NC_HEALTH_NONE when the section is absent */
+	uint32_t interval_ms;         /* "interval_ms", default 1000, 50..3600000 */
+	uint32_t timeout_ms;          /* "timeout_ms", default 500, 10..interval_ms */
+	uint8_t rise;                 /* "rise", default 2, 1..100: good probes to come up */
+	uint8_t fall;                 /* "fall", default 3, 1..100: bad probes to go down */
+	char http_path[NC_HTTP_PATH_MAX];   /* "http_path", default "/health" */
+	uint8_t udp_payload[NC_UDP_PAYLOAD_MAX];   /* "udp_payload_hex", default empty */
+	uint16_t udp_payload_len;
+};
+
+/* "adaptive": the weight controller. */
+struct nc_cfg_adaptive {
+	bool enabled;                 /* "enabled", default false: static weights */
+	enum nc_adaptive_mode mode;   /* "mode": "paper" (default) or "fast" */
+	uint32_t interval_ms;         /* "interval_ms", default 1000, 100..3600000 */
+	uint8_t step;                 /* "step", default 1, 1..50 (percent moved per interval) */
+	uint8_t min_weight;           /* "min_weight", default 1, 1..100/servers */
+};
+
 struct nc_cfg_service {
 	char name[NC_NAME_MAX];
 	uint32_t vip;
@@ -109,6 +146,8 @@ struct nc_cfg_service {
 	enum nc_sched_kind scheduler;
 	struct nc_cfg_server servers[NC_MAX_SERVERS];
 	uint16_t n_servers;
+	struct nc_cfg_health health;
+	struct nc_cfg_adaptive adaptive;
 };
 
 struct nc_config {

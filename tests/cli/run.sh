@@ -60,6 +60,16 @@ sed 's/"max_flows": 4096/"max_flows": 0/; s/"port": 80,/"port": 70000,/' "$W/bad
 	grep -q "^services\[0\].servers\[1\].weight: " "$W/o" && ok "--check invalid: every problem listed" ||
 	bad "--check invalid: not every problem listed" "$W/o"
 
+# a bad health section: exit 2 and exactly its three lines
+config "$W/bad4.json" "$W/in.pcap" "$W/out.pcap"
+sed -i 's|"scheduler": "ratio",|"scheduler": "ratio", "health": { "type": "udp", "timeout_ms": 2000, "http_path": "/x" },|' "$W/bad4.json"
+"$NC" --check -c "$W/bad4.json" >"$W/o" 2>&1; rc=$?
+printf '%s\n' 'services[0].health.type: "udp" needs a udp service' \
+	'services[0].health.timeout_ms: must be at most interval_ms (1000), got 2000' \
+	'services[0].health.http_path: only for type "http"' >"$W/want"
+[ $rc -eq 2 ] && grep '^services' "$W/o" | cmp -s - "$W/want" &&
+	ok "--check invalid health section: exit 2 and its error lines" || bad "--check invalid health section rc=$rc" "$W/o"
+
 # 4. starting on an invalid file refuses before EAL
 "$NC" -c "$W/bad.json" --duration 1 >"$W/o" 2>&1; rc=$?
 [ $rc -eq 2 ] && ! grep -q "^eal:" "$W/o" && ok "invalid file never starts" || bad "invalid file started rc=$rc" "$W/o"

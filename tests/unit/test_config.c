@@ -438,6 +438,47 @@ static void hook_many_args(json_t *r)
 	hook_eal_list(r, "args", "--log-level=pmd.net.pcap:%d");
 }
 
+/* services[<svc>].health = { type, <key>: <text> } with <text> of <n> bytes. */
+static void hook_health_str(json_t *r, int svc, const char *type, const char *key,
+			    char lead, char ch, size_t n)
+{
+	json_t *v = str_of(ch, n);
+	char *t = strdup(json_string_value(v)), ptr[64];
+
+	assert_non_null(t);
+	if (n > 0 && lead != '\0')
+		t[0] = lead;
+	snprintf(ptr, sizeof(ptr), "/services/%d/health", svc);
+	jset(r, ptr, json_pack("{s:s, s:s}", "type", type, key, t));
+	free(t);
+	json_decref(v);
+}
+
+static void hook_http_path_127(json_t *r)
+{
+	hook_health_str(r, 0, "http", "http_path", '/', 'p', 127);
+}
+
+static void hook_http_path_128(json_t *r)
+{
+	hook_health_str(r, 0, "http", "http_path", '/', 'p', 128);
+}
+
+static void hook_hex_512(json_t *r)
+{
+	hook_health_str(r, 1, "udp", "udp_payload_hex", '\0', 'A', 512);
+}
+
+static void hook_hex_513(json_t *r)
+{
+	hook_health_str(r, 1, "udp", "udp_payload_hex", '\0', 'a', 513);
+}
+
+static void hook_hex_514(json_t *r)
+{
+	hook_health_str(r, 1, "udp", "udp_payload_hex", '\0', 'f', 514);
+}
+
 /* ---- rejected configs: one change, exact lines ---- */
 
 struct bad_case {
@@ -936,6 +977,226 @@ static const struct bad_case bad_cases[] = {
 	{ "too many args", { { NULL, NULL } }, hook_many_args,
 	  WANT("eal.args: must have at most 16 entries, got 17") },
 
+	/* services[].health */
+	{ "unknown health key", { { "/services/0/health", "{'type': 'tcp', 'port': 80}" } }, NULL,
+	  WANT("services[0].health.port: unknown key") },
+	{ "health is an array", { { "/services/0/health", "[]" } }, NULL,
+	  WANT("services[0].health: must be an object, got array") },
+	{ "health is a string", { { "/services/1/health", "'udp'" } }, NULL,
+	  WANT("services[1].health: must be an object, got string") },
+	{ "health without a type", { { "/services/0/health", "{'interval_ms': 1000}" } }, NULL,
+	  WANT("services[0].health.type: missing required key") },
+	{ "empty health object", { { "/services/1/health", "{}" } }, NULL,
+	  WANT("services[1].health.type: missing required key") },
+	{ "unknown health type", { { "/services/0/health", "{'type': 'ping'}" } }, NULL,
+	  WANT("services[0].health.type: must be \"tcp\", \"http\", \"udp\" or \"icmp\", got \"ping\"") },
+	{ "health type in capitals", { { "/services/0/health", "{'type': 'TCP'}" } }, NULL,
+	  WANT("services[0].health.type: must be \"tcp\", \"http\", \"udp\" or \"icmp\", got \"TCP\"") },
+	{ "health type none", { { "/services/0/health", "{'type': 'none'}" } }, NULL,
+	  WANT("services[0].health.type: must be \"tcp\", \"http\", \"udp\" or \"icmp\", got \"none\"") },
+	{ "health type as a number", { { "/services/0/health", "{'type': 1}" } }, NULL,
+	  WANT("services[0].health.type: must be a string, got integer") },
+	{ "http probe on a udp service", { { "/services/1/health", "{'type': 'http'}" } }, NULL,
+	  WANT("services[1].health.type: \"http\" needs a tcp service") },
+	{ "tcp probe on a udp service", { { "/services/1/health", "{'type': 'tcp'}" } }, NULL,
+	  WANT("services[1].health.type: \"tcp\" needs a tcp service") },
+	{ "udp probe on a tcp service", { { "/services/0/health", "{'type': 'udp'}" } }, NULL,
+	  WANT("services[0].health.type: \"udp\" needs a udp service") },
+	{ "probe type not checked against a bad proto",
+	  { { "/services/1/proto", "'sctp'" }, { "/services/1/health", "{'type': 'http'}" } }, NULL,
+	  WANT("services[1].proto: must be \"tcp\" or \"udp\", got \"sctp\"") },
+	{ "health interval_ms 49", { { "/services/0/health", "{'type': 'tcp', 'interval_ms': 49}" } },
+	  NULL, WANT("services[0].health.interval_ms: must be 50..3600000, got 49") },
+	{ "health interval_ms too large",
+	  { { "/services/0/health", "{'type': 'tcp', 'interval_ms': 3600001, 'timeout_ms': 500}" } },
+	  NULL, WANT("services[0].health.interval_ms: must be 50..3600000, got 3600001") },
+	{ "health interval_ms is a string",
+	  { { "/services/0/health", "{'type': 'tcp', 'interval_ms': '1000'}" } }, NULL,
+	  WANT("services[0].health.interval_ms: must be an integer, got string") },
+	{ "health interval_ms is a real",
+	  { { "/services/0/health", "{'type': 'tcp', 'interval_ms': 1000.0}" } }, NULL,
+	  WANT("services[0].health.interval_ms: must be an integer, got real") },
+	{ "health timeout_ms 9", { { "/services/0/health", "{'type': 'tcp', 'timeout_ms': 9}" } },
+	  NULL, WANT("services[0].health.timeout_ms: must be 10..3600000, got 9") },
+	{ "health timeout_ms too large",
+	  { { "/services/0/health", "{'type': 'tcp', 'timeout_ms': 3600001}" } }, NULL,
+	  WANT("services[0].health.timeout_ms: must be 10..3600000, got 3600001") },
+	{ "health timeout_ms above interval_ms",
+	  { { "/services/0/health", "{'type': 'tcp', 'interval_ms': 1000, 'timeout_ms': 1001}" } },
+	  NULL, WANT("services[0].health.timeout_ms: must be at most interval_ms (1000), got 1001") },
+	{ "health timeout_ms above the default interval_ms",
+	  { { "/services/1/health", "{'type': 'icmp', 'timeout_ms': 2000}" } }, NULL,
+	  WANT("services[1].health.timeout_ms: must be at most interval_ms (1000), got 2000") },
+	{ "default health timeout_ms above a short interval_ms",
+	  { { "/services/0/health", "{'type': 'tcp', 'interval_ms': 100}" } }, NULL,
+	  WANT("services[0].health.timeout_ms: must be at most interval_ms (100), got 500 (the default)") },
+	{ "bad interval_ms and timeout_ms: no comparison",
+	  { { "/services/0/health", "{'type': 'tcp', 'interval_ms': 10, 'timeout_ms': 5}" } }, NULL,
+	  WANT("services[0].health.interval_ms: must be 50..3600000, got 10",
+	       "services[0].health.timeout_ms: must be 10..3600000, got 5") },
+	{ "health rise 0", { { "/services/0/health", "{'type': 'tcp', 'rise': 0}" } }, NULL,
+	  WANT("services[0].health.rise: must be 1..100, got 0") },
+	{ "health rise 101", { { "/services/0/health", "{'type': 'tcp', 'rise': 101}" } }, NULL,
+	  WANT("services[0].health.rise: must be 1..100, got 101") },
+	{ "health fall 0", { { "/services/1/health", "{'type': 'udp', 'fall': 0}" } }, NULL,
+	  WANT("services[1].health.fall: must be 1..100, got 0") },
+	{ "health fall 256", { { "/services/1/health", "{'type': 'udp', 'fall': 256}" } }, NULL,
+	  WANT("services[1].health.fall: must be 1..100, got 256") },
+	{ "health fall is a boolean", { { "/services/1/health", "{'type': 'udp', 'fall': true}" } },
+	  NULL, WANT("services[1].health.fall: must be an integer, got boolean") },
+	{ "http_path with a tcp probe",
+	  { { "/services/0/health", "{'type': 'tcp', 'http_path': '/health'}" } }, NULL,
+	  WANT("services[0].health.http_path: only for type \"http\"") },
+	{ "http_path with an icmp probe",
+	  { { "/services/1/health", "{'type': 'icmp', 'http_path': '/'}" } }, NULL,
+	  WANT("services[1].health.http_path: only for type \"http\"") },
+	{ "udp_payload_hex with an http probe",
+	  { { "/services/0/health", "{'type': 'http', 'udp_payload_hex': '00'}" } }, NULL,
+	  WANT("services[0].health.udp_payload_hex: only for type \"udp\"") },
+	{ "udp_payload_hex with an icmp probe",
+	  { { "/services/1/health", "{'type': 'icmp', 'udp_payload_hex': ''}" } }, NULL,
+	  WANT("services[1].health.udp_payload_hex: only for type \"udp\"") },
+	{ "empty http_path", { { "/services/0/health", "{'type': 'http', 'http_path': ''}" } },
+	  NULL, WANT("services[0].health.http_path: must not be empty") },
+	{ "http_path of 128 bytes", { { NULL, NULL } }, hook_http_path_128,
+	  WANT("services[0].health.http_path: must be at most 127 bytes long, got 128") },
+	{ "http_path without a leading slash",
+	  { { "/services/0/health", "{'type': 'http', 'http_path': 'health'}" } }, NULL,
+	  WANT("services[0].health.http_path: must start with '/', got \"health\"") },
+	{ "http_path as a full URL",
+	  { { "/services/0/health", "{'type': 'http', 'http_path': 'http://n0/health'}" } }, NULL,
+	  WANT("services[0].health.http_path: must start with '/', got \"http://n0/health\"") },
+	{ "http_path with a space",
+	  { { "/services/0/health", "{'type': 'http', 'http_path': '/a b'}" } }, NULL,
+	  WANT("services[0].health.http_path: may contain only printable ASCII 0x21..0x7e (no spaces), got \"/a b\"") },
+	{ "http_path that would end the request line",
+	  { { "/services/0/health", "{'type': 'http', 'http_path': '/a\\r\\nHost: x'}" } }, NULL,
+	  WANT("services[0].health.http_path: may contain only printable ASCII 0x21..0x7e (no spaces), got \"/a??Host: x\"") },
+	{ "http_path with a tab",
+	  { { "/services/0/health", "{'type': 'http', 'http_path': '/a\\tb'}" } }, NULL,
+	  WANT("services[0].health.http_path: may contain only printable ASCII 0x21..0x7e (no spaces), got \"/a?b\"") },
+	{ "http_path with DEL",
+	  { { "/services/0/health", "{'type': 'http', 'http_path': '/a\\u007f'}" } }, NULL,
+	  WANT("services[0].health.http_path: may contain only printable ASCII 0x21..0x7e (no spaces), got \"/a?\"") },
+	{ "http_path with a non-ASCII letter",
+	  { { "/services/0/health", "{'type': 'http', 'http_path': '/caf\\u00e9'}" } }, NULL,
+	  WANT("services[0].health.http_path: may contain only printable ASCII 0x21..0x7e (no spaces), got \"/caf\xc3\xa9\"") },
+	{ "http_path is a number", { { "/services/0/health", "{'type': 'http', 'http_path': 1}" } },
+	  NULL, WANT("services[0].health.http_path: must be a string, got integer") },
+	{ "udp_payload_hex of odd length",
+	  { { "/services/1/health", "{'type': 'udp', 'udp_payload_hex': '123'}" } }, NULL,
+	  WANT("services[1].health.udp_payload_hex: must have an even number of hex digits, got 3") },
+	{ "udp_payload_hex not hex",
+	  { { "/services/1/health", "{'type': 'udp', 'udp_payload_hex': '0g'}" } }, NULL,
+	  WANT("services[1].health.udp_payload_hex: may contain only hex digits 0-9 a-f A-F, got \"0g\"") },
+	{ "udp_payload_hex with 0x",
+	  { { "/services/1/health", "{'type': 'udp', 'udp_payload_hex': '0x1234'}" } }, NULL,
+	  WANT("services[1].health.udp_payload_hex: may contain only hex digits 0-9 a-f A-F, got \"0x1234\"") },
+	{ "udp_payload_hex with spaces",
+	  { { "/services/1/health", "{'type': 'udp', 'udp_payload_hex': '12 34'}" } }, NULL,
+	  WANT("services[1].health.udp_payload_hex: may contain only hex digits 0-9 a-f A-F, got \"12 34\"") },
+	{ "udp_payload_hex of 513 digits", { { NULL, NULL } }, hook_hex_513,
+	  WANT("services[1].health.udp_payload_hex: must be at most 512 hex digits (256 bytes), got 513") },
+	{ "udp_payload_hex of 514 digits", { { NULL, NULL } }, hook_hex_514,
+	  WANT("services[1].health.udp_payload_hex: must be at most 512 hex digits (256 bytes), got 514") },
+	{ "udp_payload_hex is an array",
+	  { { "/services/1/health", "{'type': 'udp', 'udp_payload_hex': [1, 2]}" } }, NULL,
+	  WANT("services[1].health.udp_payload_hex: must be a string, got array") },
+	{ "bad health type: type-specific keys still checked for format",
+	  { { "/services/0/health", "{'type': 'ping', 'http_path': 'x', 'udp_payload_hex': '1'}" } },
+	  NULL,
+	  WANT("services[0].health.type: must be \"tcp\", \"http\", \"udp\" or \"icmp\", got \"ping\"",
+	       "services[0].health.http_path: must start with '/', got \"x\"",
+	       "services[0].health.udp_payload_hex: must have an even number of hex digits, got 1") },
+	{ "every health problem at once",
+	  { { "/services/1/health",
+	      "{'type': 'http', 'interval_ms': 40, 'rise': 0, 'fall': 101, 'http_path': 'x', 'retries': 3}" } },
+	  NULL,
+	  WANT("services[1].health.retries: unknown key",
+	       "services[1].health.type: \"http\" needs a tcp service",
+	       "services[1].health.interval_ms: must be 50..3600000, got 40",
+	       "services[1].health.rise: must be 1..100, got 0",
+	       "services[1].health.fall: must be 1..100, got 101",
+	       "services[1].health.http_path: must start with '/', got \"x\"") },
+
+	/* services[].adaptive */
+	{ "unknown adaptive key", { { "/services/0/adaptive", "{'enabled': true, 'speed': 1}" } },
+	  NULL, WANT("services[0].adaptive.speed: unknown key") },
+	{ "adaptive is a boolean", { { "/services/0/adaptive", "true" } }, NULL,
+	  WANT("services[0].adaptive: must be an object, got boolean") },
+	{ "adaptive is null", { { "/services/1/adaptive", "null" } }, NULL,
+	  WANT("services[1].adaptive: must be an object, got null") },
+	{ "enabled is an integer", { { "/services/0/adaptive", "{'enabled': 1}" } }, NULL,
+	  WANT("services[0].adaptive.enabled: must be a boolean, got integer") },
+	{ "enabled is a string", { { "/services/0/adaptive", "{'enabled': 'true'}" } }, NULL,
+	  WANT("services[0].adaptive.enabled: must be a boolean, got string") },
+	{ "enabled is null", { { "/services/0/adaptive", "{'enabled': null}" } }, NULL,
+	  WANT("services[0].adaptive.enabled: must be a boolean, got null") },
+	{ "unknown adaptive mode", { { "/services/0/adaptive", "{'mode': 'slow'}" } }, NULL,
+	  WANT("services[0].adaptive.mode: must be \"paper\" or \"fast\", got \"slow\"") },
+	{ "adaptive mode in capitals", { { "/services/0/adaptive", "{'mode': 'Fast'}" } }, NULL,
+	  WANT("services[0].adaptive.mode: must be \"paper\" or \"fast\", got \"Fast\"") },
+	{ "adaptive mode is a number", { { "/services/0/adaptive", "{'mode': 0}" } }, NULL,
+	  WANT("services[0].adaptive.mode: must be a string, got integer") },
+	{ "adaptive interval_ms 99", { { "/services/0/adaptive", "{'interval_ms': 99}" } }, NULL,
+	  WANT("services[0].adaptive.interval_ms: must be 100..3600000, got 99") },
+	{ "adaptive interval_ms too large",
+	  { { "/services/0/adaptive", "{'interval_ms': 3600001}" } }, NULL,
+	  WANT("services[0].adaptive.interval_ms: must be 100..3600000, got 3600001") },
+	{ "adaptive step 0", { { "/services/0/adaptive", "{'step': 0}" } }, NULL,
+	  WANT("services[0].adaptive.step: must be 1..50, got 0") },
+	{ "adaptive step 51", { { "/services/0/adaptive", "{'step': 51}" } }, NULL,
+	  WANT("services[0].adaptive.step: must be 1..50, got 51") },
+	{ "adaptive step is a real", { { "/services/0/adaptive", "{'step': 1.5}" } }, NULL,
+	  WANT("services[0].adaptive.step: must be an integer, got real") },
+	{ "min_weight 0", { { "/services/0/adaptive", "{'min_weight': 0}" } }, NULL,
+	  WANT("services[0].adaptive.min_weight: must be 1..100, got 0") },
+	{ "min_weight 101", { { "/services/1/adaptive", "{'min_weight': 101}" } }, NULL,
+	  WANT("services[1].adaptive.min_weight: must be 1..100, got 101") },
+	{ "min_weight times three servers exceeds 100",
+	  { { "/services/0/servers/-",
+	      "{'name': 'n2', 'address': '10.1.0.13', 'port': 8080, 'weight': 34}" },
+	    { "/services/0/servers/0/weight", "33" }, { "/services/0/servers/1/weight", "33" },
+	    { "/services/0/adaptive", "{'enabled': true, 'min_weight': 40}" } }, NULL,
+	  WANT("services[0].adaptive.min_weight: 40 x 3 servers exceeds 100") },
+	{ "min_weight times servers exceeds 100 while disabled",
+	  { { "/services/0/adaptive", "{'enabled': false, 'min_weight': 51}" } }, NULL,
+	  WANT("services[0].adaptive.min_weight: 51 x 2 servers exceeds 100") },
+	{ "a weight below min_weight",
+	  { { "/services/0/adaptive", "{'enabled': true, 'min_weight': 31}" } }, NULL,
+	  WANT("services[0].servers[0].weight: 30 is below adaptive.min_weight 31") },
+	{ "two weights below min_weight",
+	  { { "/services/0/servers/-",
+	      "{'name': 'n2', 'address': '10.1.0.13', 'port': 8080, 'weight': 60}" },
+	    { "/services/0/servers/0/weight", "15" }, { "/services/0/servers/1/weight", "25" },
+	    { "/services/0/adaptive", "{'enabled': true, 'mode': 'fast', 'min_weight': 30}" } },
+	  NULL,
+	  WANT("services[0].servers[0].weight: 15 is below adaptive.min_weight 30",
+	       "services[0].servers[1].weight: 25 is below adaptive.min_weight 30") },
+	{ "bad weight: not compared with min_weight",
+	  { { "/services/0/servers/0/weight", "0" },
+	    { "/services/0/adaptive", "{'enabled': true, 'min_weight': 20}" } }, NULL,
+	  WANT("services[0].servers[0].weight: must be 1..100, got 0") },
+	{ "bad enabled: weights not compared with min_weight",
+	  { { "/services/0/adaptive", "{'enabled': 'yes', 'min_weight': 31}" } }, NULL,
+	  WANT("services[0].adaptive.enabled: must be a boolean, got string") },
+	{ "min_weight too large: weights not compared with it",
+	  { { "/services/0/adaptive", "{'enabled': true, 'min_weight': 60}" } }, NULL,
+	  WANT("services[0].adaptive.min_weight: 60 x 2 servers exceeds 100") },
+	{ "bad servers list: min_weight not multiplied",
+	  { { "/services/0/servers", "{}" }, { "/services/0/adaptive", "{'min_weight': 100}" } },
+	  NULL, WANT("services[0].servers: must be an array, got object") },
+	{ "every adaptive problem at once",
+	  { { "/services/1/adaptive",
+	      "{'enabled': 0, 'mode': 'auto', 'interval_ms': 0, 'step': 99, 'min_weight': -1, 'gain': 1}" } },
+	  NULL,
+	  WANT("services[1].adaptive.gain: unknown key",
+	       "services[1].adaptive.enabled: must be a boolean, got integer",
+	       "services[1].adaptive.mode: must be \"paper\" or \"fast\", got \"auto\"",
+	       "services[1].adaptive.interval_ms: must be 100..3600000, got 0",
+	       "services[1].adaptive.step: must be 1..50, got 99",
+	       "services[1].adaptive.min_weight: must be 1..100, got -1") },
+
 	/* several problems at once: all reported, first pass then cross-checks */
 	{ "several problems",
 	  { { "/eal/memory_mb", "1" }, { "/ports/0/speed", "1000" },
@@ -1085,6 +1346,170 @@ static void chk_small_subnets(const struct nc_config *cfg)
 	assert_int_equal(cfg->ports[1].ipv4[2].len, 32);
 }
 
+/* Health and adaptive defaults of service <i>, as when both sections are absent. */
+static void chk_svc_defaults(const struct nc_config *cfg, int i)
+{
+	const struct nc_cfg_health *h = &cfg->services[i].health;
+	const struct nc_cfg_adaptive *a = &cfg->services[i].adaptive;
+
+	assert_int_equal(h->type, NC_HEALTH_NONE);
+	assert_int_equal(h->interval_ms, 1000);
+	assert_int_equal(h->timeout_ms, 500);
+	assert_int_equal(h->rise, 2);
+	assert_int_equal(h->fall, 3);
+	assert_string_equal(h->http_path, "/health");
+	assert_int_equal(h->udp_payload_len, 0);
+	assert_false(a->enabled);
+	assert_int_equal(a->mode, NC_ADAPT_PAPER);
+	assert_int_equal(a->interval_ms, 1000);
+	assert_int_equal(a->step, 1);
+	assert_int_equal(a->min_weight, 1);
+}
+
+static void chk_health_http_full(const struct nc_config *cfg)
+{
+	const struct nc_cfg_health *h = &cfg->services[0].health;
+
+	assert_int_equal(h->type, NC_HEALTH_HTTP);
+	assert_int_equal(h->interval_ms, 2000);
+	assert_int_equal(h->timeout_ms, 750);
+	assert_int_equal(h->rise, 4);
+	assert_int_equal(h->fall, 5);
+	assert_string_equal(h->http_path, "/status?full=1&x=%7e~!$'()*+,;=:@[]");
+	assert_int_equal(h->udp_payload_len, 0);
+	/* the other service and the adaptive section keep their defaults */
+	chk_svc_defaults(cfg, 1);
+	assert_false(cfg->services[0].adaptive.enabled);
+}
+
+static void chk_health_tcp_defaults(const struct nc_config *cfg)
+{
+	const struct nc_cfg_health *h = &cfg->services[0].health;
+
+	assert_int_equal(h->type, NC_HEALTH_TCP);
+	assert_int_equal(h->interval_ms, 1000);
+	assert_int_equal(h->timeout_ms, 500);
+	assert_int_equal(h->rise, 2);
+	assert_int_equal(h->fall, 3);
+	assert_string_equal(h->http_path, "/health");
+	assert_int_equal(h->udp_payload_len, 0);
+}
+
+static void chk_health_http_default_path(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[0].health.type, NC_HEALTH_HTTP);
+	assert_string_equal(cfg->services[0].health.http_path, "/health");
+}
+
+static void chk_health_udp_payload(const struct nc_config *cfg)
+{
+	static const uint8_t want[5] = { 0xde, 0xad, 0xbe, 0xef, 0x00 };
+	const struct nc_cfg_health *h = &cfg->services[1].health;
+
+	assert_int_equal(h->type, NC_HEALTH_UDP);
+	assert_int_equal(h->udp_payload_len, 5);
+	assert_memory_equal(h->udp_payload, want, 5);
+}
+
+static void chk_health_udp_empty(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[1].health.type, NC_HEALTH_UDP);
+	assert_int_equal(cfg->services[1].health.udp_payload_len, 0);
+}
+
+static void chk_health_icmp_both(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[0].health.type, NC_HEALTH_ICMP);
+	assert_int_equal(cfg->services[1].health.type, NC_HEALTH_ICMP);
+}
+
+static void chk_health_low(const struct nc_config *cfg)
+{
+	const struct nc_cfg_health *h = &cfg->services[0].health;
+
+	assert_int_equal(h->interval_ms, 50);
+	assert_int_equal(h->timeout_ms, 10);
+	assert_int_equal(h->rise, 1);
+	assert_int_equal(h->fall, 1);
+}
+
+static void chk_health_high(const struct nc_config *cfg)
+{
+	const struct nc_cfg_health *h = &cfg->services[1].health;
+
+	assert_int_equal(h->interval_ms, 3600000);
+	assert_int_equal(h->timeout_ms, 3600000);
+	assert_int_equal(h->rise, 100);
+	assert_int_equal(h->fall, 100);
+}
+
+static void chk_health_equal_timeout(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[0].health.interval_ms, 200);
+	assert_int_equal(cfg->services[0].health.timeout_ms, 200);
+}
+
+static void chk_http_path_127(const struct nc_config *cfg)
+{
+	assert_int_equal(strlen(cfg->services[0].health.http_path), 127);
+	assert_int_equal(cfg->services[0].health.http_path[0], '/');
+}
+
+static void chk_hex_512(const struct nc_config *cfg)
+{
+	const struct nc_cfg_health *h = &cfg->services[1].health;
+	size_t i;
+
+	assert_int_equal(h->udp_payload_len, NC_UDP_PAYLOAD_MAX);
+	for (i = 0; i < NC_UDP_PAYLOAD_MAX; i++)
+		assert_int_equal(h->udp_payload[i], 0xaa);
+}
+
+static void chk_adaptive_fast(const struct nc_config *cfg)
+{
+	const struct nc_cfg_adaptive *a = &cfg->services[0].adaptive;
+
+	assert_true(a->enabled);
+	assert_int_equal(a->mode, NC_ADAPT_FAST);
+	assert_int_equal(a->interval_ms, 100);
+	assert_int_equal(a->step, 50);
+	assert_int_equal(a->min_weight, 30);
+	assert_int_equal(cfg->services[0].health.type, NC_HEALTH_NONE);
+	chk_svc_defaults(cfg, 1);
+}
+
+static void chk_adaptive_high(const struct nc_config *cfg)
+{
+	const struct nc_cfg_adaptive *a = &cfg->services[0].adaptive;
+
+	assert_false(a->enabled);
+	assert_int_equal(a->mode, NC_ADAPT_PAPER);
+	assert_int_equal(a->interval_ms, 3600000);
+	assert_int_equal(a->min_weight, 50);
+}
+
+static void chk_adaptive_single(const struct nc_config *cfg)
+{
+	assert_true(cfg->services[1].adaptive.enabled);
+	assert_int_equal(cfg->services[1].adaptive.min_weight, 100);
+}
+
+static void chk_adaptive_empty(const struct nc_config *cfg)
+{
+	chk_svc_defaults(cfg, 0);
+}
+
+static void chk_adaptive_paper(const struct nc_config *cfg)
+{
+	const struct nc_cfg_adaptive *a = &cfg->services[1].adaptive;
+
+	assert_true(a->enabled);
+	assert_int_equal(a->mode, NC_ADAPT_PAPER);
+	assert_int_equal(a->step, 1);
+	assert_int_equal(a->min_weight, 1);
+	assert_int_equal(a->interval_ms, 1000);
+}
+
 static const struct good_case good_cases[] = {
 	{ "idle_sleep_us 0 spins", { { "/workers/idle_sleep_us", "0" } }, NULL, chk_idle_0 },
 	{ "lowest values of every range",
@@ -1134,6 +1559,51 @@ static const struct good_case good_cases[] = {
 	  NULL, NULL },
 	{ "name of 31 bytes", { { NULL, NULL } }, hook_name_31, chk_name_31 },
 	{ "eal arg of 255 bytes", { { NULL, NULL } }, hook_arg_255, chk_arg_255 },
+
+	/* services[].health */
+	{ "http probe with every key",
+	  { { "/services/0/health",
+	      "{'type': 'http', 'interval_ms': 2000, 'timeout_ms': 750, 'rise': 4, 'fall': 5, 'http_path': '/status?full=1&x=%7e~!$\\u0027()*+,;=:@[]'}" } },
+	  NULL, chk_health_http_full },
+	{ "tcp probe with only its type", { { "/services/0/health", "{'type': 'tcp'}" } }, NULL,
+	  chk_health_tcp_defaults },
+	{ "http probe without http_path", { { "/services/0/health", "{'type': 'http'}" } }, NULL,
+	  chk_health_http_default_path },
+	{ "udp probe payload in either case",
+	  { { "/services/1/health", "{'type': 'udp', 'udp_payload_hex': 'DEADbeef00'}" } }, NULL,
+	  chk_health_udp_payload },
+	{ "udp probe with an empty payload",
+	  { { "/services/1/health", "{'type': 'udp', 'udp_payload_hex': ''}" } }, NULL,
+	  chk_health_udp_empty },
+	{ "icmp probe on a tcp and a udp service",
+	  { { "/services/0/health", "{'type': 'icmp'}" }, { "/services/1/health", "{'type': 'icmp'}" } },
+	  NULL, chk_health_icmp_both },
+	{ "lowest health values",
+	  { { "/services/0/health", "{'type': 'tcp', 'interval_ms': 50, 'timeout_ms': 10, 'rise': 1, 'fall': 1}" } },
+	  NULL, chk_health_low },
+	{ "highest health values",
+	  { { "/services/1/health", "{'type': 'udp', 'interval_ms': 3600000, 'timeout_ms': 3600000, 'rise': 100, 'fall': 100}" } },
+	  NULL, chk_health_high },
+	{ "health timeout_ms equal to interval_ms",
+	  { { "/services/0/health", "{'type': 'tcp', 'interval_ms': 200, 'timeout_ms': 200}" } },
+	  NULL, chk_health_equal_timeout },
+	{ "http_path of 127 bytes", { { NULL, NULL } }, hook_http_path_127, chk_http_path_127 },
+	{ "udp payload of 256 bytes", { { NULL, NULL } }, hook_hex_512, chk_hex_512 },
+
+	/* services[].adaptive */
+	{ "fast controller at the edges of its ranges",
+	  { { "/services/0/adaptive", "{'enabled': true, 'mode': 'fast', 'interval_ms': 100, 'step': 50, 'min_weight': 30}" } },
+	  NULL, chk_adaptive_fast },
+	{ "min_weight above a weight while disabled, 50 x 2 servers",
+	  { { "/services/0/adaptive", "{'enabled': false, 'mode': 'paper', 'interval_ms': 3600000, 'min_weight': 50}" } },
+	  NULL, chk_adaptive_high },
+	{ "min_weight 100 with one server",
+	  { { "/services/1/adaptive", "{'enabled': true, 'min_weight': 100}" } }, NULL,
+	  chk_adaptive_single },
+	{ "empty adaptive object takes every default", { { "/services/0/adaptive", "{}" } }, NULL,
+	  chk_adaptive_empty },
+	{ "adaptive enabled with its defaults", { { "/services/1/adaptive", "{'enabled': true}" } },
+	  NULL, chk_adaptive_paper },
 };
 
 static void run_good(void **state)
@@ -1269,6 +1739,8 @@ static void test_base_values(void **state)
 	assert_int_equal(dns->scheduler, NC_SCHED_SMOOTH);
 	assert_int_equal(dns->servers[0].address, IP4(192, 168, 1, 10));
 	assert_int_equal(dns->servers[0].weight, 100);
+	chk_svc_defaults(cfg, 0);
+	chk_svc_defaults(cfg, 1);
 
 	free(json);
 	free(cfg);
@@ -1304,6 +1776,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->n_routes, 0);
 	chk_limits_default(cfg);
 	assert_int_equal(cfg->services[0].scheduler, NC_SCHED_RATIO);
+	chk_svc_defaults(cfg, 0);
 	free(json);
 	free(cfg);
 }
@@ -1444,7 +1917,7 @@ static void test_reference_file(void **state)
 	struct nc_config *cfg = cfg_new();
 	struct nc_errors *e = errs_new();
 	json_error_t je;
-	json_t *root;
+	json_t *root, *svcs;
 	size_t i;
 
 	(void)state;
@@ -1467,7 +1940,22 @@ static void test_reference_file(void **state)
 	assert_int_equal(json_object_size(json_object_get(root, "workers")), 3);
 	assert_int_equal(json_object_size(json_array_get(json_object_get(root, "ports"), 0)), 6);
 	assert_int_equal(json_object_size(json_object_get(root, "limits")), 5);
-	assert_int_equal(json_object_size(json_array_get(json_object_get(root, "services"), 0)), 7);
+	svcs = json_object_get(root, "services");
+	assert_int_equal(json_object_size(json_array_get(svcs, 0)), 9);
+	/* each health section has every key its probe type allows, and each
+	 * adaptive section all of its keys; both probe types with a payload key,
+	 * both controller modes */
+	for (i = 0; i < 2; i++) {
+		json_t *svc = json_array_get(svcs, i);
+
+		assert_int_equal(json_object_size(json_object_get(svc, "health")), 6);
+		assert_int_equal(json_object_size(json_object_get(svc, "adaptive")), 5);
+	}
+	assert_int_equal(cfg->services[0].health.type, NC_HEALTH_HTTP);
+	assert_int_equal(cfg->services[1].health.type, NC_HEALTH_UDP);
+	assert_true(cfg->services[1].health.udp_payload_len > 0);
+	assert_int_equal(cfg->services[0].adaptive.mode, NC_ADAPT_PAPER);
+	assert_int_equal(cfg->services[1].adaptive.mode, NC_ADAPT_FAST);
 	json_decref(root);
 	free(cfg);
 	free(e);
