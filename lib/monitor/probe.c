@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Health-probe frames (see nc_probe.h): builders for the SYN, the HTTP request,
+ * the RSTs, the UDP datagram and the echo request, and a strict reader for the
+ * answers. Every input frame is untrusted: each length is checked before a
+ * byte is read, and a frame counts only when it is a whole, unfragmented IPv4
+ * packet with valid IP and L4 checksums (a corrupted RST must not mark a
+ * server down, a corrupted SYN-ACK must not keep it up).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nc_net.h"
+#include "nc_probe.h"
+
+#define PR_ETH_LEN    14u
+#define PR_IP_LEN     ((uint32_t)sizeof(struct rte_ipv4_hdr))
+#define PR_TCP_LEN    ((uint32_t)sizeof(struct rte_tcp_hdr))
+#define PR_UDP_LEN    ((uint32_t)sizeof(struct rte_udp_hdr))
+#define PR_ICMP_LEN   ((uint32_t)sizeof(struct rte_icmp_hdr))
+#define PR_HDRS_LEN   (PR_ETH_LEN + PR_IP_LEN)
+
+#define PR_TTL        64
+#define PR_WINDOW     65535
+#define PR_MSS        1460
+#define PR_OPT_MSS    2       /* TCP option kind */
+#define PR_OPT_MSS_LEN 4
+#define PR_ICMP_UNREACH 3     /* destination unreachable, any code */
+
+/* "HTTP/1.x NNN": the shortest response prefix that holds a status. */
+#define PR_STATUS_LEN 12
+
+static const char pr_echo_data[] = "netchestra probe";
+#define PR_ECHO_DATA_LEN ((uint32_t)sizeof(pr_echo_data) - 1)   /* 16, no NUL sent */
+
+/* One TCP segment to build. */
+struct pr_seg {
+	uint32_t seq, ack;      /* host order */
+	uint8_t flags;
+	uint16_t win;
+	bool mss;               /* carry the MSS option (SYN) */
+	const char *data;
+	uint32_t data_len;
+};
+
+/* A received frame that passed every check, as pointers into it. */
+struct pr_view {
+	const struct rte_ipv4_hdr *ip;
+	const uint8_t *l4;
+	uint32_t l4_len;        /* TCP: segment; UDP: the datagram's length field; ICMP: message */
+	const uint8_t *data;    /* TCP/UDP payload */
+	uint32_t data_len;
+};
+
+/* The packet an ICMP error quotes: its IP header and first 8 L4 bytes. */
+struct pr_quote {
+	const struct rte_ipv4_hdr *ip;
+	const uint8_t *l4;
+};
+
+static uint16_t
+pr_get16(const uint8_t *d)
+{
+	return (uint16_t)(d[0] << 8 | d[1]);
+}
+
+static uint32_t
+pr_get32(const uint8_t *d)
+{
+	return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+}
+
+/* Same 16 bits, as they lie in memory (network order). */
+static uint16_t
+pr_raw16(const uint8_t *d)
+{
+	uint16_t v;
+
+	memcpy(&v, d, sizeof(v));
+	return v;
+}
+
+/* murmur3's finaliser: a bijection on 32 bits that spreads every input bit. */
+static uint32_t
+pr_mix32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x85ebca6bu;
+	x ^= x >> 13;
+	x *= 0xc2b2ae35u;
+	x ^= x >> 16;
+	return x;
+}
+
+/*
+ * Initial sequence number: seed * odd constant, xor a hash of the target, then
+ * mixed. Each step is a bijection of the seed, so for one target two seeds
+ * never give the same ISN; two targets probed with the same seed differ too.
+ */
+static uint32_t
+pr_isn(const struct nc_probe_target *t, uint32_t seed)
+{
+	uint32_t tgt = pr_mix32(t->dst_ip ^ ((uint32_t)t->src_port << 16 | t->dst_port));
+
+	return pr_mix32(seed * 2654435761u ^ tgt);
+}
+
+/*
+ * Non-complemented one's-complement sum of a TCP or UDP segment of <l4_len>
+ * bytes and its pseudo header. Words are summed as raw memory (RFC 1071 2(B)),
+ * so the addresses are added as they are stored and the protocol and length
+ * in network order.
+ */
+static uint16_t
+pr_l4_sum(const struct rte_ipv4_hdr *ip, const void *l4, uint32_t l4_len)
+{
+	uint32_t src = ip->src_addr, dst = ip->dst_addr;
+	uint32_t sum;
+
+	sum = (src & 0xffff) + (src >> 16) + (dst & 0xffff) + (dst >> 16);
+	sum += rte_cpu_to_be_16((uint16_t)ip->next_proto_id) + rte_cpu_to_be_16((uint16_t)l4_len);
+	sum = __rte_raw_cksum(l4, l4_len, sum);
+	return __rte_raw_cksum_reduce(sum);
+}
+
+/* Ethernet and IPv4 headers of a frame to <t>; returns the IP header. */
+static struct rte_ipv4_hdr *
+pr_put_ip(uint8_t *buf, const struct nc_probe_target *t, uint8_t proto, uint32_t l4_len,
+	  uint16_t ip_id)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + PR_ETH_LEN);
+
+	memcpy(buf, t->dst_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	memcpy(buf + RTE_ETHER_ADDR_LEN, t->src_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	buf[12] = RTE_ETHER_TYPE_IPV4 >> 8;
+	buf[13] = RTE_ETHER_TYPE_IPV4 & 0xff;
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(PR_IP_LEN + l4_len));
+	ip->packet_id = rte_cpu_to_be_16(ip_id);
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = PR_TTL;
+	ip->next_proto_id = proto;
+	ip->hdr_checksum = 0;
+	ip->src_addr = t->src_ip;
+	ip->dst_addr = t->dst_ip;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return ip;
+}
+
+/* IP id of the TCP frames of a probe: any value will do (DF is set, RFC 6864). */
+static uint16_t
+pr_tcp_ip_id(const struct nc_probe *p, unsigned int nth)
+{
+	return (uint16_t)((p->isn >> 16) + nth);
+}
+
+/* TCP segment <s> from the probe port to the server into <buf>. Returns the
+ * frame length, 0 if it does not fit in <cap> bytes. */
+static size_t
+pr_put_tcp(uint8_t *buf, size_t cap, const struct nc_probe_target *t, uint16_t ip_id,
+	   const struct pr_seg *s)
+{
+	uint32_t hlen = PR_TCP_LEN + (s->mss ? PR_OPT_MSS_LEN : 0);
+	uint32_t l4_len = hlen + s->data_len;
+	size_t len = PR_HDRS_LEN + l4_len;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	uint8_t *opt;
+
+	if (buf == NULL || len > cap)
+		return 0;
+	ip = pr_put_ip(buf, t, IPPROTO_TCP, l4_len, ip_id);
+	th = (struct rte_tcp_hdr *)(buf + PR_HDRS_LEN);
+	th->src_port = t->src_port;
+	th->dst_port = t->dst_port;
+	th->sent_seq = rte_cpu_to_be_32(s->seq);
+	th->recv_ack = rte_cpu_to_be_32(s->ack);
+	th->data_off = (uint8_t)(hlen / 4 << 4);
+	th->tcp_flags = s->flags;
+	th->rx_win = rte_cpu_to_be_16(s->win);
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	opt = (uint8_t *)th + PR_TCP_LEN;
+	if (s->mss) {
+		opt[0] = PR_OPT_MSS;
+		opt[1] = PR_OPT_MSS_LEN;
+		opt[2] = PR_MSS >> 8;
+		opt[3] = PR_MSS & 0xff;
+	}
+	if (s->data_len != 0)
+		memcpy((uint8_t *)th + hlen, s->data, s->data_len);
+	th->cksum = (uint16_t)~pr_l4_sum(ip, th, l4_len);
+	return len;
+}
+
+/*
+ * The HTTP request of <t> into <dst> (<cap> bytes, may be 0). Returns its
+ * length (without the NUL snprintf adds), or -EINVAL when there is no path or
+ * the path holds a byte that cannot be in a request line (space, control).
+ */
+static int
+pr_http_request(const struct nc_probe_target *t, char *dst, size_t cap)
+{
+	const uint8_t *ip = (const uint8_t *)&t->dst_ip;
+	const char *c;
+
+	if (t->http_path == NULL || t->http_path[0] == '\0')
+		return -EINVAL;
+	for (c = t->http_path; *c != '\0'; c++)
+		if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
+			return -EINVAL;
+	return snprintf(dst, cap,
+			"GET %s HTTP/1.0\r\nHost: %u.%u.%u.%u\r\n"
+			"User-Agent: netchestra-health\r\nConnection: close\r\n\r\n",
+			t->http_path, ip[0], ip[1], ip[2], ip[3]);
+}
+
+/* Largest HTTP request: the ACK segment that carries it must fit one probe frame. */
+#define PR_REQ_MAX (NC_PROBE_FRAME_MAX - PR_HDRS_LEN - PR_TCP_LEN)
+
+static uint32_t
+pr_elapsed(uint64_t from_us, uint64_t now_us)
+{
+	uint64_t d = now_us > from_us ? now_us - from_us : 0;
+
+	return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+int
+nc_probe_start(struct nc_probe *p, const struct nc_probe_target *t, uint64_t now_us,
+	       uint32_t seed, uint8_t *buf, size_t cap)
+{
+	struct nc_probe np;
+	struct pr_seg syn = { .flags = RTE_TCP_SYN_FLAG, .win = PR_WINDOW, .mss = true };
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *uh;
+	struct rte_icmp_hdr *ic;
+	uint32_t l4_len;
+	size_t len = 0;
+	int req;
+
+	if (p == NULL || t == NULL)
+		return -EINVAL;
+	memset(&np, 0, sizeof(np));
+	switch (t->type) {
+	case NC_HEALTH_HTTP:
+		req = pr_http_request(t, NULL, 0);
+		if (req < 0 || (uint32_t)req > PR_REQ_MAX)
+			return -EINVAL;
+		np.req_len = (uint32_t)req;
+		/* fall through */
+	case NC_HEALTH_TCP:
+		np.isn = pr_isn(t, seed);
+		syn.seq = np.isn;
+		len = pr_put_tcp(buf, cap, t, pr_tcp_ip_id(&np, 0), &syn);
+		np.state = NC_PROBE_SYN_SENT;
+		break;
+	case NC_HEALTH_UDP:
+		if (t->udp_payload == NULL && t->udp_payload_len != 0)
+			return -EINVAL;
+		l4_len = PR_UDP_LEN + t->udp_payload_len;
+		if (buf == NULL || PR_HDRS_LEN + l4_len > cap)
+			return -ENOSPC;
+		ip = pr_put_ip(buf, t, IPPROTO_UDP, l4_len, (uint16_t)(pr_mix32(seed) >> 16));
+		uh = (struct rte_udp_hdr *)(buf + PR_HDRS_LEN);
+		uh->src_port = t->src_port;
+		uh->dst_port = t->dst_port;
+		uh->dgram_len = rte_cpu_to_be_16((uint16_t)l4_len);
+		uh->dgram_cksum = 0;
+		if (t->udp_payload_len != 0)
+			memcpy(uh + 1, t->udp_payload, t->udp_payload_len);
+		uh->dgram_cksum = (uint16_t)~pr_l4_sum(ip, uh, l4_len);
+		if (uh->dgram_cksum == 0)
+			uh->dgram_cksum = 0xffff;    /* 0 would mean "no checksum" (RFC 768) */
+		len = PR_HDRS_LEN + l4_len;
+		np.state = NC_PROBE_UDP_SENT;
+		break;
+	case NC_HEALTH_ICMP:
+		l4_len = PR_ICMP_LEN + PR_ECHO_DATA_LEN;
+		if (buf == NULL || PR_HDRS_LEN + l4_len > cap)
+			return -ENOSPC;
+		np.echo_seq = (uint16_t)seed;
+		pr_put_ip(buf, t, IPPROTO_ICMP, l4_len, (uint16_t)(pr_mix32(seed) >> 16));
+		ic = (struct rte_icmp_hdr *)(buf + PR_HDRS_LEN);
+		ic->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+		ic->icmp_code = 0;
+		ic->icmp_cksum = 0;
+		ic->icmp_ident = t->src_port;
+		ic->icmp_seq_nb = rte_cpu_to_be_16(np.echo_seq);
+		memcpy(ic + 1, pr_echo_data, PR_ECHO_DATA_LEN);
+		ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, l4_len);
+		len = PR_HDRS_LEN + l4_len;
+		np.state = NC_PROBE_ECHO_SENT;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (len == 0)
+		return -ENOSPC;
+	np.t_sent_us = now_us;
+	*p = np;
+	return (int)len;
+}
+
+/*
+ * Check a received frame and point <v> into it. Returns 0, or -EINVAL unless
+ * it is Ethernet / IPv4 (no fragment, total length within the frame, valid
+ * header checksum, options allowed) carrying a complete TCP, UDP or ICMP
+ * header with a valid checksum (UDP: 0 means none). Ethernet padding past the
+ * IP total length is ignored.
+ */
+static int
+pr_view_frame(const uint8_t *f, size_t len, struct pr_view *v)
+{
+	const struct rte_ipv4_hdr *ip;
+	uint32_t ihl, tot, l4_len, hlen;
+
+	if (f == NULL || len < PR_HDRS_LEN || pr_get16(f + 12) != RTE_ETHER_TYPE_IPV4)
+		return -EINVAL;
+	ip = (const struct rte_ipv4_hdr *)(f + PR_ETH_LEN);
+	if ((ip->version_ihl >> 4) != 4)
+		return -EINVAL;
+	ihl = (uint32_t)(ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * 4;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (ihl < PR_IP_LEN || tot < ihl || tot > len - PR_ETH_LEN)
+		return -EINVAL;
+	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
+		return -EINVAL;
+	if (rte_raw_cksum(ip, ihl) != 0xffff)
+		return -EINVAL;
+	v->ip = ip;
+	v->l4 = (const uint8_t *)ip + ihl;
+	l4_len = tot - ihl;
+	switch (ip->next_proto_id) {
+	case IPPROTO_TCP:
+		if (l4_len < PR_TCP_LEN)
+			return -EINVAL;
+		hlen = (uint32_t)(v->l4[12] >> 4) * 4;
+		if (hlen < PR_TCP_LEN || hlen > l4_len || pr_l4_sum(ip, v->l4, l4_len) != 0xffff)
+			return -EINVAL;
+		v->data = v->l4 + hlen;
+		v->data_len = l4_len - hlen;
+		break;
+	case IPPROTO_UDP:
+		if (l4_len < PR_UDP_LEN)
+			return -EINVAL;
+		hlen = pr_get16(v->l4 + 4);           /* the datagram's own length */
+		if (hlen < PR_UDP_LEN || hlen > l4_len)
+			return -EINVAL;
+		if (pr_raw16(v->l4 + 6) != 0 && pr_l4_sum(ip, v->l4, hlen) != 0xffff)
+			return -EINVAL;
+		l4_len = hlen;
+		v->data = v->l4 + PR_UDP_LEN;
+		v->data_len = l4_len - PR_UDP_LEN;
+		break;
+	case IPPROTO_ICMP:
+		if (l4_len < PR_ICMP_LEN || rte_raw_cksum(v->l4, l4_len) != 0xffff)
+			return -EINVAL;
+		v->data = v->l4 + PR_ICMP_LEN;
+		v->data_len = l4_len - PR_ICMP_LEN;
+		break;
+	default:
+		return -EINVAL;
+	}
+	v->l4_len = l4_len;
+	return 0;
+}
+
+/*
+ * The packet quoted by the ICMP destination unreachable <v>: an IPv4 header
+ * (options allowed, not a later fragment) followed by at least 8 bytes of its
+ * L4 header (RFC 792), all within the ICMP message. Returns 0 or -EINVAL.
+ */
+static int
+pr_view_quote(const struct pr_view *v, struct pr_quote *q)
+{
+	uint32_t qihl;
+
+	if (v->ip->next_proto_id != IPPROTO_ICMP || v->l4[0] != PR_ICMP_UNREACH ||
+	    v->data_len < PR_IP_LEN)
+		return -EINVAL;
+	q->ip = (const struct rte_ipv4_hdr *)v->data;
+	if ((q->ip->version_ihl >> 4) != 4)
+		return -EINVAL;
+	qihl = (uint32_t)(q->ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * 4;
+	if (qihl < PR_IP_LEN || v->data_len < qihl + 8)
+		return -EINVAL;
+	if (q->ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK))
+		return -EINVAL;
+	q->l4 = v->data + qihl;
+	return 0;
+}
+
+/* L4 protocol of what the probe sent in its state. */
+static uint8_t
+pr_state_proto(const struct nc_probe *p)
+{
+	switch (p->state) {
+	case NC_PROBE_SYN_SENT:
+	case NC_PROBE_REQ_SENT:
+		return IPPROTO_TCP;
+	case NC_PROBE_UDP_SENT:
+		return IPPROTO_UDP;
+	case NC_PROBE_ECHO_SENT:
+		return IPPROTO_ICMP;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Does the ICMP error <v> quote a packet this probe sent? Same addresses and
+ * protocol; TCP and UDP: both ports, and for TCP a sequence number we sent
+ * (the SYN, or the request segment once it is out; RFC 5927 4.1) so a blind
+ * forged error cannot end a probe; ICMP: an echo request with our id and
+ * sequence.
+ */
+static bool
+pr_quotes_probe(const struct nc_probe *p, const struct nc_probe_target *t,
+		const struct pr_view *v)
+{
+	uint8_t proto = pr_state_proto(p);
+	struct pr_quote q;
+	uint32_t seq_off;
+
+	if (pr_view_quote(v, &q) != 0 || q.ip->next_proto_id != proto ||
+	    q.ip->src_addr != t->src_ip || q.ip->dst_addr != t->dst_ip)
+		return false;
+	switch (proto) {
+	case IPPROTO_TCP:
+		seq_off = pr_get32(q.l4 + 4) - p->isn;
+		if (seq_off > (p->state == NC_PROBE_REQ_SENT ? 1u : 0u))
+			return false;
+		/* fall through */
+	case IPPROTO_UDP:
+		return pr_raw16(q.l4) == t->src_port && pr_raw16(q.l4 + 2) == t->dst_port;
+	case IPPROTO_ICMP:
+		return q.l4[0] == RTE_IP_ICMP_ECHO_REQUEST && pr_raw16(q.l4 + 4) == t->src_port &&
+			pr_get16(q.l4 + 6) == p->echo_seq;
+	default:
+		return false;
+	}
+}
+
+/* End the probe with <verdict>; a good one reports its round trip. */
+static int
+pr_verdict(struct nc_probe *p, int verdict, uint64_t now_us, uint32_t *rt_us)
+{
+	if (verdict == NC_PROBE_GOOD && rt_us != NULL)
+		*rt_us = pr_elapsed(p->t_sent_us, now_us);
+	p->state = NC_PROBE_IDLE;
+	return verdict;
+}
+
+/*
+ * Status of an HTTP/1.x response from its first bytes: the 3-digit code, or
+ * -1 when they do not start with "HTTP/1.<digit> <3 digits>" (also when fewer
+ * than PR_STATUS_LEN bytes came: the first segment must hold the status).
+ */
+static int
+pr_http_status(const uint8_t *d, uint32_t n)
+{
+#define PR_DIGIT(c) ((c) >= '0' && (c) <= '9')
+	if (n < PR_STATUS_LEN || memcmp(d, "HTTP/1.", 7) != 0 || !PR_DIGIT(d[7]) || d[8] != ' ' ||
+	    !PR_DIGIT(d[9]) || !PR_DIGIT(d[10]) || !PR_DIGIT(d[11]) ||
+	    (n > PR_STATUS_LEN && PR_DIGIT(d[12])))
+		return -1;
+	return (d[9] - '0') * 100 + (d[10] - '0') * 10 + (d[11] - '0');
+#undef PR_DIGIT
+}
+
+/*
+ * SYN_SENT: the answer to our SYN. RFC 793 3.9 (SYN-SENT): an RST counts only
+ * when it acknowledges the SYN (ACK set, ack = ISN + 1), the way a closed port
+ * answers; a SYN-ACK only with ack = ISN + 1. Everything else is ignored.
+ */
+static int
+pr_input_syn_sent(struct nc_probe *p, const struct nc_probe_target *t, const struct pr_view *v,
+		  uint64_t now_us, uint8_t *out, size_t cap, size_t *out_len, uint32_t *rt_us)
+{
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)v->l4;
+	uint8_t flags = th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG |
+					 RTE_TCP_FIN_FLAG);
+	uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
+	struct pr_seg s = { .seq = p->isn + 1 };
+	char req[PR_REQ_MAX + 1];
+	int n;
+
+	if (!(flags & RTE_TCP_ACK_FLAG) || ack != p->isn + 1)
+		return NC_PROBE_PENDING;
+	if (flags & RTE_TCP_RST_FLAG)
+		return pr_verdict(p, NC_PROBE_BAD, now_us, rt_us);
+	if (flags != (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG))
+		return NC_PROBE_PENDING;
+	s.ack = rte_be_to_cpu_32(th->sent_seq) + 1;
+	if (t->type == NC_HEALTH_HTTP) {
+		n = pr_http_request(t, req, sizeof(req));
+		if (n < 0 || (uint32_t)n > PR_REQ_MAX)
+			return NC_PROBE_PENDING;
+		s.flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+		s.win = PR_WINDOW;
+		s.data = req;
+		s.data_len = (uint32_t)n;
+		*out_len = pr_put_tcp(out, cap, t, pr_tcp_ip_id(p, 1), &s);
+		/* Without room for the request, stay in SYN_SENT: the server sends
+		 * its SYN-ACK again, or the timeout ends the probe. */
+		if (*out_len == 0)
+			return NC_PROBE_PENDING;
+		p->state = NC_PROBE_REQ_SENT;
+		p->peer_next = s.ack;
+		p->req_len = (uint32_t)n;
+		p->t_sent_us = now_us;
+		return NC_PROBE_PENDING;
+	}
+	p->peer_next = s.ack;
+	s.flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
+	*out_len = pr_put_tcp(out, cap, t, pr_tcp_ip_id(p, 1), &s);
+	return pr_verdict(p, NC_PROBE_GOOD, now_us, rt_us);
+}
+
+/*
+ * REQ_SENT: waiting for the first response byte. An RST counts only at the
+ * exact next sequence number (RFC 5961 3.2); other segments must acknowledge
+ * something we sent (ISN + 1 .. ISN + 1 + request) and start at the next
+ * sequence number. A FIN without data, or the status of the first data, ends
+ * the probe with our RST at the end of the request.
+ */
+static int
+pr_input_req_sent(struct nc_probe *p, const struct nc_probe_target *t, const struct pr_view *v,
+		  uint64_t now_us, uint8_t *out, size_t cap, size_t *out_len, uint32_t *rt_us)
+{
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)v->l4;
+	uint8_t flags = th->tcp_flags;
+	uint32_t seq = rte_be_to_cpu_32(th->sent_seq);
+	uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
+	struct pr_seg rst = { .seq = p->isn + 1 + p->req_len,
+			      .flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG };
+	int status, verdict;
+
+	if (seq != p->peer_next)
+		return NC_PROBE_PENDING;
+	if (flags & RTE_TCP_RST_FLAG)
+		return pr_verdict(p, NC_PROBE_BAD, now_us, rt_us);
+	if ((flags & RTE_TCP_SYN_FLAG) || !(flags & RTE_TCP_ACK_FLAG) ||
+	    ack - (p->isn + 1) > p->req_len)
+		return NC_PROBE_PENDING;
+	if (v->data_len == 0) {
+		if (!(flags & RTE_TCP_FIN_FLAG))
+			return NC_PROBE_PENDING;
+		verdict = NC_PROBE_BAD;
+	} else {
+		status = pr_http_status(v->data, v->data_len);
+		verdict = status >= 200 && status <= 399 ? NC_PROBE_GOOD : NC_PROBE_BAD;
+	}
+	rst.ack = seq + v->data_len + (flags & RTE_TCP_FIN_FLAG ? 1 : 0);
+	*out_len = pr_put_tcp(out, cap, t, pr_tcp_ip_id(p, 2), &rst);
+	return pr_verdict(p, verdict, now_us, rt_us);
+}
+
+int
+nc_probe_input(struct nc_probe *p, const struct nc_probe_target *t, const uint8_t *frame,
+	       size_t len, uint64_t now_us, uint8_t *out, size_t cap, size_t *out_len,
+	       uint32_t *rt_us)
+{
+	const struct rte_icmp_hdr *ic;
+	const struct rte_udp_hdr *uh;
+	const struct rte_tcp_hdr *th;
+	struct pr_view v;
+	size_t unused;
+
+	if (out_len == NULL)
+		out_len = &unused;
+	*out_len = 0;
+	if (out == NULL)
+		cap = 0;
+	if (p == NULL || t == NULL || p->state == NC_PROBE_IDLE ||
+	    pr_view_frame(frame, len, &v) != 0 || v.ip->dst_addr != t->src_ip)
+		return NC_PROBE_PENDING;
+	/* Destination unreachable may come from any router on the way. */
+	if (v.ip->next_proto_id == IPPROTO_ICMP && v.l4[0] == PR_ICMP_UNREACH)
+		return pr_quotes_probe(p, t, &v) ?
+			pr_verdict(p, NC_PROBE_BAD, now_us, rt_us) : NC_PROBE_PENDING;
+	if (v.ip->src_addr != t->dst_ip || v.ip->next_proto_id != pr_state_proto(p))
+		return NC_PROBE_PENDING;
+	switch (p->state) {
+	case NC_PROBE_SYN_SENT:
+	case NC_PROBE_REQ_SENT:
+		th = (const struct rte_tcp_hdr *)v.l4;
+		if (th->src_port != t->dst_port || th->dst_port != t->src_port)
+			return NC_PROBE_PENDING;
+		if (p->state == NC_PROBE_SYN_SENT)
+			return pr_input_syn_sent(p, t, &v, now_us, out, cap, out_len, rt_us);
+		return pr_input_req_sent(p, t, &v, now_us, out, cap, out_len, rt_us);
+	case NC_PROBE_UDP_SENT:
+		uh = (const struct rte_udp_hdr *)v.l4;
+		if (uh->src_port != t->dst_port || uh->dst_port != t->src_port)
+			return NC_PROBE_PENDING;
+		return pr_verdict(p, NC_PROBE_GOOD, now_us, rt_us);
+	case NC_PROBE_ECHO_SENT:
+		ic = (const struct rte_icmp_hdr *)v.l4;
+		if (ic->icmp_type != RTE_IP_ICMP_ECHO_REPLY || ic->icmp_code != 0 ||
+		    ic->icmp_ident != t->src_port || rte_be_to_cpu_16(ic->icmp_seq_nb) != p->echo_seq)
+			return NC_PROBE_PENDING;
+		return pr_verdict(p, NC_PROBE_GOOD, now_us, rt_us);
+	default:
+		return NC_PROBE_PENDING;
+	}
+}
+
+int
+nc_probe_timeout(struct nc_probe *p, const struct nc_probe_target *t, uint8_t *out,
+		 size_t cap, size_t *out_len)
+{
+	struct pr_seg rst = { .flags = RTE_TCP_RST_FLAG };
+	size_t unused;
+
+	if (out_len == NULL)
+		out_len = &unused;
+	*out_len = 0;
+	if (out == NULL)
+		cap = 0;
+	if (p == NULL || p->state == NC_PROBE_IDLE)
+		return NC_PROBE_PENDING;
+	if (t != NULL && p->state == NC_PROBE_SYN_SENT) {
+		/* The server may sit in SYN-RECEIVED: RST at the sequence it expects. */
+		rst.seq = p->isn + 1;
+		*out_len = pr_put_tcp(out, cap, t, pr_tcp_ip_id(p, 2), &rst);
+	} else if (t != NULL && p->state == NC_PROBE_REQ_SENT) {
+		rst.seq = p->isn + 1 + p->req_len;
+		rst.ack = p->peer_next;
+		rst.flags |= RTE_TCP_ACK_FLAG;
+		*out_len = pr_put_tcp(out, cap, t, pr_tcp_ip_id(p, 2), &rst);
+	}
+	p->state = NC_PROBE_IDLE;
+	return NC_PROBE_BAD;
+}
+
+int
+nc_probe_match(const uint8_t *frame, size_t len, uint32_t *local_ip, uint16_t *port_or_id)
+{
+	struct pr_quote q;
+	struct pr_view v;
+
+	if (pr_view_frame(frame, len, &v) != 0)
+		return -EINVAL;
+	switch (v.ip->next_proto_id) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		*local_ip = v.ip->dst_addr;
+		*port_or_id = pr_raw16(v.l4 + 2);
+		return 0;
+	case IPPROTO_ICMP:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (v.l4[0] == RTE_IP_ICMP_ECHO_REPLY && v.l4[1] == 0) {
+		*local_ip = v.ip->dst_addr;
+		*port_or_id = pr_raw16(v.l4 + 4);
+		return 0;
+	}
+	if (pr_view_quote(&v, &q) != 0)
+		return -EINVAL;
+	switch (q.ip->next_proto_id) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		*port_or_id = pr_raw16(q.l4);
+		break;
+	case IPPROTO_ICMP:
+		if (q.l4[0] != RTE_IP_ICMP_ECHO_REQUEST)
+			return -EINVAL;
+		*port_or_id = pr_raw16(q.l4 + 4);
+		break;
+	default:
+		return -EINVAL;
+	}
+	*local_ip = q.ip->src_addr;
+	return 0;
+}
