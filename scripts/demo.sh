@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Netchestra's main job, in one command on a fresh machine:
 #
-#   sudo ./scripts/demo.sh [--seconds 30] [--clients 6] [--loops a,b,c] [--one-arm]
+#   sudo ./scripts/demo.sh [--seconds 30] [--clients 6] [--loops a,b,c]
+#                          [--adaptive paper|fast|off] [--one-arm]
 #
 # Installs what is missing, builds, brings up the namespace lab (scripts/lab.sh:
 # a client namespace, three server namespaces running nc-backend), starts the
@@ -9,7 +10,8 @@
 # a new TCP connection per request) through the VIP for --seconds while a live
 # per-server view updates, prints a summary and tears everything down on exit
 # or Ctrl-C. --loops sets each server's per-request cost (the paper's Table 2
-# spins 100000 / 10000000 / 100000000 times).
+# spins 100000 / 10000000 / 100000000 times). --adaptive picks the weight
+# controller (default paper: the slowest server -1, the fastest +1 each second).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/build
@@ -17,19 +19,22 @@ SECONDS_RUN=30
 CLIENTS=6
 LOOPS=100000,1000000,4000000
 ARM=
+ADAPTIVE=paper
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) SECONDS_RUN=${2:?}; shift ;;
 	--clients) CLIENTS=${2:?}; shift ;;
 	--loops) LOOPS=${2:?}; shift ;;
 	--one-arm) ARM=--one-arm ;;
-	-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--adaptive) ADAPTIVE=${2:?}; shift ;;
+	-h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
 done
 [[ $SECONDS_RUN =~ ^[0-9]+$ ]] && [ "$SECONDS_RUN" -ge 1 ] || { echo "demo: --seconds wants a whole number >= 1" >&2; exit 2; }
 [[ $CLIENTS =~ ^[0-9]+$ ]] && [ "$CLIENTS" -ge 1 ] || { echo "demo: --clients wants a whole number >= 1" >&2; exit 2; }
+case $ADAPTIVE in paper|fast|off) ;; *) echo "demo: --adaptive wants paper, fast or off" >&2; exit 2 ;; esac
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (sudo ./scripts/demo.sh): it creates network namespaces" >&2; exit 1; }
 
 cd "$ROOT"
@@ -57,9 +62,16 @@ trap 'echo; echo "demo: interrupted, tearing down"; exit 130' INT TERM
 
 step "lab"
 scripts/lab.sh up $ARM --loops "$LOOPS" || exit 1
-CFG=$ROOT/config/lab.json
-[ -z "$ARM" ] || CFG=$ROOT/config/lab-one-arm.json
-step "appliance ($CFG)"
+BASE=$ROOT/config/lab.json
+[ -z "$ARM" ] || BASE=$ROOT/config/lab-one-arm.json
+CFG=$W/demo.json
+if [ "$ADAPTIVE" = off ]; then
+	jq '.services[0].adaptive.enabled = false' "$BASE" >"$CFG"
+else
+	jq --arg m "$ADAPTIVE" '.services[0].adaptive = { enabled: true, mode: $m, interval_ms: 1000,
+		step: 1, min_weight: 1 }' "$BASE" >"$CFG"
+fi
+step "appliance ($BASE, web weights: $ADAPTIVE)"
 nc_start "$CFG" "$W/netchestra.log" || exit 1
 grep '^port ' "$W/netchestra.log"
 

@@ -72,6 +72,11 @@ log "end to end (namespace lab)"
 tests/e2e/run.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e "${p:-0}" "${f:-1}"
+
+log "end to end: adaptive weights and health probes (namespace lab)"
+tests/e2e/adaptive.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count e2e-adaptive "${p:-0}" "${f:-1}"
 rm -f "$out"
 
 log "summary"

@@ -6,6 +6,7 @@
 #define NC_APP_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <rte_mempool.h>
 
 #include "nc_common.h"
@@ -23,6 +24,8 @@ struct nc_app {
 	uint8_t port_started[NC_MAX_PORTS];
 	struct nc_dp *dp;
 	int workers_launched;
+	const char *weights_log_path;     /* --weights-log FILE, or NULL */
+	FILE *weights_log;
 };
 
 extern volatile int nc_app_quit;
@@ -39,5 +42,14 @@ void nc_ports_print_final(const struct nc_app *a, const struct nc_dp_stats *st);
 void nc_control_run(struct nc_app *a);
 /* Print the final statistics to stdout. */
 void nc_control_print_final(const struct nc_app *a);
+/* Open the --weights-log file (appending; header when empty) and hook it to
+ * the monitor's intervals. Returns 0 or a negative errno, logged. */
+int nc_weights_log_open(struct nc_app *a);
+void nc_weights_log_close(struct nc_app *a);
+
+/* telemetry.c: register /netchestra/services and /netchestra/servers for a->dp;
+ * fini makes them answer "not running" before the data plane goes away. */
+int nc_telemetry_init(struct nc_app *a);
+void nc_telemetry_fini(struct nc_app *a);
 
 #endif /* NC_APP_H */

@@ -2,9 +2,11 @@
  * The control lcore's loop: control-plane packet work, the once-a-second
  * status line per service, and the final statistics.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include <rte_cycles.h>
 
@@ -19,36 +21,104 @@ struct status_prev {
 	uint64_t pkts[NC_MAX_SERVICES];
 };
 
-/* "web: flows 12 open, +3/s, pkts +120/s, servers n0 w30 33.3% n1 w70 66.7%" */
+/* Response time for the status line: "850us", "12.3ms", "-" (no sample), "down". */
+static const char *
+rt_str(const struct nc_server_view *v, char *buf, size_t len)
+{
+	if (!v->up)
+		snprintf(buf, len, "down");
+	else if (v->rt_samples == 0)
+		snprintf(buf, len, "-");
+	else if (v->rt_avg_us < 1000)
+		snprintf(buf, len, "%uus", v->rt_avg_us);
+	else
+		snprintf(buf, len, "%.1fms", v->rt_avg_us / 1000.0);
+	return buf;
+}
+
+/*
+ * "web: flows 12 open, 3 new/s, 120 pkt/s, servers n0 w30 33.3% 850us n1 w70 66.7% 1.2ms"
+ * per server: weight now, share of the flows since start, response time of
+ * the monitor's last interval (or "down").
+ */
 static void
 print_status(const struct nc_app *a, double t, double dt, struct status_prev *prev)
 {
 	static struct nc_dp_stats st;
+	static struct nc_server_view v[NC_MAX_SERVERS];
 	uint16_t s, i;
 
 	nc_dp_stats_get(a->dp, &st);
 	for (s = 0; s < a->cfg->n_services; s++) {
 		const struct nc_cfg_service *cs = &a->cfg->services[s];
 		const struct nc_svc_stats *ss = &st.svc[s];
-		const struct nc_schedule *sch = nc_dp_schedule(a->dp, s);
 		uint64_t pkts = ss->pkts_c2s + ss->pkts_s2c;
-		char line[1024];
+		char line[1536], rt[16];
 		int n;
 
+		nc_dp_service_view(a->dp, s, NULL, v, NC_MAX_SERVERS);
 		n = snprintf(line, sizeof(line), "[%7.1fs] %s: flows %" PRIu64 " open, %.0f new/s, %.0f pkt/s, servers",
 			     t, cs->name, ss->flows_opened - ss->flows_closed,
 			     (double)(ss->flows_opened - prev->opened[s]) / dt,
 			     (double)(pkts - prev->pkts[s]) / dt);
 		for (i = 0; i < cs->n_servers && n > 0 && (size_t)n < sizeof(line); i++)
-			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s w%u %.1f%%",
-				      cs->servers[i].name, sch != NULL ? sch->server[i].weight : 0,
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s w%u %.1f%% %s",
+				      cs->servers[i].name, v[i].weight,
 				      ss->flows_opened ? 100.0 * (double)ss->server_flows[i] /
-				      (double)ss->flows_opened : 0.0);
+				      (double)ss->flows_opened : 0.0, rt_str(&v[i], rt, sizeof(rt)));
 		printf("%s\n", line);
 		prev->opened[s] = ss->flows_opened;
 		prev->pkts[s] = pkts;
 	}
 	fflush(stdout);
+}
+
+/* One CSV row per server after each interval: time,service,server,weight,rt_us,state
+ * (time: Unix seconds with milliseconds; rt_us: 0 when the interval had no sample). */
+static void
+weights_log_row(void *arg, unsigned int svc, const struct nc_service_view *sv,
+		const struct nc_server_view *v, unsigned int n)
+{
+	struct nc_app *a = arg;
+	struct timeval tv;
+	unsigned int i;
+
+	RTE_SET_USED(svc);
+	gettimeofday(&tv, NULL);
+	for (i = 0; i < n; i++)
+		fprintf(a->weights_log, "%ld.%03ld,%s,%s,%u,%u,%s\n", (long)tv.tv_sec,
+			(long)(tv.tv_usec / 1000), sv->name, v[i].name, v[i].weight,
+			v[i].rt_samples != 0 ? v[i].rt_avg_us : 0, v[i].up ? "up" : "down");
+	fflush(a->weights_log);
+}
+
+int
+nc_weights_log_open(struct nc_app *a)
+{
+	if (a->weights_log_path == NULL)
+		return 0;
+	a->weights_log = fopen(a->weights_log_path, "a");
+	if (a->weights_log == NULL) {
+		int e = errno;
+
+		NC_LOG(ERR, APP, "--weights-log %s: %s", a->weights_log_path, strerror(e));
+		return -e;
+	}
+	if (ftell(a->weights_log) == 0)
+		fprintf(a->weights_log, "time,service,server,weight,rt_us,state\n");
+	nc_dp_set_interval_cb(a->dp, weights_log_row, a);
+	return 0;
+}
+
+void
+nc_weights_log_close(struct nc_app *a)
+{
+	if (a->weights_log == NULL)
+		return;
+	if (a->dp != NULL)
+		nc_dp_set_interval_cb(a->dp, NULL, NULL);
+	fclose(a->weights_log);
+	a->weights_log = NULL;
 }
 
 void
@@ -90,10 +160,11 @@ nc_control_print_final(const struct nc_app *a)
 	printf("final flows: tcp_port_early_reuse %" PRIu64 "\n", st.tcp_port_early_reuse);
 	printf("final control: arp_replied %" PRIu64 " arp_learned %" PRIu64 " arp_requests_sent %" PRIu64
 	       " arp_ignored %" PRIu64 " icmp_echo_replied %" PRIu64 " resolve_requests %" PRIu64
-	       " resolve_held %" PRIu64 " resolve_dropped %" PRIu64 " tx_failed %" PRIu64 "\n",
+	       " resolve_held %" PRIu64 " resolve_dropped %" PRIu64 " probe_unmatched %" PRIu64
+	       " tx_failed %" PRIu64 "\n",
 	       cs.arp_replied, cs.arp_learned, cs.arp_requests_sent, cs.arp_ignored,
 	       cs.icmp_echo_replied, cs.resolve_requests, cs.resolve_held, cs.resolve_dropped,
-	       cs.tx_failed);
+	       cs.probe_unmatched, cs.tx_failed);
 	for (s = 0; s < a->cfg->n_services; s++) {
 		const struct nc_cfg_service *svc = &a->cfg->services[s];
 		const struct nc_svc_stats *ss = &st.svc[s];
@@ -105,6 +176,20 @@ nc_control_print_final(const struct nc_app *a)
 		for (i = 0; i < svc->n_servers; i++)
 			printf(" %s %" PRIu64, svc->servers[i].name, ss->server_flows[i]);
 		printf("\n");
+	}
+	nc_dp_mon_refresh(a->dp);
+	for (s = 0; s < a->cfg->n_services; s++) {
+		static struct nc_server_view v[NC_MAX_SERVERS];
+		struct nc_service_view sv;
+		int n = nc_dp_service_view(a->dp, s, &sv, v, NC_MAX_SERVERS);
+
+		for (i = 0; n > 0 && i < n; i++)
+			printf("final server %s/%s: %s weight %u flows %" PRIu64 " requests %" PRIu64
+			       " responses %" PRIu64 " bytes %" PRIu64 " probes_good %" PRIu64
+			       " probes_bad %" PRIu64 " down_count %u\n", sv.name, v[i].name,
+			       v[i].up ? "up" : "down", v[i].weight, v[i].flows, v[i].requests,
+			       v[i].responses, v[i].bytes, v[i].probes_good, v[i].probes_bad,
+			       v[i].down_count);
 	}
 	fflush(stdout);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * netchestra: the dispatcher appliance.
- *   netchestra --config FILE [--duration SECONDS]
+ *   netchestra --config FILE [--duration SECONDS] [--weights-log FILE]
  *   netchestra --config FILE --check
  *   netchestra --version
  */
@@ -31,12 +31,14 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: netchestra -c FILE [--duration SECONDS]\n"
+		"usage: netchestra -c FILE [--duration SECONDS] [--weights-log FILE]\n"
 		"       netchestra -c FILE --check\n"
 		"       netchestra --version\n"
 		"  -c, --config FILE    JSON startup file (see config/README.md)\n"
 		"      --check          validate FILE, print every problem, exit 0 if valid, 2 if not\n"
 		"      --duration SECS  stop cleanly after SECS seconds\n"
+		"      --weights-log FILE  append a CSV row per server after every monitor interval:\n"
+		"                       time,service,server,weight,rt_us,state\n"
 		"      --version        print the version\n");
 }
 
@@ -92,6 +94,8 @@ static int mod_ports_init(struct nc_app *a) { return nc_ports_init(a); }
 static void mod_ports_fini(struct nc_app *a) { nc_ports_fini(a); }
 static int mod_dp_init(struct nc_app *a);
 static void mod_dp_fini(struct nc_app *a);
+static int mod_monitor_init(struct nc_app *a);
+static void mod_monitor_fini(struct nc_app *a);
 static int mod_workers_init(struct nc_app *a);
 static void mod_workers_fini(struct nc_app *a);
 
@@ -103,6 +107,7 @@ static const struct module {
 	{ "eal", mod_eal_init, mod_eal_fini },
 	{ "ports", mod_ports_init, mod_ports_fini },
 	{ "dataplane", mod_dp_init, mod_dp_fini },
+	{ "monitor", mod_monitor_init, mod_monitor_fini },
 	{ "workers", mod_workers_init, mod_workers_fini },
 };
 
@@ -137,6 +142,27 @@ mod_dp_fini(struct nc_app *a)
 {
 	nc_dp_free(a->dp);
 	a->dp = NULL;
+}
+
+/* Telemetry commands and the weights log: readers of the monitor's views. */
+static int
+mod_monitor_init(struct nc_app *a)
+{
+	int r = nc_weights_log_open(a);
+
+	if (r != 0)
+		return r;
+	r = nc_telemetry_init(a);
+	if (r != 0)
+		NC_LOG(ERR, APP, "telemetry commands could not be registered");
+	return r;
+}
+
+static void
+mod_monitor_fini(struct nc_app *a)
+{
+	nc_telemetry_fini(a);
+	nc_weights_log_close(a);
 }
 
 static int
@@ -177,6 +203,7 @@ main(int argc, char **argv)
 		{ "check", no_argument, NULL, 'k' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "weights-log", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -199,6 +226,9 @@ main(int argc, char **argv)
 				fprintf(stderr, "netchestra: --duration: expected seconds > 0, got '%s'\n", optarg);
 				return 2;
 			}
+			break;
+		case 'w':
+			app.weights_log_path = optarg;
 			break;
 		case 'V':
 			printf("netchestra %s\n", NC_VERSION);

@@ -11,6 +11,7 @@ NC_LOG_REGISTER(FLOW, flow);
 NC_LOG_REGISTER(NEIGH, neigh);
 NC_LOG_REGISTER(SCHED, sched);
 NC_LOG_REGISTER(DP, dp);
+NC_LOG_REGISTER(MON, monitor);
 
 static const char *const nc_errtext[NC_EMAX - NC_EBASE] = {
 	[NC_ECONFIG - NC_EBASE] = "invalid startup file",

@@ -22,6 +22,7 @@ extern int nc_logtype_FLOW;
 extern int nc_logtype_NEIGH;
 extern int nc_logtype_SCHED;
 extern int nc_logtype_DP;
+extern int nc_logtype_MON;
 
 /* Project error codes, beyond errno values (negative returns, as errno). */
 #define NC_EBASE 2000

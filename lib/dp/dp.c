@@ -106,6 +106,8 @@ lport_taken(uint16_t lip, uint16_t port, void *arg)
 	const struct nc_config *cfg = dp->cfg;
 	uint16_t s;
 
+	if (port >= dp->probe_lo && port < dp->probe_hi)
+		return 1;
 	for (s = 0; s < cfg->n_services; s++)
 		if (be32(cfg->services[s].vip) == dp->lip[lip] && cfg->services[s].port == port)
 			return 1;
@@ -167,34 +169,6 @@ build_neighbors(struct nc_dp *dp)
 				return -EINVAL;
 			}
 		}
-	return 0;
-}
-
-static int
-publish_initial(struct nc_dp *dp)
-{
-	const struct nc_config *cfg = dp->cfg;
-	uint16_t s, i;
-
-	for (s = 0; s < cfg->n_services; s++) {
-		const struct nc_cfg_service *cs = &cfg->services[s];
-		struct nc_sched_server srv[NC_SCHED_MAX_SERVERS];
-		int r;
-
-		for (i = 0; i < cs->n_servers; i++) {
-			uint16_t port = 0;
-
-			srv[i].addr = be32(cs->servers[i].address);
-			srv[i].port = rte_cpu_to_be_16(cs->servers[i].port);
-			srv[i].up = 1;
-			srv[i].weight = cs->servers[i].weight;
-			srv[i].nh = (uint32_t)nc_neigh_next_hop(dp->neigh, srv[i].addr, &port);
-		}
-		r = nc_sched_publish(dp->sched, s, cs->scheduler, srv, cs->n_servers);
-		if (r < 0)
-			return r;
-		dp->sched_slot[s] = nc_sched_slot(dp->sched, s);
-	}
 	return 0;
 }
 
@@ -267,6 +241,10 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 	if (w->flows == NULL)
 		goto fail;
 	nc_flow_set_tcp_reuse(w->flows, cfg->limits.tcp_timewait_s * 1000, wall_ms());
+	w->srv = rte_zmalloc_socket("nc_srv_stats", (size_t)RTE_MAX(dp->n_services, 1) *
+				    NC_DP_MAX_SERVERS * sizeof(*w->srv), RTE_CACHE_LINE_SIZE, socket);
+	if (w->srv == NULL)
+		goto fail;
 	snprintf(name, sizeof(name), "nchand_%u", id);
 	w->handoff = rte_ring_create(name, NC_HANDOFF_RING, socket, RING_F_SC_DEQ);
 	if (w->handoff == NULL)
@@ -274,6 +252,7 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 	return w;
 fail:
 	nc_flow_table_free(w->flows);
+	rte_free(w->srv);
 	rte_free(w);
 	return NULL;
 }
@@ -299,6 +278,8 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 	dp->ctl_pool = ctl_pool;
 	dp->tsc_hz = rte_get_tsc_hz();
 	dp->tsc_per_ms = RTE_MAX(dp->tsc_hz / 1000, (uint64_t)1);
+	dp->tsc_per_us = RTE_MAX(dp->tsc_hz / 1000000, (uint64_t)1);
+	dp->start_tsc = rte_rdtsc();
 	dp->to_syn = cfg->limits.tcp_syn_s * 1000;
 	dp->to_est = cfg->limits.tcp_idle_s * 1000;
 	dp->to_fin = cfg->limits.tcp_fin_s * 1000;
@@ -334,9 +315,9 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 		NC_LOG(ERR, DP, "schedules: %s", rte_strerror(rte_errno));
 		goto fail;
 	}
-	r = publish_initial(dp);
+	r = nc_dp_mon_init(dp);
 	if (r < 0) {
-		NC_LOG(ERR, DP, "first schedules: %s", nc_strerror(r));
+		NC_LOG(ERR, DP, "monitor and first schedules: %s", nc_strerror(r));
 		goto fail;
 	}
 	dp->ctl_ring = rte_ring_create_elem("ncctl", sizeof(struct nc_ctl_msg), NC_CTL_RING,
@@ -387,6 +368,7 @@ nc_dp_free(struct nc_dp *dp)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w->handoff);
 		nc_flow_table_free(w->flows);
+		rte_free(w->srv);
 		rte_free(w);
 	}
 	for (uint16_t i = 0; i < dp->n_pending; i++)
@@ -404,6 +386,7 @@ nc_dp_free(struct nc_dp *dp)
 		rte_ring_free(dp->ctl_tx);
 	}
 	nc_sched_set_free(dp->sched);
+	nc_dp_mon_free(dp);
 	rte_free(dp->qsbr);
 	nc_neigh_free(dp->neigh);
 	rte_free(dp->lport_map);
@@ -471,8 +454,8 @@ nc_dp_ctl_stats_get(const struct nc_dp *dp, struct nc_ctl_stats *out)
 
 /* ---- control lcore: ARP, ICMP, neighbor resolution ---- */
 
-static void
-ctl_tx(struct nc_dp *dp, uint16_t pidx, struct rte_mbuf *m)
+void
+nc_dp_ctl_tx(struct nc_dp *dp, uint16_t pidx, struct rte_mbuf *m)
 {
 	m->port = dp->port_id[pidx];
 	if (rte_ring_sp_enqueue(dp->ctl_tx, m) != 0) {
@@ -506,7 +489,7 @@ arp_probe(struct nc_dp *dp, struct nc_neigh_entry *e)
 		return;
 	}
 	dp->ctl.arp_requests_sent++;
-	ctl_tx(dp, e->port, m);
+	nc_dp_ctl_tx(dp, e->port, m);
 }
 
 static void
@@ -531,7 +514,7 @@ ctl_arp(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) && for_us &&
 	    nc_arp_make_reply(m, &dp->mac[pidx]) == 0) {
 		dp->ctl.arp_replied++;
-		ctl_tx(dp, pidx, m);
+		nc_dp_ctl_tx(dp, pidx, m);
 		return;
 	}
 	rte_pktmbuf_free(m);
@@ -551,11 +534,16 @@ ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 		ctl_arp(dp, m, pidx);
 		return;
 	}
+	if (p.proto != IPPROTO_ICMP ||
+	    rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, p.l4_off)->icmp_type != RTE_IP_ICMP_ECHO_REQUEST) {
+		nc_dp_mon_input(dp, m);   /* a probe's answer, or nothing we asked for */
+		return;
+	}
 	if (nc_icmp_make_echo_reply(m, &p) == 0) {
 		/* the request may have been broadcast: answer from our own MAC */
 		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr = dp->mac[pidx];
 		dp->ctl.icmp_echo_replied++;
-		ctl_tx(dp, pidx, m);
+		nc_dp_ctl_tx(dp, pidx, m);
 		return;
 	}
 	rte_pktmbuf_free(m);
@@ -667,6 +655,7 @@ nc_dp_ctl_poll(struct nc_dp *dp)
 		ctl_probe(dp);
 		nc_sched_reclaim(dp->sched);
 	}
+	n += nc_dp_mon_poll(dp, now);
 	return n;
 }
 
@@ -688,6 +677,6 @@ nc_dp_announce(struct nc_dp *dp)
 				rte_pktmbuf_free(m);
 				continue;
 			}
-			ctl_tx(dp, p, m);
+			nc_dp_ctl_tx(dp, p, m);
 		}
 }

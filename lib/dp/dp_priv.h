@@ -7,12 +7,15 @@
 
 #include <rte_ring.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_seqlock.h>
 
 #include "nc_dp.h"
 #include "nc_flow.h"
 #include "nc_neigh.h"
 #include "nc_sched.h"
 #include "nc_net.h"
+#include "nc_monitor.h"
+#include "nc_probe.h"
 
 #define NC_DP_MAX_LIPS     64     /* distinct local IPs over all services */
 #define NC_ADDR_TABLE_SIZE 1024   /* owned addresses, open addressing */
@@ -74,6 +77,38 @@ struct nc_pending {
 	uint64_t deadline;                    /* tsc */
 };
 
+/* Health probes use local ports from NC_PROBE_PORT_BASE up, one per probed
+ * server over all services, never given to client flows. */
+#define NC_PROBE_PORT_BASE 1024
+#define NC_PROBE_FIRST_MS  250   /* first probe after start-up */
+#define NC_MON_MIN_SAMPLES 3     /* fewer passive samples: probe round trips count too */
+
+/* The control lcore's monitor state of one server. */
+struct nc_mon_srv {
+	struct nc_probe probe;
+	struct nc_probe_target tgt;
+	struct nc_health health;
+	uint16_t probe_port;          /* host order; 0: not probed */
+	uint32_t nh;                  /* neighbor entry towards the server */
+	uint64_t probe_next;          /* tsc: next probe */
+	uint64_t probe_deadline;      /* tsc: the probe in flight fails */
+	uint64_t probe_rt_sum;        /* good probes this interval */
+	uint64_t probe_rt_n;
+	struct nc_rt_acc rt_prev;     /* workers' totals at the last interval */
+};
+
+/* The control lcore's monitor state of one service; <lock> guards the views
+ * for readers on other threads (telemetry). */
+struct nc_mon_svc {
+	struct nc_wset ws;
+	struct nc_adapt_state ad;
+	uint64_t next_interval;       /* tsc */
+	struct nc_mon_srv *srv;       /* n_servers */
+	rte_seqlock_t lock;
+	struct nc_service_view view;
+	struct nc_server_view *srv_view;
+};
+
 struct nc_txbuf {
 	uint16_t n;
 	struct rte_mbuf *m[NC_TXB_MAX];
@@ -87,7 +122,9 @@ struct nc_worker {
 	uint16_t txq;
 	uint16_t burst;
 	uint32_t now_ms;
+	uint32_t now_us;                      /* response times (wraps after 71 min) */
 	struct nc_flow_table *flows;
+	struct nc_srv_stats *srv;             /* [svc * NC_DP_MAX_SERVERS + server] */
 	struct rte_ring *handoff;             /* packets other workers pass to us */
 	uint32_t sched_cursor[NC_MAX_SERVICES];
 	uint16_t lip_cursor[NC_MAX_SERVICES];
@@ -121,6 +158,14 @@ struct nc_dp {
 	struct rte_mempool *ctl_pool;
 	uint32_t *lport_map;
 	struct nc_ctl_stats ctl;
+	uint16_t probe_lo, probe_hi;          /* probe ports, host order: [lo, hi) */
+	uint16_t probe_slot[NC_MAX_SERVICES * NC_MAX_SERVERS];  /* port - lo -> svc << 8 | server */
+	uint64_t tsc_per_us;
+	uint64_t start_tsc;
+	uint64_t last_mon_scan;
+	nc_interval_cb interval_cb;
+	void *interval_arg;
+	struct nc_mon_svc mon[NC_MAX_SERVICES];
 	uint16_t n_pending;                   /* control lcore only */
 	struct nc_pending pending[NC_PENDING_MAX];
 	volatile int stop;
@@ -166,6 +211,15 @@ nc_dp_svc_find(const struct nc_dp *dp, uint32_t vip, uint16_t port, uint8_t prot
 		i = (i + 1) & (NC_SVC_TABLE_SIZE - 1);
 	}
 }
+
+/* dp_monitor.c: set up probes and weights and publish the first schedules;
+ * free; handle a frame that may answer a probe (consumes <m>); periodic work. */
+int nc_dp_mon_init(struct nc_dp *dp);
+void nc_dp_mon_free(struct nc_dp *dp);
+void nc_dp_mon_input(struct nc_dp *dp, struct rte_mbuf *m);
+unsigned int nc_dp_mon_poll(struct nc_dp *dp, uint64_t now);
+/* Queue a frame the control lcore built for port <pidx> (worker 0 sends it). */
+void nc_dp_ctl_tx(struct nc_dp *dp, uint16_t pidx, struct rte_mbuf *m);
 
 /* Open-flow accounting hook used by expiry (dp_worker.c). */
 void nc_worker_on_close(const struct nc_flow *f, void *arg);

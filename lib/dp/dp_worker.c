@@ -22,6 +22,7 @@ struct pkt_meta {
 	uint8_t svc;         /* client leg: service index */
 	uint16_t lip;        /* server leg: local IP index */
 	uint16_t lport;      /* server leg: host order */
+	uint16_t pay;        /* L4 payload bytes (TCP/UDP) */
 	int32_t sidx;        /* server leg: flow index (looked up before the legs) */
 };
 
@@ -214,12 +215,19 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	return f;
 }
 
+static inline struct nc_srv_stats *
+srv_stats(struct nc_worker *w, const struct nc_flow *f)
+{
+	return &w->srv[(uint32_t)f->svc * NC_DP_MAX_SERVERS + f->server];
+}
+
 void
 nc_worker_on_close(const struct nc_flow *f, void *arg)
 {
 	struct nc_worker *w = arg;
 
 	w->st.svc[f->svc].flows_closed++;
+	srv_stats(w, f)->flows_closed++;
 }
 
 static inline int
@@ -258,6 +266,7 @@ tcp_track(struct nc_flow *f, uint8_t flags, int from_client)
 static inline void
 client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t pos)
 {
+	struct nc_srv_stats *ss;
 	struct nc_flow *f;
 	uint8_t flags = 0;
 
@@ -287,6 +296,15 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 	if (pm->key.proto == IPPROTO_TCP)
 		tcp_track(f, flags, 1);
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
+	ss = srv_stats(w, f);
+	/* passive response time: from the request leaving (data while nothing
+	 * is unanswered) to the server's first data back */
+	if (pm->pay != 0 && !(f->mon & NC_FLOW_REQ)) {
+		f->mon |= NC_FLOW_REQ;
+		f->req_us = w->now_us;
+		ss->requests++;
+	}
+	ss->bytes += rte_pktmbuf_pkt_len(m);
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
 	rewrite(m, pm->l4_off, f->lip, f->server_ip, f->lport, f->server_port,
@@ -298,6 +316,7 @@ static inline void
 server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
 	int32_t idx = pm->sidx;
+	struct nc_srv_stats *ss;
 	struct nc_flow *f;
 
 	if (unlikely(idx < 0)) {
@@ -315,6 +334,12 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		tcp_track(f, rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
 						     pm->l4_off)->tcp_flags, 0);
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
+	ss = srv_stats(w, f);
+	if (pm->pay != 0 && (f->mon & NC_FLOW_REQ)) {
+		f->mon &= (uint8_t)~NC_FLOW_REQ;
+		nc_rt_record(&ss->rt, w->now_us - f->req_us);
+	}
+	ss->bytes += rte_pktmbuf_pkt_len(m);
 	w->st.svc[f->svc].pkts_s2c++;
 	w->st.svc[f->svc].bytes_s2c += rte_pktmbuf_pkt_len(m);
 	rewrite(m, pm->l4_off, f->key.dst_ip, f->key.src_ip, f->key.dst_port, f->key.src_port,
@@ -356,11 +381,14 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 			drop(w, m, NC_DROP_NOT_FOR_US);
 			return PK_DROP;
 		}
-		if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0) {
-			drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
-			return PK_DROP;
-		}
-		return PK_CTL;
+		if (ic->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && ic->icmp_code == 0)
+			return PK_CTL;
+		/* echo replies and unreachables may answer a health probe */
+		if (dp->probe_hi != dp->probe_lo &&
+		    (ic->icmp_type == RTE_IP_ICMP_ECHO_REPLY || ic->icmp_type == NC_ICMP_DEST_UNREACH))
+			return PK_CTL;
+		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
+		return PK_DROP;
 	}
 	pm->key.src_ip = ip->src_addr;
 	pm->key.dst_ip = ip->dst_addr;
@@ -368,6 +396,11 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 	pm->key.dst_port = ((const uint16_t *)(d + p.l4_off))[1];
 	pm->key.proto = p.proto;
 	pm->key.pad[0] = pm->key.pad[1] = pm->key.pad[2] = 0;
+	if (p.proto == IPPROTO_TCP)
+		pm->pay = (uint16_t)(p.l4_len - (((const struct rte_tcp_hdr *)(d + p.l4_off))->data_off >> 4) * 4);
+	else
+		pm->pay = (uint16_t)(rte_be_to_cpu_16(((const struct rte_udp_hdr *)(d + p.l4_off))->dgram_len) -
+				     sizeof(struct rte_udp_hdr));
 	s = nc_dp_svc_find(dp, ip->dst_addr, pm->key.dst_port, p.proto);
 	if (s == 0) {
 		ae = nc_dp_addr_find(dp, ip->dst_addr);
@@ -375,6 +408,12 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 			drop(w, m, NC_DROP_NOT_FOR_US);
 			return PK_DROP;
 		}
+		pm->lport = rte_be_to_cpu_16(pm->key.dst_port);
+		/* answers to the control lcore's health probes: for us, not forwarded,
+		 * so no TTL check */
+		if (unlikely(pm->lport < dp->probe_hi) && pm->lport >= dp->probe_lo &&
+		    ae->lip_plus1 != 0)
+			return PK_CTL;
 		if (unlikely(ip->time_to_live <= 1)) {
 			drop(w, m, NC_DROP_TTL_EXPIRED);
 			return PK_DROP;
@@ -384,7 +423,6 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 			return PK_DROP;
 		}
 		pm->lip = (uint16_t)(ae->lip_plus1 - 1);
-		pm->lport = rte_be_to_cpu_16(pm->key.dst_port);
 		rte_prefetch0(&dp->lport_map[(uint32_t)pm->lip << 16 | pm->lport]);
 		if (owned_check && dp->n_workers > 1) {
 			*owner = (uint16_t)(pm->lport % dp->n_workers);
@@ -574,7 +612,10 @@ nc_worker_expire(struct nc_worker *w, unsigned int budget)
 void
 nc_worker_tick(struct nc_worker *w)
 {
-	w->now_ms = (uint32_t)(rte_rdtsc() / w->dp->tsc_per_ms);
+	uint64_t tsc = rte_rdtsc();
+
+	w->now_ms = (uint32_t)(tsc / w->dp->tsc_per_ms);
+	w->now_us = (uint32_t)(tsc / w->dp->tsc_per_us);
 	nc_flow_set_clock(w->flows, w->now_ms);
 	rte_rcu_qsbr_quiescent(w->dp->qsbr, w->id);
 }

@@ -15,9 +15,18 @@
 #include "nc_common.h"
 #include "nc_config_types.h"
 #include "nc_dp_types.h"
+#include "nc_monitor.h"
 
 struct nc_dp;
 struct nc_worker;
+
+/* Per-server counters of one worker: w->srv[svc * NC_DP_MAX_SERVERS + server]. */
+struct nc_srv_stats {
+	uint64_t requests;       /* client data that began a request (nothing unanswered before it) */
+	uint64_t bytes;          /* frames both ways */
+	uint64_t flows_closed;
+	struct nc_rt_acc rt;     /* request -> first response byte, microseconds */
+};
 
 /* What the app set up for each configured port (same index as cfg->ports). */
 struct nc_dp_port_setup {
@@ -106,9 +115,77 @@ struct nc_ctl_stats {
 	uint64_t resolve_requests;
 	uint64_t resolve_held;      /* client packets held until their sender was resolved */
 	uint64_t resolve_dropped;   /* held ones dropped: queue full or no ARP answer in time */
+	uint64_t probe_unmatched;   /* replies to us that answer no probe in flight */
 	uint64_t tx_failed;
 };
 void nc_dp_ctl_stats_get(const struct nc_dp *dp, struct nc_ctl_stats *out);
+
+/* ---- server monitor: probes, response times, weights (control lcore) ---- */
+
+/* One server as the monitor saw it at its last interval or state change. */
+struct nc_server_view {
+	char name[NC_NAME_MAX];
+	uint32_t addr;            /* host order */
+	uint16_t port;            /* host order */
+	uint8_t up;
+	uint8_t weight;           /* percent, as published */
+	uint32_t rt_avg_us;       /* last interval (probe round trips when traffic was too thin) */
+	uint32_t rt_p99_us;
+	uint64_t rt_samples;      /* response times behind rt_avg_us */
+	uint64_t flows_active;
+	uint64_t flows;           /* opened since start */
+	uint64_t requests;        /* since start */
+	uint64_t responses;       /* timed responses since start */
+	uint64_t bytes;           /* since start, both ways */
+	uint64_t probes_good;
+	uint64_t probes_bad;
+	uint32_t probe_rt_us;     /* last good probe's round trip */
+	uint32_t down_count;      /* times it went down */
+};
+
+/* One service's monitor summary. */
+struct nc_service_view {
+	char name[NC_NAME_MAX];
+	uint32_t vip;             /* host order */
+	uint16_t port;            /* host order */
+	uint8_t proto;
+	uint8_t health;           /* enum nc_health_type */
+	uint8_t adaptive;         /* 1: weights adapt */
+	uint8_t mode;             /* enum nc_adaptive_mode */
+	uint8_t held;             /* fast mode inside its dead band */
+	uint8_t n_servers;
+	uint8_t n_up;
+	uint32_t interval_ms;
+	uint64_t intervals;       /* intervals run */
+	uint64_t moves;           /* intervals that changed a weight */
+	double t_s;               /* seconds since start, at the last interval */
+};
+
+/* Called by the control lcore after each interval of a service, with its views. */
+typedef void (*nc_interval_cb)(void *arg, unsigned int svc, const struct nc_service_view *sv,
+			       const struct nc_server_view *v, unsigned int n);
+
+/* Set the callback run after every service interval (NULL: none). Control lcore. */
+void nc_dp_set_interval_cb(struct nc_dp *dp, nc_interval_cb cb, void *arg);
+
+/*
+ * Copy service <svc>'s summary into <sv> (may be NULL) and up to <max> server
+ * views into <out>: a consistent snapshot, retried while the control lcore
+ * writes. Any thread (the telemetry thread). Returns the server count or
+ * -ENOENT.
+ */
+int nc_dp_service_view(const struct nc_dp *dp, unsigned int svc, struct nc_service_view *sv,
+		       struct nc_server_view *out, unsigned int max);
+
+/* Bring the views' counters (flows, requests, bytes) up to now, e.g. before
+ * final statistics; response times keep their last interval. Control lcore. */
+void nc_dp_mon_refresh(struct nc_dp *dp);
+
+/* Index of the service named <name>, or -ENOENT. Any thread. */
+int nc_dp_service_find(const struct nc_dp *dp, const char *name);
+
+/* Number of services. Any thread. */
+unsigned int nc_dp_n_services(const struct nc_dp *dp);
 
 /* Current schedule of service <svc>, for status displays. Control lcore. */
 const struct nc_schedule *nc_dp_schedule(const struct nc_dp *dp, unsigned int svc);

@@ -43,6 +43,8 @@ enum nc_flow_state {
 #define NC_FLOW_FIN_C 0x1    /* client sent FIN */
 #define NC_FLOW_FIN_S 0x2    /* server sent FIN */
 
+#define NC_FLOW_REQ   0x1    /* mon: a request is waiting for its first response byte */
+
 /* One flow; one cache line. All addresses and ports in network order. */
 struct nc_flow {
 	struct nc_flow_key key;
@@ -63,6 +65,8 @@ struct nc_flow {
 	uint8_t fin;         /* NC_FLOW_FIN_* */
 	uint8_t svc;
 	uint8_t server;
+	uint8_t mon;         /* NC_FLOW_REQ */
+	uint32_t req_us;     /* worker clock (us) when the waiting request left */
 } __rte_cache_aligned;
 
 struct nc_flow_table;

@@ -108,15 +108,15 @@ fast_target(const struct nc_cfg_adaptive *cfg, const struct nc_wset *s, const ui
 }
 
 /* How far weights <w> are from targets <t>: all inside the band, or some
- * outside twice the band. */
+ * outside NC_ADAPT_FAST_RELEASE_X times the band. */
 static void
 fast_band(const struct nc_wset *s, const uint8_t *part, const uint8_t *t, bool *in_band,
-	  bool *out_2x)
+	  bool *out_far)
 {
 	unsigned int i;
 
 	*in_band = true;
-	*out_2x = false;
+	*out_far = false;
 	for (i = 0; i < s->n; i++) {
 		double dist, band;
 
@@ -126,8 +126,8 @@ fast_band(const struct nc_wset *s, const uint8_t *part, const uint8_t *t, bool *
 		band = fmax(NC_ADAPT_FAST_BAND * t[i], NC_ADAPT_FAST_BAND_MIN);
 		if (dist > band)
 			*in_band = false;
-		if (dist > 2.0 * band)
-			*out_2x = true;
+		if (dist > NC_ADAPT_FAST_RELEASE_X * band)
+			*out_far = true;
 	}
 }
 
@@ -138,7 +138,7 @@ step_fast(const struct nc_cfg_adaptive *cfg, struct nc_adapt_state *st, struct n
 	double raw[NC_MAX_SERVERS];
 	uint8_t part[NC_MAX_SERVERS], t[NC_MAX_SERVERS];
 	unsigned int i, k = 0, held_w = 0;
-	bool in_band, out_2x;
+	bool in_band, out_far;
 	int rc;
 
 	for (i = 0; i < s->n; i++) {
@@ -150,13 +150,14 @@ step_fast(const struct nc_cfg_adaptive *cfg, struct nc_adapt_state *st, struct n
 		}
 		if (!takes_part(s, in, i))
 			continue;
+		raw[i] = in[i].rt_p50_us > 0.0 && isfinite(in[i].rt_p50_us) ? in[i].rt_p50_us :
+									    in[i].rt_us;
 		if (st->has_rt[i])
-			st->rt_smooth[i] = NC_ADAPT_FAST_SMOOTH * in[i].rt_us +
+			st->rt_smooth[i] = NC_ADAPT_FAST_SMOOTH * raw[i] +
 					   (1.0 - NC_ADAPT_FAST_SMOOTH) * st->rt_smooth[i];
 		else
-			st->rt_smooth[i] = in[i].rt_us;
+			st->rt_smooth[i] = raw[i];
 		st->has_rt[i] = 1;
-		raw[i] = in[i].rt_us;
 		part[i] = 1;
 		k++;
 		held_w += s->w[i];
@@ -170,8 +171,8 @@ step_fast(const struct nc_cfg_adaptive *cfg, struct nc_adapt_state *st, struct n
 		rc = fast_target(cfg, s, part, raw, k, held_w, t);
 		if (rc < 0)
 			return rc;
-		fast_band(s, part, t, &in_band, &out_2x);
-		if (!out_2x) {
+		fast_band(s, part, t, &in_band, &out_far);
+		if (!out_far) {
 			st->out_of_band = 0;
 			return 0;
 		}
@@ -183,7 +184,7 @@ step_fast(const struct nc_cfg_adaptive *cfg, struct nc_adapt_state *st, struct n
 	rc = fast_target(cfg, s, part, st->rt_smooth, k, held_w, t);
 	if (rc < 0)
 		return rc;   /* weights far off 100: not a weight set */
-	fast_band(s, part, t, &in_band, &out_2x);
+	fast_band(s, part, t, &in_band, &out_far);
 	if (in_band) {
 		st->held = true;
 		st->out_of_band = 0;

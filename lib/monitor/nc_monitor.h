@@ -137,6 +137,7 @@ void nc_wset_up(struct nc_wset *s, unsigned int i, unsigned int min_weight);
 struct nc_adapt_in {
 	uint64_t samples;    /* response times measured (passive, or probe round trips) */
 	double rt_us;        /* their average; ignored when samples == 0 */
+	double rt_p50_us;    /* their median (0: unknown, the average stands in) */
 };
 
 /* A controller's memory between intervals (per service). Zero it to start. */
@@ -149,11 +150,12 @@ struct nc_adapt_state {
 };
 
 /* Fast controller constants (see nc_adapt_step). */
-#define NC_ADAPT_FAST_SMOOTH  0.3   /* weight of the newest interval in rt_smooth */
+#define NC_ADAPT_FAST_SMOOTH  0.5   /* weight of the newest interval in rt_smooth */
 #define NC_ADAPT_FAST_GAIN    0.7   /* fraction of the way to the target per interval */
-#define NC_ADAPT_FAST_BAND    0.10  /* dead band: |target - weight| <= 10% of target ... */
-#define NC_ADAPT_FAST_BAND_MIN 2.0  /* ... or 2 points, whichever is larger */
-#define NC_ADAPT_FAST_RELEASE 3     /* intervals in a row outside twice the band to move again */
+#define NC_ADAPT_FAST_BAND    0.05  /* dead band: |target - weight| <= 5% of target ... */
+#define NC_ADAPT_FAST_BAND_MIN 1.0  /* ... or 1 point, whichever is larger */
+#define NC_ADAPT_FAST_RELEASE 3     /* intervals in a row outside RELEASE_X bands to move again */
+#define NC_ADAPT_FAST_RELEASE_X 3.0
 
 /*
  * One adjustment interval of service weights <s> from measurements <in>
@@ -165,7 +167,9 @@ struct nc_adapt_state {
  * the lower index) gains it. Nothing moves with fewer than two such servers or
  * when all their response times are equal.
  *
- * "fast": smooth each response time (NC_ADAPT_FAST_SMOOTH); the target share of
+ * "fast": takes each server's median (rt_p50_us, else rt_us): on a shared
+ * machine a few stalled requests move an average far more than the typical
+ * response. It smooths it (NC_ADAPT_FAST_SMOOTH); the target share of
  * each server is proportional to its speed, 1/rt, over the weight the taking
  * part servers hold together (each at least min_weight): the balance at which
  * every server carries the same number of requests in flight (Little's law),
@@ -173,8 +177,10 @@ struct nc_adapt_state {
  * NC_ADAPT_FAST_GAIN of the way to the target each interval (at least one point
  * towards it). Once every weight is within the dead band of its target the
  * weights are held; they move again only after NC_ADAPT_FAST_RELEASE intervals
- * in a row with a weight outside twice the band (a busy machine's response
- * times are noisy: one bad second must not move the weights).
+ * in a row whose own measurements put a weight outside NC_ADAPT_FAST_RELEASE_X
+ * times the band (a busy machine's response times are noisy: a bad second must
+ * not move the weights, while a narrow band keeps the controller following a
+ * target that drifts as the load shifts, until it is really there).
  *
  * Returns 1 if a weight changed, 0 if not, -EINVAL on a bad <cfg>.
  */

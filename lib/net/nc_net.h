@@ -61,6 +61,8 @@ nc_csum_adjust(uint16_t csum, uint32_t delta)
 	return (uint16_t)~nc_csum_fold32((uint32_t)(uint16_t)~csum + nc_csum_fold32(delta));
 }
 
+#define NC_ICMP_DEST_UNREACH 3   /* ICMP type (not in rte_icmp.h of DPDK 22.11) */
+
 /* Result of parsing one frame up to L4. Offsets from the start of the frame. */
 struct nc_pkt {
 	uint16_t l3_off;

@@ -1772,6 +1772,1078 @@ test_sched_publish(void **state)
 	rte_free(q);
 }
 
+/* ------------------------------------------------------ server monitor */
+
+#define PROBE_PORT(s) ((uint16_t)(NC_PROBE_PORT_BASE + (s)))   /* web's servers */
+#define PROBE_WAIT_MS 55       /* past web's probe interval (50 ms) */
+
+/* Length of the frame built from <p>. */
+static uint32_t
+flen(const struct pb_pkt *p)
+{
+	uint8_t b[PB_MAX_FRAME];
+
+	return pb_build(p, b, sizeof(b));
+}
+
+static void
+sleep_ms(unsigned int ms)
+{
+	rte_delay_us_sleep(ms * 1000u);
+}
+
+/* Service <svc>'s summary and both servers' views. */
+static void
+mon_view(struct fx *f, unsigned int svc, struct nc_service_view *sv, struct nc_server_view *v)
+{
+	assert_int_equal(nc_dp_service_view(f->dp, svc, sv, v, 2), 2);
+}
+
+/* A server that has seen nothing: up at its configured weight, every counter 0. */
+static void
+assert_srv_quiet(const struct nc_server_view *v, const char *name, uint32_t addr, uint16_t port,
+		 uint8_t weight)
+{
+	assert_string_equal(v->name, name);
+	assert_int_equal(v->addr, addr);
+	assert_int_equal(v->port, port);
+	assert_int_equal(v->up, 1);
+	assert_int_equal(v->weight, weight);
+	assert_int_equal(v->rt_avg_us, 0);
+	assert_int_equal(v->rt_p99_us, 0);
+	assert_int_equal(v->rt_samples, 0);
+	assert_int_equal(v->flows_active, 0);
+	assert_int_equal(v->flows, 0);
+	assert_int_equal(v->requests, 0);
+	assert_int_equal(v->responses, 0);
+	assert_int_equal(v->bytes, 0);
+	assert_int_equal(v->probes_good, 0);
+	assert_int_equal(v->probes_bad, 0);
+	assert_int_equal(v->probe_rt_us, 0);
+	assert_int_equal(v->down_count, 0);
+}
+
+/* One response time of at least <min_us> (and far below a second): average,
+ * and a 99th percentile inside the average's histogram bucket. */
+static void
+assert_one_rt(const struct nc_server_view *v, uint32_t min_us)
+{
+	unsigned int b;
+
+	assert_int_equal(v->rt_samples, 1);
+	if (v->rt_avg_us < min_us || v->rt_avg_us >= 1000000)
+		print_error("response time %u us, want %u us .. 1 s\n", v->rt_avg_us, min_us);
+	assert_true(v->rt_avg_us >= min_us && v->rt_avg_us < 1000000);
+	b = nc_rt_bucket(v->rt_avg_us);
+	assert_true(v->rt_p99_us >= nc_rt_bucket_low(b) && v->rt_p99_us < nc_rt_bucket_high(b));
+}
+
+static void
+tweak_intervals_100(struct nc_config *c)
+{
+	c->services[SVC_WEB].adaptive.interval_ms = 100;
+	c->services[SVC_DNS].adaptive.interval_ms = 100;
+}
+
+/* Passive response time on TCP: from the client's first data while nothing
+ * is unanswered to the server's first data back. Pure ACKs (padded too), a
+ * second segment of a request still unanswered and a second segment of the
+ * response count no request and no response; every frame both ways counts
+ * its bytes. The interval turns the worker's counters into the view. */
+static void
+test_passive_rt_tcp(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET / HTTP/1.1\r\nHost: vip\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	struct nc_service_view sv;
+	struct nc_server_view v[2];
+	struct pb_pkt p, s;
+	struct flow fl;
+	uint64_t bytes;
+
+	open_tcp(f, 56000, &fl);
+	assert_int_equal(fl.server, SA);
+	bytes = flen(&fl.c);
+	server_seg(&s, &fl, PB_TCP_SYN | PB_TCP_ACK);
+	s2c_ok(f, &fl, &s);
+	bytes += flen(&s);
+	client_seg(&p, &fl, PB_TCP_ACK);
+	p.pad = 6;
+	c2s_ok(f, &fl, &p);
+	bytes += flen(&p);
+	nc_dp_mon_refresh(f->dp);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].requests, 0);
+	assert_int_equal(v[SA].flows, 1);
+	assert_int_equal(v[SA].flows_active, 1);
+	assert_int_equal(v[SA].bytes, bytes);
+
+	/* the request, in two segments */
+	nc_worker_tick(wk(f, 0));
+	client_seg(&p, &fl, PB_TCP_ACK | PB_TCP_PSH);
+	p.payload = (const uint8_t *)req;
+	p.payload_len = 16;
+	c2s_ok(f, &fl, &p);
+	bytes += flen(&p);
+	p.seq += 16;
+	p.payload = (const uint8_t *)req + 16;
+	p.payload_len = sizeof(req) - 1 - 16;
+	c2s_ok(f, &fl, &p);
+	bytes += flen(&p);
+	nc_dp_mon_refresh(f->dp);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].requests, 1);
+	assert_int_equal(v[SA].responses, 0);
+
+	/* the server's pure ACK is not the response */
+	server_seg(&s, &fl, PB_TCP_ACK);
+	s.seq = 0x50000001;
+	s.ack = p.seq + p.payload_len;
+	s2c_ok(f, &fl, &s);
+	bytes += flen(&s);
+
+	/* the response, in two segments, 2 ms later; then the client's ACK */
+	usleep(2000);
+	nc_worker_tick(wk(f, 0));
+	server_seg(&s, &fl, PB_TCP_ACK | PB_TCP_PSH);
+	s.seq = 0x50000001;
+	s.ack = p.seq + p.payload_len;
+	s.payload = (const uint8_t *)resp;
+	s.payload_len = 17;
+	s2c_ok(f, &fl, &s);
+	bytes += flen(&s);
+	s.seq += 17;
+	s.payload = (const uint8_t *)resp + 17;
+	s.payload_len = sizeof(resp) - 1 - 17;
+	s2c_ok(f, &fl, &s);
+	bytes += flen(&s);
+	client_seg(&p, &fl, PB_TCP_ACK);
+	p.seq += sizeof(req) - 1;
+	c2s_ok(f, &fl, &p);
+	bytes += flen(&p);
+	nc_dp_mon_refresh(f->dp);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].requests, 1);
+	assert_int_equal(v[SA].responses, 1);
+	assert_int_equal(v[SA].rt_samples, 0);   /* response times come with the interval */
+	assert_int_equal(sv.intervals, 0);
+
+	sleep_ms(120);
+	ctl_round(f);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(sv.intervals, 1);
+	assert_int_equal(sv.interval_ms, 100);
+	assert_one_rt(&v[SA], 2000);
+	assert_int_equal(v[SA].requests, 1);
+	assert_int_equal(v[SA].responses, 1);
+	assert_int_equal(v[SA].bytes, bytes);
+	assert_int_equal(v[SA].flows, 1);
+	assert_int_equal(v[SA].flows_active, 1);
+	assert_srv_quiet(&v[SB], "b", IP_SB, WEB_SPORT, 70);
+
+	/* a request after the answer is a new one; a refresh keeps the last
+	 * interval's response time */
+	{
+		uint32_t rt = v[SA].rt_avg_us;
+
+		client_seg(&p, &fl, PB_TCP_ACK | PB_TCP_PSH);
+		p.seq += sizeof(req) - 1;
+		p.payload = (const uint8_t *)req;
+		p.payload_len = sizeof(req) - 1;
+		c2s_ok(f, &fl, &p);
+		bytes += flen(&p);
+		nc_dp_mon_refresh(f->dp);
+		mon_view(f, SVC_WEB, &sv, v);
+		assert_int_equal(v[SA].requests, 2);
+		assert_int_equal(v[SA].responses, 1);
+		assert_int_equal(v[SA].rt_avg_us, rt);
+		assert_int_equal(v[SA].bytes, bytes);
+	}
+	expect_none(f, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* Passive response time on UDP: the datagram that opens the flow is the
+ * request; another one before the reply is not; the first reply is the
+ * response, a second reply is not. */
+static void
+test_passive_rt_udp(void **state)
+{
+	struct fx *f = *state;
+	uint8_t q[24], a[60];
+	struct nc_service_view sv;
+	struct nc_server_view v[2];
+	struct pb_pkt p, s;
+	struct flow fl;
+	uint64_t bytes;
+
+	memset(q, 0x31, sizeof(q));
+	memset(a, 0x32, sizeof(a));
+	nc_worker_tick(wk(f, 0));
+	client_pkt(&p, IPPROTO_UDP, 56100);
+	p.payload = q;
+	p.payload_len = sizeof(q);
+	open_flow(f, 0, &p, &fl);
+	assert_int_equal(fl.server, SA);
+	bytes = flen(&p);
+	p.payload_len = 7;
+	c2s_ok(f, &fl, &p);
+	bytes += flen(&p);
+	nc_dp_mon_refresh(f->dp);
+	mon_view(f, SVC_DNS, &sv, v);
+	assert_int_equal(v[SA].requests, 1);
+	assert_int_equal(v[SA].responses, 0);
+
+	usleep(2000);
+	nc_worker_tick(wk(f, 0));
+	server_pkt(&s, &fl.c, fl.server, fl.lport);
+	s.payload = a;
+	s.payload_len = sizeof(a);
+	s2c_ok(f, &fl, &s);
+	bytes += flen(&s);
+	s.payload_len = 11;
+	s2c_ok(f, &fl, &s);
+	bytes += flen(&s);
+
+	sleep_ms(120);
+	ctl_round(f);
+	mon_view(f, SVC_DNS, &sv, v);
+	assert_string_equal(sv.name, "dns");
+	assert_int_equal(sv.intervals, 1);
+	assert_one_rt(&v[SA], 2000);
+	assert_int_equal(v[SA].requests, 1);
+	assert_int_equal(v[SA].responses, 1);
+	assert_int_equal(v[SA].bytes, bytes);
+	assert_int_equal(v[SA].flows, 1);
+	assert_int_equal(v[SA].flows_active, 1);
+	assert_srv_quiet(&v[SB], "b", IP_SB, DNS_PORT, 50);
+	/* the other service saw nothing */
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(sv.intervals, 1);
+	assert_srv_quiet(&v[SA], "a", IP_SA, WEB_SPORT, 30);
+	assert_srv_quiet(&v[SB], "b", IP_SB, WEB_SPORT, 70);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+static void
+tweak_intervals_100_250(struct nc_config *c)
+{
+	c->services[SVC_WEB].adaptive.interval_ms = 100;
+	c->services[SVC_DNS].adaptive.interval_ms = 250;
+}
+
+/* What the interval callback saw. */
+struct iv_log {
+	unsigned int calls[2];
+	unsigned int bad;        /* calls with another service index or server count */
+	struct nc_service_view sv[2];
+	struct nc_server_view v[2][2];
+};
+
+static void
+iv_record(void *arg, unsigned int svc, const struct nc_service_view *sv,
+	  const struct nc_server_view *v, unsigned int n)
+{
+	struct iv_log *l = arg;
+
+	if (svc >= 2 || n != 2) {
+		l->bad++;
+		return;
+	}
+	l->calls[svc]++;
+	l->sv[svc] = *sv;
+	memcpy(l->v[svc], v, sizeof(l->v[svc]));
+}
+
+/* The interval callback runs once per interval of each service, with that
+ * service's views; an interval that fell behind runs once, not once per
+ * missed interval; without a callback the intervals still run. */
+static void
+test_interval_callback(void **state)
+{
+	struct fx *f = *state;
+	static struct iv_log l;
+	struct nc_service_view sv;
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(nc_dp_n_services(f->dp), 2);
+	assert_int_equal(nc_dp_service_find(f->dp, "web"), SVC_WEB);
+	assert_int_equal(nc_dp_service_find(f->dp, "dns"), SVC_DNS);
+	assert_int_equal(nc_dp_service_find(f->dp, "ftp"), -ENOENT);
+	assert_int_equal(nc_dp_service_view(f->dp, 2, &sv, NULL, 0), -ENOENT);
+	nc_dp_set_interval_cb(f->dp, iv_record, &l);
+	ctl_round(f);
+	assert_int_equal(l.calls[SVC_WEB] + l.calls[SVC_DNS], 0);
+
+	sleep_ms(130);            /* web's first interval (100 ms) is over */
+	ctl_round(f);
+	ctl_round(f);
+	assert_int_equal(l.calls[SVC_WEB], 1);
+	assert_int_equal(l.calls[SVC_DNS], 0);
+	sleep_ms(150);            /* 280 ms: web's second, dns's first */
+	ctl_round(f);
+	assert_int_equal(l.calls[SVC_WEB], 2);
+	assert_int_equal(l.calls[SVC_DNS], 1);
+	assert_int_equal(l.bad, 0);
+
+	assert_string_equal(l.sv[SVC_WEB].name, "web");
+	assert_int_equal(l.sv[SVC_WEB].vip, IP_VIP);
+	assert_int_equal(l.sv[SVC_WEB].port, WEB_PORT);
+	assert_int_equal(l.sv[SVC_WEB].proto, IPPROTO_TCP);
+	assert_int_equal(l.sv[SVC_WEB].health, NC_HEALTH_NONE);
+	assert_int_equal(l.sv[SVC_WEB].adaptive, 0);
+	assert_int_equal(l.sv[SVC_WEB].n_servers, 2);
+	assert_int_equal(l.sv[SVC_WEB].n_up, 2);
+	assert_int_equal(l.sv[SVC_WEB].interval_ms, 100);
+	assert_int_equal(l.sv[SVC_WEB].intervals, 2);
+	assert_true(l.sv[SVC_WEB].t_s > 0.25 && l.sv[SVC_WEB].t_s < 5.0);
+	assert_srv_quiet(&l.v[SVC_WEB][SA], "a", IP_SA, WEB_SPORT, 30);
+	assert_srv_quiet(&l.v[SVC_WEB][SB], "b", IP_SB, WEB_SPORT, 70);
+	assert_string_equal(l.sv[SVC_DNS].name, "dns");
+	assert_int_equal(l.sv[SVC_DNS].port, DNS_PORT);
+	assert_int_equal(l.sv[SVC_DNS].proto, IPPROTO_UDP);
+	assert_int_equal(l.sv[SVC_DNS].interval_ms, 250);
+	assert_int_equal(l.sv[SVC_DNS].intervals, 1);
+	assert_srv_quiet(&l.v[SVC_DNS][SA], "a", IP_SA, DNS_PORT, 50);
+	assert_srv_quiet(&l.v[SVC_DNS][SB], "b", IP_SB, DNS_PORT, 50);
+
+	sleep_ms(350);            /* 630 ms: web missed three intervals, dns one */
+	ctl_round(f);
+	sleep_ms(2);
+	ctl_round(f);
+	assert_int_equal(l.calls[SVC_WEB], 3);
+	assert_int_equal(l.calls[SVC_DNS], 2);
+	assert_int_equal(l.sv[SVC_WEB].intervals, 3);
+
+	nc_dp_set_interval_cb(f->dp, NULL, NULL);
+	sleep_ms(110);
+	ctl_round(f);
+	assert_int_equal(l.calls[SVC_WEB], 3);
+	mon_view(f, SVC_WEB, &sv, l.v[SVC_WEB]);
+	assert_int_equal(sv.intervals, 4);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+static void
+tweak_adaptive(struct nc_config *c)
+{
+	c->services[SVC_WEB].adaptive = (struct nc_cfg_adaptive){
+		.enabled = true, .mode = NC_ADAPT_PAPER, .interval_ms = 100, .step = 5, .min_weight = 1 };
+}
+
+/* Adaptive weights (paper rule, step 5): A answers in 2 ms, B in 12 ms; the
+ * interval moves 5 points from B to A, in the view and in the schedule the
+ * workers use. */
+static void
+test_adaptive_publish(void **state)
+{
+	struct fx *f = *state;
+	static const char text[] = "0123456789";
+	const uint8_t *data = (const uint8_t *)text;
+	struct nc_service_view sv;
+	struct nc_server_view v[2];
+	const struct nc_schedule *s1;
+	uint32_t version0 = nc_dp_schedule(f->dp, SVC_WEB)->version;
+	struct flow fa, fb;
+	struct pb_pkt p, s;
+
+	open_tcp(f, 56200, &fa);
+	open_tcp(f, 56201, &fb);
+	assert_int_equal(fa.server, SA);
+	assert_int_equal(fb.server, SB);
+	nc_worker_tick(wk(f, 0));
+	client_seg(&p, &fa, PB_TCP_ACK | PB_TCP_PSH);
+	p.payload = data;
+	p.payload_len = sizeof(text) - 1;
+	c2s_ok(f, &fa, &p);
+	client_seg(&p, &fb, PB_TCP_ACK | PB_TCP_PSH);
+	p.payload = data;
+	p.payload_len = sizeof(text) - 1;
+	c2s_ok(f, &fb, &p);
+	usleep(2000);
+	nc_worker_tick(wk(f, 0));
+	server_seg(&s, &fa, PB_TCP_ACK | PB_TCP_PSH);
+	s.payload = data;
+	s.payload_len = sizeof(text) - 1;
+	s2c_ok(f, &fa, &s);
+	usleep(10000);
+	nc_worker_tick(wk(f, 0));
+	server_seg(&s, &fb, PB_TCP_ACK | PB_TCP_PSH);
+	s.payload = data;
+	s.payload_len = sizeof(text) - 1;
+	s2c_ok(f, &fb, &s);
+
+	sleep_ms(120);
+	ctl_round(f);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(sv.adaptive, 1);
+	assert_int_equal(sv.mode, NC_ADAPT_PAPER);
+	assert_int_equal(sv.intervals, 1);
+	assert_int_equal(sv.moves, 1);
+	assert_one_rt(&v[SA], 2000);
+	assert_one_rt(&v[SB], 12000);
+	assert_true(v[SB].rt_avg_us >= v[SA].rt_avg_us + 10000);
+	assert_int_equal(v[SA].weight, 35);
+	assert_int_equal(v[SB].weight, 65);
+	s1 = nc_dp_schedule(f->dp, SVC_WEB);
+	assert_true(s1->version > version0);
+	assert_int_equal(s1->n_servers, 2);
+	assert_int_equal(s1->server[SA].weight, 35);
+	assert_int_equal(s1->server[SB].weight, 65);
+	assert_int_equal(s1->server[SA].up, 1);
+	assert_int_equal(s1->server[SB].up, 1);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* ------------------------------------------------------- health probes */
+
+/* Health section as the config loader would fill it (every field). */
+static void
+health_set(struct nc_cfg_service *s, enum nc_health_type type)
+{
+	memset(&s->health, 0, sizeof(s->health));
+	s->health.type = type;
+	s->health.interval_ms = 50;
+	s->health.timeout_ms = 40;
+	s->health.rise = 2;
+	s->health.fall = 2;
+	snprintf(s->health.http_path, sizeof(s->health.http_path), "/health");
+	if (type == NC_HEALTH_UDP) {
+		memcpy(s->health.udp_payload, "ping", 4);
+		s->health.udp_payload_len = 4;
+	}
+	s->adaptive = (struct nc_cfg_adaptive){ .enabled = false, .mode = NC_ADAPT_PAPER,
+						.interval_ms = 1000, .step = 1, .min_weight = 1 };
+}
+
+/* web probed with TCP every 50 ms (timeout 40, rise 2, fall 2). */
+static void
+tweak_health(struct nc_config *c)
+{
+	health_set(&c->services[SVC_WEB], NC_HEALTH_TCP);
+	c->limits.tcp_timewait_s = 0;
+}
+
+/* web (TCP) and dns (UDP) probed: probe ports 1024..1027. */
+static void
+tweak_health_both(struct nc_config *c)
+{
+	tweak_health(c);
+	health_set(&c->services[SVC_DNS], NC_HEALTH_UDP);
+}
+
+static void
+tweak_health_two_workers(struct nc_config *c)
+{
+	tweak_health(c);
+	tweak_two_workers(c);
+}
+
+static int setup_iv100(void **state) { return fx_setup(state, tweak_intervals_100); }
+static int setup_iv100_250(void **state) { return fx_setup(state, tweak_intervals_100_250); }
+static int setup_adaptive(void **state) { return fx_setup(state, tweak_adaptive); }
+static int setup_health(void **state) { return fx_setup(state, tweak_health); }
+static int setup_health_both(void **state) { return fx_setup(state, tweak_health_both); }
+static int setup_health_2w(void **state) { return fx_setup(state, tweak_health_two_workers); }
+
+/*
+ * A probe segment on the wire: LIP:<probe port of server> -> server:8080 from
+ * the port's MAC to the server's, IP TTL 64, DF, no TOS; a SYN has data offset
+ * 6 with the MSS option 1460 and nothing else. The IP id is read from the
+ * frame (any value will do with DF set); every other byte is built here.
+ */
+static void
+assert_probe_seg(const struct frame *got, int server, uint32_t seq, uint32_t ack, uint8_t flags,
+		 uint16_t win)
+{
+	static const uint8_t mss[4] = { 2, 4, 0x05, 0xb4 };
+	uint8_t b[PB_MAX_FRAME];
+	struct pb_pkt w;
+	uint32_t len, l4;
+	char why[128];
+
+	pb_init(&w, IPPROTO_TCP);
+	memcpy(w.dst_mac, mac_srv[server], 6);
+	memcpy(w.src_mac, mac_port, 6);
+	w.ip_id = pb_get16(got->b + PB_IP_OFF + 4);
+	w.sip = IP_LIP;
+	w.dip = ip_srv[server];
+	w.sport = PROBE_PORT(server);
+	w.dport = WEB_SPORT;
+	w.seq = seq;
+	w.ack = ack;
+	w.tcp_flags = flags;
+	w.window = win;
+	w.tcp_doff = flags == PB_TCP_SYN ? 6 : 5;
+	len = pb_build(&w, b, sizeof(b));
+	if (flags == PB_TCP_SYN) {
+		l4 = pb_l4_off(b);
+		memcpy(b + l4 + 20, mss, sizeof(mss));
+		pb_put16(b + l4 + 16, 0);
+		pb_put16(b + l4 + 16, pb_csum(b + l4, 24, pb_pseudo_sum(w.sip, w.dip, IPPROTO_TCP, 24)));
+	}
+	if (!pb_csum_verify(got->b, got->len, why, sizeof(why))) {
+		print_error("probe to %c: checksum: %s\n", 'a' + server, why);
+		fail();
+	}
+	pb_diff(got->b, got->len, b, len, why, sizeof(why));
+	if (why[0] != '\0') {
+		print_error("probe to %c differs: %s\n", 'a' + server, why);
+		fail();
+	}
+}
+
+/* The probes of web's servers as seen on the wire. */
+struct probes {
+	uint32_t isn[2];         /* sequence number of the last SYN to each server */
+	unsigned int syn[2];     /* SYNs in the last round */
+	unsigned int rst[2];     /* RSTs ending an unanswered probe, last round */
+	unsigned int to_ctl;     /* answers the test passed to the control lcore */
+};
+
+/* Wait <ms>, let the control lcore run its probes and check what it sends:
+ * SYNs, and bare RSTs (seq = ISN + 1) after a probe that timed out. */
+static void
+probe_round(struct fx *f, struct probes *pr, unsigned int ms)
+{
+	struct frame fr[8];
+	unsigned int n, i;
+
+	sleep_ms(ms);
+	ctl_round(f);
+	n = take(f, 0, fr, RTE_DIM(fr));
+	assert_true(n <= RTE_DIM(fr));
+	memset(pr->syn, 0, sizeof(pr->syn));
+	memset(pr->rst, 0, sizeof(pr->rst));
+	for (i = 0; i < n; i++) {
+		int s = server_of(&fr[i]);
+		const uint8_t *th = fr[i].b + pb_l4_off(fr[i].b);
+
+		assert_int_equal(fr[i].b[PB_IP_OFF + 9], IPPROTO_TCP);
+		if (th[13] == PB_TCP_SYN) {
+			pr->isn[s] = pb_get32(th + 4);
+			assert_probe_seg(&fr[i], s, pr->isn[s], 0, PB_TCP_SYN, 65535);
+			pr->syn[s]++;
+		} else {
+			/* the old probe's RST comes before the new SYN */
+			assert_int_equal(pr->syn[s], 0);
+			assert_probe_seg(&fr[i], s, pr->isn[s] + 1, 0, PB_TCP_RST, 0);
+			pr->rst[s]++;
+		}
+	}
+}
+
+/* Server <s>'s TCP segment to its probe port. */
+static void
+probe_reply(struct pb_pkt *p, int s, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	pb_init(p, IPPROTO_TCP);
+	memcpy(p->dst_mac, mac_port, 6);
+	memcpy(p->src_mac, mac_srv[s], 6);
+	p->sip = ip_srv[s];
+	p->dip = IP_LIP;
+	p->sport = WEB_SPORT;
+	p->dport = PROBE_PORT(s);
+	p->seq = seq;
+	p->ack = ack;
+	p->tcp_flags = flags;
+}
+
+/* <p> reaches the control lcore through worker 0, nothing is sent at once. */
+static void
+to_ctl(struct fx *f, struct probes *pr, const struct pb_pkt *p)
+{
+	rx(f, 0, p);
+	expect_none(f, 0);
+	pr->to_ctl++;
+}
+
+/* Server <s> accepts its probe with a SYN-ACK: the control lcore ends the
+ * probe with RST|ACK at ISN + 1, acknowledging the server's SYN. */
+static void
+answer_synack(struct fx *f, struct probes *pr, int s)
+{
+	uint32_t seq = 0x70000000u + (uint32_t)s * 0x10000u + pr->to_ctl;
+	struct pb_pkt p;
+	struct frame fr;
+
+	probe_reply(&p, s, PB_TCP_SYN | PB_TCP_ACK, seq, pr->isn[s] + 1);
+	to_ctl(f, pr, &p);
+	ctl_round(f);
+	expect_one(f, 0, &fr);
+	assert_probe_seg(&fr, s, pr->isn[s] + 1, seq + 1, PB_TCP_RST | PB_TCP_ACK, 0);
+}
+
+/* Server <s> refuses its probe: RST|ACK acknowledging the SYN (closed port). */
+static void
+answer_rst(struct fx *f, struct probes *pr, int s)
+{
+	struct pb_pkt p;
+
+	probe_reply(&p, s, PB_TCP_RST | PB_TCP_ACK, 0, pr->isn[s] + 1);
+	to_ctl(f, pr, &p);
+	ctl_round(f);
+	expect_none(f, 0);
+}
+
+/* The gateway reports server <s> unreachable, quoting the probe's SYN. */
+static void
+answer_unreach(struct fx *f, struct probes *pr, int s)
+{
+	uint8_t syn[PB_MAX_FRAME];
+	struct pb_pkt q, u;
+
+	pb_init(&q, IPPROTO_TCP);
+	q.sip = IP_LIP;
+	q.dip = ip_srv[s];
+	q.sport = PROBE_PORT(s);
+	q.dport = WEB_SPORT;
+	q.seq = pr->isn[s];
+	q.tcp_doff = 6;
+	assert_true(pb_build(&q, syn, sizeof(syn)) > 0);
+	pb_init(&u, IPPROTO_ICMP);
+	memcpy(u.dst_mac, mac_port, 6);
+	memcpy(u.src_mac, mac_gw, 6);
+	u.sip = IP_GW;
+	u.dip = IP_LIP;
+	u.icmp_type = 3;
+	u.icmp_code = 1;          /* host unreachable */
+	u.icmp_id = 0;
+	u.icmp_seq = 0;
+	u.payload = syn + PB_IP_OFF;
+	u.payload_len = 20 + 8;
+	to_ctl(f, pr, &u);
+	ctl_round(f);
+	expect_none(f, 0);
+}
+
+static void
+assert_to_ctl(struct fx *f, uint64_t n)
+{
+	static struct nc_dp_stats st;
+
+	stats(f, &st);
+	assert_int_equal(st.to_ctl, n);
+}
+
+/* Open <n> web flows; count how many went to each server. */
+static void
+open_web_flows(struct fx *f, uint16_t sport0, unsigned int n, unsigned int *per_server)
+{
+	unsigned int i;
+
+	per_server[SA] = per_server[SB] = 0;
+	for (i = 0; i < n; i++) {
+		struct flow fl;
+
+		open_tcp(f, (uint16_t)(sport0 + i), &fl);
+		assert_true(fl.lport < NC_PROBE_PORT_BASE || fl.lport >= PROBE_PORT(2));
+		per_server[fl.server]++;
+	}
+}
+
+/*
+ * TCP health probes through the port: one SYN per server from its probe port
+ * once the first probes are due; a SYN-ACK is good (RST|ACK ends it), an
+ * RST is bad. After two bad probes B is down: its weight goes to A and new
+ * flows all go to A; down, it is still probed, and after two good probes it
+ * is back at the weight it had (70), A at 30.
+ */
+static void
+test_probe_tcp_rise_fall(void **state)
+{
+	struct fx *f = *state;
+	struct nc_service_view sv;
+	struct nc_server_view v[2];
+	struct nc_ctl_stats cs;
+	struct probes pr;
+	unsigned int per[2];
+
+	memset(&pr, 0, sizeof(pr));
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(sv.health, NC_HEALTH_TCP);
+	assert_int_equal(sv.n_up, 2);
+	ctl_round(f);
+	expect_none(f, 0);        /* nothing before NC_PROBE_FIRST_MS */
+
+	probe_round(f, &pr, NC_PROBE_FIRST_MS + 50);
+	assert_int_equal(pr.syn[SA], 1);
+	assert_int_equal(pr.syn[SB], 1);
+	assert_int_equal(pr.rst[SA] + pr.rst[SB], 0);
+	answer_synack(f, &pr, SA);
+	answer_rst(f, &pr, SB);
+	assert_to_ctl(f, pr.to_ctl);
+	assert_int_equal(drops_total(f), 0);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].probes_good, 1);
+	assert_int_equal(v[SA].probes_bad, 0);
+	assert_true(v[SA].probe_rt_us < 40000);   /* answered within its timeout */
+	assert_int_equal(v[SB].probes_good, 0);
+	assert_int_equal(v[SB].probes_bad, 1);
+	assert_int_equal(v[SB].up, 1);            /* one bad probe: still up */
+
+	probe_round(f, &pr, PROBE_WAIT_MS);
+	assert_int_equal(pr.syn[SA], 1);
+	assert_int_equal(pr.syn[SB], 1);
+	assert_int_equal(pr.rst[SA] + pr.rst[SB], 0);
+	answer_synack(f, &pr, SA);
+	answer_rst(f, &pr, SB);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(sv.n_up, 1);
+	assert_int_equal(v[SA].up, 1);
+	assert_int_equal(v[SA].weight, 100);
+	assert_int_equal(v[SA].probes_good, 2);
+	assert_int_equal(v[SB].up, 0);
+	assert_int_equal(v[SB].weight, 0);
+	assert_int_equal(v[SB].probes_bad, 2);
+	assert_int_equal(v[SB].down_count, 1);
+	assert_int_equal(nc_dp_schedule(f->dp, SVC_WEB)->server[SB].up, 0);
+	nc_worker_tick(wk(f, 0));
+	open_web_flows(f, 56300, 4, per);
+	assert_int_equal(per[SA], 4);
+
+	/* B answers again: one good probe is not enough */
+	probe_round(f, &pr, PROBE_WAIT_MS);
+	assert_int_equal(pr.syn[SA], 1);
+	assert_int_equal(pr.syn[SB], 1);
+	answer_synack(f, &pr, SA);
+	answer_synack(f, &pr, SB);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SB].up, 0);
+	assert_int_equal(v[SB].probes_good, 1);
+	open_web_flows(f, 56310, 2, per);
+	assert_int_equal(per[SA], 2);
+
+	probe_round(f, &pr, PROBE_WAIT_MS);
+	assert_int_equal(pr.syn[SA], 1);
+	assert_int_equal(pr.syn[SB], 1);
+	answer_synack(f, &pr, SA);
+	answer_synack(f, &pr, SB);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(sv.n_up, 2);
+	assert_int_equal(v[SA].up, 1);
+	assert_int_equal(v[SA].weight, 30);
+	assert_int_equal(v[SB].up, 1);
+	assert_int_equal(v[SB].weight, 70);
+	assert_int_equal(v[SB].probes_good, 2);
+	assert_int_equal(v[SB].probes_bad, 2);
+	assert_int_equal(v[SB].down_count, 1);
+	assert_int_equal(v[SA].probes_good, 4);
+	assert_int_equal(v[SA].probes_bad, 0);
+	assert_int_equal(v[SA].down_count, 0);
+	nc_worker_tick(wk(f, 0));
+	open_web_flows(f, 56320, 3, per);
+	assert_int_equal(per[SA], 1);
+	assert_int_equal(per[SB], 2);
+
+	assert_to_ctl(f, pr.to_ctl);
+	nc_dp_ctl_stats_get(f->dp, &cs);
+	assert_int_equal(cs.probe_unmatched, 0);
+	assert_int_equal(cs.tx_failed, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/*
+ * A probe with no answer within timeout_ms is bad, and the control lcore
+ * resets the half-open connection (RST at ISN + 1); after two B is down. A
+ * late SYN-ACK for a probe that already timed out does not count. An ICMP
+ * unreachable quoting the SYN is bad too.
+ */
+static void
+test_probe_timeout(void **state)
+{
+	struct fx *f = *state;
+	struct nc_service_view sv;
+	struct nc_server_view v[2];
+	struct probes pr;
+	uint32_t old_isn;
+
+	memset(&pr, 0, sizeof(pr));
+	probe_round(f, &pr, NC_PROBE_FIRST_MS + 50);
+	assert_int_equal(pr.syn[SA], 1);
+	assert_int_equal(pr.syn[SB], 1);
+	answer_synack(f, &pr, SA);
+	old_isn = pr.isn[SB];       /* B never answers */
+
+	probe_round(f, &pr, PROBE_WAIT_MS);
+	assert_int_equal(pr.rst[SA], 0);
+	assert_int_equal(pr.rst[SB], 1);
+	assert_int_equal(pr.syn[SA], 1);
+	assert_int_equal(pr.syn[SB], 1);
+	assert_int_not_equal(pr.isn[SB], old_isn);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SB].probes_bad, 1);
+	assert_int_equal(v[SB].up, 1);
+	/* B's answer to the first probe arrives now: too late */
+	{
+		struct pb_pkt p;
+
+		probe_reply(&p, SB, PB_TCP_SYN | PB_TCP_ACK, 0x71000000, old_isn + 1);
+		to_ctl(f, &pr, &p);
+		ctl_round(f);
+		expect_none(f, 0);
+	}
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SB].probes_good, 0);
+	answer_synack(f, &pr, SA);
+
+	probe_round(f, &pr, PROBE_WAIT_MS);
+	assert_int_equal(pr.rst[SB], 1);
+	assert_int_equal(pr.syn[SA], 1);
+	assert_int_equal(pr.syn[SB], 1);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SB].probes_bad, 2);
+	assert_int_equal(v[SB].up, 0);
+	assert_int_equal(v[SB].weight, 0);
+	assert_int_equal(v[SB].down_count, 1);
+	assert_int_equal(v[SA].weight, 100);
+	assert_int_equal(sv.n_up, 1);
+	/* A's third probe: unreachable, bad, but one is not enough to go down */
+	answer_unreach(f, &pr, SA);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].probes_good, 2);
+	assert_int_equal(v[SA].probes_bad, 1);
+	assert_int_equal(v[SA].up, 1);
+	assert_int_equal(v[SA].weight, 100);
+	assert_to_ctl(f, pr.to_ctl);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/*
+ * With health probes configured, replies to the probes go to the control
+ * lcore: a TCP or UDP segment to the local IP's probe ports (1024, 1025: one
+ * per probed server), ICMP echo replies and unreachables to us. Port 1026 is a
+ * client port: without a flow, no_flow. What answers no probe at all (an echo
+ * id or a quoted port outside the probe ports, a quoted source that is not the
+ * probes' local IP) is counted and freed.
+ */
+static void
+test_probe_steering(void **state)
+{
+	struct fx *f = *state;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct nc_service_view sv;
+	struct nc_server_view v[2];
+	struct nc_ctl_stats cs;
+	struct probes pr;
+	struct pb_pkt p;
+	unsigned int i;
+
+	memset(&pr, 0, sizeof(pr));
+	/* echo reply to the local IP, id 0x77 */
+	echo_request(&p, IP_LIP, NULL, 0);
+	p.icmp_type = 0;
+	p.sip = IP_SA;
+	memcpy(p.src_mac, mac_srv[SA], 6);
+	to_ctl(f, &pr, &p);
+	/* unreachables quoting a segment from LIP:5000 (not a probe port), and
+	 * from the port's own address at port 1024 (not the probes' source) */
+	for (i = 0; i < 2; i++) {
+		uint8_t quoted[PB_MAX_FRAME];
+		struct pb_pkt q;
+
+		pb_init(&q, IPPROTO_TCP);
+		q.sip = i == 0 ? IP_LIP : IP_PORT;
+		q.dip = IP_SA;
+		q.sport = i == 0 ? 5000 : PROBE_PORT(SA);
+		q.dport = WEB_SPORT;
+		pb_build(&q, quoted, sizeof(quoted));
+		pb_init(&p, IPPROTO_ICMP);
+		memcpy(p.dst_mac, mac_port, 6);
+		memcpy(p.src_mac, mac_gw, 6);
+		p.sip = IP_GW;
+		p.dip = q.sip;
+		p.icmp_type = 3;
+		p.icmp_code = 3;
+		p.icmp_id = p.icmp_seq = 0;
+		p.payload = quoted + PB_IP_OFF;
+		p.payload_len = 28;
+		to_ctl(f, &pr, &p);
+	}
+	assert_to_ctl(f, 3);
+	ctl_round(f);
+	expect_none(f, 0);
+	nc_dp_ctl_stats_get(f->dp, &cs);
+	assert_int_equal(cs.probe_unmatched, 3);
+
+	/* segments to the probe ports, while no probe is out yet */
+	for (i = 0; i < 2; i++) {
+		probe_reply(&p, (int)i, PB_TCP_ACK, 0x1000, 0x2000);
+		to_ctl(f, &pr, &p);
+	}
+	pb_init(&p, IPPROTO_UDP);
+	memcpy(p.dst_mac, mac_port, 6);
+	memcpy(p.src_mac, mac_srv[SB], 6);
+	p.sip = IP_SB;
+	p.dip = IP_LIP;
+	p.sport = DNS_PORT;
+	p.dport = PROBE_PORT(SA);
+	to_ctl(f, &pr, &p);
+	/* the port after the probe ports: a client port */
+	probe_reply(&p, SA, PB_TCP_ACK, 0x1000, 0x2000);
+	p.dport = PROBE_PORT(2);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	want[NC_DROP_NO_FLOW] = 1;
+	assert_drops(f, want);
+	assert_to_ctl(f, 6);
+	ctl_round(f);
+	expect_none(f, 0);
+	/* none of it is a verdict */
+	mon_view(f, SVC_WEB, &sv, v);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(v[i].probes_good, 0);
+		assert_int_equal(v[i].probes_bad, 0);
+		assert_int_equal(v[i].up, 1);
+	}
+	assert_drops(f, want);
+	assert_no_leak(f);
+}
+
+/* A frame to a probe port while no probe is in flight answers no probe:
+ * counted in probe_unmatched (and freed). */
+static void
+test_probe_unmatched_idle(void **state)
+{
+	struct fx *f = *state;
+	struct nc_ctl_stats cs;
+	struct probes pr;
+	struct pb_pkt p;
+
+	memset(&pr, 0, sizeof(pr));
+	probe_reply(&p, SA, PB_TCP_SYN | PB_TCP_ACK, 0x1000, 0x2000);
+	to_ctl(f, &pr, &p);
+	probe_reply(&p, SB, PB_TCP_RST | PB_TCP_ACK, 0, 0x2000);
+	to_ctl(f, &pr, &p);
+	ctl_round(f);             /* before the first probes (NC_PROBE_FIRST_MS) */
+	expect_none(f, 0);
+	nc_dp_ctl_stats_get(f->dp, &cs);
+	assert_int_equal(cs.probe_unmatched, 2);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* A probe answer is addressed to the appliance itself, not forwarded: its
+ * TTL does not matter (as for an echo request to us), even at 1. */
+static void
+test_probe_answer_ttl1(void **state)
+{
+	struct fx *f = *state;
+	uint64_t none[NC_DROP_MAX] = { 0 };
+	struct probes pr;
+	struct pb_pkt p;
+
+	memset(&pr, 0, sizeof(pr));
+	probe_reply(&p, SA, PB_TCP_SYN | PB_TCP_ACK, 0x1000, 0x2000);
+	p.ttl = 1;
+	to_ctl(f, &pr, &p);
+	assert_drops(f, none);
+	assert_to_ctl(f, 1);
+	ctl_round(f);
+	expect_none(f, 0);
+	assert_no_leak(f);
+}
+
+/* With two workers, a probe answer arriving at the worker that does not own
+ * its port still goes to the control lcore, not through a handoff. */
+static void
+test_probe_steering_two_workers(void **state)
+{
+	struct fx *f = *state;
+	static struct nc_dp_stats st;
+	struct pb_pkt p;
+	unsigned int w;
+
+	for (w = 0; w < 2; w++) {
+		/* local ports are split by parity: 1025 is worker 1's, 1024 worker 0's */
+		probe_reply(&p, 1 - (int)w, PB_TCP_ACK, 0x1000, 0x2000);
+		rx(f, w, &p);
+		expect_none(f, w);
+	}
+	stats(f, &st);
+	assert_int_equal(st.to_ctl, 2);
+	assert_int_equal(st.handoff_out, 0);
+	ctl_round(f);
+	expect_none(f, 0);
+	expect_none(f, 1);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* Without health probes nothing changes: an echo reply or an unreachable to
+ * us is icmp_unsupported, a segment to LIP:1024 is no_flow, and 1024 is the
+ * first client port. */
+static void
+test_probe_steering_plain(void **state)
+{
+	struct fx *f = *state;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct nc_ctl_stats cs;
+	struct pb_pkt p;
+	struct flow fl;
+
+	echo_request(&p, IP_LIP, NULL, 0);
+	p.icmp_type = 0;
+	rx(f, 0, &p);
+	p.icmp_type = 3;
+	p.icmp_id = NC_PROBE_PORT_BASE;
+	rx(f, 0, &p);
+	probe_reply(&p, SA, PB_TCP_SYN | PB_TCP_ACK, 0x1000, 0x2000);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	want[NC_DROP_ICMP_UNSUPPORTED] = 2;
+	want[NC_DROP_NO_FLOW] = 1;
+	assert_drops(f, want);
+	assert_to_ctl(f, 0);
+	ctl_round(f);
+	expect_none(f, 0);
+	nc_dp_ctl_stats_get(f->dp, &cs);
+	assert_int_equal(cs.probe_unmatched, 0);
+	open_tcp(f, 56400, &fl);
+	assert_int_equal(fl.lport, NC_PROBE_PORT_BASE);
+	assert_drops(f, want);
+	assert_no_leak(f);
+}
+
+/* Probe ports (1024..1027: two services, two servers each) are never given
+ * to client flows, which otherwise start at 1024 (tcp_timewait_s 0); replies
+ * to the first client port reach the client. */
+static void
+test_probe_ports_reserved(void **state)
+{
+	enum { N = 8 };
+	struct fx *f = *state;
+	struct flow fl[2 * N];
+	unsigned int i;
+
+	for (i = 0; i < 2 * N; i++) {
+		struct pb_pkt p;
+
+		client_pkt(&p, i % 2 ? IPPROTO_UDP : IPPROTO_TCP, (uint16_t)(56500 + i));
+		open_flow(f, 0, &p, &fl[i]);
+		if (fl[i].lport >= NC_PROBE_PORT_BASE && fl[i].lport < NC_PROBE_PORT_BASE + 4)
+			print_error("flow %u got probe port %u\n", i, fl[i].lport);
+		assert_false(fl[i].lport >= NC_PROBE_PORT_BASE && fl[i].lport < NC_PROBE_PORT_BASE + 4);
+	}
+	assert_int_equal(fl[0].lport, NC_PROBE_PORT_BASE + 4);
+	{
+		struct pb_pkt s;
+
+		server_seg(&s, &fl[0], PB_TCP_SYN | PB_TCP_ACK);
+		s2c_ok(f, &fl[0], &s);
+	}
+	assert_to_ctl(f, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 static int
 eal_setup(void **state)
 {
@@ -1830,6 +2902,18 @@ main(void)
 		T(test_two_workers_handoff, setup_two_workers),
 		cmocka_unit_test(test_sched_publish),
 		T(test_burst_over_64, setup_burst_512),
+		T(test_passive_rt_tcp, setup_iv100),
+		T(test_passive_rt_udp, setup_iv100),
+		T(test_interval_callback, setup_iv100_250),
+		T(test_adaptive_publish, setup_adaptive),
+		T(test_probe_tcp_rise_fall, setup_health),
+		T(test_probe_timeout, setup_health),
+		T(test_probe_steering, setup_health),
+		T(test_probe_unmatched_idle, setup_health),
+		T(test_probe_answer_ttl1, setup_health),
+		T(test_probe_steering_two_workers, setup_health_2w),
+		T(test_probe_steering_plain, setup_lab),
+		T(test_probe_ports_reserved, setup_health_both),
 	};
 
 	return cmocka_run_group_tests_name("dp", tests, eal_setup, eal_teardown);

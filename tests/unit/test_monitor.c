@@ -748,6 +748,7 @@ set_in(struct nc_adapt_in *in, const double *rt, unsigned int n)
 	for (i = 0; i < n; i++) {
 		in[i].samples = rt[i] < 0 ? 0 : 100;
 		in[i].rt_us = rt[i] < 0 ? 0 : rt[i];
+		in[i].rt_p50_us = 0;
 	}
 }
 
@@ -791,7 +792,7 @@ test_adapt_paper_replay(void **state)
 {
 	static const double rt[] = { 100, 10000, 100000 };
 	struct nc_cfg_adaptive c = adaptive(NC_ADAPT_PAPER, 1, 1);
-	struct nc_adapt_in in[3];
+	struct nc_adapt_in in[3] = { 0 };
 	struct nc_adapt_state st;
 	struct nc_wset s;
 	unsigned int k;
@@ -864,7 +865,7 @@ test_adapt_paper_table(void **state)
 	for (i = 0; i < DIM(paper_cases); i++) {
 		const struct paper_case *c = &paper_cases[i];
 		struct nc_cfg_adaptive cfg = adaptive(NC_ADAPT_PAPER, c->step, c->min_weight);
-		struct nc_adapt_in in[4];
+		struct nc_adapt_in in[4] = { 0 };
 		struct nc_adapt_state st;
 		struct nc_wset s;
 		int rc;
@@ -931,7 +932,11 @@ struct fast_case {
  * target 98/1/1. Moves of 0.7 of the distance 65 (46 points), 19 (13), 6 (4):
  * 79/10/11, 92/4/4, 96/2/2, inside the band (9.8, 1, 1 points): held.
  * 1000/4000/16000: shares 76.2/19.0/4.8 -> 76/19/5 by largest remainder;
- * 63/23/14, 72/20/8, 75/19/6, held.
+ * 63/23/14, 72/20/8, 75/19/6, held (bands 3.8, 1, 1 points).
+ * Equal rts, target 34/33/33. From 60/30/10: 18 points to n1 n2 as 3:23 ->
+ * 42/32/26; 6 as 1:7 -> 36/33/31 (n0 2 off, band 1.7); 1 -> 35/33/32, held.
+ * From 10/20/70: 26 as 24:13 -> 27/29/44; 8 as 7:4 -> 32/32/36 (n2 3 off);
+ * 2 -> 33/33/34, held.
  */
 static const struct fast_case fast_cases[] = {
 	{ "100/10000/100000", { 100, 10000, 100000 }, { 33, 33, 34 }, { 98, 1, 1 },
@@ -939,9 +944,9 @@ static const struct fast_case fast_cases[] = {
 	{ "1000/4000/16000", { 1000, 4000, 16000 }, { 33, 33, 34 }, { 76, 19, 5 },
 	  { 75, 19, 6 }, 3 },
 	{ "equal rts from 60/30/10", { 500, 500, 500 }, { 60, 30, 10 }, { 34, 33, 33 },
-	  { 36, 33, 31 }, 2 },
+	  { 35, 33, 32 }, 3 },
 	{ "equal rts from 10/20/70", { 500, 500, 500 }, { 10, 20, 70 }, { 34, 33, 33 },
-	  { 32, 32, 36 }, 2 },
+	  { 33, 33, 34 }, 3 },
 	{ "equal rts from 33/33/34: already there", { 800, 800, 800 }, { 33, 33, 34 },
 	  { 34, 33, 33 }, { 33, 33, 34 }, 0 },
 	{ "already at target", { 1000, 4000, 16000 }, { 76, 19, 5 }, { 76, 19, 5 },
@@ -957,7 +962,7 @@ test_adapt_fast_settles(void **state)
 	for (i = 0; i < DIM(fast_cases); i++) {
 		const struct fast_case *c = &fast_cases[i];
 		struct nc_cfg_adaptive cfg = adaptive(NC_ADAPT_FAST, 1, 1);
-		struct nc_adapt_in in[3];
+		struct nc_adapt_in in[3] = { 0 };
 		struct nc_adapt_state st;
 		struct nc_wset s;
 		uint8_t t[3];
@@ -1019,7 +1024,7 @@ test_adapt_fast_noise(void **state)
 	/* n1 four times slower: its raw target drops from 19 to about 5 */
 	static const double noisy[] = { 1000, 16000, 16000 };
 	struct nc_cfg_adaptive cfg = adaptive(NC_ADAPT_FAST, 1, 1);
-	struct nc_adapt_in in[3];
+	struct nc_adapt_in in[3] = { 0 };
 	struct nc_adapt_state st;
 	struct nc_wset s;
 	uint8_t held[3];
@@ -1066,7 +1071,7 @@ static void
 test_adapt_fast_partial(void **state)
 {
 	struct nc_cfg_adaptive cfg = adaptive(NC_ADAPT_FAST, 1, 1);
-	struct nc_adapt_in in[3];
+	struct nc_adapt_in in[3] = { 0 };
 	struct nc_adapt_state st;
 	struct nc_wset s;
 	unsigned int k;
@@ -1096,7 +1101,7 @@ static void
 test_adapt_fast_smoothing(void **state)
 {
 	struct nc_cfg_adaptive cfg = adaptive(NC_ADAPT_FAST, 1, 1);
-	struct nc_adapt_in in[2];
+	struct nc_adapt_in in[2] = { 0 };
 	struct nc_adapt_state st;
 	struct nc_wset s;
 	double want;
@@ -1121,12 +1126,35 @@ test_adapt_fast_smoothing(void **state)
 	assert_false(st.has_rt[1]);
 }
 
+/* "fast" follows the median when it is given: equal averages, medians 1:3. */
+static void
+test_adapt_fast_median(void **state)
+{
+	struct nc_cfg_adaptive cfg = adaptive(NC_ADAPT_FAST, 1, 1);
+	struct nc_adapt_in in[2] = { { 100, 3000.0, 1000.0 }, { 100, 3000.0, 3000.0 } };
+	struct nc_adapt_state st;
+	struct nc_wset s;
+	unsigned int k;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	nc_wset_init(&s, (const uint8_t[]){ 50, 50 }, 2);
+	for (k = 0; k < 12; k++)
+		assert_true(nc_adapt_step(&cfg, &st, &s, in) >= 0);
+	assert_true(st.held);
+	assert_true(within_band(s.w, (const uint8_t[]){ 75, 25 }, 2, 1.0));
+	/* the paper's rule keeps the average: equal, nothing moves */
+	cfg = adaptive(NC_ADAPT_PAPER, 1, 1);
+	nc_wset_init(&s, (const uint8_t[]){ 50, 50 }, 2);
+	assert_int_equal(nc_adapt_step(&cfg, &st, &s, in), 0);
+}
+
 /* The floor: a server 1000 times slower keeps min_weight, never less. */
 static void
 test_adapt_fast_floor(void **state)
 {
 	struct nc_cfg_adaptive cfg = adaptive(NC_ADAPT_FAST, 1, 5);
-	struct nc_adapt_in in[3];
+	struct nc_adapt_in in[3] = { 0 };
 	struct nc_adapt_state st;
 	struct nc_wset s;
 	unsigned int k;
@@ -1165,7 +1193,7 @@ test_adapt_fast_load_dependent(void **state)
 	for (b = 0; b < DIM(bases); b++)
 		for (w0 = 0; w0 < DIM(starts); w0++) {
 			struct nc_cfg_adaptive cfg = adaptive(NC_ADAPT_FAST, 1, 1);
-			struct nc_adapt_in in[3];
+			struct nc_adapt_in in[3] = { 0 };
 			struct nc_adapt_state st;
 			struct nc_wset s;
 			uint8_t held[3];
@@ -1212,7 +1240,7 @@ test_adapt_random(void **state)
 						      1 + iter % 7, min_w);
 		uint8_t w[NC_MAX_SERVERS], e[NC_MAX_SERVERS];
 		double t[NC_MAX_SERVERS];
-		struct nc_adapt_in in[NC_MAX_SERVERS];
+		struct nc_adapt_in in[NC_MAX_SERVERS] = { 0 };
 		struct nc_adapt_state st;
 		struct nc_wset s;
 
@@ -1291,6 +1319,7 @@ main(void)
 		cmocka_unit_test(test_adapt_paper_table),
 		cmocka_unit_test(test_adapt_fast_settles),
 		cmocka_unit_test(test_adapt_fast_noise),
+		cmocka_unit_test(test_adapt_fast_median),
 		cmocka_unit_test(test_adapt_fast_partial),
 		cmocka_unit_test(test_adapt_fast_smoothing),
 		cmocka_unit_test(test_adapt_fast_floor),

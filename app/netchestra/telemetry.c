@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * DPDK telemetry commands (dpdk-telemetry.py, or any client of the
+ * telemetry socket):
+ *   /netchestra/services           every service: address, health, weights mode, servers up
+ *   /netchestra/servers,<service>  every server of <service>: state, weight,
+ *                                  response time (last interval), flows, requests, bytes
+ * Replies are column-wise: {"name": ["n0", "n1"], "weight": [60, 40], ...}.
+ * The callbacks run on DPDK's telemetry thread and read only the monitor's
+ * views, which are copied under their seqlock (nc_dp_service_view).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_spinlock.h>
+#include <rte_telemetry.h>
+
+#include "app.h"
+
+/* The data plane the callbacks read; NULL before start-up and after shutdown. */
+static struct nc_dp *tel_dp;
+static rte_spinlock_t tel_lock = RTE_SPINLOCK_INITIALIZER;
+
+static const char *
+proto_str(uint8_t proto)
+{
+	return proto == 17 ? "udp" : "tcp";
+}
+
+static void
+addr_str(uint32_t host_ip, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u.%u", host_ip >> 24, (host_ip >> 16) & 0xff,
+		 (host_ip >> 8) & 0xff, host_ip & 0xff);
+}
+
+static int
+tel_error(struct rte_tel_data *d, const char *msg)
+{
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "error", msg);
+	return 0;
+}
+
+/* DPDK 22.11 nests only arrays in a dict, so each reply is column-wise: one
+ * array per field, index i = service i (or server i), "name" first. */
+enum col_kind { COL_STR, COL_U64 };
+
+/* Add column <key> of <n> rows to <d>; <get> fills row i as a string or a u64. */
+static void
+add_col(struct rte_tel_data *d, const char *key, enum col_kind kind, unsigned int n,
+	void (*get)(const void *rows, unsigned int i, char *str, size_t len, uint64_t *u),
+	const void *rows)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+	char str[64];
+	uint64_t u;
+	unsigned int i;
+
+	if (c == NULL)
+		return;
+	rte_tel_data_start_array(c, kind == COL_STR ? RTE_TEL_STRING_VAL : RTE_TEL_U64_VAL);
+	for (i = 0; i < n; i++) {
+		str[0] = '\0';
+		u = 0;
+		get(rows, i, str, sizeof(str), &u);
+		if (kind == COL_STR)
+			rte_tel_data_add_array_string(c, str);
+		else
+			rte_tel_data_add_array_u64(c, u);
+	}
+	if (rte_tel_data_add_dict_container(d, key, c, 0) != 0)
+		rte_tel_data_free(c);
+}
+
+#define SVC(rows, i) (&((const struct nc_service_view *)(rows))[i])
+#define SRV(rows, i) (&((const struct nc_server_view *)(rows))[i])
+#define STR_GETTER(fn, expr) \
+	static void fn(const void *rows, unsigned int i, char *str, size_t len, uint64_t *u) \
+	{ RTE_SET_USED(u); expr; }
+#define U64_GETTER(fn, expr) \
+	static void fn(const void *rows, unsigned int i, char *str, size_t len, uint64_t *u) \
+	{ RTE_SET_USED(str); RTE_SET_USED(len); *u = (expr); }
+
+STR_GETTER(svc_name, snprintf(str, len, "%s", SVC(rows, i)->name))
+STR_GETTER(svc_vip, addr_str(SVC(rows, i)->vip, str, len))
+U64_GETTER(svc_port, SVC(rows, i)->port)
+STR_GETTER(svc_proto, snprintf(str, len, "%s", proto_str(SVC(rows, i)->proto)))
+STR_GETTER(svc_health, snprintf(str, len, "%s", nc_health_type_name(SVC(rows, i)->health)))
+STR_GETTER(svc_adaptive, snprintf(str, len, "%s", SVC(rows, i)->adaptive ?
+				  nc_adapt_mode_name(SVC(rows, i)->mode) : "off"))
+U64_GETTER(svc_interval, SVC(rows, i)->interval_ms)
+U64_GETTER(svc_servers, SVC(rows, i)->n_servers)
+U64_GETTER(svc_up, SVC(rows, i)->n_up)
+U64_GETTER(svc_intervals, SVC(rows, i)->intervals)
+U64_GETTER(svc_moves, SVC(rows, i)->moves)
+U64_GETTER(svc_held, SVC(rows, i)->held)
+
+STR_GETTER(srv_name, snprintf(str, len, "%s", SRV(rows, i)->name))
+STR_GETTER(srv_addr, addr_str(SRV(rows, i)->addr, str, len))
+U64_GETTER(srv_port, SRV(rows, i)->port)
+STR_GETTER(srv_state, snprintf(str, len, "%s", SRV(rows, i)->up ? "up" : "down"))
+U64_GETTER(srv_weight, SRV(rows, i)->weight)
+U64_GETTER(srv_rt_avg, SRV(rows, i)->rt_avg_us)
+U64_GETTER(srv_rt_p99, SRV(rows, i)->rt_p99_us)
+U64_GETTER(srv_rt_samples, SRV(rows, i)->rt_samples)
+U64_GETTER(srv_active, SRV(rows, i)->flows_active)
+U64_GETTER(srv_flows, SRV(rows, i)->flows)
+U64_GETTER(srv_requests, SRV(rows, i)->requests)
+U64_GETTER(srv_responses, SRV(rows, i)->responses)
+U64_GETTER(srv_bytes, SRV(rows, i)->bytes)
+U64_GETTER(srv_probes_good, SRV(rows, i)->probes_good)
+U64_GETTER(srv_probes_bad, SRV(rows, i)->probes_bad)
+U64_GETTER(srv_probe_rt, SRV(rows, i)->probe_rt_us)
+U64_GETTER(srv_down_count, SRV(rows, i)->down_count)
+
+static const struct col {
+	const char *key;
+	enum col_kind kind;
+	void (*get)(const void *rows, unsigned int i, char *str, size_t len, uint64_t *u);
+} svc_cols[] = {
+	{ "name", COL_STR, svc_name }, { "vip", COL_STR, svc_vip }, { "port", COL_U64, svc_port },
+	{ "proto", COL_STR, svc_proto }, { "health", COL_STR, svc_health },
+	{ "adaptive", COL_STR, svc_adaptive }, { "interval_ms", COL_U64, svc_interval },
+	{ "servers", COL_U64, svc_servers }, { "servers_up", COL_U64, svc_up },
+	{ "intervals", COL_U64, svc_intervals }, { "weight_moves", COL_U64, svc_moves },
+	{ "held", COL_U64, svc_held },
+}, srv_cols[] = {
+	{ "name", COL_STR, srv_name }, { "address", COL_STR, srv_addr }, { "port", COL_U64, srv_port },
+	{ "state", COL_STR, srv_state }, { "weight", COL_U64, srv_weight },
+	{ "rt_avg_us", COL_U64, srv_rt_avg }, { "rt_p99_us", COL_U64, srv_rt_p99 },
+	{ "rt_samples", COL_U64, srv_rt_samples }, { "active_flows", COL_U64, srv_active },
+	{ "flows", COL_U64, srv_flows }, { "requests", COL_U64, srv_requests },
+	{ "responses", COL_U64, srv_responses }, { "bytes", COL_U64, srv_bytes },
+	{ "probes_good", COL_U64, srv_probes_good }, { "probes_bad", COL_U64, srv_probes_bad },
+	{ "probe_rt_us", COL_U64, srv_probe_rt }, { "down_count", COL_U64, srv_down_count },
+};
+
+static void
+add_cols(struct rte_tel_data *d, const struct col *cols, unsigned int n_cols, const void *rows,
+	 unsigned int n)
+{
+	unsigned int k;
+
+	rte_tel_data_start_dict(d);
+	for (k = 0; k < n_cols; k++)
+		add_col(d, cols[k].key, cols[k].kind, n, cols[k].get, rows);
+}
+
+static int
+services_cb(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static struct nc_service_view sv[NC_MAX_SERVICES];
+	unsigned int s, n = 0;
+
+	RTE_SET_USED(cmd);
+	if (params != NULL && *params != '\0')
+		return tel_error(d, "/netchestra/services takes no parameter");
+	rte_spinlock_lock(&tel_lock);
+	if (tel_dp == NULL) {
+		rte_spinlock_unlock(&tel_lock);
+		return tel_error(d, "not running");
+	}
+	for (s = 0; s < nc_dp_n_services(tel_dp); s++)
+		if (nc_dp_service_view(tel_dp, s, &sv[n], NULL, 0) >= 0)
+			n++;
+	rte_spinlock_unlock(&tel_lock);
+	add_cols(d, svc_cols, RTE_DIM(svc_cols), sv, n);
+	return 0;
+}
+
+static int
+servers_cb(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static struct nc_server_view v[NC_MAX_SERVERS];
+	char msg[96];
+	int s, n;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || *params == '\0')
+		return tel_error(d, "usage: /netchestra/servers,<service>");
+	rte_spinlock_lock(&tel_lock);
+	if (tel_dp == NULL) {
+		rte_spinlock_unlock(&tel_lock);
+		return tel_error(d, "not running");
+	}
+	s = nc_dp_service_find(tel_dp, params);
+	n = s < 0 ? s : nc_dp_service_view(tel_dp, (unsigned int)s, NULL, v, NC_MAX_SERVERS);
+	rte_spinlock_unlock(&tel_lock);
+	if (n < 0) {
+		snprintf(msg, sizeof(msg), "unknown service '%.40s'", params);
+		return tel_error(d, msg);
+	}
+	add_cols(d, srv_cols, RTE_DIM(srv_cols), v, (unsigned int)n);
+	return 0;
+}
+
+int
+nc_telemetry_init(struct nc_app *a)
+{
+	static int registered;
+	int r = 0;
+
+	rte_spinlock_lock(&tel_lock);
+	tel_dp = a->dp;
+	rte_spinlock_unlock(&tel_lock);
+	if (registered)
+		return 0;
+	/* help texts: DPDK 22.11 takes fewer than 128 characters */
+	r |= rte_telemetry_register_cmd("/netchestra/services", services_cb,
+					"Services: address, health probe, weights mode, servers up. No parameters");
+	r |= rte_telemetry_register_cmd("/netchestra/servers", servers_cb,
+					"Servers of a service: state, weight, response time (us), flows, "
+					"requests, bytes. Parameter: service");
+	registered = 1;
+	return r == 0 ? 0 : -EINVAL;
+}
+
+void
+nc_telemetry_fini(struct nc_app *a)
+{
+	RTE_SET_USED(a);
+	rte_spinlock_lock(&tel_lock);
+	tel_dp = NULL;
+	rte_spinlock_unlock(&tel_lock);
+}

@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The server monitor on the control lcore: health probes sent through the
+ * ports, response times collected from the workers' per-server counters every
+ * interval, the weight controller, and schedule publication. Views of it are
+ * kept under a seqlock for readers on other threads (telemetry).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "dp_priv.h"
+
+static uint32_t
+be32(uint32_t host)
+{
+	return rte_cpu_to_be_32(host);
+}
+
+static uint8_t
+min_weight_of(const struct nc_cfg_service *cs)
+{
+	return cs->adaptive.min_weight != 0 ? cs->adaptive.min_weight : 1;
+}
+
+/* Publish service <s>'s schedule from its current weights and states. */
+static int
+mon_publish(struct nc_dp *dp, unsigned int s)
+{
+	const struct nc_cfg_service *cs = &dp->cfg->services[s];
+	const struct nc_mon_svc *ms = &dp->mon[s];
+	struct nc_sched_server srv[NC_SCHED_MAX_SERVERS];
+	uint16_t i;
+	int r;
+
+	for (i = 0; i < cs->n_servers; i++) {
+		srv[i].addr = be32(cs->servers[i].address);
+		srv[i].port = rte_cpu_to_be_16(cs->servers[i].port);
+		srv[i].up = ms->ws.up[i];
+		srv[i].weight = ms->ws.w[i];
+		srv[i].nh = ms->srv[i].nh;
+	}
+	r = nc_sched_publish(dp->sched, s, cs->scheduler, srv, cs->n_servers);
+	if (r < 0)
+		NC_LOG(ERR, MON, "%s: publishing a schedule failed: %s", cs->name, nc_strerror(r));
+	return r;
+}
+
+/* Totals of server <i> of service <s> over every worker. */
+static void
+srv_totals(const struct nc_dp *dp, unsigned int s, unsigned int i, struct nc_srv_stats *out,
+	   uint64_t *flows_opened)
+{
+	uint16_t k;
+
+	memset(out, 0, sizeof(*out));
+	*flows_opened = 0;
+	for (k = 0; k < dp->n_workers; k++) {
+		const struct nc_worker *w = dp->worker[k];
+		const struct nc_srv_stats *x = &w->srv[s * NC_DP_MAX_SERVERS + i];
+
+		out->requests += __atomic_load_n(&x->requests, __ATOMIC_RELAXED);
+		out->bytes += __atomic_load_n(&x->bytes, __ATOMIC_RELAXED);
+		out->flows_closed += __atomic_load_n(&x->flows_closed, __ATOMIC_RELAXED);
+		nc_rt_add(&out->rt, &x->rt);
+		*flows_opened += __atomic_load_n(&w->st.svc[s].server_flows[i], __ATOMIC_RELAXED);
+	}
+}
+
+/* Refresh the views' weights and states (after a change). Writer: control lcore. */
+static void
+view_states(struct nc_dp *dp, unsigned int s)
+{
+	struct nc_mon_svc *ms = &dp->mon[s];
+	const struct nc_cfg_service *cs = &dp->cfg->services[s];
+	uint16_t i, up = 0;
+
+	rte_seqlock_write_lock(&ms->lock);
+	for (i = 0; i < cs->n_servers; i++) {
+		struct nc_server_view *v = &ms->srv_view[i];
+
+		v->up = ms->ws.up[i];
+		v->weight = ms->ws.w[i];
+		up += ms->ws.up[i];
+	}
+	ms->view.n_up = (uint8_t)up;
+	ms->view.held = ms->ad.held;
+	ms->view.moves = ms->ad.moves;
+	rte_seqlock_write_unlock(&ms->lock);
+}
+
+int
+nc_dp_mon_init(struct nc_dp *dp)
+{
+	const struct nc_config *cfg = dp->cfg;
+	uint64_t now = rte_rdtsc();
+	uint16_t s, i;
+	unsigned int slot = 0;
+	int r;
+
+	dp->probe_lo = dp->probe_hi = NC_PROBE_PORT_BASE;
+	for (s = 0; s < cfg->n_services; s++) {
+		const struct nc_cfg_service *cs = &cfg->services[s];
+		struct nc_mon_svc *ms = &dp->mon[s];
+		const struct nc_dp_svc *ds = &dp->svc[s];
+		uint8_t w[NC_MAX_SERVERS];
+
+		ms->srv = rte_zmalloc("nc_mon_srv", cs->n_servers * sizeof(*ms->srv), RTE_CACHE_LINE_SIZE);
+		ms->srv_view = rte_zmalloc("nc_mon_view", cs->n_servers * sizeof(*ms->srv_view),
+					   RTE_CACHE_LINE_SIZE);
+		if (ms->srv == NULL || ms->srv_view == NULL)
+			return -ENOMEM;
+		rte_seqlock_init(&ms->lock);
+		for (i = 0; i < cs->n_servers; i++) {
+			const struct nc_cfg_server *sv = &cs->servers[i];
+			struct nc_mon_srv *m = &ms->srv[i];
+			struct nc_server_view *v = &ms->srv_view[i];
+			uint16_t port = 0;
+
+			w[i] = sv->weight;
+			m->nh = (uint32_t)nc_neigh_next_hop(dp->neigh, be32(sv->address), &port);
+			nc_health_init(&m->health);
+			snprintf(v->name, sizeof(v->name), "%s", sv->name);
+			v->addr = sv->address;
+			v->port = sv->port;
+			if (cs->health.type == NC_HEALTH_NONE || ds->n_lips == 0)
+				continue;
+			m->probe_port = (uint16_t)(NC_PROBE_PORT_BASE + slot);
+			dp->probe_slot[slot++] = (uint16_t)(s << 8 | i);
+			m->tgt.type = cs->health.type;
+			m->tgt.src_ip = dp->lip[ds->lip[0]];
+			m->tgt.dst_ip = be32(sv->address);
+			m->tgt.src_port = rte_cpu_to_be_16(m->probe_port);
+			m->tgt.dst_port = rte_cpu_to_be_16(sv->port);
+			m->tgt.http_path = cs->health.http_path;
+			m->tgt.udp_payload = cs->health.udp_payload;
+			m->tgt.udp_payload_len = cs->health.udp_payload_len;
+			/* spread the first probes over the first interval, after the
+			 * first ARP requests for the servers had time to be answered */
+			m->probe_next = now + dp->tsc_per_ms * (NC_PROBE_FIRST_MS +
+								cs->health.interval_ms * i / cs->n_servers);
+		}
+		nc_wset_init(&ms->ws, w, cs->n_servers);
+		snprintf(ms->view.name, sizeof(ms->view.name), "%s", cs->name);
+		ms->view.vip = cs->vip;
+		ms->view.port = cs->port;
+		ms->view.proto = cs->proto;
+		ms->view.health = (uint8_t)cs->health.type;
+		ms->view.adaptive = cs->adaptive.enabled;
+		ms->view.mode = (uint8_t)cs->adaptive.mode;
+		ms->view.n_servers = (uint8_t)cs->n_servers;
+		ms->view.interval_ms = cs->adaptive.interval_ms != 0 ? cs->adaptive.interval_ms : 1000;
+		ms->next_interval = now + dp->tsc_per_ms * ms->view.interval_ms;
+		view_states(dp, s);
+		r = mon_publish(dp, s);
+		if (r < 0)
+			return r;
+		dp->sched_slot[s] = nc_sched_slot(dp->sched, s);
+	}
+	dp->probe_hi = (uint16_t)(NC_PROBE_PORT_BASE + slot);
+	return 0;
+}
+
+void
+nc_dp_mon_free(struct nc_dp *dp)
+{
+	uint16_t s;
+
+	for (s = 0; s < NC_MAX_SERVICES; s++) {
+		rte_free(dp->mon[s].srv);
+		rte_free(dp->mon[s].srv_view);
+		dp->mon[s].srv = NULL;
+		dp->mon[s].srv_view = NULL;
+	}
+}
+
+/* Send a frame the probe engine built, out of the port towards server <m>. */
+static void
+probe_send(struct nc_dp *dp, const struct nc_mon_srv *m, const uint8_t *frame, size_t len)
+{
+	struct rte_mbuf *mb;
+	char *d;
+
+	if (len == 0)
+		return;
+	mb = rte_pktmbuf_alloc(dp->ctl_pool);
+	if (mb == NULL) {
+		dp->ctl.tx_failed++;
+		return;
+	}
+	d = rte_pktmbuf_append(mb, (uint16_t)len);
+	if (d == NULL) {
+		rte_pktmbuf_free(mb);
+		dp->ctl.tx_failed++;
+		return;
+	}
+	memcpy(d, frame, len);
+	nc_dp_ctl_tx(dp, dp->neigh->e[m->nh].port, mb);
+}
+
+static const char *
+verdict_reason(int good, int timed_out)
+{
+	return good ? "answered" : timed_out ? "no answer in time" : "refused or unreachable";
+}
+
+/* One probe verdict for server <i> of service <s>. */
+static void
+probe_result(struct nc_dp *dp, unsigned int s, unsigned int i, int good, uint32_t rt_us,
+	     int timed_out)
+{
+	const struct nc_cfg_service *cs = &dp->cfg->services[s];
+	struct nc_mon_svc *ms = &dp->mon[s];
+	struct nc_mon_srv *m = &ms->srv[i];
+	struct nc_server_view *v = &ms->srv_view[i];
+	char ip[NC_IP4_STRLEN];
+	int r;
+
+	rte_seqlock_write_lock(&ms->lock);
+	if (good) {
+		v->probes_good++;
+		v->probe_rt_us = rt_us;
+		m->probe_rt_sum += rt_us;
+		m->probe_rt_n++;
+	} else {
+		v->probes_bad++;
+	}
+	rte_seqlock_write_unlock(&ms->lock);
+	r = nc_health_feed(&m->health, good, cs->health.rise, cs->health.fall);
+	if (r == 0)
+		return;
+	nc_ip4_str(m->tgt.dst_ip, ip, sizeof(ip));
+	if (r == NC_HEALTH_WENT_DOWN) {
+		nc_wset_down(&ms->ws, i);
+		rte_seqlock_write_lock(&ms->lock);
+		v->down_count++;
+		rte_seqlock_write_unlock(&ms->lock);
+		NC_LOG(WARNING, MON, "%s: server %s (%s:%u) down: %u %s probes in a row, last %s",
+		       cs->name, cs->servers[i].name, ip, cs->servers[i].port, cs->health.fall,
+		       nc_health_type_name(cs->health.type), verdict_reason(good, timed_out));
+	} else {
+		nc_wset_up(&ms->ws, i, min_weight_of(cs));
+		NC_LOG(NOTICE, MON, "%s: server %s (%s:%u) up: %u good %s probes, weight %u",
+		       cs->name, cs->servers[i].name, ip, cs->servers[i].port, cs->health.rise,
+		       nc_health_type_name(cs->health.type), ms->ws.w[i]);
+	}
+	view_states(dp, s);
+	mon_publish(dp, s);
+}
+
+/* Locate the probe a frame may answer: service and server, or -1. */
+static int
+probe_find(const struct nc_dp *dp, const struct rte_mbuf *mb, unsigned int *s, unsigned int *i)
+{
+	uint32_t lip;
+	uint16_t port, slot;
+
+	if (nc_probe_match(rte_pktmbuf_mtod(mb, const uint8_t *), rte_pktmbuf_data_len(mb), &lip,
+			   &port) != 0)
+		return -1;
+	port = rte_be_to_cpu_16(port);
+	if (port < dp->probe_lo || port >= dp->probe_hi)
+		return -1;
+	slot = dp->probe_slot[port - dp->probe_lo];
+	*s = slot >> 8;
+	*i = slot & 0xff;
+	return dp->mon[*s].srv[*i].tgt.src_ip == lip ? 0 : -1;
+}
+
+void
+nc_dp_mon_input(struct nc_dp *dp, struct rte_mbuf *mb)
+{
+	uint8_t out[NC_PROBE_FRAME_MAX];
+	unsigned int s, i;
+	struct nc_mon_srv *m;
+	size_t out_len = 0;
+	uint32_t rt = 0;
+	int v;
+
+	if (probe_find(dp, mb, &s, &i) != 0 || dp->mon[s].srv[i].probe.state == NC_PROBE_IDLE) {
+		dp->ctl.probe_unmatched++;
+		rte_pktmbuf_free(mb);
+		return;
+	}
+	m = &dp->mon[s].srv[i];
+	v = nc_probe_input(&m->probe, &m->tgt, rte_pktmbuf_mtod(mb, const uint8_t *),
+			   rte_pktmbuf_data_len(mb), rte_rdtsc() / dp->tsc_per_us, out, sizeof(out),
+			   &out_len, &rt);
+	rte_pktmbuf_free(mb);
+	probe_send(dp, m, out, out_len);
+	if (v != NC_PROBE_PENDING)
+		probe_result(dp, s, i, v == NC_PROBE_GOOD, rt, 0);
+}
+
+/* Start due probes and fail the ones whose time is up. */
+static unsigned int
+probes_run(struct nc_dp *dp, uint64_t now)
+{
+	const struct nc_config *cfg = dp->cfg;
+	uint8_t frame[NC_PROBE_FRAME_MAX];
+	unsigned int n = 0;
+	uint16_t s, i;
+
+	for (s = 0; s < cfg->n_services; s++) {
+		const struct nc_cfg_health *h = &cfg->services[s].health;
+
+		if (h->type == NC_HEALTH_NONE)
+			continue;
+		for (i = 0; i < cfg->services[s].n_servers; i++) {
+			struct nc_mon_srv *m = &dp->mon[s].srv[i];
+			size_t len = 0;
+			uint64_t mac;
+			int r;
+
+			if (m->probe_port == 0)
+				continue;
+			if (m->probe.state != NC_PROBE_IDLE && now >= m->probe_deadline) {
+				r = nc_probe_timeout(&m->probe, &m->tgt, frame, sizeof(frame), &len);
+				probe_send(dp, m, frame, len);
+				if (r != NC_PROBE_PENDING)
+					probe_result(dp, s, i, 0, 0, 1);
+				n++;
+			}
+			if (now < m->probe_next || m->probe.state != NC_PROBE_IDLE)
+				continue;
+			m->probe_next = now + dp->tsc_per_ms * h->interval_ms;
+			m->probe_deadline = now + dp->tsc_per_ms * h->timeout_ms;
+			mac = nc_neigh_mac(dp->neigh, m->nh);
+			memcpy(&m->tgt.dst_mac, &mac, RTE_ETHER_ADDR_LEN);
+			m->tgt.src_mac = dp->mac[dp->neigh->e[m->nh].port];
+			r = nc_probe_start(&m->probe, &m->tgt, now / dp->tsc_per_us,
+					   (uint32_t)(now / dp->tsc_per_us), frame, sizeof(frame));
+			/* an unresolved server gets no frame: the probe times out as bad */
+			if (r > 0 && (mac & NC_NEIGH_VALID))
+				probe_send(dp, m, frame, (size_t)r);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Counters since start into a view (inside its seqlock). */
+static void
+view_totals(struct nc_server_view *v, const struct nc_srv_stats *tot, uint64_t opened)
+{
+	v->flows = opened;
+	v->flows_active = opened >= tot->flows_closed ? opened - tot->flows_closed : 0;
+	v->requests = tot->requests;
+	v->responses = tot->rt.count;
+	v->bytes = tot->bytes;
+}
+
+void
+nc_dp_mon_refresh(struct nc_dp *dp)
+{
+	uint16_t s, i;
+
+	for (s = 0; s < dp->n_services; s++) {
+		struct nc_mon_svc *ms = &dp->mon[s];
+
+		for (i = 0; i < dp->cfg->services[s].n_servers; i++) {
+			struct nc_srv_stats tot;
+			uint64_t opened;
+
+			srv_totals(dp, s, i, &tot, &opened);
+			rte_seqlock_write_lock(&ms->lock);
+			view_totals(&ms->srv_view[i], &tot, opened);
+			rte_seqlock_write_unlock(&ms->lock);
+		}
+	}
+}
+
+/* Service <s>'s interval: response times from the workers, the controller,
+ * the views, the callback. */
+static void
+interval_run(struct nc_dp *dp, unsigned int s, uint64_t now)
+{
+	const struct nc_cfg_service *cs = &dp->cfg->services[s];
+	struct nc_mon_svc *ms = &dp->mon[s];
+	struct nc_adapt_in in[NC_MAX_SERVERS];
+	uint32_t p99[NC_MAX_SERVERS];
+	uint16_t i;
+	int changed = 0;
+
+	for (i = 0; i < cs->n_servers; i++) {
+		struct nc_mon_srv *m = &ms->srv[i];
+		struct nc_server_view *v = &ms->srv_view[i];
+		struct nc_srv_stats tot;
+		struct nc_rt_acc d;
+		uint64_t opened;
+
+		srv_totals(dp, s, i, &tot, &opened);
+		nc_rt_delta(&tot.rt, &m->rt_prev, &d);
+		m->rt_prev = tot.rt;
+		in[i].samples = d.count;
+		in[i].rt_us = (double)nc_rt_avg(&d);
+		in[i].rt_p50_us = (double)nc_rt_quantile(&d, 0.5);
+		p99[i] = nc_rt_quantile(&d, 0.99);
+		/* too little traffic to measure passively: probe round trips count too */
+		if (d.count < NC_MON_MIN_SAMPLES && m->probe_rt_n != 0) {
+			in[i].samples = d.count + m->probe_rt_n;
+			in[i].rt_us = (double)(d.sum_us + m->probe_rt_sum) / (double)in[i].samples;
+			in[i].rt_p50_us = 0.0;   /* mixed samples: the average stands in */
+			if (d.count == 0)
+				p99[i] = (uint32_t)in[i].rt_us;
+		}
+		m->probe_rt_sum = m->probe_rt_n = 0;
+		rte_seqlock_write_lock(&ms->lock);
+		v->rt_avg_us = in[i].samples != 0 ? (uint32_t)in[i].rt_us : 0;
+		v->rt_p99_us = in[i].samples != 0 ? p99[i] : 0;
+		v->rt_samples = in[i].samples;
+		view_totals(v, &tot, opened);
+		rte_seqlock_write_unlock(&ms->lock);
+	}
+	if (cs->adaptive.enabled) {
+		changed = nc_adapt_step(&cs->adaptive, &ms->ad, &ms->ws, in);
+		if (changed > 0)
+			mon_publish(dp, s);
+	}
+	rte_seqlock_write_lock(&ms->lock);
+	ms->view.intervals++;
+	ms->view.t_s = (double)(now - dp->start_tsc) / (double)dp->tsc_hz;
+	rte_seqlock_write_unlock(&ms->lock);
+	view_states(dp, s);
+	if (dp->interval_cb != NULL)
+		dp->interval_cb(dp->interval_arg, s, &ms->view, ms->srv_view, cs->n_servers);
+}
+
+unsigned int
+nc_dp_mon_poll(struct nc_dp *dp, uint64_t now)
+{
+	unsigned int n = 0;
+	uint16_t s;
+
+	/* a millisecond is fine enough for probe timers and intervals */
+	if (now - dp->last_mon_scan < dp->tsc_per_ms)
+		return 0;
+	dp->last_mon_scan = now;
+	if (dp->probe_hi != dp->probe_lo)
+		n += probes_run(dp, now);
+	for (s = 0; s < dp->n_services; s++) {
+		struct nc_mon_svc *ms = &dp->mon[s];
+		uint64_t iv = dp->tsc_per_ms * ms->view.interval_ms;
+
+		if (now < ms->next_interval)
+			continue;
+		interval_run(dp, s, now);
+		ms->next_interval += iv;
+		if (ms->next_interval <= now)   /* fell behind: start again from now */
+			ms->next_interval = now + iv;
+		n++;
+	}
+	return n;
+}
+
+void
+nc_dp_set_interval_cb(struct nc_dp *dp, nc_interval_cb cb, void *arg)
+{
+	dp->interval_cb = cb;
+	dp->interval_arg = arg;
+}
+
+int
+nc_dp_service_view(const struct nc_dp *dp, unsigned int svc, struct nc_service_view *sv,
+		   struct nc_server_view *out, unsigned int max)
+{
+	const struct nc_mon_svc *ms;
+	unsigned int n;
+	uint32_t sn;
+
+	if (svc >= dp->n_services)
+		return -ENOENT;
+	ms = &dp->mon[svc];
+	n = RTE_MIN(max, (unsigned int)dp->cfg->services[svc].n_servers);
+	do {
+		sn = rte_seqlock_read_begin(&ms->lock);
+		if (sv != NULL)
+			*sv = ms->view;
+		if (out != NULL && n != 0)
+			memcpy(out, ms->srv_view, n * sizeof(*out));
+	} while (rte_seqlock_read_retry(&ms->lock, sn));
+	return (int)dp->cfg->services[svc].n_servers;
+}
+
+int
+nc_dp_service_find(const struct nc_dp *dp, const char *name)
+{
+	uint16_t s;
+
+	for (s = 0; s < dp->n_services; s++)
+		if (strcmp(dp->cfg->services[s].name, name) == 0)
+			return s;
+	return -ENOENT;
+}
+
+unsigned int
+nc_dp_n_services(const struct nc_dp *dp)
+{
+	return dp->n_services;
+}
