@@ -147,7 +147,7 @@ plot=$W/plot.gp
 	echo "set output '$OUT/adaptive.png'"
 	echo "set datafile separator ','"
 	echo "set multiplot layout 1,$(wc -w <<<"$MODES")"
-	echo "set yrange [0:100]; set xrange [0:$SECS]; set grid; set key top right"
+	echo "set yrange [0:100]; set xrange [0:$SECS]; set grid; set key right center"
 	echo "set xlabel 'time (s)'; set ylabel 'weight (%)'"
 	for mode in $MODES; do
 		t0=$(awk -F, 'NR == 2 { print $1; exit }' "$OUT/$mode.csv")
