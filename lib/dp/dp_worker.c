@@ -24,7 +24,7 @@ struct pkt_meta {
 	uint16_t lport;      /* server leg: host order */
 	uint16_t pay;        /* L4 payload bytes (TCP/UDP) */
 	int32_t sidx;        /* server leg: flow index (looked up before the legs) */
-};
+} __rte_aligned(8);      /* nc_flow_hash() reads the key as 64-bit words */
 
 static inline void
 drop(struct nc_worker *w, struct rte_mbuf *m, enum nc_drop why)
