@@ -1234,7 +1234,9 @@ static void service_defaults(struct nc_cfg_service *svc)
 {
 	struct nc_cfg_health *h = &svc->health;
 	struct nc_cfg_adaptive *a = &svc->adaptive;
+	struct nc_cfg_failsafe *f = &svc->failsafe;
 
+	svc->persistence_s = 0;
 	h->type = NC_HEALTH_NONE;
 	h->interval_ms = 1000;
 	h->timeout_ms = 500;
@@ -1247,6 +1249,10 @@ static void service_defaults(struct nc_cfg_service *svc)
 	a->interval_ms = 1000;
 	a->step = 1;
 	a->min_weight = 1;
+	f->enabled = false;
+	f->response_timeout_ms = 2000;
+	f->max_replays = 2;
+	f->store_size = 65536;
 }
 
 /* health.http_path: 1..NC_HTTP_PATH_MAX-1 bytes, starting with '/', of printable
@@ -1430,10 +1436,35 @@ static void parse_adaptive(struct ctx *c, json_t *so, const char *sp, size_t si,
 	}
 }
 
+/* services[i].failsafe: the transaction fail-safe's holding and replay limits. */
+static void parse_failsafe(struct ctx *c, json_t *so, const char *sp,
+			   struct nc_cfg_service *svc)
+{
+	static const char *const keys[] = { "enabled", "response_timeout_ms",
+		"max_replays", "store_size", NULL };
+	struct nc_cfg_failsafe *f = &svc->failsafe;
+	char fp[PATH_LEN], kp[PATH_LEN];
+	json_t *o = member(c, so, sp, "failsafe", false, fp), *v;
+	uint32_t x;
+
+	if (o == NULL || !want_object(c, o, fp))
+		return;
+	check_keys(c, o, fp, keys);
+
+	v = member(c, o, fp, "enabled", false, kp);
+	if (v != NULL)
+		get_bool(c, v, kp, &f->enabled);
+	opt_u32(c, o, fp, "response_timeout_ms", 10, 600000, 2000, &f->response_timeout_ms);
+	if (opt_u32(c, o, fp, "max_replays", 0, 16, 2, &x))
+		f->max_replays = (uint8_t)x;
+	opt_u32(c, o, fp, "store_size", 64, 4194304, 65536, &f->store_size);
+}
+
 static void parse_services(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "name", "vip", "port", "proto", "local_ips",
-		"scheduler", "servers", "health", "adaptive", NULL };
+		"scheduler", "persistence_s", "servers", "health", "adaptive", "failsafe",
+		NULL };
 	static const char *const protos[] = { "tcp", "udp", NULL };
 	static const char *const scheds[] = { "ratio", "smooth", NULL };
 	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], ip[PATH_LEN], jp[PATH_LEN], b[16];
@@ -1510,10 +1541,12 @@ static void parse_services(struct ctx *c, json_t *root)
 			if (k >= 0)
 				svc->scheduler = (enum nc_sched_kind)k;
 		}
+		opt_u32(c, o, ep, "persistence_s", 0, 86400, 0, &svc->persistence_s);
 
 		servers_ok = parse_servers(c, o, ep, (size_t)i);
 		parse_health(c, o, ep, svc, proto_ok);
 		parse_adaptive(c, o, ep, (size_t)i, servers_ok);
+		parse_failsafe(c, o, ep, svc);
 
 		key_ok[i] = c->svc_vip_ok[i] && port_ok && proto_ok;
 		for (j = 0; key_ok[i] && j < i; j++) {

@@ -136,6 +136,20 @@ struct nc_cfg_adaptive {
 	uint8_t min_weight;           /* "min_weight", default 1, 1..100/servers */
 };
 
+/* "failsafe": the transaction fail-safe. Each request (client packets on a flow that
+ * its server has not answered yet) is held until the first response bytes; on a
+ * server failure the flow moves to another up server and the held requests are
+ * replayed there. */
+struct nc_cfg_failsafe {
+	bool enabled;                 /* "enabled", default false: nothing held */
+	uint32_t response_timeout_ms; /* "response_timeout_ms", default 2000, 10..600000:
+	                               * a held request unanswered this long is a failure */
+	uint8_t max_replays;          /* "max_replays", default 2, 0..16: moves per request
+	                               * before the client is reset */
+	uint32_t store_size;          /* "store_size", default 65536, 64..4194304: entries
+	                               * of the transaction store per worker */
+};
+
 struct nc_cfg_service {
 	char name[NC_NAME_MAX];
 	uint32_t vip;
@@ -146,8 +160,12 @@ struct nc_cfg_service {
 	enum nc_sched_kind scheduler;
 	struct nc_cfg_server servers[NC_MAX_SERVERS];
 	uint16_t n_servers;
+	uint32_t persistence_s;   /* "persistence_s", default 0, 0..86400: a client address's
+	                           * new flows go to the server first chosen for it while
+	                           * its affinity entry lives; 0: no affinity */
 	struct nc_cfg_health health;
 	struct nc_cfg_adaptive adaptive;
+	struct nc_cfg_failsafe failsafe;
 };
 
 struct nc_config {

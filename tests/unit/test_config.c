@@ -479,6 +479,14 @@ static void hook_hex_514(json_t *r)
 	hook_health_str(r, 1, "udp", "udp_payload_hex", '\0', 'f', 514);
 }
 
+/* services[1] (dns): persistence_s 1 and a failsafe section. */
+static void hook_dns_failsafe(json_t *r)
+{
+	jset(r, "/services/1/persistence_s", json_integer(1));
+	jset(r, "/services/1/failsafe",
+	     jparse("{'enabled': true, 'max_replays': 1, 'store_size': 131072}"));
+}
+
 /* ---- rejected configs: one change, exact lines ---- */
 
 struct bad_case {
@@ -1197,6 +1205,97 @@ static const struct bad_case bad_cases[] = {
 	       "services[1].adaptive.step: must be 1..50, got 99",
 	       "services[1].adaptive.min_weight: must be 1..100, got -1") },
 
+	/* services[].persistence_s */
+	{ "persistence_s -1", { { "/services/0/persistence_s", "-1" } }, NULL,
+	  WANT("services[0].persistence_s: must be 0..86400, got -1") },
+	{ "persistence_s 86401", { { "/services/1/persistence_s", "86401" } }, NULL,
+	  WANT("services[1].persistence_s: must be 0..86400, got 86401") },
+	{ "persistence_s past 32 bits", { { "/services/0/persistence_s", "4294967326" } }, NULL,
+	  WANT("services[0].persistence_s: must be 0..86400, got 4294967326") },
+	{ "persistence_s is a string", { { "/services/0/persistence_s", "'30'" } }, NULL,
+	  WANT("services[0].persistence_s: must be an integer, got string") },
+	{ "persistence_s is a real", { { "/services/0/persistence_s", "30.0" } }, NULL,
+	  WANT("services[0].persistence_s: must be an integer, got real") },
+	{ "persistence_s is a boolean", { { "/services/0/persistence_s", "true" } }, NULL,
+	  WANT("services[0].persistence_s: must be an integer, got boolean") },
+	{ "persistence_s is null", { { "/services/0/persistence_s", "null" } }, NULL,
+	  WANT("services[0].persistence_s: must be an integer, got null") },
+	{ "persistence_s as an object", { { "/services/0/persistence_s", "{'seconds': 30}" } },
+	  NULL, WANT("services[0].persistence_s: must be an integer, got object") },
+	{ "persistence without _s", { { "/services/0/persistence", "30" } }, NULL,
+	  WANT("services[0].persistence: unknown key") },
+	{ "persistence_s inside failsafe",
+	  { { "/services/0/failsafe", "{'enabled': true, 'persistence_s': 30}" } }, NULL,
+	  WANT("services[0].failsafe.persistence_s: unknown key") },
+
+	/* services[].failsafe */
+	{ "unknown failsafe key", { { "/services/0/failsafe", "{'enabled': true, 'timeout_ms': 2000}" } },
+	  NULL, WANT("services[0].failsafe.timeout_ms: unknown key") },
+	{ "failsafe key in capitals", { { "/services/0/failsafe", "{'Enabled': true}" } }, NULL,
+	  WANT("services[0].failsafe.Enabled: unknown key") },
+	{ "failsafe is a boolean", { { "/services/0/failsafe", "true" } }, NULL,
+	  WANT("services[0].failsafe: must be an object, got boolean") },
+	{ "failsafe is an array", { { "/services/1/failsafe", "[]" } }, NULL,
+	  WANT("services[1].failsafe: must be an object, got array") },
+	{ "failsafe is null", { { "/services/0/failsafe", "null" } }, NULL,
+	  WANT("services[0].failsafe: must be an object, got null") },
+	{ "failsafe enabled is an integer", { { "/services/0/failsafe", "{'enabled': 1}" } }, NULL,
+	  WANT("services[0].failsafe.enabled: must be a boolean, got integer") },
+	{ "failsafe enabled is a string", { { "/services/0/failsafe", "{'enabled': 'on'}" } }, NULL,
+	  WANT("services[0].failsafe.enabled: must be a boolean, got string") },
+	{ "failsafe enabled is null", { { "/services/1/failsafe", "{'enabled': null}" } }, NULL,
+	  WANT("services[1].failsafe.enabled: must be a boolean, got null") },
+	{ "response_timeout_ms 9", { { "/services/0/failsafe", "{'response_timeout_ms': 9}" } },
+	  NULL, WANT("services[0].failsafe.response_timeout_ms: must be 10..600000, got 9") },
+	{ "response_timeout_ms 0", { { "/services/0/failsafe", "{'enabled': true, 'response_timeout_ms': 0}" } },
+	  NULL, WANT("services[0].failsafe.response_timeout_ms: must be 10..600000, got 0") },
+	{ "response_timeout_ms 600001",
+	  { { "/services/1/failsafe", "{'enabled': true, 'response_timeout_ms': 600001}" } }, NULL,
+	  WANT("services[1].failsafe.response_timeout_ms: must be 10..600000, got 600001") },
+	{ "response_timeout_ms is a real",
+	  { { "/services/0/failsafe", "{'response_timeout_ms': 2e3}" } }, NULL,
+	  WANT("services[0].failsafe.response_timeout_ms: must be an integer, got real") },
+	{ "response_timeout_ms is a string",
+	  { { "/services/0/failsafe", "{'response_timeout_ms': '2000'}" } }, NULL,
+	  WANT("services[0].failsafe.response_timeout_ms: must be an integer, got string") },
+	{ "max_replays -1", { { "/services/0/failsafe", "{'max_replays': -1}" } }, NULL,
+	  WANT("services[0].failsafe.max_replays: must be 0..16, got -1") },
+	{ "max_replays 17", { { "/services/0/failsafe", "{'enabled': true, 'max_replays': 17}" } },
+	  NULL, WANT("services[0].failsafe.max_replays: must be 0..16, got 17") },
+	{ "max_replays 258 (2 in a byte)", { { "/services/0/failsafe", "{'max_replays': 258}" } },
+	  NULL, WANT("services[0].failsafe.max_replays: must be 0..16, got 258") },
+	{ "max_replays is a boolean", { { "/services/0/failsafe", "{'max_replays': false}" } },
+	  NULL, WANT("services[0].failsafe.max_replays: must be an integer, got boolean") },
+	{ "store_size 63", { { "/services/0/failsafe", "{'store_size': 63}" } }, NULL,
+	  WANT("services[0].failsafe.store_size: must be 64..4194304, got 63") },
+	{ "store_size 0", { { "/services/1/failsafe", "{'enabled': true, 'store_size': 0}" } },
+	  NULL, WANT("services[1].failsafe.store_size: must be 64..4194304, got 0") },
+	{ "store_size 4194305", { { "/services/0/failsafe", "{'store_size': 4194305}" } }, NULL,
+	  WANT("services[0].failsafe.store_size: must be 64..4194304, got 4194305") },
+	{ "store_size past 32 bits", { { "/services/0/failsafe", "{'store_size': 4294967360}" } },
+	  NULL, WANT("services[0].failsafe.store_size: must be 64..4194304, got 4294967360") },
+	{ "store_size is an array", { { "/services/0/failsafe", "{'store_size': [65536]}" } },
+	  NULL, WANT("services[0].failsafe.store_size: must be an integer, got array") },
+	{ "every failsafe problem at once",
+	  { { "/services/1/failsafe",
+	      "{'enabled': 'yes', 'response_timeout_ms': 5, 'max_replays': 20, 'store_size': 32, 'replays': 1}" } },
+	  NULL,
+	  WANT("services[1].failsafe.replays: unknown key",
+	       "services[1].failsafe.enabled: must be a boolean, got string",
+	       "services[1].failsafe.response_timeout_ms: must be 10..600000, got 5",
+	       "services[1].failsafe.max_replays: must be 0..16, got 20",
+	       "services[1].failsafe.store_size: must be 64..4194304, got 32") },
+	{ "persistence, adaptive and failsafe problems in document order",
+	  { { "/services/0/failsafe", "{'max_replays': 17}" },
+	    { "/services/0/adaptive", "{'step': 0}" },
+	    { "/services/0/persistence_s", "-5" },
+	    { "/services/0/health", "{'type': 'tcp', 'rise': 0}" } },
+	  NULL,
+	  WANT("services[0].persistence_s: must be 0..86400, got -5",
+	       "services[0].health.rise: must be 1..100, got 0",
+	       "services[0].adaptive.step: must be 1..50, got 0",
+	       "services[0].failsafe.max_replays: must be 0..16, got 17") },
+
 	/* several problems at once: all reported, first pass then cross-checks */
 	{ "several problems",
 	  { { "/eal/memory_mb", "1" }, { "/ports/0/speed", "1000" },
@@ -1346,7 +1445,19 @@ static void chk_small_subnets(const struct nc_config *cfg)
 	assert_int_equal(cfg->ports[1].ipv4[2].len, 32);
 }
 
-/* Health and adaptive defaults of service <i>, as when both sections are absent. */
+/* Failsafe defaults of service <i>, as when the section is absent. */
+static void chk_failsafe_defaults(const struct nc_config *cfg, int i)
+{
+	const struct nc_cfg_failsafe *f = &cfg->services[i].failsafe;
+
+	assert_false(f->enabled);
+	assert_int_equal(f->response_timeout_ms, 2000);
+	assert_int_equal(f->max_replays, 2);
+	assert_int_equal(f->store_size, 65536);
+}
+
+/* Defaults of service <i> as when persistence_s, health, adaptive and failsafe are
+ * all absent. */
 static void chk_svc_defaults(const struct nc_config *cfg, int i)
 {
 	const struct nc_cfg_health *h = &cfg->services[i].health;
@@ -1364,6 +1475,8 @@ static void chk_svc_defaults(const struct nc_config *cfg, int i)
 	assert_int_equal(a->interval_ms, 1000);
 	assert_int_equal(a->step, 1);
 	assert_int_equal(a->min_weight, 1);
+	assert_int_equal(cfg->services[i].persistence_s, 0);
+	chk_failsafe_defaults(cfg, i);
 }
 
 static void chk_health_http_full(const struct nc_config *cfg)
@@ -1510,6 +1623,88 @@ static void chk_adaptive_paper(const struct nc_config *cfg)
 	assert_int_equal(a->interval_ms, 1000);
 }
 
+static void chk_persistence_30(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[0].persistence_s, 30);
+	assert_int_equal(cfg->services[1].persistence_s, 0);
+	chk_failsafe_defaults(cfg, 0);
+	chk_svc_defaults(cfg, 1);
+}
+
+static void chk_persistence_edges(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[0].persistence_s, 0);
+	assert_int_equal(cfg->services[1].persistence_s, 86400);
+}
+
+static void chk_failsafe_low(const struct nc_config *cfg)
+{
+	const struct nc_cfg_failsafe *f = &cfg->services[0].failsafe;
+
+	assert_true(f->enabled);
+	assert_int_equal(f->response_timeout_ms, 10);
+	assert_int_equal(f->max_replays, 0);
+	assert_int_equal(f->store_size, 64);
+	assert_int_equal(cfg->services[0].persistence_s, 0);
+	chk_svc_defaults(cfg, 1);
+}
+
+static void chk_failsafe_high(const struct nc_config *cfg)
+{
+	const struct nc_cfg_failsafe *f = &cfg->services[1].failsafe;
+
+	assert_true(f->enabled);
+	assert_int_equal(f->response_timeout_ms, 600000);
+	assert_int_equal(f->max_replays, 16);
+	assert_int_equal(f->store_size, 4194304);
+	assert_int_equal(cfg->services[1].proto, IPPROTO_UDP);
+	chk_svc_defaults(cfg, 0);
+}
+
+static void chk_failsafe_enabled_only(const struct nc_config *cfg)
+{
+	const struct nc_cfg_failsafe *f = &cfg->services[0].failsafe;
+
+	assert_true(f->enabled);
+	assert_int_equal(f->response_timeout_ms, 2000);
+	assert_int_equal(f->max_replays, 2);
+	assert_int_equal(f->store_size, 65536);
+}
+
+static void chk_failsafe_empty(const struct nc_config *cfg)
+{
+	chk_svc_defaults(cfg, 0);
+	chk_svc_defaults(cfg, 1);
+}
+
+static void chk_failsafe_disabled_kept(const struct nc_config *cfg)
+{
+	const struct nc_cfg_failsafe *f = &cfg->services[0].failsafe;
+
+	assert_false(f->enabled);
+	assert_int_equal(f->response_timeout_ms, 30000);
+	assert_int_equal(f->max_replays, 5);
+	assert_int_equal(f->store_size, 1000);
+}
+
+static void chk_failsafe_both(const struct nc_config *cfg)
+{
+	const struct nc_cfg_service *web = &cfg->services[0], *dns = &cfg->services[1];
+
+	assert_int_equal(web->persistence_s, 600);
+	assert_true(web->failsafe.enabled);
+	assert_int_equal(web->failsafe.response_timeout_ms, 5000);
+	assert_int_equal(web->failsafe.max_replays, 2);
+	assert_int_equal(web->failsafe.store_size, 65536);
+	assert_int_equal(web->health.type, NC_HEALTH_HTTP);
+	assert_true(web->adaptive.enabled);
+	assert_int_equal(dns->persistence_s, 1);
+	assert_true(dns->failsafe.enabled);
+	assert_int_equal(dns->failsafe.response_timeout_ms, 2000);
+	assert_int_equal(dns->failsafe.max_replays, 1);
+	assert_int_equal(dns->failsafe.store_size, 131072);
+}
+
 static const struct good_case good_cases[] = {
 	{ "idle_sleep_us 0 spins", { { "/workers/idle_sleep_us", "0" } }, NULL, chk_idle_0 },
 	{ "lowest values of every range",
@@ -1604,6 +1799,32 @@ static const struct good_case good_cases[] = {
 	  chk_adaptive_empty },
 	{ "adaptive enabled with its defaults", { { "/services/1/adaptive", "{'enabled': true}" } },
 	  NULL, chk_adaptive_paper },
+
+	/* services[].persistence_s and services[].failsafe */
+	{ "persistence_s 30 without failsafe", { { "/services/0/persistence_s", "30" } }, NULL,
+	  chk_persistence_30 },
+	{ "persistence_s 0 and 86400",
+	  { { "/services/0/persistence_s", "0" }, { "/services/1/persistence_s", "86400" } }, NULL,
+	  chk_persistence_edges },
+	{ "failsafe at the low edges of its ranges",
+	  { { "/services/0/failsafe", "{'enabled': true, 'response_timeout_ms': 10, 'max_replays': 0, 'store_size': 64}" } },
+	  NULL, chk_failsafe_low },
+	{ "failsafe at the high edges of its ranges, on a udp service",
+	  { { "/services/1/failsafe", "{'enabled': true, 'response_timeout_ms': 600000, 'max_replays': 16, 'store_size': 4194304}" } },
+	  NULL, chk_failsafe_high },
+	{ "failsafe enabled with its defaults", { { "/services/0/failsafe", "{'enabled': true}" } },
+	  NULL, chk_failsafe_enabled_only },
+	{ "empty failsafe object takes every default", { { "/services/0/failsafe", "{}" } }, NULL,
+	  chk_failsafe_empty },
+	{ "failsafe disabled keeps its other values",
+	  { { "/services/0/failsafe", "{'enabled': false, 'response_timeout_ms': 30000, 'max_replays': 5, 'store_size': 1000}" } },
+	  NULL, chk_failsafe_disabled_kept },
+	{ "persistence and failsafe beside health and adaptive, in both services",
+	  { { "/services/0/persistence_s", "600" },
+	    { "/services/0/failsafe", "{'enabled': true, 'response_timeout_ms': 5000}" },
+	    { "/services/0/health", "{'type': 'http'}" },
+	    { "/services/0/adaptive", "{'enabled': true}" } },
+	  hook_dns_failsafe, chk_failsafe_both },
 };
 
 static void run_good(void **state)
@@ -1941,7 +2162,7 @@ static void test_reference_file(void **state)
 	assert_int_equal(json_object_size(json_array_get(json_object_get(root, "ports"), 0)), 6);
 	assert_int_equal(json_object_size(json_object_get(root, "limits")), 5);
 	svcs = json_object_get(root, "services");
-	assert_int_equal(json_object_size(json_array_get(svcs, 0)), 9);
+	assert_int_equal(json_object_size(json_array_get(svcs, 0)), 11);
 	/* each health section has every key its probe type allows, and each
 	 * adaptive section all of its keys; both probe types with a payload key,
 	 * both controller modes */
@@ -1956,6 +2177,16 @@ static void test_reference_file(void **state)
 	assert_true(cfg->services[1].health.udp_payload_len > 0);
 	assert_int_equal(cfg->services[0].adaptive.mode, NC_ADAPT_PAPER);
 	assert_int_equal(cfg->services[1].adaptive.mode, NC_ADAPT_FAST);
+	/* web: affinity for 30 s and the fail-safe on, its other keys at their
+	 * defaults spelled out; dns has neither */
+	assert_int_equal(json_object_size(json_object_get(json_array_get(svcs, 0), "failsafe")), 4);
+	assert_int_equal(cfg->services[0].persistence_s, 30);
+	assert_true(cfg->services[0].failsafe.enabled);
+	assert_int_equal(cfg->services[0].failsafe.response_timeout_ms, 2000);
+	assert_int_equal(cfg->services[0].failsafe.max_replays, 2);
+	assert_int_equal(cfg->services[0].failsafe.store_size, 65536);
+	assert_int_equal(cfg->services[1].persistence_s, 0);
+	assert_false(cfg->services[1].failsafe.enabled);
 	json_decref(root);
 	free(cfg);
 	free(e);

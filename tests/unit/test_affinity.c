@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * lib/affinity: client affinity entries, their expiry (lazy and incremental)
+ * across the millisecond clock's wrap, moves, and a full table. Needs the EAL
+ * (rte_hash): --no-huge, no devices.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_byteorder.h>
+#include <rte_memory.h>
+
+#include "nc_affinity.h"
+
+static uint32_t
+ip(unsigned int i)
+{
+	return rte_cpu_to_be_32(0x0a000000u | i);   /* 10.0.0.i */
+}
+
+/* Set, look up, move, per service. */
+static void
+test_set_lookup(void **state)
+{
+	struct nc_affinity *a = nc_affinity_create("aff_basic", 64, SOCKET_ID_ANY);
+
+	(void)state;
+	assert_non_null(a);
+	assert_int_equal(nc_affinity_lookup(a, ip(1), 0, 1000), -ENOENT);
+	assert_int_equal(nc_affinity_set(a, ip(1), 0, 2, 31000), 0);
+	assert_int_equal(nc_affinity_lookup(a, ip(1), 0, 1000), 2);
+	/* another service, another client: separate entries */
+	assert_int_equal(nc_affinity_lookup(a, ip(1), 1, 1000), -ENOENT);
+	assert_int_equal(nc_affinity_lookup(a, ip(2), 0, 1000), -ENOENT);
+	assert_int_equal(nc_affinity_set(a, ip(1), 1, 5, 31000), 0);
+	assert_int_equal(nc_affinity_lookup(a, ip(1), 1, 1000), 5);
+	assert_int_equal(nc_affinity_lookup(a, ip(1), 0, 1000), 2);
+	/* moved (a fail-over): the same entry, a new server and expiry */
+	assert_int_equal(nc_affinity_set(a, ip(1), 0, 7, 40000), 0);
+	assert_int_equal(nc_affinity_lookup(a, ip(1), 0, 35000), 7);
+	assert_int_equal(nc_affinity_count(a), 2);
+	/* server index 255 and 0 survive the packing */
+	assert_int_equal(nc_affinity_set(a, ip(3), 0, 255, 50000), 0);
+	assert_int_equal(nc_affinity_lookup(a, ip(3), 0, 1), 255);
+	assert_int_equal(nc_affinity_set(a, ip(3), 0, 0, 50000), 0);
+	assert_int_equal(nc_affinity_lookup(a, ip(3), 0, 1), 0);
+	nc_affinity_free(a);
+}
+
+/* An entry lives until its expiry (exclusive), also across the clock's wrap;
+ * a lookup of an expired entry removes it. */
+static void
+test_lazy_expiry(void **state)
+{
+	static const struct {
+		uint32_t expire, now;
+		int alive;
+	} cases[] = {
+		{ 31000, 30999, 1 },
+		{ 31000, 31000, 0 },
+		{ 31000, 90000, 0 },
+		{ 0x00000010, 0xfffffff0, 1 },   /* expiry just past the wrap */
+		{ 0x00000010, 0x00000010, 0 },
+		{ 0xfffffff0, 0x00000010, 0 },   /* expired before the wrap */
+	};
+	struct nc_affinity *a = nc_affinity_create("aff_lazy", 64, SOCKET_ID_ANY);
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(a);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(nc_affinity_set(a, ip(i), 0, 1, cases[i].expire), 0);
+		assert_int_equal(nc_affinity_lookup(a, ip(i), 0, cases[i].now),
+				 cases[i].alive ? 1 : -ENOENT);
+		/* removed when found expired, kept otherwise */
+		assert_int_equal(nc_affinity_lookup(a, ip(i), 0, cases[i].now),
+				 cases[i].alive ? 1 : -ENOENT);
+	}
+	assert_int_equal(nc_affinity_count(a), 2);
+	nc_affinity_free(a);
+}
+
+/* Incremental expiry removes exactly the expired entries, within its budget. */
+static void
+test_incremental_expiry(void **state)
+{
+	struct nc_affinity *a = nc_affinity_create("aff_inc", 1024, SOCKET_ID_ANY);
+	unsigned int i, removed = 0, rounds = 0;
+
+	(void)state;
+	assert_non_null(a);
+	/* 600 entries: even ones expire at 1000, odd ones at 100000 */
+	for (i = 0; i < 600; i++)
+		assert_int_equal(nc_affinity_set(a, ip(i), 0, (uint8_t)(i % 3),
+						 i % 2 ? 100000 : 1000), 0);
+	assert_int_equal(nc_affinity_expire(a, 500, 1000), 0);   /* none yet */
+	while (removed < 300 && rounds < 100) {
+		unsigned int r = nc_affinity_expire(a, 2000, 16);
+
+		assert_true(r <= 16);
+		removed += r;
+		rounds++;
+	}
+	assert_int_equal(removed, 300);
+	assert_int_equal(nc_affinity_count(a), 300);
+	for (i = 0; i < 600; i++)
+		assert_int_equal(nc_affinity_lookup(a, ip(i), 0, 2000), i % 2 ? (int)(i % 3) : -ENOENT);
+	nc_affinity_free(a);
+}
+
+/* A full table refuses new clients and keeps every old entry; an expired
+ * entry's room is reusable. */
+static void
+test_full(void **state)
+{
+	struct nc_affinity *a = nc_affinity_create("aff_full", 8, SOCKET_ID_ANY);
+	uint32_t cap, i;
+
+	(void)state;
+	assert_non_null(a);
+	cap = nc_affinity_capacity(a);
+	assert_true(cap >= 8);
+	for (i = 0; i < cap; i++)
+		assert_int_equal(nc_affinity_set(a, ip(i), 0, 1, 5000), 0);
+	assert_int_equal(nc_affinity_set(a, ip(cap), 0, 1, 5000), -ENOSPC);
+	/* updating an existing entry still works when full */
+	assert_int_equal(nc_affinity_set(a, ip(0), 0, 2, 9000), 0);
+	assert_int_equal(nc_affinity_lookup(a, ip(0), 0, 6000), 2);
+	for (i = 1; i < cap; i++)
+		assert_int_equal(nc_affinity_lookup(a, ip(i), 0, 100), 1);
+	/* entry 1 expires: lookup removes it, a new client fits */
+	assert_int_equal(nc_affinity_lookup(a, ip(1), 0, 5000), -ENOENT);
+	assert_int_equal(nc_affinity_set(a, ip(cap), 0, 3, 9000), 0);
+	assert_int_equal(nc_affinity_lookup(a, ip(cap), 0, 6000), 3);
+	nc_affinity_free(a);
+}
+
+static int
+eal_setup(void **state)
+{
+	char *argv[] = { "test", "--no-huge", "-m", "128", "--no-pci", "-l", "0", "--no-shconf",
+			 "--file-prefix", "nctestaff", "--log-level", "lib.eal:error", NULL };
+
+	(void)state;
+	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0) {
+		print_error("rte_eal_init: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+eal_teardown(void **state)
+{
+	(void)state;
+	rte_eal_cleanup();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_set_lookup),
+		cmocka_unit_test(test_lazy_expiry),
+		cmocka_unit_test(test_incremental_expiry),
+		cmocka_unit_test(test_full),
+	};
+
+	return cmocka_run_group_tests_name("affinity", tests, eal_setup, eal_teardown);
+}
