@@ -77,6 +77,11 @@ log "end to end: adaptive weights and health probes (namespace lab)"
 tests/e2e/adaptive.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-adaptive "${p:-0}" "${f:-1}"
+
+log "end to end: transaction fail-safe over UDP (namespace lab)"
+tests/e2e/failsafe.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count e2e-failsafe "${p:-0}" "${f:-1}"
 rm -f "$out"
 
 log "summary"

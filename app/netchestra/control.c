@@ -177,6 +177,17 @@ nc_control_print_final(const struct nc_app *a)
 			printf(" %s %" PRIu64, svc->servers[i].name, ss->server_flows[i]);
 		printf("\n");
 	}
+	for (s = 0; s < a->cfg->n_services; s++) {
+		struct nc_failsafe_view fs;
+
+		if (!a->cfg->services[s].failsafe.enabled && a->cfg->services[s].persistence_s == 0)
+			continue;
+		nc_dp_failsafe_view(a->dp, s, &fs);
+		printf("final failsafe %s: held %" PRIu64 " released %" PRIu64 " replays %" PRIu64
+		       " resets %" PRIu64 " store_full %" PRIu64 " affinity_hits %" PRIu64 "\n",
+		       a->cfg->services[s].name, fs.held, fs.released, fs.replays, fs.resets,
+		       fs.store_full, fs.affinity_hits);
+	}
 	nc_dp_mon_refresh(a->dp);
 	for (s = 0; s < a->cfg->n_services; s++) {
 		static struct nc_server_view v[NC_MAX_SERVERS];

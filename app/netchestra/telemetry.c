@@ -4,6 +4,8 @@
  *   /netchestra/services           every service: address, health, weights mode, servers up
  *   /netchestra/servers,<service>  every server of <service>: state, weight,
  *                                  response time (last interval), flows, requests, bytes
+ *   /netchestra/failsafe           per service: requests held now and since start,
+ *                                  replays, resets, store full; flows moved off each server
  * Replies are column-wise: {"name": ["n0", "n1"], "weight": [60, 40], ...}.
  * The callbacks run on DPDK's telemetry thread and read only the monitor's
  * views, which are copied under their seqlock (nc_dp_service_view).
@@ -196,6 +198,76 @@ servers_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* /netchestra/failsafe: per service counters, and per server the flows moved off it. */
+static int
+failsafe_cb(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *c[7];
+	static struct nc_server_view v[NC_MAX_SERVERS];
+	struct nc_failsafe_view fs;
+	unsigned int s, n, k;
+	int ns;
+
+	RTE_SET_USED(cmd);
+	if (params != NULL && *params != '\0')
+		return tel_error(d, "/netchestra/failsafe takes no parameter");
+	for (k = 0; k < RTE_DIM(c); k++) {
+		c[k] = rte_tel_data_alloc();
+		if (c[k] == NULL) {
+			while (k-- > 0)
+				rte_tel_data_free(c[k]);
+			return tel_error(d, "out of memory");
+		}
+		rte_tel_data_start_array(c[k], k == 0 ? RTE_TEL_STRING_VAL : RTE_TEL_U64_VAL);
+	}
+	rte_spinlock_lock(&tel_lock);
+	if (tel_dp == NULL) {
+		rte_spinlock_unlock(&tel_lock);
+		for (k = 0; k < RTE_DIM(c); k++)
+			rte_tel_data_free(c[k]);
+		return tel_error(d, "not running");
+	}
+	rte_tel_data_start_dict(d);
+	n = nc_dp_n_services(tel_dp);
+	for (s = 0; s < n; s++) {
+		struct nc_service_view sv;
+		struct rte_tel_data *srv = rte_tel_data_alloc();
+		char key[NC_NAME_MAX + 16];
+		int i;
+
+		ns = nc_dp_service_view(tel_dp, s, &sv, v, NC_MAX_SERVERS);
+		if (ns < 0 || nc_dp_failsafe_view(tel_dp, s, &fs) < 0) {
+			rte_tel_data_free(srv);
+			continue;
+		}
+		rte_tel_data_add_array_string(c[0], sv.name);
+		rte_tel_data_add_array_u64(c[1], fs.held_now);
+		rte_tel_data_add_array_u64(c[2], fs.held);
+		rte_tel_data_add_array_u64(c[3], fs.replays);
+		rte_tel_data_add_array_u64(c[4], fs.resets);
+		rte_tel_data_add_array_u64(c[5], fs.store_full);
+		rte_tel_data_add_array_u64(c[6], fs.affinity_hits);
+		/* per server: "<service>_failed_over": flows moved off each server */
+		if (srv == NULL)
+			continue;
+		rte_tel_data_start_array(srv, RTE_TEL_U64_VAL);
+		for (i = 0; i < ns; i++)
+			rte_tel_data_add_array_u64(srv, fs.failed_over[i]);
+		snprintf(key, sizeof(key), "%s_failed_over", sv.name);
+		if (rte_tel_data_add_dict_container(d, key, srv, 0) != 0)
+			rte_tel_data_free(srv);
+	}
+	rte_spinlock_unlock(&tel_lock);
+	rte_tel_data_add_dict_container(d, "service", c[0], 0);
+	rte_tel_data_add_dict_container(d, "held_now", c[1], 0);
+	rte_tel_data_add_dict_container(d, "held", c[2], 0);
+	rte_tel_data_add_dict_container(d, "replays", c[3], 0);
+	rte_tel_data_add_dict_container(d, "resets", c[4], 0);
+	rte_tel_data_add_dict_container(d, "store_full", c[5], 0);
+	rte_tel_data_add_dict_container(d, "affinity_hits", c[6], 0);
+	return 0;
+}
+
 int
 nc_telemetry_init(struct nc_app *a)
 {
@@ -213,6 +285,9 @@ nc_telemetry_init(struct nc_app *a)
 	r |= rte_telemetry_register_cmd("/netchestra/servers", servers_cb,
 					"Servers of a service: state, weight, response time (us), flows, "
 					"requests, bytes. Parameter: service");
+	r |= rte_telemetry_register_cmd("/netchestra/failsafe", failsafe_cb,
+					"Transaction fail-safe per service: held now, held, replays, resets, "
+					"store full; flows moved off each server");
 	registered = 1;
 	return r == 0 ? 0 : -EINVAL;
 }

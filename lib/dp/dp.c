@@ -191,6 +191,13 @@ build_services(struct nc_dp *dp)
 		ds->proto = cs->proto;
 		ds->kind = (uint8_t)cs->scheduler;
 		snprintf(ds->name, sizeof(ds->name), "%s", cs->name);
+		/* fail-safe replays UDP requests; TCP flows are not held yet */
+		ds->failsafe = cs->failsafe.enabled && cs->proto == IPPROTO_UDP;
+		ds->max_replays = cs->failsafe.max_replays;
+		ds->resp_timeout_ms = cs->failsafe.response_timeout_ms;
+		ds->persist_ms = cs->persistence_s * 1000;
+		if (ds->failsafe && cs->failsafe.store_size > dp->store_size)
+			dp->store_size = cs->failsafe.store_size;
 		if (addr_insert(dp, ds->vip, -1) < 0)
 			return -ENOSPC;
 		svc_insert(dp, ds->vip, ds->port, ds->proto, s);
@@ -216,6 +223,17 @@ wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+any_persistence(const struct nc_config *cfg)
+{
+	uint16_t s;
+
+	for (s = 0; s < cfg->n_services; s++)
+		if (cfg->services[s].persistence_s != 0)
+			return 1;
+	return 0;
 }
 
 static struct nc_worker *
@@ -245,6 +263,24 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 				    NC_DP_MAX_SERVERS * sizeof(*w->srv), RTE_CACHE_LINE_SIZE, socket);
 	if (w->srv == NULL)
 		goto fail;
+	if (dp->store_size != 0) {
+		uint32_t slots = nc_flow_slots(w->flows), i;
+
+		snprintf(name, sizeof(name), "nctx%u_%u", (unsigned int)getpid() & 0xffff, id);
+		w->txs = nc_txstore_create(name, dp->store_size, socket);
+		w->txc = rte_malloc_socket("nc_txchain", (size_t)slots * 2 * sizeof(uint32_t),
+					   RTE_CACHE_LINE_SIZE, socket);
+		if (w->txs == NULL || w->txc == NULL)
+			goto fail;
+		for (i = 0; i < slots * 2; i++)
+			w->txc[i] = NC_TX_NONE;
+	}
+	if (any_persistence(cfg)) {
+		snprintf(name, sizeof(name), "ncaff%u_%u", (unsigned int)getpid() & 0xffff, id);
+		w->aff = nc_affinity_create(name, cap, socket);
+		if (w->aff == NULL)
+			goto fail;
+	}
 	snprintf(name, sizeof(name), "nchand_%u", id);
 	w->handoff = rte_ring_create(name, NC_HANDOFF_RING, socket, RING_F_SC_DEQ);
 	if (w->handoff == NULL)
@@ -252,6 +288,9 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 	return w;
 fail:
 	nc_flow_table_free(w->flows);
+	nc_txstore_free(w->txs);
+	rte_free(w->txc);
+	nc_affinity_free(w->aff);
 	rte_free(w->srv);
 	rte_free(w);
 	return NULL;
@@ -330,6 +369,21 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 		NC_LOG(ERR, DP, "rings and local port map: %s", rte_strerror(rte_errno));
 		goto fail;
 	}
+	if (dp->store_size != 0) {
+		/* private copies of held requests: a full store must never take
+		 * the mbufs the ports receive into */
+		char pname[RTE_MEMPOOL_NAMESIZE];
+
+		snprintf(pname, sizeof(pname), "nctxpool_%u", (unsigned int)getpid() & 0xffff);
+		dp->txpool = rte_pktmbuf_pool_create(pname, dp->store_size * dp->n_workers + 1023, 256,
+						     0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+		if (dp->txpool == NULL) {
+			NC_LOG(ERR, DP, "transaction store pool of %u mbufs: %s (raise eal.memory_mb "
+			       "or lower failsafe.store_size)", dp->store_size * dp->n_workers,
+			       rte_strerror(rte_errno));
+			goto fail;
+		}
+	}
 	/* fault the pages in now, not on the fast path (--no-huge heap is lazy) */
 	memset(dp->lport_map, 0, (size_t)RTE_MAX(dp->n_lips, 1) * 65536 * sizeof(uint32_t));
 	for (i = 0; i < dp->n_workers; i++) {
@@ -368,14 +422,19 @@ nc_dp_free(struct nc_dp *dp)
 			rte_pktmbuf_free(m);
 		rte_ring_free(w->handoff);
 		nc_flow_table_free(w->flows);
+		nc_txstore_free(w->txs);
+		rte_free(w->txc);
+		nc_affinity_free(w->aff);
 		rte_free(w->srv);
 		rte_free(w);
 	}
+	rte_mempool_free(dp->txpool);
 	for (uint16_t i = 0; i < dp->n_pending; i++)
 		rte_pktmbuf_free(dp->pending[i].m);
 	if (dp->ctl_ring != NULL) {
 		while (rte_ring_dequeue_elem(dp->ctl_ring, &msg, sizeof(msg)) == 0)
-			rte_pktmbuf_free(msg.m);
+			if (msg.type != NC_CTL_FAILOVER)
+				rte_pktmbuf_free(msg.m);
 		rte_ring_free(dp->ctl_ring);
 	}
 	if (dp->ctl_tx != NULL) {
@@ -647,6 +706,8 @@ nc_dp_ctl_poll(struct nc_dp *dp)
 			ctl_pkt(dp, msg[i].m, msg[i].pidx);
 		else if (msg[i].type == NC_CTL_RESOLVE)
 			ctl_resolve(dp, msg[i].ip, msg[i].pidx, msg[i].m, msg[i].worker);
+		else if (msg[i].type == NC_CTL_FAILOVER)
+			nc_dp_mon_failover(dp, msg[i].ip, &msg[i].ev);
 	}
 	if (dp->n_pending != 0)
 		ctl_pending_run(dp, now);

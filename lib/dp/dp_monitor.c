@@ -234,6 +234,8 @@ probe_result(struct nc_dp *dp, unsigned int s, unsigned int i, int good, uint32_
 	nc_ip4_str(m->tgt.dst_ip, ip, sizeof(ip));
 	if (r == NC_HEALTH_WENT_DOWN) {
 		nc_wset_down(&ms->ws, i);
+		/* workers replay what they hold for it at once */
+		__atomic_add_fetch(&dp->down_gen, 1, __ATOMIC_RELEASE);
 		rte_seqlock_write_lock(&ms->lock);
 		v->down_count++;
 		rte_seqlock_write_unlock(&ms->lock);
@@ -428,6 +430,85 @@ interval_run(struct nc_dp *dp, unsigned int s, uint64_t now)
 		dp->interval_cb(dp->interval_arg, s, &ms->view, ms->srv_view, cs->n_servers);
 }
 
+static const char *
+failover_why(uint8_t why, uint32_t timeout_ms, char *buf, size_t len)
+{
+	if (why == NC_FO_SERVER_DOWN)
+		snprintf(buf, len, "server down");
+	else
+		snprintf(buf, len, "no response in %u ms", timeout_ms);
+	return buf;
+}
+
+void
+nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_ev *ev)
+{
+	const struct nc_cfg_service *cs;
+	struct nc_mon_svc *ms;
+	char ip[NC_IP4_STRLEN], flow[64], why[48];
+
+	if (ev->svc >= dp->n_services || ev->from >= dp->cfg->services[ev->svc].n_servers)
+		return;
+	cs = &dp->cfg->services[ev->svc];
+	ms = &dp->mon[ev->svc];
+	snprintf(flow, sizeof(flow), "%s %s:%u -> %s", ev->proto == IPPROTO_UDP ? "udp" : "tcp",
+		 nc_ip4_str(client, ip, sizeof(ip)), rte_be_to_cpu_16(ev->cport), cs->name);
+	failover_why(ev->why, cs->failsafe.response_timeout_ms, why, sizeof(why));
+	/* the paper's figure 11: one line per event */
+	NC_LOG(WARNING, MON, "broken transaction detected: %s on %s (%s)", flow,
+	       cs->servers[ev->from].name, why);
+	if (ev->to == NC_FAILOVER_RESET || ev->to >= cs->n_servers)
+		NC_LOG(WARNING, MON, "transaction given up: %s (no other server up, or %u replays)",
+		       flow, cs->failsafe.max_replays);
+	else
+		NC_LOG(NOTICE, MON, "transaction continued on %s: %s", cs->servers[ev->to].name, flow);
+	if (ev->why != NC_FO_TIMEOUT || !ms->ws.up[ev->from])
+		return;
+	/* a held request went unanswered: down until probes bring it back (or,
+	 * without probes, for NC_FAIL_TIMEOUT_MS) */
+	ms->srv[ev->from].health.up = 0;
+	ms->srv[ev->from].health.good_run = 0;
+	ms->srv[ev->from].health.bad_run = 0;
+	if (cs->health.type == NC_HEALTH_NONE)
+		ms->srv[ev->from].fail_until = rte_rdtsc() + dp->tsc_per_ms * NC_FAIL_TIMEOUT_MS;
+	nc_wset_down(&ms->ws, ev->from);
+	__atomic_add_fetch(&dp->down_gen, 1, __ATOMIC_RELEASE);
+	rte_seqlock_write_lock(&ms->lock);
+	ms->srv_view[ev->from].down_count++;
+	rte_seqlock_write_unlock(&ms->lock);
+	NC_LOG(WARNING, MON, "%s: server %s down: a held request got no response in %u ms",
+	       cs->name, cs->servers[ev->from].name, cs->failsafe.response_timeout_ms);
+	view_states(dp, ev->svc);
+	mon_publish(dp, ev->svc);
+}
+
+/* Servers the fail-safe took down on a service without probes come back
+ * after NC_FAIL_TIMEOUT_MS. */
+static void
+fail_timeouts(struct nc_dp *dp, uint64_t now)
+{
+	uint16_t s, i;
+
+	for (s = 0; s < dp->n_services; s++) {
+		const struct nc_cfg_service *cs = &dp->cfg->services[s];
+		struct nc_mon_svc *ms = &dp->mon[s];
+
+		for (i = 0; i < cs->n_servers; i++) {
+			struct nc_mon_srv *m = &ms->srv[i];
+
+			if (m->fail_until == 0 || now < m->fail_until)
+				continue;
+			m->fail_until = 0;
+			nc_health_init(&m->health);
+			nc_wset_up(&ms->ws, i, min_weight_of(cs));
+			NC_LOG(NOTICE, MON, "%s: server %s back after %u ms (no probes configured)",
+			       cs->name, cs->servers[i].name, NC_FAIL_TIMEOUT_MS);
+			view_states(dp, s);
+			mon_publish(dp, s);
+		}
+	}
+}
+
 unsigned int
 nc_dp_mon_poll(struct nc_dp *dp, uint64_t now)
 {
@@ -440,6 +521,8 @@ nc_dp_mon_poll(struct nc_dp *dp, uint64_t now)
 	dp->last_mon_scan = now;
 	if (dp->probe_hi != dp->probe_lo)
 		n += probes_run(dp, now);
+	if (dp->store_size != 0)
+		fail_timeouts(dp, now);
 	for (s = 0; s < dp->n_services; s++) {
 		struct nc_mon_svc *ms = &dp->mon[s];
 		uint64_t iv = dp->tsc_per_ms * ms->view.interval_ms;
@@ -499,4 +582,37 @@ unsigned int
 nc_dp_n_services(const struct nc_dp *dp)
 {
 	return dp->n_services;
+}
+
+int
+nc_dp_failsafe_view(const struct nc_dp *dp, unsigned int svc, struct nc_failsafe_view *out)
+{
+	unsigned int n, i;
+	uint16_t k;
+
+	if (svc >= dp->n_services)
+		return -ENOENT;
+	n = dp->cfg->services[svc].n_servers;
+	memset(out, 0, sizeof(*out));
+	for (k = 0; k < dp->n_workers; k++) {
+		const struct nc_worker *w = dp->worker[k];
+		const struct nc_svc_stats *ss = &w->st.svc[svc];
+
+		if (w->txs != NULL) {
+			struct nc_txstore_stats ts;
+
+			nc_txstore_stats_get(w->txs, &ts);
+			out->held_now += ts.in_use;
+		}
+		out->held += __atomic_load_n(&ss->fs_held, __ATOMIC_RELAXED);
+		out->released += __atomic_load_n(&ss->fs_released, __ATOMIC_RELAXED);
+		out->replays += __atomic_load_n(&ss->fs_replays, __ATOMIC_RELAXED);
+		out->resets += __atomic_load_n(&ss->fs_resets, __ATOMIC_RELAXED);
+		out->store_full += __atomic_load_n(&ss->fs_store_full, __ATOMIC_RELAXED);
+		out->affinity_hits += __atomic_load_n(&ss->affinity_hits, __ATOMIC_RELAXED);
+		for (i = 0; i < n; i++)
+			out->failed_over[i] += __atomic_load_n(
+				&w->srv[svc * NC_DP_MAX_SERVERS + i].failed_over, __ATOMIC_RELAXED);
+	}
+	return (int)n;
 }

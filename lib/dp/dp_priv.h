@@ -16,6 +16,8 @@
 #include "nc_net.h"
 #include "nc_monitor.h"
 #include "nc_probe.h"
+#include "nc_txstore.h"
+#include "nc_affinity.h"
 
 #define NC_DP_MAX_LIPS     64     /* distinct local IPs over all services */
 #define NC_ADDR_TABLE_SIZE 1024   /* owned addresses, open addressing */
@@ -47,6 +49,10 @@ struct nc_dp_svc {
 	uint8_t kind;                         /* enum nc_sched_kind */
 	uint16_t n_lips;
 	uint16_t lip[NC_MAX_LOCAL_IPS];       /* indexes into nc_dp.lip */
+	uint8_t failsafe;                     /* hold requests, replay on failure (UDP) */
+	uint8_t max_replays;
+	uint32_t resp_timeout_ms;
+	uint32_t persist_ms;                  /* client affinity; 0: none */
 	char name[NC_NAME_MAX];
 };
 
@@ -54,15 +60,32 @@ enum nc_ctl_msg_type {
 	NC_CTL_PKT = 1,       /* m: an ARP frame or ICMP echo request for us */
 	NC_CTL_RESOLVE,       /* ip: resolve this on-link neighbor on port pidx; m (if
 			       * any) waits for it, then goes back to worker <worker> */
+	NC_CTL_FAILOVER,      /* ev: a held request's server failed (log it, mark it down) */
 };
+
+/* A fail-over, as a worker reports it to the control lcore. */
+struct nc_failover_ev {
+	uint8_t svc;
+	uint8_t from;         /* the server that failed */
+	uint8_t to;           /* where the flow went; NC_FAILOVER_RESET: the client was reset */
+	uint8_t why;          /* enum nc_failover_why */
+	uint16_t cport;       /* client port, network order */
+	uint8_t proto;
+	uint8_t pad;
+};
+#define NC_FAILOVER_RESET 0xff
+enum nc_failover_why { NC_FO_TIMEOUT = 0, NC_FO_SERVER_DOWN };
 
 /* Typed message from a worker to the control lcore (ring element, 16 bytes). */
 struct nc_ctl_msg {
 	uint8_t type;
 	uint8_t worker;
 	uint16_t pidx;
-	uint32_t ip;
-	struct rte_mbuf *m;
+	uint32_t ip;                          /* FAILOVER: the client */
+	union {
+		struct rte_mbuf *m;
+		struct nc_failover_ev ev;
+	};
 };
 
 /* A client packet waiting on the control lcore for its sender's MAC (at most
@@ -81,7 +104,8 @@ struct nc_pending {
  * server over all services, never given to client flows. */
 #define NC_PROBE_PORT_BASE 1024
 #define NC_PROBE_FIRST_MS  250   /* first probe after start-up */
-#define NC_MON_MIN_SAMPLES 3     /* fewer passive samples: probe round trips count too */
+#define NC_MON_MIN_SAMPLES 3
+#define NC_FAIL_TIMEOUT_MS 10000  /* a failed server without probes returns after this */     /* fewer passive samples: probe round trips count too */
 
 /* The control lcore's monitor state of one server. */
 struct nc_mon_srv {
@@ -95,6 +119,7 @@ struct nc_mon_srv {
 	uint64_t probe_rt_sum;        /* good probes this interval */
 	uint64_t probe_rt_n;
 	struct nc_rt_acc rt_prev;     /* workers' totals at the last interval */
+	uint64_t fail_until;          /* tsc: taken down by the fail-safe, no probes: back then */
 };
 
 /* The control lcore's monitor state of one service; <lock> guards the views
@@ -125,6 +150,10 @@ struct nc_worker {
 	uint32_t now_us;                      /* response times (wraps after 71 min) */
 	struct nc_flow_table *flows;
 	struct nc_srv_stats *srv;             /* [svc * NC_DP_MAX_SERVERS + server] */
+	struct nc_txstore *txs;               /* held requests (fail-safe services) */
+	uint32_t *txc;                        /* per flow index: chain head, tail */
+	struct nc_affinity *aff;              /* client affinity (persistence_s) */
+	uint32_t down_gen;                    /* last dp->down_gen acted on */
 	struct rte_ring *handoff;             /* packets other workers pass to us */
 	uint32_t sched_cursor[NC_MAX_SERVICES];
 	uint16_t lip_cursor[NC_MAX_SERVICES];
@@ -158,6 +187,9 @@ struct nc_dp {
 	struct rte_mempool *ctl_pool;
 	uint32_t *lport_map;
 	struct nc_ctl_stats ctl;
+	struct rte_mempool *txpool;           /* private copies of held requests */
+	uint32_t store_size;                  /* entries per worker's store; 0: none */
+	uint32_t down_gen;                    /* bumped when the monitor takes a server down */
 	uint16_t probe_lo, probe_hi;          /* probe ports, host order: [lo, hi) */
 	uint16_t probe_slot[NC_MAX_SERVICES * NC_MAX_SERVERS];  /* port - lo -> svc << 8 | server */
 	uint64_t tsc_per_us;
@@ -220,6 +252,9 @@ void nc_dp_mon_input(struct nc_dp *dp, struct rte_mbuf *m);
 unsigned int nc_dp_mon_poll(struct nc_dp *dp, uint64_t now);
 /* Queue a frame the control lcore built for port <pidx> (worker 0 sends it). */
 void nc_dp_ctl_tx(struct nc_dp *dp, uint16_t pidx, struct rte_mbuf *m);
+
+/* Control lcore: a worker reported a fail-over (log it; mark the server down). */
+void nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_ev *ev);
 
 /* Open-flow accounting hook used by expiry (dp_worker.c). */
 void nc_worker_on_close(const struct nc_flow *f, void *arg);

@@ -175,7 +175,7 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	struct nc_flow *f;
 	uint32_t *cur;
 	uint16_t port = 0;
-	int nh, err;
+	int nh, err, aff;
 
 	if (unlikely(s == NULL || s->n_slots == 0)) {
 		drop(w, m, NC_DROP_NO_SERVER);
@@ -197,10 +197,24 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		drop(w, m, err == -ENOSPC ? NC_DROP_FLOW_TABLE_FULL : NC_DROP_NO_LOCAL_PORT);
 		return NULL;
 	}
-	cur = &w->sched_cursor[pm->svc];
-	if (*cur >= s->n_slots)
-		*cur = 0;
-	f->server = (uint8_t)s->slot[(*cur)++];
+	aff = -1;
+	if (svc->persist_ms != 0) {
+		/* the client's server while its affinity entry lives, if still up */
+		aff = nc_affinity_lookup(w->aff, pm->key.src_ip, pm->svc, w->now_ms);
+		if (aff >= 0 && (aff >= s->n_servers || !s->server[aff].up))
+			aff = -1;
+	}
+	if (aff >= 0) {
+		f->server = (uint8_t)aff;
+		w->st.svc[pm->svc].affinity_hits++;
+	} else {
+		cur = &w->sched_cursor[pm->svc];
+		if (*cur >= s->n_slots)
+			*cur = 0;
+		f->server = (uint8_t)s->slot[(*cur)++];
+	}
+	if (svc->persist_ms != 0)   /* a full table only loses the affinity, never the flow */
+		nc_affinity_set(w->aff, pm->key.src_ip, pm->svc, f->server, w->now_ms + svc->persist_ms);
 	srv = &s->server[f->server];
 	f->svc = pm->svc;
 	f->lip = dp->lip[f->lip_idx];
@@ -228,6 +242,32 @@ nc_worker_on_close(const struct nc_flow *f, void *arg)
 
 	w->st.svc[f->svc].flows_closed++;
 	srv_stats(w, f)->flows_closed++;
+	if (w->txc != NULL) {
+		uint32_t *c = &w->txc[2 * nc_flow_index(w->flows, f)];
+
+		if (*c != NC_TX_NONE)
+			nc_txstore_release(w->txs, c, c + 1);
+	}
+}
+
+/* Keep a private copy of the client's packet <m> (as it arrived) until the
+ * server answers; a full store or copy pool only costs the fail-safe of this
+ * request (counted), never the packet. */
+static inline void
+hold_copy(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m)
+{
+	const struct nc_dp_svc *svc = &w->dp->svc[f->svc];
+	uint32_t *c = &w->txc[2 * nc_flow_index(w->flows, f)];
+	struct rte_mbuf *cp = rte_pktmbuf_copy(m, w->dp->txpool, 0, UINT32_MAX);
+
+	if (unlikely(cp == NULL) ||
+	    unlikely(nc_txstore_hold(w->txs, nc_flow_index(w->flows, f), cp,
+				     w->now_ms + svc->resp_timeout_ms, c, c + 1) != 0)) {
+		rte_pktmbuf_free(cp);
+		w->st.svc[f->svc].fs_store_full++;
+		return;
+	}
+	w->st.svc[f->svc].fs_held++;
 }
 
 static inline int
@@ -305,6 +345,8 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		ss->requests++;
 	}
 	ss->bytes += rte_pktmbuf_pkt_len(m);
+	if (w->dp->svc[f->svc].failsafe)
+		hold_copy(w, f, m);
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
 	rewrite(m, pm->l4_off, f->lip, f->server_ip, f->lport, f->server_port,
@@ -340,6 +382,11 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		nc_rt_record(&ss->rt, w->now_us - f->req_us);
 	}
 	ss->bytes += rte_pktmbuf_pkt_len(m);
+	if (w->txc != NULL && w->txc[2 * (uint32_t)idx] != NC_TX_NONE) {   /* answered */
+		w->st.svc[f->svc].fs_released +=
+			nc_txstore_release(w->txs, &w->txc[2 * (uint32_t)idx], &w->txc[2 * (uint32_t)idx + 1]);
+		f->mon &= (uint8_t)~(0x1fu << NC_FLOW_REPLAY_SHIFT);   /* max_replays is per request */
+	}
 	w->st.svc[f->svc].pkts_s2c++;
 	w->st.svc[f->svc].bytes_s2c += rte_pktmbuf_pkt_len(m);
 	rewrite(m, pm->l4_off, f->key.dst_ip, f->key.src_ip, f->key.dst_port, f->key.src_port,
@@ -438,7 +485,11 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 	pm->svc = (uint8_t)(s - 1);
 	pm->hash = nc_flow_hash(&pm->key);
 	if (owned_check && dp->n_workers > 1) {
-		*owner = (uint16_t)((uint64_t)pm->hash * dp->n_workers >> 32);
+		/* with affinity, all of a client's flows to the service have one
+		 * owner, so its affinity entry lives in one worker's table */
+		uint32_t h = dp->svc[pm->svc].persist_ms != 0 ? nc_hash32(pm->key.src_ip) : pm->hash;
+
+		*owner = (uint16_t)((uint64_t)h * dp->n_workers >> 32);
 		if (*owner != w->id)
 			return PK_HANDOFF;
 	}
@@ -532,6 +583,142 @@ nc_worker_rx(struct nc_worker *w, uint16_t pidx, struct rte_mbuf **pkts, uint16_
 		process(w, pidx, pkts + done, k, 0);
 		done = (uint16_t)(done + k);
 	}
+}
+
+/* Tell the control lcore about a fail-over (it logs and marks the server down). */
+static void
+failover_report(struct nc_worker *w, const struct nc_flow *f, uint8_t from, uint8_t to, uint8_t why)
+{
+	struct nc_ctl_msg msg = { .type = NC_CTL_FAILOVER, .worker = (uint8_t)w->id,
+				  .ip = f->key.src_ip };
+
+	msg.ev = (struct nc_failover_ev){ .svc = f->svc, .from = from, .to = to, .why = why,
+					  .cport = f->key.src_port, .proto = f->key.proto };
+	/* a full ring loses the log line only; the fail-over itself happened */
+	rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg));
+}
+
+#define NC_REPLAY_MAX 64    /* held requests of one flow replayed at once */
+
+/*
+ * The server of flow <idx> failed a held request: move the flow (and its
+ * client's affinity) to the next up server of the schedule and send it every
+ * held request again, held anew; or, with no server left or max_replays
+ * reached, give the flow up and close it.
+ */
+static void
+failover(struct nc_worker *w, uint32_t idx, uint8_t why)
+{
+	struct nc_dp *dp = w->dp;
+	struct nc_flow *f = nc_flow_at(w->flows, idx);
+	const struct nc_dp_svc *svc = &dp->svc[f->svc];
+	const struct nc_schedule *s = nc_sched_get(dp->sched_slot[f->svc]);
+	struct rte_mbuf *held[NC_REPLAY_MAX], *more[NC_REPLAY_MAX];
+	uint32_t *head = &w->txc[2 * idx], *tail = head + 1;
+	unsigned int replays = f->mon >> NC_FLOW_REPLAY_SHIFT, n, k, i;
+	uint8_t from = f->server;
+	int to = -1;
+
+	if (replays < svc->max_replays && s != NULL && s->n_slots != 0) {
+		uint32_t *cur = &w->sched_cursor[f->svc];
+
+		for (i = 0; i < s->n_slots && to < 0; i++) {
+			uint16_t c;
+
+			if (*cur >= s->n_slots)
+				*cur = 0;
+			c = s->slot[(*cur)++];
+			if (c != from && s->server[c].up)
+				to = c;
+		}
+	}
+	n = nc_txstore_take(w->txs, head, tail, held, NC_REPLAY_MAX);
+	while ((k = nc_txstore_take(w->txs, head, tail, more, NC_REPLAY_MAX)) != 0) {
+		rte_pktmbuf_free_bulk(more, k);   /* beyond what one replay carries */
+		w->st.svc[f->svc].fs_store_full += k;
+	}
+	if (to < 0) {
+		srv_stats(w, f)->failed_over++;
+		rte_pktmbuf_free_bulk(held, n);
+		w->st.svc[f->svc].fs_resets++;
+		failover_report(w, f, from, NC_FAILOVER_RESET, why);
+		flow_close(w, (int32_t)idx);
+		return;
+	}
+	/* the flow now belongs to <to>: per-server open flows follow it */
+	srv_stats(w, f)->flows_closed++;
+	srv_stats(w, f)->failed_over++;
+	w->st.svc[f->svc].server_flows[to]++;
+	f->server = (uint8_t)to;
+	f->server_ip = s->server[to].addr;
+	f->server_port = s->server[to].port;
+	f->nh_server = s->server[to].nh;
+	flow_set_deltas(f);
+	f->mon = (uint8_t)(((replays + 1) << NC_FLOW_REPLAY_SHIFT) | (f->mon & NC_FLOW_REQ));
+	f->req_us = w->now_us;
+	if (svc->persist_ms != 0)
+		nc_affinity_set(w->aff, f->key.src_ip, f->svc, f->server, w->now_ms + svc->persist_ms);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *cp = rte_pktmbuf_copy(held[i], dp->txpool, 0, UINT32_MAX);
+
+		if (cp != NULL) {
+			rewrite(cp, (uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr)),
+				f->lip, f->server_ip, f->lport, f->server_port, f->c2s_ip_delta,
+				f->c2s_l4_delta);
+			tx_to(w, cp, f->nh_server);
+		}
+		if (nc_txstore_hold(w->txs, idx, held[i], w->now_ms + svc->resp_timeout_ms,
+				    head, tail) != 0) {
+			rte_pktmbuf_free(held[i]);
+			w->st.svc[f->svc].fs_store_full++;
+		}
+	}
+	w->st.svc[f->svc].fs_replays += n;
+	failover_report(w, f, from, (uint8_t)to, why);
+}
+
+/* Flows holding requests for a server the monitor took down: replay them now. */
+static unsigned int
+failsafe_server_down(struct nc_worker *w)
+{
+	uint32_t i, slots = nc_flow_slots(w->flows);
+	unsigned int n = 0;
+
+	for (i = 0; i < slots; i++) {
+		const struct nc_flow *f;
+		const struct nc_schedule *s;
+
+		if (w->txc[2 * i] == NC_TX_NONE)
+			continue;
+		f = nc_flow_at(w->flows, i);
+		s = nc_sched_get(w->dp->sched_slot[f->svc]);
+		if (s != NULL && f->server < s->n_servers && !s->server[f->server].up) {
+			failover(w, i, NC_FO_SERVER_DOWN);
+			n++;
+		}
+	}
+	return n;
+}
+
+unsigned int
+nc_worker_failsafe_poll(struct nc_worker *w)
+{
+	uint32_t gen, idx;
+	unsigned int n = 0;
+
+	if (w->txs == NULL)
+		return 0;
+	gen = __atomic_load_n(&w->dp->down_gen, __ATOMIC_ACQUIRE);
+	if (unlikely(gen != w->down_gen)) {
+		w->down_gen = gen;
+		n += failsafe_server_down(w);
+	}
+	/* a bounded number per loop: forwarding goes on meanwhile */
+	while (n < 32 && (idx = nc_txstore_expired(w->txs, w->now_ms)) != NC_TX_NONE) {
+		failover(w, idx, NC_FO_TIMEOUT);
+		n++;
+	}
+	return n;
 }
 
 unsigned int
@@ -657,8 +844,11 @@ nc_worker_main(void *arg)
 		got += nc_worker_handoff_poll(w);
 		if (w->id == 0)
 			got += nc_worker_ctl_tx_poll(w);
+		got += nc_worker_failsafe_poll(w);
 		nc_worker_flush(w);
 		nc_worker_expire(w, got != 0 ? 16 : 256);
+		if (w->aff != NULL)
+			nc_affinity_expire(w->aff, w->now_ms, got != 0 ? 4 : 64);
 		if (got != 0) {
 			idle = 0;
 		} else if (++idle > 64) {

@@ -25,6 +25,7 @@ struct nc_srv_stats {
 	uint64_t requests;       /* client data that began a request (nothing unanswered before it) */
 	uint64_t bytes;          /* frames both ways */
 	uint64_t flows_closed;
+	uint64_t failed_over;    /* flows the fail-safe moved off this server */
 	struct nc_rt_acc rt;     /* request -> first response byte, microseconds */
 };
 
@@ -78,6 +79,10 @@ unsigned int nc_worker_ctl_tx_poll(struct nc_worker *w);
 
 /* Receive from the worker's handoff ring and handle those packets. Returns count. */
 unsigned int nc_worker_handoff_poll(struct nc_worker *w);
+
+/* Transaction fail-safe: replay held requests whose deadline passed or whose
+ * server the monitor took down. Returns the flows handled. */
+unsigned int nc_worker_failsafe_poll(struct nc_worker *w);
 
 /* Close idle flows: check up to <budget> flow slots. Returns flows closed. */
 unsigned int nc_worker_expire(struct nc_worker *w, unsigned int budget);
@@ -180,6 +185,22 @@ int nc_dp_service_view(const struct nc_dp *dp, unsigned int svc, struct nc_servi
 /* Bring the views' counters (flows, requests, bytes) up to now, e.g. before
  * final statistics; response times keep their last interval. Control lcore. */
 void nc_dp_mon_refresh(struct nc_dp *dp);
+
+/* Transaction fail-safe of one service, summed over the workers. */
+struct nc_failsafe_view {
+	uint64_t held_now;        /* requests held now (all services of the workers' stores) */
+	uint64_t held;            /* requests held since start (this service) */
+	uint64_t released;
+	uint64_t replays;
+	uint64_t resets;
+	uint64_t store_full;
+	uint64_t affinity_hits;
+	uint64_t failed_over[NC_DP_MAX_SERVERS];   /* flows moved off each server */
+};
+
+/* Fill <out> for service <svc>. Any thread (counters read while they change).
+ * Returns the service's server count or -ENOENT. */
+int nc_dp_failsafe_view(const struct nc_dp *dp, unsigned int svc, struct nc_failsafe_view *out);
 
 /* Index of the service named <name>, or -ENOENT. Any thread. */
 int nc_dp_service_find(const struct nc_dp *dp, const char *name);

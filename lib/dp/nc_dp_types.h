@@ -54,6 +54,13 @@ struct nc_svc_stats {
 	uint64_t flows_opened;
 	uint64_t flows_closed;
 	uint64_t server_flows[NC_DP_MAX_SERVERS];   /* flows opened per server */
+	/* transaction fail-safe */
+	uint64_t fs_held;           /* requests held */
+	uint64_t fs_released;       /* held requests answered */
+	uint64_t fs_replays;        /* requests replayed on another server */
+	uint64_t fs_resets;         /* flows given up: no server left or max_replays reached */
+	uint64_t fs_store_full;     /* requests not held: store or copy pool full */
+	uint64_t affinity_hits;     /* new flows sent to the client's affinity server */
 };
 
 /* Counters of one worker (plain integers, written only by it) or their sum. */

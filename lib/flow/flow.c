@@ -351,6 +351,12 @@ nc_flow_count(const struct nc_flow_table *t)
 }
 
 uint32_t
+nc_flow_slots(const struct nc_flow_table *t)
+{
+	return t->slots;
+}
+
+uint32_t
 nc_flow_capacity(const struct nc_flow_table *t)
 {
 	return t->capacity;

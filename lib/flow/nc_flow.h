@@ -44,6 +44,7 @@ enum nc_flow_state {
 #define NC_FLOW_FIN_S 0x2    /* server sent FIN */
 
 #define NC_FLOW_REQ   0x1    /* mon: a request is waiting for its first response byte */
+#define NC_FLOW_REPLAY_SHIFT 3   /* mon bits 3-7: moves of the unanswered request by the fail-safe */
 
 /* One flow; one cache line. All addresses and ports in network order. */
 struct nc_flow {
@@ -65,7 +66,7 @@ struct nc_flow {
 	uint8_t fin;         /* NC_FLOW_FIN_* */
 	uint8_t svc;
 	uint8_t server;
-	uint8_t mon;         /* NC_FLOW_REQ */
+	uint8_t mon;         /* NC_FLOW_REQ, replays << NC_FLOW_REPLAY_SHIFT */
 	uint32_t req_us;     /* worker clock (us) when the waiting request left */
 } __rte_cache_aligned;
 
@@ -142,6 +143,16 @@ int32_t nc_flow_by_lport(const struct nc_flow_table *t, uint16_t lip_idx, uint16
  */
 uint32_t nc_flow_expire(struct nc_flow_table *t, uint32_t now_ms, uint32_t budget,
 			void (*on_close)(const struct nc_flow *f, void *arg), void *arg);
+
+/* Index of flow <f> (a pointer from this table). */
+static inline uint32_t
+nc_flow_index(struct nc_flow_table *t, const struct nc_flow *f)
+{
+	return (uint32_t)(f - nc_flow_at(t, 0));
+}
+
+/* Flow indexes run from 0 to nc_flow_slots() - 1. */
+uint32_t nc_flow_slots(const struct nc_flow_table *t);
 
 /* Flows open now; capacity. */
 uint32_t nc_flow_count(const struct nc_flow_table *t);

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# End-to-end test of the transaction fail-safe over UDP, as the paper's
+# transaction test: 6 nc-client clients run 5-request transactions against the
+# dns service (a new socket per request) with persistence on; mid-run one
+# server fails - killed with SIGKILL, frozen with SIGSTOP, or its link cut -
+# and later a second one is frozen, leaving one. With the fail-safe on, every
+# request is answered exactly once and no transaction breaks; with it off
+# (the paper's round-robin row), transactions break. Usage: tests/e2e/failsafe.sh BUILD_DIR
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+export BUILD
+# shellcheck source=../../scripts/lab-lib.sh
+. "$ROOT/scripts/lab-lib.sh"
+LAB=$ROOT/scripts/lab.sh
+W=$(mktemp -d /tmp/nc-failsafe.XXXXXX)
+pass=0; fail=0
+ok()  { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; [ -z "${2:-}" ] || sed 's/^/    /' "$2" | tail -25; fail=$((fail + 1)); }
+
+cleanup() {
+	nc_stop >/dev/null 2>&1
+	"$LAB" down >/dev/null 2>&1
+	[ -n "${KEEP:-}" ] || rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" = 0 ] || { echo "failsafe: needs root (network namespaces)"; echo "0 passed, 1 failed"; exit 1; }
+TELEMETRY=$(command -v dpdk-telemetry.py) || { echo "failsafe: dpdk-telemetry.py missing"; echo "0 passed, 1 failed"; exit 1; }
+tel() { echo "$1" | timeout 10 python3 "$TELEMETRY" -f nc-lab 2>/dev/null | tail -1; }
+
+# cfg <out> <enabled>: dns with affinity and the fail-safe on or off; UDP flows
+# (a socket per request) idle out after 2 s so the flow table never fills
+cfg() {
+	jq --argjson on "$2" '.eal.memory_mb = 512 | .limits.udp_idle_s = 2 | .services[1].persistence_s = 30 |
+		.services[1].failsafe = { enabled: $on, response_timeout_ms: 500, max_replays: 2,
+					  store_size: 8192 }' "$ROOT/config/lab.json" >"$1"
+}
+
+pid_of() { cat "/run/netchestra-lab/n$1.pid"; }
+
+# fail <how> <n>: make server n fail: kill (SIGKILL), stop (SIGSTOP), link (cut its link)
+fail_server() {
+	case $1 in
+	kill) kill -9 "$(pid_of "$2")" ;;
+	stop) kill -STOP "$(pid_of "$2")" ;;
+	link) ip netns exec "lab-n$2" ip link set eth0 down ;;
+	esac
+}
+
+# run <name> <enabled> <how>: a fresh lab, 12 s of load; at 3 s n1 fails by
+# <how>, at 7 s n2 is frozen: only n0 is left
+run() {
+	local name=$1 on=$2 how=$3 client
+	"$LAB" down >/dev/null 2>&1
+	"$LAB" up >"$W/$name.lab.log" 2>&1 || { bad "$name: lab up" "$W/$name.lab.log"; return 1; }
+	cfg "$W/$name.json" "$on"
+	nc_start "$W/$name.json" "$W/$name.log" || { bad "$name: appliance starts" "$W/$name.log"; return 1; }
+	ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "$LAB_VIP:5353" --proto udp \
+		--mode close -c 6 -k 5 --duration 12 --timeout-ms 5000 \
+		--source 10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15 \
+		>"$W/$name.client.json" 2>"$W/$name.client.err" &
+	client=$!
+	sleep 3
+	fail_server "$how" 1
+	sleep 4
+	fail_server stop 2
+	wait "$client"
+	kill -CONT "$(pid_of 2)" 2>/dev/null
+	tel /netchestra/failsafe >"$W/$name.tel.json"
+	nc_stop >/dev/null
+	return 0
+}
+
+for how in kill stop link; do
+	run "on-$how" true "$how" || continue
+	c=$W/on-$how.client.json
+	if jq -e '.requests > 1000 and .failed == 0 and .broken == 0 and .ok == .requests and
+		.completed == .transactions' "$c" >/dev/null &&
+		jq -e '.["/netchestra/failsafe"] | .replays[1] > 0 and .resets[1] == 0' \
+			"$W/on-$how.tel.json" >/dev/null &&
+		grep -q 'broken transaction detected: udp .* on n1' "$W/on-$how.log" &&
+		grep -q 'transaction continued on n[02]: udp' "$W/on-$how.log"; then
+		ok "fail-safe on, n1 $how then n2 frozen: $(jq -r '"\(.ok) requests answered of \(.requests), \(.completed)/\(.transactions) transactions complete, 0 broken"' "$c"); $(jq -c '.["/netchestra/failsafe"] | {replays: .replays[1], failed_over: .dns_failed_over}' "$W/on-$how.tel.json")"
+	else
+		cat "$c" "$W/on-$how.tel.json" >"$W/on-$how.why" 2>/dev/null
+		grep MON "$W/on-$how.log" | head -5 >>"$W/on-$how.why"
+		bad "fail-safe on, n1 $how then n2 frozen: every request answered once, nothing broken" "$W/on-$how.why"
+	fi
+done
+
+# the paper's round-robin row: the same failures without the fail-safe break transactions
+run off-kill false kill
+if jq -e '.broken > 0 and .failed > 0' "$W/off-kill.client.json" >/dev/null; then
+	ok "fail-safe off, same failures: $(jq -r '"\(.broken) transactions broken, \(.failed) requests failed of \(.requests)"' "$W/off-kill.client.json") (the difference the fail-safe makes)"
+else
+	bad "fail-safe off breaks transactions" "$W/off-kill.client.json"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
