@@ -191,8 +191,9 @@ build_services(struct nc_dp *dp)
 		ds->proto = cs->proto;
 		ds->kind = (uint8_t)cs->scheduler;
 		snprintf(ds->name, sizeof(ds->name), "%s", cs->name);
-		/* fail-safe replays UDP requests; TCP flows are not held yet */
-		ds->failsafe = cs->failsafe.enabled && cs->proto == IPPROTO_UDP;
+		ds->failsafe = cs->failsafe.enabled;
+		if (ds->failsafe && cs->proto == IPPROTO_TCP)
+			dp->tcp_failsafe = 1;
 		ds->max_replays = cs->failsafe.max_replays;
 		ds->resp_timeout_ms = cs->failsafe.response_timeout_ms;
 		ds->persist_ms = cs->persistence_s * 1000;
@@ -274,6 +275,12 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 			goto fail;
 		for (i = 0; i < slots * 2; i++)
 			w->txc[i] = NC_TX_NONE;
+		if (dp->tcp_failsafe) {
+			w->tfs = rte_zmalloc_socket("nc_tcpfs", (size_t)slots * sizeof(*w->tfs),
+						    RTE_CACHE_LINE_SIZE, socket);
+			if (w->tfs == NULL)
+				goto fail;
+		}
 	}
 	if (any_persistence(cfg)) {
 		snprintf(name, sizeof(name), "ncaff%u_%u", (unsigned int)getpid() & 0xffff, id);
@@ -290,6 +297,7 @@ fail:
 	nc_flow_table_free(w->flows);
 	nc_txstore_free(w->txs);
 	rte_free(w->txc);
+	rte_free(w->tfs);
 	nc_affinity_free(w->aff);
 	rte_free(w->srv);
 	rte_free(w);
@@ -424,6 +432,7 @@ nc_dp_free(struct nc_dp *dp)
 		nc_flow_table_free(w->flows);
 		nc_txstore_free(w->txs);
 		rte_free(w->txc);
+		rte_free(w->tfs);
 		nc_affinity_free(w->aff);
 		rte_free(w->srv);
 		rte_free(w);

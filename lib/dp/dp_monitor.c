@@ -435,6 +435,8 @@ failover_why(uint8_t why, uint32_t timeout_ms, char *buf, size_t len)
 {
 	if (why == NC_FO_SERVER_DOWN)
 		snprintf(buf, len, "server down");
+	else if (why == NC_FO_SERVER_RESET)
+		snprintf(buf, len, "reset or closed by the server before answering");
 	else
 		snprintf(buf, len, "no response in %u ms", timeout_ms);
 	return buf;
@@ -462,10 +464,10 @@ nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_e
 		       flow, cs->failsafe.max_replays);
 	else
 		NC_LOG(NOTICE, MON, "transaction continued on %s: %s", cs->servers[ev->to].name, flow);
-	if (ev->why != NC_FO_TIMEOUT || !ms->ws.up[ev->from])
+	if (ev->why == NC_FO_SERVER_DOWN || !ms->ws.up[ev->from])
 		return;
-	/* a held request went unanswered: down until probes bring it back (or,
-	 * without probes, for NC_FAIL_TIMEOUT_MS) */
+	/* a held request went unanswered or was refused: down until probes
+	 * bring it back (or, without probes, for NC_FAIL_TIMEOUT_MS) */
 	ms->srv[ev->from].health.up = 0;
 	ms->srv[ev->from].health.good_run = 0;
 	ms->srv[ev->from].health.bad_run = 0;
@@ -476,8 +478,8 @@ nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_e
 	rte_seqlock_write_lock(&ms->lock);
 	ms->srv_view[ev->from].down_count++;
 	rte_seqlock_write_unlock(&ms->lock);
-	NC_LOG(WARNING, MON, "%s: server %s down: a held request got no response in %u ms",
-	       cs->name, cs->servers[ev->from].name, cs->failsafe.response_timeout_ms);
+	NC_LOG(WARNING, MON, "%s: server %s down: a held request: %s", cs->name,
+	       cs->servers[ev->from].name, why);
 	view_states(dp, ev->svc);
 	mon_publish(dp, ev->svc);
 }

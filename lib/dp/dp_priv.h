@@ -49,7 +49,7 @@ struct nc_dp_svc {
 	uint8_t kind;                         /* enum nc_sched_kind */
 	uint16_t n_lips;
 	uint16_t lip[NC_MAX_LOCAL_IPS];       /* indexes into nc_dp.lip */
-	uint8_t failsafe;                     /* hold requests, replay on failure (UDP) */
+	uint8_t failsafe;                     /* hold requests, replay on failure */
 	uint8_t max_replays;
 	uint32_t resp_timeout_ms;
 	uint32_t persist_ms;                  /* client affinity; 0: none */
@@ -63,6 +63,34 @@ enum nc_ctl_msg_type {
 	NC_CTL_FAILOVER,      /* ev: a held request's server failed (log it, mark it down) */
 };
 
+/*
+ * Fail-safe state of a TCP flow (w->tfs[flow index]). A connection can move to
+ * another server only while no byte of the unanswered request's response has
+ * reached the client: the appliance then opens a connection to the new server
+ * with the client's initial sequence number and splices it onto the client's,
+ * adding <delta> to the new server's sequence numbers and taking it from the
+ * client's acknowledgements. The client's SYN loses its window scale, SACK and
+ * timestamp options, which only the first server agreed to. The new
+ * connection starts where the held request starts (its SYN carries the
+ * request's first sequence number - 1), so a request later on a keep-alive
+ * connection moves as well as a connection's first one.
+ */
+#define NC_TFS_SYNACK   0x01   /* a server's SYN-ACK reached the client: srv_isn is known */
+#define NC_TFS_RESP     0x02   /* response bytes of the current request reached the client */
+#define NC_TFS_SPLICING 0x04   /* a SYN went to the new server: waiting for its SYN-ACK */
+#define NC_TFS_SPLICED  0x08   /* sequence numbers are translated */
+struct nc_tcpfs {
+	uint32_t c_isn;        /* the client's initial sequence number (host order) */
+	uint32_t srv_isn;      /* the server ISN the client knows (host order) */
+	uint32_t delta;        /* spliced: client's view = new server's seq + delta */
+	uint32_t c_ack;        /* the client's last acknowledgement (host order, its view) */
+	uint32_t req_seq;      /* the held request's first byte (client's sequence space) */
+	uint32_t req_ack;      /* where the server's stream stood then (client's view) */
+	uint16_t mss;          /* the client's MSS option, 0: none */
+	uint8_t flags;         /* NC_TFS_* */
+	uint8_t pad;
+};
+
 /* A fail-over, as a worker reports it to the control lcore. */
 struct nc_failover_ev {
 	uint8_t svc;
@@ -74,7 +102,7 @@ struct nc_failover_ev {
 	uint8_t pad;
 };
 #define NC_FAILOVER_RESET 0xff
-enum nc_failover_why { NC_FO_TIMEOUT = 0, NC_FO_SERVER_DOWN };
+enum nc_failover_why { NC_FO_TIMEOUT = 0, NC_FO_SERVER_DOWN, NC_FO_SERVER_RESET };
 
 /* Typed message from a worker to the control lcore (ring element, 16 bytes). */
 struct nc_ctl_msg {
@@ -152,6 +180,7 @@ struct nc_worker {
 	struct nc_srv_stats *srv;             /* [svc * NC_DP_MAX_SERVERS + server] */
 	struct nc_txstore *txs;               /* held requests (fail-safe services) */
 	uint32_t *txc;                        /* per flow index: chain head, tail */
+	struct nc_tcpfs *tfs;                 /* per flow index, with a TCP fail-safe service */
 	struct nc_affinity *aff;              /* client affinity (persistence_s) */
 	uint32_t down_gen;                    /* last dp->down_gen acted on */
 	struct rte_ring *handoff;             /* packets other workers pass to us */
@@ -189,6 +218,7 @@ struct nc_dp {
 	struct nc_ctl_stats ctl;
 	struct rte_mempool *txpool;           /* private copies of held requests */
 	uint32_t store_size;                  /* entries per worker's store; 0: none */
+	uint8_t tcp_failsafe;                 /* some TCP service has the fail-safe on */
 	uint32_t down_gen;                    /* bumped when the monitor takes a server down */
 	uint16_t probe_lo, probe_hi;          /* probe ports, host order: [lo, hi) */
 	uint16_t probe_slot[NC_MAX_SERVICES * NC_MAX_SERVERS];  /* port - lo -> svc << 8 | server */

@@ -270,6 +270,176 @@ hold_copy(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m)
 	w->st.svc[f->svc].fs_held++;
 }
 
+#define L4_OFF ((uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr)))
+#define NC_REPLAY_MAX 64    /* held requests of one flow replayed at once */
+
+/* Move a TCP segment's acknowledgement (client -> new server) or sequence
+ * number (new server -> client) of a spliced connection, checksum updated. */
+static inline void
+tcp_ack_sub(struct rte_mbuf *m, uint16_t l4_off, uint32_t delta)
+{
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, l4_off);
+	uint32_t old = th->recv_ack;
+
+	th->recv_ack = rte_cpu_to_be_32(nc_seq_to_server(rte_be_to_cpu_32(old), delta));
+	th->cksum = nc_csum_adjust(th->cksum, nc_csum_delta32(old, th->recv_ack));
+}
+
+static inline void
+tcp_seq_add(struct rte_mbuf *m, uint16_t l4_off, uint32_t delta)
+{
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, l4_off);
+	uint32_t old = th->sent_seq;
+
+	th->sent_seq = rte_cpu_to_be_32(nc_seq_to_client(rte_be_to_cpu_32(old), delta));
+	th->cksum = nc_csum_adjust(th->cksum, nc_csum_delta32(old, th->sent_seq));
+}
+
+/*
+ * The client's SYN on a fail-safe service: window scale, SACK-permitted and
+ * timestamp options become NOPs (a second server could not keep what the
+ * first one agreed to); its MSS is noted. Once per connection: the TCP
+ * checksum is computed afresh.
+ */
+static void
+tcp_syn_strip(struct rte_mbuf *m, uint16_t l4_off, uint16_t *mss)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(d + l4_off);
+	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + (th->data_off >> 4) * 4;
+	int changed = 0;
+
+	*mss = 0;
+	while (o < end && *o != 0) {
+		uint8_t len;
+
+		if (*o == 1) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
+			break;   /* malformed: leave the rest as it is */
+		len = o[1];
+		if (o[0] == 2 && len == 4)
+			*mss = (uint16_t)(o[2] << 8 | o[3]);
+		else if (o[0] == 3 || o[0] == 4 || o[0] == 8) {
+			memset(o, 1, len);
+			changed = 1;
+		}
+		o += len;
+	}
+	if (changed) {
+		th->cksum = 0;
+		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	}
+}
+
+/* Send a bare TCP segment of flow <f> (no data): to its server from the local
+ * IP, or to its client from the VIP. From the fail-safe's own pool. */
+static void
+tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t flags,
+	 uint32_t seq, uint32_t ack, uint16_t mss)
+{
+	uint16_t opt = mss != 0 ? 4 : 0;
+	uint16_t len = (uint16_t)(L4_OFF + sizeof(struct rte_tcp_hdr) + opt);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->dp->txpool);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	uint8_t *d;
+
+	if (unlikely(m == NULL) || unlikely((d = (uint8_t *)rte_pktmbuf_append(m, len)) == NULL)) {
+		rte_pktmbuf_free(m);
+		w->st.svc[f->svc].fs_store_full++;
+		return;
+	}
+	memset(d, 0, len);
+	eth = (struct rte_ether_hdr *)d;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eth)));
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	if (to_server) {
+		ip->src_addr = f->lip;
+		ip->dst_addr = f->server_ip;
+		th->src_port = f->lport;
+		th->dst_port = f->server_port;
+	} else {
+		ip->src_addr = f->key.dst_ip;
+		ip->dst_addr = f->key.src_ip;
+		th->src_port = f->key.dst_port;
+		th->dst_port = f->key.src_port;
+	}
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = (uint8_t)(((sizeof(*th) + opt) / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = RTE_BE16(65535);
+	if (opt != 0) {
+		uint8_t *o = (uint8_t *)(th + 1);
+
+		o[0] = 2;
+		o[1] = 4;
+		o[2] = (uint8_t)(mss >> 8);
+		o[3] = (uint8_t)mss;
+	}
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	tx_to(w, m, to_server ? f->nh_server : f->nh_client);
+}
+
+/*
+ * Client side of a TCP flow of a fail-safe service, before it is forwarded:
+ * its SYN is stripped and held; request data is held until the server answers;
+ * on a spliced connection its acknowledgement is translated. Returns 0 when
+ * <m> was consumed (held back while the new connection is opened).
+ */
+static int
+tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	struct nc_tcpfs *t = &w->tfs[nc_flow_index(w->flows, f)];
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, pm->l4_off);
+
+	if ((th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
+		if (f->state == NC_FLOW_SYN && !(t->flags & NC_TFS_SPLICING)) {
+			if (w->txc[2 * nc_flow_index(w->flows, f)] == NC_TX_NONE) {   /* not a retransmit */
+				memset(t, 0, sizeof(*t));
+				tcp_syn_strip(m, pm->l4_off, &t->mss);
+				t->c_isn = rte_be_to_cpu_32(th->sent_seq);
+				hold_copy(w, f, m);
+			} else {
+				uint16_t mss;
+
+				tcp_syn_strip(m, pm->l4_off, &mss);
+			}
+		}
+		return 1;
+	}
+	if (th->tcp_flags & RTE_TCP_ACK_FLAG)
+		t->c_ack = rte_be_to_cpu_32(th->recv_ack);
+	if (unlikely(t->flags & NC_TFS_SPLICING)) {
+		/* the held copies carry it to the new server once it is connected */
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	if (pm->pay != 0) {
+		if (w->txc[2 * nc_flow_index(w->flows, f)] == NC_TX_NONE) {   /* a new request */
+			t->flags &= (uint8_t)~NC_TFS_RESP;
+			t->req_seq = rte_be_to_cpu_32(th->sent_seq);
+			t->req_ack = rte_be_to_cpu_32(th->recv_ack);
+		}
+		hold_copy(w, f, m);
+	}
+	if (t->flags & NC_TFS_SPLICED)
+		tcp_ack_sub(m, pm->l4_off, t->delta);
+	return 1;
+}
+
 static inline int
 key_eq(const struct nc_flow_key *a, const struct nc_flow_key *b)
 {
@@ -345,13 +515,100 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		ss->requests++;
 	}
 	ss->bytes += rte_pktmbuf_pkt_len(m);
-	if (w->dp->svc[f->svc].failsafe)
-		hold_copy(w, f, m);
+	if (w->dp->svc[f->svc].failsafe) {
+		if (pm->key.proto == IPPROTO_UDP)
+			hold_copy(w, f, m);
+		else if (tcp_fs_client(w, f, m, pm) == 0)
+			return;
+	}
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
 	rewrite(m, pm->l4_off, f->lip, f->server_ip, f->lport, f->server_port,
 		f->c2s_ip_delta, f->c2s_l4_delta);
 	tx_to(w, m, f->nh_server);
+}
+
+static void failover(struct nc_worker *w, uint32_t idx, uint8_t why);
+
+/* The new server answered the SYN the appliance sent for a moved connection:
+ * acknowledge it, then replay the held request bytes with the client's
+ * acknowledgements translated into its sequence space. */
+static void
+splice_complete(struct nc_worker *w, struct nc_flow *f, uint32_t idx, uint32_t isn)
+{
+	struct nc_tcpfs *t = &w->tfs[idx];
+	const struct nc_dp_svc *svc = &w->dp->svc[f->svc];
+	struct rte_mbuf *held[NC_REPLAY_MAX];
+	uint32_t *head = &w->txc[2 * idx], *tail = head + 1;
+	unsigned int n, i;
+
+	/* the new server's first byte is where the client's view of the old
+	 * stream stood when the request left */
+	t->delta = nc_seq_delta(t->req_ack, isn + 1);
+	t->flags = (uint8_t)((t->flags & ~NC_TFS_SPLICING) | NC_TFS_SPLICED);
+	tcp_send(w, f, 1, RTE_TCP_ACK_FLAG, t->req_seq, isn + 1, 0);
+	n = nc_txstore_take(w->txs, head, tail, held, NC_REPLAY_MAX);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *cp = rte_pktmbuf_copy(held[i], w->dp->txpool, 0, UINT32_MAX);
+
+		if (cp != NULL) {
+			rewrite(cp, L4_OFF, f->lip, f->server_ip, f->lport, f->server_port,
+				f->c2s_ip_delta, f->c2s_l4_delta);
+			tcp_ack_sub(cp, L4_OFF, t->delta);
+			tx_to(w, cp, f->nh_server);
+		}
+		if (nc_txstore_hold(w->txs, idx, held[i], w->now_ms + svc->resp_timeout_ms,
+				    head, tail) != 0) {
+			rte_pktmbuf_free(held[i]);
+			w->st.svc[f->svc].fs_store_full++;
+		}
+	}
+}
+
+/*
+ * Server side of a TCP flow of a fail-safe service, before anything else: a
+ * RST or FIN before any answer to a held request is a failure (the client
+ * never sees it), the new server's SYN-ACK completes a splice, and a spliced
+ * connection's sequence numbers are translated. Returns 0 when <m> was
+ * consumed.
+ */
+static int
+tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
+	      const struct pkt_meta *pm)
+{
+	struct nc_tcpfs *t = &w->tfs[idx];
+	const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
+							       pm->l4_off);
+	uint8_t fl = th->tcp_flags;
+
+	if (unlikely(t->flags & NC_TFS_SPLICING)) {
+		if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
+		    rte_be_to_cpu_32(th->recv_ack) == t->req_seq) {
+			splice_complete(w, f, idx, rte_be_to_cpu_32(th->sent_seq));
+		} else if (fl & RTE_TCP_RST_FLAG) {
+			rte_pktmbuf_free(m);
+			failover(w, idx, NC_FO_SERVER_RESET);
+			return 0;
+		}
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	if (unlikely(fl & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG)) && pm->pay == 0 &&
+	    !(t->flags & NC_TFS_RESP) && w->txc[2 * idx] != NC_TX_NONE) {
+		rte_pktmbuf_free(m);
+		failover(w, idx, NC_FO_SERVER_RESET);
+		return 0;
+	}
+	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
+	    !(t->flags & NC_TFS_SYNACK)) {
+		t->srv_isn = rte_be_to_cpu_32(th->sent_seq);
+		t->flags |= NC_TFS_SYNACK;
+	}
+	if (pm->pay != 0)
+		t->flags |= NC_TFS_RESP;
+	if (t->flags & NC_TFS_SPLICED)
+		tcp_seq_add(m, pm->l4_off, t->delta);
+	return 1;
 }
 
 static inline void
@@ -372,6 +629,9 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		drop(w, m, NC_DROP_NO_FLOW);
 		return;
 	}
+	if (w->dp->svc[f->svc].failsafe && f->key.proto == IPPROTO_TCP &&
+	    tcp_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
+		return;
 	if (f->key.proto == IPPROTO_TCP)
 		tcp_track(f, rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
 						     pm->l4_off)->tcp_flags, 0);
@@ -382,7 +642,10 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		nc_rt_record(&ss->rt, w->now_us - f->req_us);
 	}
 	ss->bytes += rte_pktmbuf_pkt_len(m);
-	if (w->txc != NULL && w->txc[2 * (uint32_t)idx] != NC_TX_NONE) {   /* answered */
+	if (w->txc != NULL && w->txc[2 * (uint32_t)idx] != NC_TX_NONE &&
+	    (f->key.proto == IPPROTO_UDP || pm->pay != 0 ||
+	     (rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags &
+	      RTE_TCP_SYN_FLAG))) {   /* answered: a reply, response data, or the SYN-ACK */
 		w->st.svc[f->svc].fs_released +=
 			nc_txstore_release(w->txs, &w->txc[2 * (uint32_t)idx], &w->txc[2 * (uint32_t)idx + 1]);
 		f->mon &= (uint8_t)~(0x1fu << NC_FLOW_REPLAY_SHIFT);   /* max_replays is per request */
@@ -598,7 +861,6 @@ failover_report(struct nc_worker *w, const struct nc_flow *f, uint8_t from, uint
 	rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg));
 }
 
-#define NC_REPLAY_MAX 64    /* held requests of one flow replayed at once */
 
 /*
  * The server of flow <idx> failed a held request: move the flow (and its
@@ -616,9 +878,14 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	struct rte_mbuf *held[NC_REPLAY_MAX], *more[NC_REPLAY_MAX];
 	uint32_t *head = &w->txc[2 * idx], *tail = head + 1;
 	unsigned int replays = f->mon >> NC_FLOW_REPLAY_SHIFT, n, k, i;
+	struct nc_tcpfs *t = f->key.proto == IPPROTO_TCP ? &w->tfs[idx] : NULL;
 	uint8_t from = f->server;
 	int to = -1;
 
+	/* part of the response reached the client: the rest cannot come from
+	 * another server, so never a mixed response: give up */
+	if (t != NULL && (t->flags & NC_TFS_RESP))
+		replays = svc->max_replays;
 	if (replays < svc->max_replays && s != NULL && s->n_slots != 0) {
 		uint32_t *cur = &w->sched_cursor[f->svc];
 
@@ -640,6 +907,11 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	if (to < 0) {
 		srv_stats(w, f)->failed_over++;
 		rte_pktmbuf_free_bulk(held, n);
+		/* reset the client cleanly: RST at the sequence number it expects */
+		if (t != NULL && (t->flags & NC_TFS_SYNACK))
+			tcp_send(w, f, 0, RTE_TCP_RST_FLAG, t->c_ack, 0, 0);
+		else if (t != NULL)
+			tcp_send(w, f, 0, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, t->c_isn + 1, 0);
 		w->st.svc[f->svc].fs_resets++;
 		failover_report(w, f, from, NC_FAILOVER_RESET, why);
 		flow_close(w, (int32_t)idx);
@@ -658,6 +930,22 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	f->req_us = w->now_us;
 	if (svc->persist_ms != 0)
 		nc_affinity_set(w->aff, f->key.src_ip, f->svc, f->server, w->now_ms + svc->persist_ms);
+	if (t != NULL && (t->flags & NC_TFS_SYNACK)) {
+		/* the client is connected: open a connection to the new server
+		 * with its initial sequence number; the held bytes follow the
+		 * new server's SYN-ACK (splice_complete) */
+		for (i = 0; i < n; i++)
+			if (nc_txstore_hold(w->txs, idx, held[i], w->now_ms + svc->resp_timeout_ms,
+					    head, tail) != 0) {
+				rte_pktmbuf_free(held[i]);
+				w->st.svc[f->svc].fs_store_full++;
+			}
+		t->flags = (uint8_t)((t->flags & ~NC_TFS_SPLICED) | NC_TFS_SPLICING);
+		tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->req_seq - 1, 0, t->mss);
+		w->st.svc[f->svc].fs_replays += n;
+		failover_report(w, f, from, (uint8_t)to, why);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *cp = rte_pktmbuf_copy(held[i], dp->txpool, 0, UINT32_MAX);
 

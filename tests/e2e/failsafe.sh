@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# End-to-end test of the transaction fail-safe over UDP, as the paper's
-# transaction test: 6 nc-client clients run 5-request transactions against the
-# dns service (a new socket per request) with persistence on; mid-run one
+# End-to-end test of the transaction fail-safe, as the paper's transaction
+# test: 6 nc-client clients run 5-request transactions - over UDP against the
+# dns service (a socket per request), over TCP against web (a new connection
+# per request, and keep-alive connections) - with persistence on; mid-run one
 # server fails - killed with SIGKILL, frozen with SIGSTOP, or its link cut -
 # and later a second one is frozen, leaving one. With the fail-safe on, every
 # request is answered exactly once and no transaction breaks; with it off
@@ -31,12 +32,15 @@ trap 'exit 130' INT TERM
 TELEMETRY=$(command -v dpdk-telemetry.py) || { echo "failsafe: dpdk-telemetry.py missing"; echo "0 passed, 1 failed"; exit 1; }
 tel() { echo "$1" | timeout 10 python3 "$TELEMETRY" -f nc-lab 2>/dev/null | tail -1; }
 
-# cfg <out> <enabled>: dns with affinity and the fail-safe on or off; UDP flows
-# (a socket per request) idle out after 2 s so the flow table never fills
+# cfg <out> <enabled>: web and dns with affinity and the fail-safe on or off;
+# UDP flows (a socket per request) idle out after 2 s so the flow table never
+# fills; servers cost 1000000 loops per request, so requests are in flight
+# when a server fails
 cfg() {
-	jq --argjson on "$2" '.eal.memory_mb = 512 | .limits.udp_idle_s = 2 | .services[1].persistence_s = 30 |
-		.services[1].failsafe = { enabled: $on, response_timeout_ms: 500, max_replays: 2,
-					  store_size: 8192 }' "$ROOT/config/lab.json" >"$1"
+	jq --argjson on "$2" '.eal.memory_mb = 768 | .limits.udp_idle_s = 2 |
+		(.services[0], .services[1]) |= (.persistence_s = 30 |
+		.failsafe = { enabled: $on, response_timeout_ms: 500, max_replays: 2, store_size: 8192 })' \
+		"$ROOT/config/lab.json" >"$1"
 }
 
 pid_of() { cat "/run/netchestra-lab/n$1.pid"; }
@@ -50,16 +54,18 @@ fail_server() {
 	esac
 }
 
-# run <name> <enabled> <how>: a fresh lab, 12 s of load; at 3 s n1 fails by
-# <how>, at 7 s n2 is frozen: only n0 is left
+# run <name> <enabled> <how> <proto> <mode>: a fresh lab, 12 s of load; at 3 s
+# n1 fails by <how>, at 7 s n2 is frozen: only n0 is left
 run() {
-	local name=$1 on=$2 how=$3 client
+	local name=$1 on=$2 how=$3 proto=$4 mode=$5 port=5353 client
+	[ "$proto" = udp ] || port=80
 	"$LAB" down >/dev/null 2>&1
-	"$LAB" up >"$W/$name.lab.log" 2>&1 || { bad "$name: lab up" "$W/$name.lab.log"; return 1; }
+	"$LAB" up --loops 1000000,1000000,1000000 >"$W/$name.lab.log" 2>&1 ||
+		{ bad "$name: lab up" "$W/$name.lab.log"; return 1; }
 	cfg "$W/$name.json" "$on"
 	nc_start "$W/$name.json" "$W/$name.log" || { bad "$name: appliance starts" "$W/$name.log"; return 1; }
-	ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "$LAB_VIP:5353" --proto udp \
-		--mode close -c 6 -k 5 --duration 12 --timeout-ms 5000 \
+	ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "$LAB_VIP:$port" --proto "$proto" \
+		--mode "$mode" -c 6 -k 5 --duration 12 --timeout-ms 5000 \
 		--source 10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15 \
 		>"$W/$name.client.json" 2>"$W/$name.client.err" &
 	client=$!
@@ -74,30 +80,41 @@ run() {
 	return 0
 }
 
-for how in kill stop link; do
-	run "on-$how" true "$how" || continue
-	c=$W/on-$how.client.json
-	if jq -e '.requests > 1000 and .failed == 0 and .broken == 0 and .ok == .requests and
+# check <name> <proto> <svc index>: every request answered once, nothing broken
+check() {
+	local name=$1 proto=$2 si=$3 c=$W/$1.client.json svc
+	svc=$([ "$si" = 0 ] && echo web || echo dns)
+	if jq -e '.requests > 500 and .failed == 0 and .broken == 0 and .ok == .requests and
 		.completed == .transactions' "$c" >/dev/null &&
-		jq -e '.["/netchestra/failsafe"] | .replays[1] > 0 and .resets[1] == 0' \
-			"$W/on-$how.tel.json" >/dev/null &&
-		grep -q 'broken transaction detected: udp .* on n1' "$W/on-$how.log" &&
-		grep -q 'transaction continued on n[02]: udp' "$W/on-$how.log"; then
-		ok "fail-safe on, n1 $how then n2 frozen: $(jq -r '"\(.ok) requests answered of \(.requests), \(.completed)/\(.transactions) transactions complete, 0 broken"' "$c"); $(jq -c '.["/netchestra/failsafe"] | {replays: .replays[1], failed_over: .dns_failed_over}' "$W/on-$how.tel.json")"
+		jq -e --argjson i "$si" '.["/netchestra/failsafe"] | .replays[$i] > 0 and .resets[$i] == 0' \
+			"$W/$name.tel.json" >/dev/null &&
+		grep -q "broken transaction detected: $proto .* on n1" "$W/$name.log" &&
+		grep -q "transaction continued on n[02]: $proto" "$W/$name.log"; then
+		ok "$name: $(jq -r '"\(.ok) requests answered of \(.requests), \(.completed)/\(.transactions) transactions complete, 0 broken"' "$c"); $(jq -c --argjson i "$si" --arg k "${svc}_failed_over" '.["/netchestra/failsafe"] | {replays: .replays[$i], failed_over: .[$k]}' "$W/$name.tel.json")"
 	else
-		cat "$c" "$W/on-$how.tel.json" >"$W/on-$how.why" 2>/dev/null
-		grep MON "$W/on-$how.log" | head -5 >>"$W/on-$how.why"
-		bad "fail-safe on, n1 $how then n2 frozen: every request answered once, nothing broken" "$W/on-$how.why"
+		cat "$c" "$W/$name.tel.json" >"$W/$name.why" 2>/dev/null
+		grep MON "$W/$name.log" | head -5 >>"$W/$name.why"
+		bad "$name: every request answered once, nothing broken" "$W/$name.why"
 	fi
+}
+
+for how in kill stop link; do
+	run "udp-$how" true "$how" udp close && check "udp-$how" udp 1
 done
+for how in kill stop link; do
+	run "tcp-close-$how" true "$how" tcp close && check "tcp-close-$how" tcp 0
+done
+run tcp-keepalive-kill true kill tcp keepalive && check tcp-keepalive-kill tcp 0
 
 # the paper's round-robin row: the same failures without the fail-safe break transactions
-run off-kill false kill
-if jq -e '.broken > 0 and .failed > 0' "$W/off-kill.client.json" >/dev/null; then
-	ok "fail-safe off, same failures: $(jq -r '"\(.broken) transactions broken, \(.failed) requests failed of \(.requests)"' "$W/off-kill.client.json") (the difference the fail-safe makes)"
-else
-	bad "fail-safe off breaks transactions" "$W/off-kill.client.json"
-fi
+for proto in udp tcp; do
+	run "off-$proto" false kill "$proto" close || continue
+	if jq -e '.broken > 0 and .failed > 0' "$W/off-$proto.client.json" >/dev/null; then
+		ok "fail-safe off, $proto, same failures: $(jq -r '"\(.broken) transactions broken, \(.failed) requests failed of \(.requests)"' "$W/off-$proto.client.json") (the difference the fail-safe makes)"
+	else
+		bad "fail-safe off, $proto: transactions break" "$W/off-$proto.client.json"
+	fi
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
