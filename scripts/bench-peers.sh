@@ -45,26 +45,8 @@ export BUILD
 . "$ROOT/scripts/lab-lib.sh"
 W=$(mktemp -d /tmp/nc-bench-peers.XXXXXX)
 PEER_PID=
-FWD0=$(sysctl -n net.ipv4.ip_forward)
-
-kernel_off() {   # the root namespace stops being a router on the lab ports
-	ip addr flush dev lab-p0 2>/dev/null
-	ip addr flush dev lab-p1 2>/dev/null
-	sysctl -qw "net.ipv4.ip_forward=$FWD0" >/dev/null
-	for d in lab-p0 lab-p1; do
-		sysctl -qw "net.ipv4.conf.$d.forwarding=0" "net.ipv4.conf.$d.arp_ignore=8" >/dev/null 2>&1
-	done
-	iptables -t nat -D PREROUTING -d "$LAB_VIP" -p tcp --dport 80 -j NC-LAB 2>/dev/null
-	iptables -t nat -F NC-LAB 2>/dev/null
-	iptables -t nat -X NC-LAB 2>/dev/null
-}
-kernel_on() {   # the root namespace holds the VIP and the servers' gateway
-	ip addr add "$LAB_VIP/24" dev lab-p0
-	ip addr add 10.201.0.1/24 dev lab-p1
-	sysctl -qw net.ipv4.conf.lab-p0.arp_ignore=0 net.ipv4.conf.lab-p1.arp_ignore=0 >/dev/null
-	client ip neigh flush dev eth0
-	for n in 0 1 2; do ip netns exec "lab-n$n" ip neigh flush dev eth0; done
-}
+# shellcheck source=peer-lib.sh
+. "$ROOT/scripts/peer-lib.sh"
 peer_stop() {
 	if [ -n "$PEER_PID" ]; then
 		kill "$PEER_PID" 2>/dev/null
@@ -81,14 +63,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-wait_listen() {   # wait_listen <ip> <port>: up to 5 s
-	for _ in $(seq 50); do
-		ss -Hltn "src $1:$2" 2>/dev/null | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 peer_start() {   # peer_start <name>: returns the target list for nc-client
 	local p=$1
@@ -169,15 +143,6 @@ peer_start() {   # peer_start <name>: returns the target list for nc-client
 	echo "$LAB_VIP:80" >"$W/target"
 }
 
-# A fresh lab for each balancer: no server TIME_WAIT or conntrack state left
-# by the previous one; servers on CPU 0, beside the clients.
-fresh_lab() {
-	scripts/lab.sh down >/dev/null 2>&1
-	scripts/lab.sh up >/dev/null || return 1
-	for n in 0 1 2; do
-		for pid in $(ip netns pids "lab-n$n"); do taskset -a -p -c 0 "$pid" >/dev/null; done
-	done
-}
 host="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs"
 echo "== $(date -u +%Y-%m-%d) on $host; $SECS s per point, nc-client tcp $MODE, 5 requests per transaction"
 

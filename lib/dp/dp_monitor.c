@@ -234,8 +234,6 @@ probe_result(struct nc_dp *dp, unsigned int s, unsigned int i, int good, uint32_
 	nc_ip4_str(m->tgt.dst_ip, ip, sizeof(ip));
 	if (r == NC_HEALTH_WENT_DOWN) {
 		nc_wset_down(&ms->ws, i);
-		/* workers replay what they hold for it at once */
-		__atomic_add_fetch(&dp->down_gen, 1, __ATOMIC_RELEASE);
 		rte_seqlock_write_lock(&ms->lock);
 		v->down_count++;
 		rte_seqlock_write_unlock(&ms->lock);
@@ -250,6 +248,10 @@ probe_result(struct nc_dp *dp, unsigned int s, unsigned int i, int good, uint32_
 	}
 	view_states(dp, s);
 	mon_publish(dp, s);
+	/* after the new schedule is out: workers replay what they hold for a
+	 * server that went down, reading its state from that schedule */
+	if (r == NC_HEALTH_WENT_DOWN)
+		__atomic_add_fetch(&dp->down_gen, 1, __ATOMIC_RELEASE);
 }
 
 /* Locate the probe a frame may answer: service and server, or -1. */
@@ -474,7 +476,6 @@ nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_e
 	if (cs->health.type == NC_HEALTH_NONE)
 		ms->srv[ev->from].fail_until = rte_rdtsc() + dp->tsc_per_ms * NC_FAIL_TIMEOUT_MS;
 	nc_wset_down(&ms->ws, ev->from);
-	__atomic_add_fetch(&dp->down_gen, 1, __ATOMIC_RELEASE);
 	rte_seqlock_write_lock(&ms->lock);
 	ms->srv_view[ev->from].down_count++;
 	rte_seqlock_write_unlock(&ms->lock);
@@ -482,6 +483,7 @@ nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_e
 	       cs->servers[ev->from].name, why);
 	view_states(dp, ev->svc);
 	mon_publish(dp, ev->svc);
+	__atomic_add_fetch(&dp->down_gen, 1, __ATOMIC_RELEASE);   /* after the schedule */
 }
 
 /* Servers the fail-safe took down on a service without probes come back

@@ -79,6 +79,8 @@ enum nc_ctl_msg_type {
 #define NC_TFS_RESP     0x02   /* response bytes of the current request reached the client */
 #define NC_TFS_SPLICING 0x04   /* a SYN went to the new server: waiting for its SYN-ACK */
 #define NC_TFS_SPLICED  0x08   /* sequence numbers are translated */
+#define NC_TFS_UNSAFE   0x10   /* the held request left before the client had all the
+				* server's bytes (pipelining): it cannot move */
 struct nc_tcpfs {
 	uint32_t c_isn;        /* the client's initial sequence number (host order) */
 	uint32_t srv_isn;      /* the server ISN the client knows (host order) */
@@ -86,6 +88,7 @@ struct nc_tcpfs {
 	uint32_t c_ack;        /* the client's last acknowledgement (host order, its view) */
 	uint32_t req_seq;      /* the held request's first byte (client's sequence space) */
 	uint32_t req_ack;      /* where the server's stream stood then (client's view) */
+	uint32_t srv_next;     /* past the last server byte forwarded (client's view) */
 	uint16_t mss;          /* the client's MSS option, 0: none */
 	uint8_t flags;         /* NC_TFS_* */
 	uint8_t pad;

@@ -429,9 +429,15 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 	}
 	if (pm->pay != 0) {
 		if (w->txc[2 * nc_flow_index(w->flows, f)] == NC_TX_NONE) {   /* a new request */
-			t->flags &= (uint8_t)~NC_TFS_RESP;
+			t->flags &= (uint8_t)~(NC_TFS_RESP | NC_TFS_UNSAFE);
 			t->req_seq = rte_be_to_cpu_32(th->sent_seq);
 			t->req_ack = rte_be_to_cpu_32(th->recv_ack);
+			/* server bytes the client has not acknowledged yet (a response
+			 * still arriving, pipelining): another server could not
+			 * continue the stream from here */
+			if ((t->flags & NC_TFS_SYNACK) && t->req_ack != t->srv_next &&
+			    t->srv_next != t->srv_isn + 1)
+				t->flags |= NC_TFS_UNSAFE;
 		}
 		hold_copy(w, f, m);
 	}
@@ -602,12 +608,18 @@ tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_m
 	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
 	    !(t->flags & NC_TFS_SYNACK)) {
 		t->srv_isn = rte_be_to_cpu_32(th->sent_seq);
+		t->srv_next = t->srv_isn + 1;
 		t->flags |= NC_TFS_SYNACK;
 	}
-	if (pm->pay != 0)
-		t->flags |= NC_TFS_RESP;
 	if (t->flags & NC_TFS_SPLICED)
 		tcp_seq_add(m, pm->l4_off, t->delta);
+	if (pm->pay != 0) {
+		uint32_t end = rte_be_to_cpu_32(th->sent_seq) + pm->pay;   /* client's view */
+
+		t->flags |= NC_TFS_RESP;
+		if (nc_seq_lt(t->srv_next, end))
+			t->srv_next = end;
+	}
 	return 1;
 }
 
@@ -884,7 +896,7 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 
 	/* part of the response reached the client: the rest cannot come from
 	 * another server, so never a mixed response: give up */
-	if (t != NULL && (t->flags & NC_TFS_RESP))
+	if (t != NULL && (t->flags & (NC_TFS_RESP | NC_TFS_UNSAFE)))
 		replays = svc->max_replays;
 	if (replays < svc->max_replays && s != NULL && s->n_slots != 0) {
 		uint32_t *cur = &w->sched_cursor[f->svc];

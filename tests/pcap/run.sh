@@ -17,6 +17,7 @@ BUILD=$(cd "$1" && pwd)
 APP=$BUILD/app/netchestra
 GEN=$BUILD/app/nc-pktgen
 CHECK=$BUILD/tests/pcap/nc-pcap-check
+FS_CHECK=$(cd "$(dirname "$0")" && pwd)/failsafe_check.py
 for b in "$APP" "$GEN" "$CHECK"; do
 	if [[ ! -x $b ]]; then
 		echo "missing $b (build it first: ninja -C $1)" >&2
@@ -77,23 +78,25 @@ write_config() {
 EOF
 }
 
-# service NAME PROTO PORT SCHEDULER "addr:port:weight ..." -> one service object
+# service NAME PROTO PORT SCHEDULER "addr:port:weight ..." [EXTRA] -> one service
+# object; EXTRA: more of its keys, e.g. '"persistence_s": 30, '
 service() {
-	local name=$1 proto=$2 port=$3 sched=$4 servers=$5 i=0 sep="" s list=""
+	local name=$1 proto=$2 port=$3 sched=$4 servers=$5 extra=${6:-} i=0 sep="" s list=""
 	for s in $servers; do
 		IFS=: read -r addr sport weight <<<"$s"
 		list+="$sep{ \"name\": \"${name}$i\", \"address\": \"$addr\", \"port\": $sport, \"weight\": $weight }"
 		sep=", "
 		i=$((i + 1))
 	done
-	printf '{ "name": "%s", "vip": "10.0.0.1", "port": %s, "proto": "%s", "local_ips": ["10.1.0.1"], "scheduler": "%s", "servers": [ %s ] }' \
-		"$name" "$port" "$proto" "$sched" "$list"
+	printf '{ "name": "%s", "vip": "10.0.0.1", "port": %s, "proto": "%s", "local_ips": ["10.1.0.1"], %s"scheduler": "%s", "servers": [ %s ] }' \
+		"$name" "$port" "$proto" "$extra" "$sched" "$list"
 }
 
-# run_app CONFIG NAME LOG: run the appliance for DURATION seconds; its stdout goes to LOG.
+# run_app CONFIG NAME LOG [SECONDS]: run the appliance for SECONDS (default DURATION);
+# its stdout goes to LOG.
 run_app() {
-	local cfg=$1 name=$2 log=$3 rc=0
-	timeout -k 5 $((DURATION + 30)) "$APP" -c "$cfg" --duration "$DURATION" >"$log" 2>"$log.err" || rc=$?
+	local cfg=$1 name=$2 log=$3 dur=${4:-$DURATION} rc=0
+	timeout -k 5 $((dur + 30)) "$APP" -c "$cfg" --duration "$dur" >"$log" 2>"$log.err" || rc=$?
 	rm -rf "/var/run/dpdk/${PREFIX_BASE}${name}"
 	if [[ $rc -ne 0 ]]; then
 		echo "netchestra exited with $rc; stderr:"
@@ -276,6 +279,60 @@ case_checker_rejects() {
 	echo "$n wrong outputs rejected"
 }
 
+# Case 7: UDP fail-safe, no server ever replies: each held request goes out to its
+# server, then once more, byte for byte but for the destination, to the other one
+# after response_timeout_ms; the second deadline finds the first server down, so
+# the request is given up (reset) rather than sent a third time. One client with
+# affinity: every flow starts on the same server, so the replays' target is up
+# whatever order the control lcore marks the servers down in.
+case_failsafe_udp_replay() {
+	local d=$WORK/c7 svc fs n=4 timeout_ms=200 what last rc out
+	mkdir -p "$d"
+	fs="\"persistence_s\": 30, \"failsafe\": { \"enabled\": true,
+	    \"response_timeout_ms\": $timeout_ms, \"max_replays\": 2, \"store_size\": 1024 }, "
+	svc="[ $(service dns udp 5353 ratio "10.1.0.21:5353:50 10.1.0.22:5353:50" "$fs") ]"
+	"$GEN" gen --out "$d/clients.pcap" --seed 707 --clients 1 --tcp-flows 0 --udp-flows $n \
+		--requests 1 --payload-min 20 --payload-max 600 --src-mac $GW_MAC \
+		--dst-mac $PORT_MAC >/dev/null || return 1
+	write_config "$d/p.json" c7 "$d/clients.pcap" "$d/out.pcap" "$svc"
+	run_app "$d/p.json" c7 "$d/app.log" 2 || return 1
+	# fs_check OUT.pcap: the replay checks against the run's log
+	fs_check() {
+		python3 "$FS_CHECK" --in "$d/clients.pcap" --out "$1" --vip 10.0.0.1 --port 5353 \
+			--local-ip 10.1.0.1 --port-mac $PORT_MAC \
+			--first 10.1.0.21:5353=02:00:00:00:01:21 \
+			--second 10.1.0.22:5353=02:00:00:00:01:22 --min-gap-ms $((timeout_ms - 5)) \
+			--log "$d/app.log" --svc dns \
+			--expect "held=$n,released=0,replays=$n,resets=$n,store_full=0,affinity_hits=$((n - 1))"
+	}
+	out=$(fs_check "$d/out.pcap") || { echo "$out"; return 1; }
+	echo "$out"
+	: >"$d/none"
+	check_drops "$d/app.log" "$d/none" || return 1
+	# the check must reject a damaged replay (the last frame is one), a lost or
+	# doubled first copy, and the input passed off as the output
+	last=$(python3 "$FS_CHECK" --count "$d/out.pcap") || return 1
+	for what in ip-csum l4-csum ttl dst-mac payload drop dup; do
+		"$GEN" corrupt --in "$d/out.pcap" --out "$d/bad-$what.pcap" --what "$what" \
+			--packet "$last" >/dev/null || return 1
+	done
+	"$GEN" corrupt --in "$d/out.pcap" --out "$d/bad-first-drop.pcap" --what drop >/dev/null ||
+		return 1
+	"$GEN" corrupt --in "$d/out.pcap" --out "$d/bad-first-dup.pcap" --what dup >/dev/null ||
+		return 1
+	cp "$d/clients.pcap" "$d/bad-input.pcap"
+	for what in ip-csum l4-csum ttl dst-mac payload drop dup first-drop first-dup input; do
+		rc=0
+		out=$(fs_check "$d/bad-$what.pcap") || rc=$?
+		if [[ $rc -ne 1 ]] || ! grep -q '^FAIL ' <<<"$out"; then
+			echo "failsafe_check.py exited $rc on damage '$what' (want 1 with FAIL lines):"
+			echo "$out" | tail -n 3
+			return 1
+		fi
+	done
+	echo "10 wrong outputs rejected"
+}
+
 run_case() {
 	local title=$1 fn=$2 log rc=0
 	log=$WORK/$fn.log
@@ -296,6 +353,7 @@ run_case "3 smooth 20/30/50 over 100 flows" case_smooth
 run_case "4 malformed packets: drop counters equal the manifest" case_malformed
 run_case "5 flow table full (max_flows 8, 16 flows)" case_flow_table_full
 run_case "6 nc-pcap-check rejects damaged outputs" case_checker_rejects
+run_case "7 udp fail-safe: unanswered requests replayed once to the other server" case_failsafe_udp_replay
 
 if [[ $FAILED -ne 0 || ${KEEP:-0} == 1 ]]; then
 	KEEP_WORK=1

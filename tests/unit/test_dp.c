@@ -3462,6 +3462,508 @@ test_affinity_two_workers(void **state)
 	assert_no_leak(f);
 }
 
+/* ------------------------------------------- TCP transaction fail-safe */
+
+/* web holds each request until its server answers: 30 ms, 2 moves. */
+static void tweak_tcpfs(struct nc_config *c) { failsafe_set(&c->services[SVC_WEB], 30, 2); }
+static int setup_tcpfs(void **state) { return fx_setup(state, tweak_tcpfs); }
+
+/* A client SYN's options as Linux sends them: MSS 1460, SACK-permitted,
+ * timestamps, NOP, window scale 7; and what a second server may see. */
+static const uint8_t syn_opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0x11, 0x22, 0x33, 0x44,
+				      0, 0, 0, 0, 1, 3, 3, 7 };
+static const uint8_t syn_opts_stripped[20] = { 2, 4, 0x05, 0xb4, 1, 1, 1, 1, 1, 1, 1, 1,
+					       1, 1, 1, 1, 1, 1, 1, 1 };
+static const uint8_t mss_opt[4] = { 2, 4, 0x05, 0xb4 };
+
+/* Every fail-safe counter of service <svc> is as given. */
+static void
+assert_fs_svc(struct fx *f, unsigned int svc, uint64_t held_now, uint64_t held, uint64_t released,
+	      uint64_t replays, uint64_t resets, uint64_t fo_a, uint64_t fo_b)
+{
+	struct nc_failsafe_view v;
+
+	assert_int_equal(nc_dp_failsafe_view(f->dp, svc, &v), 2);
+	if (v.held_now != held_now || v.held != held || v.released != released ||
+	    v.replays != replays || v.resets != resets || v.store_full != 0 ||
+	    v.failed_over[SA] != fo_a || v.failed_over[SB] != fo_b)
+		print_error("fail-safe: held_now %lu held %lu released %lu replays %lu resets %lu "
+			    "store_full %lu failed_over %lu/%lu\n", (unsigned long)v.held_now,
+			    (unsigned long)v.held, (unsigned long)v.released, (unsigned long)v.replays,
+			    (unsigned long)v.resets, (unsigned long)v.store_full,
+			    (unsigned long)v.failed_over[SA], (unsigned long)v.failed_over[SB]);
+	assert_int_equal(v.held_now, held_now);
+	assert_int_equal(v.held, held);
+	assert_int_equal(v.released, released);
+	assert_int_equal(v.replays, replays);
+	assert_int_equal(v.resets, resets);
+	assert_int_equal(v.store_full, 0);
+	assert_int_equal(v.failed_over[SA], fo_a);
+	assert_int_equal(v.failed_over[SB], fo_b);
+}
+
+/* The frame of <p> with the TCP option bytes <opt> (<olen>, a multiple of
+ * 4) in place of pb_build's NOPs, TCP checksum computed afresh. */
+static uint32_t
+build_opt(const struct pb_pkt *p, const uint8_t *opt, uint8_t olen, uint8_t *b)
+{
+	struct pb_pkt q = *p;
+	uint32_t len, l4;
+	uint16_t l4len;
+
+	q.tcp_doff = (uint8_t)(5 + olen / 4);
+	len = pb_build(&q, b, PB_MAX_FRAME);
+	assert_true(len > 0);
+	l4 = pb_l4_off(b);
+	l4len = (uint16_t)(pb_get16(b + PB_IP_OFF + 2) - (l4 - PB_IP_OFF));
+	memcpy(b + l4 + 20, opt, olen);
+	pb_put16(b + l4 + 16, 0);
+	pb_put16(b + l4 + 16, pb_csum(b + l4, l4len, pb_pseudo_sum(q.sip, q.dip, q.proto, l4len)));
+	return len;
+}
+
+static void
+rx_opt(struct fx *f, const struct pb_pkt *p, const uint8_t *opt, uint8_t olen)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t b[PB_MAX_FRAME];
+	uint32_t len = build_opt(p, opt, olen, b);
+	char *d;
+
+	assert_non_null(m);
+	d = rte_pktmbuf_append(m, (uint16_t)len);
+	assert_non_null(d);
+	memcpy(d, b, len);
+	m->port = 0;
+	nc_worker_rx(wk(f, 0), 0, &m, 1);
+}
+
+/* The frame on the wire is exactly <want> with the TCP options <opt>. */
+static void
+assert_wire_opt(const struct frame *got, const struct pb_pkt *want, const uint8_t *opt, uint8_t olen)
+{
+	uint8_t b[PB_MAX_FRAME];
+	uint32_t len = build_opt(want, opt, olen, b);
+	char why[128];
+
+	if (!pb_csum_verify(got->b, got->len, why, sizeof(why))) {
+		print_error("checksum: %s\n", why);
+		fail();
+	}
+	pb_diff(got->b, got->len, b, len, why, sizeof(why));
+	if (why[0] != '\0') {
+		print_error("frame on the wire differs: %s\n", why);
+		fail();
+	}
+}
+
+/* A segment of web connection <fl> from the client. */
+static void
+tc_client(struct pb_pkt *p, const struct flow *fl, uint8_t flags, uint32_t seq, uint32_t ack,
+	  const void *pay, uint16_t len)
+{
+	*p = fl->c;
+	p->tcp_doff = 5;
+	p->tcp_flags = flags;
+	p->seq = seq;
+	p->ack = ack;
+	p->payload = pay;
+	p->payload_len = len;
+}
+
+/* A segment of web connection <fl> from <server>. */
+static void
+tc_server(struct pb_pkt *p, const struct flow *fl, int server, uint8_t flags, uint32_t seq,
+	  uint32_t ack, const void *pay, uint16_t len)
+{
+	server_pkt(p, &fl->c, server, fl->lport);
+	p->tcp_flags = flags;
+	p->seq = seq;
+	p->ack = ack;
+	p->payload = pay;
+	p->payload_len = len;
+}
+
+/* A bare segment the dispatcher makes itself for connection <fl>: to
+ * <server> from the local IP, or (server < 0) to the client from the VIP. */
+static void
+tc_own(struct pb_pkt *p, const struct flow *fl, int server, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	pb_init(p, IPPROTO_TCP);
+	p->ip_id = 0;
+	memcpy(p->src_mac, mac_port, 6);
+	if (server >= 0) {
+		memcpy(p->dst_mac, mac_srv[server], 6);
+		p->sip = IP_LIP;
+		p->dip = ip_srv[server];
+		p->sport = fl->lport;
+		p->dport = WEB_SPORT;
+	} else {
+		memcpy(p->dst_mac, mac_gw, 6);
+		p->sip = IP_VIP;
+		p->dip = fl->c.sip;
+		p->sport = WEB_PORT;
+		p->dport = fl->c.sport;
+	}
+	p->tcp_flags = flags;
+	p->seq = seq;
+	p->ack = ack;
+}
+
+/* The client's SYN from <sport> with sequence number <isn>, the full
+ * option set if <opts>: it reaches a with the options it may keep. */
+static void
+tc_syn(struct fx *f, uint16_t sport, uint32_t isn, int opts, struct flow *fl)
+{
+	struct pb_pkt p, want;
+	struct frame fr;
+
+	client_pkt(&p, IPPROTO_TCP, sport);
+	p.seq = isn;
+	p.window = 64240;
+	p.ttl = 57;
+	if (opts)
+		rx_opt(f, &p, syn_opts, sizeof(syn_opts));
+	else
+		rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	fl->c = p;
+	fl->server = server_of(&fr);
+	fl->lport = lport_of(&fr);
+	fl->owner = 0;
+	assert_int_equal(fl->server, SA);
+	want = nat_c2s(&p, SA, fl->lport);
+	if (opts)
+		assert_wire_opt(&fr, &want, syn_opts_stripped, sizeof(syn_opts_stripped));
+	else
+		assert_wire(&fr, &want);
+}
+
+/* A whole handshake with a: client ISN <c>, a's ISN <a>. */
+static void
+tc_connect(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, int opts, struct flow *fl)
+{
+	struct pb_pkt p;
+
+	tc_syn(f, sport, c, opts, fl);
+	tc_server(&p, fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
+	s2c_ok(f, fl, &p);
+	tc_client(&p, fl, PB_TCP_ACK, c + 1, a + 1, NULL, 0);
+	c2s_ok(f, fl, &p);
+}
+
+/*
+ * A client SYN on a fail-safe service reaches its server with the window
+ * scale, SACK-permitted and timestamp options turned into NOPs (same length,
+ * MSS kept), checksums right; it is held until the SYN-ACK.
+ */
+static void
+test_tcpfs_syn_strip(void **state)
+{
+	struct fx *f = *state;
+	struct pb_pkt p, want;
+	struct flow fl;
+	struct frame fr;
+
+	nc_worker_tick(wk(f, 0));
+	tc_syn(f, 41000, 0x1000a000, 1, &fl);
+	assert_fs_svc(f, SVC_WEB, 1, 1, 0, 0, 0, 0, 0);
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, 0x7000, 0x1000a001, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	assert_fs_svc(f, SVC_WEB, 0, 1, 1, 0, 0, 0, 0);
+	/* a retransmitted SYN is stripped as well */
+	client_pkt(&p, IPPROTO_TCP, 41001);
+	p.seq = 0x2000;
+	rx_opt(f, &p, syn_opts, sizeof(syn_opts));
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, server_of(&fr), lport_of(&fr));
+	assert_wire_opt(&fr, &want, syn_opts_stripped, sizeof(syn_opts_stripped));
+	rx_opt(f, &p, syn_opts, sizeof(syn_opts));
+	expect_one(f, 0, &fr);
+	assert_wire_opt(&fr, &want, syn_opts_stripped, sizeof(syn_opts_stripped));
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 0, 0, 0, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/* Without a fail-safe the SYN's options reach the server untouched. */
+static void
+test_tcpfs_syn_kept(void **state)
+{
+	struct fx *f = *state;
+	struct pb_pkt p, want;
+	struct frame fr;
+
+	assert_null(f->dp->txpool);
+	client_pkt(&p, IPPROTO_TCP, 41100);
+	p.seq = 0x1000a000;
+	rx_opt(f, &p, syn_opts, sizeof(syn_opts));
+	expect_one(f, 0, &fr);
+	assert_int_equal(server_of(&fr), SA);
+	want = nat_c2s(&p, SA, lport_of(&fr));
+	assert_wire_opt(&fr, &want, syn_opts, sizeof(syn_opts));
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* a answers the SYN with RST|ACK: the client sees nothing, the same stripped
+ * SYN goes to b, and b's SYN-ACK reaches the client as it is (no splice). */
+static void
+test_tcpfs_syn_replay_on_rst(void **state)
+{
+	struct fx *f = *state;
+	static struct nc_dp_stats st;
+	struct pb_pkt p, want;
+	struct flow fl;
+	struct frame fr;
+
+	nc_worker_tick(wk(f, 0));
+	tc_syn(f, 41200, 0xfffffff0, 1, &fl);
+	tc_server(&p, &fl, SA, PB_TCP_RST | PB_TCP_ACK, 0, 0xfffffff1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&fl.c, SB, fl.lport);
+	assert_wire_opt(&fr, &want, syn_opts_stripped, sizeof(syn_opts_stripped));
+	assert_fs_svc(f, SVC_WEB, 1, 1, 0, 1, 0, 1, 0);
+
+	fl.server = SB;
+	tc_server(&p, &fl, SB, PB_TCP_SYN | PB_TCP_ACK, 0x3000b000, 0xfffffff1, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	assert_fs_svc(f, SVC_WEB, 0, 1, 1, 1, 0, 1, 0);
+	tc_client(&p, &fl, PB_TCP_ACK, 0xfffffff1, 0x3000b001, NULL, 0);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SB, PB_TCP_ACK, 0x3000b001, 0xfffffff1, "hello", 5);
+	s2c_ok(f, &fl, &p);
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_WEB].flows_opened, 1);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
+ * A request unanswered past its deadline on an established connection moves
+ * to b: a SYN with the request's sequence number - 1 and the client's MSS,
+ * b's SYN-ACK answered by the dispatcher (never seen by the client), the
+ * request replayed with its acknowledgement in b's space; b's response then
+ * reaches the client in a's sequence space and the client's ACK goes back
+ * in b's. Sequence numbers wrap on the way.
+ */
+static void
+test_tcpfs_splice(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /slow HTTP/1.1\r\nHost: vip\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = 0x11110000, a = 0xffffffe0, b = 0x00c0ffee;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	struct pb_pkt p, rq, want;
+	struct flow fl;
+	struct frame fr[4];
+
+	nc_worker_tick(wk(f, 0));
+	tc_connect(f, 41300, c, a, 1, &fl);
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &rq);
+	/* a's bare ACK is no answer */
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 1, c + 1 + r, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 0, 0, 0, 0);
+	assert_int_equal(fs_wait(f, 0, 0), 0);
+	expect_none(f, 0);
+
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	expect_one(f, 0, &fr[0]);
+	tc_own(&want, &fl, SB, PB_TCP_SYN, c, 0);
+	assert_wire_opt(&fr[0], &want, mss_opt, sizeof(mss_opt));
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 1, 0, 1, 0);
+	/* the client's retransmission while the splice is pending goes nowhere */
+	rx(f, 0, &rq);
+	expect_none(f, 0);
+
+	fl.server = SB;
+	tc_server(&p, &fl, SB, PB_TCP_SYN | PB_TCP_ACK, b, c + 1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	tc_own(&want, &fl, SB, PB_TCP_ACK, c + 1, b + 1);
+	assert_wire(&fr[0], &want);
+	want = nat_c2s(&rq, SB, fl.lport);
+	want.ack = b + 1;
+	assert_wire(&fr[1], &want);
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 1, 0, 1, 0);
+
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r, resp, l);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	want = nat_s2c(&p, &fl.c);
+	want.seq = a + 1;
+	assert_wire(&fr[0], &want);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 1, 0, 1, 0);
+
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1 + r, a + 1 + l, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	want = nat_c2s(&p, SB, fl.lport);
+	want.ack = b + 1 + l;
+	assert_wire(&fr[0], &want);
+	/* answered: the next deadline moves nothing */
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/* A keep-alive connection's second request moves from where it starts: the
+ * SYN to b carries its sequence number - 1 and b's first byte lands just
+ * after the first response in the client's stream. */
+static void
+test_tcpfs_splice_keepalive(void **state)
+{
+	struct fx *f = *state;
+	static const char req1[] = "GET /1 HTTP/1.1\r\n\r\n", req2[] = "GET /second HTTP/1.1\r\n\r\n";
+	static const char resp1[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst";
+	static const char resp2[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo";
+	const uint32_t c = 0x7ffffff0, a = 0x40000000, b = 0xfffffffe;
+	const uint16_t r1 = sizeof(req1) - 1, r2 = sizeof(req2) - 1;
+	const uint16_t l1 = sizeof(resp1) - 1, l2 = sizeof(resp2) - 1;
+	struct pb_pkt p, rq, want;
+	struct flow fl;
+	struct frame fr[4];
+
+	nc_worker_tick(wk(f, 0));
+	tc_connect(f, 41400, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, resp1, l1);
+	s2c_ok(f, &fl, &p);
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1 + r1, a + 1 + l1, NULL, 0);
+	c2s_ok(f, &fl, &p);
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r1, a + 1 + l1, req2, r2);
+	c2s_ok(f, &fl, &rq);
+	assert_fs_svc(f, SVC_WEB, 1, 3, 2, 0, 0, 0, 0);
+
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	expect_one(f, 0, &fr[0]);
+	tc_own(&want, &fl, SB, PB_TCP_SYN, c + r1, 0);   /* no MSS: the client sent none */
+	assert_wire(&fr[0], &want);
+
+	fl.server = SB;
+	tc_server(&p, &fl, SB, PB_TCP_SYN | PB_TCP_ACK, b, c + 1 + r1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	tc_own(&want, &fl, SB, PB_TCP_ACK, c + 1 + r1, b + 1);
+	assert_wire(&fr[0], &want);
+	want = nat_c2s(&rq, SB, fl.lport);
+	want.ack = b + 1;
+	assert_wire(&fr[1], &want);
+
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r1 + r2, resp2, l2);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	want = nat_s2c(&p, &fl.c);
+	want.seq = a + 1 + l1;
+	assert_wire(&fr[0], &want);
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1 + r1 + r2, a + 1 + l1 + l2, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	want = nat_c2s(&p, SB, fl.lport);
+	want.ack = b + 1 + l2;
+	assert_wire(&fr[0], &want);
+	assert_fs_svc(f, SVC_WEB, 0, 3, 3, 1, 0, 1, 0);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/* a resets the connection after part of its response: nothing moves to b,
+ * the server's RST reaches the client as any forwarded segment. */
+static void
+test_tcpfs_partial_response_rst(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /big HTTP/1.1\r\n\r\n";
+	static const char part[] = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
+	const uint32_t c = 0x01000000, a = 0x02000000;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(part) - 1;
+	struct pb_pkt p;
+	struct flow fl;
+
+	nc_worker_tick(wk(f, 0));
+	tc_connect(f, 41600, c, a, 1, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 1, c + 1 + r, part, l);
+	s2c_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_RST | PB_TCP_ACK, a + 1 + l, c + 1 + r, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 0, 0, 0, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/* a's FIN before it answers a held request is a failure: the client does not
+ * see it, and the connection is spliced onto b. */
+static void
+test_tcpfs_fin_before_answer(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "POST /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 204 No Content\r\n\r\n";
+	const uint32_t c = 0xabcdef00, a = 0x12345678, b = 0x87654321;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	static struct nc_dp_stats st;
+	struct pb_pkt p, rq, want;
+	struct flow fl;
+	struct frame fr[4];
+
+	nc_worker_tick(wk(f, 0));
+	tc_connect(f, 41700, c, a, 1, &fl);
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &rq);
+	tc_server(&p, &fl, SA, PB_TCP_FIN | PB_TCP_ACK, a + 1, c + 1 + r, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	tc_own(&want, &fl, SB, PB_TCP_SYN, c, 0);
+	assert_wire_opt(&fr[0], &want, mss_opt, sizeof(mss_opt));
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 1, 0, 1, 0);
+
+	fl.server = SB;
+	tc_server(&p, &fl, SB, PB_TCP_SYN | PB_TCP_ACK, b, c + 1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	tc_own(&want, &fl, SB, PB_TCP_ACK, c + 1, b + 1);
+	assert_wire(&fr[0], &want);
+	want = nat_c2s(&rq, SB, fl.lport);
+	want.ack = b + 1;
+	assert_wire(&fr[1], &want);
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r, resp, l);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	want = nat_s2c(&p, &fl.c);
+	want.seq = a + 1;
+	assert_wire(&fr[0], &want);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 1, 0, 1, 0);
+	/* the client never saw a FIN: the connection is open */
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_WEB].flows_closed, 0);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 static int
 eal_setup(void **state)
 {
@@ -3541,6 +4043,13 @@ main(void)
 		T(test_failsafe_off, setup_lab),
 		T(test_affinity, setup_persist),
 		T(test_affinity_two_workers, setup_persist_2w),
+		T(test_tcpfs_syn_strip, setup_tcpfs),
+		T(test_tcpfs_syn_kept, setup_lab),
+		T(test_tcpfs_syn_replay_on_rst, setup_tcpfs),
+		T(test_tcpfs_splice, setup_tcpfs),
+		T(test_tcpfs_splice_keepalive, setup_tcpfs),
+		T(test_tcpfs_partial_response_rst, setup_tcpfs),
+		T(test_tcpfs_fin_before_answer, setup_tcpfs),
 	};
 
 	return cmocka_run_group_tests_name("dp", tests, eal_setup, eal_teardown);

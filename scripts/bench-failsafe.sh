@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# The paper's Table 5 row "6 clients, one server failed": the same nc-client
+# load (6 clients, 5-request transactions, a new connection or socket per
+# request) through each balancer, on a fresh lab each, with server n1 killed
+# (SIGKILL) a few seconds in:
+#   netchestra    the transaction fail-safe on (affinity, HTTP/UDP probes)
+#   haproxy-http  HAProxy mode http at its best fail-over: retries 3,
+#                 retry-on all-retryable-errors, option redispatch, HTTP checks
+#   haproxy-tcp   HAProxy mode tcp, option redispatch, TCP checks
+#   direct        client-side round robin over the servers (round-robin DNS)
+# over TCP, and over UDP where the peer can (netchestra, direct). Prints
+# requests/s, broken transactions, failed requests, p99 latency and the
+# seconds until the failed server stopped costing errors.
+#
+#   sudo scripts/bench-failsafe.sh [--seconds 20] [--fail-at 5] [--clients 6]
+#        [--peers "netchestra haproxy-http haproxy-tcp direct"] [--protos "tcp udp"]
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+SECS=20
+FAIL_AT=5
+CLIENTS=6
+PEERS="netchestra haproxy-http haproxy-tcp direct"
+PROTOS="tcp udp"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--seconds) SECS=${2:?}; shift ;;
+	--fail-at) FAIL_AT=${2:?}; shift ;;
+	--clients) CLIENTS=${2:?}; shift ;;
+	--peers) PEERS=${2:?}; shift ;;
+	--protos) PROTOS=${2:?}; shift ;;
+	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench-failsafe: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ "$(id -u)" = 0 ] || { echo "bench-failsafe: needs root" >&2; exit 1; }
+cd "$ROOT"
+scripts/deps.sh --peers || exit 1
+{ [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null; } && ninja -C "$BUILD" >/dev/null || exit 1
+scripts/hugepages.sh 512 >/dev/null || true
+export BUILD
+# shellcheck source=lab-lib.sh
+. "$ROOT/scripts/lab-lib.sh"
+W=$(mktemp -d /tmp/nc-bench-failsafe.XXXXXX)
+PEER_PID=
+# shellcheck source=peer-lib.sh
+. "$ROOT/scripts/peer-lib.sh"
+LOOPS=1000000,1000000,1000000   # requests in flight when the server dies
+OUT=$ROOT/bench-out/failsafe     # each run's client JSON and per-second lines
+mkdir -p "$OUT"
+
+peer_stop() {
+	if [ -n "$PEER_PID" ]; then
+		kill "$PEER_PID" 2>/dev/null
+		wait "$PEER_PID" 2>/dev/null
+		PEER_PID=
+	fi
+	nc_stop >/dev/null 2>&1
+	kernel_off
+}
+cleanup() {
+	peer_stop
+	"$ROOT/scripts/lab.sh" down >/dev/null 2>&1
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+haproxy_start() {   # haproxy_start http|tcp
+	local m=$1 check adjust
+	kernel_on
+	# mode http: nc-client checks that the server saw its exact request bytes,
+	# so header names keep their case and each request has its own connection
+	if [ "$m" = http ]; then
+		check="option httpchk GET /health
+		    retry-on all-retryable-errors
+		    option httpclose
+		    option h1-case-adjust-bogus-server"
+		adjust="h1-case-adjust host Host
+		    h1-case-adjust user-agent User-Agent
+		    h1-case-adjust connection Connection"
+	else
+		check=""
+		adjust=""
+	fi
+	cat >"$W/haproxy.cfg" <<-EOF
+	global
+	    nbthread 1
+	    maxconn 8000
+	    $adjust
+	defaults
+	    mode $m
+	    timeout connect 1s
+	    timeout client 30s
+	    timeout server 2s
+	    retries 3
+	    option redispatch
+	frontend web
+	    bind $LAB_VIP:80
+	    default_backend servers
+	backend servers
+	    balance roundrobin
+	    $check
+	    server n0 ${LAB_SERVERS[0]}:8080 check inter 1s fall 3 rise 2
+	    server n1 ${LAB_SERVERS[1]}:8080 check inter 1s fall 3 rise 2
+	    server n2 ${LAB_SERVERS[2]}:8080 check inter 1s fall 3 rise 2
+	EOF
+	taskset -c 1 haproxy -db -f "$W/haproxy.cfg" >"$W/haproxy.log" 2>&1 &
+	PEER_PID=$!
+	wait_listen "$LAB_VIP" 80
+}
+
+# peer_start <peer> <proto>: writes the nc-client target list to $W/target
+# (not a command substitution: the peer must outlive it)
+peer_start() {
+	case $1 in
+	netchestra)
+		jq '.eal.memory_mb = 768 | .limits.udp_idle_s = 2 |
+			(.services[0], .services[1]) |= (.persistence_s = 30 |
+			.failsafe = { enabled: true, response_timeout_ms: 1000, max_replays: 2,
+				      store_size: 8192 })' config/lab.json >"$W/nc.json"
+		nc_start "$W/nc.json" "$W/netchestra.log" >/dev/null || return 1
+		if [ "$2" = udp ]; then echo "$LAB_VIP:5353"; else echo "$LAB_VIP:80"; fi >"$W/target"
+		;;
+	haproxy-http) haproxy_start http || return 1; echo "$LAB_VIP:80" >"$W/target" ;;
+	haproxy-tcp) haproxy_start tcp || return 1; echo "$LAB_VIP:80" >"$W/target" ;;
+	direct)
+		kernel_on
+		sysctl -qw net.ipv4.ip_forward=1 >/dev/null
+		local port=8080
+		[ "$2" = udp ] && port=5353
+		echo "${LAB_SERVERS[0]}:$port,${LAB_SERVERS[1]}:$port,${LAB_SERVERS[2]}:$port" >"$W/target"
+		;;
+	*) echo "bench-failsafe: unknown peer $1" >&2; return 1 ;;
+	esac
+}
+
+host="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs"
+echo "== $(date -u +%Y-%m-%d) on $host; $CLIENTS clients, 5 requests per transaction, $SECS s, n1 killed at $FAIL_AT s"
+declare -A ROW
+for proto in $PROTOS; do
+	for p in $PEERS; do
+		case $p/$proto in haproxy-*/udp) continue ;; esac
+		if ! fresh_lab --loops "$LOOPS" || ! peer_start "$p" "$proto"; then
+			echo "$p: could not start" >&2
+			peer_stop
+			continue
+		fi
+		target=$(cat "$W/target")
+		rm -f "$W/live.jsonl"
+		ip netns exec lab-client taskset -c 0 "$NC_CLIENT" --json --quiet --target "$target" \
+			--proto "$proto" --mode close -c "$CLIENTS" -k 5 --duration "$SECS" --timeout-ms 5000 \
+			--source 10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15 \
+			--live "$W/live.jsonl" >"$W/r.json" 2>/dev/null &
+		cpid=$!
+		sleep "$FAIL_AT"
+		kill -9 "$(cat /run/netchestra-lab/n1.pid)"
+		wait "$cpid"
+		# seconds after the kill until the last second with a failed request
+		cost=$(jq -s --argjson f "$FAIL_AT" '[.[] | select(.failed > 0 or .broken > 0) | .t] |
+			if length == 0 then 0 else (max - $f | if . < 0 then 0 else . end) end | . * 10 | round / 10' \
+			"$W/live.jsonl")
+		ROW[$proto,$p]=$(jq -r --arg c "$cost" '"\(.rps | floor) \(.broken) \(.failed) \(.p99_ms | . * 100 | round / 100) \($c)"' "$W/r.json")
+		echo "$proto $p: ${ROW[$proto,$p]} (req/s broken failed p99_ms cost_s)" >&2
+		cp "$W/r.json" "$OUT/$proto-$p.json"
+		cp "$W/live.jsonl" "$OUT/$proto-$p.live.jsonl"
+		[ -f "$W/haproxy.log" ] && cp "$W/haproxy.log" "$OUT/$proto-$p.haproxy.log"
+		peer_stop
+	done
+done
+
+echo
+printf '%-6s %-14s %8s %8s %8s %9s %9s\n' proto balancer "req/s" broken failed "p99 ms" "errors s"
+for proto in $PROTOS; do
+	for p in $PEERS; do
+		[ -n "${ROW[$proto,$p]:-}" ] || continue
+		read -r rps broken failed p99 cost <<<"${ROW[$proto,$p]}"
+		printf '%-6s %-14s %8s %8s %8s %9s %9s\n' "$proto" "$p" "$rps" "$broken" "$failed" "$p99" "$cost"
+	done
+done
