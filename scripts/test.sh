@@ -2,7 +2,8 @@
 # Netchestra's test command: installs the Debian packages it needs, prepares
 # hugepages (falls back to --no-huge), builds, and runs every test suite:
 #   unit (cmocka), unit under AddressSanitizer + UBSan, cli, pcap replays,
-#   end to end with real clients and servers in the namespace lab.
+#   end to end with real clients and servers in the namespace lab (forwarding,
+#   adaptive weights and health probes, transaction fail-safe).
 # Ends with one summary line "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -78,7 +79,7 @@ tests/e2e/adaptive.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-adaptive "${p:-0}" "${f:-1}"
 
-log "end to end: transaction fail-safe over UDP (namespace lab)"
+log "end to end: transaction fail-safe over UDP, TCP and TCP keep-alive (namespace lab)"
 tests/e2e/failsafe.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-failsafe "${p:-0}" "${f:-1}"

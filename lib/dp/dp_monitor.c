@@ -439,6 +439,8 @@ failover_why(uint8_t why, uint32_t timeout_ms, char *buf, size_t len)
 		snprintf(buf, len, "server down");
 	else if (why == NC_FO_SERVER_RESET)
 		snprintf(buf, len, "reset or closed by the server before answering");
+	else if (why == NC_FO_UNREACHABLE)
+		snprintf(buf, len, "ICMP unreachable");
 	else
 		snprintf(buf, len, "no response in %u ms", timeout_ms);
 	return buf;

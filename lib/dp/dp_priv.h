@@ -105,7 +105,7 @@ struct nc_failover_ev {
 	uint8_t pad;
 };
 #define NC_FAILOVER_RESET 0xff
-enum nc_failover_why { NC_FO_TIMEOUT = 0, NC_FO_SERVER_DOWN, NC_FO_SERVER_RESET };
+enum nc_failover_why { NC_FO_TIMEOUT = 0, NC_FO_SERVER_DOWN, NC_FO_SERVER_RESET, NC_FO_UNREACHABLE };
 
 /* Typed message from a worker to the control lcore (ring element, 16 bytes). */
 struct nc_ctl_msg {

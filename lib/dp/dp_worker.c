@@ -11,7 +11,7 @@
 
 #include "dp_priv.h"
 
-enum pkt_kind { PK_DROP, PK_CLIENT, PK_SERVER, PK_CTL, PK_HANDOFF };
+enum pkt_kind { PK_DROP, PK_CLIENT, PK_SERVER, PK_CTL, PK_HANDOFF, PK_UNREACH };
 
 /* Per-packet classification kept between the passes over a burst. */
 struct pkt_meta {
@@ -670,6 +670,65 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 }
 
 /*
+ * An ICMP destination unreachable quoting a packet we sent from a local IP and
+ * a flow's local port (not a probe port) to a server: fills pm->lip, pm->lport
+ * (host order) and pm->key with the quoted server address, port and protocol.
+ * Returns 1 if so. Every length is checked: the ICMP is untrusted.
+ */
+static inline int
+unreach_flow(const struct nc_dp *dp, const uint8_t *d, uint16_t l4_off, uint16_t l4_len,
+	     struct pkt_meta *pm)
+{
+	const struct rte_ipv4_hdr *q;
+	const struct nc_addr_ent *ae;
+	const uint16_t *ports;
+	uint16_t qhl;
+
+	if (l4_len < sizeof(struct rte_icmp_hdr) + sizeof(*q) + 8)
+		return 0;
+	q = (const struct rte_ipv4_hdr *)(d + l4_off + sizeof(struct rte_icmp_hdr));
+	qhl = (uint16_t)((q->version_ihl & 0xf) * 4);
+	if ((q->version_ihl >> 4) != 4 || qhl < sizeof(*q) ||
+	    l4_len < sizeof(struct rte_icmp_hdr) + qhl + 8 ||
+	    (q->next_proto_id != IPPROTO_TCP && q->next_proto_id != IPPROTO_UDP))
+		return 0;
+	ae = nc_dp_addr_find(dp, q->src_addr);
+	if (ae == NULL || ae->lip_plus1 == 0)
+		return 0;
+	ports = (const uint16_t *)((const uint8_t *)q + qhl);
+	pm->lip = (uint16_t)(ae->lip_plus1 - 1);
+	pm->lport = rte_be_to_cpu_16(ports[0]);
+	if (pm->lport >= dp->probe_lo && pm->lport < dp->probe_hi)
+		return 0;   /* a probe's: the control lcore's */
+	pm->key.src_ip = q->dst_addr;       /* the server */
+	pm->key.src_port = ports[1];
+	pm->key.proto = q->next_proto_id;
+	return 1;
+}
+
+/* The server of a flow holding requests is unreachable: fail over now. */
+static void
+unreach_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	int32_t idx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
+	const struct nc_flow *f;
+
+	if (idx < 0 || w->txc == NULL) {
+		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
+		return;
+	}
+	f = nc_flow_at(w->flows, (uint32_t)idx);
+	if (f->server_ip != pm->key.src_ip || f->server_port != pm->key.src_port ||
+	    f->key.proto != pm->key.proto || !w->dp->svc[f->svc].failsafe ||
+	    w->txc[2 * (uint32_t)idx] == NC_TX_NONE) {
+		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);   /* nothing held: nothing to do */
+		return;
+	}
+	rte_pktmbuf_free(m);
+	failover(w, (uint32_t)idx, NC_FO_UNREACHABLE);
+}
+
+/*
  * Classify one packet: parse, then decide client leg (to a service), server
  * leg (to a local IP and port), control (ARP, ICMP echo to us), handoff (owned
  * by another worker) or drop. Fills <pm>; returns its kind.
@@ -705,6 +764,17 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 		}
 		if (ic->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && ic->icmp_code == 0)
 			return PK_CTL;
+		/* an unreachable about a flow's packet to its server: a fail-safe
+		 * failure signal, for the worker owning that local port */
+		if (ic->icmp_type == NC_ICMP_DEST_UNREACH && dp->store_size != 0 &&
+		    unreach_flow(dp, d, p.l4_off, p.l4_len, pm)) {
+			if (owned_check && dp->n_workers > 1) {
+				*owner = (uint16_t)(pm->lport % dp->n_workers);
+				if (*owner != w->id)
+					return PK_HANDOFF;
+			}
+			return PK_UNREACH;
+		}
 		/* echo replies and unreachables may answer a health probe */
 		if (dp->probe_hi != dp->probe_lo &&
 		    (ic->icmp_type == RTE_IP_ICMP_ECHO_REPLY || ic->icmp_type == NC_ICMP_DEST_UNREACH))
@@ -799,6 +869,9 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 			break;
 		case PK_CTL:
 			ctl_pass(w, m, pidx);
+			break;
+		case PK_UNREACH:
+			unreach_leg(w, m, &meta[i]);
 			break;
 		case PK_HANDOFF:
 			handoff(w, m, owner);

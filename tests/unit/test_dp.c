@@ -3208,6 +3208,65 @@ test_failsafe_server_down(void **state)
  * request, so when b leaves that one unanswered it goes to a (still up: the
  * control lcore has not run), not a reset.
  */
+/*
+ * Server a's host answers the held datagram with ICMP port unreachable
+ * (quoting the datagram as the appliance sent it; a router's would do as
+ * well): the request moves to b at once, before its deadline. One quoting
+ * another server than the flow's changes nothing (counted icmp_unsupported).
+ */
+static void
+test_failsafe_icmp_unreachable(void **state)
+{
+	struct fx *f = *state;
+	uint8_t q[21], sent[PB_MAX_FRAME];
+	struct pb_pkt p, u, want, quoted;
+	struct flow fl;
+	struct frame fr;
+	static struct nc_dp_stats st;
+
+	memset(q, 0x51, sizeof(q));
+	nc_worker_tick(wk(f, 0));
+	dns_req(&p, IP_CLIENT, 36100, q, sizeof(q));
+	open_flow(f, 0, &p, &fl);
+	assert_int_equal(fl.server, SA);
+	quoted = nat_c2s(&p, SA, fl.lport);   /* what a received */
+	assert_true(pb_build(&quoted, sent, sizeof(sent)) > 0);
+	pb_init(&u, IPPROTO_ICMP);
+	memcpy(u.dst_mac, mac_port, 6);
+	memcpy(u.src_mac, mac_srv[SA], 6);
+	u.sip = IP_SA;
+	u.dip = IP_LIP;
+	u.icmp_type = 3;
+	u.icmp_code = 3;          /* port unreachable */
+	u.icmp_id = 0;
+	u.icmp_seq = 0;
+	u.payload = sent + PB_IP_OFF;
+	u.payload_len = 20 + 8;
+	/* quoting a packet to b (the flow's server is a): ignored, counted */
+	quoted.dip = IP_SB;
+	assert_true(pb_build(&quoted, sent, sizeof(sent)) > 0);
+	rx(f, 0, &u);
+	expect_none(f, 0);
+	stats(f, &st);
+	assert_int_equal(st.drop[NC_DROP_ICMP_UNSUPPORTED], 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	/* a's own unreachable: moved to b at once */
+	quoted.dip = IP_SA;
+	assert_true(pb_build(&quoted, sent, sizeof(sent)) > 0);
+	u.sip = IP_SA;
+	rx(f, 0, &u);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SB, fl.lport);
+	assert_wire(&fr, &want);
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_DNS].fs_replays, 1);
+	assert_int_equal(st.drop[NC_DROP_ICMP_UNSUPPORTED], 1);
+	ctl_round(f);
+	expect_none(f, 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 static void
 test_failsafe_replays_per_request(void **state)
 {
@@ -4038,6 +4097,7 @@ main(void)
 		T(test_failsafe_old_server_dropped, setup_failsafe),
 		T(test_failsafe_give_up, setup_failsafe_1),
 		T(test_failsafe_replays_per_request, setup_failsafe_1),
+		T(test_failsafe_icmp_unreachable, setup_failsafe),
 		T(test_failsafe_server_down, setup_failsafe_200),
 		T(test_failsafe_store_full, setup_failsafe),
 		T(test_failsafe_off, setup_lab),
