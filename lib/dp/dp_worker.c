@@ -992,9 +992,10 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	if (to < 0) {
 		srv_stats(w, f)->failed_over++;
 		rte_pktmbuf_free_bulk(held, n);
-		/* reset the client cleanly: RST at the sequence number it expects */
+		/* reset the client cleanly: RST at the sequence number it expects
+		 * next, past every server byte forwarded to it */
 		if (t != NULL && (t->flags & NC_TFS_SYNACK))
-			tcp_send(w, f, 0, RTE_TCP_RST_FLAG, t->c_ack, 0, 0);
+			tcp_send(w, f, 0, RTE_TCP_RST_FLAG, t->srv_next, 0, 0);
 		else if (t != NULL)
 			tcp_send(w, f, 0, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, t->c_isn + 1, 0);
 		w->st.svc[f->svc].fs_resets++;
@@ -1050,7 +1051,10 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	failover_report(w, f, from, (uint8_t)to, why);
 }
 
-/* Flows holding requests for a server the monitor took down: replay them now. */
+/* Flows holding requests for a server the monitor took down: replay them now.
+ * (A connection whose response has begun is left alone: at L4 an idle
+ * keep-alive connection after a complete response looks the same, and its
+ * next request can still move.) */
 static unsigned int
 failsafe_server_down(struct nc_worker *w)
 {
