@@ -605,6 +605,10 @@ tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_m
 		failover(w, idx, NC_FO_SERVER_RESET);
 		return 0;
 	}
+	/* a server resetting a connection whose response had begun: it cannot
+	 * move; the RST reaches the client and is counted as a reset */
+	if (unlikely(fl & RTE_TCP_RST_FLAG) && (t->flags & NC_TFS_RESP))
+		w->st.svc[f->svc].fs_resets++;
 	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
 	    !(t->flags & NC_TFS_SYNACK)) {
 		t->srv_isn = rte_be_to_cpu_32(th->sent_seq);
@@ -718,10 +722,13 @@ unreach_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		return;
 	}
 	f = nc_flow_at(w->flows, (uint32_t)idx);
+	/* something held moves; a connection whose response had begun is
+	 * reset cleanly (failover gives it up); otherwise nothing to do */
 	if (f->server_ip != pm->key.src_ip || f->server_port != pm->key.src_port ||
 	    f->key.proto != pm->key.proto || !w->dp->svc[f->svc].failsafe ||
-	    w->txc[2 * (uint32_t)idx] == NC_TX_NONE) {
-		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);   /* nothing held: nothing to do */
+	    (w->txc[2 * (uint32_t)idx] == NC_TX_NONE &&
+	     (f->key.proto != IPPROTO_TCP || !(w->tfs[idx].flags & NC_TFS_RESP)))) {
+		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
 		return;
 	}
 	rte_pktmbuf_free(m);

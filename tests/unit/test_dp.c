@@ -3942,6 +3942,62 @@ test_tcpfs_splice_keepalive(void **state)
 	assert_no_leak(f);
 }
 
+/*
+ * After part of a's response reached the client, an ICMP unreachable reports
+ * a gone: the connection cannot move, so the client gets a clean RST from the
+ * VIP past every byte forwarded to it; the flow closes and the reset counts.
+ */
+static void
+test_tcpfs_partial_response_unreachable(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /big HTTP/1.1\r\n\r\n";
+	static const char part[] = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
+	const uint32_t c = 0x05000000, a = 0xffffffe8;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(part) - 1;
+	uint8_t sent[PB_MAX_FRAME];
+	struct pb_pkt p, q, u;
+	struct flow fl;
+	struct frame fr;
+	const uint8_t *d;
+
+	nc_worker_tick(wk(f, 0));
+	tc_connect(f, 41660, c, a, 1, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 1, c + 1 + r, part, l);
+	s2c_ok(f, &fl, &p);
+	/* the quoted packet: a later ACK of the client's, as it went to a */
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1 + r, a + 1 + l, NULL, 0);
+	q = nat_c2s(&p, SA, fl.lport);
+	assert_true(pb_build(&q, sent, sizeof(sent)) > 0);
+	pb_init(&u, IPPROTO_ICMP);
+	memcpy(u.dst_mac, mac_port, 6);
+	memcpy(u.src_mac, mac_gw, 6);
+	u.sip = IP_GW;
+	u.dip = IP_LIP;
+	u.icmp_type = 3;
+	u.icmp_code = 1;          /* host unreachable, from a router */
+	u.icmp_id = 0;
+	u.icmp_seq = 0;
+	u.payload = sent + PB_IP_OFF;
+	u.payload_len = 20 + 8;
+	rx(f, 0, &u);
+	expect_one(f, 0, &fr);
+	d = fr.b;
+	assert_int_equal(pb_get32(d + 26), IP_VIP);
+	assert_int_equal(pb_get32(d + 30), IP_CLIENT);
+	assert_int_equal(pb_get32(d + 38), a + 1 + l);
+	assert_int_equal(d[47], PB_TCP_RST);
+	assert_true(pb_csum_verify(d, fr.len, NULL, 0));
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 0, 1, 1, 0);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 /* a resets the connection after part of its response: nothing moves to b,
  * the server's RST reaches the client as any forwarded segment. */
 static void
@@ -3965,7 +4021,7 @@ test_tcpfs_partial_response_rst(void **state)
 	s2c_ok(f, &fl, &p);
 	assert_int_equal(fs_wait(f, 0, 40), 0);
 	expect_none(f, 0);
-	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 0, 0, 0, 0);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 0, 1, 0, 0);   /* the reset counted */
 	assert_int_equal(drops_total(f), 0);
 	assert_txpool(f);
 	assert_no_leak(f);
@@ -4109,6 +4165,7 @@ main(void)
 		T(test_tcpfs_splice, setup_tcpfs),
 		T(test_tcpfs_splice_keepalive, setup_tcpfs),
 		T(test_tcpfs_partial_response_rst, setup_tcpfs),
+		T(test_tcpfs_partial_response_unreachable, setup_tcpfs),
 		T(test_tcpfs_fin_before_answer, setup_tcpfs),
 	};
 
