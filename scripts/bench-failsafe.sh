@@ -3,7 +3,8 @@
 # load (6 clients, 5-request transactions, a new connection or socket per
 # request) through each balancer, on a fresh lab each, with server n1 killed
 # (SIGKILL) a few seconds in:
-#   netchestra    the transaction fail-safe on (affinity, HTTP/UDP probes)
+#   netchestra    the transaction fail-safe on (affinity, HTTP/UDP probes);
+#                 both its lcores on CPU 1, where the proxies run
 #   haproxy-http  HAProxy mode http at its best fail-over: retries 3,
 #                 retry-on all-retryable-errors, option redispatch, HTTP checks
 #   haproxy-tcp   HAProxy mode tcp, option redispatch, TCP checks
@@ -117,7 +118,10 @@ haproxy_start() {   # haproxy_start http|tcp
 peer_start() {
 	case $1 in
 	netchestra)
-		jq '.eal.memory_mb = 768 | .limits.udp_idle_s = 2 |
+		# as in bench-peers: both lcores on CPU 1 (the peers' CPU), the worker
+		# polling without idle sleeps as on a dedicated core
+		jq '.eal.lcores = "0@1,1@1" | .workers.idle_sleep_us = 0 |
+			.eal.memory_mb = 768 | .limits.udp_idle_s = 2 |
 			(.services[0], .services[1]) |= (.persistence_s = 30 |
 			.failsafe = { enabled: true, response_timeout_ms: 1000, max_replays: 2,
 				      store_size: 8192 })' config/lab.json >"$W/nc.json"
