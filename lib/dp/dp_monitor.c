@@ -470,6 +470,13 @@ nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_e
 		NC_LOG(NOTICE, MON, "transaction continued on %s: %s", cs->servers[ev->to].name, flow);
 	if (ev->why == NC_FO_SERVER_DOWN || !ms->ws.up[ev->from])
 		return;
+	if (ms->view.n_up <= 1) {
+		/* the last server up stays up (probes can still take it down):
+		 * one lost answer must not take the whole service down */
+		NC_LOG(WARNING, MON, "%s: server %s kept up: a held request: %s, but it is the only "
+		       "server up", cs->name, cs->servers[ev->from].name, why);
+		return;
+	}
 	/* a held request went unanswered or was refused: down until probes
 	 * bring it back (or, without probes, for NC_FAIL_TIMEOUT_MS) */
 	ms->srv[ev->from].health.up = 0;

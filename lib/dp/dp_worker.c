@@ -991,6 +991,12 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 				to = c;
 		}
 	}
+	/* UDP with no other server up: the datagram or its answer may just have
+	 * been lost, so it goes to the same server again rather than nowhere
+	 * (TCP retransmits by itself; a second connection could repeat it) */
+	if (to < 0 && t == NULL && replays < svc->max_replays && s != NULL &&
+	    from < s->n_servers && s->server[from].up)
+		to = from;
 	n = nc_txstore_take(w->txs, head, tail, held, NC_REPLAY_MAX);
 	while ((k = nc_txstore_take(w->txs, head, tail, more, NC_REPLAY_MAX)) != 0) {
 		rte_pktmbuf_free_bulk(more, k);   /* beyond what one replay carries */

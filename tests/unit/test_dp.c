@@ -3080,8 +3080,8 @@ test_failsafe_old_server_dropped(void **state)
 /*
  * max_replays 1: a's deadline moves the flow to b; b's deadline finds the
  * request replayed once already, so the flow is given up: closed, nothing
- * sent. b's late answer then finds no flow. Each unanswered server is
- * reported and taken down.
+ * sent. b's late answer then finds no flow. a is taken down; b, the last
+ * server up, is kept up.
  */
 static void
 test_failsafe_give_up(void **state)
@@ -3133,12 +3133,54 @@ test_failsafe_give_up(void **state)
 	want_drops[NC_DROP_NO_FLOW] = 1;
 	assert_drops(f, want_drops);
 
+	/* b is the last server up: one unanswered request does not take the
+	 * whole service down (probes still could) */
 	ctl_round(f);
 	expect_none(f, 0);
 	mon_view(f, SVC_DNS, &sv, v);
-	assert_int_equal(sv.n_up, 0);
-	assert_int_equal(v[SB].up, 0);
-	assert_int_equal(v[SB].down_count, 1);
+	assert_int_equal(sv.n_up, 1);
+	assert_int_equal(v[SB].up, 1);
+	assert_int_equal(v[SB].down_count, 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
+ * max_replays 2, UDP: a's deadline moves the flow to b and a goes down; b's
+ * deadline finds no other server up, so the datagram goes to b once more (it
+ * or its answer may just have been lost) rather than nowhere; b's answer then
+ * reaches the client.
+ */
+static void
+test_failsafe_same_server_retry(void **state)
+{
+	struct fx *f = *state;
+	uint8_t q[19], a[12];
+	struct pb_pkt p, s, want;
+	struct flow fl;
+	struct frame fr;
+
+	memset(q, 0x63, sizeof(q));
+	memset(a, 0x64, sizeof(a));
+	nc_worker_tick(wk(f, 0));
+	dns_req(&p, IP_CLIENT, 35310, q, sizeof(q));
+	open_flow(f, 0, &p, &fl);
+	assert_int_equal(fl.server, SA);
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SB, fl.lport);
+	assert_wire(&fr, &want);
+	ctl_round(f);   /* a down */
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	expect_one(f, 0, &fr);
+	assert_wire(&fr, &want);   /* to b again, byte for byte */
+	fl.server = SB;
+	server_pkt(&s, &fl.c, SB, fl.lport);
+	s.payload = a;
+	s.payload_len = sizeof(a);
+	s2c_ok(f, &fl, &s);
+	assert_fs(f, 0, 1, 1, 2, 0, 0, 1, 1);
+	ctl_round(f);
 	assert_txpool(f);
 	assert_no_leak(f);
 }
@@ -4152,6 +4194,7 @@ main(void)
 		T(test_failsafe_replay, setup_failsafe),
 		T(test_failsafe_old_server_dropped, setup_failsafe),
 		T(test_failsafe_give_up, setup_failsafe_1),
+		T(test_failsafe_same_server_retry, setup_failsafe),
 		T(test_failsafe_replays_per_request, setup_failsafe_1),
 		T(test_failsafe_icmp_unreachable, setup_failsafe),
 		T(test_failsafe_server_down, setup_failsafe_200),
