@@ -6,19 +6,10 @@
 # then hold. A server killed goes down within `fall` probes and comes back
 # after it is restarted. Weights are read from --weights-log and from DPDK
 # telemetry (dpdk-telemetry.py). Usage: tests/e2e/adaptive.sh BUILD_DIR
-set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${1:-build}
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-export BUILD
-# shellcheck source=../../scripts/lab-lib.sh
-. "$ROOT/scripts/lab-lib.sh"
-LAB=$ROOT/scripts/lab.sh
-W=$(mktemp -d /tmp/nc-adaptive.XXXXXX)
-pass=0; fail=0
+E2E_NAME=adaptive
+# shellcheck source=e2e-lib.sh
+. "$(dirname "$0")/e2e-lib.sh" "$@"
 CLIENT_PID=
-ok()  { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; [ -z "${2:-}" ] || sed 's/^/    /' "$2" | tail -25; fail=$((fail + 1)); }
 
 stop_client() {
 	[ -n "$CLIENT_PID" ] || return 0
@@ -26,20 +17,7 @@ stop_client() {
 	wait "$CLIENT_PID" 2>/dev/null
 	CLIENT_PID=
 }
-cleanup() {
-	stop_client
-	nc_stop >/dev/null 2>&1
-	"$LAB" down >/dev/null 2>&1
-	[ -n "${KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[ "$(id -u)" = 0 ] || { echo "adaptive: needs root (network namespaces)"; echo "0 passed, 1 failed"; exit 1; }
-TELEMETRY=$(command -v dpdk-telemetry.py) || { echo "adaptive: dpdk-telemetry.py missing"; echo "0 passed, 1 failed"; exit 1; }
-
-# tel <command>: one telemetry reply (JSON) from the running appliance
-tel() { echo "$1" | timeout 10 python3 "$TELEMETRY" -f nc-lab 2>/dev/null | tail -1; }
+e2e_cleanup() { stop_client; }
 
 # Latest web weights in the weights log: "w0 w1 w2 t" (t: seconds since the first row)
 last_weights() {

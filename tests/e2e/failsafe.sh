@@ -7,30 +7,9 @@
 # and later a second one is frozen, leaving one. With the fail-safe on, every
 # request is answered exactly once and no transaction breaks; with it off
 # (the paper's round-robin row), transactions break. Usage: tests/e2e/failsafe.sh BUILD_DIR
-set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${1:-build}
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-export BUILD
-# shellcheck source=../../scripts/lab-lib.sh
-. "$ROOT/scripts/lab-lib.sh"
-LAB=$ROOT/scripts/lab.sh
-W=$(mktemp -d /tmp/nc-failsafe.XXXXXX)
-pass=0; fail=0
-ok()  { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; [ -z "${2:-}" ] || sed 's/^/    /' "$2" | tail -25; fail=$((fail + 1)); }
-
-cleanup() {
-	nc_stop >/dev/null 2>&1
-	"$LAB" down >/dev/null 2>&1
-	[ -n "${KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[ "$(id -u)" = 0 ] || { echo "failsafe: needs root (network namespaces)"; echo "0 passed, 1 failed"; exit 1; }
-TELEMETRY=$(command -v dpdk-telemetry.py) || { echo "failsafe: dpdk-telemetry.py missing"; echo "0 passed, 1 failed"; exit 1; }
-tel() { echo "$1" | timeout 10 python3 "$TELEMETRY" -f nc-lab 2>/dev/null | tail -1; }
+E2E_NAME=failsafe
+# shellcheck source=e2e-lib.sh
+. "$(dirname "$0")/e2e-lib.sh" "$@"
 
 # cfg <out> <enabled>: web and dns with affinity and the fail-safe on or off;
 # UDP flows (a socket per request) idle out after 2 s so the flow table never

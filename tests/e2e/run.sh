@@ -3,31 +3,9 @@
 # (scripts/lab.sh), the appliance between them on net_af_packet ports.
 # Two-arm, then one-arm. Bounded: every client run has a duration or a count
 # and a timeout. Usage: tests/e2e/run.sh BUILD_DIR
-set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${1:-build}
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-export BUILD
-# shellcheck source=../../scripts/lab-lib.sh
-. "$ROOT/scripts/lab-lib.sh"
-LAB=$ROOT/scripts/lab.sh
-W=$(mktemp -d /tmp/nc-e2e.XXXXXX)
-pass=0; fail=0
-ok()  { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; [ -z "${2:-}" ] || sed 's/^/    /' "$2" | tail -25; fail=$((fail + 1)); }
-
-cleanup() {
-	nc_stop >/dev/null 2>&1
-	"$LAB" down >/dev/null 2>&1
-	[ -n "${KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[ "$(id -u)" = 0 ] || { echo "e2e: needs root (network namespaces)"; echo "0 passed, 1 failed"; exit 1; }
-for b in "$NC_BIN" "$NC_CLIENT" "$BUILD/tests/tools/nc-backend"; do
-	[ -x "$b" ] || { echo "e2e: missing $b"; echo "0 passed, 1 failed"; exit 1; }
-done
+E2E_NAME=e2e
+# shellcheck source=e2e-lib.sh
+. "$(dirname "$0")/e2e-lib.sh" "$@"
 
 # cfg <out> <base config> <jq filter>: a variant of a lab startup file
 cfg() { jq "$3" "$2" >"$1"; }
