@@ -1779,12 +1779,200 @@ static void cross_services(struct ctx *c)
 	}
 }
 
+/* ---- management ---- */
+
+/* "management": {"listen": "IP:PORT", "token_file": PATH} */
+static void parse_management(struct ctx *c, json_t *root)
+{
+	static const char *const keys[] = { "listen", "token_file", NULL };
+	struct nc_cfg_management *m = &c->cfg->management;
+	char p[PATH_LEN], kp[PATH_LEN], addr[64];
+	json_t *o = member(c, root, "", "management", false, p), *v;
+
+	m->listen_ip = 0x7f000001;   /* 127.0.0.1 */
+	m->listen_port = 9180;
+	if (o == NULL || !want_object(c, o, "management"))
+		return;
+	m->enabled = true;
+	check_keys(c, o, "management", keys);
+	v = member(c, o, "management", "listen", false, kp);
+	if (v != NULL && get_str(c, v, kp, sizeof(addr), addr)) {
+		char *colon = strrchr(addr, ':'), *end;
+		long port = colon != NULL ? strtol(colon + 1, &end, 10) : 0;
+
+		if (colon == NULL || colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535 ||
+		    !ip_parse_n(addr, (size_t)(colon - addr), &m->listen_ip)) {
+			char b[SHOW_MAX + 8];
+
+			ERR(c, kp, "expected \"IPv4:PORT\" (port 1..65535), got %s", show(addr, b, sizeof(b)));
+		} else {
+			m->listen_port = (uint16_t)port;
+		}
+	}
+	v = member(c, o, "management", "token_file", true, kp);
+	if (v != NULL)
+		get_str(c, v, kp, sizeof(m->token_file), m->token_file);
+}
+
+/* ---- run-time changes (management API) ---- */
+
+/* A ctx over a running, valid <cfg>: every address of it counts as checked. */
+static struct ctx *ctx_running(const struct nc_config *cfg, struct nc_errors *errs)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->e = errs;
+	c->cfg = (struct nc_config *)cfg;   /* read only below */
+	c->ports_ok = c->routes_ok = true;
+	memset(c->port_addr_ok, true, sizeof(c->port_addr_ok));
+	memset(c->rt_prefix_ok, true, sizeof(c->rt_prefix_ok));
+	memset(c->svc_vip_ok, true, sizeof(c->svc_vip_ok));
+	memset(c->svc_lip_ok, true, sizeof(c->svc_lip_ok));
+	return c;
+}
+
+/* Parse a JSON object body; NULL after reporting the problem as field "$". */
+static json_t *body_object(struct ctx *c, const char *body, size_t len)
+{
+	json_error_t je;
+	json_t *o = json_loadb(body != NULL ? body : "", len, JSON_REJECT_DUPLICATES, &je);
+
+	if (o == NULL) {
+		ERR(c, "$", "invalid JSON: %s (line %d, column %d)", je.text, je.line, je.column);
+		return NULL;
+	}
+	if (!want_object(c, o, "$")) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int nc_config_parse_server(const char *body, size_t len, const struct nc_config *cfg,
+			   unsigned int si, struct nc_cfg_server *out, struct nc_errors *errs)
+{
+	static const char *const keys[] = { "name", "address", "port", "weight", NULL };
+	const struct nc_cfg_service *svc;
+	struct ctx *c;
+	json_t *o, *v;
+	char p[PATH_LEN], b[16];
+	long long x;
+	bool addr_ok = false, port_ok = false;
+	uint16_t j;
+
+	if (cfg == NULL || out == NULL || errs == NULL || si >= cfg->n_services)
+		return -EINVAL;
+	errs_reset(errs);
+	memset(out, 0, sizeof(*out));
+	svc = &cfg->services[si];
+	c = ctx_running(cfg, errs);
+	if (c == NULL)
+		return -ENOMEM;
+	o = body_object(c, body, len);
+	if (o != NULL) {
+		check_keys(c, o, "", keys);
+		v = member(c, o, "", "name", true, p);
+		if (v != NULL && get_name(c, v, p, out->name))
+			for (j = 0; j < svc->n_servers; j++)
+				if (strcmp(svc->servers[j].name, out->name) == 0) {
+					ERR(c, p, "a server named \"%s\" exists in %s", out->name, svc->name);
+					break;
+				}
+		v = member(c, o, "", "address", true, p);
+		if (v != NULL && get_ip(c, v, p, &out->address) && check_not_own(c, out->address, p)) {
+			char which[PATH_LEN];
+			size_t pi, ai;
+
+			if (find_subnet(c, out->address, which, &pi, &ai))
+				addr_ok = check_onlink(c, out->address, p);
+			else if (!(addr_ok = routed(c, out->address)))
+				ERR(c, p, "%s is reached by no port subnet or route", ip_fmt(out->address, b));
+		}
+		v = member(c, o, "", "port", true, p);
+		if (v != NULL && get_int(c, v, p, 1, 65535, &x)) {
+			out->port = (uint16_t)x;
+			port_ok = true;
+		}
+		v = member(c, o, "", "weight", false, p);
+		if (v != NULL && get_int(c, v, p, 1, 100, &x))
+			out->weight = (uint8_t)x;
+		if (addr_ok && port_ok)
+			for (j = 0; j < svc->n_servers; j++)
+				if (svc->servers[j].name[0] != '\0' && svc->servers[j].address == out->address &&
+				    svc->servers[j].port == out->port) {
+					ERR(c, "address", "%s:%u is server %s already", ip_fmt(out->address, b),
+					    out->port, svc->servers[j].name);
+					break;
+				}
+		json_decref(o);
+	}
+	free(c);
+	return errs->n == 0 && errs->n_dropped == 0 ? 0 : -EINVAL;
+}
+
+int nc_config_patch_service(const char *body, size_t len, const struct nc_cfg_service *cur,
+			    unsigned int n_servers, struct nc_cfg_adaptive *out, struct nc_errors *errs)
+{
+	static const char *const top[] = { "adaptive", NULL };
+	static const char *const keys[] = { "enabled", "mode", "interval_ms", "step",
+		"min_weight", NULL };
+	static const char *const modes[] = { "paper", "fast", NULL };
+	struct nc_config *none;
+	struct ctx *c;
+	json_t *o, *a, *v;
+	char p[PATH_LEN];
+	long long x;
+	int k;
+
+	if (cur == NULL || out == NULL || errs == NULL)
+		return -EINVAL;
+	errs_reset(errs);
+	*out = cur->adaptive;
+	none = calloc(1, sizeof(*none));
+	c = none != NULL ? ctx_running(none, errs) : NULL;
+	if (c == NULL) {
+		free(none);
+		return -ENOMEM;
+	}
+	o = body_object(c, body, len);
+	if (o != NULL) {
+		check_keys(c, o, "", top);
+		a = member(c, o, "", "adaptive", true, p);
+		if (a != NULL && want_object(c, a, "adaptive")) {
+			check_keys(c, a, "adaptive", keys);
+			if ((v = member(c, a, "adaptive", "enabled", false, p)) != NULL)
+				get_bool(c, v, p, &out->enabled);
+			if ((v = member(c, a, "adaptive", "mode", false, p)) != NULL &&
+			    (k = get_enum(c, v, p, modes, "\"paper\" or \"fast\"")) >= 0)
+				out->mode = (enum nc_adaptive_mode)k;
+			if ((v = member(c, a, "adaptive", "interval_ms", false, p)) != NULL &&
+			    get_int(c, v, p, 100, 3600000, &x))
+				out->interval_ms = (uint32_t)x;
+			if ((v = member(c, a, "adaptive", "step", false, p)) != NULL &&
+			    get_int(c, v, p, 1, 50, &x))
+				out->step = (uint8_t)x;
+			if ((v = member(c, a, "adaptive", "min_weight", false, p)) != NULL &&
+			    get_int(c, v, p, 1, 100, &x)) {
+				out->min_weight = (uint8_t)x;
+				if (x * n_servers > 100)
+					ERR(c, p, "%lld x %u servers exceeds 100", x, n_servers);
+			}
+		}
+		json_decref(o);
+	}
+	free(c);
+	free(none);
+	return errs->n == 0 && errs->n_dropped == 0 ? 0 : -EINVAL;
+}
+
 /* ---- entry points ---- */
 
 static int parse_root(json_t *root, struct nc_config *cfg, struct nc_errors *errs)
 {
 	static const char *const keys[] = { "eal", "workers", "ports", "neighbors",
-		"routes", "limits", "services", NULL };
+		"routes", "limits", "services", "management", NULL };
 	struct ctx *c = calloc(1, sizeof(*c));
 
 	if (c == NULL) {
@@ -1802,6 +1990,7 @@ static int parse_root(json_t *root, struct nc_config *cfg, struct nc_errors *err
 		parse_routes(c, root);
 		parse_limits(c, root);
 		parse_services(c, root);
+		parse_management(c, root);
 
 		cross_workers(c);
 		cross_devices(c);

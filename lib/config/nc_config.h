@@ -16,6 +16,24 @@ int nc_config_parse_string(const char *json, struct nc_config *cfg, struct nc_er
  * syntax error is reported as one line naming the file, line and column. */
 int nc_config_load(const char *path, struct nc_config *cfg, struct nc_errors *errs);
 
+/*
+ * Management API: parse the body of a server to add to service <svc> of the
+ * running <cfg>: {"name", "address", "port", "weight" (optional, 0 when
+ * absent)}. Checks the name and address:port are new in the service and the
+ * address is not the appliance's own and is reached by a port subnet or a
+ * route. Error paths are the field names. Returns 0 or -EINVAL.
+ */
+int nc_config_parse_server(const char *body, size_t len, const struct nc_config *cfg,
+			   unsigned int svc, struct nc_cfg_server *out, struct nc_errors *errs);
+
+/*
+ * Management API: apply the body {"adaptive": {any subset of its keys}} to a
+ * copy of <cur>'s adaptive settings in <out>, with the startup file's ranges;
+ * <n_servers> servers must each fit min_weight. Returns 0 or -EINVAL.
+ */
+int nc_config_patch_service(const char *body, size_t len, const struct nc_cfg_service *cur,
+			    unsigned int n_servers, struct nc_cfg_adaptive *out, struct nc_errors *errs);
+
 /* Print every line of <errs> to <out>, one per line. */
 void nc_errors_print(const struct nc_errors *errs, FILE *out);
 

@@ -168,6 +168,16 @@ struct nc_cfg_service {
 	struct nc_cfg_failsafe failsafe;
 };
 
+#define NC_PATH_MAX 256   /* file paths incl. NUL */
+
+/* "management": the HTTP management interface (API, metrics, dashboard). */
+struct nc_cfg_management {
+	bool enabled;                 /* the section is present */
+	uint32_t listen_ip;           /* "listen" "IP:PORT", default 127.0.0.1:9180 (host order) */
+	uint16_t listen_port;
+	char token_file[NC_PATH_MAX]; /* "token_file": the bearer token every change needs */
+};
+
 struct nc_config {
 	struct nc_cfg_eal eal;
 	struct nc_cfg_workers workers;
@@ -180,6 +190,7 @@ struct nc_config {
 	struct nc_cfg_limits limits;
 	struct nc_cfg_service services[NC_MAX_SERVICES];
 	uint16_t n_services;
+	struct nc_cfg_management management;
 };
 
 /* Validation problems: one line each, "json.path: reason". */

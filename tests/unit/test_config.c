@@ -1296,6 +1296,28 @@ static const struct bad_case bad_cases[] = {
 	       "services[0].adaptive.step: must be 1..50, got 0",
 	       "services[0].failsafe.max_replays: must be 0..16, got 17") },
 
+	/* management */
+	{ "management without token_file", { { "/management", "{'listen': '127.0.0.1:9180'}" } }, NULL,
+	  WANT("management.token_file: missing required key") },
+	{ "management unknown key", { { "/management", "{'token_file': '/t', 'port': 9180}" } }, NULL,
+	  WANT("management.port: unknown key") },
+	{ "management is a string", { { "/management", "'127.0.0.1:9180'" } }, NULL,
+	  WANT("management: must be an object, got string") },
+	{ "listen without a port", { { "/management", "{'listen': '127.0.0.1', 'token_file': '/t'}" } },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1") },
+	{ "listen port 0", { { "/management", "{'listen': '127.0.0.1:0', 'token_file': '/t'}" } },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1:0") },
+	{ "listen port 65536", { { "/management", "{'listen': '0.0.0.0:65536', 'token_file': '/t'}" } },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 0.0.0.0:65536") },
+	{ "listen with a host name", { { "/management", "{'listen': 'localhost:9180', 'token_file': '/t'}" } },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got localhost:9180") },
+	{ "listen port with junk", { { "/management", "{'listen': '127.0.0.1:91x', 'token_file': '/t'}" } },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1:91x") },
+	{ "token_file empty", { { "/management", "{'token_file': ''}" } }, NULL,
+	  WANT("management.token_file: must not be empty") },
+	{ "token_file is a number", { { "/management", "{'token_file': 7}" } }, NULL,
+	  WANT("management.token_file: must be a string, got integer") },
+
 	/* several problems at once: all reported, first pass then cross-checks */
 	{ "several problems",
 	  { { "/eal/memory_mb", "1" }, { "/ports/0/speed", "1000" },
@@ -1705,7 +1727,27 @@ static void chk_failsafe_both(const struct nc_config *cfg)
 	assert_int_equal(dns->failsafe.store_size, 131072);
 }
 
+static void chk_management(const struct nc_config *cfg)
+{
+	assert_true(cfg->management.enabled);
+	assert_int_equal(cfg->management.listen_ip, IP4(10, 0, 0, 1));
+	assert_int_equal(cfg->management.listen_port, 8443);
+	assert_string_equal(cfg->management.token_file, "/etc/netchestra/token");
+}
+
+static void chk_management_default(const struct nc_config *cfg)
+{
+	assert_true(cfg->management.enabled);
+	assert_int_equal(cfg->management.listen_ip, IP4(127, 0, 0, 1));
+	assert_int_equal(cfg->management.listen_port, 9180);
+	assert_string_equal(cfg->management.token_file, "tok");
+}
+
 static const struct good_case good_cases[] = {
+	{ "management", { { "/management", "{'listen': '10.0.0.1:8443', 'token_file': '/etc/netchestra/token'}" } },
+	  NULL, chk_management },
+	{ "management listen default", { { "/management", "{'token_file': 'tok'}" } }, NULL,
+	  chk_management_default },
 	{ "idle_sleep_us 0 spins", { { "/workers/idle_sleep_us", "0" } }, NULL, chk_idle_0 },
 	{ "lowest values of every range",
 	  { { "/eal/memory_mb", "64" }, { "/workers/burst", "1" }, { "/ports/0/rx_desc", "64" },
@@ -1996,9 +2038,110 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->n_neighbors, 0);
 	assert_int_equal(cfg->n_routes, 0);
 	chk_limits_default(cfg);
+	assert_false(cfg->management.enabled);
 	assert_int_equal(cfg->services[0].scheduler, NC_SCHED_RATIO);
 	chk_svc_defaults(cfg, 0);
 	free(json);
+	free(cfg);
+}
+
+/* Management API: a server to add, checked against the running base config. */
+static void test_parse_server(void **state)
+{
+	static const struct {
+		const char *body;
+		const char *want;      /* first error line, NULL: valid */
+	} cases[] = {
+		{ "{'name': 'n2', 'address': '10.1.0.13', 'port': 8080, 'weight': 20}", NULL },
+		{ "{'name': 'n2', 'address': '192.168.7.7', 'port': 8080}", NULL },   /* routed */
+		{ "{'name': 'n2', 'address': '10.1.0.13', 'port': 8080, 'weight': 0}",
+		  "weight: must be 1..100, got 0" },
+		{ "{'name': 'n0', 'address': '10.1.0.13', 'port': 8080}",
+		  "name: a server named \"n0\" exists in web" },
+		{ "{'name': 'n2', 'address': '10.1.0.11', 'port': 8080}",
+		  "address: 10.1.0.11:8080 is server n0 already" },
+		{ "{'name': 'n2', 'address': '10.0.0.1', 'port': 8080}",
+		  "address: 10.0.0.1 is the appliance's own address (ports[0].ipv4[0])" },
+		{ "{'name': 'n2', 'address': '10.1.0.255', 'port': 8080}",
+		  "address: 10.1.0.255 is the broadcast address of ports[0].ipv4[1] (10.1.0.0/24)" },
+		{ "{'name': 'n2', 'address': '10.1.0.13'}", "port: missing required key" },
+		{ "{'name': 'n 2', 'address': '10.1.0.13', 'port': 1}", NULL },
+		{ "{'name': 'n2', 'address': '10.1.0.13', 'port': 1, 'w': 1}", "w: unknown key" },
+		{ "[1]", "$: must be an object, got array" },
+		{ "{'name': ", NULL },
+	};
+	struct nc_config *cfg = cfg_new();
+	struct nc_errors *errs = calloc(1, sizeof(*errs));
+	char *base = dq(base_text);
+	size_t i;
+
+	(void)state;
+	assert_non_null(errs);
+	must_parse(base, cfg);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nc_cfg_server srv;
+		char *body = dq(cases[i].body);
+		int r = nc_config_parse_server(body, strlen(body), cfg, 0, &srv, errs);
+
+		if (i == 8) {   /* a name with a space: the name rules of the startup file */
+			assert_int_equal(r, -EINVAL);
+			assert_non_null(strstr(errs->line[0], "name: "));
+		} else if (i == 11) {   /* cut JSON */
+			assert_int_equal(r, -EINVAL);
+			assert_non_null(strstr(errs->line[0], "invalid JSON"));
+		} else if (cases[i].want == NULL) {
+			if (r != 0)
+				print_error("case %zu: %s\n", i, errs->line[0]);
+			assert_int_equal(r, 0);
+			assert_string_equal(srv.name, "n2");
+			assert_int_equal(srv.port, 8080);
+			assert_int_equal(srv.weight, i == 0 ? 20 : 0);
+		} else {
+			assert_int_equal(r, -EINVAL);
+			assert_string_equal(errs->line[0], cases[i].want);
+		}
+		free(body);
+	}
+	free(base);
+	free(errs);
+	free(cfg);
+}
+
+/* Management API: PATCH of a service's adaptive settings keeps what is not given. */
+static void test_patch_service(void **state)
+{
+	struct nc_config *cfg = cfg_new();
+	struct nc_errors *errs = calloc(1, sizeof(*errs));
+	struct nc_cfg_adaptive a;
+	char *base = dq(base_text), *body;
+
+	(void)state;
+	assert_non_null(errs);
+	must_parse(base, cfg);
+	body = dq("{'adaptive': {'enabled': true, 'mode': 'fast', 'step': 3}}");
+	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 2, &a, errs), 0);
+	assert_true(a.enabled);
+	assert_int_equal(a.mode, NC_ADAPT_FAST);
+	assert_int_equal(a.step, 3);
+	assert_int_equal(a.interval_ms, cfg->services[0].adaptive.interval_ms);
+	assert_int_equal(a.min_weight, cfg->services[0].adaptive.min_weight);
+	free(body);
+	body = dq("{'adaptive': {'min_weight': 40}}");
+	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 3, &a, errs), -EINVAL);
+	assert_string_equal(errs->line[0], "adaptive.min_weight: 40 x 3 servers exceeds 100");
+	free(body);
+	body = dq("{'adaptive': {'mode': 'slow', 'interval_ms': 99}}");
+	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 2, &a, errs), -EINVAL);
+	assert_int_equal(errs->n, 2);
+	assert_string_equal(errs->line[0], "adaptive.mode: must be \"paper\" or \"fast\", got \"slow\"");
+	assert_string_equal(errs->line[1], "adaptive.interval_ms: must be 100..3600000, got 99");
+	free(body);
+	body = dq("{'weights': {}}");
+	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 2, &a, errs), -EINVAL);
+	assert_string_equal(errs->line[0], "weights: unknown key");
+	free(body);
+	free(base);
+	free(errs);
 	free(cfg);
 }
 
@@ -2293,6 +2436,8 @@ int main(void)
 		cmocka_unit_test(test_base_values),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_parse_server),
+		cmocka_unit_test(test_patch_service),
 		cmocka_unit_test(test_null_args),
 		cmocka_unit_test(test_load_files),
 		cmocka_unit_test(test_reference_file),
