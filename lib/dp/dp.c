@@ -318,7 +318,15 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	dp->cfg = cfg;
+	/* the data plane's own copy: run-time changes edit it (control lcore) */
+	dp->cfg = rte_malloc_socket("nc_dp_cfg", sizeof(*cfg), 0, socket);
+	if (dp->cfg == NULL) {
+		rte_free(dp);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(dp->cfg, cfg, sizeof(*cfg));
+	cfg = dp->cfg;
 	dp->n_ports = cfg->n_ports;
 	dp->n_services = cfg->n_services;
 	dp->n_workers = cfg->workers.n_lcores;
@@ -458,6 +466,7 @@ nc_dp_free(struct nc_dp *dp)
 	rte_free(dp->qsbr);
 	nc_neigh_free(dp->neigh);
 	rte_free(dp->lport_map);
+	rte_free(dp->cfg);
 	rte_free(dp);
 }
 

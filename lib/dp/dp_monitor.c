@@ -5,6 +5,7 @@
  * kept under a seqlock for readers on other threads (telemetry).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,9 +26,12 @@ min_weight_of(const struct nc_cfg_service *cs)
 	return cs->adaptive.min_weight != 0 ? cs->adaptive.min_weight : 1;
 }
 
-/* Publish service <s>'s schedule from its current weights and states. */
-static int
-mon_publish(struct nc_dp *dp, unsigned int s)
+/* Publish service <s>'s schedule from its current weights and states. A
+ * draining server is published alive (up, its flows and held requests carry
+ * on) with weight 0 (no new flows); a server taken down by the operator, or a
+ * free slot, is published down. */
+int
+nc_dp_mon_publish(struct nc_dp *dp, unsigned int s)
 {
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
 	const struct nc_mon_svc *ms = &dp->mon[s];
@@ -36,11 +40,26 @@ mon_publish(struct nc_dp *dp, unsigned int s)
 	int r;
 
 	for (i = 0; i < cs->n_servers; i++) {
+		const struct nc_mon_srv *m = &ms->srv[i];
+
 		srv[i].addr = be32(cs->servers[i].address);
 		srv[i].port = rte_cpu_to_be_16(cs->servers[i].port);
-		srv[i].up = ms->ws.up[i];
-		srv[i].weight = ms->ws.w[i];
-		srv[i].nh = ms->srv[i].nh;
+		srv[i].nh = m->nh;
+		switch (m->admin) {
+		case NC_ADMIN_UP:
+			srv[i].up = ms->ws.up[i];
+			srv[i].weight = ms->ws.w[i];
+			break;
+		case NC_ADMIN_DRAIN:
+		case NC_ADMIN_REMOVING:
+			srv[i].up = m->health.up;
+			srv[i].weight = 0;
+			break;
+		default:
+			srv[i].up = 0;
+			srv[i].weight = 0;
+			break;
+		}
 	}
 	r = nc_sched_publish(dp->sched, s, cs->scheduler, srv, cs->n_servers);
 	if (r < 0)
@@ -49,8 +68,8 @@ mon_publish(struct nc_dp *dp, unsigned int s)
 }
 
 /* Totals of server <i> of service <s> over every worker. */
-static void
-srv_totals(const struct nc_dp *dp, unsigned int s, unsigned int i, struct nc_srv_stats *out,
+void
+nc_dp_srv_totals(const struct nc_dp *dp, unsigned int s, unsigned int i, struct nc_srv_stats *out,
 	   uint64_t *flows_opened)
 {
 	uint16_t k;
@@ -64,14 +83,16 @@ srv_totals(const struct nc_dp *dp, unsigned int s, unsigned int i, struct nc_srv
 		out->requests += __atomic_load_n(&x->requests, __ATOMIC_RELAXED);
 		out->bytes += __atomic_load_n(&x->bytes, __ATOMIC_RELAXED);
 		out->flows_closed += __atomic_load_n(&x->flows_closed, __ATOMIC_RELAXED);
+		out->fs_held += __atomic_load_n(&x->fs_held, __ATOMIC_RELAXED);
+		out->fs_unheld += __atomic_load_n(&x->fs_unheld, __ATOMIC_RELAXED);
 		nc_rt_add(&out->rt, &x->rt);
 		*flows_opened += __atomic_load_n(&w->st.svc[s].server_flows[i], __ATOMIC_RELAXED);
 	}
 }
 
 /* Refresh the views' weights and states (after a change). Writer: control lcore. */
-static void
-view_states(struct nc_dp *dp, unsigned int s)
+void
+nc_dp_mon_view_states(struct nc_dp *dp, unsigned int s)
 {
 	struct nc_mon_svc *ms = &dp->mon[s];
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
@@ -81,10 +102,13 @@ view_states(struct nc_dp *dp, unsigned int s)
 	for (i = 0; i < cs->n_servers; i++) {
 		struct nc_server_view *v = &ms->srv_view[i];
 
+		v->admin = ms->srv[i].admin;
+		v->health_up = ms->srv[i].health.up;
 		v->up = ms->ws.up[i];
 		v->weight = ms->ws.w[i];
 		up += ms->ws.up[i];
 	}
+	ms->view.n_servers = (uint8_t)cs->n_servers;
 	ms->view.n_up = (uint8_t)up;
 	ms->view.held = ms->ad.held;
 	ms->view.moves = ms->ad.moves;
@@ -97,50 +121,40 @@ nc_dp_mon_init(struct nc_dp *dp)
 	const struct nc_config *cfg = dp->cfg;
 	uint64_t now = rte_rdtsc();
 	uint16_t s, i;
-	unsigned int slot = 0;
 	int r;
 
+	/* one probe port per server slot of every probed service, so servers
+	 * added at run time have theirs (client flows never get these) */
 	dp->probe_lo = dp->probe_hi = NC_PROBE_PORT_BASE;
+	for (s = 0; s < cfg->n_services; s++) {
+		if (cfg->services[s].health.type == NC_HEALTH_NONE || dp->svc[s].n_lips == 0)
+			continue;
+		dp->probe_base[s] = dp->probe_hi;
+		for (i = 0; i < NC_MAX_SERVERS; i++)
+			dp->probe_slot[dp->probe_hi - dp->probe_lo + i] = (uint16_t)(s << 8 | i);
+		dp->probe_hi = (uint16_t)(dp->probe_hi + NC_MAX_SERVERS);
+	}
 	for (s = 0; s < cfg->n_services; s++) {
 		const struct nc_cfg_service *cs = &cfg->services[s];
 		struct nc_mon_svc *ms = &dp->mon[s];
-		const struct nc_dp_svc *ds = &dp->svc[s];
 		uint8_t w[NC_MAX_SERVERS];
 
-		ms->srv = rte_zmalloc("nc_mon_srv", cs->n_servers * sizeof(*ms->srv), RTE_CACHE_LINE_SIZE);
-		ms->srv_view = rte_zmalloc("nc_mon_view", cs->n_servers * sizeof(*ms->srv_view),
+		/* room for servers added at run time */
+		ms->srv = rte_zmalloc("nc_mon_srv", NC_MAX_SERVERS * sizeof(*ms->srv), RTE_CACHE_LINE_SIZE);
+		ms->srv_view = rte_zmalloc("nc_mon_view", NC_MAX_SERVERS * sizeof(*ms->srv_view),
 					   RTE_CACHE_LINE_SIZE);
 		if (ms->srv == NULL || ms->srv_view == NULL)
 			return -ENOMEM;
 		rte_seqlock_init(&ms->lock);
+		for (i = 0; i < NC_MAX_SERVERS; i++)
+			ms->srv[i].admin = NC_ADMIN_FREE;
 		for (i = 0; i < cs->n_servers; i++) {
-			const struct nc_cfg_server *sv = &cs->servers[i];
-			struct nc_mon_srv *m = &ms->srv[i];
-			struct nc_server_view *v = &ms->srv_view[i];
-			uint16_t port = 0;
-
-			w[i] = sv->weight;
-			m->nh = (uint32_t)nc_neigh_next_hop(dp->neigh, be32(sv->address), &port);
-			nc_health_init(&m->health);
-			snprintf(v->name, sizeof(v->name), "%s", sv->name);
-			v->addr = sv->address;
-			v->port = sv->port;
-			if (cs->health.type == NC_HEALTH_NONE || ds->n_lips == 0)
-				continue;
-			m->probe_port = (uint16_t)(NC_PROBE_PORT_BASE + slot);
-			dp->probe_slot[slot++] = (uint16_t)(s << 8 | i);
-			m->tgt.type = cs->health.type;
-			m->tgt.src_ip = dp->lip[ds->lip[0]];
-			m->tgt.dst_ip = be32(sv->address);
-			m->tgt.src_port = rte_cpu_to_be_16(m->probe_port);
-			m->tgt.dst_port = rte_cpu_to_be_16(sv->port);
-			m->tgt.http_path = cs->health.http_path;
-			m->tgt.udp_payload = cs->health.udp_payload;
-			m->tgt.udp_payload_len = cs->health.udp_payload_len;
+			w[i] = cs->servers[i].weight;
+			nc_dp_mon_srv_init(dp, s, i, now);
 			/* spread the first probes over the first interval, after the
 			 * first ARP requests for the servers had time to be answered */
-			m->probe_next = now + dp->tsc_per_ms * (NC_PROBE_FIRST_MS +
-								cs->health.interval_ms * i / cs->n_servers);
+			ms->srv[i].probe_next = now + dp->tsc_per_ms * (NC_PROBE_FIRST_MS +
+						cs->health.interval_ms * i / cs->n_servers);
 		}
 		nc_wset_init(&ms->ws, w, cs->n_servers);
 		snprintf(ms->view.name, sizeof(ms->view.name), "%s", cs->name);
@@ -153,14 +167,50 @@ nc_dp_mon_init(struct nc_dp *dp)
 		ms->view.n_servers = (uint8_t)cs->n_servers;
 		ms->view.interval_ms = cs->adaptive.interval_ms != 0 ? cs->adaptive.interval_ms : 1000;
 		ms->next_interval = now + dp->tsc_per_ms * ms->view.interval_ms;
-		view_states(dp, s);
-		r = mon_publish(dp, s);
+		nc_dp_mon_view_states(dp, s);
+		r = nc_dp_mon_publish(dp, s);
 		if (r < 0)
 			return r;
 		dp->sched_slot[s] = nc_sched_slot(dp->sched, s);
 	}
-	dp->probe_hi = (uint16_t)(NC_PROBE_PORT_BASE + slot);
 	return 0;
+}
+
+void
+nc_dp_mon_srv_init(struct nc_dp *dp, unsigned int s, unsigned int i, uint64_t now)
+{
+	const struct nc_cfg_service *cs = &dp->cfg->services[s];
+	const struct nc_cfg_server *sv = &cs->servers[i];
+	const struct nc_dp_svc *ds = &dp->svc[s];
+	struct nc_mon_svc *ms = &dp->mon[s];
+	struct nc_mon_srv *m = &ms->srv[i];
+	struct nc_server_view *v = &ms->srv_view[i];
+	uint16_t port = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->admin = NC_ADMIN_UP;
+	m->nh = (uint32_t)nc_neigh_next_hop(dp->neigh, be32(sv->address), &port);
+	nc_health_init(&m->health);
+	rte_seqlock_write_lock(&ms->lock);
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", sv->name);
+	v->addr = sv->address;
+	v->port = sv->port;
+	v->admin = NC_ADMIN_UP;
+	v->health_up = m->health.up;
+	rte_seqlock_write_unlock(&ms->lock);
+	if (cs->health.type == NC_HEALTH_NONE || ds->n_lips == 0)
+		return;
+	m->probe_port = (uint16_t)(dp->probe_base[s] + i);
+	m->tgt.type = cs->health.type;
+	m->tgt.src_ip = dp->lip[ds->lip[0]];
+	m->tgt.dst_ip = be32(sv->address);
+	m->tgt.src_port = rte_cpu_to_be_16(m->probe_port);
+	m->tgt.dst_port = rte_cpu_to_be_16(sv->port);
+	m->tgt.http_path = cs->health.http_path;
+	m->tgt.udp_payload = cs->health.udp_payload;
+	m->tgt.udp_payload_len = cs->health.udp_payload_len;
+	m->probe_next = now + dp->tsc_per_ms * NC_PROBE_FIRST_MS;
 }
 
 void
@@ -232,22 +282,31 @@ probe_result(struct nc_dp *dp, unsigned int s, unsigned int i, int good, uint32_
 	if (r == 0)
 		return;
 	nc_ip4_str(m->tgt.dst_ip, ip, sizeof(ip));
+	/* a server the operator drained or took down keeps out of the weights */
 	if (r == NC_HEALTH_WENT_DOWN) {
-		nc_wset_down(&ms->ws, i);
+		if (m->admin == NC_ADMIN_UP)
+			nc_wset_down(&ms->ws, i);
 		rte_seqlock_write_lock(&ms->lock);
 		v->down_count++;
 		rte_seqlock_write_unlock(&ms->lock);
 		NC_LOG(WARNING, MON, "%s: server %s (%s:%u) down: %u %s probes in a row, last %s",
 		       cs->name, cs->servers[i].name, ip, cs->servers[i].port, cs->health.fall,
 		       nc_health_type_name(cs->health.type), verdict_reason(good, timed_out));
+		nc_dp_event(dp, NC_EV_STATE, s, (int)i, "server %s down: %u %s probes in a row, last %s",
+			    cs->servers[i].name, cs->health.fall, nc_health_type_name(cs->health.type),
+			    verdict_reason(good, timed_out));
 	} else {
-		nc_wset_up(&ms->ws, i, min_weight_of(cs));
+		if (m->admin == NC_ADMIN_UP)
+			nc_wset_up(&ms->ws, i, min_weight_of(cs));
 		NC_LOG(NOTICE, MON, "%s: server %s (%s:%u) up: %u good %s probes, weight %u",
 		       cs->name, cs->servers[i].name, ip, cs->servers[i].port, cs->health.rise,
 		       nc_health_type_name(cs->health.type), ms->ws.w[i]);
+		nc_dp_event(dp, NC_EV_STATE, s, (int)i, "server %s up: %u good %s probes, weight %u",
+			    cs->servers[i].name, cs->health.rise, nc_health_type_name(cs->health.type),
+			    ms->ws.w[i]);
 	}
-	view_states(dp, s);
-	mon_publish(dp, s);
+	nc_dp_mon_view_states(dp, s);
+	nc_dp_mon_publish(dp, s);
 	/* after the new schedule is out: workers replay what they hold for a
 	 * server that went down, reading its state from that schedule */
 	if (r == NC_HEALTH_WENT_DOWN)
@@ -270,6 +329,9 @@ probe_find(const struct nc_dp *dp, const struct rte_mbuf *mb, unsigned int *s, u
 	slot = dp->probe_slot[port - dp->probe_lo];
 	*s = slot >> 8;
 	*i = slot & 0xff;
+	if (*s >= dp->n_services || *i >= dp->cfg->services[*s].n_servers ||
+	    dp->mon[*s].srv[*i].probe_port != port)
+		return -1;
 	return dp->mon[*s].srv[*i].tgt.src_ip == lip ? 0 : -1;
 }
 
@@ -354,6 +416,7 @@ view_totals(struct nc_server_view *v, const struct nc_srv_stats *tot, uint64_t o
 	v->requests = tot->requests;
 	v->responses = tot->rt.count;
 	v->bytes = tot->bytes;
+	v->held_now = tot->fs_held >= tot->fs_unheld ? tot->fs_held - tot->fs_unheld : 0;
 }
 
 void
@@ -368,7 +431,9 @@ nc_dp_mon_refresh(struct nc_dp *dp)
 			struct nc_srv_stats tot;
 			uint64_t opened;
 
-			srv_totals(dp, s, i, &tot, &opened);
+			if (ms->srv[i].admin == NC_ADMIN_FREE)
+				continue;
+			nc_dp_srv_totals(dp, s, i, &tot, &opened);
 			rte_seqlock_write_lock(&ms->lock);
 			view_totals(&ms->srv_view[i], &tot, opened);
 			rte_seqlock_write_unlock(&ms->lock);
@@ -388,6 +453,7 @@ interval_run(struct nc_dp *dp, unsigned int s, uint64_t now)
 	uint16_t i;
 	int changed = 0;
 
+	memset(in, 0, sizeof(in));
 	for (i = 0; i < cs->n_servers; i++) {
 		struct nc_mon_srv *m = &ms->srv[i];
 		struct nc_server_view *v = &ms->srv_view[i];
@@ -395,7 +461,9 @@ interval_run(struct nc_dp *dp, unsigned int s, uint64_t now)
 		struct nc_rt_acc d;
 		uint64_t opened;
 
-		srv_totals(dp, s, i, &tot, &opened);
+		if (m->admin == NC_ADMIN_FREE)
+			continue;
+		nc_dp_srv_totals(dp, s, i, &tot, &opened);
 		nc_rt_delta(&tot.rt, &m->rt_prev, &d);
 		m->rt_prev = tot.rt;
 		in[i].samples = d.count;
@@ -421,13 +489,13 @@ interval_run(struct nc_dp *dp, unsigned int s, uint64_t now)
 	if (cs->adaptive.enabled) {
 		changed = nc_adapt_step(&cs->adaptive, &ms->ad, &ms->ws, in);
 		if (changed > 0)
-			mon_publish(dp, s);
+			nc_dp_mon_publish(dp, s);
 	}
 	rte_seqlock_write_lock(&ms->lock);
 	ms->view.intervals++;
 	ms->view.t_s = (double)(now - dp->start_tsc) / (double)dp->tsc_hz;
 	rte_seqlock_write_unlock(&ms->lock);
-	view_states(dp, s);
+	nc_dp_mon_view_states(dp, s);
 	if (dp->interval_cb != NULL)
 		dp->interval_cb(dp->interval_arg, s, &ms->view, ms->srv_view, cs->n_servers);
 }
@@ -463,11 +531,19 @@ nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_e
 	/* the paper's figure 11: one line per event */
 	NC_LOG(WARNING, MON, "broken transaction detected: %s on %s (%s)", flow,
 	       cs->servers[ev->from].name, why);
-	if (ev->to == NC_FAILOVER_RESET || ev->to >= cs->n_servers)
+	nc_dp_event(dp, NC_EV_FAILOVER, ev->svc, ev->from, "broken transaction detected: %s on %s (%s)",
+		    flow, cs->servers[ev->from].name, why);
+	if (ev->to == NC_FAILOVER_RESET || ev->to >= cs->n_servers) {
 		NC_LOG(WARNING, MON, "transaction given up: %s (no other server up, or %u replays)",
 		       flow, cs->failsafe.max_replays);
-	else
+		nc_dp_event(dp, NC_EV_RESET, ev->svc, ev->from,
+			    "transaction given up: %s (no other server up, or %u replays)", flow,
+			    cs->failsafe.max_replays);
+	} else {
 		NC_LOG(NOTICE, MON, "transaction continued on %s: %s", cs->servers[ev->to].name, flow);
+		nc_dp_event(dp, NC_EV_FAILOVER, ev->svc, ev->to, "transaction continued on %s: %s",
+			    cs->servers[ev->to].name, flow);
+	}
 	if (ev->why == NC_FO_SERVER_DOWN || !ms->ws.up[ev->from])
 		return;
 	if (ms->view.n_up <= 1) {
@@ -490,8 +566,10 @@ nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_e
 	rte_seqlock_write_unlock(&ms->lock);
 	NC_LOG(WARNING, MON, "%s: server %s down: a held request: %s", cs->name,
 	       cs->servers[ev->from].name, why);
-	view_states(dp, ev->svc);
-	mon_publish(dp, ev->svc);
+	nc_dp_event(dp, NC_EV_STATE, ev->svc, ev->from, "server %s down: a held request: %s",
+		    cs->servers[ev->from].name, why);
+	nc_dp_mon_view_states(dp, ev->svc);
+	nc_dp_mon_publish(dp, ev->svc);
 	__atomic_add_fetch(&dp->down_gen, 1, __ATOMIC_RELEASE);   /* after the schedule */
 }
 
@@ -513,11 +591,12 @@ fail_timeouts(struct nc_dp *dp, uint64_t now)
 				continue;
 			m->fail_until = 0;
 			nc_health_init(&m->health);
-			nc_wset_up(&ms->ws, i, min_weight_of(cs));
+			if (m->admin == NC_ADMIN_UP)
+				nc_wset_up(&ms->ws, i, min_weight_of(cs));
 			NC_LOG(NOTICE, MON, "%s: server %s back after %u ms (no probes configured)",
 			       cs->name, cs->servers[i].name, NC_FAIL_TIMEOUT_MS);
-			view_states(dp, s);
-			mon_publish(dp, s);
+			nc_dp_mon_view_states(dp, s);
+			nc_dp_mon_publish(dp, s);
 		}
 	}
 }
@@ -536,6 +615,7 @@ nc_dp_mon_poll(struct nc_dp *dp, uint64_t now)
 		n += probes_run(dp, now);
 	if (dp->store_size != 0)
 		fail_timeouts(dp, now);
+	nc_dp_admin_poll(dp, now);
 	for (s = 0; s < dp->n_services; s++) {
 		struct nc_mon_svc *ms = &dp->mon[s];
 		uint64_t iv = dp->tsc_per_ms * ms->view.interval_ms;
@@ -569,15 +649,15 @@ nc_dp_service_view(const struct nc_dp *dp, unsigned int svc, struct nc_service_v
 	if (svc >= dp->n_services)
 		return -ENOENT;
 	ms = &dp->mon[svc];
-	n = RTE_MIN(max, (unsigned int)dp->cfg->services[svc].n_servers);
 	do {
 		sn = rte_seqlock_read_begin(&ms->lock);
+		n = ms->view.n_servers;
 		if (sv != NULL)
 			*sv = ms->view;
-		if (out != NULL && n != 0)
-			memcpy(out, ms->srv_view, n * sizeof(*out));
+		if (out != NULL && RTE_MIN(max, n) != 0)
+			memcpy(out, ms->srv_view, RTE_MIN(max, n) * sizeof(*out));
 	} while (rte_seqlock_read_retry(&ms->lock, sn));
-	return (int)dp->cfg->services[svc].n_servers;
+	return (int)n;
 }
 
 int
@@ -586,7 +666,7 @@ nc_dp_service_find(const struct nc_dp *dp, const char *name)
 	uint16_t s;
 
 	for (s = 0; s < dp->n_services; s++)
-		if (strcmp(dp->cfg->services[s].name, name) == 0)
+		if (strcmp(dp->mon[s].view.name, name) == 0)   /* set once, at start-up */
 			return s;
 	return -ENOENT;
 }
@@ -605,7 +685,7 @@ nc_dp_failsafe_view(const struct nc_dp *dp, unsigned int svc, struct nc_failsafe
 
 	if (svc >= dp->n_services)
 		return -ENOENT;
-	n = dp->cfg->services[svc].n_servers;
+	n = __atomic_load_n(&dp->mon[svc].view.n_servers, __ATOMIC_RELAXED);
 	memset(out, 0, sizeof(*out));
 	for (k = 0; k < dp->n_workers; k++) {
 		const struct nc_worker *w = dp->worker[k];
@@ -628,4 +708,28 @@ nc_dp_failsafe_view(const struct nc_dp *dp, unsigned int svc, struct nc_failsafe
 				&w->srv[svc * NC_DP_MAX_SERVERS + i].failed_over, __ATOMIC_RELAXED);
 	}
 	return (int)n;
+}
+
+void
+nc_dp_set_event_cb(struct nc_dp *dp, nc_event_cb cb, void *arg)
+{
+	dp->event_cb = cb;
+	dp->event_arg = arg;
+}
+
+void
+nc_dp_event(struct nc_dp *dp, enum nc_event_kind kind, unsigned int s, int server,
+	    const char *fmt, ...)
+{
+	const struct nc_cfg_service *cs = &dp->cfg->services[s];
+	char text[256];
+	va_list ap;
+
+	if (dp->event_cb == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	dp->event_cb(dp->event_arg, kind, cs->name,
+		     server >= 0 && server < cs->n_servers ? cs->servers[server].name : NULL, text);
 }

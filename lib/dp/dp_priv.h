@@ -73,14 +73,22 @@ enum nc_ctl_msg_type {
  * timestamp options, which only the first server agreed to. The new
  * connection starts where the held request starts (its SYN carries the
  * request's first sequence number - 1), so a request later on a keep-alive
- * connection moves as well as a connection's first one.
+ * connection moves as well as a connection's first one. Where an HTTP/1.x
+ * response ends is read from its header block as its first segment passes
+ * (Content-Length, or no body); a server taken down while such a response is
+ * known incomplete gets its client reset at once (nothing else would tell
+ * it), while an idle connection after a complete response stays to move.
  */
 #define NC_TFS_SYNACK   0x01   /* a server's SYN-ACK reached the client: srv_isn is known */
 #define NC_TFS_RESP     0x02   /* response bytes of the current request reached the client */
 #define NC_TFS_SPLICING 0x04   /* a SYN went to the new server: waiting for its SYN-ACK */
 #define NC_TFS_SPLICED  0x08   /* sequence numbers are translated */
 #define NC_TFS_UNSAFE   0x10   /* the held request left before the client had all the
-				* server's bytes (pipelining): it cannot move */
+				* server's bytes, or before the server had sent all of
+				* the response before it (pipelining): it cannot move */
+#define NC_TFS_HTTP     0x20   /* the current request is HTTP/1.x with a method whose
+				* response a Content-Length can delimit (not HEAD, CONNECT) */
+#define NC_TFS_RESP_LEN 0x40   /* resp_end is known: the response ends there */
 struct nc_tcpfs {
 	uint32_t c_isn;        /* the client's initial sequence number (host order) */
 	uint32_t srv_isn;      /* the server ISN the client knows (host order) */
@@ -89,6 +97,8 @@ struct nc_tcpfs {
 	uint32_t req_seq;      /* the held request's first byte (client's sequence space) */
 	uint32_t req_ack;      /* where the server's stream stood then (client's view) */
 	uint32_t srv_next;     /* past the last server byte forwarded (client's view) */
+	uint32_t resp_end;     /* NC_TFS_RESP_LEN: past the response's last byte (client's
+				* view); srv_next short of it: the response is incomplete */
 	uint16_t mss;          /* the client's MSS option, 0: none */
 	uint8_t flags;         /* NC_TFS_* */
 	uint8_t pad;
@@ -151,6 +161,8 @@ struct nc_mon_srv {
 	uint64_t probe_rt_n;
 	struct nc_rt_acc rt_prev;     /* workers' totals at the last interval */
 	uint64_t fail_until;          /* tsc: taken down by the fail-safe, no probes: back then */
+	uint8_t admin;                /* enum nc_admin_state */
+	uint8_t joining;              /* added without probes: up once its next hop resolves */
 };
 
 /* The control lcore's monitor state of one service; <lock> guards the views
@@ -194,7 +206,7 @@ struct nc_worker {
 } __rte_cache_aligned;
 
 struct nc_dp {
-	const struct nc_config *cfg;
+	struct nc_config *cfg;                /* own copy; run-time changes edit it */
 	uint16_t n_ports;
 	uint16_t n_services;
 	uint16_t n_workers;
@@ -225,11 +237,15 @@ struct nc_dp {
 	uint32_t down_gen;                    /* bumped when the monitor takes a server down */
 	uint16_t probe_lo, probe_hi;          /* probe ports, host order: [lo, hi) */
 	uint16_t probe_slot[NC_MAX_SERVICES * NC_MAX_SERVERS];  /* port - lo -> svc << 8 | server */
+	uint16_t probe_base[NC_MAX_SERVICES];  /* a probed service's first probe port */
 	uint64_t tsc_per_us;
 	uint64_t start_tsc;
 	uint64_t last_mon_scan;
 	nc_interval_cb interval_cb;
 	void *interval_arg;
+	nc_event_cb event_cb;
+	void *event_arg;
+	uint64_t last_admin_scan;             /* tsc: removals checked */
 	struct nc_mon_svc mon[NC_MAX_SERVICES];
 	uint16_t n_pending;                   /* control lcore only */
 	struct nc_pending pending[NC_PENDING_MAX];
@@ -285,6 +301,19 @@ void nc_dp_mon_input(struct nc_dp *dp, struct rte_mbuf *m);
 unsigned int nc_dp_mon_poll(struct nc_dp *dp, uint64_t now);
 /* Queue a frame the control lcore built for port <pidx> (worker 0 sends it). */
 void nc_dp_ctl_tx(struct nc_dp *dp, uint16_t pidx, struct rte_mbuf *m);
+
+/* dp_monitor.c, for dp_admin.c: publish service <s>'s schedule; refresh its
+ * views' states; a server's counters summed over the workers; report an event. */
+int nc_dp_mon_publish(struct nc_dp *dp, unsigned int s);
+void nc_dp_mon_view_states(struct nc_dp *dp, unsigned int s);
+void nc_dp_srv_totals(const struct nc_dp *dp, unsigned int s, unsigned int i,
+		      struct nc_srv_stats *out, uint64_t *flows_opened);
+void nc_dp_event(struct nc_dp *dp, enum nc_event_kind kind, unsigned int s, int server,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Set up server <i> of service <s>'s monitor state and view from the config. */
+void nc_dp_mon_srv_init(struct nc_dp *dp, unsigned int s, unsigned int i, uint64_t now);
+/* dp_admin.c: free the slots of removed servers that have no flow left. */
+void nc_dp_admin_poll(struct nc_dp *dp, uint64_t now);
 
 /* Control lcore: a worker reported a fail-over (log it; mark the server down). */
 void nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_ev *ev);

@@ -201,7 +201,8 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	if (svc->persist_ms != 0) {
 		/* the client's server while its affinity entry lives, if still up */
 		aff = nc_affinity_lookup(w->aff, pm->key.src_ip, pm->svc, w->now_ms);
-		if (aff >= 0 && (aff >= s->n_servers || !s->server[aff].up))
+		if (aff >= 0 && (aff >= s->n_servers || !s->server[aff].up ||
+				 s->server[aff].weight == 0))   /* down, or drained */
 			aff = -1;
 	}
 	if (aff >= 0) {
@@ -246,8 +247,12 @@ nc_worker_on_close(const struct nc_flow *f, void *arg)
 		uint32_t *c = &w->txc[2 * nc_flow_index(w->flows, f)];
 
 		if (*c != NC_TX_NONE)
-			nc_txstore_release(w->txs, c, c + 1);
+			srv_stats(w, f)->fs_unheld += nc_txstore_release(w->txs, c, c + 1);
 	}
+	/* nothing of it for the next flow in its place (a pending splice
+	 * would swallow that one's SYN-ACK) */
+	if (w->tfs != NULL)
+		w->tfs[nc_flow_index(w->flows, f)].flags = 0;
 }
 
 /* Keep a private copy of the client's packet <m> (as it arrived) until the
@@ -268,6 +273,7 @@ hold_copy(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m)
 		return;
 	}
 	w->st.svc[f->svc].fs_held++;
+	srv_stats(w, f)->fs_held++;
 }
 
 #define L4_OFF ((uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr)))
@@ -393,6 +399,176 @@ tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t fl
 	tx_to(w, m, to_server ? f->nh_server : f->nh_client);
 }
 
+/* The TCP payload of <m> as far as its first segment holds it: <*n> bytes
+ * (0 for none), never past the mbuf's data. */
+static inline const uint8_t *
+tcp_payload(const struct rte_mbuf *m, uint16_t l4_off, uint16_t pay, uint32_t *n)
+{
+	const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
+	uint32_t off = (uint32_t)l4_off + (uint32_t)(th->data_off >> 4) * 4u;
+	uint32_t dl = rte_pktmbuf_data_len(m);
+
+	*n = off < dl ? RTE_MIN((uint32_t)pay, dl - off) : 0;
+	return rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+}
+
+/* The request at <p> (<n> bytes) starts with an HTTP method whose response a
+ * Content-Length can delimit: a token of capitals (and '-') and a space, not
+ * HEAD (no body whatever the length says) nor CONNECT (a tunnel follows). */
+static inline int
+http_req_sized(const uint8_t *p, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n && i <= 16; i++) {
+		if (p[i] == ' ')
+			return i != 0 && !(i == 4 && memcmp(p, "HEAD", 4) == 0) &&
+				!(i == 7 && memcmp(p, "CONNECT", 7) == 0);
+		if ((p[i] < 'A' || p[i] > 'Z') && p[i] != '-')
+			return 0;
+	}
+	return 0;
+}
+
+/* Header field name <a> (<n> bytes) is <lc> (lower case), in any case. */
+static inline int
+http_name_is(const uint8_t *a, uint32_t n, const char *lc, uint32_t lc_len)
+{
+	uint32_t i;
+
+	if (n != lc_len)
+		return 0;
+	for (i = 0; i < n; i++) {
+		uint8_t c = a[i] >= 'A' && a[i] <= 'Z' ? (uint8_t)(a[i] + 32) : a[i];
+
+		if (c != (uint8_t)lc[i])
+			return 0;
+	}
+	return 1;
+}
+
+#define NC_HTTP_LEN_MAX (1u << 30)   /* longer bodies stay unknown: serial arithmetic */
+
+/*
+ * The length of the HTTP/1.x response that starts at <p>, of which the
+ * segment holds <n> bytes: header block (status line to the blank line) plus
+ * body. 0 and <*len> when known: a final status with Content-Length, or 204
+ * and 304 (no body). -1 when it is not known from here: not HTTP/1.x, an
+ * interim 1xx (the final response follows), any Transfer-Encoding (chunked:
+ * ends in the body; others: at the close), neither header (delimited by the
+ * close), a header block that does not end in the segment, a folded line or
+ * anything malformed. Reads nothing past p[n - 1].
+ */
+static int
+http_resp_len(const uint8_t *p, uint32_t n, uint32_t *len)
+{
+	const uint8_t *e;
+	uint32_t i, cl = 0;
+	int have_cl = 0, status;
+
+	if (n < 13 || memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' || p[7] > '9' || p[8] != ' ' ||
+	    p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9' ||
+	    (p[12] != ' ' && p[12] != '\r' && p[12] != '\n'))
+		return -1;
+	status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+	if (status < 200)
+		return -1;
+	e = memchr(p, '\n', n);
+	if (e == NULL)
+		return -1;
+	i = (uint32_t)(e - p) + 1;
+	for (;;) {
+		const uint8_t *line = p + i, *colon;
+		uint32_t ll;
+
+		if (i >= n)
+			return -1;
+		if (p[i] == '\n') {
+			i++;
+			break;
+		}
+		if (p[i] == '\r') {
+			if (i + 1 >= n || p[i + 1] != '\n')
+				return -1;
+			i += 2;
+			break;
+		}
+		if (p[i] == ' ' || p[i] == '\t')
+			return -1;   /* obsolete line folding */
+		e = memchr(line, '\n', n - i);
+		if (e == NULL)
+			return -1;
+		ll = (uint32_t)(e - line);
+		if (ll != 0 && line[ll - 1] == '\r')
+			ll--;
+		colon = memchr(line, ':', ll);
+		if (colon == NULL)
+			return -1;
+		if (http_name_is(line, (uint32_t)(colon - line), "content-length", 14)) {
+			const uint8_t *v = colon + 1, *end = line + ll;
+			uint32_t x = 0;
+
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			if (v == end || *v < '0' || *v > '9')
+				return -1;
+			while (v < end && *v >= '0' && *v <= '9') {
+				x = x * 10 + (uint32_t)(*v++ - '0');
+				if (x > NC_HTTP_LEN_MAX)
+					return -1;
+			}
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			if (v != end || (have_cl && x != cl))
+				return -1;
+			cl = x;
+			have_cl = 1;
+		} else if (http_name_is(line, (uint32_t)(colon - line), "transfer-encoding", 17)) {
+			return -1;
+		}
+		i = (uint32_t)(e - p) + 1;
+	}
+	if (status == 204 || status == 304) {
+		*len = i;
+		return 0;
+	}
+	if (!have_cl)
+		return -1;
+	*len = i + cl;
+	return 0;
+}
+
+/* The first response bytes of a request reached the server leg at <seq>
+ * (client's view): note where the response ends if its header block says
+ * so. Only for a sized HTTP request not pipelined behind another response,
+ * from the byte where the server's stream stood (not a segment past a lost
+ * one). Once per request. */
+static void
+http_resp_start(struct nc_tcpfs *t, const struct rte_mbuf *m, const struct pkt_meta *pm,
+		uint32_t seq)
+{
+	const uint8_t *p;
+	uint32_t n, len;
+
+	if ((t->flags & (NC_TFS_SYNACK | NC_TFS_HTTP | NC_TFS_UNSAFE)) != (NC_TFS_SYNACK | NC_TFS_HTTP) ||
+	    seq != t->srv_next)
+		return;
+	p = tcp_payload(m, pm->l4_off, pm->pay, &n);
+	if (http_resp_len(p, n, &len) == 0) {
+		t->resp_end = seq + len;
+		t->flags |= NC_TFS_RESP_LEN;
+	}
+}
+
+/* Response bytes of the current request reached the client, and its end is
+ * known and not reached yet. */
+static inline int
+tfs_resp_incomplete(const struct nc_tcpfs *t)
+{
+	return (t->flags & (NC_TFS_RESP | NC_TFS_RESP_LEN)) == (NC_TFS_RESP | NC_TFS_RESP_LEN) &&
+		nc_seq_lt(t->srv_next, t->resp_end);
+}
+
 /*
  * Client side of a TCP flow of a fail-safe service, before it is forwarded:
  * its SYN is stripped and held; request data is held until the server answers;
@@ -429,15 +605,25 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 	}
 	if (pm->pay != 0) {
 		if (w->txc[2 * nc_flow_index(w->flows, f)] == NC_TX_NONE) {   /* a new request */
-			t->flags &= (uint8_t)~(NC_TFS_RESP | NC_TFS_UNSAFE);
+			/* the response before it known to be still arriving
+			 * (pipelining): its end stays the one to reach */
+			int behind = tfs_resp_incomplete(t);
+			const uint8_t *p;
+			uint32_t n;
+
+			t->flags &= (uint8_t)~(NC_TFS_RESP | NC_TFS_UNSAFE | NC_TFS_HTTP |
+					       (behind ? 0 : NC_TFS_RESP_LEN));
 			t->req_seq = rte_be_to_cpu_32(th->sent_seq);
 			t->req_ack = rte_be_to_cpu_32(th->recv_ack);
-			/* server bytes the client has not acknowledged yet (a response
-			 * still arriving, pipelining): another server could not
-			 * continue the stream from here */
-			if ((t->flags & NC_TFS_SYNACK) && t->req_ack != t->srv_next &&
-			    t->srv_next != t->srv_isn + 1)
+			/* server bytes the client has not acknowledged yet, or
+			 * not sent yet (a response still arriving): another
+			 * server could not continue the stream from here */
+			if (behind || ((t->flags & NC_TFS_SYNACK) && t->req_ack != t->srv_next &&
+				       t->srv_next != t->srv_isn + 1))
 				t->flags |= NC_TFS_UNSAFE;
+			p = tcp_payload(m, pm->l4_off, pm->pay, &n);
+			if (http_req_sized(p, n))
+				t->flags |= NC_TFS_HTTP;
 		}
 		hold_copy(w, f, m);
 	}
@@ -554,6 +740,7 @@ splice_complete(struct nc_worker *w, struct nc_flow *f, uint32_t idx, uint32_t i
 	t->flags = (uint8_t)((t->flags & ~NC_TFS_SPLICING) | NC_TFS_SPLICED);
 	tcp_send(w, f, 1, RTE_TCP_ACK_FLAG, t->req_seq, isn + 1, 0);
 	n = nc_txstore_take(w->txs, head, tail, held, NC_REPLAY_MAX);
+	srv_stats(w, f)->fs_unheld += n;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *cp = rte_pktmbuf_copy(held[i], w->dp->txpool, 0, UINT32_MAX);
 
@@ -567,6 +754,8 @@ splice_complete(struct nc_worker *w, struct nc_flow *f, uint32_t idx, uint32_t i
 				    head, tail) != 0) {
 			rte_pktmbuf_free(held[i]);
 			w->st.svc[f->svc].fs_store_full++;
+		} else {
+			srv_stats(w, f)->fs_held++;
 		}
 	}
 }
@@ -618,11 +807,14 @@ tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_m
 	if (t->flags & NC_TFS_SPLICED)
 		tcp_seq_add(m, pm->l4_off, t->delta);
 	if (pm->pay != 0) {
-		uint32_t end = rte_be_to_cpu_32(th->sent_seq) + pm->pay;   /* client's view */
+		uint32_t seq = rte_be_to_cpu_32(th->sent_seq);   /* client's view */
 
-		t->flags |= NC_TFS_RESP;
-		if (nc_seq_lt(t->srv_next, end))
-			t->srv_next = end;
+		if (!(t->flags & NC_TFS_RESP)) {
+			t->flags |= NC_TFS_RESP;
+			http_resp_start(t, m, pm, seq);
+		}
+		if (nc_seq_lt(t->srv_next, seq + pm->pay))
+			t->srv_next = seq + pm->pay;
 	}
 	return 1;
 }
@@ -662,8 +854,11 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	    (f->key.proto == IPPROTO_UDP || pm->pay != 0 ||
 	     (rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags &
 	      RTE_TCP_SYN_FLAG))) {   /* answered: a reply, response data, or the SYN-ACK */
-		w->st.svc[f->svc].fs_released +=
-			nc_txstore_release(w->txs, &w->txc[2 * (uint32_t)idx], &w->txc[2 * (uint32_t)idx + 1]);
+		unsigned int rel = nc_txstore_release(w->txs, &w->txc[2 * (uint32_t)idx],
+						      &w->txc[2 * (uint32_t)idx + 1]);
+
+		w->st.svc[f->svc].fs_released += rel;
+		ss->fs_unheld += rel;
 		f->mon &= (uint8_t)~(0x1fu << NC_FLOW_REPLAY_SHIFT);   /* max_replays is per request */
 	}
 	w->st.svc[f->svc].pkts_s2c++;
@@ -987,7 +1182,7 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 			if (*cur >= s->n_slots)
 				*cur = 0;
 			c = s->slot[(*cur)++];
-			if (c != from && s->server[c].up)
+			if (c != from && s->server[c].up && s->server[c].weight != 0)   /* not drained */
 				to = c;
 		}
 	}
@@ -998,9 +1193,11 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	    from < s->n_servers && s->server[from].up)
 		to = from;
 	n = nc_txstore_take(w->txs, head, tail, held, NC_REPLAY_MAX);
+	srv_stats(w, f)->fs_unheld += n;
 	while ((k = nc_txstore_take(w->txs, head, tail, more, NC_REPLAY_MAX)) != 0) {
 		rte_pktmbuf_free_bulk(more, k);   /* beyond what one replay carries */
 		w->st.svc[f->svc].fs_store_full += k;
+		srv_stats(w, f)->fs_unheld += k;
 	}
 	if (to < 0) {
 		srv_stats(w, f)->failed_over++;
@@ -1038,6 +1235,8 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 					    head, tail) != 0) {
 				rte_pktmbuf_free(held[i]);
 				w->st.svc[f->svc].fs_store_full++;
+			} else {
+				srv_stats(w, f)->fs_held++;
 			}
 		t->flags = (uint8_t)((t->flags & ~NC_TFS_SPLICED) | NC_TFS_SPLICING);
 		tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->req_seq - 1, 0, t->mss);
@@ -1058,16 +1257,22 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 				    head, tail) != 0) {
 			rte_pktmbuf_free(held[i]);
 			w->st.svc[f->svc].fs_store_full++;
+		} else {
+			srv_stats(w, f)->fs_held++;
 		}
 	}
 	w->st.svc[f->svc].fs_replays += n;
 	failover_report(w, f, from, (uint8_t)to, why);
 }
 
-/* Flows holding requests for a server the monitor took down: replay them now.
- * (A connection whose response has begun is left alone: at L4 an idle
- * keep-alive connection after a complete response looks the same, and its
- * next request can still move.) */
+/*
+ * Flows of a server the monitor took down: those holding requests replay them
+ * now; an HTTP connection whose response is known incomplete (its end read
+ * from the header block not reached) is given up, its client reset cleanly,
+ * since nothing else would tell it. Any other connection whose response has
+ * begun is left alone: at L4 an idle keep-alive connection after a complete
+ * response looks the same, and its next request can still move.
+ */
 static unsigned int
 failsafe_server_down(struct nc_worker *w)
 {
@@ -1078,9 +1283,15 @@ failsafe_server_down(struct nc_worker *w)
 		const struct nc_flow *f;
 		const struct nc_schedule *s;
 
-		if (w->txc[2 * i] == NC_TX_NONE)
+		if (w->txc[2 * i] == NC_TX_NONE &&
+		    (w->tfs == NULL || !tfs_resp_incomplete(&w->tfs[i])))
 			continue;
 		f = nc_flow_at(w->flows, i);
+		/* nothing held: a live connection the server has not closed */
+		if (w->txc[2 * i] == NC_TX_NONE &&
+		    (f->state != NC_FLOW_EST || (f->fin & NC_FLOW_FIN_S) ||
+		     f->key.proto != IPPROTO_TCP || !w->dp->svc[f->svc].failsafe))
+			continue;
 		s = nc_sched_get(w->dp->sched_slot[f->svc]);
 		if (s != NULL && f->server < s->n_servers && !s->server[f->server].up) {
 			failover(w, i, NC_FO_SERVER_DOWN);

@@ -26,6 +26,8 @@ struct nc_srv_stats {
 	uint64_t bytes;          /* frames both ways */
 	uint64_t flows_closed;
 	uint64_t failed_over;    /* flows the fail-safe moved off this server */
+	uint64_t fs_held;        /* requests the fail-safe held for it ... */
+	uint64_t fs_unheld;      /* ... and let go (answered, replayed, closed) */
 	struct nc_rt_acc rt;     /* request -> first response byte, microseconds */
 };
 
@@ -127,11 +129,26 @@ void nc_dp_ctl_stats_get(const struct nc_dp *dp, struct nc_ctl_stats *out);
 
 /* ---- server monitor: probes, response times, weights (control lcore) ---- */
 
-/* One server as the monitor saw it at its last interval or state change. */
+/* What the operator asked of a server (management API, SIGHUP reload). */
+enum nc_admin_state {
+	NC_ADMIN_UP = 0,      /* follows its health: new flows while probes say up */
+	NC_ADMIN_DRAIN,       /* no new flows; existing flows and held requests finish */
+	NC_ADMIN_DOWN,        /* no new flows; held requests replayed elsewhere at once */
+	NC_ADMIN_REMOVING,    /* as drain; the slot is freed once no flow is left */
+	NC_ADMIN_FREE,        /* no server in this slot */
+};
+
+/* "up", "drain", "down", "removing", "free". */
+const char *nc_admin_state_name(enum nc_admin_state s);
+
+/* One server as the monitor saw it at its last interval or state change.
+ * Slots in state NC_ADMIN_FREE hold no server (skip them). */
 struct nc_server_view {
 	char name[NC_NAME_MAX];
 	uint32_t addr;            /* host order */
 	uint16_t port;            /* host order */
+	uint8_t admin;            /* enum nc_admin_state */
+	uint8_t health_up;        /* what the probes (or the fail-safe) say */
 	uint8_t up;
 	uint8_t weight;           /* percent, as published */
 	uint32_t rt_avg_us;       /* last interval (probe round trips when traffic was too thin) */
@@ -142,6 +159,7 @@ struct nc_server_view {
 	uint64_t requests;        /* since start */
 	uint64_t responses;       /* timed responses since start */
 	uint64_t bytes;           /* since start, both ways */
+	uint64_t held_now;        /* requests held for it now (fail-safe) */
 	uint64_t probes_good;
 	uint64_t probes_bad;
 	uint32_t probe_rt_us;     /* last good probe's round trip */
@@ -172,6 +190,61 @@ typedef void (*nc_interval_cb)(void *arg, unsigned int svc, const struct nc_serv
 
 /* Set the callback run after every service interval (NULL: none). Control lcore. */
 void nc_dp_set_interval_cb(struct nc_dp *dp, nc_interval_cb cb, void *arg);
+
+/* Events worth showing an operator as they happen. */
+enum nc_event_kind { NC_EV_FAILOVER = 0, NC_EV_RESET, NC_EV_STATE, NC_EV_CONFIG };
+
+/* Called by the control lcore for each event: <server> may be NULL; <text> is
+ * the log line's text. */
+typedef void (*nc_event_cb)(void *arg, enum nc_event_kind kind, const char *service,
+			    const char *server, const char *text);
+
+/* Set the event callback (NULL: none). Control lcore. */
+void nc_dp_set_event_cb(struct nc_dp *dp, nc_event_cb cb, void *arg);
+
+/* ---- run-time changes (control lcore only; each publishes a new schedule) ---- */
+
+/*
+ * Add server <srv> to service <svc> in a free slot (or a new one). It starts
+ * down and comes up after <rise> good probes (without probes: once its next
+ * hop resolves); then its weight (srv->weight, 0: an equal share) is taken
+ * from the other up servers in proportion. Returns the slot or -EEXIST (name
+ * taken), -ENOSPC (NC_MAX_SERVERS slots in use), -ENOENT (no such service).
+ */
+int nc_dp_server_add(struct nc_dp *dp, unsigned int svc, const struct nc_cfg_server *srv);
+
+/* Server slot named <name> in <svc>, or -ENOENT. Control lcore. */
+int nc_dp_server_find(const struct nc_dp *dp, unsigned int svc, const char *name);
+
+/*
+ * Set a server's admin state (NC_ADMIN_UP, _DRAIN, _DOWN, _REMOVING).
+ * Removing frees the slot once the server has no flow left. Returns 0,
+ * -ENOENT, -EINVAL, or -EBUSY when removing the last server not being removed.
+ */
+int nc_dp_server_set_admin(struct nc_dp *dp, unsigned int svc, unsigned int i,
+			   enum nc_admin_state st);
+
+/* Give server <i> weight <w> (1..100); the other up servers share the rest in
+ * proportion (every one keeps min_weight). A server not up keeps <w> for when
+ * it comes back. Returns 0, -ENOENT or -EINVAL. */
+int nc_dp_server_set_weight(struct nc_dp *dp, unsigned int svc, unsigned int i, unsigned int w);
+
+/* Configured weights <w> (by slot, 1..100 for every server) for <svc>: the
+ * up servers get them scaled to 100 (each at least min_weight), the others
+ * when they come back. Returns 0, -ENOENT or -EINVAL. */
+int nc_dp_service_set_weights(struct nc_dp *dp, unsigned int svc, const uint8_t *w);
+
+/* New adaptive settings for <svc> (the controller starts afresh). */
+int nc_dp_service_set_adaptive(struct nc_dp *dp, unsigned int svc, const struct nc_cfg_adaptive *a);
+
+/* New "persistence_s" and fail-safe limits (response_timeout_ms, max_replays)
+ * for <svc>. Turning the fail-safe or persistence on or off, or a new store
+ * size, needs a restart: -ENOTSUP. */
+int nc_dp_service_set_failsafe(struct nc_dp *dp, unsigned int svc, uint32_t persistence_s,
+			       const struct nc_cfg_failsafe *fs);
+
+/* The running configuration (the startup file plus run-time changes). Control lcore. */
+const struct nc_config *nc_dp_config(const struct nc_dp *dp);
 
 /*
  * Copy service <svc>'s summary into <sv> (may be NULL) and up to <max> server

@@ -2200,6 +2200,104 @@ test_adaptive_publish(void **state)
 	assert_no_leak(f);
 }
 
+/* ------------------------------------------------- run-time changes (API) */
+
+/* Web (ratio 30/70, no probes): a drained server gets no new flow while its
+ * flow carries on; back up at its old weight; a weight set by hand; a server
+ * being removed keeps its flows, the last one cannot go, and its slot is freed
+ * once its flow has expired; a server added (here at b's address, a static
+ * neighbor) comes up once its next hop is known and gets new flows. */
+static void
+test_admin_changes(void **state)
+{
+	struct fx *f = *state;
+	struct nc_cfg_server c = { "c", IP_SB, WEB_SPORT, 0 };
+	struct nc_service_view sv;
+	struct nc_server_view v[3];
+	struct flow fa, fb, fl;
+	struct pb_pkt p;
+	unsigned int i;
+
+	nc_worker_tick(wk(f, 0));
+	open_tcp(f, 41000, &fa);
+	assert_int_equal(fa.server, SA);
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_DRAIN), 0);
+	for (i = 0; i < 6; i++) {
+		open_tcp(f, (uint16_t)(41001 + i), &fl);
+		assert_int_equal(fl.server, SB);
+	}
+	fb = fl;
+	client_seg(&p, &fa, PB_TCP_ACK);
+	c2s_ok(f, &fa, &p);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].admin, NC_ADMIN_DRAIN);
+	assert_int_equal(v[SA].health_up, 1);
+	assert_int_equal(v[SA].weight, 0);
+	assert_int_equal(v[SB].weight, 100);
+	assert_string_equal(nc_admin_state_name(NC_ADMIN_DRAIN), "drain");
+
+	/* back up at its earlier weight; then 60 by hand, b gets the rest */
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_UP), 0);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].weight, 30);
+	assert_int_equal(v[SB].weight, 70);
+	assert_int_equal(nc_dp_server_set_weight(f->dp, SVC_WEB, SA, 60), 0);
+	assert_int_equal(nc_dp_server_set_weight(f->dp, SVC_WEB, SA, 0), -EINVAL);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].weight, 60);
+	assert_int_equal(v[SB].weight, 40);
+	assert_int_equal(nc_dp_config(f->dp)->services[SVC_WEB].servers[SA].weight, 60);
+
+	/* remove a: its flow stays; b is then the last and stays */
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_REMOVING), 0);
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_REMOVING), -EBUSY);
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, (enum nc_admin_state)9), -EINVAL);
+	for (i = 0; i < 3; i++) {
+		open_tcp(f, (uint16_t)(41010 + i), &fl);
+		assert_int_equal(fl.server, SB);
+	}
+	c2s_ok(f, &fa, &p);
+	nc_dp_admin_poll(f->dp, rte_rdtsc() + rte_get_tsc_hz());
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].admin, NC_ADMIN_REMOVING);
+	assert_int_equal(nc_dp_server_find(f->dp, SVC_WEB, "a"), SA);
+	/* a's flow ends (RST, tcp_fin_s 1) and expires: the slot is free */
+	client_seg(&p, &fa, PB_TCP_RST);
+	c2s_ok(f, &fa, &p);
+	usleep(1100 * 1000);
+	nc_worker_tick(wk(f, 0));
+	assert_true(nc_worker_expire(wk(f, 0), 4096) >= 1);
+	nc_dp_admin_poll(f->dp, rte_rdtsc() + 2 * rte_get_tsc_hz());
+	assert_int_equal(nc_dp_service_view(f->dp, SVC_WEB, &sv, v, 3), 2);
+	assert_int_equal(v[SA].admin, NC_ADMIN_FREE);
+	assert_string_equal(v[SA].name, "");
+	assert_int_equal(nc_dp_server_find(f->dp, SVC_WEB, "a"), -ENOENT);
+	assert_int_equal(v[SB].weight, 100);
+	assert_string_equal(nc_dp_config(f->dp)->services[SVC_WEB].servers[SA].name, "");
+
+	/* add c in the free slot: down until its next hop is known, then up */
+	assert_int_equal(nc_dp_server_add(f->dp, SVC_WEB, &c), SA);
+	assert_int_equal(nc_dp_server_add(f->dp, SVC_WEB, &c), -EEXIST);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_string_equal(v[SA].name, "c");
+	assert_int_equal(v[SA].up, 0);
+	assert_int_equal(v[SA].flows, 0);
+	nc_dp_admin_poll(f->dp, rte_rdtsc() + 3 * rte_get_tsc_hz());
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].up, 1);
+	assert_int_equal(v[SA].weight, 50);   /* an equal share */
+	assert_int_equal(v[SB].weight, 50);
+	/* ratio 50/50: the next two new flows go to c and b; c is at b's address */
+	client_seg(&p, &fb, PB_TCP_ACK);
+	c2s_ok(f, &fb, &p);
+	for (i = 0; i < 2; i++)
+		open_tcp(f, (uint16_t)(41020 + i), &fl);
+	nc_dp_mon_refresh(f->dp);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].flows, 1);
+	assert_no_leak(f);
+}
+
 /* ------------------------------------------------------- health probes */
 
 /* Health section as the config loader would fill it (every field). */
@@ -2442,7 +2540,7 @@ open_web_flows(struct fx *f, uint16_t sport0, unsigned int n, unsigned int *per_
 		struct flow fl;
 
 		open_tcp(f, (uint16_t)(sport0 + i), &fl);
-		assert_true(fl.lport < NC_PROBE_PORT_BASE || fl.lport >= PROBE_PORT(2));
+		assert_true(fl.lport < NC_PROBE_PORT_BASE || fl.lport >= PROBE_PORT(NC_MAX_SERVERS));
 		per_server[fl.server]++;
 	}
 }
@@ -2618,9 +2716,9 @@ test_probe_timeout(void **state)
 
 /*
  * With health probes configured, replies to the probes go to the control
- * lcore: a TCP or UDP segment to the local IP's probe ports (1024, 1025: one
- * per probed server), ICMP echo replies and unreachables to us. Port 1026 is a
- * client port: without a flow, no_flow. What answers no probe at all (an echo
+ * lcore: a TCP or UDP segment to the local IP's probe ports (1024.. 1087: one
+ * per server slot of the probed service), ICMP echo replies and unreachables
+ * to us. Port 1088 is a client port: without a flow, no_flow. What answers no probe at all (an echo
  * id or a quoted port outside the probe ports, a quoted source that is not the
  * probes' local IP) is counted and freed.
  */
@@ -2688,7 +2786,7 @@ test_probe_steering(void **state)
 	to_ctl(f, &pr, &p);
 	/* the port after the probe ports: a client port */
 	probe_reply(&p, SA, PB_TCP_ACK, 0x1000, 0x2000);
-	p.dport = PROBE_PORT(2);
+	p.dport = PROBE_PORT(NC_MAX_SERVERS);
 	rx(f, 0, &p);
 	expect_none(f, 0);
 	want[NC_DROP_NO_FLOW] = 1;
@@ -2812,9 +2910,9 @@ test_probe_steering_plain(void **state)
 	assert_no_leak(f);
 }
 
-/* Probe ports (1024..1027: two services, two servers each) are never given
- * to client flows, which otherwise start at 1024 (tcp_timewait_s 0); replies
- * to the first client port reach the client. */
+/* Probe ports (1024..1151: two probed services, a port per server slot each)
+ * are never given to client flows, which otherwise start at 1024
+ * (tcp_timewait_s 0); replies to the first client port reach the client. */
 static void
 test_probe_ports_reserved(void **state)
 {
@@ -2828,11 +2926,12 @@ test_probe_ports_reserved(void **state)
 
 		client_pkt(&p, i % 2 ? IPPROTO_UDP : IPPROTO_TCP, (uint16_t)(56500 + i));
 		open_flow(f, 0, &p, &fl[i]);
-		if (fl[i].lport >= NC_PROBE_PORT_BASE && fl[i].lport < NC_PROBE_PORT_BASE + 4)
+		if (fl[i].lport >= NC_PROBE_PORT_BASE && fl[i].lport < NC_PROBE_PORT_BASE + 2 * NC_MAX_SERVERS)
 			print_error("flow %u got probe port %u\n", i, fl[i].lport);
-		assert_false(fl[i].lport >= NC_PROBE_PORT_BASE && fl[i].lport < NC_PROBE_PORT_BASE + 4);
+		assert_false(fl[i].lport >= NC_PROBE_PORT_BASE &&
+			     fl[i].lport < NC_PROBE_PORT_BASE + 2 * NC_MAX_SERVERS);
 	}
-	assert_int_equal(fl[0].lport, NC_PROBE_PORT_BASE + 4);
+	assert_int_equal(fl[0].lport, NC_PROBE_PORT_BASE + 2 * NC_MAX_SERVERS);
 	{
 		struct pb_pkt s;
 
@@ -2966,6 +3065,11 @@ test_failsafe_replay(void **state)
 	open_flow(f, 0, &p, &fl);
 	assert_int_equal(fl.server, SA);
 	assert_fs(f, 1, 1, 0, 0, 0, 0, 0, 0);
+	/* held per server, as the management API shows it */
+	nc_dp_mon_refresh(f->dp);
+	mon_view(f, SVC_DNS, &sv, v);
+	assert_int_equal(v[SA].held_now, 1);
+	assert_int_equal(v[SB].held_now, 0);
 	/* before the deadline nothing moves */
 	assert_int_equal(fs_wait(f, 0, 0), 0);
 	expect_none(f, 0);
@@ -2977,6 +3081,10 @@ test_failsafe_replay(void **state)
 	/* the replayed request is held again (not counted as a new one) */
 	assert_fs(f, 1, 1, 0, 1, 0, 0, 1, 0);
 	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	nc_dp_mon_refresh(f->dp);
+	mon_view(f, SVC_DNS, &sv, v);
+	assert_int_equal(v[SA].held_now, 0);
+	assert_int_equal(v[SB].held_now, 1);
 
 	fl.server = SB;
 	nc_worker_tick(wk(f, 0));
@@ -2985,6 +3093,9 @@ test_failsafe_replay(void **state)
 	s.payload_len = sizeof(a);
 	s2c_ok(f, &fl, &s);
 	assert_fs(f, 0, 1, 1, 1, 0, 0, 1, 0);
+	nc_dp_mon_refresh(f->dp);
+	mon_view(f, SVC_DNS, &sv, v);
+	assert_int_equal(v[SB].held_now, 0);
 	/* the flow's later requests go to b */
 	p.ip_id = 0x4322;
 	c2s_ok(f, &fl, &p);
@@ -4121,6 +4232,458 @@ test_tcpfs_fin_before_answer(void **state)
 	assert_no_leak(f);
 }
 
+/* --------------------------------- TCP fail-safe: where a response ends */
+
+/* web with the fail-safe and TCP probes (the monitor can take a down). */
+static void
+tweak_tcpfs_health(struct nc_config *c)
+{
+	tweak_tcpfs(c);
+	tweak_health(c);
+}
+
+static int setup_tcpfs_health(void **state) { return fx_setup(state, tweak_tcpfs_health); }
+
+/* Publish web with b up or not, at the weights the monitor has (a test
+ * opening connections on a only; the monitor's state is untouched). */
+static void
+web_b_up(struct fx *f, uint8_t up)
+{
+	struct nc_sched_server srv[2];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		srv[i] = nc_dp_schedule(f->dp, SVC_WEB)->server[i];
+	srv[SB].up = up;
+	assert_int_equal(nc_sched_publish(f->dp->sched, SVC_WEB, NC_SCHED_RATIO, srv, 2), 0);
+	nc_worker_tick(wk(f, 0));
+}
+
+/* The health monitor takes a down (two refused probes; b answers its own),
+ * as for a server frozen or cut off: its schedule and down_gen change. */
+static void
+probes_take_a_down(struct fx *f)
+{
+	struct probes pr;
+	unsigned int round;
+
+	memset(&pr, 0, sizeof(pr));
+	for (round = 0; round < 2; round++) {
+		probe_round(f, &pr, round == 0 ? NC_PROBE_FIRST_MS + 50 : PROBE_WAIT_MS);
+		assert_int_equal(pr.syn[SA], 1);
+		assert_int_equal(pr.syn[SB], 1);
+		answer_rst(f, &pr, SA);
+		answer_synack(f, &pr, SB);
+	}
+	assert_int_equal(nc_dp_schedule(f->dp, SVC_WEB)->server[SA].up, 0);
+	assert_int_equal(nc_dp_schedule(f->dp, SVC_WEB)->server[SB].up, 1);
+	nc_worker_tick(wk(f, 0));
+}
+
+/* A segment's text followed by <fill> bytes of body. */
+struct resp_seg {
+	const char *text;
+	uint16_t fill;
+};
+
+struct resp_case {
+	const char *desc;
+	const char *req;            /* NULL: a GET */
+	uint16_t lost;              /* bytes of a's response lost before seg[0] */
+	struct resp_seg seg[2];     /* what of a's response reached the client */
+	int reset;                  /* a goes down: the client is reset */
+};
+
+static const char get_req[] = "GET /obj HTTP/1.1\r\nHost: vip\r\n\r\n";
+
+static const struct resp_case resp_cases[] = {
+	{ "Content-Length 1000, 500 bytes of body", NULL, 0,
+	  { { "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", 500 } }, 1 },
+	{ "Content-Length 1000 over two segments, one byte short", NULL, 0,
+	  { { "HTTP/1.1 200 OK\r\nServer: t\r\ncontent-length:1000\r\n\r\n", 600 }, { "", 399 } }, 1 },
+	{ "field name in capitals, blanks around the value", NULL, 0,
+	  { { "HTTP/1.0 200 OK\r\nCONTENT-LENGTH: \t1000 \r\n\r\n", 10 } }, 1 },
+	{ "lines ended by LF alone", NULL, 0,
+	  { { "HTTP/1.1 200 OK\nContent-Length: 1000\n\n", 10 } }, 1 },
+	{ "a header block only, the body to come", "POST /f HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 0,
+	  { { "HTTP/1.1 201 Created\r\nContent-Length: 7\r\n\r\n", 0 } }, 1 },
+	{ "Content-Length 1000, all of it", NULL, 0,
+	  { { "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", 500 }, { "", 500 } }, 0 },
+	{ "304 with a Content-Length: no body", NULL, 0,
+	  { { "HTTP/1.1 304 Not Modified\r\nContent-Length: 1000\r\n\r\n", 0 } }, 0 },
+	{ "204: no body", NULL, 0, { { "HTTP/1.1 204 No Content\r\n\r\n", 0 } }, 0 },
+	{ "answer to HEAD: no body", "HEAD /obj HTTP/1.1\r\nHost: vip\r\n\r\n", 0,
+	  { { "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", 0 } }, 0 },
+	{ "chunked", NULL, 0,
+	  { { "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n", 100 } }, 0 },
+	{ "chunked beside a Content-Length", NULL, 0,
+	  { { "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n",
+	      100 } }, 0 },
+	{ "no length: ends at the close", NULL, 0,
+	  { { "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", 100 } }, 0 },
+	{ "header block split over two segments", NULL, 0,
+	  { { "HTTP/1.1 200 OK\r\nContent-Le", 0 }, { "ngth: 1000\r\n\r\n", 100 } }, 0 },
+	{ "interim 100 Continue first", NULL, 0,
+	  { { "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", 10 } }, 0 },
+	{ "two different Content-Lengths", NULL, 0,
+	  { { "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nContent-Length: 900\r\n\r\n", 10 } }, 0 },
+	{ "a length past 2^30", NULL, 0,
+	  { { "HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n", 10 } }, 0 },
+	{ "not HTTP", NULL, 0, { { "SSH-2.0-OpenSSH_9.2\r\n", 10 } }, 0 },
+	{ "not an HTTP request", "\x16\x03\x01\x02\x00", 0,
+	  { { "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", 10 } }, 0 },
+	{ "a folded field line", NULL, 0,
+	  { { "HTTP/1.1 200 OK\r\nX-A: 1\r\n b: 2\r\nContent-Length: 1000\r\n\r\n", 10 } }, 0 },
+	{ "a segment past a lost one", NULL, 100,
+	  { { "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", 10 } }, 0 },
+};
+
+/* Segment <s> of a case into <b>; its length. */
+static uint16_t
+resp_seg_build(const struct resp_seg *s, uint8_t *b)
+{
+	uint16_t t = (uint16_t)strlen(s->text);
+
+	memcpy(b, s->text, t);
+	memset(b + t, 'x', s->fill);
+	return (uint16_t)(t + s->fill);
+}
+
+/*
+ * A server frozen or cut off after part of a response reached the client:
+ * once the monitor takes it down, the client of an HTTP response known
+ * incomplete from its header block (Content-Length not reached) gets a clean
+ * RST from the VIP past every byte forwarded to it, and the reset counts.
+ * Responses complete (all of the length, 204, 304, an answer to HEAD) or of
+ * unknown length (chunked, delimited by the close, a header block over two
+ * segments, an interim 1xx, conflicting lengths, not HTTP) are left alone;
+ * the next request of a complete one moves to b as on any keep-alive
+ * connection. Server sequence numbers wrap inside the responses.
+ */
+static void
+test_tcpfs_down_mid_response(void **state)
+{
+	enum { N = RTE_DIM(resp_cases) };
+	struct fx *f = *state;
+	static const char req2[] = "GET /next HTTP/1.1\r\n\r\n";
+	static const char resp2[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo";
+	const uint16_t r2 = sizeof(req2) - 1, l2 = sizeof(resp2) - 1;
+	const uint32_t b = 0x0badf00d;
+	uint32_t c[N], a[N], sent[N];
+	uint16_t rlen[N];
+	unsigned int i, k, n, resets = 0, kept = N, done = 0;
+	int complete = -1;
+	struct flow fl[N];
+	struct frame fr[N];
+	struct pb_pkt p, rq, want;
+
+	nc_worker_tick(wk(f, 0));
+	web_b_up(f, 0);
+	for (i = 0; i < N; i++) {
+		const struct resp_case *rc = &resp_cases[i];
+		const char *req = rc->req != NULL ? rc->req : get_req;
+		uint8_t seg[PB_MAX_FRAME];
+
+		c[i] = 0x20000000u + i * 0x10000u;
+		a[i] = 0xfffffd00u + i * 8u;    /* 1000 bytes of body wrap */
+		rlen[i] = (uint16_t)strlen(req);
+		tc_connect(f, (uint16_t)(42000 + i), c[i], a[i], 0, &fl[i]);
+		tc_client(&p, &fl[i], PB_TCP_ACK | PB_TCP_PSH, c[i] + 1, a[i] + 1, req, rlen[i]);
+		c2s_ok(f, &fl[i], &p);
+		sent[i] = rc->lost;
+		for (k = 0; k < 2 && rc->seg[k].text != NULL; k++) {
+			uint16_t len = resp_seg_build(&rc->seg[k], seg);
+
+			tc_server(&p, &fl[i], SA, PB_TCP_ACK | PB_TCP_PSH, a[i] + 1 + sent[i],
+				  c[i] + 1 + rlen[i], seg, len);
+			s2c_ok(f, &fl[i], &p);
+			sent[i] += len;
+		}
+		tc_client(&p, &fl[i], PB_TCP_ACK, c[i] + 1 + rlen[i],
+			  a[i] + 1 + (rc->lost != 0 ? 0 : sent[i]), NULL, 0);
+		c2s_ok(f, &fl[i], &p);
+		resets += (unsigned int)rc->reset;
+		if (strcmp(rc->desc, "Content-Length 1000, all of it") == 0)
+			complete = (int)i;
+	}
+	assert_true(complete >= 0);
+	web_b_up(f, 1);
+	assert_fs_svc(f, SVC_WEB, 0, 2 * N, 2 * N, 0, 0, 0, 0);
+	/* nothing is held and nothing is late: the deadline moves nothing */
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+
+	probes_take_a_down(f);
+	assert_int_equal(fs_wait(f, 0, 0), resets);
+	n = take(f, 0, fr, N);
+	assert_int_equal(n, resets);
+	for (i = 0; i < N; i++) {
+		const struct frame *got = NULL;
+
+		for (k = 0; k < n; k++)
+			if (pb_get16(fr[k].b + pb_l4_off(fr[k].b) + 2) == fl[i].c.sport)
+				got = &fr[k];
+		if ((got != NULL) != resp_cases[i].reset)
+			print_error("%s: %s\n", resp_cases[i].desc,
+				    got != NULL ? "reset, want left alone" : "left alone, want a reset");
+		assert_int_equal(got != NULL, resp_cases[i].reset);
+		if (got == NULL)
+			continue;
+		tc_own(&want, &fl[i], -1, PB_TCP_RST, a[i] + 1 + sent[i], 0);
+		assert_wire(got, &want);
+		kept--;
+		done++;
+	}
+	assert_int_equal(done, resets);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), kept);
+	assert_fs_svc(f, SVC_WEB, 0, 2 * N, 2 * N, 0, resets, resets, 0);
+	/* the reports are logged as given-up transactions; a stays down once */
+	ctl_round(f);
+	{
+		struct nc_service_view sv;
+		struct nc_server_view v[2];
+
+		mon_view(f, SVC_WEB, &sv, v);
+		assert_int_equal(v[SA].down_count, 1);
+		assert_int_equal(v[SB].up, 1);
+	}
+	assert_int_equal(fs_wait(f, 0, 0), 0);
+	expect_none(f, 0);
+
+	/* the complete response's connection: its next request moves to b */
+	i = (unsigned int)complete;
+	tc_client(&rq, &fl[i], PB_TCP_ACK | PB_TCP_PSH, c[i] + 1 + rlen[i], a[i] + 1 + sent[i], req2, r2);
+	c2s_ok(f, &fl[i], &rq);
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	expect_one(f, 0, &fr[0]);
+	tc_own(&want, &fl[i], SB, PB_TCP_SYN, c[i] + rlen[i], 0);
+	assert_wire(&fr[0], &want);
+	fl[i].server = SB;
+	tc_server(&p, &fl[i], SB, PB_TCP_SYN | PB_TCP_ACK, b, c[i] + 1 + rlen[i], NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, N), 2);
+	tc_own(&want, &fl[i], SB, PB_TCP_ACK, c[i] + 1 + rlen[i], b + 1);
+	assert_wire(&fr[0], &want);
+	want = nat_c2s(&rq, SB, fl[i].lport);
+	want.ack = b + 1;
+	assert_wire(&fr[1], &want);
+	tc_server(&p, &fl[i], SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c[i] + 1 + rlen[i] + r2, resp2, l2);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	want = nat_s2c(&p, &fl[i].c);
+	want.seq = a[i] + 1 + sent[i];
+	assert_wire(&fr[0], &want);
+	assert_fs_svc(f, SVC_WEB, 0, 2 * N + 1, 2 * N + 1, 1, resets, resets + 1, 0);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), kept);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
+ * A client pipelines its next request while a's response, of known length,
+ * is still arriving: if that request then goes unanswered it cannot move (b
+ * would answer it in the middle of a's response), so the client is reset
+ * past every byte forwarded rather than spliced.
+ */
+static void
+test_tcpfs_pipelined_behind_response(void **state)
+{
+	struct fx *f = *state;
+	static const char req1[] = "GET /1 HTTP/1.1\r\n\r\n", req2[] = "GET /2 HTTP/1.1\r\n\r\n";
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 800\r\n\r\n";
+	const uint32_t c = 0x33330000, a = 0x44440000;
+	const uint16_t r1 = sizeof(req1) - 1, r2 = sizeof(req2) - 1;
+	uint8_t seg[PB_MAX_FRAME];
+	uint16_t l;
+	struct pb_pkt p, want;
+	struct flow fl;
+	struct frame fr;
+
+	nc_worker_tick(wk(f, 0));
+	tc_connect(f, 42600, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &fl, &p);
+	l = (uint16_t)(sizeof(head) - 1);
+	memcpy(seg, head, l);
+	memset(seg + l, 'y', 300);
+	l = (uint16_t)(l + 300);
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 1, c + 1 + r1, seg, l);
+	s2c_ok(f, &fl, &p);
+	/* every byte so far acknowledged, and the next request with it */
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r1, a + 1 + l, req2, r2);
+	c2s_ok(f, &fl, &p);
+	assert_fs_svc(f, SVC_WEB, 1, 3, 2, 0, 0, 0, 0);
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	expect_one(f, 0, &fr);
+	tc_own(&want, &fl, -1, PB_TCP_RST, a + 1 + l, 0);
+	assert_wire(&fr, &want);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	assert_fs_svc(f, SVC_WEB, 0, 3, 2, 0, 1, 1, 0);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/* web with the fail-safe and one move per request, in a table of 4 flows. */
+static void
+tweak_tcpfs_small(struct nc_config *c)
+{
+	failsafe_set(&c->services[SVC_WEB], 30, 1);
+	c->limits.max_flows = 4;
+}
+
+static int setup_tcpfs_small(void **state) { return fx_setup(state, tweak_tcpfs_small); }
+
+/*
+ * A connection given up while its splice was pending (b never answered the
+ * SYN) leaves nothing behind: every connection that later takes its place in
+ * the flow table (a small one, so one does) gets its handshake through.
+ */
+static void
+test_tcpfs_slot_after_splice_given_up(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET / HTTP/1.1\r\n\r\n";
+	const uint32_t c = 0x01010000, a = 0x02020000;
+	const uint16_t r = sizeof(req) - 1;
+	struct pb_pkt p, want;
+	struct flow fl, nf;
+	struct frame fr;
+	unsigned int k;
+
+	nc_worker_tick(wk(f, 0));
+	tc_connect(f, 42700, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &p);
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	expect_one(f, 0, &fr);
+	tc_own(&want, &fl, SB, PB_TCP_SYN, c, 0);
+	assert_wire(&fr, &want);
+	assert_int_equal(fs_wait(f, 0, 40), 1);   /* b silent: given up */
+	expect_one(f, 0, &fr);
+	tc_own(&want, &fl, -1, PB_TCP_RST, a + 1, 0);
+	assert_wire(&fr, &want);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+
+	for (k = 0; k < 24; k++) {
+		client_pkt(&p, IPPROTO_TCP, 42701);
+		p.seq = 0x100000u * (k + 1);
+		rx(f, 0, &p);
+		expect_one(f, 0, &fr);
+		nf.c = p;
+		nf.server = server_of(&fr);
+		nf.lport = lport_of(&fr);
+		nf.owner = 0;
+		want = nat_c2s(&p, nf.server, nf.lport);
+		assert_wire(&fr, &want);
+		tc_server(&p, &nf, nf.server, PB_TCP_SYN | PB_TCP_ACK, 0x7000, nf.c.seq + 1, NULL, 0);
+		s2c_ok(f, &nf, &p);
+		/* the client gives up at once: its port reopens on the next SYN */
+		tc_client(&p, &nf, PB_TCP_RST, nf.c.seq + 1, 0, NULL, 0);
+		c2s_ok(f, &nf, &p);
+	}
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/* web and dns with the fail-safe, dns with client affinity. */
+static void
+tweak_drain(struct nc_config *c)
+{
+	failsafe_set(&c->services[SVC_WEB], 30, 2);
+	failsafe_set(&c->services[SVC_DNS], 30, 2);
+	c->services[SVC_DNS].persistence_s = 30;
+}
+
+static int setup_drain(void **state) { return fx_setup(state, tweak_drain); }
+
+/* Publish service <svc> with a drained (up, weight 0) and b at 100. */
+static void
+drain_a(struct fx *f, unsigned int svc)
+{
+	struct nc_sched_server srv[2];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		srv[i] = nc_dp_schedule(f->dp, svc)->server[i];
+	srv[SA].weight = 0;
+	srv[SB].weight = 100;
+	assert_int_equal(nc_sched_publish(f->dp->sched, svc, NC_SCHED_RATIO, srv, 2), 0);
+	nc_worker_tick(wk(f, 0));
+	assert_int_equal(nc_dp_schedule(f->dp, svc)->server[SA].up, 1);
+	assert_int_equal(nc_dp_schedule(f->dp, svc)->server[SA].weight, 0);
+}
+
+/*
+ * A drained server (published up with weight 0) gets no new flow: not from
+ * a client's affinity, not as a fail-over target. A dns client whose
+ * affinity points to drained a opens its next flow on b; that flow's
+ * unanswered request goes to b again (a datagram's same-server resend), not
+ * to a. A web connection on b whose SYN goes unanswered has no other server
+ * to move to: its client is reset.
+ */
+static void
+test_drained_server(void **state)
+{
+	struct fx *f = *state;
+	static struct nc_dp_stats st;
+	uint8_t q[20], ans[8];
+	struct pb_pkt p, s, want;
+	struct flow d1, d2, w1;
+	struct frame fr;
+
+	memset(q, 0x51, sizeof(q));
+	memset(ans, 0x52, sizeof(ans));
+	nc_worker_tick(wk(f, 0));
+	dns_req(&p, IP_CLIENT, 36000, q, sizeof(q));
+	open_flow(f, 0, &p, &d1);
+	assert_int_equal(d1.server, SA);
+	server_pkt(&s, &d1.c, SA, d1.lport);
+	s.payload = ans;
+	s.payload_len = sizeof(ans);
+	s2c_ok(f, &d1, &s);
+
+	drain_a(f, SVC_DNS);
+	drain_a(f, SVC_WEB);
+	dns_req(&p, IP_CLIENT, 36001, q, sizeof(q));
+	open_flow(f, 0, &p, &d2);
+	assert_int_equal(d2.server, SB);
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_DNS].affinity_hits, 0);
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&d2.c, SB, d2.lport);
+	assert_wire(&fr, &want);
+	server_pkt(&s, &d2.c, SB, d2.lport);
+	s.payload = ans;
+	s.payload_len = sizeof(ans);
+	s2c_ok(f, &d2, &s);
+
+	client_pkt(&p, IPPROTO_TCP, 42800);
+	p.seq = 0x0f000000;
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	w1.c = p;
+	w1.server = server_of(&fr);
+	w1.lport = lport_of(&fr);
+	w1.owner = 0;
+	assert_int_equal(w1.server, SB);
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	expect_one(f, 0, &fr);
+	tc_own(&want, &w1, -1, PB_TCP_RST | PB_TCP_ACK, 0, 0x0f000001);
+	assert_wire(&fr, &want);
+	assert_fs_svc(f, SVC_WEB, 0, 1, 0, 0, 1, 0, 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 2);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_no_leak(f);
+}
+
 static int
 eal_setup(void **state)
 {
@@ -4176,6 +4739,7 @@ main(void)
 		T(test_icmp_echo_broadcast_mac, setup_lab),
 		T(test_neighbor_resolution, setup_no_route),
 		T(test_schedule_republish, setup_lab),
+		T(test_admin_changes, setup_lab),
 		T(test_two_workers_handoff, setup_two_workers),
 		cmocka_unit_test(test_sched_publish),
 		T(test_burst_over_64, setup_burst_512),
@@ -4210,6 +4774,10 @@ main(void)
 		T(test_tcpfs_partial_response_rst, setup_tcpfs),
 		T(test_tcpfs_partial_response_unreachable, setup_tcpfs),
 		T(test_tcpfs_fin_before_answer, setup_tcpfs),
+		T(test_tcpfs_down_mid_response, setup_tcpfs_health),
+		T(test_tcpfs_pipelined_behind_response, setup_tcpfs),
+		T(test_tcpfs_slot_after_splice_given_up, setup_tcpfs_small),
+		T(test_drained_server, setup_drain),
 	};
 
 	return cmocka_run_group_tests_name("dp", tests, eal_setup, eal_teardown);

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Run-time changes from the operator (management API, SIGHUP reload), on the
+ * control lcore: servers added, drained, taken down, removed, reweighted;
+ * adaptive and fail-safe settings. Every change reaches the workers the way
+ * the monitor's do: a new schedule through the RCU publish path. No worker
+ * ever waits for one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+
+#include "dp_priv.h"
+
+#define ADMIN_SCAN_MS 100   /* how often removals are checked for being done */
+
+static const char *const admin_names[] = { "up", "drain", "down", "removing", "free" };
+
+const char *
+nc_admin_state_name(enum nc_admin_state s)
+{
+	return (unsigned int)s < RTE_DIM(admin_names) ? admin_names[s] : "?";
+}
+
+const struct nc_config *
+nc_dp_config(const struct nc_dp *dp)
+{
+	return dp->cfg;
+}
+
+static uint8_t
+min_weight(const struct nc_cfg_service *cs)
+{
+	return cs->adaptive.min_weight != 0 ? cs->adaptive.min_weight : 1;
+}
+
+/* Live servers of a service (slots not free). */
+static unsigned int
+n_live(const struct nc_dp *dp, unsigned int s)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < dp->cfg->services[s].n_servers; i++)
+		n += dp->mon[s].srv[i].admin != NC_ADMIN_FREE;
+	return n;
+}
+
+/* Publish and refresh the views after a change of service <s>. */
+static void
+changed(struct nc_dp *dp, unsigned int s)
+{
+	nc_dp_mon_view_states(dp, s);
+	nc_dp_mon_publish(dp, s);
+}
+
+int
+nc_dp_server_find(const struct nc_dp *dp, unsigned int svc, const char *name)
+{
+	uint16_t i;
+
+	if (svc >= dp->n_services)
+		return -ENOENT;
+	for (i = 0; i < dp->cfg->services[svc].n_servers; i++)
+		if (dp->mon[svc].srv[i].admin != NC_ADMIN_FREE &&
+		    strcmp(dp->cfg->services[svc].servers[i].name, name) == 0)
+			return i;
+	return -ENOENT;
+}
+
+int
+nc_dp_server_add(struct nc_dp *dp, unsigned int svc, const struct nc_cfg_server *srv)
+{
+	struct nc_cfg_service *cs;
+	struct nc_mon_svc *ms;
+	unsigned int i, up = 0, w;
+	uint16_t port = 0;
+	uint32_t ip;
+	int r;
+
+	if (svc >= dp->n_services)
+		return -ENOENT;
+	cs = &dp->cfg->services[svc];
+	ms = &dp->mon[svc];
+	if (nc_dp_server_find(dp, svc, srv->name) >= 0)
+		return -EEXIST;
+	for (i = 0; i < cs->n_servers && ms->srv[i].admin != NC_ADMIN_FREE; i++)
+		;
+	if (i == NC_MAX_SERVERS)
+		return -ENOSPC;
+	/* a next hop for it, as for the servers of the startup file */
+	ip = rte_cpu_to_be_32(srv->address);
+	r = nc_neigh_next_hop(dp->neigh, ip, &port);
+	if (r == -ENOENT)
+		r = nc_neigh_add(dp->neigh, ip, port, NULL, 0);
+	if (r < 0)
+		return r == -ENETUNREACH ? -EHOSTUNREACH : r;
+	for (unsigned int k = 0; k < cs->n_servers; k++)
+		up += ms->ws.up[k];
+	w = srv->weight != 0 ? srv->weight : 100 / (up + 1);
+	w = RTE_MAX(w, (unsigned int)min_weight(cs));
+	cs->servers[i] = *srv;
+	cs->servers[i].weight = (uint8_t)w;
+	if (i == cs->n_servers) {
+		cs->n_servers++;
+		ms->ws.n = cs->n_servers;
+	}
+	nc_dp_mon_srv_init(dp, svc, i, rte_rdtsc());
+	/* It gets flows once it is known to answer: a burst of new flows to a
+	 * server whose MAC is still unknown would only wait for ARP. With probes,
+	 * it starts down and comes up after <rise> good ones; without, as soon as
+	 * its next hop resolves. Then it gets <w> back from the others. */
+	ms->ws.up[i] = 0;
+	ms->ws.w[i] = 0;
+	ms->ws.down_w[i] = (uint8_t)w;
+	if (ms->srv[i].probe_port != 0) {
+		ms->srv[i].health.up = 0;
+	} else {
+		ms->srv[i].joining = 1;
+		ms->srv[i].health.up = 0;
+	}
+	memset(&ms->ad, 0, sizeof(ms->ad));   /* the controller starts afresh */
+	changed(dp, svc);
+	NC_LOG(NOTICE, MON, "%s: server %s added (slot %u), weight %u once it answers", cs->name,
+	       srv->name, i, w);
+	nc_dp_event(dp, NC_EV_CONFIG, svc, (int)i, "server %s added, weight %u once it answers",
+		    srv->name, w);
+	return (int)i;
+}
+
+int
+nc_dp_server_set_admin(struct nc_dp *dp, unsigned int svc, unsigned int i, enum nc_admin_state st)
+{
+	struct nc_cfg_service *cs;
+	struct nc_mon_svc *ms;
+	struct nc_mon_srv *m;
+	unsigned int k, others = 0;
+	uint8_t old;
+
+	if (svc >= dp->n_services || i >= dp->cfg->services[svc].n_servers)
+		return -ENOENT;
+	cs = &dp->cfg->services[svc];
+	ms = &dp->mon[svc];
+	m = &ms->srv[i];
+	if (m->admin == NC_ADMIN_FREE)
+		return -ENOENT;
+	if (st != NC_ADMIN_UP && st != NC_ADMIN_DRAIN && st != NC_ADMIN_DOWN && st != NC_ADMIN_REMOVING)
+		return -EINVAL;
+	if (st == NC_ADMIN_REMOVING) {
+		for (k = 0; k < cs->n_servers; k++)
+			others += k != i && ms->srv[k].admin != NC_ADMIN_FREE &&
+				  ms->srv[k].admin != NC_ADMIN_REMOVING;
+		if (others == 0)
+			return -EBUSY;
+	}
+	old = m->admin;
+	if (old == st)
+		return 0;
+	m->admin = (uint8_t)st;
+	if (st == NC_ADMIN_UP) {
+		if (m->health.up)
+			nc_wset_up(&ms->ws, i, min_weight(cs));
+	} else {
+		nc_wset_down(&ms->ws, i);   /* its weight goes to the others */
+	}
+	changed(dp, svc);
+	/* taken down: workers replay what they hold for it, after the new schedule */
+	if (st == NC_ADMIN_DOWN)
+		__atomic_add_fetch(&dp->down_gen, 1, __ATOMIC_RELEASE);
+	NC_LOG(NOTICE, MON, "%s: server %s: %s (was %s)", cs->name, cs->servers[i].name,
+	       nc_admin_state_name(st), nc_admin_state_name(old));
+	nc_dp_event(dp, NC_EV_CONFIG, svc, (int)i, "server %s: %s (was %s)", cs->servers[i].name,
+		    nc_admin_state_name(st), nc_admin_state_name(old));
+	return 0;
+}
+
+int
+nc_dp_server_set_weight(struct nc_dp *dp, unsigned int svc, unsigned int i, unsigned int w)
+{
+	struct nc_cfg_service *cs;
+	struct nc_mon_svc *ms;
+	double target[NC_MAX_SERVERS], rest = 0.0;
+	uint8_t out[NC_MAX_SERVERS];
+	unsigned int k;
+
+	if (svc >= dp->n_services || i >= dp->cfg->services[svc].n_servers ||
+	    dp->mon[svc].srv[i].admin == NC_ADMIN_FREE)
+		return -ENOENT;
+	if (w < 1 || w > 100)
+		return -EINVAL;
+	cs = &dp->cfg->services[svc];
+	ms = &dp->mon[svc];
+	cs->servers[i].weight = (uint8_t)w;
+	if (!ms->ws.up[i]) {
+		ms->ws.down_w[i] = (uint8_t)w;   /* its weight when it comes back */
+		changed(dp, svc);
+		return 0;
+	}
+	/* the others keep their proportions within what is left */
+	for (k = 0; k < cs->n_servers; k++)
+		if (k != i && ms->ws.up[k])
+			rest += ms->ws.w[k];
+	for (k = 0; k < cs->n_servers; k++)
+		target[k] = k == i ? (double)w :
+			    ms->ws.up[k] ? (rest > 0 ? ms->ws.w[k] * (100.0 - w) / rest : 0.0) : 0.0;
+	if (nc_weights_distribute(target, ms->ws.up, cs->n_servers, 100, min_weight(cs), out) != 0)
+		return -EINVAL;
+	memcpy(ms->ws.w, out, cs->n_servers);
+	changed(dp, svc);
+	NC_LOG(NOTICE, MON, "%s: server %s weight %u (asked %u)", cs->name, cs->servers[i].name,
+	       ms->ws.w[i], w);
+	nc_dp_event(dp, NC_EV_CONFIG, svc, (int)i, "server %s weight %u", cs->servers[i].name,
+		    ms->ws.w[i]);
+	return 0;
+}
+
+int
+nc_dp_service_set_weights(struct nc_dp *dp, unsigned int svc, const uint8_t *w)
+{
+	struct nc_cfg_service *cs;
+	struct nc_mon_svc *ms;
+	double target[NC_MAX_SERVERS];
+	uint8_t out[NC_MAX_SERVERS];
+	unsigned int k, up = 0;
+
+	if (svc >= dp->n_services)
+		return -ENOENT;
+	cs = &dp->cfg->services[svc];
+	ms = &dp->mon[svc];
+	for (k = 0; k < cs->n_servers; k++) {
+		if (ms->srv[k].admin == NC_ADMIN_FREE)
+			continue;
+		if (w[k] < 1 || w[k] > 100)
+			return -EINVAL;
+		target[k] = w[k];
+		up += ms->ws.up[k];
+	}
+	for (k = 0; k < cs->n_servers; k++) {
+		if (ms->srv[k].admin == NC_ADMIN_FREE)
+			continue;
+		cs->servers[k].weight = w[k];
+		if (!ms->ws.up[k])
+			ms->ws.down_w[k] = w[k];   /* for when it comes back */
+	}
+	if (up != 0) {
+		if (nc_weights_distribute(target, ms->ws.up, cs->n_servers, 100, min_weight(cs), out) != 0)
+			return -EINVAL;
+		memcpy(ms->ws.w, out, cs->n_servers);
+	}
+	changed(dp, svc);
+	return 0;
+}
+
+int
+nc_dp_service_set_adaptive(struct nc_dp *dp, unsigned int svc, const struct nc_cfg_adaptive *a)
+{
+	struct nc_cfg_service *cs;
+	struct nc_mon_svc *ms;
+
+	if (svc >= dp->n_services)
+		return -ENOENT;
+	if (a->min_weight * n_live(dp, svc) > 100 || a->step == 0 || a->interval_ms < 100)
+		return -EINVAL;
+	cs = &dp->cfg->services[svc];
+	ms = &dp->mon[svc];
+	cs->adaptive = *a;
+	memset(&ms->ad, 0, sizeof(ms->ad));
+	rte_seqlock_write_lock(&ms->lock);
+	ms->view.adaptive = a->enabled;
+	ms->view.mode = (uint8_t)a->mode;
+	ms->view.interval_ms = a->interval_ms;
+	rte_seqlock_write_unlock(&ms->lock);
+	ms->next_interval = rte_rdtsc() + dp->tsc_per_ms * a->interval_ms;
+	changed(dp, svc);
+	NC_LOG(NOTICE, MON, "%s: adaptive %s, interval %u ms, step %u, min_weight %u", cs->name,
+	       a->enabled ? nc_adapt_mode_name(a->mode) : "off", a->interval_ms, a->step,
+	       a->min_weight);
+	nc_dp_event(dp, NC_EV_CONFIG, svc, -1, "adaptive %s, interval %u ms, step %u, min_weight %u",
+		    a->enabled ? nc_adapt_mode_name(a->mode) : "off", a->interval_ms, a->step,
+		    a->min_weight);
+	return 0;
+}
+
+int
+nc_dp_service_set_failsafe(struct nc_dp *dp, unsigned int svc, uint32_t persistence_s,
+			   const struct nc_cfg_failsafe *fs)
+{
+	struct nc_cfg_service *cs;
+	struct nc_dp_svc *ds;
+
+	if (svc >= dp->n_services)
+		return -ENOENT;
+	cs = &dp->cfg->services[svc];
+	ds = &dp->svc[svc];
+	/* Turning the fail-safe or affinity on or off changes how flows are
+	 * opened (TCP options, the worker that owns a client): a restart. */
+	if (fs->enabled != cs->failsafe.enabled || (persistence_s == 0) != (cs->persistence_s == 0))
+		return -ENOTSUP;
+	/* single aligned stores: a worker reads the old or the new value */
+	__atomic_store_n(&ds->persist_ms, persistence_s * 1000, __ATOMIC_RELAXED);
+	__atomic_store_n(&ds->resp_timeout_ms, fs->response_timeout_ms, __ATOMIC_RELAXED);
+	__atomic_store_n(&ds->max_replays, fs->max_replays, __ATOMIC_RELAXED);
+	cs->persistence_s = persistence_s;
+	cs->failsafe.response_timeout_ms = fs->response_timeout_ms;
+	cs->failsafe.max_replays = fs->max_replays;
+	return 0;
+}
+
+/* Server <i> of <s> has gone: its slot is free for a later add. */
+static void
+slot_free(struct nc_dp *dp, unsigned int s, unsigned int i)
+{
+	struct nc_cfg_service *cs = &dp->cfg->services[s];
+	struct nc_mon_svc *ms = &dp->mon[s];
+	char name[NC_NAME_MAX];
+	uint16_t k;
+
+	snprintf(name, sizeof(name), "%s", cs->servers[i].name);
+	/* No flow uses the slot and the schedule has not offered it since the
+	 * removal began (many grace periods ago): its counters are nobody's. */
+	for (k = 0; k < dp->n_workers; k++) {
+		struct nc_worker *w = dp->worker[k];
+
+		memset(&w->srv[s * NC_DP_MAX_SERVERS + i], 0, sizeof(w->srv[0]));
+		__atomic_store_n(&w->st.svc[s].server_flows[i], 0, __ATOMIC_RELAXED);
+	}
+	memset(&ms->srv[i], 0, sizeof(ms->srv[i]));
+	ms->srv[i].admin = NC_ADMIN_FREE;
+	ms->ws.up[i] = ms->ws.w[i] = ms->ws.down_w[i] = 0;
+	memset(&cs->servers[i], 0, sizeof(cs->servers[i]));
+	rte_seqlock_write_lock(&ms->lock);
+	memset(&ms->srv_view[i], 0, sizeof(ms->srv_view[i]));
+	ms->srv_view[i].admin = NC_ADMIN_FREE;
+	rte_seqlock_write_unlock(&ms->lock);
+	while (cs->n_servers > 0 && ms->srv[cs->n_servers - 1].admin == NC_ADMIN_FREE)
+		cs->n_servers--;
+	ms->ws.n = cs->n_servers;
+	changed(dp, s);
+	NC_LOG(NOTICE, MON, "%s: server %s removed: no flow left", cs->name, name);
+	if (dp->event_cb != NULL) {
+		char text[96];
+
+		snprintf(text, sizeof(text), "server %s removed: no flow left", name);
+		dp->event_cb(dp->event_arg, NC_EV_CONFIG, cs->name, name, text);
+	}
+}
+
+void
+nc_dp_admin_poll(struct nc_dp *dp, uint64_t now)
+{
+	uint16_t s, i;
+
+	if (now - dp->last_admin_scan < dp->tsc_per_ms * ADMIN_SCAN_MS)
+		return;
+	dp->last_admin_scan = now;
+	for (s = 0; s < dp->n_services; s++)
+		for (i = 0; i < dp->cfg->services[s].n_servers; i++) {
+			struct nc_mon_srv *m = &dp->mon[s].srv[i];
+			struct nc_srv_stats tot;
+			uint64_t opened;
+
+			if (m->joining && (nc_neigh_mac(dp->neigh, m->nh) & NC_NEIGH_VALID)) {
+				const struct nc_cfg_service *cs = &dp->cfg->services[s];
+
+				m->joining = 0;
+				m->health.up = 1;
+				if (m->admin == NC_ADMIN_UP)
+					nc_wset_up(&dp->mon[s].ws, i, min_weight(cs));
+				changed(dp, s);
+				NC_LOG(NOTICE, MON, "%s: server %s up: its next hop answered, weight %u",
+				       cs->name, cs->servers[i].name, dp->mon[s].ws.w[i]);
+				nc_dp_event(dp, NC_EV_STATE, s, i, "server %s up: its next hop answered, weight %u",
+					    cs->servers[i].name, dp->mon[s].ws.w[i]);
+			}
+			if (m->admin != NC_ADMIN_REMOVING)
+				continue;
+			nc_dp_srv_totals(dp, s, i, &tot, &opened);
+			if (opened <= tot.flows_closed)
+				slot_free(dp, s, i);
+		}
+}

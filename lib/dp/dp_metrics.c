@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Readers for metrics exporters (nc_dp_metrics.h): every counter a worker
+ * writes with plain increments is read here with a relaxed atomic load.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "dp_priv.h"
+#include "nc_dp_metrics.h"
+
+int
+nc_dp_server_rt_hist(const struct nc_dp *dp, unsigned int svc, unsigned int srv,
+		     struct nc_dp_rt_hist *out)
+{
+	uint16_t k;
+	unsigned int b;
+
+	/* every slot has its counters (a free slot's are zero): no look at the
+	 * configuration, which the control lcore edits at run time */
+	if (svc >= dp->n_services || srv >= NC_DP_MAX_SERVERS)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	for (k = 0; k < dp->n_workers; k++) {
+		const struct nc_rt_acc *a = &dp->worker[k]->srv[svc * NC_DP_MAX_SERVERS + srv].rt;
+
+		out->count += __atomic_load_n(&a->count, __ATOMIC_RELAXED);
+		out->sum_us += __atomic_load_n(&a->sum_us, __ATOMIC_RELAXED);
+		for (b = 0; b < NC_RT_BUCKETS; b++)
+			out->hist[b] += __atomic_load_n(&a->hist[b], __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+void
+nc_dp_stats_read(const struct nc_dp *dp, struct nc_dp_stats *out)
+{
+	uint16_t i;
+	size_t k;
+
+	RTE_BUILD_BUG_ON(sizeof(struct nc_dp_stats) % sizeof(uint64_t) != 0);
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < dp->n_workers; i++) {
+		const uint64_t *src = (const uint64_t *)&dp->worker[i]->st;
+		uint64_t *dst = (uint64_t *)out;
+
+		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
+			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	}
+	out->tcp_port_early_reuse = 0;
+}

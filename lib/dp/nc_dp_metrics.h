@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Data-plane readers for metrics exporters: counters summed over the workers
+ * with relaxed loads, so any thread may call them while the workers run.
+ */
+#ifndef NC_DP_METRICS_H
+#define NC_DP_METRICS_H
+
+#include <stdint.h>
+
+#include "nc_dp.h"
+#include "nc_dp_types.h"
+#include "nc_monitor.h"
+
+/*
+ * Response times of one server since start, summed over the workers: the
+ * buckets of nc_rt_bucket() (microseconds). Sums are 64-bit; each worker's
+ * own bucket counts wrap at 2^32 (struct nc_rt_acc).
+ */
+struct nc_dp_rt_hist {
+	uint64_t count;                  /* responses timed */
+	uint64_t sum_us;
+	uint64_t hist[NC_RT_BUCKETS];
+};
+
+/*
+ * Fill <out> with the response times of server <srv> of service <svc>. The
+ * workers keep recording: <count> and the buckets are read one after the
+ * other and may disagree by the responses recorded in between.
+ * <srv> is a server slot, as in the views (nc_dp_service_view); a free
+ * slot reads all zero. Any thread. Returns 0, or -ENOENT for an unknown
+ * service or a slot beyond NC_DP_MAX_SERVERS.
+ */
+int nc_dp_server_rt_hist(const struct nc_dp *dp, unsigned int svc, unsigned int srv,
+			 struct nc_dp_rt_hist *out);
+
+/*
+ * Sum of every worker's counters into <out>, as nc_dp_stats_get() but with
+ * relaxed atomic loads (each counter is exact, the set is not one instant)
+ * and without tcp_port_early_reuse (left 0). Any thread.
+ */
+void nc_dp_stats_read(const struct nc_dp *dp, struct nc_dp_stats *out);
+
+#endif /* NC_DP_METRICS_H */
