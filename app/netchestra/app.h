@@ -29,6 +29,7 @@ struct nc_app {
 };
 
 extern volatile int nc_app_quit;
+extern volatile int nc_app_reload;   /* SIGHUP seen: re-read the startup file */
 
 /* ports.c: configure and start every port of cfg (queues: one RX and one TX per
  * worker), create the mbuf pools. Returns 0 or a negative errno, logged. */
@@ -46,6 +47,16 @@ void nc_control_print_final(const struct nc_app *a);
  * the monitor's intervals. Returns 0 or a negative errno, logged. */
 int nc_weights_log_open(struct nc_app *a);
 void nc_weights_log_close(struct nc_app *a);
+
+/* mgmt.c: the management HTTP server (when the startup file has "management");
+ * poll hands its requests to the API on the control lcore. */
+int nc_mgmt_init(struct nc_app *a);
+unsigned int nc_mgmt_poll(struct nc_app *a);
+void nc_mgmt_fini(struct nc_app *a);
+
+/* reload.c: re-read the startup file and apply it (SIGHUP); an invalid file
+ * is rejected whole with the --check error lines. Control lcore. */
+int nc_reload(struct nc_app *a);
 
 /* telemetry.c: register /netchestra/services and /netchestra/servers for a->dp;
  * fini makes them answer "not running" before the data plane goes away. */

@@ -11,6 +11,7 @@
 #include <rte_cycles.h>
 
 #include "app.h"
+#include "api.h"
 #include "nc_net.h"
 #include "nc_sched.h"
 
@@ -25,7 +26,9 @@ struct status_prev {
 static const char *
 rt_str(const struct nc_server_view *v, char *buf, size_t len)
 {
-	if (!v->up)
+	if (v->admin != NC_ADMIN_UP)
+		snprintf(buf, len, "%s", nc_admin_state_name(v->admin));
+	else if (!v->up)
 		snprintf(buf, len, "down");
 	else if (v->rt_samples == 0)
 		snprintf(buf, len, "-");
@@ -50,19 +53,20 @@ print_status(const struct nc_app *a, double t, double dt, struct status_prev *pr
 
 	nc_dp_stats_get(a->dp, &st);
 	for (s = 0; s < a->cfg->n_services; s++) {
-		const struct nc_cfg_service *cs = &a->cfg->services[s];
+		const struct nc_cfg_service *cs = &nc_dp_config(a->dp)->services[s];
 		const struct nc_svc_stats *ss = &st.svc[s];
 		uint64_t pkts = ss->pkts_c2s + ss->pkts_s2c;
 		char line[1536], rt[16];
-		int n;
+		int n, nv;
 
-		nc_dp_service_view(a->dp, s, NULL, v, NC_MAX_SERVERS);
+		nv = nc_dp_service_view(a->dp, s, NULL, v, NC_MAX_SERVERS);
 		n = snprintf(line, sizeof(line), "[%7.1fs] %s: flows %" PRIu64 " open, %.0f new/s, %.0f pkt/s, servers",
 			     t, cs->name, ss->flows_opened - ss->flows_closed,
 			     (double)(ss->flows_opened - prev->opened[s]) / dt,
 			     (double)(pkts - prev->pkts[s]) / dt);
-		for (i = 0; i < cs->n_servers && n > 0 && (size_t)n < sizeof(line); i++)
-			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s w%u %.1f%% %s",
+		for (i = 0; i < nv && n > 0 && (size_t)n < sizeof(line); i++)
+			if (v[i].admin != NC_ADMIN_FREE)
+				n += snprintf(line + n, sizeof(line) - (size_t)n, " %s w%u %.1f%% %s",
 				      cs->servers[i].name, v[i].weight,
 				      ss->flows_opened ? 100.0 * (double)ss->server_flows[i] /
 				      (double)ss->flows_opened : 0.0, rt_str(&v[i], rt, sizeof(rt)));
@@ -76,17 +80,20 @@ print_status(const struct nc_app *a, double t, double dt, struct status_prev *pr
 /* One CSV row per server after each interval: time,service,server,weight,rt_us,state
  * (time: Unix seconds with milliseconds; rt_us: 0 when the interval had no sample). */
 static void
-weights_log_row(void *arg, unsigned int svc, const struct nc_service_view *sv,
-		const struct nc_server_view *v, unsigned int n)
+on_interval(void *arg, unsigned int svc, const struct nc_service_view *sv,
+	    const struct nc_server_view *v, unsigned int n)
 {
 	struct nc_app *a = arg;
 	struct timeval tv;
 	unsigned int i;
 
-	RTE_SET_USED(svc);
+	nc_api_on_interval(svc, sv, v, n);
+	if (a->weights_log == NULL)
+		return;
 	gettimeofday(&tv, NULL);
 	for (i = 0; i < n; i++)
-		fprintf(a->weights_log, "%ld.%03ld,%s,%s,%u,%u,%s\n", (long)tv.tv_sec,
+		if (v[i].admin != NC_ADMIN_FREE)
+			fprintf(a->weights_log, "%ld.%03ld,%s,%s,%u,%u,%s\n", (long)tv.tv_sec,
 			(long)(tv.tv_usec / 1000), sv->name, v[i].name, v[i].weight,
 			v[i].rt_samples != 0 ? v[i].rt_avg_us : 0, v[i].up ? "up" : "down");
 	fflush(a->weights_log);
@@ -95,6 +102,7 @@ weights_log_row(void *arg, unsigned int svc, const struct nc_service_view *sv,
 int
 nc_weights_log_open(struct nc_app *a)
 {
+	nc_dp_set_interval_cb(a->dp, on_interval, a);
 	if (a->weights_log_path == NULL)
 		return 0;
 	a->weights_log = fopen(a->weights_log_path, "a");
@@ -106,17 +114,16 @@ nc_weights_log_open(struct nc_app *a)
 	}
 	if (ftell(a->weights_log) == 0)
 		fprintf(a->weights_log, "time,service,server,weight,rt_us,state\n");
-	nc_dp_set_interval_cb(a->dp, weights_log_row, a);
 	return 0;
 }
 
 void
 nc_weights_log_close(struct nc_app *a)
 {
-	if (a->weights_log == NULL)
-		return;
 	if (a->dp != NULL)
 		nc_dp_set_interval_cb(a->dp, NULL, NULL);
+	if (a->weights_log == NULL)
+		return;
 	fclose(a->weights_log);
 	a->weights_log = NULL;
 }
@@ -140,7 +147,11 @@ nc_control_run(struct nc_app *a)
 				     &prev);
 			last = now;
 		}
-		if (nc_dp_ctl_poll(a->dp) == 0)
+		if (nc_app_reload) {
+			nc_app_reload = 0;
+			nc_reload(a);
+		}
+		if (nc_dp_ctl_poll(a->dp) + nc_mgmt_poll(a) == 0)
 			rte_delay_us_sleep(CTL_IDLE_SLEEP_US);
 	}
 }
@@ -166,7 +177,7 @@ nc_control_print_final(const struct nc_app *a)
 	       cs.icmp_echo_replied, cs.resolve_requests, cs.resolve_held, cs.resolve_dropped,
 	       cs.probe_unmatched, cs.tx_failed);
 	for (s = 0; s < a->cfg->n_services; s++) {
-		const struct nc_cfg_service *svc = &a->cfg->services[s];
+		const struct nc_cfg_service *svc = &nc_dp_config(a->dp)->services[s];
 		const struct nc_svc_stats *ss = &st.svc[s];
 
 		printf("final service %s: flows_opened %" PRIu64 " flows_closed %" PRIu64
@@ -174,7 +185,8 @@ nc_control_print_final(const struct nc_app *a)
 		       svc->name, ss->flows_opened, ss->flows_closed, ss->pkts_c2s, ss->pkts_s2c,
 		       ss->bytes_c2s, ss->bytes_s2c);
 		for (i = 0; i < svc->n_servers; i++)
-			printf(" %s %" PRIu64, svc->servers[i].name, ss->server_flows[i]);
+			if (svc->servers[i].name[0] != '\0')
+				printf(" %s %" PRIu64, svc->servers[i].name, ss->server_flows[i]);
 		printf("\n");
 	}
 	for (s = 0; s < a->cfg->n_services; s++) {
@@ -195,7 +207,8 @@ nc_control_print_final(const struct nc_app *a)
 		int n = nc_dp_service_view(a->dp, s, &sv, v, NC_MAX_SERVERS);
 
 		for (i = 0; n > 0 && i < n; i++)
-			printf("final server %s/%s: %s weight %u flows %" PRIu64 " requests %" PRIu64
+			if (v[i].admin != NC_ADMIN_FREE)
+				printf("final server %s/%s: %s weight %u flows %" PRIu64 " requests %" PRIu64
 			       " responses %" PRIu64 " bytes %" PRIu64 " probes_good %" PRIu64
 			       " probes_bad %" PRIu64 " down_count %u\n", sv.name, v[i].name,
 			       v[i].up ? "up" : "down", v[i].weight, v[i].flows, v[i].requests,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * netchestra: the dispatcher appliance.
  *   netchestra --config FILE [--duration SECONDS] [--weights-log FILE]
+ *   (SIGHUP: re-read FILE and apply it; an invalid FILE changes nothing)
  *   netchestra --config FILE --check
  *   netchestra --version
  */
@@ -19,12 +20,15 @@
 #include "app.h"
 
 volatile int nc_app_quit;
+volatile int nc_app_reload;
 
 static void
 on_signal(int sig)
 {
-	RTE_SET_USED(sig);
-	nc_app_quit = 1;
+	if (sig == SIGHUP)
+		nc_app_reload = 1;
+	else
+		nc_app_quit = 1;
 }
 
 static void
@@ -98,6 +102,8 @@ static int mod_monitor_init(struct nc_app *a);
 static void mod_monitor_fini(struct nc_app *a);
 static int mod_workers_init(struct nc_app *a);
 static void mod_workers_fini(struct nc_app *a);
+static int mod_mgmt_init(struct nc_app *a) { return nc_mgmt_init(a); }
+static void mod_mgmt_fini(struct nc_app *a) { nc_mgmt_fini(a); }
 
 static const struct module {
 	const char *name;
@@ -108,6 +114,7 @@ static const struct module {
 	{ "ports", mod_ports_init, mod_ports_fini },
 	{ "dataplane", mod_dp_init, mod_dp_fini },
 	{ "monitor", mod_monitor_init, mod_monitor_fini },
+	{ "management", mod_mgmt_init, mod_mgmt_fini },
 	{ "workers", mod_workers_init, mod_workers_fini },
 };
 
@@ -261,6 +268,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	for (m = 0; m < (int)RTE_DIM(modules); m++) {
