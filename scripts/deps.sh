@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Install the Debian packages Netchestra needs that are missing.
 #   scripts/deps.sh            build, unit, pcap and end-to-end tests, the demo
+#                              (prometheus for promtool, chromium for the dashboard test)
 #   scripts/deps.sh --peers    also the load balancers the benchmarks compare with
 # Services in installed packages (nginx, haproxy) are not started: the
 # benchmarks run them with their own configuration.
 set -uo pipefail
 PKGS="dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libpcap-dev libcmocka-dev
-      meson ninja-build pkg-config gcc python3 iproute2 ethtool iputils-ping curl wrk jq procps"
+      libmicrohttpd-dev libcurl4-openssl-dev
+      meson ninja-build pkg-config gcc python3 iproute2 ethtool iputils-ping curl wrk jq procps
+      prometheus chromium"
+# Node.js for the dashboard's browser test: Debian's unless one is installed
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 [ "${1:-}" != --peers ] || PKGS="$PKGS haproxy nginx-light libnginx-mod-stream iptables gnuplot-nox"
 missing=""
 for p in $PKGS; do

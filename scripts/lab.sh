@@ -5,17 +5,18 @@
 #   scripts/lab.sh up [--one-arm] [--loops a,b,c] [--delay-ms a,b,c]
 #   scripts/lab.sh down
 #   scripts/lab.sh status
-#   scripts/lab.sh restart-server N        (N = 0, 1 or 2)
+#   scripts/lab.sh restart-server N        (N = 0, 1, 2 or 3)
 #
 # Two-arm (default):
 #   lab-client (10.200.0.10-17) --- br-front --- lab-p0  [appliance port p0, VIP 10.200.0.1]
-#   lab-n0/1/2 (10.201.0.11-13) --- br-back  --- lab-p1  [appliance port p1, local IP 10.201.0.1]
+#   lab-n0/1/2/3 (10.201.0.11-14) --- br-back --- lab-p1  [appliance port p1, local IP 10.201.0.1]
 # One-arm (--one-arm): everything on br-front and one appliance port, lab-p0.
 # The bridges live in the namespace lab-sw; lab-p0 and lab-p1 stay in the root
 # namespace for net_af_packet, without addresses, IPv6, ARP replies or forwarding,
 # so that only the appliance answers there. Hosts learn the VIP and the local IP by
 # ARP from the appliance. Each server namespace runs nc-backend (HTTP on 8080,
-# UDP on 5353) named n0, n1, n2.
+# UDP on 5353) named n0, n1, n2, n3. n3 is a spare: in no service of config/lab.json,
+# it is what the management tests add to a running appliance.
 #
 # Environment: BUILD (build dir, default build), NC_BACKEND (nc-backend binary).
 set -euo pipefail
@@ -25,7 +26,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 BACKEND=${NC_BACKEND:-$BUILD/tests/tools/nc-backend}
 STATE=/run/netchestra-lab
 
-SERVERS=(n0 n1 n2)
+SERVERS=(n0 n1 n2 n3)
 CLIENT_IPS=(10.200.0.10 10.200.0.11 10.200.0.12 10.200.0.13 10.200.0.14 10.200.0.15 10.200.0.16 10.200.0.17)
 FRONT_GW=10.200.0.1     # the VIP
 BACK_GW=10.201.0.1      # the appliance's local IP
@@ -130,7 +131,7 @@ topology_up() {   # topology_up <one-arm 0|1>
 topology_ok() {   # the namespaces and ports of mode <one-arm 0|1> all exist
 	local one=$1 n
 	[ -f "$STATE/one-arm" ] && [ "$(cat "$STATE/one-arm")" = "$one" ] || return 1
-	for n in lab-sw lab-client lab-n0 lab-n1 lab-n2; do
+	for n in lab-sw lab-client lab-n0 lab-n1 lab-n2 lab-n3; do
 		[ -e "/run/netns/$n" ] || return 1
 	done
 	ip link show lab-p0 >/dev/null 2>&1 || return 1
@@ -198,6 +199,10 @@ cmd_up() {
 	[[ $delay =~ ^[0-9]+(,[0-9]+){0,2}$ ]] || die "--delay-ms: want N or a,b,c (non-negative integers), got '$delay'"
 	[ -x "$BACKEND" ] || die "no nc-backend at $BACKEND (build first: ninja -C build)"
 	mkdir -p "$STATE"
+	# the management token of config/lab.json ("token_file": "lab.token")
+	if [ ! -s "$ROOT/config/lab.token" ]; then
+		(umask 077; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$ROOT/config/lab.token")
+	fi
 	if ! topology_ok "$one"; then
 		teardown
 		mkdir -p "$STATE"
@@ -218,7 +223,7 @@ cmd_up() {
 # Remove everything the lab made, whatever state it is in.
 teardown() {
 	local n pids
-	for n in lab-n0 lab-n1 lab-n2 lab-client lab-sw; do
+	for n in lab-n0 lab-n1 lab-n2 lab-n3 lab-client lab-sw; do
 		if [ -e "/run/netns/$n" ]; then
 			pids=$(ip netns pids "$n" 2>/dev/null || true)
 			[ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
@@ -259,7 +264,7 @@ cmd_status() {
 
 cmd_restart_server() {
 	local i=${1:-}
-	[[ $i =~ ^[0-2]$ ]] || die "restart-server: want 0, 1 or 2, got '${i}'"
+	[[ $i =~ ^[0-3]$ ]] || die "restart-server: want 0, 1, 2 or 3, got '${i}'"
 	[ -f "$STATE/n$i.args" ] || die "the lab is not up"
 	backend_stop "$i"
 	backend_start "$i"

@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# End-to-end test of the management interface on a running appliance in the
+# namespace lab: every API endpoint, the token rule, bad JSON and bad values
+# (a 4xx naming the field, nothing half-applied), servers added, drained and
+# removed under nc-client load with no transaction broken, /metrics through
+# promtool, netchestra-ctl, SIGHUP with a valid and an invalid startup file
+# under load, and the dashboard in headless Chromium (a screenshot is kept in
+# BUILD_DIR/test-artifacts/). Usage: tests/e2e/mgmt.sh BUILD_DIR
+E2E_NAME=mgmt
+# shellcheck source=e2e-lib.sh
+. "$(dirname "$0")/e2e-lib.sh" "$@"
+
+URL=http://127.0.0.1:9180
+CTL=$BUILD/app/netchestra-ctl
+ART=$BUILD/test-artifacts
+mkdir -p "$ART"
+for b in "$CTL" "$(command -v promtool)"; do [ -x "$b" ] || e2e_give_up "missing $b"; done
+"$LAB" up >"$W/lab.log" 2>&1 || e2e_give_up "lab up failed: $(tail -3 "$W/lab.log")"
+TOKEN=$(cat "$ROOT/config/lab.token")
+
+# cfg <out> [jq filter]: config/lab.json with the fail-safe on for web, the
+# token file by absolute path, then <filter>
+cfg() {
+	jq --arg tok "$ROOT/config/lab.token" '.management.token_file = $tok |
+		.services[0].failsafe = { enabled: true, response_timeout_ms: 1000 } |
+		'"${2:-.}" "$ROOT/config/lab.json" >"$1"
+}
+
+# api <method> <path> [body] [token]: the status code on stdout, the body in $W/resp
+api() {
+	local args=(-s -o "$W/resp" -w '%{http_code}' -X "$1" --max-time 10)
+	[ -z "${3:-}" ] || args+=(-H 'Content-Type: application/json' --data-binary "$3")
+	[ -z "${4:-}" ] || args+=(-H "Authorization: Bearer $4")
+	curl "${args[@]}" "$URL$2"
+}
+# expect <what> <code> <method> <path> [body] [token] [jq test on the body]
+expect() {
+	local what=$1 want=$2 got
+	got=$(api "$3" "$4" "${5:-}" "${6:-}")
+	if [ "$got" = "$want" ] && { [ -z "${7:-}" ] || jq -e "$7" "$W/resp" >/dev/null 2>&1; }; then
+		ok "$what: $want $(head -c 160 "$W/resp")"
+	else
+		echo "got $got: $(head -c 400 "$W/resp")" >"$W/why"
+		bad "$what: want $want" "$W/why"
+	fi
+}
+srv() { curl -s --max-time 10 "$URL/api/v1/services/$1" | jq -c --arg s "$2" '.servers[] | select(.name == $s)'; }
+flows_of() { srv "$1" "$2" | jq -r '.flows // -1'; }
+load() {   # load <name> <seconds> <mode>: 6 TCP clients from 6 addresses, in the background
+	timeout $(($2 + 30)) ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "$LAB_VIP:80" \
+		--mode "$3" -c 6 -k 5 --duration "$2" --timeout-ms 5000 \
+		--source 10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15 \
+		>"$W/$1.client.json" 2>"$W/$1.client.err" &
+	LOAD_PID=$!
+}
+load_clean() {   # load_clean <name>: wait; every request answered, no transaction broken
+	wait "$LOAD_PID"
+	if jq -e '.requests > 100 and .failed == 0 and .broken == 0 and .ok == .requests' \
+		"$W/$1.client.json" >/dev/null 2>&1; then
+		ok "$1: $(jq -r '"\(.ok) requests answered of \(.requests), \(.completed)/\(.transactions) transactions complete, 0 broken"' "$W/$1.client.json")"
+	else
+		cat "$W/$1.client.json" "$W/$1.client.err" >"$W/why" 2>/dev/null
+		bad "$1: every request answered, no transaction broken" "$W/why"
+	fi
+}
+
+cfg "$W/mgmt.json"
+nc_start "$W/mgmt.json" "$W/mgmt.log" || e2e_give_up "the appliance did not start: $(tail -5 "$W/mgmt.log")"
+
+# ---- reads (no token from loopback) ----
+expect "GET services" 200 GET /api/v1/services "" "" \
+	'([.services[].name] == ["web", "dns"]) and ([.services[0].servers[].name] == ["n0", "n1", "n2"]) and
+	 (.services[0].servers[0] | has("state") and has("weight") and has("rt_avg_us") and has("rt_p99_us")
+	  and has("flows_active") and has("requests_per_s") and has("held") and has("replays"))'
+expect "GET one service" 200 GET /api/v1/services/web "" "" '.name == "web" and .failsafe.enabled == true'
+expect "GET unknown service" 404 GET /api/v1/services/nope "" "" '.field == "service"'
+expect "GET one server" 200 GET /api/v1/services/dns/servers/n2 "" "" '.name == "n2" and .port == 5353'
+expect "GET unknown server" 404 GET /api/v1/services/web/servers/n9 "" "" '.field == "server"'
+expect "GET unknown path" 404 GET /api/v1/nothing
+expect "GET events" 200 GET "/api/v1/events?since=0" "" "" '.events | type == "array"'
+expect "GET events, bad since" 400 GET "/api/v1/events?since=x" "" "" '.field == "since"'
+sleep 2   # a few monitor intervals
+expect "GET history" 200 GET /api/v1/services/web/history "" "" \
+	'.servers == ["n0", "n1", "n2"] and (.samples | length) >= 1 and (.samples[-1].weight | length) == 3'
+code=$(curl -s -o "$W/index.html" -w '%{http_code}' "$URL/")
+if [ "$code" = 200 ] && grep -qi '<html' "$W/index.html" && ! grep -Eqi '(src|href)="https?://' "$W/index.html"; then
+	ok "GET / serves the dashboard, nothing from other hosts ($(wc -c <"$W/index.html") bytes)"
+else
+	bad "GET / serves the dashboard ($code)"
+fi
+expect "wrong method" 405 POST /api/v1/services '{}' "$TOKEN"
+
+# ---- the token rule ----
+expect "change without a token" 401 PATCH /api/v1/services/web/servers/n1 '{"weight": 40}' ""
+expect "change with a wrong token" 401 PATCH /api/v1/services/web/servers/n1 '{"weight": 40}' "x$TOKEN"
+w_before=$(curl -s "$URL/api/v1/services/web" | jq -c '[.servers[].weight]')
+
+# ---- bad input: 4xx naming the field, nothing applied ----
+expect "bad JSON" 400 PATCH /api/v1/services/web/servers/n1 '{"weight": ' "$TOKEN" '.error | test("invalid JSON")'
+expect "weight 0" 400 PATCH /api/v1/services/web/servers/n1 '{"weight": 0}' "$TOKEN" '.field == "weight"'
+expect "weight as text" 400 PATCH /api/v1/services/web/servers/n1 '{"weight": "40"}' "$TOKEN" '.field == "weight"'
+expect "bad state" 400 PATCH /api/v1/services/web/servers/n1 '{"state": "sideways"}' "$TOKEN" '.field == "state"'
+expect "good weight, bad state" 400 PATCH /api/v1/services/web/servers/n1 '{"weight": 40, "state": "x"}' "$TOKEN" '.field == "state"'
+expect "unknown key" 400 PATCH /api/v1/services/web/servers/n1 '{"colour": "red"}' "$TOKEN" '.field == "colour"'
+expect "add: unreachable address" 400 POST /api/v1/services/web/servers \
+	'{"name": "n9", "address": "10.9.9.9", "port": 8080}' "$TOKEN" '.field == "address"'
+expect "add: the VIP as a server" 400 POST /api/v1/services/web/servers \
+	'{"name": "n9", "address": "10.200.0.1", "port": 8080}' "$TOKEN" '.field == "address"'
+expect "add: name taken" 400 POST /api/v1/services/web/servers \
+	'{"name": "n0", "address": "10.201.0.14", "port": 8080}' "$TOKEN" '.field == "name"'
+expect "add: no port" 400 POST /api/v1/services/web/servers \
+	'{"name": "n9", "address": "10.201.0.14"}' "$TOKEN" '.field == "port"'
+expect "adaptive step 99" 400 PATCH /api/v1/services/web '{"adaptive": {"step": 99}}' "$TOKEN" \
+	'.field == "adaptive.step"'
+expect "remove unknown server" 404 DELETE /api/v1/services/web/servers/n9 "" "$TOKEN"
+big=$(head -c 70000 /dev/zero | tr '\0' ' ')
+expect "body over 64 KiB" 413 PATCH /api/v1/services/web/servers/n1 "{\"weight\": 40$big}" "$TOKEN"
+w_after=$(curl -s "$URL/api/v1/services/web" | jq -c '[.servers[].weight]')
+if [ "$w_before" = "$w_after" ] && [ "$(jq -r '[.services[0].servers[].name] | join(",")' <(curl -s "$URL/api/v1/services"))" = n0,n1,n2 ]; then
+	ok "nothing half-applied: weights $w_after, servers n0,n1,n2"
+else
+	bad "nothing half-applied: weights $w_before -> $w_after"
+fi
+
+# ---- add, drain, remove under load ----
+load api 40 close
+sleep 3
+expect "add n3 under load" 201 POST /api/v1/services/web/servers \
+	'{"name": "n3", "address": "10.201.0.14", "port": 8080, "weight": 25}' "$TOKEN" \
+	'.name == "n3" and .state == "down" and .weight == 0'
+up=0
+for _ in $(seq 150); do   # up after rise (2) good probes, 2 s apart
+	if [ "$(srv web n3 | jq -r .state)" = up ]; then up=1; break; fi
+	sleep 0.1
+done
+[ "$up" = 1 ] && ok "added n3 comes up after its health probes: $(srv web n3 | jq -c '{state, weight, probes_good}')" ||
+	bad "added n3 comes up after its health probes: $(srv web n3)"
+expect "drain n1 under load" 200 PATCH /api/v1/services/web/servers/n1 '{"state": "drain"}' "$TOKEN" \
+	'.state == "drain" and .weight == 0'
+sleep 1   # requests already dispatched finish
+f1=$(flows_of web n1)
+expect "remove n2 under load" 202 DELETE /api/v1/services/web/servers/n2 "" "$TOKEN" '.state == "removing"'
+gone=0
+for _ in $(seq 100); do
+	if [ -z "$(srv web n2)" ]; then gone=1; break; fi
+	sleep 0.1
+done
+[ "$gone" = 1 ] && ok "n2 removed once its flows ended" || bad "n2 removed once its flows ended: $(srv web n2)"
+sleep 4
+f2=$(flows_of web n1)
+f3=$(flows_of web n3)
+if [ "$f1" -ge 0 ] && [ "$f1" = "$f2" ] && [ "$f3" -gt 0 ]; then
+	ok "drained n1 got no new flow in 4 s ($f1 flows); added n3 got $f3"
+else
+	bad "drained n1 got no new flow ($f1 -> $f2), added n3 got flows ($f3)"
+fi
+expect "enable n1" 200 PATCH /api/v1/services/web/servers/n1 '{"state": "up"}' "$TOKEN" '.state == "up" and .weight > 0'
+expect "weight 60 for n0" 200 PATCH /api/v1/services/web/servers/n0 '{"weight": 60}' "$TOKEN" '.weight == 60'
+expect "adaptive fast" 200 PATCH /api/v1/services/web '{"adaptive": {"enabled": true, "mode": "fast"}}' "$TOKEN" \
+	'.adaptive.enabled == true and .adaptive.mode == "fast"'
+sleep 3
+f4=$(flows_of web n1)
+[ "$f4" -gt "$f2" ] && ok "enabled n1 gets flows again ($f2 -> $f4)" || bad "enabled n1 gets flows again ($f2 -> $f4)"
+load_clean api
+expect "events of the changes" 200 GET "/api/v1/events?since=0" "" "" \
+	'[.events[].text] | (any(test("n3 added")) and any(test("n1: drain")) and any(test("n2 removed")))'
+
+# ---- /metrics ----
+code=$(curl -s -o "$W/metrics.txt" -w '%{http_code}' "$URL/metrics")
+if [ "$code" = 200 ] && promtool check metrics <"$W/metrics.txt" >"$W/promtool.out" 2>&1 &&
+	grep -q '^netchestra_server_requests_total{service="web",server="n0"} [1-9]' "$W/metrics.txt" &&
+	grep -q '^netchestra_response_time_seconds_bucket{service="web",server="n3",le="+Inf"} [1-9]' "$W/metrics.txt"; then
+	ok "/metrics passes promtool check metrics ($(grep -vc '^#' "$W/metrics.txt") samples)"
+else
+	cat "$W/promtool.out" >"$W/why" 2>/dev/null; head -30 "$W/metrics.txt" >>"$W/why"
+	bad "/metrics passes promtool check metrics ($code)" "$W/why"
+fi
+
+# ---- netchestra-ctl ----
+export NETCHESTRA_URL=$URL
+if NETCHESTRA_TOKEN= "$CTL" services >"$W/ctl.txt" 2>&1 && grep -q '^web 10.200.0.1:80/tcp' "$W/ctl.txt" &&
+	grep -Eq '^n3 +10.201.0.14:8080 +up' "$W/ctl.txt"; then
+	ok "ctl services: a table per service"
+else
+	bad "ctl services" "$W/ctl.txt"
+fi
+"$CTL" --json services >"$W/ctl.json" 2>&1 && jq -e '.services[0].name == "web"' "$W/ctl.json" >/dev/null &&
+	ok "ctl --json services" || bad "ctl --json services" "$W/ctl.json"
+NETCHESTRA_TOKEN=$TOKEN "$CTL" drain web n3 >"$W/ctl.out" 2>&1 && [ "$(srv web n3 | jq -r .state)" = drain ] &&
+	ok "ctl drain web n3: $(cat "$W/ctl.out")" || bad "ctl drain web n3" "$W/ctl.out"
+NETCHESTRA_TOKEN=$TOKEN "$CTL" weight web n1 40 >"$W/ctl.out" 2>&1 && [ "$(srv web n1 | jq -r .weight)" = 40 ] &&
+	ok "ctl weight web n1 40: $(cat "$W/ctl.out")" || bad "ctl weight web n1 40" "$W/ctl.out"
+NETCHESTRA_TOKEN=wrong-token "$CTL" enable web n3 >"$W/ctl.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && grep -q 401 "$W/ctl.out" && ok "ctl with a wrong token: exit 1, $(cat "$W/ctl.out")" ||
+	bad "ctl with a wrong token: exit 1 (got $rc)" "$W/ctl.out"
+NETCHESTRA_TOKEN=$TOKEN "$CTL" enable web n3 >/dev/null 2>&1
+
+# ---- the dashboard in headless Chromium ----
+DASH=$ROOT/tests/dashboard
+if [ -d "$DASH/node_modules/playwright-core" ] && [ -x /usr/bin/chromium ]; then
+	load dash 20 close
+	sleep 1
+	timeout 90 node "$DASH/dashboard.mjs" --url "$URL" --token "$TOKEN" --service web \
+		--servers n0,n1,n3 --drain n1 --screenshot "$ART/dashboard.png" >"$W/dash.out" 2>&1
+	rc=$?
+	sed 's/^/    /' "$W/dash.out"
+	[ "$rc" = 0 ] && ok "dashboard: loads clean, shows n0 n1 n3, chart updates, drain button (screenshot $ART/dashboard.png)" ||
+		bad "dashboard" "$W/dash.out"
+	sleep 1
+	f1=$(flows_of web n1); sleep 4; f2=$(flows_of web n1)
+	[ "$f1" = "$f2" ] && [ "$(srv web n1 | jq -r .state)" = drain ] &&
+		ok "drained from the dashboard: n1 got no new flow in 4 s under load ($f1 flows)" ||
+		bad "drained from the dashboard: n1 got new flows ($f1 -> $f2)"
+	load_clean dash
+	api PATCH /api/v1/services/web/servers/n1 '{"state": "up"}' "$TOKEN" >/dev/null
+else
+	bad "dashboard: playwright-core (tests/dashboard/node_modules) and /usr/bin/chromium needed"
+fi
+
+# ---- SIGHUP: a valid file, then an invalid one, under load ----
+load hup 14 keepalive
+sleep 3
+cfg "$W/mgmt.json" '.services[0].servers = [
+	{name: "n0", address: "10.201.0.11", port: 8080, weight: 70},
+	{name: "n1", address: "10.201.0.12", port: 8080, weight: 30}]'
+kill -HUP "$NC_PID"
+ok_hup=0
+for _ in $(seq 50); do
+	if grep -q 'reload: .* applied' "$W/mgmt.log"; then ok_hup=1; break; fi
+	sleep 0.1
+done
+sleep 0.5
+got=$(curl -s "$URL/api/v1/services/web" | jq -c '[.servers[] | select(.state != "removing") | {(.name): .weight}] | add')
+[ "$ok_hup" = 1 ] && [ "$got" = '{"n0":70,"n1":30}' ] && ok "SIGHUP, valid file: web is now $got (n3 removing)" ||
+	bad "SIGHUP, valid file: web $got" "$W/mgmt.log"
+sleep 2
+cp "$W/mgmt.json" "$W/good.json"
+jq '.workers.burst = 64 | .services[1].port = 99999' "$W/good.json" >"$W/mgmt.json"
+"$NC_BIN" -c "$W/mgmt.json" --check >"$W/check.out" 2>&1
+lines_before=$(wc -l <"$W/mgmt.log")
+kill -HUP "$NC_PID"
+for _ in $(seq 50); do grep -q 'reload: rejected' "$W/mgmt.log" && break; sleep 0.1; done
+tail -n +"$((lines_before + 1))" "$W/mgmt.log" | grep -v '^\[ *[0-9.]*s\]' >"$W/hup.out"
+grep -v '^reload:' "$W/hup.out" | grep -v '^\(MON\|DP\|APP\):' >"$W/hup.errs"
+after=$(curl -s "$URL/api/v1/services/web" | jq -c '[.servers[] | select(.state != "removing") | {(.name): .weight}] | add')
+if grep -q 'reload: rejected; the running configuration stays' "$W/hup.out" &&
+	grep -Fxf "$W/check.out" "$W/hup.errs" | diff -q - "$W/check.out" >/dev/null &&
+	[ "$after" = "$got" ]; then
+	ok "SIGHUP, invalid file: rejected with the --check lines ($(grep -c . "$W/check.out")), web stays $after"
+else
+	{ echo "--check:"; cat "$W/check.out"; echo "reload:"; cat "$W/hup.out"; echo "web: $after"; } >"$W/why"
+	bad "SIGHUP, invalid file rejected with the --check lines, running config stays" "$W/why"
+fi
+load_clean hup
+
+nc_stop >/dev/null
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
