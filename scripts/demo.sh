@@ -65,15 +65,18 @@ scripts/lab.sh up $ARM --loops "$LOOPS" || exit 1
 BASE=$ROOT/config/lab.json
 [ -z "$ARM" ] || BASE=$ROOT/config/lab-one-arm.json
 CFG=$W/demo.json
+# the management interface on loopback, with the token lab.sh made
+MGMT=".management = { listen: \"127.0.0.1:9180\", token_file: \"$ROOT/config/lab.token\" }"
 if [ "$ADAPTIVE" = off ]; then
-	jq '.services[0].adaptive.enabled = false' "$BASE" >"$CFG"
+	jq "$MGMT | .services[0].adaptive.enabled = false" "$BASE" >"$CFG"
 else
-	jq --arg m "$ADAPTIVE" '.services[0].adaptive = { enabled: true, mode: $m, interval_ms: 1000,
+	jq --arg m "$ADAPTIVE" "$MGMT"' | .services[0].adaptive = { enabled: true, mode: $m, interval_ms: 1000,
 		step: 1, min_weight: 1 }' "$BASE" >"$CFG"
 fi
 step "appliance ($BASE, web weights: $ADAPTIVE)"
 nc_start "$CFG" "$W/netchestra.log" || exit 1
-grep '^port ' "$W/netchestra.log"
+grep '^port \|^management' "$W/netchestra.log"
+echo "dashboard: http://127.0.0.1:9180/ (token: config/lab.token); build/app/netchestra-ctl services"
 
 step "traffic: $CLIENTS clients, 5-request transactions, ${SECONDS_RUN} s"
 nc_client --target "$LAB_VIP:80" --proto tcp --mode close -c "$CLIENTS" -k 5 \

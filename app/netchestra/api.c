@@ -53,6 +53,7 @@ struct event {
 
 static struct {
 	struct hist *hist[NC_MAX_SERVICES];
+	char hist_name[NC_MAX_SERVICES][NC_NAME_MAX];
 	struct event ev[EVENTS_MAX];
 	uint64_t next_id;                /* id of the next event (first is 1) */
 	int on;
@@ -98,13 +99,22 @@ void
 nc_api_on_interval(unsigned int svc, const struct nc_service_view *sv,
 		   const struct nc_server_view *v, unsigned int n)
 {
-	struct hist *h = svc < NC_MAX_SERVICES ? api.hist[svc] : NULL;
+	struct hist *h;
 	struct hist_sample *s;
 	double t = now_s(), dt;
 	unsigned int i;
 
-	RTE_SET_USED(sv);
-	if (!api.on || h == NULL)
+	if (!api.on || svc >= NC_MAX_SERVICES)
+		return;
+	/* a service added at run time gets its history then; a slot that comes
+	 * back for another service starts afresh */
+	if (api.hist[svc] == NULL || strcmp(api.hist_name[svc], sv->name) != 0) {
+		free(api.hist[svc]);
+		api.hist[svc] = calloc(1, sizeof(*api.hist[svc]));
+		snprintf(api.hist_name[svc], sizeof(api.hist_name[svc]), "%s", sv->name);
+	}
+	h = api.hist[svc];
+	if (h == NULL)
 		return;
 	dt = h->prev_t != 0 ? t - h->prev_t : 0;
 	s = &h->s[h->head];
@@ -151,6 +161,7 @@ nc_api_init(struct nc_app *a)
 		api.hist[s] = calloc(1, sizeof(*api.hist[s]));
 		if (api.hist[s] == NULL)
 			return -ENOMEM;
+		snprintf(api.hist_name[s], sizeof(api.hist_name[s]), "%s", a->cfg->services[s].name);
 	}
 	api.next_id = 1;
 	api.on = 1;
@@ -276,11 +287,12 @@ service_json(struct nc_app *a, unsigned int s)
 		rps += h != NULL ? h->rps[i] : 0.0;
 	}
 	ip_str(cs->vip, ip, sizeof(ip));
-	j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:{s:b, s:s, s:i, s:i, s:i}, "
+	j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:{s:b, s:s, s:i, s:i, s:i}, "
 		      "s:{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I}, s:i, s:I, s:f, s:o}",
 		      "name", cs->name, "vip", ip, "port", cs->port,
 		      "proto", cs->proto == 17 ? "udp" : "tcp",
 		      "scheduler", nc_sched_kind_name(cs->scheduler),
+		      "state", sv.state == NC_SVC_REMOVING ? "removing" : "live",
 		      "health", nc_health_type_name(cs->health.type),
 		      "adaptive", "enabled", cs->adaptive.enabled, "mode",
 		      nc_adapt_mode_name(cs->adaptive.mode), "interval_ms", cs->adaptive.interval_ms,
@@ -585,8 +597,13 @@ nc_api_handle(struct nc_app *a, struct nc_api_req *r)
 		if (!get)
 			goto method;
 		arr = json_array();
-		for (s = 0; s < (int)nc_dp_n_services(a->dp); s++)
-			json_array_append_new(arr, service_json(a, (unsigned int)s));
+		for (s = 0; s < (int)nc_dp_n_services(a->dp); s++) {
+			struct nc_service_view sv;
+
+			nc_dp_service_view(a->dp, (unsigned int)s, &sv, NULL, 0);
+			if (sv.state != NC_SVC_REMOVED)
+				json_array_append_new(arr, service_json(a, (unsigned int)s));
+		}
 		answer_json(r, 200, json_pack("{s:o, s:f}", "services", arr, "time", now_s()));
 		return;
 	}

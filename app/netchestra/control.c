@@ -52,14 +52,17 @@ print_status(const struct nc_app *a, double t, double dt, struct status_prev *pr
 	uint16_t s, i;
 
 	nc_dp_stats_get(a->dp, &st);
-	for (s = 0; s < a->cfg->n_services; s++) {
+	for (s = 0; s < nc_dp_n_services(a->dp); s++) {
 		const struct nc_cfg_service *cs = &nc_dp_config(a->dp)->services[s];
 		const struct nc_svc_stats *ss = &st.svc[s];
 		uint64_t pkts = ss->pkts_c2s + ss->pkts_s2c;
+		struct nc_service_view sv;
 		char line[1536], rt[16];
 		int n, nv;
 
-		nv = nc_dp_service_view(a->dp, s, NULL, v, NC_MAX_SERVERS);
+		nv = nc_dp_service_view(a->dp, s, &sv, v, NC_MAX_SERVERS);
+		if (sv.state == NC_SVC_REMOVED)
+			continue;
 		n = snprintf(line, sizeof(line), "[%7.1fs] %s: flows %" PRIu64 " open, %.0f new/s, %.0f pkt/s, servers",
 			     t, cs->name, ss->flows_opened - ss->flows_closed,
 			     (double)(ss->flows_opened - prev->opened[s]) / dt,
@@ -176,7 +179,7 @@ nc_control_print_final(const struct nc_app *a)
 	       cs.arp_replied, cs.arp_learned, cs.arp_requests_sent, cs.arp_ignored,
 	       cs.icmp_echo_replied, cs.resolve_requests, cs.resolve_held, cs.resolve_dropped,
 	       cs.probe_unmatched, cs.tx_failed);
-	for (s = 0; s < a->cfg->n_services; s++) {
+	for (s = 0; s < nc_dp_n_services(a->dp); s++) {
 		const struct nc_cfg_service *svc = &nc_dp_config(a->dp)->services[s];
 		const struct nc_svc_stats *ss = &st.svc[s];
 
@@ -189,19 +192,20 @@ nc_control_print_final(const struct nc_app *a)
 				printf(" %s %" PRIu64, svc->servers[i].name, ss->server_flows[i]);
 		printf("\n");
 	}
-	for (s = 0; s < a->cfg->n_services; s++) {
+	for (s = 0; s < nc_dp_n_services(a->dp); s++) {
+		const struct nc_cfg_service *fsc = &nc_dp_config(a->dp)->services[s];
 		struct nc_failsafe_view fs;
 
-		if (!a->cfg->services[s].failsafe.enabled && a->cfg->services[s].persistence_s == 0)
+		if (!fsc->failsafe.enabled && fsc->persistence_s == 0)
 			continue;
 		nc_dp_failsafe_view(a->dp, s, &fs);
 		printf("final failsafe %s: held %" PRIu64 " released %" PRIu64 " replays %" PRIu64
 		       " resets %" PRIu64 " store_full %" PRIu64 " affinity_hits %" PRIu64 "\n",
-		       a->cfg->services[s].name, fs.held, fs.released, fs.replays, fs.resets,
+		       fsc->name, fs.held, fs.released, fs.replays, fs.resets,
 		       fs.store_full, fs.affinity_hits);
 	}
 	nc_dp_mon_refresh(a->dp);
-	for (s = 0; s < a->cfg->n_services; s++) {
+	for (s = 0; s < nc_dp_n_services(a->dp); s++) {
 		static struct nc_server_view v[NC_MAX_SERVERS];
 		struct nc_service_view sv;
 		int n = nc_dp_service_view(a->dp, s, &sv, v, NC_MAX_SERVERS);

@@ -73,6 +73,8 @@ addr_insert(struct nc_dp *dp, uint32_t ip, int lip)
 	return -ENOSPC;
 }
 
+/* Workers read the table while a service is added at run time: the key goes
+ * in first, svc_plus1 (what marks the entry used) last. */
 static void
 svc_insert(struct nc_dp *dp, uint32_t vip, uint16_t port, uint8_t proto, unsigned int svc)
 {
@@ -80,8 +82,10 @@ svc_insert(struct nc_dp *dp, uint32_t vip, uint16_t port, uint8_t proto, unsigne
 
 	while (dp->svct[i].svc_plus1 != 0)
 		i = (i + 1) & (NC_SVC_TABLE_SIZE - 1);
-	dp->svct[i] = (struct nc_svc_ent){ .vip = vip, .port = port, .proto = proto,
-					   .svc_plus1 = (uint8_t)(svc + 1) };
+	dp->svct[i].vip = vip;
+	dp->svct[i].port = port;
+	dp->svct[i].proto = proto;
+	__atomic_store_n(&dp->svct[i].svc_plus1, (uint8_t)(svc + 1), __ATOMIC_RELEASE);
 }
 
 static int
@@ -186,17 +190,9 @@ build_services(struct nc_dp *dp)
 		const struct nc_cfg_service *cs = &cfg->services[s];
 		struct nc_dp_svc *ds = &dp->svc[s];
 
-		ds->vip = be32(cs->vip);
-		ds->port = rte_cpu_to_be_16(cs->port);
-		ds->proto = cs->proto;
-		ds->kind = (uint8_t)cs->scheduler;
-		snprintf(ds->name, sizeof(ds->name), "%s", cs->name);
-		ds->failsafe = cs->failsafe.enabled;
+		nc_dp_svc_fill(dp, s);
 		if (ds->failsafe && cs->proto == IPPROTO_TCP)
 			dp->tcp_failsafe = 1;
-		ds->max_replays = cs->failsafe.max_replays;
-		ds->resp_timeout_ms = cs->failsafe.response_timeout_ms;
-		ds->persist_ms = cs->persistence_s * 1000;
 		if (ds->failsafe && cs->failsafe.store_size > dp->store_size)
 			dp->store_size = cs->failsafe.store_size;
 		if (addr_insert(dp, ds->vip, -1) < 0)
@@ -214,6 +210,49 @@ build_services(struct nc_dp *dp)
 				return -ENOSPC;
 		}
 	}
+	return 0;
+}
+
+void
+nc_dp_svc_fill(struct nc_dp *dp, unsigned int s)
+{
+	const struct nc_cfg_service *cs = &dp->cfg->services[s];
+	struct nc_dp_svc *ds = &dp->svc[s];
+
+	{
+		ds->vip = be32(cs->vip);
+		ds->port = rte_cpu_to_be_16(cs->port);
+		ds->proto = cs->proto;
+		ds->kind = (uint8_t)cs->scheduler;
+		snprintf(ds->name, sizeof(ds->name), "%s", cs->name);
+		ds->failsafe = cs->failsafe.enabled;
+		ds->max_replays = cs->failsafe.max_replays;
+		ds->resp_timeout_ms = cs->failsafe.response_timeout_ms;
+		ds->persist_ms = cs->persistence_s * 1000;
+	}
+}
+
+int
+nc_dp_svc_publish(struct nc_dp *dp, unsigned int s)
+{
+	const struct nc_cfg_service *cs = &dp->cfg->services[s];
+	struct nc_dp_svc *ds = &dp->svc[s];
+	uint16_t l;
+	int li;
+
+	ds->n_lips = 0;
+	for (l = 0; l < cs->n_local_ips; l++) {
+		/* run time: only local IPs with port pools from the start */
+		for (li = 0; li < dp->n_lips && dp->lip[li] != be32(cs->local_ips[l]); li++)
+			;
+		if (li == dp->n_lips)
+			return -ENOTSUP;
+		ds->lip[ds->n_lips++] = (uint16_t)li;
+	}
+	if (nc_dp_addr_find(dp, ds->vip) == NULL && addr_insert(dp, ds->vip, -1) < 0)
+		return -ENOSPC;
+	if (nc_dp_svc_find(dp, ds->vip, ds->port, ds->proto) == 0)
+		svc_insert(dp, ds->vip, ds->port, ds->proto, s);
 	return 0;
 }
 
@@ -260,7 +299,8 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 	if (w->flows == NULL)
 		goto fail;
 	nc_flow_set_tcp_reuse(w->flows, cfg->limits.tcp_timewait_s * 1000, wall_ms());
-	w->srv = rte_zmalloc_socket("nc_srv_stats", (size_t)RTE_MAX(dp->n_services, 1) *
+	/* every service slot: services can be added at run time */
+	w->srv = rte_zmalloc_socket("nc_srv_stats", (size_t)NC_MAX_SERVICES *
 				    NC_DP_MAX_SERVERS * sizeof(*w->srv), RTE_CACHE_LINE_SIZE, socket);
 	if (w->srv == NULL)
 		goto fail;
@@ -365,7 +405,7 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 		NC_LOG(ERR, DP, "rcu: %s", rte_strerror(rte_errno));
 		goto fail;
 	}
-	dp->sched = nc_sched_set_create(dp->n_services, dp->qsbr);
+	dp->sched = nc_sched_set_create(NC_MAX_SERVICES, dp->qsbr);
 	if (dp->sched == NULL) {
 		NC_LOG(ERR, DP, "schedules: %s", rte_strerror(rte_errno));
 		goto fail;

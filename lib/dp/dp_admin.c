@@ -146,6 +146,8 @@ nc_dp_server_set_admin(struct nc_dp *dp, unsigned int svc, unsigned int i, enum 
 		return -ENOENT;
 	if (st != NC_ADMIN_UP && st != NC_ADMIN_DRAIN && st != NC_ADMIN_DOWN && st != NC_ADMIN_REMOVING)
 		return -EINVAL;
+	if (ms->view.state != NC_SVC_LIVE)
+		return -EBUSY;   /* the whole service is going */
 	if (st == NC_ADMIN_REMOVING) {
 		for (k = 0; k < cs->n_servers; k++)
 			others += k != i && ms->srv[k].admin != NC_ADMIN_FREE &&
@@ -306,6 +308,144 @@ nc_dp_service_set_failsafe(struct nc_dp *dp, unsigned int svc, uint32_t persiste
 	return 0;
 }
 
+int
+nc_dp_service_check_add(const struct nc_dp *dp, const struct nc_cfg_service *cs, char *why,
+			size_t len)
+{
+	char dummy[8];
+	unsigned int k, s;
+	uint16_t l;
+
+	if (why == NULL) {
+		why = dummy;
+		len = sizeof(dummy);
+	}
+	for (s = 0; s < dp->n_services; s++)
+		if (dp->mon[s].view.state != NC_SVC_REMOVED &&
+		    strcmp(dp->cfg->services[s].name, cs->name) == 0) {
+			snprintf(why, len, "a service named %s runs", cs->name);
+			return -EEXIST;
+		}
+	k = nc_dp_svc_find(dp, rte_cpu_to_be_32(cs->vip), rte_cpu_to_be_16(cs->port), cs->proto);
+	if (k != 0) {
+		s = k - 1;
+		if (dp->mon[s].view.state != NC_SVC_REMOVED) {
+			snprintf(why, len, "service %s has that address, port and protocol%s",
+				 dp->cfg->services[s].name,
+				 dp->mon[s].view.state == NC_SVC_REMOVING ? " (being removed: its flows "
+				 "have not ended yet)" : "");
+			return -EEXIST;
+		}
+	} else if (dp->n_services == NC_MAX_SERVICES) {
+		snprintf(why, len, "%u services already", NC_MAX_SERVICES);
+		return -ENOSPC;
+	} else {
+		s = dp->n_services;
+	}
+	for (l = 0; l < cs->n_local_ips; l++) {
+		uint32_t ip = rte_cpu_to_be_32(cs->local_ips[l]);
+
+		for (k = 0; k < dp->n_lips && dp->lip[k] != ip; k++)
+			;
+		if (k == dp->n_lips) {
+			snprintf(why, len, "local IP %u.%u.%u.%u is new: local ports for it are set up "
+				 "at start; needs a restart", cs->local_ips[l] >> 24,
+				 (cs->local_ips[l] >> 16) & 0xff, (cs->local_ips[l] >> 8) & 0xff,
+				 cs->local_ips[l] & 0xff);
+			return -ENOTSUP;
+		}
+	}
+	for (k = 0; k < dp->n_lips; k++)
+		if (dp->lip[k] == rte_cpu_to_be_32(cs->vip) && cs->port >= NC_LPORT_MIN) {
+			snprintf(why, len, "its VIP is a local IP and its port a local port there; "
+				 "needs a restart");
+			return -ENOTSUP;
+		}
+	if (cs->failsafe.enabled && (dp->store_size == 0 ||
+				     (cs->proto == IPPROTO_TCP && !dp->tcp_failsafe))) {
+		snprintf(why, len, "the fail-safe's store is set up at start for the services that "
+			 "have it; needs a restart");
+		return -ENOTSUP;
+	}
+	if (cs->persistence_s != 0 && dp->worker[0]->aff == NULL) {
+		snprintf(why, len, "the affinity table is set up at start when a service has "
+			 "persistence; needs a restart");
+		return -ENOTSUP;
+	}
+	return (int)s;
+}
+
+int
+nc_dp_service_add(struct nc_dp *dp, const struct nc_cfg_service *cs)
+{
+	char why[160];
+	int s = nc_dp_service_check_add(dp, cs, why, sizeof(why));
+	uint16_t i;
+	int r;
+
+	if (s < 0) {
+		NC_LOG(ERR, MON, "service %s cannot be added: %s", cs->name, why);
+		return s;
+	}
+	for (i = 0; i < cs->n_servers; i++) {
+		uint32_t ip = rte_cpu_to_be_32(cs->servers[i].address);
+		uint16_t port = 0;
+
+		r = nc_neigh_next_hop(dp->neigh, ip, &port);
+		if (r == -ENOENT)
+			r = nc_neigh_add(dp->neigh, ip, port, NULL, 0);
+		if (r < 0)
+			return r == -ENETUNREACH ? -EHOSTUNREACH : r;
+	}
+	if ((unsigned int)s < dp->n_services) {
+		/* a removed service's slot: no flow of it is left, its counters
+		 * start again for the new one */
+		for (i = 0; i < dp->n_workers; i++)
+			memset(&dp->worker[i]->st.svc[s], 0, sizeof(dp->worker[i]->st.svc[s]));
+	}
+	dp->cfg->services[s] = *cs;
+	nc_dp_svc_fill(dp, (unsigned int)s);
+	r = nc_dp_mon_svc_init(dp, (unsigned int)s, rte_rdtsc());   /* its first schedule */
+	if (r == 0)
+		r = nc_dp_svc_publish(dp, (unsigned int)s);            /* then workers see it */
+	if (r < 0)
+		return r;
+	if ((unsigned int)s == dp->n_services) {
+		dp->cfg->n_services = (uint16_t)(s + 1);
+		__atomic_store_n(&dp->n_services, (uint16_t)(s + 1), __ATOMIC_RELEASE);
+	}
+	NC_LOG(NOTICE, MON, "service %s added (slot %d): %u servers", cs->name, s, cs->n_servers);
+	nc_dp_event(dp, NC_EV_CONFIG, (unsigned int)s, -1, "service %s added: %u servers", cs->name,
+		    cs->n_servers);
+	return s;
+}
+
+int
+nc_dp_service_remove(struct nc_dp *dp, unsigned int svc)
+{
+	struct nc_mon_svc *ms;
+	uint16_t i;
+
+	if (svc >= dp->n_services || dp->mon[svc].view.state == NC_SVC_REMOVED)
+		return -ENOENT;
+	ms = &dp->mon[svc];
+	if (ms->view.state == NC_SVC_REMOVING)
+		return 0;
+	for (i = 0; i < dp->cfg->services[svc].n_servers; i++)
+		if (ms->srv[i].admin != NC_ADMIN_FREE) {
+			ms->srv[i].admin = NC_ADMIN_REMOVING;
+			nc_wset_down(&ms->ws, i);
+		}
+	rte_seqlock_write_lock(&ms->lock);
+	ms->view.state = NC_SVC_REMOVING;
+	rte_seqlock_write_unlock(&ms->lock);
+	changed(dp, svc);
+	NC_LOG(NOTICE, MON, "service %s: removing (no new flows)", dp->cfg->services[svc].name);
+	nc_dp_event(dp, NC_EV_CONFIG, svc, -1, "service %s: removing (no new flows)",
+		    dp->cfg->services[svc].name);
+	return 0;
+}
+
 /* Server <i> of <s> has gone: its slot is free for a later add. */
 static void
 slot_free(struct nc_dp *dp, unsigned int s, unsigned int i)
@@ -336,6 +476,18 @@ slot_free(struct nc_dp *dp, unsigned int s, unsigned int i)
 		cs->n_servers--;
 	ms->ws.n = cs->n_servers;
 	changed(dp, s);
+	if (cs->n_servers == 0 && ms->view.state == NC_SVC_REMOVING) {
+		rte_seqlock_write_lock(&ms->lock);
+		ms->view.state = NC_SVC_REMOVED;
+		rte_seqlock_write_unlock(&ms->lock);
+		NC_LOG(NOTICE, MON, "service %s removed: no flow left", cs->name);
+		if (dp->event_cb != NULL) {
+			char text[96];
+
+			snprintf(text, sizeof(text), "service %s removed: no flow left", cs->name);
+			dp->event_cb(dp->event_arg, NC_EV_CONFIG, cs->name, NULL, text);
+		}
+	}
 	NC_LOG(NOTICE, MON, "%s: server %s removed: no flow left", cs->name, name);
 	if (dp->event_cb != NULL) {
 		char text[96];

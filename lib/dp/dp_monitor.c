@@ -118,61 +118,81 @@ nc_dp_mon_view_states(struct nc_dp *dp, unsigned int s)
 int
 nc_dp_mon_init(struct nc_dp *dp)
 {
-	const struct nc_config *cfg = dp->cfg;
 	uint64_t now = rte_rdtsc();
 	uint16_t s, i;
 	int r;
 
-	/* one probe port per server slot of every probed service, so servers
-	 * added at run time have theirs (client flows never get these) */
-	dp->probe_lo = dp->probe_hi = NC_PROBE_PORT_BASE;
-	for (s = 0; s < cfg->n_services; s++) {
-		if (cfg->services[s].health.type == NC_HEALTH_NONE || dp->svc[s].n_lips == 0)
-			continue;
-		dp->probe_base[s] = dp->probe_hi;
+	/* one probe port per server slot of every service slot, so servers and
+	 * services added at run time have theirs (client flows never get these) */
+	dp->probe_lo = NC_PROBE_PORT_BASE;
+	dp->probe_hi = NC_PROBE_PORT_BASE + NC_MAX_SERVICES * NC_MAX_SERVERS;
+	for (s = 0; s < NC_MAX_SERVICES; s++) {
+		dp->probe_base[s] = (uint16_t)(NC_PROBE_PORT_BASE + s * NC_MAX_SERVERS);
 		for (i = 0; i < NC_MAX_SERVERS; i++)
-			dp->probe_slot[dp->probe_hi - dp->probe_lo + i] = (uint16_t)(s << 8 | i);
-		dp->probe_hi = (uint16_t)(dp->probe_hi + NC_MAX_SERVERS);
+			dp->probe_slot[s * NC_MAX_SERVERS + i] = (uint16_t)(s << 8 | i);
 	}
-	for (s = 0; s < cfg->n_services; s++) {
-		const struct nc_cfg_service *cs = &cfg->services[s];
-		struct nc_mon_svc *ms = &dp->mon[s];
-		uint8_t w[NC_MAX_SERVERS];
+	for (s = 0; s < dp->cfg->n_services; s++) {
+		r = nc_dp_mon_svc_init(dp, s, now);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
 
-		/* room for servers added at run time */
+int
+nc_dp_mon_svc_init(struct nc_dp *dp, unsigned int s, uint64_t now)
+{
+	const struct nc_cfg_service *cs = &dp->cfg->services[s];
+	struct nc_mon_svc *ms = &dp->mon[s];
+	uint8_t w[NC_MAX_SERVERS];
+	uint16_t i;
+	int r;
+
+	/* room for servers added at run time */
+	if (ms->srv == NULL) {
 		ms->srv = rte_zmalloc("nc_mon_srv", NC_MAX_SERVERS * sizeof(*ms->srv), RTE_CACHE_LINE_SIZE);
 		ms->srv_view = rte_zmalloc("nc_mon_view", NC_MAX_SERVERS * sizeof(*ms->srv_view),
 					   RTE_CACHE_LINE_SIZE);
 		if (ms->srv == NULL || ms->srv_view == NULL)
 			return -ENOMEM;
 		rte_seqlock_init(&ms->lock);
-		for (i = 0; i < NC_MAX_SERVERS; i++)
-			ms->srv[i].admin = NC_ADMIN_FREE;
-		for (i = 0; i < cs->n_servers; i++) {
-			w[i] = cs->servers[i].weight;
-			nc_dp_mon_srv_init(dp, s, i, now);
-			/* spread the first probes over the first interval, after the
-			 * first ARP requests for the servers had time to be answered */
-			ms->srv[i].probe_next = now + dp->tsc_per_ms * (NC_PROBE_FIRST_MS +
-						cs->health.interval_ms * i / cs->n_servers);
-		}
-		nc_wset_init(&ms->ws, w, cs->n_servers);
-		snprintf(ms->view.name, sizeof(ms->view.name), "%s", cs->name);
-		ms->view.vip = cs->vip;
-		ms->view.port = cs->port;
-		ms->view.proto = cs->proto;
-		ms->view.health = (uint8_t)cs->health.type;
-		ms->view.adaptive = cs->adaptive.enabled;
-		ms->view.mode = (uint8_t)cs->adaptive.mode;
-		ms->view.n_servers = (uint8_t)cs->n_servers;
-		ms->view.interval_ms = cs->adaptive.interval_ms != 0 ? cs->adaptive.interval_ms : 1000;
-		ms->next_interval = now + dp->tsc_per_ms * ms->view.interval_ms;
-		nc_dp_mon_view_states(dp, s);
-		r = nc_dp_mon_publish(dp, s);
-		if (r < 0)
-			return r;
-		dp->sched_slot[s] = nc_sched_slot(dp->sched, s);
 	}
+	memset(&ms->ad, 0, sizeof(ms->ad));
+	rte_seqlock_write_lock(&ms->lock);
+	for (i = 0; i < NC_MAX_SERVERS; i++) {
+		memset(&ms->srv[i], 0, sizeof(ms->srv[i]));
+		ms->srv[i].admin = NC_ADMIN_FREE;
+		memset(&ms->srv_view[i], 0, sizeof(ms->srv_view[i]));
+		ms->srv_view[i].admin = NC_ADMIN_FREE;
+	}
+	rte_seqlock_write_unlock(&ms->lock);
+	for (i = 0; i < cs->n_servers; i++) {
+		w[i] = cs->servers[i].weight;
+		nc_dp_mon_srv_init(dp, s, i, now);
+		/* spread the first probes over the first interval, after the
+		 * first ARP requests for the servers had time to be answered */
+		ms->srv[i].probe_next = now + dp->tsc_per_ms * (NC_PROBE_FIRST_MS +
+					cs->health.interval_ms * i / cs->n_servers);
+	}
+	nc_wset_init(&ms->ws, w, cs->n_servers);
+	rte_seqlock_write_lock(&ms->lock);
+	memset(&ms->view, 0, sizeof(ms->view));
+	snprintf(ms->view.name, sizeof(ms->view.name), "%s", cs->name);
+	ms->view.vip = cs->vip;
+	ms->view.port = cs->port;
+	ms->view.proto = cs->proto;
+	ms->view.health = (uint8_t)cs->health.type;
+	ms->view.adaptive = cs->adaptive.enabled;
+	ms->view.mode = (uint8_t)cs->adaptive.mode;
+	ms->view.n_servers = (uint8_t)cs->n_servers;
+	ms->view.interval_ms = cs->adaptive.interval_ms != 0 ? cs->adaptive.interval_ms : 1000;
+	rte_seqlock_write_unlock(&ms->lock);
+	ms->next_interval = now + dp->tsc_per_ms * ms->view.interval_ms;
+	nc_dp_mon_view_states(dp, s);
+	r = nc_dp_mon_publish(dp, s);
+	if (r < 0)
+		return r;
+	dp->sched_slot[s] = nc_sched_slot(dp->sched, s);
 	return 0;
 }
 
@@ -201,6 +221,7 @@ nc_dp_mon_srv_init(struct nc_dp *dp, unsigned int s, unsigned int i, uint64_t no
 	rte_seqlock_write_unlock(&ms->lock);
 	if (cs->health.type == NC_HEALTH_NONE || ds->n_lips == 0)
 		return;
+	dp->probing = 1;   /* replies to probes go to the control lcore from now on */
 	m->probe_port = (uint16_t)(dp->probe_base[s] + i);
 	m->tgt.type = cs->health.type;
 	m->tgt.src_ip = dp->lip[ds->lip[0]];
@@ -611,7 +632,7 @@ nc_dp_mon_poll(struct nc_dp *dp, uint64_t now)
 	if (now - dp->last_mon_scan < dp->tsc_per_ms)
 		return 0;
 	dp->last_mon_scan = now;
-	if (dp->probe_hi != dp->probe_lo)
+	if (dp->probing)
 		n += probes_run(dp, now);
 	if (dp->store_size != 0)
 		fail_timeouts(dp, now);
@@ -666,7 +687,7 @@ nc_dp_service_find(const struct nc_dp *dp, const char *name)
 	uint16_t s;
 
 	for (s = 0; s < dp->n_services; s++)
-		if (strcmp(dp->mon[s].view.name, name) == 0)   /* set once, at start-up */
+		if (dp->mon[s].view.state != NC_SVC_REMOVED && strcmp(dp->mon[s].view.name, name) == 0)
 			return s;
 	return -ENOENT;
 }

@@ -237,7 +237,8 @@ struct nc_dp {
 	uint32_t down_gen;                    /* bumped when the monitor takes a server down */
 	uint16_t probe_lo, probe_hi;          /* probe ports, host order: [lo, hi) */
 	uint16_t probe_slot[NC_MAX_SERVICES * NC_MAX_SERVERS];  /* port - lo -> svc << 8 | server */
-	uint16_t probe_base[NC_MAX_SERVICES];  /* a probed service's first probe port */
+	uint16_t probe_base[NC_MAX_SERVICES];  /* a service's first probe port */
+	uint8_t probing;                      /* some service has probes: steer their replies */
 	uint64_t tsc_per_us;
 	uint64_t start_tsc;
 	uint64_t last_mon_scan;
@@ -312,6 +313,14 @@ void nc_dp_event(struct nc_dp *dp, enum nc_event_kind kind, unsigned int s, int 
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Set up server <i> of service <s>'s monitor state and view from the config. */
 void nc_dp_mon_srv_init(struct nc_dp *dp, unsigned int s, unsigned int i, uint64_t now);
+/* Set up service <s>'s monitor state, views and first schedule from the
+ * config (start-up, or a service added at run time). */
+int nc_dp_mon_svc_init(struct nc_dp *dp, unsigned int s, uint64_t now);
+/* dp.c: service <s>'s run-time view from the config; at run time, enter its
+ * VIP and (vip, port, proto) in the tables the workers read (-ENOTSUP: a
+ * local IP without port pools from the start). */
+void nc_dp_svc_fill(struct nc_dp *dp, unsigned int s);
+int nc_dp_svc_publish(struct nc_dp *dp, unsigned int s);
 /* dp_admin.c: free the slots of removed servers that have no flow left. */
 void nc_dp_admin_poll(struct nc_dp *dp, uint64_t now);
 

@@ -897,7 +897,7 @@ unreach_flow(const struct nc_dp *dp, const uint8_t *d, uint16_t l4_off, uint16_t
 	ports = (const uint16_t *)((const uint8_t *)q + qhl);
 	pm->lip = (uint16_t)(ae->lip_plus1 - 1);
 	pm->lport = rte_be_to_cpu_16(ports[0]);
-	if (pm->lport >= dp->probe_lo && pm->lport < dp->probe_hi)
+	if (dp->probing && pm->lport >= dp->probe_lo && pm->lport < dp->probe_hi)
 		return 0;   /* a probe's: the control lcore's */
 	pm->key.src_ip = q->dst_addr;       /* the server */
 	pm->key.src_port = ports[1];
@@ -978,7 +978,7 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 			return PK_UNREACH;
 		}
 		/* echo replies and unreachables may answer a health probe */
-		if (dp->probe_hi != dp->probe_lo &&
+		if (dp->probing &&
 		    (ic->icmp_type == RTE_IP_ICMP_ECHO_REPLY || ic->icmp_type == NC_ICMP_DEST_UNREACH))
 			return PK_CTL;
 		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
@@ -1006,7 +1006,7 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 		/* answers to the control lcore's health probes: for us, not forwarded,
 		 * so no TTL check */
 		if (unlikely(pm->lport < dp->probe_hi) && pm->lport >= dp->probe_lo &&
-		    ae->lip_plus1 != 0)
+		    ae->lip_plus1 != 0 && dp->probing)
 			return PK_CTL;
 		if (unlikely(ip->time_to_live <= 1)) {
 			drop(w, m, NC_DROP_TTL_EXPIRED);

@@ -166,6 +166,13 @@ struct nc_server_view {
 	uint32_t down_count;      /* times it went down */
 };
 
+/* A service's life at run time (SIGHUP adds and removes services). */
+enum nc_svc_state {
+	NC_SVC_LIVE = 0,
+	NC_SVC_REMOVING,      /* no new flows; gone once its servers have no flow left */
+	NC_SVC_REMOVED,       /* nothing left: skip it (its slot may come back) */
+};
+
 /* One service's monitor summary. */
 struct nc_service_view {
 	char name[NC_NAME_MAX];
@@ -176,6 +183,7 @@ struct nc_service_view {
 	uint8_t adaptive;         /* 1: weights adapt */
 	uint8_t mode;             /* enum nc_adaptive_mode */
 	uint8_t held;             /* fast mode inside its dead band */
+	uint8_t state;            /* enum nc_svc_state */
 	uint8_t n_servers;
 	uint8_t n_up;
 	uint32_t interval_ms;
@@ -242,6 +250,24 @@ int nc_dp_service_set_adaptive(struct nc_dp *dp, unsigned int svc, const struct 
  * size, needs a restart: -ENOTSUP. */
 int nc_dp_service_set_failsafe(struct nc_dp *dp, unsigned int svc, uint32_t persistence_s,
 			       const struct nc_cfg_failsafe *fs);
+
+/*
+ * Can service <cs> (a valid startup-file service) be added now? Returns the
+ * service slot it would take, or -EEXIST (its name or address is taken),
+ * -ENOSPC (NC_MAX_SERVICES), -ENOTSUP (it needs a restart: a local IP the
+ * appliance had no port pool for, the fail-safe or persistence where no
+ * service had it at start-up), with the reason in <why>. Control lcore.
+ */
+int nc_dp_service_check_add(const struct nc_dp *dp, const struct nc_cfg_service *cs, char *why,
+			    size_t len);
+
+/* Add service <cs> (checked as above): its servers start as at start-up.
+ * Returns its slot or a negative errno. Control lcore. */
+int nc_dp_service_add(struct nc_dp *dp, const struct nc_cfg_service *cs);
+
+/* Remove service <svc>: at once no new flows; its servers go as their flows
+ * end; then the service is gone (NC_SVC_REMOVED). Control lcore. */
+int nc_dp_service_remove(struct nc_dp *dp, unsigned int svc);
 
 /* The running configuration (the startup file plus run-time changes). Control lcore. */
 const struct nc_config *nc_dp_config(const struct nc_dp *dp);

@@ -256,6 +256,9 @@ write_fam(FILE *o, const struct snap *sn, const struct fam *f, int per_server)
 		const struct svc_snap *ss = &sn->svc[s];
 		unsigned int n = per_server ? ss->n : 1;
 
+		if (ss->sv.state == NC_SVC_REMOVED)   /* gone: nothing to show */
+			continue;
+
 		for (i = 0; i < n; i++) {
 			if (per_server && ss->srv[i].admin == NC_ADMIN_FREE)
 				continue;
@@ -289,6 +292,8 @@ write_rt(FILE *o, const struct nc_dp *dp, struct snap *sn)
 	for (s = 0; s < sn->n_svc; s++) {
 		const struct svc_snap *ss = &sn->svc[s];
 
+		if (ss->sv.state == NC_SVC_REMOVED)
+			continue;
 		for (i = 0; i < ss->n; i++) {
 			struct lbl l[3] = { { "service", ss->sv.name }, { "server", ss->srv[i].name },
 					    { "le", le } };

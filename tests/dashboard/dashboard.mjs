@@ -121,7 +121,14 @@ async function runPage(browser, intervalMs) {
     problems.push(`console error: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure() ? r.failure().errorText : ''}`));
+  // A poll in flight when the test reloads the page is aborted by the browser:
+  // that is the navigation, not a failure of the page or the appliance.
+  let reloading = false;
+  page.on('requestfailed', (r) => {
+    const why = r.failure() ? r.failure().errorText : '';
+    if (reloading && why === 'net::ERR_ABORTED') return;
+    problems.push(`request failed: ${r.method()} ${r.url()} ${why}`);
+  });
   page.on('response', (r) => {
     if (r.status() < 400) return;
     if (expect401 && r.status() === 401 && r.request().method() === 'PATCH') return;
@@ -255,7 +262,9 @@ async function runPage(browser, intervalMs) {
   ok(true, `screenshot ${opt.screenshot}`);
 
   // The token stays in the tab across a reload; the page comes back with the drain shown.
+  reloading = true;
   await page.reload({ waitUntil: 'load' });
+  reloading = false;
   const kept = await page.inputValue('#token');
   ok(kept === opt.token, 'token kept in the tab across a reload');
   const again = await until(async () =>

@@ -18,10 +18,11 @@ for b in "$CTL" "$(command -v promtool)"; do [ -x "$b" ] || e2e_give_up "missing
 "$LAB" up >"$W/lab.log" 2>&1 || e2e_give_up "lab up failed: $(tail -3 "$W/lab.log")"
 TOKEN=$(cat "$ROOT/config/lab.token")
 
-# cfg <out> [jq filter]: config/lab.json with the fail-safe on for web, the
-# token file by absolute path, then <filter>
+# cfg <out> [jq filter]: config/lab.json with the management interface on
+# 127.0.0.1:9180 (the token made by lab.sh up), the fail-safe on for web,
+# then <filter>
 cfg() {
-	jq --arg tok "$ROOT/config/lab.token" '.management.token_file = $tok |
+	jq --arg tok "$ROOT/config/lab.token" '.management = { listen: "127.0.0.1:9180", token_file: $tok } |
 		.services[0].failsafe = { enabled: true, response_timeout_ms: 1000 } |
 		'"${2:-.}" "$ROOT/config/lab.json" >"$1"
 }
@@ -253,6 +254,37 @@ else
 	bad "SIGHUP, invalid file rejected with the --check lines, running config stays" "$W/why"
 fi
 load_clean hup
+
+# ---- SIGHUP: services added and removed ----
+names() { curl -s --max-time 10 "$URL/api/v1/services" | jq -c '[.services[] | .name + ":" + .state]'; }
+jq '.services[1] = (.services[0] | .name = "web2" | .port = 8081 |
+	.servers = [.servers[0], .servers[1]] | .servers[0].weight = 50 | .servers[1].weight = 50)' \
+	"$W/good.json" >"$W/mgmt.json"
+kill -HUP "$NC_PID"
+got=""
+for _ in $(seq 50); do
+	got=$(names)
+	[ "$got" = '["web:live","web2:live"]' ] && break
+	sleep 0.2
+done
+body=$(ip netns exec lab-client curl -s --max-time 5 http://10.200.0.1:8081/ 2>&1)
+if [ "$got" = '["web:live","web2:live"]' ] && [[ $body == n[01]\ * ]]; then
+	ok "SIGHUP adds web2 (answers on :8081: $body) and removes dns"
+else
+	bad "SIGHUP adds web2 and removes dns: $got, curl :8081 '$body'" "$W/mgmt.log"
+fi
+cp "$W/good.json" "$W/mgmt.json"
+kill -HUP "$NC_PID"
+for _ in $(seq 100); do   # web2's connection lingers tcp_fin_s, then it is gone
+	got=$(names)
+	[ "$got" = '["web:live","dns:live"]' ] && break
+	sleep 0.2
+done
+dns=$(ip netns exec lab-client "$NC_CLIENT" --json --target "$LAB_VIP:5353" --proto udp -c 1 -k 5 \
+	--transactions 2 --timeout-ms 2000 2>/dev/null | jq -r '"\(.ok)/\(.requests)"')
+[ "$got" = '["web:live","dns:live"]' ] && [ "$dns" = 10/10 ] &&
+	ok "SIGHUP brings dns back in its old slot (answers $dns) and removes web2" ||
+	bad "SIGHUP brings dns back and removes web2: $got, dns $dns" "$W/mgmt.log"
 
 nc_stop >/dev/null
 echo "$pass passed, $fail failed"

@@ -2298,6 +2298,94 @@ test_admin_changes(void **state)
 	assert_no_leak(f);
 }
 
+/* SIGHUP adds and removes services: "mail" (TCP 25 on the VIP, local IP
+ * LIP, server a) gets flows at once; what needs a restart is refused with
+ * the reason; removed, it takes no new flow while its flow carries on, and
+ * once that flow has expired it is gone and its address can come back. */
+static void
+test_admin_services(void **state)
+{
+	struct fx *f = *state;
+	struct nc_cfg_service m = nc_dp_config(f->dp)->services[SVC_WEB];
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct nc_service_view sv;
+	struct flow fl;
+	struct pb_pkt p;
+	char why[160];
+	int s;
+
+	snprintf(m.name, sizeof(m.name), "mail");
+	m.port = 25;
+	m.servers[0] = (struct nc_cfg_server){ "a", IP_SA, WEB_SPORT, 100 };
+	m.n_servers = 1;
+	/* what cannot be added now */
+	{
+		struct nc_cfg_service bad = m;
+
+		snprintf(bad.name, sizeof(bad.name), "web");
+		assert_int_equal(nc_dp_service_check_add(f->dp, &bad, why, sizeof(why)), -EEXIST);
+		bad = m;
+		bad.port = WEB_PORT;
+		assert_int_equal(nc_dp_service_check_add(f->dp, &bad, why, sizeof(why)), -EEXIST);
+		assert_non_null(strstr(why, "service web has that address"));
+		bad = m;
+		bad.local_ips[0] = IP_LIP + 1;
+		assert_int_equal(nc_dp_service_check_add(f->dp, &bad, why, sizeof(why)), -ENOTSUP);
+		assert_non_null(strstr(why, "needs a restart"));
+		bad = m;
+		bad.persistence_s = 30;
+		assert_int_equal(nc_dp_service_check_add(f->dp, &bad, why, sizeof(why)), -ENOTSUP);
+		bad = m;
+		bad.failsafe.enabled = true;
+		assert_int_equal(nc_dp_service_check_add(f->dp, &bad, why, sizeof(why)), -ENOTSUP);
+	}
+	assert_int_equal(nc_dp_service_check_add(f->dp, &m, why, sizeof(why)), 2);
+	s = nc_dp_service_add(f->dp, &m);
+	assert_int_equal(s, 2);
+	assert_int_equal(nc_dp_n_services(f->dp), 3);
+	assert_int_equal(nc_dp_service_find(f->dp, "mail"), 2);
+	nc_worker_tick(wk(f, 0));
+	client_pkt(&p, IPPROTO_TCP, 42000);
+	p.dport = 25;
+	open_flow(f, 0, &p, &fl);
+	assert_int_equal(fl.server, SA);
+
+	/* removed: no new flow (no server), the open one carries on */
+	assert_int_equal(nc_dp_service_remove(f->dp, 2), 0);
+	assert_int_equal(nc_dp_server_set_admin(f->dp, 2, 0, NC_ADMIN_UP), -EBUSY);
+	p.sport = 42001;
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	want[NC_DROP_NO_SERVER] = 1;
+	assert_drops(f, want);
+	client_seg(&p, &fl, PB_TCP_ACK);
+	c2s_ok(f, &fl, &p);
+	nc_dp_service_view(f->dp, 2, &sv, NULL, 0);
+	assert_int_equal(sv.state, NC_SVC_REMOVING);
+	assert_int_equal(nc_dp_service_check_add(f->dp, &m, why, sizeof(why)), -EEXIST);
+	client_seg(&p, &fl, PB_TCP_RST);
+	c2s_ok(f, &fl, &p);
+	usleep(1100 * 1000);
+	nc_worker_tick(wk(f, 0));
+	assert_true(nc_worker_expire(wk(f, 0), 4096) >= 1);
+	nc_dp_admin_poll(f->dp, rte_rdtsc() + rte_get_tsc_hz());
+	nc_dp_service_view(f->dp, 2, &sv, NULL, 0);
+	assert_int_equal(sv.state, NC_SVC_REMOVED);
+	assert_int_equal(nc_dp_service_find(f->dp, "mail"), -ENOENT);
+	/* back under another name: the same slot */
+	snprintf(m.name, sizeof(m.name), "smtp");
+	assert_int_equal(nc_dp_service_add(f->dp, &m), 2);
+	assert_int_equal(nc_dp_n_services(f->dp), 3);
+	client_pkt(&p, IPPROTO_TCP, 42002);
+	p.dport = 25;
+	open_flow(f, 0, &p, &fl);
+	assert_int_equal(fl.server, SA);
+	nc_dp_service_view(f->dp, 2, &sv, NULL, 0);
+	assert_string_equal(sv.name, "smtp");
+	assert_int_equal(sv.state, NC_SVC_LIVE);
+	assert_no_leak(f);
+}
+
 /* ------------------------------------------------------- health probes */
 
 /* Health section as the config loader would fill it (every field). */
@@ -2540,7 +2628,7 @@ open_web_flows(struct fx *f, uint16_t sport0, unsigned int n, unsigned int *per_
 		struct flow fl;
 
 		open_tcp(f, (uint16_t)(sport0 + i), &fl);
-		assert_true(fl.lport < NC_PROBE_PORT_BASE || fl.lport >= PROBE_PORT(NC_MAX_SERVERS));
+		assert_true(fl.lport < NC_PROBE_PORT_BASE || fl.lport >= PROBE_PORT(NC_MAX_SERVICES * NC_MAX_SERVERS));
 		per_server[fl.server]++;
 	}
 }
@@ -2716,9 +2804,9 @@ test_probe_timeout(void **state)
 
 /*
  * With health probes configured, replies to the probes go to the control
- * lcore: a TCP or UDP segment to the local IP's probe ports (1024.. 1087: one
- * per server slot of the probed service), ICMP echo replies and unreachables
- * to us. Port 1088 is a client port: without a flow, no_flow. What answers no probe at all (an echo
+ * lcore: a TCP or UDP segment to the local IP's probe ports (1024..3071: one
+ * per server slot of every service slot), ICMP echo replies and unreachables
+ * to us. Port 3072 is a client port: without a flow, no_flow. What answers no probe at all (an echo
  * id or a quoted port outside the probe ports, a quoted source that is not the
  * probes' local IP) is counted and freed.
  */
@@ -2786,7 +2874,7 @@ test_probe_steering(void **state)
 	to_ctl(f, &pr, &p);
 	/* the port after the probe ports: a client port */
 	probe_reply(&p, SA, PB_TCP_ACK, 0x1000, 0x2000);
-	p.dport = PROBE_PORT(NC_MAX_SERVERS);
+	p.dport = PROBE_PORT(NC_MAX_SERVICES * NC_MAX_SERVERS);
 	rx(f, 0, &p);
 	expect_none(f, 0);
 	want[NC_DROP_NO_FLOW] = 1;
@@ -2875,9 +2963,10 @@ test_probe_steering_two_workers(void **state)
 	assert_no_leak(f);
 }
 
-/* Without health probes nothing changes: an echo reply or an unreachable to
- * us is icmp_unsupported, a segment to LIP:1024 is no_flow, and 1024 is the
- * first client port. */
+/* Without health probes nothing is steered: an echo reply or an unreachable
+ * to us is icmp_unsupported, a segment to LIP:1024 is no_flow. The probe
+ * ports stay reserved for services given probes at run time: the first
+ * client port is the one after them. */
 static void
 test_probe_steering_plain(void **state)
 {
@@ -2905,14 +2994,15 @@ test_probe_steering_plain(void **state)
 	nc_dp_ctl_stats_get(f->dp, &cs);
 	assert_int_equal(cs.probe_unmatched, 0);
 	open_tcp(f, 56400, &fl);
-	assert_int_equal(fl.lport, NC_PROBE_PORT_BASE);
+	assert_int_equal(fl.lport, NC_PROBE_PORT_BASE + NC_MAX_SERVICES * NC_MAX_SERVERS);
 	assert_drops(f, want);
 	assert_no_leak(f);
 }
 
-/* Probe ports (1024..1151: two probed services, a port per server slot each)
- * are never given to client flows, which otherwise start at 1024
- * (tcp_timewait_s 0); replies to the first client port reach the client. */
+/* Probe ports (1024..3071: a port per server slot of every service slot, so
+ * servers and services added at run time have theirs) are never given to
+ * client flows, which otherwise start at 1024 (tcp_timewait_s 0); replies to
+ * the first client port reach the client. */
 static void
 test_probe_ports_reserved(void **state)
 {
@@ -2926,12 +3016,13 @@ test_probe_ports_reserved(void **state)
 
 		client_pkt(&p, i % 2 ? IPPROTO_UDP : IPPROTO_TCP, (uint16_t)(56500 + i));
 		open_flow(f, 0, &p, &fl[i]);
-		if (fl[i].lport >= NC_PROBE_PORT_BASE && fl[i].lport < NC_PROBE_PORT_BASE + 2 * NC_MAX_SERVERS)
+		if (fl[i].lport >= NC_PROBE_PORT_BASE &&
+		    fl[i].lport < NC_PROBE_PORT_BASE + NC_MAX_SERVICES * NC_MAX_SERVERS)
 			print_error("flow %u got probe port %u\n", i, fl[i].lport);
 		assert_false(fl[i].lport >= NC_PROBE_PORT_BASE &&
-			     fl[i].lport < NC_PROBE_PORT_BASE + 2 * NC_MAX_SERVERS);
+			     fl[i].lport < NC_PROBE_PORT_BASE + NC_MAX_SERVICES * NC_MAX_SERVERS);
 	}
-	assert_int_equal(fl[0].lport, NC_PROBE_PORT_BASE + 2 * NC_MAX_SERVERS);
+	assert_int_equal(fl[0].lport, NC_PROBE_PORT_BASE + NC_MAX_SERVICES * NC_MAX_SERVERS);
 	{
 		struct pb_pkt s;
 
@@ -4740,6 +4831,7 @@ main(void)
 		T(test_neighbor_resolution, setup_no_route),
 		T(test_schedule_republish, setup_lab),
 		T(test_admin_changes, setup_lab),
+		T(test_admin_services, setup_lab),
 		T(test_two_workers_handoff, setup_two_workers),
 		cmocka_unit_test(test_sched_publish),
 		T(test_burst_over_64, setup_burst_512),
