@@ -384,21 +384,21 @@ call(struct ctl *c, const char *method, const char *path, const json_t *body, js
 
 /* --------------------------------------------------------------- commands */
 
+/* GET <path> and print the answer with <print>; <shape> names what a
+ * malformed answer lacks. */
 static int
-cmd_services(struct ctl *c, char **arg, int n)
+get_print(struct ctl *c, const char *path, int (*print)(FILE *, const json_t *), const char *shape)
 {
 	json_t *root;
 	int rc;
 
-	(void)arg;
-	(void)n;
-	rc = call(c, "GET", "/api/v1/services", NULL, &root);
+	rc = call(c, "GET", path, NULL, &root);
 	if (rc != 0 || root == NULL)
 		return rc;
-	rc = nc_ctl_print_services(stdout, root);
+	rc = print(stdout, root);
 	json_decref(root);
 	if (rc == -EINVAL) {
-		fprintf(stderr, PROG ": unexpected answer: no \"services\" list\n");
+		fprintf(stderr, PROG ": unexpected answer: %s\n", shape);
 		return EXIT_API;
 	}
 	if (rc < 0) {
@@ -409,10 +409,17 @@ cmd_services(struct ctl *c, char **arg, int n)
 }
 
 static int
+cmd_services(struct ctl *c, char **arg, int n)
+{
+	(void)arg;
+	(void)n;
+	return get_print(c, "/api/v1/services", nc_ctl_print_services, "no \"services\" list");
+}
+
+static int
 cmd_service(struct ctl *c, char **arg, int n)
 {
 	char *svc, *path = NULL;
-	json_t *root;
 	int rc;
 
 	(void)n;
@@ -423,21 +430,9 @@ cmd_service(struct ctl *c, char **arg, int n)
 		return EXIT_API;
 	}
 	curl_free(svc);
-	rc = call(c, "GET", path, NULL, &root);
+	rc = get_print(c, path, nc_ctl_print_service, "not a service object");
 	free(path);
-	if (rc != 0 || root == NULL)
-		return rc;
-	rc = nc_ctl_print_service(stdout, root);
-	json_decref(root);
-	if (rc == -EINVAL) {
-		fprintf(stderr, PROG ": unexpected answer: not a service object\n");
-		return EXIT_API;
-	}
-	if (rc < 0) {
-		fprintf(stderr, PROG ": out of memory\n");
-		return EXIT_API;
-	}
-	return 0;
+	return rc;
 }
 
 /* <method> on /api/v1/services/SVC/servers[/SRV] with <body>; prints the
@@ -604,27 +599,12 @@ static int
 cmd_events(struct ctl *c, char **arg, int n)
 {
 	char path[64];
-	json_t *root;
-	int rc;
 
 	(void)arg;
 	(void)n;
 	snprintf(path, sizeof(path), "/api/v1/events?since=%llu",
 		 (unsigned long long)(c->since_set ? c->since : 0));
-	rc = call(c, "GET", path, NULL, &root);
-	if (rc != 0 || root == NULL)
-		return rc;
-	rc = nc_ctl_print_events(stdout, root);
-	json_decref(root);
-	if (rc == -EINVAL) {
-		fprintf(stderr, PROG ": unexpected answer: no \"events\" list\n");
-		return EXIT_API;
-	}
-	if (rc < 0) {
-		fprintf(stderr, PROG ": out of memory\n");
-		return EXIT_API;
-	}
-	return 0;
+	return get_print(c, path, nc_ctl_print_events, "no \"events\" list");
 }
 
 static int

@@ -109,5 +109,34 @@ for sig in TERM INT; do
 		[ -s "$W/out.pcap" ] && ok "SIG$sig: clean stop" || bad "SIG$sig rc=$rc" "$W/o"
 done
 
+# 9. management: a token file that is missing or too short stops the start,
+#    naming the module and the file; a good one serves the API until stopped
+for case in missing short good; do
+	config "$W/mgmt.json" "$W/in.pcap" "$W/out.pcap"
+	jq --arg t "$W/token.$case" '.management = { listen: "127.0.0.1:19181", token_file: $t }' \
+		"$W/mgmt.json" >"$W/mgmt2.json"
+	case $case in
+	short) echo "abc" >"$W/token.short" ;;
+	good) head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/token.good" ;;
+	esac
+	if [ "$case" != good ]; then
+		timeout 30 "$NC" -c "$W/mgmt2.json" --duration 2 >"$W/o" 2>&1; rc=$?
+		[ $rc -eq 1 ] && grep -q "start-up failed in module management" "$W/o" &&
+			grep -q "token.$case" "$W/o" && ok "management, token file $case: clean refusal" ||
+			bad "management, token file $case rc=$rc" "$W/o"
+		continue
+	fi
+	timeout 30 "$NC" -c "$W/mgmt2.json" --duration 3 >"$W/o" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 100); do grep -q "^management: listening" "$W/o" && break; sleep 0.1; done
+	code=$(curl -s -o "$W/api" -w '%{http_code}' --max-time 5 http://127.0.0.1:19181/api/v1/services)
+	code2=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X DELETE \
+		http://127.0.0.1:19181/api/v1/services/web/servers/n0)
+	wait $pid; rc=$?
+	[ $rc -eq 0 ] && [ "$code" = 200 ] && jq -e '.services[0].name == "web"' "$W/api" >/dev/null &&
+		[ "$code2" = 401 ] && ok "management: API answers reads, refuses a change without the token" ||
+		bad "management: rc=$rc GET $code DELETE $code2" "$W/o"
+done
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -202,21 +202,21 @@ static const struct print_case services_cases[] = {
 	{ "answer is an array", "[1, 2]", -EINVAL, "" },
 };
 
+/* Run <n> print cases through <print>: its return code and exact output. */
 static void
-test_print_services(void **state)
+run_print_cases(const struct print_case *cases, size_t n, int (*print)(FILE *, const json_t *))
 {
 	size_t i;
 
-	(void)state;
-	for (i = 0; i < DIM(services_cases); i++) {
-		const struct print_case *tc = &services_cases[i];
+	for (i = 0; i < n; i++) {
+		const struct print_case *tc = &cases[i];
 		json_t *root = load(tc->json);
 		struct capture c;
 		char *out;
 		int rc;
 
 		capture_open(&c);
-		rc = nc_ctl_print_services(c.f, root);
+		rc = print(c.f, root);
 		out = capture_close(&c);
 		if (rc != tc->rc)
 			fail_msg("case: %s: rc %d, want %d", tc->desc, rc, tc->rc);
@@ -224,6 +224,13 @@ test_print_services(void **state)
 		free(out);
 		json_decref(root);
 	}
+}
+
+static void
+test_print_services(void **state)
+{
+	(void)state;
+	run_print_cases(services_cases, DIM(services_cases), nc_ctl_print_services);
 }
 
 /* -------------------------------------------------------------- service */
@@ -280,25 +287,8 @@ static const struct print_case service_cases[] = {
 static void
 test_print_service(void **state)
 {
-	size_t i;
-
 	(void)state;
-	for (i = 0; i < DIM(service_cases); i++) {
-		const struct print_case *tc = &service_cases[i];
-		json_t *root = load(tc->json);
-		struct capture c;
-		char *out;
-		int rc;
-
-		capture_open(&c);
-		rc = nc_ctl_print_service(c.f, root);
-		out = capture_close(&c);
-		if (rc != tc->rc)
-			fail_msg("case: %s: rc %d, want %d", tc->desc, rc, tc->rc);
-		expect_text(tc->desc, out, tc->want);
-		free(out);
-		json_decref(root);
-	}
+	run_print_cases(service_cases, DIM(service_cases), nc_ctl_print_service);
 }
 
 /* --------------------------------------------------------------- events */
@@ -335,27 +325,10 @@ static const struct print_case events_cases[] = {
 static void
 test_print_events(void **state)
 {
-	size_t i;
-
 	(void)state;
 	setenv("TZ", "UTC", 1);
 	tzset();
-	for (i = 0; i < DIM(events_cases); i++) {
-		const struct print_case *tc = &events_cases[i];
-		json_t *root = load(tc->json);
-		struct capture c;
-		char *out;
-		int rc;
-
-		capture_open(&c);
-		rc = nc_ctl_print_events(c.f, root);
-		out = capture_close(&c);
-		if (rc != tc->rc)
-			fail_msg("case: %s: rc %d, want %d", tc->desc, rc, tc->rc);
-		expect_text(tc->desc, out, tc->want);
-		free(out);
-		json_decref(root);
-	}
+	run_print_cases(events_cases, DIM(events_cases), nc_ctl_print_events);
 }
 
 /* -------------------------------------------------------- confirmations */
