@@ -165,7 +165,7 @@ services_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 		return tel_error(d, "not running");
 	}
 	for (s = 0; s < nc_dp_n_services(tel_dp); s++)
-		if (nc_dp_service_view(tel_dp, s, &sv[n], NULL, 0) >= 0)
+		if (nc_dp_service_view(tel_dp, s, &sv[n], NULL, 0) >= 0 && sv[n].state != NC_SVC_REMOVED)
 			n++;
 	rte_spinlock_unlock(&tel_lock);
 	add_cols(d, svc_cols, RTE_DIM(svc_cols), sv, n);
@@ -177,6 +177,7 @@ servers_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	static struct nc_server_view v[NC_MAX_SERVERS];
 	char msg[96];
+	unsigned int k;
 	int s, n;
 
 	RTE_SET_USED(cmd);
@@ -194,7 +195,11 @@ servers_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(msg, sizeof(msg), "unknown service '%.40s'", params);
 		return tel_error(d, msg);
 	}
-	add_cols(d, srv_cols, RTE_DIM(srv_cols), v, (unsigned int)n);
+	/* free slots (servers removed at run time) hold no server */
+	for (s = 0, k = 0; s < n; s++)
+		if (v[s].admin != NC_ADMIN_FREE)
+			v[k++] = v[s];
+	add_cols(d, srv_cols, RTE_DIM(srv_cols), v, k);
 	return 0;
 }
 
@@ -236,7 +241,7 @@ failsafe_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 		int i;
 
 		ns = nc_dp_service_view(tel_dp, s, &sv, v, NC_MAX_SERVERS);
-		if (ns < 0 || nc_dp_failsafe_view(tel_dp, s, &fs) < 0) {
+		if (ns < 0 || sv.state == NC_SVC_REMOVED || nc_dp_failsafe_view(tel_dp, s, &fs) < 0) {
 			rte_tel_data_free(srv);
 			continue;
 		}
@@ -252,7 +257,8 @@ failsafe_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 			continue;
 		rte_tel_data_start_array(srv, RTE_TEL_U64_VAL);
 		for (i = 0; i < ns; i++)
-			rte_tel_data_add_array_u64(srv, fs.failed_over[i]);
+			if (v[i].admin != NC_ADMIN_FREE)
+				rte_tel_data_add_array_u64(srv, fs.failed_over[i]);
 		snprintf(key, sizeof(key), "%s_failed_over", sv.name);
 		if (rte_tel_data_add_dict_container(d, key, srv, 0) != 0)
 			rte_tel_data_free(srv);
