@@ -548,6 +548,16 @@ nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_e
 	ms = &dp->mon[ev->svc];
 	snprintf(flow, sizeof(flow), "%s %s:%u -> %s", ev->proto == IPPROTO_UDP ? "udp" : "tcp",
 		 nc_ip4_str(client, ip, sizeof(ip)), rte_be_to_cpu_16(ev->cport), cs->name);
+	if (ev->why == NC_FO_SERVER_CLOSED) {
+		/* an idle keep-alive connection the server closed: not a failure */
+		if (ev->to == NC_FAILOVER_RESET || ev->to >= cs->n_servers)
+			NC_LOG(WARNING, MON, "transaction given up: %s (%s closed the connection between "
+			       "requests and no server is up)", flow, cs->servers[ev->from].name);
+		else
+			NC_LOG(DEBUG, MON, "%s closed an idle connection: next request continued on %s: %s",
+			       cs->servers[ev->from].name, cs->servers[ev->to].name, flow);
+		return;
+	}
 	failover_why(ev->why, cs->failsafe.response_timeout_ms, why, sizeof(why));
 	/* the paper's figure 11: one line per event */
 	NC_LOG(WARNING, MON, "broken transaction detected: %s on %s (%s)", flow,
@@ -723,6 +733,7 @@ nc_dp_failsafe_view(const struct nc_dp *dp, unsigned int svc, struct nc_failsafe
 		out->replays += __atomic_load_n(&ss->fs_replays, __ATOMIC_RELAXED);
 		out->resets += __atomic_load_n(&ss->fs_resets, __ATOMIC_RELAXED);
 		out->store_full += __atomic_load_n(&ss->fs_store_full, __ATOMIC_RELAXED);
+		out->fin_kept += __atomic_load_n(&ss->fs_fin_kept, __ATOMIC_RELAXED);
 		out->affinity_hits += __atomic_load_n(&ss->affinity_hits, __ATOMIC_RELAXED);
 		for (i = 0; i < n; i++)
 			out->failed_over[i] += __atomic_load_n(

@@ -101,8 +101,18 @@ struct nc_tcpfs {
 				* view); srv_next short of it: the response is incomplete */
 	uint16_t mss;          /* the client's MSS option, 0: none */
 	uint8_t flags;         /* NC_TFS_* */
-	uint8_t pad;
+	uint8_t flags2;        /* NC_TFS2_* */
 };
+
+/* A keep-alive connection its server closed between two requests (a pure FIN
+ * after a complete response that did not say "Connection: close"): the FIN
+ * is acknowledged by the appliance and kept from the client, whose next
+ * request is spliced onto a new connection (to the same server if it is up);
+ * a FIN from the client gets the kept one back. A server that closes idle
+ * connections, or a server killed between two requests, never breaks the
+ * client's next request. */
+#define NC_TFS2_KEEP    0x01   /* the response (known complete by length) keeps the connection */
+#define NC_TFS2_SRV_FIN 0x02   /* the server's FIN is kept from the client */
 
 /* A fail-over, as a worker reports it to the control lcore. */
 struct nc_failover_ev {
@@ -115,7 +125,8 @@ struct nc_failover_ev {
 	uint8_t pad;
 };
 #define NC_FAILOVER_RESET 0xff
-enum nc_failover_why { NC_FO_TIMEOUT = 0, NC_FO_SERVER_DOWN, NC_FO_SERVER_RESET, NC_FO_UNREACHABLE };
+enum nc_failover_why { NC_FO_TIMEOUT = 0, NC_FO_SERVER_DOWN, NC_FO_SERVER_RESET, NC_FO_UNREACHABLE,
+	NC_FO_SERVER_CLOSED /* an idle keep-alive connection closed by its server: not a failure */ };
 
 /* Typed message from a worker to the control lcore (ring element, 16 bytes). */
 struct nc_ctl_msg {

@@ -447,24 +447,40 @@ http_name_is(const uint8_t *a, uint32_t n, const char *lc, uint32_t lc_len)
 	return 1;
 }
 
+/* Header value <v> (<n> bytes) holds the token <lc> (lower case), in any case. */
+static inline int
+http_value_has(const uint8_t *v, uint32_t n, const char *lc, uint32_t lc_len)
+{
+	uint32_t i;
+
+	for (i = 0; i + lc_len <= n; i++)
+		if (http_name_is(v + i, lc_len, lc, lc_len) &&
+		    (i == 0 || v[i - 1] == ' ' || v[i - 1] == ',' || v[i - 1] == '\t') &&
+		    (i + lc_len == n || v[i + lc_len] == ' ' || v[i + lc_len] == ',' ||
+		     v[i + lc_len] == '\t'))
+			return 1;
+	return 0;
+}
+
 #define NC_HTTP_LEN_MAX (1u << 30)   /* longer bodies stay unknown: serial arithmetic */
 
 /*
  * The length of the HTTP/1.x response that starts at <p>, of which the
  * segment holds <n> bytes: header block (status line to the blank line) plus
  * body. 0 and <*len> when known: a final status with Content-Length, or 204
- * and 304 (no body). -1 when it is not known from here: not HTTP/1.x, an
+ * and 304 (no body); <*keep>: the connection stays open after it (HTTP/1.1
+ * without "Connection: close", HTTP/1.0 with "Connection: keep-alive"). -1 when it is not known from here: not HTTP/1.x, an
  * interim 1xx (the final response follows), any Transfer-Encoding (chunked:
  * ends in the body; others: at the close), neither header (delimited by the
  * close), a header block that does not end in the segment, a folded line or
  * anything malformed. Reads nothing past p[n - 1].
  */
 static int
-http_resp_len(const uint8_t *p, uint32_t n, uint32_t *len)
+http_resp_len(const uint8_t *p, uint32_t n, uint32_t *len, int *keep)
 {
 	const uint8_t *e;
 	uint32_t i, cl = 0;
-	int have_cl = 0, status;
+	int have_cl = 0, status, conn_close = 0, conn_keep = 0;
 
 	if (n < 13 || memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' || p[7] > '9' || p[8] != ' ' ||
 	    p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9' ||
@@ -525,9 +541,15 @@ http_resp_len(const uint8_t *p, uint32_t n, uint32_t *len)
 			have_cl = 1;
 		} else if (http_name_is(line, (uint32_t)(colon - line), "transfer-encoding", 17)) {
 			return -1;
+		} else if (http_name_is(line, (uint32_t)(colon - line), "connection", 10)) {
+			conn_close |= http_value_has(colon + 1, (uint32_t)(line + ll - colon - 1), "close", 5);
+			conn_keep |= http_value_has(colon + 1, (uint32_t)(line + ll - colon - 1),
+						    "keep-alive", 10);
 		}
 		i = (uint32_t)(e - p) + 1;
 	}
+	/* HTTP/1.1 keeps the connection unless told otherwise; 1.0 only if told */
+	*keep = !conn_close && (p[7] != '0' || conn_keep);
 	if (status == 204 || status == 304) {
 		*len = i;
 		return 0;
@@ -549,14 +571,17 @@ http_resp_start(struct nc_tcpfs *t, const struct rte_mbuf *m, const struct pkt_m
 {
 	const uint8_t *p;
 	uint32_t n, len;
+	int keep;
 
 	if ((t->flags & (NC_TFS_SYNACK | NC_TFS_HTTP | NC_TFS_UNSAFE)) != (NC_TFS_SYNACK | NC_TFS_HTTP) ||
 	    seq != t->srv_next)
 		return;
 	p = tcp_payload(m, pm->l4_off, pm->pay, &n);
-	if (http_resp_len(p, n, &len) == 0) {
+	if (http_resp_len(p, n, &len, &keep) == 0) {
 		t->resp_end = seq + len;
 		t->flags |= NC_TFS_RESP_LEN;
+		if (keep)
+			t->flags2 |= NC_TFS2_KEEP;
 	}
 }
 
@@ -568,6 +593,9 @@ tfs_resp_incomplete(const struct nc_tcpfs *t)
 	return (t->flags & (NC_TFS_RESP | NC_TFS_RESP_LEN)) == (NC_TFS_RESP | NC_TFS_RESP_LEN) &&
 		nc_seq_lt(t->srv_next, t->resp_end);
 }
+
+static inline void tcp_track(struct nc_flow *f, uint8_t flags, int from_client);
+static void failover(struct nc_worker *w, uint32_t idx, uint8_t why);
 
 /*
  * Client side of a TCP flow of a fail-safe service, before it is forwarded:
@@ -598,6 +626,36 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 	}
 	if (th->tcp_flags & RTE_TCP_ACK_FLAG)
 		t->c_ack = rte_be_to_cpu_32(th->recv_ack);
+	if (unlikely(t->flags2 & NC_TFS2_SRV_FIN) && !(t->flags & NC_TFS_SPLICING)) {
+		if (th->tcp_flags & RTE_TCP_FIN_FLAG) {
+			/* the client closes too: it gets the server's FIN now */
+			t->flags2 &= (uint8_t)~NC_TFS2_SRV_FIN;
+			tcp_send(w, f, 0, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, t->srv_next,
+				 rte_be_to_cpu_32(th->sent_seq) + pm->pay + 1, 0);
+			t->srv_next++;
+			tcp_track(f, RTE_TCP_FIN_FLAG, 0);
+		} else if (pm->pay != 0 && w->txc[2 * nc_flow_index(w->flows, f)] == NC_TX_NONE) {
+			/* its next request: held, then sent on a new connection */
+			t->flags &= (uint8_t)~(NC_TFS_RESP | NC_TFS_UNSAFE | NC_TFS_HTTP | NC_TFS_RESP_LEN);
+			t->flags2 &= (uint8_t)~NC_TFS2_KEEP;
+			t->req_seq = rte_be_to_cpu_32(th->sent_seq);
+			t->req_ack = rte_be_to_cpu_32(th->recv_ack);
+			{
+				const uint8_t *p;
+				uint32_t n;
+
+				p = tcp_payload(m, pm->l4_off, pm->pay, &n);
+				if (http_req_sized(p, n))
+					t->flags |= NC_TFS_HTTP;
+			}
+			hold_copy(w, f, m);
+			rte_pktmbuf_free(m);
+			if (w->txc[2 * nc_flow_index(w->flows, f)] == NC_TX_NONE)
+				return 0;   /* nothing held (store full): the client retransmits */
+			failover(w, nc_flow_index(w->flows, f), NC_FO_SERVER_CLOSED);
+			return 0;
+		}
+	}
 	if (unlikely(t->flags & NC_TFS_SPLICING)) {
 		/* the held copies carry it to the new server once it is connected */
 		rte_pktmbuf_free(m);
@@ -613,6 +671,8 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 
 			t->flags &= (uint8_t)~(NC_TFS_RESP | NC_TFS_UNSAFE | NC_TFS_HTTP |
 					       (behind ? 0 : NC_TFS_RESP_LEN));
+			if (!behind)
+				t->flags2 &= (uint8_t)~NC_TFS2_KEEP;
 			t->req_seq = rte_be_to_cpu_32(th->sent_seq);
 			t->req_ack = rte_be_to_cpu_32(th->recv_ack);
 			/* server bytes the client has not acknowledged yet, or
@@ -792,6 +852,21 @@ tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_m
 	    !(t->flags & NC_TFS_RESP) && w->txc[2 * idx] != NC_TX_NONE) {
 		rte_pktmbuf_free(m);
 		failover(w, idx, NC_FO_SERVER_RESET);
+		return 0;
+	}
+	/* a keep-alive connection closed by its server between two requests:
+	 * acknowledge the FIN, keep it from the client, move its next request */
+	if (unlikely((fl & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_FIN_FLAG) && pm->pay == 0 &&
+	    f->state == NC_FLOW_EST && !(f->fin & NC_FLOW_FIN_C) &&   /* not an answer to the client's */
+	    (t->flags2 & NC_TFS2_KEEP) && (t->flags & NC_TFS_RESP_LEN) &&
+	    !tfs_resp_incomplete(t) && w->txc[2 * idx] == NC_TX_NONE) {
+		if (!(t->flags2 & NC_TFS2_SRV_FIN)) {
+			t->flags2 |= NC_TFS2_SRV_FIN;
+			w->st.svc[f->svc].fs_fin_kept++;
+		}
+		tcp_send(w, f, 1, RTE_TCP_ACK_FLAG, rte_be_to_cpu_32(th->recv_ack),
+			 rte_be_to_cpu_32(th->sent_seq) + 1, 0);
+		rte_pktmbuf_free(m);
 		return 0;
 	}
 	/* a server resetting a connection whose response had begun: it cannot
@@ -1188,10 +1263,14 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	}
 	/* UDP with no other server up: the datagram or its answer may just have
 	 * been lost, so it goes to the same server again rather than nowhere
-	 * (TCP retransmits by itself; a second connection could repeat it) */
-	if (to < 0 && t == NULL && replays < svc->max_replays && s != NULL &&
-	    from < s->n_servers && s->server[from].up)
+	 * (TCP retransmits by itself; a second connection could repeat it). A
+	 * request held back from a connection its server closed never reached
+	 * it: a new connection to the same server is as good as another. */
+	if (to < 0 && (t == NULL || why == NC_FO_SERVER_CLOSED) && replays < svc->max_replays &&
+	    s != NULL && from < s->n_servers && s->server[from].up)
 		to = from;
+	if (t != NULL)
+		t->flags2 &= (uint8_t)~NC_TFS2_SRV_FIN;   /* that connection is gone either way */
 	n = nc_txstore_take(w->txs, head, tail, held, NC_REPLAY_MAX);
 	srv_stats(w, f)->fs_unheld += n;
 	while ((k = nc_txstore_take(w->txs, head, tail, more, NC_REPLAY_MAX)) != 0) {
@@ -1215,7 +1294,8 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	}
 	/* the flow now belongs to <to>: per-server open flows follow it */
 	srv_stats(w, f)->flows_closed++;
-	srv_stats(w, f)->failed_over++;
+	if (why != NC_FO_SERVER_CLOSED)
+		srv_stats(w, f)->failed_over++;
 	w->st.svc[f->svc].server_flows[to]++;
 	f->server = (uint8_t)to;
 	f->server_ip = s->server[to].addr;

@@ -45,7 +45,7 @@ run() {
 	cfg "$W/$name.json" "$on"
 	nc_start "$W/$name.json" "$W/$name.log" || { bad "$name: appliance starts" "$W/$name.log"; return 1; }
 	ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "$LAB_VIP:$port" --proto "$proto" \
-		--mode "$mode" -c 6 -k 5 --duration 12 --timeout-ms 5000 \
+		--mode "$mode" -c 6 -k 5 --duration 12 --timeout-ms 5000 ${CLIENT_EXTRA:-} \
 		--source 10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15 \
 		>"$W/$name.client.json" 2>"$W/$name.client.err" &
 	client=$!
@@ -87,6 +87,81 @@ done
 for how in kill stop link; do
 	run "tcp-keepalive-$how" true "$how" tcp keepalive && check "tcp-keepalive-$how" tcp 0
 done
+
+# Keep-alive clients (50 requests a connection) that pause 300 ms after each
+# answer, servers at no cost per request: the connections are idle when n1 is
+# killed, and its kernel closes them with a FIN. The FIN is kept from the clients and each
+# one's next request goes on a new connection to another server: nothing
+# breaks (without this the clients would see their connections end and their
+# next requests fail).
+"$LAB" down >/dev/null 2>&1
+if "$LAB" up >"$W/idle.lab.log" 2>&1 && cfg "$W/idle.json" true &&
+	nc_start "$W/idle.json" "$W/idle.log"; then
+	ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "$LAB_VIP:80" --mode keepalive \
+		-c 6 -k 50 --duration 8 --think-ms 300 --timeout-ms 5000 \
+		--source 10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15 \
+		>"$W/idle.client.json" 2>&1 &
+	client=$!
+	sleep 3
+	fail_server kill 1
+	wait "$client"
+	nc_stop >/dev/null
+	if jq -e '.requests > 100 and .failed == 0 and .broken == 0 and .ok == .requests' \
+		"$W/idle.client.json" >/dev/null && nc_final "$W/idle.log" "failsafe web:" | grep -q 'fin_kept [1-9]'; then
+		ok "idle keep-alive connections of a killed server: $(jq -r '"\(.ok) requests answered of \(.requests), 0 broken"' "$W/idle.client.json"); FINs kept: $(nc_final "$W/idle.log" "failsafe web:" | grep -o 'fin_kept [0-9]*')"
+	else
+		{ cat "$W/idle.client.json"; grep MON "$W/idle.log"; nc_final "$W/idle.log" "failsafe web:"; } >"$W/idle.why"
+		bad "idle keep-alive connections of a killed server: nothing broken, kept FINs counted" "$W/idle.why"
+	fi
+else
+	bad "idle keep-alive: lab and appliance start" "$W/idle.log"
+fi
+
+# A server frozen in the middle of a response: what reached the client cannot
+# be continued from another server (no mixed response), so the client is reset
+# cleanly as soon as the monitor takes the server down (HTTP: the response's
+# Content-Length says it is unfinished); without the fail-safe it waits for its
+# own timeout. n1 alone serves web; its link is slowed to 8 Mbit/s so that
+# the 16 MiB response is under way when n1 is frozen, 2 s in.
+partial() {   # partial <name> <enabled>
+	local name=$1 on=$2 t0 t1
+	"$LAB" down >/dev/null 2>&1
+	"$LAB" up >"$W/$name.lab.log" 2>&1 || { bad "$name: lab up" "$W/$name.lab.log"; return 1; }
+	ip netns exec lab-n1 tc qdisc add dev eth0 root tbf rate 8mbit burst 32kbit latency 400ms ||
+		{ bad "$name: tc tbf on lab-n1"; return 1; }
+	jq --argjson on "$on" '.services[0].servers = [{name: "n1", address: "10.201.0.12", port: 8080, weight: 100}] |
+		.services[0].failsafe = { enabled: $on, response_timeout_ms: 1000 }' \
+		"$ROOT/config/lab.json" >"$W/$name.json"
+	nc_start "$W/$name.json" "$W/$name.log" || { bad "$name: appliance starts" "$W/$name.log"; return 1; }
+	t0=$(date +%s.%N)
+	ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "$LAB_VIP:80" --bytes 16777216 \
+		-c 1 -k 1 --transactions 1 --timeout-ms 25000 >"$W/$name.client.json" 2>&1 &
+	local client=$!
+	sleep 2
+	kill -STOP "$(pid_of 1)"
+	wait "$client"
+	t1=$(date +%s.%N)
+	kill -CONT "$(pid_of 1)" 2>/dev/null
+	nc_stop >/dev/null
+	PARTIAL_S=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+}
+partial partial-on true
+if jq -e '.failed == 1' "$W/partial-on.client.json" >/dev/null &&
+	awk -v t="$PARTIAL_S" 'BEGIN { exit !(t < 16) }' &&
+	grep -q "transaction given up: tcp .* -> web" "$W/partial-on.log" &&
+	nc_final "$W/partial-on.log" "failsafe web:" | grep -q 'resets [1-9]'; then
+	ok "server frozen mid-response: the client is reset after $PARTIAL_S s (when n1 goes down), counted: $(nc_final "$W/partial-on.log" "failsafe web:" | grep -o 'resets [0-9]*')"
+else
+	{ cat "$W/partial-on.client.json"; grep -E 'MON|final failsafe' "$W/partial-on.log"; } >"$W/partial.why" 2>/dev/null
+	bad "server frozen mid-response: client reset when n1 goes down (took ${PARTIAL_S:-?} s)" "$W/partial.why"
+fi
+partial partial-off false
+if jq -e '.failed == 1' "$W/partial-off.client.json" >/dev/null &&
+	awk -v t="$PARTIAL_S" 'BEGIN { exit !(t >= 24) }'; then
+	ok "the same without the fail-safe: the client waits for its own 25 s timeout ($PARTIAL_S s)"
+else
+	bad "without the fail-safe the client waits for its timeout (took ${PARTIAL_S:-?} s)" "$W/partial-off.client.json"
+fi
 
 # the paper's round-robin row: the same failures without the fail-safe break transactions
 for proto in udp tcp; do

@@ -4187,6 +4187,144 @@ test_tcpfs_splice_keepalive(void **state)
 }
 
 /*
+ * A keep-alive connection its server closes between two requests (a's FIN
+ * after a complete response): the appliance acknowledges the FIN itself and
+ * keeps it from the client; the client's next request goes on a new
+ * connection (b here, a being the server that closed) spliced onto the
+ * client's, which never notices. Not a failure: no down, no failed_over.
+ * After a "Connection: close" response the FIN reaches the client as usual;
+ * and a client that closes while a FIN is kept gets it then.
+ */
+static void
+test_tcpfs_server_closes_idle(void **state)
+{
+	struct fx *f = *state;
+	static const char req1[] = "GET /1 HTTP/1.1\r\n\r\n", req2[] = "GET /second HTTP/1.1\r\n\r\n";
+	static const char resp1[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst";
+	static const char resp2[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo";
+	static const char respc[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbye";
+	const uint32_t c = 0x7ffffff0, a = 0x40000000, b = 0xfffffffe;
+	const uint16_t r1 = sizeof(req1) - 1, r2 = sizeof(req2) - 1;
+	const uint16_t l1 = sizeof(resp1) - 1, l2 = sizeof(resp2) - 1, lc = sizeof(respc) - 1;
+	struct nc_failsafe_view fs;
+	struct nc_server_view v[2];
+	struct nc_service_view sv;
+	struct pb_pkt p, rq, want;
+	struct flow fl, f2, f3;
+	struct frame fr[4];
+
+	nc_worker_tick(wk(f, 0));
+	tc_connect(f, 41500, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, resp1, l1);
+	s2c_ok(f, &fl, &p);
+	/* a closes the idle connection: its FIN is acknowledged, not forwarded */
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_FIN, a + 1 + l1, c + 1 + r1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	tc_own(&want, &fl, SA, PB_TCP_ACK, c + 1 + r1, a + 1 + l1 + 1);
+	assert_wire(&fr[0], &want);
+	/* the next request: held, a SYN to another server at its first byte - 1 */
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r1, a + 1 + l1, req2, r2);
+	rx(f, 0, &rq);
+	expect_one(f, 0, &fr[0]);
+	tc_own(&want, &fl, SB, PB_TCP_SYN, c + r1, 0);
+	assert_wire(&fr[0], &want);
+	fl.server = SB;
+	tc_server(&p, &fl, SB, PB_TCP_SYN | PB_TCP_ACK, b, c + 1 + r1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	tc_own(&want, &fl, SB, PB_TCP_ACK, c + 1 + r1, b + 1);
+	assert_wire(&fr[0], &want);
+	want = nat_c2s(&rq, SB, fl.lport);
+	want.ack = b + 1;
+	assert_wire(&fr[1], &want);
+	/* b's answer reaches the client right after a's bytes */
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r1 + r2, resp2, l2);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	want = nat_s2c(&p, &fl.c);
+	want.seq = a + 1 + l1;
+	assert_wire(&fr[0], &want);
+	nc_dp_failsafe_view(f->dp, SVC_WEB, &fs);
+	assert_int_equal(fs.fin_kept, 1);
+	assert_int_equal(fs.resets, 0);
+	assert_int_equal(fs.failed_over[SA], 0);
+	ctl_round(f);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].up, 1);    /* closing an idle connection is no failure */
+	assert_int_equal(v[SA].down_count, 0);
+
+	/* "Connection: close": the server's FIN is the end the client waits for
+	 * (b drained from here: new connections go to a) */
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DRAIN), 0);
+	tc_connect(f, 41501, c, a, 0, &f2);
+	tc_client(&p, &f2, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &f2, &p);
+	tc_server(&p, &f2, f2.server, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, respc, lc);
+	s2c_ok(f, &f2, &p);
+	tc_server(&p, &f2, f2.server, PB_TCP_ACK | PB_TCP_FIN, a + 1 + lc, c + 1 + r1, NULL, 0);
+	s2c_ok(f, &f2, &p);
+
+	/* a FIN kept while the client closes: the client gets it then */
+	tc_connect(f, 41502, c, a, 0, &f3);
+	tc_client(&p, &f3, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &f3, &p);
+	tc_server(&p, &f3, f3.server, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, resp1, l1);
+	s2c_ok(f, &f3, &p);
+	tc_server(&p, &f3, f3.server, PB_TCP_ACK | PB_TCP_FIN, a + 1 + l1, c + 1 + r1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);   /* the ACK to the server */
+	tc_client(&p, &f3, PB_TCP_ACK | PB_TCP_FIN, c + 1 + r1, a + 1 + l1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	tc_own(&want, &f3, -1, PB_TCP_FIN | PB_TCP_ACK, a + 1 + l1, c + 1 + r1 + 1);
+	assert_wire(&fr[0], &want);
+	want = nat_c2s(&p, f3.server, f3.lport);
+	assert_wire(&fr[1], &want);
+
+	/* a server's FIN answering the client's: the normal close, forwarded */
+	tc_connect(f, 41504, c, a, 0, &f2);
+	tc_client(&p, &f2, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &f2, &p);
+	tc_server(&p, &f2, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, resp1, l1);
+	s2c_ok(f, &f2, &p);
+	tc_client(&p, &f2, PB_TCP_ACK | PB_TCP_FIN, c + 1 + r1, a + 1 + l1, NULL, 0);
+	c2s_ok(f, &f2, &p);
+	tc_server(&p, &f2, SA, PB_TCP_ACK | PB_TCP_FIN, a + 1 + l1, c + 2 + r1, NULL, 0);
+	s2c_ok(f, &f2, &p);
+
+	/* the only server left closed it: the next request goes to a again, on
+	 * a new connection (the held request never reached a: no repeat) */
+	tc_connect(f, 41503, c, a, 0, &f3);
+	tc_client(&p, &f3, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &f3, &p);
+	tc_server(&p, &f3, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, resp1, l1);
+	s2c_ok(f, &f3, &p);
+	tc_server(&p, &f3, SA, PB_TCP_ACK | PB_TCP_FIN, a + 1 + l1, c + 1 + r1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	tc_client(&rq, &f3, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r1, a + 1 + l1, req2, r2);
+	rx(f, 0, &rq);
+	expect_one(f, 0, &fr[0]);
+	tc_own(&want, &f3, SA, PB_TCP_SYN, c + r1, 0);
+	assert_wire(&fr[0], &want);
+	tc_server(&p, &f3, SA, PB_TCP_SYN | PB_TCP_ACK, b, c + 1 + r1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	want = nat_c2s(&rq, SA, f3.lport);
+	want.ack = b + 1;
+	assert_wire(&fr[1], &want);
+	nc_dp_failsafe_view(f->dp, SVC_WEB, &fs);
+	assert_int_equal(fs.fin_kept, 3);
+	assert_int_equal(fs.resets, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
  * After part of a's response reached the client, an ICMP unreachable reports
  * a gone: the connection cannot move, so the client gets a clean RST from the
  * VIP past every byte forwarded to it; the flow closes and the reset counts.
@@ -4863,6 +5001,7 @@ main(void)
 		T(test_tcpfs_syn_replay_on_rst, setup_tcpfs),
 		T(test_tcpfs_splice, setup_tcpfs),
 		T(test_tcpfs_splice_keepalive, setup_tcpfs),
+		T(test_tcpfs_server_closes_idle, setup_tcpfs),
 		T(test_tcpfs_partial_response_rst, setup_tcpfs),
 		T(test_tcpfs_partial_response_unreachable, setup_tcpfs),
 		T(test_tcpfs_fin_before_answer, setup_tcpfs),
