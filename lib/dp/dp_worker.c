@@ -276,6 +276,22 @@ hold_copy(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m)
 	srv_stats(w, f)->fs_held++;
 }
 
+/* Hold request <m> of flow <idx> again (taken out for a replay), with a new
+ * deadline; a full store frees it (counted). */
+static inline void
+hold_again(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m)
+{
+	uint32_t *c = &w->txc[2 * idx];
+
+	if (nc_txstore_hold(w->txs, idx, m, w->now_ms + w->dp->svc[f->svc].resp_timeout_ms,
+			    c, c + 1) != 0) {
+		rte_pktmbuf_free(m);
+		w->st.svc[f->svc].fs_store_full++;
+	} else {
+		srv_stats(w, f)->fs_held++;
+	}
+}
+
 #define L4_OFF ((uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr)))
 #define NC_REPLAY_MAX 64    /* held requests of one flow replayed at once */
 
@@ -789,7 +805,6 @@ static void
 splice_complete(struct nc_worker *w, struct nc_flow *f, uint32_t idx, uint32_t isn)
 {
 	struct nc_tcpfs *t = &w->tfs[idx];
-	const struct nc_dp_svc *svc = &w->dp->svc[f->svc];
 	struct rte_mbuf *held[NC_REPLAY_MAX];
 	uint32_t *head = &w->txc[2 * idx], *tail = head + 1;
 	unsigned int n, i;
@@ -810,13 +825,7 @@ splice_complete(struct nc_worker *w, struct nc_flow *f, uint32_t idx, uint32_t i
 			tcp_ack_sub(cp, L4_OFF, t->delta);
 			tx_to(w, cp, f->nh_server);
 		}
-		if (nc_txstore_hold(w->txs, idx, held[i], w->now_ms + svc->resp_timeout_ms,
-				    head, tail) != 0) {
-			rte_pktmbuf_free(held[i]);
-			w->st.svc[f->svc].fs_store_full++;
-		} else {
-			srv_stats(w, f)->fs_held++;
-		}
+		hold_again(w, f, idx, held[i]);
 	}
 }
 
@@ -1311,13 +1320,7 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 		 * with its initial sequence number; the held bytes follow the
 		 * new server's SYN-ACK (splice_complete) */
 		for (i = 0; i < n; i++)
-			if (nc_txstore_hold(w->txs, idx, held[i], w->now_ms + svc->resp_timeout_ms,
-					    head, tail) != 0) {
-				rte_pktmbuf_free(held[i]);
-				w->st.svc[f->svc].fs_store_full++;
-			} else {
-				srv_stats(w, f)->fs_held++;
-			}
+			hold_again(w, f, idx, held[i]);
 		t->flags = (uint8_t)((t->flags & ~NC_TFS_SPLICED) | NC_TFS_SPLICING);
 		tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->req_seq - 1, 0, t->mss);
 		w->st.svc[f->svc].fs_replays += n;
@@ -1333,13 +1336,7 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 				f->c2s_l4_delta);
 			tx_to(w, cp, f->nh_server);
 		}
-		if (nc_txstore_hold(w->txs, idx, held[i], w->now_ms + svc->resp_timeout_ms,
-				    head, tail) != 0) {
-			rte_pktmbuf_free(held[i]);
-			w->st.svc[f->svc].fs_store_full++;
-		} else {
-			srv_stats(w, f)->fs_held++;
-		}
+		hold_again(w, f, idx, held[i]);
 	}
 	w->st.svc[f->svc].fs_replays += n;
 	failover_report(w, f, from, (uint8_t)to, why);
