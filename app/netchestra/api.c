@@ -288,7 +288,7 @@ service_json(struct nc_app *a, unsigned int s)
 	}
 	ip_str(cs->vip, ip, sizeof(ip));
 	j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:{s:b, s:s, s:i, s:i, s:i}, "
-		      "s:{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I}, s:i, s:I, s:f, s:o}",
+		      "s:{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:i, s:I, s:f, s:o}",
 		      "name", cs->name, "vip", ip, "port", cs->port,
 		      "proto", cs->proto == 17 ? "udp" : "tcp",
 		      "scheduler", nc_sched_kind_name(cs->scheduler),
@@ -302,6 +302,7 @@ service_json(struct nc_app *a, unsigned int s)
 		      "held_now", (json_int_t)fs.held_now, "held", (json_int_t)fs.held,
 		      "replays", (json_int_t)fs.replays, "resets", (json_int_t)fs.resets,
 		      "store_full", (json_int_t)fs.store_full, "fin_kept", (json_int_t)fs.fin_kept,
+		      "waited", (json_int_t)fs.waited,
 		      "persistence_s", cs->persistence_s,
 		      "flows_active", (json_int_t)(st.svc[s].flows_opened - st.svc[s].flows_closed),
 		      "requests_per_s", rps, "servers", servers);

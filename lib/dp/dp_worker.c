@@ -1287,6 +1287,17 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 		w->st.svc[f->svc].fs_store_full += k;
 		srv_stats(w, f)->fs_unheld += k;
 	}
+	/* A TCP request whose server is the only one up and merely slow (or
+	 * lost a segment: TCP retransmits by itself): a timeout alone is no
+	 * reason to break the connection, as it is no reason to take the last
+	 * server down. It waits again, held. */
+	if (to < 0 && t != NULL && why == NC_FO_TIMEOUT && !(t->flags & (NC_TFS_RESP | NC_TFS_UNSAFE)) &&
+	    replays < svc->max_replays && s != NULL && from < s->n_servers && s->server[from].up) {
+		for (i = 0; i < n; i++)
+			hold_again(w, f, idx, held[i]);
+		w->st.svc[f->svc].fs_waited++;
+		return;
+	}
 	if (to < 0) {
 		srv_stats(w, f)->failed_over++;
 		rte_pktmbuf_free_bulk(held, n);

@@ -294,6 +294,7 @@ struct nc_failsafe_view {
 	uint64_t resets;
 	uint64_t store_full;
 	uint64_t fin_kept;        /* idle keep-alive connections closed by their server */
+	uint64_t waited;          /* TCP requests late on the only server up, held again */
 	uint64_t affinity_hits;
 	uint64_t failed_over[NC_DP_MAX_SERVERS];   /* flows moved off each server */
 };

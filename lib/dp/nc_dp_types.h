@@ -60,6 +60,8 @@ struct nc_svc_stats {
 	uint64_t fs_replays;        /* requests replayed on another server */
 	uint64_t fs_resets;         /* flows given up: no server left or max_replays reached */
 	uint64_t fs_store_full;     /* requests not held: store or copy pool full */
+	uint64_t fs_waited;         /* TCP requests past their deadline on the only server
+				     * up, held for another wait rather than broken */
 	uint64_t fs_fin_kept;       /* idle keep-alive connections closed by their server
 				     * (FIN kept from the client, next request moved) */
 	uint64_t affinity_hits;     /* new flows sent to the client's affinity server */
