@@ -71,12 +71,6 @@ now_s(void)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-static void
-ip_str(uint32_t host, char *b, size_t n)
-{
-	snprintf(b, n, "%u.%u.%u.%u", host >> 24, (host >> 16) & 0xff, (host >> 8) & 0xff, host & 0xff);
-}
-
 /* 0 up, 1 down, 2 drain, 3 removing: as an operator reads it. */
 static unsigned int
 srv_state(const struct nc_server_view *v)
@@ -245,7 +239,7 @@ server_json(const struct nc_server_view *v, const struct hist *h, unsigned int i
 {
 	char ip[16];
 
-	ip_str(v->addr, ip, sizeof(ip));
+	nc_ip4_str(rte_cpu_to_be_32(v->addr), ip, sizeof(ip));
 	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, "
 			 "s:I, s:I, s:I}",
 			 "name", v->name, "address", ip, "port", v->port,
@@ -286,7 +280,7 @@ service_json(struct nc_app *a, unsigned int s)
 		json_array_append_new(servers, server_json(&v[i], h, (unsigned int)i, &fs));
 		rps += h != NULL ? h->rps[i] : 0.0;
 	}
-	ip_str(cs->vip, ip, sizeof(ip));
+	nc_ip4_str(rte_cpu_to_be_32(cs->vip), ip, sizeof(ip));
 	j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:{s:b, s:s, s:i, s:i, s:i}, "
 		      "s:{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:i, s:I, s:f, s:o}",
 		      "name", cs->name, "vip", ip, "port", cs->port,

@@ -251,6 +251,7 @@ int
 nc_mgmt_init(struct nc_app *a)
 {
 	const struct nc_cfg_management *m = &a->cfg->management;
+	char ip[NC_IP4_STRLEN];
 	struct sockaddr_in sa;
 	int r;
 
@@ -287,17 +288,14 @@ nc_mgmt_init(struct nc_app *a)
 				       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)MGMT_CONN_TIMEOUT,
 				       MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 				       MHD_OPTION_END);
+	nc_ip4_str(sa.sin_addr.s_addr, ip, sizeof(ip));
 	if (mgmt_daemon == NULL) {
-		NC_LOG(ERR, APP, "management: cannot listen on %u.%u.%u.%u:%u", m->listen_ip >> 24,
-		       (m->listen_ip >> 16) & 0xff, (m->listen_ip >> 8) & 0xff, m->listen_ip & 0xff,
-		       m->listen_port);
+		NC_LOG(ERR, APP, "management: cannot listen on %s:%u", ip, m->listen_port);
 		rte_ring_free(mgmt_ring);
 		mgmt_ring = NULL;
 		return -EADDRINUSE;
 	}
-	printf("management: listening on http://%u.%u.%u.%u:%u/\n", m->listen_ip >> 24,
-	       (m->listen_ip >> 16) & 0xff, (m->listen_ip >> 8) & 0xff, m->listen_ip & 0xff,
-	       m->listen_port);
+	printf("management: listening on http://%s:%u/\n", ip, m->listen_port);
 	return 0;
 }
 

@@ -30,13 +30,6 @@ proto_str(uint8_t proto)
 	return proto == 17 ? "udp" : "tcp";
 }
 
-static void
-addr_str(uint32_t host_ip, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u.%u.%u.%u", host_ip >> 24, (host_ip >> 16) & 0xff,
-		 (host_ip >> 8) & 0xff, host_ip & 0xff);
-}
-
 static int
 tel_error(struct rte_tel_data *d, const char *msg)
 {
@@ -86,7 +79,7 @@ add_col(struct rte_tel_data *d, const char *key, enum col_kind kind, unsigned in
 	{ RTE_SET_USED(str); RTE_SET_USED(len); *u = (expr); }
 
 STR_GETTER(svc_name, snprintf(str, len, "%s", SVC(rows, i)->name))
-STR_GETTER(svc_vip, addr_str(SVC(rows, i)->vip, str, len))
+STR_GETTER(svc_vip, nc_ip4_str(rte_cpu_to_be_32(SVC(rows, i)->vip), str, len))
 U64_GETTER(svc_port, SVC(rows, i)->port)
 STR_GETTER(svc_proto, snprintf(str, len, "%s", proto_str(SVC(rows, i)->proto)))
 STR_GETTER(svc_health, snprintf(str, len, "%s", nc_health_type_name(SVC(rows, i)->health)))
@@ -100,7 +93,7 @@ U64_GETTER(svc_moves, SVC(rows, i)->moves)
 U64_GETTER(svc_held, SVC(rows, i)->held)
 
 STR_GETTER(srv_name, snprintf(str, len, "%s", SRV(rows, i)->name))
-STR_GETTER(srv_addr, addr_str(SRV(rows, i)->addr, str, len))
+STR_GETTER(srv_addr, nc_ip4_str(rte_cpu_to_be_32(SRV(rows, i)->addr), str, len))
 U64_GETTER(srv_port, SRV(rows, i)->port)
 STR_GETTER(srv_state, snprintf(str, len, "%s", SRV(rows, i)->up ? "up" : "down"))
 U64_GETTER(srv_weight, SRV(rows, i)->weight)
