@@ -15,7 +15,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
-#include "dp_priv.h"
+#include "dp_failsafe.h"
 
 #define ARP_PROBE_INTERVAL_MS 1000
 #define ARP_PROBE_BACKOFF_MS  10000   /* after 3 unanswered probes */

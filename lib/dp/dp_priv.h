@@ -63,57 +63,6 @@ enum nc_ctl_msg_type {
 	NC_CTL_FAILOVER,      /* ev: a held request's server failed (log it, mark it down) */
 };
 
-/*
- * Fail-safe state of a TCP flow (w->tfs[flow index]). A connection can move to
- * another server only while no byte of the unanswered request's response has
- * reached the client: the appliance then opens a connection to the new server
- * with the client's initial sequence number and splices it onto the client's,
- * adding <delta> to the new server's sequence numbers and taking it from the
- * client's acknowledgements. The client's SYN loses its window scale, SACK and
- * timestamp options, which only the first server agreed to. The new
- * connection starts where the held request starts (its SYN carries the
- * request's first sequence number - 1), so a request later on a keep-alive
- * connection moves as well as a connection's first one. Where an HTTP/1.x
- * response ends is read from its header block as its first segment passes
- * (Content-Length, or no body); a server taken down while such a response is
- * known incomplete gets its client reset at once (nothing else would tell
- * it), while an idle connection after a complete response stays to move.
- */
-#define NC_TFS_SYNACK   0x01   /* a server's SYN-ACK reached the client: srv_isn is known */
-#define NC_TFS_RESP     0x02   /* response bytes of the current request reached the client */
-#define NC_TFS_SPLICING 0x04   /* a SYN went to the new server: waiting for its SYN-ACK */
-#define NC_TFS_SPLICED  0x08   /* sequence numbers are translated */
-#define NC_TFS_UNSAFE   0x10   /* the held request left before the client had all the
-				* server's bytes, or before the server had sent all of
-				* the response before it (pipelining): it cannot move */
-#define NC_TFS_HTTP     0x20   /* the current request is HTTP/1.x with a method whose
-				* response a Content-Length can delimit (not HEAD, CONNECT) */
-#define NC_TFS_RESP_LEN 0x40   /* resp_end is known: the response ends there */
-struct nc_tcpfs {
-	uint32_t c_isn;        /* the client's initial sequence number (host order) */
-	uint32_t srv_isn;      /* the server ISN the client knows (host order) */
-	uint32_t delta;        /* spliced: client's view = new server's seq + delta */
-	uint32_t c_ack;        /* the client's last acknowledgement (host order, its view) */
-	uint32_t req_seq;      /* the held request's first byte (client's sequence space) */
-	uint32_t req_ack;      /* where the server's stream stood then (client's view) */
-	uint32_t srv_next;     /* past the last server byte forwarded (client's view) */
-	uint32_t resp_end;     /* NC_TFS_RESP_LEN: past the response's last byte (client's
-				* view); srv_next short of it: the response is incomplete */
-	uint16_t mss;          /* the client's MSS option, 0: none */
-	uint8_t flags;         /* NC_TFS_* */
-	uint8_t flags2;        /* NC_TFS2_* */
-};
-
-/* A keep-alive connection its server closed between two requests (a pure FIN
- * after a complete response that did not say "Connection: close"): the FIN
- * is acknowledged by the appliance and kept from the client, whose next
- * request is spliced onto a new connection (to the same server if it is up);
- * a FIN from the client gets the kept one back. A server that closes idle
- * connections, or a server killed between two requests, never breaks the
- * client's next request. */
-#define NC_TFS2_KEEP    0x01   /* the response (known complete by length) keeps the connection */
-#define NC_TFS2_SRV_FIN 0x02   /* the server's FIN is kept from the client */
-
 /* A fail-over, as a worker reports it to the control lcore. */
 struct nc_failover_ev {
 	uint8_t svc;
@@ -206,7 +155,8 @@ struct nc_worker {
 	struct nc_srv_stats *srv;             /* [svc * NC_DP_MAX_SERVERS + server] */
 	struct nc_txstore *txs;               /* held requests (fail-safe services) */
 	uint32_t *txc;                        /* per flow index: chain head, tail */
-	struct nc_tcpfs *tfs;                 /* per flow index, with a TCP fail-safe service */
+	struct nc_tcpfs *tfs;                 /* per flow index, with a TCP fail-safe service
+					       * (dp_failsafe.h) */
 	struct nc_affinity *aff;              /* client affinity (persistence_s) */
 	uint32_t down_gen;                    /* last dp->down_gen acted on */
 	struct rte_ring *handoff;             /* packets other workers pass to us */

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Per-packet helpers of the worker, shared by its fast path (dp_worker.c)
+ * and the transaction fail-safe (dp_failsafe.c): the packet's classification,
+ * drops, the header rewrite, transmit buffering and TCP state. Worker lcore
+ * only; never included outside lib/dp.
+ */
+#ifndef NC_DP_FASTPATH_H
+#define NC_DP_FASTPATH_H
+
+#include <rte_ethdev.h>
+
+#include "dp_priv.h"
+
+/* Ethernet + IPv4 without options: where L4 starts in frames the worker makes or holds */
+#define L4_OFF ((uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr)))
+
+enum pkt_kind { PK_DROP, PK_CLIENT, PK_SERVER, PK_CTL, PK_HANDOFF, PK_UNREACH };
+
+/* Per-packet classification kept between the passes over a burst. */
+struct pkt_meta {
+	struct nc_flow_key key;
+	uint32_t hash;
+	uint16_t l4_off;
+	uint8_t kind;
+	uint8_t svc;         /* client leg: service index */
+	uint16_t lip;        /* server leg: local IP index */
+	uint16_t lport;      /* server leg: host order */
+	uint16_t pay;        /* L4 payload bytes (TCP/UDP) */
+	int32_t sidx;        /* server leg: flow index (looked up before the legs) */
+} __rte_aligned(8);      /* nc_flow_hash() reads the key as 64-bit words */
+
+static inline void
+drop(struct nc_worker *w, struct rte_mbuf *m, enum nc_drop why)
+{
+	w->st.drop[why]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline uint32_t
+timeout_of(const struct nc_dp *dp, const struct nc_flow *f)
+{
+	switch (f->state) {
+	case NC_FLOW_SYN:
+		return dp->to_syn;
+	case NC_FLOW_EST:
+		return dp->to_est;
+	case NC_FLOW_CLOSING:
+		return dp->to_fin;
+	default:
+		return dp->to_udp;
+	}
+}
+
+/* Queue <m> for port <pidx>, addressed to neighbor entry <nh>. */
+static inline void
+tx_to(struct nc_worker *w, struct rte_mbuf *m, uint32_t nh)
+{
+	const struct nc_dp *dp = w->dp;
+	const struct nc_neigh_entry *ne = &dp->neigh->e[nh];
+	uint64_t mac = nc_neigh_mac(dp->neigh, nh);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct nc_txbuf *tb;
+
+	if (unlikely(!(mac & NC_NEIGH_VALID))) {
+		drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
+		return;
+	}
+	memcpy(&eth->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
+	eth->src_addr = dp->mac[ne->port];
+	tb = &w->tx[ne->port];
+	if (unlikely(tb->n == NC_TXB_MAX)) {
+		drop(w, m, NC_DROP_TX_FULL);
+		return;
+	}
+	tb->m[tb->n++] = m;
+}
+
+/*
+ * Rewrite addresses and ports of an IPv4/TCP|UDP packet and decrement TTL,
+ * updating both checksums from the flow's precomputed deltas (RFC 1624).
+ */
+static inline void
+rewrite(struct rte_mbuf *m, uint16_t l4_off, uint32_t sip, uint32_t dip,
+	uint16_t sport, uint16_t dport, uint16_t ip_delta, uint16_t l4_delta)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
+	uint16_t *ttl_word = (uint16_t *)&ip->time_to_live;   /* TTL and protocol */
+	uint16_t old_ttl = *ttl_word;
+	uint16_t *ports = (uint16_t *)(d + l4_off);
+
+	ip->time_to_live--;
+	ip->hdr_checksum = nc_csum_adjust(ip->hdr_checksum,
+					  (uint32_t)ip_delta + nc_csum_delta16(old_ttl, *ttl_word));
+	ip->src_addr = sip;
+	ip->dst_addr = dip;
+	ports[0] = sport;
+	ports[1] = dport;
+	if (ip->next_proto_id == IPPROTO_TCP) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(d + l4_off);
+
+		th->cksum = nc_csum_adjust(th->cksum, l4_delta);
+	} else {
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(d + l4_off);
+
+		/* 0 means "no checksum" in UDP: keep it; a computed 0 is sent as 0xffff */
+		if (uh->dgram_cksum != 0) {
+			uh->dgram_cksum = nc_csum_adjust(uh->dgram_cksum, l4_delta);
+			if (uh->dgram_cksum == 0)
+				uh->dgram_cksum = 0xffff;
+		}
+	}
+}
+
+/* Checksum deltas of both directions, computed once when a flow opens. */
+static inline void
+nc_flow_set_deltas(struct nc_flow *f)
+{
+	uint32_t ip, l4;
+
+	/* client -> VIP:vport  becomes  lip:lport -> server:sport */
+	ip = nc_csum_delta32(f->key.src_ip, f->lip) + nc_csum_delta32(f->key.dst_ip, f->server_ip);
+	l4 = ip + nc_csum_delta16(f->key.src_port, f->lport) +
+		nc_csum_delta16(f->key.dst_port, f->server_port);
+	f->c2s_ip_delta = (uint16_t)nc_csum_fold32(ip);
+	f->c2s_l4_delta = (uint16_t)nc_csum_fold32(l4);
+	/* server:sport -> lip:lport  becomes  VIP:vport -> client */
+	ip = nc_csum_delta32(f->server_ip, f->key.dst_ip) + nc_csum_delta32(f->lip, f->key.src_ip);
+	l4 = ip + nc_csum_delta16(f->server_port, f->key.dst_port) +
+		nc_csum_delta16(f->lport, f->key.src_port);
+	f->s2c_ip_delta = (uint16_t)nc_csum_fold32(ip);
+	f->s2c_l4_delta = (uint16_t)nc_csum_fold32(l4);
+}
+
+static inline struct nc_srv_stats *
+srv_stats(struct nc_worker *w, const struct nc_flow *f)
+{
+	return &w->srv[(uint32_t)f->svc * NC_DP_MAX_SERVERS + f->server];
+}
+
+static inline int
+key_eq(const struct nc_flow_key *a, const struct nc_flow_key *b)
+{
+	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
+
+	return x[0] == y[0] && x[1] == y[1];
+}
+
+static inline void
+flow_close(struct nc_worker *w, int32_t idx)
+{
+	w->st.flow_changes++;   /* positions may be reused: recheck bulk results */
+	nc_worker_on_close(nc_flow_at(w->flows, (uint32_t)idx), w);
+	nc_flow_del(w->flows, (uint32_t)idx);
+}
+
+/* TCP state from the flags of a packet in either direction. */
+static inline void
+tcp_track(struct nc_flow *f, uint8_t flags, int from_client)
+{
+	if (unlikely(flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG))) {
+		if (flags & RTE_TCP_RST_FLAG)
+			f->state = NC_FLOW_CLOSING;
+		else {
+			f->fin |= from_client ? NC_FLOW_FIN_C : NC_FLOW_FIN_S;
+			if (f->fin == (NC_FLOW_FIN_C | NC_FLOW_FIN_S))
+				f->state = NC_FLOW_CLOSING;
+		}
+	} else if (f->state == NC_FLOW_SYN && from_client && !(flags & RTE_TCP_SYN_FLAG)) {
+		f->state = NC_FLOW_EST;   /* the client's ACK completes the handshake */
+	}
+}
+
+#endif /* NC_DP_FASTPATH_H */
