@@ -113,7 +113,10 @@ plan_servers(const struct nc_app *a, unsigned int si, unsigned int k, const stru
 	x->adaptive = memcmp(&ns->adaptive, &rs->adaptive, sizeof(ns->adaptive)) != 0;
 	x->failsafe = ns->persistence_s != rs->persistence_s ||
 		      ns->failsafe.response_timeout_ms != rs->failsafe.response_timeout_ms ||
-		      ns->failsafe.max_replays != rs->failsafe.max_replays;
+		      ns->failsafe.max_replays != rs->failsafe.max_replays ||
+		      ns->failsafe.protocol != rs->failsafe.protocol ||
+		      ns->failsafe.replay != rs->failsafe.replay ||
+		      ns->failsafe.hold_limit_kb != rs->failsafe.hold_limit_kb;
 }
 
 /* Check <nw> against the running state and plan the changes; problems go to

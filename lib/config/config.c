@@ -1253,6 +1253,9 @@ static void service_defaults(struct nc_cfg_service *svc)
 	f->response_timeout_ms = 2000;
 	f->max_replays = 2;
 	f->store_size = 65536;
+	f->protocol = NC_FS_PROTO_AUTO;
+	f->replay = NC_FS_REPLAY_ALL;
+	f->hold_limit_kb = 4096;
 }
 
 /* health.http_path: 1..NC_HTTP_PATH_MAX-1 bytes, starting with '/', of printable
@@ -1436,16 +1439,31 @@ static void parse_adaptive(struct ctx *c, json_t *so, const char *sp, size_t si,
 	}
 }
 
+/* failsafe.protocol and failsafe.replay, in enum order */
+static const char *const fs_protocols[] = { "auto", "http", "opaque", NULL };
+static const char *const fs_replays[] = { "all", "idempotent", NULL };
+
+const char *nc_fs_protocol_name(enum nc_fs_protocol p)
+{
+	return (unsigned int)p < (sizeof(fs_protocols) / sizeof(fs_protocols[0])) - 1 ? fs_protocols[p] : "?";
+}
+
+const char *nc_fs_replay_name(enum nc_fs_replay r)
+{
+	return (unsigned int)r < (sizeof(fs_replays) / sizeof(fs_replays[0])) - 1 ? fs_replays[r] : "?";
+}
+
 /* services[i].failsafe: the transaction fail-safe's holding and replay limits. */
 static void parse_failsafe(struct ctx *c, json_t *so, const char *sp,
 			   struct nc_cfg_service *svc)
 {
 	static const char *const keys[] = { "enabled", "response_timeout_ms",
-		"max_replays", "store_size", NULL };
+		"max_replays", "store_size", "protocol", "replay", "hold_limit_kb", NULL };
 	struct nc_cfg_failsafe *f = &svc->failsafe;
 	char fp[PATH_LEN], kp[PATH_LEN];
 	json_t *o = member(c, so, sp, "failsafe", false, fp), *v;
 	uint32_t x;
+	int k;
 
 	if (o == NULL || !want_object(c, o, fp))
 		return;
@@ -1458,6 +1476,13 @@ static void parse_failsafe(struct ctx *c, json_t *so, const char *sp,
 	if (opt_u32(c, o, fp, "max_replays", 0, 16, 2, &x))
 		f->max_replays = (uint8_t)x;
 	opt_u32(c, o, fp, "store_size", 64, 4194304, 65536, &f->store_size);
+	v = member(c, o, fp, "protocol", false, kp);
+	if (v != NULL && (k = get_enum(c, v, kp, fs_protocols, "\"auto\", \"http\" or \"opaque\"")) >= 0)
+		f->protocol = (enum nc_fs_protocol)k;
+	v = member(c, o, fp, "replay", false, kp);
+	if (v != NULL && (k = get_enum(c, v, kp, fs_replays, "\"all\" or \"idempotent\"")) >= 0)
+		f->replay = (enum nc_fs_replay)k;
+	opt_u32(c, o, fp, "hold_limit_kb", 1, 1048576, 4096, &f->hold_limit_kb);
 }
 
 static void parse_services(struct ctx *c, json_t *root)

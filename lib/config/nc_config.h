@@ -34,6 +34,10 @@ int nc_config_parse_server(const char *body, size_t len, const struct nc_config 
 int nc_config_patch_service(const char *body, size_t len, const struct nc_cfg_service *cur,
 			    unsigned int n_servers, struct nc_cfg_adaptive *out, struct nc_errors *errs);
 
+/* The startup file's name of a failsafe.protocol / failsafe.replay value. Any thread. */
+const char *nc_fs_protocol_name(enum nc_fs_protocol p);
+const char *nc_fs_replay_name(enum nc_fs_replay r);
+
 /* Print every line of <errs> to <out>, one per line. */
 void nc_errors_print(const struct nc_errors *errs, FILE *out);
 

@@ -48,6 +48,20 @@ enum nc_adaptive_mode {
 	NC_ADAPT_FAST,      /* weights follow speed within a few intervals, then hold */
 };
 
+/* failsafe.protocol: how a TCP connection's requests are told apart. */
+enum nc_fs_protocol {
+	NC_FS_PROTO_AUTO = 0, /* HTTP/1.x when the client's first bytes are a request line, else opaque */
+	NC_FS_PROTO_HTTP,     /* HTTP/1.x; a connection that is not is passed unprotected */
+	NC_FS_PROTO_OPAQUE,   /* never parsed: the client's first flight is held until the first answer */
+};
+
+/* failsafe.replay: which held requests may go to another server. */
+enum nc_fs_replay {
+	NC_FS_REPLAY_ALL = 0,    /* every held request (the paper's rule) */
+	NC_FS_REPLAY_IDEMPOTENT, /* TCP: a request that is not idempotent only while its
+				  * server cannot have received all of it */
+};
+
 struct nc_prefix {
 	uint32_t addr;  /* host order */
 	uint8_t len;    /* 0..32 */
@@ -148,6 +162,11 @@ struct nc_cfg_failsafe {
 	                               * before the client is reset */
 	uint32_t store_size;          /* "store_size", default 65536, 64..4194304: entries
 	                               * of the transaction store per worker */
+	enum nc_fs_protocol protocol; /* "protocol": "auto" (default), "http" or "opaque" */
+	enum nc_fs_replay replay;     /* "replay": "all" (default) or "idempotent" */
+	uint32_t hold_limit_kb;       /* "hold_limit_kb", default 4096, 1..1048576: request
+	                               * bytes held per TCP connection; a request past it
+	                               * is not held (counted) */
 };
 
 struct nc_cfg_service {

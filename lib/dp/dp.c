@@ -228,6 +228,9 @@ nc_dp_svc_fill(struct nc_dp *dp, unsigned int s)
 		ds->failsafe = cs->failsafe.enabled;
 		ds->max_replays = cs->failsafe.max_replays;
 		ds->resp_timeout_ms = cs->failsafe.response_timeout_ms;
+		ds->fs_protocol = (uint8_t)cs->failsafe.protocol;
+		ds->fs_replay = (uint8_t)cs->failsafe.replay;
+		ds->hold_limit = cs->failsafe.hold_limit_kb * 1024u;
 		ds->persist_ms = cs->persistence_s * 1000;
 	}
 }

@@ -302,9 +302,15 @@ nc_dp_service_set_failsafe(struct nc_dp *dp, unsigned int svc, uint32_t persiste
 	__atomic_store_n(&ds->persist_ms, persistence_s * 1000, __ATOMIC_RELAXED);
 	__atomic_store_n(&ds->resp_timeout_ms, fs->response_timeout_ms, __ATOMIC_RELAXED);
 	__atomic_store_n(&ds->max_replays, fs->max_replays, __ATOMIC_RELAXED);
+	__atomic_store_n(&ds->fs_protocol, (uint8_t)fs->protocol, __ATOMIC_RELAXED);
+	__atomic_store_n(&ds->fs_replay, (uint8_t)fs->replay, __ATOMIC_RELAXED);
+	__atomic_store_n(&ds->hold_limit, fs->hold_limit_kb * 1024u, __ATOMIC_RELAXED);
 	cs->persistence_s = persistence_s;
 	cs->failsafe.response_timeout_ms = fs->response_timeout_ms;
 	cs->failsafe.max_replays = fs->max_replays;
+	cs->failsafe.protocol = fs->protocol;
+	cs->failsafe.replay = fs->replay;
+	cs->failsafe.hold_limit_kb = fs->hold_limit_kb;
 	return 0;
 }
 

@@ -51,7 +51,10 @@ struct nc_dp_svc {
 	uint16_t lip[NC_MAX_LOCAL_IPS];       /* indexes into nc_dp.lip */
 	uint8_t failsafe;                     /* hold requests, replay on failure */
 	uint8_t max_replays;
+	uint8_t fs_protocol;                  /* enum nc_fs_protocol */
+	uint8_t fs_replay;                    /* enum nc_fs_replay */
 	uint32_t resp_timeout_ms;
+	uint32_t hold_limit;                  /* request bytes held per TCP connection */
 	uint32_t persist_ms;                  /* client affinity; 0: none */
 	char name[NC_NAME_MAX];
 };

@@ -245,8 +245,9 @@ int nc_dp_service_set_weights(struct nc_dp *dp, unsigned int svc, const uint8_t 
 /* New adaptive settings for <svc> (the controller starts afresh). */
 int nc_dp_service_set_adaptive(struct nc_dp *dp, unsigned int svc, const struct nc_cfg_adaptive *a);
 
-/* New "persistence_s" and fail-safe limits (response_timeout_ms, max_replays)
- * for <svc>. Turning the fail-safe or persistence on or off, or a new store
+/* New "persistence_s" and fail-safe settings (response_timeout_ms,
+ * max_replays, protocol, replay, hold_limit_kb: for connections opened from
+ * then on) for <svc>. Turning the fail-safe or persistence on or off, or a new store
  * size, needs a restart: -ENOTSUP. */
 int nc_dp_service_set_failsafe(struct nc_dp *dp, unsigned int svc, uint32_t persistence_s,
 			       const struct nc_cfg_failsafe *fs);

@@ -484,7 +484,8 @@ static void hook_dns_failsafe(json_t *r)
 {
 	jset(r, "/services/1/persistence_s", json_integer(1));
 	jset(r, "/services/1/failsafe",
-	     jparse("{'enabled': true, 'max_replays': 1, 'store_size': 131072}"));
+	     jparse("{'enabled': true, 'max_replays': 1, 'store_size': 131072, "
+		    "'protocol': 'opaque', 'replay': 'idempotent', 'hold_limit_kb': 64}"));
 }
 
 /* ---- rejected configs: one change, exact lines ---- */
@@ -1276,6 +1277,22 @@ static const struct bad_case bad_cases[] = {
 	  NULL, WANT("services[0].failsafe.store_size: must be 64..4194304, got 4294967360") },
 	{ "store_size is an array", { { "/services/0/failsafe", "{'store_size': [65536]}" } },
 	  NULL, WANT("services[0].failsafe.store_size: must be an integer, got array") },
+	{ "failsafe protocol unknown", { { "/services/0/failsafe", "{'protocol': 'tls'}" } }, NULL,
+	  WANT("services[0].failsafe.protocol: must be \"auto\", \"http\" or \"opaque\", got \"tls\"") },
+	{ "failsafe protocol in capitals", { { "/services/0/failsafe", "{'protocol': 'HTTP'}" } }, NULL,
+	  WANT("services[0].failsafe.protocol: must be \"auto\", \"http\" or \"opaque\", got \"HTTP\"") },
+	{ "failsafe protocol is a boolean", { { "/services/0/failsafe", "{'protocol': true}" } }, NULL,
+	  WANT("services[0].failsafe.protocol: must be a string, got boolean") },
+	{ "failsafe replay unknown", { { "/services/1/failsafe", "{'replay': 'safe'}" } }, NULL,
+	  WANT("services[1].failsafe.replay: must be \"all\" or \"idempotent\", got \"safe\"") },
+	{ "failsafe replay is null", { { "/services/0/failsafe", "{'replay': null}" } }, NULL,
+	  WANT("services[0].failsafe.replay: must be a string, got null") },
+	{ "hold_limit_kb 0", { { "/services/0/failsafe", "{'hold_limit_kb': 0}" } }, NULL,
+	  WANT("services[0].failsafe.hold_limit_kb: must be 1..1048576, got 0") },
+	{ "hold_limit_kb 1048577", { { "/services/0/failsafe", "{'hold_limit_kb': 1048577}" } }, NULL,
+	  WANT("services[0].failsafe.hold_limit_kb: must be 1..1048576, got 1048577") },
+	{ "hold_limit_kb is a string", { { "/services/0/failsafe", "{'hold_limit_kb': '64'}" } }, NULL,
+	  WANT("services[0].failsafe.hold_limit_kb: must be an integer, got string") },
 	{ "every failsafe problem at once",
 	  { { "/services/1/failsafe",
 	      "{'enabled': 'yes', 'response_timeout_ms': 5, 'max_replays': 20, 'store_size': 32, 'replays': 1}" } },
@@ -1718,6 +1735,9 @@ static void chk_failsafe_both(const struct nc_config *cfg)
 	assert_int_equal(web->failsafe.response_timeout_ms, 5000);
 	assert_int_equal(web->failsafe.max_replays, 2);
 	assert_int_equal(web->failsafe.store_size, 65536);
+	assert_int_equal(web->failsafe.protocol, NC_FS_PROTO_AUTO);
+	assert_int_equal(web->failsafe.replay, NC_FS_REPLAY_ALL);
+	assert_int_equal(web->failsafe.hold_limit_kb, 4096);
 	assert_int_equal(web->health.type, NC_HEALTH_HTTP);
 	assert_true(web->adaptive.enabled);
 	assert_int_equal(dns->persistence_s, 1);
@@ -1725,6 +1745,11 @@ static void chk_failsafe_both(const struct nc_config *cfg)
 	assert_int_equal(dns->failsafe.response_timeout_ms, 2000);
 	assert_int_equal(dns->failsafe.max_replays, 1);
 	assert_int_equal(dns->failsafe.store_size, 131072);
+	assert_int_equal(dns->failsafe.protocol, NC_FS_PROTO_OPAQUE);
+	assert_int_equal(dns->failsafe.replay, NC_FS_REPLAY_IDEMPOTENT);
+	assert_int_equal(dns->failsafe.hold_limit_kb, 64);
+	assert_string_equal(nc_fs_protocol_name(dns->failsafe.protocol), "opaque");
+	assert_string_equal(nc_fs_replay_name(dns->failsafe.replay), "idempotent");
 }
 
 static void chk_management(const struct nc_config *cfg)
@@ -2322,12 +2347,15 @@ static void test_reference_file(void **state)
 	assert_int_equal(cfg->services[1].adaptive.mode, NC_ADAPT_FAST);
 	/* web: affinity for 30 s and the fail-safe on, its other keys at their
 	 * defaults spelled out; dns has neither */
-	assert_int_equal(json_object_size(json_object_get(json_array_get(svcs, 0), "failsafe")), 4);
+	assert_int_equal(json_object_size(json_object_get(json_array_get(svcs, 0), "failsafe")), 7);
 	assert_int_equal(cfg->services[0].persistence_s, 30);
 	assert_true(cfg->services[0].failsafe.enabled);
 	assert_int_equal(cfg->services[0].failsafe.response_timeout_ms, 2000);
 	assert_int_equal(cfg->services[0].failsafe.max_replays, 2);
 	assert_int_equal(cfg->services[0].failsafe.store_size, 65536);
+	assert_int_equal(cfg->services[0].failsafe.protocol, NC_FS_PROTO_AUTO);
+	assert_int_equal(cfg->services[0].failsafe.replay, NC_FS_REPLAY_ALL);
+	assert_int_equal(cfg->services[0].failsafe.hold_limit_kb, 4096);
 	assert_int_equal(cfg->services[1].persistence_s, 0);
 	assert_false(cfg->services[1].failsafe.enabled);
 	json_decref(root);
