@@ -225,22 +225,17 @@ fifo_ready(const struct lport_fifo *f, uint32_t now_ms)
 	return f->unused != 0 || (int32_t)(now_ms - f->ready_ms[f->head & f->mask]) >= 0;
 }
 
-struct nc_flow *
-nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
-	    const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err)
+/* Take a free local port for a new (or moved) flow: on the next local IP in
+ * turn of <lips> with one; for TCP, one whose next port has cooled down, else
+ * (all cooling) the first with a port, counted. 0, or -NC_ENOPORTS. */
+static int
+lport_take(struct nc_flow_table *t, int tcp, const uint16_t *lips, uint16_t n_lips,
+	   uint16_t *lip_cursor, uint16_t *lip, uint16_t *port)
 {
 	struct lport_fifo *fifo = NULL;
-	struct nc_flow *f;
-	uint16_t i, c = 0, lip = 0, port;
-	int tcp = k->proto == IPPROTO_TCP, cooling = -1;
-	int32_t pos;
+	int cooling = -1;
+	uint16_t i, c = 0;
 
-	if (unlikely(t->n >= t->capacity)) {
-		*err = -ENOSPC;
-		return NULL;
-	}
-	/* the next local IP in turn with a free port; for TCP, one whose next
-	 * port has cooled down, else (all cooling) the first with a port */
 	for (i = 0; i < n_lips; i++) {
 		c = (uint16_t)((*lip_cursor + i) % n_lips);
 		if (t->fifo[lips[c]].count == 0)
@@ -257,22 +252,54 @@ nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 		fifo = &t->fifo[lips[c]];
 		t->early_reuse++;
 	}
-	if (unlikely(fifo == NULL)) {
-		*err = -NC_ENOPORTS;
-		return NULL;
-	}
-	lip = lips[c];
+	if (unlikely(fifo == NULL))
+		return -NC_ENOPORTS;
+	*lip = lips[c];
 	*lip_cursor = (uint16_t)((c + 1) % n_lips);
-	pos = rte_hash_add_key_with_hash(t->h, k, hash);
-	if (unlikely(pos < 0)) {
-		*err = -ENOSPC;
-		return NULL;
-	}
-	port = fifo->port[fifo->head & fifo->mask];
+	*port = fifo->port[fifo->head & fifo->mask];
 	fifo->head++;
 	fifo->count--;
 	if (fifo->unused != 0)
 		fifo->unused--;
+	return 0;
+}
+
+/* Give local port <port> (host order) of local IP <lip> back, cooling after TCP. */
+static void
+lport_give(struct nc_flow_table *t, uint16_t lip, uint16_t port, int tcp)
+{
+	struct lport_fifo *fifo = &t->fifo[lip];
+
+	t->lport_map[(uint32_t)lip << 16 | port] = 0;
+	fifo->port[(fifo->head + fifo->count) & fifo->mask] = port;
+	fifo->ready_ms[(fifo->head + fifo->count) & fifo->mask] =
+		t->now_ms + (tcp ? t->tcp_reuse_ms : 0);
+	fifo->count++;
+}
+
+struct nc_flow *
+nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
+	    const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err)
+{
+	struct nc_flow *f;
+	uint16_t lip, port;
+	int32_t pos;
+
+	if (unlikely(t->n >= t->capacity)) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	if (unlikely(lport_take(t, k->proto == IPPROTO_TCP, lips, n_lips, lip_cursor, &lip,
+				&port) != 0)) {
+		*err = -NC_ENOPORTS;
+		return NULL;
+	}
+	pos = rte_hash_add_key_with_hash(t->h, k, hash);
+	if (unlikely(pos < 0)) {
+		lport_give(t, lip, port, 0);
+		*err = -ENOSPC;
+		return NULL;
+	}
 	f = &t->flows[pos];
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
@@ -284,21 +311,35 @@ nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 	return f;
 }
 
+int
+nc_flow_move_lport(struct nc_flow_table *t, uint32_t idx, const uint16_t *lips, uint16_t n_lips,
+		   uint16_t *lip_cursor)
+{
+	struct nc_flow *f = &t->flows[idx];
+	int tcp = f->key.proto == IPPROTO_TCP;
+	uint16_t lip, port;
+
+	if (f->state == NC_FLOW_FREE)
+		return -ENOENT;
+	/* the new port first, so the old one (cooling) is not taken again */
+	if (lport_take(t, tcp, lips, n_lips, lip_cursor, &lip, &port) != 0)
+		return -NC_ENOPORTS;
+	lport_give(t, f->lip_idx, rte_be_to_cpu_16(f->lport), tcp);
+	f->lip_idx = lip;
+	f->lport = rte_cpu_to_be_16(port);
+	t->lport_map[(uint32_t)lip << 16 | port] = idx + 1;
+	return 0;
+}
+
 void
 nc_flow_del(struct nc_flow_table *t, uint32_t idx)
 {
 	struct nc_flow *f = &t->flows[idx];
-	struct lport_fifo *fifo = &t->fifo[f->lip_idx];
-	uint16_t port = rte_be_to_cpu_16(f->lport);
 
 	if (f->state == NC_FLOW_FREE)
 		return;
 	rte_hash_del_key(t->h, &f->key);
-	t->lport_map[(uint32_t)f->lip_idx << 16 | port] = 0;
-	fifo->port[(fifo->head + fifo->count) & fifo->mask] = port;
-	fifo->ready_ms[(fifo->head + fifo->count) & fifo->mask] =
-		t->now_ms + (f->key.proto == IPPROTO_TCP ? t->tcp_reuse_ms : 0);
-	fifo->count++;
+	lport_give(t, f->lip_idx, rte_be_to_cpu_16(f->lport), f->key.proto == IPPROTO_TCP);
 	f->state = NC_FLOW_FREE;
 	t->n--;
 }

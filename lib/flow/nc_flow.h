@@ -127,6 +127,17 @@ void nc_flow_set_clock(struct nc_flow_table *t, uint32_t now_ms);
 /* TCP flows that had to take a port still cooling. Any lcore (a statistic). */
 uint64_t nc_flow_early_reuse(const struct nc_flow_table *t);
 
+/*
+ * Give flow <idx> another local port, taken as nc_flow_add() takes one (from
+ * <lips>, in turn from <*lip_cursor>; cooled TCP ports first); its old port
+ * is freed (cooling, for TCP). The flow's key and index stay; the caller
+ * updates what it derived from lip/lport. So a connection moved to a new
+ * server connection never reuses the old 4-tuple. Owner lcore. Returns 0, or
+ * -NC_ENOPORTS (the flow keeps its port) or -ENOENT.
+ */
+int nc_flow_move_lport(struct nc_flow_table *t, uint32_t idx, const uint16_t *lips, uint16_t n_lips,
+		       uint16_t *lip_cursor);
+
 /* Close flow <idx>: remove it and free its local port. */
 void nc_flow_del(struct nc_flow_table *t, uint32_t idx);
 

@@ -734,6 +734,22 @@ churn(struct table *tb, uint16_t lip, uint8_t proto)
 	return port;
 }
 
+/* A TCP flow on local IP <lip> that stays open; returns its port. */
+static uint16_t
+churn_keep(struct table *tb, uint16_t lip)
+{
+	static uint32_t seq = 1000;
+	const uint16_t lips[] = { lip };
+	struct nc_flow_key k = key_of(seq++, IPPROTO_TCP);
+	uint16_t cursor = 0;
+	struct nc_flow *f;
+	int err = 0;
+
+	f = nc_flow_add(tb->t, &k, nc_flow_hash(&k), lips, 1, &cursor, &err);
+	assert_non_null(f);
+	return rte_be_to_cpu_16(f->lport);
+}
+
 /* A port freed by a TCP flow rests tcp_timewait before another TCP flow gets
  * it while a rested port is free elsewhere; when none is, the oldest is taken
  * and counted. UDP flows take any port. A fresh table starts its port order
@@ -786,6 +802,63 @@ test_lport_rest(void **state)
 	table_close(&tb, 1);
 }
 
+/*
+ * A flow moved to another local port keeps its key and index; the reply leg
+ * finds it by the new port only; the old TCP port rests before any flow gets
+ * it again; with no other free port the flow keeps its own.
+ */
+static void
+test_move_lport(void **state)
+{
+	const uint16_t both[] = { 0, 1 };
+	struct nc_flow_key k = key_of(3, IPPROTO_TCP), k2;
+	uint16_t cursor = 0, old, lip_old;
+	struct table tb;
+	struct nc_flow *f;
+	int32_t idx;
+	int err;
+
+	(void)state;
+	table_open(&tb, 70000, 0, 1, 2, NULL, NULL, NULL);
+	nc_flow_set_tcp_reuse(tb.t, 1000, 0);
+	nc_flow_set_clock(tb.t, 100);
+	f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, &err);
+	assert_non_null(f);
+	idx = index_of(&tb, f);
+	old = rte_be_to_cpu_16(f->lport);
+	lip_old = f->lip_idx;
+	assert_int_equal(nc_flow_move_lport(tb.t, (uint32_t)idx, both, 2, &cursor), 0);
+	assert_int_equal(lookup(&tb, &k), idx);
+	assert_ptr_equal(nc_flow_at(tb.t, (uint32_t)idx), f);
+	assert_false(f->lip_idx == lip_old && rte_be_to_cpu_16(f->lport) == old);
+	assert_int_equal(nc_flow_by_lport(tb.t, f->lip_idx, rte_be_to_cpu_16(f->lport)), idx);
+	assert_int_equal(nc_flow_by_lport(tb.t, lip_old, old), -ENOENT);
+	assert_int_equal(nc_flow_count(tb.t), 1);
+	/* the old port rests: every other port of its IP goes first */
+	assert_int_equal(nc_flow_free_lports(tb.t, lip_old),
+			 NC_LPORT_MAX - NC_LPORT_MIN + 1 - (f->lip_idx == lip_old ? 1 : 0));
+	while (nc_flow_free_lports(tb.t, lip_old) > 1)
+		assert_false(churn_keep(&tb, lip_old) == old);
+	nc_flow_set_clock(tb.t, 1100);
+	/* now the rested port is the only one left on that IP: a move there
+	 * takes it, and one with no free port at all fails, port kept */
+	k2 = key_of(4, IPPROTO_TCP);
+	{
+		const uint16_t only[] = { lip_old };
+		uint16_t c = 0;
+		struct nc_flow *g = nc_flow_add(tb.t, &k2, nc_flow_hash(&k2), only, 1, &c, &err);
+
+		assert_non_null(g);
+		assert_int_equal(rte_be_to_cpu_16(g->lport), old);
+		c = 0;
+		assert_int_equal(nc_flow_move_lport(tb.t, (uint32_t)index_of(&tb, g), only, 1, &c),
+				 -NC_ENOPORTS);
+		assert_int_equal(rte_be_to_cpu_16(g->lport), old);
+		assert_int_equal(nc_flow_by_lport(tb.t, lip_old, old), index_of(&tb, g));
+	}
+	table_close(&tb, 1);
+}
+
 int
 main(void)
 {
@@ -799,6 +872,7 @@ main(void)
 		cmocka_unit_test(test_lips_round_robin),
 		cmocka_unit_test(test_lport_map_shared),
 		cmocka_unit_test(test_lport_rest),
+		cmocka_unit_test(test_move_lport),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_expire_budget),
 		cmocka_unit_test(test_expire_wraps),
