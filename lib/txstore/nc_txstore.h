@@ -59,6 +59,19 @@ int nc_txstore_hold(struct nc_txstore *s, uint32_t flow, struct rte_mbuf *m,
 unsigned int nc_txstore_release(struct nc_txstore *s, uint32_t *head, uint32_t *tail);
 
 /*
+ * Free the chain's entries from its head for as long as <done>(mbuf, <arg>)
+ * says 1 (the server answered what they carry); the first entry it keeps,
+ * and all after it, stay. Returns how many were freed.
+ */
+unsigned int nc_txstore_release_while(struct nc_txstore *s, uint32_t *head, uint32_t *tail,
+				      int (*done)(const struct rte_mbuf *m, void *arg), void *arg);
+
+/* The mbuf held at chain slot <slot> (a chain's head, or a <*next> from an
+ * earlier call), still held; <*next>: the chain's next slot, NC_TX_NONE after
+ * the tail. To walk a chain without taking it. */
+const struct rte_mbuf *nc_txstore_at(const struct nc_txstore *s, uint32_t slot, uint32_t *next);
+
+/*
  * The chain's first mbufs, in order, into <out> (at most <max>), taken out of
  * the store (the caller owns them); with more than <max>, the rest stays held
  * as the chain, so a caller loops until the chain is empty. For a replay.

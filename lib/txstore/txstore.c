@@ -200,6 +200,32 @@ nc_txstore_release(struct nc_txstore *s, uint32_t *head, uint32_t *tail)
 }
 
 unsigned int
+nc_txstore_release_while(struct nc_txstore *s, uint32_t *head, uint32_t *tail,
+			 int (*done)(const struct rte_mbuf *m, void *arg), void *arg)
+{
+	uint32_t slot = *head;
+	unsigned int n = 0;
+
+	while (slot != NC_TX_NONE && done(s->slab[slot].m, arg)) {
+		rte_pktmbuf_free(s->slab[slot].m);
+		slot = txs_kill(s, slot);
+		n++;
+	}
+	*head = slot;
+	if (slot == NC_TX_NONE)
+		*tail = NC_TX_NONE;
+	s->stats.released += n;
+	return n;
+}
+
+const struct rte_mbuf *
+nc_txstore_at(const struct nc_txstore *s, uint32_t slot, uint32_t *next)
+{
+	*next = s->slab[slot].next;
+	return s->slab[slot].m;
+}
+
+unsigned int
 nc_txstore_take(struct nc_txstore *s, uint32_t *head, uint32_t *tail,
 		struct rte_mbuf **out, unsigned int max)
 {

@@ -95,6 +95,8 @@ enum op {
 	OP_TAKE,      /* flow, arg = max; expect = how many */
 	OP_RELEASE,   /* flow; expect = how many */
 	OP_STATS,     /* st */
+	OP_RELEASE_BELOW, /* flow, arg = tag: free the head entries with a tag below it;
+			   * expect = how many */
 };
 
 struct stats_want {
@@ -122,6 +124,7 @@ struct script {
 #define TAKE(f, max, want)  { OP_TAKE, f, max, want, { 0 } }
 #define RELEASE(f, want)    { OP_RELEASE, f, 0, want, { 0 } }
 #define STATS(h, r, e, fu, u) { OP_STATS, 0, 0, 0, { h, r, e, fu, u } }
+#define RELEASE_BELOW(f, tag, want) { OP_RELEASE_BELOW, f, tag, want, { 0 } }
 
 /* A flow as the caller keeps it: its chain, and (for checking) the tags of
  * its held mbufs in order. */
@@ -229,6 +232,23 @@ static const struct script script_full = { 4, {
 	{ OP_END, 0, 0, 0, { 0 } },
 } };
 
+/* Part of a chain answered: its head entries (tags 1, 3 of flow 0) are
+ * freed, the rest stays in order and walkable; a tag below the head frees
+ * nothing; the whole rest at once empties the chain. */
+static const struct script script_release_while = { 8, {
+	HOLD(0, 10), HOLD(1, 11), HOLD(0, 12), HOLD(0, 13), HOLD(0, 14),
+	RELEASE_BELOW(0, 4, 2),
+	STATS(5, 2, 0, 0, 3),
+	RELEASE_BELOW(0, 1, 0),
+	RELEASE_BELOW(1, 100, 1),
+	EXPIRE(12, NONE),               /* dead heads recycled: flow 0's next is 13 */
+	EXPIRE(13, 0),
+	RELEASE_BELOW(0, 6, 2),
+	STATS(5, 5, 1, 0, 0),
+	EXPIRE(100, NONE),
+	{ OP_END, 0, 0, 0, { 0 } },
+} };
+
 /* A size is rounded up to a power of two, at least 2. */
 static const struct script script_size3 = { 3, {
 	HOLD(0, 1), HOLD(0, 2), HOLD(0, 3), HOLD(0, 4), HOLD_FULL(0, 5),
@@ -245,6 +265,37 @@ static const struct script script_size0 = { 0, {
 	STATS(3, 2, 1, 1, 0),
 	{ OP_END, 0, 0, 0, { 0 } },
 } };
+
+static int
+tag_below(const struct rte_mbuf *m, void *arg)
+{
+	return mbuf_tag(m) < *(const uint32_t *)arg;
+}
+
+/* The chain as nc_txstore_at() walks it holds exactly the flow's tags. */
+static void
+chain_check(unsigned int i, const struct nc_txstore *s, const struct flow_state *f)
+{
+	uint32_t slot = f->head, next;
+	unsigned int k = 0;
+
+	if (f->n == 0) {
+		EXPECT(i, f->head, NC_TX_NONE);
+		EXPECT(i, f->tail, NC_TX_NONE);
+		return;
+	}
+	while (slot != NC_TX_NONE) {
+		const struct rte_mbuf *m = nc_txstore_at(s, slot, &next);
+
+		assert_true(k < f->n);
+		EXPECT(i, mbuf_tag(m), f->tags[k]);
+		if (next == NC_TX_NONE)
+			EXPECT(i, slot, f->tail);
+		slot = next;
+		k++;
+	}
+	EXPECT(i, k, f->n);
+}
 
 static void
 test_script(void **state)
@@ -316,6 +367,15 @@ test_script(void **state)
 		case OP_STATS:
 			stats_check(i, s, st->st.held, st->st.released, st->st.expired,
 				    st->st.full, st->st.in_use);
+			break;
+		case OP_RELEASE_BELOW:
+			avail = rte_mempool_avail_count(pool);
+			n = nc_txstore_release_while(s, &f->head, &f->tail, tag_below, (void *)&st->arg);
+			EXPECT(i, n, st->expect);
+			assert_int_equal(rte_mempool_avail_count(pool), avail + n);
+			memmove(f->tags, f->tags + n, (f->n - n) * sizeof(f->tags[0]));
+			f->n -= n;
+			chain_check(i, s, f);
 			break;
 		case OP_END:
 			break;
@@ -708,6 +768,7 @@ main(void)
 		SCRIPT(release),
 		SCRIPT(wrap),
 		SCRIPT(full),
+		SCRIPT(release_while),
 		SCRIPT(size3),
 		SCRIPT(size0),
 		cmocka_unit_test(test_free_held),
