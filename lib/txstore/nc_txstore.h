@@ -88,6 +88,16 @@ unsigned int nc_txstore_take(struct nc_txstore *s, uint32_t *head, uint32_t *tai
  */
 uint32_t nc_txstore_expired(struct nc_txstore *s, uint32_t now_ms);
 
+/*
+ * The entry nc_txstore_expired() last reported, if it is still held (not
+ * released or taken since), goes to the back of the timer queue with a new
+ * <deadline_ms>: its request waits on. Returns 0, or -ENOENT (nothing to
+ * re-arm). Call before the next nc_txstore_expired(). As arrival order is
+ * deadline order, a deadline earlier than others already queued is met only
+ * when it reaches the head.
+ */
+int nc_txstore_rearm(struct nc_txstore *s, uint32_t deadline_ms);
+
 /* Counters. */
 void nc_txstore_stats_get(const struct nc_txstore *s, struct nc_txstore_stats *out);
 

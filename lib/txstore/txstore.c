@@ -262,6 +262,23 @@ nc_txstore_expired(struct nc_txstore *s, uint32_t now_ms)
 	return e->flow;
 }
 
+int
+nc_txstore_rearm(struct nc_txstore *s, uint32_t deadline_ms)
+{
+	uint32_t slot = s->head_slot;
+	struct txs_entry *e;
+
+	if (slot == NC_TX_NONE || !s->slab[slot].live)
+		return -ENOENT;
+	e = &s->slab[slot];
+	e->deadline_ms = deadline_ms;
+	e->reported = 0;
+	s->head_slot = NC_TX_NONE;
+	/* the slot leaves the head for the tail: cannot fail (every ring holds all slots) */
+	rte_ring_enqueue_elem(s->timer_ring, &slot, sizeof(uint32_t));
+	return 0;
+}
+
 void
 nc_txstore_stats_get(const struct nc_txstore *s, struct nc_txstore_stats *out)
 {

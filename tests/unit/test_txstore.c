@@ -97,6 +97,7 @@ enum op {
 	OP_STATS,     /* st */
 	OP_RELEASE_BELOW, /* flow, arg = tag: free the head entries with a tag below it;
 			   * expect = how many */
+	OP_REARM,     /* arg = new deadline; expect = return code */
 };
 
 struct stats_want {
@@ -125,6 +126,7 @@ struct script {
 #define RELEASE(f, want)    { OP_RELEASE, f, 0, want, { 0 } }
 #define STATS(h, r, e, fu, u) { OP_STATS, 0, 0, 0, { h, r, e, fu, u } }
 #define RELEASE_BELOW(f, tag, want) { OP_RELEASE_BELOW, f, tag, want, { 0 } }
+#define REARM(d, want)      { OP_REARM, 0, d, want, { 0 } }
 
 /* A flow as the caller keeps it: its chain, and (for checking) the tags of
  * its held mbufs in order. */
@@ -249,6 +251,27 @@ static const struct script script_release_while = { 8, {
 	{ OP_END, 0, 0, 0, { 0 } },
 } };
 
+/* An expired entry re-armed goes behind the others with its new deadline
+ * and stays in its chain (taken in order); one released or taken since it
+ * was reported cannot be re-armed; nor can anything before a report. */
+static const struct script script_rearm = { 8, {
+	REARM(50, -ENOENT),
+	HOLD(0, 10), HOLD(1, 11), HOLD(0, 12),
+	EXPIRE(10, 0),
+	REARM(30, 0),
+	EXPIRE(10, NONE),
+	EXPIRE(11, 1),
+	RELEASE(1, 1),
+	REARM(40, -ENOENT),
+	EXPIRE(29, 0),                  /* flow 0's second entry (12) */
+	REARM(31, 0),
+	EXPIRE(30, 0),                  /* the first one again, at its new deadline */
+	STATS(3, 1, 4, 0, 2),
+	TAKE(0, 8, 2),                  /* still in hold order */
+	EXPIRE(100, NONE),
+	{ OP_END, 0, 0, 0, { 0 } },
+} };
+
 /* A size is rounded up to a power of two, at least 2. */
 static const struct script script_size3 = { 3, {
 	HOLD(0, 1), HOLD(0, 2), HOLD(0, 3), HOLD(0, 4), HOLD_FULL(0, 5),
@@ -367,6 +390,9 @@ test_script(void **state)
 		case OP_STATS:
 			stats_check(i, s, st->st.held, st->st.released, st->st.expired,
 				    st->st.full, st->st.in_use);
+			break;
+		case OP_REARM:
+			EXPECT(i, nc_txstore_rearm(s, st->arg), st->expect);
 			break;
 		case OP_RELEASE_BELOW:
 			avail = rte_mempool_avail_count(pool);
@@ -769,6 +795,7 @@ main(void)
 		SCRIPT(wrap),
 		SCRIPT(full),
 		SCRIPT(release_while),
+		SCRIPT(rearm),
 		SCRIPT(size3),
 		SCRIPT(size0),
 		cmocka_unit_test(test_free_held),
