@@ -4,9 +4,9 @@
  * header names and the tokens that matter are matched as they stream by
  * (a position in <sub> and the candidates still matching in <mask>).
  *
- * Every byte is looked at once, in O(1); body bytes (Content-Length, chunk
- * data, close-delimited, tunnel) are skipped by arithmetic. An event is given
- * at the same stream offset however the stream is cut into pieces.
+ * Each byte of framing costs O(1); body bytes (Content-Length, chunk data,
+ * close-delimited, tunnel) are skipped by arithmetic. An event is given at
+ * the same stream offset however the stream is cut into pieces.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -16,17 +16,18 @@
 
 _Static_assert(sizeof(struct nc_http_parser) <= 32, "nc_http_parser grew past 32 bytes");
 _Static_assert(NC_HTTP_LINE_MAX <= UINT16_MAX, "nc_http_parser.line counts a line");
-_Static_assert(NC_HTTP_CHUNK_LINE_MAX <= NC_HTTP_LINE_MAX, "a chunk line is a line");
+_Static_assert(NC_HTTP_CHUNK_LINE_MAX <= NC_HTTP_LINE_MAX, "so does a chunk line");
 
 /* Content-Length and chunk sizes are bounded so that the arithmetic never
  * overflows (and far beyond any real body). */
 #define LENGTH_MAX (UINT64_C(1) << 62)
 
 /*
- * States. Those that consume no byte come first; from S_METHOD on every byte
- * counts against the bounds: header block lines (and trailers) against
- * NC_HTTP_LINE_MAX and NC_HTTP_HEAD_MAX, from S_DATA_END on chunk lines
- * against NC_HTTP_CHUNK_LINE_MAX.
+ * States. Up to S_ERROR no byte counts against a bound (the first two read
+ * the empty lines before a request, the others give events or skip body
+ * bytes); from S_METHOD on every byte does: header block lines (and trailers)
+ * against NC_HTTP_LINE_MAX and NC_HTTP_HEAD_MAX, from S_DATA_END on chunk
+ * lines against NC_HTTP_CHUNK_LINE_MAX.
  */
 enum {
 	S_IDLE,         /* between messages (requests: skipping empty lines) */
