@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages Netchestra needs that are missing.
-#   scripts/deps.sh            build, unit, pcap and end-to-end tests, the demo
-#                              (prometheus for promtool, chromium for the dashboard test)
+#   scripts/deps.sh            build, unit, fuzz, pcap and end-to-end tests, the demo
+#                              (prometheus for promtool, chromium for the dashboard test,
+#                              clang and its runtime libraries for libFuzzer)
 #   scripts/deps.sh --peers    also the load balancers the benchmarks compare with
 # Services in installed packages (nginx, haproxy) are not started: the
 # benchmarks run them with their own configuration.
@@ -9,7 +10,7 @@ set -uo pipefail
 PKGS="dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libpcap-dev libcmocka-dev
       libmicrohttpd-dev libcurl4-openssl-dev
       meson ninja-build pkg-config gcc python3 iproute2 ethtool iputils-ping curl wrk jq procps
-      prometheus chromium"
+      clang-14 libclang-rt-14-dev prometheus chromium"
 # Node.js for the dashboard's browser test: Debian's unless one is installed
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 [ "${1:-}" != --peers ] || PKGS="$PKGS haproxy nginx-light libnginx-mod-stream iptables gnuplot-nox"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Netchestra's test command: installs the Debian packages it needs, prepares
 # hugepages (falls back to --no-huge), builds, and runs every test suite:
-#   unit (cmocka), unit under AddressSanitizer + UBSan, cli, pcap replays,
+#   unit (cmocka), unit under AddressSanitizer + UBSan, the HTTP/1.x parser
+#   under libFuzzer, cli, pcap replays,
 #   end to end with real clients and servers in the namespace lab (forwarding,
 #   adaptive weights and health probes, transaction fail-safe, management
 #   API / metrics / netchestra-ctl / SIGHUP / dashboard in headless Chromium).
@@ -59,8 +60,13 @@ fi && ninja -C "$ASAN_BUILD" >/dev/null &&
 	meson_suite unit-asan "$ASAN_BUILD" --suite unit ||
 	count unit-asan 0 1
 
-log "command line"
 out=$(mktemp)
+log "fuzz: HTTP/1.x framing (libFuzzer, ASan + UBSan, 60 s)"
+tests/fuzz/run.sh 60 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count fuzz "${p:-0}" "${f:-1}"
+
+log "command line"
 tests/cli/run.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count cli "${p:-0}" "${f:-1}"
