@@ -282,7 +282,8 @@ service_json(struct nc_app *a, unsigned int s)
 	}
 	nc_ip4_str(rte_cpu_to_be_32(cs->vip), ip, sizeof(ip));
 	j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:{s:b, s:s, s:i, s:i, s:i}, "
-		      "s:{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:i, s:I, s:f, s:o}",
+		      "s:{s:b, s:i, s:i, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		      "s:I, s:I}, s:i, s:I, s:f, s:o}",
 		      "name", cs->name, "vip", ip, "port", cs->port,
 		      "proto", cs->proto == 17 ? "udp" : "tcp",
 		      "scheduler", nc_sched_kind_name(cs->scheduler),
@@ -293,10 +294,15 @@ service_json(struct nc_app *a, unsigned int s)
 		      "step", cs->adaptive.step, "min_weight", cs->adaptive.min_weight,
 		      "failsafe", "enabled", cs->failsafe.enabled, "response_timeout_ms",
 		      cs->failsafe.response_timeout_ms, "max_replays", cs->failsafe.max_replays,
+		      "protocol", nc_fs_protocol_name(cs->failsafe.protocol),
+		      "replay", nc_fs_replay_name(cs->failsafe.replay),
+		      "hold_limit_kb", cs->failsafe.hold_limit_kb,
 		      "held_now", (json_int_t)fs.held_now, "held", (json_int_t)fs.held,
 		      "replays", (json_int_t)fs.replays, "resets", (json_int_t)fs.resets,
 		      "store_full", (json_int_t)fs.store_full, "fin_kept", (json_int_t)fs.fin_kept,
-		      "waited", (json_int_t)fs.waited,
+		      "waited", (json_int_t)fs.waited, "reconnects", (json_int_t)fs.reconnects,
+		      "early", (json_int_t)fs.early, "opaque", (json_int_t)fs.opaque,
+		      "unframed", (json_int_t)fs.unframed, "abandoned", (json_int_t)fs.abandoned,
 		      "persistence_s", cs->persistence_s,
 		      "flows_active", (json_int_t)(st.svc[s].flows_opened - st.svc[s].flows_closed),
 		      "requests_per_s", rps, "servers", servers);

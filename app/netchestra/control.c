@@ -201,9 +201,12 @@ nc_control_print_final(const struct nc_app *a)
 		nc_dp_failsafe_view(a->dp, s, &fs);
 		printf("final failsafe %s: held %" PRIu64 " released %" PRIu64 " replays %" PRIu64
 		       " resets %" PRIu64 " store_full %" PRIu64 " affinity_hits %" PRIu64
-		       " fin_kept %" PRIu64 " waited %" PRIu64 "\n",
+		       " fin_kept %" PRIu64 " waited %" PRIu64 " reconnects %" PRIu64
+		       " early %" PRIu64 " opaque %" PRIu64 " unframed %" PRIu64
+		       " abandoned %" PRIu64 "\n",
 		       fsc->name, fs.held, fs.released, fs.replays, fs.resets,
-		       fs.store_full, fs.affinity_hits, fs.fin_kept, fs.waited);
+		       fs.store_full, fs.affinity_hits, fs.fin_kept, fs.waited, fs.reconnects,
+		       fs.early, fs.opaque, fs.unframed, fs.abandoned);
 	}
 	nc_dp_mon_refresh(a->dp);
 	for (s = 0; s < nc_dp_n_services(a->dp); s++) {

@@ -5,7 +5,8 @@
  *   /netchestra/servers,<service>  every server of <service>: state, weight,
  *                                  response time (last interval), flows, requests, bytes
  *   /netchestra/failsafe           per service: requests held now and since start,
- *                                  replays, resets, store full; flows moved off each server
+ *                                  replays, resets, store full, reconnects, early;
+ *                                  moves off each server
  * Replies are column-wise: {"name": ["n0", "n1"], "weight": [60, 40], ...}.
  * The callbacks run on DPDK's telemetry thread and read only the monitor's
  * views, which are copied under their seqlock (nc_dp_service_view).
@@ -200,7 +201,7 @@ servers_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 failsafe_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct rte_tel_data *c[7];
+	struct rte_tel_data *c[9];
 	static struct nc_server_view v[NC_MAX_SERVERS];
 	struct nc_failsafe_view fs;
 	unsigned int s, n, k;
@@ -245,6 +246,8 @@ failsafe_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_array_u64(c[4], fs.resets);
 		rte_tel_data_add_array_u64(c[5], fs.store_full);
 		rte_tel_data_add_array_u64(c[6], fs.affinity_hits);
+		rte_tel_data_add_array_u64(c[7], fs.reconnects);
+		rte_tel_data_add_array_u64(c[8], fs.early);
 		/* per server: "<service>_failed_over": flows moved off each server */
 		if (srv == NULL)
 			continue;
@@ -264,6 +267,8 @@ failsafe_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_container(d, "resets", c[4], 0);
 	rte_tel_data_add_dict_container(d, "store_full", c[5], 0);
 	rte_tel_data_add_dict_container(d, "affinity_hits", c[6], 0);
+	rte_tel_data_add_dict_container(d, "reconnects", c[7], 0);
+	rte_tel_data_add_dict_container(d, "early", c[8], 0);
 	return 0;
 }
 
@@ -286,7 +291,7 @@ nc_telemetry_init(struct nc_app *a)
 					"requests, bytes. Parameter: service");
 	r |= rte_telemetry_register_cmd("/netchestra/failsafe", failsafe_cb,
 					"Transaction fail-safe per service: held now, held, replays, resets, "
-					"store full; flows moved off each server");
+					"store full, reconnects, early; moves off each server");
 	registered = 1;
 	return r == 0 ? 0 : -EINVAL;
 }

@@ -319,6 +319,8 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 		for (i = 0; i < slots * 2; i++)
 			w->txc[i] = NC_TX_NONE;
 		if (dp->tcp_failsafe) {
+			/* three cache lines per flow at most: it is per flow slot */
+			RTE_BUILD_BUG_ON(sizeof(*w->tfs) > 3 * RTE_CACHE_LINE_SIZE);
 			w->tfs = rte_zmalloc_socket("nc_tcpfs", (size_t)slots * sizeof(*w->tfs),
 						    RTE_CACHE_LINE_SIZE, socket);
 			if (w->tfs == NULL)

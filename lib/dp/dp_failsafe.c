@@ -2,73 +2,89 @@
  * The transaction fail-safe: every request held until its server answers,
  * replayed on another server when that one fails (UDP: the datagrams again;
  * TCP: the SYN before the handshake, a connection to the new server spliced
- * onto the client's after it). Runs on the worker owning the flow, through
- * the hooks its legs call; the same rule as the fast path: no lock, no heap
- * allocation, no log, no syscall per packet (the held copies come from a
- * mempool), every drop a counter.
+ * onto the client's after it). What a TCP request is comes from the protocol:
+ * HTTP/1.x is framed in both directions (lib/http), anything else is opaque
+ * and only its first flight is held (dp_failsafe.h). A failure is a request
+ * owed an answer that got none: no answer within the response limit, a reset
+ * or a close by the server after it had the request, an ICMP unreachable, or
+ * the monitor taking the server down. What is normal for the protocol - a
+ * server closing an idle connection, answering before a body is in, a
+ * one-way stream - is never one.
+ *
+ * Runs on the worker owning the flow, through the hooks its legs call; the
+ * same rule as the fast path: no lock, no heap allocation, no log, no
+ * syscall per packet (held copies come from a mempool), every drop a counter.
  */
 #include <rte_cycles.h>
 
 #include "dp_failsafe.h"
 
-#define NC_REPLAY_MAX 64    /* held requests of one flow replayed at once */
-#define NC_HTTP_LEN_MAX (1u << 30)   /* longer bodies stay unknown: serial arithmetic */
+#define NC_REPLAY_MAX 64    /* UDP: held datagrams of one flow replayed at once */
+#define NC_RESEND_MS  200   /* replaying: unacknowledged held bytes go again after this */
 
 static void failover(struct nc_worker *w, uint32_t idx, uint8_t why);
 
-/* Keep a private copy of the client's packet <m> (as it arrived) until the
- * server answers; a full store or copy pool only costs the fail-safe of this
- * request (counted), never the packet. */
-static inline void
-hold_copy(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m)
-{
-	const struct nc_dp_svc *svc = &w->dp->svc[f->svc];
-	uint32_t *c = &w->txc[2 * nc_flow_index(w->flows, f)];
-	struct rte_mbuf *cp = rte_pktmbuf_copy(m, w->dp->txpool, 0, UINT32_MAX);
+/* ------------------------------------------------------------ segments */
 
-	if (unlikely(cp == NULL) ||
-	    unlikely(nc_txstore_hold(w->txs, nc_flow_index(w->flows, f), cp,
-				     w->now_ms + svc->resp_timeout_ms, c, c + 1) != 0)) {
-		rte_pktmbuf_free(cp);
-		w->st.svc[f->svc].fs_store_full++;
-		return;
-	}
-	w->st.svc[f->svc].fs_held++;
-	srv_stats(w, f)->fs_held++;
+static inline struct rte_tcp_hdr *
+tcp_hdr_of(const struct rte_mbuf *m, uint16_t l4_off)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, l4_off);
 }
 
-/* Hold request <m> of flow <idx> again (taken out for a replay), with a new
- * deadline; a full store frees it (counted). */
+/* A held copy's place in the client's stream: its first sequence number and
+ * how many it takes (payload, and one each for a SYN and a FIN). Held copies
+ * are frames as they arrived: IPv4 without options. */
 static inline void
-hold_again(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m)
+seg_range(const struct rte_mbuf *m, uint32_t *seq, uint32_t *len)
 {
-	uint32_t *c = &w->txc[2 * idx];
+	const struct rte_ipv4_hdr *ip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	const struct rte_tcp_hdr *th = tcp_hdr_of(m, L4_OFF);
 
-	if (nc_txstore_hold(w->txs, idx, m, w->now_ms + w->dp->svc[f->svc].resp_timeout_ms,
-			    c, c + 1) != 0) {
-		rte_pktmbuf_free(m);
-		w->st.svc[f->svc].fs_store_full++;
-	} else {
-		srv_stats(w, f)->fs_held++;
-	}
+	*seq = rte_be_to_cpu_32(th->sent_seq);
+	*len = (uint32_t)rte_be_to_cpu_16(ip->total_length) - (uint32_t)sizeof(*ip) -
+		(uint32_t)(th->data_off >> 4) * 4u +
+		!!(th->tcp_flags & RTE_TCP_SYN_FLAG) + !!(th->tcp_flags & RTE_TCP_FIN_FLAG);
 }
 
-/* Move a TCP segment's acknowledgement (client -> new server) or sequence
- * number (new server -> client) of a spliced connection, checksum updated. */
-static inline void
-tcp_ack_sub(struct rte_mbuf *m, uint16_t l4_off, uint32_t delta)
+/* The TCP payload of <m> as far as its first segment holds it: <*n> bytes
+ * (0 for none), never past the mbuf's data. */
+static inline const uint8_t *
+tcp_payload(const struct rte_mbuf *m, uint16_t l4_off, uint16_t pay, uint32_t *n)
 {
-	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, l4_off);
+	const struct rte_tcp_hdr *th = tcp_hdr_of(m, l4_off);
+	uint32_t off = (uint32_t)l4_off + (uint32_t)(th->data_off >> 4) * 4u;
+	uint32_t dl = rte_pktmbuf_data_len(m);
+
+	*n = off < dl ? RTE_MIN((uint32_t)pay, dl - off) : 0;
+	return rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+}
+
+/* Set a segment's acknowledgement number (host order <ack>), checksum updated. */
+static inline void
+tcp_ack_set(struct rte_mbuf *m, uint16_t l4_off, uint32_t ack)
+{
+	struct rte_tcp_hdr *th = tcp_hdr_of(m, l4_off);
 	uint32_t old = th->recv_ack;
 
-	th->recv_ack = rte_cpu_to_be_32(nc_seq_to_server(rte_be_to_cpu_32(old), delta));
+	th->recv_ack = rte_cpu_to_be_32(ack);
 	th->cksum = nc_csum_adjust(th->cksum, nc_csum_delta32(old, th->recv_ack));
 }
 
+/* A spliced connection's client acknowledgement into the new server's space. */
+static inline void
+tcp_ack_sub(struct rte_mbuf *m, uint16_t l4_off, uint32_t delta)
+{
+	tcp_ack_set(m, l4_off, nc_seq_to_server(rte_be_to_cpu_32(tcp_hdr_of(m, l4_off)->recv_ack),
+						delta));
+}
+
+/* A spliced connection's server sequence number into the client's view. */
 static inline void
 tcp_seq_add(struct rte_mbuf *m, uint16_t l4_off, uint32_t delta)
 {
-	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, l4_off);
+	struct rte_tcp_hdr *th = tcp_hdr_of(m, l4_off);
 	uint32_t old = th->sent_seq;
 
 	th->sent_seq = rte_cpu_to_be_32(nc_seq_to_client(rte_be_to_cpu_32(old), delta));
@@ -173,218 +189,597 @@ tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t fl
 	tx_to(w, m, to_server ? f->nh_server : f->nh_client);
 }
 
-/* The TCP payload of <m> as far as its first segment holds it: <*n> bytes
- * (0 for none), never past the mbuf's data. */
-static inline const uint8_t *
-tcp_payload(const struct rte_mbuf *m, uint16_t l4_off, uint16_t pay, uint32_t *n)
-{
-	const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
-	uint32_t off = (uint32_t)l4_off + (uint32_t)(th->data_off >> 4) * 4u;
-	uint32_t dl = rte_pktmbuf_data_len(m);
+/* ------------------------------------------------------------ holding */
 
-	*n = off < dl ? RTE_MIN((uint32_t)pay, dl - off) : 0;
-	return rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+/* Keep a private copy of the client's packet <m> of flow <idx> (as it
+ * arrived) until the server answers. Returns 0, or -1 when the store or the
+ * copy pool is full (counted): <m> still goes on, unprotected. */
+static int
+hold(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struct rte_mbuf *m)
+{
+	uint32_t *c = &w->txc[2 * idx];
+	struct rte_mbuf *cp = rte_pktmbuf_copy(m, w->dp->txpool, 0, UINT32_MAX);
+
+	if (unlikely(cp == NULL) ||
+	    unlikely(nc_txstore_hold(w->txs, idx, cp, w->now_ms + w->dp->svc[f->svc].resp_timeout_ms,
+				     c, c + 1) != 0)) {
+		rte_pktmbuf_free(cp);
+		w->st.svc[f->svc].fs_store_full++;
+		return -1;
+	}
+	w->st.svc[f->svc].fs_held++;
+	srv_stats(w, f)->fs_held++;
+	return 0;
 }
 
-/* The request at <p> (<n> bytes) starts with an HTTP method whose response a
- * Content-Length can delimit: a token of capitals (and '-') and a space, not
- * HEAD (no body whatever the length says) nor CONNECT (a tunnel follows). */
 static inline int
-http_req_sized(const uint8_t *p, uint32_t n)
+holding(const struct nc_worker *w, uint32_t idx)
 {
-	uint32_t i;
+	return w->txc[2 * idx] != NC_TX_NONE;
+}
 
-	for (i = 0; i < n && i <= 16; i++) {
-		if (p[i] == ' ')
-			return i != 0 && !(i == 4 && memcmp(p, "HEAD", 4) == 0) &&
-				!(i == 7 && memcmp(p, "CONNECT", 7) == 0);
-		if ((p[i] < 'A' || p[i] > 'Z') && p[i] != '-')
+/* Let go of everything flow <idx> holds; <answered>: because its server answered. */
+static void
+release_all(struct nc_worker *w, struct nc_flow *f, uint32_t idx, int answered)
+{
+	uint32_t *c = &w->txc[2 * idx];
+	unsigned int n;
+
+	if (f->key.proto == IPPROTO_TCP) {
+		w->tfs[idx].held = 0;
+		w->tfs[idx].flags &= (uint16_t)~NC_TFS_REPLAYING;
+	}
+	if (*c == NC_TX_NONE)
+		return;
+	n = nc_txstore_release(w->txs, c, c + 1);
+	if (answered)
+		w->st.svc[f->svc].fs_released += n;
+	srv_stats(w, f)->fs_unheld += n;
+}
+
+struct upto {
+	uint32_t end;
+	uint32_t bytes;
+};
+
+static int
+seg_within(const struct rte_mbuf *m, void *arg)
+{
+	struct upto *u = arg;
+	uint32_t seq, len;
+
+	seg_range(m, &seq, &len);
+	if (!nc_seq_le(seq + len, u->end))
+		return 0;
+	u->bytes += len;
+	return 1;
+}
+
+/* The server answered what lies before client byte <end>: let go of the
+ * held segments that end there or before. */
+static void
+release_upto(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t, uint32_t end)
+{
+	uint32_t *c = &w->txc[2 * idx];
+	struct upto u = { end, 0 };
+	unsigned int n = nc_txstore_release_while(w->txs, c, c + 1, seg_within, &u);
+
+	w->st.svc[f->svc].fs_released += n;
+	srv_stats(w, f)->fs_unheld += n;
+	t->held = *c == NC_TX_NONE ? 0 : t->held - RTE_MIN(u.bytes, t->held);
+	if (t->flags & NC_TFS_REPLAYING) {
+		/* the replay's place may be gone: it goes on from the head (the
+		 * server drops what it has twice) */
+		t->rp_slot = *c;
+		if (*c == NC_TX_NONE)
+			t->flags &= (uint16_t)~NC_TFS_REPLAYING;
+	}
+}
+
+/* ------------------------------------------------------------ replay */
+
+/* Send held copy <h> to the flow's (new) server as the client's, with the
+ * client's latest acknowledgement in that server's space. */
+static void
+replay_one(struct nc_worker *w, const struct nc_flow *f, const struct nc_tcpfs *t,
+	   const struct rte_mbuf *h)
+{
+	struct rte_mbuf *cp = rte_pktmbuf_copy(h, w->dp->txpool, 0, UINT32_MAX);
+
+	if (unlikely(cp == NULL)) {
+		w->st.svc[f->svc].fs_store_full++;
+		return;
+	}
+	rewrite(cp, L4_OFF, f->lip, f->server_ip, f->lport, f->server_port, f->c2s_ip_delta,
+		f->c2s_l4_delta);
+	if (tcp_hdr_of(cp, L4_OFF)->tcp_flags & RTE_TCP_ACK_FLAG)
+		tcp_ack_set(cp, L4_OFF, nc_seq_to_server(t->c_ack, t->delta));
+	tx_to(w, cp, f->nh_server);
+}
+
+/* Send the held bytes the new server's window takes, in the order they were
+ * held, from where the replay stands; once all have gone and the new server
+ * acknowledged them, the client's own segments go straight through again. */
+static void
+replay_push(struct nc_worker *w, struct nc_flow *f, struct nc_tcpfs *t)
+{
+	uint32_t limit = t->s_ack + t->s_win, slot = t->rp_slot, next, seq, len;
+
+	while (slot != NC_TX_NONE) {
+		const struct rte_mbuf *h = nc_txstore_at(w->txs, slot, &next);
+
+		seg_range(h, &seq, &len);
+		if (!nc_seq_lt(seq, limit))
+			break;
+		/* what ends before the new connection starts was answered,
+		 * what the new server acknowledged it has */
+		if (nc_seq_lt(t->sp_client, seq + len) && nc_seq_lt(t->s_ack, seq + len)) {
+			replay_one(w, f, t, h);
+			if (nc_seq_lt(t->rp_end, seq + len))
+				t->rp_end = seq + len;
+		}
+		slot = next;
+	}
+	t->rp_slot = slot;
+	/* all sent and acknowledged: the client's segments go straight again */
+	if (slot == NC_TX_NONE && nc_seq_le(t->rp_end, t->s_ack))
+		t->flags &= (uint16_t)~NC_TFS_REPLAYING;
+}
+
+/* The new server lost a replayed segment: send again the one holding byte
+ * <seq>, and the rest from there as its window allows. */
+static void
+replay_resend(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t)
+{
+	t->rp_slot = w->txc[2 * idx];
+	t->flags |= NC_TFS_REPLAYING;
+	t->dupacks = 0;
+	t->rp_ms = w->now_ms;
+	replay_push(w, f, t);
+}
+
+/* ------------------------------------------------------------ HTTP framing */
+
+static inline int
+fsr_held(const struct nc_fs_req *r)
+{
+	return !(r->flags & (NC_FSR_ANSWERED | NC_FSR_UNHELD));
+}
+
+/* The connection can no longer be followed (not HTTP after all, or more
+ * pipelined than NC_FS_PIPE): plain full NAT from here, nothing held. */
+static void
+unframed(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t)
+{
+	release_all(w, f, idx, 0);
+	t->mode = NC_FSM_PLAIN;
+	t->q_n = 0;
+	w->st.svc[f->svc].fs_unframed++;
+}
+
+/* Nothing more of the requests in flight is held (past hold_limit_kb, or a
+ * full store): they cannot move, counted once. */
+static void
+abandon(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->q_n; i++)
+		if (!(t->q[i].flags & NC_FSR_ANSWERED))
+			t->q[i].flags |= NC_FSR_UNHELD;
+	release_all(w, f, idx, 0);
+	if (t->mode == NC_FSM_OPAQUE)
+		t->mode = NC_FSM_PLAIN;
+	w->st.svc[f->svc].fs_abandoned++;
+}
+
+/* The client's bytes are not HTTP/1.x: with "auto" before anything was
+ * answered, the connection is opaque and what is held is its first flight;
+ * otherwise it is left unprotected. */
+static void
+req_error(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t)
+{
+	if ((t->flags & NC_TFS_AUTO) && !(t->flags & NC_TFS_ANSWERED) && t->q_n <= 1 &&
+	    (t->q_n == 0 || !(t->q[0].flags & (NC_FSR_DONE | NC_FSR_UNHELD)))) {
+		t->mode = NC_FSM_OPAQUE;
+		t->q_n = 0;
+		w->st.svc[f->svc].fs_opaque++;
+		return;
+	}
+	unframed(w, f, idx, t);
+}
+
+/* Feed the client's next <n> bytes at <p> (NULL: body bytes not shown) to
+ * the request parser, from c_next on: requests begin, end, and say what
+ * they are. */
+static void
+req_feed(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
+	 const uint8_t *p, uint32_t n)
+{
+	const uint32_t base = t->c_next;
+	uint32_t off = 0, used, i;
+	struct nc_fs_req *r;
+
+	while (t->mode == NC_FSM_HTTP) {
+		enum nc_http_event ev = nc_http_feed(&t->req, p != NULL ? p + off : NULL, n - off, &used);
+
+		off += used;
+		if (ev == NC_HTTP_EV_MORE)
+			break;
+		r = t->q_n != 0 ? &t->q[t->q_n - 1] : NULL;
+		switch (ev) {
+		case NC_HTTP_EV_BEGIN:
+			/* bytes after a CONNECT or Upgrade request before its
+			 * answer, or more pipelined than followed */
+			if ((t->flags & NC_TFS_WAIT) || t->q_n == NC_FS_PIPE) {
+				unframed(w, f, idx, t);
+				break;
+			}
+			r = &t->q[t->q_n++];
+			memset(r, 0, sizeof(*r));
+			r->start = base + off;
+			/* behind a request that cannot move, none can */
+			for (i = 0; i + 1 < t->q_n; i++)
+				if ((t->q[i].flags & (NC_FSR_UNHELD | NC_FSR_ANSWERED)) == NC_FSR_UNHELD)
+					r->flags = NC_FSR_UNHELD;
+			break;
+		case NC_HTTP_EV_HEADERS:
+			if (r == NULL)
+				break;
+			r->method = t->req.msg.method;
+			r->minor = t->req.msg.minor;
+			r->hflags = t->req.msg.flags;
+			r->flags |= NC_FSR_HEAD;
+			if (r->method == NC_HTTP_M_CONNECT || (r->hflags & NC_HTTP_F_UPGRADE))
+				t->flags |= NC_TFS_WAIT;
+			break;
+		case NC_HTTP_EV_END:
+			if (r == NULL)
+				break;
+			r->end = base + off;
+			r->flags |= NC_FSR_DONE;
+			if (t->q_n == 1)
+				t->owed_ms = w->now_ms;   /* the server owes its answer from now */
+			break;
+		default:
+			req_error(w, f, idx, t);
+			break;
+		}
+	}
+	t->c_next = base + n;
+}
+
+/* The client's bytes [seq, seq + n) at <p>: what was read already is
+ * skipped; a gap before them is skipped as unseen body bytes when the parser
+ * can go without them. Returns 0 when the segment must be dropped: it lies
+ * past bytes the framing needs (its sender resends it). */
+static int
+req_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
+	 const uint8_t *p, uint32_t seq, uint32_t n)
+{
+	if (nc_seq_lt(t->c_next, seq)) {
+		uint32_t gap = seq - t->c_next;
+
+		if (nc_http_body_left(&t->req) < gap)
 			return 0;
+		req_feed(w, f, idx, t, NULL, gap);
+	} else if (nc_seq_le(seq + n, t->c_next)) {
+		return 1;   /* a retransmission */
+	} else {
+		p += t->c_next - seq;
+		n -= t->c_next - seq;
+	}
+	if (t->mode == NC_FSM_HTTP)
+		req_feed(w, f, idx, t, p, n);
+	return 1;
+}
+
+/* Client bytes [seq, seq + len) belong to a request that is held. */
+static int
+req_wants(const struct nc_tcpfs *t, uint32_t seq, uint32_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->q_n; i++) {
+		const struct nc_fs_req *r = &t->q[i];
+
+		if (fsr_held(r) && nc_seq_lt(r->start, seq + len) &&
+		    (!(r->flags & NC_FSR_DONE) || nc_seq_lt(seq, r->end)))
+			return 1;
 	}
 	return 0;
 }
 
-/* Header field name <a> (<n> bytes) is <lc> (lower case), in any case. */
-static inline int
-http_name_is(const uint8_t *a, uint32_t n, const char *lc, uint32_t lc_len)
+/* Some request is held and unanswered (a FIN after it belongs with it). */
+static int
+req_pending(const struct nc_tcpfs *t)
 {
-	uint32_t i;
+	unsigned int i;
 
-	if (n != lc_len)
-		return 0;
-	for (i = 0; i < n; i++) {
-		uint8_t c = a[i] >= 'A' && a[i] <= 'Z' ? (uint8_t)(a[i] + 32) : a[i];
-
-		if (c != (uint8_t)lc[i])
-			return 0;
-	}
-	return 1;
-}
-
-/* Header value <v> (<n> bytes) holds the token <lc> (lower case), in any case. */
-static inline int
-http_value_has(const uint8_t *v, uint32_t n, const char *lc, uint32_t lc_len)
-{
-	uint32_t i;
-
-	for (i = 0; i + lc_len <= n; i++)
-		if (http_name_is(v + i, lc_len, lc, lc_len) &&
-		    (i == 0 || v[i - 1] == ' ' || v[i - 1] == ',' || v[i - 1] == '\t') &&
-		    (i + lc_len == n || v[i + lc_len] == ' ' || v[i + lc_len] == ',' ||
-		     v[i + lc_len] == '\t'))
+	for (i = 0; i < t->q_n; i++)
+		if (fsr_held(&t->q[i]))
 			return 1;
 	return 0;
 }
 
+/* The final response to q[0] began reaching the client: its held bytes go;
+ * answered before its last byte came (early), the rest is not held. */
+static void
+req_answered(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t)
+{
+	struct nc_fs_req *r = &t->q[0];
+
+	if (!(r->flags & NC_FSR_DONE) && !(r->flags & NC_FSR_UNHELD))
+		w->st.svc[f->svc].fs_early++;
+	if (!(r->flags & NC_FSR_DONE))
+		r->flags |= NC_FSR_UNHELD;
+	r->flags |= NC_FSR_ANSWERED;
+	if (t->q_n > 1)
+		release_upto(w, f, idx, t, t->q[1].start);
+	else
+		release_all(w, f, idx, 1);
+	f->mon &= (uint8_t)~(0x1fu << NC_FLOW_REPLAY_SHIFT);   /* max_replays is per request */
+}
+
+/* A response's header block was read: an interim one, the final one (q[0]
+ * is answered; the connection persists or not), or the end of HTTP here. */
+static void
+resp_headers(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t)
+{
+	const struct nc_http_msg *msg = &t->resp.msg;
+	struct nc_fs_req *r = &t->q[0];
+	struct nc_http_msg rq = { .method = r->method, .minor = r->minor, .flags = r->hflags };
+
+	if (msg->status < 200 && msg->body != NC_HTTP_BODY_TUNNEL) {
+		r->flags |= NC_FSR_INTERIM;
+		return;
+	}
+	req_answered(w, f, idx, t);
+	t->flags &= (uint16_t)~NC_TFS_WAIT;
+	if (msg->body == NC_HTTP_BODY_TUNNEL) {
+		/* 101 or a CONNECT's 2xx: what follows is not HTTP */
+		release_all(w, f, idx, 1);
+		t->mode = NC_FSM_PLAIN;
+		t->q_n = 0;
+		return;
+	}
+	/* a request answered before its last byte cannot leave the connection
+	 * clean for another: its server's FIN goes to the client */
+	if (nc_http_persist(&rq, msg) && (r->flags & NC_FSR_DONE))
+		t->flags &= (uint16_t)~NC_TFS_CLOSE;
+	else
+		t->flags |= NC_TFS_CLOSE;
+}
+
+/* The final response to q[0] ended: the next request, if complete, is owed
+ * its answer from now. */
+static void
+resp_done(struct nc_worker *w, struct nc_tcpfs *t)
+{
+	memmove(&t->q[0], &t->q[1], (size_t)(t->q_n - 1) * sizeof(t->q[0]));
+	t->q_n--;
+	if (t->q_n != 0 && (t->q[0].flags & NC_FSR_DONE))
+		t->owed_ms = w->now_ms;
+}
+
+/* Feed the server's next <n> bytes at <p> (NULL: body bytes not shown) to
+ * the response parser, from s_next on. */
+static void
+resp_feed(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
+	  const uint8_t *p, uint32_t n)
+{
+	uint32_t off = 0, used;
+
+	while (t->mode == NC_FSM_HTTP) {
+		enum nc_http_event ev = nc_http_feed(&t->resp, p != NULL ? p + off : NULL, n - off, &used);
+
+		off += used;
+		if (ev == NC_HTTP_EV_MORE)
+			break;
+		if (t->q_n == 0 && (ev == NC_HTTP_EV_BEGIN || ev == NC_HTTP_EV_ERROR)) {
+			if ((t->flags & NC_TFS_AUTO) && t->c_next == t->c_isn + 1) {
+				/* the server speaks first: not HTTP, and answered */
+				release_all(w, f, idx, 1);
+				t->mode = NC_FSM_PLAIN;
+				w->st.svc[f->svc].fs_opaque++;
+			} else {
+				unframed(w, f, idx, t);   /* an answer nobody asked for */
+			}
+			break;
+		}
+		switch (ev) {
+		case NC_HTTP_EV_BEGIN:
+			nc_http_expect(&t->resp, t->q[0].method);
+			break;
+		case NC_HTTP_EV_HEADERS:
+			resp_headers(w, f, idx, t);
+			break;
+		case NC_HTTP_EV_END:
+			if (t->resp.msg.status >= 200)
+				resp_done(w, t);
+			break;
+		default:
+			/* an answer, if not one it can follow */
+			release_all(w, f, idx, 1);
+			unframed(w, f, idx, t);
+			break;
+		}
+	}
+	t->s_next += n;
+}
+
+/* The server's bytes [seq, seq + n) at <p> (client's view), as req_read(). */
+static int
+resp_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
+	  const uint8_t *p, uint32_t seq, uint32_t n)
+{
+	if (nc_seq_lt(t->s_next, seq)) {
+		uint32_t gap = seq - t->s_next;
+
+		if (nc_http_body_left(&t->resp) < gap)
+			return 0;
+		resp_feed(w, f, idx, t, NULL, gap);
+	} else if (nc_seq_le(seq + n, t->s_next)) {
+		return 1;
+	} else {
+		p += t->s_next - seq;
+		n -= t->s_next - seq;
+	}
+	if (t->mode == NC_FSM_HTTP)
+		resp_feed(w, f, idx, t, p, n);
+	else
+		t->s_next += n;
+	return 1;
+}
+
+/* ------------------------------------------------------------ TCP client side */
+
+static void
+tfs_start(struct nc_worker *w, const struct nc_flow *f, struct nc_tcpfs *t, uint32_t isn)
+{
+	const struct nc_dp_svc *svc = &w->dp->svc[f->svc];
+
+	memset(t, 0, sizeof(*t));
+	t->c_isn = isn;
+	t->c_next = isn + 1;
+	t->rp_slot = NC_TX_NONE;
+	t->owed_ms = w->now_ms;
+	nc_http_init(&t->req, NC_HTTP_REQUEST);
+	nc_http_init(&t->resp, NC_HTTP_RESPONSE);
+	switch (__atomic_load_n(&svc->fs_protocol, __ATOMIC_RELAXED)) {
+	case NC_FS_PROTO_OPAQUE:
+		t->mode = NC_FSM_OPAQUE;
+		w->st.svc[f->svc].fs_opaque++;
+		break;
+	case NC_FS_PROTO_HTTP:
+		t->mode = NC_FSM_HTTP;
+		break;
+	default:
+		t->mode = NC_FSM_HTTP;
+		t->flags = NC_TFS_AUTO;
+		break;
+	}
+}
+
 /*
- * The length of the HTTP/1.x response that starts at <p>, of which the
- * segment holds <n> bytes: header block (status line to the blank line) plus
- * body. 0 and <*len> when known: a final status with Content-Length, or 204
- * and 304 (no body); <*keep>: the connection stays open after it (HTTP/1.1
- * without "Connection: close", HTTP/1.0 with "Connection: keep-alive"). -1 when it is not known from here: not HTTP/1.x, an
- * interim 1xx (the final response follows), any Transfer-Encoding (chunked:
- * ends in the body; others: at the close), neither header (delimited by the
- * close), a header block that does not end in the segment, a folded line or
- * anything malformed. Reads nothing past p[n - 1].
+ * Read a client segment carrying bytes (or a FIN) and hold it if a held
+ * request, or an opaque first flight, owns any of it. Returns 0 when it must
+ * be dropped (past a gap the framing needs); <*held>: it was held.
  */
 static int
-http_resp_len(const uint8_t *p, uint32_t n, uint32_t *len, int *keep)
+client_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
+	    const struct rte_mbuf *m, const struct pkt_meta *pm, uint32_t seq, int fin, int *held)
 {
-	const uint8_t *e;
-	uint32_t i, cl = 0;
-	int have_cl = 0, status, conn_close = 0, conn_keep = 0;
+	/* bytes read before were held then, if they were to be: a client's
+	 * retransmission is not held twice */
+	int fresh = fin || nc_seq_lt(t->c_next, seq + pm->pay), want = 0;
 
-	if (n < 13 || memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' || p[7] > '9' || p[8] != ' ' ||
-	    p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9' ||
-	    (p[12] != ' ' && p[12] != '\r' && p[12] != '\n'))
-		return -1;
-	status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
-	if (status < 200)
-		return -1;
-	e = memchr(p, '\n', n);
-	if (e == NULL)
-		return -1;
-	i = (uint32_t)(e - p) + 1;
-	for (;;) {
-		const uint8_t *line = p + i, *colon;
-		uint32_t ll;
+	if (t->mode == NC_FSM_HTTP) {
+		if (pm->pay != 0) {
+			uint32_t n;
+			const uint8_t *p = tcp_payload(m, pm->l4_off, pm->pay, &n);
 
-		if (i >= n)
-			return -1;
-		if (p[i] == '\n') {
-			i++;
-			break;
+			if (unlikely(n != pm->pay))
+				unframed(w, f, idx, t);   /* not in one buffer: not followed */
+			else if (!req_read(w, f, idx, t, p, seq, n))
+				return 0;
 		}
-		if (p[i] == '\r') {
-			if (i + 1 >= n || p[i + 1] != '\n')
-				return -1;
-			i += 2;
-			break;
-		}
-		if (p[i] == ' ' || p[i] == '\t')
-			return -1;   /* obsolete line folding */
-		e = memchr(line, '\n', n - i);
-		if (e == NULL)
-			return -1;
-		ll = (uint32_t)(e - line);
-		if (ll != 0 && line[ll - 1] == '\r')
-			ll--;
-		colon = memchr(line, ':', ll);
-		if (colon == NULL)
-			return -1;
-		if (http_name_is(line, (uint32_t)(colon - line), "content-length", 14)) {
-			const uint8_t *v = colon + 1, *end = line + ll;
-			uint32_t x = 0;
-
-			while (v < end && (*v == ' ' || *v == '\t'))
-				v++;
-			if (v == end || *v < '0' || *v > '9')
-				return -1;
-			while (v < end && *v >= '0' && *v <= '9') {
-				x = x * 10 + (uint32_t)(*v++ - '0');
-				if (x > NC_HTTP_LEN_MAX)
-					return -1;
-			}
-			while (v < end && (*v == ' ' || *v == '\t'))
-				v++;
-			if (v != end || (have_cl && x != cl))
-				return -1;
-			cl = x;
-			have_cl = 1;
-		} else if (http_name_is(line, (uint32_t)(colon - line), "transfer-encoding", 17)) {
-			return -1;
-		} else if (http_name_is(line, (uint32_t)(colon - line), "connection", 10)) {
-			conn_close |= http_value_has(colon + 1, (uint32_t)(line + ll - colon - 1), "close", 5);
-			conn_keep |= http_value_has(colon + 1, (uint32_t)(line + ll - colon - 1),
-						    "keep-alive", 10);
-		}
-		i = (uint32_t)(e - p) + 1;
+		if (t->mode == NC_FSM_HTTP)
+			want = req_wants(t, seq, pm->pay + (uint32_t)fin) || (fin && req_pending(t));
 	}
-	/* HTTP/1.1 keeps the connection unless told otherwise; 1.0 only if told */
-	*keep = !conn_close && (p[7] != '0' || conn_keep);
-	if (status == 204 || status == 304) {
-		*len = i;
+	if (t->mode == NC_FSM_OPAQUE) {
+		if (t->flags & NC_TFS_ANSWERED) {
+			t->mode = NC_FSM_PLAIN;
+		} else if (pm->pay != 0 && seq == t->c_next && t->c_next != t->c_isn + 1 &&
+			   nc_seq_le(t->c_next, t->s_ack)) {
+			/* more before any answer, after the server acknowledged
+			 * all: a stream, not a request waiting for its answer */
+			unframed(w, f, idx, t);
+		} else {
+			want = 1;
+			t->owed_ms = w->now_ms;
+			if (nc_seq_lt(t->c_next, seq + pm->pay))
+				t->c_next = seq + pm->pay;
+		}
+	}
+	if (!want || !fresh)
+		return 1;
+	if (t->held + pm->pay > __atomic_load_n(&w->dp->svc[f->svc].hold_limit, __ATOMIC_RELAXED) ||
+	    hold(w, f, idx, m) != 0) {
+		abandon(w, f, idx, t);
+		return 1;
+	}
+	t->held += pm->pay;
+	*held = 1;
+	return 1;
+}
+
+/*
+ * A client segment while its connection is not plainly through: its
+ * server's side is gone (the next request opens a new connection), a new
+ * connection is being opened, or held bytes are still going to the new
+ * server. Returns 0 when <m> was consumed.
+ */
+static int
+client_detour(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
+	      struct rte_mbuf *m, const struct pkt_meta *pm, uint32_t seq, int fin, int held)
+{
+	if (t->flags & NC_TFS_SPLICING) {
+		/* the held copies go once the new server answers; a client's
+		 * retransmission stands for one of the appliance's SYN */
+		if (pm->pay != 0 || fin)
+			tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->sp_client - 1, 0, t->mss);
+		rte_pktmbuf_free(m);
 		return 0;
 	}
-	if (!have_cl)
-		return -1;
-	*len = i + cl;
-	return 0;
-}
-
-/* The first response bytes of a request reached the server leg at <seq>
- * (client's view): note where the response ends if its header block says
- * so. Only for a sized HTTP request not pipelined behind another response,
- * from the byte where the server's stream stood (not a segment past a lost
- * one). Once per request. */
-static void
-http_resp_start(struct nc_tcpfs *t, const struct rte_mbuf *m, const struct pkt_meta *pm,
-		uint32_t seq)
-{
-	const uint8_t *p;
-	uint32_t n, len;
-	int keep;
-
-	if ((t->flags & (NC_TFS_SYNACK | NC_TFS_HTTP | NC_TFS_UNSAFE)) != (NC_TFS_SYNACK | NC_TFS_HTTP) ||
-	    seq != t->srv_next)
-		return;
-	p = tcp_payload(m, pm->l4_off, pm->pay, &n);
-	if (http_resp_len(p, n, &len, &keep) == 0) {
-		t->resp_end = seq + len;
-		t->flags |= NC_TFS_RESP_LEN;
-		if (keep)
-			t->flags2 |= NC_TFS2_KEEP;
+	if (t->flags & NC_TFS_GONE) {
+		rte_pktmbuf_free(m);
+		if (held) {
+			failover(w, idx, NC_FO_SERVER_CLOSED);   /* its next request */
+		} else if (pm->pay != 0) {
+			/* bytes that cannot be carried: the client learns the
+			 * connection is gone */
+			failover(w, idx, NC_FO_SERVER_CLOSED);
+		} else if (fin) {
+			/* the client closes too: it gets the server's FIN now */
+			tcp_send(w, f, 0, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, t->s_next, seq + 1, 0);
+			t->s_next++;
+			tcp_track(f, RTE_TCP_FIN_FLAG, 0);
+		}
+		return 0;
 	}
-}
-
-/* Response bytes of the current request reached the client, and its end is
- * known and not reached yet. */
-static inline int
-tfs_resp_incomplete(const struct nc_tcpfs *t)
-{
-	return (t->flags & (NC_TFS_RESP | NC_TFS_RESP_LEN)) == (NC_TFS_RESP | NC_TFS_RESP_LEN) &&
-		nc_seq_lt(t->srv_next, t->resp_end);
+	/* replaying: held bytes go in order, as the new server's window opens */
+	if (held) {
+		rte_pktmbuf_free(m);
+		replay_push(w, f, t);
+		return 0;
+	}
+	tcp_ack_sub(m, pm->l4_off, t->delta);
+	return 1;
 }
 
 /*
  * Client side of a TCP flow of a fail-safe service, before it is forwarded:
- * its SYN is stripped and held; request data is held until the server answers;
- * on a spliced connection its acknowledgement is translated. Returns 0 when
- * <m> was consumed (held back while the new connection is opened).
+ * its SYN is stripped and held; requests are read and held until answered;
+ * on a moved connection its acknowledgement is translated. Returns 0 when
+ * <m> was consumed.
  */
 static int
 tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
-	struct nc_tcpfs *t = &w->tfs[nc_flow_index(w->flows, f)];
-	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, pm->l4_off);
+	uint32_t idx = nc_flow_index(w->flows, f);
+	struct nc_tcpfs *t = &w->tfs[idx];
+	struct rte_tcp_hdr *th = tcp_hdr_of(m, pm->l4_off);
+	uint8_t fl = th->tcp_flags;
+	uint32_t seq = rte_be_to_cpu_32(th->sent_seq);
+	int fin = !!(fl & RTE_TCP_FIN_FLAG), held = 0;
 
-	if ((th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
+	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
 		if (f->state == NC_FLOW_SYN && !(t->flags & NC_TFS_SPLICING)) {
-			if (w->txc[2 * nc_flow_index(w->flows, f)] == NC_TX_NONE) {   /* not a retransmit */
-				memset(t, 0, sizeof(*t));
+			if (!holding(w, idx)) {   /* not a retransmission */
+				tfs_start(w, f, t, seq);
 				tcp_syn_strip(m, pm->l4_off, &t->mss);
-				t->c_isn = rte_be_to_cpu_32(th->sent_seq);
-				hold_copy(w, f, m);
+				hold(w, f, idx, m);
 			} else {
 				uint16_t mss;
 
@@ -393,205 +788,262 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 		}
 		return 1;
 	}
-	if (th->tcp_flags & RTE_TCP_ACK_FLAG)
-		t->c_ack = rte_be_to_cpu_32(th->recv_ack);
-	if (unlikely(t->flags2 & NC_TFS2_SRV_FIN) && !(t->flags & NC_TFS_SPLICING)) {
-		if (th->tcp_flags & RTE_TCP_FIN_FLAG) {
-			/* the client closes too: it gets the server's FIN now */
-			t->flags2 &= (uint8_t)~NC_TFS2_SRV_FIN;
-			tcp_send(w, f, 0, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, t->srv_next,
-				 rte_be_to_cpu_32(th->sent_seq) + pm->pay + 1, 0);
-			t->srv_next++;
-			tcp_track(f, RTE_TCP_FIN_FLAG, 0);
-		} else if (pm->pay != 0 && w->txc[2 * nc_flow_index(w->flows, f)] == NC_TX_NONE) {
-			/* its next request: held, then sent on a new connection */
-			t->flags &= (uint8_t)~(NC_TFS_RESP | NC_TFS_UNSAFE | NC_TFS_HTTP | NC_TFS_RESP_LEN);
-			t->flags2 &= (uint8_t)~NC_TFS2_KEEP;
-			t->req_seq = rte_be_to_cpu_32(th->sent_seq);
-			t->req_ack = rte_be_to_cpu_32(th->recv_ack);
-			{
-				const uint8_t *p;
-				uint32_t n;
-
-				p = tcp_payload(m, pm->l4_off, pm->pay, &n);
-				if (http_req_sized(p, n))
-					t->flags |= NC_TFS_HTTP;
-			}
-			hold_copy(w, f, m);
+	if (unlikely(fl & RTE_TCP_RST_FLAG)) {
+		/* the client gives up the connection */
+		release_all(w, f, idx, 0);
+		t->mode = NC_FSM_PLAIN;
+		if (t->flags & NC_TFS_SPLICING) {
+			tcp_send(w, f, 1, RTE_TCP_RST_FLAG, t->sp_client, 0, 0);
 			rte_pktmbuf_free(m);
-			if (w->txc[2 * nc_flow_index(w->flows, f)] == NC_TX_NONE)
-				return 0;   /* nothing held (store full): the client retransmits */
-			failover(w, nc_flow_index(w->flows, f), NC_FO_SERVER_CLOSED);
 			return 0;
 		}
+		return 1;
 	}
-	if (unlikely(t->flags & NC_TFS_SPLICING)) {
-		/* the held copies carry it to the new server once it is connected */
-		rte_pktmbuf_free(m);
+	if (fl & RTE_TCP_ACK_FLAG)
+		t->c_ack = rte_be_to_cpu_32(th->recv_ack);
+	if ((pm->pay != 0 || fin) && t->mode != NC_FSM_PLAIN &&
+	    client_read(w, f, idx, t, m, pm, seq, fin, &held) == 0) {
+		drop(w, m, NC_DROP_FS_GAP);
 		return 0;
 	}
-	if (pm->pay != 0) {
-		if (w->txc[2 * nc_flow_index(w->flows, f)] == NC_TX_NONE) {   /* a new request */
-			/* the response before it known to be still arriving
-			 * (pipelining): its end stays the one to reach */
-			int behind = tfs_resp_incomplete(t);
-			const uint8_t *p;
-			uint32_t n;
-
-			t->flags &= (uint8_t)~(NC_TFS_RESP | NC_TFS_UNSAFE | NC_TFS_HTTP |
-					       (behind ? 0 : NC_TFS_RESP_LEN));
-			if (!behind)
-				t->flags2 &= (uint8_t)~NC_TFS2_KEEP;
-			t->req_seq = rte_be_to_cpu_32(th->sent_seq);
-			t->req_ack = rte_be_to_cpu_32(th->recv_ack);
-			/* server bytes the client has not acknowledged yet, or
-			 * not sent yet (a response still arriving): another
-			 * server could not continue the stream from here */
-			if (behind || ((t->flags & NC_TFS_SYNACK) && t->req_ack != t->srv_next &&
-				       t->srv_next != t->srv_isn + 1))
-				t->flags |= NC_TFS_UNSAFE;
-			p = tcp_payload(m, pm->l4_off, pm->pay, &n);
-			if (http_req_sized(p, n))
-				t->flags |= NC_TFS_HTTP;
-		}
-		hold_copy(w, f, m);
-	}
+	if (unlikely(t->flags & (NC_TFS_GONE | NC_TFS_SPLICING | NC_TFS_REPLAYING)))
+		return client_detour(w, f, idx, t, m, pm, seq, fin, held);
 	if (t->flags & NC_TFS_SPLICED)
 		tcp_ack_sub(m, pm->l4_off, t->delta);
 	return 1;
 }
 
+/* ------------------------------------------------------------ TCP server side */
+
 /* The new server answered the SYN the appliance sent for a moved connection:
- * acknowledge it, then replay the held request bytes with the client's
- * acknowledgements translated into its sequence space. */
+ * acknowledge it, then send it the held bytes; from now on its sequence
+ * numbers land at sp_server in the client's stream. */
 static void
-splice_complete(struct nc_worker *w, struct nc_flow *f, uint32_t idx, uint32_t isn)
+splice_complete(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
+		uint32_t isn, uint16_t win)
 {
-	struct nc_tcpfs *t = &w->tfs[idx];
-	struct rte_mbuf *held[NC_REPLAY_MAX];
-	uint32_t *head = &w->txc[2 * idx], *tail = head + 1;
-	unsigned int n, i;
-
-	/* the new server's first byte is where the client's view of the old
-	 * stream stood when the request left */
-	t->delta = nc_seq_delta(t->req_ack, isn + 1);
-	t->flags = (uint8_t)((t->flags & ~NC_TFS_SPLICING) | NC_TFS_SPLICED);
-	tcp_send(w, f, 1, RTE_TCP_ACK_FLAG, t->req_seq, isn + 1, 0);
-	n = nc_txstore_take(w->txs, head, tail, held, NC_REPLAY_MAX);
-	srv_stats(w, f)->fs_unheld += n;
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *cp = rte_pktmbuf_copy(held[i], w->dp->txpool, 0, UINT32_MAX);
-
-		if (cp != NULL) {
-			rewrite(cp, L4_OFF, f->lip, f->server_ip, f->lport, f->server_port,
-				f->c2s_ip_delta, f->c2s_l4_delta);
-			tcp_ack_sub(cp, L4_OFF, t->delta);
-			tx_to(w, cp, f->nh_server);
-		}
-		hold_again(w, f, idx, held[i]);
+	t->delta = nc_seq_delta(t->sp_server, isn + 1);
+	t->flags = (uint16_t)((t->flags & ~NC_TFS_SPLICING) | NC_TFS_SPLICED);
+	t->s_ack = t->sp_client;
+	t->s_win = win;
+	t->dupacks = 0;
+	t->owed_ms = w->now_ms;
+	t->rp_ms = w->now_ms;
+	tcp_send(w, f, 1, RTE_TCP_ACK_FLAG, t->sp_client, isn + 1, 0);
+	t->rp_slot = w->txc[2 * idx];
+	t->rp_end = t->sp_client;
+	if (t->rp_slot != NC_TX_NONE) {
+		t->flags |= NC_TFS_REPLAYING;
+		replay_push(w, f, t);
 	}
 }
 
+/* A server acknowledgement while held bytes are being replayed to it: more
+ * go as its window opens; three that do not move resend the next one. */
+static void
+replay_ack(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
+	   uint32_t ack, uint16_t win, int bare)
+{
+	if (nc_seq_lt(t->s_ack, ack)) {
+		t->dupacks = 0;
+		t->s_ack = ack;
+		t->rp_ms = w->now_ms;
+	} else if (bare && ack == t->s_ack && win == t->s_win && ++t->dupacks == 3) {
+		t->s_win = win;
+		replay_resend(w, f, idx, t);
+		return;
+	}
+	t->s_win = win;
+	replay_push(w, f, t);
+}
+
 /*
- * Server side of a TCP flow of a fail-safe service, before anything else: a
- * RST or FIN before any answer to a held request is a failure (the client
- * never sees it), the new server's SYN-ACK completes a splice, and a spliced
- * connection's sequence numbers are translated. Returns 0 when <m> was
- * consumed.
+ * The server's FIN or RST (after any data in the same segment was read;
+ * <seq> past that data, client's view; <sseq> the segment's own). A request
+ * the server had and did not answer is a failure; one it closed before
+ * receiving goes on a new connection (a keep-alive race, not a failure); a
+ * FIN after a complete response on a connection both sides keep is kept
+ * from the client (its next request opens a new connection); anything else
+ * reaches the client as the server meant it. Returns 0 when <m> was consumed.
+ */
+static int
+server_close(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
+	     struct rte_mbuf *m, const struct pkt_meta *pm, uint32_t seq, uint32_t sseq, uint8_t fl)
+{
+	const struct rte_tcp_hdr *th = tcp_hdr_of(m, pm->l4_off);
+	int rst = !!(fl & RTE_TCP_RST_FLAG);
+	uint32_t rcv = (fl & RTE_TCP_ACK_FLAG) ? rte_be_to_cpu_32(th->recv_ack) : t->s_ack;
+
+	if (!(t->flags & NC_TFS_SYNACK)) {
+		if (rst && holding(w, idx))
+			goto failure;   /* the SYN refused */
+		return 1;
+	}
+	switch (t->mode) {
+	case NC_FSM_OPAQUE:
+		if (rst && holding(w, idx))
+			goto failure;
+		break;   /* a server's FIN is never one: the flight was for it */
+	case NC_FSM_HTTP:
+		if (t->q_n != 0 && !(t->q[0].flags & NC_FSR_ANSWERED)) {
+			if (nc_seq_le(rcv, t->q[0].start) && holding(w, idx)) {
+				/* closed before the request reached it */
+				if (!rst)
+					tcp_send(w, f, 1, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, rcv,
+						 sseq + pm->pay + 1, 0);
+				t->flags |= NC_TFS_GONE;
+				rte_pktmbuf_free(m);
+				failover(w, idx, NC_FO_SERVER_CLOSED);
+				return 0;
+			}
+			if (!holding(w, idx) || !fsr_held(&t->q[0]))
+				break;      /* nothing to carry elsewhere */
+			goto failure;       /* it had the request */
+		}
+		if (rst) {
+			if (t->q_n != 0 || !nc_http_idle(&t->resp))
+				w->st.svc[f->svc].fs_resets++;   /* mid-response */
+			break;
+		}
+		if (t->q_n != 0) {
+			/* a response delimited by the close ends here */
+			if (nc_http_eof(&t->resp) && t->resp.msg.status >= 200)
+				resp_done(w, t);
+			break;
+		}
+		if (pm->pay == 0 && seq == t->s_next && !(t->flags & NC_TFS_CLOSE) &&
+		    nc_http_idle(&t->resp) && nc_http_idle(&t->req) && f->state == NC_FLOW_EST &&
+		    !(f->fin & NC_FLOW_FIN_C)) {
+			/* an idle keep-alive connection closed by its server:
+			 * answer for the client, keep the FIN from it */
+			tcp_send(w, f, 1, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, rcv, sseq + 1, 0);
+			t->flags |= NC_TFS_GONE;
+			w->st.svc[f->svc].fs_fin_kept++;
+			rte_pktmbuf_free(m);
+			return 0;
+		}
+		break;
+	default:
+		return 1;
+	}
+	/* the close reaches the client as the server meant it: the connection
+	 * carries nothing more that could move */
+	release_all(w, f, idx, 0);
+	t->mode = NC_FSM_PLAIN;
+	t->q_n = 0;
+	return 1;
+failure:
+	/* a FIN's half-closed connection is reset so its server frees it */
+	if (!rst)
+		tcp_send(w, f, 1, RTE_TCP_RST_FLAG, rcv, 0, 0);
+	rte_pktmbuf_free(m);
+	failover(w, idx, NC_FO_SERVER_RESET);
+	return 0;
+}
+
+/*
+ * Server side of a TCP flow of a fail-safe service, before anything else:
+ * the new server's SYN-ACK completes a move, a moved connection's sequence
+ * numbers are translated, responses are read (answers let go of what was
+ * held), and a FIN or RST is judged. Returns 0 when <m> was consumed.
  */
 static int
 tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 	      const struct pkt_meta *pm)
 {
 	struct nc_tcpfs *t = &w->tfs[idx];
-	const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
-							       pm->l4_off);
+	const struct rte_tcp_hdr *th = tcp_hdr_of(m, pm->l4_off);
 	uint8_t fl = th->tcp_flags;
+	uint32_t sseq = rte_be_to_cpu_32(th->sent_seq), seq = sseq;
+	uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
+	uint16_t win = rte_be_to_cpu_16(th->rx_win);
 
 	if (unlikely(t->flags & NC_TFS_SPLICING)) {
 		if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
-		    rte_be_to_cpu_32(th->recv_ack) == t->req_seq) {
-			splice_complete(w, f, idx, rte_be_to_cpu_32(th->sent_seq));
-		} else if (fl & RTE_TCP_RST_FLAG) {
+		    ack == t->sp_client) {
+			splice_complete(w, f, idx, t, sseq, win);
+		} else if ((fl & RTE_TCP_RST_FLAG) && (!(fl & RTE_TCP_ACK_FLAG) || ack == t->sp_client)) {
+			/* the new server refused the connection */
 			rte_pktmbuf_free(m);
 			failover(w, idx, NC_FO_SERVER_RESET);
 			return 0;
 		}
+		/* anything else (a challenge ACK, a late segment) is no answer */
 		rte_pktmbuf_free(m);
 		return 0;
 	}
-	if (unlikely(fl & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG)) && pm->pay == 0 &&
-	    !(t->flags & NC_TFS_RESP) && w->txc[2 * idx] != NC_TX_NONE) {
+	if (unlikely(t->flags & NC_TFS_GONE)) {
+		/* the server's side is closed: what it still sends (the ACK of
+		 * the appliance's FIN) is not the client's */
 		rte_pktmbuf_free(m);
-		failover(w, idx, NC_FO_SERVER_RESET);
 		return 0;
 	}
-	/* a keep-alive connection closed by its server between two requests:
-	 * acknowledge the FIN, keep it from the client, move its next request */
-	if (unlikely((fl & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_FIN_FLAG) && pm->pay == 0 &&
-	    f->state == NC_FLOW_EST && !(f->fin & NC_FLOW_FIN_C) &&   /* not an answer to the client's */
-	    (t->flags2 & NC_TFS2_KEEP) && (t->flags & NC_TFS_RESP_LEN) &&
-	    !tfs_resp_incomplete(t) && w->txc[2 * idx] == NC_TX_NONE) {
-		if (!(t->flags2 & NC_TFS2_SRV_FIN)) {
-			t->flags2 |= NC_TFS2_SRV_FIN;
-			w->st.svc[f->svc].fs_fin_kept++;
+	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) {
+		if (t->flags & NC_TFS_SPLICED) {
+			/* the new server did not get the appliance's ACK */
+			tcp_send(w, f, 1, RTE_TCP_ACK_FLAG, ack, sseq + 1, 0);
+			rte_pktmbuf_free(m);
+			return 0;
 		}
-		tcp_send(w, f, 1, RTE_TCP_ACK_FLAG, rte_be_to_cpu_32(th->recv_ack),
-			 rte_be_to_cpu_32(th->sent_seq) + 1, 0);
-		rte_pktmbuf_free(m);
-		return 0;
+		if (!(t->flags & NC_TFS_SYNACK)) {
+			t->srv_isn = sseq;
+			t->s_next = sseq + 1;
+			t->s_ack = ack;
+			t->s_win = win;
+			t->flags |= NC_TFS_SYNACK;
+			release_all(w, f, idx, 1);   /* the SYN was answered */
+			f->mon &= (uint8_t)~(0x1fu << NC_FLOW_REPLAY_SHIFT);
+		}
+		return 1;
 	}
-	/* a server resetting a connection whose response had begun: it cannot
-	 * move; the RST reaches the client and is counted as a reset */
-	if (unlikely(fl & RTE_TCP_RST_FLAG) && (t->flags & NC_TFS_RESP))
-		w->st.svc[f->svc].fs_resets++;
-	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
-	    !(t->flags & NC_TFS_SYNACK)) {
-		t->srv_isn = rte_be_to_cpu_32(th->sent_seq);
-		t->srv_next = t->srv_isn + 1;
-		t->flags |= NC_TFS_SYNACK;
-	}
-	if (t->flags & NC_TFS_SPLICED)
+	if (t->flags & NC_TFS_SPLICED) {
 		tcp_seq_add(m, pm->l4_off, t->delta);
-	if (pm->pay != 0) {
-		uint32_t seq = rte_be_to_cpu_32(th->sent_seq);   /* client's view */
-
-		if (!(t->flags & NC_TFS_RESP)) {
-			t->flags |= NC_TFS_RESP;
-			http_resp_start(t, m, pm, seq);
-		}
-		if (nc_seq_lt(t->srv_next, seq + pm->pay))
-			t->srv_next = seq + pm->pay;
+		seq = nc_seq_to_client(sseq, t->delta);
 	}
+	if (fl & RTE_TCP_ACK_FLAG) {
+		if (unlikely(t->flags & NC_TFS_REPLAYING))
+			replay_ack(w, f, idx, t, ack, win, pm->pay == 0 && !(fl & RTE_TCP_FIN_FLAG));
+		else if (nc_seq_lt(t->s_ack, ack))
+			t->s_ack = ack;
+		t->s_win = win;
+	}
+	if (pm->pay != 0) {
+		t->flags |= NC_TFS_ANSWERED;
+		switch (t->mode) {
+		case NC_FSM_HTTP: {
+			uint32_t n;
+			const uint8_t *p = tcp_payload(m, pm->l4_off, pm->pay, &n);
+
+			if (unlikely(n != pm->pay)) {
+				unframed(w, f, idx, t);
+				t->s_next = seq + pm->pay;
+			} else if (!resp_read(w, f, idx, t, p, seq, n)) {
+				drop(w, m, NC_DROP_FS_GAP);
+				return 0;
+			}
+			break;
+		}
+		case NC_FSM_OPAQUE:
+			/* the first flight is answered: plain from here */
+			release_all(w, f, idx, 1);
+			f->mon &= (uint8_t)~(0x1fu << NC_FLOW_REPLAY_SHIFT);
+			t->mode = NC_FSM_PLAIN;
+			/* fall through */
+		default:
+			if (nc_seq_lt(t->s_next, seq + pm->pay))
+				t->s_next = seq + pm->pay;
+			break;
+		}
+	}
+	if (unlikely(fl & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG)))
+		return server_close(w, f, idx, t, m, pm, seq + pm->pay, sseq, fl);
 	return 1;
 }
 
-/* The server of a flow holding requests is unreachable: fail over now. */
-void
-nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
-{
-	int32_t idx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
-	const struct nc_flow *f;
+/* ------------------------------------------------------------ moving */
 
-	if (idx < 0 || w->txc == NULL) {
-		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
-		return;
-	}
-	f = nc_flow_at(w->flows, (uint32_t)idx);
-	/* something held moves; a connection whose response had begun is
-	 * reset cleanly (failover gives it up); otherwise nothing to do */
-	if (f->server_ip != pm->key.src_ip || f->server_port != pm->key.src_port ||
-	    f->key.proto != pm->key.proto || !w->dp->svc[f->svc].failsafe ||
-	    (w->txc[2 * (uint32_t)idx] == NC_TX_NONE &&
-	     (f->key.proto != IPPROTO_TCP || !(w->tfs[idx].flags & NC_TFS_RESP)))) {
-		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
-		return;
-	}
-	rte_pktmbuf_free(m);
-	failover(w, (uint32_t)idx, NC_FO_UNREACHABLE);
-}
-
-/* Tell the control lcore about a fail-over (it logs and marks the server down). */
+/* Tell the control lcore about a move (it logs it; a failure takes the
+ * server down unless it is the last one up). */
 static void
 failover_report(struct nc_worker *w, const struct nc_flow *f, uint8_t from, uint8_t to, uint8_t why)
 {
@@ -600,15 +1052,150 @@ failover_report(struct nc_worker *w, const struct nc_flow *f, uint8_t from, uint
 
 	msg.ev = (struct nc_failover_ev){ .svc = f->svc, .from = from, .to = to, .why = why,
 					  .cport = f->key.src_port, .proto = f->key.proto };
-	/* a full ring loses the log line only; the fail-over itself happened */
+	/* a full ring loses the log line only; the move itself happened */
 	rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg));
 }
 
+/* The held requests of TCP flow <idx> can go to a new connection: before the
+ * handshake its SYN; HTTP: the oldest unanswered request is held whole, no
+ * byte of a response is half-way to the client, and the replay policy lets
+ * every unanswered request go; opaque: the first flight is unanswered. */
+static int
+tcp_movable(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx,
+	    const struct nc_tcpfs *t)
+{
+	int idem = __atomic_load_n(&w->dp->svc[f->svc].fs_replay, __ATOMIC_RELAXED) ==
+		NC_FS_REPLAY_IDEMPOTENT;
+	unsigned int i;
+
+	if (!holding(w, idx))
+		return 0;
+	if (!(t->flags & NC_TFS_SYNACK))
+		return 1;
+	switch (t->mode) {
+	case NC_FSM_HTTP:
+		if (t->q_n == 0 || !fsr_held(&t->q[0]) || !nc_http_idle(&t->resp))
+			return 0;
+		/* "idempotent": a request that is not goes again only while
+		 * its server cannot have had all of it */
+		for (i = 0; idem && i < t->q_n; i++) {
+			const struct nc_fs_req *r = &t->q[i];
+
+			if ((r->flags & NC_FSR_DONE) && !nc_http_idempotent(r->method) &&
+			    nc_seq_le(r->end, t->s_ack))
+				return 0;
+		}
+		return 1;
+	case NC_FSM_OPAQUE:
+		return !(t->flags & NC_TFS_ANSWERED) && !(idem && nc_seq_le(t->c_next, t->s_ack));
+	default:
+		return 0;
+	}
+}
+
 /*
- * The server of flow <idx> failed a held request: move the flow (and its
- * client's affinity) to the next up server of the schedule and send it every
- * held request again, held anew; or, with no server left or max_replays
- * reached, give the flow up and close it.
+ * Give flow <idx> up: its client is reset cleanly - an RST at the sequence
+ * number it expects next, past every server byte forwarded to it - and so is
+ * the server side if it may still be open; then the flow closes.
+ */
+static void
+give_up(struct nc_worker *w, uint32_t idx, uint8_t why)
+{
+	struct nc_flow *f = nc_flow_at(w->flows, idx);
+	struct nc_tcpfs *t = f->key.proto == IPPROTO_TCP ? &w->tfs[idx] : NULL;
+
+	if (why != NC_FO_SERVER_CLOSED)
+		srv_stats(w, f)->failed_over++;
+	release_all(w, f, idx, 0);
+	if (t != NULL && (t->flags & NC_TFS_SYNACK)) {
+		tcp_send(w, f, 0, RTE_TCP_RST_FLAG, t->s_next, 0, 0);
+		if (t->flags & NC_TFS_SPLICING)
+			tcp_send(w, f, 1, RTE_TCP_RST_FLAG, t->sp_client, 0, 0);
+		else if (!(t->flags & NC_TFS_GONE) && why != NC_FO_SERVER_RESET)
+			tcp_send(w, f, 1, RTE_TCP_RST_FLAG, t->s_ack, 0, 0);
+	} else if (t != NULL) {
+		tcp_send(w, f, 0, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, t->c_isn + 1, 0);
+	}
+	w->st.svc[f->svc].fs_resets++;
+	failover_report(w, f, f->server, NC_FAILOVER_RESET, why);
+	flow_close(w, (int32_t)idx);
+}
+
+/* The next up server of <s> other than <from>, from the worker's cursor. */
+static int
+next_server(struct nc_worker *w, unsigned int svc, const struct nc_schedule *s, uint8_t from)
+{
+	uint32_t *cur = &w->sched_cursor[svc];
+	unsigned int i;
+
+	for (i = 0; i < s->n_slots; i++) {
+		uint16_t c;
+
+		if (*cur >= s->n_slots)
+			*cur = 0;
+		c = s->slot[(*cur)++];
+		if (c != from && s->server[c].up && s->server[c].weight != 0)   /* not drained */
+			return c;
+	}
+	return -1;
+}
+
+/* Server <i> of <s> is up and not drained. */
+static inline int
+server_open(const struct nc_schedule *s, unsigned int i)
+{
+	return s != NULL && i < s->n_servers && s->server[i].up && s->server[i].weight != 0;
+}
+
+/* Entries held for flow <idx>. */
+static unsigned int
+chain_len(const struct nc_worker *w, uint32_t idx)
+{
+	uint32_t slot = w->txc[2 * idx];
+	unsigned int n = 0;
+
+	while (slot != NC_TX_NONE) {
+		nc_txstore_at(w->txs, slot, &slot);
+		n++;
+	}
+	return n;
+}
+
+/* UDP: the held datagrams of flow <idx> again, to its (new) server, each
+ * held anew. */
+static void
+udp_replay(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf **held,
+	   unsigned int n)
+{
+	uint32_t *c = &w->txc[2 * idx];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *cp = rte_pktmbuf_copy(held[i], w->dp->txpool, 0, UINT32_MAX);
+
+		if (cp != NULL) {
+			rewrite(cp, L4_OFF, f->lip, f->server_ip, f->lport, f->server_port,
+				f->c2s_ip_delta, f->c2s_l4_delta);
+			tx_to(w, cp, f->nh_server);
+		}
+		if (nc_txstore_hold(w->txs, idx, held[i], w->now_ms + w->dp->svc[f->svc].resp_timeout_ms,
+				    c, c + 1) != 0) {
+			rte_pktmbuf_free(held[i]);
+			w->st.svc[f->svc].fs_store_full++;
+		} else {
+			srv_stats(w, f)->fs_held++;
+		}
+	}
+}
+
+/*
+ * Flow <idx> must leave its server: a failure (<why>: its held request went
+ * unanswered, was refused, or the server went down) or, NC_FO_SERVER_CLOSED,
+ * a server that closed the connection before it had the request (not a
+ * failure: the same server will do if up). Its held requests go to the next
+ * up server - a TCP connection through a new connection from a new local
+ * port, spliced - and its client's affinity moves with it; with nothing that
+ * can move, no server left or max_replays reached, the flow is given up.
  */
 static void
 failover(struct nc_worker *w, uint32_t idx, uint8_t why)
@@ -617,120 +1204,171 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	struct nc_flow *f = nc_flow_at(w->flows, idx);
 	const struct nc_dp_svc *svc = &dp->svc[f->svc];
 	const struct nc_schedule *s = nc_sched_get(dp->sched_slot[f->svc]);
-	struct rte_mbuf *held[NC_REPLAY_MAX], *more[NC_REPLAY_MAX];
-	uint32_t *head = &w->txc[2 * idx], *tail = head + 1;
-	unsigned int replays = f->mon >> NC_FLOW_REPLAY_SHIFT, n, k, i;
 	struct nc_tcpfs *t = f->key.proto == IPPROTO_TCP ? &w->tfs[idx] : NULL;
+	unsigned int replays = f->mon >> NC_FLOW_REPLAY_SHIFT, n_udp = 0, n_tcp = 0;
+	int failure = why != NC_FO_SERVER_CLOSED, to = -1;
+	struct rte_mbuf *udp_held[NC_REPLAY_MAX];
 	uint8_t from = f->server;
-	int to = -1;
 
-	/* part of the response reached the client: the rest cannot come from
-	 * another server, so never a mixed response: give up */
-	if (t != NULL && (t->flags & (NC_TFS_RESP | NC_TFS_UNSAFE)))
-		replays = svc->max_replays;
-	if (replays < svc->max_replays && s != NULL && s->n_slots != 0) {
-		uint32_t *cur = &w->sched_cursor[f->svc];
-
-		for (i = 0; i < s->n_slots && to < 0; i++) {
-			uint16_t c;
-
-			if (*cur >= s->n_slots)
-				*cur = 0;
-			c = s->slot[(*cur)++];
-			if (c != from && s->server[c].up && s->server[c].weight != 0)   /* not drained */
-				to = c;
-		}
-	}
-	/* UDP with no other server up: the datagram or its answer may just have
-	 * been lost, so it goes to the same server again rather than nowhere
-	 * (TCP retransmits by itself; a second connection could repeat it). A
-	 * request held back from a connection its server closed never reached
-	 * it: a new connection to the same server is as good as another. */
-	if (to < 0 && (t == NULL || why == NC_FO_SERVER_CLOSED) && replays < svc->max_replays &&
-	    s != NULL && from < s->n_servers && s->server[from].up)
-		to = from;
-	if (t != NULL)
-		t->flags2 &= (uint8_t)~NC_TFS2_SRV_FIN;   /* that connection is gone either way */
-	n = nc_txstore_take(w->txs, head, tail, held, NC_REPLAY_MAX);
-	srv_stats(w, f)->fs_unheld += n;
-	while ((k = nc_txstore_take(w->txs, head, tail, more, NC_REPLAY_MAX)) != 0) {
-		rte_pktmbuf_free_bulk(more, k);   /* beyond what one replay carries */
-		w->st.svc[f->svc].fs_store_full += k;
-		srv_stats(w, f)->fs_unheld += k;
-	}
-	/* A TCP request whose server is the only one up and merely slow (or
-	 * lost a segment: TCP retransmits by itself): a timeout alone is no
-	 * reason to break the connection, as it is no reason to take the last
-	 * server down. It waits again, held. */
-	if (to < 0 && t != NULL && why == NC_FO_TIMEOUT && !(t->flags & (NC_TFS_RESP | NC_TFS_UNSAFE)) &&
-	    replays < svc->max_replays && s != NULL && from < s->n_servers && s->server[from].up) {
-		for (i = 0; i < n; i++)
-			hold_again(w, f, idx, held[i]);
-		w->st.svc[f->svc].fs_waited++;
+	if (t != NULL && !tcp_movable(w, f, idx, t)) {
+		give_up(w, idx, why);
 		return;
+	}
+	/* a reconnect is not a failure: it never uses up the last replay */
+	if (replays < (unsigned int)svc->max_replays + !failure && s != NULL && s->n_slots != 0) {
+		if (!failure && server_open(s, from))
+			to = from;
+		else
+			to = next_server(w, f->svc, s, from);
+		/* UDP with no other server up: the datagram or its answer may
+		 * just have been lost, so the same server again rather than none
+		 * (TCP retransmits by itself) */
+		if (to < 0 && t == NULL && from < s->n_servers && s->server[from].up)
+			to = from;
 	}
 	if (to < 0) {
-		srv_stats(w, f)->failed_over++;
-		rte_pktmbuf_free_bulk(held, n);
-		/* reset the client cleanly: RST at the sequence number it expects
-		 * next, past every server byte forwarded to it */
-		if (t != NULL && (t->flags & NC_TFS_SYNACK))
-			tcp_send(w, f, 0, RTE_TCP_RST_FLAG, t->srv_next, 0, 0);
-		else if (t != NULL)
-			tcp_send(w, f, 0, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, t->c_isn + 1, 0);
-		w->st.svc[f->svc].fs_resets++;
-		failover_report(w, f, from, NC_FAILOVER_RESET, why);
-		flow_close(w, (int32_t)idx);
+		give_up(w, idx, why);
 		return;
 	}
-	/* the flow now belongs to <to>: per-server open flows follow it */
+	/* the old server connection: closed (it RST or FIN'd, or is being
+	 * answered for), or reset now so the server frees it */
+	if (t != NULL && (t->flags & NC_TFS_SPLICING))
+		tcp_send(w, f, 1, RTE_TCP_RST_FLAG, t->sp_client, 0, 0);
+	else if (t != NULL && (t->flags & NC_TFS_SYNACK) && !(t->flags & NC_TFS_GONE) &&
+		 why != NC_FO_SERVER_RESET)
+		tcp_send(w, f, 1, RTE_TCP_RST_FLAG, t->s_ack, 0, 0);
+	/* the flow now belongs to <to>: per-server open flows and held
+	 * requests follow it */
+	if (t == NULL) {
+		struct rte_mbuf *more[NC_REPLAY_MAX];
+		uint32_t *c = &w->txc[2 * idx];
+		unsigned int k;
+
+		n_udp = nc_txstore_take(w->txs, c, c + 1, udp_held, NC_REPLAY_MAX);
+		while ((k = nc_txstore_take(w->txs, c, c + 1, more, NC_REPLAY_MAX)) != 0) {
+			rte_pktmbuf_free_bulk(more, k);   /* beyond what one replay carries */
+			w->st.svc[f->svc].fs_store_full += k;
+			srv_stats(w, f)->fs_unheld += k;
+		}
+		srv_stats(w, f)->fs_unheld += n_udp;
+	} else {
+		n_tcp = chain_len(w, idx);
+		srv_stats(w, f)->fs_unheld += n_tcp;
+	}
 	srv_stats(w, f)->flows_closed++;
-	if (why != NC_FO_SERVER_CLOSED)
+	if (failure)
 		srv_stats(w, f)->failed_over++;
 	w->st.svc[f->svc].server_flows[to]++;
 	f->server = (uint8_t)to;
 	f->server_ip = s->server[to].addr;
 	f->server_port = s->server[to].port;
 	f->nh_server = s->server[to].nh;
+	srv_stats(w, f)->fs_held += n_tcp;
+	/* a new connection never reuses the old one's 4-tuple, which the old
+	 * server may still hold (TIME_WAIT, or alive) */
+	if (t != NULL && (t->flags & NC_TFS_SYNACK) &&
+	    nc_flow_move_lport(w->flows, idx, svc->lip, svc->n_lips, &w->lip_cursor[f->svc]) == 0)
+		f->lip = dp->lip[f->lip_idx];
 	nc_flow_set_deltas(f);
 	f->mon = (uint8_t)(((replays + 1) << NC_FLOW_REPLAY_SHIFT) | (f->mon & NC_FLOW_REQ));
 	f->req_us = w->now_us;
 	if (svc->persist_ms != 0)
 		nc_affinity_set(w->aff, f->key.src_ip, f->svc, f->server, w->now_ms + svc->persist_ms);
-	if (t != NULL && (t->flags & NC_TFS_SYNACK)) {
-		/* the client is connected: open a connection to the new server
-		 * with its initial sequence number; the held bytes follow the
-		 * new server's SYN-ACK (splice_complete) */
-		for (i = 0; i < n; i++)
-			hold_again(w, f, idx, held[i]);
-		t->flags = (uint8_t)((t->flags & ~NC_TFS_SPLICED) | NC_TFS_SPLICING);
-		tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->req_seq - 1, 0, t->mss);
-		w->st.svc[f->svc].fs_replays += n;
-		failover_report(w, f, from, (uint8_t)to, why);
+	if (failure)
+		w->st.svc[f->svc].fs_replays++;
+	else
+		w->st.svc[f->svc].fs_reconnects++;
+	failover_report(w, f, from, (uint8_t)to, why);
+	if (t == NULL) {
+		udp_replay(w, f, idx, udp_held, n_udp);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *cp = rte_pktmbuf_copy(held[i], dp->txpool, 0, UINT32_MAX);
+	t->owed_ms = w->now_ms;
+	if (!(t->flags & NC_TFS_SYNACK)) {
+		/* before the handshake: the client's SYN, as it was held */
+		uint32_t next;
 
-		if (cp != NULL) {
-			rewrite(cp, (uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr)),
-				f->lip, f->server_ip, f->lport, f->server_port, f->c2s_ip_delta,
-				f->c2s_l4_delta);
-			tx_to(w, cp, f->nh_server);
-		}
-		hold_again(w, f, idx, held[i]);
+		replay_one(w, f, t, nc_txstore_at(w->txs, w->txc[2 * idx], &next));
+		return;
 	}
-	w->st.svc[f->svc].fs_replays += n;
-	failover_report(w, f, from, (uint8_t)to, why);
+	/* the client is connected: open a connection to the new server from
+	 * the first held byte; the held bytes follow its SYN-ACK */
+	t->sp_client = t->mode == NC_FSM_HTTP ? t->q[0].start : t->c_isn + 1;
+	t->sp_server = t->mode == NC_FSM_HTTP ? t->s_next : t->srv_isn + 1;
+	t->flags = (uint16_t)((t->flags & ~(NC_TFS_SPLICED | NC_TFS_REPLAYING | NC_TFS_GONE)) |
+			      NC_TFS_SPLICING);
+	tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->sp_client - 1, 0, t->mss);
+}
+
+/* ------------------------------------------------------------ timers, failures */
+
+/* Another server than <from> is up. */
+static int
+other_up(const struct nc_schedule *s, uint8_t from)
+{
+	unsigned int i;
+
+	for (i = 0; s != NULL && i < s->n_servers; i++)
+		if (i != from && server_open(s, i))
+			return 1;
+	return 0;
 }
 
 /*
- * Flows of a server the monitor took down: those holding requests replay them
- * now; an HTTP connection whose response is known incomplete (its end read
- * from the header block not reached) is given up, its client reset cleanly,
- * since nothing else would tell it. Any other connection whose response has
- * begun is left alone: at L4 an idle keep-alive connection after a complete
- * response looks the same, and its next request can still move.
+ * A held entry of TCP flow <idx> reached its deadline. A failure only when a
+ * request is owed an answer (complete, or an opaque first flight) and has
+ * been for the response limit; a request still arriving waits on. Replayed
+ * bytes the new server has not acknowledged go again. The last server up is
+ * not failed by a timeout: TCP retransmits by itself. Returns 1 when
+ * something was sent (a move, a reset, a resend), 0 when it waits on.
+ */
+static int
+tcp_timeout(struct nc_worker *w, uint32_t idx)
+{
+	struct nc_flow *f = nc_flow_at(w->flows, idx);
+	struct nc_tcpfs *t = &w->tfs[idx];
+	const struct nc_schedule *s;
+	int owed, sent = 0;
+
+	if (!(t->flags & NC_TFS_SYNACK) || (t->flags & NC_TFS_SPLICING))
+		owed = 1;   /* a SYN unanswered */
+	else if (t->mode == NC_FSM_HTTP)
+		owed = t->q_n != 0 && fsr_held(&t->q[0]) && (t->q[0].flags & NC_FSR_DONE);
+	else
+		owed = t->mode == NC_FSM_OPAQUE;
+	if (!owed) {
+		if (t->mode == NC_FSM_PLAIN || !req_pending(t))
+			release_all(w, f, idx, 0);   /* nothing of it is still asked */
+		return 0;
+	}
+	if ((t->flags & NC_TFS_SPLICED) && nc_seq_lt(t->s_ack, t->c_next) &&
+	    (int32_t)(w->now_ms - t->rp_ms) >= NC_RESEND_MS) {
+		replay_resend(w, f, idx, t);
+		sent = 1;
+	}
+	if ((int32_t)(w->now_ms - t->owed_ms) < (int32_t)w->dp->svc[f->svc].resp_timeout_ms)
+		return sent;
+	s = nc_sched_get(w->dp->sched_slot[f->svc]);
+	if (!other_up(s, f->server) && s != NULL && f->server < s->n_servers &&
+	    s->server[f->server].up) {
+		t->owed_ms = w->now_ms;
+		w->st.svc[f->svc].fs_waited++;
+		/* a SYN of the appliance's own is not retransmitted by the client */
+		if (t->flags & NC_TFS_SPLICING) {
+			tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->sp_client - 1, 0, t->mss);
+			return 1;
+		}
+		return sent;
+	}
+	failover(w, idx, NC_FO_TIMEOUT);
+	return 1;
+}
+
+/*
+ * Flows of a server the monitor took down: held requests move; a response
+ * half-way to its client, or a connection that carries no more requests
+ * (opaque, plain), is reset cleanly, since nothing else would tell it; an
+ * idle HTTP connection stays, its next request going on a new connection.
  */
 static unsigned int
 failsafe_server_down(struct nc_worker *w)
@@ -739,23 +1377,32 @@ failsafe_server_down(struct nc_worker *w)
 	unsigned int n = 0;
 
 	for (i = 0; i < slots; i++) {
-		const struct nc_flow *f;
+		struct nc_flow *f = nc_flow_at(w->flows, i);
 		const struct nc_schedule *s;
+		struct nc_tcpfs *t;
 
-		if (w->txc[2 * i] == NC_TX_NONE &&
-		    (w->tfs == NULL || !tfs_resp_incomplete(&w->tfs[i])))
-			continue;
-		f = nc_flow_at(w->flows, i);
-		/* nothing held: a live connection the server has not closed */
-		if (w->txc[2 * i] == NC_TX_NONE &&
-		    (f->state != NC_FLOW_EST || (f->fin & NC_FLOW_FIN_S) ||
-		     f->key.proto != IPPROTO_TCP || !w->dp->svc[f->svc].failsafe))
+		if (f->state == NC_FLOW_FREE || !w->dp->svc[f->svc].failsafe)
 			continue;
 		s = nc_sched_get(w->dp->sched_slot[f->svc]);
-		if (s != NULL && f->server < s->n_servers && !s->server[f->server].up) {
-			failover(w, i, NC_FO_SERVER_DOWN);
-			n++;
+		if (s == NULL || f->server >= s->n_servers || s->server[f->server].up)
+			continue;
+		t = f->key.proto == IPPROTO_TCP ? &w->tfs[i] : NULL;
+		if (t == NULL || !(t->flags & NC_TFS_SYNACK) || (t->flags & NC_TFS_SPLICING)) {
+			if (holding(w, i) || (t != NULL && (t->flags & NC_TFS_SPLICING))) {
+				failover(w, i, NC_FO_SERVER_DOWN);
+				n++;
+			}
+			continue;
 		}
+		if ((t->flags & NC_TFS_GONE) || f->state != NC_FLOW_EST)
+			continue;
+		if (t->mode == NC_FSM_HTTP && t->q_n == 0 && nc_http_idle(&t->resp)) {
+			tcp_send(w, f, 1, RTE_TCP_RST_FLAG, t->s_ack, 0, 0);
+			t->flags |= NC_TFS_GONE;
+		} else {
+			failover(w, i, NC_FO_SERVER_DOWN);   /* given up when it cannot move */
+		}
+		n++;
 	}
 	return n;
 }
@@ -764,7 +1411,7 @@ unsigned int
 nc_worker_failsafe_poll(struct nc_worker *w)
 {
 	uint32_t gen, idx;
-	unsigned int n = 0;
+	unsigned int n = 0, k;
 
 	if (w->txs == NULL)
 		return 0;
@@ -774,18 +1421,28 @@ nc_worker_failsafe_poll(struct nc_worker *w)
 		n += failsafe_server_down(w);
 	}
 	/* a bounded number per loop: forwarding goes on meanwhile */
-	while (n < 32 && (idx = nc_txstore_expired(w->txs, w->now_ms)) != NC_TX_NONE) {
-		failover(w, idx, NC_FO_TIMEOUT);
-		n++;
+	for (k = 0; k < 32 && (idx = nc_txstore_expired(w->txs, w->now_ms)) != NC_TX_NONE; k++) {
+		const struct nc_flow *f = nc_flow_at(w->flows, idx);
+
+		if (f->key.proto == IPPROTO_TCP) {
+			n += (unsigned int)tcp_timeout(w, idx);
+		} else {
+			failover(w, idx, NC_FO_TIMEOUT);
+			n++;
+		}
+		/* still held: it waits on (a move re-arms its deadline too) */
+		nc_txstore_rearm(w->txs, w->now_ms + w->dp->svc[f->svc].resp_timeout_ms);
 	}
 	return n;
 }
+
+/* ------------------------------------------------------------ hooks */
 
 int
 nc_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
 	if (pm->key.proto == IPPROTO_UDP) {
-		hold_copy(w, f, m);
+		hold(w, f, nc_flow_index(w->flows, f), m);
 		return 1;
 	}
 	return tcp_fs_client(w, f, m, pm);
@@ -795,39 +1452,53 @@ int
 nc_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 	     const struct pkt_meta *pm)
 {
-	if (f->key.proto != IPPROTO_TCP)
-		return 1;
-	return tcp_fs_server(w, f, idx, m, pm);
+	if (f->key.proto == IPPROTO_TCP)
+		return tcp_fs_server(w, f, idx, m, pm);
+	/* a UDP reply answers what the flow held */
+	if (holding(w, idx)) {
+		release_all(w, f, idx, 1);
+		f->mon &= (uint8_t)~(0x1fu << NC_FLOW_REPLAY_SHIFT);   /* max_replays is per request */
+	}
+	return 1;
 }
 
 void
-nc_fs_server_answer(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struct rte_mbuf *m,
-		    const struct pkt_meta *pm)
+nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
-	uint32_t *c = &w->txc[2 * idx];
-	unsigned int rel;
+	int32_t idx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
+	const struct nc_tcpfs *t;
+	const struct nc_flow *f;
 
-	/* answered: a reply, response data, or the SYN-ACK */
-	if (*c == NC_TX_NONE ||
-	    (f->key.proto == IPPROTO_TCP && pm->pay == 0 &&
-	     !(rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags &
-	       RTE_TCP_SYN_FLAG)))
+	if (idx < 0 || w->txc == NULL) {
+		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
 		return;
-	rel = nc_txstore_release(w->txs, c, c + 1);
-	w->st.svc[f->svc].fs_released += rel;
-	srv_stats(w, f)->fs_unheld += rel;
-	f->mon &= (uint8_t)~(0x1fu << NC_FLOW_REPLAY_SHIFT);   /* max_replays is per request */
+	}
+	f = nc_flow_at(w->flows, (uint32_t)idx);
+	t = f->key.proto == IPPROTO_TCP && w->tfs != NULL ? &w->tfs[idx] : NULL;
+	/* something held moves; a response half-way to its client is reset
+	 * cleanly (failover gives it up); otherwise nothing to do */
+	if (f->server_ip != pm->key.src_ip || f->server_port != pm->key.src_port ||
+	    f->key.proto != pm->key.proto || !w->dp->svc[f->svc].failsafe ||
+	    (!holding(w, (uint32_t)idx) &&
+	     (t == NULL || !(t->flags & NC_TFS_SPLICING)) &&
+	     (t == NULL || t->mode != NC_FSM_HTTP || (t->q_n == 0 && nc_http_idle(&t->resp))))) {
+		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
+		return;
+	}
+	rte_pktmbuf_free(m);
+	failover(w, (uint32_t)idx, NC_FO_UNREACHABLE);
 }
 
 void
 nc_fs_on_close(struct nc_worker *w, const struct nc_flow *f)
 {
-	uint32_t *c = &w->txc[2 * nc_flow_index(w->flows, f)];
+	uint32_t idx = nc_flow_index(w->flows, f);
+	uint32_t *c = &w->txc[2 * idx];
 
 	if (*c != NC_TX_NONE)
 		srv_stats(w, f)->fs_unheld += nc_txstore_release(w->txs, c, c + 1);
-	/* nothing of it for the next flow in its place (a pending splice
-	 * would swallow that one's SYN-ACK) */
+	/* nothing of it for the next flow in its place (a pending move would
+	 * swallow that one's SYN-ACK) */
 	if (w->tfs != NULL)
-		w->tfs[nc_flow_index(w->flows, f)].flags = 0;
+		w->tfs[idx].flags = 0;
 }

@@ -6,58 +6,99 @@
 #ifndef NC_DP_FAILSAFE_H
 #define NC_DP_FAILSAFE_H
 
+#include "nc_http.h"
 #include "dp_fastpath.h"
 
 /*
- * Fail-safe state of a TCP flow (w->tfs[flow index]). A connection can move to
- * another server only while no byte of the unanswered request's response has
- * reached the client: the appliance then opens a connection to the new server
- * with the client's initial sequence number and splices it onto the client's,
- * adding <delta> to the new server's sequence numbers and taking it from the
- * client's acknowledgements. The client's SYN loses its window scale, SACK and
- * timestamp options, which only the first server agreed to. The new
- * connection starts where the held request starts (its SYN carries the
- * request's first sequence number - 1), so a request later on a keep-alive
- * connection moves as well as a connection's first one. Where an HTTP/1.x
- * response ends is read from its header block as its first segment passes
- * (Content-Length, or no body); a server taken down while such a response is
- * known incomplete gets its client reset at once (nothing else would tell
- * it), while an idle connection after a complete response stays to move.
+ * Fail-safe state of a TCP connection (w->tfs[flow index]).
+ *
+ * What is held depends on what the connection carries, known from the
+ * client's first bytes (failsafe.protocol "auto") or fixed by the service:
+ * - HTTP/1.x: both directions are framed (lib/http) as they pass. Each
+ *   request is held from its first byte until its final response begins
+ *   (early: the held part is let go and the rest not held), so it moves as a
+ *   whole or not at all; pipelined requests are matched to their responses
+ *   in order (q[], oldest first); the server's FIN is kept from the client
+ *   only after a complete response on a connection both sides keep.
+ * - opaque (TLS, anything else): the client's first flight - what it sends
+ *   before the server's first byte - is held; from that byte on the
+ *   connection is plain full NAT (PLAIN), as is one that cannot be followed.
+ *
+ * A connection moves to a new server connection only while nothing of the
+ * unanswered request's response has reached the client. The appliance opens
+ * it from a new local port with the client's sequence numbers (its SYN
+ * carries the first held byte's number - 1), answers the new server's
+ * SYN-ACK itself, sends the held bytes as the new server's window allows
+ * (resending on its duplicate ACKs or a timeout), and from then on adds
+ * <delta> to the new server's sequence numbers (and takes it from the
+ * client's acknowledgements) so that the new server's first byte lands at
+ * sp_server in the client's stream. The client's SYN loses its window scale,
+ * SACK and timestamp options, which only the first server agreed to. All
+ * sequence numbers here are host order, in the client's view.
  */
-#define NC_TFS_SYNACK   0x01   /* a server's SYN-ACK reached the client: srv_isn is known */
-#define NC_TFS_RESP     0x02   /* response bytes of the current request reached the client */
-#define NC_TFS_SPLICING 0x04   /* a SYN went to the new server: waiting for its SYN-ACK */
-#define NC_TFS_SPLICED  0x08   /* sequence numbers are translated */
-#define NC_TFS_UNSAFE   0x10   /* the held request left before the client had all the
-				* server's bytes, or before the server had sent all of
-				* the response before it (pipelining): it cannot move */
-#define NC_TFS_HTTP     0x20   /* the current request is HTTP/1.x with a method whose
-				* response a Content-Length can delimit (not HEAD, CONNECT) */
-#define NC_TFS_RESP_LEN 0x40   /* resp_end is known: the response ends there */
-struct nc_tcpfs {
-	uint32_t c_isn;        /* the client's initial sequence number (host order) */
-	uint32_t srv_isn;      /* the server ISN the client knows (host order) */
-	uint32_t delta;        /* spliced: client's view = new server's seq + delta */
-	uint32_t c_ack;        /* the client's last acknowledgement (host order, its view) */
-	uint32_t req_seq;      /* the held request's first byte (client's sequence space) */
-	uint32_t req_ack;      /* where the server's stream stood then (client's view) */
-	uint32_t srv_next;     /* past the last server byte forwarded (client's view) */
-	uint32_t resp_end;     /* NC_TFS_RESP_LEN: past the response's last byte (client's
-				* view); srv_next short of it: the response is incomplete */
-	uint16_t mss;          /* the client's MSS option, 0: none */
-	uint8_t flags;         /* NC_TFS_* */
-	uint8_t flags2;        /* NC_TFS2_* */
+#define NC_FS_PIPE 4          /* requests of a connection followed at once */
+
+struct nc_fs_req {
+	uint32_t start;           /* its first byte */
+	uint32_t end;             /* past its last byte, once NC_FSR_DONE */
+	uint8_t method;           /* enum nc_http_method, once NC_FSR_HEAD */
+	uint8_t minor;            /* HTTP/1.<minor> */
+	uint8_t hflags;           /* NC_HTTP_F_* of its head */
+	uint8_t flags;            /* NC_FSR_* */
+};
+#define NC_FSR_HEAD     0x01  /* its header block was read */
+#define NC_FSR_DONE     0x02  /* its last byte was read: end is known */
+#define NC_FSR_ANSWERED 0x04  /* bytes of its final response reached the client */
+#define NC_FSR_INTERIM  0x08  /* an interim (1xx) response to it reached the client */
+#define NC_FSR_UNHELD   0x10  /* not held (past hold_limit_kb, a full store, an early
+			       * answer): it cannot move */
+
+enum nc_fs_mode {
+	NC_FSM_HTTP = 0,          /* both directions framed as HTTP/1.x */
+	NC_FSM_OPAQUE,            /* the first flight held until the first server byte */
+	NC_FSM_PLAIN,             /* nothing held any more: plain full NAT */
 };
 
-/* A keep-alive connection its server closed between two requests (a pure FIN
- * after a complete response that did not say "Connection: close"): the FIN
- * is acknowledged by the appliance and kept from the client, whose next
- * request is spliced onto a new connection (to the same server if it is up);
- * a FIN from the client gets the kept one back. A server that closes idle
- * connections, or a server killed between two requests, never breaks the
- * client's next request. */
-#define NC_TFS2_KEEP    0x01   /* the response (known complete by length) keeps the connection */
-#define NC_TFS2_SRV_FIN 0x02   /* the server's FIN is kept from the client */
+#define NC_TFS_SYNACK    0x0001  /* the server's SYN-ACK reached the client: srv_isn known */
+#define NC_TFS_SPLICING  0x0002  /* a SYN went to a new server: waiting for its SYN-ACK */
+#define NC_TFS_SPLICED   0x0004  /* sequence numbers are translated (delta) */
+#define NC_TFS_REPLAYING 0x0008  /* held bytes still to send to the new server (rp_slot),
+				  * or sent and not yet acknowledged (rp_end) */
+#define NC_TFS_AUTO      0x0010  /* protocol "auto": not HTTP before any answer -> opaque */
+#define NC_TFS_ANSWERED  0x0020  /* a server byte reached the client */
+#define NC_TFS_GONE      0x0040  /* the server's side is closed (its FIN kept, or it went
+				  * down while idle): the next request opens a new one */
+#define NC_TFS_CLOSE     0x0080  /* the last exchange does not keep the connection */
+#define NC_TFS_WAIT      0x0100  /* a CONNECT or Upgrade request waits for its answer:
+				  * client bytes after it are not HTTP until then */
+#define NC_TFS_ABSORB    0x0200  /* the client has an interim response to q[0] already:
+				  * the new server's interim responses are not forwarded */
+
+struct nc_tcpfs {
+	struct nc_http_parser req;     /* the client's stream */
+	struct nc_http_parser resp;    /* the server's stream */
+	struct nc_fs_req q[NC_FS_PIPE]; /* requests not answered to their end, oldest first */
+	uint32_t c_isn;        /* the client's initial sequence number */
+	uint32_t srv_isn;      /* the server ISN the client knows */
+	uint32_t delta;        /* spliced: client's view = new server's seq + delta */
+	uint32_t c_next;       /* past the client's last byte read in order */
+	uint32_t c_ack;        /* the client's last acknowledgement */
+	uint32_t s_next;       /* past the last server byte forwarded */
+	uint32_t s_ack;        /* the server's last acknowledgement (client's sequence space) */
+	uint32_t sp_client;    /* the moved connection starts at this client byte */
+	uint32_t sp_server;    /* ... and its server's first byte lands here */
+	uint32_t rp_slot;      /* replaying: the next held entry to send (txstore slot) */
+	uint32_t rp_end;       /* replaying: past the last held byte sent */
+	uint32_t owed_ms;      /* since when the oldest request is owed an answer */
+	uint32_t rp_ms;        /* replaying: when the new server last took more */
+	uint32_t held;         /* request bytes held now */
+	uint16_t mss;          /* the client's MSS option, 0: none */
+	uint16_t s_win;        /* the server's last window (no scaling: it was stripped) */
+	uint16_t flags;        /* NC_TFS_* */
+	uint8_t mode;          /* enum nc_fs_mode */
+	uint8_t q_n;           /* requests in q */
+	uint8_t dupacks;       /* replaying: acknowledgements that did not move */
+};
 
 /*
  * Hooks of the worker's legs, for flows of a fail-safe service. A hook that
@@ -67,12 +108,10 @@ struct nc_tcpfs {
 /* Client leg, after the flow's state and accounting: hold the request. */
 int nc_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
 		 const struct pkt_meta *pm);
-/* Server leg, TCP, first: failures, splices, sequence translation. */
+/* Server leg, first: answers release what was held; TCP failures, splices,
+ * sequence translation. */
 int nc_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 		 const struct pkt_meta *pm);
-/* Server leg, last: the server answered: release what was held for it. */
-void nc_fs_server_answer(struct nc_worker *w, struct nc_flow *f, uint32_t idx,
-			 const struct rte_mbuf *m, const struct pkt_meta *pm);
 /* An ICMP destination unreachable about flow packets to a server (pm as
  * unreach_flow() fills it): the server failed. Consumes <m>. */
 void nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm);

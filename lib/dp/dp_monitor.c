@@ -735,6 +735,11 @@ nc_dp_failsafe_view(const struct nc_dp *dp, unsigned int svc, struct nc_failsafe
 		out->store_full += __atomic_load_n(&ss->fs_store_full, __ATOMIC_RELAXED);
 		out->fin_kept += __atomic_load_n(&ss->fs_fin_kept, __ATOMIC_RELAXED);
 		out->waited += __atomic_load_n(&ss->fs_waited, __ATOMIC_RELAXED);
+		out->reconnects += __atomic_load_n(&ss->fs_reconnects, __ATOMIC_RELAXED);
+		out->early += __atomic_load_n(&ss->fs_early, __ATOMIC_RELAXED);
+		out->opaque += __atomic_load_n(&ss->fs_opaque, __ATOMIC_RELAXED);
+		out->unframed += __atomic_load_n(&ss->fs_unframed, __ATOMIC_RELAXED);
+		out->abandoned += __atomic_load_n(&ss->fs_abandoned, __ATOMIC_RELAXED);
 		out->affinity_hits += __atomic_load_n(&ss->affinity_hits, __ATOMIC_RELAXED);
 		for (i = 0; i < n; i++)
 			out->failed_over[i] += __atomic_load_n(

@@ -204,8 +204,6 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		nc_rt_record(&ss->rt, w->now_us - f->req_us);
 	}
 	ss->bytes += rte_pktmbuf_pkt_len(m);
-	if (unlikely(w->dp->svc[f->svc].failsafe))
-		nc_fs_server_answer(w, f, (uint32_t)idx, m, pm);
 	w->st.svc[f->svc].pkts_s2c++;
 	w->st.svc[f->svc].bytes_s2c += rte_pktmbuf_pkt_len(m);
 	rewrite(m, pm->l4_off, f->key.dst_ip, f->key.src_ip, f->key.dst_port, f->key.src_port,

@@ -296,6 +296,12 @@ struct nc_failsafe_view {
 	uint64_t store_full;
 	uint64_t fin_kept;        /* idle keep-alive connections closed by their server */
 	uint64_t waited;          /* TCP requests late on the only server up, held again */
+	uint64_t reconnects;      /* requests carried to a new connection: their server had
+				   * closed before it got them (not failures) */
+	uint64_t early;           /* requests answered before their last byte came */
+	uint64_t opaque;          /* TCP connections held as opaque (first flight only) */
+	uint64_t unframed;        /* TCP connections left unprotected (not followed) */
+	uint64_t abandoned;       /* requests no longer held: past hold_limit_kb, full store */
 	uint64_t affinity_hits;
 	uint64_t failed_over[NC_DP_MAX_SERVERS];   /* flows moved off each server */
 };

@@ -32,7 +32,8 @@
 	_(NO_ROUTE,         "no_route",         "no port subnet or route reaches the client") \
 	_(CTL_RING_FULL,    "ctl_ring_full",    "control ring full (ARP, ICMP)") \
 	_(HANDOFF_FULL,     "handoff_full",     "ring to the owning worker full") \
-	_(TX_FULL,          "tx_full",          "transmit queue full")
+	_(TX_FULL,          "tx_full",          "transmit queue full") \
+	_(FS_GAP,           "fs_gap",           "fail-safe: segment past a gap in bytes its framing needs (resent by its sender)")
 
 enum nc_drop {
 #define NC_DROP_ENUM(e, n, d) NC_DROP_##e,
@@ -64,6 +65,13 @@ struct nc_svc_stats {
 				     * up, held for another wait rather than broken */
 	uint64_t fs_fin_kept;       /* idle keep-alive connections closed by their server
 				     * (FIN kept from the client, next request moved) */
+	uint64_t fs_reconnects;     /* requests carried to a new connection because their
+				     * server closed before it had them: not failures */
+	uint64_t fs_early;          /* requests answered before their last byte came */
+	uint64_t fs_opaque;         /* TCP connections held as opaque (first flight only) */
+	uint64_t fs_unframed;       /* TCP connections left unprotected: not HTTP/1.x after
+				     * all, too many pipelined, a one-way stream */
+	uint64_t fs_abandoned;      /* requests no longer held: past hold_limit_kb or a full store */
 	uint64_t affinity_hits;     /* new flows sent to the client's affinity server */
 };
 

@@ -217,6 +217,12 @@ GETTER(svc_replays, s->fs.replays)
 GETTER(svc_resets, s->fs.resets)
 GETTER(svc_store_full, s->fs.store_full)
 GETTER(svc_affinity, s->fs.affinity_hits)
+GETTER(svc_fin_kept, s->fs.fin_kept)
+GETTER(svc_reconnects, s->fs.reconnects)
+GETTER(svc_early, s->fs.early)
+GETTER(svc_waited, s->fs.waited)
+GETTER(svc_conn_kind, which == 0 ? s->fs.opaque : s->fs.unframed)
+GETTER(svc_abandoned, s->fs.abandoned)
 
 static const struct fam svc_fams[] = {
 	{ "netchestra_service_flows_opened_total", "counter",
@@ -234,12 +240,28 @@ static const struct fam svc_fams[] = {
 	{ "netchestra_failsafe_released_total", "counter",
 	  "Held requests released on an answer", NULL, 0, { NULL }, svc_released },
 	{ "netchestra_failsafe_replays_total", "counter",
-	  "Held requests replayed on another server", NULL, 0, { NULL }, svc_replays },
+	  "Connections and datagrams whose held requests moved to another server after a failure",
+	  NULL, 0, { NULL }, svc_replays },
 	{ "netchestra_failsafe_resets_total", "counter",
 	  "Flows given up: no server left, max_replays reached, or reset after the response began",
 	  NULL, 0, { NULL }, svc_resets },
 	{ "netchestra_failsafe_store_full_total", "counter",
 	  "Requests not held: transaction store or copy pool full", NULL, 0, { NULL }, svc_store_full },
+	{ "netchestra_failsafe_fin_kept_total", "counter",
+	  "Idle keep-alive connections closed by their server, the FIN kept from the client",
+	  NULL, 0, { NULL }, svc_fin_kept },
+	{ "netchestra_failsafe_reconnects_total", "counter",
+	  "Requests carried to a new connection as their server closed before it had them (no failure)",
+	  NULL, 0, { NULL }, svc_reconnects },
+	{ "netchestra_failsafe_early_total", "counter",
+	  "Requests their server answered before their last byte came", NULL, 0, { NULL }, svc_early },
+	{ "netchestra_failsafe_waited_total", "counter",
+	  "Late TCP requests on the only server up, left waiting", NULL, 0, { NULL }, svc_waited },
+	{ "netchestra_failsafe_connections_total", "counter",
+	  "TCP connections held as opaque (first flight only) and left unprotected (not followed)",
+	  "kind", 2, { "opaque", "unframed" }, svc_conn_kind },
+	{ "netchestra_failsafe_abandoned_total", "counter",
+	  "Requests no longer held: past hold_limit_kb or a full store", NULL, 0, { NULL }, svc_abandoned },
 	{ "netchestra_affinity_hits_total", "counter",
 	  "New flows sent to the client's affinity server", NULL, 0, { NULL }, svc_affinity },
 };
