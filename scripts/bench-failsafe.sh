@@ -10,11 +10,17 @@
 #   haproxy-tcp   HAProxy mode tcp, option redispatch, TCP checks
 #   direct        client-side round robin over the servers (round-robin DNS)
 # over TCP, and over UDP where the peer can (netchestra, direct). Prints
-# requests/s, broken transactions, failed requests, p99 latency and the
-# seconds until the failed server stopped costing errors.
+# requests/s, broken transactions, failed requests, p99 latency, the
+# seconds until the failed server stopped costing errors, and what the
+# balancer did about it: servers it took down and requests it moved.
+# Then the false fail-overs: the same balancers with no server failing,
+# under an independent client (ab: HTTP/1.0, a connection per request):
+# every server taken down or request moved there is one a balancer did to a
+# healthy server.
 #
 #   sudo scripts/bench-failsafe.sh [--seconds 20] [--fail-at 5] [--clients 6]
 #        [--peers "netchestra haproxy-http haproxy-tcp direct"] [--protos "tcp udp"]
+#        [--phases "fail steady"]
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -24,6 +30,7 @@ FAIL_AT=5
 CLIENTS=6
 PEERS="netchestra haproxy-http haproxy-tcp direct"
 PROTOS="tcp udp"
+PHASES="fail steady"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) SECS=${2:?}; shift ;;
@@ -31,7 +38,8 @@ while [ $# -gt 0 ]; do
 	--clients) CLIENTS=${2:?}; shift ;;
 	--peers) PEERS=${2:?}; shift ;;
 	--protos) PROTOS=${2:?}; shift ;;
-	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--phases) PHASES=${2:?}; shift ;;
+	-h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-failsafe: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -90,6 +98,7 @@ haproxy_start() {   # haproxy_start http|tcp
 	global
 	    nbthread 1
 	    maxconn 8000
+	    stats socket $W/haproxy.sock
 	    $adjust
 	defaults
 	    mode $m
@@ -141,9 +150,32 @@ peer_start() {
 	esac
 }
 
+# acted <peer>: "<servers taken down> <requests moved>" by the balancer of the
+# run that just ended ("- -" for none): Netchestra's final lines (down_count
+# per server; the fail-safe's replays), HAProxy's stats (chkdown per server;
+# retries and redispatches). Call before peer_stop for HAProxy, after it for
+# Netchestra (its final lines come at its stop).
+acted() {
+	case $1 in
+	netchestra)
+		awk '/^final server web\// { for (i = 1; i < NF; i++) if ($i == "down_count") d += $(i + 1) }
+		     /^final server dns\// { for (i = 1; i < NF; i++) if ($i == "down_count") d += $(i + 1) }
+		     /^final failsafe (web|dns):/ { for (i = 1; i < NF; i++) if ($i == "replays") r += $(i + 1) }
+		     END { printf "%d %d\n", d, r }' "$W/netchestra.log" ;;
+	haproxy-*)
+		# show stat CSV: pxname,svname,...; chkdown, wretr, wredis by header name
+		echo "show stat" | socat -t 2 stdio "unix-connect:$W/haproxy.sock" 2>/dev/null |
+			awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+				 $1 == "servers" && $2 != "BACKEND" { d += $c["chkdown"]; r += $c["wretr"] + $c["wredis"] }
+				 END { printf "%d %d\n", d, r }' ;;
+	*) echo "- -" ;;
+	esac
+}
+
 host="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs"
 echo "== $(date -u +%Y-%m-%d) on $host; $CLIENTS clients, 5 requests per transaction, $SECS s, n1 killed at $FAIL_AT s"
-declare -A ROW
+declare -A ROW STEADY
+case " $PHASES " in *" fail "*) ;; *) PROTOS="" ;; esac
 for proto in $PROTOS; do
 	for p in $PEERS; do
 		case $p/$proto in haproxy-*/udp) continue ;; esac
@@ -167,20 +199,62 @@ for proto in $PROTOS; do
 			if length == 0 then 0 else (max - $f | if . < 0 then 0 else . end) end | . * 10 | round / 10' \
 			"$W/live.jsonl")
 		ROW[$proto,$p]=$(jq -r --arg c "$cost" '"\(.rps | floor) \(.broken) \(.failed) \(.p99_ms | . * 100 | round / 100) \($c)"' "$W/r.json")
-		echo "$proto $p: ${ROW[$proto,$p]} (req/s broken failed p99_ms cost_s)" >&2
+		case $p in haproxy-*) did=$(acted "$p") ;; esac
 		cp "$W/r.json" "$OUT/$proto-$p.json"
 		cp "$W/live.jsonl" "$OUT/$proto-$p.live.jsonl"
 		[ -f "$W/haproxy.log" ] && cp "$W/haproxy.log" "$OUT/$proto-$p.haproxy.log"
 		peer_stop
+		case $p in haproxy-*) ;; *) did=$(acted "$p") ;; esac
+		ROW[$proto,$p]="${ROW[$proto,$p]} $did"
+		echo "$proto $p: ${ROW[$proto,$p]} (req/s broken failed p99_ms cost_s downs moved)" >&2
 	done
 done
 
-echo
-printf '%-6s %-14s %8s %8s %8s %9s %9s\n' proto balancer "req/s" broken failed "p99 ms" "errors s"
-for proto in $PROTOS; do
-	for p in $PEERS; do
-		[ -n "${ROW[$proto,$p]:-}" ] || continue
-		read -r rps broken failed p99 cost <<<"${ROW[$proto,$p]}"
-		printf '%-6s %-14s %8s %8s %8s %9s %9s\n' "$proto" "$p" "$rps" "$broken" "$failed" "$p99" "$cost"
-	done
+# no server fails: ab (HTTP/1.0, a new connection per request) through each
+# TCP balancer; a server taken down or a request moved is a false fail-over
+case " $PHASES " in *" steady "*) STEADY_ON=1 ;; *) STEADY_ON=0 ;; esac
+for p in $PEERS; do
+	[ "$STEADY_ON" = 1 ] || break
+	[ "$p" != direct ] || continue
+	if ! fresh_lab || ! peer_start "$p" tcp; then
+		echo "$p: could not start" >&2
+		peer_stop
+		continue
+	fi
+	ip netns exec lab-client taskset -c 0 timeout $((SECS + 30)) ab -q -c "$CLIENTS" -t "$SECS" \
+		-n 10000000 -s 5 "http://$LAB_VIP/" >"$W/ab.txt" 2>&1
+	case $p in haproxy-*) did=$(acted "$p") ;; esac
+	peer_stop
+	case $p in netchestra) did=$(acted "$p") ;; esac
+	cp "$W/ab.txt" "$OUT/steady-$p.ab.txt"
+	STEADY[$p]="$(awk '/^Requests per second:/ { r = int($4) }
+		/^Complete requests:/ { c = $3 } /^Failed requests:/ { f = $3 }
+		/^Non-2xx responses:/ { x = $3 } / 99% / { p = $2 }
+		END { printf "%s %d %s %d", (r == "" ? "?" : r), f + x, (p == "" ? "?" : p), c }' "$W/ab.txt") $did"
+	echo "steady $p: ${STEADY[$p]} (req/s failed p99_ms completed downs moved)" >&2
 done
+
+echo
+if [ -n "$PROTOS" ]; then
+	echo "n1 killed at $FAIL_AT s (downs: servers the balancer took down; moved: requests it sent to another server)"
+	printf '%-6s %-14s %8s %8s %8s %9s %9s %6s %6s\n' proto balancer "req/s" broken failed "p99 ms" \
+		"errors s" downs moved
+	for proto in $PROTOS; do
+		for p in $PEERS; do
+			[ -n "${ROW[$proto,$p]:-}" ] || continue
+			read -r rps broken failed p99 cost downs moved <<<"${ROW[$proto,$p]}"
+			printf '%-6s %-14s %8s %8s %8s %9s %9s %6s %6s\n' "$proto" "$p" "$rps" "$broken" \
+				"$failed" "$p99" "$cost" "$downs" "$moved"
+		done
+	done
+fi
+if [ "$STEADY_ON" = 1 ]; then
+	echo
+	echo "no server failing, ab (HTTP/1.0): false fail-overs are downs and moved above 0"
+	printf '%-14s %8s %8s %8s %10s %6s %6s\n' balancer "req/s" failed "p99 ms" completed downs moved
+	for p in $PEERS; do
+		[ -n "${STEADY[$p]:-}" ] || continue
+		read -r rps failed p99 done downs moved <<<"${STEADY[$p]}"
+		printf '%-14s %8s %8s %8s %10s %6s %6s\n' "$p" "$rps" "$failed" "$p99" "$done" "$downs" "$moved"
+	done
+fi

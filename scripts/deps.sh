@@ -13,7 +13,7 @@ PKGS="dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libpcap-dev libcmocka
       clang-14 libclang-rt-14-dev prometheus chromium"
 # Node.js for the dashboard's browser test: Debian's unless one is installed
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
-[ "${1:-}" != --peers ] || PKGS="$PKGS haproxy nginx-light libnginx-mod-stream iptables gnuplot-nox"
+[ "${1:-}" != --peers ] || PKGS="$PKGS haproxy nginx-light libnginx-mod-stream iptables gnuplot-nox socat apache2-utils"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -748,9 +748,12 @@ client_detour(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tc
 		}
 		return 0;
 	}
-	/* replaying: held bytes go in order, as the new server's window opens */
+	/* replaying: held bytes go in order, as the new server's window opens
+	 * (this one, just held, is the chain's tail) */
 	if (held) {
 		rte_pktmbuf_free(m);
+		if (t->rp_slot == NC_TX_NONE)
+			t->rp_slot = w->txc[2 * idx + 1];
 		replay_push(w, f, t);
 		return 0;
 	}
