@@ -236,41 +236,41 @@ CURL_RC = {28: "timeout", 7: "refused", 52: "eof", 56: "reset", 55: "send-error"
 def curl_kind(rc, err):
     if "reset by peer" in err:
         return "reset"
-    return CURL_RC.get(rc, f"curl rc={rc}")
+    return CURL_RC.get(rc, f"curl rc={rc}")   # rc 35 without a reset: TLS failed otherwise
 
 
 def run_curl(a, run, urls, extra, checks):
     """one curl invocation over urls; checks[i](status, body) per URL; the
-    bodies come back concatenated on stdout, status and size on stderr"""
+    bodies come back concatenated on stdout, per URL its status, size,
+    connections opened, exit code and error on stderr"""
     def op(i, src):
         cmd = ["curl", "-sS", "--max-time", str(a.timeout * 2), "--connect-timeout", str(a.timeout),
-               "-w", "%{stderr}@@ %{http_code} %{size_download} %{num_connects}\\n"] + extra
+               "-w", "%{stderr}@@ %{http_code} %{size_download} %{num_connects} %{exitcode} %{errormsg}\\n"]
+        cmd += extra
         if src:
             cmd += ["--interface", src]
-        p = subprocess.run(cmd + urls, capture_output=True, timeout=a.timeout * 2 + 5)
+        p = subprocess.run(cmd + urls, capture_output=True, timeout=a.timeout * 2 * len(urls) + 5)
         err = p.stderr.decode("latin-1")
-        lines = [ln.split() for ln in err.splitlines() if ln.startswith("@@ ")]
-        msgs = " | ".join(ln for ln in err.splitlines() if not ln.startswith("@@ "))
-        run.count("connections", sum(int(ln[3]) for ln in lines if len(ln) == 4))
+        lines = [ln.split(" ", 5) for ln in err.splitlines() if ln.startswith("@@ ")]
+        run.count("connections", sum(int(ln[3]) for ln in lines if len(ln) >= 5))
         pos = 0
         for j, url in enumerate(urls):
-            if j >= len(lines):
+            if j >= len(lines) or len(lines[j]) < 5:
                 run.made()
-                raise Fail(curl_kind(p.returncode, err), f"{url}: no transfer result ({msgs})")
-            status, size = int(lines[j][1]), int(lines[j][2])
+                raise Fail(curl_kind(p.returncode, err), f"{url}: no transfer result (curl rc {p.returncode}: {err[-200:]})")
+            status, size, rc = int(lines[j][1]), int(lines[j][2]), int(lines[j][4])
+            msg = lines[j][5] if len(lines[j]) > 5 else ""
             body = p.stdout[pos:pos + size]
             pos += size
-            if status == 0:
+            if rc != 0:
                 run.made()
-                raise Fail(curl_kind(p.returncode, err), f"{url}: rc {p.returncode} ({msgs})")
+                raise Fail(curl_kind(rc, msg), f"{url}: curl error {rc} ({msg}) after status {status}, {size} bytes")
             try:
                 checks[j](status, body)
             except Fail as e:
                 run.made()
-                raise Fail(e.kind, f"{url}: {e.text} (curl rc {p.returncode}{': ' + msgs if msgs else ''})")
+                raise Fail(e.kind, f"{url}: {e.text}")
             run.good(status)
-        if p.returncode != 0:
-            raise Fail(curl_kind(p.returncode, err), f"rc {p.returncode}: {msgs}")
     return run_ops(a, run, op, len(urls))
 
 
