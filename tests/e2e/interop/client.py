@@ -16,7 +16,7 @@ operations (what was not done counts as missing). It prints one JSON object:
             right one), duplicate, missing, curl rc=N, ...
   statuses  {HTTP status: count} of the answers (compared between runs)
   info      counters that explain a run (connections, retries, ...)
-  examples  the first failures, one line each
+  examples  the first failures of each kind, one line each
   pass      every request made and answered correctly
 
 Kinds: curl, post, http, idle, raw, pipeline, echo, sink, redis (operations
@@ -74,10 +74,11 @@ class Run:
             self.info[key] = self.info.get(key, 0) + n
 
     def failed(self, kind, text):
+        """count a failure; the first two of each kind are kept as examples"""
         with self.lock:
             self.fail[kind] = self.fail.get(kind, 0) + 1
             self.nfail += 1
-            if len(self.examples) < 6:
+            if self.fail[kind] <= 2 and len(self.examples) < 8:
                 self.examples.append(text[:300])
 
     def result(self, want, seconds):
