@@ -42,6 +42,9 @@ def main():
     p.add_argument("--protocol", choices=["HTTP/1.0", "HTTP/1.1"], required=True)
     a = p.parse_args()
     Handler.protocol_version = a.protocol
+    # a listen backlog like nginx's rather than socketserver's 5, so that a
+    # burst of connections is not met by dropped SYNs
+    http.server.ThreadingHTTPServer.request_queue_size = 128
     server = http.server.ThreadingHTTPServer(
         (a.bind, a.port), functools.partial(Handler, directory=a.root))
     server.daemon_threads = True
