@@ -2,18 +2,21 @@
 # Install the Debian packages Netchestra needs that are missing.
 #   scripts/deps.sh            build, unit, fuzz, pcap and end-to-end tests, the demo
 #                              (prometheus for promtool, chromium for the dashboard test,
-#                              clang and its runtime libraries for libFuzzer)
+#                              clang and its runtime libraries for libFuzzer; nginx,
+#                              lighttpd, socat, redis, h2load, ab and openssl for the
+#                              interop suite's independent clients and servers)
 #   scripts/deps.sh --peers    also the load balancers the benchmarks compare with
-# Services in installed packages (nginx, haproxy) are not started: the
-# benchmarks run them with their own configuration.
+# Services in installed packages (nginx, lighttpd, redis, haproxy) are not
+# started: the tests and benchmarks run them with their own configuration.
 set -uo pipefail
 PKGS="dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libpcap-dev libcmocka-dev
       libmicrohttpd-dev libcurl4-openssl-dev
       meson ninja-build pkg-config gcc python3 iproute2 ethtool iputils-ping curl wrk jq procps
-      clang-14 libclang-rt-14-dev prometheus chromium"
+      clang-14 libclang-rt-14-dev prometheus chromium
+      nginx-light lighttpd socat redis-server redis-tools nghttp2-client apache2-utils openssl"
 # Node.js for the dashboard's browser test: Debian's unless one is installed
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
-[ "${1:-}" != --peers ] || PKGS="$PKGS haproxy nginx-light libnginx-mod-stream iptables gnuplot-nox socat apache2-utils"
+[ "${1:-}" != --peers ] || PKGS="$PKGS haproxy libnginx-mod-stream iptables gnuplot-nox"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
