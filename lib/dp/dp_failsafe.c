@@ -418,9 +418,14 @@ req_feed(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *
 			r = &t->q[t->q_n++];
 			memset(r, 0, sizeof(*r));
 			r->start = base + off;
-			/* behind a request that cannot move, none can */
+			/* behind a request that cannot move, none can; after the
+			 * connection's last exchange, nothing is owed an answer
+			 * (its server may close with it unread) */
+			if (t->flags & NC_TFS_CLOSE)
+				r->flags = NC_FSR_UNHELD;
 			for (i = 0; i + 1 < t->q_n; i++)
-				if ((t->q[i].flags & (NC_FSR_UNHELD | NC_FSR_ANSWERED)) == NC_FSR_UNHELD)
+				if ((t->q[i].flags & (NC_FSR_UNHELD | NC_FSR_ANSWERED)) == NC_FSR_UNHELD ||
+				    (t->q[i].flags & NC_FSR_LAST))
 					r->flags = NC_FSR_UNHELD;
 			break;
 		case NC_HTTP_EV_HEADERS:
@@ -430,6 +435,9 @@ req_feed(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *
 			r->minor = t->req.msg.minor;
 			r->hflags = t->req.msg.flags;
 			r->flags |= NC_FSR_HEAD;
+			if ((r->hflags & NC_HTTP_F_CLOSE) ||
+			    (r->minor == 0 && !(r->hflags & NC_HTTP_F_KEEP_ALIVE)))
+				r->flags |= NC_FSR_LAST;
 			if (r->method == NC_HTTP_M_CONNECT || (r->hflags & NC_HTTP_F_UPGRADE))
 				t->flags |= NC_TFS_WAIT;
 			break;
@@ -545,10 +553,18 @@ resp_headers(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 	}
 	/* a request answered before its last byte cannot leave the connection
 	 * clean for another: its server's FIN goes to the client */
-	if (nc_http_persist(&rq, msg) && (r->flags & NC_FSR_DONE))
+	if (nc_http_persist(&rq, msg) && (r->flags & NC_FSR_DONE)) {
 		t->flags &= (uint16_t)~NC_TFS_CLOSE;
-	else
+	} else {
+		unsigned int i;
+
+		/* the last exchange: what the client sent after it is not owed */
 		t->flags |= NC_TFS_CLOSE;
+		for (i = 1; i < t->q_n; i++)
+			t->q[i].flags |= NC_FSR_UNHELD;
+		if (!req_pending(t))
+			release_all(w, f, idx, 1);
+	}
 }
 
 /* The final response to q[0] ended: the next request, if complete, is owed

@@ -51,7 +51,10 @@ struct nc_fs_req {
 #define NC_FSR_ANSWERED 0x04  /* bytes of its final response reached the client */
 #define NC_FSR_INTERIM  0x08  /* an interim (1xx) response to it reached the client */
 #define NC_FSR_UNHELD   0x10  /* not held (past hold_limit_kb, a full store, an early
-			       * answer): it cannot move */
+			       * answer, after the connection's last exchange): it
+			       * cannot move, and no answer is owed to it */
+#define NC_FSR_LAST     0x20  /* it does not keep the connection (close, HTTP/1.0):
+			       * nothing after it is owed an answer */
 
 enum nc_fs_mode {
 	NC_FSM_HTTP = 0,          /* both directions framed as HTTP/1.x */

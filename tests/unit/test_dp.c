@@ -4412,6 +4412,49 @@ test_tcpfs_server_closes_idle(void **state)
 }
 
 /*
+ * After a request that ends the connection ("Connection: close", HTTP/1.0),
+ * a client that sends another one on it anyway (curl reuses a connection
+ * whose response did not say close) is owed nothing: the request is not
+ * held, and the server's FIN after it - even acknowledging it - reaches the
+ * client, no failure (the client opens a new connection itself).
+ */
+static void
+test_tcpfs_after_last_exchange(void **state)
+{
+	struct fx *f = *state;
+	static const char req1[] = "GET /1 HTTP/1.1\r\nConnection: close\r\n\r\n";
+	static const char req2[] = "GET /2 HTTP/1.1\r\n\r\n";
+	static const char resp1[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst";
+	const uint32_t c = 0x61000000, a = 0x62000000;
+	const uint16_t r1 = sizeof(req1) - 1, r2 = sizeof(req2) - 1, l1 = sizeof(resp1) - 1;
+	struct nc_failsafe_view fs;
+	struct pb_pkt p;
+	struct flow fl;
+
+	tick(f, 0);
+	tc_connect(f, 41590, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, resp1, l1);
+	s2c_ok(f, &fl, &p);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r1, a + 1 + l1, req2, r2);
+	c2s_ok(f, &fl, &p);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 0, 0, 0, 0);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_FIN, a + 1 + l1, c + 1 + r1 + r2, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_RST, a + 2 + l1, 0, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	fs_web(f, &fs);
+	assert_int_equal(fs.replays + fs.resets + fs.reconnects + fs.failed_over[SA], 0);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
  * The server closes just as the client's next request is on its way (its
  * FIN acknowledges only what came before it): the request never reached
  * it, so it goes on a new connection to a from a new local port; the old
@@ -5621,6 +5664,7 @@ main(void)
 		T(test_tcpfs_splice_keepalive, setup_tcpfs),
 		T(test_tcpfs_server_closes_idle, setup_tcpfs),
 		T(test_tcpfs_close_race, setup_tcpfs),
+		T(test_tcpfs_after_last_exchange, setup_tcpfs),
 		T(test_tcpfs_pipelined, setup_tcpfs),
 		T(test_tcpfs_early_response, setup_tcpfs),
 		T(test_tcpfs_opaque, setup_tcpfs),
