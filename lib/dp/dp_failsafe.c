@@ -457,31 +457,6 @@ req_feed(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *
 	t->c_next = base + n;
 }
 
-/* The client's bytes [seq, seq + n) at <p>: what was read already is
- * skipped; a gap before them is skipped as unseen body bytes when the parser
- * can go without them. Returns 0 when the segment must be dropped: it lies
- * past bytes the framing needs (its sender resends it). */
-static int
-req_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
-	 const uint8_t *p, uint32_t seq, uint32_t n)
-{
-	if (nc_seq_lt(t->c_next, seq)) {
-		uint32_t gap = seq - t->c_next;
-
-		if (nc_http_body_left(&t->req) < gap)
-			return 0;
-		req_feed(w, f, idx, t, NULL, gap);
-	} else if (nc_seq_le(seq + n, t->c_next)) {
-		return 1;   /* a retransmission */
-	} else {
-		p += t->c_next - seq;
-		n -= t->c_next - seq;
-	}
-	if (t->mode == NC_FSM_HTTP)
-		req_feed(w, f, idx, t, p, n);
-	return 1;
-}
-
 /* Client bytes [seq, seq + len) belong to a request that is held. */
 static int
 req_wants(const struct nc_tcpfs *t, uint32_t seq, uint32_t len)
@@ -624,27 +599,34 @@ resp_feed(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs 
 	t->s_next += n;
 }
 
-/* The server's bytes [seq, seq + n) at <p> (client's view), as req_read(). */
+/* The bytes [seq, seq + n) at <p> (client's view) of the client's stream, or
+ * with <from_server> of the server's, to their parser: what was read already
+ * is skipped; a gap before them is skipped as unseen body bytes when the
+ * parser can go without them. Returns 0 when the segment must be dropped: it
+ * lies past bytes the framing needs (its sender resends it). */
 static int
-resp_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
-	  const uint8_t *p, uint32_t seq, uint32_t n)
+framed_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
+	    int from_server, const uint8_t *p, uint32_t seq, uint32_t n)
 {
-	if (nc_seq_lt(t->s_next, seq)) {
-		uint32_t gap = seq - t->s_next;
+	const struct nc_http_parser *hp = from_server ? &t->resp : &t->req;
+	uint32_t next = from_server ? t->s_next : t->c_next;
+	void (*feed)(struct nc_worker *, struct nc_flow *, uint32_t, struct nc_tcpfs *,
+		     const uint8_t *, uint32_t) = from_server ? resp_feed : req_feed;
 
-		if (nc_http_body_left(&t->resp) < gap)
+	if (nc_seq_lt(next, seq)) {
+		if (nc_http_body_left(hp) < seq - next)
 			return 0;
-		resp_feed(w, f, idx, t, NULL, gap);
-	} else if (nc_seq_le(seq + n, t->s_next)) {
-		return 1;
+		feed(w, f, idx, t, NULL, seq - next);
+	} else if (nc_seq_le(seq + n, next)) {
+		return 1;   /* a retransmission */
 	} else {
-		p += t->s_next - seq;
-		n -= t->s_next - seq;
+		p += next - seq;
+		n -= next - seq;
 	}
 	if (t->mode == NC_FSM_HTTP)
-		resp_feed(w, f, idx, t, p, n);
-	else
-		t->s_next += n;
+		feed(w, f, idx, t, p, n);
+	else if (from_server)
+		t->s_next += n;   /* followed no more, but still where resets land */
 	return 1;
 }
 
@@ -697,7 +679,7 @@ client_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 
 			if (unlikely(n != pm->pay))
 				unframed(w, f, idx, t);   /* not in one buffer: not followed */
-			else if (!req_read(w, f, idx, t, p, seq, n))
+			else if (!framed_read(w, f, idx, t, 0, p, seq, n))
 				return 0;
 		}
 		if (t->mode == NC_FSM_HTTP)
@@ -881,9 +863,10 @@ replay_ack(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs
  * <seq> past that data, client's view; <sseq> the segment's own). A request
  * the server had and did not answer is a failure; one it closed before
  * receiving goes on a new connection (a keep-alive race, not a failure); a
- * FIN after a complete response on a connection both sides keep is kept
- * from the client (its next request opens a new connection); anything else
- * reaches the client as the server meant it. Returns 0 when <m> was consumed.
+ * FIN or RST after a complete response on a connection both sides keep (or
+ * before any request) is kept from the client (its next request opens a new
+ * connection); anything else reaches the client as the server meant it.
+ * Returns 0 when <m> was consumed.
  */
 static int
 server_close(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
@@ -919,23 +902,21 @@ server_close(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 				break;      /* nothing to carry elsewhere */
 			goto failure;       /* it had the request */
 		}
-		if (rst) {
-			if (t->q_n != 0 || !nc_http_idle(&t->resp))
+		if (t->q_n != 0 || !nc_http_idle(&t->resp)) {
+			if (rst)
 				w->st.svc[f->svc].fs_resets++;   /* mid-response */
-			break;
-		}
-		if (t->q_n != 0) {
 			/* a response delimited by the close ends here */
-			if (nc_http_eof(&t->resp) && t->resp.msg.status >= 200)
+			else if (nc_http_eof(&t->resp) && t->resp.msg.status >= 200)
 				resp_done(w, t);
 			break;
 		}
-		if (pm->pay == 0 && seq == t->s_next && !(t->flags & NC_TFS_CLOSE) &&
-		    nc_http_idle(&t->resp) && nc_http_idle(&t->req) && f->state == NC_FLOW_EST &&
-		    !(f->fin & NC_FLOW_FIN_C)) {
-			/* an idle keep-alive connection closed by its server:
-			 * answer for the client, keep the FIN from it */
-			tcp_send(w, f, 1, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, rcv, sseq + 1, 0);
+		if (pm->pay == 0 && (rst || seq == t->s_next) && !(t->flags & NC_TFS_CLOSE) &&
+		    nc_http_idle(&t->req) && f->state == NC_FLOW_EST && !(f->fin & NC_FLOW_FIN_C)) {
+			/* an idle keep-alive connection (or one not used yet)
+			 * closed by its server: answer a FIN for the client, keep
+			 * the close from it; its next request opens a new one */
+			if (!rst)
+				tcp_send(w, f, 1, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, rcv, sseq + 1, 0);
 			t->flags |= NC_TFS_GONE;
 			w->st.svc[f->svc].fs_fin_kept++;
 			rte_pktmbuf_free(m);
@@ -1036,7 +1017,7 @@ tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_m
 			if (unlikely(n != pm->pay)) {
 				unframed(w, f, idx, t);
 				t->s_next = seq + pm->pay;
-			} else if (!resp_read(w, f, idx, t, p, seq, n)) {
+			} else if (!framed_read(w, f, idx, t, 1, p, seq, n)) {
 				drop(w, m, NC_DROP_FS_GAP);
 				return 0;
 			}

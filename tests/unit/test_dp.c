@@ -4412,6 +4412,46 @@ test_tcpfs_server_closes_idle(void **state)
 }
 
 /*
+ * A server that resets a connection before any request came (killed between
+ * its SYN-ACK and the client's ACK, whose arrival at its closed port is
+ * answered with an RST): the client, connected, never sees it; its request
+ * goes on a new connection (to a while a is up; a new local port). Not a
+ * failure.
+ */
+static void
+test_tcpfs_reset_before_request(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /r HTTP/1.1\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = 0x4400, a = 0x5500, b = 0x6600;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	struct nc_failsafe_view fs;
+	struct pb_pkt p, rq;
+	struct flow fl;
+
+	tick(f, 0);
+	tc_connect(f, 41595, c, a, 0, &fl);
+	tc_server(&p, &fl, SA, PB_TCP_RST, a + 1, 0, NULL, 0);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	rx(f, 0, &rq);
+	expect_move(f, &fl, 0, 0, SA, c, 0);
+	expect_splice(f, &fl, b, c + 1, &rq, 1, b + 1);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r, resp, l);
+	s2c_at(f, &fl, &p, a + 1);
+	fs_web(f, &fs);
+	assert_int_equal(fs.fin_kept, 1);
+	assert_int_equal(fs.reconnects, 1);
+	assert_int_equal(fs.replays + fs.resets + fs.failed_over[SA], 0);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
  * After a request that ends the connection ("Connection: close", HTTP/1.0),
  * a client that sends another one on it anyway (curl reuses a connection
  * whose response did not say close) is owed nothing: the request is not
@@ -5665,6 +5705,7 @@ main(void)
 		T(test_tcpfs_server_closes_idle, setup_tcpfs),
 		T(test_tcpfs_close_race, setup_tcpfs),
 		T(test_tcpfs_after_last_exchange, setup_tcpfs),
+		T(test_tcpfs_reset_before_request, setup_tcpfs),
 		T(test_tcpfs_pipelined, setup_tcpfs),
 		T(test_tcpfs_early_response, setup_tcpfs),
 		T(test_tcpfs_opaque, setup_tcpfs),
