@@ -14,9 +14,10 @@
 # seconds until the failed server stopped costing errors, and what the
 # balancer did about it: servers it took down and requests it moved.
 # Then the false fail-overs: the same balancers with no server failing,
-# under an independent client (ab: HTTP/1.0, a connection per request):
-# every server taken down or request moved there is one a balancer did to a
-# healthy server.
+# independent client and servers (ab: HTTP/1.0, a connection per request,
+# against Python's http.server speaking HTTP/1.1, which closes without
+# saying so): every server taken down or request moved there is one a
+# balancer did to a healthy server, and every failed request one it broke.
 #
 #   sudo scripts/bench-failsafe.sh [--seconds 20] [--fail-at 5] [--clients 6]
 #        [--peers "netchestra haproxy-http haproxy-tcp direct"] [--protos "tcp udp"]
@@ -58,9 +59,12 @@ PEER_PID=
 . "$ROOT/scripts/peer-lib.sh"
 LOOPS=1000000,1000000,1000000   # requests in flight when the server dies
 OUT=$ROOT/bench-out/failsafe     # each run's client JSON and per-second lines
+SRV_PORT=8080                    # the servers' HTTP port (nc-backend; the steady phase: 8081)
+PY_PIDS=
 mkdir -p "$OUT"
 
 peer_stop() {
+	[ -z "$PY_PIDS" ] || { kill $PY_PIDS 2>/dev/null; wait $PY_PIDS 2>/dev/null; PY_PIDS=; }
 	if [ -n "$PEER_PID" ]; then
 		kill "$PEER_PID" 2>/dev/null
 		wait "$PEER_PID" 2>/dev/null
@@ -113,9 +117,9 @@ haproxy_start() {   # haproxy_start http|tcp
 	backend servers
 	    balance roundrobin
 	    $check
-	    server n0 ${LAB_SERVERS[0]}:8080 check inter 1s fall 3 rise 2
-	    server n1 ${LAB_SERVERS[1]}:8080 check inter 1s fall 3 rise 2
-	    server n2 ${LAB_SERVERS[2]}:8080 check inter 1s fall 3 rise 2
+	    server n0 ${LAB_SERVERS[0]}:$SRV_PORT check inter 1s fall 3 rise 2
+	    server n1 ${LAB_SERVERS[1]}:$SRV_PORT check inter 1s fall 3 rise 2
+	    server n2 ${LAB_SERVERS[2]}:$SRV_PORT check inter 1s fall 3 rise 2
 	EOF
 	taskset -c 1 haproxy -db -f "$W/haproxy.cfg" >"$W/haproxy.log" 2>&1 &
 	PEER_PID=$!
@@ -129,8 +133,8 @@ peer_start() {
 	netchestra)
 		# as in bench-peers: both lcores on CPU 1 (the peers' CPU), the worker
 		# polling without idle sleeps as on a dedicated core
-		jq '.eal.lcores = "0@1,1@1" | .workers.idle_sleep_us = 0 |
-			.eal.memory_mb = 768 | .limits.udp_idle_s = 2 |
+		jq --argjson port "$SRV_PORT" '.eal.lcores = "0@1,1@1" | .workers.idle_sleep_us = 0 |
+			.eal.memory_mb = 768 | .limits.udp_idle_s = 2 | .services[0].servers[].port = $port |
 			(.services[0], .services[1]) |= (.persistence_s = 30 |
 			.failsafe = { enabled: true, response_timeout_ms: 1000, max_replays: 2,
 				      store_size: 8192 })' config/lab.json >"$W/nc.json"
@@ -150,17 +154,18 @@ peer_start() {
 	esac
 }
 
-# acted <peer>: "<servers taken down> <requests moved>" by the balancer of the
+# acted <peer> <proto>: "<servers taken down> <requests moved>" by the balancer of the
 # run that just ended ("- -" for none): Netchestra's final lines (down_count
 # per server; the fail-safe's replays), HAProxy's stats (chkdown per server;
 # retries and redispatches). Call before peer_stop for HAProxy, after it for
 # Netchestra (its final lines come at its stop).
-acted() {
+acted() {   # acted <peer> <proto>
 	case $1 in
 	netchestra)
-		awk '/^final server web\// { for (i = 1; i < NF; i++) if ($i == "down_count") d += $(i + 1) }
-		     /^final server dns\// { for (i = 1; i < NF; i++) if ($i == "down_count") d += $(i + 1) }
-		     /^final failsafe (web|dns):/ { for (i = 1; i < NF; i++) if ($i == "replays") r += $(i + 1) }
+		# the service under test: web (tcp) or dns (udp)
+		awk -v s="$([ "$2" = udp ] && echo dns || echo web)" '
+		     index($0, "final server " s "/") == 1 { for (i = 1; i < NF; i++) if ($i == "down_count") d += $(i + 1) }
+		     index($0, "final failsafe " s ":") == 1 { for (i = 1; i < NF; i++) if ($i == "replays") r += $(i + 1) }
 		     END { printf "%d %d\n", d, r }' "$W/netchestra.log" ;;
 	haproxy-*)
 		# show stat CSV: pxname,svname,...; chkdown, wretr, wredis by header name
@@ -199,38 +204,68 @@ for proto in $PROTOS; do
 			if length == 0 then 0 else (max - $f | if . < 0 then 0 else . end) end | . * 10 | round / 10' \
 			"$W/live.jsonl")
 		ROW[$proto,$p]=$(jq -r --arg c "$cost" '"\(.rps | floor) \(.broken) \(.failed) \(.p99_ms | . * 100 | round / 100) \($c)"' "$W/r.json")
-		case $p in haproxy-*) did=$(acted "$p") ;; esac
+		case $p in haproxy-*) did=$(acted "$p" "$proto") ;; esac
 		cp "$W/r.json" "$OUT/$proto-$p.json"
 		cp "$W/live.jsonl" "$OUT/$proto-$p.live.jsonl"
 		[ -f "$W/haproxy.log" ] && cp "$W/haproxy.log" "$OUT/$proto-$p.haproxy.log"
 		peer_stop
-		case $p in haproxy-*) ;; *) did=$(acted "$p") ;; esac
+		case $p in haproxy-*) ;; *) did=$(acted "$p" "$proto") ;; esac
 		ROW[$proto,$p]="${ROW[$proto,$p]} $did"
 		echo "$proto $p: ${ROW[$proto,$p]} (req/s broken failed p99_ms cost_s downs moved)" >&2
 	done
 done
 
+# Python's http.server (HTTP/1.1) on 8081 in n0, n1, n2, on CPU 0
+py_servers_up() {
+	local n
+	for n in 0 1 2; do
+		ip netns exec "lab-n$n" taskset -c 0 python3 "$ROOT/tests/e2e/interop/httpd.py" \
+			--bind "${LAB_SERVERS[$n]}" --port 8081 --root "$W/www" --protocol HTTP/1.1 &
+		PY_PIDS="$PY_PIDS $!"
+	done
+	for n in 0 1 2; do   # a start may take seconds (a name lookup in the namespace)
+		for _ in $(seq 200); do
+			ip netns exec "lab-n$n" ss -Hltn "sport = :8081" | grep -q . && continue 2
+			sleep 0.1
+		done
+		return 1
+	done
+}
+
 # no server fails: ab (HTTP/1.0, a new connection per request) through each
-# TCP balancer; a server taken down or a request moved is a false fail-over
+# TCP balancer to Python's http.server (HTTP/1.1) on 8081 in n0, n1, n2; a
+# server taken down or a request moved is a false fail-over
 case " $PHASES " in *" steady "*) STEADY_ON=1 ;; *) STEADY_ON=0 ;; esac
+mkdir -p "$W/www"
+head -c 600 /dev/zero | tr '\0' x >"$W/www/index.html"
+echo ok >"$W/www/health"
 for p in $PEERS; do
 	[ "$STEADY_ON" = 1 ] || break
 	[ "$p" != direct ] || continue
-	if ! fresh_lab || ! peer_start "$p" tcp; then
+	SRV_PORT=8081
+	if ! fresh_lab || ! py_servers_up; then
+		echo "$p: could not start the lab" >&2
+		peer_stop
+		continue
+	fi
+	if ! peer_start "$p" tcp; then
 		echo "$p: could not start" >&2
 		peer_stop
 		continue
 	fi
 	ip netns exec lab-client taskset -c 0 timeout $((SECS + 30)) ab -q -c "$CLIENTS" -t "$SECS" \
-		-n 10000000 -s 5 "http://$LAB_VIP/" >"$W/ab.txt" 2>&1
-	case $p in haproxy-*) did=$(acted "$p") ;; esac
+		-n 10000000 -s 5 "http://$LAB_VIP/index.html" >"$W/ab.txt" 2>&1
+	case $p in haproxy-*) did=$(acted "$p" tcp) ;; esac
 	peer_stop
-	case $p in netchestra) did=$(acted "$p") ;; esac
+	case $p in netchestra) did=$(acted "$p" tcp) ;; esac
 	cp "$W/ab.txt" "$OUT/steady-$p.ab.txt"
+	# an ab stopped by its 5 s timeout (a request that hangs) says so
 	STEADY[$p]="$(awk '/^Requests per second:/ { r = int($4) }
 		/^Complete requests:/ { c = $3 } /^Failed requests:/ { f = $3 }
 		/^Non-2xx responses:/ { x = $3 } / 99% / { p = $2 }
-		END { printf "%s %d %s %d", (r == "" ? "?" : r), f + x, (p == "" ? "?" : p), c }' "$W/ab.txt") $did"
+		/^Total of [0-9]+ requests completed/ { c = $3; hung = 1 }
+		END { printf "%s %s %s %d", (r == "" ? "-" : r), (hung ? "hung" : f + x), (p == "" ? "-" : p), c }' \
+		"$W/ab.txt") $did"
 	echo "steady $p: ${STEADY[$p]} (req/s failed p99_ms completed downs moved)" >&2
 done
 
@@ -250,7 +285,8 @@ if [ -n "$PROTOS" ]; then
 fi
 if [ "$STEADY_ON" = 1 ]; then
 	echo
-	echo "no server failing, ab (HTTP/1.0): false fail-overs are downs and moved above 0"
+	echo "no server failing, ab (HTTP/1.0) to Python's http.server (HTTP/1.1): false fail-overs are downs"
+	echo "and moved above 0; failed \"hung\": ab stopped at a request unanswered for 5 s"
 	printf '%-14s %8s %8s %8s %10s %6s %6s\n' balancer "req/s" failed "p99 ms" completed downs moved
 	for p in $PEERS; do
 		[ -n "${STEADY[$p]:-}" ] || continue
