@@ -1490,15 +1490,7 @@ nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm
 }
 
 void
-nc_fs_on_close(struct nc_worker *w, const struct nc_flow *f)
+nc_fs_open(struct nc_worker *w, const struct nc_flow *f)
 {
-	uint32_t idx = nc_flow_index(w->flows, f);
-	uint32_t *c = &w->txc[2 * idx];
-
-	if (*c != NC_TX_NONE)
-		srv_stats(w, f)->fs_unheld += nc_txstore_release(w->txs, c, c + 1);
-	/* nothing of it for the next flow in its place (a pending move would
-	 * swallow that one's SYN-ACK) */
-	if (w->tfs != NULL)
-		w->tfs[idx].flags = 0;
+	w->tfs[nc_flow_index(w->flows, f)].flags = 0;
 }

@@ -118,7 +118,9 @@ int nc_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rt
 /* An ICMP destination unreachable about flow packets to a server (pm as
  * unreach_flow() fills it): the server failed. Consumes <m>. */
 void nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm);
-/* A flow of any service closes: drop what it held. */
-void nc_fs_on_close(struct nc_worker *w, const struct nc_flow *f);
+/* A TCP flow opens: nothing of the flow that had its slot before stays (a
+ * pending move would swallow this one's SYN-ACK). What a closing flow held is
+ * let go by flow_closed(). */
+void nc_fs_open(struct nc_worker *w, const struct nc_flow *f);
 
 #endif /* NC_DP_FAILSAFE_H */

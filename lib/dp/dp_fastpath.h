@@ -146,11 +146,26 @@ key_eq(const struct nc_flow_key *a, const struct nc_flow_key *b)
 	return x[0] == y[0] && x[1] == y[1];
 }
 
+/* Flow <f> closes: its counters, and what the fail-safe held for it. From
+ * the legs, the fail-safe and expiry. */
+static inline void
+flow_closed(struct nc_worker *w, const struct nc_flow *f)
+{
+	w->st.svc[f->svc].flows_closed++;
+	srv_stats(w, f)->flows_closed++;
+	if (w->txc != NULL) {
+		uint32_t *c = &w->txc[2 * nc_flow_index(w->flows, f)];
+
+		if (*c != NC_TX_NONE)
+			srv_stats(w, f)->fs_unheld += nc_txstore_release(w->txs, c, c + 1);
+	}
+}
+
 static inline void
 flow_close(struct nc_worker *w, int32_t idx)
 {
 	w->st.flow_changes++;   /* positions may be reused: recheck bulk results */
-	nc_worker_on_close(nc_flow_at(w->flows, (uint32_t)idx), w);
+	flow_closed(w, nc_flow_at(w->flows, (uint32_t)idx));
 	nc_flow_del(w->flows, (uint32_t)idx);
 }
 

@@ -291,7 +291,5 @@ void nc_dp_admin_poll(struct nc_dp *dp, uint64_t now);
 /* Control lcore: a worker reported a fail-over (log it; mark the server down). */
 void nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_ev *ev);
 
-/* Open-flow accounting hook used by expiry (dp_worker.c). */
-void nc_worker_on_close(const struct nc_flow *f, void *arg);
 
 #endif /* NC_DP_PRIV_H */

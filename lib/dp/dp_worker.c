@@ -106,21 +106,19 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	f->nh_server = srv->nh;
 	f->nh_client = (uint32_t)nh;
 	nc_flow_set_deltas(f);
+	if (unlikely(svc->failsafe) && pm->key.proto == IPPROTO_TCP)
+		nc_fs_open(w, f);
 	w->st.svc[pm->svc].flows_opened++;
 	w->st.flow_changes++;
 	w->st.svc[pm->svc].server_flows[f->server]++;
 	return f;
 }
 
-void
-nc_worker_on_close(const struct nc_flow *f, void *arg)
+/* nc_flow_expire()'s callback: an idle flow closes. */
+static void
+flow_expired(const struct nc_flow *f, void *arg)
 {
-	struct nc_worker *w = arg;
-
-	w->st.svc[f->svc].flows_closed++;
-	srv_stats(w, f)->flows_closed++;
-	if (w->txc != NULL)
-		nc_fs_on_close(w, f);
+	flow_closed(arg, f);
 }
 
 static inline void
@@ -525,7 +523,7 @@ nc_worker_tx_take(struct nc_worker *w, uint16_t pidx, struct rte_mbuf **out)
 unsigned int
 nc_worker_expire(struct nc_worker *w, unsigned int budget)
 {
-	return nc_flow_expire(w->flows, w->now_ms, budget, nc_worker_on_close, w);
+	return nc_flow_expire(w->flows, w->now_ms, budget, flow_expired, w);
 }
 
 void
