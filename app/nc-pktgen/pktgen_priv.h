@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <pcap/pcap.h>
 
-#include "../../lib/dp/nc_dp_types.h"
+#include "nc_net_types.h"
 
 #define PG_FRAME_MAX     2048
 #define PG_ETH_LEN       14

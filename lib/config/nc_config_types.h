@@ -13,14 +13,13 @@
 
 #define NC_NAME_MAX        32   /* names incl. NUL: ports, services, servers */
 #define NC_DEVARG_MAX      256  /* one EAL vdev / allow / extra arg string */
+#include "nc_limits.h"   /* NC_MAX_PORTS, NC_MAX_SERVICES, NC_MAX_SERVERS */
+
 #define NC_MAX_EAL_STRS    16   /* vdevs, allow, args: entries each */
 #define NC_MAX_WORKERS     32
-#define NC_MAX_PORTS       8
 #define NC_MAX_PORT_ADDRS  8    /* ipv4 prefixes per port */
 #define NC_MAX_NEIGHBORS   256  /* static neighbors */
 #define NC_MAX_ROUTES      64
-#define NC_MAX_SERVICES    32
-#define NC_MAX_SERVERS     64   /* per service */
 #define NC_MAX_LOCAL_IPS   32   /* per service */
 #define NC_MAX_LCORE_ID    127  /* highest lcore id accepted in eal.lcores */
 

@@ -304,7 +304,7 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 	nc_flow_set_tcp_reuse(w->flows, cfg->limits.tcp_timewait_s * 1000, wall_ms());
 	/* every service slot: services can be added at run time */
 	w->srv = rte_zmalloc_socket("nc_srv_stats", (size_t)NC_MAX_SERVICES *
-				    NC_DP_MAX_SERVERS * sizeof(*w->srv), RTE_CACHE_LINE_SIZE, socket);
+				    NC_MAX_SERVERS * sizeof(*w->srv), RTE_CACHE_LINE_SIZE, socket);
 	if (w->srv == NULL)
 		goto fail;
 	if (dp->store_size != 0) {
@@ -358,6 +358,12 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 	uint16_t i;
 	int r;
 
+	/* the bounds (nc_limits.h) against the fields that carry them: a flow
+	 * and a fail-over report name a server and a service in a byte (0xff:
+	 * NC_FAILOVER_RESET), a probe port's slot as service << 8 | server */
+	RTE_BUILD_BUG_ON(NC_MAX_SERVERS >= NC_FAILOVER_RESET);
+	RTE_BUILD_BUG_ON(NC_MAX_SERVICES > 256);
+	RTE_BUILD_BUG_ON(NC_MAX_PORTS > RTE_MAX_ETHPORTS);
 	dp = rte_zmalloc_socket("nc_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE, socket);
 	if (dp == NULL) {
 		rte_errno = ENOMEM;

@@ -467,7 +467,7 @@ slot_free(struct nc_dp *dp, unsigned int s, unsigned int i)
 	for (k = 0; k < dp->n_workers; k++) {
 		struct nc_worker *w = dp->worker[k];
 
-		memset(&w->srv[s * NC_DP_MAX_SERVERS + i], 0, sizeof(w->srv[0]));
+		memset(&w->srv[s * NC_MAX_SERVERS + i], 0, sizeof(w->srv[0]));
 		__atomic_store_n(&w->st.svc[s].server_flows[i], 0, __ATOMIC_RELAXED);
 	}
 	memset(&ms->srv[i], 0, sizeof(ms->srv[i]));

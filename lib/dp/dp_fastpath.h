@@ -135,7 +135,7 @@ nc_flow_set_deltas(struct nc_flow *f)
 static inline struct nc_srv_stats *
 srv_stats(struct nc_worker *w, const struct nc_flow *f)
 {
-	return &w->srv[(uint32_t)f->svc * NC_DP_MAX_SERVERS + f->server];
+	return &w->srv[(uint32_t)f->svc * NC_MAX_SERVERS + f->server];
 }
 
 static inline int

@@ -17,11 +17,11 @@ nc_dp_server_rt_hist(const struct nc_dp *dp, unsigned int svc, unsigned int srv,
 
 	/* every slot has its counters (a free slot's are zero): no look at the
 	 * configuration, which the control lcore edits at run time */
-	if (svc >= dp->n_services || srv >= NC_DP_MAX_SERVERS)
+	if (svc >= dp->n_services || srv >= NC_MAX_SERVERS)
 		return -ENOENT;
 	memset(out, 0, sizeof(*out));
 	for (k = 0; k < dp->n_workers; k++) {
-		const struct nc_rt_acc *a = &dp->worker[k]->srv[svc * NC_DP_MAX_SERVERS + srv].rt;
+		const struct nc_rt_acc *a = &dp->worker[k]->srv[svc * NC_MAX_SERVERS + srv].rt;
 
 		out->count += __atomic_load_n(&a->count, __ATOMIC_RELAXED);
 		out->sum_us += __atomic_load_n(&a->sum_us, __ATOMIC_RELAXED);

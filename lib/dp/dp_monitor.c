@@ -35,7 +35,7 @@ nc_dp_mon_publish(struct nc_dp *dp, unsigned int s)
 {
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
 	const struct nc_mon_svc *ms = &dp->mon[s];
-	struct nc_sched_server srv[NC_SCHED_MAX_SERVERS];
+	struct nc_sched_server srv[NC_MAX_SERVERS];
 	uint16_t i;
 	int r;
 
@@ -78,7 +78,7 @@ nc_dp_srv_totals(const struct nc_dp *dp, unsigned int s, unsigned int i, struct 
 	*flows_opened = 0;
 	for (k = 0; k < dp->n_workers; k++) {
 		const struct nc_worker *w = dp->worker[k];
-		const struct nc_srv_stats *x = &w->srv[s * NC_DP_MAX_SERVERS + i];
+		const struct nc_srv_stats *x = &w->srv[s * NC_MAX_SERVERS + i];
 
 		out->requests += __atomic_load_n(&x->requests, __ATOMIC_RELAXED);
 		out->bytes += __atomic_load_n(&x->bytes, __ATOMIC_RELAXED);
@@ -743,7 +743,7 @@ nc_dp_failsafe_view(const struct nc_dp *dp, unsigned int svc, struct nc_failsafe
 		out->affinity_hits += __atomic_load_n(&ss->affinity_hits, __ATOMIC_RELAXED);
 		for (i = 0; i < n; i++)
 			out->failed_over[i] += __atomic_load_n(
-				&w->srv[svc * NC_DP_MAX_SERVERS + i].failed_over, __ATOMIC_RELAXED);
+				&w->srv[svc * NC_MAX_SERVERS + i].failed_over, __ATOMIC_RELAXED);
 	}
 	return (int)n;
 }

@@ -155,7 +155,7 @@ struct nc_worker {
 	uint32_t now_ms;
 	uint32_t now_us;                      /* response times (wraps after 71 min) */
 	struct nc_flow_table *flows;
-	struct nc_srv_stats *srv;             /* [svc * NC_DP_MAX_SERVERS + server] */
+	struct nc_srv_stats *srv;             /* [svc * NC_MAX_SERVERS + server] */
 	struct nc_txstore *txs;               /* held requests (fail-safe services) */
 	uint32_t *txc;                        /* per flow index: chain head, tail */
 	struct nc_tcpfs *tfs;                 /* per flow index, with a TCP fail-safe service

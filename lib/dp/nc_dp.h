@@ -20,7 +20,7 @@
 struct nc_dp;
 struct nc_worker;
 
-/* Per-server counters of one worker: w->srv[svc * NC_DP_MAX_SERVERS + server]. */
+/* Per-server counters of one worker: w->srv[svc * NC_MAX_SERVERS + server]. */
 struct nc_srv_stats {
 	uint64_t requests;       /* client data that began a request (nothing unanswered before it) */
 	uint64_t bytes;          /* frames both ways */
@@ -303,7 +303,7 @@ struct nc_failsafe_view {
 	uint64_t unframed;        /* TCP connections left unprotected (not followed) */
 	uint64_t abandoned;       /* requests no longer held: past hold_limit_kb, full store */
 	uint64_t affinity_hits;
-	uint64_t failed_over[NC_DP_MAX_SERVERS];   /* flows moved off each server */
+	uint64_t failed_over[NC_MAX_SERVERS];   /* flows moved off each server */
 };
 
 /* Fill <out> for service <svc>. Any thread (counters read while they change).

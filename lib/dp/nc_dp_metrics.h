@@ -28,7 +28,7 @@ struct nc_dp_rt_hist {
  * other and may disagree by the responses recorded in between.
  * <srv> is a server slot, as in the views (nc_dp_service_view); a free
  * slot reads all zero. Any thread. Returns 0, or -ENOENT for an unknown
- * service or a slot beyond NC_DP_MAX_SERVERS.
+ * service or a slot beyond NC_MAX_SERVERS.
  */
 int nc_dp_server_rt_hist(const struct nc_dp *dp, unsigned int svc, unsigned int srv,
 			 struct nc_dp_rt_hist *out);

@@ -22,7 +22,7 @@ struct svc_snap {
 	struct nc_service_view sv;
 	struct nc_failsafe_view fs;
 	unsigned int n;                               /* servers */
-	struct nc_server_view srv[NC_DP_MAX_SERVERS];
+	struct nc_server_view srv[NC_MAX_SERVERS];
 };
 
 struct snap {
@@ -406,13 +406,13 @@ nc_metrics_write(FILE *out, const struct nc_dp *dp, const struct nc_metrics_port
 		return -ENOMEM;
 	for (s = 0; s < n_svc; s++) {
 		struct svc_snap *ss = &sn->svc[s];
-		int n = nc_dp_service_view(dp, s, &ss->sv, ss->srv, NC_DP_MAX_SERVERS);
+		int n = nc_dp_service_view(dp, s, &ss->sv, ss->srv, NC_MAX_SERVERS);
 
 		if (n < 0)
 			break;
 		/* the servers the view holds */
 		ss->n = RTE_MIN((unsigned int)n, (unsigned int)ss->sv.n_servers);
-		ss->n = RTE_MIN(ss->n, (unsigned int)NC_DP_MAX_SERVERS);
+		ss->n = RTE_MIN(ss->n, (unsigned int)NC_MAX_SERVERS);
 		if (nc_dp_failsafe_view(dp, s, &ss->fs) < 0)
 			break;
 		sn->n_svc = s + 1;

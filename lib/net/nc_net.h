@@ -19,7 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "nc_common.h"
-#include "nc_dp_types.h"
+#include "nc_net_types.h"
 
 /*
  * One's-complement checksum update, RFC 1624 equation 3:
@@ -179,5 +179,45 @@ int nc_arp_make_request(struct rte_mbuf *m, const struct rte_ether_addr *src_mac
  * Returns 0, or -EINVAL if it is not an echo request.
  */
 int nc_icmp_make_echo_reply(struct rte_mbuf *m, const struct nc_pkt *p);
+
+/* ---- TCP sequence arithmetic (RFC 1982 serial numbers, mod 2^32) ---- */
+
+/* a < b in sequence space. */
+static inline int
+nc_seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+/* a <= b in sequence space. */
+static inline int
+nc_seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+/*
+ * A connection spliced from server A to server B: the client knows A's
+ * sequence space, B sends in its own. delta = isn_a - isn_b (mod 2^32):
+ * B's seq + delta is what the client expects; the client's ack - delta is
+ * what B expects.
+ */
+static inline uint32_t
+nc_seq_delta(uint32_t isn_a, uint32_t isn_b)
+{
+	return isn_a - isn_b;
+}
+
+static inline uint32_t
+nc_seq_to_client(uint32_t seq_b, uint32_t delta)
+{
+	return seq_b + delta;
+}
+
+static inline uint32_t
+nc_seq_to_server(uint32_t ack_client, uint32_t delta)
+{
+	return ack_client - delta;
+}
 
 #endif /* NC_NET_H */

@@ -7,7 +7,8 @@
 
 #include <stdint.h>
 
-#define NC_SCHED_MAX_SERVERS 64
+#include "nc_limits.h"   /* NC_MAX_SERVERS */
+
 #define NC_SCHED_MAX_SLOTS   512
 
 /* One server as the data plane needs it to open a flow. */
@@ -28,7 +29,7 @@ struct nc_schedule {
 	uint32_t version;
 	uint16_t n_servers;
 	uint16_t n_slots;   /* 0: no server up */
-	struct nc_sched_server server[NC_SCHED_MAX_SERVERS];
+	struct nc_sched_server server[NC_MAX_SERVERS];
 	uint16_t slot[];
 };
 

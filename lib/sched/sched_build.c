@@ -15,7 +15,7 @@
 static int
 swrr_fill(const unsigned int *count, unsigned int n, uint16_t *slots, unsigned int max_slots)
 {
-	int credit[NC_SCHED_MAX_SERVERS] = { 0 };
+	int credit[NC_MAX_SERVERS] = { 0 };
 	unsigned int total = 0, i, k;
 
 	for (i = 0; i < n; i++)
@@ -41,12 +41,12 @@ swrr_fill(const unsigned int *count, unsigned int n, uint16_t *slots, unsigned i
 int
 nc_sched_build_ratio(const uint8_t *weight, unsigned int n, uint16_t *slots, unsigned int max_slots)
 {
-	unsigned int count[NC_SCHED_MAX_SERVERS];
+	unsigned int count[NC_MAX_SERVERS];
 	unsigned int i, wmin = 0, lightest = 0, start = 0;
 	uint16_t tmp[NC_SCHED_MAX_SLOTS];
 	int total;
 
-	if (n > NC_SCHED_MAX_SERVERS)
+	if (n > NC_MAX_SERVERS)
 		return -EINVAL;
 	for (i = 0; i < n; i++)
 		if (weight[i] != 0 && (wmin == 0 || weight[i] < wmin)) {
@@ -76,10 +76,10 @@ nc_sched_build_ratio(const uint8_t *weight, unsigned int n, uint16_t *slots, uns
 int
 nc_sched_build_smooth(const uint8_t *weight, unsigned int n, uint16_t *slots, unsigned int max_slots)
 {
-	unsigned int count[NC_SCHED_MAX_SERVERS];
+	unsigned int count[NC_MAX_SERVERS];
 	unsigned int i;
 
-	if (n > NC_SCHED_MAX_SERVERS)
+	if (n > NC_MAX_SERVERS)
 		return -EINVAL;
 	for (i = 0; i < n; i++)
 		count[i] = weight[i];

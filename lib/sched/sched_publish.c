@@ -87,13 +87,13 @@ int
 nc_sched_publish(struct nc_sched_set *set, unsigned int svc, enum nc_sched_kind kind,
 		 const struct nc_sched_server *servers, unsigned int n_servers)
 {
-	uint8_t weight[NC_SCHED_MAX_SERVERS];
+	uint8_t weight[NC_MAX_SERVERS];
 	uint16_t slots[NC_SCHED_MAX_SLOTS];
 	struct nc_schedule *s, *old;
 	unsigned int i;
 	int n;
 
-	if (svc >= set->n || n_servers > NC_SCHED_MAX_SERVERS)
+	if (svc >= set->n || n_servers > NC_MAX_SERVERS)
 		return -EINVAL;
 	for (i = 0; i < n_servers; i++)
 		weight[i] = servers[i].up ? servers[i].weight : 0;

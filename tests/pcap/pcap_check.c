@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "check_priv.h"
-#include "nc_dp_types.h"
+#include "nc_net_types.h"
 
 #define CK_MAX_SPECS   32
 #define CK_MAX_PATTERN 256

@@ -1103,7 +1103,7 @@ test_two_workers(void **state)
 	assert_int_equal(h.sum_us, 700 + 2700000);
 	assert_int_equal(h.hist[nc_rt_bucket(700)], 1);
 	assert_int_equal(h.hist[nc_rt_bucket(2700000)], 1);
-	assert_int_equal(nc_dp_server_rt_hist(f->dp, SVC_DNS, NC_DP_MAX_SERVERS, &h), -ENOENT);
+	assert_int_equal(nc_dp_server_rt_hist(f->dp, SVC_DNS, NC_MAX_SERVERS, &h), -ENOENT);
 	assert_int_equal(nc_dp_server_rt_hist(f->dp, N_SVC, 0, &h), -ENOENT);
 
 	nc_dp_mon_refresh(f->dp);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * lib/net: the parser's verdict for every drop reason and for valid frames,
  * RFC 1624 incremental checksums against full recomputation, and the ARP and
- * ICMP echo builders byte for byte. EAL-free: mbufs are laid over local buffers.
+ * ICMP echo builders byte for byte, TCP sequence-number arithmetic across the
+ * wrap. EAL-free: mbufs are laid over local buffers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -723,6 +724,86 @@ test_icmp_echo_reply_refuses(void **state)
 	}
 }
 
+/* ------------------------------------------------ TCP sequence numbers */
+
+/* Fail naming the case <i>. */
+#define EXPECT(i, got, want) do { \
+	long long g_ = (long long)(got), w_ = (long long)(want); \
+	if (g_ != w_) \
+		fail_msg("case %u: %s = %lld, want %lld", (unsigned int)(i), #got, g_, w_); \
+} while (0)
+
+static void
+test_seq_order(void **state)
+{
+	static const struct {
+		uint32_t a, b;
+		int lt, le;
+	} cases[] = {
+		{ 5, 5, 0, 1 },
+		{ 5, 6, 1, 1 },
+		{ 6, 5, 0, 0 },
+		{ 0xfffffff0u, 0x00000010u, 1, 1 },   /* across the wrap */
+		{ 0x00000010u, 0xfffffff0u, 0, 0 },
+		{ 0xffffffffu, 0x00000000u, 1, 1 },
+		{ 0x00000000u, 0xffffffffu, 0, 0 },
+		{ 0x00000000u, 0x7fffffffu, 1, 1 },   /* half the space ahead */
+		{ 0x7fffffffu, 0x00000000u, 0, 0 },
+		{ 0x80000001u, 0x00000000u, 1, 1 },   /* more than half: behind */
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		EXPECT(i, !!nc_seq_lt(cases[i].a, cases[i].b), cases[i].lt);
+		EXPECT(i, !!nc_seq_le(cases[i].a, cases[i].b), cases[i].le);
+	}
+}
+
+/* A client that saw A's ISN keeps seeing A's numbers after the splice to B,
+ * and B gets its own numbers back from the client's acks. */
+static void
+test_seq_splice(void **state)
+{
+	static const struct {
+		uint32_t isn_a, isn_b;
+	} cases[] = {
+		{ 1000, 1000 },
+		{ 1000, 5000 },
+		{ 0xfffffff0u, 0x00000010u },
+		{ 0x00000010u, 0xfffffff0u },
+		{ 0xffffffffu, 0x00000000u },
+		{ 0x00000000u, 0xffffffffu },
+		{ 0x80000000u, 0x00000001u },
+	};
+	static const uint32_t offs[] = { 0, 1, 14, 15, 16, 17, 1460, 65535, 0x7fffffffu,
+					 0xfffffffeu };
+	unsigned int i, j;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		uint32_t d = nc_seq_delta(cases[i].isn_a, cases[i].isn_b);
+
+		for (j = 0; j < RTE_DIM(offs); j++) {
+			uint32_t n = offs[j];
+			uint32_t seq_b = cases[i].isn_b + 1 + n;     /* B's n-th byte */
+			uint32_t seq_a = cases[i].isn_a + 1 + n;     /* the client's view */
+
+			EXPECT(i, nc_seq_to_client(seq_b, d), seq_a);
+			EXPECT(i, nc_seq_to_server(seq_a, d), seq_b);
+			EXPECT(i, nc_seq_to_server(nc_seq_to_client(n, d), d), n);
+			EXPECT(i, nc_seq_to_client(nc_seq_to_server(n, d), d), n);
+			/* order is kept through the translation */
+			EXPECT(i, nc_seq_lt(nc_seq_to_client(cases[i].isn_b, d),
+					    nc_seq_to_client(seq_b, d)),
+			       nc_seq_lt(cases[i].isn_b, seq_b));
+			EXPECT(i, nc_seq_le(nc_seq_to_server(seq_a, d),
+					    nc_seq_to_server(cases[i].isn_a, d)),
+			       nc_seq_le(seq_a, cases[i].isn_a));
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -737,6 +818,8 @@ main(void)
 		cmocka_unit_test(test_arp_request),
 		cmocka_unit_test(test_icmp_echo_reply),
 		cmocka_unit_test(test_icmp_echo_reply_refuses),
+		cmocka_unit_test(test_seq_order),
+		cmocka_unit_test(test_seq_splice),
 	};
 
 	return cmocka_run_group_tests_name("net", tests, NULL, NULL);

@@ -161,7 +161,7 @@ windows_even(const uint16_t *s, unsigned int total, const unsigned int *count, u
 	unsigned int start, len, i;
 
 	for (start = 0; start < total; start++) {
-		unsigned int cnt[NC_SCHED_MAX_SERVERS] = { 0 };
+		unsigned int cnt[NC_MAX_SERVERS] = { 0 };
 
 		for (len = 1; len <= total; len++) {
 			cnt[s[(start + len - 1) % total]]++;
@@ -227,7 +227,7 @@ test_ratio_enospc(void **state)
 	assert_int_equal(nc_sched_build_ratio(w, 2, s, 2), -ENOSPC);
 	assert_int_equal(nc_sched_build_ratio(w, 2, s, 3), 3);
 	assert_int_equal(nc_sched_build_ratio(big, DIM(big), s, NC_SCHED_MAX_SLOTS + 8), -ENOSPC);
-	assert_int_equal(nc_sched_build_ratio(w, NC_SCHED_MAX_SERVERS + 1, s, 3), -EINVAL);
+	assert_int_equal(nc_sched_build_ratio(w, NC_MAX_SERVERS + 1, s, 3), -EINVAL);
 }
 
 /* ----------------------------------------------------------------- smooth */
@@ -334,7 +334,7 @@ test_smooth_limits(void **state)
 	assert_int_equal(nc_sched_build_smooth(w, 2, s, 100), 100);
 	assert_int_equal(nc_sched_build_smooth(zero, 2, s, 100), 0);
 	assert_int_equal(nc_sched_build_smooth(w, 0, s, 100), 0);
-	assert_int_equal(nc_sched_build_smooth(w, NC_SCHED_MAX_SERVERS + 1, s, 100), -EINVAL);
+	assert_int_equal(nc_sched_build_smooth(w, NC_MAX_SERVERS + 1, s, 100), -EINVAL);
 	assert_int_equal(nc_sched_build(NC_SCHED_SMOOTH, w, 2, s, 99), -ENOSPC);
 	assert_int_equal(nc_sched_build((enum nc_sched_kind)7, w, 2, s, 100), -EINVAL);
 }
@@ -362,27 +362,27 @@ test_ratio_walk(void **state)
 static void
 test_builders_max_servers(void **state)
 {
-	uint8_t w[NC_SCHED_MAX_SERVERS];
+	uint8_t w[NC_MAX_SERVERS];
 	uint16_t s[NC_SCHED_MAX_SLOTS];
-	unsigned int i, total = 0, cnt[NC_SCHED_MAX_SERVERS] = { 0 };
+	unsigned int i, total = 0, cnt[NC_MAX_SERVERS] = { 0 };
 	int n;
 
 	(void)state;
-	for (i = 0; i < NC_SCHED_MAX_SERVERS; i++) {
+	for (i = 0; i < NC_MAX_SERVERS; i++) {
 		w[i] = (uint8_t)(1 + i % 7);
 		total += w[i];
 	}
-	n = nc_sched_build_smooth(w, NC_SCHED_MAX_SERVERS, s, NC_SCHED_MAX_SLOTS);
+	n = nc_sched_build_smooth(w, NC_MAX_SERVERS, s, NC_SCHED_MAX_SLOTS);
 	assert_int_equal(n, total);
 	for (i = 0; i < total; i++)
 		cnt[s[i]]++;
-	for (i = 0; i < NC_SCHED_MAX_SERVERS; i++) {
+	for (i = 0; i < NC_MAX_SERVERS; i++) {
 		assert_int_equal(cnt[i], w[i]);
 		cnt[i] = w[i];
 	}
-	assert_true(windows_even(s, total, cnt, NC_SCHED_MAX_SERVERS));
+	assert_true(windows_even(s, total, cnt, NC_MAX_SERVERS));
 	/* the ratio rule reduces by the smallest weight (1 here): same counts */
-	n = nc_sched_build_ratio(w, NC_SCHED_MAX_SERVERS, s, NC_SCHED_MAX_SLOTS);
+	n = nc_sched_build_ratio(w, NC_MAX_SERVERS, s, NC_SCHED_MAX_SLOTS);
 	assert_int_equal(n, total);
 	assert_int_equal(s[0], 0);
 }
