@@ -21,12 +21,6 @@
 #define ARP_PROBE_BACKOFF_MS  10000   /* after 3 unanswered probes */
 
 static uint32_t
-be32(uint32_t host)
-{
-	return rte_cpu_to_be_32(host);
-}
-
-static uint32_t
 prefix_mask(uint8_t len)
 {
 	return len == 0 ? 0 : ~0u << (32 - len);
@@ -113,7 +107,7 @@ lport_taken(uint16_t lip, uint16_t port, void *arg)
 	if (port >= dp->probe_lo && port < dp->probe_hi)
 		return 1;
 	for (s = 0; s < cfg->n_services; s++)
-		if (be32(cfg->services[s].vip) == dp->lip[lip] && cfg->services[s].port == port)
+		if (nc_be32(cfg->services[s].vip) == dp->lip[lip] && cfg->services[s].port == port)
 			return 1;
 	return 0;
 }
@@ -131,7 +125,7 @@ build_neighbors(struct nc_dp *dp)
 		int p = port_of(cfg, n->ipv4, NULL);
 
 		memcpy(mac.addr_bytes, n->mac, RTE_ETHER_ADDR_LEN);
-		if (p < 0 || (r = nc_neigh_add(dp->neigh, be32(n->ipv4), (uint16_t)p, &mac, 1)) < 0) {
+		if (p < 0 || (r = nc_neigh_add(dp->neigh, nc_be32(n->ipv4), (uint16_t)p, &mac, 1)) < 0) {
 			NC_LOG(ERR, DP, "neighbors[%u]: cannot add", i);
 			return -EINVAL;
 		}
@@ -141,7 +135,7 @@ build_neighbors(struct nc_dp *dp)
 		for (a = 0; a < cfg->ports[i].n_ipv4; a++) {
 			const struct nc_prefix *px = &cfg->ports[i].ipv4[a];
 
-			r = nc_neigh_route_add(dp->neigh, be32(px->addr & prefix_mask(px->len)),
+			r = nc_neigh_route_add(dp->neigh, nc_be32(px->addr & prefix_mask(px->len)),
 					       px->len, NC_NH_CONNECTED | i);
 			if (r < 0)
 				return r;
@@ -152,17 +146,17 @@ build_neighbors(struct nc_dp *dp)
 
 		if (p < 0)
 			return -EINVAL;
-		r = nc_neigh_add(dp->neigh, be32(rt->via), (uint16_t)p, NULL, 0);
+		r = nc_neigh_add(dp->neigh, nc_be32(rt->via), (uint16_t)p, NULL, 0);
 		if (r < 0)
 			return r;
-		r = nc_neigh_route_add(dp->neigh, be32(rt->prefix.addr), rt->prefix.len, (uint32_t)r);
+		r = nc_neigh_route_add(dp->neigh, nc_be32(rt->prefix.addr), rt->prefix.len, (uint32_t)r);
 		if (r < 0)
 			return r;
 	}
 	/* every server's next hop exists from the start, so probes begin at once */
 	for (s = 0; s < cfg->n_services; s++)
 		for (i = 0; i < cfg->services[s].n_servers; i++) {
-			uint32_t ip = be32(cfg->services[s].servers[i].address);
+			uint32_t ip = nc_be32(cfg->services[s].servers[i].address);
 			uint16_t port = 0;
 
 			r = nc_neigh_next_hop(dp->neigh, ip, &port);
@@ -184,7 +178,7 @@ build_services(struct nc_dp *dp)
 
 	for (p = 0; p < cfg->n_ports; p++)
 		for (a = 0; a < cfg->ports[p].n_ipv4; a++)
-			if (addr_insert(dp, be32(cfg->ports[p].ipv4[a].addr), -1) < 0)
+			if (addr_insert(dp, nc_be32(cfg->ports[p].ipv4[a].addr), -1) < 0)
 				return -ENOSPC;
 	for (s = 0; s < cfg->n_services; s++) {
 		const struct nc_cfg_service *cs = &cfg->services[s];
@@ -199,14 +193,14 @@ build_services(struct nc_dp *dp)
 			return -ENOSPC;
 		svc_insert(dp, ds->vip, ds->port, ds->proto, s);
 		for (l = 0; l < cs->n_local_ips; l++) {
-			int li = lip_index(dp, be32(cs->local_ips[l]));
+			int li = lip_index(dp, nc_be32(cs->local_ips[l]));
 
 			if (li < 0) {
 				NC_LOG(ERR, DP, "more than %d distinct local IPs", NC_DP_MAX_LIPS);
 				return li;
 			}
 			ds->lip[ds->n_lips++] = (uint16_t)li;
-			if (addr_insert(dp, be32(cs->local_ips[l]), li) < 0)
+			if (addr_insert(dp, nc_be32(cs->local_ips[l]), li) < 0)
 				return -ENOSPC;
 		}
 	}
@@ -220,7 +214,7 @@ nc_dp_svc_fill(struct nc_dp *dp, unsigned int s)
 	struct nc_dp_svc *ds = &dp->svc[s];
 
 	{
-		ds->vip = be32(cs->vip);
+		ds->vip = nc_be32(cs->vip);
 		ds->port = rte_cpu_to_be_16(cs->port);
 		ds->proto = cs->proto;
 		ds->kind = (uint8_t)cs->scheduler;
@@ -246,7 +240,7 @@ nc_dp_svc_publish(struct nc_dp *dp, unsigned int s)
 	ds->n_lips = 0;
 	for (l = 0; l < cs->n_local_ips; l++) {
 		/* run time: only local IPs with port pools from the start */
-		for (li = 0; li < dp->n_lips && dp->lip[li] != be32(cs->local_ips[l]); li++)
+		for (li = 0; li < dp->n_lips && dp->lip[li] != nc_be32(cs->local_ips[l]); li++)
 			;
 		if (li == dp->n_lips)
 			return -ENOTSUP;
@@ -254,7 +248,7 @@ nc_dp_svc_publish(struct nc_dp *dp, unsigned int s)
 	}
 	if (nc_dp_addr_find(dp, ds->vip) == NULL && addr_insert(dp, ds->vip, -1) < 0)
 		return -ENOSPC;
-	if (nc_dp_svc_find(dp, ds->vip, ds->port, ds->proto) == 0)
+	if (nc_dp_svc_by_tuple(dp, ds->vip, ds->port, ds->proto) == 0)
 		svc_insert(dp, ds->vip, ds->port, ds->proto, s);
 	return 0;
 }
@@ -301,6 +295,7 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 					dp->lport_map, lport_taken, dp);
 	if (w->flows == NULL)
 		goto fail;
+	w->flow = nc_flow_at(w->flows, 0);
 	nc_flow_set_tcp_reuse(w->flows, cfg->limits.tcp_timewait_s * 1000, wall_ms());
 	/* every service slot: services can be added at run time */
 	w->srv = rte_zmalloc_socket("nc_srv_stats", (size_t)NC_MAX_SERVICES *
@@ -371,7 +366,10 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 	}
 	/* the data plane's own copy: run-time changes edit it (control lcore) */
 	dp->cfg = rte_malloc_socket("nc_dp_cfg", sizeof(*cfg), 0, socket);
-	if (dp->cfg == NULL) {
+	dp->ctl = rte_zmalloc_socket("nc_dp_ctl", sizeof(*dp->ctl), RTE_CACHE_LINE_SIZE, socket);
+	if (dp->cfg == NULL || dp->ctl == NULL) {
+		rte_free(dp->cfg);
+		rte_free(dp->ctl);
 		rte_free(dp);
 		rte_errno = ENOMEM;
 		return NULL;
@@ -385,7 +383,7 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 	dp->tsc_hz = rte_get_tsc_hz();
 	dp->tsc_per_ms = RTE_MAX(dp->tsc_hz / 1000, (uint64_t)1);
 	dp->tsc_per_us = RTE_MAX(dp->tsc_hz / 1000000, (uint64_t)1);
-	dp->start_tsc = rte_rdtsc();
+	dp->ctl->start_tsc = rte_rdtsc();
 	dp->to_syn = cfg->limits.tcp_syn_s * 1000;
 	dp->to_est = cfg->limits.tcp_idle_s * 1000;
 	dp->to_fin = cfg->limits.tcp_fin_s * 1000;
@@ -497,8 +495,8 @@ nc_dp_free(struct nc_dp *dp)
 		rte_free(w);
 	}
 	rte_mempool_free(dp->txpool);
-	for (uint16_t i = 0; i < dp->n_pending; i++)
-		rte_pktmbuf_free(dp->pending[i].m);
+	for (uint16_t i = 0; i < dp->ctl->n_pending; i++)
+		rte_pktmbuf_free(dp->ctl->pending[i].m);
 	if (dp->ctl_ring != NULL) {
 		while (rte_ring_dequeue_elem(dp->ctl_ring, &msg, sizeof(msg)) == 0)
 			if (msg.type != NC_CTL_FAILOVER)
@@ -517,6 +515,7 @@ nc_dp_free(struct nc_dp *dp)
 	rte_free(dp->qsbr);
 	nc_neigh_free(dp->neigh);
 	rte_free(dp->lport_map);
+	rte_free(dp->ctl);
 	rte_free(dp->cfg);
 	rte_free(dp);
 }
@@ -552,7 +551,7 @@ nc_dp_stats_get(const struct nc_dp *dp, struct nc_dp_stats *out)
 
 		RTE_BUILD_BUG_ON(sizeof(struct nc_dp_stats) % sizeof(uint64_t) != 0);
 		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
-			dst[k] += src[k];
+			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
 		out->tcp_port_early_reuse += nc_flow_early_reuse(dp->worker[i]->flows);
 	}
 }
@@ -577,7 +576,7 @@ nc_dp_schedule(const struct nc_dp *dp, unsigned int svc)
 void
 nc_dp_ctl_stats_get(const struct nc_dp *dp, struct nc_ctl_stats *out)
 {
-	*out = dp->ctl;
+	*out = dp->ctl->st;
 }
 
 /* ---- control lcore: ARP, ICMP, neighbor resolution ---- */
@@ -587,7 +586,7 @@ nc_dp_ctl_tx(struct nc_dp *dp, uint16_t pidx, struct rte_mbuf *m)
 {
 	m->port = dp->port_id[pidx];
 	if (rte_ring_sp_enqueue(dp->ctl_tx, m) != 0) {
-		dp->ctl.tx_failed++;
+		dp->ctl->st.tx_failed++;
 		rte_pktmbuf_free(m);
 	}
 }
@@ -609,14 +608,14 @@ arp_probe(struct nc_dp *dp, struct nc_neigh_entry *e)
 		return;
 	m = rte_pktmbuf_alloc(dp->ctl_pool);
 	if (m == NULL) {
-		dp->ctl.tx_failed++;
+		dp->ctl->st.tx_failed++;
 		return;
 	}
-	if (nc_arp_make_request(m, &dp->mac[e->port], be32(own), e->ip) < 0) {
+	if (nc_arp_make_request(m, &dp->mac[e->port], nc_be32(own), e->ip) < 0) {
 		rte_pktmbuf_free(m);
 		return;
 	}
-	dp->ctl.arp_requests_sent++;
+	dp->ctl->st.arp_requests_sent++;
 	nc_dp_ctl_tx(dp, e->port, m);
 }
 
@@ -631,17 +630,17 @@ ctl_arp(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 
 	if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
 	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || sip == 0 || !onlink) {
-		dp->ctl.arp_ignored++;
+		dp->ctl->st.arp_ignored++;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	/* Learn the sender as Linux does: always refresh a known entry; create
 	 * one when the ARP was aimed at us (it is about to talk to us). */
 	if (nc_neigh_learn(dp->neigh, sip, pidx, &arp->arp_data.arp_sha, for_us) >= 0)
-		dp->ctl.arp_learned++;
+		dp->ctl->st.arp_learned++;
 	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) && for_us &&
 	    nc_arp_make_reply(m, &dp->mac[pidx]) == 0) {
-		dp->ctl.arp_replied++;
+		dp->ctl->st.arp_replied++;
 		nc_dp_ctl_tx(dp, pidx, m);
 		return;
 	}
@@ -670,7 +669,7 @@ ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 	if (nc_icmp_make_echo_reply(m, &p) == 0) {
 		/* the request may have been broadcast: answer from our own MAC */
 		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr = dp->mac[pidx];
-		dp->ctl.icmp_echo_replied++;
+		dp->ctl->st.icmp_echo_replied++;
 		nc_dp_ctl_tx(dp, pidx, m);
 		return;
 	}
@@ -685,23 +684,23 @@ ctl_pending_run(struct nc_dp *dp, uint64_t now)
 {
 	uint16_t i, k = 0;
 
-	for (i = 0; i < dp->n_pending; i++) {
-		struct nc_pending *p = &dp->pending[i];
+	for (i = 0; i < dp->ctl->n_pending; i++) {
+		struct nc_pending *p = &dp->ctl->pending[i];
 		int idx = nc_neigh_lookup(dp->neigh, p->ip);
 
 		if (idx >= 0 && (nc_neigh_mac(dp->neigh, (uint32_t)idx) & NC_NEIGH_VALID)) {
 			if (rte_ring_mp_enqueue(dp->worker[p->worker]->handoff, p->m) != 0) {
-				dp->ctl.resolve_dropped++;
+				dp->ctl->st.resolve_dropped++;
 				rte_pktmbuf_free(p->m);
 			}
 		} else if (now >= p->deadline || dp->stop) {
-			dp->ctl.resolve_dropped++;
+			dp->ctl->st.resolve_dropped++;
 			rte_pktmbuf_free(p->m);
 		} else {
-			dp->pending[k++] = *p;
+			dp->ctl->pending[k++] = *p;
 		}
 	}
-	dp->n_pending = k;
+	dp->ctl->n_pending = k;
 }
 
 static void
@@ -709,25 +708,25 @@ ctl_hold(struct nc_dp *dp, struct rte_mbuf *m, uint32_t ip, uint16_t worker)
 {
 	uint16_t i, same = 0;
 
-	for (i = 0; i < dp->n_pending; i++)
-		same += dp->pending[i].ip == ip;
-	if (dp->n_pending == NC_PENDING_MAX || same >= NC_PENDING_PER_IP || worker >= dp->n_workers) {
-		dp->ctl.resolve_dropped++;
+	for (i = 0; i < dp->ctl->n_pending; i++)
+		same += dp->ctl->pending[i].ip == ip;
+	if (dp->ctl->n_pending == NC_PENDING_MAX || same >= NC_PENDING_PER_IP || worker >= dp->n_workers) {
+		dp->ctl->st.resolve_dropped++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	dp->ctl.resolve_held++;
-	dp->pending[dp->n_pending++] = (struct nc_pending){
+	dp->ctl->st.resolve_held++;
+	dp->ctl->pending[dp->ctl->n_pending++] = (struct nc_pending){
 		.m = m, .ip = ip, .worker = worker,
 		.deadline = rte_rdtsc() + dp->tsc_hz / 1000 * NC_PENDING_MS };
 }
 
 static void
-ctl_resolve(struct nc_dp *dp, uint32_t ip, uint16_t pidx, struct rte_mbuf *m, uint16_t worker)
+ctl_resolve_request(struct nc_dp *dp, uint32_t ip, uint16_t pidx, struct rte_mbuf *m, uint16_t worker)
 {
 	int idx;
 
-	dp->ctl.resolve_requests++;
+	dp->ctl->st.resolve_requests++;
 	if (m != NULL)
 		ctl_hold(dp, m, ip, worker);
 	if (nc_neigh_lookup(dp->neigh, ip) >= 0)
@@ -766,7 +765,6 @@ nc_dp_ctl_poll(struct nc_dp *dp)
 {
 	struct nc_ctl_msg msg[32];
 	unsigned int n, i;
-	static uint64_t last_probe;
 	uint64_t now = rte_rdtsc();
 
 	n = rte_ring_dequeue_burst_elem(dp->ctl_ring, msg, sizeof(msg[0]), RTE_DIM(msg), NULL);
@@ -774,18 +772,19 @@ nc_dp_ctl_poll(struct nc_dp *dp)
 		if (msg[i].type == NC_CTL_PKT)
 			ctl_pkt(dp, msg[i].m, msg[i].pidx);
 		else if (msg[i].type == NC_CTL_RESOLVE)
-			ctl_resolve(dp, msg[i].ip, msg[i].pidx, msg[i].m, msg[i].worker);
+			ctl_resolve_request(dp, msg[i].ip, msg[i].pidx, msg[i].m, msg[i].worker);
 		else if (msg[i].type == NC_CTL_FAILOVER)
 			nc_dp_mon_failover(dp, msg[i].ip, &msg[i].ev);
 	}
-	if (dp->n_pending != 0)
+	if (dp->ctl->n_pending != 0)
 		ctl_pending_run(dp, now);
-	if (now - last_probe > dp->tsc_hz / 10) {
-		last_probe = now;
+	if (now - dp->ctl->last_probe > dp->tsc_hz / 10) {
+		dp->ctl->last_probe = now;
 		ctl_probe(dp);
 		nc_sched_reclaim(dp->sched);
 	}
 	n += nc_dp_mon_poll(dp, now);
+	nc_dp_admin_poll(dp, now);
 	return n;
 }
 
@@ -798,7 +797,7 @@ nc_dp_announce(struct nc_dp *dp)
 	for (p = 0; p < cfg->n_ports; p++)
 		for (a = 0; a < cfg->ports[p].n_ipv4; a++) {
 			struct rte_mbuf *m = rte_pktmbuf_alloc(dp->ctl_pool);
-			uint32_t ip = be32(cfg->ports[p].ipv4[a].addr);
+			uint32_t ip = nc_be32(cfg->ports[p].ipv4[a].addr);
 
 			if (m == NULL)
 				return;

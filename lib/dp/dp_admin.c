@@ -29,12 +29,6 @@ nc_dp_config(const struct nc_dp *dp)
 	return dp->cfg;
 }
 
-static uint8_t
-min_weight(const struct nc_cfg_service *cs)
-{
-	return cs->adaptive.min_weight != 0 ? cs->adaptive.min_weight : 1;
-}
-
 /* Live servers of a service (slots not free). */
 static unsigned int
 n_live(const struct nc_dp *dp, unsigned int s)
@@ -42,7 +36,7 @@ n_live(const struct nc_dp *dp, unsigned int s)
 	unsigned int i, n = 0;
 
 	for (i = 0; i < dp->cfg->services[s].n_servers; i++)
-		n += dp->mon[s].srv[i].admin != NC_ADMIN_FREE;
+		n += dp->ctl->mon[s].srv[i].admin != NC_ADMIN_FREE;
 	return n;
 }
 
@@ -62,7 +56,7 @@ nc_dp_server_find(const struct nc_dp *dp, unsigned int svc, const char *name)
 	if (svc >= dp->n_services)
 		return -ENOENT;
 	for (i = 0; i < dp->cfg->services[svc].n_servers; i++)
-		if (dp->mon[svc].srv[i].admin != NC_ADMIN_FREE &&
+		if (dp->ctl->mon[svc].srv[i].admin != NC_ADMIN_FREE &&
 		    strcmp(dp->cfg->services[svc].servers[i].name, name) == 0)
 			return i;
 	return -ENOENT;
@@ -81,7 +75,7 @@ nc_dp_server_add(struct nc_dp *dp, unsigned int svc, const struct nc_cfg_server 
 	if (svc >= dp->n_services)
 		return -ENOENT;
 	cs = &dp->cfg->services[svc];
-	ms = &dp->mon[svc];
+	ms = &dp->ctl->mon[svc];
 	if (nc_dp_server_find(dp, svc, srv->name) >= 0)
 		return -EEXIST;
 	for (i = 0; i < cs->n_servers && ms->srv[i].admin != NC_ADMIN_FREE; i++)
@@ -98,7 +92,7 @@ nc_dp_server_add(struct nc_dp *dp, unsigned int svc, const struct nc_cfg_server 
 	for (unsigned int k = 0; k < cs->n_servers; k++)
 		up += ms->ws.up[k];
 	w = srv->weight != 0 ? srv->weight : 100 / (up + 1);
-	w = RTE_MAX(w, (unsigned int)min_weight(cs));
+	w = RTE_MAX(w, (unsigned int)nc_svc_min_weight(cs));
 	cs->servers[i] = *srv;
 	cs->servers[i].weight = (uint8_t)w;
 	if (i == cs->n_servers) {
@@ -140,7 +134,7 @@ nc_dp_server_set_admin(struct nc_dp *dp, unsigned int svc, unsigned int i, enum 
 	if (svc >= dp->n_services || i >= dp->cfg->services[svc].n_servers)
 		return -ENOENT;
 	cs = &dp->cfg->services[svc];
-	ms = &dp->mon[svc];
+	ms = &dp->ctl->mon[svc];
 	m = &ms->srv[i];
 	if (m->admin == NC_ADMIN_FREE)
 		return -ENOENT;
@@ -161,7 +155,7 @@ nc_dp_server_set_admin(struct nc_dp *dp, unsigned int svc, unsigned int i, enum 
 	m->admin = (uint8_t)st;
 	if (st == NC_ADMIN_UP) {
 		if (m->health.up)
-			nc_wset_up(&ms->ws, i, min_weight(cs));
+			nc_wset_up(&ms->ws, i, nc_svc_min_weight(cs));
 	} else {
 		nc_wset_down(&ms->ws, i);   /* its weight goes to the others */
 	}
@@ -186,12 +180,12 @@ nc_dp_server_set_weight(struct nc_dp *dp, unsigned int svc, unsigned int i, unsi
 	unsigned int k;
 
 	if (svc >= dp->n_services || i >= dp->cfg->services[svc].n_servers ||
-	    dp->mon[svc].srv[i].admin == NC_ADMIN_FREE)
+	    dp->ctl->mon[svc].srv[i].admin == NC_ADMIN_FREE)
 		return -ENOENT;
 	if (w < 1 || w > 100)
 		return -EINVAL;
 	cs = &dp->cfg->services[svc];
-	ms = &dp->mon[svc];
+	ms = &dp->ctl->mon[svc];
 	cs->servers[i].weight = (uint8_t)w;
 	if (!ms->ws.up[i]) {
 		ms->ws.down_w[i] = (uint8_t)w;   /* its weight when it comes back */
@@ -205,7 +199,7 @@ nc_dp_server_set_weight(struct nc_dp *dp, unsigned int svc, unsigned int i, unsi
 	for (k = 0; k < cs->n_servers; k++)
 		target[k] = k == i ? (double)w :
 			    ms->ws.up[k] ? (rest > 0 ? ms->ws.w[k] * (100.0 - w) / rest : 0.0) : 0.0;
-	if (nc_weights_distribute(target, ms->ws.up, cs->n_servers, 100, min_weight(cs), out) != 0)
+	if (nc_weights_distribute(target, ms->ws.up, cs->n_servers, 100, nc_svc_min_weight(cs), out) != 0)
 		return -EINVAL;
 	memcpy(ms->ws.w, out, cs->n_servers);
 	changed(dp, svc);
@@ -228,7 +222,7 @@ nc_dp_service_set_weights(struct nc_dp *dp, unsigned int svc, const uint8_t *w)
 	if (svc >= dp->n_services)
 		return -ENOENT;
 	cs = &dp->cfg->services[svc];
-	ms = &dp->mon[svc];
+	ms = &dp->ctl->mon[svc];
 	for (k = 0; k < cs->n_servers; k++) {
 		if (ms->srv[k].admin == NC_ADMIN_FREE)
 			continue;
@@ -245,7 +239,7 @@ nc_dp_service_set_weights(struct nc_dp *dp, unsigned int svc, const uint8_t *w)
 			ms->ws.down_w[k] = w[k];   /* for when it comes back */
 	}
 	if (up != 0) {
-		if (nc_weights_distribute(target, ms->ws.up, cs->n_servers, 100, min_weight(cs), out) != 0)
+		if (nc_weights_distribute(target, ms->ws.up, cs->n_servers, 100, nc_svc_min_weight(cs), out) != 0)
 			return -EINVAL;
 		memcpy(ms->ws.w, out, cs->n_servers);
 	}
@@ -264,7 +258,7 @@ nc_dp_service_set_adaptive(struct nc_dp *dp, unsigned int svc, const struct nc_c
 	if (a->min_weight * n_live(dp, svc) > 100 || a->step == 0 || a->interval_ms < 100)
 		return -EINVAL;
 	cs = &dp->cfg->services[svc];
-	ms = &dp->mon[svc];
+	ms = &dp->ctl->mon[svc];
 	cs->adaptive = *a;
 	memset(&ms->ad, 0, sizeof(ms->ad));
 	rte_seqlock_write_lock(&ms->lock);
@@ -327,18 +321,18 @@ nc_dp_service_check_add(const struct nc_dp *dp, const struct nc_cfg_service *cs,
 		len = sizeof(dummy);
 	}
 	for (s = 0; s < dp->n_services; s++)
-		if (dp->mon[s].view.state != NC_SVC_REMOVED &&
+		if (dp->ctl->mon[s].view.state != NC_SVC_REMOVED &&
 		    strcmp(dp->cfg->services[s].name, cs->name) == 0) {
 			snprintf(why, len, "a service named %s runs", cs->name);
 			return -EEXIST;
 		}
-	k = nc_dp_svc_find(dp, rte_cpu_to_be_32(cs->vip), rte_cpu_to_be_16(cs->port), cs->proto);
+	k = nc_dp_svc_by_tuple(dp, rte_cpu_to_be_32(cs->vip), rte_cpu_to_be_16(cs->port), cs->proto);
 	if (k != 0) {
 		s = k - 1;
-		if (dp->mon[s].view.state != NC_SVC_REMOVED) {
+		if (dp->ctl->mon[s].view.state != NC_SVC_REMOVED) {
 			snprintf(why, len, "service %s has that address, port and protocol%s",
 				 dp->cfg->services[s].name,
-				 dp->mon[s].view.state == NC_SVC_REMOVING ? " (being removed: its flows "
+				 dp->ctl->mon[s].view.state == NC_SVC_REMOVING ? " (being removed: its flows "
 				 "have not ended yet)" : "");
 			return -EEXIST;
 		}
@@ -432,9 +426,9 @@ nc_dp_service_remove(struct nc_dp *dp, unsigned int svc)
 	struct nc_mon_svc *ms;
 	uint16_t i;
 
-	if (svc >= dp->n_services || dp->mon[svc].view.state == NC_SVC_REMOVED)
+	if (svc >= dp->n_services || dp->ctl->mon[svc].view.state == NC_SVC_REMOVED)
 		return -ENOENT;
-	ms = &dp->mon[svc];
+	ms = &dp->ctl->mon[svc];
 	if (ms->view.state == NC_SVC_REMOVING)
 		return 0;
 	for (i = 0; i < dp->cfg->services[svc].n_servers; i++)
@@ -457,7 +451,7 @@ static void
 slot_free(struct nc_dp *dp, unsigned int s, unsigned int i)
 {
 	struct nc_cfg_service *cs = &dp->cfg->services[s];
-	struct nc_mon_svc *ms = &dp->mon[s];
+	struct nc_mon_svc *ms = &dp->ctl->mon[s];
 	char name[NC_NAME_MAX];
 	uint16_t k;
 
@@ -487,19 +481,19 @@ slot_free(struct nc_dp *dp, unsigned int s, unsigned int i)
 		ms->view.state = NC_SVC_REMOVED;
 		rte_seqlock_write_unlock(&ms->lock);
 		NC_LOG(NOTICE, MON, "service %s removed: no flow left", cs->name);
-		if (dp->event_cb != NULL) {
+		if (dp->ctl->event_cb != NULL) {
 			char text[96];
 
 			snprintf(text, sizeof(text), "service %s removed: no flow left", cs->name);
-			dp->event_cb(dp->event_arg, NC_EV_CONFIG, cs->name, NULL, text);
+			dp->ctl->event_cb(dp->ctl->event_arg, NC_EV_CONFIG, cs->name, NULL, text);
 		}
 	}
 	NC_LOG(NOTICE, MON, "%s: server %s removed: no flow left", cs->name, name);
-	if (dp->event_cb != NULL) {
+	if (dp->ctl->event_cb != NULL) {
 		char text[96];
 
 		snprintf(text, sizeof(text), "server %s removed: no flow left", name);
-		dp->event_cb(dp->event_arg, NC_EV_CONFIG, cs->name, name, text);
+		dp->ctl->event_cb(dp->ctl->event_arg, NC_EV_CONFIG, cs->name, name, text);
 	}
 }
 
@@ -508,12 +502,12 @@ nc_dp_admin_poll(struct nc_dp *dp, uint64_t now)
 {
 	uint16_t s, i;
 
-	if (now - dp->last_admin_scan < dp->tsc_per_ms * ADMIN_SCAN_MS)
+	if (now - dp->ctl->last_admin_scan < dp->tsc_per_ms * ADMIN_SCAN_MS)
 		return;
-	dp->last_admin_scan = now;
+	dp->ctl->last_admin_scan = now;
 	for (s = 0; s < dp->n_services; s++)
 		for (i = 0; i < dp->cfg->services[s].n_servers; i++) {
-			struct nc_mon_srv *m = &dp->mon[s].srv[i];
+			struct nc_mon_srv *m = &dp->ctl->mon[s].srv[i];
 			struct nc_srv_stats tot;
 			uint64_t opened;
 
@@ -523,12 +517,12 @@ nc_dp_admin_poll(struct nc_dp *dp, uint64_t now)
 				m->joining = 0;
 				m->health.up = 1;
 				if (m->admin == NC_ADMIN_UP)
-					nc_wset_up(&dp->mon[s].ws, i, min_weight(cs));
+					nc_wset_up(&dp->ctl->mon[s].ws, i, nc_svc_min_weight(cs));
 				changed(dp, s);
 				NC_LOG(NOTICE, MON, "%s: server %s up: its next hop answered, weight %u",
-				       cs->name, cs->servers[i].name, dp->mon[s].ws.w[i]);
+				       cs->name, cs->servers[i].name, dp->ctl->mon[s].ws.w[i]);
 				nc_dp_event(dp, NC_EV_STATE, s, i, "server %s up: its next hop answered, weight %u",
-					    cs->servers[i].name, dp->mon[s].ws.w[i]);
+					    cs->servers[i].name, dp->ctl->mon[s].ws.w[i]);
 			}
 			if (m->admin != NC_ADMIN_REMOVING)
 				continue;

@@ -768,7 +768,7 @@ client_detour(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tc
 static int
 tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
-	uint32_t idx = nc_flow_index(w->flows, f);
+	uint32_t idx = flow_idx(w, f);
 	struct nc_tcpfs *t = &w->tfs[idx];
 	struct rte_tcp_hdr *th = tcp_hdr_of(m, pm->l4_off);
 	uint8_t fl = th->tcp_flags;
@@ -1101,7 +1101,7 @@ tcp_movable(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx,
 static void
 give_up(struct nc_worker *w, uint32_t idx, uint8_t why)
 {
-	struct nc_flow *f = nc_flow_at(w->flows, idx);
+	struct nc_flow *f = flow_at(w, idx);
 	struct nc_tcpfs *t = f->key.proto == IPPROTO_TCP ? &w->tfs[idx] : NULL;
 
 	if (why != NC_FO_SERVER_CLOSED)
@@ -1201,7 +1201,7 @@ static void
 failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 {
 	struct nc_dp *dp = w->dp;
-	struct nc_flow *f = nc_flow_at(w->flows, idx);
+	struct nc_flow *f = flow_at(w, idx);
 	const struct nc_dp_svc *svc = &dp->svc[f->svc];
 	const struct nc_schedule *s = nc_sched_get(dp->sched_slot[f->svc]);
 	struct nc_tcpfs *t = f->key.proto == IPPROTO_TCP ? &w->tfs[idx] : NULL;
@@ -1325,7 +1325,7 @@ other_up(const struct nc_schedule *s, uint8_t from)
 static int
 tcp_timeout(struct nc_worker *w, uint32_t idx)
 {
-	struct nc_flow *f = nc_flow_at(w->flows, idx);
+	struct nc_flow *f = flow_at(w, idx);
 	struct nc_tcpfs *t = &w->tfs[idx];
 	const struct nc_schedule *s;
 	int owed, sent = 0;
@@ -1377,7 +1377,7 @@ failsafe_server_down(struct nc_worker *w)
 	unsigned int n = 0;
 
 	for (i = 0; i < slots; i++) {
-		struct nc_flow *f = nc_flow_at(w->flows, i);
+		struct nc_flow *f = flow_at(w, i);
 		const struct nc_schedule *s;
 		struct nc_tcpfs *t;
 
@@ -1422,7 +1422,7 @@ nc_worker_failsafe_poll(struct nc_worker *w)
 	}
 	/* a bounded number per loop: forwarding goes on meanwhile */
 	for (k = 0; k < 32 && (idx = nc_txstore_expired(w->txs, w->now_ms)) != NC_TX_NONE; k++) {
-		const struct nc_flow *f = nc_flow_at(w->flows, idx);
+		const struct nc_flow *f = flow_at(w, idx);
 
 		if (f->key.proto == IPPROTO_TCP) {
 			n += (unsigned int)tcp_timeout(w, idx);
@@ -1442,7 +1442,7 @@ int
 nc_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
 	if (pm->key.proto == IPPROTO_UDP) {
-		hold(w, f, nc_flow_index(w->flows, f), m);
+		hold(w, f, flow_idx(w, f), m);
 		return 1;
 	}
 	return tcp_fs_client(w, f, m, pm);
@@ -1473,7 +1473,7 @@ nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm
 		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
 		return;
 	}
-	f = nc_flow_at(w->flows, (uint32_t)idx);
+	f = flow_at(w, (uint32_t)idx);
 	t = f->key.proto == IPPROTO_TCP && w->tfs != NULL ? &w->tfs[idx] : NULL;
 	/* something held moves; a response half-way to its client is reset
 	 * cleanly (failover gives it up); otherwise nothing to do */
@@ -1492,5 +1492,5 @@ nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm
 void
 nc_fs_open(struct nc_worker *w, const struct nc_flow *f)
 {
-	w->tfs[nc_flow_index(w->flows, f)].flags = 0;
+	w->tfs[flow_idx(w, f)].flags = 0;
 }

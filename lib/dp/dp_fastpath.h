@@ -132,6 +132,19 @@ nc_flow_set_deltas(struct nc_flow *f)
 	f->s2c_l4_delta = (uint16_t)nc_csum_fold32(l4);
 }
 
+/* Flow <idx> of worker <w>'s table, and a flow's index, without a call. */
+static inline struct nc_flow *
+flow_at(const struct nc_worker *w, uint32_t idx)
+{
+	return &w->flow[idx];
+}
+
+static inline uint32_t
+flow_idx(const struct nc_worker *w, const struct nc_flow *f)
+{
+	return (uint32_t)(f - w->flow);
+}
+
 static inline struct nc_srv_stats *
 srv_stats(struct nc_worker *w, const struct nc_flow *f)
 {
@@ -154,7 +167,7 @@ flow_closed(struct nc_worker *w, const struct nc_flow *f)
 	w->st.svc[f->svc].flows_closed++;
 	srv_stats(w, f)->flows_closed++;
 	if (w->txc != NULL) {
-		uint32_t *c = &w->txc[2 * nc_flow_index(w->flows, f)];
+		uint32_t *c = &w->txc[2 * flow_idx(w, f)];
 
 		if (*c != NC_TX_NONE)
 			srv_stats(w, f)->fs_unheld += nc_txstore_release(w->txs, c, c + 1);
@@ -165,7 +178,7 @@ static inline void
 flow_close(struct nc_worker *w, int32_t idx)
 {
 	w->st.flow_changes++;   /* positions may be reused: recheck bulk results */
-	flow_closed(w, nc_flow_at(w->flows, (uint32_t)idx));
+	flow_closed(w, flow_at(w, (uint32_t)idx));
 	nc_flow_del(w->flows, (uint32_t)idx);
 }
 

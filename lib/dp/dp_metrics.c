@@ -30,21 +30,3 @@ nc_dp_server_rt_hist(const struct nc_dp *dp, unsigned int svc, unsigned int srv,
 	}
 	return 0;
 }
-
-void
-nc_dp_stats_read(const struct nc_dp *dp, struct nc_dp_stats *out)
-{
-	uint16_t i;
-	size_t k;
-
-	RTE_BUILD_BUG_ON(sizeof(struct nc_dp_stats) % sizeof(uint64_t) != 0);
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i < dp->n_workers; i++) {
-		const uint64_t *src = (const uint64_t *)&dp->worker[i]->st;
-		uint64_t *dst = (uint64_t *)out;
-
-		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
-			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
-	}
-	out->tcp_port_early_reuse = 0;
-}

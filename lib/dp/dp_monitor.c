@@ -14,18 +14,6 @@
 
 #include "dp_priv.h"
 
-static uint32_t
-be32(uint32_t host)
-{
-	return rte_cpu_to_be_32(host);
-}
-
-static uint8_t
-min_weight_of(const struct nc_cfg_service *cs)
-{
-	return cs->adaptive.min_weight != 0 ? cs->adaptive.min_weight : 1;
-}
-
 /* Publish service <s>'s schedule from its current weights and states. A
  * draining server is published alive (up, its flows and held requests carry
  * on) with weight 0 (no new flows); a server taken down by the operator, or a
@@ -34,7 +22,7 @@ int
 nc_dp_mon_publish(struct nc_dp *dp, unsigned int s)
 {
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
-	const struct nc_mon_svc *ms = &dp->mon[s];
+	const struct nc_mon_svc *ms = &dp->ctl->mon[s];
 	struct nc_sched_server srv[NC_MAX_SERVERS];
 	uint16_t i;
 	int r;
@@ -42,7 +30,7 @@ nc_dp_mon_publish(struct nc_dp *dp, unsigned int s)
 	for (i = 0; i < cs->n_servers; i++) {
 		const struct nc_mon_srv *m = &ms->srv[i];
 
-		srv[i].addr = be32(cs->servers[i].address);
+		srv[i].addr = nc_be32(cs->servers[i].address);
 		srv[i].port = rte_cpu_to_be_16(cs->servers[i].port);
 		srv[i].nh = m->nh;
 		switch (m->admin) {
@@ -94,7 +82,7 @@ nc_dp_srv_totals(const struct nc_dp *dp, unsigned int s, unsigned int i, struct 
 void
 nc_dp_mon_view_states(struct nc_dp *dp, unsigned int s)
 {
-	struct nc_mon_svc *ms = &dp->mon[s];
+	struct nc_mon_svc *ms = &dp->ctl->mon[s];
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
 	uint16_t i, up = 0;
 
@@ -143,7 +131,7 @@ int
 nc_dp_mon_svc_init(struct nc_dp *dp, unsigned int s, uint64_t now)
 {
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
-	struct nc_mon_svc *ms = &dp->mon[s];
+	struct nc_mon_svc *ms = &dp->ctl->mon[s];
 	uint8_t w[NC_MAX_SERVERS];
 	uint16_t i;
 	int r;
@@ -202,14 +190,14 @@ nc_dp_mon_srv_init(struct nc_dp *dp, unsigned int s, unsigned int i, uint64_t no
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
 	const struct nc_cfg_server *sv = &cs->servers[i];
 	const struct nc_dp_svc *ds = &dp->svc[s];
-	struct nc_mon_svc *ms = &dp->mon[s];
+	struct nc_mon_svc *ms = &dp->ctl->mon[s];
 	struct nc_mon_srv *m = &ms->srv[i];
 	struct nc_server_view *v = &ms->srv_view[i];
 	uint16_t port = 0;
 
 	memset(m, 0, sizeof(*m));
 	m->admin = NC_ADMIN_UP;
-	m->nh = (uint32_t)nc_neigh_next_hop(dp->neigh, be32(sv->address), &port);
+	m->nh = (uint32_t)nc_neigh_next_hop(dp->neigh, nc_be32(sv->address), &port);
 	nc_health_init(&m->health);
 	rte_seqlock_write_lock(&ms->lock);
 	memset(v, 0, sizeof(*v));
@@ -225,7 +213,7 @@ nc_dp_mon_srv_init(struct nc_dp *dp, unsigned int s, unsigned int i, uint64_t no
 	m->probe_port = (uint16_t)(dp->probe_base[s] + i);
 	m->tgt.type = cs->health.type;
 	m->tgt.src_ip = dp->lip[ds->lip[0]];
-	m->tgt.dst_ip = be32(sv->address);
+	m->tgt.dst_ip = nc_be32(sv->address);
 	m->tgt.src_port = rte_cpu_to_be_16(m->probe_port);
 	m->tgt.dst_port = rte_cpu_to_be_16(sv->port);
 	m->tgt.http_path = cs->health.http_path;
@@ -240,10 +228,10 @@ nc_dp_mon_free(struct nc_dp *dp)
 	uint16_t s;
 
 	for (s = 0; s < NC_MAX_SERVICES; s++) {
-		rte_free(dp->mon[s].srv);
-		rte_free(dp->mon[s].srv_view);
-		dp->mon[s].srv = NULL;
-		dp->mon[s].srv_view = NULL;
+		rte_free(dp->ctl->mon[s].srv);
+		rte_free(dp->ctl->mon[s].srv_view);
+		dp->ctl->mon[s].srv = NULL;
+		dp->ctl->mon[s].srv_view = NULL;
 	}
 }
 
@@ -258,13 +246,13 @@ probe_send(struct nc_dp *dp, const struct nc_mon_srv *m, const uint8_t *frame, s
 		return;
 	mb = rte_pktmbuf_alloc(dp->ctl_pool);
 	if (mb == NULL) {
-		dp->ctl.tx_failed++;
+		dp->ctl->st.tx_failed++;
 		return;
 	}
 	d = rte_pktmbuf_append(mb, (uint16_t)len);
 	if (d == NULL) {
 		rte_pktmbuf_free(mb);
-		dp->ctl.tx_failed++;
+		dp->ctl->st.tx_failed++;
 		return;
 	}
 	memcpy(d, frame, len);
@@ -283,7 +271,7 @@ probe_result(struct nc_dp *dp, unsigned int s, unsigned int i, int good, uint32_
 	     int timed_out)
 {
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
-	struct nc_mon_svc *ms = &dp->mon[s];
+	struct nc_mon_svc *ms = &dp->ctl->mon[s];
 	struct nc_mon_srv *m = &ms->srv[i];
 	struct nc_server_view *v = &ms->srv_view[i];
 	char ip[NC_IP4_STRLEN];
@@ -318,7 +306,7 @@ probe_result(struct nc_dp *dp, unsigned int s, unsigned int i, int good, uint32_
 			    verdict_reason(good, timed_out));
 	} else {
 		if (m->admin == NC_ADMIN_UP)
-			nc_wset_up(&ms->ws, i, min_weight_of(cs));
+			nc_wset_up(&ms->ws, i, nc_svc_min_weight(cs));
 		NC_LOG(NOTICE, MON, "%s: server %s (%s:%u) up: %u good %s probes, weight %u",
 		       cs->name, cs->servers[i].name, ip, cs->servers[i].port, cs->health.rise,
 		       nc_health_type_name(cs->health.type), ms->ws.w[i]);
@@ -351,9 +339,9 @@ probe_find(const struct nc_dp *dp, const struct rte_mbuf *mb, unsigned int *s, u
 	*s = slot >> 8;
 	*i = slot & 0xff;
 	if (*s >= dp->n_services || *i >= dp->cfg->services[*s].n_servers ||
-	    dp->mon[*s].srv[*i].probe_port != port)
+	    dp->ctl->mon[*s].srv[*i].probe_port != port)
 		return -1;
-	return dp->mon[*s].srv[*i].tgt.src_ip == lip ? 0 : -1;
+	return dp->ctl->mon[*s].srv[*i].tgt.src_ip == lip ? 0 : -1;
 }
 
 void
@@ -366,12 +354,12 @@ nc_dp_mon_input(struct nc_dp *dp, struct rte_mbuf *mb)
 	uint32_t rt = 0;
 	int v;
 
-	if (probe_find(dp, mb, &s, &i) != 0 || dp->mon[s].srv[i].probe.state == NC_PROBE_IDLE) {
-		dp->ctl.probe_unmatched++;
+	if (probe_find(dp, mb, &s, &i) != 0 || dp->ctl->mon[s].srv[i].probe.state == NC_PROBE_IDLE) {
+		dp->ctl->st.probe_unmatched++;
 		rte_pktmbuf_free(mb);
 		return;
 	}
-	m = &dp->mon[s].srv[i];
+	m = &dp->ctl->mon[s].srv[i];
 	v = nc_probe_input(&m->probe, &m->tgt, rte_pktmbuf_mtod(mb, const uint8_t *),
 			   rte_pktmbuf_data_len(mb), rte_rdtsc() / dp->tsc_per_us, out, sizeof(out),
 			   &out_len, &rt);
@@ -396,7 +384,7 @@ probes_run(struct nc_dp *dp, uint64_t now)
 		if (h->type == NC_HEALTH_NONE)
 			continue;
 		for (i = 0; i < cfg->services[s].n_servers; i++) {
-			struct nc_mon_srv *m = &dp->mon[s].srv[i];
+			struct nc_mon_srv *m = &dp->ctl->mon[s].srv[i];
 			size_t len = 0;
 			uint64_t mac;
 			int r;
@@ -446,7 +434,7 @@ nc_dp_mon_refresh(struct nc_dp *dp)
 	uint16_t s, i;
 
 	for (s = 0; s < dp->n_services; s++) {
-		struct nc_mon_svc *ms = &dp->mon[s];
+		struct nc_mon_svc *ms = &dp->ctl->mon[s];
 
 		for (i = 0; i < dp->cfg->services[s].n_servers; i++) {
 			struct nc_srv_stats tot;
@@ -468,7 +456,7 @@ static void
 interval_run(struct nc_dp *dp, unsigned int s, uint64_t now)
 {
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
-	struct nc_mon_svc *ms = &dp->mon[s];
+	struct nc_mon_svc *ms = &dp->ctl->mon[s];
 	struct nc_adapt_in in[NC_MAX_SERVERS];
 	uint32_t p99[NC_MAX_SERVERS];
 	uint16_t i;
@@ -514,11 +502,11 @@ interval_run(struct nc_dp *dp, unsigned int s, uint64_t now)
 	}
 	rte_seqlock_write_lock(&ms->lock);
 	ms->view.intervals++;
-	ms->view.t_s = (double)(now - dp->start_tsc) / (double)dp->tsc_hz;
+	ms->view.t_s = (double)(now - dp->ctl->start_tsc) / (double)dp->tsc_hz;
 	rte_seqlock_write_unlock(&ms->lock);
 	nc_dp_mon_view_states(dp, s);
-	if (dp->interval_cb != NULL)
-		dp->interval_cb(dp->interval_arg, s, &ms->view, ms->srv_view, cs->n_servers);
+	if (dp->ctl->interval_cb != NULL)
+		dp->ctl->interval_cb(dp->ctl->interval_arg, s, &ms->view, ms->srv_view, cs->n_servers);
 }
 
 static const char *
@@ -545,7 +533,7 @@ nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_e
 	if (ev->svc >= dp->n_services || ev->from >= dp->cfg->services[ev->svc].n_servers)
 		return;
 	cs = &dp->cfg->services[ev->svc];
-	ms = &dp->mon[ev->svc];
+	ms = &dp->ctl->mon[ev->svc];
 	snprintf(flow, sizeof(flow), "%s %s:%u -> %s", ev->proto == IPPROTO_UDP ? "udp" : "tcp",
 		 nc_ip4_str(client, ip, sizeof(ip)), rte_be_to_cpu_16(ev->cport), cs->name);
 	if (ev->why == NC_FO_SERVER_CLOSED) {
@@ -613,7 +601,7 @@ fail_timeouts(struct nc_dp *dp, uint64_t now)
 
 	for (s = 0; s < dp->n_services; s++) {
 		const struct nc_cfg_service *cs = &dp->cfg->services[s];
-		struct nc_mon_svc *ms = &dp->mon[s];
+		struct nc_mon_svc *ms = &dp->ctl->mon[s];
 
 		for (i = 0; i < cs->n_servers; i++) {
 			struct nc_mon_srv *m = &ms->srv[i];
@@ -623,7 +611,7 @@ fail_timeouts(struct nc_dp *dp, uint64_t now)
 			m->fail_until = 0;
 			nc_health_init(&m->health);
 			if (m->admin == NC_ADMIN_UP)
-				nc_wset_up(&ms->ws, i, min_weight_of(cs));
+				nc_wset_up(&ms->ws, i, nc_svc_min_weight(cs));
 			NC_LOG(NOTICE, MON, "%s: server %s back after %u ms (no probes configured)",
 			       cs->name, cs->servers[i].name, NC_FAIL_TIMEOUT_MS);
 			nc_dp_mon_view_states(dp, s);
@@ -639,16 +627,15 @@ nc_dp_mon_poll(struct nc_dp *dp, uint64_t now)
 	uint16_t s;
 
 	/* a millisecond is fine enough for probe timers and intervals */
-	if (now - dp->last_mon_scan < dp->tsc_per_ms)
+	if (now - dp->ctl->last_mon_scan < dp->tsc_per_ms)
 		return 0;
-	dp->last_mon_scan = now;
+	dp->ctl->last_mon_scan = now;
 	if (dp->probing)
 		n += probes_run(dp, now);
 	if (dp->store_size != 0)
 		fail_timeouts(dp, now);
-	nc_dp_admin_poll(dp, now);
 	for (s = 0; s < dp->n_services; s++) {
-		struct nc_mon_svc *ms = &dp->mon[s];
+		struct nc_mon_svc *ms = &dp->ctl->mon[s];
 		uint64_t iv = dp->tsc_per_ms * ms->view.interval_ms;
 
 		if (now < ms->next_interval)
@@ -665,8 +652,8 @@ nc_dp_mon_poll(struct nc_dp *dp, uint64_t now)
 void
 nc_dp_set_interval_cb(struct nc_dp *dp, nc_interval_cb cb, void *arg)
 {
-	dp->interval_cb = cb;
-	dp->interval_arg = arg;
+	dp->ctl->interval_cb = cb;
+	dp->ctl->interval_arg = arg;
 }
 
 int
@@ -679,7 +666,7 @@ nc_dp_service_view(const struct nc_dp *dp, unsigned int svc, struct nc_service_v
 
 	if (svc >= dp->n_services)
 		return -ENOENT;
-	ms = &dp->mon[svc];
+	ms = &dp->ctl->mon[svc];
 	do {
 		sn = rte_seqlock_read_begin(&ms->lock);
 		n = ms->view.n_servers;
@@ -697,7 +684,7 @@ nc_dp_service_find(const struct nc_dp *dp, const char *name)
 	uint16_t s;
 
 	for (s = 0; s < dp->n_services; s++)
-		if (dp->mon[s].view.state != NC_SVC_REMOVED && strcmp(dp->mon[s].view.name, name) == 0)
+		if (dp->ctl->mon[s].view.state != NC_SVC_REMOVED && strcmp(dp->ctl->mon[s].view.name, name) == 0)
 			return s;
 	return -ENOENT;
 }
@@ -716,7 +703,7 @@ nc_dp_failsafe_view(const struct nc_dp *dp, unsigned int svc, struct nc_failsafe
 
 	if (svc >= dp->n_services)
 		return -ENOENT;
-	n = __atomic_load_n(&dp->mon[svc].view.n_servers, __ATOMIC_RELAXED);
+	n = __atomic_load_n(&dp->ctl->mon[svc].view.n_servers, __ATOMIC_RELAXED);
 	memset(out, 0, sizeof(*out));
 	for (k = 0; k < dp->n_workers; k++) {
 		const struct nc_worker *w = dp->worker[k];
@@ -751,8 +738,8 @@ nc_dp_failsafe_view(const struct nc_dp *dp, unsigned int svc, struct nc_failsafe
 void
 nc_dp_set_event_cb(struct nc_dp *dp, nc_event_cb cb, void *arg)
 {
-	dp->event_cb = cb;
-	dp->event_arg = arg;
+	dp->ctl->event_cb = cb;
+	dp->ctl->event_arg = arg;
 }
 
 void
@@ -763,11 +750,11 @@ nc_dp_event(struct nc_dp *dp, enum nc_event_kind kind, unsigned int s, int serve
 	char text[256];
 	va_list ap;
 
-	if (dp->event_cb == NULL)
+	if (dp->ctl->event_cb == NULL)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	dp->event_cb(dp->event_arg, kind, cs->name,
+	dp->ctl->event_cb(dp->ctl->event_arg, kind, cs->name,
 		     server >= 0 && server < cs->n_servers ? cs->servers[server].name : NULL, text);
 }

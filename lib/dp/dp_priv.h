@@ -155,6 +155,7 @@ struct nc_worker {
 	uint32_t now_ms;
 	uint32_t now_us;                      /* response times (wraps after 71 min) */
 	struct nc_flow_table *flows;
+	struct nc_flow *flow;                 /* flows' array (nc_flow_at(flows, 0)): it never moves */
 	struct nc_srv_stats *srv;             /* [svc * NC_MAX_SERVERS + server] */
 	struct nc_txstore *txs;               /* held requests (fail-safe services) */
 	uint32_t *txc;                        /* per flow index: chain head, tail */
@@ -169,7 +170,33 @@ struct nc_worker {
 	struct nc_dp_stats st __rte_cache_aligned;
 } __rte_cache_aligned;
 
+/* What only the control lcore writes and reads: its counters, the monitor,
+ * pending resolutions, its timers. An allocation of its own, so that none of
+ * it shares a cache line with what the workers read per packet. */
+struct nc_dp_ctl {
+	struct nc_ctl_stats st;
+	uint64_t start_tsc;
+	uint64_t last_mon_scan;               /* tsc: probe timers and intervals run */
+	uint64_t last_admin_scan;             /* tsc: removals checked */
+	uint64_t last_probe;                  /* tsc: unresolved next hops probed, reclaim */
+	nc_interval_cb interval_cb;
+	void *interval_arg;
+	nc_event_cb event_cb;
+	void *event_arg;
+	struct nc_mon_svc mon[NC_MAX_SERVICES];
+	uint16_t n_pending;
+	struct nc_pending pending[NC_PENDING_MAX];
+};
+
+/*
+ * The data plane. The workers read its first part on every packet: written
+ * at start-up, and for a service added or changed at run time only through
+ * single aligned stores of the control lcore (nc_dp_svc_publish,
+ * nc_dp_service_set_failsafe). The control lcore's signals to the workers
+ * sit on a cache line of their own; its own state lives in <ctl>.
+ */
 struct nc_dp {
+	/* ---- read per packet (read-mostly) ---- */
 	struct nc_config *cfg;                /* own copy; run-time changes edit it */
 	uint16_t n_ports;
 	uint16_t n_services;
@@ -186,6 +213,7 @@ struct nc_dp {
 	uint32_t to_syn, to_est, to_fin, to_udp;
 	uint64_t tsc_hz;
 	uint64_t tsc_per_ms;
+	uint64_t tsc_per_us;
 	struct nc_neigh_table *neigh;
 	struct rte_rcu_qsbr *qsbr;
 	struct nc_sched_set *sched;
@@ -194,29 +222,34 @@ struct nc_dp {
 	struct rte_ring *ctl_tx;              /* control -> worker 0: frames to send */
 	struct rte_mempool *ctl_pool;
 	uint32_t *lport_map;
-	struct nc_ctl_stats ctl;
 	struct rte_mempool *txpool;           /* private copies of held requests */
 	uint32_t store_size;                  /* entries per worker's store; 0: none */
 	uint8_t tcp_failsafe;                 /* some TCP service has the fail-safe on */
-	uint32_t down_gen;                    /* bumped when the monitor takes a server down */
+	uint8_t probing;                      /* some service has probes: steer their replies */
 	uint16_t probe_lo, probe_hi;          /* probe ports, host order: [lo, hi) */
 	uint16_t probe_slot[NC_MAX_SERVICES * NC_MAX_SERVERS];  /* port - lo -> svc << 8 | server */
 	uint16_t probe_base[NC_MAX_SERVICES];  /* a service's first probe port */
-	uint8_t probing;                      /* some service has probes: steer their replies */
-	uint64_t tsc_per_us;
-	uint64_t start_tsc;
-	uint64_t last_mon_scan;
-	nc_interval_cb interval_cb;
-	void *interval_arg;
-	nc_event_cb event_cb;
-	void *event_arg;
-	uint64_t last_admin_scan;             /* tsc: removals checked */
-	struct nc_mon_svc mon[NC_MAX_SERVICES];
-	uint16_t n_pending;                   /* control lcore only */
-	struct nc_pending pending[NC_PENDING_MAX];
-	volatile int stop;
 	struct nc_worker *worker[NC_MAX_WORKERS];
+	/* ---- control lcore -> workers: checked once per worker loop ---- */
+	uint32_t down_gen __rte_cache_aligned;   /* bumped when the monitor takes a server down */
+	volatile int stop;
+	/* ---- the control lcore's own ---- */
+	struct nc_dp_ctl *ctl __rte_cache_aligned;
 };
+
+/* An address of the startup file (host order) as the wire has it. */
+static inline uint32_t
+nc_be32(uint32_t host)
+{
+	return rte_cpu_to_be_32(host);
+}
+
+/* The least weight an up server of <cs> keeps (adaptive.min_weight, at least 1). */
+static inline uint8_t
+nc_svc_min_weight(const struct nc_cfg_service *cs)
+{
+	return cs->adaptive.min_weight != 0 ? cs->adaptive.min_weight : 1;
+}
 
 static inline uint32_t
 nc_hash32(uint32_t x)
@@ -243,7 +276,7 @@ nc_dp_addr_find(const struct nc_dp *dp, uint32_t ip)
 
 /* Service index + 1 for (<vip>, <port>, <proto>), network order; 0 if none. */
 static inline unsigned int
-nc_dp_svc_find(const struct nc_dp *dp, uint32_t vip, uint16_t port, uint8_t proto)
+nc_dp_svc_by_tuple(const struct nc_dp *dp, uint32_t vip, uint16_t port, uint8_t proto)
 {
 	uint32_t i = nc_hash32(vip ^ ((uint32_t)port << 8) ^ proto) >> 24;   /* 8 bits */
 

@@ -27,7 +27,7 @@ ctl_pass(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
  * back to this worker once it is known, as a host holds packets on an
  * unresolved neighbor, so a new client's first SYN is not lost. */
 static inline void
-ctl_resolve(struct nc_worker *w, struct rte_mbuf *m, uint32_t ip, uint16_t pidx)
+ctl_pass_resolve(struct nc_worker *w, struct rte_mbuf *m, uint32_t ip, uint16_t pidx)
 {
 	struct nc_ctl_msg msg = { .type = NC_CTL_RESOLVE, .worker = (uint8_t)w->id, .pidx = pidx,
 				  .ip = ip, .m = m };
@@ -68,9 +68,9 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		if (nh == -ENETUNREACH)
 			drop(w, m, NC_DROP_NO_ROUTE);
 		else if (nh < 0)
-			ctl_resolve(w, m, pm->key.src_ip, port);
+			ctl_pass_resolve(w, m, pm->key.src_ip, port);
 		else
-			ctl_resolve(w, m, dp->neigh->e[nh].ip, dp->neigh->e[nh].port);
+			ctl_pass_resolve(w, m, dp->neigh->e[nh].ip, dp->neigh->e[nh].port);
 		return NULL;
 	}
 	f = nc_flow_add(w->flows, &pm->key, pm->hash, svc->lip, svc->n_lips,
@@ -134,7 +134,7 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		int syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
 
 		flags = th->tcp_flags;
-		if (pos >= 0 && unlikely(syn) && nc_flow_at(w->flows, (uint32_t)pos)->state == NC_FLOW_CLOSING) {
+		if (pos >= 0 && unlikely(syn) && flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING) {
 			/* the client reuses the port of a closed connection: start afresh */
 			flow_close(w, pos);
 			pos = -ENOENT;
@@ -145,7 +145,7 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		}
 	}
 	if (pos >= 0) {
-		f = nc_flow_at(w->flows, (uint32_t)pos);
+		f = flow_at(w, (uint32_t)pos);
 	} else {
 		f = flow_open(w, m, pm);
 		if (f == NULL)
@@ -183,7 +183,7 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		drop(w, m, NC_DROP_NO_FLOW);
 		return;
 	}
-	f = nc_flow_at(w->flows, (uint32_t)idx);
+	f = flow_at(w, (uint32_t)idx);
 	/* the reply must come from the flow's server, on the flow's protocol */
 	if (unlikely(f->server_ip != pm->key.src_ip || f->server_port != pm->key.src_port ||
 		     f->key.proto != pm->key.proto)) {
@@ -311,7 +311,7 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 	else
 		pm->pay = (uint16_t)(rte_be_to_cpu_16(((const struct rte_udp_hdr *)(d + p.l4_off))->dgram_len) -
 				     sizeof(struct rte_udp_hdr));
-	s = nc_dp_svc_find(dp, ip->dst_addr, pm->key.dst_port, p.proto);
+	s = nc_dp_svc_by_tuple(dp, ip->dst_addr, pm->key.dst_port, p.proto);
 	if (s == 0) {
 		ae = nc_dp_addr_find(dp, ip->dst_addr);
 		if (unlikely(ae == NULL)) {
@@ -405,12 +405,12 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 
 		if (pm->kind == PK_CLIENT) {
 			if (pos[c] >= 0)
-				rte_prefetch0(nc_flow_at(w->flows, (uint32_t)pos[c]));
+				rte_prefetch0(flow_at(w, (uint32_t)pos[c]));
 			c++;
 		} else if (pm->kind == PK_SERVER) {
 			pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
 			if (pm->sidx >= 0)
-				rte_prefetch0(nc_flow_at(w->flows, (uint32_t)pm->sidx));
+				rte_prefetch0(flow_at(w, (uint32_t)pm->sidx));
 		}
 	}
 	opened0 = w->st.flow_changes;
@@ -423,8 +423,8 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 			/* Bulk results predate flows opened or closed earlier in
 			 * this burst: check them, and look a miss up again then. */
 			if (unlikely(w->st.flow_changes != opened0) &&
-			    (p < 0 || !key_eq(&nc_flow_at(w->flows, (uint32_t)p)->key, &pm->key) ||
-			     nc_flow_at(w->flows, (uint32_t)p)->state == NC_FLOW_FREE))
+			    (p < 0 || !key_eq(&flow_at(w, (uint32_t)p)->key, &pm->key) ||
+			     flow_at(w, (uint32_t)p)->state == NC_FLOW_FREE))
 				p = nc_flow_lookup(w->flows, &pm->key, pm->hash);
 			client_leg(w, pkts[i], pm, p);
 		} else if (pm->kind == PK_SERVER) {

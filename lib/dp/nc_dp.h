@@ -96,16 +96,20 @@ void nc_worker_tick(struct nc_worker *w);
 /* Flows open in worker <w>. */
 uint32_t nc_worker_flow_count(const struct nc_worker *w);
 
-/* Sum of every worker's counters into <out>. Control lcore. */
+/* Sum of every worker's counters into <out>, read with relaxed atomic loads
+ * while they run: each counter exact, the set not one instant. Any thread. */
 void nc_dp_stats_get(const struct nc_dp *dp, struct nc_dp_stats *out);
 
 /* Open flows over all workers (approximate while they run). Control lcore. */
 uint64_t nc_dp_flow_count(const struct nc_dp *dp);
 
 /*
- * Control lcore's periodic work: handle packets and requests the workers
- * passed up (ARP, ICMP echo, neighbor resolution), send ARP probes for
- * unresolved neighbors, reclaim old schedules. Returns the items handled.
+ * Control lcore's tick, its parts in order, none calling back into another:
+ * the packets and reports the workers passed up (ARP, ICMP echo, neighbor
+ * resolution, fail-overs), packets waiting for a neighbor, ARP probes for
+ * unresolved next hops and schedule reclamation, the server monitor
+ * (probes, intervals, weights), then run-time changes waiting on flows to
+ * end (the admin part). Returns the items handled.
  */
 unsigned int nc_dp_ctl_poll(struct nc_dp *dp);
 

@@ -33,11 +33,4 @@ struct nc_dp_rt_hist {
 int nc_dp_server_rt_hist(const struct nc_dp *dp, unsigned int svc, unsigned int srv,
 			 struct nc_dp_rt_hist *out);
 
-/*
- * Sum of every worker's counters into <out>, as nc_dp_stats_get() but with
- * relaxed atomic loads (each counter is exact, the set is not one instant)
- * and without tcp_port_early_reuse (left 0). Any thread.
- */
-void nc_dp_stats_read(const struct nc_dp *dp, struct nc_dp_stats *out);
-
 #endif /* NC_DP_METRICS_H */

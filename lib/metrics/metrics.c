@@ -417,7 +417,7 @@ nc_metrics_write(FILE *out, const struct nc_dp *dp, const struct nc_metrics_port
 			break;
 		sn->n_svc = s + 1;
 	}
-	nc_dp_stats_read(dp, &sn->st);
+	nc_dp_stats_get(dp, &sn->st);
 
 	family(out, "netchestra_info", "gauge", "Netchestra version, always 1");
 	{
