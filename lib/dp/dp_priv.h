@@ -297,8 +297,20 @@ int nc_dp_mon_init(struct nc_dp *dp);
 void nc_dp_mon_free(struct nc_dp *dp);
 void nc_dp_mon_input(struct nc_dp *dp, struct rte_mbuf *m);
 unsigned int nc_dp_mon_poll(struct nc_dp *dp, uint64_t now);
+/* dp.c: the port whose subnets hold <ip> (host order) and, in <*own> if not
+ * NULL, that port's own address there; -1 if none. Control lcore. */
+int nc_dp_port_of(const struct nc_config *cfg, uint32_t ip, uint32_t *own);
+
 /* Queue a frame the control lcore built for port <pidx> (worker 0 sends it). */
-void nc_dp_ctl_tx(struct nc_dp *dp, uint16_t pidx, struct rte_mbuf *m);
+static inline void
+nc_dp_ctl_tx(struct nc_dp *dp, uint16_t pidx, struct rte_mbuf *m)
+{
+	m->port = dp->port_id[pidx];
+	if (rte_ring_sp_enqueue(dp->ctl_tx, m) != 0) {
+		dp->ctl->st.tx_failed++;
+		rte_pktmbuf_free(m);
+	}
+}
 
 /* dp_monitor.c, for dp_admin.c: publish service <s>'s schedule; refresh its
  * views' states; a server's counters summed over the workers; report an event. */

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The control lcore's tick: the packets and reports the workers pass up
+ * (ARP answered and learned, ICMP echo answered, neighbors resolved with the
+ * packets that wait for them, fail-overs), ARP probes of unresolved next
+ * hops, schedule reclamation, then the server monitor and the run-time
+ * changes, in that order. Control lcore only.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "dp_priv.h"
+
+#define ARP_PROBE_INTERVAL_MS 1000
+#define ARP_PROBE_BACKOFF_MS  10000   /* after 3 unanswered probes */
+
+static int
+owned_on_port(const struct nc_dp *dp, uint32_t ip_be)
+{
+	return nc_dp_addr_find(dp, ip_be) != NULL;
+}
+
+static void
+arp_probe(struct nc_dp *dp, struct nc_neigh_entry *e)
+{
+	const struct nc_config *cfg = dp->cfg;
+	struct rte_mbuf *m;
+	uint32_t own = 0;
+
+	if (nc_dp_port_of(cfg, rte_be_to_cpu_32(e->ip), &own) < 0)
+		return;
+	m = rte_pktmbuf_alloc(dp->ctl_pool);
+	if (m == NULL) {
+		dp->ctl->st.tx_failed++;
+		return;
+	}
+	if (nc_arp_make_request(m, &dp->mac[e->port], nc_be32(own), e->ip) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp->ctl->st.arp_requests_sent++;
+	nc_dp_ctl_tx(dp, e->port, m);
+}
+
+static void
+ctl_arp(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+	uint32_t sip = arp->arp_data.arp_sip, tip = arp->arp_data.arp_tip;
+	int for_us = owned_on_port(dp, tip);
+	int onlink = nc_dp_port_of(dp->cfg, rte_be_to_cpu_32(sip), NULL) == pidx;
+
+	if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
+	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || sip == 0 || !onlink) {
+		dp->ctl->st.arp_ignored++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* Learn the sender as Linux does: always refresh a known entry; create
+	 * one when the ARP was aimed at us (it is about to talk to us). */
+	if (nc_neigh_learn(dp->neigh, sip, pidx, &arp->arp_data.arp_sha, for_us) >= 0)
+		dp->ctl->st.arp_learned++;
+	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) && for_us &&
+	    nc_arp_make_reply(m, &dp->mac[pidx]) == 0) {
+		dp->ctl->st.arp_replied++;
+		nc_dp_ctl_tx(dp, pidx, m);
+		return;
+	}
+	rte_pktmbuf_free(m);
+}
+
+static void
+ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
+{
+	struct nc_pkt p;
+
+	if (nc_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &dp->mac[pidx],
+			 0, &p) != NC_DROP_MAX) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (p.is_arp) {
+		ctl_arp(dp, m, pidx);
+		return;
+	}
+	if (p.proto != IPPROTO_ICMP ||
+	    rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, p.l4_off)->icmp_type != RTE_IP_ICMP_ECHO_REQUEST) {
+		nc_dp_mon_input(dp, m);   /* a probe's answer, or nothing we asked for */
+		return;
+	}
+	if (nc_icmp_make_echo_reply(m, &p) == 0) {
+		/* the request may have been broadcast: answer from our own MAC */
+		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr = dp->mac[pidx];
+		dp->ctl->st.icmp_echo_replied++;
+		nc_dp_ctl_tx(dp, pidx, m);
+		return;
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* Give held packets whose neighbor is now resolved back to their worker (as
+ * a handoff, so the worker processes them like fresh arrivals); drop the ones
+ * that waited too long. */
+static void
+ctl_pending_run(struct nc_dp *dp, uint64_t now)
+{
+	uint16_t i, k = 0;
+
+	for (i = 0; i < dp->ctl->n_pending; i++) {
+		struct nc_pending *p = &dp->ctl->pending[i];
+		int idx = nc_neigh_lookup(dp->neigh, p->ip);
+
+		if (idx >= 0 && (nc_neigh_mac(dp->neigh, (uint32_t)idx) & NC_NEIGH_VALID)) {
+			if (rte_ring_mp_enqueue(dp->worker[p->worker]->handoff, p->m) != 0) {
+				dp->ctl->st.resolve_dropped++;
+				rte_pktmbuf_free(p->m);
+			}
+		} else if (now >= p->deadline || dp->stop) {
+			dp->ctl->st.resolve_dropped++;
+			rte_pktmbuf_free(p->m);
+		} else {
+			dp->ctl->pending[k++] = *p;
+		}
+	}
+	dp->ctl->n_pending = k;
+}
+
+static void
+ctl_hold(struct nc_dp *dp, struct rte_mbuf *m, uint32_t ip, uint16_t worker)
+{
+	uint16_t i, same = 0;
+
+	for (i = 0; i < dp->ctl->n_pending; i++)
+		same += dp->ctl->pending[i].ip == ip;
+	if (dp->ctl->n_pending == NC_PENDING_MAX || same >= NC_PENDING_PER_IP || worker >= dp->n_workers) {
+		dp->ctl->st.resolve_dropped++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp->ctl->st.resolve_held++;
+	dp->ctl->pending[dp->ctl->n_pending++] = (struct nc_pending){
+		.m = m, .ip = ip, .worker = worker,
+		.deadline = rte_rdtsc() + dp->tsc_hz / 1000 * NC_PENDING_MS };
+}
+
+static void
+ctl_resolve_request(struct nc_dp *dp, uint32_t ip, uint16_t pidx, struct rte_mbuf *m, uint16_t worker)
+{
+	int idx;
+
+	dp->ctl->st.resolve_requests++;
+	if (m != NULL)
+		ctl_hold(dp, m, ip, worker);
+	if (nc_neigh_lookup(dp->neigh, ip) >= 0)
+		return;   /* already known or being resolved */
+	idx = nc_neigh_add(dp->neigh, ip, pidx, NULL, 0);
+	if (idx >= 0) {
+		struct nc_neigh_entry *e = &dp->neigh->e[idx];
+
+		arp_probe(dp, e);
+		e->n_probes = 1;
+		e->next_probe = rte_rdtsc() + dp->tsc_hz / 1000 * ARP_PROBE_INTERVAL_MS;
+	}
+}
+
+/* Probe unresolved entries every second, backing off after three misses. */
+static void
+ctl_probe(struct nc_dp *dp)
+{
+	uint64_t now = rte_rdtsc();
+	uint32_t i;
+
+	for (i = 0; i < dp->neigh->n; i++) {
+		struct nc_neigh_entry *e = &dp->neigh->e[i];
+
+		if (e->is_static || (nc_neigh_mac(dp->neigh, i) & NC_NEIGH_VALID) || now < e->next_probe)
+			continue;
+		arp_probe(dp, e);
+		e->n_probes++;
+		e->next_probe = now + dp->tsc_hz / 1000 *
+			(e->n_probes >= 3 ? ARP_PROBE_BACKOFF_MS : ARP_PROBE_INTERVAL_MS);
+	}
+}
+
+unsigned int
+nc_dp_ctl_poll(struct nc_dp *dp)
+{
+	struct nc_ctl_msg msg[32];
+	unsigned int n, i;
+	uint64_t now = rte_rdtsc();
+
+	n = rte_ring_dequeue_burst_elem(dp->ctl_ring, msg, sizeof(msg[0]), RTE_DIM(msg), NULL);
+	for (i = 0; i < n; i++) {
+		if (msg[i].type == NC_CTL_PKT)
+			ctl_pkt(dp, msg[i].m, msg[i].pidx);
+		else if (msg[i].type == NC_CTL_RESOLVE)
+			ctl_resolve_request(dp, msg[i].ip, msg[i].pidx, msg[i].m, msg[i].worker);
+		else if (msg[i].type == NC_CTL_FAILOVER)
+			nc_dp_mon_failover(dp, msg[i].ip, &msg[i].ev);
+	}
+	if (dp->ctl->n_pending != 0)
+		ctl_pending_run(dp, now);
+	if (now - dp->ctl->last_probe > dp->tsc_hz / 10) {
+		dp->ctl->last_probe = now;
+		ctl_probe(dp);
+		nc_sched_reclaim(dp->sched);
+	}
+	n += nc_dp_mon_poll(dp, now);
+	nc_dp_admin_poll(dp, now);
+	return n;
+}
+
+void
+nc_dp_announce(struct nc_dp *dp)
+{
+	const struct nc_config *cfg = dp->cfg;
+	uint16_t p, a;
+
+	for (p = 0; p < cfg->n_ports; p++)
+		for (a = 0; a < cfg->ports[p].n_ipv4; a++) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(dp->ctl_pool);
+			uint32_t ip = nc_be32(cfg->ports[p].ipv4[a].addr);
+
+			if (m == NULL)
+				return;
+			/* gratuitous ARP: a request for our own address */
+			if (nc_arp_make_request(m, &dp->mac[p], ip, ip) < 0) {
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			nc_dp_ctl_tx(dp, p, m);
+		}
+}
