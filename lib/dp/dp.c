@@ -43,13 +43,13 @@ nc_dp_port_of(const struct nc_config *cfg, uint32_t ip, uint32_t *own)
 }
 
 static int
-addr_insert(struct nc_dp *dp, uint32_t ip, int lip)
+addr_insert(struct nc_dp_tables *tb, uint32_t ip, int lip)
 {
 	uint32_t i = nc_hash32(ip) >> 22;
 	unsigned int k;
 
 	for (k = 0; k < NC_ADDR_TABLE_SIZE - 1; k++) {
-		struct nc_addr_ent *e = &dp->addr[i];
+		struct nc_addr_ent *e = &tb->addr[i];
 
 		if (e->ip == 0 || e->ip == ip) {
 			e->ip = ip;
@@ -63,19 +63,17 @@ addr_insert(struct nc_dp *dp, uint32_t ip, int lip)
 	return -ENOSPC;
 }
 
-/* Workers read the table while a service is added at run time: the key goes
- * in first, svc_plus1 (what marks the entry used) last. */
 static void
-svc_insert(struct nc_dp *dp, uint32_t vip, uint16_t port, uint8_t proto, unsigned int svc)
+svc_insert(struct nc_dp_tables *tb, uint32_t vip, uint16_t port, uint8_t proto, unsigned int svc)
 {
 	uint32_t i = nc_hash32(vip ^ ((uint32_t)port << 8) ^ proto) >> 24;
 
-	while (dp->svct[i].svc_plus1 != 0)
+	while (tb->svct[i].svc_plus1 != 0)
 		i = (i + 1) & (NC_SVC_TABLE_SIZE - 1);
-	dp->svct[i].vip = vip;
-	dp->svct[i].port = port;
-	dp->svct[i].proto = proto;
-	__atomic_store_n(&dp->svct[i].svc_plus1, (uint8_t)(svc + 1), __ATOMIC_RELEASE);
+	tb->svct[i].vip = vip;
+	tb->svct[i].port = port;
+	tb->svct[i].proto = proto;
+	tb->svct[i].svc_plus1 = (uint8_t)(svc + 1);
 }
 
 static int
@@ -170,24 +168,25 @@ static int
 build_services(struct nc_dp *dp)
 {
 	const struct nc_config *cfg = dp->cfg;
+	struct nc_dp_tables *tb = dp->tables;
 	uint16_t p, a, s, l;
 
 	for (p = 0; p < cfg->n_ports; p++)
 		for (a = 0; a < cfg->ports[p].n_ipv4; a++)
-			if (addr_insert(dp, nc_be32(cfg->ports[p].ipv4[a].addr), -1) < 0)
+			if (addr_insert(tb, nc_be32(cfg->ports[p].ipv4[a].addr), -1) < 0)
 				return -ENOSPC;
 	for (s = 0; s < cfg->n_services; s++) {
 		const struct nc_cfg_service *cs = &cfg->services[s];
-		struct nc_dp_svc *ds = &dp->svc[s];
+		struct nc_dp_svc *ds = &tb->svc[s];
 
-		nc_dp_svc_fill(dp, s);
+		nc_dp_svc_fill(dp, tb, s);
 		if (ds->failsafe && cs->proto == IPPROTO_TCP)
 			dp->tcp_failsafe = 1;
 		if (ds->failsafe && cs->failsafe.store_size > dp->store_size)
 			dp->store_size = cs->failsafe.store_size;
-		if (addr_insert(dp, ds->vip, -1) < 0)
+		if (addr_insert(tb, ds->vip, -1) < 0)
 			return -ENOSPC;
-		svc_insert(dp, ds->vip, ds->port, ds->proto, s);
+		svc_insert(tb, ds->vip, ds->port, ds->proto, s);
 		for (l = 0; l < cs->n_local_ips; l++) {
 			int li = lip_index(dp, nc_be32(cs->local_ips[l]));
 
@@ -196,7 +195,7 @@ build_services(struct nc_dp *dp)
 				return li;
 			}
 			ds->lip[ds->n_lips++] = (uint16_t)li;
-			if (addr_insert(dp, nc_be32(cs->local_ips[l]), li) < 0)
+			if (addr_insert(tb, nc_be32(cs->local_ips[l]), li) < 0)
 				return -ENOSPC;
 		}
 	}
@@ -204,32 +203,30 @@ build_services(struct nc_dp *dp)
 }
 
 void
-nc_dp_svc_fill(struct nc_dp *dp, unsigned int s)
+nc_dp_svc_fill(const struct nc_dp *dp, struct nc_dp_tables *tb, unsigned int s)
 {
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
-	struct nc_dp_svc *ds = &dp->svc[s];
+	struct nc_dp_svc *ds = &tb->svc[s];
 
-	{
-		ds->vip = nc_be32(cs->vip);
-		ds->port = rte_cpu_to_be_16(cs->port);
-		ds->proto = cs->proto;
-		ds->kind = (uint8_t)cs->scheduler;
-		snprintf(ds->name, sizeof(ds->name), "%s", cs->name);
-		ds->failsafe = cs->failsafe.enabled;
-		ds->max_replays = cs->failsafe.max_replays;
-		ds->resp_timeout_ms = cs->failsafe.response_timeout_ms;
-		ds->fs_protocol = (uint8_t)cs->failsafe.protocol;
-		ds->fs_replay = (uint8_t)cs->failsafe.replay;
-		ds->hold_limit = cs->failsafe.hold_limit_kb * 1024u;
-		ds->persist_ms = cs->persistence_s * 1000;
-	}
+	ds->vip = nc_be32(cs->vip);
+	ds->port = rte_cpu_to_be_16(cs->port);
+	ds->proto = cs->proto;
+	ds->kind = (uint8_t)cs->scheduler;
+	snprintf(ds->name, sizeof(ds->name), "%s", cs->name);
+	ds->failsafe = cs->failsafe.enabled;
+	ds->max_replays = cs->failsafe.max_replays;
+	ds->resp_timeout_ms = cs->failsafe.response_timeout_ms;
+	ds->fs_protocol = (uint8_t)cs->failsafe.protocol;
+	ds->fs_replay = (uint8_t)cs->failsafe.replay;
+	ds->hold_limit = cs->failsafe.hold_limit_kb * 1024u;
+	ds->persist_ms = cs->persistence_s * 1000;
 }
 
 int
-nc_dp_svc_publish(struct nc_dp *dp, unsigned int s)
+nc_dp_svc_publish(const struct nc_dp *dp, struct nc_dp_tables *tb, unsigned int s)
 {
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
-	struct nc_dp_svc *ds = &dp->svc[s];
+	struct nc_dp_svc *ds = &tb->svc[s];
 	uint16_t l;
 	int li;
 
@@ -242,11 +239,34 @@ nc_dp_svc_publish(struct nc_dp *dp, unsigned int s)
 			return -ENOTSUP;
 		ds->lip[ds->n_lips++] = (uint16_t)li;
 	}
-	if (nc_dp_addr_find(dp, ds->vip) == NULL && addr_insert(dp, ds->vip, -1) < 0)
+	if (nc_dp_addr_find(tb, ds->vip) == NULL && addr_insert(tb, ds->vip, -1) < 0)
 		return -ENOSPC;
-	if (nc_dp_svc_by_tuple(dp, ds->vip, ds->port, ds->proto) == 0)
-		svc_insert(dp, ds->vip, ds->port, ds->proto, s);
+	if (nc_dp_svc_by_tuple(tb, ds->vip, ds->port, ds->proto) == 0)
+		svc_insert(tb, ds->vip, ds->port, ds->proto, s);
 	return 0;
+}
+
+struct nc_dp_tables *
+nc_dp_tables_edit(const struct nc_dp *dp)
+{
+	struct nc_dp_tables *tb = rte_malloc("nc_dp_tables", sizeof(*tb), RTE_CACHE_LINE_SIZE);
+
+	if (tb != NULL)
+		memcpy(tb, dp->tables, sizeof(*tb));
+	return tb;
+}
+
+void
+nc_dp_tables_publish(struct nc_dp *dp, struct nc_dp_tables *tb)
+{
+	struct nc_dp_tables *old = dp->tables;
+
+	__atomic_store_n(&dp->tables, tb, __ATOMIC_RELEASE);
+	/* every worker takes the new tables at its next tick, after it reports
+	 * a quiescent state: once all have, none holds the old ones. Rare (an
+	 * operator's change) and short: workers tick at every loop. */
+	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+	rte_free(old);
 }
 
 static uint64_t
@@ -281,6 +301,7 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 	if (w == NULL)
 		return NULL;
 	w->dp = dp;
+	w->tb = dp->tables;
 	w->id = id;
 	w->lcore = cfg->workers.lcores[id];
 	w->rxq = id;
@@ -363,9 +384,12 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 	/* the data plane's own copy: run-time changes edit it (control lcore) */
 	dp->cfg = rte_malloc_socket("nc_dp_cfg", sizeof(*cfg), 0, socket);
 	dp->ctl = rte_zmalloc_socket("nc_dp_ctl", sizeof(*dp->ctl), RTE_CACHE_LINE_SIZE, socket);
-	if (dp->cfg == NULL || dp->ctl == NULL) {
+	dp->tables = rte_zmalloc_socket("nc_dp_tables", sizeof(*dp->tables), RTE_CACHE_LINE_SIZE,
+					socket);
+	if (dp->cfg == NULL || dp->ctl == NULL || dp->tables == NULL) {
 		rte_free(dp->cfg);
 		rte_free(dp->ctl);
+		rte_free(dp->tables);
 		rte_free(dp);
 		rte_errno = ENOMEM;
 		return NULL;
@@ -512,6 +536,7 @@ nc_dp_free(struct nc_dp *dp)
 	nc_neigh_free(dp->neigh);
 	rte_free(dp->lport_map);
 	rte_free(dp->ctl);
+	rte_free(dp->tables);
 	rte_free(dp->cfg);
 	rte_free(dp);
 }

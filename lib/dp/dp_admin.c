@@ -11,6 +11,8 @@
 
 #include <rte_cycles.h>
 
+#include <rte_malloc.h>
+
 #include "dp_priv.h"
 
 #define ADMIN_SCAN_MS 100   /* how often removals are checked for being done */
@@ -282,29 +284,26 @@ nc_dp_service_set_failsafe(struct nc_dp *dp, unsigned int svc, uint32_t persiste
 			   const struct nc_cfg_failsafe *fs)
 {
 	struct nc_cfg_service *cs;
-	struct nc_dp_svc *ds;
+	struct nc_dp_tables *tb;
 
 	if (svc >= dp->n_services)
 		return -ENOENT;
 	cs = &dp->cfg->services[svc];
-	ds = &dp->svc[svc];
 	/* Turning the fail-safe or affinity on or off changes how flows are
 	 * opened (TCP options, the worker that owns a client): a restart. */
 	if (fs->enabled != cs->failsafe.enabled || (persistence_s == 0) != (cs->persistence_s == 0))
 		return -ENOTSUP;
-	/* single aligned stores: a worker reads the old or the new value */
-	__atomic_store_n(&ds->persist_ms, persistence_s * 1000, __ATOMIC_RELAXED);
-	__atomic_store_n(&ds->resp_timeout_ms, fs->response_timeout_ms, __ATOMIC_RELAXED);
-	__atomic_store_n(&ds->max_replays, fs->max_replays, __ATOMIC_RELAXED);
-	__atomic_store_n(&ds->fs_protocol, (uint8_t)fs->protocol, __ATOMIC_RELAXED);
-	__atomic_store_n(&ds->fs_replay, (uint8_t)fs->replay, __ATOMIC_RELAXED);
-	__atomic_store_n(&ds->hold_limit, fs->hold_limit_kb * 1024u, __ATOMIC_RELAXED);
+	tb = nc_dp_tables_edit(dp);
+	if (tb == NULL)
+		return -ENOMEM;
 	cs->persistence_s = persistence_s;
 	cs->failsafe.response_timeout_ms = fs->response_timeout_ms;
 	cs->failsafe.max_replays = fs->max_replays;
 	cs->failsafe.protocol = fs->protocol;
 	cs->failsafe.replay = fs->replay;
 	cs->failsafe.hold_limit_kb = fs->hold_limit_kb;
+	nc_dp_svc_fill(dp, tb, svc);
+	nc_dp_tables_publish(dp, tb);
 	return 0;
 }
 
@@ -326,7 +325,7 @@ nc_dp_service_check_add(const struct nc_dp *dp, const struct nc_cfg_service *cs,
 			snprintf(why, len, "a service named %s runs", cs->name);
 			return -EEXIST;
 		}
-	k = nc_dp_svc_by_tuple(dp, rte_cpu_to_be_32(cs->vip), rte_cpu_to_be_16(cs->port), cs->proto);
+	k = nc_dp_svc_by_tuple(dp->tables, rte_cpu_to_be_32(cs->vip), rte_cpu_to_be_16(cs->port), cs->proto);
 	if (k != 0) {
 		s = k - 1;
 		if (dp->ctl->mon[s].view.state != NC_SVC_REMOVED) {
@@ -380,6 +379,7 @@ nc_dp_service_add(struct nc_dp *dp, const struct nc_cfg_service *cs)
 {
 	char why[160];
 	int s = nc_dp_service_check_add(dp, cs, why, sizeof(why));
+	struct nc_dp_tables *tb;
 	uint16_t i;
 	int r;
 
@@ -403,13 +403,19 @@ nc_dp_service_add(struct nc_dp *dp, const struct nc_cfg_service *cs)
 		for (i = 0; i < dp->n_workers; i++)
 			memset(&dp->worker[i]->st.svc[s], 0, sizeof(dp->worker[i]->st.svc[s]));
 	}
+	tb = nc_dp_tables_edit(dp);
+	if (tb == NULL)
+		return -ENOMEM;
 	dp->cfg->services[s] = *cs;
-	nc_dp_svc_fill(dp, (unsigned int)s);
+	nc_dp_svc_fill(dp, tb, (unsigned int)s);
 	r = nc_dp_mon_svc_init(dp, (unsigned int)s, rte_rdtsc());   /* its first schedule */
 	if (r == 0)
-		r = nc_dp_svc_publish(dp, (unsigned int)s);            /* then workers see it */
-	if (r < 0)
+		r = nc_dp_svc_publish(dp, tb, (unsigned int)s);        /* then workers see it */
+	if (r < 0) {
+		rte_free(tb);
 		return r;
+	}
+	nc_dp_tables_publish(dp, tb);
 	if ((unsigned int)s == dp->n_services) {
 		dp->cfg->n_services = (uint16_t)(s + 1);
 		__atomic_store_n(&dp->n_services, (uint16_t)(s + 1), __ATOMIC_RELEASE);

@@ -19,7 +19,7 @@
 static int
 owned_on_port(const struct nc_dp *dp, uint32_t ip_be)
 {
-	return nc_dp_addr_find(dp, ip_be) != NULL;
+	return nc_dp_addr_find(dp->tables, ip_be) != NULL;
 }
 
 static void

@@ -201,7 +201,7 @@ hold(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struct rte_mbuf
 	struct rte_mbuf *cp = rte_pktmbuf_copy(m, w->dp->txpool, 0, UINT32_MAX);
 
 	if (unlikely(cp == NULL) ||
-	    unlikely(nc_txstore_hold(w->txs, idx, cp, w->now_ms + w->dp->svc[f->svc].resp_timeout_ms,
+	    unlikely(nc_txstore_hold(w->txs, idx, cp, w->now_ms + w->tb->svc[f->svc].resp_timeout_ms,
 				     c, c + 1) != 0)) {
 		rte_pktmbuf_free(cp);
 		w->st.svc[f->svc].fs_store_full++;
@@ -635,7 +635,7 @@ framed_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 static void
 tfs_start(struct nc_worker *w, const struct nc_flow *f, struct nc_tcpfs *t, uint32_t isn)
 {
-	const struct nc_dp_svc *svc = &w->dp->svc[f->svc];
+	const struct nc_dp_svc *svc = &w->tb->svc[f->svc];
 
 	memset(t, 0, sizeof(*t));
 	t->c_isn = isn;
@@ -644,7 +644,7 @@ tfs_start(struct nc_worker *w, const struct nc_flow *f, struct nc_tcpfs *t, uint
 	t->owed_ms = w->now_ms;
 	nc_http_init(&t->req, NC_HTTP_REQUEST);
 	nc_http_init(&t->resp, NC_HTTP_RESPONSE);
-	switch (__atomic_load_n(&svc->fs_protocol, __ATOMIC_RELAXED)) {
+	switch (svc->fs_protocol) {
 	case NC_FS_PROTO_OPAQUE:
 		t->mode = NC_FSM_OPAQUE;
 		w->st.svc[f->svc].fs_opaque++;
@@ -702,7 +702,7 @@ client_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 	}
 	if (!want || !fresh)
 		return 1;
-	if (t->held + pm->pay > __atomic_load_n(&w->dp->svc[f->svc].hold_limit, __ATOMIC_RELAXED) ||
+	if (t->held + pm->pay > w->tb->svc[f->svc].hold_limit ||
 	    hold(w, f, idx, m) != 0) {
 		abandon(w, f, idx, t);
 		return 1;
@@ -1064,7 +1064,7 @@ static int
 tcp_movable(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx,
 	    const struct nc_tcpfs *t)
 {
-	int idem = __atomic_load_n(&w->dp->svc[f->svc].fs_replay, __ATOMIC_RELAXED) ==
+	int idem = w->tb->svc[f->svc].fs_replay ==
 		NC_FS_REPLAY_IDEMPOTENT;
 	unsigned int i;
 
@@ -1178,7 +1178,7 @@ udp_replay(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf
 				f->c2s_ip_delta, f->c2s_l4_delta);
 			tx_to(w, cp, f->nh_server);
 		}
-		if (nc_txstore_hold(w->txs, idx, held[i], w->now_ms + w->dp->svc[f->svc].resp_timeout_ms,
+		if (nc_txstore_hold(w->txs, idx, held[i], w->now_ms + w->tb->svc[f->svc].resp_timeout_ms,
 				    c, c + 1) != 0) {
 			rte_pktmbuf_free(held[i]);
 			w->st.svc[f->svc].fs_store_full++;
@@ -1202,7 +1202,7 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 {
 	struct nc_dp *dp = w->dp;
 	struct nc_flow *f = flow_at(w, idx);
-	const struct nc_dp_svc *svc = &dp->svc[f->svc];
+	const struct nc_dp_svc *svc = &w->tb->svc[f->svc];
 	const struct nc_schedule *s = nc_sched_get(dp->sched_slot[f->svc]);
 	struct nc_tcpfs *t = f->key.proto == IPPROTO_TCP ? &w->tfs[idx] : NULL;
 	unsigned int replays = f->mon >> NC_FLOW_REPLAY_SHIFT, n_udp = 0, n_tcp = 0;
@@ -1346,7 +1346,7 @@ tcp_timeout(struct nc_worker *w, uint32_t idx)
 		replay_resend(w, f, idx, t);
 		sent = 1;
 	}
-	if ((int32_t)(w->now_ms - t->owed_ms) < (int32_t)w->dp->svc[f->svc].resp_timeout_ms)
+	if ((int32_t)(w->now_ms - t->owed_ms) < (int32_t)w->tb->svc[f->svc].resp_timeout_ms)
 		return sent;
 	s = nc_sched_get(w->dp->sched_slot[f->svc]);
 	if (!other_up(s, f->server) && s != NULL && f->server < s->n_servers &&
@@ -1381,7 +1381,7 @@ failsafe_server_down(struct nc_worker *w)
 		const struct nc_schedule *s;
 		struct nc_tcpfs *t;
 
-		if (f->state == NC_FLOW_FREE || !w->dp->svc[f->svc].failsafe)
+		if (f->state == NC_FLOW_FREE || !w->tb->svc[f->svc].failsafe)
 			continue;
 		s = nc_sched_get(w->dp->sched_slot[f->svc]);
 		if (s == NULL || f->server >= s->n_servers || s->server[f->server].up)
@@ -1431,7 +1431,7 @@ nc_worker_failsafe_poll(struct nc_worker *w)
 			n++;
 		}
 		/* still held: it waits on (a move re-arms its deadline too) */
-		nc_txstore_rearm(w->txs, w->now_ms + w->dp->svc[f->svc].resp_timeout_ms);
+		nc_txstore_rearm(w->txs, w->now_ms + w->tb->svc[f->svc].resp_timeout_ms);
 	}
 	return n;
 }
@@ -1478,7 +1478,7 @@ nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm
 	/* something held moves; a response half-way to its client is reset
 	 * cleanly (failover gives it up); otherwise nothing to do */
 	if (f->server_ip != pm->key.src_ip || f->server_port != pm->key.src_port ||
-	    f->key.proto != pm->key.proto || !w->dp->svc[f->svc].failsafe ||
+	    f->key.proto != pm->key.proto || !w->tb->svc[f->svc].failsafe ||
 	    (!holding(w, (uint32_t)idx) &&
 	     (t == NULL || !(t->flags & NC_TFS_SPLICING)) &&
 	     (t == NULL || t->mode != NC_FSM_HTTP || (t->q_n == 0 && nc_http_idle(&t->resp))))) {

@@ -189,7 +189,7 @@ nc_dp_mon_srv_init(struct nc_dp *dp, unsigned int s, unsigned int i, uint64_t no
 {
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
 	const struct nc_cfg_server *sv = &cs->servers[i];
-	const struct nc_dp_svc *ds = &dp->svc[s];
+	const struct nc_dp_svc *ds = &dp->tables->svc[s];
 	struct nc_mon_svc *ms = &dp->ctl->mon[s];
 	struct nc_mon_srv *m = &ms->srv[i];
 	struct nc_server_view *v = &ms->srv_view[i];

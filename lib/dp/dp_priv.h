@@ -140,6 +140,21 @@ struct nc_mon_svc {
 	struct nc_server_view *srv_view;
 };
 
+/*
+ * The tables a packet is classified by: each service's run-time view, the
+ * appliance's own addresses, (VIP, port, protocol) -> service. Published by
+ * one pointer like the schedules and never changed after publication: a
+ * change at run time edits a copy (nc_dp_tables_edit), publishes it
+ * (nc_dp_tables_publish) and frees the old one once every worker passed a
+ * quiescent state. A worker reads the current ones through w->tb, taken
+ * again at every tick.
+ */
+struct nc_dp_tables {
+	struct nc_dp_svc svc[NC_MAX_SERVICES];
+	struct nc_addr_ent addr[NC_ADDR_TABLE_SIZE];
+	struct nc_svc_ent svct[NC_SVC_TABLE_SIZE];
+};
+
 struct nc_txbuf {
 	uint16_t n;
 	struct rte_mbuf *m[NC_TXB_MAX];
@@ -147,6 +162,7 @@ struct nc_txbuf {
 
 struct nc_worker {
 	struct nc_dp *dp;
+	const struct nc_dp_tables *tb;        /* dp->tables as of this worker's last tick */
 	uint16_t id;
 	uint16_t lcore;
 	uint16_t rxq;                         /* queue index on every port */
@@ -206,9 +222,7 @@ struct nc_dp {
 	uint8_t pidx_of[RTE_MAX_ETHPORTS];    /* DPDK port id -> port index */
 	struct rte_ether_addr mac[NC_MAX_PORTS];
 	uint32_t lip[NC_DP_MAX_LIPS];         /* network order */
-	struct nc_dp_svc svc[NC_MAX_SERVICES];
-	struct nc_addr_ent addr[NC_ADDR_TABLE_SIZE];
-	struct nc_svc_ent svct[NC_SVC_TABLE_SIZE];
+	struct nc_dp_tables *tables;          /* published (RCU): workers read w->tb */
 	/* timeouts in ms */
 	uint32_t to_syn, to_est, to_fin, to_udp;
 	uint64_t tsc_hz;
@@ -259,12 +273,12 @@ nc_hash32(uint32_t x)
 
 /* Owned-address entry for <ip> (network order), or NULL. */
 static inline const struct nc_addr_ent *
-nc_dp_addr_find(const struct nc_dp *dp, uint32_t ip)
+nc_dp_addr_find(const struct nc_dp_tables *tb, uint32_t ip)
 {
 	uint32_t i = nc_hash32(ip) >> 22;   /* 10 bits: NC_ADDR_TABLE_SIZE */
 
 	for (;;) {
-		const struct nc_addr_ent *e = &dp->addr[i];
+		const struct nc_addr_ent *e = &tb->addr[i];
 
 		if (e->ip == ip)
 			return e;
@@ -276,12 +290,12 @@ nc_dp_addr_find(const struct nc_dp *dp, uint32_t ip)
 
 /* Service index + 1 for (<vip>, <port>, <proto>), network order; 0 if none. */
 static inline unsigned int
-nc_dp_svc_by_tuple(const struct nc_dp *dp, uint32_t vip, uint16_t port, uint8_t proto)
+nc_dp_svc_by_tuple(const struct nc_dp_tables *tb, uint32_t vip, uint16_t port, uint8_t proto)
 {
 	uint32_t i = nc_hash32(vip ^ ((uint32_t)port << 8) ^ proto) >> 24;   /* 8 bits */
 
 	for (;;) {
-		const struct nc_svc_ent *e = &dp->svct[i];
+		const struct nc_svc_ent *e = &tb->svct[i];
 
 		if (e->svc_plus1 == 0)
 			return 0;
@@ -325,11 +339,16 @@ void nc_dp_mon_srv_init(struct nc_dp *dp, unsigned int s, unsigned int i, uint64
 /* Set up service <s>'s monitor state, views and first schedule from the
  * config (start-up, or a service added at run time). */
 int nc_dp_mon_svc_init(struct nc_dp *dp, unsigned int s, uint64_t now);
-/* dp.c: service <s>'s run-time view from the config; at run time, enter its
- * VIP and (vip, port, proto) in the tables the workers read (-ENOTSUP: a
- * local IP without port pools from the start). */
-void nc_dp_svc_fill(struct nc_dp *dp, unsigned int s);
-int nc_dp_svc_publish(struct nc_dp *dp, unsigned int s);
+/* dp.c: service <s>'s run-time view in <tb> from the config; at run time,
+ * enter its VIP and (vip, port, proto) in <tb> (-ENOTSUP: a local IP without
+ * port pools from the start). Control lcore, on tables being edited. */
+void nc_dp_svc_fill(const struct nc_dp *dp, struct nc_dp_tables *tb, unsigned int s);
+int nc_dp_svc_publish(const struct nc_dp *dp, struct nc_dp_tables *tb, unsigned int s);
+/* dp.c: a copy of the current tables to change (NULL: no memory), and its
+ * publication: the workers take it at their next tick, the old one is freed
+ * when they all have. Control lcore. */
+struct nc_dp_tables *nc_dp_tables_edit(const struct nc_dp *dp);
+void nc_dp_tables_publish(struct nc_dp *dp, struct nc_dp_tables *tb);
 /* dp_admin.c: free the slots of removed servers that have no flow left. */
 void nc_dp_admin_poll(struct nc_dp *dp, uint64_t now);
 

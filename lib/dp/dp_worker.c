@@ -51,7 +51,7 @@ static struct nc_flow *
 flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
 	struct nc_dp *dp = w->dp;
-	const struct nc_dp_svc *svc = &dp->svc[pm->svc];
+	const struct nc_dp_svc *svc = &w->tb->svc[pm->svc];
 	const struct nc_schedule *s = nc_sched_get(dp->sched_slot[pm->svc]);
 	const struct nc_sched_server *srv;
 	struct nc_flow *f;
@@ -163,7 +163,7 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		ss->requests++;
 	}
 	ss->bytes += rte_pktmbuf_pkt_len(m);
-	if (unlikely(w->dp->svc[f->svc].failsafe) && nc_fs_client(w, f, m, pm) == 0)
+	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_client(w, f, m, pm) == 0)
 		return;
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
@@ -190,7 +190,7 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		drop(w, m, NC_DROP_NO_FLOW);
 		return;
 	}
-	if (unlikely(w->dp->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
+	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
 		return;
 	if (f->key.proto == IPPROTO_TCP)
 		tcp_track(f, rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
@@ -216,9 +216,10 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
  * Returns 1 if so. Every length is checked: the ICMP is untrusted.
  */
 static inline int
-unreach_flow(const struct nc_dp *dp, const uint8_t *d, uint16_t l4_off, uint16_t l4_len,
+unreach_flow(const struct nc_worker *w, const uint8_t *d, uint16_t l4_off, uint16_t l4_len,
 	     struct pkt_meta *pm)
 {
+	const struct nc_dp *dp = w->dp;
 	const struct rte_ipv4_hdr *q;
 	const struct nc_addr_ent *ae;
 	const uint16_t *ports;
@@ -232,7 +233,7 @@ unreach_flow(const struct nc_dp *dp, const uint8_t *d, uint16_t l4_off, uint16_t
 	    l4_len < sizeof(struct rte_icmp_hdr) + qhl + 8 ||
 	    (q->next_proto_id != IPPROTO_TCP && q->next_proto_id != IPPROTO_UDP))
 		return 0;
-	ae = nc_dp_addr_find(dp, q->src_addr);
+	ae = nc_dp_addr_find(w->tb, q->src_addr);
 	if (ae == NULL || ae->lip_plus1 == 0)
 		return 0;
 	ports = (const uint16_t *)((const uint8_t *)q + qhl);
@@ -276,7 +277,7 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 	if (unlikely(p.proto == IPPROTO_ICMP)) {
 		const struct rte_icmp_hdr *ic = (const struct rte_icmp_hdr *)(d + p.l4_off);
 
-		if (nc_dp_addr_find(dp, ip->dst_addr) == NULL) {
+		if (nc_dp_addr_find(w->tb, ip->dst_addr) == NULL) {
 			drop(w, m, NC_DROP_NOT_FOR_US);
 			return PK_DROP;
 		}
@@ -285,7 +286,7 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 		/* an unreachable about a flow's packet to its server: a fail-safe
 		 * failure signal, for the worker owning that local port */
 		if (ic->icmp_type == NC_ICMP_DEST_UNREACH && dp->store_size != 0 &&
-		    unreach_flow(dp, d, p.l4_off, p.l4_len, pm)) {
+		    unreach_flow(w, d, p.l4_off, p.l4_len, pm)) {
 			if (owned_check && dp->n_workers > 1) {
 				*owner = (uint16_t)(pm->lport % dp->n_workers);
 				if (*owner != w->id)
@@ -311,9 +312,9 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 	else
 		pm->pay = (uint16_t)(rte_be_to_cpu_16(((const struct rte_udp_hdr *)(d + p.l4_off))->dgram_len) -
 				     sizeof(struct rte_udp_hdr));
-	s = nc_dp_svc_by_tuple(dp, ip->dst_addr, pm->key.dst_port, p.proto);
+	s = nc_dp_svc_by_tuple(w->tb, ip->dst_addr, pm->key.dst_port, p.proto);
 	if (s == 0) {
-		ae = nc_dp_addr_find(dp, ip->dst_addr);
+		ae = nc_dp_addr_find(w->tb, ip->dst_addr);
 		if (unlikely(ae == NULL)) {
 			drop(w, m, NC_DROP_NOT_FOR_US);
 			return PK_DROP;
@@ -350,7 +351,7 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 	if (owned_check && dp->n_workers > 1) {
 		/* with affinity, all of a client's flows to the service have one
 		 * owner, so its affinity entry lives in one worker's table */
-		uint32_t h = dp->svc[pm->svc].persist_ms != 0 ? nc_hash32(pm->key.src_ip) : pm->hash;
+		uint32_t h = w->tb->svc[pm->svc].persist_ms != 0 ? nc_hash32(pm->key.src_ip) : pm->hash;
 
 		*owner = (uint16_t)((uint64_t)h * dp->n_workers >> 32);
 		if (*owner != w->id)
@@ -535,6 +536,8 @@ nc_worker_tick(struct nc_worker *w)
 	w->now_us = (uint32_t)(tsc / w->dp->tsc_per_us);
 	nc_flow_set_clock(w->flows, w->now_ms);
 	rte_rcu_qsbr_quiescent(w->dp->qsbr, w->id);
+	/* after the report: tables published before it are the ones taken */
+	w->tb = __atomic_load_n(&w->dp->tables, __ATOMIC_ACQUIRE);
 }
 
 uint32_t

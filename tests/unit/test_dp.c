@@ -2401,6 +2401,7 @@ test_admin_services(void **state)
 	snprintf(m.name, sizeof(m.name), "smtp");
 	assert_int_equal(nc_dp_service_add(f->dp, &m), 2);
 	assert_int_equal(nc_dp_n_services(f->dp), 3);
+	tick(f, 0);   /* a worker takes run-time changes at its tick */
 	client_pkt(&p, IPPROTO_TCP, 42002);
 	p.dport = 25;
 	open_flow(f, 0, &p, &fl);

@@ -35,7 +35,7 @@ test_dp_by_writer(void **state)
 	/* the signals start a line, after every field read per packet */
 	assert_int_equal(signals % RTE_CACHE_LINE_SIZE, 0);
 	assert_true(LINE(END(struct nc_dp, worker)) < LINE(signals));
-	assert_true(LINE(END(struct nc_dp, svct)) < LINE(signals));
+	assert_true(LINE(END(struct nc_dp, tables)) < LINE(signals));
 	assert_true(LINE(END(struct nc_dp, probe_base)) < LINE(signals));
 	assert_int_equal(LINE(END(struct nc_dp, stop)), LINE(signals));
 	/* the control lcore's own state: behind a pointer on yet another line */
