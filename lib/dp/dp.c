@@ -289,6 +289,37 @@ any_persistence(const struct nc_config *cfg)
 	return 0;
 }
 
+/* Free ring <r> (NULL: none) and the mbufs still in it. */
+static void
+ring_free_mbufs(struct rte_ring *r)
+{
+	struct rte_mbuf *m;
+
+	while (r != NULL && rte_ring_dequeue(r, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(r);
+}
+
+/* Free worker <w> (NULL: none) and every packet it still holds. */
+static void
+worker_free(struct nc_worker *w)
+{
+	uint16_t p;
+
+	if (w == NULL)
+		return;
+	for (p = 0; p < NC_MAX_PORTS; p++)
+		rte_pktmbuf_free_bulk(w->tx[p].m, w->tx[p].n);
+	ring_free_mbufs(w->handoff);
+	nc_flow_table_free(w->flows);
+	nc_txstore_free(w->txs);
+	rte_free(w->txc);
+	rte_free(w->tfs);
+	nc_affinity_free(w->aff);
+	rte_free(w->srv);
+	rte_free(w);
+}
+
 static struct nc_worker *
 worker_create(struct nc_dp *dp, uint16_t id, int socket)
 {
@@ -351,13 +382,7 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 		goto fail;
 	return w;
 fail:
-	nc_flow_table_free(w->flows);
-	nc_txstore_free(w->txs);
-	rte_free(w->txc);
-	rte_free(w->tfs);
-	nc_affinity_free(w->aff);
-	rte_free(w->srv);
-	rte_free(w);
+	worker_free(w);
 	return NULL;
 }
 
@@ -495,25 +520,8 @@ nc_dp_free(struct nc_dp *dp)
 
 	if (dp == NULL)
 		return;
-	for (i = 0; i < dp->n_workers; i++) {
-		struct nc_worker *w = dp->worker[i];
-		struct rte_mbuf *m;
-
-		if (w == NULL)
-			continue;
-		for (uint16_t p = 0; p < NC_MAX_PORTS; p++)
-			rte_pktmbuf_free_bulk(w->tx[p].m, w->tx[p].n);
-		while (w->handoff != NULL && rte_ring_dequeue(w->handoff, (void **)&m) == 0)
-			rte_pktmbuf_free(m);
-		rte_ring_free(w->handoff);
-		nc_flow_table_free(w->flows);
-		nc_txstore_free(w->txs);
-		rte_free(w->txc);
-		rte_free(w->tfs);
-		nc_affinity_free(w->aff);
-		rte_free(w->srv);
-		rte_free(w);
-	}
+	for (i = 0; i < dp->n_workers; i++)
+		worker_free(dp->worker[i]);
 	rte_mempool_free(dp->txpool);
 	for (uint16_t i = 0; i < dp->ctl->n_pending; i++)
 		rte_pktmbuf_free(dp->ctl->pending[i].m);
@@ -523,13 +531,7 @@ nc_dp_free(struct nc_dp *dp)
 				rte_pktmbuf_free(msg.m);
 		rte_ring_free(dp->ctl_ring);
 	}
-	if (dp->ctl_tx != NULL) {
-		struct rte_mbuf *m;
-
-		while (rte_ring_dequeue(dp->ctl_tx, (void **)&m) == 0)
-			rte_pktmbuf_free(m);
-		rte_ring_free(dp->ctl_tx);
-	}
+	ring_free_mbufs(dp->ctl_tx);
 	nc_sched_set_free(dp->sched);
 	nc_dp_mon_free(dp);
 	rte_free(dp->qsbr);
