@@ -57,14 +57,14 @@ damage(struct pg_frame *f, enum corrupt_what w)
 		break;
 	case CW_TTL:
 		f->b[p.l3 + 8]--;
-		pg_ip_fix_csum(f, p.l3);
+		pb_ip_csum_fix(f->b);
 		break;
 	case CW_DST_MAC:
 		f->b[5] ^= 0x01;
 		break;
 	case CW_PAYLOAD:
 		f->b[p.payload - f->b] ^= 0x20;
-		pg_l4_fix_csum(f, p.l3);
+		pb_l4_csum_fix(f->b);
 		break;
 	default:
 		break;

@@ -357,17 +357,9 @@ build_mal(struct gen *g, const struct item *it, struct pg_frame *f, uint16_t id)
 		memcpy(f->b + 6, o->src_mac, 6);
 		f->b[12] = 0x86;
 		f->b[13] = 0xdd;
-		{
-			/* TCP checksum over the IPv6 pseudo-header: addresses, length, TCP */
-			uint32_t sum = pg_csum_add(0, pl + 8, 32);
-			uint16_t c;
-
-			sum += 20 + IPPROTO_TCP;
-			sum = pg_csum_add(sum, pl + 40, 20);
-			c = pg_csum_fold(sum);
-			pl[56] = (uint8_t)(c >> 8);
-			pl[57] = (uint8_t)c;
-		}
+		/* TCP checksum over the IPv6 pseudo-header: addresses, length, TCP */
+		pb_put16(pl + 56, pb_csum(pl + 40, 20,
+					  pb_csum_add(0, pl + 8, 32) + 20 + IPPROTO_TCP));
 		memcpy(f->b + PG_ETH_LEN, pl, 60);
 		f->len = PG_ETH_LEN + 60;
 		return 0;
@@ -383,25 +375,25 @@ build_mal(struct gen *g, const struct item *it, struct pg_frame *f, uint16_t id)
 	case MAL_VERSION6:
 		rc = mal_syn(g, it, f, id, o->vip, o->tcp_port, GEN_CLIENT_TTL);
 		iph[0] = 0x65;
-		pg_ip_fix_csum(f, PG_ETH_LEN);
+		pb_ip_csum_fix(f->b);
 		return rc;
 	case MAL_IHL4:
 		rc = mal_syn(g, it, f, id, o->vip, o->tcp_port, GEN_CLIENT_TTL);
 		iph[0] = 0x44;
-		pg_ip_fix_csum(f, PG_ETH_LEN);
+		pb_ip_csum_fix(f->b);
 		return rc;
 	case MAL_LEN_BEYOND:
 		rc = mal_syn(g, it, f, id, o->vip, o->tcp_port, GEN_CLIENT_TTL);
 		tot = f->len - PG_ETH_LEN + 20;
 		iph[2] = (uint8_t)(tot >> 8);
 		iph[3] = (uint8_t)tot;
-		pg_ip_fix_csum(f, PG_ETH_LEN);
+		pb_ip_csum_fix(f->b);
 		return rc;
 	case MAL_LEN_SHORT:
 		rc = mal_syn(g, it, f, id, o->vip, o->tcp_port, GEN_CLIENT_TTL);
 		iph[2] = 0;
 		iph[3] = 19;
-		pg_ip_fix_csum(f, PG_ETH_LEN);
+		pb_ip_csum_fix(f->b);
 		return rc;
 	case MAL_OPTIONS:
 		rc = mal_syn(g, it, f, id, o->vip, o->tcp_port, GEN_CLIENT_TTL);
@@ -412,8 +404,8 @@ build_mal(struct gen *g, const struct item *it, struct pg_frame *f, uint16_t id)
 		tot += 4;
 		iph[2] = (uint8_t)(tot >> 8);
 		iph[3] = (uint8_t)tot;
-		pg_ip_fix_csum(f, PG_ETH_LEN);
-		pg_l4_fix_csum(f, PG_ETH_LEN);
+		pb_ip_csum_fix(f->b);
+		pb_l4_csum_fix(f->b);
 		f->len = PG_ETH_LEN + tot < PG_ETH_MIN ? PG_ETH_MIN : PG_ETH_LEN + tot;
 		return rc;
 	case MAL_BAD_CSUM:
@@ -424,13 +416,13 @@ build_mal(struct gen *g, const struct item *it, struct pg_frame *f, uint16_t id)
 		rc = mal_syn(g, it, f, id, o->vip, o->tcp_port, GEN_CLIENT_TTL);
 		iph[6] = 0x20; /* MF, offset 0 */
 		iph[7] = 0;
-		pg_ip_fix_csum(f, PG_ETH_LEN);
+		pb_ip_csum_fix(f->b);
 		return rc;
 	case MAL_FRAG_OFF:
 		rc = mal_syn(g, it, f, id, o->vip, o->tcp_port, GEN_CLIENT_TTL);
 		iph[6] = 0;
 		iph[7] = 185; /* offset 1480, last fragment */
-		pg_ip_fix_csum(f, PG_ETH_LEN);
+		pb_ip_csum_fix(f->b);
 		return rc;
 	case MAL_GRE:
 		memset(pl, 0, sizeof(pl));
@@ -447,7 +439,7 @@ build_mal(struct gen *g, const struct item *it, struct pg_frame *f, uint16_t id)
 		ip.id = id;
 		rc = pg_build_tcp(f, &ip, &t, NULL, 0);
 		iph[20 + 12] = 0x40;
-		pg_l4_fix_csum(f, PG_ETH_LEN);
+		pb_l4_csum_fix(f->b);
 		return rc;
 	}
 	case MAL_UDP_LEN:
@@ -457,7 +449,7 @@ build_mal(struct gen *g, const struct item *it, struct pg_frame *f, uint16_t id)
 		rc = pg_build_udp(f, &ip, it->cport, o->udp_port, pl, 32);
 		iph[20 + 4] = 0;
 		iph[20 + 5] = 8 + 32 + 16;
-		pg_l4_fix_csum(f, PG_ETH_LEN);
+		pb_l4_csum_fix(f->b);
 		return rc;
 	case MAL_NOT_OURS:
 		return mal_syn(g, it, f, id, it->mal_dst, o->tcp_port, GEN_CLIENT_TTL);

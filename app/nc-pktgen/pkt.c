@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * nc-pktgen: PRNG, frame builders, checksums, pcap read/write.
+ * nc-pktgen: PRNG, frame builders, pcap read/write.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -45,108 +45,12 @@ pg_rng_range(struct pg_rng *r, uint32_t lo, uint32_t hi)
 	return lo + (uint32_t)(pg_rng_next(r) % span);
 }
 
-uint32_t
-pg_csum_add(uint32_t sum, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	while (len > 1) {
-		sum += (uint32_t)b[0] << 8 | b[1];
-		b += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)b[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-uint16_t
-pg_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-void
-pg_ip_fix_csum(struct pg_frame *f, uint32_t l3)
-{
-	uint8_t *ip = f->b + l3;
-	uint32_t hlen = (ip[0] & 0x0f) * 4u;
-
-	if (hlen < 20)
-		hlen = 20;
-	put16(ip + 10, 0);
-	put16(ip + 10, pg_csum_fold(pg_csum_add(0, ip, hlen)));
-}
-
-void
-pg_l4_fix_csum(struct pg_frame *f, uint32_t l3)
-{
-	uint8_t *ip = f->b + l3;
-	uint32_t hlen = (ip[0] & 0x0f) * 4u;
-	uint32_t l4len = get16(ip + 2) - hlen;
-	uint8_t *l4 = ip + hlen;
-	uint8_t pseudo[12];
-	uint32_t sum;
-	uint16_t c;
-	int off;
-
-	if (ip[9] == IPPROTO_TCP)
-		off = 16;
-	else if (ip[9] == IPPROTO_UDP)
-		off = 6;
-	else
-		return;
-	memcpy(pseudo, ip + 12, 8);
-	pseudo[8] = 0;
-	pseudo[9] = ip[9];
-	put16(pseudo + 10, (uint16_t)l4len);
-	put16(l4 + off, 0);
-	sum = pg_csum_add(0, pseudo, sizeof(pseudo));
-	sum = pg_csum_add(sum, l4, l4len);
-	c = pg_csum_fold(sum);
-	if (ip[9] == IPPROTO_UDP && c == 0)
-		c = 0xffff; /* UDP: 0 means "no checksum" */
-	put16(l4 + off, c);
-}
-
 static void
 put_eth(struct pg_frame *f, const uint8_t dmac[6], const uint8_t smac[6], uint16_t type)
 {
 	memcpy(f->b, dmac, 6);
 	memcpy(f->b + 6, smac, 6);
-	put16(f->b + 12, type);
+	pb_put16(f->b + 12, type);
 }
 
 static void
@@ -167,14 +71,14 @@ put_ipv4(struct pg_frame *f, const struct pg_ip *ip, uint8_t proto, uint32_t l4l
 	put_eth(f, ip->dmac, ip->smac, ETHERTYPE_IP);
 	h[0] = 0x45;
 	h[1] = ip->tos;
-	put16(h + 2, (uint16_t)(20 + l4len));
-	put16(h + 4, ip->id);
-	put16(h + 6, ip->frag);
+	pb_put16(h + 2, (uint16_t)(20 + l4len));
+	pb_put16(h + 4, ip->id);
+	pb_put16(h + 6, ip->frag);
 	h[8] = ip->ttl;
 	h[9] = proto;
-	put32(h + 12, ip->sip);
-	put32(h + 16, ip->dip);
-	pg_ip_fix_csum(f, PG_ETH_LEN);
+	pb_put32(h + 12, ip->sip);
+	pb_put32(h + 16, ip->dip);
+	pb_ip_csum_fix(f->b);
 	f->len = PG_ETH_LEN + 20 + l4len;
 	return PG_ETH_LEN + 20;
 }
@@ -189,19 +93,19 @@ pg_build_tcp(struct pg_frame *f, const struct pg_ip *ip, const struct pg_tcp *tc
 	if ((tcp->optlen & 3) || PG_ETH_LEN + 20 + hlen + plen > PG_FRAME_MAX)
 		return -EMSGSIZE;
 	t = f->b + put_ipv4(f, ip, IPPROTO_TCP, hlen + plen);
-	put16(t, tcp->sport);
-	put16(t + 2, tcp->dport);
-	put32(t + 4, tcp->seq);
-	put32(t + 8, tcp->ack);
+	pb_put16(t, tcp->sport);
+	pb_put16(t + 2, tcp->dport);
+	pb_put32(t + 4, tcp->seq);
+	pb_put32(t + 8, tcp->ack);
 	t[12] = (uint8_t)((hlen / 4) << 4);
 	t[13] = tcp->flags;
-	put16(t + 14, tcp->win);
-	put16(t + 18, 0);
+	pb_put16(t + 14, tcp->win);
+	pb_put16(t + 18, 0);
 	if (tcp->optlen)
 		memcpy(t + 20, tcp->opt, tcp->optlen);
 	if (plen)
 		memcpy(t + hlen, pl, plen);
-	pg_l4_fix_csum(f, PG_ETH_LEN);
+	pb_l4_csum_fix(f->b);
 	pad_frame(f);
 	return 0;
 }
@@ -215,12 +119,12 @@ pg_build_udp(struct pg_frame *f, const struct pg_ip *ip, uint16_t sport, uint16_
 	if (PG_ETH_LEN + 28 + plen > PG_FRAME_MAX)
 		return -EMSGSIZE;
 	u = f->b + put_ipv4(f, ip, IPPROTO_UDP, 8 + plen);
-	put16(u, sport);
-	put16(u + 2, dport);
-	put16(u + 4, (uint16_t)(8 + plen));
+	pb_put16(u, sport);
+	pb_put16(u + 2, dport);
+	pb_put16(u + 4, (uint16_t)(8 + plen));
 	if (plen)
 		memcpy(u + 8, pl, plen);
-	pg_l4_fix_csum(f, PG_ETH_LEN);
+	pb_l4_csum_fix(f->b);
 	pad_frame(f);
 	return 0;
 }
@@ -236,12 +140,11 @@ pg_build_icmp(struct pg_frame *f, const struct pg_ip *ip, uint8_t type, uint8_t 
 	c = f->b + put_ipv4(f, ip, IPPROTO_ICMP, 8 + plen);
 	c[0] = type;
 	c[1] = code;
-	put16(c + 2, 0);
-	put16(c + 4, id);
-	put16(c + 6, seq);
+	pb_put16(c + 4, id);
+	pb_put16(c + 6, seq);
 	if (plen)
 		memcpy(c + 8, pl, plen);
-	put16(c + 2, pg_csum_fold(pg_csum_add(0, c, 8 + plen)));
+	pb_icmp_csum_fix(f->b);
 	pad_frame(f);
 	return 0;
 }
@@ -268,15 +171,15 @@ pg_build_arp(struct pg_frame *f, const uint8_t dmac[6], const uint8_t smac[6], u
 	uint8_t *a = f->b + PG_ETH_LEN;
 
 	put_eth(f, dmac, smac, ETHERTYPE_ARP);
-	put16(a, ARPHRD_ETHER);
-	put16(a + 2, ETHERTYPE_IP);
+	pb_put16(a, ARPHRD_ETHER);
+	pb_put16(a + 2, ETHERTYPE_IP);
 	a[4] = 6;
 	a[5] = 4;
-	put16(a + 6, op);
+	pb_put16(a + 6, op);
 	memcpy(a + 8, sha, 6);
-	put32(a + 14, spa);
+	pb_put32(a + 14, spa);
 	memcpy(a + 18, tha, 6);
-	put32(a + 24, tpa);
+	pb_put32(a + 24, tpa);
 	f->len = PG_ETH_LEN + 28;
 	pad_frame(f);
 }
@@ -288,20 +191,20 @@ pg_parse(const uint8_t *b, uint32_t len, struct pg_pkt *p)
 	const uint8_t *ip, *l4;
 
 	memset(p, 0, sizeof(*p));
-	if (len < PG_ETH_LEN + 20 || get16(b + 12) != ETHERTYPE_IP)
+	if (len < PG_ETH_LEN + 20 || pb_get16(b + 12) != ETHERTYPE_IP)
 		return;
 	ip = b + PG_ETH_LEN;
 	hlen = (ip[0] & 0x0f) * 4u;
-	tot = get16(ip + 2);
+	tot = pb_get16(ip + 2);
 	if ((ip[0] >> 4) != 4 || hlen < 20 || tot < hlen || PG_ETH_LEN + tot > len)
 		return;
 	p->ipv4 = true;
 	p->l3 = PG_ETH_LEN;
-	p->id = get16(ip + 4);
+	p->id = pb_get16(ip + 4);
 	p->ttl = ip[8];
 	p->proto = ip[9];
-	p->sip = get32(ip + 12);
-	p->dip = get32(ip + 16);
+	p->sip = pb_get32(ip + 12);
+	p->dip = pb_get32(ip + 16);
 	l4 = ip + hlen;
 	l4len = tot - hlen;
 	if (p->proto == IPPROTO_TCP && l4len >= 20 && (l4[12] >> 4) * 4u >= 20 &&
@@ -309,71 +212,57 @@ pg_parse(const uint8_t *b, uint32_t len, struct pg_pkt *p)
 		uint32_t th = (l4[12] >> 4) * 4u;
 
 		p->l4 = true;
-		p->sport = get16(l4);
-		p->dport = get16(l4 + 2);
-		p->seq = get32(l4 + 4);
-		p->ack = get32(l4 + 8);
+		p->sport = pb_get16(l4);
+		p->dport = pb_get16(l4 + 2);
+		p->seq = pb_get32(l4 + 4);
+		p->ack = pb_get32(l4 + 8);
 		p->flags = l4[13];
 		p->payload = l4 + th;
 		p->plen = l4len - th;
-	} else if (p->proto == IPPROTO_UDP && l4len >= 8 && get16(l4 + 4) >= 8 &&
-		   get16(l4 + 4) <= l4len) {
+	} else if (p->proto == IPPROTO_UDP && l4len >= 8 && pb_get16(l4 + 4) >= 8 &&
+		   pb_get16(l4 + 4) <= l4len) {
 		p->l4 = true;
-		p->sport = get16(l4);
-		p->dport = get16(l4 + 2);
+		p->sport = pb_get16(l4);
+		p->dport = pb_get16(l4 + 2);
 		p->payload = l4 + 8;
-		p->plen = get16(l4 + 4) - 8u;
+		p->plen = pb_get16(l4 + 4) - 8u;
 	}
+}
+
+/* pb_pcap_fn for pg_trace_read(): append the frame to the pg_trace <arg>,
+ * cut to PG_FRAME_MAX bytes. */
+static int
+trace_put(void *arg, const uint8_t *b, uint32_t len, uint64_t ts_us)
+{
+	struct pg_trace *t = arg;
+	struct pg_frame *f;
+
+	if (t->n == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 1024;
+		struct pg_frame *nf = realloc(t->f, (size_t)cap * sizeof(*nf));
+
+		if (nf == NULL)
+			return -ENOMEM;
+		t->f = nf;
+		t->cap = cap;
+	}
+	f = &t->f[t->n++];
+	f->len = len < PG_FRAME_MAX ? len : PG_FRAME_MAX;
+	memcpy(f->b, b, f->len);
+	f->ts_us = ts_us;
+	return 0;
 }
 
 int
 pg_trace_read(const char *path, struct pg_trace *t)
 {
-	char err[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	pcap_t *pc;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	pc = pcap_open_offline(path, err);
-	if (pc == NULL) {
-		fprintf(stderr, "nc-pktgen: %s: %s\n", path, err);
-		return -EIO;
-	}
-	if (pcap_datalink(pc) != DLT_EN10MB) {
-		fprintf(stderr, "nc-pktgen: %s: not an Ethernet capture\n", path);
-		pcap_close(pc);
-		return -EINVAL;
-	}
-	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
-		struct pg_frame *f;
-
-		if (t->n == t->cap) {
-			uint32_t cap = t->cap ? t->cap * 2 : 1024;
-			struct pg_frame *nf = realloc(t->f, (size_t)cap * sizeof(*nf));
-
-			if (nf == NULL) {
-				pcap_close(pc);
-				pg_trace_free(t);
-				return -ENOMEM;
-			}
-			t->f = nf;
-			t->cap = cap;
-		}
-		f = &t->f[t->n++];
-		f->len = h->caplen < PG_FRAME_MAX ? h->caplen : PG_FRAME_MAX;
-		memcpy(f->b, data, f->len);
-		f->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-	}
-	if (rc == PCAP_ERROR) {
-		fprintf(stderr, "nc-pktgen: %s: %s\n", path, pcap_geterr(pc));
-		pcap_close(pc);
+	rc = pb_pcap_read(path, "nc-pktgen", trace_put, t);
+	if (rc != 0)
 		pg_trace_free(t);
-		return -EIO;
-	}
-	pcap_close(pc);
-	return 0;
+	return rc;
 }
 
 void

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * nc-pktgen internals: PRNG, frame builders, checksums, pcap read/write.
- * Plain libpcap and the netinet headers; no DPDK. Addresses are host byte order
- * everywhere in this tool except inside frame bytes.
+ * nc-pktgen internals: PRNG, frame builders, pcap read/write. Byte order,
+ * checksums and pcap reading come from the test-support library
+ * (nc_test_support.h). Plain libpcap and the netinet headers; no DPDK.
+ * Addresses are host byte order everywhere in this tool except inside frame bytes.
  */
 #ifndef PKTGEN_PRIV_H
 #define PKTGEN_PRIV_H
@@ -12,9 +13,10 @@
 #include <pcap/pcap.h>
 
 #include "nc_net_types.h"
+#include "nc_test_support.h"
 
 #define PG_FRAME_MAX     2048
-#define PG_ETH_LEN       14
+#define PG_ETH_LEN       PB_ETH_LEN  /* the checksum helpers read IPv4 there */
 #define PG_ETH_MIN       60      /* minimum Ethernet frame without FCS */
 #define PG_MAX_PACKETS   60000   /* keep IP IDs unique within one file */
 #define PG_RESP_LEN      64      /* every server response payload, fixed size */
@@ -79,15 +81,6 @@ int pg_build_ipv4_raw(struct pg_frame *f, const struct pg_ip *ip, uint8_t proto,
 /* Build an ARP frame (Ethernet/IPv4), operation <op> (1 request, 2 reply). */
 void pg_build_arp(struct pg_frame *f, const uint8_t dmac[6], const uint8_t smac[6], uint16_t op,
 		  const uint8_t sha[6], uint32_t spa, const uint8_t tha[6], uint32_t tpa);
-
-/* Internet checksum helpers. pg_csum_add() sums 16-bit words of <p> into <sum>;
- * pg_csum_fold() folds and complements. */
-uint32_t pg_csum_add(uint32_t sum, const void *p, size_t len);
-uint16_t pg_csum_fold(uint32_t sum);
-/* Recompute the IPv4 header checksum of the frame (IP header at offset <l3>). */
-void pg_ip_fix_csum(struct pg_frame *f, uint32_t l3);
-/* Recompute the TCP or UDP checksum of an IPv4 packet at <l3>, trusting its fields. */
-void pg_l4_fix_csum(struct pg_frame *f, uint32_t l3);
 
 /* A parsed IPv4 TCP/UDP/ICMP frame (pointers into the frame). */
 struct pg_pkt {

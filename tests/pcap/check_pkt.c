@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * nc-pcap-check: capture reading, parsing, checksums, map, next hops.
+ * nc-pcap-check: capture reading, parsing, map, next hops.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pcap/pcap.h>
 
 #include "check_priv.h"
 
@@ -13,56 +12,41 @@
 #define IPPROTO_TCP_  6
 #define IPPROTO_UDP_  17
 
+/* pb_pcap_fn for ck_trace_read(): append a copy of the frame to the ck_trace <arg>. */
+static int
+trace_put(void *arg, const uint8_t *b, uint32_t len, uint64_t ts_us)
+{
+	struct ck_trace *t = arg;
+
+	(void)ts_us;
+	if (t->n == t->cap) {
+		uint32_t nc = t->cap ? t->cap * 2 : 1024;
+		struct ck_frame *nf = realloc(t->f, (size_t)nc * sizeof(*nf));
+
+		if (nf == NULL)
+			return -ENOMEM;
+		t->f = nf;
+		t->cap = nc;
+	}
+	t->f[t->n].b = malloc(len ? len : 1);
+	if (t->f[t->n].b == NULL)
+		return -ENOMEM;
+	memcpy(t->f[t->n].b, b, len);
+	t->f[t->n].len = len;
+	t->n++;
+	return 0;
+}
+
 int
 ck_trace_read(const char *path, struct ck_trace *t)
 {
-	char err[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	uint32_t cap = 0;
-	pcap_t *pc;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	pc = pcap_open_offline(path, err);
-	if (pc == NULL) {
-		fprintf(stderr, "nc-pcap-check: %s: %s\n", path, err);
-		return -EIO;
-	}
-	if (pcap_datalink(pc) != DLT_EN10MB) {
-		fprintf(stderr, "nc-pcap-check: %s: not an Ethernet capture\n", path);
-		pcap_close(pc);
-		return -EINVAL;
-	}
-	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
-		if (t->n == cap) {
-			uint32_t nc = cap ? cap * 2 : 1024;
-			struct ck_frame *nf = realloc(t->f, (size_t)nc * sizeof(*nf));
-
-			if (nf == NULL)
-				goto nomem;
-			t->f = nf;
-			cap = nc;
-		}
-		t->f[t->n].b = malloc(h->caplen ? h->caplen : 1);
-		if (t->f[t->n].b == NULL)
-			goto nomem;
-		memcpy(t->f[t->n].b, data, h->caplen);
-		t->f[t->n].len = h->caplen;
-		t->n++;
-	}
-	if (rc == PCAP_ERROR) {
-		fprintf(stderr, "nc-pcap-check: %s: %s\n", path, pcap_geterr(pc));
-		pcap_close(pc);
+	rc = pb_pcap_read(path, "nc-pcap-check", trace_put, t);
+	if (rc != 0)
 		ck_trace_free(t);
-		return -EIO;
-	}
-	pcap_close(pc);
-	return 0;
-nomem:
-	pcap_close(pc);
-	ck_trace_free(t);
-	return -ENOMEM;
+	return rc;
 }
 
 void
@@ -72,18 +56,6 @@ ck_trace_free(struct ck_trace *t)
 		free(t->f[i].b);
 	free(t->f);
 	memset(t, 0, sizeof(*t));
-}
-
-uint16_t
-ck_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-uint32_t
-ck_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 void
@@ -96,7 +68,7 @@ ck_parse(const uint8_t *b, uint32_t len, struct ck_pkt *p)
 	p->len = len;
 	if (len < CK_ETH_LEN)
 		return;
-	p->etype = ck_get16(b + 12);
+	p->etype = pb_get16(b + 12);
 	if (p->etype != 0x0800 || len < CK_ETH_LEN + 20)
 		return;
 	ip = b + CK_ETH_LEN;
@@ -104,13 +76,13 @@ ck_parse(const uint8_t *b, uint32_t len, struct ck_pkt *p)
 	p->ver = ip[0] >> 4;
 	p->ihl = (ip[0] & 0x0fu) * 4u;
 	p->tos = ip[1];
-	p->tot = ck_get16(ip + 2);
-	p->id = ck_get16(ip + 4);
-	p->frag = ck_get16(ip + 6);
+	p->tot = pb_get16(ip + 2);
+	p->id = pb_get16(ip + 4);
+	p->frag = pb_get16(ip + 6);
 	p->ttl = ip[8];
 	p->proto = ip[9];
-	p->sip = ck_get32(ip + 12);
-	p->dip = ck_get32(ip + 16);
+	p->sip = pb_get32(ip + 12);
+	p->dip = pb_get32(ip + 16);
 	if (p->ver != 4 || p->ihl < 20 || p->tot < p->ihl || CK_ETH_LEN + p->tot > len)
 		return;
 	p->ip_sane = true;
@@ -126,8 +98,8 @@ ck_parse(const uint8_t *b, uint32_t len, struct ck_pkt *p)
 		p->thl = (l4[12] >> 4) * 4u;
 		if (p->thl < 20 || p->thl > p->l4len)
 			return;
-		p->sport = ck_get16(l4);
-		p->dport = ck_get16(l4 + 2);
+		p->sport = pb_get16(l4);
+		p->dport = pb_get16(l4 + 2);
 		p->tcp_flags = l4[13];
 		p->poff = p->l4off + p->thl;
 		p->plen = p->l4len - p->thl;
@@ -136,12 +108,12 @@ ck_parse(const uint8_t *b, uint32_t len, struct ck_pkt *p)
 	case IPPROTO_UDP_:
 		if (p->l4len < 8)
 			return;
-		p->udp_len = ck_get16(l4 + 4);
+		p->udp_len = pb_get16(l4 + 4);
 		if (p->udp_len < 8 || p->udp_len > p->l4len)
 			return;
 		p->thl = 8;
-		p->sport = ck_get16(l4);
-		p->dport = ck_get16(l4 + 2);
+		p->sport = pb_get16(l4);
+		p->dport = pb_get16(l4 + 2);
 		p->poff = p->l4off + 8;
 		p->plen = p->udp_len - 8u;
 		p->l4 = true;
@@ -152,8 +124,8 @@ ck_parse(const uint8_t *b, uint32_t len, struct ck_pkt *p)
 		p->thl = 8;
 		p->icmp_type = l4[0];
 		p->icmp_code = l4[1];
-		p->icmp_id = ck_get16(l4 + 4);
-		p->icmp_seq = ck_get16(l4 + 6);
+		p->icmp_id = pb_get16(l4 + 4);
+		p->icmp_seq = pb_get16(l4 + 6);
 		p->poff = p->l4off + 8;
 		p->plen = p->l4len - 8;
 		p->l4 = true;
@@ -161,64 +133,6 @@ ck_parse(const uint8_t *b, uint32_t len, struct ck_pkt *p)
 	default:
 		break;
 	}
-}
-
-static uint32_t
-csum_add(uint32_t sum, const uint8_t *b, size_t len)
-{
-	while (len > 1) {
-		sum += (uint32_t)b[0] << 8 | b[1];
-		b += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)b[0] << 8;
-	return sum;
-}
-
-static uint16_t
-csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-bool
-ck_ip_csum_ok(const struct ck_pkt *p)
-{
-	uint32_t hl = p->ihl >= 20 ? p->ihl : 20;
-
-	if (CK_ETH_LEN + hl > p->len)
-		return false;
-	/* The sum over a header with a right checksum folds to 0xffff. */
-	return csum_fold(csum_add(0, p->b + CK_ETH_LEN, hl)) == 0;
-}
-
-uint16_t
-ck_l4_csum(const struct ck_pkt *p)
-{
-	const uint8_t *ip = p->b + CK_ETH_LEN, *l4 = p->b + p->l4off;
-	uint32_t len = p->l4len, off = p->proto == IPPROTO_TCP_ ? 16 : 6, sum;
-	uint16_t c;
-
-	if (p->proto == IPPROTO_UDP_)
-		len = p->udp_len;
-	sum = csum_add(0, ip + 12, 8);
-	sum += p->proto;
-	sum += len;
-	sum = csum_add(sum, l4, off);              /* header up to the checksum */
-	sum = csum_add(sum, l4 + off + 2, len - off - 2); /* the rest, checksum as 0 */
-	c = csum_fold(sum);
-	if (p->proto == IPPROTO_UDP_ && c == 0)
-		c = 0xffff;
-	return c;
-}
-
-bool
-ck_icmp_csum_ok(const struct ck_pkt *p)
-{
-	return csum_fold(csum_add(0, p->b + p->l4off, p->l4len)) == 0;
 }
 
 int

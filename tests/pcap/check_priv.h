@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * nc-pcap-check internals: capture reading, packet parsing, checksums, a small
- * hash map and next-hop resolution from the startup file.
+ * nc-pcap-check internals: capture reading, packet parsing, a small hash map and
+ * next-hop resolution from the startup file. Byte order, checksums and pcap
+ * reading come from the test-support library (nc_test_support.h).
  */
 #ifndef CHECK_PRIV_H
 #define CHECK_PRIV_H
@@ -10,8 +11,9 @@
 #include <stdint.h>
 
 #include "nc_config.h"
+#include "nc_test_support.h"
 
-#define CK_ETH_LEN 14u
+#define CK_ETH_LEN ((uint32_t)PB_ETH_LEN)  /* the checksum helpers read IPv4 there */
 
 /* One captured frame. */
 struct ck_frame {
@@ -22,6 +24,7 @@ struct ck_frame {
 struct ck_trace {
 	struct ck_frame *f;
 	uint32_t n;
+	uint32_t cap;
 };
 
 /* Read the Ethernet pcap <path>; prints the reason and returns -errno on failure. */
@@ -59,17 +62,6 @@ struct ck_pkt {
 
 /* Fill <p> from the frame <b>/<len>; flags say how far it could be read. */
 void ck_parse(const uint8_t *b, uint32_t len, struct ck_pkt *p);
-
-/* Big-endian loads. */
-uint16_t ck_get16(const uint8_t *p);
-uint32_t ck_get32(const uint8_t *p);
-/* Whether the IPv4 header checksum of <p> verifies. */
-bool ck_ip_csum_ok(const struct ck_pkt *p);
-/* The TCP/UDP checksum recomputed from scratch over the pseudo-header, the
- * header with a zero checksum field and the payload (UDP: 0 becomes 0xffff). */
-uint16_t ck_l4_csum(const struct ck_pkt *p);
-/* Whether the ICMP checksum of <p> verifies. */
-bool ck_icmp_csum_ok(const struct ck_pkt *p);
 
 /* Open-addressing map from a 128-bit key to a non-negative int32. */
 struct ck_map {

@@ -167,7 +167,7 @@ classify(struct ck *c, const struct ck_pkt *p, struct in_info *ii)
 		return NC_DROP_IP_BAD_LEN;
 	if (p->ihl > 20)
 		return NC_DROP_IP_OPTIONS;
-	if (!ck_ip_csum_ok(p))
+	if (!pb_ip_csum_ok(p->b, p->len))
 		return NC_DROP_IP_BAD_CSUM;
 	if (p->frag & 0x3fff)
 		return NC_DROP_IP_FRAGMENT;
@@ -258,12 +258,12 @@ model_input(struct ck *c)
 				       (uint32_t)p.icmp_id << 16 | p.icmp_seq, (int32_t)i) != 0)
 				return -ENOMEM;
 		} else if (ii->kind == IK_ARP && p.len >= CK_ETH_LEN + 28 &&
-			   ck_get16(p.b + 20) == 1) {
+			   pb_get16(p.b + 20) == 1) {
 			const uint8_t *a = p.b + CK_ETH_LEN;
-			uint64_t sha = (uint64_t)ck_get16(a + 8) << 32 | ck_get32(a + 10);
+			uint64_t sha = (uint64_t)pb_get16(a + 8) << 32 | pb_get32(a + 10);
 
-			if (ck_map_put(&c->arp_req, (uint64_t)ck_get32(a + 14) << 32 |
-				       ck_get32(a + 24), sha, (int32_t)i) != 0)
+			if (ck_map_put(&c->arp_req, (uint64_t)pb_get32(a + 14) << 32 |
+				       pb_get32(a + 24), sha, (int32_t)i) != 0)
 				return -ENOMEM;
 		} else if (ii->kind == IK_CLIENT) {
 			f = ck_map_get(&c->by_tuple, (uint64_t)p.sip << 32 | p.dip,
@@ -306,8 +306,8 @@ check_unchanged(struct ck *c, const char *tag, const struct ck_pkt *in, const st
 		viol(c, "%s: IP protocol %u, want %u", tag, o->proto, in->proto);
 	if (o->ttl + 1 != in->ttl)
 		viol(c, "%s: TTL %u, want %u", tag, o->ttl, in->ttl - 1);
-	if (!ck_ip_csum_ok(o))
-		viol(c, "%s: IP header checksum 0x%04x wrong", tag, ck_get16(o->b + CK_ETH_LEN + 10));
+	if (!pb_ip_csum_ok(o->b, o->len))
+		viol(c, "%s: IP header checksum 0x%04x wrong", tag, pb_get16(o->b + CK_ETH_LEN + 10));
 	if (o->tot != in->tot || o->ihl != in->ihl)
 		return;
 	if (memcmp(il4 + 4, ol4 + 4, csum_off - 4) != 0) {
@@ -321,12 +321,14 @@ check_unchanged(struct ck *c, const char *tag, const struct ck_pkt *in, const st
 	if (in->plen != o->plen || memcmp(in->b + in->poff, o->b + o->poff, in->plen) != 0)
 		viol(c, "%s: payload changed (%u bytes in, %u out)", tag, in->plen, o->plen);
 	{
-		uint16_t got = ck_get16(ol4 + csum_off), want = ck_l4_csum(o);
+		/* UDP: over the length its own header gives */
+		uint16_t got = pb_get16(ol4 + csum_off),
+			 want = pb_l4_csum(o->b, o->proto == P_UDP ? o->udp_len : o->l4len);
 		bool ok = got == want;
 
 		if (in->proto == P_TCP && ((got == 0 && want == 0xffff) || (got == 0xffff && want == 0)))
 			ok = true; /* +0 and -0: both verify */
-		if (in->proto == P_UDP && got == 0 && ck_get16(il4 + 6) == 0)
+		if (in->proto == P_UDP && got == 0 && pb_get16(il4 + 6) == 0)
 			ok = true; /* no checksum in, none out */
 		if (!ok)
 			viol(c, "%s: %s checksum 0x%04x, want 0x%04x", tag,
@@ -427,24 +429,24 @@ check_arp_reply(struct ck *c, uint32_t j, const struct ck_pkt *o)
 	uint64_t tha;
 	int32_t i;
 
-	if (o->len < CK_ETH_LEN + 28 || ck_get16(a + 6) != 2)
+	if (o->len < CK_ETH_LEN + 28 || pb_get16(a + 6) != 2)
 		return; /* the appliance's own requests and other ARP are allowed */
-	tha = (uint64_t)ck_get16(a + 18) << 32 | ck_get32(a + 20);
-	i = ck_map_get(&c->arp_req, (uint64_t)ck_get32(a + 24) << 32 | ck_get32(a + 14), tha);
+	tha = (uint64_t)pb_get16(a + 18) << 32 | pb_get32(a + 20);
+	i = ck_map_get(&c->arp_req, (uint64_t)pb_get32(a + 24) << 32 | pb_get32(a + 14), tha);
 	if (i < 0)
 		return; /* answers no input request: gratuitous or unrelated */
-	if (!ck_is_ours(&c->cfg, ck_get32(a + 14))) {
+	if (!ck_is_ours(&c->cfg, pb_get32(a + 14))) {
 		viol(c, "out#%u: ARP reply for %s, which is not an address of the appliance",
-		     j + 1, ck_ip_str(ck_get32(a + 14), ip));
+		     j + 1, ck_ip_str(pb_get32(a + 14), ip));
 		return;
 	}
 	if (c->answered[i]++) {
 		viol(c, "out#%u: second ARP reply to in#%u", j + 1, i + 1);
 		return;
 	}
-	if (ck_get16(a) != 1 || ck_get16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4) {
+	if (pb_get16(a) != 1 || pb_get16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4) {
 		viol(c, "out#%u: ARP reply to in#%u is not Ethernet/IPv4 (hrd %u pro 0x%04x "
-		     "hln %u pln %u)", j + 1, i + 1, ck_get16(a), ck_get16(a + 2), a[4], a[5]);
+		     "hln %u pln %u)", j + 1, i + 1, pb_get16(a), pb_get16(a + 2), a[4], a[5]);
 		return;
 	}
 	if (!mac_eq(a + 8, c->port->mac) || !mac_eq(o->b + 6, c->port->mac)) {
@@ -481,7 +483,8 @@ check_echo_reply(struct ck *c, uint32_t j, const struct ck_pkt *o)
 		viol(c, "out#%u: second echo reply to in#%u", j + 1, i + 1);
 		return;
 	}
-	if (!ck_ip_csum_ok(o) || !ck_icmp_csum_ok(o) || o->ttl == 0 || o->icmp_code != 0) {
+	if (!pb_ip_csum_ok(o->b, o->len) || !pb_icmp_csum_ok(o->b) || o->ttl == 0 ||
+	    o->icmp_code != 0) {
 		viol(c, "out#%u: echo reply to in#%u: bad IP/ICMP checksum, TTL or code", j + 1,
 		     i + 1);
 		return;

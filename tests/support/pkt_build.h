@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Test packet builder: Ethernet / IPv4 / TCP|UDP|ICMP and ARP frames with
  * correct checksums, and knobs that break exactly one field. Checksums are
- * computed here from scratch (RFC 1071), independently of the code under test,
- * so a frame the data plane rewrote can be compared byte for byte with the
- * frame this builder makes from the expected fields. No DPDK, no EAL.
+ * computed from scratch (RFC 1071, nc_test_support.h), independently of the code
+ * under test, so a frame the data plane rewrote can be compared byte for byte
+ * with the frame this builder makes from the expected fields. No DPDK, no EAL.
  */
 #ifndef PKT_BUILD_H
 #define PKT_BUILD_H
@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PB_ETH_LEN   14
-#define PB_IP_OFF    PB_ETH_LEN
+#include "nc_test_support.h"
+
 #define PB_MAX_FRAME 2048
 
 #define PB_TCP_FIN 0x01
@@ -96,32 +96,12 @@ uint32_t pb_build(const struct pb_pkt *p, uint8_t *buf, size_t cap);
 void pb_arp_init(struct pb_arp *a, uint16_t op);
 uint32_t pb_arp_build(const struct pb_arp *a, uint8_t *buf, size_t cap);
 
-/* One's-complement checksum (RFC 1071) of <len> bytes taken as big-endian
- * words, starting from the partial sum <sum>; returns ~fold(sum). */
-uint16_t pb_csum(const uint8_t *d, size_t len, uint32_t sum);
-
-/* Partial sum of the TCP/UDP pseudo header. */
-uint32_t pb_pseudo_sum(uint32_t sip, uint32_t dip, uint8_t proto, uint16_t l4_len);
-
 /*
  * Verify the IPv4 header checksum and the TCP, UDP or ICMP checksum of a frame
  * by full recomputation (UDP checksum 0 means none). Returns true when they
  * hold; else false with the reason in <why>.
  */
 bool pb_csum_verify(const uint8_t *f, uint32_t len, char *why, size_t whylen);
-
-/* Big-endian reads and writes. */
-uint16_t pb_get16(const uint8_t *d);
-uint32_t pb_get32(const uint8_t *d);
-void pb_put16(uint8_t *d, uint16_t v);
-void pb_put32(uint8_t *d, uint32_t v);
-
-/* Offset of the L4 header of an IPv4 frame, from its IHL. */
-static inline uint32_t
-pb_l4_off(const uint8_t *f)
-{
-	return PB_IP_OFF + (uint32_t)(f[PB_IP_OFF] & 0xf) * 4;
-}
 
 /* Format the first difference between two frames into <buf> ("" if equal). */
 const char *pb_diff(const uint8_t *a, uint32_t alen, const uint8_t *b, uint32_t blen,

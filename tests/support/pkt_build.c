@@ -10,54 +10,6 @@
 #define PROTO_TCP  6
 #define PROTO_UDP  17
 
-uint16_t
-pb_get16(const uint8_t *d)
-{
-	return (uint16_t)(d[0] << 8 | d[1]);
-}
-
-uint32_t
-pb_get32(const uint8_t *d)
-{
-	return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
-}
-
-void
-pb_put16(uint8_t *d, uint16_t v)
-{
-	d[0] = (uint8_t)(v >> 8);
-	d[1] = (uint8_t)v;
-}
-
-void
-pb_put32(uint8_t *d, uint32_t v)
-{
-	d[0] = (uint8_t)(v >> 24);
-	d[1] = (uint8_t)(v >> 16);
-	d[2] = (uint8_t)(v >> 8);
-	d[3] = (uint8_t)v;
-}
-
-uint16_t
-pb_csum(const uint8_t *d, size_t len, uint32_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += pb_get16(d + i);
-	if (len & 1)
-		sum += (uint32_t)d[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-uint32_t
-pb_pseudo_sum(uint32_t sip, uint32_t dip, uint8_t proto, uint16_t l4_len)
-{
-	return (sip >> 16) + (sip & 0xffff) + (dip >> 16) + (dip & 0xffff) + proto + l4_len;
-}
-
 void
 pb_init(struct pb_pkt *p, uint8_t proto)
 {
@@ -235,7 +187,7 @@ pb_csum_verify(const uint8_t *f, uint32_t len, char *why, size_t whylen)
 		snprintf(why, whylen, "IP header or length inconsistent");
 		return false;
 	}
-	if (pb_csum(ip, ihl, 0) != 0) {
+	if (!pb_ip_csum_ok(f, len)) {
 		snprintf(why, whylen, "IP checksum 0x%04x wrong", pb_get16(ip + 10));
 		return false;
 	}
@@ -257,7 +209,7 @@ pb_csum_verify(const uint8_t *f, uint32_t len, char *why, size_t whylen)
 		}
 		break;
 	case PROTO_ICMP:
-		if (pb_csum(l4, l4len, 0) != 0) {
+		if (!pb_icmp_csum_ok(f)) {
 			snprintf(why, whylen, "ICMP checksum wrong");
 			return false;
 		}
