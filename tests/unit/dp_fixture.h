@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * The data-path fixture of the unit tests of lib/dp: the lab, a data plane
- * created for each test without a NIC, packets built by pkt_build in through
- * nc_worker_rx() and out of nc_worker_tx_take(), the frames expected on the
- * wire, counters, health probes and the transaction fail-safe's segments.
- * Every test ends with the mbuf pool as full as it started: nothing is lost
- * or leaked. Needs the EAL: --no-huge, no devices; one fake port (port id 0).
+ * The data-path fixture of the unit tests of lib/dp (test_dp_*.c, one file
+ * per room): the lab, a data plane created for each test without a NIC,
+ * packets built by pkt_build in through nc_worker_rx() and out of
+ * nc_worker_tx_take(), the frames expected on the wire, counters, health
+ * probes and the transaction fail-safe's segments. Every test ends with the
+ * mbuf pool as full as it started: nothing is lost or leaked. Needs the EAL:
+ * --no-huge, no devices; one fake port (port id 0).
  * Every function runs on the test's thread, which plays the control lcore
  * and every worker in turn: none is multi-thread safe.
  */

@@ -1,34 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * lib/dp: the worker fast path and the control lcore's packet work, driven
- * without a NIC. Packets built by pkt_build go in through nc_worker_rx();
- * what would be transmitted comes out of nc_worker_tx_take() and is compared
- * byte for byte with the frame built from the expected fields, so IP and L4
- * checksums are checked against a full recomputation. Every test ends with
- * the mbuf pool as full as it started: nothing is lost or leaked.
- * Needs the EAL: --no-huge, no devices; one fake port (port id 0).
+ * lib/dp: the TCP transaction fail-safe following HTTP framing, driven
+ * without a NIC through the data-path fixture (dp_fixture.h), on the test's
+ * own clock, frame by frame: pipelined requests, early answers, opaque
+ * first flights, one-way streams, gaps in what the framing needs, and a
+ * server taken down mid-response in twenty framings.
  */
-#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <netinet/in.h>
 #include <cmocka.h>
 
-#include <rte_eal.h>
-#include <rte_errno.h>
-#include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <rte_mempool.h>
-#include <rte_rcu_qsbr.h>
 
 #include "nc_dp.h"
 #include "nc_sched.h"
-#include "dp_priv.h"     /* dp->sched: republish a schedule as the health monitor does */
+#include "nc_txstore.h"
+#include "dp_priv.h"     /* NC_PROBE_FIRST_MS */
 #include "pkt_build.h"
 #include "dp_fixture.h"
 
@@ -568,7 +557,7 @@ test_tcpfs_down_mid_response(void **state)
 	assert_no_leak(f);
 }
 
-static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdp"); }
+static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsframing"); }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
 
@@ -584,5 +573,5 @@ main(void)
 		T(test_tcpfs_down_mid_response, setup_tcpfs_health),
 	};
 
-	return cmocka_run_group_tests_name("dp", tests, eal_setup, fx_eal_teardown);
+	return cmocka_run_group_tests_name("dp_tcpfs_framing", tests, eal_setup, fx_eal_teardown);
 }
