@@ -103,12 +103,15 @@ tweak_two_workers(struct nc_config *c)
 }
 
 int
-fx_setup(void **state, void (*tweak)(struct nc_config *c))
+fx_setup_ext(void **state, void (*tweak)(struct nc_config *c), size_t size)
 {
 	struct nc_dp_port_setup ps = { .port_id = 0 };
-	struct fx *f = calloc(1, sizeof(*f));
+	struct fx *f;
 	unsigned int i;
 
+	if (size < sizeof(*f))
+		return -1;
+	f = calloc(1, size);
 	if (f == NULL)
 		return -1;
 	f->cfg = calloc(1, sizeof(*f->cfg));
@@ -136,6 +139,12 @@ fx_setup(void **state, void (*tweak)(struct nc_config *c))
 	f->avail0 = rte_mempool_avail_count(fx_pool);
 	*state = f;
 	return 0;
+}
+
+int
+fx_setup(void **state, void (*tweak)(struct nc_config *c))
+{
+	return fx_setup_ext(state, tweak, sizeof(struct fx));
 }
 
 int setup_lab(void **state) { return fx_setup(state, NULL); }

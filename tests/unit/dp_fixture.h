@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The data-path fixture of the unit tests of lib/dp (test_dp_*.c, one file
- * per room): the lab, a data plane created for each test without a NIC,
- * packets built by pkt_build in through nc_worker_rx() and out of
- * nc_worker_tx_take(), the frames expected on the wire, counters, health
- * probes and the transaction fail-safe's segments. Every test ends with the
- * mbuf pool as full as it started: nothing is lost or leaked. Needs the EAL:
- * --no-huge, no devices; one fake port (port id 0).
+ * per room) and lib/metrics: the lab, a data plane created for each test
+ * without a NIC, packets built by pkt_build in through nc_worker_rx() and
+ * out of nc_worker_tx_take(), the frames expected on the wire, counters,
+ * health probes and the transaction fail-safe's segments. Every data-path
+ * test ends with the mbuf pool as full as it started: nothing is lost or
+ * leaked. Needs the EAL: --no-huge, no devices; one fake port (port id 0).
  * Every function runs on the test's thread, which plays the control lcore
  * and every worker in turn: none is multi-thread safe.
  */
@@ -68,6 +68,10 @@ void tweak_two_workers(struct nc_config *c);
 /* Test setup: the data plane of the lab (cfg_lab in dp_fixture.c) changed by
  * <tweak> (NULL: none); every worker ticked; *<state>: the struct fx. 0 or -1. */
 int fx_setup(void **state, void (*tweak)(struct nc_config *c));
+
+/* As fx_setup(), the struct fx at the start of <size> zeroed bytes (at least
+ * sizeof(struct fx)): a suite's own state follows it, freed with it. */
+int fx_setup_ext(void **state, void (*tweak)(struct nc_config *c), size_t size);
 
 /* Test setup: the lab as it is. */
 int setup_lab(void **state);
