@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * lib/metrics: the Prometheus text exposition of a data plane driven without
- * a NIC, as in test_dp.c (EAL with --no-huge, one fake port, packets in
- * through nc_worker_rx()). The worker's microsecond clock is set by hand
- * around each request and response, so every response time is known. The
- * rendered text is read back by a small parser of format 0.0.4 (HELP and TYPE
- * before a family's samples, one family at a time, label escapes, numeric
- * values, no series twice) and checked series by series against what the
- * packets sent imply.
+ * a NIC through the data-path fixture (dp_fixture.h: EAL with --no-huge, one
+ * fake port, packets in through nc_worker_rx()). The worker's microsecond
+ * clock is set by hand around each request and response, so every response
+ * time is known. The rendered text is read back by a small parser of format
+ * 0.0.4 (HELP and TYPE before a family's samples, one family at a time, label
+ * escapes, numeric values, no series twice) and checked series by series
+ * against what the packets sent imply.
  * NC_METRICS_DUMP=<prefix> keeps every text rendered, in <prefix>.1, .2 ...
  * (e.g. for promtool check metrics).
  */
@@ -24,41 +24,21 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_mbuf.h>
-#include <rte_mempool.h>
 
 #include "nc_metrics.h"
 #include "nc_net.h"
 #include "dp_priv.h"     /* w->now_us: the worker's clock, set by hand */
 #include "pkt_build.h"
+#include "dp_fixture.h"
 
 /* ------------------------------------------------------------ the lab */
 
-#define IP_PORT   PB_IP(10, 0, 0, 1)
-#define IP_SA     PB_IP(10, 0, 0, 11)
-#define IP_SB     PB_IP(10, 0, 0, 12)
-#define IP_GW     PB_IP(10, 0, 0, 254)
-#define IP_VIP    PB_IP(10, 0, 0, 100)
-#define IP_LIP    PB_IP(10, 0, 0, 200)
-#define IP_CLIENT PB_IP(192, 168, 1, 10)
-
-#define WEB_PORT  80
-#define WEB_SPORT 8080
-#define DNS_PORT  5353
+/* The data-path lab (dp_fixture.h) and a third service. */
 #define ESC_PORT  81
 
-enum { SVC_WEB, SVC_DNS, SVC_ESC, N_SVC };
+enum { SVC_ESC = SVC_DNS + 1, N_SVC };
 #define N_SRV 2
-
-static const uint8_t mac_port[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
-static const uint8_t mac_gw[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0xfe };
-static const uint8_t mac_srv[N_SRV][6] = {
-	{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x0b },
-	{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x0c },
-};
-static const uint32_t ip_srv[N_SRV] = { IP_SA, IP_SB };
 
 /* Names as configured; esc's need escaping in label values. */
 static const char *const svc_name[N_SVC] = { "web", "dns", "e\"s\\c" };
@@ -76,8 +56,6 @@ static const uint32_t le_us[] = { 500, 1000, 2500, 5000, 10000, 25000, 50000, 10
 				  500000, 1000000, 2500000, 5000000 };
 #define N_LE (sizeof(le_us) / sizeof(le_us[0]))
 
-static struct rte_mempool *pool;
-
 /* What the packets sent imply, per server and per service. */
 struct want_srv {
 	uint64_t flows;
@@ -94,47 +72,24 @@ struct want_svc {
 	struct want_srv srv[N_SRV];
 };
 
-struct fx {
-	struct nc_config *cfg;
-	struct nc_dp *dp;
-	unsigned int n_workers;
+/* The shared fixture and this suite's state after it (fx_setup_ext). */
+struct mfx {
+	struct fx fx;
 	uint32_t clock_us;
 	uint16_t next_sport;
 	struct want_svc want[N_SVC];
 	uint64_t drops[NC_DROP_MAX];
 };
 
-/* One port 10.0.0.1/24, static neighbors, default route via the gateway;
- * web tcp/80 ratio 30/70, dns udp/5353 50/50 with the fail-safe on,
- * e"s\c tcp/81 50/50 with servers x\y and l1<LF>l2; VIP 10.0.0.100, local
- * IP 10.0.0.200. */
+/* The lab's port, neighbors and default route (dp_fixture.h) with these
+ * services: web tcp/80 ratio 30/70, dns udp/5353 50/50 with the fail-safe
+ * on, e"s\c tcp/81 50/50 with servers x\y and l1<LF>l2; VIP 10.0.0.100,
+ * local IP 10.0.0.200. */
 static void
-cfg_lab(struct nc_config *c, unsigned int n_workers)
+tweak_metrics(struct nc_config *c)
 {
 	unsigned int s, i;
 
-	memset(c, 0, sizeof(*c));
-	for (i = 0; i < n_workers; i++)
-		c->workers.lcores[i] = (uint16_t)(i + 1);
-	c->workers.n_lcores = (uint16_t)n_workers;
-	c->workers.burst = 32;
-	snprintf(c->ports[0].name, sizeof(c->ports[0].name), "p0");
-	snprintf(c->ports[0].device, sizeof(c->ports[0].device), "net_test0");
-	c->ports[0].ipv4[0] = (struct nc_prefix){ IP_PORT, 24 };
-	c->ports[0].n_ipv4 = 1;
-	c->ports[0].rx_desc = c->ports[0].tx_desc = 1024;
-	c->n_ports = 1;
-	for (i = 0; i < N_SRV; i++) {
-		c->neighbors[i].ipv4 = ip_srv[i];
-		memcpy(c->neighbors[i].mac, mac_srv[i], 6);
-	}
-	c->neighbors[2].ipv4 = IP_GW;
-	memcpy(c->neighbors[2].mac, mac_gw, 6);
-	c->n_neighbors = 3;
-	c->routes[0] = (struct nc_cfg_route){ { 0, 0 }, IP_GW };
-	c->n_routes = 1;
-	c->limits = (struct nc_cfg_limits){ .max_flows = 1024, .tcp_idle_s = 300,
-					    .udp_idle_s = 30, .tcp_fin_s = 1, .tcp_syn_s = 10 };
 	for (s = 0; s < N_SVC; s++) {
 		struct nc_cfg_service *cs = &c->services[s];
 
@@ -158,38 +113,37 @@ cfg_lab(struct nc_config *c, unsigned int n_workers)
 	c->n_services = N_SVC;
 }
 
-static int
-fx_setup(void **state, unsigned int n_workers, void (*tweak)(struct nc_config *c))
+static void
+tweak_two(struct nc_config *c)
 {
-	struct nc_dp_port_setup ps = { .port_id = 0 };
-	struct fx *f = calloc(1, sizeof(*f));
+	tweak_metrics(c);
+	tweak_two_workers(c);
+}
+
+/* The fixture with <tweak> (which starts with tweak_metrics): the workers run
+ * on their own clocks (clock_at), not the fixture's fail-safe clock. */
+static int
+mx_setup(void **state, void (*tweak)(struct nc_config *c))
+{
+	struct mfx *m;
 	unsigned int i;
 
-	if (f == NULL)
+	if (fx_setup_ext(state, tweak, sizeof(*m)) != 0)
 		return -1;
-	f->cfg = calloc(1, sizeof(*f->cfg));
-	if (f->cfg == NULL) {
-		free(f);
-		return -1;
-	}
-	cfg_lab(f->cfg, n_workers);
-	if (tweak != NULL)
-		tweak(f->cfg);
-	memcpy(ps.mac.addr_bytes, mac_port, 6);
-	f->dp = nc_dp_create(f->cfg, &ps, pool, SOCKET_ID_ANY);
-	if (f->dp == NULL) {
-		print_error("nc_dp_create: %s\n", rte_strerror(rte_errno));
-		free(f->cfg);
-		free(f);
-		return -1;
-	}
-	f->n_workers = nc_dp_n_workers(f->dp);
-	for (i = 0; i < f->n_workers; i++)
-		nc_worker_tick(nc_dp_worker(f->dp, i));
-	f->clock_us = 1000000;
-	f->next_sport = 40000;
-	*state = f;
+	m = *state;
+	m->fx.vclock = 0;
+	for (i = 0; i < m->fx.n_workers; i++)
+		nc_worker_tick(wk(&m->fx, i));
+	m->clock_us = 1000000;
+	m->next_sport = 40000;
 	return 0;
+}
+
+/* This suite's state around the fixture <f>. */
+static struct mfx *
+mx(struct fx *f)
+{
+	return (struct mfx *)f;    /* the fixture comes first */
 }
 
 /* e"s\c's servers probed over TCP, every 50 ms, 10 ms to answer, down after
@@ -197,89 +151,28 @@ fx_setup(void **state, unsigned int n_workers, void (*tweak)(struct nc_config *c
 static void
 tweak_probed(struct nc_config *c)
 {
+	tweak_metrics(c);
 	c->services[SVC_ESC].health = (struct nc_cfg_health){ .type = NC_HEALTH_TCP,
 		.interval_ms = 50, .timeout_ms = 10, .rise = 1, .fall = 1 };
 }
 
-static int setup_one(void **state) { return fx_setup(state, 1, NULL); }
-static int setup_two(void **state) { return fx_setup(state, 2, NULL); }
-static int setup_probed(void **state) { return fx_setup(state, 1, tweak_probed); }
-
-static int
-fx_teardown(void **state)
-{
-	struct fx *f = *state;
-	static struct rte_mbuf *m[4096];
-	unsigned int i;
-
-	if (f == NULL)
-		return 0;
-	for (i = 0; i < f->n_workers; i++) {
-		uint16_t n = nc_worker_tx_take(nc_dp_worker(f->dp, i), 0, m);
-
-		rte_pktmbuf_free_bulk(m, n);
-	}
-	nc_dp_free(f->dp);
-	free(f->cfg);
-	free(f);
-	return 0;
-}
+static int setup_one(void **state) { return mx_setup(state, tweak_metrics); }
+static int setup_two(void **state) { return mx_setup(state, tweak_two); }
+static int setup_probed(void **state) { return mx_setup(state, tweak_probed); }
 
 /* ------------------------------------------------------ packets in, out */
 
-static uint32_t
-flen(const struct pb_pkt *p)
-{
-	uint8_t b[PB_MAX_FRAME];
-
-	return pb_build(p, b, sizeof(b));
-}
-
-static void
-rx(struct fx *f, unsigned int w, const struct pb_pkt *p)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	uint8_t buf[PB_MAX_FRAME];
-	uint32_t len = pb_build(p, buf, sizeof(buf));
-	char *d;
-
-	assert_non_null(m);
-	assert_true(len > 0);
-	d = rte_pktmbuf_append(m, (uint16_t)len);
-	assert_non_null(d);
-	memcpy(d, buf, len);
-	m->port = 0;
-	nc_worker_rx(nc_dp_worker(f->dp, w), 0, &m, 1);
-}
-
-/* Receive <p> on worker <w>; every worker takes what was handed to it (a
- * flow lives on the worker its hash names). Exactly one frame comes out:
- * its destination IP and source port; returns the worker that sent it. */
+/* Receive <p> on worker <w>; every worker takes what was handed to it
+ * (deliver()). The one frame that comes out: its destination IP and source
+ * port; returns the worker that sent it. */
 static unsigned int
-deliver(struct fx *f, unsigned int w, const struct pb_pkt *p, uint32_t *dip, uint16_t *sport)
+deliver_to(struct fx *f, unsigned int w, const struct pb_pkt *p, uint32_t *dip, uint16_t *sport)
 {
-	static struct rte_mbuf *m[4096];
-	unsigned int i, total = 0, sender = 0;
+	struct frame fr;
+	unsigned int sender = deliver(f, w, p, &fr);
 
-	rx(f, w, p);
-	for (i = 0; i < f->n_workers; i++)
-		nc_worker_handoff_poll(nc_dp_worker(f->dp, i));
-	for (i = 0; i < f->n_workers; i++) {
-		uint16_t n = nc_worker_tx_take(nc_dp_worker(f->dp, i), 0, m);
-
-		if (n != 0) {
-			const uint8_t *b = rte_pktmbuf_mtod(m[0], const uint8_t *);
-
-			*dip = pb_get32(b + PB_IP_OFF + 16);
-			*sport = pb_get16(b + pb_l4_off(b));
-			sender = i;
-		}
-		total += n;
-		rte_pktmbuf_free_bulk(m, n);
-	}
-	if (total != 1)
-		print_error("%u frames transmitted, want 1\n", total);
-	assert_int_equal(total, 1);
+	*dip = pb_get32(fr.b + PB_IP_OFF + 16);
+	*sport = pb_get16(fr.b + pb_l4_off(fr.b));
 	return sender;
 }
 
@@ -290,15 +183,16 @@ clock_at(struct fx *f, uint32_t us)
 	unsigned int i;
 
 	for (i = 0; i < f->n_workers; i++) {
-		struct nc_worker *wk = nc_dp_worker(f->dp, i);
+		struct nc_worker *w = wk(f, i);
 
-		nc_worker_tick(wk);
-		wk->now_us = f->clock_us + us;
+		nc_worker_tick(w);
+		w->now_us = mx(f)->clock_us + us;
 	}
 }
 
+/* A packet from the client to service <svc> from port <sport>. */
 static void
-client_pkt(struct pb_pkt *p, unsigned int svc, uint16_t sport)
+svc_client_pkt(struct pb_pkt *p, unsigned int svc, uint16_t sport)
 {
 	pb_init(p, svc_proto[svc]);
 	memcpy(p->dst_mac, mac_port, 6);
@@ -309,8 +203,9 @@ client_pkt(struct pb_pkt *p, unsigned int svc, uint16_t sport)
 	p->dport = svc_port[svc];
 }
 
+/* A packet from <server> of service <svc> to LIP:<lport>. */
 static void
-server_pkt(struct pb_pkt *p, unsigned int svc, int server, uint16_t lport)
+svc_server_pkt(struct pb_pkt *p, unsigned int svc, int server, uint16_t lport)
 {
 	pb_init(p, svc_proto[svc]);
 	memcpy(p->dst_mac, mac_port, 6);
@@ -329,12 +224,12 @@ static int
 c2s(struct fx *f, unsigned int w, unsigned int svc, const struct pb_pkt *p, uint16_t *lport,
     unsigned int *owner)
 {
-	struct want_svc *ws = &f->want[svc];
+	struct want_svc *ws = &mx(f)->want[svc];
 	unsigned int o;
 	uint32_t dip;
 	int server;
 
-	o = deliver(f, w, p, &dip, lport);
+	o = deliver_to(f, w, p, &dip, lport);
 	if (owner != NULL)
 		*owner = o;
 	assert_true(dip == IP_SA || dip == IP_SB);
@@ -350,11 +245,11 @@ c2s(struct fx *f, unsigned int w, unsigned int svc, const struct pb_pkt *p, uint
 static void
 s2c(struct fx *f, unsigned int w, unsigned int svc, int server, const struct pb_pkt *p)
 {
-	struct want_svc *ws = &f->want[svc];
+	struct want_svc *ws = &mx(f)->want[svc];
 	uint32_t dip;
 	uint16_t sport;
 
-	deliver(f, w, p, &dip, &sport);
+	deliver_to(f, w, p, &dip, &sport);
 	assert_int_equal(dip, IP_CLIENT);
 	assert_int_equal(sport, svc_port[svc]);
 	ws->pkts[1]++;
@@ -372,14 +267,14 @@ dns_query(struct fx *f, unsigned int w, uint16_t *lport, unsigned int *owner)
 	struct pb_pkt p;
 	int server;
 
-	client_pkt(&p, SVC_DNS, f->next_sport++);
+	svc_client_pkt(&p, SVC_DNS, mx(f)->next_sport++);
 	p.payload = q;
 	p.payload_len = sizeof(q);
 	clock_at(f, 0);
 	server = c2s(f, w, SVC_DNS, &p, lport, owner);
-	f->want[SVC_DNS].opened++;
-	f->want[SVC_DNS].srv[server].flows++;
-	f->want[SVC_DNS].srv[server].requests++;
+	mx(f)->want[SVC_DNS].opened++;
+	mx(f)->want[SVC_DNS].srv[server].flows++;
+	mx(f)->want[SVC_DNS].srv[server].requests++;
 	return server;
 }
 
@@ -388,10 +283,10 @@ static void
 dns_answer(struct fx *f, int server, uint16_t lport, uint32_t rt_us)
 {
 	static const uint8_t a[60] = { 0x32 };
-	struct want_srv *ws = &f->want[SVC_DNS].srv[server];
+	struct want_srv *ws = &mx(f)->want[SVC_DNS].srv[server];
 	struct pb_pkt s;
 
-	server_pkt(&s, SVC_DNS, server, lport);
+	svc_server_pkt(&s, SVC_DNS, server, lport);
 	s.payload = a;
 	s.payload_len = sizeof(a);
 	clock_at(f, rt_us);
@@ -408,7 +303,7 @@ dns_txn(struct fx *f, uint32_t rt_us, unsigned int *owner)
 	int server = dns_query(f, 0, &lport, owner);
 
 	dns_answer(f, server, lport, rt_us);
-	f->clock_us += 10000000;
+	mx(f)->clock_us += 10000000;
 	return server;
 }
 
@@ -424,15 +319,15 @@ web_txn(struct fx *f, uint32_t rt_us)
 	uint16_t lport, lp;
 	int server;
 
-	client_pkt(&p, SVC_WEB, f->next_sport++);
+	svc_client_pkt(&p, SVC_WEB, mx(f)->next_sport++);
 	p.tcp_flags = PB_TCP_SYN;
 	p.seq = 0x10000000;
 	clock_at(f, 0);
 	server = c2s(f, 0, SVC_WEB, &p, &lport, NULL);
-	ws = &f->want[SVC_WEB].srv[server];
-	f->want[SVC_WEB].opened++;
+	ws = &mx(f)->want[SVC_WEB].srv[server];
+	mx(f)->want[SVC_WEB].opened++;
 	ws->flows++;
-	server_pkt(&s, SVC_WEB, server, lport);
+	svc_server_pkt(&s, SVC_WEB, server, lport);
 	s.tcp_flags = PB_TCP_SYN | PB_TCP_ACK;
 	s.seq = 0x50000000;
 	s.ack = p.seq + 1;
@@ -460,7 +355,7 @@ web_txn(struct fx *f, uint32_t rt_us)
 	p.payload = NULL;
 	p.payload_len = 0;
 	assert_int_equal(c2s(f, 0, SVC_WEB, &p, &lp, NULL), server);
-	f->clock_us += 10000000;
+	mx(f)->clock_us += 10000000;
 }
 
 /* A packet the worker drops for <reason>. */
@@ -470,7 +365,7 @@ dropped(struct fx *f, enum nc_drop reason)
 	static struct rte_mbuf *m[64];
 	struct pb_pkt p;
 
-	client_pkt(&p, SVC_WEB, f->next_sport++);
+	svc_client_pkt(&p, SVC_WEB, mx(f)->next_sport++);
 	if (reason == NC_DROP_NO_FLOW)
 		p.tcp_flags = PB_TCP_ACK;          /* no SYN, no flow */
 	else if (reason == NC_DROP_IP_BAD_CSUM)
@@ -480,7 +375,7 @@ dropped(struct fx *f, enum nc_drop reason)
 	rx(f, 0, &p);
 	assert_int_equal(nc_worker_handoff_poll(nc_dp_worker(f->dp, 0)), 0);
 	assert_int_equal(nc_worker_tx_take(nc_dp_worker(f->dp, 0), 0, m), 0);
-	f->drops[reason]++;
+	mx(f)->drops[reason]++;
 }
 
 /* ------------------------------------------ reading the exposition back */
@@ -865,7 +760,8 @@ static void
 assert_server(const struct expo *e, const struct fx *f, unsigned int svc, unsigned int i,
 	      const char *state, uint8_t weight)
 {
-	const struct want_srv *w = &f->want[svc].srv[i];
+	const struct mfx *m = (const struct mfx *)f;    /* the fixture comes first */
+	const struct want_srv *w = &m->want[svc].srv[i];
 	const char *sv = svc_name[svc], *sr = srv_name[svc][i];
 	static const char *const states[] = { "up", "drain", "down", "removing" };
 	const struct sample *sum;
@@ -921,7 +817,8 @@ static void
 assert_service(const struct expo *e, const struct fx *f, unsigned int svc, uint64_t held,
 	       uint64_t released)
 {
-	const struct want_svc *w = &f->want[svc];
+	const struct mfx *m = (const struct mfx *)f;    /* the fixture comes first */
+	const struct want_svc *w = &m->want[svc];
 	const char *sv = svc_name[svc];
 
 	assert_int_equal(val(e, "netchestra_service_flows_opened_total", "service", sv, NULL),
@@ -1043,8 +940,8 @@ test_exposition(void **state)
 		assert_service(&e, f, s, s == SVC_DNS ? 5 : 0, s == SVC_DNS ? 5 : 0);
 	}
 	/* every response was timed: five on dns, one on web */
-	assert_int_equal(f->want[SVC_DNS].srv[0].n_rt + f->want[SVC_DNS].srv[1].n_rt, 5);
-	assert_int_equal(f->want[SVC_WEB].srv[0].n_rt + f->want[SVC_WEB].srv[1].n_rt, 1);
+	assert_int_equal(mx(f)->want[SVC_DNS].srv[0].n_rt + mx(f)->want[SVC_DNS].srv[1].n_rt, 5);
+	assert_int_equal(mx(f)->want[SVC_WEB].srv[0].n_rt + mx(f)->want[SVC_WEB].srv[1].n_rt, 1);
 	/* only the configured servers, once each */
 	assert_int_equal(count(&e, "netchestra_server_up", NULL, NULL), N_SVC * N_SRV);
 	assert_int_equal(count(&e, "netchestra_server_state", NULL, NULL), N_SVC * N_SRV * 4);
@@ -1058,8 +955,8 @@ test_exposition(void **state)
 	assert_int_equal(count(&e, "netchestra_drops_total", NULL, NULL), NC_DROP_MAX);
 	for (k = 0; k < NC_DROP_MAX; k++)
 		assert_int_equal(val(&e, "netchestra_drops_total", "reason", nc_drop_name[k], NULL),
-				 f->drops[k]);
-	assert_int_equal(f->drops[NC_DROP_NO_FLOW], 1);
+				 mx(f)->drops[k]);
+	assert_int_equal(mx(f)->drops[NC_DROP_NO_FLOW], 1);
 	/* ports: the counters as given, in the order of the struct */
 	for (k = 0; k < sizeof(port_fam) / sizeof(port_fam[0]); k++) {
 		assert_int_equal(count(&e, port_fam[k], NULL, NULL), 2);
@@ -1113,7 +1010,7 @@ test_two_workers(void **state)
 	assert_server(&e, f, SVC_DNS, (unsigned int)!first, "up", 50);
 	/* every query held, the answered ones released */
 	assert_service(&e, f, SVC_DNS, 2 + tries, 2);
-	assert_int_equal(f->want[SVC_DNS].opened, 2 + tries);
+	assert_int_equal(mx(f)->want[SVC_DNS].opened, 2 + tries);
 	assert_int_equal(val(&e, "netchestra_response_time_seconds_bucket", "service", "dns",
 			     "server", srv_name[SVC_DNS][first], "le", "0.001", NULL), 1);
 	assert_int_equal(val(&e, "netchestra_response_time_seconds_bucket", "service", "dns",
@@ -1297,12 +1194,12 @@ test_concurrent_reader(void **state)
 	for (i = 0; i < 8; i++) {
 		struct pb_pkt p;
 
-		client_pkt(&p, SVC_DNS, (uint16_t)(50000 + i));
+		svc_client_pkt(&p, SVC_DNS, (uint16_t)(50000 + i));
 		p.payload = q;
 		p.payload_len = sizeof(q);
 		clock_at(f, 0);
 		server[i] = (uint8_t)c2s(f, 0, SVC_DNS, &p, &lport[i], NULL);
-		server_pkt(&p, SVC_DNS, server[i], lport[i]);
+		svc_server_pkt(&p, SVC_DNS, server[i], lport[i]);
 		p.payload = a;
 		p.payload_len = sizeof(a);
 		s2c(f, 0, SVC_DNS, server[i], &p);
@@ -1312,12 +1209,12 @@ test_concurrent_reader(void **state)
 		struct pb_pkt p;
 
 		i = rounds % 8;
-		client_pkt(&p, SVC_DNS, (uint16_t)(50000 + i));
+		svc_client_pkt(&p, SVC_DNS, (uint16_t)(50000 + i));
 		p.payload = q;
 		p.payload_len = sizeof(q);
 		nc_worker_tick(w);
 		rx(f, 0, &p);
-		server_pkt(&p, SVC_DNS, server[i], lport[i]);
+		svc_server_pkt(&p, SVC_DNS, server[i], lport[i]);
 		p.payload = a;
 		p.payload_len = sizeof(a);
 		w->now_us += 1 + rounds % 4096;
@@ -1377,34 +1274,7 @@ test_errors(void **state)
 	fclose(ro);
 }
 
-static int
-eal_setup(void **state)
-{
-	char *argv[] = { "test", "--no-huge", "-m", "256", "--no-pci", "-l", "0", "--no-shconf",
-			 "--file-prefix", "nctestmetrics", "--log-level", "lib.eal:error", NULL };
-
-	(void)state;
-	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0) {
-		print_error("rte_eal_init: %s\n", rte_strerror(rte_errno));
-		return -1;
-	}
-	pool = rte_pktmbuf_pool_create("tmet_pool", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				       SOCKET_ID_ANY);
-	if (pool == NULL) {
-		print_error("mbuf pool: %s\n", rte_strerror(rte_errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-eal_teardown(void **state)
-{
-	(void)state;
-	rte_mempool_free(pool);
-	rte_eal_cleanup();
-	return 0;
-}
+static int eal_setup(void **state) { return fx_eal_setup(state, "nctestmetrics"); }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
 
@@ -1421,5 +1291,5 @@ main(void)
 		T(test_errors, setup_one),
 	};
 
-	return cmocka_run_group_tests_name("metrics", tests, eal_setup, eal_teardown);
+	return cmocka_run_group_tests_name("metrics", tests, eal_setup, fx_eal_teardown);
 }

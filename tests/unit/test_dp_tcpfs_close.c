@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * lib/dp: the TCP transaction fail-safe when a server closes or resets,
+ * driven without a NIC through the data-path fixture (dp_fixture.h), on the
+ * test's own clock, frame by frame: a keep-alive connection's FIN or RST
+ * kept from the client and its next request reconnected, the close race,
+ * requests after a last exchange, a FIN before the answer moved, and a
+ * response cut by an RST or an ICMP unreachable.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include <rte_mbuf.h>
+
+#include "nc_dp.h"
+#include "pkt_build.h"
+#include "dp_fixture.h"
+
+/* ------------------------------------------- TCP transaction fail-safe */
+
+/*
+ * A keep-alive connection its server closes between two requests (a's FIN
+ * after a complete response, both sides HTTP/1.1 without "close"): the
+ * appliance answers the FIN itself and keeps it from the client; the
+ * client's next request goes on a new connection to a (up: the same server
+ * will do) from a new local port - never the old 4-tuple, which a holds in
+ * TIME_WAIT - spliced onto the client's, which never notices. Not a
+ * failure: a reconnect, no down, no failed_over. Otherwise the FIN reaches
+ * the client at once: after "Connection: close" in the response or the
+ * request, after an HTTP/1.0 request without keep-alive, or answering the
+ * client's own; and a client that closes while a FIN is kept gets it then.
+ */
+static void
+test_tcpfs_server_closes_idle(void **state)
+{
+	struct fx *f = *state;
+	static const char req1[] = "GET /1 HTTP/1.1\r\n\r\n", req2[] = "GET /2 HTTP/1.1\r\n\r\n";
+	static const char resp1[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst";
+	static const char respc[] = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nfirst";
+	static const char reqc[] = "GET /c HTTP/1.1\r\nConnection: close\r\n\r\n";
+	static const char req10[] = "GET /old HTTP/1.0\r\n\r\n";
+	static const char resp2[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo";
+	static const struct { const char *req, *resp; } passes[] = {
+		{ req1, respc }, { reqc, resp1 }, { req10, resp1 },
+	};
+	const uint32_t c = 0x00001000, a = 0xfffff000, b = 0x33330000;
+	const uint16_t r1 = sizeof(req1) - 1, r2 = sizeof(req2) - 1;
+	const uint16_t l1 = sizeof(resp1) - 1, l2 = sizeof(resp2) - 1;
+	struct nc_failsafe_view fs;
+	struct nc_service_view sv;
+	struct nc_server_view v[2];
+	struct pb_pkt p, rq, want;
+	struct flow fl, f2;
+	struct frame fr;
+	unsigned int i;
+
+	tick(f, 0);
+	/* b drained: every new connection goes to a */
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DRAIN), 0);
+	tick(f, 0);
+	tc_connect(f, 41500, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, resp1, l1);
+	s2c_ok(f, &fl, &p);
+	/* a closes the idle connection: FIN|ACK back from the client's side */
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_FIN, a + 1 + l1, c + 1 + r1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	tc_own(&want, &fl, SA, PB_TCP_FIN | PB_TCP_ACK, c + 1 + r1, a + 1 + l1 + 1);
+	assert_wire(&fr, &want);
+	/* a acknowledges it: nothing for the client */
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 2 + l1, c + 2 + r1, NULL, 0);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	/* the next request: a new connection to a, from a new local port */
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r1, a + 1 + l1, req2, r2);
+	rx(f, 0, &rq);
+	expect_move(f, &fl, 0, 0, SA, c + r1, 0);
+	expect_splice(f, &fl, b, c + 1 + r1, &rq, 1, b + 1);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r1 + r2, resp2, l2);
+	s2c_at(f, &fl, &p, a + 1 + l1);
+	fs_web(f, &fs);
+	assert_int_equal(fs.fin_kept, 1);
+	assert_int_equal(fs.reconnects, 1);
+	assert_int_equal(fs.replays, 0);
+	assert_int_equal(fs.resets, 0);
+	assert_int_equal(fs.failed_over[SA], 0);
+	ctl_round(f);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].up, 1);    /* closing an idle connection is no failure */
+	assert_int_equal(v[SA].down_count, 0);
+
+	/* the server's FIN is the end the client waits for */
+	for (i = 0; i < RTE_DIM(passes); i++) {
+		uint16_t rl = (uint16_t)strlen(passes[i].req), sl = (uint16_t)strlen(passes[i].resp);
+
+		tc_connect(f, (uint16_t)(41510 + i), c, a, 0, &f2);
+		tc_client(&p, &f2, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, passes[i].req, rl);
+		c2s_ok(f, &f2, &p);
+		tc_server(&p, &f2, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + rl, passes[i].resp, sl);
+		s2c_ok(f, &f2, &p);
+		tc_server(&p, &f2, SA, PB_TCP_ACK | PB_TCP_FIN, a + 1 + sl, c + 1 + rl, NULL, 0);
+		s2c_ok(f, &f2, &p);
+	}
+
+	/* a FIN kept while the client closes: the client gets it then */
+	tc_connect(f, 41502, c, a, 0, &f2);
+	tc_client(&p, &f2, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &f2, &p);
+	tc_server(&p, &f2, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, resp1, l1);
+	s2c_ok(f, &f2, &p);
+	tc_server(&p, &f2, SA, PB_TCP_ACK | PB_TCP_FIN, a + 1 + l1, c + 1 + r1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);   /* the FIN|ACK to a */
+	tc_client(&p, &f2, PB_TCP_ACK | PB_TCP_FIN, c + 1 + r1, a + 1 + l1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	tc_own(&want, &f2, -1, PB_TCP_FIN | PB_TCP_ACK, a + 1 + l1, c + 1 + r1 + 1);
+	assert_wire(&fr, &want);
+
+	/* a server's FIN answering the client's: the normal close, forwarded */
+	tc_connect(f, 41504, c, a, 0, &f2);
+	tc_client(&p, &f2, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &f2, &p);
+	tc_server(&p, &f2, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, resp1, l1);
+	s2c_ok(f, &f2, &p);
+	tc_client(&p, &f2, PB_TCP_ACK | PB_TCP_FIN, c + 1 + r1, a + 1 + l1, NULL, 0);
+	c2s_ok(f, &f2, &p);
+	tc_server(&p, &f2, SA, PB_TCP_ACK | PB_TCP_FIN, a + 1 + l1, c + 2 + r1, NULL, 0);
+	s2c_ok(f, &f2, &p);
+
+	fs_web(f, &fs);
+	assert_int_equal(fs.fin_kept, 2);
+	assert_int_equal(fs.reconnects, 1);
+	assert_int_equal(fs.replays, 0);
+	assert_int_equal(fs.resets, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
+ * The server closes just as the client's next request is on its way (its
+ * FIN acknowledges only what came before it): the request never reached
+ * it, so it goes on a new connection to a from a new local port; the old
+ * one is answered FIN|ACK. A reconnect, not a failure.
+ */
+static void
+test_tcpfs_close_race(void **state)
+{
+	struct fx *f = *state;
+	static const char req1[] = "GET /1 HTTP/1.1\r\n\r\n", req2[] = "GET /2 HTTP/1.1\r\n\r\n";
+	static const char resp1[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst";
+	static const char resp2[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo";
+	const uint32_t c = 0x9000, a = 0xa000, b = 0xb000;
+	const uint16_t r1 = sizeof(req1) - 1, r2 = sizeof(req2) - 1;
+	const uint16_t l1 = sizeof(resp1) - 1, l2 = sizeof(resp2) - 1;
+	struct nc_failsafe_view fs;
+	struct pb_pkt p, rq, want;
+	struct flow fl;
+	struct frame fr[4];
+
+	tick(f, 0);
+	tc_connect(f, 41550, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, resp1, l1);
+	s2c_ok(f, &fl, &p);
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r1, a + 1 + l1, req2, r2);
+	c2s_ok(f, &fl, &rq);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_FIN, a + 1 + l1, c + 1 + r1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	tc_own(&want, &fl, SA, PB_TCP_FIN | PB_TCP_ACK, c + 1 + r1, a + 1 + l1 + 1);
+	assert_wire(&fr[0], &want);
+	fl.lport = lport_of(&fr[1]);
+	tc_own(&want, &fl, SA, PB_TCP_SYN, c + r1, 0);
+	assert_wire(&fr[1], &want);
+	/* a's RST for the request that reached its closed socket: nobody's */
+	{
+		struct flow gone = fl;
+
+		gone.lport = lport_of(&fr[0]);
+		tc_server(&p, &gone, SA, PB_TCP_RST, c + 1 + r1, 0, NULL, 0);
+		rx(f, 0, &p);
+		expect_none(f, 0);
+	}
+	expect_splice(f, &fl, b, c + 1 + r1, &rq, 1, b + 1);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r1 + r2, resp2, l2);
+	s2c_at(f, &fl, &p, a + 1 + l1);
+	fs_web(f, &fs);
+	assert_int_equal(fs.reconnects, 1);
+	assert_int_equal(fs.replays, 0);
+	assert_int_equal(fs.failed_over[SA], 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
+ * After a request that ends the connection ("Connection: close", HTTP/1.0),
+ * a client that sends another one on it anyway (curl reuses a connection
+ * whose response did not say close) is owed nothing: the request is not
+ * held, and the server's FIN after it - even acknowledging it - reaches the
+ * client, no failure (the client opens a new connection itself).
+ */
+static void
+test_tcpfs_after_last_exchange(void **state)
+{
+	struct fx *f = *state;
+	static const char req1[] = "GET /1 HTTP/1.1\r\nConnection: close\r\n\r\n";
+	static const char req2[] = "GET /2 HTTP/1.1\r\n\r\n";
+	static const char resp1[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst";
+	const uint32_t c = 0x61000000, a = 0x62000000;
+	const uint16_t r1 = sizeof(req1) - 1, r2 = sizeof(req2) - 1, l1 = sizeof(resp1) - 1;
+	struct nc_failsafe_view fs;
+	struct pb_pkt p;
+	struct flow fl;
+
+	tick(f, 0);
+	tc_connect(f, 41590, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, resp1, l1);
+	s2c_ok(f, &fl, &p);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r1, a + 1 + l1, req2, r2);
+	c2s_ok(f, &fl, &p);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 0, 0, 0, 0);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_FIN, a + 1 + l1, c + 1 + r1 + r2, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_RST, a + 2 + l1, 0, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	fs_web(f, &fs);
+	assert_int_equal(fs.replays + fs.resets + fs.reconnects + fs.failed_over[SA], 0);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
+ * A server that resets a connection before any request came (killed between
+ * its SYN-ACK and the client's ACK, whose arrival at its closed port is
+ * answered with an RST): the client, connected, never sees it; its request
+ * goes on a new connection (to a while a is up; a new local port). Not a
+ * failure.
+ */
+static void
+test_tcpfs_reset_before_request(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /r HTTP/1.1\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = 0x4400, a = 0x5500, b = 0x6600;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	struct nc_failsafe_view fs;
+	struct pb_pkt p, rq;
+	struct flow fl;
+
+	tick(f, 0);
+	tc_connect(f, 41595, c, a, 0, &fl);
+	tc_server(&p, &fl, SA, PB_TCP_RST, a + 1, 0, NULL, 0);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	rx(f, 0, &rq);
+	expect_move(f, &fl, 0, 0, SA, c, 0);
+	expect_splice(f, &fl, b, c + 1, &rq, 1, b + 1);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r, resp, l);
+	s2c_at(f, &fl, &p, a + 1);
+	fs_web(f, &fs);
+	assert_int_equal(fs.fin_kept, 1);
+	assert_int_equal(fs.reconnects, 1);
+	assert_int_equal(fs.replays + fs.resets + fs.failed_over[SA], 0);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/* a resets the connection after part of its response: nothing moves to b,
+ * the server's RST reaches the client as any forwarded segment. */
+static void
+test_tcpfs_partial_response_rst(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /big HTTP/1.1\r\n\r\n";
+	static const char part[] = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
+	const uint32_t c = 0x01000000, a = 0x02000000;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(part) - 1;
+	struct pb_pkt p;
+	struct flow fl;
+
+	tick(f, 0);
+	tc_connect(f, 41600, c, a, 1, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 1, c + 1 + r, part, l);
+	s2c_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_RST | PB_TCP_ACK, a + 1 + l, c + 1 + r, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 0, 1, 0, 0);   /* the reset counted */
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
+ * After part of a's response reached the client, an ICMP unreachable reports
+ * a gone: the connection cannot move, so the client gets a clean RST from the
+ * VIP past every byte forwarded to it; the flow closes and the reset counts.
+ */
+static void
+test_tcpfs_partial_response_unreachable(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /big HTTP/1.1\r\n\r\n";
+	static const char part[] = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
+	const uint32_t c = 0x05000000, a = 0xffffffe8;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(part) - 1;
+	uint8_t sent[PB_MAX_FRAME];
+	struct pb_pkt p, q, u, want;
+	struct flow fl;
+	struct frame fr, frs[2];
+	const uint8_t *d;
+
+	tick(f, 0);
+	tc_connect(f, 41660, c, a, 1, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 1, c + 1 + r, part, l);
+	s2c_ok(f, &fl, &p);
+	/* the quoted packet: a later ACK of the client's, as it went to a */
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1 + r, a + 1 + l, NULL, 0);
+	q = nat_c2s(&p, SA, fl.lport);
+	assert_true(pb_build(&q, sent, sizeof(sent)) > 0);
+	pb_init(&u, IPPROTO_ICMP);
+	memcpy(u.dst_mac, mac_port, 6);
+	memcpy(u.src_mac, mac_gw, 6);
+	u.sip = IP_GW;
+	u.dip = IP_LIP;
+	u.icmp_type = 3;
+	u.icmp_code = 1;          /* host unreachable, from a router */
+	u.icmp_id = 0;
+	u.icmp_seq = 0;
+	u.payload = sent + PB_IP_OFF;
+	u.payload_len = 20 + 8;
+	rx(f, 0, &u);
+	/* the client reset past what it got; a, maybe alive, reset too */
+	assert_int_equal(take(f, 0, frs, 2), 2);
+	tc_own(&want, &fl, SA, PB_TCP_RST, c + 1 + r, 0);
+	assert_wire(&frs[1], &want);
+	fr = frs[0];
+	d = fr.b;
+	assert_int_equal(pb_get32(d + 26), IP_VIP);
+	assert_int_equal(pb_get32(d + 30), IP_CLIENT);
+	assert_int_equal(pb_get32(d + 38), a + 1 + l);
+	assert_int_equal(d[47], PB_TCP_RST);
+	assert_true(pb_csum_verify(d, fr.len, NULL, 0));
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 0, 1, 1, 0);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/* a's FIN after it had a held request and before it answered is a failure:
+ * the client does not see it, a's half-closed connection is reset, and the
+ * connection is spliced onto b. */
+static void
+test_tcpfs_fin_before_answer(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "POST /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 204 No Content\r\n\r\n";
+	const uint32_t c = 0xabcdef00, a = 0x12345678, b = 0x87654321;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	static struct nc_dp_stats st;
+	struct pb_pkt p, rq, want;
+	struct flow fl;
+	struct frame fr[4];
+
+	tick(f, 0);
+	tc_connect(f, 41700, c, a, 1, &fl);
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &rq);
+	tc_server(&p, &fl, SA, PB_TCP_FIN | PB_TCP_ACK, a + 1, c + 1 + r, NULL, 0);
+	rx(f, 0, &p);
+	/* a had the request (its FIN acknowledges it): reset, and moved */
+	expect_move(f, &fl, 1, c + 1 + r, SB, c, 1);
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 1, 0, 1, 0);
+
+	tc_server(&p, &fl, SB, PB_TCP_SYN | PB_TCP_ACK, b, c + 1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	tc_own(&want, &fl, SB, PB_TCP_ACK, c + 1, b + 1);
+	assert_wire(&fr[0], &want);
+	want = nat_c2s(&rq, SB, fl.lport);
+	want.ack = b + 1;
+	assert_wire(&fr[1], &want);
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r, resp, l);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	want = nat_s2c(&p, &fl.c);
+	want.seq = a + 1;
+	assert_wire(&fr[0], &want);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 1, 0, 1, 0);
+	/* the client never saw a FIN: the connection is open */
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_WEB].flows_closed, 0);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsclose"); }
+
+#define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_tcpfs_server_closes_idle, setup_tcpfs),
+		T(test_tcpfs_close_race, setup_tcpfs),
+		T(test_tcpfs_after_last_exchange, setup_tcpfs),
+		T(test_tcpfs_reset_before_request, setup_tcpfs),
+		T(test_tcpfs_partial_response_rst, setup_tcpfs),
+		T(test_tcpfs_partial_response_unreachable, setup_tcpfs),
+		T(test_tcpfs_fin_before_answer, setup_tcpfs),
+	};
+
+	return cmocka_run_group_tests_name("dp_tcpfs_close", tests, eal_setup, fx_eal_teardown);
+}
