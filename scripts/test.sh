@@ -4,8 +4,8 @@
 #   unit (cmocka), unit under AddressSanitizer + UBSan, the HTTP/1.x parser
 #   under libFuzzer, cli, pcap replays,
 #   end to end with real clients and servers in the namespace lab (forwarding,
-#   adaptive weights and health probes, transaction fail-safe, independent
-#   clients and servers with the fail-safe on and off, management
+#   adaptive weights and health probes, transaction fail-safe, the demo,
+#   independent clients and servers with the fail-safe on and off, management
 #   API / metrics / netchestra-ctl / SIGHUP / dashboard in headless Chromium).
 # Ends with one summary line "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
@@ -91,6 +91,11 @@ log "end to end: transaction fail-safe over UDP, TCP and TCP keep-alive (namespa
 tests/e2e/failsafe.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-failsafe "${p:-0}" "${f:-1}"
+
+log "end to end: the demo, a server killed and one frozen under the fail-safe (namespace lab)"
+tests/e2e/demo.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count e2e-demo "${p:-0}" "${f:-1}"
 
 log "end to end: independent clients and servers with the fail-safe on and off (namespace lab)"
 tests/e2e/interop.sh "$BUILD" 2>&1 | tee "$out"
