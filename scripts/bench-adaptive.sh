@@ -12,7 +12,8 @@
 # to settle (from then on never more than 2 points from their final values),
 # and plots the weights over time with gnuplot (PNG).
 #
-#   sudo scripts/bench-adaptive.sh [--seconds 60] [--clients 6]
+# As root (sudo where it is installed):
+#   scripts/bench-adaptive.sh [--seconds 60] [--clients 6]
 #        [--modes "static paper fast"] [--out DIR (default bench-out/adaptive)]
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,12 +29,12 @@ while [ $# -gt 0 ]; do
 	--clients) CLIENTS=${2:?}; shift ;;
 	--modes) MODES=${2:?}; shift ;;
 	--out) OUT=${2:?}; shift ;;
-	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) echo "bench-adaptive: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
 done
-[ "$(id -u)" = 0 ] || { echo "bench-adaptive: needs root" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "bench-adaptive: run as root (sudo where it is installed): it creates network namespaces" >&2; exit 1; }
 cd "$ROOT"
 scripts/deps.sh --peers || exit 1
 { [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null; } && ninja -C "$BUILD" >/dev/null || exit 1

@@ -19,7 +19,8 @@
 # saying so): every server taken down or request moved there is one a
 # balancer did to a healthy server, and every failed request one it broke.
 #
-#   sudo scripts/bench-failsafe.sh [--seconds 20] [--fail-at 5] [--clients 6]
+# As root (sudo where it is installed):
+#   scripts/bench-failsafe.sh [--seconds 20] [--fail-at 5] [--clients 6]
 #        [--peers "netchestra haproxy-http haproxy-tcp direct"] [--protos "tcp udp"]
 #        [--phases "fail steady"]
 set -uo pipefail
@@ -40,12 +41,12 @@ while [ $# -gt 0 ]; do
 	--peers) PEERS=${2:?}; shift ;;
 	--protos) PROTOS=${2:?}; shift ;;
 	--phases) PHASES=${2:?}; shift ;;
-	-h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) echo "bench-failsafe: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
 done
-[ "$(id -u)" = 0 ] || { echo "bench-failsafe: needs root" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "bench-failsafe: run as root (sudo where it is installed): it creates network namespaces" >&2; exit 1; }
 cd "$ROOT"
 scripts/deps.sh --peers || exit 1
 { [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null; } && ninja -C "$BUILD" >/dev/null || exit 1

@@ -14,7 +14,8 @@
 # transactions, a new TCP connection per request, it prints requests/s and p99
 # latency per balancer and Netchestra's ratio to each peer.
 #
-#   sudo scripts/bench-peers.sh [--seconds 5] [--clients "1 2 3 4 5 6 7"]
+# As root (sudo where it is installed):
+#   scripts/bench-peers.sh [--seconds 5] [--clients "1 2 3 4 5 6 7"]
 #        [--mode close|keepalive] [--peers "netchestra haproxy nginx iptables direct"]
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,12 +31,12 @@ while [ $# -gt 0 ]; do
 	--clients) CLIENTS=${2:?}; shift ;;
 	--mode) MODE=${2:?}; shift ;;
 	--peers) PEERS=${2:?}; shift ;;
-	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) echo "bench-peers: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
 done
-[ "$(id -u)" = 0 ] || { echo "bench-peers: needs root" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "bench-peers: run as root (sudo where it is installed): it creates network namespaces" >&2; exit 1; }
 cd "$ROOT"
 scripts/deps.sh --peers || exit 1
 { [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null; } && ninja -C "$BUILD" >/dev/null || exit 1

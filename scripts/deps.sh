@@ -23,7 +23,7 @@ for p in $PKGS; do
 done
 [ -n "$missing" ] || exit 0
 echo "deps: installing$missing"
-[ "$(id -u)" = 0 ] || { echo "deps: needs root to install$missing" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "deps: run as root (sudo where it is installed): it installs$missing" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
 # keep package scripts from starting services while installing
 policy=/usr/sbin/policy-rc.d

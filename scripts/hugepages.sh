@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Reserve N 2 MB hugepages (default 512) and make sure hugetlbfs is mounted.
-# Exit 0 when at least some are available, 1 otherwise. Needs root.
+# Exit 0 when at least some are available, 1 otherwise. As root (sudo where
+# it is installed).
 set -u
+[ "$(id -u)" = 0 ] || { echo "hugepages: run as root (sudo where it is installed): it reserves hugepages and mounts hugetlbfs" >&2; exit 1; }
 want=${1:-512}
 if [ -w /proc/sys/vm/nr_hugepages ]; then
 	have=$(cat /proc/sys/vm/nr_hugepages)

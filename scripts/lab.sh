@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The namespace lab: real Linux clients and servers around the appliance, all on
-# this machine, all on private test subnets inside namespaces made here.
+# this machine, all on private test subnets inside namespaces made here. As
+# root (sudo where it is installed):
 #
 #   scripts/lab.sh up [--one-arm] [--loops a,b,c] [--delay-ms a,b,c]
 #   scripts/lab.sh down
@@ -38,7 +39,7 @@ in_ns() { ip netns exec "$@"; }
 server_ip() { echo "10.201.0.$((11 + $1))"; }
 
 usage() {
-	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -271,9 +272,12 @@ cmd_restart_server() {
 	echo "lab: ${SERVERS[$i]} restarted (pid $(backend_pid "$i"))"
 }
 
-[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
 cmd=${1:-}
 [ $# -eq 0 ] || shift
+case $cmd in
+up|down|status|restart-server)
+	[ "$(id -u)" = 0 ] || { echo "lab: run as root (sudo where it is installed): it creates network namespaces" >&2; exit 1; } ;;
+esac
 case $cmd in
 up) cmd_up "$@" ;;
 down) cmd_down ;;

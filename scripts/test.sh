@@ -8,7 +8,9 @@
 #   independent clients and servers with the fail-safe on and off, management
 #   API / metrics / netchestra-ctl / SIGHUP / dashboard in headless Chromium).
 # Ends with one summary line "N passed, N failed"; exits non-zero on any failure.
+# As root (sudo where it is installed).
 set -uo pipefail
+[ "$(id -u)" = 0 ] || { echo "test: run as root (sudo where it is installed): it installs packages, reserves hugepages and creates network namespaces" >&2; exit 1; }
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${BUILD:-build}

@@ -4,8 +4,10 @@
 # lab helpers (scripts/lab-lib.sh), ok/bad with their pass/fail counts, tel
 # (one DPDK telemetry reply), and a cleanup on exit that stops the appliance
 # and takes the lab down (a suite may define e2e_cleanup for more). It ends
-# the suite at once, as one failure, without root or the built programs.
+# the suite at once: without root in one line, before anything else, and
+# without the built programs as one failure.
 set -uo pipefail
+[ "$(id -u)" = 0 ] || { echo "$0: run as root (sudo where it is installed): it creates network namespaces" >&2; exit 1; }
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${1:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
@@ -28,7 +30,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-[ "$(id -u)" = 0 ] || e2e_give_up "needs root (network namespaces)"
 for b in "$NC_BIN" "$NC_CLIENT" "$BUILD/tests/tools/nc-backend"; do
 	[ -x "$b" ] || e2e_give_up "missing $b"
 done
