@@ -345,7 +345,7 @@ read -r TXNS BROKEN < <(sed -n 's/^transactions \([0-9]*\) completed [0-9]* brok
 CMP_LINE=
 if [ "$COMPARE" = on ] && [ "$FAILSAFE" = on ] && { [ "$FAIL_AT" != 0 ] || [ "$FREEZE_AT" != 0 ]; }; then
 	CMP_S=$((SECONDS_RUN / 3 > 6 ? SECONDS_RUN / 3 : 6))
-	scale() { awk -v x="$1" -v a="$CMP_S" -v b="$SECONDS_RUN" 'BEGIN { printf "%g", x * a / b }'; }
+	scale() { awk -v x="$1" -v a="$CMP_S" -v b="$SECONDS_RUN" 'BEGIN { printf "%g", int(x * a / b * 10 + 0.5) / 10 }'; }
 	CK=$(scale "$FAIL_AT") CF=$(scale "$FREEZE_AT")
 	step "the same failure without the fail-safe: a fresh lab, $(plan "$CK" "$CF" "$CMP_S")"
 	if "$ROOT/scripts/lab.sh" down >/dev/null && scripts/lab.sh up $ARM --loops "$LOOPS" >"$W/cmp-lab.log" &&
