@@ -113,7 +113,7 @@ if [ -n "$RECORD" ]; then
 fi
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (sudo where it is installed): it creates network namespaces" >&2; exit 1; }
 
-cd "$ROOT"
+cd "$ROOT" || exit 1
 step() { printf '\n== %s\n' "$*"; }
 step "packages"
 scripts/deps.sh || exit 1
@@ -192,7 +192,7 @@ config() {
 # n2 that many seconds from now (0: never); each one a line "<time in
 # microseconds>\tdemo: ..." in <log>, the frozen pid in $W/frozen
 failures() {
-	local log=$1 k=$2 f=$3 sp= pid t
+	local log=$1 k=$2 f=$3 sp="" pid t
 	trap '[ -z "$sp" ] || kill "$sp" 2>/dev/null; exit 0' TERM
 	if [ "$k" != 0 ]; then
 		sleep "$k" & sp=$!; wait "$sp"; sp=
@@ -227,7 +227,7 @@ echo "dashboard: http://127.0.0.1:9180/ (token: config/lab.token); $BUILD/app/ne
 # ---- the live view ----------------------------------------------------------
 EV_NEXT=$(curl -s -m 2 "$API/events" | jq -r '.next // 0' 2>/dev/null)
 [[ $EV_NEXT =~ ^[0-9]+$ ]] || EV_NEXT=0
-PREV_US= PREV_HELD=0 PREV_REPLAYS=0 FRAME_S=0
+PREV_US="" PREV_HELD=0 PREV_REPLAYS=0 FRAME_S=0
 COLS=200
 [ ! -t 1 ] || COLS=$(tput cols 2>/dev/null || echo 200)
 
@@ -237,7 +237,7 @@ COLS=200
 # service: time in microseconds, text), S (a server), C (the clients), F (the
 # fail-safe's counters).
 frame() {
-	local svc live ts tag a b c d e f g h i held= replays= resets= per
+	local svc live ts tag a b c d e f g h i held='' replays='' resets='' per
 	svc=$(curl -s -m 2 "$API/services/$SVC")
 	live=$(tail -n 1 "$W/live.jsonl" 2>/dev/null)
 	curl -s -m 2 "$API/events?since=$EV_NEXT" >"$W/ev.json"
