@@ -197,6 +197,7 @@ struct nc_dp_ctl {
 	uint64_t last_probe;                  /* tsc: unresolved next hops probed, reclaim */
 	nc_interval_cb interval_cb;
 	void *interval_arg;
+	bool interval_external;               /* intervals run by nc_dp_interval_* (cluster) */
 	nc_event_cb event_cb;
 	void *event_arg;
 	struct nc_mon_svc mon[NC_MAX_SERVICES];
