@@ -61,10 +61,7 @@
 #include "nc_config_types.h"
 #include "nc_monitor.h"
 
-#define NC_CLUSTER_MAX_PEERS  7
-#define NC_CLUSTER_MAX_ID     15
-#define NC_CLUSTER_SECRET_MIN 16
-#define NC_CLUSTER_SECRET_MAX 4096
+/* NC_CLUSTER_MAX_PEERS, _MAX_ID, _SECRET_MIN, _SECRET_MAX: nc_config_types.h */
 #define NC_CL_MAGIC           0x4e43434cu   /* "NCCL" */
 #define NC_CL_VERSION         1
 #define NC_CL_AF_INET         4

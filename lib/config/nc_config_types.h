@@ -229,6 +229,29 @@ struct nc_cfg_bgp {
 	uint8_t bfd_multiplier;       /* "bfd.multiplier", default 3, 1..255 */
 };
 
+/* "cluster": the cluster channel between dispatchers behind one ECMP router
+ * (lib/cluster). Bounds shared with lib/cluster. */
+#define NC_CLUSTER_MAX_PEERS  7
+#define NC_CLUSTER_MAX_ID     15
+#define NC_CLUSTER_SECRET_MIN 16     /* bytes */
+#define NC_CLUSTER_SECRET_MAX 4096
+
+struct nc_cfg_cluster {
+	bool enabled;                 /* the section is present */
+	uint8_t id;                   /* "id", 0..15, distinct per dispatcher */
+	uint32_t peers[NC_CLUSTER_MAX_PEERS];   /* "peers": the other dispatchers' host addresses */
+	uint16_t n_peers;             /* 1..7 */
+	uint16_t sync_port;           /* "sync_port", default 7788: UDP, same on every dispatcher */
+	char secret_file[NC_PATH_MAX];   /* "secret_file": the shared HMAC secret, read at load */
+	uint8_t secret[NC_CLUSTER_SECRET_MAX];
+	uint16_t secret_len;          /* 16..4096 (one trailing newline stripped) */
+	uint32_t heartbeat_ms;        /* "heartbeat_ms", default 100, 10..10000 */
+	uint32_t dead_ms;             /* "dead_ms", default 5 x heartbeat_ms, above heartbeat_ms */
+	uint32_t drain_s;             /* "drain_s", default 5, 0..3600: the drain's wait */
+	uint16_t port;                /* derived: the port whose host subnet holds the peers */
+	uint32_t bind_addr;           /* derived: that port's host address (the channel's source) */
+};
+
 struct nc_config {
 	struct nc_cfg_eal eal;
 	struct nc_cfg_workers workers;
@@ -243,6 +266,7 @@ struct nc_config {
 	uint16_t n_services;
 	struct nc_cfg_management management;
 	struct nc_cfg_bgp bgp;
+	struct nc_cfg_cluster cluster;
 };
 
 /* Validation problems: one line each, "json.path: reason". */
