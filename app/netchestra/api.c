@@ -414,7 +414,8 @@ get_metrics(struct nc_app *a, struct nc_api_req *r)
 	r->out = NULL;
 	r->out_len = 0;
 	f = open_memstream(&r->out, &r->out_len);
-	if (f == NULL || nc_metrics_write(f, a->dp, ports, a->cfg->n_ports) != 0) {
+	if (f == NULL || nc_metrics_write(f, a->dp, ports, a->cfg->n_ports) != 0 ||
+	    (nc_cluster_app_metrics(a, f), ferror(f))) {
 		if (f != NULL)
 			fclose(f);
 		free(r->out);
@@ -623,6 +624,12 @@ nc_api_handle(struct nc_app *a, struct nc_api_req *r)
 		if (!get)
 			goto method;
 		get_events(r);
+		return;
+	}
+	if (n == 3 && strcmp(p[2], "cluster") == 0) {
+		if (!get)
+			goto method;
+		answer_json(r, 200, nc_cluster_app_json(a));
 		return;
 	}
 	if (n == 4 && strcmp(p[2], "cluster") == 0 &&

@@ -205,9 +205,11 @@ nc_control_run(struct nc_app *a)
 			nc_reload(a);
 		}
 		nc_announce_poll(a);
+		nc_cluster_app_poll(a);
 		if (nc_dp_ctl_poll(a->dp) + nc_mgmt_poll(a) == 0)
 			rte_delay_us_sleep(CTL_IDLE_SLEEP_US);
 	}
+	nc_cluster_app_stop(a);   /* the peers stop counting on this one at once */
 	if (nc_app_quit == 1 && !nc_app_quit_now)
 		stop_drain(a);
 }

@@ -152,6 +152,8 @@ nc_reload_plan(const struct nc_reload_state *st, const struct nc_config *nw,
 		problem(e, "limits", "changed; needs a restart");
 	if (memcmp(&nw->management, &boot->management, sizeof(nw->management)) != 0)
 		problem(e, "management", "changed; needs a restart");
+	if (memcmp(&nw->cluster, &boot->cluster, sizeof(nw->cluster)) != 0)
+		problem(e, "cluster", "changed (or its secret file); needs a restart");
 	for (k = 0; k < run->n_services; k++) {
 		int found = 0;
 

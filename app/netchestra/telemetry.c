@@ -4,6 +4,8 @@
  *   /netchestra/services           every service: address, health, weights mode, servers up
  *   /netchestra/servers,<service>  every server of <service>: state, weight,
  *                                  response time (last interval), flows, requests, bytes
+ *   /netchestra/cluster            the cluster channel: counters, peers (state,
+ *                                  last heard, rtt)
  *   /netchestra/failsafe           per service: requests held now and since start,
  *                                  replays, resets, store full, reconnects, early;
  *                                  moves off each server
@@ -197,6 +199,50 @@ servers_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* /netchestra/cluster: this dispatcher's id, the channel's counters, and
+ * per peer (column-wise) address, id, state, its own state, ms since heard,
+ * rtt (us), messages accepted. "not running" without a cluster section. */
+#define PEER(rows, i) (&((const struct nc_cluster_peer_info *)(rows))[i])
+STR_GETTER(peer_addr, nc_ip4_str(rte_cpu_to_be_32(PEER(rows, i)->addr), str, len))
+U64_GETTER(peer_id, PEER(rows, i)->id < 0 ? UINT64_MAX : (uint64_t)PEER(rows, i)->id)
+STR_GETTER(peer_state, snprintf(str, len, "%s", nc_cluster_peer_state_name(PEER(rows, i)->state)))
+STR_GETTER(peer_said, snprintf(str, len, "%s", PEER(rows, i)->said != 0 ?
+			       nc_cluster_state_name(PEER(rows, i)->said) : "-"))
+U64_GETTER(peer_heard, PEER(rows, i)->last_heard_ms < 0 ? UINT64_MAX :
+	   (uint64_t)PEER(rows, i)->last_heard_ms)
+U64_GETTER(peer_rtt, PEER(rows, i)->rtt_us < 0 ? UINT64_MAX : (uint64_t)PEER(rows, i)->rtt_us)
+U64_GETTER(peer_rx, PEER(rows, i)->rx_ok)
+
+static const struct col peer_cols[] = {
+	{ "peer", COL_STR, peer_addr }, { "id", COL_U64, peer_id }, { "state", COL_STR, peer_state },
+	{ "said", COL_STR, peer_said }, { "last_heard_ms", COL_U64, peer_heard },
+	{ "rtt_us", COL_U64, peer_rtt }, { "rx_ok", COL_U64, peer_rx },
+};
+
+static int
+cluster_cb(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static struct nc_cluster_tel t;
+	unsigned int k, r;
+	char key[32];
+
+	RTE_SET_USED(cmd);
+	if (params != NULL && *params != '\0')
+		return tel_error(d, "/netchestra/cluster takes no parameter");
+	if (nc_cluster_app_tel(&t) != 0)
+		return tel_error(d, "not running (no cluster section)");
+	rte_tel_data_start_dict(d);
+	for (k = 0; k < RTE_DIM(peer_cols); k++)
+		add_col(d, peer_cols[k].key, peer_cols[k].kind, t.n_peers, peer_cols[k].get, t.peer);
+	rte_tel_data_add_dict_u64(d, "self_id", t.id);
+	rte_tel_data_add_dict_u64(d, "tx", t.cnt.tx);
+	for (r = 0; r < NC_CL_RX_MAX; r++) {
+		snprintf(key, sizeof(key), "rx_%s", nc_cl_rx_name[r]);
+		rte_tel_data_add_dict_u64(d, key, t.cnt.rx[r]);
+	}
+	return 0;
+}
+
 /* /netchestra/failsafe: per service counters, and per server the flows moved off it. */
 static int
 failsafe_cb(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -292,6 +338,9 @@ nc_telemetry_init(struct nc_app *a)
 	r |= rte_telemetry_register_cmd("/netchestra/failsafe", failsafe_cb,
 					"Transaction fail-safe per service: held now, held, replays, resets, "
 					"store full, reconnects, early; moves off each server");
+	r |= rte_telemetry_register_cmd("/netchestra/cluster", cluster_cb,
+					"Cluster channel: own id, tx, rx per verdict; per peer address, id, "
+					"state, last heard, rtt, rx");
 	registered = 1;
 	return r == 0 ? 0 : -EINVAL;
 }

@@ -99,6 +99,11 @@ nc_cluster_create(const struct nc_cluster_params *p, uint64_t now_ms, int *err)
 	}
 	sa.sin_addr.s_addr = htonl(p->bind_addr);
 	sa.sin_port = htons(p->bind_port);
+	if (p->freebind) {
+		int on = 1;
+
+		setsockopt(c->fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on));
+	}
 	if (bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		*err = -errno;
 		close(c->fd);

@@ -177,6 +177,9 @@ struct nc_cluster_params {
 	uint32_t heartbeat_ms;
 	uint32_t dead_ms;
 	uint64_t epoch;                      /* 0: CLOCK_REALTIME in microseconds */
+	bool freebind;                       /* bind before the kernel has the address
+					      * (IP_FREEBIND: the exception interface may
+					      * get it a moment later) */
 	nc_cluster_log_cb log;               /* may be NULL */
 	void *log_arg;
 };
