@@ -422,27 +422,30 @@ nc_cluster_app_metrics(struct nc_app *a, FILE *f)
 	       "Cluster channel datagrams received, by verdict (ok, or the reason it was dropped)");
 	for (r = 0; r < NC_CL_RX_MAX; r++)
 		fprintf(f, "nc_cluster_rx_total{reason=\"%s\"} %" PRIu64 "\n", nc_cl_rx_name[r], k.rx[r]);
+	family(f, "nc_cluster_peer_id", "gauge", "The cluster id the peer's messages carry (-1: never heard)");
+	for (i = 0; i < n; i++)
+		fprintf(f, "nc_cluster_peer_id{peer=\"%s\"} %d\n", ip[i], pi[i].id);
 	family(f, "nc_cluster_peer_up", "gauge", "1 when the peer's heartbeats arrive, 0 when down or stopping");
 	for (i = 0; i < n; i++)
-		fprintf(f, "nc_cluster_peer_up{peer=\"%s\",id=\"%d\"} %d\n", ip[i], pi[i].id,
+		fprintf(f, "nc_cluster_peer_up{peer=\"%s\"} %d\n", ip[i],
 			pi[i].state == NC_PEER_UP ? 1 : 0);
 	family(f, "nc_cluster_peer_stopping", "gauge", "1 when the peer said it is stopping");
 	for (i = 0; i < n; i++)
-		fprintf(f, "nc_cluster_peer_stopping{peer=\"%s\",id=\"%d\"} %d\n", ip[i], pi[i].id,
+		fprintf(f, "nc_cluster_peer_stopping{peer=\"%s\"} %d\n", ip[i],
 			pi[i].state == NC_PEER_STOPPING ? 1 : 0);
 	family(f, "nc_cluster_peer_last_heard_seconds", "gauge", "Time since the peer's last accepted message");
 	for (i = 0; i < n; i++)
 		if (pi[i].last_heard_ms >= 0)
-			fprintf(f, "nc_cluster_peer_last_heard_seconds{peer=\"%s\",id=\"%d\"} %.3f\n", ip[i],
-				pi[i].id, (double)pi[i].last_heard_ms / 1000.0);
+			fprintf(f, "nc_cluster_peer_last_heard_seconds{peer=\"%s\"} %.3f\n", ip[i],
+				(double)pi[i].last_heard_ms / 1000.0);
 	family(f, "nc_cluster_peer_rtt_seconds", "gauge", "Round trip to the peer, from its heartbeat echoes (ms resolution)");
 	for (i = 0; i < n; i++)
 		if (pi[i].rtt_us >= 0)
-			fprintf(f, "nc_cluster_peer_rtt_seconds{peer=\"%s\",id=\"%d\"} %.6f\n", ip[i],
-				pi[i].id, (double)pi[i].rtt_us / 1e6);
+			fprintf(f, "nc_cluster_peer_rtt_seconds{peer=\"%s\"} %.6f\n", ip[i],
+				(double)pi[i].rtt_us / 1e6);
 	family(f, "nc_cluster_peer_rx_total", "counter", "Messages accepted from the peer");
 	for (i = 0; i < n; i++)
-		fprintf(f, "nc_cluster_peer_rx_total{peer=\"%s\",id=\"%d\"} %" PRIu64 "\n", ip[i], pi[i].id,
+		fprintf(f, "nc_cluster_peer_rx_total{peer=\"%s\"} %" PRIu64 "\n", ip[i],
 			pi[i].rx_ok);
 	family(f, "nc_cluster_peer_digest_match", "gauge",
 	       "1 when the peer's configuration digest of the service equals ours, 0 when not (absent: not heard)");
@@ -451,8 +454,8 @@ nc_cluster_app_metrics(struct nc_app *a, FILE *f)
 			struct nc_cluster_peer_svc x;
 
 			if (nc_cluster_peer_service(cl->c, i, s, &x) == 0 && x.digest_known)
-				fprintf(f, "nc_cluster_peer_digest_match{peer=\"%s\",id=\"%d\",service=\"%s\"} %d\n",
-					ip[i], pi[i].id, cfg->services[s].name, x.digest_match ? 1 : 0);
+				fprintf(f, "nc_cluster_peer_digest_match{peer=\"%s\",service=\"%s\"} %d\n",
+					ip[i], cfg->services[s].name, x.digest_match ? 1 : 0);
 		}
 	family(f, "nc_cluster_peer_weight", "gauge", "The weight the peer published last, per service and server");
 	for (i = 0; i < n; i++)
@@ -463,8 +466,8 @@ nc_cluster_app_metrics(struct nc_app *a, FILE *f)
 				continue;
 			for (v = 0; v < x.ws.n && v < cfg->services[s].n_servers; v++)
 				if (cfg->services[s].servers[v].name[0] != '\0')
-					fprintf(f, "nc_cluster_peer_weight{peer=\"%s\",id=\"%d\",service=\"%s\","
-						"server=\"%s\"} %u\n", ip[i], pi[i].id, cfg->services[s].name,
+					fprintf(f, "nc_cluster_peer_weight{peer=\"%s\",service=\"%s\","
+						"server=\"%s\"} %u\n", ip[i], cfg->services[s].name,
 						cfg->services[s].servers[v].name, x.ws.w[v]);
 		}
 	svc_family(a, f, "nc_cluster_merges_total", "counter",

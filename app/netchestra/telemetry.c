@@ -201,7 +201,8 @@ servers_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 
 /* /netchestra/cluster: this dispatcher's id, the channel's counters, and
  * per peer (column-wise) address, id, state, its own state, ms since heard,
- * rtt (us), messages accepted. "not running" without a cluster section. */
+ * rtt (us), messages accepted (unknown id, never heard, no rtt yet: 2^64-1).
+ * "not running" without a cluster section. */
 #define PEER(rows, i) (&((const struct nc_cluster_peer_info *)(rows))[i])
 STR_GETTER(peer_addr, nc_ip4_str(rte_cpu_to_be_32(PEER(rows, i)->addr), str, len))
 U64_GETTER(peer_id, PEER(rows, i)->id < 0 ? UINT64_MAX : (uint64_t)PEER(rows, i)->id)
@@ -216,7 +217,7 @@ U64_GETTER(peer_rx, PEER(rows, i)->rx_ok)
 static const struct col peer_cols[] = {
 	{ "peer", COL_STR, peer_addr }, { "id", COL_U64, peer_id }, { "state", COL_STR, peer_state },
 	{ "said", COL_STR, peer_said }, { "last_heard_ms", COL_U64, peer_heard },
-	{ "rtt_us", COL_U64, peer_rtt }, { "rx_ok", COL_U64, peer_rx },
+	{ "rtt_us", COL_U64, peer_rtt }, { "peer_rx_ok", COL_U64, peer_rx },
 };
 
 static int
