@@ -121,6 +121,37 @@ flow_expired(const struct nc_flow *f, void *arg)
 	flow_closed(arg, f);
 }
 
+/*
+ * A TCP segment of a connection this dispatcher does not know. When a peer
+ * dispatcher is draining (it withdrew the VIP, so the routers now send its
+ * connections here) the segment goes on to it at layer 2 on the same segment:
+ * it still has the flow. A draining dispatcher never redirects, so a segment
+ * crosses at most one hop.
+ */
+static inline void
+redirect_or_drop(struct nc_worker *w, struct rte_mbuf *m)
+{
+	uint16_t pidx = w->dp->pidx_of[m->port];
+	uint64_t mac = __atomic_load_n(&w->dp->redirect[pidx], __ATOMIC_RELAXED);
+	struct rte_ether_hdr *eth;
+	struct nc_txbuf *tb;
+
+	if (likely(!(mac & NC_DP_REDIRECT_ON))) {
+		drop(w, m, NC_DROP_NO_FLOW);
+		return;
+	}
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	memcpy(&eth->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
+	eth->src_addr = w->dp->mac[pidx];
+	tb = &w->tx[pidx];
+	if (unlikely(tb->n == NC_TXB_MAX)) {
+		drop(w, m, NC_DROP_TX_FULL);
+		return;
+	}
+	tb->m[tb->n++] = m;
+	w->st.redirected++;
+}
+
 static inline void
 client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t pos)
 {
@@ -140,7 +171,7 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 			pos = -ENOENT;
 		}
 		if (pos < 0 && !syn) {
-			drop(w, m, NC_DROP_NO_FLOW);
+			redirect_or_drop(w, m);
 			return;
 		}
 	}

@@ -118,6 +118,11 @@ unsigned int nc_dp_ctl_poll(struct nc_dp *dp);
  * detaches it): frames for the host address that the data plane does not
  * answer go to it, and what it sends goes out of port <pidx>. Control lcore. */
 #define NC_DP_NO_EXC UINT16_MAX
+
+/* TCP segments arriving on port <pidx> for no known flow go on to MAC <peer>
+ * (a draining peer dispatcher on the same segment, which still has their
+ * flows) instead of being dropped; NULL: dropped again. Control lcore. */
+void nc_dp_set_redirect(struct nc_dp *dp, uint16_t pidx, const struct rte_ether_addr *peer);
 void nc_dp_exc_attach(struct nc_dp *dp, uint16_t pidx, uint16_t tap_port_id);
 
 /* Send one gratuitous ARP per address of every port (at start-up). Control lcore. */
