@@ -36,6 +36,7 @@ struct cl_app_svc {
 struct nc_cluster_app {
 	struct nc_cluster *c;
 	uint64_t next_digest_ms;
+	int redirect_peer;         /* peer whose MAC the data plane redirects to, or -1 */
 	struct cl_app_svc svc[NC_MAX_SERVICES];
 	/* for the telemetry thread */
 	rte_spinlock_t lock;
@@ -136,6 +137,7 @@ nc_cluster_app_init(struct nc_app *a)
 		return err;
 	}
 	rte_spinlock_init(&cl->lock);
+	cl->redirect_peer = -1;
 	a->cl = cl;
 	/* the front MACs: the ports' own */
 	for (i = 0; i < a->cfg->n_ports && i < NC_MAX_PORTS; i++)
@@ -182,8 +184,11 @@ nc_cluster_app_fini(struct nc_app *a)
 	rte_spinlock_unlock(&tel_cl_lock);
 	/* the peers mark this one stopping at once, not after dead_ms */
 	nc_cluster_app_stop(a);
-	if (a->dp != NULL)
+	if (a->dp != NULL) {
 		nc_dp_set_interval_external(a->dp, false);
+		if (cl->redirect_peer >= 0)
+			nc_dp_set_redirect(a->dp, a->cfg->cluster.port, NULL);
+	}
 	nc_cluster_free(cl->c);
 	free(cl);
 	a->cl = NULL;
@@ -222,6 +227,42 @@ svc_poll(struct nc_app *a, unsigned int s, uint64_t now, uint64_t real)
 	if (nc_cluster_adopt(cl->c, s, &ws, &ad, &done, now) == 1 &&
 	    nc_dp_weights_adopt(a->dp, s, &ws, &ad) == 0 && nc_dp_weights_get(a->dp, s, &ws, &ad) == 0)
 		nc_cluster_weights_set(cl->c, s, done, &ws, &ad);
+}
+
+/*
+ * While a peer says it is draining (and this dispatcher is not), TCP segments
+ * of flows this one does not know - connections the routers moved here from
+ * it - go on to that peer's front MAC on the channel's port, so they finish
+ * there (nc_dp_set_redirect). Front MACs come in the peers' port order: the
+ * same index as ours when the dispatchers are built alike.
+ */
+static void
+redirect_poll(struct nc_app *a, uint64_t now)
+{
+	struct nc_cluster_app *cl = a->cl;
+	uint16_t port = a->cfg->cluster.port;
+	struct nc_cluster_peer_info pi;
+	int i, want = -1;
+
+	for (i = 0; i < nc_cluster_n_peers(cl->c) && want < 0 && !a->draining && !a->stopping; i++)
+		if (nc_cluster_peer_get(cl->c, (unsigned int)i, now, &pi) == 0 && pi.state == NC_PEER_UP &&
+		    pi.said == NC_CLUSTER_DRAINING && pi.n_macs != 0)
+			want = i;
+	if (want == cl->redirect_peer)
+		return;
+	cl->redirect_peer = want;
+	if (want < 0) {
+		nc_dp_set_redirect(a->dp, port, NULL);
+		NC_LOG(NOTICE, APP, "cluster: no peer draining: unknown TCP flows dropped again");
+	} else {
+		struct rte_ether_addr mac;
+		char ip[INET_ADDRSTRLEN];
+
+		memcpy(mac.addr_bytes, pi.mac[port < pi.n_macs ? port : 0], 6);
+		nc_dp_set_redirect(a->dp, port, &mac);
+		NC_LOG(NOTICE, APP, "cluster: peer %s draining: TCP segments of unknown flows go on to it",
+		       ip_str(pi.addr, ip));
+	}
 }
 
 static void
@@ -263,8 +304,10 @@ nc_cluster_app_poll(struct nc_app *a)
 		if (sv.state != NC_SVC_REMOVED)
 			svc_poll(a, s, now, real);
 	}
-	if (now - cl->tel_refresh_ms >= 100)
+	if (now - cl->tel_refresh_ms >= 100) {
 		tel_refresh(cl, now);
+		redirect_poll(a, now);
+	}
 	return n;
 }
 
