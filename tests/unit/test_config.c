@@ -2405,8 +2405,10 @@ static void test_cluster_section(void **state)
 		free(text);
 		free(json);
 		/* no section: off */
-		must_parse(dq(base_text), cfg);
+		text = dq(base_text);
+		must_parse(text, cfg);
 		assert_false(cfg->cluster.enabled);
+		free(text);
 	}
 	/* from a file, a relative secret_file is next to it */
 	{
