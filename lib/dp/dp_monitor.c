@@ -176,6 +176,7 @@ nc_dp_mon_svc_init(struct nc_dp *dp, unsigned int s, uint64_t now)
 	ms->view.health = (uint8_t)cs->health.type;
 	ms->view.adaptive = cs->adaptive.enabled;
 	ms->view.mode = (uint8_t)cs->adaptive.mode;
+	ms->view.scheduler = (uint8_t)cs->scheduler;
 	ms->view.n_servers = (uint8_t)cs->n_servers;
 	ms->view.interval_ms = cs->adaptive.interval_ms != 0 ? cs->adaptive.interval_ms : 1000;
 	rte_seqlock_write_unlock(&ms->lock);
