@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "nc_sched.h"
+#include "nc_monitor.h"   /* nc_wset_down/up: weights as the monitor moves them */
 
 #define DIM(a) (sizeof(a) / sizeof((a)[0]))
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
@@ -356,6 +357,75 @@ test_maglev_removal(void **state)
 	free(t3);
 }
 
+/*
+ * The same as the appliance does it: N = 3, 5, 10 servers start at equal
+ * percentages (34/33/33, 20 x 5, 10 x 10), one goes down and the monitor
+ * shares its weight among the others in whole percent (nc_wset_down: 50/50,
+ * 25 x 4, 12/11 x 8 ...), so the survivors' weights are no longer exactly in
+ * their old ratio and a few more entries move between them than above; it
+ * comes back (nc_wset_up) at its old weight: the first table again when the
+ * weights are the first ones again. Printed: mean and worst over which
+ * server goes down.
+ */
+static void
+test_maglev_removal_monitor(void **state)
+{
+	static const unsigned int ns[] = { 3, 5, 10 };
+	uint8_t *t0 = table_new(SIZE), *t1 = table_new(SIZE);
+	unsigned int k;
+
+	(void)state;
+	for (k = 0; k < DIM(ns); k++) {
+		unsigned int n = ns[k], gone, i, restored = 0;
+		double eq[NC_MAX_SERVERS], ch_sum = 0, ch_max = 0, bw_max = 0;
+		uint8_t all[NC_MAX_SERVERS], w0[NC_MAX_SERVERS];
+		struct nc_maglev_server s[NC_MAX_SERVERS];
+		struct nc_wset ws;
+
+		for (i = 0; i < n; i++) {
+			eq[i] = 1.0;
+			all[i] = 1;
+		}
+		assert_int_equal(nc_weights_distribute(eq, all, n, 100, 1, w0), 0);
+		servers(s, n, w0);
+		assert_int_equal(nc_maglev_build(s, n, SIZE, SEED, t0), (int)n);
+		for (gone = 0; gone < n; gone++) {
+			uint32_t e, ch = 0, bw = 0;
+
+			nc_wset_init(&ws, w0, n);
+			nc_wset_down(&ws, gone);
+			for (i = 0; i < n; i++)
+				s[i].weight = ws.w[i];
+			assert_int_equal(nc_maglev_build(s, n, SIZE, SEED, t1), (int)n - 1);
+			for (e = 0; e < SIZE; e++)
+				if (t1[e] != t0[e]) {
+					ch++;
+					bw += t0[e] != gone;
+				}
+			ch_sum += (double)ch / SIZE;
+			ch_max = (double)ch / SIZE > ch_max ? (double)ch / SIZE : ch_max;
+			bw_max = (double)bw / SIZE > bw_max ? (double)bw / SIZE : bw_max;
+			assert_true((double)ch / SIZE < w0[gone] / 100.0 * 1.2 + 0.005);
+			assert_true((double)bw / SIZE < 0.05);
+			nc_wset_up(&ws, gone, 1);
+			for (i = 0; i < n; i++)
+				s[i].weight = ws.w[i];
+			if (memcmp(ws.w, w0, n) == 0) {
+				assert_int_equal(nc_maglev_build(s, n, SIZE, SEED, t1), (int)n);
+				assert_memory_equal(t1, t0, SIZE);
+				restored++;
+			}
+		}
+		printf("maglev: %2u servers, one down as the monitor reweights: %.2f%% of entries "
+		       "change (mean; max %.2f%%), at most %.2f%% move between servers that stay; "
+		       "back up: the first table in %u of %u\n", n, 100.0 * ch_sum / n,
+		       100.0 * ch_max, 100.0 * bw_max, restored, n);
+		assert_int_equal(restored, n);
+	}
+	free(t0);
+	free(t1);
+}
+
 /* A server joins N = 3, 5, 10: it takes close to 1/(N + 1), back to the
  * first table when it leaves again (covered above); here what it takes. */
 static void
@@ -529,6 +599,7 @@ main(void)
 		cmocka_unit_test(test_maglev_shares),
 		cmocka_unit_test(test_maglev_max_servers),
 		cmocka_unit_test(test_maglev_removal),
+		cmocka_unit_test(test_maglev_removal_monitor),
 		cmocka_unit_test(test_maglev_addition),
 		cmocka_unit_test(test_maglev_weight_step),
 		cmocka_unit_test(test_maglev_keys_spread),
