@@ -143,6 +143,37 @@ flow_expired(const struct nc_flow *f, void *arg)
 	flow_closed(arg, f);
 }
 
+/*
+ * A TCP segment of a connection this dispatcher does not know. When a peer
+ * dispatcher is draining (it withdrew the VIP, so the routers now send its
+ * connections here) the segment goes on to it at layer 2 on the same segment:
+ * it still has the flow. A draining dispatcher never redirects, so a segment
+ * crosses at most one hop.
+ */
+static inline void
+redirect_or_drop(struct nc_worker *w, struct rte_mbuf *m)
+{
+	uint16_t pidx = w->dp->pidx_of[m->port];
+	uint64_t mac = __atomic_load_n(&w->dp->redirect[pidx], __ATOMIC_RELAXED);
+	struct rte_ether_hdr *eth;
+	struct nc_txbuf *tb;
+
+	if (likely(!(mac & NC_DP_REDIRECT_ON))) {
+		drop(w, m, NC_DROP_NO_FLOW);
+		return;
+	}
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	memcpy(&eth->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
+	eth->src_addr = w->dp->mac[pidx];
+	tb = &w->tx[pidx];
+	if (unlikely(tb->n == NC_TXB_MAX)) {
+		drop(w, m, NC_DROP_TX_FULL);
+		return;
+	}
+	tb->m[tb->n++] = m;
+	w->st.redirected++;
+}
+
 static inline void
 client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t pos)
 {
@@ -162,7 +193,7 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 			pos = -ENOENT;
 		}
 		if (pos < 0 && !syn) {
-			drop(w, m, NC_DROP_NO_FLOW);
+			redirect_or_drop(w, m);
 			return;
 		}
 	}
@@ -299,11 +330,14 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 	if (unlikely(p.proto == IPPROTO_ICMP)) {
 		const struct rte_icmp_hdr *ic = (const struct rte_icmp_hdr *)(d + p.l4_off);
 
-		if (nc_dp_addr_find(w->tb, ip->dst_addr) == NULL) {
+		ae = nc_dp_addr_find(w->tb, ip->dst_addr);
+		if (ae == NULL) {
 			drop(w, m, NC_DROP_NOT_FOR_US);
 			return PK_DROP;
 		}
-		if (ic->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && ic->icmp_code == 0)
+		/* echo requests are answered here; the rest of the host address's
+		 * ICMP belongs to its kernel */
+		if ((ic->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && ic->icmp_code == 0) || ae->host_plus1 != 0)
 			return PK_CTL;
 		/* an unreachable about a flow's packet to its server: a fail-safe
 		 * failure signal, for the worker owning that local port */
@@ -341,6 +375,9 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 			drop(w, m, NC_DROP_NOT_FOR_US);
 			return PK_DROP;
 		}
+		/* the host address: for its kernel (exception path) */
+		if (unlikely(ae->host_plus1 != 0))
+			return PK_CTL;
 		pm->lport = rte_be_to_cpu_16(pm->key.dst_port);
 		/* answers to the control lcore's health probes: for us, not forwarded,
 		 * so no TTL check */
