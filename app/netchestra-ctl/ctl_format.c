@@ -477,6 +477,9 @@ nc_ctl_print_service(FILE *out, const json_t *svc)
 
 	fputs("  scheduler ", out);
 	put_clean(out, jstr(svc, "scheduler"));
+	if (json_object_get(svc, "maglev_size") != NULL)   /* only a maglev service has it */
+		fprintf(out, " (table %s, seed %s)", fmt_int(svc, "maglev_size", a, sizeof(a)),
+			fmt_int(svc, "maglev_seed", b, sizeof(b)));
 	fputs(", health ", out);
 	put_clean(out, jstr(svc, "health"));
 	fprintf(out, ", persistence %s s, flows %s open, %s req/s\n",

@@ -306,6 +306,12 @@ service_json(struct nc_app *a, unsigned int s)
 		      "persistence_s", cs->persistence_s,
 		      "flows_active", (json_int_t)(st.svc[s].flows_opened - st.svc[s].flows_closed),
 		      "requests_per_s", rps, "servers", servers);
+	if (j != NULL && cs->scheduler == NC_SCHED_MAGLEV) {
+		/* the table as the workers have it: the startup file's keys */
+		json_object_set_new(j, "maglev_size", json_integer(cs->maglev_size != 0 ?
+					cs->maglev_size : NC_MAGLEV_SIZE_DEFAULT));
+		json_object_set_new(j, "maglev_seed", json_integer(cs->maglev_seed));
+	}
 	return j;
 }
 

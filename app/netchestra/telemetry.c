@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * DPDK telemetry commands (dpdk-telemetry.py, or any client of the
  * telemetry socket):
- *   /netchestra/services           every service: address, health, weights mode, servers up
+ *   /netchestra/services           every service: address, scheduler, health, weights mode, servers up
  *   /netchestra/servers,<service>  every server of <service>: state, weight,
  *                                  response time (last interval), flows, requests, bytes
  *   /netchestra/cluster            the cluster channel: counters, peers (state,
@@ -22,6 +22,7 @@
 #include <rte_telemetry.h>
 
 #include "app.h"
+#include "nc_sched.h"   /* nc_sched_kind_name */
 
 /* The data plane the callbacks read; NULL before start-up and after shutdown. */
 static struct nc_dp *tel_dp;
@@ -85,6 +86,8 @@ STR_GETTER(svc_name, snprintf(str, len, "%s", SVC(rows, i)->name))
 STR_GETTER(svc_vip, nc_ip4_str(rte_cpu_to_be_32(SVC(rows, i)->vip), str, len))
 U64_GETTER(svc_port, SVC(rows, i)->port)
 STR_GETTER(svc_proto, snprintf(str, len, "%s", proto_str(SVC(rows, i)->proto)))
+STR_GETTER(svc_scheduler, snprintf(str, len, "%s",
+				   nc_sched_kind_name((enum nc_sched_kind)SVC(rows, i)->scheduler)))
 STR_GETTER(svc_health, snprintf(str, len, "%s", nc_health_type_name(SVC(rows, i)->health)))
 STR_GETTER(svc_adaptive, snprintf(str, len, "%s", SVC(rows, i)->adaptive ?
 				  nc_adapt_mode_name(SVC(rows, i)->mode) : "off"))
@@ -119,7 +122,8 @@ static const struct col {
 	void (*get)(const void *rows, unsigned int i, char *str, size_t len, uint64_t *u);
 } svc_cols[] = {
 	{ "name", COL_STR, svc_name }, { "vip", COL_STR, svc_vip }, { "port", COL_U64, svc_port },
-	{ "proto", COL_STR, svc_proto }, { "health", COL_STR, svc_health },
+	{ "proto", COL_STR, svc_proto }, { "scheduler", COL_STR, svc_scheduler },
+	{ "health", COL_STR, svc_health },
 	{ "adaptive", COL_STR, svc_adaptive }, { "interval_ms", COL_U64, svc_interval },
 	{ "servers", COL_U64, svc_servers }, { "servers_up", COL_U64, svc_up },
 	{ "intervals", COL_U64, svc_intervals }, { "weight_moves", COL_U64, svc_moves },

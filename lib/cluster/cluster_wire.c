@@ -213,6 +213,8 @@ nc_cluster_service_digest(const struct nc_cfg_service *svc, uint8_t out[NC_CL_DI
 	dig_u32(x, svc->port);
 	dig_u32(x, svc->proto);
 	dig_u32(x, (uint32_t)svc->scheduler);
+	dig_u32(x, svc->maglev_size);   /* 0 unless the scheduler is maglev */
+	dig_u32(x, svc->maglev_seed);
 	dig_u32(x, svc->persistence_s);
 	dig_u32(x, svc->n_servers);
 	for (i = 0; i < svc->n_servers; i++) {

@@ -137,7 +137,7 @@ int nc_cl_rec_next(const uint8_t *payload, size_t plen, size_t *off, uint16_t *t
 /* ---- configuration digest (pure; any thread) ---- */
 
 /* Digest of what must be equal on every dispatcher for a service: name, VIP,
- * port, protocol, scheduler, persistence, servers in order (name, address,
+ * port, protocol, scheduler (with maglev_size and maglev_seed), persistence, servers in order (name, address,
  * port, startup weight), adaptive and fail-safe settings. Not run-time
  * weights or health. SHA-256, first NC_CL_DIGEST_LEN bytes. */
 void nc_cluster_service_digest(const struct nc_cfg_service *svc, uint8_t out[NC_CL_DIGEST_LEN]);

@@ -1299,6 +1299,8 @@ static void service_defaults(struct nc_cfg_service *svc)
 	struct nc_cfg_failsafe *f = &svc->failsafe;
 
 	svc->persistence_s = 0;
+	svc->maglev_size = NC_MAGLEV_SIZE_DEFAULT;
+	svc->maglev_seed = NC_MAGLEV_SEED_DEFAULT;
 	h->type = NC_HEALTH_NONE;
 	h->interval_ms = 1000;
 	h->timeout_ms = 500;
@@ -1547,13 +1549,65 @@ static void parse_failsafe(struct ctx *c, json_t *so, const char *sp,
 	opt_u32(c, o, fp, "hold_limit_kb", 1, 1048576, 4096, &f->hold_limit_kb);
 }
 
+/* A prime? Trial division: called once per service at load time. */
+static bool is_prime(uint32_t n)
+{
+	uint32_t d;
+
+	if (n < 2)
+		return false;
+	for (d = 2; d <= n / d; d++)
+		if (n % d == 0)
+			return false;
+	return true;
+}
+
+/* The largest prime below <n> and the smallest above it, for the error line. */
+static void primes_around(uint32_t n, uint32_t *below, uint32_t *above)
+{
+	*below = n - 1;
+	while (*below > 2 && !is_prime(*below))
+		(*below)--;
+	*above = n + 1;
+	while (!is_prime(*above))
+		(*above)++;
+}
+
+/* services[i].maglev_size and maglev_seed (defaults NC_MAGLEV_SIZE_DEFAULT and
+ * NC_MAGLEV_SEED_DEFAULT): with any other scheduler they are refused, not
+ * ignored. <sched_ok>: the scheduler is valid (or absent), so that a key can be
+ * said not to belong to it. */
+static void parse_maglev(struct ctx *c, json_t *o, const char *ep, struct nc_cfg_service *svc,
+			 bool sched_ok)
+{
+	static const char *const keys[] = { "maglev_size", "maglev_seed" };
+	char kp[PATH_LEN];
+	uint32_t below, above;
+	unsigned int i;
+
+	if (svc->scheduler != NC_SCHED_MAGLEV) {
+		for (i = 0; i < 2; i++)
+			if (member(c, o, ep, keys[i], false, kp) != NULL && sched_ok)
+				ERR(c, kp, "only for scheduler \"maglev\"");
+		return;
+	}
+	if (opt_u32(c, o, ep, "maglev_size", NC_MAGLEV_SIZE_MIN, NC_MAGLEV_SIZE_MAX,
+		    NC_MAGLEV_SIZE_DEFAULT, &svc->maglev_size) && !is_prime(svc->maglev_size)) {
+		member(c, o, ep, "maglev_size", false, kp);
+		primes_around(svc->maglev_size, &below, &above);
+		ERR(c, kp, "must be a prime, got %u (%u and %u are)", svc->maglev_size,
+		    below, above);
+	}
+	opt_u32(c, o, ep, "maglev_seed", 0, UINT32_MAX, NC_MAGLEV_SEED_DEFAULT, &svc->maglev_seed);
+}
+
 static void parse_services(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "name", "vip", "port", "proto", "local_ips",
 		"scheduler", "persistence_s", "servers", "health", "adaptive", "failsafe",
-		NULL };
+		"maglev_size", "maglev_seed", NULL };
 	static const char *const protos[] = { "tcp", "udp", NULL };
-	static const char *const scheds[] = { "ratio", "smooth", NULL };
+	static const char *const scheds[] = { "ratio", "smooth", "maglev", NULL };
 	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], ip[PATH_LEN], jp[PATH_LEN], b[16];
 	json_t *arr = member(c, root, "", "services", true, p);
 	bool key_ok[NC_MAX_SERVICES] = { false };
@@ -1624,10 +1678,11 @@ static void parse_services(struct ctx *c, json_t *root)
 		if (v == NULL) {
 			svc->scheduler = NC_SCHED_RATIO;
 		} else {
-			k = get_enum(c, v, kp, scheds, "\"ratio\" or \"smooth\"");
+			k = get_enum(c, v, kp, scheds, "\"ratio\", \"smooth\" or \"maglev\"");
 			if (k >= 0)
 				svc->scheduler = (enum nc_sched_kind)k;
 		}
+		parse_maglev(c, o, ep, svc, v == NULL || k >= 0);
 		opt_u32(c, o, ep, "persistence_s", 0, 86400, 0, &svc->persistence_s);
 
 		servers_ok = parse_servers(c, o, ep, (size_t)i);

@@ -34,7 +34,19 @@ enum nc_huge_mode {
 enum nc_sched_kind {
 	NC_SCHED_RATIO = 0, /* the paper's ratio rule */
 	NC_SCHED_SMOOTH,    /* exact percentages over 100 slots, evenly spread */
+	NC_SCHED_MAGLEV,    /* consistent hashing (Maglev): the same server for the same
+			     * key on every dispatcher with the same servers and weights */
 };
+
+/* services[].maglev_size: entries of a Maglev lookup table, a prime in this range
+ * (the permutations need a prime size). Bigger: shares closer to the weights and
+ * less disruption, at one byte per entry per published table. */
+#define NC_MAGLEV_SIZE_MIN      251
+#define NC_MAGLEV_SIZE_MAX      1000003
+#define NC_MAGLEV_SIZE_DEFAULT  65537
+/* services[].maglev_seed default: 2^32 / golden ratio. Any fixed value does, as long
+ * as every dispatcher of a cluster has the same one. */
+#define NC_MAGLEV_SEED_DEFAULT  2654435769u
 
 enum nc_health_type {
 	NC_HEALTH_NONE = 0, /* no "health" section: servers are always up */
@@ -187,6 +199,11 @@ struct nc_cfg_service {
 	uint32_t local_ips[NC_MAX_LOCAL_IPS];
 	uint16_t n_local_ips;
 	enum nc_sched_kind scheduler;
+	uint32_t maglev_size;     /* "maglev_size", scheduler maglev only: a prime,
+	                           * NC_MAGLEV_SIZE_MIN..MAX, default NC_MAGLEV_SIZE_DEFAULT
+	                           * (0 in a hand-made config: the default) */
+	uint32_t maglev_seed;     /* "maglev_seed", scheduler maglev only: 0..4294967295,
+	                           * default NC_MAGLEV_SEED_DEFAULT */
 	struct nc_cfg_server servers[NC_MAX_SERVERS];
 	uint16_t n_servers;
 	uint32_t persistence_s;   /* "persistence_s", default 0, 0..86400: a client address's

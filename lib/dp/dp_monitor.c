@@ -17,12 +17,16 @@
 /* Publish service <s>'s schedule from its current weights and states. A
  * draining server is published alive (up, its flows and held requests carry
  * on) with weight 0 (no new flows); a server taken down by the operator, or a
- * free slot, is published down. */
+ * free slot, is published down. Every caller (a server down or up, drained,
+ * added, removed, the weight controller's move) comes through here, so a
+ * maglev table is rebuilt on each of them from what the slots are. */
 int
 nc_dp_mon_publish(struct nc_dp *dp, unsigned int s)
 {
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
 	const struct nc_mon_svc *ms = &dp->ctl->mon[s];
+	const struct nc_sched_params p = { .kind = cs->scheduler, .maglev_size = cs->maglev_size,
+					   .maglev_seed = cs->maglev_seed };
 	struct nc_sched_server srv[NC_MAX_SERVERS];
 	uint16_t i;
 	int r;
@@ -49,7 +53,7 @@ nc_dp_mon_publish(struct nc_dp *dp, unsigned int s)
 			break;
 		}
 	}
-	r = nc_sched_publish(dp->sched, s, cs->scheduler, srv, cs->n_servers);
+	r = nc_sched_publish_params(dp->sched, s, &p, srv, cs->n_servers);
 	if (r < 0)
 		NC_LOG(ERR, MON, "%s: publishing a schedule failed: %s", cs->name, nc_strerror(r));
 	return r;
@@ -172,6 +176,7 @@ nc_dp_mon_svc_init(struct nc_dp *dp, unsigned int s, uint64_t now)
 	ms->view.health = (uint8_t)cs->health.type;
 	ms->view.adaptive = cs->adaptive.enabled;
 	ms->view.mode = (uint8_t)cs->adaptive.mode;
+	ms->view.scheduler = (uint8_t)cs->scheduler;
 	ms->view.n_servers = (uint8_t)cs->n_servers;
 	ms->view.interval_ms = cs->adaptive.interval_ms != 0 ? cs->adaptive.interval_ms : 1000;
 	rte_seqlock_write_unlock(&ms->lock);

@@ -206,6 +206,7 @@ struct nc_service_view {
 	uint8_t state;            /* enum nc_svc_state */
 	uint8_t n_servers;
 	uint8_t n_up;
+	uint8_t scheduler;        /* enum nc_sched_kind */
 	uint32_t interval_ms;
 	uint64_t intervals;       /* intervals run */
 	uint64_t moves;           /* intervals that changed a weight */

@@ -681,6 +681,14 @@ test_digest(void **state)
 	b.scheduler = NC_SCHED_SMOOTH;
 	nc_cluster_service_digest(&b, db);
 	assert_memory_not_equal(da, db, sizeof(da));
+	b = a;
+	b.maglev_seed = 12345;
+	nc_cluster_service_digest(&b, db);
+	assert_memory_not_equal(da, db, sizeof(da));
+	b = a;
+	b.maglev_size = 65537;
+	nc_cluster_service_digest(&b, db);
+	assert_memory_not_equal(da, db, sizeof(da));
 }
 
 static void

@@ -674,7 +674,47 @@ static const struct bad_case bad_cases[] = {
 	{ "huge as a boolean", { { "/eal/huge", "true" } }, NULL,
 	  WANT("eal.huge: must be a string, got boolean") },
 	{ "unknown scheduler", { { "/services/0/scheduler", "'wrr'" } }, NULL,
-	  WANT("services[0].scheduler: must be \"ratio\" or \"smooth\", got \"wrr\"") },
+	  WANT("services[0].scheduler: must be \"ratio\", \"smooth\" or \"maglev\", got \"wrr\"") },
+	/* maglev's table size: a prime in range; its keys with maglev only */
+	{ "maglev_size not a prime",
+	  { { "/services/0/scheduler", "'maglev'" }, { "/services/0/maglev_size", "65536" } }, NULL,
+	  WANT("services[0].maglev_size: must be a prime, got 65536 (65521 and 65537 are)") },
+	{ "maglev_size 0",
+	  { { "/services/0/scheduler", "'maglev'" }, { "/services/0/maglev_size", "0" } }, NULL,
+	  WANT("services[0].maglev_size: must be 251..1000003, got 0") },
+	{ "maglev_size too big (a prime)",
+	  { { "/services/1/scheduler", "'maglev'" }, { "/services/1/maglev_size", "1000033" } }, NULL,
+	  WANT("services[1].maglev_size: must be 251..1000003, got 1000033") },
+	{ "maglev_size too small (a prime)",
+	  { { "/services/1/scheduler", "'maglev'" }, { "/services/1/maglev_size", "241" } }, NULL,
+	  WANT("services[1].maglev_size: must be 251..1000003, got 241") },
+	{ "maglev_size 252",
+	  { { "/services/1/scheduler", "'maglev'" }, { "/services/1/maglev_size", "252" } }, NULL,
+	  WANT("services[1].maglev_size: must be a prime, got 252 (251 and 257 are)") },
+	{ "maglev_size as a string",
+	  { { "/services/0/scheduler", "'maglev'" }, { "/services/0/maglev_size", "'65537'" } }, NULL,
+	  WANT("services[0].maglev_size: must be an integer, got string") },
+	{ "maglev_seed negative",
+	  { { "/services/0/scheduler", "'maglev'" }, { "/services/0/maglev_seed", "-1" } }, NULL,
+	  WANT("services[0].maglev_seed: must be 0..4294967295, got -1") },
+	{ "maglev_seed past 32 bits",
+	  { { "/services/0/scheduler", "'maglev'" }, { "/services/0/maglev_seed", "4294967296" } },
+	  NULL, WANT("services[0].maglev_seed: must be 0..4294967295, got 4294967296") },
+	{ "maglev_seed as a real",
+	  { { "/services/0/scheduler", "'maglev'" }, { "/services/0/maglev_seed", "1.5" } }, NULL,
+	  WANT("services[0].maglev_seed: must be an integer, got real") },
+	{ "maglev_size with the ratio scheduler", { { "/services/0/maglev_size", "65537" } }, NULL,
+	  WANT("services[0].maglev_size: only for scheduler \"maglev\"") },
+	{ "maglev keys with the smooth scheduler",
+	  { { "/services/1/maglev_size", "251" }, { "/services/1/maglev_seed", "7" } }, NULL,
+	  WANT("services[1].maglev_size: only for scheduler \"maglev\"",
+	       "services[1].maglev_seed: only for scheduler \"maglev\"") },
+	{ "maglev keys with the default scheduler",
+	  { { "/services/1/scheduler", NULL }, { "/services/1/maglev_seed", "7" } }, NULL,
+	  WANT("services[1].maglev_seed: only for scheduler \"maglev\"") },
+	{ "maglev keys with an unknown scheduler: only the scheduler is wrong",
+	  { { "/services/1/scheduler", "'hash'" }, { "/services/1/maglev_seed", "7" } }, NULL,
+	  WANT("services[1].scheduler: must be \"ratio\", \"smooth\" or \"maglev\", got \"hash\"") },
 	{ "proto sctp", { { "/services/0/proto", "'sctp'" } }, NULL,
 	  WANT("services[0].proto: must be \"tcp\" or \"udp\", got \"sctp\"") },
 	{ "proto in capitals", { { "/services/1/proto", "'UDP'" } }, NULL,
@@ -1470,6 +1510,8 @@ static void chk_svc_defaults(const struct nc_config *cfg, int i)
 	assert_int_equal(a->step, 1);
 	assert_int_equal(a->min_weight, 1);
 	assert_int_equal(cfg->services[i].persistence_s, 0);
+	assert_int_equal(cfg->services[i].maglev_size, NC_MAGLEV_SIZE_DEFAULT);
+	assert_int_equal(cfg->services[i].maglev_seed, NC_MAGLEV_SEED_DEFAULT);
 	chk_failsafe_defaults(cfg, i);
 }
 
@@ -1723,6 +1765,30 @@ static void chk_management_default(const struct nc_config *cfg)
 	assert_string_equal(cfg->management.token_file, "tok");
 }
 
+static void chk_maglev_defaults(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[0].scheduler, NC_SCHED_MAGLEV);
+	assert_int_equal(cfg->services[0].maglev_size, 65537);
+	assert_int_equal(cfg->services[0].maglev_seed, 2654435769u);
+	chk_svc_defaults(cfg, 0);
+	chk_svc_defaults(cfg, 1);
+}
+
+static void chk_maglev_low(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[0].scheduler, NC_SCHED_MAGLEV);
+	assert_int_equal(cfg->services[0].maglev_size, 251);
+	assert_int_equal(cfg->services[0].maglev_seed, 0);
+}
+
+static void chk_maglev_high(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[1].scheduler, NC_SCHED_MAGLEV);
+	assert_int_equal(cfg->services[1].maglev_size, 1000003);
+	assert_int_equal(cfg->services[1].maglev_seed, 4294967295u);
+	assert_int_equal(cfg->services[0].scheduler, NC_SCHED_RATIO);
+}
+
 static void chk_exception(const struct nc_config *cfg)
 {
 	assert_true(cfg->ports[1].has_host);
@@ -1761,6 +1827,14 @@ static const struct good_case good_cases[] = {
 	  { { "/ports/0/host", "'10.1.0.1/24'" }, { "/services/0/local_ips/0", "'10.1.0.3'" },
 	    { "/ports/0/exception", "{'enabled': true, 'ifname': 'front0'}" } },
 	  NULL, chk_exception_port },
+	{ "maglev with its defaults", { { "/services/0/scheduler", "'maglev'" } }, NULL,
+	  chk_maglev_defaults },
+	{ "maglev, lowest size and seed",
+	  { { "/services/0/scheduler", "'maglev'" }, { "/services/0/maglev_size", "251" },
+	    { "/services/0/maglev_seed", "0" } }, NULL, chk_maglev_low },
+	{ "maglev, highest size and seed",
+	  { { "/services/1/scheduler", "'maglev'" }, { "/services/1/maglev_size", "1000003" },
+	    { "/services/1/maglev_seed", "4294967295" } }, NULL, chk_maglev_high },
 	{ "management", { { "/management", "{'listen': '10.0.0.1:8443', 'token_file': '/etc/netchestra/token'}" } },
 	  NULL, chk_management },
 	{ "management listen default", { { "/management", "{'token_file': 'tok'}" } }, NULL,
@@ -2533,6 +2607,14 @@ static void test_reference_file(void **state)
 	assert_true(cfg->services[1].health.udp_payload_len > 0);
 	assert_int_equal(cfg->services[0].adaptive.mode, NC_ADAPT_PAPER);
 	assert_int_equal(cfg->services[1].adaptive.mode, NC_ADAPT_FAST);
+	/* every scheduler, maglev with its keys spelled out */
+	assert_int_equal(cfg->services[0].scheduler, NC_SCHED_RATIO);
+	assert_int_equal(cfg->services[1].scheduler, NC_SCHED_SMOOTH);
+	assert_int_equal(cfg->services[2].scheduler, NC_SCHED_MAGLEV);
+	assert_int_equal(cfg->services[2].maglev_size, NC_MAGLEV_SIZE_DEFAULT);
+	assert_int_equal(cfg->services[2].maglev_seed, NC_MAGLEV_SEED_DEFAULT);
+	assert_non_null(json_object_get(json_array_get(svcs, 2), "maglev_size"));
+	assert_non_null(json_object_get(json_array_get(svcs, 2), "maglev_seed"));
 	/* web: affinity for 30 s and the fail-safe on, its other keys at their
 	 * defaults spelled out; dns has neither */
 	assert_int_equal(json_object_size(json_object_get(json_array_get(svcs, 0), "failsafe")), 7);

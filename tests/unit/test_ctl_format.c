@@ -280,6 +280,19 @@ static const struct print_case service_cases[] = {
 	  " replays -, resets -, store full -\n"
 	  "SERVER  ADDRESS  STATE  HEALTH  WEIGHT  RT_AVG  RT_P99  FLOWS  FLOWS_ALL"
 	  "  REQUESTS  REQ/S  BYTES  HELD  REPLAYS  PROBES_OK/BAD  DOWNS\n" },
+	{ "a maglev service: its table size and seed",
+	  "{\"name\": \"api\", \"vip\": \"10.200.0.1\", \"port\": 443, \"proto\": \"tcp\","
+	  " \"scheduler\": \"maglev\", \"maglev_size\": 65537, \"maglev_seed\": 2654435769,"
+	  " \"health\": \"tcp\", \"persistence_s\": 300, \"flows_active\": 2, \"requests_per_s\": 1,"
+	  " \"servers\": []}", 0,
+	  "api 10.200.0.1:443/tcp adaptive - failsafe -\n"
+	  "  scheduler maglev (table 65537, seed 2654435769), health tcp, persistence 300 s,"
+	  " flows 2 open, 1.0 req/s\n"
+	  "  adaptive -, mode -, interval - ms, step -, min weight -\n"
+	  "  failsafe -, response timeout - ms, max replays -, held - now / - in all,"
+	  " replays -, resets -, store full -\n"
+	  "SERVER  ADDRESS  STATE  HEALTH  WEIGHT  RT_AVG  RT_P99  FLOWS  FLOWS_ALL"
+	  "  REQUESTS  REQ/S  BYTES  HELD  REPLAYS  PROBES_OK/BAD  DOWNS\n" },
 	{ "not an object", "[\"web\"]", -EINVAL, "" },
 	{ "a bare string", "\"web\"", -EINVAL, "" },
 };
