@@ -186,8 +186,10 @@ nc_cluster_app_fini(struct nc_app *a)
 	nc_cluster_app_stop(a);
 	if (a->dp != NULL) {
 		nc_dp_set_interval_external(a->dp, false);
-		if (cl->redirect_peer >= 0)
-			nc_dp_set_redirect(a->dp, a->cfg->cluster.port, NULL);
+		uint16_t p;
+
+		for (p = 0; cl->redirect_peer >= 0 && p < a->cfg->n_ports; p++)
+			nc_dp_set_redirect(a->dp, p, NULL);
 	}
 	nc_cluster_free(cl->c);
 	free(cl);
@@ -232,16 +234,16 @@ svc_poll(struct nc_app *a, unsigned int s, uint64_t now, uint64_t real)
 /*
  * While a peer says it is draining (and this dispatcher is not), TCP segments
  * of flows this one does not know - connections the routers moved here from
- * it - go on to that peer's front MAC on the channel's port, so they finish
- * there (nc_dp_set_redirect). Front MACs come in the peers' port order: the
- * same index as ours when the dispatchers are built alike.
+ * it - go on to that peer's MAC on the port they arrive on, so they finish
+ * there (nc_dp_set_redirect). MACs come in the peers' port order: the same
+ * index as ours when the dispatchers are built alike.
  */
 static void
 redirect_poll(struct nc_app *a, uint64_t now)
 {
 	struct nc_cluster_app *cl = a->cl;
-	uint16_t port = a->cfg->cluster.port;
 	struct nc_cluster_peer_info pi;
+	uint16_t port;
 	int i, want = -1;
 
 	for (i = 0; i < nc_cluster_n_peers(cl->c) && want < 0 && !a->draining && !a->stopping; i++)
@@ -252,14 +254,20 @@ redirect_poll(struct nc_app *a, uint64_t now)
 		return;
 	cl->redirect_peer = want;
 	if (want < 0) {
-		nc_dp_set_redirect(a->dp, port, NULL);
+		for (port = 0; port < a->cfg->n_ports; port++)
+			nc_dp_set_redirect(a->dp, port, NULL);
 		NC_LOG(NOTICE, APP, "cluster: no peer draining: unknown TCP flows dropped again");
 	} else {
 		struct rte_ether_addr mac;
 		char ip[INET_ADDRSTRLEN];
 
-		memcpy(mac.addr_bytes, pi.mac[port < pi.n_macs ? port : 0], 6);
-		nc_dp_set_redirect(a->dp, port, &mac);
+		/* the routers hand its connections over on the front ports: on
+		 * each port, the peer's MAC of the same port */
+		nc_cluster_peer_get(cl->c, (unsigned int)want, now, &pi);
+		for (port = 0; port < a->cfg->n_ports && port < pi.n_macs; port++) {
+			memcpy(mac.addr_bytes, pi.mac[port], 6);
+			nc_dp_set_redirect(a->dp, port, &mac);
+		}
 		NC_LOG(NOTICE, APP, "cluster: peer %s draining: TCP segments of unknown flows go on to it",
 		       ip_str(pi.addr, ip));
 	}
@@ -294,8 +302,8 @@ nc_cluster_app_poll(struct nc_app *a)
 		describe_services(a);
 		cl->next_digest_ms = now + DIGEST_EVERY_MS;
 	}
-	nc_cluster_set_state(cl->c, a->stopping ? NC_CLUSTER_STOPPING :
-			     a->draining ? NC_CLUSTER_DRAINING : NC_CLUSTER_READY);
+	/* a clean stop drains first: "stopping" is said once, at the end */
+	nc_cluster_set_state(cl->c, a->draining || a->stopping ? NC_CLUSTER_DRAINING : NC_CLUSTER_READY);
 	n = nc_cluster_poll(cl->c, now);
 	for (s = 0; s < nc_dp_n_services(a->dp); s++) {
 		struct nc_service_view sv;
