@@ -6,7 +6,8 @@
 #   end to end with real clients and servers in the namespace lab (forwarding,
 #   adaptive weights and health probes, transaction fail-safe, the demo,
 #   independent clients and servers with the fail-safe on and off, management
-#   API / metrics / netchestra-ctl / SIGHUP / dashboard in headless Chromium).
+#   API / metrics / netchestra-ctl / SIGHUP / dashboard in headless Chromium,
+#   adaptive weights agreed by two dispatchers behind a router).
 # Ends with one summary line "N passed, N failed"; exits non-zero on any failure.
 # As root (sudo where it is installed).
 set -uo pipefail
@@ -112,6 +113,11 @@ log "end to end: management API, metrics, netchestra-ctl, SIGHUP, dashboard (nam
 tests/e2e/mgmt.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-mgmt "${p:-0}" "${f:-1}"
+
+log "end to end: adaptive weights in a cluster of two dispatchers behind a router (namespace lab)"
+tests/e2e/cluster-adaptive.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count e2e-cluster-adaptive "${p:-0}" "${f:-1}"
 rm -f "$out"
 
 log "summary"
