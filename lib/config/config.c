@@ -40,6 +40,8 @@ struct ctx {
 	bool svc_vip_ok[NC_MAX_SERVICES];
 	bool svc_lip_ok[NC_MAX_SERVICES][NC_MAX_LOCAL_IPS];
 	bool srv_addr_ok[NC_MAX_SERVICES][NC_MAX_SERVERS];
+	bool port_exc_given[NC_MAX_PORTS];   /* ports[i].exception present */
+	bool port_host_ok[NC_MAX_PORTS];
 };
 
 /* ---- error lines ---- */
@@ -943,10 +945,69 @@ static void check_port_addr_clash(struct ctx *c, size_t pi)
 	}
 }
 
+/* "host": "a.b.c.d/len", the dispatcher's own address on the port, in one of
+ * the port's ipv4 subnets (it may be one of its ipv4 addresses, then shared by
+ * the data plane, which answers ARP and echo for it, and the kernel).
+ * "exception": {"enabled": bool, "ifname": "nc-p0"}. */
+static void parse_port_host(struct ctx *c, json_t *po, const char *path, size_t pi)
+{
+	static const char *const ekeys[] = { "enabled", "ifname", NULL };
+	struct nc_cfg_port *port = &c->cfg->ports[pi];
+	char kp[PATH_LEN], ep[PATH_LEN], b[16];
+	json_t *v = member(c, po, path, "host", false, kp), *e;
+	size_t j;
+
+	if (v != NULL && get_prefix(c, v, kp, 1, &port->host)) {
+		bool in = false;
+
+		for (j = 0; j < port->n_ipv4 && !in; j++) {
+			const struct nc_prefix *pf = &port->ipv4[j];
+
+			in = c->port_addr_ok[pi][j] && pf->len == port->host.len &&
+			     ((pf->addr ^ port->host.addr) & len_mask(pf->len)) == 0;
+		}
+		if (!ip_is_host(port->host.addr))
+			ERR(c, kp, "must be a unicast host address, got %s", ip_fmt(port->host.addr, b));
+		else if (!in && c->ports_ok)
+			ERR(c, kp, "%s/%u is in none of this port's ipv4 subnets", ip_fmt(port->host.addr, b),
+			    port->host.len);
+		else
+			c->port_host_ok[pi] = true;
+		port->has_host = true;
+	}
+	{
+		size_t l = strnlen(port->name, NC_IFNAME_MAX - 4);
+
+		memcpy(port->exc_ifname, "nc-", 3);
+		memcpy(port->exc_ifname + 3, port->name, l);
+		port->exc_ifname[3 + l] = '\0';
+	}
+	e = member(c, po, path, "exception", false, ep);
+	if (e == NULL || !want_object(c, e, ep))
+		return;
+	c->port_exc_given[pi] = true;
+	check_keys(c, e, ep, ekeys);
+	v = member(c, e, ep, "enabled", true, kp);
+	if (v != NULL && get_bool(c, v, kp, &port->exception) && port->exception && !port->has_host)
+		ERR(c, kp, "an exception interface needs %s.host", path);
+	v = member(c, e, ep, "ifname", false, kp);
+	if (v != NULL) {
+		char name[NC_NAME_MAX];
+
+		if (!get_name(c, v, kp, name))
+			return;
+		if (strlen(name) >= NC_IFNAME_MAX)
+			ERR(c, kp, "must be at most %d bytes long (a kernel interface name)",
+			    NC_IFNAME_MAX - 1);
+		else
+			memcpy(port->exc_ifname, name, strlen(name) + 1);
+	}
+}
+
 static void parse_ports(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "name", "device", "ipv4", "mac", "rx_desc",
-		"tx_desc", NULL };
+		"tx_desc", "host", "exception", NULL };
 	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], jp[PATH_LEN], s[SHOW_MAX], b[18];
 	json_t *arr = member(c, root, "", "ports", true, p);
 	int n, i, j;
@@ -1020,6 +1081,7 @@ static void parse_ports(struct ctx *c, json_t *root)
 			port->tx_desc = (uint16_t)desc;
 
 		check_port_addr_clash(c, (size_t)i);
+		parse_port_host(c, po, ep, (size_t)i);
 	}
 }
 
@@ -1651,6 +1713,11 @@ static bool own_address(const struct ctx *c, uint32_t a, char *which)
 				snprintf(which, PATH_LEN, "ports[%zu].ipv4[%zu]", i, j);
 				return true;
 			}
+	for (i = 0; i < cfg->n_ports; i++)
+		if (c->port_host_ok[i] && cfg->ports[i].host.addr == a) {
+			snprintf(which, PATH_LEN, "ports[%zu].host", i);
+			return true;
+		}
 	for (i = 0; i < cfg->n_services; i++) {
 		if (c->svc_vip_ok[i] && cfg->services[i].vip == a) {
 			snprintf(which, PATH_LEN, "services[%zu].vip", i);
@@ -1777,7 +1844,8 @@ static void cross_services(struct ctx *c)
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct nc_cfg_service *svc = &cfg->services[i];
 
-		if (c->svc_vip_ok[i]) {
+		/* with BGP the routers learn the VIP from the announcement */
+		if (c->svc_vip_ok[i] && (!cfg->bgp.enabled || find_subnet(c, svc->vip, which, &pi, &ai))) {
 			snprintf(p, sizeof(p), "services[%zu].vip", i);
 			check_onlink(c, svc->vip, p);
 		}
@@ -1837,6 +1905,134 @@ static void parse_management(struct ctx *c, json_t *root)
 	v = member(c, o, "management", "token_file", true, kp);
 	if (v != NULL)
 		get_str(c, v, kp, sizeof(m->token_file), m->token_file);
+}
+
+/* ---- exception path and BGP ---- */
+
+/* "exception": {"enabled": bool}: the default for every port with a host that
+ * has no "exception" of its own. Then each host address against the other
+ * addresses, and interface names against each other. */
+static void parse_exception(struct ctx *c, json_t *root)
+{
+	static const char *const keys[] = { "enabled", NULL };
+	const struct nc_config *cfg = c->cfg;
+	char p[PATH_LEN], kp[PATH_LEN], b[16];
+	json_t *o = member(c, root, "", "exception", false, p), *v;
+	bool on = false;
+	size_t i, j, k;
+
+	if (o != NULL && want_object(c, o, "exception")) {
+		check_keys(c, o, "exception", keys);
+		v = member(c, o, "exception", "enabled", true, kp);
+		if (v != NULL)
+			get_bool(c, v, kp, &on);
+	}
+	for (i = 0; i < cfg->n_ports; i++) {
+		struct nc_cfg_port *port = &c->cfg->ports[i];
+
+		if (!c->port_exc_given[i] && port->has_host)
+			port->exception = on;
+		if (!c->port_host_ok[i])
+			continue;
+		snprintf(kp, sizeof(kp), "ports[%zu].host", i);
+		for (j = 0; j < cfg->n_services; j++) {
+			if (c->svc_vip_ok[j] && cfg->services[j].vip == port->host.addr)
+				ERR(c, kp, "%s is services[%zu].vip", ip_fmt(port->host.addr, b), j);
+			for (k = 0; k < cfg->services[j].n_local_ips; k++)
+				if (c->svc_lip_ok[j][k] && cfg->services[j].local_ips[k] == port->host.addr)
+					ERR(c, kp, "%s is services[%zu].local_ips[%zu]",
+					    ip_fmt(port->host.addr, b), j, k);
+		}
+		if (!port->exception)
+			continue;
+		for (j = 0; j < i; j++)
+			if (cfg->ports[j].exception &&
+			    strcmp(cfg->ports[j].exc_ifname, port->exc_ifname) == 0) {
+				snprintf(kp, sizeof(kp), "ports[%zu].exception.ifname", i);
+				ERR(c, kp, "duplicate interface name \"%s\" (same as ports[%zu])",
+				    port->exc_ifname, j);
+			}
+	}
+}
+
+/* "bgp": {"asn", "router_id", "hold_s", "neighbors": [{"address", "asn"}],
+ * "bfd": {"enabled", "interval_ms", "multiplier"}}. Each neighbor must be on
+ * the subnet of a port with an exception interface: the routing daemon's
+ * session runs through it. */
+static void parse_bgp(struct ctx *c, json_t *root)
+{
+	static const char *const keys[] = { "asn", "router_id", "hold_s", "neighbors", "bfd", NULL };
+	static const char *const nkeys[] = { "address", "asn", NULL };
+	static const char *const bkeys[] = { "enabled", "interval_ms", "multiplier", NULL };
+	struct nc_cfg_bgp *g = &c->cfg->bgp;
+	char p[PATH_LEN], kp[PATH_LEN], ep[PATH_LEN], np[PATH_LEN], b[16];
+	json_t *o = member(c, root, "", "bgp", false, p), *v, *arr;
+	long long x;
+	uint32_t u;
+	int n, i;
+
+	if (o == NULL || !want_object(c, o, "bgp"))
+		return;
+	g->enabled = true;
+	check_keys(c, o, "bgp", keys);
+	v = member(c, o, "bgp", "asn", true, kp);
+	if (v != NULL && get_int(c, v, kp, 1, 4294967294LL, &x))
+		g->asn = (uint32_t)x;
+	v = member(c, o, "bgp", "hold_s", false, kp);
+	g->hold_s = 3;
+	if (v != NULL && get_int(c, v, kp, 0, 65535, &x)) {
+		if (x == 1 || x == 2)
+			ERR(c, kp, "must be 0 or 3..65535 (RFC 4271), got %lld", x);
+		else
+			g->hold_s = (uint16_t)x;
+	}
+	arr = member(c, o, "bgp", "neighbors", true, np);
+	n = arr != NULL ? get_array(c, arr, np, 1, NC_MAX_BGP_NEIGHBORS) : -1;
+	for (i = 0; i < n; i++) {
+		struct nc_cfg_bgp_neighbor *nb = &g->neighbors[i];
+		json_t *e = json_array_get(arr, (size_t)i);
+		size_t pi, ai;
+		char which[PATH_LEN];
+
+		path_idx(ep, np, (size_t)i);
+		if (!want_object(c, e, ep))
+			continue;
+		check_keys(c, e, ep, nkeys);
+		v = member(c, e, ep, "asn", true, kp);
+		if (v != NULL && get_int(c, v, kp, 1, 4294967294LL, &x))
+			nb->asn = (uint32_t)x;
+		v = member(c, e, ep, "address", true, kp);
+		if (v == NULL || !get_ip(c, v, kp, &nb->address) || !check_not_own(c, nb->address, kp) ||
+		    !c->ports_ok)
+			continue;
+		if (!find_subnet(c, nb->address, which, &pi, &ai) || !c->cfg->ports[pi].exception) {
+			ERR(c, kp, "%s is on no port subnet with an exception interface (ports[].host and exception)",
+			    ip_fmt(nb->address, b));
+			continue;
+		}
+		nb->port = (uint16_t)pi;
+		if (g->n_neighbors == 0)
+			g->router_id = c->cfg->ports[pi].host.addr;
+		g->n_neighbors = (uint16_t)(i + 1);
+	}
+	v = member(c, o, "bgp", "router_id", false, kp);
+	if (v != NULL)
+		get_ip(c, v, kp, &g->router_id);
+	g->bfd = true;
+	g->bfd_interval_ms = 100;
+	g->bfd_multiplier = 3;
+	v = member(c, o, "bgp", "bfd", false, ep);
+	if (v != NULL && want_object(c, v, ep)) {
+		json_t *en;
+
+		check_keys(c, v, ep, bkeys);
+		en = member(c, v, ep, "enabled", false, kp);
+		if (en != NULL)
+			get_bool(c, en, kp, &g->bfd);
+		opt_u32(c, v, ep, "interval_ms", 10, 10000, 100, &g->bfd_interval_ms);
+		if (opt_u32(c, v, ep, "multiplier", 1, 255, 3, &u))
+			g->bfd_multiplier = (uint8_t)u;
+	}
 }
 
 /* ---- run-time changes (management API) ---- */
@@ -1997,7 +2193,7 @@ int nc_config_patch_service(const char *body, size_t len, const struct nc_cfg_se
 static int parse_root(json_t *root, struct nc_config *cfg, struct nc_errors *errs)
 {
 	static const char *const keys[] = { "eal", "workers", "ports", "neighbors",
-		"routes", "limits", "services", "management", NULL };
+		"routes", "limits", "services", "management", "exception", "bgp", NULL };
 	struct ctx *c = calloc(1, sizeof(*c));
 
 	if (c == NULL) {
@@ -2020,6 +2216,8 @@ static int parse_root(json_t *root, struct nc_config *cfg, struct nc_errors *err
 		cross_workers(c);
 		cross_devices(c);
 		cross_neighbors_routes(c);
+		parse_exception(c, root);
+		parse_bgp(c, root);
 		cross_services(c);
 	}
 	free(c);

@@ -22,6 +22,8 @@
 #define NC_MAX_ROUTES      64
 #define NC_MAX_LOCAL_IPS   32   /* per service */
 #define NC_MAX_LCORE_ID    127  /* highest lcore id accepted in eal.lcores */
+#define NC_IFNAME_MAX      16   /* kernel interface names incl. NUL (IFNAMSIZ) */
+#define NC_MAX_BGP_NEIGHBORS 8
 
 enum nc_huge_mode {
 	NC_HUGE_AUTO = 0, /* hugepages when the machine has free ones, else --no-huge */
@@ -97,6 +99,15 @@ struct nc_cfg_port {
 	uint16_t tx_desc;             /* "tx_desc", default 1024 */
 	bool has_mac;                 /* "mac" given: set the port's MAC to <mac> */
 	uint8_t mac[6];               /* unicast, non-zero */
+	bool has_host;                /* "host" given */
+	struct nc_prefix host;        /* "host": the dispatcher's own address on this port
+	                               * (routing daemon, SSH, cluster channel), in one of
+	                               * the port's ipv4 subnets; may be one of them */
+	bool exception;               /* "exception.enabled" (or the top-level section):
+	                               * a kernel TAP interface carries <host>; frames
+	                               * for it that the data plane does not answer go
+	                               * to the kernel, the kernel's go out of the port */
+	char exc_ifname[NC_IFNAME_MAX];   /* "exception.ifname", default "nc-<name>" */
 };
 
 struct nc_cfg_neighbor {
@@ -196,6 +207,28 @@ struct nc_cfg_management {
 	char token_file[NC_PATH_MAX]; /* "token_file": the bearer token every change needs */
 };
 
+/* "bgp": what the routing daemon beside the appliance announces (its config is
+ * rendered from this by scripts/render-bird.py); the appliance itself only
+ * checks it and announces the VIPs on the exception interface facing the
+ * neighbors while it is ready to serve them. */
+struct nc_cfg_bgp_neighbor {
+	uint32_t address;             /* "address": on a port subnet with an exception interface */
+	uint32_t asn;                 /* "asn" */
+	uint16_t port;                /* the port whose subnet holds it (derived) */
+};
+
+struct nc_cfg_bgp {
+	bool enabled;                 /* the section is present */
+	uint32_t asn;                 /* "asn", 1..4294967294 */
+	uint32_t router_id;           /* "router_id", default: the host address facing neighbors[0] */
+	uint16_t hold_s;              /* "hold_s", default 3: 0 or 3..65535 */
+	struct nc_cfg_bgp_neighbor neighbors[NC_MAX_BGP_NEIGHBORS];
+	uint16_t n_neighbors;         /* "neighbors", 1..8 */
+	bool bfd;                     /* "bfd.enabled", default true */
+	uint32_t bfd_interval_ms;     /* "bfd.interval_ms", default 100, 10..10000 */
+	uint8_t bfd_multiplier;       /* "bfd.multiplier", default 3, 1..255 */
+};
+
 struct nc_config {
 	struct nc_cfg_eal eal;
 	struct nc_cfg_workers workers;
@@ -209,6 +242,7 @@ struct nc_config {
 	struct nc_cfg_service services[NC_MAX_SERVICES];
 	uint16_t n_services;
 	struct nc_cfg_management management;
+	struct nc_cfg_bgp bgp;
 };
 
 /* Validation problems: one line each, "json.path: reason". */

@@ -413,6 +413,48 @@ struct bad_case {
 #define WANT(...) { __VA_ARGS__, NULL }
 
 static const struct bad_case bad_cases[] = {
+	/* the exception path and BGP */
+	{ "host outside the port's subnets", { { "/ports/1/host", "'10.9.0.5/24'" } }, NULL,
+	  WANT("ports[1].host: 10.9.0.5/24 is in none of this port's ipv4 subnets") },
+	{ "host with another length", { { "/ports/1/host", "'10.2.0.5/16'" } }, NULL,
+	  WANT("ports[1].host: 10.2.0.5/16 is in none of this port's ipv4 subnets") },
+	{ "host is a local ip", { { "/ports/1/host", "'10.2.0.1/24'" } }, NULL,
+	  WANT("ports[1].host: 10.2.0.1 is services[1].local_ips[0]") },
+	{ "host is a vip", { { "/ports/0/host", "'10.0.0.2/24'" } }, NULL,
+	  WANT("ports[0].host: 10.0.0.2 is services[1].vip") },
+	{ "exception without a host", { { "/ports/1/exception", "{'enabled': true}" } }, NULL,
+	  WANT("ports[1].exception.enabled: an exception interface needs ports[1].host") },
+	{ "exception unknown key", { { "/ports/1/exception", "{'enabled': true, 'mtu': 1500}" },
+	  { "/ports/1/host", "'10.2.0.5/24'" } }, NULL,
+	  WANT("ports[1].exception.mtu: unknown key") },
+	{ "exception ifname too long", { { "/ports/1/exception", "{'enabled': true, 'ifname': 'a-very-long-name'}" },
+	  { "/ports/1/host", "'10.2.0.5/24'" } }, NULL,
+	  WANT("ports[1].exception.ifname: must be at most 15 bytes long (a kernel interface name)") },
+	{ "exception ifname twice", { { "/ports/1/exception", "{'enabled': true, 'ifname': 'x0'}" },
+	  { "/ports/1/host", "'10.2.0.5/24'" }, { "/ports/0/host", "'10.0.0.5/24'" },
+	  { "/ports/0/exception", "{'enabled': true, 'ifname': 'x0'}" } }, NULL,
+	  WANT("ports[1].exception.ifname: duplicate interface name \"x0\" (same as ports[0])") },
+	{ "top-level exception not a boolean", { { "/exception", "{'enabled': 1}" } }, NULL,
+	  WANT("exception.enabled: must be a boolean, got integer") },
+	{ "bgp neighbor without an exception interface", { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" } },
+	  NULL,
+	  WANT("bgp.neighbors[0].address: 10.2.0.254 is on no port subnet with an exception interface (ports[].host and exception)") },
+	{ "bgp hold time 2", { { "/bgp", "{'asn': 65001, 'hold_s': 2, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" },
+	  { "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("bgp.hold_s: must be 0 or 3..65535 (RFC 4271), got 2") },
+	{ "bgp without neighbors", { { "/bgp", "{'asn': 65001, 'neighbors': []}" } }, NULL,
+	  WANT("bgp.neighbors: must not be empty") },
+	{ "bgp asn 0", { { "/bgp", "{'asn': 0, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" },
+	  { "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("bgp.asn: must be 1..4294967294, got 0") },
+	{ "bgp neighbor is our host", { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': '10.2.0.5', 'asn': 65000}]}" },
+	  { "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("bgp.neighbors[0].address: 10.2.0.5 is the appliance's own address (ports[1].host)") },
+	{ "bgp bfd multiplier 0", { { "/bgp", "{'asn': 65001, 'bfd': {'multiplier': 0}, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" },
+	  { "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("bgp.bfd.multiplier: must be 1..255, got 0") },
+	{ "vip off-link without bgp", { { "/services/1/vip", "'10.7.0.1'" } }, NULL,
+	  WANT("services[1].vip: 10.7.0.1 is not on-link (in no port subnet)") },
 	/* unknown keys, at every level */
 	{ "unknown top-level key", { { "/speed", "1" } }, NULL,
 	  WANT("speed: unknown key") },
@@ -1681,7 +1723,44 @@ static void chk_management_default(const struct nc_config *cfg)
 	assert_string_equal(cfg->management.token_file, "tok");
 }
 
+static void chk_exception(const struct nc_config *cfg)
+{
+	assert_true(cfg->ports[1].has_host);
+	assert_int_equal(cfg->ports[1].host.addr, IP4(10, 2, 0, 5));
+	assert_true(cfg->ports[1].exception);
+	assert_string_equal(cfg->ports[1].exc_ifname, "nc-p1");
+	assert_false(cfg->ports[0].exception);   /* no host */
+	assert_true(cfg->bgp.enabled);
+	assert_int_equal(cfg->bgp.asn, 65001);
+	assert_int_equal(cfg->bgp.router_id, IP4(10, 2, 0, 5));
+	assert_int_equal(cfg->bgp.hold_s, 3);
+	assert_int_equal(cfg->bgp.n_neighbors, 1);
+	assert_int_equal(cfg->bgp.neighbors[0].address, IP4(10, 2, 0, 254));
+	assert_int_equal(cfg->bgp.neighbors[0].port, 1);
+	assert_true(cfg->bgp.bfd);
+	assert_int_equal(cfg->bgp.bfd_interval_ms, 100);
+	assert_int_equal(cfg->bgp.bfd_multiplier, 3);
+	assert_int_equal(cfg->services[1].vip, IP4(10, 7, 0, 1));   /* announced, not on-link */
+}
+
+/* the host may be one of the port's own addresses (shared with the data plane) */
+static void chk_exception_port(const struct nc_config *cfg)
+{
+	assert_true(cfg->ports[0].exception);
+	assert_string_equal(cfg->ports[0].exc_ifname, "front0");
+	assert_int_equal(cfg->ports[0].host.addr, IP4(10, 1, 0, 1));
+	assert_false(cfg->bgp.enabled);
+}
+
 static const struct good_case good_cases[] = {
+	{ "host, top-level exception, bgp",
+	  { { "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" },
+	    { "/bgp", "{'asn': 65001, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" },
+	    { "/services/1/vip", "'10.7.0.1'" } }, NULL, chk_exception },
+	{ "host of its own, exception per port",
+	  { { "/ports/0/host", "'10.1.0.1/24'" }, { "/services/0/local_ips/0", "'10.1.0.3'" },
+	    { "/ports/0/exception", "{'enabled': true, 'ifname': 'front0'}" } },
+	  NULL, chk_exception_port },
 	{ "management", { { "/management", "{'listen': '10.0.0.1:8443', 'token_file': '/etc/netchestra/token'}" } },
 	  NULL, chk_management },
 	{ "management listen default", { { "/management", "{'token_file': 'tok'}" } }, NULL,
