@@ -74,6 +74,8 @@ usage(FILE *out)
 		"                              mode=paper|fast, interval_ms=N, step=N, min_weight=N\n"
 		"  events [--since ID]         fail-over and state events after event ID (0: all kept)\n"
 		"  metrics                     the Prometheus metrics, as served\n"
+		"  cluster drain|resume        withdraw the VIPs from the routers (flows they\n"
+		"                              still send are served), or announce them again\n"
 		"\n"
 		"options:\n"
 		"  --url URL          API address (default: $NETCHESTRA_URL, else " DEFAULT_URL ")\n"
@@ -631,6 +633,30 @@ cmd_metrics(struct ctl *c, char **arg, int n)
 	return rc;
 }
 
+/* cluster drain | resume: withdraw the VIPs from the routers, or announce them again */
+static int
+cmd_cluster(struct ctl *c, char **arg, int n)
+{
+	json_t *root = NULL, *vips;
+	const char *what = n > 0 ? arg[0] : "";
+	size_t i;
+	int rc;
+
+	if (strcmp(what, "drain") != 0 && strcmp(what, "resume") != 0)
+		return usage_error("cluster: '%s' is not drain or resume", what);
+	rc = call(c, "POST", strcmp(what, "drain") == 0 ? "/api/v1/cluster/drain" : "/api/v1/cluster/resume",
+		  NULL, &root);
+	if (rc != 0 || root == NULL)
+		return rc;
+	vips = json_object_get(root, "announced");
+	printf("%s; announced:", json_is_true(json_object_get(root, "draining")) ? "draining" : "serving");
+	for (i = 0; i < json_array_size(vips); i++)
+		printf(" %s", json_string_value(json_array_get(vips, i)));
+	printf("%s\n", json_array_size(vips) == 0 ? " none" : "");
+	json_decref(root);
+	return 0;
+}
+
 struct cmd {
 	const char *name;
 	const char *args;    /* for the usage message */
@@ -650,6 +676,7 @@ static const struct cmd cmds[] = {
 	{ "adaptive", "SVC KEY=VALUE...", 2, -1, cmd_adaptive },
 	{ "events", "[--since ID]", 0, 0, cmd_events },
 	{ "metrics", "", 0, 0, cmd_metrics },
+	{ "cluster", "drain|resume", 1, 1, cmd_cluster },
 };
 
 /* ------------------------------------------------------------------- main */

@@ -548,6 +548,41 @@ patch_service(struct nc_app *a, struct nc_api_req *r, unsigned int s)
 		answer_json(r, 200, service_json(a, s));
 }
 
+/* POST /api/v1/cluster/drain | resume: withdraw the VIPs from the routers (the
+ * flows they send meanwhile keep being served) or announce them again. */
+static void
+post_drain(struct nc_app *a, struct nc_api_req *r, bool drain)
+{
+	json_t *vips = json_array();
+	uint16_t s;
+
+	if (!a->cfg->bgp.enabled) {
+		answer_error(r, 409, "bgp", "no bgp section: the VIPs are not announced");
+		json_decref(vips);
+		return;
+	}
+	if (drain && !a->draining) {
+		a->draining = true;
+		nc_announce_withdraw_all(a);
+		NC_LOG(NOTICE, APP, "cluster drain: VIPs withdrawn");
+		nc_api_on_event(a, NC_EV_CONFIG, "", NULL, "cluster drain: VIPs withdrawn");
+	} else if (!drain && a->draining) {
+		a->draining = false;
+		a->announce_last = 0;
+		nc_announce_poll(a);
+		NC_LOG(NOTICE, APP, "cluster resume: VIPs announced when ready");
+		nc_api_on_event(a, NC_EV_CONFIG, "", NULL, "cluster resume: VIPs announced when ready");
+	}
+	for (s = 0; s < nc_dp_n_services(a->dp); s++)
+		if (a->announced[s]) {
+			char ip[NC_IP4_STRLEN];
+
+			nc_ip4_str(rte_cpu_to_be_32(nc_dp_config(a->dp)->services[s].vip), ip, sizeof(ip));
+			json_array_append_new(vips, json_string(ip));
+		}
+	answer_json(r, 200, json_pack("{s:b, s:o}", "draining", a->draining, "announced", vips));
+}
+
 /* ---- routing ---- */
 
 /* Split <path> at '/' into at most <max> parts (in place). Returns the count. */
@@ -588,6 +623,13 @@ nc_api_handle(struct nc_app *a, struct nc_api_req *r)
 		if (!get)
 			goto method;
 		get_events(r);
+		return;
+	}
+	if (n == 4 && strcmp(p[2], "cluster") == 0 &&
+	    (strcmp(p[3], "drain") == 0 || strcmp(p[3], "resume") == 0)) {
+		if (strcmp(m, "POST") != 0)
+			goto method;
+		post_drain(a, r, strcmp(p[3], "drain") == 0);
 		return;
 	}
 	if (strcmp(p[2], "services") != 0 || n > 6)

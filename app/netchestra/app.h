@@ -26,9 +26,17 @@ struct nc_app {
 	int workers_launched;
 	const char *weights_log_path;     /* --weights-log FILE, or NULL */
 	FILE *weights_log;
+	struct rte_mempool *exc_pool;     /* the kernel interfaces' RX mbufs */
+	uint16_t exc_port[NC_MAX_PORTS];  /* each port's kernel (TAP) interface, or NC_DP_NO_EXC */
+	uint8_t exc_created[NC_MAX_PORTS];
+	bool draining;                    /* VIPs withdrawn on request (cluster drain) */
+	bool stopping;                    /* a clean stop: VIPs withdrawn, flows finishing */
+	uint8_t announced[NC_MAX_SERVICES];   /* per service: its VIP is announced */
+	uint64_t announce_last;           /* tsc of the last readiness check */
 };
 
 extern volatile int nc_app_quit;
+extern volatile int nc_app_quit_now; /* a second SIGINT/SIGTERM: stop without draining */
 extern volatile int nc_app_reload;   /* SIGHUP seen: re-read the startup file */
 
 /* ports.c: configure and start every port of cfg (queues: one RX and one TX per
@@ -38,6 +46,19 @@ int nc_ports_init(struct nc_app *a);
 void nc_ports_fini(struct nc_app *a);
 /* Print one "final port <name>: ..." line per port to stdout. */
 void nc_ports_print_final(const struct nc_app *a, const struct nc_dp_stats *st);
+
+/* exception.c: create the kernel (TAP) interface of each port with a host
+ * address and "exception", attach it to the data plane; remove them. */
+int nc_exception_init(struct nc_app *a);
+void nc_exception_fini(struct nc_app *a);
+
+/* announce.c: put each service VIP that is ready to be served (ports up, a
+ * server up, not draining or stopping) as VIP/32 on the kernel interfaces
+ * facing the BGP neighbors, and take it off when not, so that the routing
+ * daemon announces exactly the ready VIPs. poll: every call, checks at most
+ * every 100 ms; withdraw_all: at once (drain, stop). Control lcore. */
+void nc_announce_poll(struct nc_app *a);
+void nc_announce_withdraw_all(struct nc_app *a);
 
 /* control.c: the control lcore's loop until nc_app_quit or the duration ends. */
 void nc_control_run(struct nc_app *a);

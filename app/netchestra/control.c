@@ -16,6 +16,7 @@
 #include "nc_sched.h"
 
 #define CTL_IDLE_SLEEP_US 200
+#define STOP_DRAIN_S      5     /* a clean stop's longest wait for open flows */
 
 struct status_prev {
 	uint64_t opened[NC_MAX_SERVICES];
@@ -131,6 +132,55 @@ nc_weights_log_close(struct nc_app *a)
 	a->weights_log = NULL;
 }
 
+static uint64_t
+flows_open(const struct nc_app *a)
+{
+	static struct nc_dp_stats st;
+	uint64_t n = 0;
+	uint16_t s;
+
+	nc_dp_stats_get(a->dp, &st);
+	for (s = 0; s < nc_dp_n_services(a->dp); s++)
+		n += st.svc[s].flows_opened - st.svc[s].flows_closed;
+	return n;
+}
+
+/*
+ * A clean stop with BGP: withdraw every VIP first, then keep forwarding while
+ * the routers move new flows to the other dispatchers and the open ones end,
+ * for at most STOP_DRAIN_S seconds (a second signal ends it at once). The
+ * ports stop only after.
+ */
+static void
+stop_drain(struct nc_app *a)
+{
+	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), last = 0, n = 0;
+
+	if (!a->cfg->bgp.enabled)
+		return;
+	a->stopping = true;
+	nc_announce_withdraw_all(a);
+	printf("draining: VIPs withdrawn, %" PRIu64 " flow(s) open, waiting up to %u s\n", flows_open(a),
+	       STOP_DRAIN_S);
+	while (nc_app_quit == 1 && !nc_app_quit_now) {
+		uint64_t now = rte_rdtsc();
+
+		if (now - start >= (uint64_t)STOP_DRAIN_S * hz)
+			break;
+		/* the first second lets the routers converge before flows are counted */
+		if (now - last >= hz / 10 && now - start >= hz) {
+			last = now;
+			n = flows_open(a);
+			if (n == 0)
+				break;
+		}
+		if (nc_dp_ctl_poll(a->dp) + nc_mgmt_poll(a) == 0)
+			rte_delay_us_sleep(CTL_IDLE_SLEEP_US);
+	}
+	printf("drained in %.1f s, %" PRIu64 " flow(s) left\n", (double)(rte_rdtsc() - start) / (double)hz,
+	       flows_open(a));
+}
+
 void
 nc_control_run(struct nc_app *a)
 {
@@ -154,9 +204,12 @@ nc_control_run(struct nc_app *a)
 			nc_app_reload = 0;
 			nc_reload(a);
 		}
+		nc_announce_poll(a);
 		if (nc_dp_ctl_poll(a->dp) + nc_mgmt_poll(a) == 0)
 			rte_delay_us_sleep(CTL_IDLE_SLEEP_US);
 	}
+	if (nc_app_quit == 1 && !nc_app_quit_now)
+		stop_drain(a);
 }
 
 void
@@ -175,10 +228,11 @@ nc_control_print_final(const struct nc_app *a)
 	printf("final control: arp_replied %" PRIu64 " arp_learned %" PRIu64 " arp_requests_sent %" PRIu64
 	       " arp_ignored %" PRIu64 " icmp_echo_replied %" PRIu64 " resolve_requests %" PRIu64
 	       " resolve_held %" PRIu64 " resolve_dropped %" PRIu64 " probe_unmatched %" PRIu64
-	       " tx_failed %" PRIu64 "\n",
+	       " tx_failed %" PRIu64 " exc_to_kernel %" PRIu64 " exc_from_kernel %" PRIu64
+	       " exc_dropped %" PRIu64 "\n",
 	       cs.arp_replied, cs.arp_learned, cs.arp_requests_sent, cs.arp_ignored,
 	       cs.icmp_echo_replied, cs.resolve_requests, cs.resolve_held, cs.resolve_dropped,
-	       cs.probe_unmatched, cs.tx_failed);
+	       cs.probe_unmatched, cs.tx_failed, cs.exc_to_kernel, cs.exc_from_kernel, cs.exc_dropped);
 	for (s = 0; s < nc_dp_n_services(a->dp); s++) {
 		const struct nc_cfg_service *svc = &nc_dp_config(a->dp)->services[s];
 		const struct nc_svc_stats *ss = &st.svc[s];

@@ -20,6 +20,7 @@
 #include "app.h"
 
 volatile int nc_app_quit;
+volatile int nc_app_quit_now;
 volatile int nc_app_reload;
 
 static void
@@ -27,6 +28,8 @@ on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		nc_app_reload = 1;
+	else if (nc_app_quit)
+		nc_app_quit_now = 1;   /* a second signal: no drain */
 	else
 		nc_app_quit = 1;
 }
@@ -102,6 +105,8 @@ static int mod_monitor_init(struct nc_app *a);
 static void mod_monitor_fini(struct nc_app *a);
 static int mod_workers_init(struct nc_app *a);
 static void mod_workers_fini(struct nc_app *a);
+static int mod_exc_init(struct nc_app *a) { return nc_exception_init(a); }
+static void mod_exc_fini(struct nc_app *a) { nc_exception_fini(a); }
 static int mod_mgmt_init(struct nc_app *a) { return nc_mgmt_init(a); }
 static void mod_mgmt_fini(struct nc_app *a) { nc_mgmt_fini(a); }
 
@@ -113,6 +118,7 @@ static const struct module {
 	{ "eal", mod_eal_init, mod_eal_fini },
 	{ "ports", mod_ports_init, mod_ports_fini },
 	{ "dataplane", mod_dp_init, mod_dp_fini },
+	{ "exception", mod_exc_init, mod_exc_fini },
 	{ "monitor", mod_monitor_init, mod_monitor_fini },
 	{ "management", mod_mgmt_init, mod_mgmt_fini },
 	{ "workers", mod_workers_init, mod_workers_fini },

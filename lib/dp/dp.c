@@ -64,6 +64,15 @@ addr_insert(struct nc_dp_tables *tb, uint32_t ip, int lip)
 }
 
 static void
+addr_mark_host(struct nc_dp_tables *tb, uint32_t ip, uint16_t pidx)
+{
+	struct nc_addr_ent *e = (struct nc_addr_ent *)(uintptr_t)nc_dp_addr_find(tb, ip);
+
+	if (e != NULL)
+		e->host_plus1 = (uint8_t)(pidx + 1);
+}
+
+static void
 svc_insert(struct nc_dp_tables *tb, uint32_t vip, uint16_t port, uint8_t proto, unsigned int svc)
 {
 	uint32_t i = nc_hash32(vip ^ ((uint32_t)port << 8) ^ proto) >> 24;
@@ -171,10 +180,16 @@ build_services(struct nc_dp *dp)
 	struct nc_dp_tables *tb = dp->tables;
 	uint16_t p, a, s, l;
 
-	for (p = 0; p < cfg->n_ports; p++)
+	for (p = 0; p < cfg->n_ports; p++) {
 		for (a = 0; a < cfg->ports[p].n_ipv4; a++)
 			if (addr_insert(tb, nc_be32(cfg->ports[p].ipv4[a].addr), -1) < 0)
 				return -ENOSPC;
+		if (cfg->ports[p].has_host) {
+			if (addr_insert(tb, nc_be32(cfg->ports[p].host.addr), -1) < 0)
+				return -ENOSPC;
+			addr_mark_host(tb, nc_be32(cfg->ports[p].host.addr), p);
+		}
+	}
 	for (s = 0; s < cfg->n_services; s++) {
 		const struct nc_cfg_service *cs = &cfg->services[s];
 		struct nc_dp_svc *ds = &tb->svc[s];
@@ -421,6 +436,8 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 	}
 	memcpy(dp->cfg, cfg, sizeof(*cfg));
 	cfg = dp->cfg;
+	for (i = 0; i < NC_MAX_PORTS; i++)
+		dp->ctl->exc_port[i] = NC_DP_NO_EXC;
 	dp->n_ports = cfg->n_ports;
 	dp->n_services = cfg->n_services;
 	dp->n_workers = cfg->workers.n_lcores;

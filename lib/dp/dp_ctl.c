@@ -69,6 +69,12 @@ ctl_arp(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 		nc_dp_ctl_tx(dp, pidx, m);
 		return;
 	}
+	/* a reply to the kernel's own request for a neighbor of its host address */
+	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) && dp->ctl->exc_port[pidx] != NC_DP_NO_EXC &&
+	    dp->cfg->ports[pidx].has_host && tip == nc_be32(dp->cfg->ports[pidx].host.addr)) {
+		nc_dp_exc_input(dp, m, pidx);
+		return;
+	}
 	rte_pktmbuf_free(m);
 }
 
@@ -88,7 +94,13 @@ ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 	}
 	if (p.proto != IPPROTO_ICMP ||
 	    rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, p.l4_off)->icmp_type != RTE_IP_ICMP_ECHO_REQUEST) {
-		nc_dp_mon_input(dp, m);   /* a probe's answer, or nothing we asked for */
+		const struct nc_addr_ent *ae = nc_dp_addr_find(dp->tables,
+			rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, p.l3_off)->dst_addr);
+
+		if (ae != NULL && ae->host_plus1 != 0)
+			nc_dp_exc_input(dp, m, (uint16_t)(ae->host_plus1 - 1));
+		else
+			nc_dp_mon_input(dp, m);   /* a probe's answer, or nothing we asked for */
 		return;
 	}
 	if (nc_icmp_make_echo_reply(m, &p) == 0) {
@@ -203,6 +215,7 @@ nc_dp_ctl_poll(struct nc_dp *dp)
 	}
 	if (dp->ctl->n_pending != 0)
 		ctl_pending_run(dp, now);
+	n += nc_dp_exc_poll(dp);
 	if (now - dp->ctl->last_probe > dp->tsc_hz / 10) {
 		dp->ctl->last_probe = now;
 		ctl_probe(dp);

@@ -31,7 +31,10 @@
 struct nc_addr_ent {
 	uint32_t ip;          /* network order; 0 = empty */
 	uint16_t lip_plus1;   /* local IP index + 1, 0 if not a local IP */
-	uint16_t used;
+	uint8_t used;
+	uint8_t host_plus1;   /* port index + 1 when a port's host address (exception
+	                       * path: what the data plane does not answer goes to
+	                       * that port's kernel interface), else 0 */
 };
 
 struct nc_svc_ent {
@@ -200,6 +203,8 @@ struct nc_dp_ctl {
 	nc_event_cb event_cb;
 	void *event_arg;
 	struct nc_mon_svc mon[NC_MAX_SERVICES];
+	uint16_t exc_port[NC_MAX_PORTS];      /* DPDK port of each port's kernel (TAP)
+	                                       * interface; NC_DP_NO_EXC when none */
 	uint16_t n_pending;
 	struct nc_pending pending[NC_PENDING_MAX];
 };
@@ -311,6 +316,12 @@ int nc_dp_mon_init(struct nc_dp *dp);
 void nc_dp_mon_free(struct nc_dp *dp);
 void nc_dp_mon_input(struct nc_dp *dp, struct rte_mbuf *m);
 unsigned int nc_dp_mon_poll(struct nc_dp *dp, uint64_t now);
+/* dp_exception.c: hand frame <m> that arrived on port <pidx> for its host
+ * address to the port's kernel interface (consumes <m>); bring what the kernel
+ * interfaces sent to their ports. Control lcore. */
+void nc_dp_exc_input(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx);
+unsigned int nc_dp_exc_poll(struct nc_dp *dp);
+
 /* dp.c: the port whose subnets hold <ip> (host order) and, in <*own> if not
  * NULL, that port's own address there; -1 if none. Control lcore. */
 int nc_dp_port_of(const struct nc_config *cfg, uint32_t ip, uint32_t *own);

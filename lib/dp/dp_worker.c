@@ -277,11 +277,14 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 	if (unlikely(p.proto == IPPROTO_ICMP)) {
 		const struct rte_icmp_hdr *ic = (const struct rte_icmp_hdr *)(d + p.l4_off);
 
-		if (nc_dp_addr_find(w->tb, ip->dst_addr) == NULL) {
+		ae = nc_dp_addr_find(w->tb, ip->dst_addr);
+		if (ae == NULL) {
 			drop(w, m, NC_DROP_NOT_FOR_US);
 			return PK_DROP;
 		}
-		if (ic->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && ic->icmp_code == 0)
+		/* echo requests are answered here; the rest of the host address's
+		 * ICMP belongs to its kernel */
+		if ((ic->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && ic->icmp_code == 0) || ae->host_plus1 != 0)
 			return PK_CTL;
 		/* an unreachable about a flow's packet to its server: a fail-safe
 		 * failure signal, for the worker owning that local port */
@@ -319,6 +322,9 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 			drop(w, m, NC_DROP_NOT_FOR_US);
 			return PK_DROP;
 		}
+		/* the host address: for its kernel (exception path) */
+		if (unlikely(ae->host_plus1 != 0))
+			return PK_CTL;
 		pm->lport = rte_be_to_cpu_16(pm->key.dst_port);
 		/* answers to the control lcore's health probes: for us, not forwarded,
 		 * so no TTL check */

@@ -113,6 +113,13 @@ uint64_t nc_dp_flow_count(const struct nc_dp *dp);
  */
 unsigned int nc_dp_ctl_poll(struct nc_dp *dp);
 
+/* Port <pidx>'s host address belongs to the kernel interface that is DPDK
+ * port <tap_port_id> (a started net_tap with one queue pair; NC_DP_NO_EXC
+ * detaches it): frames for the host address that the data plane does not
+ * answer go to it, and what it sends goes out of port <pidx>. Control lcore. */
+#define NC_DP_NO_EXC UINT16_MAX
+void nc_dp_exc_attach(struct nc_dp *dp, uint16_t pidx, uint16_t tap_port_id);
+
 /* Send one gratuitous ARP per address of every port (at start-up). Control lcore. */
 void nc_dp_announce(struct nc_dp *dp);
 
@@ -128,6 +135,10 @@ struct nc_ctl_stats {
 	uint64_t resolve_dropped;   /* held ones dropped: queue full or no ARP answer in time */
 	uint64_t probe_unmatched;   /* replies to us that answer no probe in flight */
 	uint64_t tx_failed;
+	uint64_t exc_to_kernel;     /* frames for a host address given to its kernel interface */
+	uint64_t exc_from_kernel;   /* frames the kernel interfaces sent out of their ports */
+	uint64_t exc_dropped;       /* for a host address without a kernel interface, or
+	                             * refused by it */
 };
 void nc_dp_ctl_stats_get(const struct nc_dp *dp, struct nc_ctl_stats *out);
 
