@@ -11,7 +11,7 @@
 # started: the tests and benchmarks run them with their own configuration.
 set -uo pipefail
 PKGS="dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libpcap-dev libcmocka-dev
-      libmicrohttpd-dev libcurl4-openssl-dev
+      libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
       meson ninja-build pkg-config gcc python3 iproute2 ethtool iputils-ping curl wrk jq procps
       clang-14 libclang-rt-14-dev prometheus chromium
       nginx-light lighttpd socat redis-server redis-tools nghttp2-client apache2-utils openssl

@@ -74,6 +74,8 @@ usage(FILE *out)
 		"                              mode=paper|fast, interval_ms=N, step=N, min_weight=N\n"
 		"  events [--since ID]         fail-over and state events after event ID (0: all kept)\n"
 		"  metrics                     the Prometheus metrics, as served\n"
+		"  cluster                     this dispatcher, its peers (state, last heard, rtt,\n"
+		"                              configuration match, weights) and the channel\n"
 		"  cluster drain|resume        withdraw the VIPs from the routers (flows they\n"
 		"                              still send are served), or announce them again\n"
 		"\n"
@@ -633,7 +635,8 @@ cmd_metrics(struct ctl *c, char **arg, int n)
 	return rc;
 }
 
-/* cluster drain | resume: withdraw the VIPs from the routers, or announce them again */
+/* cluster: the channel's view; cluster drain | resume: withdraw the VIPs from
+ * the routers, or announce them again */
 static int
 cmd_cluster(struct ctl *c, char **arg, int n)
 {
@@ -642,6 +645,8 @@ cmd_cluster(struct ctl *c, char **arg, int n)
 	size_t i;
 	int rc;
 
+	if (n == 0)
+		return get_print(c, "/api/v1/cluster", nc_ctl_print_cluster, "not a cluster object");
 	if (strcmp(what, "drain") != 0 && strcmp(what, "resume") != 0)
 		return usage_error("cluster: '%s' is not drain or resume", what);
 	rc = call(c, "POST", strcmp(what, "drain") == 0 ? "/api/v1/cluster/drain" : "/api/v1/cluster/resume",
@@ -676,7 +681,7 @@ static const struct cmd cmds[] = {
 	{ "adaptive", "SVC KEY=VALUE...", 2, -1, cmd_adaptive },
 	{ "events", "[--since ID]", 0, 0, cmd_events },
 	{ "metrics", "", 0, 0, cmd_metrics },
-	{ "cluster", "drain|resume", 1, 1, cmd_cluster },
+	{ "cluster", "[drain|resume]", 0, 1, cmd_cluster },
 };
 
 /* ------------------------------------------------------------------- main */

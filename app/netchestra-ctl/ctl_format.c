@@ -477,6 +477,9 @@ nc_ctl_print_service(FILE *out, const json_t *svc)
 
 	fputs("  scheduler ", out);
 	put_clean(out, jstr(svc, "scheduler"));
+	if (json_object_get(svc, "maglev_size") != NULL)   /* only a maglev service has it */
+		fprintf(out, " (table %s, seed %s)", fmt_int(svc, "maglev_size", a, sizeof(a)),
+			fmt_int(svc, "maglev_seed", b, sizeof(b)));
 	fputs(", health ", out);
 	put_clean(out, jstr(svc, "health"));
 	fprintf(out, ", persistence %s s, flows %s open, %s req/s\n",
@@ -535,6 +538,160 @@ nc_ctl_print_events(FILE *out, const json_t *root)
 	rc = table_print(out, &t);
 	table_free(&t);
 	return rc;
+}
+
+/* ---------------------------------------------------------------- cluster */
+
+/* Append <s> to <buf> (always terminated, cut when full). */
+static void
+cat(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(buf);
+
+	if (n + 1 < len)
+		snprintf(buf + n, len - n, "%s", s);
+}
+
+/* "34/33/33" from a weights object {"n0": 34, ...}; "-" when not an object. */
+static const char *
+fmt_weights(const json_t *w, char *buf, size_t len)
+{
+	const char *k;
+	json_t *v;
+	bool first = true;
+
+	buf[0] = '\0';
+	if (!json_is_object(w)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	json_object_foreach((json_t *)w, k, v) {
+		char n[CELL_MAX];
+
+		(void)k;
+		snprintf(n, sizeof(n), "%s%" JSON_INTEGER_FORMAT, first ? "" : "/",
+			 json_is_integer(v) ? json_integer_value(v) : (json_int_t)0);
+		cat(buf, len, n);
+		first = false;
+	}
+	if (first)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static const struct col cluster_cols[] = {
+	{ "PEER", false }, { "ID", true }, { "STATE", false }, { "SAID", false },
+	{ "HEARD", true }, { "RTT", true }, { "CONFIG", false }, { "WEIGHTS", false },
+};
+
+static void
+cluster_row(struct table *t, const json_t *p)
+{
+	const json_t *svcs = json_object_get(p, "services");
+	char addr[CELL_MAX + 64], id[CELL_MAX], heard[CELL_MAX], rtt[CELL_MAX];
+	char cfg[256] = "", w[512] = "";
+	bool known = false, same = true;
+	double v;
+	size_t i;
+
+	for (i = 0; i < json_array_size(svcs); i++) {
+		const json_t *x = json_array_get(svcs, i);
+		const json_t *m = json_object_get(x, "digest_match");
+		char ws[256];
+
+		if (json_is_boolean(m)) {
+			known = true;
+			if (json_is_false(m)) {
+				cat(cfg, sizeof(cfg), same ? "" : ",");
+				cat(cfg, sizeof(cfg), jstr(x, "name"));
+				same = false;
+			}
+		}
+		if (json_is_object(json_object_get(x, "weights"))) {
+			cat(w, sizeof(w), w[0] != '\0' ? "; " : "");
+			cat(w, sizeof(w), jstr(x, "name"));
+			cat(w, sizeof(w), " ");
+			cat(w, sizeof(w), fmt_weights(json_object_get(x, "weights"), ws, sizeof(ws)));
+		}
+	}
+	if (!known)
+		snprintf(cfg, sizeof(cfg), "-");
+	else if (same)
+		snprintf(cfg, sizeof(cfg), "same");
+	else
+		cat(cfg, sizeof(cfg), " differ");
+	if (w[0] == '\0')
+		snprintf(w, sizeof(w), "-");
+	if (jnum(p, "last_heard_ms", &v))
+		snprintf(heard, sizeof(heard), "%.1fs", v / 1000.0);
+	else
+		snprintf(heard, sizeof(heard), "never");
+	if (jnum(p, "rtt_ms", &v))
+		snprintf(rtt, sizeof(rtt), "%.0fms", v);
+	else
+		snprintf(rtt, sizeof(rtt), "-");
+	{
+		const char *val[DIM(cluster_cols)] = {
+			fmt_addr(p, "address", "port", addr, sizeof(addr)),
+			fmt_int(p, "id", id, sizeof(id)), jstr(p, "state"), jstr(p, "said"), heard, rtt,
+			cfg, w,
+		};
+
+		table_add(t, val);
+	}
+}
+
+int
+nc_ctl_print_cluster(FILE *out, const json_t *root)
+{
+	const json_t *en = json_object_get(root, "enabled");
+	const json_t *peers = json_object_get(root, "peers");
+	const json_t *svcs = json_object_get(root, "services");
+	const json_t *ch = json_object_get(root, "channel");
+	struct table t = { .col = cluster_cols, .n_col = DIM(cluster_cols) };
+	char a[CELL_MAX], b[CELL_MAX], c[CELL_MAX], d[CELL_MAX], addr[CELL_MAX + 64];
+	size_t i;
+	int rc;
+
+	if (!json_is_object(root) || !json_is_boolean(en))
+		return -EINVAL;
+	if (json_is_false(en)) {
+		fputs("no cluster section (a single dispatcher)\n", out);
+		return 0;
+	}
+	fprintf(out, "cluster id %s, ", fmt_int(root, "id", a, sizeof(a)));
+	put_clean(out, jstr(root, "state"));
+	fprintf(out, ", draining %s, channel ", fmt_bool(root, "draining"));
+	put_clean(out, fmt_addr(root, "address", "sync_port", addr, sizeof(addr)));
+	fprintf(out, " (heartbeat %s ms, dead %s ms)\n", fmt_int(root, "heartbeat_ms", b, sizeof(b)),
+		fmt_int(root, "dead_ms", c, sizeof(c)));
+	for (i = 0; i < json_array_size(peers); i++)
+		cluster_row(&t, json_array_get(peers, i));
+	rc = table_print(out, &t);
+	table_free(&t);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < json_array_size(svcs); i++) {
+		const json_t *x = json_array_get(svcs, i);
+		char ws[256];
+
+		if (!json_is_true(json_object_get(x, "adaptive")))
+			continue;
+		put_clean(out, jstr(x, "name"));
+		fprintf(out, ": %s, interval %s, merged from %s (%s partial), adopted %s, weights %s\n",
+			json_is_true(json_object_get(x, "synced")) ? "synced" : "joining",
+			fmt_int(x, "interval", a, sizeof(a)), fmt_int(x, "contributors", b, sizeof(b)),
+			fmt_int(x, "merges_partial", c, sizeof(c)), fmt_int(x, "adopted", d, sizeof(d)),
+			fmt_weights(json_object_get(x, "weights"), ws, sizeof(ws)));
+	}
+	fprintf(out, "channel: tx %s, rx ok %s", fmt_int(ch, "tx", a, sizeof(a)),
+		fmt_int(ch, "rx_ok", b, sizeof(b)));
+	fprintf(out, ", malformed %s, bad_auth %s", fmt_int(ch, "rx_malformed", a, sizeof(a)),
+		fmt_int(ch, "rx_bad_auth", b, sizeof(b)));
+	fprintf(out, ", replayed %s, version %s", fmt_int(ch, "rx_replayed", a, sizeof(a)),
+		fmt_int(ch, "rx_version", b, sizeof(b)));
+	fprintf(out, ", unknown_peer %s\n", fmt_int(ch, "rx_unknown_peer", a, sizeof(a)));
+	return 0;
 }
 
 /* --------------------------------------------------------- confirmations */

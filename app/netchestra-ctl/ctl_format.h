@@ -45,6 +45,20 @@ int nc_ctl_print_service(FILE *out, const json_t *svc);
 int nc_ctl_print_events(FILE *out, const json_t *root);
 
 /*
+ * Print GET /api/v1/cluster (<root>) to <out>: without a cluster
+ * "no cluster section (a single dispatcher)"; else the line
+ *   "cluster id 0, ready, draining off, channel 10.2.0.5:7788 (heartbeat 100 ms, dead 500 ms)"
+ * a table PEER ID STATE SAID HEARD RTT CONFIG (the peers' configuration digests:
+ * "same", or the services that differ) WEIGHTS (what each published last,
+ * "web 34/33/33"), the own services' line(s) "web: synced, interval N,
+ * merged from 3, weights 34/33/33", and the channel's counters
+ * "channel: tx N, rx ok N, malformed N, bad_auth N, replayed N, version N,
+ * unknown_peer N". Returns 0, -EINVAL when <root> is not an object with
+ * "enabled", -ENOMEM.
+ */
+int nc_ctl_print_cluster(FILE *out, const json_t *root);
+
+/*
  * One-line confirmation of a server change from the SERVER the API answered
  * (<server>, may be NULL or odd): "web/n1: drain, weight 0"; with <added>
  * "web/n3: added 10.201.0.14:8080, up, weight 20"; ", probes down" appended

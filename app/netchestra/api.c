@@ -306,6 +306,12 @@ service_json(struct nc_app *a, unsigned int s)
 		      "persistence_s", cs->persistence_s,
 		      "flows_active", (json_int_t)(st.svc[s].flows_opened - st.svc[s].flows_closed),
 		      "requests_per_s", rps, "servers", servers);
+	if (j != NULL && cs->scheduler == NC_SCHED_MAGLEV) {
+		/* the table as the workers have it: the startup file's keys */
+		json_object_set_new(j, "maglev_size", json_integer(cs->maglev_size != 0 ?
+					cs->maglev_size : NC_MAGLEV_SIZE_DEFAULT));
+		json_object_set_new(j, "maglev_seed", json_integer(cs->maglev_seed));
+	}
 	return j;
 }
 
@@ -414,7 +420,8 @@ get_metrics(struct nc_app *a, struct nc_api_req *r)
 	r->out = NULL;
 	r->out_len = 0;
 	f = open_memstream(&r->out, &r->out_len);
-	if (f == NULL || nc_metrics_write(f, a->dp, ports, a->cfg->n_ports) != 0) {
+	if (f == NULL || nc_metrics_write(f, a->dp, ports, a->cfg->n_ports) != 0 ||
+	    (nc_cluster_app_metrics(a, f), ferror(f))) {
 		if (f != NULL)
 			fclose(f);
 		free(r->out);
@@ -623,6 +630,12 @@ nc_api_handle(struct nc_app *a, struct nc_api_req *r)
 		if (!get)
 			goto method;
 		get_events(r);
+		return;
+	}
+	if (n == 3 && strcmp(p[2], "cluster") == 0) {
+		if (!get)
+			goto method;
+		answer_json(r, 200, nc_cluster_app_json(a));
 		return;
 	}
 	if (n == 4 && strcmp(p[2], "cluster") == 0 &&

@@ -12,6 +12,7 @@
 #include "nc_common.h"
 #include "nc_config.h"
 #include "nc_dp.h"
+#include "nc_cluster.h"
 
 struct nc_app {
 	const char *config_path;
@@ -33,6 +34,7 @@ struct nc_app {
 	bool stopping;                    /* a clean stop: VIPs withdrawn, flows finishing */
 	uint8_t announced[NC_MAX_SERVICES];   /* per service: its VIP is announced */
 	uint64_t announce_last;           /* tsc of the last readiness check */
+	struct nc_cluster_app *cl;        /* the cluster channel (cluster.c), or NULL */
 };
 
 extern volatile int nc_app_quit;
@@ -83,5 +85,25 @@ int nc_reload(struct nc_app *a);
  * fini makes them answer "not running" before the data plane goes away. */
 int nc_telemetry_init(struct nc_app *a);
 void nc_telemetry_fini(struct nc_app *a);
+
+/* cluster.c: the cluster channel (a "cluster" section): init opens it and
+ * takes the monitor's intervals over (aligned, merged); poll on every loop of
+ * the control lcore; stop sends the "stopping" heartbeat (a clean stop; fini
+ * sends it too); readers for the API and /metrics. Control lcore, but
+ * nc_cluster_app_tel (any thread: a snapshot refreshed every 100 ms). */
+struct nc_cluster_app;
+int nc_cluster_app_init(struct nc_app *a);
+void nc_cluster_app_fini(struct nc_app *a);
+unsigned int nc_cluster_app_poll(struct nc_app *a);
+void nc_cluster_app_stop(struct nc_app *a);
+struct json_t *nc_cluster_app_json(struct nc_app *a);   /* GET /api/v1/cluster */
+void nc_cluster_app_metrics(struct nc_app *a, FILE *f);
+struct nc_cluster_tel {
+	uint8_t id;
+	unsigned int n_peers;
+	struct nc_cluster_counters cnt;
+	struct nc_cluster_peer_info peer[NC_CLUSTER_MAX_PEERS];
+};
+int nc_cluster_app_tel(struct nc_cluster_tel *out);
 
 #endif /* NC_APP_H */

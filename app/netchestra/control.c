@@ -16,7 +16,7 @@
 #include "nc_sched.h"
 
 #define CTL_IDLE_SLEEP_US 200
-#define STOP_DRAIN_S      5     /* a clean stop's longest wait for open flows */
+#define STOP_DRAIN_S      5     /* a clean stop's longest wait for open flows, without a cluster */
 
 struct status_prev {
 	uint64_t opened[NC_MAX_SERVICES];
@@ -147,25 +147,27 @@ flows_open(const struct nc_app *a)
 
 /*
  * A clean stop with BGP: withdraw every VIP first, then keep forwarding while
- * the routers move new flows to the other dispatchers and the open ones end,
- * for at most STOP_DRAIN_S seconds (a second signal ends it at once). The
- * ports stop only after.
+ * the routers move new flows to the other dispatchers and the open ones end
+ * (the peers send this one the segments of its connections that the routers
+ * now hand them), for at most cluster.drain_s seconds (STOP_DRAIN_S without
+ * a cluster; a second signal ends it at once). The ports stop only after.
  */
 static void
 stop_drain(struct nc_app *a)
 {
 	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), last = 0, n = 0;
+	unsigned int drain_s = a->cfg->cluster.enabled ? a->cfg->cluster.drain_s : STOP_DRAIN_S;
 
 	if (!a->cfg->bgp.enabled)
 		return;
 	a->stopping = true;
 	nc_announce_withdraw_all(a);
 	printf("draining: VIPs withdrawn, %" PRIu64 " flow(s) open, waiting up to %u s\n", flows_open(a),
-	       STOP_DRAIN_S);
+	       drain_s);
 	while (nc_app_quit == 1 && !nc_app_quit_now) {
 		uint64_t now = rte_rdtsc();
 
-		if (now - start >= (uint64_t)STOP_DRAIN_S * hz)
+		if (now - start >= (uint64_t)drain_s * hz)
 			break;
 		/* the first second lets the routers converge before flows are counted */
 		if (now - last >= hz / 10 && now - start >= hz) {
@@ -174,6 +176,7 @@ stop_drain(struct nc_app *a)
 			if (n == 0)
 				break;
 		}
+		nc_cluster_app_poll(a);   /* heartbeats say draining: peers redirect */
 		if (nc_dp_ctl_poll(a->dp) + nc_mgmt_poll(a) == 0)
 			rte_delay_us_sleep(CTL_IDLE_SLEEP_US);
 	}
@@ -205,11 +208,13 @@ nc_control_run(struct nc_app *a)
 			nc_reload(a);
 		}
 		nc_announce_poll(a);
+		nc_cluster_app_poll(a);
 		if (nc_dp_ctl_poll(a->dp) + nc_mgmt_poll(a) == 0)
 			rte_delay_us_sleep(CTL_IDLE_SLEEP_US);
 	}
 	if (nc_app_quit == 1 && !nc_app_quit_now)
 		stop_drain(a);
+	nc_cluster_app_stop(a);   /* the peers stop counting on this one at once */
 }
 
 void

@@ -107,6 +107,8 @@ static int mod_workers_init(struct nc_app *a);
 static void mod_workers_fini(struct nc_app *a);
 static int mod_exc_init(struct nc_app *a) { return nc_exception_init(a); }
 static void mod_exc_fini(struct nc_app *a) { nc_exception_fini(a); }
+static int mod_cluster_init(struct nc_app *a) { return nc_cluster_app_init(a); }
+static void mod_cluster_fini(struct nc_app *a) { nc_cluster_app_fini(a); }
 static int mod_mgmt_init(struct nc_app *a) { return nc_mgmt_init(a); }
 static void mod_mgmt_fini(struct nc_app *a) { nc_mgmt_fini(a); }
 
@@ -120,6 +122,7 @@ static const struct module {
 	{ "dataplane", mod_dp_init, mod_dp_fini },
 	{ "exception", mod_exc_init, mod_exc_fini },
 	{ "monitor", mod_monitor_init, mod_monitor_fini },
+	{ "cluster", mod_cluster_init, mod_cluster_fini },
 	{ "management", mod_mgmt_init, mod_mgmt_fini },
 	{ "workers", mod_workers_init, mod_workers_fini },
 };

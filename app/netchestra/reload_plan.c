@@ -35,7 +35,10 @@ same_service_shape(const struct nc_cfg_service *a, const struct nc_cfg_service *
 	return a->vip == b->vip && a->port == b->port && a->proto == b->proto &&
 	       a->n_local_ips == b->n_local_ips &&
 	       memcmp(a->local_ips, b->local_ips, a->n_local_ips * sizeof(a->local_ips[0])) == 0 &&
-	       a->scheduler == b->scheduler && memcmp(&a->health, &b->health, sizeof(a->health)) == 0 &&
+	       a->scheduler == b->scheduler &&
+	       (a->scheduler != NC_SCHED_MAGLEV ||   /* the table's size and seed are the scheduler's */
+		(a->maglev_size == b->maglev_size && a->maglev_seed == b->maglev_seed)) &&
+	       memcmp(&a->health, &b->health, sizeof(a->health)) == 0 &&
 	       a->failsafe.enabled == b->failsafe.enabled &&
 	       a->failsafe.store_size == b->failsafe.store_size &&
 	       (a->persistence_s == 0) == (b->persistence_s == 0);
@@ -152,6 +155,8 @@ nc_reload_plan(const struct nc_reload_state *st, const struct nc_config *nw,
 		problem(e, "limits", "changed; needs a restart");
 	if (memcmp(&nw->management, &boot->management, sizeof(nw->management)) != 0)
 		problem(e, "management", "changed; needs a restart");
+	if (memcmp(&nw->cluster, &boot->cluster, sizeof(nw->cluster)) != 0)
+		problem(e, "cluster", "changed (or its secret file); needs a restart");
 	for (k = 0; k < run->n_services; k++) {
 		int found = 0;
 

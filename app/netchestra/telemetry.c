@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * DPDK telemetry commands (dpdk-telemetry.py, or any client of the
  * telemetry socket):
- *   /netchestra/services           every service: address, health, weights mode, servers up
+ *   /netchestra/services           every service: address, scheduler, health, weights mode, servers up
  *   /netchestra/servers,<service>  every server of <service>: state, weight,
  *                                  response time (last interval), flows, requests, bytes
+ *   /netchestra/cluster            the cluster channel: counters, peers (state,
+ *                                  last heard, rtt)
  *   /netchestra/failsafe           per service: requests held now and since start,
  *                                  replays, resets, store full, reconnects, early;
  *                                  moves off each server
@@ -20,6 +22,7 @@
 #include <rte_telemetry.h>
 
 #include "app.h"
+#include "nc_sched.h"   /* nc_sched_kind_name */
 
 /* The data plane the callbacks read; NULL before start-up and after shutdown. */
 static struct nc_dp *tel_dp;
@@ -83,6 +86,8 @@ STR_GETTER(svc_name, snprintf(str, len, "%s", SVC(rows, i)->name))
 STR_GETTER(svc_vip, nc_ip4_str(rte_cpu_to_be_32(SVC(rows, i)->vip), str, len))
 U64_GETTER(svc_port, SVC(rows, i)->port)
 STR_GETTER(svc_proto, snprintf(str, len, "%s", proto_str(SVC(rows, i)->proto)))
+STR_GETTER(svc_scheduler, snprintf(str, len, "%s",
+				   nc_sched_kind_name((enum nc_sched_kind)SVC(rows, i)->scheduler)))
 STR_GETTER(svc_health, snprintf(str, len, "%s", nc_health_type_name(SVC(rows, i)->health)))
 STR_GETTER(svc_adaptive, snprintf(str, len, "%s", SVC(rows, i)->adaptive ?
 				  nc_adapt_mode_name(SVC(rows, i)->mode) : "off"))
@@ -117,7 +122,8 @@ static const struct col {
 	void (*get)(const void *rows, unsigned int i, char *str, size_t len, uint64_t *u);
 } svc_cols[] = {
 	{ "name", COL_STR, svc_name }, { "vip", COL_STR, svc_vip }, { "port", COL_U64, svc_port },
-	{ "proto", COL_STR, svc_proto }, { "health", COL_STR, svc_health },
+	{ "proto", COL_STR, svc_proto }, { "scheduler", COL_STR, svc_scheduler },
+	{ "health", COL_STR, svc_health },
 	{ "adaptive", COL_STR, svc_adaptive }, { "interval_ms", COL_U64, svc_interval },
 	{ "servers", COL_U64, svc_servers }, { "servers_up", COL_U64, svc_up },
 	{ "intervals", COL_U64, svc_intervals }, { "weight_moves", COL_U64, svc_moves },
@@ -194,6 +200,51 @@ servers_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (v[s].admin != NC_ADMIN_FREE)
 			v[k++] = v[s];
 	add_cols(d, srv_cols, RTE_DIM(srv_cols), v, k);
+	return 0;
+}
+
+/* /netchestra/cluster: this dispatcher's id, the channel's counters, and
+ * per peer (column-wise) address, id, state, its own state, ms since heard,
+ * rtt (us), messages accepted (unknown id, never heard, no rtt yet: 2^64-1).
+ * "not running" without a cluster section. */
+#define PEER(rows, i) (&((const struct nc_cluster_peer_info *)(rows))[i])
+STR_GETTER(peer_addr, nc_ip4_str(rte_cpu_to_be_32(PEER(rows, i)->addr), str, len))
+U64_GETTER(peer_id, PEER(rows, i)->id < 0 ? UINT64_MAX : (uint64_t)PEER(rows, i)->id)
+STR_GETTER(peer_state, snprintf(str, len, "%s", nc_cluster_peer_state_name(PEER(rows, i)->state)))
+STR_GETTER(peer_said, snprintf(str, len, "%s", PEER(rows, i)->said != 0 ?
+			       nc_cluster_state_name(PEER(rows, i)->said) : "-"))
+U64_GETTER(peer_heard, PEER(rows, i)->last_heard_ms < 0 ? UINT64_MAX :
+	   (uint64_t)PEER(rows, i)->last_heard_ms)
+U64_GETTER(peer_rtt, PEER(rows, i)->rtt_us < 0 ? UINT64_MAX : (uint64_t)PEER(rows, i)->rtt_us)
+U64_GETTER(peer_rx, PEER(rows, i)->rx_ok)
+
+static const struct col peer_cols[] = {
+	{ "peer", COL_STR, peer_addr }, { "id", COL_U64, peer_id }, { "state", COL_STR, peer_state },
+	{ "said", COL_STR, peer_said }, { "last_heard_ms", COL_U64, peer_heard },
+	{ "rtt_us", COL_U64, peer_rtt }, { "peer_rx_ok", COL_U64, peer_rx },
+};
+
+static int
+cluster_cb(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static struct nc_cluster_tel t;
+	unsigned int k, r;
+	char key[32];
+
+	RTE_SET_USED(cmd);
+	if (params != NULL && *params != '\0')
+		return tel_error(d, "/netchestra/cluster takes no parameter");
+	if (nc_cluster_app_tel(&t) != 0)
+		return tel_error(d, "not running (no cluster section)");
+	rte_tel_data_start_dict(d);
+	for (k = 0; k < RTE_DIM(peer_cols); k++)
+		add_col(d, peer_cols[k].key, peer_cols[k].kind, t.n_peers, peer_cols[k].get, t.peer);
+	rte_tel_data_add_dict_u64(d, "self_id", t.id);
+	rte_tel_data_add_dict_u64(d, "tx", t.cnt.tx);
+	for (r = 0; r < NC_CL_RX_MAX; r++) {
+		snprintf(key, sizeof(key), "rx_%s", nc_cl_rx_name[r]);
+		rte_tel_data_add_dict_u64(d, key, t.cnt.rx[r]);
+	}
 	return 0;
 }
 
@@ -292,6 +343,9 @@ nc_telemetry_init(struct nc_app *a)
 	r |= rte_telemetry_register_cmd("/netchestra/failsafe", failsafe_cb,
 					"Transaction fail-safe per service: held now, held, replays, resets, "
 					"store full, reconnects, early; moves off each server");
+	r |= rte_telemetry_register_cmd("/netchestra/cluster", cluster_cb,
+					"Cluster channel: own id, tx, rx per verdict; per peer address, id, "
+					"state, last heard, rtt, rx");
 	registered = 1;
 	return r == 0 ? 0 : -EINVAL;
 }

@@ -1299,6 +1299,8 @@ static void service_defaults(struct nc_cfg_service *svc)
 	struct nc_cfg_failsafe *f = &svc->failsafe;
 
 	svc->persistence_s = 0;
+	svc->maglev_size = NC_MAGLEV_SIZE_DEFAULT;
+	svc->maglev_seed = NC_MAGLEV_SEED_DEFAULT;
 	h->type = NC_HEALTH_NONE;
 	h->interval_ms = 1000;
 	h->timeout_ms = 500;
@@ -1547,13 +1549,65 @@ static void parse_failsafe(struct ctx *c, json_t *so, const char *sp,
 	opt_u32(c, o, fp, "hold_limit_kb", 1, 1048576, 4096, &f->hold_limit_kb);
 }
 
+/* A prime? Trial division: called once per service at load time. */
+static bool is_prime(uint32_t n)
+{
+	uint32_t d;
+
+	if (n < 2)
+		return false;
+	for (d = 2; d <= n / d; d++)
+		if (n % d == 0)
+			return false;
+	return true;
+}
+
+/* The largest prime below <n> and the smallest above it, for the error line. */
+static void primes_around(uint32_t n, uint32_t *below, uint32_t *above)
+{
+	*below = n - 1;
+	while (*below > 2 && !is_prime(*below))
+		(*below)--;
+	*above = n + 1;
+	while (!is_prime(*above))
+		(*above)++;
+}
+
+/* services[i].maglev_size and maglev_seed (defaults NC_MAGLEV_SIZE_DEFAULT and
+ * NC_MAGLEV_SEED_DEFAULT): with any other scheduler they are refused, not
+ * ignored. <sched_ok>: the scheduler is valid (or absent), so that a key can be
+ * said not to belong to it. */
+static void parse_maglev(struct ctx *c, json_t *o, const char *ep, struct nc_cfg_service *svc,
+			 bool sched_ok)
+{
+	static const char *const keys[] = { "maglev_size", "maglev_seed" };
+	char kp[PATH_LEN];
+	uint32_t below, above;
+	unsigned int i;
+
+	if (svc->scheduler != NC_SCHED_MAGLEV) {
+		for (i = 0; i < 2; i++)
+			if (member(c, o, ep, keys[i], false, kp) != NULL && sched_ok)
+				ERR(c, kp, "only for scheduler \"maglev\"");
+		return;
+	}
+	if (opt_u32(c, o, ep, "maglev_size", NC_MAGLEV_SIZE_MIN, NC_MAGLEV_SIZE_MAX,
+		    NC_MAGLEV_SIZE_DEFAULT, &svc->maglev_size) && !is_prime(svc->maglev_size)) {
+		member(c, o, ep, "maglev_size", false, kp);
+		primes_around(svc->maglev_size, &below, &above);
+		ERR(c, kp, "must be a prime, got %u (%u and %u are)", svc->maglev_size,
+		    below, above);
+	}
+	opt_u32(c, o, ep, "maglev_seed", 0, UINT32_MAX, NC_MAGLEV_SEED_DEFAULT, &svc->maglev_seed);
+}
+
 static void parse_services(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "name", "vip", "port", "proto", "local_ips",
 		"scheduler", "persistence_s", "servers", "health", "adaptive", "failsafe",
-		NULL };
+		"maglev_size", "maglev_seed", NULL };
 	static const char *const protos[] = { "tcp", "udp", NULL };
-	static const char *const scheds[] = { "ratio", "smooth", NULL };
+	static const char *const scheds[] = { "ratio", "smooth", "maglev", NULL };
 	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], ip[PATH_LEN], jp[PATH_LEN], b[16];
 	json_t *arr = member(c, root, "", "services", true, p);
 	bool key_ok[NC_MAX_SERVICES] = { false };
@@ -1624,10 +1678,11 @@ static void parse_services(struct ctx *c, json_t *root)
 		if (v == NULL) {
 			svc->scheduler = NC_SCHED_RATIO;
 		} else {
-			k = get_enum(c, v, kp, scheds, "\"ratio\" or \"smooth\"");
+			k = get_enum(c, v, kp, scheds, "\"ratio\", \"smooth\" or \"maglev\"");
 			if (k >= 0)
 				svc->scheduler = (enum nc_sched_kind)k;
 		}
+		parse_maglev(c, o, ep, svc, v == NULL || k >= 0);
 		opt_u32(c, o, ep, "persistence_s", 0, 86400, 0, &svc->persistence_s);
 
 		servers_ok = parse_servers(c, o, ep, (size_t)i);
@@ -2035,6 +2090,137 @@ static void parse_bgp(struct ctx *c, json_t *root)
 	}
 }
 
+/* ---- cluster ---- */
+
+/* Read the cluster secret from <path> (relative: next to the startup file
+ * <src>, as management.token_file): 16..4096 bytes after one trailing newline
+ * is stripped. Problems are reported on <kp>. */
+static void read_secret(struct ctx *c, const char *kp, const char *path, const char *src)
+{
+	struct nc_cfg_cluster *cl = &c->cfg->cluster;
+	char full[NC_PATH_MAX + PATH_LEN], s[SHOW_MAX];
+	uint8_t buf[NC_CLUSTER_SECRET_MAX + 1];
+	const char *slash = src != NULL ? strrchr(src, '/') : NULL;
+	size_t n;
+	FILE *f;
+
+	if (path[0] != '/' && slash != NULL)
+		snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - src), src, path);
+	else
+		snprintf(full, sizeof(full), "%s", path);
+	f = fopen(full, "rb");
+	if (f == NULL) {
+		ERR(c, kp, "cannot read %s: %s", show(full, s, sizeof(s)), strerror(errno));
+		return;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	if (ferror(f)) {
+		ERR(c, kp, "cannot read %s: %s", show(full, s, sizeof(s)), strerror(errno));
+		fclose(f);
+		return;
+	}
+	fclose(f);
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	if (n > NC_CLUSTER_SECRET_MAX) {
+		ERR(c, kp, "%s is larger than %u bytes", show(full, s, sizeof(s)), NC_CLUSTER_SECRET_MAX);
+	} else if (n < NC_CLUSTER_SECRET_MIN) {
+		ERR(c, kp, "%s holds %zu bytes, the secret needs at least %u", show(full, s, sizeof(s)),
+		    n, NC_CLUSTER_SECRET_MIN);
+	} else {
+		memcpy(cl->secret, buf, n);
+		cl->secret_len = (uint16_t)n;
+	}
+	memset(buf, 0, sizeof(buf));
+}
+
+/* "cluster": {"id", "peers", "sync_port", "secret_file", "heartbeat_ms",
+ * "dead_ms", "drain_s"}. The channel runs from this dispatcher's host address
+ * on the port whose subnet holds the peers, through its exception interface
+ * (the kernel owns the address), so every peer must be on one such subnet. */
+static void parse_cluster(struct ctx *c, json_t *root, const char *src)
+{
+	static const char *const keys[] = { "id", "peers", "sync_port", "secret_file",
+		"heartbeat_ms", "dead_ms", "drain_s", NULL };
+	struct nc_cfg_cluster *cl = &c->cfg->cluster;
+	const struct nc_config *cfg = c->cfg;
+	char p[PATH_LEN], kp[PATH_LEN], ep[PATH_LEN], jp[PATH_LEN], b[16];
+	json_t *o = member(c, root, "", "cluster", false, p), *v, *arr;
+	int first_port = -1, n, i, j;
+	bool hb_ok;
+	long long x;
+	uint32_t u;
+
+	if (o == NULL || !want_object(c, o, "cluster"))
+		return;
+	cl->enabled = true;
+	check_keys(c, o, "cluster", keys);
+	v = member(c, o, "cluster", "id", true, kp);
+	if (v != NULL && get_int(c, v, kp, 0, NC_CLUSTER_MAX_ID, &x))
+		cl->id = (uint8_t)x;
+	if (opt_u32(c, o, "cluster", "sync_port", 1, 65535, 7788, &u))
+		cl->sync_port = (uint16_t)u;
+	hb_ok = opt_u32(c, o, "cluster", "heartbeat_ms", 10, 10000, 100, &cl->heartbeat_ms);
+	v = member(c, o, "cluster", "dead_ms", false, kp);
+	cl->dead_ms = 5 * cl->heartbeat_ms;
+	if (v != NULL && get_int(c, v, kp, 11, 600000, &x)) {
+		if (hb_ok && (uint32_t)x <= cl->heartbeat_ms)
+			ERR(c, kp, "must be above heartbeat_ms (%u), got %lld", cl->heartbeat_ms, x);
+		else
+			cl->dead_ms = (uint32_t)x;
+	}
+	opt_u32(c, o, "cluster", "drain_s", 0, 3600, 5, &cl->drain_s);
+	v = member(c, o, "cluster", "secret_file", true, kp);
+	if (v != NULL && get_str(c, v, kp, sizeof(cl->secret_file), cl->secret_file))
+		read_secret(c, kp, cl->secret_file, src);
+
+	arr = member(c, o, "cluster", "peers", true, ep);
+	n = arr != NULL ? get_array(c, arr, ep, 1, NC_CLUSTER_MAX_PEERS) : -1;
+	for (i = 0; i < n; i++) {
+		uint32_t a;
+		bool dup = false;
+
+		path_idx(kp, ep, (size_t)i);
+		if (!get_ip(c, json_array_get(arr, (size_t)i), kp, &a))
+			continue;
+		cl->peers[cl->n_peers] = a;
+		for (j = 0; j < cl->n_peers && !dup; j++)
+			if (cl->peers[j] == a) {
+				snprintf(jp, sizeof(jp), "cluster.peers[%d]", j);
+				ERR(c, kp, "duplicate address %s (same as %s)", ip_fmt(a, b), jp);
+				dup = true;
+			}
+		if (dup || !check_not_own(c, a, kp) || !c->ports_ok)
+			continue;
+		/* the port whose host subnet holds the peer */
+		for (j = 0; j < cfg->n_ports; j++) {
+			const struct nc_prefix *h = &cfg->ports[j].host;
+			uint32_t m = len_mask(h->len);
+
+			if (c->port_host_ok[j] && (a & m) == (h->addr & m))
+				break;
+		}
+		if (j == cfg->n_ports) {
+			ERR(c, kp, "%s: no ports[].host on its subnet (the channel runs from the "
+			    "dispatcher's host address)", ip_fmt(a, b));
+		} else if (!cfg->ports[j].exception) {
+			ERR(c, kp, "%s: ports[%d].host has no exception interface (the channel's "
+			    "socket is the kernel's)", ip_fmt(a, b), j);
+		} else if (first_port >= 0 && j != first_port) {
+			ERR(c, kp, "%s is on ports[%d].host's subnet, the peers before it on "
+			    "ports[%d].host's: the channel has one source address", ip_fmt(a, b), j,
+			    first_port);
+		} else {
+			first_port = j;
+			cl->port = (uint16_t)j;
+			cl->bind_addr = cfg->ports[j].host.addr;
+		}
+		cl->n_peers++;
+	}
+}
+
 /* ---- run-time changes (management API) ---- */
 
 /* A ctx over a running, valid <cfg>: every address of it counts as checked. */
@@ -2190,10 +2376,11 @@ int nc_config_patch_service(const char *body, size_t len, const struct nc_cfg_se
 
 /* ---- entry points ---- */
 
-static int parse_root(json_t *root, struct nc_config *cfg, struct nc_errors *errs)
+static int parse_root(json_t *root, struct nc_config *cfg, struct nc_errors *errs,
+		      const char *src)
 {
 	static const char *const keys[] = { "eal", "workers", "ports", "neighbors",
-		"routes", "limits", "services", "management", "exception", "bgp", NULL };
+		"routes", "limits", "services", "management", "exception", "bgp", "cluster", NULL };
 	struct ctx *c = calloc(1, sizeof(*c));
 
 	if (c == NULL) {
@@ -2218,6 +2405,7 @@ static int parse_root(json_t *root, struct nc_config *cfg, struct nc_errors *err
 		cross_neighbors_routes(c);
 		parse_exception(c, root);
 		parse_bgp(c, root);
+		parse_cluster(c, root, src);
 		cross_services(c);
 	}
 	free(c);
@@ -2243,7 +2431,8 @@ static int parse_buf(const char *src, const char *buf, size_t len,
 		err_add(errs, where, "invalid JSON: %s", je.text);
 		return -EINVAL;
 	}
-	rc = parse_root(root, cfg, errs);
+	/* a relative path in the file (cluster.secret_file) is next to it */
+	rc = parse_root(root, cfg, errs, strcmp(src, "<string>") != 0 ? src : NULL);
 	json_decref(root);
 	return rc;
 }

@@ -34,7 +34,19 @@ enum nc_huge_mode {
 enum nc_sched_kind {
 	NC_SCHED_RATIO = 0, /* the paper's ratio rule */
 	NC_SCHED_SMOOTH,    /* exact percentages over 100 slots, evenly spread */
+	NC_SCHED_MAGLEV,    /* consistent hashing (Maglev): the same server for the same
+			     * key on every dispatcher with the same servers and weights */
 };
+
+/* services[].maglev_size: entries of a Maglev lookup table, a prime in this range
+ * (the permutations need a prime size). Bigger: shares closer to the weights and
+ * less disruption, at one byte per entry per published table. */
+#define NC_MAGLEV_SIZE_MIN      251
+#define NC_MAGLEV_SIZE_MAX      1000003
+#define NC_MAGLEV_SIZE_DEFAULT  65537
+/* services[].maglev_seed default: 2^32 / golden ratio. Any fixed value does, as long
+ * as every dispatcher of a cluster has the same one. */
+#define NC_MAGLEV_SEED_DEFAULT  2654435769u
 
 enum nc_health_type {
 	NC_HEALTH_NONE = 0, /* no "health" section: servers are always up */
@@ -187,6 +199,11 @@ struct nc_cfg_service {
 	uint32_t local_ips[NC_MAX_LOCAL_IPS];
 	uint16_t n_local_ips;
 	enum nc_sched_kind scheduler;
+	uint32_t maglev_size;     /* "maglev_size", scheduler maglev only: a prime,
+	                           * NC_MAGLEV_SIZE_MIN..MAX, default NC_MAGLEV_SIZE_DEFAULT
+	                           * (0 in a hand-made config: the default) */
+	uint32_t maglev_seed;     /* "maglev_seed", scheduler maglev only: 0..4294967295,
+	                           * default NC_MAGLEV_SEED_DEFAULT */
 	struct nc_cfg_server servers[NC_MAX_SERVERS];
 	uint16_t n_servers;
 	uint32_t persistence_s;   /* "persistence_s", default 0, 0..86400: a client address's
@@ -229,6 +246,29 @@ struct nc_cfg_bgp {
 	uint8_t bfd_multiplier;       /* "bfd.multiplier", default 3, 1..255 */
 };
 
+/* "cluster": the cluster channel between dispatchers behind one ECMP router
+ * (lib/cluster). Bounds shared with lib/cluster. */
+#define NC_CLUSTER_MAX_PEERS  7
+#define NC_CLUSTER_MAX_ID     15
+#define NC_CLUSTER_SECRET_MIN 16     /* bytes */
+#define NC_CLUSTER_SECRET_MAX 4096
+
+struct nc_cfg_cluster {
+	bool enabled;                 /* the section is present */
+	uint8_t id;                   /* "id", 0..15, distinct per dispatcher */
+	uint32_t peers[NC_CLUSTER_MAX_PEERS];   /* "peers": the other dispatchers' host addresses */
+	uint16_t n_peers;             /* 1..7 */
+	uint16_t sync_port;           /* "sync_port", default 7788: UDP, same on every dispatcher */
+	char secret_file[NC_PATH_MAX];   /* "secret_file": the shared HMAC secret, read at load */
+	uint8_t secret[NC_CLUSTER_SECRET_MAX];
+	uint16_t secret_len;          /* 16..4096 (one trailing newline stripped) */
+	uint32_t heartbeat_ms;        /* "heartbeat_ms", default 100, 10..10000 */
+	uint32_t dead_ms;             /* "dead_ms", default 5 x heartbeat_ms, above heartbeat_ms */
+	uint32_t drain_s;             /* "drain_s", default 5, 0..3600: the drain's wait */
+	uint16_t port;                /* derived: the port whose host subnet holds the peers */
+	uint32_t bind_addr;           /* derived: that port's host address (the channel's source) */
+};
+
 struct nc_config {
 	struct nc_cfg_eal eal;
 	struct nc_cfg_workers workers;
@@ -243,6 +283,7 @@ struct nc_config {
 	uint16_t n_services;
 	struct nc_cfg_management management;
 	struct nc_cfg_bgp bgp;
+	struct nc_cfg_cluster cluster;
 };
 
 /* Validation problems: one line each, "json.path: reason". */

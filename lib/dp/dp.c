@@ -573,6 +573,20 @@ nc_dp_n_workers(const struct nc_dp *dp)
 }
 
 void
+nc_dp_set_redirect(struct nc_dp *dp, uint16_t pidx, const struct rte_ether_addr *peer)
+{
+	uint64_t v = 0;
+
+	if (pidx >= dp->n_ports)
+		return;
+	if (peer != NULL) {
+		memcpy(&v, peer->addr_bytes, RTE_ETHER_ADDR_LEN);
+		v |= NC_DP_REDIRECT_ON;
+	}
+	__atomic_store_n(&dp->redirect[pidx], v, __ATOMIC_RELAXED);
+}
+
+void
 nc_dp_stop(struct nc_dp *dp)
 {
 	__atomic_store_n(&dp->stop, 1, __ATOMIC_RELAXED);

@@ -17,12 +17,16 @@
 /* Publish service <s>'s schedule from its current weights and states. A
  * draining server is published alive (up, its flows and held requests carry
  * on) with weight 0 (no new flows); a server taken down by the operator, or a
- * free slot, is published down. */
+ * free slot, is published down. Every caller (a server down or up, drained,
+ * added, removed, the weight controller's move) comes through here, so a
+ * maglev table is rebuilt on each of them from what the slots are. */
 int
 nc_dp_mon_publish(struct nc_dp *dp, unsigned int s)
 {
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
 	const struct nc_mon_svc *ms = &dp->ctl->mon[s];
+	const struct nc_sched_params p = { .kind = cs->scheduler, .maglev_size = cs->maglev_size,
+					   .maglev_seed = cs->maglev_seed };
 	struct nc_sched_server srv[NC_MAX_SERVERS];
 	uint16_t i;
 	int r;
@@ -49,7 +53,7 @@ nc_dp_mon_publish(struct nc_dp *dp, unsigned int s)
 			break;
 		}
 	}
-	r = nc_sched_publish(dp->sched, s, cs->scheduler, srv, cs->n_servers);
+	r = nc_sched_publish_params(dp->sched, s, &p, srv, cs->n_servers);
 	if (r < 0)
 		NC_LOG(ERR, MON, "%s: publishing a schedule failed: %s", cs->name, nc_strerror(r));
 	return r;
@@ -172,6 +176,7 @@ nc_dp_mon_svc_init(struct nc_dp *dp, unsigned int s, uint64_t now)
 	ms->view.health = (uint8_t)cs->health.type;
 	ms->view.adaptive = cs->adaptive.enabled;
 	ms->view.mode = (uint8_t)cs->adaptive.mode;
+	ms->view.scheduler = (uint8_t)cs->scheduler;
 	ms->view.n_servers = (uint8_t)cs->n_servers;
 	ms->view.interval_ms = cs->adaptive.interval_ms != 0 ? cs->adaptive.interval_ms : 1000;
 	rte_seqlock_write_unlock(&ms->lock);
@@ -450,10 +455,40 @@ nc_dp_mon_refresh(struct nc_dp *dp)
 	}
 }
 
-/* Service <s>'s interval: response times from the workers, the controller,
- * the views, the callback. */
+/* Service <s>'s measurements since its last interval into <agg> (one per
+ * server slot; a free slot gets zeros), its views' totals refreshed. */
 static void
-interval_run(struct nc_dp *dp, unsigned int s, uint64_t now)
+interval_collect(struct nc_dp *dp, unsigned int s, struct nc_rt_agg *agg)
+{
+	const struct nc_cfg_service *cs = &dp->cfg->services[s];
+	struct nc_mon_svc *ms = &dp->ctl->mon[s];
+	uint16_t i;
+
+	memset(agg, 0, cs->n_servers * sizeof(*agg));
+	for (i = 0; i < cs->n_servers; i++) {
+		struct nc_mon_srv *m = &ms->srv[i];
+		struct nc_srv_stats tot;
+		uint64_t opened;
+
+		if (m->admin == NC_ADMIN_FREE)
+			continue;
+		nc_dp_srv_totals(dp, s, i, &tot, &opened);
+		nc_rt_delta(&tot.rt, &m->rt_prev, &agg[i].rt);
+		m->rt_prev = tot.rt;
+		agg[i].probe_sum_us = m->probe_rt_sum;
+		agg[i].probe_n = m->probe_rt_n;
+		m->probe_rt_sum = m->probe_rt_n = 0;
+		rte_seqlock_write_lock(&ms->lock);
+		view_totals(&ms->srv_view[i], &tot, opened);
+		rte_seqlock_write_unlock(&ms->lock);
+	}
+}
+
+/* Service <s>'s interval on measurements <agg>: the controller (when <step>),
+ * the views, the callback. */
+static int
+interval_apply(struct nc_dp *dp, unsigned int s, uint64_t now, const struct nc_rt_agg *agg,
+	       bool step)
 {
 	const struct nc_cfg_service *cs = &dp->cfg->services[s];
 	struct nc_mon_svc *ms = &dp->ctl->mon[s];
@@ -464,38 +499,18 @@ interval_run(struct nc_dp *dp, unsigned int s, uint64_t now)
 
 	memset(in, 0, sizeof(in));
 	for (i = 0; i < cs->n_servers; i++) {
-		struct nc_mon_srv *m = &ms->srv[i];
 		struct nc_server_view *v = &ms->srv_view[i];
-		struct nc_srv_stats tot;
-		struct nc_rt_acc d;
-		uint64_t opened;
 
-		if (m->admin == NC_ADMIN_FREE)
+		if (ms->srv[i].admin == NC_ADMIN_FREE)
 			continue;
-		nc_dp_srv_totals(dp, s, i, &tot, &opened);
-		nc_rt_delta(&tot.rt, &m->rt_prev, &d);
-		m->rt_prev = tot.rt;
-		in[i].samples = d.count;
-		in[i].rt_us = (double)nc_rt_avg(&d);
-		in[i].rt_p50_us = (double)nc_rt_quantile(&d, 0.5);
-		p99[i] = nc_rt_quantile(&d, 0.99);
-		/* too little traffic to measure passively: probe round trips count too */
-		if (d.count < NC_MON_MIN_SAMPLES && m->probe_rt_n != 0) {
-			in[i].samples = d.count + m->probe_rt_n;
-			in[i].rt_us = (double)(d.sum_us + m->probe_rt_sum) / (double)in[i].samples;
-			in[i].rt_p50_us = 0.0;   /* mixed samples: the average stands in */
-			if (d.count == 0)
-				p99[i] = (uint32_t)in[i].rt_us;
-		}
-		m->probe_rt_sum = m->probe_rt_n = 0;
+		nc_rt_agg_in(&agg[i], NC_MON_MIN_SAMPLES, &in[i], &p99[i]);
 		rte_seqlock_write_lock(&ms->lock);
 		v->rt_avg_us = in[i].samples != 0 ? (uint32_t)in[i].rt_us : 0;
 		v->rt_p99_us = in[i].samples != 0 ? p99[i] : 0;
 		v->rt_samples = in[i].samples;
-		view_totals(v, &tot, opened);
 		rte_seqlock_write_unlock(&ms->lock);
 	}
-	if (cs->adaptive.enabled) {
+	if (step && cs->adaptive.enabled) {
 		changed = nc_adapt_step(&cs->adaptive, &ms->ad, &ms->ws, in);
 		if (changed > 0)
 			nc_dp_mon_publish(dp, s);
@@ -507,6 +522,83 @@ interval_run(struct nc_dp *dp, unsigned int s, uint64_t now)
 	nc_dp_mon_view_states(dp, s);
 	if (dp->ctl->interval_cb != NULL)
 		dp->ctl->interval_cb(dp->ctl->interval_arg, s, &ms->view, ms->srv_view, cs->n_servers);
+	return changed;
+}
+
+/* Service <s>'s interval: response times from the workers, the controller,
+ * the views, the callback. */
+static void
+interval_run(struct nc_dp *dp, unsigned int s, uint64_t now)
+{
+	struct nc_rt_agg agg[NC_MAX_SERVERS];
+
+	interval_collect(dp, s, agg);
+	interval_apply(dp, s, now, agg, true);
+}
+
+void
+nc_dp_set_interval_external(struct nc_dp *dp, bool on)
+{
+	dp->ctl->interval_external = on;
+}
+
+int
+nc_dp_interval_collect(struct nc_dp *dp, unsigned int s, struct nc_rt_agg *agg, unsigned int max)
+{
+	if (s >= dp->n_services || max < dp->cfg->services[s].n_servers)
+		return -EINVAL;
+	interval_collect(dp, s, agg);
+	return dp->cfg->services[s].n_servers;
+}
+
+int
+nc_dp_interval_apply(struct nc_dp *dp, unsigned int s, const struct nc_rt_agg *agg, unsigned int n)
+{
+	struct nc_rt_agg full[NC_MAX_SERVERS];
+
+	if (s >= dp->n_services || n > NC_MAX_SERVERS)
+		return -EINVAL;
+	/* servers added since the figures were taken have none */
+	memset(full, 0, sizeof(full));
+	memcpy(full, agg, RTE_MIN(n, (unsigned int)dp->cfg->services[s].n_servers) * sizeof(*agg));
+	return interval_apply(dp, s, rte_rdtsc(), full, true);
+}
+
+int
+nc_dp_weights_get(const struct nc_dp *dp, unsigned int s, struct nc_wset *ws,
+		  struct nc_adapt_state *ad)
+{
+	if (s >= dp->n_services)
+		return -EINVAL;
+	*ws = dp->ctl->mon[s].ws;
+	*ad = dp->ctl->mon[s].ad;
+	return 0;
+}
+
+int
+nc_dp_weights_adopt(struct nc_dp *dp, unsigned int s, const struct nc_wset *ws,
+		    const struct nc_adapt_state *ad)
+{
+	struct nc_mon_svc *ms;
+	uint8_t up[NC_MAX_SERVERS];
+	unsigned int i, n;
+
+	if (s >= dp->n_services || ws->n != dp->ctl->mon[s].ws.n)
+		return -EINVAL;
+	ms = &dp->ctl->mon[s];
+	n = ms->ws.n;
+	memcpy(up, ms->ws.up, n);
+	ms->ws = *ws;
+	ms->ad = *ad;
+	/* what this dispatcher's own probes say of each server stands */
+	for (i = 0; i < n; i++) {
+		if (up[i] && !ms->ws.up[i])
+			nc_wset_up(&ms->ws, i, nc_svc_min_weight(&dp->cfg->services[s]));
+		else if (!up[i] && ms->ws.up[i])
+			nc_wset_down(&ms->ws, i);
+	}
+	nc_dp_mon_view_states(dp, s);
+	return nc_dp_mon_publish(dp, s) < 0 ? -EIO : 0;
 }
 
 static const char *
@@ -638,7 +730,7 @@ nc_dp_mon_poll(struct nc_dp *dp, uint64_t now)
 		struct nc_mon_svc *ms = &dp->ctl->mon[s];
 		uint64_t iv = dp->tsc_per_ms * ms->view.interval_ms;
 
-		if (now < ms->next_interval)
+		if (now < ms->next_interval || dp->ctl->interval_external)
 			continue;
 		interval_run(dp, s, now);
 		ms->next_interval += iv;

@@ -25,6 +25,7 @@
 #define NC_TXB_MAX         1024   /* TX buffer per port: burst x (1 + handoff) */
 #define NC_HANDOFF_RING    4096
 #define NC_CTL_RING        4096
+#define NC_DP_REDIRECT_ON  (1ULL << 63)
 #define NC_MAX_BURST       512
 
 /* Owned address: a port address, a VIP, a local IP (or several of these). */
@@ -200,6 +201,7 @@ struct nc_dp_ctl {
 	uint64_t last_probe;                  /* tsc: unresolved next hops probed, reclaim */
 	nc_interval_cb interval_cb;
 	void *interval_arg;
+	bool interval_external;               /* intervals run by nc_dp_interval_* (cluster) */
 	nc_event_cb event_cb;
 	void *event_arg;
 	struct nc_mon_svc mon[NC_MAX_SERVICES];
@@ -228,6 +230,9 @@ struct nc_dp {
 	struct rte_ether_addr mac[NC_MAX_PORTS];
 	uint32_t lip[NC_DP_MAX_LIPS];         /* network order */
 	struct nc_dp_tables *tables;          /* published (RCU): workers read w->tb */
+	uint64_t redirect[NC_MAX_PORTS];      /* per port: a draining peer's MAC |
+	                                       * NC_DP_REDIRECT_ON, or 0 (control lcore
+	                                       * stores, workers load on a flow miss) */
 	/* timeouts in ms */
 	uint32_t to_syn, to_est, to_fin, to_udp;
 	uint64_t tsc_hz;

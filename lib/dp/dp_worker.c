@@ -46,6 +46,26 @@ handoff(struct nc_worker *w, struct rte_mbuf *m, uint16_t owner)
 	w->st.handoff_out++;
 }
 
+/* Server of a new flow of a maglev schedule <s>: its table's entry for the
+ * client's address when the service has persistence (every dispatcher with
+ * the same servers sends the client to the same one, without a shared
+ * table), else for the 5-tuple. Hashed in host order with the schedule's
+ * seed, so the answer is the same on every machine. */
+static inline uint8_t
+maglev_pick(const struct nc_schedule *s, const struct pkt_meta *pm, uint32_t persist_ms)
+{
+	uint64_t h;
+
+	if (persist_ms != 0)
+		h = nc_maglev_hash_ip(s->maglev_salt, rte_be_to_cpu_32(pm->key.src_ip));
+	else
+		h = nc_maglev_hash_5tuple(s->maglev_salt, rte_be_to_cpu_32(pm->key.src_ip),
+					  rte_be_to_cpu_32(pm->key.dst_ip),
+					  rte_be_to_cpu_16(pm->key.src_port),
+					  rte_be_to_cpu_16(pm->key.dst_port), pm->key.proto);
+	return s->maglev[nc_maglev_entry(h, s->maglev_size)];
+}
+
 /* Open a flow for the client packet <m>; NULL (packet consumed) on refusal. */
 static struct nc_flow *
 flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
@@ -90,6 +110,8 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	if (aff >= 0) {
 		f->server = (uint8_t)aff;
 		w->st.svc[pm->svc].affinity_hits++;
+	} else if (unlikely(s->maglev != NULL)) {
+		f->server = maglev_pick(s, pm, svc->persist_ms);
 	} else {
 		cur = &w->sched_cursor[pm->svc];
 		if (*cur >= s->n_slots)
@@ -121,6 +143,37 @@ flow_expired(const struct nc_flow *f, void *arg)
 	flow_closed(arg, f);
 }
 
+/*
+ * A TCP segment of a connection this dispatcher does not know. When a peer
+ * dispatcher is draining (it withdrew the VIP, so the routers now send its
+ * connections here) the segment goes on to it at layer 2 on the same segment:
+ * it still has the flow. A draining dispatcher never redirects, so a segment
+ * crosses at most one hop.
+ */
+static inline void
+redirect_or_drop(struct nc_worker *w, struct rte_mbuf *m)
+{
+	uint16_t pidx = w->dp->pidx_of[m->port];
+	uint64_t mac = __atomic_load_n(&w->dp->redirect[pidx], __ATOMIC_RELAXED);
+	struct rte_ether_hdr *eth;
+	struct nc_txbuf *tb;
+
+	if (likely(!(mac & NC_DP_REDIRECT_ON))) {
+		drop(w, m, NC_DROP_NO_FLOW);
+		return;
+	}
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	memcpy(&eth->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
+	eth->src_addr = w->dp->mac[pidx];
+	tb = &w->tx[pidx];
+	if (unlikely(tb->n == NC_TXB_MAX)) {
+		drop(w, m, NC_DROP_TX_FULL);
+		return;
+	}
+	tb->m[tb->n++] = m;
+	w->st.redirected++;
+}
+
 static inline void
 client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t pos)
 {
@@ -140,7 +193,7 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 			pos = -ENOENT;
 		}
 		if (pos < 0 && !syn) {
-			drop(w, m, NC_DROP_NO_FLOW);
+			redirect_or_drop(w, m);
 			return;
 		}
 	}

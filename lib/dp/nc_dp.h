@@ -118,6 +118,11 @@ unsigned int nc_dp_ctl_poll(struct nc_dp *dp);
  * detaches it): frames for the host address that the data plane does not
  * answer go to it, and what it sends goes out of port <pidx>. Control lcore. */
 #define NC_DP_NO_EXC UINT16_MAX
+
+/* TCP segments arriving on port <pidx> for no known flow go on to MAC <peer>
+ * (a draining peer dispatcher on the same segment, which still has their
+ * flows) instead of being dropped; NULL: dropped again. Control lcore. */
+void nc_dp_set_redirect(struct nc_dp *dp, uint16_t pidx, const struct rte_ether_addr *peer);
 void nc_dp_exc_attach(struct nc_dp *dp, uint16_t pidx, uint16_t tap_port_id);
 
 /* Send one gratuitous ARP per address of every port (at start-up). Control lcore. */
@@ -201,6 +206,7 @@ struct nc_service_view {
 	uint8_t state;            /* enum nc_svc_state */
 	uint8_t n_servers;
 	uint8_t n_up;
+	uint8_t scheduler;        /* enum nc_sched_kind */
 	uint32_t interval_ms;
 	uint64_t intervals;       /* intervals run */
 	uint64_t moves;           /* intervals that changed a weight */
@@ -213,6 +219,37 @@ typedef void (*nc_interval_cb)(void *arg, unsigned int svc, const struct nc_serv
 
 /* Set the callback run after every service interval (NULL: none). Control lcore. */
 void nc_dp_set_interval_cb(struct nc_dp *dp, nc_interval_cb cb, void *arg);
+
+/*
+ * Intervals driven from outside (the cluster channel: aligned to the wall
+ * clock, measurements merged over dispatchers). With <on>, the monitor runs
+ * no interval by itself; the caller takes each service's measurements with
+ * nc_dp_interval_collect and runs its interval with nc_dp_interval_apply on
+ * the (merged) figures. Off (the default), nothing of this is used.
+ * Control lcore.
+ */
+void nc_dp_set_interval_external(struct nc_dp *dp, bool on);
+
+/* Service <s>'s measurements since its last collection into <agg> (<max> >=
+ * its server slots; free slots get zeros). Returns the slots filled or -EINVAL. */
+int nc_dp_interval_collect(struct nc_dp *dp, unsigned int s, struct nc_rt_agg *agg,
+			   unsigned int max);
+
+/* Service <s>'s interval on <n> aggregates <agg>: the weight controller when
+ * adaptive, a new schedule when a weight moved, the views, the interval
+ * callback. Returns 1 if a weight moved, 0 if not, a negative errno. */
+int nc_dp_interval_apply(struct nc_dp *dp, unsigned int s, const struct nc_rt_agg *agg,
+			 unsigned int n);
+
+/* Service <s>'s weights and controller state (a copy). Returns 0 or -EINVAL. */
+int nc_dp_weights_get(const struct nc_dp *dp, unsigned int s, struct nc_wset *ws,
+		      struct nc_adapt_state *ad);
+
+/* Adopt weights <ws> and controller state <ad> (another dispatcher's), keeping
+ * what this one's own health view says of each server up or down, and publish
+ * the schedule. Returns 0, -EINVAL (<ws> has another server count), -EIO. */
+int nc_dp_weights_adopt(struct nc_dp *dp, unsigned int s, const struct nc_wset *ws,
+			const struct nc_adapt_state *ad);
 
 /* Events worth showing an operator as they happen. */
 enum nc_event_kind { NC_EV_FAILOVER = 0, NC_EV_RESET, NC_EV_STATE, NC_EV_CONFIG };

@@ -51,6 +51,8 @@ struct nc_dp_stats {
 	uint64_t handoff_in;
 	uint64_t flow_changes;  /* flows opened or closed in-line (burst bookkeeping) */
 	uint64_t tcp_port_early_reuse;  /* TCP flows on a local port still resting */
+	uint64_t redirected;    /* TCP segments of no flow here sent on to a draining
+				 * peer dispatcher, which still has their flow */
 	struct nc_svc_stats svc[NC_MAX_SERVICES];
 };
 

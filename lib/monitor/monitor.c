@@ -131,6 +131,41 @@ nc_rt_avg(const struct nc_rt_acc *a)
 	return q > UINT32_MAX ? UINT32_MAX : (uint32_t)q;
 }
 
+void
+nc_rt_agg_add(struct nc_rt_agg *sum, const struct nc_rt_agg *a)
+{
+	unsigned int b;
+
+	sum->rt.count += a->rt.count;
+	sum->rt.sum_us += a->rt.sum_us;
+	for (b = 0; b < NC_RT_BUCKETS; b++)
+		sum->rt.hist[b] += a->rt.hist[b];
+	sum->probe_sum_us += a->probe_sum_us;
+	sum->probe_n += a->probe_n;
+}
+
+void
+nc_rt_agg_in(const struct nc_rt_agg *a, unsigned int min_samples, struct nc_adapt_in *in,
+	     uint32_t *p99)
+{
+	uint32_t q99;
+
+	in->samples = a->rt.count;
+	in->rt_us = (double)nc_rt_avg(&a->rt);
+	in->rt_p50_us = (double)nc_rt_quantile(&a->rt, 0.5);
+	q99 = nc_rt_quantile(&a->rt, 0.99);
+	/* too little traffic to measure passively: probe round trips count too */
+	if (a->rt.count < min_samples && a->probe_n != 0) {
+		in->samples = a->rt.count + a->probe_n;
+		in->rt_us = (double)(a->rt.sum_us + a->probe_sum_us) / (double)in->samples;
+		in->rt_p50_us = 0.0;   /* mixed samples: the average stands in */
+		if (a->rt.count == 0)
+			q99 = (uint32_t)in->rt_us;
+	}
+	if (p99 != NULL)
+		*p99 = q99;
+}
+
 /* ---------------------------------------------------------------- health */
 
 void

@@ -140,6 +140,31 @@ struct nc_adapt_in {
 	double rt_p50_us;    /* their median (0: unknown, the average stands in) */
 };
 
+/*
+ * One server's measurements over one interval as the monitor collects them
+ * (a delta of the workers' accumulators, and the health probes' round trips)
+ * and as the cluster channel sums them over dispatchers: every field adds.
+ */
+struct nc_rt_agg {
+	struct nc_rt_acc rt;       /* passive response times */
+	uint64_t probe_sum_us;     /* good health-probe round trips */
+	uint64_t probe_n;
+};
+
+/* <sum> += <a>, field by field (histogram counts wrap as nc_rt_delta's do). Any thread. */
+void nc_rt_agg_add(struct nc_rt_agg *sum, const struct nc_rt_agg *a);
+
+/*
+ * The controller's input from one server's aggregate <a>: samples, average
+ * and median of the passive response times; with fewer than <min_samples>
+ * of them and some probe round trips, both kinds mixed (average only, the
+ * median unknown). <p99> (may be NULL) gets the 99th percentile, or the
+ * mixed average when there was no passive sample. Pure: equal aggregates
+ * give equal inputs on every dispatcher. Any thread.
+ */
+void nc_rt_agg_in(const struct nc_rt_agg *a, unsigned int min_samples, struct nc_adapt_in *in,
+		  uint32_t *p99);
+
 /* A controller's memory between intervals (per service). Zero it to start. */
 struct nc_adapt_state {
 	bool held;                          /* fast: inside the dead band, weights kept */

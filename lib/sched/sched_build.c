@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "nc_sched.h"
 
@@ -94,6 +95,7 @@ nc_sched_build(enum nc_sched_kind kind, const uint8_t *weight, unsigned int n,
 	case NC_SCHED_RATIO:
 		return nc_sched_build_ratio(weight, n, slots, max_slots);
 	case NC_SCHED_SMOOTH:
+	case NC_SCHED_MAGLEV:
 		return nc_sched_build_smooth(weight, n, slots, max_slots);
 	}
 	return -EINVAL;
@@ -102,5 +104,147 @@ nc_sched_build(enum nc_sched_kind kind, const uint8_t *weight, unsigned int n,
 const char *
 nc_sched_kind_name(enum nc_sched_kind kind)
 {
-	return kind == NC_SCHED_SMOOTH ? "smooth" : "ratio";
+	switch (kind) {
+	case NC_SCHED_SMOOTH:
+		return "smooth";
+	case NC_SCHED_MAGLEV:
+		return "maglev";
+	case NC_SCHED_RATIO:
+		break;
+	}
+	return "ratio";
+}
+
+/* ------------------------------------------------------------------ maglev */
+
+int
+nc_maglev_size_ok(uint32_t size)
+{
+	uint32_t d;
+
+	if (size < NC_MAGLEV_SIZE_MIN || size > NC_MAGLEV_SIZE_MAX)
+		return 0;
+	for (d = 2; d <= size / d; d++)
+		if (size % d == 0)
+			return 0;
+	return 1;
+}
+
+/* A server taking turns: where it is in its permutation and when it plays next. */
+struct mg_turn {
+	uint32_t pos;       /* next entry of its permutation to try */
+	uint32_t skip;
+	uint32_t turns;     /* taken so far: the next comes at (turns + 1) / weight */
+	uint32_t weight;
+	uint16_t rank;      /* place in (address, port) order: ties */
+	uint8_t idx;        /* index in the caller's array */
+};
+
+/* <a> plays before <b>: (a.turns + 1) / a.weight < (b.turns + 1) / b.weight,
+ * compared exactly as (a.turns + 1) * b.weight < (b.turns + 1) * a.weight
+ * (turns < 2^20, weights < 2^8: no overflow in 64 bits); ties by rank. */
+static inline int
+mg_before(const struct mg_turn *a, const struct mg_turn *b)
+{
+	uint64_t x = (uint64_t)(a->turns + 1) * b->weight;
+	uint64_t y = (uint64_t)(b->turns + 1) * a->weight;
+
+	return x < y || (x == y && a->rank < b->rank);
+}
+
+/* Binary min-heap of turns by mg_before(): sift <h>[i] down. */
+static void
+mg_sift_down(struct mg_turn *h, unsigned int n, unsigned int i)
+{
+	for (;;) {
+		unsigned int l = 2 * i + 1, r = l + 1, m = i;
+		struct mg_turn t;
+
+		if (l < n && mg_before(&h[l], &h[m]))
+			m = l;
+		if (r < n && mg_before(&h[r], &h[m]))
+			m = r;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/* (address, port) order of two servers; the caller's index last, so that two
+ * entries of one address and port (never in a valid config) still sort one way. */
+static int
+mg_less(const struct nc_maglev_server *srv, uint8_t a, uint8_t b)
+{
+	if (srv[a].addr != srv[b].addr)
+		return srv[a].addr < srv[b].addr;
+	if (srv[a].port != srv[b].port)
+		return srv[a].port < srv[b].port;
+	return a < b;
+}
+
+int
+nc_maglev_build(const struct nc_maglev_server *srv, unsigned int n, uint32_t size,
+		uint32_t seed, uint8_t *table)
+{
+	struct mg_turn heap[NC_MAX_SERVERS];
+	uint8_t order[NC_MAX_SERVERS];
+	uint64_t salt = nc_maglev_salt(seed), salt2 = nc_mix64(salt ^ 0x5851f42d4c957f2dull);
+	unsigned int i, j, m = 0;
+	uint32_t filled;
+
+	if (n > NC_MAX_SERVERS || !nc_maglev_size_ok(size))
+		return -EINVAL;
+	memset(table, NC_MAGLEV_EMPTY, size);
+	/* the servers with entries, in (address, port) order (insertion sort: n <= 64) */
+	for (i = 0; i < n; i++) {
+		if (srv[i].weight == 0)
+			continue;
+		for (j = m; j > 0 && mg_less(srv, (uint8_t)i, order[j - 1]); j--)
+			order[j] = order[j - 1];
+		order[j] = (uint8_t)i;
+		m++;
+	}
+	if (m == 0)
+		return 0;
+	if (m == 1) {
+		memset(table, order[0], size);
+		return 1;
+	}
+	/* permutations: offset in [0, size), skip in [1, size - 1], from the
+	 * seeded hashes of (address, port) alone */
+	for (j = 0; j < m; j++) {
+		const struct nc_maglev_server *sv = &srv[order[j]];
+		uint64_t key = (uint64_t)sv->addr << 16 | sv->port;
+
+		heap[j].pos = (uint32_t)(nc_mix64(key ^ salt) % size);
+		heap[j].skip = (uint32_t)(nc_mix64(key ^ salt2) % (size - 1)) + 1;
+		heap[j].turns = 0;
+		heap[j].weight = sv->weight;
+		heap[j].rank = (uint16_t)j;
+		heap[j].idx = order[j];
+	}
+	for (i = m / 2; i-- > 0;)
+		mg_sift_down(heap, m, i);
+	/* each turn: the server due first claims the next free entry of its
+	 * permutation; it walks at most size entries in all, as the
+	 * permutation visits each once */
+	for (filled = 0; filled < size; filled++) {
+		struct mg_turn *t = &heap[0];
+
+		while (table[t->pos] != NC_MAGLEV_EMPTY) {
+			t->pos += t->skip;
+			if (t->pos >= size)
+				t->pos -= size;
+		}
+		table[t->pos] = t->idx;
+		t->pos += t->skip;
+		if (t->pos >= size)
+			t->pos -= size;
+		t->turns++;
+		mg_sift_down(heap, m, 0);
+	}
+	return (int)m;
 }

@@ -70,6 +70,26 @@ printf '%s\n' 'services[0].health.type: "udp" needs a udp service' \
 [ $rc -eq 2 ] && grep '^services' "$W/o" | cmp -s - "$W/want" &&
 	ok "--check invalid health section: exit 2 and its error lines" || bad "--check invalid health section rc=$rc" "$W/o"
 
+# a maglev service with a table size that is not a prime, too big, 0, or given to ratio:
+# exit 2 and the JSON path with the reason
+for c in "65536|must be a prime, got 65536 (65521 and 65537 are)" "1000033|must be 251..1000003, got 1000033" \
+	"0|must be 251..1000003, got 0" "ratio|only for scheduler \"maglev\""; do
+	size=${c%%|*} want="services[0].maglev_size: ${c#*|}"
+	config "$W/bad5.json" "$W/in.pcap" "$W/out.pcap"
+	if [ "$size" = ratio ]; then
+		sed -i 's|"scheduler": "ratio",|"scheduler": "ratio", "maglev_size": 65537,|' "$W/bad5.json"
+	else
+		sed -i "s|\"scheduler\": \"ratio\",|\"scheduler\": \"maglev\", \"maglev_size\": $size,|" "$W/bad5.json"
+	fi
+	"$NC" --check -c "$W/bad5.json" >"$W/o" 2>&1; rc=$?
+	[ $rc -eq 2 ] && [ "$(grep -c '^services' "$W/o")" -eq 1 ] && grep -qxF "$want" "$W/o" &&
+		ok "--check maglev_size $size: exit 2 and its error line" || bad "--check maglev_size $size rc=$rc" "$W/o"
+done
+config "$W/mg.json" "$W/in.pcap" "$W/out.pcap"
+sed -i 's|"scheduler": "ratio",|"scheduler": "maglev", "maglev_size": 251, "maglev_seed": 7,|' "$W/mg.json"
+"$NC" --check -c "$W/mg.json" >"$W/o" 2>&1; rc=$?
+[ $rc -eq 0 ] && ok "--check valid maglev service" || bad "--check valid maglev service rc=$rc" "$W/o"
+
 # 4. starting on an invalid file refuses before EAL
 "$NC" -c "$W/bad.json" --duration 1 >"$W/o" 2>&1; rc=$?
 [ $rc -eq 2 ] && ! grep -q "^eal:" "$W/o" && ok "invalid file never starts" || bad "invalid file started rc=$rc" "$W/o"

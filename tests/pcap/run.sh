@@ -333,6 +333,57 @@ case_failsafe_udp_replay() {
 	echo "10 wrong outputs rejected"
 }
 
+# syn_servers PCAP: the server address of every forwarded TCP SYN (no ACK), in order.
+syn_servers() {
+	python3 - "$1" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+off = 24
+while off + 16 <= len(data):
+    caplen = struct.unpack(end + "I", data[off + 8:off + 12])[0]
+    f = data[off + 16:off + 16 + caplen]
+    off += 16 + caplen
+    if len(f) < 34 or f[12:14] != b"\x08\x00" or f[23] != 6:
+        continue
+    l4 = 14 + (f[14] & 0xf) * 4
+    if len(f) > l4 + 13 and f[l4 + 13] & 0x12 == 0x02:
+        print(".".join(str(b) for b in f[30:34]))
+PY
+}
+
+# Case 8: maglev 50/30/20 with persistence (the key: the client's address), the
+# same clients through two runs whose servers are listed in opposite orders:
+# every client's SYN goes to the same server in both, every server gets some.
+case_maglev() {
+	local d=$WORK/c8 a b n
+	mkdir -p "$d"
+	a="[ $(service web tcp 80 maglev "10.1.0.11:80:50 10.1.0.12:80:30 10.1.0.13:80:20" \
+		'"persistence_s": 30, "maglev_size": 65537, "maglev_seed": 12345, ') ]"
+	b="[ $(service web tcp 80 maglev "10.1.0.13:80:20 10.1.0.12:80:30 10.1.0.11:80:50" \
+		'"persistence_s": 30, "maglev_size": 65537, "maglev_seed": 12345, ') ]"
+	"$GEN" gen --out "$d/clients.pcap" --seed 808 --clients 100 --tcp-flows 100 \
+		--udp-flows 0 --requests 1 --src-mac $GW_MAC --dst-mac $PORT_MAC >/dev/null || return 1
+	write_config "$d/a.json" c8a "$d/clients.pcap" "$d/out_a.pcap" "$a"
+	write_config "$d/b.json" c8b "$d/clients.pcap" "$d/out_b.pcap" "$b"
+	run_app "$d/a.json" c8a "$d/app_a.log" || return 1
+	run_app "$d/b.json" c8b "$d/app_b.log" || return 1
+	check --config "$d/a.json" --in "$d/clients.pcap" --out "$d/out_a.pcap" || return 1
+	check --config "$d/b.json" --in "$d/clients.pcap" --out "$d/out_b.pcap" || return 1
+	syn_servers "$d/out_a.pcap" >"$d/syn_a"
+	syn_servers "$d/out_b.pcap" >"$d/syn_b"
+	n=$(wc -l <"$d/syn_a")
+	if [[ $n -ne 100 ]] || ! cmp -s "$d/syn_a" "$d/syn_b"; then
+		echo "SYNs forwarded: $n and $(wc -l <"$d/syn_b"); first differences:"
+		diff "$d/syn_a" "$d/syn_b" | head -5
+		return 1
+	fi
+	sort "$d/syn_a" | uniq -c | awk '{ printf "%s %d, ", $2, $1 } END { print "same in both runs" }'
+	[[ $(sort -u "$d/syn_a" | wc -l) -eq 3 ]] || { echo "a server got no client"; return 1; }
+	: >"$d/none"
+	check_drops "$d/app_a.log" "$d/none" && check_drops "$d/app_b.log" "$d/none"
+}
+
 run_case() {
 	local title=$1 fn=$2 log rc=0
 	log=$WORK/$fn.log
@@ -354,6 +405,7 @@ run_case "4 malformed packets: drop counters equal the manifest" case_malformed
 run_case "5 flow table full (max_flows 8, 16 flows)" case_flow_table_full
 run_case "6 nc-pcap-check rejects damaged outputs" case_checker_rejects
 run_case "7 udp fail-safe: unanswered requests replayed once to the other server" case_failsafe_udp_replay
+run_case "8 maglev 50/30/20: the same server per client in two runs, servers listed in opposite orders" case_maglev
 
 if [[ $FAILED -ne 0 || ${KEEP:-0} == 1 ]]; then
 	KEEP_WORK=1

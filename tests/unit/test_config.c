@@ -674,7 +674,47 @@ static const struct bad_case bad_cases[] = {
 	{ "huge as a boolean", { { "/eal/huge", "true" } }, NULL,
 	  WANT("eal.huge: must be a string, got boolean") },
 	{ "unknown scheduler", { { "/services/0/scheduler", "'wrr'" } }, NULL,
-	  WANT("services[0].scheduler: must be \"ratio\" or \"smooth\", got \"wrr\"") },
+	  WANT("services[0].scheduler: must be \"ratio\", \"smooth\" or \"maglev\", got \"wrr\"") },
+	/* maglev's table size: a prime in range; its keys with maglev only */
+	{ "maglev_size not a prime",
+	  { { "/services/0/scheduler", "'maglev'" }, { "/services/0/maglev_size", "65536" } }, NULL,
+	  WANT("services[0].maglev_size: must be a prime, got 65536 (65521 and 65537 are)") },
+	{ "maglev_size 0",
+	  { { "/services/0/scheduler", "'maglev'" }, { "/services/0/maglev_size", "0" } }, NULL,
+	  WANT("services[0].maglev_size: must be 251..1000003, got 0") },
+	{ "maglev_size too big (a prime)",
+	  { { "/services/1/scheduler", "'maglev'" }, { "/services/1/maglev_size", "1000033" } }, NULL,
+	  WANT("services[1].maglev_size: must be 251..1000003, got 1000033") },
+	{ "maglev_size too small (a prime)",
+	  { { "/services/1/scheduler", "'maglev'" }, { "/services/1/maglev_size", "241" } }, NULL,
+	  WANT("services[1].maglev_size: must be 251..1000003, got 241") },
+	{ "maglev_size 252",
+	  { { "/services/1/scheduler", "'maglev'" }, { "/services/1/maglev_size", "252" } }, NULL,
+	  WANT("services[1].maglev_size: must be a prime, got 252 (251 and 257 are)") },
+	{ "maglev_size as a string",
+	  { { "/services/0/scheduler", "'maglev'" }, { "/services/0/maglev_size", "'65537'" } }, NULL,
+	  WANT("services[0].maglev_size: must be an integer, got string") },
+	{ "maglev_seed negative",
+	  { { "/services/0/scheduler", "'maglev'" }, { "/services/0/maglev_seed", "-1" } }, NULL,
+	  WANT("services[0].maglev_seed: must be 0..4294967295, got -1") },
+	{ "maglev_seed past 32 bits",
+	  { { "/services/0/scheduler", "'maglev'" }, { "/services/0/maglev_seed", "4294967296" } },
+	  NULL, WANT("services[0].maglev_seed: must be 0..4294967295, got 4294967296") },
+	{ "maglev_seed as a real",
+	  { { "/services/0/scheduler", "'maglev'" }, { "/services/0/maglev_seed", "1.5" } }, NULL,
+	  WANT("services[0].maglev_seed: must be an integer, got real") },
+	{ "maglev_size with the ratio scheduler", { { "/services/0/maglev_size", "65537" } }, NULL,
+	  WANT("services[0].maglev_size: only for scheduler \"maglev\"") },
+	{ "maglev keys with the smooth scheduler",
+	  { { "/services/1/maglev_size", "251" }, { "/services/1/maglev_seed", "7" } }, NULL,
+	  WANT("services[1].maglev_size: only for scheduler \"maglev\"",
+	       "services[1].maglev_seed: only for scheduler \"maglev\"") },
+	{ "maglev keys with the default scheduler",
+	  { { "/services/1/scheduler", NULL }, { "/services/1/maglev_seed", "7" } }, NULL,
+	  WANT("services[1].maglev_seed: only for scheduler \"maglev\"") },
+	{ "maglev keys with an unknown scheduler: only the scheduler is wrong",
+	  { { "/services/1/scheduler", "'hash'" }, { "/services/1/maglev_seed", "7" } }, NULL,
+	  WANT("services[1].scheduler: must be \"ratio\", \"smooth\" or \"maglev\", got \"hash\"") },
 	{ "proto sctp", { { "/services/0/proto", "'sctp'" } }, NULL,
 	  WANT("services[0].proto: must be \"tcp\" or \"udp\", got \"sctp\"") },
 	{ "proto in capitals", { { "/services/1/proto", "'UDP'" } }, NULL,
@@ -1470,6 +1510,8 @@ static void chk_svc_defaults(const struct nc_config *cfg, int i)
 	assert_int_equal(a->step, 1);
 	assert_int_equal(a->min_weight, 1);
 	assert_int_equal(cfg->services[i].persistence_s, 0);
+	assert_int_equal(cfg->services[i].maglev_size, NC_MAGLEV_SIZE_DEFAULT);
+	assert_int_equal(cfg->services[i].maglev_seed, NC_MAGLEV_SEED_DEFAULT);
 	chk_failsafe_defaults(cfg, i);
 }
 
@@ -1723,6 +1765,30 @@ static void chk_management_default(const struct nc_config *cfg)
 	assert_string_equal(cfg->management.token_file, "tok");
 }
 
+static void chk_maglev_defaults(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[0].scheduler, NC_SCHED_MAGLEV);
+	assert_int_equal(cfg->services[0].maglev_size, 65537);
+	assert_int_equal(cfg->services[0].maglev_seed, 2654435769u);
+	chk_svc_defaults(cfg, 0);
+	chk_svc_defaults(cfg, 1);
+}
+
+static void chk_maglev_low(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[0].scheduler, NC_SCHED_MAGLEV);
+	assert_int_equal(cfg->services[0].maglev_size, 251);
+	assert_int_equal(cfg->services[0].maglev_seed, 0);
+}
+
+static void chk_maglev_high(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[1].scheduler, NC_SCHED_MAGLEV);
+	assert_int_equal(cfg->services[1].maglev_size, 1000003);
+	assert_int_equal(cfg->services[1].maglev_seed, 4294967295u);
+	assert_int_equal(cfg->services[0].scheduler, NC_SCHED_RATIO);
+}
+
 static void chk_exception(const struct nc_config *cfg)
 {
 	assert_true(cfg->ports[1].has_host);
@@ -1761,6 +1827,14 @@ static const struct good_case good_cases[] = {
 	  { { "/ports/0/host", "'10.1.0.1/24'" }, { "/services/0/local_ips/0", "'10.1.0.3'" },
 	    { "/ports/0/exception", "{'enabled': true, 'ifname': 'front0'}" } },
 	  NULL, chk_exception_port },
+	{ "maglev with its defaults", { { "/services/0/scheduler", "'maglev'" } }, NULL,
+	  chk_maglev_defaults },
+	{ "maglev, lowest size and seed",
+	  { { "/services/0/scheduler", "'maglev'" }, { "/services/0/maglev_size", "251" },
+	    { "/services/0/maglev_seed", "0" } }, NULL, chk_maglev_low },
+	{ "maglev, highest size and seed",
+	  { { "/services/1/scheduler", "'maglev'" }, { "/services/1/maglev_size", "1000003" },
+	    { "/services/1/maglev_seed", "4294967295" } }, NULL, chk_maglev_high },
 	{ "management", { { "/management", "{'listen': '10.0.0.1:8443', 'token_file': '/etc/netchestra/token'}" } },
 	  NULL, chk_management },
 	{ "management listen default", { { "/management", "{'token_file': 'tok'}" } }, NULL,
@@ -2241,6 +2315,202 @@ static void write_tmp(const char *text, char *path, size_t len)
 	assert_int_equal(fclose(f), 0);
 }
 
+/* ---- cluster ---- */
+
+/* Write <len> bytes of <b> to <dir>/<name>. */
+static void write_file(const char *dir, const char *name, const char *b, size_t len)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, len, f), len);
+	fclose(f);
+}
+
+struct cluster_case {
+	const char *name;
+	const char *cluster;      /* the section, single quotes, %s: the secrets' folder */
+	bool no_exception;        /* ports[1].host without the exception interface */
+	const char *want;         /* the one problem line, %s: the folder; NULL: valid */
+};
+
+static const struct cluster_case cluster_cases[] = {
+	{ "defaults", "{'id': 1, 'peers': ['10.2.0.6', '10.2.0.7'], 'secret_file': '%s/ok'}",
+	  false, NULL },
+	{ "missing id", "{'peers': ['10.2.0.6'], 'secret_file': '%s/ok'}", false,
+	  "cluster.id: missing required key" },
+	{ "id 16", "{'id': 16, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok'}", false,
+	  "cluster.id: must be 0..15, got 16" },
+	{ "no secret_file", "{'id': 0, 'peers': ['10.2.0.6']}", false,
+	  "cluster.secret_file: missing required key" },
+	{ "secret missing", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/none'}", false,
+	  "cluster.secret_file: cannot read %s/none: No such file or directory" },
+	{ "secret short", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/short'}", false,
+	  "cluster.secret_file: %s/short holds 15 bytes, the secret needs at least 16" },
+	{ "secret too long", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/long'}", false,
+	  "cluster.secret_file: %s/long is larger than 4096 bytes" },
+	{ "secret a folder", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s'}", false,
+	  "cluster.secret_file: cannot read %s: Is a directory" },
+	{ "no peers", "{'id': 0, 'peers': [], 'secret_file': '%s/ok'}", false,
+	  "cluster.peers: must not be empty" },
+	{ "8 peers", "{'id': 0, 'peers': ['10.2.0.6', '10.2.0.7', '10.2.0.8', '10.2.0.9', "
+	  "'10.2.0.10', '10.2.0.11', '10.2.0.12', '10.2.0.13'], 'secret_file': '%s/ok'}", false,
+	  "cluster.peers: must have at most 7 entries, got 8" },
+	{ "peer multicast", "{'id': 0, 'peers': ['224.0.0.5'], 'secret_file': '%s/ok'}", false,
+	  "cluster.peers[0]: must be a unicast host address, got 224.0.0.5" },
+	{ "peer twice", "{'id': 0, 'peers': ['10.2.0.6', '10.2.0.6'], 'secret_file': '%s/ok'}",
+	  false, "cluster.peers[1]: duplicate address 10.2.0.6 (same as cluster.peers[0])" },
+	{ "peer is our host", "{'id': 0, 'peers': ['10.2.0.5'], 'secret_file': '%s/ok'}", false,
+	  "cluster.peers[0]: 10.2.0.5 is the appliance's own address (ports[1].host)" },
+	{ "peer is a vip", "{'id': 0, 'peers': ['10.0.0.1'], 'secret_file': '%s/ok'}", false,
+	  "cluster.peers[0]: 10.0.0.1 is the appliance's own address (ports[0].ipv4[0])" },
+	{ "peer on no host subnet", "{'id': 0, 'peers': ['10.1.0.50'], 'secret_file': '%s/ok'}",
+	  false, "cluster.peers[0]: 10.1.0.50: no ports[].host on its subnet (the channel runs "
+	  "from the dispatcher's host address)" },
+	{ "peer off every subnet", "{'id': 0, 'peers': ['172.16.0.1'], 'secret_file': '%s/ok'}",
+	  false, "cluster.peers[0]: 172.16.0.1: no ports[].host on its subnet (the channel runs "
+	  "from the dispatcher's host address)" },
+	{ "host without exception", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok'}",
+	  true, "cluster.peers[0]: 10.2.0.6: ports[1].host has no exception interface (the "
+	  "channel's socket is the kernel's)" },
+	{ "sync_port 0", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', 'sync_port': 0}",
+	  false, "cluster.sync_port: must be 1..65535, got 0" },
+	{ "heartbeat 5", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', "
+	  "'heartbeat_ms': 5}", false, "cluster.heartbeat_ms: must be 10..10000, got 5" },
+	{ "dead_ms = heartbeat", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', "
+	  "'heartbeat_ms': 200, 'dead_ms': 200}", false,
+	  "cluster.dead_ms: must be above heartbeat_ms (200), got 200" },
+	{ "dead_ms a string", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', "
+	  "'dead_ms': '1s'}", false, "cluster.dead_ms: must be an integer, got string" },
+	{ "drain_s 3601", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', "
+	  "'drain_s': 3601}", false, "cluster.drain_s: must be 0..3600, got 3601" },
+	{ "unknown key", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', 'ttl': 1}",
+	  false, "cluster.ttl: unknown key" },
+	{ "not an object", "[]", false, "cluster: must be an object, got array" },
+};
+
+static void test_cluster_section(void **state)
+{
+	char dir[] = "/tmp/nc-test-cluster-XXXXXX", want_line[NC_ERR_LINE_LEN];
+	char sect[1024], big[NC_CLUSTER_SECRET_MAX + 2];
+	struct nc_config *cfg = cfg_new();
+	struct nc_errors *e = errs_new();
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "ok", "0123456789abcdef-secret\n", 24);
+	write_file(dir, "short", "0123456789abcde\n", 16);
+	memset(big, 'x', sizeof(big));
+	big[sizeof(big) - 1] = '\n';   /* 4097 bytes and a newline */
+	write_file(dir, "long", big, sizeof(big));
+	for (i = 0; i < sizeof(cluster_cases) / sizeof(cluster_cases[0]); i++) {
+		const struct cluster_case *cc = &cluster_cases[i];
+		struct patch p[MAX_PATCHES] = {
+			{ "/ports/1/host", "'10.2.0.5/24'" },
+			{ "/exception", cc->no_exception ? "{'enabled': false}" : "{'enabled': true}" },
+			{ "/cluster", sect },
+		};
+		const char *want[2] = { want_line, NULL };
+		char *json, *text;
+		int rc;
+
+		snprintf(sect, sizeof(sect), cc->cluster, dir);
+		if (cc->want != NULL)
+			snprintf(want_line, sizeof(want_line), cc->want, dir);
+		json = build(p, NULL);
+		text = dq(json);
+		rc = nc_config_parse_string(text, cfg, e);
+		if ((rc == 0) != (cc->want == NULL))
+			print_error("case \"%s\"\n", cc->name);
+		if (cc->want == NULL) {
+			if (rc != 0)
+				dump_errs(e);
+			assert_int_equal(rc, 0);
+		} else {
+			if (rc == 0 || e->n != 1 || strcmp(e->line[0], want_line) != 0)
+				print_error("case \"%s\"\n", cc->name);
+			expect_lines(e, want);
+		}
+		free(text);
+		free(json);
+	}
+	/* the values of the first case, defaults and derived */
+	{
+		struct patch p[MAX_PATCHES] = {
+			{ "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" },
+			{ "/cluster", sect },
+		};
+		char *json, *text;
+
+		snprintf(sect, sizeof(sect), cluster_cases[0].cluster, dir);
+		json = build(p, NULL);
+		text = dq(json);
+		must_parse(text, cfg);
+		assert_true(cfg->cluster.enabled);
+		assert_int_equal(cfg->cluster.id, 1);
+		assert_int_equal(cfg->cluster.n_peers, 2);
+		assert_int_equal(cfg->cluster.peers[0], IP4(10, 2, 0, 6));
+		assert_int_equal(cfg->cluster.peers[1], IP4(10, 2, 0, 7));
+		assert_int_equal(cfg->cluster.sync_port, 7788);
+		assert_int_equal(cfg->cluster.heartbeat_ms, 100);
+		assert_int_equal(cfg->cluster.dead_ms, 500);
+		assert_int_equal(cfg->cluster.drain_s, 5);
+		assert_int_equal(cfg->cluster.port, 1);
+		assert_int_equal(cfg->cluster.bind_addr, IP4(10, 2, 0, 5));
+		assert_int_equal(cfg->cluster.secret_len, 23);   /* the newline stripped */
+		assert_memory_equal(cfg->cluster.secret, "0123456789abcdef-secret", 23);
+		free(text);
+		free(json);
+		/* given values; dead_ms follows heartbeat_ms when absent */
+		snprintf(sect, sizeof(sect), "{'id': 15, 'peers': ['10.2.0.200'], 'secret_file': "
+			 "'%s/ok', 'sync_port': 9999, 'heartbeat_ms': 40, 'drain_s': 0}", dir);
+		json = build(p, NULL);
+		text = dq(json);
+		must_parse(text, cfg);
+		assert_int_equal(cfg->cluster.id, 15);
+		assert_int_equal(cfg->cluster.sync_port, 9999);
+		assert_int_equal(cfg->cluster.heartbeat_ms, 40);
+		assert_int_equal(cfg->cluster.dead_ms, 200);
+		assert_int_equal(cfg->cluster.drain_s, 0);
+		free(text);
+		free(json);
+		/* no section: off */
+		text = dq(base_text);
+		must_parse(text, cfg);
+		assert_false(cfg->cluster.enabled);
+		free(text);
+	}
+	/* from a file, a relative secret_file is next to it */
+	{
+		struct patch p[MAX_PATCHES] = {
+			{ "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" },
+			{ "/cluster", "{'id': 2, 'peers': ['10.2.0.6'], 'secret_file': 'ok'}" },
+		};
+		char path[300], *json = build(p, NULL), *text = dq(json);
+
+		write_file(dir, "nc.json", text, strlen(text));
+		snprintf(path, sizeof(path), "%s/nc.json", dir);
+		assert_int_equal(nc_config_load(path, cfg, e), 0);
+		assert_int_equal(cfg->cluster.secret_len, 23);
+		unlink(path);
+		free(text);
+		free(json);
+	}
+	snprintf(want_line, sizeof(want_line), "%s/ok", dir);
+	unlink(want_line);
+	snprintf(want_line, sizeof(want_line), "%s/short", dir);
+	unlink(want_line);
+	snprintf(want_line, sizeof(want_line), "%s/long", dir);
+	unlink(want_line);
+	rmdir(dir);
+	free(cfg);
+	free(e);
+}
+
 static void test_load_files(void **state)
 {
 	struct nc_config *cfg = cfg_new();
@@ -2337,6 +2607,14 @@ static void test_reference_file(void **state)
 	assert_true(cfg->services[1].health.udp_payload_len > 0);
 	assert_int_equal(cfg->services[0].adaptive.mode, NC_ADAPT_PAPER);
 	assert_int_equal(cfg->services[1].adaptive.mode, NC_ADAPT_FAST);
+	/* every scheduler, maglev with its keys spelled out */
+	assert_int_equal(cfg->services[0].scheduler, NC_SCHED_RATIO);
+	assert_int_equal(cfg->services[1].scheduler, NC_SCHED_SMOOTH);
+	assert_int_equal(cfg->services[2].scheduler, NC_SCHED_MAGLEV);
+	assert_int_equal(cfg->services[2].maglev_size, NC_MAGLEV_SIZE_DEFAULT);
+	assert_int_equal(cfg->services[2].maglev_seed, NC_MAGLEV_SEED_DEFAULT);
+	assert_non_null(json_object_get(json_array_get(svcs, 2), "maglev_size"));
+	assert_non_null(json_object_get(json_array_get(svcs, 2), "maglev_seed"));
 	/* web: affinity for 30 s and the fail-safe on, its other keys at their
 	 * defaults spelled out; dns has neither */
 	assert_int_equal(json_object_size(json_object_get(json_array_get(svcs, 0), "failsafe")), 7);
@@ -2459,6 +2737,7 @@ int main(void)
 		cmocka_unit_test(test_parse_server),
 		cmocka_unit_test(test_patch_service),
 		cmocka_unit_test(test_null_args),
+		cmocka_unit_test(test_cluster_section),
 		cmocka_unit_test(test_load_files),
 		cmocka_unit_test(test_reference_file),
 	};

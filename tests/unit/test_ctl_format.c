@@ -280,6 +280,19 @@ static const struct print_case service_cases[] = {
 	  " replays -, resets -, store full -\n"
 	  "SERVER  ADDRESS  STATE  HEALTH  WEIGHT  RT_AVG  RT_P99  FLOWS  FLOWS_ALL"
 	  "  REQUESTS  REQ/S  BYTES  HELD  REPLAYS  PROBES_OK/BAD  DOWNS\n" },
+	{ "a maglev service: its table size and seed",
+	  "{\"name\": \"api\", \"vip\": \"10.200.0.1\", \"port\": 443, \"proto\": \"tcp\","
+	  " \"scheduler\": \"maglev\", \"maglev_size\": 65537, \"maglev_seed\": 2654435769,"
+	  " \"health\": \"tcp\", \"persistence_s\": 300, \"flows_active\": 2, \"requests_per_s\": 1,"
+	  " \"servers\": []}", 0,
+	  "api 10.200.0.1:443/tcp adaptive - failsafe -\n"
+	  "  scheduler maglev (table 65537, seed 2654435769), health tcp, persistence 300 s,"
+	  " flows 2 open, 1.0 req/s\n"
+	  "  adaptive -, mode -, interval - ms, step -, min weight -\n"
+	  "  failsafe -, response timeout - ms, max replays -, held - now / - in all,"
+	  " replays -, resets -, store full -\n"
+	  "SERVER  ADDRESS  STATE  HEALTH  WEIGHT  RT_AVG  RT_P99  FLOWS  FLOWS_ALL"
+	  "  REQUESTS  REQ/S  BYTES  HELD  REPLAYS  PROBES_OK/BAD  DOWNS\n" },
 	{ "not an object", "[\"web\"]", -EINVAL, "" },
 	{ "a bare string", "\"web\"", -EINVAL, "" },
 };
@@ -329,6 +342,52 @@ test_print_events(void **state)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	run_print_cases(events_cases, DIM(events_cases), nc_ctl_print_events);
+}
+
+/* -------------------------------------------------------------- cluster */
+
+#define CLUSTER_JSON \
+	"{\"enabled\": true, \"id\": 0, \"state\": \"ready\", \"draining\": false," \
+	" \"epoch\": 1764091200000000, \"address\": \"10.201.0.201\", \"sync_port\": 7788," \
+	" \"heartbeat_ms\": 100, \"dead_ms\": 500," \
+	" \"services\": [{\"name\": \"web\", \"adaptive\": true, \"synced\": true, \"interval\": 1764091," \
+	"   \"contributors\": 3, \"merges\": 40, \"merges_partial\": 1, \"adopted\": 0," \
+	"   \"weights\": {\"n0\": 50, \"n1\": 30, \"n2\": 20}}," \
+	"  {\"name\": \"dns\", \"adaptive\": false, \"synced\": true, \"interval\": 0," \
+	"   \"contributors\": 0, \"merges\": 0, \"merges_partial\": 0, \"adopted\": 0, \"weights\": null}]," \
+	" \"peers\": [{\"address\": \"10.201.0.202\", \"port\": 7788, \"id\": 1, \"state\": \"up\"," \
+	"   \"said\": \"ready\", \"last_heard_ms\": 40, \"rtt_ms\": 0.0, \"epoch\": 5, \"macs\": []," \
+	"   \"services\": [{\"name\": \"web\", \"digest_match\": true, \"synced\": true," \
+	"     \"interval\": 1764091, \"weights\": {\"n0\": 50, \"n1\": 30, \"n2\": 20}}," \
+	"    {\"name\": \"dns\", \"digest_match\": false, \"synced\": false, \"interval\": null," \
+	"     \"weights\": null}]}," \
+	"  {\"address\": \"10.201.0.203\", \"port\": 7788, \"id\": null, \"state\": \"down\"," \
+	"   \"said\": null, \"last_heard_ms\": null, \"rtt_ms\": null, \"epoch\": 0, \"macs\": []," \
+	"   \"services\": [{\"name\": \"web\", \"digest_match\": null, \"synced\": false," \
+	"     \"interval\": null, \"weights\": null}]}]," \
+	" \"channel\": {\"tx\": 1200, \"tx_failed\": 0, \"rx_ok\": 800, \"rx_malformed\": 2," \
+	"   \"rx_bad_auth\": 7, \"rx_replayed\": 1, \"rx_version\": 0, \"rx_unknown_peer\": 3," \
+	"   \"rx_records_skipped\": 0}}"
+
+static const struct print_case cluster_cases[] = {
+	{ "two peers, one up with a service that differs, one never heard", CLUSTER_JSON, 0,
+	  "cluster id 0, ready, draining off, channel 10.201.0.201:7788 (heartbeat 100 ms, dead 500 ms)\n"
+	  "PEER               ID  STATE  SAID   HEARD  RTT  CONFIG      WEIGHTS\n"
+	  "10.201.0.202:7788   1  up     ready   0.0s  0ms  dns differ  web 50/30/20\n"
+	  "10.201.0.203:7788   -  down   -      never    -  -           -\n"
+	  "web: synced, interval 1764091, merged from 3 (1 partial), adopted 0, weights 50/30/20\n"
+	  "channel: tx 1200, rx ok 800, malformed 2, bad_auth 7, replayed 1, version 0, unknown_peer 3\n" },
+	{ "no cluster", "{\"enabled\": false, \"draining\": false}", 0,
+	  "no cluster section (a single dispatcher)\n" },
+	{ "not the cluster's answer", "{\"services\": []}", -EINVAL, "" },
+	{ "not an object", "[1]", -EINVAL, "" },
+};
+
+static void
+test_print_cluster(void **state)
+{
+	(void)state;
+	run_print_cases(cluster_cases, DIM(cluster_cases), nc_ctl_print_cluster);
 }
 
 /* -------------------------------------------------------- confirmations */
@@ -735,6 +794,7 @@ main(void)
 		cmocka_unit_test(test_print_services),
 		cmocka_unit_test(test_print_service),
 		cmocka_unit_test(test_print_events),
+		cmocka_unit_test(test_print_cluster),
 		cmocka_unit_test(test_print_server_change),
 		cmocka_unit_test(test_print_adaptive_change),
 		cmocka_unit_test(test_format_api_error),

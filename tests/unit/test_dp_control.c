@@ -354,6 +354,106 @@ test_neighbor_resolution(void **state)
 	assert_no_leak(f);
 }
 
+#define IP_OWN_HOST PB_IP(10, 0, 0, 5)   /* ports[0].host: the kernel's */
+
+static void
+tweak_host(struct nc_config *c)
+{
+	c->ports[0].has_host = true;
+	c->ports[0].host.addr = (10u << 24) | 5;
+	c->ports[0].host.len = 24;
+}
+
+static int setup_host(void **state) { return fx_setup(state, tweak_host); }
+
+/* The host address (exception path): TCP, UDP and ICMP other than echo
+ * requests go to the control lcore and on to the port's kernel interface -
+ * with none attached, counted as exc_dropped, nothing forwarded; an echo
+ * request is answered by the data plane itself. */
+static void
+test_host_address(void **state)
+{
+	struct fx *f = *state;
+	struct nc_ctl_stats cs;
+	struct nc_dp_stats st;
+	struct pb_pkt q, r;
+	struct frame fr;
+
+	client_pkt(&q, IPPROTO_TCP, 40179);
+	q.dip = IP_OWN_HOST;
+	q.dport = 179;   /* BGP */
+	rx(f, 0, &q);
+	expect_none(f, 0);
+	client_pkt(&q, IPPROTO_UDP, 49152);
+	q.dip = IP_OWN_HOST;
+	q.dport = 3784;  /* BFD */
+	rx(f, 0, &q);
+	expect_none(f, 0);
+	ctl_round(f);
+	expect_none(f, 0);
+	stats(f, &st);
+	assert_int_equal(st.to_ctl, 2);
+	nc_dp_ctl_stats_get(f->dp, &cs);
+	assert_int_equal(cs.exc_dropped, 2);
+	assert_int_equal(cs.exc_to_kernel, 0);
+
+	echo_request(&q, IP_OWN_HOST, NULL, 0);
+	rx(f, 0, &q);
+	ctl_round(f);
+	expect_one(f, 0, &fr);
+	r = echo_reply_of(&q);
+	assert_wire(&fr, &r);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* A TCP segment of no known flow: dropped (no_flow); while a peer
+ * dispatcher drains, sent on to its MAC on the same port unchanged but for
+ * the MACs; dropped again once the redirect is cleared. */
+static void
+test_redirect_to_draining_peer(void **state)
+{
+	static const struct rte_ether_addr peer = { { 0x02, 0, 0, 0xcb, 0, 0x03 } };
+	struct fx *f = *state;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct nc_dp_stats st;
+	struct pb_pkt q, r;
+	struct frame fr;
+
+	client_pkt(&q, IPPROTO_TCP, 40000);
+	q.tcp_flags = RTE_TCP_ACK_FLAG;
+	rx(f, 0, &q);
+	expect_none(f, 0);
+	want[NC_DROP_NO_FLOW] = 1;
+	assert_drops(f, want);
+
+	nc_dp_set_redirect(f->dp, 0, &peer);
+	rx(f, 0, &q);
+	expect_one(f, 0, &fr);
+	r = q;
+	memcpy(r.dst_mac, peer.addr_bytes, 6);
+	memcpy(r.src_mac, mac_port, 6);
+	assert_wire(&fr, &r);
+	stats(f, &st);
+	assert_int_equal(st.redirected, 1);
+	assert_drops(f, want);
+
+	/* a SYN still opens a flow here */
+	client_pkt(&q, IPPROTO_TCP, 40001);
+	rx(f, 0, &q);
+	expect_one(f, 0, &fr);
+	assert_true(server_of(&fr) == SA || server_of(&fr) == SB);
+
+	nc_dp_set_redirect(f->dp, 0, NULL);
+	client_pkt(&q, IPPROTO_TCP, 40000);
+	q.tcp_flags = RTE_TCP_ACK_FLAG;
+	rx(f, 0, &q);
+	expect_none(f, 0);
+	want[NC_DROP_NO_FLOW] = 2;
+	assert_drops(f, want);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpcontrol"); }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
@@ -367,6 +467,8 @@ main(void)
 		T(test_icmp_echo, setup_lab),
 		T(test_icmp_echo_broadcast_mac, setup_lab),
 		T(test_neighbor_resolution, setup_no_route),
+		T(test_host_address, setup_host),
+		T(test_redirect_to_draining_peer, setup_lab),
 	};
 
 	return cmocka_run_group_tests_name("dp_control", tests, eal_setup, fx_eal_teardown);

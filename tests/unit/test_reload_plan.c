@@ -377,6 +377,19 @@ static void hook_dns_no_health(json_t *r)
 	jset(r, "/services/1/health", NULL);
 }
 
+/* dns on the maglev scheduler, its size and seed by default. */
+static void hook_dns_maglev(json_t *r)
+{
+	jset(r, "/services/1/scheduler", jparse("'maglev'"));
+}
+
+/* The new service web2 on maglev with a table of its own. */
+static void hook_web2_maglev(json_t *r)
+{
+	jset(r, "/services/2/scheduler", jparse("'maglev'"));
+	jset(r, "/services/2/maglev_size", jparse("1009"));
+}
+
 /* web and dns the other way round. */
 static void hook_web_last(json_t *r)
 {
@@ -490,6 +503,19 @@ static const struct plan_case cases[] = {
 	  NULL, NULL, WANT(SHAPE(0)), NONE, "", "" },
 	{ "web: scheduler changed", NULL, NULL, { { "/services/0/scheduler", "'smooth'" } }, NULL,
 	  NULL, NULL, WANT(SHAPE(0)), NONE, "", "" },
+	{ "web: scheduler maglev", NULL, NULL, { { "/services/0/scheduler", "'maglev'" } }, NULL,
+	  NULL, NULL, WANT(SHAPE(0)), NONE, "", "" },
+	{ "dns (maglev): its table's seed changed", hook_dns_maglev, NULL,
+	  { { "/services/1/maglev_seed", "7" } }, NULL, NULL, NULL, WANT(SHAPE(1)), NONE, "", "" },
+	{ "dns (maglev): its table's size changed", hook_dns_maglev, NULL,
+	  { { "/services/1/maglev_size", "251" } }, NULL, NULL, NULL, WANT(SHAPE(1)), NONE, "", "" },
+	{ "dns (maglev): its size and seed spelled out as the defaults: nothing to do",
+	  hook_dns_maglev, NULL,
+	  { { "/services/1/maglev_size", "65537" }, { "/services/1/maglev_seed", "2654435769" } },
+	  NULL, NULL, NULL, NONE, NONE, "", "" },
+	{ "dns (maglev): weights changed, no restart", hook_dns_maglev, NULL,
+	  { { "/services/1/servers/0/weight", "70" }, { "/services/1/servers/1/weight", "30" } },
+	  NULL, NULL, NULL, NONE, PLAN("dns: run 1 weights"), "", "" },
 	{ "web: health interval changed", NULL, NULL, { { "/services/0/health/interval_ms", "2000" } },
 	  NULL, NULL, NULL, WANT(SHAPE(0)), NONE, "", "" },
 	{ "web: health path changed", NULL, NULL, { { "/services/0/health/http_path", "'/ready'" } },
@@ -620,6 +646,8 @@ static const struct plan_case cases[] = {
 	/* new services */
 	{ "web2 new: accepted", NULL, NULL, { { "/services/-", web2 } }, NULL, NULL, NULL,
 	  NONE, PLAN("web2: new"), "", "web2" },
+	{ "web2 new on maglev: accepted", NULL, NULL, { { "/services/-", web2 } }, hook_web2_maglev,
+	  NULL, NULL, NONE, PLAN("web2: new"), "", "web2" },
 	{ "web2 new, refused by the data plane with its reason", NULL, NULL,
 	  { { "/services/-", web2_new_lip } }, NULL, "web2",
 	  "local IP 10.1.0.2 is new: local ports for it are set up at start; needs a restart",
