@@ -611,14 +611,15 @@ cmd_dispatcher_stop() {
 }
 
 cmd_dispatcher_kill() {
-	local k=${1:-} pid
+	local k=${1:-} pid t
 	disp_check "$k"
 	pid=$(nc_pid_of "$k")
 	[ -n "$pid" ] || die "dispatcher $k is not running"
 	kill -9 "$pid"
+	t=$(date +%s%3N)
 	wait_gone "$pid" 50 || die "dispatcher $k (pid $pid) still there after SIGKILL"
 	rm -f "$STATE/d$k.pid"
-	echo "lab: dispatcher $k killed (SIGKILL; its BIRD stays up)"
+	echo "lab: dispatcher $k killed (SIGKILL at $t ms since the epoch; its BIRD stays up)"
 }
 
 cmd_dispatcher() {
