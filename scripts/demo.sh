@@ -60,6 +60,8 @@
 #
 # Exit 0 when the run went through and, with the fail-safe on, no transaction
 # broke (with --kill-dispatcher: whatever broke); 1 otherwise; 2 for a bad option.
+# shellcheck source-path=SCRIPTDIR
+# shellcheck disable=SC2015 # "test && test || bad_usage": bad_usage exits
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -180,6 +182,7 @@ failures_end() {
 	rm -f "$W/frozen"
 }
 
+# shellcheck disable=SC2317 # run by the trap below
 cleanup() {
 	[ -z "$CLIENT_PID" ] || kill "$CLIENT_PID" 2>/dev/null
 	failures_end

@@ -12,6 +12,7 @@
 # each dispatcher's column group showing n1 and n2 down. DEMO_ONLY=single or
 # cluster runs one part.
 # Usage: tests/e2e/demo.sh BUILD_DIR
+# shellcheck source-path=SCRIPTDIR
 E2E_NAME=demo
 # shellcheck source=e2e-lib.sh
 . "$(dirname "$0")/e2e-lib.sh" "$@"
