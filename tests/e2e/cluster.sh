@@ -153,15 +153,18 @@ check_spread() {   # every dispatcher carried flows, by its own counters
 # check_kill <K>: SIGKILL dispatcher K's appliance (its BIRD stays up); its
 # nexthop must leave lab-rtr's route; the time from SIGKILL is printed, not asserted
 check_kill() {
-	local k=$1 t0 t1 i gone=0 rest=()
+	local k=$1 t0 t1 i gone=0 killer rest=()
 	for i in "${DISP[@]}"; do [ "$i" = "$k" ] || rest+=("$i"); done
-	"$LAB" dispatcher kill "$k" >"$W/kill$k.log" 2>&1 || { bad "d$k killed" "$W/kill$k.log"; return 1; }
-	t0=$(sed -n 's/.*SIGKILL at \([0-9]*\) ms.*/\1/p' "$W/kill$k.log")
+	# watched from before SIGKILL: lab.sh returns only once the process is gone
+	"$LAB" dispatcher kill "$k" >"$W/kill$k.log" 2>&1 &
+	killer=$!
 	for ((i = 0; i < 3000; i++)); do   # 30 s, far beyond a hold time
 		if [ "$(hops)" = "$(want_hops "${rest[@]}")" ]; then gone=1; break; fi
 		sleep 0.01
 	done
 	t1=$(now_ms)
+	wait "$killer" || { bad "d$k killed" "$W/kill$k.log"; return 1; }
+	t0=$(sed -n 's/.*SIGKILL at \([0-9]*\) ms.*/\1/p' "$W/kill$k.log")
 	if [ "$gone" = 1 ] && [ -n "$t0" ]; then
 		ok "d$k killed (SIGKILL, its BIRD left up): its nexthop left lab-rtr's route $((t1 - t0)) ms later; left: $(hops)"
 		echo "d$k SIGKILLed with ${#DISP[@]} dispatchers up: its path withdrawn from lab-rtr $((t1 - t0)) ms later" >>"$W/times"
