@@ -228,6 +228,7 @@ phase() {   # phase <N>: a fresh lab of N dispatchers
 		check_stop 0
 		check_curl "d0 stopped"
 	fi
+	cp "$STATE/rtr.bird.log" "$W/rtr$n.bird.log" 2>/dev/null   # kept with KEEP=1
 }
 
 for n in ${CLUSTER_DISPATCHERS:-2 3}; do
