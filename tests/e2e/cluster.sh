@@ -81,13 +81,22 @@ start() {   # start <K> <N>: lab.sh dispatcher start, a check of its own
 
 # ---- checks over the running dispatchers (DISP) ----
 
-check_routes() {   # lab-rtr: one multipath route with a nexthop per dispatcher; BGP and BFD up
-	local k est=0 bfd=0
-	rtr show protocols >"$W/protocols" 2>&1
-	rtr show bfd sessions >"$W/bfd" 2>&1
-	for k in "${DISP[@]}"; do
-		grep -qE "^d$k +BGP .* up .*Established" "$W/protocols" && est=$((est + 1))
-		grep -qE "^$(front_ip "$k" | sed 's/\./\\./g') +eth-disp +Up" "$W/bfd" && bfd=$((bfd + 1))
+# check_routes: lab-rtr has one multipath route with a nexthop per dispatcher,
+# its BGP sessions established and BFD sessions up (BFD may come up a little
+# after the route: waited for, up to 20 s)
+check_routes() {
+	local k est bfd i
+	for ((i = 0; i < 200; i++)); do
+		rtr show protocols >"$W/protocols" 2>&1
+		rtr show bfd sessions >"$W/bfd" 2>&1
+		est=0 bfd=0
+		for k in "${DISP[@]}"; do
+			grep -qE "^d$k +BGP .* up .*Established" "$W/protocols" && est=$((est + 1))
+			grep -qE "^$(front_ip "$k" | sed 's/\./\\./g') +eth-disp +Up" "$W/bfd" && bfd=$((bfd + 1))
+		done
+		[ "$(hops)" != "$(want_hops "${DISP[@]}")" ] || [ "$est" != "${#DISP[@]}" ] ||
+			[ "$bfd" != "${#DISP[@]}" ] || break
+		sleep 0.1
 	done
 	if [ "$(hops)" = "$(want_hops "${DISP[@]}")" ] && [ "$est" = "${#DISP[@]}" ] && [ "$bfd" = "${#DISP[@]}" ]; then
 		ok "${#DISP[@]} dispatchers: lab-rtr routes $VIP via $(hops); ${est} BGP sessions established, ${bfd} BFD sessions up"
