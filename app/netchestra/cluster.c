@@ -413,6 +413,13 @@ nc_cluster_app_json(struct nc_app *a)
 		      "epoch", (json_int_t)nc_cluster_epoch(cl->c), "address", ip_str(cc->bind_addr, ip),
 		      "sync_port", cc->sync_port, "heartbeat_ms", cc->heartbeat_ms, "dead_ms", cc->dead_ms,
 		      "services", svcs, "peers", peers, "channel", ch);
+	{
+		static struct nc_dp_stats st;
+
+		/* TCP segments of a draining peer's connections sent on to it */
+		nc_dp_stats_get(a->dp, &st);
+		json_object_set_new(j, "redirected", json_integer((json_int_t)st.redirected));
+	}
 	return j;
 }
 
