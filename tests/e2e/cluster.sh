@@ -82,7 +82,9 @@ start() {   # start <K> <N> [jq filter]: lab.sh dispatcher start, a check of its
 
 # ---- checks over the running dispatchers (DISP) ----
 
-check_routes() {   # lab-rtr: one multipath route with a nexthop per dispatcher; BGP and BFD up
+# check_routes: lab-rtr has one multipath route with a nexthop per dispatcher,
+# its BGP sessions established and BFD sessions up (but $NOBFD's)
+check_routes() {
 	local k i est=0 bfd=0 want_bfd=0
 	for k in "${DISP[@]}"; do [ "$k" = "$NOBFD" ] || want_bfd=$((want_bfd + 1)); done
 	# a BFD session comes up a moment after the route (its slow start): up to 10 s
@@ -94,7 +96,7 @@ check_routes() {   # lab-rtr: one multipath route with a nexthop per dispatcher;
 			grep -qE "^d$k +BGP .* up .*Established" "$W/protocols" && est=$((est + 1))
 			grep -qE "^$(front_ip "$k" | sed 's/\./\\./g') +eth-disp +Up" "$W/bfd" && bfd=$((bfd + 1))
 		done
-		[ "$est" = "${#DISP[@]}" ] && [ "$bfd" = "$want_bfd" ] && break
+		[ "$(hops)" = "$(want_hops "${DISP[@]}")" ] && [ "$est" = "${#DISP[@]}" ] && [ "$bfd" = "$want_bfd" ] && break
 		sleep 0.1
 	done
 	if [ "$(hops)" = "$(want_hops "${DISP[@]}")" ] && [ "$est" = "${#DISP[@]}" ] && [ "$bfd" = "$want_bfd" ]; then
@@ -270,15 +272,18 @@ check_mismatch() {
 # check_kill <K>: SIGKILL dispatcher K's appliance (its BIRD stays up); its
 # nexthop must leave lab-rtr's route; the time from SIGKILL is printed, not asserted
 check_kill() {
-	local k=$1 how=${2:-BFD} t0 t1 i gone=0 rest=()
+	local k=$1 how=${2:-BFD} t0 t1 i gone=0 killer rest=()
 	for i in "${DISP[@]}"; do [ "$i" = "$k" ] || rest+=("$i"); done
-	"$LAB" dispatcher kill "$k" >"$W/kill$k.log" 2>&1 || { bad "d$k killed" "$W/kill$k.log"; return 1; }
-	t0=$(sed -n 's/.*SIGKILL at \([0-9]*\) ms.*/\1/p' "$W/kill$k.log")
+	# watched from before SIGKILL: lab.sh returns only once the process is gone
+	"$LAB" dispatcher kill "$k" >"$W/kill$k.log" 2>&1 &
+	killer=$!
 	for ((i = 0; i < 3000; i++)); do   # 30 s, far beyond a hold time
 		if [ "$(hops)" = "$(want_hops "${rest[@]}")" ]; then gone=1; break; fi
 		sleep 0.01
 	done
 	t1=$(now_ms)
+	wait "$killer" || { bad "d$k killed" "$W/kill$k.log"; return 1; }
+	t0=$(sed -n 's/.*SIGKILL at \([0-9]*\) ms.*/\1/p' "$W/kill$k.log")
 	if [ "$gone" = 1 ] && [ -n "$t0" ]; then
 		ok "d$k killed (SIGKILL, its BIRD left up; $how): its nexthop left lab-rtr's route $((t1 - t0)) ms later; left: $(hops)"
 		echo "d$k SIGKILLed with ${#DISP[@]} dispatchers up ($how): its path withdrawn from lab-rtr $((t1 - t0)) ms later" >>"$W/times"
@@ -358,6 +363,7 @@ phase() {   # phase <N>: a fresh lab of N dispatchers
 		check_stop 0
 		check_curl "d0 stopped"
 	fi
+	cp "$STATE/rtr.bird.log" "$W/rtr$n.bird.log" 2>/dev/null   # kept with KEEP=1
 }
 
 for n in ${CLUSTER_DISPATCHERS:-2 3}; do
