@@ -173,6 +173,15 @@ nc_cluster_app_stop(struct nc_app *a)
 }
 
 void
+nc_cluster_app_say(struct nc_app *a)
+{
+	if (a->cl == NULL)
+		return;
+	nc_cluster_set_state(a->cl->c, a->draining || a->stopping ? NC_CLUSTER_DRAINING : NC_CLUSTER_READY);
+	nc_cluster_heartbeat(a->cl->c, clock_ms(CLOCK_MONOTONIC));
+}
+
+void
 nc_cluster_app_fini(struct nc_app *a)
 {
 	struct nc_cluster_app *cl = a->cl;

@@ -161,6 +161,17 @@ stop_drain(struct nc_app *a)
 	if (!a->cfg->bgp.enabled)
 		return;
 	a->stopping = true;
+	/* the peers first: they redirect the connections the routers move */
+	if (a->cl != NULL) {
+		uint64_t until = rte_rdtsc() + hz / 1000 * NC_DRAIN_TELL_MS;
+
+		nc_cluster_app_say(a);
+		while (rte_rdtsc() < until && !nc_app_quit_now) {
+			nc_cluster_app_poll(a);
+			if (nc_dp_ctl_poll(a->dp) + nc_mgmt_poll(a) == 0)
+				rte_delay_us_sleep(CTL_IDLE_SLEEP_US);
+		}
+	}
 	nc_announce_withdraw_all(a);
 	printf("draining: VIPs withdrawn, %" PRIu64 " flow(s) open, waiting up to %u s\n", flows_open(a),
 	       drain_s);
