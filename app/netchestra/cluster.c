@@ -110,7 +110,10 @@ nc_cluster_app_init(struct nc_app *a)
 	struct nc_cluster_params p = {
 		.id = cc->id, .bind_addr = cc->bind_addr, .bind_port = cc->sync_port,
 		.n_peers = cc->n_peers, .secret = cc->secret, .secret_len = cc->secret_len,
-		.heartbeat_ms = cc->heartbeat_ms, .dead_ms = cc->dead_ms, .freebind = true,
+		.heartbeat_ms = cc->heartbeat_ms, .dead_ms = cc->dead_ms,
+		/* a joiner's first heartbeats cross two data planes still resolving
+		 * each other's addresses: wait well past one peer's death */
+		.join_ms = cc->dead_ms * 4, .freebind = true,
 		.log = on_log,
 	};
 	uint64_t now = clock_ms(CLOCK_MONOTONIC), real = clock_ms(CLOCK_REALTIME);
