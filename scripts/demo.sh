@@ -330,13 +330,23 @@ PREV_US="" PREV_HELD=0 PREV_REPLAYS=0 FRAME_S=0
 COLS=200
 [ ! -t 1 ] || COLS=$(tput cols 2>/dev/null || echo 200)
 
+# failsafe_rates <held> <replays> <resets> <ts_us> <what>: the fail-safe line,
+# held and replayed per second since the previous frame, and the totals
+failsafe_rates() {
+	local per=$((($4 - ${PREV_US:-$T0_US}) / 1000))
+	[ "$per" -gt 0 ] || per=1
+	printf 'fail-safe: %s held/s, %s replayed/s%s (so far: %s held, %s replayed, %s reset)\n' \
+		$((($1 - PREV_HELD) * 1000 / per)) $((($2 - PREV_REPLAYS) * 1000 / per)) "$5" "$1" "$2" "$3"
+	PREV_HELD=$1 PREV_REPLAYS=$2 PREV_US=$4
+}
+
 # frame: the view as plain text on stdout; keeps the counters it differences.
 # One jq reads the service from the API, the clients' last --live line and the
 # new events, and gives tagged lines: N (the next event id), E (an event of the
 # service: time in microseconds, text), S (a server), C (the clients), F (the
 # fail-safe's counters).
 frame() {
-	local svc live ts tag a b c d e f g h i held='' replays='' resets='' per
+	local svc live ts tag a b c d e f g h i held='' replays='' resets=''
 	svc=$(curl -s -m 2 "$API/services/$SVC")
 	live=$(tail -n 1 "$W/live.jsonl" 2>/dev/null)
 	curl -s -m 2 "$API/events?since=$EV_NEXT" >"$W/ev.json"
@@ -376,12 +386,7 @@ frame() {
 	if [ "$FAILSAFE" = off ]; then
 		printf 'fail-safe: off - nothing held, nothing replayed\n'
 	elif [ -n "$held" ]; then
-		per=$(((ts - ${PREV_US:-$T0_US}) / 1000))
-		[ "$per" -gt 0 ] || per=1
-		printf 'fail-safe: %s held/s, %s replayed/s (so far: %s held, %s replayed, %s reset)\n' \
-			$(((held - PREV_HELD) * 1000 / per)) $(((replays - PREV_REPLAYS) * 1000 / per)) \
-			"$held" "$replays" "$resets"
-		PREV_HELD=$held PREV_REPLAYS=$replays PREV_US=$ts
+		failsafe_rates "$held" "$replays" "$resets" "$ts" ""
 	fi
 	printf '\nevents (the appliance'"'"'s log of fail-overs and server states, the last 8):\n'
 	if [ -s "$W/events" ]; then
@@ -419,7 +424,7 @@ vip_via() {
 # and weights that peer published last), S (a server as this dispatcher
 # publishes it).
 frame_cluster() {
-	local live ts k tag a b c d e f g h i j all=0 held=0 replays=0 resets=0 via srv rps ms per x
+	local live ts k tag a b c d e f g h i j all=0 held=0 replays=0 resets=0 via srv rps ms x
 	local -A cell=() addr=() peers=() pub=() row=()
 	local names=() agree=
 	live=$(tail -n 1 "$W/live.jsonl" 2>/dev/null)
@@ -541,13 +546,8 @@ frame_cluster() {
 	if [ "$FAILSAFE" = off ]; then
 		printf 'fail-safe: off - nothing held, nothing replayed\n'
 	else
-		per=$(((ts - ${PREV_US:-$T0_US}) / 1000))
-		[ "$per" -gt 0 ] || per=1
-		printf 'fail-safe: %s held/s, %s replayed/s, all dispatchers (so far: %s held, %s replayed, %s reset)\n' \
-			$(((held - PREV_HELD) * 1000 / per)) $(((replays - PREV_REPLAYS) * 1000 / per)) \
-			"$held" "$replays" "$resets"
+		failsafe_rates "$held" "$replays" "$resets" "$ts" ", all dispatchers"
 	fi
-	PREV_HELD=$held PREV_REPLAYS=$replays PREV_US=$ts
 	printf '\nevents (the dispatchers'"'"' fail-overs and server states, lab-rtr'"'"'s route, the last 8):\n'
 	if [ -s "$W/events" ]; then
 		while IFS=$'\t' read -r a b; do
