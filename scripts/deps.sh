@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages Netchestra needs that are missing.
 #   scripts/deps.sh            build, unit, fuzz, pcap and end-to-end tests, the demo
-#                              (prometheus for promtool, chromium for the dashboard test,
+#                              (bird2 for the cluster lab's BGP and BFD,
+#                              prometheus for promtool, chromium for the dashboard test,
 #                              clang and its runtime libraries for libFuzzer; nginx,
 #                              lighttpd, socat, redis, h2load, ab and openssl for the
 #                              interop suite's independent clients and servers)
@@ -13,7 +14,8 @@ PKGS="dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libpcap-dev libcmocka
       libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
       meson ninja-build pkg-config gcc python3 iproute2 ethtool iputils-ping curl wrk jq procps
       clang-14 libclang-rt-14-dev prometheus chromium
-      nginx-light lighttpd socat redis-server redis-tools nghttp2-client apache2-utils openssl"
+      nginx-light lighttpd socat redis-server redis-tools nghttp2-client apache2-utils openssl
+      bird2"
 # Node.js for the dashboard's browser test: Debian's unless one is installed
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 [ "${1:-}" != --peers ] || PKGS="$PKGS haproxy libnginx-mod-stream iptables gnuplot-nox"

@@ -3,10 +3,11 @@
 # this machine, all on private test subnets inside namespaces made here. As
 # root (sudo where it is installed):
 #
-#   scripts/lab.sh up [--one-arm] [--loops a,b,c] [--delay-ms a,b,c]
+#   scripts/lab.sh up [--one-arm] [--loops a,b,c] [--delay-ms a,b,c] [--dispatchers N]
 #   scripts/lab.sh down
 #   scripts/lab.sh status
 #   scripts/lab.sh restart-server N        (N = 0, 1, 2 or 3)
+#   scripts/lab.sh dispatcher start K [--config FILE] | stop K | kill K   (cluster lab)
 #
 # Two-arm (default):
 #   lab-client (10.200.0.10-17) --- br-front --- lab-p0  [appliance port p0, VIP 10.200.0.1]
@@ -18,6 +19,17 @@
 # ARP from the appliance. Each server namespace runs nc-backend (HTTP on 8080,
 # UDP on 5353) named n0, n1, n2, n3. n3 is a spare: in no service of config/lab.json,
 # it is what the management tests add to a running appliance.
+#
+# Several dispatchers (--dispatchers N, N = 2 or 3; 1 is the lab above) behind a
+# router that spreads flows over them by BGP + ECMP:
+#   lab-client (10.200.0.10-17) --- br-front --- lab-rtr (10.200.0.254 | 10.203.0.1, BIRD)
+#   lab-rtr --- br-disp --- lab-dK port p0 dK-p0 (host 10.203.0.(2+K), BGP + BFD)
+#   lab-dK port p1 dK-p1 (host 10.201.0.(201+K), local IPs) --- br-back --- lab-n0..n3
+# Each dispatcher K runs in its own namespace lab-dK: `dispatcher start K` starts
+# the appliance there (config/cluster/dK.json), then BIRD on its exception interface
+# (scripts/render-bird.py), and returns once lab-rtr routes the VIP 10.202.0.1
+# through it; `stop K` is a clean stop (SIGTERM: the appliance withdraws the VIP and
+# drains), `kill K` a crash (SIGKILL, the appliance alone: its BIRD stays up).
 #
 # Environment: BUILD (build dir, default build), NC_BACKEND (nc-backend binary).
 set -euo pipefail
@@ -34,12 +46,24 @@ BACK_GW=10.201.0.1      # the appliance's local IP
 HTTP_PORT=8080
 UDP_PORT=5353
 
+# the cluster lab (--dispatchers N >= 2)
+MAX_DISPATCHERS=3
+RTR_CLIENT_IP=10.200.0.254   # lab-rtr on the clients' segment: their default route
+RTR_DISP_IP=10.203.0.1       # lab-rtr on the dispatchers' front segment: their BGP neighbour
+RTR_ASN=65000
+DISP_ASN=65001
+CLUSTER_VIPS=10.202.0.0/24   # what lab-rtr accepts from the dispatchers (/32 routes)
+RENDER=$ROOT/scripts/render-bird.py
+
 die() { echo "lab: $*" >&2; exit 2; }
 in_ns() { ip netns exec "$@"; }
 server_ip() { echo "10.201.0.$((11 + $1))"; }
+disp_front_ip() { echo "10.203.0.$((2 + $1))"; }     # dispatcher K's front host (BGP)
+disp_back_ip() { echo "10.201.0.$((201 + $1))"; }    # dispatcher K's back host (cluster channel)
+disp_mac() { printf '02:00:00:%s:d%d:01' "$2" "$1"; } # disp_mac K cb|c9: front (10.203) or back (10.201)
 
 usage() {
-	sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -78,32 +102,42 @@ root_port() {   # root_port <dev> <mac>: an appliance port end in the root names
 	ip link set "$dev" up
 }
 
+bridge_add() {   # bridge_add <name>: a bridge in lab-sw
+	in_ns lab-sw ip link add "$1" type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+	in_ns lab-sw ip link set "$1" up
+}
+
+sw_port() {   # sw_port <dev> <bridge>: a veth end in lab-sw joins a bridge
+	quiet_if lab-sw "$1"
+	in_ns lab-sw ip link set "$1" master "$2"
+	in_ns lab-sw ip link set "$1" up
+}
+
 topology_up() {   # topology_up <one-arm 0|1>
 	local one=$1 i ns dev br
 	ns_add lab-sw
-	in_ns lab-sw ip link add br-front type bridge stp_state 0 forward_delay 0 mcast_snooping 0
-	in_ns lab-sw ip link set br-front up
-	if [ "$one" = 0 ]; then
-		in_ns lab-sw ip link add br-back type bridge stp_state 0 forward_delay 0 mcast_snooping 0
-		in_ns lab-sw ip link set br-back up
-	fi
-	sw_port() {   # sw_port <dev> <bridge>
-		quiet_if lab-sw "$1"
-		in_ns lab-sw ip link set "$1" master "$2"
-		in_ns lab-sw ip link set "$1" up
-	}
-
+	bridge_add br-front
+	[ "$one" = 1 ] || bridge_add br-back
 	veth lab-p0 - sw-p0 lab-sw
 	root_port lab-p0 02:00:00:c8:00:01
 	sw_port sw-p0 br-front
-	br=br-front
+	br="br-front"
 	if [ "$one" = 0 ]; then
 		veth lab-p1 - sw-p1 lab-sw
 		root_port lab-p1 02:00:00:c9:00:01
 		sw_port sw-p1 br-back
-		br=br-back
+		br="br-back"
 	fi
 
+	client_up "$FRONT_GW"
+	for i in "${!SERVERS[@]}"; do
+		server_up "$i" "$br" "$BACK_GW"
+	done
+	echo "$one" >"$STATE/one-arm"
+}
+
+client_up() {   # client_up <default gateway>: lab-client on br-front
+	local i
 	ns_add lab-client
 	veth eth0 lab-client sw-client lab-sw
 	in_ns lab-client ip link set eth0 address 02:00:00:c8:00:10
@@ -112,21 +146,150 @@ topology_up() {   # topology_up <one-arm 0|1>
 		in_ns lab-client ip addr add "${CLIENT_IPS[$i]}/24" dev eth0
 	done
 	in_ns lab-client ip link set eth0 up
-	in_ns lab-client ip route add default via "$FRONT_GW"
+	in_ns lab-client ip route add default via "$1"
 	sw_port sw-client br-front
+}
 
-	for i in "${!SERVERS[@]}"; do
-		ns=lab-${SERVERS[$i]}
+server_up() {   # server_up N <bridge> <default gateway or ->: server N's namespace
+	local i=$1 ns=lab-${SERVERS[$1]}
+	ns_add "$ns"
+	veth eth0 "$ns" "sw-${SERVERS[$i]}" lab-sw
+	in_ns "$ns" ip link set eth0 address "02:00:00:c9:00:1$i"
+	quiet_if "$ns" eth0
+	in_ns "$ns" ip addr add "$(server_ip "$i")/24" dev eth0
+	in_ns "$ns" ip link set eth0 up
+	[ "$3" = - ] || in_ns "$ns" ip route add default via "$3"
+	sw_port "sw-${SERVERS[$i]}" "$2"
+}
+
+# ---- the cluster lab --------------------------------------------------------
+
+ns_port() {   # ns_port <ns> <dev> <mac>: an appliance port end in a dispatcher's namespace
+	local ns=$1 dev=$2
+	in_ns "$ns" ip link set "$dev" address "$3"
+	in_ns "$ns" ip link set "$dev" mtu 1500
+	# Like root_port, and more: the namespace's kernel holds the dispatcher's host
+	# addresses (on the appliance's exception interfaces), and would take frames for
+	# them straight off this veth, beside the appliance. Strict reverse-path filtering
+	# drops them (their sources route through the exception interface, or nowhere),
+	# so the kernel only hears what the appliance passes it.
+	in_ns "$ns" sysctl -qw "net.ipv4.conf.$dev.forwarding=0" "net.ipv4.conf.$dev.arp_ignore=8" \
+		"net.ipv4.conf.$dev.rp_filter=1" >/dev/null
+	quiet_if "$ns" "$dev"
+	in_ns "$ns" ip link set "$dev" up
+}
+
+cluster_topology_up() {   # cluster_topology_up <dispatchers>
+	local n=$1 i k ns
+	ns_add lab-sw
+	bridge_add br-front
+	bridge_add br-disp
+	bridge_add br-back
+	client_up "$RTR_CLIENT_IP"
+
+	ns_add lab-rtr
+	veth eth-client lab-rtr sw-rtr-c lab-sw
+	veth eth-disp lab-rtr sw-rtr-d lab-sw
+	in_ns lab-rtr ip link set eth-client address 02:00:00:c8:00:fe
+	in_ns lab-rtr ip link set eth-disp address 02:00:00:cb:00:01
+	for i in eth-client eth-disp; do quiet_if lab-rtr "$i"; done
+	in_ns lab-rtr ip addr add "$RTR_CLIENT_IP/24" dev eth-client
+	in_ns lab-rtr ip addr add "$RTR_DISP_IP/24" dev eth-disp
+	in_ns lab-rtr ip link set eth-client up
+	in_ns lab-rtr ip link set eth-disp up
+	# forward, and spread flows over a multipath route's nexthops by their L4 hash
+	in_ns lab-rtr sysctl -qw net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1 >/dev/null
+	sw_port sw-rtr-c br-front
+	sw_port sw-rtr-d br-disp
+
+	for ((k = 0; k < n; k++)); do
+		ns=lab-d$k
 		ns_add "$ns"
-		veth eth0 "$ns" "sw-${SERVERS[$i]}" lab-sw
-		in_ns "$ns" ip link set eth0 address "02:00:00:c9:00:1$i"
-		quiet_if "$ns" eth0
-		in_ns "$ns" ip addr add "$(server_ip "$i")/24" dev eth0
-		in_ns "$ns" ip link set eth0 up
-		in_ns "$ns" ip route add default via "$BACK_GW"
-		sw_port "sw-${SERVERS[$i]}" "$br"
+		veth "d$k-p0" "$ns" "sw-d$k-p0" lab-sw
+		veth "d$k-p1" "$ns" "sw-d$k-p1" lab-sw
+		ns_port "$ns" "d$k-p0" "$(disp_mac "$k" cb)"
+		ns_port "$ns" "d$k-p1" "$(disp_mac "$k" c9)"
+		sw_port "sw-d$k-p0" br-disp
+		sw_port "sw-d$k-p1" br-back
 	done
-	echo "$one" >"$STATE/one-arm"
+
+	# servers answer the dispatchers' local IPs on their own segment: no route needed
+	for i in "${!SERVERS[@]}"; do
+		server_up "$i" br-back -
+	done
+	echo "$n" >"$STATE/dispatchers"
+}
+
+cluster_topology_ok() {   # the namespaces of a cluster lab of <dispatchers> all exist
+	local n=$1 k ns
+	[ -f "$STATE/dispatchers" ] && [ "$(cat "$STATE/dispatchers")" = "$n" ] || return 1
+	for ns in lab-sw lab-client lab-rtr lab-n0 lab-n1 lab-n2 lab-n3; do
+		[ -e "/run/netns/$ns" ] || return 1
+	done
+	for ((k = 0; k < n; k++)); do
+		[ -e "/run/netns/lab-d$k" ] || return 1
+	done
+	return 0
+}
+
+dispatchers() { cat "$STATE/dispatchers" 2>/dev/null || echo 0; }
+
+pid_alive() {   # pid_alive <pid file> <program>: the pid, if it runs <program>
+	local pid
+	[ -f "$1" ] || return 0
+	pid=$(cat "$1")
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -qa "$2" "/proc/$pid/cmdline" 2>/dev/null; then
+		echo "$pid"
+	fi
+}
+
+wait_gone() {   # wait_gone <pid> <tenths of a second>: 0 once it has exited
+	local i
+	for ((i = 0; i < $2; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
+bird_pid() { pid_alive "$STATE/$1.bird.pid" bird; }   # bird_pid rtr|dK
+birdc_to() { birdc -s "$STATE/$1.bird.ctl" "${@:2}"; } # birdc_to rtr|dK <command...>
+
+bird_start() {   # bird_start <ns> <rtr|dK>: BIRD on $STATE/<who>.bird.conf, in the foreground of its own session
+	local ns=$1 who=$2 pid i
+	setsid ip netns exec "$ns" bird -f -c "$STATE/$who.bird.conf" -s "$STATE/$who.bird.ctl" \
+		-P "$STATE/$who.bird.pid" </dev/null >>"$STATE/$who.bird.log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$STATE/$who.bird.pid"
+	for ((i = 0; i < 50; i++)); do
+		if birdc_to "$who" show status >/dev/null 2>&1; then return 0; fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "lab: BIRD in $ns did not start; its log ($STATE/$who.bird.log):" >&2
+	tail -5 "$STATE/$who.bird.log" >&2
+	return 1
+}
+
+bird_stop() {   # bird_stop <rtr|dK>
+	local pid
+	pid=$(bird_pid "$1")
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null || true
+		wait_gone "$pid" 50 || kill -9 "$pid" 2>/dev/null || true
+	fi
+	rm -f "$STATE/$1.bird.pid" "$STATE/$1.bird.ctl"
+}
+
+router_up() {   # router_up <dispatchers>: lab-rtr's BIRD, one session per dispatcher
+	local n=$1 k args=()
+	[ -z "$(bird_pid rtr)" ] || return 0
+	for ((k = 0; k < n; k++)); do
+		args+=(--neighbor "d$k=$(disp_front_ip "$k"):$DISP_ASN")
+	done
+	python3 "$RENDER" --router --router-id "$RTR_DISP_IP" --asn "$RTR_ASN" --iface eth-disp \
+		--accept "$CLUSTER_VIPS" "${args[@]}" -o "$STATE/rtr.bird.conf" || die "cannot render lab-rtr's BIRD configuration"
+	bird_start lab-rtr rtr || die "BIRD did not start in lab-rtr"
 }
 
 topology_ok() {   # the namespaces and ports of mode <one-arm 0|1> all exist
@@ -185,29 +348,53 @@ pick() {   # pick <comma list> <index> <default>
 }
 
 cmd_up() {
-	local one=0 loops=0 delay=0 i args
+	local one=0 loops=0 delay=0 n=1 i args
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--one-arm) one=1 ;;
 		--two-arm) one=0 ;;
 		--loops) loops=${2:?--loops needs a,b,c}; shift ;;
 		--delay-ms) delay=${2:?--delay-ms needs a,b,c}; shift ;;
+		--dispatchers) n=${2:?--dispatchers needs N}; shift ;;
 		*) die "up: unknown option $1" ;;
 		esac
 		shift
 	done
 	[[ $loops =~ ^[0-9]+(,[0-9]+){0,2}$ ]] || die "--loops: want N or a,b,c (non-negative integers), got '$loops'"
 	[[ $delay =~ ^[0-9]+(,[0-9]+){0,2}$ ]] || die "--delay-ms: want N or a,b,c (non-negative integers), got '$delay'"
+	if ! [[ $n =~ ^[1-9]$ ]] || [ "$n" -gt "$MAX_DISPATCHERS" ]; then
+		die "--dispatchers: want 1..$MAX_DISPATCHERS, got '$n'"
+	fi
+	[ "$n" = 1 ] || [ "$one" = 0 ] || die "--one-arm has one dispatcher: not with --dispatchers $n"
 	[ -x "$BACKEND" ] || die "no nc-backend at $BACKEND (build first: ninja -C build)"
+	if [ "$n" -gt 1 ]; then
+		command -v bird >/dev/null || die "no bird (scripts/deps.sh installs bird2)"
+		command -v birdc >/dev/null || die "no birdc (scripts/deps.sh installs bird2)"
+		command -v python3 >/dev/null || die "no python3 (scripts/deps.sh installs it)"
+	fi
 	mkdir -p "$STATE"
 	# the management token of config/lab.json ("token_file": "lab.token")
 	if [ ! -s "$ROOT/config/lab.token" ]; then
 		(umask 077; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$ROOT/config/lab.token")
 	fi
-	if ! topology_ok "$one"; then
-		teardown
-		mkdir -p "$STATE"
-		topology_up "$one"
+	if [ "$n" = 1 ]; then
+		if ! topology_ok "$one"; then
+			teardown
+			mkdir -p "$STATE"
+			topology_up "$one"
+		fi
+	else
+		# the cluster channel's secret of config/cluster/dK.json ("secret_file": "secret"):
+		# made here, for the lab only, like config/lab.token
+		if [ ! -s "$ROOT/config/cluster/secret" ]; then
+			(umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$ROOT/config/cluster/secret")
+		fi
+		if ! cluster_topology_ok "$n"; then
+			teardown
+			mkdir -p "$STATE"
+			cluster_topology_up "$n"
+		fi
+		router_up "$n"
 	fi
 	for i in "${!SERVERS[@]}"; do
 		args="--loops $(pick "$loops" "$i" 0) --delay-ms $(pick "$delay" "$i" 0)"
@@ -224,9 +411,10 @@ cmd_up() {
 # Remove everything the lab made, whatever state it is in.
 teardown() {
 	local n pids
-	for n in lab-n0 lab-n1 lab-n2 lab-n3 lab-client lab-sw; do
+	for n in lab-d0 lab-d1 lab-d2 lab-rtr lab-n0 lab-n1 lab-n2 lab-n3 lab-client lab-sw; do
 		if [ -e "/run/netns/$n" ]; then
 			pids=$(ip netns pids "$n" 2>/dev/null || true)
+			# shellcheck disable=SC2086 # one word per pid
 			[ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
 			ip netns del "$n" 2>/dev/null || true
 		fi
@@ -244,11 +432,15 @@ cmd_down() {
 cmd_status() {
 	local i pid mode=down
 	if [ -f "$STATE/one-arm" ]; then
-		if [ "$(cat "$STATE/one-arm")" = 1 ]; then mode=one-arm; else mode=two-arm; fi
+		if [ "$(cat "$STATE/one-arm")" = 1 ]; then mode="one-arm"; else mode="two-arm"; fi
+	elif [ -f "$STATE/dispatchers" ]; then
+		mode="cluster of $(dispatchers) dispatchers"
 	fi
 	echo "lab: $mode"
 	[ "$mode" != down ] || return 0
-	if [ "$mode" = two-arm ]; then
+	if [ -f "$STATE/dispatchers" ]; then
+		cluster_status
+	elif [ "$mode" = two-arm ]; then
 		echo "  port p0: lab-p0 $(cat /sys/class/net/lab-p0/address 2>/dev/null || echo missing) (clients, VIP $FRONT_GW)"
 		echo "  port p1: lab-p1 $(cat /sys/class/net/lab-p1/address 2>/dev/null || echo missing) (servers, local IP $BACK_GW)"
 	else
@@ -261,6 +453,184 @@ cmd_status() {
 		printf '  lab-%s: %s  nc-backend %s, %s\n' "${SERVERS[$i]}" "$(server_ip "$i")" \
 			"$pid" "$(cat "$STATE/n$i.args" 2>/dev/null)"
 	done
+	[ ! -f "$STATE/dispatchers" ] || cluster_routes
+}
+
+running() {   # running <pid or empty>: "pid N" or "not running"
+	if [ -n "$1" ]; then echo "pid $1"; else echo "not running"; fi
+}
+
+cluster_status() {
+	local k
+	printf '  lab-rtr: %s (clients) | %s (dispatchers), AS %s, BIRD %s\n' "$RTR_CLIENT_IP" "$RTR_DISP_IP" \
+		"$RTR_ASN" "$(running "$(bird_pid rtr)")"
+	for ((k = 0; k < $(dispatchers); k++)); do
+		printf '  lab-d%d: p0 d%d-p0 %s host %s | p1 d%d-p1 %s host %s, local IPs 10.201.0.%d-%d\n' \
+			"$k" "$k" "$(disp_mac "$k" cb)" "$(disp_front_ip "$k")" "$k" "$(disp_mac "$k" c9)" \
+			"$(disp_back_ip "$k")" $((1 + 2 * k)) $((2 + 2 * k))
+		printf '         appliance %s%s, BIRD %s\n' "$(running "$(nc_pid_of "$k")")" \
+			"$(sed -n '1s/^/, -c /p' "$STATE/d$k.config" 2>/dev/null)" "$(running "$(bird_pid "d$k")")"
+	done
+}
+
+cluster_routes() {
+	echo "  BGP sessions of lab-rtr (birdc show protocols):"
+	birdc_to rtr show protocols 2>&1 | sed '1d; s/^/    /'
+	echo "  routes lab-rtr learnt by BGP (ip route show proto bird):"
+	ip -n lab-rtr route show proto bird 2>&1 | sed 's/^/    /'
+}
+
+# ---- dispatchers of the cluster lab ----------------------------------------
+
+NC_BIN=$BUILD/app/netchestra
+
+nc_pid_of() { pid_alive "$STATE/d$1.pid" netchestra; }
+
+disp_check() {   # disp_check <K>: K is a dispatcher of the running cluster lab
+	local n
+	n=$(dispatchers)
+	[ "$n" -gt 1 ] || die "dispatcher: the cluster lab is not up (lab.sh up --dispatchers N)"
+	if ! [[ $1 =~ ^[0-9]$ ]] || [ "$1" -ge "$n" ]; then
+		die "dispatcher: want 0..$((n - 1)), got '$1'"
+	fi
+}
+
+vip_hops() {   # vip_hops <vip>: the nexthops of lab-rtr's route to <vip>, one a line
+	ip -n lab-rtr route show "$1" 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "via") print $(i + 1) }'
+}
+
+disp_fail() {   # disp_fail <K> <why>: the logs, dispatcher K stopped, exit
+	local k=$1
+	{
+		echo "lab: dispatcher $k: $2"
+		echo "  appliance log ($STATE/d$k.log), last lines:"
+		tail -15 "$STATE/d$k.log" 2>/dev/null | sed 's/^/    /'
+		echo "  its BIRD's log ($STATE/d$k.bird.log), last lines:"
+		tail -8 "$STATE/d$k.bird.log" 2>/dev/null | sed 's/^/    /'
+		echo "  its BIRD's sessions:"
+		birdc_to "d$k" show protocols 2>&1 | sed '1d; s/^/    /'
+		echo "  lab-rtr's sessions:"
+		birdc_to rtr show protocols 2>&1 | sed '1d; s/^/    /'
+		echo "  lab-rtr's BGP routes:"
+		ip -n lab-rtr route show proto bird 2>&1 | sed 's/^/    /'
+		echo "  (dispatcher $k stopped)"
+	} >&2
+	disp_down "$k" 0 >/dev/null 2>&1
+	exit 1
+}
+
+disp_down() {   # disp_down <K> <seconds>: SIGTERM, up to <seconds> to exit, then SIGKILL; BIRD stopped
+	local k=$1 pid rc=0
+	pid=$(nc_pid_of "$k")
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		if ! wait_gone "$pid" $(($2 * 10)); then
+			kill -9 "$pid" 2>/dev/null || true
+			wait_gone "$pid" 50 || true
+			rc=1
+		fi
+	fi
+	rm -f "$STATE/d$k.pid"
+	bird_stop "d$k"
+	return "$rc"
+}
+
+cmd_dispatcher_start() {
+	local k=${1:-} cfg="" pid ifaces vips vip ifname host front="" up=0 i
+	[ $# -eq 0 ] || shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--config) cfg=${2:?--config needs FILE}; shift ;;
+		*) die "dispatcher start: unknown option $1" ;;
+		esac
+		shift
+	done
+	disp_check "$k"
+	cfg=${cfg:-$ROOT/config/cluster/d$k.json}
+	[ -f "$cfg" ] || die "dispatcher start: no startup file $cfg"
+	cfg=$(cd "$(dirname "$cfg")" && pwd)/$(basename "$cfg")
+	[ -x "$NC_BIN" ] || die "no appliance at $NC_BIN (build first: ninja -C build)"
+	pid=$(nc_pid_of "$k")
+	[ -z "$pid" ] || die "dispatcher $k runs already (pid $pid): dispatcher stop $k first"
+	# what BIRD needs, before anything starts: a file that cannot be announced stops here
+	ifaces=$(python3 "$RENDER" --ifaces "$cfg") || die "dispatcher start: $cfg announces nothing (above)"
+	vips=$(python3 "$RENDER" --vips "$cfg") || die "dispatcher start: $cfg announces nothing (above)"
+	vips=${vips//$'\n'/ }
+	bird_stop "d$k"   # one left running by dispatcher kill
+	python3 "$RENDER" -o "$STATE/d$k.bird.conf" "$cfg" || die "dispatcher start: cannot render BIRD's configuration"
+	echo "$cfg" >"$STATE/d$k.config"
+	echo "== lab.sh dispatcher start $k: $NC_BIN -c $cfg" >>"$STATE/d$k.log"
+	setsid ip netns exec "lab-d$k" "$NC_BIN" -c "$cfg" </dev/null >>"$STATE/d$k.log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$STATE/d$k.pid"
+	# its exception interfaces up with their host addresses (EAL may take a while)
+	for ((i = 0; i < 600 && up == 0; i++)); do
+		up=1
+		while read -r ifname host; do
+			ip -n "lab-d$k" -o addr show dev "$ifname" up 2>/dev/null | grep -q " inet $host " || up=0
+		done <<<"$ifaces"
+		[ "$up" = 1 ] && break
+		kill -0 "$pid" 2>/dev/null || disp_fail "$k" "the appliance exited"
+		sleep 0.1
+	done
+	[ "$up" = 1 ] || disp_fail "$k" "no exception interface with its host address (${ifaces//$'\n'/, }) within 60 s"
+	bird_start "lab-d$k" "d$k" || disp_fail "$k" "BIRD did not start"
+	# ready once lab-rtr routes every VIP through it (servers up, BGP and BFD up)
+	front=$(sed -n '1s/^[^ ]* \([0-9.]*\)\/.*/\1/p' <<<"$ifaces")
+	for ((i = 0; i < 600; i++)); do
+		up=1
+		for vip in $vips; do
+			vip_hops "$vip" | grep -qxF "$front" || up=0
+		done
+		[ "$up" = 0 ] || break
+		kill -0 "$pid" 2>/dev/null || disp_fail "$k" "the appliance exited"
+		sleep 0.1
+	done
+	[ "$up" = 1 ] || disp_fail "$k" "lab-rtr does not route $vips through $front after 60 s"
+	echo "lab: dispatcher $k up (appliance pid $pid, BIRD pid $(bird_pid "d$k")): lab-rtr routes $vips via $front"
+}
+
+cmd_dispatcher_stop() {
+	local k=${1:-} pid drain t0 t1
+	disp_check "$k"
+	pid=$(nc_pid_of "$k")
+	if [ -z "$pid" ]; then
+		bird_stop "d$k"
+		echo "lab: dispatcher $k was not running (its BIRD stopped)"
+		return 0
+	fi
+	# it withdraws its VIPs at once, then waits cluster.drain_s for flows to finish
+	drain=$(jq -r '.cluster.drain_s // 5' "$(cat "$STATE/d$k.config")" 2>/dev/null) || drain=5
+	t0=$(date +%s%N)
+	if disp_down "$k" $((drain + 30)); then
+		t1=$(date +%s%N)
+		echo "lab: dispatcher $k stopped cleanly in $(((t1 - t0) / 1000000)) ms (its BIRD stopped)"
+	else
+		die "dispatcher $k did not exit within $((drain + 30)) s of SIGTERM: killed (see $STATE/d$k.log)"
+	fi
+}
+
+cmd_dispatcher_kill() {
+	local k=${1:-} pid t
+	disp_check "$k"
+	pid=$(nc_pid_of "$k")
+	[ -n "$pid" ] || die "dispatcher $k is not running"
+	kill -9 "$pid"
+	t=$(date +%s%3N)
+	wait_gone "$pid" 50 || die "dispatcher $k (pid $pid) still there after SIGKILL"
+	rm -f "$STATE/d$k.pid"
+	echo "lab: dispatcher $k killed (SIGKILL at $t ms since the epoch; its BIRD stays up)"
+}
+
+cmd_dispatcher() {
+	local sub=${1:-}
+	[ $# -eq 0 ] || shift
+	case $sub in
+	start) cmd_dispatcher_start "$@" ;;
+	stop) cmd_dispatcher_stop "$@" ;;
+	kill) cmd_dispatcher_kill "$@" ;;
+	*) die "dispatcher: want start K [--config FILE], stop K or kill K" ;;
+	esac
 }
 
 cmd_restart_server() {
@@ -275,7 +645,7 @@ cmd_restart_server() {
 cmd=${1:-}
 [ $# -eq 0 ] || shift
 case $cmd in
-up|down|status|restart-server)
+up|down|status|restart-server|dispatcher)
 	[ "$(id -u)" = 0 ] || { echo "lab: run as root (sudo where it is installed): it creates network namespaces" >&2; exit 1; } ;;
 esac
 case $cmd in
@@ -283,5 +653,6 @@ up) cmd_up "$@" ;;
 down) cmd_down ;;
 status) cmd_status ;;
 restart-server) cmd_restart_server "$@" ;;
+dispatcher) cmd_dispatcher "$@" ;;
 *) usage ;;
 esac

@@ -2,11 +2,13 @@
 # Netchestra's test command: installs the Debian packages it needs, prepares
 # hugepages (falls back to --no-huge), builds, and runs every test suite:
 #   unit (cmocka), unit under AddressSanitizer + UBSan, the HTTP/1.x parser
-#   under libFuzzer, cli, pcap replays,
+#   under libFuzzer, cli, the cluster lab's scripts (BIRD rendering, startup
+#   files, shellcheck), pcap replays,
 #   end to end with real clients and servers in the namespace lab (forwarding,
 #   adaptive weights and health probes, transaction fail-safe, the demo,
 #   independent clients and servers with the fail-safe on and off, management
-#   API / metrics / netchestra-ctl / SIGHUP / dashboard in headless Chromium).
+#   API / metrics / netchestra-ctl / SIGHUP / dashboard in headless Chromium,
+#   several dispatchers behind a router with BGP, BFD and ECMP).
 # Ends with one summary line "N passed, N failed"; exits non-zero on any failure.
 # As root (sudo where it is installed).
 set -uo pipefail
@@ -74,6 +76,11 @@ tests/cli/run.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count cli "${p:-0}" "${f:-1}"
 
+log "scripts: BIRD configurations rendered, the cluster's startup files, shellcheck"
+tests/scripts/run.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count scripts "${p:-0}" "${f:-1}"
+
 log "pcap replays"
 tests/pcap/run.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
@@ -112,6 +119,11 @@ log "end to end: management API, metrics, netchestra-ctl, SIGHUP, dashboard (nam
 tests/e2e/mgmt.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-mgmt "${p:-0}" "${f:-1}"
+
+log "end to end: several dispatchers behind a router, BGP + BFD + ECMP (namespace lab)"
+tests/e2e/cluster.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count e2e-cluster "${p:-0}" "${f:-1}"
 rm -f "$out"
 
 log "summary"

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# The cluster lab's scripts on their own, no namespace and no root needed:
+# scripts/render-bird.py (config/cluster/d0.json rendered line by line, the
+# variants of the startup file it follows, BIRD itself parsing what it renders
+# (bird -p), every invalid or missing section an error naming its JSON path with
+# nothing written), scripts/cluster-configs.sh --check (d1.json and d2.json are
+# what d0.json makes), the appliance's --check on the three files, and shellcheck
+# on the cluster lab's shell scripts. Usage: tests/scripts/run.sh [BUILD_DIR]
+# shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+RENDER=$ROOT/scripts/render-bird.py
+D0=$ROOT/config/cluster/d0.json
+W=$(mktemp -d /tmp/nc-scripts.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+pass=0; fail=0
+ok()  { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; [ -z "${2:-}" ] || sed 's/^/    /' "$2" | tail -20; fail=$((fail + 1)); }
+
+# has <file> <line>...: every line is in <file>, exactly (leading tabs ignored)
+has() {
+	local f=$1 l
+	shift
+	for l in "$@"; do
+		sed 's/^\t*//' "$f" | grep -qxF "$l" || { echo "missing line: $l" >>"$f.why"; return 1; }
+	done
+}
+# variant <out> <jq filter>: d0.json changed
+variant() { jq "$2" "$D0" >"$1"; }
+# birdok <conf>: BIRD parses it
+birdok() { bird -p -c "$1" >"$1.bird" 2>&1; }
+
+# ---- d0.json as shipped ----
+if python3 "$RENDER" "$D0" >"$W/d0.conf" 2>"$W/d0.err" &&
+	has "$W/d0.conf" 'router id 10.203.0.2;' 'local as 65001;' 'hold time 3;' 'bfd on;' \
+		'import where net ~ [ 10.202.0.1/32 ];' 'interface "nc-p0";' 'interface "nc-p0" {' \
+		'interval 100 ms;' 'multiplier 3;' 'export where proto = "vips" && net ~ [ 10.202.0.1/32 ];' \
+		'import none;' 'local 10.203.0.2 as 65001;' 'neighbor 10.203.0.1 as 65000;' &&
+	[ "$(grep -c '^protocol bgp ' "$W/d0.conf")" = 1 ] && ! grep -q 'nc-p1' "$W/d0.conf"; then
+	ok "render d0.json: router id, ASN, hold time, BFD, one session to 10.203.0.1 on nc-p0, the VIP alone"
+else
+	cat "$W/d0.err" "$W/d0.conf.why" >"$W/why" 2>/dev/null
+	bad "render d0.json" "$W/why"
+fi
+if [ "$(python3 "$RENDER" --ifaces "$D0")" = "nc-p0 10.203.0.2/24" ] &&
+	[ "$(python3 "$RENDER" --vips "$D0")" = "10.202.0.1" ]; then
+	ok "--ifaces and --vips of d0.json: nc-p0 10.203.0.2/24, 10.202.0.1"
+else
+	bad "--ifaces and --vips of d0.json"
+fi
+
+# ---- what BIRD itself makes of it ----
+if ! command -v bird >/dev/null; then
+	bad "bird -p: no bird (scripts/deps.sh installs bird2)"
+else
+	for k in 0 1 2; do
+		python3 "$RENDER" -o "$W/d$k.conf" "$ROOT/config/cluster/d$k.json" && birdok "$W/d$k.conf" &&
+			has "$W/d$k.conf" "router id 10.203.0.$((2 + k));" "local 10.203.0.$((2 + k)) as 65001;" &&
+			ok "d$k.json: BIRD parses its configuration (bird -p), router id 10.203.0.$((2 + k))" ||
+			bad "d$k.json rendered and parsed" "$W/d$k.conf.bird"
+	done
+	python3 "$RENDER" --router --router-id 10.203.0.1 --asn 65000 --iface eth-disp --accept 10.202.0.0/24 \
+		--neighbor d0=10.203.0.2:65001 --neighbor d1=10.203.0.3:65001 --neighbor d2=10.203.0.4:65001 \
+		-o "$W/rtr.conf" && birdok "$W/rtr.conf" &&
+		has "$W/rtr.conf" 'merge paths on;' 'export where source = RTS_BGP;' 'interface "eth-disp" {' \
+			'import where net ~ [ 10.202.0.0/24{32,32} ];' 'neighbor 10.203.0.4 as 65001;' &&
+		[ "$(grep -c '^protocol bgp ' "$W/rtr.conf")" = 3 ] &&
+		ok "router: three sessions, BFD on eth-disp, /32s of 10.202.0.0/24 merged into multipath routes; bird -p" ||
+		bad "router configuration" "$W/rtr.conf.bird"
+fi
+
+# ---- variants of the startup file ----
+variant "$W/v1.json" 'del(.ports[].exception) | .exception = {enabled: true} | del(.bgp.router_id) |
+	.bgp.bfd.enabled = false | .bgp.hold_s = 9 |
+	.services += [.services[0] | .name = "web2" | .vip = "10.202.0.7"]'
+if python3 "$RENDER" -o "$W/v1.conf" "$W/v1.json" 2>"$W/v1.err" &&
+	has "$W/v1.conf" 'router id 10.203.0.2;' 'interface "nc-p0";' 'bfd off;' 'hold time 9;' \
+		'import where net ~ [ 10.202.0.1/32, 10.202.0.7/32 ];' &&
+	! grep -q '^protocol bfd' "$W/v1.conf" && { ! command -v bird >/dev/null || birdok "$W/v1.conf"; }; then
+	ok "top-level exception (nc-<port>), router id from the host facing the neighbour, BFD off, two VIPs"
+else
+	cat "$W/v1.err" "$W/v1.conf.why" "$W/v1.conf.bird" >"$W/why" 2>/dev/null
+	bad "variant: top-level exception, default router id, BFD off, two VIPs" "$W/why"
+fi
+variant "$W/v2.json" '.ports[0].exception.ifname = "ext0" | .ports[1].ipv4 += ["10.204.0.1/24"] |
+	.ports[1].host = "10.204.0.2/24" |
+	.bgp.neighbors += [{address: "10.204.0.1", asn: 65010}] | .bgp.bfd.interval_ms = 50'
+if python3 "$RENDER" -o "$W/v2.conf" "$W/v2.json" 2>"$W/v2.err" &&
+	has "$W/v2.conf" 'interface "ext0", "nc-p1";' 'interface "ext0", "nc-p1" {' 'interval 50 ms;' \
+		'local 10.204.0.2 as 65001;' 'neighbor 10.204.0.1 as 65010;' 'description "10.204.0.1 on nc-p1";' &&
+	[ "$(python3 "$RENDER" --ifaces "$W/v2.json" | tr '\n' ' ')" = "ext0 10.203.0.2/24 nc-p1 10.204.0.2/24 " ] &&
+	{ ! command -v bird >/dev/null || birdok "$W/v2.conf"; }; then
+	ok "two neighbours on two ports: a session each from its port's host, both interfaces watched"
+else
+	cat "$W/v2.err" "$W/v2.conf.why" "$W/v2.conf.bird" >"$W/why" 2>/dev/null
+	bad "variant: two neighbours on two ports" "$W/why"
+fi
+
+# ---- invalid or missing sections: exit 1, the JSON path, nothing written ----
+# refused <what> <jq filter or @text> <expected message (fixed string)>
+refused() {
+	local f=$W/bad.json rc
+	rm -f "$W/bad.conf"
+	case $2 in
+	@*) printf '%s' "${2#@}" >"$f" ;;
+	*) variant "$f" "$2" ;;
+	esac
+	python3 "$RENDER" -o "$W/bad.conf" "$f" >"$W/bad.out" 2>"$W/bad.err"; rc=$?
+	if [ "$rc" = 1 ] && [ "$(wc -l <"$W/bad.err")" = 1 ] && grep -qF "render-bird: $f: $3" "$W/bad.err" &&
+		[ ! -e "$W/bad.conf" ]; then
+		ok "refused, $1: $(cat "$W/bad.err")"
+	else
+		echo "rc=$rc" | cat - "$W/bad.err" >"$W/why"
+		bad "refused, $1 (want exit 1 and '$3')" "$W/why"
+	fi
+}
+refused "no bgp" 'del(.bgp)' "bgp: missing: the startup file announces no VIP (no bgp section)"
+refused "no neighbour" '.bgp.neighbors = []' "bgp.neighbors: must hold 1..8 neighbours, got 0"
+refused "ASN a string" '.bgp.asn = "65001"' 'bgp.asn: must be an int, got "65001"'
+refused "ASN 0" '.bgp.asn = 0' "bgp.asn: must be 1..4294967294, got 0"
+refused "hold time 2" '.bgp.hold_s = 2' "bgp.hold_s: must be 0 or 3..65535 (RFC 4271), got 2"
+refused "unknown key" '.bgp.peers = []' "bgp.peers: unknown key"
+refused "BFD interval 5 ms" '.bgp.bfd.interval_ms = 5' "bgp.bfd.interval_ms: must be 10..10000, got 5"
+refused "bad neighbour address" '.bgp.neighbors[0].address = "10.203.0.256"' \
+	'bgp.neighbors[0].address: must be an IPv4 address, got "10.203.0.256"'
+refused "neighbour on no host subnet" '.bgp.neighbors[0].address = "10.9.9.9"' \
+	"bgp.neighbors[0].address: 10.9.9.9 is on no port's host subnet (ports[].host)"
+refused "neighbour facing a port without exception interface" '.ports[0].exception.enabled = false' \
+	"bgp.neighbors[0].address: 10.203.0.1 faces ports[0], which has no exception interface"
+refused "bad host" '.ports[0].host = "10.203.0.2"' 'ports[0].host: must be a.b.c.d/len, got "10.203.0.2"'
+refused "interface name too long" '.ports[0].exception.ifname = "a-very-long-name0"' \
+	'ports[0].exception.ifname: must be 1..15 bytes'
+refused "no services" 'del(.services)' "services: missing"
+refused "not JSON" '@{"bgp": ' "invalid JSON: Expecting value (line 1, column 9)"
+python3 "$RENDER" "$W/none.json" >/dev/null 2>"$W/e"; rc=$?
+[ "$rc" = 1 ] && grep -qF "render-bird: $W/none.json: cannot read: No such file or directory" "$W/e" &&
+	ok "refused, a missing file: $(cat "$W/e")" || bad "refused, a missing file (rc=$rc)" "$W/e"
+python3 "$RENDER" >/dev/null 2>"$W/e"; rc=$?
+[ "$rc" = 2 ] && ok "no startup file: usage, exit 2" || bad "no startup file: want exit 2, got $rc" "$W/e"
+
+# ---- the three startup files ----
+"$ROOT/scripts/cluster-configs.sh" --check 2>"$W/e" &&
+	ok "config/cluster/d1.json and d2.json are what d0.json makes (cluster-configs.sh --check)" ||
+	bad "cluster-configs.sh --check" "$W/e"
+if [ -x "$BUILD/app/netchestra" ]; then
+	# the lab makes the token and the secret (lab.sh up): stand-ins here, in $W
+	printf 'test-token-0123456789\n' >"$W/token"
+	printf 'test-secret-0123456789abcdef\n' >"$W/secret"
+	for k in 0 1 2; do
+		jq --arg w "$W" '.management.token_file = "\($w)/token" | .cluster.secret_file = "\($w)/secret"' \
+			"$ROOT/config/cluster/d$k.json" >"$W/check$k.json"
+		"$BUILD/app/netchestra" --check -c "$W/check$k.json" >"$W/c" 2>&1 &&
+			ok "netchestra --check config/cluster/d$k.json" || bad "netchestra --check config/cluster/d$k.json" "$W/c"
+	done
+else
+	bad "netchestra --check: no $BUILD/app/netchestra (build first)"
+fi
+
+# ---- shellcheck on the cluster lab's scripts ----
+if command -v shellcheck >/dev/null; then
+	(cd "$ROOT" && shellcheck -x scripts/lab.sh scripts/cluster-configs.sh tests/scripts/run.sh \
+		tests/e2e/cluster.sh) >"$W/sc" 2>&1 &&
+		ok "shellcheck: lab.sh, cluster-configs.sh, tests/scripts/run.sh, tests/e2e/cluster.sh" ||
+		bad "shellcheck" "$W/sc"
+else
+	bad "shellcheck: not installed"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
