@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Kernel peers in the cluster lab, sourced by scripts/lab.sh (`lab.sh peer ...`):
 # a balancer that runs on the kernel of a dispatcher's namespace lab-dK instead of
 # the appliance, behind the same router, announced by the same BIRD configuration.
@@ -187,14 +188,15 @@ cmd_peer_haproxy_stop() {
 }
 
 cmd_peer_haproxy_kill() {
-	local k=${1:-} pid
+	local k=${1:-} pid t
 	disp_check "$k"
 	pid=$(haproxy_pid_of "$k")
 	[ -n "$pid" ] || die "HAProxy is not running in lab-d$k"
 	kill -9 "$pid"
+	t=$(date +%s%3N)
 	wait_gone "$pid" 50 || die "HAProxy in lab-d$k (pid $pid) still there after SIGKILL"
 	rm -f "$STATE/d$k.haproxy.pid"
-	echo "lab: peer haproxy $k killed (SIGKILL; its watcher and BIRD stay up)"
+	echo "lab: peer haproxy $k killed (SIGKILL at $t ms since the epoch; its watcher and BIRD stay up)"
 }
 
 cmd_peer() {
