@@ -57,7 +57,7 @@ haproxy_default_cfg() {   # haproxy_default_cfg <K>: the default configuration o
 	# lab.sh peer haproxy start $1: HAProxy in lab-d$1 in place of the appliance
 	global
 	    nbthread 1
-	    maxconn 20000
+	    maxconn 8000
 	    stats socket $STATE/d$1.haproxy.sock mode 600 level admin
 	defaults
 	    mode tcp
