@@ -618,9 +618,9 @@ cmd_dispatcher_kill() {
 	[ -n "$pid" ] || die "dispatcher $k is not running"
 	kill -9 "$pid"
 	t=$(date +%s%3N)
-	wait_gone "$pid" 50 || die "dispatcher $k (pid $pid) still there after SIGKILL"
+	wait_gone "$pid" 100 || die "dispatcher $k (pid $pid) still there 10 s after SIGKILL"
 	rm -f "$STATE/d$k.pid"
-	echo "lab: dispatcher $k killed (SIGKILL at $t ms since the epoch; its BIRD stays up)"
+	echo "lab: dispatcher $k killed (SIGKILL at $t ms since the epoch, gone $(($(date +%s%3N) - t)) ms later; its BIRD stays up)"
 }
 
 cmd_dispatcher() {

@@ -112,7 +112,7 @@ nc_announce_poll(struct nc_app *a)
 				ready = true;
 		why = a->stopping ? "stopping" : a->draining ? "draining" : !up ? "a port is down" :
 		      !ready ? "no server up" : "ready";
-		ready = ready && up && !a->draining && !a->stopping;
+		ready = ready && up && !a->stopping && !(a->draining && now >= a->withdraw_at);
 		if (ready != (a->announced[s] != 0)) {
 			vip_set(a, views[s].vip, ready, why);
 			a->announced[s] = ready;

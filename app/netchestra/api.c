@@ -569,13 +569,18 @@ post_drain(struct nc_app *a, struct nc_api_req *r, bool drain)
 		return;
 	}
 	if (drain && !a->draining) {
+		/* the peers first, so that they redirect from the first moved
+		 * connection; the announcement's check withdraws the VIPs after */
 		a->draining = true;
-		nc_announce_withdraw_all(a);
-		NC_LOG(NOTICE, APP, "cluster drain: VIPs withdrawn");
+		a->withdraw_at = rte_rdtsc() + rte_get_tsc_hz() / 1000 * NC_DRAIN_TELL_MS;
+		a->announce_last = 0;
+		nc_cluster_app_say(a);
+		NC_LOG(NOTICE, APP, "cluster drain: peers told, VIPs withdrawn in %d ms", NC_DRAIN_TELL_MS);
 		nc_api_on_event(a, NC_EV_CONFIG, "", NULL, "cluster drain: VIPs withdrawn");
 	} else if (!drain && a->draining) {
 		a->draining = false;
 		a->announce_last = 0;
+		nc_cluster_app_say(a);
 		nc_announce_poll(a);
 		NC_LOG(NOTICE, APP, "cluster resume: VIPs announced when ready");
 		nc_api_on_event(a, NC_EV_CONFIG, "", NULL, "cluster resume: VIPs announced when ready");

@@ -34,6 +34,7 @@ struct nc_app {
 	bool stopping;                    /* a clean stop: VIPs withdrawn, flows finishing */
 	uint8_t announced[NC_MAX_SERVICES];   /* per service: its VIP is announced */
 	uint64_t announce_last;           /* tsc of the last readiness check */
+	uint64_t withdraw_at;             /* tsc: a drain withdraws the VIPs from then */
 	struct nc_cluster_app *cl;        /* the cluster channel (cluster.c), or NULL */
 };
 
@@ -60,6 +61,8 @@ void nc_exception_fini(struct nc_app *a);
  * daemon announces exactly the ready VIPs. poll: every call, checks at most
  * every 100 ms; withdraw_all: at once (drain, stop). Control lcore. */
 void nc_announce_poll(struct nc_app *a);
+/* The pause between telling the peers of a drain and withdrawing the VIPs. */
+#define NC_DRAIN_TELL_MS 200
 void nc_announce_withdraw_all(struct nc_app *a);
 
 /* control.c: the control lcore's loop until nc_app_quit or the duration ends. */
@@ -96,6 +99,10 @@ int nc_cluster_app_init(struct nc_app *a);
 void nc_cluster_app_fini(struct nc_app *a);
 unsigned int nc_cluster_app_poll(struct nc_app *a);
 void nc_cluster_app_stop(struct nc_app *a);
+/* Tell the peers this dispatcher's state (draining or not) now, not at the
+ * next heartbeat: before a drain withdraws the VIPs, so that they redirect
+ * its connections from the first one the routers move. */
+void nc_cluster_app_say(struct nc_app *a);
 struct json_t *nc_cluster_app_json(struct nc_app *a);   /* GET /api/v1/cluster */
 void nc_cluster_app_metrics(struct nc_app *a, FILE *f);
 struct nc_cluster_tel {

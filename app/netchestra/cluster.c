@@ -110,7 +110,10 @@ nc_cluster_app_init(struct nc_app *a)
 	struct nc_cluster_params p = {
 		.id = cc->id, .bind_addr = cc->bind_addr, .bind_port = cc->sync_port,
 		.n_peers = cc->n_peers, .secret = cc->secret, .secret_len = cc->secret_len,
-		.heartbeat_ms = cc->heartbeat_ms, .dead_ms = cc->dead_ms, .freebind = true,
+		.heartbeat_ms = cc->heartbeat_ms, .dead_ms = cc->dead_ms,
+		/* a joiner's first heartbeats cross two data planes still resolving
+		 * each other's addresses: wait well past one peer's death */
+		.join_ms = cc->dead_ms * 4, .freebind = true,
 		.log = on_log,
 	};
 	uint64_t now = clock_ms(CLOCK_MONOTONIC), real = clock_ms(CLOCK_REALTIME);
@@ -169,6 +172,15 @@ nc_cluster_app_stop(struct nc_app *a)
 	if (a->cl == NULL)
 		return;
 	nc_cluster_set_state(a->cl->c, NC_CLUSTER_STOPPING);
+	nc_cluster_heartbeat(a->cl->c, clock_ms(CLOCK_MONOTONIC));
+}
+
+void
+nc_cluster_app_say(struct nc_app *a)
+{
+	if (a->cl == NULL)
+		return;
+	nc_cluster_set_state(a->cl->c, a->draining || a->stopping ? NC_CLUSTER_DRAINING : NC_CLUSTER_READY);
 	nc_cluster_heartbeat(a->cl->c, clock_ms(CLOCK_MONOTONIC));
 }
 
@@ -413,6 +425,13 @@ nc_cluster_app_json(struct nc_app *a)
 		      "epoch", (json_int_t)nc_cluster_epoch(cl->c), "address", ip_str(cc->bind_addr, ip),
 		      "sync_port", cc->sync_port, "heartbeat_ms", cc->heartbeat_ms, "dead_ms", cc->dead_ms,
 		      "services", svcs, "peers", peers, "channel", ch);
+	{
+		static struct nc_dp_stats st;
+
+		/* TCP segments of a draining peer's connections sent on to it */
+		nc_dp_stats_get(a->dp, &st);
+		json_object_set_new(j, "redirected", json_integer((json_int_t)st.redirected));
+	}
 	return j;
 }
 

@@ -161,6 +161,17 @@ stop_drain(struct nc_app *a)
 	if (!a->cfg->bgp.enabled)
 		return;
 	a->stopping = true;
+	/* the peers first: they redirect the connections the routers move */
+	if (a->cl != NULL) {
+		uint64_t until = rte_rdtsc() + hz / 1000 * NC_DRAIN_TELL_MS;
+
+		nc_cluster_app_say(a);
+		while (rte_rdtsc() < until && !nc_app_quit_now) {
+			nc_cluster_app_poll(a);
+			if (nc_dp_ctl_poll(a->dp) + nc_mgmt_poll(a) == 0)
+				rte_delay_us_sleep(CTL_IDLE_SLEEP_US);
+		}
+	}
 	nc_announce_withdraw_all(a);
 	printf("draining: VIPs withdrawn, %" PRIu64 " flow(s) open, waiting up to %u s\n", flows_open(a),
 	       drain_s);
@@ -229,7 +240,8 @@ nc_control_print_final(const struct nc_app *a)
 	nc_ports_print_final(a, &st);
 	for (i = 0; i < NC_DROP_MAX; i++)
 		printf("final drop.%s %" PRIu64 "\n", nc_drop_name[i], st.drop[i]);
-	printf("final flows: tcp_port_early_reuse %" PRIu64 "\n", st.tcp_port_early_reuse);
+	printf("final flows: tcp_port_early_reuse %" PRIu64 " redirected %" PRIu64 "\n", st.tcp_port_early_reuse,
+	       st.redirected);
 	printf("final control: arp_replied %" PRIu64 " arp_learned %" PRIu64 " arp_requests_sent %" PRIu64
 	       " arp_ignored %" PRIu64 " icmp_echo_replied %" PRIu64 " resolve_requests %" PRIu64
 	       " resolve_held %" PRIu64 " resolve_dropped %" PRIu64 " probe_unmatched %" PRIu64

@@ -123,6 +123,7 @@ nc_cluster_create(const struct nc_cluster_params *p, uint64_t now_ms, int *err)
 	c->heartbeat_ms = p->heartbeat_ms;
 	c->dead_ms = p->dead_ms;
 	c->start_ms = now_ms;
+	c->join_ms = p->join_ms != 0 ? p->join_ms : p->dead_ms;
 	c->next_hb_ms = now_ms;
 	c->state = NC_CLUSTER_READY;
 	c->log = p->log;
@@ -851,11 +852,11 @@ nc_cluster_adopt(struct nc_cluster *c, unsigned int s, struct nc_wset *ws,
 	}
 	if (!v->synced) {
 		if (ref == NULL) {
-			if (now_ms - c->start_ms >= c->dead_ms) {
+			if (now_ms - c->start_ms >= c->join_ms) {
 				v->synced = true;
 				v->w.synced = true;
 				cl_log(c, NC_CL_LOG_INFO, "service %s: no synced peer heard in %u ms: "
-				       "going on with this dispatcher's weights", v->name, c->dead_ms);
+				       "going on with this dispatcher's weights", v->name, c->join_ms);
 			}
 			return 0;
 		}

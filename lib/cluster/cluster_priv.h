@@ -83,6 +83,7 @@ struct nc_cluster {
 	size_t secret_len;
 	uint32_t heartbeat_ms, dead_ms;
 	uint64_t start_ms, next_hb_ms;
+	uint32_t join_ms;       /* a starting dispatcher's wait for a synced peer */
 	bool alone_checked;                  /* the start-up wait for synced peers is over */
 	enum nc_cluster_state state;
 	unsigned int n_macs;

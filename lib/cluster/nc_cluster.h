@@ -176,6 +176,9 @@ struct nc_cluster_params {
 	size_t secret_len;                   /* NC_CLUSTER_SECRET_MIN..MAX */
 	uint32_t heartbeat_ms;
 	uint32_t dead_ms;
+	uint32_t join_ms;                    /* how long a starting dispatcher waits for a
+					      * synced peer's weights before going on with
+					      * its own (0: dead_ms) */
 	uint64_t epoch;                      /* 0: CLOCK_REALTIME in microseconds */
 	bool freebind;                       /* bind before the kernel has the address
 					      * (IP_FREEBIND: the exception interface may
@@ -255,7 +258,7 @@ void nc_cluster_weights_set(struct nc_cluster *c, unsigned int s, uint64_t k,
  * when that peer's id is below ours and its weights for the interval we
  * published last differ from ours while both see the same servers up. The
  * caller adopts them and reports it with nc_cluster_weights_set.
- * A dispatcher that heard no synced peer for dead_ms after its start goes on
+ * A dispatcher that heard no synced peer for join_ms after its start goes on
  * with its own weights (synced). 0: nothing to adopt.
  */
 int nc_cluster_adopt(struct nc_cluster *c, unsigned int s, struct nc_wset *ws,

@@ -32,6 +32,7 @@ SRC_LIST=$(IFS=,; echo "${SOURCES[*]}")
 CTL=$BUILD/app/netchestra-ctl
 STATE=/run/netchestra-lab
 DISP=()
+NOBFD=""   # the dispatcher running without BFD, if any
 for b in bird birdc jq curl; do command -v "$b" >/dev/null || e2e_give_up "missing $b (scripts/deps.sh)"; done
 [ -x "$CTL" ] || e2e_give_up "missing $CTL"
 
@@ -67,9 +68,9 @@ flows() {
 		jq '[.services[].servers[].flows // 0] | add // 0' 2>/dev/null || echo 0
 }
 
-start() {   # start <K> <N>: lab.sh dispatcher start, a check of its own
+start() {   # start <K> <N> [jq filter]: lab.sh dispatcher start, a check of its own
 	local k=$1 cfg t0
-	cfg=$(dcfg "$k" "$2") || { bad "d$k: its startup file"; return 1; }
+	cfg=$(dcfg "$k" "$2" "${3:-.}") || { bad "d$k: its startup file"; return 1; }
 	t0=$(now_ms)
 	if "$LAB" dispatcher start "$k" --config "$cfg" >"$W/start$k.log" 2>&1; then
 		ok "d$k started, lab-rtr routes $VIP through $(front_ip "$k") ($(($(now_ms) - t0)) ms)"
@@ -81,15 +82,24 @@ start() {   # start <K> <N>: lab.sh dispatcher start, a check of its own
 
 # ---- checks over the running dispatchers (DISP) ----
 
-check_routes() {   # lab-rtr: one multipath route with a nexthop per dispatcher; BGP and BFD up
-	local k est=0 bfd=0
-	rtr show protocols >"$W/protocols" 2>&1
-	rtr show bfd sessions >"$W/bfd" 2>&1
-	for k in "${DISP[@]}"; do
-		grep -qE "^d$k +BGP .* up .*Established" "$W/protocols" && est=$((est + 1))
-		grep -qE "^$(front_ip "$k" | sed 's/\./\\./g') +eth-disp +Up" "$W/bfd" && bfd=$((bfd + 1))
+# check_routes: lab-rtr has one multipath route with a nexthop per dispatcher,
+# its BGP sessions established and BFD sessions up (but $NOBFD's)
+check_routes() {
+	local k i est=0 bfd=0 want_bfd=0
+	for k in "${DISP[@]}"; do [ "$k" = "$NOBFD" ] || want_bfd=$((want_bfd + 1)); done
+	# a BFD session comes up a moment after the route (its slow start): up to 10 s
+	for ((i = 0; i < 100; i++)); do
+		est=0 bfd=0
+		rtr show protocols >"$W/protocols" 2>&1
+		rtr show bfd sessions >"$W/bfd" 2>&1
+		for k in "${DISP[@]}"; do
+			grep -qE "^d$k +BGP .* up .*Established" "$W/protocols" && est=$((est + 1))
+			grep -qE "^$(front_ip "$k" | sed 's/\./\\./g') +eth-disp +Up" "$W/bfd" && bfd=$((bfd + 1))
+		done
+		[ "$(hops)" = "$(want_hops "${DISP[@]}")" ] && [ "$est" = "${#DISP[@]}" ] && [ "$bfd" = "$want_bfd" ] && break
+		sleep 0.1
 	done
-	if [ "$(hops)" = "$(want_hops "${DISP[@]}")" ] && [ "$est" = "${#DISP[@]}" ] && [ "$bfd" = "${#DISP[@]}" ]; then
+	if [ "$(hops)" = "$(want_hops "${DISP[@]}")" ] && [ "$est" = "${#DISP[@]}" ] && [ "$bfd" = "$want_bfd" ]; then
 		ok "${#DISP[@]} dispatchers: lab-rtr routes $VIP via $(hops); ${est} BGP sessions established, ${bfd} BFD sessions up"
 	else
 		{ ip -n lab-rtr route show "$VIP"; cat "$W/protocols" "$W/bfd"; } >"$W/why" 2>&1
@@ -150,21 +160,133 @@ check_spread() {   # every dispatcher carried flows, by its own counters
 		bad "every dispatcher carried flows (flows per dispatcher:$line)"
 }
 
+# check_persistence: web is maglev with persistence_s, so a client address's
+# connections reach one server whichever dispatcher the router's L4 hash sends
+# each one through (nothing shared between the dispatchers but the startup file)
+check_persistence() {
+	local s i out srv before=() after line="" crossed=0 same=0 k
+	for k in "${DISP[@]}"; do before[k]=$(flows "$k"); done
+	for s in "${SOURCES[@]}"; do
+		srv=""
+		for i in 1 2 3 4 5 6 7 8; do
+			out=$(ip netns exec lab-client curl -s --max-time 5 --interface "$s" "http://$VIP/") || out="error"
+			srv+="${out%% *} "
+		done
+		line+=" $s:$(echo "$srv" | tr ' ' '\n' | sed '/^$/d' | sort -u | tr '\n' ',' | sed 's/,$//')"
+		[ "$(echo "$srv" | tr ' ' '\n' | sed '/^$/d' | sort -u | wc -l)" = 1 ] && [[ $srv == n* ]] && same=$((same + 1))
+	done
+	for k in "${DISP[@]}"; do
+		after=$(flows "$k")
+		[ "$after" -gt "${before[k]}" ] && crossed=$((crossed + 1))
+	done
+	if [ "$same" = "${#SOURCES[@]}" ] && [ "$crossed" -ge 2 ]; then
+		ok "maglev with persistence: each client address on one server over 8 connections through $crossed dispatchers ($line)"
+	else
+		bad "maglev with persistence: one server per client address across dispatchers ($same of ${#SOURCES[@]} addresses on one server; $crossed dispatchers crossed;$line)"
+	fi
+}
+
+# cluster_json <K>: dispatcher K's GET /api/v1/cluster
+cluster_json() { ip netns exec "lab-d$1" "$CTL" --json cluster 2>/dev/null; }
+
+# check_forged: datagrams to d0's channel port from a server's address on the
+# back segment - a short one, and a well-formed header with a wrong HMAC - are
+# counted (rx_malformed, rx_bad_auth) and dropped; the peers stay up
+check_forged() {
+	local b a peers
+	b=$(cluster_json 0) || { bad "forged channel messages: d0's cluster view"; return; }
+	ip netns exec lab-n3 python3 - "10.201.0.201" 7788 <<'PY'
+import socket, struct, sys, os
+addr = (sys.argv[1], int(sys.argv[2]))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"NCCL\x01", addr)                                   # shorter than a header
+payload = struct.pack("!HH", 1, 16) + bytes(16)               # one record
+hdr = struct.pack("!IBBBBHHIQQ", 0x4e43434c, 1, 1, 4, 1, len(payload), 0, 0, 1, 10**9)
+s.sendto(hdr + payload + os.urandom(32), addr)                # forged: no secret, random HMAC
+PY
+	sleep 0.5
+	a=$(cluster_json 0)
+	peers=$(echo "$a" | jq -r '[.peers[] | select(.state == "up")] | length')
+	if [ "$(echo "$a" | jq '.channel.rx_malformed')" -gt "$(echo "$b" | jq '.channel.rx_malformed')" ] &&
+		[ "$(echo "$a" | jq '.channel.rx_bad_auth')" -gt "$(echo "$b" | jq '.channel.rx_bad_auth')" ] &&
+		[ "$peers" = $((${#DISP[@]} - 1)) ]; then
+		ok "forged channel messages dropped and counted: rx_malformed $(echo "$b" | jq .channel.rx_malformed) -> $(echo "$a" | jq .channel.rx_malformed), rx_bad_auth $(echo "$b" | jq .channel.rx_bad_auth) -> $(echo "$a" | jq .channel.rx_bad_auth); $peers peer(s) still up"
+	else
+		echo "$b" >"$W/forged.before"; echo "$a" >"$W/forged.after"
+		bad "forged channel messages counted (malformed, bad_auth) and the peers still up ($peers)" "$W/forged.after"
+	fi
+}
+
+# check_drain_under_load <K>: clients keep running (TCP new connection per
+# request, keep-alive, UDP) while dispatcher K stops cleanly: it withdraws,
+# the router moves its connections to the others, which send their segments
+# on to it while it drains; nothing breaks
+check_drain_under_load() {
+	local k=$1 i rest=() pids=() ok_all=1 m r0 r1 survivor
+	for i in "${DISP[@]}"; do [ "$i" = "$k" ] || rest+=("$i"); done
+	survivor=${rest[0]}
+	r0=$(cluster_json "$survivor" | jq '.redirected')
+	run_client "drain-tcp" --target "$VIP:80" --proto tcp --mode close -c 4 -k 5 --duration 6 --timeout-ms 5000 &
+	pids+=($!)
+	run_client "drain-ka" --target "$VIP:80" --proto tcp --mode keepalive -c 4 -k 20 --think-ms 50 --duration 6 --timeout-ms 5000 &
+	pids+=($!)
+	run_client "drain-udp" --target "$VIP:5353" --proto udp --mode close -c 4 -k 5 --duration 6 --timeout-ms 2000 &
+	pids+=($!)
+	sleep 2
+	"$LAB" dispatcher stop "$k" >"$W/drainstop$k.log" 2>&1 || ok_all=0
+	for i in "${pids[@]}"; do wait "$i"; done
+	for m in tcp ka udp; do clean_run "$W/drain-$m.json" || ok_all=0; done
+	r1=$(cluster_json "$survivor" | jq '.redirected')
+	if [ "$ok_all" = 1 ] && [ "$(hops)" = "$(want_hops "${rest[@]}")" ]; then
+		ok "d$k stopped cleanly under load, nothing broken: tcp $(jq -r '"\(.ok)/\(.requests)"' "$W/drain-tcp.json"), keep-alive $(jq -r '"\(.ok)/\(.requests)"' "$W/drain-ka.json"), udp $(jq -r '"\(.ok)/\(.requests)"' "$W/drain-udp.json") answered; d$survivor sent $((r1 - r0)) segment(s) of d$k's connections on to it while it drained"
+	else
+		bad "d$k stopped cleanly under load: every request answered (tcp $(jq -c '{ok,failed,broken}' "$W/drain-tcp.json" 2>/dev/null), ka $(jq -c '{ok,failed,broken}' "$W/drain-ka.json" 2>/dev/null), udp $(jq -c '{ok,failed,broken}' "$W/drain-udp.json" 2>/dev/null)); hops '$(hops)'" "$W/drainstop$k.log"
+	fi
+	DISP=("${rest[@]}")
+}
+
+# check_mismatch <K> <N>: dispatcher K restarted with web's server n2 at
+# another weight: the others show its digest for web as not matching, and log it
+check_mismatch() {
+	local k=$1 n=$2 cfg j match rest=()
+	"$LAB" dispatcher stop "$k" >/dev/null 2>&1
+	cfg=$(dcfg "$k" "$n" '(.services[] | select(.name == "web") | .servers[2].weight) |= 30 |
+		(.services[] | select(.name == "web") | .servers[0].weight) |= 37') || { bad "d$k: a mismatched startup file"; return; }
+	"$LAB" dispatcher start "$k" --config "$cfg" >"$W/mismatch$k.log" 2>&1 || { bad "d$k started with another weight" "$W/mismatch$k.log"; return; }
+	for ((j = 0; j < 50; j++)); do
+		match=$(cluster_json 0 | jq -r --arg a "10.201.0.$((201 + k))" \
+			'.peers[] | select(.address == $a) | .services[] | select(.name == "web") | .digest_match')
+		[ "$match" = false ] && break
+		sleep 0.1
+	done
+	if [ "$match" = false ] && grep -q "configuration differs from peer 10.201.0.$((201 + k))" "$STATE/d0.log"; then
+		ok "configuration mismatch shown: d0 sees d$k's web digest_match false and logged: $(grep -m1 -o "cluster: service web: configuration differs from peer 10.201.0.$((201 + k))[^']*" "$STATE/d0.log")"
+	else
+		bad "configuration mismatch shown on d0 for d$k (digest_match '$match')" "$STATE/d0.log"
+	fi
+	"$LAB" dispatcher stop "$k" >/dev/null 2>&1
+	for j in "${DISP[@]}"; do [ "$j" = "$k" ] || rest+=("$j"); done
+	DISP=("${rest[@]}")
+}
+
 # check_kill <K>: SIGKILL dispatcher K's appliance (its BIRD stays up); its
 # nexthop must leave lab-rtr's route; the time from SIGKILL is printed, not asserted
 check_kill() {
-	local k=$1 t0 t1 i gone=0 rest=()
+	local k=$1 how=${2:-BFD} t0 t1 i gone=0 killer rest=()
 	for i in "${DISP[@]}"; do [ "$i" = "$k" ] || rest+=("$i"); done
-	"$LAB" dispatcher kill "$k" >"$W/kill$k.log" 2>&1 || { bad "d$k killed" "$W/kill$k.log"; return 1; }
-	t0=$(sed -n 's/.*SIGKILL at \([0-9]*\) ms.*/\1/p' "$W/kill$k.log")
+	# watched from before SIGKILL: lab.sh returns only once the process is gone
+	"$LAB" dispatcher kill "$k" >"$W/kill$k.log" 2>&1 &
+	killer=$!
 	for ((i = 0; i < 3000; i++)); do   # 30 s, far beyond a hold time
 		if [ "$(hops)" = "$(want_hops "${rest[@]}")" ]; then gone=1; break; fi
 		sleep 0.01
 	done
 	t1=$(now_ms)
+	wait "$killer" || { bad "d$k killed" "$W/kill$k.log"; return 1; }
+	t0=$(sed -n 's/.*SIGKILL at \([0-9]*\) ms.*/\1/p' "$W/kill$k.log")
 	if [ "$gone" = 1 ] && [ -n "$t0" ]; then
-		ok "d$k killed (SIGKILL, its BIRD left up): its nexthop left lab-rtr's route $((t1 - t0)) ms later; left: $(hops)"
-		echo "d$k SIGKILLed with ${#DISP[@]} dispatchers up: its path withdrawn from lab-rtr $((t1 - t0)) ms later" >>"$W/times"
+		ok "d$k killed (SIGKILL, its BIRD left up; $how): its nexthop left lab-rtr's route $((t1 - t0)) ms later; left: $(hops)"
+		echo "d$k SIGKILLed with ${#DISP[@]} dispatchers up ($how): its path withdrawn from lab-rtr $((t1 - t0)) ms later" >>"$W/times"
 	else
 		bad "d$k killed: its nexthop still on lab-rtr's route after 30 s: $(hops)" "$W/kill$k.log"
 	fi
@@ -204,15 +326,23 @@ phase() {   # phase <N>: a fresh lab of N dispatchers
 	"$LAB" down >/dev/null 2>&1
 	"$LAB" up --dispatchers "$n" >"$W/lab$n.log" 2>&1 || { bad "lab up --dispatchers $n" "$W/lab$n.log"; return 1; }
 	DISP=()
+	NOBFD=""
 	for ((k = 0; k < n; k++)); do
-		start "$k" "$n" || return 1
+		# with 3, d1 runs without BFD: its death is noticed by the BGP hold timer
+		if [ "$n" = 3 ] && [ "$k" = 1 ]; then
+			NOBFD=1
+			start "$k" "$n" '.bgp.bfd.enabled = false' || return 1
+		else
+			start "$k" "$n" || return 1
+		fi
 		DISP+=("$k")
 	done
 	check_routes
 	check_curl "$n dispatchers"
 	check_clients "$n dispatchers"
 	check_spread
-	# (later: maglev persistence across dispatchers, config mismatch, forged messages ...)
+	check_persistence
+	check_forged
 	check_kill $((n - 1))
 	check_routes
 	check_curl "$n dispatchers, d$((n - 1)) killed"
@@ -220,11 +350,20 @@ phase() {   # phase <N>: a fresh lab of N dispatchers
 	clean_run "$W/after-kill-$n.json" &&
 		ok "d$((n - 1)) killed: new connections all answered through the others: $(jq -r '"\(.ok) of \(.requests)"' "$W/after-kill-$n.json")" ||
 		bad "d$((n - 1)) killed: new connections through the others" "$W/after-kill-$n.json"
+	if [ "$n" = 3 ]; then
+		check_kill 1 "hold timer, no BFD"
+		check_curl "3 dispatchers, d2 and d1 killed"
+	fi
 	if [ "$n" = 2 ]; then
+		start 1 "$n" && DISP+=(1) && check_routes
+		check_mismatch 1 "$n"
+		start 1 "$n" && DISP+=(1) && check_routes
+		check_drain_under_load 1
 		start 1 "$n" && DISP+=(1) && check_routes
 		check_stop 0
 		check_curl "d0 stopped"
 	fi
+	cp "$STATE/rtr.bird.log" "$W/rtr$n.bird.log" 2>/dev/null   # kept with KEEP=1
 }
 
 for n in ${CLUSTER_DISPATCHERS:-2 3}; do
