@@ -8,6 +8,7 @@
 #   scripts/lab.sh status
 #   scripts/lab.sh restart-server N        (N = 0, 1, 2 or 3)
 #   scripts/lab.sh dispatcher start K [--config FILE] | stop K | kill K   (cluster lab)
+#   scripts/lab.sh peer haproxy start K [--config FILE] | stop K | kill K (cluster lab; lab-peer.sh)
 #
 # Two-arm (default):
 #   lab-client (10.200.0.10-17) --- br-front --- lab-p0  [appliance port p0, VIP 10.200.0.1]
@@ -63,7 +64,7 @@ disp_back_ip() { echo "10.201.0.$((201 + $1))"; }    # dispatcher K's back host 
 disp_mac() { printf '02:00:00:%s:d%d:01' "$2" "$1"; } # disp_mac K cb|c9: front (10.203) or back (10.201)
 
 usage() {
-	sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -645,7 +646,7 @@ cmd_restart_server() {
 cmd=${1:-}
 [ $# -eq 0 ] || shift
 case $cmd in
-up|down|status|restart-server|dispatcher)
+up|down|status|restart-server|dispatcher|peer)
 	[ "$(id -u)" = 0 ] || { echo "lab: run as root (sudo where it is installed): it creates network namespaces" >&2; exit 1; } ;;
 esac
 case $cmd in
@@ -654,5 +655,9 @@ down) cmd_down ;;
 status) cmd_status ;;
 restart-server) cmd_restart_server "$@" ;;
 dispatcher) cmd_dispatcher "$@" ;;
+peer)
+	# shellcheck source-path=SCRIPTDIR source=lab-peer.sh
+	. "$ROOT/scripts/lab-peer.sh"
+	cmd_peer "$@" ;;
 *) usage ;;
 esac
