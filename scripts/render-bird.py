@@ -99,6 +99,7 @@ def dispatcher_model(cfg):
     ports = want(cfg, "", "ports", "array")
     top_exc = want(cfg, "", "exception", "object", required=False, default={})
     top_on = want(top_exc, "exception", "enabled", "bool", required=False, default=False)
+    top_ifname = want(top_exc, "exception", "ifname", "str", required=False)   # one port only (--check)
     hosts = []   # (ifname or None, IPv4Interface) per port with a host
     for i, p in enumerate(ports):
         pp = f"ports[{i}]"
@@ -111,10 +112,10 @@ def dispatcher_model(cfg):
         host = ipv4_if(h, f"{pp}.host")
         exc = want(p, pp, "exception", "object", required=False)
         if exc is None:
-            on, ifname = top_on, f"nc-{name}"
+            on, ifname = top_on, top_ifname or f"nc-{name[:12]}"
         else:
             on = want(exc, f"{pp}.exception", "enabled", "bool")
-            ifname = want(exc, f"{pp}.exception", "ifname", "str", required=False, default=f"nc-{name}")
+            ifname = want(exc, f"{pp}.exception", "ifname", "str", required=False, default=f"nc-{name[:12]}")
         if on and not 1 <= len(ifname) <= IFNAME_MAX:
             fail(f"{pp}.exception.ifname", f"must be 1..{IFNAME_MAX} bytes (a kernel interface name), got {json.dumps(ifname)}")
         hosts.append((ifname if on else None, host, pp))

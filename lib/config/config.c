@@ -1964,29 +1964,47 @@ static void parse_management(struct ctx *c, json_t *root)
 
 /* ---- exception path and BGP ---- */
 
-/* "exception": {"enabled": bool}: the default for every port with a host that
- * has no "exception" of its own. Then each host address against the other
- * addresses, and interface names against each other. */
+/* "exception": {"enabled": bool, "ifname": NAME}: the default for every port
+ * with a host that has no "exception" of its own (an ifname names one
+ * interface: only with one such port). Then each host address against the
+ * other addresses, and interface names against each other. */
 static void parse_exception(struct ctx *c, json_t *root)
 {
-	static const char *const keys[] = { "enabled", NULL };
+	static const char *const keys[] = { "enabled", "ifname", NULL };
 	const struct nc_config *cfg = c->cfg;
-	char p[PATH_LEN], kp[PATH_LEN], b[16];
+	char p[PATH_LEN], kp[PATH_LEN], b[16], ifname[NC_NAME_MAX] = "";
 	json_t *o = member(c, root, "", "exception", false, p), *v;
 	bool on = false;
-	size_t i, j, k;
+	size_t i, j, k, n_hosts = 0;
 
 	if (o != NULL && want_object(c, o, "exception")) {
 		check_keys(c, o, "exception", keys);
 		v = member(c, o, "exception", "enabled", true, kp);
 		if (v != NULL)
 			get_bool(c, v, kp, &on);
+		v = member(c, o, "exception", "ifname", false, kp);
+		for (i = 0; i < cfg->n_ports; i++)
+			n_hosts += cfg->ports[i].has_host && !c->port_exc_given[i];
+		if (v != NULL && get_name(c, v, kp, ifname)) {
+			if (strlen(ifname) >= NC_IFNAME_MAX) {
+				ERR(c, kp, "must be at most %d bytes long (a kernel interface name)",
+				    NC_IFNAME_MAX - 1);
+				ifname[0] = '\0';
+			} else if (n_hosts > 1) {
+				ERR(c, kp, "names one interface, but %zu ports have a host and no exception "
+				    "of their own: give each its ports[].exception.ifname", n_hosts);
+				ifname[0] = '\0';
+			}
+		}
 	}
 	for (i = 0; i < cfg->n_ports; i++) {
 		struct nc_cfg_port *port = &c->cfg->ports[i];
 
-		if (!c->port_exc_given[i] && port->has_host)
+		if (!c->port_exc_given[i] && port->has_host) {
 			port->exception = on;
+			if (ifname[0] != '\0')
+				memcpy(port->exc_ifname, ifname, strlen(ifname) + 1);
+		}
 		if (!c->port_host_ok[i])
 			continue;
 		snprintf(kp, sizeof(kp), "ports[%zu].host", i);

@@ -436,6 +436,9 @@ static const struct bad_case bad_cases[] = {
 	  WANT("ports[1].exception.ifname: duplicate interface name \"x0\" (same as ports[0])") },
 	{ "top-level exception not a boolean", { { "/exception", "{'enabled': 1}" } }, NULL,
 	  WANT("exception.enabled: must be a boolean, got integer") },
+	{ "top-level exception ifname for two ports", { { "/exception", "{'enabled': true, 'ifname': 'nc-x'}" },
+	  { "/ports/1/host", "'10.2.0.5/24'" }, { "/ports/0/host", "'10.0.0.5/24'" } }, NULL,
+	  WANT("exception.ifname: names one interface, but 2 ports have a host and no exception of their own: give each its ports[].exception.ifname") },
 	{ "bgp neighbor without an exception interface", { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" } },
 	  NULL,
 	  WANT("bgp.neighbors[0].address: 10.2.0.254 is on no port subnet with an exception interface (ports[].host and exception)") },
@@ -1809,6 +1812,13 @@ static void chk_exception(const struct nc_config *cfg)
 	assert_int_equal(cfg->services[1].vip, IP4(10, 7, 0, 1));   /* announced, not on-link */
 }
 
+static void chk_exception_top_ifname(const struct nc_config *cfg)
+{
+	assert_true(cfg->ports[1].exception);
+	assert_string_equal(cfg->ports[1].exc_ifname, "nc-p0");
+	assert_false(cfg->ports[0].exception);
+}
+
 /* the host may be one of the port's own addresses (shared with the data plane) */
 static void chk_exception_port(const struct nc_config *cfg)
 {
@@ -1823,6 +1833,9 @@ static const struct good_case good_cases[] = {
 	  { { "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" },
 	    { "/bgp", "{'asn': 65001, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" },
 	    { "/services/1/vip", "'10.7.0.1'" } }, NULL, chk_exception },
+	{ "top-level exception with its ifname",
+	  { { "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true, 'ifname': 'nc-p0'}" } },
+	  NULL, chk_exception_top_ifname },
 	{ "host of its own, exception per port",
 	  { { "/ports/0/host", "'10.1.0.1/24'" }, { "/services/0/local_ips/0", "'10.1.0.3'" },
 	    { "/ports/0/exception", "{'enabled': true, 'ifname': 'front0'}" } },
