@@ -132,19 +132,6 @@ nc_weights_log_close(struct nc_app *a)
 	a->weights_log = NULL;
 }
 
-static uint64_t
-flows_open(const struct nc_app *a)
-{
-	static struct nc_dp_stats st;
-	uint64_t n = 0;
-	uint16_t s;
-
-	nc_dp_stats_get(a->dp, &st);
-	for (s = 0; s < nc_dp_n_services(a->dp); s++)
-		n += st.svc[s].flows_opened - st.svc[s].flows_closed;
-	return n;
-}
-
 /*
  * A clean stop with BGP: withdraw every VIP first, then keep forwarding while
  * the routers move new flows to the other dispatchers and the open ones end
@@ -173,7 +160,7 @@ stop_drain(struct nc_app *a)
 		}
 	}
 	nc_announce_withdraw_all(a);
-	printf("draining: VIPs withdrawn, %" PRIu64 " flow(s) open, waiting up to %u s\n", flows_open(a),
+	printf("draining: VIPs withdrawn, %" PRIu64 " flow(s) open, waiting up to %u s\n", nc_dp_flow_count(a->dp),
 	       drain_s);
 	while (nc_app_quit == 1 && !nc_app_quit_now) {
 		uint64_t now = rte_rdtsc();
@@ -183,7 +170,7 @@ stop_drain(struct nc_app *a)
 		/* the first second lets the routers converge before flows are counted */
 		if (now - last >= hz / 10 && now - start >= hz) {
 			last = now;
-			n = flows_open(a);
+			n = nc_dp_flow_count(a->dp);
 			if (n == 0)
 				break;
 		}
@@ -192,7 +179,7 @@ stop_drain(struct nc_app *a)
 			rte_delay_us_sleep(CTL_IDLE_SLEEP_US);
 	}
 	printf("drained in %.1f s, %" PRIu64 " flow(s) left\n", (double)(rte_rdtsc() - start) / (double)hz,
-	       flows_open(a));
+	       nc_dp_flow_count(a->dp));
 }
 
 void

@@ -21,7 +21,4 @@ int nc_hostif_up(const char *ifname);
  * or DAD leaving through it). 0 or -errno. */
 int nc_hostif_ipv6_off(const char *ifname);
 
-/* Whether <ifname> holds IPv4 address <ip> (host order): 1, 0, or -errno. */
-int nc_hostif_has_addr(const char *ifname, uint32_t ip);
-
 #endif /* NC_HOSTIF_H */
