@@ -52,27 +52,35 @@ timeout_of(const struct nc_dp *dp, const struct nc_flow *f)
 }
 
 /* Queue <m> for port <pidx>, addressed to neighbor entry <nh>. */
+/* Buffer <m> for port <pidx>, from our MAC to <mac> (its low 6 bytes);
+ * 0, or -1 when the buffer is full (dropped, counted). */
+static inline int
+tx_mac(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, uint64_t mac)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct nc_txbuf *tb = &w->tx[pidx];
+
+	memcpy(&eth->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
+	eth->src_addr = w->dp->mac[pidx];
+	if (unlikely(tb->n == NC_TXB_MAX)) {
+		drop(w, m, NC_DROP_TX_FULL);
+		return -1;
+	}
+	tb->m[tb->n++] = m;
+	return 0;
+}
+
 static inline void
 tx_to(struct nc_worker *w, struct rte_mbuf *m, uint32_t nh)
 {
 	const struct nc_dp *dp = w->dp;
-	const struct nc_neigh_entry *ne = &dp->neigh->e[nh];
 	uint64_t mac = nc_neigh_mac(dp->neigh, nh);
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct nc_txbuf *tb;
 
 	if (unlikely(!(mac & NC_NEIGH_VALID))) {
 		drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
 		return;
 	}
-	memcpy(&eth->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
-	eth->src_addr = dp->mac[ne->port];
-	tb = &w->tx[ne->port];
-	if (unlikely(tb->n == NC_TXB_MAX)) {
-		drop(w, m, NC_DROP_TX_FULL);
-		return;
-	}
-	tb->m[tb->n++] = m;
+	tx_mac(w, m, dp->neigh->e[nh].port, mac);
 }
 
 /*

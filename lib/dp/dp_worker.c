@@ -155,23 +155,13 @@ redirect_or_drop(struct nc_worker *w, struct rte_mbuf *m)
 {
 	uint16_t pidx = w->dp->pidx_of[m->port];
 	uint64_t mac = __atomic_load_n(&w->dp->redirect[pidx], __ATOMIC_RELAXED);
-	struct rte_ether_hdr *eth;
-	struct nc_txbuf *tb;
 
 	if (likely(!(mac & NC_DP_REDIRECT_ON))) {
 		drop(w, m, NC_DROP_NO_FLOW);
 		return;
 	}
-	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	memcpy(&eth->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
-	eth->src_addr = w->dp->mac[pidx];
-	tb = &w->tx[pidx];
-	if (unlikely(tb->n == NC_TXB_MAX)) {
-		drop(w, m, NC_DROP_TX_FULL);
-		return;
-	}
-	tb->m[tb->n++] = m;
-	w->st.redirected++;
+	if (tx_mac(w, m, pidx, mac) == 0)
+		w->st.redirected++;
 }
 
 static inline void
