@@ -945,6 +945,22 @@ static void check_port_addr_clash(struct ctx *c, size_t pi)
 	}
 }
 
+/* A kernel interface name: a name (get_name) of at most NC_IFNAME_MAX - 1
+ * bytes, copied to <dst> (NC_IFNAME_MAX bytes) only when valid. */
+static bool get_ifname(struct ctx *c, const json_t *v, const char *path, char *dst)
+{
+	char name[NC_NAME_MAX];
+
+	if (!get_name(c, v, path, name))
+		return false;
+	if (strlen(name) >= NC_IFNAME_MAX) {
+		ERR(c, path, "must be at most %d bytes long (a kernel interface name)", NC_IFNAME_MAX - 1);
+		return false;
+	}
+	memcpy(dst, name, strlen(name) + 1);
+	return true;
+}
+
 /* "host": "a.b.c.d/len", the dispatcher's own address on the port, in one of
  * the port's ipv4 subnets (it may be one of its ipv4 addresses, then shared by
  * the data plane, which answers ARP and echo for it, and the kernel).
@@ -991,17 +1007,8 @@ static void parse_port_host(struct ctx *c, json_t *po, const char *path, size_t 
 	if (v != NULL && get_bool(c, v, kp, &port->exception) && port->exception && !port->has_host)
 		ERR(c, kp, "an exception interface needs %s.host", path);
 	v = member(c, e, ep, "ifname", false, kp);
-	if (v != NULL) {
-		char name[NC_NAME_MAX];
-
-		if (!get_name(c, v, kp, name))
-			return;
-		if (strlen(name) >= NC_IFNAME_MAX)
-			ERR(c, kp, "must be at most %d bytes long (a kernel interface name)",
-			    NC_IFNAME_MAX - 1);
-		else
-			memcpy(port->exc_ifname, name, strlen(name) + 1);
-	}
+	if (v != NULL)
+		get_ifname(c, v, kp, port->exc_ifname);
 }
 
 static void parse_ports(struct ctx *c, json_t *root)
@@ -1972,7 +1979,7 @@ static void parse_exception(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "enabled", "ifname", NULL };
 	const struct nc_config *cfg = c->cfg;
-	char p[PATH_LEN], kp[PATH_LEN], b[16], ifname[NC_NAME_MAX] = "";
+	char p[PATH_LEN], kp[PATH_LEN], b[16], ifname[NC_IFNAME_MAX] = "";
 	json_t *o = member(c, root, "", "exception", false, p), *v;
 	bool on = false;
 	size_t i, j, k, n_hosts = 0;
@@ -1985,12 +1992,8 @@ static void parse_exception(struct ctx *c, json_t *root)
 		v = member(c, o, "exception", "ifname", false, kp);
 		for (i = 0; i < cfg->n_ports; i++)
 			n_hosts += cfg->ports[i].has_host && !c->port_exc_given[i];
-		if (v != NULL && get_name(c, v, kp, ifname)) {
-			if (strlen(ifname) >= NC_IFNAME_MAX) {
-				ERR(c, kp, "must be at most %d bytes long (a kernel interface name)",
-				    NC_IFNAME_MAX - 1);
-				ifname[0] = '\0';
-			} else if (n_hosts > 1) {
+		if (v != NULL && get_ifname(c, v, kp, ifname)) {
+			if (n_hosts > 1) {
 				ERR(c, kp, "names one interface, but %zu ports have a host and no exception "
 				    "of their own: give each its ports[].exception.ifname", n_hosts);
 				ifname[0] = '\0';
