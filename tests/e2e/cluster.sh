@@ -222,7 +222,7 @@ PY
 # the router moves its connections to the others, which send their segments
 # on to it while it drains; nothing breaks
 check_drain_under_load() {
-	local k=$1 i rest=() pids=() ok_all=1 m r0 r1 survivor
+	local k=$1 i rest=() pids=() ok_all=1 m r0 r1 survivor cgood cn
 	for i in "${DISP[@]}"; do [ "$i" = "$k" ] || rest+=("$i"); done
 	survivor=${rest[0]}
 	r0=$(cluster_json "$survivor" | jq '.redirected')
@@ -232,15 +232,30 @@ check_drain_under_load() {
 	pids+=($!)
 	run_client "drain-udp" --target "$VIP:5353" --proto udp --mode close -c 4 -k 5 --duration 6 --timeout-ms 2000 &
 	pids+=($!)
+	# curl too (not ours): a new connection per request from each address, 6 s
+	(
+		end=$(($(date +%s) + 6)) good=0 n=0
+		while [ "$(date +%s)" -lt "$end" ]; do
+			for s in "${SOURCES[@]}"; do
+				n=$((n + 1))
+				out=$(ip netns exec lab-client curl -s --max-time 5 --interface "$s" -w ' %{http_code}' "http://$VIP/") &&
+					[[ $out =~ ^n[0-2]\ .*\ 200$ ]] && good=$((good + 1))
+			done
+		done
+		echo "$good $n" >"$W/drain-curl"
+	) &
+	pids+=($!)
 	sleep 2
 	"$LAB" dispatcher stop "$k" >"$W/drainstop$k.log" 2>&1 || ok_all=0
 	for i in "${pids[@]}"; do wait "$i"; done
 	for m in tcp ka udp; do clean_run "$W/drain-$m.json" || ok_all=0; done
+	read -r cgood cn <"$W/drain-curl" 2>/dev/null || cgood=0 cn=-1
+	[ "$cgood" = "$cn" ] && [ "$cn" -gt 0 ] || ok_all=0
 	r1=$(cluster_json "$survivor" | jq '.redirected')
 	if [ "$ok_all" = 1 ] && [ "$(hops)" = "$(want_hops "${rest[@]}")" ]; then
-		ok "d$k stopped cleanly under load, nothing broken: tcp $(jq -r '"\(.ok)/\(.requests)"' "$W/drain-tcp.json"), keep-alive $(jq -r '"\(.ok)/\(.requests)"' "$W/drain-ka.json"), udp $(jq -r '"\(.ok)/\(.requests)"' "$W/drain-udp.json") answered; d$survivor sent $((r1 - r0)) segment(s) of d$k's connections on to it while it drained"
+		ok "d$k stopped cleanly under load, nothing broken: tcp $(jq -r '"\(.ok)/\(.requests)"' "$W/drain-tcp.json"), keep-alive $(jq -r '"\(.ok)/\(.requests)"' "$W/drain-ka.json"), udp $(jq -r '"\(.ok)/\(.requests)"' "$W/drain-udp.json"), curl $cgood/$cn answered; d$survivor sent $((r1 - r0)) segment(s) of d$k's connections on to it while it drained"
 	else
-		bad "d$k stopped cleanly under load: every request answered (tcp $(jq -c '{ok,failed,broken}' "$W/drain-tcp.json" 2>/dev/null), ka $(jq -c '{ok,failed,broken}' "$W/drain-ka.json" 2>/dev/null), udp $(jq -c '{ok,failed,broken}' "$W/drain-udp.json" 2>/dev/null)); hops '$(hops)'" "$W/drainstop$k.log"
+		bad "d$k stopped cleanly under load: every request answered (tcp $(jq -c '{ok,failed,broken}' "$W/drain-tcp.json" 2>/dev/null), ka $(jq -c '{ok,failed,broken}' "$W/drain-ka.json" 2>/dev/null), udp $(jq -c '{ok,failed,broken}' "$W/drain-udp.json" 2>/dev/null), curl $cgood/$cn); hops '$(hops)'" "$W/drainstop$k.log"
 	fi
 	DISP=("${rest[@]}")
 }
