@@ -344,6 +344,12 @@ nc_dp_sync_on(const struct nc_dp *dp)
 	return dp->sync != 0;
 }
 
+struct rte_mempool *
+nc_dp_held_pool(const struct nc_dp *dp)
+{
+	return dp->txpool;
+}
+
 unsigned int
 nc_dp_sync_take(struct nc_dp *dp, struct nc_sync_rec *out, unsigned int max)
 {

@@ -174,6 +174,9 @@ struct nc_sync_rec {
  * install. Before the workers run. 0 or a negative errno. */
 int nc_dp_sync_start(struct nc_dp *dp);
 bool nc_dp_sync_on(const struct nc_dp *dp);
+/* The pool of held requests' copies (NULL: no fail-safe service): a peer's
+ * held request to install is built in one of its mbufs. */
+struct rte_mempool *nc_dp_held_pool(const struct nc_dp *dp);
 
 /* Up to <max> records from the workers' rings, each worker's in order.
  * Control lcore. */
