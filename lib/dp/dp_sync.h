@@ -49,8 +49,4 @@ sync_release(struct nc_worker *w, const struct nc_flow *f)
 		nc_sync_emit(w, f, NC_SYNC_RELEASE, NULL, 0, 0);
 }
 
-/* The worker's loop: installs from the control lcore, a walk or a flush it
- * asked for. Returns the work done. */
-unsigned int nc_worker_sync_poll(struct nc_worker *w);
-
 #endif /* NC_DP_SYNC_H */

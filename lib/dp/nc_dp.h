@@ -87,6 +87,10 @@ unsigned int nc_worker_handoff_poll(struct nc_worker *w);
  * server the monitor took down. Returns the flows handled. */
 unsigned int nc_worker_failsafe_poll(struct nc_worker *w);
 
+/* Flow sync's share of the loop: installs the control lcore queued, a walk
+ * or a flush it asked for. Returns the work done. */
+unsigned int nc_worker_sync_poll(struct nc_worker *w);
+
 /* Close idle flows: check up to <budget> flow slots. Returns flows closed. */
 unsigned int nc_worker_expire(struct nc_worker *w, unsigned int budget);
 
