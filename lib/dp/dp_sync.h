@@ -15,7 +15,8 @@
 void nc_sync_emit(struct nc_worker *w, const struct nc_flow *f, uint8_t op, struct rte_mbuf *m,
 		  uint32_t ttl_ms, uint8_t flags);
 
-/* Flow <f> is established, or moved: the peers get (or update) it. */
+/* Flow <f> was accepted by its server (TCP: its SYN-ACK), or moved: the
+ * peers get (or update) it. */
 static inline void
 sync_flow(struct nc_worker *w, struct nc_flow *f)
 {

@@ -136,7 +136,7 @@ void nc_dp_announce(struct nc_dp *dp);
 /*
  * ---- flow sync (cluster) ----
  * With sync started, each worker reports what a peer dispatcher needs to
- * finish its flows - a flow once established (TCP after the handshake, UDP
+ * finish its flows - a flow once its server accepted it (TCP: the SYN-ACK; UDP
  * at its first datagram) and when it moves (a fail-over, a splice), its
  * close, each request a fail-safe UDP service holds and its release - as
  * records in a ring of its own that the control lcore drains
