@@ -85,6 +85,9 @@ struct rep {
 	uint8_t used;
 };
 
+/* scripts/bench-fastpath.sh --sync-compare counts a replica at this size */
+_Static_assert(sizeof(struct rep) == 64, "a replica entry is 64 bytes");
+
 struct sync_peer {
 	bool bulk_done;              /* its bulk copy came since we (re)synced */
 	uint64_t bulk_req_ms;
