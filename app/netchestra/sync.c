@@ -498,6 +498,8 @@ bad:
 	s->rx_bad++;
 }
 
+static void hb_poll(struct nc_sync_app *s);
+
 /* ------------------------------------------------------------ takeover */
 
 /* Install one replica in the data plane; <with_held>: its held requests too. */
@@ -723,6 +725,11 @@ nc_sync_app_event(void *arg, enum nc_cluster_event ev, int q, uint64_t value)
 		snprintf(why, sizeof(why), "stalled %" PRIu64 " ms", value);
 		NC_LOG(WARNING, APP, "cluster: %s: our local IPs wait for the peers' word", why);
 		own_lips(s, false, false);
+		/* no longer a synced copy for anyone: said before the next
+		 * heartbeat leaves, so no holder gives our addresses back on an
+		 * old word */
+		s->synced = false;
+		hb_poll(s);
 		s->suspect = true;
 		s->suspect_until = mono_ms() + 3ull * a->cfg->cluster.dead_ms;
 		break;
@@ -833,7 +840,8 @@ self_poll(struct nc_sync_app *s, uint64_t now)
 		} else if (now >= s->suspect_until) {
 			NC_LOG(NOTICE, APP, "cluster: no peer took our local IPs: ours again");
 			s->suspect = false;
-			own_lips(s, true, false);
+			s->synced = true;
+			own_lips(s, true, true);
 		}
 		return;
 	}
@@ -873,6 +881,7 @@ nc_sync_app_poll(struct nc_app *a, uint64_t now)
 	if (s == NULL)
 		return;
 	cc = &a->cfg->cluster;
+	nc_dp_lip_fresh(a->dp, cc->dead_ms / 2);
 	dry = tx_poll(s);
 	if (s->walking && dry && nc_dp_sync_walk_done(a->dp) && tx_poll(s)) {
 		send_u32(s, REC_BULK_END, s->round);

@@ -474,6 +474,12 @@ nc_dp_lip_held(const struct nc_dp *dp, uint32_t ip)
 	return i >= 0 && dp->ctl->lip_held[i];
 }
 
+void
+nc_dp_lip_fresh(struct nc_dp *dp, uint32_t ms)
+{
+	dp->ctl->lip_fresh_until = rte_rdtsc() + dp->tsc_per_ms * ms;
+}
+
 int
 nc_dp_lip_garp(struct nc_dp *dp, uint32_t ip)
 {

@@ -217,6 +217,10 @@ bool nc_dp_sync_flush_done(const struct nc_dp *dp);
  * none until this is called. -ENOENT when it is neither. Control lcore. */
 int nc_dp_lip_hold(struct nc_dp *dp, uint32_t ip, bool hold);
 bool nc_dp_lip_held(const struct nc_dp *dp, uint32_t ip);
+/* The held local IPs are answered for only during the next <ms> ms, until
+ * this is called again (the cluster's poll renews it: a frozen control lcore
+ * that thaws answers for none before the cluster had its word). */
+void nc_dp_lip_fresh(struct nc_dp *dp, uint32_t ms);
 /* A gratuitous ARP for local IP <ip> (host order) from its port. */
 int nc_dp_lip_garp(struct nc_dp *dp, uint32_t ip);
 
