@@ -7,6 +7,7 @@
  * per packet of an unchanged flow; the rest is the control lcore's.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -413,16 +414,26 @@ nc_dp_sync_walk(struct nc_dp *dp)
 	__atomic_add_fetch(&dp->sync_walk_gen, 1, __ATOMIC_RELEASE);
 }
 
+/* Every worker has done generation <gen> of what it keeps at <off> in its struct. */
+static bool
+workers_at(const struct nc_dp *dp, uint32_t gen, size_t off)
+{
+	uint16_t i;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		const uint32_t *g = (const uint32_t *)((const uint8_t *)dp->worker[i] + off);
+
+		if (__atomic_load_n(g, __ATOMIC_ACQUIRE) != gen)
+			return false;
+	}
+	return true;
+}
+
 bool
 nc_dp_sync_walk_done(const struct nc_dp *dp)
 {
-	uint32_t gen = __atomic_load_n(&dp->sync_walk_gen, __ATOMIC_ACQUIRE);
-	uint16_t i;
-
-	for (i = 0; i < dp->n_workers; i++)
-		if (__atomic_load_n(&dp->worker[i]->walk_gen, __ATOMIC_ACQUIRE) != gen)
-			return false;
-	return true;
+	return workers_at(dp, __atomic_load_n(&dp->sync_walk_gen, __ATOMIC_ACQUIRE),
+			  offsetof(struct nc_worker, walk_gen));
 }
 
 void
@@ -434,13 +445,8 @@ nc_dp_sync_flush(struct nc_dp *dp)
 bool
 nc_dp_sync_flush_done(const struct nc_dp *dp)
 {
-	uint32_t gen = __atomic_load_n(&dp->sync_flush_gen, __ATOMIC_ACQUIRE);
-	uint16_t i;
-
-	for (i = 0; i < dp->n_workers; i++)
-		if (__atomic_load_n(&dp->worker[i]->flush_gen, __ATOMIC_ACQUIRE) != gen)
-			return false;
-	return true;
+	return workers_at(dp, __atomic_load_n(&dp->sync_flush_gen, __ATOMIC_ACQUIRE),
+			  offsetof(struct nc_worker, flush_gen));
 }
 
 /* Index of local IP <ip_be> in dp->lip, or -1. */
