@@ -28,7 +28,7 @@
  * harness drains after each burst as the control lcore would (its share is
  * timed apart and printed); the established flows' packets report nothing.
  * Also printed: the bytes a replica takes on a peer (the rte_hash of its
- * 16-byte key and the 64-byte entry of app/netchestra/sync.c).
+ * 16-byte key and the 88-byte entry of app/netchestra/sync.c).
  *
  * Every forwarded packet of the first and of one last pass is checked
  * (addresses after full NAT, TTL, both checksums); a lost or wrong packet makes
@@ -135,7 +135,7 @@ struct bench {
 	uint64_t sync_cyc;       /* ... and the cycles the harness spent draining them */
 };
 
-#define REPLICA_ENTRY 64   /* app/netchestra/sync.c: struct rep (asserted there) */
+#define REPLICA_ENTRY 88   /* app/netchestra/sync.c: struct rep (asserted there) */
 
 static struct nc_config cfg;      /* large: kept off the stack */
 static struct nc_dp_stats stats;
