@@ -905,11 +905,11 @@ self_poll(struct nc_sync_app *s, uint64_t now)
 			s->peer[i].bulk_req_ms = now;
 		}
 	}
-	if (!s->synced && done == up && now - s->start_ms >= (uint64_t)cc->dead_ms * 4) {
+	holder = holder_of(s, cc->id);
+	if (!s->synced && !s->suspect && done == up && now - s->start_ms >= (uint64_t)cc->dead_ms * 4) {
 		s->synced = true;
 		NC_LOG(NOTICE, APP, "cluster: synced: %u replica(s) from %u peer(s)", s->n, up);
 	}
-	holder = holder_of(s, cc->id);
 	if (s->suspect) {
 		if (holder >= 0) {
 			char why[64];
