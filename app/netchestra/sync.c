@@ -810,6 +810,7 @@ nc_sync_app_event(void *arg, enum nc_cluster_event ev, int q, uint64_t value)
 		s->synced = false;
 		hb_poll(s);
 		s->suspect = true;
+		a->resyncing = true;   /* no new flows here meanwhile: VIPs withdrawn */
 		s->suspect_until = mono_ms() + 3ull * a->cfg->cluster.dead_ms;
 		break;
 	default:
@@ -921,6 +922,7 @@ self_poll(struct nc_sync_app *s, uint64_t now)
 			s->suspect = false;
 			s->synced = true;
 			own_lips(s, true, true);
+			s->a->resyncing = false;
 		}
 		return;
 	}
