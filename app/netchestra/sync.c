@@ -775,6 +775,28 @@ step_back(struct nc_sync_app *s, const char *why)
 	s->stepbacks++;
 }
 
+/*
+ * This dispatcher stood still (its control loop, or a worker: the data plane
+ * is quarantined): until the peers' heartbeats say whether one took our
+ * addresses, we answer for none of them, forward nothing and announce
+ * nothing.
+ */
+static void
+suspect_start(struct nc_sync_app *s, const char *why)
+{
+	if (!s->own_held || s->suspect)
+		return;   /* not ours anyway: the resync under way decides */
+	NC_LOG(WARNING, APP, "cluster: %s: our local IPs wait for the peers' word", why);
+	own_lips(s, false, false);
+	/* no longer a synced copy for anyone: said before the next heartbeat
+	 * leaves, so no holder gives our addresses back on an old word */
+	s->synced = false;
+	hb_poll(s);
+	s->suspect = true;
+	s->suspect_until = mono_ms() + 3ull * s->a->cfg->cluster.dead_ms;
+	s->a->resyncing = true;   /* no new flows here meanwhile: VIPs withdrawn */
+}
+
 void
 nc_sync_app_event(void *arg, enum nc_cluster_event ev, int q, uint64_t value)
 {
@@ -797,21 +819,8 @@ nc_sync_app_event(void *arg, enum nc_cluster_event ev, int q, uint64_t value)
 			s->peer[q].bulk_done = false;   /* a bulk copy repairs what was lost */
 		break;
 	case NC_CL_EV_STALLED:
-		if (!s->own_held)
-			break;
-		/* frozen or starved: until the peers' heartbeats say whether one
-		 * took our addresses, we answer for none of them */
 		snprintf(why, sizeof(why), "stalled %" PRIu64 " ms", value);
-		NC_LOG(WARNING, APP, "cluster: %s: our local IPs wait for the peers' word", why);
-		own_lips(s, false, false);
-		/* no longer a synced copy for anyone: said before the next
-		 * heartbeat leaves, so no holder gives our addresses back on an
-		 * old word */
-		s->synced = false;
-		hb_poll(s);
-		s->suspect = true;
-		a->resyncing = true;   /* no new flows here meanwhile: VIPs withdrawn */
-		s->suspect_until = mono_ms() + 3ull * a->cfg->cluster.dead_ms;
+		suspect_start(s, why);
 		break;
 	default:
 		break;
@@ -923,6 +932,7 @@ self_poll(struct nc_sync_app *s, uint64_t now)
 			s->synced = true;
 			own_lips(s, true, true);
 			s->a->resyncing = false;
+			nc_dp_sync_resume(s->a->dp);
 		}
 		return;
 	}
@@ -948,6 +958,7 @@ self_poll(struct nc_sync_app *s, uint64_t now)
 	}
 	own_lips(s, true, true);
 	s->a->resyncing = false;
+	nc_dp_sync_resume(s->a->dp);
 	NC_LOG(NOTICE, APP, "cluster: our local IPs answered for again, %u flow(s) on them taken back", n0);
 }
 
@@ -963,6 +974,8 @@ nc_sync_app_poll(struct nc_app *a, uint64_t now)
 		return;
 	cc = &a->cfg->cluster;
 	nc_dp_lip_fresh(a->dp, cc->dead_ms / 2);
+	if (nc_dp_sync_quarantined(a->dp))
+		suspect_start(s, "a worker stood still");
 	dry = tx_poll(s);
 	if (s->walking && dry && nc_dp_sync_walk_done(a->dp) && tx_poll(s)) {
 		send_u32(s, REC_BULK_END, s->round);
@@ -1030,7 +1043,7 @@ nc_sync_app_init(struct nc_app *a)
 		return -ENOMEM;
 	}
 	s->max = hp.entries;
-	r = nc_dp_sync_start(a->dp);
+	r = nc_dp_sync_start(a->dp, cc->dead_ms);
 	if (r != 0) {
 		rte_hash_free(s->h);
 		free(s->rep);

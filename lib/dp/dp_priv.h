@@ -266,6 +266,8 @@ struct nc_dp {
 	uint8_t tcp_failsafe;                 /* some TCP service has the fail-safe on */
 	uint8_t probing;                      /* some service has probes: steer their replies */
 	uint8_t sync;                         /* flow sync started (dp_sync.c) */
+	uint8_t sync_quarantine;              /* a stall seen: forward nothing (dp_sync.c) */
+	uint32_t sync_stall_ms;               /* a worker loop this still is a stall; 0: off */
 	uint16_t n_own_lips;                  /* lip[0..n_own_lips) are ours, the rest
 	                                       * the peers' (taken over when one dies) */
 	uint16_t probe_lo, probe_hi;          /* probe ports, host order: [lo, hi) */

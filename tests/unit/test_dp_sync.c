@@ -49,7 +49,7 @@ setup_sync(void **state)
 	if (fx_setup(state, tweak_sync) != 0)
 		return -1;
 	f = *state;
-	return nc_dp_sync_start(f->dp) == 0 ? 0 : -1;
+	return nc_dp_sync_start(f->dp, 0) == 0 ? 0 : -1;
 }
 
 /* Every record the workers have, freed of their mbufs once checked. */
@@ -435,7 +435,7 @@ setup_sync_tcpfs(void **state)
 	if (fx_setup(state, tweak_sync_tcpfs) != 0)
 		return -1;
 	f = *state;
-	return nc_dp_sync_start(f->dp) == 0 ? 0 : -1;
+	return nc_dp_sync_start(f->dp, 0) == 0 ? 0 : -1;
 }
 
 static const char get_req[] = "GET /obj HTTP/1.1\r\nHost: vip\r\n\r\n";
@@ -535,6 +535,54 @@ test_tcp_held(void **state)
 	}
 }
 
+
+static void
+tweak_sync_plain(struct nc_config *c)
+{
+	tweak_sync(c);
+	c->services[SVC_DNS].failsafe.enabled = false;   /* the workers on the real clock */
+}
+
+static int
+setup_sync_stall(void **state)
+{
+	struct fx *f;
+
+	if (fx_setup(state, tweak_sync_plain) != 0)
+		return -1;
+	f = *state;
+	return nc_dp_sync_start(f->dp, 50) == 0 ? 0 : -1;
+}
+
+/* A worker loop that stood still longer than the stall limit (a frozen
+ * process) quarantines the data plane: its flows' packets are dropped as
+ * "stalled" - a peer may have them now - until the control lcore resumes
+ * it; the control lcore's traffic still goes up. */
+static void
+test_quarantine(void **state)
+{
+	struct fx *f = *state;
+	uint8_t q[8] = { 0 };
+	struct nc_dp_stats st;
+	struct pb_pkt p;
+	struct flow fl;
+
+	dns_req(&p, IP_CLIENT, 38000, q, sizeof(q));
+	open_flow(f, 0, &p, &fl);
+	assert_false(nc_dp_sync_quarantined(f->dp));
+	sleep_ms(80);
+	tick(f, 0);
+	assert_true(nc_dp_sync_quarantined(f->dp));
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	stats(f, &st);
+	assert_int_equal(st.drop[NC_DROP_STALLED], 1);
+	nc_dp_sync_resume(f->dp);
+	c2s_ok(f, &fl, &p);
+	records(f, (struct nc_sync_rec[4]){ 0 }, 4);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpsync"); }
 
 int
@@ -548,6 +596,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lip_hold, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_miss, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held, setup_sync_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_quarantine, setup_sync_stall, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_sync", tests, eal_setup, fx_eal_teardown);
