@@ -741,6 +741,7 @@ own_lips(struct nc_sync_app *s, bool hold, bool garp)
 				nc_dp_lip_garp(s->a->dp, svc[i].local_ips[l]);
 		}
 	s->own_held = hold;
+	nc_dp_probes_pause(s->a->dp, !hold);
 	s->own_garp_at = hold && garp ? mono_ms() + 300 : 0;
 	s->own_garps = 0;
 }
@@ -842,8 +843,11 @@ on_miss(void *arg, const struct rte_mbuf *m, uint16_t pidx, const uint32_t key[4
 	if (r == NULL || !peer_info(s, r->peer, &pi))
 		return NC_MISS_DROP;
 	if (pi.state == NC_PEER_UP) {
-		/* the routers moved it here; its dispatcher still has it. Never
-		 * a frame a peer sent on already: no loop */
+		/* the routers moved it here; its dispatcher still has it (unless
+		 * it is resyncing: its flows are ours then, or on their way).
+		 * Never a frame a peer sent on already: no loop */
+		if (!s->peer[r->peer].synced)
+			return NC_MISS_DROP;
 		for (i = 0; i < s->a->cfg->cluster.n_peers; i++) {
 			struct nc_cluster_peer_info x;
 			unsigned int k;
@@ -1051,6 +1055,7 @@ nc_sync_app_init(struct nc_app *a)
 		return r;
 	}
 	nc_dp_set_miss_cb(a->dp, on_miss, s);
+	nc_dp_probes_pause(a->dp, true);   /* until our local IPs are ours */
 	s->start_ms = mono_ms();
 	a->sync = s;
 	a->resyncing = true;   /* until the peers' copies are here */

@@ -216,6 +216,7 @@ struct nc_dp_ctl {
 	struct nc_mon_svc mon[NC_MAX_SERVICES];
 	uint16_t exc_port[NC_MAX_PORTS];      /* DPDK port of each port's kernel (TAP)
 	                                       * interface; NC_DP_NO_EXC when none */
+	bool probes_paused;                   /* nc_dp_probes_pause() */
 	uint8_t lip_held[NC_DP_MAX_LIPS];     /* answered for (ARP, echo): ours without
 	                                       * sync; with it, as nc_dp_lip_hold() says */
 	uint64_t lip_fresh_until;             /* tsc: local IPs answered for until then

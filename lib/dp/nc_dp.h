@@ -244,6 +244,10 @@ bool nc_dp_lip_held(const struct nc_dp *dp, uint32_t ip);
  * this is called again (the cluster's poll renews it: a frozen control lcore
  * that thaws answers for none before the cluster had its word). */
 void nc_dp_lip_fresh(struct nc_dp *dp, uint32_t ms);
+/* Health probes (sent from our local IPs) paused or not: with flow sync,
+ * while another dispatcher holds our local IPs, the servers' answers reach
+ * it, not us, and must not take the servers down here. Control lcore. */
+void nc_dp_probes_pause(struct nc_dp *dp, bool pause);
 /* A gratuitous ARP for local IP <ip> (host order) from its port. */
 int nc_dp_lip_garp(struct nc_dp *dp, uint32_t ip);
 
