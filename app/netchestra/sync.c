@@ -816,8 +816,12 @@ nc_sync_app_event(void *arg, enum nc_cluster_event ev, int q, uint64_t value)
 			peer_dead(s, (unsigned int)q);
 		break;
 	case NC_CL_EV_GAP:
-		if (q >= 0)
-			s->peer[q].bulk_done = false;   /* a bulk copy repairs what was lost */
+		/* a bulk copy repairs what was lost; one under way lost part of
+		 * itself: its end sweeps nothing, a new one is asked for */
+		if (q >= 0) {
+			s->peer[q].bulk_done = false;
+			s->peer[q].in_bulk = false;
+		}
 		break;
 	case NC_CL_EV_STALLED:
 		snprintf(why, sizeof(why), "stalled %" PRIu64 " ms", value);
