@@ -188,8 +188,11 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		int syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
 
 		flags = th->tcp_flags;
-		if (pos >= 0 && unlikely(syn) && flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING) {
-			/* the client reuses the port of a closed connection: start afresh */
+		if (pos >= 0 && unlikely(syn) && (flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING ||
+						  (flow_at(w, (uint32_t)pos)->sync & NC_FLOW_ADOPTED))) {
+			/* the client reuses the port of a closed connection (or of
+			 * one taken over from a peer, whose end passed elsewhere):
+			 * start afresh */
 			flow_close(w, pos);
 			pos = -ENOENT;
 		}

@@ -227,6 +227,12 @@ test_adopt_tcp(void **state)
 	/* a local IP that is no one's: refused */
 	r.lip = htonl(PB_IP(10, 0, 0, 77));
 	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), -ENOENT);
+	/* the client opens a new connection from the same port (the old one
+	 * ended through another dispatcher): a new flow, from a port of ours */
+	p.tcp_flags = PB_TCP_SYN;
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	assert_int_equal(pb_get32(fr.b + 26), IP_LIP);
 	assert_no_leak(f);
 }
 
