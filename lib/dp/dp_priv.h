@@ -178,6 +178,7 @@ struct nc_worker {
 	uint16_t burst;
 	uint32_t now_ms;
 	uint32_t now_us;                      /* response times (wraps after 71 min) */
+	uint64_t tick_tsc;                    /* tsc at the last tick */
 	struct nc_flow_table *flows;
 	struct nc_flow *flow;                 /* flows' array (nc_flow_at(flows, 0)): it never moves */
 	struct nc_srv_stats *srv;             /* [svc * NC_MAX_SERVERS + server] */

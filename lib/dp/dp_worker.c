@@ -526,6 +526,11 @@ nc_worker_rx(struct nc_worker *w, uint16_t pidx, struct rte_mbuf **pkts, uint16_
 {
 	uint16_t done = 0;
 
+	/* frozen between the receive and here: what was received is old */
+	if (unlikely(w->dp->sync_stall_ms != 0) &&
+	    rte_rdtsc() - w->tick_tsc > (uint64_t)w->dp->sync_stall_ms * w->dp->tsc_per_ms)
+		__atomic_store_n(&w->dp->sync_quarantine, 1, __ATOMIC_RELAXED);
+
 	w->st.rx[pidx] += n;
 	while (done < n) {
 		uint16_t k = (uint16_t)RTE_MIN(n - done, NC_MAX_BURST);
@@ -623,6 +628,7 @@ nc_worker_tick(struct nc_worker *w)
 	    now_ms - w->now_ms > w->dp->sync_stall_ms)
 		__atomic_store_n(&w->dp->sync_quarantine, 1, __ATOMIC_RELAXED);
 	w->now_ms = now_ms;
+	w->tick_tsc = tsc;
 	w->now_us = (uint32_t)(tsc / w->dp->tsc_per_us);
 	nc_flow_set_clock(w->flows, w->now_ms);
 	rte_rcu_qsbr_quiescent(w->dp->qsbr, w->id);
