@@ -41,16 +41,19 @@ tweak_sync(struct nc_config *c)
 	c->cluster.peer_n_lips[0] = 1;
 }
 
+/* The lab changed by <tweak>, with flow sync started (stall limit <stall_ms>). */
 static int
-setup_sync(void **state)
+setup_with(void **state, void (*tweak)(struct nc_config *c), uint32_t stall_ms)
 {
 	struct fx *f;
 
-	if (fx_setup(state, tweak_sync) != 0)
+	if (fx_setup(state, tweak) != 0)
 		return -1;
 	f = *state;
-	return nc_dp_sync_start(f->dp, 0) == 0 ? 0 : -1;
+	return nc_dp_sync_start(f->dp, stall_ms) == 0 ? 0 : -1;
 }
+
+static int setup_sync(void **state) { return setup_with(state, tweak_sync, 0); }
 
 /* Every record the workers have, freed of their mbufs once checked. */
 static unsigned int
@@ -433,16 +436,7 @@ tweak_sync_tcpfs(struct nc_config *c)
 	tweak_tcpfs(c);
 }
 
-static int
-setup_sync_tcpfs(void **state)
-{
-	struct fx *f;
-
-	if (fx_setup(state, tweak_sync_tcpfs) != 0)
-		return -1;
-	f = *state;
-	return nc_dp_sync_start(f->dp, 0) == 0 ? 0 : -1;
-}
+static int setup_sync_tcpfs(void **state) { return setup_with(state, tweak_sync_tcpfs, 0); }
 
 static const char get_req[] = "GET /obj HTTP/1.1\r\nHost: vip\r\n\r\n";
 static const char ok_resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
@@ -549,16 +543,7 @@ tweak_sync_plain(struct nc_config *c)
 	c->services[SVC_DNS].failsafe.enabled = false;   /* the workers on the real clock */
 }
 
-static int
-setup_sync_stall(void **state)
-{
-	struct fx *f;
-
-	if (fx_setup(state, tweak_sync_plain) != 0)
-		return -1;
-	f = *state;
-	return nc_dp_sync_start(f->dp, 50) == 0 ? 0 : -1;
-}
+static int setup_sync_stall(void **state) { return setup_with(state, tweak_sync_plain, 50); }
 
 /* A worker loop that stood still longer than the stall limit (a frozen
  * process) quarantines the data plane: its flows' packets are dropped as
