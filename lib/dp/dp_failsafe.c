@@ -1428,6 +1428,12 @@ tcp_timeout(struct nc_worker *w, uint32_t idx)
 		}
 		return sent;
 	}
+	if (t->flags & NC_TFS_ADOPTED) {
+		/* once, to the same server if it is up */
+		t->flags &= (uint16_t)~NC_TFS_ADOPTED;
+		failover(w, idx, NC_FO_DISPATCHER);
+		return 1;
+	}
 	failover(w, idx, NC_FO_TIMEOUT);
 	return 1;
 }

@@ -109,7 +109,7 @@ adopt_tcp_held(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struc
 	nc_http_init(&t->req, NC_HTTP_REQUEST);
 	nc_http_init(&t->resp, NC_HTTP_RESPONSE);
 	t->mode = NC_FSM_HTTP;
-	t->flags = (uint16_t)(NC_TFS_SYNACK | spliced);
+	t->flags = (uint16_t)(NC_TFS_SYNACK | NC_TFS_ADOPTED | spliced);
 	t->delta = delta;
 	t->c_isn = r->tcp.c_isn;
 	t->srv_isn = r->tcp.srv_isn;
