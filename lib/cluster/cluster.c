@@ -113,6 +113,8 @@ nc_cluster_create(const struct nc_cluster_params *p, uint64_t now_ms, int *err)
 
 		if (setsockopt(c->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) != 0)
 			setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+		if (setsockopt(c->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) != 0)
+			setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	}
 	if (bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		*err = -errno;
@@ -264,6 +266,12 @@ send_msg(struct nc_cluster *c, struct nc_cl_msg *m)
 	for (i = 0; i < c->n_peers; i++) {
 		struct sockaddr_in sa = { .sin_family = AF_INET };
 
+		/* sync messages only to live peers: the kernel queues what goes to
+		 * an address that does not answer ARP against this socket's send
+		 * buffer, and a stream of them would crowd out the heartbeats to
+		 * the live ones (a peer that comes back gets a bulk copy anyway) */
+		if (m->buf[5] == NC_CL_MSG_SYNC && c->peer[i].state != NC_PEER_UP)
+			continue;
 		sa.sin_addr.s_addr = htonl(c->peer[i].addr);
 		sa.sin_port = htons(c->peer[i].port);
 		if (sendto(c->fd, m->buf, len, 0, (struct sockaddr *)&sa, sizeof(sa)) == (ssize_t)len)

@@ -47,10 +47,11 @@
  * hands them, once the message is accepted, to the params' rec callback; they
  * travel in messages of type 3 (sync, nc_cluster_send_rec) or in heartbeats
  * (nc_cluster_set_hb_rec).
- * Every sender numbers its messages from 1 in one sequence that every peer
- * sees (each message goes to every peer): a number skipped is a message
- * lost, counted (gaps) and reported (NC_CL_EV_GAP), so what it carried can be
- * repaired.
+ * Every sender numbers its messages from 1 in one sequence; heartbeats and
+ * measurements go to every peer, sync messages to the peers that are up (a
+ * stream of them to an address that does not answer ARP would fill the
+ * socket's send buffer). A number skipped is a message lost, counted (gaps)
+ * and reported (NC_CL_EV_GAP), so what it carried can be repaired.
  * A datagram is at most NC_CL_MSG_MAX bytes (no IP fragments); what does not
  * fit goes in further messages of the same type.
  * Checks, in order, each failure counted under its own reason and the

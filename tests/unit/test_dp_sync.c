@@ -535,17 +535,29 @@ test_tcp_held(void **state)
 	assert_int_equal(pb_get32(fr[1].b + 30), IP_SB);
 	assert_int_equal(fr[1].b[47], PB_TCP_SYN);
 	assert_int_equal(pb_get32(fr[1].b + 38), 2000);
-	n = records(f, r, 8);   /* the moves are reported */
-	for (unsigned int i = 0; i < n; i++)
-		rte_pktmbuf_free(r[i].m);
-	/* the request still held, for b's SYN-ACK (the fixture's other tests
-	 * follow a splice to its end) */
+	/* b accepts: the appliance acknowledges it and sends it the request,
+	 * acknowledging what the client had (6001) in b's space */
 	{
+		struct flow nf = { .c = p, .server = SB, .lport = pb_get16(fr[1].b + 34), .owner = 0 };
 		struct nc_failsafe_view v;
 
+		nf.c.tcp_flags = PB_TCP_SYN;
+		nf.c.payload = NULL;
+		nf.c.payload_len = 0;
+		expect_splice(f, &nf, 9000, 2001, &p, 1, 9001);
+		n = records(f, r, 8);   /* the moves and the splice are reported */
+		for (unsigned int i = 0; i < n; i++)
+			rte_pktmbuf_free(r[i].m);
 		fs_web(f, &v);
-		assert_int_equal(v.held_now, 1);
+		assert_int_equal(v.held_now, 1);   /* until b answers */
 		assert_int_equal(v.replays, 1);
+		/* b's answer reaches the client where it expects the server's
+		 * next byte, and lets the request go */
+		tc_server(&p, &nf, SB, PB_TCP_ACK | PB_TCP_PSH, 9001, 2001 + len, ok_resp,
+			  (uint16_t)(sizeof(ok_resp) - 1));
+		s2c_at(f, &nf, &p, 6001);
+		fs_web(f, &v);
+		assert_int_equal(v.held_now, 0);
 	}
 }
 
