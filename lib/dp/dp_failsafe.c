@@ -239,6 +239,18 @@ release_all(struct nc_worker *w, struct nc_flow *f, uint32_t idx, int answered)
 	srv_stats(w, f)->fs_unheld += n;
 }
 
+/* Flow <idx> lies on a peer's local IP that this dispatcher does not hold
+ * (given back, or held by another survivor): its server's answers go to
+ * that dispatcher, so nothing of it is held here; what was held goes, and a
+ * TCP connection is plain full NAT (with its splice's translation). */
+static void
+foreign(struct nc_worker *w, struct nc_flow *f, uint32_t idx)
+{
+	release_all(w, f, idx, 0);
+	if (f->key.proto == IPPROTO_TCP)
+		w->tfs[idx].mode = NC_FSM_PLAIN;
+}
+
 struct upto {
 	uint32_t end;
 	uint32_t bytes;
@@ -1455,7 +1467,8 @@ failsafe_server_down(struct nc_worker *w)
 		const struct nc_schedule *s;
 		struct nc_tcpfs *t;
 
-		if (f->state == NC_FLOW_FREE || !w->tb->svc[f->svc].failsafe)
+		if (f->state == NC_FLOW_FREE || !w->tb->svc[f->svc].failsafe ||
+		    w->dp->lip_foreign[f->lip_idx])
 			continue;
 		s = nc_sched_get(w->dp->sched_slot[f->svc]);
 		if (s == NULL || f->server >= s->n_servers || s->server[f->server].up)
@@ -1498,7 +1511,9 @@ nc_worker_failsafe_poll(struct nc_worker *w)
 	for (k = 0; k < 32 && (idx = nc_txstore_expired(w->txs, w->now_ms)) != NC_TX_NONE; k++) {
 		const struct nc_flow *f = flow_at(w, idx);
 
-		if (f->key.proto == IPPROTO_TCP) {
+		if (unlikely(w->dp->lip_foreign[f->lip_idx])) {
+			foreign(w, flow_at(w, idx), idx);   /* its answers go to another */
+		} else if (f->key.proto == IPPROTO_TCP) {
 			n += (unsigned int)tcp_timeout(w, idx);
 		} else {
 			/* a request taken over from a dead dispatcher: its answer
@@ -1520,7 +1535,11 @@ nc_worker_failsafe_poll(struct nc_worker *w)
 int
 nc_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
-	if (pm->key.proto == IPPROTO_UDP) {
+	if (unlikely(w->dp->lip_foreign[f->lip_idx])) {
+		foreign(w, f, flow_idx(w, f));
+		if (pm->key.proto == IPPROTO_UDP)
+			return 1;
+	} else if (pm->key.proto == IPPROTO_UDP) {
 		hold(w, f, flow_idx(w, f), m);
 		return 1;
 	}

@@ -272,6 +272,9 @@ struct nc_dp {
 	uint32_t sync_stall_ms;               /* a worker loop this still is a stall; 0: off */
 	uint16_t n_own_lips;                  /* lip[0..n_own_lips) are ours, the rest
 	                                       * the peers' (taken over when one dies) */
+	uint8_t lip_foreign[NC_DP_MAX_LIPS];  /* a peer's local IP we do not hold: its
+	                                       * flows' answers go elsewhere, so the
+	                                       * fail-safe holds nothing of them */
 	uint16_t probe_lo, probe_hi;          /* probe ports, host order: [lo, hi) */
 	uint16_t probe_slot[NC_MAX_SERVICES * NC_MAX_SERVERS];  /* port - lo -> svc << 8 | server */
 	uint16_t probe_base[NC_MAX_SERVICES];  /* a service's first probe port */

@@ -357,8 +357,11 @@ nc_dp_sync_start(struct nc_dp *dp, uint32_t stall_ms)
 		if (w->sync_ring == NULL || w->adopt_ring == NULL)
 			return -ENOMEM;
 	}
-	/* our local IPs too wait until the cluster says they are ours */
+	/* our local IPs too wait until the cluster says they are ours; the
+	 * peers' are theirs */
 	memset(dp->ctl->lip_held, 0, sizeof(dp->ctl->lip_held));
+	for (i = dp->n_own_lips; i < dp->n_lips; i++)
+		dp->lip_foreign[i] = 1;
 	dp->sync_stall_ms = stall_ms;
 	dp->sync = 1;
 	return 0;
@@ -530,6 +533,8 @@ nc_dp_lip_hold(struct nc_dp *dp, uint32_t ip, bool hold)
 	if (i < 0)
 		return -ENOENT;
 	dp->ctl->lip_held[i] = hold;
+	if (i >= dp->n_own_lips)
+		__atomic_store_n(&dp->lip_foreign[i], !hold, __ATOMIC_RELAXED);
 	return 0;
 }
 

@@ -259,6 +259,7 @@ test_adopt_held(void **state)
 	memset(q, 0x61, sizeof(q));
 	memset(a, 0x62, sizeof(a));
 	peer_flow(&r, IPPROTO_UDP, 36000, 6000, SA);
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);   /* taken over */
 	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
 	dns_req(&p, IP_CLIENT, 36000, q, sizeof(q));
 	h = r;
@@ -289,6 +290,16 @@ test_adopt_held(void **state)
 	expect_one(f, 0, &fr);
 	want = nat_s2c(&s, &p);
 	assert_wire(&fr, &want);
+	fs_view(f, &v);
+	assert_int_equal(v.held_now, 0);
+	assert_int_equal(fs_wait(f, 0, 50), 0);
+	expect_none(f, 0);
+	/* given back to its dispatcher: the answers go there, so nothing of
+	 * the flow is held here any more (a request passes, unprotected) */
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, false), 0);
+	tick(f, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
 	fs_view(f, &v);
 	assert_int_equal(v.held_now, 0);
 	assert_int_equal(fs_wait(f, 0, 50), 0);
@@ -492,6 +503,7 @@ test_tcp_held(void **state)
 
 	/* a peer's connection with its request unanswered */
 	peer_flow(&pr, IPPROTO_TCP, 46000, 8000, SA);
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);   /* taken over */
 	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL), 0);
 	client_pkt(&p, IPPROTO_TCP, 46000);
 	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
