@@ -32,6 +32,8 @@ struct nc_app {
 	uint8_t exc_created[NC_MAX_PORTS];
 	bool draining;                    /* VIPs withdrawn on request (cluster drain) */
 	bool stopping;                    /* a clean stop: VIPs withdrawn, flows finishing */
+	bool front_down;                  /* flow sync: cut off from the routers (sync.c):
+	                                   * the peers are told we stop */
 	bool resyncing;                   /* flow sync: no bulk copy yet, or our local IPs
 	                                   * not ours again: VIPs not announced */
 	uint8_t announced[NC_MAX_SERVICES];   /* per service: its VIP is announced */

@@ -322,7 +322,8 @@ nc_cluster_app_poll(struct nc_app *a)
 		cl->next_digest_ms = now + DIGEST_EVERY_MS;
 	}
 	/* a clean stop drains first: "stopping" is said once, at the end */
-	nc_cluster_set_state(cl->c, a->draining || a->stopping ? NC_CLUSTER_DRAINING : NC_CLUSTER_READY);
+	nc_cluster_set_state(cl->c, a->front_down ? NC_CLUSTER_STOPPING :
+			     a->draining || a->stopping ? NC_CLUSTER_DRAINING : NC_CLUSTER_READY);
 	n = nc_cluster_poll(cl->c, now);
 	nc_sync_app_poll(a, now);
 	for (s = 0; s < nc_dp_n_services(a->dp); s++) {

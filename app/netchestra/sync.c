@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <rte_ethdev.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
@@ -127,6 +128,10 @@ struct nc_sync_app {
 	unsigned int own_garps;
 	bool walking;
 	uint32_t round;              /* our bulk rounds */
+	/* the front: ports facing the BGP neighbors */
+	uint64_t front_rx[NC_MAX_PORTS];
+	uint64_t front_rx_ms[NC_MAX_PORTS];   /* when its RX count last moved */
+	uint64_t front_check_ms;
 	uint8_t hb_flags;
 	uint16_t hb_holds;
 	bool hb_set;
@@ -874,6 +879,63 @@ on_miss(void *arg, const struct rte_mbuf *m, uint16_t pidx, const uint32_t key[4
 	return NC_MISS_ADOPT;
 }
 
+/* ------------------------------------------------------------ the front */
+
+/*
+ * A port facing the routers that lost its link - or, with BFD on, received
+ * nothing for 2 x dead_ms (BFD alone sends several a second) - cuts this
+ * dispatcher off from its clients while its servers and peers still reach
+ * it: it says it stops, so that a peer takes its flows and local IPs over,
+ * and steps back; once the port carries frames again it resyncs and comes
+ * back as a returning dispatcher.
+ */
+static void
+front_poll(struct nc_sync_app *s, uint64_t now)
+{
+	const struct nc_config *cfg = s->a->cfg;
+	struct nc_dp_stats *st;
+	bool down = false;
+	uint16_t i;
+
+	if (!cfg->bgp.enabled || now - s->front_check_ms < 100)
+		return;
+	s->front_check_ms = now;
+	st = malloc(sizeof(*st));
+	if (st == NULL)
+		return;
+	nc_dp_stats_get(s->a->dp, st);
+	for (i = 0; i < cfg->bgp.n_neighbors; i++) {
+		uint16_t p = cfg->bgp.neighbors[i].port;
+		struct rte_eth_link link;
+
+		if (st->rx[p] != s->front_rx[p]) {
+			s->front_rx[p] = st->rx[p];
+			s->front_rx_ms[p] = now;
+		}
+		if ((rte_eth_link_get_nowait(s->a->port[p].port_id, &link) == 0 &&
+		     link.link_status == RTE_ETH_LINK_DOWN) ||
+		    (cfg->bgp.bfd && s->front_rx_ms[p] != 0 &&
+		     now - s->front_rx_ms[p] > 2ull * cfg->cluster.dead_ms))
+			down = true;
+	}
+	free(st);
+	/* only a dispatcher in service is cut off: one starting or resyncing
+	 * has nothing to hand over yet */
+	if (down && !s->own_held && !s->a->front_down)
+		return;
+	if (down == s->a->front_down)
+		return;
+	s->a->front_down = down;
+	if (down) {
+		NC_LOG(WARNING, APP, "cluster: cut off from the routers (a front port's link is down, "
+		       "or nothing came in for %u ms): our flows go to the peers", 2 * cfg->cluster.dead_ms);
+		if (s->own_held)
+			step_back(s, "cut off from the routers");
+	} else {
+		NC_LOG(NOTICE, APP, "cluster: the front carries frames again: resyncing");
+	}
+}
+
 /* ------------------------------------------------------------ poll */
 
 static void
@@ -951,7 +1013,7 @@ self_poll(struct nc_sync_app *s, uint64_t now)
 		step_back(s, why);
 		return;
 	}
-	if (!s->synced || s->own_held || holder >= 0)
+	if (!s->synced || s->own_held || holder >= 0 || s->a->front_down)
 		return;
 	/* ours again: the flows on our addresses first (others finished them
 	 * meanwhile), then the addresses */
@@ -989,6 +1051,7 @@ nc_sync_app_poll(struct nc_app *a, uint64_t now)
 		send_u32(s, REC_BULK_END, s->round);
 		s->walking = false;
 	}
+	front_poll(s, now);
 	self_poll(s, now);
 	for (q = 0; q < cc->n_peers; q++) {
 		struct sync_peer *p = &s->peer[q];
