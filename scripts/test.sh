@@ -2,7 +2,7 @@
 # Netchestra's test command: installs the Debian packages it needs, prepares
 # hugepages (falls back to --no-huge), builds, and runs every test suite:
 #   unit (cmocka), unit under AddressSanitizer + UBSan, the HTTP/1.x parser
-#   under libFuzzer, cli, the cluster lab's scripts (BIRD rendering, startup
+#   under libFuzzer, cli, the test client's retries, the cluster lab's scripts (BIRD rendering, startup
 #   files, shellcheck), pcap replays,
 #   end to end with real clients and servers in the namespace lab (forwarding,
 #   adaptive weights and health probes, transaction fail-safe, the demo,
@@ -76,6 +76,11 @@ log "command line"
 tests/cli/run.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count cli "${p:-0}" "${f:-1}"
+
+log "test tools: nc-client's UDP retries and duplicates against small local servers"
+tests/tools/run.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count tools "${p:-0}" "${f:-1}"
 
 log "scripts: BIRD configurations rendered, the cluster's startup files, shellcheck"
 tests/scripts/run.sh "$BUILD" 2>&1 | tee "$out"
