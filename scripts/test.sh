@@ -8,8 +8,8 @@
 #   adaptive weights and health probes, transaction fail-safe, the demo,
 #   independent clients and servers with the fail-safe on and off, management
 #   API / metrics / netchestra-ctl / SIGHUP / dashboard in headless Chromium,
-#   several dispatchers behind a router with BGP, BFD and ECMP, and adaptive
-#   weights agreed by two of them).
+#   several dispatchers behind a router with BGP, BFD and ECMP, adaptive
+#   weights agreed by two of them, and nothing lost when one of them dies).
 # Ends with one summary line "N passed, N failed"; exits non-zero on any failure.
 # As root (sudo where it is installed).
 set -uo pipefail
@@ -135,6 +135,11 @@ log "end to end: adaptive weights in a cluster of two dispatchers behind a route
 tests/e2e/cluster-adaptive.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-cluster-adaptive "${p:-0}" "${f:-1}"
+
+log "end to end: flow and transaction sync, a dispatcher killed, frozen, cut off and restarted under load (namespace lab)"
+tests/e2e/cluster-sync.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count e2e-cluster-sync "${p:-0}" "${f:-1}"
 rm -f "$out"
 
 log "summary"
