@@ -9,7 +9,7 @@
 # nc-dk, its veth ends dk-p0 and dk-p1, front address 10.203.0.(2+k) (port p0's ipv4,
 # host and bgp.router_id), back host 10.201.0.(201+k), local IPs 10.201.0.(1+2k) and
 # 10.201.0.(2+2k) (port p1's ipv4 and every service's local_ips), cluster.id k and
-# cluster.peers (the others' back host addresses). Needs jq.
+# cluster.peers (the others' back host addresses and local IPs). Needs jq.
 set -euo pipefail
 DIR=$(cd "$(dirname "$0")/../config/cluster" && pwd)
 check=0
@@ -29,7 +29,8 @@ variant() {   # variant <k>: d0.json made dispatcher k's
 		.ports[1].ipv4 = (lips | map(. + "/24")) |
 		.ports[1].host = "10.201.0.\(201 + $k)/24" |
 		.cluster.id = $k |
-		.cluster.peers = ([0, 1, 2] - [$k] | map("10.201.0.\(201 + .)")) |
+		.cluster.peers = ([0, 1, 2] - [$k] | map({address: "10.201.0.\(201 + .)",
+			local_ips: ["10.201.0.\(1 + 2 * .)", "10.201.0.\(2 + 2 * .)"]})) |
 		.bgp.router_id = front |
 		.services |= map(.local_ips = lips)' "$DIR/d0.json"
 }

@@ -227,7 +227,7 @@ config_cluster() {
 		--arg mode "$ADAPTIVE" --arg root "$ROOT" '
 		.management.token_file = "\($root)/config/lab.token" |
 		.cluster.secret_file = "\($root)/config/cluster/secret" |
-		.cluster.peers |= map(select((ltrimstr("10.201.0.") | tonumber) - 201 < $n)) |
+		.cluster.peers |= map(select(((.address? // .) | ltrimstr("10.201.0.") | tonumber) - 201 < $n)) |
 		.limits.udp_idle_s = 2 |
 		.services |= map(
 			.persistence_s = $aff |

@@ -2157,14 +2157,47 @@ static void read_secret(struct ctx *c, const char *kp, const char *path, const c
 	memset(buf, 0, sizeof(buf));
 }
 
+/* cluster.peers[i].local_ips: the addresses a survivor takes over when that
+ * dispatcher dies, so each must be on-link here too and none ours or another
+ * peer's. */
+static void parse_peer_lips(struct ctx *c, json_t *arr, const char *ep, unsigned int peer)
+{
+	struct nc_cfg_cluster *cl = &c->cfg->cluster;
+	char kp[PATH_LEN], b[16];
+	int n = get_array(c, arr, ep, 1, NC_MAX_LOCAL_IPS), i;
+	unsigned int q, k;
+
+	for (i = 0; i < n; i++) {
+		uint32_t a;
+		bool dup = false;
+
+		path_idx(kp, ep, (size_t)i);
+		if (!get_ip(c, json_array_get(arr, (size_t)i), kp, &a) || !check_not_own(c, a, kp) ||
+		    !check_onlink(c, a, kp))
+			continue;
+		for (q = 0; q <= peer && !dup; q++)
+			for (k = 0; k < cl->peer_n_lips[q] && !dup; k++)
+				if (cl->peer_lips[q][k] == a) {
+					ERR(c, kp, "%s is also cluster.peers[%u].local_ips[%u]",
+					    ip_fmt(a, b), q, k);
+					dup = true;
+				}
+		if (!dup)
+			cl->peer_lips[peer][cl->peer_n_lips[peer]++] = a;
+	}
+}
+
 /* "cluster": {"id", "peers", "sync_port", "secret_file", "heartbeat_ms",
- * "dead_ms", "drain_s"}. The channel runs from this dispatcher's host address
- * on the port whose subnet holds the peers, through its exception interface
- * (the kernel owns the address), so every peer must be on one such subnet. */
+ * "dead_ms", "drain_s", "sync", "sync_max_flows", "sync_max_held"}. The
+ * channel runs from this dispatcher's host address on the port whose subnet
+ * holds the peers, through its exception interface (the kernel owns the
+ * address), so every peer must be on one such subnet. A peer is its address,
+ * or {"address", "local_ips"}: with sync on, its local IPs are needed. */
 static void parse_cluster(struct ctx *c, json_t *root, const char *src)
 {
 	static const char *const keys[] = { "id", "peers", "sync_port", "secret_file",
-		"heartbeat_ms", "dead_ms", "drain_s", NULL };
+		"heartbeat_ms", "dead_ms", "drain_s", "sync", "sync_max_flows", "sync_max_held", NULL };
+	static const char *const peer_keys[] = { "address", "local_ips", NULL };
 	struct nc_cfg_cluster *cl = &c->cfg->cluster;
 	const struct nc_config *cfg = c->cfg;
 	char p[PATH_LEN], kp[PATH_LEN], ep[PATH_LEN], jp[PATH_LEN], b[16];
@@ -2193,6 +2226,12 @@ static void parse_cluster(struct ctx *c, json_t *root, const char *src)
 			cl->dead_ms = (uint32_t)x;
 	}
 	opt_u32(c, o, "cluster", "drain_s", 0, 3600, 5, &cl->drain_s);
+	cl->sync = true;
+	v = member(c, o, "cluster", "sync", false, kp);
+	if (v != NULL)
+		get_bool(c, v, kp, &cl->sync);
+	opt_u32(c, o, "cluster", "sync_max_flows", 1, 16777216, 65536, &cl->sync_max_flows);
+	opt_u32(c, o, "cluster", "sync_max_held", 0, 1048576, 4096, &cl->sync_max_held);
 	v = member(c, o, "cluster", "secret_file", true, kp);
 	if (v != NULL && get_str(c, v, kp, sizeof(cl->secret_file), cl->secret_file))
 		read_secret(c, kp, cl->secret_file, src);
@@ -2203,10 +2242,28 @@ static void parse_cluster(struct ctx *c, json_t *root, const char *src)
 		uint32_t a;
 		bool dup = false;
 
+		json_t *pe = json_array_get(arr, (size_t)i), *lv = NULL;
+
 		path_idx(kp, ep, (size_t)i);
-		if (!get_ip(c, json_array_get(arr, (size_t)i), kp, &a))
+		if (json_is_object(pe)) {
+			char op[PATH_LEN];
+
+			snprintf(op, sizeof(op), "%s", kp);
+			check_keys(c, pe, op, peer_keys);
+			lv = member(c, pe, op, "local_ips", cl->sync, jp);
+			pe = member(c, pe, op, "address", true, kp);
+			if (pe == NULL)
+				continue;
+		} else if (cl->sync && json_is_string(pe)) {
+			ERR(c, kp, "with cluster.sync, a peer is {\"address\", \"local_ips\"}: "
+			    "the local IPs a survivor takes over when it dies");
+		}
+		if (!get_ip(c, pe, kp, &a))
 			continue;
 		cl->peers[cl->n_peers] = a;
+		cl->peer_n_lips[cl->n_peers] = 0;
+		if (lv != NULL)
+			parse_peer_lips(c, lv, jp, cl->n_peers);
 		for (j = 0; j < cl->n_peers && !dup; j++)
 			if (cl->peers[j] == a) {
 				snprintf(jp, sizeof(jp), "cluster.peers[%d]", j);

@@ -258,6 +258,15 @@ struct nc_cfg_cluster {
 	uint8_t id;                   /* "id", 0..15, distinct per dispatcher */
 	uint32_t peers[NC_CLUSTER_MAX_PEERS];   /* "peers": the other dispatchers' host addresses */
 	uint16_t n_peers;             /* 1..7 */
+	/* "peers"[i].local_ips: that dispatcher's local IPs, which a survivor
+	 * takes over on the back segment when it dies (flow sync) */
+	uint32_t peer_lips[NC_CLUSTER_MAX_PEERS][NC_MAX_LOCAL_IPS];
+	uint16_t peer_n_lips[NC_CLUSTER_MAX_PEERS];
+	bool sync;                    /* "sync", default true: flows and held requests
+	                               * replicated to the peers, taken over when one dies */
+	uint32_t sync_max_flows;      /* "sync_max_flows", default 65536: replicas held */
+	uint32_t sync_max_held;       /* "sync_max_held", default 4096: held requests
+	                               * replicated per peer */
 	uint16_t sync_port;           /* "sync_port", default 7788: UDP, same on every dispatcher */
 	char secret_file[NC_PATH_MAX];   /* "secret_file": the shared HMAC secret, read at load */
 	uint8_t secret[NC_CLUSTER_SECRET_MAX];

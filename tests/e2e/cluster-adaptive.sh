@@ -59,7 +59,7 @@ dcfg() {
 	jq --argjson n "$N" --arg root "$ROOT" --arg m "$MODE" '
 		.management.token_file = "\($root)/config/lab.token" |
 		.cluster.secret_file = "\($root)/config/cluster/secret" |
-		.cluster.peers |= map(select((ltrimstr("10.201.0.") | tonumber) - 201 < $n)) |
+		.cluster.peers |= map(select(((.address? // .) | ltrimstr("10.201.0.") | tonumber) - 201 < $n)) |
 		.services |= map(if .name == "web" then
 			del(.persistence_s) |
 			.servers[0].weight = 34 | .servers[1].weight = 33 | .servers[2].weight = 33 |

@@ -56,7 +56,7 @@ dcfg() {
 		.management.token_file = "\($root)/config/lab.token" |
 		if .cluster then
 			.cluster.secret_file = "\($root)/config/cluster/secret" |
-			.cluster.peers |= map(select((ltrimstr("10.201.0.") | tonumber) - 201 < $n))
+			.cluster.peers |= map(select(((.address? // .) | ltrimstr("10.201.0.") | tonumber) - 201 < $n))
 		else . end |
 		'"${CLUSTER_CFG_FILTER:-.}"' | '"${3:-.}" "$ROOT/config/cluster/d$k.json" >"$out" || return 1
 	echo "$out"
