@@ -49,6 +49,7 @@
 #define KEPT_END_US 1000000     /* ... and how long past the end of the run at most */
 #define FD_SPARE 64             /* descriptors left for everything else */
 #define UDP_REQ_MAX 96          /* "NCQ run=... c=... t=... r=...\n" */
+#define DUP_LOOKBACK 65536      /* a client's earlier requests a stray UDP answer may be for */
 
 /* Failure kinds: enum, counter and report names from one list. */
 #define NC_CLIENT_ERRORS(X) \
@@ -113,7 +114,6 @@ struct flow {
 	int srv;        /* first server seen, -1 before */
 	int split;      /* a later response came from another server */
 	unsigned target;
-	unsigned r_first;       /* the first request sent on it */
 	int answered;           /* its last request was answered */
 };
 
@@ -210,9 +210,10 @@ usage(void)
 "transaction is broken, the rest of it is not sent, and the next one starts (no\n"
 "retries but --retry-ms's). Requests not started by the end of --duration are not\n"
 "sent. With --retry-ms the first valid answer to a request counts and any later\n"
-"one is a duplicate, seen while its socket is open: --timeout-ms after the answer,\n"
-"at most 1 s past the end of the run. Retries and duplicates are reported;\n"
-"neither fails a request by itself.\n"
+"one is a duplicate: on its socket, kept open --timeout-ms after the answer (at\n"
+"most 1 s past the end of the run), or on a later socket of the same client (its\n"
+"last 65536 requests). Retries and duplicates are reported; neither fails a\n"
+"request by itself.\n"
 "Exit status: 0 all requests ok, 1 a request failed, 2 bad command line.\n",
 	MSG_LIMIT);
 }
@@ -626,20 +627,34 @@ udp_request(char *buf, size_t size, unsigned idx, uint64_t t, unsigned r)
 	return snprintf(buf, size, "NCQ run=%s c=%u t=%" PRIu64 " r=%u\n", runid, idx, t, r);
 }
 
-/* Whether <sum> (16 hex digits) is that of a request sent on <f> before <r>
- * in transaction <t>: an answer to a request already answered. */
+/* Whether <sum> (16 hex digits) is that of one of client <c>'s last
+ * DUP_LOOKBACK requests before request <r> of transaction <t>: an answer to
+ * an earlier request, come on this socket (keepalive) or on a new socket
+ * that the kernel gave an earlier one's port. */
 static int
-udp_earlier(const struct client *c, const struct flow *f, uint64_t t, unsigned r,
-	    const char *sum)
+udp_earlier(const struct client *c, uint64_t t, unsigned r, const char *sum)
 {
 	char req[UDP_REQ_MAX], hex[17];
+	uint64_t want;
+	char *end;
 
-	for (unsigned i = f->r_first; i < r; i++) {
-		int len = udp_request(req, sizeof(req), c->idx, t, i);
+	memcpy(hex, sum, 16);
+	hex[16] = '\0';
+	want = strtoull(hex, &end, 16);
+	if (end != hex + 16)
+		return 0;
+	for (unsigned n = 0; n < DUP_LOOKBACK; n++) {
+		int len;
 
-		snprintf(hex, sizeof(hex), "%016" PRIx64,
-			 nc_fnv1a64(NC_FNV64_INIT, req, (size_t)len));
-		if (memcmp(sum, hex, 16) == 0)
+		if (r == 0) {
+			if (t == 0)
+				return 0;
+			t--;
+			r = cfg.k;
+		}
+		r--;
+		len = udp_request(req, sizeof(req), c->idx, t, r);
+		if (nc_fnv1a64(NC_FNV64_INIT, req, (size_t)len) == want)
 			return 1;
 	}
 	return 0;
@@ -675,7 +690,7 @@ udp_await(struct client *c, struct flow *f, uint64_t t, unsigned r, int len,
 		    c->rx + n - 1 - (sp + 1) != 16 || !valid_name(c->rx, (size_t)(sp - c->rx)))
 			return fail(c, CL_ERR_BAD, "bad reply: not \"NAME SUM\\n\"");
 		if (memcmp(sp + 1, sumhex, 16) != 0) {
-			if (cfg.retry_ms && udp_earlier(c, f, t, r, sp + 1)) {
+			if (cfg.retry_ms && udp_earlier(c, t, r, sp + 1)) {
 				c->duplicates++;
 				continue;
 			}
@@ -700,11 +715,8 @@ do_request(struct client *c, struct flow *f, uint64_t t, unsigned r, int *srv)
 	enum cl_err e;
 	int len, ret, peer_close = 0, last;
 
-	if (f->fd < 0) {
-		if ((e = flow_open(c, f, dl)) != CL_OK)
-			return e;
-		f->r_first = r;
-	}
+	if (f->fd < 0 && (e = flow_open(c, f, dl)) != CL_OK)
+		return e;
 	f->answered = 0;
 	tstr = cfg.target_str[f->target];
 	/* In keepalive mode the transaction's last request also asks the

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The lab's test client on its own, no root and no lab: nc-client's UDP
 # retries (--retry-ms) against small UDP servers on 127.0.0.1 that answer
-# every request once, never, only its second copy, every copy twice, or every
-# copy late -
+# every request once, never, only its second copy, every copy twice, every
+# copy late, or the previous answer again before each -
 # requests answered, retries and duplicates counted exactly, neither failing
 # a request - and its refusals of bad --retry-ms lines (exit 2, the exact
 # line). Usage: tests/tools/run.sh BUILD_DIR
@@ -29,6 +29,8 @@ command -v jq >/dev/null || { echo "tools: no jq (scripts/deps.sh)"; echo "0 pas
 #   second   the first copy of each request dropped, later copies answered
 #   twice    every copy answered twice
 #   slow     every copy answered once, 600 ms after it came
+#   prev     every request answered, after the answer to the peer's previous
+#            request once more
 # Its port in $PORT.
 srv_start() {
 	rm -f "$W/port"
@@ -44,7 +46,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0))
 open(portfile + ".tmp", "w").write(str(s.getsockname()[1]))
 import os; os.rename(portfile + ".tmp", portfile)
-seen = set()
+seen, prev = set(), {}
 while True:
     req, peer = s.recvfrom(2048)
     answer = b"t0 %016x\n" % fnv(req)
@@ -53,6 +55,10 @@ while True:
     if mode == "second" and req not in seen:
         seen.add(req)
         continue
+    if mode == "prev":
+        if peer in prev:
+            s.sendto(prev[peer], peer)
+        prev[peer] = answer
     if mode == "slow":
         threading.Timer(0.6, s.sendto, (answer, peer)).start()
         continue
@@ -135,6 +141,19 @@ srv_stop
 [ "$(cat "$W/slow.rc")" = 0 ] && got slow '.ok == 8 and .failed == 0 and .retries >= 8 and .duplicates == .retries' &&
 	ok "answered after 600 ms, retried after 400 ms: every request answered, a duplicate per retry: $(fig slow)" ||
 	bad "answered after 600 ms, retried after 400 ms: $(fig slow)" "$W/slow.err"
+
+# the answer to the previous request comes again just before the next one's,
+# from one source port for all requests (--source-port-base): whichever socket
+# the kernel hands it to, it is a duplicate, not a bad answer
+srv_start prev
+run prev-close -c 1 -k 5 --transactions 3 --timeout-ms 1000 --retry-ms 500 --source-port-base 47000
+run prev-ka -c 1 -k 5 --transactions 3 --timeout-ms 1000 --retry-ms 500 --mode keepalive --source-port-base 47100
+srv_stop
+for r in prev-close prev-ka; do
+	[ "$(cat "$W/$r.rc")" = 0 ] && got "$r" '.ok == 15 and .failed == 0 and .retries == 0 and .duplicates == 14' &&
+		ok "the previous answer again before each ($r): 14 duplicates, none failed: $(fig "$r")" ||
+		bad "the previous answer again before each ($r): $(fig "$r")" "$W/$r.err"
+done
 
 srv_start silent
 run silent -c 1 -k 5 --transactions 1 --timeout-ms 1100 --retry-ms 300
