@@ -101,16 +101,18 @@ running() { [ -n "$(cat "$STATE/d$1.pid" 2>/dev/null)" ] && kill -0 "$(cat "$STA
 vip_hops() { ip -n lab-rtr route show "$VIP" | awk '{ for (i = 1; i < NF; i++) if ($i == "via") print $(i + 1) }' | sort | tr '\n' ' '; }
 
 # dispatcher logs from an offset: mark <K> (its size now), since <K> <mark>
-# (without the status lines)
+# (without the status lines); has <fixed string>: stdin has a line with it (all
+# of stdin read: grep -q's early exit fails the pipe under pipefail)
 mark() { stat -c %s "$STATE/d$1.log" 2>/dev/null || echo 0; }
 since() { tail -c +$(($2 + 1)) "$STATE/d$1.log" 2>/dev/null | grep -v '^\[ *[0-9.]*s\] '; }
+has() { [ "$(grep -cF -- "$1")" -gt 0 ]; }
 # wait_log <K> <mark> <fixed string> <seconds>: 0 once dK's log has a line with
 # it after <mark>; prints the ms waited
 wait_log() {
 	local t0 i
 	t0=$(now_ms)
 	for ((i = 0; i < $4 * 20; i++)); do
-		if since "$1" "$2" | grep -qF -- "$3"; then echo $(($(now_ms) - t0)); return 0; fi
+		if since "$1" "$2" | has "$3"; then echo $(($(now_ms) - t0)); return 0; fi
 		sleep 0.05
 	done
 	return 1
@@ -174,14 +176,14 @@ server_back() {
 # load_start <name>: the three clients in the background, for RUN seconds
 load_start() {
 	local name=$1
-	ip netns exec lab-client "$NC_CLIENT" --json --quiet --source "$SRC_LIST" -c 6 -k 5 --duration "$RUN" \
+	ip netns exec lab-client "$NC_CLIENT" --json --source "$SRC_LIST" -c 6 -k 5 --duration "$RUN" \
 		--target "$VIP:80" --proto tcp --mode close --timeout-ms 10000 >"$W/$name-tcp.json" 2>"$W/$name-tcp.err" &
 	LOAD_PIDS=($!)
-	ip netns exec lab-client "$NC_CLIENT" --json --quiet --source "$SRC_LIST" -c 6 -k 5 --duration "$RUN" \
+	ip netns exec lab-client "$NC_CLIENT" --json --source "$SRC_LIST" -c 6 -k 5 --duration "$RUN" \
 		--target "$VIP:80" --proto tcp --mode keepalive --think-ms 50 --timeout-ms 10000 \
 		>"$W/$name-ka.json" 2>"$W/$name-ka.err" &
 	LOAD_PIDS+=($!)
-	ip netns exec lab-client "$NC_CLIENT" --json --quiet --source "$SRC_LIST" -c 6 -k 5 --duration "$RUN" \
+	ip netns exec lab-client "$NC_CLIENT" --json --source "$SRC_LIST" -c 6 -k 5 --duration "$RUN" \
 		--target "$VIP:5353" --proto udp --mode close --retry-ms 3000 --timeout-ms 10000 \
 		>"$W/$name-udp.json" 2>"$W/$name-udp.err" &
 	LOAD_PIDS+=($!)
@@ -358,7 +360,7 @@ case_b() {   # d1 frozen 10 s, then thawed
 	"$LAB" dispatcher thaw 1 >"$W/b-thaw.log" 2>&1 || bad "b) d1 thawed" "$W/b-thaw.log"
 	t=$(now_ms)
 	if wait_log 1 "$m1" "stepping back to resync" 10 >/dev/null; then
-		ok "b) d1 thawed after $AT s frozen: $(since 1 "$m1" | grep -m1 -o 'cluster: stalled.*')"
+		ok "b) d1 thawed after $AT s frozen, stepped back: $(since 1 "$m1" | grep -E -o 'cluster: (stalled|.*stepping back).*' | head -2 | tr '\n' ';' | sed 's/;$//')"
 	else
 		since 1 "$m1" | tail -20 >"$W/why"
 		bad "b) d1 thawed: 'cluster: stalled N ms: stepping back to resync' in its log" "$W/why"
@@ -371,8 +373,8 @@ case_b() {   # d1 frozen 10 s, then thawed
 	[ "$CLEAN" = 1 ] && ok "b) d1 frozen at $AT s, thawed at $((2 * AT)) s: 0 broken ($FIG)" ||
 		bad "b) d1 frozen and thawed: 0 broken ($FIG)" "$(why b)"
 	# split brain avoided: d1 resynced, then d0 gave its address back, and only one answers ARP for it
-	if since 1 "$m1" | sed -n '/stepping back to resync/,$p' | grep -q 'cluster: synced' &&
-		since 0 "$m0" | grep -qF "cluster: gave back ${LIPS[0]} to dispatcher 1"; then
+	if since 1 "$m1" | sed -n '/stepping back to resync/,$p' | has 'cluster: synced' &&
+		since 0 "$m0" | has "cluster: gave back ${LIPS[0]} to dispatcher 1"; then
 		ok "b) d1 resynced after stepping back, then d0 gave ${LIPS[0]} back: $(since 0 "$m0" | grep -o 'cluster: gave back .*' | tr '\n' ';' | sed 's/;$//')"
 	else
 		{ since 0 "$m0" | grep 'cluster:'; echo ---; since 1 "$m1" | grep 'cluster:'; } >"$W/why"
