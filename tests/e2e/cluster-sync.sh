@@ -28,7 +28,12 @@
 #      same load and failure must break something, or the cases above prove
 #      nothing).
 # Times (takeover after the kill, resync, give-back) are reported, never
-# asserted: two CPUs carry everything here. About 5 minutes.
+# asserted: two CPUs carry everything here; so is what each dispatcher's
+# fail-safe logged during each run (broken transactions detected, given up,
+# servers taken down). Each step also leaves a line "== cluster-sync: ..." in
+# both dispatchers' logs, kept in the work directory with KEEP=1. The cases
+# run one after another on the same dispatchers, as a cluster lives through
+# its failures. About 5 minutes.
 # CLUSTER_SYNC_CASES chooses and orders the cases (default "a d e b c f"; each
 # brings the dispatchers to the state it needs); CLUSTER_SYNC_SECONDS the
 # length of each run (default 30, the event at a third of it);
@@ -51,6 +56,7 @@ CASES=${CLUSTER_SYNC_CASES:-a d e b c f}
 LIPS=(10.201.0.3 10.201.0.4)          # d1's local IPs
 D1_MAC=02:00:00:c9:d1:01              # d1's back port (lab.sh disp_mac 1 c9)
 CUR_SYNC=""                           # the sync setting the dispatchers run with
+D1_KILLED=0                           # d1 is down, SIGKILLed under load by a case
 LOAD_PIDS=()
 for b in bird birdc jq python3; do command -v "$b" >/dev/null || e2e_give_up "missing $b (scripts/deps.sh)"; done
 [ -x "$CTL" ] || e2e_give_up "missing $CTL"
@@ -97,6 +103,9 @@ flows() {
 }
 # sync_fig <K> <jq keys>: those members of dispatcher K's "sync" object, compact
 sync_fig() { api_cluster "$1" | jq -c ".sync | {$2}" 2>/dev/null || echo "(no answer)"; }
+# note <text>: a line "== cluster-sync: <text>" in every dispatcher's log, between
+# its own lines, so that a log read later shows when the test did what
+note() { local k; for k in 0 1; do echo "== cluster-sync: $*" >>"$STATE/d$k.log"; done; }
 running() { [ -n "$(cat "$STATE/d$1.pid" 2>/dev/null)" ] && kill -0 "$(cat "$STATE/d$1.pid")" 2>/dev/null; }
 vip_hops() { ip -n lab-rtr route show "$VIP" | awk '{ for (i = 1; i < NF; i++) if ($i == "via") print $(i + 1) }' | sort | tr '\n' ' '; }
 
@@ -135,6 +144,7 @@ start_disp() {
 		bad "d$k started with sync on: 'cluster: synced' in its log within 30 s" "$W/why"
 		return 1
 	fi
+	[ "$k" != 1 ] || D1_KILLED=0
 	echo "d$k started (sync $2) in $(($(now_ms) - t0)) ms" >>"$W/times"
 }
 
@@ -173,9 +183,17 @@ server_back() {
 	echo "cluster-sync: server n$1 not up on every dispatcher after 15 s" >&2
 }
 
+# fs_lines <K> <mark>: what dispatcher K's fail-safe logged since <mark>, counted
+fs_lines() {
+	since "$1" "$2" | awk '/broken transaction detected/ { d++ } /\(its dispatcher failed\)/ { f++ }
+		/transaction given up/ { g++ } /: server n[0-9]+ down:/ { s++ }
+		END { printf "%d broken transaction(s) detected (%d of a failed dispatcher), %d given up, %d server(s) taken down", d, f, g, s }'
+}
+
 # load_start <name>: the three clients in the background, for RUN seconds
 load_start() {
 	local name=$1
+	LOAD_NAME=$name LOAD_M0=$(mark 0) LOAD_M1=$(mark 1)
 	ip netns exec lab-client "$NC_CLIENT" --json --source "$SRC_LIST" -c 6 -k 5 --duration "$RUN" \
 		--target "$VIP:80" --proto tcp --mode close --timeout-ms 10000 >"$W/$name-tcp.json" 2>"$W/$name-tcp.err" &
 	LOAD_PIDS=($!)
@@ -188,6 +206,7 @@ load_start() {
 		>"$W/$name-udp.json" 2>"$W/$name-udp.err" &
 	LOAD_PIDS+=($!)
 	T0=$(now_ms)
+	note "case $name: load started ($RUN s)"
 }
 
 load_wait() {   # the clients' end (their run, their last requests' limit, and a margin)
@@ -198,6 +217,8 @@ load_wait() {   # the clients' end (their run, their last requests' limit, and a
 		sleep 0.1
 	done
 	load_stop
+	note "load over"
+	echo "cluster-sync: $LOAD_NAME) fail-safe lines during the run: d0 $(fs_lines 0 "$LOAD_M0"); d1 $(fs_lines 1 "$LOAD_M1")"
 }
 
 # figures <name>: FIG, one line over the three clients, and their BROKEN,
@@ -272,15 +293,21 @@ PY
 # ---- the cases ----
 
 case_a() {   # d1 killed
-	local m0 t d
+	local m0 t d killer seen=""
 	pair true || return
 	m0=$(mark 0)
 	load_start a
 	sleep_until $((T0 + AT * 1000))
-	"$LAB" dispatcher kill 1 >"$W/a-kill.log" 2>&1 || bad "a) d1 killed" "$W/a-kill.log"
+	note "d1 killed"
+	# watched from before SIGKILL: lab.sh returns only once the process is gone
+	"$LAB" dispatcher kill 1 >"$W/a-kill.log" 2>&1 &
+	killer=$!
+	wait_log 0 "$m0" "cluster: took over ${LIPS[1]}" 10 >/dev/null && seen=$(now_ms)
+	wait "$killer" || bad "a) d1 killed" "$W/a-kill.log"
+	D1_KILLED=1
 	t=$(sed -n 's/.*SIGKILL at \([0-9]*\) ms.*/\1/p' "$W/a-kill.log")
-	if wait_log 0 "$m0" "cluster: took over ${LIPS[1]}" 10 >/dev/null && [ -n "$t" ]; then
-		echo "a) d1 killed: d0 logged it took over ${LIPS[*]} $(($(now_ms) - t)) ms after the SIGKILL (50 ms polls)" >>"$W/times"
+	if [ -n "$seen" ] && [ -n "$t" ]; then
+		echo "a) d1 killed: d0 logged it took over ${LIPS[*]} $((seen - t)) ms after the SIGKILL (50 ms polls; $(sed -n 's/.*\(gone [0-9]* ms later\).*/the appliance \1/p' "$W/a-kill.log"))" >>"$W/times"
 	fi
 	load_wait
 	figures a
@@ -291,28 +318,35 @@ case_a() {   # d1 killed
 	[ "$d" = "${LIPS[*]} " ] &&
 		ok "a) d0 took over d1's local IPs: $(since 0 "$m0" | grep -o 'cluster: took over .*' | tr '\n' ';' | sed 's/;$//')" ||
 		{ since 0 "$m0" | grep 'cluster:' >"$W/why"; bad "a) d0's log: took over ${LIPS[*]} from dispatcher 1 (got: '$d')" "$W/why"; }
-	echo "cluster-sync: a) UDP requests d0 replayed for d1 (its log): $(replays 0 "$m0"); d0's sync: $(sync_fig 0 'replicas, adopted, adopted_held, redirected, holding')"
+	echo "cluster-sync: a) UDP requests d0 replayed for d1 (its log): $(replays 0 "$m0"); d0's sync: $(sync_fig 0 'adopted, adopted_held, miss_adopted, miss_dropped, redirected, holding')"
 	since 0 "$m0" | grep -m2 -E 'broken transaction detected: udp|transaction continued on [^:]*: udp' | sed 's/^/cluster-sync:   d0: /'
 }
 
 case_d() {   # d1 started again under load, after a kill
-	local m0 m1 t0 f1 f2 wait_s
-	pair true 0 || return
-	if running 1; then "$LAB" dispatcher kill 1 >/dev/null 2>&1; sleep 1; fi
+	local m0 m1 t0 f1 f2
+	# d1 dead as a case left it (a), or killed here with d0 running
+	if [ "$D1_KILLED" = 1 ] && ! running 1; then
+		pair true 0 || return
+	else
+		pair true || return
+		"$LAB" dispatcher kill 1 >/dev/null 2>&1
+		sleep 2
+	fi
 	m0=$(mark 0)
 	m1=$(mark 1)
 	load_start d
 	sleep_until $((T0 + AT * 1000))
 	t0=$(now_ms)
+	note "d1 starting"
 	if "$LAB" dispatcher start 1 --config "$(dcfg 1 true)" >"$W/d-start.log" 2>&1; then
-		echo "d) d1 started again under load: announced $(($(now_ms) - t0)) ms after lab.sh began" >>"$W/times"
+		D1_KILLED=0
+		echo "d) d1 started again under load: synced and announcing the VIP (lab.sh returned) $(($(now_ms) - t0)) ms after lab.sh began" >>"$W/times"
 	else
 		bad "d) d1 started again under load" "$W/d-start.log"
 	fi
 	f1=$(flows 1)
-	if wait_s=$(wait_log 1 "$m1" "cluster: synced" 20); then
+	if wait_log 1 "$m1" "cluster: synced" 20 >/dev/null; then
 		ok "d) d1 resynced under load: $(since 1 "$m1" | grep -m1 -o 'cluster: synced.*')"
-		echo "d) d1 synced $((wait_s)) ms after lab.sh dispatcher start returned" >>"$W/times"
 	else
 		since 1 "$m1" | tail -20 >"$W/why"
 		bad "d) d1 resynced under load: 'cluster: synced' in its log" "$W/why"
@@ -333,15 +367,18 @@ case_e() {   # d1 killed, then server n1 while d1 is dead
 	m0=$(mark 0)
 	load_start e
 	sleep_until $((T0 + AT * 1000))
+	note "d1 killed"
 	"$LAB" dispatcher kill 1 >"$W/e-kill.log" 2>&1 || bad "e) d1 killed" "$W/e-kill.log"
+	D1_KILLED=1
 	sleep_until $((T0 + AT * 1000 + 2000))
+	note "n1 killed"
 	pid=$(cat "$STATE/n1.pid" 2>/dev/null)
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || bad "e) server n1 killed (no nc-backend pid)"
 	load_wait
 	figures e
 	[ "$CLEAN" = 1 ] && ok "e) d1 killed at $AT s, server n1 killed 2 s later while d1 is dead: 0 broken ($FIG)" ||
 		bad "e) d1 killed, then server n1 while d1 is dead: 0 broken ($FIG)" "$(why e)"
-	echo "cluster-sync: e) d0's fail-over lines: $(since 0 "$m0" | grep -c 'broken transaction detected:') detected ($(since 0 "$m0" | grep -c 'broken transaction detected: .* on n1 ') on n1), $(since 0 "$m0" | grep -c 'transaction continued on') continued; took over: $(took_over 0 "$m0")"
+	echo "cluster-sync: e) d0 took over: $(took_over 0 "$m0")"
 	server_back 1
 }
 
@@ -352,11 +389,13 @@ case_b() {   # d1 frozen 10 s, then thawed
 	m1=$(mark 1)
 	load_start b
 	sleep_until $((T0 + AT * 1000))
+	note "d1 frozen"
 	"$LAB" dispatcher freeze 1 >"$W/b-freeze.log" 2>&1 || bad "b) d1 frozen" "$W/b-freeze.log"
 	if ms=$(wait_log 0 "$m0" "cluster: took over ${LIPS[1]}" 10); then
 		echo "b) d1 frozen: d0 logged it took over its local IPs within $ms ms of lab.sh's return" >>"$W/times"
 	fi
 	sleep_until $((T0 + 2 * AT * 1000))
+	note "d1 thawed"
 	"$LAB" dispatcher thaw 1 >"$W/b-thaw.log" 2>&1 || bad "b) d1 thawed" "$W/b-thaw.log"
 	t=$(now_ms)
 	if wait_log 1 "$m1" "stepping back to resync" 10 >/dev/null; then
@@ -391,16 +430,18 @@ case_c() {   # d1's front link cut
 	pair true || return
 	m0=$(mark 0)
 	m1=$(mark 1)
-	r0=$(sync_fig 0 redirected; sync_fig 1 redirected)
+	r0=$(sync_fig 0 'redirected, miss_adopted, miss_dropped'; sync_fig 1 'redirected, miss_adopted, miss_dropped')
 	load_start c
 	sleep_until $((T0 + AT * 1000))
+	note "d1 unplugged"
 	"$LAB" dispatcher unplug 1 >"$W/c-unplug.log" 2>&1 || bad "c) d1 unplugged" "$W/c-unplug.log"
 	load_wait
-	r1=$(sync_fig 0 redirected; sync_fig 1 redirected)
+	r1=$(sync_fig 0 'redirected, miss_adopted, miss_dropped'; sync_fig 1 'redirected, miss_adopted, miss_dropped')
 	figures c
 	[ "$CLEAN" = 1 ] && ok "c) d1's front link cut at $AT s of $RUN: 0 broken ($FIG)" ||
 		bad "c) d1's front link cut: 0 broken ($FIG)" "$(why c)"
-	echo "cluster-sync: c) redirected (d0, d1) before $(echo "$r0" | tr '\n' ' ')after $(echo "$r1" | tr '\n' ' '); d0 took over: '$(took_over 0 "$m0")'; d1's cluster lines: $(since 1 "$m1" | grep -c 'cluster:')"
+	echo "cluster-sync: c) d0's and d1's sync counters before $(echo "$r0" | tr '\n' ' ')after $(echo "$r1" | tr '\n' ' '); d0 took over: '$(took_over 0 "$m0")'; d1's cluster lines: $(since 1 "$m1" | grep -c 'cluster:')"
+	note "d1 plugged in"
 	"$LAB" dispatcher plug 1 >"$W/c-plug.log" 2>&1 || bad "c) d1 plugged in again" "$W/c-plug.log"
 	for ((i = 0; i < 100; i++)); do
 		[ "$(vip_hops)" = "10.203.0.2 10.203.0.3 " ] && break
@@ -416,7 +457,9 @@ case_f() {   # d1 killed with sync off
 	m0=$(mark 0)
 	load_start f
 	sleep_until $((T0 + AT * 1000))
+	note "d1 killed"
 	"$LAB" dispatcher kill 1 >"$W/f-kill.log" 2>&1 || bad "f) d1 killed" "$W/f-kill.log"
+	D1_KILLED=1
 	load_wait
 	figures f
 	[ "$BROKEN" -gt 0 ] && ok "f) sync off, d1 killed at $AT s of $RUN: $BROKEN transactions broken, as expected ($FIG)" ||
