@@ -8,6 +8,7 @@
 #   scripts/lab.sh status
 #   scripts/lab.sh restart-server N        (N = 0, 1, 2 or 3)
 #   scripts/lab.sh dispatcher start K [--config FILE] | stop K | kill K   (cluster lab)
+#   scripts/lab.sh dispatcher freeze K | thaw K | unplug K | plug K         (cluster lab)
 #   scripts/lab.sh peer haproxy start K [--config FILE] | stop K | kill K (cluster lab; lab-peer.sh)
 #
 # Two-arm (default):
@@ -31,6 +32,10 @@
 # (scripts/render-bird.py), and returns once lab-rtr routes the VIP 10.202.0.1
 # through it; `stop K` is a clean stop (SIGTERM: the appliance withdraws the VIP and
 # drains), `kill K` a crash (SIGKILL, the appliance alone: its BIRD stays up).
+# `freeze K` stops the appliance where it is (SIGSTOP, its BIRD stays up) and
+# `thaw K` lets it go on (SIGCONT); `unplug K` cuts its front link (the switch
+# port of dK-p0 on br-disp goes down, so dK-p0 loses its carrier: nothing passes
+# between it and lab-rtr) and `plug K` restores it.
 #
 # Environment: BUILD (build dir, default build), NC_BACKEND (nc-backend binary).
 set -euo pipefail
@@ -64,7 +69,7 @@ disp_back_ip() { echo "10.201.0.$((201 + $1))"; }    # dispatcher K's back host 
 disp_mac() { printf '02:00:00:%s:d%d:01' "$2" "$1"; } # disp_mac K cb|c9: front (10.203) or back (10.201)
 
 usage() {
-	sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -462,15 +467,19 @@ running() {   # running <pid or empty>: "pid N" or "not running"
 }
 
 cluster_status() {
-	local k
+	local k pid extra
 	printf '  lab-rtr: %s (clients) | %s (dispatchers), AS %s, BIRD %s\n' "$RTR_CLIENT_IP" "$RTR_DISP_IP" \
 		"$RTR_ASN" "$(running "$(bird_pid rtr)")"
 	for ((k = 0; k < $(dispatchers); k++)); do
 		printf '  lab-d%d: p0 d%d-p0 %s host %s | p1 d%d-p1 %s host %s, local IPs 10.201.0.%d-%d\n' \
 			"$k" "$k" "$(disp_mac "$k" cb)" "$(disp_front_ip "$k")" "$k" "$(disp_mac "$k" c9)" \
 			"$(disp_back_ip "$k")" $((1 + 2 * k)) $((2 + 2 * k))
-		printf '         appliance %s%s, BIRD %s\n' "$(running "$(nc_pid_of "$k")")" \
-			"$(sed -n '1s/^/, -c /p' "$STATE/d$k.config" 2>/dev/null)" "$(running "$(bird_pid "d$k")")"
+		pid=$(nc_pid_of "$k")
+		extra=""
+		[ -z "$pid" ] || [ "$(proc_state "$pid")" != T ] || extra+=", frozen"
+		front_link_up "$k" || extra+=", front link unplugged"
+		printf '         appliance %s%s, BIRD %s%s\n' "$(running "$pid")" \
+			"$(sed -n '1s/^/, -c /p' "$STATE/d$k.config" 2>/dev/null)" "$(running "$(bird_pid "d$k")")" "$extra"
 	done
 }
 
@@ -525,13 +534,14 @@ disp_down() {   # disp_down <K> <seconds>: SIGTERM, up to <seconds> to exit, the
 	pid=$(nc_pid_of "$k")
 	if [ -n "$pid" ]; then
 		kill -TERM "$pid" 2>/dev/null || true
+		kill -CONT "$pid" 2>/dev/null || true   # a frozen one acts on it once thawed
 		if ! wait_gone "$pid" $(($2 * 10)); then
 			kill -9 "$pid" 2>/dev/null || true
 			wait_gone "$pid" 50 || true
 			rc=1
 		fi
 	fi
-	rm -f "$STATE/d$k.pid"
+	rm -f "$STATE/d$k.pid" "$STATE/d$k.frozen"
 	bird_stop "d$k"
 	return "$rc"
 }
@@ -553,6 +563,8 @@ cmd_dispatcher_start() {
 	[ -x "$NC_BIN" ] || die "no appliance at $NC_BIN (build first: ninja -C build)"
 	pid=$(nc_pid_of "$k")
 	[ -z "$pid" ] || die "dispatcher $k runs already (pid $pid): dispatcher stop $k first"
+	front_link_up "$k" || die "dispatcher $k: its front link is unplugged (dispatcher plug $k first)"
+	rm -f "$STATE/d$k.frozen"
 	# what BIRD needs, before anything starts: a file that cannot be announced stops here
 	ifaces=$(python3 "$RENDER" --ifaces "$cfg") || die "dispatcher start: $cfg announces nothing (above)"
 	vips=$(python3 "$RENDER" --vips "$cfg") || die "dispatcher start: $cfg announces nothing (above)"
@@ -619,8 +631,69 @@ cmd_dispatcher_kill() {
 	kill -9 "$pid"
 	t=$(date +%s%3N)
 	wait_gone "$pid" 100 || die "dispatcher $k (pid $pid) still there 10 s after SIGKILL"
-	rm -f "$STATE/d$k.pid"
+	rm -f "$STATE/d$k.pid" "$STATE/d$k.frozen"
 	echo "lab: dispatcher $k killed (SIGKILL at $t ms since the epoch, gone $(($(date +%s%3N) - t)) ms later; its BIRD stays up)"
+}
+
+proc_state() { sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null; }   # R, S, T (stopped) ...
+
+cmd_dispatcher_freeze() {
+	local k=${1:-} pid t i
+	disp_check "$k"
+	pid=$(nc_pid_of "$k")
+	[ -n "$pid" ] || die "dispatcher $k is not running"
+	[ "$(proc_state "$pid")" != T ] || die "dispatcher $k (pid $pid) is frozen already"
+	kill -STOP "$pid"
+	t=$(date +%s%3N)
+	for ((i = 0; i < 100; i++)); do
+		[ "$(proc_state "$pid")" = T ] && break
+		sleep 0.1
+	done
+	[ "$(proc_state "$pid")" = T ] || die "dispatcher $k (pid $pid) not stopped 10 s after SIGSTOP"
+	echo "$t" >"$STATE/d$k.frozen"
+	echo "lab: dispatcher $k frozen (SIGSTOP at $t ms since the epoch; its BIRD stays up)"
+}
+
+cmd_dispatcher_thaw() {
+	local k=${1:-} pid t since
+	disp_check "$k"
+	pid=$(nc_pid_of "$k")
+	[ -n "$pid" ] || die "dispatcher $k is not running"
+	[ "$(proc_state "$pid")" = T ] || die "dispatcher $k (pid $pid) is not frozen"
+	kill -CONT "$pid"
+	t=$(date +%s%3N)
+	since=$(cat "$STATE/d$k.frozen" 2>/dev/null || echo "")
+	rm -f "$STATE/d$k.frozen"
+	echo "lab: dispatcher $k thawed (SIGCONT at $t ms since the epoch${since:+, frozen for $((t - since)) ms})"
+}
+
+front_link() { echo "sw-d$1-p0"; }   # front_link <K>: dK-p0's switch port on br-disp, in lab-sw
+
+front_link_up() {   # front_link_up <K>: 0 when its switch port is up
+	ip -n lab-sw -o link show "$(front_link "$1")" 2>/dev/null | grep -q '[<,]UP[,>]'
+}
+
+cmd_dispatcher_unplug() {
+	local k=${1:-} t
+	disp_check "$k"
+	ip -n lab-sw link show "$(front_link "$k")" >/dev/null 2>&1 || die "dispatcher $k: no front link $(front_link "$k") in lab-sw"
+	front_link_up "$k" || die "dispatcher $k: its front link is unplugged already"
+	ip -n lab-sw link set "$(front_link "$k")" down
+	t=$(date +%s%3N)
+	echo "$t" >"$STATE/d$k.unplugged"
+	echo "lab: dispatcher $k unplugged (its front link d$k-p0 -- br-disp down at $t ms since the epoch; lab-rtr no longer reaches it)"
+}
+
+cmd_dispatcher_plug() {
+	local k=${1:-} t since
+	disp_check "$k"
+	ip -n lab-sw link show "$(front_link "$k")" >/dev/null 2>&1 || die "dispatcher $k: no front link $(front_link "$k") in lab-sw"
+	! front_link_up "$k" || die "dispatcher $k: its front link is plugged in already"
+	ip -n lab-sw link set "$(front_link "$k")" up
+	t=$(date +%s%3N)
+	since=$(cat "$STATE/d$k.unplugged" 2>/dev/null || echo "")
+	rm -f "$STATE/d$k.unplugged"
+	echo "lab: dispatcher $k plugged in (its front link up at $t ms since the epoch${since:+, cut for $((t - since)) ms})"
 }
 
 cmd_dispatcher() {
@@ -630,7 +703,11 @@ cmd_dispatcher() {
 	start) cmd_dispatcher_start "$@" ;;
 	stop) cmd_dispatcher_stop "$@" ;;
 	kill) cmd_dispatcher_kill "$@" ;;
-	*) die "dispatcher: want start K [--config FILE], stop K or kill K" ;;
+	freeze) cmd_dispatcher_freeze "$@" ;;
+	thaw) cmd_dispatcher_thaw "$@" ;;
+	unplug) cmd_dispatcher_unplug "$@" ;;
+	plug) cmd_dispatcher_plug "$@" ;;
+	*) die "dispatcher: want start K [--config FILE], stop K, kill K, freeze K, thaw K, unplug K or plug K" ;;
 	esac
 }
 

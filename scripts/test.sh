@@ -2,14 +2,14 @@
 # Netchestra's test command: installs the Debian packages it needs, prepares
 # hugepages (falls back to --no-huge), builds, and runs every test suite:
 #   unit (cmocka), unit under AddressSanitizer + UBSan, the HTTP/1.x parser
-#   under libFuzzer, cli, the cluster lab's scripts (BIRD rendering, startup
+#   under libFuzzer, cli, the test client's retries, the cluster lab's scripts (BIRD rendering, startup
 #   files, shellcheck), pcap replays,
 #   end to end with real clients and servers in the namespace lab (forwarding,
 #   adaptive weights and health probes, transaction fail-safe, the demo,
 #   independent clients and servers with the fail-safe on and off, management
 #   API / metrics / netchestra-ctl / SIGHUP / dashboard in headless Chromium,
-#   several dispatchers behind a router with BGP, BFD and ECMP, and adaptive
-#   weights agreed by two of them).
+#   several dispatchers behind a router with BGP, BFD and ECMP, adaptive
+#   weights agreed by two of them, and nothing lost when one of them dies).
 # Ends with one summary line "N passed, N failed"; exits non-zero on any failure.
 # As root (sudo where it is installed).
 set -uo pipefail
@@ -77,6 +77,11 @@ tests/cli/run.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count cli "${p:-0}" "${f:-1}"
 
+log "test tools: nc-client's UDP retries and duplicates against small local servers"
+tests/tools/run.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count tools "${p:-0}" "${f:-1}"
+
 log "scripts: BIRD configurations rendered, the cluster's startup files, shellcheck"
 tests/scripts/run.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
@@ -130,6 +135,11 @@ log "end to end: adaptive weights in a cluster of two dispatchers behind a route
 tests/e2e/cluster-adaptive.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-cluster-adaptive "${p:-0}" "${f:-1}"
+
+log "end to end: flow and transaction sync, a dispatcher killed, frozen, cut off and restarted under load (namespace lab)"
+tests/e2e/cluster-sync.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count e2e-cluster-sync "${p:-0}" "${f:-1}"
 rm -f "$out"
 
 log "summary"

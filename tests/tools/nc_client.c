@@ -4,7 +4,9 @@
  * requests over TCP (HTTP/1.1) or UDP against one or more targets, check
  * every response against the sum of the exact request bytes, and report
  * throughput, latency, failures, broken transactions and which server
- * answered what (per server and per flow).
+ * answered what (per server and per flow). Over UDP it can resend an
+ * unanswered request as a resolver would (--retry-ms) and count the answers
+ * that come for requests already answered (duplicates).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +45,11 @@
 #define EOF_WAIT_US 1000000     /* wait for the server's FIN after a closing response */
 #define MSG_LIMIT 20            /* failure lines on stderr per run */
 #define CLIENT_STACK (256u * 1024)
+#define KEPT_MAX 4096           /* answered UDP sockets kept open per client (--retry-ms) */
+#define KEPT_END_US 1000000     /* ... and how long past the end of the run at most */
+#define FD_SPARE 64             /* descriptors left for everything else */
+#define UDP_REQ_MAX 96          /* "NCQ run=... c=... t=... r=...\n" */
+#define DUP_LOOKBACK 65536      /* a client's earlier requests a stray UDP answer may be for */
 
 /* Failure kinds: enum, counter and report names from one list. */
 #define NC_CLIENT_ERRORS(X) \
@@ -79,6 +87,7 @@ struct cl_conf {
 	unsigned nsources;
 	unsigned port_base;         /* 0: none */
 	uint64_t timeout_ms;
+	uint64_t retry_ms;          /* udp: resend after this long unanswered, 0: never */
 	uint64_t think_ms;
 	char path[PATH_MAX_LEN + 1];
 	int path_set;
@@ -105,6 +114,14 @@ struct flow {
 	int srv;        /* first server seen, -1 before */
 	int split;      /* a later response came from another server */
 	unsigned target;
+	int answered;           /* its last request was answered */
+};
+
+/* An answered UDP socket kept open (--retry-ms) until <until>, when every
+ * datagram still queued on it is counted as a duplicate and it is closed. */
+struct kept_sock {
+	int fd;
+	uint64_t until;
 };
 
 struct client {
@@ -125,6 +142,10 @@ struct client {
 	uint64_t not_sent;
 	uint64_t split_flows;
 	uint64_t moved;
+	uint64_t retries;       /* --retry-ms: requests sent again */
+	uint64_t duplicates;    /* answers to requests already answered */
+	struct kept_sock *kept; /* --retry-ms: answered sockets, oldest first */
+	unsigned kept_head, kept_n;
 	unsigned rr;
 	int last_srv;
 	int no_mem;
@@ -141,6 +162,7 @@ static uint64_t deadline_us;    /* 0: none */
 static atomic_int stop_flag;
 static atomic_uint msg_count;
 static struct client **clients;
+static unsigned kept_cap;        /* per client; 0: answered sockets closed at once */
 
 static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t live_cv;
@@ -173,6 +195,9 @@ usage(void)
 "                        for udp or keepalive: tcp close reuses the port for every\n"
 "                        request and may meet the previous connection's TIME_WAIT\n"
 "  --timeout-ms T        limit per request, connect+send+receive (default 5000)\n"
+"  --retry-ms T          udp: send a request still unanswered after T ms again\n"
+"                        (the same bytes, from the same socket), every T ms until\n"
+"                        --timeout-ms, which T must be below (default 0: never)\n"
 "  --think-ms T          pause after each successful request (default 0)\n"
 "  --path /P             request path (tcp; default /)\n"
 "  --bytes N             ask for an N byte body: path /bytes/N (tcp, N <= 16 MiB)\n"
@@ -183,7 +208,12 @@ usage(void)
 "  -h, --help            this text\n"
 "A request fails on connect error, timeout, reset/EOF or a bad response; its\n"
 "transaction is broken, the rest of it is not sent, and the next one starts (no\n"
-"retries). Requests not started by the end of --duration are not sent.\n"
+"retries but --retry-ms's). Requests not started by the end of --duration are not\n"
+"sent. With --retry-ms the first valid answer to a request counts and any later\n"
+"one is a duplicate: on its socket, kept open --timeout-ms after the answer (at\n"
+"most 1 s past the end of the run), or on a later socket of the same client (its\n"
+"last 65536 requests). Retries and duplicates are reported; neither fails a\n"
+"request by itself.\n"
 "Exit status: 0 all requests ok, 1 a request failed, 2 bad command line.\n",
 	MSG_LIMIT);
 }
@@ -347,6 +377,7 @@ flow_open(struct client *c, struct flow *f, uint64_t dl)
 	f->target = c->rr++ % cfg.ntargets;
 	f->srv = -1;
 	f->split = 0;
+	f->answered = 0;
 	dst = &cfg.target[f->target];
 	fd = socket(AF_INET, (cfg.udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -391,12 +422,59 @@ flow_open(struct client *c, struct flow *f, uint64_t dl)
 	return CL_OK;
 }
 
+/* ---- answered UDP sockets kept open (--retry-ms) ---------------------- */
+
+/* Count every datagram queued on <fd> as a duplicate (the socket's requests
+ * are all answered), then close it. */
+static void
+kept_drain(struct client *c, int fd)
+{
+	char b[64];
+
+	for (unsigned i = 0; i < 1u << 20; i++) {
+		ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n >= 0)
+			c->duplicates++;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			break;
+		/* else EINTR, or an ICMP error reported once: not an answer */
+	}
+	close(fd);
+}
+
+/* Drain and close the sockets whose time is up at <now> (UINT64_MAX: all). */
+static void
+kept_reap(struct client *c, uint64_t now)
+{
+	while (c->kept_n > 0 && c->kept[c->kept_head].until <= now) {
+		kept_drain(c, c->kept[c->kept_head].fd);
+		c->kept_head = (c->kept_head + 1) % kept_cap;
+		c->kept_n--;
+	}
+}
+
+/* Keep answered socket <fd> open for --timeout-ms; when the ring is full
+ * its oldest socket is drained and closed early. */
+static void
+kept_add(struct client *c, int fd)
+{
+	if (c->kept_n == kept_cap)
+		kept_reap(c, c->kept[c->kept_head].until);
+	c->kept[(c->kept_head + c->kept_n) % kept_cap] =
+		(struct kept_sock){ .fd = fd, .until = nc_now_us() + cfg.timeout_ms * 1000 };
+	c->kept_n++;
+}
+
 static void
 flow_close(struct client *c, struct flow *f)
 {
 	if (f->fd < 0)
 		return;
-	close(f->fd);
+	if (f->answered && c->kept != NULL)
+		kept_add(c, f->fd);
+	else
+		close(f->fd);
 	f->fd = -1;
 	if (f->split)
 		c->split_flows++;
@@ -542,12 +620,96 @@ tcp_await_eof(struct client *c, int fd, uint64_t dl)
 
 /* ---- one request ------------------------------------------------------ */
 
+/* The UDP request <r> of transaction <t> of client <idx> into <buf>: its length. */
+static int
+udp_request(char *buf, size_t size, unsigned idx, uint64_t t, unsigned r)
+{
+	return snprintf(buf, size, "NCQ run=%s c=%u t=%" PRIu64 " r=%u\n", runid, idx, t, r);
+}
+
+/* Whether <sum> (16 hex digits) is that of one of client <c>'s last
+ * DUP_LOOKBACK requests before request <r> of transaction <t>: an answer to
+ * an earlier request, come on this socket (keepalive) or on a new socket
+ * that the kernel gave an earlier one's port. */
+static int
+udp_earlier(const struct client *c, uint64_t t, unsigned r, const char *sum)
+{
+	char req[UDP_REQ_MAX], hex[17];
+	uint64_t want;
+	char *end;
+
+	memcpy(hex, sum, 16);
+	hex[16] = '\0';
+	want = strtoull(hex, &end, 16);
+	if (end != hex + 16)
+		return 0;
+	for (unsigned n = 0; n < DUP_LOOKBACK; n++) {
+		int len;
+
+		if (r == 0) {
+			if (t == 0)
+				return 0;
+			t--;
+			r = cfg.k;
+		}
+		r--;
+		len = udp_request(req, sizeof(req), c->idx, t, r);
+		if (nc_fnv1a64(NC_FNV64_INIT, req, (size_t)len) == want)
+			return 1;
+	}
+	return 0;
+}
+
+/* Wait for the answer to UDP request <r> of transaction <t> on <f>, sent
+ * at <t0> as c->req (<len> bytes) with sum <sumhex>; with --retry-ms, sent
+ * again every retry_ms until <dl>. On success *<srv> is the server slot and
+ * *<t1> the time of the answer. */
+static enum cl_err
+udp_await(struct client *c, struct flow *f, uint64_t t, unsigned r, int len,
+	  const char *sumhex, uint64_t t0, uint64_t dl, int *srv, uint64_t *t1)
+{
+	uint64_t next = cfg.retry_ms ? t0 + cfg.retry_ms * 1000 : UINT64_MAX;
+
+	for (;;) {
+		ssize_t n = recv_dl(f->fd, c->rx, RX_CAP, next < dl ? next : dl);
+		char *sp;
+
+		if (n == -ETIMEDOUT && next < dl && nc_now_us() < dl) {
+			int ret = send_dl(f->fd, c->req, (size_t)len, dl);
+
+			if (ret < 0)
+				return io_fail(c, ret, "send");
+			c->retries++;
+			next += cfg.retry_ms * 1000;
+			continue;
+		}
+		if (n < 0)
+			return io_fail(c, (int)n, "receive");
+		sp = memchr(c->rx, ' ', (size_t)n);
+		if (n < 19 || c->rx[n - 1] != '\n' || sp == NULL ||
+		    c->rx + n - 1 - (sp + 1) != 16 || !valid_name(c->rx, (size_t)(sp - c->rx)))
+			return fail(c, CL_ERR_BAD, "bad reply: not \"NAME SUM\\n\"");
+		if (memcmp(sp + 1, sumhex, 16) != 0) {
+			if (cfg.retry_ms && udp_earlier(c, t, r, sp + 1)) {
+				c->duplicates++;
+				continue;
+			}
+			return fail(c, CL_ERR_BAD, "bad reply: sum %.16s != %s (stale reply?)",
+				    sp + 1, sumhex);
+		}
+		*sp = '\0';
+		*t1 = nc_now_us();
+		*srv = srv_lookup(c, c->rx);
+		return CL_OK;
+	}
+}
+
 /* Run request <r> of transaction <t> on flow <f> (opened here if needed).
  * On success records latency and server; returns the failure kind. */
 static enum cl_err
 do_request(struct client *c, struct flow *f, uint64_t t, unsigned r, int *srv)
 {
-	uint64_t dl = nc_now_us() + cfg.timeout_ms * 1000, t0, t1, sum;
+	uint64_t dl = nc_now_us() + cfg.timeout_ms * 1000, t0, t1 = 0, sum;
 	const char *tstr;
 	char sumhex[17];
 	enum cl_err e;
@@ -555,13 +717,13 @@ do_request(struct client *c, struct flow *f, uint64_t t, unsigned r, int *srv)
 
 	if (f->fd < 0 && (e = flow_open(c, f, dl)) != CL_OK)
 		return e;
+	f->answered = 0;
 	tstr = cfg.target_str[f->target];
 	/* In keepalive mode the transaction's last request also asks the
 	 * server to close, so the server closes first. */
 	last = !cfg.keepalive || r + 1 == cfg.k;
 	if (cfg.udp)
-		len = snprintf(c->req, sizeof(c->req), "NCQ run=%s c=%u t=%" PRIu64 " r=%u\n",
-			       runid, c->idx, t, r);
+		len = udp_request(c->req, sizeof(c->req), c->idx, t, r);
 	else
 		len = snprintf(c->req, sizeof(c->req),
 			       "GET %s%crun=%s&c=%u&t=%" PRIu64 "&r=%u HTTP/1.1\r\n"
@@ -576,21 +738,9 @@ do_request(struct client *c, struct flow *f, uint64_t t, unsigned r, int *srv)
 	if (ret < 0)
 		return io_fail(c, ret, "send");
 	if (cfg.udp) {
-		ssize_t n = recv_dl(f->fd, c->rx, RX_CAP, dl);
-		char *sp;
-
-		if (n < 0)
-			return io_fail(c, (int)n, "receive");
-		sp = memchr(c->rx, ' ', (size_t)n);
-		if (n < 19 || c->rx[n - 1] != '\n' || sp == NULL ||
-		    c->rx + n - 1 - (sp + 1) != 16 || !valid_name(c->rx, (size_t)(sp - c->rx)))
-			return fail(c, CL_ERR_BAD, "bad reply: not \"NAME SUM\\n\"");
-		if (memcmp(sp + 1, sumhex, 16) != 0)
-			return fail(c, CL_ERR_BAD, "bad reply: sum %.16s != %s (stale reply?)",
-				    sp + 1, sumhex);
-		*sp = '\0';
-		t1 = nc_now_us();
-		*srv = srv_lookup(c, c->rx);
+		e = udp_await(c, f, t, r, len, sumhex, t0, dl, srv, &t1);
+		if (e != CL_OK)
+			return e;
 	} else {
 		e = tcp_read_response(c, f->fd, dl, sumhex, srv, &peer_close);
 		if (e != CL_OK)
@@ -617,6 +767,7 @@ do_request(struct client *c, struct flow *f, uint64_t t, unsigned r, int *srv)
 		f->srv = *srv;
 	else if (f->srv != *srv)
 		f->split = 1;
+	f->answered = 1;
 	if (!cfg.keepalive || peer_close)
 		flow_close(c, f);
 	return CL_OK;
@@ -698,11 +849,33 @@ client_main(void *arg)
 		c->no_mem = 1;
 		return NULL;
 	}
+	if (cfg.retry_ms && kept_cap > 0) {
+		c->kept = calloc(kept_cap, sizeof(*c->kept));
+		if (c->kept == NULL)
+			c->no_mem = 1;
+	}
 	for (uint64_t t = 0; !cfg.transactions || t < cfg.transactions; t++) {
 		if (run_over())
 			break;
+		if (c->kept != NULL)
+			kept_reap(c, nc_now_us());
 		run_txn(c, t);
 	}
+	if (c->kept != NULL) {
+		/* the last answers' duplicates: up to KEPT_END_US more */
+		uint64_t now = nc_now_us(), last;
+
+		if (c->kept_n > 0) {
+			last = c->kept[(c->kept_head + c->kept_n - 1) % kept_cap].until;
+			if (last > now + KEPT_END_US)
+				last = now + KEPT_END_US;
+			if (!atomic_load(&stop_flag) && last > now)
+				nc_sleep_us(last - now);
+		}
+		kept_reap(c, UINT64_MAX);
+	}
+	free(c->kept);
+	c->kept = NULL;
 	free(c->rx);
 	c->rx = NULL;
 	return NULL;
@@ -860,7 +1033,7 @@ static void
 parse_args(int argc, char **argv)
 {
 	enum { O_TARGET = 256, O_PROTO, O_MODE, O_DURATION, O_TXNS, O_SOURCE, O_PORTBASE,
-	       O_TIMEOUT, O_THINK, O_PATH, O_BYTES, O_JSON, O_LIVE, O_QUIET };
+	       O_TIMEOUT, O_RETRY, O_THINK, O_PATH, O_BYTES, O_JSON, O_LIVE, O_QUIET };
 	static const struct option opts[] = {
 		{ "target", required_argument, NULL, O_TARGET },
 		{ "proto", required_argument, NULL, O_PROTO },
@@ -872,6 +1045,7 @@ parse_args(int argc, char **argv)
 		{ "source", required_argument, NULL, O_SOURCE },
 		{ "source-port-base", required_argument, NULL, O_PORTBASE },
 		{ "timeout-ms", required_argument, NULL, O_TIMEOUT },
+		{ "retry-ms", required_argument, NULL, O_RETRY },
 		{ "think-ms", required_argument, NULL, O_THINK },
 		{ "path", required_argument, NULL, O_PATH },
 		{ "bytes", required_argument, NULL, O_BYTES },
@@ -935,6 +1109,10 @@ parse_args(int argc, char **argv)
 			if (nc_parse_u64(optarg, 1, 3600000, &cfg.timeout_ms) < 0)
 				nc_usage_fail(PROG, "bad --timeout-ms '%s': expected 1-3600000", optarg);
 			break;
+		case O_RETRY:
+			if (nc_parse_u64(optarg, 0, 3600000, &cfg.retry_ms) < 0)
+				nc_usage_fail(PROG, "bad --retry-ms '%s': expected 0-3600000", optarg);
+			break;
 		case O_THINK:
 			if (nc_parse_u64(optarg, 0, 3600000, &cfg.think_ms) < 0)
 				nc_usage_fail(PROG, "bad --think-ms '%s': expected 0-3600000", optarg);
@@ -983,6 +1161,11 @@ parse_args(int argc, char **argv)
 		nc_usage_fail(PROG, "--path and --bytes are for --proto tcp");
 	if (cfg.path_set && cfg.bytes_set)
 		nc_usage_fail(PROG, "give --path or --bytes, not both");
+	if (cfg.retry_ms && !cfg.udp)
+		nc_usage_fail(PROG, "--retry-ms is for --proto udp");
+	if (cfg.retry_ms && cfg.retry_ms >= cfg.timeout_ms)
+		nc_usage_fail(PROG, "--retry-ms %" PRIu64 " must be below --timeout-ms %" PRIu64,
+			      cfg.retry_ms, cfg.timeout_ms);
 	if (cfg.port_base && cfg.port_base + cfg.clients - 1 > 65535)
 		nc_usage_fail(PROG, "--source-port-base %u + %u clients passes port 65535",
 			      cfg.port_base, cfg.clients);
@@ -1004,6 +1187,32 @@ static int
 srv_total_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct srv_total *)a)->name, ((const struct srv_total *)b)->name);
+}
+
+/* Answered sockets each client may keep open for duplicates (--retry-ms):
+ * the open-file limit raised to its hard limit, shared by the clients, with
+ * FD_SPARE and each client's own socket left over; at most KEPT_MAX. */
+static unsigned
+kept_size(void)
+{
+	struct rlimit rl;
+	uint64_t per;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t cur = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			rl.rlim_cur = cur;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return KEPT_MAX;
+	if (rl.rlim_cur <= FD_SPARE + 2u * cfg.clients)
+		return 0;
+	per = ((uint64_t)rl.rlim_cur - FD_SPARE - 2u * cfg.clients) / cfg.clients;
+	return per > KEPT_MAX ? KEPT_MAX : (unsigned)per;
 }
 
 static void
@@ -1035,6 +1244,7 @@ main(int argc, char **argv)
 	unsigned nst = 0, cap_st = 0;
 	uint64_t end_us, requests = 0, ok = 0, failed = 0, transactions = 0, completed = 0;
 	uint64_t broken = 0, split = 0, moved = 0, unfinished = 0, not_sent = 0;
+	uint64_t retries = 0, duplicates = 0;
 	uint64_t err[CL_ERR_MAX] = { 0 };
 	pthread_condattr_t ca;
 	pthread_attr_t attr;
@@ -1043,6 +1253,8 @@ main(int argc, char **argv)
 	int no_mem = 0;
 
 	parse_args(argc, argv);
+	if (cfg.retry_ms)
+		kept_cap = kept_size();
 	make_runid();
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sa.sa_mask);
@@ -1117,6 +1329,8 @@ main(int argc, char **argv)
 		not_sent += c->not_sent;
 		split += c->split_flows;
 		moved += c->moved;
+		retries += c->retries;
+		duplicates += c->duplicates;
 		no_mem |= c->no_mem;
 		for (unsigned e = 0; e < CL_ERR_MAX; e++)
 			err[e] += c->err[e];
@@ -1171,8 +1385,10 @@ main(int argc, char **argv)
 			printf("%s\"%s\":%" PRIu64, e == CL_OK + 1 ? "" : ",", cl_err_name[e], err[e]);
 		printf("},\"transactions\":%" PRIu64 ",\"completed\":%" PRIu64 ",\"broken\":%" PRIu64
 		       ",\"unfinished\":%" PRIu64 ",\"not_sent\":%" PRIu64
-		       ",\"split_flows\":%" PRIu64 ",\"moved_transactions\":%" PRIu64 ",\"servers\":{",
-		       transactions, completed, broken, unfinished, not_sent, split, moved);
+		       ",\"split_flows\":%" PRIu64 ",\"moved_transactions\":%" PRIu64
+		       ",\"retries\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"servers\":{",
+		       transactions, completed, broken, unfinished, not_sent, split, moved,
+		       retries, duplicates);
 		for (unsigned i = 0; i < nst; i++) {
 			fputs(i ? "," : "", stdout);
 			json_str(stdout, st[i].name);
@@ -1195,6 +1411,8 @@ main(int argc, char **argv)
 		printf("transactions %" PRIu64 " completed %" PRIu64 " broken %" PRIu64
 		       "  split_flows %" PRIu64 " moved_transactions %" PRIu64 "\n",
 		       transactions, completed, broken, split, moved);
+		if (cfg.retry_ms)
+			printf("retries %" PRIu64 " duplicates %" PRIu64 "\n", retries, duplicates);
 		for (unsigned i = 0; i < nst; i++)
 			printf("server %s %" PRIu64 " %.1f%% avg %.2f ms p99 %.2f ms\n", st[i].name,
 			       st[i].resp, ok ? 100.0 * (double)st[i].resp / (double)ok : 0.0,

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# The lab's test client on its own, no root and no lab: nc-client's UDP
+# retries (--retry-ms) against small UDP servers on 127.0.0.1 that answer
+# every request once, never, only its second copy, every copy twice, every
+# copy late, or the previous answer again before each -
+# requests answered, retries and duplicates counted exactly, neither failing
+# a request - and its refusals of bad --retry-ms lines (exit 2, the exact
+# line). Usage: tests/tools/run.sh BUILD_DIR
+# shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
+set -uo pipefail
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+CLIENT=$BUILD/tests/tools/nc-client
+W=$(mktemp -d /tmp/nc-tools.XXXXXX)
+SRV_PID=
+pass=0; fail=0
+ok()  { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; [ -z "${2:-}" ] || sed 's/^/    /' "$2" | tail -20; fail=$((fail + 1)); }
+srv_stop() { [ -z "$SRV_PID" ] || { kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }; SRV_PID=; }
+trap 'srv_stop; rm -rf "$W"' EXIT
+[ -x "$CLIENT" ] || { echo "tools: no $CLIENT (build first)"; echo "0 passed, 1 failed"; exit 1; }
+command -v jq >/dev/null || { echo "tools: no jq (scripts/deps.sh)"; echo "0 passed, 1 failed"; exit 1; }
+
+# srv_start <mode>: a UDP server on 127.0.0.1 speaking nc-backend's protocol
+# (the answer is "NAME SUM\n", SUM the FNV-1a 64 of the request's bytes):
+#   once     every copy of a request answered once
+#   silent   nothing answered
+#   second   the first copy of each request dropped, later copies answered
+#   twice    every copy answered twice
+#   slow     every copy answered once, 600 ms after it came
+#   prev     every request answered, after the answer to the peer's previous
+#            request once more
+# Its port in $PORT.
+srv_start() {
+	rm -f "$W/port"
+	python3 - "$1" "$W/port" <<'PY' &
+import socket, sys, threading
+mode, portfile = sys.argv[1], sys.argv[2]
+def fnv(b):
+    h = 0xcbf29ce484222325
+    for x in b:
+        h = ((h ^ x) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+open(portfile + ".tmp", "w").write(str(s.getsockname()[1]))
+import os; os.rename(portfile + ".tmp", portfile)
+seen, prev = set(), {}
+while True:
+    req, peer = s.recvfrom(2048)
+    answer = b"t0 %016x\n" % fnv(req)
+    if mode == "silent":
+        continue
+    if mode == "second" and req not in seen:
+        seen.add(req)
+        continue
+    if mode == "prev":
+        if peer in prev:
+            s.sendto(prev[peer], peer)
+        prev[peer] = answer
+    if mode == "slow":
+        threading.Timer(0.6, s.sendto, (answer, peer)).start()
+        continue
+    for _ in range(2 if mode == "twice" else 1):
+        s.sendto(answer, peer)
+PY
+	SRV_PID=$!
+	for _ in $(seq 50); do [ -s "$W/port" ] && break; sleep 0.1; done
+	PORT=$(cat "$W/port" 2>/dev/null)
+}
+
+# run <name> <nc-client args...>: JSON in $W/<name>.json, exit code in $W/<name>.rc
+run() {
+	local name=$1
+	shift
+	timeout 60 "$CLIENT" --json --quiet --target "127.0.0.1:$PORT" --proto udp "$@" \
+		>"$W/$name.json" 2>"$W/$name.err"
+	echo $? >"$W/$name.rc"
+}
+# got <name> <jq condition>: the run's JSON satisfies it
+got() { jq -e "$2" "$W/$1.json" >/dev/null 2>&1; }
+fig() { jq -c '{requests, ok, failed, broken, retries, duplicates, errors}' "$W/$1.json" 2>/dev/null; }
+
+# ---- refusals ----
+refuse() {   # refuse <what> <expected stderr line> <args...>
+	local what=$1 want=$2 rc
+	shift 2
+	"$CLIENT" "$@" >"$W/o" 2>&1; rc=$?
+	[ "$rc" = 2 ] && [ "$(cat "$W/o")" = "$want" ] && ok "refused: $what" || bad "refused: $what (exit $rc)" "$W/o"
+}
+refuse "--retry-ms over tcp" "nc-client: --retry-ms is for --proto udp (see --help)" \
+	--target 127.0.0.1:9 --retry-ms 100
+refuse "--retry-ms not below --timeout-ms" "nc-client: --retry-ms 2000 must be below --timeout-ms 2000 (see --help)" \
+	--target 127.0.0.1:9 --proto udp --retry-ms 2000 --timeout-ms 2000
+refuse "--retry-ms not a number" "nc-client: bad --retry-ms 'x': expected 0-3600000 (see --help)" \
+	--target 127.0.0.1:9 --proto udp --retry-ms x
+"$CLIENT" --help | grep -q -- '^  --retry-ms T ' && ok "--help lists --retry-ms" || bad "--help lists --retry-ms"
+
+# ---- behaviour: 2 clients x 3 transactions x 5 requests = 30 requests ----
+N=30
+srv_start once
+run once-noretry -c 2 -k 5 --transactions 3 --timeout-ms 2000
+run once-retry -c 2 -k 5 --transactions 3 --timeout-ms 2000 --retry-ms 200
+srv_stop
+for r in once-noretry once-retry; do
+	[ "$(cat "$W/$r.rc")" = 0 ] && got "$r" ".ok == $N and .failed == 0 and .retries == 0 and .duplicates == 0" &&
+		ok "answered once ($r): $(fig "$r")" || bad "answered once ($r): $(fig "$r")" "$W/$r.err"
+done
+
+srv_start second
+run second-close -c 2 -k 5 --transactions 3 --timeout-ms 2000 --retry-ms 200
+run second-ka -c 2 -k 5 --transactions 3 --timeout-ms 2000 --retry-ms 200 --mode keepalive
+srv_stop
+for r in second-close second-ka; do
+	[ "$(cat "$W/$r.rc")" = 0 ] && got "$r" ".ok == $N and .failed == 0 and .broken == 0 and .retries == $N and .duplicates == 0" &&
+		ok "first copy lost ($r): every request answered after one retry, none failed: $(fig "$r")" ||
+		bad "first copy lost ($r): $(fig "$r")" "$W/$r.err"
+done
+
+srv_start twice
+run twice-close -c 2 -k 5 --transactions 3 --timeout-ms 1000 --retry-ms 500
+run twice-ka -c 2 -k 5 --transactions 3 --timeout-ms 1000 --retry-ms 500 --mode keepalive
+run twice-noretry -c 1 -k 5 --transactions 1 --timeout-ms 1000 --mode keepalive
+srv_stop
+for r in twice-close twice-ka; do
+	[ "$(cat "$W/$r.rc")" = 0 ] && got "$r" ".ok == $N and .failed == 0 and .broken == 0 and .retries == 0 and .duplicates == $N" &&
+		ok "every answer doubled ($r): one duplicate per request, none failed: $(fig "$r")" ||
+		bad "every answer doubled ($r): $(fig "$r")" "$W/$r.err"
+done
+# without --retry-ms an answer to an earlier request is a bad reply, as before
+[ "$(cat "$W/twice-noretry.rc")" = 1 ] && got twice-noretry '.failed == 1 and .errors.bad == 1 and .ok == 1' &&
+	ok "every answer doubled, no --retry-ms: the stale answer fails the next request (bad): $(fig twice-noretry)" ||
+	bad "every answer doubled, no --retry-ms: $(fig twice-noretry)" "$W/twice-noretry.err"
+
+# a server slower than the retry interval answers the request and its copy:
+# each retry makes one duplicate
+srv_start slow
+run slow -c 2 -k 2 --transactions 2 --timeout-ms 3000 --retry-ms 400
+srv_stop
+[ "$(cat "$W/slow.rc")" = 0 ] && got slow '.ok == 8 and .failed == 0 and .retries >= 8 and .duplicates == .retries' &&
+	ok "answered after 600 ms, retried after 400 ms: every request answered, a duplicate per retry: $(fig slow)" ||
+	bad "answered after 600 ms, retried after 400 ms: $(fig slow)" "$W/slow.err"
+
+# the answer to the previous request comes again just before the next one's,
+# from one source port for all requests (--source-port-base): whichever socket
+# the kernel hands it to, it is a duplicate, not a bad answer
+srv_start prev
+run prev-close -c 1 -k 5 --transactions 3 --timeout-ms 1000 --retry-ms 500 --source-port-base 47000
+run prev-ka -c 1 -k 5 --transactions 3 --timeout-ms 1000 --retry-ms 500 --mode keepalive --source-port-base 47100
+srv_stop
+for r in prev-close prev-ka; do
+	[ "$(cat "$W/$r.rc")" = 0 ] && got "$r" '.ok == 15 and .failed == 0 and .retries == 0 and .duplicates == 14' &&
+		ok "the previous answer again before each ($r): 14 duplicates, none failed: $(fig "$r")" ||
+		bad "the previous answer again before each ($r): $(fig "$r")" "$W/$r.err"
+done
+
+srv_start silent
+run silent -c 1 -k 5 --transactions 1 --timeout-ms 1100 --retry-ms 300
+srv_stop
+[ "$(cat "$W/silent.rc")" = 1 ] && got silent '.requests == 1 and .ok == 0 and .failed == 1 and .errors.timeout == 1 and .retries == 3' &&
+	ok "never answered: a timeout after 3 retries (300 ms apart, 1100 ms limit): $(fig silent)" ||
+	bad "never answered: $(fig silent)" "$W/silent.err"
+
+# the text report carries both counts
+srv_start second
+"$CLIENT" --target "127.0.0.1:$PORT" --proto udp -k 2 --transactions 1 --retry-ms 100 >"$W/text" 2>&1
+srv_stop
+grep -qx 'retries 2 duplicates 0' "$W/text" && ok "text report: 'retries 2 duplicates 0'" || bad "text report" "$W/text"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
