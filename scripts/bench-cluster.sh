@@ -348,10 +348,11 @@ fail_run() {   # fail_run <peer> <mode> <run>
 	# the seconds in which requests failed: each --live line is a second and carries the
 	# running total of failed requests, so a second with errors is one where that total
 	# grew; failures after the last line (requests finishing past --fail-seconds) count
-	# as one more second. "count (+first..+last)", seconds counted from the kill.
+	# as one more second. "count (+first..+last)", seconds counted from the kill (+1:
+	# the line whose second holds the kill).
 	err_s=$(jq -rs --argjson k "$koff" --argjson total "${total:-0}" '
 		[foreach .[] as $l ({p: 0, t: null}; {p: $l.failed, t: (if $l.failed > .p then $l.t else null end)}; .t)
-		 | select(. != null) | . - $k | ceil] as $s |
+		 | select(. != null) | . - $k | ceil + 0] as $s |
 		(if $total > (last.failed // 0) then $s + [((last.t // 0) - $k | ceil) + 1] else $s end) |
 		if length == 0 then "0" else "\(length) (+\(min)..+\(max))" end' "$W/live.jsonl" 2>/dev/null || echo "?")
 	# requests/s before the kill (from the start) and after it (to the last line)
