@@ -111,8 +111,9 @@ nc_announce_poll(struct nc_app *a)
 			if (views[t].state != NC_SVC_REMOVED && views[t].vip == views[s].vip && views[t].n_up > 0)
 				ready = true;
 		why = a->stopping ? "stopping" : a->draining ? "draining" : !up ? "a port is down" :
-		      !ready ? "no server up" : "ready";
-		ready = ready && up && !a->stopping && !(a->draining && now >= a->withdraw_at);
+		      a->resyncing ? "resyncing flows" : !ready ? "no server up" : "ready";
+		ready = ready && up && !a->stopping && !a->resyncing &&
+			!(a->draining && now >= a->withdraw_at);
 		if (ready != (a->announced[s] != 0)) {
 			vip_set(a, views[s].vip, ready, why);
 			a->announced[s] = ready;

@@ -32,10 +32,13 @@ struct nc_app {
 	uint8_t exc_created[NC_MAX_PORTS];
 	bool draining;                    /* VIPs withdrawn on request (cluster drain) */
 	bool stopping;                    /* a clean stop: VIPs withdrawn, flows finishing */
+	bool resyncing;                   /* flow sync: no bulk copy yet, or our local IPs
+	                                   * not ours again: VIPs not announced */
 	uint8_t announced[NC_MAX_SERVICES];   /* per service: its VIP is announced */
 	uint64_t announce_last;           /* tsc of the last readiness check */
 	uint64_t withdraw_at;             /* tsc: a drain withdraws the VIPs from then */
 	struct nc_cluster_app *cl;        /* the cluster channel (cluster.c), or NULL */
+	struct nc_sync_app *sync;         /* flow sync (sync.c), or NULL */
 };
 
 extern volatile int nc_app_quit;
@@ -104,6 +107,21 @@ void nc_cluster_app_stop(struct nc_app *a);
  * its connections from the first one the routers move. */
 void nc_cluster_app_say(struct nc_app *a);
 struct json_t *nc_cluster_app_json(struct nc_app *a);   /* GET /api/v1/cluster */
+struct nc_cluster *nc_cluster_app_channel(struct nc_app *a);
+
+/* sync.c: flow and transaction sync over the cluster channel (cluster.sync):
+ * init (from the cluster's, before the workers run) starts the data plane's
+ * records; the callbacks are the channel's (events, application records);
+ * poll runs in the cluster's poll. */
+struct nc_sync_app;
+int nc_sync_app_init(struct nc_app *a);
+void nc_sync_app_fini(struct nc_app *a);
+void nc_sync_app_poll(struct nc_app *a, uint64_t now_ms);
+void nc_sync_app_event(void *arg, enum nc_cluster_event ev, int peer, uint64_t value);
+void nc_sync_app_rec(void *arg, unsigned int peer, uint8_t id, uint8_t msg_type, uint16_t type,
+		     const uint8_t *val, uint16_t len, uint64_t now_ms);
+struct json_t *nc_sync_app_json(struct nc_app *a);
+void nc_sync_app_metrics(struct nc_app *a, FILE *f);
 void nc_cluster_app_metrics(struct nc_app *a, FILE *f);
 struct nc_cluster_tel {
 	uint8_t id;

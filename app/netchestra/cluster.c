@@ -115,6 +115,9 @@ nc_cluster_app_init(struct nc_app *a)
 		 * each other's addresses: wait well past one peer's death */
 		.join_ms = cc->dead_ms * 4, .freebind = true,
 		.log = on_log,
+		/* flow sync: a thawed dispatcher must not take its peers for dead */
+		.detect_stall = cc->sync, .event = nc_sync_app_event, .rec = nc_sync_app_rec,
+		.cb_arg = a,
 	};
 	uint64_t now = clock_ms(CLOCK_MONOTONIC), real = clock_ms(CLOCK_REALTIME);
 	struct nc_cluster_app *cl;
@@ -147,6 +150,9 @@ nc_cluster_app_init(struct nc_app *a)
 		memcpy(mac[i], a->port[i].mac.addr_bytes, 6);
 	nc_cluster_set_macs(cl->c, (const uint8_t (*)[6])mac, i);
 	describe_services(a);
+	err = nc_sync_app_init(a);
+	if (err != 0)
+		return err;   /* fini closes the channel */
 	/* from now on the intervals are aligned to the wall clock and merged */
 	nc_dp_set_interval_external(a->dp, true);
 	for (s = 0; s < nc_dp_n_services(a->dp); s++) {
@@ -196,6 +202,7 @@ nc_cluster_app_fini(struct nc_app *a)
 	rte_spinlock_unlock(&tel_cl_lock);
 	/* the peers mark this one stopping at once, not after dead_ms */
 	nc_cluster_app_stop(a);
+	nc_sync_app_fini(a);
 	if (a->dp != NULL) {
 		nc_dp_set_interval_external(a->dp, false);
 		uint16_t p;
@@ -317,6 +324,7 @@ nc_cluster_app_poll(struct nc_app *a)
 	/* a clean stop drains first: "stopping" is said once, at the end */
 	nc_cluster_set_state(cl->c, a->draining || a->stopping ? NC_CLUSTER_DRAINING : NC_CLUSTER_READY);
 	n = nc_cluster_poll(cl->c, now);
+	nc_sync_app_poll(a, now);
 	for (s = 0; s < nc_dp_n_services(a->dp); s++) {
 		struct nc_service_view sv;
 
@@ -332,6 +340,12 @@ nc_cluster_app_poll(struct nc_app *a)
 }
 
 /* ---- readers ---- */
+
+struct nc_cluster *
+nc_cluster_app_channel(struct nc_app *a)
+{
+	return a->cl != NULL ? a->cl->c : NULL;
+}
 
 static json_t *
 weights_json(const struct nc_cfg_service *cs, const struct nc_wset *ws)
@@ -419,12 +433,16 @@ nc_cluster_app_json(struct nc_app *a)
 		json_object_set_new(ch, key, json_integer((json_int_t)k.rx[r]));
 	}
 	json_object_set_new(ch, "rx_records_skipped", json_integer((json_int_t)k.rx_records_skipped));
+	json_object_set_new(ch, "gaps", json_integer((json_int_t)k.gaps));
+	json_object_set_new(ch, "stalls", json_integer((json_int_t)k.stalls));
 	j = json_pack("{s:b, s:i, s:s, s:b, s:I, s:s, s:i, s:i, s:i, s:o, s:o, s:o}",
 		      "enabled", 1, "id", cc->id, "state",
 		      nc_cluster_state_name(nc_cluster_get_state(cl->c)), "draining", a->draining,
 		      "epoch", (json_int_t)nc_cluster_epoch(cl->c), "address", ip_str(cc->bind_addr, ip),
 		      "sync_port", cc->sync_port, "heartbeat_ms", cc->heartbeat_ms, "dead_ms", cc->dead_ms,
 		      "services", svcs, "peers", peers, "channel", ch);
+	if (j != NULL)
+		json_object_set_new(j, "sync", nc_sync_app_json(a));
 	{
 		static struct nc_dp_stats st;
 
@@ -548,6 +566,7 @@ nc_cluster_app_metrics(struct nc_app *a, FILE *f)
 		   "Dispatchers whose measurements the last merge summed", 2);
 	svc_family(a, f, "nc_cluster_weights_adopted_total", "counter",
 		   "Weights taken from the reference peer", 3);
+	nc_sync_app_metrics(a, f);
 }
 
 int

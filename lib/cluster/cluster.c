@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -128,6 +129,10 @@ nc_cluster_create(const struct nc_cluster_params *p, uint64_t now_ms, int *err)
 	c->state = NC_CLUSTER_READY;
 	c->log = p->log;
 	c->log_arg = p->log_arg;
+	c->event = p->event;
+	c->detect_stall = p->detect_stall;
+	c->rec = p->rec;
+	c->cb_arg = p->cb_arg;
 	c->n_peers = p->n_peers;
 	for (i = 0; i < p->n_peers; i++) {
 		c->peer[i].addr = p->peer_addr[i];
@@ -338,6 +343,8 @@ nc_cluster_heartbeat(struct nc_cluster *c, uint64_t now_ms)
 		if (v->w.valid)
 			add_rec(c, &m, NC_CL_REC_WEIGHTS, b, enc_weights(b, v->name, &v->w));
 	}
+	for (i = 0; i < c->n_hb_rec; i++)
+		add_rec(c, &m, c->hb_rec[i].type, c->hb_rec[i].val, c->hb_rec[i].len);
 	send_msg(c, &m);
 	c->next_hb_ms = now_ms + c->heartbeat_ms;
 	return 0;
@@ -371,6 +378,13 @@ rec_valid(uint16_t type, const uint8_t *v, uint16_t len)
 }
 
 static void
+cl_event(struct nc_cluster *c, enum nc_cluster_event ev, int peer, uint64_t value)
+{
+	if (c->event != NULL)
+		c->event(c->cb_arg, ev, peer, value);
+}
+
+static void
 peer_set_state(struct nc_cluster *c, struct cl_peer *p, enum nc_cluster_peer_state st,
 	       const char *why)
 {
@@ -379,6 +393,8 @@ peer_set_state(struct nc_cluster *c, struct cl_peer *p, enum nc_cluster_peer_sta
 	if (p->state == st)
 		return;
 	p->state = st;
+	cl_event(c, st == NC_PEER_UP ? NC_CL_EV_PEER_UP :
+		 st == NC_PEER_DOWN ? NC_CL_EV_PEER_DOWN : NC_CL_EV_PEER_STOPPING, (int)(p - c->peer), 0);
 	peer_str(p, who, sizeof(who));
 	if (st == NC_PEER_UP)
 		cl_log(c, NC_CL_LOG_NOTICE, "peer %s up", who);
@@ -589,6 +605,11 @@ rx_one(struct nc_cluster *c, const uint8_t *d, size_t len, uint32_t addr, uint16
 				memset(p->svc[s].meas, 0, CL_MEAS_SLOTS * sizeof(*p->svc[s].meas));
 		}
 		p->rtt_us = -1;
+		cl_event(c, NC_CL_EV_PEER_RESTARTED, (int)(p - c->peer), 0);
+	} else if (p->heard && h.seq != p->seq + 1) {
+		/* messages of this peer were lost: what they said needs repair */
+		c->cnt.gaps++;
+		cl_event(c, NC_CL_EV_GAP, (int)(p - c->peer), h.seq - p->seq - 1);
 	}
 	p->heard = true;
 	p->epoch = h.epoch;
@@ -616,12 +637,16 @@ rx_one(struct nc_cluster *c, const uint8_t *d, size_t len, uint32_t addr, uint16
 			on_measure(c, p, val);
 			break;
 		default:
-			c->cnt.rx_records_skipped++;
+			if (type >= NC_CL_REC_APP && c->rec != NULL)
+				c->rec(c->cb_arg, (unsigned int)(p - c->peer), h.id, h.type, type, val,
+				       vlen, now_ms);
+			else
+				c->cnt.rx_records_skipped++;
 			break;
 		}
 	}
 	/* any message proves it alive; a heartbeat says in what state */
-	if (p->state == NC_PEER_DOWN && h.type == NC_CL_MSG_MEASURE)
+	if (p->state == NC_PEER_DOWN && (h.type == NC_CL_MSG_MEASURE || h.type == NC_CL_MSG_SYNC))
 		peer_set_state(c, p, NC_PEER_UP, NULL);
 }
 
@@ -631,6 +656,17 @@ nc_cluster_poll(struct nc_cluster *c, uint64_t now_ms)
 	uint8_t buf[NC_CL_MSG_MAX + 1];
 	unsigned int n, i;
 
+	if (c->detect_stall && c->last_poll_ms != 0 && now_ms - c->last_poll_ms > c->dead_ms) {
+		/* this loop stood still: the peers' silence meanwhile is ours */
+		uint64_t gap = now_ms - c->last_poll_ms;
+
+		for (i = 0; i < c->n_peers; i++)
+			c->peer[i].last_ms += gap;
+		c->cnt.stalls++;
+		cl_log(c, NC_CL_LOG_WARNING, "this dispatcher stood still for %" PRIu64 " ms", gap);
+		cl_event(c, NC_CL_EV_STALLED, -1, gap);
+	}
+	c->last_poll_ms = now_ms;
 	for (n = 0; n < RX_BURST; n++) {
 		struct sockaddr_in sa;
 		socklen_t sl = sizeof(sa);
@@ -657,6 +693,53 @@ nc_cluster_poll(struct nc_cluster *c, uint64_t now_ms)
 	if (now_ms >= c->next_hb_ms)
 		nc_cluster_heartbeat(c, now_ms);
 	return n;
+}
+
+/* ---- application records ---- */
+
+int
+nc_cluster_send_rec(struct nc_cluster *c, uint16_t type, const void *val, size_t len)
+{
+	if (type < NC_CL_REC_APP || len > NC_CL_MSG_MAX - NC_CL_HDR_LEN - NC_CL_MAC_LEN - 4)
+		return -EINVAL;
+	if (c->sync.len == 0)
+		nc_cl_msg_init(&c->sync, NC_CL_MSG_SYNC, c->id, c->epoch);
+	add_rec(c, &c->sync, type, val, len);
+	return 0;
+}
+
+void
+nc_cluster_send_flush(struct nc_cluster *c)
+{
+	if (c->sync.len == 0 || c->sync.n_rec == 0)
+		return;
+	send_msg(c, &c->sync);
+	c->sync.len = 0;
+}
+
+int
+nc_cluster_set_hb_rec(struct nc_cluster *c, uint16_t type, const void *val, size_t len)
+{
+	unsigned int i;
+
+	if (type < NC_CL_REC_APP || len > sizeof(c->hb_rec[0].val))
+		return -EINVAL;
+	for (i = 0; i < c->n_hb_rec && c->hb_rec[i].type != type; i++)
+		;
+	if (len == 0) {
+		if (i < c->n_hb_rec)
+			c->hb_rec[i] = c->hb_rec[--c->n_hb_rec];
+		return 0;
+	}
+	if (i == c->n_hb_rec) {
+		if (i == sizeof(c->hb_rec) / sizeof(c->hb_rec[0]))
+			return -ENOSPC;
+		c->n_hb_rec++;
+	}
+	c->hb_rec[i].type = type;
+	c->hb_rec[i].len = (uint16_t)len;
+	memcpy(c->hb_rec[i].val, val, len);
+	return 0;
 }
 
 /* ---- merged measurements ---- */

@@ -90,6 +90,14 @@ struct nc_cluster {
 	uint8_t mac[NC_CL_MAX_MACS][6];
 	nc_cluster_log_cb log;
 	void *log_arg;
+	nc_cluster_event_cb event;
+	nc_cluster_rec_cb rec;
+	void *cb_arg;
+	bool detect_stall;
+	uint64_t last_poll_ms;               /* 0: not polled yet */
+	struct nc_cl_msg sync;               /* the sync message being built */
+	unsigned int n_hb_rec;
+	struct { uint16_t type; uint16_t len; uint8_t val[256]; } hb_rec[4];
 	unsigned int n_peers;
 	struct cl_peer peer[NC_CLUSTER_MAX_PEERS];
 	unsigned int n_services;

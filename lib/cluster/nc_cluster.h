@@ -42,6 +42,15 @@
  *              u64 count, u64 sum_us, u64 probe_sum_us, u64 probe_n, name,
  *              buckets x (u8 bucket, u32 count): one server's interval figures
  *              (struct nc_rt_agg, the histogram sparse)
+ * Record types from NC_CL_REC_APP (16) up belong to the application (flow
+ * sync: app/netchestra/sync.c): the channel checks only their framing and
+ * hands them, once the message is accepted, to the params' rec callback; they
+ * travel in messages of type 3 (sync, nc_cluster_send_rec) or in heartbeats
+ * (nc_cluster_set_hb_rec).
+ * Every sender numbers its messages from 1 in one sequence that every peer
+ * sees (each message goes to every peer): a number skipped is a message
+ * lost, counted (gaps) and reported (NC_CL_EV_GAP), so what it carried can be
+ * repaired.
  * A datagram is at most NC_CL_MSG_MAX bytes (no IP fragments); what does not
  * fit goes in further messages of the same type.
  * Checks, in order, each failure counted under its own reason and the
@@ -71,7 +80,8 @@
 #define NC_CL_DIGEST_LEN      16
 #define NC_CL_MAX_MACS        NC_MAX_PORTS
 
-enum nc_cl_msg_type { NC_CL_MSG_HEARTBEAT = 1, NC_CL_MSG_MEASURE = 2 };
+enum nc_cl_msg_type { NC_CL_MSG_HEARTBEAT = 1, NC_CL_MSG_MEASURE = 2, NC_CL_MSG_SYNC = 3 };
+#define NC_CL_REC_APP 16   /* record types from here up: the application's */
 enum nc_cl_rec_type {
 	NC_CL_REC_STATE = 1, NC_CL_REC_ECHO, NC_CL_REC_DIGEST, NC_CL_REC_WEIGHTS, NC_CL_REC_MEASURE,
 };
@@ -162,6 +172,24 @@ enum nc_cluster_peer_state {
 const char *nc_cluster_peer_state_name(enum nc_cluster_peer_state s);
 
 enum nc_cluster_log { NC_CL_LOG_WARNING = 0, NC_CL_LOG_NOTICE, NC_CL_LOG_INFO };
+
+/* What happened to peer <peer> (an index of params.peer_addr), or, STALLED,
+ * to this dispatcher: its own loop stood still for <value> ms, more than
+ * dead_ms (frozen, or starved): the peers may have taken it for dead. The
+ * peers' silence during the stall is not held against them. */
+enum nc_cluster_event {
+	NC_CL_EV_PEER_UP = 1,
+	NC_CL_EV_PEER_DOWN,        /* silent for dead_ms */
+	NC_CL_EV_PEER_STOPPING,    /* said so */
+	NC_CL_EV_PEER_RESTARTED,   /* a new epoch: it started again */
+	NC_CL_EV_GAP,              /* <value> of its messages were lost */
+	NC_CL_EV_STALLED,
+};
+typedef void (*nc_cluster_event_cb)(void *arg, enum nc_cluster_event ev, int peer, uint64_t value);
+/* An application record (type >= NC_CL_REC_APP) of an accepted message from
+ * peer <peer> (cluster id <id>), in message type <msg_type>. */
+typedef void (*nc_cluster_rec_cb)(void *arg, unsigned int peer, uint8_t id, uint8_t msg_type,
+				  uint16_t type, const uint8_t *val, uint16_t len, uint64_t now_ms);
 /* Log lines of the channel (peers up and down, configuration mismatches, weights adopted). */
 typedef void (*nc_cluster_log_cb)(void *arg, enum nc_cluster_log level, const char *text);
 
@@ -185,6 +213,12 @@ struct nc_cluster_params {
 					      * get it a moment later) */
 	nc_cluster_log_cb log;               /* may be NULL */
 	void *log_arg;
+	bool detect_stall;                   /* a poll more than dead_ms after the last is
+					      * this dispatcher's stall (NC_CL_EV_STALLED),
+					      * not the peers' silence */
+	nc_cluster_event_cb event;           /* may be NULL */
+	nc_cluster_rec_cb rec;               /* may be NULL: application records skipped */
+	void *cb_arg;
 };
 
 struct nc_cluster;
@@ -220,6 +254,17 @@ unsigned int nc_cluster_poll(struct nc_cluster *c, uint64_t now_ms);
 
 /* Send a heartbeat now (e.g. the last one, state stopping, on a clean stop). */
 int nc_cluster_heartbeat(struct nc_cluster *c, uint64_t now_ms);
+
+/* Add application record <type> (>= NC_CL_REC_APP) to the sync message
+ * being built, sending it to every peer first when it is full.
+ * nc_cluster_send_flush() sends what is built. 0, or -EINVAL (a bad type or
+ * a value that cannot fit a datagram). */
+int nc_cluster_send_rec(struct nc_cluster *c, uint16_t type, const void *val, size_t len);
+void nc_cluster_send_flush(struct nc_cluster *c);
+
+/* Application record <type> (>= NC_CL_REC_APP) carried by every heartbeat
+ * from now on (at most 256 bytes); <len> 0 drops it. One per type, at most 4. */
+int nc_cluster_set_hb_rec(struct nc_cluster *c, uint16_t type, const void *val, size_t len);
 
 /* ---- merged measurements: the interval plumbing ---- */
 
@@ -271,6 +316,8 @@ struct nc_cluster_counters {
 	uint64_t tx_failed;             /* sendto failed */
 	uint64_t rx[NC_CL_RX_MAX];      /* datagrams received, by verdict */
 	uint64_t rx_records_skipped;    /* records of unknown types in accepted messages */
+	uint64_t gaps;                  /* messages of peers lost (sequence numbers skipped) */
+	uint64_t stalls;                /* this dispatcher's loop stood still for over dead_ms */
 };
 void nc_cluster_counters_get(const struct nc_cluster *c, struct nc_cluster_counters *out);
 

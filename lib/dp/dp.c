@@ -109,6 +109,8 @@ lport_taken(uint16_t lip, uint16_t port, void *arg)
 
 	if (port >= dp->probe_lo && port < dp->probe_hi)
 		return 1;
+	if (lip >= dp->n_own_lips)   /* a peer's: only its own flows, installed */
+		return 1;
 	for (s = 0; s < cfg->n_services; s++)
 		if (nc_be32(cfg->services[s].vip) == dp->lip[lip] && cfg->services[s].port == port)
 			return 1;
@@ -214,6 +216,28 @@ build_services(struct nc_dp *dp)
 				return -ENOSPC;
 		}
 	}
+	dp->n_own_lips = dp->n_lips;
+	/* the peers' local IPs, after ours: no service takes ports on them;
+	 * their flows are installed there when a peer dies (flow sync) */
+	if (cfg->cluster.enabled && cfg->cluster.sync) {
+		uint16_t q;
+
+		for (q = 0; q < cfg->cluster.n_peers; q++)
+			for (l = 0; l < cfg->cluster.peer_n_lips[q]; l++) {
+				uint32_t ip = nc_be32(cfg->cluster.peer_lips[q][l]);
+				int li = lip_index(dp, ip);
+
+				if (li < 0) {
+					NC_LOG(ERR, DP, "more than %d distinct local IPs with the peers'",
+					       NC_DP_MAX_LIPS);
+					return li;
+				}
+				if (addr_insert(tb, ip, li) < 0)
+					return -ENOSPC;
+			}
+	}
+	for (l = 0; l < dp->n_own_lips; l++)
+		dp->ctl->lip_held[l] = 1;
 	return 0;
 }
 
@@ -537,6 +561,7 @@ nc_dp_free(struct nc_dp *dp)
 
 	if (dp == NULL)
 		return;
+	nc_dp_sync_free(dp);
 	for (i = 0; i < dp->n_workers; i++)
 		worker_free(dp->worker[i]);
 	rte_mempool_free(dp->txpool);
@@ -544,7 +569,7 @@ nc_dp_free(struct nc_dp *dp)
 		rte_pktmbuf_free(dp->ctl->pending[i].m);
 	if (dp->ctl_ring != NULL) {
 		while (rte_ring_dequeue_elem(dp->ctl_ring, &msg, sizeof(msg)) == 0)
-			if (msg.type != NC_CTL_FAILOVER)
+			if (msg.type != NC_CTL_FAILOVER)   /* a packet, a resolution, a miss */
 				rte_pktmbuf_free(msg.m);
 		rte_ring_free(dp->ctl_ring);
 	}

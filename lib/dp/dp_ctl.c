@@ -16,10 +16,14 @@
 #define ARP_PROBE_INTERVAL_MS 1000
 #define ARP_PROBE_BACKOFF_MS  10000   /* after 3 unanswered probes */
 
+/* An address we answer for: ours, but a local IP only while held (with
+ * sync, a peer may hold ours, and we a dead peer's). */
 static int
 owned_on_port(const struct nc_dp *dp, uint32_t ip_be)
 {
-	return nc_dp_addr_find(dp->tables, ip_be) != NULL;
+	const struct nc_addr_ent *ae = nc_dp_addr_find(dp->tables, ip_be);
+
+	return ae != NULL && (ae->lip_plus1 == 0 || dp->ctl->lip_held[ae->lip_plus1 - 1]);
 }
 
 static void
@@ -61,7 +65,8 @@ ctl_arp(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 	}
 	/* Learn the sender as Linux does: always refresh a known entry; create
 	 * one when the ARP was aimed at us (it is about to talk to us). */
-	if (nc_neigh_learn(dp->neigh, sip, pidx, &arp->arp_data.arp_sha, for_us) >= 0)
+	if (nc_dp_addr_find(dp->tables, sip) == NULL &&   /* never one of our own addresses */
+	    nc_neigh_learn(dp->neigh, sip, pidx, &arp->arp_data.arp_sha, for_us) >= 0)
 		dp->ctl->st.arp_learned++;
 	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) && for_us &&
 	    nc_arp_make_reply(m, &dp->mac[pidx]) == 0) {
@@ -101,6 +106,10 @@ ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 			nc_dp_exc_input(dp, m, (uint16_t)(ae->host_plus1 - 1));
 		else
 			nc_dp_mon_input(dp, m);   /* a probe's answer, or nothing we asked for */
+		return;
+	}
+	if (!owned_on_port(dp, rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, p.l3_off)->dst_addr)) {
+		rte_pktmbuf_free(m);   /* a local IP another dispatcher holds */
 		return;
 	}
 	if (nc_icmp_make_echo_reply(m, &p) == 0) {
@@ -212,6 +221,8 @@ nc_dp_ctl_poll(struct nc_dp *dp)
 			ctl_resolve_request(dp, msg[i].ip, msg[i].pidx, msg[i].m, msg[i].worker);
 		else if (msg[i].type == NC_CTL_FAILOVER)
 			nc_dp_mon_failover(dp, msg[i].ip, &msg[i].ev);
+		else if (msg[i].type == NC_CTL_MISS)
+			nc_dp_sync_miss(dp, msg[i].m, msg[i].pidx);
 	}
 	if (dp->ctl->n_pending != 0)
 		ctl_pending_run(dp, now);
@@ -239,6 +250,10 @@ nc_dp_announce(struct nc_dp *dp)
 
 			if (m == NULL)
 				return;
+			if (!owned_on_port(dp, ip)) {   /* a local IP not ours yet (sync) */
+				rte_pktmbuf_free(m);
+				continue;
+			}
 			/* gratuitous ARP: a request for our own address */
 			if (nc_arp_make_request(m, &dp->mac[p], ip, ip) < 0) {
 				rte_pktmbuf_free(m);

@@ -209,6 +209,8 @@ hold(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struct rte_mbuf
 	}
 	w->st.svc[f->svc].fs_held++;
 	srv_stats(w, f)->fs_held++;
+	if (f->key.proto == IPPROTO_UDP)   /* a survivor replays it if we die */
+		sync_held(w, f, cp, w->tb->svc[f->svc].resp_timeout_ms);
 	return 0;
 }
 
@@ -837,6 +839,8 @@ splice_complete(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_
 		t->flags |= NC_TFS_REPLAYING;
 		replay_push(w, f, t);
 	}
+	if (f->sync & NC_FLOW_SYNCED)
+		sync_flow(w, f);   /* its new server, port and translation */
 }
 
 /* A server acknowledgement while held bytes are being replayed to it: more
@@ -1206,7 +1210,9 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	const struct nc_schedule *s = nc_sched_get(dp->sched_slot[f->svc]);
 	struct nc_tcpfs *t = f->key.proto == IPPROTO_TCP ? &w->tfs[idx] : NULL;
 	unsigned int replays = f->mon >> NC_FLOW_REPLAY_SHIFT, n_udp = 0, n_tcp = 0;
-	int failure = why != NC_FO_SERVER_CLOSED, to = -1;
+	/* a server that closed an idle connection, or a dead dispatcher's
+	 * request: not the server's failure */
+	int failure = why != NC_FO_SERVER_CLOSED && why != NC_FO_DISPATCHER, to = -1;
 	struct rte_mbuf *udp_held[NC_REPLAY_MAX];
 	uint8_t from = f->server;
 
@@ -1281,6 +1287,8 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	failover_report(w, f, from, (uint8_t)to, why);
 	if (t == NULL) {
 		udp_replay(w, f, idx, udp_held, n_udp);
+		if (f->sync & NC_FLOW_SYNCED)
+			sync_flow(w, f);   /* its new server */
 		return;
 	}
 	t->owed_ms = w->now_ms;
@@ -1427,7 +1435,12 @@ nc_worker_failsafe_poll(struct nc_worker *w)
 		if (f->key.proto == IPPROTO_TCP) {
 			n += (unsigned int)tcp_timeout(w, idx);
 		} else {
-			failover(w, idx, NC_FO_TIMEOUT);
+			/* a request taken over from a dead dispatcher: its answer
+			 * may have gone to that one; once, to the same server */
+			uint8_t why = (f->sync & NC_FLOW_ADOPTED) ? NC_FO_DISPATCHER : NC_FO_TIMEOUT;
+
+			flow_at(w, idx)->sync &= (uint8_t)~NC_FLOW_ADOPTED;
+			failover(w, idx, why);
 			n++;
 		}
 		/* still held: it waits on (a move re-arms its deadline too) */
@@ -1457,6 +1470,8 @@ nc_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 	/* a UDP reply answers what the flow held */
 	if (holding(w, idx)) {
 		release_all(w, f, idx, 1);
+		sync_release(w, f);
+		f->sync &= (uint8_t)~NC_FLOW_ADOPTED;
 		f->mon &= (uint8_t)~(0x1fu << NC_FLOW_REPLAY_SHIFT);   /* max_replays is per request */
 	}
 	return 1;

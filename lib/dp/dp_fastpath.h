@@ -10,6 +10,7 @@
 #include <rte_ethdev.h>
 
 #include "dp_priv.h"
+#include "dp_sync.h"
 
 /* Ethernet + IPv4 without options: where L4 starts in frames the worker makes or holds */
 #define L4_OFF ((uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr)))
@@ -174,6 +175,7 @@ flow_closed(struct nc_worker *w, const struct nc_flow *f)
 {
 	w->st.svc[f->svc].flows_closed++;
 	srv_stats(w, f)->flows_closed++;
+	sync_close(w, f);
 	if (w->txc != NULL) {
 		uint32_t *c = &w->txc[2 * flow_idx(w, f)];
 

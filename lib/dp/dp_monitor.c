@@ -610,6 +610,8 @@ failover_why(uint8_t why, uint32_t timeout_ms, char *buf, size_t len)
 		snprintf(buf, len, "reset or closed by the server before answering");
 	else if (why == NC_FO_UNREACHABLE)
 		snprintf(buf, len, "ICMP unreachable");
+	else if (why == NC_FO_DISPATCHER)
+		snprintf(buf, len, "its dispatcher failed");
 	else
 		snprintf(buf, len, "no response in %u ms", timeout_ms);
 	return buf;
@@ -655,7 +657,7 @@ nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_e
 		nc_dp_event(dp, NC_EV_FAILOVER, ev->svc, ev->to, "transaction continued on %s: %s",
 			    cs->servers[ev->to].name, flow);
 	}
-	if (ev->why == NC_FO_SERVER_DOWN || !ms->ws.up[ev->from])
+	if (ev->why == NC_FO_SERVER_DOWN || ev->why == NC_FO_DISPATCHER || !ms->ws.up[ev->from])
 		return;
 	if (ms->view.n_up <= 1) {
 		/* the last server up stays up (probes can still take it down):

@@ -68,6 +68,8 @@ enum nc_ctl_msg_type {
 	NC_CTL_RESOLVE,       /* ip: resolve this on-link neighbor on port pidx; m (if
 			       * any) waits for it, then goes back to worker <worker> */
 	NC_CTL_FAILOVER,      /* ev: a held request's server failed (log it, mark it down) */
+	NC_CTL_MISS,          /* m: a TCP segment of no flow here, with sync on: a
+			       * replica may have it (nc_miss_cb) */
 };
 
 /* A fail-over, as a worker reports it to the control lcore. */
@@ -82,7 +84,9 @@ struct nc_failover_ev {
 };
 #define NC_FAILOVER_RESET 0xff
 enum nc_failover_why { NC_FO_TIMEOUT = 0, NC_FO_SERVER_DOWN, NC_FO_SERVER_RESET, NC_FO_UNREACHABLE,
-	NC_FO_SERVER_CLOSED /* an idle keep-alive connection closed by its server: not a failure */ };
+	NC_FO_SERVER_CLOSED /* an idle keep-alive connection closed by its server: not a failure */,
+	NC_FO_DISPATCHER    /* taken over from a dead dispatcher, unanswered at its deadline:
+			     * not the server's failure */ };
 
 /* Typed message from a worker to the control lcore (ring element, 16 bytes). */
 struct nc_ctl_msg {
@@ -182,6 +186,11 @@ struct nc_worker {
 	struct nc_tcpfs *tfs;                 /* per flow index, with a TCP fail-safe service
 					       * (dp_failsafe.h) */
 	struct nc_affinity *aff;              /* client affinity (persistence_s) */
+	struct rte_ring *sync_ring;           /* sync records to the control lcore (dp_sync.c) */
+	struct rte_ring *adopt_ring;          /* flows to install, from the control lcore */
+	uint32_t walk_gen, walk_busy, walk_pos;   /* the last walk done, the one under
+	                                       * way and where it is */
+	uint32_t flush_gen;                   /* the last flush done */
 	uint32_t down_gen;                    /* last dp->down_gen acted on */
 	struct rte_ring *handoff;             /* packets other workers pass to us */
 	uint32_t sched_cursor[NC_MAX_SERVICES];
@@ -207,6 +216,10 @@ struct nc_dp_ctl {
 	struct nc_mon_svc mon[NC_MAX_SERVICES];
 	uint16_t exc_port[NC_MAX_PORTS];      /* DPDK port of each port's kernel (TAP)
 	                                       * interface; NC_DP_NO_EXC when none */
+	uint8_t lip_held[NC_DP_MAX_LIPS];     /* answered for (ARP, echo): ours without
+	                                       * sync; with it, as nc_dp_lip_hold() says */
+	nc_miss_cb miss_cb;
+	void *miss_arg;
 	uint16_t n_pending;
 	struct nc_pending pending[NC_PENDING_MAX];
 };
@@ -250,12 +263,17 @@ struct nc_dp {
 	uint32_t store_size;                  /* entries per worker's store; 0: none */
 	uint8_t tcp_failsafe;                 /* some TCP service has the fail-safe on */
 	uint8_t probing;                      /* some service has probes: steer their replies */
+	uint8_t sync;                         /* flow sync started (dp_sync.c) */
+	uint16_t n_own_lips;                  /* lip[0..n_own_lips) are ours, the rest
+	                                       * the peers' (taken over when one dies) */
 	uint16_t probe_lo, probe_hi;          /* probe ports, host order: [lo, hi) */
 	uint16_t probe_slot[NC_MAX_SERVICES * NC_MAX_SERVERS];  /* port - lo -> svc << 8 | server */
 	uint16_t probe_base[NC_MAX_SERVICES];  /* a service's first probe port */
 	struct nc_worker *worker[NC_MAX_WORKERS];
 	/* ---- control lcore -> workers: checked once per worker loop ---- */
 	uint32_t down_gen __rte_cache_aligned;   /* bumped when the monitor takes a server down */
+	uint32_t sync_walk_gen;               /* bumped: report every synced flow again */
+	uint32_t sync_flush_gen;              /* bumped: drop every flow, unreported */
 	volatile int stop;
 	/* ---- the control lcore's own ---- */
 	struct nc_dp_ctl *ctl __rte_cache_aligned;
@@ -367,6 +385,11 @@ struct nc_dp_tables *nc_dp_tables_edit(const struct nc_dp *dp);
 void nc_dp_tables_publish(struct nc_dp *dp, struct nc_dp_tables *tb);
 /* dp_admin.c: free the slots of removed servers that have no flow left. */
 void nc_dp_admin_poll(struct nc_dp *dp, uint64_t now);
+
+/* dp_sync.c: a TCP segment of no flow here, passed up with sync on (consumes
+ * <m>); free the sync rings. Control lcore. */
+void nc_dp_sync_miss(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx);
+void nc_dp_sync_free(struct nc_dp *dp);
 
 /* Control lcore: a worker reported a fail-over (log it; mark the server down). */
 void nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_ev *ev);

@@ -130,6 +130,8 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	nc_flow_set_deltas(f);
 	if (unlikely(svc->failsafe) && pm->key.proto == IPPROTO_TCP)
 		nc_fs_open(w, f);
+	if (pm->key.proto == IPPROTO_UDP)
+		sync_flow(w, f);   /* TCP: once its handshake completes */
 	w->st.svc[pm->svc].flows_opened++;
 	w->st.flow_changes++;
 	w->st.svc[pm->svc].server_flows[f->server]++;
@@ -157,6 +159,15 @@ redirect_or_drop(struct nc_worker *w, struct rte_mbuf *m)
 	uint64_t mac = __atomic_load_n(&w->dp->redirect[pidx], __ATOMIC_RELAXED);
 
 	if (likely(!(mac & NC_DP_REDIRECT_ON))) {
+		/* with sync, a peer's replica may have it: the control lcore looks */
+		if (w->dp->sync) {
+			struct nc_ctl_msg msg = { .type = NC_CTL_MISS, .pidx = pidx, .m = m };
+
+			if (rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg)) == 0) {
+				w->st.to_ctl++;
+				return;
+			}
+		}
 		drop(w, m, NC_DROP_NO_FLOW);
 		return;
 	}
@@ -194,8 +205,13 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		if (f == NULL)
 			return;
 	}
-	if (pm->key.proto == IPPROTO_TCP)
+	if (pm->key.proto == IPPROTO_TCP) {
+		uint8_t st0 = f->state;
+
 		tcp_track(f, flags, 1);
+		if (unlikely(f->state != st0) && f->state == NC_FLOW_EST)
+			sync_flow(w, f);
+	}
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
 	ss = srv_stats(w, f);
 	/* passive response time: from the request leaving (data while nothing
@@ -627,6 +643,7 @@ nc_worker_main(void *arg)
 		if (w->id == 0)
 			got += nc_worker_ctl_tx_poll(w);
 		got += nc_worker_failsafe_poll(w);
+		got += nc_worker_sync_poll(w);
 		nc_worker_flush(w);
 		nc_worker_expire(w, got != 0 ? 16 : 256);
 		if (w->aff != NULL)

@@ -6,6 +6,7 @@
 #ifndef NC_DP_H
 #define NC_DP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_ether.h>
@@ -86,6 +87,10 @@ unsigned int nc_worker_handoff_poll(struct nc_worker *w);
  * server the monitor took down. Returns the flows handled. */
 unsigned int nc_worker_failsafe_poll(struct nc_worker *w);
 
+/* Flow sync's share of the loop: installs the control lcore queued, a walk
+ * or a flush it asked for. Returns the work done. */
+unsigned int nc_worker_sync_poll(struct nc_worker *w);
+
 /* Close idle flows: check up to <budget> flow slots. Returns flows closed. */
 unsigned int nc_worker_expire(struct nc_worker *w, unsigned int budget);
 
@@ -128,6 +133,105 @@ void nc_dp_exc_attach(struct nc_dp *dp, uint16_t pidx, uint16_t tap_port_id);
 /* Send one gratuitous ARP per address of every port (at start-up). Control lcore. */
 void nc_dp_announce(struct nc_dp *dp);
 
+/*
+ * ---- flow sync (cluster) ----
+ * With sync started, each worker reports what a peer dispatcher needs to
+ * finish its flows - a flow once established (TCP after the handshake, UDP
+ * at its first datagram) and when it moves (a fail-over, a splice), its
+ * close, each request a fail-safe UDP service holds and its release - as
+ * records in a ring of its own that the control lcore drains
+ * (nc_dp_sync_take). Never per packet of an unchanged flow; a full ring
+ * loses the record (counted), never the packet.
+ * The other way, the control lcore installs a peer's flows in the workers
+ * (nc_dp_sync_adopt): with the peer's local address and port, so the
+ * servers' connections go on unchanged.
+ */
+enum nc_sync_op {
+	NC_SYNC_FLOW = 1,     /* a flow established or changed */
+	NC_SYNC_CLOSE,        /* it closed */
+	NC_SYNC_HELD,         /* a request it holds (UDP fail-safe): <m>, <ttl_ms> */
+	NC_SYNC_RELEASE,      /* its held requests were answered */
+};
+#define NC_SYNC_F_SPLICED 0x01   /* TCP: moved by the fail-safe; client seq = server seq + delta */
+#define NC_SYNC_F_BULK    0x02   /* from a walk of the whole table (nc_dp_sync_walk) */
+#define NC_SYNC_F_FIN_C   0x04   /* TCP: the client sent its FIN */
+#define NC_SYNC_F_FIN_S   0x08   /* TCP: the server sent its FIN */
+
+/* One record (48 bytes); addresses and ports in network order. */
+struct nc_sync_rec {
+	uint8_t op;                /* enum nc_sync_op */
+	uint8_t state;             /* enum nc_flow_state */
+	uint8_t flags;             /* NC_SYNC_F_* */
+	uint8_t pad;
+	uint32_t key[4];           /* struct nc_flow_key: client, VIP, ports, protocol */
+	uint32_t lip;
+	uint32_t server_ip;
+	uint16_t lport;
+	uint16_t server_port;
+	uint32_t delta;
+	uint32_t ttl_ms;           /* HELD: ms to its deadline */
+	struct rte_mbuf *m;        /* HELD: the datagram as the client sent it, a
+				    * reference of its own: the taker frees it */
+};
+
+/* Start flow sync: each worker's record ring, and its ring of flows to
+ * install. Before the workers run. 0 or a negative errno. */
+int nc_dp_sync_start(struct nc_dp *dp);
+bool nc_dp_sync_on(const struct nc_dp *dp);
+/* The pool of held requests' copies (NULL: no fail-safe service): a peer's
+ * held request to install is built in one of its mbufs. */
+struct rte_mempool *nc_dp_held_pool(const struct nc_dp *dp);
+
+/* Up to <max> records from the workers' rings, each worker's in order.
+ * Control lcore. */
+unsigned int nc_dp_sync_take(struct nc_dp *dp, struct nc_sync_rec *out, unsigned int max);
+
+/*
+ * Install a peer's flow (<r>: NC_SYNC_FLOW) or give one a held request to
+ * replay at its deadline (NC_SYNC_HELD, <r>->m consumed in any case). When
+ * <m> is not NULL it is a client packet of that flow that found none: it
+ * follows the install. Queued to the worker owning the local port; the worker
+ * installs at its next loop, and a flow it already has stays as it is.
+ * 0, -ENOENT (its local IP is not one of ours or our peers'), -EXDEV (with
+ * several workers, the client's packets and the port belong to different
+ * ones: not installed) or -ENOBUFS (the queue is full). Control lcore.
+ */
+int nc_dp_sync_adopt(struct nc_dp *dp, const struct nc_sync_rec *r, struct rte_mbuf *m);
+
+/* Walk every worker's table: each reports all its synced flows and held
+ * requests again (NC_SYNC_F_BULK), for a peer's bulk copy. Done when
+ * nc_dp_sync_walk_done() is true; a new walk restarts one under way.
+ * Control lcore. */
+void nc_dp_sync_walk(struct nc_dp *dp);
+bool nc_dp_sync_walk_done(const struct nc_dp *dp);
+
+/* Every worker drops all its flows without reporting their close (a
+ * dispatcher that was taken over: its flows are another's now). Done when
+ * nc_dp_sync_flush_done() is true. Control lcore. */
+void nc_dp_sync_flush(struct nc_dp *dp);
+bool nc_dp_sync_flush_done(const struct nc_dp *dp);
+
+/* Local IP <ip> (host order) of ours or of a peer (cluster.peers[].local_ips):
+ * answered for (ARP, echo) on its port while held; held or not, flows on it
+ * are forwarded. Without sync, ours are held from the start; with sync,
+ * none until this is called. -ENOENT when it is neither. Control lcore. */
+int nc_dp_lip_hold(struct nc_dp *dp, uint32_t ip, bool hold);
+bool nc_dp_lip_held(const struct nc_dp *dp, uint32_t ip);
+/* A gratuitous ARP for local IP <ip> (host order) from its port. */
+int nc_dp_lip_garp(struct nc_dp *dp, uint32_t ip);
+
+/*
+ * A TCP segment of no flow here, with sync started: <cb> decides. It returns
+ * NC_MISS_ADOPT with the flow in <r> (the segment follows its install),
+ * NC_MISS_REDIRECT with a peer's MAC in <mac> (the segment goes on to it on
+ * the port it came in by), or NC_MISS_DROP. Control lcore.
+ */
+enum nc_miss { NC_MISS_DROP = 0, NC_MISS_ADOPT, NC_MISS_REDIRECT };
+typedef enum nc_miss (*nc_miss_cb)(void *arg, const struct rte_mbuf *m, uint16_t pidx,
+				   const uint32_t key[4], struct nc_sync_rec *r,
+				   struct rte_ether_addr *mac);
+void nc_dp_set_miss_cb(struct nc_dp *dp, nc_miss_cb cb, void *arg);
+
 /* Control-lcore counters (ARP and ICMP handling). */
 struct nc_ctl_stats {
 	uint64_t arp_replied;
@@ -144,6 +248,10 @@ struct nc_ctl_stats {
 	uint64_t exc_from_kernel;   /* frames the kernel interfaces sent out of their ports */
 	uint64_t exc_dropped;       /* for a host address without a kernel interface, or
 	                             * refused by it */
+	uint64_t sync_miss_adopted; /* segments of no flow here installed from a replica */
+	uint64_t sync_miss_redirected;   /* ... sent on to the peer that has the flow */
+	uint64_t sync_miss_dropped; /* ... of no replica either */
+	uint64_t sync_adopt_full;   /* installs refused: a worker's queue was full */
 };
 void nc_dp_ctl_stats_get(const struct nc_dp *dp, struct nc_ctl_stats *out);
 

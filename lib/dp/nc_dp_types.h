@@ -53,6 +53,11 @@ struct nc_dp_stats {
 	uint64_t tcp_port_early_reuse;  /* TCP flows on a local port still resting */
 	uint64_t redirected;    /* TCP segments of no flow here sent on to a draining
 				 * peer dispatcher, which still has their flow */
+	uint64_t sync_records;      /* flow sync records reported to the control lcore */
+	uint64_t sync_ring_full;    /* ... lost: its ring was full */
+	uint64_t sync_adopted;      /* flows installed from a peer's replica */
+	uint64_t sync_adopted_held; /* held requests taken over with them */
+	uint64_t sync_adopt_exists; /* installs of a flow already here (kept as it was) */
 	struct nc_svc_stats svc[NC_MAX_SERVICES];
 };
 

@@ -277,6 +277,30 @@ lport_give(struct nc_flow_table *t, uint16_t lip, uint16_t port, int tcp)
 	fifo->count++;
 }
 
+/* Take port <port> (host order) of local IP <lip> out of its free list, if
+ * there: the list closes over the gap. Off the fast path (an adoption). */
+static void
+lport_unlist(struct nc_flow_table *t, uint16_t lip, uint16_t port)
+{
+	struct lport_fifo *fifo = &t->fifo[lip];
+	uint32_t i, j;
+
+	for (i = 0; i < fifo->count; i++)
+		if (fifo->port[(fifo->head + i) & fifo->mask] == port)
+			break;
+	if (i == fifo->count)
+		return;
+	for (j = i; j + 1 < fifo->count; j++) {
+		uint32_t a = (fifo->head + j) & fifo->mask, b = (fifo->head + j + 1) & fifo->mask;
+
+		fifo->port[a] = fifo->port[b];
+		fifo->ready_ms[a] = fifo->ready_ms[b];
+	}
+	fifo->count--;
+	if (i < fifo->unused)
+		fifo->unused--;
+}
+
 struct nc_flow *
 nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 	    const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err)
@@ -307,6 +331,45 @@ nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 	f->lport = rte_cpu_to_be_16(port);
 	f->state = k->proto == IPPROTO_TCP ? NC_FLOW_SYN : NC_FLOW_UDP;
 	t->lport_map[(uint32_t)lip << 16 | port] = (uint32_t)pos + 1;
+	t->n++;
+	return f;
+}
+
+struct nc_flow *
+nc_flow_adopt(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
+	      uint16_t lip_idx, uint16_t lport, int *err)
+{
+	struct nc_flow *f;
+	int32_t pos;
+
+	if (lip_idx >= t->n_lips || lport < NC_LPORT_MIN || lport % t->n_workers != t->worker) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (t->n >= t->capacity) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	if (t->lport_map[(uint32_t)lip_idx << 16 | lport] != 0 ||
+	    rte_hash_lookup_with_hash(t->h, k, hash) >= 0) {
+		*err = -EEXIST;
+		return NULL;
+	}
+	/* a port of this local IP's free list: it leaves the list (it is
+	 * returned there when the flow closes, as any) */
+	lport_unlist(t, lip_idx, lport);
+	pos = rte_hash_add_key_with_hash(t->h, k, hash);
+	if (pos < 0) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	f = &t->flows[pos];
+	memset(f, 0, sizeof(*f));
+	f->key = *k;
+	f->lip_idx = lip_idx;
+	f->lport = rte_cpu_to_be_16(lport);
+	f->state = k->proto == IPPROTO_TCP ? NC_FLOW_SYN : NC_FLOW_UDP;
+	t->lport_map[(uint32_t)lip_idx << 16 | lport] = (uint32_t)pos + 1;
 	t->n++;
 	return f;
 }

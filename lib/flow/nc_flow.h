@@ -46,6 +46,10 @@ enum nc_flow_state {
 #define NC_FLOW_REQ   0x1    /* mon: a request is waiting for its first response byte */
 #define NC_FLOW_REPLAY_SHIFT 3   /* mon bits 3-7: moves of the unanswered request by the fail-safe */
 
+#define NC_FLOW_SYNCED  0x1  /* sync: the peers have a replica of it */
+#define NC_FLOW_ADOPTED 0x2  /* sync: taken over from a dead dispatcher; what it
+			      * holds is replayed at its deadline as that dispatcher's */
+
 /* One flow; one cache line. All addresses and ports in network order. */
 struct nc_flow {
 	struct nc_flow_key key;
@@ -68,6 +72,7 @@ struct nc_flow {
 	uint8_t server;
 	uint8_t mon;         /* NC_FLOW_REQ, replays << NC_FLOW_REPLAY_SHIFT */
 	uint32_t req_us;     /* worker clock (us) when the waiting request left */
+	uint8_t sync;        /* NC_FLOW_SYNCED, NC_FLOW_ADOPTED (cluster sync) */
 } __rte_cache_aligned;
 
 struct nc_flow_table;
@@ -108,6 +113,17 @@ int32_t nc_flow_lookup(struct nc_flow_table *t, const struct nc_flow_key *k, uin
  */
 struct nc_flow *nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 			    const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err);
+
+/*
+ * Take over flow <k> from another dispatcher (cluster sync): insert it with
+ * its own local port <lport> (host order) of local IP <lip_idx>, which must be
+ * this table's (lport % n_workers == worker) and free. Returns the flow with
+ * key, lip_idx, lport and state (SYN for TCP, UDP otherwise) set, as
+ * nc_flow_add(); NULL with *err = -ENOSPC (table full), -EEXIST (the key or
+ * the port is taken) or -EINVAL (not this table's port).
+ */
+struct nc_flow *nc_flow_adopt(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
+			      uint16_t lip_idx, uint16_t lport, int *err);
 
 /*
  * TIME_WAIT-aware port reuse: a local port freed by a TCP flow is not given to

@@ -2351,57 +2351,87 @@ struct cluster_case {
 };
 
 static const struct cluster_case cluster_cases[] = {
-	{ "defaults", "{'id': 1, 'peers': ['10.2.0.6', '10.2.0.7'], 'secret_file': '%s/ok'}",
+	{ "defaults", "{'sync': false, 'id': 1, 'peers': ['10.2.0.6', '10.2.0.7'], 'secret_file': '%s/ok'}",
 	  false, NULL },
-	{ "missing id", "{'peers': ['10.2.0.6'], 'secret_file': '%s/ok'}", false,
+	{ "missing id", "{'sync': false, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok'}", false,
 	  "cluster.id: missing required key" },
-	{ "id 16", "{'id': 16, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok'}", false,
+	{ "id 16", "{'sync': false, 'id': 16, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok'}", false,
 	  "cluster.id: must be 0..15, got 16" },
-	{ "no secret_file", "{'id': 0, 'peers': ['10.2.0.6']}", false,
+	{ "no secret_file", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6']}", false,
 	  "cluster.secret_file: missing required key" },
-	{ "secret missing", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/none'}", false,
+	{ "secret missing", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/none'}", false,
 	  "cluster.secret_file: cannot read %s/none: No such file or directory" },
-	{ "secret short", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/short'}", false,
+	{ "secret short", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/short'}", false,
 	  "cluster.secret_file: %s/short holds 15 bytes, the secret needs at least 16" },
-	{ "secret too long", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/long'}", false,
+	{ "secret too long", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/long'}", false,
 	  "cluster.secret_file: %s/long is larger than 4096 bytes" },
-	{ "secret a folder", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s'}", false,
+	{ "secret a folder", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s'}", false,
 	  "cluster.secret_file: cannot read %s: Is a directory" },
-	{ "no peers", "{'id': 0, 'peers': [], 'secret_file': '%s/ok'}", false,
+	{ "no peers", "{'sync': false, 'id': 0, 'peers': [], 'secret_file': '%s/ok'}", false,
 	  "cluster.peers: must not be empty" },
-	{ "8 peers", "{'id': 0, 'peers': ['10.2.0.6', '10.2.0.7', '10.2.0.8', '10.2.0.9', "
+	{ "8 peers", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6', '10.2.0.7', '10.2.0.8', '10.2.0.9', "
 	  "'10.2.0.10', '10.2.0.11', '10.2.0.12', '10.2.0.13'], 'secret_file': '%s/ok'}", false,
 	  "cluster.peers: must have at most 7 entries, got 8" },
-	{ "peer multicast", "{'id': 0, 'peers': ['224.0.0.5'], 'secret_file': '%s/ok'}", false,
+	{ "peer multicast", "{'sync': false, 'id': 0, 'peers': ['224.0.0.5'], 'secret_file': '%s/ok'}", false,
 	  "cluster.peers[0]: must be a unicast host address, got 224.0.0.5" },
-	{ "peer twice", "{'id': 0, 'peers': ['10.2.0.6', '10.2.0.6'], 'secret_file': '%s/ok'}",
+	{ "peer twice", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6', '10.2.0.6'], 'secret_file': '%s/ok'}",
 	  false, "cluster.peers[1]: duplicate address 10.2.0.6 (same as cluster.peers[0])" },
-	{ "peer is our host", "{'id': 0, 'peers': ['10.2.0.5'], 'secret_file': '%s/ok'}", false,
+	{ "peer is our host", "{'sync': false, 'id': 0, 'peers': ['10.2.0.5'], 'secret_file': '%s/ok'}", false,
 	  "cluster.peers[0]: 10.2.0.5 is the appliance's own address (ports[1].host)" },
-	{ "peer is a vip", "{'id': 0, 'peers': ['10.0.0.1'], 'secret_file': '%s/ok'}", false,
+	{ "peer is a vip", "{'sync': false, 'id': 0, 'peers': ['10.0.0.1'], 'secret_file': '%s/ok'}", false,
 	  "cluster.peers[0]: 10.0.0.1 is the appliance's own address (ports[0].ipv4[0])" },
-	{ "peer on no host subnet", "{'id': 0, 'peers': ['10.1.0.50'], 'secret_file': '%s/ok'}",
+	{ "peer on no host subnet", "{'sync': false, 'id': 0, 'peers': ['10.1.0.50'], 'secret_file': '%s/ok'}",
 	  false, "cluster.peers[0]: 10.1.0.50: no ports[].host on its subnet (the channel runs "
 	  "from the dispatcher's host address)" },
-	{ "peer off every subnet", "{'id': 0, 'peers': ['172.16.0.1'], 'secret_file': '%s/ok'}",
+	{ "peer off every subnet", "{'sync': false, 'id': 0, 'peers': ['172.16.0.1'], 'secret_file': '%s/ok'}",
 	  false, "cluster.peers[0]: 172.16.0.1: no ports[].host on its subnet (the channel runs "
 	  "from the dispatcher's host address)" },
-	{ "host without exception", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok'}",
+	{ "host without exception", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok'}",
 	  true, "cluster.peers[0]: 10.2.0.6: ports[1].host has no exception interface (the "
 	  "channel's socket is the kernel's)" },
-	{ "sync_port 0", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', 'sync_port': 0}",
+	{ "sync_port 0", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', 'sync_port': 0}",
 	  false, "cluster.sync_port: must be 1..65535, got 0" },
-	{ "heartbeat 5", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', "
+	{ "heartbeat 5", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', "
 	  "'heartbeat_ms': 5}", false, "cluster.heartbeat_ms: must be 10..10000, got 5" },
-	{ "dead_ms = heartbeat", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', "
+	{ "dead_ms = heartbeat", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', "
 	  "'heartbeat_ms': 200, 'dead_ms': 200}", false,
 	  "cluster.dead_ms: must be above heartbeat_ms (200), got 200" },
-	{ "dead_ms a string", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', "
+	{ "dead_ms a string", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', "
 	  "'dead_ms': '1s'}", false, "cluster.dead_ms: must be an integer, got string" },
-	{ "drain_s 3601", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', "
+	{ "drain_s 3601", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', "
 	  "'drain_s': 3601}", false, "cluster.drain_s: must be 0..3600, got 3601" },
-	{ "unknown key", "{'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', 'ttl': 1}",
+	{ "unknown key", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6'], 'secret_file': '%s/ok', 'ttl': 1}",
 	  false, "cluster.ttl: unknown key" },
+	{ "sync with the peers' local IPs", "{'id': 1, 'peers': [{'address': '10.2.0.6', "
+	  "'local_ips': ['10.2.0.30', '10.2.0.31']}, {'address': '10.2.0.7', 'local_ips': "
+	  "['10.2.0.32']}], 'secret_file': '%s/ok'}", false, NULL },
+	{ "sync, a peer without local_ips", "{'id': 1, 'peers': ['10.2.0.6'], 'secret_file': "
+	  "'%s/ok'}", false, "cluster.peers[0]: with cluster.sync, a peer is {\"address\", "
+	  "\"local_ips\"}: the local IPs a survivor takes over when it dies" },
+	{ "sync, an object without local_ips", "{'id': 1, 'peers': [{'address': '10.2.0.6'}], "
+	  "'secret_file': '%s/ok'}", false, "cluster.peers[0].local_ips: missing required key" },
+	{ "sync off, an object without local_ips", "{'sync': false, 'id': 1, 'peers': "
+	  "[{'address': '10.2.0.6'}], 'secret_file': '%s/ok'}", false, NULL },
+	{ "peer local IP off-link", "{'id': 1, 'peers': [{'address': '10.2.0.6', 'local_ips': "
+	  "['172.16.0.1']}], 'secret_file': '%s/ok'}", false,
+	  "cluster.peers[0].local_ips[0]: 172.16.0.1 is not on-link (in no port subnet)" },
+	{ "peer local IP is ours", "{'id': 1, 'peers': [{'address': '10.2.0.6', 'local_ips': "
+	  "['10.1.0.2']}], 'secret_file': '%s/ok'}", false,
+	  "cluster.peers[0].local_ips[0]: 10.1.0.2 is the appliance's own address "
+	  "(services[0].local_ips[1])" },
+	{ "peer local IP twice", "{'id': 1, 'peers': [{'address': '10.2.0.6', 'local_ips': "
+	  "['10.2.0.30']}, {'address': '10.2.0.7', 'local_ips': ['10.2.0.30']}], 'secret_file': "
+	  "'%s/ok'}", false, "cluster.peers[1].local_ips[0]: 10.2.0.30 is also "
+	  "cluster.peers[0].local_ips[0]" },
+	{ "peer unknown key", "{'id': 1, 'peers': [{'address': '10.2.0.6', 'local_ips': "
+	  "['10.2.0.30'], 'lips': []}], 'secret_file': '%s/ok'}", false,
+	  "cluster.peers[0].lips: unknown key" },
+	{ "sync a string", "{'sync': 'yes', 'id': 1, 'peers': [{'address': '10.2.0.6', "
+	  "'local_ips': ['10.2.0.30']}], 'secret_file': '%s/ok'}", false,
+	  "cluster.sync: must be a boolean, got string" },
+	{ "sync_max_flows 0", "{'sync_max_flows': 0, 'id': 1, 'peers': [{'address': "
+	  "'10.2.0.6', 'local_ips': ['10.2.0.30']}], 'secret_file': '%s/ok'}", false,
+	  "cluster.sync_max_flows: must be 1..16777216, got 0" },
 	{ "not an object", "[]", false, "cluster: must be an object, got array" },
 };
 
@@ -2479,7 +2509,7 @@ static void test_cluster_section(void **state)
 		free(text);
 		free(json);
 		/* given values; dead_ms follows heartbeat_ms when absent */
-		snprintf(sect, sizeof(sect), "{'id': 15, 'peers': ['10.2.0.200'], 'secret_file': "
+		snprintf(sect, sizeof(sect), "{'sync': false, 'id': 15, 'peers': ['10.2.0.200'], 'secret_file': "
 			 "'%s/ok', 'sync_port': 9999, 'heartbeat_ms': 40, 'drain_s': 0}", dir);
 		json = build(p, NULL);
 		text = dq(json);
@@ -2489,6 +2519,21 @@ static void test_cluster_section(void **state)
 		assert_int_equal(cfg->cluster.heartbeat_ms, 40);
 		assert_int_equal(cfg->cluster.dead_ms, 200);
 		assert_int_equal(cfg->cluster.drain_s, 0);
+		free(text);
+		free(json);
+		/* sync: on by default, with the peers' local IPs */
+		snprintf(sect, sizeof(sect), "{'id': 1, 'peers': [{'address': '10.2.0.6', 'local_ips': "
+			 "['10.2.0.30', '10.2.0.31']}], 'secret_file': '%s/ok'}", dir);
+		json = build(p, NULL);
+		text = dq(json);
+		must_parse(text, cfg);
+		assert_true(cfg->cluster.sync);
+		assert_int_equal(cfg->cluster.sync_max_flows, 65536);
+		assert_int_equal(cfg->cluster.sync_max_held, 4096);
+		assert_int_equal(cfg->cluster.peers[0], IP4(10, 2, 0, 6));
+		assert_int_equal(cfg->cluster.peer_n_lips[0], 2);
+		assert_int_equal(cfg->cluster.peer_lips[0][0], IP4(10, 2, 0, 30));
+		assert_int_equal(cfg->cluster.peer_lips[0][1], IP4(10, 2, 0, 31));
 		free(text);
 		free(json);
 		/* no section: off */
@@ -2501,7 +2546,7 @@ static void test_cluster_section(void **state)
 	{
 		struct patch p[MAX_PATCHES] = {
 			{ "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" },
-			{ "/cluster", "{'id': 2, 'peers': ['10.2.0.6'], 'secret_file': 'ok'}" },
+			{ "/cluster", "{'sync': false, 'id': 2, 'peers': ['10.2.0.6'], 'secret_file': 'ok'}" },
 		};
 		char path[300], *json = build(p, NULL), *text = dq(json);
 

@@ -1,0 +1,1066 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Flow and transaction sync (cluster.sync, DESIGN.md "Sync and takeover"):
+ * nothing lost when a dispatcher dies.
+ *
+ * - Out: the workers' records (nc_dp_sync_take: flows established, moved,
+ *   closed; UDP requests held and answered) go to every peer in sync
+ *   messages, batched per control tick.
+ * - In: each peer's records keep replicas here, in a table of their own
+ *   (rte_hash, cluster.sync_max_flows; held requests bounded per peer by
+ *   sync_max_held). A lost message (a sequence gap) or a peer's restart asks
+ *   that peer for a bulk copy: it walks its tables between BULK_BEGIN and
+ *   BULK_END, and what it no longer has is swept.
+ * - Death: a peer silent for dead_ms (or saying it stops) has its replicas
+ *   installed in our workers - its local address and port, its server, its
+ *   splice - with its held requests, replayed at their deadlines unless their
+ *   answers come through here; the live dispatcher with the lowest id takes
+ *   its local IPs over on the back segment (gratuitous ARP), and says so in
+ *   its heartbeats, one holder at a time.
+ * - Return: a dispatcher that starts, or steps back, asks every live peer for
+ *   a bulk copy and announces nothing until it has them; then a holder of its
+ *   local IPs gives them back, and it installs the flows on them and takes
+ *   them (gratuitous ARP). A frozen one that thaws (its loop stalled) stops
+ *   answering for its addresses until the peers' heartbeats show whether one
+ *   took them; if so it drops its flows and resyncs, never fighting for them.
+ * - A TCP segment of no flow here, of a replica: sent on to the live peer
+ *   that has the flow (the routers moved it), or installed from the replica
+ *   when that peer is dead.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "app.h"
+#include "nc_cluster.h"
+
+/* Application records of the channel (nc_cluster.h, NC_CL_REC_APP up);
+ * every integer big-endian, addresses and ports as on the wire. */
+enum {
+	REC_FLOW = NC_CL_REC_APP, /* u8 af (4), u8 state, u8 flags, u8 0, key (16: client,
+				   * VIP, client port, VIP port, u8 proto, 3 x 0), lip, server
+				   * address, lport, server port, u32 delta: 36 bytes */
+	REC_CLOSE,                /* u8 af, 3 x 0, key: 20 */
+	REC_HELD,                 /* u8 af, 3 x 0, key, u32 ms to its deadline, the datagram's
+				   * payload: 24 + n */
+	REC_RELEASE,              /* u8 af, 3 x 0, key: 20 */
+	REC_BULK_REQ,             /* u8 cluster id asked, 3 x 0 */
+	REC_BULK_BEGIN,           /* u32 round */
+	REC_BULK_END,             /* u32 round */
+	REC_SYNCSTATE,            /* heartbeats: u8 flags (1: synced), u8 0, u16 ids whose
+				   * local IPs the sender holds (bit per id) */
+};
+#define AF4          4
+#define FLOW_LEN     36
+#define KEY_REC_LEN  20
+#define HELD_HDR     24
+#define HELD_MAX     1300          /* payload bytes a held record carries */
+#define TX_BATCH     256
+#define TX_MAX_TICK  8192          /* records sent per tick at most */
+#define ADOPT_TICK   2048          /* installs per tick */
+#define SCAN_TICK    16384         /* replica slots looked at per tick */
+#define BULK_RETRY_MS 1000
+
+struct held {
+	struct held *next;
+	uint64_t deadline_ms;        /* our clock */
+	uint16_t len;
+	uint8_t data[];
+};
+
+struct rep {
+	struct nc_sync_rec r;        /* op NC_SYNC_FLOW, m NULL */
+	struct held *held;
+	uint32_t mark;               /* the sender's bulk round when last refreshed */
+	uint8_t peer;
+	uint8_t used;
+};
+
+struct sync_peer {
+	bool bulk_done;              /* its bulk copy came since we (re)synced */
+	uint64_t bulk_req_ms;
+	uint32_t round;              /* its bulk round under way */
+	bool in_bulk;
+	bool synced;                 /* its heartbeats say it has its copies */
+	uint16_t holds;              /* ids whose local IPs it holds */
+	bool lips_held;              /* we hold its local IPs */
+	bool adopting;               /* its replicas are being installed here */
+	uint32_t scan;               /* where the install is */
+	uint64_t garp_at;            /* next gratuitous ARPs for its local IPs, 0: none */
+	unsigned int garps;
+	unsigned int n_held;
+	uint64_t adopted, adopted_held;
+};
+
+struct nc_sync_app {
+	struct nc_app *a;
+	struct rte_hash *h;
+	struct rep *rep;
+	uint32_t max;
+	uint32_t n;
+	struct sync_peer peer[NC_CLUSTER_MAX_PEERS];
+	bool synced;                 /* bulk copies of every live peer here */
+	bool own_held;               /* our local IPs answered for */
+	bool suspect;                /* stalled: waiting to hear whether we were taken over */
+	uint64_t suspect_until;
+	uint64_t start_ms;           /* the wait for the peers' copies began */
+	uint64_t own_garp_at;
+	unsigned int own_garps;
+	bool walking;
+	uint32_t round;              /* our bulk rounds */
+	uint8_t hb_flags;
+	uint16_t hb_holds;
+	bool hb_set;
+	struct nc_sync_rec buf[TX_BATCH];
+	/* counters */
+	uint64_t tx_records, rx_records, rx_bad, full, held_full, held_too_big;
+	uint64_t bulk_sent, bulk_received, swept, stepbacks, adopted, adopted_held;
+};
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const char *
+ip4(uint32_t host_order, char *buf)
+{
+	struct in_addr in = { .s_addr = htonl(host_order) };
+
+	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+}
+
+static struct nc_cluster *
+chan(struct nc_sync_app *s)
+{
+	return nc_cluster_app_channel(s->a);
+}
+
+/* A peer's cluster id and state as the channel sees it. */
+static bool
+peer_info(struct nc_sync_app *s, unsigned int q, struct nc_cluster_peer_info *pi)
+{
+	return nc_cluster_peer_get(chan(s), q, mono_ms(), pi) == 0;
+}
+
+static bool
+peer_up(struct nc_sync_app *s, unsigned int q, int *id)
+{
+	struct nc_cluster_peer_info pi;
+
+	if (!peer_info(s, q, &pi))
+		return false;
+	if (id != NULL)
+		*id = pi.id;
+	return pi.state == NC_PEER_UP;
+}
+
+/* ------------------------------------------------------------ replicas */
+
+static struct rep *
+rep_find(struct nc_sync_app *s, const uint32_t key[4])
+{
+	void *d;
+
+	if (rte_hash_lookup_data(s->h, key, &d) < 0)
+		return NULL;
+	return &s->rep[(uintptr_t)d];
+}
+
+static void
+held_free_all(struct nc_sync_app *s, struct rep *r)
+{
+	while (r->held != NULL) {
+		struct held *h = r->held;
+
+		r->held = h->next;
+		free(h);
+		if (s->peer[r->peer].n_held > 0)
+			s->peer[r->peer].n_held--;
+	}
+}
+
+static void
+rep_del(struct nc_sync_app *s, struct rep *r)
+{
+	held_free_all(s, r);
+	rte_hash_del_key(s->h, r->r.key);
+	r->used = 0;
+	s->n--;
+}
+
+/* The replica of <key> from peer <q>, made if new (NULL: the table is full). */
+static struct rep *
+rep_get(struct nc_sync_app *s, const uint32_t key[4], unsigned int q)
+{
+	struct rep *r = rep_find(s, key);
+	int32_t pos;
+
+	if (r != NULL) {
+		if (r->peer != q) {   /* another dispatcher has it now */
+			held_free_all(s, r);
+			r->peer = (uint8_t)q;
+		}
+		return r;
+	}
+	if (s->n >= s->max)
+		return NULL;
+	pos = rte_hash_add_key(s->h, key);
+	if (pos < 0)
+		return NULL;
+	r = &s->rep[pos];
+	memset(r, 0, sizeof(*r));
+	r->used = 1;
+	r->peer = (uint8_t)q;
+	memcpy(r->r.key, key, sizeof(r->r.key));
+	rte_hash_add_key_data(s->h, key, (void *)(uintptr_t)pos);
+	s->n++;
+	return r;
+}
+
+/* ------------------------------------------------------------ out */
+
+static void
+enc_key(uint8_t *b, const uint32_t key[4])
+{
+	b[0] = AF4;
+	b[1] = b[2] = b[3] = 0;
+	memcpy(b + 4, key, 16);
+}
+
+static void
+send_flow(struct nc_sync_app *s, const struct nc_sync_rec *r)
+{
+	uint8_t b[FLOW_LEN];
+	uint32_t d = htonl(r->delta);
+
+	b[0] = AF4;
+	b[1] = r->state;
+	b[2] = r->flags;
+	b[3] = 0;
+	memcpy(b + 4, r->key, 16);
+	memcpy(b + 20, &r->lip, 4);
+	memcpy(b + 24, &r->server_ip, 4);
+	memcpy(b + 28, &r->lport, 2);
+	memcpy(b + 30, &r->server_port, 2);
+	memcpy(b + 32, &d, 4);
+	nc_cluster_send_rec(chan(s), REC_FLOW, b, sizeof(b));
+}
+
+/* A held datagram: its UDP payload (the rest is in the flow). Frees r->m. */
+static void
+send_held(struct nc_sync_app *s, const struct nc_sync_rec *r)
+{
+	uint8_t b[HELD_HDR + HELD_MAX];
+	const struct rte_mbuf *m = r->m;
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t dl = rte_pktmbuf_data_len(m), off = sizeof(struct rte_ether_hdr), ihl, n, ttl;
+
+	if (dl < off + sizeof(struct rte_ipv4_hdr))
+		goto out;
+	ihl = (d[off] & 0xf) * 4u;
+	off += ihl + (uint32_t)sizeof(struct rte_udp_hdr);
+	if (dl < off)
+		goto out;
+	n = dl - off;
+	if (n > HELD_MAX) {
+		s->held_too_big++;
+		goto out;
+	}
+	enc_key(b, r->key);
+	ttl = htonl(r->ttl_ms);
+	memcpy(b + 20, &ttl, 4);
+	memcpy(b + HELD_HDR, d + off, n);
+	nc_cluster_send_rec(chan(s), REC_HELD, b, HELD_HDR + n);
+out:
+	rte_pktmbuf_free(r->m);
+}
+
+static void
+send_u32(struct nc_sync_app *s, uint16_t type, uint32_t v)
+{
+	uint32_t x = htonl(v);
+
+	nc_cluster_send_rec(chan(s), type, &x, sizeof(x));
+}
+
+/* The workers' records to the peers. Returns true when their rings ran dry. */
+static bool
+tx_poll(struct nc_sync_app *s)
+{
+	unsigned int total = 0, n, i;
+
+	do {
+		n = nc_dp_sync_take(s->a->dp, s->buf, TX_BATCH);
+		for (i = 0; i < n; i++) {
+			const struct nc_sync_rec *r = &s->buf[i];
+			uint8_t b[KEY_REC_LEN];
+
+			switch (r->op) {
+			case NC_SYNC_FLOW:
+				send_flow(s, r);
+				break;
+			case NC_SYNC_HELD:
+				send_held(s, r);
+				break;
+			case NC_SYNC_CLOSE:
+			case NC_SYNC_RELEASE:
+				enc_key(b, r->key);
+				nc_cluster_send_rec(chan(s), r->op == NC_SYNC_CLOSE ? REC_CLOSE : REC_RELEASE,
+						    b, sizeof(b));
+				break;
+			default:
+				break;
+			}
+		}
+		total += n;
+	} while (n == TX_BATCH && total < TX_MAX_TICK);
+	s->tx_records += total;
+	return n < TX_BATCH;
+}
+
+/* ------------------------------------------------------------ in */
+
+static bool
+key_ok(const uint8_t *v)
+{
+	uint8_t proto = v[4 + 12];
+
+	return v[0] == AF4 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP);
+}
+
+static void
+rx_flow(struct nc_sync_app *s, unsigned int q, const uint8_t *v)
+{
+	uint32_t key[4], d;
+	struct rep *r;
+
+	memcpy(key, v + 4, 16);
+	r = rep_get(s, key, q);
+	if (r == NULL) {
+		s->full++;
+		return;
+	}
+	r->r.op = NC_SYNC_FLOW;
+	r->r.state = v[1];
+	r->r.flags = (uint8_t)(v[2] & ~NC_SYNC_F_BULK);
+	memcpy(&r->r.lip, v + 20, 4);
+	memcpy(&r->r.server_ip, v + 24, 4);
+	memcpy(&r->r.lport, v + 28, 2);
+	memcpy(&r->r.server_port, v + 30, 2);
+	memcpy(&d, v + 32, 4);
+	r->r.delta = ntohl(d);
+	r->r.m = NULL;
+	r->mark = s->peer[q].round;
+}
+
+static void
+rx_held(struct nc_sync_app *s, unsigned int q, const uint8_t *v, uint16_t len, uint64_t now)
+{
+	uint32_t key[4], ttl;
+	struct rep *r;
+	struct held *h, **tail;
+
+	memcpy(key, v + 4, 16);
+	r = rep_find(s, key);
+	if (r == NULL || r->peer != q)
+		return;
+	if (s->peer[q].n_held >= s->a->cfg->cluster.sync_max_held) {
+		s->held_full++;
+		return;
+	}
+	h = malloc(sizeof(*h) + (size_t)(len - HELD_HDR));
+	if (h == NULL) {
+		s->held_full++;
+		return;
+	}
+	memcpy(&ttl, v + 20, 4);
+	h->next = NULL;
+	h->deadline_ms = now + ntohl(ttl);
+	h->len = (uint16_t)(len - HELD_HDR);
+	memcpy(h->data, v + HELD_HDR, h->len);
+	for (tail = &r->held; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = h;
+	s->peer[q].n_held++;
+}
+
+/* A peer's bulk round ends: its replicas not refreshed in it are gone there. */
+static void
+bulk_end(struct nc_sync_app *s, unsigned int q, uint32_t round)
+{
+	struct sync_peer *p = &s->peer[q];
+	uint32_t i;
+
+	if (!p->in_bulk || round != p->round)
+		return;
+	for (i = 0; i < s->max; i++) {
+		struct rep *r = &s->rep[i];
+
+		if (r->used && r->peer == q && r->mark != round) {
+			rep_del(s, r);
+			s->swept++;
+		}
+	}
+	p->in_bulk = false;
+	p->bulk_done = true;
+	s->bulk_received++;
+}
+
+void
+nc_sync_app_rec(void *arg, unsigned int q, uint8_t id, uint8_t msg_type, uint16_t type,
+		const uint8_t *v, uint16_t len, uint64_t now)
+{
+	struct nc_sync_app *s = ((struct nc_app *)arg)->sync;
+	uint32_t key[4], x;
+	struct rep *r;
+
+	(void)msg_type;
+	if (s == NULL || q >= NC_CLUSTER_MAX_PEERS)
+		return;
+	s->rx_records++;
+	switch (type) {
+	case REC_FLOW:
+		if (len != FLOW_LEN || !key_ok(v))
+			goto bad;
+		rx_flow(s, q, v);
+		return;
+	case REC_CLOSE:
+	case REC_RELEASE:
+		if (len != KEY_REC_LEN || !key_ok(v))
+			goto bad;
+		memcpy(key, v + 4, 16);
+		r = rep_find(s, key);
+		if (r != NULL && r->peer == q) {
+			if (type == REC_CLOSE)
+				rep_del(s, r);
+			else
+				held_free_all(s, r);
+		}
+		return;
+	case REC_HELD:
+		if (len < HELD_HDR || len > HELD_HDR + HELD_MAX || !key_ok(v))
+			goto bad;
+		rx_held(s, q, v, len, now);
+		return;
+	case REC_BULK_REQ:
+		if (len != 4)
+			goto bad;
+		if (v[0] == s->a->cfg->cluster.id && !s->walking) {
+			/* a peer wants our flows: a walk of the tables between two marks */
+			s->round++;
+			send_u32(s, REC_BULK_BEGIN, s->round);
+			nc_dp_sync_walk(s->a->dp);
+			s->walking = true;
+			s->bulk_sent++;
+		}
+		return;
+	case REC_BULK_BEGIN:
+	case REC_BULK_END:
+		if (len != 4)
+			goto bad;
+		memcpy(&x, v, 4);
+		if (type == REC_BULK_BEGIN) {
+			s->peer[q].round = ntohl(x);
+			s->peer[q].in_bulk = true;
+		} else {
+			bulk_end(s, q, ntohl(x));
+		}
+		return;
+	case REC_SYNCSTATE:
+		if (len != 4)
+			goto bad;
+		s->peer[q].synced = v[0] & 1;
+		s->peer[q].holds = (uint16_t)(v[2] << 8 | v[3]);
+		return;
+	default:
+		s->rx_records--;   /* not ours */
+		return;
+	}
+bad:
+	(void)id;
+	s->rx_bad++;
+}
+
+/* ------------------------------------------------------------ takeover */
+
+/* Install one replica in the data plane; <with_held>: its held requests too. */
+static void
+install(struct nc_sync_app *s, struct rep *r, bool with_held, uint64_t now)
+{
+	struct rte_mempool *pool = nc_dp_held_pool(s->a->dp);
+	struct nc_sync_rec hr;
+	struct held *h;
+
+	if (nc_dp_sync_adopt(s->a->dp, &r->r, NULL) != 0)
+		return;
+	s->adopted++;
+	s->peer[r->peer].adopted++;
+	for (h = r->held; with_held && h != NULL && pool != NULL; h = h->next) {
+		/* the datagram as its client sent it, to replay */
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		const uint16_t *ports = (const uint16_t *)&r->r.key[2];
+		struct rte_ether_hdr *eth;
+		struct rte_ipv4_hdr *ip;
+		struct rte_udp_hdr *udp;
+		uint16_t tot = (uint16_t)(sizeof(*ip) + sizeof(*udp) + h->len);
+		uint8_t *d;
+
+		if (m == NULL)
+			break;
+		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*eth) + tot));
+		if (d == NULL) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+		eth = (struct rte_ether_hdr *)d;
+		memset(eth, 0, sizeof(*eth));
+		eth->ether_type = htons(RTE_ETHER_TYPE_IPV4);
+		ip = (struct rte_ipv4_hdr *)(eth + 1);
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->total_length = htons(tot);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		ip->src_addr = r->r.key[0];   /* the client, the VIP */
+		ip->dst_addr = r->r.key[1];
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		udp = (struct rte_udp_hdr *)(ip + 1);
+		udp->src_port = ports[0];
+		udp->dst_port = ports[1];
+		udp->dgram_len = htons((uint16_t)(sizeof(*udp) + h->len));
+		udp->dgram_cksum = 0;
+		memcpy(udp + 1, h->data, h->len);
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+		hr = r->r;
+		hr.op = NC_SYNC_HELD;
+		hr.ttl_ms = h->deadline_ms > now ? (uint32_t)(h->deadline_ms - now) : 0;
+		hr.m = m;
+		if (nc_dp_sync_adopt(s->a->dp, &hr, NULL) == 0) {
+			s->adopted_held++;
+			s->peer[r->peer].adopted_held++;
+		}
+	}
+}
+
+/* Dead peer <q>'s replicas into our workers, a slice per tick. */
+static void
+adopt_poll(struct nc_sync_app *s, unsigned int q, uint64_t now)
+{
+	struct sync_peer *p = &s->peer[q];
+	unsigned int done = 0, looked = 0;
+	struct nc_cluster_peer_info pi;
+
+	while (p->scan < s->max && done < ADOPT_TICK && looked < SCAN_TICK) {
+		struct rep *r = &s->rep[p->scan++];
+
+		looked++;
+		if (!r->used || r->peer != q)
+			continue;
+		install(s, r, true, now);
+		rep_del(s, r);
+		done++;
+	}
+	if (p->scan < s->max)
+		return;
+	p->adopting = false;
+	peer_info(s, q, &pi);
+	NC_LOG(NOTICE, APP, "cluster: dispatcher %d down: %" PRIu64 " flow(s) and %" PRIu64
+	       " held request(s) taken over", pi.id, p->adopted, p->adopted_held);
+}
+
+static void
+peer_dead(struct nc_sync_app *s, unsigned int q)
+{
+	struct sync_peer *p = &s->peer[q];
+
+	p->adopting = true;
+	p->scan = 0;
+	p->adopted = p->adopted_held = 0;
+	p->synced = false;
+	p->holds = 0;
+	p->bulk_done = false;
+	p->in_bulk = false;
+}
+
+/* Whether we hold local IPs of cluster id <id> by the peers' word: the bit of
+ * some live peer's heartbeat. */
+static int
+holder_of(struct nc_sync_app *s, int id)
+{
+	unsigned int i;
+	int pid;
+
+	for (i = 0; i < s->a->cfg->cluster.n_peers; i++)
+		if (peer_up(s, i, &pid) && (s->peer[i].holds & (1u << id)))
+			return pid;
+	return -1;
+}
+
+/* We are the one to hold dead peer <q>'s addresses: no live synced peer
+ * with a lower id than ours. */
+static bool
+designated(struct nc_sync_app *s, unsigned int q)
+{
+	unsigned int i;
+	int id;
+
+	for (i = 0; i < s->a->cfg->cluster.n_peers; i++)
+		if (i != q && peer_up(s, i, &id) && s->peer[i].synced && id >= 0 &&
+		    id < s->a->cfg->cluster.id)
+			return false;
+	return s->synced;
+}
+
+static void
+lips_hold(struct nc_sync_app *s, unsigned int q, bool hold, int id)
+{
+	const struct nc_cfg_cluster *cc = &s->a->cfg->cluster;
+	char b[INET_ADDRSTRLEN];
+	unsigned int l;
+
+	for (l = 0; l < cc->peer_n_lips[q]; l++) {
+		nc_dp_lip_hold(s->a->dp, cc->peer_lips[q][l], hold);
+		if (hold)
+			nc_dp_lip_garp(s->a->dp, cc->peer_lips[q][l]);
+		NC_LOG(NOTICE, APP, "cluster: %s %s %s dispatcher %d", hold ? "took over" : "gave back",
+		       ip4(cc->peer_lips[q][l], b), hold ? "from" : "to", id);
+	}
+	s->peer[q].lips_held = hold;
+	s->peer[q].garp_at = hold ? mono_ms() + 300 : 0;
+	s->peer[q].garps = 0;
+}
+
+static void
+own_lips(struct nc_sync_app *s, bool hold, bool garp)
+{
+	const struct nc_cfg_service *svc = s->a->cfg->services;
+	uint16_t i, l;
+
+	for (i = 0; i < s->a->cfg->n_services; i++)
+		for (l = 0; l < svc[i].n_local_ips; l++) {
+			nc_dp_lip_hold(s->a->dp, svc[i].local_ips[l], hold);
+			if (hold && garp)
+				nc_dp_lip_garp(s->a->dp, svc[i].local_ips[l]);
+		}
+	s->own_held = hold;
+	s->own_garp_at = hold && garp ? mono_ms() + 300 : 0;
+	s->own_garps = 0;
+}
+
+static bool
+is_own_lip(struct nc_sync_app *s, uint32_t lip_be)
+{
+	const struct nc_cfg_service *svc = s->a->cfg->services;
+	uint16_t i, l;
+
+	for (i = 0; i < s->a->cfg->n_services; i++)
+		for (l = 0; l < svc[i].n_local_ips; l++)
+			if (htonl(svc[i].local_ips[l]) == lip_be)
+				return true;
+	return false;
+}
+
+static void
+step_back(struct nc_sync_app *s, const char *why)
+{
+	unsigned int i;
+
+	NC_LOG(WARNING, APP, "cluster: %s: stepping back to resync", why);
+	own_lips(s, false, false);
+	nc_dp_sync_flush(s->a->dp);
+	s->synced = false;
+	s->suspect = false;
+	s->start_ms = mono_ms();
+	for (i = 0; i < NC_CLUSTER_MAX_PEERS; i++)
+		s->peer[i].bulk_done = false;
+	s->a->resyncing = true;
+	s->stepbacks++;
+}
+
+void
+nc_sync_app_event(void *arg, enum nc_cluster_event ev, int q, uint64_t value)
+{
+	struct nc_app *a = arg;
+	struct nc_sync_app *s = a->sync;
+	char why[64];
+
+	if (s == NULL)
+		return;
+	switch (ev) {
+	case NC_CL_EV_PEER_DOWN:
+	case NC_CL_EV_PEER_STOPPING:
+	case NC_CL_EV_PEER_RESTARTED:
+		/* its flows, as it last told them, are ours to finish */
+		if (q >= 0)
+			peer_dead(s, (unsigned int)q);
+		break;
+	case NC_CL_EV_GAP:
+		if (q >= 0)
+			s->peer[q].bulk_done = false;   /* a bulk copy repairs what was lost */
+		break;
+	case NC_CL_EV_STALLED:
+		if (!s->own_held)
+			break;
+		/* frozen or starved: until the peers' heartbeats say whether one
+		 * took our addresses, we answer for none of them */
+		snprintf(why, sizeof(why), "stalled %" PRIu64 " ms", value);
+		NC_LOG(WARNING, APP, "cluster: %s: our local IPs wait for the peers' word", why);
+		own_lips(s, false, false);
+		s->suspect = true;
+		s->suspect_until = mono_ms() + 3ull * a->cfg->cluster.dead_ms;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ------------------------------------------------------------ misses */
+
+static enum nc_miss
+on_miss(void *arg, const struct rte_mbuf *m, uint16_t pidx, const uint32_t key[4],
+	struct nc_sync_rec *out, struct rte_ether_addr *mac)
+{
+	struct nc_sync_app *s = arg;
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct nc_cluster_peer_info pi;
+	struct rep *r = rep_find(s, key);
+	unsigned int i;
+
+	if (r == NULL || !peer_info(s, r->peer, &pi))
+		return NC_MISS_DROP;
+	if (pi.state == NC_PEER_UP) {
+		/* the routers moved it here; its dispatcher still has it. Never
+		 * a frame a peer sent on already: no loop */
+		for (i = 0; i < s->a->cfg->cluster.n_peers; i++) {
+			struct nc_cluster_peer_info x;
+			unsigned int k;
+
+			if (!peer_info(s, i, &x))
+				continue;
+			for (k = 0; k < x.n_macs; k++)
+				if (memcmp(x.mac[k], eth->src_addr.addr_bytes, 6) == 0)
+					return NC_MISS_DROP;
+		}
+		if (pidx >= pi.n_macs)
+			return NC_MISS_DROP;
+		memcpy(mac->addr_bytes, pi.mac[pidx], 6);
+		return NC_MISS_REDIRECT;
+	}
+	*out = r->r;
+	s->adopted++;
+	s->peer[r->peer].adopted++;
+	rep_del(s, r);
+	return NC_MISS_ADOPT;
+}
+
+/* ------------------------------------------------------------ poll */
+
+static void
+hb_poll(struct nc_sync_app *s)
+{
+	uint8_t b[4];
+	uint16_t holds = 0;
+	unsigned int i;
+
+	for (i = 0; i < s->a->cfg->cluster.n_peers; i++) {
+		struct nc_cluster_peer_info pi;
+
+		if (s->peer[i].lips_held && peer_info(s, i, &pi) && pi.id >= 0)
+			holds |= (uint16_t)(1u << pi.id);
+	}
+	if (s->hb_set && holds == s->hb_holds && (s->synced ? 1 : 0) == s->hb_flags)
+		return;
+	s->hb_holds = holds;
+	s->hb_flags = s->synced ? 1 : 0;
+	b[0] = s->hb_flags;
+	b[1] = 0;
+	b[2] = (uint8_t)(holds >> 8);
+	b[3] = (uint8_t)holds;
+	nc_cluster_set_hb_rec(chan(s), REC_SYNCSTATE, b, sizeof(b));
+	s->hb_set = true;
+}
+
+/* Our own state: the peers' copies, then our addresses. */
+static void
+self_poll(struct nc_sync_app *s, uint64_t now)
+{
+	const struct nc_cfg_cluster *cc = &s->a->cfg->cluster;
+	unsigned int i, up = 0, done = 0;
+	int id, holder;
+	uint32_t n0;
+
+	for (i = 0; i < cc->n_peers; i++) {
+		if (!peer_up(s, i, &id) || id < 0)
+			continue;
+		up++;
+		if (s->peer[i].bulk_done) {
+			done++;
+		} else if (!s->peer[i].in_bulk && now - s->peer[i].bulk_req_ms >= BULK_RETRY_MS) {
+			uint8_t b[4] = { (uint8_t)id, 0, 0, 0 };
+
+			nc_cluster_send_rec(chan(s), REC_BULK_REQ, b, sizeof(b));
+			s->peer[i].bulk_req_ms = now;
+		}
+	}
+	if (!s->synced && done == up && now - s->start_ms >= (uint64_t)cc->dead_ms * 4) {
+		s->synced = true;
+		NC_LOG(NOTICE, APP, "cluster: synced: %u replica(s) from %u peer(s)", s->n, up);
+	}
+	holder = holder_of(s, cc->id);
+	if (s->suspect) {
+		if (holder >= 0) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "taken over by dispatcher %d while stalled", holder);
+			step_back(s, why);
+		} else if (now >= s->suspect_until) {
+			NC_LOG(NOTICE, APP, "cluster: no peer took our local IPs: ours again");
+			s->suspect = false;
+			own_lips(s, true, false);
+		}
+		return;
+	}
+	if (s->own_held && holder >= 0) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "dispatcher %d holds our local IPs", holder);
+		step_back(s, why);
+		return;
+	}
+	if (!s->synced || s->own_held || holder >= 0)
+		return;
+	/* ours again: the flows on our addresses first (others finished them
+	 * meanwhile), then the addresses */
+	n0 = 0;
+	for (i = 0; i < s->max; i++) {
+		struct rep *r = &s->rep[i];
+
+		if (r->used && is_own_lip(s, r->r.lip)) {
+			install(s, r, false, now);
+			n0++;
+		}
+	}
+	own_lips(s, true, true);
+	s->a->resyncing = false;
+	NC_LOG(NOTICE, APP, "cluster: our local IPs answered for again, %u flow(s) on them taken back", n0);
+}
+
+void
+nc_sync_app_poll(struct nc_app *a, uint64_t now)
+{
+	struct nc_sync_app *s = a->sync;
+	const struct nc_cfg_cluster *cc;
+	bool dry;
+	unsigned int q;
+
+	if (s == NULL)
+		return;
+	cc = &a->cfg->cluster;
+	dry = tx_poll(s);
+	if (s->walking && dry && nc_dp_sync_walk_done(a->dp) && tx_poll(s)) {
+		send_u32(s, REC_BULK_END, s->round);
+		s->walking = false;
+	}
+	self_poll(s, now);
+	for (q = 0; q < cc->n_peers; q++) {
+		struct sync_peer *p = &s->peer[q];
+		struct nc_cluster_peer_info pi;
+		bool up = peer_info(s, q, &pi) && pi.state == NC_PEER_UP;
+
+		if (p->adopting)
+			adopt_poll(s, q, now);
+		if (!up && pi.id >= 0 && !p->lips_held && holder_of(s, pi.id) < 0 && designated(s, q))
+			lips_hold(s, q, true, pi.id);
+		else if (up && p->lips_held && p->synced)
+			lips_hold(s, q, false, pi.id);   /* it resynced: its addresses go back */
+		if (p->lips_held && p->garp_at != 0 && now >= p->garp_at) {
+			unsigned int l;
+
+			for (l = 0; l < cc->peer_n_lips[q]; l++)
+				nc_dp_lip_garp(a->dp, cc->peer_lips[q][l]);
+			p->garp_at = ++p->garps < 3 ? now + 700 : 0;
+		}
+	}
+	if (s->own_held && s->own_garp_at != 0 && now >= s->own_garp_at) {
+		own_lips(s, true, true);
+		s->own_garp_at = ++s->own_garps < 3 ? now + 700 : 0;
+	}
+	hb_poll(s);
+	nc_cluster_send_flush(chan(s));
+}
+
+/* ------------------------------------------------------------ set-up */
+
+int
+nc_sync_app_init(struct nc_app *a)
+{
+	const struct nc_cfg_cluster *cc = &a->cfg->cluster;
+	struct rte_hash_parameters hp = {
+		.name = "nc_replicas",
+		.key_len = 16,
+		.hash_func = rte_hash_crc,
+		.socket_id = a->socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct nc_sync_app *s;
+	int r;
+
+	if (!cc->enabled || !cc->sync)
+		return 0;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->a = a;
+	s->max = cc->sync_max_flows;
+	hp.entries = RTE_MAX(s->max, 8u);
+	s->h = rte_hash_create(&hp);
+	s->rep = calloc(hp.entries, sizeof(*s->rep));
+	if (s->h == NULL || s->rep == NULL) {
+		NC_LOG(ERR, APP, "cluster: a replica table of %u flows: out of memory", s->max);
+		rte_hash_free(s->h);
+		free(s->rep);
+		free(s);
+		return -ENOMEM;
+	}
+	s->max = hp.entries;
+	r = nc_dp_sync_start(a->dp);
+	if (r != 0) {
+		rte_hash_free(s->h);
+		free(s->rep);
+		free(s);
+		return r;
+	}
+	nc_dp_set_miss_cb(a->dp, on_miss, s);
+	s->start_ms = mono_ms();
+	a->sync = s;
+	a->resyncing = true;   /* until the peers' copies are here */
+	NC_LOG(NOTICE, APP, "cluster: flow sync on: up to %u replica(s), %u held request(s) per peer",
+	       cc->sync_max_flows, cc->sync_max_held);
+	return 0;
+}
+
+void
+nc_sync_app_fini(struct nc_app *a)
+{
+	struct nc_sync_app *s = a->sync;
+	uint32_t i;
+
+	if (s == NULL)
+		return;
+	if (a->dp != NULL)
+		nc_dp_set_miss_cb(a->dp, NULL, NULL);
+	for (i = 0; i < s->max; i++)
+		if (s->rep[i].used)
+			held_free_all(s, &s->rep[i]);
+	rte_hash_free(s->h);
+	free(s->rep);
+	free(s);
+	a->sync = NULL;
+}
+
+/* ------------------------------------------------------------ readers */
+
+json_t *
+nc_sync_app_json(struct nc_app *a)
+{
+	struct nc_sync_app *s = a->sync;
+	const struct nc_cfg_cluster *cc = &a->cfg->cluster;
+	struct nc_cluster_counters cc_cnt;
+	struct nc_dp_stats *st;
+	struct nc_ctl_stats cs;
+	json_t *o, *holding;
+	char b[INET_ADDRSTRLEN];
+	unsigned int q, l, held = 0;
+
+	if (s == NULL)
+		return json_pack("{s:b}", "enabled", 0);
+	st = malloc(sizeof(*st));
+	if (st == NULL)
+		return NULL;
+	nc_dp_stats_get(a->dp, st);
+	nc_dp_ctl_stats_get(a->dp, &cs);
+	nc_cluster_counters_get(chan(s), &cc_cnt);
+	holding = json_array();
+	for (q = 0; q < cc->n_peers; q++) {
+		struct nc_cluster_peer_info pi;
+
+		held += s->peer[q].n_held;
+		if (!s->peer[q].lips_held || !peer_info(s, q, &pi))
+			continue;
+		for (l = 0; l < cc->peer_n_lips[q]; l++)
+			json_array_append_new(holding, json_pack("{s:s,s:i}", "address",
+								 ip4(cc->peer_lips[q][l], b), "from", pi.id));
+	}
+	o = json_pack("{s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+		      "enabled", 1, "synced", s->synced, "own_addresses", s->own_held,
+		      "replicas", (json_int_t)s->n, "replicas_max", (json_int_t)s->max,
+		      "held", (json_int_t)held,
+		      "tx_records", (json_int_t)s->tx_records, "rx_records", (json_int_t)s->rx_records,
+		      "rx_bad", (json_int_t)s->rx_bad,
+		      "gaps", (json_int_t)cc_cnt.gaps,
+		      "full", (json_int_t)(s->full + s->held_full),
+		      "ring_full", (json_int_t)st->sync_ring_full,
+		      "bulk_sent", (json_int_t)s->bulk_sent, "bulk_received", (json_int_t)s->bulk_received,
+		      "adopted", (json_int_t)st->sync_adopted, "adopted_held", (json_int_t)st->sync_adopted_held,
+		      "redirected", (json_int_t)cs.sync_miss_redirected,
+		      "miss_adopted", (json_int_t)cs.sync_miss_adopted,
+		      "miss_dropped", (json_int_t)cs.sync_miss_dropped,
+		      "stepped_back", (json_int_t)s->stepbacks,
+		      "holding", holding);
+	free(st);
+	return o;
+}
+
+void
+nc_sync_app_metrics(struct nc_app *a, FILE *f)
+{
+	struct nc_sync_app *s = a->sync;
+	struct nc_dp_stats *st;
+	struct nc_ctl_stats cs;
+
+	if (s == NULL)
+		return;
+	st = malloc(sizeof(*st));
+	if (st == NULL)
+		return;
+	nc_dp_stats_get(a->dp, st);
+	nc_dp_ctl_stats_get(a->dp, &cs);
+	fprintf(f, "# HELP nc_cluster_sync_replicas Flows of peer dispatchers replicated here.\n"
+		"# TYPE nc_cluster_sync_replicas gauge\nnc_cluster_sync_replicas %u\n", s->n);
+	fprintf(f, "# HELP nc_cluster_sync_records_total Flow sync records sent and received.\n"
+		"# TYPE nc_cluster_sync_records_total counter\n"
+		"nc_cluster_sync_records_total{dir=\"tx\"} %" PRIu64 "\n"
+		"nc_cluster_sync_records_total{dir=\"rx\"} %" PRIu64 "\n", s->tx_records, s->rx_records);
+	fprintf(f, "# HELP nc_cluster_sync_adopted_total Flows and held requests of dead peers taken over.\n"
+		"# TYPE nc_cluster_sync_adopted_total counter\n"
+		"nc_cluster_sync_adopted_total{what=\"flow\"} %" PRIu64 "\n"
+		"nc_cluster_sync_adopted_total{what=\"held\"} %" PRIu64 "\n",
+		st->sync_adopted, st->sync_adopted_held);
+	fprintf(f, "# HELP nc_cluster_sync_lost_total Records not kept: a full replica table or store, a full worker ring.\n"
+		"# TYPE nc_cluster_sync_lost_total counter\n"
+		"nc_cluster_sync_lost_total{why=\"replicas_full\"} %" PRIu64 "\n"
+		"nc_cluster_sync_lost_total{why=\"held_full\"} %" PRIu64 "\n"
+		"nc_cluster_sync_lost_total{why=\"ring_full\"} %" PRIu64 "\n",
+		s->full, s->held_full, st->sync_ring_full);
+	fprintf(f, "# HELP nc_cluster_sync_redirected_total TCP segments of no flow here sent on to the peer that has it.\n"
+		"# TYPE nc_cluster_sync_redirected_total counter\nnc_cluster_sync_redirected_total %" PRIu64 "\n",
+		cs.sync_miss_redirected);
+	fprintf(f, "# HELP nc_cluster_sync_stepped_back_total Times this dispatcher found itself taken over and resynced.\n"
+		"# TYPE nc_cluster_sync_stepped_back_total counter\nnc_cluster_sync_stepped_back_total %" PRIu64 "\n",
+		s->stepbacks);
+	free(st);
+}

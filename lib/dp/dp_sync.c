@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Flow sync in the data plane (nc_dp.h, "flow sync"): the workers' records
+ * to the control lcore, the installs of a peer's flows the other way, walks
+ * of a whole table for a peer's bulk copy, the flush of a dispatcher that
+ * was taken over, and which local IPs are answered for. The worker's half
+ * runs in its loop (nc_worker_sync_poll) and in the hooks of dp_sync.h, never
+ * per packet of an unchanged flow; the rest is the control lcore's.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_ring_elem.h>
+
+#include "dp_failsafe.h"
+
+#define SYNC_RING      16384   /* records a worker may have waiting */
+#define ADOPT_RING     16384   /* installs a worker may have waiting */
+#define WALK_STEP      256     /* flow slots a walk looks at per loop */
+#define WALK_ROOM      64      /* free records a walk leaves in the ring */
+
+/* An install, as queued to a worker: the flow, and the packet that asked for it. */
+struct adopt {
+	struct nc_sync_rec r;
+	struct rte_mbuf *pkt;
+};
+
+/* ------------------------------------------------------------ worker */
+
+static void
+fill_rec(const struct nc_worker *w, const struct nc_flow *f, struct nc_sync_rec *r)
+{
+	memcpy(r->key, &f->key, sizeof(r->key));
+	r->state = f->state;
+	r->flags = (uint8_t)(((f->fin & NC_FLOW_FIN_C) ? NC_SYNC_F_FIN_C : 0) |
+			     ((f->fin & NC_FLOW_FIN_S) ? NC_SYNC_F_FIN_S : 0));
+	r->lip = f->lip;
+	r->lport = f->lport;
+	r->server_ip = f->server_ip;
+	r->server_port = f->server_port;
+	r->delta = 0;
+	if (f->key.proto == IPPROTO_TCP && w->tfs != NULL && w->tb->svc[f->svc].failsafe) {
+		const struct nc_tcpfs *t = &w->tfs[flow_idx(w, f)];
+
+		if (t->flags & NC_TFS_SPLICED) {
+			r->flags |= NC_SYNC_F_SPLICED;
+			r->delta = t->delta;
+		}
+	}
+}
+
+void
+nc_sync_emit(struct nc_worker *w, const struct nc_flow *f, uint8_t op, struct rte_mbuf *m,
+	     uint32_t ttl_ms, uint8_t flags)
+{
+	struct nc_sync_rec r;
+
+	fill_rec(w, f, &r);
+	r.op = op;
+	r.flags |= flags;
+	r.pad = 0;
+	r.ttl_ms = ttl_ms;
+	r.m = m;
+	if (m != NULL)
+		rte_mbuf_refcnt_update(m, 1);
+	if (unlikely(rte_ring_sp_enqueue_elem(w->sync_ring, &r, sizeof(r)) != 0)) {
+		w->st.sync_ring_full++;
+		if (m != NULL)
+			rte_pktmbuf_free(m);
+		return;
+	}
+	w->st.sync_records++;
+}
+
+/* Server slot of schedule <s> at <ip>:<port>, or -1. */
+static int
+server_of(const struct nc_schedule *s, uint32_t ip, uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; s != NULL && i < s->n_servers; i++)
+		if (s->server[i].addr == ip && s->server[i].port == port)
+			return (int)i;
+	return -1;
+}
+
+/* A held request of a peer's flow: replayed at its deadline unless its
+ * answer comes through here first. Consumes r->m. */
+static void
+adopt_held(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flow_key *k)
+{
+	int32_t idx = nc_flow_lookup(w->flows, k, nc_flow_hash(k));
+	struct nc_flow *f;
+	uint32_t *c;
+
+	if (idx < 0 || w->txc == NULL || k->proto != IPPROTO_UDP) {
+		rte_pktmbuf_free(r->m);
+		return;
+	}
+	f = flow_at(w, (uint32_t)idx);
+	if (!w->tb->svc[f->svc].failsafe) {
+		rte_pktmbuf_free(r->m);
+		return;
+	}
+	c = &w->txc[2 * idx];
+	if (nc_txstore_hold(w->txs, (uint32_t)idx, r->m, w->now_ms + r->ttl_ms, c, c + 1) != 0) {
+		rte_pktmbuf_free(r->m);
+		w->st.svc[f->svc].fs_store_full++;
+		return;
+	}
+	f->sync |= NC_FLOW_ADOPTED;
+	srv_stats(w, f)->fs_held++;
+	w->st.svc[f->svc].fs_held++;
+	w->st.sync_adopted_held++;
+}
+
+/* Install a peer's flow. Returns 1 when the flow is here now (installed,
+ * or here already), 0 when not. */
+static int
+adopt_flow(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flow_key *k)
+{
+	const struct nc_dp *dp = w->dp;
+	const struct nc_addr_ent *ae = nc_dp_addr_find(w->tb, r->lip);
+	uint32_t hash = nc_flow_hash(k);
+	const struct nc_schedule *s;
+	const struct nc_dp_svc *svc;
+	struct nc_flow *f;
+	unsigned int sv;
+	uint16_t port;
+	int srv, nh, err;
+
+	if (nc_flow_lookup(w->flows, k, hash) >= 0) {
+		w->st.sync_adopt_exists++;
+		return 1;
+	}
+	sv = nc_dp_svc_by_tuple(w->tb, k->dst_ip, k->dst_port, k->proto);
+	if (ae == NULL || ae->lip_plus1 == 0 || sv == 0)
+		return 0;
+	s = nc_sched_get(dp->sched_slot[sv - 1]);
+	srv = server_of(s, r->server_ip, r->server_port);
+	if (srv < 0)
+		return 0;
+	f = nc_flow_adopt(w->flows, k, hash, (uint16_t)(ae->lip_plus1 - 1),
+			  rte_be_to_cpu_16(r->lport), &err);
+	if (f == NULL) {
+		if (err == -EEXIST)
+			w->st.sync_adopt_exists++;
+		return 0;
+	}
+	svc = &w->tb->svc[sv - 1];
+	nh = nc_neigh_next_hop(dp->neigh, k->src_ip, &port);
+	f->svc = (uint8_t)(sv - 1);
+	f->server = (uint8_t)srv;
+	f->lip = r->lip;
+	f->server_ip = r->server_ip;
+	f->server_port = r->server_port;
+	f->nh_server = s->server[srv].nh;
+	f->nh_client = nh >= 0 ? (uint32_t)nh : 0;
+	if (k->proto == IPPROTO_TCP)
+		f->state = r->state == NC_FLOW_CLOSING ? NC_FLOW_CLOSING : NC_FLOW_EST;
+	f->fin = (uint8_t)(((r->flags & NC_SYNC_F_FIN_C) ? NC_FLOW_FIN_C : 0) |
+			   ((r->flags & NC_SYNC_F_FIN_S) ? NC_FLOW_FIN_S : 0));
+	nc_flow_set_deltas(f);
+	f->expire_ms = w->now_ms + timeout_of(dp, f);
+	f->sync = NC_FLOW_SYNCED | NC_FLOW_ADOPTED;
+	if (k->proto == IPPROTO_TCP && svc->failsafe && w->tfs != NULL) {
+		/* what the fail-safe followed stayed with the dead dispatcher:
+		 * plain full NAT from here, with its splice's translation */
+		struct nc_tcpfs *t = &w->tfs[flow_idx(w, f)];
+
+		memset(t, 0, sizeof(*t));
+		t->mode = NC_FSM_PLAIN;
+		t->flags = NC_TFS_SYNACK | NC_TFS_ANSWERED;
+		if (r->flags & NC_SYNC_F_SPLICED) {
+			t->flags |= NC_TFS_SPLICED;
+			t->delta = r->delta;
+		}
+	}
+	if (svc->persist_ms != 0)
+		nc_affinity_set(w->aff, k->src_ip, f->svc, f->server, w->now_ms + svc->persist_ms);
+	w->st.flow_changes++;
+	w->st.sync_adopted++;
+	w->st.svc[f->svc].flows_opened++;
+	w->st.svc[f->svc].server_flows[f->server]++;
+	return 1;
+}
+
+static void
+adopt_one(struct nc_worker *w, struct adopt *a)
+{
+	struct nc_flow_key k;
+	int here;
+
+	memcpy(&k, a->r.key, sizeof(k));
+	if (a->r.op == NC_SYNC_HELD) {
+		adopt_held(w, &a->r, &k);
+		return;
+	}
+	here = adopt_flow(w, &a->r, &k);
+	if (a->pkt == NULL)
+		return;
+	/* the segment that asked: processed as a fresh arrival, now that the
+	 * flow is here (never passed up again: no loop) */
+	if (!here) {
+		drop(w, a->pkt, NC_DROP_NO_FLOW);
+		return;
+	}
+	if (rte_ring_mp_enqueue(w->handoff, a->pkt) != 0)
+		drop(w, a->pkt, NC_DROP_HANDOFF_FULL);
+}
+
+/* One step of a walk: every synced flow reported again, with its held
+ * requests (UDP), as long as the ring has room. */
+static unsigned int
+walk_step(struct nc_worker *w, uint32_t gen)
+{
+	uint32_t slots = nc_flow_slots(w->flows), end = RTE_MIN(w->walk_pos + WALK_STEP, slots);
+	unsigned int n = 0;
+
+	for (; w->walk_pos < end; w->walk_pos++) {
+		struct nc_flow *f = flow_at(w, w->walk_pos);
+		uint32_t slot;
+
+		if (f->state == NC_FLOW_FREE || !(f->sync & NC_FLOW_SYNCED))
+			continue;
+		if (rte_ring_free_count(w->sync_ring) < WALK_ROOM)
+			return n;   /* on at the next loop */
+		nc_sync_emit(w, f, NC_SYNC_FLOW, NULL, 0, NC_SYNC_F_BULK);
+		n++;
+		if (f->key.proto != IPPROTO_UDP || w->txc == NULL)
+			continue;
+		for (slot = w->txc[2 * w->walk_pos]; slot != NC_TX_NONE;) {
+			const struct rte_mbuf *m = nc_txstore_at(w->txs, slot, &slot);
+
+			nc_sync_emit(w, f, NC_SYNC_HELD, (struct rte_mbuf *)(uintptr_t)m,
+				     w->tb->svc[f->svc].resp_timeout_ms, NC_SYNC_F_BULK);
+		}
+	}
+	if (w->walk_pos == slots)
+		__atomic_store_n(&w->walk_gen, gen, __ATOMIC_RELEASE);
+	return n;
+}
+
+/* Every flow goes, unreported: another dispatcher has them now. */
+static void
+flush_all(struct nc_worker *w)
+{
+	uint32_t i, slots = nc_flow_slots(w->flows);
+
+	for (i = 0; i < slots; i++) {
+		struct nc_flow *f = flow_at(w, i);
+
+		if (f->state == NC_FLOW_FREE)
+			continue;
+		f->sync = 0;
+		flow_close(w, (int32_t)i);
+	}
+}
+
+unsigned int
+nc_worker_sync_poll(struct nc_worker *w)
+{
+	struct nc_dp *dp = w->dp;
+	struct adopt a[32];
+	unsigned int n, i, done = 0;
+	uint32_t gen;
+
+	if (!dp->sync)
+		return 0;
+	gen = __atomic_load_n(&dp->sync_flush_gen, __ATOMIC_ACQUIRE);
+	if (unlikely(gen != w->flush_gen)) {
+		flush_all(w);
+		__atomic_store_n(&w->flush_gen, gen, __ATOMIC_RELEASE);
+	}
+	n = rte_ring_sc_dequeue_burst_elem(w->adopt_ring, a, sizeof(a[0]), RTE_DIM(a), NULL);
+	for (i = 0; i < n; i++)
+		adopt_one(w, &a[i]);
+	gen = __atomic_load_n(&dp->sync_walk_gen, __ATOMIC_ACQUIRE);
+	if (unlikely(gen != w->walk_gen)) {
+		if (gen != w->walk_busy) {   /* a new walk: from the first slot */
+			w->walk_busy = gen;
+			w->walk_pos = 0;
+		}
+		done = walk_step(w, gen);
+	}
+	return n + done;
+}
+
+/* ------------------------------------------------------------ control lcore */
+
+int
+nc_dp_sync_start(struct nc_dp *dp)
+{
+	char name[RTE_RING_NAMESIZE];
+	uint16_t i;
+
+	if (dp->sync)
+		return 0;
+	for (i = 0; i < dp->n_workers; i++) {
+		struct nc_worker *w = dp->worker[i];
+
+		snprintf(name, sizeof(name), "ncsync%u_%u", (unsigned int)getpid() & 0xffff, i);
+		w->sync_ring = rte_ring_create_elem(name, sizeof(struct nc_sync_rec), SYNC_RING,
+						    (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "ncadopt%u_%u", (unsigned int)getpid() & 0xffff, i);
+		w->adopt_ring = rte_ring_create_elem(name, sizeof(struct adopt), ADOPT_RING,
+						     (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->sync_ring == NULL || w->adopt_ring == NULL)
+			return -ENOMEM;
+	}
+	/* our local IPs too wait until the cluster says they are ours */
+	memset(dp->ctl->lip_held, 0, sizeof(dp->ctl->lip_held));
+	dp->sync = 1;
+	return 0;
+}
+
+void
+nc_dp_sync_free(struct nc_dp *dp)
+{
+	struct nc_sync_rec r;
+	struct adopt a;
+	uint16_t i;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		struct nc_worker *w = dp->worker[i];
+
+		if (w == NULL)
+			continue;
+		while (w->sync_ring != NULL && rte_ring_dequeue_elem(w->sync_ring, &r, sizeof(r)) == 0)
+			rte_pktmbuf_free(r.m);
+		while (w->adopt_ring != NULL && rte_ring_dequeue_elem(w->adopt_ring, &a, sizeof(a)) == 0) {
+			rte_pktmbuf_free(a.r.m);
+			rte_pktmbuf_free(a.pkt);
+		}
+		rte_ring_free(w->sync_ring);
+		rte_ring_free(w->adopt_ring);
+		w->sync_ring = w->adopt_ring = NULL;
+	}
+}
+
+bool
+nc_dp_sync_on(const struct nc_dp *dp)
+{
+	return dp->sync != 0;
+}
+
+struct rte_mempool *
+nc_dp_held_pool(const struct nc_dp *dp)
+{
+	return dp->txpool;
+}
+
+unsigned int
+nc_dp_sync_take(struct nc_dp *dp, struct nc_sync_rec *out, unsigned int max)
+{
+	unsigned int n = 0;
+	uint16_t i;
+
+	if (!dp->sync)
+		return 0;
+	for (i = 0; i < dp->n_workers && n < max; i++)
+		n += rte_ring_sc_dequeue_burst_elem(dp->worker[i]->sync_ring, out + n, sizeof(out[0]),
+						    max - n, NULL);
+	return n;
+}
+
+int
+nc_dp_sync_adopt(struct nc_dp *dp, const struct nc_sync_rec *r, struct rte_mbuf *m)
+{
+	const struct nc_addr_ent *ae = nc_dp_addr_find(dp->tables, r->lip);
+	struct nc_flow_key k;
+	struct adopt a;
+	uint16_t owner;
+	int ret = 0;
+
+	memcpy(&k, r->key, sizeof(k));
+	if (!dp->sync || ae == NULL || ae->lip_plus1 == 0) {
+		ret = -ENOENT;
+		goto out;
+	}
+	owner = (uint16_t)(rte_be_to_cpu_16(r->lport) % dp->n_workers);
+	if (dp->n_workers > 1) {
+		/* the client's packets must reach the worker its port belongs to */
+		unsigned int s = nc_dp_svc_by_tuple(dp->tables, k.dst_ip, k.dst_port, k.proto);
+		uint32_t h;
+
+		if (s == 0) {
+			ret = -ENOENT;
+			goto out;
+		}
+		h = dp->tables->svc[s - 1].persist_ms != 0 ? nc_hash32(k.src_ip) : nc_flow_hash(&k);
+		if ((uint16_t)((uint64_t)h * dp->n_workers >> 32) != owner) {
+			ret = -EXDEV;
+			goto out;
+		}
+	}
+	a.r = *r;
+	a.pkt = m;
+	if (rte_ring_sp_enqueue_elem(dp->worker[owner]->adopt_ring, &a, sizeof(a)) == 0)
+		return 0;
+	dp->ctl->st.sync_adopt_full++;
+	ret = -ENOBUFS;
+out:
+	if (r->op == NC_SYNC_HELD)
+		rte_pktmbuf_free(r->m);
+	rte_pktmbuf_free(m);
+	return ret;
+}
+
+void
+nc_dp_sync_walk(struct nc_dp *dp)
+{
+	__atomic_add_fetch(&dp->sync_walk_gen, 1, __ATOMIC_RELEASE);
+}
+
+bool
+nc_dp_sync_walk_done(const struct nc_dp *dp)
+{
+	uint32_t gen = __atomic_load_n(&dp->sync_walk_gen, __ATOMIC_ACQUIRE);
+	uint16_t i;
+
+	for (i = 0; i < dp->n_workers; i++)
+		if (__atomic_load_n(&dp->worker[i]->walk_gen, __ATOMIC_ACQUIRE) != gen)
+			return false;
+	return true;
+}
+
+void
+nc_dp_sync_flush(struct nc_dp *dp)
+{
+	__atomic_add_fetch(&dp->sync_flush_gen, 1, __ATOMIC_RELEASE);
+}
+
+bool
+nc_dp_sync_flush_done(const struct nc_dp *dp)
+{
+	uint32_t gen = __atomic_load_n(&dp->sync_flush_gen, __ATOMIC_ACQUIRE);
+	uint16_t i;
+
+	for (i = 0; i < dp->n_workers; i++)
+		if (__atomic_load_n(&dp->worker[i]->flush_gen, __ATOMIC_ACQUIRE) != gen)
+			return false;
+	return true;
+}
+
+/* Index of local IP <ip_be> in dp->lip, or -1. */
+static int
+lip_find(const struct nc_dp *dp, uint32_t ip_be)
+{
+	uint16_t i;
+
+	for (i = 0; i < dp->n_lips; i++)
+		if (dp->lip[i] == ip_be)
+			return i;
+	return -1;
+}
+
+int
+nc_dp_lip_hold(struct nc_dp *dp, uint32_t ip, bool hold)
+{
+	int i = lip_find(dp, nc_be32(ip));
+
+	if (i < 0)
+		return -ENOENT;
+	dp->ctl->lip_held[i] = hold;
+	return 0;
+}
+
+bool
+nc_dp_lip_held(const struct nc_dp *dp, uint32_t ip)
+{
+	int i = lip_find(dp, nc_be32(ip));
+
+	return i >= 0 && dp->ctl->lip_held[i];
+}
+
+int
+nc_dp_lip_garp(struct nc_dp *dp, uint32_t ip)
+{
+	int p = nc_dp_port_of(dp->cfg, ip, NULL);
+	struct rte_mbuf *m;
+
+	if (p < 0 || lip_find(dp, nc_be32(ip)) < 0)
+		return -ENOENT;
+	m = rte_pktmbuf_alloc(dp->ctl_pool);
+	if (m == NULL)
+		return -ENOMEM;
+	/* gratuitous ARP: a request for the address, from it */
+	if (nc_arp_make_request(m, &dp->mac[p], nc_be32(ip), nc_be32(ip)) < 0) {
+		rte_pktmbuf_free(m);
+		return -EINVAL;
+	}
+	nc_dp_ctl_tx(dp, (uint16_t)p, m);
+	return 0;
+}
+
+void
+nc_dp_set_miss_cb(struct nc_dp *dp, nc_miss_cb cb, void *arg)
+{
+	dp->ctl->miss_cb = cb;
+	dp->ctl->miss_arg = arg;
+}
+
+void
+nc_dp_sync_miss(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct nc_flow_key k;
+	struct rte_ether_addr mac;
+	struct nc_sync_rec r;
+	struct nc_pkt p;
+	enum nc_miss v = NC_MISS_DROP;
+
+	if (dp->ctl->miss_cb != NULL &&
+	    nc_pkt_parse(d, rte_pktmbuf_data_len(m), &dp->mac[pidx], 0, &p) == NC_DROP_MAX && !p.is_arp) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + p.l3_off);
+
+		memset(&k, 0, sizeof(k));
+		k.src_ip = ip->src_addr;
+		k.dst_ip = ip->dst_addr;
+		k.src_port = ((const uint16_t *)(d + p.l4_off))[0];
+		k.dst_port = ((const uint16_t *)(d + p.l4_off))[1];
+		k.proto = p.proto;
+		v = dp->ctl->miss_cb(dp->ctl->miss_arg, m, pidx, (const uint32_t *)&k, &r, &mac);
+	}
+	switch (v) {
+	case NC_MISS_ADOPT:
+		r.op = NC_SYNC_FLOW;
+		r.m = NULL;
+		if (nc_dp_sync_adopt(dp, &r, m) == 0)
+			dp->ctl->st.sync_miss_adopted++;
+		break;
+	case NC_MISS_REDIRECT: {
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+		eth->dst_addr = mac;
+		eth->src_addr = dp->mac[pidx];
+		dp->ctl->st.sync_miss_redirected++;
+		nc_dp_ctl_tx(dp, pidx, m);
+		break;
+	}
+	default:
+		dp->ctl->st.sync_miss_dropped++;
+		rte_pktmbuf_free(m);
+		break;
+	}
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Flow sync's hooks in the worker (dp_sync.c): the legs and the fail-safe
+ * call them at the moments a peer dispatcher needs to hear of (a flow
+ * established, moved, closed; a request held, answered), each a test of one
+ * flag when sync is off or the flow is not synced. Worker lcore only; never
+ * included outside lib/dp.
+ */
+#ifndef NC_DP_SYNC_H
+#define NC_DP_SYNC_H
+
+#include "dp_priv.h"
+
+/* Report flow <f> to the control lcore (<op>, held request <m> with
+ * <ttl_ms> to its deadline: a reference of the record's own is taken). */
+void nc_sync_emit(struct nc_worker *w, const struct nc_flow *f, uint8_t op, struct rte_mbuf *m,
+		  uint32_t ttl_ms, uint8_t flags);
+
+/* Flow <f> is established, or moved: the peers get (or update) it. */
+static inline void
+sync_flow(struct nc_worker *w, struct nc_flow *f)
+{
+	if (unlikely(w->dp->sync)) {
+		f->sync |= NC_FLOW_SYNCED;
+		nc_sync_emit(w, f, NC_SYNC_FLOW, NULL, 0, 0);
+	}
+}
+
+/* A synced flow closes. */
+static inline void
+sync_close(struct nc_worker *w, const struct nc_flow *f)
+{
+	if (unlikely(f->sync & NC_FLOW_SYNCED))
+		nc_sync_emit(w, f, NC_SYNC_CLOSE, NULL, 0, 0);
+}
+
+/* A synced flow holds request <m> (its private copy) for <ttl_ms>. */
+static inline void
+sync_held(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m, uint32_t ttl_ms)
+{
+	if (unlikely(f->sync & NC_FLOW_SYNCED))
+		nc_sync_emit(w, f, NC_SYNC_HELD, m, ttl_ms, 0);
+}
+
+/* What a synced flow held was answered. */
+static inline void
+sync_release(struct nc_worker *w, const struct nc_flow *f)
+{
+	if (unlikely(f->sync & NC_FLOW_SYNCED))
+		nc_sync_emit(w, f, NC_SYNC_RELEASE, NULL, 0, 0);
+}
+
+#endif /* NC_DP_SYNC_H */

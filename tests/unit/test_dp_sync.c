@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * lib/dp: flow sync, driven without a NIC through the data-path fixture
+ * (dp_fixture.h): the records a worker reports (a UDP flow at its first
+ * datagram and its held request, a TCP flow once its handshake completes,
+ * answers and closes, nothing for the packets of an unchanged flow); a
+ * peer's flow installed with the peer's local IP and port, forwarded both
+ * ways; a peer's held request replayed to the same server at its deadline as
+ * its dispatcher's failure (the server stays up); walks, flushes; local IPs
+ * answered for only while held; a segment of no flow installed or sent on
+ * as the control lcore's callback says.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include <rte_mbuf.h>
+
+#include "nc_dp.h"
+#include "pkt_build.h"
+#include "dp_fixture.h"
+
+#define IP_PEER_LIP PB_IP(10, 0, 0, 201)   /* a peer dispatcher's local IP */
+
+static void
+tweak_sync(struct nc_config *c)
+{
+	failsafe_set(&c->services[SVC_DNS], 30, 2);
+	c->cluster.enabled = true;
+	c->cluster.sync = true;
+	c->cluster.n_peers = 1;
+	c->cluster.peers[0] = PB_IP(10, 0, 0, 2);
+	c->cluster.peer_lips[0][0] = IP_PEER_LIP;
+	c->cluster.peer_n_lips[0] = 1;
+}
+
+static int
+setup_sync(void **state)
+{
+	struct fx *f;
+
+	if (fx_setup(state, tweak_sync) != 0)
+		return -1;
+	f = *state;
+	return nc_dp_sync_start(f->dp) == 0 ? 0 : -1;
+}
+
+/* Every record the workers have, freed of their mbufs once checked. */
+static unsigned int
+records(struct fx *f, struct nc_sync_rec *out, unsigned int max)
+{
+	return nc_dp_sync_take(f->dp, out, max);
+}
+
+static void
+assert_key(const struct nc_sync_rec *r, uint32_t client, uint16_t cport, uint16_t vport,
+	   uint8_t proto)
+{
+	const uint8_t *k = (const uint8_t *)r->key;
+	uint16_t p;
+
+	assert_int_equal(ntohl(r->key[0]), client);
+	assert_int_equal(ntohl(r->key[1]), IP_VIP);
+	memcpy(&p, k + 8, 2);
+	assert_int_equal(ntohs(p), cport);
+	memcpy(&p, k + 10, 2);
+	assert_int_equal(ntohs(p), vport);
+	assert_int_equal(k[12], proto);
+}
+
+/* A peer's flow as its records would tell it. */
+static void
+peer_flow(struct nc_sync_rec *r, uint8_t proto, uint16_t cport, uint16_t lport, int server)
+{
+	uint8_t *k = (uint8_t *)r->key;
+	uint16_t p;
+
+	memset(r, 0, sizeof(*r));
+	r->op = NC_SYNC_FLOW;
+	r->state = proto == IPPROTO_TCP ? 2 /* established */ : 4 /* udp */;
+	r->key[0] = htonl(IP_CLIENT);
+	r->key[1] = htonl(IP_VIP);
+	p = htons(cport);
+	memcpy(k + 8, &p, 2);
+	p = htons(proto == IPPROTO_TCP ? WEB_PORT : DNS_PORT);
+	memcpy(k + 10, &p, 2);
+	k[12] = proto;
+	r->lip = htonl(IP_PEER_LIP);
+	r->lport = htons(lport);
+	r->server_ip = htonl(server == SA ? IP_SA : IP_SB);
+	r->server_port = htons(proto == IPPROTO_TCP ? WEB_SPORT : DNS_PORT);
+}
+
+/*
+ * A UDP flow is reported at its first datagram, with the request it holds
+ * (the datagram as the client sent it, a reference of the record's own);
+ * the answer is reported as a release. A TCP flow is reported once its
+ * handshake completes, not at its SYN nor for later segments; its close is.
+ */
+static void
+test_records(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_rec r[8];
+	uint8_t q[20], a[30];
+	struct pb_pkt p, s;
+	struct flow fl, tc;
+	unsigned int n;
+
+	memset(q, 0x51, sizeof(q));
+	memset(a, 0x52, sizeof(a));
+	dns_req(&p, IP_CLIENT, 35000, q, sizeof(q));
+	open_flow(f, 0, &p, &fl);
+	n = records(f, r, 8);
+	assert_int_equal(n, 2);
+	assert_int_equal(r[0].op, NC_SYNC_FLOW);
+	assert_key(&r[0], IP_CLIENT, 35000, DNS_PORT, IPPROTO_UDP);
+	assert_int_equal(ntohl(r[0].lip), IP_LIP);
+	assert_int_equal(ntohs(r[0].lport), fl.lport);
+	assert_int_equal(ntohl(r[0].server_ip), fl.server == SA ? IP_SA : IP_SB);
+	assert_int_equal(ntohs(r[0].server_port), DNS_PORT);
+	assert_null(r[0].m);
+	assert_int_equal(r[1].op, NC_SYNC_HELD);
+	assert_int_equal(r[1].ttl_ms, 30);
+	assert_non_null(r[1].m);
+	/* the datagram as the client sent it: its payload last */
+	assert_memory_equal(rte_pktmbuf_mtod_offset(r[1].m, uint8_t *, 14 + 20 + 8), q, sizeof(q));
+	rte_pktmbuf_free(r[1].m);
+	/* the answer releases it */
+	server_pkt(&s, &fl.c, fl.server, fl.lport);
+	s.payload = a;
+	s.payload_len = sizeof(a);
+	s2c_ok(f, &fl, &s);
+	n = records(f, r, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].op, NC_SYNC_RELEASE);
+	assert_key(&r[0], IP_CLIENT, 35000, DNS_PORT, IPPROTO_UDP);
+
+	/* TCP: nothing at the SYN */
+	open_tcp(f, 41000, &tc);
+	assert_int_equal(records(f, r, 8), 0);
+	server_seg(&s, &tc, PB_TCP_SYN | PB_TCP_ACK);
+	s2c_ok(f, &tc, &s);
+	assert_int_equal(records(f, r, 8), 0);
+	/* the client's ACK completes the handshake: reported once */
+	client_seg(&p, &tc, PB_TCP_ACK);
+	c2s_ok(f, &tc, &p);
+	n = records(f, r, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].op, NC_SYNC_FLOW);
+	assert_int_equal(r[0].state, 2);
+	assert_key(&r[0], IP_CLIENT, 41000, WEB_PORT, IPPROTO_TCP);
+	assert_int_equal(ntohs(r[0].lport), tc.lport);
+	c2s_ok(f, &tc, &p);
+	assert_int_equal(records(f, r, 8), 0);
+	/* an RST closes it: reported */
+	client_seg(&p, &tc, PB_TCP_RST | PB_TCP_ACK);
+	c2s_ok(f, &tc, &p);
+	assert_int_equal(records(f, r, 8), 0);   /* closing, not closed yet */
+	f->vnow_ms += 2000;
+	tick(f, 0);
+	nc_worker_expire(wk(f, 0), 1024);
+	n = records(f, r, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].op, NC_SYNC_CLOSE);
+	assert_key(&r[0], IP_CLIENT, 41000, WEB_PORT, IPPROTO_TCP);
+	/* the UDP flow idles out later: reported too */
+	f->vnow_ms += 31000;
+	tick(f, 0);
+	nc_worker_expire(wk(f, 0), 1024);
+	n = records(f, r, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].op, NC_SYNC_CLOSE);
+	assert_key(&r[0], IP_CLIENT, 35000, DNS_PORT, IPPROTO_UDP);
+	assert_no_leak(f);
+}
+
+/*
+ * A peer's TCP flow installed here: the client's segments go to its server
+ * from the peer's local IP and port, the server's come back to the client
+ * through them; installing it again keeps it as it is.
+ */
+static void
+test_adopt_tcp(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_rec r;
+	struct nc_dp_stats st;
+	struct pb_pkt p, s, want;
+	struct frame fr;
+
+	peer_flow(&r, IPPROTO_TCP, 42000, 5000, SB);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	client_pkt(&p, IPPROTO_TCP, 42000);
+	p.tcp_flags = PB_TCP_ACK;
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SB, 5000);
+	want.sip = IP_PEER_LIP;
+	assert_wire(&fr, &want);
+	server_pkt(&s, &p, SB, 5000);
+	s.dip = IP_PEER_LIP;
+	s.tcp_flags = PB_TCP_ACK;
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr);
+	want = nat_s2c(&s, &p);
+	assert_wire(&fr, &want);
+	/* again: here already */
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
+	nc_worker_sync_poll(wk(f, 0));
+	stats(f, &st);
+	assert_int_equal(st.sync_adopted, 1);
+	assert_int_equal(st.sync_adopt_exists, 1);
+	/* a local IP that is no one's: refused */
+	r.lip = htonl(PB_IP(10, 0, 0, 77));
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), -ENOENT);
+	assert_no_leak(f);
+}
+
+/*
+ * A peer's held request: unanswered at its deadline, it goes again to the
+ * same server - the dispatcher failed, not the server, which stays up - and
+ * is held again until the answer comes through here.
+ */
+static void
+test_adopt_held(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_rec r, h;
+	struct nc_failsafe_view v;
+	struct nc_service_view sv;
+	struct nc_server_view srv[2];
+	uint8_t q[16], a[8];
+	struct pb_pkt p, s, want;
+	struct frame fr;
+
+	memset(q, 0x61, sizeof(q));
+	memset(a, 0x62, sizeof(a));
+	peer_flow(&r, IPPROTO_UDP, 36000, 6000, SA);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
+	dns_req(&p, IP_CLIENT, 36000, q, sizeof(q));
+	h = r;
+	h.op = NC_SYNC_HELD;
+	h.ttl_ms = 20;
+	h.m = mk(&p);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &h, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 2);
+	fs_view(f, &v);
+	assert_int_equal(v.held_now, 1);
+	assert_int_equal(fs_wait(f, 0, 10), 0);
+	expect_none(f, 0);
+	assert_int_equal(fs_wait(f, 0, 15), 1);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SA, 6000);
+	want.sip = IP_PEER_LIP;
+	assert_wire(&fr, &want);
+	ctl_round(f);   /* the report: logged, a not taken down */
+	nc_dp_mon_refresh(f->dp);
+	mon_view(f, SVC_DNS, &sv, srv);
+	assert_true(srv[SA].up);
+	/* the answer through here: to the client, released */
+	server_pkt(&s, &p, SA, 6000);
+	s.dip = IP_PEER_LIP;
+	s.payload = a;
+	s.payload_len = sizeof(a);
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr);
+	want = nat_s2c(&s, &p);
+	assert_wire(&fr, &want);
+	fs_view(f, &v);
+	assert_int_equal(v.held_now, 0);
+	assert_int_equal(fs_wait(f, 0, 50), 0);
+	expect_none(f, 0);
+	assert_no_leak(f);
+}
+
+/* A walk reports every synced flow again (bulk) with its held requests; a
+ * flush drops every flow without a close record. */
+static void
+test_walk_flush(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_rec r[8];
+	uint8_t q[12];
+	struct pb_pkt p;
+	struct flow fl, tc;
+	unsigned int n, i, flows = 0, held = 0;
+
+	memset(q, 0x71, sizeof(q));
+	dns_req(&p, IP_CLIENT, 37000, q, sizeof(q));
+	open_flow(f, 0, &p, &fl);
+	open_tcp(f, 43000, &tc);   /* not established: not synced, not walked */
+	n = records(f, r, 8);
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(r[i].m);
+	nc_dp_sync_walk(f->dp);
+	assert_false(nc_dp_sync_walk_done(f->dp));
+	for (i = 0; i < 100 && !nc_dp_sync_walk_done(f->dp); i++)
+		nc_worker_sync_poll(wk(f, 0));   /* a slice of the table per loop */
+	assert_true(nc_dp_sync_walk_done(f->dp));
+	n = records(f, r, 8);
+	for (i = 0; i < n; i++) {
+		assert_true(r[i].flags & NC_SYNC_F_BULK);
+		flows += r[i].op == NC_SYNC_FLOW;
+		held += r[i].op == NC_SYNC_HELD;
+		rte_pktmbuf_free(r[i].m);
+	}
+	assert_int_equal(flows, 1);
+	assert_int_equal(held, 1);
+	nc_dp_sync_flush(f->dp);
+	assert_false(nc_dp_sync_flush_done(f->dp));
+	nc_worker_sync_poll(wk(f, 0));
+	assert_true(nc_dp_sync_flush_done(f->dp));
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	assert_int_equal(records(f, r, 8), 0);
+	assert_no_leak(f);
+}
+
+/* A gratuitous ARP for a local IP: from our MAC, sender and target it. */
+static void
+test_lip_hold(void **state)
+{
+	struct fx *f = *state;
+	struct frame fr;
+	uint32_t ip;
+
+	/* with sync, even ours wait for the cluster */
+	assert_false(nc_dp_lip_held(f->dp, IP_LIP));
+	assert_false(nc_dp_lip_held(f->dp, IP_PEER_LIP));
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
+	assert_true(nc_dp_lip_held(f->dp, IP_PEER_LIP));
+	assert_int_equal(nc_dp_lip_hold(f->dp, PB_IP(10, 0, 0, 77), true), -ENOENT);
+	assert_int_equal(nc_dp_lip_garp(f->dp, IP_PEER_LIP), 0);
+	ctl_round(f);
+	expect_one(f, 0, &fr);
+	assert_int_equal(fr.b[12], 0x08);
+	assert_int_equal(fr.b[13], 0x06);            /* ARP */
+	assert_int_equal(fr.b[21], 1);               /* a request */
+	assert_memory_equal(fr.b + 22, mac_port, 6); /* from us */
+	memcpy(&ip, fr.b + 28, 4);
+	assert_int_equal(ntohl(ip), IP_PEER_LIP);    /* sender */
+	memcpy(&ip, fr.b + 38, 4);
+	assert_int_equal(ntohl(ip), IP_PEER_LIP);    /* target */
+	assert_no_leak(f);
+}
+
+static enum nc_miss miss_verdict;
+static unsigned int miss_calls;
+
+static enum nc_miss
+miss_cb(void *arg, const struct rte_mbuf *m, uint16_t pidx, const uint32_t key[4],
+	struct nc_sync_rec *r, struct rte_ether_addr *mac)
+{
+	static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0x0d, 0x01 };
+
+	(void)arg;
+	(void)m;
+	(void)pidx;
+	miss_calls++;
+	assert_int_equal(ntohl(key[0]), IP_CLIENT);
+	peer_flow(r, IPPROTO_TCP, 44000, 7000, SA);
+	memcpy(mac->addr_bytes, peer_mac, 6);
+	return miss_verdict;
+}
+
+/* A TCP segment of no flow goes up; the callback installs its flow (the
+ * segment follows) or sends it on to a peer's MAC, or it is dropped. */
+static void
+test_miss(void **state)
+{
+	struct fx *f = *state;
+	struct pb_pkt p, want;
+	struct frame fr;
+
+	nc_dp_set_miss_cb(f->dp, miss_cb, NULL);
+	client_pkt(&p, IPPROTO_TCP, 44000);
+	p.tcp_flags = PB_TCP_ACK;
+	/* sent on */
+	miss_verdict = NC_MISS_REDIRECT;
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	ctl_round(f);
+	expect_one(f, 0, &fr);
+	assert_int_equal(miss_calls, 1);
+	assert_int_equal(fr.b[4], 0x0d);             /* to the peer */
+	assert_memory_equal(fr.b + 6, mac_port, 6);
+	/* dropped */
+	miss_verdict = NC_MISS_DROP;
+	rx(f, 0, &p);
+	ctl_round(f);
+	expect_none(f, 0);
+	/* installed: the segment follows */
+	miss_verdict = NC_MISS_ADOPT;
+	rx(f, 0, &p);
+	ctl_round(f);
+	nc_worker_sync_poll(wk(f, 0));
+	nc_worker_handoff_poll(wk(f, 0));
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SA, 7000);
+	want.sip = IP_PEER_LIP;
+	assert_wire(&fr, &want);
+	/* the flow is here now: no more trips up */
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	assert_int_equal(miss_calls, 3);
+	assert_no_leak(f);
+}
+
+static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpsync"); }
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_records, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_tcp, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_held, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_walk_flush, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_lip_hold, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_miss, setup_sync, fx_teardown),
+	};
+
+	return cmocka_run_group_tests_name("dp_sync", tests, eal_setup, fx_eal_teardown);
+}
