@@ -374,14 +374,16 @@ fail_run() {   # fail_run <peer> <mode> <run>
 	case $p in
 	netchestra*)
 		for f in "$W"/sync-*.json; do cp "$f" "$OUT/failure-$n.$(basename "$f")"; done
-		# replicas each held before the kill; what the survivor did after it
+		# each one's state before the kill; what the survivor did from its start to the
+		# run's end (its counters are totals: a takeover before the kill counts too)
 		SY[$p,$m,$r]=$(jq -rs '(.[0].sync // {}) as $b0 | (.[1].sync // {}) as $b1 | (.[2].sync // {}) as $a |
-			def v($o; $f): ($o[$f] // "-" | tostring);
-			[v($b0; "enabled"), "\(v($b0; "replicas"))/\(v($b1; "replicas"))", "\(v($b0; "held"))/\(v($b1; "held"))",
-			 v($a; "adopted"), v($a; "adopted_held"), v($a; "redirected"), v($a; "gaps"),
+			def v($o; $f): if $o | has($f) then $o[$f] | tostring else "-" end;
+			[v($b0; "enabled"), "\(v($b0; "synced"))/\(v($b1; "synced"))", "\(v($b0; "replicas"))/\(v($b1; "replicas"))",
+			 "\(v($b0; "held"))/\(v($b1; "held"))", v($a; "adopted"), v($a; "adopted_held"), v($a; "redirected"),
+			 v($a; "miss_dropped"), v($a; "gaps"), v($a; "stepped_back"),
 			 ([($a.holding // [])[] | .address] | if length == 0 then "-" else join(",") end)] | join("|")' \
-			"$W/sync-before-d0.json" "$W/sync-before-d1.json" "$W/sync-after-d0.json" 2>/dev/null || echo "-|-|-|-|-|-|-|-")
-		echo "failure $p $m run $r sync: ${SY[$p,$m,$r]} (enabled|replicas d0/d1|held d0/d1 before the kill|adopted|adopted_held|redirected|gaps|holding, d0 after)" >&2 ;;
+			"$W/sync-before-d0.json" "$W/sync-before-d1.json" "$W/sync-after-d0.json" 2>/dev/null || echo "-|-|-|-|-|-|-|-|-|-|-")
+		echo "failure $p $m run $r sync: ${SY[$p,$m,$r]} (enabled|synced, replicas, held d0/d1 before the kill|adopted|adopted_held|redirected|miss_dropped|gaps|stepped_back|holding, d0 after)" >&2 ;;
 	haproxy-peers)
 		cp "$W/peers" "$OUT/failure-$n.peers"
 		SY[$p,$m,$r]=$(cat "$W/peers" 2>/dev/null || echo "- -")
@@ -422,10 +424,9 @@ if [[ " $PARTS " == *" failure "* ]]; then
 	echo "== failure: 2 instances, instance 1 killed (SIGKILL) at $KILL_AT s of $FAIL_SECS s, $RUNS run(s) of each (the"
 	echo "   balancers in turn). req/s: over the run, before the kill, after it; failed requests by kind; error s:"
 	echo "   seconds in which requests failed (first..last, counted from the kill); withdrawn: ms from the SIGKILL"
-	echo "   (as lab.sh printed it) to lab-rtr's route without its nexthop (polls every 20 ms took" \
-		"$(tr ' ' '\n' <<<"${POLL_MS# }" | sort -n | sed -n '1h; $ { H; x; s/\n/-/; p }') ms"
-	echo "   apart on average, the least and most of a run: the resolution of that column). netchestra: sync on,"
-	echo "   netchestra-nosync: off, both with the fail-safe on"
+	echo "   (as lab.sh printed it) to lab-rtr's route without its nexthop, negative if it left before the kill"
+	echo "   (polls every 20 ms took $(tr ' ' '\n' <<<"${POLL_MS# }" | sort -n | sed -n '1h; $ { H; x; s/\n/-/; p }') ms apart on average, the least and most of a run: the"
+	echo "   resolution of that column). netchestra: sync on, netchestra-nosync: off, both with the fail-safe on"
 	printf '%-17s %-9s %3s %6s %6s %6s %7s %6s %6s %7s %7s %5s %3s %-13s %9s\n' balancer mode run "req/s" before after \
 		"p99 ms" broken failed connect timeout reset bad "error s" withdrawn
 	for p in $PEERS; do
@@ -446,17 +447,18 @@ if [[ " $PARTS " == *" failure "* ]]; then
 				[ -n "${SY[$p,$m,$r]:-}" ] || continue
 				if [ "$hdr" = 0 ]; then
 					echo
-					echo "== sync (GET /api/v1/cluster): flows each dispatcher held for the other (replicas) and held"
-					echo "   requests (held) 1 s before the kill; after the run, what the survivor d0 took over: flows"
-					echo "   (adopted), held requests (adopted_held), packets it sent on (redirected), sequence gaps, and"
-					echo "   the local addresses of the dead dispatcher it answers for (holding)"
-					printf '%-17s %-9s %3s %-7s %-11s %-9s %7s %12s %10s %5s %s\n' balancer mode run sync replicas \
-						held adopted adopted_held redirected gaps holding
+					echo "== sync (GET /api/v1/cluster), d0/d1 1 s before the kill: synced with its peer, flows held for"
+					echo "   the other (replicas), held requests (held); the survivor d0 after the run, totals since its"
+					echo "   start: flows and held requests it took over (adopted, adopted_held), packets it sent on to"
+					echo "   the peer with the flow (redirected), packets of flows it did not know (miss_dropped), channel"
+					echo "   gaps, times it stepped back to resync, and the local addresses it answers for a dead peer"
+					printf '%-17s %-9s %3s %-5s %-11s %-11s %-7s %7s %7s %10s %7s %4s %7s %s\n' balancer mode run sync \
+						synced replicas held adopted "ad.held" redirected "missed" gaps stepped holding
 					hdr=1
 				fi
-				IFS='|' read -r en rep held ad adh red gaps hold <<<"${SY[$p,$m,$r]}"
-				printf '%-17s %-9s %3s %-7s %-11s %-9s %7s %12s %10s %5s %s\n' "$p" "$m" "$r" "$en" "$rep" "$held" \
-					"$ad" "$adh" "$red" "$gaps" "$hold"
+				IFS='|' read -r en syn rep held ad adh red miss gaps back hold <<<"${SY[$p,$m,$r]}"
+				printf '%-17s %-9s %3s %-5s %-11s %-11s %-7s %7s %7s %10s %7s %4s %7s %s\n' "$p" "$m" "$r" "$en" "$syn" \
+					"$rep" "$held" "$ad" "$adh" "$red" "$miss" "$gaps" "$back" "$hold"
 			done
 		done
 	done
