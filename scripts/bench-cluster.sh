@@ -339,9 +339,11 @@ fail_run() {   # fail_run <peer> <mode> <run>
 	dead=$(sed -n 's/.*SIGKILL at \([0-9]*\) ms.*/\1/p' "$W/kill.log" | awk '{ printf "%.3f", $1 / 1000 }')
 	[ -n "$dead" ] || dead=-
 	# ms from the kill to the route without its hop; the polls' mean interval
-	wd=$(awk -v d="$dead" -v g="$gone" 'BEGIN { if (d == "-" || g == "-") print "-"; else printf "%d", (g - d) * 1000 }')
+	# ("<": gone at the first poll, a second before the kill: it left earlier still)
+	wd=$(awk -v d="$dead" -v g="$gone" -v p="$polls" 'BEGIN { if (d == "-" || g == "-") print "-";
+		else printf "%s%d", (p == 1 ? "<" : ""), (g - d) * 1000 }')
 	ms=$(awk -v p="$polls" -v s="$span" 'BEGIN { printf "%d", (p > 1 ? s * 1000 / (p - 1) : 0) }')
-	POLL_MS="$POLL_MS $ms"
+	[ "$polls" -le 1 ] || POLL_MS="$POLL_MS $ms"
 	# the kill in the client's time (its --live lines count from its start)
 	koff=$(awk -v d="$dead" -v s="$t_start" 'BEGIN { printf "%.3f", (d == "-" ? 0 : d - s) }')
 	total=$(jq '.failed // 0' "$W/r.json" 2>/dev/null) || total=0
@@ -354,7 +356,8 @@ fail_run() {   # fail_run <peer> <mode> <run>
 		[foreach .[] as $l ({p: 0, t: null}; {p: $l.failed, t: (if $l.failed > .p then $l.t else null end)}; .t)
 		 | select(. != null) | . - $k | ceil + 0] as $s |
 		(if $total > (last.failed // 0) then $s + [((last.t // 0) - $k | ceil) + 1] else $s end) |
-		if length == 0 then "0" else "\(length) (+\(min)..+\(max))" end' "$W/live.jsonl" 2>/dev/null || echo "?")
+		def signed: if . > 0 then "+\(.)" else tostring end;
+		if length == 0 then "0" else "\(length) (\(min | signed)..\(max | signed))" end' "$W/live.jsonl" 2>/dev/null || echo "?")
 	# requests/s before the kill (from the start) and after it (to the last line)
 	rates=$(jq -rs --argjson k "$koff" '
 		([.[] | select(.t <= $k)] | last) as $b | last as $e |
@@ -424,9 +427,11 @@ if [[ " $PARTS " == *" failure "* ]]; then
 	echo "== failure: 2 instances, instance 1 killed (SIGKILL) at $KILL_AT s of $FAIL_SECS s, $RUNS run(s) of each (the"
 	echo "   balancers in turn). req/s: over the run, before the kill, after it; failed requests by kind; error s:"
 	echo "   seconds in which requests failed (first..last, counted from the kill); withdrawn: ms from the SIGKILL"
-	echo "   (as lab.sh printed it) to lab-rtr's route without its nexthop, negative if it left before the kill"
-	echo "   (polls every 20 ms took $(tr ' ' '\n' <<<"${POLL_MS# }" | sort -n | sed -n '1h; $ { H; x; s/\n/-/; p }') ms apart on average, the least and most of a run: the"
-	echo "   resolution of that column). netchestra: sync on, netchestra-nosync: off, both with the fail-safe on"
+	echo "   (as lab.sh printed it) to lab-rtr's route without its nexthop, negative if it left before the kill,"
+	echo "   \"<\" if it was gone at the first poll, a second before the kill (polls every 20 ms took" \
+		"$(tr ' ' '\n' <<<"${POLL_MS# }" | sort -n | sed -n '1h; $ { H; x; s/\n/-/; p }') ms"
+	echo "   apart on average, the least and most of a run: the resolution of that column). netchestra: sync on,"
+	echo "   netchestra-nosync: off, both with the fail-safe on"
 	printf '%-17s %-9s %3s %6s %6s %6s %7s %6s %6s %7s %7s %5s %3s %-13s %9s\n' balancer mode run "req/s" before after \
 		"p99 ms" broken failed connect timeout reset bad "error s" withdrawn
 	for p in $PEERS; do

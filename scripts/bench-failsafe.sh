@@ -214,7 +214,8 @@ for proto in $PROTOS; do
 			[foreach .[] as $l ({p: 0, t: null}; {p: $l.failed, t: (if $l.failed > .p then $l.t else null end)}; .t)
 			 | select(. != null) | . - $k | ceil + 0] as $s |
 			(if $total > (last.failed // 0) then $s + [((last.t // 0) - $k | ceil) + 1] else $s end) |
-			if length == 0 then "0" else "\(length) (+\(min)..+\(max))" end' "$W/live.jsonl" 2>/dev/null || echo "?")
+			def signed: if . > 0 then "+\(.)" else tostring end;
+			if length == 0 then "0" else "\(length) (\(min | signed)..\(max | signed))" end' "$W/live.jsonl" 2>/dev/null || echo "?")
 		ROW[$proto,$p]=$(jq -r --arg c "$cost" '"\(.rps | floor)|\(.broken)|\(.failed)|\(.p99_ms | . * 100 | round / 100)|\($c)"' "$W/r.json")
 		case $p in haproxy-*) did=$(acted "$p" "$proto") ;; esac
 		cp "$W/r.json" "$OUT/$proto-$p.json"
