@@ -5,8 +5,13 @@
 # prints the date, the machine and the results. The last line is
 #     cycles/packet: dispatcher D baseline B ratio R
 #
-#   scripts/bench-fastpath.sh [bench-fastpath options]
+#   scripts/bench-fastpath.sh [--sync-compare] [bench-fastpath options]
 #       e.g. --flows 1048576 --passes 5 | --no-huge | --expire | --max-flows M
+#
+# --sync-compare: two runs in one sitting, flow sync on (bench-fastpath --sync)
+# then off, and a summary of both: handshakes completed/s and cycles per
+# established-flow packet side by side, records and bytes per replica. The last
+# line is then the run without sync's.
 #
 # Environment:
 #   NC_BUILD_DIR   build directory (default: build, relative to the repository)
@@ -35,6 +40,11 @@ buildtype=$(meson introspect --buildoptions "$build" 2>/dev/null |
 ninja -C "$build" tests/bench/bench-fastpath >&2
 
 # ---- hugepages ----
+compare=0
+if [ "${1:-}" = --sync-compare ]; then
+	compare=1
+	shift
+fi
 want_huge=1
 for a in "$@"; do
 	case $a in
@@ -99,5 +109,28 @@ echo "build: $build (buildtype $buildtype), commit $(git -C "$root" rev-parse --
 if [ "$buildtype" != release ]; then
 	echo "WARNING: buildtype is $buildtype, not release: the figures are not representative"
 fi
-echo "command: $bench $mode${*:+ $*}"
-"$bench" "$mode" "$@" 2>&1
+if [ "$compare" = 0 ]; then
+	echo "command: $bench $mode${*:+ $*}"
+	"$bench" "$mode" "$@" 2>&1
+	exit
+fi
+on=$(mktemp) off=$(mktemp)
+trap 'rm -f "$on" "$off"; restore' EXIT
+echo "command: $bench $mode${*:+ $*} --sync, then without --sync"
+"$bench" "$mode" "$@" --sync 2>&1 | tee "$on"
+"$bench" "$mode" "$@" 2>&1 | tee "$off"
+val() { sed -n "s/^$2: *\([0-9.]*\).*/\1/p" "$1" | head -n 1; }
+cyc() { sed -n 's/^cycles\/packet: dispatcher \([0-9.]*\) baseline \([0-9.]*\).*/\1 \2/p' "$1"; }
+read -r d_on b_on <<<"$(cyc "$on")"
+read -r d_off b_off <<<"$(cyc "$off")"
+echo "== flow sync on beside off (same sitting)"
+printf '%-44s %14s %14s\n' "" "sync on" "sync off"
+printf '%-44s %14s %14s\n' "new flows/s (SYN)" "$(val "$on" 'new flows\/s')" "$(val "$off" 'new flows\/s')"
+printf '%-44s %14s %14s\n' "handshakes completed/s (reported with sync)" \
+	"$(val "$on" 'handshakes completed\/s')" "$(val "$off" 'handshakes completed\/s')"
+printf '%-44s %14s %14s\n' "established: dispatcher cycles/packet" "$d_on" "$d_off"
+printf '%-44s %14s %14s\n' "baseline (MAC swap) cycles/packet" "$b_on" "$b_off"
+awk -v a="$d_on" -v b="$d_off" -v x="$b_on" -v y="$b_off" 'BEGIN {
+	printf "established-flow cycles, sync on / off: %.3f (baseline on / off %.3f: the run-to-run spread)\n", a / b, x / y }'
+grep -h '^sync records\|^bytes/replica' "$on"
+grep -h '^cycles/packet' "$off"

@@ -38,6 +38,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
+#include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include "app.h"
@@ -58,12 +59,17 @@ enum {
 	REC_BULK_END,             /* u32 round */
 	REC_SYNCSTATE,            /* heartbeats: u8 flags (1: synced), u8 0, u16 ids whose
 				   * local IPs the sender holds (bit per id) */
+	REC_HELD_TCP,             /* u8 af, u8 method, u8 HTTP minor, u8 head flags, key, u32 ms
+				   * to its deadline, u32 first byte, u32 client ISN, u32
+				   * server ISN, u32 past the last server byte the client had
+				   * (the client's sequence space), the request: 40 + n */
 };
 #define AF4          4
 #define FLOW_LEN     36
 #define KEY_REC_LEN  20
 #define HELD_HDR     24
-#define HELD_MAX     1300          /* payload bytes a held record carries */
+#define HELD_TCP_HDR 40
+#define HELD_MAX     NC_SYNC_HELD_MAX   /* payload bytes a held record carries */
 #define TX_BATCH     256
 #define TX_MAX_TICK  8192          /* records sent per tick at most */
 #define ADOPT_TICK   2048          /* installs per tick */
@@ -73,6 +79,7 @@ enum {
 struct held {
 	struct held *next;
 	uint64_t deadline_ms;        /* our clock */
+	struct nc_sync_tcp tcp;      /* TCP: where its connection stood */
 	uint16_t len;
 	uint8_t data[];
 };
@@ -84,6 +91,9 @@ struct rep {
 	uint8_t peer;
 	uint8_t used;
 };
+
+/* scripts/bench-fastpath.sh --sync-compare counts a replica at this size */
+_Static_assert(sizeof(struct rep) == 88, "a replica entry is 88 bytes");
 
 struct sync_peer {
 	bool bulk_done;              /* its bulk copy came since we (re)synced */
@@ -260,6 +270,38 @@ send_flow(struct nc_sync_app *s, const struct nc_sync_rec *r)
 	nc_cluster_send_rec(chan(s), REC_FLOW, b, sizeof(b));
 }
 
+/* A held TCP request: its bytes (the record's mbuf holds them alone) and
+ * where its connection stood. Frees r->m. */
+static void
+send_held_tcp(struct nc_sync_app *s, const struct nc_sync_rec *r)
+{
+	uint8_t b[HELD_TCP_HDR + HELD_MAX];
+	uint32_t n = rte_pktmbuf_data_len(r->m), v[5];
+	unsigned int i;
+
+	if (n <= HELD_MAX) {
+		enc_key(b, r->key);
+		b[1] = r->tcp.method;
+		b[2] = r->tcp.minor;
+		b[3] = r->tcp.hflags;
+		v[0] = r->ttl_ms;
+		v[1] = r->tcp.start;
+		v[2] = r->tcp.c_isn;
+		v[3] = r->tcp.srv_isn;
+		v[4] = r->tcp.s_next;
+		for (i = 0; i < 5; i++) {
+			uint32_t x = htonl(v[i]);
+
+			memcpy(b + 20 + 4 * i, &x, 4);
+		}
+		memcpy(b + HELD_TCP_HDR, rte_pktmbuf_mtod(r->m, const uint8_t *), n);
+		nc_cluster_send_rec(chan(s), REC_HELD_TCP, b, HELD_TCP_HDR + n);
+	} else {
+		s->held_too_big++;
+	}
+	rte_pktmbuf_free(r->m);
+}
+
 /* A held datagram: its UDP payload (the rest is in the flow). Frees r->m. */
 static void
 send_held(struct nc_sync_app *s, const struct nc_sync_rec *r)
@@ -269,6 +311,10 @@ send_held(struct nc_sync_app *s, const struct nc_sync_rec *r)
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t dl = rte_pktmbuf_data_len(m), off = sizeof(struct rte_ether_hdr), ihl, n, ttl;
 
+	if (((const uint8_t *)r->key)[12] == IPPROTO_TCP) {
+		send_held_tcp(s, r);
+		return;
+	}
 	if (dl < off + sizeof(struct rte_ipv4_hdr))
 		goto out;
 	ihl = (d[off] & 0xf) * 4u;
@@ -368,9 +414,11 @@ rx_flow(struct nc_sync_app *s, unsigned int q, const uint8_t *v)
 }
 
 static void
-rx_held(struct nc_sync_app *s, unsigned int q, const uint8_t *v, uint16_t len, uint64_t now)
+rx_held(struct nc_sync_app *s, unsigned int q, const uint8_t *v, uint16_t len, uint64_t now,
+	bool tcp)
 {
-	uint32_t key[4], ttl;
+	uint16_t hdr = tcp ? HELD_TCP_HDR : HELD_HDR;
+	uint32_t key[4], ttl, x[4];
 	struct rep *r;
 	struct held *h, **tail;
 
@@ -378,11 +426,13 @@ rx_held(struct nc_sync_app *s, unsigned int q, const uint8_t *v, uint16_t len, u
 	r = rep_find(s, key);
 	if (r == NULL || r->peer != q)
 		return;
+	if (tcp)
+		held_free_all(s, r);   /* one request at a time: the oldest unanswered */
 	if (s->peer[q].n_held >= s->a->cfg->cluster.sync_max_held) {
 		s->held_full++;
 		return;
 	}
-	h = malloc(sizeof(*h) + (size_t)(len - HELD_HDR));
+	h = malloc(sizeof(*h) + (size_t)(len - hdr));
 	if (h == NULL) {
 		s->held_full++;
 		return;
@@ -390,8 +440,15 @@ rx_held(struct nc_sync_app *s, unsigned int q, const uint8_t *v, uint16_t len, u
 	memcpy(&ttl, v + 20, 4);
 	h->next = NULL;
 	h->deadline_ms = now + ntohl(ttl);
-	h->len = (uint16_t)(len - HELD_HDR);
-	memcpy(h->data, v + HELD_HDR, h->len);
+	memset(&h->tcp, 0, sizeof(h->tcp));
+	if (tcp) {
+		memcpy(x, v + 24, sizeof(x));
+		h->tcp = (struct nc_sync_tcp){ .start = ntohl(x[0]), .c_isn = ntohl(x[1]),
+					       .srv_isn = ntohl(x[2]), .s_next = ntohl(x[3]),
+					       .method = v[1], .minor = v[2], .hflags = v[3] };
+	}
+	h->len = (uint16_t)(len - hdr);
+	memcpy(h->data, v + hdr, h->len);
 	for (tail = &r->held; *tail != NULL; tail = &(*tail)->next)
 		;
 	*tail = h;
@@ -452,9 +509,15 @@ nc_sync_app_rec(void *arg, unsigned int q, uint8_t id, uint8_t msg_type, uint16_
 		}
 		return;
 	case REC_HELD:
-		if (len < HELD_HDR || len > HELD_HDR + HELD_MAX || !key_ok(v))
+		if (len < HELD_HDR || len > HELD_HDR + HELD_MAX || !key_ok(v) || v[4 + 12] != IPPROTO_UDP)
 			goto bad;
-		rx_held(s, q, v, len, now);
+		rx_held(s, q, v, len, now, false);
+		return;
+	case REC_HELD_TCP:
+		if (len <= HELD_TCP_HDR || len > HELD_TCP_HDR + HELD_MAX || v[0] != AF4 ||
+		    v[4 + 12] != IPPROTO_TCP)
+			goto bad;
+		rx_held(s, q, v, len, now, true);
 		return;
 	case REC_BULK_REQ:
 		if (len != 4)
@@ -495,6 +558,8 @@ bad:
 	s->rx_bad++;
 }
 
+static void hb_poll(struct nc_sync_app *s);
+
 /* ------------------------------------------------------------ takeover */
 
 /* Install one replica in the data plane; <with_held>: its held requests too. */
@@ -510,13 +575,17 @@ install(struct nc_sync_app *s, struct rep *r, bool with_held, uint64_t now)
 	s->adopted++;
 	s->peer[r->peer].adopted++;
 	for (h = r->held; with_held && h != NULL && pool != NULL; h = h->next) {
-		/* the datagram as its client sent it, to replay */
+		/* the datagram (the TCP request in one segment) as its client
+		 * sent it, to replay */
 		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 		const uint16_t *ports = (const uint16_t *)&r->r.key[2];
+		bool tcp = ((const uint8_t *)r->r.key)[12] == IPPROTO_TCP;
 		struct rte_ether_hdr *eth;
 		struct rte_ipv4_hdr *ip;
 		struct rte_udp_hdr *udp;
-		uint16_t tot = (uint16_t)(sizeof(*ip) + sizeof(*udp) + h->len);
+		struct rte_tcp_hdr *th;
+		uint16_t l4 = tcp ? sizeof(*th) : sizeof(*udp);
+		uint16_t tot = (uint16_t)(sizeof(*ip) + l4 + h->len);
 		uint8_t *d;
 
 		if (m == NULL)
@@ -534,20 +603,35 @@ install(struct nc_sync_app *s, struct rep *r, bool with_held, uint64_t now)
 		ip->version_ihl = RTE_IPV4_VHL_DEF;
 		ip->total_length = htons(tot);
 		ip->time_to_live = 64;
-		ip->next_proto_id = IPPROTO_UDP;
+		ip->next_proto_id = tcp ? IPPROTO_TCP : IPPROTO_UDP;
 		ip->src_addr = r->r.key[0];   /* the client, the VIP */
 		ip->dst_addr = r->r.key[1];
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		udp = (struct rte_udp_hdr *)(ip + 1);
-		udp->src_port = ports[0];
-		udp->dst_port = ports[1];
-		udp->dgram_len = htons((uint16_t)(sizeof(*udp) + h->len));
-		udp->dgram_cksum = 0;
-		memcpy(udp + 1, h->data, h->len);
-		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+		if (tcp) {
+			th = (struct rte_tcp_hdr *)(ip + 1);
+			memset(th, 0, sizeof(*th));
+			th->src_port = ports[0];
+			th->dst_port = ports[1];
+			th->sent_seq = htonl(h->tcp.start);
+			th->recv_ack = htonl(h->tcp.s_next);
+			th->data_off = 5 << 4;
+			th->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+			th->rx_win = UINT16_MAX;
+			memcpy(th + 1, h->data, h->len);
+			th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+		} else {
+			udp = (struct rte_udp_hdr *)(ip + 1);
+			udp->src_port = ports[0];
+			udp->dst_port = ports[1];
+			udp->dgram_len = htons((uint16_t)(sizeof(*udp) + h->len));
+			udp->dgram_cksum = 0;
+			memcpy(udp + 1, h->data, h->len);
+			udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+		}
 		hr = r->r;
 		hr.op = NC_SYNC_HELD;
 		hr.ttl_ms = h->deadline_ms > now ? (uint32_t)(h->deadline_ms - now) : 0;
+		hr.tcp = h->tcp;
 		hr.m = m;
 		if (nc_dp_sync_adopt(s->a->dp, &hr, NULL) == 0) {
 			s->adopted_held++;
@@ -720,6 +804,11 @@ nc_sync_app_event(void *arg, enum nc_cluster_event ev, int q, uint64_t value)
 		snprintf(why, sizeof(why), "stalled %" PRIu64 " ms", value);
 		NC_LOG(WARNING, APP, "cluster: %s: our local IPs wait for the peers' word", why);
 		own_lips(s, false, false);
+		/* no longer a synced copy for anyone: said before the next
+		 * heartbeat leaves, so no holder gives our addresses back on an
+		 * old word */
+		s->synced = false;
+		hb_poll(s);
 		s->suspect = true;
 		s->suspect_until = mono_ms() + 3ull * a->cfg->cluster.dead_ms;
 		break;
@@ -830,7 +919,8 @@ self_poll(struct nc_sync_app *s, uint64_t now)
 		} else if (now >= s->suspect_until) {
 			NC_LOG(NOTICE, APP, "cluster: no peer took our local IPs: ours again");
 			s->suspect = false;
-			own_lips(s, true, false);
+			s->synced = true;
+			own_lips(s, true, true);
 		}
 		return;
 	}
@@ -870,6 +960,7 @@ nc_sync_app_poll(struct nc_app *a, uint64_t now)
 	if (s == NULL)
 		return;
 	cc = &a->cfg->cluster;
+	nc_dp_lip_fresh(a->dp, cc->dead_ms / 2);
 	dry = tx_poll(s);
 	if (s->walking && dry && nc_dp_sync_walk_done(a->dp) && tx_poll(s)) {
 		send_u32(s, REC_BULK_END, s->round);

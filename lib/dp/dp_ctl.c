@@ -23,7 +23,15 @@ owned_on_port(const struct nc_dp *dp, uint32_t ip_be)
 {
 	const struct nc_addr_ent *ae = nc_dp_addr_find(dp->tables, ip_be);
 
-	return ae != NULL && (ae->lip_plus1 == 0 || dp->ctl->lip_held[ae->lip_plus1 - 1]);
+	if (ae == NULL)
+		return 0;
+	if (ae->lip_plus1 == 0)
+		return 1;
+	/* with sync, only while the cluster's word is fresh: a dispatcher
+	 * that was frozen must not answer before it knows whether a peer
+	 * took its addresses meanwhile */
+	return dp->ctl->lip_held[ae->lip_plus1 - 1] &&
+	       (dp->ctl->lip_fresh_until == 0 || rte_rdtsc() < dp->ctl->lip_fresh_until);
 }
 
 static void

@@ -340,6 +340,61 @@ replay_resend(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tc
 	replay_push(w, f, t);
 }
 
+/* ------------------------------------------------------------ flow sync */
+
+/*
+ * q[0] of TCP flow <idx> is complete and held: the peers get its bytes,
+ * gathered from the held segments, and where the connection stands, so a
+ * survivor can move it to another server if its own fails before the
+ * answer. Once per request; one larger than a record carries, or not held
+ * whole, is not sent (its connection is plain full NAT on a survivor).
+ */
+static void
+sync_tcp_held(struct nc_worker *w, const struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t)
+{
+	struct nc_fs_req *r = &t->q[0];
+	uint32_t len = r->end - r->start, got = 0, slot, ttl;
+	const uint32_t limit = w->tb->svc[f->svc].resp_timeout_ms;
+	struct nc_sync_tcp st;
+	struct rte_mbuf *m;
+	uint8_t *d;
+
+	r->flags |= NC_FSR_SYNCED;
+	if (len == 0 || len > NC_SYNC_HELD_MAX || (m = rte_pktmbuf_alloc(w->dp->txpool)) == NULL) {
+		w->st.sync_held_skipped++;
+		return;
+	}
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	/* held segments are in the order they came: take each one's part of
+	 * the request that continues what was gathered */
+	for (slot = w->txc[2 * idx]; d != NULL && slot != NC_TX_NONE && got < len;) {
+		const struct rte_mbuf *h = nc_txstore_at(w->txs, slot, &slot);
+		uint32_t seq, n, k, at = r->start + got;
+		const uint8_t *p;
+
+		seg_range(h, &seq, &n);
+		if (!nc_seq_le(seq, at) || !nc_seq_lt(at, seq + n))
+			continue;
+		p = tcp_payload(h, L4_OFF, (uint16_t)n, &k);
+		if (k < at - seq)
+			continue;
+		k = RTE_MIN(k - (at - seq), len - got);
+		memcpy(d + got, p + (at - seq), k);
+		got += k;
+	}
+	if (got != len) {
+		rte_pktmbuf_free(m);
+		w->st.sync_held_skipped++;
+		return;
+	}
+	st = (struct nc_sync_tcp){ .start = r->start, .c_isn = t->c_isn, .srv_isn = t->srv_isn,
+				   .s_next = t->s_next, .method = r->method, .minor = r->minor,
+				   .hflags = r->hflags };
+	ttl = (int32_t)(w->now_ms - t->owed_ms) < (int32_t)limit ? limit - (w->now_ms - t->owed_ms) : 0;
+	nc_sync_emit(w, f, NC_SYNC_HELD, m, ttl, 0, &st);
+	rte_pktmbuf_free(m);   /* the record has its own reference */
+}
+
 /* ------------------------------------------------------------ HTTP framing */
 
 static inline int
@@ -499,6 +554,8 @@ req_answered(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 	if (!(r->flags & NC_FSR_DONE))
 		r->flags |= NC_FSR_UNHELD;
 	r->flags |= NC_FSR_ANSWERED;
+	if (r->flags & NC_FSR_SYNCED)
+		sync_release(w, f);
 	if (t->q_n > 1)
 		release_upto(w, f, idx, t, t->q[1].start);
 	else
@@ -711,6 +768,9 @@ client_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 	}
 	t->held += pm->pay;
 	*held = 1;
+	if (unlikely(f->sync & NC_FLOW_SYNCED) && t->mode == NC_FSM_HTTP && t->q_n != 0 &&
+	    (t->q[0].flags & (NC_FSR_DONE | NC_FSR_SYNCED)) == NC_FSR_DONE && fsr_held(&t->q[0]))
+		sync_tcp_held(w, f, idx, t);
 	return 1;
 }
 

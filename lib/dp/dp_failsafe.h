@@ -53,6 +53,7 @@ struct nc_fs_req {
 #define NC_FSR_UNHELD   0x10  /* not held (past hold_limit_kb, a full store, an early
 			       * answer, after the connection's last exchange): it
 			       * cannot move, and no answer is owed to it */
+#define NC_FSR_SYNCED   0x40  /* flow sync: the peers have it (NC_SYNC_HELD) */
 #define NC_FSR_LAST     0x20  /* it does not keep the connection (close, HTTP/1.0):
 			       * nothing after it is owed an answer */
 

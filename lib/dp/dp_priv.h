@@ -218,6 +218,8 @@ struct nc_dp_ctl {
 	                                       * interface; NC_DP_NO_EXC when none */
 	uint8_t lip_held[NC_DP_MAX_LIPS];     /* answered for (ARP, echo): ours without
 	                                       * sync; with it, as nc_dp_lip_hold() says */
+	uint64_t lip_fresh_until;             /* tsc: local IPs answered for until then
+	                                       * (nc_dp_lip_fresh); 0: always */
 	nc_miss_cb miss_cb;
 	void *miss_arg;
 	uint16_t n_pending;

@@ -7,6 +7,7 @@
  * per packet of an unchanged flow; the rest is the control lcore's.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -51,11 +52,15 @@ fill_rec(const struct nc_worker *w, const struct nc_flow *f, struct nc_sync_rec 
 
 void
 nc_sync_emit(struct nc_worker *w, const struct nc_flow *f, uint8_t op, struct rte_mbuf *m,
-	     uint32_t ttl_ms, uint8_t flags)
+	     uint32_t ttl_ms, uint8_t flags, const struct nc_sync_tcp *tcp)
 {
 	struct nc_sync_rec r;
 
 	fill_rec(w, f, &r);
+	if (tcp != NULL)
+		r.tcp = *tcp;
+	else
+		memset(&r.tcp, 0, sizeof(r.tcp));
 	r.op = op;
 	r.flags |= flags;
 	r.pad = 0;
@@ -84,8 +89,48 @@ server_of(const struct nc_schedule *s, uint32_t ip, uint16_t port)
 	return -1;
 }
 
-/* A held request of a peer's flow: replayed at its deadline unless its
- * answer comes through here first. Consumes r->m. */
+/*
+ * A peer's TCP flow with a complete request unanswered: the fail-safe follows
+ * it from here as if it had read it - HTTP framing at a message boundary both
+ * ways, the request held (<m>: it in one segment as its client sent it) - so
+ * that it moves to another server if its own fails before the answer.
+ */
+static void
+adopt_tcp_held(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struct nc_sync_rec *r)
+{
+	struct nc_tcpfs *t = &w->tfs[idx];
+	uint32_t len = rte_pktmbuf_pkt_len(r->m) - L4_OFF - (uint32_t)sizeof(struct rte_tcp_hdr);
+	uint32_t spliced = t->flags & NC_TFS_SPLICED, delta = t->delta;
+	uint32_t *c = &w->txc[2 * idx];
+
+	if (*c != NC_TX_NONE)
+		nc_txstore_release(w->txs, c, c + 1);
+	memset(t, 0, sizeof(*t));
+	nc_http_init(&t->req, NC_HTTP_REQUEST);
+	nc_http_init(&t->resp, NC_HTTP_RESPONSE);
+	t->mode = NC_FSM_HTTP;
+	t->flags = (uint16_t)(NC_TFS_SYNACK | spliced);
+	t->delta = delta;
+	t->c_isn = r->tcp.c_isn;
+	t->srv_isn = r->tcp.srv_isn;
+	t->c_next = r->tcp.start + len;
+	t->c_ack = r->tcp.s_next;
+	t->s_next = r->tcp.s_next;
+	t->s_ack = t->c_next;
+	t->s_win = UINT16_MAX;
+	t->q[0] = (struct nc_fs_req){ .start = r->tcp.start, .end = t->c_next, .method = r->tcp.method,
+				      .minor = r->tcp.minor, .hflags = r->tcp.hflags,
+				      .flags = NC_FSR_HEAD | NC_FSR_DONE };
+	t->q_n = 1;
+	t->rp_slot = NC_TX_NONE;
+	t->owed_ms = w->now_ms - (w->tb->svc[f->svc].resp_timeout_ms -
+				  RTE_MIN(r->ttl_ms, w->tb->svc[f->svc].resp_timeout_ms));
+	t->held = len;
+}
+
+/* A held request of a peer's flow: a UDP datagram is replayed at its
+ * deadline unless its answer comes through here first; a TCP request moves
+ * if its server fails. Consumes r->m. */
 static void
 adopt_held(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flow_key *k)
 {
@@ -93,15 +138,19 @@ adopt_held(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flo
 	struct nc_flow *f;
 	uint32_t *c;
 
-	if (idx < 0 || w->txc == NULL || k->proto != IPPROTO_UDP) {
+	if (idx < 0 || w->txc == NULL) {
 		rte_pktmbuf_free(r->m);
 		return;
 	}
 	f = flow_at(w, (uint32_t)idx);
-	if (!w->tb->svc[f->svc].failsafe) {
+	if (!w->tb->svc[f->svc].failsafe ||
+	    (k->proto == IPPROTO_TCP && (w->tfs == NULL || rte_pktmbuf_pkt_len(r->m) <=
+					 L4_OFF + sizeof(struct rte_tcp_hdr)))) {
 		rte_pktmbuf_free(r->m);
 		return;
 	}
+	if (k->proto == IPPROTO_TCP)
+		adopt_tcp_held(w, f, (uint32_t)idx, r);
 	c = &w->txc[2 * idx];
 	if (nc_txstore_hold(w->txs, (uint32_t)idx, r->m, w->now_ms + r->ttl_ms, c, c + 1) != 0) {
 		rte_pktmbuf_free(r->m);
@@ -225,7 +274,7 @@ walk_step(struct nc_worker *w, uint32_t gen)
 			continue;
 		if (rte_ring_free_count(w->sync_ring) < WALK_ROOM)
 			return n;   /* on at the next loop */
-		nc_sync_emit(w, f, NC_SYNC_FLOW, NULL, 0, NC_SYNC_F_BULK);
+		nc_sync_emit(w, f, NC_SYNC_FLOW, NULL, 0, NC_SYNC_F_BULK, NULL);
 		n++;
 		if (f->key.proto != IPPROTO_UDP || w->txc == NULL)
 			continue;
@@ -233,7 +282,7 @@ walk_step(struct nc_worker *w, uint32_t gen)
 			const struct rte_mbuf *m = nc_txstore_at(w->txs, slot, &slot);
 
 			nc_sync_emit(w, f, NC_SYNC_HELD, (struct rte_mbuf *)(uintptr_t)m,
-				     w->tb->svc[f->svc].resp_timeout_ms, NC_SYNC_F_BULK);
+				     w->tb->svc[f->svc].resp_timeout_ms, NC_SYNC_F_BULK, NULL);
 		}
 	}
 	if (w->walk_pos == slots)
@@ -413,16 +462,26 @@ nc_dp_sync_walk(struct nc_dp *dp)
 	__atomic_add_fetch(&dp->sync_walk_gen, 1, __ATOMIC_RELEASE);
 }
 
+/* Every worker has done generation <gen> of what it keeps at <off> in its struct. */
+static bool
+workers_at(const struct nc_dp *dp, uint32_t gen, size_t off)
+{
+	uint16_t i;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		const uint32_t *g = (const uint32_t *)((const uint8_t *)dp->worker[i] + off);
+
+		if (__atomic_load_n(g, __ATOMIC_ACQUIRE) != gen)
+			return false;
+	}
+	return true;
+}
+
 bool
 nc_dp_sync_walk_done(const struct nc_dp *dp)
 {
-	uint32_t gen = __atomic_load_n(&dp->sync_walk_gen, __ATOMIC_ACQUIRE);
-	uint16_t i;
-
-	for (i = 0; i < dp->n_workers; i++)
-		if (__atomic_load_n(&dp->worker[i]->walk_gen, __ATOMIC_ACQUIRE) != gen)
-			return false;
-	return true;
+	return workers_at(dp, __atomic_load_n(&dp->sync_walk_gen, __ATOMIC_ACQUIRE),
+			  offsetof(struct nc_worker, walk_gen));
 }
 
 void
@@ -434,13 +493,8 @@ nc_dp_sync_flush(struct nc_dp *dp)
 bool
 nc_dp_sync_flush_done(const struct nc_dp *dp)
 {
-	uint32_t gen = __atomic_load_n(&dp->sync_flush_gen, __ATOMIC_ACQUIRE);
-	uint16_t i;
-
-	for (i = 0; i < dp->n_workers; i++)
-		if (__atomic_load_n(&dp->worker[i]->flush_gen, __ATOMIC_ACQUIRE) != gen)
-			return false;
-	return true;
+	return workers_at(dp, __atomic_load_n(&dp->sync_flush_gen, __ATOMIC_ACQUIRE),
+			  offsetof(struct nc_worker, flush_gen));
 }
 
 /* Index of local IP <ip_be> in dp->lip, or -1. */
@@ -472,6 +526,12 @@ nc_dp_lip_held(const struct nc_dp *dp, uint32_t ip)
 	int i = lip_find(dp, nc_be32(ip));
 
 	return i >= 0 && dp->ctl->lip_held[i];
+}
+
+void
+nc_dp_lip_fresh(struct nc_dp *dp, uint32_t ms)
+{
+	dp->ctl->lip_fresh_until = rte_rdtsc() + dp->tsc_per_ms * ms;
 }
 
 int

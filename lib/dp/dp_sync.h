@@ -11,17 +11,19 @@
 #include "dp_priv.h"
 
 /* Report flow <f> to the control lcore (<op>, held request <m> with
- * <ttl_ms> to its deadline: a reference of the record's own is taken). */
+ * <ttl_ms> to its deadline: a reference of the record's own is taken; TCP,
+ * <tcp> where the connection stands). */
 void nc_sync_emit(struct nc_worker *w, const struct nc_flow *f, uint8_t op, struct rte_mbuf *m,
-		  uint32_t ttl_ms, uint8_t flags);
+		  uint32_t ttl_ms, uint8_t flags, const struct nc_sync_tcp *tcp);
 
-/* Flow <f> is established, or moved: the peers get (or update) it. */
+/* Flow <f> was accepted by its server (TCP: its SYN-ACK), or moved: the
+ * peers get (or update) it. */
 static inline void
 sync_flow(struct nc_worker *w, struct nc_flow *f)
 {
 	if (unlikely(w->dp->sync)) {
 		f->sync |= NC_FLOW_SYNCED;
-		nc_sync_emit(w, f, NC_SYNC_FLOW, NULL, 0, 0);
+		nc_sync_emit(w, f, NC_SYNC_FLOW, NULL, 0, 0, NULL);
 	}
 }
 
@@ -30,7 +32,7 @@ static inline void
 sync_close(struct nc_worker *w, const struct nc_flow *f)
 {
 	if (unlikely(f->sync & NC_FLOW_SYNCED))
-		nc_sync_emit(w, f, NC_SYNC_CLOSE, NULL, 0, 0);
+		nc_sync_emit(w, f, NC_SYNC_CLOSE, NULL, 0, 0, NULL);
 }
 
 /* A synced flow holds request <m> (its private copy) for <ttl_ms>. */
@@ -38,7 +40,7 @@ static inline void
 sync_held(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m, uint32_t ttl_ms)
 {
 	if (unlikely(f->sync & NC_FLOW_SYNCED))
-		nc_sync_emit(w, f, NC_SYNC_HELD, m, ttl_ms, 0);
+		nc_sync_emit(w, f, NC_SYNC_HELD, m, ttl_ms, 0, NULL);
 }
 
 /* What a synced flow held was answered. */
@@ -46,7 +48,7 @@ static inline void
 sync_release(struct nc_worker *w, const struct nc_flow *f)
 {
 	if (unlikely(f->sync & NC_FLOW_SYNCED))
-		nc_sync_emit(w, f, NC_SYNC_RELEASE, NULL, 0, 0);
+		nc_sync_emit(w, f, NC_SYNC_RELEASE, NULL, 0, 0, NULL);
 }
 
 #endif /* NC_DP_SYNC_H */

@@ -209,7 +209,7 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		uint8_t st0 = f->state;
 
 		tcp_track(f, flags, 1);
-		if (unlikely(f->state != st0) && f->state == NC_FLOW_EST)
+		if (unlikely(f->state != st0) && f->state == NC_FLOW_EST && !(f->sync & NC_FLOW_SYNCED))
 			sync_flow(w, f);
 	}
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
@@ -251,9 +251,18 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	}
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
 		return;
-	if (f->key.proto == IPPROTO_TCP)
-		tcp_track(f, rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
-						     pm->l4_off)->tcp_flags, 0);
+	if (f->key.proto == IPPROTO_TCP) {
+		uint8_t fl = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
+						     pm->l4_off)->tcp_flags;
+
+		tcp_track(f, fl, 0);
+		/* the server accepted the connection: from here a survivor needs
+		 * it (the client may send its ACK and request to another
+		 * dispatcher); a SYN no server answered costs the peers nothing */
+		if (unlikely(f->state == NC_FLOW_SYN) && !(f->sync & NC_FLOW_SYNCED) &&
+		    (fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG))
+			sync_flow(w, f);
+	}
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
 	ss = srv_stats(w, f);
 	if (pm->pay != 0 && (f->mon & NC_FLOW_REQ)) {

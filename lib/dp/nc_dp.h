@@ -136,7 +136,7 @@ void nc_dp_announce(struct nc_dp *dp);
 /*
  * ---- flow sync (cluster) ----
  * With sync started, each worker reports what a peer dispatcher needs to
- * finish its flows - a flow once established (TCP after the handshake, UDP
+ * finish its flows - a flow once its server accepted it (TCP: the SYN-ACK; UDP
  * at its first datagram) and when it moves (a fail-over, a splice), its
  * close, each request a fail-safe UDP service holds and its release - as
  * records in a ring of its own that the control lcore drains
@@ -149,7 +149,9 @@ void nc_dp_announce(struct nc_dp *dp);
 enum nc_sync_op {
 	NC_SYNC_FLOW = 1,     /* a flow established or changed */
 	NC_SYNC_CLOSE,        /* it closed */
-	NC_SYNC_HELD,         /* a request it holds (UDP fail-safe): <m>, <ttl_ms> */
+	NC_SYNC_HELD,         /* a request it holds (fail-safe): <m>, <ttl_ms>; TCP: a
+			       * complete HTTP request, <m> one segment carrying it
+			       * all, with where the connection stands (tcp) */
 	NC_SYNC_RELEASE,      /* its held requests were answered */
 };
 #define NC_SYNC_F_SPLICED 0x01   /* TCP: moved by the fail-safe; client seq = server seq + delta */
@@ -157,7 +159,19 @@ enum nc_sync_op {
 #define NC_SYNC_F_FIN_C   0x04   /* TCP: the client sent its FIN */
 #define NC_SYNC_F_FIN_S   0x08   /* TCP: the server sent its FIN */
 
-/* One record (48 bytes); addresses and ports in network order. */
+/* HELD, TCP: the connection around the request (the client's sequence
+ * space, host order). */
+struct nc_sync_tcp {
+	uint32_t start;            /* the request's first byte */
+	uint32_t c_isn;            /* the client's initial sequence number */
+	uint32_t srv_isn;          /* the server's, as the client knows it */
+	uint32_t s_next;           /* past the last server byte the client had */
+	uint8_t method, minor, hflags;   /* the request's head (lib/http) */
+	uint8_t pad;
+};
+#define NC_SYNC_HELD_MAX 1300      /* bytes of a held request that a record carries */
+
+/* One record (72 bytes); addresses and ports in network order. */
 struct nc_sync_rec {
 	uint8_t op;                /* enum nc_sync_op */
 	uint8_t state;             /* enum nc_flow_state */
@@ -170,8 +184,10 @@ struct nc_sync_rec {
 	uint16_t server_port;
 	uint32_t delta;
 	uint32_t ttl_ms;           /* HELD: ms to its deadline */
-	struct rte_mbuf *m;        /* HELD: the datagram as the client sent it, a
-				    * reference of its own: the taker frees it */
+	struct rte_mbuf *m;        /* HELD: UDP, the datagram as the client sent it;
+				    * TCP, the request's bytes alone. A reference of
+				    * its own: the taker frees it */
+	struct nc_sync_tcp tcp;    /* HELD, TCP */
 };
 
 /* Start flow sync: each worker's record ring, and its ring of flows to
@@ -217,6 +233,10 @@ bool nc_dp_sync_flush_done(const struct nc_dp *dp);
  * none until this is called. -ENOENT when it is neither. Control lcore. */
 int nc_dp_lip_hold(struct nc_dp *dp, uint32_t ip, bool hold);
 bool nc_dp_lip_held(const struct nc_dp *dp, uint32_t ip);
+/* The held local IPs are answered for only during the next <ms> ms, until
+ * this is called again (the cluster's poll renews it: a frozen control lcore
+ * that thaws answers for none before the cluster had its word). */
+void nc_dp_lip_fresh(struct nc_dp *dp, uint32_t ms);
 /* A gratuitous ARP for local IP <ip> (host order) from its port. */
 int nc_dp_lip_garp(struct nc_dp *dp, uint32_t ip);
 

@@ -3,7 +3,7 @@
  * standing in for the NIC (nc_worker_rx() in, nc_worker_tx_take() out).
  *
  *   bench-fastpath [--flows N] [--passes P] [--max-flows M] [--huge | --no-huge]
- *                  [--mem MB] [--expire] [--seed S] [--mem-needed]
+ *                  [--mem MB] [--expire] [--seed S] [--sync] [--mem-needed]
  *
  * 1. New-flow set-up: N client SYNs from distinct (ip, port) pairs to the VIP,
  *    in bursts of 32, into an empty table; then one ACK per flow, so that every
@@ -23,6 +23,13 @@
  *    reflect step, which is also timed alone. Baseline: the same mbufs and
  *    burst loop, swapping the Ethernet addresses only.
  *
+ * With --sync, flow sync is on (nc_dp_sync_start(), as in a cluster): the
+ * handshake's end reports each flow to the control lcore's ring, which the
+ * harness drains after each burst as the control lcore would (its share is
+ * timed apart and printed); the established flows' packets report nothing.
+ * Also printed: the bytes a replica takes on a peer (the rte_hash of its
+ * 16-byte key and the 88-byte entry of app/netchestra/sync.c).
+ *
  * Every forwarded packet of the first and of one last pass is checked
  * (addresses after full NAT, TTL, both checksums); a lost or wrong packet makes
  * the exit status 1. The last line printed is
@@ -40,6 +47,8 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -96,6 +105,7 @@ struct opts {
 	int huge;              /* -1: hugepages when enough are free, 0: no, 1: yes */
 	int expire;            /* also run nc_worker_expire() per burst, as the worker loop */
 	int mem_needed;        /* print the EAL memory a run needs and exit */
+	int sync;              /* flow sync on */
 };
 
 /* What step 1 learned about a flow: its local address and server (network order). */
@@ -120,7 +130,12 @@ struct bench {
 	uint64_t bad;
 	uint64_t reflect_cyc;    /* checked passes: cycles of the reflect step */
 	uint64_t reflect_pkts;
+	int sync;                /* --sync */
+	uint64_t sync_records;   /* --sync: records the workers reported */
+	uint64_t sync_cyc;       /* ... and the cycles the harness spent draining them */
 };
+
+#define REPLICA_ENTRY 88   /* app/netchestra/sync.c: struct rep (asserted there) */
 
 static struct nc_config cfg;      /* large: kept off the stack */
 static struct nc_dp_stats stats;
@@ -148,7 +163,8 @@ lips_for(uint32_t flows)
 static uint32_t
 mem_needed_mb(uint32_t flows, uint32_t max_flows)
 {
-	return (uint32_t)(256 + (((uint64_t)flows * 480 + (uint64_t)max_flows * 320) >> 20));
+	/* and room for --sync's replica table (about 100 bytes per flow) */
+	return (uint32_t)(256 + (((uint64_t)flows * 580 + (uint64_t)max_flows * 320) >> 20));
 }
 
 static void
@@ -156,7 +172,7 @@ usage(FILE *out)
 {
 	fprintf(out,
 		"usage: bench-fastpath [--flows N] [--passes P] [--max-flows M] [--huge | --no-huge]\n"
-		"                      [--mem MB] [--expire] [--seed S] [--mem-needed]\n"
+		"                      [--mem MB] [--expire] [--seed S] [--sync] [--mem-needed]\n"
 		"  --flows N      flows to open and forward (default 1048576)\n"
 		"  --passes P     timed passes over all flows, after one warm-up (default 5)\n"
 		"  --max-flows M  limits.max_flows (default flows + 1024)\n"
@@ -165,6 +181,8 @@ usage(FILE *out)
 		"  --mem MB       EAL memory (default: what --mem-needed prints)\n"
 		"  --expire       also call nc_worker_expire(w, %d) per burst, as the worker loop\n"
 		"  --seed S       seed of the flow order (default 1)\n"
+		"  --sync         flow sync on, as in a cluster: its cost per new flow and per\n"
+		"                 established packet, and the bytes of a replica\n"
 		"  --mem-needed   print the EAL memory in MB this run needs, and exit\n",
 		EXPIRE_BUDGET);
 }
@@ -196,6 +214,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "expire", no_argument, NULL, 'e' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "mem-needed", no_argument, NULL, 'q' },
+		{ "sync", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -249,6 +268,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'q':
 			o->mem_needed = 1;
+			break;
+		case 'S':
+			o->sync = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -596,14 +618,32 @@ base_pass(struct bench *b)
 	return t1 - t0;
 }
 
+/* --sync: take the workers' records as the control lcore does (its cycles,
+ * on its own lcore in the appliance, counted apart). */
+static void
+sync_drain(struct bench *b)
+{
+	static struct nc_sync_rec r[256];
+	uint64_t t0 = rte_rdtsc_precise();
+	unsigned int n, i;
+
+	while ((n = nc_dp_sync_take(b->dp, r, RTE_DIM(r))) != 0) {
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(r[i].m);
+		b->sync_records += n;
+	}
+	b->sync_cyc += rte_rdtsc_precise() - t0;
+}
+
 /* Feed slots [0, n) once, in bursts, without checks; setup stages must lose
- * nothing. Returns TSC cycles spent. */
+ * nothing. Returns TSC cycles spent by the worker (with --sync, the
+ * harness's draining of the records left out). */
 static uint64_t
 feed_all(struct bench *b)
 {
 	struct rte_mbuf *out[OUT_MAX];
 	uint32_t i, n = b->n;
-	uint64_t t0, t1;
+	uint64_t t0, t1, cyc0 = b->sync_cyc;
 	uint16_t k, got;
 
 	t0 = rte_rdtsc_precise();
@@ -612,6 +652,8 @@ feed_all(struct bench *b)
 		nc_worker_tick(b->w);
 		nc_worker_rx(b->w, 0, b->pkts + i, k);
 		got = nc_worker_tx_take(b->w, 0, out);
+		if (b->sync)
+			sync_drain(b);
 		if (unlikely(got != k || memcmp(out, b->pkts + i, k * sizeof(out[0])) != 0)) {
 			fprintf(stderr, "fatal: burst at packet %u: %u in, %u out\n", i,
 				(unsigned int)k, (unsigned int)got);
@@ -620,7 +662,7 @@ feed_all(struct bench *b)
 		}
 	}
 	t1 = rte_rdtsc_precise();
-	return t1 - t0;
+	return t1 - t0 - (b->sync ? b->sync_cyc - cyc0 : 0);
 }
 
 /*
@@ -643,6 +685,33 @@ heap_prefault(int socket)
 		return;
 	memset(p, 0, sz);
 	rte_free(p);
+}
+
+/* --sync: what a replica of one flow costs a peer: its key in an rte_hash
+ * made as app/netchestra/sync.c makes it (heap growth over <n> keys) and
+ * its entry. */
+static void
+replica_bytes(int socket, uint32_t n)
+{
+	struct rte_malloc_socket_stats m0, m1;
+	struct rte_hash_parameters hp = {
+		.name = "bench_replicas", .entries = n, .key_len = 16,
+		.hash_func = rte_hash_crc, .socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct rte_hash *h;
+
+	rte_malloc_get_socket_stats(socket, &m0);
+	h = rte_hash_create(&hp);
+	rte_malloc_get_socket_stats(socket, &m1);
+	if (h == NULL) {
+		printf("bytes/replica: (a table of %u keys does not fit: try --mem)\n", n);
+		return;
+	}
+	printf("bytes/replica: %.0f (rte_hash key slot %.0f + entry %d), wire record 36 bytes\n",
+	       (double)(m1.heap_allocsz_bytes - m0.heap_allocsz_bytes) / n + REPLICA_ENTRY,
+	       (double)(m1.heap_allocsz_bytes - m0.heap_allocsz_bytes) / n, REPLICA_ENTRY);
+	rte_hash_free(h);
 }
 
 /* xorshift64*: a fixed, seedable flow order. */
@@ -745,7 +814,16 @@ step_new_flows(struct bench *b, uint64_t hz)
 
 	for (f = 0; f < b->n_flows; f++)
 		build_client_pkt(b->pkts[f], f, RTE_TCP_ACK_FLAG, 0);
-	feed_all(b);
+	cyc = feed_all(b);
+	secs = (double)cyc / (double)hz;
+	printf("handshakes completed/s: %.0f (%.1f ns/flow)%s\n", b->n_flows / secs,
+	       secs * 1e9 / b->n_flows, b->sync ? ", each reported to the peers" : "");
+	if (b->sync) {
+		nc_dp_stats_get(b->dp, &stats);
+		printf("sync records: %" PRIu64 " (%" PRIu64 " lost to a full ring), the control lcore's "
+		       "drain %.1f ns/record\n", b->sync_records, stats.sync_ring_full,
+		       b->sync_records ? (double)b->sync_cyc / (double)hz * 1e9 / (double)b->sync_records : 0.0);
+	}
 	for (f = 0; f < b->n_flows; f++) {
 		const char *why = pkt_check(b->pkts[f], f, &b->fi[f], HDRS_LEN);
 
@@ -906,6 +984,14 @@ main(int argc, char **argv)
 		goto out_mbufs;
 	}
 	b.w = nc_dp_worker(b.dp, 0);
+	if (o.sync) {
+		if (nc_dp_sync_start(b.dp) != 0) {
+			fprintf(stderr, "nc_dp_sync_start: out of memory; try --mem\n");
+			rc = 2;
+			goto out_dp;
+		}
+		b.sync = 1;
+	}
 
 	/* Step 1 */
 	if (step_new_flows(&b, hz) < 0) {
@@ -921,6 +1007,9 @@ main(int argc, char **argv)
 	       (double)big_bytes / (1 << 20), o.max_flows, (double)small_bytes / (1 << 20),
 	       SMALL_FLOWS, o.max_flows > SMALL_FLOWS ?
 	       ((double)big_bytes - (double)small_bytes) / (o.max_flows - SMALL_FLOWS) : 0.0);
+
+	if (o.sync)
+		replica_bytes(socket, o.flows);
 
 	/* Step 3 */
 	prepare_forwarding(&b, o.seed);

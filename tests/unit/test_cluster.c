@@ -1079,6 +1079,205 @@ test_create_checks(void **state)
 	nc_cluster_free(c);
 }
 
+/* ---- application records, events, gaps, stalls (flow sync's plumbing) ---- */
+
+struct heard {
+	unsigned int n;
+	uint8_t msg_type[16], id[16];
+	uint16_t type[16], len[16];
+	uint8_t val[16][8];
+	unsigned int ev_n;
+	enum nc_cluster_event ev[16];
+	int ev_peer[16];
+	uint64_t ev_value[16];
+};
+
+static void
+heard_rec(void *arg, unsigned int peer, uint8_t id, uint8_t msg_type, uint16_t type,
+	  const uint8_t *val, uint16_t len, uint64_t now)
+{
+	struct heard *h = arg;
+
+	(void)peer;
+	(void)now;
+	if (h->n == 16)
+		return;
+	h->msg_type[h->n] = msg_type;
+	h->id[h->n] = id;
+	h->type[h->n] = type;
+	h->len[h->n] = len;
+	memcpy(h->val[h->n], val, len < 8 ? len : 8);
+	h->n++;
+}
+
+static void
+heard_event(void *arg, enum nc_cluster_event ev, int peer, uint64_t value)
+{
+	struct heard *h = arg;
+
+	if (h->ev_n == 16)
+		return;
+	h->ev[h->ev_n] = ev;
+	h->ev_peer[h->ev_n] = peer;
+	h->ev_value[h->ev_n++] = value;
+}
+
+/* Whether event <ev> was heard, and its value. */
+static bool
+heard_ev(const struct heard *h, enum nc_cluster_event ev, uint64_t *value)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->ev_n; i++)
+		if (h->ev[i] == ev) {
+			if (value != NULL)
+				*value = h->ev_value[i];
+			return true;
+		}
+	return false;
+}
+
+static struct nc_cluster *
+make_cb(uint8_t id, uint16_t port, uint16_t peer_port, struct heard *h, bool stall)
+{
+	struct nc_cluster_params p = {
+		.id = id, .bind_addr = LO, .bind_port = port, .n_peers = 1,
+		.secret = secret, .secret_len = sizeof(secret) - 1,
+		.heartbeat_ms = HB, .dead_ms = DEAD, .epoch = 1000 + id,
+		.detect_stall = stall, .event = heard_event, .rec = heard_rec, .cb_arg = h,
+	};
+	struct nc_cluster *c;
+	int err;
+
+	p.peer_addr[0] = LO;
+	p.peer_port[0] = peer_port;
+	c = nc_cluster_create(&p, 0, &err);
+	assert_non_null(c);
+	return c;
+}
+
+/* Wait for a datagram on <c> and take everything waiting. */
+static void
+take(struct nc_cluster *c, uint64_t now)
+{
+	struct pollfd pf = { .fd = nc_cluster_fd(c), .events = POLLIN };
+
+	if (poll(&pf, 1, 200) > 0)
+		nc_cluster_poll(c, now);
+}
+
+/*
+ * Records of types 16 and up are the application's: sent in sync messages
+ * (in order, batched until a flush) or in every heartbeat, and handed to the
+ * receiver's callback with the sender's id; lower types are refused. A peer
+ * heard is an event; a skipped sequence number is a gap of that many
+ * messages; a peer silent for dead_ms is down.
+ */
+static void
+test_app_records(void **state)
+{
+	struct heard h0, h1;
+	struct nc_cluster *c0, *c1;
+	uint16_t p0 = free_port(), p1 = free_port();
+	uint8_t a[3] = { 1, 2, 3 }, b[5] = { 9, 8, 7, 6, 5 }, hb[2] = { 0x55, 0xaa };
+	struct nc_cl_msg m;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	uint64_t v = 0;
+	size_t len;
+
+	(void)state;
+	memset(&h0, 0, sizeof(h0));
+	memset(&h1, 0, sizeof(h1));
+	c0 = make_cb(0, p0, p1, &h0, false);
+	c1 = make_cb(1, p1, p0, &h1, false);
+	assert_int_equal(nc_cluster_send_rec(c0, NC_CL_REC_APP - 1, a, sizeof(a)), -EINVAL);
+	assert_int_equal(nc_cluster_send_rec(c0, 16, a, sizeof(a)), 0);
+	assert_int_equal(nc_cluster_send_rec(c0, 17, b, sizeof(b)), 0);
+	nc_cluster_send_flush(c0);
+	take(c1, 1);
+	assert_int_equal(h1.n, 2);
+	assert_int_equal(h1.msg_type[0], NC_CL_MSG_SYNC);
+	assert_int_equal(h1.id[0], 0);
+	assert_int_equal(h1.type[0], 16);
+	assert_int_equal(h1.len[0], 3);
+	assert_memory_equal(h1.val[0], a, 3);
+	assert_int_equal(h1.type[1], 17);
+	assert_memory_equal(h1.val[1], b, 5);
+	/* a heartbeat record */
+	assert_int_equal(nc_cluster_set_hb_rec(c0, 23, hb, sizeof(hb)), 0);
+	nc_cluster_heartbeat(c0, 2);
+	h1.n = 0;
+	take(c1, 2);
+	assert_int_equal(h1.n, 1);
+	assert_int_equal(h1.msg_type[0], NC_CL_MSG_HEARTBEAT);
+	assert_int_equal(h1.type[0], 23);
+	assert_memory_equal(h1.val[0], hb, 2);
+	assert_true(heard_ev(&h1, NC_CL_EV_PEER_UP, NULL));
+	/* dropped again: the next heartbeat has none */
+	assert_int_equal(nc_cluster_set_hb_rec(c0, 23, NULL, 0), 0);
+	nc_cluster_heartbeat(c0, 3);
+	h1.n = 0;
+	take(c1, 3);
+	assert_int_equal(h1.n, 0);
+	/* a gap: c0's messages so far were 1..3; one numbered 7 from its socket */
+	nc_cl_msg_init(&m, NC_CL_MSG_SYNC, 0, 1000);
+	assert_int_equal(nc_cl_msg_add(&m, 16, a, sizeof(a)), 0);
+	len = nc_cl_msg_seal(&m, 7, secret, sizeof(secret) - 1);
+	sa.sin_addr.s_addr = htonl(LO);
+	sa.sin_port = htons(p1);
+	assert_int_equal(sendto(nc_cluster_fd(c0), m.buf, len, 0, (struct sockaddr *)&sa, sizeof(sa)),
+			 (ssize_t)len);
+	take(c1, 4);
+	assert_true(heard_ev(&h1, NC_CL_EV_GAP, &v));
+	assert_int_equal(v, 3);
+	{
+		struct nc_cluster_counters k;
+
+		nc_cluster_counters_get(c1, &k);
+		assert_int_equal(k.gaps, 1);
+	}
+	/* silence: down */
+	nc_cluster_poll(c1, 4 + DEAD + 1);
+	assert_true(heard_ev(&h1, NC_CL_EV_PEER_DOWN, NULL));
+	nc_cluster_free(c0);
+	nc_cluster_free(c1);
+}
+
+/* With detect_stall, a poll more than dead_ms after the last is this
+ * instance's stall: reported, and the peer's silence meanwhile is not held
+ * against it. */
+static void
+test_stall(void **state)
+{
+	struct heard h0, h1;
+	struct nc_cluster *c0, *c1;
+	uint16_t p0 = free_port(), p1 = free_port();
+	struct nc_cluster_peer_info pi;
+	uint64_t v = 0;
+
+	(void)state;
+	memset(&h0, 0, sizeof(h0));
+	memset(&h1, 0, sizeof(h1));
+	c0 = make_cb(0, p0, p1, &h0, false);
+	c1 = make_cb(1, p1, p0, &h1, true);
+	nc_cluster_heartbeat(c0, 10);
+	take(c1, 10);
+	assert_int_equal(nc_cluster_peer_get(c1, 0, 10, &pi), 0);
+	assert_int_equal(pi.state, NC_PEER_UP);
+	nc_cluster_poll(c1, 10 + 3 * DEAD);
+	assert_true(heard_ev(&h1, NC_CL_EV_STALLED, &v));
+	assert_int_equal(v, 3 * DEAD);
+	assert_int_equal(nc_cluster_peer_get(c1, 0, 10 + 3 * DEAD, &pi), 0);
+	assert_int_equal(pi.state, NC_PEER_UP);
+	assert_false(heard_ev(&h1, NC_CL_EV_PEER_DOWN, NULL));
+	/* then silent for dead_ms of its own time: down */
+	nc_cluster_poll(c1, 10 + 3 * DEAD + DEAD / 2);
+	nc_cluster_poll(c1, 10 + 3 * DEAD + DEAD + 10);
+	assert_true(heard_ev(&h1, NC_CL_EV_PEER_DOWN, NULL));
+	nc_cluster_free(c0);
+	nc_cluster_free(c1);
+}
+
 int
 main(void)
 {
@@ -1097,6 +1296,8 @@ main(void)
 		cmocka_unit_test(test_merge_partial),
 		cmocka_unit_test(test_rejoin_adopts),
 		cmocka_unit_test(test_alone_goes_on),
+		cmocka_unit_test(test_app_records),
+		cmocka_unit_test(test_stall),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
  * lib/dp: flow sync, driven without a NIC through the data-path fixture
  * (dp_fixture.h): the records a worker reports (a UDP flow at its first
  * datagram and its held request, a TCP flow once its handshake completes,
- * answers and closes, nothing for the packets of an unchanged flow); a
+ * at the server's SYN-ACK, answers and closes, nothing for the packets of
+ * an unchanged flow); a
  * peer's flow installed with the peer's local IP and port, forwarded both
  * ways; a peer's held request replayed to the same server at its deadline as
  * its dispatcher's failure (the server stays up); walks, flushes; local IPs
@@ -24,6 +25,7 @@
 #include "nc_dp.h"
 #include "pkt_build.h"
 #include "dp_fixture.h"
+#include "nc_test_support.h"
 
 #define IP_PEER_LIP PB_IP(10, 0, 0, 201)   /* a peer dispatcher's local IP */
 
@@ -100,7 +102,8 @@ peer_flow(struct nc_sync_rec *r, uint8_t proto, uint16_t cport, uint16_t lport, 
  * A UDP flow is reported at its first datagram, with the request it holds
  * (the datagram as the client sent it, a reference of the record's own);
  * the answer is reported as a release. A TCP flow is reported once its
- * handshake completes, not at its SYN nor for later segments; its close is.
+ * server accepts it (SYN-ACK), not at its SYN nor for later segments; its
+ * close is.
  */
 static void
 test_records(void **state)
@@ -144,19 +147,22 @@ test_records(void **state)
 	/* TCP: nothing at the SYN */
 	open_tcp(f, 41000, &tc);
 	assert_int_equal(records(f, r, 8), 0);
+	/* the server accepts it: reported once (its client may finish the
+	 * handshake through another dispatcher) */
 	server_seg(&s, &tc, PB_TCP_SYN | PB_TCP_ACK);
 	s2c_ok(f, &tc, &s);
-	assert_int_equal(records(f, r, 8), 0);
-	/* the client's ACK completes the handshake: reported once */
-	client_seg(&p, &tc, PB_TCP_ACK);
-	c2s_ok(f, &tc, &p);
 	n = records(f, r, 8);
 	assert_int_equal(n, 1);
 	assert_int_equal(r[0].op, NC_SYNC_FLOW);
-	assert_int_equal(r[0].state, 2);
+	assert_int_equal(r[0].state, 1);   /* SYN: the client's ACK not seen yet */
 	assert_key(&r[0], IP_CLIENT, 41000, WEB_PORT, IPPROTO_TCP);
 	assert_int_equal(ntohs(r[0].lport), tc.lport);
+	/* the handshake's end and the packets after it: nothing more */
+	client_seg(&p, &tc, PB_TCP_ACK);
 	c2s_ok(f, &tc, &p);
+	c2s_ok(f, &tc, &p);
+	server_seg(&s, &tc, PB_TCP_ACK);
+	s2c_ok(f, &tc, &s);
 	assert_int_equal(records(f, r, 8), 0);
 	/* an RST closes it: reported */
 	client_seg(&p, &tc, PB_TCP_RST | PB_TCP_ACK);
@@ -413,6 +419,122 @@ test_miss(void **state)
 	assert_no_leak(f);
 }
 
+
+static void
+tweak_sync_tcpfs(struct nc_config *c)
+{
+	tweak_sync(c);
+	tweak_tcpfs(c);
+}
+
+static int
+setup_sync_tcpfs(void **state)
+{
+	struct fx *f;
+
+	if (fx_setup(state, tweak_sync_tcpfs) != 0)
+		return -1;
+	f = *state;
+	return nc_dp_sync_start(f->dp) == 0 ? 0 : -1;
+}
+
+static const char get_req[] = "GET /obj HTTP/1.1\r\nHost: vip\r\n\r\n";
+static const char ok_resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+/*
+ * TCP with the fail-safe: a complete request held is reported with its
+ * bytes and where the connection stands, and released when its answer
+ * begins. A survivor given such a request follows the connection as the
+ * fail-safe would: unanswered at its deadline (another server up), it moves -
+ * the old server reset from the peer's local port, a new connection to b
+ * from a port of ours whose SYN starts at the request's first byte.
+ */
+static void
+test_tcp_held(void **state)
+{
+	struct fx *f = *state;
+	const uint16_t len = (uint16_t)(sizeof(get_req) - 1);
+	struct nc_sync_rec r[8], pr, h;
+	struct pb_pkt p;
+	struct flow fl;
+	struct frame fr[4];
+	unsigned int n;
+	uint32_t seq;
+
+	tc_connect(f, 45000, 1000, 5000, 0, &fl);
+	n = records(f, r, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].op, NC_SYNC_FLOW);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, 1001, 5001, get_req, len);
+	c2s_ok(f, &fl, &p);
+	n = records(f, r, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].op, NC_SYNC_HELD);
+	assert_int_equal(r[0].tcp.start, 1001);
+	assert_int_equal(r[0].tcp.c_isn, 1000);
+	assert_int_equal(r[0].tcp.srv_isn, 5000);
+	assert_int_equal(r[0].tcp.s_next, 5001);
+	assert_int_equal(r[0].tcp.method, 1);   /* GET */
+	assert_int_equal(rte_pktmbuf_data_len(r[0].m), len);
+	assert_memory_equal(rte_pktmbuf_mtod(r[0].m, uint8_t *), get_req, len);
+	rte_pktmbuf_free(r[0].m);
+	/* a retransmission is not reported again */
+	c2s_ok(f, &fl, &p);
+	assert_int_equal(records(f, r, 8), 0);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, 5001, 1001 + len, ok_resp,
+		  (uint16_t)(sizeof(ok_resp) - 1));
+	s2c_ok(f, &fl, &p);
+	n = records(f, r, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].op, NC_SYNC_RELEASE);
+
+	/* a peer's connection with its request unanswered */
+	peer_flow(&pr, IPPROTO_TCP, 46000, 8000, SA);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL), 0);
+	client_pkt(&p, IPPROTO_TCP, 46000);
+	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	p.seq = 2001;
+	p.ack = 6001;
+	p.payload = (const uint8_t *)get_req;
+	p.payload_len = len;
+	h = pr;
+	h.op = NC_SYNC_HELD;
+	h.ttl_ms = 30;
+	h.m = mk(&p);
+	h.tcp = (struct nc_sync_tcp){ .start = 2001, .c_isn = 2000, .srv_isn = 6000, .s_next = 6001,
+				      .method = 1, .minor = 1 };
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &h, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 2);
+	assert_int_equal(fs_wait(f, 0, 10), 0);
+	expect_none(f, 0);
+	assert_int_equal(fs_wait(f, 0, 25), 1);
+	n = take(f, 0, fr, 4);
+	assert_int_equal(n, 2);
+	/* the old connection reset, from the peer's local port */
+	assert_int_equal(pb_get32(fr[0].b + 26), IP_PEER_LIP);
+	assert_int_equal(pb_get32(fr[0].b + 30), IP_SA);
+	assert_int_equal(pb_get16(fr[0].b + 34), 8000);
+	assert_true(fr[0].b[47] & PB_TCP_RST);
+	/* a new one to b from ours, its SYN at the request's first byte */
+	assert_int_equal(pb_get32(fr[1].b + 26), IP_LIP);
+	assert_int_equal(pb_get32(fr[1].b + 30), IP_SB);
+	assert_int_equal(fr[1].b[47], PB_TCP_SYN);
+	seq = pb_get32(fr[1].b + 38);
+	assert_int_equal(seq, 2000);
+	n = records(f, r, 8);   /* the move is reported */
+	for (unsigned int i = 0; i < n; i++)
+		rte_pktmbuf_free(r[i].m);
+	/* the request still held, for b's SYN-ACK (the fixture's other tests
+	 * follow a splice to its end) */
+	{
+		struct nc_failsafe_view v;
+
+		fs_web(f, &v);
+		assert_int_equal(v.held_now, 1);
+		assert_int_equal(v.replays, 1);
+	}
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpsync"); }
 
 int
@@ -425,6 +547,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_walk_flush, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_lip_hold, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_miss, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held, setup_sync_tcpfs, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_sync", tests, eal_setup, fx_eal_teardown);
