@@ -741,6 +741,7 @@ own_lips(struct nc_sync_app *s, bool hold, bool garp)
 				nc_dp_lip_garp(s->a->dp, svc[i].local_ips[l]);
 		}
 	s->own_held = hold;
+	nc_dp_probes_pause(s->a->dp, !hold);
 	s->own_garp_at = hold && garp ? mono_ms() + 300 : 0;
 	s->own_garps = 0;
 }
@@ -775,6 +776,28 @@ step_back(struct nc_sync_app *s, const char *why)
 	s->stepbacks++;
 }
 
+/*
+ * This dispatcher stood still (its control loop, or a worker: the data plane
+ * is quarantined): until the peers' heartbeats say whether one took our
+ * addresses, we answer for none of them, forward nothing and announce
+ * nothing.
+ */
+static void
+suspect_start(struct nc_sync_app *s, const char *why)
+{
+	if (!s->own_held || s->suspect)
+		return;   /* not ours anyway: the resync under way decides */
+	NC_LOG(WARNING, APP, "cluster: %s: our local IPs wait for the peers' word", why);
+	own_lips(s, false, false);
+	/* no longer a synced copy for anyone: said before the next heartbeat
+	 * leaves, so no holder gives our addresses back on an old word */
+	s->synced = false;
+	hb_poll(s);
+	s->suspect = true;
+	s->suspect_until = mono_ms() + 3ull * s->a->cfg->cluster.dead_ms;
+	s->a->resyncing = true;   /* no new flows here meanwhile: VIPs withdrawn */
+}
+
 void
 nc_sync_app_event(void *arg, enum nc_cluster_event ev, int q, uint64_t value)
 {
@@ -793,24 +816,16 @@ nc_sync_app_event(void *arg, enum nc_cluster_event ev, int q, uint64_t value)
 			peer_dead(s, (unsigned int)q);
 		break;
 	case NC_CL_EV_GAP:
-		if (q >= 0)
-			s->peer[q].bulk_done = false;   /* a bulk copy repairs what was lost */
+		/* a bulk copy repairs what was lost; one under way lost part of
+		 * itself: its end sweeps nothing, a new one is asked for */
+		if (q >= 0) {
+			s->peer[q].bulk_done = false;
+			s->peer[q].in_bulk = false;
+		}
 		break;
 	case NC_CL_EV_STALLED:
-		if (!s->own_held)
-			break;
-		/* frozen or starved: until the peers' heartbeats say whether one
-		 * took our addresses, we answer for none of them */
 		snprintf(why, sizeof(why), "stalled %" PRIu64 " ms", value);
-		NC_LOG(WARNING, APP, "cluster: %s: our local IPs wait for the peers' word", why);
-		own_lips(s, false, false);
-		/* no longer a synced copy for anyone: said before the next
-		 * heartbeat leaves, so no holder gives our addresses back on an
-		 * old word */
-		s->synced = false;
-		hb_poll(s);
-		s->suspect = true;
-		s->suspect_until = mono_ms() + 3ull * a->cfg->cluster.dead_ms;
+		suspect_start(s, why);
 		break;
 	default:
 		break;
@@ -832,8 +847,11 @@ on_miss(void *arg, const struct rte_mbuf *m, uint16_t pidx, const uint32_t key[4
 	if (r == NULL || !peer_info(s, r->peer, &pi))
 		return NC_MISS_DROP;
 	if (pi.state == NC_PEER_UP) {
-		/* the routers moved it here; its dispatcher still has it. Never
-		 * a frame a peer sent on already: no loop */
+		/* the routers moved it here; its dispatcher still has it (unless
+		 * it is resyncing: its flows are ours then, or on their way).
+		 * Never a frame a peer sent on already: no loop */
+		if (!s->peer[r->peer].synced)
+			return NC_MISS_DROP;
 		for (i = 0; i < s->a->cfg->cluster.n_peers; i++) {
 			struct nc_cluster_peer_info x;
 			unsigned int k;
@@ -905,11 +923,11 @@ self_poll(struct nc_sync_app *s, uint64_t now)
 			s->peer[i].bulk_req_ms = now;
 		}
 	}
-	if (!s->synced && done == up && now - s->start_ms >= (uint64_t)cc->dead_ms * 4) {
+	holder = holder_of(s, cc->id);
+	if (!s->synced && !s->suspect && done == up && now - s->start_ms >= (uint64_t)cc->dead_ms * 4) {
 		s->synced = true;
 		NC_LOG(NOTICE, APP, "cluster: synced: %u replica(s) from %u peer(s)", s->n, up);
 	}
-	holder = holder_of(s, cc->id);
 	if (s->suspect) {
 		if (holder >= 0) {
 			char why[64];
@@ -921,6 +939,8 @@ self_poll(struct nc_sync_app *s, uint64_t now)
 			s->suspect = false;
 			s->synced = true;
 			own_lips(s, true, true);
+			s->a->resyncing = false;
+			nc_dp_sync_resume(s->a->dp);
 		}
 		return;
 	}
@@ -946,6 +966,7 @@ self_poll(struct nc_sync_app *s, uint64_t now)
 	}
 	own_lips(s, true, true);
 	s->a->resyncing = false;
+	nc_dp_sync_resume(s->a->dp);
 	NC_LOG(NOTICE, APP, "cluster: our local IPs answered for again, %u flow(s) on them taken back", n0);
 }
 
@@ -961,6 +982,8 @@ nc_sync_app_poll(struct nc_app *a, uint64_t now)
 		return;
 	cc = &a->cfg->cluster;
 	nc_dp_lip_fresh(a->dp, cc->dead_ms / 2);
+	if (nc_dp_sync_quarantined(a->dp))
+		suspect_start(s, "a worker stood still");
 	dry = tx_poll(s);
 	if (s->walking && dry && nc_dp_sync_walk_done(a->dp) && tx_poll(s)) {
 		send_u32(s, REC_BULK_END, s->round);
@@ -1028,7 +1051,7 @@ nc_sync_app_init(struct nc_app *a)
 		return -ENOMEM;
 	}
 	s->max = hp.entries;
-	r = nc_dp_sync_start(a->dp);
+	r = nc_dp_sync_start(a->dp, cc->dead_ms);
 	if (r != 0) {
 		rte_hash_free(s->h);
 		free(s->rep);
@@ -1036,6 +1059,7 @@ nc_sync_app_init(struct nc_app *a)
 		return r;
 	}
 	nc_dp_set_miss_cb(a->dp, on_miss, s);
+	nc_dp_probes_pause(a->dp, true);   /* until our local IPs are ours */
 	s->start_ms = mono_ms();
 	a->sync = s;
 	a->resyncing = true;   /* until the peers' copies are here */

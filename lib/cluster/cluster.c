@@ -21,6 +21,7 @@
 #include "cluster_priv.h"
 
 #define RX_BURST 64   /* datagrams read per poll at most */
+#define RCVBUF_BYTES (8 << 20)
 
 #define ST_LEN   16   /* STATE value without MACs */
 #define ECHO_LEN 16
@@ -104,6 +105,14 @@ nc_cluster_create(const struct nc_cluster_params *p, uint64_t now_ms, int *err)
 		int on = 1;
 
 		setsockopt(c->fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on));
+	}
+	{
+		/* a peer's bulk copy of its flows comes in bursts: room for one
+		 * (past net.core.rmem_max where we may) */
+		int sz = RCVBUF_BYTES;
+
+		if (setsockopt(c->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) != 0)
+			setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
 	if (bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		*err = -errno;

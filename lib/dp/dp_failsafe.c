@@ -1428,6 +1428,12 @@ tcp_timeout(struct nc_worker *w, uint32_t idx)
 		}
 		return sent;
 	}
+	if (t->flags & NC_TFS_ADOPTED) {
+		/* once, to the same server if it is up */
+		t->flags &= (uint16_t)~NC_TFS_ADOPTED;
+		failover(w, idx, NC_FO_DISPATCHER);
+		return 1;
+	}
 	failover(w, idx, NC_FO_TIMEOUT);
 	return 1;
 }
@@ -1481,8 +1487,8 @@ nc_worker_failsafe_poll(struct nc_worker *w)
 	uint32_t gen, idx;
 	unsigned int n = 0, k;
 
-	if (w->txs == NULL)
-		return 0;
+	if (w->txs == NULL || unlikely(w->dp->sync_quarantine))
+		return 0;   /* quarantined: what it holds waits for the cluster's word */
 	gen = __atomic_load_n(&w->dp->down_gen, __ATOMIC_ACQUIRE);
 	if (unlikely(gen != w->down_gen)) {
 		w->down_gen = gen;

@@ -77,6 +77,9 @@ enum nc_fs_mode {
 				  * client bytes after it are not HTTP until then */
 #define NC_TFS_ABSORB    0x0200  /* the client has an interim response to q[0] already:
 				  * the new server's interim responses are not forwarded */
+#define NC_TFS_ADOPTED   0x0400  /* q[0] was taken over from a dead dispatcher (flow
+				  * sync): its answer may have gone to that one, so a
+				  * first timeout is not its server's failure */
 
 struct nc_tcpfs {
 	struct nc_http_parser req;     /* the client's stream */

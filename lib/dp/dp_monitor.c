@@ -396,6 +396,13 @@ probes_run(struct nc_dp *dp, uint64_t now)
 
 			if (m->probe_port == 0)
 				continue;
+			if (unlikely(dp->ctl->probes_paused)) {
+				/* our local IPs are another's meanwhile: their answers
+				 * cannot reach us, and are no verdict on the servers */
+				m->probe.state = NC_PROBE_IDLE;
+				m->probe_next = now + dp->tsc_per_ms * h->interval_ms;
+				continue;
+			}
 			if (m->probe.state != NC_PROBE_IDLE && now >= m->probe_deadline) {
 				r = nc_probe_timeout(&m->probe, &m->tgt, frame, sizeof(frame), &len);
 				probe_send(dp, m, frame, len);
@@ -712,6 +719,12 @@ fail_timeouts(struct nc_dp *dp, uint64_t now)
 			nc_dp_mon_publish(dp, s);
 		}
 	}
+}
+
+void
+nc_dp_probes_pause(struct nc_dp *dp, bool pause)
+{
+	dp->ctl->probes_paused = pause;
 }
 
 unsigned int

@@ -178,6 +178,7 @@ struct nc_worker {
 	uint16_t burst;
 	uint32_t now_ms;
 	uint32_t now_us;                      /* response times (wraps after 71 min) */
+	uint64_t tick_tsc;                    /* tsc at the last tick */
 	struct nc_flow_table *flows;
 	struct nc_flow *flow;                 /* flows' array (nc_flow_at(flows, 0)): it never moves */
 	struct nc_srv_stats *srv;             /* [svc * NC_MAX_SERVERS + server] */
@@ -216,6 +217,7 @@ struct nc_dp_ctl {
 	struct nc_mon_svc mon[NC_MAX_SERVICES];
 	uint16_t exc_port[NC_MAX_PORTS];      /* DPDK port of each port's kernel (TAP)
 	                                       * interface; NC_DP_NO_EXC when none */
+	bool probes_paused;                   /* nc_dp_probes_pause() */
 	uint8_t lip_held[NC_DP_MAX_LIPS];     /* answered for (ARP, echo): ours without
 	                                       * sync; with it, as nc_dp_lip_hold() says */
 	uint64_t lip_fresh_until;             /* tsc: local IPs answered for until then
@@ -266,6 +268,8 @@ struct nc_dp {
 	uint8_t tcp_failsafe;                 /* some TCP service has the fail-safe on */
 	uint8_t probing;                      /* some service has probes: steer their replies */
 	uint8_t sync;                         /* flow sync started (dp_sync.c) */
+	uint8_t sync_quarantine;              /* a stall seen: forward nothing (dp_sync.c) */
+	uint32_t sync_stall_ms;               /* a worker loop this still is a stall; 0: off */
 	uint16_t n_own_lips;                  /* lip[0..n_own_lips) are ours, the rest
 	                                       * the peers' (taken over when one dies) */
 	uint16_t probe_lo, probe_hi;          /* probe ports, host order: [lo, hi) */

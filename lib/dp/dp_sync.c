@@ -109,7 +109,7 @@ adopt_tcp_held(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struc
 	nc_http_init(&t->req, NC_HTTP_REQUEST);
 	nc_http_init(&t->resp, NC_HTTP_RESPONSE);
 	t->mode = NC_FSM_HTTP;
-	t->flags = (uint16_t)(NC_TFS_SYNACK | spliced);
+	t->flags = (uint16_t)(NC_TFS_SYNACK | NC_TFS_ADOPTED | spliced);
 	t->delta = delta;
 	t->c_isn = r->tcp.c_isn;
 	t->srv_isn = r->tcp.srv_isn;
@@ -338,7 +338,7 @@ nc_worker_sync_poll(struct nc_worker *w)
 /* ------------------------------------------------------------ control lcore */
 
 int
-nc_dp_sync_start(struct nc_dp *dp)
+nc_dp_sync_start(struct nc_dp *dp, uint32_t stall_ms)
 {
 	char name[RTE_RING_NAMESIZE];
 	uint16_t i;
@@ -359,8 +359,21 @@ nc_dp_sync_start(struct nc_dp *dp)
 	}
 	/* our local IPs too wait until the cluster says they are ours */
 	memset(dp->ctl->lip_held, 0, sizeof(dp->ctl->lip_held));
+	dp->sync_stall_ms = stall_ms;
 	dp->sync = 1;
 	return 0;
+}
+
+bool
+nc_dp_sync_quarantined(const struct nc_dp *dp)
+{
+	return __atomic_load_n(&dp->sync_quarantine, __ATOMIC_RELAXED) != 0;
+}
+
+void
+nc_dp_sync_resume(struct nc_dp *dp)
+{
+	__atomic_store_n(&dp->sync_quarantine, 0, __ATOMIC_RELEASE);
 }
 
 void

@@ -188,8 +188,11 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		int syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
 
 		flags = th->tcp_flags;
-		if (pos >= 0 && unlikely(syn) && flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING) {
-			/* the client reuses the port of a closed connection: start afresh */
+		if (pos >= 0 && unlikely(syn) && (flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING ||
+						  (flow_at(w, (uint32_t)pos)->sync & NC_FLOW_ADOPTED))) {
+			/* the client reuses the port of a closed connection (or of
+			 * one taken over from a peer, whose end passed elsewhere):
+			 * start afresh */
 			flow_close(w, pos);
 			pos = -ENOENT;
 		}
@@ -444,6 +447,7 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 	int32_t pos[NC_MAX_BURST];
 	uint16_t i, c, nc = 0;
 	uint64_t opened0;
+	const int quarantine = unlikely(w->dp->sync_quarantine);
 
 	for (i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -455,6 +459,11 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
 		meta[i].kind = (uint8_t)classify(w, m, pidx, !from_handoff, &meta[i], &owner);
+		if (unlikely(quarantine) && meta[i].kind != PK_CTL && meta[i].kind != PK_DROP) {
+			drop(w, m, NC_DROP_STALLED);
+			meta[i].kind = PK_DROP;
+			continue;
+		}
 		switch (meta[i].kind) {
 		case PK_CLIENT:
 			keys[nc] = &meta[i].key;
@@ -516,6 +525,11 @@ void
 nc_worker_rx(struct nc_worker *w, uint16_t pidx, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t done = 0;
+
+	/* frozen between the receive and here: what was received is old */
+	if (unlikely(w->dp->sync_stall_ms != 0) &&
+	    rte_rdtsc() - w->tick_tsc > (uint64_t)w->dp->sync_stall_ms * w->dp->tsc_per_ms)
+		__atomic_store_n(&w->dp->sync_quarantine, 1, __ATOMIC_RELAXED);
 
 	w->st.rx[pidx] += n;
 	while (done < n) {
@@ -605,8 +619,16 @@ void
 nc_worker_tick(struct nc_worker *w)
 {
 	uint64_t tsc = rte_rdtsc();
+	uint32_t now_ms = (uint32_t)(tsc / w->dp->tsc_per_ms);
 
-	w->now_ms = (uint32_t)(tsc / w->dp->tsc_per_ms);
+	/* this loop stood still (the process was frozen): with flow sync a
+	 * peer may have taken our flows meanwhile; forward nothing until the
+	 * control lcore knows */
+	if (unlikely(w->dp->sync_stall_ms != 0) && w->now_ms != 0 &&
+	    now_ms - w->now_ms > w->dp->sync_stall_ms)
+		__atomic_store_n(&w->dp->sync_quarantine, 1, __ATOMIC_RELAXED);
+	w->now_ms = now_ms;
+	w->tick_tsc = tsc;
 	w->now_us = (uint32_t)(tsc / w->dp->tsc_per_us);
 	nc_flow_set_clock(w->flows, w->now_ms);
 	rte_rcu_qsbr_quiescent(w->dp->qsbr, w->id);

@@ -191,8 +191,15 @@ struct nc_sync_rec {
 };
 
 /* Start flow sync: each worker's record ring, and its ring of flows to
- * install. Before the workers run. 0 or a negative errno. */
-int nc_dp_sync_start(struct nc_dp *dp);
+ * install. A worker whose loop stood still for more than <stall_ms> (0:
+ * never) - the process was frozen - quarantines the data plane: no client
+ * or server packet is forwarded (dropped as "stalled"; ARP and the host's
+ * traffic still pass) until nc_dp_sync_resume(), since a peer may have taken
+ * its flows and addresses meanwhile. Before the workers run. 0 or a negative
+ * errno. */
+int nc_dp_sync_start(struct nc_dp *dp, uint32_t stall_ms);
+bool nc_dp_sync_quarantined(const struct nc_dp *dp);
+void nc_dp_sync_resume(struct nc_dp *dp);
 bool nc_dp_sync_on(const struct nc_dp *dp);
 /* The pool of held requests' copies (NULL: no fail-safe service): a peer's
  * held request to install is built in one of its mbufs. */
@@ -237,6 +244,10 @@ bool nc_dp_lip_held(const struct nc_dp *dp, uint32_t ip);
  * this is called again (the cluster's poll renews it: a frozen control lcore
  * that thaws answers for none before the cluster had its word). */
 void nc_dp_lip_fresh(struct nc_dp *dp, uint32_t ms);
+/* Health probes (sent from our local IPs) paused or not: with flow sync,
+ * while another dispatcher holds our local IPs, the servers' answers reach
+ * it, not us, and must not take the servers down here. Control lcore. */
+void nc_dp_probes_pause(struct nc_dp *dp, bool pause);
 /* A gratuitous ARP for local IP <ip> (host order) from its port. */
 int nc_dp_lip_garp(struct nc_dp *dp, uint32_t ip);
 

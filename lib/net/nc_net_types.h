@@ -32,7 +32,8 @@
 	_(CTL_RING_FULL,    "ctl_ring_full",    "control ring full (ARP, ICMP)") \
 	_(HANDOFF_FULL,     "handoff_full",     "ring to the owning worker full") \
 	_(TX_FULL,          "tx_full",          "transmit queue full") \
-	_(FS_GAP,           "fs_gap",           "fail-safe: segment past a gap in bytes its framing needs (resent by its sender)")
+	_(FS_GAP,           "fs_gap",           "fail-safe: segment past a gap in bytes its framing needs (resent by its sender)") \
+	_(STALLED,          "stalled",          "flow sync: the dispatcher stood still; nothing forwarded until the cluster says whether a peer took its flows")
 
 enum nc_drop {
 #define NC_DROP_ENUM(e, n, d) NC_DROP_##e,

@@ -985,7 +985,7 @@ main(int argc, char **argv)
 	}
 	b.w = nc_dp_worker(b.dp, 0);
 	if (o.sync) {
-		if (nc_dp_sync_start(b.dp) != 0) {
+		if (nc_dp_sync_start(b.dp, 0) != 0) {
 			fprintf(stderr, "nc_dp_sync_start: out of memory; try --mem\n");
 			rc = 2;
 			goto out_dp;

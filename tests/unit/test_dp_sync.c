@@ -41,16 +41,19 @@ tweak_sync(struct nc_config *c)
 	c->cluster.peer_n_lips[0] = 1;
 }
 
+/* The lab changed by <tweak>, with flow sync started (stall limit <stall_ms>). */
 static int
-setup_sync(void **state)
+setup_with(void **state, void (*tweak)(struct nc_config *c), uint32_t stall_ms)
 {
 	struct fx *f;
 
-	if (fx_setup(state, tweak_sync) != 0)
+	if (fx_setup(state, tweak) != 0)
 		return -1;
 	f = *state;
-	return nc_dp_sync_start(f->dp) == 0 ? 0 : -1;
+	return nc_dp_sync_start(f->dp, stall_ms) == 0 ? 0 : -1;
 }
+
+static int setup_sync(void **state) { return setup_with(state, tweak_sync, 0); }
 
 /* Every record the workers have, freed of their mbufs once checked. */
 static unsigned int
@@ -227,6 +230,12 @@ test_adopt_tcp(void **state)
 	/* a local IP that is no one's: refused */
 	r.lip = htonl(PB_IP(10, 0, 0, 77));
 	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), -ENOENT);
+	/* the client opens a new connection from the same port (the old one
+	 * ended through another dispatcher): a new flow, from a port of ours */
+	p.tcp_flags = PB_TCP_SYN;
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	assert_int_equal(pb_get32(fr.b + 26), IP_LIP);
 	assert_no_leak(f);
 }
 
@@ -427,16 +436,7 @@ tweak_sync_tcpfs(struct nc_config *c)
 	tweak_tcpfs(c);
 }
 
-static int
-setup_sync_tcpfs(void **state)
-{
-	struct fx *f;
-
-	if (fx_setup(state, tweak_sync_tcpfs) != 0)
-		return -1;
-	f = *state;
-	return nc_dp_sync_start(f->dp) == 0 ? 0 : -1;
-}
+static int setup_sync_tcpfs(void **state) { return setup_with(state, tweak_sync_tcpfs, 0); }
 
 static const char get_req[] = "GET /obj HTTP/1.1\r\nHost: vip\r\n\r\n";
 static const char ok_resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
@@ -445,9 +445,11 @@ static const char ok_resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
  * TCP with the fail-safe: a complete request held is reported with its
  * bytes and where the connection stands, and released when its answer
  * begins. A survivor given such a request follows the connection as the
- * fail-safe would: unanswered at its deadline (another server up), it moves -
- * the old server reset from the peer's local port, a new connection to b
- * from a port of ours whose SYN starts at the request's first byte.
+ * fail-safe would: unanswered at its deadline - its answer may have gone to
+ * the dead dispatcher - it goes once more to the same server (the old
+ * connection reset from the peer's local port, a new one from a port of ours
+ * whose SYN starts at the request's first byte), and unanswered again it
+ * moves to b.
  */
 static void
 test_tcp_held(void **state)
@@ -507,6 +509,8 @@ test_tcp_held(void **state)
 	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 2);
 	assert_int_equal(fs_wait(f, 0, 10), 0);
 	expect_none(f, 0);
+	/* unanswered at its deadline: its answer may have gone to the dead
+	 * dispatcher, so once more to the same server, on a new connection */
 	assert_int_equal(fs_wait(f, 0, 25), 1);
 	n = take(f, 0, fr, 4);
 	assert_int_equal(n, 2);
@@ -515,13 +519,23 @@ test_tcp_held(void **state)
 	assert_int_equal(pb_get32(fr[0].b + 30), IP_SA);
 	assert_int_equal(pb_get16(fr[0].b + 34), 8000);
 	assert_true(fr[0].b[47] & PB_TCP_RST);
-	/* a new one to b from ours, its SYN at the request's first byte */
+	/* a new one from ours, its SYN at the request's first byte */
 	assert_int_equal(pb_get32(fr[1].b + 26), IP_LIP);
-	assert_int_equal(pb_get32(fr[1].b + 30), IP_SB);
+	assert_int_equal(pb_get32(fr[1].b + 30), IP_SA);
 	assert_int_equal(fr[1].b[47], PB_TCP_SYN);
 	seq = pb_get32(fr[1].b + 38);
 	assert_int_equal(seq, 2000);
-	n = records(f, r, 8);   /* the move is reported */
+	/* a does not answer that either: now it is a's failure, to b */
+	assert_int_equal(fs_wait(f, 0, 35), 1);
+	n = take(f, 0, fr, 4);
+	assert_int_equal(n, 2);
+	assert_int_equal(pb_get32(fr[0].b + 30), IP_SA);
+	assert_true(fr[0].b[47] & PB_TCP_RST);
+	assert_int_equal(pb_get32(fr[1].b + 26), IP_LIP);
+	assert_int_equal(pb_get32(fr[1].b + 30), IP_SB);
+	assert_int_equal(fr[1].b[47], PB_TCP_SYN);
+	assert_int_equal(pb_get32(fr[1].b + 38), 2000);
+	n = records(f, r, 8);   /* the moves are reported */
 	for (unsigned int i = 0; i < n; i++)
 		rte_pktmbuf_free(r[i].m);
 	/* the request still held, for b's SYN-ACK (the fixture's other tests
@@ -533,6 +547,45 @@ test_tcp_held(void **state)
 		assert_int_equal(v.held_now, 1);
 		assert_int_equal(v.replays, 1);
 	}
+}
+
+
+static void
+tweak_sync_plain(struct nc_config *c)
+{
+	tweak_sync(c);
+	c->services[SVC_DNS].failsafe.enabled = false;   /* the workers on the real clock */
+}
+
+static int setup_sync_stall(void **state) { return setup_with(state, tweak_sync_plain, 50); }
+
+/* A worker loop that stood still longer than the stall limit (a frozen
+ * process) quarantines the data plane: its flows' packets are dropped as
+ * "stalled" - a peer may have them now - until the control lcore resumes
+ * it; the control lcore's traffic still goes up. */
+static void
+test_quarantine(void **state)
+{
+	struct fx *f = *state;
+	uint8_t q[8] = { 0 };
+	struct nc_dp_stats st;
+	struct pb_pkt p;
+	struct flow fl;
+
+	dns_req(&p, IP_CLIENT, 38000, q, sizeof(q));
+	open_flow(f, 0, &p, &fl);
+	assert_false(nc_dp_sync_quarantined(f->dp));
+	sleep_ms(80);
+	tick(f, 0);
+	assert_true(nc_dp_sync_quarantined(f->dp));
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	stats(f, &st);
+	assert_int_equal(st.drop[NC_DROP_STALLED], 1);
+	nc_dp_sync_resume(f->dp);
+	c2s_ok(f, &fl, &p);
+	records(f, (struct nc_sync_rec[4]){ 0 }, 4);
+	assert_no_leak(f);
 }
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpsync"); }
@@ -548,6 +601,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lip_hold, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_miss, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held, setup_sync_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_quarantine, setup_sync_stall, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_sync", tests, eal_setup, fx_eal_teardown);
