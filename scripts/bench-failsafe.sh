@@ -11,8 +11,9 @@
 #   direct        client-side round robin over the servers (round-robin DNS)
 # over TCP, and over UDP where the peer can (netchestra, direct). Prints
 # requests/s, broken transactions, failed requests, p99 latency, the
-# seconds until the failed server stopped costing errors, and what the
-# balancer did about it: servers it took down and requests it moved.
+# seconds in which requests failed (their count, the first and the last
+# counted from the kill), and what the balancer did about it: servers it
+# took down and requests it moved.
 # Then the false fail-overs: the same balancers with no server failing,
 # independent client and servers (ab: HTTP/1.0, a connection per request,
 # against Python's http.server speaking HTTP/1.1, which closes without
@@ -192,6 +193,7 @@ for proto in $PROTOS; do
 		fi
 		target=$(cat "$W/target")
 		rm -f "$W/live.jsonl"
+		t0=$EPOCHREALTIME
 		ip netns exec lab-client taskset -c 0 "$NC_CLIENT" --json --quiet --target "$target" \
 			--proto "$proto" --mode close -c "$CLIENTS" -k 5 --duration "$SECS" --timeout-ms 5000 \
 			--source 10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15 \
@@ -199,20 +201,30 @@ for proto in $PROTOS; do
 		cpid=$!
 		sleep "$FAIL_AT"
 		kill -9 "$(cat /run/netchestra-lab/n1.pid)"
+		koff=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
 		wait "$cpid"
-		# seconds after the kill until the last second with a failed request
-		cost=$(jq -s --argjson f "$FAIL_AT" '[.[] | select(.failed > 0 or .broken > 0) | .t] |
-			if length == 0 then 0 else (max - $f | if . < 0 then 0 else . end) end | . * 10 | round / 10' \
-			"$W/live.jsonl")
-		ROW[$proto,$p]=$(jq -r --arg c "$cost" '"\(.rps | floor) \(.broken) \(.failed) \(.p99_ms | . * 100 | round / 100) \($c)"' "$W/r.json")
+		# the seconds in which requests failed: each --live line is a second and carries
+		# the running total of failed requests, so a second with errors is one where that
+		# total grew; failures after the last line (requests finishing past --seconds)
+		# count as one more second. "count (+first..+last)", counted from the kill: +1 is
+		# the line whose second holds the kill. The kill's time in the client's clock is
+		# taken from the client's launch, a few ms before the client's clock starts, and
+		# the kill comes on a tick: failures in those few ms land in the line before (+0).
+		cost=$(jq -rs --argjson k "$koff" --argjson total "$(jq '.failed // 0' "$W/r.json" 2>/dev/null || echo 0)" '
+			[foreach .[] as $l ({p: 0, t: null}; {p: $l.failed, t: (if $l.failed > .p then $l.t else null end)}; .t)
+			 | select(. != null) | . - $k | ceil + 0] as $s |
+			(if $total > (last.failed // 0) then $s + [((last.t // 0) - $k | ceil) + 1] else $s end) |
+			def signed: if . > 0 then "+\(.)" else tostring end;
+			if length == 0 then "0" else "\(length) (\(min | signed)..\(max | signed))" end' "$W/live.jsonl" 2>/dev/null || echo "?")
+		ROW[$proto,$p]=$(jq -r --arg c "$cost" '"\(.rps | floor)|\(.broken)|\(.failed)|\(.p99_ms | . * 100 | round / 100)|\($c)"' "$W/r.json")
 		case $p in haproxy-*) did=$(acted "$p" "$proto") ;; esac
 		cp "$W/r.json" "$OUT/$proto-$p.json"
 		cp "$W/live.jsonl" "$OUT/$proto-$p.live.jsonl"
 		[ -f "$W/haproxy.log" ] && cp "$W/haproxy.log" "$OUT/$proto-$p.haproxy.log"
 		peer_stop
 		case $p in haproxy-*) ;; *) did=$(acted "$p" "$proto") ;; esac
-		ROW[$proto,$p]="${ROW[$proto,$p]} $did"
-		echo "$proto $p: ${ROW[$proto,$p]} (req/s broken failed p99_ms cost_s downs moved)" >&2
+		ROW[$proto,$p]="${ROW[$proto,$p]}|${did// /|}"
+		echo "$proto $p: ${ROW[$proto,$p]} (req/s|broken|failed|p99_ms|errors s|downs|moved)" >&2
 	done
 done
 
@@ -272,14 +284,16 @@ done
 
 echo
 if [ -n "$PROTOS" ]; then
-	echo "n1 killed at $FAIL_AT s (downs: servers the balancer took down; moved: requests it sent to another server)"
-	printf '%-6s %-14s %8s %8s %8s %9s %9s %6s %6s\n' proto balancer "req/s" broken failed "p99 ms" \
+	echo "n1 killed at $FAIL_AT s (errors s: seconds in which requests failed, first..last counted from the kill,"
+	echo "+0 the second that ends at it; downs: servers the balancer took down; moved: requests it sent to another"
+	echo "server)"
+	printf '%-6s %-14s %8s %8s %8s %9s %-13s %6s %6s\n' proto balancer "req/s" broken failed "p99 ms" \
 		"errors s" downs moved
 	for proto in $PROTOS; do
 		for p in $PEERS; do
 			[ -n "${ROW[$proto,$p]:-}" ] || continue
-			read -r rps broken failed p99 cost downs moved <<<"${ROW[$proto,$p]}"
-			printf '%-6s %-14s %8s %8s %8s %9s %9s %6s %6s\n' "$proto" "$p" "$rps" "$broken" \
+			IFS='|' read -r rps broken failed p99 cost downs moved <<<"${ROW[$proto,$p]}"
+			printf '%-6s %-14s %8s %8s %8s %9s %-13s %6s %6s\n' "$proto" "$p" "$rps" "$broken" \
 				"$failed" "$p99" "$cost" "$downs" "$moved"
 		done
 	done
