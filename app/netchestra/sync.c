@@ -76,6 +76,7 @@ enum {
 #define ADOPT_TICK   2048          /* installs per tick */
 #define SCAN_TICK    16384         /* replica slots looked at per tick */
 #define BULK_RETRY_MS 1000
+#define SYNACK_MAX   8192          /* SYN-ACKs held back per tick at most */
 
 struct held {
 	struct held *next;
@@ -136,6 +137,11 @@ struct nc_sync_app {
 	uint16_t hb_holds;
 	bool hb_set;
 	struct nc_sync_rec buf[TX_BATCH];
+	/* SYN-ACKs held back until their records have left: sent at the next
+	 * poll, after the control lcore moved our datagrams out of the kernel's
+	 * interface, so the record is on the wire first */
+	unsigned int n_synack;
+	struct rte_mbuf *synack[SYNACK_MAX];
 	/* counters */
 	uint64_t tx_records, rx_records, rx_bad, full, held_full, held_too_big;
 	uint64_t bulk_sent, bulk_received, swept, stepbacks, adopted, adopted_held;
@@ -363,6 +369,12 @@ tx_poll(struct nc_sync_app *s)
 			switch (r->op) {
 			case NC_SYNC_FLOW:
 				send_flow(s, r);
+				if (r->m == NULL)
+					break;
+				if (s->n_synack < SYNACK_MAX)
+					s->synack[s->n_synack++] = r->m;
+				else
+					nc_dp_sync_send_frame(s->a->dp, r->m);
 				break;
 			case NC_SYNC_HELD:
 				send_held(s, r);
@@ -1043,6 +1055,10 @@ nc_sync_app_poll(struct nc_app *a, uint64_t now)
 	if (s == NULL)
 		return;
 	cc = &a->cfg->cluster;
+	/* the SYN-ACKs whose records left at the last poll */
+	for (q = 0; q < s->n_synack; q++)
+		nc_dp_sync_send_frame(a->dp, s->synack[q]);
+	s->n_synack = 0;
 	nc_dp_lip_fresh(a->dp, cc->dead_ms / 2);
 	if (nc_dp_sync_quarantined(a->dp))
 		suspect_start(s, "a worker stood still");
@@ -1141,6 +1157,8 @@ nc_sync_app_fini(struct nc_app *a)
 		return;
 	if (a->dp != NULL)
 		nc_dp_set_miss_cb(a->dp, NULL, NULL);
+	for (i = 0; i < s->n_synack; i++)
+		rte_pktmbuf_free(s->synack[i]);
 	for (i = 0; i < s->max; i++)
 		if (s->rep[i].used)
 			held_free_all(s, &s->rep[i]);

@@ -77,6 +77,38 @@ nc_sync_emit(struct nc_worker *w, const struct nc_flow *f, uint8_t op, struct rt
 	w->st.sync_records++;
 }
 
+void
+sync_flow_syn_ack(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m)
+{
+	const struct nc_dp *dp = w->dp;
+	uint64_t mac = nc_neigh_mac(dp->neigh, f->nh_client);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	uint16_t pidx = dp->neigh->e[f->nh_client].port;
+	struct nc_sync_rec r;
+
+	if (unlikely(!(mac & NC_NEIGH_VALID))) {
+		drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
+		return;
+	}
+	memcpy(&eth->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
+	eth->src_addr = dp->mac[pidx];
+	m->port = dp->port_id[pidx];
+	f->sync |= NC_FLOW_SYNCED;
+	fill_rec(w, f, &r);
+	r.op = NC_SYNC_FLOW;
+	r.pad = 0;
+	r.ttl_ms = 0;
+	r.m = m;
+	memset(&r.tcp, 0, sizeof(r.tcp));
+	if (unlikely(rte_ring_sp_enqueue_elem(w->sync_ring, &r, sizeof(r)) != 0)) {
+		/* no room to tell the peers: the client gets it at once */
+		w->st.sync_ring_full++;
+		tx_mac(w, m, pidx, mac);
+		return;
+	}
+	w->st.sync_records++;
+}
+
 /* Server slot of schedule <s> at <ip>:<port>, or -1. */
 static int
 server_of(const struct nc_schedule *s, uint32_t ip, uint16_t port)
@@ -570,6 +602,12 @@ nc_dp_lip_garp(struct nc_dp *dp, uint32_t ip)
 	}
 	nc_dp_ctl_tx(dp, (uint16_t)p, m);
 	return 0;
+}
+
+void
+nc_dp_sync_send_frame(struct nc_dp *dp, struct rte_mbuf *m)
+{
+	nc_dp_ctl_tx(dp, dp->pidx_of[m->port], m);
 }
 
 void

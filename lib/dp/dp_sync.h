@@ -27,6 +27,10 @@ sync_flow(struct nc_worker *w, struct nc_flow *f)
 	}
 }
 
+/* Flow <f>'s server accepted it: reported with the SYN-ACK <m> (rewritten for
+ * the client), which the control lcore sends once the record has left. */
+void sync_flow_syn_ack(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m);
+
 /* A synced flow closes. */
 static inline void
 sync_close(struct nc_worker *w, const struct nc_flow *f)

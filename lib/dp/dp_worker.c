@@ -240,6 +240,7 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	int32_t idx = pm->sidx;
 	struct nc_srv_stats *ss;
 	struct nc_flow *f;
+	int accepted = 0;
 
 	if (unlikely(idx < 0)) {
 		drop(w, m, NC_DROP_NO_FLOW);
@@ -260,11 +261,11 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 
 		tcp_track(f, fl, 0);
 		/* the server accepted the connection: from here a survivor needs
-		 * it (the client may send its ACK and request to another
-		 * dispatcher); a SYN no server answered costs the peers nothing */
-		if (unlikely(f->state == NC_FLOW_SYN) && !(f->sync & NC_FLOW_SYNCED) &&
-		    (fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG))
-			sync_flow(w, f);
+		 * it (a SYN no server answered costs the peers nothing) */
+		accepted = unlikely(f->state == NC_FLOW_SYN) && w->dp->sync &&
+			   !(f->sync & NC_FLOW_SYNCED) &&
+			   (fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
+			   (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
 	}
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
 	ss = srv_stats(w, f);
@@ -277,6 +278,13 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	w->st.svc[f->svc].bytes_s2c += rte_pktmbuf_pkt_len(m);
 	rewrite(m, pm->l4_off, f->key.dst_ip, f->key.src_ip, f->key.dst_port, f->key.src_port,
 		f->s2c_ip_delta, f->s2c_l4_delta);
+	if (unlikely(accepted)) {
+		/* the SYN-ACK goes to the client only after the record left for
+		 * the peers: a client that can send its request can have it
+		 * finished by a survivor (nc_dp_sync_send_frame) */
+		sync_flow_syn_ack(w, f, m);
+		return;
+	}
 	tx_to(w, m, f->nh_client);
 }
 

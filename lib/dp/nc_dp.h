@@ -205,8 +205,10 @@ bool nc_dp_sync_on(const struct nc_dp *dp);
  * held request to install is built in one of its mbufs. */
 struct rte_mempool *nc_dp_held_pool(const struct nc_dp *dp);
 
-/* Up to <max> records from the workers' rings, each worker's in order.
- * Control lcore. */
+/* Up to <max> records from the workers' rings, each worker's in order. A
+ * FLOW record with <m> is a TCP flow its server just accepted: <m> is the
+ * SYN-ACK for the client, held back until the record has left for the peers
+ * (nc_dp_sync_send_frame). Control lcore. */
 unsigned int nc_dp_sync_take(struct nc_dp *dp, struct nc_sync_rec *out, unsigned int max);
 
 /*
@@ -220,6 +222,9 @@ unsigned int nc_dp_sync_take(struct nc_dp *dp, struct nc_sync_rec *out, unsigned
  * ones: not installed) or -ENOBUFS (the queue is full). Control lcore.
  */
 int nc_dp_sync_adopt(struct nc_dp *dp, const struct nc_sync_rec *r, struct rte_mbuf *m);
+
+/* Send a frame a record carried (a held-back SYN-ACK) on its port. Control lcore. */
+void nc_dp_sync_send_frame(struct nc_dp *dp, struct rte_mbuf *m);
 
 /* Walk every worker's table: each reports all its synced flows and held
  * requests again (NC_SYNC_F_BULK), for a peer's bulk copy. Done when

@@ -153,13 +153,25 @@ test_records(void **state)
 	/* the server accepts it: reported once (its client may finish the
 	 * handshake through another dispatcher) */
 	server_seg(&s, &tc, PB_TCP_SYN | PB_TCP_ACK);
-	s2c_ok(f, &tc, &s);
+	rx(f, 0, &s);
+	expect_none(f, 0);   /* held back with the record */
 	n = records(f, r, 8);
 	assert_int_equal(n, 1);
 	assert_int_equal(r[0].op, NC_SYNC_FLOW);
 	assert_int_equal(r[0].state, 1);   /* SYN: the client's ACK not seen yet */
 	assert_key(&r[0], IP_CLIENT, 41000, WEB_PORT, IPPROTO_TCP);
 	assert_int_equal(ntohs(r[0].lport), tc.lport);
+	/* the SYN-ACK goes once the record has left */
+	assert_non_null(r[0].m);
+	nc_dp_sync_send_frame(f->dp, r[0].m);
+	ctl_round(f);
+	{
+		struct frame fr;
+		struct pb_pkt want = nat_s2c(&s, &tc.c);
+
+		expect_one(f, 0, &fr);
+		assert_wire(&fr, &want);
+	}
 	/* the handshake's end and the packets after it: nothing more */
 	client_seg(&p, &tc, PB_TCP_ACK);
 	c2s_ok(f, &tc, &p);
@@ -474,10 +486,17 @@ test_tcp_held(void **state)
 	unsigned int n;
 	uint32_t seq;
 
-	tc_connect(f, 45000, 1000, 5000, 0, &fl);
+	tc_syn(f, 45000, 1000, 0, &fl);
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, 5000, 1001, NULL, 0);
+	rx(f, 0, &p);
 	n = records(f, r, 8);
 	assert_int_equal(n, 1);
 	assert_int_equal(r[0].op, NC_SYNC_FLOW);
+	nc_dp_sync_send_frame(f->dp, r[0].m);   /* the SYN-ACK, once the record left */
+	ctl_round(f);
+	assert_int_equal(take(f, 0, fr, 4), 1);
+	tc_client(&p, &fl, PB_TCP_ACK, 1001, 5001, NULL, 0);
+	c2s_ok(f, &fl, &p);
 	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, 1001, 5001, get_req, len);
 	c2s_ok(f, &fl, &p);
 	n = records(f, r, 8);
