@@ -50,7 +50,8 @@
 enum {
 	REC_FLOW = NC_CL_REC_APP, /* u8 af (4), u8 state, u8 flags, u8 0, key (16: client,
 				   * VIP, client port, VIP port, u8 proto, 3 x 0), lip, server
-				   * address, lport, server port, u32 delta: 36 bytes */
+				   * address, lport, server port, u32 delta, u32 client ISN,
+				   * u32 server ISN (TCP just accepted): 44 bytes */
 	REC_CLOSE,                /* u8 af, 3 x 0, key: 20 */
 	REC_HELD,                 /* u8 af, 3 x 0, key, u32 ms to its deadline, the datagram's
 				   * payload: 24 + n */
@@ -66,7 +67,7 @@ enum {
 				   * (the client's sequence space), the request: 40 + n */
 };
 #define AF4          4
-#define FLOW_LEN     36
+#define FLOW_LEN     44
 #define KEY_REC_LEN  20
 #define HELD_HDR     24
 #define HELD_TCP_HDR 40
@@ -266,7 +267,7 @@ static void
 send_flow(struct nc_sync_app *s, const struct nc_sync_rec *r)
 {
 	uint8_t b[FLOW_LEN];
-	uint32_t d = htonl(r->delta);
+	uint32_t d = htonl(r->delta), ci = htonl(r->tcp.c_isn), si = htonl(r->tcp.srv_isn);
 
 	b[0] = AF4;
 	b[1] = r->state;
@@ -278,6 +279,8 @@ send_flow(struct nc_sync_app *s, const struct nc_sync_rec *r)
 	memcpy(b + 28, &r->lport, 2);
 	memcpy(b + 30, &r->server_port, 2);
 	memcpy(b + 32, &d, 4);
+	memcpy(b + 36, &ci, 4);
+	memcpy(b + 40, &si, 4);
 	nc_cluster_send_rec(chan(s), REC_FLOW, b, sizeof(b));
 }
 
@@ -426,6 +429,11 @@ rx_flow(struct nc_sync_app *s, unsigned int q, const uint8_t *v)
 	memcpy(&r->r.server_port, v + 30, 2);
 	memcpy(&d, v + 32, 4);
 	r->r.delta = ntohl(d);
+	memset(&r->r.tcp, 0, sizeof(r->r.tcp));
+	memcpy(&d, v + 36, 4);
+	r->r.tcp.c_isn = ntohl(d);
+	memcpy(&d, v + 40, 4);
+	r->r.tcp.srv_isn = ntohl(d);
 	r->r.m = NULL;
 	r->mark = s->peer[q].round;
 }
@@ -445,6 +453,7 @@ rx_held(struct nc_sync_app *s, unsigned int q, const uint8_t *v, uint16_t len, u
 		return;
 	if (tcp)
 		held_free_all(s, r);   /* one request at a time: the oldest unanswered */
+	r->r.flags &= (uint8_t)~NC_SYNC_F_FRESH;   /* bytes passed */
 	if (s->peer[q].n_held >= s->a->cfg->cluster.sync_max_held) {
 		s->held_full++;
 		return;
@@ -519,10 +528,12 @@ nc_sync_app_rec(void *arg, unsigned int q, uint8_t id, uint8_t msg_type, uint16_
 		memcpy(key, v + 4, 16);
 		r = rep_find(s, key);
 		if (r != NULL && r->peer == q) {
-			if (type == REC_CLOSE)
+			if (type == REC_CLOSE) {
 				rep_del(s, r);
-			else
+			} else {
 				held_free_all(s, r);
+				r->r.flags &= (uint8_t)~NC_SYNC_F_FRESH;   /* bytes passed */
+			}
 		}
 		return;
 	case REC_HELD:

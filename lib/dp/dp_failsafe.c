@@ -876,6 +876,12 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 	}
 	if (fl & RTE_TCP_ACK_FLAG)
 		t->c_ack = rte_be_to_cpu_32(th->recv_ack);
+	if (unlikely((f->sync & (NC_FLOW_SYNCED | NC_FLOW_SYNC_DATA)) == NC_FLOW_SYNCED) && pm->pay != 0) {
+		/* the peers had it as just accepted: no longer (a survivor does
+		 * not frame it from its first byte) */
+		f->sync |= NC_FLOW_SYNC_DATA;
+		sync_flow(w, f);
+	}
 	if ((pm->pay != 0 || fin) && t->mode != NC_FSM_PLAIN &&
 	    client_read(w, f, idx, t, m, pm, seq, fin, &held) == 0) {
 		drop(w, m, NC_DROP_FS_GAP);
@@ -1587,6 +1593,20 @@ nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm
 	}
 	rte_pktmbuf_free(m);
 	failover(w, (uint32_t)idx, NC_FO_UNREACHABLE);
+}
+
+void
+nc_fs_adopt_fresh(struct nc_worker *w, const struct nc_flow *f, uint32_t c_isn, uint32_t srv_isn)
+{
+	struct nc_tcpfs *t = &w->tfs[flow_idx(w, f)];
+
+	tfs_start(w, f, t, c_isn);
+	t->srv_isn = srv_isn;
+	t->s_next = srv_isn + 1;
+	t->s_ack = c_isn + 1;
+	t->c_ack = srv_isn + 1;
+	t->s_win = UINT16_MAX;
+	t->flags |= NC_TFS_SYNACK;
 }
 
 void

@@ -126,5 +126,10 @@ void nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_met
  * pending move would swallow this one's SYN-ACK). What a closing flow held is
  * let go by flow_closed(). */
 void nc_fs_open(struct nc_worker *w, const struct nc_flow *f);
+/* Flow sync: a peer's connection accepted by its server, nothing exchanged
+ * yet (client ISN <c_isn>, server ISN <srv_isn>), followed from here as if
+ * its handshake had passed through this dispatcher. */
+void nc_fs_adopt_fresh(struct nc_worker *w, const struct nc_flow *f, uint32_t c_isn,
+		       uint32_t srv_isn);
 
 #endif /* NC_DP_FAILSAFE_H */

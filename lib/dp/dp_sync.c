@@ -100,6 +100,14 @@ sync_flow_syn_ack(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m)
 	r.ttl_ms = 0;
 	r.m = m;
 	memset(&r.tcp, 0, sizeof(r.tcp));
+	if (w->tfs != NULL && w->tb->svc[f->svc].failsafe) {
+		/* a survivor can follow it from its first byte */
+		const struct nc_tcpfs *t = &w->tfs[flow_idx(w, f)];
+
+		r.flags |= NC_SYNC_F_FRESH;
+		r.tcp.c_isn = t->c_isn;
+		r.tcp.srv_isn = t->srv_isn;
+	}
 	if (unlikely(rte_ring_sp_enqueue_elem(w->sync_ring, &r, sizeof(r)) != 0)) {
 		/* no room to tell the peers: the client gets it at once */
 		w->st.sync_ring_full++;
@@ -244,7 +252,12 @@ adopt_flow(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flo
 	nc_flow_set_deltas(f);
 	f->expire_ms = w->now_ms + timeout_of(dp, f);
 	f->sync = NC_FLOW_SYNCED | NC_FLOW_ADOPTED;
-	if (k->proto == IPPROTO_TCP && svc->failsafe && w->tfs != NULL) {
+	if (k->proto == IPPROTO_TCP && svc->failsafe && w->tfs != NULL &&
+	    (r->flags & NC_SYNC_F_FRESH)) {
+		/* nothing exchanged yet: the fail-safe follows it from its
+		 * first byte, as one of ours */
+		nc_fs_adopt_fresh(w, f, r->tcp.c_isn, r->tcp.srv_isn);
+	} else if (k->proto == IPPROTO_TCP && svc->failsafe && w->tfs != NULL) {
 		/* what the fail-safe followed stayed with the dead dispatcher:
 		 * plain full NAT from here, with its splice's translation */
 		struct nc_tcpfs *t = &w->tfs[flow_idx(w, f)];

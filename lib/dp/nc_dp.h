@@ -158,6 +158,8 @@ enum nc_sync_op {
 #define NC_SYNC_F_BULK    0x02   /* from a walk of the whole table (nc_dp_sync_walk) */
 #define NC_SYNC_F_FIN_C   0x04   /* TCP: the client sent its FIN */
 #define NC_SYNC_F_FIN_S   0x08   /* TCP: the server sent its FIN */
+#define NC_SYNC_F_FRESH   0x10   /* TCP: just accepted, no byte exchanged yet: tcp.c_isn
+				  * and tcp.srv_isn say where both streams start */
 
 /* HELD, TCP: the connection around the request (the client's sequence
  * space, host order). */

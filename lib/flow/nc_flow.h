@@ -49,6 +49,7 @@ enum nc_flow_state {
 #define NC_FLOW_SYNCED  0x1  /* sync: the peers have a replica of it */
 #define NC_FLOW_ADOPTED 0x2  /* sync: taken over from a dead dispatcher; what it
 			      * holds is replayed at its deadline as that dispatcher's */
+#define NC_FLOW_SYNC_DATA 0x4  /* sync: the peers know bytes passed (not fresh) */
 
 /* One flow; one cache line. All addresses and ports in network order. */
 struct nc_flow {
