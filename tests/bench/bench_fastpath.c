@@ -708,7 +708,7 @@ replica_bytes(int socket, uint32_t n)
 		printf("bytes/replica: (a table of %u keys does not fit: try --mem)\n", n);
 		return;
 	}
-	printf("bytes/replica: %.0f (rte_hash key slot %.0f + entry %d), wire record 36 bytes\n",
+	printf("bytes/replica: %.0f (rte_hash key slot %.0f + entry %d), wire record 44 bytes\n",
 	       (double)(m1.heap_allocsz_bytes - m0.heap_allocsz_bytes) / n + REPLICA_ENTRY,
 	       (double)(m1.heap_allocsz_bytes - m0.heap_allocsz_bytes) / n, REPLICA_ENTRY);
 	rte_hash_free(h);
