@@ -387,6 +387,13 @@ tx_poll(struct nc_sync_app *s)
 				enc_key(b, r->key);
 				nc_cluster_send_rec(chan(s), r->op == NC_SYNC_CLOSE ? REC_CLOSE : REC_RELEASE,
 						    b, sizeof(b));
+				if (r->m == NULL)
+					break;
+				/* the answer, held back until the release left */
+				if (s->n_synack < SYNACK_MAX)
+					s->synack[s->n_synack++] = r->m;
+				else
+					nc_dp_sync_send_frame(s->a->dp, r->m);
 				break;
 			default:
 				break;

@@ -1561,7 +1561,8 @@ nc_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 	/* a UDP reply answers what the flow held */
 	if (holding(w, idx)) {
 		release_all(w, f, idx, 1);
-		sync_release(w, f);
+		if (f->sync & NC_FLOW_SYNCED)
+			w->release_frame = 1;   /* reported with the answer (server leg) */
 		f->sync &= (uint8_t)~NC_FLOW_ADOPTED;
 		f->mon &= (uint8_t)~(0x1fu << NC_FLOW_REPLAY_SHIFT);   /* max_replays is per request */
 	}

@@ -179,6 +179,8 @@ struct nc_worker {
 	uint32_t now_ms;
 	uint32_t now_us;                      /* response times (wraps after 71 min) */
 	uint64_t tick_tsc;                    /* tsc at the last tick */
+	uint8_t release_frame;                /* the packet in the server leg released a
+	                                       * synced UDP request (dp_sync.c) */
 	struct nc_flow_table *flows;
 	struct nc_flow *flow;                 /* flows' array (nc_flow_at(flows, 0)): it never moves */
 	struct nc_srv_stats *srv;             /* [svc * NC_MAX_SERVERS + server] */

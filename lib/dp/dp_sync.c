@@ -78,7 +78,7 @@ nc_sync_emit(struct nc_worker *w, const struct nc_flow *f, uint8_t op, struct rt
 }
 
 void
-sync_flow_syn_ack(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m)
+sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_mbuf *m)
 {
 	const struct nc_dp *dp = w->dp;
 	uint64_t mac = nc_neigh_mac(dp->neigh, f->nh_client);
@@ -95,12 +95,12 @@ sync_flow_syn_ack(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m)
 	m->port = dp->port_id[pidx];
 	f->sync |= NC_FLOW_SYNCED;
 	fill_rec(w, f, &r);
-	r.op = NC_SYNC_FLOW;
+	r.op = op;
 	r.pad = 0;
 	r.ttl_ms = 0;
 	r.m = m;
 	memset(&r.tcp, 0, sizeof(r.tcp));
-	if (w->tfs != NULL && w->tb->svc[f->svc].failsafe) {
+	if (op == NC_SYNC_FLOW && w->tfs != NULL && w->tb->svc[f->svc].failsafe) {
 		/* a survivor can follow it from its first byte */
 		const struct nc_tcpfs *t = &w->tfs[flow_idx(w, f)];
 

@@ -27,9 +27,11 @@ sync_flow(struct nc_worker *w, struct nc_flow *f)
 	}
 }
 
-/* Flow <f>'s server accepted it: reported with the SYN-ACK <m> (rewritten for
- * the client), which the control lcore sends once the record has left. */
-void sync_flow_syn_ack(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m);
+/* Report <op> of flow <f> with frame <m> for its client (rewritten), which
+ * the control lcore sends once the record has left: the SYN-ACK of a flow
+ * its server accepted (NC_SYNC_FLOW), the answer that releases a held UDP
+ * request (NC_SYNC_RELEASE). */
+void sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_mbuf *m);
 
 /* A synced flow closes. */
 static inline void

@@ -282,7 +282,14 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		/* the SYN-ACK goes to the client only after the record left for
 		 * the peers: a client that can send its request can have it
 		 * finished by a survivor (nc_dp_sync_send_frame) */
-		sync_flow_syn_ack(w, f, m);
+		sync_with_frame(w, f, NC_SYNC_FLOW, m);
+		return;
+	}
+	if (unlikely(w->release_frame)) {
+		/* the answer that released a held request goes once the peers
+		 * know: none of them replays a request its client has answered */
+		w->release_frame = 0;
+		sync_with_frame(w, f, NC_SYNC_RELEASE, m);
 		return;
 	}
 	tx_to(w, m, f->nh_client);
