@@ -874,6 +874,20 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 		}
 		return 1;
 	}
+	if (unlikely(t->flags & NC_TFS_RESUME) && pm->pay != 0 && (fl & RTE_TCP_ACK_FLAG)) {
+		/* a client that sends a request has the whole previous answer:
+		 * both streams stand at a message boundary here */
+		uint16_t keep = t->flags & (NC_TFS_SPLICED | NC_TFS_GONE);
+		uint32_t delta = t->delta, ack = rte_be_to_cpu_32(th->recv_ack);
+
+		tfs_start(w, f, t, seq - 1);
+		t->flags = (uint16_t)(t->flags | keep | NC_TFS_SYNACK | NC_TFS_ANSWERED);
+		t->delta = delta;
+		t->srv_isn = ack - 1;
+		t->s_next = ack;
+		t->s_ack = seq;
+		t->s_win = UINT16_MAX;
+	}
 	if (fl & RTE_TCP_ACK_FLAG)
 		t->c_ack = rte_be_to_cpu_32(th->recv_ack);
 	if (unlikely((f->sync & (NC_FLOW_SYNCED | NC_FLOW_SYNC_DATA)) == NC_FLOW_SYNCED) && pm->pay != 0) {
@@ -1489,7 +1503,8 @@ failsafe_server_down(struct nc_worker *w)
 		}
 		if ((t->flags & NC_TFS_GONE) || f->state != NC_FLOW_EST)
 			continue;
-		if (t->mode == NC_FSM_HTTP && t->q_n == 0 && nc_http_idle(&t->resp)) {
+		if ((t->mode == NC_FSM_HTTP && t->q_n == 0 && nc_http_idle(&t->resp)) ||
+		    (t->flags & NC_TFS_RESUME)) {
 			tcp_send(w, f, 1, RTE_TCP_RST_FLAG, t->s_ack, 0, 0);
 			t->flags |= NC_TFS_GONE;
 		} else {

@@ -77,6 +77,10 @@ enum nc_fs_mode {
 				  * client bytes after it are not HTTP until then */
 #define NC_TFS_ABSORB    0x0200  /* the client has an interim response to q[0] already:
 				  * the new server's interim responses are not forwarded */
+#define NC_TFS_RESUME    0x0800  /* taken over mid-connection (flow sync), nothing
+				  * unanswered: framing resumes at the client's next
+				  * request, its sequence number and acknowledgement
+				  * saying where both streams stand */
 #define NC_TFS_ADOPTED   0x0400  /* q[0] was taken over from a dead dispatcher (flow
 				  * sync): its answer may have gone to that one, so a
 				  * first timeout is not its server's failure */

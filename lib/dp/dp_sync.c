@@ -265,6 +265,8 @@ adopt_flow(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flo
 		memset(t, 0, sizeof(*t));
 		t->mode = NC_FSM_PLAIN;
 		t->flags = NC_TFS_SYNACK | NC_TFS_ANSWERED;
+		if (svc->fs_protocol != NC_FS_PROTO_OPAQUE)
+			t->flags |= NC_TFS_RESUME;   /* framing from its next request */
 		if (r->flags & NC_SYNC_F_SPLICED) {
 			t->flags |= NC_TFS_SPLICED;
 			t->delta = r->delta;

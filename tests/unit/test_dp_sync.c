@@ -662,6 +662,59 @@ test_quarantine(void **state)
 	assert_no_leak(f);
 }
 
+
+/* A peer's connection taken over mid-life with nothing unanswered: the
+ * fail-safe picks it up at the client's next request - its sequence number
+ * and acknowledgement say where both streams stand - and holds that
+ * request until its answer. */
+static void
+test_resume(void **state)
+{
+	struct fx *f = *state;
+	const uint16_t len = (uint16_t)(sizeof(get_req) - 1);
+	struct nc_failsafe_view v;
+	struct nc_sync_rec pr;
+	struct pb_pkt p, sv, want;
+	struct frame fr;
+
+	peer_flow(&pr, IPPROTO_TCP, 47000, 9000, SA);
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL), 0);
+	nc_worker_sync_poll(wk(f, 0));
+	client_pkt(&p, IPPROTO_TCP, 47000);
+	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	p.seq = 3001;
+	p.ack = 7001;
+	p.payload = (const uint8_t *)get_req;
+	p.payload_len = len;
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SA, 9000);
+	want.sip = IP_PEER_LIP;
+	assert_wire(&fr, &want);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 1);   /* held: it can move now */
+	server_pkt(&sv, &p, SA, 9000);
+	sv.dip = IP_PEER_LIP;
+	sv.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	sv.seq = 7001;
+	sv.ack = 3001 + len;
+	sv.payload = (const uint8_t *)ok_resp;
+	sv.payload_len = (uint16_t)(sizeof(ok_resp) - 1);
+	rx(f, 0, &sv);
+	expect_one(f, 0, &fr);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 0);   /* answered */
+	{
+		struct nc_sync_rec r[8];
+		unsigned int n = records(f, r, 8), i;
+
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(r[i].m);
+	}
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpsync"); }
 
 int
@@ -676,6 +729,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_miss, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine, setup_sync_stall, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_resume, setup_sync_tcpfs, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_sync", tests, eal_setup, fx_eal_teardown);
