@@ -357,6 +357,19 @@ send_u32(struct nc_sync_app *s, uint16_t type, uint32_t v)
 	nc_cluster_send_rec(chan(s), type, &x, sizeof(x));
 }
 
+/* A frame a record carried (a SYN-ACK, a released answer; NULL: none): sent
+ * at the next poll, once the record is on the wire. */
+static void
+frame_after(struct nc_sync_app *s, struct rte_mbuf *m)
+{
+	if (m == NULL)
+		return;
+	if (s->n_synack < SYNACK_MAX)
+		s->synack[s->n_synack++] = m;
+	else
+		nc_dp_sync_send_frame(s->a->dp, m);
+}
+
 /* The workers' records to the peers. Returns true when their rings ran dry. */
 static bool
 tx_poll(struct nc_sync_app *s)
@@ -372,12 +385,7 @@ tx_poll(struct nc_sync_app *s)
 			switch (r->op) {
 			case NC_SYNC_FLOW:
 				send_flow(s, r);
-				if (r->m == NULL)
-					break;
-				if (s->n_synack < SYNACK_MAX)
-					s->synack[s->n_synack++] = r->m;
-				else
-					nc_dp_sync_send_frame(s->a->dp, r->m);
+				frame_after(s, r->m);
 				break;
 			case NC_SYNC_HELD:
 				send_held(s, r);
@@ -387,13 +395,7 @@ tx_poll(struct nc_sync_app *s)
 				enc_key(b, r->key);
 				nc_cluster_send_rec(chan(s), r->op == NC_SYNC_CLOSE ? REC_CLOSE : REC_RELEASE,
 						    b, sizeof(b));
-				if (r->m == NULL)
-					break;
-				/* the answer, held back until the release left */
-				if (s->n_synack < SYNACK_MAX)
-					s->synack[s->n_synack++] = r->m;
-				else
-					nc_dp_sync_send_frame(s->a->dp, r->m);
+				frame_after(s, r->m);   /* the answer, once the release left */
 				break;
 			default:
 				break;
