@@ -131,7 +131,7 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	if (unlikely(svc->failsafe) && pm->key.proto == IPPROTO_TCP)
 		nc_fs_open(w, f);
 	if (pm->key.proto == IPPROTO_UDP)
-		sync_flow(w, f);   /* TCP: once its handshake completes */
+		sync_flow(w, f);   /* TCP: at its server's SYN-ACK */
 	w->st.svc[pm->svc].flows_opened++;
 	w->st.flow_changes++;
 	w->st.svc[pm->svc].server_flows[f->server]++;
@@ -208,13 +208,8 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		if (f == NULL)
 			return;
 	}
-	if (pm->key.proto == IPPROTO_TCP) {
-		uint8_t st0 = f->state;
-
-		tcp_track(f, flags, 1);
-		if (unlikely(f->state != st0) && f->state == NC_FLOW_EST && !(f->sync & NC_FLOW_SYNCED))
-			sync_flow(w, f);
-	}
+	if (pm->key.proto == IPPROTO_TCP)
+		tcp_track(f, flags, 1);   /* reported to the peers at its SYN-ACK (server leg) */
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
 	ss = srv_stats(w, f);
 	/* passive response time: from the request leaving (data while nothing
