@@ -108,12 +108,16 @@ fast_target(const struct nc_cfg_adaptive *cfg, const struct nc_wset *s, const ui
 }
 
 /* How far weights <w> are from targets <t>: all inside the band, or some
- * outside NC_ADAPT_FAST_RELEASE_X times the band. */
+ * outside NC_ADAPT_FAST_RELEASE_X times the band. Weights that order two
+ * servers against their targets and their response times (one
+ * NC_ADAPT_FAST_ORDER_X times faster) are not inside it, however close:
+ * near the floor a one-point band would otherwise hold a slower server level
+ * with a faster one (targets 96 3 1 or 97 2 1 held at 96 2 2). */
 static void
-fast_band(const struct nc_wset *s, const uint8_t *part, const uint8_t *t, bool *in_band,
-	  bool *out_far)
+fast_band(const struct nc_wset *s, const uint8_t *part, const double *rt, const uint8_t *t,
+	  bool *in_band, bool *out_far)
 {
-	unsigned int i;
+	unsigned int i, j;
 
 	*in_band = true;
 	*out_far = false;
@@ -128,6 +132,10 @@ fast_band(const struct nc_wset *s, const uint8_t *part, const uint8_t *t, bool *
 			*in_band = false;
 		if (dist > NC_ADAPT_FAST_RELEASE_X * band)
 			*out_far = true;
+		for (j = 0; j < s->n; j++)
+			if (part[j] && t[i] > t[j] && s->w[i] <= s->w[j] &&
+			    NC_ADAPT_FAST_ORDER_X * rt[i] < rt[j])
+				*in_band = false;
 	}
 }
 
@@ -171,7 +179,7 @@ step_fast(const struct nc_cfg_adaptive *cfg, struct nc_adapt_state *st, struct n
 		rc = fast_target(cfg, s, part, raw, k, held_w, t);
 		if (rc < 0)
 			return rc;
-		fast_band(s, part, t, &in_band, &out_far);
+		fast_band(s, part, raw, t, &in_band, &out_far);
 		if (!out_far) {
 			st->out_of_band = 0;
 			return 0;
@@ -184,7 +192,7 @@ step_fast(const struct nc_cfg_adaptive *cfg, struct nc_adapt_state *st, struct n
 	rc = fast_target(cfg, s, part, st->rt_smooth, k, held_w, t);
 	if (rc < 0)
 		return rc;   /* weights far off 100: not a weight set */
-	fast_band(s, part, t, &in_band, &out_far);
+	fast_band(s, part, st->rt_smooth, t, &in_band, &out_far);
 	if (in_band) {
 		st->held = true;
 		st->out_of_band = 0;

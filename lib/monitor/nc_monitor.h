@@ -181,6 +181,7 @@ struct nc_adapt_state {
 #define NC_ADAPT_FAST_BAND_MIN 1.0  /* ... or 1 point, whichever is larger */
 #define NC_ADAPT_FAST_RELEASE 3     /* intervals in a row outside RELEASE_X bands to move again */
 #define NC_ADAPT_FAST_RELEASE_X 3.0
+#define NC_ADAPT_FAST_ORDER_X 2.0   /* this many times faster: weighs more, if targets allow */
 
 /*
  * One adjustment interval of service weights <s> from measurements <in>

@@ -1174,6 +1174,46 @@ test_adapt_fast_floor(void **state)
 	assert_true(s.w[2] >= 5);
 }
 
+/* Near the floor the band is one point, yet the weights keep the servers'
+ * order: 96 2 2 is within a point of targets 96 3 1 or 97 2 1 and still
+ * moves; equal servers held a point apart stay held. */
+static void
+test_adapt_fast_order(void **state)
+{
+	struct nc_cfg_adaptive cfg = adaptive(NC_ADAPT_FAST, 1, 1);
+	struct nc_adapt_in in[3] = { 0 };
+	struct nc_adapt_state st;
+	struct nc_wset s;
+	unsigned int k;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	nc_wset_init(&s, (const uint8_t[]){ 96, 2, 2 }, 3);
+	set_in(in, (const double[]){ 300, 10000, 240000 }, 3);
+	for (k = 0; k < 6; k++) {
+		assert_true(nc_adapt_step(&cfg, &st, &s, in) >= 0);
+		assert_wset_ok(&s);
+	}
+	assert_true(st.held);
+	assert_true(s.w[0] > s.w[1] && s.w[1] > s.w[2]);
+	assert_int_equal(s.w[2], 1);
+
+	memset(&st, 0, sizeof(st));
+	nc_wset_init(&s, (const uint8_t[]){ 96, 2, 2 }, 3);
+	set_in(in, (const double[]){ 280, 11000, 240000 }, 3);
+	for (k = 0; k < 6; k++)
+		assert_true(nc_adapt_step(&cfg, &st, &s, in) >= 0);
+	assert_true(st.held);
+	assert_true(s.w[0] > s.w[1] && s.w[1] > s.w[2]);
+
+	memset(&st, 0, sizeof(st));
+	nc_wset_init(&s, (const uint8_t[]){ 33, 34, 33 }, 3);
+	set_in(in, (const double[]){ 1000, 1000, 1000 }, 3);
+	assert_int_equal(nc_adapt_step(&cfg, &st, &s, in), 0);
+	assert_true(st.held);
+	assert_int_equal(s.w[1], 34);
+}
+
 /*
  * Servers that slow down with load: rt = base * (1 + w / 10). The target
  * moves with the weights; the controller must still reach the band within 12
@@ -1323,6 +1363,7 @@ main(void)
 		cmocka_unit_test(test_adapt_fast_partial),
 		cmocka_unit_test(test_adapt_fast_smoothing),
 		cmocka_unit_test(test_adapt_fast_floor),
+		cmocka_unit_test(test_adapt_fast_order),
 		cmocka_unit_test(test_adapt_fast_load_dependent),
 		cmocka_unit_test(test_adapt_random),
 		cmocka_unit_test(test_names),
