@@ -91,6 +91,20 @@ tcp_seq_add(struct rte_mbuf *m, uint16_t l4_off, uint32_t delta)
 	th->cksum = nc_csum_adjust(th->cksum, nc_csum_delta32(old, th->sent_seq));
 }
 
+/* Take <flags> off a segment (checksum adjusted). */
+static inline void
+tcp_flags_clear(struct rte_mbuf *m, uint16_t l4_off, uint8_t flags)
+{
+	struct rte_tcp_hdr *th = tcp_hdr_of(m, l4_off);
+	uint16_t old, new;
+
+	/* data_off and tcp_flags: one 16-bit word of the checksum */
+	memcpy(&old, &th->data_off, sizeof(old));
+	th->tcp_flags &= (uint8_t)~flags;
+	memcpy(&new, &th->data_off, sizeof(new));
+	th->cksum = nc_csum_adjust(th->cksum, nc_csum_delta16(old, new));
+}
+
 /*
  * The client's SYN on a fail-safe service: window scale, SACK-permitted and
  * timestamp options become NOPs (a second server could not keep what the
@@ -1006,15 +1020,24 @@ server_close(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 				resp_done(w, t);
 			break;
 		}
-		if (pm->pay == 0 && (rst || seq == t->s_next) && !(t->flags & NC_TFS_CLOSE) &&
-		    nc_http_idle(&t->req) && f->state == NC_FLOW_EST && !(f->fin & NC_FLOW_FIN_C)) {
+		if ((pm->pay == 0 || !rst) && (rst || seq == t->s_next) &&
+		    !(t->flags & NC_TFS_CLOSE) && nc_http_idle(&t->req) && f->state == NC_FLOW_EST &&
+		    !(f->fin & NC_FLOW_FIN_C)) {
 			/* an idle keep-alive connection (or one not used yet)
 			 * closed by its server: answer a FIN for the client, keep
-			 * the close from it; its next request opens a new one */
+			 * the close from it; its next request opens a new one. A
+			 * FIN on the segment that ended the last response (a
+			 * server killed as it answered) is kept the same way:
+			 * the segment goes on without it. */
 			if (!rst)
-				tcp_send(w, f, 1, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, rcv, sseq + 1, 0);
+				tcp_send(w, f, 1, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, rcv,
+					 sseq + pm->pay + 1, 0);
 			t->flags |= NC_TFS_GONE;
 			w->st.svc[f->svc].fs_fin_kept++;
+			if (pm->pay != 0) {
+				tcp_flags_clear(m, pm->l4_off, RTE_TCP_FIN_FLAG);
+				return 1;
+			}
 			rte_pktmbuf_free(m);
 			return 0;
 		}

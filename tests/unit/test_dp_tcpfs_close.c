@@ -145,6 +145,80 @@ test_tcpfs_server_closes_idle(void **state)
 }
 
 /*
+ * A server killed as it answers: the FIN rides on the segment that ends the
+ * response. The response reaches the client without the FIN; the appliance
+ * answers the FIN itself, and the client's next request goes on a new
+ * connection, as after a FIN of its own segment (the client used to get the
+ * FIN, and its next request "closed before a response").
+ */
+static void
+test_tcpfs_fin_on_last_segment(void **state)
+{
+	struct fx *f = *state;
+	static const char req1[] = "GET /1 HTTP/1.1\r\n\r\n", req2[] = "GET /2 HTTP/1.1\r\n\r\n";
+	static const char resp1[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst";
+	static const char resp2[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo";
+	const uint32_t c = 0x00002000, a = 0x7ffff000, b = 0x44440000;
+	const uint16_t r1 = sizeof(req1) - 1, r2 = sizeof(req2) - 1;
+	const uint16_t l1 = sizeof(resp1) - 1, l2 = sizeof(resp2) - 1;
+	const uint16_t head = l1 - 5;   /* the body "first" comes with the FIN */
+	struct nc_failsafe_view fs;
+	struct pb_pkt p, rq, want, body;
+	struct frame fr[4];
+	struct flow fl;
+	unsigned int n, i, got_fin = 0, got_body = 0;
+
+	tick(f, 0);
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DRAIN), 0);
+	tick(f, 0);
+	tc_connect(f, 41600, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, resp1, head);
+	s2c_ok(f, &fl, &p);
+	/* the last five bytes with the FIN */
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH | PB_TCP_FIN, a + 1 + head, c + 1 + r1,
+		  resp1 + head, 5);
+	rx(f, fl.owner, &p);
+	n = take(f, fl.owner, fr, RTE_DIM(fr));
+	assert_int_equal(n, 2);
+	tc_own(&want, &fl, SA, PB_TCP_FIN | PB_TCP_ACK, c + 1 + r1, a + 1 + l1 + 1);
+	tc_server(&body, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1 + head, c + 1 + r1,
+		  resp1 + head, 5);
+	body = nat_s2c(&body, &fl.c);
+	for (i = 0; i < n; i++) {
+		if (pb_get32(fr[i].b + PB_IP_OFF + 16) == IP_SA) {
+			assert_wire(&fr[i], &want);
+			got_fin++;
+		} else {
+			assert_wire(&fr[i], &body);
+			got_body++;
+		}
+	}
+	assert_int_equal(got_fin, 1);
+	assert_int_equal(got_body, 1);
+	/* a acknowledges the FIN: nothing for the client */
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 2 + l1, c + 2 + r1, NULL, 0);
+	rx(f, fl.owner, &p);
+	expect_none(f, fl.owner);
+	/* the next request: a new connection, spliced */
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r1, a + 1 + l1, req2, r2);
+	rx(f, fl.owner, &rq);
+	expect_move(f, &fl, 0, 0, SA, c + r1, 0);
+	expect_splice(f, &fl, b, c + 1 + r1, &rq, 1, b + 1);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r1 + r2, resp2, l2);
+	s2c_at(f, &fl, &p, a + 1 + l1);
+	fs_web(f, &fs);
+	assert_int_equal(fs.fin_kept, 1);
+	assert_int_equal(fs.reconnects, 1);
+	assert_int_equal(fs.replays, 0);
+	assert_int_equal(fs.failed_over[SA], 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
  * The server closes just as the client's next request is on its way (its
  * FIN acknowledges only what came before it): the request never reached
  * it, so it goes on a new connection to a from a new local port; the old
@@ -434,6 +508,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_tcpfs_server_closes_idle, setup_tcpfs),
+		T(test_tcpfs_fin_on_last_segment, setup_tcpfs),
 		T(test_tcpfs_close_race, setup_tcpfs),
 		T(test_tcpfs_after_last_exchange, setup_tcpfs),
 		T(test_tcpfs_reset_before_request, setup_tcpfs),
