@@ -11,7 +11,8 @@
 # retried as a resolver does (--retry-ms 3000). Something happens to
 # dispatcher 1 a third of the way in:
 #   a) killed (SIGKILL, lab.sh dispatcher kill 1): every request answered,
-#      none failed, no transaction broken, no duplicate answer; d0 logs that it
+#      none failed, no transaction broken, no duplicate answer (an answer to
+#      a retry of the client's own is not one); d0 logs that it
 #      took over d1's local IPs 10.201.0.3 and 10.201.0.4; the UDP requests d0
 #      replayed for d1 (its log's fail-over lines) are reported;
 #   d) (d1 dead since a) started again under load: it resyncs ("synced" in its
@@ -234,7 +235,7 @@ figures() {
 			continue
 		fi
 		line+="$m $(jq -r '"\(.ok)/\(.requests) answered, \(.failed) failed, \(.broken) broken" +
-			(if .proto == "udp" then ", \(.retries) retries, \(.duplicates) duplicates" else "" end) +
+			(if .proto == "udp" then ", \(.retries) retries (\(.retry_answers) answered twice), \(.duplicates) duplicates" else "" end) +
 			", p99 \(.p99_ms) ms"' "$f"); "
 		BROKEN=$((BROKEN + $(jq .broken "$f"))) FAILED=$((FAILED + $(jq .failed "$f")))
 		DUPS=$((DUPS + $(jq .duplicates "$f")))
@@ -247,7 +248,7 @@ figures() {
 why() {
 	local m
 	for m in tcp ka udp; do
-		echo "$m: $(jq -c '{requests, ok, failed, broken, errors, retries, duplicates}' "$W/$1-$m.json" 2>/dev/null)"
+		echo "$m: $(jq -c '{requests, ok, failed, broken, errors, retries, retry_answers, duplicates}' "$W/$1-$m.json" 2>/dev/null)"
 		head -5 "$W/$1-$m.err" 2>/dev/null
 	done >"$W/$1.why"
 	echo "$W/$1.why"

@@ -6,7 +6,8 @@
  * throughput, latency, failures, broken transactions and which server
  * answered what (per server and per flow). Over UDP it can resend an
  * unanswered request as a resolver would (--retry-ms) and count the answers
- * that come for requests already answered (duplicates).
+ * that come for requests already answered: up to one per copy it sent again
+ * (answers to its retries), and any beyond those (duplicates).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -115,12 +116,14 @@ struct flow {
 	int split;      /* a later response came from another server */
 	unsigned target;
 	int answered;           /* its last request was answered */
+	unsigned spare;         /* UDP: copies sent again, each may be answered too */
 };
 
 /* An answered UDP socket kept open (--retry-ms) until <until>, when every
  * datagram still queued on it is counted as a duplicate and it is closed. */
 struct kept_sock {
 	int fd;
+	unsigned spare;         /* struct flow's: answers still owed to retries */
 	uint64_t until;
 };
 
@@ -143,7 +146,8 @@ struct client {
 	uint64_t split_flows;
 	uint64_t moved;
 	uint64_t retries;       /* --retry-ms: requests sent again */
-	uint64_t duplicates;    /* answers to requests already answered */
+	uint64_t duplicates;    /* answers to requests already answered, beyond their retries' */
+	uint64_t retry_answers; /* answers to copies sent again (--retry-ms) */
 	struct kept_sock *kept; /* --retry-ms: answered sockets, oldest first */
 	unsigned kept_head, kept_n;
 	unsigned rr;
@@ -209,11 +213,12 @@ usage(void)
 "A request fails on connect error, timeout, reset/EOF or a bad response; its\n"
 "transaction is broken, the rest of it is not sent, and the next one starts (no\n"
 "retries but --retry-ms's). Requests not started by the end of --duration are not\n"
-"sent. With --retry-ms the first valid answer to a request counts and any later\n"
-"one is a duplicate: on its socket, kept open --timeout-ms after the answer (at\n"
-"most 1 s past the end of the run), or on a later socket of the same client (its\n"
-"last 65536 requests). Retries and duplicates are reported; neither fails a\n"
-"request by itself.\n"
+"sent. With --retry-ms the first valid answer to a request counts; a later one\n"
+"is an answer to a retry while its socket has sent copies again that are not\n"
+"answered yet (retry_answers), else a duplicate: on its socket, kept open\n"
+"--timeout-ms after the answer (at most 1 s past the end of the run), or on a\n"
+"later socket of the same client (its last 65536 requests). Retries, their\n"
+"answers and duplicates are reported; none fails a request by itself.\n"
 "Exit status: 0 all requests ok, 1 a request failed, 2 bad command line.\n",
 	MSG_LIMIT);
 }
@@ -378,6 +383,7 @@ flow_open(struct client *c, struct flow *f, uint64_t dl)
 	f->srv = -1;
 	f->split = 0;
 	f->answered = 0;
+	f->spare = 0;
 	dst = &cfg.target[f->target];
 	fd = socket(AF_INET, (cfg.udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -424,10 +430,23 @@ flow_open(struct client *c, struct flow *f, uint64_t dl)
 
 /* ---- answered UDP sockets kept open (--retry-ms) ---------------------- */
 
-/* Count every datagram queued on <fd> as a duplicate (the socket's requests
- * are all answered), then close it. */
+/* An answer to a request already answered: its retry's, while one is owed
+ * (<spare>), else a duplicate. */
 static void
-kept_drain(struct client *c, int fd)
+extra_answer(struct client *c, unsigned *spare)
+{
+	if (*spare > 0) {
+		(*spare)--;
+		c->retry_answers++;
+	} else {
+		c->duplicates++;
+	}
+}
+
+/* Count every datagram queued on <fd> as an extra answer (the socket's
+ * requests are all answered), then close it. */
+static void
+kept_drain(struct client *c, int fd, unsigned spare)
 {
 	char b[64];
 
@@ -435,7 +454,7 @@ kept_drain(struct client *c, int fd)
 		ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT | MSG_TRUNC);
 
 		if (n >= 0)
-			c->duplicates++;
+			extra_answer(c, &spare);
 		else if (errno == EAGAIN || errno == EWOULDBLOCK)
 			break;
 		/* else EINTR, or an ICMP error reported once: not an answer */
@@ -448,7 +467,7 @@ static void
 kept_reap(struct client *c, uint64_t now)
 {
 	while (c->kept_n > 0 && c->kept[c->kept_head].until <= now) {
-		kept_drain(c, c->kept[c->kept_head].fd);
+		kept_drain(c, c->kept[c->kept_head].fd, c->kept[c->kept_head].spare);
 		c->kept_head = (c->kept_head + 1) % kept_cap;
 		c->kept_n--;
 	}
@@ -457,12 +476,13 @@ kept_reap(struct client *c, uint64_t now)
 /* Keep answered socket <fd> open for --timeout-ms; when the ring is full
  * its oldest socket is drained and closed early. */
 static void
-kept_add(struct client *c, int fd)
+kept_add(struct client *c, int fd, unsigned spare)
 {
 	if (c->kept_n == kept_cap)
 		kept_reap(c, c->kept[c->kept_head].until);
 	c->kept[(c->kept_head + c->kept_n) % kept_cap] =
-		(struct kept_sock){ .fd = fd, .until = nc_now_us() + cfg.timeout_ms * 1000 };
+		(struct kept_sock){ .fd = fd, .spare = spare,
+				    .until = nc_now_us() + cfg.timeout_ms * 1000 };
 	c->kept_n++;
 }
 
@@ -472,7 +492,7 @@ flow_close(struct client *c, struct flow *f)
 	if (f->fd < 0)
 		return;
 	if (f->answered && c->kept != NULL)
-		kept_add(c, f->fd);
+		kept_add(c, f->fd, f->spare);
 	else
 		close(f->fd);
 	f->fd = -1;
@@ -680,6 +700,7 @@ udp_await(struct client *c, struct flow *f, uint64_t t, unsigned r, int len,
 			if (ret < 0)
 				return io_fail(c, ret, "send");
 			c->retries++;
+			f->spare++;
 			next += cfg.retry_ms * 1000;
 			continue;
 		}
@@ -691,7 +712,7 @@ udp_await(struct client *c, struct flow *f, uint64_t t, unsigned r, int len,
 			return fail(c, CL_ERR_BAD, "bad reply: not \"NAME SUM\\n\"");
 		if (memcmp(sp + 1, sumhex, 16) != 0) {
 			if (cfg.retry_ms && udp_earlier(c, t, r, sp + 1)) {
-				c->duplicates++;
+				extra_answer(c, &f->spare);
 				continue;
 			}
 			return fail(c, CL_ERR_BAD, "bad reply: sum %.16s != %s (stale reply?)",
@@ -1244,7 +1265,7 @@ main(int argc, char **argv)
 	unsigned nst = 0, cap_st = 0;
 	uint64_t end_us, requests = 0, ok = 0, failed = 0, transactions = 0, completed = 0;
 	uint64_t broken = 0, split = 0, moved = 0, unfinished = 0, not_sent = 0;
-	uint64_t retries = 0, duplicates = 0;
+	uint64_t retries = 0, duplicates = 0, retry_answers = 0;
 	uint64_t err[CL_ERR_MAX] = { 0 };
 	pthread_condattr_t ca;
 	pthread_attr_t attr;
@@ -1331,6 +1352,7 @@ main(int argc, char **argv)
 		moved += c->moved;
 		retries += c->retries;
 		duplicates += c->duplicates;
+		retry_answers += c->retry_answers;
 		no_mem |= c->no_mem;
 		for (unsigned e = 0; e < CL_ERR_MAX; e++)
 			err[e] += c->err[e];
@@ -1386,9 +1408,10 @@ main(int argc, char **argv)
 		printf("},\"transactions\":%" PRIu64 ",\"completed\":%" PRIu64 ",\"broken\":%" PRIu64
 		       ",\"unfinished\":%" PRIu64 ",\"not_sent\":%" PRIu64
 		       ",\"split_flows\":%" PRIu64 ",\"moved_transactions\":%" PRIu64
-		       ",\"retries\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"servers\":{",
+		       ",\"retries\":%" PRIu64 ",\"retry_answers\":%" PRIu64
+		       ",\"duplicates\":%" PRIu64 ",\"servers\":{",
 		       transactions, completed, broken, unfinished, not_sent, split, moved,
-		       retries, duplicates);
+		       retries, retry_answers, duplicates);
 		for (unsigned i = 0; i < nst; i++) {
 			fputs(i ? "," : "", stdout);
 			json_str(stdout, st[i].name);
@@ -1412,7 +1435,8 @@ main(int argc, char **argv)
 		       "  split_flows %" PRIu64 " moved_transactions %" PRIu64 "\n",
 		       transactions, completed, broken, split, moved);
 		if (cfg.retry_ms)
-			printf("retries %" PRIu64 " duplicates %" PRIu64 "\n", retries, duplicates);
+			printf("retries %" PRIu64 " retry_answers %" PRIu64 " duplicates %" PRIu64 "\n",
+			       retries, retry_answers, duplicates);
 		for (unsigned i = 0; i < nst; i++)
 			printf("server %s %" PRIu64 " %.1f%% avg %.2f ms p99 %.2f ms\n", st[i].name,
 			       st[i].resp, ok ? 100.0 * (double)st[i].resp / (double)ok : 0.0,

@@ -3,7 +3,7 @@
 # retries (--retry-ms) against small UDP servers on 127.0.0.1 that answer
 # every request once, never, only its second copy, every copy twice, every
 # copy late, or the previous answer again before each -
-# requests answered, retries and duplicates counted exactly, neither failing
+# requests answered, retries, their answers and duplicates counted exactly, none failing
 # a request - and its refusals of bad --retry-ms lines (exit 2, the exact
 # line). Usage: tests/tools/run.sh BUILD_DIR
 # shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
@@ -80,7 +80,7 @@ run() {
 }
 # got <name> <jq condition>: the run's JSON satisfies it
 got() { jq -e "$2" "$W/$1.json" >/dev/null 2>&1; }
-fig() { jq -c '{requests, ok, failed, broken, retries, duplicates, errors}' "$W/$1.json" 2>/dev/null; }
+fig() { jq -c '{requests, ok, failed, broken, retries, retry_answers, duplicates, errors}' "$W/$1.json" 2>/dev/null; }
 
 # ---- refusals ----
 refuse() {   # refuse <what> <expected stderr line> <args...>
@@ -134,12 +134,13 @@ done
 	bad "every answer doubled, no --retry-ms: $(fig twice-noretry)" "$W/twice-noretry.err"
 
 # a server slower than the retry interval answers the request and its copy:
-# each retry makes one duplicate
+# each retry gets its answer too, and none of them is a duplicate (the client
+# asked twice); a server that answers a request sent once twice makes one
 srv_start slow
 run slow -c 2 -k 2 --transactions 2 --timeout-ms 3000 --retry-ms 400
 srv_stop
-[ "$(cat "$W/slow.rc")" = 0 ] && got slow '.ok == 8 and .failed == 0 and .retries >= 8 and .duplicates == .retries' &&
-	ok "answered after 600 ms, retried after 400 ms: every request answered, a duplicate per retry: $(fig slow)" ||
+[ "$(cat "$W/slow.rc")" = 0 ] && got slow '.ok == 8 and .failed == 0 and .retries >= 8 and .retry_answers == .retries and .duplicates == 0' &&
+	ok "answered after 600 ms, retried after 400 ms: every request answered, each retry answered too, no duplicate: $(fig slow)" ||
 	bad "answered after 600 ms, retried after 400 ms: $(fig slow)" "$W/slow.err"
 
 # the answer to the previous request comes again just before the next one's,
@@ -166,7 +167,7 @@ srv_stop
 srv_start second
 "$CLIENT" --target "127.0.0.1:$PORT" --proto udp -k 2 --transactions 1 --retry-ms 100 >"$W/text" 2>&1
 srv_stop
-grep -qx 'retries 2 duplicates 0' "$W/text" && ok "text report: 'retries 2 duplicates 0'" || bad "text report" "$W/text"
+grep -qx 'retries 2 retry_answers 0 duplicates 0' "$W/text" && ok "text report: 'retries 2 retry_answers 0 duplicates 0'" || bad "text report" "$W/text"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
