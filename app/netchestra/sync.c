@@ -107,6 +107,7 @@ struct sync_peer {
 	uint16_t holds;              /* ids whose local IPs it holds */
 	bool lips_held;              /* we hold its local IPs */
 	bool adopting;               /* its replicas are being installed here */
+	bool installing;             /* queued to the workers, not all installed yet */
 	uint32_t scan;               /* where the install is */
 	uint64_t garp_at;            /* next gratuitous ARPs for its local IPs, 0: none */
 	unsigned int garps;
@@ -709,6 +710,7 @@ peer_dead(struct nc_sync_app *s, unsigned int q)
 	struct sync_peer *p = &s->peer[q];
 
 	p->adopting = true;
+	p->installing = true;
 	p->scan = 0;
 	p->adopted = p->adopted_held = 0;
 	p->synced = false;
@@ -1096,7 +1098,13 @@ nc_sync_app_poll(struct nc_app *a, uint64_t now)
 
 		if (p->adopting)
 			adopt_poll(s, q, now);
-		if (!up && pi.id >= 0 && !p->lips_held && holder_of(s, pi.id) < 0 && designated(s, q))
+		else if (p->installing && nc_dp_sync_adopt_idle(a->dp))
+			p->installing = false;
+		/* its addresses only once its flows and held requests are in the
+		 * workers: an answer that came before its held request would
+		 * release nothing, and the request be replayed and answered twice */
+		if (!up && pi.id >= 0 && !p->lips_held && !p->installing && holder_of(s, pi.id) < 0 &&
+		    designated(s, q))
 			lips_hold(s, q, true, pi.id);
 		else if (up && p->lips_held && p->synced)
 			lips_hold(s, q, false, pi.id);   /* it resynced: its addresses go back */

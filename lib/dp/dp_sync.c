@@ -519,6 +519,17 @@ out:
 	return ret;
 }
 
+bool
+nc_dp_sync_adopt_idle(const struct nc_dp *dp)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->n_workers; i++)
+		if (dp->worker[i]->adopt_ring != NULL && !rte_ring_empty(dp->worker[i]->adopt_ring))
+			return false;
+	return true;
+}
+
 void
 nc_dp_sync_walk(struct nc_dp *dp)
 {

@@ -225,6 +225,9 @@ unsigned int nc_dp_sync_take(struct nc_dp *dp, struct nc_sync_rec *out, unsigned
  */
 int nc_dp_sync_adopt(struct nc_dp *dp, const struct nc_sync_rec *r, struct rte_mbuf *m);
 
+/* Every worker's queue of installs (nc_dp_sync_adopt) is empty. Control lcore. */
+bool nc_dp_sync_adopt_idle(const struct nc_dp *dp);
+
 /* Send a frame a record carried (a held-back SYN-ACK) on its port. Control lcore. */
 void nc_dp_sync_send_frame(struct nc_dp *dp, struct rte_mbuf *m);
 
