@@ -74,6 +74,7 @@ struct nc_flow {
 	uint8_t mon;         /* NC_FLOW_REQ, replays << NC_FLOW_REPLAY_SHIFT */
 	uint32_t req_us;     /* worker clock (us) when the waiting request left */
 	uint8_t sync;        /* NC_FLOW_SYNCED, NC_FLOW_ADOPTED (cluster sync) */
+	uint8_t ca;          /* enum nc_client_addr the flow opened with; 0: none */
 } __rte_cache_aligned;
 
 struct nc_flow_table;

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The client's address for the servers (dp_client_addr.c): PROXY v1/v2
+ * headers the appliance sends itself on each server connection, the
+ * sequence shift they cause, TOA, PROXY v2 per UDP datagram. The worker's
+ * legs call its hooks only for flows opened with a client_address (f->ca),
+ * one byte of the flow's line tested. Worker lcore only; never included
+ * outside lib/dp.
+ */
+#ifndef NC_DP_CLIENT_ADDR_H
+#define NC_DP_CLIENT_ADDR_H
+
+#include "dp_fastpath.h"
+
+#define NC_CA_RTO_MS   200   /* a header not acknowledged goes again after this */
+#define NC_CA_TRIES    6     /* sends of one header before its connection is reset */
+#define NC_CA_QUEUE    8192  /* headers awaiting acknowledgement per worker (timer queue) */
+
+/*
+ * Per TCP flow state (w->cas[flow index]), for flows whose f->ca is set:
+ * kept out of the flow's line. Sequence numbers host order, client's view.
+ *
+ * PROXY: at the server's SYN-ACK the appliance sends the header as its own
+ * segment at hdr (the SYN's number + 1) acknowledging the server's SYN; from
+ * then on every client segment's sequence number goes <len> up
+ * (nc_seq_shift_out) and every acknowledgement and SACK edge of the server
+ * <len> down (nc_ack_shift_in). A fail-safe move opens the new connection
+ * with a SYN at the held bytes' start - 1 (the same shift then holds): its
+ * SYN-ACK gets the header again. The fail-safe's own sequence translation
+ * works on the server's numbers, this one on the client's: they combine.
+ */
+struct nc_ca_state {
+	uint32_t hdr;          /* the header's first sequence number */
+	uint32_t srv_next;     /* the server's ISN + 1 on the connection it went on */
+	uint32_t c_isn;        /* the client's ISN (TOA: its first byte is c_isn + 1) */
+	uint32_t due_ms;       /* the pending retransmission's deadline (timer entry) */
+	uint32_t c_tsval;      /* the client SYN's timestamp value (NC_CAS_TS) */
+	uint32_t s_tsval;      /* the server SYN-ACK's timestamp value (NC_CAS_TS) */
+	uint16_t win;          /* the client's window as its SYN gave it, unscaled */
+	uint8_t len;           /* header bytes: the shift; 0 until sent */
+	uint8_t flags;         /* NC_CAS_* */
+	uint8_t tries;         /* sends of the header on this connection */
+	uint8_t pad[3];
+};
+#define NC_CAS_SYN     0x01   /* the client's SYN was seen: c_isn, win known */
+#define NC_CAS_SENT    0x02   /* the header went: the shift applies */
+#define NC_CAS_ACKED   0x04   /* the server acknowledged all of it */
+#define NC_CAS_TS      0x08   /* both SYNs carried timestamps: the header does too */
+
+/* One pending header: flow <idx>, whose deadline was <due_ms> when queued
+ * (a flow's later state tells a stale entry by its own due_ms). Headers are
+ * queued in sending order with one timeout, so the queue is deadline order. */
+struct nc_ca_timer {
+	uint32_t idx;
+	uint32_t due_ms;
+};
+
+/* A flow opens with service <svc>'s client_address: f->ca, its state reset. */
+static inline void
+nc_ca_open(struct nc_worker *w, struct nc_flow *f, const struct nc_dp_svc *svc)
+{
+	uint8_t ca = svc->client_addr;
+
+	/* TCP modes need per-flow state; without it (no TCP service had a
+	 * client address at start) the reload that asked was refused */
+	if (f->key.proto == IPPROTO_TCP && w->cas == NULL)
+		ca = NC_CA_NONE;
+	f->ca = ca;
+	if (ca != NC_CA_NONE && f->key.proto == IPPROTO_TCP)
+		w->cas[flow_idx(w, f)].flags = 0;
+}
+
+/*
+ * Client leg, after the fail-safe's hook, before the rewrite: a SYN is
+ * noted; later segments shift (PROXY) or carry TOA; a UDP datagram gets its
+ * PROXY v2 header. Returns 0 to forward <m>, 1 when <m> was dropped (counted).
+ */
+int nc_ca_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
+		 const struct pkt_meta *pm);
+
+/*
+ * Server leg, before the fail-safe's hook (which then sees the client's
+ * view): a SYN-ACK sends the header (again, if not acknowledged); every
+ * acknowledgement and SACK block goes back into the client's view. TCP only.
+ */
+void nc_ca_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
+		  const struct pkt_meta *pm);
+
+/* The fail-safe's own segment <m> to the server (already rewritten): its
+ * sequence number into the server's view. Not for SYNs. */
+void nc_ca_seq_to_server(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m);
+
+/* The sequence number <seq> (client's view) of a segment the fail-safe makes
+ * for the server, in the server's view. */
+static inline uint32_t
+nc_ca_seq_out(const struct nc_worker *w, const struct nc_flow *f, uint32_t seq)
+{
+	const struct nc_ca_state *s;
+
+	if (likely(f->ca != NC_CA_PROXY_V1 && f->ca != NC_CA_PROXY_V2))
+		return seq;
+	s = &w->cas[flow_idx(w, f)];
+	return (s->flags & NC_CAS_SENT) ? nc_seq_shift_out(seq, s->len) : seq;
+}
+
+/* A held UDP datagram <m> of flow <f> (rewritten) replayed: its PROXY v2
+ * header. Returns 0, or 1 when <m> was dropped (counted). */
+int nc_ca_udp_replay(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m);
+
+#endif /* NC_DP_CLIENT_ADDR_H */
