@@ -1457,8 +1457,9 @@ static void parse_health(struct ctx *c, json_t *so, const char *sp,
 	/* a probe opens with a PROXY header only where the servers expect one */
 	v = member(c, o, hp, "proxy", false, kp);
 	if (v != NULL && get_bool(c, v, kp, &h->proxy) && h->proxy) {
-		if (type_ok && h->type != NC_HEALTH_TCP && h->type != NC_HEALTH_HTTP)
-			ERR(c, kp, "only for type \"tcp\" or \"http\"");
+		/* a tcp probe sends no byte: only an http one carries a header */
+		if (type_ok && h->type != NC_HEALTH_HTTP)
+			ERR(c, kp, "only for type \"http\"");
 		else if (svc->client_address != NC_CA_PROXY_V1 &&
 			 svc->client_address != NC_CA_PROXY_V2)
 			ERR(c, kp, "needs client_address \"proxy-v1\" or \"proxy-v2\"");

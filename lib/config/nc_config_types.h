@@ -168,10 +168,10 @@ struct nc_cfg_health {
 	uint8_t rise;                 /* "rise", default 2, 1..100: good probes to come up */
 	uint8_t fall;                 /* "fall", default 3, 1..100: bad probes to go down */
 	char http_path[NC_HTTP_PATH_MAX];   /* "http_path", default "/health" */
-	bool proxy;                   /* "proxy", default false: tcp and http probes of a
-	                               * service with a PROXY client_address open with the
-	                               * header (the probe's own address), for servers that
-	                               * refuse connections without one */
+	bool proxy;                   /* "proxy", default false: http probes of a service
+	                               * with a PROXY client_address open their request with
+	                               * the header (the probe's own connection), for servers
+	                               * that refuse requests without one */
 	uint8_t udp_payload[NC_UDP_PAYLOAD_MAX];   /* "udp_payload_hex", default empty */
 	uint16_t udp_payload_len;
 };
