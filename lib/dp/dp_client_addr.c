@@ -39,14 +39,16 @@ tcp_of(const struct rte_mbuf *m, uint16_t l4_off)
 static inline int
 is_proxy(const struct nc_flow *f)
 {
-	return f->ca == NC_CA_PROXY_V1 || f->ca == NC_CA_PROXY_V2;
+	uint8_t mode = f->ca & NC_FLOW_CA_MODE;
+
+	return mode == NC_CA_PROXY_V1 || mode == NC_CA_PROXY_V2;
 }
 
 /* The header of flow <f>'s client connection into <out>; its length. */
 static inline unsigned int
 hdr_build(const struct nc_flow *f, uint8_t *out)
 {
-	if (f->ca == NC_CA_PROXY_V1)
+	if ((f->ca & NC_FLOW_CA_MODE) == NC_CA_PROXY_V1)
 		return nc_proxy_v1_build(out, f->key.src_ip, f->key.dst_ip, f->key.src_port,
 					 f->key.dst_port);
 	return nc_proxy_v2_build(out, IPPROTO_TCP, f->key.src_ip, f->key.dst_ip, f->key.src_port,
@@ -268,10 +270,7 @@ nc_worker_ca_poll(struct nc_worker *w)
 static inline void
 seq_set(struct rte_tcp_hdr *th, uint32_t seq)
 {
-	uint32_t old = th->sent_seq;
-
-	th->sent_seq = rte_cpu_to_be_32(seq);
-	th->cksum = nc_csum_adjust(th->cksum, nc_csum_delta32(old, th->sent_seq));
+	nc_ca_seq_set(th, seq);
 }
 
 /*
@@ -392,7 +391,7 @@ nc_ca_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const s
 		}
 		return 0;
 	}
-	if (f->ca == NC_CA_TOA) {
+	if ((f->ca & NC_FLOW_CA_MODE) == NC_CA_TOA) {
 		if (pm->pay != 0 && (s->flags & NC_CAS_SYN) && seq == s->c_isn + 1)
 			toa_add(w, f, m, pm->l4_off);
 		return 0;
@@ -471,6 +470,8 @@ nc_ca_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 		s->len = (uint8_t)hdr_build(f, h);
 		s->tries = 0;
 		s->flags = (uint8_t)((s->flags & (NC_CAS_SYN | NC_CAS_TS)) | NC_CAS_SENT);
+		f->ca = (uint8_t)(f->ca & ~NC_FLOW_CA_ACKED);   /* a new connection's own */
+		f->ca_len = s->len;
 		if (!(s->flags & NC_CAS_SYN))
 			s->win = UINT16_MAX;   /* taken over mid-handshake: no SYN seen */
 		if ((s->flags & NC_CAS_TS) && opt_tsval(th, &ts))
@@ -485,8 +486,10 @@ nc_ca_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 	if (!(s->flags & NC_CAS_SENT) || !(fl & RTE_TCP_ACK_FLAG))
 		return;
 	ack = rte_be_to_cpu_32(th->recv_ack);
-	if (!(s->flags & NC_CAS_ACKED) && nc_seq_le(s->hdr + s->len, ack))
+	if (!(s->flags & NC_CAS_ACKED) && nc_seq_le(s->hdr + s->len, ack)) {
 		s->flags |= NC_CAS_ACKED;
+		f->ca |= NC_FLOW_CA_ACKED;   /* later ones in line (nc_ca_server_fast) */
+	}
 	na = nc_ack_shift_in(ack, s->hdr, s->len);
 	if (na != ack) {
 		uint32_t old = th->recv_ack;

@@ -65,8 +65,29 @@ nc_ca_open(struct nc_worker *w, struct nc_flow *f, const struct nc_dp_svc *svc)
 	if (f->key.proto == IPPROTO_TCP && w->cas == NULL)
 		ca = NC_CA_NONE;
 	f->ca = ca;
+	f->ca_len = 0;
 	if (ca != NC_CA_NONE && f->key.proto == IPPROTO_TCP)
 		w->cas[flow_idx(w, f)].flags = 0;
+}
+
+/* Set segment <th>'s sequence / acknowledgement number to <v> (host
+ * order), checksum updated. */
+static inline void
+nc_ca_seq_set(struct rte_tcp_hdr *th, uint32_t v)
+{
+	uint32_t old = th->sent_seq;
+
+	th->sent_seq = rte_cpu_to_be_32(v);
+	th->cksum = nc_csum_adjust(th->cksum, nc_csum_delta32(old, th->sent_seq));
+}
+
+static inline void
+nc_ca_ack_set(struct rte_tcp_hdr *th, uint32_t v)
+{
+	uint32_t old = th->recv_ack;
+
+	th->recv_ack = rte_cpu_to_be_32(v);
+	th->cksum = nc_csum_adjust(th->cksum, nc_csum_delta32(old, th->recv_ack));
 }
 
 /*
@@ -77,6 +98,23 @@ nc_ca_open(struct nc_worker *w, struct nc_flow *f, const struct nc_dp_svc *svc)
 int nc_ca_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
 		 const struct pkt_meta *pm);
 
+/* nc_ca_client() of an established PROXY flow in line: the shift from the
+ * flow's own line, no look at the side state. */
+static inline int
+nc_ca_client_fast(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
+		  const struct pkt_meta *pm)
+{
+	if (likely(f->ca_len != 0)) {   /* PROXY, TCP, the header sent */
+		struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, pm->l4_off);
+
+		if (likely(!(th->tcp_flags & RTE_TCP_SYN_FLAG))) {
+			nc_ca_seq_set(th, nc_seq_shift_out(rte_be_to_cpu_32(th->sent_seq), f->ca_len));
+			return 0;
+		}
+	}
+	return nc_ca_client(w, f, m, pm);
+}
+
 /*
  * Server leg, before the fail-safe's hook (which then sees the client's
  * view): a SYN-ACK sends the header (again, if not acknowledged); every
@@ -84,6 +122,24 @@ int nc_ca_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
  */
 void nc_ca_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 		  const struct pkt_meta *pm);
+
+/* nc_ca_server() in line once the header was acknowledged: every later
+ * acknowledgement is at or past its end (an older one, reordered, is below
+ * what the client already has and ignored by it), so it comes back ca_len
+ * less. SYN-ACKs and segments with options (SACK) take the full hook. */
+static inline void
+nc_ca_server_fast(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
+		  const struct pkt_meta *pm)
+{
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, pm->l4_off);
+
+	if (likely((f->ca & NC_FLOW_CA_ACKED) && th->data_off == 0x50 &&
+		   (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_ACK_FLAG)) {
+		nc_ca_ack_set(th, rte_be_to_cpu_32(th->recv_ack) - f->ca_len);
+		return;
+	}
+	nc_ca_server(w, f, idx, m, pm);
+}
 
 /* The fail-safe's own segment <m> to the server (already rewritten): its
  * sequence number into the server's view. Not for SYNs. */
@@ -94,12 +150,8 @@ void nc_ca_seq_to_server(struct nc_worker *w, const struct nc_flow *f, struct rt
 static inline uint32_t
 nc_ca_seq_out(const struct nc_worker *w, const struct nc_flow *f, uint32_t seq)
 {
-	const struct nc_ca_state *s;
-
-	if (likely(f->ca != NC_CA_PROXY_V1 && f->ca != NC_CA_PROXY_V2))
-		return seq;
-	s = &w->cas[flow_idx(w, f)];
-	return (s->flags & NC_CAS_SENT) ? nc_seq_shift_out(seq, s->len) : seq;
+	(void)w;
+	return nc_seq_shift_out(seq, f->ca_len);   /* 0 but for PROXY flows with the header sent */
 }
 
 /* A held UDP datagram <m> of flow <f> (rewritten) replayed: its PROXY v2

@@ -227,7 +227,7 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		return;
 	/* the client's address for the server: the flow's own mode, whatever
 	 * the service says now */
-	if (unlikely(f->ca != NC_CA_NONE) && nc_ca_client(w, f, m, pm) != 0)
+	if (unlikely(f->ca != NC_CA_NONE) && nc_ca_client_fast(w, f, m, pm) != 0)
 		return;
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
@@ -257,7 +257,7 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	}
 	/* first: the fail-safe reads acknowledgements in the client's view */
 	if (unlikely(f->ca != NC_CA_NONE) && f->key.proto == IPPROTO_TCP)
-		nc_ca_server(w, f, (uint32_t)idx, m, pm);
+		nc_ca_server_fast(w, f, (uint32_t)idx, m, pm);
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
 		return;
 	if (f->key.proto == IPPROTO_TCP) {
