@@ -6,8 +6,10 @@
  * its retransmission and the reset when it is never acknowledged, PROXY v2
  * per UDP datagram (lengths, checksums, the MTU), TOA in the first data
  * segment, and a fail-safe move that sends the header again on the new
- * connection before the held request. Every test ends with both pools full.
+ * connection before the held request, and a reload that changes the mode
+ * for new flows only. Every test ends with both pools full.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -488,6 +490,54 @@ test_ca_failsafe_move(void **state)
 	assert_pools(f);
 }
 
+/* A reload's new client_address (nc_dp_service_set_client_address) is for
+ * new flows: an open connection keeps its shift, a new one gets none; a TCP
+ * mode where no TCP service had one at start and a UDP one that UDP cannot
+ * take are refused. */
+static void
+test_ca_reload_new_flows(void **state)
+{
+	struct fx *f = *state;
+	const uint32_t c = 0x100, a = 0x200;
+	struct pb_pkt p, want;
+	struct frame fr;
+	struct flow old, nw;
+
+	tc_syn(f, 40010, c, 0, &old);
+	synack_v2(f, &old, c, a);
+	assert_int_equal(nc_dp_service_set_client_address(f->dp, SVC_WEB, NC_CA_NONE), 0);
+	assert_int_equal(nc_dp_service_set_client_address(f->dp, SVC_DNS, NC_CA_TOA), -EINVAL);
+	tick(f, 0);
+	/* the open connection: still 28 on */
+	tc_client(&p, &old, PB_TCP_ACK, c + 1, a + 1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, old.server, old.lport);
+	want.seq = c + 1 + 28;
+	assert_wire(&fr, &want);
+	/* a new one: no header at its SYN-ACK, its numbers as they are */
+	syn_any(f, 40011, c, &nw);
+	tc_server(&p, &nw, nw.server, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
+	s2c_ok(f, &nw, &p);
+	tc_client(&p, &nw, PB_TCP_ACK, c + 1, a + 1, NULL, 0);
+	c2s_ok(f, &nw, &p);
+	assert_int_equal(ca_ev(f, SVC_WEB, NC_CA_EV_HDR_SENT), 1);
+	assert_int_equal(drops_total(f), 0);
+	assert_pools(f);
+}
+
+/* Without a TCP client address at start, one cannot be turned on for TCP. */
+static void
+test_ca_reload_needs_state(void **state)
+{
+	struct fx *f = *state;
+
+	assert_false(nc_dp_client_address_ready(f->dp));
+	assert_int_equal(nc_dp_service_set_client_address(f->dp, SVC_WEB, NC_CA_PROXY_V1), -ENOTSUP);
+	assert_int_equal(nc_dp_service_set_client_address(f->dp, SVC_DNS, NC_CA_PROXY_V2), 0);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpca"); }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
@@ -502,6 +552,8 @@ main(void)
 		T(test_ca_udp_v2, setup_v2),
 		T(test_ca_toa, setup_toa),
 		T(test_ca_failsafe_move, setup_fs_v2),
+		T(test_ca_reload_new_flows, setup_v2),
+		T(test_ca_reload_needs_state, setup_lab),
 	};
 
 	return cmocka_run_group_tests_name("dp_client_addr", tests, eal_setup, fx_eal_teardown);
