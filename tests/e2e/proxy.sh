@@ -15,8 +15,9 @@
 # and HAProxy with exactly its client's address and port, 100%; nc-client
 # --expect-client-address self over TCP (close, keep-alive) and UDP gets
 # every answer with its own address; with the fail-safe, nc-backend on n1
-# killed mid-run: no transaction broken, every answer still carrying the
-# client's address; the appliance counted no header lost.
+# killed mid-run (a connection per request, then keep-alive): no transaction
+# broken, every answer still carrying the client's address; the appliance
+# counted no header lost.
 # dnsdist is not packaged here: UDP is checked against nc-backend.
 # Usage: tests/e2e/proxy.sh BUILD_DIR (as root; the lab is shared: run it
 # under flock -o /run/netchestra-lab.lock)
@@ -92,7 +93,7 @@ cfg() {
 			svc("hap-v2"; 8092; 8092; "tcp"; "proxy-v2"; tcp),
 			svc("be-v1"; 8093; 8093; "tcp"; "proxy-v1"; tcp),
 			svc("be-v2"; 18093; 8093; "tcp"; "proxy-v2"; tcp),
-			(svc("be-fs"; 28093; 8093; "tcp"; "proxy-v2"; tcp) | .persistence_s = 30 |
+			(svc("be-fs"; 28093; 8093; "tcp"; "proxy-v2"; tcp) |
 			 .failsafe = { enabled: true, response_timeout_ms: 1000, max_replays: 2, store_size: 8192 }),
 			svc("be-udp"; 5393; 5393; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 })
 		]' "$ROOT/config/lab.json" >"$1"
@@ -182,9 +183,30 @@ client=$!
 sleep 3
 kill -9 "${BE_PIDS[1]}"
 wait "$client"
-jq -e '.ok > 0 and .failed == 0 and .broken == 0 and .client_addresses_checked == .ok' "$W/be-fs.json" >/dev/null 2>&1 &&
+# n1 answered before it died: the kill hit live traffic
+jq -e '.ok > 0 and .failed == 0 and .broken == 0 and .client_addresses_checked == .ok and
+	(.servers | has("p1"))' "$W/be-fs.json" >/dev/null 2>&1 &&
 	ok "fail-safe: nc-backend on n1 killed mid-run, no transaction broken, every answer with the client's address: $(fig be-fs)" ||
 	bad "fail-safe with proxy-v2, n1 killed: $(fig be-fs)" "$W/be-fs.err"
+
+# keep-alive: n1 back, then killed again under keep-alive transactions
+peer 1 backend "$BACKEND" --name p1 --listen 10.201.0.12 --port 8093 --udp-port 5393 \
+	--loops 200000 --proxy-protocol
+BE_PIDS[1]=${PEER_PIDS[-1]}
+for _ in $(seq 50); do
+	api_services | jq -e '.services[] | select(.name == "be-fs") | [.servers[].state] | all(. == "up")' \
+		>/dev/null 2>&1 && break
+	sleep 0.2
+done
+ncrun be-fs-ka 28093 tcp keepalive --duration 10 &
+client=$!
+sleep 3
+kill -9 "${BE_PIDS[1]}"
+wait "$client"
+jq -e '.ok > 0 and .failed == 0 and .broken == 0 and .client_addresses_checked == .ok and
+	(.servers | has("p1"))' "$W/be-fs-ka.json" >/dev/null 2>&1 &&
+	ok "fail-safe, keep-alive: n1 back, then killed again mid-run, no transaction broken, every answer with the client's address: $(fig be-fs-ka)" ||
+	bad "fail-safe with proxy-v2, keep-alive, n1 killed: $(fig be-fs-ka)" "$W/be-fs-ka.err"
 
 api_services >"$W/end.json"
 jq -e '[.services[] | .client_address.header_lost == 0 and .client_address.header_no_mbuf == 0] | all' "$W/end.json" >/dev/null 2>&1 &&
