@@ -504,13 +504,23 @@ nc_ca_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 /* ------------------------------------------------------------ fail-safe */
 
 void
-nc_ca_seq_to_server(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m)
+nc_ca_replayed(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m, uint32_t first)
 {
 	struct rte_tcp_hdr *th = tcp_of(m, L4_OFF);
+	const struct rte_ipv4_hdr *ip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	uint32_t pay;
 
 	if (th->tcp_flags & RTE_TCP_SYN_FLAG)
 		return;
-	seq_set(th, nc_ca_seq_out(w, f, rte_be_to_cpu_32(th->sent_seq)));
+	if ((f->ca & NC_FLOW_CA_MODE) != NC_CA_TOA) {
+		seq_set(th, nc_ca_seq_out(w, f, rte_be_to_cpu_32(th->sent_seq)));
+		return;
+	}
+	pay = (uint32_t)rte_be_to_cpu_16(ip->total_length) - (uint32_t)sizeof(*ip) -
+	      (uint32_t)(th->data_off >> 4) * 4u;
+	if (pay != 0 && rte_be_to_cpu_32(th->sent_seq) == first)
+		toa_add(w, f, m, L4_OFF);
 }
 
 int

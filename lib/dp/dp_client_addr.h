@@ -141,9 +141,13 @@ nc_ca_server_fast(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct r
 	nc_ca_server(w, f, idx, m, pm);
 }
 
-/* The fail-safe's own segment <m> to the server (already rewritten): its
- * sequence number into the server's view. Not for SYNs. */
-void nc_ca_seq_to_server(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m);
+/* A held client segment <m> the fail-safe sends the server again (already
+ * rewritten; <first>: the sequence number of its connection's first byte):
+ * PROXY, its sequence number into the server's view (SYNs as they are);
+ * TOA, the option when it starts the connection's bytes, as the client's
+ * first data segment had it. */
+void nc_ca_replayed(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m,
+		    uint32_t first);
 
 /* The sequence number <seq> (client's view) of a segment the fail-safe makes
  * for the server, in the server's view. */

@@ -312,8 +312,9 @@ replay_one(struct nc_worker *w, const struct nc_flow *f, const struct nc_tcpfs *
 		f->c2s_l4_delta);
 	if (tcp_hdr_of(cp, L4_OFF)->tcp_flags & RTE_TCP_ACK_FLAG)
 		tcp_ack_set(cp, L4_OFF, nc_seq_to_server(t->c_ack, t->delta));
+	/* its PROXY shift, or TOA if it starts the (new) connection's bytes */
 	if (unlikely(f->ca != NC_CA_NONE))
-		nc_ca_seq_to_server(w, f, cp);
+		nc_ca_replayed(w, f, cp, (t->flags & NC_TFS_SPLICED) ? t->sp_client : t->c_isn + 1);
 	tx_to(w, cp, f->nh_server);
 }
 

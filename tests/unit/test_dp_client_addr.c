@@ -41,7 +41,13 @@ static void tweak_fs_v2(struct nc_config *c)
 static int setup_v2(void **state) { return fx_setup(state, tweak_v2); }
 static int setup_v1(void **state) { return fx_setup(state, tweak_v1); }
 static int setup_toa(void **state) { return fx_setup(state, tweak_toa); }
+static void tweak_fs_toa(struct nc_config *c)
+{
+	tweak_tcpfs(c);
+	c->services[SVC_WEB].client_address = NC_CA_TOA;
+}
 static int setup_fs_v2(void **state) { return fx_setup(state, tweak_fs_v2); }
+static int setup_fs_toa(void **state) { return fx_setup(state, tweak_fs_toa); }
 
 /* The PROXY v2 header of the fixture's client (IP_CLIENT:<sport> -> VIP:<vport>). */
 static void
@@ -490,6 +496,46 @@ test_ca_failsafe_move(void **state)
 	assert_pools(f);
 }
 
+/* Fail-safe and TOA: the request held on a's connection, moved to b, is the
+ * new connection's first data segment: it carries the option there too. */
+static void
+test_ca_failsafe_toa(void **state)
+{
+	struct fx *f = *state;
+	static const char get[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const uint8_t toa[8] = { 254, 8, 40020 >> 8, 40020 & 0xff, 192, 168, 1, 10 };
+	const uint32_t c = 0x30000, a = 0x40000, b = 0x50000;
+	struct pb_pkt p, req, want;
+	struct frame fr[4];
+	struct flow fl;
+
+	web_b_up(f, 1);
+	tc_syn(f, 40020, c, 0, &fl);
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1, a + 1, NULL, 0);
+	c2s_ok(f, &fl, &p);
+	tc_client(&req, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, get, sizeof(get) - 1);
+	rx(f, 0, &req);
+	expect_one(f, 0, &fr[0]);
+	want = nat_c2s(&req, SA, fl.lport);
+	assert_wire_opt(&fr[0], &want, toa, sizeof(toa));
+	assert_int_equal(fs_wait(f, 0, 31), 1);
+	expect_move(f, &fl, 1, c + 1, SB, c, 0);
+	tc_server(&p, &fl, SB, PB_TCP_SYN | PB_TCP_ACK, b, c + 1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	tc_own(&want, &fl, SB, PB_TCP_ACK, c + 1, b + 1);
+	assert_wire(&fr[0], &want);
+	want = nat_c2s(&req, SB, fl.lport);
+	want.ack = b + 1;
+	assert_wire_opt(&fr[1], &want, toa, sizeof(toa));
+	assert_int_equal(ca_ev(f, SVC_WEB, NC_CA_EV_TOA_ADDED), 2);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_pools(f);
+}
+
 /* A reload's new client_address (nc_dp_service_set_client_address) is for
  * new flows: an open connection keeps its shift, a new one gets none; a TCP
  * mode where no TCP service had one at start and a UDP one that UDP cannot
@@ -552,6 +598,7 @@ main(void)
 		T(test_ca_udp_v2, setup_v2),
 		T(test_ca_toa, setup_toa),
 		T(test_ca_failsafe_move, setup_fs_v2),
+		T(test_ca_failsafe_toa, setup_fs_toa),
 		T(test_ca_reload_new_flows, setup_v2),
 		T(test_ca_reload_needs_state, setup_lab),
 	};
