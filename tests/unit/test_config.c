@@ -2697,14 +2697,15 @@ static void test_reference_file(void **state)
 	assert_int_equal(json_object_size(json_array_get(json_object_get(root, "ports"), 0)), 6);
 	assert_int_equal(json_object_size(json_object_get(root, "limits")), 5);
 	svcs = json_object_get(root, "services");
-	assert_int_equal(json_object_size(json_array_get(svcs, 0)), 11);
+	assert_int_equal(json_object_size(json_array_get(svcs, 0)), 12);   /* client_address too */
 	/* each health section has every key its probe type allows, and each
 	 * adaptive section all of its keys; both probe types with a payload key,
 	 * both controller modes */
 	for (i = 0; i < 2; i++) {
 		json_t *svc = json_array_get(svcs, i);
 
-		assert_int_equal(json_object_size(json_object_get(svc, "health")), 6);
+		/* http: its proxy key too */
+		assert_int_equal(json_object_size(json_object_get(svc, "health")), i == 0 ? 7 : 6);
 		assert_int_equal(json_object_size(json_object_get(svc, "adaptive")), 5);
 	}
 	assert_int_equal(cfg->services[0].health.type, NC_HEALTH_HTTP);
@@ -2724,6 +2725,8 @@ static void test_reference_file(void **state)
 	 * defaults spelled out; dns has neither */
 	assert_int_equal(json_object_size(json_object_get(json_array_get(svcs, 0), "failsafe")), 7);
 	assert_int_equal(cfg->services[0].persistence_s, 30);
+	assert_int_equal(cfg->services[0].client_address, NC_CA_NONE);
+	assert_false(cfg->services[0].health.proxy);
 	assert_true(cfg->services[0].failsafe.enabled);
 	assert_int_equal(cfg->services[0].failsafe.response_timeout_ms, 2000);
 	assert_int_equal(cfg->services[0].failsafe.max_replays, 2);
