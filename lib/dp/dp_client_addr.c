@@ -403,9 +403,11 @@ nc_ca_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const s
 
 /* ------------------------------------------------------------ server leg */
 
-/* The SACK blocks of server segment <th> back into the client's view. */
+/* The SACK blocks of server segment <th> back into the client's view: each
+ * edge by nc_ack_shift_in() over the header at <hdr> of <len> bytes, or
+ * (<acked>) just <len> less. */
 static void
-sack_shift_in(struct rte_tcp_hdr *th, const struct nc_ca_state *s)
+sack_shift(struct rte_tcp_hdr *th, uint32_t hdr, uint32_t len, int acked)
 {
 	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + (th->data_off >> 4) * 4;
 	uint32_t delta = 0;
@@ -424,7 +426,8 @@ sack_shift_in(struct rte_tcp_hdr *th, const struct nc_ca_state *s)
 				uint32_t old, v;
 
 				memcpy(&old, e, 4);
-				v = rte_cpu_to_be_32(nc_ack_shift_in(rte_be_to_cpu_32(old), s->hdr, s->len));
+				v = rte_be_to_cpu_32(old);
+				v = rte_cpu_to_be_32(acked ? v - len : nc_ack_shift_in(v, hdr, len));
 				/* edges sit at even offsets: whole words of the sum */
 				delta += nc_csum_delta32(old, v);
 				memcpy(e, &v, 4);
@@ -498,7 +501,13 @@ nc_ca_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 		th->cksum = nc_csum_adjust(th->cksum, nc_csum_delta32(old, th->recv_ack));
 	}
 	if (unlikely(th->data_off > 0x50))
-		sack_shift_in(th, s);
+		sack_shift(th, s->hdr, s->len, 0);
+}
+
+void
+nc_ca_sack_acked(struct rte_tcp_hdr *th, uint32_t len)
+{
+	sack_shift(th, 0, len, 1);
 }
 
 /* ------------------------------------------------------------ fail-safe */

@@ -123,19 +123,26 @@ nc_ca_client_fast(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
 void nc_ca_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 		  const struct pkt_meta *pm);
 
+/* The SACK blocks of server segment <th> (with options) <len> back, once
+ * its flow's header was acknowledged (nc_ca_server_fast). */
+void nc_ca_sack_acked(struct rte_tcp_hdr *th, uint32_t len);
+
 /* nc_ca_server() in line once the header was acknowledged: every later
- * acknowledgement is at or past its end (an older one, reordered, is below
- * what the client already has and ignored by it), so it comes back ca_len
- * less. SYN-ACKs and segments with options (SACK) take the full hook. */
+ * acknowledgement (and SACK edge) is at or past its end - an older one,
+ * reordered, is below what the client already has and ignored by it - so
+ * it comes back ca_len less, without a look at the side state. SYN-ACKs and
+ * segments before that take the full hook. */
 static inline void
 nc_ca_server_fast(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 		  const struct pkt_meta *pm)
 {
 	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, pm->l4_off);
 
-	if (likely((f->ca & NC_FLOW_CA_ACKED) && th->data_off == 0x50 &&
+	if (likely((f->ca & NC_FLOW_CA_ACKED) &&
 		   (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_ACK_FLAG)) {
 		nc_ca_ack_set(th, rte_be_to_cpu_32(th->recv_ack) - f->ca_len);
+		if (th->data_off > 0x50)   /* options: timestamps, maybe SACK */
+			nc_ca_sack_acked(th, f->ca_len);
 		return;
 	}
 	nc_ca_server(w, f, idx, m, pm);

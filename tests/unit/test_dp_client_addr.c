@@ -257,6 +257,24 @@ test_ca_v1_ts_sack(void **state)
 	want = nat_s2c(&p, &fl.c);
 	want.ack = c + 1;
 	assert_wire_opt(&fr[0], &want, sack_c, sizeof(sack_c));
+	/* acknowledged: later segments shift in line, timestamps and SACK
+	 * blocks as well */
+	{
+		uint8_t ts_sack[24] = { 1, 1, 8, 10, 0x55, 0x66, 0x77, 0x99, 0x11, 0x22, 0x33, 0x45,
+					1, 1, 5, 10 }, ts_sack_c[24];
+
+		pb_put32(ts_sack + 16, c + 1 + hl + 300);
+		pb_put32(ts_sack + 20, c + 1 + hl + 400);
+		memcpy(ts_sack_c, ts_sack, 16);
+		pb_put32(ts_sack_c + 16, c + 1 + 300);
+		pb_put32(ts_sack_c + 20, c + 1 + 400);
+		tc_server(&p, &fl, fl.server, PB_TCP_ACK, a + 1, c + 1 + hl + 50, NULL, 0);
+		rx_opt(f, &p, ts_sack, sizeof(ts_sack));
+		assert_int_equal(take(f, 0, fr, 4), 1);
+		want = nat_s2c(&p, &fl.c);
+		want.ack = c + 1 + 50;
+		assert_wire_opt(&fr[0], &want, ts_sack_c, sizeof(ts_sack_c));
+	}
 	assert_int_equal(ca_ev(f, SVC_WEB, NC_CA_EV_HDR_SENT), 1);
 	assert_int_equal(drops_total(f), 0);
 	assert_pools(f);
