@@ -5,13 +5,19 @@
 # prints the date, the machine and the results. The last line is
 #     cycles/packet: dispatcher D baseline B ratio R
 #
-#   scripts/bench-fastpath.sh [--sync-compare] [bench-fastpath options]
+#   scripts/bench-fastpath.sh [--sync-compare | --ca-compare] [bench-fastpath options]
 #       e.g. --flows 1048576 --passes 5 | --no-huge | --expire | --max-flows M
 #
 # --sync-compare: two runs in one sitting, flow sync on (bench-fastpath --sync)
 # then off, and a summary of both: handshakes completed/s and cycles per
 # established-flow packet side by side, records and bytes per replica. The last
 # line is then the run without sync's.
+#
+# --ca-compare: two runs in one sitting, the service with client_address
+# proxy-v2 (bench-fastpath --client-address proxy-v2) then without: cycles per
+# established-flow packet side by side (every packet shifted one way or the
+# other) and the cost of a new flow's PROXY header (the server's SYN-ACK with
+# the header segment). The last line is then the plain run's.
 #
 # Environment:
 #   NC_BUILD_DIR   build directory (default: build, relative to the repository)
@@ -43,6 +49,9 @@ ninja -C "$build" tests/bench/bench-fastpath >&2
 compare=0
 if [ "${1:-}" = --sync-compare ]; then
 	compare=1
+	shift
+elif [ "${1:-}" = --ca-compare ]; then
+	compare=2
 	shift
 fi
 want_huge=1
@@ -116,11 +125,29 @@ if [ "$compare" = 0 ]; then
 fi
 on=$(mktemp) off=$(mktemp)
 trap 'rm -f "$on" "$off"; restore' EXIT
+val() { sed -n "s/^$2: *\([0-9.]*\).*/\1/p" "$1" | head -n 1; }
+cyc() { sed -n 's/^cycles\/packet: dispatcher \([0-9.]*\) baseline \([0-9.]*\).*/\1 \2/p' "$1"; }
+if [ "$compare" = 2 ]; then
+	echo "command: $bench $mode${*:+ $*} --client-address proxy-v2, then without"
+	"$bench" "$mode" "$@" --client-address proxy-v2 2>&1 | tee "$on"
+	"$bench" "$mode" "$@" 2>&1 | tee "$off"
+	read -r d_on b_on <<<"$(cyc "$on")"
+	read -r d_off b_off <<<"$(cyc "$off")"
+	echo "== client_address proxy-v2 beside none (same sitting)"
+	printf '%-44s %14s %14s\n' "" "proxy-v2" "none"
+	printf '%-44s %14s %14s\n' "new flows/s (SYN)" "$(val "$on" 'new flows\/s')" "$(val "$off" 'new flows\/s')"
+	printf '%-44s %14s %14s\n' "server SYN-ACK + PROXY header segment/s" \
+		"$(val "$on" 'server SYN-ACKs with a PROXY header each\/s')" "-"
+	printf '%-44s %14s %14s\n' "established: dispatcher cycles/packet" "$d_on" "$d_off"
+	printf '%-44s %14s %14s\n' "baseline (MAC swap) cycles/packet" "$b_on" "$b_off"
+	awk -v a="$d_on" -v b="$d_off" -v x="$b_on" -v y="$b_off" 'BEGIN {
+		printf "established-flow cycles, proxy-v2 / none: %.3f (baseline %.3f: the run-to-run spread)\n", a / b, x / y }'
+	grep -h '^cycles/packet' "$off"
+	exit
+fi
 echo "command: $bench $mode${*:+ $*} --sync, then without --sync"
 "$bench" "$mode" "$@" --sync 2>&1 | tee "$on"
 "$bench" "$mode" "$@" 2>&1 | tee "$off"
-val() { sed -n "s/^$2: *\([0-9.]*\).*/\1/p" "$1" | head -n 1; }
-cyc() { sed -n 's/^cycles\/packet: dispatcher \([0-9.]*\) baseline \([0-9.]*\).*/\1 \2/p' "$1"; }
 read -r d_on b_on <<<"$(cyc "$on")"
 read -r d_off b_off <<<"$(cyc "$off")"
 echo "== flow sync on beside off (same sitting)"

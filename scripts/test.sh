@@ -6,7 +6,8 @@
 #   files, shellcheck), pcap replays,
 #   end to end with real clients and servers in the namespace lab (forwarding,
 #   adaptive weights and health probes, transaction fail-safe, the demo,
-#   independent clients and servers with the fail-safe on and off, management
+#   independent clients and servers with the fail-safe on and off, the
+#   client's address through PROXY headers at nginx and HAProxy, management
 #   API / metrics / netchestra-ctl / SIGHUP / dashboard in headless Chromium,
 #   several dispatchers behind a router with BGP, BFD and ECMP, adaptive
 #   weights agreed by two of them, and nothing lost when one of them dies).
@@ -116,6 +117,11 @@ log "end to end: independent clients and servers with the fail-safe on and off (
 tests/e2e/interop.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-interop "${p:-0}" "${f:-1}"
+
+log "end to end: the client's address at nginx, HAProxy and nc-backend through PROXY v1/v2 (namespace lab)"
+tests/e2e/proxy.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count e2e-proxy "${p:-0}" "${f:-1}"
 
 log "end to end: management API, metrics, netchestra-ctl, SIGHUP, dashboard (namespace lab)"
 # the dashboard test's browser driver (playwright-core, pinned in package-lock.json)

@@ -20,6 +20,7 @@
 
 #include "app.h"
 #include "api.h"
+#include "nc_dp_metrics.h"
 #include "nc_metrics.h"
 #include "nc_sched.h"
 
@@ -306,6 +307,15 @@ service_json(struct nc_app *a, unsigned int s)
 		      "persistence_s", cs->persistence_s,
 		      "flows_active", (json_int_t)(st.svc[s].flows_opened - st.svc[s].flows_closed),
 		      "requests_per_s", rps, "servers", servers);
+	if (j != NULL) {
+		/* the mode new flows take, and what it did (NC_FOREACH_CA_EVENT) */
+		json_t *ca = json_pack("{s:s}", "mode", nc_client_addr_name(cs->client_address));
+		unsigned int e;
+
+		for (e = 0; ca != NULL && e < NC_CA_EV_MAX; e++)
+			json_object_set_new(ca, nc_ca_event_name[e], json_integer((json_int_t)st.svc[s].ca[e]));
+		json_object_set_new(j, "client_address", ca);
+	}
 	if (j != NULL && cs->scheduler == NC_SCHED_MAGLEV) {
 		/* the table as the workers have it: the startup file's keys */
 		json_object_set_new(j, "maglev_size", json_integer(cs->maglev_size != 0 ?

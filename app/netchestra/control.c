@@ -13,6 +13,7 @@
 #include "app.h"
 #include "api.h"
 #include "nc_net.h"
+#include "nc_dp_metrics.h"
 #include "nc_sched.h"
 
 #define CTL_IDLE_SLEEP_US 200
@@ -265,6 +266,16 @@ nc_control_print_final(const struct nc_app *a)
 		       fsc->name, fs.held, fs.released, fs.replays, fs.resets,
 		       fs.store_full, fs.affinity_hits, fs.fin_kept, fs.waited, fs.reconnects,
 		       fs.early, fs.opaque, fs.unframed, fs.abandoned);
+	}
+	for (s = 0; s < nc_dp_n_services(a->dp); s++) {
+		const struct nc_cfg_service *cas = &nc_dp_config(a->dp)->services[s];
+
+		if (cas->client_address == NC_CA_NONE)
+			continue;
+		printf("final client_address %s: %s", cas->name, nc_client_addr_name(cas->client_address));
+		for (i = 0; i < NC_CA_EV_MAX; i++)
+			printf(" %s %" PRIu64, nc_ca_event_name[i], st.svc[s].ca[i]);
+		printf("\n");
 	}
 	nc_dp_mon_refresh(a->dp);
 	for (s = 0; s < nc_dp_n_services(a->dp); s++) {

@@ -45,6 +45,7 @@ snapshot(const struct nc_app *a, struct nc_reload_state *st)
 	st->run = run;
 	st->check_add = check_add;
 	st->check_arg = a->dp;
+	st->ca_ready = nc_dp_client_address_ready(a->dp);
 	for (k = 0; k < nc_dp_n_services(a->dp); k++) {
 		struct nc_reload_svc *sv = &st->svc[k];
 
@@ -109,6 +110,8 @@ apply(struct nc_app *a, const struct nc_config *nw, const struct nc_svc_plan *pl
 		if (x->failsafe)
 			changes += nc_dp_service_set_failsafe(a->dp, q, ns->persistence_s,
 							      &ns->failsafe) == 0;
+		if (x->client_address)
+			changes += nc_dp_service_set_client_address(a->dp, q, ns->client_address) == 0;
 	}
 	return changes;
 }

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include "reload_plan.h"
 
@@ -202,5 +203,15 @@ nc_reload_plan(const struct nc_reload_state *st, const struct nc_config *nw,
 			continue;
 		}
 		plan_servers(&st->svc[x->run], s, ns, &run->services[x->run], x, e);
+		if (ns->client_address != run->services[x->run].client_address) {
+			if (ns->proto == IPPROTO_TCP && ns->client_address != NC_CA_NONE &&
+			    !st->ca_ready) {
+				snprintf(p, sizeof(p), "services[%u].client_address", s);
+				problem(e, p, "no tcp service had a client_address at start (its "
+					"per-flow state is set up then); needs a restart");
+			} else {
+				x->client_address = 1;
+			}
+		}
 	}
 }

@@ -56,6 +56,8 @@ struct nc_reload_state {
 	struct nc_reload_svc svc[NC_MAX_SERVICES];   /* per slot of run->services */
 	nc_reload_check_add_fn check_add;
 	const void *check_arg;
+	bool ca_ready;                  /* the data plane keeps client-address state: a TCP
+					 * service may take a client_address at run time */
 };
 
 /* What one service of the new file asks. */
@@ -70,6 +72,7 @@ struct nc_svc_plan {
 	int weights;                      /* weights or membership changed */
 	int adaptive;                     /* adaptive settings changed */
 	int failsafe;                     /* persistence_s or fail-safe limits changed */
+	int client_address;               /* client_address changed (new flows only) */
 };
 
 /*

@@ -1306,6 +1306,8 @@ static void service_defaults(struct nc_cfg_service *svc)
 	struct nc_cfg_failsafe *f = &svc->failsafe;
 
 	svc->persistence_s = 0;
+	svc->client_address = NC_CA_NONE;
+	h->proxy = false;
 	svc->maglev_size = NC_MAGLEV_SIZE_DEFAULT;
 	svc->maglev_seed = NC_MAGLEV_SEED_DEFAULT;
 	h->type = NC_HEALTH_NONE;
@@ -1397,7 +1399,7 @@ static void parse_health(struct ctx *c, json_t *so, const char *sp,
 			 struct nc_cfg_service *svc, bool proto_ok)
 {
 	static const char *const keys[] = { "type", "interval_ms", "timeout_ms", "rise",
-		"fall", "http_path", "udp_payload_hex", NULL };
+		"fall", "http_path", "udp_payload_hex", "proxy", NULL };
 	static const char *const types[] = { "tcp", "http", "udp", "icmp", NULL };
 	static const enum nc_health_type type_of[] = { NC_HEALTH_TCP, NC_HEALTH_HTTP,
 		NC_HEALTH_UDP, NC_HEALTH_ICMP };
@@ -1451,6 +1453,16 @@ static void parse_health(struct ctx *c, json_t *so, const char *sp,
 			ERR(c, kp, "only for type \"udp\"");
 		else
 			get_hex(c, v, kp, h->udp_payload, &h->udp_payload_len);
+	}
+	/* a probe opens with a PROXY header only where the servers expect one */
+	v = member(c, o, hp, "proxy", false, kp);
+	if (v != NULL && get_bool(c, v, kp, &h->proxy) && h->proxy) {
+		/* a tcp probe sends no byte: only an http one carries a header */
+		if (type_ok && h->type != NC_HEALTH_HTTP)
+			ERR(c, kp, "only for type \"http\"");
+		else if (svc->client_address != NC_CA_PROXY_V1 &&
+			 svc->client_address != NC_CA_PROXY_V2)
+			ERR(c, kp, "needs client_address \"proxy-v1\" or \"proxy-v2\"");
 	}
 }
 
@@ -1517,6 +1529,38 @@ static const char *const fs_replays[] = { "all", "idempotent", NULL };
 const char *nc_fs_protocol_name(enum nc_fs_protocol p)
 {
 	return (unsigned int)p < (sizeof(fs_protocols) / sizeof(fs_protocols[0])) - 1 ? fs_protocols[p] : "?";
+}
+
+/* client_address, in enum order */
+static const char *const client_addrs[] = { "none", "proxy-v1", "proxy-v2", "toa", NULL };
+
+const char *nc_client_addr_name(enum nc_client_addr a)
+{
+	return (unsigned int)a < (sizeof(client_addrs) / sizeof(client_addrs[0])) - 1 ?
+		client_addrs[a] : "?";
+}
+
+/* services[i].client_address: TCP takes every mode, UDP "proxy-v2" (one
+ * header per datagram) or "none"; <proto_ok>: svc->proto is known. */
+static void parse_client_address(struct ctx *c, json_t *o, const char *ep,
+				 struct nc_cfg_service *svc, bool proto_ok)
+{
+	char kp[PATH_LEN];
+	json_t *v = member(c, o, ep, "client_address", false, kp);
+	int k;
+
+	svc->client_address = NC_CA_NONE;
+	if (v == NULL)
+		return;
+	k = get_enum(c, v, kp, client_addrs, "\"none\", \"proxy-v1\", \"proxy-v2\" or \"toa\"");
+	if (k < 0)
+		return;
+	if (proto_ok && svc->proto == IPPROTO_UDP && k != NC_CA_NONE && k != NC_CA_PROXY_V2) {
+		ERR(c, kp, "\"%s\" is for tcp services; udp takes \"proxy-v2\" or \"none\"",
+		    client_addrs[k]);
+		return;
+	}
+	svc->client_address = (enum nc_client_addr)k;
 }
 
 const char *nc_fs_replay_name(enum nc_fs_replay r)
@@ -1612,7 +1656,7 @@ static void parse_services(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "name", "vip", "port", "proto", "local_ips",
 		"scheduler", "persistence_s", "servers", "health", "adaptive", "failsafe",
-		"maglev_size", "maglev_seed", NULL };
+		"maglev_size", "maglev_seed", "client_address", NULL };
 	static const char *const protos[] = { "tcp", "udp", NULL };
 	static const char *const scheds[] = { "ratio", "smooth", "maglev", NULL };
 	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], ip[PATH_LEN], jp[PATH_LEN], b[16];
@@ -1693,6 +1737,7 @@ static void parse_services(struct ctx *c, json_t *root)
 		opt_u32(c, o, ep, "persistence_s", 0, 86400, 0, &svc->persistence_s);
 
 		servers_ok = parse_servers(c, o, ep, (size_t)i);
+		parse_client_address(c, o, ep, svc, proto_ok);
 		parse_health(c, o, ep, svc, proto_ok);
 		parse_adaptive(c, o, ep, (size_t)i, servers_ok);
 		parse_failsafe(c, o, ep, svc);

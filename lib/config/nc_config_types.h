@@ -68,6 +68,15 @@ enum nc_fs_protocol {
 	NC_FS_PROTO_OPAQUE,   /* never parsed: the client's first flight is held until the first answer */
 };
 
+/* client_address: how a service's servers learn the client's address and port
+ * under full NAT (they see the dispatcher's local address as the peer). */
+enum nc_client_addr {
+	NC_CA_NONE = 0,       /* nothing: the servers see the local address */
+	NC_CA_PROXY_V1,       /* TCP: PROXY protocol v1 text header before the client's bytes */
+	NC_CA_PROXY_V2,       /* TCP: PROXY v2 binary header; UDP: one per datagram */
+	NC_CA_TOA,            /* TCP: option 254 (port, address) in the first data segment */
+};
+
 /* failsafe.replay: which held requests may go to another server. */
 enum nc_fs_replay {
 	NC_FS_REPLAY_ALL = 0,    /* every held request (the paper's rule) */
@@ -159,6 +168,10 @@ struct nc_cfg_health {
 	uint8_t rise;                 /* "rise", default 2, 1..100: good probes to come up */
 	uint8_t fall;                 /* "fall", default 3, 1..100: bad probes to go down */
 	char http_path[NC_HTTP_PATH_MAX];   /* "http_path", default "/health" */
+	bool proxy;                   /* "proxy", default false: http probes of a service
+	                               * with a PROXY client_address open their request with
+	                               * the header (the probe's own connection), for servers
+	                               * that refuse requests without one */
 	uint8_t udp_payload[NC_UDP_PAYLOAD_MAX];   /* "udp_payload_hex", default empty */
 	uint16_t udp_payload_len;
 };
@@ -209,6 +222,9 @@ struct nc_cfg_service {
 	uint32_t persistence_s;   /* "persistence_s", default 0, 0..86400: a client address's
 	                           * new flows go to the server first chosen for it while
 	                           * its affinity entry lives; 0: no affinity */
+	enum nc_client_addr client_address;   /* "client_address", default "none"; TCP:
+	                           * "proxy-v1", "proxy-v2", "toa"; UDP: "proxy-v2" only.
+	                           * A reload changes it for new flows only */
 	struct nc_cfg_health health;
 	struct nc_cfg_adaptive adaptive;
 	struct nc_cfg_failsafe failsafe;

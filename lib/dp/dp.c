@@ -17,6 +17,7 @@
 #include <rte_malloc.h>
 
 #include "dp_failsafe.h"
+#include "dp_client_addr.h"
 
 static uint32_t
 prefix_mask(uint8_t len)
@@ -199,6 +200,8 @@ build_services(struct nc_dp *dp)
 		nc_dp_svc_fill(dp, tb, s);
 		if (ds->failsafe && cs->proto == IPPROTO_TCP)
 			dp->tcp_failsafe = 1;
+		if (ds->client_addr != NC_CA_NONE && cs->proto == IPPROTO_TCP)
+			dp->ca_tcp = 1;
 		if (ds->failsafe && cs->failsafe.store_size > dp->store_size)
 			dp->store_size = cs->failsafe.store_size;
 		if (addr_insert(tb, ds->vip, -1) < 0)
@@ -259,6 +262,7 @@ nc_dp_svc_fill(const struct nc_dp *dp, struct nc_dp_tables *tb, unsigned int s)
 	ds->fs_replay = (uint8_t)cs->failsafe.replay;
 	ds->hold_limit = cs->failsafe.hold_limit_kb * 1024u;
 	ds->persist_ms = cs->persistence_s * 1000;
+	ds->client_addr = (uint8_t)cs->client_address;
 }
 
 int
@@ -354,6 +358,8 @@ worker_free(struct nc_worker *w)
 	nc_txstore_free(w->txs);
 	rte_free(w->txc);
 	rte_free(w->tfs);
+	rte_free(w->cas);
+	rte_free(w->caq);
 	nc_affinity_free(w->aff);
 	rte_free(w->srv);
 	rte_free(w);
@@ -408,6 +414,17 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 			if (w->tfs == NULL)
 				goto fail;
 		}
+	}
+	if (dp->ca_tcp) {
+		/* per flow slot, like the fail-safe's: a few bytes, off the flow's line */
+		RTE_BUILD_BUG_ON(sizeof(*w->cas) > 32);
+		RTE_BUILD_BUG_ON((NC_CA_QUEUE & (NC_CA_QUEUE - 1)) != 0);
+		w->cas = rte_zmalloc_socket("nc_ca", (size_t)nc_flow_slots(w->flows) * sizeof(*w->cas),
+					    RTE_CACHE_LINE_SIZE, socket);
+		w->caq = rte_zmalloc_socket("nc_caq", (size_t)NC_CA_QUEUE * sizeof(*w->caq),
+					    RTE_CACHE_LINE_SIZE, socket);
+		if (w->cas == NULL || w->caq == NULL)
+			goto fail;
 	}
 	if (any_persistence(cfg)) {
 		snprintf(name, sizeof(name), "ncaff%u_%u", (unsigned int)getpid() & 0xffff, id);
@@ -535,6 +552,19 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 			goto fail;
 		}
 	}
+	if (dp->ca_tcp) {
+		/* PROXY header segments: small, in flight only until sent */
+		char pname[RTE_MEMPOOL_NAMESIZE];
+
+		snprintf(pname, sizeof(pname), "nccapool_%u", (unsigned int)getpid() & 0xffff);
+		dp->ca_pool = rte_pktmbuf_pool_create(pname, 4096u * dp->n_workers + 1023, 256, 0,
+						      RTE_PKTMBUF_HEADROOM + 256, socket);
+		if (dp->ca_pool == NULL) {
+			NC_LOG(ERR, DP, "client address header pool: %s (raise eal.memory_mb)",
+			       rte_strerror(rte_errno));
+			goto fail;
+		}
+	}
 	/* fault the pages in now, not on the fast path (--no-huge heap is lazy) */
 	memset(dp->lport_map, 0, (size_t)RTE_MAX(dp->n_lips, 1) * 65536 * sizeof(uint32_t));
 	for (i = 0; i < dp->n_workers; i++) {
@@ -565,6 +595,7 @@ nc_dp_free(struct nc_dp *dp)
 	for (i = 0; i < dp->n_workers; i++)
 		worker_free(dp->worker[i]);
 	rte_mempool_free(dp->txpool);
+	rte_mempool_free(dp->ca_pool);
 	for (uint16_t i = 0; i < dp->ctl->n_pending; i++)
 		rte_pktmbuf_free(dp->ctl->pending[i].m);
 	if (dp->ctl_ring != NULL) {

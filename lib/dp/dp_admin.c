@@ -308,6 +308,35 @@ nc_dp_service_set_failsafe(struct nc_dp *dp, unsigned int svc, uint32_t persiste
 }
 
 int
+nc_dp_service_set_client_address(struct nc_dp *dp, unsigned int svc, enum nc_client_addr ca)
+{
+	struct nc_cfg_service *cs;
+	struct nc_dp_tables *tb;
+
+	if (svc >= dp->n_services)
+		return -ENOENT;
+	cs = &dp->cfg->services[svc];
+	if (cs->proto == IPPROTO_UDP && ca != NC_CA_NONE && ca != NC_CA_PROXY_V2)
+		return -EINVAL;
+	if (cs->proto == IPPROTO_TCP && ca != NC_CA_NONE && !dp->ca_tcp)
+		return -ENOTSUP;
+	tb = nc_dp_tables_edit(dp);
+	if (tb == NULL)
+		return -ENOMEM;
+	/* flows keep the mode they opened with (f->ca): new ones take this */
+	cs->client_address = ca;
+	nc_dp_svc_fill(dp, tb, svc);
+	nc_dp_tables_publish(dp, tb);
+	return 0;
+}
+
+bool
+nc_dp_client_address_ready(const struct nc_dp *dp)
+{
+	return dp->ca_tcp != 0;
+}
+
+int
 nc_dp_service_check_add(const struct nc_dp *dp, const struct nc_cfg_service *cs, char *why,
 			size_t len)
 {
@@ -364,6 +393,11 @@ nc_dp_service_check_add(const struct nc_dp *dp, const struct nc_cfg_service *cs,
 				     (cs->proto == IPPROTO_TCP && !dp->tcp_failsafe))) {
 		snprintf(why, len, "the fail-safe's store is set up at start for the services that "
 			 "have it; needs a restart");
+		return -ENOTSUP;
+	}
+	if (cs->proto == IPPROTO_TCP && cs->client_address != NC_CA_NONE && !dp->ca_tcp) {
+		snprintf(why, len, "the client address state is set up at start when a tcp service "
+			 "has a client_address; needs a restart");
 		return -ENOTSUP;
 	}
 	if (cs->persistence_s != 0 && dp->worker[0]->aff == NULL) {

@@ -18,6 +18,7 @@
 #include <rte_cycles.h>
 
 #include "dp_failsafe.h"
+#include "dp_client_addr.h"
 
 #define NC_REPLAY_MAX 64    /* UDP: held datagrams of one flow replayed at once */
 #define NC_RESEND_MS  200   /* replaying: unacknowledged held bytes go again after this */
@@ -186,6 +187,9 @@ tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t fl
 		th->dst_port = f->key.src_port;
 	}
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	/* the server's view of the client's stream, past a PROXY header */
+	if (to_server && !(flags & RTE_TCP_SYN_FLAG))
+		seq = nc_ca_seq_out(w, f, seq);
 	th->sent_seq = rte_cpu_to_be_32(seq);
 	th->recv_ack = rte_cpu_to_be_32(ack);
 	th->data_off = (uint8_t)(((sizeof(*th) + opt) / 4) << 4);
@@ -322,6 +326,9 @@ replay_one(struct nc_worker *w, const struct nc_flow *f, const struct nc_tcpfs *
 		f->c2s_l4_delta);
 	if (tcp_hdr_of(cp, L4_OFF)->tcp_flags & RTE_TCP_ACK_FLAG)
 		tcp_ack_set(cp, L4_OFF, nc_seq_to_server(t->c_ack, t->delta));
+	/* its PROXY shift, or TOA if it starts the (new) connection's bytes */
+	if (unlikely(f->ca != NC_CA_NONE))
+		nc_ca_replayed(w, f, cp, (t->flags & NC_TFS_SPLICED) ? t->sp_client : t->c_isn + 1);
 	tx_to(w, cp, f->nh_server);
 }
 
@@ -1295,7 +1302,9 @@ udp_replay(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf
 		if (cp != NULL) {
 			rewrite(cp, L4_OFF, f->lip, f->server_ip, f->lport, f->server_port,
 				f->c2s_ip_delta, f->c2s_l4_delta);
-			tx_to(w, cp, f->nh_server);
+			/* held as it came: its PROXY header again */
+			if (f->ca == NC_CA_NONE || nc_ca_udp_replay(w, f, cp) == 0)
+				tx_to(w, cp, f->nh_server);
 		}
 		if (nc_txstore_hold(w->txs, idx, held[i], w->now_ms + w->tb->svc[f->svc].resp_timeout_ms,
 				    c, c + 1) != 0) {

@@ -30,3 +30,15 @@ nc_dp_server_rt_hist(const struct nc_dp *dp, unsigned int svc, unsigned int srv,
 	}
 	return 0;
 }
+
+const char *const nc_ca_event_name[NC_CA_EV_MAX] = {
+#define NC_CA_EV_NAME(e, n, d) [NC_CA_EV_##e] = n,
+	NC_FOREACH_CA_EVENT(NC_CA_EV_NAME)
+#undef NC_CA_EV_NAME
+};
+
+const char *const nc_ca_event_desc[NC_CA_EV_MAX] = {
+#define NC_CA_EV_DESC(e, n, d) [NC_CA_EV_##e] = d,
+	NC_FOREACH_CA_EVENT(NC_CA_EV_DESC)
+#undef NC_CA_EV_DESC
+};

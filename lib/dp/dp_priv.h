@@ -60,6 +60,7 @@ struct nc_dp_svc {
 	uint32_t resp_timeout_ms;
 	uint32_t hold_limit;                  /* request bytes held per TCP connection */
 	uint32_t persist_ms;                  /* client affinity; 0: none */
+	uint8_t client_addr;                  /* enum nc_client_addr for new flows */
 	char name[NC_NAME_MAX];
 };
 
@@ -189,6 +190,11 @@ struct nc_worker {
 	struct nc_tcpfs *tfs;                 /* per flow index, with a TCP fail-safe service
 					       * (dp_failsafe.h) */
 	struct nc_affinity *aff;              /* client affinity (persistence_s) */
+	struct nc_ca_state *cas;              /* per flow index, when a TCP service had a
+					       * client_address at start (dp_client_addr.h) */
+	struct nc_ca_timer *caq;              /* headers awaiting acknowledgement: NC_CA_QUEUE
+					       * entries, deadline order */
+	uint32_t caq_head, caq_tail;
 	struct rte_ring *sync_ring;           /* sync records to the control lcore (dp_sync.c) */
 	struct rte_ring *adopt_ring;          /* flows to install, from the control lcore */
 	uint32_t walk_gen, walk_busy, walk_pos;   /* the last walk done, the one under
@@ -266,8 +272,11 @@ struct nc_dp {
 	struct rte_mempool *ctl_pool;
 	uint32_t *lport_map;
 	struct rte_mempool *txpool;           /* private copies of held requests */
+	struct rte_mempool *ca_pool;          /* PROXY header segments (TCP client_address) */
 	uint32_t store_size;                  /* entries per worker's store; 0: none */
 	uint8_t tcp_failsafe;                 /* some TCP service has the fail-safe on */
+	uint8_t ca_tcp;                       /* some TCP service had a client_address at
+	                                       * start: workers keep its per-flow state */
 	uint8_t probing;                      /* some service has probes: steer their replies */
 	uint8_t sync;                         /* flow sync started (dp_sync.c) */
 	uint8_t sync_quarantine;              /* a stall seen: forward nothing (dp_sync.c) */

@@ -250,6 +250,10 @@ adopt_flow(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flo
 	f->fin = (uint8_t)(((r->flags & NC_SYNC_F_FIN_C) ? NC_FLOW_FIN_C : 0) |
 			   ((r->flags & NC_SYNC_F_FIN_S) ? NC_FLOW_FIN_S : 0));
 	nc_flow_set_deltas(f);
+	/* a UDP PROXY header needs no per-flow state: the survivor sends it
+	 * too (a TCP connection's shift is not in the record: plain NAT) */
+	if (k->proto == IPPROTO_UDP && svc->client_addr == NC_CA_PROXY_V2)
+		f->ca = NC_CA_PROXY_V2;
 	f->expire_ms = w->now_ms + timeout_of(dp, f);
 	f->sync = NC_FLOW_SYNCED | NC_FLOW_ADOPTED;
 	if (k->proto == IPPROTO_TCP && svc->failsafe && w->tfs != NULL &&

@@ -10,6 +10,7 @@
 #include <rte_prefetch.h>
 
 #include "dp_failsafe.h"
+#include "dp_client_addr.h"
 
 static inline void
 ctl_pass(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
@@ -128,6 +129,8 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	f->nh_server = srv->nh;
 	f->nh_client = (uint32_t)nh;
 	nc_flow_set_deltas(f);
+	if (unlikely(svc->client_addr != NC_CA_NONE))
+		nc_ca_open(w, f, svc);
 	if (unlikely(svc->failsafe) && pm->key.proto == IPPROTO_TCP)
 		nc_fs_open(w, f);
 	if (pm->key.proto == IPPROTO_UDP)
@@ -222,6 +225,10 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 	ss->bytes += rte_pktmbuf_pkt_len(m);
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_client(w, f, m, pm) == 0)
 		return;
+	/* the client's address for the server: the flow's own mode, whatever
+	 * the service says now */
+	if (unlikely(f->ca != NC_CA_NONE) && nc_ca_client_fast(w, f, m, pm) != 0)
+		return;
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
 	rewrite(m, pm->l4_off, f->lip, f->server_ip, f->lport, f->server_port,
@@ -248,6 +255,9 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		drop(w, m, NC_DROP_NO_FLOW);
 		return;
 	}
+	/* first: the fail-safe reads acknowledgements in the client's view */
+	if (unlikely(f->ca != NC_CA_NONE) && f->key.proto == IPPROTO_TCP)
+		nc_ca_server_fast(w, f, (uint32_t)idx, m, pm);
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
 		return;
 	if (f->key.proto == IPPROTO_TCP) {
@@ -684,6 +694,7 @@ nc_worker_main(void *arg)
 		if (w->id == 0)
 			got += nc_worker_ctl_tx_poll(w);
 		got += nc_worker_failsafe_poll(w);
+		got += nc_worker_ca_poll(w);
 		got += nc_worker_sync_poll(w);
 		nc_worker_flush(w);
 		nc_worker_expire(w, got != 0 ? 16 : 256);

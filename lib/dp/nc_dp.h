@@ -87,6 +87,10 @@ unsigned int nc_worker_handoff_poll(struct nc_worker *w);
  * server the monitor took down. Returns the flows handled. */
 unsigned int nc_worker_failsafe_poll(struct nc_worker *w);
 
+/* Client addresses: PROXY headers the servers have not acknowledged go
+ * again, or their connections are reset. Returns the flows handled. */
+unsigned int nc_worker_ca_poll(struct nc_worker *w);
+
 /* Flow sync's share of the loop: installs the control lcore queued, a walk
  * or a flush it asked for. Returns the work done. */
 unsigned int nc_worker_sync_poll(struct nc_worker *w);
@@ -452,6 +456,16 @@ int nc_dp_service_set_adaptive(struct nc_dp *dp, unsigned int svc, const struct 
  * size, needs a restart: -ENOTSUP. */
 int nc_dp_service_set_failsafe(struct nc_dp *dp, unsigned int svc, uint32_t persistence_s,
 			       const struct nc_cfg_failsafe *fs);
+
+/* New client_address <ca> for <svc>: flows opened from then on use it, open
+ * ones keep theirs. -EINVAL: not one for a UDP service; -ENOTSUP: a TCP mode
+ * where no TCP service had one at start (its per-flow state is set up then;
+ * needs a restart). Control lcore. */
+int nc_dp_service_set_client_address(struct nc_dp *dp, unsigned int svc, enum nc_client_addr ca);
+
+/* The workers keep client-address state: TCP services may take a
+ * client_address at run time. Any thread. */
+bool nc_dp_client_address_ready(const struct nc_dp *dp);
 
 /*
  * Can service <cs> (a valid startup-file service) be added now? Returns the

@@ -33,4 +33,9 @@ struct nc_dp_rt_hist {
 int nc_dp_server_rt_hist(const struct nc_dp *dp, unsigned int svc, unsigned int srv,
 			 struct nc_dp_rt_hist *out);
 
+/* Names and descriptions of the client-address events, indexed by enum
+ * nc_ca_event (the per-service counters struct nc_svc_stats.ca). */
+extern const char *const nc_ca_event_name[NC_CA_EV_MAX];
+extern const char *const nc_ca_event_desc[NC_CA_EV_MAX];
+
 #endif /* NC_DP_METRICS_H */

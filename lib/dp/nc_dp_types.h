@@ -12,6 +12,25 @@
 
 
 
+/* Events of the client-address feature (client_address), per service:
+ * _(ENUM, "name", "what it counts"), from one list like the drop reasons. */
+#define NC_FOREACH_CA_EVENT(_) \
+	_(HDR_SENT,    "header_sent",    "PROXY headers sent on new server connections (TCP)") \
+	_(HDR_RESENT,  "header_resent",  "PROXY headers sent again: the server had not acknowledged them") \
+	_(HDR_LOST,    "header_lost",    "connections reset: the server never acknowledged the PROXY header") \
+	_(HDR_NO_MBUF, "header_no_mbuf", "PROXY headers not sent at once: no mbuf (the next try sends it)") \
+	_(TIMER_FULL,  "timer_full",     "PROXY headers without a retransmission timer: its queue was full") \
+	_(TOA_ADDED,   "toa_added",      "first data segments sent with the TOA option") \
+	_(TOA_NO_ROOM, "toa_no_room",    "first data segments sent without the TOA option: no option space, over the MTU, or not in one buffer") \
+	_(UDP_HDR,     "udp_header",     "UDP datagrams sent with a PROXY v2 header")
+
+enum nc_ca_event {
+#define NC_CA_EV_ENUM(e, n, d) NC_CA_EV_##e,
+	NC_FOREACH_CA_EVENT(NC_CA_EV_ENUM)
+#undef NC_CA_EV_ENUM
+	NC_CA_EV_MAX
+};
+
 /* Per-service counters. */
 struct nc_svc_stats {
 	uint64_t pkts_c2s;
@@ -39,6 +58,7 @@ struct nc_svc_stats {
 				     * all, too many pipelined, a one-way stream */
 	uint64_t fs_abandoned;      /* requests no longer held: past hold_limit_kb or a full store */
 	uint64_t affinity_hits;     /* new flows sent to the client's affinity server */
+	uint64_t ca[NC_CA_EV_MAX];  /* client_address events (NC_FOREACH_CA_EVENT) */
 };
 
 /* Counters of one worker (plain integers, written only by it) or their sum. */

@@ -74,7 +74,16 @@ struct nc_flow {
 	uint8_t mon;         /* NC_FLOW_REQ, replays << NC_FLOW_REPLAY_SHIFT */
 	uint32_t req_us;     /* worker clock (us) when the waiting request left */
 	uint8_t sync;        /* NC_FLOW_SYNCED, NC_FLOW_ADOPTED (cluster sync) */
+	uint8_t ca;          /* enum nc_client_addr the flow opened with (NC_FLOW_CA_MODE),
+	                      * | NC_FLOW_CA_ACKED; 0: none */
+	uint8_t ca_len;      /* PROXY: bytes of the header sent, the shift of the client's
+	                      * stream; 0 before it went */
 } __rte_cache_aligned;
+
+#define NC_FLOW_CA_MODE  0x7f   /* ca: the mode */
+#define NC_FLOW_CA_ACKED 0x80   /* ca: the server acknowledged the PROXY header: its
+				 * acknowledgements come back ca_len less, without a
+				 * look at the side state */
 
 struct nc_flow_table;
 

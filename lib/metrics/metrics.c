@@ -223,6 +223,13 @@ GETTER(svc_early, s->fs.early)
 GETTER(svc_waited, s->fs.waited)
 GETTER(svc_conn_kind, which == 0 ? s->fs.opaque : s->fs.unframed)
 GETTER(svc_abandoned, s->fs.abandoned)
+GETTER(svc_ca, ss->ca[which])
+
+static const char *
+ca_event_name(unsigned int which)
+{
+	return nc_ca_event_name[which];
+}
 
 static const struct fam svc_fams[] = {
 	{ "netchestra_service_flows_opened_total", "counter",
@@ -264,6 +271,9 @@ static const struct fam svc_fams[] = {
 	  "Requests no longer held: past hold_limit_kb or a full store", NULL, 0, { NULL }, svc_abandoned },
 	{ "netchestra_affinity_hits_total", "counter",
 	  "New flows sent to the client's affinity server", NULL, 0, { NULL }, svc_affinity },
+	{ "netchestra_client_address_events_total", "counter",
+	  "How the client's address reached the servers (client_address), by event", "event",
+	  NC_CA_EV_MAX, { NULL }, svc_ca, ca_event_name },
 };
 
 /* Every sample of family <f>: each service's servers (<per_server>) or each

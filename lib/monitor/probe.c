@@ -196,25 +196,37 @@ pr_put_tcp(uint8_t *buf, size_t cap, const struct nc_probe_target *t, uint16_t i
 }
 
 /*
- * The HTTP request of <t> into <dst> (<cap> bytes, may be 0). Returns its
- * length (without the NUL snprintf adds), or -EINVAL when there is no path or
- * the path holds a byte that cannot be in a request line (space, control).
+ * The HTTP request of <t> into <dst> (<cap> bytes, may be 0), after the
+ * PROXY header <t> asks for (servers that require one refuse a request
+ * without it). Returns its length (without the NUL snprintf adds), or
+ * -EINVAL when there is no path or the path holds a byte that cannot be in a
+ * request line (space, control).
  */
 static int
 pr_http_request(const struct nc_probe_target *t, char *dst, size_t cap)
 {
 	const uint8_t *ip = (const uint8_t *)&t->dst_ip;
+	uint8_t h[NC_PROXY_V1_MAX];
+	unsigned int hl = 0;
 	const char *c;
+	int n;
 
 	if (t->http_path == NULL || t->http_path[0] == '\0')
 		return -EINVAL;
 	for (c = t->http_path; *c != '\0'; c++)
 		if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
 			return -EINVAL;
-	return snprintf(dst, cap,
-			"GET %s HTTP/1.0\r\nHost: %u.%u.%u.%u\r\n"
-			"User-Agent: netchestra-health\r\nConnection: close\r\n\r\n",
-			t->http_path, ip[0], ip[1], ip[2], ip[3]);
+	if (t->proxy == NC_CA_PROXY_V1)
+		hl = nc_proxy_v1_build(h, t->src_ip, t->dst_ip, t->src_port, t->dst_port);
+	else if (t->proxy == NC_CA_PROXY_V2)
+		hl = nc_proxy_v2_build(h, IPPROTO_TCP, t->src_ip, t->dst_ip, t->src_port, t->dst_port);
+	n = snprintf(dst != NULL && cap > hl ? dst + hl : NULL, dst != NULL && cap > hl ? cap - hl : 0,
+		     "GET %s HTTP/1.0\r\nHost: %u.%u.%u.%u\r\n"
+		     "User-Agent: netchestra-health\r\nConnection: close\r\n\r\n",
+		     t->http_path, ip[0], ip[1], ip[2], ip[3]);
+	if (dst != NULL && cap > hl)
+		memcpy(dst, h, hl);
+	return n < 0 ? n : (int)hl + n;
 }
 
 /* Largest HTTP request: the ACK segment that carries it must fit one probe frame. */

@@ -220,4 +220,54 @@ nc_seq_to_server(uint32_t ack_client, uint32_t delta)
 	return ack_client - delta;
 }
 
+/* ---- the client's address for the servers (client_addr.c) ---- */
+
+#define NC_PROXY_V1_MAX 56   /* "PROXY TCP4 255.255.255.255 255.255.255.255 65535 65535\r\n" */
+#define NC_PROXY_V2_LEN 28   /* signature 12, version/command, family, length 2, addresses 12 */
+#define NC_TOA_KIND     254
+#define NC_TOA_LEN      8    /* kind, length, port, IPv4 address */
+
+/*
+ * The PROXY v1 line "PROXY TCP4 <src> <dst> <sport> <dport>\r\n" of a TCP
+ * connection from <src_ip>:<src_port> to <dst_ip>:<dst_port> (network order)
+ * into <out> (NC_PROXY_V1_MAX bytes). Returns its length. Any lcore.
+ */
+unsigned int nc_proxy_v1_build(uint8_t *out, uint32_t src_ip, uint32_t dst_ip, uint16_t src_port,
+			       uint16_t dst_port);
+
+/*
+ * The PROXY v2 header (command PROXY, AF_INET, STREAM for <proto> TCP, DGRAM
+ * for UDP) of that connection or datagram into <out>. Returns
+ * NC_PROXY_V2_LEN. Any lcore.
+ */
+unsigned int nc_proxy_v2_build(uint8_t *out, uint8_t proto, uint32_t src_ip, uint32_t dst_ip,
+			       uint16_t src_port, uint16_t dst_port);
+
+/* The TOA option (kind 254, length 8, port, address; network order) into <out>. */
+void nc_toa_build(uint8_t *out, uint32_t ip, uint16_t port);
+
+/*
+ * A PROXY header of <len> bytes sent by the appliance at sequence number
+ * <hdr> (the client's view: what follows its SYN) shifts the client's stream
+ * by <len> on the way to the server. A server's acknowledgement <ack> back in
+ * the client's view: past the header, <len> less; inside it (the header only
+ * partly acknowledged), the header's start - the client has sent nothing
+ * there; before it, as it is.
+ */
+static inline uint32_t
+nc_seq_shift_out(uint32_t seq, uint32_t len)
+{
+	return seq + len;
+}
+
+static inline uint32_t
+nc_ack_shift_in(uint32_t ack, uint32_t hdr, uint32_t len)
+{
+	uint32_t d = ack - hdr;
+
+	if ((int32_t)d <= 0)
+		return ack;
+	return d < len ? hdr : ack - len;
+}
+
 #endif /* NC_NET_H */

@@ -33,7 +33,9 @@
 	_(HANDOFF_FULL,     "handoff_full",     "ring to the owning worker full") \
 	_(TX_FULL,          "tx_full",          "transmit queue full") \
 	_(FS_GAP,           "fs_gap",           "fail-safe: segment past a gap in bytes its framing needs (resent by its sender)") \
-	_(STALLED,          "stalled",          "flow sync: the dispatcher stood still; nothing forwarded until the cluster says whether a peer took its flows")
+	_(STALLED,          "stalled",          "flow sync: the dispatcher stood still; nothing forwarded until the cluster says whether a peer took its flows") \
+	_(CA_TOO_BIG,       "ca_too_big",       "UDP datagram of a proxy-v2 service over the MTU with its PROXY header") \
+	_(CA_NO_ROOM,       "ca_no_room",       "UDP datagram of a proxy-v2 service with no headroom for its PROXY header, or not in one buffer")
 
 enum nc_drop {
 #define NC_DROP_ENUM(e, n, d) NC_DROP_##e,

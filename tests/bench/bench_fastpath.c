@@ -4,6 +4,7 @@
  *
  *   bench-fastpath [--flows N] [--passes P] [--max-flows M] [--huge | --no-huge]
  *                  [--mem MB] [--expire] [--seed S] [--sync] [--mem-needed]
+ *                  [--client-address none|proxy-v1|proxy-v2|toa]
  *
  * 1. New-flow set-up: N client SYNs from distinct (ip, port) pairs to the VIP,
  *    in bursts of 32, into an empty table; then one ACK per flow, so that every
@@ -29,6 +30,11 @@
  * timed apart and printed); the established flows' packets report nothing.
  * Also printed: the bytes a replica takes on a peer (the rte_hash of its
  * 16-byte key and the 88-byte entry of app/netchestra/sync.c).
+ *
+ * With --client-address MODE the service has that client_address. For the
+ * PROXY modes step 1 also feeds each flow's server SYN-ACK (timed: the header
+ * segment the appliance sends per new connection, taken out and counted), so
+ * that step 3's established flows pay the sequence shift both ways.
  *
  * Every forwarded packet of the first and of one last pass is checked
  * (addresses after full NAT, TTL, both checksums); a lost or wrong packet makes
@@ -56,6 +62,7 @@
 #include <rte_prefetch.h>
 
 #include "nc_common.h"
+#include "nc_config.h"
 #include "nc_dp.h"
 #include "nc_flow.h"
 #include "nc_net.h"
@@ -106,6 +113,7 @@ struct opts {
 	int expire;            /* also run nc_worker_expire() per burst, as the worker loop */
 	int mem_needed;        /* print the EAL memory a run needs and exit */
 	int sync;              /* flow sync on */
+	int ca;                /* --client-address: enum nc_client_addr */
 };
 
 /* What step 1 learned about a flow: its local address and server (network order). */
@@ -133,6 +141,7 @@ struct bench {
 	int sync;                /* --sync */
 	uint64_t sync_records;   /* --sync: records the workers reported */
 	uint64_t sync_cyc;       /* ... and the cycles the harness spent draining them */
+	int ca;                  /* --client-address */
 };
 
 #define REPLICA_ENTRY 88   /* app/netchestra/sync.c: struct rep (asserted there) */
@@ -183,7 +192,10 @@ usage(FILE *out)
 		"  --seed S       seed of the flow order (default 1)\n"
 		"  --sync         flow sync on, as in a cluster: its cost per new flow and per\n"
 		"                 established packet, and the bytes of a replica\n"
-		"  --mem-needed   print the EAL memory in MB this run needs, and exit\n",
+		"  --mem-needed   print the EAL memory in MB this run needs, and exit\n"
+		"  --client-address none|proxy-v1|proxy-v2|toa\n"
+		"                 the service's client_address: PROXY headers sent at the\n"
+		"                 servers' SYN-ACKs (fed in step 1), the shift on every packet\n",
 		EXPIRE_BUDGET);
 }
 
@@ -215,6 +227,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "seed", required_argument, NULL, 's' },
 		{ "mem-needed", no_argument, NULL, 'q' },
 		{ "sync", no_argument, NULL, 'S' },
+		{ "client-address", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -271,6 +284,15 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'S':
 			o->sync = 1;
+			break;
+		case 'C':
+			for (v = 0; v <= NC_CA_TOA && strcmp(optarg, nc_client_addr_name((enum nc_client_addr)v)) != 0; v++)
+				;
+			if (v > NC_CA_TOA) {
+				fprintf(stderr, "--client-address: none, proxy-v1, proxy-v2 or toa\n");
+				return -EINVAL;
+			}
+			o->ca = (int)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -346,6 +368,7 @@ cfg_build(struct nc_config *c, const struct opts *o, uint16_t n_lips)
 		s->servers[i].weight = 100 / N_SERVERS;
 	}
 	s->n_servers = N_SERVERS;
+	s->client_address = (enum nc_client_addr)o->ca;
 	c->n_services = 1;
 }
 
@@ -665,6 +688,51 @@ feed_all(struct bench *b)
 	return t1 - t0 - (b->sync ? b->sync_cyc - cyc0 : 0);
 }
 
+/* --client-address proxy-*: feed the servers' SYN-ACKs of slots [0, n); each
+ * comes out after the header segment the appliance sends its server, which
+ * is counted in *<headers>, checked to be one (PSH|ACK with bytes, to the
+ * SYN-ACK's sender) and freed. Returns TSC cycles spent by the worker. */
+static uint64_t
+feed_synacks(struct bench *b, uint64_t *headers)
+{
+	struct rte_mbuf *out[OUT_MAX];
+	uint32_t i, n = b->n;
+	uint64_t t0, t1;
+	uint16_t k, got, j, kept;
+
+	t0 = rte_rdtsc_precise();
+	for (i = 0; i < n; i += k) {
+		k = (uint16_t)RTE_MIN((uint32_t)BURST, n - i);
+		nc_worker_tick(b->w);
+		nc_worker_rx(b->w, 0, b->pkts + i, k);
+		got = nc_worker_tx_take(b->w, 0, out);
+		for (j = 0, kept = 0; j < got; j++) {
+			const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(out[j], const struct rte_tcp_hdr *,
+				sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr));
+
+			if (kept < k && out[j] == b->pkts[i + kept]) {
+				kept++;
+				continue;
+			}
+			if (th->tcp_flags != (RTE_TCP_PSH_FLAG | RTE_TCP_ACK_FLAG) ||
+			    rte_pktmbuf_pkt_len(out[j]) <= HDRS_LEN) {
+				fprintf(stderr, "fatal: an unexpected frame among the SYN-ACKs\n");
+				exit(1);
+			}
+			(*headers)++;
+			rte_pktmbuf_free(out[j]);
+		}
+		if (unlikely(kept != k)) {
+			fprintf(stderr, "fatal: SYN-ACK burst at packet %u: %u in, %u forwarded\n", i,
+				(unsigned int)k, (unsigned int)kept);
+			print_drops(b->dp);
+			exit(1);
+		}
+	}
+	t1 = rte_rdtsc_precise();
+	return t1 - t0;
+}
+
 /*
  * Without hugepages the EAL heap is ordinary anonymous memory that the kernel
  * maps on first touch, and rte_zmalloc() skips zeroing memory fresh from the
@@ -812,6 +880,35 @@ step_new_flows(struct bench *b, uint64_t hz)
 		return -1;
 	}
 
+	if (b->ca == NC_CA_PROXY_V1 || b->ca == NC_CA_PROXY_V2) {
+		uint64_t headers = 0;
+
+		for (f = 0; f < b->n_flows; f++)
+			build_server_pkt(b->pkts[f], &b->fi[f], RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0);
+		cyc = feed_synacks(b, &headers);
+		secs = (double)cyc / (double)hz;
+		printf("server SYN-ACKs with a PROXY header each/s: %.0f (%.1f ns/flow), %" PRIu64
+		       " headers sent\n", b->n_flows / secs, secs * 1e9 / b->n_flows, headers);
+		if (headers != b->n_flows) {
+			fprintf(stderr, "fatal: %" PRIu64 " headers for %u flows\n", headers, b->n_flows);
+			return -1;
+		}
+		/* each server acknowledges its header (and more): established
+		 * flows then shift in line, as on a real connection */
+		for (f = 0; f < b->n_flows; f++) {
+			struct rte_ipv4_hdr *ip;
+			struct rte_tcp_hdr *th;
+
+			build_server_pkt(b->pkts[f], &b->fi[f], RTE_TCP_ACK_FLAG, 0);
+			ip = rte_pktmbuf_mtod_offset(b->pkts[f], struct rte_ipv4_hdr *,
+						     sizeof(struct rte_ether_hdr));
+			th = (struct rte_tcp_hdr *)(ip + 1);
+			th->recv_ack = RTE_BE32(1 + 256);
+			th->cksum = 0;
+			th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+		}
+		feed_all(b);
+	}
 	for (f = 0; f < b->n_flows; f++)
 		build_client_pkt(b->pkts[f], f, RTE_TCP_ACK_FLAG, 0);
 	cyc = feed_all(b);
@@ -984,6 +1081,7 @@ main(int argc, char **argv)
 		goto out_mbufs;
 	}
 	b.w = nc_dp_worker(b.dp, 0);
+	b.ca = o.ca;
 	if (o.sync) {
 		if (nc_dp_sync_start(b.dp, 0) != 0) {
 			fprintf(stderr, "nc_dp_sync_start: out of memory; try --mem\n");

@@ -384,6 +384,44 @@ case_maglev() {
 	check_drops "$d/app_a.log" "$d/none" && check_drops "$d/app_b.log" "$d/none"
 }
 
+# Case 9: the client's address for the servers. Pass 1 tells the local ports
+# of the clients' SYNs; pass 2 carries whole conversations (servers answering
+# at those ports): every frame out is checked - PROXY v1/v2 header segments
+# (bytes, sequence and acknowledgement numbers, checksums), the shift of both
+# legs across them, a header retransmitted until the reset when its server
+# never acknowledges it, TOA option bytes, PROXY v2 per UDP datagram and the
+# one too big for the MTU - and the checker must reject damaged outputs.
+case_client_address() {
+	local d=$WORK/c9 svc py hdr what rc out
+	py=$(cd "$(dirname "$0")" && pwd)/client_addr_case.py
+	mkdir -p "$d"
+	svc="[ $(service pv1 tcp 80 ratio "10.1.0.11:80:100" '"client_address": "proxy-v1", '),
+	       $(service pv2 tcp 81 ratio "10.1.0.12:81:100" '"client_address": "proxy-v2", '),
+	       $(service toa tcp 82 ratio "10.1.0.13:82:100" '"client_address": "toa", '),
+	       $(service dns udp 5353 ratio "10.1.0.21:5353:100" '"client_address": "proxy-v2", ') ]"
+	python3 "$py" gen1 "$d/syns.pcap" || return 1
+	write_config "$d/p1.json" c9a "$d/syns.pcap" "$d/out1.pcap" "$svc"
+	run_app "$d/p1.json" c9a "$d/app1.log" || return 1
+	python3 "$py" gen2 "$d/out1.pcap" "$d/in2.pcap" || return 1
+	write_config "$d/p2.json" c9b "$d/in2.pcap" "$d/out2.pcap" "$svc"
+	run_app "$d/p2.json" c9b "$d/app2.log" || return 1
+	python3 "$py" check "$d/in2.pcap" "$d/out2.pcap" "$d/app2.log" || return 1
+	printf 'drop.ca_too_big 1\n' >"$d/expected"
+	check_drops "$d/app2.log" "$d/expected" || return 1
+	hdr=$(python3 "$py" first-header "$d/out2.pcap") || { echo "no header frame"; return 1; }
+	for what in l4-csum payload drop dup; do
+		"$GEN" corrupt --in "$d/out2.pcap" --out "$d/bad-$what.pcap" --what "$what" \
+			--packet "$hdr" >/dev/null || return 1
+		rc=0
+		out=$(python3 "$py" check "$d/in2.pcap" "$d/bad-$what.pcap" "$d/app2.log") || rc=$?
+		if [[ $rc -ne 1 ]] || ! grep -q '^FAIL ' <<<"$out"; then
+			echo "client_addr_case.py exited $rc on damage '$what' (want 1 with FAIL lines)"
+			return 1
+		fi
+	done
+	echo "4 damaged outputs rejected"
+}
+
 run_case() {
 	local title=$1 fn=$2 log rc=0
 	log=$WORK/$fn.log
@@ -406,6 +444,7 @@ run_case "5 flow table full (max_flows 8, 16 flows)" case_flow_table_full
 run_case "6 nc-pcap-check rejects damaged outputs" case_checker_rejects
 run_case "7 udp fail-safe: unanswered requests replayed once to the other server" case_failsafe_udp_replay
 run_case "8 maglev 50/30/20: the same server per client in two runs, servers listed in opposite orders" case_maglev
+run_case "9 client address: PROXY v1/v2 header segments, shifted legs, a header retransmitted to the reset, TOA, PROXY v2 per datagram" case_client_address
 
 if [[ $FAILED -ne 0 || ${KEEP:-0} == 1 ]]; then
 	KEEP_WORK=1

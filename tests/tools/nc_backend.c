@@ -38,6 +38,8 @@
 #define CONN_STACK (256u * 1024)
 #define LINGER_MS 2000                 /* drain time after our FIN */
 #define SEND_TIMEOUT_S 30              /* a client that never reads */
+#define PROXY_V1_MAX 107               /* the longest v1 line, CRLF included */
+#define ADDR_LEN 24                    /* "255.255.255.255:65535" */
 
 struct be_conf {
 	char name[NAME_MAX_LEN + 1];
@@ -47,6 +49,7 @@ struct be_conf {
 	uint64_t loops;
 	uint64_t delay_ms;
 	uint64_t max_conns;
+	int proxy;          /* --proxy-protocol: a PROXY header starts every connection/datagram */
 	int quiet;
 };
 
@@ -88,13 +91,19 @@ usage(void)
 "  --delay-ms N       sleep per request after the loop (default 0)\n"
 "  --max-conns N      TCP connections served at once; accept waits when full\n"
 "                     (default 1024)\n"
+"  --proxy-protocol   every TCP connection must start with a PROXY v1 or v2 header\n"
+"                     and every UDP datagram with a v2 header (DGRAM); the\n"
+"                     client address it carries is reported (a missing or\n"
+"                     malformed header: 400 and close, or no UDP answer)\n"
 "  --quiet            no start-up or exit line on stderr\n"
 "  -h, --help         this text\n"
 "HTTP: GET/POST/... any path; /bytes/N (N <= 16777216) makes the body N bytes long;\n"
 "HEAD sends headers only. Body limit 1 MiB (Content-Length; no chunked bodies),\n"
 "head limit 16 KiB; a malformed request gets 400 and the connection is closed.\n"
-"Response: 200, headers X-Server: NAME, X-Request-Sum: <16 hex>, body\n"
-"\"NAME <16 hex>\\n\". UDP: the reply to a datagram is \"NAME <16 hex>\\n\".\n"
+"Response: 200, headers X-Server: NAME, X-Request-Sum: <16 hex>, X-Client-Address:\n"
+"IP:PORT (the PROXY header's source, else the peer's), body \"NAME <16 hex>\\n\".\n"
+"UDP: the reply to a datagram is \"NAME <16 hex>\\n\", with --proxy-protocol\n"
+"\"NAME <16 hex> IP:PORT\\n\". Sums cover the bytes after a PROXY header.\n"
 "SIGTERM/SIGINT: prints \"" PROG " NAME: served tcp T udp U, bad B\", exits 0.\n");
 }
 
@@ -269,6 +278,73 @@ http_parse(const char *buf, size_t avail, struct http_req *rq)
 	return 1;
 }
 
+/*
+ * A PROXY protocol header (haproxy's proxy-protocol.txt) at the start of the
+ * <n> bytes at <b>: v1 ("PROXY TCP4 ...\r\n", TCP only) or v2 (its 12-byte
+ * signature, version 2, PROXY or LOCAL, AF_INET STREAM for TCP or DGRAM for
+ * <udp>). Returns 1 with its length in *<used> and "IP:PORT" of its source in
+ * <addr> ("local" for LOCAL, "unknown" for v1 UNKNOWN); 0 when the bytes so
+ * far start one but do not hold it all; -1 when they are not one.
+ */
+static int
+proxy_parse(const unsigned char *b, size_t n, int udp, size_t *used, char *addr, size_t alen)
+{
+	static const unsigned char sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+					       0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+	static const char v1[] = "PROXY ";
+
+	if (n == 0)
+		return 0;
+	if (b[0] == sig[0]) {
+		size_t len;
+		char ip[INET_ADDRSTRLEN];
+
+		if (memcmp(b, sig, n < 12 ? n : 12) != 0)
+			return -1;
+		if (n < 16)
+			return 0;
+		len = (size_t)b[14] << 8 | b[15];
+		if ((b[12] & 0xf0) != 0x20 || (b[12] & 0x0f) > 1)
+			return -1;
+		if (n < 16 + len)
+			return len > 65535 - 16 ? -1 : 0;
+		*used = 16 + len;
+		if ((b[12] & 0x0f) == 0) {   /* LOCAL: the sender's own connection */
+			snprintf(addr, alen, "local");
+			return 1;
+		}
+		if (b[13] != (udp ? 0x12 : 0x11) || len < 12)
+			return -1;
+		inet_ntop(AF_INET, b + 16, ip, sizeof(ip));
+		snprintf(addr, alen, "%s:%u", ip, (unsigned)b[24] << 8 | b[25]);
+		return 1;
+	}
+	if (udp || memcmp(b, v1, n < 6 ? n : 6) != 0)
+		return -1;
+	{
+		const unsigned char *eol = memmem(b, n < PROXY_V1_MAX ? n : PROXY_V1_MAX, "\r\n", 2);
+		char line[PROXY_V1_MAX + 1], sip[20], dip[20], tail[2];
+		struct in_addr a;
+		unsigned sp, dp;
+
+		if (eol == NULL)
+			return n >= PROXY_V1_MAX ? -1 : 0;
+		memcpy(line, b, (size_t)(eol - b));
+		line[eol - b] = '\0';
+		*used = (size_t)(eol - b) + 2;
+		if (strncmp(line, "PROXY UNKNOWN", 13) == 0) {
+			snprintf(addr, alen, "unknown");
+			return 1;
+		}
+		if (sscanf(line, "PROXY TCP4 %19s %19s %u %u%1s", sip, dip, &sp, &dp, tail) != 4 ||
+		    nc_parse_ipv4(sip, &a) < 0 || nc_parse_ipv4(dip, &a) < 0 || sp > 65535 ||
+		    dp > 65535)
+			return -1;
+		snprintf(addr, alen, "%s:%u", sip, sp);
+		return 1;
+	}
+}
+
 /* Write all <len> bytes; 0 or -1 (peer gone, send timeout). */
 static int
 send_all(int fd, const void *buf, size_t len)
@@ -291,7 +367,7 @@ send_all(int fd, const void *buf, size_t len)
 
 /* Answer one valid request. Returns 0 or -1 when the peer is gone. */
 static int
-http_respond(int fd, const struct http_req *rq, uint64_t sum, int close_after)
+http_respond(int fd, const struct http_req *rq, uint64_t sum, int close_after, const char *caddr)
 {
 	char line[NAME_MAX_LEN + 32];
 	char head[512 + sizeof(line)];
@@ -302,9 +378,9 @@ http_respond(int fd, const struct http_req *rq, uint64_t sum, int close_after)
 	body = (rq->has_bytes && rq->bytes > (uint64_t)llen) ? rq->bytes : (uint64_t)llen;
 	hlen = snprintf(head, sizeof(head),
 			"HTTP/1.1 200 OK\r\nServer: nc-backend\r\nX-Server: %s\r\n"
-			"X-Request-Sum: %016" PRIx64 "\r\nContent-Type: text/plain\r\n"
-			"Content-Length: %" PRIu64 "\r\n%s\r\n",
-			conf.name, sum, body,
+			"X-Request-Sum: %016" PRIx64 "\r\nX-Client-Address: %s\r\n"
+			"Content-Type: text/plain\r\nContent-Length: %" PRIu64 "\r\n%s\r\n",
+			conf.name, sum, caddr, body,
 			close_after ? "Connection: close\r\n" :
 			rq->minor == 0 ? "Connection: keep-alive\r\n" : "");
 	if (!rq->is_head) {
@@ -385,19 +461,41 @@ conn_main(void *arg)
 	int fd = (int)(intptr_t)arg;
 	size_t cap = 64 * 1024, start = 0, len = 0;
 	char *buf = malloc(cap);
-	int linger = 0;
+	char caddr[ADDR_LEN] = "?";
+	int linger = 0, need_proxy = conf.proxy;
+	struct sockaddr_in peer;
+	socklen_t plen = sizeof(peer);
 
+	if (!need_proxy && getpeername(fd, (struct sockaddr *)&peer, &plen) == 0)
+		nc_sockaddr_str(&peer, caddr, sizeof(caddr));
 	while (buf != NULL) {
 		struct http_req rq;
 		size_t avail, need;
 		ssize_t n;
 		int r;
 
+		if (need_proxy) {
+			size_t used;
+
+			r = proxy_parse((const unsigned char *)buf + start, len - start, 0, &used,
+					caddr, sizeof(caddr));
+			if (r < 0) {
+				http_bad(fd);
+				linger = 1;
+				break;
+			}
+			if (r > 0) {
+				start += used;
+				need_proxy = 0;
+				continue;
+			}
+		}
+
 		/* Empty lines before a request line are ignored (RFC 9112 2.2). */
-		while (len - start >= 2 && buf[start] == '\r' && buf[start + 1] == '\n')
+		while (!need_proxy && len - start >= 2 && buf[start] == '\r' && buf[start + 1] == '\n')
 			start += 2;
 		avail = len - start;
-		r = avail ? http_parse(buf + start, avail, &rq) : 0;
+		r = avail && !need_proxy ? http_parse(buf + start, avail, &rq) : 0;
 		if (r < 0) {
 			http_bad(fd);
 			linger = 1;
@@ -410,7 +508,7 @@ conn_main(void *arg)
 			uint64_t sum = nc_fnv1a64(NC_FNV64_INIT, buf + start, total);
 
 			pay_cost();
-			if (http_respond(fd, &rq, sum, close_after) < 0)
+			if (http_respond(fd, &rq, sum, close_after, caddr) < 0)
 				break;
 			start += total;
 			if (close_after) {
@@ -506,9 +604,10 @@ udp_main(void *arg)
 		exit(1);
 	}
 	for (;;) {
-		char reply[NAME_MAX_LEN + 32];
+		char reply[NAME_MAX_LEN + 32 + ADDR_LEN], caddr[ADDR_LEN];
 		struct sockaddr_in from;
 		socklen_t flen = sizeof(from);
+		size_t used = 0;
 		uint64_t sum;
 		ssize_t n;
 		int rlen;
@@ -519,9 +618,18 @@ udp_main(void *arg)
 				nc_sleep_us(1000);
 			continue;
 		}
-		sum = nc_fnv1a64(NC_FNV64_INIT, buf, (size_t)n);
+		if (conf.proxy && proxy_parse(buf, (size_t)n, 1, &used, caddr, sizeof(caddr)) != 1) {
+			/* no header, or one cut short: nothing to answer */
+			atomic_fetch_add_explicit(&bad_requests, 1, memory_order_relaxed);
+			continue;
+		}
+		sum = nc_fnv1a64(NC_FNV64_INIT, buf + used, (size_t)n - used);
 		pay_cost();
-		rlen = snprintf(reply, sizeof(reply), "%s %016" PRIx64 "\n", conf.name, sum);
+		if (conf.proxy)
+			rlen = snprintf(reply, sizeof(reply), "%s %016" PRIx64 " %s\n", conf.name, sum,
+					caddr);
+		else
+			rlen = snprintf(reply, sizeof(reply), "%s %016" PRIx64 "\n", conf.name, sum);
 		if (sendto(udp_fd, reply, (size_t)rlen, MSG_NOSIGNAL,
 			   (struct sockaddr *)&from, flen) == rlen)
 			atomic_fetch_add_explicit(&served_udp, 1, memory_order_relaxed);
@@ -540,6 +648,7 @@ parse_args(int argc, char **argv)
 		{ "loops", required_argument, NULL, 'L' },
 		{ "delay-ms", required_argument, NULL, 'd' },
 		{ "max-conns", required_argument, NULL, 'm' },
+		{ "proxy-protocol", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -590,6 +699,9 @@ parse_args(int argc, char **argv)
 			break;
 		case 'q':
 			conf.quiet = 1;
+			break;
+		case 'P':
+			conf.proxy = 1;
 			break;
 		case 'h':
 			usage();

@@ -97,6 +97,8 @@ struct cl_conf {
 	int json;
 	const char *live;
 	int quiet;
+	int expect_ca;              /* --expect-client-address: 0 none, 1 self, 2 an address */
+	char expect_ip[INET_ADDRSTRLEN];
 };
 
 /* Responses from one server name, as seen by one client thread. The name
@@ -148,6 +150,7 @@ struct client {
 	uint64_t retries;       /* --retry-ms: requests sent again */
 	uint64_t duplicates;    /* answers to requests already answered, beyond their retries' */
 	uint64_t retry_answers; /* answers to copies sent again (--retry-ms) */
+	uint64_t ca_checked;    /* answers whose reported client address was checked */
 	struct kept_sock *kept; /* --retry-ms: answered sockets, oldest first */
 	unsigned kept_head, kept_n;
 	unsigned rr;
@@ -205,6 +208,12 @@ usage(void)
 "  --think-ms T          pause after each successful request (default 0)\n"
 "  --path /P             request path (tcp; default /)\n"
 "  --bytes N             ask for an N byte body: path /bytes/N (tcp, N <= 16 MiB)\n"
+"  --expect-client-address self|IP\n"
+"                        every answer must report the client's address as the\n"
+"                        server learned it (nc-backend: X-Client-Address, or the\n"
+"                        UDP reply's third field with --proxy-protocol): self, this\n"
+"                        socket's own address and port; IP, that address (any\n"
+"                        port). A missing or other one is a bad response\n"
 "  --json                one JSON object on stdout instead of the text report\n"
 "  --live FILE           append a JSON line per second with the last second's\n"
 "                        figures to FILE\n"
@@ -500,6 +509,36 @@ flow_close(struct client *c, struct flow *f)
 		c->split_flows++;
 }
 
+/* ---- the client address the server reports ---------------------------- */
+
+/* Whether <got> (<len> bytes, "IP:PORT") is what --expect-client-address
+ * asks of socket <fd>; counted. On a mismatch the reason goes to c->why. */
+static enum cl_err
+ca_check(struct client *c, int fd, const char *got, size_t len)
+{
+	char want[32];
+	struct sockaddr_in sa;
+	socklen_t slen = sizeof(sa);
+	size_t wl;
+
+	if (cfg.expect_ca == 1) {
+		if (getsockname(fd, (struct sockaddr *)&sa, &slen) < 0)
+			return fail(c, CL_ERR_BAD, "client address: getsockname: %s", strerror(errno));
+		nc_sockaddr_str(&sa, want, sizeof(want));
+		wl = strlen(want);
+		if (len != wl || memcmp(got, want, wl) != 0)
+			return fail(c, CL_ERR_BAD, "client address reported %.*s, want %s",
+				    (int)(len > 31 ? 31 : len), got, want);
+	} else {
+		wl = strlen(cfg.expect_ip);
+		if (len <= wl || memcmp(got, cfg.expect_ip, wl) != 0 || got[wl] != ':')
+			return fail(c, CL_ERR_BAD, "client address reported %.*s, want %s:*",
+				    (int)(len > 31 ? 31 : len), got, cfg.expect_ip);
+	}
+	c->ca_checked++;
+	return CL_OK;
+}
+
 /* ---- TCP -------------------------------------------------------------- */
 
 /* Read one HTTP response on <fd> and check it against <sumhex> (the sum of
@@ -516,6 +555,8 @@ tcp_read_response(struct client *c, int fd, uint64_t dl, const char *sumhex,
 	size_t len = 0, head_len, body_have, pre_len, elen;
 	uint64_t cl = 0, remaining;
 	int have_cl = 0, have_sum = 0, status;
+	const char *ca = NULL;
+	size_t ca_len = 0;
 
 	*peer_close = 0;
 	while (end == NULL) {
@@ -579,6 +620,9 @@ tcp_read_response(struct client *c, int fd, uint64_t dl, const char *sumhex,
 				return fail(c, CL_ERR_BAD, "bad response: X-Request-Sum '%.*s' != %s",
 					    (int)(ve - v > 32 ? 32 : ve - v), v, sumhex);
 			have_sum = 1;
+		} else if (nlen == 16 && strncasecmp(p, "x-client-address", 16) == 0) {
+			ca = v;
+			ca_len = (size_t)(ve - v);
 		} else if (nlen == 10 && strncasecmp(p, "connection", 10) == 0) {
 			for (const char *t = v; t + 5 <= ve; t++)
 				if (strncasecmp(t, "close", 5) == 0)
@@ -591,6 +635,14 @@ tcp_read_response(struct client *c, int fd, uint64_t dl, const char *sumhex,
 		return fail(c, CL_ERR_BAD, "bad response: no X-Server");
 	if (!have_sum)
 		return fail(c, CL_ERR_BAD, "bad response: no X-Request-Sum");
+	if (cfg.expect_ca) {
+		enum cl_err e;
+
+		if (ca == NULL)
+			return fail(c, CL_ERR_BAD, "bad response: no X-Client-Address");
+		if ((e = ca_check(c, fd, ca, ca_len)) != CL_OK)
+			return e;
+	}
 
 	/* Body: read exactly Content-Length bytes, keep its first line. */
 	elen = (size_t)snprintf(expect, sizeof(expect), "%s %s\n", name, sumhex);
@@ -692,7 +744,7 @@ udp_await(struct client *c, struct flow *f, uint64_t t, unsigned r, int len,
 
 	for (;;) {
 		ssize_t n = recv_dl(f->fd, c->rx, RX_CAP, next < dl ? next : dl);
-		char *sp;
+		char *sp, *ca;
 
 		if (n == -ETIMEDOUT && next < dl && nc_now_us() < dl) {
 			int ret = send_dl(f->fd, c->req, (size_t)len, dl);
@@ -707,8 +759,12 @@ udp_await(struct client *c, struct flow *f, uint64_t t, unsigned r, int len,
 		if (n < 0)
 			return io_fail(c, (int)n, "receive");
 		sp = memchr(c->rx, ' ', (size_t)n);
+		/* "NAME SUM\n", or "NAME SUM ADDR\n" from a server that reports
+		 * the client's address */
+		ca = sp != NULL && c->rx + n - (sp + 1) > 18 && sp[17] == ' ' ? sp + 18 : NULL;
 		if (n < 19 || c->rx[n - 1] != '\n' || sp == NULL ||
-		    c->rx + n - 1 - (sp + 1) != 16 || !valid_name(c->rx, (size_t)(sp - c->rx)))
+		    (ca == NULL && c->rx + n - 1 - (sp + 1) != 16) ||
+		    !valid_name(c->rx, (size_t)(sp - c->rx)))
 			return fail(c, CL_ERR_BAD, "bad reply: not \"NAME SUM\\n\"");
 		if (memcmp(sp + 1, sumhex, 16) != 0) {
 			if (cfg.retry_ms && udp_earlier(c, t, r, sp + 1)) {
@@ -717,6 +773,14 @@ udp_await(struct client *c, struct flow *f, uint64_t t, unsigned r, int len,
 			}
 			return fail(c, CL_ERR_BAD, "bad reply: sum %.16s != %s (stale reply?)",
 				    sp + 1, sumhex);
+		}
+		if (cfg.expect_ca) {
+			enum cl_err e;
+
+			if (ca == NULL)
+				return fail(c, CL_ERR_BAD, "bad reply: no client address");
+			if ((e = ca_check(c, f->fd, ca, (size_t)(c->rx + n - 1 - ca))) != CL_OK)
+				return e;
 		}
 		*sp = '\0';
 		*t1 = nc_now_us();
@@ -1054,7 +1118,7 @@ static void
 parse_args(int argc, char **argv)
 {
 	enum { O_TARGET = 256, O_PROTO, O_MODE, O_DURATION, O_TXNS, O_SOURCE, O_PORTBASE,
-	       O_TIMEOUT, O_RETRY, O_THINK, O_PATH, O_BYTES, O_JSON, O_LIVE, O_QUIET };
+	       O_TIMEOUT, O_RETRY, O_THINK, O_PATH, O_BYTES, O_JSON, O_LIVE, O_QUIET, O_EXPECT_CA };
 	static const struct option opts[] = {
 		{ "target", required_argument, NULL, O_TARGET },
 		{ "proto", required_argument, NULL, O_PROTO },
@@ -1073,6 +1137,7 @@ parse_args(int argc, char **argv)
 		{ "json", no_argument, NULL, O_JSON },
 		{ "live", required_argument, NULL, O_LIVE },
 		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "expect-client-address", required_argument, NULL, O_EXPECT_CA },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1165,6 +1230,20 @@ parse_args(int argc, char **argv)
 		case O_QUIET:
 			cfg.quiet = 1;
 			break;
+		case O_EXPECT_CA: {
+			struct in_addr a;
+
+			if (strcmp(optarg, "self") == 0) {
+				cfg.expect_ca = 1;
+			} else if (nc_parse_ipv4(optarg, &a) == 0) {
+				cfg.expect_ca = 2;
+				inet_ntop(AF_INET, &a, cfg.expect_ip, sizeof(cfg.expect_ip));
+			} else {
+				nc_usage_fail(PROG, "bad --expect-client-address '%s': expected self or "
+					      "an IPv4 address", optarg);
+			}
+			break;
+		}
 		case 'h':
 			usage();
 			exit(0);
@@ -1265,7 +1344,7 @@ main(int argc, char **argv)
 	unsigned nst = 0, cap_st = 0;
 	uint64_t end_us, requests = 0, ok = 0, failed = 0, transactions = 0, completed = 0;
 	uint64_t broken = 0, split = 0, moved = 0, unfinished = 0, not_sent = 0;
-	uint64_t retries = 0, duplicates = 0, retry_answers = 0;
+	uint64_t retries = 0, duplicates = 0, retry_answers = 0, ca_checked = 0;
 	uint64_t err[CL_ERR_MAX] = { 0 };
 	pthread_condattr_t ca;
 	pthread_attr_t attr;
@@ -1353,6 +1432,7 @@ main(int argc, char **argv)
 		retries += c->retries;
 		duplicates += c->duplicates;
 		retry_answers += c->retry_answers;
+		ca_checked += c->ca_checked;
 		no_mem |= c->no_mem;
 		for (unsigned e = 0; e < CL_ERR_MAX; e++)
 			err[e] += c->err[e];
@@ -1409,9 +1489,10 @@ main(int argc, char **argv)
 		       ",\"unfinished\":%" PRIu64 ",\"not_sent\":%" PRIu64
 		       ",\"split_flows\":%" PRIu64 ",\"moved_transactions\":%" PRIu64
 		       ",\"retries\":%" PRIu64 ",\"retry_answers\":%" PRIu64
-		       ",\"duplicates\":%" PRIu64 ",\"servers\":{",
+		       ",\"duplicates\":%" PRIu64
+		       ",\"client_addresses_checked\":%" PRIu64 ",\"servers\":{",
 		       transactions, completed, broken, unfinished, not_sent, split, moved,
-		       retries, retry_answers, duplicates);
+		       retries, retry_answers, duplicates, ca_checked);
 		for (unsigned i = 0; i < nst; i++) {
 			fputs(i ? "," : "", stdout);
 			json_str(stdout, st[i].name);
@@ -1437,6 +1518,8 @@ main(int argc, char **argv)
 		if (cfg.retry_ms)
 			printf("retries %" PRIu64 " retry_answers %" PRIu64 " duplicates %" PRIu64 "\n",
 			       retries, retry_answers, duplicates);
+		if (cfg.expect_ca)
+			printf("client addresses checked %" PRIu64 "\n", ca_checked);
 		for (unsigned i = 0; i < nst; i++)
 			printf("server %s %" PRIu64 " %.1f%% avg %.2f ms p99 %.2f ms\n", st[i].name,
 			       st[i].resp, ok ? 100.0 * (double)st[i].resp / (double)ok : 0.0,

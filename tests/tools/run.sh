@@ -5,7 +5,12 @@
 # copy late, or the previous answer again before each -
 # requests answered, retries, their answers and duplicates counted exactly, none failing
 # a request - and its refusals of bad --retry-ms lines (exit 2, the exact
-# line). Usage: tests/tools/run.sh BUILD_DIR
+# line). Then the client's address: nc-backend --proxy-protocol behind small
+# relays that open each connection (datagram) with a PROXY v1/v2 header as
+# the dispatcher does, nc-client --expect-client-address checking every
+# answer; a header naming another port, none at all, a v2 length too short
+# for its addresses, and a plain backend reporting its peer.
+# Usage: tests/tools/run.sh BUILD_DIR
 # shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
 set -uo pipefail
 BUILD=${1:-build}
@@ -168,6 +173,185 @@ srv_start second
 "$CLIENT" --target "127.0.0.1:$PORT" --proto udp -k 2 --transactions 1 --retry-ms 100 >"$W/text" 2>&1
 srv_stop
 grep -qx 'retries 2 retry_answers 0 duplicates 0' "$W/text" && ok "text report: 'retries 2 retry_answers 0 duplicates 0'" || bad "text report" "$W/text"
+
+# ---- the client's address: nc-backend --proxy-protocol, --expect-client-address ----
+BACKEND=$BUILD/tests/tools/nc-backend
+BE_PID=; RELAY_PID=
+be_stop() {
+	[ -z "$RELAY_PID" ] || { kill "$RELAY_PID" 2>/dev/null; wait "$RELAY_PID" 2>/dev/null; }
+	[ -z "$BE_PID" ] || { kill "$BE_PID" 2>/dev/null; wait "$BE_PID" 2>/dev/null; }
+	RELAY_PID=; BE_PID=
+}
+trap 'srv_stop; be_stop; rm -rf "$W"' EXIT
+BE_TCP=$((20000 + $$ % 20000)); BE_UDP=$((BE_TCP + 1))
+# be_wait: the backend's TCP port accepts
+be_wait() { for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$BE_TCP") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# relay_start <tcp|udp> <v1|v2|lie|none>: a relay on 127.0.0.1 in front of the
+# backend that opens each connection (each datagram) with the PROXY header of
+# its client's real address - as the dispatcher does - or one naming another
+# port (lie), or none. Its port in $PORT.
+relay_start() {
+	rm -f "$W/port"
+	python3 - "$1" "$2" "$BE_TCP" "$BE_UDP" "$W/port" <<'PY' &
+import os, socket, struct, sys, threading
+proto, mode, be_tcp, be_udp, portfile = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+def header(peer, dst, udp):
+    ip, port = peer
+    if mode == "lie":
+        port = (port + 1) % 65536
+    if mode == "none":
+        return b""
+    if mode == "v1":
+        return b"PROXY TCP4 %s %s %d %d\r\n" % (ip.encode(), dst[0].encode(), port, dst[1])
+    return (b"\r\n\r\n\x00\r\nQUIT\n" + bytes([0x21, 0x12 if udp else 0x11, 0, 12]) +
+            socket.inet_aton(ip) + socket.inet_aton(dst[0]) + struct.pack("!HH", port, dst[1]))
+def pipe(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    try:
+        b.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+def tcp_conn(c, peer, dst):
+    s = socket.create_connection(("127.0.0.1", be_tcp))
+    s.sendall(header(peer, dst, False))
+    t = threading.Thread(target=pipe, args=(s, c), daemon=True)
+    t.start()
+    pipe(c, s)
+    t.join()
+    c.close(); s.close()
+if proto == "tcp":
+    l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind(("127.0.0.1", 0)); l.listen(128)
+else:
+    l = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); l.bind(("127.0.0.1", 0))
+open(portfile + ".tmp", "w").write(str(l.getsockname()[1])); os.rename(portfile + ".tmp", portfile)
+if proto == "tcp":
+    while True:
+        c, peer = l.accept()
+        threading.Thread(target=tcp_conn, args=(c, peer, l.getsockname()), daemon=True).start()
+else:
+    back = {}
+    def answers(s, peer):
+        while True:
+            l.sendto(s.recv(65536), peer)
+    while True:
+        d, peer = l.recvfrom(65536)
+        if peer not in back:
+            back[peer] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            back[peer].connect(("127.0.0.1", be_udp))
+            threading.Thread(target=answers, args=(back[peer], peer), daemon=True).start()
+        back[peer].send(header(peer, l.getsockname(), True) + d)
+PY
+	RELAY_PID=$!
+	for _ in $(seq 50); do [ -s "$W/port" ] && break; sleep 0.1; done
+	PORT=$(cat "$W/port" 2>/dev/null)
+}
+# carun <name> <proto> <nc-client args...>: as run, over <proto>
+carun() {
+	local name=$1 proto=$2
+	shift 2
+	timeout 60 "$CLIENT" --json --quiet --target "127.0.0.1:$PORT" --proto "$proto" "$@" \
+		>"$W/$name.json" 2>"$W/$name.err"
+	echo $? >"$W/$name.rc"
+}
+cafig() { jq -c '{requests, ok, failed, errors, client_addresses_checked}' "$W/$1.json" 2>/dev/null; }
+
+"$BACKEND" --name pp --port "$BE_TCP" --udp-port "$BE_UDP" --proxy-protocol --quiet & BE_PID=$!
+if ! be_wait; then
+	bad "nc-backend --proxy-protocol did not start"
+else
+	for m in v1 v2; do
+		relay_start tcp "$m"
+		carun "ca-tcp-$m" tcp -c 2 -k 3 --transactions 2 --expect-client-address self
+		carun "ca-tcp-$m-ka" tcp -c 2 -k 3 --transactions 2 --mode keepalive --expect-client-address 127.0.0.1
+		kill "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null; RELAY_PID=
+		for r in "ca-tcp-$m" "ca-tcp-$m-ka"; do
+			[ "$(cat "$W/$r.rc")" = 0 ] && got "$r" '.ok == 12 and .failed == 0 and .client_addresses_checked == 12' &&
+				ok "tcp PROXY $m: every answer reports the client's address ($r): $(cafig "$r")" ||
+				bad "tcp PROXY $m ($r): $(cafig "$r")" "$W/$r.err"
+		done
+	done
+	relay_start udp v2
+	carun ca-udp udp -c 2 -k 3 --transactions 2 --expect-client-address self
+	kill "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null; RELAY_PID=
+	[ "$(cat "$W/ca-udp.rc")" = 0 ] && got ca-udp '.ok == 12 and .failed == 0 and .client_addresses_checked == 12' &&
+		ok "udp PROXY v2: every reply reports the client's address: $(cafig ca-udp)" ||
+		bad "udp PROXY v2: $(cafig ca-udp)" "$W/ca-udp.err"
+	# a header naming another port, and none at all: the check fails them
+	relay_start tcp lie
+	carun ca-lie tcp -c 1 -k 3 --transactions 1 --expect-client-address self
+	kill "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null; RELAY_PID=
+	[ "$(cat "$W/ca-lie.rc")" = 1 ] && got ca-lie '.ok == 0 and .errors.bad == 1 and .client_addresses_checked == 0' && ok "a header with another port: a bad response: $(cafig ca-lie)" ||
+		bad "a header with another port: $(cafig ca-lie)" "$W/ca-lie.err"
+	relay_start tcp none
+	carun ca-none tcp -c 1 -k 3 --transactions 1 --expect-client-address self
+	kill "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null; RELAY_PID=
+	[ "$(cat "$W/ca-none.rc")" = 1 ] && got ca-none '.ok == 0 and .errors.bad == 1' && ok "no header: the backend refuses (400): $(cafig ca-none)" ||
+		bad "no header: $(cafig ca-none)" "$W/ca-none.err"
+	# the exact answer to a v2 header: the address it names, the sum of the request alone;
+	# a v2 header whose length cannot hold its addresses gets 400
+	python3 - "$BE_TCP" >"$W/ca-raw" 2>&1 <<'PY'
+import socket, struct, sys
+port = int(sys.argv[1])
+def fnv(b):
+    h = 0xcbf29ce484222325
+    for x in b:
+        h = ((h ^ x) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+def ask(hdr, req):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(hdr + req)
+    out = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        out += d
+    return out
+req = b"GET /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+sig = b"\r\n\r\n\x00\r\nQUIT\n"
+good = sig + bytes([0x21, 0x11, 0, 12]) + bytes([198, 51, 100, 7, 10, 0, 0, 1]) + struct.pack("!HH", 65000, 80)
+r = ask(good, req)
+assert r.startswith(b"HTTP/1.1 200"), r[:40]
+assert b"\r\nX-Client-Address: 198.51.100.7:65000\r\n" in r, r
+assert (b"\r\nX-Request-Sum: %016x\r\n" % fnv(req)) in r, r
+short = sig + bytes([0x21, 0x11, 0, 8]) + bytes(8)
+r = ask(short, req)
+assert r.startswith(b"HTTP/1.1 400"), r[:40]
+r = ask(b"PROXY TCP4 192.0.2.1 10.0.0.1 1234 80\r\n", req)
+assert b"\r\nX-Client-Address: 192.0.2.1:1234\r\n" in r, r
+print("ok")
+PY
+	[ "$(cat "$W/ca-raw")" = ok ] && ok "nc-backend: a v2 header's address and the request's own sum; a v2 length too short for its addresses: 400; v1" ||
+		bad "nc-backend raw PROXY headers" "$W/ca-raw"
+fi
+be_stop
+# without --proxy-protocol the backend reports its peer: the client itself
+"$BACKEND" --name plain --port "$BE_TCP" --udp-port 0 --quiet & BE_PID=$!
+if be_wait; then
+	PORT=$BE_TCP
+	carun ca-direct tcp -c 1 -k 3 --transactions 2 --expect-client-address self
+	carun ca-other tcp -c 1 -k 3 --transactions 1 --expect-client-address 10.9.9.9
+	got ca-direct '.ok == 6 and .client_addresses_checked == 6' &&
+		ok "no PROXY header: the peer's address is reported and checked: $(cafig ca-direct)" ||
+		bad "no PROXY header, direct: $(cafig ca-direct)" "$W/ca-direct.err"
+	[ "$(cat "$W/ca-other.rc")" = 1 ] && got ca-other '.ok == 0 and .errors.bad == 1' &&
+		ok "--expect-client-address 10.9.9.9 against 127.0.0.1: a bad response: $(cafig ca-other)" ||
+		bad "--expect-client-address of another address: $(cafig ca-other)" "$W/ca-other.err"
+else
+	bad "nc-backend did not start"
+fi
+be_stop
+refuse "--expect-client-address not an address" \
+	"nc-client: bad --expect-client-address 'me': expected self or an IPv4 address (see --help)" \
+	--target 127.0.0.1:9 --expect-client-address me
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -995,6 +995,27 @@ static const struct bad_case bad_cases[] = {
 	  WANT("services[0].health.type: missing required key") },
 	{ "empty health object", { { "/services/1/health", "{}" } }, NULL,
 	  WANT("services[1].health.type: missing required key") },
+	/* client_address, and probes with its header */
+	{ "client_address toa on udp", { { "/services/1/client_address", "'toa'" } }, NULL,
+	  WANT("services[1].client_address: \"toa\" is for tcp services; udp takes \"proxy-v2\" or \"none\"") },
+	{ "client_address proxy-v1 on udp", { { "/services/1/client_address", "'proxy-v1'" } }, NULL,
+	  WANT("services[1].client_address: \"proxy-v1\" is for tcp services; udp takes \"proxy-v2\" or \"none\"") },
+	{ "unknown client_address", { { "/services/0/client_address", "'proxy'" } }, NULL,
+	  WANT("services[0].client_address: must be \"none\", \"proxy-v1\", \"proxy-v2\" or \"toa\", got \"proxy\"") },
+	{ "client_address as a boolean", { { "/services/0/client_address", "true" } }, NULL,
+	  WANT("services[0].client_address: must be a string, got boolean") },
+	{ "health.proxy without a PROXY client_address",
+	  { { "/services/0/client_address", "'toa'" }, { "/services/0/health", "{'type': 'http', 'proxy': true}" } },
+	  NULL, WANT("services[0].health.proxy: needs client_address \"proxy-v1\" or \"proxy-v2\"") },
+	{ "health.proxy on an icmp probe",
+	  { { "/services/0/client_address", "'proxy-v2'" }, { "/services/0/health", "{'type': 'icmp', 'proxy': true}" } },
+	  NULL, WANT("services[0].health.proxy: only for type \"http\"") },
+	{ "health.proxy on a tcp probe (it sends no byte)",
+	  { { "/services/0/client_address", "'proxy-v1'" }, { "/services/0/health", "{'type': 'tcp', 'proxy': true}" } },
+	  NULL, WANT("services[0].health.proxy: only for type \"http\"") },
+	{ "health.proxy as a string",
+	  { { "/services/0/client_address", "'proxy-v2'" }, { "/services/0/health", "{'type': 'http', 'proxy': 'yes'}" } },
+	  NULL, WANT("services[0].health.proxy: must be a boolean, got string") },
 	{ "unknown health type", { { "/services/0/health", "{'type': 'ping'}" } }, NULL,
 	  WANT("services[0].health.type: must be \"tcp\", \"http\", \"udp\" or \"icmp\", got \"ping\"") },
 	{ "health type in capitals", { { "/services/0/health", "{'type': 'TCP'}" } }, NULL,
@@ -1507,6 +1528,8 @@ static void chk_svc_defaults(const struct nc_config *cfg, int i)
 	assert_int_equal(h->fall, 3);
 	assert_string_equal(h->http_path, "/health");
 	assert_int_equal(h->udp_payload_len, 0);
+	assert_false(h->proxy);
+	assert_int_equal(cfg->services[i].client_address, NC_CA_NONE);
 	assert_false(a->enabled);
 	assert_int_equal(a->mode, NC_ADAPT_PAPER);
 	assert_int_equal(a->interval_ms, 1000);
@@ -1828,7 +1851,31 @@ static void chk_exception_port(const struct nc_config *cfg)
 	assert_false(cfg->bgp.enabled);
 }
 
+static void chk_client_address(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[0].client_address, NC_CA_PROXY_V1);
+	assert_true(cfg->services[0].health.proxy);
+	assert_int_equal(cfg->services[1].client_address, NC_CA_PROXY_V2);
+	assert_string_equal(nc_client_addr_name(NC_CA_TOA), "toa");
+	assert_string_equal(nc_client_addr_name(NC_CA_PROXY_V2), "proxy-v2");
+}
+
+static void chk_client_address_toa(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->services[0].client_address, NC_CA_TOA);
+	assert_int_equal(cfg->services[1].client_address, NC_CA_NONE);
+	assert_false(cfg->services[0].health.proxy);
+}
+
 static const struct good_case good_cases[] = {
+	{ "client_address proxy-v1 with probes that carry it, proxy-v2 on udp",
+	  { { "/services/0/client_address", "'proxy-v1'" },
+	    { "/services/0/health", "{'type': 'http', 'proxy': true}" },
+	    { "/services/1/client_address", "'proxy-v2'" } }, NULL, chk_client_address },
+	{ "client_address toa, none on udp",
+	  { { "/services/0/client_address", "'toa'" }, { "/services/1/client_address", "'none'" },
+	    { "/services/0/health", "{'type': 'tcp', 'proxy': false}" } }, NULL,
+	  chk_client_address_toa },
 	{ "host, top-level exception, bgp",
 	  { { "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" },
 	    { "/bgp", "{'asn': 65001, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" },
@@ -2650,14 +2697,15 @@ static void test_reference_file(void **state)
 	assert_int_equal(json_object_size(json_array_get(json_object_get(root, "ports"), 0)), 6);
 	assert_int_equal(json_object_size(json_object_get(root, "limits")), 5);
 	svcs = json_object_get(root, "services");
-	assert_int_equal(json_object_size(json_array_get(svcs, 0)), 11);
+	assert_int_equal(json_object_size(json_array_get(svcs, 0)), 12);   /* client_address too */
 	/* each health section has every key its probe type allows, and each
 	 * adaptive section all of its keys; both probe types with a payload key,
 	 * both controller modes */
 	for (i = 0; i < 2; i++) {
 		json_t *svc = json_array_get(svcs, i);
 
-		assert_int_equal(json_object_size(json_object_get(svc, "health")), 6);
+		/* http: its proxy key too */
+		assert_int_equal(json_object_size(json_object_get(svc, "health")), i == 0 ? 7 : 6);
 		assert_int_equal(json_object_size(json_object_get(svc, "adaptive")), 5);
 	}
 	assert_int_equal(cfg->services[0].health.type, NC_HEALTH_HTTP);
@@ -2677,6 +2725,8 @@ static void test_reference_file(void **state)
 	 * defaults spelled out; dns has neither */
 	assert_int_equal(json_object_size(json_object_get(json_array_get(svcs, 0), "failsafe")), 7);
 	assert_int_equal(cfg->services[0].persistence_s, 30);
+	assert_int_equal(cfg->services[0].client_address, NC_CA_NONE);
+	assert_false(cfg->services[0].health.proxy);
 	assert_true(cfg->services[0].failsafe.enabled);
 	assert_int_equal(cfg->services[0].failsafe.response_timeout_ms, 2000);
 	assert_int_equal(cfg->services[0].failsafe.max_replays, 2);

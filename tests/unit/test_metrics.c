@@ -820,6 +820,7 @@ assert_service(const struct expo *e, const struct fx *f, unsigned int svc, uint6
 	const struct mfx *m = (const struct mfx *)f;    /* the fixture comes first */
 	const struct want_svc *w = &m->want[svc];
 	const char *sv = svc_name[svc];
+	unsigned int k;
 
 	assert_int_equal(val(e, "netchestra_service_flows_opened_total", "service", sv, NULL),
 			 w->opened);
@@ -839,6 +840,11 @@ assert_service(const struct expo *e, const struct fx *f, unsigned int svc, uint6
 	assert_int_equal(val(e, "netchestra_failsafe_resets_total", "service", sv, NULL), 0);
 	assert_int_equal(val(e, "netchestra_failsafe_store_full_total", "service", sv, NULL), 0);
 	assert_int_equal(val(e, "netchestra_affinity_hits_total", "service", sv, NULL), 0);
+	/* every client-address event, by its X-macro name (none here: no
+	 * client_address) */
+	for (k = 0; k < NC_CA_EV_MAX; k++)
+		assert_int_equal(val(e, "netchestra_client_address_events_total", "service", sv,
+				     "event", nc_ca_event_name[k], NULL), 0);
 }
 
 /* -------------------------------------------------------------- tests */

@@ -875,6 +875,58 @@ test_http_request(void **state)
 	}
 }
 
+/* health.proxy: the request segment opens with the PROXY header of the
+ * probe's own connection (local IP:probe port -> server:port), v1 or v2; the
+ * server acknowledges both as one. */
+static void
+test_http_request_proxy(void **state)
+{
+	uint8_t want[128 + sizeof(HTTP_REQ)];
+	uint32_t isn, hl, rlen;
+	struct pb_pkt a;
+	struct run r;
+	int v;
+
+	(void)state;
+	for (v = NC_CA_PROXY_V1; v <= NC_CA_PROXY_V2; v++) {
+		if (v == NC_CA_PROXY_V1) {
+			const uint8_t l[4] = { LOCAL_IP >> 24, (LOCAL_IP >> 16) & 0xff,
+					       (LOCAL_IP >> 8) & 0xff, LOCAL_IP & 0xff };
+			const uint8_t s[4] = { SERVER_IP >> 24, (SERVER_IP >> 16) & 0xff,
+					       (SERVER_IP >> 8) & 0xff, SERVER_IP & 0xff };
+
+			hl = (uint32_t)snprintf((char *)want, sizeof(want),
+						"PROXY TCP4 %u.%u.%u.%u %u.%u.%u.%u %u %u\r\n",
+						l[0], l[1], l[2], l[3], s[0], s[1], s[2], s[3],
+						PROBE_PORT, SERVER_PORT);
+		} else {
+			memcpy(want, "\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c", 16);
+			pb_put32(want + 16, LOCAL_IP);
+			pb_put32(want + 20, SERVER_IP);
+			pb_put16(want + 24, PROBE_PORT);
+			pb_put16(want + 26, SERVER_PORT);
+			hl = 28;
+		}
+		memcpy(want + hl, HTTP_REQ, HTTP_REQ_LEN);
+		rlen = hl + HTTP_REQ_LEN;
+		tgt_init(&r.t, NC_HEALTH_HTTP);
+		r.t.proxy = (uint8_t)v;
+		assert_int_equal(nc_probe_start(&r.p, &r.t, T0, 3, r.first, sizeof(r.first)), 58);
+		assert_int_equal(r.p.req_len, rlen);
+		isn = r.p.isn;
+		ans_tcp(&a, PEER_ISN, isn + 1, SA);
+		assert_int_equal(run_feed(&r, &a, T0 + 120), NC_PROBE_PENDING);
+		assert_int_equal(r.p.state, NC_PROBE_REQ_SENT);
+		assert_int_equal(r.out_len, PB_ETH_LEN + 40 + rlen);
+		assert_memory_equal(r.out + PB_ETH_LEN + 40, want, rlen);
+		check_csums(r.out, r.out_len);
+		ans_tcp(&a, PEER_ISN + 1, isn + 1 + rlen, PB_TCP_ACK);
+		assert_int_equal(run_feed(&r, &a, T0 + 130), NC_PROBE_PENDING);
+		assert_int_equal(r.out_len, 0);
+		assert_int_equal(r.p.state, NC_PROBE_REQ_SENT);
+	}
+}
+
 struct status_case {
 	const char *resp;
 	int want;
@@ -1720,6 +1772,7 @@ main(void)
 		cmocka_unit_test(test_tcp_good),
 		cmocka_unit_test(test_tcp_syn_sent),
 		cmocka_unit_test(test_http_request),
+		cmocka_unit_test(test_http_request_proxy),
 		cmocka_unit_test(test_http_status),
 		cmocka_unit_test(test_http_req_sent),
 		cmocka_unit_test(test_http_unreach),

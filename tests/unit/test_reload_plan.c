@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include "json_patch.h"
 #include "nc_config.h"
@@ -152,6 +153,11 @@ static void state_init(struct nc_reload_state *st, const struct nc_config *boot,
 	st->run = run;
 	st->check_add = model_check_add;
 	st->check_arg = st;
+	/* as the data plane: client-address state when a tcp service had one */
+	for (k = 0; k < boot->n_services; k++)
+		if (boot->services[k].proto == IPPROTO_TCP &&
+		    boot->services[k].client_address != NC_CA_NONE)
+			st->ca_ready = true;
 	for (k = 0; k < run->n_services; k++) {
 		struct nc_reload_svc *v = &st->svc[k];
 
@@ -249,6 +255,12 @@ static void run_n0_weight_50(struct nc_config *run, struct nc_reload_state *st)
 {
 	(void)st;
 	run->services[0].servers[0].weight = 50;
+}
+
+/* web started with PROXY v2 headers for its servers. */
+static void boot_web_proxy_v2(json_t *r)
+{
+	jset(r, "/services/0/client_address", json_string("proxy-v2"));
 }
 
 static void run_web_adaptive_patched(struct nc_config *run, struct nc_reload_state *st)
@@ -620,6 +632,20 @@ static const struct plan_case cases[] = {
 	{ "web: response_timeout_ms changed", NULL, NULL,
 	  { { "/services/0/failsafe/response_timeout_ms", "3000" } }, NULL, NULL, NULL,
 	  NONE, PLAN("web: run 0 failsafe"), "", "" },
+	/* client_address: for new flows; a tcp mode needs the state kept from start */
+	{ "web: proxy-v2 to proxy-v1", boot_web_proxy_v2, NULL,
+	  { { "/services/0/client_address", "'proxy-v1'" } }, NULL, NULL, NULL,
+	  NONE, PLAN("web: run 0 client_address"), "", "" },
+	{ "web: proxy-v2 to none, dns none to proxy-v2", boot_web_proxy_v2, NULL,
+	  { { "/services/0/client_address", "'none'" }, { "/services/1/client_address", "'proxy-v2'" } },
+	  NULL, NULL, NULL, NONE, PLAN("web: run 0 client_address", "dns: run 1 client_address"), "", "" },
+	{ "dns: proxy-v2 with no tcp client address at start", NULL, NULL,
+	  { { "/services/1/client_address", "'proxy-v2'" } }, NULL, NULL, NULL,
+	  NONE, PLAN("dns: run 1 client_address"), "", "" },
+	{ "web: toa with no tcp client address at start", NULL, NULL,
+	  { { "/services/0/client_address", "'toa'" } }, NULL, NULL, NULL,
+	  WANT("services[0].client_address: no tcp service had a client_address at start (its "
+	       "per-flow state is set up then); needs a restart"), NONE, "", "" },
 	{ "web: max_replays changed", NULL, NULL, { { "/services/0/failsafe/max_replays", "1" } },
 	  NULL, NULL, NULL, NONE, PLAN("web: run 0 failsafe"), "", "" },
 	{ "web: fail-safe protocol changed", NULL, NULL,
@@ -788,12 +814,12 @@ static void plan_text(const struct nc_cfg_service *ns, unsigned int s, const str
 {
 	out[0] = '\0';
 	if (x->run == (int)s && x->n_add == 0 && x->n_remove == 0 && x->n_cancel == 0 &&
-	    !x->weights && !x->adaptive && !x->failsafe)
+	    !x->weights && !x->adaptive && !x->failsafe && !x->client_address)
 		return;
 	if (x->run < 0) {
 		put(out, len, "%s: new", ns->name);
 		assert_int_equal(x->n_add + x->n_remove + x->n_cancel, 0);
-		assert_false(x->weights || x->adaptive || x->failsafe);
+		assert_false(x->weights || x->adaptive || x->failsafe || x->client_address);
 		return;
 	}
 	put(out, len, "%s: run %d", ns->name, x->run);
@@ -803,8 +829,9 @@ static void plan_text(const struct nc_cfg_service *ns, unsigned int s, const str
 	assert_true(x->weights == 0 || x->weights == 1);
 	assert_true(x->adaptive == 0 || x->adaptive == 1);
 	assert_true(x->failsafe == 0 || x->failsafe == 1);
-	put(out, len, "%s%s%s", x->weights ? " weights" : "", x->adaptive ? " adaptive" : "",
-	    x->failsafe ? " failsafe" : "");
+	assert_true(x->client_address == 0 || x->client_address == 1);
+	put(out, len, "%s%s%s%s", x->weights ? " weights" : "", x->adaptive ? " adaptive" : "",
+	    x->failsafe ? " failsafe" : "", x->client_address ? " client_address" : "");
 }
 
 static void run_case(void **state)

@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The client's address for the servers under full NAT (client_address):
+ * - proxy-v1, proxy-v2 (TCP): at the server's SYN-ACK the appliance sends
+ *   the PROXY header as its own segment, acknowledging the server's SYN, so
+ *   it is the first thing the server reads, before any client byte (and
+ *   server-speaks-first protocols work too); the client's stream is shifted
+ *   by its length from then on. Not acknowledged, it goes again (the
+ *   server's repeated SYN-ACK, or NC_CA_RTO_MS), NC_CA_TRIES times at most,
+ *   then both sides are reset.
+ * - SACK: the server's SACK blocks are in the shifted space like its
+ *   acknowledgements and are shifted back the same way, so the client keeps
+ *   SACK (the fail-safe strips it for its own reasons, not this one's).
+ * - toa (TCP): option 254 in the client's first data segment (and its
+ *   retransmissions: those starting at the first byte), where it fits.
+ * - proxy-v2 (UDP): every datagram to the server starts with the header.
+ *
+ * Runs on the worker owning the flow, through the hooks its legs call for
+ * flows with f->ca set; the fast path's rule holds: no lock, no heap
+ * allocation (header segments come from a mempool), no log, no syscall per
+ * packet; every drop and every event a counter.
+ */
+#include "dp_client_addr.h"
+#include "dp_failsafe.h"
+
+#define CA_MTU RTE_ETHER_MTU   /* the ports' IP MTU */
+
+static inline void
+ca_count(struct nc_worker *w, const struct nc_flow *f, enum nc_ca_event ev)
+{
+	w->st.svc[f->svc].ca[ev]++;
+}
+
+static inline struct rte_tcp_hdr *
+tcp_of(const struct rte_mbuf *m, uint16_t l4_off)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, l4_off);
+}
+
+static inline int
+is_proxy(const struct nc_flow *f)
+{
+	uint8_t mode = f->ca & NC_FLOW_CA_MODE;
+
+	return mode == NC_CA_PROXY_V1 || mode == NC_CA_PROXY_V2;
+}
+
+/* The header of flow <f>'s client connection into <out>; its length. */
+static inline unsigned int
+hdr_build(const struct nc_flow *f, uint8_t *out)
+{
+	if ((f->ca & NC_FLOW_CA_MODE) == NC_CA_PROXY_V1)
+		return nc_proxy_v1_build(out, f->key.src_ip, f->key.dst_ip, f->key.src_port,
+					 f->key.dst_port);
+	return nc_proxy_v2_build(out, IPPROTO_TCP, f->key.src_ip, f->key.dst_ip, f->key.src_port,
+				 f->key.dst_port);
+}
+
+/* The timestamp option's value in the options of <th>, if any: 1 and <*val>. */
+static int
+opt_tsval(const struct rte_tcp_hdr *th, uint32_t *val)
+{
+	const uint8_t *o = (const uint8_t *)(th + 1);
+	const uint8_t *end = (const uint8_t *)th + (th->data_off >> 4) * 4;
+
+	while (o < end && *o != 0) {
+		if (*o == 1) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
+			return 0;   /* malformed: as if none */
+		if (o[0] == 8 && o[1] == 10) {
+			memcpy(val, o + 2, 4);
+			*val = rte_be_to_cpu_32(*val);
+			return 1;
+		}
+		o += o[1];
+	}
+	return 0;
+}
+
+/* Window scale shift of the options of SYN <th>, 0 if none. */
+static unsigned int
+opt_wscale(const struct rte_tcp_hdr *th)
+{
+	const uint8_t *o = (const uint8_t *)(th + 1);
+	const uint8_t *end = (const uint8_t *)th + (th->data_off >> 4) * 4;
+
+	while (o < end && *o != 0) {
+		if (*o == 1) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
+			return 0;
+		if (o[0] == 3 && o[1] == 3)
+			return RTE_MIN(o[2], 14);
+		o += o[1];
+	}
+	return 0;
+}
+
+/*
+ * Send flow <f>'s header segment to its server: from the local IP and port,
+ * at s->hdr acknowledging s->srv_next, PSH, the client's window, timestamps
+ * when both ends use them (the client's SYN value, echoing the server's).
+ */
+static void
+hdr_send(struct nc_worker *w, const struct nc_flow *f, struct nc_ca_state *s)
+{
+	uint16_t opt = (s->flags & NC_CAS_TS) ? 12 : 0;
+	uint16_t len = (uint16_t)(L4_OFF + sizeof(struct rte_tcp_hdr) + opt + s->len);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->dp->ca_pool);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	uint8_t *d;
+
+	s->tries++;
+	if (unlikely(m == NULL) || unlikely((d = (uint8_t *)rte_pktmbuf_append(m, len)) == NULL)) {
+		rte_pktmbuf_free(m);
+		ca_count(w, f, NC_CA_EV_HDR_NO_MBUF);
+		return;
+	}
+	memset(d, 0, L4_OFF + sizeof(*th) + opt);
+	eth = (struct rte_ether_hdr *)d;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eth)));
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = f->lip;
+	ip->dst_addr = f->server_ip;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	th->src_port = f->lport;
+	th->dst_port = f->server_port;
+	th->sent_seq = rte_cpu_to_be_32(s->hdr);
+	th->recv_ack = rte_cpu_to_be_32(s->srv_next);
+	th->data_off = (uint8_t)(((sizeof(*th) + opt) / 4) << 4);
+	th->tcp_flags = RTE_TCP_PSH_FLAG | RTE_TCP_ACK_FLAG;
+	th->rx_win = rte_cpu_to_be_16(s->win);
+	if (opt != 0) {
+		uint8_t *o = (uint8_t *)(th + 1);
+		uint32_t v = rte_cpu_to_be_32(s->c_tsval), e = rte_cpu_to_be_32(s->s_tsval);
+
+		o[0] = 1;
+		o[1] = 1;
+		o[2] = 8;
+		o[3] = 10;
+		memcpy(o + 4, &v, 4);
+		memcpy(o + 8, &e, 4);
+	}
+	hdr_build(f, (uint8_t *)th + sizeof(*th) + opt);
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	tx_to(w, m, f->nh_server);
+}
+
+/* Queue flow <idx>'s retransmission deadline. */
+static void
+timer_arm(struct nc_worker *w, const struct nc_flow *f, uint32_t idx, struct nc_ca_state *s)
+{
+	uint32_t due = w->now_ms + NC_CA_RTO_MS;
+
+	s->due_ms = due;
+	if (unlikely(w->caq_tail - w->caq_head == NC_CA_QUEUE)) {
+		/* only the server's own SYN-ACK retransmissions resend it now */
+		s->due_ms = due - 1;   /* no entry of the queue is this one's */
+		ca_count(w, f, NC_CA_EV_TIMER_FULL);
+		return;
+	}
+	w->caq[w->caq_tail++ & (NC_CA_QUEUE - 1)] = (struct nc_ca_timer){ .idx = idx, .due_ms = due };
+}
+
+/* A bare segment of flow <f> (RST): to its server from the local IP, or to
+ * its client from the VIP. */
+static void
+rst_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint32_t seq)
+{
+	uint16_t len = (uint16_t)(L4_OFF + sizeof(struct rte_tcp_hdr));
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->dp->ca_pool);
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	uint8_t *d;
+
+	if (unlikely(m == NULL) || unlikely((d = (uint8_t *)rte_pktmbuf_append(m, len)) == NULL)) {
+		rte_pktmbuf_free(m);
+		ca_count(w, f, NC_CA_EV_HDR_NO_MBUF);
+		return;
+	}
+	memset(d, 0, len);
+	((struct rte_ether_hdr *)d)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - sizeof(struct rte_ether_hdr)));
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	ip->src_addr = to_server ? f->lip : f->key.dst_ip;
+	ip->dst_addr = to_server ? f->server_ip : f->key.src_ip;
+	th->src_port = to_server ? f->lport : f->key.dst_port;
+	th->dst_port = to_server ? f->server_port : f->key.src_port;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->data_off = 5 << 4;
+	th->tcp_flags = RTE_TCP_RST_FLAG;
+	th->rx_win = RTE_BE16(65535);   /* as the fail-safe's own segments */
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	tx_to(w, m, to_server ? f->nh_server : f->nh_client);
+}
+
+/* The server never acknowledged flow <idx>'s header: the connection cannot
+ * carry the client's bytes. Both ends are reset (the client at the server's
+ * first byte, where it stands unless the server spoke first) and the flow
+ * closes as after a reset. */
+static void
+hdr_give_up(struct nc_worker *w, struct nc_flow *f, struct nc_ca_state *s)
+{
+	ca_count(w, f, NC_CA_EV_HDR_LOST);
+	rst_send(w, f, 1, s->hdr);
+	rst_send(w, f, 0, s->srv_next);
+	s->flags |= NC_CAS_ACKED;   /* nothing more to send */
+	f->state = NC_FLOW_CLOSING;
+	f->expire_ms = w->now_ms + w->dp->to_fin;
+}
+
+unsigned int
+nc_worker_ca_poll(struct nc_worker *w)
+{
+	unsigned int n = 0;
+
+	if (w->caq == NULL)
+		return 0;
+	/* a bounded number per loop: forwarding goes on meanwhile */
+	while (w->caq_head != w->caq_tail && n < 32) {
+		const struct nc_ca_timer t = w->caq[w->caq_head & (NC_CA_QUEUE - 1)];
+		struct nc_flow *f = flow_at(w, t.idx);
+		struct nc_ca_state *s = &w->cas[t.idx];
+
+		if ((int32_t)(w->now_ms - t.due_ms) < 0)
+			break;
+		w->caq_head++;
+		/* gone, acknowledged, or an entry of an earlier state */
+		if (f->state == NC_FLOW_FREE || f->state == NC_FLOW_CLOSING || !is_proxy(f) ||
+		    s->due_ms != t.due_ms || (s->flags & (NC_CAS_SENT | NC_CAS_ACKED)) != NC_CAS_SENT)
+			continue;
+		/* a fail-safe move under way: the new connection's SYN-ACK
+		 * sends the header again */
+		if (w->tfs != NULL && w->tb->svc[f->svc].failsafe &&
+		    (w->tfs[t.idx].flags & NC_TFS_SPLICING))
+			continue;
+		n++;
+		if (s->tries >= NC_CA_TRIES) {
+			hdr_give_up(w, f, s);
+			continue;
+		}
+		hdr_send(w, f, s);
+		ca_count(w, f, NC_CA_EV_HDR_RESENT);
+		timer_arm(w, f, t.idx, s);
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------ client leg */
+
+/* Set segment <th>'s sequence number to <seq> (host order), checksum updated. */
+static inline void
+seq_set(struct rte_tcp_hdr *th, uint32_t seq)
+{
+	nc_ca_seq_set(th, seq);
+}
+
+/*
+ * Flow <f>'s TOA option into client segment <m>: the headers move 8 bytes
+ * into the headroom and the option follows the segment's own. Once per
+ * connection (and per retransmission of its first data): the checksums are
+ * computed afresh.
+ */
+static void
+toa_add(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m, uint16_t l4_off)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *), *nd;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(d + l4_off);
+	uint16_t hl = (uint16_t)((th->data_off >> 4) * 4);
+	uint16_t tot = rte_be_to_cpu_16(ip->total_length);
+
+	if (hl + NC_TOA_LEN > 60 || tot + NC_TOA_LEN > CA_MTU || !rte_pktmbuf_is_contiguous(m) ||
+	    rte_pktmbuf_headroom(m) < NC_TOA_LEN) {
+		ca_count(w, f, NC_CA_EV_TOA_NO_ROOM);
+		return;
+	}
+	nd = (uint8_t *)rte_pktmbuf_prepend(m, NC_TOA_LEN);
+	memmove(nd, d, (size_t)l4_off + hl);
+	ip = (struct rte_ipv4_hdr *)(nd + sizeof(struct rte_ether_hdr));
+	th = (struct rte_tcp_hdr *)(nd + l4_off);
+	nc_toa_build(nd + l4_off + hl, f->key.src_ip, f->key.src_port);
+	th->data_off = (uint8_t)(th->data_off + ((NC_TOA_LEN / 4) << 4));
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(tot + NC_TOA_LEN));
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th->cksum = 0;
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	ca_count(w, f, NC_CA_EV_TOA_ADDED);
+}
+
+/*
+ * Put the PROXY v2 header of UDP flow <f> before the payload of datagram
+ * <m>: the headers move NC_PROXY_V2_LEN bytes into the headroom. Lengths and
+ * the IP checksum follow; the UDP checksum (unless 0, none) gains the
+ * header's words and the length, which it counts twice (pseudo-header and
+ * UDP header): the inserted bytes start at an even offset, so every later
+ * word keeps its place in the one's complement sum. Returns 0, or 1 when
+ * <m> was dropped (too big for the MTU, no headroom: counted).
+ */
+static int
+udp_prefix(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *), *nd;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
+	const uint16_t l4_off = L4_OFF, hl = l4_off + (uint16_t)sizeof(struct rte_udp_hdr);
+	uint16_t tot = rte_be_to_cpu_16(ip->total_length), old_tot, old_ul;
+	struct rte_udp_hdr *uh;
+	uint8_t h[NC_PROXY_V2_LEN];
+	uint32_t sum = 0;
+	unsigned int i;
+
+	if (unlikely(tot + NC_PROXY_V2_LEN > CA_MTU)) {
+		drop(w, m, NC_DROP_CA_TOO_BIG);
+		return 1;
+	}
+	if (unlikely(!rte_pktmbuf_is_contiguous(m) || rte_pktmbuf_headroom(m) < NC_PROXY_V2_LEN)) {
+		drop(w, m, NC_DROP_CA_NO_ROOM);
+		return 1;
+	}
+	nc_proxy_v2_build(h, IPPROTO_UDP, f->key.src_ip, f->key.dst_ip, f->key.src_port,
+			  f->key.dst_port);
+	nd = (uint8_t *)rte_pktmbuf_prepend(m, NC_PROXY_V2_LEN);
+	memmove(nd, d, hl);
+	memcpy(nd + hl, h, NC_PROXY_V2_LEN);
+	ip = (struct rte_ipv4_hdr *)(nd + sizeof(struct rte_ether_hdr));
+	uh = (struct rte_udp_hdr *)(nd + l4_off);
+	old_tot = ip->total_length;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(tot + NC_PROXY_V2_LEN));
+	ip->hdr_checksum = nc_csum_adjust(ip->hdr_checksum, nc_csum_delta16(old_tot, ip->total_length));
+	old_ul = uh->dgram_len;
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old_ul) + NC_PROXY_V2_LEN));
+	if (uh->dgram_cksum != 0) {
+		for (i = 0; i < NC_PROXY_V2_LEN; i += 2) {
+			uint16_t x;
+
+			memcpy(&x, h + i, 2);
+			sum += x;
+		}
+		sum += 2 * nc_csum_delta16(old_ul, uh->dgram_len);
+		uh->dgram_cksum = nc_csum_adjust(uh->dgram_cksum, sum);
+		if (uh->dgram_cksum == 0)
+			uh->dgram_cksum = 0xffff;
+	}
+	ca_count(w, f, NC_CA_EV_UDP_HDR);
+	return 0;
+}
+
+int
+nc_ca_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	struct nc_ca_state *s;
+	struct rte_tcp_hdr *th;
+	uint32_t seq;
+
+	if (f->key.proto == IPPROTO_UDP)
+		return udp_prefix(w, f, m);
+	s = &w->cas[flow_idx(w, f)];
+	th = tcp_of(m, pm->l4_off);
+	seq = rte_be_to_cpu_32(th->sent_seq);
+	if ((th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
+		/* what the header segment needs of the client's SYN */
+		if (!(s->flags & NC_CAS_SENT)) {
+			uint32_t ts;
+
+			s->c_isn = seq;
+			s->win = (uint16_t)RTE_MAX(rte_be_to_cpu_16(th->rx_win) >> opt_wscale(th), 1);
+			s->flags = (uint8_t)((s->flags & ~NC_CAS_TS) | NC_CAS_SYN);
+			if (opt_tsval(th, &ts)) {
+				s->c_tsval = ts;
+				s->flags |= NC_CAS_TS;   /* kept if the SYN-ACK has them too */
+			}
+		}
+		return 0;
+	}
+	if ((f->ca & NC_FLOW_CA_MODE) == NC_CA_TOA) {
+		if (pm->pay != 0 && (s->flags & NC_CAS_SYN) && seq == s->c_isn + 1)
+			toa_add(w, f, m, pm->l4_off);
+		return 0;
+	}
+	if (s->flags & NC_CAS_SENT)
+		seq_set(th, nc_seq_shift_out(seq, s->len));
+	return 0;
+}
+
+/* ------------------------------------------------------------ server leg */
+
+/* The SACK blocks of server segment <th> back into the client's view: each
+ * edge by nc_ack_shift_in() over the header at <hdr> of <len> bytes, or
+ * (<acked>) just <len> less. */
+static void
+sack_shift(struct rte_tcp_hdr *th, uint32_t hdr, uint32_t len, int acked)
+{
+	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + (th->data_off >> 4) * 4;
+	uint32_t delta = 0;
+
+	while (o < end && *o != 0) {
+		if (*o == 1) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
+			break;   /* malformed: the rest as it is */
+		if (o[0] == 5) {
+			uint8_t *e;
+
+			for (e = o + 2; e + 4 <= o + o[1]; e += 4) {
+				uint32_t old, v;
+
+				memcpy(&old, e, 4);
+				v = rte_be_to_cpu_32(old);
+				v = rte_cpu_to_be_32(acked ? v - len : nc_ack_shift_in(v, hdr, len));
+				/* edges sit at even offsets: whole words of the sum */
+				delta += nc_csum_delta32(old, v);
+				memcpy(e, &v, 4);
+			}
+		}
+		o += o[1];
+	}
+	if (delta != 0)
+		th->cksum = nc_csum_adjust(th->cksum, delta);
+}
+
+void
+nc_ca_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
+	     const struct pkt_meta *pm)
+{
+	struct nc_ca_state *s = &w->cas[idx];
+	struct rte_tcp_hdr *th = tcp_of(m, pm->l4_off);
+	uint8_t fl = th->tcp_flags;
+	uint32_t ack, na;
+
+	if (!is_proxy(f))
+		return;
+	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) {
+		uint32_t seq = rte_be_to_cpu_32(th->sent_seq), ts;
+		uint8_t h[NC_PROXY_V1_MAX];
+
+		ack = rte_be_to_cpu_32(th->recv_ack);
+		if ((s->flags & NC_CAS_SENT) &&
+		    !(w->tfs != NULL && w->tb->svc[f->svc].failsafe &&
+		      (w->tfs[idx].flags & NC_TFS_SPLICING) && ack == w->tfs[idx].sp_client)) {
+			/* the server sent its SYN-ACK again: the header did not
+			 * reach it, or not yet (anything else is no answer) */
+			if (s->hdr == ack && s->srv_next == seq + 1 && !(s->flags & NC_CAS_ACKED) &&
+			    s->tries < NC_CA_TRIES) {
+				hdr_send(w, f, s);
+				ca_count(w, f, NC_CA_EV_HDR_RESENT);
+			}
+			return;
+		}
+		/* a new server connection (the first, or a fail-safe move's) */
+		s->hdr = ack;
+		s->srv_next = seq + 1;
+		s->len = (uint8_t)hdr_build(f, h);
+		s->tries = 0;
+		s->flags = (uint8_t)((s->flags & (NC_CAS_SYN | NC_CAS_TS)) | NC_CAS_SENT);
+		f->ca = (uint8_t)(f->ca & ~NC_FLOW_CA_ACKED);   /* a new connection's own */
+		f->ca_len = s->len;
+		if (!(s->flags & NC_CAS_SYN))
+			s->win = UINT16_MAX;   /* taken over mid-handshake: no SYN seen */
+		if ((s->flags & NC_CAS_TS) && opt_tsval(th, &ts))
+			s->s_tsval = ts;
+		else
+			s->flags &= (uint8_t)~NC_CAS_TS;
+		hdr_send(w, f, s);
+		ca_count(w, f, NC_CA_EV_HDR_SENT);
+		timer_arm(w, f, idx, s);
+		return;   /* its acknowledgement is the header's start: as it is */
+	}
+	if (!(s->flags & NC_CAS_SENT) || !(fl & RTE_TCP_ACK_FLAG))
+		return;
+	ack = rte_be_to_cpu_32(th->recv_ack);
+	if (!(s->flags & NC_CAS_ACKED) && nc_seq_le(s->hdr + s->len, ack)) {
+		s->flags |= NC_CAS_ACKED;
+		f->ca |= NC_FLOW_CA_ACKED;   /* later ones in line (nc_ca_server_fast) */
+	}
+	na = nc_ack_shift_in(ack, s->hdr, s->len);
+	if (na != ack) {
+		uint32_t old = th->recv_ack;
+
+		th->recv_ack = rte_cpu_to_be_32(na);
+		th->cksum = nc_csum_adjust(th->cksum, nc_csum_delta32(old, th->recv_ack));
+	}
+	if (unlikely(th->data_off > 0x50))
+		sack_shift(th, s->hdr, s->len, 0);
+}
+
+void
+nc_ca_sack_acked(struct rte_tcp_hdr *th, uint32_t len)
+{
+	sack_shift(th, 0, len, 1);
+}
+
+/* ------------------------------------------------------------ fail-safe */
+
+void
+nc_ca_replayed(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m, uint32_t first)
+{
+	struct rte_tcp_hdr *th = tcp_of(m, L4_OFF);
+	const struct rte_ipv4_hdr *ip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	uint32_t pay;
+
+	if (th->tcp_flags & RTE_TCP_SYN_FLAG)
+		return;
+	if ((f->ca & NC_FLOW_CA_MODE) != NC_CA_TOA) {
+		seq_set(th, nc_ca_seq_out(w, f, rte_be_to_cpu_32(th->sent_seq)));
+		return;
+	}
+	pay = (uint32_t)rte_be_to_cpu_16(ip->total_length) - (uint32_t)sizeof(*ip) -
+	      (uint32_t)(th->data_off >> 4) * 4u;
+	if (pay != 0 && rte_be_to_cpu_32(th->sent_seq) == first)
+		toa_add(w, f, m, L4_OFF);
+}
+
+int
+nc_ca_udp_replay(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m)
+{
+	return udp_prefix(w, f, m);
+}

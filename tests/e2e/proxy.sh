@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# End-to-end test of client_address: the client's real address reaches
+# servers no one here wrote. In each of lab-n0..n2 run nginx
+# (`listen ... proxy_protocol`, `$proxy_protocol_addr:$proxy_protocol_port`
+# in its access log), HAProxy (`bind ... accept-proxy`, `%ci:%cp` in its log)
+# and nc-backend --proxy-protocol (TCP and UDP). Services on the VIP:
+#   ngx-v1 8091 and ngx-v2 18091 -> nginx :8091 (proxy-v1 / proxy-v2; HTTP
+#     probes that carry a header too: health.proxy, nginx refuses any without)
+#   hap-v2 8092 -> HAProxy :8092 (proxy-v2)
+#   be-v1 8093, be-v2 18093 -> nc-backend :8093 (proxy-v1 / proxy-v2)
+#   be-fs 28093 -> nc-backend :8093, proxy-v2 with the transaction fail-safe
+#   be-udp 5393/udp -> nc-backend :5393 (proxy-v2 per datagram)
+# Checks: every curl request (from 8 client addresses, a fixed source port
+# each, and keep-alive connections of several requests) is logged by nginx
+# and HAProxy with exactly its client's address and port, 100%; nc-client
+# --expect-client-address self over TCP (close, keep-alive) and UDP gets
+# every answer with its own address; with the fail-safe, nc-backend on n1
+# killed mid-run (a connection per request, then keep-alive): no transaction
+# broken, every answer still carrying the client's address; the appliance
+# counted no header lost.
+# dnsdist is not packaged here: UDP is checked against nc-backend.
+# Usage: tests/e2e/proxy.sh BUILD_DIR (as root; the lab is shared: run it
+# under flock -o /run/netchestra-lab.lock)
+# shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
+E2E_NAME=proxy
+# shellcheck source=e2e-lib.sh
+. "$(dirname "$0")/e2e-lib.sh" "$@"
+
+HERE=$ROOT/tests/e2e/proxy
+URL=http://127.0.0.1:9180
+BACKEND=$BUILD/tests/tools/nc-backend
+SRCS=(10.200.0.10 10.200.0.11 10.200.0.12 10.200.0.13 10.200.0.14 10.200.0.15 10.200.0.16 10.200.0.17)
+for b in nginx haproxy curl jq; do
+	command -v "$b" >/dev/null || e2e_give_up "missing $b (scripts/deps.sh installs it)"
+done
+
+PEER_PIDS=()
+BE_PIDS=()
+e2e_cleanup() {
+	local p
+	for p in "${PEER_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	sleep 0.5
+}
+
+peer() {   # peer <n> <name> <command...>: a server in lab-n<n>, its pid kept
+	ip netns exec "lab-n$1" "${@:3}" </dev/null >>"$W/n$1/$2.out" 2>&1 &
+	PEER_PIDS+=("$!")
+	disown "$!"   # no job notice when one is killed
+}
+
+peers_start() {   # every server in lab-n0..n2; 1 when they do not all listen after 10 s
+	local i addr d up port
+	for i in 0 1 2; do
+		addr=10.201.0.$((11 + i)) d=$W/n$i
+		mkdir -p "$d/tmp"
+		sed -e "s|@ADDR@|$addr|g; s|@DIR@|$d|g" "$HERE/nginx.conf.in" >"$d/nginx.conf"
+		sed -e "s|@ADDR@|$addr|g" "$HERE/haproxy.cfg.in" >"$d/haproxy.cfg"
+		peer "$i" nginx nginx -c "$d/nginx.conf" -e "$d/nginx-error.log"
+		peer "$i" haproxy haproxy -db -f "$d/haproxy.cfg"
+		peer "$i" backend "$BACKEND" --name "p$i" --listen "$addr" --port 8093 --udp-port 5393 \
+			--loops 200000 --proxy-protocol
+		BE_PIDS[i]=${PEER_PIDS[-1]}
+	done
+	for _ in $(seq 100); do
+		up=1
+		for i in 0 1 2; do
+			for port in 8091 8092 8093; do
+				ip netns exec "lab-n$i" ss -Hltn "sport = :$port" | grep -q . || { up=0; break 2; }
+			done
+		done
+		[ "$up" = 0 ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# cfg <out>: config/lab.json's ports and addresses, the services above
+cfg() {
+	jq --arg tok "$ROOT/config/lab.token" '
+		.eal.memory_mb = 768 | .limits.udp_idle_s = 2 |
+		.management = { listen: "127.0.0.1:9180", token_file: $tok } |
+		.services[0] as $web |
+		def svc($name; $port; $sport; $proto; $ca; $health):
+			{ name: $name, vip: $web.vip, port: $port, proto: $proto, local_ips: $web.local_ips,
+			  scheduler: "ratio", client_address: $ca,
+			  servers: [ $web.servers[] | .port = $sport ], health: $health };
+		def http: { type: "http", interval_ms: 1000, timeout_ms: 1000, rise: 2, fall: 3,
+			    http_path: "/health", proxy: true };
+		def tcp: { type: "tcp", interval_ms: 1000, timeout_ms: 1000, rise: 2, fall: 2 };
+		.services = [
+			svc("ngx-v1"; 8091; 8091; "tcp"; "proxy-v1"; http),
+			svc("ngx-v2"; 18091; 8091; "tcp"; "proxy-v2"; http),
+			svc("hap-v2"; 8092; 8092; "tcp"; "proxy-v2"; tcp),
+			svc("be-v1"; 8093; 8093; "tcp"; "proxy-v1"; tcp),
+			svc("be-v2"; 18093; 8093; "tcp"; "proxy-v2"; tcp),
+			(svc("be-fs"; 28093; 8093; "tcp"; "proxy-v2"; tcp) |
+			 .failsafe = { enabled: true, response_timeout_ms: 1000, max_replays: 2, store_size: 8192 }),
+			svc("be-udp"; 5393; 5393; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 })
+		]' "$ROOT/config/lab.json" >"$1"
+}
+
+api_services() { curl -s --max-time 5 "$URL/api/v1/services"; }
+
+"$LAB" down >/dev/null 2>&1
+"$LAB" up >"$W/lab.log" 2>&1 || { bad "lab up" "$W/lab.log"; echo "$pass passed, $fail failed"; exit 1; }
+if ! peers_start; then
+	for i in 0 1 2; do tail -n 3 "$W/n$i"/*.out "$W/n$i"/nginx-error.log 2>/dev/null; done >"$W/peers.why"
+	bad "nginx, HAProxy and nc-backend listen in lab-n0..n2" "$W/peers.why"
+	echo "$pass passed, $fail failed"; exit 1
+fi
+cfg "$W/proxy.json"
+"$NC_BIN" -c "$W/proxy.json" --check >"$W/check.log" 2>&1 &&
+	ok "the startup file passes --check (client_address and health.proxy)" ||
+	bad "the startup file passes --check" "$W/check.log"
+nc_start "$W/proxy.json" "$W/proxy.log" || { bad "the appliance starts" "$W/proxy.log"; echo "$pass passed, $fail failed"; exit 1; }
+# every server up (the HTTP probes pass only with their PROXY header)
+for _ in $(seq 50); do
+	api_services | jq -e '[.services[].servers[].state] | length == 21 and all(. == "up")' >/dev/null 2>&1 && break
+	sleep 0.2
+done
+api_services >"$W/up.json"
+jq -e '[.services[].servers[].state] | length == 21 and all(. == "up")' "$W/up.json" >/dev/null 2>&1 &&
+	ok "every server up, nginx's through HTTP probes that carry a PROXY header" ||
+	bad "every server up" "$W/up.json"
+
+# ---- curl against nginx and HAProxy: every request logged with its client --
+: >"$W/want"
+n=0
+for svc in ngx-v1:8091 ngx-v2:18091 hap-v2:8092; do
+	IFS=: read -r name port <<<"$svc"
+	for i in $(seq 24); do
+		src=${SRCS[$((i % 8))]} lp=$((42000 + n))
+		n=$((n + 1))
+		body=$(ip netns exec lab-client curl -s --max-time 5 --interface "$src" --local-port "$lp" \
+			"http://$LAB_VIP:$port/r/$name/$i")
+		case $body in nginx*|haproxy*) ;; *) echo "$name $i: '$body'" >>"$W/curl.bad" ;; esac
+		echo "$src:$lp /r/$name/$i 200" >>"$W/want"
+	done
+	# keep-alive: four requests on one connection, each logged with its port
+	src=${SRCS[3]} lp=$((42000 + n))
+	n=$((n + 1))
+	ip netns exec lab-client curl -s --max-time 5 --interface "$src" --local-port "$lp" \
+		"http://$LAB_VIP:$port/k/$name/1" "http://$LAB_VIP:$port/k/$name/2" \
+		"http://$LAB_VIP:$port/k/$name/3" "http://$LAB_VIP:$port/k/$name/4" >"$W/ka-$name.out" 2>&1
+	[ "$(grep -c . "$W/ka-$name.out")" = 4 ] || echo "$name keep-alive: $(tr '\n' ' ' <"$W/ka-$name.out")" >>"$W/curl.bad"
+	for k in 1 2 3 4; do echo "$src:$lp /k/$name/$k 200" >>"$W/want"; done
+done
+sleep 1   # HAProxy and nginx write their lines
+cat "$W"/n?/access.log "$W"/n?/haproxy.out 2>/dev/null | grep -E ' /(r|k)/' | sort >"$W/got"
+sort "$W/want" >"$W/want.sorted"
+if [ ! -s "$W/curl.bad" ] && cmp -s "$W/want.sorted" "$W/got"; then
+	ok "curl: all $(wc -l <"$W/want") requests (nginx v1, nginx v2, HAProxy v2; 3 keep-alive connections) logged with their client's address and port"
+else
+	{ cat "$W/curl.bad" 2>/dev/null; diff "$W/want.sorted" "$W/got" | head -20; } >"$W/curl.why"
+	bad "curl: every request logged by nginx and HAProxy with its client's address and port" "$W/curl.why"
+fi
+grep -h -v -E ' /(r|k)/' "$W"/n?/access.log 2>/dev/null | grep -q ' /health 200' &&
+	ok "nginx logs the probes' own addresses (health.proxy): $(grep -h ' /health ' "$W"/n?/access.log | head -1)" ||
+	bad "nginx answered the probes carrying a PROXY header" "$W/n0/nginx-error.log"
+
+# ---- nc-client checks the address every answer reports ---------------------
+ncrun() {   # ncrun <name> <port> <proto> <mode> [extra...]
+	local name=$1 port=$2 proto=$3 mode=$4
+	shift 4
+	ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "$LAB_VIP:$port" --proto "$proto" \
+		--mode "$mode" -c 4 -k 5 --timeout-ms 5000 --expect-client-address self \
+		--source "$(IFS=,; echo "${SRCS[*]}")" "$@" >"$W/$name.json" 2>"$W/$name.err"
+}
+fig() { jq -c '{requests, ok, failed, broken, errors, client_addresses_checked, servers: (.servers | keys)}' "$W/$1.json" 2>/dev/null; }
+ncrun be-v1-close 8093 tcp close --duration 3
+ncrun be-v2-keepalive 18093 tcp keepalive --duration 3
+ncrun be-udp 5393 udp close --duration 3
+for r in be-v1-close be-v2-keepalive be-udp; do
+	jq -e '.ok > 0 and .failed == 0 and .client_addresses_checked == .ok and (.servers | length) == 3' \
+		"$W/$r.json" >/dev/null 2>&1 &&
+		ok "nc-client $r: every answer carries the client's own address and port: $(fig "$r")" ||
+		bad "nc-client $r: $(fig "$r")" "$W/$r.err"
+done
+
+# ---- the fail-safe: a server killed mid-run, the header on the new one -----
+ncrun be-fs 28093 tcp close --duration 10 &
+client=$!
+sleep 3
+kill -9 "${BE_PIDS[1]}"
+wait "$client"
+# n1 answered before it died: the kill hit live traffic
+jq -e '.ok > 0 and .failed == 0 and .broken == 0 and .client_addresses_checked == .ok and
+	(.servers | has("p1"))' "$W/be-fs.json" >/dev/null 2>&1 &&
+	ok "fail-safe: nc-backend on n1 killed mid-run, no transaction broken, every answer with the client's address: $(fig be-fs)" ||
+	bad "fail-safe with proxy-v2, n1 killed: $(fig be-fs)" "$W/be-fs.err"
+
+# keep-alive: n1 back, then killed again under keep-alive transactions
+peer 1 backend "$BACKEND" --name p1 --listen 10.201.0.12 --port 8093 --udp-port 5393 \
+	--loops 200000 --proxy-protocol
+BE_PIDS[1]=${PEER_PIDS[-1]}
+for _ in $(seq 50); do
+	api_services | jq -e '.services[] | select(.name == "be-fs") | [.servers[].state] | all(. == "up")' \
+		>/dev/null 2>&1 && break
+	sleep 0.2
+done
+ncrun be-fs-ka 28093 tcp keepalive --duration 10 &
+client=$!
+sleep 3
+kill -9 "${BE_PIDS[1]}"
+wait "$client"
+jq -e '.ok > 0 and .failed == 0 and .broken == 0 and .client_addresses_checked == .ok and
+	(.servers | has("p1"))' "$W/be-fs-ka.json" >/dev/null 2>&1 &&
+	ok "fail-safe, keep-alive: n1 back, then killed again mid-run, no transaction broken, every answer with the client's address: $(fig be-fs-ka)" ||
+	bad "fail-safe with proxy-v2, keep-alive, n1 killed: $(fig be-fs-ka)" "$W/be-fs-ka.err"
+
+api_services >"$W/end.json"
+jq -e '[.services[] | .client_address.header_lost == 0 and .client_address.header_no_mbuf == 0] | all' "$W/end.json" >/dev/null 2>&1 &&
+	jq -e '[.services[] | select(.proto == "tcp") | .client_address.header_sent > 0] | all' "$W/end.json" >/dev/null 2>&1 &&
+	jq -e '.services[] | select(.name == "be-udp") | .client_address.udp_header > 0' "$W/end.json" >/dev/null 2>&1 &&
+	ok "appliance: headers sent on every TCP service, none lost; UDP headers: $(jq -c '[.services[] | {(.name): .client_address | {header_sent, header_resent, udp_header}}] | add' "$W/end.json")" ||
+	bad "appliance's client_address counters" "$W/end.json"
+jq -e '.services[] | select(.name == "be-fs") | .failsafe.replays > 0' "$W/end.json" >/dev/null 2>&1 &&
+	ok "fail-safe moved requests off n1: $(jq -c '.services[] | select(.name == "be-fs") | .failsafe | {replays, resets}' "$W/end.json")" ||
+	bad "the fail-safe moved requests off n1" "$W/end.json"
+
+nc_stop >/dev/null
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
