@@ -6,9 +6,9 @@
 #                              clang and its runtime libraries for libFuzzer; nginx,
 #                              lighttpd, socat, redis, h2load, ab and openssl for the
 #                              interop suite's independent clients and servers,
-#                              haproxy for the client-address suite)
+#                              haproxy and dnsdist for the client-address suite)
 #   scripts/deps.sh --peers    also the load balancers the benchmarks compare with
-# Services in installed packages (nginx, lighttpd, redis, haproxy) are not
+# Services in installed packages (nginx, lighttpd, redis, haproxy, dnsdist) are not
 # started: the tests and benchmarks run them with their own configuration.
 set -uo pipefail
 PKGS="dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libpcap-dev libcmocka-dev
@@ -16,7 +16,7 @@ PKGS="dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libpcap-dev libcmocka
       meson ninja-build pkg-config gcc python3 iproute2 ethtool iputils-ping curl wrk jq procps
       clang-14 libclang-rt-14-dev prometheus chromium
       nginx-light lighttpd socat redis-server redis-tools nghttp2-client apache2-utils openssl
-      bird2 haproxy"
+      bird2 haproxy dnsdist"
 # Node.js for the dashboard's browser test: Debian's unless one is installed
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 [ "${1:-}" != --peers ] || PKGS="$PKGS libnginx-mod-stream iptables gnuplot-nox"

@@ -2,23 +2,26 @@
 # End-to-end test of client_address: the client's real address reaches
 # servers no one here wrote. In each of lab-n0..n2 run nginx
 # (`listen ... proxy_protocol`, `$proxy_protocol_addr:$proxy_protocol_port`
-# in its access log), HAProxy (`bind ... accept-proxy`, `%ci:%cp` in its log)
-# and nc-backend --proxy-protocol (TCP and UDP). Services on the VIP:
+# in its access log), HAProxy (`bind ... accept-proxy`, `%ci:%cp` in its log),
+# dnsdist (`setProxyProtocolACL`, answering itself and logging each query's
+# client) and nc-backend --proxy-protocol (TCP and UDP). Services on the VIP:
 #   ngx-v1 8091 and ngx-v2 18091 -> nginx :8091 (proxy-v1 / proxy-v2; HTTP
 #     probes that carry a header too: health.proxy, nginx refuses any without)
 #   hap-v2 8092 -> HAProxy :8092 (proxy-v2)
 #   be-v1 8093, be-v2 18093 -> nc-backend :8093 (proxy-v1 / proxy-v2)
 #   be-fs 28093 -> nc-backend :8093, proxy-v2 with the transaction fail-safe
 #   be-udp 5393/udp -> nc-backend :5393 (proxy-v2 per datagram)
+#   dd-udp 5394/udp -> dnsdist :5394 (proxy-v2 per datagram)
 # Checks: every curl request (from 8 client addresses, a fixed source port
 # each, and keep-alive connections of several requests) is logged by nginx
-# and HAProxy with exactly its client's address and port, 100%; nc-client
+# and HAProxy with exactly its client's address and port, 100%; every DNS
+# query (8 client addresses, a fixed port each) logged by dnsdist with its
+# client's address and port, 100%; nc-client
 # --expect-client-address self over TCP (close, keep-alive) and UDP gets
 # every answer with its own address; with the fail-safe, nc-backend on n1
 # killed mid-run (a connection per request, then keep-alive): no transaction
 # broken, every answer still carrying the client's address; the appliance
 # counted no header lost.
-# dnsdist is not packaged here: UDP is checked against nc-backend.
 # Usage: tests/e2e/proxy.sh BUILD_DIR (as root; the lab is shared: run it
 # under flock -o /run/netchestra-lab.lock)
 # shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
@@ -30,7 +33,7 @@ HERE=$ROOT/tests/e2e/proxy
 URL=http://127.0.0.1:9180
 BACKEND=$BUILD/tests/tools/nc-backend
 SRCS=(10.200.0.10 10.200.0.11 10.200.0.12 10.200.0.13 10.200.0.14 10.200.0.15 10.200.0.16 10.200.0.17)
-for b in nginx haproxy curl jq; do
+for b in nginx haproxy dnsdist curl jq; do
 	command -v "$b" >/dev/null || e2e_give_up "missing $b (scripts/deps.sh installs it)"
 done
 
@@ -57,6 +60,8 @@ peers_start() {   # every server in lab-n0..n2; 1 when they do not all listen af
 		sed -e "s|@ADDR@|$addr|g" "$HERE/haproxy.cfg.in" >"$d/haproxy.cfg"
 		peer "$i" nginx nginx -c "$d/nginx.conf" -e "$d/nginx-error.log"
 		peer "$i" haproxy haproxy -db -f "$d/haproxy.cfg"
+		sed -e "s|@ADDR@|$addr|g; s|@DIR@|$d|g" "$HERE/dnsdist.conf.in" >"$d/dnsdist.conf"
+		peer "$i" dnsdist dnsdist --supervised --disable-syslog -C "$d/dnsdist.conf"
 		peer "$i" backend "$BACKEND" --name "p$i" --listen "$addr" --port 8093 --udp-port 5393 \
 			--loops 200000 --proxy-protocol
 		BE_PIDS[i]=${PEER_PIDS[-1]}
@@ -67,6 +72,7 @@ peers_start() {   # every server in lab-n0..n2; 1 when they do not all listen af
 			for port in 8091 8092 8093; do
 				ip netns exec "lab-n$i" ss -Hltn "sport = :$port" | grep -q . || { up=0; break 2; }
 			done
+			ip netns exec "lab-n$i" ss -Hlun "sport = :5394" | grep -q . || { up=0; break; }
 		done
 		[ "$up" = 0 ] || return 0
 		sleep 0.1
@@ -95,7 +101,8 @@ cfg() {
 			svc("be-v2"; 18093; 8093; "tcp"; "proxy-v2"; tcp),
 			(svc("be-fs"; 28093; 8093; "tcp"; "proxy-v2"; tcp) |
 			 .failsafe = { enabled: true, response_timeout_ms: 1000, max_replays: 2, store_size: 8192 }),
-			svc("be-udp"; 5393; 5393; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 })
+			svc("be-udp"; 5393; 5393; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 }),
+			svc("dd-udp"; 5394; 5394; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 })
 		]' "$ROOT/config/lab.json" >"$1"
 }
 
@@ -115,11 +122,11 @@ cfg "$W/proxy.json"
 nc_start "$W/proxy.json" "$W/proxy.log" || { bad "the appliance starts" "$W/proxy.log"; echo "$pass passed, $fail failed"; exit 1; }
 # every server up (the HTTP probes pass only with their PROXY header)
 for _ in $(seq 50); do
-	api_services | jq -e '[.services[].servers[].state] | length == 21 and all(. == "up")' >/dev/null 2>&1 && break
+	api_services | jq -e '[.services[].servers[].state] | length == 24 and all(. == "up")' >/dev/null 2>&1 && break
 	sleep 0.2
 done
 api_services >"$W/up.json"
-jq -e '[.services[].servers[].state] | length == 21 and all(. == "up")' "$W/up.json" >/dev/null 2>&1 &&
+jq -e '[.services[].servers[].state] | length == 24 and all(. == "up")' "$W/up.json" >/dev/null 2>&1 &&
 	ok "every server up, nginx's through HTTP probes that carry a PROXY header" ||
 	bad "every server up" "$W/up.json"
 
@@ -157,6 +164,22 @@ fi
 grep -h -v -E ' /(r|k)/' "$W"/n?/access.log 2>/dev/null | grep -q ' /health 200' &&
 	ok "nginx logs the probes' own addresses (health.proxy): $(grep -h ' /health ' "$W"/n?/access.log | head -1)" ||
 	bad "nginx answered the probes carrying a PROXY header" "$W/n0/nginx-error.log"
+
+# ---- dnsdist: every query logged with its client -----------------------------
+ip netns exec lab-client python3 "$HERE/dns_queries.py" "$LAB_VIP" 5394 48 43000 \
+	"$(IFS=,; echo "${SRCS[*]}")" >"$W/dns.want" 2>"$W/dns.err"
+dns_rc=$?
+sleep 1   # dnsdist writes its lines
+sed -n 's/^\[[0-9.]*\] Packet from \([0-9.:]*\) for \(q[0-9]*\.example\.\) A .*/\1 \2/p' \
+	"$W"/n?/dnsdist.log 2>/dev/null | sort -u >"$W/dns.got"
+sort "$W/dns.want" >"$W/dns.want.sorted"
+if [ "$dns_rc" = 0 ] && [ "$(wc -l <"$W/dns.want")" = 48 ] && cmp -s "$W/dns.want.sorted" "$W/dns.got" &&
+	[ "$(cat "$W"/n?/dnsdist.log | grep -c 'Packet from 10\.201\.')" = 0 ]; then
+	ok "dnsdist: all 48 DNS queries (8 client addresses, a port each) answered and logged with their client's address and port, none with a local IP's; servers: $(for i in 0 1 2; do printf 'n%s %s ' "$i" "$(grep -c 'Packet from' "$W/n$i/dnsdist.log" 2>/dev/null)"; done)"
+else
+	{ cat "$W/dns.err"; diff "$W/dns.want.sorted" "$W/dns.got" | head -20; } >"$W/dns.why"
+	bad "dnsdist: every DNS query answered and logged with its client's address and port" "$W/dns.why"
+fi
 
 # ---- nc-client checks the address every answer reports ---------------------
 ncrun() {   # ncrun <name> <port> <proto> <mode> [extra...]
@@ -211,7 +234,7 @@ jq -e '.ok > 0 and .failed == 0 and .broken == 0 and .client_addresses_checked =
 api_services >"$W/end.json"
 jq -e '[.services[] | .client_address.header_lost == 0 and .client_address.header_no_mbuf == 0] | all' "$W/end.json" >/dev/null 2>&1 &&
 	jq -e '[.services[] | select(.proto == "tcp") | .client_address.header_sent > 0] | all' "$W/end.json" >/dev/null 2>&1 &&
-	jq -e '.services[] | select(.name == "be-udp") | .client_address.udp_header > 0' "$W/end.json" >/dev/null 2>&1 &&
+	jq -e '[.services[] | select(.proto == "udp") | .client_address.udp_header > 0] | all' "$W/end.json" >/dev/null 2>&1 &&
 	ok "appliance: headers sent on every TCP service, none lost; UDP headers: $(jq -c '[.services[] | {(.name): .client_address | {header_sent, header_resent, udp_header}}] | add' "$W/end.json")" ||
 	bad "appliance's client_address counters" "$W/end.json"
 jq -e '.services[] | select(.name == "be-fs") | .failsafe.replays > 0' "$W/end.json" >/dev/null 2>&1 &&
