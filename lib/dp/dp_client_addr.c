@@ -55,9 +55,10 @@ hdr_build(const struct nc_flow *f, uint8_t *out)
 				 f->key.dst_port);
 }
 
-/* The timestamp option's value in the options of <th>, if any: 1 and <*val>. */
-static int
-opt_tsval(const struct rte_tcp_hdr *th, uint32_t *val)
+/* Option <kind> of length <olen> in the options of <th>: a pointer to it, or
+ * NULL when absent or the options are malformed (as if none). */
+static const uint8_t *
+opt_find(const struct rte_tcp_hdr *th, uint8_t kind, uint8_t olen)
 {
 	const uint8_t *o = (const uint8_t *)(th + 1);
 	const uint8_t *end = (const uint8_t *)th + (th->data_off >> 4) * 4;
@@ -68,36 +69,34 @@ opt_tsval(const struct rte_tcp_hdr *th, uint32_t *val)
 			continue;
 		}
 		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			return 0;   /* malformed: as if none */
-		if (o[0] == 8 && o[1] == 10) {
-			memcpy(val, o + 2, 4);
-			*val = rte_be_to_cpu_32(*val);
-			return 1;
-		}
+			return NULL;
+		if (o[0] == kind && o[1] == olen)
+			return o;
 		o += o[1];
 	}
-	return 0;
+	return NULL;
+}
+
+/* The timestamp option's value in the options of <th>, if any: 1 and <*val>. */
+static int
+opt_tsval(const struct rte_tcp_hdr *th, uint32_t *val)
+{
+	const uint8_t *o = opt_find(th, 8, 10);
+
+	if (o == NULL)
+		return 0;
+	memcpy(val, o + 2, 4);
+	*val = rte_be_to_cpu_32(*val);
+	return 1;
 }
 
 /* Window scale shift of the options of SYN <th>, 0 if none. */
 static unsigned int
 opt_wscale(const struct rte_tcp_hdr *th)
 {
-	const uint8_t *o = (const uint8_t *)(th + 1);
-	const uint8_t *end = (const uint8_t *)th + (th->data_off >> 4) * 4;
+	const uint8_t *o = opt_find(th, 3, 3);
 
-	while (o < end && *o != 0) {
-		if (*o == 1) {
-			o++;
-			continue;
-		}
-		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			return 0;
-		if (o[0] == 3 && o[1] == 3)
-			return RTE_MIN(o[2], 14);
-		o += o[1];
-	}
-	return 0;
+	return o != NULL ? RTE_MIN(o[2], 14) : 0;
 }
 
 /*
@@ -111,30 +110,16 @@ hdr_send(struct nc_worker *w, const struct nc_flow *f, struct nc_ca_state *s)
 	uint16_t opt = (s->flags & NC_CAS_TS) ? 12 : 0;
 	uint16_t len = (uint16_t)(L4_OFF + sizeof(struct rte_tcp_hdr) + opt + s->len);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->dp->ca_pool);
-	struct rte_ether_hdr *eth;
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
-	uint8_t *d;
 
 	s->tries++;
-	if (unlikely(m == NULL) || unlikely((d = (uint8_t *)rte_pktmbuf_append(m, len)) == NULL)) {
-		rte_pktmbuf_free(m);
+	th = nc_own_tcp_frame(m, len, (uint16_t)(sizeof(*th) + opt), f->lip, f->server_ip);
+	if (unlikely(th == NULL)) {
 		ca_count(w, f, NC_CA_EV_HDR_NO_MBUF);
 		return;
 	}
-	memset(d, 0, L4_OFF + sizeof(*th) + opt);
-	eth = (struct rte_ether_hdr *)d;
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eth)));
-	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = f->lip;
-	ip->dst_addr = f->server_ip;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	th = (struct rte_tcp_hdr *)(ip + 1);
+	ip = (struct rte_ipv4_hdr *)th - 1;
 	th->src_port = f->lport;
 	th->dst_port = f->server_port;
 	th->sent_seq = rte_cpu_to_be_32(s->hdr);

@@ -155,38 +155,24 @@ tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t fl
 	uint16_t opt = mss != 0 ? 4 : 0;
 	uint16_t len = (uint16_t)(L4_OFF + sizeof(struct rte_tcp_hdr) + opt);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->dp->txpool);
-	struct rte_ether_hdr *eth;
 	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
-	uint8_t *d;
 
-	if (unlikely(m == NULL) || unlikely((d = (uint8_t *)rte_pktmbuf_append(m, len)) == NULL)) {
-		rte_pktmbuf_free(m);
+	th = to_server ? nc_own_tcp_frame(m, len, (uint16_t)(sizeof(*th) + opt), f->lip, f->server_ip) :
+			 nc_own_tcp_frame(m, len, (uint16_t)(sizeof(*th) + opt), f->key.dst_ip,
+					  f->key.src_ip);
+	if (unlikely(th == NULL)) {
 		w->st.svc[f->svc].fs_store_full++;
 		return;
 	}
-	memset(d, 0, len);
-	eth = (struct rte_ether_hdr *)d;
-	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ip = (struct rte_ipv4_hdr *)(eth + 1);
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eth)));
-	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	th = (struct rte_tcp_hdr *)(ip + 1);
+	ip = (struct rte_ipv4_hdr *)th - 1;
 	if (to_server) {
-		ip->src_addr = f->lip;
-		ip->dst_addr = f->server_ip;
 		th->src_port = f->lport;
 		th->dst_port = f->server_port;
 	} else {
-		ip->src_addr = f->key.dst_ip;
-		ip->dst_addr = f->key.src_ip;
 		th->src_port = f->key.dst_port;
 		th->dst_port = f->key.src_port;
 	}
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	/* the server's view of the client's stream, past a PROXY header */
 	if (to_server && !(flags & RTE_TCP_SYN_FLAG))
 		seq = nc_ca_seq_out(w, f, seq);

@@ -7,6 +7,8 @@
 #ifndef NC_DP_FASTPATH_H
 #define NC_DP_FASTPATH_H
 
+#include <string.h>
+
 #include <rte_ethdev.h>
 
 #include "dp_priv.h"
@@ -14,6 +16,39 @@
 
 /* Ethernet + IPv4 without options: where L4 starts in frames the worker makes or holds */
 #define L4_OFF ((uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr)))
+
+/*
+ * A segment the appliance makes itself: <len> bytes appended to <m> (freed
+ * when NULL or too small: NULL back), the Ethernet type and the IPv4 header
+ * from <src> to <dst> (network order, DF, TTL 64, its checksum) filled in,
+ * the TCP header and options zeroed for the caller, <tcp_len> bytes of them.
+ * Returns the TCP header.
+ */
+static inline struct rte_tcp_hdr *
+nc_own_tcp_frame(struct rte_mbuf *m, uint16_t len, uint16_t tcp_len, uint32_t src, uint32_t dst)
+{
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	uint8_t *d;
+
+	if (unlikely(m == NULL) || unlikely((d = (uint8_t *)rte_pktmbuf_append(m, len)) == NULL)) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(d, 0, L4_OFF + tcp_len);
+	eth = (struct rte_ether_hdr *)d;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eth)));
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	return (struct rte_tcp_hdr *)(ip + 1);
+}
 
 enum pkt_kind { PK_DROP, PK_CLIENT, PK_SERVER, PK_CTL, PK_HANDOFF, PK_UNREACH };
 
