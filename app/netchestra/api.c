@@ -547,18 +547,34 @@ patch_service(struct nc_app *a, struct nc_api_req *r, unsigned int s)
 	static struct nc_errors errs;
 	const struct nc_config *cfg = nc_dp_config(a->dp);
 	static struct nc_server_view v[NC_MAX_SERVERS];
-	struct nc_cfg_adaptive ad;
+	struct nc_service_patch pa;
 	unsigned int live = 0;
 	int i, n, rc;
 
 	n = nc_dp_service_view(a->dp, s, NULL, v, NC_MAX_SERVERS);
 	for (i = 0; i < n; i++)
 		live += v[i].admin != NC_ADMIN_FREE;
-	if (nc_config_patch_service(r->body, r->body_len, &cfg->services[s], live, &ad, &errs) != 0) {
+	if (nc_config_patch_service(r->body, r->body_len, &cfg->services[s], live, &pa, &errs) != 0) {
 		answer_errs(r, &errs);
 		return;
 	}
-	rc = nc_dp_service_set_adaptive(a->dp, s, &ad);
+	/* the client address first: the one change that can be refused */
+	if (pa.has_client_address) {
+		rc = nc_dp_service_set_client_address(a->dp, s, pa.client_address);
+		if (rc == -ENOTSUP) {
+			answer_error(r, 409, "client_address", "cannot change: no tcp service had a "
+				     "client_address at start (its per-flow state is set up then); "
+				     "needs a restart");
+			return;
+		}
+		if (rc != 0) {
+			answer_error(r, 400, "client_address", "cannot change: %s", nc_strerror(rc));
+			return;
+		}
+		NC_LOG(NOTICE, APP, "%s: client_address %s for new flows (API)", cfg->services[s].name,
+		       nc_client_addr_name(pa.client_address));
+	}
+	rc = pa.has_adaptive ? nc_dp_service_set_adaptive(a->dp, s, &pa.adaptive) : 0;
 	if (rc != 0)
 		answer_error(r, 400, "adaptive", "cannot change: %s", nc_strerror(rc));
 	else

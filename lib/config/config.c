@@ -2443,12 +2443,14 @@ int nc_config_parse_server(const char *body, size_t len, const struct nc_config 
 }
 
 int nc_config_patch_service(const char *body, size_t len, const struct nc_cfg_service *cur,
-			    unsigned int n_servers, struct nc_cfg_adaptive *out, struct nc_errors *errs)
+			    unsigned int n_servers, struct nc_service_patch *out,
+			    struct nc_errors *errs)
 {
-	static const char *const top[] = { "adaptive", NULL };
+	static const char *const top[] = { "adaptive", "client_address", NULL };
 	static const char *const keys[] = { "enabled", "mode", "interval_ms", "step",
 		"min_weight", NULL };
 	static const char *const modes[] = { "paper", "fast", NULL };
+	struct nc_cfg_adaptive *ad;
 	struct nc_config *none;
 	struct ctx *c;
 	json_t *o, *a, *v;
@@ -2459,7 +2461,10 @@ int nc_config_patch_service(const char *body, size_t len, const struct nc_cfg_se
 	if (cur == NULL || out == NULL || errs == NULL)
 		return -EINVAL;
 	errs_reset(errs);
-	*out = cur->adaptive;
+	memset(out, 0, sizeof(*out));
+	out->adaptive = cur->adaptive;
+	out->client_address = cur->client_address;
+	ad = &out->adaptive;
 	none = calloc(1, sizeof(*none));
 	c = none != NULL ? ctx_running(none, errs) : NULL;
 	if (c == NULL) {
@@ -2469,26 +2474,44 @@ int nc_config_patch_service(const char *body, size_t len, const struct nc_cfg_se
 	o = body_object(c, body, len);
 	if (o != NULL) {
 		check_keys(c, o, "", top);
-		a = member(c, o, "", "adaptive", true, p);
+		a = member(c, o, "", "adaptive", false, p);
+		v = member(c, o, "", "client_address", false, p);
+		if (a == NULL && v == NULL)
+			ERR(c, "$", "nothing to change: \"adaptive\" or \"client_address\"");
 		if (a != NULL && want_object(c, a, "adaptive")) {
+			out->has_adaptive = true;
 			check_keys(c, a, "adaptive", keys);
 			if ((v = member(c, a, "adaptive", "enabled", false, p)) != NULL)
-				get_bool(c, v, p, &out->enabled);
+				get_bool(c, v, p, &ad->enabled);
 			if ((v = member(c, a, "adaptive", "mode", false, p)) != NULL &&
 			    (k = get_enum(c, v, p, modes, "\"paper\" or \"fast\"")) >= 0)
-				out->mode = (enum nc_adaptive_mode)k;
+				ad->mode = (enum nc_adaptive_mode)k;
 			if ((v = member(c, a, "adaptive", "interval_ms", false, p)) != NULL &&
 			    get_int(c, v, p, 100, 3600000, &x))
-				out->interval_ms = (uint32_t)x;
+				ad->interval_ms = (uint32_t)x;
 			if ((v = member(c, a, "adaptive", "step", false, p)) != NULL &&
 			    get_int(c, v, p, 1, 50, &x))
-				out->step = (uint8_t)x;
+				ad->step = (uint8_t)x;
 			if ((v = member(c, a, "adaptive", "min_weight", false, p)) != NULL &&
 			    get_int(c, v, p, 1, 100, &x)) {
-				out->min_weight = (uint8_t)x;
+				ad->min_weight = (uint8_t)x;
 				if (x * n_servers > 100)
 					ERR(c, p, "%lld x %u servers exceeds 100", x, n_servers);
 			}
+		}
+		v = member(c, o, "", "client_address", false, p);
+		if (v != NULL &&
+		    (k = get_enum(c, v, p, client_addrs,
+				  "\"none\", \"proxy-v1\", \"proxy-v2\" or \"toa\"")) >= 0) {
+			if (cur->proto == IPPROTO_UDP && k != NC_CA_NONE && k != NC_CA_PROXY_V2)
+				ERR(c, p, "\"%s\" is for tcp services; udp takes \"proxy-v2\" or \"none\"",
+				    client_addrs[k]);
+			else if (cur->health.proxy && k != NC_CA_PROXY_V1 && k != NC_CA_PROXY_V2)
+				ERR(c, p, "its probes carry a PROXY header (health.proxy): \"proxy-v1\" or "
+				    "\"proxy-v2\"");
+			else
+				out->has_client_address = true;
+			out->client_address = (enum nc_client_addr)k;
 		}
 		json_decref(o);
 	}

@@ -26,13 +26,24 @@ int nc_config_load(const char *path, struct nc_config *cfg, struct nc_errors *er
 int nc_config_parse_server(const char *body, size_t len, const struct nc_config *cfg,
 			   unsigned int svc, struct nc_cfg_server *out, struct nc_errors *errs);
 
+/* What a PATCH of a service changes: each part only when given. */
+struct nc_service_patch {
+	bool has_adaptive;
+	struct nc_cfg_adaptive adaptive;      /* <cur>'s, with the body's keys */
+	bool has_client_address;
+	enum nc_client_addr client_address;
+};
+
 /*
- * Management API: apply the body {"adaptive": {any subset of its keys}} to a
- * copy of <cur>'s adaptive settings in <out>, with the startup file's ranges;
- * <n_servers> servers must each fit min_weight. Returns 0 or -EINVAL.
+ * Management API: read the body {"adaptive": {any subset of its keys},
+ * "client_address": "..."} (one of them at least) against <cur> into <out>,
+ * with the startup file's ranges and rules: <n_servers> servers must each fit
+ * min_weight; a udp service takes "proxy-v2" or "none", and one whose probes
+ * carry a header (health.proxy) a PROXY mode. Returns 0 or -EINVAL.
  */
 int nc_config_patch_service(const char *body, size_t len, const struct nc_cfg_service *cur,
-			    unsigned int n_servers, struct nc_cfg_adaptive *out, struct nc_errors *errs);
+			    unsigned int n_servers, struct nc_service_patch *out,
+			    struct nc_errors *errs);
 
 /* The startup file's name of a failsafe.protocol / failsafe.replay value. Any thread. */
 const char *nc_fs_protocol_name(enum nc_fs_protocol p);

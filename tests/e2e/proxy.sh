@@ -107,6 +107,11 @@ cfg() {
 }
 
 api_services() { curl -s --max-time 5 "$URL/api/v1/services"; }
+# patch <service> <body>: PATCH it with the lab's token; the status code, the body in $W/patch.json
+patch() {
+	curl -s -o "$W/patch.json" -w '%{http_code}' -X PATCH --max-time 5 -H 'Content-Type: application/json' \
+		-H "Authorization: Bearer $(cat "$ROOT/config/lab.token")" --data-binary "$2" "$URL/api/v1/services/$1"
+}
 
 "$LAB" down >/dev/null 2>&1
 "$LAB" up >"$W/lab.log" 2>&1 || { bad "lab up" "$W/lab.log"; echo "$pass passed, $fail failed"; exit 1; }
@@ -164,6 +169,43 @@ fi
 grep -h -v -E ' /(r|k)/' "$W"/n?/access.log 2>/dev/null | grep -q ' /health 200' &&
 	ok "nginx logs the probes' own addresses (health.proxy): $(grep -h ' /health ' "$W"/n?/access.log | head -1)" ||
 	bad "nginx answered the probes carrying a PROXY header" "$W/n0/nginx-error.log"
+
+# ---- the API changes the mode for new flows ---------------------------------
+# HAProxy's accept-proxy takes v1 and v2 and refuses a connection without one
+hap_curl() {   # hap_curl <tag> <n>: n requests to hap-v2 from fixed ports; "<answered> <logged> <n>"
+	local i good=0 logged=0 src lp out
+	: >"$W/hap-$1.want"
+	for i in $(seq "$2"); do
+		src=${SRCS[$((i % 8))]} lp=$((44000 + HAP_N))
+		HAP_N=$((HAP_N + 1))
+		out=$(ip netns exec lab-client curl -s --max-time 3 --interface "$src" --local-port "$lp" \
+			"http://$LAB_VIP:8092/a/$1/$i") && [[ $out == haproxy* ]] && good=$((good + 1))
+		echo "$src:$lp /a/$1/$i 200" >>"$W/hap-$1.want"
+	done
+	sleep 1   # HAProxy writes its lines
+	while read -r line; do
+		grep -qxF "$line" "$W"/n?/haproxy.out 2>/dev/null && logged=$((logged + 1))
+	done <"$W/hap-$1.want"
+	echo "$good $logged $2"
+}
+HAP_N=0
+c1=$(patch hap-v2 '{"client_address": "proxy-v1"}')
+sleep 0.5
+read -r g1 l1 n1 <<<"$(hap_curl v1 8)"
+c2=$(patch hap-v2 '{"client_address": "none"}')
+sleep 0.5
+read -r g2 l2 n2 <<<"$(hap_curl none 4)"
+c3=$(patch hap-v2 '{"client_address": "proxy-v2"}')
+m3=$(jq -r '.client_address.mode' "$W/patch.json" 2>/dev/null)
+c4=$(patch dd-udp '{"client_address": "toa"}')
+jq -c . "$W/patch.json" >"$W/patch-toa.json" 2>/dev/null
+if [ "$c1$c2$c3" = 200200200 ] && [ "$m3" = proxy-v2 ] && [ "$g1" = "$n1" ] && [ "$l1" = "$n1" ] && [ "$g2" = 0 ] && [ "$l2" = 0 ] && [ "$c4" = 400 ] &&
+	jq -e '.error | test("\"toa\" is for tcp services")' "$W/patch-toa.json" >/dev/null 2>&1; then
+	ok "API: PATCH client_address proxy-v1 -> $g1/$n1 new connections answered, $l1 logged by HAProxy with their client; none -> HAProxy refuses all $n2 (no header); back to $m3; toa on a udp service refused: $(cat "$W/patch-toa.json")"
+else
+	echo "codes $c1 $c2 $c3 $c4, mode $m3, v1 $g1 answered $l1 logged of $n1, none $g2 answered $l2 logged of $n2; $(cat "$W/patch-toa.json" 2>/dev/null)" >"$W/patch.why"
+	bad "API: PATCH client_address changes what new connections carry" "$W/patch.why"
+fi
 
 # ---- dnsdist: every query logged with its client -----------------------------
 ip netns exec lab-client python3 "$HERE/dns_queries.py" "$LAB_VIP" 5394 48 43000 \

@@ -2263,33 +2263,65 @@ static void test_patch_service(void **state)
 {
 	struct nc_config *cfg = cfg_new();
 	struct nc_errors *errs = calloc(1, sizeof(*errs));
-	struct nc_cfg_adaptive a;
+	struct nc_service_patch pa;
+	struct nc_cfg_adaptive *ad = &pa.adaptive;
 	char *base = dq(base_text), *body;
 
 	(void)state;
 	assert_non_null(errs);
 	must_parse(base, cfg);
 	body = dq("{'adaptive': {'enabled': true, 'mode': 'fast', 'step': 3}}");
-	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 2, &a, errs), 0);
-	assert_true(a.enabled);
-	assert_int_equal(a.mode, NC_ADAPT_FAST);
-	assert_int_equal(a.step, 3);
-	assert_int_equal(a.interval_ms, cfg->services[0].adaptive.interval_ms);
-	assert_int_equal(a.min_weight, cfg->services[0].adaptive.min_weight);
+	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 2, &pa, errs), 0);
+	assert_true(pa.has_adaptive);
+	assert_false(pa.has_client_address);
+	assert_true(ad->enabled);
+	assert_int_equal(ad->mode, NC_ADAPT_FAST);
+	assert_int_equal(ad->step, 3);
+	assert_int_equal(ad->interval_ms, cfg->services[0].adaptive.interval_ms);
+	assert_int_equal(ad->min_weight, cfg->services[0].adaptive.min_weight);
 	free(body);
 	body = dq("{'adaptive': {'min_weight': 40}}");
-	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 3, &a, errs), -EINVAL);
+	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 3, &pa, errs), -EINVAL);
 	assert_string_equal(errs->line[0], "adaptive.min_weight: 40 x 3 servers exceeds 100");
 	free(body);
 	body = dq("{'adaptive': {'mode': 'slow', 'interval_ms': 99}}");
-	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 2, &a, errs), -EINVAL);
+	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 2, &pa, errs), -EINVAL);
 	assert_int_equal(errs->n, 2);
 	assert_string_equal(errs->line[0], "adaptive.mode: must be \"paper\" or \"fast\", got \"slow\"");
 	assert_string_equal(errs->line[1], "adaptive.interval_ms: must be 100..3600000, got 99");
 	free(body);
 	body = dq("{'weights': {}}");
-	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 2, &a, errs), -EINVAL);
+	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 2, &pa, errs), -EINVAL);
 	assert_string_equal(errs->line[0], "weights: unknown key");
+	assert_string_equal(errs->line[1], "$: nothing to change: \"adaptive\" or \"client_address\"");
+	free(body);
+	/* client_address: any mode on tcp, for new flows; udp takes proxy-v2 or none */
+	body = dq("{'client_address': 'proxy-v1'}");
+	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 2, &pa, errs), 0);
+	assert_true(pa.has_client_address);
+	assert_false(pa.has_adaptive);
+	assert_int_equal(pa.client_address, NC_CA_PROXY_V1);
+	free(body);
+	body = dq("{'client_address': 'proxy-v2'}");
+	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[1], 1, &pa, errs), 0);
+	assert_int_equal(pa.client_address, NC_CA_PROXY_V2);
+	free(body);
+	body = dq("{'client_address': 'toa'}");
+	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[1], 1, &pa, errs), -EINVAL);
+	assert_string_equal(errs->line[0],
+			    "client_address: \"toa\" is for tcp services; udp takes \"proxy-v2\" or \"none\"");
+	free(body);
+	body = dq("{'client_address': 'v3'}");
+	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 2, &pa, errs), -EINVAL);
+	assert_string_equal(errs->line[0], "client_address: must be \"none\", \"proxy-v1\", "
+			    "\"proxy-v2\" or \"toa\", got \"v3\"");
+	free(body);
+	/* probes that carry a header keep a PROXY mode */
+	cfg->services[0].health.proxy = true;
+	body = dq("{'client_address': 'none'}");
+	assert_int_equal(nc_config_patch_service(body, strlen(body), &cfg->services[0], 2, &pa, errs), -EINVAL);
+	assert_string_equal(errs->line[0], "client_address: its probes carry a PROXY header "
+			    "(health.proxy): \"proxy-v1\" or \"proxy-v2\"");
 	free(body);
 	free(base);
 	free(errs);
