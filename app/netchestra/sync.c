@@ -48,7 +48,8 @@
 /* Application records of the channel (nc_cluster.h, NC_CL_REC_APP up);
  * every integer big-endian, addresses and ports as on the wire. */
 enum {
-	REC_FLOW = NC_CL_REC_APP, /* u8 af (4), u8 state, u8 flags, u8 0, key (16: client,
+	REC_FLOW = NC_CL_REC_APP, /* u8 af (4), u8 state, u8 flags, u8 client_address (enum
+				   * nc_client_addr the flow opened with), key (16: client,
 				   * VIP, client port, VIP port, u8 proto, 3 x 0), lip, server
 				   * address, lport, server port, u32 delta, u32 client ISN,
 				   * u32 server ISN (TCP just accepted): 44 bytes */
@@ -273,7 +274,7 @@ send_flow(struct nc_sync_app *s, const struct nc_sync_rec *r)
 	b[0] = AF4;
 	b[1] = r->state;
 	b[2] = r->flags;
-	b[3] = 0;
+	b[3] = r->ca;
 	memcpy(b + 4, r->key, 16);
 	memcpy(b + 20, &r->lip, 4);
 	memcpy(b + 24, &r->server_ip, 4);
@@ -433,6 +434,7 @@ rx_flow(struct nc_sync_app *s, unsigned int q, const uint8_t *v)
 	r->r.op = NC_SYNC_FLOW;
 	r->r.state = v[1];
 	r->r.flags = (uint8_t)(v[2] & ~NC_SYNC_F_BULK);
+	r->r.ca = v[3];
 	memcpy(&r->r.lip, v + 20, 4);
 	memcpy(&r->r.server_ip, v + 24, 4);
 	memcpy(&r->r.lport, v + 28, 2);
@@ -527,7 +529,7 @@ nc_sync_app_rec(void *arg, unsigned int q, uint8_t id, uint8_t msg_type, uint16_
 	s->rx_records++;
 	switch (type) {
 	case REC_FLOW:
-		if (len != FLOW_LEN || !key_ok(v))
+		if (len != FLOW_LEN || !key_ok(v) || v[3] > NC_CA_TOA)
 			goto bad;
 		rx_flow(s, q, v);
 		return;

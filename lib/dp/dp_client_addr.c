@@ -386,6 +386,60 @@ nc_ca_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const s
 	return 0;
 }
 
+void
+nc_ca_isns(const struct nc_worker *w, const struct nc_flow *f, uint32_t *c_isn, uint32_t *srv_isn)
+{
+	const struct nc_ca_state *s;
+
+	if (f->key.proto != IPPROTO_TCP || !is_proxy(f) || w->cas == NULL)
+		return;
+	s = &w->cas[flow_idx(w, f)];
+	if (!(s->flags & NC_CAS_SENT))
+		return;
+	*c_isn = s->hdr - 1;
+	*srv_isn = s->srv_next - 1;
+}
+
+void
+nc_ca_adopt(struct nc_worker *w, struct nc_flow *f, uint8_t mode, bool isns, uint32_t c_isn,
+	    uint32_t srv_isn)
+{
+	struct nc_ca_state *s;
+	uint8_t h[NC_PROXY_V1_MAX];
+	uint32_t idx;
+
+	if (w->cas == NULL)
+		return;   /* no TCP client address here at start: plain NAT (counted nowhere
+			   * else: the peers share one startup file) */
+	idx = flow_idx(w, f);
+	s = &w->cas[idx];
+	memset(s, 0, sizeof(*s));
+	f->ca = mode;
+	f->ca_len = 0;
+	if (mode == NC_CA_TOA) {
+		if (isns) {
+			s->c_isn = c_isn;
+			s->flags = NC_CAS_SYN;
+		}
+		return;
+	}
+	if (!is_proxy(f))
+		return;
+	s->len = (uint8_t)hdr_build(f, h);
+	s->win = UINT16_MAX;   /* its SYN was seen there */
+	f->ca_len = s->len;
+	if (isns) {
+		s->c_isn = c_isn;
+		s->hdr = c_isn + 1;
+		s->srv_next = srv_isn + 1;
+		s->flags = NC_CAS_SYN | NC_CAS_SENT;
+		timer_arm(w, f, idx, s);
+	} else {
+		s->flags = NC_CAS_SYN | NC_CAS_SENT | NC_CAS_ACKED;
+		f->ca |= NC_FLOW_CA_ACKED;
+	}
+}
+
 /* ------------------------------------------------------------ server leg */
 
 /* The SACK blocks of server segment <th> back into the client's view: each

@@ -165,6 +165,22 @@ nc_ca_seq_out(const struct nc_worker *w, const struct nc_flow *f, uint32_t seq)
 	return nc_seq_shift_out(seq, f->ca_len);   /* 0 but for PROXY flows with the header sent */
 }
 
+/* The client's and the server's ISNs of TCP flow <f> whose PROXY header
+ * went (into <c_isn>, <srv_isn>; left as they are otherwise). */
+void nc_ca_isns(const struct nc_worker *w, const struct nc_flow *f, uint32_t *c_isn,
+		uint32_t *srv_isn);
+
+/*
+ * A peer's TCP flow installed here (flow sync), opened there with <mode>.
+ * PROXY: with its ISNs (<isns>: the record had them, from the server's
+ * SYN-ACK on) the header is taken as sent at c_isn + 1 and resent until the
+ * server acknowledges it; without them (a bulk copy of an older flow) as
+ * acknowledged: the shift alone. TOA: the option goes on its first data
+ * segment only if none passed yet (ISNs known and nothing after).
+ */
+void nc_ca_adopt(struct nc_worker *w, struct nc_flow *f, uint8_t mode, bool isns, uint32_t c_isn,
+		 uint32_t srv_isn);
+
 /* A held UDP datagram <m> of flow <f> (rewritten) replayed: its PROXY v2
  * header. Returns 0, or 1 when <m> was dropped (counted). */
 int nc_ca_udp_replay(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m);

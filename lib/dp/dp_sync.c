@@ -13,6 +13,7 @@
 
 #include <rte_ring_elem.h>
 
+#include "dp_client_addr.h"
 #include "dp_failsafe.h"
 
 #define SYNC_RING      16384   /* records a worker may have waiting */
@@ -63,7 +64,7 @@ nc_sync_emit(struct nc_worker *w, const struct nc_flow *f, uint8_t op, struct rt
 		memset(&r.tcp, 0, sizeof(r.tcp));
 	r.op = op;
 	r.flags |= flags;
-	r.pad = 0;
+	r.ca = (uint8_t)(f->ca & NC_FLOW_CA_MODE);
 	r.ttl_ms = ttl_ms;
 	r.m = m;
 	if (m != NULL)
@@ -96,10 +97,13 @@ sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_m
 	f->sync |= NC_FLOW_SYNCED;
 	fill_rec(w, f, &r);
 	r.op = op;
-	r.pad = 0;
+	r.ca = (uint8_t)(f->ca & NC_FLOW_CA_MODE);
 	r.ttl_ms = 0;
 	r.m = m;
 	memset(&r.tcp, 0, sizeof(r.tcp));
+	/* a PROXY header just went: a survivor resends it until acknowledged */
+	if (op == NC_SYNC_FLOW)
+		nc_ca_isns(w, f, &r.tcp.c_isn, &r.tcp.srv_isn);
 	if (op == NC_SYNC_FLOW && w->tfs != NULL && w->tb->svc[f->svc].failsafe) {
 		/* a survivor can follow it from its first byte */
 		const struct nc_tcpfs *t = &w->tfs[flow_idx(w, f)];
@@ -250,10 +254,13 @@ adopt_flow(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flo
 	f->fin = (uint8_t)(((r->flags & NC_SYNC_F_FIN_C) ? NC_FLOW_FIN_C : 0) |
 			   ((r->flags & NC_SYNC_F_FIN_S) ? NC_FLOW_FIN_S : 0));
 	nc_flow_set_deltas(f);
-	/* a UDP PROXY header needs no per-flow state: the survivor sends it
-	 * too (a TCP connection's shift is not in the record: plain NAT) */
-	if (k->proto == IPPROTO_UDP && svc->client_addr == NC_CA_PROXY_V2)
+	/* the client address it opened with: a UDP PROXY header needs no
+	 * per-flow state, a TCP connection's shift (or TOA) does */
+	if (k->proto == IPPROTO_UDP && r->ca == NC_CA_PROXY_V2)
 		f->ca = NC_CA_PROXY_V2;
+	else if (k->proto == IPPROTO_TCP && r->ca != NC_CA_NONE)
+		nc_ca_adopt(w, f, r->ca, (r->flags & NC_SYNC_F_FRESH) != 0 || r->tcp.srv_isn != 0,
+			    r->tcp.c_isn, r->tcp.srv_isn);
 	f->expire_ms = w->now_ms + timeout_of(dp, f);
 	f->sync = NC_FLOW_SYNCED | NC_FLOW_ADOPTED;
 	if (k->proto == IPPROTO_TCP && svc->failsafe && w->tfs != NULL &&

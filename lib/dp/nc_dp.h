@@ -182,7 +182,7 @@ struct nc_sync_rec {
 	uint8_t op;                /* enum nc_sync_op */
 	uint8_t state;             /* enum nc_flow_state */
 	uint8_t flags;             /* NC_SYNC_F_* */
-	uint8_t pad;
+	uint8_t ca;                /* FLOW: enum nc_client_addr the flow opened with */
 	uint32_t key[4];           /* struct nc_flow_key: client, VIP, ports, protocol */
 	uint32_t lip;
 	uint32_t server_ip;

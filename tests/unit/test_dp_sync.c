@@ -263,6 +263,118 @@ test_adopt_tcp(void **state)
 	assert_no_leak(f);
 }
 
+static void
+tweak_sync_proxy(struct nc_config *c)
+{
+	tweak_sync(c);
+	c->services[SVC_WEB].client_address = NC_CA_PROXY_V2;
+}
+
+static int setup_sync_proxy(void **state) { return setup_with(state, tweak_sync_proxy, 0); }
+
+/* The client's segment <p> (seq, ack) of an installed flow reaches SB from the
+ * peer's local IP and <lport> at <seq>; SB's answer <ack> reaches the client at
+ * <cack>. */
+static void
+proxy_legs(struct fx *f, struct pb_pkt *p, uint16_t lport, uint32_t seq, uint32_t sseq,
+	   uint32_t ack, uint32_t cack)
+{
+	struct pb_pkt s, want;
+	struct frame fr;
+
+	rx(f, 0, p);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(p, SB, lport);
+	want.sip = IP_PEER_LIP;
+	want.seq = seq;
+	assert_wire(&fr, &want);
+	server_pkt(&s, p, SB, lport);
+	s.dip = IP_PEER_LIP;
+	s.tcp_flags = PB_TCP_ACK;
+	s.seq = sseq;
+	s.ack = ack;
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr);
+	want = nat_s2c(&s, p);
+	want.ack = cack;
+	assert_wire(&fr, &want);
+}
+
+/*
+ * A peer's TCP flow of a PROXY service keeps the shift its header made when
+ * it is installed here: a bulk copy's (no ISNs) as acknowledged; one
+ * reported at its server's SYN-ACK (with both ISNs) from the header's start,
+ * its server's acknowledgement marking it acknowledged. Without the record's
+ * client address the client's bytes would land 28 bytes early in the
+ * server's stream.
+ */
+static void
+test_adopt_proxy(void **state)
+{
+	struct fx *f = *state;
+	const uint32_t hl = 28;   /* PROXY v2, TCP over IPv4 */
+	struct nc_sync_rec r;
+	struct pb_pkt p;
+
+	/* a bulk copy: acknowledged long ago */
+	peer_flow(&r, IPPROTO_TCP, 42100, 5100, SB);
+	r.ca = NC_CA_PROXY_V2;
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	client_pkt(&p, IPPROTO_TCP, 42100);
+	p.tcp_flags = PB_TCP_ACK;
+	p.seq = 1000;
+	p.ack = 7000;
+	proxy_legs(f, &p, 5100, 1000 + hl, 7000, 1000 + hl, 1000);
+
+	/* just accepted there: the header went at 5001 */
+	peer_flow(&r, IPPROTO_TCP, 42101, 5101, SB);
+	r.ca = NC_CA_PROXY_V2;
+	r.flags = NC_SYNC_F_FRESH;
+	r.tcp.c_isn = 5000;
+	r.tcp.srv_isn = 9000;
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	client_pkt(&p, IPPROTO_TCP, 42101);
+	p.tcp_flags = PB_TCP_ACK;
+	p.seq = 5001;
+	p.ack = 9001;
+	/* the server had only the SYN: its ack stays below the header */
+	proxy_legs(f, &p, 5101, 5001 + hl, 9001, 5001, 5001);
+	/* then the header: the client sees its own 5001 */
+	proxy_legs(f, &p, 5101, 5001 + hl, 9001, 5001 + hl, 5001);
+
+	/* and a flow of this dispatcher's reports its mode and both ISNs at
+	 * its server's SYN-ACK, which sent the header */
+	{
+		struct nc_sync_rec rec[4];
+		struct pb_pkt sa;
+		struct flow tc;
+		unsigned int n, i, hdr = 0;
+		struct frame fr[4];
+
+		open_tcp(f, 41100, &tc);
+		server_seg(&sa, &tc, PB_TCP_SYN | PB_TCP_ACK);
+		rx(f, 0, &sa);
+		n = take(f, 0, fr, 4);   /* the header segment to the server */
+		for (i = 0; i < n; i++)
+			hdr += pb_get32(fr[i].b + PB_IP_OFF + 16) == IP_SA ||
+			       pb_get32(fr[i].b + PB_IP_OFF + 16) == IP_SB;
+		assert_int_equal(hdr, 1);
+		n = records(f, rec, 4);
+		assert_int_equal(n, 1);
+		assert_int_equal(rec[0].op, NC_SYNC_FLOW);
+		assert_int_equal(rec[0].ca, NC_CA_PROXY_V2);
+		assert_int_equal(rec[0].tcp.c_isn, tc.c.seq);
+		assert_int_equal(rec[0].tcp.srv_isn, sa.seq);
+		nc_dp_sync_send_frame(f->dp, rec[0].m);
+		ctl_round(f);
+		take(f, 0, fr, 4);
+	}
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 /*
  * A peer's held request: unanswered at its deadline, it goes again to the
  * same server - the dispatcher failed, not the server, which stays up - and
@@ -722,6 +834,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_records, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_proxy, setup_sync_proxy, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_tcp, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_held, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_flush, setup_sync, fx_teardown),
