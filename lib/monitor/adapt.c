@@ -112,15 +112,18 @@ fast_target(const struct nc_cfg_adaptive *cfg, const struct nc_wset *s, const ui
  * servers against their targets and their response times (one
  * NC_ADAPT_FAST_ORDER_X times faster) are not inside it, however close:
  * near the floor a one-point band would otherwise hold a slower server level
- * with a faster one (targets 96 3 1 or 97 2 1 held at 96 2 2). */
+ * with a faster one (targets 96 3 1 or 97 2 1 held at 96 2 2). A held
+ * table whose own interval's measurements say so moves again like one far
+ * outside the band. */
 static void
 fast_band(const struct nc_wset *s, const uint8_t *part, const double *rt, const uint8_t *t,
-	  bool *in_band, bool *out_far)
+	  bool *in_band, bool *out_far, bool *misordered)
 {
 	unsigned int i, j;
 
 	*in_band = true;
 	*out_far = false;
+	*misordered = false;
 	for (i = 0; i < s->n; i++) {
 		double dist, band;
 
@@ -135,8 +138,10 @@ fast_band(const struct nc_wset *s, const uint8_t *part, const double *rt, const 
 		for (j = 0; j < s->n; j++)
 			if (part[j] && t[i] > t[j] && s->w[i] <= s->w[j] &&
 			    NC_ADAPT_FAST_ORDER_X * rt[i] < rt[j])
-				*in_band = false;
+				*misordered = true;
 	}
+	if (*misordered)
+		*in_band = false;
 }
 
 static int
@@ -146,7 +151,7 @@ step_fast(const struct nc_cfg_adaptive *cfg, struct nc_adapt_state *st, struct n
 	double raw[NC_MAX_SERVERS];
 	uint8_t part[NC_MAX_SERVERS], t[NC_MAX_SERVERS];
 	unsigned int i, k = 0, held_w = 0;
-	bool in_band, out_far;
+	bool in_band, out_far, misordered;
 	int rc;
 
 	for (i = 0; i < s->n; i++) {
@@ -179,8 +184,8 @@ step_fast(const struct nc_cfg_adaptive *cfg, struct nc_adapt_state *st, struct n
 		rc = fast_target(cfg, s, part, raw, k, held_w, t);
 		if (rc < 0)
 			return rc;
-		fast_band(s, part, raw, t, &in_band, &out_far);
-		if (!out_far) {
+		fast_band(s, part, raw, t, &in_band, &out_far, &misordered);
+		if (!out_far && !misordered) {
 			st->out_of_band = 0;
 			return 0;
 		}
@@ -192,7 +197,7 @@ step_fast(const struct nc_cfg_adaptive *cfg, struct nc_adapt_state *st, struct n
 	rc = fast_target(cfg, s, part, st->rt_smooth, k, held_w, t);
 	if (rc < 0)
 		return rc;   /* weights far off 100: not a weight set */
-	fast_band(s, part, st->rt_smooth, t, &in_band, &out_far);
+	fast_band(s, part, st->rt_smooth, t, &in_band, &out_far, &misordered);
 	if (in_band) {
 		st->held = true;
 		st->out_of_band = 0;

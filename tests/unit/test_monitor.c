@@ -1176,7 +1176,8 @@ test_adapt_fast_floor(void **state)
 
 /* Near the floor the band is one point, yet the weights keep the servers'
  * order: 96 2 2 is within a point of targets 96 3 1 or 97 2 1 and still
- * moves; equal servers held a point apart stay held. */
+ * moves, and a table held at 97 1 2 is released; equal servers held a point
+ * apart stay held. */
 static void
 test_adapt_fast_order(void **state)
 {
@@ -1202,6 +1203,17 @@ test_adapt_fast_order(void **state)
 	nc_wset_init(&s, (const uint8_t[]){ 96, 2, 2 }, 3);
 	set_in(in, (const double[]){ 280, 11000, 240000 }, 3);
 	for (k = 0; k < 6; k++)
+		assert_true(nc_adapt_step(&cfg, &st, &s, in) >= 0);
+	assert_true(st.held);
+	assert_true(s.w[0] > s.w[1] && s.w[1] > s.w[2]);
+
+	/* held already (on a noisy second) at 97 1 2: released by its own
+	 * intervals' measurements, as one far outside the band would be */
+	memset(&st, 0, sizeof(st));
+	st.held = true;
+	nc_wset_init(&s, (const uint8_t[]){ 97, 1, 2 }, 3);
+	set_in(in, (const double[]){ 250, 6000, 480000 }, 3);
+	for (k = 0; k < 8; k++)
 		assert_true(nc_adapt_step(&cfg, &st, &s, in) >= 0);
 	assert_true(st.held);
 	assert_true(s.w[0] > s.w[1] && s.w[1] > s.w[2]);
