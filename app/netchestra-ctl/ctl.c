@@ -72,6 +72,8 @@ usage(FILE *out)
 		"                              requests are done\n"
 		"  adaptive SVC KEY=VALUE...   change the weight controller: enabled=true|false,\n"
 		"                              mode=paper|fast, interval_ms=N, step=N, min_weight=N\n"
+		"  client-address SVC MODE     what new flows tell SVC's servers of the client:\n"
+		"                              none|proxy-v1|proxy-v2|toa (open flows keep theirs)\n"
 		"  events [--since ID]         fail-over and state events after event ID (0: all kept)\n"
 		"  metrics                     the Prometheus metrics, as served\n"
 		"  cluster                     this dispatcher, its peers (state, last heard, rtt,\n"
@@ -559,6 +561,42 @@ cmd_remove(struct ctl *c, char **arg, int n)
 	return server_change(c, "DELETE", arg[0], arg[1], true, NULL, false);
 }
 
+/* client-address SVC MODE: the mode new flows of SVC open with */
+static int
+cmd_client_address(struct ctl *c, char **arg, int n)
+{
+	static const char *const modes[] = { "none", "proxy-v1", "proxy-v2", "toa" };
+	json_t *body = NULL, *root = NULL, *ca;
+	char *svc = NULL, *path = NULL;
+	unsigned int i;
+	int rc;
+
+	(void)n;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]) && strcmp(arg[1], modes[i]) != 0; i++)
+		;
+	if (i == sizeof(modes) / sizeof(modes[0]))
+		return usage_error("client-address: '%s' is not none, proxy-v1, proxy-v2 or toa", arg[1]);
+	body = json_pack("{s:s}", "client_address", arg[1]);
+	svc = escape(c, arg[0]);
+	if (body == NULL || svc == NULL || asprintf(&path, "/api/v1/services/%s", svc) < 0) {
+		curl_free(svc);
+		json_decref(body);
+		fprintf(stderr, PROG ": out of memory\n");
+		return EXIT_API;
+	}
+	curl_free(svc);
+	rc = call(c, "PATCH", path, body, &root);
+	free(path);
+	json_decref(body);
+	if (rc != 0 || root == NULL)
+		return rc;
+	ca = json_object_get(json_object_get(root, "client_address"), "mode");
+	printf("%s: client_address %s for new flows\n", arg[0],
+	       json_is_string(ca) ? json_string_value(ca) : "?");
+	json_decref(root);
+	return 0;
+}
+
 static int
 cmd_adaptive(struct ctl *c, char **arg, int n)
 {
@@ -679,6 +717,7 @@ static const struct cmd cmds[] = {
 	{ "add", "SVC SRV ADDR:PORT [--weight N]", 3, 3, cmd_add },
 	{ "remove", "SVC SRV", 2, 2, cmd_remove },
 	{ "adaptive", "SVC KEY=VALUE...", 2, -1, cmd_adaptive },
+	{ "client-address", "SVC MODE", 2, 2, cmd_client_address },
 	{ "events", "[--since ID]", 0, 0, cmd_events },
 	{ "metrics", "", 0, 0, cmd_metrics },
 	{ "cluster", "[drain|resume]", 0, 1, cmd_cluster },

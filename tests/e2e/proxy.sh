@@ -195,15 +195,17 @@ read -r g1 l1 n1 <<<"$(hap_curl v1 8)"
 c2=$(patch hap-v2 '{"client_address": "none"}')
 sleep 0.5
 read -r g2 l2 n2 <<<"$(hap_curl none 4)"
-c3=$(patch hap-v2 '{"client_address": "proxy-v2"}')
-m3=$(jq -r '.client_address.mode' "$W/patch.json" 2>/dev/null)
+# back through netchestra-ctl
+ctl3=$(NETCHESTRA_URL=$URL "$BUILD/app/netchestra-ctl" --token-file "$ROOT/config/lab.token" \
+	client-address hap-v2 proxy-v2 2>&1) && c3=200 || c3=$?
+m3=$(api_services | jq -r '.services[] | select(.name == "hap-v2") | .client_address.mode' 2>/dev/null)
 c4=$(patch dd-udp '{"client_address": "toa"}')
 jq -c . "$W/patch.json" >"$W/patch-toa.json" 2>/dev/null
 if [ "$c1$c2$c3" = 200200200 ] && [ "$m3" = proxy-v2 ] && [ "$g1" = "$n1" ] && [ "$l1" = "$n1" ] && [ "$g2" = 0 ] && [ "$l2" = 0 ] && [ "$c4" = 400 ] &&
 	jq -e '.error | test("\"toa\" is for tcp services")' "$W/patch-toa.json" >/dev/null 2>&1; then
-	ok "API: PATCH client_address proxy-v1 -> $g1/$n1 new connections answered, $l1 logged by HAProxy with their client; none -> HAProxy refuses all $n2 (no header); back to $m3; toa on a udp service refused: $(cat "$W/patch-toa.json")"
+	ok "API: PATCH client_address proxy-v1 -> $g1/$n1 new connections answered, $l1 logged by HAProxy with their client; none -> HAProxy refuses all $n2 (no header); back to $m3 ('$ctl3'); toa on a udp service refused: $(cat "$W/patch-toa.json")"
 else
-	echo "codes $c1 $c2 $c3 $c4, mode $m3, v1 $g1 answered $l1 logged of $n1, none $g2 answered $l2 logged of $n2; $(cat "$W/patch-toa.json" 2>/dev/null)" >"$W/patch.why"
+	echo "codes $c1 $c2 $c3 $c4 ($ctl3), mode $m3, v1 $g1 answered $l1 logged of $n1, none $g2 answered $l2 logged of $n2; $(cat "$W/patch-toa.json" 2>/dev/null)" >"$W/patch.why"
 	bad "API: PATCH client_address changes what new connections carry" "$W/patch.why"
 fi
 
