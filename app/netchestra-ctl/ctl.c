@@ -561,13 +561,33 @@ cmd_remove(struct ctl *c, char **arg, int n)
 	return server_change(c, "DELETE", arg[0], arg[1], true, NULL, false);
 }
 
+/* PATCH service <name> with <body> (consumed; NULL: out of memory); the
+ * answer in *<root> on success. Returns 0 or the exit code. */
+static int
+patch_service(struct ctl *c, const char *name, json_t *body, json_t **root)
+{
+	char *svc = escape(c, name), *path = NULL;
+	int rc;
+
+	if (body == NULL || svc == NULL || asprintf(&path, "/api/v1/services/%s", svc) < 0) {
+		curl_free(svc);
+		json_decref(body);
+		fprintf(stderr, PROG ": out of memory\n");
+		return EXIT_API;
+	}
+	curl_free(svc);
+	rc = call(c, "PATCH", path, body, root);
+	free(path);
+	json_decref(body);
+	return rc;
+}
+
 /* client-address SVC MODE: the mode new flows of SVC open with */
 static int
 cmd_client_address(struct ctl *c, char **arg, int n)
 {
 	static const char *const modes[] = { "none", "proxy-v1", "proxy-v2", "toa" };
-	json_t *body = NULL, *root = NULL, *ca;
-	char *svc = NULL, *path = NULL;
+	json_t *root = NULL, *ca;
 	unsigned int i;
 	int rc;
 
@@ -576,18 +596,7 @@ cmd_client_address(struct ctl *c, char **arg, int n)
 		;
 	if (i == sizeof(modes) / sizeof(modes[0]))
 		return usage_error("client-address: '%s' is not none, proxy-v1, proxy-v2 or toa", arg[1]);
-	body = json_pack("{s:s}", "client_address", arg[1]);
-	svc = escape(c, arg[0]);
-	if (body == NULL || svc == NULL || asprintf(&path, "/api/v1/services/%s", svc) < 0) {
-		curl_free(svc);
-		json_decref(body);
-		fprintf(stderr, PROG ": out of memory\n");
-		return EXIT_API;
-	}
-	curl_free(svc);
-	rc = call(c, "PATCH", path, body, &root);
-	free(path);
-	json_decref(body);
+	rc = patch_service(c, arg[0], json_pack("{s:s}", "client_address", arg[1]), &root);
 	if (rc != 0 || root == NULL)
 		return rc;
 	ca = json_object_get(json_object_get(root, "client_address"), "mode");
@@ -600,41 +609,31 @@ cmd_client_address(struct ctl *c, char **arg, int n)
 static int
 cmd_adaptive(struct ctl *c, char **arg, int n)
 {
-	json_t *ad = json_object(), *body = NULL, *root = NULL;
-	char err[256], *svc = NULL, *path = NULL;
+	json_t *ad = json_object(), *root = NULL;
+	char err[256];
 	int i, rc;
 
-	if (ad == NULL)
-		goto nomem;
+	if (ad == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return EXIT_API;
+	}
 	for (i = 1; i < n; i++) {
 		rc = nc_ctl_adaptive_add(ad, arg[i], err, sizeof(err));
-		if (rc == -ENOMEM)
-			goto nomem;
 		if (rc < 0) {
 			json_decref(ad);
+			if (rc == -ENOMEM) {
+				fprintf(stderr, PROG ": out of memory\n");
+				return EXIT_API;
+			}
 			return usage_error("adaptive: %s", err);
 		}
 	}
-	body = json_pack("{s:o}", "adaptive", ad);   /* steals ad */
-	ad = NULL;
-	svc = escape(c, arg[0]);
-	if (body == NULL || svc == NULL || asprintf(&path, "/api/v1/services/%s", svc) < 0)
-		goto nomem;
-	curl_free(svc);
-	rc = call(c, "PATCH", path, body, &root);
-	free(path);
-	json_decref(body);
+	rc = patch_service(c, arg[0], json_pack("{s:o}", "adaptive", ad), &root);   /* steals ad */
 	if (rc != 0 || root == NULL)
 		return rc;
 	nc_ctl_print_adaptive_change(stdout, arg[0], root);
 	json_decref(root);
 	return 0;
-nomem:
-	curl_free(svc);
-	json_decref(ad);
-	json_decref(body);
-	fprintf(stderr, PROG ": out of memory\n");
-	return EXIT_API;
 }
 
 static int

@@ -12,6 +12,7 @@
 #   be-fs 28093 -> nc-backend :8093, proxy-v2 with the transaction fail-safe
 #   be-udp 5393/udp -> nc-backend :5393 (proxy-v2 per datagram)
 #   dd-udp 5394/udp -> dnsdist :5394 (proxy-v2 per datagram)
+#   ngx-fs 28091 -> nginx :8091, proxy-v2 with the transaction fail-safe
 # Checks: every curl request (from 8 client addresses, a fixed source port
 # each, and keep-alive connections of several requests) is logged by nginx
 # and HAProxy with exactly its client's address and port, 100%; every DNS
@@ -21,7 +22,8 @@
 # every answer with its own address; with the fail-safe, nc-backend on n1
 # killed mid-run (a connection per request, then keep-alive): no transaction
 # broken, every answer still carrying the client's address; the appliance
-# counted no header lost.
+# counted no header lost; nginx on n1 SIGKILLed under curl load through
+# ngx-fs: every request answered, and logged by an nginx with its client.
 # Usage: tests/e2e/proxy.sh BUILD_DIR (as root; the lab is shared: run it
 # under flock -o /run/netchestra-lab.lock)
 # shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
@@ -102,7 +104,9 @@ cfg() {
 			(svc("be-fs"; 28093; 8093; "tcp"; "proxy-v2"; tcp) |
 			 .failsafe = { enabled: true, response_timeout_ms: 1000, max_replays: 2, store_size: 8192 }),
 			svc("be-udp"; 5393; 5393; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 }),
-			svc("dd-udp"; 5394; 5394; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 })
+			svc("dd-udp"; 5394; 5394; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 }),
+			(svc("ngx-fs"; 28091; 8091; "tcp"; "proxy-v2"; http) |
+			 .failsafe = { enabled: true, response_timeout_ms: 1000, max_replays: 2, store_size: 8192 })
 		]' "$ROOT/config/lab.json" >"$1"
 }
 
@@ -127,11 +131,11 @@ cfg "$W/proxy.json"
 nc_start "$W/proxy.json" "$W/proxy.log" || { bad "the appliance starts" "$W/proxy.log"; echo "$pass passed, $fail failed"; exit 1; }
 # every server up (the HTTP probes pass only with their PROXY header)
 for _ in $(seq 50); do
-	api_services | jq -e '[.services[].servers[].state] | length == 24 and all(. == "up")' >/dev/null 2>&1 && break
+	api_services | jq -e '[.services[].servers[].state] | length == 27 and all(. == "up")' >/dev/null 2>&1 && break
 	sleep 0.2
 done
 api_services >"$W/up.json"
-jq -e '[.services[].servers[].state] | length == 24 and all(. == "up")' "$W/up.json" >/dev/null 2>&1 &&
+jq -e '[.services[].servers[].state] | length == 27 and all(. == "up")' "$W/up.json" >/dev/null 2>&1 &&
 	ok "every server up, nginx's through HTTP probes that carry a PROXY header" ||
 	bad "every server up" "$W/up.json"
 
@@ -284,6 +288,43 @@ jq -e '[.services[] | .client_address.header_lost == 0 and .client_address.heade
 jq -e '.services[] | select(.name == "be-fs") | .failsafe.replays > 0' "$W/end.json" >/dev/null 2>&1 &&
 	ok "fail-safe moved requests off n1: $(jq -c '.services[] | select(.name == "be-fs") | .failsafe | {replays, resets}' "$W/end.json")" ||
 	bad "the fail-safe moved requests off n1" "$W/end.json"
+
+# ---- nginx killed under the fail-safe: every request logged with its client --
+# three curl loops (a connection per request, a fixed source port each) for
+# 8 s; every nginx process of lab-n1 SIGKILLed at 3 s: each request answered
+# 200 by nginx, and logged by the nginx that answered it with its client's
+# address and port, replayed ones included
+ngx_loop() {   # ngx_loop <k>: requests from source SRCS[k] and SRCS[k+3] until the end
+	local i=0 src lp out end=$(($(date +%s) + 8))
+	while [ "$(date +%s)" -lt "$end" ] && [ "$i" -lt 2000 ]; do
+		src=${SRCS[$(($1 + 3 * (i % 2)))]} lp=$((46000 + $1 * 2000 + i))
+		out=$(ip netns exec lab-client curl -s --max-time 8 --interface "$src" --local-port "$lp" \
+			"http://$LAB_VIP:28091/f/$1/$i") && [[ $out == nginx* ]] || echo "$src:$lp /f/$1/$i: '$out'" >>"$W/fs-ngx.bad"
+		echo "$src:$lp /f/$1/$i 200" >>"$W/fs-ngx.want.$1"
+		i=$((i + 1))
+	done
+}
+pids=()
+for k in 0 1 2; do ngx_loop "$k" & pids+=($!); done
+sleep 3
+for p in $(ip netns pids lab-n1); do
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = nginx ] && kill -9 "$p"
+done
+wait "${pids[@]}"
+sleep 1
+cat "$W"/fs-ngx.want.? | sort >"$W/fs-ngx.want"
+cat "$W"/n?/access.log 2>/dev/null | grep ' /f/' | sort -u >"$W/fs-ngx.got"
+api_services >"$W/fs-ngx.json"
+n1_log=$(grep -c ' /f/' "$W/n1/access.log" 2>/dev/null)
+if [ ! -s "$W/fs-ngx.bad" ] && [ "$(wc -l <"$W/fs-ngx.want")" -gt 30 ] && cmp -s "$W/fs-ngx.want" "$W/fs-ngx.got" &&
+	[ "${n1_log:-0}" -gt 0 ] &&
+	jq -e '.services[] | select(.name == "ngx-fs") | .failsafe.replays > 0 or ([.servers[] | select(.name == "n1") | .state] == ["down"])' \
+		"$W/fs-ngx.json" >/dev/null 2>&1; then
+	ok "fail-safe, nginx on n1 killed mid-run: all $(wc -l <"$W/fs-ngx.want") curl requests answered 200 and logged by nginx with their client's address and port (n1 logged $n1_log before it died); $(jq -c '.services[] | select(.name == "ngx-fs") | {replays: .failsafe.replays, resets: .failsafe.resets, n1: ([.servers[] | select(.name == "n1") | .state][0])}' "$W/fs-ngx.json")"
+else
+	{ head -5 "$W/fs-ngx.bad" 2>/dev/null; diff "$W/fs-ngx.want" "$W/fs-ngx.got" | head -10; echo "n1 logged ${n1_log:-0}"; } >"$W/fs-ngx.why"
+	bad "fail-safe, nginx on n1 killed mid-run: every request answered and logged with its client" "$W/fs-ngx.why"
+fi
 
 nc_stop >/dev/null
 echo "$pass passed, $fail failed"
