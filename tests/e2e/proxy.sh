@@ -279,16 +279,6 @@ jq -e '.ok > 0 and .failed == 0 and .broken == 0 and .client_addresses_checked =
 	ok "fail-safe, keep-alive: n1 back, then killed again mid-run, no transaction broken, every answer with the client's address: $(fig be-fs-ka)" ||
 	bad "fail-safe with proxy-v2, keep-alive, n1 killed: $(fig be-fs-ka)" "$W/be-fs-ka.err"
 
-api_services >"$W/end.json"
-jq -e '[.services[] | .client_address.header_lost == 0 and .client_address.header_no_mbuf == 0] | all' "$W/end.json" >/dev/null 2>&1 &&
-	jq -e '[.services[] | select(.proto == "tcp") | .client_address.header_sent > 0] | all' "$W/end.json" >/dev/null 2>&1 &&
-	jq -e '[.services[] | select(.proto == "udp") | .client_address.udp_header > 0] | all' "$W/end.json" >/dev/null 2>&1 &&
-	ok "appliance: headers sent on every TCP service, none lost; UDP headers: $(jq -c '[.services[] | {(.name): .client_address | {header_sent, header_resent, udp_header}}] | add' "$W/end.json")" ||
-	bad "appliance's client_address counters" "$W/end.json"
-jq -e '.services[] | select(.name == "be-fs") | .failsafe.replays > 0' "$W/end.json" >/dev/null 2>&1 &&
-	ok "fail-safe moved requests off n1: $(jq -c '.services[] | select(.name == "be-fs") | .failsafe | {replays, resets}' "$W/end.json")" ||
-	bad "the fail-safe moved requests off n1" "$W/end.json"
-
 # ---- nginx killed under the fail-safe: every request logged with its client --
 # three curl loops (a connection per request, a fixed source port each) for
 # 8 s; every nginx process of lab-n1 SIGKILLed at 3 s: each request answered
@@ -325,6 +315,16 @@ else
 	{ head -5 "$W/fs-ngx.bad" 2>/dev/null; diff "$W/fs-ngx.want" "$W/fs-ngx.got" | head -10; echo "n1 logged ${n1_log:-0}"; } >"$W/fs-ngx.why"
 	bad "fail-safe, nginx on n1 killed mid-run: every request answered and logged with its client" "$W/fs-ngx.why"
 fi
+
+api_services >"$W/end.json"
+jq -e '[.services[] | .client_address.header_lost == 0 and .client_address.header_no_mbuf == 0] | all' "$W/end.json" >/dev/null 2>&1 &&
+	jq -e '[.services[] | select(.proto == "tcp") | .client_address.header_sent > 0] | all' "$W/end.json" >/dev/null 2>&1 &&
+	jq -e '[.services[] | select(.proto == "udp") | .client_address.udp_header > 0] | all' "$W/end.json" >/dev/null 2>&1 &&
+	ok "appliance: headers sent on every TCP service, none lost; UDP headers: $(jq -c '[.services[] | {(.name): .client_address | {header_sent, header_resent, udp_header}}] | add' "$W/end.json")" ||
+	bad "appliance's client_address counters" "$W/end.json"
+jq -e '.services[] | select(.name == "be-fs") | .failsafe.replays > 0' "$W/end.json" >/dev/null 2>&1 &&
+	ok "fail-safe moved requests off n1: $(jq -c '.services[] | select(.name == "be-fs") | .failsafe | {replays, resets}' "$W/end.json")" ||
+	bad "the fail-safe moved requests off n1" "$W/end.json"
 
 nc_stop >/dev/null
 echo "$pass passed, $fail failed"
