@@ -866,9 +866,24 @@ report_failure(struct client *c, uint64_t t, unsigned r, const struct flow *f, e
 	if (cfg.quiet)
 		return;
 	m = atomic_fetch_add(&msg_count, 1);
-	if (m < MSG_LIMIT)
-		fprintf(stderr, PROG ": client %u transaction %" PRIu64 " request %u to %s: %s [%s]\n",
-			c->idx, t, r, cfg.target_str[f->target], c->why, cl_err_name[e]);
+	if (m < MSG_LIMIT) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char from[INET6_ADDRSTRLEN + 16] = "";
+
+		/* the socket's own address: the flow to look for in a capture */
+		if (f->fd >= 0 && getsockname(f->fd, (struct sockaddr *)&ss, &sl) == 0 &&
+		    ss.ss_family == AF_INET) {
+			const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+			char a[INET_ADDRSTRLEN];
+
+			snprintf(from, sizeof(from), " from %s:%u",
+				 inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a)), ntohs(sin->sin_port));
+		}
+		fprintf(stderr, PROG ": client %u transaction %" PRIu64 " request %u to %s%s at %.3f s: %s [%s]\n",
+			c->idx, t, r, cfg.target_str[f->target], from,
+			(double)(nc_now_us() - start_us) / 1e6, c->why, cl_err_name[e]);
+	}
 	else if (m == MSG_LIMIT)
 		fprintf(stderr, PROG ": further failures not shown\n");
 }
