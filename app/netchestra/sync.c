@@ -130,6 +130,8 @@ struct nc_sync_app {
 	uint64_t start_ms;           /* the wait for the peers' copies began */
 	uint64_t own_garp_at;
 	unsigned int own_garps;
+	uint32_t back_scan;          /* taking our flows back: the next slot, */
+	uint32_t back_n;             /* and how many so far */
 	bool walking;
 	uint32_t round;              /* our bulk rounds */
 	/* the front: ports facing the BGP neighbors */
@@ -360,7 +362,7 @@ send_u32(struct nc_sync_app *s, uint16_t type, uint32_t v)
 }
 
 /* A frame a record carried (a SYN-ACK, a released answer; NULL: none): sent
- * at the next poll, once the record is on the wire. */
+ * at a later poll, once the record is on the wire. */
 static void
 frame_after(struct nc_sync_app *s, struct rte_mbuf *m)
 {
@@ -602,7 +604,20 @@ static void hb_poll(struct nc_sync_app *s);
 
 /* ------------------------------------------------------------ takeover */
 
-/* Install one replica in the data plane; <with_held>: its held requests too. */
+/* Entries of the workers' install queues replica <r> takes. */
+static unsigned int
+install_size(const struct rep *r, bool with_held)
+{
+	const struct held *h;
+	unsigned int n = 1;
+
+	for (h = r->held; with_held && h != NULL; h = h->next)
+		n++;
+	return n;
+}
+
+/* Install one replica in the data plane; <with_held>: its held requests too.
+ * The caller made sure the queues have room (install_size()). */
 static void
 install(struct nc_sync_app *s, struct rep *r, bool with_held, uint64_t now)
 {
@@ -688,14 +703,26 @@ adopt_poll(struct nc_sync_app *s, unsigned int q, uint64_t now)
 	unsigned int done = 0, looked = 0;
 	struct nc_cluster_peer_info pi;
 
-	while (p->scan < s->max && done < ADOPT_TICK && looked < SCAN_TICK) {
-		struct rep *r = &s->rep[p->scan++];
+	unsigned int room = nc_dp_sync_adopt_room(s->a->dp);
 
-		looked++;
-		if (!r->used || r->peer != q)
+	while (p->scan < s->max && done < ADOPT_TICK && looked < SCAN_TICK) {
+		struct rep *r = &s->rep[p->scan];
+		unsigned int need;
+
+		if (!r->used || r->peer != q) {
+			p->scan++;
+			looked++;
 			continue;
+		}
+		/* a full queue would lose it: the rest at the next tick */
+		need = install_size(r, true);
+		if (need > room)
+			return;
+		room -= need;
 		install(s, r, true, now);
 		rep_del(s, r);
+		p->scan++;
+		looked++;
 		done++;
 	}
 	if (p->scan < s->max)
@@ -808,6 +835,8 @@ step_back(struct nc_sync_app *s, const char *why)
 	NC_LOG(WARNING, APP, "cluster: %s: stepping back to resync", why);
 	own_lips(s, false, false);
 	nc_dp_sync_flush(s->a->dp);
+	s->back_scan = 0;
+	s->back_n = 0;
 	s->synced = false;
 	s->suspect = false;
 	s->start_ms = mono_ms();
@@ -908,6 +937,8 @@ on_miss(void *arg, const struct rte_mbuf *m, uint16_t pidx, const uint32_t key[4
 		memcpy(mac->addr_bytes, pi.mac[pidx], 6);
 		return NC_MISS_REDIRECT;
 	}
+	if (nc_dp_sync_adopt_room(s->a->dp) == 0)
+		return NC_MISS_DROP;   /* the replica stays: its next segment */
 	*out = r->r;
 	s->adopted++;
 	s->peer[r->peer].adopted++;
@@ -1004,7 +1035,7 @@ static void
 self_poll(struct nc_sync_app *s, uint64_t now)
 {
 	const struct nc_cfg_cluster *cc = &s->a->cfg->cluster;
-	unsigned int i, up = 0, done = 0;
+	unsigned int i, up = 0, done = 0, room, looked;
 	int id, holder;
 	uint32_t n0;
 
@@ -1052,16 +1083,26 @@ self_poll(struct nc_sync_app *s, uint64_t now)
 	if (!s->synced || s->own_held || holder >= 0 || s->a->front_down)
 		return;
 	/* ours again: the flows on our addresses first (others finished them
-	 * meanwhile), then the addresses */
-	n0 = 0;
-	for (i = 0; i < s->max; i++) {
-		struct rep *r = &s->rep[i];
+	 * meanwhile), a slice per tick as the workers' queues take them, then
+	 * the addresses once the workers have them all */
+	room = nc_dp_sync_adopt_room(s->a->dp);
+	for (looked = 0; s->back_scan < s->max && looked < SCAN_TICK; looked++) {
+		struct rep *r = &s->rep[s->back_scan];
 
 		if (r->used && is_own_lip(s, r->r.lip)) {
+			if (room == 0)
+				return;
+			room--;
 			install(s, r, false, now);
-			n0++;
+			s->back_n++;
 		}
+		s->back_scan++;
 	}
+	if (s->back_scan < s->max || !nc_dp_sync_adopt_idle(s->a->dp))
+		return;
+	n0 = s->back_n;
+	s->back_scan = 0;
+	s->back_n = 0;
 	own_lips(s, true, true);
 	s->a->resyncing = false;
 	nc_dp_sync_resume(s->a->dp);
@@ -1079,10 +1120,15 @@ nc_sync_app_poll(struct nc_app *a, uint64_t now)
 	if (s == NULL)
 		return;
 	cc = &a->cfg->cluster;
-	/* the SYN-ACKs whose records left at the last poll */
-	for (q = 0; q < s->n_synack; q++)
-		nc_dp_sync_send_frame(a->dp, s->synack[q]);
-	s->n_synack = 0;
+	/* the SYN-ACKs whose records left at an earlier poll, once worker 0
+	 * took those datagrams from the kernel's interface: it sends them in
+	 * an earlier burst, so a peer has the record before the client its
+	 * SYN-ACK even if this dispatcher dies in between */
+	if (s->n_synack != 0 && nc_dp_ctl_tx_drained(a->dp)) {
+		for (q = 0; q < s->n_synack; q++)
+			nc_dp_sync_send_frame(a->dp, s->synack[q]);
+		s->n_synack = 0;
+	}
 	nc_dp_lip_fresh(a->dp, cc->dead_ms / 2);
 	if (nc_dp_sync_quarantined(a->dp))
 		suspect_start(s, "a worker stood still");
@@ -1231,7 +1277,7 @@ nc_sync_app_json(struct nc_app *a)
 			json_array_append_new(holding, json_pack("{s:s,s:i}", "address",
 								 ip4(cc->peer_lips[q][l], b), "from", pi.id));
 	}
-	o = json_pack("{s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+	o = json_pack("{s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
 		      "enabled", 1, "synced", s->synced, "own_addresses", s->own_held,
 		      "replicas", (json_int_t)s->n, "replicas_max", (json_int_t)s->max,
 		      "held", (json_int_t)held,
@@ -1245,6 +1291,7 @@ nc_sync_app_json(struct nc_app *a)
 		      "redirected", (json_int_t)cs.sync_miss_redirected,
 		      "miss_adopted", (json_int_t)cs.sync_miss_adopted,
 		      "miss_dropped", (json_int_t)cs.sync_miss_dropped,
+		      "adopt_full", (json_int_t)cs.sync_adopt_full,
 		      "stepped_back", (json_int_t)s->stepbacks,
 		      "holding", holding);
 	free(st);
@@ -1280,8 +1327,9 @@ nc_sync_app_metrics(struct nc_app *a, FILE *f)
 		"# TYPE nc_cluster_sync_lost_total counter\n"
 		"nc_cluster_sync_lost_total{why=\"replicas_full\"} %" PRIu64 "\n"
 		"nc_cluster_sync_lost_total{why=\"held_full\"} %" PRIu64 "\n"
-		"nc_cluster_sync_lost_total{why=\"ring_full\"} %" PRIu64 "\n",
-		s->full, s->held_full, st->sync_ring_full);
+		"nc_cluster_sync_lost_total{why=\"ring_full\"} %" PRIu64 "\n"
+		"nc_cluster_sync_lost_total{why=\"install_full\"} %" PRIu64 "\n",
+		s->full, s->held_full, st->sync_ring_full, cs.sync_adopt_full);
 	fprintf(f, "# HELP nc_cluster_sync_redirected_total TCP segments of no flow here sent on to the peer that has it.\n"
 		"# TYPE nc_cluster_sync_redirected_total counter\nnc_cluster_sync_redirected_total %" PRIu64 "\n",
 		cs.sync_miss_redirected);

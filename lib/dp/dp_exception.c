@@ -13,6 +13,7 @@
 #include "dp_priv.h"
 
 #define EXC_BURST 32
+#define EXC_ROUNDS 16   /* bursts per port and poll at most */
 
 void
 nc_dp_exc_attach(struct nc_dp *dp, uint16_t pidx, uint16_t tap_port_id)
@@ -38,7 +39,8 @@ unsigned int
 nc_dp_exc_poll(struct nc_dp *dp)
 {
 	struct rte_mbuf *pkts[EXC_BURST];
-	unsigned int total = 0;
+	unsigned int total = 0, r;
+	bool more = false;
 	uint16_t p, n, i;
 
 	for (p = 0; p < dp->n_ports; p++) {
@@ -46,11 +48,26 @@ nc_dp_exc_poll(struct nc_dp *dp)
 
 		if (tap == NC_DP_NO_EXC)
 			continue;
-		n = rte_eth_rx_burst(tap, 0, pkts, EXC_BURST);
-		for (i = 0; i < n; i++)
-			nc_dp_ctl_tx(dp, p, pkts[i]);
-		dp->ctl->st.exc_from_kernel += n;
-		total += n;
+		/* all the kernel sent, up to a bound: what the cluster channel
+		 * sent is ahead of any frame queued after it (nc_dp_ctl_tx_drained) */
+		for (r = 0; r < EXC_ROUNDS; r++) {
+			n = rte_eth_rx_burst(tap, 0, pkts, EXC_BURST);
+			for (i = 0; i < n; i++)
+				nc_dp_ctl_tx(dp, p, pkts[i]);
+			dp->ctl->st.exc_from_kernel += n;
+			total += n;
+			if (n < EXC_BURST)
+				break;
+		}
+		if (r == EXC_ROUNDS)
+			more = true;
 	}
+	dp->ctl->exc_more = more;
 	return total;
+}
+
+bool
+nc_dp_ctl_tx_drained(const struct nc_dp *dp)
+{
+	return !dp->ctl->exc_more && rte_ring_empty(dp->ctl_tx);
 }

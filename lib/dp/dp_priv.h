@@ -223,6 +223,7 @@ struct nc_dp_ctl {
 	nc_event_cb event_cb;
 	void *event_arg;
 	struct nc_mon_svc mon[NC_MAX_SERVICES];
+	bool exc_more;                        /* the last poll left frames in a TAP */
 	uint16_t exc_port[NC_MAX_PORTS];      /* DPDK port of each port's kernel (TAP)
 	                                       * interface; NC_DP_NO_EXC when none */
 	bool probes_paused;                   /* nc_dp_probes_pause() */

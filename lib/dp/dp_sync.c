@@ -6,6 +6,7 @@
  * runs in its loop (nc_worker_sync_poll) and in the hooks of dp_sync.h, never
  * per packet of an unchanged flow; the rest is the control lcore's.
  */
+#include <limits.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -221,8 +222,16 @@ adopt_flow(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flo
 	unsigned int sv;
 	uint16_t port;
 	int srv, nh, err;
+	int32_t pos;
 
-	if (nc_flow_lookup(w->flows, k, hash) >= 0) {
+	pos = nc_flow_lookup(w->flows, k, hash);
+	if (pos >= 0 && flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING && r->state != NC_FLOW_CLOSING) {
+		/* a connection of ours that ended, its client's port reused for
+		 * the peer's live one: the peer's is the connection now */
+		flow_close(w, pos);
+		pos = -ENOENT;
+	}
+	if (pos >= 0) {
 		w->st.sync_adopt_exists++;
 		return 1;
 	}
@@ -528,6 +537,17 @@ out:
 		rte_pktmbuf_free(r->m);
 	rte_pktmbuf_free(m);
 	return ret;
+}
+
+unsigned int
+nc_dp_sync_adopt_room(const struct nc_dp *dp)
+{
+	unsigned int i, room = UINT_MAX;
+
+	for (i = 0; i < dp->n_workers; i++)
+		if (dp->worker[i]->adopt_ring != NULL)
+			room = RTE_MIN(room, rte_ring_free_count(dp->worker[i]->adopt_ring));
+	return room == UINT_MAX ? 0 : room;
 }
 
 bool

@@ -198,11 +198,24 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 			 * start afresh */
 			flow_close(w, pos);
 			pos = -ENOENT;
+		} else if (pos >= 0 && unlikely(flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING) &&
+			   pm->pay != 0 && w->dp->sync) {
+			/* data on a connection that ended here: a new one on the
+			 * same port, opened through a peer dispatcher (the routers
+			 * moved it here since) - the peer's copy has it, not this */
+			flow_close(w, pos);
+			pos = -ENOENT;
 		}
 		if (pos < 0 && !syn) {
 			redirect_or_drop(w, m);
 			return;
 		}
+	} else if (pos >= 0 && unlikely(w->dp->lip_foreign[flow_at(w, (uint32_t)pos)->lip_idx])) {
+		/* a peer's UDP flow taken over, its local IP given back since:
+		 * the answer would go to the peer, which may not have the flow
+		 * any more - a new request opens a flow of ours */
+		flow_close(w, pos);
+		pos = -ENOENT;
 	}
 	if (pos >= 0) {
 		f = flow_at(w, (uint32_t)pos);

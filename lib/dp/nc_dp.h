@@ -231,6 +231,13 @@ int nc_dp_sync_adopt(struct nc_dp *dp, const struct nc_sync_rec *r, struct rte_m
 
 /* Every worker's queue of installs (nc_dp_sync_adopt) is empty. Control lcore. */
 bool nc_dp_sync_adopt_idle(const struct nc_dp *dp);
+/* Every frame the control lcore queued so far (its own, and what the
+ * kernel interfaces sent up to the last poll) was handed to worker 0, which
+ * sends a frame queued now in a later burst than all of them. Control lcore. */
+bool nc_dp_ctl_tx_drained(const struct nc_dp *dp);
+/* Installs every worker can still take now (the least free of their
+ * queues): a caller with more waits for the next tick rather than lose one. */
+unsigned int nc_dp_sync_adopt_room(const struct nc_dp *dp);
 
 /* Send a frame a record carried (a held-back SYN-ACK) on its port. Control lcore. */
 void nc_dp_sync_send_frame(struct nc_dp *dp, struct rte_mbuf *m);

@@ -263,6 +263,43 @@ test_adopt_tcp(void **state)
 	assert_no_leak(f);
 }
 
+/*
+ * A worker's install queue is bounded: what it can still take is told before
+ * a takeover queues a peer's flows, so that a full queue delays installs
+ * instead of losing them; one queued past it is refused and counted.
+ */
+static void
+test_adopt_room(void **state)
+{
+	struct fx *f = *state;
+	struct nc_ctl_stats cs;
+	struct nc_sync_rec r;
+	unsigned int room0, i;
+
+	room0 = nc_dp_sync_adopt_room(f->dp);
+	assert_true(room0 > 64);
+	for (i = 0; i < room0; i++) {
+		peer_flow(&r, IPPROTO_TCP, (uint16_t)(1024 + i % 60000), (uint16_t)(5000 + i % 60000), SB);
+		assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
+		if (i == 9)
+			assert_int_equal(nc_dp_sync_adopt_room(f->dp), room0 - 10);
+	}
+	assert_int_equal(nc_dp_sync_adopt_room(f->dp), 0);
+	assert_false(nc_dp_sync_adopt_idle(f->dp));
+	peer_flow(&r, IPPROTO_TCP, 999, 4999, SB);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), -ENOBUFS);
+	nc_dp_ctl_stats_get(f->dp, &cs);
+	assert_int_equal(cs.sync_adopt_full, 1);
+	/* the worker takes a burst: room again */
+	assert_true(nc_worker_sync_poll(wk(f, 0)) > 0);
+	assert_true(nc_dp_sync_adopt_room(f->dp) > 0);
+	for (i = 0; i < room0 && !nc_dp_sync_adopt_idle(f->dp); i++)
+		nc_worker_sync_poll(wk(f, 0));
+	assert_true(nc_dp_sync_adopt_idle(f->dp));
+	assert_int_equal(nc_dp_sync_adopt_room(f->dp), room0);
+	assert_no_leak(f);
+}
+
 static void
 tweak_sync_proxy(struct nc_config *c)
 {
@@ -442,16 +479,15 @@ test_adopt_held(void **state)
 	assert_int_equal(v.held_now, 0);
 	assert_int_equal(fs_wait(f, 0, 50), 0);
 	expect_none(f, 0);
-	/* given back to its dispatcher: the answers go there, so nothing of
-	 * the flow is held here any more (a request passes, unprotected) */
+	/* given back to its dispatcher: the answers go there, so the next
+	 * request opens a flow of ours, held as ours */
 	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, false), 0);
 	tick(f, 0);
 	rx(f, 0, &p);
 	expect_one(f, 0, &fr);
+	assert_int_equal(pb_get32(fr.b + 26), IP_LIP);
 	fs_view(f, &v);
-	assert_int_equal(v.held_now, 0);
-	assert_int_equal(fs_wait(f, 0, 50), 0);
-	expect_none(f, 0);
+	assert_int_equal(v.held_now, 1);
 	assert_no_leak(f);
 }
 
@@ -525,6 +561,38 @@ test_lip_hold(void **state)
 	assert_no_leak(f);
 }
 
+/*
+ * A peer's UDP flow taken over goes on from the peer's local IP while this
+ * dispatcher holds that address; once the address is given back the answers
+ * go to the peer, so the client's next datagram opens a flow of ours.
+ */
+static void
+test_udp_given_back(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_rec r;
+	struct pb_pkt p, want;
+	struct frame fr;
+
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
+	peer_flow(&r, IPPROTO_UDP, 46000, 5200, SA);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	client_pkt(&p, IPPROTO_UDP, 46000);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SA, 5200);
+	want.sip = IP_PEER_LIP;
+	assert_wire(&fr, &want);
+	/* given back */
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, false), 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	assert_int_equal(pb_get32(fr.b + 26), IP_LIP);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_no_leak(f);
+}
+
 static enum nc_miss miss_verdict;
 static unsigned int miss_calls;
 
@@ -587,6 +655,73 @@ test_miss(void **state)
 	assert_no_leak(f);
 }
 
+
+/*
+ * A client reuses the port of a connection that ended here (FIN both ways or
+ * RST) for a new one the routers sent through a peer. Installed from that
+ * peer's copy, the new connection replaces the ended one; before that, its
+ * data on the ended flow is not sent to the old connection's server but
+ * looked up like a segment of no flow.
+ */
+static void
+test_port_reused(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t data[] = "GET / HTTP/1.1\r\n\r\n";
+	struct nc_dp_stats st;
+	struct nc_sync_rec r;
+	struct pb_pkt p, want;
+	struct frame fr;
+	unsigned int calls;
+
+	nc_dp_set_miss_cb(f->dp, miss_cb, NULL);
+	/* ours, ended by the client's RST */
+	client_pkt(&p, IPPROTO_TCP, 45000);
+	p.tcp_flags = PB_TCP_SYN;
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	assert_int_equal(pb_get32(fr.b + 26), IP_LIP);
+	p.tcp_flags = PB_TCP_RST;
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	/* its port's new connection, a peer's: installed over the ended one */
+	peer_flow(&r, IPPROTO_TCP, 45000, 5100, SB);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	stats(f, &st);
+	assert_int_equal(st.sync_adopted, 1);
+	assert_int_equal(st.sync_adopt_exists, 0);
+	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	p.payload = data;
+	p.payload_len = sizeof(data) - 1;
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SB, 5100);
+	want.sip = IP_PEER_LIP;
+	assert_wire(&fr, &want);
+
+	/* another port: ended here, then data of a peer's connection before
+	 * its copy is installed - up to the control lcore, on to the peer */
+	client_pkt(&p, IPPROTO_TCP, 45001);
+	p.tcp_flags = PB_TCP_SYN;
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	p.tcp_flags = PB_TCP_RST;
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	p.payload = data;
+	p.payload_len = sizeof(data) - 1;
+	miss_verdict = NC_MISS_REDIRECT;
+	calls = miss_calls;
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	ctl_round(f);
+	expect_one(f, 0, &fr);
+	assert_int_equal(miss_calls, calls + 1);
+	assert_memory_equal(fr.b + 6, mac_port, 6);
+	assert_no_leak(f);
+}
 
 static void
 tweak_sync_tcpfs(struct nc_config *c)
@@ -837,9 +972,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_adopt_proxy, setup_sync_proxy, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_tcp, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_held, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_room, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_flush, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_lip_hold, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_udp_given_back, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_miss, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_port_reused, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine, setup_sync_stall, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup_sync_tcpfs, fx_teardown),
