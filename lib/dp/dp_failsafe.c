@@ -1387,6 +1387,7 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 		f->lip = dp->lip[f->lip_idx];
 	nc_flow_set_deltas(f);
 	f->mon = (uint8_t)(((replays + 1) << NC_FLOW_REPLAY_SHIFT) | (f->mon & NC_FLOW_REQ));
+	f->sync &= (uint8_t)~NC_FLOW_ISN;
 	f->req_us = w->now_us;
 	if (svc->persist_ms != 0)
 		nc_affinity_set(w->aff, f->key.src_ip, f->svc, f->server, w->now_ms + svc->persist_ms);

@@ -80,7 +80,7 @@ nc_sync_emit(struct nc_worker *w, const struct nc_flow *f, uint8_t op, struct rt
 }
 
 void
-sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_mbuf *m)
+sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_mbuf *m, uint16_t l4_off)
 {
 	const struct nc_dp *dp = w->dp;
 	uint64_t mac = nc_neigh_mac(dp->neigh, f->nh_client);
@@ -112,6 +112,14 @@ sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_m
 		r.flags |= NC_SYNC_F_FRESH;
 		r.tcp.c_isn = t->c_isn;
 		r.tcp.srv_isn = t->srv_isn;
+	} else if (op == NC_SYNC_FLOW && f->key.proto == IPPROTO_TCP && r.tcp.srv_isn == 0) {
+		/* the SYN-ACK as its client gets it: a survivor knows the
+		 * client's SYN again (it acknowledges the client's ISN) */
+		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
+
+		r.flags |= NC_SYNC_F_FRESH;
+		r.tcp.c_isn = rte_be_to_cpu_32(th->recv_ack) - 1;
+		r.tcp.srv_isn = rte_be_to_cpu_32(th->sent_seq);
 	}
 	if (unlikely(rte_ring_sp_enqueue_elem(w->sync_ring, &r, sizeof(r)) != 0)) {
 		/* no room to tell the peers: the client gets it at once */
@@ -272,6 +280,10 @@ adopt_flow(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flo
 			    r->tcp.c_isn, r->tcp.srv_isn);
 	f->expire_ms = w->now_ms + timeout_of(dp, f);
 	f->sync = NC_FLOW_SYNCED | NC_FLOW_ADOPTED;
+	if (k->proto == IPPROTO_TCP && (r->flags & NC_SYNC_F_FRESH)) {
+		f->sync |= NC_FLOW_ISN;
+		f->c_isn = r->tcp.c_isn;
+	}
 	if (k->proto == IPPROTO_TCP && svc->failsafe && w->tfs != NULL &&
 	    (r->flags & NC_SYNC_F_FRESH)) {
 		/* nothing exchanged yet: the fail-safe follows it from its

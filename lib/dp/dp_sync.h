@@ -31,7 +31,8 @@ sync_flow(struct nc_worker *w, struct nc_flow *f)
  * the control lcore sends once the record has left: the SYN-ACK of a flow
  * its server accepted (NC_SYNC_FLOW), the answer that releases a held UDP
  * request (NC_SYNC_RELEASE). */
-void sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_mbuf *m);
+void sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_mbuf *m,
+		     uint16_t l4_off);
 
 /* A synced flow closes. */
 static inline void

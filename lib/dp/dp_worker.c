@@ -178,6 +178,20 @@ redirect_or_drop(struct nc_worker *w, struct rte_mbuf *m)
 		w->st.redirected++;
 }
 
+/*
+ * The SYN of a peer's connection installed here before its client's first
+ * byte, sent again: the client did not get the SYN-ACK (its dispatcher died
+ * holding it back). It goes on to the server, which answers again - starting
+ * afresh would race the server's own SYN-ACK, sent again on the old
+ * connection at the same moment.
+ */
+static inline int
+same_syn(const struct nc_flow *f, const struct rte_tcp_hdr *th)
+{
+	return (f->sync & NC_FLOW_ISN) && f->state != NC_FLOW_CLOSING &&
+	       rte_be_to_cpu_32(th->sent_seq) == f->c_isn;
+}
+
 static inline void
 client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t pos)
 {
@@ -192,7 +206,8 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 
 		flags = th->tcp_flags;
 		if (pos >= 0 && unlikely(syn) && (flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING ||
-						  (flow_at(w, (uint32_t)pos)->sync & NC_FLOW_ADOPTED))) {
+						  (flow_at(w, (uint32_t)pos)->sync & NC_FLOW_ADOPTED)) &&
+		    !same_syn(flow_at(w, (uint32_t)pos), th)) {
 			/* the client reuses the port of a closed connection (or of
 			 * one taken over from a peer, whose end passed elsewhere):
 			 * start afresh */
@@ -232,6 +247,7 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 	 * is unanswered) to the server's first data back */
 	if (pm->pay != 0 && !(f->mon & NC_FLOW_REQ)) {
 		f->mon |= NC_FLOW_REQ;
+		f->sync &= (uint8_t)~NC_FLOW_ISN;   /* req_us from here */
 		f->req_us = w->now_us;
 		ss->requests++;
 	}
@@ -300,14 +316,14 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		/* the SYN-ACK goes to the client only after the record left for
 		 * the peers: a client that can send its request can have it
 		 * finished by a survivor (nc_dp_sync_send_frame) */
-		sync_with_frame(w, f, NC_SYNC_FLOW, m);
+		sync_with_frame(w, f, NC_SYNC_FLOW, m, pm->l4_off);
 		return;
 	}
 	if (unlikely(w->release_frame)) {
 		/* the answer that released a held request goes once the peers
 		 * know: none of them replays a request its client has answered */
 		w->release_frame = 0;
-		sync_with_frame(w, f, NC_SYNC_RELEASE, m);
+		sync_with_frame(w, f, NC_SYNC_RELEASE, m, pm->l4_off);
 		return;
 	}
 	tx_to(w, m, f->nh_client);

@@ -50,6 +50,9 @@ enum nc_flow_state {
 #define NC_FLOW_ADOPTED 0x2  /* sync: taken over from a dead dispatcher; what it
 			      * holds is replayed at its deadline as that dispatcher's */
 #define NC_FLOW_SYNC_DATA 0x4  /* sync: the peers know bytes passed (not fresh) */
+#define NC_FLOW_ISN     0x8  /* sync: a peer's connection installed before its client's
+			      * first byte: c_isn holds the client's initial sequence
+			      * number (its SYN again is the same connection's) */
 
 /* One flow; one cache line. All addresses and ports in network order. */
 struct nc_flow {
@@ -72,7 +75,10 @@ struct nc_flow {
 	uint8_t svc;
 	uint8_t server;
 	uint8_t mon;         /* NC_FLOW_REQ, replays << NC_FLOW_REPLAY_SHIFT */
-	uint32_t req_us;     /* worker clock (us) when the waiting request left */
+	union {
+		uint32_t req_us;   /* worker clock (us) when the waiting request left */
+		uint32_t c_isn;    /* NC_FLOW_ISN, until the client's first byte */
+	};
 	uint8_t sync;        /* NC_FLOW_SYNCED, NC_FLOW_ADOPTED (cluster sync) */
 	uint8_t ca;          /* enum nc_client_addr the flow opened with (NC_FLOW_CA_MODE),
 	                      * | NC_FLOW_CA_ACKED; 0: none */

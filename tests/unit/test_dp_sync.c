@@ -173,6 +173,10 @@ test_records(void **state)
 	assert_int_equal(r[0].state, 1);   /* SYN: the client's ACK not seen yet */
 	assert_key(&r[0], IP_CLIENT, 41000, WEB_PORT, IPPROTO_TCP);
 	assert_int_equal(ntohs(r[0].lport), tc.lport);
+	/* both initial sequence numbers, as the client sees them */
+	assert_true(r[0].flags & NC_SYNC_F_FRESH);
+	assert_int_equal(r[0].tcp.c_isn, s.ack - 1);
+	assert_int_equal(r[0].tcp.srv_isn, s.seq);
 	/* the SYN-ACK goes once the record has left */
 	assert_non_null(r[0].m);
 	nc_dp_sync_send_frame(f->dp, r[0].m);
@@ -297,6 +301,42 @@ test_adopt_room(void **state)
 		nc_worker_sync_poll(wk(f, 0));
 	assert_true(nc_dp_sync_adopt_idle(f->dp));
 	assert_int_equal(nc_dp_sync_adopt_room(f->dp), room0);
+	assert_no_leak(f);
+}
+
+/*
+ * A peer's connection installed before its client's first byte: the client's
+ * SYN again (its dispatcher died holding the SYN-ACK back) is the same
+ * connection's and goes on to the server from the peer's local port; a SYN
+ * with another initial sequence number is a new connection on that port.
+ */
+static void
+test_syn_again(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_rec r;
+	struct pb_pkt p, want;
+	struct frame fr;
+
+	peer_flow(&r, IPPROTO_TCP, 47000, 5300, SB);
+	r.flags = NC_SYNC_F_FRESH;
+	r.tcp.c_isn = 1000;
+	r.tcp.srv_isn = 90000;
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	client_pkt(&p, IPPROTO_TCP, 47000);
+	p.tcp_flags = PB_TCP_SYN;
+	p.seq = 1000;
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SB, 5300);
+	want.sip = IP_PEER_LIP;
+	assert_wire(&fr, &want);
+	/* another connection on the port: a flow of ours */
+	p.seq = 777777;
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	assert_int_equal(pb_get32(fr.b + 26), IP_LIP);
 	assert_no_leak(f);
 }
 
@@ -971,6 +1011,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_records, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_proxy, setup_sync_proxy, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_tcp, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_again, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_again, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_held, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_room, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_flush, setup_sync, fx_teardown),
