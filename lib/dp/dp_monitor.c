@@ -399,7 +399,14 @@ probes_run(struct nc_dp *dp, uint64_t now)
 				continue;
 			if (unlikely(dp->ctl->probes_paused)) {
 				/* our local IPs are another's meanwhile: their answers
-				 * cannot reach us, and are no verdict on the servers */
+				 * cannot reach us, and are no verdict on the servers.
+				 * One under way ends with its reset (no verdict), so
+				 * that the server keeps no half-open connection on the
+				 * probe's address and port to meet the next probe */
+				if (m->probe.state != NC_PROBE_IDLE) {
+					nc_probe_timeout(&m->probe, &m->tgt, frame, sizeof(frame), &len);
+					probe_send(dp, m, frame, len);
+				}
 				m->probe.state = NC_PROBE_IDLE;
 				m->probe_next = now + dp->tsc_per_ms * h->interval_ms;
 				continue;

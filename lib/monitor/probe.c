@@ -500,8 +500,21 @@ pr_input_syn_sent(struct nc_probe *p, const struct nc_probe_target *t, const str
 	char req[PR_REQ_MAX + 1];
 	int n;
 
-	if (!(flags & RTE_TCP_ACK_FLAG) || ack != p->isn + 1)
+	if (!(flags & RTE_TCP_ACK_FLAG))
 		return NC_PROBE_PENDING;
+	if (ack != p->isn + 1) {
+		/* RFC 793, SYN-SENT: an unacceptable ACK - from a connection the
+		 * server still has on this address and port, an earlier probe's
+		 * whose end it missed - gets a reset at its acknowledgement, which
+		 * ends that connection; without it every later probe from this
+		 * port would meet the same ACK */
+		if (!(flags & RTE_TCP_RST_FLAG)) {
+			struct pr_seg rst = { .seq = ack, .flags = RTE_TCP_RST_FLAG };
+
+			*out_len = pr_put_tcp(out, cap, t, pr_tcp_ip_id(p, 1), &rst);
+		}
+		return NC_PROBE_PENDING;
+	}
 	if (flags & RTE_TCP_RST_FLAG)
 		return pr_verdict(p, NC_PROBE_BAD, now_us, rt_us);
 	if (flags != (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG))

@@ -231,14 +231,18 @@ test_probe_timeout(void **state)
 	mon_view(f, SVC_WEB, &sv, v);
 	assert_int_equal(v[SB].probes_bad, 1);
 	assert_int_equal(v[SB].up, 1);
-	/* B's answer to the first probe arrives now: too late */
+	/* B's answer to the first probe arrives now: too late, and reset at
+	 * its acknowledgement (RFC 793: the ACK is not the new SYN's) */
 	{
 		struct pb_pkt p;
+		struct frame fr;
 
 		probe_reply(&p, SB, PB_TCP_SYN | PB_TCP_ACK, 0x71000000, old_isn + 1);
 		to_ctl(f, &pr, &p);
 		ctl_round(f);
-		expect_none(f, 0);
+		expect_one(f, 0, &fr);
+		assert_int_equal(fr.b[pb_l4_off(fr.b) + 13], PB_TCP_RST);
+		assert_int_equal(pb_get32(fr.b + pb_l4_off(fr.b) + 4), old_isn + 1);
 	}
 	mon_view(f, SVC_WEB, &sv, v);
 	assert_int_equal(v[SB].probes_good, 0);
@@ -263,6 +267,41 @@ test_probe_timeout(void **state)
 	assert_int_equal(v[SA].up, 1);
 	assert_int_equal(v[SA].weight, 100);
 	assert_to_ctl(f, pr.to_ctl);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/*
+ * Probes paused (this dispatcher's local IPs are another's while it
+ * resyncs): one under way ends with its reset and no verdict, so that the
+ * server keeps no half-open connection on the probe's address and port to
+ * meet the next probe; nothing more is sent until they resume.
+ */
+static void
+test_probe_paused(void **state)
+{
+	struct fx *f = *state;
+	struct nc_service_view sv;
+	struct nc_server_view v[2];
+	struct probes pr;
+
+	memset(&pr, 0, sizeof(pr));
+	probe_round(f, &pr, NC_PROBE_FIRST_MS + 50);
+	assert_int_equal(pr.syn[SA], 1);
+	assert_int_equal(pr.syn[SB], 1);
+	nc_dp_probes_pause(f->dp, true);
+	probe_round(f, &pr, 1);
+	assert_int_equal(pr.rst[SA], 1);
+	assert_int_equal(pr.rst[SB], 1);
+	assert_int_equal(pr.syn[SA] + pr.syn[SB], 0);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].probes_bad + v[SB].probes_bad, 0);
+	probe_round(f, &pr, PROBE_WAIT_MS);
+	assert_int_equal(pr.syn[SA] + pr.syn[SB] + pr.rst[SA] + pr.rst[SB], 0);
+	nc_dp_probes_pause(f->dp, false);
+	probe_round(f, &pr, PROBE_WAIT_MS);
+	assert_int_equal(pr.syn[SA], 1);
+	assert_int_equal(pr.syn[SB], 1);
 	assert_int_equal(drops_total(f), 0);
 	assert_no_leak(f);
 }
@@ -509,6 +548,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_probe_tcp_rise_fall, setup_health),
 		T(test_probe_timeout, setup_health),
+		T(test_probe_paused, setup_health),
 		T(test_probe_steering, setup_health),
 		T(test_probe_unmatched_idle, setup_health),
 		T(test_probe_answer_ttl1, setup_health),

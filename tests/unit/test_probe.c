@@ -611,6 +611,7 @@ struct syn_case {
 	uint8_t flags;
 	void (*edit)(struct pb_pkt *a);
 	void (*build)(struct pb_pkt *a, const struct run *r, uint8_t *q, uint16_t *qlen);
+	int rst;                 /* answered with a reset at the segment's ACK (RFC 793) */
 };
 
 static void e_sip(struct pb_pkt *a) { a->sip = SERVER_IP2; }
@@ -706,12 +707,15 @@ b_unreach_qopts(struct pb_pkt *a, const struct run *r, uint8_t *q, uint16_t *qle
 
 #define SA (PB_TCP_SYN | PB_TCP_ACK)
 #define RA (PB_TCP_RST | PB_TCP_ACK)
-#define SEG(d, w, s, off, fl, e) { d, NC_PROBE_##w, s, off, fl, e, NULL }
-#define FRAME(d, w, b)           { d, NC_PROBE_##w, 0, 0, 0, NULL, b }
+#define SEG(d, w, s, off, fl, e) { d, NC_PROBE_##w, s, off, fl, e, NULL, 0 }
+#define SEG_RST(d, s, off, fl)   { d, NC_PROBE_PENDING, s, off, fl, e_none, NULL, 1 }
+#define FRAME(d, w, b)           { d, NC_PROBE_##w, 0, 0, 0, NULL, b, 0 }
 
 static const struct syn_case syn_cases[] = {
-	SEG("SYN-ACK acking the ISN itself", PENDING, PEER_ISN, 0, SA, e_none),
-	SEG("SYN-ACK acking ISN + 2", PENDING, PEER_ISN, 2, SA, e_none),
+	SEG_RST("SYN-ACK acking the ISN itself", PEER_ISN, 0, SA),
+	SEG_RST("SYN-ACK acking ISN + 2", PEER_ISN, 2, SA),
+	SEG_RST("ACK of an earlier connection the server still has on the port", PEER_ISN, 100000,
+		PB_TCP_ACK),
 	SEG("SYN alone (simultaneous open)", PENDING, PEER_ISN, 1, PB_TCP_SYN, e_none),
 	SEG("ACK alone", PENDING, PEER_ISN, 1, PB_TCP_ACK, e_none),
 	SEG("SYN-ACK with FIN", PENDING, PEER_ISN, 1, SA | PB_TCP_FIN, e_none),
@@ -795,6 +799,13 @@ test_tcp_syn_sent(void **state)
 			before = r.p;
 			v = run_feed(&r, &a, T0 + 50);
 			assert_int_equal(v, c->want);
+			if (c->rst) {
+				/* RST alone, at the segment's acknowledgement */
+				assert_true(r.out_len >= PB_ETH_LEN + 40);
+				assert_int_equal(r.out[PB_ETH_LEN + 33], PB_TCP_RST);
+				assert_int_equal(pb_get32(r.out + PB_ETH_LEN + 24), a.ack);
+				r.out_len = 0;
+			}
 			assert_int_equal(r.out_len, 0);
 			assert_int_equal(r.rt, 777);             /* no round trip for a bad one */
 			if (v == NC_PROBE_PENDING) {
