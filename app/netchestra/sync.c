@@ -1277,7 +1277,7 @@ nc_sync_app_json(struct nc_app *a)
 			json_array_append_new(holding, json_pack("{s:s,s:i}", "address",
 								 ip4(cc->peer_lips[q][l], b), "from", pi.id));
 	}
-	o = json_pack("{s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+	o = json_pack("{s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
 		      "enabled", 1, "synced", s->synced, "own_addresses", s->own_held,
 		      "replicas", (json_int_t)s->n, "replicas_max", (json_int_t)s->max,
 		      "held", (json_int_t)held,
@@ -1292,6 +1292,7 @@ nc_sync_app_json(struct nc_app *a)
 		      "miss_adopted", (json_int_t)cs.sync_miss_adopted,
 		      "miss_dropped", (json_int_t)cs.sync_miss_dropped,
 		      "adopt_full", (json_int_t)cs.sync_adopt_full,
+		      "adopt_replaced", (json_int_t)st->sync_adopt_replaced,
 		      "stepped_back", (json_int_t)s->stepbacks,
 		      "holding", holding);
 	free(st);

@@ -250,6 +250,20 @@ adopt_flow(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flo
 	srv = server_of(s, r->server_ip, r->server_port);
 	if (srv < 0)
 		return 0;
+	if ((uint16_t)(ae->lip_plus1 - 1) >= dp->n_own_lips) {
+		/* a flow here still on the peer's address and port - our copy
+		 * from an earlier takeover, ended since at the peer, which gave
+		 * the port to this connection: the peer's word is the newer.
+		 * Dropped unreported (the peers never had it as ours) */
+		int32_t old = nc_flow_by_lport(w->flows, (uint16_t)(ae->lip_plus1 - 1),
+					       rte_be_to_cpu_16(r->lport));
+
+		if (old >= 0) {
+			flow_at(w, (uint32_t)old)->sync = 0;
+			flow_close(w, old);
+			w->st.sync_adopt_replaced++;
+		}
+	}
 	f = nc_flow_adopt(w->flows, k, hash, (uint16_t)(ae->lip_plus1 - 1),
 			  rte_be_to_cpu_16(r->lport), &err);
 	if (f == NULL) {

@@ -305,6 +305,41 @@ test_adopt_room(void **state)
 }
 
 /*
+ * A copy left here from an earlier takeover on the peer's address and port
+ * (the peer took its addresses back and gave the port to a new connection
+ * since): the peer's newer flow replaces it, unreported.
+ */
+static void
+test_adopt_stale_port(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_rec r, out[4];
+	struct nc_dp_stats st;
+	struct pb_pkt p, want;
+	struct frame fr;
+
+	peer_flow(&r, IPPROTO_TCP, 48000, 5400, SB);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	peer_flow(&r, IPPROTO_TCP, 48001, 5400, SA);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	stats(f, &st);
+	assert_int_equal(st.sync_adopted, 2);
+	assert_int_equal(st.sync_adopt_replaced, 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_int_equal(nc_dp_sync_take(f->dp, out, 4), 0);   /* no close reported */
+	client_pkt(&p, IPPROTO_TCP, 48001);
+	p.tcp_flags = PB_TCP_ACK;
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SA, 5400);
+	want.sip = IP_PEER_LIP;
+	assert_wire(&fr, &want);
+	assert_no_leak(f);
+}
+
+/*
  * A peer's connection installed before its client's first byte: the client's
  * SYN again (its dispatcher died holding the SYN-ACK back) is the same
  * connection's and goes on to the server from the peer's local port; a SYN
@@ -1011,6 +1046,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_records, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_proxy, setup_sync_proxy, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_tcp, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_stale_port, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_again, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_again, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_held, setup_sync, fx_teardown),
