@@ -34,7 +34,7 @@
 # servers taken down). Each step also leaves a line "== cluster-sync: ..." in
 # both dispatchers' logs, kept in the work directory with KEEP=1. The cases
 # run one after another on the same dispatchers, as a cluster lives through
-# its failures. About 5 minutes.
+# its failures. About 11 minutes.
 # CLUSTER_SYNC_CASES chooses and orders the cases (default "a d e b c f"; each
 # brings the dispatchers to the state it needs); CLUSTER_SYNC_SECONDS the
 # length of each run (default 30, the event at a third of it);
