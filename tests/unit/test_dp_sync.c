@@ -101,6 +101,40 @@ peer_flow(struct nc_sync_rec *r, uint8_t proto, uint16_t cport, uint16_t lport, 
 	r->server_port = htons(proto == IPPROTO_TCP ? WEB_SPORT : DNS_PORT);
 }
 
+/* A peer's TCP flow reported at its server's SYN-ACK: nothing exchanged yet,
+ * both initial sequence numbers known. */
+static void
+fresh_flow(struct nc_sync_rec *r, uint16_t cport, uint16_t lport, int server, uint32_t c_isn,
+	   uint32_t srv_isn)
+{
+	peer_flow(r, IPPROTO_TCP, cport, lport, server);
+	r->flags = NC_SYNC_F_FRESH;
+	r->tcp.c_isn = c_isn;
+	r->tcp.srv_isn = srv_isn;
+}
+
+/* Peer flow <r> installed in worker 0 at once. */
+static void
+install_now(struct fx *f, const struct nc_sync_rec *r)
+{
+	assert_int_equal(nc_dp_sync_adopt(f->dp, r, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+}
+
+/* Client packet <p> goes to <server> from the peer's local IP and <lport>. */
+static void
+via_peer(struct fx *f, const struct pb_pkt *p, int server, uint16_t lport)
+{
+	struct pb_pkt want;
+	struct frame fr;
+
+	rx(f, 0, p);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(p, server, lport);
+	want.sip = IP_PEER_LIP;
+	assert_wire(&fr, &want);
+}
+
 /*
  * A UDP flow is reported at its first datagram, with the request it holds
  * (the datagram as the client sent it, a reference of the record's own);
@@ -232,16 +266,11 @@ test_adopt_tcp(void **state)
 	struct frame fr;
 
 	peer_flow(&r, IPPROTO_TCP, 42000, 5000, SB);
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
-	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	install_now(f, &r);
 	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
 	client_pkt(&p, IPPROTO_TCP, 42000);
 	p.tcp_flags = PB_TCP_ACK;
-	rx(f, 0, &p);
-	expect_one(f, 0, &fr);
-	want = nat_c2s(&p, SB, 5000);
-	want.sip = IP_PEER_LIP;
-	assert_wire(&fr, &want);
+	via_peer(f, &p, SB, 5000);
 	server_pkt(&s, &p, SB, 5000);
 	s.dip = IP_PEER_LIP;
 	s.tcp_flags = PB_TCP_ACK;
@@ -315,15 +344,12 @@ test_adopt_stale_port(void **state)
 	struct fx *f = *state;
 	struct nc_sync_rec r, out[4];
 	struct nc_dp_stats st;
-	struct pb_pkt p, want;
-	struct frame fr;
+	struct pb_pkt p;
 
 	peer_flow(&r, IPPROTO_TCP, 48000, 5400, SB);
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
-	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	install_now(f, &r);
 	peer_flow(&r, IPPROTO_TCP, 48001, 5400, SA);
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
-	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	install_now(f, &r);
 	stats(f, &st);
 	assert_int_equal(st.sync_adopted, 2);
 	assert_int_equal(st.sync_adopt_replaced, 1);
@@ -331,11 +357,7 @@ test_adopt_stale_port(void **state)
 	assert_int_equal(nc_dp_sync_take(f->dp, out, 4), 0);   /* no close reported */
 	client_pkt(&p, IPPROTO_TCP, 48001);
 	p.tcp_flags = PB_TCP_ACK;
-	rx(f, 0, &p);
-	expect_one(f, 0, &fr);
-	want = nat_c2s(&p, SA, 5400);
-	want.sip = IP_PEER_LIP;
-	assert_wire(&fr, &want);
+	via_peer(f, &p, SA, 5400);
 	assert_no_leak(f);
 }
 
@@ -350,23 +372,15 @@ test_syn_again(void **state)
 {
 	struct fx *f = *state;
 	struct nc_sync_rec r;
-	struct pb_pkt p, want;
+	struct pb_pkt p;
 	struct frame fr;
 
-	peer_flow(&r, IPPROTO_TCP, 47000, 5300, SB);
-	r.flags = NC_SYNC_F_FRESH;
-	r.tcp.c_isn = 1000;
-	r.tcp.srv_isn = 90000;
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
-	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	fresh_flow(&r, 47000, 5300, SB, 1000, 90000);
+	install_now(f, &r);
 	client_pkt(&p, IPPROTO_TCP, 47000);
 	p.tcp_flags = PB_TCP_SYN;
 	p.seq = 1000;
-	rx(f, 0, &p);
-	expect_one(f, 0, &fr);
-	want = nat_c2s(&p, SB, 5300);
-	want.sip = IP_PEER_LIP;
-	assert_wire(&fr, &want);
+	via_peer(f, &p, SB, 5300);
 	/* another connection on the port: a flow of ours */
 	p.seq = 777777;
 	rx(f, 0, &p);
@@ -431,8 +445,7 @@ test_adopt_proxy(void **state)
 	/* a bulk copy: acknowledged long ago */
 	peer_flow(&r, IPPROTO_TCP, 42100, 5100, SB);
 	r.ca = NC_CA_PROXY_V2;
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
-	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	install_now(f, &r);
 	client_pkt(&p, IPPROTO_TCP, 42100);
 	p.tcp_flags = PB_TCP_ACK;
 	p.seq = 1000;
@@ -440,13 +453,9 @@ test_adopt_proxy(void **state)
 	proxy_legs(f, &p, 5100, 1000 + hl, 7000, 1000 + hl, 1000);
 
 	/* just accepted there: the header went at 5001 */
-	peer_flow(&r, IPPROTO_TCP, 42101, 5101, SB);
+	fresh_flow(&r, 42101, 5101, SB, 5000, 9000);
 	r.ca = NC_CA_PROXY_V2;
-	r.flags = NC_SYNC_F_FRESH;
-	r.tcp.c_isn = 5000;
-	r.tcp.srv_isn = 9000;
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
-	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	install_now(f, &r);
 	client_pkt(&p, IPPROTO_TCP, 42101);
 	p.tcp_flags = PB_TCP_ACK;
 	p.seq = 5001;
@@ -646,19 +655,14 @@ test_udp_given_back(void **state)
 {
 	struct fx *f = *state;
 	struct nc_sync_rec r;
-	struct pb_pkt p, want;
+	struct pb_pkt p;
 	struct frame fr;
 
 	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
 	peer_flow(&r, IPPROTO_UDP, 46000, 5200, SA);
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
-	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	install_now(f, &r);
 	client_pkt(&p, IPPROTO_UDP, 46000);
-	rx(f, 0, &p);
-	expect_one(f, 0, &fr);
-	want = nat_c2s(&p, SA, 5200);
-	want.sip = IP_PEER_LIP;
-	assert_wire(&fr, &want);
+	via_peer(f, &p, SA, 5200);
 	/* given back */
 	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, false), 0);
 	rx(f, 0, &p);
@@ -745,7 +749,7 @@ test_port_reused(void **state)
 	static const uint8_t data[] = "GET / HTTP/1.1\r\n\r\n";
 	struct nc_dp_stats st;
 	struct nc_sync_rec r;
-	struct pb_pkt p, want;
+	struct pb_pkt p;
 	struct frame fr;
 	unsigned int calls;
 
@@ -761,19 +765,14 @@ test_port_reused(void **state)
 	expect_one(f, 0, &fr);
 	/* its port's new connection, a peer's: installed over the ended one */
 	peer_flow(&r, IPPROTO_TCP, 45000, 5100, SB);
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
-	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	install_now(f, &r);
 	stats(f, &st);
 	assert_int_equal(st.sync_adopted, 1);
 	assert_int_equal(st.sync_adopt_exists, 0);
 	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
 	p.payload = data;
 	p.payload_len = sizeof(data) - 1;
-	rx(f, 0, &p);
-	expect_one(f, 0, &fr);
-	want = nat_c2s(&p, SB, 5100);
-	want.sip = IP_PEER_LIP;
-	assert_wire(&fr, &want);
+	via_peer(f, &p, SB, 5100);
 
 	/* another port: ended here, then data of a peer's connection before
 	 * its copy is installed - up to the control lcore, on to the peer */
@@ -996,7 +995,7 @@ test_resume(void **state)
 	const uint16_t len = (uint16_t)(sizeof(get_req) - 1);
 	struct nc_failsafe_view v;
 	struct nc_sync_rec pr;
-	struct pb_pkt p, sv, want;
+	struct pb_pkt p, sv;
 	struct frame fr;
 
 	peer_flow(&pr, IPPROTO_TCP, 47000, 9000, SA);
@@ -1009,11 +1008,7 @@ test_resume(void **state)
 	p.ack = 7001;
 	p.payload = (const uint8_t *)get_req;
 	p.payload_len = len;
-	rx(f, 0, &p);
-	expect_one(f, 0, &fr);
-	want = nat_c2s(&p, SA, 9000);
-	want.sip = IP_PEER_LIP;
-	assert_wire(&fr, &want);
+	via_peer(f, &p, SA, 9000);
 	fs_web(f, &v);
 	assert_int_equal(v.held_now, 1);   /* held: it can move now */
 	server_pkt(&sv, &p, SA, 9000);
