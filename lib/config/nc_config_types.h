@@ -2,7 +2,9 @@
  * Netchestra startup configuration, as loaded from the JSON startup file.
  * Plain C types only (no EAL), so tools and tests can use them directly.
  *
- * Byte order: every IPv4 address and L4 port here is in HOST byte order.
+ * Byte order: every IPv4 address and L4 port here is in HOST byte order; IPv6
+ * addresses are bytes in network order. A family field of 0 (a hand-made
+ * config) means AF_INET.
  * The data plane converts once when it builds its run-time tables.
  */
 #ifndef NC_CONFIG_TYPES_H
@@ -89,6 +91,13 @@ struct nc_prefix {
 	uint8_t len;    /* 0..32 */
 };
 
+/* An IPv6 address or prefix: 16 bytes in network order, as on the wire (IPv6
+ * has no host order to speak of; every user of it compares or copies bytes). */
+struct nc_prefix6 {
+	uint8_t addr[16];
+	uint8_t len;    /* 0..128 */
+};
+
 struct nc_cfg_eal {
 	char lcores[64];            /* EAL --lcores string, e.g. "0-1" */
 	uint64_t lcore_mask[2];     /* lcore ids named by lcores (bit i = lcore i) */
@@ -116,6 +125,9 @@ struct nc_cfg_port {
 	char device[NC_DEVARG_MAX];   /* DPDK device name, e.g. "net_pcap0" or a PCI address */
 	struct nc_prefix ipv4[NC_MAX_PORT_ADDRS];
 	uint16_t n_ipv4;
+	struct nc_prefix6 ipv6[NC_MAX_PORT_ADDRS];   /* "ipv6": the port's IPv6 addresses
+	                               * with their on-link prefixes, as "ipv4" */
+	uint16_t n_ipv6;
 	uint16_t rx_desc;             /* "rx_desc", default 1024 */
 	uint16_t tx_desc;             /* "tx_desc", default 1024 */
 	bool has_mac;                 /* "mac" given: set the port's MAC to <mac> */
@@ -132,13 +144,18 @@ struct nc_cfg_port {
 };
 
 struct nc_cfg_neighbor {
+	uint8_t family;   /* AF_INET: "ipv4"; AF_INET6: "ipv6" */
 	uint32_t ipv4;
+	uint8_t ipv6[16];
 	uint8_t mac[6];
 };
 
 struct nc_cfg_route {
 	struct nc_prefix prefix;
 	uint32_t via;
+	uint8_t family;   /* AF_INET or AF_INET6: of "prefix" and "via" (the same) */
+	struct nc_prefix6 prefix6;
+	uint8_t via6[16];
 };
 
 struct nc_cfg_limits {
@@ -155,6 +172,8 @@ struct nc_cfg_server {
 	uint32_t address;
 	uint16_t port;
 	uint8_t weight;   /* percent, 1..100 */
+	uint8_t family;   /* AF_INET or AF_INET6: of "address" */
+	uint8_t address6[16];
 };
 
 #define NC_HTTP_PATH_MAX    128  /* incl. NUL */
@@ -206,11 +225,18 @@ struct nc_cfg_failsafe {
 
 struct nc_cfg_service {
 	char name[NC_NAME_MAX];
+	uint8_t family;   /* AF_INET or AF_INET6: of "vip" */
 	uint32_t vip;
+	uint8_t vip6[16];
 	uint16_t port;
 	uint8_t proto;    /* IPPROTO_TCP (6) or IPPROTO_UDP (17) */
+	/* "local_ips": of the servers' family (an IPv6 service over IPv4 servers,
+	 * NAT64, takes IPv4 local addresses); one of the two lists is used */
 	uint32_t local_ips[NC_MAX_LOCAL_IPS];
 	uint16_t n_local_ips;
+	uint8_t local_ips6[NC_MAX_LOCAL_IPS][16];
+	uint16_t n_local_ips6;
+	uint8_t server_family;    /* derived: AF_INET or AF_INET6, every server's */
 	enum nc_sched_kind scheduler;
 	uint32_t maglev_size;     /* "maglev_size", scheduler maglev only: a prime,
 	                           * NC_MAGLEV_SIZE_MIN..MAX, default NC_MAGLEV_SIZE_DEFAULT
@@ -222,6 +248,9 @@ struct nc_cfg_service {
 	uint32_t persistence_s;   /* "persistence_s", default 0, 0..86400: a client address's
 	                           * new flows go to the server first chosen for it while
 	                           * its affinity entry lives; 0: no affinity */
+	uint8_t persistence_prefix6;  /* "persistence_prefix6", default 128, 1..128: an IPv6
+	                           * client's affinity is per this prefix of its address
+	                           * (64: per /64) */
 	enum nc_client_addr client_address;   /* "client_address", default "none"; TCP:
 	                           * "proxy-v1", "proxy-v2", "toa"; UDP: "proxy-v2" only.
 	                           * A reload changes it for new flows only */
