@@ -60,6 +60,14 @@ pb_pseudo_sum(uint32_t sip, uint32_t dip, uint8_t proto, uint16_t l4_len)
 	return (sip >> 16) + (sip & 0xffff) + (dip >> 16) + (dip & 0xffff) + proto + l4_len;
 }
 
+uint32_t
+pb_pseudo_sum6(const uint8_t *sip, const uint8_t *dip, uint8_t proto, uint32_t l4_len)
+{
+	uint32_t s = pb_csum_add(pb_csum_add(0, sip, 16), dip, 16);
+
+	return s + (l4_len >> 16) + (l4_len & 0xffff) + proto;
+}
+
 /* The checksum of <len> bytes at <d> from the partial sum <sum>, the 16-bit field
  * at the even offset <off> counted as zero (summing around it keeps the words
  * aligned). */

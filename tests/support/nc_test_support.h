@@ -40,6 +40,9 @@ uint16_t pb_csum(const uint8_t *d, size_t len, uint32_t sum);
 /* Partial sum of the TCP/UDP pseudo header. */
 uint32_t pb_pseudo_sum(uint32_t sip, uint32_t dip, uint8_t proto, uint16_t l4_len);
 
+/* Partial sum of the IPv6 pseudo header (RFC 8200 8.1) of 16-byte <sip>, <dip>. */
+uint32_t pb_pseudo_sum6(const uint8_t *sip, const uint8_t *dip, uint8_t proto, uint32_t l4_len);
+
 /* Offset of the L4 header of an IPv4 frame, from its IHL. */
 static inline uint32_t
 pb_l4_off(const uint8_t *f)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Test packet builder (see pkt_build.h).
  */
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pkt_build.h"
@@ -9,6 +11,12 @@
 #define PROTO_ICMP 1
 #define PROTO_TCP  6
 #define PROTO_UDP  17
+#define PROTO_ICMPV6 PB_PROTO_ICMPV6
+
+#define EXT6_HBH  0
+#define EXT6_RT   43
+#define EXT6_FRAG 44
+#define EXT6_DST  60
 
 void
 pb_init(struct pb_pkt *p, uint8_t proto)
@@ -50,9 +58,143 @@ l4_hdr_len(const struct pb_pkt *p)
 	case PROTO_UDP:
 	case PROTO_ICMP:
 		return 8;
+	case PROTO_ICMPV6:
+		return p->v6 ? 8 : 0;
 	default:
 		return 0;
 	}
+}
+
+void
+pb_init6(struct pb_pkt *p, uint8_t proto)
+{
+	pb_init(p, proto);
+	p->v6 = true;
+	p->ethertype = PB_ETH_IPV6;
+	p->ip_version = 6;
+	pb_ip6(p->sip6, "2001:db8:1::10");
+	pb_ip6(p->dip6, "2001:db8::100");
+	p->icmp_type = 128;
+}
+
+void
+pb_ip6(uint8_t out[16], const char *text)
+{
+	if (inet_pton(AF_INET6, text, out) != 1) {
+		fprintf(stderr, "pb_ip6: '%s' is no IPv6 address\n", text);
+		abort();
+	}
+}
+
+/* Write the upper-layer header at <l4> (<l4len> bytes with the payload, which
+ * is in place), its checksum from the pseudo-header sum <psum>. */
+static void
+build_l4(const struct pb_pkt *p, uint8_t *l4, uint32_t l4len, uint32_t psum)
+{
+	uint32_t l4h = l4_hdr_len(p);
+	uint16_t c;
+
+	switch (p->proto) {
+	case PROTO_TCP:
+		pb_put16(l4, p->sport);
+		pb_put16(l4 + 2, p->dport);
+		pb_put32(l4 + 4, p->seq);
+		pb_put32(l4 + 8, p->ack);
+		l4[12] = (uint8_t)((p->doff_field >= 0 ? p->doff_field : p->tcp_doff) << 4);
+		l4[13] = p->tcp_flags;
+		pb_put16(l4 + 14, p->window);
+		pb_put16(l4 + 18, p->urg);
+		memset(l4 + 20, 1, l4h - 20);        /* TCP options: NOP */
+		c = pb_csum(l4, l4len, psum);
+		pb_put16(l4 + 16, (uint16_t)(c ^ p->l4_csum_xor));
+		break;
+	case PROTO_UDP:
+		pb_put16(l4, p->sport);
+		pb_put16(l4 + 2, p->dport);
+		pb_put16(l4 + 4, (uint16_t)((int)l4len + p->udp_len_adj));
+		c = pb_csum(l4, l4len, psum);
+		if (c == 0)
+			c = 0xffff;                      /* a computed 0 is sent as all ones */
+		if (p->udp_no_csum)
+			c = 0;
+		pb_put16(l4 + 6, (uint16_t)(c ^ p->l4_csum_xor));
+		break;
+	case PROTO_ICMP:
+	case PROTO_ICMPV6:
+		if (l4h == 0)
+			break;
+		l4[0] = p->icmp_type;
+		l4[1] = p->icmp_code;
+		pb_put16(l4 + 4, p->icmp_id);
+		pb_put16(l4 + 6, p->icmp_seq);
+		/* ICMP has no pseudo-header; ICMPv6 has (RFC 4443 2.3) */
+		c = pb_csum(l4, l4len, p->proto == PROTO_ICMPV6 ? psum : 0);
+		pb_put16(l4 + 2, (uint16_t)(c ^ p->l4_csum_xor));
+		break;
+	default:
+		break;
+	}
+}
+
+static uint32_t
+ext6_len(const struct pb_ext6 *e)
+{
+	return e->type == EXT6_FRAG ? 8 : ((uint32_t)e->len + 1) * 8;
+}
+
+static uint32_t
+pb_build6(const struct pb_pkt *p, uint8_t *buf, size_t cap)
+{
+	uint32_t l4h = l4_hdr_len(p), l4len = l4h + p->payload_len, extlen = 0, plen, len, i;
+	uint8_t *ip = buf + PB_IP_OFF, *h, *l4;
+
+	if (p->n_ext > PB_MAX_EXT6 || (p->proto == PROTO_TCP && l4h < 20))
+		return 0;
+	for (i = 0; i < p->n_ext; i++)
+		extlen += ext6_len(&p->ext[i]);
+	plen = extlen + l4len;
+	len = PB_ETH_LEN + 40 + plen + p->pad;
+	if (len > cap)
+		return 0;
+	memset(buf, 0, len);
+	memcpy(buf, p->dst_mac, 6);
+	memcpy(buf + 6, p->src_mac, 6);
+	pb_put16(buf + 12, p->ethertype);
+	pb_put32(ip, (uint32_t)p->ip_version << 28 | (uint32_t)p->tclass << 20 |
+		 (p->flow_label & 0xfffff));
+	pb_put16(ip + 4, (uint16_t)((int)plen + p->tot_len_adj));
+	ip[6] = p->n_ext > 0 ? p->ext[0].type : p->proto;
+	ip[7] = p->ttl;
+	memcpy(ip + 8, p->sip6, 16);
+	memcpy(ip + 24, p->dip6, 16);
+	h = ip + 40;
+	for (i = 0; i < p->n_ext; i++) {
+		const struct pb_ext6 *e = &p->ext[i];
+
+		h[0] = i + 1 < p->n_ext ? p->ext[i + 1].type : p->proto;
+		switch (e->type) {
+		case EXT6_FRAG:
+			pb_put16(h + 2, e->frag);
+			pb_put32(h + 4, 0x0000abcd);     /* identification */
+			break;
+		case EXT6_RT:
+			h[1] = e->len;
+			h[2] = e->rt_type;
+			h[3] = e->seg_left;
+			break;
+		default:
+			h[1] = e->len;
+			break;
+		}
+		h += ext6_len(e);
+	}
+	l4 = h;
+	if (p->payload_len != 0)
+		memcpy(l4 + l4h, p->payload, p->payload_len);
+	build_l4(p, l4, l4len, pb_pseudo_sum6(p->sip6, p->dip6, p->proto, l4len));
+	if (p->truncate != 0 && p->truncate < len)
+		len = p->truncate;
+	return len;
 }
 
 uint32_t
@@ -65,6 +207,8 @@ pb_build(const struct pb_pkt *p, uint8_t *buf, size_t cap)
 	uint8_t *ip = buf + PB_IP_OFF, *l4 = ip + ihl;
 	uint16_t c;
 
+	if (p->v6)
+		return pb_build6(p, buf, cap);
 	if (len > cap || ihl < 20 || (p->proto == PROTO_TCP && l4h < 20))
 		return 0;
 	memset(buf, 0, len);
@@ -85,42 +229,7 @@ pb_build(const struct pb_pkt *p, uint8_t *buf, size_t cap)
 	pb_put16(ip + 10, (uint16_t)(c ^ p->ip_csum_xor));
 	if (p->payload_len != 0)
 		memcpy(l4 + l4h, p->payload, p->payload_len);
-	switch (p->proto) {
-	case PROTO_TCP:
-		pb_put16(l4, p->sport);
-		pb_put16(l4 + 2, p->dport);
-		pb_put32(l4 + 4, p->seq);
-		pb_put32(l4 + 8, p->ack);
-		l4[12] = (uint8_t)((p->doff_field >= 0 ? p->doff_field : p->tcp_doff) << 4);
-		l4[13] = p->tcp_flags;
-		pb_put16(l4 + 14, p->window);
-		pb_put16(l4 + 18, p->urg);
-		memset(l4 + 20, 1, l4h - 20);        /* TCP options: NOP */
-		c = pb_csum(l4, l4len, pb_pseudo_sum(p->sip, p->dip, p->proto, (uint16_t)l4len));
-		pb_put16(l4 + 16, (uint16_t)(c ^ p->l4_csum_xor));
-		break;
-	case PROTO_UDP:
-		pb_put16(l4, p->sport);
-		pb_put16(l4 + 2, p->dport);
-		pb_put16(l4 + 4, (uint16_t)((int)l4len + p->udp_len_adj));
-		c = pb_csum(l4, l4len, pb_pseudo_sum(p->sip, p->dip, p->proto, (uint16_t)l4len));
-		if (c == 0)
-			c = 0xffff;                      /* a computed 0 is sent as all ones */
-		if (p->udp_no_csum)
-			c = 0;
-		pb_put16(l4 + 6, (uint16_t)(c ^ p->l4_csum_xor));
-		break;
-	case PROTO_ICMP:
-		l4[0] = p->icmp_type;
-		l4[1] = p->icmp_code;
-		pb_put16(l4 + 4, p->icmp_id);
-		pb_put16(l4 + 6, p->icmp_seq);
-		c = pb_csum(l4, l4len, 0);
-		pb_put16(l4 + 2, (uint16_t)(c ^ p->l4_csum_xor));
-		break;
-	default:
-		break;
-	}
+	build_l4(p, l4, l4len, pb_pseudo_sum(p->sip, p->dip, p->proto, (uint16_t)l4len));
 	if (p->truncate != 0 && p->truncate < len)
 		len = p->truncate;
 	return len;
@@ -170,6 +279,46 @@ pb_arp_build(const struct pb_arp *a, uint8_t *buf, size_t cap)
 	return len;
 }
 
+/* pb_csum_verify for an IPv6 frame. */
+static bool
+csum_verify6(const uint8_t *f, uint32_t len, char *why, size_t whylen)
+{
+	const uint8_t *ip = f + PB_IP_OFF;
+	uint32_t off = PB_IP_OFF + 40, end, hl;
+	uint8_t nh;
+
+	if (len < PB_IP_OFF + 40 || PB_IP_OFF + 40u + pb_get16(ip + 4) > len) {
+		snprintf(why, whylen, "IPv6 header or payload length inconsistent");
+		return false;
+	}
+	end = PB_IP_OFF + 40 + pb_get16(ip + 4);
+	nh = ip[6];
+	while (nh == EXT6_HBH || nh == EXT6_RT || nh == EXT6_DST) {
+		if (end - off < 8 || (hl = ((uint32_t)f[off + 1] + 1) * 8) > end - off) {
+			snprintf(why, whylen, "extension header %u beyond the payload", nh);
+			return false;
+		}
+		nh = f[off];
+		off += hl;
+	}
+	if (nh != PROTO_TCP && nh != PROTO_UDP && nh != PROTO_ICMPV6)
+		goto ok;
+	if (end - off < (nh == PROTO_TCP ? 18u : 8u)) {
+		snprintf(why, whylen, "upper layer %u too short", nh);
+		return false;
+	}
+	if (pb_csum(f + off, end - off, pb_pseudo_sum6(ip + 8, ip + 24, nh, end - off)) != 0 ||
+	    (nh == PROTO_UDP && pb_get16(f + off + 6) == 0)) {
+		snprintf(why, whylen, "%s checksum wrong over IPv6",
+			 nh == PROTO_TCP ? "TCP" : nh == PROTO_UDP ? "UDP" : "ICMPv6");
+		return false;
+	}
+ok:
+	if (whylen != 0)
+		why[0] = '\0';
+	return true;
+}
+
 bool
 pb_csum_verify(const uint8_t *f, uint32_t len, char *why, size_t whylen)
 {
@@ -177,6 +326,8 @@ pb_csum_verify(const uint8_t *f, uint32_t len, char *why, size_t whylen)
 	uint32_t ihl, tot, l4len, sip, dip;
 	uint8_t proto;
 
+	if (len >= PB_ETH_LEN && pb_get16(f + 12) == PB_ETH_IPV6)
+		return csum_verify6(f, len, why, whylen);
 	if (len < PB_ETH_LEN + 20 || pb_get16(f + 12) != PB_ETH_IPV4) {
 		snprintf(why, whylen, "not an IPv4 frame");
 		return false;

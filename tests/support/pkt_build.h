@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Test packet builder: Ethernet / IPv4 / TCP|UDP|ICMP and ARP frames with
- * correct checksums, and knobs that break exactly one field. Checksums are
+ * Test packet builder: Ethernet / IPv4 / TCP|UDP|ICMP, Ethernet / IPv6 /
+ * extension headers / TCP|UDP|ICMPv6 and ARP frames with correct checksums, and knobs that break exactly one field. Checksums are
  * computed from scratch (RFC 1071, nc_test_support.h), independently of the code
  * under test, so a frame the data plane rewrote can be compared byte for byte
  * with the frame this builder makes from the expected fields. No DPDK, no EAL.
@@ -31,6 +31,19 @@
 #define PB_IP(a, b, c, d) \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 
+#define PB_PROTO_ICMPV6 58
+#define PB_MAX_EXT6     12
+
+/* An IPv6 extension header pb_build puts before the upper layer; its body is
+ * zeros (Pad1 options) but for the fields below. */
+struct pb_ext6 {
+	uint8_t type;            /* next-header value: 0, 43, 44, 60, 51, 135, ... */
+	uint8_t len;             /* Hdr Ext Len: (len + 1) * 8 bytes; a fragment header is 8 */
+	uint8_t rt_type;         /* routing (43): routing type */
+	uint8_t seg_left;        /* routing (43): segments left */
+	uint16_t frag;           /* fragment (44): offset << 3 | M */
+};
+
 /*
  * Everything a frame holds, in host order. pb_init() fills sane defaults;
  * a test changes the fields it cares about, or one knob to break the frame.
@@ -39,14 +52,14 @@ struct pb_pkt {
 	uint8_t dst_mac[6];
 	uint8_t src_mac[6];
 	uint16_t ethertype;
-	uint8_t ip_version;      /* 4 */
+	uint8_t ip_version;      /* version nibble written: 4 (pb_init6: 6) */
 	uint8_t ihl;             /* 32-bit words; above 5 adds NOP option bytes */
 	int ihl_field;           /* >= 0: IHL nibble written instead of <ihl> (pb_init: -1) */
 	uint8_t tos;
 	uint16_t ip_id;
 	uint16_t frag;           /* flags and fragment offset */
-	uint8_t ttl;
-	uint8_t proto;           /* 6, 17, 1, or anything else (no L4 header then) */
+	uint8_t ttl;             /* IPv6: hop limit */
+	uint8_t proto;           /* 6, 17, 1 (IPv4), 58 (IPv6), or anything else (no L4 header then) */
 	uint32_t sip, dip;
 	uint16_t sport, dport;
 	uint32_t seq, ack;
@@ -59,8 +72,15 @@ struct pb_pkt {
 	uint16_t icmp_id, icmp_seq;
 	const uint8_t *payload;
 	uint16_t payload_len;
+	/* IPv6 layout (pb_init6), instead of IPv4's */
+	bool v6;
+	uint8_t sip6[16], dip6[16];
+	uint8_t tclass;
+	uint32_t flow_label;     /* 20 bits */
+	uint8_t n_ext;
+	struct pb_ext6 ext[PB_MAX_EXT6];
 	/* knobs that break one field */
-	int tot_len_adj;         /* added to the IP total length */
+	int tot_len_adj;         /* added to the IP total length (IPv6: payload length) */
 	int udp_len_adj;         /* added to the UDP length */
 	uint16_t ip_csum_xor;    /* xored into the IP header checksum */
 	uint16_t l4_csum_xor;    /* xored into the L4 checksum */
@@ -89,6 +109,13 @@ struct pb_arp {
  * window 65535, data offset 5; ICMP echo request id 0x4242 seq 1. */
 void pb_init(struct pb_pkt *p, uint8_t proto);
 
+/* Defaults for IPv6: as pb_init, with version 6, 2001:db8:1::10 to
+ * 2001:db8::100, hop limit 64, no extension header; ICMPv6 echo request. */
+void pb_init6(struct pb_pkt *p, uint8_t proto);
+
+/* The IPv6 address <text> ("2001:db8::1") into <out>; aborts on a typo. */
+void pb_ip6(uint8_t out[16], const char *text);
+
 /* Build <p> into <buf> (<cap> bytes). Returns the frame length, 0 if it does not fit. */
 uint32_t pb_build(const struct pb_pkt *p, uint8_t *buf, size_t cap);
 
@@ -97,8 +124,10 @@ void pb_arp_init(struct pb_arp *a, uint16_t op);
 uint32_t pb_arp_build(const struct pb_arp *a, uint8_t *buf, size_t cap);
 
 /*
- * Verify the IPv4 header checksum and the TCP, UDP or ICMP checksum of a frame
- * by full recomputation (UDP checksum 0 means none). Returns true when they
+ * Verify the IPv4 header checksum and the TCP, UDP or ICMP checksum of a frame,
+ * or the TCP, UDP or ICMPv6 checksum of an IPv6 frame past its hop-by-hop,
+ * routing and destination options headers, by full recomputation (UDP checksum
+ * 0 means none over IPv4 and is wrong over IPv6). Returns true when they
  * hold; else false with the reason in <why>.
  */
 bool pb_csum_verify(const uint8_t *f, uint32_t len, char *why, size_t whylen);
