@@ -711,7 +711,8 @@ nc_dp_sync_miss(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 	enum nc_miss v = NC_MISS_DROP;
 
 	if (dp->ctl->miss_cb != NULL &&
-	    nc_pkt_parse(d, rte_pktmbuf_data_len(m), &dp->mac[pidx], 0, &p) == NC_DROP_MAX && !p.is_arp) {
+	    nc_pkt_parse(d, rte_pktmbuf_data_len(m), &dp->mac[pidx], 0, &p) == NC_DROP_MAX && !p.is_arp &&
+	    !p.is_v6) {
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + p.l3_off);
 
 		memset(&k, 0, sizeof(k));

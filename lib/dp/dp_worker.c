@@ -390,8 +390,13 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 		drop(w, m, why);
 		return PK_DROP;
 	}
-	if (unlikely(p.is_arp))
-		return PK_CTL;
+	if (unlikely(p.is_arp | p.is_v6)) {
+		if (p.is_arp)
+			return PK_CTL;
+		/* IPv6 parses, but this data plane forwards IPv4 only so far */
+		drop(w, m, NC_DROP_L2_UNSUPPORTED);
+		return PK_DROP;
+	}
 	ip = (const struct rte_ipv4_hdr *)(d + p.l3_off);
 	pm->l4_off = p.l4_off;
 	if (unlikely(p.proto == IPPROTO_ICMP)) {

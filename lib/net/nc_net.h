@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Netchestra packet helpers: header parsing with drop verdicts, and incremental
  * checksum arithmetic (RFC 1624). Header-only fast-path code plus a few builders
- * used by the control lcore (ARP, ICMP). Any lcore.
+ * used by the control lcore (ARP, ICMP, IPv6 neighbor discovery, ICMPv6 echo).
+ * Any lcore.
  */
 #ifndef NC_NET_H
 #define NC_NET_H
@@ -61,67 +62,71 @@ nc_csum_adjust(uint16_t csum, uint32_t delta)
 	return (uint16_t)~nc_csum_fold32((uint32_t)(uint16_t)~csum + nc_csum_fold32(delta));
 }
 
+/* Delta contribution of a 16-byte field (an IPv6 address) changing from
+ * <from> to <to>: the eight 16-bit words' deltas summed (raw memory). */
+static inline uint32_t
+nc_csum_delta128(const uint8_t *from, const uint8_t *to)
+{
+	uint32_t s = 0;
+	uint16_t f, t;
+	unsigned int i;
+
+	/* 8 * (0xffff + 0xffff) fits in 32 bits: no fold needed */
+	for (i = 0; i < 16; i += 2) {
+		memcpy(&f, from + i, 2);
+		memcpy(&t, to + i, 2);
+		s += (uint32_t)(uint16_t)~f + t;
+	}
+	return s;
+}
+
 #define NC_ICMP_DEST_UNREACH 3   /* ICMP type (not in rte_icmp.h of DPDK 22.11) */
+
+/* IPv6 next-header values and ICMPv6 (RFC 8200, 4443, 4861); not in DPDK 22.11. */
+#define NC_IP6_HOP_BY_HOP   0
+#define NC_IP6_ROUTING      43
+#define NC_IP6_FRAGMENT     44
+#define NC_IP6_ESP          50
+#define NC_IP6_AH           51
+#define NC_IPPROTO_ICMPV6   58
+#define NC_IP6_NO_NEXT      59
+#define NC_IP6_DEST_OPTS    60
+#define NC_IP6_MOBILITY     135
+#define NC_IP6_HIP          139
+#define NC_IP6_SHIM6        140
+#define NC_IP6_EXP1         253
+#define NC_IP6_EXP2         254
+#define NC_IP6_EXT_MAX      8     /* extension headers walked before IP6_EXT_CHAIN */
+
+#define NC_ICMP6_ECHO_REQUEST 128
+#define NC_ICMP6_ECHO_REPLY   129
+#define NC_ND_NS              135   /* Neighbor Solicitation */
+#define NC_ND_NA              136   /* Neighbor Advertisement */
+#define NC_ND_OPT_SRC_LL      1     /* source link-layer address option */
+#define NC_ND_OPT_TGT_LL      2     /* target link-layer address option */
+#define NC_ND_NA_R            0x80  /* NA flags: router, solicited, override */
+#define NC_ND_NA_S            0x40
+#define NC_ND_NA_O            0x20
+#define NC_ND_HOP_LIMIT       255
 
 /* Result of parsing one frame up to L4. Offsets from the start of the frame. */
 struct nc_pkt {
 	uint16_t l3_off;
-	uint16_t l4_off;
-	uint16_t l4_len;      /* IP total length - IP header length */
-	uint8_t proto;
+	uint16_t l4_off;      /* IPv6: past every extension header */
+	uint16_t l4_len;      /* IP total length - IP header length; IPv6: payload
+			       * length - extension headers */
+	uint8_t proto;        /* IPv6: the upper-layer protocol */
 	uint8_t is_arp;
+	uint8_t is_v6;
 };
 
 /*
- * Parse Ethernet / IPv4 / TCP|UDP|ICMP headers of a frame of <len> bytes at <d>,
- * as received on a port whose MAC is <port_mac>. Returns NC_DROP_MAX when the
- * frame is well-formed (fills <p>), else the drop reason. ARP frames return
- * NC_DROP_MAX with p->is_arp set. <ip_csum_good>: the NIC already verified it.
- * Checks follow the order of NC_FOREACH_DROP. Fast path: no side effects.
+ * Upper-layer checks shared by IPv4 and IPv6 (<v6> a constant: ICMP or ICMPv6),
+ * on p->proto, p->l4_off and p->l4_len.
  */
-static inline enum nc_drop
-nc_pkt_parse(const uint8_t *d, uint32_t len, const struct rte_ether_addr *port_mac,
-	     int ip_csum_good, struct nc_pkt *p)
+static __rte_always_inline enum nc_drop
+nc_pkt_parse_l4(const uint8_t *d, struct nc_pkt *p, const int v6)
 {
-	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)d;
-	const struct rte_ipv4_hdr *ip;
-	uint32_t ihl, tot;
-
-	if (unlikely(len < sizeof(*eth)))
-		return NC_DROP_SHORT_FRAME;
-	if (unlikely(!rte_is_same_ether_addr(&eth->dst_addr, port_mac) &&
-		     !rte_is_broadcast_ether_addr(&eth->dst_addr)))
-		return NC_DROP_L2_OTHER_HOST;
-	if (unlikely(eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
-		if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
-			if (len < sizeof(*eth) + sizeof(struct rte_arp_hdr))
-				return NC_DROP_SHORT_FRAME;
-			p->is_arp = 1;
-			p->l3_off = sizeof(*eth);
-			return NC_DROP_MAX;
-		}
-		return NC_DROP_L2_UNSUPPORTED;
-	}
-	p->is_arp = 0;
-	p->l3_off = sizeof(*eth);
-	if (unlikely(len < sizeof(*eth) + sizeof(*ip)))
-		return NC_DROP_SHORT_FRAME;
-	ip = (const struct rte_ipv4_hdr *)(d + sizeof(*eth));
-	if (unlikely((ip->version_ihl >> 4) != 4 || (ip->version_ihl & 0xf) < 5))
-		return NC_DROP_IP_BAD_HEADER;
-	ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
-	tot = rte_be_to_cpu_16(ip->total_length);
-	if (unlikely(tot < ihl || tot > len - sizeof(*eth)))
-		return NC_DROP_IP_BAD_LEN;
-	if (unlikely(ihl != sizeof(*ip)))
-		return NC_DROP_IP_OPTIONS;
-	if (!ip_csum_good && unlikely(rte_raw_cksum(ip, sizeof(*ip)) != 0xffff))
-		return NC_DROP_IP_BAD_CSUM;
-	if (unlikely(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
-		return NC_DROP_IP_FRAGMENT;
-	p->proto = ip->next_proto_id;
-	p->l4_off = (uint16_t)(sizeof(*eth) + sizeof(*ip));
-	p->l4_len = (uint16_t)(tot - sizeof(*ip));
 	switch (p->proto) {
 	case IPPROTO_TCP: {
 		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(d + p->l4_off);
@@ -145,14 +150,189 @@ nc_pkt_parse(const uint8_t *d, uint32_t len, const struct rte_ether_addr *port_m
 			return NC_DROP_L4_BAD_HEADER;
 		break;
 	}
-	case IPPROTO_ICMP:
+	default:
+		/* ICMP and ICMPv6 headers are both 8 bytes */
+		if (p->proto != (v6 ? NC_IPPROTO_ICMPV6 : IPPROTO_ICMP))
+			return NC_DROP_L4_UNSUPPORTED;
 		if (unlikely(p->l4_len < sizeof(struct rte_icmp_hdr)))
 			return NC_DROP_L4_BAD_HEADER;
 		break;
-	default:
-		return NC_DROP_L4_UNSUPPORTED;
 	}
 	return NC_DROP_MAX;
+}
+
+/*
+ * The IPv6 part of nc_pkt_parse: header, extension headers, upper layer of
+ * the IPv6 frame of <len> bytes at <d>. Hop-by-hop options are refused (no
+ * use to us, and a known way to slow routers down); destination options and
+ * routing headers with no segment left (RFC 8200 4.4) are skipped; a routing
+ * header of type 0 (RFC 5095) or with segments left is refused, since the
+ * packet is not for its final destination yet. Fast path: no side effects.
+ */
+static inline enum nc_drop
+nc_pkt_parse6(const uint8_t *d, uint32_t len, struct nc_pkt *p)
+{
+	const struct rte_ipv6_hdr *ip;
+	uint32_t off, end, n, hlen;
+	uint8_t nh;
+
+	p->is_arp = 0;
+	p->is_v6 = 1;
+	p->l3_off = RTE_ETHER_HDR_LEN;
+	if (unlikely(len < RTE_ETHER_HDR_LEN + sizeof(*ip)))
+		return NC_DROP_SHORT_FRAME;
+	ip = (const struct rte_ipv6_hdr *)(d + RTE_ETHER_HDR_LEN);
+	if (unlikely((d[RTE_ETHER_HDR_LEN] >> 4) != 6))
+		return NC_DROP_IP6_BAD_HEADER;
+	off = RTE_ETHER_HDR_LEN + sizeof(*ip);
+	end = rte_be_to_cpu_16(ip->payload_len);
+	/* 0: a jumbogram (RFC 2675), which needs the hop-by-hop header anyway */
+	if (unlikely(end == 0 || end > len - off))
+		return NC_DROP_IP_BAD_LEN;
+	end += off;
+	nh = ip->proto;
+	for (n = 0;; n++) {
+		const uint8_t *h = d + off;
+
+		switch (nh) {
+		case IPPROTO_TCP:
+		case IPPROTO_UDP:
+		case NC_IPPROTO_ICMPV6:
+			p->proto = nh;
+			p->l4_off = (uint16_t)off;
+			p->l4_len = (uint16_t)(end - off);
+			return nc_pkt_parse_l4(d, p, 1);
+		case NC_IP6_HOP_BY_HOP:
+		case NC_IP6_ROUTING:
+		case NC_IP6_FRAGMENT:
+		case NC_IP6_DEST_OPTS:
+		case NC_IP6_ESP:
+		case NC_IP6_AH:
+		case NC_IP6_MOBILITY:
+		case NC_IP6_HIP:
+		case NC_IP6_SHIM6:
+		case NC_IP6_EXP1:
+		case NC_IP6_EXP2:
+			break;
+		default:
+			/* NC_IP6_NO_NEXT, or an upper layer we do not serve */
+			return NC_DROP_L4_UNSUPPORTED;
+		}
+		if (unlikely(n == NC_IP6_EXT_MAX))
+			return NC_DROP_IP6_EXT_CHAIN;
+		switch (nh) {
+		case NC_IP6_HOP_BY_HOP:
+			return NC_DROP_IP6_HOP_BY_HOP;
+		case NC_IP6_ROUTING:
+		case NC_IP6_FRAGMENT:
+		case NC_IP6_DEST_OPTS:
+			break;
+		default:
+			return NC_DROP_IP6_EXT_UNKNOWN;
+		}
+		/* all three start with next header and length in 8-byte units
+		 * beyond the first 8 (the fragment header's is reserved: 8) */
+		if (unlikely(end - off < 8))
+			return NC_DROP_IP_BAD_LEN;
+		hlen = nh == NC_IP6_FRAGMENT ? 8 : ((uint32_t)h[1] + 1) * 8;
+		if (unlikely(hlen > end - off))
+			return NC_DROP_IP_BAD_LEN;
+		if (nh == NC_IP6_FRAGMENT)
+			return NC_DROP_IP_FRAGMENT;
+		/* routing header: next, length, routing type, segments left */
+		if (nh == NC_IP6_ROUTING && (h[2] == 0 || h[3] != 0))
+			return NC_DROP_IP6_ROUTING;
+		nh = h[0];
+		off += hlen;
+	}
+}
+
+/*
+ * Parse Ethernet / IPv4 / TCP|UDP|ICMP headers of a frame of <len> bytes at <d>,
+ * as received on a port whose MAC is <port_mac>. Returns NC_DROP_MAX when the
+ * frame is well-formed (fills <p>), else the drop reason. ARP frames return
+ * NC_DROP_MAX with p->is_arp set; IPv6 frames (nc_pkt_parse6) with p->is_v6
+ * set, also when sent to an IPv6 multicast MAC (33:33:...: neighbor
+ * solicitations go to the solicited-node group). <ip_csum_good>: the NIC
+ * already verified it. Checks follow the order of NC_FOREACH_DROP.
+ * Fast path: no side effects.
+ */
+static inline enum nc_drop
+nc_pkt_parse(const uint8_t *d, uint32_t len, const struct rte_ether_addr *port_mac,
+	     int ip_csum_good, struct nc_pkt *p)
+{
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)d;
+	const struct rte_ipv4_hdr *ip;
+	uint32_t ihl, tot;
+
+	if (unlikely(len < sizeof(*eth)))
+		return NC_DROP_SHORT_FRAME;
+	if (unlikely(!rte_is_same_ether_addr(&eth->dst_addr, port_mac) &&
+		     !rte_is_broadcast_ether_addr(&eth->dst_addr) &&
+		     !(eth->dst_addr.addr_bytes[0] == 0x33 && eth->dst_addr.addr_bytes[1] == 0x33 &&
+		       eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6))))
+		return NC_DROP_L2_OTHER_HOST;
+	if (unlikely(eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
+		if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6))
+			return nc_pkt_parse6(d, len, p);
+		if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
+			if (len < sizeof(*eth) + sizeof(struct rte_arp_hdr))
+				return NC_DROP_SHORT_FRAME;
+			p->is_arp = 1;
+			p->is_v6 = 0;
+			p->l3_off = sizeof(*eth);
+			return NC_DROP_MAX;
+		}
+		return NC_DROP_L2_UNSUPPORTED;
+	}
+	p->is_arp = 0;
+	p->is_v6 = 0;
+	p->l3_off = sizeof(*eth);
+	if (unlikely(len < sizeof(*eth) + sizeof(*ip)))
+		return NC_DROP_SHORT_FRAME;
+	ip = (const struct rte_ipv4_hdr *)(d + sizeof(*eth));
+	if (unlikely((ip->version_ihl >> 4) != 4 || (ip->version_ihl & 0xf) < 5))
+		return NC_DROP_IP_BAD_HEADER;
+	ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely(tot < ihl || tot > len - sizeof(*eth)))
+		return NC_DROP_IP_BAD_LEN;
+	if (unlikely(ihl != sizeof(*ip)))
+		return NC_DROP_IP_OPTIONS;
+	if (!ip_csum_good && unlikely(rte_raw_cksum(ip, sizeof(*ip)) != 0xffff))
+		return NC_DROP_IP_BAD_CSUM;
+	if (unlikely(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+		return NC_DROP_IP_FRAGMENT;
+	p->proto = ip->next_proto_id;
+	p->l4_off = (uint16_t)(sizeof(*eth) + sizeof(*ip));
+	p->l4_len = (uint16_t)(tot - sizeof(*ip));
+	return nc_pkt_parse_l4(d, p, 0);
+}
+
+/*
+ * Upper-layer checksum of an IPv6 packet <ip> whose <proto> header (TCP, UDP,
+ * ICMPv6) of <l4_len> bytes is at <l4>, with the IPv6 pseudo-header (RFC 8200
+ * 8.1: source, destination, 32-bit length, next header). With the checksum
+ * field zeroed: the value to store (raw memory; a UDP 0 is sent as 0xffff).
+ * With the field as received: 0 when it verifies (UDP: 0xffff). Any lcore.
+ * The destination is the packet's own, so a routing header must have no
+ * segment left (nc_pkt_parse6 guarantees it).
+ */
+static inline uint16_t
+nc_ipv6_l4_csum(const struct rte_ipv6_hdr *ip, const void *l4, uint32_t l4_len, uint8_t proto)
+{
+	uint32_t s;
+	uint16_t c;
+
+	s = __rte_raw_cksum(ip->src_addr, sizeof(ip->src_addr) + sizeof(ip->dst_addr), 0);
+	/* the length and next-header words, in memory order */
+	s += rte_cpu_to_be_16((uint16_t)(l4_len >> 16)) + rte_cpu_to_be_16((uint16_t)l4_len) +
+		rte_cpu_to_be_16(proto);
+	s = __rte_raw_cksum(l4, l4_len, s);
+	c = (uint16_t)~__rte_raw_cksum_reduce(s);
+	if (proto == IPPROTO_UDP && c == 0)
+		c = 0xffff;
+	return c;
 }
 
 /* Names and descriptions of drop reasons, indexed by enum nc_drop. */
@@ -179,6 +359,66 @@ int nc_arp_make_request(struct rte_mbuf *m, const struct rte_ether_addr *src_mac
  * Returns 0, or -EINVAL if it is not an echo request.
  */
 int nc_icmp_make_echo_reply(struct rte_mbuf *m, const struct nc_pkt *p);
+
+/* ---- IPv6 neighbor discovery (RFC 4861) and ICMPv6 echo: control lcore ---- */
+
+/* A Neighbor Solicitation or Advertisement, as nc_nd_parse found it. */
+struct nc_nd {
+	uint8_t type;                  /* NC_ND_NS or NC_ND_NA */
+	uint8_t flags;                 /* NA: NC_ND_NA_R, _S, _O */
+	uint8_t has_lladdr;
+	uint8_t target[16];
+	uint8_t src[16];               /* IPv6 source; :: for a DAD probe */
+	struct rte_ether_addr lladdr;  /* NS: source LL option; NA: target LL option */
+};
+
+/*
+ * Validate the Neighbor Solicitation or Advertisement of <len> bytes at <d>
+ * (parsed as <p>) as RFC 4861 7.1.1 and 7.1.2 ask: hop limit 255, code 0,
+ * ICMPv6 length 24 or more, checksum right, target not multicast, every
+ * option of non-zero length and inside the packet; an NS from :: carries no
+ * source link-layer option and goes to a solicited-node address; an NA to a
+ * multicast address has S clear. Fills <nd>. Control lcore. Returns 0, or
+ * -EINVAL when it is not ND or not valid.
+ */
+int nc_nd_parse(const uint8_t *d, uint32_t len, const struct nc_pkt *p, struct nc_nd *nd);
+
+/*
+ * Turn the Neighbor Solicitation in <m> (parsed as <p>, validated into <ns>)
+ * into the solicited advertisement for it, in place: from <ns>'s target and
+ * <mac> to the solicitor (flags S and O), or to all-nodes ff02::1 (S clear)
+ * when it came from :: (DAD); target link-layer option <mac>, hop limit 255.
+ * Control lcore. Returns 0, -EINVAL if <ns> is not an NS or <m> is chained, or
+ * -ENOSPC when the buffer cannot hold the 86-byte answer.
+ */
+int nc_nd_make_na(struct rte_mbuf *m, const struct nc_pkt *p, const struct nc_nd *ns,
+		  const struct rte_ether_addr *mac);
+
+/*
+ * Build a multicast Neighbor Solicitation for <target> (16 bytes) into <m>
+ * (reset first): to its solicited-node address ff02::1:ffXX:XXXX and MAC
+ * 33:33:ff:XX:XX:XX, from <src_ip> and <src_mac>, with a source link-layer
+ * option. Control lcore. Returns 0 or -ENOSPC.
+ */
+int nc_nd_make_ns(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
+		  const uint8_t *src_ip, const uint8_t *target);
+
+/*
+ * Build an unsolicited Neighbor Advertisement for <ip> into <m> (reset
+ * first): to all-nodes ff02::1, from <ip> and <mac>, flag O, target
+ * link-layer option <mac> - IPv6's gratuitous ARP. Control lcore. Returns 0
+ * or -ENOSPC.
+ */
+int nc_nd_make_unsolicited_na(struct rte_mbuf *m, const struct rte_ether_addr *mac,
+			      const uint8_t *ip);
+
+/*
+ * Turn the ICMPv6 echo request in <m> (parsed as <p>) into its echo reply,
+ * in place: addresses swapped (Ethernet and IPv6), type 129, hop limit 64,
+ * checksum updated, Ethernet padding trimmed. Control lcore. Returns 0, or
+ * -EINVAL if it is not an echo request or went to a multicast address.
+ */
+int nc_icmp6_make_echo_reply(struct rte_mbuf *m, const struct nc_pkt *p);
 
 /* ---- TCP sequence arithmetic (RFC 1982 serial numbers, mod 2^32) ---- */
 

@@ -7,17 +7,26 @@
 #ifndef NC_NET_TYPES_H
 #define NC_NET_TYPES_H
 
-/* _(ENUM, "name", "what it means") - checked in this order on the fast path. */
+/*
+ * _(ENUM, "name", "what it means") - checked in this order on the fast path.
+ * IPv6: version, then length, then the extension headers one by one in chain
+ * order (the first that fails decides), then the upper-layer header.
+ */
 #define NC_FOREACH_DROP(_) \
 	_(SHORT_FRAME,      "short_frame",      "frame shorter than the headers it announces") \
 	_(L2_OTHER_HOST,    "l2_other_host",    "destination MAC neither ours nor broadcast") \
-	_(L2_UNSUPPORTED,   "l2_unsupported",   "ethertype not IPv4 or ARP (IPv6, QinQ, ...)") \
+	_(L2_UNSUPPORTED,   "l2_unsupported",   "ethertype not IPv4, IPv6 or ARP (QinQ, ...)") \
 	_(IP_BAD_HEADER,    "ip_bad_header",    "IP version not 4 or IHL below 5") \
-	_(IP_BAD_LEN,       "ip_bad_len",       "IP total length below the header or beyond the frame") \
+	_(IP_BAD_LEN,       "ip_bad_len",       "IP total length below the header or beyond the frame; IPv6 payload length 0, or it or an extension header beyond the frame") \
 	_(IP_OPTIONS,       "ip_options",       "IP options present (IHL above 5)") \
 	_(IP_BAD_CSUM,      "ip_bad_csum",      "IP header checksum wrong") \
-	_(IP_FRAGMENT,      "ip_fragment",      "IP fragment (MF set or offset non-zero)") \
-	_(L4_UNSUPPORTED,   "l4_unsupported",   "IP protocol not TCP, UDP or ICMP") \
+	_(IP_FRAGMENT,      "ip_fragment",      "IP fragment (MF set or offset non-zero; any IPv6 fragment header)") \
+	_(IP6_BAD_HEADER,   "ip6_bad_header",   "IPv6 ethertype, version not 6") \
+	_(IP6_EXT_CHAIN,    "ip6_ext_chain",    "more than 8 IPv6 extension headers") \
+	_(IP6_HOP_BY_HOP,   "ip6_hop_by_hop",   "IPv6 hop-by-hop options header") \
+	_(IP6_ROUTING,      "ip6_routing",      "IPv6 routing header of type 0 or with segments left") \
+	_(IP6_EXT_UNKNOWN,  "ip6_ext_unknown",  "IPv6 extension header we do not walk (AH, ESP, mobility, HIP, shim6, experimental)") \
+	_(L4_UNSUPPORTED,   "l4_unsupported",   "IP protocol not TCP, UDP or ICMP (ICMPv6 for IPv6)") \
 	_(L4_BAD_HEADER,    "l4_bad_header",    "TCP data offset or UDP length inconsistent") \
 	_(NOT_FOR_US,       "not_for_us",       "destination IP not an address of the appliance") \
 	_(ICMP_UNSUPPORTED, "icmp_unsupported", "ICMP to us that is not an echo request") \

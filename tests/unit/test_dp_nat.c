@@ -567,7 +567,8 @@ test_reply_wrong_source(void **state)
 
 EDIT(m_short, p->truncate = 20)
 EDIT(m_other_mac, p->dst_mac[5] = 0x42)
-EDIT(m_ipv6, p->ethertype = PB_ETH_IPV6)
+EDIT(m_ipv6, p->v6 = true; p->ethertype = PB_ETH_IPV6; p->ip_version = 6;
+     pb_ip6(p->sip6, "2001:db8:1::10"); pb_ip6(p->dip6, "2001:db8::100"))
 EDIT(m_ihl4, p->ihl_field = 4)
 EDIT(m_totlen, p->tot_len_adj = 3)
 EDIT(m_options, p->ihl = 6)
@@ -603,7 +604,7 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	{ "20-byte frame", IPPROTO_TCP, m_short, NC_DROP_SHORT_FRAME },
 	{ "another host's MAC", IPPROTO_TCP, m_other_mac, NC_DROP_L2_OTHER_HOST },
-	{ "IPv6", IPPROTO_UDP, m_ipv6, NC_DROP_L2_UNSUPPORTED },
+	{ "IPv6 (parsed, not forwarded yet)", IPPROTO_UDP, m_ipv6, NC_DROP_L2_UNSUPPORTED },
 	{ "IHL 4", IPPROTO_TCP, m_ihl4, NC_DROP_IP_BAD_HEADER },
 	{ "total length beyond the frame", IPPROTO_UDP, m_totlen, NC_DROP_IP_BAD_LEN },
 	{ "IP options", IPPROTO_TCP, m_options, NC_DROP_IP_OPTIONS },

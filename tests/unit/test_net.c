@@ -100,7 +100,7 @@ static const struct parse_case parse_cases[] = {
 	DROP("unicast to another MAC", 6, e_dst_other, L2_OTHER_HOST),
 	DROP("IPv4 multicast MAC", 17, e_dst_mcast, L2_OTHER_HOST),
 	ADROP("ARP unicast to another MAC", a_other, L2_OTHER_HOST),
-	DROP("IPv6 ethertype", 6, e_ipv6, L2_UNSUPPORTED),
+	DROP("IPv4 bytes under the IPv6 ethertype", 6, e_ipv6, IP6_BAD_HEADER),
 	DROP("802.1Q tag", 6, e_vlan, L2_UNSUPPORTED),
 	DROP("IP version 6 in an IPv4 frame", 6, e_ver6, IP_BAD_HEADER),
 	DROP("IP version 0", 17, e_ver0, IP_BAD_HEADER),
