@@ -113,7 +113,19 @@ lport_taken(uint16_t lip, uint16_t port, void *arg)
 	if (lip >= dp->n_own_lips)   /* a peer's: only its own flows, installed */
 		return 1;
 	for (s = 0; s < cfg->n_services; s++)
-		if (nc_be32(cfg->services[s].vip) == dp->lip[lip] && cfg->services[s].port == port)
+		if (cfg->services[s].family != AF_INET6 &&
+		    nc_be32(cfg->services[s].vip) == dp->lip[lip] && cfg->services[s].port == port)
+			return 1;
+	return 0;
+}
+
+static int
+has_v6_service(const struct nc_config *cfg)
+{
+	uint16_t s;
+
+	for (s = 0; s < cfg->n_services; s++)
+		if (cfg->services[s].family == AF_INET6)
 			return 1;
 	return 0;
 }
@@ -128,8 +140,11 @@ build_neighbors(struct nc_dp *dp)
 	for (i = 0; i < cfg->n_neighbors; i++) {
 		const struct nc_cfg_neighbor *n = &cfg->neighbors[i];
 		struct rte_ether_addr mac;
-		int p = nc_dp_port_of(cfg, n->ipv4, NULL);
+		int p;
 
+		if (n->family == AF_INET6)
+			continue;   /* nc_dp_v6_neighbors() */
+		p = nc_dp_port_of(cfg, n->ipv4, NULL);
 		memcpy(mac.addr_bytes, n->mac, RTE_ETHER_ADDR_LEN);
 		if (p < 0 || (r = nc_neigh_add(dp->neigh, nc_be32(n->ipv4), (uint16_t)p, &mac, 1)) < 0) {
 			NC_LOG(ERR, DP, "neighbors[%u]: cannot add", i);
@@ -148,8 +163,11 @@ build_neighbors(struct nc_dp *dp)
 		}
 	for (i = 0; i < cfg->n_routes; i++) {
 		const struct nc_cfg_route *rt = &cfg->routes[i];
-		int p = nc_dp_port_of(cfg, rt->via, NULL);
+		int p;
 
+		if (rt->family == AF_INET6)
+			continue;
+		p = nc_dp_port_of(cfg, rt->via, NULL);
 		if (p < 0)
 			return -EINVAL;
 		r = nc_neigh_add(dp->neigh, nc_be32(rt->via), (uint16_t)p, NULL, 0);
@@ -165,6 +183,8 @@ build_neighbors(struct nc_dp *dp)
 			uint32_t ip = nc_be32(cfg->services[s].servers[i].address);
 			uint16_t port = 0;
 
+			if (cfg->services[s].servers[i].family == AF_INET6)
+				continue;
 			r = nc_neigh_next_hop(dp->neigh, ip, &port);
 			if (r == -ENOENT)
 				r = nc_neigh_add(dp->neigh, ip, port, NULL, 0);
@@ -173,7 +193,7 @@ build_neighbors(struct nc_dp *dp)
 				return -EINVAL;
 			}
 		}
-	return 0;
+	return nc_dp_v6_neighbors(dp);
 }
 
 static int
@@ -182,6 +202,7 @@ build_services(struct nc_dp *dp)
 	const struct nc_config *cfg = dp->cfg;
 	struct nc_dp_tables *tb = dp->tables;
 	uint16_t p, a, s, l;
+	int r;
 
 	for (p = 0; p < cfg->n_ports; p++) {
 		for (a = 0; a < cfg->ports[p].n_ipv4; a++)
@@ -204,6 +225,8 @@ build_services(struct nc_dp *dp)
 			dp->ca_tcp = 1;
 		if (ds->failsafe && cs->failsafe.store_size > dp->store_size)
 			dp->store_size = cs->failsafe.store_size;
+		if (cs->family == AF_INET6)
+			continue;   /* nc_dp_v6_tables() */
 		if (addr_insert(tb, ds->vip, -1) < 0)
 			return -ENOSPC;
 		svc_insert(tb, ds->vip, ds->port, ds->proto, s);
@@ -219,6 +242,9 @@ build_services(struct nc_dp *dp)
 				return -ENOSPC;
 		}
 	}
+	r = nc_dp_v6_tables(dp, tb);
+	if (r < 0)
+		return r;
 	dp->n_own_lips = dp->n_lips;
 	/* the peers' local IPs, after ours: no service takes ports on them;
 	 * their flows are installed there when a peer dies (flow sync) */
@@ -387,6 +413,8 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 	w->flows = nc_flow_table_create(name, cap, socket, id, dp->n_workers, dp->n_lips,
 					dp->lport_map, lport_taken, dp);
 	if (w->flows == NULL)
+		goto fail;
+	if (has_v6_service(cfg) && nc_flow_table_add_v6(w->flows, socket) < 0)
 		goto fail;
 	w->flow = nc_flow_at(w->flows, 0);
 	nc_flow_set_tcp_reuse(w->flows, cfg->limits.tcp_timewait_s * 1000, wall_ms());

@@ -105,6 +105,10 @@ ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 		ctl_arp(dp, m, pidx);
 		return;
 	}
+	if (p.is_v6) {
+		nc_dp_nd_input(dp, m, pidx, &p);
+		return;
+	}
 	if (p.proto != IPPROTO_ICMP ||
 	    rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, p.l4_off)->icmp_type != RTE_IP_ICMP_ECHO_REQUEST) {
 		const struct nc_addr_ent *ae = nc_dp_addr_find(dp->tables,
@@ -140,7 +144,8 @@ ctl_pending_run(struct nc_dp *dp, uint64_t now)
 
 	for (i = 0; i < dp->ctl->n_pending; i++) {
 		struct nc_pending *p = &dp->ctl->pending[i];
-		int idx = nc_neigh_lookup(dp->neigh, p->ip);
+		int idx = (p->ip & NC_PENDING_V6) ? (int)(p->ip & ~NC_PENDING_V6) :
+			  nc_neigh_lookup(dp->neigh, p->ip);
 
 		if (idx >= 0 && (nc_neigh_mac(dp->neigh, (uint32_t)idx) & NC_NEIGH_VALID)) {
 			if (rte_ring_mp_enqueue(dp->worker[p->worker]->handoff, p->m) != 0) {
@@ -157,8 +162,8 @@ ctl_pending_run(struct nc_dp *dp, uint64_t now)
 	dp->ctl->n_pending = k;
 }
 
-static void
-ctl_hold(struct nc_dp *dp, struct rte_mbuf *m, uint32_t ip, uint16_t worker)
+void
+nc_dp_ctl_hold(struct nc_dp *dp, struct rte_mbuf *m, uint32_t ip, uint16_t worker)
 {
 	uint16_t i, same = 0;
 
@@ -182,7 +187,7 @@ ctl_resolve_request(struct nc_dp *dp, uint32_t ip, uint16_t pidx, struct rte_mbu
 
 	dp->ctl->st.resolve_requests++;
 	if (m != NULL)
-		ctl_hold(dp, m, ip, worker);
+		nc_dp_ctl_hold(dp, m, ip, worker);
 	if (nc_neigh_lookup(dp->neigh, ip) >= 0)
 		return;   /* already known or being resolved */
 	idx = nc_neigh_add(dp->neigh, ip, pidx, NULL, 0);
@@ -207,7 +212,10 @@ ctl_probe(struct nc_dp *dp)
 
 		if (e->is_static || (nc_neigh_mac(dp->neigh, i) & NC_NEIGH_VALID) || now < e->next_probe)
 			continue;
-		arp_probe(dp, e);
+		if (e->is_v6)
+			nc_dp_nd_probe(dp, e);
+		else
+			arp_probe(dp, e);
 		e->n_probes++;
 		e->next_probe = now + dp->tsc_hz / 1000 *
 			(e->n_probes >= 3 ? ARP_PROBE_BACKOFF_MS : ARP_PROBE_INTERVAL_MS);
@@ -231,6 +239,8 @@ nc_dp_ctl_poll(struct nc_dp *dp)
 			nc_dp_mon_failover(dp, msg[i].ip, &msg[i].ev);
 		else if (msg[i].type == NC_CTL_MISS)
 			nc_dp_sync_miss(dp, msg[i].m, msg[i].pidx);
+		else if (msg[i].type == NC_CTL_RESOLVE6)
+			nc_dp_nd_resolve(dp, msg[i].m, msg[i].pidx, msg[i].worker);
 	}
 	if (dp->ctl->n_pending != 0)
 		ctl_pending_run(dp, now);
@@ -264,6 +274,19 @@ nc_dp_announce(struct nc_dp *dp)
 			}
 			/* gratuitous ARP: a request for our own address */
 			if (nc_arp_make_request(m, &dp->mac[p], ip, ip) < 0) {
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			nc_dp_ctl_tx(dp, p, m);
+		}
+	/* IPv6: unsolicited advertisements of the ports' addresses */
+	for (p = 0; p < cfg->n_ports; p++)
+		for (a = 0; a < cfg->ports[p].n_ipv6; a++) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(dp->ctl_pool);
+
+			if (m == NULL)
+				return;
+			if (nc_nd_make_unsolicited_na(m, &dp->mac[p], cfg->ports[p].ipv6[a].addr) < 0) {
 				rte_pktmbuf_free(m);
 				continue;
 			}

@@ -50,7 +50,7 @@ nc_own_tcp_frame(struct rte_mbuf *m, uint16_t len, uint16_t tcp_len, uint32_t sr
 	return (struct rte_tcp_hdr *)(ip + 1);
 }
 
-enum pkt_kind { PK_DROP, PK_CLIENT, PK_SERVER, PK_CTL, PK_HANDOFF, PK_UNREACH };
+enum pkt_kind { PK_DROP, PK_CLIENT, PK_SERVER, PK_CTL, PK_HANDOFF, PK_UNREACH, PK_RESOLVE6 };
 
 /* Per-packet classification kept between the passes over a burst. */
 struct pkt_meta {

@@ -202,7 +202,8 @@ nc_dp_mon_srv_init(struct nc_dp *dp, unsigned int s, unsigned int i, uint64_t no
 
 	memset(m, 0, sizeof(*m));
 	m->admin = NC_ADMIN_UP;
-	m->nh = (uint32_t)nc_neigh_next_hop(dp->neigh, nc_be32(sv->address), &port);
+	m->nh = (uint32_t)(sv->family == AF_INET6 ? nc_neigh_next_hop6(dp->neigh, sv->address6, &port) :
+			   nc_neigh_next_hop(dp->neigh, nc_be32(sv->address), &port));
 	nc_health_init(&m->health);
 	rte_seqlock_write_lock(&ms->lock);
 	memset(v, 0, sizeof(*v));

@@ -5,6 +5,8 @@
 #ifndef NC_DP_PRIV_H
 #define NC_DP_PRIV_H
 
+#include <sys/socket.h>
+
 #include <rte_ring.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_seqlock.h>
@@ -71,6 +73,8 @@ enum nc_ctl_msg_type {
 	NC_CTL_FAILOVER,      /* ev: a held request's server failed (log it, mark it down) */
 	NC_CTL_MISS,          /* m: a TCP segment of no flow here, with sync on: a
 			       * replica may have it (nc_miss_cb) */
+	NC_CTL_RESOLVE6,      /* m: an IPv6 client packet whose sender's next hop is not
+			       * resolved; it waits for it, then goes back to <worker> */
 };
 
 /* A fail-over, as a worker reports it to the control lcore. */
@@ -106,9 +110,11 @@ struct nc_ctl_msg {
 #define NC_PENDING_MAX     1024
 #define NC_PENDING_PER_IP  64
 #define NC_PENDING_MS      3000
+#define NC_PENDING_V6      0x80000000u
 struct nc_pending {
 	struct rte_mbuf *m;
-	uint32_t ip;                          /* network order */
+	uint32_t ip;                          /* network order; IPv6: the neighbor
+	                                       * entry index | NC_PENDING_V6 */
 	uint16_t worker;
 	uint64_t deadline;                    /* tsc */
 };
@@ -150,6 +156,36 @@ struct nc_mon_svc {
 };
 
 /*
+ * IPv6: the appliance's own addresses and services, searched in order (a
+ * handful each; IPv4 keeps its hashed tables), the local addresses by local
+ * IP index (their ports in the shared pools and lport_map), and each
+ * service's servers' addresses. dp_v6.c reads them; dp.c builds them.
+ */
+#define NC_ADDR6_MAX 64
+struct nc_addr6_ent {
+	uint8_t ip[16];
+	uint16_t lip_plus1;   /* local IP index + 1, 0 if not a local IP */
+	uint8_t port_plus1;   /* a port's own address: that port + 1 */
+	uint8_t pad;
+};
+
+struct nc_svc6_ent {
+	uint8_t vip[16];
+	uint16_t port;        /* network order */
+	uint8_t proto;
+	uint8_t svc;
+};
+
+struct nc_dp_v6 {
+	uint16_t n_addr;
+	uint16_t n_svc;
+	struct nc_addr6_ent addr[NC_ADDR6_MAX];
+	struct nc_svc6_ent svc[NC_MAX_SERVICES];
+	uint8_t lip[NC_DP_MAX_LIPS][16];
+	uint8_t server[NC_MAX_SERVICES][NC_MAX_SERVERS][16];
+};
+
+/*
  * The tables a packet is classified by: each service's run-time view, the
  * appliance's own addresses, (VIP, port, protocol) -> service. Published by
  * one pointer like the schedules and never changed after publication: a
@@ -162,6 +198,7 @@ struct nc_dp_tables {
 	struct nc_dp_svc svc[NC_MAX_SERVICES];
 	struct nc_addr_ent addr[NC_ADDR_TABLE_SIZE];
 	struct nc_svc_ent svct[NC_SVC_TABLE_SIZE];
+	struct nc_dp_v6 v6;
 };
 
 struct nc_txbuf {
@@ -365,6 +402,26 @@ unsigned int nc_dp_mon_poll(struct nc_dp *dp, uint64_t now);
  * interfaces sent to their ports. Control lcore. */
 void nc_dp_exc_input(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx);
 unsigned int nc_dp_exc_poll(struct nc_dp *dp);
+
+/* dp_ctl.c: hold client packet <m> until neighbor <ip> (network order; or an
+ * entry index | NC_PENDING_V6) resolves, then hand it back to <worker>. */
+void nc_dp_ctl_hold(struct nc_dp *dp, struct rte_mbuf *m, uint32_t ip, uint16_t worker);
+
+/* dp_nd.c: IPv6's control part - Neighbor Discovery (solicitations for our
+ * addresses answered, advertisements learned, next hops solicited) and echo
+ * requests answered; a frame the workers passed up (consumes <m>); a
+ * solicitation for entry <e>; an IPv6 packet waiting for its sender's next hop.
+ * The port whose IPv6 prefixes hold <ip> (its own address there in <own>).
+ * Control lcore. */
+void nc_dp_nd_input(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx, const struct nc_pkt *p);
+void nc_dp_nd_probe(struct nc_dp *dp, struct nc_neigh_entry *e);
+void nc_dp_nd_resolve(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx, uint16_t worker);
+int nc_dp_port_of6(const struct nc_config *cfg, const uint8_t *ip, uint8_t *own);
+/* dp_nd.c: the IPv6 parts of the start-up tables: owned addresses, services,
+ * local addresses, servers (nc_dp_v6_tables), neighbors and routes
+ * (nc_dp_v6_neighbors). Control lcore, at start. */
+int nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb);
+int nc_dp_v6_neighbors(struct nc_dp *dp);
 
 /* dp.c: the port whose subnets hold <ip> (host order) and, in <*own> if not
  * NULL, that port's own address there; -1 if none. Control lcore. */

@@ -11,6 +11,7 @@
 
 #include "dp_failsafe.h"
 #include "dp_client_addr.h"
+#include "dp_v6.h"
 
 static inline void
 ctl_pass(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
@@ -390,12 +391,17 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 		drop(w, m, why);
 		return PK_DROP;
 	}
-	if (unlikely(p.is_arp | p.is_v6)) {
+	if (unlikely(p.is_arp | p.is_v6)) {   /* one test on IPv4's path */
 		if (p.is_arp)
 			return PK_CTL;
-		/* IPv6 parses, but this data plane forwards IPv4 only so far */
-		drop(w, m, NC_DROP_L2_UNSUPPORTED);
-		return PK_DROP;
+		pm->l4_off = p.l4_off;
+		pm->key.proto = p.proto;
+		if (p.proto == IPPROTO_TCP)
+			pm->pay = (uint16_t)(p.l4_len - (((const struct rte_tcp_hdr *)(d + p.l4_off))->data_off >> 4) * 4);
+		else if (p.proto == IPPROTO_UDP)
+			pm->pay = (uint16_t)(rte_be_to_cpu_16(((const struct rte_udp_hdr *)(d + p.l4_off))->dgram_len) -
+					     sizeof(struct rte_udp_hdr));
+		return nc_v6_input(w, m, pidx, pm, owned_check, owner);
 	}
 	ip = (const struct rte_ipv4_hdr *)(d + p.l3_off);
 	pm->l4_off = p.l4_off;
@@ -532,6 +538,15 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 		case PK_HANDOFF:
 			handoff(w, m, owner);
 			break;
+		case PK_RESOLVE6: {
+			struct nc_ctl_msg msg = { .type = NC_CTL_RESOLVE6, .worker = (uint8_t)w->id,
+						  .pidx = pidx, .m = m };
+
+			if (unlikely(rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg)) != 0))
+				drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
+			meta[i].kind = PK_DROP;
+			break;
+		}
 		default:
 			break;
 		}

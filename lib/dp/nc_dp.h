@@ -304,6 +304,11 @@ struct nc_ctl_stats {
 	uint64_t sync_miss_redirected;   /* ... sent on to the peer that has the flow */
 	uint64_t sync_miss_dropped; /* ... of no replica either */
 	uint64_t sync_adopt_full;   /* installs refused: a worker's queue was full */
+	uint64_t nd_replied;        /* IPv6: neighbor solicitations for us answered */
+	uint64_t nd_learned;        /* ... neighbors learned from solicitations, advertisements */
+	uint64_t nd_solicits_sent;  /* ... our solicitations of unresolved next hops */
+	uint64_t nd_ignored;        /* ... ND not for us, invalid, or ICMPv6 we do not answer */
+	uint64_t icmp6_echo_replied;
 };
 void nc_dp_ctl_stats_get(const struct nc_dp *dp, struct nc_ctl_stats *out);
 

@@ -30,7 +30,10 @@ struct nc_flow_table {
 	struct rte_hash *h;
 	struct nc_flow *flows;   /* indexed by hash key position */
 	uint32_t capacity;       /* flows allowed */
-	uint32_t slots;          /* entries in flows[] */
+	uint32_t slots;          /* IPv4 entries in flows[] */
+	uint32_t slots6;         /* IPv6 entries after them (h6 positions); 0: none */
+	struct rte_hash *h6;
+	struct nc_flow6_addr *a6;   /* slots6 */
 	uint32_t n;              /* open flows */
 	uint32_t expire_cursor;
 	uint16_t worker;
@@ -50,6 +53,21 @@ nc_flow_hash(const struct nc_flow_key *k)
 
 	RTE_BUILD_BUG_ON(sizeof(struct nc_flow_key) != 16);
 	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x5bd1e995));
+}
+
+uint32_t
+nc_flow6_hash(const struct nc_flow6_key *k)
+{
+	RTE_BUILD_BUG_ON(sizeof(struct nc_flow6_key) != 40);
+	return rte_hash_crc(k, sizeof(*k), 0x5bd1e995);
+}
+
+static uint32_t
+flow6_hash_fn(const void *key, uint32_t len, uint32_t init)
+{
+	RTE_SET_USED(len);
+	RTE_SET_USED(init);
+	return nc_flow6_hash(key);
 }
 
 static uint32_t
@@ -134,6 +152,45 @@ fail:
 	return NULL;
 }
 
+int
+nc_flow_table_add_v6(struct nc_flow_table *t, int socket)
+{
+	char hname[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.key_len = sizeof(struct nc_flow6_key),
+		.hash_func = flow6_hash_fn,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+		.entries = t->slots,
+	};
+	struct nc_flow *flows;
+	size_t sz = (size_t)t->slots * sizeof(struct nc_flow);
+
+	if (t->slots6 != 0)
+		return 0;
+	snprintf(hname, sizeof(hname), "f6_%p", (void *)t);
+	hp.name = hname;
+	flows = rte_zmalloc_socket("nc_flows", 2 * sz, RTE_CACHE_LINE_SIZE, socket);
+	t->a6 = rte_zmalloc_socket("nc_flows6", (size_t)t->slots * sizeof(*t->a6),
+				   RTE_CACHE_LINE_SIZE, socket);
+	t->h6 = rte_hash_create(&hp);
+	if (flows == NULL || t->a6 == NULL || t->h6 == NULL) {
+		rte_free(flows);
+		rte_free(t->a6);
+		rte_hash_free(t->h6);
+		t->a6 = NULL;
+		t->h6 = NULL;
+		return -ENOMEM;
+	}
+	memset(flows, 0, 2 * sz);   /* fault the pages in now */
+	memset(t->a6, 0, (size_t)t->slots * sizeof(*t->a6));
+	memcpy(flows, t->flows, sz);
+	rte_free(t->flows);
+	t->flows = flows;
+	t->slots6 = t->slots;
+	return 0;
+}
+
 void
 nc_flow_table_free(struct nc_flow_table *t)
 {
@@ -147,6 +204,8 @@ nc_flow_table_free(struct nc_flow_table *t)
 	}
 	rte_hash_free(t->h);
 	rte_free(t->flows);
+	rte_hash_free(t->h6);
+	rte_free(t->a6);
 	rte_free(t);
 }
 
@@ -335,6 +394,64 @@ nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 	return f;
 }
 
+int32_t
+nc_flow6_lookup(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash)
+{
+	int32_t pos;
+
+	if (unlikely(t->slots6 == 0))
+		return -ENOENT;
+	pos = rte_hash_lookup_with_hash(t->h6, k, hash);
+	return pos < 0 ? pos : (int32_t)t->slots + pos;
+}
+
+struct nc_flow *
+nc_flow6_add(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash,
+	     const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err)
+{
+	struct nc_flow6_addr *a;
+	struct nc_flow *f;
+	uint16_t lip, port;
+	int32_t pos;
+
+	if (unlikely(t->n >= t->capacity || t->slots6 == 0)) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	if (unlikely(lport_take(t, k->proto == IPPROTO_TCP, lips, n_lips, lip_cursor, &lip,
+				&port) != 0)) {
+		*err = -NC_ENOPORTS;
+		return NULL;
+	}
+	pos = rte_hash_add_key_with_hash(t->h6, k, hash);
+	if (unlikely(pos < 0)) {
+		lport_give(t, lip, port, 0);
+		*err = -ENOSPC;
+		return NULL;
+	}
+	f = &t->flows[t->slots + (uint32_t)pos];
+	memset(f, 0, sizeof(*f));
+	f->key.src_port = k->src_port;
+	f->key.dst_port = k->dst_port;
+	f->key.proto = k->proto;
+	f->key.pad[0] = NC_FLOW_KEY_V6;
+	f->lip_idx = lip;
+	f->lport = rte_cpu_to_be_16(port);
+	f->state = k->proto == IPPROTO_TCP ? NC_FLOW_SYN : NC_FLOW_UDP;
+	a = &t->a6[pos];
+	memcpy(a->client, k->src_ip, 16);
+	memcpy(a->vip, k->dst_ip, 16);
+	t->lport_map[(uint32_t)lip << 16 | port] = t->slots + (uint32_t)pos + 1;
+	t->n++;
+	return f;
+}
+
+struct nc_flow6_addr *
+nc_flow6_addr_at(struct nc_flow_table *t, uint32_t idx)
+{
+	return idx >= t->slots && idx < t->slots + t->slots6 ? &t->a6[idx - t->slots] : NULL;
+}
+
 struct nc_flow *
 nc_flow_adopt(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 	      uint16_t lip_idx, uint16_t lport, int *err)
@@ -401,7 +518,17 @@ nc_flow_del(struct nc_flow_table *t, uint32_t idx)
 
 	if (f->state == NC_FLOW_FREE)
 		return;
-	rte_hash_del_key(t->h, &f->key);
+	if (idx >= t->slots) {
+		const struct nc_flow6_addr *a = &t->a6[idx - t->slots];
+		struct nc_flow6_key k6 = { .src_port = f->key.src_port, .dst_port = f->key.dst_port,
+					   .proto = f->key.proto };
+
+		memcpy(k6.src_ip, a->client, 16);
+		memcpy(k6.dst_ip, a->vip, 16);
+		rte_hash_del_key(t->h6, &k6);
+	} else {
+		rte_hash_del_key(t->h, &f->key);
+	}
 	lport_give(t, f->lip_idx, rte_be_to_cpu_16(f->lport), f->key.proto == IPPROTO_TCP);
 	f->state = NC_FLOW_FREE;
 	t->n--;
@@ -441,7 +568,7 @@ nc_flow_expire(struct nc_flow_table *t, uint32_t now_ms, uint32_t budget,
 			nc_flow_del(t, c);
 			closed++;
 		}
-		if (++c == t->slots)
+		if (++c == t->slots + t->slots6)
 			c = 0;
 	}
 	t->expire_cursor = c;
@@ -457,7 +584,7 @@ nc_flow_count(const struct nc_flow_table *t)
 uint32_t
 nc_flow_slots(const struct nc_flow_table *t)
 {
-	return t->slots;
+	return t->slots + t->slots6;
 }
 
 uint32_t

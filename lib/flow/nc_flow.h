@@ -32,6 +32,34 @@ struct nc_flow_key {
 	uint8_t pad[3];
 };
 
+/*
+ * IPv6 flows live in the same table: the same flow entries, local ports,
+ * expiry and indexes, after the IPv4 ones (index >= the IPv4 slots), so an
+ * IPv4 flow stays where and what it is. Their client leg is a second rte_hash
+ * keyed by the IPv6 5-tuple; their addresses sit in a side array, one cache
+ * line per flow (nc_flow6_addr_at). An IPv6 flow's nc_flow key holds its ports
+ * and protocol, 0 addresses and pad[0] = NC_FLOW_KEY_V6, so no IPv4 key ever
+ * equals it.
+ */
+struct nc_flow6_key {
+	uint8_t src_ip[16];  /* client */
+	uint8_t dst_ip[16];  /* VIP */
+	uint16_t src_port;
+	uint16_t dst_port;
+	uint8_t proto;
+	uint8_t pad[3];
+};
+
+#define NC_FLOW_KEY_V6 1   /* nc_flow_key.pad[0] of an IPv6 flow */
+
+/* An IPv6 flow's addresses (network order). */
+struct nc_flow6_addr {
+	uint8_t client[16];
+	uint8_t vip[16];
+	uint8_t lip[16];
+	uint8_t server[16];
+} __rte_cache_aligned;
+
 enum nc_flow_state {
 	NC_FLOW_FREE = 0,
 	NC_FLOW_SYN,         /* TCP: SYN seen, handshake not complete */
@@ -194,8 +222,41 @@ nc_flow_index(struct nc_flow_table *t, const struct nc_flow *f)
 	return (uint32_t)(f - nc_flow_at(t, 0));
 }
 
-/* Flow indexes run from 0 to nc_flow_slots() - 1. */
+/* Flow indexes run from 0 to nc_flow_slots() - 1 (IPv6 flows included). */
 uint32_t nc_flow_slots(const struct nc_flow_table *t);
+
+/*
+ * Give table <t> room for IPv6 flows: as many slots again, after the IPv4
+ * ones, one limit (capacity) over both. Owner or control lcore, right after
+ * nc_flow_table_create(), before anything reads nc_flow_at(t, 0). 0 or
+ * -ENOMEM.
+ */
+int nc_flow_table_add_v6(struct nc_flow_table *t, int socket);
+
+/* Hash of an IPv6 key, as the table uses it. */
+uint32_t nc_flow6_hash(const struct nc_flow6_key *k);
+
+/* Look up an IPv6 flow: its index, or -ENOENT. */
+int32_t nc_flow6_lookup(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash);
+
+/*
+ * Open an IPv6 flow, as nc_flow_add() (local ports from <lips>, which are
+ * IPv6 local addresses' indexes): key, lip_idx, lport and state set, and
+ * the client and VIP of its addresses; the caller fills in the rest (the
+ * local address and server included). NULL with *err as nc_flow_add().
+ */
+struct nc_flow *nc_flow6_add(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash,
+			     const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err);
+
+/* The addresses of IPv6 flow <idx>; NULL when <idx> is an IPv4 slot. */
+struct nc_flow6_addr *nc_flow6_addr_at(struct nc_flow_table *t, uint32_t idx);
+
+/* Flow <f> is an IPv6 flow. */
+static inline int
+nc_flow_is_v6(const struct nc_flow *f)
+{
+	return f->key.pad[0] == NC_FLOW_KEY_V6;
+}
 
 /* Flows open now; capacity. */
 uint32_t nc_flow_count(const struct nc_flow_table *t);

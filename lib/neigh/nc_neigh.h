@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Neighbor (ARP) and route table. The control lcore creates and updates
+ * Neighbor (ARP and IPv6 Neighbor Discovery) and route table. One array of
+ * entries serves both families, so a flow's next hop is one index whatever its
+ * family. The control lcore creates and updates
  * entries; workers read them lock-free: an entry's MAC is one 64-bit word
  * written and read atomically, the IP->entry index is an rte_hash with
  * lock-free reader/writer concurrency, and routes (rte_lpm) never change
@@ -13,6 +15,7 @@
 
 #include <rte_hash.h>
 #include <rte_lpm.h>
+#include <rte_lpm6.h>
 #include <rte_ether.h>
 
 #include "nc_common.h"
@@ -20,6 +23,7 @@
 #define NC_NEIGH_MAX       8192
 #define NC_NEIGH_VALID     (1ULL << 63)
 #define NC_NH_CONNECTED    (1u << 23)   /* LPM value: on-link via port (low bits) */
+#define NC_NH6_CONNECTED   (1u << 20)   /* the same in rte_lpm6 (21-bit next hops) */
 
 struct nc_neigh_entry {
 	uint64_t mac;          /* NC_NEIGH_VALID | 6 MAC bytes in memory order */
@@ -27,12 +31,16 @@ struct nc_neigh_entry {
 	uint16_t port;         /* port index (position in the config's ports) */
 	uint8_t is_static;
 	uint8_t n_probes;      /* ARP requests sent since last resolved (control) */
-	uint64_t next_probe;   /* TSC of the next ARP request (control) */
+	uint64_t next_probe;   /* TSC of the next ARP request or solicitation (control) */
+	uint8_t ip6[16];       /* is_v6: the IPv6 address (ip is 0) */
+	uint8_t is_v6;
 };
 
 struct nc_neigh_table {
 	struct rte_hash *h;           /* ip (network order) -> entry index */
 	struct rte_lpm *lpm;          /* routes and connected subnets */
+	struct rte_hash *h6;          /* IPv6 address -> entry index */
+	struct rte_lpm6 *lpm6;        /* IPv6 routes and on-link prefixes */
 	struct nc_neigh_entry *e;     /* NC_NEIGH_MAX entries */
 	uint32_t n;                   /* entries in use (control) */
 };
@@ -100,6 +108,38 @@ static inline uint64_t
 nc_neigh_mac(const struct nc_neigh_table *t, uint32_t idx)
 {
 	return __atomic_load_n(&t->e[idx].mac, __ATOMIC_RELAXED);
+}
+
+/* ---- IPv6: the same, keyed by 16-byte addresses (network order) ---- */
+
+int nc_neigh_add6(struct nc_neigh_table *t, const uint8_t *ip, uint16_t port,
+		  const struct rte_ether_addr *mac, int is_static);
+int nc_neigh_learn6(struct nc_neigh_table *t, const uint8_t *ip, uint16_t port,
+		    const struct rte_ether_addr *mac, int create);
+/* <nh>: NC_NH6_CONNECTED | port, or a gateway's entry index. */
+int nc_neigh_route_add6(struct nc_neigh_table *t, const uint8_t *prefix, uint8_t depth, uint32_t nh);
+
+static inline int
+nc_neigh_lookup6(const struct nc_neigh_table *t, const uint8_t *ip)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(t->h6, ip, &data) < 0)
+		return -ENOENT;
+	return (int)(uintptr_t)data;
+}
+
+static inline int
+nc_neigh_next_hop6(const struct nc_neigh_table *t, const uint8_t *dst, uint16_t *port)
+{
+	uint32_t nh;
+
+	if (rte_lpm6_lookup(t->lpm6, dst, &nh) != 0)
+		return -ENETUNREACH;
+	if (!(nh & NC_NH6_CONNECTED))
+		return (int)nh;
+	*port = (uint16_t)(nh & 0xffff);
+	return nc_neigh_lookup6(t, dst);
 }
 
 /* Format an entry's MAC word into <buf> (>= 18 bytes). */

@@ -22,6 +22,7 @@ nc_neigh_create(const char *name, int socket)
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	struct rte_lpm_config lc = { .max_rules = 1024, .number_tbl8s = 256 };
+	struct rte_lpm6_config lc6 = { .max_rules = 1024, .number_tbl8s = 256 };
 
 	t = rte_zmalloc_socket("nc_neigh", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
 	if (t == NULL)
@@ -39,6 +40,15 @@ nc_neigh_create(const char *name, int socket)
 	t->lpm = rte_lpm_create(hname, socket, &lc);
 	if (t->lpm == NULL)
 		goto fail;
+	snprintf(hname, sizeof(hname), "%s_h6", name);
+	hp.key_len = 16;
+	t->h6 = rte_hash_create(&hp);
+	if (t->h6 == NULL)
+		goto fail;
+	snprintf(hname, sizeof(hname), "%s_r6", name);
+	t->lpm6 = rte_lpm6_create(hname, socket, &lc6);
+	if (t->lpm6 == NULL)
+		goto fail;
 	return t;
 nomem:
 	rte_errno = ENOMEM;
@@ -54,6 +64,8 @@ nc_neigh_free(struct nc_neigh_table *t)
 		return;
 	rte_hash_free(t->h);
 	rte_lpm_free(t->lpm);
+	rte_hash_free(t->h6);
+	rte_lpm6_free(t->lpm6);
 	rte_free(t->e);
 	rte_free(t);
 }
@@ -127,6 +139,68 @@ nc_neigh_route_add(struct nc_neigh_table *t, uint32_t prefix, uint8_t depth, uin
 	/* rte_lpm has no /0: a default route is the two /1 halves */
 	r = rte_lpm_add(t->lpm, 0, 1, nh);
 	return r != 0 ? r : rte_lpm_add(t->lpm, 0x80000000u, 1, nh);
+}
+
+int
+nc_neigh_add6(struct nc_neigh_table *t, const uint8_t *ip, uint16_t port,
+	      const struct rte_ether_addr *mac, int is_static)
+{
+	struct nc_neigh_entry *e;
+	int idx = nc_neigh_lookup6(t, ip);
+	int r;
+
+	if (idx >= 0) {
+		e = &t->e[idx];
+		if (is_static) {
+			e->is_static = 1;
+			e->port = port;
+		}
+		if (mac != NULL && (is_static || !e->is_static))
+			entry_set_mac(e, mac);
+		return idx;
+	}
+	if (t->n >= NC_NEIGH_MAX)
+		return -ENOSPC;
+	idx = (int)t->n;
+	e = &t->e[idx];
+	memcpy(e->ip6, ip, 16);
+	e->is_v6 = 1;
+	e->port = port;
+	e->is_static = (uint8_t)(is_static != 0);
+	if (mac != NULL)
+		entry_set_mac(e, mac);
+	r = rte_hash_add_key_data(t->h6, ip, (void *)(uintptr_t)idx);
+	if (r < 0)
+		return r;
+	t->n++;
+	return idx;
+}
+
+int
+nc_neigh_learn6(struct nc_neigh_table *t, const uint8_t *ip, uint16_t port,
+		const struct rte_ether_addr *mac, int create)
+{
+	int idx = nc_neigh_lookup6(t, ip);
+
+	if (idx < 0)
+		return create ? nc_neigh_add6(t, ip, port, mac, 0) : -ENOENT;
+	if (t->e[idx].is_static)
+		return -EPERM;
+	entry_set_mac(&t->e[idx], mac);
+	return idx;
+}
+
+int
+nc_neigh_route_add6(struct nc_neigh_table *t, const uint8_t *prefix, uint8_t depth, uint32_t nh)
+{
+	uint8_t half[16] = { 0x80 };
+	int r;
+
+	if (depth > 0)
+		return rte_lpm6_add(t->lpm6, prefix, depth, nh);
+	/* no /0 either: the two /1 halves */
+	r = rte_lpm6_add(t->lpm6, (uint8_t[16]){ 0 }, 1, nh);
+	return r != 0 ? r : rte_lpm6_add(t->lpm6, half, 1, nh);
 }
 
 const char *

@@ -604,7 +604,7 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	{ "20-byte frame", IPPROTO_TCP, m_short, NC_DROP_SHORT_FRAME },
 	{ "another host's MAC", IPPROTO_TCP, m_other_mac, NC_DROP_L2_OTHER_HOST },
-	{ "IPv6 (parsed, not forwarded yet)", IPPROTO_UDP, m_ipv6, NC_DROP_L2_UNSUPPORTED },
+	{ "IPv6 to an address not ours", IPPROTO_UDP, m_ipv6, NC_DROP_NOT_FOR_US },
 	{ "IHL 4", IPPROTO_TCP, m_ihl4, NC_DROP_IP_BAD_HEADER },
 	{ "total length beyond the frame", IPPROTO_UDP, m_totlen, NC_DROP_IP_BAD_LEN },
 	{ "IP options", IPPROTO_TCP, m_options, NC_DROP_IP_OPTIONS },

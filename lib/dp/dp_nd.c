@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Control lcore: IPv6. Neighbor Discovery as ARP is done (RFC 4861):
+ * solicitations for the appliance's addresses answered and their senders
+ * learned, advertisements learned for entries that exist, next hops
+ * solicited until they answer; echo requests to our addresses answered; the
+ * IPv6 parts of the start-up tables.
+ */
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ip.h>
+
+#include "dp_priv.h"
+
+#define ND_PROBE_INTERVAL_MS 1000
+
+static int
+ip6_eq(const uint8_t *a, const uint8_t *b)
+{
+	return memcmp(a, b, 16) == 0;
+}
+
+static int
+in_prefix6(const uint8_t *ip, const struct nc_prefix6 *px)
+{
+	uint8_t full = px->len / 8, rest = px->len % 8;
+
+	if (memcmp(ip, px->addr, full) != 0)
+		return 0;
+	return rest == 0 || ((ip[full] ^ px->addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+int
+nc_dp_port_of6(const struct nc_config *cfg, const uint8_t *ip, uint8_t *own)
+{
+	uint16_t p, a;
+
+	for (p = 0; p < cfg->n_ports; p++)
+		for (a = 0; a < cfg->ports[p].n_ipv6; a++)
+			if (in_prefix6(ip, &cfg->ports[p].ipv6[a])) {
+				if (own != NULL)
+					memcpy(own, cfg->ports[p].ipv6[a].addr, 16);
+				return p;
+			}
+	return -1;
+}
+
+/* Entry of an address of ours, or NULL. */
+static const struct nc_addr6_ent *
+own6(const struct nc_dp *dp, const uint8_t *ip)
+{
+	const struct nc_dp_v6 *t = &dp->tables->v6;
+	uint16_t i;
+
+	for (i = 0; i < t->n_addr; i++)
+		if (ip6_eq(t->addr[i].ip, ip))
+			return &t->addr[i];
+	return NULL;
+}
+
+static int
+addr6_insert(struct nc_dp_v6 *t, const uint8_t *ip, int lip, int port)
+{
+	struct nc_addr6_ent *e = NULL;
+	uint16_t i;
+
+	for (i = 0; i < t->n_addr && e == NULL; i++)
+		if (ip6_eq(t->addr[i].ip, ip))
+			e = &t->addr[i];
+	if (e == NULL) {
+		if (t->n_addr == NC_ADDR6_MAX)
+			return -ENOSPC;
+		e = &t->addr[t->n_addr++];
+		memcpy(e->ip, ip, 16);
+	}
+	if (lip >= 0)
+		e->lip_plus1 = (uint16_t)(lip + 1);
+	if (port >= 0)
+		e->port_plus1 = (uint8_t)(port + 1);
+	return 0;
+}
+
+/* Local IP index of IPv6 address <ip>, taken if new. IPv6 local IPs share the
+ * index space (and the port pools) with IPv4 ones; their IPv4 word is 0. */
+static int
+lip6_index(struct nc_dp *dp, struct nc_dp_tables *tb, const uint8_t *ip)
+{
+	uint16_t i;
+
+	for (i = 0; i < dp->n_lips; i++)
+		if (dp->lip[i] == 0 && ip6_eq(tb->v6.lip[i], ip))
+			return i;
+	if (dp->n_lips == NC_DP_MAX_LIPS)
+		return -ENOSPC;
+	dp->lip[dp->n_lips] = 0;
+	memcpy(tb->v6.lip[dp->n_lips], ip, 16);
+	return dp->n_lips++;
+}
+
+int
+nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
+{
+	const struct nc_config *cfg = dp->cfg;
+	struct nc_dp_v6 *t = &tb->v6;
+	uint16_t p, a, s, l, i;
+
+	for (p = 0; p < cfg->n_ports; p++)
+		for (a = 0; a < cfg->ports[p].n_ipv6; a++)
+			if (addr6_insert(t, cfg->ports[p].ipv6[a].addr, -1, p) < 0)
+				return -ENOSPC;
+	for (s = 0; s < cfg->n_services; s++) {
+		const struct nc_cfg_service *cs = &cfg->services[s];
+		struct nc_dp_svc *ds = &tb->svc[s];
+
+		if (cs->family != AF_INET6)
+			continue;
+		memcpy(t->svc[t->n_svc].vip, cs->vip6, 16);
+		t->svc[t->n_svc].port = rte_cpu_to_be_16(cs->port);
+		t->svc[t->n_svc].proto = cs->proto;
+		t->svc[t->n_svc].svc = (uint8_t)s;
+		t->n_svc++;
+		if (addr6_insert(t, cs->vip6, -1, -1) < 0)
+			return -ENOSPC;
+		for (i = 0; i < cs->n_servers; i++)
+			memcpy(t->server[s][i], cs->servers[i].address6, 16);
+		for (l = 0; l < cs->n_local_ips6; l++) {
+			int li = lip6_index(dp, tb, cs->local_ips6[l]);
+
+			if (li < 0) {
+				NC_LOG(ERR, DP, "more than %d distinct local IPs", NC_DP_MAX_LIPS);
+				return li;
+			}
+			ds->lip[ds->n_lips++] = (uint16_t)li;
+			if (addr6_insert(t, cs->local_ips6[l], li, -1) < 0)
+				return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+int
+nc_dp_v6_neighbors(struct nc_dp *dp)
+{
+	const struct nc_config *cfg = dp->cfg;
+	uint16_t i, a, s;
+	int r;
+
+	for (i = 0; i < cfg->n_neighbors; i++) {
+		const struct nc_cfg_neighbor *n = &cfg->neighbors[i];
+		struct rte_ether_addr mac;
+		int p;
+
+		if (n->family != AF_INET6)
+			continue;
+		p = nc_dp_port_of6(cfg, n->ipv6, NULL);
+		memcpy(mac.addr_bytes, n->mac, RTE_ETHER_ADDR_LEN);
+		if (p < 0 || nc_neigh_add6(dp->neigh, n->ipv6, (uint16_t)p, &mac, 1) < 0) {
+			NC_LOG(ERR, DP, "neighbors[%u]: cannot add", i);
+			return -EINVAL;
+		}
+	}
+	/* on-link prefixes */
+	for (i = 0; i < cfg->n_ports; i++)
+		for (a = 0; a < cfg->ports[i].n_ipv6; a++) {
+			const struct nc_prefix6 *px = &cfg->ports[i].ipv6[a];
+			uint8_t net[16];
+			uint8_t b;
+
+			for (b = 0; b < 16; b++) {
+				int bits = px->len - b * 8;
+
+				net[b] = bits >= 8 ? px->addr[b] :
+					 bits <= 0 ? 0 : (uint8_t)(px->addr[b] & (0xff << (8 - bits)));
+			}
+			r = nc_neigh_route_add6(dp->neigh, net, px->len, NC_NH6_CONNECTED | i);
+			if (r < 0)
+				return r;
+		}
+	for (i = 0; i < cfg->n_routes; i++) {
+		const struct nc_cfg_route *rt = &cfg->routes[i];
+		int p;
+
+		if (rt->family != AF_INET6)
+			continue;
+		p = nc_dp_port_of6(cfg, rt->via6, NULL);
+		if (p < 0)
+			return -EINVAL;
+		r = nc_neigh_add6(dp->neigh, rt->via6, (uint16_t)p, NULL, 0);
+		if (r < 0)
+			return r;
+		r = nc_neigh_route_add6(dp->neigh, rt->prefix6.addr, rt->prefix6.len, (uint32_t)r);
+		if (r < 0)
+			return r;
+	}
+	/* every server's next hop exists from the start */
+	for (s = 0; s < cfg->n_services; s++)
+		for (i = 0; i < cfg->services[s].n_servers; i++) {
+			const struct nc_cfg_server *sv = &cfg->services[s].servers[i];
+			uint16_t port = 0;
+
+			if (sv->family != AF_INET6)
+				continue;
+			r = nc_neigh_next_hop6(dp->neigh, sv->address6, &port);
+			if (r == -ENOENT)
+				r = nc_neigh_add6(dp->neigh, sv->address6, port, NULL, 0);
+			if (r < 0) {
+				NC_LOG(ERR, DP, "services[%u].servers[%u]: no route", s, i);
+				return -EINVAL;
+			}
+		}
+	return 0;
+}
+
+void
+nc_dp_nd_probe(struct nc_dp *dp, struct nc_neigh_entry *e)
+{
+	uint8_t own[16];
+	struct rte_mbuf *m;
+
+	if (nc_dp_port_of6(dp->cfg, e->ip6, own) < 0)
+		return;
+	m = rte_pktmbuf_alloc(dp->ctl_pool);
+	if (m == NULL) {
+		dp->ctl->st.tx_failed++;
+		return;
+	}
+	if (nc_nd_make_ns(m, &dp->mac[e->port], own, e->ip6) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp->ctl->st.nd_solicits_sent++;
+	nc_dp_ctl_tx(dp, e->port, m);
+}
+
+void
+nc_dp_nd_input(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx, const struct nc_pkt *p)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + p->l3_off);
+	struct nc_nd nd;
+
+	if (p->proto != IPPROTO_ICMPV6)
+		goto ignore;
+	if (d[p->l4_off] == NC_ICMP6_ECHO_REQUEST) {
+		if (own6(dp, ip->dst_addr) == NULL || nc_icmp6_make_echo_reply(m, p) < 0)
+			goto ignore;
+		dp->ctl->st.icmp6_echo_replied++;
+		nc_dp_ctl_tx(dp, pidx, m);
+		return;
+	}
+	if (nc_nd_parse(d, rte_pktmbuf_data_len(m), p, &nd) < 0)
+		goto ignore;
+	if (nd.type == NC_ND_NS) {
+		static const uint8_t unspec[16];
+		int for_us = own6(dp, nd.target) != NULL;
+
+		/* the sender is about to talk to us: learn it (create) when the
+		 * solicitation is for us, refresh it otherwise */
+		if (nd.has_lladdr && !ip6_eq(nd.src, unspec) &&
+		    nc_neigh_learn6(dp->neigh, nd.src, pidx, &nd.lladdr, for_us) >= 0)
+			dp->ctl->st.nd_learned++;
+		if (!for_us || nc_nd_make_na(m, p, &nd, &dp->mac[pidx]) < 0)
+			goto ignore;
+		dp->ctl->st.nd_replied++;
+		nc_dp_ctl_tx(dp, pidx, m);
+		return;
+	}
+	/* an advertisement: for an entry we have (RFC 4861 7.2.5) */
+	if (nd.has_lladdr && nc_neigh_learn6(dp->neigh, nd.target, pidx, &nd.lladdr, 0) >= 0) {
+		dp->ctl->st.nd_learned++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+ignore:
+	dp->ctl->st.nd_ignored++;
+	rte_pktmbuf_free(m);
+}
+
+/* IPv6 client packet <m> waits for its sender's next hop: solicited now, and
+ * handed back to <worker> once resolved (dp_ctl.c's pending queue). */
+void
+nc_dp_nd_resolve(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx, uint16_t worker)
+{
+	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								sizeof(struct rte_ether_hdr));
+	uint16_t port = pidx;
+	int idx;
+
+	dp->ctl->st.resolve_requests++;
+	idx = nc_neigh_next_hop6(dp->neigh, ip->src_addr, &port);
+	if (idx == -ENOENT) {
+		idx = nc_neigh_add6(dp->neigh, ip->src_addr, port, NULL, 0);
+		if (idx >= 0) {
+			struct nc_neigh_entry *e = &dp->neigh->e[idx];
+
+			nc_dp_nd_probe(dp, e);
+			e->n_probes = 1;
+			e->next_probe = rte_rdtsc() + dp->tsc_hz / 1000 * ND_PROBE_INTERVAL_MS;
+		}
+	}
+	if (idx < 0) {
+		dp->ctl->st.resolve_dropped++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	nc_dp_ctl_hold(dp, m, (uint32_t)idx | NC_PENDING_V6, worker);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Worker: the IPv6 part of the fast path (dp_v6.c). Worker lcore only;
+ * never included outside lib/dp.
+ */
+#ifndef NC_DP_V6_H
+#define NC_DP_V6_H
+
+#include "dp_fastpath.h"
+
+/*
+ * IPv6 packet <m> (parsed: pm->l4_off, pm->key.proto, pm->pay) that arrived
+ * on port <pidx>: forwarded (or dropped, counted) and PK_DROP returned, or
+ * what the caller does with it - PK_CTL (Neighbor Discovery, echo: to the
+ * control lcore), PK_RESOLVE6 (its sender's next hop is unresolved: to the
+ * control lcore, which hands it back), PK_HANDOFF (worker <*owner>'s, when
+ * <owned_check>).
+ */
+enum pkt_kind nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx,
+			  const struct pkt_meta *pm, int owned_check, uint16_t *owner);
+
+#endif /* NC_DP_V6_H */
