@@ -2988,7 +2988,7 @@ static void test_reference_file(void **state)
 		assert_non_null(json_object_get(root, top[i]));
 	assert_int_equal(json_object_size(json_object_get(root, "eal")), 7);
 	assert_int_equal(json_object_size(json_object_get(root, "workers")), 3);
-	assert_int_equal(json_object_size(json_array_get(json_object_get(root, "ports"), 0)), 6);
+	assert_int_equal(json_object_size(json_array_get(json_object_get(root, "ports"), 0)), 7);
 	assert_int_equal(json_object_size(json_object_get(root, "limits")), 5);
 	svcs = json_object_get(root, "services");
 	assert_int_equal(json_object_size(json_array_get(svcs, 0)), 12);   /* client_address too */
