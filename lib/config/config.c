@@ -2948,6 +2948,7 @@ static struct ctx *ctx_running(const struct nc_config *cfg, struct nc_errors *er
 	c->cfg = (struct nc_config *)cfg;   /* read only below */
 	c->ports_ok = c->routes_ok = true;
 	memset(c->port_addr_ok, true, sizeof(c->port_addr_ok));
+	memset(c->port_addr6_ok, true, sizeof(c->port_addr6_ok));
 	memset(c->rt_prefix_ok, true, sizeof(c->rt_prefix_ok));
 	memset(c->svc_vip_ok, true, sizeof(c->svc_vip_ok));
 	memset(c->svc_lip_ok, true, sizeof(c->svc_lip_ok));
@@ -2978,9 +2979,9 @@ int nc_config_parse_server(const char *body, size_t len, const struct nc_config 
 	const struct nc_cfg_service *svc;
 	struct ctx *c;
 	json_t *o, *v;
-	char p[PATH_LEN], b[16];
+	char p[PATH_LEN], b[IP6_STR];
 	long long x;
-	bool addr_ok = false, port_ok = false;
+	bool addr_ok = false, port_ok = false, got;
 	uint16_t j;
 
 	if (cfg == NULL || out == NULL || errs == NULL || si >= cfg->n_services)
@@ -3002,7 +3003,21 @@ int nc_config_parse_server(const char *body, size_t len, const struct nc_config 
 					break;
 				}
 		v = member(c, o, "", "address", true, p);
-		if (v != NULL && get_ip(c, v, p, &out->address) && check_not_own(c, out->address, p)) {
+		got = v != NULL && get_ip_any(c, v, p, &out->family, &out->address, out->address6);
+		if (got && out->family != (svc->server_family == AF_INET6 ? AF_INET6 : AF_INET)) {
+			ERR(c, p, "must be an %s address, as the service's servers",
+			    out->family == AF_INET6 ? "IPv4" : "IPv6");
+		} else if (got && out->family == AF_INET6) {
+			char which[PATH_LEN];
+			size_t pi, ai;
+
+			if (!check_not_own6(c, out->address6, p))
+				;
+			else if (find_subnet6(c, out->address6, which, &pi, &ai))
+				addr_ok = check_onlink6(c, out->address6, p);
+			else if (!(addr_ok = routed6(c, out->address6)))
+				ERR(c, p, "%s is reached by no port subnet or route", ip6_fmt(out->address6, b));
+		} else if (got && check_not_own(c, out->address, p)) {
 			char which[PATH_LEN];
 			size_t pi, ai;
 
@@ -3021,10 +3036,16 @@ int nc_config_parse_server(const char *body, size_t len, const struct nc_config 
 			out->weight = (uint8_t)x;
 		if (addr_ok && port_ok)
 			for (j = 0; j < svc->n_servers; j++)
-				if (svc->servers[j].name[0] != '\0' && svc->servers[j].address == out->address &&
-				    svc->servers[j].port == out->port) {
-					ERR(c, "address", "%s:%u is server %s already", ip_fmt(out->address, b),
-					    out->port, svc->servers[j].name);
+				if (svc->servers[j].name[0] != '\0' && svc->servers[j].port == out->port &&
+				    (out->family == AF_INET6 ?
+				     memcmp(svc->servers[j].address6, out->address6, 16) == 0 :
+				     svc->servers[j].address == out->address)) {
+					if (out->family == AF_INET6)
+						ERR(c, "address", "[%s]:%u is server %s already",
+						    ip6_fmt(out->address6, b), out->port, svc->servers[j].name);
+					else
+						ERR(c, "address", "%s:%u is server %s already",
+						    ip_fmt(out->address, b), out->port, svc->servers[j].name);
 					break;
 				}
 		json_decref(o);

@@ -2295,6 +2295,58 @@ static void test_v6_only_port(void **state)
 	free(cfg);
 }
 
+/* Management API: a server added to an IPv6 service is of its family. */
+static void test_parse_server6(void **state)
+{
+	static const struct {
+		const char *body;
+		const char *want;      /* the one error line, NULL: valid */
+	} cases[] = {
+		{ "{'name': 'a2', 'address': 'fd00:201::12', 'port': 8443}", NULL },
+		{ "{'name': 'a2', 'address': '2001:db8:9::1', 'port': 8443}", NULL },   /* routed */
+		{ "{'name': 'a2', 'address': '10.1.0.13', 'port': 8443}",
+		  "address: must be an IPv6 address, as the service's servers" },
+		{ "{'name': 'a2', 'address': 'fd00:201::11', 'port': 8443}",
+		  "address: [fd00:201::11]:8443 is server a0 already" },
+		{ "{'name': 'a2', 'address': 'fd00:201::1', 'port': 8443}",
+		  "address: fd00:201::1 is the appliance's own address (ports[0].ipv6[1])" },
+	};
+	static const struct patch none[] = { { NULL, NULL } };
+	struct nc_config *cfg = cfg_new();
+	struct nc_errors *errs = errs_new();
+	char *json = build_on(v6_base, none, NULL);
+	struct nc_cfg_server srv;
+	size_t i;
+
+	(void)state;
+	must_parse(json, cfg);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *body = dq(cases[i].body);
+		int rc = nc_config_parse_server(body, strlen(body), cfg, 2, &srv, errs);
+
+		if (cases[i].want == NULL) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(srv.family, AF_INET6);
+		} else {
+			assert_int_equal(rc, -EINVAL);
+			assert_int_equal(errs->n, 1);
+			assert_string_equal(errs->line[0], cases[i].want);
+		}
+		free(body);
+	}
+	/* an IPv6 address for an IPv4 service */
+	{
+		char *body = dq("{'name': 'n2', 'address': 'fd00:201::12', 'port': 1}");
+
+		assert_int_equal(nc_config_parse_server(body, strlen(body), cfg, 0, &srv, errs), -EINVAL);
+		assert_string_equal(errs->line[0], "address: must be an IPv4 address, as the service's servers");
+		free(body);
+	}
+	free(json);
+	free(cfg);
+	free(errs);
+}
+
 /* ---- raw text: not a config object, or not JSON ---- */
 
 struct raw_case {
@@ -3144,6 +3196,7 @@ int main(void)
 		cmocka_unit_test(test_reference_file),
 		cmocka_unit_test(test_v6_values),
 		cmocka_unit_test(test_v6_only_port),
+		cmocka_unit_test(test_parse_server6),
 	};
 	struct CMUnitTest preset_tests[sizeof(presets) / sizeof(presets[0])];
 	size_t i;
