@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <jansson.h>
 
 #include "nc_config.h"
@@ -32,6 +33,7 @@ struct ctx {
 	bool worker_ok[NC_MAX_WORKERS];
 	bool ports_ok;                    /* ports parsed with every address valid */
 	bool port_addr_ok[NC_MAX_PORTS][NC_MAX_PORT_ADDRS];
+	bool port_addr6_ok[NC_MAX_PORTS][NC_MAX_PORT_ADDRS];
 	bool port_dev_ok[NC_MAX_PORTS];
 	bool nb_ok[NC_MAX_NEIGHBORS];
 	bool routes_ok;                   /* every route prefix valid */
@@ -420,6 +422,140 @@ static bool get_prefix(struct ctx *c, const json_t *v, const char *path,
 	}
 	out->len = (uint8_t)len;
 	return true;
+}
+
+/* ---- IPv6 text ---- */
+
+#define IP6_STR 46   /* INET6_ADDRSTRLEN */
+
+/* RFC 4291 text form (inet_pton: "::" and an IPv4 tail allowed, no zone id),
+ * from s[0..len). Network byte order. */
+static bool ip6_parse_n(const char *s, size_t len, uint8_t out[16])
+{
+	char buf[IP6_STR];
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return inet_pton(AF_INET6, buf, out) == 1;
+}
+
+static const char *ip6_fmt(const uint8_t a[16], char *buf)
+{
+	if (inet_ntop(AF_INET6, a, buf, IP6_STR) == NULL)
+		snprintf(buf, IP6_STR, "?");
+	return buf;
+}
+
+/* The first <len> bits of <a> and <b> are equal. */
+static bool ip6_match(const uint8_t a[16], const uint8_t b[16], unsigned int len)
+{
+	unsigned int n = len / 8, r = len % 8;
+
+	if (memcmp(a, b, n) != 0)
+		return false;
+	return r == 0 || ((a[n] ^ b[n]) & (uint8_t)(0xff << (8 - r))) == 0;
+}
+
+/* <a> with every bit after the first <len> cleared, into <out>. */
+static void ip6_net(const uint8_t a[16], unsigned int len, uint8_t out[16])
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++) {
+		if (i * 8 + 8 <= len)
+			out[i] = a[i];
+		else if (i * 8 >= len)
+			out[i] = 0;
+		else
+			out[i] = a[i] & (uint8_t)(0xff << (8 - len % 8));
+	}
+}
+
+/* Why <a> cannot be a unicast host address: unspecified, loopback, multicast,
+ * link-local (needs a zone; the data plane makes its own) or IPv4-mapped (write
+ * the IPv4 form). NULL when it can. */
+static const char *ip6_not_host(const uint8_t a[16])
+{
+	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1))
+		return a[15] == 0 ? "unspecified" : "loopback";
+	if (a[0] == 0xff)
+		return "multicast";
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		return "link-local";
+	if (memcmp(a, mapped, 12) == 0)
+		return "IPv4-mapped";
+	return NULL;
+}
+
+/* IPv6 address string, checked to be a unicast host address. */
+static bool get_ip6(struct ctx *c, const json_t *v, const char *path, uint8_t out[16])
+{
+	char s[SHOW_MAX], b[IP6_STR];
+	const char *t, *why;
+
+	if (!want_string(c, v, path))
+		return false;
+	t = json_string_value(v);
+	if (!ip6_parse_n(t, strlen(t), out)) {
+		ERR(c, path, "not an IPv6 address: \"%s\"", show(t, s, sizeof(s)));
+		return false;
+	}
+	if ((why = ip6_not_host(out)) != NULL) {
+		ERR(c, path, "must be a unicast host address, got %s (%s)", ip6_fmt(out, b), why);
+		return false;
+	}
+	return true;
+}
+
+/* "addr/len" with len in minlen..128. Host bits are not checked here. */
+static bool get_prefix6(struct ctx *c, const json_t *v, const char *path,
+			unsigned int minlen, struct nc_prefix6 *out)
+{
+	char s[SHOW_MAX];
+	const char *t, *slash, *q;
+	unsigned int len = 0;
+
+	if (!want_string(c, v, path))
+		return false;
+	t = json_string_value(v);
+	slash = strchr(t, '/');
+	q = slash != NULL ? slash + 1 : NULL;
+	if (q != NULL) {
+		const char *st = q;
+
+		while (is_digit(*q) && q - st < 4)
+			len = len * 10 + (unsigned int)(*q++ - '0');
+		if (q == st || *q != '\0' || (q - st > 1 && *st == '0'))
+			q = NULL;
+	}
+	if (q == NULL || !ip6_parse_n(t, (size_t)(slash - t), out->addr)) {
+		ERR(c, path, "not an IPv6 prefix (addr/len): \"%s\"", show(t, s, sizeof(s)));
+		return false;
+	}
+	if (len < minlen || len > 128) {
+		ERR(c, path, "prefix length must be %u..128, got %u", minlen, len);
+		return false;
+	}
+	out->len = (uint8_t)len;
+	return true;
+}
+
+/* An address of either family: IPv6 when the text holds a ':', so that an
+ * IPv4 typo is still reported as one. Sets *family; the address goes to <v4>
+ * or <v6>. */
+static bool get_ip_any(struct ctx *c, const json_t *v, const char *path, uint8_t *family,
+		       uint32_t *v4, uint8_t v6[16])
+{
+	if (json_is_string(v) && strchr(json_string_value(v), ':') != NULL) {
+		*family = AF_INET6;
+		return get_ip6(c, v, path, v6);
+	}
+	*family = AF_INET;
+	return get_ip(c, v, path, v4);
 }
 
 static int hexval(char ch)
@@ -868,9 +1004,12 @@ static void parse_port_addrs(struct ctx *c, json_t *po, const char *path, size_t
 {
 	struct nc_cfg_port *port = &c->cfg->ports[pi];
 	char p[PATH_LEN], ip[PATH_LEN], b[16], b2[16];
-	json_t *v = member(c, po, path, "ipv4", true, p);
+	/* a port needs an address of either family */
+	json_t *v = member(c, po, path, "ipv4", json_object_get(po, "ipv6") == NULL, p);
 	int n = 0, i;
 
+	if (v == NULL && json_object_get(po, "ipv6") != NULL)
+		return;
 	if (v == NULL || (n = get_array(c, v, p, 1, NC_MAX_PORT_ADDRS)) <= 0 ||
 	    (size_t)n < json_array_size(v)) {
 		c->ports_ok = false;
@@ -902,6 +1041,89 @@ static void parse_port_addrs(struct ctx *c, json_t *po, const char *path, size_t
 			continue;
 		}
 		c->ports_ok = false;
+	}
+}
+
+/* "ipv6": ["addr/len", ...], as "ipv4": the port's own addresses with their
+ * on-link prefixes. An address whose host bits are all zero (the subnet-router
+ * anycast address) is refused as the ipv4 network address is. */
+static void parse_port_addrs6(struct ctx *c, json_t *po, const char *path, size_t pi)
+{
+	struct nc_cfg_port *port = &c->cfg->ports[pi];
+	char p[PATH_LEN], ip[PATH_LEN], b[IP6_STR], b2[IP6_STR];
+	json_t *v = member(c, po, path, "ipv6", false, p);
+	int n = 0, i;
+
+	if (v == NULL)
+		return;
+	if ((n = get_array(c, v, p, 1, NC_MAX_PORT_ADDRS)) <= 0 ||
+	    (size_t)n < json_array_size(v)) {
+		c->ports_ok = false;
+		if (n <= 0)
+			return;
+	}
+	port->n_ipv6 = (uint16_t)n;
+	for (i = 0; i < n; i++) {
+		struct nc_prefix6 *pf = &port->ipv6[i];
+		uint8_t net[16];
+		const char *why;
+
+		path_idx(ip, p, (size_t)i);
+		if (!get_prefix6(c, json_array_get(v, (size_t)i), ip, 1, pf)) {
+			c->ports_ok = false;
+			continue;
+		}
+		ip6_net(pf->addr, pf->len, net);
+		if ((why = ip6_not_host(pf->addr)) != NULL) {
+			ERR(c, ip, "must be a unicast host address, got %s (%s)",
+			    ip6_fmt(pf->addr, b), why);
+		} else if (pf->len <= 126 && memcmp(pf->addr, net, 16) == 0) {
+			ERR(c, ip, "%s is the subnet-router anycast address of %s/%u",
+			    ip6_fmt(pf->addr, b), ip6_fmt(net, b2), pf->len);
+		} else {
+			c->port_addr6_ok[pi][i] = true;
+			continue;
+		}
+		c->ports_ok = false;
+	}
+}
+
+/* check_port_addr_clash() for the ipv6 addresses of port <pi>. */
+static void check_port_addr6_clash(struct ctx *c, size_t pi)
+{
+	const struct nc_cfg_port *ports = c->cfg->ports;
+	char ip[PATH_LEN], jp[PATH_LEN], b[IP6_STR], b2[IP6_STR];
+	size_t i, qj, j;
+
+	for (i = 0; i < ports[pi].n_ipv6; i++) {
+		const struct nc_prefix6 *a = &ports[pi].ipv6[i];
+		bool done = false;
+
+		if (!c->port_addr6_ok[pi][i])
+			continue;
+		snprintf(ip, sizeof(ip), "ports[%zu].ipv6[%zu]", pi, i);
+		for (qj = 0; qj <= pi && !done; qj++) {
+			for (j = 0; j < ports[qj].n_ipv6 && !done; j++) {
+				const struct nc_prefix6 *o = &ports[qj].ipv6[j];
+				unsigned int m = a->len < o->len ? a->len : o->len;
+				uint8_t na[16], no[16];
+
+				if ((qj == pi && j >= i) || !c->port_addr6_ok[qj][j])
+					continue;
+				snprintf(jp, sizeof(jp), "ports[%zu].ipv6[%zu]", qj, j);
+				if (memcmp(a->addr, o->addr, 16) == 0) {
+					ERR(c, ip, "duplicate address %s (same as %s)",
+					    ip6_fmt(a->addr, b), jp);
+					done = true;
+				} else if (qj != pi && ip6_match(a->addr, o->addr, m)) {
+					ip6_net(a->addr, a->len, na);
+					ip6_net(o->addr, o->len, no);
+					ERR(c, ip, "subnet %s/%u overlaps %s (%s/%u)",
+					    ip6_fmt(na, b), a->len, jp, ip6_fmt(no, b2), o->len);
+					done = true;
+				}
+			}
+		}
 	}
 }
 
@@ -1013,8 +1235,8 @@ static void parse_port_host(struct ctx *c, json_t *po, const char *path, size_t 
 
 static void parse_ports(struct ctx *c, json_t *root)
 {
-	static const char *const keys[] = { "name", "device", "ipv4", "mac", "rx_desc",
-		"tx_desc", "host", "exception", NULL };
+	static const char *const keys[] = { "name", "device", "ipv4", "ipv6", "mac",
+		"rx_desc", "tx_desc", "host", "exception", NULL };
 	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], jp[PATH_LEN], s[SHOW_MAX], b[18];
 	json_t *arr = member(c, root, "", "ports", true, p);
 	int n, i, j;
@@ -1067,6 +1289,7 @@ static void parse_ports(struct ctx *c, json_t *root)
 		}
 
 		parse_port_addrs(c, po, ep, (size_t)i);
+		parse_port_addrs6(c, po, ep, (size_t)i);
 
 		v = member(c, po, ep, "mac", false, kp);
 		if (v != NULL && get_mac(c, v, kp, port->mac)) {
@@ -1088,6 +1311,7 @@ static void parse_ports(struct ctx *c, json_t *root)
 			port->tx_desc = (uint16_t)desc;
 
 		check_port_addr_clash(c, (size_t)i);
+		check_port_addr6_clash(c, (size_t)i);
 		parse_port_host(c, po, ep, (size_t)i);
 	}
 }
@@ -1096,8 +1320,8 @@ static void parse_ports(struct ctx *c, json_t *root)
 
 static void parse_neighbors(struct ctx *c, json_t *root)
 {
-	static const char *const keys[] = { "ipv4", "mac", NULL };
-	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], jp[PATH_LEN], b[16];
+	static const char *const keys[] = { "ipv4", "ipv6", "mac", NULL };
+	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], jp[PATH_LEN], b[IP6_STR];
 	json_t *arr = member(c, root, "", "neighbors", false, p);
 	int n, i, j;
 
@@ -1112,11 +1336,34 @@ static void parse_neighbors(struct ctx *c, json_t *root)
 		if (!want_object(c, o, ep))
 			continue;
 		check_keys(c, o, ep, keys);
-		v = member(c, o, ep, "ipv4", true, kp);
+		nb->family = AF_INET;
+		v = member(c, o, ep, "ipv6", false, kp);
+		if (v != NULL) {
+			nb->family = AF_INET6;
+			if (json_object_get(o, "ipv4") != NULL)
+				ERR(c, kp, "give ipv4 or ipv6, not both");
+			else if (get_ip6(c, v, kp, nb->ipv6))
+				c->nb_ok[i] = true;
+			for (j = 0; c->nb_ok[i] && j < i; j++) {
+				const struct nc_cfg_neighbor *q = &c->cfg->neighbors[j];
+
+				if (c->nb_ok[j] && q->family == AF_INET6 &&
+				    memcmp(q->ipv6, nb->ipv6, 16) == 0) {
+					snprintf(jp, sizeof(jp), "neighbors[%d].ipv6", j);
+					ERR(c, kp, "duplicate address %s (same as %s)",
+					    ip6_fmt(nb->ipv6, b), jp);
+					c->nb_ok[i] = false;
+				}
+			}
+			v = NULL;
+		} else {
+			v = member(c, o, ep, "ipv4", true, kp);
+		}
 		if (v != NULL && get_ip(c, v, kp, &nb->ipv4)) {
 			c->nb_ok[i] = true;
 			for (j = 0; j < i; j++) {
-				if (c->nb_ok[j] && c->cfg->neighbors[j].ipv4 == nb->ipv4) {
+				if (c->nb_ok[j] && c->cfg->neighbors[j].family == AF_INET &&
+				    c->cfg->neighbors[j].ipv4 == nb->ipv4) {
 					snprintf(jp, sizeof(jp), "neighbors[%d].ipv4", j);
 					ERR(c, kp, "duplicate address %s (same as %s)",
 					    ip_fmt(nb->ipv4, b), jp);
@@ -1128,6 +1375,37 @@ static void parse_neighbors(struct ctx *c, json_t *root)
 		v = member(c, o, ep, "mac", true, kp);
 		if (v != NULL)
 			get_mac(c, v, kp, nb->mac);
+	}
+}
+
+/* routes[i].prefix of an IPv6 route: no host bits, not a duplicate. */
+static void parse_route6_prefix(struct ctx *c, const json_t *v, const char *kp, size_t i)
+{
+	struct nc_cfg_route *rt = &c->cfg->routes[i];
+	char jp[PATH_LEN], b[IP6_STR], b2[IP6_STR];
+	uint8_t net[16];
+	size_t j;
+
+	if (!get_prefix6(c, v, kp, 0, &rt->prefix6))
+		return;
+	ip6_net(rt->prefix6.addr, rt->prefix6.len, net);
+	if (memcmp(net, rt->prefix6.addr, 16) != 0) {
+		ERR(c, kp, "host bits set in %s/%u (network is %s/%u)",
+		    ip6_fmt(rt->prefix6.addr, b), rt->prefix6.len, ip6_fmt(net, b2),
+		    rt->prefix6.len);
+		return;
+	}
+	c->rt_prefix_ok[i] = true;
+	for (j = 0; j < i; j++) {
+		const struct nc_cfg_route *o = &c->cfg->routes[j];
+
+		if (c->rt_prefix_ok[j] && o->family == AF_INET6 &&
+		    o->prefix6.len == rt->prefix6.len && memcmp(o->prefix6.addr, net, 16) == 0) {
+			snprintf(jp, sizeof(jp), "routes[%zu].prefix", j);
+			ERR(c, kp, "duplicate prefix %s/%u (same as %s)", ip6_fmt(net, b),
+			    rt->prefix6.len, jp);
+			break;
+		}
 	}
 }
 
@@ -1158,7 +1436,11 @@ static void parse_routes(struct ctx *c, json_t *root)
 		}
 		check_keys(c, o, ep, keys);
 		v = member(c, o, ep, "prefix", true, kp);
-		if (v != NULL && get_prefix(c, v, kp, 0, &rt->prefix)) {
+		rt->family = AF_INET;
+		if (v != NULL && json_is_string(v) && strchr(json_string_value(v), ':') != NULL) {
+			rt->family = AF_INET6;
+			parse_route6_prefix(c, v, kp, (size_t)i);
+		} else if (v != NULL && get_prefix(c, v, kp, 0, &rt->prefix)) {
 			uint32_t net = rt->prefix.addr & len_mask(rt->prefix.len);
 
 			if (net != rt->prefix.addr) {
@@ -1170,7 +1452,8 @@ static void parse_routes(struct ctx *c, json_t *root)
 				for (j = 0; j < i; j++) {
 					const struct nc_prefix *o2 = &c->cfg->routes[j].prefix;
 
-					if (c->rt_prefix_ok[j] && o2->addr == net &&
+					if (c->rt_prefix_ok[j] && c->cfg->routes[j].family == AF_INET &&
+					    o2->addr == net &&
 					    o2->len == rt->prefix.len) {
 						snprintf(jp, sizeof(jp), "routes[%d].prefix", j);
 						ERR(c, kp, "duplicate prefix %s/%u (same as %s)",
@@ -1183,8 +1466,17 @@ static void parse_routes(struct ctx *c, json_t *root)
 		if (!c->rt_prefix_ok[i])
 			c->routes_ok = false;
 		v = member(c, o, ep, "via", true, kp);
-		if (v != NULL && get_ip(c, v, kp, &rt->via))
-			c->rt_via_ok[i] = true;
+		if (v != NULL) {
+			uint8_t fam;
+
+			if (get_ip_any(c, v, kp, &fam, &rt->via, rt->via6)) {
+				if (fam != rt->family)
+					ERR(c, kp, "must be an %s address, as the prefix",
+					    rt->family == AF_INET6 ? "IPv6" : "IPv4");
+				else
+					c->rt_via_ok[i] = true;
+			}
+		}
 	}
 }
 
@@ -1229,7 +1521,7 @@ static bool parse_servers(struct ctx *c, json_t *so, const char *sp, size_t si)
 {
 	static const char *const keys[] = { "name", "address", "port", "weight", NULL };
 	struct nc_cfg_service *svc = &c->cfg->services[si];
-	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], jp[PATH_LEN], b[16];
+	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], jp[PATH_LEN], b[IP6_STR];
 	json_t *arr = member(c, so, sp, "servers", true, p);
 	bool port_ok[NC_MAX_SERVERS] = { false };
 	bool weights_ok = true;
@@ -1265,7 +1557,7 @@ static bool parse_servers(struct ctx *c, json_t *so, const char *sp, size_t si)
 			}
 		}
 		v = member(c, o, ep, "address", true, kp);
-		if (v != NULL && get_ip(c, v, kp, &srv->address))
+		if (v != NULL && get_ip_any(c, v, kp, &srv->family, &srv->address, srv->address6))
 			c->srv_addr_ok[si][i] = true;
 		v = member(c, o, ep, "port", true, kp);
 		if (v != NULL && get_int(c, v, kp, 1, 65535, &x)) {
@@ -1283,14 +1575,43 @@ static bool parse_servers(struct ctx *c, json_t *so, const char *sp, size_t si)
 		if (!c->srv_addr_ok[si][i] || !port_ok[i])
 			continue;
 		for (j = 0; j < i; j++) {
-			if (c->srv_addr_ok[si][j] && port_ok[j] &&
-			    svc->servers[j].address == srv->address &&
-			    svc->servers[j].port == srv->port) {
+			const struct nc_cfg_server *q = &svc->servers[j];
+
+			if (!c->srv_addr_ok[si][j] || !port_ok[j] || q->family != srv->family ||
+			    q->port != srv->port)
+				continue;
+			if (srv->family == AF_INET && q->address == srv->address) {
 				path_idx(jp, p, (size_t)j);
 				ERR(c, ep, "duplicate server %s:%u (same as %s)",
 				    ip_fmt(srv->address, b), srv->port, jp);
 				break;
 			}
+			if (srv->family == AF_INET6 && memcmp(q->address6, srv->address6, 16) == 0) {
+				path_idx(jp, p, (size_t)j);
+				ERR(c, ep, "duplicate server [%s]:%u (same as %s)",
+				    ip6_fmt(srv->address6, b), srv->port, jp);
+				break;
+			}
+		}
+	}
+	/* one family per service: the first valid server's */
+	for (i = 0; i < n; i++) {
+		const struct nc_cfg_server *srv = &svc->servers[i];
+
+		if (!c->srv_addr_ok[si][i])
+			continue;
+		if (svc->server_family == 0) {
+			svc->server_family = srv->family;
+			j = i;
+		} else if (srv->family != svc->server_family) {
+			path_idx(ep, p, (size_t)i);
+			path_key(kp, ep, "address");
+			path_idx(jp, p, (size_t)j);
+			ERR(c, kp, "an %s server among %s ones (%s): all servers of a service are of one family",
+			    srv->family == AF_INET6 ? "IPv6" : "IPv4",
+			    srv->family == AF_INET6 ? "IPv4" : "IPv6", jp);
+			c->srv_addr_ok[si][i] = false;
+			break;
 		}
 	}
 	if (weights_ok && (size_t)n == json_array_size(arr) && sum != 100)
@@ -1652,14 +1973,115 @@ static void parse_maglev(struct ctx *c, json_t *o, const char *ep, struct nc_cfg
 	opt_u32(c, o, ep, "maglev_seed", 0, UINT32_MAX, NC_MAGLEV_SEED_DEFAULT, &svc->maglev_seed);
 }
 
+/* services[si].persistence_prefix6, default 128: for an IPv6 vip only (refused
+ * on an IPv4 one rather than ignored). */
+static void parse_persistence_prefix6(struct ctx *c, json_t *o, const char *ep, size_t si)
+{
+	struct nc_cfg_service *svc = &c->cfg->services[si];
+	char kp[PATH_LEN];
+	uint32_t x;
+
+	svc->persistence_prefix6 = 128;
+	if (member(c, o, ep, "persistence_prefix6", false, kp) == NULL)
+		return;
+	if (c->svc_vip_ok[si] && svc->family != AF_INET6) {
+		ERR(c, kp, "only for an IPv6 vip");
+		return;
+	}
+	if (opt_u32(c, o, ep, "persistence_prefix6", 1, 128, 128, &x))
+		svc->persistence_prefix6 = (uint8_t)x;
+}
+
+/* Keep services[si].local_ips of the servers' family (<fam>: each entry's,
+ * read by parse_services), in local_ips or local_ips6; the others are errors.
+ * With no valid server the vip's family stands in. */
+static void set_local_ips(struct ctx *c, const char *ep, size_t si, const uint8_t *fam)
+{
+	struct nc_cfg_service *svc = &c->cfg->services[si];
+	uint8_t want = svc->server_family != 0 ? svc->server_family : svc->family;
+	uint16_t n = svc->n_local_ips, j;
+	char kp[PATH_LEN], ip[PATH_LEN];
+
+	path_key(kp, ep, "local_ips");
+	for (j = 0; j < n; j++) {
+		if (!c->svc_lip_ok[si][j] || fam[j] == want)
+			continue;
+		path_idx(ip, kp, j);
+		ERR(c, ip, "must be an %s address, as the %s", want == AF_INET6 ? "IPv6" : "IPv4",
+		    svc->server_family != 0 ? "servers" : "vip");
+		c->svc_lip_ok[si][j] = false;
+	}
+	if (want != AF_INET6)
+		return;
+	svc->n_local_ips6 = n;
+	svc->n_local_ips = 0;
+	memset(svc->local_ips, 0, sizeof(svc->local_ips));
+}
+
+/*
+ * What an IPv6 service cannot have yet: the data plane carries plain IPv6
+ * full NAT with the ratio and smooth schedulers only. Each refusal is one
+ * line here, to be lifted when the data plane learns it. Also refused: IPv6
+ * services beside a cluster or bgp section (their addresses are IPv4 only).
+ */
+static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t si)
+{
+	static const char *const nosup = "not supported on an IPv6 service yet";
+	const struct nc_cfg_service *svc = &c->cfg->services[si];
+	char kp[PATH_LEN], sp[PATH_LEN];
+
+	if (!c->svc_vip_ok[si])
+		return;
+	path_key(kp, ep, "servers");
+	if (svc->family != AF_INET6) {
+		if (svc->server_family == AF_INET6)
+			ERR(c, kp, "IPv4 VIP over IPv6 servers is not supported");
+		return;
+	}
+	if (svc->server_family == AF_INET)
+		ERR(c, kp, "IPv6 VIP over IPv4 servers (NAT64) is not supported yet");
+	if (svc->failsafe.enabled) {
+		path_key(sp, ep, "failsafe");
+		path_key(kp, sp, "enabled");
+		ERR(c, kp, "%s", nosup);
+	}
+	if (svc->client_address != NC_CA_NONE) {
+		path_key(kp, ep, "client_address");
+		ERR(c, kp, "%s", nosup);
+	}
+	if (svc->persistence_s > 0) {
+		path_key(kp, ep, "persistence_s");
+		ERR(c, kp, "%s", nosup);
+	}
+	if (svc->health.type != NC_HEALTH_NONE) {
+		path_key(sp, ep, "health");
+		path_key(kp, sp, "type");
+		ERR(c, kp, "%s", nosup);
+	}
+	if (svc->adaptive.enabled) {
+		path_key(sp, ep, "adaptive");
+		path_key(kp, sp, "enabled");
+		ERR(c, kp, "%s", nosup);
+	}
+	if (svc->scheduler == NC_SCHED_MAGLEV) {
+		path_key(kp, ep, "scheduler");
+		ERR(c, kp, "\"maglev\" is %s", nosup);
+	}
+	path_key(kp, ep, "vip");
+	if (json_object_get(root, "cluster") != NULL)
+		ERR(c, kp, "an IPv6 service is not supported with a cluster section yet");
+	if (json_object_get(root, "bgp") != NULL)
+		ERR(c, kp, "an IPv6 service is not supported with a bgp section yet");
+}
+
 static void parse_services(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "name", "vip", "port", "proto", "local_ips",
 		"scheduler", "persistence_s", "servers", "health", "adaptive", "failsafe",
-		"maglev_size", "maglev_seed", "client_address", NULL };
+		"maglev_size", "maglev_seed", "client_address", "persistence_prefix6", NULL };
 	static const char *const protos[] = { "tcp", "udp", NULL };
 	static const char *const scheds[] = { "ratio", "smooth", "maglev", NULL };
-	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], ip[PATH_LEN], jp[PATH_LEN], b[16];
+	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], ip[PATH_LEN], jp[PATH_LEN], b[IP6_STR];
 	json_t *arr = member(c, root, "", "services", true, p);
 	bool key_ok[NC_MAX_SERVICES] = { false };
 	int n, i, j, k;
@@ -1671,6 +2093,7 @@ static void parse_services(struct ctx *c, json_t *root)
 		struct nc_cfg_service *svc = &c->cfg->services[i];
 		json_t *o = json_array_get(arr, (size_t)i), *v;
 		bool port_ok = false, proto_ok = false, servers_ok;
+		uint8_t lip_family[NC_MAX_LOCAL_IPS];
 		long long x;
 
 		service_defaults(svc);
@@ -1690,7 +2113,8 @@ static void parse_services(struct ctx *c, json_t *root)
 			}
 		}
 		v = member(c, o, ep, "vip", true, kp);
-		if (v != NULL && get_ip(c, v, kp, &svc->vip))
+		svc->family = AF_INET;
+		if (v != NULL && get_ip_any(c, v, kp, &svc->family, &svc->vip, svc->vip6))
 			c->svc_vip_ok[i] = true;
 		v = member(c, o, ep, "port", true, kp);
 		if (v != NULL && get_int(c, v, kp, 1, 65535, &x)) {
@@ -1704,23 +2128,29 @@ static void parse_services(struct ctx *c, json_t *root)
 		}
 
 		v = member(c, o, ep, "local_ips", true, kp);
+		/* both families are read here; set_local_ips() keeps the servers' one */
 		if (v != NULL && (k = get_array(c, v, kp, 1, NC_MAX_LOCAL_IPS)) > 0) {
 			svc->n_local_ips = (uint16_t)k;
 			for (j = 0; j < k; j++) {
 				int q;
 
 				path_idx(ip, kp, (size_t)j);
-				if (!get_ip(c, json_array_get(v, (size_t)j), ip, &svc->local_ips[j]))
+				if (!get_ip_any(c, json_array_get(v, (size_t)j), ip, &lip_family[j],
+						&svc->local_ips[j], svc->local_ips6[j]))
 					continue;
 				c->svc_lip_ok[i][j] = true;
 				for (q = 0; q < j; q++) {
-					if (c->svc_lip_ok[i][q] &&
-					    svc->local_ips[q] == svc->local_ips[j]) {
-						path_idx(jp, kp, (size_t)q);
-						ERR(c, ip, "duplicate address %s (same as %s)",
-						    ip_fmt(svc->local_ips[j], b), jp);
-						break;
-					}
+					if (!c->svc_lip_ok[i][q] || lip_family[q] != lip_family[j])
+						continue;
+					if (lip_family[j] == AF_INET ?
+					    svc->local_ips[q] != svc->local_ips[j] :
+					    memcmp(svc->local_ips6[q], svc->local_ips6[j], 16) != 0)
+						continue;
+					path_idx(jp, kp, (size_t)q);
+					ERR(c, ip, "duplicate address %s (same as %s)",
+					    lip_family[j] == AF_INET ? ip_fmt(svc->local_ips[j], b) :
+					    ip6_fmt(svc->local_ips6[j], b), jp);
+					break;
 				}
 			}
 		}
@@ -1735,24 +2165,34 @@ static void parse_services(struct ctx *c, json_t *root)
 		}
 		parse_maglev(c, o, ep, svc, v == NULL || k >= 0);
 		opt_u32(c, o, ep, "persistence_s", 0, 86400, 0, &svc->persistence_s);
+		parse_persistence_prefix6(c, o, ep, (size_t)i);
 
 		servers_ok = parse_servers(c, o, ep, (size_t)i);
+		set_local_ips(c, ep, (size_t)i, lip_family);
 		parse_client_address(c, o, ep, svc, proto_ok);
 		parse_health(c, o, ep, svc, proto_ok);
 		parse_adaptive(c, o, ep, (size_t)i, servers_ok);
 		parse_failsafe(c, o, ep, svc);
+		check_v6_support(c, root, ep, (size_t)i);
 
 		key_ok[i] = c->svc_vip_ok[i] && port_ok && proto_ok;
 		for (j = 0; key_ok[i] && j < i; j++) {
 			const struct nc_cfg_service *q = &c->cfg->services[j];
 
-			if (key_ok[j] && q->vip == svc->vip && q->port == svc->port &&
-			    q->proto == svc->proto) {
-				path_idx(jp, "services", (size_t)j);
+			if (!key_ok[j] || q->family != svc->family || q->port != svc->port ||
+			    q->proto != svc->proto)
+				continue;
+			if (svc->family == AF_INET ? q->vip != svc->vip :
+			    memcmp(q->vip6, svc->vip6, 16) != 0)
+				continue;
+			path_idx(jp, "services", (size_t)j);
+			if (svc->family == AF_INET)
 				ERR(c, ep, "duplicate service %s:%u/%s (same as %s)",
 				    ip_fmt(svc->vip, b), svc->port, proto_name(svc->proto), jp);
-				break;
-			}
+			else
+				ERR(c, ep, "duplicate service [%s]:%u/%s (same as %s)",
+				    ip6_fmt(svc->vip6, b), svc->port, proto_name(svc->proto), jp);
+			break;
 		}
 	}
 }
@@ -1826,7 +2266,8 @@ static bool own_address(const struct ctx *c, uint32_t a, char *which)
 			return true;
 		}
 	for (i = 0; i < cfg->n_services; i++) {
-		if (c->svc_vip_ok[i] && cfg->services[i].vip == a) {
+		if (c->svc_vip_ok[i] && cfg->services[i].family != AF_INET6 &&
+		    cfg->services[i].vip == a) {
 			snprintf(which, PATH_LEN, "services[%zu].vip", i);
 			return true;
 		}
@@ -1846,6 +2287,89 @@ static bool check_not_own(struct ctx *c, uint32_t a, const char *path)
 	if (!own_address(c, a, which))
 		return true;
 	ERR(c, path, "%s is the appliance's own address (%s)", ip_fmt(a, b), which);
+	return false;
+}
+
+/* find_subnet() for an IPv6 address: the port ipv6 prefix that holds <a>. */
+static bool find_subnet6(const struct ctx *c, const uint8_t a[16], char *which, size_t *pi,
+			 size_t *ai)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->cfg->n_ports; i++) {
+		for (j = 0; j < c->cfg->ports[i].n_ipv6; j++) {
+			const struct nc_prefix6 *pf = &c->cfg->ports[i].ipv6[j];
+
+			if (c->port_addr6_ok[i][j] && ip6_match(a, pf->addr, pf->len)) {
+				snprintf(which, PATH_LEN, "ports[%zu].ipv6[%zu]", i, j);
+				*pi = i;
+				*ai = j;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* check_onlink() for an IPv6 address: in a port ipv6 prefix, not its
+ * subnet-router anycast address. */
+static bool check_onlink6(struct ctx *c, const uint8_t a[16], const char *path)
+{
+	char which[PATH_LEN], b[IP6_STR], b2[IP6_STR];
+	const struct nc_prefix6 *pf;
+	uint8_t net[16];
+	size_t pi, ai;
+
+	if (!c->ports_ok)
+		return true;
+	if (!find_subnet6(c, a, which, &pi, &ai)) {
+		ERR(c, path, "%s is not on-link (in no port subnet)", ip6_fmt(a, b));
+		return false;
+	}
+	pf = &c->cfg->ports[pi].ipv6[ai];
+	ip6_net(pf->addr, pf->len, net);
+	if (pf->len <= 126 && memcmp(a, net, 16) == 0) {
+		ERR(c, path, "%s is the subnet-router anycast address of %s (%s/%u)", ip6_fmt(a, b),
+		    which, ip6_fmt(net, b2), pf->len);
+		return false;
+	}
+	return true;
+}
+
+/* own_address() for an IPv6 address. */
+static bool own_address6(const struct ctx *c, const uint8_t a[16], char *which)
+{
+	const struct nc_config *cfg = c->cfg;
+	size_t i, j;
+
+	for (i = 0; i < cfg->n_ports; i++)
+		for (j = 0; j < cfg->ports[i].n_ipv6; j++)
+			if (c->port_addr6_ok[i][j] && memcmp(cfg->ports[i].ipv6[j].addr, a, 16) == 0) {
+				snprintf(which, PATH_LEN, "ports[%zu].ipv6[%zu]", i, j);
+				return true;
+			}
+	for (i = 0; i < cfg->n_services; i++) {
+		if (c->svc_vip_ok[i] && cfg->services[i].family == AF_INET6 &&
+		    memcmp(cfg->services[i].vip6, a, 16) == 0) {
+			snprintf(which, PATH_LEN, "services[%zu].vip", i);
+			return true;
+		}
+		for (j = 0; j < cfg->services[i].n_local_ips6; j++)
+			if (c->svc_lip_ok[i][j] && memcmp(cfg->services[i].local_ips6[j], a, 16) == 0) {
+				snprintf(which, PATH_LEN, "services[%zu].local_ips[%zu]", i, j);
+				return true;
+			}
+	}
+	return false;
+}
+
+static bool check_not_own6(struct ctx *c, const uint8_t a[16], const char *path)
+{
+	char which[PATH_LEN], b[IP6_STR];
+
+	if (!own_address6(c, a, which))
+		return true;
+	ERR(c, path, "%s is the appliance's own address (%s)", ip6_fmt(a, b), which);
 	return false;
 }
 
@@ -1914,18 +2438,32 @@ static void cross_neighbors_routes(struct ctx *c)
 	size_t i;
 
 	for (i = 0; i < cfg->n_neighbors; i++) {
+		const struct nc_cfg_neighbor *nb = &cfg->neighbors[i];
+
 		if (!c->nb_ok[i])
 			continue;
+		if (nb->family == AF_INET6) {
+			snprintf(p, sizeof(p), "neighbors[%zu].ipv6", i);
+			if (check_not_own6(c, nb->ipv6, p))
+				check_onlink6(c, nb->ipv6, p);
+			continue;
+		}
 		snprintf(p, sizeof(p), "neighbors[%zu].ipv4", i);
-		if (check_not_own(c, cfg->neighbors[i].ipv4, p))
-			check_onlink(c, cfg->neighbors[i].ipv4, p);
+		if (check_not_own(c, nb->ipv4, p))
+			check_onlink(c, nb->ipv4, p);
 	}
 	for (i = 0; i < cfg->n_routes; i++) {
+		const struct nc_cfg_route *rt = &cfg->routes[i];
+
 		if (!c->rt_via_ok[i])
 			continue;
 		snprintf(p, sizeof(p), "routes[%zu].via", i);
-		if (check_not_own(c, cfg->routes[i].via, p))
-			check_onlink(c, cfg->routes[i].via, p);
+		if (rt->family == AF_INET6) {
+			if (check_not_own6(c, rt->via6, p))
+				check_onlink6(c, rt->via6, p);
+		} else if (check_not_own(c, rt->via, p)) {
+			check_onlink(c, rt->via, p);
+		}
 	}
 }
 
@@ -1936,10 +2474,57 @@ static bool routed(const struct ctx *c, uint32_t a)
 	for (i = 0; i < c->cfg->n_routes; i++) {
 		const struct nc_prefix *pf = &c->cfg->routes[i].prefix;
 
-		if (c->rt_prefix_ok[i] && (a & len_mask(pf->len)) == pf->addr)
+		if (c->rt_prefix_ok[i] && c->cfg->routes[i].family != AF_INET6 &&
+		    (a & len_mask(pf->len)) == pf->addr)
 			return true;
 	}
 	return false;
+}
+
+static bool routed6(const struct ctx *c, const uint8_t a[16])
+{
+	size_t i;
+
+	for (i = 0; i < c->cfg->n_routes; i++) {
+		const struct nc_cfg_route *rt = &c->cfg->routes[i];
+
+		if (c->rt_prefix_ok[i] && rt->family == AF_INET6 &&
+		    ip6_match(a, rt->prefix6.addr, rt->prefix6.len))
+			return true;
+	}
+	return false;
+}
+
+/* cross_services() for the addresses of IPv6 service <i>. */
+static void cross_service6(struct ctx *c, size_t i)
+{
+	const struct nc_cfg_service *svc = &c->cfg->services[i];
+	char p[PATH_LEN], which[PATH_LEN], b[IP6_STR];
+	size_t j, pi, ai;
+
+	if (c->svc_vip_ok[i] && svc->family == AF_INET6) {
+		snprintf(p, sizeof(p), "services[%zu].vip", i);
+		check_onlink6(c, svc->vip6, p);
+	}
+	for (j = 0; j < svc->n_local_ips6; j++) {
+		if (!c->svc_lip_ok[i][j])
+			continue;
+		snprintf(p, sizeof(p), "services[%zu].local_ips[%zu]", i, j);
+		check_onlink6(c, svc->local_ips6[j], p);
+	}
+	for (j = 0; j < svc->n_servers; j++) {
+		const uint8_t *a = svc->servers[j].address6;
+
+		if (!c->srv_addr_ok[i][j] || svc->servers[j].family != AF_INET6)
+			continue;
+		snprintf(p, sizeof(p), "services[%zu].servers[%zu].address", i, j);
+		if (!check_not_own6(c, a, p) || !c->ports_ok)
+			continue;
+		if (find_subnet6(c, a, which, &pi, &ai))
+			check_onlink6(c, a, p);
+		else if (c->routes_ok && !routed6(c, a))
+			ERR(c, p, "%s is reached by no port subnet or route", ip6_fmt(a, b));
+	}
 }
 
 static void cross_services(struct ctx *c)
@@ -1951,6 +2536,11 @@ static void cross_services(struct ctx *c)
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct nc_cfg_service *svc = &cfg->services[i];
 
+		if (svc->family == AF_INET6 || svc->server_family == AF_INET6) {
+			cross_service6(c, i);
+			if (svc->family == AF_INET6)
+				continue;
+		}
 		/* with BGP the routers learn the VIP from the announcement */
 		if (c->svc_vip_ok[i] && (!cfg->bgp.enabled || find_subnet(c, svc->vip, which, &pi, &ai))) {
 			snprintf(p, sizeof(p), "services[%zu].vip", i);
@@ -1965,7 +2555,7 @@ static void cross_services(struct ctx *c)
 		for (j = 0; j < svc->n_servers; j++) {
 			uint32_t a = svc->servers[j].address;
 
-			if (!c->srv_addr_ok[i][j])
+			if (!c->srv_addr_ok[i][j] || svc->servers[j].family == AF_INET6)
 				continue;
 			snprintf(p, sizeof(p), "services[%zu].servers[%zu].address", i, j);
 			if (!check_not_own(c, a, p) || !c->ports_ok)
@@ -2057,7 +2647,8 @@ static void parse_exception(struct ctx *c, json_t *root)
 			continue;
 		snprintf(kp, sizeof(kp), "ports[%zu].host", i);
 		for (j = 0; j < cfg->n_services; j++) {
-			if (c->svc_vip_ok[j] && cfg->services[j].vip == port->host.addr)
+			if (c->svc_vip_ok[j] && cfg->services[j].family != AF_INET6 &&
+			    cfg->services[j].vip == port->host.addr)
 				ERR(c, kp, "%s is services[%zu].vip", ip_fmt(port->host.addr, b), j);
 			for (k = 0; k < cfg->services[j].n_local_ips; k++)
 				if (c->svc_lip_ok[j][k] && cfg->services[j].local_ips[k] == port->host.addr)
@@ -2357,6 +2948,7 @@ static struct ctx *ctx_running(const struct nc_config *cfg, struct nc_errors *er
 	c->cfg = (struct nc_config *)cfg;   /* read only below */
 	c->ports_ok = c->routes_ok = true;
 	memset(c->port_addr_ok, true, sizeof(c->port_addr_ok));
+	memset(c->port_addr6_ok, true, sizeof(c->port_addr6_ok));
 	memset(c->rt_prefix_ok, true, sizeof(c->rt_prefix_ok));
 	memset(c->svc_vip_ok, true, sizeof(c->svc_vip_ok));
 	memset(c->svc_lip_ok, true, sizeof(c->svc_lip_ok));
@@ -2387,9 +2979,9 @@ int nc_config_parse_server(const char *body, size_t len, const struct nc_config 
 	const struct nc_cfg_service *svc;
 	struct ctx *c;
 	json_t *o, *v;
-	char p[PATH_LEN], b[16];
+	char p[PATH_LEN], b[IP6_STR];
 	long long x;
-	bool addr_ok = false, port_ok = false;
+	bool addr_ok = false, port_ok = false, got;
 	uint16_t j;
 
 	if (cfg == NULL || out == NULL || errs == NULL || si >= cfg->n_services)
@@ -2411,7 +3003,21 @@ int nc_config_parse_server(const char *body, size_t len, const struct nc_config 
 					break;
 				}
 		v = member(c, o, "", "address", true, p);
-		if (v != NULL && get_ip(c, v, p, &out->address) && check_not_own(c, out->address, p)) {
+		got = v != NULL && get_ip_any(c, v, p, &out->family, &out->address, out->address6);
+		if (got && out->family != (svc->server_family == AF_INET6 ? AF_INET6 : AF_INET)) {
+			ERR(c, p, "must be an %s address, as the service's servers",
+			    out->family == AF_INET6 ? "IPv4" : "IPv6");
+		} else if (got && out->family == AF_INET6) {
+			char which[PATH_LEN];
+			size_t pi, ai;
+
+			if (!check_not_own6(c, out->address6, p))
+				;
+			else if (find_subnet6(c, out->address6, which, &pi, &ai))
+				addr_ok = check_onlink6(c, out->address6, p);
+			else if (!(addr_ok = routed6(c, out->address6)))
+				ERR(c, p, "%s is reached by no port subnet or route", ip6_fmt(out->address6, b));
+		} else if (got && check_not_own(c, out->address, p)) {
 			char which[PATH_LEN];
 			size_t pi, ai;
 
@@ -2430,10 +3036,16 @@ int nc_config_parse_server(const char *body, size_t len, const struct nc_config 
 			out->weight = (uint8_t)x;
 		if (addr_ok && port_ok)
 			for (j = 0; j < svc->n_servers; j++)
-				if (svc->servers[j].name[0] != '\0' && svc->servers[j].address == out->address &&
-				    svc->servers[j].port == out->port) {
-					ERR(c, "address", "%s:%u is server %s already", ip_fmt(out->address, b),
-					    out->port, svc->servers[j].name);
+				if (svc->servers[j].name[0] != '\0' && svc->servers[j].port == out->port &&
+				    (out->family == AF_INET6 ?
+				     memcmp(svc->servers[j].address6, out->address6, 16) == 0 :
+				     svc->servers[j].address == out->address)) {
+					if (out->family == AF_INET6)
+						ERR(c, "address", "[%s]:%u is server %s already",
+						    ip6_fmt(out->address6, b), out->port, svc->servers[j].name);
+					else
+						ERR(c, "address", "%s:%u is server %s already",
+						    ip_fmt(out->address, b), out->port, svc->servers[j].name);
 					break;
 				}
 		json_decref(o);

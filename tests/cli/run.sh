@@ -90,6 +90,24 @@ sed -i 's|"scheduler": "ratio",|"scheduler": "maglev", "maglev_size": 251, "magl
 "$NC" --check -c "$W/mg.json" >"$W/o" 2>&1; rc=$?
 [ $rc -eq 0 ] && ok "--check valid maglev service" || bad "--check valid maglev service rc=$rc" "$W/o"
 
+# a dual-stack config: IPv6 beside IPv4 on the port, an IPv6 neighbor, route and service
+config "$W/v6.json" "$W/in.pcap" "$W/out.pcap"
+jq '.ports[0].ipv6 = ["fd00:200::1/64", "fd00:201::1/64"]
+	| .neighbors += [{ ipv6: "fd00:201::11", mac: "02:00:00:00:02:11" }]
+	| .routes += [{ prefix: "::/0", via: "fd00:200::fe" }]
+	| .services += [{ name: "web6", vip: "fd00:200::10", port: 80, proto: "tcp",
+		local_ips: ["fd00:201::1"], persistence_prefix6: 64,
+		servers: [{ name: "a0", address: "fd00:201::11", port: 8080, weight: 100 }] }]' \
+	"$W/v6.json" >"$W/v6ok.json"
+"$NC" --check -c "$W/v6ok.json" >"$W/o" 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q "valid" "$W/o" && ok "--check valid dual-stack config" || bad "--check valid dual-stack config rc=$rc" "$W/o"
+# ... and with something an IPv6 service cannot have yet: exit 2 and the line at its path
+jq '.services[1].failsafe = { enabled: true }' "$W/v6ok.json" >"$W/v6bad.json"
+"$NC" --check -c "$W/v6bad.json" >"$W/o" 2>&1; rc=$?
+[ $rc -eq 2 ] && [ "$(grep -c '^services' "$W/o")" -eq 1 ] &&
+	grep -qxF "services[1].failsafe.enabled: not supported on an IPv6 service yet" "$W/o" &&
+	ok "--check IPv6 service with failsafe: exit 2 and its error line" || bad "--check IPv6 failsafe rc=$rc" "$W/o"
+
 # 4. starting on an invalid file refuses before EAL
 "$NC" -c "$W/bad.json" --duration 1 >"$W/o" 2>&1; rc=$?
 [ $rc -eq 2 ] && ! grep -q "^eal:" "$W/o" && ok "invalid file never starts" || bad "invalid file started rc=$rc" "$W/o"

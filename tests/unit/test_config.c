@@ -74,13 +74,16 @@ struct patch {
 
 typedef void (*hook_fn)(json_t *root);
 
-/* The base config with <patches> and <hook> applied, as JSON text. */
-static char *build(const struct patch *patches, hook_fn hook)
+/* The base config, changed by <pre> (when given), then <patches> and <hook>
+ * applied, as JSON text. */
+static char *build_on(hook_fn pre, const struct patch *patches, hook_fn hook)
 {
 	json_t *root = jparse(base_text);
 	char *out;
 	int i;
 
+	if (pre != NULL)
+		pre(root);
 	for (i = 0; i < MAX_PATCHES && patches[i].ptr != NULL; i++)
 		jset(root, patches[i].ptr, patches[i].val != NULL ? jparse(patches[i].val) : NULL);
 	if (hook != NULL)
@@ -89,6 +92,11 @@ static char *build(const struct patch *patches, hook_fn hook)
 	assert_non_null(out);
 	json_decref(root);
 	return out;
+}
+
+static char *build(const struct patch *patches, hook_fn hook)
+{
+	return build_on(NULL, patches, hook);
 }
 
 static void dump_errs(const struct nc_errors *e)
@@ -2033,6 +2041,312 @@ static void run_good(void **state)
 	free(cfg);
 }
 
+/* ---- IPv6: the base with IPv6 beside IPv4, then one change per case ---- */
+
+/* Both ports dual-stack, an IPv6 neighbor and default route, and services[2]:
+ * an IPv6 service over one on-link and one routed IPv6 server. */
+static void v6_base(json_t *r)
+{
+	jset(r, "/ports/0/ipv6", jparse("['fd00:200::1/64', 'fd00:201::1/64']"));
+	jset(r, "/ports/1/ipv6", jparse("['fd00:202::1/64']"));
+	jset(r, "/neighbors/-", jparse("{'ipv6': 'fd00:201::11', 'mac': '02:00:00:00:02:11'}"));
+	jset(r, "/routes/-", jparse("{'prefix': '::/0', 'via': 'fd00:200::fe'}"));
+	jset(r, "/services/-", jparse(
+		"{'name': 'web6', 'vip': 'fd00:200::10', 'port': 443, 'proto': 'tcp',"
+		" 'local_ips': ['fd00:201::1', 'fd00:201::2'], 'scheduler': 'smooth',"
+		" 'persistence_prefix6': 64,"
+		" 'servers': ["
+		"   {'name': 'a0', 'address': 'fd00:201::11', 'port': 8443, 'weight': 40},"
+		"   {'name': 'a1', 'address': '2001:db8:5::7', 'port': 8443, 'weight': 60} ] }"));
+}
+
+static void hook_v6_dns_routed(json_t *r)
+{
+	jset(r, "/services/1/servers/0/address", json_string("10.1.0.13"));
+}
+
+static void hook_v6_cluster(json_t *r)
+{
+	jset(r, "/cluster", jparse("{'id': 1, 'peers': ['10.2.0.6'], 'sync': false,"
+				   " 'secret_file': '/nonexistent/secret'}"));
+}
+
+static const struct bad_case bad6_cases[] = {
+	/* ports */
+	{ "port ipv6 without a length", { { "/ports/0/ipv6/0", "'fd00:200::1'" } }, NULL,
+	  WANT("ports[0].ipv6[0]: not an IPv6 prefix (addr/len): \"fd00:200::1\"") },
+	{ "port ipv6 length 129", { { "/ports/0/ipv6/0", "'fd00:200::1/129'" } }, NULL,
+	  WANT("ports[0].ipv6[0]: prefix length must be 1..128, got 129") },
+	{ "port ipv6 is an ipv4 prefix", { { "/ports/1/ipv6/0", "'10.2.0.1/24'" } }, NULL,
+	  WANT("ports[1].ipv6[0]: not an IPv6 prefix (addr/len): \"10.2.0.1/24\"") },
+	{ "port ipv6 empty", { { "/ports/1/ipv6", "[]" } }, NULL,
+	  WANT("ports[1].ipv6: must not be empty") },
+	{ "port ipv6 subnet-router anycast", { { "/ports/1/ipv6/0", "'fd00:202::/64'" } }, NULL,
+	  WANT("ports[1].ipv6[0]: fd00:202:: is the subnet-router anycast address of fd00:202::/64") },
+	{ "port ipv6 multicast", { { "/ports/1/ipv6/0", "'ff02::1/64'" } }, NULL,
+	  WANT("ports[1].ipv6[0]: must be a unicast host address, got ff02::1 (multicast)") },
+	{ "port ipv6 link-local", { { "/ports/1/ipv6/0", "'fe80::1/64'" } }, NULL,
+	  WANT("ports[1].ipv6[0]: must be a unicast host address, got fe80::1 (link-local)") },
+	{ "one ipv6 address on two ports", { { "/ports/1/ipv6/-", "'fd00:200::1/64'" } }, NULL,
+	  WANT("ports[1].ipv6[1]: duplicate address fd00:200::1 (same as ports[0].ipv6[0])") },
+	{ "ipv6 subnets of two ports overlap", { { "/ports/1/ipv6/-", "'fd00:200::9/48'" } }, NULL,
+	  WANT("ports[1].ipv6[1]: subnet fd00:200::/48 overlaps ports[0].ipv6[0] (fd00:200::/64)") },
+	/* neighbors */
+	{ "ipv6 neighbor off-link", { { "/neighbors/2/ipv6", "'fd00:299::1'" } }, NULL,
+	  WANT("neighbors[2].ipv6: fd00:299::1 is not on-link (in no port subnet)") },
+	{ "neighbor with ipv4 and ipv6", { { "/neighbors/2/ipv4", "'10.1.0.13'" } }, NULL,
+	  WANT("neighbors[2].ipv6: give ipv4 or ipv6, not both") },
+	{ "neighbor ipv6 not an address", { { "/neighbors/2/ipv6", "'fd00::g'" } }, NULL,
+	  WANT("neighbors[2].ipv6: not an IPv6 address: \"fd00::g\"") },
+	{ "duplicate ipv6 neighbor",
+	  { { "/neighbors/-", "{'ipv6': 'fd00:201::11', 'mac': '02:00:00:00:02:12'}" } }, NULL,
+	  WANT("neighbors[3].ipv6: duplicate address fd00:201::11 (same as neighbors[2].ipv6)") },
+	{ "ipv6 neighbor is a port address", { { "/neighbors/2/ipv6", "'fd00:201::1'" } }, NULL,
+	  WANT("neighbors[2].ipv6: fd00:201::1 is the appliance's own address (ports[0].ipv6[1])") },
+	/* routes */
+	{ "ipv6 route via an ipv4 address", { { "/routes/2/via", "'10.0.0.254'" } }, NULL,
+	  WANT("routes[2].via: must be an IPv6 address, as the prefix") },
+	{ "ipv4 route via an ipv6 address", { { "/routes/0/via", "'fd00:200::fe'" } }, NULL,
+	  WANT("routes[0].via: must be an IPv4 address, as the prefix") },
+	{ "ipv6 route with host bits", { { "/routes/2/prefix", "'2001:db8::1/32'" } }, NULL,
+	  WANT("routes[2].prefix: host bits set in 2001:db8::1/32 (network is 2001:db8::/32)") },
+	{ "ipv6 route via off-link", { { "/routes/2/via", "'fd00:299::1'" } }, NULL,
+	  WANT("routes[2].via: fd00:299::1 is not on-link (in no port subnet)") },
+	{ "duplicate ipv6 route", { { "/routes/-", "{'prefix': '::/0', 'via': 'fd00:202::fe'}" } },
+	  NULL, WANT("routes[3].prefix: duplicate prefix ::/0 (same as routes[2].prefix)") },
+	/* services: addresses */
+	{ "ipv6 vip off-link", { { "/services/2/vip", "'fd00:299::1'" } }, NULL,
+	  WANT("services[2].vip: fd00:299::1 is not on-link (in no port subnet)") },
+	{ "ipv6 vip link-local", { { "/services/2/vip", "'fe80::1'" } }, NULL,
+	  WANT("services[2].vip: must be a unicast host address, got fe80::1 (link-local)") },
+	{ "ipv6 vip not an address", { { "/services/2/vip", "'fd00:200::10::1'" } }, NULL,
+	  WANT("services[2].vip: not an IPv6 address: \"fd00:200::10::1\"") },
+	{ "servers of two families", { { "/services/2/servers/1/address", "'10.1.0.13'" } }, NULL,
+	  WANT("services[2].servers[1].address: an IPv4 server among IPv6 ones (services[2].servers[0]): "
+	       "all servers of a service are of one family") },
+	{ "ipv6 local ip under ipv4 servers", { { "/services/0/local_ips/1", "'fd00:201::2'" } }, NULL,
+	  WANT("services[0].local_ips[1]: must be an IPv4 address, as the servers") },
+	{ "ipv4 local ip under ipv6 servers", { { "/services/2/local_ips/1", "'10.1.0.2'" } }, NULL,
+	  WANT("services[2].local_ips[1]: must be an IPv6 address, as the servers") },
+	{ "ipv6 local ip off-link", { { "/services/2/local_ips/1", "'fd00:299::2'" } }, NULL,
+	  WANT("services[2].local_ips[1]: fd00:299::2 is not on-link (in no port subnet)") },
+	{ "duplicate ipv6 local ip", { { "/services/2/local_ips/1", "'fd00:201:0::1'" } }, NULL,
+	  WANT("services[2].local_ips[1]: duplicate address fd00:201::1 (same as services[2].local_ips[0])") },
+	{ "ipv6 server unreachable", { { "/routes/2", NULL } }, NULL,
+	  WANT("services[2].servers[1].address: 2001:db8:5::7 is reached by no port subnet or route") },
+	{ "ipv6 server is the vip", { { "/services/2/servers/1/address", "'fd00:200::10'" } }, NULL,
+	  WANT("services[2].servers[1].address: fd00:200::10 is the appliance's own address (services[2].vip)") },
+	{ "duplicate ipv6 server", { { "/services/2/servers/1/address", "'fd00:201::11'" } }, NULL,
+	  WANT("services[2].servers[1]: duplicate server [fd00:201::11]:8443 (same as services[2].servers[0])") },
+	{ "duplicate ipv6 service",
+	  { { "/services/1/vip", "'fd00:200::10'" }, { "/services/1/port", "443" },
+	    { "/services/1/proto", "'tcp'" }, { "/services/1/servers/0/address", "'2001:db8:5::9'" } },
+	  NULL,
+	  WANT("services[1].local_ips[0]: must be an IPv6 address, as the servers",
+	       "services[2]: duplicate service [fd00:200::10]:443/tcp (same as services[1])") },
+	/* persistence_prefix6 */
+	{ "persistence_prefix6 0", { { "/services/2/persistence_prefix6", "0" } }, NULL,
+	  WANT("services[2].persistence_prefix6: must be 1..128, got 0") },
+	{ "persistence_prefix6 129", { { "/services/2/persistence_prefix6", "129" } }, NULL,
+	  WANT("services[2].persistence_prefix6: must be 1..128, got 129") },
+	{ "persistence_prefix6 on an ipv4 vip", { { "/services/0/persistence_prefix6", "64" } }, NULL,
+	  WANT("services[0].persistence_prefix6: only for an IPv6 vip") },
+	/* what an IPv6 service cannot have yet */
+	{ "ipv6 vip over ipv4 servers",
+	  { { "/services/2/servers/0/address", "'10.1.0.11'" },
+	    { "/services/2/servers/1/address", "'192.168.1.10'" },
+	    { "/services/2/local_ips", "['10.1.0.1']" } }, NULL,
+	  WANT("services[2].servers: IPv6 VIP over IPv4 servers (NAT64) is not supported yet") },
+	{ "ipv4 vip over ipv6 servers",
+	  { { "/services/2/vip", "'10.0.0.3'" }, { "/services/2/persistence_prefix6", NULL } }, NULL,
+	  WANT("services[2].servers: IPv4 VIP over IPv6 servers is not supported") },
+	{ "ipv6 failsafe", { { "/services/2/failsafe", "{'enabled': true}" } }, NULL,
+	  WANT("services[2].failsafe.enabled: not supported on an IPv6 service yet") },
+	{ "ipv6 client_address", { { "/services/2/client_address", "'proxy-v2'" } }, NULL,
+	  WANT("services[2].client_address: not supported on an IPv6 service yet") },
+	{ "ipv6 persistence_s", { { "/services/2/persistence_s", "30" } }, NULL,
+	  WANT("services[2].persistence_s: not supported on an IPv6 service yet") },
+	{ "ipv6 health", { { "/services/2/health", "{'type': 'tcp'}" } }, NULL,
+	  WANT("services[2].health.type: not supported on an IPv6 service yet") },
+	{ "ipv6 adaptive", { { "/services/2/adaptive", "{'enabled': true}" } }, NULL,
+	  WANT("services[2].adaptive.enabled: not supported on an IPv6 service yet") },
+	{ "ipv6 maglev", { { "/services/2/scheduler", "'maglev'" } }, NULL,
+	  WANT("services[2].scheduler: \"maglev\" is not supported on an IPv6 service yet") },
+	{ "ipv6 service with bgp",
+	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" },
+	    { "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("services[2].vip: an IPv6 service is not supported with a bgp section yet") },
+	{ "ipv6 service with a cluster", { { NULL, NULL } }, hook_v6_cluster,
+	  WANT("services[2].vip: an IPv6 service is not supported with a cluster section yet",
+	       "cluster.secret_file: cannot read /nonexistent/secret: No such file or directory",
+	       "cluster.peers[0]: 10.2.0.6: no ports[].host on its subnet (the channel runs from the "
+	       "dispatcher's host address)") },
+	/* disabled sections are fine: only what is on is refused */
+	{ "ipv6 with everything off",
+	  { { "/services/2/failsafe", "{'enabled': false}" }, { "/services/2/adaptive", "{'enabled': false}" },
+	    { "/services/2/client_address", "'none'" }, { "/services/2/persistence_s", "0" } }, NULL,
+	  WANT(NULL) },
+};
+
+static void run_bad6(void **state)
+{
+	const struct bad_case *tc = *state;
+	struct nc_config *cfg = cfg_new();
+	struct nc_errors *e = errs_new();
+	char *json = build_on(v6_base, tc->p, tc->hook);
+	int rc;
+
+	rc = nc_config_parse_string(json, cfg, e);
+	expect_lines(e, tc->want);
+	if (tc->want[0] != NULL) {
+		assert_int_equal(rc, -EINVAL);
+		assert_int_equal(cfg->n_ports, 0);
+		assert_int_equal(cfg->n_services, 0);
+	} else {
+		assert_int_equal(rc, 0);
+	}
+	free(json);
+	free(cfg);
+	free(e);
+}
+
+static const uint8_t fd00_201_1[16] = { 0xfd, 0x00, 0x02, 0x01, [15] = 0x01 };
+
+/* The IPv6 base, parsed: every address where it belongs, in network order. */
+static void test_v6_values(void **state)
+{
+	static const uint8_t vip[16] = { 0xfd, 0x00, 0x02, 0x00, [15] = 0x10 };
+	static const uint8_t lip1[16] = { 0xfd, 0x00, 0x02, 0x01, [15] = 0x02 };
+	static const uint8_t srv0[16] = { 0xfd, 0x00, 0x02, 0x01, [15] = 0x11 };
+	static const uint8_t srv1[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x05, [15] = 0x07 };
+	static const uint8_t via[16] = { 0xfd, 0x00, 0x02, 0x00, [15] = 0xfe };
+	static const uint8_t zero[16];
+	static const struct patch none[] = { { NULL, NULL } };
+	struct nc_config *cfg = cfg_new();
+	char *json = build_on(v6_base, none, NULL);
+	const struct nc_cfg_service *s;
+
+	(void)state;
+	must_parse(json, cfg);
+	assert_int_equal(cfg->ports[0].n_ipv4, 2);
+	assert_int_equal(cfg->ports[0].n_ipv6, 2);
+	assert_memory_equal(cfg->ports[0].ipv6[1].addr, fd00_201_1, 16);
+	assert_int_equal(cfg->ports[0].ipv6[1].len, 64);
+	assert_int_equal(cfg->ports[1].n_ipv6, 1);
+	assert_int_equal(cfg->ports[1].ipv6[0].addr[3], 0x02);
+
+	assert_int_equal(cfg->neighbors[0].family, AF_INET);
+	assert_int_equal(cfg->neighbors[2].family, AF_INET6);
+	assert_memory_equal(cfg->neighbors[2].ipv6, srv0, 16);
+	assert_int_equal(cfg->neighbors[2].ipv4, 0);
+
+	assert_int_equal(cfg->routes[0].family, AF_INET);
+	assert_int_equal(cfg->routes[2].family, AF_INET6);
+	assert_int_equal(cfg->routes[2].prefix6.len, 0);
+	assert_memory_equal(cfg->routes[2].prefix6.addr, zero, 16);
+	assert_memory_equal(cfg->routes[2].via6, via, 16);
+
+	s = &cfg->services[0];
+	assert_int_equal(s->family, AF_INET);
+	assert_int_equal(s->server_family, AF_INET);
+	assert_int_equal(s->n_local_ips, 2);
+	assert_int_equal(s->n_local_ips6, 0);
+	assert_int_equal(s->persistence_prefix6, 128);
+
+	s = &cfg->services[2];
+	assert_int_equal(s->family, AF_INET6);
+	assert_memory_equal(s->vip6, vip, 16);
+	assert_int_equal(s->vip, 0);
+	assert_int_equal(s->port, 443);
+	assert_int_equal(s->proto, IPPROTO_TCP);
+	assert_int_equal(s->server_family, AF_INET6);
+	assert_int_equal(s->n_local_ips, 0);
+	assert_int_equal(s->n_local_ips6, 2);
+	assert_memory_equal(s->local_ips6[0], fd00_201_1, 16);
+	assert_memory_equal(s->local_ips6[1], lip1, 16);
+	assert_int_equal(s->persistence_prefix6, 64);
+	assert_int_equal(s->n_servers, 2);
+	assert_int_equal(s->servers[0].family, AF_INET6);
+	assert_memory_equal(s->servers[0].address6, srv0, 16);
+	assert_memory_equal(s->servers[1].address6, srv1, 16);
+	assert_int_equal(s->servers[1].port, 8443);
+	assert_int_equal(s->servers[1].weight, 60);
+	assert_int_equal(s->scheduler, NC_SCHED_SMOOTH);
+	free(json);
+	free(cfg);
+}
+
+/* A port with ipv6 only; persistence_prefix6 left out is 128. */
+static void test_v6_only_port(void **state)
+{
+	static const struct patch p[] = {
+		{ "/ports/1/ipv4", NULL }, { "/services/1/local_ips/0", "'10.1.0.3'" },
+		{ "/routes/1", NULL }, { "/services/2/persistence_prefix6", NULL },
+	};
+	struct nc_config *cfg = cfg_new();
+	char *json = build_on(v6_base, p, hook_v6_dns_routed);
+
+	(void)state;
+	must_parse(json, cfg);
+	assert_int_equal(cfg->ports[1].n_ipv4, 0);
+	assert_int_equal(cfg->ports[1].n_ipv6, 1);
+	assert_int_equal(cfg->services[2].persistence_prefix6, 128);
+	free(json);
+	free(cfg);
+}
+
+/* Management API: a server added to an IPv6 service is of its family. */
+static void test_parse_server6(void **state)
+{
+	static const struct {
+		const char *body;
+		const char *want;      /* the one error line, NULL: valid */
+	} cases[] = {
+		{ "{'name': 'a2', 'address': 'fd00:201::12', 'port': 8443}", NULL },
+		{ "{'name': 'a2', 'address': '2001:db8:9::1', 'port': 8443}", NULL },   /* routed */
+		{ "{'name': 'a2', 'address': '10.1.0.13', 'port': 8443}",
+		  "address: must be an IPv6 address, as the service's servers" },
+		{ "{'name': 'a2', 'address': 'fd00:201::11', 'port': 8443}",
+		  "address: [fd00:201::11]:8443 is server a0 already" },
+		{ "{'name': 'a2', 'address': 'fd00:201::1', 'port': 8443}",
+		  "address: fd00:201::1 is the appliance's own address (ports[0].ipv6[1])" },
+	};
+	static const struct patch none[] = { { NULL, NULL } };
+	struct nc_config *cfg = cfg_new();
+	struct nc_errors *errs = errs_new();
+	char *json = build_on(v6_base, none, NULL);
+	struct nc_cfg_server srv;
+	size_t i;
+
+	(void)state;
+	must_parse(json, cfg);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *body = dq(cases[i].body);
+		int rc = nc_config_parse_server(body, strlen(body), cfg, 2, &srv, errs);
+
+		if (cases[i].want == NULL) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(srv.family, AF_INET6);
+		} else {
+			assert_int_equal(rc, -EINVAL);
+			assert_int_equal(errs->n, 1);
+			assert_string_equal(errs->line[0], cases[i].want);
+		}
+		free(body);
+	}
+	/* an IPv6 address for an IPv4 service */
+	{
+		char *body = dq("{'name': 'n2', 'address': 'fd00:201::12', 'port': 1}");
+
+		assert_int_equal(nc_config_parse_server(body, strlen(body), cfg, 0, &srv, errs), -EINVAL);
+		assert_string_equal(errs->line[0], "address: must be an IPv4 address, as the service's servers");
+		free(body);
+	}
+	free(json);
+	free(cfg);
+	free(errs);
+}
+
 /* ---- raw text: not a config object, or not JSON ---- */
 
 struct raw_case {
@@ -2726,7 +3040,7 @@ static void test_reference_file(void **state)
 		assert_non_null(json_object_get(root, top[i]));
 	assert_int_equal(json_object_size(json_object_get(root, "eal")), 7);
 	assert_int_equal(json_object_size(json_object_get(root, "workers")), 3);
-	assert_int_equal(json_object_size(json_array_get(json_object_get(root, "ports"), 0)), 6);
+	assert_int_equal(json_object_size(json_array_get(json_object_get(root, "ports"), 0)), 7);
 	assert_int_equal(json_object_size(json_object_get(root, "limits")), 5);
 	svcs = json_object_get(root, "services");
 	assert_int_equal(json_object_size(json_array_get(svcs, 0)), 12);   /* client_address too */
@@ -2880,6 +3194,9 @@ int main(void)
 		cmocka_unit_test(test_cluster_section),
 		cmocka_unit_test(test_load_files),
 		cmocka_unit_test(test_reference_file),
+		cmocka_unit_test(test_v6_values),
+		cmocka_unit_test(test_v6_only_port),
+		cmocka_unit_test(test_parse_server6),
 	};
 	struct CMUnitTest preset_tests[sizeof(presets) / sizeof(presets[0])];
 	size_t i;
@@ -2894,6 +3211,7 @@ int main(void)
 	rc |= cmocka_run_group_tests_name("config_fixed", fixed, NULL, NULL);
 	rc |= RUN_TABLE("config_rejected", run_bad, bad_cases, what);
 	rc |= RUN_TABLE("config_accepted", run_good, good_cases, what);
+	rc |= RUN_TABLE("config_rejected_v6", run_bad6, bad6_cases, what);
 	rc |= RUN_TABLE("config_raw_text", run_raw, raw_cases, what);
 	rc |= cmocka_run_group_tests_name("driver_presets", preset_tests, NULL, NULL);
 	return rc != 0;
