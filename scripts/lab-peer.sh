@@ -10,7 +10,8 @@
 #
 # start gives the namespace's veth ends the dispatcher's host addresses (front dK-p0
 # 10.203.0.(2+K)/24 with a default route via lab-rtr, back dK-p1 10.201.0.(201+K)/24,
-# ARP answered), starts HAProxy (default: mode tcp, balance source with consistent
+# ARP answered; beside them their IPv6 twins fd00:203::(2+K)/64 and fd00:201::(201+K)/64
+# and a default route via fd00:203::1, by lab.sh's rule), starts HAProxy (default: mode tcp, balance source with consistent
 # hashing over n0 n1 n2 on 8080 with HTTP checks, one thread; or FILE) binding
 # 10.202.0.1:80 with net.ipv4.ip_nonlocal_bind=1, the health-check loop
 # scripts/vip-healthcheck.sh (every 200 ms: while HAProxy listens, 10.202.0.1/32 sits
@@ -33,20 +34,23 @@ peer_net_up() {   # peer_net_up <K>: the kernel of lab-dK takes the dispatcher's
 	local k=$1 ns=lab-d$1 dev
 	for dev in "d$k-p0" "d$k-p1"; do
 		in_ns "$ns" ip addr flush dev "$dev"
-		in_ns "$ns" sysctl -qw "net.ipv4.conf.$dev.arp_ignore=0" >/dev/null
+		in_ns "$ns" sysctl -qw "net.ipv4.conf.$dev.arp_ignore=0" "net.ipv6.conf.$dev.disable_ipv6=0" >/dev/null
 	done
-	in_ns "$ns" ip addr add "$(disp_front_ip "$k")/24" dev "d$k-p0"
-	in_ns "$ns" ip addr add "$(disp_back_ip "$k")/24" dev "d$k-p1"
+	addr_add "$ns" "d$k-p0" "$(disp_front_ip "$k")/24"
+	addr_add "$ns" "d$k-p1" "$(disp_back_ip "$k")/24"
 	in_ns "$ns" ip route replace default via "$RTR_DISP_IP" dev "d$k-p0"
+	in_ns "$ns" ip -6 route replace default via "$(ip6 "$RTR_DISP_IP")" dev "d$k-p0"
 	in_ns "$ns" sysctl -qw net.ipv4.ip_nonlocal_bind=1 >/dev/null
 }
 
 peer_net_down() {   # peer_net_down <K>: lab-dK's veth ends back as the appliance wants them
 	local k=$1 ns=lab-d$1 dev
 	in_ns "$ns" ip route del default 2>/dev/null || true
+	in_ns "$ns" ip -6 route del default 2>/dev/null || true
 	for dev in "d$k-p0" "d$k-p1"; do
 		in_ns "$ns" ip addr flush dev "$dev" 2>/dev/null || true
-		in_ns "$ns" sysctl -qw "net.ipv4.conf.$dev.arp_ignore=8" >/dev/null 2>&1 || true
+		in_ns "$ns" sysctl -qw "net.ipv4.conf.$dev.arp_ignore=8" "net.ipv6.conf.$dev.disable_ipv6=1" \
+			>/dev/null 2>&1 || true
 	done
 	in_ns "$ns" sysctl -qw net.ipv4.ip_nonlocal_bind=0 >/dev/null 2>&1 || true
 }

@@ -19,8 +19,18 @@
 # namespace for net_af_packet, without addresses, IPv6, ARP replies or forwarding,
 # so that only the appliance answers there. Hosts learn the VIP and the local IP by
 # ARP from the appliance. Each server namespace runs nc-backend (HTTP on 8080,
-# UDP on 5353) named n0, n1, n2, n3. n3 is a spare: in no service of config/lab.json,
-# it is what the management tests add to a running appliance.
+# UDP on 5353, on its IPv4 and its IPv6 address) named n0, n1, n2, n3. n3 is a
+# spare: in no service of config/lab.json, it is what the management tests add to
+# a running appliance.
+#
+# Dual-stack: every host address and route has an IPv6 twin in ULA space by one rule,
+#   10.S.T.H/24  ->  fd00:S:T::H/64   (S, T and H keep their decimal digits)
+# e.g. 10.200.0.10 -> fd00:200::10, the VIP 10.200.0.1 -> fd00:200::1, the local IP
+# 10.201.0.1 -> fd00:201::1, n0 10.201.0.11 -> fd00:201::11, 10.203.0.1 -> fd00:203::1,
+# the cluster VIPs 10.202.0.0/24 -> fd00:202::/64. Added with nodad (usable at once);
+# default routes mirror the IPv4 ones. The appliance's veth ends (lab-p0, lab-p1,
+# dK-p0, dK-p1) and the bridges in lab-sw have IPv6 disabled: the kernel sends no
+# neighbour discovery there. The appliance does not forward IPv6 yet.
 #
 # Several dispatchers (--dispatchers N, N = 2 or 3; 1 is the lab above) behind a
 # router that spreads flows over them by BGP + ECMP:
@@ -68,19 +78,42 @@ disp_front_ip() { echo "10.203.0.$((2 + $1))"; }     # dispatcher K's front host
 disp_back_ip() { echo "10.201.0.$((201 + $1))"; }    # dispatcher K's back host (cluster channel)
 disp_mac() { printf '02:00:00:%s:d%d:01' "$2" "$1"; } # disp_mac K cb|c9: front (10.203) or back (10.201)
 
+ip6() {   # ip6 <IPv4 address[/24]>: its IPv6 twin, 10.S.T.H[/24] -> fd00:S:T::H[/64]
+	local a=${1%/*} len="" o
+	[ "$a" = "$1" ] || len=/64
+	IFS=. read -r -a o <<<"$a"
+	if [ "${o[2]}" = 0 ]; then echo "fd00:${o[1]}::${o[3]}$len"; else echo "fd00:${o[1]}:${o[2]}::${o[3]}$len"; fi
+}
+
+addr_add() {   # addr_add <ns> <dev> <IPv4/24>: the address and its IPv6 twin
+	in_ns "$1" ip addr add "$3" dev "$2"
+	in_ns "$1" ip -6 addr add "$(ip6 "$3")" dev "$2" nodad
+}
+
+route_default() {   # route_default <ns> <IPv4 gateway> [ip route args...]: IPv4 and IPv6 default routes
+	local ns=$1 gw=$2
+	shift 2
+	in_ns "$ns" ip route add default via "$gw" "$@"
+	in_ns "$ns" ip -6 route add default via "$(ip6 "$gw")" "$@"
+}
+
 usage() {
-	sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,49p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
 # A clean interface for the lab: no checksum or segmentation offloads (so that
-# frames seen by AF_PACKET carry complete checksums and are at most one MTU) and
-# no IPv6 chatter.
+# frames seen by AF_PACKET carry complete checksums and are at most one MTU).
 quiet_if() {   # quiet_if <ns or -> <dev>
 	local ns=$1 dev=$2 run=()
 	[ "$ns" = - ] || run=(ip netns exec "$ns")
 	"${run[@]}" ethtool -K "$dev" tx off rx off tso off gso off gro off >/dev/null 2>&1 || true
-	"${run[@]}" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1" >/dev/null 2>&1 || true
+}
+
+no_ipv6() {   # no_ipv6 <ns or -> <dev>: no IPv6 on <dev>, so no neighbour discovery either
+	local ns=$1 dev=$2 run=()
+	[ "$ns" = - ] || run=(ip netns exec "$ns")
+	"${run[@]}" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1" >/dev/null
 }
 
 veth() {   # veth <dev> <ns or -> <peer> <peer ns>
@@ -92,17 +125,21 @@ veth() {   # veth <dev> <ns or -> <peer> <peer ns>
 	fi
 }
 
-ns_add() {   # a namespace with lo up and IPv6 off
+ns_add() {   # ns_add <ns> [no-ipv6]: a namespace with lo up, IPv6 on without DAD (or off)
 	ip netns add "$1"
 	in_ns "$1" ip link set lo up
-	in_ns "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+	if [ "${2:-}" = no-ipv6 ]; then
+		in_ns "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+	else
+		in_ns "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 >/dev/null
+	fi
 }
 
 root_port() {   # root_port <dev> <mac>: an appliance port end in the root namespace
 	local dev=$1
 	ip link set "$dev" address "$2"
 	ip link set "$dev" mtu 1500
-	sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1" >/dev/null
+	no_ipv6 - "$dev"
 	sysctl -qw "net.ipv4.conf.$dev.forwarding=0" "net.ipv4.conf.$dev.arp_ignore=8" >/dev/null
 	quiet_if - "$dev"
 	ip link set "$dev" up
@@ -115,13 +152,14 @@ bridge_add() {   # bridge_add <name>: a bridge in lab-sw
 
 sw_port() {   # sw_port <dev> <bridge>: a veth end in lab-sw joins a bridge
 	quiet_if lab-sw "$1"
+	no_ipv6 lab-sw "$1"
 	in_ns lab-sw ip link set "$1" master "$2"
 	in_ns lab-sw ip link set "$1" up
 }
 
 topology_up() {   # topology_up <one-arm 0|1>
 	local one=$1 i ns dev br
-	ns_add lab-sw
+	ns_add lab-sw no-ipv6
 	bridge_add br-front
 	[ "$one" = 1 ] || bridge_add br-back
 	veth lab-p0 - sw-p0 lab-sw
@@ -149,10 +187,10 @@ client_up() {   # client_up <default gateway>: lab-client on br-front
 	in_ns lab-client ip link set eth0 address 02:00:00:c8:00:10
 	quiet_if lab-client eth0
 	for i in "${!CLIENT_IPS[@]}"; do
-		in_ns lab-client ip addr add "${CLIENT_IPS[$i]}/24" dev eth0
+		addr_add lab-client eth0 "${CLIENT_IPS[$i]}/24"
 	done
 	in_ns lab-client ip link set eth0 up
-	in_ns lab-client ip route add default via "$1"
+	route_default lab-client "$1"
 	sw_port sw-client br-front
 }
 
@@ -162,9 +200,9 @@ server_up() {   # server_up N <bridge> <default gateway or ->: server N's namesp
 	veth eth0 "$ns" "sw-${SERVERS[$i]}" lab-sw
 	in_ns "$ns" ip link set eth0 address "02:00:00:c9:00:1$i"
 	quiet_if "$ns" eth0
-	in_ns "$ns" ip addr add "$(server_ip "$i")/24" dev eth0
+	addr_add "$ns" eth0 "$(server_ip "$i")/24"
 	in_ns "$ns" ip link set eth0 up
-	[ "$3" = - ] || in_ns "$ns" ip route add default via "$3"
+	[ "$3" = - ] || route_default "$ns" "$3"
 	sw_port "sw-${SERVERS[$i]}" "$2"
 }
 
@@ -181,13 +219,14 @@ ns_port() {   # ns_port <ns> <dev> <mac>: an appliance port end in a dispatcher'
 	# so the kernel only hears what the appliance passes it.
 	in_ns "$ns" sysctl -qw "net.ipv4.conf.$dev.forwarding=0" "net.ipv4.conf.$dev.arp_ignore=8" \
 		"net.ipv4.conf.$dev.rp_filter=1" >/dev/null
+	no_ipv6 "$ns" "$dev"
 	quiet_if "$ns" "$dev"
 	in_ns "$ns" ip link set "$dev" up
 }
 
 cluster_topology_up() {   # cluster_topology_up <dispatchers>
 	local n=$1 i k ns
-	ns_add lab-sw
+	ns_add lab-sw no-ipv6
 	bridge_add br-front
 	bridge_add br-disp
 	bridge_add br-back
@@ -199,12 +238,13 @@ cluster_topology_up() {   # cluster_topology_up <dispatchers>
 	in_ns lab-rtr ip link set eth-client address 02:00:00:c8:00:fe
 	in_ns lab-rtr ip link set eth-disp address 02:00:00:cb:00:01
 	for i in eth-client eth-disp; do quiet_if lab-rtr "$i"; done
-	in_ns lab-rtr ip addr add "$RTR_CLIENT_IP/24" dev eth-client
-	in_ns lab-rtr ip addr add "$RTR_DISP_IP/24" dev eth-disp
+	addr_add lab-rtr eth-client "$RTR_CLIENT_IP/24"
+	addr_add lab-rtr eth-disp "$RTR_DISP_IP/24"
 	in_ns lab-rtr ip link set eth-client up
 	in_ns lab-rtr ip link set eth-disp up
 	# forward, and spread flows over a multipath route's nexthops by their L4 hash
-	in_ns lab-rtr sysctl -qw net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1 >/dev/null
+	in_ns lab-rtr sysctl -qw net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1 \
+		net.ipv6.conf.all.forwarding=1 net.ipv6.fib_multipath_hash_policy=1 >/dev/null
 	sw_port sw-rtr-c br-front
 	sw_port sw-rtr-d br-disp
 
@@ -334,13 +374,14 @@ backend_start() {   # backend_start N: from the saved per-server arguments
 	args=$(cat "$STATE/n$i.args")
 	# shellcheck disable=SC2086
 	setsid ip netns exec "lab-$name" "$BACKEND" --name "$name" --listen "$(server_ip "$i")" \
-		--port "$HTTP_PORT" --udp-port "$UDP_PORT" $args \
+		--listen "$(ip6 "$(server_ip "$i")")" --port "$HTTP_PORT" --udp-port "$UDP_PORT" $args \
 		</dev/null >>"$STATE/n$i.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$STATE/n$i.pid"
-	# ready when it listens
+	# ready when it listens: TCP and UDP, IPv4 and IPv6
 	for _ in $(seq 50); do
-		if in_ns "lab-$name" ss -Hltn "sport = :$HTTP_PORT" 2>/dev/null | grep -q .; then return 0; fi
+		if [ "$(in_ns "lab-$name" ss -Hltun "( sport = :$HTTP_PORT or sport = :$UDP_PORT )" 2>/dev/null |
+			wc -l)" -ge 4 ]; then return 0; fi
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -453,11 +494,13 @@ cmd_status() {
 		echo "  port p0: lab-p0 $(cat /sys/class/net/lab-p0/address 2>/dev/null || echo missing) (clients and servers, VIP $FRONT_GW, local IP $BACK_GW)"
 	fi
 	echo "  lab-client: ${CLIENT_IPS[*]}"
+	echo "              $(for i in "${CLIENT_IPS[@]}"; do ip6 "$i"; done | xargs)"
 	for i in "${!SERVERS[@]}"; do
 		pid=$(backend_pid "$i")
 		if [ -n "$pid" ]; then pid="pid $pid"; else pid="not running"; fi
 		printf '  lab-%s: %s  nc-backend %s, %s\n' "${SERVERS[$i]}" "$(server_ip "$i")" \
 			"$pid" "$(cat "$STATE/n$i.args" 2>/dev/null)"
+		printf '          %s\n' "$(ip6 "$(server_ip "$i")")"
 	done
 	[ ! -f "$STATE/dispatchers" ] || cluster_routes
 }

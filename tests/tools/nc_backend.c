@@ -39,11 +39,13 @@
 #define LINGER_MS 2000                 /* drain time after our FIN */
 #define SEND_TIMEOUT_S 30              /* a client that never reads */
 #define PROXY_V1_MAX 107               /* the longest v1 line, CRLF included */
-#define ADDR_LEN 24                    /* "255.255.255.255:65535" */
+#define ADDR_LEN NC_ADDR_STRLEN        /* "[IPv6]:65535" */
+#define MAX_LISTEN 4                   /* --listen given this many times at most */
 
 struct be_conf {
 	char name[NAME_MAX_LEN + 1];
-	struct in_addr listen;
+	struct sockaddr_storage listen[MAX_LISTEN];
+	unsigned nlisten;
 	uint16_t port;
 	uint16_t udp_port;
 	uint64_t loops;
@@ -54,8 +56,8 @@ struct be_conf {
 };
 
 static struct be_conf conf;
-static int tcp_fd = -1;
-static int udp_fd = -1;
+static int tcp_fds[MAX_LISTEN];
+static int udp_fds[MAX_LISTEN];
 static sem_t conn_slots;
 static pthread_attr_t conn_attr;
 static atomic_uint_fast64_t served_tcp;
@@ -84,7 +86,9 @@ usage(void)
 "with the server name and the FNV-1a 64 sum of the exact request bytes.\n"
 "  --name NAME        server name in X-Server and in every body (1-63 printable\n"
 "                     characters, no blanks); required\n"
-"  --listen ADDR      IPv4 address to listen on (default 0.0.0.0)\n"
+"  --listen ADDR      address to listen on, IPv4 or IPv6 (default 0.0.0.0); up to\n"
+"                     4 times, for a socket on each (the same ports); :: takes\n"
+"                     IPv4 too (a dual-stack socket)\n"
 "  --port P           HTTP port (default 8080)\n"
 "  --udp-port P       UDP port (default 5353; 0 = no UDP)\n"
 "  --loops N          busy-loop iterations per request (default 0)\n"
@@ -92,16 +96,18 @@ usage(void)
 "  --max-conns N      TCP connections served at once; accept waits when full\n"
 "                     (default 1024)\n"
 "  --proxy-protocol   every TCP connection must start with a PROXY v1 or v2 header\n"
-"                     and every UDP datagram with a v2 header (DGRAM); the\n"
-"                     client address it carries is reported (a missing or\n"
-"                     malformed header: 400 and close, or no UDP answer)\n"
+"                     and every UDP datagram with a v2 header (DGRAM), IPv4 or\n"
+"                     IPv6 (TCP4/TCP6, AF_INET/AF_INET6); the client address\n"
+"                     it carries is reported (a missing or malformed header:\n"
+"                     400 and close, or no UDP answer)\n"
 "  --quiet            no start-up or exit line on stderr\n"
 "  -h, --help         this text\n"
 "HTTP: GET/POST/... any path; /bytes/N (N <= 16777216) makes the body N bytes long;\n"
 "HEAD sends headers only. Body limit 1 MiB (Content-Length; no chunked bodies),\n"
 "head limit 16 KiB; a malformed request gets 400 and the connection is closed.\n"
 "Response: 200, headers X-Server: NAME, X-Request-Sum: <16 hex>, X-Client-Address:\n"
-"IP:PORT (the PROXY header's source, else the peer's), body \"NAME <16 hex>\\n\".\n"
+"IP:PORT or [IPv6]:PORT (the PROXY header's source, else the peer's; an IPv4\n"
+"client of :: as IPv4), body \"NAME <16 hex>\\n\".\n"
 "UDP: the reply to a datagram is \"NAME <16 hex>\\n\", with --proxy-protocol\n"
 "\"NAME <16 hex> IP:PORT\\n\". Sums cover the bytes after a PROXY header.\n"
 "SIGTERM/SIGINT: prints \"" PROG " NAME: served tcp T udp U, bad B\", exits 0.\n");
@@ -281,8 +287,9 @@ http_parse(const char *buf, size_t avail, struct http_req *rq)
 /*
  * A PROXY protocol header (haproxy's proxy-protocol.txt) at the start of the
  * <n> bytes at <b>: v1 ("PROXY TCP4 ...\r\n", TCP only) or v2 (its 12-byte
- * signature, version 2, PROXY or LOCAL, AF_INET STREAM for TCP or DGRAM for
- * <udp>). Returns 1 with its length in *<used> and "IP:PORT" of its source in
+ * signature, version 2, PROXY or LOCAL, AF_INET or AF_INET6, STREAM for TCP or
+ * DGRAM for <udp>). Returns 1 with its length in *<used> and "IP:PORT" or
+ * "[IPv6]:PORT" of its source in
  * <addr> ("local" for LOCAL, "unknown" for v1 UNKNOWN); 0 when the bytes so
  * far start one but do not hold it all; -1 when they are not one.
  */
@@ -297,7 +304,7 @@ proxy_parse(const unsigned char *b, size_t n, int udp, size_t *used, char *addr,
 		return 0;
 	if (b[0] == sig[0]) {
 		size_t len;
-		char ip[INET_ADDRSTRLEN];
+		char ip[INET6_ADDRSTRLEN];
 
 		if (memcmp(b, sig, n < 12 ? n : 12) != 0)
 			return -1;
@@ -313,18 +320,25 @@ proxy_parse(const unsigned char *b, size_t n, int udp, size_t *used, char *addr,
 			snprintf(addr, alen, "local");
 			return 1;
 		}
-		if (b[13] != (udp ? 0x12 : 0x11) || len < 12)
-			return -1;
-		inet_ntop(AF_INET, b + 16, ip, sizeof(ip));
-		snprintf(addr, alen, "%s:%u", ip, (unsigned)b[24] << 8 | b[25]);
-		return 1;
+		if (b[13] == (udp ? 0x12 : 0x11) && len >= 12) {
+			inet_ntop(AF_INET, b + 16, ip, sizeof(ip));
+			snprintf(addr, alen, "%s:%u", ip, (unsigned)b[24] << 8 | b[25]);
+			return 1;
+		}
+		if (b[13] == (udp ? 0x22 : 0x21) && len >= 36) {
+			inet_ntop(AF_INET6, b + 16, ip, sizeof(ip));
+			snprintf(addr, alen, "[%s]:%u", ip, (unsigned)b[48] << 8 | b[49]);
+			return 1;
+		}
+		return -1;
 	}
 	if (udp || memcmp(b, v1, n < 6 ? n : 6) != 0)
 		return -1;
 	{
 		const unsigned char *eol = memmem(b, n < PROXY_V1_MAX ? n : PROXY_V1_MAX, "\r\n", 2);
-		char line[PROXY_V1_MAX + 1], sip[20], dip[20], tail[2];
+		char line[PROXY_V1_MAX + 1], sip[48], dip[48], tail[2];
 		struct in_addr a;
+		struct in6_addr s6, d6;
 		unsigned sp, dp;
 
 		if (eol == NULL)
@@ -336,11 +350,20 @@ proxy_parse(const unsigned char *b, size_t n, int udp, size_t *used, char *addr,
 			snprintf(addr, alen, "unknown");
 			return 1;
 		}
-		if (sscanf(line, "PROXY TCP4 %19s %19s %u %u%1s", sip, dip, &sp, &dp, tail) != 4 ||
-		    nc_parse_ipv4(sip, &a) < 0 || nc_parse_ipv4(dip, &a) < 0 || sp > 65535 ||
-		    dp > 65535)
+		if (sscanf(line, "PROXY TCP4 %47s %47s %u %u%1s", sip, dip, &sp, &dp, tail) == 4) {
+			if (nc_parse_ipv4(sip, &a) < 0 || nc_parse_ipv4(dip, &a) < 0 || sp > 65535 ||
+			    dp > 65535)
+				return -1;
+			snprintf(addr, alen, "%s:%u", sip, sp);
+			return 1;
+		}
+		if (sscanf(line, "PROXY TCP6 %47s %47s %u %u%1s", sip, dip, &sp, &dp, tail) != 4 ||
+		    inet_pton(AF_INET6, dip, &d6) != 1 || inet_pton(AF_INET6, sip, &s6) != 1 ||
+		    sp > 65535 || dp > 65535)
 			return -1;
-		snprintf(addr, alen, "%s:%u", sip, sp);
+		/* the canonical form, as a socket's address would print */
+		inet_ntop(AF_INET6, &s6, sip, sizeof(sip));
+		snprintf(addr, alen, "[%s]:%u", sip, sp);
 		return 1;
 	}
 }
@@ -463,11 +486,11 @@ conn_main(void *arg)
 	char *buf = malloc(cap);
 	char caddr[ADDR_LEN] = "?";
 	int linger = 0, need_proxy = conf.proxy;
-	struct sockaddr_in peer;
+	struct sockaddr_storage peer;
 	socklen_t plen = sizeof(peer);
 
 	if (!need_proxy && getpeername(fd, (struct sockaddr *)&peer, &plen) == 0)
-		nc_sockaddr_str(&peer, caddr, sizeof(caddr));
+		nc_sockaddr_str((struct sockaddr *)&peer, caddr, sizeof(caddr));
 	while (buf != NULL) {
 		struct http_req rq;
 		size_t avail, need;
@@ -560,13 +583,13 @@ conn_main(void *arg)
 	return NULL;
 }
 
+/* Accept on the listening socket <arg> (its descriptor). */
 static void *
 accept_main(void *arg)
 {
 	struct timeval sndto = { .tv_sec = SEND_TIMEOUT_S };
-	int one = 1;
+	int one = 1, tcp_fd = (int)(intptr_t)arg;
 
-	(void)arg;
 	for (;;) {
 		pthread_t tid;
 		int fd;
@@ -593,19 +616,20 @@ accept_main(void *arg)
 	return NULL;
 }
 
+/* Answer datagrams on the bound socket <arg> (its descriptor). */
 static void *
 udp_main(void *arg)
 {
 	unsigned char *buf = malloc(UDP_BUF);
+	int udp_fd = (int)(intptr_t)arg;
 
-	(void)arg;
 	if (buf == NULL) {
 		fprintf(stderr, PROG " %s: out of memory\n", conf.name);
 		exit(1);
 	}
 	for (;;) {
 		char reply[NAME_MAX_LEN + 32 + ADDR_LEN], caddr[ADDR_LEN];
-		struct sockaddr_in from;
+		struct sockaddr_storage from;
 		socklen_t flen = sizeof(from);
 		size_t used = 0;
 		uint64_t sum;
@@ -656,7 +680,6 @@ parse_args(int argc, char **argv)
 	uint64_t v;
 	int c;
 
-	conf.listen.s_addr = htonl(INADDR_ANY);
 	conf.port = 8080;
 	conf.udp_port = 5353;
 	conf.max_conns = 1024;
@@ -672,8 +695,12 @@ parse_args(int argc, char **argv)
 			strcpy(conf.name, optarg);
 			break;
 		case 'l':
-			if (nc_parse_ipv4(optarg, &conf.listen) < 0)
-				nc_usage_fail(PROG, "bad --listen '%s': expected an IPv4 address", optarg);
+			if (conf.nlisten == MAX_LISTEN)
+				nc_usage_fail(PROG, "--listen: more than %d addresses", MAX_LISTEN);
+			if (nc_parse_ip(optarg, &conf.listen[conf.nlisten]) < 0)
+				nc_usage_fail(PROG, "bad --listen '%s': expected an IPv4 or IPv6 address",
+					      optarg);
+			conf.nlisten++;
 			break;
 		case 'p':
 			if (nc_parse_u64(optarg, 1, 65535, &v) < 0)
@@ -716,28 +743,49 @@ parse_args(int argc, char **argv)
 		nc_usage_fail(PROG, "unexpected argument '%s'", argv[optind]);
 	if (conf.name[0] == '\0')
 		nc_usage_fail(PROG, "--name is required");
+	if (conf.nlisten == 0) {
+		struct sockaddr_in *any = (struct sockaddr_in *)&conf.listen[0];
+
+		any->sin_family = AF_INET;
+		any->sin_addr.s_addr = htonl(INADDR_ANY);
+		conf.nlisten = 1;
+	}
 }
 
-/* Open and bind a socket of <type> on the listen address and <port>;
- * exits with status 1 when that fails. */
-static int
-open_bound(int type, uint16_t port)
+/* Set the port of the IPv4 or IPv6 address <sa> to <port>. */
+static void
+set_port(struct sockaddr_storage *sa, uint16_t port)
 {
-	struct sockaddr_in sa = {
-		.sin_family = AF_INET, .sin_addr = conf.listen, .sin_port = htons(port),
-	};
-	char where[32];
-	int one = 1, fd;
+	if (sa->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)sa)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)sa)->sin_port = htons(port);
+}
 
-	fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+/* Open and bind a socket of <type> on listen address <i> and <port>;
+ * exits with status 1 when that fails. The IPv6 any address (::) takes
+ * IPv4 too; another IPv6 address only itself. */
+static int
+open_bound(int type, unsigned i, uint16_t port)
+{
+	struct sockaddr_storage sa = conf.listen[i];
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&sa;
+	char where[ADDR_LEN];
+	int one = 1, fd, v6only;
+
+	set_port(&sa, port);
+	v6only = !IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
+	fd = socket(sa.ss_family, type | SOCK_CLOEXEC, 0);
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (sa.ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) < 0) ||
+	    bind(fd, (struct sockaddr *)&sa, nc_sockaddr_len(&sa)) < 0 ||
 	    (type == SOCK_STREAM && listen(fd, 1024) < 0)) {
 		fprintf(stderr, PROG " %s: cannot %s on %s %s: %s\n", conf.name,
 			type == SOCK_STREAM ? "listen" : "bind",
 			type == SOCK_STREAM ? "tcp" : "udp",
-			nc_sockaddr_str(&sa, where, sizeof(where)), strerror(errno));
+			nc_sockaddr_str((struct sockaddr *)&sa, where, sizeof(where)), strerror(errno));
 		exit(1);
 	}
 	return fd;
@@ -757,11 +805,11 @@ raise_fd_limit(void)
 }
 
 static void
-start_thread(void *(*fn)(void *))
+start_thread(void *(*fn)(void *), int fd)
 {
 	pthread_t tid;
 
-	if (pthread_create(&tid, NULL, fn, NULL) != 0) {
+	if (pthread_create(&tid, NULL, fn, (void *)(intptr_t)fd) != 0) {
 		fprintf(stderr, PROG " %s: cannot start a thread\n", conf.name);
 		exit(1);
 	}
@@ -771,7 +819,7 @@ start_thread(void *(*fn)(void *))
 int
 main(int argc, char **argv)
 {
-	char ip[INET_ADDRSTRLEN];
+	char http[MAX_LISTEN * (ADDR_LEN + 1)] = "", udp[sizeof(http)] = "udp off";
 	sigset_t sigs;
 	int sig;
 
@@ -785,9 +833,11 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	raise_fd_limit();
 
-	tcp_fd = open_bound(SOCK_STREAM, conf.port);
-	if (conf.udp_port)
-		udp_fd = open_bound(SOCK_DGRAM, conf.udp_port);
+	for (unsigned i = 0; i < conf.nlisten; i++) {
+		tcp_fds[i] = open_bound(SOCK_STREAM, i, conf.port);
+		if (conf.udp_port)
+			udp_fds[i] = open_bound(SOCK_DGRAM, i, conf.udp_port);
+	}
 	if (sem_init(&conn_slots, 0, (unsigned)conf.max_conns) < 0) {
 		fprintf(stderr, PROG " %s: sem_init: %s\n", conf.name, strerror(errno));
 		exit(1);
@@ -795,21 +845,31 @@ main(int argc, char **argv)
 	pthread_attr_init(&conn_attr);
 	pthread_attr_setdetachstate(&conn_attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&conn_attr, CONN_STACK);
-	start_thread(accept_main);
-	for (int i = 0; conf.udp_port && i < UDP_THREADS; i++)
-		start_thread(udp_main);
-
-	inet_ntop(AF_INET, &conf.listen, ip, sizeof(ip));
-	if (!conf.quiet) {
-		if (conf.udp_port)
-			fprintf(stderr, PROG " %s: http on %s:%u, udp on %s:%u, loops %" PRIu64
-				", delay %" PRIu64 " ms\n", conf.name, ip, conf.port, ip,
-				conf.udp_port, conf.loops, conf.delay_ms);
-		else
-			fprintf(stderr, PROG " %s: http on %s:%u, udp off, loops %" PRIu64
-				", delay %" PRIu64 " ms\n", conf.name, ip, conf.port,
-				conf.loops, conf.delay_ms);
+	for (unsigned i = 0; i < conf.nlisten; i++) {
+		start_thread(accept_main, tcp_fds[i]);
+		for (int k = 0; conf.udp_port && k < UDP_THREADS; k++)
+			start_thread(udp_main, udp_fds[i]);
 	}
+
+	/* "http on A:P[ B:P...], udp on A:U[ B:U...]" */
+	if (conf.udp_port)
+		strcpy(udp, "udp on");
+	for (unsigned i = 0; i < conf.nlisten; i++) {
+		struct sockaddr_storage sa = conf.listen[i];
+		char a[ADDR_LEN];
+
+		set_port(&sa, conf.port);
+		snprintf(http + strlen(http), sizeof(http) - strlen(http), "%s%s", i ? " " : "",
+			 nc_sockaddr_str((struct sockaddr *)&sa, a, sizeof(a)));
+		if (!conf.udp_port)
+			continue;
+		set_port(&sa, conf.udp_port);
+		snprintf(udp + strlen(udp), sizeof(udp) - strlen(udp), " %s",
+			 nc_sockaddr_str((struct sockaddr *)&sa, a, sizeof(a)));
+	}
+	if (!conf.quiet)
+		fprintf(stderr, PROG " %s: http on %s, %s, loops %" PRIu64 ", delay %" PRIu64 " ms\n",
+			conf.name, http, udp, conf.loops, conf.delay_ms);
 
 	while (sigwait(&sigs, &sig) != 0)
 		;

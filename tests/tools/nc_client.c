@@ -75,8 +75,8 @@ static const char *const cl_err_name[CL_ERR_MAX] = {
 };
 
 struct cl_conf {
-	struct sockaddr_in target[MAX_TARGETS];
-	char target_str[MAX_TARGETS][24];
+	struct sockaddr_storage target[MAX_TARGETS];
+	char target_str[MAX_TARGETS][NC_ADDR_STRLEN];
 	unsigned ntargets;
 	int udp;
 	int keepalive;
@@ -84,7 +84,7 @@ struct cl_conf {
 	unsigned k;
 	double duration;            /* 0: none */
 	uint64_t transactions;      /* per client, 0: none */
-	struct in_addr source[MAX_SOURCES];
+	struct sockaddr_storage source[MAX_SOURCES];   /* port 0 */
 	unsigned nsources;
 	unsigned port_base;         /* 0: none */
 	uint64_t timeout_ms;
@@ -98,7 +98,7 @@ struct cl_conf {
 	const char *live;
 	int quiet;
 	int expect_ca;              /* --expect-client-address: 0 none, 1 self, 2 an address */
-	char expect_ip[INET_ADDRSTRLEN];
+	char expect_ip[NC_ADDR_STRLEN];   /* "a.b.c.d" or "[IPv6]", as a report starts */
 };
 
 /* Responses from one server name, as seen by one client thread. The name
@@ -184,9 +184,10 @@ usage(void)
 "Runs C client threads; each runs transactions of K sequential requests, checks\n"
 "every response (status, full body, X-Server, X-Request-Sum = FNV-1a 64 of the\n"
 "exact request bytes) and reports throughput, latency and failures.\n"
-"  --target LIST         IPv4:PORT targets (no host names); with several, each new\n"
-"                        connection/socket goes to the next one in round robin\n"
-"                        (per client, starting at the client's index)\n"
+"  --target LIST         IPv4:PORT or [IPv6]:PORT targets (no host names); with\n"
+"                        several, each new connection/socket goes to the next\n"
+"                        one in round robin (per client, starting at the\n"
+"                        client's index)\n"
 "  --proto tcp|udp       HTTP/1.1 over TCP or the UDP protocol (default tcp)\n"
 "  --mode close|keepalive\n"
 "                        close: a new connection (TCP) / socket (UDP) per request;\n"
@@ -197,7 +198,8 @@ usage(void)
 "                        nor --transactions is given)\n"
 "  --transactions N      transactions per client; with --duration, whichever ends\n"
 "                        first\n"
-"  --source IP[,IP...]   client i binds to the (i mod n)-th source address\n"
+"  --source IP[,IP...]   client i binds to the (i mod n)-th source address (IPv4,\n"
+"                        or IPv6 without brackets; of the targets' family)\n"
 "  --source-port-base P  client i binds to source port P+i (SO_REUSEADDR); meant\n"
 "                        for udp or keepalive: tcp close reuses the port for every\n"
 "                        request and may meet the previous connection's TIME_WAIT\n"
@@ -212,8 +214,9 @@ usage(void)
 "                        every answer must report the client's address as the\n"
 "                        server learned it (nc-backend: X-Client-Address, or the\n"
 "                        UDP reply's third field with --proxy-protocol): self, this\n"
-"                        socket's own address and port; IP, that address (any\n"
-"                        port). A missing or other one is a bad response\n"
+"                        socket's own address and port; IP (IPv4, or IPv6 without\n"
+"                        brackets), that address (any port). A missing or other\n"
+"                        one is a bad response\n"
 "  --json                one JSON object on stdout instead of the text report\n"
 "  --live FILE           append a JSON line per second with the last second's\n"
 "                        figures to FILE\n"
@@ -384,8 +387,8 @@ srv_lookup(struct client *c, const char *name)
 static enum cl_err
 flow_open(struct client *c, struct flow *f, uint64_t dl)
 {
-	struct sockaddr_in src = { .sin_family = AF_INET };
-	const struct sockaddr_in *dst;
+	struct sockaddr_storage src;
+	const struct sockaddr_storage *dst;
 	int one = 1, fd;
 
 	f->target = c->rr++ % cfg.ntargets;
@@ -394,25 +397,31 @@ flow_open(struct client *c, struct flow *f, uint64_t dl)
 	f->answered = 0;
 	f->spare = 0;
 	dst = &cfg.target[f->target];
-	fd = socket(AF_INET, (cfg.udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(dst->ss_family, (cfg.udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return fail_errno(c, CL_ERR_CONNECT, "socket", errno);
 	if (!cfg.udp)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (cfg.nsources || cfg.port_base) {
+		uint16_t port = htons((uint16_t)(cfg.port_base ? cfg.port_base + c->idx : 0));
+
+		memset(&src, 0, sizeof(src));
+		src.ss_family = dst->ss_family;   /* the any address, unless --source */
 		if (cfg.nsources)
-			src.sin_addr = cfg.source[c->idx % cfg.nsources];
-		if (cfg.port_base)
-			src.sin_port = htons((uint16_t)(cfg.port_base + c->idx));
+			src = cfg.source[c->idx % cfg.nsources];
+		if (src.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&src)->sin6_port = port;
+		else
+			((struct sockaddr_in *)&src)->sin_port = port;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0) {
+		if (bind(fd, (struct sockaddr *)&src, nc_sockaddr_len(&src)) < 0) {
 			int e = errno;
 
 			close(fd);
 			return fail_errno(c, CL_ERR_CONNECT, "bind", e);
 		}
 	}
-	if (connect(fd, (const struct sockaddr *)dst, sizeof(*dst)) < 0) {
+	if (connect(fd, (const struct sockaddr *)dst, nc_sockaddr_len(dst)) < 0) {
 		int e = errno, w;
 		socklen_t elen = sizeof(e);
 
@@ -516,24 +525,24 @@ flow_close(struct client *c, struct flow *f)
 static enum cl_err
 ca_check(struct client *c, int fd, const char *got, size_t len)
 {
-	char want[32];
-	struct sockaddr_in sa;
+	char want[NC_ADDR_STRLEN];
+	struct sockaddr_storage sa;
 	socklen_t slen = sizeof(sa);
 	size_t wl;
 
 	if (cfg.expect_ca == 1) {
 		if (getsockname(fd, (struct sockaddr *)&sa, &slen) < 0)
 			return fail(c, CL_ERR_BAD, "client address: getsockname: %s", strerror(errno));
-		nc_sockaddr_str(&sa, want, sizeof(want));
+		nc_sockaddr_str((struct sockaddr *)&sa, want, sizeof(want));
 		wl = strlen(want);
 		if (len != wl || memcmp(got, want, wl) != 0)
 			return fail(c, CL_ERR_BAD, "client address reported %.*s, want %s",
-				    (int)(len > 31 ? 31 : len), got, want);
+				    (int)(len > NC_ADDR_STRLEN ? NC_ADDR_STRLEN : len), got, want);
 	} else {
 		wl = strlen(cfg.expect_ip);
 		if (len <= wl || memcmp(got, cfg.expect_ip, wl) != 0 || got[wl] != ':')
 			return fail(c, CL_ERR_BAD, "client address reported %.*s, want %s:*",
-				    (int)(len > 31 ? 31 : len), got, cfg.expect_ip);
+				    (int)(len > NC_ADDR_STRLEN ? NC_ADDR_STRLEN : len), got, cfg.expect_ip);
 	}
 	c->ca_checked++;
 	return CL_OK;
@@ -869,16 +878,15 @@ report_failure(struct client *c, uint64_t t, unsigned r, const struct flow *f, e
 	if (m < MSG_LIMIT) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
-		char from[INET6_ADDRSTRLEN + 16] = "";
+		char from[NC_ADDR_STRLEN + 8] = "";
 
 		/* the socket's own address: the flow to look for in a capture */
 		if (f->fd >= 0 && getsockname(f->fd, (struct sockaddr *)&ss, &sl) == 0 &&
-		    ss.ss_family == AF_INET) {
-			const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
-			char a[INET_ADDRSTRLEN];
+		    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
+			char a[NC_ADDR_STRLEN];
 
-			snprintf(from, sizeof(from), " from %s:%u",
-				 inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a)), ntohs(sin->sin_port));
+			snprintf(from, sizeof(from), " from %s",
+				 nc_sockaddr_str((struct sockaddr *)&ss, a, sizeof(a)));
 		}
 		fprintf(stderr, PROG ": client %u transaction %" PRIu64 " request %u to %s%s at %.3f s: %s [%s]\n",
 			c->idx, t, r, cfg.target_str[f->target], from,
@@ -1113,9 +1121,10 @@ parse_list(const char *opt, const char *arg, unsigned max, const char *expect,
 static int
 add_target(const char *s, unsigned i)
 {
-	if (nc_parse_ipv4_port(s, &cfg.target[i]) < 0)
+	if (nc_parse_ip_port(s, &cfg.target[i]) < 0)
 		return -1;
-	nc_sockaddr_str(&cfg.target[i], cfg.target_str[i], sizeof(cfg.target_str[i]));
+	nc_sockaddr_str((struct sockaddr *)&cfg.target[i], cfg.target_str[i],
+			sizeof(cfg.target_str[i]));
 	cfg.ntargets = i + 1;
 	return 0;
 }
@@ -1123,7 +1132,7 @@ add_target(const char *s, unsigned i)
 static int
 add_source(const char *s, unsigned i)
 {
-	if (nc_parse_ipv4(s, &cfg.source[i]) < 0)
+	if (nc_parse_ip(s, &cfg.source[i]) < 0)
 		return -1;
 	cfg.nsources = i + 1;
 	return 0;
@@ -1167,8 +1176,8 @@ parse_args(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, ":c:k:h", opts, NULL)) != -1) {
 		switch (o) {
 		case O_TARGET:
-			parse_list("--target", optarg, MAX_TARGETS, "IPv4:PORT[,IPv4:PORT...]",
-				   add_target);
+			parse_list("--target", optarg, MAX_TARGETS,
+				   "IPv4:PORT or [IPv6]:PORT[,...]", add_target);
 			break;
 		case O_PROTO:
 			if (strcmp(optarg, "tcp") && strcmp(optarg, "udp"))
@@ -1199,7 +1208,7 @@ parse_args(int argc, char **argv)
 				nc_usage_fail(PROG, "bad --transactions '%s': expected a count >= 1", optarg);
 			break;
 		case O_SOURCE:
-			parse_list("--source", optarg, MAX_SOURCES, "IPv4[,IPv4...]", add_source);
+			parse_list("--source", optarg, MAX_SOURCES, "IPv4 or IPv6[,...]", add_source);
 			break;
 		case O_PORTBASE:
 			if (nc_parse_u64(optarg, 1, 65535, &v) < 0)
@@ -1246,16 +1255,20 @@ parse_args(int argc, char **argv)
 			cfg.quiet = 1;
 			break;
 		case O_EXPECT_CA: {
-			struct in_addr a;
+			struct sockaddr_storage a;
+			char ip[NC_ADDR_STRLEN];
 
 			if (strcmp(optarg, "self") == 0) {
 				cfg.expect_ca = 1;
-			} else if (nc_parse_ipv4(optarg, &a) == 0) {
+			} else if (nc_parse_ip(optarg, &a) == 0) {
 				cfg.expect_ca = 2;
-				inet_ntop(AF_INET, &a, cfg.expect_ip, sizeof(cfg.expect_ip));
+				/* as the server prints it: "[IPv6]:PORT" */
+				nc_ip_str((struct sockaddr *)&a, ip, sizeof(ip));
+				snprintf(cfg.expect_ip, sizeof(cfg.expect_ip),
+					 strchr(ip, ':') != NULL ? "[%s]" : "%s", ip);
 			} else {
 				nc_usage_fail(PROG, "bad --expect-client-address '%s': expected self or "
-					      "an IPv4 address", optarg);
+					      "an IPv4 or IPv6 address", optarg);
 			}
 			break;
 		}
@@ -1272,6 +1285,10 @@ parse_args(int argc, char **argv)
 		nc_usage_fail(PROG, "unexpected argument '%s'", argv[optind]);
 	if (cfg.ntargets == 0)
 		nc_usage_fail(PROG, "--target is required");
+	for (unsigned i = 0; i < cfg.nsources; i++)
+		for (unsigned j = 0; j < cfg.ntargets; j++)
+			if (cfg.source[i].ss_family != cfg.target[j].ss_family)
+				nc_usage_fail(PROG, "--source and --target mix IPv4 and IPv6");
 	if (cfg.udp && (cfg.path_set || cfg.bytes_set))
 		nc_usage_fail(PROG, "--path and --bytes are for --proto tcp");
 	if (cfg.path_set && cfg.bytes_set)

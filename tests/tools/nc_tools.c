@@ -168,14 +168,105 @@ nc_parse_ipv4_port(const char *s, struct sockaddr_in *out)
 	return 0;
 }
 
-const char *
-nc_sockaddr_str(const struct sockaddr_in *sa, char *buf, size_t len)
+int
+nc_parse_ip(const char *s, struct sockaddr_storage *out)
 {
-	char ip[INET_ADDRSTRLEN];
+	struct sockaddr_in *sin = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
 
-	if (inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof(ip)) == NULL)
-		snprintf(ip, sizeof(ip), "?");
-	snprintf(buf, len, "%s:%u", ip, (unsigned)ntohs(sa->sin_port));
+	if (s == NULL)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		return 0;
+	}
+	memset(out, 0, sizeof(*out));
+	return -EINVAL;
+}
+
+int
+nc_parse_ip_port(const char *s, struct sockaddr_storage *out)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *colon, *h;
+	uint64_t port;
+	size_t hlen;
+
+	if (s == NULL)
+		return -EINVAL;
+	if (s[0] != '[') {
+		struct sockaddr_in sin;
+
+		if (nc_parse_ipv4_port(s, &sin) < 0)
+			return -EINVAL;
+		memset(out, 0, sizeof(*out));
+		memcpy(out, &sin, sizeof(sin));
+		return 0;
+	}
+	/* "[IPv6]:PORT" */
+	colon = strstr(s, "]:");
+	if (colon == NULL)
+		return -EINVAL;
+	h = s + 1;
+	hlen = (size_t)(colon - h);
+	if (hlen == 0 || hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)out)->sin6_addr) != 1)
+		return -EINVAL;
+	if (nc_parse_u64(colon + 2, 1, 65535, &port) < 0)
+		return -EINVAL;
+	((struct sockaddr_in6 *)out)->sin6_family = AF_INET6;
+	((struct sockaddr_in6 *)out)->sin6_port = htons((uint16_t)port);
+	return 0;
+}
+
+socklen_t
+nc_sockaddr_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+const char *
+nc_ip_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+	const void *a = &((const struct sockaddr_in *)sa)->sin_addr;
+	int af = AF_INET;
+
+	if (sa->sa_family == AF_INET6) {
+		a = &sin6->sin6_addr;
+		af = AF_INET6;
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			a = &sin6->sin6_addr.s6_addr[12];
+			af = AF_INET;
+		}
+	}
+	if (inet_ntop(af, a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+const char *
+nc_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+	unsigned port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+
+	if (sa->sa_family == AF_INET6)
+		port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	nc_ip_str(sa, ip, sizeof(ip));
+	if (strchr(ip, ':') != NULL)
+		snprintf(buf, len, "[%s]:%u", ip, port);
+	else
+		snprintf(buf, len, "%s:%u", ip, port);
 	return buf;
 }
 

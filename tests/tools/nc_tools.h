@@ -78,8 +78,29 @@ int nc_parse_ipv4(const char *s, struct in_addr *out);
 /* Parse "IPv4:PORT" (port 1-65535) into <out>. Returns 0 or -EINVAL. */
 int nc_parse_ipv4_port(const char *s, struct sockaddr_in *out);
 
-/* Format <sa> as "a.b.c.d:port" into <buf> of <len> bytes (>= 22). */
-const char *nc_sockaddr_str(const struct sockaddr_in *sa, char *buf, size_t len);
+/* Room for "[IPv6]:PORT" and its NUL. */
+#define NC_ADDR_STRLEN (INET6_ADDRSTRLEN + 8)
+
+/* Parse an address with no port, an IPv4 dotted quad or a bare IPv6 literal
+ * (no brackets, no scope, no host names), into <out> as a sockaddr_in or
+ * sockaddr_in6 with port 0. Returns 0 or -EINVAL. */
+int nc_parse_ip(const char *s, struct sockaddr_storage *out);
+
+/* Parse "IPv4:PORT" or "[IPv6]:PORT" (port 1-65535) into <out>.
+ * Returns 0 or -EINVAL. */
+int nc_parse_ip_port(const char *s, struct sockaddr_storage *out);
+
+/* Length of the sockaddr_in or sockaddr_in6 in <ss>, by its family. */
+socklen_t nc_sockaddr_len(const struct sockaddr_storage *ss);
+
+/* Format the address of <sa> (IPv4 or IPv6) into <buf> of <len> bytes
+ * (>= NC_ADDR_STRLEN): "a.b.c.d" or an IPv6 literal; an IPv4-mapped IPv6
+ * address (a dual-stack socket's IPv4 peer) as its IPv4 address. */
+const char *nc_ip_str(const struct sockaddr *sa, char *buf, size_t len);
+
+/* Format <sa> as "a.b.c.d:port" or "[IPv6]:port" (an IPv4-mapped IPv6
+ * address as IPv4) into <buf> of <len> bytes (>= NC_ADDR_STRLEN). */
+const char *nc_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len);
 
 /* CLOCK_MONOTONIC in microseconds. Any thread. */
 uint64_t nc_now_us(void);

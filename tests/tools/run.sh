@@ -9,7 +9,11 @@
 # relays that open each connection (datagram) with a PROXY v1/v2 header as
 # the dispatcher does, nc-client --expect-client-address checking every
 # answer; a header naming another port, none at all, a v2 length too short
-# for its addresses, and a plain backend reporting its peer.
+# for its addresses, and a plain backend reporting its peer. Then IPv6 on ::1:
+# nc-backend listening on ::1 beside 127.0.0.1 and on :: (dual-stack),
+# nc-client over TCP and UDP to [::1]:PORT checking its own address, the
+# PROXY TCP6 and v2 AF_INET6 headers, failure lines naming [::1]:PORT, and
+# the refusals of a bare IPv6 target and of mixed families.
 # Usage: tests/tools/run.sh BUILD_DIR
 # shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
 set -uo pipefail
@@ -186,23 +190,28 @@ trap 'srv_stop; be_stop; rm -rf "$W"' EXIT
 BE_TCP=$((20000 + $$ % 20000)); BE_UDP=$((BE_TCP + 1))
 # be_wait: the backend's TCP port accepts
 be_wait() { for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$BE_TCP") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-# relay_start <tcp|udp> <v1|v2|lie|none>: a relay on 127.0.0.1 in front of the
-# backend that opens each connection (each datagram) with the PROXY header of
-# its client's real address - as the dispatcher does - or one naming another
-# port (lie), or none. Its port in $PORT.
+# relay_start <tcp|udp> <v1|v2|lie|none> [6]: a relay on 127.0.0.1 (with 6:
+# on ::1) in front of the backend that opens each connection (each datagram)
+# with the PROXY header of its client's real address - as the dispatcher
+# does - or one naming another port (lie), or none. Its port in $PORT.
 relay_start() {
 	rm -f "$W/port"
-	python3 - "$1" "$2" "$BE_TCP" "$BE_UDP" "$W/port" <<'PY' &
+	python3 - "$1" "$2" "$BE_TCP" "$BE_UDP" "$W/port" "${3:-4}" <<'PY' &
 import os, socket, struct, sys, threading
 proto, mode, be_tcp, be_udp, portfile = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+v6 = sys.argv[6] == "6"
+fam, here = (socket.AF_INET6, "::1") if v6 else (socket.AF_INET, "127.0.0.1")
 def header(peer, dst, udp):
-    ip, port = peer
+    ip, port = peer[0], peer[1]
     if mode == "lie":
         port = (port + 1) % 65536
     if mode == "none":
         return b""
     if mode == "v1":
-        return b"PROXY TCP4 %s %s %d %d\r\n" % (ip.encode(), dst[0].encode(), port, dst[1])
+        return b"PROXY TCP%d %s %s %d %d\r\n" % (6 if v6 else 4, ip.encode(), dst[0].encode(), port, dst[1])
+    if v6:
+        return (b"\r\n\r\n\x00\r\nQUIT\n" + bytes([0x21, 0x22 if udp else 0x21, 0, 36]) +
+                socket.inet_pton(fam, ip) + socket.inet_pton(fam, dst[0]) + struct.pack("!HH", port, dst[1]))
     return (b"\r\n\r\n\x00\r\nQUIT\n" + bytes([0x21, 0x12 if udp else 0x11, 0, 12]) +
             socket.inet_aton(ip) + socket.inet_aton(dst[0]) + struct.pack("!HH", port, dst[1]))
 def pipe(a, b):
@@ -227,10 +236,10 @@ def tcp_conn(c, peer, dst):
     t.join()
     c.close(); s.close()
 if proto == "tcp":
-    l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    l.bind(("127.0.0.1", 0)); l.listen(128)
+    l = socket.socket(fam); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind((here, 0)); l.listen(128)
 else:
-    l = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); l.bind(("127.0.0.1", 0))
+    l = socket.socket(fam, socket.SOCK_DGRAM); l.bind((here, 0))
 open(portfile + ".tmp", "w").write(str(l.getsockname()[1])); os.rename(portfile + ".tmp", portfile)
 if proto == "tcp":
     while True:
@@ -253,11 +262,12 @@ PY
 	for _ in $(seq 50); do [ -s "$W/port" ] && break; sleep 0.1; done
 	PORT=$(cat "$W/port" 2>/dev/null)
 }
-# carun <name> <proto> <nc-client args...>: as run, over <proto>
+# carun <name> <proto> <nc-client args...>: as run, over <proto>, to $HOST
+HOST=127.0.0.1
 carun() {
 	local name=$1 proto=$2
 	shift 2
-	timeout 60 "$CLIENT" --json --quiet --target "127.0.0.1:$PORT" --proto "$proto" "$@" \
+	timeout 60 "$CLIENT" --json --quiet --target "$HOST:$PORT" --proto "$proto" "$@" \
 		>"$W/$name.json" 2>"$W/$name.err"
 	echo $? >"$W/$name.rc"
 }
@@ -350,8 +360,114 @@ else
 fi
 be_stop
 refuse "--expect-client-address not an address" \
-	"nc-client: bad --expect-client-address 'me': expected self or an IPv4 address (see --help)" \
+	"nc-client: bad --expect-client-address 'me': expected self or an IPv4 or IPv6 address (see --help)" \
 	--target 127.0.0.1:9 --expect-client-address me
+
+# ---- IPv6 on ::1 ----
+# a backend on 127.0.0.1 and ::1 (a socket each): the client reaches both,
+# over TCP and UDP; the backend reports the IPv6 client as [::1]:PORT
+"$BACKEND" --name six --listen 127.0.0.1 --listen ::1 --port "$BE_TCP" --udp-port "$BE_UDP" --quiet & BE_PID=$!
+if be_wait; then
+	HOST='[::1]'; PORT=$BE_TCP
+	carun v6-tcp tcp -c 2 -k 3 --transactions 2 --expect-client-address self
+	carun v6-tcp-ka tcp -c 2 -k 3 --transactions 2 --mode keepalive --expect-client-address ::1 --source ::1
+	PORT=$BE_UDP
+	carun v6-udp udp -c 2 -k 3 --transactions 2
+	carun v6-udp-ka udp -c 2 -k 3 --transactions 2 --mode keepalive --source ::1
+	HOST=127.0.0.1
+	carun v6-beside-v4 udp -c 2 -k 3 --transactions 2
+	for r in v6-tcp v6-tcp-ka v6-udp v6-udp-ka v6-beside-v4; do
+		[ "$(cat "$W/$r.rc")" = 0 ] && got "$r" '.ok == 12 and .failed == 0 and (.servers | has("six"))' &&
+			ok "IPv6: nc-backend --listen 127.0.0.1 --listen ::1, every request answered ($r): $(cafig "$r")" ||
+			bad "IPv6 ($r): $(cafig "$r")" "$W/$r.err"
+	done
+	for r in v6-tcp v6-tcp-ka; do
+		got "$r" '.client_addresses_checked == 12' && ok "IPv6: the backend reports [::1]:PORT ($r)" ||
+			bad "IPv6: the client address ($r): $(cafig "$r")" "$W/$r.err"
+	done
+	# failure lines name the IPv6 target and the socket's own address
+	"$CLIENT" --target "[::1]:$BE_TCP" -k 1 --transactions 1 --expect-client-address 10.9.9.9 >/dev/null 2>"$W/v6-line"
+	grep -Eq "^nc-client: client 0 transaction 0 request 0 to \[::1\]:$BE_TCP from \[::1\]:[0-9]+ at .*: client address reported \[::1\]:[0-9]+, want 10\.9\.9\.9:\* \[bad\]$" "$W/v6-line" &&
+		ok "IPv6: a failure line names [::1]:PORT, to and from" || bad "IPv6: the failure line" "$W/v6-line"
+else
+	bad "nc-backend --listen 127.0.0.1 --listen ::1 did not start"
+fi
+be_stop
+# a backend on :: takes IPv4 too, and reports an IPv4 client as such
+"$BACKEND" --name dual --listen :: --port "$BE_TCP" --udp-port "$BE_UDP" --quiet & BE_PID=$!
+if be_wait; then
+	PORT=$BE_TCP
+	HOST=127.0.0.1 carun dual-v4 tcp -c 1 -k 3 --transactions 2 --expect-client-address 127.0.0.1
+	HOST='[::1]' carun dual-v6 tcp -c 1 -k 3 --transactions 2 --expect-client-address self
+	PORT=$BE_UDP
+	HOST=127.0.0.1 carun dual-v4-udp udp -c 1 -k 3 --transactions 2
+	HOST='[::1]' carun dual-v6-udp udp -c 1 -k 3 --transactions 2
+	for r in dual-v4 dual-v6 dual-v4-udp dual-v6-udp; do
+		[ "$(cat "$W/$r.rc")" = 0 ] && got "$r" '.ok == 6 and .failed == 0' &&
+			ok "IPv6: nc-backend --listen :: answers IPv4 and IPv6 ($r): $(cafig "$r")" ||
+			bad "IPv6: --listen :: ($r): $(cafig "$r")" "$W/$r.err"
+	done
+else
+	bad "nc-backend --listen :: did not start"
+fi
+be_stop
+# PROXY TCP6 and v2 AF_INET6 headers from a relay on ::1
+"$BACKEND" --name pp6 --port "$BE_TCP" --udp-port "$BE_UDP" --proxy-protocol --quiet & BE_PID=$!
+if be_wait; then
+	HOST='[::1]'
+	for m in v1 v2; do
+		relay_start tcp "$m" 6
+		carun "ca6-tcp-$m" tcp -c 2 -k 3 --transactions 2 --expect-client-address self
+		kill "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null; RELAY_PID=
+	done
+	relay_start udp v2 6
+	carun ca6-udp udp -c 2 -k 3 --transactions 2 --expect-client-address self
+	kill "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null; RELAY_PID=
+	HOST=127.0.0.1
+	for r in ca6-tcp-v1 ca6-tcp-v2 ca6-udp; do
+		[ "$(cat "$W/$r.rc")" = 0 ] && got "$r" '.ok == 12 and .failed == 0 and .client_addresses_checked == 12' &&
+			ok "IPv6 PROXY header: every answer reports [::1]:PORT ($r): $(cafig "$r")" ||
+			bad "IPv6 PROXY header ($r): $(cafig "$r")" "$W/$r.err"
+	done
+	python3 - "$BE_TCP" >"$W/ca6-raw" 2>&1 <<'PY'
+import socket, struct, sys
+port = int(sys.argv[1])
+def ask(hdr, req):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(hdr + req)
+    out = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        out += d
+    return out
+req = b"GET /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+sig = b"\r\n\r\n\x00\r\nQUIT\n"
+a6 = lambda s: socket.inet_pton(socket.AF_INET6, s)
+r = ask(sig + bytes([0x21, 0x21, 0, 36]) + a6("2001:db8::7") + a6("fd00:200::1") + struct.pack("!HH", 65000, 80), req)
+assert b"\r\nX-Client-Address: [2001:db8::7]:65000\r\n" in r, r
+r = ask(sig + bytes([0x21, 0x21, 0, 12]) + bytes(12), req)
+assert r.startswith(b"HTTP/1.1 400"), r[:40]
+r = ask(b"PROXY TCP6 2001:db8:0:0::9 fd00:200::1 1234 80\r\n", req)
+assert b"\r\nX-Client-Address: [2001:db8::9]:1234\r\n" in r, r
+r = ask(b"PROXY TCP6 192.0.2.1 fd00:200::1 1234 80\r\n", req)
+assert r.startswith(b"HTTP/1.1 400"), r[:40]
+print("ok")
+PY
+	[ "$(cat "$W/ca6-raw")" = ok ] && ok "nc-backend: a v2 AF_INET6 header's address, a TCP6 line's in canonical form; a length too short, an IPv4 address in TCP6: 400" ||
+		bad "nc-backend raw IPv6 PROXY headers" "$W/ca6-raw"
+else
+	bad "nc-backend --proxy-protocol did not start"
+fi
+be_stop
+refuse "an IPv6 target without brackets" \
+	"nc-client: bad --target '::1:80': expected IPv4:PORT or [IPv6]:PORT[,...] (see --help)" --target ::1:80
+refuse "--source of another family than the target" \
+	"nc-client: --source and --target mix IPv4 and IPv6 (see --help)" --target '[::1]:9' --source 127.0.0.1
+"$BACKEND" --name x --listen '[::1]' >"$W/o" 2>&1
+[ $? = 2 ] && [ "$(cat "$W/o")" = "nc-backend: bad --listen '[::1]': expected an IPv4 or IPv6 address (see --help)" ] &&
+	ok "refused: nc-backend --listen with brackets" || bad "refused: nc-backend --listen with brackets" "$W/o"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
