@@ -73,7 +73,91 @@ EDIT(e_icmp_l4_7, p->tot_len_adj = -1)
 EDIT(e_icmp_payload, p->payload = payload64; p->payload_len = 56)
 EDIT(e_icmp_l4_8_pad, p->pad = 18)
 
+/* IPv6: <n> extension headers of <type> appended to the chain */
+static void
+add_ext(struct pb_pkt *p, uint8_t type, unsigned int n)
+{
+	while (n-- > 0)
+		p->ext[p->n_ext++] = (struct pb_ext6){ .type = type };
+}
+
+static void
+add_rt(struct pb_pkt *p, uint8_t rt_type, uint8_t seg_left)
+{
+	p->ext[p->n_ext++] = (struct pb_ext6){ .type = 43, .rt_type = rt_type, .seg_left = seg_left };
+}
+
+EDIT(e6_trunc53, p->truncate = PB_ETH_LEN + 39)
+EDIT(e6_trunc53_hbh, p->truncate = PB_ETH_LEN + 39; add_ext(p, 0, 1))
+EDIT(e6_other_mac, p->dst_mac[5] = 0x99)
+EDIT(e6_other_mac_ver4, p->dst_mac[5] = 0x99; p->ip_version = 4)
+EDIT(e6_mcast_v4mac, memcpy(p->dst_mac, "\x01\x00\x5e\x00\x00\x01", 6))
+EDIT(e6_snm_mac, memcpy(p->dst_mac, "\x33\x33\xff\x00\x01\x00", 6))
+EDIT(e6_allnodes_mac, memcpy(p->dst_mac, "\x33\x33\x00\x00\x00\x01", 6))
+EDIT(e_v4_snm_mac, memcpy(p->dst_mac, "\x33\x33\xff\x00\x01\x00", 6))
+EDIT(e6_ver4, p->ip_version = 4)
+EDIT(e6_ver0, p->ip_version = 0)
+EDIT(e6_ver4_plen0, p->ip_version = 4; p->tot_len_adj = -20)
+EDIT(e6_plen0, p->tot_len_adj = -20)
+EDIT(e6_plen0_hbh, p->tot_len_adj = -28; add_ext(p, 0, 1))
+EDIT(e6_plen_beyond, p->tot_len_adj = 1)
+EDIT(e6_plen_beyond_pad, p->pad = 6; p->tot_len_adj = 7)
+EDIT(e6_plen_max, p->tot_len_adj = 0xffff - 20)
+EDIT(e6_ext_past, p->proto = 59; add_ext(p, 60, 1); p->ext[0].len = 1; p->tot_len_adj = -8)
+EDIT(e6_ext_stub, p->proto = 59; add_ext(p, 60, 1); p->tot_len_adj = -4)
+EDIT(e6_hbh_past, p->proto = 59; add_ext(p, 0, 1); p->tot_len_adj = -1)
+EDIT(e6_frag_stub, p->proto = 59; add_ext(p, 44, 1); p->tot_len_adj = -1)
+EDIT(e6_frag_first, add_ext(p, 44, 1); p->ext[0].frag = 1)
+EDIT(e6_frag_last, add_ext(p, 44, 1); p->ext[0].frag = 0x00b8)
+EDIT(e6_frag_atomic, add_ext(p, 44, 1))
+EDIT(e6_dst_frag, add_ext(p, 60, 1); add_ext(p, 44, 1))
+EDIT(e6_chain9, add_ext(p, 60, 9))
+EDIT(e6_chain8, add_ext(p, 60, 8))
+EDIT(e6_chain8_ah, add_ext(p, 60, 8); add_ext(p, 51, 1))
+EDIT(e6_chain8_frag, add_ext(p, 60, 8); add_ext(p, 44, 1))
+EDIT(e6_chain9_past, add_ext(p, 60, 9); p->ext[8].len = 2; p->tot_len_adj = -28)
+EDIT(e6_chain12, add_ext(p, 60, 12))
+EDIT(e6_hbh, add_ext(p, 0, 1))
+EDIT(e6_dst_hbh, add_ext(p, 60, 1); add_ext(p, 0, 1))
+EDIT(e6_hbh_rt0, add_ext(p, 0, 1); add_rt(p, 0, 0))
+EDIT(e6_rt0, add_rt(p, 0, 0))
+EDIT(e6_rt0_segleft, add_rt(p, 0, 2))
+EDIT(e6_rt4_segleft, add_rt(p, 4, 1))
+EDIT(e6_rt2_segleft, add_rt(p, 2, 1))
+EDIT(e6_rt4_frag, add_rt(p, 4, 1); add_ext(p, 44, 1))
+EDIT(e6_rt3_ok, add_rt(p, 3, 0))
+EDIT(e6_ah, add_ext(p, 51, 1))
+EDIT(e6_esp, add_ext(p, 50, 1))
+EDIT(e6_mobility, add_ext(p, 135, 1))
+EDIT(e6_hip, add_ext(p, 139, 1))
+EDIT(e6_shim6, add_ext(p, 140, 1))
+EDIT(e6_exp253, add_ext(p, 253, 1))
+EDIT(e6_exp254, add_ext(p, 254, 1))
+EDIT(e6_ah_doff4, add_ext(p, 51, 1); p->doff_field = 4)
+/* a protocol pb_build writes no header for: 8 payload bytes stand in for it */
+EDIT(e6_no_next, p->proto = 59; p->payload = payload64; p->payload_len = 8)
+EDIT(e6_dst_no_next, add_ext(p, 60, 1); p->proto = 59)
+EDIT(e6_icmp4, p->proto = 1; p->payload = payload64; p->payload_len = 8)
+EDIT(e6_gre, p->proto = 47; p->payload = payload64; p->payload_len = 8)
+EDIT(e6_sctp, p->proto = 132; p->payload = payload64; p->payload_len = 12)
+EDIT(e6_tcp_l4_19, p->tot_len_adj = -1)
+EDIT(e6_dst_tcp_l4_19, add_ext(p, 60, 1); p->tot_len_adj = -1)
+EDIT(e6_doff4, p->doff_field = 4)
+EDIT(e6_doff6, p->doff_field = 6)
+EDIT(e6_udp_len7, p->udp_len_adj = -1)
+EDIT(e6_udp_len_beyond, p->payload = payload64; p->payload_len = 4; p->udp_len_adj = 1)
+EDIT(e6_icmp_l4_7, p->tot_len_adj = -1)
+EDIT(e6_dst_rt4_tcp, add_ext(p, 60, 1); p->ext[0].len = 1; add_rt(p, 4, 0);
+     p->payload = payload64; p->payload_len = 10)
+EDIT(e6_tcp_opts, p->tcp_doff = 8; p->payload = payload64; p->payload_len = 64)
+EDIT(e6_tcp_pad, p->pad = 6)
+EDIT(e6_udp_payload, p->payload = payload64; p->payload_len = 37)
+EDIT(e6_icmp_payload, p->payload = payload64; p->payload_len = 56)
+EDIT(e6_dst_long_udp, add_ext(p, 60, 1); p->ext[0].len = 3; p->payload = payload64;
+     p->payload_len = 5)
+
 AEDIT(a_none, (void)a)
+AEDIT(a_snm_mac, memcpy(a->dst_mac, "\x33\x33\xff\x00\x01\x00", 6))
 AEDIT(a_trunc41, a->truncate = PB_ETH_LEN + 27)
 AEDIT(a_pad, a->pad = 18)
 AEDIT(a_other, memcpy(a->dst_mac, "\x02\x00\x00\x00\x00\x77", 6))
@@ -86,12 +170,15 @@ struct parse_case {
 	void (*aedit)(struct pb_arp *a);
 	int ip_csum_good;                      /* NIC flag */
 	enum nc_drop want;                     /* NC_DROP_MAX: accepted */
-	uint16_t l4_off, l4_len;               /* when accepted (IPv4) */
+	uint16_t l4_off, l4_len;               /* when accepted (IPv4, IPv6) */
+	uint8_t v6;                            /* base packet from pb_init6 */
 };
 
 #define DROP(d, pr, e, why) { d, pr, e, NULL, 0, NC_DROP_##why, 0, 0 }
 #define ADROP(d, e, why)    { d, 0, NULL, e, 0, NC_DROP_##why, 0, 0 }
 #define OK(d, pr, e, off, len) { d, pr, e, NULL, 0, NC_DROP_MAX, off, len }
+#define DROP6(d, pr, e, why) { d, pr, e, NULL, 0, NC_DROP_##why, 0, 0, 1 }
+#define OK6(d, pr, e, off, len) { d, pr, e, NULL, 0, NC_DROP_MAX, off, len, 1 }
 
 static const struct parse_case parse_cases[] = {
 	DROP("13-byte frame", 6, e_trunc13, SHORT_FRAME),
@@ -133,6 +220,82 @@ static const struct parse_case parse_cases[] = {
 	DROP("UDP in a 7-byte IP payload", 17, e_udp_l4_7, L4_BAD_HEADER),
 	DROP("ICMP in a 7-byte IP payload", 1, e_icmp_l4_7, L4_BAD_HEADER),
 
+	ADROP("ARP to an IPv6 multicast MAC", a_snm_mac, L2_OTHER_HOST),
+	DROP("IPv4 to an IPv6 multicast MAC", 6, e_v4_snm_mac, L2_OTHER_HOST),
+
+	/* IPv6 */
+	DROP6("IPv6, 53 bytes", 6, e6_trunc53, SHORT_FRAME),
+	DROP6("IPv6, 53 bytes and hop-by-hop: the earlier rule wins", 6, e6_trunc53_hbh, SHORT_FRAME),
+	DROP6("IPv6 to another MAC", 6, e6_other_mac, L2_OTHER_HOST),
+	DROP6("IPv6 to another MAC, version 4", 17, e6_other_mac_ver4, L2_OTHER_HOST),
+	DROP6("IPv6 to an IPv4 multicast MAC", 17, e6_mcast_v4mac, L2_OTHER_HOST),
+	DROP6("IPv6 version 4", 6, e6_ver4, IP6_BAD_HEADER),
+	DROP6("IPv6 version 0", 58, e6_ver0, IP6_BAD_HEADER),
+	DROP6("version 4 and payload length 0: the earlier rule wins", 6, e6_ver4_plen0,
+	      IP6_BAD_HEADER),
+	DROP6("payload length 0 (jumbogram)", 6, e6_plen0, IP_BAD_LEN),
+	DROP6("payload length 0 and hop-by-hop", 6, e6_plen0_hbh, IP_BAD_LEN),
+	DROP6("payload length one byte beyond the frame", 6, e6_plen_beyond, IP_BAD_LEN),
+	DROP6("payload length beyond the padding", 17, e6_plen_beyond_pad, IP_BAD_LEN),
+	DROP6("payload length 65535", 17, e6_plen_max, IP_BAD_LEN),
+	DROP6("16-byte destination options in 8 payload bytes", 6, e6_ext_past, IP_BAD_LEN),
+	DROP6("destination options in 4 payload bytes", 6, e6_ext_stub, IP_BAD_LEN),
+	DROP6("hop-by-hop past the payload: length first", 6, e6_hbh_past, IP_BAD_LEN),
+	DROP6("fragment header in 7 payload bytes", 6, e6_frag_stub, IP_BAD_LEN),
+	DROP6("first fragment", 6, e6_frag_first, IP_FRAGMENT),
+	DROP6("last fragment", 17, e6_frag_last, IP_FRAGMENT),
+	DROP6("atomic fragment", 6, e6_frag_atomic, IP_FRAGMENT),
+	DROP6("destination options, then a fragment header", 17, e6_dst_frag, IP_FRAGMENT),
+	DROP6("9 destination options headers", 6, e6_chain9, IP6_EXT_CHAIN),
+	DROP6("12 destination options headers", 17, e6_chain12, IP6_EXT_CHAIN),
+	DROP6("8 destination options headers, then AH", 6, e6_chain8_ah, IP6_EXT_CHAIN),
+	DROP6("8 destination options headers, then a fragment", 6, e6_chain8_frag, IP_FRAGMENT),
+	DROP6("9th header past the payload", 6, e6_chain9_past, IP_BAD_LEN),
+	DROP6("hop-by-hop", 6, e6_hbh, IP6_HOP_BY_HOP),
+	DROP6("hop-by-hop after destination options", 17, e6_dst_hbh, IP6_HOP_BY_HOP),
+	DROP6("hop-by-hop, then routing type 0: chain order", 6, e6_hbh_rt0, IP6_HOP_BY_HOP),
+	DROP6("routing type 0, no segment left", 6, e6_rt0, IP6_ROUTING),
+	DROP6("routing type 0, 2 segments left", 6, e6_rt0_segleft, IP6_ROUTING),
+	DROP6("segment routing, 1 segment left", 6, e6_rt4_segleft, IP6_ROUTING),
+	DROP6("routing type 2, 1 segment left", 58, e6_rt2_segleft, IP6_ROUTING),
+	DROP6("routing with a segment left, then a fragment: chain order", 6, e6_rt4_frag,
+	      IP6_ROUTING),
+	DROP6("AH", 6, e6_ah, IP6_EXT_UNKNOWN),
+	DROP6("ESP", 17, e6_esp, IP6_EXT_UNKNOWN),
+	DROP6("mobility header", 6, e6_mobility, IP6_EXT_UNKNOWN),
+	DROP6("HIP", 6, e6_hip, IP6_EXT_UNKNOWN),
+	DROP6("shim6", 6, e6_shim6, IP6_EXT_UNKNOWN),
+	DROP6("experimental 253", 6, e6_exp253, IP6_EXT_UNKNOWN),
+	DROP6("experimental 254", 6, e6_exp254, IP6_EXT_UNKNOWN),
+	DROP6("AH, then TCP data offset 4", 6, e6_ah_doff4, IP6_EXT_UNKNOWN),
+	DROP6("no next header", 6, e6_no_next, L4_UNSUPPORTED),
+	DROP6("destination options, then no next header", 6, e6_dst_no_next, L4_UNSUPPORTED),
+	DROP6("ICMP (v4) in IPv6", 6, e6_icmp4, L4_UNSUPPORTED),
+	DROP6("GRE", 6, e6_gre, L4_UNSUPPORTED),
+	DROP6("SCTP", 6, e6_sctp, L4_UNSUPPORTED),
+	DROP6("TCP segment of 19 bytes", 6, e6_tcp_l4_19, L4_BAD_HEADER),
+	DROP6("TCP segment of 19 bytes after destination options", 6, e6_dst_tcp_l4_19,
+	      L4_BAD_HEADER),
+	DROP6("TCP data offset 4", 6, e6_doff4, L4_BAD_HEADER),
+	DROP6("TCP data offset 6 in a 20-byte segment", 6, e6_doff6, L4_BAD_HEADER),
+	DROP6("UDP length 7", 17, e6_udp_len7, L4_BAD_HEADER),
+	DROP6("UDP length beyond the payload", 17, e6_udp_len_beyond, L4_BAD_HEADER),
+	DROP6("ICMPv6 in 7 bytes", 58, e6_icmp_l4_7, L4_BAD_HEADER),
+
+	OK6("IPv6 TCP SYN", 6, e_none, 54, 20),
+	OK6("IPv6 TCP with options and payload", 6, e6_tcp_opts, 54, 32 + 64),
+	OK6("IPv6 TCP with Ethernet padding: length from the IPv6 header", 6, e6_tcp_pad, 54, 20),
+	OK6("IPv6 UDP with payload", 17, e6_udp_payload, 54, 8 + 37),
+	OK6("ICMPv6 echo with 56 bytes", 58, e6_icmp_payload, 54, 8 + 56),
+	OK6("16-byte destination options, segment routing with none left, TCP", 6, e6_dst_rt4_tcp,
+	    54 + 16 + 8, 20 + 10),
+	OK6("32-byte destination options, UDP", 17, e6_dst_long_udp, 54 + 32, 8 + 5),
+	OK6("routing type 3, no segment left", 6, e6_rt3_ok, 54 + 8, 20),
+	OK6("8 destination options headers", 6, e6_chain8, 54 + 64, 20),
+	OK6("to a solicited-node multicast MAC", 58, e6_snm_mac, 54, 8),
+	OK6("to the all-nodes MAC", 17, e6_allnodes_mac, 54, 8),
+	OK6("to the broadcast MAC", 6, e_dst_bcast, 54, 20),
+
 	OK("TCP SYN", 6, e_none, 34, 20),
 	OK("TCP with options and payload", 6, e_tcp_opts, 34, 32 + 64),
 	OK("TCP data offset 15 that fits", 6, e_doff15_fits, 34, 60 + 10),
@@ -164,7 +327,10 @@ build_case(const struct parse_case *c, uint8_t *buf)
 	} else {
 		struct pb_pkt p;
 
-		pb_init(&p, c->proto);
+		if (c->v6)
+			pb_init6(&p, c->proto);
+		else
+			pb_init(&p, c->proto);
 		if (c->proto == 17)
 			p.dport = 5353;
 		c->edit(&p);
@@ -201,18 +367,27 @@ test_parse_table(void **state)
 		if (c->want != NC_DROP_MAX)
 			continue;
 		if (c->aedit != NULL) {
-			if (p.is_arp != 1 || p.l3_off != 14) {
+			if (p.is_arp != 1 || p.is_v6 != 0 || p.l3_off != 14) {
 				print_error("case '%s': is_arp %u l3_off %u\n", c->desc, p.is_arp, p.l3_off);
 				fails++;
 			}
 			continue;
 		}
-		if (p.is_arp != 0 || p.l3_off != 14 || p.l4_off != c->l4_off || p.l4_len != c->l4_len ||
-		    p.proto != buf[PB_IP_OFF + 9]) {
-			print_error("case '%s': is_arp %u l3_off %u l4_off %u l4_len %u proto %u, "
-				    "want l4_off %u l4_len %u\n", c->desc, p.is_arp, p.l3_off, p.l4_off,
-				    p.l4_len, p.proto, c->l4_off, c->l4_len);
+		if (p.is_arp != 0 || p.is_v6 != c->v6 || p.l3_off != 14 || p.l4_off != c->l4_off ||
+		    p.l4_len != c->l4_len || p.proto != (c->v6 ? c->proto : buf[PB_IP_OFF + 9])) {
+			print_error("case '%s': is_arp %u is_v6 %u l3_off %u l4_off %u l4_len %u "
+				    "proto %u, want l4_off %u l4_len %u\n", c->desc, p.is_arp, p.is_v6,
+				    p.l3_off, p.l4_off, p.l4_len, p.proto, c->l4_off, c->l4_len);
 			fails++;
+		}
+		if (c->v6) {
+			/* the builder's checksums, and nc_ipv6_l4_csum agreeing with them */
+			const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(buf + p.l3_off);
+			char why[96];
+
+			assert_true(pb_csum_verify(buf, len, why, sizeof(why)));
+			assert_int_equal(nc_ipv6_l4_csum(ip6, buf + p.l4_off, p.l4_len, p.proto),
+					 p.proto == IPPROTO_UDP ? 0xffff : 0);
 		}
 	}
 	assert_int_equal(fails, 0);
@@ -225,8 +400,9 @@ test_parse_covers_every_reason(void **state)
 	static const enum nc_drop parser_reasons[] = {
 		NC_DROP_SHORT_FRAME, NC_DROP_L2_OTHER_HOST, NC_DROP_L2_UNSUPPORTED,
 		NC_DROP_IP_BAD_HEADER, NC_DROP_IP_BAD_LEN, NC_DROP_IP_OPTIONS,
-		NC_DROP_IP_BAD_CSUM, NC_DROP_IP_FRAGMENT, NC_DROP_L4_UNSUPPORTED,
-		NC_DROP_L4_BAD_HEADER,
+		NC_DROP_IP_BAD_CSUM, NC_DROP_IP_FRAGMENT, NC_DROP_IP6_BAD_HEADER,
+		NC_DROP_IP6_EXT_CHAIN, NC_DROP_IP6_HOP_BY_HOP, NC_DROP_IP6_ROUTING,
+		NC_DROP_IP6_EXT_UNKNOWN, NC_DROP_L4_UNSUPPORTED, NC_DROP_L4_BAD_HEADER,
 	};
 	unsigned int r, i;
 
