@@ -992,7 +992,8 @@ nd_pkt(struct pb_pkt *p, struct nd_body *body, uint8_t type, uint8_t flags, cons
 	p->icmp_id = (uint16_t)(flags << 8);
 	p->icmp_seq = 0;
 	pb_ip6(body->b, target);
-	memcpy(body->b + 16, opts, opts_len);
+	if (opts_len != 0)
+		memcpy(body->b + 16, opts, opts_len);
 	p->payload = body->b;
 	p->payload_len = (uint16_t)(16 + opts_len);
 }
