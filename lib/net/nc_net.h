@@ -167,13 +167,15 @@ nc_pkt_parse_l4(const uint8_t *d, struct nc_pkt *p, const int v6)
  * use to us, and a known way to slow routers down); destination options and
  * routing headers with no segment left (RFC 8200 4.4) are skipped; a routing
  * header of type 0 (RFC 5095) or with segments left is refused, since the
- * packet is not for its final destination yet. Fast path: no side effects.
+ * packet is not for its final destination yet. Each extension header is
+ * judged in the order of NC_FOREACH_DROP; the first in the chain that fails
+ * decides. Fast path: no side effects.
  */
 static inline enum nc_drop
 nc_pkt_parse6(const uint8_t *d, uint32_t len, struct nc_pkt *p)
 {
 	const struct rte_ipv6_hdr *ip;
-	uint32_t off, end, n, hlen;
+	uint32_t off, end, n;
 	uint8_t nh;
 
 	p->is_arp = 0;
@@ -193,6 +195,7 @@ nc_pkt_parse6(const uint8_t *d, uint32_t len, struct nc_pkt *p)
 	nh = ip->proto;
 	for (n = 0;; n++) {
 		const uint8_t *h = d + off;
+		uint32_t hlen;
 
 		switch (nh) {
 		case IPPROTO_TCP:
@@ -206,6 +209,25 @@ nc_pkt_parse6(const uint8_t *d, uint32_t len, struct nc_pkt *p)
 		case NC_IP6_ROUTING:
 		case NC_IP6_FRAGMENT:
 		case NC_IP6_DEST_OPTS:
+			/* next header, then length in 8-byte units beyond the
+			 * first 8 (the fragment header's is reserved: 8) */
+			if (unlikely(end - off < 8))
+				return NC_DROP_IP_BAD_LEN;
+			hlen = nh == NC_IP6_FRAGMENT ? 8 : ((uint32_t)h[1] + 1) * 8;
+			if (unlikely(hlen > end - off))
+				return NC_DROP_IP_BAD_LEN;
+			if (unlikely(nh == NC_IP6_FRAGMENT))
+				return NC_DROP_IP_FRAGMENT;
+			if (unlikely(n == NC_IP6_EXT_MAX))
+				return NC_DROP_IP6_EXT_CHAIN;
+			if (unlikely(nh == NC_IP6_HOP_BY_HOP))
+				return NC_DROP_IP6_HOP_BY_HOP;
+			/* routing header: next, length, routing type, segments left */
+			if (nh == NC_IP6_ROUTING && unlikely(h[2] == 0 || h[3] != 0))
+				return NC_DROP_IP6_ROUTING;
+			nh = h[0];
+			off += hlen;
+			break;
 		case NC_IP6_ESP:
 		case NC_IP6_AH:
 		case NC_IP6_MOBILITY:
@@ -213,37 +235,12 @@ nc_pkt_parse6(const uint8_t *d, uint32_t len, struct nc_pkt *p)
 		case NC_IP6_SHIM6:
 		case NC_IP6_EXP1:
 		case NC_IP6_EXP2:
-			break;
+			return unlikely(n == NC_IP6_EXT_MAX) ? NC_DROP_IP6_EXT_CHAIN :
+				NC_DROP_IP6_EXT_UNKNOWN;
 		default:
 			/* NC_IP6_NO_NEXT, or an upper layer we do not serve */
 			return NC_DROP_L4_UNSUPPORTED;
 		}
-		if (unlikely(n == NC_IP6_EXT_MAX))
-			return NC_DROP_IP6_EXT_CHAIN;
-		switch (nh) {
-		case NC_IP6_HOP_BY_HOP:
-			return NC_DROP_IP6_HOP_BY_HOP;
-		case NC_IP6_ROUTING:
-		case NC_IP6_FRAGMENT:
-		case NC_IP6_DEST_OPTS:
-			break;
-		default:
-			return NC_DROP_IP6_EXT_UNKNOWN;
-		}
-		/* all three start with next header and length in 8-byte units
-		 * beyond the first 8 (the fragment header's is reserved: 8) */
-		if (unlikely(end - off < 8))
-			return NC_DROP_IP_BAD_LEN;
-		hlen = nh == NC_IP6_FRAGMENT ? 8 : ((uint32_t)h[1] + 1) * 8;
-		if (unlikely(hlen > end - off))
-			return NC_DROP_IP_BAD_LEN;
-		if (nh == NC_IP6_FRAGMENT)
-			return NC_DROP_IP_FRAGMENT;
-		/* routing header: next, length, routing type, segments left */
-		if (nh == NC_IP6_ROUTING && (h[2] == 0 || h[3] != 0))
-			return NC_DROP_IP6_ROUTING;
-		nh = h[0];
-		off += hlen;
 	}
 }
 

@@ -10,7 +10,8 @@
 /*
  * _(ENUM, "name", "what it means") - checked in this order on the fast path.
  * IPv6: version, then length, then the extension headers one by one in chain
- * order (the first that fails decides), then the upper-layer header.
+ * order (each judged in this order, the first that fails decides), then the
+ * upper-layer header.
  */
 #define NC_FOREACH_DROP(_) \
 	_(SHORT_FRAME,      "short_frame",      "frame shorter than the headers it announces") \

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * lib/net: the parser's verdict for every drop reason and for valid frames,
- * RFC 1624 incremental checksums against full recomputation, and the ARP and
- * ICMP echo builders byte for byte, TCP sequence-number arithmetic across the
- * wrap. EAL-free: mbufs are laid over local buffers.
+ * RFC 1624 incremental checksums against full recomputation, and the ARP,
+ * ICMP echo, neighbor discovery and ICMPv6 echo builders byte for byte, TCP
+ * sequence-number arithmetic across the wrap. EAL-free: mbufs are laid over local buffers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -73,7 +73,91 @@ EDIT(e_icmp_l4_7, p->tot_len_adj = -1)
 EDIT(e_icmp_payload, p->payload = payload64; p->payload_len = 56)
 EDIT(e_icmp_l4_8_pad, p->pad = 18)
 
+/* IPv6: <n> extension headers of <type> appended to the chain */
+static void
+add_ext(struct pb_pkt *p, uint8_t type, unsigned int n)
+{
+	while (n-- > 0)
+		p->ext[p->n_ext++] = (struct pb_ext6){ .type = type };
+}
+
+static void
+add_rt(struct pb_pkt *p, uint8_t rt_type, uint8_t seg_left)
+{
+	p->ext[p->n_ext++] = (struct pb_ext6){ .type = 43, .rt_type = rt_type, .seg_left = seg_left };
+}
+
+EDIT(e6_trunc53, p->truncate = PB_ETH_LEN + 39)
+EDIT(e6_trunc53_hbh, p->truncate = PB_ETH_LEN + 39; add_ext(p, 0, 1))
+EDIT(e6_other_mac, p->dst_mac[5] = 0x99)
+EDIT(e6_other_mac_ver4, p->dst_mac[5] = 0x99; p->ip_version = 4)
+EDIT(e6_mcast_v4mac, memcpy(p->dst_mac, "\x01\x00\x5e\x00\x00\x01", 6))
+EDIT(e6_snm_mac, memcpy(p->dst_mac, "\x33\x33\xff\x00\x01\x00", 6))
+EDIT(e6_allnodes_mac, memcpy(p->dst_mac, "\x33\x33\x00\x00\x00\x01", 6))
+EDIT(e_v4_snm_mac, memcpy(p->dst_mac, "\x33\x33\xff\x00\x01\x00", 6))
+EDIT(e6_ver4, p->ip_version = 4)
+EDIT(e6_ver0, p->ip_version = 0)
+EDIT(e6_ver4_plen0, p->ip_version = 4; p->tot_len_adj = -20)
+EDIT(e6_plen0, p->tot_len_adj = -20)
+EDIT(e6_plen0_hbh, p->tot_len_adj = -28; add_ext(p, 0, 1))
+EDIT(e6_plen_beyond, p->tot_len_adj = 1)
+EDIT(e6_plen_beyond_pad, p->pad = 6; p->tot_len_adj = 7)
+EDIT(e6_plen_max, p->tot_len_adj = 0xffff - 20)
+EDIT(e6_ext_past, p->proto = 59; add_ext(p, 60, 1); p->ext[0].len = 1; p->tot_len_adj = -8)
+EDIT(e6_ext_stub, p->proto = 59; add_ext(p, 60, 1); p->tot_len_adj = -4)
+EDIT(e6_hbh_past, p->proto = 59; add_ext(p, 0, 1); p->tot_len_adj = -1)
+EDIT(e6_frag_stub, p->proto = 59; add_ext(p, 44, 1); p->tot_len_adj = -1)
+EDIT(e6_frag_first, add_ext(p, 44, 1); p->ext[0].frag = 1)
+EDIT(e6_frag_last, add_ext(p, 44, 1); p->ext[0].frag = 0x00b8)
+EDIT(e6_frag_atomic, add_ext(p, 44, 1))
+EDIT(e6_dst_frag, add_ext(p, 60, 1); add_ext(p, 44, 1))
+EDIT(e6_chain9, add_ext(p, 60, 9))
+EDIT(e6_chain8, add_ext(p, 60, 8))
+EDIT(e6_chain8_ah, add_ext(p, 60, 8); add_ext(p, 51, 1))
+EDIT(e6_chain8_frag, add_ext(p, 60, 8); add_ext(p, 44, 1))
+EDIT(e6_chain9_past, add_ext(p, 60, 9); p->ext[8].len = 2; p->tot_len_adj = -28)
+EDIT(e6_chain12, add_ext(p, 60, 12))
+EDIT(e6_hbh, add_ext(p, 0, 1))
+EDIT(e6_dst_hbh, add_ext(p, 60, 1); add_ext(p, 0, 1))
+EDIT(e6_hbh_rt0, add_ext(p, 0, 1); add_rt(p, 0, 0))
+EDIT(e6_rt0, add_rt(p, 0, 0))
+EDIT(e6_rt0_segleft, add_rt(p, 0, 2))
+EDIT(e6_rt4_segleft, add_rt(p, 4, 1))
+EDIT(e6_rt2_segleft, add_rt(p, 2, 1))
+EDIT(e6_rt4_frag, add_rt(p, 4, 1); add_ext(p, 44, 1))
+EDIT(e6_rt3_ok, add_rt(p, 3, 0))
+EDIT(e6_ah, add_ext(p, 51, 1))
+EDIT(e6_esp, add_ext(p, 50, 1))
+EDIT(e6_mobility, add_ext(p, 135, 1))
+EDIT(e6_hip, add_ext(p, 139, 1))
+EDIT(e6_shim6, add_ext(p, 140, 1))
+EDIT(e6_exp253, add_ext(p, 253, 1))
+EDIT(e6_exp254, add_ext(p, 254, 1))
+EDIT(e6_ah_doff4, add_ext(p, 51, 1); p->doff_field = 4)
+/* a protocol pb_build writes no header for: 8 payload bytes stand in for it */
+EDIT(e6_no_next, p->proto = 59; p->payload = payload64; p->payload_len = 8)
+EDIT(e6_dst_no_next, add_ext(p, 60, 1); p->proto = 59)
+EDIT(e6_icmp4, p->proto = 1; p->payload = payload64; p->payload_len = 8)
+EDIT(e6_gre, p->proto = 47; p->payload = payload64; p->payload_len = 8)
+EDIT(e6_sctp, p->proto = 132; p->payload = payload64; p->payload_len = 12)
+EDIT(e6_tcp_l4_19, p->tot_len_adj = -1)
+EDIT(e6_dst_tcp_l4_19, add_ext(p, 60, 1); p->tot_len_adj = -1)
+EDIT(e6_doff4, p->doff_field = 4)
+EDIT(e6_doff6, p->doff_field = 6)
+EDIT(e6_udp_len7, p->udp_len_adj = -1)
+EDIT(e6_udp_len_beyond, p->payload = payload64; p->payload_len = 4; p->udp_len_adj = 1)
+EDIT(e6_icmp_l4_7, p->tot_len_adj = -1)
+EDIT(e6_dst_rt4_tcp, add_ext(p, 60, 1); p->ext[0].len = 1; add_rt(p, 4, 0);
+     p->payload = payload64; p->payload_len = 10)
+EDIT(e6_tcp_opts, p->tcp_doff = 8; p->payload = payload64; p->payload_len = 64)
+EDIT(e6_tcp_pad, p->pad = 6)
+EDIT(e6_udp_payload, p->payload = payload64; p->payload_len = 37)
+EDIT(e6_icmp_payload, p->payload = payload64; p->payload_len = 56)
+EDIT(e6_dst_long_udp, add_ext(p, 60, 1); p->ext[0].len = 3; p->payload = payload64;
+     p->payload_len = 5)
+
 AEDIT(a_none, (void)a)
+AEDIT(a_snm_mac, memcpy(a->dst_mac, "\x33\x33\xff\x00\x01\x00", 6))
 AEDIT(a_trunc41, a->truncate = PB_ETH_LEN + 27)
 AEDIT(a_pad, a->pad = 18)
 AEDIT(a_other, memcpy(a->dst_mac, "\x02\x00\x00\x00\x00\x77", 6))
@@ -86,12 +170,15 @@ struct parse_case {
 	void (*aedit)(struct pb_arp *a);
 	int ip_csum_good;                      /* NIC flag */
 	enum nc_drop want;                     /* NC_DROP_MAX: accepted */
-	uint16_t l4_off, l4_len;               /* when accepted (IPv4) */
+	uint16_t l4_off, l4_len;               /* when accepted (IPv4, IPv6) */
+	uint8_t v6;                            /* base packet from pb_init6 */
 };
 
 #define DROP(d, pr, e, why) { d, pr, e, NULL, 0, NC_DROP_##why, 0, 0 }
 #define ADROP(d, e, why)    { d, 0, NULL, e, 0, NC_DROP_##why, 0, 0 }
 #define OK(d, pr, e, off, len) { d, pr, e, NULL, 0, NC_DROP_MAX, off, len }
+#define DROP6(d, pr, e, why) { d, pr, e, NULL, 0, NC_DROP_##why, 0, 0, 1 }
+#define OK6(d, pr, e, off, len) { d, pr, e, NULL, 0, NC_DROP_MAX, off, len, 1 }
 
 static const struct parse_case parse_cases[] = {
 	DROP("13-byte frame", 6, e_trunc13, SHORT_FRAME),
@@ -133,6 +220,82 @@ static const struct parse_case parse_cases[] = {
 	DROP("UDP in a 7-byte IP payload", 17, e_udp_l4_7, L4_BAD_HEADER),
 	DROP("ICMP in a 7-byte IP payload", 1, e_icmp_l4_7, L4_BAD_HEADER),
 
+	ADROP("ARP to an IPv6 multicast MAC", a_snm_mac, L2_OTHER_HOST),
+	DROP("IPv4 to an IPv6 multicast MAC", 6, e_v4_snm_mac, L2_OTHER_HOST),
+
+	/* IPv6 */
+	DROP6("IPv6, 53 bytes", 6, e6_trunc53, SHORT_FRAME),
+	DROP6("IPv6, 53 bytes and hop-by-hop: the earlier rule wins", 6, e6_trunc53_hbh, SHORT_FRAME),
+	DROP6("IPv6 to another MAC", 6, e6_other_mac, L2_OTHER_HOST),
+	DROP6("IPv6 to another MAC, version 4", 17, e6_other_mac_ver4, L2_OTHER_HOST),
+	DROP6("IPv6 to an IPv4 multicast MAC", 17, e6_mcast_v4mac, L2_OTHER_HOST),
+	DROP6("IPv6 version 4", 6, e6_ver4, IP6_BAD_HEADER),
+	DROP6("IPv6 version 0", 58, e6_ver0, IP6_BAD_HEADER),
+	DROP6("version 4 and payload length 0: the earlier rule wins", 6, e6_ver4_plen0,
+	      IP6_BAD_HEADER),
+	DROP6("payload length 0 (jumbogram)", 6, e6_plen0, IP_BAD_LEN),
+	DROP6("payload length 0 and hop-by-hop", 6, e6_plen0_hbh, IP_BAD_LEN),
+	DROP6("payload length one byte beyond the frame", 6, e6_plen_beyond, IP_BAD_LEN),
+	DROP6("payload length beyond the padding", 17, e6_plen_beyond_pad, IP_BAD_LEN),
+	DROP6("payload length 65535", 17, e6_plen_max, IP_BAD_LEN),
+	DROP6("16-byte destination options in 8 payload bytes", 6, e6_ext_past, IP_BAD_LEN),
+	DROP6("destination options in 4 payload bytes", 6, e6_ext_stub, IP_BAD_LEN),
+	DROP6("hop-by-hop past the payload: length first", 6, e6_hbh_past, IP_BAD_LEN),
+	DROP6("fragment header in 7 payload bytes", 6, e6_frag_stub, IP_BAD_LEN),
+	DROP6("first fragment", 6, e6_frag_first, IP_FRAGMENT),
+	DROP6("last fragment", 17, e6_frag_last, IP_FRAGMENT),
+	DROP6("atomic fragment", 6, e6_frag_atomic, IP_FRAGMENT),
+	DROP6("destination options, then a fragment header", 17, e6_dst_frag, IP_FRAGMENT),
+	DROP6("9 destination options headers", 6, e6_chain9, IP6_EXT_CHAIN),
+	DROP6("12 destination options headers", 17, e6_chain12, IP6_EXT_CHAIN),
+	DROP6("8 destination options headers, then AH", 6, e6_chain8_ah, IP6_EXT_CHAIN),
+	DROP6("8 destination options headers, then a fragment", 6, e6_chain8_frag, IP_FRAGMENT),
+	DROP6("9th header past the payload", 6, e6_chain9_past, IP_BAD_LEN),
+	DROP6("hop-by-hop", 6, e6_hbh, IP6_HOP_BY_HOP),
+	DROP6("hop-by-hop after destination options", 17, e6_dst_hbh, IP6_HOP_BY_HOP),
+	DROP6("hop-by-hop, then routing type 0: chain order", 6, e6_hbh_rt0, IP6_HOP_BY_HOP),
+	DROP6("routing type 0, no segment left", 6, e6_rt0, IP6_ROUTING),
+	DROP6("routing type 0, 2 segments left", 6, e6_rt0_segleft, IP6_ROUTING),
+	DROP6("segment routing, 1 segment left", 6, e6_rt4_segleft, IP6_ROUTING),
+	DROP6("routing type 2, 1 segment left", 58, e6_rt2_segleft, IP6_ROUTING),
+	DROP6("routing with a segment left, then a fragment: chain order", 6, e6_rt4_frag,
+	      IP6_ROUTING),
+	DROP6("AH", 6, e6_ah, IP6_EXT_UNKNOWN),
+	DROP6("ESP", 17, e6_esp, IP6_EXT_UNKNOWN),
+	DROP6("mobility header", 6, e6_mobility, IP6_EXT_UNKNOWN),
+	DROP6("HIP", 6, e6_hip, IP6_EXT_UNKNOWN),
+	DROP6("shim6", 6, e6_shim6, IP6_EXT_UNKNOWN),
+	DROP6("experimental 253", 6, e6_exp253, IP6_EXT_UNKNOWN),
+	DROP6("experimental 254", 6, e6_exp254, IP6_EXT_UNKNOWN),
+	DROP6("AH, then TCP data offset 4", 6, e6_ah_doff4, IP6_EXT_UNKNOWN),
+	DROP6("no next header", 6, e6_no_next, L4_UNSUPPORTED),
+	DROP6("destination options, then no next header", 6, e6_dst_no_next, L4_UNSUPPORTED),
+	DROP6("ICMP (v4) in IPv6", 6, e6_icmp4, L4_UNSUPPORTED),
+	DROP6("GRE", 6, e6_gre, L4_UNSUPPORTED),
+	DROP6("SCTP", 6, e6_sctp, L4_UNSUPPORTED),
+	DROP6("TCP segment of 19 bytes", 6, e6_tcp_l4_19, L4_BAD_HEADER),
+	DROP6("TCP segment of 19 bytes after destination options", 6, e6_dst_tcp_l4_19,
+	      L4_BAD_HEADER),
+	DROP6("TCP data offset 4", 6, e6_doff4, L4_BAD_HEADER),
+	DROP6("TCP data offset 6 in a 20-byte segment", 6, e6_doff6, L4_BAD_HEADER),
+	DROP6("UDP length 7", 17, e6_udp_len7, L4_BAD_HEADER),
+	DROP6("UDP length beyond the payload", 17, e6_udp_len_beyond, L4_BAD_HEADER),
+	DROP6("ICMPv6 in 7 bytes", 58, e6_icmp_l4_7, L4_BAD_HEADER),
+
+	OK6("IPv6 TCP SYN", 6, e_none, 54, 20),
+	OK6("IPv6 TCP with options and payload", 6, e6_tcp_opts, 54, 32 + 64),
+	OK6("IPv6 TCP with Ethernet padding: length from the IPv6 header", 6, e6_tcp_pad, 54, 20),
+	OK6("IPv6 UDP with payload", 17, e6_udp_payload, 54, 8 + 37),
+	OK6("ICMPv6 echo with 56 bytes", 58, e6_icmp_payload, 54, 8 + 56),
+	OK6("16-byte destination options, segment routing with none left, TCP", 6, e6_dst_rt4_tcp,
+	    54 + 16 + 8, 20 + 10),
+	OK6("32-byte destination options, UDP", 17, e6_dst_long_udp, 54 + 32, 8 + 5),
+	OK6("routing type 3, no segment left", 6, e6_rt3_ok, 54 + 8, 20),
+	OK6("8 destination options headers", 6, e6_chain8, 54 + 64, 20),
+	OK6("to a solicited-node multicast MAC", 58, e6_snm_mac, 54, 8),
+	OK6("to the all-nodes MAC", 17, e6_allnodes_mac, 54, 8),
+	OK6("to the broadcast MAC", 6, e_dst_bcast, 54, 20),
+
 	OK("TCP SYN", 6, e_none, 34, 20),
 	OK("TCP with options and payload", 6, e_tcp_opts, 34, 32 + 64),
 	OK("TCP data offset 15 that fits", 6, e_doff15_fits, 34, 60 + 10),
@@ -164,7 +327,10 @@ build_case(const struct parse_case *c, uint8_t *buf)
 	} else {
 		struct pb_pkt p;
 
-		pb_init(&p, c->proto);
+		if (c->v6)
+			pb_init6(&p, c->proto);
+		else
+			pb_init(&p, c->proto);
 		if (c->proto == 17)
 			p.dport = 5353;
 		c->edit(&p);
@@ -201,18 +367,27 @@ test_parse_table(void **state)
 		if (c->want != NC_DROP_MAX)
 			continue;
 		if (c->aedit != NULL) {
-			if (p.is_arp != 1 || p.l3_off != 14) {
+			if (p.is_arp != 1 || p.is_v6 != 0 || p.l3_off != 14) {
 				print_error("case '%s': is_arp %u l3_off %u\n", c->desc, p.is_arp, p.l3_off);
 				fails++;
 			}
 			continue;
 		}
-		if (p.is_arp != 0 || p.l3_off != 14 || p.l4_off != c->l4_off || p.l4_len != c->l4_len ||
-		    p.proto != buf[PB_IP_OFF + 9]) {
-			print_error("case '%s': is_arp %u l3_off %u l4_off %u l4_len %u proto %u, "
-				    "want l4_off %u l4_len %u\n", c->desc, p.is_arp, p.l3_off, p.l4_off,
-				    p.l4_len, p.proto, c->l4_off, c->l4_len);
+		if (p.is_arp != 0 || p.is_v6 != c->v6 || p.l3_off != 14 || p.l4_off != c->l4_off ||
+		    p.l4_len != c->l4_len || p.proto != (c->v6 ? c->proto : buf[PB_IP_OFF + 9])) {
+			print_error("case '%s': is_arp %u is_v6 %u l3_off %u l4_off %u l4_len %u "
+				    "proto %u, want l4_off %u l4_len %u\n", c->desc, p.is_arp, p.is_v6,
+				    p.l3_off, p.l4_off, p.l4_len, p.proto, c->l4_off, c->l4_len);
 			fails++;
+		}
+		if (c->v6) {
+			/* the builder's checksums, and nc_ipv6_l4_csum agreeing with them */
+			const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(buf + p.l3_off);
+			char why[96];
+
+			assert_true(pb_csum_verify(buf, len, why, sizeof(why)));
+			assert_int_equal(nc_ipv6_l4_csum(ip6, buf + p.l4_off, p.l4_len, p.proto),
+					 p.proto == IPPROTO_UDP ? 0xffff : 0);
 		}
 	}
 	assert_int_equal(fails, 0);
@@ -225,8 +400,9 @@ test_parse_covers_every_reason(void **state)
 	static const enum nc_drop parser_reasons[] = {
 		NC_DROP_SHORT_FRAME, NC_DROP_L2_OTHER_HOST, NC_DROP_L2_UNSUPPORTED,
 		NC_DROP_IP_BAD_HEADER, NC_DROP_IP_BAD_LEN, NC_DROP_IP_OPTIONS,
-		NC_DROP_IP_BAD_CSUM, NC_DROP_IP_FRAGMENT, NC_DROP_L4_UNSUPPORTED,
-		NC_DROP_L4_BAD_HEADER,
+		NC_DROP_IP_BAD_CSUM, NC_DROP_IP_FRAGMENT, NC_DROP_IP6_BAD_HEADER,
+		NC_DROP_IP6_EXT_CHAIN, NC_DROP_IP6_HOP_BY_HOP, NC_DROP_IP6_ROUTING,
+		NC_DROP_IP6_EXT_UNKNOWN, NC_DROP_L4_UNSUPPORTED, NC_DROP_L4_BAD_HEADER,
 	};
 	unsigned int r, i;
 
@@ -724,6 +900,577 @@ test_icmp_echo_reply_refuses(void **state)
 	}
 }
 
+/* ------------------------------------------------------------- IPv6 */
+
+/* Rewrite both addresses of IPv6 TCP, UDP and ICMPv6 packets, update the
+ * checksum with nc_csum_delta128 and compare with the packet built from
+ * scratch with the new addresses. */
+static void
+test_csum_delta128(void **state)
+{
+	static const uint8_t protos[] = { 6, 17, 58 };
+	uint8_t payload[64];
+	unsigned int i, j;
+
+	(void)state;
+	rng_state = 0x31323864656c7461ull;
+	for (j = 0; j < sizeof(payload); j++)
+		payload[j] = (uint8_t)rng();
+	for (i = 0; i < 20000; i++) {
+		uint8_t f[PB_MAX_FRAME], want[PB_MAX_FRAME], sip[16], dip[16];
+		uint32_t len, wlen, delta, off;
+		struct pb_pkt q;
+		uint16_t c;
+
+		pb_init6(&q, protos[i % 3]);
+		q.payload = payload;
+		q.payload_len = (uint16_t)(rng() % sizeof(payload));
+		for (j = 0; j < 16; j++) {
+			q.sip6[j] = (uint8_t)rng();
+			q.dip6[j] = (uint8_t)rng();
+			sip[j] = i % 7 == 0 ? 0xff : (uint8_t)rng();
+			dip[j] = i % 11 == 0 ? 0x00 : (uint8_t)rng();
+		}
+		len = pb_build(&q, f, sizeof(f));
+		off = 54 + (q.proto == 6 ? 16 : q.proto == 17 ? 6 : 2);
+		delta = nc_csum_delta128(f + 22, sip) + nc_csum_delta128(f + 38, dip);
+		memcpy(f + 22, sip, 16);
+		memcpy(f + 38, dip, 16);
+		memcpy(&c, f + off, 2);
+		c = nc_csum_adjust(c, delta);
+		memcpy(f + off, &c, 2);
+		memcpy(q.sip6, sip, 16);
+		memcpy(q.dip6, dip, 16);
+		wlen = pb_build(&q, want, sizeof(want));
+		assert_int_equal(len, wlen);
+		/* UDP: 0x0000 and 0xffff are the same sum; the wire never carries 0 */
+		if (q.proto == 17 && pb_get16(f + off) == 0 && pb_get16(want + off) == 0xffff)
+			pb_put16(f + off, 0xffff);
+		if (memcmp(f, want, len) != 0)
+			print_error("round %u proto %u: 0x%04x, want 0x%04x\n", i, q.proto,
+				    pb_get16(f + off), pb_get16(want + off));
+		assert_memory_equal(f, want, len);
+	}
+	/* sixteen bytes: the sum of four 32-bit deltas */
+	{
+		uint8_t a[16], b[16];
+		uint32_t s = 0, x, y;
+
+		for (j = 0; j < 16; j++) {
+			a[j] = (uint8_t)rng();
+			b[j] = (uint8_t)rng();
+		}
+		for (j = 0; j < 16; j += 4) {
+			memcpy(&x, a + j, 4);
+			memcpy(&y, b + j, 4);
+			s += nc_csum_delta32(x, y);
+		}
+		assert_int_equal(nc_csum_fold32(nc_csum_delta128(a, b)), nc_csum_fold32(s));
+	}
+}
+
+static const uint8_t snm_mac[6] = { 0x33, 0x33, 0xff, 0x00, 0x01, 0x00 };
+static const uint8_t allnodes_mac[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
+#define VIP6    "2001:db8::100"
+#define CLIENT6 "2001:db8::60"
+#define SNM6    "ff02::1:ff00:100"      /* solicited-node group of VIP6 */
+
+/* An ND message (type 135 or 136, NA <flags>) for <target> into <p>, as
+ * pb_init6 and its ICMPv6 fields build it: the reserved/flags word is the
+ * echo id and sequence, the target and <n_opt> options the payload. */
+struct nd_body {
+	uint8_t b[64];
+};
+
+static void
+nd_pkt(struct pb_pkt *p, struct nd_body *body, uint8_t type, uint8_t flags, const char *target,
+       const uint8_t *opts, uint16_t opts_len)
+{
+	pb_init6(p, 58);
+	p->ttl = 255;
+	p->icmp_type = type;
+	p->icmp_id = (uint16_t)(flags << 8);
+	p->icmp_seq = 0;
+	pb_ip6(body->b, target);
+	if (opts_len != 0)
+		memcpy(body->b + 16, opts, opts_len);
+	p->payload = body->b;
+	p->payload_len = (uint16_t)(16 + opts_len);
+}
+
+/* The NS a client sends to resolve VIP6, with its source link-layer option. */
+static void
+client_ns(struct pb_pkt *p, struct nd_body *body)
+{
+	uint8_t opt[8] = { 1, 1 };
+
+	memcpy(opt + 2, client_mac, 6);
+	nd_pkt(p, body, 135, 0, VIP6, opt, sizeof(opt));
+	memcpy(p->dst_mac, snm_mac, 6);
+	memcpy(p->src_mac, client_mac, 6);
+	pb_ip6(p->sip6, CLIENT6);
+	pb_ip6(p->dip6, SNM6);
+}
+
+/* Build <q>, parse it; returns the frame length. */
+static uint32_t
+build_parse(const struct pb_pkt *q, uint8_t *f, struct nc_pkt *p)
+{
+	uint32_t len = pb_build(q, f, PB_MAX_FRAME);
+
+	assert_true(len > 0);
+	assert_int_equal(nc_pkt_parse(f, len, &port_mac, 0, p), NC_DROP_MAX);
+	assert_int_equal(p->is_v6, 1);
+	return len;
+}
+
+static void
+assert_csum_ok(const struct rte_mbuf *m)
+{
+	char why[96];
+
+	if (!pb_csum_verify(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), why,
+			    sizeof(why)))
+		fail_msg("%s", why);
+}
+
+static void
+test_nd_parse_accepts(void **state)
+{
+	uint8_t f[PB_MAX_FRAME], ip[16];
+	struct nd_body body;
+	struct pb_pkt q;
+	struct nc_pkt p;
+	struct nc_nd nd;
+	uint32_t len;
+
+	(void)state;
+	/* NS with a source LL option */
+	client_ns(&q, &body);
+	len = build_parse(&q, f, &p);
+	assert_int_equal(nc_nd_parse(f, len, &p, &nd), 0);
+	assert_int_equal(nd.type, NC_ND_NS);
+	assert_int_equal(nd.flags, 0);
+	assert_int_equal(nd.has_lladdr, 1);
+	assert_memory_equal(nd.lladdr.addr_bytes, client_mac, 6);
+	pb_ip6(ip, VIP6);
+	assert_memory_equal(nd.target, ip, 16);
+	pb_ip6(ip, CLIENT6);
+	assert_memory_equal(nd.src, ip, 16);
+
+	/* NS with a nonce option (RFC 3971) before the LL option, and padding */
+	{
+		uint8_t opts[16] = { 14, 1, 1, 2, 3, 4, 5, 6, 1, 1 };
+
+		memcpy(opts + 10, client_mac, 6);
+		nd_pkt(&q, &body, 135, 0, VIP6, opts, sizeof(opts));
+		q.pad = 6;
+		len = build_parse(&q, f, &p);
+		assert_int_equal(nc_nd_parse(f, len, &p, &nd), 0);
+		assert_int_equal(nd.has_lladdr, 1);
+		assert_memory_equal(nd.lladdr.addr_bytes, client_mac, 6);
+	}
+
+	/* unicast NS without option (reachability check) */
+	nd_pkt(&q, &body, 135, 0, VIP6, NULL, 0);
+	len = build_parse(&q, f, &p);
+	assert_int_equal(nc_nd_parse(f, len, &p, &nd), 0);
+	assert_int_equal(nd.has_lladdr, 0);
+
+	/* DAD NS: from ::, to the solicited-node group, no option */
+	nd_pkt(&q, &body, 135, 0, VIP6, NULL, 0);
+	memset(q.sip6, 0, 16);
+	pb_ip6(q.dip6, SNM6);
+	memcpy(q.dst_mac, snm_mac, 6);
+	len = build_parse(&q, f, &p);
+	assert_int_equal(nc_nd_parse(f, len, &p, &nd), 0);
+
+	/* solicited NA with a target LL option */
+	{
+		uint8_t opt[8] = { 2, 1 };
+
+		memcpy(opt + 2, client_mac, 6);
+		nd_pkt(&q, &body, 136, NC_ND_NA_S | NC_ND_NA_O | NC_ND_NA_R, CLIENT6, opt, 8);
+		pb_ip6(q.sip6, CLIENT6);
+		pb_ip6(q.dip6, VIP6);
+		len = build_parse(&q, f, &p);
+		assert_int_equal(nc_nd_parse(f, len, &p, &nd), 0);
+		assert_int_equal(nd.type, NC_ND_NA);
+		assert_int_equal(nd.flags, NC_ND_NA_S | NC_ND_NA_O | NC_ND_NA_R);
+		assert_int_equal(nd.has_lladdr, 1);
+		assert_memory_equal(nd.lladdr.addr_bytes, client_mac, 6);
+		pb_ip6(ip, CLIENT6);
+		assert_memory_equal(nd.target, ip, 16);
+	}
+}
+
+/* A valid NS from the client with one thing broken. */
+static void r_hop254(struct pb_pkt *p, struct nd_body *b) { (void)b; p->ttl = 254; }
+static void r_csum(struct pb_pkt *p, struct nd_body *b) { (void)b; p->l4_csum_xor = 0x0100; }
+static void r_code1(struct pb_pkt *p, struct nd_body *b) { (void)b; p->icmp_code = 1; }
+static void r_zero_opt(struct pb_pkt *p, struct nd_body *b) { (void)p; b->b[17] = 0; }
+static void r_opt_past(struct pb_pkt *p, struct nd_body *b) { (void)p; b->b[17] = 2; }
+static void r_opt_stub(struct pb_pkt *p, struct nd_body *b) { (void)b; p->payload_len = 17; }
+static void r_mcast_target(struct pb_pkt *p, struct nd_body *b) { (void)p; pb_ip6(b->b, SNM6); }
+static void r_short(struct pb_pkt *p, struct nd_body *b) { (void)b; p->payload_len = 15; }
+static void r_dad_ll(struct pb_pkt *p, struct nd_body *b) { (void)b; memset(p->sip6, 0, 16); }
+static void r_dad_unicast(struct pb_pkt *p, struct nd_body *b)
+{
+	(void)b;
+	memset(p->sip6, 0, 16);
+	p->payload_len = 16;
+	pb_ip6(p->dip6, VIP6);
+}
+static void r_dad_other_group(struct pb_pkt *p, struct nd_body *b)
+{
+	(void)b;
+	memset(p->sip6, 0, 16);
+	p->payload_len = 16;
+	pb_ip6(p->dip6, "ff02::1:ff00:101");
+}
+static void r_na_s_mcast(struct pb_pkt *p, struct nd_body *b)
+{
+	(void)b;
+	p->icmp_type = 136;
+	p->icmp_id = NC_ND_NA_S << 8;
+	b->b[16] = 2;
+	pb_ip6(p->dip6, "ff02::1");
+}
+static void r_echo(struct pb_pkt *p, struct nd_body *b) { (void)b; p->icmp_type = 128; }
+static void r_rs(struct pb_pkt *p, struct nd_body *b) { (void)b; p->icmp_type = 133; }
+
+static void
+test_nd_parse_refuses(void **state)
+{
+	static const struct {
+		const char *desc;
+		void (*edit)(struct pb_pkt *p, struct nd_body *b);
+	} cases[] = {
+		{ "hop limit 254", r_hop254 },
+		{ "checksum wrong", r_csum },
+		{ "code 1", r_code1 },
+		{ "option of length 0", r_zero_opt },
+		{ "option past the packet", r_opt_past },
+		{ "one byte of option", r_opt_stub },
+		{ "multicast target", r_mcast_target },
+		{ "ICMPv6 length 23", r_short },
+		{ "DAD NS with a source LL option", r_dad_ll },
+		{ "DAD NS to a unicast address", r_dad_unicast },
+		{ "DAD NS to another solicited-node group", r_dad_other_group },
+		{ "NA with S to a multicast address", r_na_s_mcast },
+		{ "echo request", r_echo },
+		{ "router solicitation", r_rs },
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		uint8_t f[PB_MAX_FRAME];
+		struct nd_body body;
+		struct pb_pkt q;
+		struct nc_pkt p;
+		struct nc_nd nd;
+		uint32_t len;
+
+		client_ns(&q, &body);
+		cases[i].edit(&q, &body);
+		len = build_parse(&q, f, &p);
+		if (nc_nd_parse(f, len, &p, &nd) != -EINVAL)
+			fail_msg("case '%s' not refused", cases[i].desc);
+	}
+	/* not ICMPv6 at all */
+	{
+		uint8_t f[PB_MAX_FRAME];
+		struct pb_pkt q;
+		struct nc_pkt p;
+		struct nc_nd nd;
+		uint32_t len;
+
+		pb_init(&q, 1);
+		len = pb_build(&q, f, sizeof(f));
+		assert_int_equal(nc_pkt_parse(f, len, &port_mac, 0, &p), NC_DROP_MAX);
+		assert_int_equal(nc_nd_parse(f, len, &p, &nd), -EINVAL);
+	}
+}
+
+/* The NA we expect for VIP6 from port_mac, to <dip> / <dmac> with <flags>. */
+static uint32_t
+want_na(uint8_t *want, const char *target, const char *dip, const uint8_t *dmac, uint8_t flags)
+{
+	uint8_t opt[8] = { 2, 1 };
+	struct nd_body body;
+	struct pb_pkt r;
+
+	memcpy(opt + 2, our_mac, 6);
+	nd_pkt(&r, &body, 136, flags, target, opt, sizeof(opt));
+	memcpy(r.dst_mac, dmac, 6);
+	memcpy(r.src_mac, our_mac, 6);
+	pb_ip6(r.sip6, target);
+	pb_ip6(r.dip6, dip);
+	return pb_build(&r, want, PB_MAX_FRAME);
+}
+
+static void
+test_nd_make_na(void **state)
+{
+	static const uint16_t pads[] = { 0, 10 };
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(pads); i++) {
+		uint8_t f[PB_MAX_FRAME], want[PB_MAX_FRAME];
+		struct nd_body body;
+		struct fake_mbuf fm;
+		struct rte_mbuf *m;
+		struct pb_pkt q;
+		struct nc_pkt p;
+		struct nc_nd nd;
+		uint32_t len, wlen;
+
+		client_ns(&q, &body);
+		q.pad = pads[i];
+		len = build_parse(&q, f, &p);
+		assert_int_equal(nc_nd_parse(f, len, &p, &nd), 0);
+		m = fake_mbuf(&fm, PB_MAX_FRAME, f, len);
+		assert_int_equal(nc_nd_make_na(m, &p, &nd, &port_mac), 0);
+		wlen = want_na(want, VIP6, CLIENT6, client_mac, NC_ND_NA_S | NC_ND_NA_O);
+		assert_int_equal(wlen, 86);
+		assert_frame(m, want, wlen);
+		assert_csum_ok(m);
+		/* and it is a valid NA by our own rules */
+		assert_int_equal(nc_pkt_parse(want, wlen, (const struct rte_ether_addr *)client_mac,
+					      0, &p), NC_DROP_MAX);
+		assert_int_equal(nc_nd_parse(want, wlen, &p, &nd), 0);
+		assert_int_equal(nd.type, NC_ND_NA);
+	}
+	/* an NS without option (78 bytes) grows to 86 in place */
+	{
+		uint8_t f[PB_MAX_FRAME], want[PB_MAX_FRAME];
+		struct nd_body body;
+		struct fake_mbuf fm;
+		struct rte_mbuf *m;
+		struct pb_pkt q;
+		struct nc_pkt p;
+		struct nc_nd nd;
+		uint32_t len, wlen;
+
+		client_ns(&q, &body);
+		q.payload_len = 16;
+		len = build_parse(&q, f, &p);
+		assert_int_equal(len, 78);
+		assert_int_equal(nc_nd_parse(f, len, &p, &nd), 0);
+		m = fake_mbuf(&fm, PB_MAX_FRAME, f, len);
+		assert_int_equal(nc_nd_make_na(m, &p, &nd, &port_mac), 0);
+		wlen = want_na(want, VIP6, CLIENT6, client_mac, NC_ND_NA_S | NC_ND_NA_O);
+		assert_frame(m, want, wlen);
+
+		/* no room for 86 bytes: refused, frame left alone */
+		m = fake_mbuf(&fm, 85, f, len);
+		assert_int_equal(nc_nd_make_na(m, &p, &nd, &port_mac), -ENOSPC);
+		assert_frame(m, f, len);
+	}
+}
+
+static void
+test_nd_make_na_dad(void **state)
+{
+	uint8_t f[PB_MAX_FRAME], want[PB_MAX_FRAME];
+	struct nd_body body;
+	struct fake_mbuf fm;
+	struct rte_mbuf *m;
+	struct pb_pkt q;
+	struct nc_pkt p;
+	struct nc_nd nd;
+	uint32_t len, wlen;
+
+	(void)state;
+	client_ns(&q, &body);
+	memset(q.sip6, 0, 16);
+	q.payload_len = 16;
+	len = build_parse(&q, f, &p);
+	assert_int_equal(nc_nd_parse(f, len, &p, &nd), 0);
+	m = fake_mbuf(&fm, PB_MAX_FRAME, f, len);
+	assert_int_equal(nc_nd_make_na(m, &p, &nd, &port_mac), 0);
+	wlen = want_na(want, VIP6, "ff02::1", allnodes_mac, NC_ND_NA_O);
+	assert_frame(m, want, wlen);
+	assert_csum_ok(m);
+
+	/* an NA is no NS to answer */
+	nd.type = NC_ND_NA;
+	m = fake_mbuf(&fm, PB_MAX_FRAME, f, len);
+	assert_int_equal(nc_nd_make_na(m, &p, &nd, &port_mac), -EINVAL);
+}
+
+static void
+test_nd_make_ns(void **state)
+{
+	static const uint8_t dmac[6] = { 0x33, 0x33, 0xff, 0xab, 0xcd, 0xef };
+	uint8_t want[PB_MAX_FRAME], sip[16], target[16], opt[8] = { 1, 1 };
+	struct nd_body body;
+	struct fake_mbuf fm;
+	struct rte_mbuf *m;
+	struct pb_pkt r;
+	uint32_t wlen;
+
+	(void)state;
+	pb_ip6(sip, VIP6);
+	pb_ip6(target, "2001:db8::12:34ab:cdef");
+	m = fake_mbuf(&fm, PB_MAX_FRAME, (const uint8_t *)"leftover bytes", 14);
+	m->data_off = 7;
+	assert_int_equal(nc_nd_make_ns(m, &port_mac, sip, target), 0);
+	memcpy(opt + 2, our_mac, 6);
+	nd_pkt(&r, &body, 135, 0, "2001:db8::12:34ab:cdef", opt, sizeof(opt));
+	memcpy(r.dst_mac, dmac, 6);
+	memcpy(r.src_mac, our_mac, 6);
+	pb_ip6(r.sip6, VIP6);
+	pb_ip6(r.dip6, "ff02::1:ffab:cdef");
+	wlen = pb_build(&r, want, sizeof(want));
+	assert_frame(m, want, wlen);
+	assert_csum_ok(m);
+	assert_int_equal(m->data_off, RTE_PKTMBUF_HEADROOM);
+
+	m = fake_mbuf(&fm, 85, NULL, 0);
+	assert_int_equal(nc_nd_make_ns(m, &port_mac, sip, target), -ENOSPC);
+}
+
+static void
+test_nd_make_unsolicited_na(void **state)
+{
+	uint8_t want[PB_MAX_FRAME], ip[16];
+	struct fake_mbuf fm;
+	struct rte_mbuf *m;
+	struct nc_pkt p;
+	struct nc_nd nd;
+	uint32_t wlen;
+
+	(void)state;
+	pb_ip6(ip, VIP6);
+	m = fake_mbuf(&fm, PB_MAX_FRAME, NULL, 0);
+	assert_int_equal(nc_nd_make_unsolicited_na(m, &port_mac, ip), 0);
+	wlen = want_na(want, VIP6, "ff02::1", allnodes_mac, NC_ND_NA_O);
+	assert_frame(m, want, wlen);
+	assert_csum_ok(m);
+	/* valid by our own rules: S clear to a multicast address */
+	assert_int_equal(nc_pkt_parse(want, wlen, &port_mac, 0, &p), NC_DROP_MAX);
+	assert_int_equal(nc_nd_parse(want, wlen, &p, &nd), 0);
+
+	m = fake_mbuf(&fm, 85, NULL, 0);
+	assert_int_equal(nc_nd_make_unsolicited_na(m, &port_mac, ip), -ENOSPC);
+}
+
+static void
+test_icmp6_echo_reply(void **state)
+{
+	static const struct {
+		const char *desc;
+		uint8_t hop;
+		uint16_t payload_len, pad;
+		uint8_t dst_ext;       /* a destination options header before ICMPv6 */
+	} cases[] = {
+		{ "56-byte ping", 64, 56, 0, 0 },
+		{ "hop limit 1, no payload, padded", 1, 0, 10, 0 },
+		{ "odd payload length", 255, 33, 0, 0 },
+		{ "after destination options", 64, 56, 0, 1 },
+	};
+	uint8_t payload[1500];
+	unsigned int i, j;
+
+	(void)state;
+	for (j = 0; j < sizeof(payload); j++)
+		payload[j] = (uint8_t)(j * 7 + 3);
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		uint8_t req[PB_MAX_FRAME], want[PB_MAX_FRAME];
+		struct fake_mbuf fm;
+		struct rte_mbuf *m;
+		struct pb_pkt q, r;
+		struct nc_pkt p;
+		uint32_t len, wlen;
+
+		pb_init6(&q, 58);
+		memcpy(q.src_mac, client_mac, 6);
+		pb_ip6(q.sip6, CLIENT6);
+		pb_ip6(q.dip6, VIP6);
+		q.ttl = cases[i].hop;
+		q.tclass = 0x10;
+		q.flow_label = 0xbeef1;
+		q.icmp_id = 0x77;
+		q.icmp_seq = (uint16_t)(i + 1);
+		q.payload = payload;
+		q.payload_len = cases[i].payload_len;
+		q.pad = cases[i].pad;
+		if (cases[i].dst_ext)
+			add_ext(&q, 60, 1);
+		r = q;
+		memcpy(r.dst_mac, client_mac, 6);
+		memcpy(r.src_mac, our_mac, 6);
+		memcpy(r.sip6, q.dip6, 16);
+		memcpy(r.dip6, q.sip6, 16);
+		r.ttl = 64;
+		r.icmp_type = 129;
+		r.pad = 0;
+		len = build_parse(&q, req, &p);
+		wlen = pb_build(&r, want, sizeof(want));
+		m = fake_mbuf(&fm, PB_MAX_FRAME, req, len);
+		assert_int_equal(nc_icmp6_make_echo_reply(m, &p), 0);
+		if (memcmp(rte_pktmbuf_mtod(m, uint8_t *), want, wlen) != 0)
+			print_error("case '%s'\n", cases[i].desc);
+		assert_frame(m, want, wlen);
+		assert_csum_ok(m);
+	}
+}
+
+static void
+test_icmp6_echo_reply_refuses(void **state)
+{
+	static const struct {
+		const char *desc;
+		uint8_t proto, type, code;
+		const char *dip;
+	} cases[] = {
+		{ "echo reply", 58, 129, 0, VIP6 },
+		{ "code 1", 58, 128, 1, VIP6 },
+		{ "NS", 58, 135, 0, VIP6 },
+		{ "to all-nodes", 58, 128, 0, "ff02::1" },
+		{ "UDP", 17, 128, 0, VIP6 },
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		uint8_t f[PB_MAX_FRAME];
+		struct fake_mbuf fm;
+		struct rte_mbuf *m;
+		struct pb_pkt q;
+		struct nc_pkt p;
+		uint32_t len;
+
+		pb_init6(&q, cases[i].proto);
+		q.icmp_type = cases[i].type;
+		q.icmp_code = cases[i].code;
+		pb_ip6(q.dip6, cases[i].dip);
+		len = build_parse(&q, f, &p);
+		m = fake_mbuf(&fm, PB_MAX_FRAME, f, len);
+		if (nc_icmp6_make_echo_reply(m, &p) != -EINVAL)
+			fail_msg("case '%s' not refused", cases[i].desc);
+		assert_frame(m, f, len);
+	}
+	/* an IPv4 echo request is not ours to answer here */
+	{
+		uint8_t f[PB_MAX_FRAME];
+		struct fake_mbuf fm;
+		struct rte_mbuf *m;
+		struct pb_pkt q;
+		struct nc_pkt p;
+		uint32_t len;
+
+		pb_init(&q, 1);
+		len = pb_build(&q, f, sizeof(f));
+		assert_int_equal(nc_pkt_parse(f, len, &port_mac, 0, &p), NC_DROP_MAX);
+		m = fake_mbuf(&fm, PB_MAX_FRAME, f, len);
+		assert_int_equal(nc_icmp6_make_echo_reply(m, &p), -EINVAL);
+	}
+}
+
 /* ------------------------------------------------ TCP sequence numbers */
 
 /* Fail naming the case <i>. */
@@ -818,6 +1565,15 @@ main(void)
 		cmocka_unit_test(test_arp_request),
 		cmocka_unit_test(test_icmp_echo_reply),
 		cmocka_unit_test(test_icmp_echo_reply_refuses),
+		cmocka_unit_test(test_csum_delta128),
+		cmocka_unit_test(test_nd_parse_accepts),
+		cmocka_unit_test(test_nd_parse_refuses),
+		cmocka_unit_test(test_nd_make_na),
+		cmocka_unit_test(test_nd_make_na_dad),
+		cmocka_unit_test(test_nd_make_ns),
+		cmocka_unit_test(test_nd_make_unsolicited_na),
+		cmocka_unit_test(test_icmp6_echo_reply),
+		cmocka_unit_test(test_icmp6_echo_reply_refuses),
 		cmocka_unit_test(test_seq_order),
 		cmocka_unit_test(test_seq_splice),
 	};
