@@ -33,7 +33,7 @@ static const char *const drop_names[NC_DROP_MAX] = {
 enum mal_kind {
 	MAL_SHORT_IP,      /* frame ends inside the IPv4 header */
 	MAL_OTHER_MAC,     /* unicast to another host's MAC */
-	MAL_IPV6,          /* IPv6 ethertype */
+	MAL_IPV6,          /* IPv6 SYN to 2001:db8::1 */
 	MAL_VLAN,          /* 802.1Q tag in front of IPv4 */
 	MAL_VERSION6,      /* IPv4 ethertype, version field 6 */
 	MAL_IHL4,          /* IHL 4 */
@@ -57,7 +57,7 @@ enum mal_kind {
 static const enum nc_drop mal_reason[MAL_MAX] = {
 	[MAL_SHORT_IP] = NC_DROP_SHORT_FRAME,
 	[MAL_OTHER_MAC] = NC_DROP_L2_OTHER_HOST,
-	[MAL_IPV6] = NC_DROP_L2_UNSUPPORTED,
+	[MAL_IPV6] = NC_DROP_NOT_FOR_US,      /* an IPv6 SYN to an address not ours */
 	[MAL_VLAN] = NC_DROP_L2_UNSUPPORTED,
 	[MAL_VERSION6] = NC_DROP_IP_BAD_HEADER,
 	[MAL_IHL4] = NC_DROP_IP_BAD_HEADER,
