@@ -2038,8 +2038,6 @@ static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t
 			ERR(c, kp, "IPv4 VIP over IPv6 servers is not supported");
 		return;
 	}
-	if (svc->server_family == AF_INET)
-		ERR(c, kp, "IPv6 VIP over IPv4 servers (NAT64) is not supported yet");
 	if (svc->failsafe.enabled) {
 		path_key(sp, ep, "failsafe");
 		path_key(kp, sp, "enabled");
@@ -2053,7 +2051,8 @@ static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t
 		path_key(kp, ep, "persistence_s");
 		ERR(c, kp, "%s", nosup);
 	}
-	if (svc->health.type != NC_HEALTH_NONE) {
+	/* NAT64 (IPv4 servers): the IPv4 probes */
+	if (svc->health.type != NC_HEALTH_NONE && svc->server_family != AF_INET) {
 		path_key(sp, ep, "health");
 		path_key(kp, sp, "type");
 		ERR(c, kp, "%s", nosup);

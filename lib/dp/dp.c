@@ -225,11 +225,12 @@ build_services(struct nc_dp *dp)
 			dp->ca_tcp = 1;
 		if (ds->failsafe && cs->failsafe.store_size > dp->store_size)
 			dp->store_size = cs->failsafe.store_size;
-		if (cs->family == AF_INET6)
-			continue;   /* nc_dp_v6_tables() */
-		if (addr_insert(tb, ds->vip, -1) < 0)
-			return -ENOSPC;
-		svc_insert(tb, ds->vip, ds->port, ds->proto, s);
+		if (cs->family != AF_INET6) {   /* IPv6 VIPs: nc_dp_v6_tables() */
+			if (addr_insert(tb, ds->vip, -1) < 0)
+				return -ENOSPC;
+			svc_insert(tb, ds->vip, ds->port, ds->proto, s);
+		}
+		/* IPv4 local IPs: of IPv4 servers, under an IPv6 VIP too (NAT64) */
 		for (l = 0; l < cs->n_local_ips; l++) {
 			int li = lip_index(dp, nc_be32(cs->local_ips[l]));
 

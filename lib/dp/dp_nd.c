@@ -118,11 +118,13 @@ nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
 		t->svc[t->n_svc].port = rte_cpu_to_be_16(cs->port);
 		t->svc[t->n_svc].proto = cs->proto;
 		t->svc[t->n_svc].svc = (uint8_t)s;
+		t->svc[t->n_svc].nat64 = cs->server_family == AF_INET;
 		t->n_svc++;
 		if (addr6_insert(t, cs->vip6, -1, -1) < 0)
 			return -ENOSPC;
 		for (i = 0; i < cs->n_servers; i++)
-			memcpy(t->server[s][i], cs->servers[i].address6, 16);
+			if (cs->servers[i].family == AF_INET6)
+				memcpy(t->server[s][i], cs->servers[i].address6, 16);
 		for (l = 0; l < cs->n_local_ips6; l++) {
 			int li = lip6_index(dp, tb, cs->local_ips6[l]);
 

@@ -174,6 +174,7 @@ struct nc_svc6_ent {
 	uint16_t port;        /* network order */
 	uint8_t proto;
 	uint8_t svc;
+	uint8_t nat64;        /* IPv4 servers: translated (RFC 7915) */
 };
 
 struct nc_dp_v6 {

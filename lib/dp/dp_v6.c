@@ -7,6 +7,13 @@
  * the upper-layer checksum takes the precomputed delta of both addresses and
  * ports (RFC 1624 over the pseudo-header). Neighbor Discovery and echo go to
  * the control lcore (dp_nd.c).
+ *
+ * NAT64 (an IPv6 VIP over IPv4 servers, RFC 7915): the client's IPv6 packet
+ * leaves as IPv4 from an IPv4 local address, the server's IPv4 answer comes
+ * back through the IPv4 server leg, which hands it here to leave as IPv6. The
+ * headers are rewritten in place (the frame shrinks or grows by 20 bytes at
+ * its front); the upper-layer checksum takes a precomputed delta, since both
+ * pseudo-headers sum the length and protocol alike (RFC 7915 5.1, 4.5).
  */
 #include <rte_ip.h>
 
@@ -35,15 +42,188 @@ addr6_find(const struct nc_dp_v6 *t, const uint8_t *ip)
 	return NULL;
 }
 
-static inline int
+static inline const struct nc_svc6_ent *
 svc6_find(const struct nc_dp_v6 *t, const uint8_t *vip, uint16_t port, uint8_t proto)
 {
 	uint16_t i;
 
 	for (i = 0; i < t->n_svc; i++)
 		if (t->svc[i].port == port && t->svc[i].proto == proto && ip6_eq(t->svc[i].vip, vip))
-			return t->svc[i].svc;
-	return -1;
+			return &t->svc[i];
+	return NULL;
+}
+
+/* An IPv4 address (network order) where a 16-byte one sits in a checksum
+ * delta: the pseudo-header sum of the 4 bytes, the rest zeros. */
+static inline void
+v4_in16(uint8_t *out, uint32_t ip)
+{
+	memset(out, 0, 16);
+	memcpy(out, &ip, 4);
+}
+
+/* NAT64 flow <f>'s checksum deltas: client6 -> VIP6 becomes lip4 -> server4,
+ * and back. */
+static void
+flow64_set_deltas(struct nc_flow *f, const struct nc_flow6_addr *a)
+{
+	uint8_t lip[16], srv[16];
+	uint32_t l4;
+
+	v4_in16(lip, f->lip);
+	v4_in16(srv, f->server_ip);
+	l4 = nc_csum_delta128(a->client, lip) + nc_csum_delta128(a->vip, srv) +
+	     nc_csum_delta16(f->key.src_port, f->lport) + nc_csum_delta16(f->key.dst_port, f->server_port);
+	f->c2s_l4_delta = (uint16_t)nc_csum_fold32(l4);
+	l4 = nc_csum_delta128(srv, a->vip) + nc_csum_delta128(lip, a->client) +
+	     nc_csum_delta16(f->server_port, f->key.dst_port) + nc_csum_delta16(f->lport, f->key.src_port);
+	f->s2c_l4_delta = (uint16_t)nc_csum_fold32(l4);
+}
+
+/* The client's IPv6 packet <m> of NAT64 flow <f> leaves as IPv4 (RFC 7915 5.1):
+ * traffic class to TOS, hop limit - 1 to TTL, DF set, identification 0; the
+ * extension headers walked by the parser are not carried. */
+static void
+to_server64(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, struct nc_flow *f)
+{
+	const struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								 sizeof(struct rte_ether_hdr));
+	uint16_t l4_len = (uint16_t)(rte_be_to_cpu_16(ip6->payload_len) -
+				     (pm->l4_off - sizeof(struct rte_ether_hdr) - sizeof(*ip6)));
+	uint8_t tos = (uint8_t)(rte_be_to_cpu_32(ip6->vtc_flow) >> 20);
+	uint8_t ttl = (uint8_t)(ip6->hop_limits - 1);
+	struct rte_ipv4_hdr *ip;
+	uint16_t *ports;
+	uint8_t *d;
+
+	d = (uint8_t *)rte_pktmbuf_adj(m, (uint16_t)(pm->l4_off - L4_OFF));
+	m->data_len = (uint16_t)(L4_OFF + l4_len);   /* any Ethernet padding goes */
+	m->pkt_len = m->data_len;
+	((struct rte_ether_hdr *)d)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
+	ip->version_ihl = 0x45;
+	ip->type_of_service = tos;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4_len));
+	ip->packet_id = 0;
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = ttl;
+	ip->next_proto_id = pm->key.proto;
+	ip->src_addr = f->lip;
+	ip->dst_addr = f->server_ip;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ports = (uint16_t *)(d + L4_OFF);
+	ports[0] = f->lport;
+	ports[1] = f->server_port;
+	if (pm->key.proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)ports;
+
+		th->cksum = nc_csum_adjust(th->cksum, f->c2s_l4_delta);
+	} else {
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)ports;
+
+		uh->dgram_cksum = nc_csum_adjust(uh->dgram_cksum, f->c2s_l4_delta);
+		if (uh->dgram_cksum == 0)
+			uh->dgram_cksum = 0xffff;
+	}
+	tx_to(w, m, f->nh_server);
+}
+
+/*
+ * The server's IPv4 packet in <m> (DF set) would exceed the MTU as IPv6: it
+ * becomes, in place, the ICMP fragmentation-needed error (RFC 1191) from the
+ * local IP to the server, quoting its IP header and first 8 bytes, with
+ * next-hop MTU <mtu>; the packet itself is counted as dropped.
+ */
+static void
+nc_v64_too_big(struct nc_worker *w, struct rte_mbuf *m, const struct nc_flow *f, uint16_t mtu)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(ip + 1);
+	const uint16_t quote = sizeof(*ip) + 8;
+	uint32_t server = ip->src_addr;
+
+	w->st.drop[NC_DROP_NAT64_TOO_BIG]++;
+	memmove((uint8_t *)(ic + 1), ip, quote);
+	m->data_len = (uint16_t)(L4_OFF + sizeof(*ic) + quote);
+	m->pkt_len = m->data_len;
+	ip->version_ihl = 0x45;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*ic) + quote));
+	ip->packet_id = 0;
+	ip->fragment_offset = 0;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = f->lip;
+	ip->dst_addr = server;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ic->icmp_type = NC_ICMP_DEST_UNREACH;
+	ic->icmp_code = 4;   /* fragmentation needed and DF set */
+	ic->icmp_ident = 0;
+	ic->icmp_seq_nb = rte_cpu_to_be_16(mtu);
+	ic->icmp_cksum = 0;
+	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, sizeof(*ic) + quote);
+	tx_to(w, m, f->nh_server);
+}
+
+void
+nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	const struct rte_ipv4_hdr *ip4 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								 sizeof(struct rte_ether_hdr));
+	const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+	uint16_t l4_len = (uint16_t)(rte_be_to_cpu_16(ip4->total_length) - sizeof(*ip4));
+	uint8_t tos = ip4->type_of_service, ttl = (uint8_t)(ip4->time_to_live - 1);
+	struct rte_ipv6_hdr *ip;
+	uint16_t *ports;
+	uint8_t *d;
+
+	/* 20 bytes more: over the MTU, the server learns the path's MTU from our
+	 * fragmentation-needed (RFC 7915 4: the translator's own MTU less 20) */
+	if (unlikely(sizeof(struct rte_ipv6_hdr) + l4_len > RTE_ETHER_MTU)) {
+		if (ip4->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))
+			nc_v64_too_big(w, m, f, (uint16_t)(RTE_ETHER_MTU - 20));
+		else
+			drop(w, m, NC_DROP_NAT64_TOO_BIG);
+		return;
+	}
+	d = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(*ip) - sizeof(*ip4));
+	if (unlikely(d == NULL || !rte_pktmbuf_is_contiguous(m))) {
+		drop(w, m, NC_DROP_NAT64_NO_ROOM);
+		return;
+	}
+	m->data_len = (uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(*ip) + l4_len);
+	m->pkt_len = m->data_len;
+	((struct rte_ether_hdr *)d)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ip = (struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tos << 20);
+	ip->payload_len = rte_cpu_to_be_16(l4_len);
+	ip->proto = pm->key.proto;
+	ip->hop_limits = ttl;
+	memcpy(ip->src_addr, a->vip, 16);
+	memcpy(ip->dst_addr, a->client, 16);
+	ports = (uint16_t *)(ip + 1);
+	ports[0] = f->key.dst_port;
+	ports[1] = f->key.src_port;
+	if (pm->key.proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)ports;
+
+		th->cksum = nc_csum_adjust(th->cksum, f->s2c_l4_delta);
+	} else {
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)ports;
+
+		/* none over IPv4 is not allowed over IPv6: computed (RFC 7915 4.5) */
+		if (uh->dgram_cksum == 0) {
+			uh->dgram_cksum = nc_ipv6_l4_csum(ip, uh, l4_len, IPPROTO_UDP);
+		} else {
+			uh->dgram_cksum = nc_csum_adjust(uh->dgram_cksum, f->s2c_l4_delta);
+			if (uh->dgram_cksum == 0)
+				uh->dgram_cksum = 0xffff;
+		}
+	}
+	tx_to(w, m, f->nh_client);
 }
 
 /* Rewrite addresses and ports, decrement the hop limit, adjust the TCP or
@@ -96,8 +276,9 @@ flow6_set_deltas(struct nc_flow *f, const struct nc_flow6_addr *a)
  * (*resolve set, <m> not consumed). */
 static struct nc_flow *
 flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct nc_flow6_key *k,
-	   uint32_t hash, unsigned int svc, int *resolve)
+	   uint32_t hash, const struct nc_svc6_ent *se, int *resolve)
 {
+	unsigned int svc = se->svc;
 	struct nc_dp *dp = w->dp;
 	const struct nc_dp_svc *ds = &w->tb->svc[svc];
 	const struct nc_schedule *s = nc_sched_get(dp->sched_slot[svc]);
@@ -135,9 +316,16 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	f->nh_server = srv->nh;
 	f->nh_client = (uint32_t)nh;
 	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
-	memcpy(a->lip, w->tb->v6.lip[f->lip_idx], 16);
-	memcpy(a->server, w->tb->v6.server[svc][f->server], 16);
-	flow6_set_deltas(f, a);
+	if (unlikely(se->nat64)) {
+		f->key.pad[0] |= NC_FLOW_KEY_64;
+		f->lip = dp->lip[f->lip_idx];
+		f->server_ip = srv->addr;
+		flow64_set_deltas(f, a);
+	} else {
+		memcpy(a->lip, w->tb->v6.lip[f->lip_idx], 16);
+		memcpy(a->server, w->tb->v6.server[svc][f->server], 16);
+		flow6_set_deltas(f, a);
+	}
 	w->st.svc[svc].flows_opened++;
 	w->st.flow_changes++;
 	w->st.svc[svc].server_flows[f->server]++;
@@ -146,7 +334,7 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 
 static enum pkt_kind
 client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt_meta *pm,
-	unsigned int svc, int owned_check, uint16_t *owner)
+	const struct nc_svc6_ent *se, int owned_check, uint16_t *owner)
 {
 	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
 								sizeof(struct rte_ether_hdr));
@@ -194,7 +382,7 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 	if (pos >= 0) {
 		f = flow_at(w, (uint32_t)pos);
 	} else {
-		f = flow6_open(w, m, pidx, &k, hash, svc, &resolve);
+		f = flow6_open(w, m, pidx, &k, hash, se, &resolve);
 		if (f == NULL)
 			return resolve ? PK_RESOLVE6 : PK_DROP;
 	}
@@ -210,6 +398,10 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 	ss->bytes += rte_pktmbuf_pkt_len(m);
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
+	if (unlikely(nc_flow_is_64(f))) {
+		to_server64(w, m, pm, f);
+		return PK_DROP;
+	}
 	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
 	rewrite6(m, pm->l4_off, k.proto, a->lip, a->server, f->lport, f->server_port, f->c2s_l4_delta);
 	tx_to(w, m, f->nh_server);
@@ -276,7 +468,7 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
 	const struct nc_addr6_ent *ae;
-	int s;
+	const struct nc_svc6_ent *se;
 
 	if (pm->key.proto == IPPROTO_ICMPV6) {
 		uint8_t type = d[pm->l4_off];
@@ -291,9 +483,9 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 			   NC_DROP_ICMP_UNSUPPORTED : NC_DROP_NOT_FOR_US);
 		return PK_DROP;
 	}
-	s = svc6_find(t, ip->dst_addr, ((const uint16_t *)(d + pm->l4_off))[1], pm->key.proto);
-	if (s >= 0)
-		return client6(w, m, pidx, pm, (unsigned int)s, owned_check, owner);
+	se = svc6_find(t, ip->dst_addr, ((const uint16_t *)(d + pm->l4_off))[1], pm->key.proto);
+	if (se != NULL)
+		return client6(w, m, pidx, pm, se, owned_check, owner);
 	ae = addr6_find(t, ip->dst_addr);
 	if (unlikely(ae == NULL)) {
 		drop(w, m, NC_DROP_NOT_FOR_US);

@@ -18,4 +18,12 @@
 enum pkt_kind nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx,
 			  const struct pkt_meta *pm, int owned_check, uint16_t *owner);
 
+/*
+ * The server's IPv4 packet <m> (parsed into <pm>) on NAT64 flow <f> leaves for
+ * the client as IPv6 (RFC 7915 4): from the IPv4 server leg, after its checks
+ * and counters, instead of the IPv4 rewrite. Consumes <m>.
+ */
+void nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
+		      const struct pkt_meta *pm);
+
 #endif /* NC_DP_V6_H */

@@ -311,6 +311,10 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	ss->bytes += rte_pktmbuf_pkt_len(m);
 	w->st.svc[f->svc].pkts_s2c++;
 	w->st.svc[f->svc].bytes_s2c += rte_pktmbuf_pkt_len(m);
+	if (unlikely(nc_flow_is_64(f))) {   /* an IPv6 client's (NAT64) */
+		nc_v64_to_client(w, f, m, pm);
+		return;
+	}
 	rewrite(m, pm->l4_off, f->key.dst_ip, f->key.src_ip, f->key.dst_port, f->key.src_port,
 		f->s2c_ip_delta, f->s2c_l4_delta);
 	if (unlikely(accepted)) {

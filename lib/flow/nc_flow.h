@@ -51,6 +51,8 @@ struct nc_flow6_key {
 };
 
 #define NC_FLOW_KEY_V6 1   /* nc_flow_key.pad[0] of an IPv6 flow */
+#define NC_FLOW_KEY_64 2   /* ... with | of one whose server leg is IPv4 (NAT64): its
+			    * lip and server_ip are IPv4 as an IPv4 flow's */
 
 /* An IPv6 flow's addresses (network order). */
 struct nc_flow6_addr {
@@ -255,7 +257,14 @@ struct nc_flow6_addr *nc_flow6_addr_at(struct nc_flow_table *t, uint32_t idx);
 static inline int
 nc_flow_is_v6(const struct nc_flow *f)
 {
-	return f->key.pad[0] == NC_FLOW_KEY_V6;
+	return f->key.pad[0] & NC_FLOW_KEY_V6;
+}
+
+/* Flow <f> is an IPv6 client's over an IPv4 server (NAT64). */
+static inline int
+nc_flow_is_64(const struct nc_flow *f)
+{
+	return f->key.pad[0] & NC_FLOW_KEY_64;
 }
 
 /* Flows open now; capacity. */

@@ -45,7 +45,9 @@
 	_(FS_GAP,           "fs_gap",           "fail-safe: segment past a gap in bytes its framing needs (resent by its sender)") \
 	_(STALLED,          "stalled",          "flow sync: the dispatcher stood still; nothing forwarded until the cluster says whether a peer took its flows") \
 	_(CA_TOO_BIG,       "ca_too_big",       "UDP datagram of a proxy-v2 service over the MTU with its PROXY header") \
-	_(CA_NO_ROOM,       "ca_no_room",       "UDP datagram of a proxy-v2 service with no headroom for its PROXY header, or not in one buffer")
+	_(CA_NO_ROOM,       "ca_no_room",       "UDP datagram of a proxy-v2 service with no headroom for its PROXY header, or not in one buffer") \
+	_(NAT64_TOO_BIG,    "nat64_too_big",    "IPv4 answer of a NAT64 flow over the MTU as IPv6: not forwarded; with DF set, its server gets ICMP fragmentation needed") \
+	_(NAT64_NO_ROOM,    "nat64_no_room",    "IPv4 answer of a NAT64 flow with no headroom for the IPv6 header, or not in one buffer")
 
 enum nc_drop {
 #define NC_DROP_ENUM(e, n, d) NC_DROP_##e,

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# End-to-end, IPv6: the lab's services on the IPv6 VIP (config/lab.json: web6
-# tcp/80 and dns6 udp/5353 on fd00:200::1 over the servers' IPv6 addresses)
-# with real Linux clients - ping -6, curl -6, wrk, Python's http.client and
-# nc-client - while the IPv4 services run beside them. Bounded: every client
+# End-to-end, IPv6: the lab's services on the IPv6 VIPs (config/lab.json: web6
+# tcp/80 and dns6 udp/5353 on fd00:200::1 over the servers' IPv6 addresses;
+# web64 tcp/80 on fd00:200::64 over their IPv4 addresses, NAT64) with real
+# Linux clients - ping -6, curl -6, wrk, Python's http.client and nc-client -
+# while the IPv4 services run beside them. Bounded: every client
 # run has a duration or a count and a timeout.
 # Usage: tests/e2e/ipv6.sh BUILD_DIR
 E2E_NAME=e2e-ipv6
@@ -10,6 +11,7 @@ E2E_NAME=e2e-ipv6
 . "$(dirname "$0")/e2e-lib.sh" "$@"
 
 VIP6=fd00:200::1
+VIP64=fd00:200::64
 client() { ip netns exec lab-client "$@"; }
 
 clean_run() {   # every request answered correctly, every transaction complete
@@ -120,17 +122,64 @@ else
 	bad "nc-client udp over IPv6" "$W/udp6.json"
 fi
 
+# NAT64: the second IPv6 VIP over the servers' IPv4 addresses. The servers
+# see the IPv4 local addresses; the clients get every answer right.
+if client ping -6 -c 3 -i 0.2 -W 2 "$VIP64" >"$W/ping64.txt" 2>&1 && grep -q " 0% packet loss" "$W/ping64.txt"; then
+	ok "ping -6 the NAT64 VIP: 3 of 3 answered"
+else
+	bad "ping -6 the NAT64 VIP" "$W/ping64.txt"
+fi
+: >"$W/curl64.txt"
+curl_ok=1
+for i in $(seq 0 8); do
+	client curl -6 -sS -m 5 -D "$W/h" -o "$W/b" "http://[$VIP64]/curl64/$i" 2>>"$W/curl64.txt" ||
+		{ curl_ok=0; continue; }
+	name=$(awk -F': ' 'tolower($1) == "x-server" {print $2}' "$W/h" | tr -d '\r')
+	sum=$(awk -F': ' 'tolower($1) == "x-request-sum" {print $2}' "$W/h" | tr -d '\r')
+	from=$(awk -F': ' 'tolower($1) == "x-client-address" {print $2}' "$W/h" | tr -d '\r')
+	head -1 "$W/h" | grep -q ' 200 ' && [ "$(cat "$W/b")" = "$name $sum" ] || curl_ok=0
+	case $from in 10.201.0.[1-4]:*) ;; *) curl_ok=0 ;; esac
+	echo "$name $from" >>"$W/curl64.txt"
+done
+if [ "$curl_ok" = 1 ] && [ "$(awk '{print $1}' "$W/curl64.txt" | sort -u | wc -l)" = 3 ]; then
+	ok "curl -6 through NAT64: 9 responses, all three IPv4 servers, each seeing an IPv4 local address"
+else
+	bad "curl -6 through NAT64" "$W/curl64.txt"
+fi
+client timeout 30 wrk -t 1 -c 8 -d 3s --timeout 5s "http://[$VIP64]/wrk64" >"$W/wrk64.txt" 2>&1
+if grep -q "Requests/sec" "$W/wrk64.txt" && ! grep -q "Socket errors\|Non-2xx" "$W/wrk64.txt" &&
+	[ "$(awk '/requests in/ {print $1}' "$W/wrk64.txt")" -gt 100 ]; then
+	ok "wrk through NAT64: $(awk '/requests in/ {print $1}' "$W/wrk64.txt") requests, no error"
+else
+	bad "wrk through NAT64" "$W/wrk64.txt"
+fi
+py=$(client timeout 60 python3 "$W/py6.py" "$VIP64" 10 2>"$W/py64.err")
+if [ "$py" = 20 ]; then
+	ok "Python http.client through NAT64: 20 of 20 (10 keep-alive, 10 Connection: close)"
+else
+	echo "answered: $py" >>"$W/py64.err"
+	bad "Python http.client through NAT64" "$W/py64.err"
+fi
+run_client "$W/tcp64.json" --target "[$VIP64]:80" --proto tcp --mode close -c 4 -k 5 --duration 3
+if clean_run "$W/tcp64.json" && all_servers "$W/tcp64.json"; then
+	ok "nc-client tcp close through NAT64: $(jq -r '.ok' "$W/tcp64.json") answered, 0 broken, all servers"
+else
+	bad "nc-client tcp close through NAT64" "$W/tcp64.json"
+fi
+
 # The appliance's own account: flows of web6 and dns6, nothing dropped that
 # should not be (the lab's kernels send router solicitations, counted as ICMPv6
 # we do not answer, and MLD reports, whose hop-by-hop router alert is dropped).
 nc_stop >/dev/null 2>&1
 web6=$(nc_final "$W/nc.log" "service web6:" | sed -n 's/.*flows_opened \([0-9]*\).*/\1/p')
 dns6=$(nc_final "$W/nc.log" "service dns6:" | sed -n 's/.*flows_opened \([0-9]*\).*/\1/p')
+web64=$(nc_final "$W/nc.log" "service web64:" | sed -n 's/.*flows_opened \([0-9]*\).*/\1/p')
 nd=$(nc_final "$W/nc.log" "control:" | sed -n 's/.*nd_replied \([0-9]*\).*/\1/p')
 bad_drops=$(grep '^final drop\.' "$W/nc.log" | grep -v ' 0$' |
 	grep -v 'drop\.\(icmp_unsupported\|not_for_us\|l2_other_host\|ip6_hop_by_hop\) ' || true)
-if [ "${web6:-0}" -gt 0 ] && [ "${dns6:-0}" -gt 0 ] && [ "${nd:-0}" -gt 0 ] && [ -z "$bad_drops" ]; then
-	ok "appliance counters: web6 $web6 flows, dns6 $dns6 flows, $nd solicitations answered, no forwarding drop"
+if [ "${web6:-0}" -gt 0 ] && [ "${dns6:-0}" -gt 0 ] && [ "${web64:-0}" -gt 0 ] && [ "${nd:-0}" -gt 0 ] &&
+	[ -z "$bad_drops" ]; then
+	ok "appliance counters: web6 $web6 flows, dns6 $dns6, web64 $web64, $nd solicitations answered, no forwarding drop"
 else
 	{ grep '^final' "$W/nc.log"; echo "unexpected: $bad_drops"; } >"$W/final.txt"
 	bad "appliance counters" "$W/final.txt"

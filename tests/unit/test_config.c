@@ -2152,11 +2152,11 @@ static const struct bad_case bad6_cases[] = {
 	{ "persistence_prefix6 on an ipv4 vip", { { "/services/0/persistence_prefix6", "64" } }, NULL,
 	  WANT("services[0].persistence_prefix6: only for an IPv6 vip") },
 	/* what an IPv6 service cannot have yet */
-	{ "ipv6 vip over ipv4 servers",
+	{ "nat64: ipv6 local ips over ipv4 servers",
 	  { { "/services/2/servers/0/address", "'10.1.0.11'" },
-	    { "/services/2/servers/1/address", "'192.168.1.10'" },
-	    { "/services/2/local_ips", "['10.1.0.1']" } }, NULL,
-	  WANT("services[2].servers: IPv6 VIP over IPv4 servers (NAT64) is not supported yet") },
+	    { "/services/2/servers/1/address", "'192.168.1.10'" } }, NULL,
+	  WANT("services[2].local_ips[0]: must be an IPv4 address, as the servers",
+	       "services[2].local_ips[1]: must be an IPv4 address, as the servers") },
 	{ "ipv4 vip over ipv6 servers",
 	  { { "/services/2/vip", "'10.0.0.3'" }, { "/services/2/persistence_prefix6", NULL } }, NULL,
 	  WANT("services[2].servers: IPv4 VIP over IPv6 servers is not supported") },
@@ -2213,6 +2213,34 @@ static void run_bad6(void **state)
 static const uint8_t fd00_201_1[16] = { 0xfd, 0x00, 0x02, 0x01, [15] = 0x01 };
 
 /* The IPv6 base, parsed: every address where it belongs, in network order. */
+/* An IPv6 VIP over IPv4 servers (NAT64): IPv4 local IPs, and IPv4 probes */
+static void test_v6_nat64(void **state)
+{
+	static const struct patch p[] = {
+		{ "/services/2/servers/0/address", "'10.1.0.11'" },
+		{ "/services/2/servers/1/address", "'192.168.1.10'" },
+		{ "/services/2/local_ips", "['10.1.0.1']" },
+		{ "/services/2/health", "{'type': 'tcp'}" },
+		{ NULL, NULL } };
+	struct nc_config *cfg = cfg_new();
+	char *json = build_on(v6_base, p, NULL);
+	const struct nc_cfg_service *s;
+
+	(void)state;
+	must_parse(json, cfg);
+	s = &cfg->services[2];
+	assert_int_equal(s->family, AF_INET6);
+	assert_int_equal(s->server_family, AF_INET);
+	assert_int_equal(s->servers[0].family, AF_INET);
+	assert_int_equal(s->servers[0].address, 0x0a01000b);
+	assert_int_equal(s->n_local_ips, 1);
+	assert_int_equal(s->local_ips[0], 0x0a010001);
+	assert_int_equal(s->n_local_ips6, 0);
+	assert_int_equal(s->health.type, NC_HEALTH_TCP);
+	free(json);
+	free(cfg);
+}
+
 static void test_v6_values(void **state)
 {
 	static const uint8_t vip[16] = { 0xfd, 0x00, 0x02, 0x00, [15] = 0x10 };
@@ -3195,6 +3223,7 @@ int main(void)
 		cmocka_unit_test(test_load_files),
 		cmocka_unit_test(test_reference_file),
 		cmocka_unit_test(test_v6_values),
+		cmocka_unit_test(test_v6_nat64),
 		cmocka_unit_test(test_v6_only_port),
 		cmocka_unit_test(test_parse_server6),
 	};

@@ -18,8 +18,9 @@
 #include "dp_fixture.h"
 #include "nc_net.h"
 
-enum { SVC_WEB6 = 2, SVC_DNS6 = 3 };
+enum { SVC_WEB6 = 2, SVC_DNS6 = 3, SVC_WEB64 = 4, SVC_DNS64 = 5 };
 
+static uint8_t ip6_vip64[16];
 static uint8_t ip6_port[16], ip6_vip[16], ip6_lip[16], ip6_gw[16], ip6_client[16],
 	ip6_near[16], ip6_srv[2][16];
 static const uint8_t mac_near[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x50 };
@@ -35,6 +36,35 @@ addrs(void)
 	pb_ip6(ip6_srv[SB], "fd00::12");
 	pb_ip6(ip6_client, "2001:db8:1::10");   /* behind the gateway */
 	pb_ip6(ip6_near, "fd00::50");           /* on-link, not in the table */
+	pb_ip6(ip6_vip64, "fd00::164");
+}
+
+/* NAT64: an IPv6 VIP over the lab's IPv4 servers and local IP */
+static void
+svc64(struct nc_config *c, unsigned int si, const char *name, uint8_t proto, uint16_t port,
+      uint16_t sport)
+{
+	struct nc_cfg_service *s = &c->services[si];
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->family = AF_INET6;
+	memcpy(s->vip6, ip6_vip64, 16);
+	s->port = port;
+	s->proto = proto;
+	s->local_ips[0] = IP_LIP;
+	s->n_local_ips = 1;
+	s->server_family = AF_INET;
+	s->scheduler = NC_SCHED_RATIO;
+	for (i = 0; i < 2; i++) {
+		snprintf(s->servers[i].name, sizeof(s->servers[i].name), "%c4", 'a' + i);
+		s->servers[i].family = AF_INET;
+		s->servers[i].address = ip_srv[i];
+		s->servers[i].port = sport;
+		s->servers[i].weight = 50;
+	}
+	s->n_servers = 2;
 }
 
 static void
@@ -90,7 +120,9 @@ tweak_v6(struct nc_config *c)
 	c->n_routes++;
 	svc6(c, SVC_WEB6, "web6", IPPROTO_TCP, WEB_PORT, WEB_SPORT, 30, 70);
 	svc6(c, SVC_DNS6, "dns6", IPPROTO_UDP, DNS_PORT, DNS_PORT, 50, 50);
-	c->n_services = 4;
+	svc64(c, SVC_WEB64, "web64", IPPROTO_TCP, WEB_PORT, WEB_SPORT);
+	svc64(c, SVC_DNS64, "dns64", IPPROTO_UDP, DNS_PORT, DNS_PORT);
+	c->n_services = 6;
 }
 
 static int
@@ -480,6 +512,190 @@ test_echo6(void **state)
 	assert_no_leak(f);
 }
 
+/* The IPv4 packet a NAT64 client packet <in> becomes (RFC 7915 5.1). */
+static struct pb_pkt
+nat64_c2s(const struct pb_pkt *in, int server, uint16_t lport)
+{
+	struct pb_pkt o = *in;
+
+	pb_init(&o, in->proto);
+	memcpy(o.dst_mac, mac_srv[server], 6);
+	memcpy(o.src_mac, mac_port, 6);
+	o.tos = in->tclass;
+	o.ip_id = 0;
+	o.frag = 0x4000;                       /* DF */
+	o.ttl = (uint8_t)(in->ttl - 1);
+	o.sip = IP_LIP;
+	o.dip = ip_srv[server];
+	o.sport = lport;
+	o.dport = in->proto == IPPROTO_TCP ? WEB_SPORT : DNS_PORT;
+	o.seq = in->seq;
+	o.ack = in->ack;
+	o.tcp_flags = in->tcp_flags;
+	o.window = in->window;
+	o.payload = in->payload;
+	o.payload_len = in->payload_len;
+	return o;
+}
+
+/* The IPv6 packet the server's IPv4 answer <in> becomes for <client> (RFC 7915 4.1). */
+static struct pb_pkt
+nat64_s2c(const struct pb_pkt *in, const struct pb_pkt *client)
+{
+	struct pb_pkt o;
+
+	pb_init6(&o, in->proto);
+	memcpy(o.dst_mac, client->src_mac, 6);
+	memcpy(o.src_mac, mac_port, 6);
+	o.tclass = in->tos;
+	o.ttl = (uint8_t)(in->ttl - 1);
+	memcpy(o.sip6, ip6_vip64, 16);
+	memcpy(o.dip6, client->sip6, 16);
+	o.sport = client->dport;
+	o.dport = client->sport;
+	o.seq = in->seq;
+	o.ack = in->ack;
+	o.tcp_flags = in->tcp_flags;
+	o.window = in->window;
+	o.payload = in->payload;
+	o.payload_len = in->payload_len;
+	return o;
+}
+
+static int
+server4_of(const struct frame *fr)
+{
+	uint32_t dip = pb_get32(fr->b + PB_IP_OFF + 16);
+
+	assert_true(dip == IP_SA || dip == IP_SB);
+	return dip == IP_SA ? SA : SB;
+}
+
+/* NAT64, TCP: the handshake and a request both ways, every byte of both legs */
+static void
+test_nat64_tcp(void **state)
+{
+	struct fx *f = *state;
+	uint8_t req[] = "GET /64 HTTP/1.1\r\n\r\n", resp[] = "HTTP/1.1 200 OK\r\n\r\n";
+	struct pb_pkt c, s, want;
+	struct nc_dp_stats st;
+	struct frame fr;
+	uint16_t lport;
+	int server;
+
+	client6(&c, IPPROTO_TCP, 46000);
+	memcpy(c.dip6, ip6_vip64, 16);
+	c.tclass = 0x28;
+	rx(f, 0, &c);
+	expect_one(f, 0, &fr);
+	server = server4_of(&fr);
+	lport = lport_of(&fr);
+	want = nat64_c2s(&c, server, lport);
+	assert_wire(&fr, &want);
+	server_pkt(&s, &want, server, lport);
+	s.tos = 0x10;
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr);
+	want = nat64_s2c(&s, &c);
+	assert_wire(&fr, &want);
+	c.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	c.payload = req;
+	c.payload_len = sizeof(req) - 1;
+	rx(f, 0, &c);
+	expect_one(f, 0, &fr);
+	want = nat64_c2s(&c, server, lport);
+	assert_wire(&fr, &want);
+	s.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	s.payload = resp;
+	s.payload_len = sizeof(resp) - 1;
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr);
+	want = nat64_s2c(&s, &c);
+	assert_wire(&fr, &want);
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_WEB64].flows_opened, 1);
+	assert_int_equal(st.svc[SVC_WEB64].pkts_s2c, 2);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* NAT64, UDP: a server's datagram without a checksum gets one over IPv6 */
+static void
+test_nat64_udp(void **state)
+{
+	struct fx *f = *state;
+	uint8_t q[] = "q64", a[] = "a64 answer";
+	struct pb_pkt c, s, want;
+	struct frame fr;
+	uint16_t lport;
+	int server;
+
+	client6(&c, IPPROTO_UDP, 54000);
+	memcpy(c.dip6, ip6_vip64, 16);
+	c.payload = q;
+	c.payload_len = sizeof(q) - 1;
+	rx(f, 0, &c);
+	expect_one(f, 0, &fr);
+	server = server4_of(&fr);
+	lport = lport_of(&fr);
+	want = nat64_c2s(&c, server, lport);
+	assert_wire(&fr, &want);
+	server_pkt(&s, &want, server, lport);
+	s.payload = a;
+	s.payload_len = sizeof(a) - 1;
+	s.udp_no_csum = true;
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr);
+	s.udp_no_csum = false;
+	want = nat64_s2c(&s, &c);
+	assert_wire(&fr, &want);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* NAT64: a server's datagram too big once 20 bytes longer - with DF, its
+ * server is told the MTU (ICMP fragmentation needed, 1480); without, dropped */
+static void
+test_nat64_too_big(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t big[1453];
+	uint64_t want_drops[NC_DROP_MAX] = { 0 };
+	struct pb_pkt c, s;
+	struct frame fr;
+	uint16_t lport;
+	int server;
+
+	client6(&c, IPPROTO_UDP, 55000);
+	memcpy(c.dip6, ip6_vip64, 16);
+	rx(f, 0, &c);
+	expect_one(f, 0, &fr);
+	server = server4_of(&fr);
+	lport = lport_of(&fr);
+	server_pkt(&s, &(struct pb_pkt){ .sip = IP_LIP, .dip = ip_srv[server], .proto = IPPROTO_UDP,
+					  .sport = lport, .dport = DNS_PORT }, server, lport);
+	s.payload = big;
+	s.payload_len = sizeof(big);           /* 20 + 8 + 1453 = 1481 */
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr);
+	assert_int_equal(fr.len, 14 + 20 + 8 + 28);
+	assert_int_equal(pb_get32(fr.b + PB_IP_OFF + 12), IP_LIP);
+	assert_int_equal(pb_get32(fr.b + PB_IP_OFF + 16), ip_srv[server]);
+	assert_int_equal(fr.b[PB_IP_OFF + 9], 1);              /* ICMP */
+	assert_int_equal(fr.b[PB_IP_OFF + 20], 3);             /* unreachable */
+	assert_int_equal(fr.b[PB_IP_OFF + 21], 4);             /* fragmentation needed */
+	assert_int_equal(pb_get16(fr.b + PB_IP_OFF + 26), 1480);
+	assert_int_equal(pb_get32(fr.b + PB_IP_OFF + 28 + 12), ip_srv[server]);   /* quoted */
+	assert_true(pb_csum_verify(fr.b, fr.len, NULL, 0));
+	want_drops[NC_DROP_NAT64_TOO_BIG]++;
+	s.frag = 0;                            /* no DF */
+	rx(f, 0, &s);
+	expect_none(f, 0);
+	want_drops[NC_DROP_NAT64_TOO_BIG]++;
+	assert_drops(f, want_drops);
+	assert_no_leak(f);
+}
+
 /* the IPv4 services beside them work as before */
 static void
 test_v4_beside(void **state)
@@ -508,6 +724,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_nd6, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_resolve6, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_echo6, setup_v6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_nat64_tcp, setup_v6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_nat64_udp, setup_v6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_nat64_too_big, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_v4_beside, setup_v6, fx_teardown),
 	};
 
