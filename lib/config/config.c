@@ -2038,11 +2038,6 @@ static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t
 			ERR(c, kp, "IPv4 VIP over IPv6 servers is not supported");
 		return;
 	}
-	if (svc->failsafe.enabled) {
-		path_key(sp, ep, "failsafe");
-		path_key(kp, sp, "enabled");
-		ERR(c, kp, "%s", nosup);
-	}
 	if (svc->client_address != NC_CA_NONE) {
 		path_key(kp, ep, "client_address");
 		ERR(c, kp, "%s", nosup);

@@ -236,7 +236,7 @@ nc_dp_ctl_poll(struct nc_dp *dp)
 		else if (msg[i].type == NC_CTL_RESOLVE)
 			ctl_resolve_request(dp, msg[i].ip, msg[i].pidx, msg[i].m, msg[i].worker);
 		else if (msg[i].type == NC_CTL_FAILOVER)
-			nc_dp_mon_failover(dp, msg[i].ip, &msg[i].ev);
+			nc_dp_mon_failover(dp, &msg[i]);
 		else if (msg[i].type == NC_CTL_MISS)
 			nc_dp_sync_miss(dp, msg[i].m, msg[i].pidx);
 		else if (msg[i].type == NC_CTL_RESOLVE6)

@@ -19,6 +19,7 @@
 
 #include "dp_failsafe.h"
 #include "dp_client_addr.h"
+#include "dp_v6.h"
 
 #define NC_REPLAY_MAX 64    /* UDP: held datagrams of one flow replayed at once */
 #define NC_RESEND_MS  200   /* replaying: unacknowledged held bytes go again after this */
@@ -35,17 +36,15 @@ tcp_hdr_of(const struct rte_mbuf *m, uint16_t l4_off)
 
 /* A held copy's place in the client's stream: its first sequence number and
  * how many it takes (payload, and one each for a SYN and a FIN). Held copies
- * are frames as they arrived: IPv4 without options. */
+ * are frames as they arrived: IPv4 without options, IPv6 without extension
+ * headers. */
 static inline void
 seg_range(const struct rte_mbuf *m, uint32_t *seq, uint32_t *len)
 {
-	const struct rte_ipv4_hdr *ip =
-		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
-	const struct rte_tcp_hdr *th = tcp_hdr_of(m, L4_OFF);
+	const struct rte_tcp_hdr *th = tcp_hdr_of(m, held_l4_off(m));
 
 	*seq = rte_be_to_cpu_32(th->sent_seq);
-	*len = (uint32_t)rte_be_to_cpu_16(ip->total_length) - (uint32_t)sizeof(*ip) -
-		(uint32_t)(th->data_off >> 4) * 4u +
+	*len = held_l4_len(m) - (uint32_t)(th->data_off >> 4) * 4u +
 		!!(th->tcp_flags & RTE_TCP_SYN_FLAG) + !!(th->tcp_flags & RTE_TCP_FIN_FLAG);
 }
 
@@ -116,7 +115,6 @@ static void
 tcp_syn_strip(struct rte_mbuf *m, uint16_t l4_off, uint16_t *mss)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(d + l4_off);
 	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + (th->data_off >> 4) * 4;
 	int changed = 0;
@@ -142,7 +140,7 @@ tcp_syn_strip(struct rte_mbuf *m, uint16_t l4_off, uint16_t *mss)
 	}
 	if (changed) {
 		th->cksum = 0;
-		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+		th->cksum = held_l4_cksum(m, th);
 	}
 }
 
@@ -153,19 +151,25 @@ tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t fl
 	 uint32_t seq, uint32_t ack, uint16_t mss)
 {
 	uint16_t opt = mss != 0 ? 4 : 0;
-	uint16_t len = (uint16_t)(L4_OFF + sizeof(struct rte_tcp_hdr) + opt);
+	uint16_t tlen = (uint16_t)(sizeof(struct rte_tcp_hdr) + opt);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->dp->txpool);
-	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
 
-	th = to_server ? nc_own_tcp_frame(m, len, (uint16_t)(sizeof(*th) + opt), f->lip, f->server_ip) :
-			 nc_own_tcp_frame(m, len, (uint16_t)(sizeof(*th) + opt), f->key.dst_ip,
-					  f->key.src_ip);
+	if (unlikely(nc_flow_is_v6(f)) && !(to_server && nc_flow_is_64(f))) {
+		/* IPv6 on this leg: an IPv6 flow's, or a NAT64 flow's client's */
+		const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+
+		th = nc_own_tcp6_frame(m, (uint16_t)(L4_OFF6 + tlen), tlen, to_server ? a->lip : a->vip,
+				       to_server ? a->server : a->client);
+	} else {
+		th = to_server ? nc_own_tcp_frame(m, (uint16_t)(L4_OFF + tlen), tlen, f->lip, f->server_ip) :
+				 nc_own_tcp_frame(m, (uint16_t)(L4_OFF + tlen), tlen, f->key.dst_ip,
+						  f->key.src_ip);
+	}
 	if (unlikely(th == NULL)) {
 		w->st.svc[f->svc].fs_store_full++;
 		return;
 	}
-	ip = (struct rte_ipv4_hdr *)th - 1;
 	if (to_server) {
 		th->src_port = f->lport;
 		th->dst_port = f->server_port;
@@ -189,7 +193,7 @@ tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t fl
 		o[2] = (uint8_t)(mss >> 8);
 		o[3] = (uint8_t)mss;
 	}
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	th->cksum = held_l4_cksum(m, th);
 	tx_to(w, m, to_server ? f->nh_server : f->nh_client);
 }
 
@@ -296,6 +300,18 @@ release_upto(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 
 /* ------------------------------------------------------------ replay */
 
+/* A held copy of flow <f>'s client packet, rewritten for the flow's server as
+ * its leg does it; where its L4 header is now. */
+static inline uint16_t
+fs_to_server(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *cp)
+{
+	if (unlikely(nc_flow_is_v6(f)))
+		return nc_v6_to_server(w, f, cp);
+	rewrite(cp, L4_OFF, f->lip, f->server_ip, f->lport, f->server_port, f->c2s_ip_delta,
+		f->c2s_l4_delta);
+	return L4_OFF;
+}
+
 /* Send held copy <h> to the flow's (new) server as the client's, with the
  * client's latest acknowledgement in that server's space. */
 static void
@@ -303,15 +319,15 @@ replay_one(struct nc_worker *w, const struct nc_flow *f, const struct nc_tcpfs *
 	   const struct rte_mbuf *h)
 {
 	struct rte_mbuf *cp = rte_pktmbuf_copy(h, w->dp->txpool, 0, UINT32_MAX);
+	uint16_t off;
 
 	if (unlikely(cp == NULL)) {
 		w->st.svc[f->svc].fs_store_full++;
 		return;
 	}
-	rewrite(cp, L4_OFF, f->lip, f->server_ip, f->lport, f->server_port, f->c2s_ip_delta,
-		f->c2s_l4_delta);
-	if (tcp_hdr_of(cp, L4_OFF)->tcp_flags & RTE_TCP_ACK_FLAG)
-		tcp_ack_set(cp, L4_OFF, nc_seq_to_server(t->c_ack, t->delta));
+	off = fs_to_server(w, f, cp);
+	if (tcp_hdr_of(cp, off)->tcp_flags & RTE_TCP_ACK_FLAG)
+		tcp_ack_set(cp, off, nc_seq_to_server(t->c_ack, t->delta));
 	/* its PROXY shift, or TOA if it starts the (new) connection's bytes */
 	if (unlikely(f->ca != NC_CA_NONE))
 		nc_ca_replayed(w, f, cp, (t->flags & NC_TFS_SPLICED) ? t->sp_client : t->c_isn + 1);
@@ -394,7 +410,7 @@ sync_tcp_held(struct nc_worker *w, const struct nc_flow *f, uint32_t idx, struct
 		seg_range(h, &seq, &n);
 		if (!nc_seq_le(seq, at) || !nc_seq_lt(at, seq + n))
 			continue;
-		p = tcp_payload(h, L4_OFF, (uint16_t)n, &k);
+		p = tcp_payload(h, held_l4_off(h), (uint16_t)n, &k);
 		if (k < at - seq)
 			continue;
 		k = RTE_MIN(k - (at - seq), len - got);
@@ -1164,6 +1180,10 @@ failover_report(struct nc_worker *w, const struct nc_flow *f, uint8_t from, uint
 
 	msg.ev = (struct nc_failover_ev){ .svc = f->svc, .from = from, .to = to, .why = why,
 					  .cport = f->key.src_port, .proto = f->key.proto };
+	if (nc_flow_is_v6(f)) {
+		msg.ev.v6 = 1;
+		memcpy(msg.ip6, nc_flow6_addr_at(w->flows, flow_idx(w, f))->client, 16);
+	}
 	/* a full ring loses the log line only; the move itself happened */
 	rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg));
 }
@@ -1286,8 +1306,7 @@ udp_replay(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf
 		struct rte_mbuf *cp = rte_pktmbuf_copy(held[i], w->dp->txpool, 0, UINT32_MAX);
 
 		if (cp != NULL) {
-			rewrite(cp, L4_OFF, f->lip, f->server_ip, f->lport, f->server_port,
-				f->c2s_ip_delta, f->c2s_l4_delta);
+			fs_to_server(w, f, cp);
 			/* held as it came: its PROXY header again */
 			if (f->ca == NC_CA_NONE || nc_ca_udp_replay(w, f, cp) == 0)
 				tx_to(w, cp, f->nh_server);
@@ -1385,11 +1404,14 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	if (t != NULL && (t->flags & NC_TFS_SYNACK) &&
 	    nc_flow_move_lport(w->flows, idx, svc->lip, svc->n_lips, &w->lip_cursor[f->svc]) == 0)
 		f->lip = dp->lip[f->lip_idx];
-	nc_flow_set_deltas(f);
+	if (unlikely(nc_flow_is_v6(f)))
+		nc_v6_flow_moved(w, f);
+	else
+		nc_flow_set_deltas(f);
 	f->mon = (uint8_t)(((replays + 1) << NC_FLOW_REPLAY_SHIFT) | (f->mon & NC_FLOW_REQ));
 	f->sync &= (uint8_t)~NC_FLOW_ISN;
 	f->req_us = w->now_us;
-	if (svc->persist_ms != 0)
+	if (svc->persist_ms != 0 && !nc_flow_is_v6(f))
 		nc_affinity_set(w->aff, f->key.src_ip, f->svc, f->server, w->now_ms + svc->persist_ms);
 	if (failure)
 		w->st.svc[f->svc].fs_replays++;

@@ -16,6 +16,69 @@
 
 /* Ethernet + IPv4 without options: where L4 starts in frames the worker makes or holds */
 #define L4_OFF ((uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr)))
+/* ... and Ethernet + IPv6 without extension headers */
+#define L4_OFF6 ((uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr)))
+
+/* A frame the worker holds or makes is IPv6. */
+static inline int
+frame_is_v6(const struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->ether_type ==
+	       RTE_BE16(RTE_ETHER_TYPE_IPV6);
+}
+
+/* Where L4 starts in a frame the worker holds or makes, and its L4 bytes. */
+static inline uint16_t
+held_l4_off(const struct rte_mbuf *m)
+{
+	return frame_is_v6(m) ? L4_OFF6 : L4_OFF;
+}
+
+static inline uint32_t
+held_l4_len(const struct rte_mbuf *m)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, sizeof(struct rte_ether_hdr));
+
+	if (frame_is_v6(m))
+		return rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)l3)->payload_len);
+	return (uint32_t)rte_be_to_cpu_16(((const struct rte_ipv4_hdr *)l3)->total_length) -
+	       sizeof(struct rte_ipv4_hdr);
+}
+
+/* The TCP or UDP checksum of a frame the worker holds or makes, from scratch. */
+static inline uint16_t
+held_l4_cksum(const struct rte_mbuf *m, const void *l4)
+{
+	const void *l3 = rte_pktmbuf_mtod_offset(m, const void *, sizeof(struct rte_ether_hdr));
+
+	return frame_is_v6(m) ? rte_ipv6_udptcp_cksum(l3, l4) : rte_ipv4_udptcp_cksum(l3, l4);
+}
+
+/* As nc_own_tcp_frame(), IPv6 from <src> to <dst> (16 bytes each), hop limit 64. */
+static inline struct rte_tcp_hdr *
+nc_own_tcp6_frame(struct rte_mbuf *m, uint16_t len, uint16_t tcp_len, const uint8_t *src,
+		  const uint8_t *dst)
+{
+	struct rte_ether_hdr *eth;
+	struct rte_ipv6_hdr *ip;
+	uint8_t *d;
+
+	if (unlikely(m == NULL) || unlikely((d = (uint8_t *)rte_pktmbuf_append(m, len)) == NULL)) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(d, 0, L4_OFF6 + tcp_len);
+	eth = (struct rte_ether_hdr *)d;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ip = (struct rte_ipv6_hdr *)(eth + 1);
+	ip->vtc_flow = RTE_BE32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)(len - L4_OFF6));
+	ip->proto = IPPROTO_TCP;
+	ip->hop_limits = 64;
+	memcpy(ip->src_addr, src, 16);
+	memcpy(ip->dst_addr, dst, 16);
+	return (struct rte_tcp_hdr *)(ip + 1);
+}
 
 /*
  * A segment the appliance makes itself: <len> bytes appended to <m> (freed

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
@@ -634,18 +635,26 @@ failover_why(uint8_t why, uint32_t timeout_ms, char *buf, size_t len)
 }
 
 void
-nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_ev *ev)
+nc_dp_mon_failover(struct nc_dp *dp, const struct nc_ctl_msg *msg)
 {
+	const struct nc_failover_ev *ev = &msg->ev;
 	const struct nc_cfg_service *cs;
 	struct nc_mon_svc *ms;
-	char ip[NC_IP4_STRLEN], flow[64], why[48];
+	char ip[INET6_ADDRSTRLEN + 2], flow[96], why[48];
 
 	if (ev->svc >= dp->n_services || ev->from >= dp->cfg->services[ev->svc].n_servers)
 		return;
 	cs = &dp->cfg->services[ev->svc];
 	ms = &dp->ctl->mon[ev->svc];
-	snprintf(flow, sizeof(flow), "%s %s:%u -> %s", ev->proto == IPPROTO_UDP ? "udp" : "tcp",
-		 nc_ip4_str(client, ip, sizeof(ip)), rte_be_to_cpu_16(ev->cport), cs->name);
+	if (ev->v6) {
+		ip[0] = '[';
+		inet_ntop(AF_INET6, msg->ip6, ip + 1, INET6_ADDRSTRLEN);
+		strcat(ip, "]");
+	} else {
+		nc_ip4_str(msg->ip, ip, sizeof(ip));
+	}
+	snprintf(flow, sizeof(flow), "%s %s:%u -> %s", ev->proto == IPPROTO_UDP ? "udp" : "tcp", ip,
+		 rte_be_to_cpu_16(ev->cport), cs->name);
 	if (ev->why == NC_FO_SERVER_CLOSED) {
 		/* an idle keep-alive connection the server closed: not a failure */
 		if (ev->to == NC_FAILOVER_RESET || ev->to >= cs->n_servers)

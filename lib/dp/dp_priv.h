@@ -85,7 +85,7 @@ struct nc_failover_ev {
 	uint8_t why;          /* enum nc_failover_why */
 	uint16_t cport;       /* client port, network order */
 	uint8_t proto;
-	uint8_t pad;
+	uint8_t v6;           /* the client is IPv6: its address in nc_ctl_msg.ip6 */
 };
 #define NC_FAILOVER_RESET 0xff
 enum nc_failover_why { NC_FO_TIMEOUT = 0, NC_FO_SERVER_DOWN, NC_FO_SERVER_RESET, NC_FO_UNREACHABLE,
@@ -93,7 +93,7 @@ enum nc_failover_why { NC_FO_TIMEOUT = 0, NC_FO_SERVER_DOWN, NC_FO_SERVER_RESET,
 	NC_FO_DISPATCHER    /* taken over from a dead dispatcher, unanswered at its deadline:
 			     * not the server's failure */ };
 
-/* Typed message from a worker to the control lcore (ring element, 16 bytes). */
+/* Typed message from a worker to the control lcore (ring element, 32 bytes). */
 struct nc_ctl_msg {
 	uint8_t type;
 	uint8_t worker;
@@ -103,6 +103,7 @@ struct nc_ctl_msg {
 		struct rte_mbuf *m;
 		struct nc_failover_ev ev;
 	};
+	uint8_t ip6[16];                      /* FAILOVER: an IPv6 client (ev.v6) */
 };
 
 /* A client packet waiting on the control lcore for its sender's MAC (at most
@@ -471,7 +472,7 @@ void nc_dp_sync_miss(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx);
 void nc_dp_sync_free(struct nc_dp *dp);
 
 /* Control lcore: a worker reported a fail-over (log it; mark the server down). */
-void nc_dp_mon_failover(struct nc_dp *dp, uint32_t client, const struct nc_failover_ev *ev);
+void nc_dp_mon_failover(struct nc_dp *dp, const struct nc_ctl_msg *msg);
 
 
 #endif /* NC_DP_PRIV_H */

@@ -18,6 +18,7 @@
 #include <rte_ip.h>
 
 #include "dp_v6.h"
+#include "dp_failsafe.h"
 
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ND_NS        135
@@ -53,6 +54,51 @@ svc6_find(const struct nc_dp_v6 *t, const uint8_t *vip, uint16_t port, uint8_t p
 	return NULL;
 }
 
+/* Rewrite addresses and ports, decrement the hop limit, adjust the TCP or
+ * UDP checksum by <l4_delta>. */
+static inline void
+rewrite6(struct rte_mbuf *m, uint16_t l4_off, uint8_t proto, const uint8_t *sip, const uint8_t *dip,
+	 uint16_t sport, uint16_t dport, uint16_t l4_delta)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
+	uint16_t *ports = (uint16_t *)(d + l4_off);
+
+	ip->hop_limits--;
+	memcpy(ip->src_addr, sip, 16);
+	memcpy(ip->dst_addr, dip, 16);
+	ports[0] = sport;
+	ports[1] = dport;
+	if (proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(d + l4_off);
+
+		th->cksum = nc_csum_adjust(th->cksum, l4_delta);
+	} else {
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(d + l4_off);
+
+		/* mandatory in IPv6: a computed 0 is sent as 0xffff */
+		uh->dgram_cksum = nc_csum_adjust(uh->dgram_cksum, l4_delta);
+		if (uh->dgram_cksum == 0)
+			uh->dgram_cksum = 0xffff;
+	}
+}
+
+/* Both directions' checksum deltas of IPv6 flow <f> with addresses <a>. */
+static void
+flow6_set_deltas(struct nc_flow *f, const struct nc_flow6_addr *a)
+{
+	uint32_t l4;
+
+	/* client -> VIP:vport  becomes  lip:lport -> server:sport */
+	l4 = nc_csum_delta128(a->client, a->lip) + nc_csum_delta128(a->vip, a->server) +
+	     nc_csum_delta16(f->key.src_port, f->lport) + nc_csum_delta16(f->key.dst_port, f->server_port);
+	f->c2s_l4_delta = (uint16_t)nc_csum_fold32(l4);
+	/* server:sport -> lip:lport  becomes  VIP:vport -> client */
+	l4 = nc_csum_delta128(a->server, a->vip) + nc_csum_delta128(a->lip, a->client) +
+	     nc_csum_delta16(f->server_port, f->key.dst_port) + nc_csum_delta16(f->lport, f->key.src_port);
+	f->s2c_l4_delta = (uint16_t)nc_csum_fold32(l4);
+}
+
 /* An IPv4 address (network order) where a 16-byte one sits in a checksum
  * delta: the pseudo-header sum of the 4 bytes, the rest zeros. */
 static inline void
@@ -80,23 +126,24 @@ flow64_set_deltas(struct nc_flow *f, const struct nc_flow6_addr *a)
 	f->s2c_l4_delta = (uint16_t)nc_csum_fold32(l4);
 }
 
-/* The client's IPv6 packet <m> of NAT64 flow <f> leaves as IPv4 (RFC 7915 5.1):
- * traffic class to TOS, hop limit - 1 to TTL, DF set, identification 0; the
- * extension headers walked by the parser are not carried. */
+/* The client's IPv6 packet <m> of NAT64 flow <f>, its L4 header at <l4_off>,
+ * becomes IPv4 in place (RFC 7915 5.1): traffic class to TOS, hop limit - 1 to
+ * TTL, DF set, identification 0; the extension headers walked by the parser
+ * are not carried. */
 static void
-to_server64(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, struct nc_flow *f)
+c2s_translate64(struct rte_mbuf *m, uint16_t l4_off, uint8_t proto, const struct nc_flow *f)
 {
 	const struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
 								 sizeof(struct rte_ether_hdr));
 	uint16_t l4_len = (uint16_t)(rte_be_to_cpu_16(ip6->payload_len) -
-				     (pm->l4_off - sizeof(struct rte_ether_hdr) - sizeof(*ip6)));
+				     (l4_off - sizeof(struct rte_ether_hdr) - sizeof(*ip6)));
 	uint8_t tos = (uint8_t)(rte_be_to_cpu_32(ip6->vtc_flow) >> 20);
 	uint8_t ttl = (uint8_t)(ip6->hop_limits - 1);
 	struct rte_ipv4_hdr *ip;
 	uint16_t *ports;
 	uint8_t *d;
 
-	d = (uint8_t *)rte_pktmbuf_adj(m, (uint16_t)(pm->l4_off - L4_OFF));
+	d = (uint8_t *)rte_pktmbuf_adj(m, (uint16_t)(l4_off - L4_OFF));
 	m->data_len = (uint16_t)(L4_OFF + l4_len);   /* any Ethernet padding goes */
 	m->pkt_len = m->data_len;
 	((struct rte_ether_hdr *)d)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
@@ -107,7 +154,7 @@ to_server64(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 	ip->packet_id = 0;
 	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
 	ip->time_to_live = ttl;
-	ip->next_proto_id = pm->key.proto;
+	ip->next_proto_id = proto;
 	ip->src_addr = f->lip;
 	ip->dst_addr = f->server_ip;
 	ip->hdr_checksum = 0;
@@ -115,7 +162,7 @@ to_server64(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 	ports = (uint16_t *)(d + L4_OFF);
 	ports[0] = f->lport;
 	ports[1] = f->server_port;
-	if (pm->key.proto == IPPROTO_TCP) {
+	if (proto == IPPROTO_TCP) {
 		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)ports;
 
 		th->cksum = nc_csum_adjust(th->cksum, f->c2s_l4_delta);
@@ -126,7 +173,37 @@ to_server64(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 		if (uh->dgram_cksum == 0)
 			uh->dgram_cksum = 0xffff;
 	}
-	tx_to(w, m, f->nh_server);
+}
+
+uint16_t
+nc_v6_to_server(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m)
+{
+	const struct nc_flow6_addr *a;
+
+	if (nc_flow_is_64(f)) {
+		c2s_translate64(m, L4_OFF6, f->key.proto, f);
+		return L4_OFF;
+	}
+	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+	rewrite6(m, L4_OFF6, f->key.proto, a->lip, a->server, f->lport, f->server_port, f->c2s_l4_delta);
+	return L4_OFF6;
+}
+
+void
+nc_v6_flow_moved(struct nc_worker *w, struct nc_flow *f)
+{
+	struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+
+	if (nc_flow_is_64(f)) {
+		f->lip = w->dp->lip[f->lip_idx];
+		flow64_set_deltas(f, a);
+		return;
+	}
+	f->lip = 0;
+	f->server_ip = 0;
+	memcpy(a->lip, w->tb->v6.lip[f->lip_idx], 16);
+	memcpy(a->server, w->tb->v6.server[f->svc][f->server], 16);
+	flow6_set_deltas(f, a);
 }
 
 /*
@@ -226,51 +303,6 @@ nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, con
 	tx_to(w, m, f->nh_client);
 }
 
-/* Rewrite addresses and ports, decrement the hop limit, adjust the TCP or
- * UDP checksum by <l4_delta>. */
-static inline void
-rewrite6(struct rte_mbuf *m, uint16_t l4_off, uint8_t proto, const uint8_t *sip, const uint8_t *dip,
-	 uint16_t sport, uint16_t dport, uint16_t l4_delta)
-{
-	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
-	uint16_t *ports = (uint16_t *)(d + l4_off);
-
-	ip->hop_limits--;
-	memcpy(ip->src_addr, sip, 16);
-	memcpy(ip->dst_addr, dip, 16);
-	ports[0] = sport;
-	ports[1] = dport;
-	if (proto == IPPROTO_TCP) {
-		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(d + l4_off);
-
-		th->cksum = nc_csum_adjust(th->cksum, l4_delta);
-	} else {
-		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(d + l4_off);
-
-		/* mandatory in IPv6: a computed 0 is sent as 0xffff */
-		uh->dgram_cksum = nc_csum_adjust(uh->dgram_cksum, l4_delta);
-		if (uh->dgram_cksum == 0)
-			uh->dgram_cksum = 0xffff;
-	}
-}
-
-/* Both directions' checksum deltas of IPv6 flow <f> with addresses <a>. */
-static void
-flow6_set_deltas(struct nc_flow *f, const struct nc_flow6_addr *a)
-{
-	uint32_t l4;
-
-	/* client -> VIP:vport  becomes  lip:lport -> server:sport */
-	l4 = nc_csum_delta128(a->client, a->lip) + nc_csum_delta128(a->vip, a->server) +
-	     nc_csum_delta16(f->key.src_port, f->lport) + nc_csum_delta16(f->key.dst_port, f->server_port);
-	f->c2s_l4_delta = (uint16_t)nc_csum_fold32(l4);
-	/* server:sport -> lip:lport  becomes  VIP:vport -> client */
-	l4 = nc_csum_delta128(a->server, a->vip) + nc_csum_delta128(a->lip, a->client) +
-	     nc_csum_delta16(f->server_port, f->key.dst_port) + nc_csum_delta16(f->lport, f->key.src_port);
-	f->s2c_l4_delta = (uint16_t)nc_csum_fold32(l4);
-}
-
 /* Open an IPv6 flow for client packet <m>; NULL when refused (counted; <m>
  * consumed) or when <m> waits on the control lcore for its sender's MAC
  * (*resolve set, <m> not consumed). */
@@ -326,6 +358,8 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 		memcpy(a->server, w->tb->v6.server[svc][f->server], 16);
 		flow6_set_deltas(f, a);
 	}
+	if (unlikely(ds->failsafe) && k->proto == IPPROTO_TCP)
+		nc_fs_open(w, f);
 	w->st.svc[svc].flows_opened++;
 	w->st.flow_changes++;
 	w->st.svc[svc].server_flows[f->server]++;
@@ -396,10 +430,16 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 		ss->requests++;
 	}
 	ss->bytes += rte_pktmbuf_pkt_len(m);
+	/* held copies are frames without extension headers: one with them
+	 * goes on unheld */
+	if (unlikely(w->tb->svc[f->svc].failsafe) && pm->l4_off == L4_OFF6 &&
+	    nc_fs_client(w, f, m, pm) == 0)
+		return PK_DROP;
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
 	if (unlikely(nc_flow_is_64(f))) {
-		to_server64(w, m, pm, f);
+		c2s_translate64(m, pm->l4_off, k.proto, f);
+		tx_to(w, m, f->nh_server);
 		return PK_DROP;
 	}
 	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
@@ -443,6 +483,9 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 		drop(w, m, NC_DROP_NO_FLOW);
 		return PK_DROP;
 	}
+	/* first, as on IPv4: the fail-safe may keep the segment or end the flow */
+	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
+		return PK_DROP;
 	if (f->key.proto == IPPROTO_TCP)
 		tcp_track(f, rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags, 0);
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);

@@ -26,4 +26,13 @@ enum pkt_kind nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx
 void nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
 		      const struct pkt_meta *pm);
 
+/*
+ * For the fail-safe: a held copy <m> of IPv6 flow <f>'s client packet (as it
+ * arrived, no extension header) rewritten for the flow's server - IPv6, or
+ * IPv4 for NAT64; returns where its L4 header is now. And an IPv6 flow whose
+ * server or local port changed: its addresses and checksum deltas again.
+ */
+uint16_t nc_v6_to_server(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m);
+void nc_v6_flow_moved(struct nc_worker *w, struct nc_flow *f);
+
 #endif /* NC_DP_V6_H */

@@ -2160,8 +2160,6 @@ static const struct bad_case bad6_cases[] = {
 	{ "ipv4 vip over ipv6 servers",
 	  { { "/services/2/vip", "'10.0.0.3'" }, { "/services/2/persistence_prefix6", NULL } }, NULL,
 	  WANT("services[2].servers: IPv4 VIP over IPv6 servers is not supported") },
-	{ "ipv6 failsafe", { { "/services/2/failsafe", "{'enabled': true}" } }, NULL,
-	  WANT("services[2].failsafe.enabled: not supported on an IPv6 service yet") },
 	{ "ipv6 client_address", { { "/services/2/client_address", "'proxy-v2'" } }, NULL,
 	  WANT("services[2].client_address: not supported on an IPv6 service yet") },
 	{ "ipv6 persistence_s", { { "/services/2/persistence_s", "30" } }, NULL,
@@ -2212,15 +2210,14 @@ static void run_bad6(void **state)
 
 static const uint8_t fd00_201_1[16] = { 0xfd, 0x00, 0x02, 0x01, [15] = 0x01 };
 
-/* The IPv6 base, parsed: every address where it belongs, in network order. */
-/* An IPv6 VIP over IPv4 servers (NAT64): IPv4 local IPs, and IPv4 probes */
+/* An IPv6 VIP over IPv4 servers (NAT64): IPv4 local IPs; the fail-safe on */
 static void test_v6_nat64(void **state)
 {
 	static const struct patch p[] = {
 		{ "/services/2/servers/0/address", "'10.1.0.11'" },
 		{ "/services/2/servers/1/address", "'192.168.1.10'" },
 		{ "/services/2/local_ips", "['10.1.0.1']" },
-		{ "/services/2/health", "{'type': 'tcp'}" },
+		{ "/services/2/failsafe", "{'enabled': true, 'response_timeout_ms': 500}" },
 		{ NULL, NULL } };
 	struct nc_config *cfg = cfg_new();
 	char *json = build_on(v6_base, p, NULL);
@@ -2236,11 +2233,12 @@ static void test_v6_nat64(void **state)
 	assert_int_equal(s->n_local_ips, 1);
 	assert_int_equal(s->local_ips[0], 0x0a010001);
 	assert_int_equal(s->n_local_ips6, 0);
-	assert_int_equal(s->health.type, NC_HEALTH_TCP);
+	assert_true(s->failsafe.enabled);
 	free(json);
 	free(cfg);
 }
 
+/* The IPv6 base, parsed: every address where it belongs, in network order. */
 static void test_v6_values(void **state)
 {
 	static const uint8_t vip[16] = { 0xfd, 0x00, 0x02, 0x00, [15] = 0x10 };

@@ -131,6 +131,22 @@ setup_v6(void **state)
 	return fx_setup(state, tweak_v6);
 }
 
+/* the fail-safe on web6, web64 and dns6: 30 ms to answer, 2 replays */
+static void
+tweak_v6_fs(struct nc_config *c)
+{
+	tweak_v6(c);
+	failsafe_set(&c->services[SVC_WEB6], 30, 2);
+	failsafe_set(&c->services[SVC_WEB64], 30, 2);
+	failsafe_set(&c->services[SVC_DNS6], 30, 2);
+}
+
+static int
+setup_v6_fs(void **state)
+{
+	return fx_setup(state, tweak_v6_fs);
+}
+
 static void
 client6(struct pb_pkt *p, uint8_t proto, uint16_t sport)
 {
@@ -696,6 +712,170 @@ test_nat64_too_big(void **state)
 	assert_no_leak(f);
 }
 
+/* A frame the appliance made itself on a server leg: to <server>'s address
+ * (IPv6 or, for NAT64, IPv4) with <flags>, <seq>; its local port back. */
+static uint16_t
+own_to_server(const struct frame *fr, int v4, int server, uint8_t flags, uint32_t seq)
+{
+	uint16_t l4 = v4 ? 14 + 20 : 14 + 40;
+
+	assert_true(pb_csum_verify(fr->b, fr->len, NULL, 0));
+	if (v4)
+		assert_int_equal(pb_get32(fr->b + PB_IP_OFF + 16), ip_srv[server]);
+	else
+		assert_memory_equal(fr->b + 14 + 24, ip6_srv[server], 16);
+	assert_int_equal(fr->b[l4 + 13], flags);
+	assert_int_equal(pb_get32(fr->b + l4 + 4), seq);
+	return pb_get16(fr->b + l4);
+}
+
+/*
+ * The fail-safe's splice over IPv6 (<v4>: through NAT64): a request held, its
+ * server silent past the deadline - reset, the connection moved to the other
+ * server on a new local port (SYN with the client's ISN), the request
+ * replayed there with the acknowledgement in the new server's space, and the
+ * answer reaching the client in the first server's sequence space. Every
+ * frame the client sees, byte for byte.
+ */
+static void
+fs6_splice(struct fx *f, int v4)
+{
+	static const char req[] = "GET /slow HTTP/1.1\r\nHost: vip\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = 0x11110000, a = 0xffffffe0, b = 0x00c0ffee;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	struct pb_pkt syn, cp, sp, want;
+	struct frame fr[4];
+	uint16_t lport, lport2;
+	int x, y;
+
+	tick(f, 0);
+	client6(&syn, IPPROTO_TCP, 47000);
+	if (v4)
+		memcpy(syn.dip6, ip6_vip64, 16);
+	syn.seq = c;
+	rx(f, 0, &syn);
+	expect_one(f, 0, &fr[0]);
+	x = v4 ? server4_of(&fr[0]) : server6_of(&fr[0]);
+	y = 1 - x;
+	lport = v4 ? lport_of(&fr[0]) : lport6_of(&fr[0]);
+	/* x's SYN-ACK, the client's ACK and request, x's bare ACK */
+	if (v4) {
+		want = nat64_c2s(&syn, x, lport);
+		server_pkt(&sp, &want, x, lport);
+	} else {
+		server6(&sp, &syn, x, lport);
+	}
+	sp.seq = a;
+	sp.ack = c + 1;
+	rx(f, 0, &sp);
+	expect_one(f, 0, &fr[0]);
+	want = v4 ? nat64_s2c(&sp, &syn) : nat6_s2c(&sp, &syn);
+	assert_wire(&fr[0], &want);
+	cp = syn;
+	cp.tcp_flags = PB_TCP_ACK;
+	cp.seq = c + 1;
+	cp.ack = a + 1;
+	rx(f, 0, &cp);
+	expect_one(f, 0, &fr[0]);
+	cp.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	cp.payload = (const uint8_t *)req;
+	cp.payload_len = r;
+	rx(f, 0, &cp);
+	expect_one(f, 0, &fr[0]);
+	want = v4 ? nat64_c2s(&cp, x, lport) : nat6_c2s(&cp, x, lport);
+	assert_wire(&fr[0], &want);
+	sp.tcp_flags = PB_TCP_ACK;
+	sp.seq = a + 1;
+	sp.ack = c + 1 + r;
+	rx(f, 0, &sp);
+	expect_one(f, 0, &fr[0]);
+	/* x stays silent: at the deadline, reset there, SYN to y */
+	assert_int_equal(fs_wait(f, 0, 29), 0);
+	expect_none(f, 0);
+	assert_int_equal(fs_wait(f, 0, 1), 1);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	assert_int_equal(own_to_server(&fr[0], v4, x, PB_TCP_RST, c + 1 + r), lport);
+	lport2 = own_to_server(&fr[1], v4, y, PB_TCP_SYN, c);
+	assert_int_not_equal(lport2, lport);
+	/* y's SYN-ACK: our ACK, then the request replayed, ack in y's space */
+	if (v4) {
+		want = nat64_c2s(&syn, y, lport2);
+		server_pkt(&sp, &want, y, lport2);
+	} else {
+		server6(&sp, &syn, y, lport2);
+	}
+	sp.seq = b;
+	sp.ack = c + 1;
+	rx(f, 0, &sp);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	own_to_server(&fr[0], v4, y, PB_TCP_ACK, c + 1);
+	want = v4 ? nat64_c2s(&cp, y, lport2) : nat6_c2s(&cp, y, lport2);
+	want.ack = b + 1;
+	assert_wire(&fr[1], &want);
+	/* y's answer reaches the client where x's would have been */
+	sp.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	sp.seq = b + 1;
+	sp.ack = c + 1 + r;
+	sp.payload = (const uint8_t *)resp;
+	sp.payload_len = l;
+	rx(f, 0, &sp);
+	expect_one(f, 0, &fr[0]);
+	want = v4 ? nat64_s2c(&sp, &syn) : nat6_s2c(&sp, &syn);
+	want.seq = a + 1;
+	assert_wire(&fr[0], &want);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+static void
+test_fs6_splice(void **state)
+{
+	fs6_splice(*state, 0);
+}
+
+static void
+test_fs64_splice(void **state)
+{
+	fs6_splice(*state, 1);
+}
+
+/* UDP over IPv6 under the fail-safe: an unanswered datagram goes again to
+ * the other server at its deadline, and its answer reaches the client. */
+static void
+test_fs6_udp(void **state)
+{
+	struct fx *f = *state;
+	uint8_t q[] = "who?", a[] = "me";
+	struct pb_pkt c, s, want;
+	struct frame fr;
+	uint16_t lport, lport2;
+	int x;
+
+	tick(f, 0);
+	client6(&c, IPPROTO_UDP, 56000);
+	c.payload = q;
+	c.payload_len = sizeof(q) - 1;
+	open6(f, &c, &x, &lport);
+	assert_int_equal(fs_wait(f, 0, 30), 1);
+	expect_one(f, 0, &fr);
+	assert_int_equal(server6_of(&fr), 1 - x);
+	lport2 = lport6_of(&fr);
+	want = nat6_c2s(&c, 1 - x, lport2);
+	assert_wire(&fr, &want);
+	server6(&s, &c, 1 - x, lport2);
+	s.payload = a;
+	s.payload_len = sizeof(a) - 1;
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr);
+	want = nat6_s2c(&s, &c);
+	assert_wire(&fr, &want);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 /* the IPv4 services beside them work as before */
 static void
 test_v4_beside(void **state)
@@ -727,6 +907,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_nat64_tcp, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_nat64_udp, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_nat64_too_big, setup_v6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_fs6_splice, setup_v6_fs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_fs64_splice, setup_v6_fs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_fs6_udp, setup_v6_fs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_v4_beside, setup_v6, fx_teardown),
 	};
 
