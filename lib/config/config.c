@@ -1721,9 +1721,10 @@ static void parse_health(struct ctx *c, json_t *so, const char *sp,
 {
 	static const char *const keys[] = { "type", "interval_ms", "timeout_ms", "rise",
 		"fall", "http_path", "udp_payload_hex", "proxy", NULL };
-	static const char *const types[] = { "tcp", "http", "udp", "icmp", NULL };
+	/* "icmpv6": another name of "icmp", which is ICMPv6 on an IPv6 service */
+	static const char *const types[] = { "tcp", "http", "udp", "icmp", "icmpv6", NULL };
 	static const enum nc_health_type type_of[] = { NC_HEALTH_TCP, NC_HEALTH_HTTP,
-		NC_HEALTH_UDP, NC_HEALTH_ICMP };
+		NC_HEALTH_UDP, NC_HEALTH_ICMP, NC_HEALTH_ICMP };
 	struct nc_cfg_health *h = &svc->health;
 	char hp[PATH_LEN], kp[PATH_LEN];
 	json_t *o = member(c, so, sp, "health", false, hp), *v;
@@ -1737,7 +1738,7 @@ static void parse_health(struct ctx *c, json_t *so, const char *sp,
 
 	v = member(c, o, hp, "type", true, kp);
 	if (v != NULL &&
-	    (k = get_enum(c, v, kp, types, "\"tcp\", \"http\", \"udp\" or \"icmp\"")) >= 0) {
+	    (k = get_enum(c, v, kp, types, "\"tcp\", \"http\", \"udp\", \"icmp\" or \"icmpv6\"")) >= 0) {
 		h->type = type_of[k];
 		type_ok = true;
 		if (proto_ok && h->type != NC_HEALTH_ICMP) {
@@ -2044,12 +2045,6 @@ static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t
 	}
 	if (svc->persistence_s > 0) {
 		path_key(kp, ep, "persistence_s");
-		ERR(c, kp, "%s", nosup);
-	}
-	/* NAT64 (IPv4 servers): the IPv4 probes */
-	if (svc->health.type != NC_HEALTH_NONE && svc->server_family != AF_INET) {
-		path_key(sp, ep, "health");
-		path_key(kp, sp, "type");
 		ERR(c, kp, "%s", nosup);
 	}
 	if (svc->adaptive.enabled) {

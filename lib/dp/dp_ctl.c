@@ -106,7 +106,15 @@ ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 		return;
 	}
 	if (p.is_v6) {
-		nc_dp_nd_input(dp, m, pidx, &p);
+		uint8_t type = rte_pktmbuf_mtod(m, const uint8_t *)[p.l4_off];
+
+		/* TCP, UDP, echo replies and unreachables: a probe's answer, or
+		 * nothing we asked for; the rest is Neighbor Discovery and echo */
+		if (p.proto != NC_IPPROTO_ICMPV6 || type == NC_ICMP6_ECHO_REPLY ||
+		    type == NC_ICMP6_DEST_UNREACH)
+			nc_dp_mon_input(dp, m);
+		else
+			nc_dp_nd_input(dp, m, pidx, &p);
 		return;
 	}
 	if (p.proto != IPPROTO_ICMP ||

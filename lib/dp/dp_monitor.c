@@ -4,6 +4,7 @@
  * interval, the weight controller, and schedule publication. Views of it are
  * kept under a seqlock for readers on other threads (telemetry).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -219,12 +220,20 @@ nc_dp_mon_srv_init(struct nc_dp *dp, unsigned int s, unsigned int i, uint64_t no
 	dp->probing = 1;   /* replies to probes go to the control lcore from now on */
 	m->probe_port = (uint16_t)(dp->probe_base[s] + i);
 	m->tgt.type = cs->health.type;
-	m->tgt.src_ip = dp->lip[ds->lip[0]];
-	m->tgt.dst_ip = nc_be32(sv->address);
+	if (sv->family == AF_INET6) {
+		/* an IPv6 service's local IPs are all IPv6 */
+		m->tgt.family = AF_INET6;
+		memcpy(m->tgt.src_ip6, dp->tables->v6.lip[ds->lip[0]], 16);
+		memcpy(m->tgt.dst_ip6, sv->address6, 16);
+	} else {
+		m->tgt.family = AF_INET;
+		m->tgt.src_ip = dp->lip[ds->lip[0]];
+		m->tgt.dst_ip = nc_be32(sv->address);
+	}
 	m->tgt.src_port = rte_cpu_to_be_16(m->probe_port);
 	m->tgt.dst_port = rte_cpu_to_be_16(sv->port);
 	m->tgt.http_path = cs->health.http_path;
-	m->tgt.proxy = cs->health.proxy ? (uint8_t)cs->client_address : 0;
+	m->tgt.proxy = cs->health.proxy && sv->family != AF_INET6 ? (uint8_t)cs->client_address : 0;
 	m->tgt.udp_payload = cs->health.udp_payload;
 	m->tgt.udp_payload_len = cs->health.udp_payload_len;
 	m->probe_next = now + dp->tsc_per_ms * NC_PROBE_FIRST_MS;
@@ -282,7 +291,7 @@ probe_result(struct nc_dp *dp, unsigned int s, unsigned int i, int good, uint32_
 	struct nc_mon_svc *ms = &dp->ctl->mon[s];
 	struct nc_mon_srv *m = &ms->srv[i];
 	struct nc_server_view *v = &ms->srv_view[i];
-	char ip[NC_IP4_STRLEN];
+	char ip[INET6_ADDRSTRLEN];
 	int r;
 
 	rte_seqlock_write_lock(&ms->lock);
@@ -298,7 +307,10 @@ probe_result(struct nc_dp *dp, unsigned int s, unsigned int i, int good, uint32_
 	r = nc_health_feed(&m->health, good, cs->health.rise, cs->health.fall);
 	if (r == 0)
 		return;
-	nc_ip4_str(m->tgt.dst_ip, ip, sizeof(ip));
+	if (m->tgt.family == AF_INET6)
+		inet_ntop(AF_INET6, m->tgt.dst_ip6, ip, sizeof(ip));
+	else
+		nc_ip4_str(m->tgt.dst_ip, ip, sizeof(ip));
 	/* a server the operator drained or took down keeps out of the weights */
 	if (r == NC_HEALTH_WENT_DOWN) {
 		if (m->admin == NC_ADMIN_UP)
@@ -334,11 +346,15 @@ probe_result(struct nc_dp *dp, unsigned int s, unsigned int i, int good, uint32_
 static int
 probe_find(const struct nc_dp *dp, const struct rte_mbuf *mb, unsigned int *s, unsigned int *i)
 {
-	uint32_t lip;
+	const uint8_t *d = rte_pktmbuf_mtod(mb, const uint8_t *);
+	const struct nc_probe_target *t;
+	uint8_t lip6[16];
+	uint32_t lip = 0;
 	uint16_t port, slot;
+	int v6;
 
-	if (nc_probe_match(rte_pktmbuf_mtod(mb, const uint8_t *), rte_pktmbuf_data_len(mb), &lip,
-			   &port) != 0)
+	v6 = nc_probe_match6(d, rte_pktmbuf_data_len(mb), lip6, &port) == 0;
+	if (!v6 && nc_probe_match(d, rte_pktmbuf_data_len(mb), &lip, &port) != 0)
 		return -1;
 	port = rte_be_to_cpu_16(port);
 	if (port < dp->probe_lo || port >= dp->probe_hi)
@@ -349,7 +365,10 @@ probe_find(const struct nc_dp *dp, const struct rte_mbuf *mb, unsigned int *s, u
 	if (*s >= dp->n_services || *i >= dp->cfg->services[*s].n_servers ||
 	    dp->ctl->mon[*s].srv[*i].probe_port != port)
 		return -1;
-	return dp->ctl->mon[*s].srv[*i].tgt.src_ip == lip ? 0 : -1;
+	t = &dp->ctl->mon[*s].srv[*i].tgt;
+	if (v6)
+		return t->family == AF_INET6 && memcmp(t->src_ip6, lip6, 16) == 0 ? 0 : -1;
+	return t->family != AF_INET6 && t->src_ip == lip ? 0 : -1;
 }
 
 void

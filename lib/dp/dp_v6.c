@@ -522,6 +522,10 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 			return PK_CTL;
 		if (type == ICMP6_ECHO_REQUEST && addr6_find(t, ip->dst_addr) != NULL)
 			return PK_CTL;
+		/* echo replies and unreachables may answer a health probe */
+		if (w->dp->probing && (type == NC_ICMP6_ECHO_REPLY || type == NC_ICMP6_DEST_UNREACH) &&
+		    addr6_find(t, ip->dst_addr) != NULL)
+			return PK_CTL;
 		drop(w, m, addr6_find(t, ip->dst_addr) != NULL || ip->dst_addr[0] == 0xff ?
 			   NC_DROP_ICMP_UNSUPPORTED : NC_DROP_NOT_FOR_US);
 		return PK_DROP;
@@ -533,6 +537,14 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 	if (unlikely(ae == NULL)) {
 		drop(w, m, NC_DROP_NOT_FOR_US);
 		return PK_DROP;
+	}
+	/* answers to the control lcore's health probes: for us, not forwarded,
+	 * so no hop limit check */
+	if (unlikely(w->dp->probing) && ae->lip_plus1 != 0) {
+		uint16_t lport = rte_be_to_cpu_16(((const uint16_t *)(d + pm->l4_off))[1]);
+
+		if (lport >= w->dp->probe_lo && lport < w->dp->probe_hi)
+			return PK_CTL;
 	}
 	if (unlikely(ae->lip_plus1 == 0)) {
 		drop(w, m, NC_DROP_NO_SERVICE);

@@ -2,7 +2,9 @@
  * Health probes as frames: the control lcore builds each probe's frames and
  * feeds it the frames that come back. One probe in flight per server; it sends
  * from one of the appliance's local IPs and a probe port reserved for it, so
- * replies are told apart by (local IP, port) or, for ICMP, the echo id.
+ * replies are told apart by (local IP, port) or, for ICMP, the echo id. IPv4
+ * or IPv6 (the target's family): over IPv6, ICMP is ICMPv6 (echo request 128,
+ * reply 129, destination unreachable 1).
  *
  *   tcp:  SYN -> SYN-ACK = good (round trip SYN -> SYN-ACK), then RST;
  *         RST or ICMP unreachable = bad.
@@ -22,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
 #include <rte_ether.h>
 
 #include "nc_config_types.h"
@@ -29,16 +33,19 @@
 /* What one probe talks to, and from where. Addresses and ports in network order. */
 struct nc_probe_target {
 	enum nc_health_type type;
+	uint8_t family;                  /* AF_INET (or 0) or AF_INET6: which addresses count */
 	struct rte_ether_addr src_mac;   /* our port's MAC */
 	struct rte_ether_addr dst_mac;   /* next hop towards the server */
-	uint32_t src_ip;                 /* a local IP of the appliance */
-	uint32_t dst_ip;                 /* the server */
+	uint32_t src_ip;                 /* IPv4: a local IP of the appliance */
+	uint32_t dst_ip;                 /* IPv4: the server */
+	uint8_t src_ip6[16];             /* IPv6: a local IP of the appliance */
+	uint8_t dst_ip6[16];             /* IPv6: the server */
 	uint16_t src_port;               /* the probe port; ICMP: the echo id */
 	uint16_t dst_port;               /* the server's port (unused for ICMP) */
 	const char *http_path;           /* http */
-	uint8_t proxy;                   /* http: NC_CA_PROXY_V1 or _V2 (health.proxy): the
-	                                  * request opens with that PROXY header naming the
-	                                  * probe's own connection; 0: none */
+	uint8_t proxy;                   /* http, IPv4: NC_CA_PROXY_V1 or _V2 (health.proxy):
+	                                  * the request opens with that PROXY header naming
+	                                  * the probe's own connection; 0: none */
 	const uint8_t *udp_payload;      /* udp */
 	uint16_t udp_payload_len;
 };
@@ -71,10 +78,12 @@ struct nc_probe {
 
 /*
  * Start a probe of <t>: build its first frame (TCP SYN with MSS 1460 and no
- * other option, UDP datagram, or ICMP echo request; IP TTL 64, DF set, both
- * checksums valid) into <buf> of <cap> bytes. <seed> varies the TCP initial
- * sequence number and the echo sequence between probes. Returns the frame
- * length, or -EINVAL (type none, or http without path) / -ENOSPC.
+ * other option, UDP datagram, or ICMP echo request; IPv4: TTL 64, DF set,
+ * both checksums valid; IPv6: hop limit 64, no extension header, the
+ * upper-layer checksum with the pseudo-header) into <buf> of <cap> bytes.
+ * <seed> varies the TCP initial sequence number and the echo sequence between
+ * probes. Returns the frame length, or -EINVAL (type none, http without path,
+ * a PROXY header over IPv6) / -ENOSPC.
  */
 int nc_probe_start(struct nc_probe *p, const struct nc_probe_target *t, uint64_t now_us,
 		   uint32_t seed, uint8_t *buf, size_t cap);
@@ -104,8 +113,14 @@ int nc_probe_timeout(struct nc_probe *p, const struct nc_probe_target *t, uint8_
  * its destination IP and port; ICMP echo reply -> its destination IP and echo
  * id; ICMP destination unreachable -> source IP and port (TCP/UDP) or id (echo)
  * of the packet it quotes. Values in network order. Returns 0, or -EINVAL
- * when the frame cannot be a probe answer (malformed, other ICMP types).
+ * when the frame cannot be a probe answer (malformed, other ICMP types, IPv6).
  */
 int nc_probe_match(const uint8_t *frame, size_t len, uint32_t *local_ip, uint16_t *port_or_id);
+
+/*
+ * nc_probe_match for IPv6 frames (ICMPv6 echo reply, destination unreachable):
+ * the local address into <local_ip6> (16 bytes). -EINVAL for an IPv4 frame.
+ */
+int nc_probe_match6(const uint8_t *frame, size_t len, uint8_t *local_ip6, uint16_t *port_or_id);
 
 #endif /* NC_PROBE_H */

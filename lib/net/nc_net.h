@@ -100,6 +100,7 @@ nc_csum_delta128(const uint8_t *from, const uint8_t *to)
 
 #define NC_ICMP6_ECHO_REQUEST 128
 #define NC_ICMP6_ECHO_REPLY   129
+#define NC_ICMP6_DEST_UNREACH 1
 #define NC_ND_NS              135   /* Neighbor Solicitation */
 #define NC_ND_NA              136   /* Neighbor Advertisement */
 #define NC_ND_OPT_SRC_LL      1     /* source link-layer address option */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include <rte_eal.h>
@@ -1001,4 +1002,76 @@ fx_eal_teardown(void **state)
 	rte_mempool_free(fx_pool);
 	rte_eal_cleanup();
 	return 0;
+}
+
+/* ------------------------------------------------------------ IPv6 lab */
+
+uint8_t ip6_port[16], ip6_vip[16], ip6_lip[16], ip6_gw[16], ip6_client[16], ip6_srv[2][16];
+
+static void
+addrs(void)
+{
+	pb_ip6(ip6_port, "fd00::1");
+	pb_ip6(ip6_vip, "fd00::100");
+	pb_ip6(ip6_lip, "fd00::200");
+	pb_ip6(ip6_gw, "fd00::fe");
+	pb_ip6(ip6_srv[SA], "fd00::11");
+	pb_ip6(ip6_srv[SB], "fd00::12");
+	pb_ip6(ip6_client, "2001:db8:1::10");   /* behind the gateway */
+}
+
+static void
+svc6(struct nc_config *c, unsigned int si, const char *name, uint8_t proto, uint16_t port,
+     uint16_t sport, uint8_t wa, uint8_t wb)
+{
+	struct nc_cfg_service *s = &c->services[si];
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->family = AF_INET6;
+	memcpy(s->vip6, ip6_vip, 16);
+	s->port = port;
+	s->proto = proto;
+	memcpy(s->local_ips6[0], ip6_lip, 16);
+	s->n_local_ips6 = 1;
+	s->server_family = AF_INET6;
+	s->scheduler = NC_SCHED_RATIO;
+	for (i = 0; i < 2; i++) {
+		snprintf(s->servers[i].name, sizeof(s->servers[i].name), "%c6", 'a' + i);
+		s->servers[i].family = AF_INET6;
+		memcpy(s->servers[i].address6, ip6_srv[i], 16);
+		s->servers[i].port = sport;
+	}
+	s->servers[0].weight = wa;
+	s->servers[1].weight = wb;
+	s->n_servers = 2;
+}
+
+/* The lab dual-stack: fd00::1/64 on the port, static servers and gateway,
+ * ::/0 via the gateway; web6 tcp/80 (30/70) and dns6 udp/5353 (50/50) on
+ * fd00::100 with local address fd00::200. */
+void
+tweak_v6(struct nc_config *c)
+{
+	unsigned int i, n = c->n_neighbors;
+
+	addrs();
+	memcpy(c->ports[0].ipv6[0].addr, ip6_port, 16);
+	c->ports[0].ipv6[0].len = 64;
+	c->ports[0].n_ipv6 = 1;
+	for (i = 0; i < 3; i++) {
+		struct nc_cfg_neighbor *nb = &c->neighbors[n + i];
+
+		nb->family = AF_INET6;
+		memcpy(nb->ipv6, i < 2 ? ip6_srv[i] : ip6_gw, 16);
+		memcpy(nb->mac, i < 2 ? mac_srv[i] : mac_gw, 6);
+	}
+	c->n_neighbors = n + 3;
+	c->routes[c->n_routes].family = AF_INET6;
+	memcpy(c->routes[c->n_routes].via6, ip6_gw, 16);
+	c->n_routes++;
+	svc6(c, SVC_WEB6, "web6", IPPROTO_TCP, WEB_PORT, WEB_SPORT, 30, 70);
+	svc6(c, SVC_DNS6, "dns6", IPPROTO_UDP, DNS_PORT, DNS_PORT, 50, 50);
+	c->n_services = 4;
 }

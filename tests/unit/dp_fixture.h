@@ -324,4 +324,19 @@ void expect_splice(struct fx *f, const struct flow *fl, uint32_t isn, uint32_t s
 /* Server <fl->server>'s segment reaches the client at <client_seq>. */
 void s2c_at(struct fx *f, const struct flow *fl, const struct pb_pkt *p, uint32_t client_seq);
 
+/* ------------------------------------------------------------ IPv6 lab */
+
+enum { SVC_WEB6 = 2, SVC_DNS6 = 3 };
+
+/* fd00::1 (port), fd00::100 (VIP), fd00::200 (local IP), fd00::fe (gateway),
+ * 2001:db8:1::10 (client, behind the gateway), fd00::11 and fd00::12 (servers
+ * SA, SB); set by tweak_v6(). */
+extern uint8_t ip6_port[16], ip6_vip[16], ip6_lip[16], ip6_gw[16], ip6_client[16],
+	ip6_srv[2][16];
+
+/* The lab dual-stack: fd00::1/64 on the port, static servers and gateway,
+ * ::/0 via the gateway; web6 tcp/80 (30/70) and dns6 udp/5353 (50/50) on
+ * fd00::100 with local address fd00::200. */
+void tweak_v6(struct nc_config *c);
+
 #endif /* DP_FIXTURE_H */

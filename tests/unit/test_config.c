@@ -1025,11 +1025,11 @@ static const struct bad_case bad_cases[] = {
 	  { { "/services/0/client_address", "'proxy-v2'" }, { "/services/0/health", "{'type': 'http', 'proxy': 'yes'}" } },
 	  NULL, WANT("services[0].health.proxy: must be a boolean, got string") },
 	{ "unknown health type", { { "/services/0/health", "{'type': 'ping'}" } }, NULL,
-	  WANT("services[0].health.type: must be \"tcp\", \"http\", \"udp\" or \"icmp\", got \"ping\"") },
+	  WANT("services[0].health.type: must be \"tcp\", \"http\", \"udp\", \"icmp\" or \"icmpv6\", got \"ping\"") },
 	{ "health type in capitals", { { "/services/0/health", "{'type': 'TCP'}" } }, NULL,
-	  WANT("services[0].health.type: must be \"tcp\", \"http\", \"udp\" or \"icmp\", got \"TCP\"") },
+	  WANT("services[0].health.type: must be \"tcp\", \"http\", \"udp\", \"icmp\" or \"icmpv6\", got \"TCP\"") },
 	{ "health type none", { { "/services/0/health", "{'type': 'none'}" } }, NULL,
-	  WANT("services[0].health.type: must be \"tcp\", \"http\", \"udp\" or \"icmp\", got \"none\"") },
+	  WANT("services[0].health.type: must be \"tcp\", \"http\", \"udp\", \"icmp\" or \"icmpv6\", got \"none\"") },
 	{ "health type as a number", { { "/services/0/health", "{'type': 1}" } }, NULL,
 	  WANT("services[0].health.type: must be a string, got integer") },
 	{ "http probe on a udp service", { { "/services/1/health", "{'type': 'http'}" } }, NULL,
@@ -1141,7 +1141,7 @@ static const struct bad_case bad_cases[] = {
 	{ "bad health type: type-specific keys still checked for format",
 	  { { "/services/0/health", "{'type': 'ping', 'http_path': 'x', 'udp_payload_hex': '1'}" } },
 	  NULL,
-	  WANT("services[0].health.type: must be \"tcp\", \"http\", \"udp\" or \"icmp\", got \"ping\"",
+	  WANT("services[0].health.type: must be \"tcp\", \"http\", \"udp\", \"icmp\" or \"icmpv6\", got \"ping\"",
 	       "services[0].health.http_path: must start with '/', got \"x\"",
 	       "services[0].health.udp_payload_hex: must have an even number of hex digits, got 1") },
 	{ "every health problem at once",
@@ -2164,8 +2164,6 @@ static const struct bad_case bad6_cases[] = {
 	  WANT("services[2].client_address: not supported on an IPv6 service yet") },
 	{ "ipv6 persistence_s", { { "/services/2/persistence_s", "30" } }, NULL,
 	  WANT("services[2].persistence_s: not supported on an IPv6 service yet") },
-	{ "ipv6 health", { { "/services/2/health", "{'type': 'tcp'}" } }, NULL,
-	  WANT("services[2].health.type: not supported on an IPv6 service yet") },
 	{ "ipv6 adaptive", { { "/services/2/adaptive", "{'enabled': true}" } }, NULL,
 	  WANT("services[2].adaptive.enabled: not supported on an IPv6 service yet") },
 	{ "ipv6 maglev", { { "/services/2/scheduler", "'maglev'" } }, NULL,
@@ -2179,6 +2177,8 @@ static const struct bad_case bad6_cases[] = {
 	       "cluster.secret_file: cannot read /nonexistent/secret: No such file or directory",
 	       "cluster.peers[0]: 10.2.0.6: no ports[].host on its subnet (the channel runs from the "
 	       "dispatcher's host address)") },
+	/* health probes go over IPv6 */
+	{ "ipv6 health", { { "/services/2/health", "{'type': 'tcp'}" } }, NULL, WANT(NULL) },
 	/* disabled sections are fine: only what is on is refused */
 	{ "ipv6 with everything off",
 	  { { "/services/2/failsafe", "{'enabled': false}" }, { "/services/2/adaptive", "{'enabled': false}" },
@@ -2298,6 +2298,44 @@ static void test_v6_values(void **state)
 	assert_int_equal(s->servers[1].port, 8443);
 	assert_int_equal(s->servers[1].weight, 60);
 	assert_int_equal(s->scheduler, NC_SCHED_SMOOTH);
+	free(json);
+	free(cfg);
+}
+
+/* A health section on an IPv6 service parses as on an IPv4 one; "icmpv6" is
+ * the ICMP probe. */
+static void test_v6_health(void **state)
+{
+	static const struct patch http[] = {
+		{ "/services/2/health", "{'type': 'http', 'interval_ms': 2000, 'timeout_ms': 700, "
+					"'rise': 3, 'fall': 4, 'http_path': '/ready'}" },
+		{ NULL, NULL },
+	};
+	static const struct patch icmp6[] = {
+		{ "/services/2/health", "{'type': 'icmpv6'}" }, { NULL, NULL },
+	};
+	struct nc_config *cfg = cfg_new();
+	char *json = build_on(v6_base, http, NULL);
+	const struct nc_cfg_health *h = &cfg->services[2].health;
+
+	(void)state;
+	must_parse(json, cfg);
+	assert_int_equal(cfg->services[2].family, AF_INET6);
+	assert_int_equal(h->type, NC_HEALTH_HTTP);
+	assert_int_equal(h->interval_ms, 2000);
+	assert_int_equal(h->timeout_ms, 700);
+	assert_int_equal(h->rise, 3);
+	assert_int_equal(h->fall, 4);
+	assert_string_equal(h->http_path, "/ready");
+	free(json);
+	free(cfg);
+
+	cfg = cfg_new();
+	h = &cfg->services[2].health;
+	json = build_on(v6_base, icmp6, NULL);
+	must_parse(json, cfg);
+	assert_int_equal(h->type, NC_HEALTH_ICMP);
+	assert_int_equal(h->interval_ms, 1000);
 	free(json);
 	free(cfg);
 }
@@ -3222,6 +3260,7 @@ int main(void)
 		cmocka_unit_test(test_reference_file),
 		cmocka_unit_test(test_v6_values),
 		cmocka_unit_test(test_v6_nat64),
+		cmocka_unit_test(test_v6_health),
 		cmocka_unit_test(test_v6_only_port),
 		cmocka_unit_test(test_parse_server6),
 	};

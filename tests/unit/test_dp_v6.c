@@ -18,28 +18,12 @@
 #include "dp_fixture.h"
 #include "nc_net.h"
 
-enum { SVC_WEB6 = 2, SVC_DNS6 = 3, SVC_WEB64 = 4, SVC_DNS64 = 5 };
+enum { SVC_WEB64 = 4, SVC_DNS64 = 5 };
 
-static uint8_t ip6_vip64[16];
-static uint8_t ip6_port[16], ip6_vip[16], ip6_lip[16], ip6_gw[16], ip6_client[16],
-	ip6_near[16], ip6_srv[2][16];
+static uint8_t ip6_near[16], ip6_vip64[16];
 static const uint8_t mac_near[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x50 };
 
-static void
-addrs(void)
-{
-	pb_ip6(ip6_port, "fd00::1");
-	pb_ip6(ip6_vip, "fd00::100");
-	pb_ip6(ip6_lip, "fd00::200");
-	pb_ip6(ip6_gw, "fd00::fe");
-	pb_ip6(ip6_srv[SA], "fd00::11");
-	pb_ip6(ip6_srv[SB], "fd00::12");
-	pb_ip6(ip6_client, "2001:db8:1::10");   /* behind the gateway */
-	pb_ip6(ip6_near, "fd00::50");           /* on-link, not in the table */
-	pb_ip6(ip6_vip64, "fd00::164");
-}
-
-/* NAT64: an IPv6 VIP over the lab's IPv4 servers and local IP */
+/* NAT64: an IPv6 VIP (fd00::164) over the lab's IPv4 servers and local IP */
 static void
 svc64(struct nc_config *c, unsigned int si, const char *name, uint8_t proto, uint16_t port,
       uint16_t sport)
@@ -67,59 +51,12 @@ svc64(struct nc_config *c, unsigned int si, const char *name, uint8_t proto, uin
 	s->n_servers = 2;
 }
 
+/* The fixture's IPv6 lab, and web64 tcp/80, dns64 udp/5353 through NAT64 */
 static void
-svc6(struct nc_config *c, unsigned int si, const char *name, uint8_t proto, uint16_t port,
-     uint16_t sport, uint8_t wa, uint8_t wb)
+tweak_v6_64(struct nc_config *c)
 {
-	struct nc_cfg_service *s = &c->services[si];
-	unsigned int i;
-
-	memset(s, 0, sizeof(*s));
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->family = AF_INET6;
-	memcpy(s->vip6, ip6_vip, 16);
-	s->port = port;
-	s->proto = proto;
-	memcpy(s->local_ips6[0], ip6_lip, 16);
-	s->n_local_ips6 = 1;
-	s->server_family = AF_INET6;
-	s->scheduler = NC_SCHED_RATIO;
-	for (i = 0; i < 2; i++) {
-		snprintf(s->servers[i].name, sizeof(s->servers[i].name), "%c6", 'a' + i);
-		s->servers[i].family = AF_INET6;
-		memcpy(s->servers[i].address6, ip6_srv[i], 16);
-		s->servers[i].port = sport;
-	}
-	s->servers[0].weight = wa;
-	s->servers[1].weight = wb;
-	s->n_servers = 2;
-}
-
-/* The lab dual-stack: fd00::1/64 on the port, static servers and gateway,
- * ::/0 via the gateway; web6 tcp/80 (30/70) and dns6 udp/5353 (50/50) on
- * fd00::100 with local address fd00::200. */
-static void
-tweak_v6(struct nc_config *c)
-{
-	unsigned int i, n = c->n_neighbors;
-
-	addrs();
-	memcpy(c->ports[0].ipv6[0].addr, ip6_port, 16);
-	c->ports[0].ipv6[0].len = 64;
-	c->ports[0].n_ipv6 = 1;
-	for (i = 0; i < 3; i++) {
-		struct nc_cfg_neighbor *nb = &c->neighbors[n + i];
-
-		nb->family = AF_INET6;
-		memcpy(nb->ipv6, i < 2 ? ip6_srv[i] : ip6_gw, 16);
-		memcpy(nb->mac, i < 2 ? mac_srv[i] : mac_gw, 6);
-	}
-	c->n_neighbors = n + 3;
-	c->routes[c->n_routes].family = AF_INET6;
-	memcpy(c->routes[c->n_routes].via6, ip6_gw, 16);
-	c->n_routes++;
-	svc6(c, SVC_WEB6, "web6", IPPROTO_TCP, WEB_PORT, WEB_SPORT, 30, 70);
-	svc6(c, SVC_DNS6, "dns6", IPPROTO_UDP, DNS_PORT, DNS_PORT, 50, 50);
+	tweak_v6(c);
+	pb_ip6(ip6_vip64, "fd00::164");
 	svc64(c, SVC_WEB64, "web64", IPPROTO_TCP, WEB_PORT, WEB_SPORT);
 	svc64(c, SVC_DNS64, "dns64", IPPROTO_UDP, DNS_PORT, DNS_PORT);
 	c->n_services = 6;
@@ -128,14 +65,15 @@ tweak_v6(struct nc_config *c)
 static int
 setup_v6(void **state)
 {
-	return fx_setup(state, tweak_v6);
+	pb_ip6(ip6_near, "fd00::50");           /* on-link, not in the table */
+	return fx_setup(state, tweak_v6_64);
 }
 
 /* the fail-safe on web6, web64 and dns6: 30 ms to answer, 2 replays */
 static void
 tweak_v6_fs(struct nc_config *c)
 {
-	tweak_v6(c);
+	tweak_v6_64(c);
 	failsafe_set(&c->services[SVC_WEB6], 30, 2);
 	failsafe_set(&c->services[SVC_WEB64], 30, 2);
 	failsafe_set(&c->services[SVC_DNS6], 30, 2);

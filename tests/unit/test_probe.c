@@ -5,7 +5,7 @@
  * ignored, ICMP destination unreachable, timeouts and their RSTs, too little
  * room, and answers truncated at every length or with any one bit flipped
  * (read from exact-size heap copies: the sanitize build catches any read past
- * the end).
+ * the end); the same over IPv6 (ICMPv6 echo and unreachable).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1771,6 +1771,493 @@ test_stale_answer(void **state)
 	assert_int_equal(r.rt, 7);
 }
 
+/* ------------------------------------------------------------ IPv6 */
+
+#define PROTO_ICMP6 PB_PROTO_ICMPV6
+
+#define HTTP_REQ6 "GET /health HTTP/1.0\r\nHost: [fd00:201::11]\r\n" \
+	"User-Agent: netchestra-health\r\nConnection: close\r\n\r\n"
+#define HTTP_REQ6_LEN ((uint32_t)sizeof(HTTP_REQ6) - 1)
+
+#define ETH_IP6 (PB_ETH_LEN + 40)
+
+static uint8_t local6[16], local6b[16], server6[16], server6b[16], router6[16];
+
+static void
+addrs6(void)
+{
+	pb_ip6(local6, "fd00:201::1");
+	pb_ip6(local6b, "fd00:201::2");
+	pb_ip6(server6, "fd00:201::11");
+	pb_ip6(server6b, "fd00:201::12");
+	pb_ip6(router6, "fd00:201::fe");
+}
+
+static void
+run_start6(struct run *r, enum nc_health_type type, uint32_t seed)
+{
+	int n;
+
+	addrs6();
+	tgt_init(&r->t, type);
+	r->t.family = AF_INET6;
+	r->t.src_ip = r->t.dst_ip = 0;
+	memcpy(r->t.src_ip6, local6, 16);
+	memcpy(r->t.dst_ip6, server6, 16);
+	memset(&r->p, 0x5a, sizeof(r->p));
+	n = nc_probe_start(&r->p, &r->t, T0, seed, r->first, sizeof(r->first));
+	assert_true(n > 0);
+	r->first_len = (size_t)n;
+	r->out_len = 12345;
+	r->rt = 0;
+}
+
+/* A frame from the probe to the server over IPv6, as pkt_build makes it. */
+static void
+pb_probe6_init(struct pb_pkt *w, uint8_t proto)
+{
+	pb_init6(w, proto);
+	memcpy(w->dst_mac, hop_mac, 6);
+	memcpy(w->src_mac, our_mac, 6);
+	memcpy(w->sip6, local6, 16);
+	memcpy(w->dip6, server6, 16);
+	w->sport = PROBE_PORT;
+	w->dport = SERVER_PORT;
+}
+
+/* <f> must be the frame pkt_build makes of <want>, its checksums right. */
+static void
+check_same6(const uint8_t *f, size_t len, const struct pb_pkt *want)
+{
+	uint8_t exp[PB_MAX_FRAME];
+	char diff[128];
+	uint32_t elen;
+
+	assert_true(len >= ETH_IP6);
+	assert_int_equal(pb_get16(f + 12), PB_ETH_IPV6);
+	assert_int_equal(pb_get32(f + PB_ETH_LEN), 6u << 28);   /* no class, no flow label */
+	assert_int_equal(pb_get16(f + PB_ETH_LEN + 4), len - ETH_IP6);
+	assert_int_equal(f[PB_ETH_LEN + 7], 64);                 /* hop limit */
+	check_csums(f, len);
+	elen = pb_build(want, exp, sizeof(exp));
+	assert_true(elen != 0);
+	pb_diff(f, (uint32_t)len, exp, elen, diff, sizeof(diff));
+	if (diff[0] != '\0')
+		fail_msg("frame differs from the expected one: %s", diff);
+}
+
+/* A TCP segment of the probe without option, over IPv6. */
+static void
+check_tcp6(const uint8_t *f, size_t len, uint32_t seq, uint32_t ack, uint8_t flags,
+	   uint16_t win, const char *data, uint16_t dlen)
+{
+	struct pb_pkt w;
+
+	assert_int_equal(len, ETH_IP6 + 20 + dlen);
+	pb_probe6_init(&w, PROTO_TCP);
+	w.seq = seq;
+	w.ack = ack;
+	w.tcp_flags = flags;
+	w.window = win;
+	w.payload = (const uint8_t *)data;
+	w.payload_len = dlen;
+	check_same6(f, len, &w);
+}
+
+/* The SYN over IPv6: MSS 1460 written over pkt_build's NOPs, the checksum
+ * recomputed with the IPv6 pseudo-header. */
+static void
+check_syn6(const uint8_t *f, size_t len, uint32_t isn)
+{
+	static const uint8_t mss[4] = { 2, 4, 0x05, 0xb4 };
+	uint8_t exp[PB_MAX_FRAME], *l4 = exp + ETH_IP6;
+	struct pb_pkt w;
+	char diff[128];
+	uint32_t elen;
+
+	assert_int_equal(len, ETH_IP6 + 24);
+	check_csums(f, len);
+	assert_int_equal(f[PB_ETH_LEN + 6], PROTO_TCP);
+	pb_probe6_init(&w, PROTO_TCP);
+	w.seq = isn;
+	w.tcp_flags = PB_TCP_SYN;
+	w.tcp_doff = 6;
+	elen = pb_build(&w, exp, sizeof(exp));
+	memcpy(l4 + 20, mss, 4);
+	pb_put16(l4 + 16, 0);
+	pb_put16(l4 + 16, pb_csum(l4, 24, pb_pseudo_sum6(local6, server6, PROTO_TCP, 24)));
+	pb_diff(f, (uint32_t)len, exp, elen, diff, sizeof(diff));
+	if (diff[0] != '\0')
+		fail_msg("SYN differs: %s", diff);
+}
+
+/* Answers from the server to the probe over IPv6. */
+static void
+ans6(struct pb_pkt *a, uint8_t proto)
+{
+	pb_init6(a, proto);
+	memcpy(a->sip6, server6, 16);
+	memcpy(a->dip6, local6, 16);
+	a->sport = SERVER_PORT;
+	a->dport = PROBE_PORT;
+}
+
+static void
+ans6_tcp(struct pb_pkt *a, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	ans6(a, PROTO_TCP);
+	a->seq = seq;
+	a->ack = ack;
+	a->tcp_flags = flags;
+}
+
+static void
+test_start6(void **state)
+{
+	static const enum nc_health_type tcp[] = { NC_HEALTH_TCP, NC_HEALTH_HTTP };
+	struct run r;
+	struct pb_pkt w;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		run_start6(&r, tcp[i], 42);
+		check_syn6(r.first, r.first_len, r.p.isn);
+		assert_int_equal(r.p.state, NC_PROBE_SYN_SENT);
+		if (tcp[i] == NC_HEALTH_HTTP)
+			assert_int_equal(r.p.req_len, HTTP_REQ6_LEN);
+	}
+
+	run_start6(&r, NC_HEALTH_UDP, 9);
+	assert_int_equal(r.first_len, ETH_IP6 + 8 + sizeof(udp_ping));
+	pb_probe6_init(&w, PROTO_UDP);
+	w.payload = udp_ping;
+	w.payload_len = sizeof(udp_ping);
+	check_same6(r.first, r.first_len, &w);
+	assert_int_equal(r.p.state, NC_PROBE_UDP_SENT);
+
+	run_start6(&r, NC_HEALTH_ICMP, 0x1234abcd);
+	assert_int_equal(r.first_len, ETH_IP6 + 8 + 16);
+	assert_int_equal(r.first[ETH_IP6], 128);
+	pb_probe6_init(&w, PROTO_ICMP6);
+	w.icmp_type = 128;
+	w.icmp_id = PROBE_PORT;
+	w.icmp_seq = 0xabcd;
+	w.payload = (const uint8_t *)"netchestra probe";
+	w.payload_len = 16;
+	check_same6(r.first, r.first_len, &w);
+	assert_int_equal(r.p.state, NC_PROBE_ECHO_SENT);
+
+	/* no PROXY header over IPv6 */
+	run_start6(&r, NC_HEALTH_TCP, 1);
+	r.t.type = NC_HEALTH_HTTP;
+	r.t.proxy = 1;
+	assert_int_equal(nc_probe_start(&r.p, &r.t, T0, 1, r.first, sizeof(r.first)), -EINVAL);
+}
+
+/* tcp and http conversations over IPv6, the RST rules as over IPv4. */
+static void
+test_tcp6(void **state)
+{
+	struct run r;
+	struct pb_pkt a;
+
+	(void)state;
+	/* SYN-ACK: good, and the RST */
+	run_start6(&r, NC_HEALTH_TCP, 5);
+	ans6_tcp(&a, PEER_ISN, r.p.isn + 1, PB_TCP_SYN | PB_TCP_ACK);
+	assert_int_equal(run_feed(&r, &a, T0 + 30), NC_PROBE_GOOD);
+	assert_int_equal(r.rt, 30);
+	check_tcp6(r.out, r.out_len, r.p.isn + 1, PEER_ISN + 1, PB_TCP_RST | PB_TCP_ACK, 0, NULL, 0);
+
+	/* RST acknowledging the SYN: bad, nothing sent */
+	run_start6(&r, NC_HEALTH_TCP, 5);
+	ans6_tcp(&a, 0, r.p.isn + 1, PB_TCP_RST | PB_TCP_ACK);
+	assert_int_equal(run_feed(&r, &a, T0 + 1), NC_PROBE_BAD);
+	assert_int_equal(r.out_len, 0);
+
+	/* RST with another ack, or without ACK: ignored (RFC 793, SYN-SENT) */
+	run_start6(&r, NC_HEALTH_TCP, 5);
+	ans6_tcp(&a, 0, r.p.isn + 2, PB_TCP_RST | PB_TCP_ACK);
+	assert_int_equal(run_feed(&r, &a, T0 + 1), NC_PROBE_PENDING);
+	ans6_tcp(&a, 0, 0, PB_TCP_RST);
+	assert_int_equal(run_feed(&r, &a, T0 + 1), NC_PROBE_PENDING);
+	/* an unacceptable ACK gets a reset at its acknowledgement */
+	ans6_tcp(&a, PEER_ISN, r.p.isn + 7, PB_TCP_ACK);
+	assert_int_equal(run_feed(&r, &a, T0 + 1), NC_PROBE_PENDING);
+	check_tcp6(r.out, r.out_len, r.p.isn + 7, 0, PB_TCP_RST, 0, NULL, 0);
+	/* from another server, to another local IP, from another port, bad
+	 * checksum, IPv4: ignored */
+	ans6_tcp(&a, PEER_ISN, r.p.isn + 1, PB_TCP_SYN | PB_TCP_ACK);
+	memcpy(a.sip6, server6b, 16);
+	assert_int_equal(run_feed(&r, &a, T0 + 1), NC_PROBE_PENDING);
+	ans6_tcp(&a, PEER_ISN, r.p.isn + 1, PB_TCP_SYN | PB_TCP_ACK);
+	memcpy(a.dip6, local6b, 16);
+	assert_int_equal(run_feed(&r, &a, T0 + 1), NC_PROBE_PENDING);
+	ans6_tcp(&a, PEER_ISN, r.p.isn + 1, PB_TCP_SYN | PB_TCP_ACK);
+	a.sport++;
+	assert_int_equal(run_feed(&r, &a, T0 + 1), NC_PROBE_PENDING);
+	ans6_tcp(&a, PEER_ISN, r.p.isn + 1, PB_TCP_SYN | PB_TCP_ACK);
+	a.l4_csum_xor = 0x0100;
+	assert_int_equal(run_feed(&r, &a, T0 + 1), NC_PROBE_PENDING);
+	ans_tcp(&a, PEER_ISN, r.p.isn + 1, PB_TCP_SYN | PB_TCP_ACK);
+	assert_int_equal(run_feed(&r, &a, T0 + 1), NC_PROBE_PENDING);
+	assert_int_equal(r.p.state, NC_PROBE_SYN_SENT);
+	/* the timeout's RST at the sequence the server expects */
+	assert_int_equal(nc_probe_timeout(&r.p, &r.t, r.out, sizeof(r.out), &r.out_len),
+			 NC_PROBE_BAD);
+	check_tcp6(r.out, r.out_len, r.p.isn + 1, 0, PB_TCP_RST, 0, NULL, 0);
+}
+
+static void
+test_http6(void **state)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	static const char busy[] = "HTTP/1.0 503 Service Unavailable\r\n\r\n";
+	struct run r;
+	struct pb_pkt a;
+
+	(void)state;
+	run_start6(&r, NC_HEALTH_HTTP, 7);
+	ans6_tcp(&a, PEER_ISN, r.p.isn + 1, PB_TCP_SYN | PB_TCP_ACK);
+	assert_int_equal(run_feed(&r, &a, T0 + 100), NC_PROBE_PENDING);
+	assert_int_equal(r.p.state, NC_PROBE_REQ_SENT);
+	check_tcp6(r.out, r.out_len, r.p.isn + 1, PEER_ISN + 1, PB_TCP_ACK | PB_TCP_PSH, 65535,
+		   HTTP_REQ6, HTTP_REQ6_LEN);
+	ans6_tcp(&a, PEER_ISN + 1, r.p.isn + 1 + HTTP_REQ6_LEN, PB_TCP_ACK | PB_TCP_PSH);
+	a.payload = (const uint8_t *)ok;
+	a.payload_len = sizeof(ok) - 1;
+	assert_int_equal(run_feed(&r, &a, T0 + 150), NC_PROBE_GOOD);
+	assert_int_equal(r.rt, 50);
+	check_tcp6(r.out, r.out_len, r.p.isn + 1 + HTTP_REQ6_LEN, PEER_ISN + 1 + (uint32_t)sizeof(ok) - 1,
+		   PB_TCP_RST | PB_TCP_ACK, 0, NULL, 0);
+
+	run_start6(&r, NC_HEALTH_HTTP, 7);
+	ans6_tcp(&a, PEER_ISN, r.p.isn + 1, PB_TCP_SYN | PB_TCP_ACK);
+	assert_int_equal(run_feed(&r, &a, T0 + 100), NC_PROBE_PENDING);
+	ans6_tcp(&a, PEER_ISN + 1, r.p.isn + 1 + HTTP_REQ6_LEN, PB_TCP_ACK | PB_TCP_PSH);
+	a.payload = (const uint8_t *)busy;
+	a.payload_len = sizeof(busy) - 1;
+	assert_int_equal(run_feed(&r, &a, T0 + 150), NC_PROBE_BAD);
+	check_tcp6(r.out, r.out_len, r.p.isn + 1 + HTTP_REQ6_LEN, PEER_ISN + 1 + (uint32_t)sizeof(busy) - 1,
+		   PB_TCP_RST | PB_TCP_ACK, 0, NULL, 0);
+
+	/* the timeout in REQ_SENT resets at the end of the request */
+	run_start6(&r, NC_HEALTH_HTTP, 7);
+	ans6_tcp(&a, PEER_ISN, r.p.isn + 1, PB_TCP_SYN | PB_TCP_ACK);
+	assert_int_equal(run_feed(&r, &a, T0 + 100), NC_PROBE_PENDING);
+	assert_int_equal(nc_probe_timeout(&r.p, &r.t, r.out, sizeof(r.out), &r.out_len),
+			 NC_PROBE_BAD);
+	check_tcp6(r.out, r.out_len, r.p.isn + 1 + HTTP_REQ6_LEN, PEER_ISN + 1,
+		   PB_TCP_RST | PB_TCP_ACK, 0, NULL, 0);
+}
+
+/* UDP, echo and destination unreachable over IPv6. */
+static void e6_udp(struct pb_pkt *a, const struct run *r, uint8_t *q)
+{
+	(void)r; (void)q;
+	ans6(a, PROTO_UDP);
+	a->payload = udp_ping;
+	a->payload_len = sizeof(udp_ping);
+}
+DEDIT(e6_udp_nocsum, e6_udp, a->udp_no_csum = true)
+DEDIT(e6_udp_csum, e6_udp, a->l4_csum_xor = 0x0100)
+DEDIT(e6_udp_sport, e6_udp, a->sport++)
+DEDIT(e6_udp_sip, e6_udp, memcpy(a->sip6, server6b, 16))
+DEDIT(e6_udp_dip, e6_udp, memcpy(a->dip6, local6b, 16))
+DEDIT(e6_udp_dstopt, e6_udp, a->n_ext = 1; a->ext[0].type = 60)
+DEDIT(e6_udp_frag, e6_udp, a->n_ext = 1; a->ext[0].type = 44; a->ext[0].frag = 1)
+static void e6_udp4(struct pb_pkt *a, const struct run *r, uint8_t *q)
+{
+	(void)r; (void)q;
+	ans_udp(a);
+}
+static void e6_echo(struct pb_pkt *a, const struct run *r, uint8_t *q)
+{
+	(void)q;
+	ans6(a, PROTO_ICMP6);
+	a->icmp_type = 129;
+	a->icmp_id = PROBE_PORT;
+	a->icmp_seq = r->p.echo_seq;
+	a->payload = (const uint8_t *)"netchestra probe";
+	a->payload_len = 16;
+}
+DEDIT(e6_echo_id, e6_echo, a->icmp_id++)
+DEDIT(e6_echo_seq, e6_echo, a->icmp_seq++)
+DEDIT(e6_echo_sip, e6_echo, memcpy(a->sip6, server6b, 16))
+DEDIT(e6_echo_v4type, e6_echo, a->icmp_type = 0)
+DEDIT(e6_echo_req, e6_echo, a->icmp_type = 128)
+DEDIT(e6_echo_csum, e6_echo, a->l4_csum_xor = 4)
+static void e6_echo4(struct pb_pkt *a, const struct run *r, uint8_t *q)
+{
+	(void)q;
+	ans_echo(a, r->p.echo_seq);
+}
+/* destination unreachable (code 4: port) from a router, quoting the probe */
+static void e6_unreach(struct pb_pkt *a, const struct run *r, uint8_t *q)
+{
+	memcpy(q, r->first + PB_ETH_LEN, r->first_len - PB_ETH_LEN);
+	ans6(a, PROTO_ICMP6);
+	memcpy(a->sip6, router6, 16);
+	a->icmp_type = 1;
+	a->icmp_code = 4;
+	a->icmp_id = 0;
+	a->icmp_seq = 0;
+	a->payload = q;
+	a->payload_len = (uint16_t)(r->first_len - PB_ETH_LEN);
+}
+DEDIT(e6_unreach48, e6_unreach, a->payload_len = 48)
+DEDIT(e6_unreach47, e6_unreach, a->payload_len = 47)
+DEDIT(e6_unreach_sport, e6_unreach, q[41] ^= 1)
+DEDIT(e6_unreach_qdip, e6_unreach, q[39] ^= 1)
+DEDIT(e6_unreach_qsip, e6_unreach, q[23] ^= 1)
+DEDIT(e6_unreach_dip, e6_unreach, memcpy(a->dip6, local6b, 16))
+DEDIT(e6_unreach_texc, e6_unreach, a->icmp_type = 3)
+DEDIT(e6_unreach_v4type, e6_unreach, a->icmp_type = 3; a->icmp_code = 3)
+DEDIT(e6_unreach_qseq, e6_unreach, q[47] ^= 1)
+DEDIT(e6_unreach_qtcpseq, e6_unreach, q[47] ^= 1)
+
+static const struct dgram_case dgram6_cases[] = {
+	DG("reply from the server's port", UDP, GOOD, e6_udp),
+	DG("reply after a destination options header", UDP, GOOD, e6_udp_dstopt),
+	DG("reply without UDP checksum (wrong over IPv6)", UDP, PENDING, e6_udp_nocsum),
+	DG("reply with a bad checksum", UDP, PENDING, e6_udp_csum),
+	DG("reply from another port", UDP, PENDING, e6_udp_sport),
+	DG("reply from another server", UDP, PENDING, e6_udp_sip),
+	DG("reply to another local IP", UDP, PENDING, e6_udp_dip),
+	DG("a fragment", UDP, PENDING, e6_udp_frag),
+	DG("IPv4 reply", UDP, PENDING, e6_udp4),
+	DG("echo reply from the server", UDP, PENDING, e6_echo),
+	DG("port unreachable quoting the datagram", UDP, BAD, e6_unreach),
+	DG("unreachable quoting IPv6 header + 8 bytes", UDP, BAD, e6_unreach48),
+	DG("unreachable quoting IPv6 header + 7 bytes", UDP, PENDING, e6_unreach47),
+	DG("unreachable quoting another source port", UDP, PENDING, e6_unreach_sport),
+	DG("unreachable quoting another server", UDP, PENDING, e6_unreach_qdip),
+	DG("unreachable quoting another local IP", UDP, PENDING, e6_unreach_qsip),
+	DG("unreachable to another local IP", UDP, PENDING, e6_unreach_dip),
+	DG("time exceeded quoting the datagram", UDP, PENDING, e6_unreach_texc),
+	DG("echo reply", ICMP, GOOD, e6_echo),
+	DG("echo reply with another id", ICMP, PENDING, e6_echo_id),
+	DG("echo reply with another sequence", ICMP, PENDING, e6_echo_seq),
+	DG("echo reply from another server", ICMP, PENDING, e6_echo_sip),
+	DG("ICMPv6 type 0", ICMP, PENDING, e6_echo_v4type),
+	DG("echo request from the server", ICMP, PENDING, e6_echo_req),
+	DG("echo reply with a bad checksum", ICMP, PENDING, e6_echo_csum),
+	DG("ICMP (IPv4) echo reply", ICMP, PENDING, e6_echo4),
+	DG("unreachable quoting the echo request", ICMP, BAD, e6_unreach),
+	DG("unreachable quoting IPv6 header + 8 bytes", ICMP, BAD, e6_unreach48),
+	DG("unreachable quoting another sequence", ICMP, PENDING, e6_unreach_qseq),
+	DG("ICMPv6 type 3 quoting the echo request", ICMP, PENDING, e6_unreach_v4type),
+	DG("unreachable quoting the SYN", TCP, BAD, e6_unreach),
+	DG("unreachable quoting another sequence number", TCP, PENDING, e6_unreach_qtcpseq),
+	DG("unreachable quoting another local IP", TCP, PENDING, e6_unreach_qsip),
+};
+
+static void
+test_datagram6(void **state)
+{
+	uint8_t q[PB_MAX_FRAME];
+	struct nc_probe before;
+	struct pb_pkt a;
+	struct run r;
+	size_t i;
+	int v;
+
+	(void)state;
+	for (i = 0; i < sizeof(dgram6_cases) / sizeof(dgram6_cases[0]); i++) {
+		const struct dgram_case *c = &dgram6_cases[i];
+
+		print_message("ipv6 %s: %s\n", c->type == NC_HEALTH_UDP ? "udp" :
+			      c->type == NC_HEALTH_ICMP ? "icmp" : "tcp", c->desc);
+		run_start6(&r, c->type, 0x10000 + (uint32_t)i * 77);
+		before = r.p;
+		c->build(&a, &r, q);
+		r.rt = 777;
+		v = run_feed(&r, &a, T0 + 20);
+		assert_int_equal(v, c->want);
+		assert_int_equal(r.out_len, 0);
+		assert_int_equal(r.rt, v == NC_PROBE_GOOD ? 20 : 777);
+		if (v == NC_PROBE_PENDING)
+			assert_memory_equal(&r.p, &before, sizeof(before));
+		else
+			assert_int_equal(r.p.state, NC_PROBE_IDLE);
+	}
+}
+
+/* Every IPv6 answer cut short, from an exact-size copy, is no verdict. */
+static void
+test_truncated6(void **state)
+{
+	uint8_t f[PB_MAX_FRAME], q[PB_MAX_FRAME], *copy;
+	static void (*const build[])(struct pb_pkt *, const struct run *, uint8_t *) = {
+		e6_udp, e6_echo, e6_unreach,
+	};
+	static const enum nc_health_type type[] = { NC_HEALTH_UDP, NC_HEALTH_ICMP, NC_HEALTH_UDP };
+	struct pb_pkt a;
+	struct run r;
+	uint32_t len, n;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		run_start6(&r, type[i], 3);
+		build[i](&a, &r, q);
+		len = pb_build(&a, f, sizeof(f));
+		for (n = 0; n < len; n++) {
+			copy = malloc(n + 1);
+			assert_non_null(copy);
+			memcpy(copy, f, n);
+			assert_int_equal(nc_probe_input(&r.p, &r.t, copy, n, T0, r.out, sizeof(r.out),
+							&r.out_len, &r.rt), NC_PROBE_PENDING);
+			free(copy);
+		}
+	}
+}
+
+static void
+test_match6(void **state)
+{
+	uint8_t f[PB_MAX_FRAME], q[PB_MAX_FRAME], lip[16];
+	struct pb_pkt a;
+	struct run r;
+	uint32_t len, lip4;
+	uint16_t port;
+
+	(void)state;
+	run_start6(&r, NC_HEALTH_UDP, 3);
+	e6_udp(&a, &r, q);
+	len = pb_build(&a, f, sizeof(f));
+	assert_int_equal(nc_probe_match6(f, len, lip, &port), 0);
+	assert_memory_equal(lip, local6, 16);
+	assert_int_equal(port, rte_cpu_to_be_16(PROBE_PORT));
+	assert_int_equal(nc_probe_match(f, len, &lip4, &port), -EINVAL);
+
+	e6_unreach(&a, &r, q);
+	len = pb_build(&a, f, sizeof(f));
+	memset(lip, 0, sizeof(lip));
+	assert_int_equal(nc_probe_match6(f, len, lip, &port), 0);
+	assert_memory_equal(lip, local6, 16);
+	assert_int_equal(port, rte_cpu_to_be_16(PROBE_PORT));
+
+	run_start6(&r, NC_HEALTH_ICMP, 3);
+	e6_echo(&a, &r, q);
+	len = pb_build(&a, f, sizeof(f));
+	assert_int_equal(nc_probe_match6(f, len, lip, &port), 0);
+	assert_int_equal(port, rte_cpu_to_be_16(PROBE_PORT));
+	e6_unreach(&a, &r, q);
+	len = pb_build(&a, f, sizeof(f));
+	assert_int_equal(nc_probe_match6(f, len, lip, &port), 0);
+	assert_int_equal(port, rte_cpu_to_be_16(PROBE_PORT));
+	/* an echo request, and IPv4 frames, are not IPv6 answers */
+	e6_echo_req(&a, &r, q);
+	len = pb_build(&a, f, sizeof(f));
+	assert_int_equal(nc_probe_match6(f, len, lip, &port), -EINVAL);
+	ans_udp(&a);
+	len = pb_build(&a, f, sizeof(f));
+	assert_int_equal(nc_probe_match6(f, len, lip, &port), -EINVAL);
+	assert_int_equal(nc_probe_match(f, len, &lip4, &port), 0);
+}
+
 int
 main(void)
 {
@@ -1794,6 +2281,12 @@ main(void)
 		cmocka_unit_test(test_bitflip),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_stale_answer),
+		cmocka_unit_test(test_start6),
+		cmocka_unit_test(test_tcp6),
+		cmocka_unit_test(test_http6),
+		cmocka_unit_test(test_datagram6),
+		cmocka_unit_test(test_truncated6),
+		cmocka_unit_test(test_match6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
