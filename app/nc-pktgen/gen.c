@@ -616,9 +616,17 @@ build_mal6(struct gen *g, const struct item *it, struct pg_frame *f, uint16_t id
 			ext6(&p, 60, 0, 0, 0);
 		break;
 	case M6_FRAG: ext6(&p, 44, 0, 0, 0); break;
-	case M6_EXT_BEYOND: ext6(&p, 60, 8, 0, 0); p.tot_len_adj = -(9 * 8 + 20 - 16); break;
-	case M6_GRE: p.proto = 47; p.payload = udp_pl; p.payload_len = 24; break;
-	case M6_NO_NEXT: p.proto = 59; p.payload = udp_pl; p.payload_len = 8; break;
+	case M6_EXT_BEYOND:
+		/* a 72-byte header in a payload length of 16 */
+		ext6(&p, 60, 8, 0, 0);
+		p.tot_len_adj = -(9 * 8 + 20 - 16);
+		break;
+	case M6_GRE:
+	case M6_NO_NEXT:
+		p.proto = (enum mal6_kind)it->mal == M6_GRE ? 47 : 59;
+		p.payload = udp_pl;
+		p.payload_len = 24;
+		break;
 	case M6_TCP_DOFF4: p.doff_field = 4; break;
 	case M6_UDP_LEN:
 		p.proto = IPPROTO_UDP;
@@ -627,15 +635,25 @@ build_mal6(struct gen *g, const struct item *it, struct pg_frame *f, uint16_t id
 		p.payload_len = sizeof(udp_pl);
 		p.udp_len_adj = 16;
 		break;
-	case M6_NOT_OURS: p.dip6[15] = 0x99; if (memcmp(p.dip6, o->vip6, 16) == 0) p.dip6[15] = 0x98; break;
-	case M6_ICMP_OTHER: p.proto = 58; p.icmp_type = 200; p.icmp_code = 0; break;
+	case M6_NOT_OURS:
+		p.dip6[15] = 0x99;
+		if (memcmp(p.dip6, o->vip6, 16) == 0)
+			p.dip6[15] = 0x98;
+		break;
+	case M6_ICMP_OTHER:
+		p.proto = PB_PROTO_ICMPV6;
+		p.icmp_type = 200;
+		break;
 	case M6_HOP1: p.ttl = 1; break;
 	case M6_NO_SERVICE:
 		ext6(&p, 60, 0, 0, 0);
 		ext6(&p, 43, 2, 2, 0);
 		p.dport = (uint16_t)(o->tcp_port == 81 || o->udp_port == 81 ? 82 : 81);
 		break;
-	case M6_NO_FLOW: p.tcp_flags = PB_TCP_ACK; p.ack = it->sisn; break;
+	case M6_NO_FLOW:
+		p.tcp_flags = PB_TCP_ACK;
+		p.ack = it->sisn;
+		break;
 	case M6_MAX: return -EINVAL;
 	}
 	f->len = pb_build(&p, f->b, sizeof(f->b));
