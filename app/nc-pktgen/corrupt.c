@@ -12,9 +12,9 @@
 #include "pktgen_priv.h"
 
 enum corrupt_what {
-	CW_IP_CSUM,   /* flip a bit of the IPv4 header checksum */
+	CW_IP_CSUM,   /* flip a bit of the IPv4 header checksum (IPv4 only) */
 	CW_L4_CSUM,   /* flip a bit of the TCP/UDP checksum */
-	CW_TTL,       /* TTL one lower, IPv4 checksum fixed */
+	CW_TTL,       /* TTL or hop limit one lower, IPv4 checksum fixed */
 	CW_DST_MAC,   /* flip a bit of the destination MAC */
 	CW_PAYLOAD,   /* flip a payload byte, L4 checksum fixed */
 	CW_DROP,      /* leave the packet out */
@@ -35,7 +35,9 @@ fits(const struct pg_frame *f, enum corrupt_what w)
 	struct pg_pkt p;
 
 	pg_parse(f->b, f->len, &p);
-	if (!p.ipv4 || !p.l4)
+	if (!(p.ipv4 || p.ipv6) || !p.l4)
+		return false;
+	if (p.ipv6 && w == CW_IP_CSUM)
 		return false;
 	return w != CW_PAYLOAD || p.plen > 0;
 }
@@ -47,7 +49,7 @@ damage(struct pg_frame *f, enum corrupt_what w)
 	uint32_t l4;
 
 	pg_parse(f->b, f->len, &p);
-	l4 = p.l3 + (f->b[p.l3] & 0x0f) * 4u;
+	l4 = p.l4off;
 	switch (w) {
 	case CW_IP_CSUM:
 		f->b[p.l3 + 10] ^= 0x01;
@@ -56,6 +58,10 @@ damage(struct pg_frame *f, enum corrupt_what w)
 		f->b[l4 + (p.proto == IPPROTO_TCP ? 16 : 6)] ^= 0x01;
 		break;
 	case CW_TTL:
+		if (p.ipv6) {
+			f->b[p.l3 + 7]--;
+			break;
+		}
 		f->b[p.l3 + 8]--;
 		pb_ip_csum_fix(f->b);
 		break;
@@ -64,7 +70,7 @@ damage(struct pg_frame *f, enum corrupt_what w)
 		break;
 	case CW_PAYLOAD:
 		f->b[p.payload - f->b] ^= 0x20;
-		pb_l4_csum_fix(f->b);
+		pg_l4_csum_fix(f->b);
 		break;
 	default:
 		break;
@@ -117,7 +123,7 @@ corrupt_usage(void)
 {
 	fprintf(stderr, "usage: nc-pktgen corrupt --in IN.pcap --out OUT.pcap "
 			"--what ip-csum|l4-csum|ttl|dst-mac|payload|drop|dup [--packet N]\n"
-			"  --packet N: 1-based; default the first IPv4 TCP/UDP packet that fits\n");
+			"  --packet N: 1-based; default the first IPv4 or IPv6 TCP/UDP packet that fits\n");
 }
 
 int

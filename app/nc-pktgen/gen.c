@@ -6,6 +6,9 @@
  * interleave, both drawn from one seeded PRNG, so the same arguments always give
  * the same bytes. Every IPv4 packet gets an ID unique within the file.
  */
+/* before <netinet/ip_icmp.h>, whose icmp_id macro would rename its field */
+#include "pkt_build.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -77,6 +80,59 @@ static const enum nc_drop mal_reason[MAL_MAX] = {
 	[MAL_NO_FLOW] = NC_DROP_NO_FLOW,
 };
 
+/* --ipv6: each malformed kind breaks one rule of an IPv6 SYN (or datagram). */
+enum mal6_kind {
+	M6_SHORT,          /* frame ends inside the IPv6 header */
+	M6_OTHER_MAC,      /* unicast to another host's MAC */
+	M6_VERSION4,       /* IPv6 ethertype, version field 4 */
+	M6_LEN_ZERO,       /* payload length 0 */
+	M6_LEN_BEYOND,     /* payload length beyond the frame */
+	M6_HOP_BY_HOP,     /* hop-by-hop options header */
+	M6_RT0,            /* routing header type 0 */
+	M6_RT_SEGS,        /* routing header type 4 with a segment left */
+	M6_AH,             /* authentication header */
+	M6_ESP,            /* encapsulating security payload */
+	M6_CHAIN,          /* nine destination options headers */
+	M6_FRAG,           /* atomic fragment header */
+	M6_EXT_BEYOND,     /* destination options header past the payload */
+	M6_GRE,            /* next header 47 */
+	M6_NO_NEXT,        /* next header 59 */
+	M6_TCP_DOFF4,      /* TCP data offset 4 */
+	M6_UDP_LEN,        /* UDP length beyond the payload */
+	M6_NOT_OURS,       /* SYN to an address not the appliance's */
+	M6_ICMP_OTHER,     /* ICMPv6 type 200 to the VIP */
+	M6_HOP1,           /* SYN with hop limit 1 */
+	M6_NO_SERVICE,     /* SYN past skipped destination options and routing type 2
+			    * headers, to a VIP port without a service */
+	M6_NO_FLOW,        /* TCP ACK without a SYN before it */
+	M6_MAX
+};
+
+static const enum nc_drop mal6_reason[M6_MAX] = {
+	[M6_SHORT] = NC_DROP_SHORT_FRAME,
+	[M6_OTHER_MAC] = NC_DROP_L2_OTHER_HOST,
+	[M6_VERSION4] = NC_DROP_IP6_BAD_HEADER,
+	[M6_LEN_ZERO] = NC_DROP_IP_BAD_LEN,
+	[M6_LEN_BEYOND] = NC_DROP_IP_BAD_LEN,
+	[M6_HOP_BY_HOP] = NC_DROP_IP6_HOP_BY_HOP,
+	[M6_RT0] = NC_DROP_IP6_ROUTING,
+	[M6_RT_SEGS] = NC_DROP_IP6_ROUTING,
+	[M6_AH] = NC_DROP_IP6_EXT_UNKNOWN,
+	[M6_ESP] = NC_DROP_IP6_EXT_UNKNOWN,
+	[M6_CHAIN] = NC_DROP_IP6_EXT_CHAIN,
+	[M6_FRAG] = NC_DROP_IP_FRAGMENT,
+	[M6_EXT_BEYOND] = NC_DROP_IP_BAD_LEN,
+	[M6_GRE] = NC_DROP_L4_UNSUPPORTED,
+	[M6_NO_NEXT] = NC_DROP_L4_UNSUPPORTED,
+	[M6_TCP_DOFF4] = NC_DROP_L4_BAD_HEADER,
+	[M6_UDP_LEN] = NC_DROP_L4_BAD_HEADER,
+	[M6_NOT_OURS] = NC_DROP_NOT_FOR_US,
+	[M6_ICMP_OTHER] = NC_DROP_ICMP_UNSUPPORTED,
+	[M6_HOP1] = NC_DROP_TTL_EXPIRED,
+	[M6_NO_SERVICE] = NC_DROP_NO_SERVICE,
+	[M6_NO_FLOW] = NC_DROP_NO_FLOW,
+};
+
 struct gen_opts {
 	const char *out;
 	const char *manifest;
@@ -102,6 +158,11 @@ struct gen_opts {
 	uint32_t n_arp_targets;
 	uint32_t not_ours[GEN_MAX_LIST];
 	uint32_t n_not_ours;
+	/* --ipv6: clients are <client_base6> with the low 32 bits <client_base> + n */
+	bool v6;
+	uint8_t vip6[16];
+	uint8_t client_base6[16];
+	uint8_t gw_ip6[16];
 };
 
 enum item_type { IT_TCP, IT_UDP, IT_ARP, IT_ECHO, IT_MAL };
@@ -180,6 +241,14 @@ fresh_port(struct gen *g, uint32_t cip)
 	}
 }
 
+/* The IPv6 address of client <cip> (the low 32 bits). */
+static void
+client6(const struct gen_opts *o, uint32_t cip, uint8_t out[16])
+{
+	memcpy(out, o->client_base6, 12);
+	pb_put32(out + 12, cip);
+}
+
 static void
 client_ip_hdr(struct gen *g, struct pg_ip *ip, uint32_t cip, uint32_t dip, uint8_t tos)
 {
@@ -191,6 +260,11 @@ client_ip_hdr(struct gen *g, struct pg_ip *ip, uint32_t cip, uint32_t dip, uint8
 	ip->ttl = GEN_CLIENT_TTL;
 	ip->tos = tos;
 	ip->frag = 0x4000; /* DF */
+	if (g->o->v6) {
+		ip->v6 = true;
+		client6(g->o, cip, ip->sip6);
+		memcpy(ip->dip6, g->o->vip6, 16);
+	}
 }
 
 static int
@@ -287,7 +361,17 @@ build_arp(struct gen *g, const struct item *it, struct pg_frame *f)
 	uint32_t spa = o->arp_sender[it->idx] ? o->arp_sender[it->idx] : o->gw_ip;
 	const uint8_t *sha = o->arp_has_mac[it->idx] ? o->arp_sender_mac[it->idx] : o->src_mac;
 
+	if (o->v6) {
+		pg_build_ns(f, o->src_mac, o->gw_ip6, o->vip6);
+		return;
+	}
 	pg_build_arp(f, bcast, sha, 1, sha, spa, zero, o->arp_target[it->idx]);
+}
+
+static uint8_t
+o_echo_type(const struct gen_opts *o)
+{
+	return o->v6 ? 128 : ICMP_ECHO;
 }
 
 static int
@@ -300,7 +384,7 @@ build_echo(struct gen *g, const struct item *it, struct pg_frame *f, uint16_t id
 		pl[i] = (uint8_t)(0x10 + i);
 	client_ip_hdr(g, &ip, it->cip, g->o->vip, 0);
 	ip.id = id;
-	return pg_build_icmp(f, &ip, ICMP_ECHO, 0, (uint16_t)(0x4e00 + it->idx),
+	return pg_build_icmp(f, &ip, o_echo_type(g->o), 0, (uint16_t)(0x4e00 + it->idx),
 			     (uint16_t)(it->idx + 1), pl, sizeof(pl));
 }
 
@@ -479,12 +563,119 @@ build_mal(struct gen *g, const struct item *it, struct pg_frame *f, uint16_t id)
 	return -EINVAL;
 }
 
+static void
+ext6(struct pb_pkt *p, uint8_t type, uint8_t len, uint8_t rt_type, uint8_t seg_left)
+{
+	struct pb_ext6 *e = &p->ext[p->n_ext++];
+
+	e->type = type;
+	e->len = len;
+	e->rt_type = rt_type;
+	e->seg_left = seg_left;
+}
+
+/* An IPv6 malformed item: a SYN from the item's client to the VIP (the test
+ * support's builder, which knows extension headers), then the one break. */
+static int
+build_mal6(struct gen *g, const struct item *it, struct pg_frame *f, uint16_t id)
+{
+	const struct gen_opts *o = g->o;
+	static const uint8_t udp_pl[32] = "udp-udp-udp-udp-udp-udp-udp-udp";
+	uint32_t cut = 0;
+	struct pb_pkt p;
+
+	pb_init6(&p, IPPROTO_TCP);
+	memcpy(p.dst_mac, o->dst_mac, 6);
+	memcpy(p.src_mac, o->src_mac, 6);
+	client6(o, it->cip, p.sip6);
+	memcpy(p.dip6, o->vip6, 16);
+	p.flow_label = id;
+	p.ttl = GEN_CLIENT_TTL;
+	p.sport = it->cport;
+	p.dport = o->tcp_port;
+	p.seq = it->isn;
+	p.tcp_flags = PB_TCP_SYN;
+	p.window = PG_TCP_WIN;
+	switch ((enum mal6_kind)it->mal) {
+	case M6_SHORT: cut = PG_ETH_LEN + 30; break;
+	case M6_OTHER_MAC:
+		memcpy(p.dst_mac, (const uint8_t[6]){ 0x02, 0x00, 0x00, 0x00, 0x00, 0x99 }, 6);
+		if (memcmp(p.dst_mac, o->dst_mac, 6) == 0)
+			p.dst_mac[5] = 0x98;
+		break;
+	case M6_VERSION4: p.ip_version = 4; break;
+	case M6_LEN_ZERO: p.tot_len_adj = -20; break;       /* a bare SYN: 20 bytes */
+	case M6_LEN_BEYOND: p.tot_len_adj = 16; break;
+	case M6_HOP_BY_HOP: ext6(&p, 0, 0, 0, 0); break;
+	case M6_RT0: ext6(&p, 43, 0, 0, 0); break;
+	case M6_RT_SEGS: ext6(&p, 43, 0, 4, 1); break;
+	case M6_AH: ext6(&p, 51, 0, 0, 0); break;
+	case M6_ESP: ext6(&p, 50, 0, 0, 0); break;
+	case M6_CHAIN:
+		for (int k = 0; k < 9; k++)
+			ext6(&p, 60, 0, 0, 0);
+		break;
+	case M6_FRAG: ext6(&p, 44, 0, 0, 0); break;
+	case M6_EXT_BEYOND:
+		/* a 72-byte header in a payload length of 16 */
+		ext6(&p, 60, 8, 0, 0);
+		p.tot_len_adj = -(9 * 8 + 20 - 16);
+		break;
+	case M6_GRE:
+	case M6_NO_NEXT:
+		p.proto = (enum mal6_kind)it->mal == M6_GRE ? 47 : 59;
+		p.payload = udp_pl;
+		p.payload_len = 24;
+		break;
+	case M6_TCP_DOFF4: p.doff_field = 4; break;
+	case M6_UDP_LEN:
+		p.proto = IPPROTO_UDP;
+		p.dport = o->udp_port;
+		p.payload = udp_pl;
+		p.payload_len = sizeof(udp_pl);
+		p.udp_len_adj = 16;
+		break;
+	case M6_NOT_OURS:
+		p.dip6[15] = 0x99;
+		if (memcmp(p.dip6, o->vip6, 16) == 0)
+			p.dip6[15] = 0x98;
+		break;
+	case M6_ICMP_OTHER:
+		p.proto = PB_PROTO_ICMPV6;
+		p.icmp_type = 200;
+		break;
+	case M6_HOP1: p.ttl = 1; break;
+	case M6_NO_SERVICE:
+		ext6(&p, 60, 0, 0, 0);
+		ext6(&p, 43, 2, 2, 0);
+		p.dport = (uint16_t)(o->tcp_port == 81 || o->udp_port == 81 ? 82 : 81);
+		break;
+	case M6_NO_FLOW:
+		p.tcp_flags = PB_TCP_ACK;
+		p.ack = it->sisn;
+		break;
+	case M6_MAX: return -EINVAL;
+	}
+	f->len = pb_build(&p, f->b, sizeof(f->b));
+	if (f->len == 0)
+		return -EMSGSIZE;
+	if (cut)
+		f->len = cut;
+	if (f->len < PG_ETH_MIN && !cut) {
+		memset(f->b + f->len, 0, PG_ETH_MIN - f->len);
+		f->len = PG_ETH_MIN;
+	}
+	return 0;
+}
+
 /* Whether the item's next packet is an IPv4 packet that takes an ID. */
 static bool
-step_takes_id(const struct item *it)
+step_takes_id(const struct item *it, bool g_v6)
 {
 	if (it->type == IT_ARP)
 		return false;
+	if (it->type == IT_MAL && g_v6)
+		return true;
 	if (it->type == IT_MAL && it->mal == MAL_IPV6)
 		return false;
 	return true;
@@ -498,7 +689,7 @@ emit(struct gen *g, struct item *it)
 	uint16_t id = 0;
 	int rc;
 
-	if (step_takes_id(it) && (rc = next_id(g, &id)) != 0)
+	if (step_takes_id(it, g->o->v6) && (rc = next_id(g, &id)) != 0)
 		return rc;
 	switch (it->type) {
 	case IT_TCP:
@@ -515,6 +706,12 @@ emit(struct gen *g, struct item *it)
 		rc = build_echo(g, it, &f, id);
 		break;
 	case IT_MAL:
+		if (g->o->v6) {
+			rc = build_mal6(g, it, &f, id);
+			if (rc == 0)
+				g->reason_count[mal6_reason[it->mal]]++;
+			break;
+		}
 		rc = build_mal(g, it, &f, id);
 		if (rc == 0)
 			g->reason_count[mal_reason[it->mal]]++;
@@ -532,6 +729,18 @@ emit(struct gen *g, struct item *it)
 	g->written++;
 	it->step++;
 	return 0;
+}
+
+/* pg_server_isn() of the flow, with the keys `reply` computes from the frames. */
+static uint32_t
+flow_isn(const struct gen_opts *o, const struct item *it)
+{
+	uint8_t c6[16];
+
+	if (!o->v6)
+		return pg_server_isn(it->cip, it->cport, o->vip, it->dport);
+	client6(o, it->cip, c6);
+	return pg_server_isn(pg_crc32(c6, 16), it->cport, pg_crc32(o->vip6, 16), it->dport);
 }
 
 static void
@@ -552,7 +761,7 @@ init_flow(struct gen *g, struct item *it, enum item_type type, uint32_t idx)
 		it->nsyn = o->syn_rtx && pg_rng_range(&g->rng, 0, 2) == 0 ? 2 : 1;
 		it->nsteps = it->nsyn + 1 + o->requests + 2;
 		it->isn = (uint32_t)pg_rng_next(&g->rng);
-		it->sisn = pg_server_isn(it->cip, it->cport, o->vip, it->dport);
+		it->sisn = flow_isn(o, it);
 	} else {
 		it->nsteps = o->requests;
 	}
@@ -577,10 +786,12 @@ init_single(struct gen *g, struct item *it, enum item_type type, uint32_t idx)
 	}
 }
 
-/* Number of malformed items: one per kind, one per not-ours address. */
+/* Number of malformed items: one per kind, one per not-ours address (IPv4). */
 static uint32_t
 mal_count(const struct gen_opts *o)
 {
+	if (o->v6)
+		return o->malformed ? M6_MAX : 0;
 	return o->malformed ? MAL_MAX + o->n_not_ours : 0;
 }
 
@@ -608,7 +819,7 @@ static struct item *
 build_items(struct gen *g, uint32_t *n_out)
 {
 	const struct gen_opts *o = g->o;
-	uint32_t n_arp = o->arp ? 1 + o->n_arp_targets : 0;
+	uint32_t n_arp = o->arp ? 1 + (o->v6 ? 0 : o->n_arp_targets) : 0;
 	uint32_t n_echo = o->icmp ? o->icmp_count : 0;
 	uint32_t n_mal = mal_count(o);
 	uint32_t left[5] = { o->tcp_flows, o->udp_flows, n_arp, n_echo, n_mal };
@@ -646,7 +857,9 @@ build_items(struct gen *g, uint32_t *n_out)
 			uint32_t m = used[4]++;
 
 			init_single(g, &items[i], IT_MAL, m);
-			if (m < MAL_MAX) {
+			if (o->v6) {
+				items[i].mal = (enum mal_kind)m;
+			} else if (m < MAL_MAX) {
 				items[i].mal = (enum mal_kind)m;
 				items[i].mal_dst = 0x0a000063; /* 10.0.0.99 */
 			} else {
@@ -680,7 +893,7 @@ run_gen(struct gen_opts *o)
 	pg_ids_init(g.ids, o->seed);
 
 	/* Shift the ARP target list so that entry 0 is the VIP asked by the gateway. */
-	if (o->arp) {
+	if (o->arp && !o->v6) {
 		memmove(&o->arp_target[1], &o->arp_target[0], o->n_arp_targets * sizeof(uint32_t));
 		memmove(&o->arp_sender[1], &o->arp_sender[0], o->n_arp_targets * sizeof(uint32_t));
 		memmove(&o->arp_sender_mac[1], &o->arp_sender_mac[0], o->n_arp_targets * 6);
@@ -761,7 +974,11 @@ gen_usage(void)
 		"         [--src-mac GW_MAC] [--dst-mac APPLIANCE_MAC] [--gw-ip IP]\n"
 		"         [--arp] [--arp-target IP[,SENDER_IP[,SENDER_MAC]]]...\n"
 		"         [--icmp] [--icmp-count N] [--malformed] [--not-ours IP]...\n"
-		"         [--syn-retransmit] [--manifest FILE]\n");
+		"         [--syn-retransmit] [--manifest FILE]\n"
+		"         [--ipv6]   IPv6 clients: --vip, --client-base and --gw-ip take IPv6\n"
+		"                    (defaults fd00::100, 2001:db8:c::1, fd00::fe); --arp sends a\n"
+		"                    Neighbor Solicitation for the VIP, --icmp ICMPv6 echo\n"
+		"                    requests, --malformed the IPv6 kinds\n");
 }
 
 static const char *
@@ -798,7 +1015,7 @@ pg_cmd_gen(int argc, char **argv)
 {
 	enum { O_OUT = 256, O_SEED, O_VIP, O_TCPP, O_UDPP, O_CLIENTS, O_CBASE, O_TCPF, O_UDPF,
 	       O_REQ, O_PMIN, O_PMAX, O_SMAC, O_DMAC, O_GWIP, O_ARP, O_ARPT, O_ICMP, O_ICMPN,
-	       O_MAL, O_NOTOURS, O_RTX, O_MANIFEST };
+	       O_MAL, O_NOTOURS, O_RTX, O_MANIFEST, O_IPV6 };
 	static const struct option lo[] = {
 		{ "out", required_argument, NULL, O_OUT },
 		{ "seed", required_argument, NULL, O_SEED },
@@ -823,6 +1040,7 @@ pg_cmd_gen(int argc, char **argv)
 		{ "not-ours", required_argument, NULL, O_NOTOURS },
 		{ "syn-retransmit", no_argument, NULL, O_RTX },
 		{ "manifest", required_argument, NULL, O_MANIFEST },
+		{ "ipv6", no_argument, NULL, O_IPV6 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -834,6 +1052,7 @@ pg_cmd_gen(int argc, char **argv)
 		.dst_mac = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 },
 		.gw_ip = 0x0a0000fe, .icmp_count = 4,
 	};
+	const char *vip6 = "fd00::100", *cbase6 = "2001:db8:c::1", *gw6 = "fd00::fe";
 	uint32_t v;
 	int c, bad = 0;
 
@@ -843,9 +1062,25 @@ pg_cmd_gen(int argc, char **argv)
 		case O_OUT: o.out = optarg; break;
 		case O_MANIFEST: o.manifest = optarg; break;
 		case O_SEED: bad |= pg_parse_u64(optarg, &o.seed); break;
-		case O_VIP: bad |= pg_parse_ip(optarg, &o.vip); break;
-		case O_CBASE: bad |= pg_parse_ip(optarg, &o.client_base); break;
-		case O_GWIP: bad |= pg_parse_ip(optarg, &o.gw_ip); break;
+		case O_VIP:
+			if (strchr(optarg, ':') != NULL)
+				vip6 = optarg;
+			else
+				bad |= pg_parse_ip(optarg, &o.vip);
+			break;
+		case O_CBASE:
+			if (strchr(optarg, ':') != NULL)
+				cbase6 = optarg;
+			else
+				bad |= pg_parse_ip(optarg, &o.client_base);
+			break;
+		case O_GWIP:
+			if (strchr(optarg, ':') != NULL)
+				gw6 = optarg;
+			else
+				bad |= pg_parse_ip(optarg, &o.gw_ip);
+			break;
+		case O_IPV6: o.v6 = true; break;
 		case O_TCPP:
 			bad |= pg_parse_u32(optarg, 1, 65535, &v);
 			o.tcp_port = (uint16_t)v;
@@ -898,6 +1133,19 @@ pg_cmd_gen(int argc, char **argv)
 	if (o.udp_flows > 0 && o.requests == 0) {
 		fprintf(stderr, "nc-pktgen gen: UDP flows need --requests >= 1\n");
 		return 2;
+	}
+	if (o.v6) {
+		if (pg_parse_ip6(vip6, o.vip6) || pg_parse_ip6(cbase6, o.client_base6) ||
+		    pg_parse_ip6(gw6, o.gw_ip6)) {
+			fprintf(stderr, "nc-pktgen gen: --ipv6 takes IPv6 --vip, --client-base "
+				"and --gw-ip\n");
+			return 2;
+		}
+		o.client_base = pb_get32(o.client_base6 + 12);
+		if (o.n_arp_targets || o.n_not_ours) {
+			fprintf(stderr, "nc-pktgen gen: --arp-target and --not-ours are IPv4 only\n");
+			return 2;
+		}
 	}
 	if (o.n_arp_targets && !o.arp) {
 		fprintf(stderr, "nc-pktgen gen: --arp-target needs --arp\n");

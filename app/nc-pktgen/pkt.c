@@ -62,12 +62,24 @@ pad_frame(struct pg_frame *f)
 	}
 }
 
-/* Ethernet + IPv4 header for an L4 length <l4len>; returns the L4 offset. */
+/* Ethernet + IPv4 or IPv6 header for an L4 length <l4len>; returns the L4 offset. */
 static uint32_t
-put_ipv4(struct pg_frame *f, const struct pg_ip *ip, uint8_t proto, uint32_t l4len)
+put_ip(struct pg_frame *f, const struct pg_ip *ip, uint8_t proto, uint32_t l4len)
 {
 	uint8_t *h = f->b + PG_ETH_LEN;
 
+	if (ip->v6) {
+		put_eth(f, ip->dmac, ip->smac, ETHERTYPE_IPV6);
+		/* version 6, traffic class, flow label <id> */
+		pb_put32(h, 6u << 28 | (uint32_t)ip->tos << 20 | ip->id);
+		pb_put16(h + 4, (uint16_t)l4len);
+		h[6] = proto;
+		h[7] = ip->ttl;
+		memcpy(h + 8, ip->sip6, 16);
+		memcpy(h + 24, ip->dip6, 16);
+		f->len = PG_ETH_LEN + 40 + l4len;
+		return PG_ETH_LEN + 40;
+	}
 	put_eth(f, ip->dmac, ip->smac, ETHERTYPE_IP);
 	h[0] = 0x45;
 	h[1] = ip->tos;
@@ -83,6 +95,20 @@ put_ipv4(struct pg_frame *f, const struct pg_ip *ip, uint8_t proto, uint32_t l4l
 	return PG_ETH_LEN + 20;
 }
 
+void
+pg_l4_csum_fix(uint8_t *f)
+{
+	uint8_t proto;
+
+	if (pb_get16(f + 12) != ETHERTYPE_IPV6) {
+		pb_l4_csum_fix(f);
+		return;
+	}
+	proto = f[PG_ETH_LEN + 6];
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_ICMPV6)
+		pb_l4_csum6_fix(f, PG_ETH_LEN + 40, proto, pb_get16(f + PG_ETH_LEN + 4));
+}
+
 int
 pg_build_tcp(struct pg_frame *f, const struct pg_ip *ip, const struct pg_tcp *tcp,
 	     const uint8_t *pl, uint32_t plen)
@@ -90,9 +116,9 @@ pg_build_tcp(struct pg_frame *f, const struct pg_ip *ip, const struct pg_tcp *tc
 	uint32_t hlen = 20u + tcp->optlen;
 	uint8_t *t;
 
-	if ((tcp->optlen & 3) || PG_ETH_LEN + 20 + hlen + plen > PG_FRAME_MAX)
+	if ((tcp->optlen & 3) || PG_ETH_LEN + 40 + hlen + plen > PG_FRAME_MAX)
 		return -EMSGSIZE;
-	t = f->b + put_ipv4(f, ip, IPPROTO_TCP, hlen + plen);
+	t = f->b + put_ip(f, ip, IPPROTO_TCP, hlen + plen);
 	pb_put16(t, tcp->sport);
 	pb_put16(t + 2, tcp->dport);
 	pb_put32(t + 4, tcp->seq);
@@ -105,7 +131,7 @@ pg_build_tcp(struct pg_frame *f, const struct pg_ip *ip, const struct pg_tcp *tc
 		memcpy(t + 20, tcp->opt, tcp->optlen);
 	if (plen)
 		memcpy(t + hlen, pl, plen);
-	pb_l4_csum_fix(f->b);
+	pg_l4_csum_fix(f->b);
 	pad_frame(f);
 	return 0;
 }
@@ -116,15 +142,15 @@ pg_build_udp(struct pg_frame *f, const struct pg_ip *ip, uint16_t sport, uint16_
 {
 	uint8_t *u;
 
-	if (PG_ETH_LEN + 28 + plen > PG_FRAME_MAX)
+	if (PG_ETH_LEN + 48 + plen > PG_FRAME_MAX)
 		return -EMSGSIZE;
-	u = f->b + put_ipv4(f, ip, IPPROTO_UDP, 8 + plen);
+	u = f->b + put_ip(f, ip, IPPROTO_UDP, 8 + plen);
 	pb_put16(u, sport);
 	pb_put16(u + 2, dport);
 	pb_put16(u + 4, (uint16_t)(8 + plen));
 	if (plen)
 		memcpy(u + 8, pl, plen);
-	pb_l4_csum_fix(f->b);
+	pg_l4_csum_fix(f->b);
 	pad_frame(f);
 	return 0;
 }
@@ -135,16 +161,19 @@ pg_build_icmp(struct pg_frame *f, const struct pg_ip *ip, uint8_t type, uint8_t 
 {
 	uint8_t *c;
 
-	if (PG_ETH_LEN + 28 + plen > PG_FRAME_MAX)
+	if (PG_ETH_LEN + 48 + plen > PG_FRAME_MAX)
 		return -EMSGSIZE;
-	c = f->b + put_ipv4(f, ip, IPPROTO_ICMP, 8 + plen);
+	c = f->b + put_ip(f, ip, ip->v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, 8 + plen);
 	c[0] = type;
 	c[1] = code;
 	pb_put16(c + 4, id);
 	pb_put16(c + 6, seq);
 	if (plen)
 		memcpy(c + 8, pl, plen);
-	pb_icmp_csum_fix(f->b);
+	if (ip->v6)
+		pg_l4_csum_fix(f->b);
+	else
+		pb_icmp_csum_fix(f->b);
 	pad_frame(f);
 	return 0;
 }
@@ -155,9 +184,9 @@ pg_build_ipv4_raw(struct pg_frame *f, const struct pg_ip *ip, uint8_t proto,
 {
 	uint32_t off;
 
-	if (PG_ETH_LEN + 20 + plen > PG_FRAME_MAX)
+	if (PG_ETH_LEN + 40 + plen > PG_FRAME_MAX)
 		return -EMSGSIZE;
-	off = put_ipv4(f, ip, proto, plen);
+	off = put_ip(f, ip, proto, plen);
 	if (plen)
 		memcpy(f->b + off, pl, plen);
 	pad_frame(f);
@@ -185,28 +214,37 @@ pg_build_arp(struct pg_frame *f, const uint8_t dmac[6], const uint8_t smac[6], u
 }
 
 void
-pg_parse(const uint8_t *b, uint32_t len, struct pg_pkt *p)
+pg_build_ns(struct pg_frame *f, const uint8_t smac[6], const uint8_t sip6[16],
+	    const uint8_t target[16])
 {
-	uint32_t hlen, tot, l4len;
-	const uint8_t *ip, *l4;
+	struct pg_ip ip = { .v6 = true, .ttl = 255 };
+	uint8_t body[28];
 
-	memset(p, 0, sizeof(*p));
-	if (len < PG_ETH_LEN + 20 || pb_get16(b + 12) != ETHERTYPE_IP)
-		return;
-	ip = b + PG_ETH_LEN;
-	hlen = (ip[0] & 0x0f) * 4u;
-	tot = pb_get16(ip + 2);
-	if ((ip[0] >> 4) != 4 || hlen < 20 || tot < hlen || PG_ETH_LEN + tot > len)
-		return;
-	p->ipv4 = true;
-	p->l3 = PG_ETH_LEN;
-	p->id = pb_get16(ip + 4);
-	p->ttl = ip[8];
-	p->proto = ip[9];
-	p->sip = pb_get32(ip + 12);
-	p->dip = pb_get32(ip + 16);
-	l4 = ip + hlen;
-	l4len = tot - hlen;
+	/* solicited-node group ff02::1:ffXX:XXXX and its MAC 33:33:ff:XX:XX:XX */
+	memcpy(ip.smac, smac, 6);
+	memcpy(ip.sip6, sip6, 16);
+	ip.dip6[0] = 0xff;
+	ip.dip6[1] = 0x02;
+	ip.dip6[11] = 0x01;
+	ip.dip6[12] = 0xff;
+	memcpy(ip.dip6 + 13, target + 13, 3);
+	ip.dmac[0] = ip.dmac[1] = 0x33;
+	memcpy(ip.dmac + 2, ip.dip6 + 12, 4);
+	/* reserved, target, source link-layer option (type 1, 8 bytes) */
+	memset(body, 0, sizeof(body));
+	memcpy(body + 4, target, 16);
+	body[20] = 1;
+	body[21] = 1;
+	memcpy(body + 22, smac, 6);
+	/* the ICMPv6 header's id and seq are the NS's reserved word */
+	pg_build_icmp(f, &ip, 135, 0, pb_get16(body), pb_get16(body + 2), body + 4,
+		      sizeof(body) - 4);
+}
+
+/* TCP or UDP header and payload of <l4len> bytes at <l4>, protocol p->proto. */
+static void
+parse_l4(const uint8_t *l4, uint32_t l4len, struct pg_pkt *p)
+{
 	if (p->proto == IPPROTO_TCP && l4len >= 20 && (l4[12] >> 4) * 4u >= 20 &&
 	    (l4[12] >> 4) * 4u <= l4len) {
 		uint32_t th = (l4[12] >> 4) * 4u;
@@ -227,6 +265,58 @@ pg_parse(const uint8_t *b, uint32_t len, struct pg_pkt *p)
 		p->payload = l4 + 8;
 		p->plen = pb_get16(l4 + 4) - 8u;
 	}
+}
+
+/* The upper layer of an IPv6 frame without extension headers. */
+static void
+parse6(const uint8_t *b, uint32_t len, struct pg_pkt *p)
+{
+	const uint8_t *ip = b + PG_ETH_LEN;
+	uint32_t plen;
+
+	if (len < PG_ETH_LEN + 40 || (ip[0] >> 4) != 6)
+		return;
+	plen = pb_get16(ip + 4);
+	if (PG_ETH_LEN + 40 + plen > len)
+		return;
+	p->ipv6 = true;
+	p->l3 = PG_ETH_LEN;
+	p->l4off = PG_ETH_LEN + 40;
+	p->id = pb_get16(ip + 2);
+	p->ttl = ip[7];
+	p->proto = ip[6];
+	memcpy(p->sip6, ip + 8, 16);
+	memcpy(p->dip6, ip + 24, 16);
+	parse_l4(ip + 40, plen, p);
+}
+
+void
+pg_parse(const uint8_t *b, uint32_t len, struct pg_pkt *p)
+{
+	uint32_t hlen, tot;
+	const uint8_t *ip;
+
+	memset(p, 0, sizeof(*p));
+	if (len >= PG_ETH_LEN && pb_get16(b + 12) == ETHERTYPE_IPV6) {
+		parse6(b, len, p);
+		return;
+	}
+	if (len < PG_ETH_LEN + 20 || pb_get16(b + 12) != ETHERTYPE_IP)
+		return;
+	ip = b + PG_ETH_LEN;
+	hlen = (ip[0] & 0x0f) * 4u;
+	tot = pb_get16(ip + 2);
+	if ((ip[0] >> 4) != 4 || hlen < 20 || tot < hlen || PG_ETH_LEN + tot > len)
+		return;
+	p->ipv4 = true;
+	p->l3 = PG_ETH_LEN;
+	p->id = pb_get16(ip + 4);
+	p->ttl = ip[8];
+	p->proto = ip[9];
+	p->sip = pb_get32(ip + 12);
+	p->dip = pb_get32(ip + 16);
+	p->l4off = PG_ETH_LEN + hlen;
+	parse_l4(ip + hlen, tot - hlen, p);
 }
 
 /* pb_pcap_fn for pg_trace_read(): append the frame to the pg_trace <arg>,
@@ -331,6 +421,14 @@ pg_server_isn(uint32_t cip, uint16_t cport, uint32_t vip, uint16_t vport)
 }
 
 uint32_t
+pg_addr_key(const struct pg_pkt *p, bool src)
+{
+	if (p->ipv6)
+		return pg_crc32(src ? p->sip6 : p->dip6, 16);
+	return src ? p->sip : p->dip;
+}
+
+uint32_t
 pg_crc32(const uint8_t *p, size_t len)
 {
 	uint32_t c = 0xffffffffu;
@@ -344,15 +442,18 @@ pg_crc32(const uint8_t *p, size_t len)
 }
 
 void
-pg_response_payload(uint8_t out[PG_RESP_LEN], uint32_t sip, uint16_t sport,
-		    const uint8_t *req, uint32_t rlen)
+pg_response_payload(uint8_t out[PG_RESP_LEN], const struct pg_pkt *f)
 {
-	char ipb[16];
+	char ipb[INET6_ADDRSTRLEN];
 	char txt[PG_RESP_LEN + 1];
 	int n;
 
+	if (f->ipv6)
+		inet_ntop(AF_INET6, f->dip6, ipb, sizeof(ipb));
+	else
+		pg_ip_str(f->dip, ipb);
 	n = snprintf(txt, sizeof(txt), "NCRESP server=%s:%u len=%05u crc=%08" PRIx32,
-		     pg_ip_str(sip, ipb), sport, rlen, pg_crc32(req, rlen));
+		     ipb, f->dport, f->plen, pg_crc32(f->payload, f->plen));
 	if (n < 0 || n > PG_RESP_LEN - 1)
 		n = PG_RESP_LEN - 1;
 	memset(out, '.', PG_RESP_LEN);
@@ -369,6 +470,12 @@ pg_parse_ip(const char *s, uint32_t *ip)
 		return -EINVAL;
 	*ip = ntohl(a.s_addr);
 	return 0;
+}
+
+int
+pg_parse_ip6(const char *s, uint8_t ip[16])
+{
+	return inet_pton(AF_INET6, s, ip) == 1 ? 0 : -EINVAL;
 }
 
 int

@@ -43,7 +43,10 @@ struct pg_frame {
 	uint64_t ts_us;
 };
 
-/* IPv4 header fields for the builders. */
+/* IP header fields for the builders. IPv6 (<v6>): the addresses are <sip6>,
+ * <dip6>, <tos> the traffic class, <ttl> the hop limit and <id> the flow label,
+ * which the appliance leaves as it is: unique per packet, it matches a
+ * forwarded IPv6 packet to its input as the ID does for IPv4. */
 struct pg_ip {
 	uint8_t dmac[6];
 	uint8_t smac[6];
@@ -53,6 +56,9 @@ struct pg_ip {
 	uint8_t ttl;
 	uint8_t tos;
 	uint16_t frag;      /* flags + fragment offset field, host order */
+	bool v6;
+	uint8_t sip6[16];
+	uint8_t dip6[16];
 };
 
 /* TCP header fields for pg_build_tcp(). */
@@ -67,27 +73,38 @@ struct pg_tcp {
 	uint8_t optlen;
 };
 
-/* Build Ethernet + IPv4 + TCP/UDP/ICMP frames into <f>, all checksums right and
- * frames padded to 60 bytes. Return 0, or -EMSGSIZE when it does not fit. */
+/* Build Ethernet + IPv4 or IPv6 + TCP/UDP/ICMP (ICMPv6 over IPv6) frames into
+ * <f>, all checksums right and frames padded to 60 bytes. Return 0, or
+ * -EMSGSIZE when it does not fit. */
 int pg_build_tcp(struct pg_frame *f, const struct pg_ip *ip, const struct pg_tcp *tcp,
 		 const uint8_t *pl, uint32_t plen);
 int pg_build_udp(struct pg_frame *f, const struct pg_ip *ip, uint16_t sport, uint16_t dport,
 		 const uint8_t *pl, uint32_t plen);
 int pg_build_icmp(struct pg_frame *f, const struct pg_ip *ip, uint8_t type, uint8_t code,
 		  uint16_t id, uint16_t seq, const uint8_t *pl, uint32_t plen);
-/* Build an IPv4 packet with protocol <proto> and an opaque payload. */
+/* Build an IPv4 or IPv6 packet with protocol (next header) <proto> and an
+ * opaque payload. */
 int pg_build_ipv4_raw(struct pg_frame *f, const struct pg_ip *ip, uint8_t proto,
 		      const uint8_t *pl, uint32_t plen);
 /* Build an ARP frame (Ethernet/IPv4), operation <op> (1 request, 2 reply). */
 void pg_build_arp(struct pg_frame *f, const uint8_t dmac[6], const uint8_t smac[6], uint16_t op,
 		  const uint8_t sha[6], uint32_t spa, const uint8_t tha[6], uint32_t tpa);
 
-/* A parsed IPv4 TCP/UDP/ICMP frame (pointers into the frame). */
+/* Build a Neighbor Solicitation for <target> from <sip6>/<smac> to its
+ * solicited-node multicast address, with a source link-layer option. */
+void pg_build_ns(struct pg_frame *f, const uint8_t smac[6], const uint8_t sip6[16],
+		 const uint8_t target[16]);
+
+/* A parsed IPv4 TCP/UDP/ICMP frame, or IPv6 without extension headers
+ * (pointers into the frame). */
 struct pg_pkt {
 	bool ipv4;          /* Ethernet type IPv4 and an IPv4 header that fits */
-	uint32_t l3;        /* offset of the IPv4 header */
+	bool ipv6;          /* Ethernet type IPv6, version 6, payload within the frame */
+	uint32_t l3;        /* offset of the IP header */
+	uint32_t l4off;     /* offset of the L4 header */
 	uint32_t sip, dip;  /* host order */
-	uint16_t id;
+	uint8_t sip6[16], dip6[16];
+	uint16_t id;        /* IPv6: the flow label's low 16 bits */
 	uint8_t proto;
 	uint8_t ttl;
 	bool l4;            /* a complete TCP/UDP header follows */
@@ -134,16 +151,23 @@ int pg_writer_close(struct pg_writer *w);
  * coherent TCP conversation. */
 uint32_t pg_server_isn(uint32_t cip, uint16_t cport, uint32_t vip, uint16_t vport);
 
+/* A 32-bit stand-in for an address in pg_server_isn() and the response
+ * payload: IPv4 as it is, IPv6 its CRC-32. */
+uint32_t pg_addr_key(const struct pg_pkt *p, bool src);
+
+/* Fix the TCP or UDP checksum of the IPv4 or IPv6 frame <f> after a change. */
+void pg_l4_csum_fix(uint8_t *f);
+
 /* CRC-32 (IEEE 802.3) of <len> bytes. */
 uint32_t pg_crc32(const uint8_t *p, size_t len);
 
-/* Fill <out> (PG_RESP_LEN bytes) with the server's response to a request of
- * <req>/<rlen> served by <sip>:<sport>. */
-void pg_response_payload(uint8_t out[PG_RESP_LEN], uint32_t sip, uint16_t sport,
-			 const uint8_t *req, uint32_t rlen);
+/* Fill <out> (PG_RESP_LEN bytes) with the server's response to the forwarded
+ * request <f>: its server's address and port, the request's length and CRC. */
+void pg_response_payload(uint8_t out[PG_RESP_LEN], const struct pg_pkt *f);
 
 /* Parse helpers for command lines: 0 on success, -EINVAL otherwise. */
 int pg_parse_ip(const char *s, uint32_t *ip);
+int pg_parse_ip6(const char *s, uint8_t ip[16]);
 int pg_parse_mac(const char *s, uint8_t mac[6]);
 int pg_parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *v);
 int pg_parse_u64(const char *s, uint64_t *v);

@@ -11,7 +11,8 @@
  *   pure ACK/RST -> nothing
  *   UDP          -> one reply datagram, same payload format
  * Responses swap the forwarded packet's MACs, addresses and ports, use TTL 64 and
- * IPv4 IDs unused by the client file.
+ * IPv4 IDs unused by the client file. IPv6 alike, the flow label taking the
+ * ID's part (forwarded copy found by flow label, labels unused by the clients).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,6 +41,9 @@ resp_hdr(struct reply *r, const struct pg_frame *fw, const struct pg_pkt *f, str
 	memcpy(ip->smac, fw->b, 6);
 	ip->sip = f->dip;
 	ip->dip = f->sip;
+	ip->v6 = f->ipv6;
+	memcpy(ip->sip6, f->dip6, 16);
+	memcpy(ip->dip6, f->sip6, 16);
 	ip->ttl = SRV_TTL;
 	ip->frag = 0x4000;
 	if (pg_ids_next(r->ids, &ip->id) != 0) {
@@ -75,7 +79,8 @@ respond_tcp(struct reply *r, const struct pg_frame *cf, const struct pg_pkt *c,
 	if ((f->flags & (TH_SYN | TH_ACK)) == TH_SYN) {
 		if ((rc = resp_hdr(r, fw, f, &ip)) != 0)
 			return rc;
-		t.seq = pg_server_isn(c->sip, c->sport, c->dip, c->dport);
+		t.seq = pg_server_isn(pg_addr_key(c, true), c->sport, pg_addr_key(c, false),
+				      c->dport);
 		t.ack = f->seq + 1;
 		t.flags = TH_SYN | TH_ACK;
 		t.opt = mss;
@@ -88,7 +93,7 @@ respond_tcp(struct reply *r, const struct pg_frame *cf, const struct pg_pkt *c,
 	if (f->plen > 0) {
 		if ((rc = resp_hdr(r, fw, f, &ip)) != 0)
 			return rc;
-		pg_response_payload(body, f->dip, f->dport, f->payload, f->plen);
+		pg_response_payload(body, f);
 		t.ack = f->seq + f->plen;
 		t.flags = TH_PUSH | TH_ACK;
 		if ((rc = pg_build_tcp(&out, &ip, &t, body, sizeof(body))) != 0)
@@ -120,7 +125,7 @@ respond_udp(struct reply *r, const struct pg_frame *cf, const struct pg_frame *f
 
 	if ((rc = resp_hdr(r, fw, f, &ip)) != 0)
 		return rc;
-	pg_response_payload(body, f->dip, f->dport, f->payload, f->plen);
+	pg_response_payload(body, f);
 	if ((rc = pg_build_udp(&out, &ip, f->dport, f->sport, body, sizeof(body))) != 0)
 		return rc;
 	return put_resp(r, &out, cf->ts_us + 1);
@@ -133,8 +138,10 @@ find_forwarded(const struct pg_trace *fwd, const int32_t *head, const int32_t *n
 {
 	for (int32_t i = head[c->id]; i >= 0; i = next[i]) {
 		pg_parse(fwd->f[i].b, fwd->f[i].len, f);
-		if (f->ipv4 && f->l4 && f->id == c->id && f->proto == c->proto &&
-		    f->sip != c->sip && f->dip != c->sip)
+		if (f->ipv4 != c->ipv4 || !f->l4 || f->id != c->id || f->proto != c->proto)
+			continue;
+		if (f->ipv6 ? memcmp(f->sip6, c->sip6, 16) != 0 && memcmp(f->dip6, c->sip6, 16) != 0 :
+			      f->sip != c->sip && f->dip != c->sip)
 			return i;
 	}
 	return -1;
@@ -171,6 +178,9 @@ run_reply(const char *clients, const char *fwd_path, const char *out, uint64_t s
 		if (ct.f[i].len >= PG_ETH_LEN + 6 && b[12] == 0x08 && b[13] == 0x00) {
 			pg_ids_mark(r.ids, (uint16_t)(b[18] << 8 | b[19]));
 			n_ip++;
+		} else if (ct.f[i].len >= PG_ETH_LEN + 4 && b[12] == 0x86 && b[13] == 0xdd) {
+			pg_ids_mark(r.ids, (uint16_t)(b[16] << 8 | b[17]));
+			n_ip++;
 		}
 	}
 	memset(head, 0xff, 65536 * sizeof(*head));
@@ -179,7 +189,7 @@ run_reply(const char *clients, const char *fwd_path, const char *out, uint64_t s
 
 		pg_parse(ft.f[i].b, ft.f[i].len, &f);
 		next[i] = -1;
-		if (!f.ipv4)
+		if (!f.ipv4 && !f.ipv6)
 			continue;
 		next[i] = head[f.id];
 		head[f.id] = i;
@@ -192,7 +202,7 @@ run_reply(const char *clients, const char *fwd_path, const char *out, uint64_t s
 
 		pg_writer_put(&r.w, &ct.f[i]);
 		pg_parse(ct.f[i].b, ct.f[i].len, &c);
-		if (!c.ipv4 || !c.l4 || (k = find_forwarded(&ft, head, next, &c, &f)) < 0)
+		if ((!c.ipv4 && !c.ipv6) || !c.l4 || (k = find_forwarded(&ft, head, next, &c, &f)) < 0)
 			continue;
 		r.n_fwd++;
 		if (f.proto == IPPROTO_TCP)
@@ -208,7 +218,7 @@ run_reply(const char *clients, const char *fwd_path, const char *out, uint64_t s
 		rc = -EIO;
 	}
 	if (rc == 0)
-		printf("nc-pktgen: merged %u client packets (%u IPv4), %u forwarded, "
+		printf("nc-pktgen: merged %u client packets (%u IP), %u forwarded, "
 		       "%u server responses -> %s\n", ct.n, n_ip, r.n_fwd, r.n_resp, out);
 out:
 	free(next);

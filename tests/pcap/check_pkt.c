@@ -3,14 +3,146 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check_priv.h"
+#include "nc_net_types.h"
 
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_TCP_  6
 #define IPPROTO_UDP_  17
+#define IPPROTO_ICMPV6_ 58
+#define CK_MAX_IP6    65536
+
+static uint8_t (*ip6_tab)[16];
+static uint32_t n_ip6;
+
+uint32_t
+ck_ip6_handle(const uint8_t ip[16])
+{
+	/* a few dozen addresses in a test: a linear search will do */
+	for (uint32_t i = 0; i < n_ip6; i++)
+		if (memcmp(ip6_tab[i], ip, 16) == 0)
+			return CK_V6_TAG | i;
+	if (ip6_tab == NULL && (ip6_tab = malloc(CK_MAX_IP6 * 16)) == NULL)
+		abort();
+	if (n_ip6 == CK_MAX_IP6) {
+		fprintf(stderr, "nc-pcap-check: more than %u IPv6 addresses\n", CK_MAX_IP6);
+		abort();
+	}
+	memcpy(ip6_tab[n_ip6], ip, 16);
+	return CK_V6_TAG | n_ip6++;
+}
+
+const uint8_t *
+ck_ip6_of(uint32_t h)
+{
+	return ip6_tab[h & ~CK_V6_TAG];
+}
+
+void
+ck_cfg_handles(struct nc_config *cfg)
+{
+	for (uint16_t s = 0; s < cfg->n_services; s++) {
+		struct nc_cfg_service *sv = &cfg->services[s];
+
+		if (sv->family == AF_INET6)
+			sv->vip = ck_ip6_handle(sv->vip6);
+		if (sv->server_family != AF_INET6)
+			continue;
+		for (uint16_t l = 0; l < sv->n_local_ips6; l++)
+			sv->local_ips[l] = ck_ip6_handle(sv->local_ips6[l]);
+		sv->n_local_ips = sv->n_local_ips6;
+		for (uint16_t k = 0; k < sv->n_servers; k++)
+			sv->servers[k].address = ck_ip6_handle(sv->servers[k].address6);
+	}
+}
+
+/* The IPv6 extension header chain of <p> as the appliance's parser judges it
+ * (nc_pkt_parse6): sets p->proto, l4off and drop6. */
+static void
+walk6(const uint8_t *b, struct ck_pkt *p)
+{
+	uint32_t off = CK_ETH_LEN + 40, end = CK_ETH_LEN + p->tot, hlen;
+	uint8_t nh = b[CK_ETH_LEN + 6];
+
+	for (uint32_t n = 0;; n++) {
+		switch (nh) {
+		case IPPROTO_TCP_:
+		case IPPROTO_UDP_:
+		case IPPROTO_ICMPV6_:
+			p->proto = nh;
+			p->l4off = off;
+			p->drop6 = NC_DROP_MAX;
+			return;
+		case 0: case 43: case 44: case 60:
+			if (end - off < 8)
+				goto bad_len;
+			hlen = nh == 44 ? 8 : (b[off + 1] + 1u) * 8;
+			if (hlen > end - off)
+				goto bad_len;
+			if (nh == 44)
+				p->drop6 = NC_DROP_IP_FRAGMENT;
+			else if (n == 8)
+				p->drop6 = NC_DROP_IP6_EXT_CHAIN;
+			else if (nh == 0)
+				p->drop6 = NC_DROP_IP6_HOP_BY_HOP;
+			else if (nh == 43 && (b[off + 2] == 0 || b[off + 3] != 0))
+				p->drop6 = NC_DROP_IP6_ROUTING;
+			if (p->drop6 != NC_DROP_MAX)
+				return;
+			nh = b[off];
+			off += hlen;
+			break;
+		case 50: case 51: case 135: case 139: case 140: case 253: case 254:
+			p->drop6 = n == 8 ? NC_DROP_IP6_EXT_CHAIN : NC_DROP_IP6_EXT_UNKNOWN;
+			return;
+		default:
+			p->proto = nh;
+			p->drop6 = NC_DROP_L4_UNSUPPORTED;
+			return;
+		}
+	}
+bad_len:
+	p->drop6 = NC_DROP_IP_BAD_LEN;
+}
+
+/* The IPv6 part of ck_parse. */
+static void
+parse6(const uint8_t *b, uint32_t len, struct ck_pkt *p)
+{
+	const uint8_t *ip = b + CK_ETH_LEN;
+
+	p->drop6 = NC_DROP_SHORT_FRAME;
+	if (len < CK_ETH_LEN + 40)
+		return;
+	p->ip = true;
+	p->v6 = true;
+	p->ver = ip[0] >> 4;
+	p->tos = (uint8_t)(pb_get16(ip) >> 4);
+	p->label = pb_get32(ip) & 0xfffff;
+	p->id = (uint16_t)p->label;
+	p->tot = (uint16_t)(40 + pb_get16(ip + 4));
+	p->ttl = ip[7];
+	p->proto = ip[6];
+	p->sip = ck_ip6_handle(ip + 8);
+	p->dip = ck_ip6_handle(ip + 24);
+	if (p->ver != 6) {
+		p->drop6 = NC_DROP_IP6_BAD_HEADER;
+		return;
+	}
+	if (p->tot == 40 || CK_ETH_LEN + p->tot > len) {
+		p->drop6 = NC_DROP_IP_BAD_LEN;
+		return;
+	}
+	walk6(b, p);
+	if (p->drop6 != NC_DROP_MAX)
+		return;
+	p->ip_sane = true;
+	p->ihl = p->l4off - CK_ETH_LEN;
+}
 
 /* pb_pcap_fn for ck_trace_read(): append a copy of the frame to the ck_trace <arg>. */
 static int
@@ -69,8 +201,15 @@ ck_parse(const uint8_t *b, uint32_t len, struct ck_pkt *p)
 	if (len < CK_ETH_LEN)
 		return;
 	p->etype = pb_get16(b + 12);
-	if (p->etype != 0x0800 || len < CK_ETH_LEN + 20)
+	if (p->etype == 0x86dd) {
+		parse6(b, len, p);
+		if (!p->ip_sane)
+			return;
+	} else if (p->etype != 0x0800 || len < CK_ETH_LEN + 20) {
 		return;
+	}
+	if (p->v6)
+		goto l4;
 	ip = b + CK_ETH_LEN;
 	p->ip = true;
 	p->ver = ip[0] >> 4;
@@ -87,10 +226,11 @@ ck_parse(const uint8_t *b, uint32_t len, struct ck_pkt *p)
 		return;
 	p->ip_sane = true;
 	p->l4off = CK_ETH_LEN + p->ihl;
-	p->l4len = p->tot - p->ihl;
-	l4 = b + p->l4off;
 	if ((p->frag & 0x1fff) != 0)
 		return; /* not the first fragment: no L4 header */
+l4:
+	p->l4len = p->tot - p->ihl;
+	l4 = b + p->l4off;
 	switch (p->proto) {
 	case IPPROTO_TCP_:
 		if (p->l4len < 20)
@@ -119,7 +259,8 @@ ck_parse(const uint8_t *b, uint32_t len, struct ck_pkt *p)
 		p->l4 = true;
 		break;
 	case IPPROTO_ICMP_:
-		if (p->l4len < 8)
+	case IPPROTO_ICMPV6_:
+		if (p->proto != (p->v6 ? IPPROTO_ICMPV6_ : IPPROTO_ICMP_) || p->l4len < 8)
 			return;
 		p->thl = 8;
 		p->icmp_type = l4[0];
@@ -226,11 +367,54 @@ in_prefix(uint32_t ip, const struct nc_prefix *p)
 	return (ip & mask) == (p->addr & mask);
 }
 
+static bool
+in_prefix6(const uint8_t *ip, const struct nc_prefix6 *px)
+{
+	uint8_t full = px->len / 8, rest = px->len % 8;
+
+	if (memcmp(ip, px->addr, full) != 0)
+		return false;
+	return rest == 0 || ((ip[full] ^ px->addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+static bool
+nexthop_mac6(const struct nc_config *cfg, uint32_t h, uint32_t *nh, uint8_t mac[6])
+{
+	const uint8_t *ip = ck_ip6_of(h), *via = NULL;
+	int best = -1;
+
+	*nh = 0;
+	for (uint16_t i = 0; i < cfg->n_ports && via == NULL; i++)
+		for (uint16_t k = 0; k < cfg->ports[i].n_ipv6; k++)
+			if (in_prefix6(ip, &cfg->ports[i].ipv6[k]))
+				via = ip;
+	if (via == NULL) {
+		for (uint16_t r = 0; r < cfg->n_routes; r++)
+			if (cfg->routes[r].family == AF_INET6 &&
+			    in_prefix6(ip, &cfg->routes[r].prefix6) &&
+			    (best < 0 || cfg->routes[r].prefix6.len > cfg->routes[best].prefix6.len))
+				best = r;
+		if (best < 0)
+			return false;
+		via = cfg->routes[best].via6;
+	}
+	*nh = ck_ip6_handle(via);
+	for (uint16_t n = 0; n < cfg->n_neighbors; n++)
+		if (cfg->neighbors[n].family == AF_INET6 &&
+		    memcmp(cfg->neighbors[n].ipv6, via, 16) == 0) {
+			memcpy(mac, cfg->neighbors[n].mac, 6);
+			return true;
+		}
+	return false;
+}
+
 bool
 ck_nexthop_mac(const struct nc_config *cfg, uint32_t ip, uint32_t *nh, uint8_t mac[6])
 {
 	int best = -1;
 
+	if (ck_is_v6(ip))
+		return nexthop_mac6(cfg, ip, nh, mac);
 	*nh = 0;
 	for (uint16_t i = 0; i < cfg->n_ports && *nh == 0; i++)
 		for (uint16_t k = 0; k < cfg->ports[i].n_ipv4; k++)
@@ -246,7 +430,7 @@ ck_nexthop_mac(const struct nc_config *cfg, uint32_t ip, uint32_t *nh, uint8_t m
 		*nh = cfg->routes[best].via;
 	}
 	for (uint16_t n = 0; n < cfg->n_neighbors; n++)
-		if (cfg->neighbors[n].ipv4 == *nh) {
+		if (cfg->neighbors[n].family != AF_INET6 && cfg->neighbors[n].ipv4 == *nh) {
 			memcpy(mac, cfg->neighbors[n].mac, 6);
 			return true;
 		}
@@ -256,6 +440,11 @@ ck_nexthop_mac(const struct nc_config *cfg, uint32_t ip, uint32_t *nh, uint8_t m
 bool
 ck_is_ours(const struct nc_config *cfg, uint32_t ip)
 {
+	if (ck_is_v6(ip))
+		for (uint16_t i = 0; i < cfg->n_ports; i++)
+			for (uint16_t k = 0; k < cfg->ports[i].n_ipv6; k++)
+				if (memcmp(cfg->ports[i].ipv6[k].addr, ck_ip6_of(ip), 16) == 0)
+					return true;
 	for (uint16_t i = 0; i < cfg->n_ports; i++)
 		for (uint16_t k = 0; k < cfg->ports[i].n_ipv4; k++)
 			if (cfg->ports[i].ipv4[k].addr == ip)
@@ -271,8 +460,12 @@ ck_is_ours(const struct nc_config *cfg, uint32_t ip)
 }
 
 const char *
-ck_ip_str(uint32_t ip, char buf[16])
+ck_ip_str(uint32_t ip, char buf[CK_IP_STR])
 {
+	if (ck_is_v6(ip)) {
+		inet_ntop(AF_INET6, ck_ip6_of(ip), buf, CK_IP_STR);
+		return buf;
+	}
 	snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
 		 ip & 0xff);
 	return buf;

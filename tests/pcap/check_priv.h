@@ -32,12 +32,42 @@ int ck_trace_read(const char *path, struct ck_trace *t);
 /* Release the frames of <t>. */
 void ck_trace_free(struct ck_trace *t);
 
+/*
+ * IPv6 addresses take the checker's 32-bit address slots as handles:
+ * CK_V6_TAG | the address's index in a table of the IPv6 addresses met so far,
+ * one handle per address. Flows, maps and messages then treat both families
+ * alike. IPv4 240.0.0.0/4 (reserved) would read as handles: never in a test.
+ */
+#define CK_V6_TAG  0xf0000000u
+#define CK_IP_STR  46         /* INET6_ADDRSTRLEN */
+
+/* The handle of the IPv6 address <ip>; aborts when the table is full. */
+uint32_t ck_ip6_handle(const uint8_t ip[16]);
+/* The address of handle <h>. */
+const uint8_t *ck_ip6_of(uint32_t h);
+static inline bool
+ck_is_v6(uint32_t ip)
+{
+	return (ip & CK_V6_TAG) == CK_V6_TAG;
+}
+
+/* Replace the IPv6 services' VIPs, local addresses and server addresses of
+ * <cfg> by their handles in the IPv4 fields (vip, local_ips, address). */
+void ck_cfg_handles(struct nc_config *cfg);
+
 /* What a frame holds, as far as it can be read; no validity judgement. */
 struct ck_pkt {
 	const uint8_t *b;
 	uint32_t len;
 	uint16_t etype;
-	bool ip;              /* IPv4 ethertype and 20 header bytes present */
+	bool ip;              /* IPv4 ethertype and 20 header bytes present, or
+	                       * IPv6 (v6) and its 40 */
+	bool v6;              /* IPv6: sip/dip handles, tos the traffic class, ttl
+	                       * the hop limit, id the flow label's low 16 bits, tot
+	                       * 40 + payload length, ihl 40 + extension headers */
+	uint32_t label;       /* IPv6 flow label */
+	int drop6;            /* IPv6: the parser's drop reason (enum nc_drop) for
+	                       * the header chain, NC_DROP_MAX when it passes */
 	uint8_t ver;
 	uint32_t ihl;         /* header length in bytes */
 	uint8_t tos;
@@ -80,17 +110,19 @@ int32_t ck_map_get(const struct ck_map *m, uint64_t k1, uint64_t k2);
 /* Insert or replace; 0 or -ENOMEM. */
 int ck_map_put(struct ck_map *m, uint64_t k1, uint64_t k2, int32_t v);
 
-/* The MAC the appliance must send to for <ip>: the next hop is <ip> itself when
+/* The MAC the appliance must send to for <ip> (an IPv6 handle too): the next hop is <ip> itself when
  * a port prefix holds it, else the longest matching route's via; its MAC comes
  * from the static neighbors. Returns false when either is missing; *nh gets the
  * next hop (0 if there is no route). */
 bool ck_nexthop_mac(const struct nc_config *cfg, uint32_t ip, uint32_t *nh, uint8_t mac[6]);
 
-/* Whether <ip> is an address of the appliance: a port address, a VIP, a local IP. */
+/* Whether <ip> (an IPv6 handle too) is an address of the appliance: a port
+ * address, a VIP, a local IP. */
 bool ck_is_ours(const struct nc_config *cfg, uint32_t ip);
 
-/* Dotted quad of the host-order <ip> / colon form of <mac>, written to <buf>. */
-const char *ck_ip_str(uint32_t ip, char buf[16]);
+/* Dotted quad of the host-order <ip>, or the IPv6 text of a handle / colon form
+ * of <mac>, written to <buf>. */
+const char *ck_ip_str(uint32_t ip, char buf[CK_IP_STR]);
 const char *ck_mac_str(const uint8_t *mac, char buf[18]);
 
 #endif /* CHECK_PRIV_H */

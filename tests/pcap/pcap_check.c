@@ -3,17 +3,19 @@
  *
  * Input packets are classified by the appliance's own rules (the startup file gives
  * the port MAC, addresses, services and neighbors). Output packets are matched to
- * input packets by IPv4 ID, which the appliance preserves and which nc-pktgen makes
- * unique within a file. Then:
+ * input packets by IPv4 ID or IPv6 flow label, which the appliance preserves and
+ * which nc-pktgen makes unique within a file. Then:
  *  - every valid client -> VIP:port packet of an accepted flow appears exactly once,
- *    rewritten to local_ip:lport -> server:port, TTL - 1, checksums right, the rest
+ *    rewritten to local_ip:lport -> server:port, TTL (hop limit) - 1, checksums right
+ *    (IPv6: TCP/UDP over the IPv6 pseudo header, recomputed), the rest
  *    byte for byte as it came in; every packet of a flow uses one server and one
  *    (local ip, local port), and no two flows share a (proto, local ip, local port);
  *  - every server -> local_ip:lport packet appears exactly once, rewritten to
  *    VIP:port -> the client that owns that local port;
  *  - nothing else carrying an input packet's ID appears (malformed, not for a
  *    service, refused flows), and no IPv4 packet without an input ID appears;
- *  - ARP replies and ICMP echo replies answer the input's requests correctly;
+ *  - ARP replies, Neighbor Advertisements and ICMP/ICMPv6 echo replies answer the
+ *    input's requests correctly;
  *  - optional: server choice per new flow follows a pattern / meets counts, and
  *    only the first N flows are accepted (flow table full).
  * Exit 0 with a one-line summary, 1 with every violation listed, 2 on usage errors.
@@ -33,6 +35,9 @@
 #define P_ICMP 1
 #define P_TCP  6
 #define P_UDP  17
+#define P_ICMP6 58
+#define ND_NS  135
+#define ND_NA  136
 
 static const char *const drop_names[NC_DROP_MAX] = {
 #define NC_DROP_NAME(e, n, d) [NC_DROP_##e] = n,
@@ -43,6 +48,7 @@ static const char *const drop_names[NC_DROP_MAX] = {
 enum in_kind {
 	IK_DROP,      /* the appliance must drop it; why = drop reason */
 	IK_ARP,       /* ARP frame */
+	IK_ND,        /* Neighbor Solicitation or Advertisement */
 	IK_ECHO,      /* ICMP echo request to one of our addresses */
 	IK_CLIENT,    /* client -> VIP:port of a service */
 	IK_SERVER,    /* server -> local ip of a service */
@@ -91,6 +97,7 @@ struct ck {
 	struct ck_map by_id;       /* IPv4 ID -> input index */
 	struct ck_map echo_req;    /* (src, dst, id, seq) -> input index */
 	struct ck_map arp_req;     /* (spa, tpa, sha) -> input index */
+	struct ck_map nd_req;      /* (solicitor, target) -> input index */
 	uint8_t *answered;         /* per input: ARP/echo answered */
 	struct spec pattern[CK_MAX_SPECS];
 	uint32_t n_pattern;
@@ -99,9 +106,10 @@ struct ck {
 	int64_t max_new_flows;     /* -1: no limit */
 	int64_t expect_arp;        /* -1: not checked */
 	int64_t expect_echo;
+	int64_t expect_nd;
 	bool verbose;
 	uint32_t violations;
-	uint32_t arp_ok, echo_ok, fwd_client, fwd_server, dropped_ok;
+	uint32_t arp_ok, echo_ok, nd_ok, fwd_client, fwd_server, dropped_ok;
 };
 
 static void
@@ -141,6 +149,56 @@ is_local_ip(const struct nc_cfg_service *s, uint32_t ip)
 	return false;
 }
 
+/* classify() for an IPv6 frame to our MAC, broadcast or multicast (dp_v6.c). */
+static enum nc_drop
+classify6(struct ck *c, const struct ck_pkt *p, struct in_info *ii)
+{
+	const struct nc_config *cfg = &c->cfg;
+
+	if (!p->ip_sane)
+		return (enum nc_drop)p->drop6;
+	if (!p->l4)
+		return NC_DROP_L4_BAD_HEADER;
+	if (p->proto == P_ICMP6) {
+		if (p->icmp_type == ND_NS || p->icmp_type == ND_NA) {
+			ii->kind = IK_ND;
+			return NC_DROP_MAX;
+		}
+		if (p->icmp_type == 128 && ck_is_ours(cfg, p->dip)) {
+			ii->kind = IK_ECHO;
+			return NC_DROP_MAX;
+		}
+		return ck_is_ours(cfg, p->dip) || ck_ip6_of(p->dip)[0] == 0xff ?
+		       NC_DROP_ICMP_UNSUPPORTED : NC_DROP_NOT_FOR_US;
+	}
+	for (uint16_t s = 0; s < cfg->n_services; s++) {
+		const struct nc_cfg_service *sv = &cfg->services[s];
+
+		if (sv->proto == p->proto && sv->vip == p->dip && sv->port == p->dport) {
+			if (p->ttl <= 1)
+				return NC_DROP_TTL_EXPIRED;
+			ii->kind = IK_CLIENT;
+			ii->svc = (int16_t)s;
+			return NC_DROP_MAX;
+		}
+	}
+	if (!ck_is_ours(cfg, p->dip))
+		return NC_DROP_NOT_FOR_US;
+	for (uint16_t s = 0; s < cfg->n_services; s++) {
+		const struct nc_cfg_service *sv = &cfg->services[s];
+
+		if (sv->proto == p->proto && is_local_ip(sv, p->dip) &&
+		    find_server(sv, p->sip, p->sport) >= 0) {
+			if (p->ttl <= 1)
+				return NC_DROP_TTL_EXPIRED;
+			ii->kind = IK_SERVER;
+			ii->svc = (int16_t)s;
+			return NC_DROP_MAX;
+		}
+	}
+	return NC_DROP_NO_SERVICE;
+}
+
 /* Classify input packet <p> as the appliance must, checks in its fast-path order.
  * Returns the drop reason, or NC_DROP_MAX with ii->kind set for packets it handles. */
 static enum nc_drop
@@ -151,8 +209,12 @@ classify(struct ck *c, const struct ck_pkt *p, struct in_info *ii)
 
 	if (p->len < CK_ETH_LEN)
 		return NC_DROP_SHORT_FRAME;
+	if (p->etype == 0x86dd && p->b[0] == 0x33 && p->b[1] == 0x33)
+		return classify6(c, p, ii);
 	if (!mac_eq(p->b, c->port->mac) && !mac_eq(p->b, bcast))
 		return NC_DROP_L2_OTHER_HOST;
+	if (p->etype == 0x86dd)
+		return classify6(c, p, ii);
 	if (p->etype == 0x0806) {
 		ii->kind = IK_ARP;
 		return NC_DROP_MAX;
@@ -244,12 +306,15 @@ model_input(struct ck *c)
 			ii->why = drop_names[r];
 		}
 		if (p.ip) {
-			int32_t prev = ck_map_get(&c->by_id, p.id, 0);
+			int32_t prev = ck_map_get(&c->by_id, p.v6 ? p.label : p.id, p.v6);
 
 			if (prev >= 0 && (c->info[prev].kind >= IK_CLIENT || ii->kind >= IK_CLIENT)) {
-				viol(c, "in#%u: IPv4 ID %u already used by in#%u; outputs are "
-				     "matched by ID, IDs must be unique", i + 1, p.id, prev + 1);
-			} else if (prev < 0 && ck_map_put(&c->by_id, p.id, 0, (int32_t)i) != 0) {
+				viol(c, "in#%u: %s %u already used by in#%u; outputs are "
+				     "matched by it, it must be unique", i + 1,
+				     p.v6 ? "IPv6 flow label" : "IPv4 ID", p.v6 ? p.label : p.id,
+				     prev + 1);
+			} else if (prev < 0 && ck_map_put(&c->by_id, p.v6 ? p.label : p.id, p.v6,
+							  (int32_t)i) != 0) {
 				return -ENOMEM;
 			}
 		}
@@ -264,6 +329,11 @@ model_input(struct ck *c)
 
 			if (ck_map_put(&c->arp_req, (uint64_t)pb_get32(a + 14) << 32 |
 				       pb_get32(a + 24), sha, (int32_t)i) != 0)
+				return -ENOMEM;
+		} else if (ii->kind == IK_ND && p.icmp_type == ND_NS && p.l4len >= 24) {
+			uint32_t target = ck_ip6_handle(p.b + p.l4off + 8);
+
+			if (ck_map_put(&c->nd_req, p.sip, target, (int32_t)i) != 0)
 				return -ENOMEM;
 		} else if (ii->kind == IK_CLIENT) {
 			f = ck_map_get(&c->by_tuple, (uint64_t)p.sip << 32 | p.dip,
@@ -305,11 +375,19 @@ check_unchanged(struct ck *c, const char *tag, const struct ck_pkt *in, const st
 	if (o->proto != in->proto)
 		viol(c, "%s: IP protocol %u, want %u", tag, o->proto, in->proto);
 	if (o->ttl + 1 != in->ttl)
-		viol(c, "%s: TTL %u, want %u", tag, o->ttl, in->ttl - 1);
-	if (!pb_ip_csum_ok(o->b, o->len))
+		viol(c, "%s: %s %u, want %u", tag, in->v6 ? "hop limit" : "TTL", o->ttl,
+		     in->ttl - 1);
+	if (in->v6) {
+		if (o->label != in->label || o->ver != 6)
+			viol(c, "%s: IPv6 version/flow label 0x%05x, want 0x%05x", tag, o->label,
+			     in->label);
+	} else if (!pb_ip_csum_ok(o->b, o->len)) {
 		viol(c, "%s: IP header checksum 0x%04x wrong", tag, pb_get16(o->b + CK_ETH_LEN + 10));
+	}
 	if (o->tot != in->tot || o->ihl != in->ihl)
 		return;
+	if (in->v6 && memcmp(in->b + CK_ETH_LEN + 40, o->b + CK_ETH_LEN + 40, in->ihl - 40) != 0)
+		viol(c, "%s: IPv6 extension headers changed", tag);
 	if (memcmp(il4 + 4, ol4 + 4, csum_off - 4) != 0) {
 		if (in->proto == P_TCP)
 			viol(c, "%s: TCP seq/ack/offset/flags/window changed", tag);
@@ -322,13 +400,15 @@ check_unchanged(struct ck *c, const char *tag, const struct ck_pkt *in, const st
 		viol(c, "%s: payload changed (%u bytes in, %u out)", tag, in->plen, o->plen);
 	{
 		/* UDP: over the length its own header gives */
+		uint32_t l4len = o->proto == P_UDP ? o->udp_len : o->l4len;
 		uint16_t got = pb_get16(ol4 + csum_off),
-			 want = pb_l4_csum(o->b, o->proto == P_UDP ? o->udp_len : o->l4len);
+			 want = o->v6 ? pb_l4_csum6(o->b, o->l4off, o->proto, l4len) :
+					pb_l4_csum(o->b, l4len);
 		bool ok = got == want;
 
 		if (in->proto == P_TCP && ((got == 0 && want == 0xffff) || (got == 0xffff && want == 0)))
 			ok = true; /* +0 and -0: both verify */
-		if (in->proto == P_UDP && got == 0 && pb_get16(il4 + 6) == 0)
+		if (!in->v6 && in->proto == P_UDP && got == 0 && pb_get16(il4 + 6) == 0)
 			ok = true; /* no checksum in, none out */
 		if (!ok)
 			viol(c, "%s: %s checksum 0x%04x, want 0x%04x", tag,
@@ -340,7 +420,7 @@ check_unchanged(struct ck *c, const char *tag, const struct ck_pkt *in, const st
 static bool
 check_l2_l3(struct ck *c, const char *tag, const struct ck_pkt *o, uint32_t to_ip)
 {
-	char a[18], b[18], ipb[16];
+	char a[CK_IP_STR], b[CK_IP_STR], ipb[CK_IP_STR];
 	uint8_t mac[6];
 	uint32_t nh;
 
@@ -353,8 +433,8 @@ check_l2_l3(struct ck *c, const char *tag, const struct ck_pkt *o, uint32_t to_i
 	else if (!mac_eq(o->b, mac))
 		viol(c, "%s: dst MAC %s, want %s (next hop %s)", tag, ck_mac_str(o->b, a),
 		     ck_mac_str(mac, b), ck_ip_str(nh, ipb));
-	if (!o->ip_sane || !o->l4 || o->ihl != 20) {
-		viol(c, "%s: malformed IPv4/L4 header in the output", tag);
+	if (!o->ip_sane || !o->l4 || (!o->v6 && o->ihl != 20)) {
+		viol(c, "%s: malformed IP/L4 header in the output", tag);
 		return false;
 	}
 	return true;
@@ -367,7 +447,7 @@ check_client_leg(struct ck *c, uint32_t i, uint32_t j, const struct ck_pkt *in,
 	struct in_info *ii = &c->info[i];
 	const struct nc_cfg_service *s = &c->cfg.services[ii->svc];
 	struct flow *f = &c->flows[ii->flow];
-	char tag[64], a[16], b[16];
+	char tag[64], a[CK_IP_STR], b[CK_IP_STR];
 	int srv;
 
 	snprintf(tag, sizeof(tag), "in#%u -> out#%u (client leg)", i + 1, j + 1);
@@ -392,7 +472,7 @@ check_client_leg(struct ck *c, uint32_t i, uint32_t j, const struct ck_pkt *in,
 		f->lport = o->sport;
 		f->map_out = j;
 	} else if (f->srv != srv || f->lip != o->sip || f->lport != o->sport) {
-		char d[16];
+		char d[CK_IP_STR];
 
 		viol(c, "%s: flow %s:%u uses server %d via %s:%u, but out#%u used server %d "
 		     "via %s:%u", tag, ck_ip_str(f->cip, a), f->cport, srv, ck_ip_str(o->sip, b),
@@ -407,7 +487,7 @@ check_server_leg(struct ck *c, uint32_t i, uint32_t j, const struct ck_pkt *in,
 	struct in_info *ii = &c->info[i];
 	const struct nc_cfg_service *s = &c->cfg.services[ii->svc];
 	const struct flow *f = &c->flows[ii->flow];
-	char tag[64], a[16], b[16];
+	char tag[64], a[CK_IP_STR], b[CK_IP_STR];
 
 	snprintf(tag, sizeof(tag), "in#%u -> out#%u (server leg)", i + 1, j + 1);
 	if (!check_l2_l3(c, tag, o, f->cip))
@@ -425,7 +505,7 @@ static void
 check_arp_reply(struct ck *c, uint32_t j, const struct ck_pkt *o)
 {
 	const uint8_t *a = o->b + CK_ETH_LEN;
-	char x[18], y[18], z[18], ip[16];
+	char x[CK_IP_STR], y[CK_IP_STR], z[CK_IP_STR], ip[CK_IP_STR];
 	uint64_t tha;
 	int32_t i;
 
@@ -463,12 +543,79 @@ check_arp_reply(struct ck *c, uint32_t j, const struct ck_pkt *o)
 	c->arp_ok++;
 }
 
+static bool
+icmp6_csum_ok(const struct ck_pkt *o)
+{
+	return pb_l4_csum6(o->b, o->l4off, P_ICMP6, o->l4len) == pb_get16(o->b + o->l4off + 2);
+}
+
+/* A Neighbor Advertisement (RFC 4861 4.4, 7.2.4): from the port's MAC, hop
+ * limit 255, checksum right, code 0, 32 bytes (no option but the target
+ * link-layer one, the port's MAC), target one of our addresses. Unsolicited
+ * (to ff02::1, O only) from our own address; a solicited one answers one input
+ * solicitation: S|O, from the target to the solicitor's address and MAC. */
+static void
+check_na(struct ck *c, uint32_t j, const struct ck_pkt *o)
+{
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 0x01 };
+	const uint8_t *l4 = o->b + o->l4off;
+	uint32_t target;
+	char m[CK_IP_STR], n[CK_IP_STR];
+	struct ck_pkt in;
+	int32_t i;
+
+	if (!mac_eq(o->b + 6, c->port->mac) || o->ttl != 255 || o->icmp_code != 0 ||
+	    !icmp6_csum_ok(o) || o->l4len != 32 || o->ihl != 40) {
+		viol(c, "out#%u: Neighbor Advertisement: src MAC %s, hop limit %u, code %u, "
+		     "checksum %s, %u bytes (want the port's MAC, 255, 0, right, 32)", j + 1,
+		     ck_mac_str(o->b + 6, m), o->ttl, o->icmp_code,
+		     icmp6_csum_ok(o) ? "right" : "wrong", o->l4len);
+		return;
+	}
+	target = ck_ip6_handle(l4 + 8);
+	if (!ck_is_ours(&c->cfg, target) || l4[24] != 2 || l4[25] != 1 ||
+	    !mac_eq(l4 + 26, c->port->mac) || o->sip != target) {
+		viol(c, "out#%u: Neighbor Advertisement for %s from %s: the target must be ours, "
+		     "the source, the option a target link-layer address of the port's MAC",
+		     j + 1, ck_ip_str(target, m), ck_ip_str(o->sip, n));
+		return;
+	}
+	if (memcmp(ck_ip6_of(o->dip), all_nodes, 16) == 0) {
+		if (l4[4] != 0x20)
+			viol(c, "out#%u: unsolicited Neighbor Advertisement with flags 0x%02x, "
+			     "want O (0x20)", j + 1, l4[4]);
+		return;
+	}
+	i = ck_map_get(&c->nd_req, o->dip, target);
+	if (i < 0) {
+		viol(c, "out#%u: Neighbor Advertisement for %s to %s answers no solicitation",
+		     j + 1, ck_ip_str(target, m), ck_ip_str(o->dip, n));
+		return;
+	}
+	if (c->answered[i]++) {
+		viol(c, "out#%u: second Neighbor Advertisement to in#%u", j + 1, i + 1);
+		return;
+	}
+	ck_parse(c->in.f[i].b, c->in.f[i].len, &in);
+	if (l4[4] != 0x60 || memcmp(l4 + 5, "\0\0\0", 3) != 0) {
+		viol(c, "out#%u: Neighbor Advertisement to in#%u: flags 0x%02x, want S|O (0x60)",
+		     j + 1, i + 1, l4[4]);
+		return;
+	}
+	if (!mac_eq(o->b, in.b + 6)) {
+		viol(c, "out#%u: Neighbor Advertisement to in#%u sent to %s, want the solicitor %s",
+		     j + 1, i + 1, ck_mac_str(o->b, m), ck_mac_str(in.b + 6, n));
+		return;
+	}
+	c->nd_ok++;
+}
+
 static void
 check_echo_reply(struct ck *c, uint32_t j, const struct ck_pkt *o)
 {
 	int32_t i = ck_map_get(&c->echo_req, (uint64_t)o->dip << 32 | o->sip,
 			       (uint32_t)o->icmp_id << 16 | o->icmp_seq);
-	char a[16], b[16], m[18], n[18];
+	char a[CK_IP_STR], b[CK_IP_STR], m[CK_IP_STR], n[CK_IP_STR];
 	struct ck_pkt in;
 	uint8_t mac[6];
 	uint32_t nh;
@@ -483,8 +630,8 @@ check_echo_reply(struct ck *c, uint32_t j, const struct ck_pkt *o)
 		viol(c, "out#%u: second echo reply to in#%u", j + 1, i + 1);
 		return;
 	}
-	if (!pb_ip_csum_ok(o->b, o->len) || !pb_icmp_csum_ok(o->b) || o->ttl == 0 ||
-	    o->icmp_code != 0) {
+	if (!(o->v6 ? icmp6_csum_ok(o) : pb_ip_csum_ok(o->b, o->len) && pb_icmp_csum_ok(o->b)) ||
+	    o->ttl == 0 || o->icmp_code != 0) {
 		viol(c, "out#%u: echo reply to in#%u: bad IP/ICMP checksum, TTL or code", j + 1,
 		     i + 1);
 		return;
@@ -513,7 +660,7 @@ check_output(struct ck *c)
 {
 	uint32_t *srv_out = calloc(c->out.n ? c->out.n : 1, sizeof(*srv_out));
 	uint32_t n_srv = 0;
-	char a[16], b[16];
+	char a[CK_IP_STR], b[CK_IP_STR];
 
 	if (srv_out == NULL)
 		return -ENOMEM;
@@ -531,7 +678,7 @@ check_output(struct ck *c)
 			check_arp_reply(c, j, &o);
 			continue;
 		}
-		if (o.etype != 0x0800 || !o.ip) {
+		if ((o.etype != 0x0800 && o.etype != 0x86dd) || !o.ip) {
 			viol(c, "out#%u: unexpected frame (ethertype 0x%04x, %u bytes)", j + 1,
 			     o.etype, o.len);
 			continue;
@@ -540,10 +687,20 @@ check_output(struct ck *c)
 			check_echo_reply(c, j, &o);
 			continue;
 		}
-		i = ck_map_get(&c->by_id, o.id, 0);
+		if (o.ip_sane && o.l4 && o.proto == P_ICMP6) {
+			if (o.icmp_type == 129)
+				check_echo_reply(c, j, &o);
+			else if (o.icmp_type == ND_NA)
+				check_na(c, j, &o);
+			else if (o.icmp_type != ND_NS)   /* the appliance's own solicitations */
+				viol(c, "out#%u: unexpected ICMPv6 type %u", j + 1, o.icmp_type);
+			continue;
+		}
+		i = ck_map_get(&c->by_id, o.v6 ? o.label : o.id, o.v6);
 		if (i < 0) {
-			viol(c, "out#%u: IPv4 %s -> %s proto %u id %u matches no input packet", j + 1,
-			     ck_ip_str(o.sip, a), ck_ip_str(o.dip, b), o.proto, o.id);
+			viol(c, "out#%u: %s %s -> %s proto %u %s %u matches no input packet", j + 1,
+			     o.v6 ? "IPv6" : "IPv4", ck_ip_str(o.sip, a), ck_ip_str(o.dip, b),
+			     o.proto, o.v6 ? "flow label" : "id", o.v6 ? o.label : o.id);
 			continue;
 		}
 		ii = &c->info[i];
@@ -559,7 +716,7 @@ check_output(struct ck *c)
 		if (ii->kind != IK_CLIENT || !ii->expect) {
 			viol(c, "in#%u must be dropped (%s) but was sent as out#%u", i + 1,
 			     ii->kind == IK_ECHO ? "echo request, answered not forwarded" :
-			     ii->kind == IK_ARP ? "arp" : ii->why, j + 1);
+			     ii->kind == IK_ARP ? "arp" : ii->kind == IK_ND ? "nd" : ii->why, j + 1);
 			continue;
 		}
 		if (ii->seen > 1)
@@ -578,7 +735,7 @@ check_output(struct ck *c)
 			continue;
 		other = ck_map_get(&c->by_local, f->lip, (uint64_t)f->proto << 16 | f->lport);
 		if (other >= 0) {
-			char d[16];
+			char d[CK_IP_STR];
 
 			viol(c, "out#%u: flows %s:%u and %s:%u share local %s:%u",
 			     f->map_out + 1, ck_ip_str(c->flows[other].cip, a),
@@ -623,7 +780,7 @@ check_output(struct ck *c)
 		int32_t i;
 
 		ck_parse(c->out.f[j].b, c->out.f[j].len, &o);
-		i = ck_map_get(&c->by_id, o.id, 0);
+		i = ck_map_get(&c->by_id, o.v6 ? o.label : o.id, o.v6);
 		if (!c->info[i].expect || c->info[i].first_out != j + 1)
 			continue; /* reported above: no owner, or a second copy */
 		ck_parse(c->in.f[i].b, c->in.f[i].len, &in);
@@ -647,7 +804,8 @@ check_output(struct ck *c)
 				c->fwd_client++;
 			else
 				c->fwd_server++;
-		} else if (ii->seen == 0 && ii->kind != IK_ARP && ii->kind != IK_ECHO) {
+		} else if (ii->seen == 0 && ii->kind != IK_ARP && ii->kind != IK_ND &&
+			   ii->kind != IK_ECHO) {
 			c->dropped_ok++;
 		}
 	}
@@ -664,7 +822,7 @@ check_specs(struct ck *c)
 
 		for (uint32_t f = 0; f < c->n_flows; f++) {
 			const struct flow *fl = &c->flows[f];
-			char a[16];
+			char a[CK_IP_STR];
 
 			if (fl->svc != sp->svc || !fl->accepted)
 				continue;
@@ -705,6 +863,9 @@ check_specs(struct ck *c)
 	}
 	if (c->expect_arp >= 0 && c->arp_ok != c->expect_arp)
 		viol(c, "ARP: %u correct replies, want %lld", c->arp_ok, (long long)c->expect_arp);
+	if (c->expect_nd >= 0 && c->nd_ok != c->expect_nd)
+		viol(c, "ND: %u correct solicited advertisements, want %lld", c->nd_ok,
+		     (long long)c->expect_nd);
 	if (c->expect_echo >= 0 && c->echo_ok != c->expect_echo)
 		viol(c, "ICMP: %u correct echo replies, want %lld", c->echo_ok,
 		     (long long)c->expect_echo);
@@ -716,7 +877,7 @@ print_flows(const struct ck *c)
 	for (uint32_t k = 0; k < c->n_flows; k++) {
 		const struct flow *f = &c->flows[k];
 		const struct nc_cfg_service *s = &c->cfg.services[f->svc];
-		char a[16], b[16], d[16];
+		char a[CK_IP_STR], b[CK_IP_STR], d[CK_IP_STR];
 
 		if (f->mapped)
 			printf("flow %u: %s %s:%u -> %s server %d (%s:%u) via %s:%u, %u/%u packets\n",
@@ -772,7 +933,8 @@ usage(void)
 	fprintf(stderr,
 		"usage: nc-pcap-check --config CFG.json --in INPUT.pcap --out OUTPUT.pcap\n"
 		"         [--port NAME] [--pattern SERVICE=i,j,...]... [--counts SERVICE=n,m,...]...\n"
-		"         [--max-new-flows N] [--expect-arp N] [--expect-echo N] [-v]\n");
+		"         [--max-new-flows N] [--expect-arp N] [--expect-nd N] [--expect-echo N]\n"
+		"         [-v]\n");
 }
 
 static int
@@ -788,6 +950,7 @@ parse_args(struct ck *c, int argc, char **argv, const char **paths)
 		{ "max-new-flows", required_argument, NULL, 'm' },
 		{ "expect-arp", required_argument, NULL, 'a' },
 		{ "expect-echo", required_argument, NULL, 'e' },
+		{ "expect-nd", required_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -797,7 +960,7 @@ parse_args(struct ck *c, int argc, char **argv, const char **paths)
 	struct nc_errors *errs;
 	int opt;
 
-	c->max_new_flows = c->expect_arp = c->expect_echo = -1;
+	c->max_new_flows = c->expect_arp = c->expect_echo = c->expect_nd = -1;
 	while ((opt = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		int64_t *num = NULL;
 		char *end;
@@ -820,6 +983,7 @@ parse_args(struct ck *c, int argc, char **argv, const char **paths)
 		case 'm': num = &c->max_new_flows; break;
 		case 'a': num = &c->expect_arp; break;
 		case 'e': num = &c->expect_echo; break;
+		case 'N': num = &c->expect_nd; break;
 		case 'v': c->verbose = true; break;
 		default:
 			return -EINVAL;
@@ -845,6 +1009,7 @@ parse_args(struct ck *c, int argc, char **argv, const char **paths)
 		return -EINVAL;
 	}
 	free(errs);
+	ck_cfg_handles(&c->cfg);
 	c->port = &c->cfg.ports[0];
 	if (port != NULL) {
 		c->port = NULL;
@@ -910,7 +1075,7 @@ main(int argc, char **argv)
 	if (c->info == NULL || c->flows == NULL || c->answered == NULL ||
 	    ck_map_init(&c->by_tuple, 1024) || ck_map_init(&c->by_local, 1024) ||
 	    ck_map_init(&c->by_id, 1024) || ck_map_init(&c->echo_req, 64) ||
-	    ck_map_init(&c->arp_req, 64)) {
+	    ck_map_init(&c->arp_req, 64) || ck_map_init(&c->nd_req, 64)) {
 		fprintf(stderr, "nc-pcap-check: out of memory\n");
 		return 2;
 	}
@@ -936,8 +1101,8 @@ main(int argc, char **argv)
 	}
 	printf("nc-pcap-check: OK: %u in, %u out; forwarded %u client and %u server packets "
 	       "of %u flows (tcp %u, udp %u, refused %u); %u dropped as expected; "
-	       "arp replies %u, echo replies %u\n",
+	       "arp replies %u, nd replies %u, echo replies %u\n",
 	       c->in.n, c->out.n, c->fwd_client, c->fwd_server, n_tcp + n_udp, n_tcp, n_udp,
-	       c->n_flows - n_tcp - n_udp, c->dropped_ok, c->arp_ok, c->echo_ok);
+	       c->n_flows - n_tcp - n_udp, c->dropped_ok, c->arp_ok, c->nd_ok, c->echo_ok);
 	return 0;
 }

@@ -92,6 +92,49 @@ service() {
 		"$name" "$port" "$proto" "$extra" "$sched" "$list"
 }
 
+# write_config6 FILE NAME IN.pcap OUT.pcap SERVICES_JSON: write_config's port and
+# neighbors with IPv6 beside IPv4: clients' side fd00::1/64 behind the gateway
+# fd00::fe, servers' side fd01::1/64 with servers fd01::11.. as static neighbors.
+write_config6() {
+	local file=$1 name=$2 in=$3 out=$4 services=$5
+	cat >"$file" <<EOF
+{
+  "eal": { "lcores": "0-1", "huge": "auto", "memory_mb": 256,
+           "file_prefix": "${PREFIX_BASE}${name}",
+           "vdevs": [ "net_pcap0,rx_pcap=$in,tx_pcap=$out" ] },
+  "workers": { "lcores": [1] },
+  "ports": [ { "name": "p0", "device": "net_pcap0", "ipv4": [ "10.0.0.1/24" ],
+               "ipv6": [ "fd00::1/64", "fd01::1/64" ], "mac": "$PORT_MAC" } ],
+  "neighbors": [
+    { "ipv4": "10.0.0.254", "mac": "$GW_MAC" },
+    { "ipv6": "fd00::fe", "mac": "$GW_MAC" },
+    { "ipv6": "fd01::11", "mac": "02:00:00:00:01:11" },
+    { "ipv6": "fd01::12", "mac": "02:00:00:00:01:12" },
+    { "ipv6": "fd01::13", "mac": "02:00:00:00:01:13" },
+    { "ipv6": "fd01::21", "mac": "02:00:00:00:01:21" },
+    { "ipv6": "fd01::22", "mac": "02:00:00:00:01:22" } ],
+  "routes": [ { "prefix": "0.0.0.0/0", "via": "10.0.0.254" },
+              { "prefix": "::/0", "via": "fd00::fe" } ],
+  "limits": { "tcp_timewait_s": 0 },
+  "services": $services
+}
+EOF
+}
+
+# service6 NAME PROTO PORT SCHEDULER "addr,port,weight ...": an IPv6 service on
+# the VIP fd00::100 with the local address fd01::1.
+service6() {
+	local name=$1 proto=$2 port=$3 sched=$4 servers=$5 i=0 sep="" s list=""
+	for s in $servers; do
+		IFS=, read -r addr sport weight <<<"$s"
+		list+="$sep{ \"name\": \"${name}$i\", \"address\": \"$addr\", \"port\": $sport, \"weight\": $weight }"
+		sep=", "
+		i=$((i + 1))
+	done
+	printf '{ "name": "%s", "vip": "fd00::100", "port": %s, "proto": "%s", "local_ips": ["fd01::1"], "scheduler": "%s", "servers": [ %s ] }' \
+		"$name" "$port" "$proto" "$sched" "$list"
+}
+
 # run_app CONFIG NAME LOG [SECONDS]: run the appliance for SECONDS (default DURATION);
 # its stdout goes to LOG.
 run_app() {
@@ -422,6 +465,125 @@ case_client_address() {
 	echo "4 damaged outputs rejected"
 }
 
+# gen6 ARGS...: nc-pktgen gen for IPv6 clients (2001:db8:c::1..) to the VIP fd00::100
+# behind the gateway fd00::fe.
+gen6() {
+	"$GEN" gen --ipv6 --vip fd00::100 --client-base 2001:db8:c::1 --gw-ip fd00::fe \
+		--src-mac $GW_MAC --dst-mac $PORT_MAC "$@" >/dev/null
+}
+
+# Case 10: case 1 over IPv6. TCP 30/70 and UDP 50/50, a Neighbor Solicitation
+# for the VIP and ICMPv6 echo requests, then the servers' replies: every field
+# of both legs (addresses, ports, hop limit - 1, flow label, TCP/UDP checksum
+# recomputed over the IPv6 pseudo header, MACs), the solicited advertisement's
+# bytes, the echo replies and the ratio sequences.
+case_v6_two_arm() {
+	local d=$WORK/c10 svc
+	mkdir -p "$d"
+	svc="[ $(service6 web tcp 80 ratio "fd01::11,80,30 fd01::12,80,70"),
+	       $(service6 dns udp 5353 ratio "fd01::21,5353,50 fd01::22,5353,50") ]"
+	gen6 --out "$d/clients.pcap" --seed 1001 --clients 40 --tcp-flows 30 --udp-flows 30 \
+		--requests 3 --payload-min 16 --payload-max 900 --syn-retransmit --arp \
+		--icmp --icmp-count 4 || return 1
+	write_config6 "$d/p1.json" c10a "$d/clients.pcap" "$d/out1.pcap" "$svc"
+	run_app "$d/p1.json" c10a "$d/app1.log" || return 1
+	check --config "$d/p1.json" --in "$d/clients.pcap" --out "$d/out1.pcap" \
+		--pattern web=0,1,1 --pattern dns=0,1 --expect-nd 1 --expect-echo 4 || return 1
+	: >"$d/none"
+	check_drops "$d/app1.log" "$d/none" || return 1
+
+	"$GEN" reply --clients "$d/clients.pcap" --forwarded "$d/out1.pcap" \
+		--out "$d/merged.pcap" --seed 1001 >/dev/null || return 1
+	write_config6 "$d/p2.json" c10b "$d/merged.pcap" "$d/out2.pcap" "$svc"
+	run_app "$d/p2.json" c10b "$d/app2.log" || return 1
+	check --config "$d/p2.json" --in "$d/merged.pcap" --out "$d/out2.pcap" \
+		--pattern web=0,1,1 --pattern dns=0,1 --expect-nd 1 --expect-echo 4 \
+		>"$d/check2.txt" || { cat "$d/check2.txt"; return 1; }
+	cat "$d/check2.txt"
+	if grep -q ' and 0 server packets' "$d/check2.txt"; then
+		echo "the merged file held no server responses"
+		return 1
+	fi
+	check_drops "$d/app2.log" "$d/none"
+}
+
+# Case 11: every IPv6 malformed kind (each extension header drop, truncated,
+# payload length 0 and past the frame, ...) mixed into valid IPv6 traffic;
+# counters equal the manifest.
+case_v6_malformed() {
+	local d=$WORK/c11 svc
+	mkdir -p "$d"
+	svc="[ $(service6 web tcp 80 ratio "fd01::11,80,50 fd01::12,80,50"),
+	       $(service6 dns udp 5353 ratio "fd01::21,5353,50 fd01::22,5353,50") ]"
+	gen6 --out "$d/clients.pcap" --seed 1101 --clients 20 --tcp-flows 12 --udp-flows 12 \
+		--requests 2 --malformed --manifest "$d/manifest" || return 1
+	for r in ip6_hop_by_hop ip6_routing ip6_ext_unknown ip6_ext_chain ip_fragment \
+		ip6_bad_header ip_bad_len short_frame; do
+		if ! grep -q "^drop\.$r " "$d/manifest"; then
+			echo "manifest has no drop.$r:"
+			cat "$d/manifest"
+			return 1
+		fi
+	done
+	write_config6 "$d/p.json" c11 "$d/clients.pcap" "$d/out.pcap" "$svc"
+	run_app "$d/p.json" c11 "$d/app.log" || return 1
+	check --config "$d/p.json" --in "$d/clients.pcap" --out "$d/out.pcap" || return 1
+	check_drops "$d/app.log" "$d/manifest"
+}
+
+# Case 12: the ratio and smooth sequences over IPv6: ratio 25/75 -> 0,1,1,1
+# (TCP), smooth 20/30/50 exact over 100 UDP flows.
+case_v6_ratio() {
+	local d=$WORK/c12 svc
+	mkdir -p "$d"
+	svc="[ $(service6 web tcp 80 ratio "fd01::11,80,25 fd01::12,80,75"),
+	       $(service6 dns udp 5353 smooth "fd01::21,5353,20 fd01::22,5353,30 fd01::13,5353,50") ]"
+	gen6 --out "$d/clients.pcap" --seed 1201 --clients 100 --tcp-flows 40 --udp-flows 100 \
+		--requests 1 || return 1
+	write_config6 "$d/p.json" c12 "$d/clients.pcap" "$d/out.pcap" "$svc"
+	run_app "$d/p.json" c12 "$d/app.log" || return 1
+	check --config "$d/p.json" --in "$d/clients.pcap" --out "$d/out.pcap" \
+		--pattern web=0,1,1,1 --counts dns=20,30,50 || return 1
+	: >"$d/none"
+	check_drops "$d/app.log" "$d/none"
+}
+
+# Case 13: the checker must reject damaged IPv6 outputs with exit 1 (needs case
+# 10's files): a client or server leg's TCP/UDP checksum, hop limit, MAC or
+# payload, a lost or doubled packet, a wrong ND count, the input as output.
+case_v6_checker_rejects() {
+	local d=$WORK/c10 n=0 what out rc
+	if [[ ! -s $d/out2.pcap ]]; then
+		echo "case 10 produced no output to damage"
+		return 1
+	fi
+	reject6() {
+		local label=$1
+		shift
+		rc=0
+		out=$("$CHECK" "$@" 2>&1) || rc=$?
+		if [[ $rc -ne 1 ]] || ! grep -q '^FAIL ' <<<"$out"; then
+			echo "nc-pcap-check exited $rc on $label (want 1 with FAIL lines):"
+			echo "$out" | tail -n 3
+			return 1
+		fi
+		n=$((n + 1))
+	}
+	for what in l4-csum ttl dst-mac payload drop dup; do
+		"$GEN" corrupt --in "$d/out2.pcap" --out "$d/bad-$what.pcap" --what "$what" \
+			>/dev/null || return 1
+		reject6 "damage '$what'" --config "$d/p2.json" --in "$d/merged.pcap" \
+			--out "$d/bad-$what.pcap" || return 1
+	done
+	reject6 "the unrewritten input as output" --config "$d/p1.json" \
+		--in "$d/clients.pcap" --out "$d/clients.pcap" || return 1
+	reject6 "wrong --expect-nd" --config "$d/p1.json" --in "$d/clients.pcap" \
+		--out "$d/out1.pcap" --expect-nd 2 || return 1
+	reject6 "a wrong --pattern" --config "$d/p1.json" --in "$d/clients.pcap" \
+		--out "$d/out1.pcap" --pattern web=1,0,0 || return 1
+	echo "$n wrong IPv6 outputs rejected"
+}
+
 run_case() {
 	local title=$1 fn=$2 log rc=0
 	log=$WORK/$fn.log
@@ -445,6 +607,10 @@ run_case "6 nc-pcap-check rejects damaged outputs" case_checker_rejects
 run_case "7 udp fail-safe: unanswered requests replayed once to the other server" case_failsafe_udp_replay
 run_case "8 maglev 50/30/20: the same server per client in two runs, servers listed in opposite orders" case_maglev
 run_case "9 client address: PROXY v1/v2 header segments, shifted legs, a header retransmitted to the reset, TOA, PROXY v2 per datagram" case_client_address
+run_case "10 IPv6 two-arm: every field of both legs, ND and echo replies (2 passes)" case_v6_two_arm
+run_case "11 IPv6 malformed: drop counters equal the manifest" case_v6_malformed
+run_case "12 IPv6 ratio 25/75 -> 0,1,1,1 and smooth 20/30/50 over 100 flows" case_v6_ratio
+run_case "13 nc-pcap-check rejects damaged IPv6 outputs" case_v6_checker_rejects
 
 if [[ $FAILED -ne 0 || ${KEEP:-0} == 1 ]]; then
 	KEEP_WORK=1

@@ -148,3 +148,29 @@ pb_icmp_csum_fix(uint8_t *f)
 {
 	pb_put16(f + pb_l4_off(f) + 2, csum_without(f + pb_l4_off(f), hdr_l4_len(f), 2, 0));
 }
+
+/* Offset of the checksum in a TCP, UDP or ICMPv6 header. */
+static uint32_t
+l4_csum_off6(uint8_t proto)
+{
+	return proto == PROTO_TCP ? 16 : proto == PROTO_UDP ? 6 : 2;
+}
+
+uint16_t
+pb_l4_csum6(const uint8_t *f, uint32_t l4_off, uint8_t proto, uint32_t l4_len)
+{
+	const uint8_t *ip = f + PB_IP_OFF;
+	uint16_t c;
+
+	c = csum_without(f + l4_off, l4_len, l4_csum_off6(proto),
+			 pb_pseudo_sum6(ip + 8, ip + 24, proto, l4_len));
+	if (proto == PROTO_UDP && c == 0)
+		c = 0xffff;
+	return c;
+}
+
+void
+pb_l4_csum6_fix(uint8_t *f, uint32_t l4_off, uint8_t proto, uint32_t l4_len)
+{
+	pb_put16(f + l4_off + l4_csum_off6(proto), pb_l4_csum6(f, l4_off, proto, l4_len));
+}

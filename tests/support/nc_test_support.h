@@ -7,7 +7,7 @@
  * header and names it all with its prefix, pb_. No DPDK, no EAL; nothing here
  * keeps state: any thread may call it.
  *
- * A frame is Ethernet without VLAN tag, its IPv4 header at PB_IP_OFF.
+ * A frame is Ethernet without VLAN tag, its IPv4 or IPv6 header at PB_IP_OFF.
  */
 #ifndef NC_TEST_SUPPORT_H
 #define NC_TEST_SUPPORT_H
@@ -72,6 +72,14 @@ bool pb_icmp_csum_ok(const uint8_t *f);
 /* Write the ICMP checksum of the IPv4 frame <f> over the L4 length its IP header
  * gives, trusted. */
 void pb_icmp_csum_fix(uint8_t *f);
+
+/* The TCP, UDP or ICMPv6 (<proto> 58) checksum of the IPv6 frame <f>, whose
+ * upper-layer header of <l4_len> bytes starts at frame offset <l4_off>, over
+ * the IPv6 pseudo header, its own field counted as zero; a UDP sum of 0 is
+ * given as 0xffff (0 is not allowed over IPv6). */
+uint16_t pb_l4_csum6(const uint8_t *f, uint32_t l4_off, uint8_t proto, uint32_t l4_len);
+/* Write that checksum into the IPv6 frame <f>. */
+void pb_l4_csum6_fix(uint8_t *f, uint32_t l4_off, uint8_t proto, uint32_t l4_len);
 
 /* Called by pb_pcap_read() with each frame: its <len> captured bytes at <b> and
  * its capture time <ts_us> (microseconds since the epoch). Returns 0 to go on,
