@@ -11,15 +11,17 @@ E2E_NAME=failsafe
 # shellcheck source=e2e-lib.sh
 . "$(dirname "$0")/e2e-lib.sh" "$@"
 
-# cfg <out> <enabled>: web and dns with affinity and the fail-safe on or off;
+# cfg <out> <enabled>: web and dns with affinity, and they and the IPv6 services
+# (web6, dns6, web64) with the fail-safe on or off;
 # UDP flows (a socket per request) idle out after 2 s so the flow table never
 # fills; servers cost 1000000 loops per request, so requests are in flight
 # when a server fails; the response limit, 1 s, is far above their few
 # milliseconds, so a loaded machine's slow answer is not taken for a failure
 cfg() {
 	jq --argjson on "$2" '.eal.memory_mb = 768 | .limits.udp_idle_s = 2 |
-		(.services[0], .services[1]) |= (.persistence_s = 30 |
-		.failsafe = { enabled: $on, response_timeout_ms: 1000, max_replays: 2, store_size: 8192 })' \
+		(.services[0], .services[1]) |= (.persistence_s = 30) |
+		(.services[0], .services[1], .services[2], .services[3], .services[4]) |=
+		(.failsafe = { enabled: $on, response_timeout_ms: 1000, max_replays: 2, store_size: 8192 })' \
 		"$ROOT/config/lab.json" >"$1"
 }
 
@@ -35,7 +37,8 @@ fail_server() {
 }
 
 # run <name> <enabled> <how> <proto> <mode>: a fresh lab, 12 s of load; at 3 s
-# n1 fails by <how>, at 7 s n2 is frozen: only n0 is left
+# n1 fails by <how>, at 7 s n2 is frozen: only n0 is left. TARGET (the VIP,
+# [IPv6] in brackets) and SOURCES (client addresses) from the environment.
 run() {
 	local name=$1 on=$2 how=$3 proto=$4 mode=$5 port=5353 client
 	[ "$proto" = udp ] || port=80
@@ -44,9 +47,9 @@ run() {
 		{ bad "$name: lab up" "$W/$name.lab.log"; return 1; }
 	cfg "$W/$name.json" "$on"
 	nc_start "$W/$name.json" "$W/$name.log" || { bad "$name: appliance starts" "$W/$name.log"; return 1; }
-	ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "$LAB_VIP:$port" --proto "$proto" \
+	ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "${TARGET:-$LAB_VIP}:$port" --proto "$proto" \
 		--mode "$mode" -c 6 -k 5 --duration 12 --timeout-ms 5000 ${CLIENT_EXTRA:-} \
-		--source 10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15 \
+		--source "${SOURCES:-10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15}" \
 		>"$W/$name.client.json" 2>"$W/$name.client.err" &
 	client=$!
 	sleep 3
@@ -60,10 +63,10 @@ run() {
 	return 0
 }
 
-# check <name> <proto> <svc index>: every request answered once, nothing broken
+# check <name> <proto> <svc index> [svc name]: every request answered once, nothing broken
 check() {
-	local name=$1 proto=$2 si=$3 c=$W/$1.client.json svc
-	svc=$([ "$si" = 0 ] && echo web || echo dns)
+	local name=$1 proto=$2 si=$3 c=$W/$1.client.json svc=${4:-}
+	[ -n "$svc" ] || svc=$([ "$si" = 0 ] && echo web || echo dns)
 	if jq -e '.requests > 500 and .failed == 0 and .broken == 0 and .ok == .requests and
 		.completed == .transactions' "$c" >/dev/null &&
 		jq -e --argjson i "$si" '.["/netchestra/failsafe"] | .replays[$i] > 0 and .resets[$i] == 0' \
@@ -163,6 +166,18 @@ if jq -e '.failed == 1' "$W/partial-off.client.json" >/dev/null &&
 else
 	bad "without the fail-safe the client waits for its timeout (took ${PARTIAL_S:-?} s)" "$W/partial-off.client.json"
 fi
+
+# Over IPv6: web6 and dns6 (the servers' IPv6 addresses) and web64 (their IPv4
+# ones, NAT64) with the fail-safe, the same kill and freeze; no affinity on
+# them (the requests of a transaction may go to any server up).
+V6_SOURCES=fd00:200::10,fd00:200::11,fd00:200::12,fd00:200::13,fd00:200::14,fd00:200::15
+TARGET="[fd00:200::1]" SOURCES=$V6_SOURCES run udp6-kill true kill udp close && check udp6-kill udp 3 dns6
+TARGET="[fd00:200::1]" SOURCES=$V6_SOURCES run tcp6-close-stop true stop tcp close &&
+	check tcp6-close-stop tcp 2 web6
+TARGET="[fd00:200::1]" SOURCES=$V6_SOURCES run tcp6-keepalive-kill true kill tcp keepalive &&
+	check tcp6-keepalive-kill tcp 2 web6
+TARGET="[fd00:200::64]" SOURCES=$V6_SOURCES run tcp64-close-kill true kill tcp close &&
+	check tcp64-close-kill tcp 4 web64
 
 # the paper's round-robin row: the same failures without the fail-safe break transactions
 for proto in udp tcp; do
