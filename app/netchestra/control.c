@@ -231,13 +231,17 @@ nc_control_print_final(const struct nc_app *a)
 	printf("final flows: tcp_port_early_reuse %" PRIu64 " redirected %" PRIu64 "\n", st.tcp_port_early_reuse,
 	       st.redirected);
 	printf("final control: arp_replied %" PRIu64 " arp_learned %" PRIu64 " arp_requests_sent %" PRIu64
-	       " arp_ignored %" PRIu64 " icmp_echo_replied %" PRIu64 " resolve_requests %" PRIu64
+	       " arp_ignored %" PRIu64 " icmp_echo_replied %" PRIu64 " nd_replied %" PRIu64
+	       " nd_learned %" PRIu64 " nd_solicits_sent %" PRIu64 " nd_ignored %" PRIu64
+	       " icmp6_echo_replied %" PRIu64 " resolve_requests %" PRIu64
 	       " resolve_held %" PRIu64 " resolve_dropped %" PRIu64 " probe_unmatched %" PRIu64
 	       " tx_failed %" PRIu64 " exc_to_kernel %" PRIu64 " exc_from_kernel %" PRIu64
 	       " exc_dropped %" PRIu64 "\n",
 	       cs.arp_replied, cs.arp_learned, cs.arp_requests_sent, cs.arp_ignored,
-	       cs.icmp_echo_replied, cs.resolve_requests, cs.resolve_held, cs.resolve_dropped,
-	       cs.probe_unmatched, cs.tx_failed, cs.exc_to_kernel, cs.exc_from_kernel, cs.exc_dropped);
+	       cs.icmp_echo_replied, cs.nd_replied, cs.nd_learned, cs.nd_solicits_sent,
+	       cs.nd_ignored, cs.icmp6_echo_replied, cs.resolve_requests, cs.resolve_held,
+	       cs.resolve_dropped, cs.probe_unmatched, cs.tx_failed, cs.exc_to_kernel,
+	       cs.exc_from_kernel, cs.exc_dropped);
 	for (s = 0; s < nc_dp_n_services(a->dp); s++) {
 		const struct nc_cfg_service *svc = &nc_dp_config(a->dp)->services[s];
 		const struct nc_svc_stats *ss = &st.svc[s];
