@@ -67,7 +67,8 @@ usage(FILE *out)
 		"  down SVC SRV                no new flows, SRV's held requests replayed elsewhere\n"
 		"  weight SVC SRV N            SRV gets weight N (1..100), the others share the rest\n"
 		"  add SVC SRV ADDR:PORT [--weight N]\n"
-		"                              add a server (default weight: an equal share)\n"
+		"                              add a server (default weight: an equal share);\n"
+		"                              an IPv6 ADDR in brackets: [fd00:201::14]:8080\n"
 		"  remove SVC SRV              no new flows; SRV leaves once its flows and held\n"
 		"                              requests are done\n"
 		"  adaptive SVC KEY=VALUE...   change the weight controller: enabled=true|false,\n"
@@ -538,7 +539,8 @@ cmd_add(struct ctl *c, char **arg, int n)
 
 	(void)n;
 	if (nc_ctl_parse_addr_port(arg[2], addr, &port) < 0)
-		return usage_error("add: '%s' is not IPV4ADDRESS:PORT (port 1..65535)", arg[2]);
+		return usage_error("add: '%s' is not IPV4ADDRESS:PORT or [IPV6ADDRESS]:PORT "
+				   "(port 1..65535)", arg[2]);
 	body = json_pack("{s:s, s:s, s:i}", "name", arg[1], "address", addr, "port", (int)port);
 	if (body != NULL && c->weight_set &&
 	    json_object_set_new(body, "weight", json_integer((json_int_t)c->weight)) < 0) {

@@ -816,9 +816,10 @@ nc_ctl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 int
 nc_ctl_parse_addr_port(const char *s, char addr[NC_CTL_ADDR_MAX], uint16_t *port)
 {
-	const char *colon;
+	const char *colon, *a0 = s;
 	char a[NC_CTL_ADDR_MAX];
-	struct in_addr in;
+	unsigned char bin[16];
+	int family = AF_INET;
 	uint64_t p;
 	size_t n;
 	int rc;
@@ -826,17 +827,26 @@ nc_ctl_parse_addr_port(const char *s, char addr[NC_CTL_ADDR_MAX], uint16_t *port
 	if (s == NULL || (colon = strrchr(s, ':')) == NULL)
 		return -EINVAL;
 	n = (size_t)(colon - s);
+	if (s[0] == '[') {
+		/* "[2001:db8::1]:80": the brackets part the address from the port */
+		if (n < 2 || s[n - 1] != ']')
+			return -EINVAL;
+		family = AF_INET6;
+		a0 = s + 1;
+		n -= 2;
+	}
 	if (n == 0 || n >= sizeof(a))
 		return -EINVAL;
-	memcpy(a, s, n);
+	memcpy(a, a0, n);
 	a[n] = '\0';
-	/* glibc's inet_pton takes exactly four decimal parts without leading zeros. */
-	if (inet_pton(AF_INET, a, &in) != 1)
+	/* glibc's inet_pton takes exactly four decimal parts without leading
+	 * zeros for IPv4, and no zone ("%eth0") for IPv6. */
+	if (inet_pton(family, a, bin) != 1)
 		return -EINVAL;
 	rc = nc_ctl_parse_u64(colon + 1, 1, 65535, &p);
 	if (rc < 0)
 		return rc;
-	if (inet_ntop(AF_INET, &in, addr, NC_CTL_ADDR_MAX) == NULL)
+	if (inet_ntop(family, bin, addr, NC_CTL_ADDR_MAX) == NULL)
 		return -EINVAL;
 	*port = (uint16_t)p;
 	return 0;

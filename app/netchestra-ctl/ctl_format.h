@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#define NC_CTL_ADDR_MAX 16   /* "255.255.255.255" and its NUL */
+#define NC_CTL_ADDR_MAX 46   /* the longest IPv6 text (INET6_ADDRSTRLEN) and its NUL */
 
 /*
  * Print GET /api/v1/services (<root>: {"services": [SERVICE, ...]}) to <out>:
@@ -91,9 +91,9 @@ void nc_ctl_format_api_error(char *buf, size_t len, long status, const char *bod
 int nc_ctl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /*
- * Parse "ADDR:PORT" (dotted IPv4, port 1..65535) into <addr> (canonical text,
- * NC_CTL_ADDR_MAX bytes) and <port>. Returns 0, -EINVAL (no ':', bad address,
- * bad port), -ERANGE (port 0 or above 65535).
+ * Parse "ADDR:PORT" (dotted IPv4) or "[ADDR6]:PORT" (IPv6), port 1..65535,
+ * into <addr> (canonical text, NC_CTL_ADDR_MAX bytes) and <port>. Returns 0,
+ * -EINVAL (no ':', bad address, bad port), -ERANGE (port 0 or above 65535).
  */
 int nc_ctl_parse_addr_port(const char *s, char addr[NC_CTL_ADDR_MAX], uint16_t *port);
 

@@ -238,9 +238,9 @@ static json_t *
 server_json(const struct nc_server_view *v, const struct hist *h, unsigned int i,
 	    const struct nc_failsafe_view *fs)
 {
-	char ip[16];
+	char ip[NC_ADDR_STRLEN];
 
-	nc_ip4_str(rte_cpu_to_be_32(v->addr), ip, sizeof(ip));
+	nc_addr_str(v->family, v->addr, v->addr6, ip, sizeof(ip));
 	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, "
 			 "s:I, s:I, s:I}",
 			 "name", v->name, "address", ip, "port", v->port,
@@ -268,7 +268,7 @@ service_json(struct nc_app *a, unsigned int s)
 	struct nc_service_view sv;
 	json_t *j, *servers;
 	double rps = 0.0;
-	char ip[16];
+	char ip[NC_ADDR_STRLEN];
 	int i, n;
 
 	n = nc_dp_service_view(a->dp, s, &sv, v, NC_MAX_SERVERS);
@@ -281,7 +281,7 @@ service_json(struct nc_app *a, unsigned int s)
 		json_array_append_new(servers, server_json(&v[i], h, (unsigned int)i, &fs));
 		rps += h != NULL ? h->rps[i] : 0.0;
 	}
-	nc_ip4_str(rte_cpu_to_be_32(cs->vip), ip, sizeof(ip));
+	nc_addr_str(cs->family, cs->vip, cs->vip6, ip, sizeof(ip));
 	j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:{s:b, s:s, s:i, s:i, s:i}, "
 		      "s:{s:b, s:i, s:i, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 		      "s:I, s:I}, s:i, s:I, s:f, s:o}",
@@ -613,9 +613,10 @@ post_drain(struct nc_app *a, struct nc_api_req *r, bool drain)
 	}
 	for (s = 0; s < nc_dp_n_services(a->dp); s++)
 		if (a->announced[s]) {
-			char ip[NC_IP4_STRLEN];
+			const struct nc_cfg_service *cs = &nc_dp_config(a->dp)->services[s];
+			char ip[NC_ADDR_STRLEN];
 
-			nc_ip4_str(rte_cpu_to_be_32(nc_dp_config(a->dp)->services[s].vip), ip, sizeof(ip));
+			nc_addr_str(cs->family, cs->vip, cs->vip6, ip, sizeof(ip));
 			json_array_append_new(vips, json_string(ip));
 		}
 	answer_json(r, 200, json_pack("{s:b, s:o}", "draining", a->draining, "announced", vips));

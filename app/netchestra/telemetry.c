@@ -83,7 +83,7 @@ add_col(struct rte_tel_data *d, const char *key, enum col_kind kind, unsigned in
 	{ RTE_SET_USED(str); RTE_SET_USED(len); *u = (expr); }
 
 STR_GETTER(svc_name, snprintf(str, len, "%s", SVC(rows, i)->name))
-STR_GETTER(svc_vip, nc_ip4_str(rte_cpu_to_be_32(SVC(rows, i)->vip), str, len))
+STR_GETTER(svc_vip, nc_addr_str(SVC(rows, i)->family, SVC(rows, i)->vip, SVC(rows, i)->vip6, str, len))
 U64_GETTER(svc_port, SVC(rows, i)->port)
 STR_GETTER(svc_proto, snprintf(str, len, "%s", proto_str(SVC(rows, i)->proto)))
 STR_GETTER(svc_scheduler, snprintf(str, len, "%s",
@@ -99,7 +99,8 @@ U64_GETTER(svc_moves, SVC(rows, i)->moves)
 U64_GETTER(svc_held, SVC(rows, i)->held)
 
 STR_GETTER(srv_name, snprintf(str, len, "%s", SRV(rows, i)->name))
-STR_GETTER(srv_addr, nc_ip4_str(rte_cpu_to_be_32(SRV(rows, i)->addr), str, len))
+STR_GETTER(srv_addr, nc_addr_str(SRV(rows, i)->family, SRV(rows, i)->addr, SRV(rows, i)->addr6, str,
+				  len))
 U64_GETTER(srv_port, SRV(rows, i)->port)
 STR_GETTER(srv_state, snprintf(str, len, "%s", SRV(rows, i)->up ? "up" : "down"))
 U64_GETTER(srv_weight, SRV(rows, i)->weight)

@@ -39,6 +39,23 @@ nc_ip4_str(uint32_t be_addr, char *buf, size_t len)
 	return buf;
 }
 
+const char *
+nc_addr_str(int family, uint32_t ip4_host, const uint8_t *ip6, char *buf, size_t len)
+{
+	struct in_addr a = { .s_addr = htonl(ip4_host) };
+	const char *r;
+
+	if (len == 0)
+		return buf;
+	if (family == AF_INET6)
+		r = ip6 != NULL ? inet_ntop(AF_INET6, ip6, buf, (socklen_t)len) : NULL;
+	else
+		r = inet_ntop(AF_INET, &a, buf, (socklen_t)len);
+	if (r == NULL)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
 unsigned long
 nc_huge_free_mb(void)
 {

@@ -41,6 +41,17 @@ const char *nc_ip4_str(uint32_t be_addr, char *buf, size_t len);
 
 #define NC_IP4_STRLEN 16
 
+/* Longest text of an address of either family, with its NUL (INET6_ADDRSTRLEN). */
+#define NC_ADDR_STRLEN 46
+
+/*
+ * Format an address of either family into <buf> (NC_ADDR_STRLEN bytes hold
+ * any): <family> AF_INET6 formats the 16 bytes at <ip6> (network order),
+ * anything else (AF_INET, or 0 as in a hand-made config) <ip4_host> (host
+ * order). Returns <buf> ("?" if it does not fit). Any thread.
+ */
+const char *nc_addr_str(int family, uint32_t ip4_host, const uint8_t *ip6, char *buf, size_t len);
+
 /* Free hugepages on this machine in MB, from /proc/meminfo (0 if none). Any thread. */
 unsigned long nc_huge_free_mb(void);
 

@@ -67,6 +67,7 @@ nc_dp_server_find(const struct nc_dp *dp, unsigned int svc, const char *name)
 int
 nc_dp_server_add(struct nc_dp *dp, unsigned int svc, const struct nc_cfg_server *srv)
 {
+	struct nc_dp_tables *tb = NULL;
 	struct nc_cfg_service *cs;
 	struct nc_mon_svc *ms;
 	unsigned int i, up = 0, w;
@@ -85,12 +86,25 @@ nc_dp_server_add(struct nc_dp *dp, unsigned int svc, const struct nc_cfg_server 
 	if (i == NC_MAX_SERVERS)
 		return -ENOSPC;
 	/* a next hop for it, as for the servers of the startup file */
-	ip = rte_cpu_to_be_32(srv->address);
-	r = nc_neigh_next_hop(dp->neigh, ip, &port);
-	if (r == -ENOENT)
-		r = nc_neigh_add(dp->neigh, ip, port, NULL, 0);
+	if (srv->family == AF_INET6) {
+		r = nc_neigh_next_hop6(dp->neigh, srv->address6, &port);
+		if (r == -ENOENT)
+			r = nc_neigh_add6(dp->neigh, srv->address6, port, NULL, 0);
+	} else {
+		ip = rte_cpu_to_be_32(srv->address);
+		r = nc_neigh_next_hop(dp->neigh, ip, &port);
+		if (r == -ENOENT)
+			r = nc_neigh_add(dp->neigh, ip, port, NULL, 0);
+	}
 	if (r < 0)
 		return r == -ENETUNREACH ? -EHOSTUNREACH : r;
+	if (srv->family == AF_INET6) {
+		/* workers read an IPv6 server's address from the tables */
+		tb = nc_dp_tables_edit(dp);
+		if (tb == NULL)
+			return -ENOMEM;
+		memcpy(tb->v6.server[svc][i], srv->address6, sizeof(tb->v6.server[svc][i]));
+	}
 	for (unsigned int k = 0; k < cs->n_servers; k++)
 		up += ms->ws.up[k];
 	w = srv->weight != 0 ? srv->weight : 100 / (up + 1);
@@ -101,6 +115,9 @@ nc_dp_server_add(struct nc_dp *dp, unsigned int svc, const struct nc_cfg_server 
 		cs->n_servers++;
 		ms->ws.n = cs->n_servers;
 	}
+	/* before any schedule has the slot up: the server starts down below */
+	if (tb != NULL)
+		nc_dp_tables_publish(dp, tb);
 	nc_dp_mon_srv_init(dp, svc, i, rte_rdtsc());
 	/* It gets flows once it is known to answer: a burst of new flows to a
 	 * server whose MAC is still unknown would only wait for ARP. With probes,
@@ -354,6 +371,10 @@ nc_dp_service_check_add(const struct nc_dp *dp, const struct nc_cfg_service *cs,
 			snprintf(why, len, "a service named %s runs", cs->name);
 			return -EEXIST;
 		}
+	if (cs->family == AF_INET6) {
+		snprintf(why, len, "an IPv6 service's tables are built at start; needs a restart");
+		return -ENOTSUP;
+	}
 	k = nc_dp_svc_by_tuple(dp->tables, rte_cpu_to_be_32(cs->vip), rte_cpu_to_be_16(cs->port), cs->proto);
 	if (k != 0) {
 		s = k - 1;

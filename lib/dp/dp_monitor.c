@@ -173,6 +173,9 @@ nc_dp_mon_svc_init(struct nc_dp *dp, unsigned int s, uint64_t now)
 	memset(&ms->view, 0, sizeof(ms->view));
 	snprintf(ms->view.name, sizeof(ms->view.name), "%s", cs->name);
 	ms->view.vip = cs->vip;
+	ms->view.family = cs->family == AF_INET6 ? AF_INET6 : AF_INET;
+	if (cs->family == AF_INET6)
+		memcpy(ms->view.vip6, cs->vip6, sizeof(ms->view.vip6));
 	ms->view.port = cs->port;
 	ms->view.proto = cs->proto;
 	ms->view.health = (uint8_t)cs->health.type;
@@ -211,6 +214,9 @@ nc_dp_mon_srv_init(struct nc_dp *dp, unsigned int s, unsigned int i, uint64_t no
 	memset(v, 0, sizeof(*v));
 	snprintf(v->name, sizeof(v->name), "%s", sv->name);
 	v->addr = sv->address;
+	v->family = sv->family == AF_INET6 ? AF_INET6 : AF_INET;
+	if (sv->family == AF_INET6)
+		memcpy(v->addr6, sv->address6, sizeof(v->addr6));
 	v->port = sv->port;
 	v->admin = NC_ADMIN_UP;
 	v->health_up = m->health.up;

@@ -330,8 +330,10 @@ const char *nc_admin_state_name(enum nc_admin_state s);
  * Slots in state NC_ADMIN_FREE hold no server (skip them). */
 struct nc_server_view {
 	char name[NC_NAME_MAX];
-	uint32_t addr;            /* host order */
+	uint32_t addr;            /* host order; 0 for an IPv6 server */
 	uint16_t port;            /* host order */
+	uint8_t family;           /* AF_INET or AF_INET6 */
+	uint8_t addr6[16];        /* network order, IPv6 servers */
 	uint8_t admin;            /* enum nc_admin_state */
 	uint8_t health_up;        /* what the probes (or the fail-safe) say */
 	uint8_t up;
@@ -361,8 +363,10 @@ enum nc_svc_state {
 /* One service's monitor summary. */
 struct nc_service_view {
 	char name[NC_NAME_MAX];
-	uint32_t vip;             /* host order */
+	uint32_t vip;             /* host order; 0 for an IPv6 service */
 	uint16_t port;            /* host order */
+	uint8_t family;           /* AF_INET or AF_INET6 */
+	uint8_t vip6[16];         /* network order, IPv6 services */
 	uint8_t proto;
 	uint8_t health;           /* enum nc_health_type */
 	uint8_t adaptive;         /* 1: weights adapt */

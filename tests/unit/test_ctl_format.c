@@ -121,6 +121,24 @@ expect_text(const char *desc, const char *got, const char *want)
 	"   \"state\": \"up\", \"health\": \"up\", \"weight\": 100, \"rt_avg_us\": 0," \
 	"   \"rt_p99_us\": 999, \"flows_active\": 1, \"requests_per_s\": 12.25," \
 	"   \"held\": 0, \"replays\": 0}]}"
+/* An IPv6 service as the API gives it: no probes, adaptive or fail-safe yet. */
+#define SVC_WEB6 \
+	"{\"name\": \"web6\", \"vip\": \"fd00:200::100\", \"port\": 80, \"proto\": \"tcp\"," \
+	" \"scheduler\": \"ratio\", \"health\": \"none\"," \
+	" \"adaptive\": {\"enabled\": false, \"mode\": \"fast\", \"interval_ms\": 1000," \
+	"   \"step\": 1, \"min_weight\": 1}," \
+	" \"failsafe\": {\"enabled\": false}, \"persistence_s\": 0, \"flows_active\": 3," \
+	" \"requests_per_s\": 2.5, \"servers\": [" \
+	"{\"name\": \"v0\", \"address\": \"fd00:201::11\", \"port\": 8080, \"state\": \"up\"," \
+	" \"health\": \"up\", \"weight\": 50, \"rt_avg_us\": 0, \"rt_p99_us\": 0," \
+	" \"flows_active\": 2, \"flows\": 40, \"requests\": 0, \"requests_per_s\": 0," \
+	" \"bytes\": 2048, \"held\": 0, \"replays\": 0, \"probes_good\": 0," \
+	" \"probes_bad\": 0, \"down_count\": 0}, " \
+	"{\"name\": \"v1\", \"address\": \"2001:db8:ffff:ffff:ffff:ffff:ffff:fffe\", \"port\": 65535," \
+	" \"state\": \"up\", \"health\": \"up\", \"weight\": 50, \"rt_avg_us\": 0," \
+	" \"rt_p99_us\": 0, \"flows_active\": 1, \"flows\": 39, \"requests\": 0," \
+	" \"requests_per_s\": 0, \"bytes\": 1024, \"held\": 0, \"replays\": 0," \
+	" \"probes_good\": 0, \"probes_bad\": 0, \"down_count\": 0}]}"
 
 #define WEB_BRIEF \
 	"web 10.200.0.1:80/tcp adaptive fast failsafe on (held 3, replays 5, resets 0)\n" \
@@ -197,6 +215,16 @@ static const struct print_case services_cases[] = {
 	  " \"proto\": \"tcp\", \"servers\": []}]}", 0,
 	  "v6 [2001:db8::1]:443/tcp adaptive - failsafe -\n"
 	  "SERVER  ADDRESS  STATE  WEIGHT  RT_AVG  RT_P99  FLOWS  REQ/S  HELD  REPLAYS\n" },
+	{ "an IPv4 and an IPv6 service: each table as wide as its addresses",
+	  "{\"services\": [" SVC_WEB ", " SVC_WEB6 "]}", 0,
+	  WEB_BRIEF "\n"
+	  "web6 [fd00:200::100]:80/tcp adaptive off failsafe off\n"
+	  "SERVER  ADDRESS                                         STATE  WEIGHT  RT_AVG  RT_P99"
+	  "  FLOWS  REQ/S  HELD  REPLAYS\n"
+	  "v0      [fd00:201::11]:8080                             up         50       -       -"
+	  "      2    0.0     0        0\n"
+	  "v1      [2001:db8:ffff:ffff:ffff:ffff:ffff:fffe]:65535  up         50       -       -"
+	  "      1    0.0     0        0\n" },
 	{ "no services list", "{\"items\": []}", -EINVAL, "" },
 	{ "services not a list", "{\"services\": {}}", -EINVAL, "" },
 	{ "answer is an array", "[1, 2]", -EINVAL, "" },
@@ -293,6 +321,18 @@ static const struct print_case service_cases[] = {
 	  " replays -, resets -, store full -\n"
 	  "SERVER  ADDRESS  STATE  HEALTH  WEIGHT  RT_AVG  RT_P99  FLOWS  FLOWS_ALL"
 	  "  REQUESTS  REQ/S  BYTES  HELD  REPLAYS  PROBES_OK/BAD  DOWNS\n" },
+	{ "an IPv6 service in detail", SVC_WEB6, 0,
+	  "web6 [fd00:200::100]:80/tcp adaptive off failsafe off\n"
+	  "  scheduler ratio, health none, persistence 0 s, flows 3 open, 2.5 req/s\n"
+	  "  adaptive off, mode fast, interval 1000 ms, step 1, min weight 1\n"
+	  "  failsafe off, response timeout - ms, max replays -, held - now / - in all,"
+	  " replays -, resets -, store full -\n"
+	  "SERVER  ADDRESS                                         STATE  HEALTH  WEIGHT  RT_AVG"
+	  "  RT_P99  FLOWS  FLOWS_ALL  REQUESTS  REQ/S   BYTES  HELD  REPLAYS  PROBES_OK/BAD  DOWNS\n"
+	  "v0      [fd00:201::11]:8080                             up     up          50       -"
+	  "       -      2         40         0    0.0  2.0KiB     0        0            0/0      0\n"
+	  "v1      [2001:db8:ffff:ffff:ffff:ffff:ffff:fffe]:65535  up     up          50       -"
+	  "       -      1         39         0    0.0  1.0KiB     0        0            0/0      0\n" },
 	{ "not an object", "[\"web\"]", -EINVAL, "" },
 	{ "a bare string", "\"web\"", -EINVAL, "" },
 };
@@ -410,6 +450,9 @@ static const struct change_case change_cases[] = {
 	{ "add", "web", "n3", "{\"name\": \"n3\", \"address\": \"10.201.0.14\", \"port\": 8080,"
 	  " \"state\": \"up\", \"health\": \"up\", \"weight\": 20}", true,
 	  "web/n3: added 10.201.0.14:8080, up, weight 20\n" },
+	{ "add an IPv6 server", "web6", "v2", "{\"name\": \"v2\", \"address\": \"fd00:201::14\","
+	  " \"port\": 8080, \"state\": \"up\", \"health\": \"down\", \"weight\": 0}", true,
+	  "web6/v2: added [fd00:201::14]:8080, up, weight 0, probes down\n" },
 	{ "remove", "web", "n1", "{\"name\": \"n1\", \"state\": \"removing\", \"weight\": 0}",
 	  false, "web/n1: removing, weight 0\n" },
 	{ "the answer's name wins", "web", "N1", "{\"name\": \"n1\", \"state\": \"down\","
@@ -598,9 +641,22 @@ static const struct addr_case addr_cases[] = {
 	{ "10.201.0.1.2:8080", -EINVAL, NULL, 0 },
 	{ "010.201.0.14:8080", -EINVAL, NULL, 0 },
 	{ "backend:8080", -EINVAL, NULL, 0 },
-	{ "::1:8080", -EINVAL, NULL, 0 },
-	{ "[::1]:8080", -EINVAL, NULL, 0 },
-	{ "255.255.255.2555:80", -EINVAL, NULL, 0 },   /* 16 characters: one too many */
+	{ "::1:8080", -EINVAL, NULL, 0 },              /* IPv6 only in brackets */
+	{ "[::1]:8080", 0, "::1", 8080 },
+	{ "[fd00:201:0::0014]:80", 0, "fd00:201::14", 80 },
+	{ "[FD00:201::14]:65535", 0, "fd00:201::14", 65535 },
+	{ "[::ffff:10.0.0.1]:80", 0, "::ffff:10.0.0.1", 80 },
+	{ "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:1", 0,
+	  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+	{ "[10.201.0.14]:8080", -EINVAL, NULL, 0 },    /* brackets only for IPv6 */
+	{ "[::1]:0", -ERANGE, NULL, 0 },
+	{ "[::1]", -EINVAL, NULL, 0 },
+	{ "[::1:80", -EINVAL, NULL, 0 },
+	{ "::1]:80", -EINVAL, NULL, 0 },
+	{ "[]:80", -EINVAL, NULL, 0 },
+	{ "[fe80::1%eth0]:80", -EINVAL, NULL, 0 },
+	{ "[1:2:3:4:5:6:7:8:9]:80", -EINVAL, NULL, 0 },
+	{ "255.255.255.2555:80", -EINVAL, NULL, 0 },
 	{ "1234567890123456789:80", -EINVAL, NULL, 0 },
 	{ "", -EINVAL, NULL, 0 },
 	{ NULL, -EINVAL, NULL, 0 },

@@ -2,9 +2,10 @@
  * Data path, IPv6: a TCP and a UDP service on an IPv6 VIP over IPv6 servers
  * (full NAT both ways, every byte of both legs against frames built from
  * scratch), Neighbor Discovery and echo for our addresses, a client's first
- * packet held until its address is resolved, the drops, and the lab's IPv4
- * services untouched beside them.
+ * packet held until its address is resolved, the drops, the lab's IPv4
+ * services untouched beside them, and a server added at run time.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +15,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <cmocka.h>
+#include <rte_cycles.h>
 
 #include "dp_fixture.h"
+#include "dp_priv.h"     /* nc_dp_admin_poll: the control lcore's tick, seconds ahead */
 #include "nc_net.h"
 
 enum { SVC_WEB64 = 4, SVC_DNS64 = 5 };
@@ -829,6 +832,86 @@ test_v4_beside(void **state)
 	assert_no_leak(f);
 }
 
+/* The lab above and a static neighbor fd00::13 no server uses yet. */
+static const uint8_t mac_c6[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x13 };
+
+static void
+tweak_v6_spare(struct nc_config *c)
+{
+	struct nc_cfg_neighbor *nb;
+
+	tweak_v6(c);
+	nb = &c->neighbors[c->n_neighbors++];
+	nb->family = AF_INET6;
+	pb_ip6(nb->ipv6, "fd00::13");
+	memcpy(nb->mac, mac_c6, 6);
+}
+
+static int
+setup_v6_spare(void **state)
+{
+	return fx_setup(state, tweak_v6_spare);
+}
+
+/* A server added to web6 at run time (the API's and SIGHUP's way): the view
+ * shows its IPv6 address, it comes up once its next hop is known, and with
+ * a6 and b6 down every new flow reaches it at its own address and MAC. An
+ * IPv6 service is not added at run time: refused with its reason. */
+static void
+test_admin_server6(void **state)
+{
+	struct fx *f = *state;
+	struct nc_cfg_server c = { .family = AF_INET6, .port = WEB_SPORT };
+	struct nc_cfg_service m = nc_dp_config(f->dp)->services[SVC_WEB6];
+	struct nc_server_view v[NC_MAX_SERVERS];
+	struct nc_service_view sv;
+	struct pb_pkt p, want;
+	struct frame fr;
+	uint8_t ip6_c[16];
+	uint16_t lport;
+	char why[160] = "";
+	int i;
+
+	pb_ip6(ip6_c, "fd00::13");
+	snprintf(c.name, sizeof(c.name), "c6");
+	memcpy(c.address6, ip6_c, 16);
+	i = nc_dp_server_add(f->dp, SVC_WEB6, &c);
+	assert_int_equal(i, 2);
+	assert_int_equal(nc_dp_service_view(f->dp, SVC_WEB6, &sv, v, NC_MAX_SERVERS), 3);
+	assert_int_equal(sv.family, AF_INET6);
+	assert_memory_equal(sv.vip6, ip6_vip, 16);
+	assert_int_equal(v[i].family, AF_INET6);
+	assert_memory_equal(v[i].addr6, ip6_c, 16);
+	assert_int_equal(v[i].addr, 0);
+	assert_int_equal(v[i].up, 0);
+	nc_dp_admin_poll(f->dp, rte_rdtsc() + 3 * rte_get_tsc_hz());
+	assert_int_equal(nc_dp_service_view(f->dp, SVC_WEB6, &sv, v, NC_MAX_SERVERS), 3);
+	assert_int_equal(v[i].up, 1);
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB6, SA, NC_ADMIN_DOWN), 0);
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB6, SB, NC_ADMIN_DOWN), 0);
+
+	tick(f, 0);   /* the worker takes the new tables, as at every loop */
+	client6(&p, IPPROTO_TCP, 42000);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	lport = lport6_of(&fr);
+	want = nat6_c2s(&p, SA, lport);
+	memcpy(want.dip6, ip6_c, 16);
+	memcpy(want.dst_mac, mac_c6, 6);
+	assert_wire(&fr, &want);
+	nc_dp_mon_refresh(f->dp);
+	assert_int_equal(nc_dp_service_view(f->dp, SVC_WEB6, &sv, v, NC_MAX_SERVERS), 3);
+	assert_int_equal(v[i].flows, 1);
+
+	snprintf(m.name, sizeof(m.name), "web6b");
+	m.port = 8443;
+	assert_int_equal(nc_dp_service_check_add(f->dp, &m, why, sizeof(why)), -ENOTSUP);
+	assert_non_null(strstr(why, "restart"));
+	assert_int_equal(nc_dp_service_add(f->dp, &m), -ENOTSUP);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpv6"); }
 
 int
@@ -849,6 +932,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fs64_splice, setup_v6_fs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_fs6_udp, setup_v6_fs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_v4_beside, setup_v6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_admin_server6, setup_v6_spare, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, eal_setup, fx_eal_teardown);

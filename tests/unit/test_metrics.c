@@ -1280,6 +1280,113 @@ test_errors(void **state)
 	fclose(ro);
 }
 
+/* The lab and an IPv6 service beside it: web6 tcp/80 on fd00::100 over
+ * v0 fd00::11 and v1 fd00::12 (static neighbors), local address fd00::200,
+ * clients behind the gateway fd00::fe. */
+#define SVC_WEB6 N_SVC
+
+static void
+tweak_v6_metrics(struct nc_config *c)
+{
+	struct nc_cfg_service *cs = &c->services[SVC_WEB6];
+	unsigned int i;
+
+	tweak_metrics(c);
+	pb_ip6(c->ports[0].ipv6[0].addr, "fd00::1");
+	c->ports[0].ipv6[0].len = 64;
+	c->ports[0].n_ipv6 = 1;
+	memset(cs, 0, sizeof(*cs));
+	snprintf(cs->name, sizeof(cs->name), "web6");
+	cs->family = AF_INET6;
+	pb_ip6(cs->vip6, "fd00::100");
+	cs->port = WEB_PORT;
+	cs->proto = IPPROTO_TCP;
+	pb_ip6(cs->local_ips6[0], "fd00::200");
+	cs->n_local_ips6 = 1;
+	cs->server_family = AF_INET6;
+	cs->scheduler = NC_SCHED_RATIO;
+	for (i = 0; i < N_SRV; i++) {
+		struct nc_cfg_neighbor *nb = &c->neighbors[c->n_neighbors++];
+
+		snprintf(cs->servers[i].name, sizeof(cs->servers[i].name), "v%u", i);
+		cs->servers[i].family = AF_INET6;
+		pb_ip6(cs->servers[i].address6, i == 0 ? "fd00::11" : "fd00::12");
+		cs->servers[i].port = WEB_SPORT;
+		cs->servers[i].weight = 50;
+		nb->family = AF_INET6;
+		memcpy(nb->ipv6, cs->servers[i].address6, 16);
+		memcpy(nb->mac, mac_srv[i], 6);
+	}
+	cs->n_servers = N_SRV;
+	c->n_services = N_SVC + 1;
+	/* clients behind the gateway fd00::fe (::/0) */
+	c->neighbors[c->n_neighbors].family = AF_INET6;
+	pb_ip6(c->neighbors[c->n_neighbors].ipv6, "fd00::fe");
+	memcpy(c->neighbors[c->n_neighbors].mac, mac_gw, 6);
+	c->n_neighbors++;
+	c->routes[c->n_routes].family = AF_INET6;
+	pb_ip6(c->routes[c->n_routes].via6, "fd00::fe");
+	c->n_routes++;
+}
+
+static int setup_v6(void **state) { return mx_setup(state, tweak_v6_metrics); }
+
+/* An IPv6 service's series beside the IPv4 ones: labelled by the names of
+ * the service and its servers like every other (no address in a label),
+ * its flows counted, the exposition as valid as without it. */
+static void
+test_ipv6_service(void **state)
+{
+	static struct expo e;
+	struct fx *f = *state;
+	struct pb_pkt p;
+	struct frame fr;
+	unsigned int k, i, srv = N_SRV;
+	char *text;
+
+	pb_init6(&p, IPPROTO_TCP);
+	memcpy(p.dst_mac, mac_port, 6);
+	memcpy(p.src_mac, mac_gw, 6);
+	pb_ip6(p.sip6, "2001:db8:1::10");
+	pb_ip6(p.dip6, "fd00::100");
+	p.sport = 40000;
+	p.dport = WEB_PORT;
+	p.tcp_flags = PB_TCP_SYN;
+	clock_at(f, 0);
+	deliver(f, 0, &p, &fr);
+	for (i = 0; i < N_SRV; i++) {
+		uint8_t a[16];
+
+		pb_ip6(a, i == 0 ? "fd00::11" : "fd00::12");
+		if (memcmp(fr.b + PB_IP_OFF + 24, a, 16) == 0)
+			srv = i;
+	}
+	assert_true(srv < N_SRV);
+	nc_dp_mon_refresh(f->dp);
+	text = render(f, NULL, 0);
+	parse_expo(text, &e);
+	assert_int_equal(val(&e, "netchestra_service_flows_opened_total", "service", "web6", NULL), 1);
+	assert_int_equal(val(&e, "netchestra_service_flows_active", "service", "web6", NULL), 1);
+	for (i = 0; i < N_SRV; i++) {
+		char name[4];
+
+		snprintf(name, sizeof(name), "v%u", i);
+		assert_int_equal(val(&e, "netchestra_server_up", "service", "web6", "server", name,
+				     NULL), 1);
+		assert_int_equal(val(&e, "netchestra_server_weight", "service", "web6", "server",
+				     name, NULL), 50);
+		assert_int_equal(val(&e, "netchestra_server_flows_total", "service", "web6",
+				     "server", name, NULL), i == srv);
+	}
+	assert_int_equal(count(&e, "netchestra_server_up", NULL, NULL), (N_SVC + 1) * N_SRV);
+	assert_int_equal(assert_histograms(&e), (N_SVC + 1) * N_SRV);
+	for (k = 0; k < e.n; k++)
+		for (i = 0; i < e.s[k].nl; i++)
+			if (strstr(e.s[k].val[i], "fd00") != NULL)
+				fail_msg("%s: label %s holds an address", e.s[k].name, e.s[k].key[i]);
+	free(text);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestmetrics"); }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
@@ -1295,6 +1402,7 @@ main(void)
 		T(test_servers_down, setup_probed),
 		T(test_concurrent_reader, setup_one),
 		T(test_errors, setup_one),
+		T(test_ipv6_service, setup_v6),
 	};
 
 	return cmocka_run_group_tests_name("metrics", tests, eal_setup, fx_eal_teardown);
