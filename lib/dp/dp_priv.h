@@ -318,6 +318,7 @@ struct nc_dp {
 	uint8_t ca_tcp;                       /* some TCP service had a client_address at
 	                                       * start: workers keep its per-flow state */
 	uint8_t probing;                      /* some service has probes: steer their replies */
+	uint8_t nat64;                        /* some IPv6 service has IPv4 servers */
 	uint8_t sync;                         /* flow sync started (dp_sync.c) */
 	uint8_t sync_quarantine;              /* a stall seen: forward nothing (dp_sync.c) */
 	uint32_t sync_stall_ms;               /* a worker loop this still is a stall; 0: off */

@@ -99,6 +99,56 @@ flow6_set_deltas(struct nc_flow *f, const struct nc_flow6_addr *a)
 	f->s2c_l4_delta = (uint16_t)nc_csum_fold32(l4);
 }
 
+/* ------------------------------------------------------ ICMPv6 errors */
+
+#define ICMP6_PKT_TOO_BIG 2
+#define ICMP6_MIN_MTU     1280
+#define QUOTE_OFF  ((uint16_t)(L4_OFF6 + 8))                  /* the quoted IPv6 header */
+#define QUOTE_L4   ((uint16_t)(QUOTE_OFF + sizeof(struct rte_ipv6_hdr)))
+
+/* The quoted packet's L4 checksum (when the quote holds it) adjusted by
+ * <delta>: the quote in the other leg's view. */
+static void
+quote_l4_adjust(uint8_t *ql4, uint32_t n, uint8_t proto, uint16_t delta)
+{
+	uint16_t *c;
+
+	if (proto == IPPROTO_TCP && n >= 18)
+		c = (uint16_t *)(ql4 + 16);
+	else if (proto == IPPROTO_UDP && n >= 8)
+		c = (uint16_t *)(ql4 + 6);
+	else
+		return;
+	if (proto == IPPROTO_UDP && *c == 0)
+		return;
+	*c = nc_csum_adjust(*c, delta);
+}
+
+/* Finish an ICMPv6 message in <m> (outer IPv6 header from <src> to <dst>,
+ * hop limit 64, payload <len> bytes from L4_OFF6) and send it to neighbor
+ * entry <nh>. */
+static void
+icmp6_send(struct nc_worker *w, struct rte_mbuf *m, const uint8_t *src, const uint8_t *dst,
+	   uint16_t len, uint32_t nh)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
+	uint16_t *ck = (uint16_t *)(d + L4_OFF6 + 2);
+
+	((struct rte_ether_hdr *)d)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ip->vtc_flow = RTE_BE32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16(len);
+	ip->proto = IPPROTO_ICMPV6;
+	ip->hop_limits = 64;
+	memmove(ip->src_addr, src, 16);
+	memmove(ip->dst_addr, dst, 16);
+	m->data_len = (uint16_t)(L4_OFF6 + len);
+	m->pkt_len = m->data_len;
+	*ck = 0;
+	*ck = nc_ipv6_l4_csum(ip, d + L4_OFF6, len, IPPROTO_ICMPV6);
+	tx_to(w, m, nh);
+}
+
 /* An IPv4 address (network order) where a 16-byte one sits in a checksum
  * delta: the pseudo-header sum of the 4 bytes, the rest zeros. */
 static inline void
@@ -243,6 +293,117 @@ nc_v64_too_big(struct nc_worker *w, struct rte_mbuf *m, const struct nc_flow *f,
 	ic->icmp_cksum = 0;
 	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, sizeof(*ic) + quote);
 	tx_to(w, m, f->nh_server);
+}
+
+/*
+ * A client's packet too big, quoting NAT64 flow <f>'s packet to it (IPv6 from
+ * the VIP): its server hears ICMP fragmentation needed from the local IP, the
+ * MTU 20 less, quoting its own IPv4 packet (RFC 7915 5.2). In place: the frame
+ * shrinks by 40 bytes. <n> quoted L4 bytes, <mtu> the IPv6 path's.
+ */
+static void
+v64_too_big_to_server(struct nc_worker *w, struct rte_mbuf *m, const struct nc_flow *f, uint32_t n,
+		      uint32_t mtu)
+{
+	const struct rte_ipv6_hdr *q6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								L4_OFF6 + 8);
+	uint16_t qlen = rte_be_to_cpu_16(q6->payload_len);
+	uint8_t tos = (uint8_t)(rte_be_to_cpu_32(q6->vtc_flow) >> 20), ttl = q6->hop_limits;
+	uint8_t proto = q6->proto;
+	struct rte_ipv4_hdr *ip, *q;
+	struct rte_icmp_hdr *ic;
+	uint16_t *qports;
+	uint8_t *d;
+
+	n = RTE_MIN(n, 548u);   /* an ICMP error within 576 bytes */
+	d = (uint8_t *)rte_pktmbuf_adj(m, 40);
+	ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
+	ic = (struct rte_icmp_hdr *)(ip + 1);
+	q = (struct rte_ipv4_hdr *)(ic + 1);
+	qports = (uint16_t *)(q + 1);
+	q->version_ihl = 0x45;
+	q->type_of_service = tos;
+	q->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*q) + qlen));
+	q->packet_id = 0;
+	q->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	q->time_to_live = ttl;
+	q->next_proto_id = proto;
+	q->src_addr = f->server_ip;
+	q->dst_addr = f->lip;
+	q->hdr_checksum = 0;
+	q->hdr_checksum = rte_ipv4_cksum(q);
+	qports[0] = f->server_port;
+	qports[1] = f->lport;
+	quote_l4_adjust((uint8_t *)qports, n, proto, f->c2s_l4_delta);
+	((struct rte_ether_hdr *)d)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = 0x45;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*ic) + sizeof(*q) + n));
+	ip->packet_id = 0;
+	ip->fragment_offset = 0;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = f->lip;
+	ip->dst_addr = f->server_ip;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ic->icmp_type = NC_ICMP_DEST_UNREACH;
+	ic->icmp_code = 4;
+	ic->icmp_ident = 0;
+	ic->icmp_seq_nb = rte_cpu_to_be_16((uint16_t)RTE_MAX(mtu > 20 ? mtu - 20 : 0u, 68u));
+	m->data_len = (uint16_t)(L4_OFF + sizeof(*ic) + sizeof(*q) + n);
+	m->pkt_len = m->data_len;
+	ic->icmp_cksum = 0;
+	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, sizeof(*ic) + sizeof(*q) + n);
+	w->st.icmp_relayed++;
+	tx_to(w, m, f->nh_server);
+}
+
+int
+nc_v64_icmp_to_client(struct nc_worker *w, struct rte_mbuf *m, int32_t idx)
+{
+	struct nc_flow *f = flow_at(w, (uint32_t)idx);
+	const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_icmp_hdr *ic = (const struct rte_icmp_hdr *)(d + L4_OFF);
+	const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)(ic + 1);
+	uint32_t mtu = rte_be_to_cpu_16(ic->icmp_seq_nb), n;
+	uint16_t qlen = (uint16_t)(rte_be_to_cpu_16(q->total_length) - sizeof(*q));
+	uint8_t tos = q->type_of_service, ttl = q->time_to_live, proto = q->next_proto_id;
+	struct rte_ipv6_hdr *q6;
+	uint16_t *qports;
+	uint8_t *p;
+
+	if (ic->icmp_type != NC_ICMP_DEST_UNREACH || ic->icmp_code != 4 ||
+	    (q->version_ihl & 0xf) != 5)
+		return 0;
+	n = rte_pktmbuf_data_len(m) - (L4_OFF + sizeof(*ic) + sizeof(*q));
+	n = RTE_MIN(n, (uint32_t)(ICMP6_MIN_MTU - sizeof(struct rte_ipv6_hdr) - 8 -
+				  sizeof(struct rte_ipv6_hdr)));
+	/* the quoted L4 bytes stay where they are: 40 bytes more in front */
+	p = (uint8_t *)rte_pktmbuf_prepend(m, 40);
+	if (p == NULL || !rte_pktmbuf_is_contiguous(m)) {
+		drop(w, m, NC_DROP_NAT64_NO_ROOM);
+		return 1;
+	}
+	q6 = (struct rte_ipv6_hdr *)(p + QUOTE_OFF);
+	qports = (uint16_t *)(p + QUOTE_L4);
+	q6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tos << 20);
+	q6->payload_len = rte_cpu_to_be_16(qlen);
+	q6->proto = proto;
+	q6->hop_limits = ttl;
+	memcpy(q6->src_addr, a->client, 16);
+	memcpy(q6->dst_addr, a->vip, 16);
+	qports[0] = f->key.src_port;
+	qports[1] = f->key.dst_port;
+	quote_l4_adjust((uint8_t *)qports, n, proto, f->s2c_l4_delta);
+	p[L4_OFF6] = ICMP6_PKT_TOO_BIG;
+	p[L4_OFF6 + 1] = 0;
+	*(uint32_t *)(p + L4_OFF6 + 4) = rte_cpu_to_be_32(RTE_MAX(mtu + 20, (uint32_t)ICMP6_MIN_MTU));
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - (QUOTE_L4 + n)));
+	w->st.icmp_relayed++;
+	icmp6_send(w, m, a->vip, a->client, (uint16_t)(8 + sizeof(*q6) + n), f->nh_client);
+	return 1;
 }
 
 void
@@ -503,6 +664,125 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 	return PK_DROP;
 }
 
+/*
+ * An ICMPv6 error (<type> 1 unreachable, 2 packet too big) quoting a packet
+ * one of our flows sent: a server's leg (from a local address) or a client's
+ * (from a VIP). Unreachable from the server's side is a fail-safe failure
+ * signal, as IPv4's; packet too big goes on to the other leg in that leg's
+ * view (for NAT64, as ICMP fragmentation needed less 20, RFC 7915 5.2), so
+ * path MTU discovery works through the appliance. Returns PK_DROP when done
+ * with <m>, PK_HANDOFF for the flow's worker, PK_CTL when it quotes no flow
+ * (the caller goes on).
+ */
+static enum pkt_kind
+icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, int owned_check,
+	    uint16_t *owner)
+{
+	const struct nc_dp_v6 *t = &w->tb->v6;
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t type = d[pm->l4_off];
+	const struct rte_ipv6_hdr *q;
+	const struct nc_addr6_ent *ae;
+	struct nc_flow6_addr *a;
+	struct nc_flow *f;
+	uint16_t *qports;
+	uint32_t mtu, n;
+	int32_t idx;
+
+	if (pm->l4_off != L4_OFF6 || rte_pktmbuf_data_len(m) < QUOTE_L4 + 8)
+		return PK_CTL;
+	q = (const struct rte_ipv6_hdr *)(d + QUOTE_OFF);
+	if ((rte_be_to_cpu_32(q->vtc_flow) >> 28) != 6 ||
+	    (q->proto != IPPROTO_TCP && q->proto != IPPROTO_UDP))
+		return PK_CTL;
+	qports = (uint16_t *)(d + QUOTE_L4);
+	n = rte_pktmbuf_data_len(m) - QUOTE_L4;
+	mtu = rte_be_to_cpu_32(*(const uint32_t *)(d + L4_OFF6 + 4));
+	ae = addr6_find(t, q->src_addr);
+	if (ae != NULL && ae->lip_plus1 != 0) {
+		/* about a packet to a server, from a local address and port */
+		uint16_t lport = rte_be_to_cpu_16(qports[0]);
+
+		if (w->dp->probing && lport >= w->dp->probe_lo && lport < w->dp->probe_hi)
+			return PK_CTL;
+		if (owned_check && w->dp->n_workers > 1) {
+			*owner = (uint16_t)(lport % w->dp->n_workers);
+			if (*owner != w->id)
+				return PK_HANDOFF;
+		}
+		idx = nc_flow_by_lport(w->flows, (uint16_t)(ae->lip_plus1 - 1), lport);
+		if (idx < 0)
+			goto unknown;
+		f = flow_at(w, (uint32_t)idx);
+		a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
+		if (a == NULL || nc_flow_is_64(f) || f->key.proto != q->proto ||
+		    f->server_port != qports[1] || !ip6_eq(a->server, q->dst_addr))
+			goto unknown;
+		if (type == NC_ICMP6_DEST_UNREACH) {
+			struct pkt_meta um = { .lip = (uint16_t)(ae->lip_plus1 - 1), .lport = lport };
+
+			if (w->dp->store_size == 0)
+				goto unknown;
+			um.key.src_port = qports[1];
+			um.key.proto = q->proto;   /* src_ip 0: an IPv6 flow's server_ip */
+			nc_fs_unreach(w, m, &um);
+			return PK_DROP;
+		}
+		/* too big on the server's path: the client hears it from the VIP,
+		 * about its own packet */
+		memcpy(((struct rte_ipv6_hdr *)q)->src_addr, a->client, 16);
+		memcpy(((struct rte_ipv6_hdr *)q)->dst_addr, a->vip, 16);
+		qports[0] = f->key.src_port;
+		qports[1] = f->key.dst_port;
+		quote_l4_adjust((uint8_t *)qports, n, q->proto, f->s2c_l4_delta);
+		w->st.icmp_relayed++;
+		icmp6_send(w, m, a->vip, a->client, (uint16_t)(rte_pktmbuf_data_len(m) - L4_OFF6),
+			   f->nh_client);
+		return PK_DROP;
+	}
+	if (type != ICMP6_PKT_TOO_BIG)
+		return PK_CTL;
+	{
+		/* about a packet to a client, from a VIP: that flow's server */
+		struct nc_flow6_key k;
+		uint32_t hash;
+
+		memcpy(k.src_ip, q->dst_addr, 16);
+		memcpy(k.dst_ip, q->src_addr, 16);
+		k.src_port = qports[1];
+		k.dst_port = qports[0];
+		k.proto = q->proto;
+		k.pad[0] = k.pad[1] = k.pad[2] = 0;
+		hash = nc_flow6_hash(&k);
+		if (owned_check && w->dp->n_workers > 1) {
+			*owner = (uint16_t)((uint64_t)hash * w->dp->n_workers >> 32);
+			if (*owner != w->id)
+				return PK_HANDOFF;
+		}
+		idx = nc_flow6_lookup(w->flows, &k, hash);
+		if (idx < 0)
+			goto unknown;
+		f = flow_at(w, (uint32_t)idx);
+		a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
+	}
+	if (nc_flow_is_64(f)) {
+		v64_too_big_to_server(w, m, f, n, mtu);
+		return PK_DROP;
+	}
+	memcpy(((struct rte_ipv6_hdr *)q)->src_addr, a->server, 16);
+	memcpy(((struct rte_ipv6_hdr *)q)->dst_addr, a->lip, 16);
+	qports[0] = f->server_port;
+	qports[1] = f->lport;
+	quote_l4_adjust((uint8_t *)qports, n, q->proto, f->c2s_l4_delta);
+	w->st.icmp_relayed++;
+	icmp6_send(w, m, a->lip, a->server, (uint16_t)(rte_pktmbuf_data_len(m) - L4_OFF6),
+		   f->nh_server);
+	return PK_DROP;
+unknown:
+	drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
+	return PK_DROP;
+}
+
 enum pkt_kind
 nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt_meta *pm,
 	    int owned_check, uint16_t *owner)
@@ -522,6 +802,13 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 			return PK_CTL;
 		if (type == ICMP6_ECHO_REQUEST && addr6_find(t, ip->dst_addr) != NULL)
 			return PK_CTL;
+		if ((type == NC_ICMP6_DEST_UNREACH || type == ICMP6_PKT_TOO_BIG) &&
+		    addr6_find(t, ip->dst_addr) != NULL) {
+			enum pkt_kind k = icmp6_error(w, m, pm, owned_check, owner);
+
+			if (k != PK_CTL)
+				return k;
+		}
 		/* echo replies and unreachables may answer a health probe */
 		if (w->dp->probing && (type == NC_ICMP6_ECHO_REPLY || type == NC_ICMP6_DEST_UNREACH) &&
 		    addr6_find(t, ip->dst_addr) != NULL)

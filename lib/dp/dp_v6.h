@@ -35,4 +35,13 @@ void nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m
 uint16_t nc_v6_to_server(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m);
 void nc_v6_flow_moved(struct nc_worker *w, struct nc_flow *f);
 
+/*
+ * An ICMP error about NAT64 flow <idx>'s packet to its server (IPv4; the
+ * caller matched the quote): fragmentation needed goes on to the IPv6 client
+ * as packet too big, the MTU 20 more (at least 1280), about its own packet
+ * (RFC 7915 4.2). Returns 1 when <m> was consumed, 0 when it is another error
+ * (the caller's as for IPv4 flows).
+ */
+int nc_v64_icmp_to_client(struct nc_worker *w, struct rte_mbuf *m, int32_t idx);
+
 #endif /* NC_DP_V6_H */

@@ -423,7 +423,7 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 			return PK_CTL;
 		/* an unreachable about a flow's packet to its server: a fail-safe
 		 * failure signal, for the worker owning that local port */
-		if (ic->icmp_type == NC_ICMP_DEST_UNREACH && dp->store_size != 0 &&
+		if (ic->icmp_type == NC_ICMP_DEST_UNREACH && (dp->store_size != 0 || dp->nat64) &&
 		    unreach_flow(w, d, p.l4_off, p.l4_len, pm)) {
 			if (owned_check && dp->n_workers > 1) {
 				*owner = (uint16_t)(pm->lport % dp->n_workers);
@@ -501,6 +501,29 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 	return PK_CLIENT;
 }
 
+/* An ICMP unreachable quoting a flow's packet to its server: a NAT64 flow's
+ * fragmentation needed goes on to its IPv6 client; the rest is the
+ * fail-safe's failure signal. */
+static void
+unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	int32_t idx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
+
+	if (unlikely(w->dp->nat64) && idx >= 0) {
+		const struct nc_flow *f = flow_at(w, (uint32_t)idx);
+
+		if (nc_flow_is_64(f) && f->server_ip == pm->key.src_ip &&
+		    f->server_port == pm->key.src_port && f->key.proto == pm->key.proto &&
+		    nc_v64_icmp_to_client(w, m, idx))
+			return;
+	}
+	if (w->dp->store_size == 0) {
+		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
+		return;
+	}
+	nc_fs_unreach(w, m, pm);
+}
+
 static void
 process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint16_t n,
 	int from_handoff)
@@ -537,7 +560,7 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 			ctl_pass(w, m, pidx);
 			break;
 		case PK_UNREACH:
-			nc_fs_unreach(w, m, &meta[i]);
+			unreach(w, m, &meta[i]);
 			break;
 		case PK_HANDOFF:
 			handoff(w, m, owner);

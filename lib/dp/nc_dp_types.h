@@ -73,6 +73,8 @@ struct nc_dp_stats {
 	uint64_t tcp_port_early_reuse;  /* TCP flows on a local port still resting */
 	uint64_t redirected;    /* TCP segments of no flow here sent on to a draining
 				 * peer dispatcher, which still has their flow */
+	uint64_t icmp_relayed;  /* ICMP errors about a flow's packet passed to its other
+				 * leg (IPv6 packet too big, NAT64 both ways) */
 	uint64_t sync_records;      /* flow sync records reported to the control lcore */
 	uint64_t sync_ring_full;    /* ... lost: its ring was full */
 	uint64_t sync_adopted;      /* flows installed from a peer's replica */

@@ -817,6 +817,172 @@ test_fs6_udp(void **state)
 	assert_no_leak(f);
 }
 
+/* An ICMP error frame about the packet in <quoted> (a whole frame; its IP
+ * header on): ICMPv6 (<v6>) type <type> with <mtu>, or ICMPv4 type 3 code 4. */
+static void
+icmp_err(struct pb_pkt *p, int v6, uint8_t type, uint32_t mtu, const struct frame *quoted,
+	 uint8_t *buf, uint16_t qlen)
+{
+	memcpy(buf, quoted->b + 14, qlen);
+	if (v6) {
+		pb_init6(p, PB_PROTO_ICMPV6);
+		p->icmp_type = type;
+		p->icmp_code = 0;
+		p->icmp_id = (uint16_t)(mtu >> 16);
+		p->icmp_seq = (uint16_t)mtu;
+	} else {
+		pb_init(p, IPPROTO_ICMP);
+		p->icmp_type = 3;
+		p->icmp_code = 4;
+		p->icmp_id = 0;
+		p->icmp_seq = (uint16_t)mtu;
+	}
+	memcpy(p->dst_mac, mac_port, 6);
+	p->payload = buf;
+	p->payload_len = qlen;
+}
+
+/* The quoted packet of ICMP error <fr> (its outer L3 <outer> bytes, ICMP 8)
+ * is exactly <orig>'s IP packet as it left its sender, but for the hop limit
+ * or TTL one router took off (and IPv4's header checksum with it; an IPv4
+ * quote rebuilt from IPv6 has identification 0, RFC 7915 5.1). */
+static void
+assert_quote(const struct frame *fr, uint16_t outer, const struct frame *orig, uint16_t qlen, int v6)
+{
+	const uint8_t *q = fr->b + 14 + outer + 8, *o = orig->b + 14;
+	uint16_t i;
+
+	assert_true(fr->len >= 14u + outer + 8u + qlen);
+	for (i = 0; i < qlen; i++) {
+		if (v6 ? i == 7 : (i == 4 || i == 5 || i == 8 || i == 10 || i == 11))
+			continue;
+		if (q[i] != o[i])
+			fail_msg("quoted byte %u: %02x, want %02x", i, q[i], o[i]);
+	}
+}
+
+/* Packet too big on a server's path over IPv6: the client hears it from the
+ * VIP about its own packet; and on the client's path: the server hears it
+ * from the local address about its own. */
+static void
+test_ptb6(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t data[1200], q[1300];
+	struct pb_pkt c, s, e;
+	struct frame sent, fwd, out;
+	uint16_t lport;
+	int server;
+
+	client6(&c, IPPROTO_TCP, 48000);
+	c.tcp_flags = PB_TCP_SYN;
+	sent.len = pb_build(&c, sent.b, sizeof(sent.b));
+	open6(f, &c, &server, &lport);
+	/* the SYN as it went to the server, quoted by a router on its path */
+	{
+		struct pb_pkt w = nat6_c2s(&c, server, lport);
+
+		fwd.len = pb_build(&w, fwd.b, sizeof(fwd.b));
+	}
+	icmp_err(&e, 1, 2, 1400, &fwd, q, 40 + 20);
+	memcpy(e.src_mac, mac_srv[server], 6);
+	pb_ip6(e.sip6, "fd00::77");
+	memcpy(e.dip6, ip6_lip, 16);
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_true(pb_csum_verify(out.b, out.len, NULL, 0));
+	assert_memory_equal(out.b, mac_gw, 6);
+	assert_memory_equal(out.b + 14 + 8, ip6_vip, 16);
+	assert_memory_equal(out.b + 14 + 24, ip6_client, 16);
+	assert_int_equal(out.b[54], 2);
+	assert_int_equal(pb_get32(out.b + 58), 1400);
+	assert_quote(&out, 40, &sent, 40 + 20, 1);
+	/* the server's answer, too big on the client's path */
+	server6(&s, &c, server, lport);
+	s.payload = data;
+	s.payload_len = sizeof(data);
+	rx(f, 0, &s);
+	expect_one(f, 0, &fwd);
+	sent.len = pb_build(&s, sent.b, sizeof(sent.b));
+	icmp_err(&e, 1, 2, 1280, &fwd, q, 40 + 20 + 100);
+	memcpy(e.src_mac, mac_gw, 6);
+	pb_ip6(e.sip6, "2001:db8:2::1");
+	memcpy(e.dip6, ip6_vip, 16);
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_true(pb_csum_verify(out.b, out.len, NULL, 0));
+	assert_memory_equal(out.b, mac_srv[server], 6);
+	assert_memory_equal(out.b + 14 + 8, ip6_lip, 16);
+	assert_memory_equal(out.b + 14 + 24, ip6_srv[server], 16);
+	assert_int_equal(pb_get32(out.b + 58), 1280);
+	assert_quote(&out, 40, &sent, 40 + 20 + 100, 1);
+	{
+		struct nc_dp_stats st;
+
+		stats(f, &st);
+		assert_int_equal(st.icmp_relayed, 2);
+	}
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* NAT64: fragmentation needed on the IPv4 server's path becomes packet too
+ * big for the IPv6 client, 20 more; packet too big on the client's path
+ * becomes fragmentation needed for the server, 20 less. */
+static void
+test_ptb64(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t data[1200], q[1300];
+	struct pb_pkt c, s, e, w;
+	struct frame sent, fwd, out;
+	uint16_t lport;
+	int server;
+
+	client6(&c, IPPROTO_TCP, 49000);
+	memcpy(c.dip6, ip6_vip64, 16);
+	sent.len = pb_build(&c, sent.b, sizeof(sent.b));
+	rx(f, 0, &c);
+	expect_one(f, 0, &fwd);
+	server = server4_of(&fwd);
+	lport = lport_of(&fwd);
+	icmp_err(&e, 0, 3, 1400, &fwd, q, 20 + 20);
+	memcpy(e.src_mac, mac_srv[server], 6);
+	e.sip = PB_IP(10, 0, 0, 77);
+	e.dip = IP_LIP;
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_true(pb_csum_verify(out.b, out.len, NULL, 0));
+	assert_memory_equal(out.b + 14 + 8, ip6_vip64, 16);
+	assert_memory_equal(out.b + 14 + 24, ip6_client, 16);
+	assert_int_equal(out.b[54], 2);
+	assert_int_equal(pb_get32(out.b + 58), 1420);
+	assert_quote(&out, 40, &sent, 40 + 20, 1);
+	/* the server's answer, too big for the client's path */
+	w = nat64_c2s(&c, server, lport);
+	server_pkt(&s, &w, server, lport);
+	s.payload = data;
+	s.payload_len = sizeof(data);
+	sent.len = pb_build(&s, sent.b, sizeof(sent.b));
+	rx(f, 0, &s);
+	expect_one(f, 0, &fwd);
+	icmp_err(&e, 1, 2, 1300, &fwd, q, 40 + 20 + 8);
+	memcpy(e.src_mac, mac_gw, 6);
+	pb_ip6(e.sip6, "2001:db8:2::1");
+	memcpy(e.dip6, ip6_vip64, 16);
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_true(pb_csum_verify(out.b, out.len, NULL, 0));
+	assert_int_equal(pb_get32(out.b + PB_IP_OFF + 12), IP_LIP);
+	assert_int_equal(pb_get32(out.b + PB_IP_OFF + 16), ip_srv[server]);
+	assert_int_equal(out.b[PB_IP_OFF + 20], 3);
+	assert_int_equal(out.b[PB_IP_OFF + 21], 4);
+	assert_int_equal(pb_get16(out.b + PB_IP_OFF + 26), 1280);
+	assert_quote(&out, 20, &sent, 20 + 20 + 8, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 /* the IPv4 services beside them work as before */
 static void
 test_v4_beside(void **state)
@@ -931,6 +1097,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fs6_splice, setup_v6_fs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_fs64_splice, setup_v6_fs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_fs6_udp, setup_v6_fs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ptb6, setup_v6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ptb64, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_v4_beside, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_admin_server6, setup_v6_spare, fx_teardown),
 	};
