@@ -71,7 +71,10 @@ nc_start "$W/mgmt.json" "$W/mgmt.log" || e2e_give_up "the appliance did not star
 
 # ---- reads (no token from loopback) ----
 expect "GET services" 200 GET /api/v1/services "" "" \
-	'([.services[].name] == ["web", "dns"]) and ([.services[0].servers[].name] == ["n0", "n1", "n2"]) and
+	'([.services[].name] == ["web", "dns", "web6", "dns6", "web64"]) and
+	 ([.services[0].servers[].name] == ["n0", "n1", "n2"]) and
+	 (.services[2].vip == "fd00:200::1") and ([.services[2].servers[].address] == ["fd00:201::11", "fd00:201::12", "fd00:201::13"]) and
+	 (.services[4].vip == "fd00:200::64") and (.services[4].servers[0].address == "10.201.0.11") and
 	 (.services[0].servers[0] | has("state") and has("weight") and has("rt_avg_us") and has("rt_p99_us")
 	  and has("flows_active") and has("requests_per_s") and has("held") and has("replays"))'
 expect "GET one service" 200 GET /api/v1/services/web "" "" '.name == "web" and .failsafe.enabled == true'
@@ -169,6 +172,47 @@ load_clean api
 expect "events of the changes" 200 GET "/api/v1/events?since=0" "" "" \
 	'[.events[].text] | (any(test("n3 added")) and any(test("n1: drain")) and any(test("n2 removed")))'
 
+# ---- an IPv6 server added, drained and removed (web6) ----
+load6_pid=""
+ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "[fd00:200::1]:80" --mode close -c 2 -k 5 \
+	--duration 30 --timeout-ms 5000 >"$W/api6.client.json" 2>"$W/api6.client.err" &
+load6_pid=$!
+sleep 2
+expect "add an IPv6 server to web6" 201 POST /api/v1/services/web6/servers \
+	'{"name": "n3", "address": "fd00:201::14", "port": 8080, "weight": 25}' "$TOKEN" \
+	'.name == "n3" and .address == "fd00:201::14" and .state == "down"'
+expect "add an IPv4 server to web6" 400 POST /api/v1/services/web6/servers \
+	'{"name": "n4", "address": "10.201.0.14", "port": 8080, "weight": 25}' "$TOKEN" '.field == "address"'
+up=0
+for _ in $(seq 150); do   # up after rise (2) good IPv6 probes, 2 s apart
+	if [ "$(srv web6 n3 | jq -r .state)" = up ]; then up=1; break; fi
+	sleep 0.1
+done
+sleep 3
+f3=$(flows_of web6 n3)
+[ "$up" = 1 ] && [ "${f3:-0}" -gt 0 ] && ok "added IPv6 server n3 comes up after its IPv6 probes and gets flows ($f3)" ||
+	bad "added IPv6 server n3 comes up and gets flows: $(srv web6 n3)"
+if NETCHESTRA_TOKEN= NETCHESTRA_URL=$URL "$CTL" services >"$W/ctl6.txt" 2>&1 &&
+	grep -q '^web6 \[fd00:200::1\]:80/tcp' "$W/ctl6.txt" && grep -Eq '^n3 +\[fd00:201::14\]:8080 +up' "$W/ctl6.txt"; then
+	ok "ctl services: web6 on [fd00:200::1]:80, n3 at [fd00:201::14]:8080"
+else
+	bad "ctl services with IPv6" "$W/ctl6.txt"
+fi
+NETCHESTRA_TOKEN=$TOKEN NETCHESTRA_URL=$URL "$CTL" drain web6 n3 >"$W/ctl.out" 2>&1 && sleep 1 &&
+	f1=$(flows_of web6 n3) && sleep 3 && [ "$(flows_of web6 n3)" = "$f1" ] &&
+	ok "ctl drain web6 n3: no new flow in 3 s ($f1)" || bad "ctl drain web6 n3" "$W/ctl.out"
+expect "remove the IPv6 server" 202 DELETE /api/v1/services/web6/servers/n3 "" "$TOKEN" '.state == "removing"'
+gone=0
+for _ in $(seq 100); do
+	if [ -z "$(srv web6 n3)" ]; then gone=1; break; fi
+	sleep 0.1
+done
+kill -INT "$load6_pid" 2>/dev/null
+wait "$load6_pid"
+[ "$gone" = 1 ] && jq -e '.requests > 50 and .failed == 0 and .ok == .requests' "$W/api6.client.json" >/dev/null &&
+	ok "IPv6 server removed once its flows ended; web6 load: $(jq -r '"\(.ok) of \(.requests) answered"' "$W/api6.client.json")" ||
+	bad "IPv6 server removed, web6 load all answered: $(srv web6 n3)" "$W/api6.client.json"
+
 # ---- /metrics ----
 code=$(curl -s -o "$W/metrics.txt" -w '%{http_code}' "$URL/metrics")
 if [ "$code" = 200 ] && promtool check metrics <"$W/metrics.txt" >"$W/promtool.out" 2>&1 &&
@@ -261,7 +305,7 @@ fi
 load_clean hup
 
 # ---- SIGHUP: services added and removed ----
-names() { curl -s --max-time 10 "$URL/api/v1/services" | jq -c '[.services[] | .name + ":" + .state]'; }
+names() { curl -s --max-time 10 "$URL/api/v1/services" | jq -c '[.services[] | .name + ":" + .state] | sort'; }
 jq '.services[1] = (.services[0] | .name = "web2" | .port = 8081 |
 	.servers = [.servers[0], .servers[1]] | .servers[0].weight = 50 | .servers[1].weight = 50)' \
 	"$W/good.json" >"$W/mgmt.json"
@@ -269,11 +313,11 @@ kill -HUP "$NC_PID"
 got=""
 for _ in $(seq 50); do
 	got=$(names)
-	[ "$got" = '["web:live","web2:live"]' ] && break
+	[ "$got" = '["dns6:live","web2:live","web64:live","web6:live","web:live"]' ] && break
 	sleep 0.2
 done
 body=$(ip netns exec lab-client curl -s --max-time 5 http://10.200.0.1:8081/ 2>&1)
-if [ "$got" = '["web:live","web2:live"]' ] && [[ $body == n[01]\ * ]]; then
+if [ "$got" = '["dns6:live","web2:live","web64:live","web6:live","web:live"]' ] && [[ $body == n[01]\ * ]]; then
 	ok "SIGHUP adds web2 (answers on :8081: $body) and removes dns"
 else
 	bad "SIGHUP adds web2 and removes dns: $got, curl :8081 '$body'" "$W/mgmt.log"
@@ -282,12 +326,12 @@ cp "$W/good.json" "$W/mgmt.json"
 kill -HUP "$NC_PID"
 for _ in $(seq 100); do   # web2's connection lingers tcp_fin_s, then it is gone
 	got=$(names)
-	[ "$got" = '["web:live","dns:live"]' ] && break
+	[ "$got" = '["dns6:live","dns:live","web64:live","web6:live","web:live"]' ] && break
 	sleep 0.2
 done
 dns=$(ip netns exec lab-client "$NC_CLIENT" --json --target "$LAB_VIP:5353" --proto udp -c 1 -k 5 \
 	--transactions 2 --timeout-ms 2000 2>/dev/null | jq -r '"\(.ok)/\(.requests)"')
-[ "$got" = '["web:live","dns:live"]' ] && [ "$dns" = 10/10 ] &&
+[ "$got" = '["dns6:live","dns:live","web64:live","web6:live","web:live"]' ] && [ "$dns" = 10/10 ] &&
 	ok "SIGHUP brings dns back in its old slot (answers $dns) and removes web2" ||
 	bad "SIGHUP brings dns back and removes web2: $got, dns $dns" "$W/mgmt.log"
 
