@@ -2019,9 +2019,9 @@ static void set_local_ips(struct ctx *c, const char *ep, size_t si, const uint8_
 }
 
 /*
- * What an IPv6 service cannot have yet: the data plane carries plain IPv6
- * full NAT with the ratio and smooth schedulers only. Each refusal is one
- * line here, to be lifted when the data plane learns it. Also refused: IPv6
+ * What an IPv6 service cannot have yet: the data plane carries IPv6 full NAT
+ * and NAT64 with every scheduler, affinity and adaptive weights. Each refusal
+ * is one line here, to be lifted when the data plane learns it. Also refused: IPv6
  * services beside a cluster or bgp section (their addresses are IPv4 only).
  */
 static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t si)
@@ -2047,24 +2047,11 @@ static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t
 		path_key(kp, ep, "client_address");
 		ERR(c, kp, "%s", nosup);
 	}
-	if (svc->persistence_s > 0) {
-		path_key(kp, ep, "persistence_s");
-		ERR(c, kp, "%s", nosup);
-	}
 	/* NAT64 (IPv4 servers): the IPv4 probes */
 	if (svc->health.type != NC_HEALTH_NONE && svc->server_family != AF_INET) {
 		path_key(sp, ep, "health");
 		path_key(kp, sp, "type");
 		ERR(c, kp, "%s", nosup);
-	}
-	if (svc->adaptive.enabled) {
-		path_key(sp, ep, "adaptive");
-		path_key(kp, sp, "enabled");
-		ERR(c, kp, "%s", nosup);
-	}
-	if (svc->scheduler == NC_SCHED_MAGLEV) {
-		path_key(kp, ep, "scheduler");
-		ERR(c, kp, "\"maglev\" is %s", nosup);
 	}
 	path_key(kp, ep, "vip");
 	if (json_object_get(root, "cluster") != NULL)
