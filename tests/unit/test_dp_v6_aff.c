@@ -4,8 +4,9 @@
  * share it; per address: they do not), a down server is not kept; with two
  * workers a prefix's flows meet on one; a maglev table sends a prefix (with
  * persistence) or a 5-tuple (without) to the same server on two dispatchers
- * listing their servers in opposite orders, the one lib/sched predicts.
- * Over IPv6 servers (full NAT) and IPv4 ones (NAT64).
+ * listing their servers in opposite orders, the one lib/sched predicts; the
+ * weight controller moves weights by IPv6 flows' response times. Over IPv6
+ * servers (full NAT) and IPv4 ones (NAT64).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <cmocka.h>
@@ -157,16 +159,17 @@ start(const struct setup *s, void **fx)
 	return *fx;
 }
 
-/* A SYN from <sip>:<sport> to <svc>, received by worker <w>: the index (in
- * the first dispatcher's order) of the server it leaves for; *sender: the
- * worker that forwarded it. */
+/* A client packet (<flags>, <pay>) from <sip>:<sport> to <svc>, received by
+ * worker <w>: the index (in the first dispatcher's order) of the server it
+ * leaves for; *sender: the worker that forwarded it; *lport: its local port. */
 static unsigned int
-syn6(struct fx *f, unsigned int w, unsigned int svc, const uint8_t *sip, uint16_t sport,
-     unsigned int *sender)
+c2s6(struct fx *f, unsigned int w, unsigned int svc, const uint8_t *sip, uint16_t sport,
+     uint8_t flags, const char *pay, unsigned int *sender, uint16_t *lport)
 {
 	struct pb_pkt p;
 	struct frame fr;
 	unsigned int i, by;
+	uint16_t lp;
 
 	pb_init6(&p, IPPROTO_TCP);
 	memcpy(p.dst_mac, mac_port, 6);
@@ -175,7 +178,11 @@ syn6(struct fx *f, unsigned int w, unsigned int svc, const uint8_t *sip, uint16_
 	memcpy(p.dip6, svc == SVC_WEB64 ? ip6_vip64 : ip6_vip, 16);
 	p.sport = sport;
 	p.dport = WEB_PORT;
-	p.tcp_flags = PB_TCP_SYN;
+	p.tcp_flags = flags;
+	if (pay != NULL) {
+		p.payload = (const uint8_t *)pay;
+		p.payload_len = (uint16_t)strlen(pay);
+	}
 	by = deliver(f, w, &p, &fr);
 	if (sender != NULL)
 		*sender = by;
@@ -184,12 +191,54 @@ syn6(struct fx *f, unsigned int w, unsigned int svc, const uint8_t *sip, uint16_
 
 		for (i = 0; i < N_SRV && ip4_srv[i] != dip; i++)
 			;
+		lp = lport_of(&fr);
 	} else {
 		for (i = 0; i < N_SRV && memcmp(fr.b + 14 + 24, ip6_srv[i], 16) != 0; i++)
 			;
+		lp = (uint16_t)(fr.b[14 + 40] << 8 | fr.b[14 + 41]);
 	}
 	assert_true(i < cur.n_srv);
+	if (lport != NULL)
+		*lport = lp;
 	return i;
+}
+
+static unsigned int
+syn6(struct fx *f, unsigned int w, unsigned int svc, const uint8_t *sip, uint16_t sport,
+     unsigned int *sender)
+{
+	return c2s6(f, w, svc, sip, sport, PB_TCP_SYN, NULL, sender, NULL);
+}
+
+/* Server <srv> of <svc> answers on local port <lport> (<flags>, <pay>):
+ * IPv6 from an IPv6 server, IPv4 from a NAT64 one; it reaches the client. */
+static void
+s2c6(struct fx *f, unsigned int svc, unsigned int srv, uint16_t lport, uint8_t flags,
+     const char *pay)
+{
+	struct pb_pkt p;
+	struct frame fr;
+
+	if (svc == SVC_WEB64) {
+		pb_init(&p, IPPROTO_TCP);
+		p.sip = ip4_srv[srv];
+		p.dip = IP_LIP;
+	} else {
+		pb_init6(&p, IPPROTO_TCP);
+		memcpy(p.sip6, ip6_srv[srv], 16);
+		memcpy(p.dip6, ip6_lip, 16);
+	}
+	memcpy(p.dst_mac, mac_port, 6);
+	memcpy(p.src_mac, mac_srv[srv % 2], 6);
+	p.sport = WEB_SPORT;
+	p.dport = lport;
+	p.tcp_flags = flags;
+	if (pay != NULL) {
+		p.payload = (const uint8_t *)pay;
+		p.payload_len = (uint16_t)strlen(pay);
+	}
+	deliver(f, 0, &p, &fr);
+	assert_int_equal(pb_get16(fr.b + 12), 0x86dd);
 }
 
 static void
@@ -389,6 +438,84 @@ test_maglev6_tuple(void **state)
 	maglev_two_dispatchers(0);
 }
 
+/* Adaptive weights (paper rule, step 5) on web6 and web64: of two
+ * connections, A's server answers in 2 ms, B's in 12 ms; the interval moves
+ * 5 points to A's, in the view and in the schedule the worker uses. */
+static void
+tweak_adaptive(struct nc_config *c)
+{
+	unsigned int si;
+
+	tweak(c);
+	for (si = SVC_WEB6; si <= SVC_WEB64; si++)
+		c->services[si].adaptive = (struct nc_cfg_adaptive){
+			.enabled = true, .mode = NC_ADAPT_PAPER, .interval_ms = 100, .step = 5,
+			.min_weight = 1 };
+}
+
+static void
+test_adaptive6(void **state)
+{
+	static const struct setup s = { 2, 0, NC_SCHED_SMOOTH, 0, 128, 0 };
+	static const char req[] = "GET / HTTP/1.1\r\n\r\n", resp[] = "HTTP/1.1 200 OK\r\n\r\n";
+	unsigned int svc, a[2], b[2];
+	uint16_t la[2], lb[2];
+	struct nc_service_view sv;
+	struct nc_server_view v[2];
+	const struct nc_schedule *sc;
+	uint8_t c[16];
+	void *fx = NULL;
+	struct fx *f;
+
+	(void)state;
+	cur = s;
+	assert_int_equal(fx_setup(&fx, tweak_adaptive), 0);
+	f = fx;
+	client_ip6(c, 1, 1);
+	for (svc = SVC_WEB6; svc <= SVC_WEB64; svc++) {
+		unsigned int i = svc - SVC_WEB6;
+
+		a[i] = c2s6(f, 0, svc, c, 41000, PB_TCP_SYN, NULL, NULL, &la[i]);
+		b[i] = c2s6(f, 0, svc, c, 41001, PB_TCP_SYN, NULL, NULL, &lb[i]);
+		assert_int_not_equal(a[i], b[i]);
+		s2c6(f, svc, a[i], la[i], PB_TCP_SYN | PB_TCP_ACK, NULL);
+		s2c6(f, svc, b[i], lb[i], PB_TCP_SYN | PB_TCP_ACK, NULL);
+	}
+	tick(f, 0);
+	for (svc = SVC_WEB6; svc <= SVC_WEB64; svc++) {
+		c2s6(f, 0, svc, c, 41000, PB_TCP_ACK | PB_TCP_PSH, req, NULL, NULL);
+		c2s6(f, 0, svc, c, 41001, PB_TCP_ACK | PB_TCP_PSH, req, NULL, NULL);
+	}
+	usleep(2000);
+	tick(f, 0);
+	for (svc = SVC_WEB6; svc <= SVC_WEB64; svc++)
+		s2c6(f, svc, a[svc - SVC_WEB6], la[svc - SVC_WEB6], PB_TCP_ACK | PB_TCP_PSH, resp);
+	usleep(10000);
+	tick(f, 0);
+	for (svc = SVC_WEB6; svc <= SVC_WEB64; svc++)
+		s2c6(f, svc, b[svc - SVC_WEB6], lb[svc - SVC_WEB6], PB_TCP_ACK | PB_TCP_PSH, resp);
+
+	sleep_ms(120);
+	ctl_round(f);
+	for (svc = SVC_WEB6; svc <= SVC_WEB64; svc++) {
+		unsigned int i = svc - SVC_WEB6;
+
+		mon_view(f, svc, &sv, v);
+		assert_int_equal(sv.adaptive, 1);
+		assert_int_equal(sv.moves, 1);
+		assert_int_equal(v[a[i]].rt_samples, 1);
+		assert_int_equal(v[b[i]].rt_samples, 1);
+		assert_true(v[a[i]].rt_avg_us >= 2000);
+		assert_true(v[b[i]].rt_avg_us >= v[a[i]].rt_avg_us + 10000);
+		assert_int_equal(v[a[i]].weight, 55);
+		assert_int_equal(v[b[i]].weight, 45);
+		sc = nc_dp_schedule(f->dp, svc);
+		assert_int_equal(sc->server[a[i]].weight, 55);
+		assert_int_equal(sc->server[b[i]].weight, 45);
+	}
+	done(f, &fx);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpv6aff"); }
 
 int
@@ -400,6 +527,7 @@ main(void)
 		cmocka_unit_test(test_aff6_owner),
 		cmocka_unit_test(test_maglev6_prefix),
 		cmocka_unit_test(test_maglev6_tuple),
+		cmocka_unit_test(test_adaptive6),
 	};
 
 	return cmocka_run_group_tests_name("dp_v6_aff", tests, eal_setup, fx_eal_teardown);
