@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Client affinity table: rte_hash keyed by (client address, service); the
- * data word holds the server and the expiry time, so an update is one
- * rte_hash_add_key_data and no entry array is needed.
+ * Client affinity table: rte_hash keyed by (client address, service), or in
+ * an IPv6 table by (client prefix, service); the data word holds the server
+ * and the expiry time, so an update is one rte_hash_add_key_data and no entry
+ * array is needed.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,10 +20,17 @@ struct aff_key {
 	uint8_t pad[3];
 };
 
+struct aff6_key {
+	uint8_t prefix[16];
+	uint8_t svc;
+	uint8_t pad[3];
+};
+
 struct nc_affinity {
 	struct rte_hash *h;
 	uint32_t capacity;
 	uint32_t iter;        /* expiry cursor (rte_hash_iterate position) */
+	uint32_t key_len;     /* an aff_key's, or an aff6_key's */
 };
 
 /* data word: server in bits 0-7, expiry (ms) in bits 8-39 */
@@ -57,14 +65,14 @@ aff_hash(const void *key, uint32_t len, uint32_t init)
 	return rte_hash_crc_8byte(*(const uint64_t *)key, init);
 }
 
-struct nc_affinity *
-nc_affinity_create(const char *name, uint32_t capacity, int socket)
+static struct nc_affinity *
+create(const char *name, uint32_t capacity, int socket, uint32_t key_len, rte_hash_function fn)
 {
 	struct rte_hash_parameters p = {
 		.name = name,
 		.entries = capacity < 8 ? 8 : capacity,
-		.key_len = sizeof(struct aff_key),
-		.hash_func = aff_hash,
+		.key_len = key_len,
+		.hash_func = fn,
 		.hash_func_init_val = 0x9e3779b9,
 		.socket_id = socket,
 		/* exactly <capacity> entries fit, whatever the bucket spread */
@@ -72,7 +80,6 @@ nc_affinity_create(const char *name, uint32_t capacity, int socket)
 	};
 	struct nc_affinity *a;
 
-	RTE_BUILD_BUG_ON(sizeof(struct aff_key) != sizeof(uint64_t));
 	a = rte_zmalloc_socket("nc_affinity", sizeof(*a), RTE_CACHE_LINE_SIZE, socket);
 	if (a == NULL) {
 		rte_errno = ENOMEM;
@@ -84,7 +91,22 @@ nc_affinity_create(const char *name, uint32_t capacity, int socket)
 		return NULL;
 	}
 	a->capacity = p.entries;
+	a->key_len = key_len;
 	return a;
+}
+
+struct nc_affinity *
+nc_affinity_create(const char *name, uint32_t capacity, int socket)
+{
+	RTE_BUILD_BUG_ON(sizeof(struct aff_key) != sizeof(uint64_t));
+	return create(name, capacity, socket, sizeof(struct aff_key), aff_hash);
+}
+
+struct nc_affinity *
+nc_affinity_create6(const char *name, uint32_t capacity, int socket)
+{
+	RTE_BUILD_BUG_ON(sizeof(struct aff6_key) != 20);
+	return create(name, capacity, socket, sizeof(struct aff6_key), rte_hash_crc);
 }
 
 void
@@ -128,6 +150,39 @@ nc_affinity_set(struct nc_affinity *a, uint32_t client_ip, uint8_t svc, uint8_t 
 	return rte_hash_add_key_data(a->h, &k, pack(server, expire_ms)) < 0 ? -ENOSPC : 0;
 }
 
+static inline struct aff6_key
+key6_of(const uint8_t *prefix, uint8_t svc)
+{
+	struct aff6_key k = { .svc = svc };
+
+	memcpy(k.prefix, prefix, 16);
+	return k;
+}
+
+int
+nc_affinity_lookup6(struct nc_affinity *a, const uint8_t *prefix, uint8_t svc, uint32_t now_ms)
+{
+	struct aff6_key k = key6_of(prefix, svc);
+	void *d;
+
+	if (rte_hash_lookup_data(a->h, &k, &d) < 0)
+		return -ENOENT;
+	if (expired(d, now_ms)) {
+		rte_hash_del_key(a->h, &k);
+		return -ENOENT;
+	}
+	return server_of(d);
+}
+
+int
+nc_affinity_set6(struct nc_affinity *a, const uint8_t *prefix, uint8_t svc, uint8_t server,
+		 uint32_t expire_ms)
+{
+	struct aff6_key k = key6_of(prefix, svc);
+
+	return rte_hash_add_key_data(a->h, &k, pack(server, expire_ms)) < 0 ? -ENOSPC : 0;
+}
+
 unsigned int
 nc_affinity_expire(struct nc_affinity *a, uint32_t now_ms, unsigned int budget)
 {
@@ -144,9 +199,12 @@ nc_affinity_expire(struct nc_affinity *a, uint32_t now_ms, unsigned int budget)
 		}
 		seen++;
 		if (expired(d, now_ms)) {
-			struct aff_key k;
+			union {
+				struct aff_key k4;
+				struct aff6_key k6;
+			} k;
 
-			memcpy(&k, key, sizeof(k));
+			memcpy(&k, key, a->key_len);
 			rte_hash_del_key(a->h, &k);
 			removed++;
 		}

@@ -2020,16 +2020,16 @@ static void set_local_ips(struct ctx *c, const char *ep, size_t si, const uint8_
 }
 
 /*
- * What an IPv6 service cannot have yet: the data plane carries plain IPv6
- * full NAT with the ratio and smooth schedulers only. Each refusal is one
- * line here, to be lifted when the data plane learns it. Also refused: IPv6
+ * What an IPv6 service cannot have yet: the data plane carries IPv6 full NAT
+ * and NAT64 with every scheduler, affinity and adaptive weights. Each refusal
+ * is one line here, to be lifted when the data plane learns it. Also refused: IPv6
  * services beside a cluster or bgp section (their addresses are IPv4 only).
  */
 static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t si)
 {
 	static const char *const nosup = "not supported on an IPv6 service yet";
 	const struct nc_cfg_service *svc = &c->cfg->services[si];
-	char kp[PATH_LEN], sp[PATH_LEN];
+	char kp[PATH_LEN];
 
 	if (!c->svc_vip_ok[si])
 		return;
@@ -2042,19 +2042,6 @@ static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t
 	if (svc->client_address != NC_CA_NONE) {
 		path_key(kp, ep, "client_address");
 		ERR(c, kp, "%s", nosup);
-	}
-	if (svc->persistence_s > 0) {
-		path_key(kp, ep, "persistence_s");
-		ERR(c, kp, "%s", nosup);
-	}
-	if (svc->adaptive.enabled) {
-		path_key(sp, ep, "adaptive");
-		path_key(kp, sp, "enabled");
-		ERR(c, kp, "%s", nosup);
-	}
-	if (svc->scheduler == NC_SCHED_MAGLEV) {
-		path_key(kp, ep, "scheduler");
-		ERR(c, kp, "\"maglev\" is %s", nosup);
 	}
 	path_key(kp, ep, "vip");
 	if (json_object_get(root, "cluster") != NULL)

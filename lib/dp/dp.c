@@ -348,13 +348,15 @@ wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Some service of family <fam> (its VIP's) has persistence. */
 static int
-any_persistence(const struct nc_config *cfg)
+any_persistence(const struct nc_config *cfg, int fam)
 {
 	uint16_t s;
 
 	for (s = 0; s < cfg->n_services; s++)
-		if (cfg->services[s].persistence_s != 0)
+		if (cfg->services[s].persistence_s != 0 &&
+		    (cfg->services[s].family == AF_INET6) == (fam == AF_INET6))
 			return 1;
 	return 0;
 }
@@ -388,6 +390,7 @@ worker_free(struct nc_worker *w)
 	rte_free(w->cas);
 	rte_free(w->caq);
 	nc_affinity_free(w->aff);
+	nc_affinity_free(w->aff6);
 	rte_free(w->srv);
 	rte_free(w);
 }
@@ -455,10 +458,16 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 		if (w->cas == NULL || w->caq == NULL)
 			goto fail;
 	}
-	if (any_persistence(cfg)) {
+	if (any_persistence(cfg, AF_INET)) {
 		snprintf(name, sizeof(name), "ncaff%u_%u", (unsigned int)getpid() & 0xffff, id);
 		w->aff = nc_affinity_create(name, cap, socket);
 		if (w->aff == NULL)
+			goto fail;
+	}
+	if (any_persistence(cfg, AF_INET6)) {
+		snprintf(name, sizeof(name), "ncaff6%u_%u", (unsigned int)getpid() & 0xffff, id);
+		w->aff6 = nc_affinity_create6(name, cap, socket);
+		if (w->aff6 == NULL)
 			goto fail;
 	}
 	snprintf(name, sizeof(name), "nchand_%u", id);

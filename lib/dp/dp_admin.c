@@ -421,7 +421,8 @@ nc_dp_service_check_add(const struct nc_dp *dp, const struct nc_cfg_service *cs,
 			 "has a client_address; needs a restart");
 		return -ENOTSUP;
 	}
-	if (cs->persistence_s != 0 && dp->worker[0]->aff == NULL) {
+	if (cs->persistence_s != 0 &&
+	    (cs->family == AF_INET6 ? dp->worker[0]->aff6 : dp->worker[0]->aff) == NULL) {
 		snprintf(why, len, "the affinity table is set up at start when a service has "
 			 "persistence; needs a restart");
 		return -ENOTSUP;

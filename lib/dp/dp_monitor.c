@@ -36,7 +36,10 @@ nc_dp_mon_publish(struct nc_dp *dp, unsigned int s)
 	for (i = 0; i < cs->n_servers; i++) {
 		const struct nc_mon_srv *m = &ms->srv[i];
 
-		srv[i].addr = nc_be32(cs->servers[i].address);
+		/* an IPv6 server: only its identity in a maglev table */
+		srv[i].addr = cs->servers[i].family == AF_INET6 ?
+			      rte_cpu_to_be_32(nc_maglev_server_id6(cs->servers[i].address6)) :
+			      nc_be32(cs->servers[i].address);
 		srv[i].port = rte_cpu_to_be_16(cs->servers[i].port);
 		srv[i].nh = m->nh;
 		switch (m->admin) {

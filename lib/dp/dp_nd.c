@@ -120,6 +120,7 @@ nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
 		t->svc[t->n_svc].svc = (uint8_t)s;
 		t->svc[t->n_svc].nat64 = cs->server_family == AF_INET;
 		dp->nat64 |= cs->server_family == AF_INET;
+		t->svc[t->n_svc].prefix6 = cs->persistence_prefix6 != 0 ? cs->persistence_prefix6 : 128;
 		t->n_svc++;
 		if (addr6_insert(t, cs->vip6, -1, -1) < 0)
 			return -ENOSPC;

@@ -176,6 +176,7 @@ struct nc_svc6_ent {
 	uint8_t proto;
 	uint8_t svc;
 	uint8_t nat64;        /* IPv4 servers: translated (RFC 7915) */
+	uint8_t prefix6;      /* persistence_prefix6: a client's affinity and maglev key */
 };
 
 struct nc_dp_v6 {
@@ -229,6 +230,7 @@ struct nc_worker {
 	struct nc_tcpfs *tfs;                 /* per flow index, with a TCP fail-safe service
 					       * (dp_failsafe.h) */
 	struct nc_affinity *aff;              /* client affinity (persistence_s) */
+	struct nc_affinity *aff6;             /* IPv6 clients' (per persistence_prefix6) */
 	struct nc_ca_state *cas;              /* per flow index, when a TCP service had a
 					       * client_address at start (dp_client_addr.h) */
 	struct nc_ca_timer *caq;              /* headers awaiting acknowledgement: NC_CA_QUEUE

@@ -15,6 +15,7 @@
  * its front); the upper-layer checksum takes a precomputed delta, since both
  * pseudo-headers sum the length and protocol alike (RFC 7915 5.1, 4.5).
  */
+#include <rte_hash_crc.h>
 #include <rte_ip.h>
 
 #include "dp_v6.h"
@@ -464,6 +465,69 @@ nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, con
 	tx_to(w, m, f->nh_client);
 }
 
+/*
+ * Server of a new IPv6 flow <k> of service <se> (schedule <s>), as the IPv4
+ * flow_open() picks: with persistence, the server of the client's prefix
+ * while its affinity entry lives and the server is up and not drained; else
+ * a maglev table's entry for the prefix (persistence) or the 5-tuple, hashed
+ * with the schedule's seed as on every machine; else the schedule's next
+ * slot. With persistence the prefix's entry is set to it.
+ */
+static inline uint8_t
+server6_pick(struct nc_worker *w, const struct nc_schedule *s, const struct nc_svc6_ent *se,
+	     const struct nc_flow6_key *k)
+{
+	uint32_t persist_ms = w->tb->svc[se->svc].persist_ms;
+	uint8_t prefix[16], server;
+	uint32_t *cur;
+	uint64_t h;
+	int aff = -1;
+
+	if (persist_ms != 0) {
+		nc_affinity_prefix6(k->src_ip, se->prefix6, prefix);
+		aff = nc_affinity_lookup6(w->aff6, prefix, se->svc, w->now_ms);
+		if (aff >= 0 && (aff >= s->n_servers || !s->server[aff].up ||
+				 s->server[aff].weight == 0))   /* down, or drained */
+			aff = -1;
+	}
+	if (aff >= 0) {
+		server = (uint8_t)aff;
+		w->st.svc[se->svc].affinity_hits++;
+	} else if (unlikely(s->maglev != NULL)) {
+		if (persist_ms != 0)
+			h = nc_maglev_hash_ip6(s->maglev_salt, prefix);
+		else
+			h = nc_maglev_hash_5tuple6(s->maglev_salt, k->src_ip, k->dst_ip,
+						   rte_be_to_cpu_16(k->src_port),
+						   rte_be_to_cpu_16(k->dst_port), k->proto);
+		server = s->maglev[nc_maglev_entry(h, s->maglev_size)];
+	} else {
+		cur = &w->sched_cursor[se->svc];
+		if (*cur >= s->n_slots)
+			*cur = 0;
+		server = (uint8_t)s->slot[(*cur)++];
+	}
+	if (persist_ms != 0)   /* a full table only loses the affinity, never the flow */
+		nc_affinity_set6(w->aff6, prefix, se->svc, server, w->now_ms + persist_ms);
+	return server;
+}
+
+/* Worker owning IPv6 client flow <k> of <se> (5-tuple hash <hash>): with
+ * affinity, the one its prefix hashes to, so that all of a prefix's flows
+ * to the service meet one worker's affinity table. */
+static inline uint16_t
+owner6(const struct nc_worker *w, const struct nc_svc6_ent *se, const struct nc_flow6_key *k,
+       uint32_t hash)
+{
+	uint8_t prefix[16];
+
+	if (w->tb->svc[se->svc].persist_ms != 0) {
+		nc_affinity_prefix6(k->src_ip, se->prefix6, prefix);
+		hash = rte_hash_crc(prefix, sizeof(prefix), 0);
+	}
+	return (uint16_t)((uint64_t)hash * w->dp->n_workers >> 32);
+}
+
 /* Open an IPv6 flow for client packet <m>; NULL when refused (counted; <m>
  * consumed) or when <m> waits on the control lcore for its sender's MAC
  * (*resolve set, <m> not consumed). */
@@ -478,7 +542,6 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	const struct nc_sched_server *srv;
 	struct nc_flow6_addr *a;
 	struct nc_flow *f;
-	uint32_t *cur;
 	uint16_t port = pidx;
 	int nh, err;
 
@@ -499,10 +562,7 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 		drop(w, m, err == -ENOSPC ? NC_DROP_FLOW_TABLE_FULL : NC_DROP_NO_LOCAL_PORT);
 		return NULL;
 	}
-	cur = &w->sched_cursor[svc];
-	if (*cur >= s->n_slots)
-		*cur = 0;
-	f->server = (uint8_t)s->slot[(*cur)++];
+	f->server = server6_pick(w, s, se, k);
 	srv = &s->server[f->server];
 	f->svc = (uint8_t)svc;
 	f->server_port = srv->port;
@@ -555,7 +615,7 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 	k.pad[0] = k.pad[1] = k.pad[2] = 0;
 	hash = nc_flow6_hash(&k);
 	if (owned_check && w->dp->n_workers > 1) {
-		*owner = (uint16_t)((uint64_t)hash * w->dp->n_workers >> 32);
+		*owner = owner6(w, se, &k, hash);
 		if (*owner != w->id)
 			return PK_HANDOFF;
 	}

@@ -776,6 +776,8 @@ nc_worker_main(void *arg)
 		nc_worker_expire(w, got != 0 ? 16 : 256);
 		if (w->aff != NULL)
 			nc_affinity_expire(w->aff, w->now_ms, got != 0 ? 4 : 64);
+		if (w->aff6 != NULL)
+			nc_affinity_expire(w->aff6, w->now_ms, got != 0 ? 4 : 64);
 		if (got != 0) {
 			idle = 0;
 		} else if (++idle > 64) {

@@ -99,6 +99,51 @@ nc_maglev_hash_5tuple(uint64_t salt, uint32_t sip, uint32_t dip, uint16_t sport,
 	return nc_mix64(nc_mix64(a ^ salt) ^ b);
 }
 
+/* The 16 bytes of an IPv6 address <a> (network order) as two host words,
+ * read big-endian so that every machine sees the same ones. Any thread. */
+static inline void
+nc_maglev_ip6_words(const uint8_t *a, uint64_t *hi, uint64_t *lo)
+{
+	unsigned int i;
+
+	*hi = *lo = 0;
+	for (i = 0; i < 8; i++) {
+		*hi = *hi << 8 | a[i];
+		*lo = *lo << 8 | a[8 + i];
+	}
+}
+
+/* Key hash of an IPv6 client address or prefix <ip> (16 bytes, network order,
+ * host bits already cleared): persistence's key. Any thread. */
+static inline uint64_t
+nc_maglev_hash_ip6(uint64_t salt, const uint8_t *ip)
+{
+	uint64_t hi, lo;
+
+	nc_maglev_ip6_words(ip, &hi, &lo);
+	return nc_mix64(nc_mix64(hi ^ salt) ^ lo);
+}
+
+/* Key hash of an IPv6 client 5-tuple: addresses (16 bytes, network order),
+ * ports (host order), protocol. Any thread. */
+static inline uint64_t
+nc_maglev_hash_5tuple6(uint64_t salt, const uint8_t *sip, const uint8_t *dip, uint16_t sport,
+		       uint16_t dport, uint8_t proto)
+{
+	uint64_t b = (uint64_t)sport << 24 | (uint64_t)dport << 8 | proto;
+
+	return nc_mix64(nc_maglev_hash_ip6(nc_maglev_hash_ip6(salt, sip), dip) ^ b);
+}
+
+/* An IPv6 server's identity in a Maglev table's permutations (the 32 bits
+ * nc_maglev_server.addr holds for an IPv4 one): a digest of its 16 bytes,
+ * the same on every machine. Any thread. */
+static inline uint32_t
+nc_maglev_server_id6(const uint8_t *addr6)
+{
+	return (uint32_t)(nc_maglev_hash_ip6(0, addr6) >> 32);
+}
+
 /* Table entry of key hash <h> in a table of <size> entries: the top 32 bits
  * scaled to [0, size) by a multiply and a shift (Lemire's fast range), which
  * spreads as evenly as h % size does without a 64-bit division. */

@@ -13,7 +13,7 @@
 
 /* One server as the data plane needs it to open a flow. */
 struct nc_sched_server {
-	uint32_t addr;      /* network order */
+	uint32_t addr;      /* network order; an IPv6 server: nc_maglev_server_id6() */
 	uint16_t port;      /* network order */
 	uint8_t up;         /* 1: may get new flows */
 	uint8_t weight;     /* percent, as published */

@@ -4,12 +4,14 @@
 # initial weights, 6 clients of steady load. With "paper" the weights must
 # order n0 > n1 > n2 with n2 <= 10% within 120 s; with "fast" within 20 s and
 # then hold. A server killed goes down within `fall` probes and comes back
-# after it is restarted. Weights are read from --weights-log and from DPDK
-# telemetry (dpdk-telemetry.py). Usage: tests/e2e/adaptive.sh BUILD_DIR
+# after it is restarted. Then the same over IPv6: web6 (IPv6 VIP over the
+# servers' IPv6 addresses) in "fast" mode. Weights are read from --weights-log
+# and from DPDK telemetry (dpdk-telemetry.py). Usage: tests/e2e/adaptive.sh BUILD_DIR
 E2E_NAME=adaptive
 # shellcheck source=e2e-lib.sh
 . "$(dirname "$0")/e2e-lib.sh" "$@"
 CLIENT_PID=
+VIP6=fd00:200::1
 
 stop_client() {
 	[ -n "$CLIENT_PID" ] || return 0
@@ -19,26 +21,27 @@ stop_client() {
 }
 e2e_cleanup() { stop_client; }
 
-# Latest web weights in the weights log: "w0 w1 w2 t" (t: seconds since the first row)
+# Latest weights of service <2> (default web) in the weights log <1>: "w0 w1 w2 t"
+# (t: seconds since the first row)
 last_weights() {
-	awk -F, 'NR == 2 { t0 = $1 }
-		$2 == "web" { w[$3] = $4; t = $1 }
+	awk -F, -v s="${2:-web}" 'NR == 2 { t0 = $1 }
+		$2 == s { w[$3] = $4; t = $1 }
 		END { if (t0 != "") printf "%d %d %d %.1f\n", w["n0"], w["n1"], w["n2"], t - t0 }' "$1"
 }
 
-# start_load <name>: 6 clients, 5-request transactions, a new connection per request
+# start_load <name> [target]: 6 clients, 5-request transactions, a new connection per request
 start_load() {
-	ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "$LAB_VIP:80" --mode close \
+	ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "${2:-$LAB_VIP:80}" --mode close \
 		-c 6 -k 5 --duration 200 --timeout-ms 20000 >"$W/$1.client.json" 2>&1 &
 	CLIENT_PID=$!
 }
 
-# settle <csv> <limit s>: wait until n0 > n1 > n2 and n2 <= 10; prints "w0 w1 w2 t"
+# settle <csv> <limit s> [service]: wait until n0 > n1 > n2 and n2 <= 10; prints "w0 w1 w2 t"
 settle() {
 	local i w
 	for i in $(seq $(($2 + 5))); do
 		sleep 1
-		read -r -a w <<<"$(last_weights "$1")"
+		read -r -a w <<<"$(last_weights "$1" "${3:-web}")"
 		[ "${#w[@]}" = 4 ] || continue
 		if [ "${w[0]}" -gt "${w[1]}" ] && [ "${w[1]}" -gt "${w[2]}" ] && [ "${w[2]}" -le 10 ]; then
 			echo "${w[*]}"
@@ -82,8 +85,10 @@ if nc_start "$W/paper.json" "$W/paper.log" --weights-log "$W/paper.csv"; then
 		bad "telemetry /netchestra/servers,web" "$W/tel.json"
 	fi
 	j=$(tel /netchestra/services)
-	if jq -e '.["/netchestra/services"] | (.name == ["web","dns"]) and (.adaptive == ["paper","off"])
-		and (.health == ["http","udp"]) and (.servers_up == [3,3])' <<<"$j" >/dev/null; then
+	# web and dns first; the lab's IPv6 services follow
+	if jq -e '.["/netchestra/services"] | (.name[0:2] == ["web","dns"]) and
+		(.adaptive[0:2] == ["paper","off"]) and (.health[0:2] == ["http","udp"]) and
+		(.servers_up[0:2] == [3,3])' <<<"$j" >/dev/null; then
 		ok "telemetry /netchestra/services: $(jq -c '.["/netchestra/services"] | {name, adaptive, health, servers_up}' <<<"$j")"
 	else
 		echo "$j" >"$W/tel.json"
@@ -202,6 +207,35 @@ if nc_start "$W/fast.json" "$W/fast.log" --weights-log "$W/fast.csv"; then
 	nc_stop || bad "fast: appliance stop" "$W/fast.log"
 else
 	bad "fast: appliance starts" "$W/fast.log"
+fi
+
+# ------------------------------------------------------------------ ipv6 ----
+# web6 alone over the same servers' IPv6 addresses, "fast": the same order
+"$LAB" down >>"$W/lab.log" 2>&1
+"$LAB" up --loops 100000,10000000,100000000 >>"$W/lab.log" 2>&1 || bad "fresh lab for ipv6" "$W/lab.log"
+jq '.services |= map(select(.name == "web6")) |
+	.services[0].servers |= map(.weight = 33) | .services[0].servers[0].weight = 34 |
+	.services[0].adaptive = { enabled: true, mode: "fast", interval_ms: 1000, step: 1, min_weight: 1 }' \
+	"$ROOT/config/lab.json" >"$W/ipv6.json"
+if nc_start "$W/ipv6.json" "$W/ipv6.log" --weights-log "$W/ipv6.csv"; then
+	start_load ipv6 "[$VIP6]:80"
+	if got=$(settle "$W/ipv6.csv" 20 web6); then
+		ok "ipv6: web6 weights n0 > n1 > n2, n2 <= 10% after ${got##* } s (n0 n1 n2 = ${got% *})"
+	else
+		bad "ipv6: web6 n0 > n1 > n2 and n2 <= 10% within 20 s (last: $got)" "$W/ipv6.csv"
+	fi
+	j=$(tel /netchestra/servers,web6)
+	if jq -e '.["/netchestra/servers"] | (.name == ["n0","n1","n2"]) and ((.weight | add) == 100)
+		and (.rt_avg_us[0] < .rt_avg_us[2]) and (.requests | all(. > 0))' <<<"$j" >/dev/null; then
+		ok "ipv6: telemetry /netchestra/servers,web6: $(jq -c '.["/netchestra/servers"] | {weight, rt_avg_us}' <<<"$j")"
+	else
+		echo "$j" >"$W/tel.json"
+		bad "ipv6: telemetry /netchestra/servers,web6" "$W/tel.json"
+	fi
+	stop_client
+	nc_stop || bad "ipv6: appliance stop" "$W/ipv6.log"
+else
+	bad "ipv6: appliance starts" "$W/ipv6.log"
 fi
 
 echo "$pass passed, $fail failed"

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include <rte_eal.h>
@@ -141,6 +142,106 @@ test_full(void **state)
 	nc_affinity_free(a);
 }
 
+/* fd00:300:0:<i>::<j>: client <j> of /64 number <i> */
+static void
+ip6(uint8_t *a, unsigned int i, unsigned int j)
+{
+	memset(a, 0, 16);
+	a[0] = 0xfd;
+	a[3] = 0x03;
+	a[6] = (uint8_t)(i >> 8);
+	a[7] = (uint8_t)i;
+	a[14] = (uint8_t)(j >> 8);
+	a[15] = (uint8_t)j;
+}
+
+/* The key of an IPv6 client: its first <plen> bits, the rest cleared. */
+static void
+test_prefix6(void **state)
+{
+	static const struct {
+		uint8_t plen;
+		uint8_t want[16];
+	} cases[] = {
+		{ 1, { 0x80 } },
+		{ 7, { 0xfe } },
+		{ 8, { 0xff } },
+		{ 9, { 0xff, 0x80 } },
+		{ 64, { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
+		{ 65, { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x80 } },
+		{ 127, { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe } },
+		{ 128, { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
+	};
+	uint8_t ones[16], got[16];
+	unsigned int i;
+
+	(void)state;
+	memset(ones, 0xff, 16);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		nc_affinity_prefix6(ones, cases[i].plen, got);
+		assert_memory_equal(got, cases[i].want, 16);
+	}
+}
+
+/* IPv6 table: two clients of one /64 share an entry keyed by their /64 and
+ * have one each keyed by their /128; services apart; lazy and incremental
+ * expiry as IPv4's; an IPv4 table beside it is untouched. */
+static void
+test_v6(void **state)
+{
+	struct nc_affinity *a = nc_affinity_create6("aff_v6", 1024, SOCKET_ID_ANY);
+	struct nc_affinity *a4 = nc_affinity_create("aff_v6_4", 64, SOCKET_ID_ANY);
+	uint8_t c1[16], c2[16], k1[16], k2[16];
+	unsigned int i, removed = 0, rounds = 0;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(a4);
+	ip6(c1, 1, 1);
+	ip6(c2, 1, 2);
+	/* per /64: the second client finds the first one's server */
+	nc_affinity_prefix6(c1, 64, k1);
+	nc_affinity_prefix6(c2, 64, k2);
+	assert_int_equal(nc_affinity_lookup6(a, k1, 0, 1000), -ENOENT);
+	assert_int_equal(nc_affinity_set6(a, k1, 0, 2, 31000), 0);
+	assert_int_equal(nc_affinity_lookup6(a, k2, 0, 1000), 2);
+	assert_int_equal(nc_affinity_lookup6(a, k2, 1, 1000), -ENOENT);
+	/* per /128: each its own */
+	nc_affinity_prefix6(c1, 128, k1);
+	nc_affinity_prefix6(c2, 128, k2);
+	assert_int_equal(nc_affinity_set6(a, k1, 1, 3, 31000), 0);
+	assert_int_equal(nc_affinity_lookup6(a, k1, 1, 1000), 3);
+	assert_int_equal(nc_affinity_lookup6(a, k2, 1, 1000), -ENOENT);
+	assert_int_equal(nc_affinity_set6(a, k2, 1, 255, 31000), 0);
+	assert_int_equal(nc_affinity_lookup6(a, k2, 1, 1000), 255);
+	assert_int_equal(nc_affinity_count(a), 3);
+	assert_int_equal(nc_affinity_count(a4), 0);
+	/* lazy expiry */
+	assert_int_equal(nc_affinity_lookup6(a, k1, 1, 31000), -ENOENT);
+	assert_int_equal(nc_affinity_count(a), 2);
+	/* incremental: 600 /64s, the even ones expire at 1000 */
+	for (i = 0; i < 600; i++) {
+		ip6(c1, 100 + i, 7);
+		nc_affinity_prefix6(c1, 64, k1);
+		assert_int_equal(nc_affinity_set6(a, k1, 0, (uint8_t)(i % 3), i % 2 ? 100000 : 1000), 0);
+	}
+	while (removed < 302 && rounds < 100) {
+		removed += nc_affinity_expire(a, 40000, 16);
+		rounds++;
+	}
+	assert_int_equal(removed, 302);   /* and the two of the first part */
+	assert_int_equal(nc_affinity_count(a), 300);
+	for (i = 0; i < 600; i++) {
+		ip6(c1, 100 + i, 9);
+		nc_affinity_prefix6(c1, 64, k1);
+		assert_int_equal(nc_affinity_lookup6(a, k1, 0, 40000), i % 2 ? (int)(i % 3) : -ENOENT);
+	}
+	nc_affinity_free(a);
+	nc_affinity_free(a4);
+}
+
 static int
 eal_setup(void **state)
 {
@@ -171,6 +272,8 @@ main(void)
 		cmocka_unit_test(test_lazy_expiry),
 		cmocka_unit_test(test_incremental_expiry),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_prefix6),
+		cmocka_unit_test(test_v6),
 	};
 
 	return cmocka_run_group_tests_name("affinity", tests, eal_setup, eal_teardown);

@@ -2162,12 +2162,6 @@ static const struct bad_case bad6_cases[] = {
 	  WANT("services[2].servers: IPv4 VIP over IPv6 servers is not supported") },
 	{ "ipv6 client_address", { { "/services/2/client_address", "'proxy-v2'" } }, NULL,
 	  WANT("services[2].client_address: not supported on an IPv6 service yet") },
-	{ "ipv6 persistence_s", { { "/services/2/persistence_s", "30" } }, NULL,
-	  WANT("services[2].persistence_s: not supported on an IPv6 service yet") },
-	{ "ipv6 adaptive", { { "/services/2/adaptive", "{'enabled': true}" } }, NULL,
-	  WANT("services[2].adaptive.enabled: not supported on an IPv6 service yet") },
-	{ "ipv6 maglev", { { "/services/2/scheduler", "'maglev'" } }, NULL,
-	  WANT("services[2].scheduler: \"maglev\" is not supported on an IPv6 service yet") },
 	{ "ipv6 service with bgp",
 	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" },
 	    { "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" } }, NULL,
@@ -2357,6 +2351,43 @@ static void test_v6_only_port(void **state)
 	assert_int_equal(cfg->services[2].persistence_prefix6, 128);
 	free(json);
 	free(cfg);
+}
+
+/* Affinity (per prefix), maglev and adaptive weights on an IPv6 service,
+ * over IPv6 servers and over IPv4 ones (NAT64). */
+static void hook_v6_nat64(json_t *r)
+{
+	jset(r, "/services/2/local_ips", jparse("['10.1.0.2']"));
+	jset(r, "/services/2/servers/0/address", json_string("10.1.0.11"));
+	jset(r, "/services/2/servers/1/address", json_string("192.168.1.10"));
+	jset(r, "/services/2/persistence_prefix6", json_integer(128));
+}
+
+static void test_v6_affinity_maglev_adaptive(void **state)
+{
+	static const struct patch p[] = {
+		{ "/services/2/persistence_s", "30" }, { "/services/2/scheduler", "'maglev'" },
+		{ "/services/2/adaptive", "{'enabled': true}" }, { NULL, NULL },
+	};
+	unsigned int k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		struct nc_config *cfg = cfg_new();
+		const struct nc_cfg_service *s;
+		char *json = build_on(v6_base, p, k == 0 ? NULL : hook_v6_nat64);
+
+		must_parse(json, cfg);
+		s = &cfg->services[2];
+		assert_int_equal(s->family, AF_INET6);
+		assert_int_equal(s->server_family, k == 0 ? AF_INET6 : AF_INET);
+		assert_int_equal(s->persistence_s, 30);
+		assert_int_equal(s->persistence_prefix6, k == 0 ? 64 : 128);
+		assert_int_equal(s->scheduler, NC_SCHED_MAGLEV);
+		assert_true(s->adaptive.enabled);
+		free(json);
+		free(cfg);
+	}
 }
 
 /* Management API: a server added to an IPv6 service is of its family. */
@@ -3262,6 +3293,7 @@ int main(void)
 		cmocka_unit_test(test_v6_nat64),
 		cmocka_unit_test(test_v6_health),
 		cmocka_unit_test(test_v6_only_port),
+		cmocka_unit_test(test_v6_affinity_maglev_adaptive),
 		cmocka_unit_test(test_parse_server6),
 	};
 	struct CMUnitTest preset_tests[sizeof(presets) / sizeof(presets[0])];

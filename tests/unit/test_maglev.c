@@ -123,6 +123,8 @@ test_maglev_same_table(void **state)
 #define PINNED_SEED_DEFAULT "02220012000111011012222102221021"
 #define PINNED_HASH_IP      0x5f02bbb9933e0690ull
 #define PINNED_HASH_5T      0xb8541dbfbe4fe821ull
+#define PINNED_HASH_IP6     0xca46a6f6742cfd42ull
+#define PINNED_HASH_5T6     0x0e6e6c53fa0f467aull
 static void
 test_maglev_pinned(void **state)
 {
@@ -532,6 +534,87 @@ test_maglev_keys_spread(void **state)
 	free(t);
 }
 
+static const uint8_t client6[16] = { 0xfd, 0, 2, 0x02, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x10 };
+static const uint8_t vip6[16] = { 0xfd, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+
+/* IPv6 keys: pinned values (the same on every machine: the bytes are read
+ * big-endian), and every byte of the key moves the hash. */
+static void
+test_maglev_hash6_pinned(void **state)
+{
+	uint64_t salt = nc_maglev_salt(SEED), h = nc_maglev_hash_ip6(salt, client6);
+	uint8_t a[16];
+	unsigned int i;
+
+	(void)state;
+	printf("maglev: IPv6 address %#llx, 5-tuple %#llx\n", (unsigned long long)h,
+	       (unsigned long long)nc_maglev_hash_5tuple6(salt, client6, vip6, 40000, 80, 6));
+	assert_true(h == PINNED_HASH_IP6);
+	assert_true(nc_maglev_hash_5tuple6(salt, client6, vip6, 40000, 80, 6) == PINNED_HASH_5T6);
+	assert_true(nc_maglev_hash_ip6(salt, client6) == h);
+	assert_true(nc_maglev_hash_ip6(nc_maglev_salt(0), client6) != h);
+	for (i = 0; i < 16; i++) {
+		memcpy(a, client6, 16);
+		a[i] ^= 0x01;
+		assert_true(nc_maglev_hash_ip6(salt, a) != h);
+		assert_true(nc_maglev_hash_5tuple6(salt, a, vip6, 40000, 80, 6) !=
+			    nc_maglev_hash_5tuple6(salt, client6, vip6, 40000, 80, 6));
+		assert_true(nc_maglev_hash_5tuple6(salt, client6, a, 40000, 80, 6) !=
+			    nc_maglev_hash_5tuple6(salt, client6, vip6, 40000, 80, 6));
+	}
+	assert_true(nc_maglev_hash_5tuple6(salt, client6, vip6, 40001, 80, 6) !=
+		    nc_maglev_hash_5tuple6(salt, client6, vip6, 40000, 80, 6));
+	assert_true(nc_maglev_hash_5tuple6(salt, client6, vip6, 40000, 80, 17) !=
+		    nc_maglev_hash_5tuple6(salt, client6, vip6, 40000, 80, 6));
+	/* two servers' identities differ, and stay the same */
+	memcpy(a, client6, 16);
+	a[15] = 0x11;
+	assert_true(nc_maglev_server_id6(a) != nc_maglev_server_id6(client6));
+	assert_true(nc_maglev_server_id6(a) == nc_maglev_server_id6(a));
+}
+
+/* IPv6 keys spread as the table says: /64 prefixes (the host bits cleared,
+ * the /64 counting up), addresses of one /64, and 5-tuples. */
+static void
+test_maglev_keys_spread6(void **state)
+{
+	static const uint8_t w[3] = { 50, 30, 20 };
+	struct nc_maglev_server s[3];
+	uint8_t *t = table_new(SIZE), a[16];
+	uint64_t salt = nc_maglev_salt(SEED);
+	uint32_t p64[3] = { 0 }, p128[3] = { 0 }, tu[3] = { 0 }, k;
+	unsigned int i;
+
+	(void)state;
+	servers(s, 3, w);
+	assert_int_equal(nc_maglev_build(s, 3, SIZE, SEED, t), 3);
+	for (k = 0; k < 1000000; k++) {
+		memcpy(a, client6, 16);
+		memset(a + 8, 0, 8);
+		a[4] = (uint8_t)(k >> 16);
+		a[5] = (uint8_t)(k >> 8);
+		a[7] = (uint8_t)k;
+		p64[t[nc_maglev_entry(nc_maglev_hash_ip6(salt, a), SIZE)]]++;
+		memcpy(a, client6, 16);
+		a[13] = (uint8_t)(k >> 16);
+		a[14] = (uint8_t)(k >> 8);
+		a[15] = (uint8_t)k;
+		p128[t[nc_maglev_entry(nc_maglev_hash_ip6(salt, a), SIZE)]]++;
+		a[15] = (uint8_t)(k / 60000);
+		a[14] = a[13] = 0;
+		tu[t[nc_maglev_entry(nc_maglev_hash_5tuple6(salt, a, vip6, (uint16_t)(1024 + k % 60000),
+							   80, 6), SIZE)]]++;
+	}
+	for (i = 0; i < 3; i++) {
+		printf("maglev: weight %u: %.2f%% of /64s, %.2f%% of addresses, %.2f%% of IPv6 5-tuples\n",
+		       w[i], p64[i] / 1e4, p128[i] / 1e4, tu[i] / 1e4);
+		assert_true(p64[i] / 1e4 > w[i] - 0.5 && p64[i] / 1e4 < w[i] + 0.5);
+		assert_true(p128[i] / 1e4 > w[i] - 0.5 && p128[i] / 1e4 < w[i] + 0.5);
+		assert_true(tu[i] / 1e4 > w[i] - 0.5 && tu[i] / 1e4 < w[i] + 0.5);
+	}
+	free(t);
+}
+
 /* Sizes: primes in range only; bad sizes and too many servers refused;
  * no server with a weight: nothing but empty entries. */
 static void
@@ -603,6 +686,8 @@ main(void)
 		cmocka_unit_test(test_maglev_addition),
 		cmocka_unit_test(test_maglev_weight_step),
 		cmocka_unit_test(test_maglev_keys_spread),
+		cmocka_unit_test(test_maglev_hash6_pinned),
+		cmocka_unit_test(test_maglev_keys_spread6),
 		cmocka_unit_test(test_maglev_limits),
 		cmocka_unit_test(test_maglev_kind),
 	};
