@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ip.h>
 
 #include "dp_priv.h"
@@ -142,12 +143,41 @@ nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
 	return 0;
 }
 
+/* Anything IPv6 in the configuration: ports, neighbors, routes, services. */
+static int
+has_v6(const struct nc_config *cfg)
+{
+	uint16_t i;
+
+	for (i = 0; i < cfg->n_ports; i++)
+		if (cfg->ports[i].n_ipv6 != 0)
+			return 1;
+	for (i = 0; i < cfg->n_neighbors; i++)
+		if (cfg->neighbors[i].family == AF_INET6)
+			return 1;
+	for (i = 0; i < cfg->n_routes; i++)
+		if (cfg->routes[i].family == AF_INET6)
+			return 1;
+	for (i = 0; i < cfg->n_services; i++)
+		if (cfg->services[i].family == AF_INET6)
+			return 1;
+	return 0;
+}
+
 int
 nc_dp_v6_neighbors(struct nc_dp *dp)
 {
 	const struct nc_config *cfg = dp->cfg;
 	uint16_t i, a, s;
 	int r;
+
+	if (!has_v6(cfg))
+		return 0;
+	r = nc_neigh_enable_v6(dp->neigh);
+	if (r < 0) {
+		NC_LOG(ERR, DP, "IPv6 neighbor tables: %s", rte_strerror(-r));
+		return r;
+	}
 
 	for (i = 0; i < cfg->n_neighbors; i++) {
 		const struct nc_cfg_neighbor *n = &cfg->neighbors[i];

@@ -39,8 +39,10 @@ struct nc_neigh_entry {
 struct nc_neigh_table {
 	struct rte_hash *h;           /* ip (network order) -> entry index */
 	struct rte_lpm *lpm;          /* routes and connected subnets */
-	struct rte_hash *h6;          /* IPv6 address -> entry index */
-	struct rte_lpm6 *lpm6;        /* IPv6 routes and on-link prefixes */
+	struct rte_hash *h6;          /* IPv6 address -> entry index; NULL until */
+	struct rte_lpm6 *lpm6;        /* IPv6 routes and on-link prefixes: nc_neigh_enable_v6() */
+	char name[RTE_HASH_NAMESIZE - 4];
+	int socket;
 	struct nc_neigh_entry *e;     /* NC_NEIGH_MAX entries */
 	uint32_t n;                   /* entries in use (control) */
 };
@@ -112,6 +114,11 @@ nc_neigh_mac(const struct nc_neigh_table *t, uint32_t idx)
 
 /* ---- IPv6: the same, keyed by 16-byte addresses (network order) ---- */
 
+/* Make the IPv6 tables (a configuration with no IPv6 address spends nothing
+ * on them: rte_lpm6's first level alone is 64 MB). Control lcore, start-up.
+ * 0 or -ENOMEM. Until then lookups find nothing and adds are -ENOTSUP. */
+int nc_neigh_enable_v6(struct nc_neigh_table *t);
+
 int nc_neigh_add6(struct nc_neigh_table *t, const uint8_t *ip, uint16_t port,
 		  const struct rte_ether_addr *mac, int is_static);
 int nc_neigh_learn6(struct nc_neigh_table *t, const uint8_t *ip, uint16_t port,
@@ -124,7 +131,7 @@ nc_neigh_lookup6(const struct nc_neigh_table *t, const uint8_t *ip)
 {
 	void *data;
 
-	if (rte_hash_lookup_data(t->h6, ip, &data) < 0)
+	if (t->h6 == NULL || rte_hash_lookup_data(t->h6, ip, &data) < 0)
 		return -ENOENT;
 	return (int)(uintptr_t)data;
 }
@@ -134,7 +141,7 @@ nc_neigh_next_hop6(const struct nc_neigh_table *t, const uint8_t *dst, uint16_t 
 {
 	uint32_t nh;
 
-	if (rte_lpm6_lookup(t->lpm6, dst, &nh) != 0)
+	if (t->lpm6 == NULL || rte_lpm6_lookup(t->lpm6, dst, &nh) != 0)
 		return -ENETUNREACH;
 	if (!(nh & NC_NH6_CONNECTED))
 		return (int)nh;

@@ -22,7 +22,6 @@ nc_neigh_create(const char *name, int socket)
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	struct rte_lpm_config lc = { .max_rules = 1024, .number_tbl8s = 256 };
-	struct rte_lpm6_config lc6 = { .max_rules = 1024, .number_tbl8s = 256 };
 
 	t = rte_zmalloc_socket("nc_neigh", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
 	if (t == NULL)
@@ -40,15 +39,8 @@ nc_neigh_create(const char *name, int socket)
 	t->lpm = rte_lpm_create(hname, socket, &lc);
 	if (t->lpm == NULL)
 		goto fail;
-	snprintf(hname, sizeof(hname), "%s_h6", name);
-	hp.key_len = 16;
-	t->h6 = rte_hash_create(&hp);
-	if (t->h6 == NULL)
-		goto fail;
-	snprintf(hname, sizeof(hname), "%s_r6", name);
-	t->lpm6 = rte_lpm6_create(hname, socket, &lc6);
-	if (t->lpm6 == NULL)
-		goto fail;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->socket = socket;
 	return t;
 nomem:
 	rte_errno = ENOMEM;
@@ -80,12 +72,15 @@ entry_set_mac(struct nc_neigh_entry *e, const struct rte_ether_addr *mac)
 	e->n_probes = 0;
 }
 
-int
-nc_neigh_add(struct nc_neigh_table *t, uint32_t ip, uint16_t port,
-	     const struct rte_ether_addr *mac, int is_static)
+/*
+ * Entry <idx> (found in <h> under <key>, or -ENOENT) updated, or a new one
+ * for <key> made: IPv4 <ip> or, when <ip6> is not NULL, that IPv6 address.
+ */
+static int
+entry_add(struct nc_neigh_table *t, struct rte_hash *h, const void *key, int idx, uint32_t ip,
+	  const uint8_t *ip6, uint16_t port, const struct rte_ether_addr *mac, int is_static)
 {
 	struct nc_neigh_entry *e;
-	int idx = nc_neigh_lookup(t, ip);
 	int r;
 
 	if (idx >= 0) {
@@ -103,16 +98,39 @@ nc_neigh_add(struct nc_neigh_table *t, uint32_t ip, uint16_t port,
 	idx = (int)t->n;
 	e = &t->e[idx];
 	e->ip = ip;
+	if (ip6 != NULL) {
+		memcpy(e->ip6, ip6, 16);
+		e->is_v6 = 1;
+	}
 	e->port = port;
 	e->is_static = (uint8_t)(is_static != 0);
 	if (mac != NULL)
 		entry_set_mac(e, mac);
 	/* The entry is complete before readers can find it. */
-	r = rte_hash_add_key_data(t->h, &ip, (void *)(uintptr_t)idx);
+	r = rte_hash_add_key_data(h, key, (void *)(uintptr_t)idx);
 	if (r < 0)
 		return r;
 	t->n++;
 	return idx;
+}
+
+/* A learned MAC for entry <idx> (-ENOENT: none). */
+static int
+entry_learn(struct nc_neigh_table *t, int idx, const struct rte_ether_addr *mac)
+{
+	if (idx < 0)
+		return idx;
+	if (t->e[idx].is_static)
+		return -EPERM;
+	entry_set_mac(&t->e[idx], mac);
+	return idx;
+}
+
+int
+nc_neigh_add(struct nc_neigh_table *t, uint32_t ip, uint16_t port,
+	     const struct rte_ether_addr *mac, int is_static)
+{
+	return entry_add(t, t->h, &ip, nc_neigh_lookup(t, ip), ip, NULL, port, mac, is_static);
 }
 
 int
@@ -121,12 +139,9 @@ nc_neigh_learn(struct nc_neigh_table *t, uint32_t ip, uint16_t port,
 {
 	int idx = nc_neigh_lookup(t, ip);
 
-	if (idx < 0)
-		return create ? nc_neigh_add(t, ip, port, mac, 0) : -ENOENT;
-	if (t->e[idx].is_static)
-		return -EPERM;
-	entry_set_mac(&t->e[idx], mac);
-	return idx;
+	if (idx < 0 && create)
+		return nc_neigh_add(t, ip, port, mac, 0);
+	return entry_learn(t, idx, mac);
 }
 
 int
@@ -145,35 +160,9 @@ int
 nc_neigh_add6(struct nc_neigh_table *t, const uint8_t *ip, uint16_t port,
 	      const struct rte_ether_addr *mac, int is_static)
 {
-	struct nc_neigh_entry *e;
-	int idx = nc_neigh_lookup6(t, ip);
-	int r;
-
-	if (idx >= 0) {
-		e = &t->e[idx];
-		if (is_static) {
-			e->is_static = 1;
-			e->port = port;
-		}
-		if (mac != NULL && (is_static || !e->is_static))
-			entry_set_mac(e, mac);
-		return idx;
-	}
-	if (t->n >= NC_NEIGH_MAX)
-		return -ENOSPC;
-	idx = (int)t->n;
-	e = &t->e[idx];
-	memcpy(e->ip6, ip, 16);
-	e->is_v6 = 1;
-	e->port = port;
-	e->is_static = (uint8_t)(is_static != 0);
-	if (mac != NULL)
-		entry_set_mac(e, mac);
-	r = rte_hash_add_key_data(t->h6, ip, (void *)(uintptr_t)idx);
-	if (r < 0)
-		return r;
-	t->n++;
-	return idx;
+	if (t->h6 == NULL)
+		return -ENOTSUP;
+	return entry_add(t, t->h6, ip, nc_neigh_lookup6(t, ip), 0, ip, port, mac, is_static);
 }
 
 int
@@ -182,12 +171,9 @@ nc_neigh_learn6(struct nc_neigh_table *t, const uint8_t *ip, uint16_t port,
 {
 	int idx = nc_neigh_lookup6(t, ip);
 
-	if (idx < 0)
-		return create ? nc_neigh_add6(t, ip, port, mac, 0) : -ENOENT;
-	if (t->e[idx].is_static)
-		return -EPERM;
-	entry_set_mac(&t->e[idx], mac);
-	return idx;
+	if (idx < 0 && create)
+		return nc_neigh_add6(t, ip, port, mac, 0);
+	return entry_learn(t, idx, mac);
 }
 
 int
@@ -196,11 +182,41 @@ nc_neigh_route_add6(struct nc_neigh_table *t, const uint8_t *prefix, uint8_t dep
 	uint8_t half[16] = { 0x80 };
 	int r;
 
+	if (t->lpm6 == NULL)
+		return -ENOTSUP;
 	if (depth > 0)
 		return rte_lpm6_add(t->lpm6, prefix, depth, nh);
 	/* no /0 either: the two /1 halves */
 	r = rte_lpm6_add(t->lpm6, (uint8_t[16]){ 0 }, 1, nh);
 	return r != 0 ? r : rte_lpm6_add(t->lpm6, half, 1, nh);
+}
+
+int
+nc_neigh_enable_v6(struct nc_neigh_table *t)
+{
+	char hname[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.entries = NC_NEIGH_MAX,
+		.key_len = 16,
+		.hash_func = rte_hash_crc,
+		.socket_id = t->socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct rte_lpm6_config lc6 = { .max_rules = 1024, .number_tbl8s = 256 };
+
+	if (t->lpm6 != NULL)
+		return 0;
+	snprintf(hname, sizeof(hname), "%s_h6", t->name);
+	hp.name = hname;
+	t->h6 = rte_hash_create(&hp);
+	snprintf(hname, sizeof(hname), "%s_r6", t->name);
+	t->lpm6 = t->h6 != NULL ? rte_lpm6_create(hname, t->socket, &lc6) : NULL;
+	if (t->lpm6 == NULL) {
+		rte_hash_free(t->h6);
+		t->h6 = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 const char *

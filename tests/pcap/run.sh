@@ -94,7 +94,9 @@ service() {
 
 # write_config6 FILE NAME IN.pcap OUT.pcap SERVICES_JSON: write_config's port and
 # neighbors with IPv6 beside IPv4: clients' side fd00::1/64 behind the gateway
-# fd00::fe, servers' side fd01::1/64 with servers fd01::11.. as static neighbors.
+# fd00::fe, servers' side fd01::1/64 with servers fd01::11.. as static neighbors;
+# 65536 flows (IPv6 doubles the flow table: the default million would not fit
+# memory_mb when another appliance holds the hugepages).
 write_config6() {
 	local file=$1 name=$2 in=$3 out=$4 services=$5
 	cat >"$file" <<EOF
@@ -115,7 +117,7 @@ write_config6() {
     { "ipv6": "fd01::22", "mac": "02:00:00:00:01:22" } ],
   "routes": [ { "prefix": "0.0.0.0/0", "via": "10.0.0.254" },
               { "prefix": "::/0", "via": "fd00::fe" } ],
-  "limits": { "tcp_timewait_s": 0 },
+  "limits": { "tcp_timewait_s": 0, "max_flows": 65536 },
   "services": $services
 }
 EOF
