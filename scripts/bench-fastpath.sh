@@ -5,7 +5,8 @@
 # prints the date, the machine and the results. The last line is
 #     cycles/packet: dispatcher D baseline B ratio R
 #
-#   scripts/bench-fastpath.sh [--sync-compare | --ca-compare] [bench-fastpath options]
+#   scripts/bench-fastpath.sh [--sync-compare | --ca-compare | --v6-compare]
+#                             [bench-fastpath options]
 #       e.g. --flows 1048576 --passes 5 | --no-huge | --expire | --max-flows M
 #
 # --sync-compare: two runs in one sitting, flow sync on (bench-fastpath --sync)
@@ -18,6 +19,11 @@
 # established-flow packet side by side (every packet shifted one way or the
 # other) and the cost of a new flow's PROXY header (the server's SYN-ACK with
 # the header segment). The last line is then the plain run's.
+#
+# --v6-compare: three runs in one sitting, the service over IPv4, IPv6
+# (bench-fastpath --family 6) and NAT64 (--family 64): cycles per
+# established-flow packet, their ratio to each run's baseline, new flows/s and
+# bytes per flow side by side. The last line is then the IPv4 run's.
 #
 # Environment:
 #   NC_BUILD_DIR   build directory (default: build, relative to the repository)
@@ -53,6 +59,9 @@ if [ "${1:-}" = --sync-compare ]; then
 elif [ "${1:-}" = --ca-compare ]; then
 	compare=2
 	shift
+elif [ "${1:-}" = --v6-compare ]; then
+	compare=3
+	shift
 fi
 want_huge=1
 for a in "$@"; do
@@ -80,7 +89,9 @@ meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 
 mode=--no-huge
 if [ "$want_huge" = 1 ]; then
-	need_mb=$("$bench" "$@" --mem-needed)
+	fam=()
+	[ "$compare" = 3 ] && fam=(--family 6)   # the IPv6 runs need the most
+	need_mb=$("$bench" "$@" "${fam[@]}" --mem-needed)
 	page_kb=$(meminfo Hugepagesize)
 	if [ -n "$page_kb" ] && [ "$page_kb" -gt 0 ]; then
 		need_pages=$(((need_mb * 1024 + page_kb - 1) / page_kb))
@@ -123,10 +134,36 @@ if [ "$compare" = 0 ]; then
 	"$bench" "$mode" "$@" 2>&1
 	exit
 fi
-on=$(mktemp) off=$(mktemp)
-trap 'rm -f "$on" "$off"; restore' EXIT
+on=$(mktemp) off=$(mktemp) r6=$(mktemp)
+trap 'rm -f "$on" "$off" "$r6"; restore' EXIT
 val() { sed -n "s/^$2: *\([0-9.]*\).*/\1/p" "$1" | head -n 1; }
 cyc() { sed -n 's/^cycles\/packet: dispatcher \([0-9.]*\) baseline \([0-9.]*\).*/\1 \2/p' "$1"; }
+if [ "$compare" = 3 ]; then
+	echo "command: $bench $mode${*:+ $*}, then with --family 6, then --family 64"
+	"$bench" "$mode" "$@" 2>&1 | tee "$on"
+	"$bench" "$mode" "$@" --family 6 2>&1 | tee "$r6"
+	"$bench" "$mode" "$@" --family 64 2>&1 | tee "$off"
+	rat() { sed -n 's/^cycles\/packet: .* ratio \([0-9.]*\)$/\1/p' "$1"; }
+	read -r d4 b4 <<<"$(cyc "$on")"
+	read -r d6 b6 <<<"$(cyc "$r6")"
+	read -r d64 b64 <<<"$(cyc "$off")"
+	echo "== IPv4, IPv6 and NAT64 (same sitting)"
+	printf '%-44s %12s %12s %12s\n' "" "IPv4" "IPv6" "NAT64"
+	printf '%-44s %12s %12s %12s\n' "established: dispatcher cycles/packet" "$d4" "$d6" "$d64"
+	printf '%-44s %12s %12s %12s\n' "baseline (MAC swap) cycles/packet" "$b4" "$b6" "$b64"
+	printf '%-44s %12s %12s %12s\n' "ratio dispatcher / baseline" "$(rat "$on")" "$(rat "$r6")" \
+		"$(rat "$off")"
+	awk -v a="$d4" -v c="$d6" -v e="$d64" 'BEGIN {
+		printf "%-44s %12s %12.2f %12.2f\n", "dispatcher cycles / IPv4'"'"'s", "1", c / a, e / a }'
+	printf '%-44s %12s %12s %12s\n' "new flows/s (SYN)" "$(val "$on" 'new flows\/s')" \
+		"$(val "$r6" 'new flows\/s')" "$(val "$off" 'new flows\/s')"
+	printf '%-44s %12s %12s %12s\n' "bytes/flow (data plane heap / max_flows)" \
+		"$(val "$on" 'memory\/flow')" "$(val "$r6" 'memory\/flow')" "$(val "$off" 'memory\/flow')"
+	printf '%-44s %12s %12s %12s\n' "  of it the IPv6 slots (entry, address, hash)" "-" \
+		"$(val "$r6" 'memory\/IPv6 flow')" "$(val "$off" 'memory\/IPv6 flow')"
+	grep -h '^cycles/packet' "$on"
+	exit
+fi
 if [ "$compare" = 2 ]; then
 	echo "command: $bench $mode${*:+ $*} --client-address proxy-v2, then without"
 	"$bench" "$mode" "$@" --client-address proxy-v2 2>&1 | tee "$on"

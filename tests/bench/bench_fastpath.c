@@ -4,7 +4,7 @@
  *
  *   bench-fastpath [--flows N] [--passes P] [--max-flows M] [--huge | --no-huge]
  *                  [--mem MB] [--expire] [--seed S] [--sync] [--mem-needed]
- *                  [--client-address none|proxy-v1|proxy-v2|toa]
+ *                  [--client-address none|proxy-v1|proxy-v2|toa] [--family 4|6|64]
  *
  * 1. New-flow set-up: N client SYNs from distinct (ip, port) pairs to the VIP,
  *    in bursts of 32, into an empty table; then one ACK per flow, so that every
@@ -35,6 +35,13 @@
  * PROXY modes step 1 also feeds each flow's server SYN-ACK (timed: the header
  * segment the appliance sends per new connection, taken out and counted), so
  * that step 3's established flows pay the sequence shift both ways.
+ *
+ * With --family 6 the service is IPv6 (VIP, local addresses and servers), with
+ * --family 64 an IPv6 VIP over the same IPv4 servers (NAT64): the clients send
+ * IPv6 and the servers answer in their own family, so that a NAT64 packet
+ * changes family on each leg. Step 2 then also prints the IPv6 share: the heap
+ * beyond an IPv4 data plane of the same size (flow entry, address entry and
+ * the IPv6 hash, per flow).
  *
  * Every forwarded packet of the first and of one last pass is checked
  * (addresses after full NAT, TTL, both checksums); a lost or wrong packet makes
@@ -75,6 +82,9 @@
 #define HDRS_LEN       (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
 			sizeof(struct rte_tcp_hdr))
 #define DATA_LEN       (HDRS_LEN + PAYLOAD)
+#define HDRS6_LEN      (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr) + \
+			sizeof(struct rte_tcp_hdr))
+#define DATA6_LEN      (HDRS6_LEN + PAYLOAD)
 #define LPORTS_PER_LIP (NC_LPORT_MAX - NC_LPORT_MIN + 1)
 #define CLIENT_PORTS   1024       /* client ports per client address */
 #define CLIENT_PORT0   10000
@@ -96,6 +106,20 @@
 #define LIP0           RTE_IPV4(10, 1, 0, 100)
 #define CLIENT0        RTE_IPV4(11, 0, 0, 1)
 
+/* IPv6 (--family 6 and 64): the port is fd00::2/64 and fd01::1/64; VIP fd00::1,
+ * gateway fd00::fe, servers fd01::b.., local IPs fd01::100..; clients
+ * 2001:db8::<n> beyond the gateway. An address is a /96 and a low word. */
+static const uint8_t net6_front[16] = { 0xfd, 0x00 };
+static const uint8_t net6_back[16] = { 0xfd, 0x01 };
+static const uint8_t net6_client[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+#define PORT6_FRONT    2
+#define PORT6_BACK     1
+#define VIP6           1
+#define GATEWAY6       0xfe
+#define SERVER6        0xb
+#define LIP6           0x100
+#define CLIENT6        1
+
 static const struct rte_ether_addr port_mac = {{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 }};
 static const struct rte_ether_addr gw_mac = {{ 0x02, 0x00, 0x00, 0x00, 0x00, 0xfe }};
 static const struct rte_ether_addr srv_mac[N_SERVERS] = {
@@ -114,6 +138,7 @@ struct opts {
 	int mem_needed;        /* print the EAL memory a run needs and exit */
 	int sync;              /* flow sync on */
 	int ca;                /* --client-address: enum nc_client_addr */
+	int family;            /* 4, 6 or 64 (NAT64) */
 };
 
 /* What step 1 learned about a flow: its local address and server (network order). */
@@ -124,6 +149,12 @@ struct flow_info {
 	uint16_t srv_port;
 };
 
+/* ... and with --family 6, its IPv6 local address and server */
+struct flow_info6 {
+	uint8_t lip[16];
+	uint8_t srv[16];
+};
+
 /* The packets in flight: slot k holds the packet of flow slot_flow[k]. */
 struct bench {
 	struct nc_dp *dp;
@@ -131,6 +162,7 @@ struct bench {
 	struct rte_mbuf **pkts;
 	uint32_t *slot_flow;
 	struct flow_info *fi;
+	struct flow_info6 *fi6;  /* --family 6 */
 	uint32_t n;              /* packets (slots) still in flight */
 	uint32_t n_flows;
 	uint16_t n_lips;
@@ -142,6 +174,7 @@ struct bench {
 	uint64_t sync_records;   /* --sync: records the workers reported */
 	uint64_t sync_cyc;       /* ... and the cycles the harness spent draining them */
 	int ca;                  /* --client-address */
+	int family;              /* --family */
 };
 
 #define REPLICA_ENTRY 88   /* app/netchestra/sync.c: struct rep (asserted there) */
@@ -161,6 +194,28 @@ client_port(uint32_t f)
 	return rte_cpu_to_be_16((uint16_t)(CLIENT_PORT0 + f % CLIENT_PORTS));
 }
 
+/* <net>'s /96 with <low> as the last 32 bits */
+static inline void
+ip6_make(uint8_t *a, const uint8_t *net, uint32_t low)
+{
+	uint32_t be = rte_cpu_to_be_32(low);
+
+	memcpy(a, net, 12);
+	memcpy(a + 12, &be, 4);
+}
+
+/* The low 32 bits of IPv6 address <a> if it is in <net>'s /96, else UINT32_MAX. */
+static inline uint32_t
+ip6_low(const uint8_t *a, const uint8_t *net)
+{
+	uint32_t be;
+
+	if (memcmp(a, net, 12) != 0)
+		return UINT32_MAX;
+	memcpy(&be, a + 12, 4);
+	return rte_be_to_cpu_32(be);
+}
+
 static uint16_t
 lips_for(uint32_t flows)
 {
@@ -168,12 +223,15 @@ lips_for(uint32_t flows)
 }
 
 /* EAL memory for a run, in MB: mbufs (448 B each with their pool header, plus
- * the pool's ring), the data plane's tables at max_flows, and room for EAL. */
+ * the pool's ring), the data plane's tables at max_flows (an IPv6 service
+ * adds the IPv6 slots), and room for EAL. */
 static uint32_t
-mem_needed_mb(uint32_t flows, uint32_t max_flows)
+mem_needed_mb(uint32_t flows, uint32_t max_flows, int family)
 {
+	uint64_t per_flow = family == 4 ? 320 : 640;
+
 	/* and room for --sync's replica table (about 100 bytes per flow) */
-	return (uint32_t)(256 + (((uint64_t)flows * 580 + (uint64_t)max_flows * 320) >> 20));
+	return (uint32_t)(256 + (((uint64_t)flows * 580 + (uint64_t)max_flows * per_flow) >> 20));
 }
 
 static void
@@ -195,7 +253,10 @@ usage(FILE *out)
 		"  --mem-needed   print the EAL memory in MB this run needs, and exit\n"
 		"  --client-address none|proxy-v1|proxy-v2|toa\n"
 		"                 the service's client_address: PROXY headers sent at the\n"
-		"                 servers' SYN-ACKs (fed in step 1), the shift on every packet\n",
+		"                 servers' SYN-ACKs (fed in step 1), the shift on every packet\n"
+		"  --family 4|6|64\n"
+		"                 the service over IPv4 (default), IPv6, or an IPv6 VIP over\n"
+		"                 IPv4 servers (NAT64)\n",
 		EXPIRE_BUDGET);
 }
 
@@ -228,6 +289,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "mem-needed", no_argument, NULL, 'q' },
 		{ "sync", no_argument, NULL, 'S' },
 		{ "client-address", required_argument, NULL, 'C' },
+		{ "family", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -235,7 +297,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	uint32_t v;
 	int c;
 
-	*o = (struct opts){ .flows = 1048576, .passes = 5, .seed = 1, .huge = -1 };
+	*o = (struct opts){ .flows = 1048576, .passes = 5, .seed = 1, .huge = -1, .family = 4 };
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -294,6 +356,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 			}
 			o->ca = (int)v;
 			break;
+		case 'F':
+			if (parse_u32(optarg, 4, 64, &v) < 0 || (v != 4 && v != 6 && v != 64)) {
+				fprintf(stderr, "--family: 4, 6 or 64\n");
+				return -EINVAL;
+			}
+			o->family = (int)v;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -306,6 +375,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		return -EINVAL;
 	}
+	if (o->family != 4 && (o->sync || o->ca != NC_CA_NONE)) {
+		fprintf(stderr, "--sync and --client-address: with --family 4 only\n");
+		return -EINVAL;
+	}
 	if (o->max_flows == 0)
 		o->max_flows = o->flows + 1024;
 	if (o->max_flows < o->flows) {
@@ -313,13 +386,58 @@ parse_opts(int argc, char **argv, struct opts *o)
 		return -EINVAL;
 	}
 	if (o->mem_mb == 0)
-		o->mem_mb = mem_needed_mb(o->flows, o->max_flows);
+		o->mem_mb = mem_needed_mb(o->flows, o->max_flows, o->family);
 	return 0;
+}
+
+/* --family 6 and 64: the port's IPv6 addresses, neighbors and default route,
+ * and service <s> made IPv6 (its servers too with --family 6). */
+static void
+cfg_v6(struct nc_config *c, struct nc_cfg_service *s, int family, uint16_t n_lips)
+{
+	struct nc_cfg_port *p = &c->ports[0];
+	struct nc_cfg_neighbor *nb;
+	uint16_t i;
+
+	ip6_make(p->ipv6[0].addr, net6_front, PORT6_FRONT);
+	p->ipv6[0].len = 64;
+	ip6_make(p->ipv6[1].addr, net6_back, PORT6_BACK);
+	p->ipv6[1].len = 64;
+	p->n_ipv6 = 2;
+	nb = &c->neighbors[c->n_neighbors++];
+	nb->family = AF_INET6;
+	ip6_make(nb->ipv6, net6_front, GATEWAY6);
+	memcpy(nb->mac, gw_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	c->routes[c->n_routes].family = AF_INET6;   /* ::/0 */
+	ip6_make(c->routes[c->n_routes].via6, net6_front, GATEWAY6);
+	c->n_routes++;
+	s->family = AF_INET6;
+	ip6_make(s->vip6, net6_front, VIP6);
+	if (family == 64) {
+		s->server_family = AF_INET;   /* IPv4 local IPs and servers as built */
+		for (i = 0; i < N_SERVERS; i++)
+			s->servers[i].family = AF_INET;
+		return;
+	}
+	for (i = 0; i < N_SERVERS; i++) {
+		nb = &c->neighbors[c->n_neighbors++];
+		nb->family = AF_INET6;
+		ip6_make(nb->ipv6, net6_back, SERVER6 + i);
+		memcpy(nb->mac, srv_mac[i].addr_bytes, RTE_ETHER_ADDR_LEN);
+		s->servers[i].family = AF_INET6;
+		s->servers[i].address = 0;
+		ip6_make(s->servers[i].address6, net6_back, SERVER6 + i);
+	}
+	for (i = 0; i < n_lips; i++)
+		ip6_make(s->local_ips6[i], net6_back, LIP6 + i);
+	s->n_local_ips6 = n_lips;
+	s->n_local_ips = 0;
+	s->server_family = AF_INET6;
 }
 
 /* One port, one TCP service VIP:80 over two servers at 50/50, a default route
  * via the gateway, enough local IPs for <flows> flows, timeouts that never
- * fire during a run. */
+ * fire during a run; over IPv6 or NAT64 as <o>->family asks. */
 static void
 cfg_build(struct nc_config *c, const struct opts *o, uint16_t n_lips)
 {
@@ -370,6 +488,8 @@ cfg_build(struct nc_config *c, const struct opts *o, uint16_t n_lips)
 	s->n_servers = N_SERVERS;
 	s->client_address = (enum nc_client_addr)o->ca;
 	c->n_services = 1;
+	if (o->family != 4)
+		cfg_v6(c, s, o->family, n_lips);
 }
 
 /* Build an Ethernet/IPv4/TCP frame to the port's MAC, TTL 64, checksums set. */
@@ -411,18 +531,76 @@ pkt_build(struct rte_mbuf *m, const struct rte_ether_addr *src_mac, uint32_t sip
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 }
 
+/* Build an Ethernet/IPv6/TCP frame to the port's MAC, hop limit 64, checksum set. */
 static void
-build_client_pkt(struct rte_mbuf *m, uint32_t f, uint8_t flags, uint16_t payload)
+pkt_build6(struct rte_mbuf *m, const struct rte_ether_addr *src_mac, const uint8_t *sip,
+	   const uint8_t *dip, uint16_t sport, uint16_t dport, uint8_t flags, uint16_t payload)
 {
-	pkt_build(m, &gw_mac, client_ip(f), rte_cpu_to_be_32(VIP), client_port(f),
-		  RTE_BE16(SVC_PORT), flags, payload);
+	uint16_t len = (uint16_t)(HDRS6_LEN + payload);
+	uint8_t *d;
+	struct rte_ether_hdr *eth;
+	struct rte_ipv6_hdr *ip;
+	struct rte_tcp_hdr *th;
+
+	rte_pktmbuf_reset(m);
+	d = (uint8_t *)rte_pktmbuf_append(m, len);   /* fits: data room checked at start */
+	memset(d, 0, len);
+	eth = (struct rte_ether_hdr *)d;
+	ip = (struct rte_ipv6_hdr *)(eth + 1);
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	eth->dst_addr = port_mac;
+	eth->src_addr = *src_mac;
+	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ip->vtc_flow = RTE_BE32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)(sizeof(*th) + payload));
+	ip->proto = IPPROTO_TCP;
+	ip->hop_limits = TTL_FRESH;
+	memcpy(ip->src_addr, sip, 16);
+	memcpy(ip->dst_addr, dip, 16);
+	th->src_port = sport;
+	th->dst_port = dport;
+	th->sent_seq = RTE_BE32(1);
+	th->recv_ack = (flags & RTE_TCP_ACK_FLAG) ? RTE_BE32(1) : 0;
+	th->data_off = (uint8_t)(sizeof(*th) / 4) << 4;
+	th->tcp_flags = flags;
+	th->rx_win = RTE_BE16(65535);
+	memset(th + 1, 'x', payload);
+	th->cksum = rte_ipv6_udptcp_cksum(ip, th);
 }
 
 static void
-build_server_pkt(struct rte_mbuf *m, const struct flow_info *fi, uint8_t flags, uint16_t payload)
+build_client_pkt(const struct bench *b, struct rte_mbuf *m, uint32_t f, uint8_t flags,
+		 uint16_t payload)
 {
-	uint32_t s = rte_be_to_cpu_32(fi->srv_ip) - SERVER0;
+	uint8_t cip[16], vip[16];
 
+	if (b->family == 4) {
+		pkt_build(m, &gw_mac, client_ip(f), rte_cpu_to_be_32(VIP), client_port(f),
+			  RTE_BE16(SVC_PORT), flags, payload);
+		return;
+	}
+	ip6_make(cip, net6_client, CLIENT6 + f / CLIENT_PORTS);
+	ip6_make(vip, net6_front, VIP6);
+	pkt_build6(m, &gw_mac, cip, vip, client_port(f), RTE_BE16(SVC_PORT), flags, payload);
+}
+
+/* The server's packet of flow <f>: IPv6 with --family 6, else IPv4. */
+static void
+build_server_pkt(const struct bench *b, struct rte_mbuf *m, uint32_t f, uint8_t flags,
+		 uint16_t payload)
+{
+	const struct flow_info *fi = &b->fi[f];
+	uint32_t s;
+
+	if (b->family == 6) {
+		const struct flow_info6 *fi6 = &b->fi6[f];
+
+		s = ip6_low(fi6->srv, net6_back) - SERVER6;
+		pkt_build6(m, &srv_mac[s], fi6->srv, fi6->lip, fi->srv_port, fi->lport, flags,
+			   payload);
+		return;
+	}
+	s = rte_be_to_cpu_32(fi->srv_ip) - SERVER0;
 	pkt_build(m, &srv_mac[s], fi->srv_ip, fi->lip, fi->srv_port, fi->lport, flags, payload);
 }
 
@@ -457,6 +635,51 @@ reflect(struct rte_mbuf *m)
 	ip->hdr_checksum = nc_csum_adjust(ip->hdr_checksum, nc_csum_delta16(w_old, w_new));
 }
 
+/* reflect() for an IPv6 frame: no header checksum, and the TCP checksum's
+ * pseudo-header holds both addresses, so nothing to adjust. */
+static __rte_always_inline void
+reflect6(struct rte_mbuf *m)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)d;
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);   /* no extension headers */
+	struct rte_ether_addr a = eth->src_addr;
+	uint8_t t[16];
+	uint16_t t16;
+
+	eth->src_addr = eth->dst_addr;
+	eth->dst_addr = a;
+	memcpy(t, ip->src_addr, 16);
+	memcpy(ip->src_addr, ip->dst_addr, 16);
+	memcpy(ip->dst_addr, t, 16);
+	t16 = th->src_port;
+	th->src_port = th->dst_port;
+	th->dst_port = t16;
+	ip->hop_limits = TTL_FRESH;
+}
+
+/* NAT64: the client leg comes out IPv4, the server leg IPv6 */
+static __rte_always_inline void
+reflect_any(struct rte_mbuf *m)
+{
+	if (rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6))
+		reflect6(m);
+	else
+		reflect(m);
+}
+
+static __rte_always_inline void
+reflect_fam(struct rte_mbuf *m, const int family)
+{
+	if (family == 4)
+		reflect(m);
+	else if (family == 6)
+		reflect6(m);
+	else
+		reflect_any(m);
+}
+
 static __rte_always_inline void
 mac_swap(struct rte_mbuf *m)
 {
@@ -467,23 +690,77 @@ mac_swap(struct rte_mbuf *m)
 	eth->dst_addr = a;
 }
 
+/* pkt_check() of an IPv6 frame: a reply to the client, or with --family 6
+ * a request to the server. */
+static const char *
+pkt_check6(const struct bench *b, const struct rte_mbuf *m, uint32_t f, uint16_t payload)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)d;
+	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(eth + 1);
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(ip + 1);
+	const struct flow_info *fi = &b->fi[f];
+	uint16_t len = (uint16_t)(HDRS6_LEN + payload);
+	uint8_t a[16];
+	uint32_t s;
+
+	if (b->family == 4)
+		return "an IPv6 frame from an IPv4 service";
+	if (rte_pktmbuf_data_len(m) != len || rte_pktmbuf_pkt_len(m) != len)
+		return "frame length wrong";
+	if ((rte_be_to_cpu_32(ip->vtc_flow) >> 28) != 6 || ip->proto != IPPROTO_TCP ||
+	    rte_be_to_cpu_16(ip->payload_len) != len - sizeof(*eth) - sizeof(*ip))
+		return "not an IPv6/TCP frame of the right length";
+	if (!rte_is_same_ether_addr(&eth->src_addr, &port_mac))
+		return "source MAC is not the port's";
+	if (ip->hop_limits != TTL_FRESH - 1)
+		return "hop limit not decremented by exactly one";
+	if (rte_ipv6_udptcp_cksum_verify(ip, th) != 0)
+		return "TCP checksum wrong";
+	if (ip6_low(ip->src_addr, net6_front) == VIP6) {
+		if (th->src_port != RTE_BE16(SVC_PORT))
+			return "reply does not come from the service port";
+		ip6_make(a, net6_client, CLIENT6 + f / CLIENT_PORTS);
+		if (memcmp(ip->dst_addr, a, 16) != 0 || th->dst_port != client_port(f))
+			return "reply not addressed to the flow's client";
+		if (!rte_is_same_ether_addr(&eth->dst_addr, &gw_mac))
+			return "reply not sent to the gateway's MAC";
+		return NULL;
+	}
+	if (b->family != 6)
+		return "NAT64: an IPv6 frame towards a server";
+	if (memcmp(ip->src_addr, b->fi6[f].lip, 16) != 0 || th->src_port != fi->lport)
+		return "request not from the flow's local IP and port";
+	if (memcmp(ip->dst_addr, b->fi6[f].srv, 16) != 0 || th->dst_port != fi->srv_port)
+		return "request not to the flow's server";
+	s = ip6_low(b->fi6[f].srv, net6_back) - SERVER6;
+	if (s >= N_SERVERS || !rte_is_same_ether_addr(&eth->dst_addr, &srv_mac[s]))
+		return "request not sent to its server's MAC";
+	return NULL;
+}
+
 /*
- * Check a packet the dispatcher forwarded for flow <f> (<fi>: its local address
- * and server): frame length <len> unchanged, source MAC the port's, TTL 63,
- * both checksums right, and the addresses full NAT must give:
+ * Check a packet the dispatcher forwarded for flow <f> (b->fi[f]: its local
+ * address and server) with <payload> bytes of data: frame length right, source
+ * MAC the port's, TTL 63, both checksums right, and the addresses full NAT
+ * must give:
  * client -> VIP became lip:lport -> server, to the server's MAC;
  * server -> lip:lport became VIP:80 -> client, to the gateway's MAC.
- * Returns NULL, or what is wrong.
+ * IPv6 frames: pkt_check6(). Returns NULL, or what is wrong.
  */
 static const char *
-pkt_check(const struct rte_mbuf *m, uint32_t f, const struct flow_info *fi, uint16_t len)
+pkt_check(const struct bench *b, const struct rte_mbuf *m, uint32_t f, uint16_t payload)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)d;
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
 	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(ip + 1);
+	const struct flow_info *fi = &b->fi[f];
+	uint16_t len = (uint16_t)(HDRS_LEN + payload);
 	uint32_t s;
 
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6))
+		return pkt_check6(b, m, f, payload);
 	if (rte_pktmbuf_data_len(m) != len || rte_pktmbuf_pkt_len(m) != len)
 		return "frame length changed";
 	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) || ip->version_ihl != RTE_IPV4_VHL_DEF ||
@@ -498,6 +775,8 @@ pkt_check(const struct rte_mbuf *m, uint32_t f, const struct flow_info *fi, uint
 	if (rte_ipv4_udptcp_cksum_verify(ip, th) != 0)
 		return "TCP checksum wrong";
 	if (ip->src_addr == rte_cpu_to_be_32(VIP)) {
+		if (b->family != 4)
+			return "an IPv4 reply from an IPv6 VIP";
 		if (th->src_port != RTE_BE16(SVC_PORT))
 			return "reply does not come from the service port";
 		if (ip->dst_addr != client_ip(f) || th->dst_port != client_port(f))
@@ -537,24 +816,26 @@ print_drops(const struct nc_dp *dp)
 
 /*
  * After a burst of <k> packets from slot <i>, the worker handed back <got> in
- * <out>. Keep the survivors (in order, with their flows) at slot <wr>.
- * Returns how many were kept.
+ * <out>, not always in the order given (NAT64 sends each family's packets
+ * together). Keep the survivors (in <out>'s order, with their flows) at slot
+ * <wr>. Returns how many were kept.
  */
 static uint16_t
 keep_survivors(struct bench *b, uint32_t i, uint16_t k, struct rte_mbuf **out, uint16_t got,
 	       uint32_t wr)
 {
 	uint32_t fl[OUT_MAX];
-	uint16_t a, j = 0;
+	uint16_t a, j;
 
-	for (a = 0; a < k && j < got; a++)
-		if (b->pkts[i + a] == out[j])
-			fl[j++] = b->slot_flow[i + a];
-	if (j != got) {
-		/* the worker sent something it was not given: nothing to compare */
-		fprintf(stderr, "fatal: the worker transmitted %u packets it was not given\n",
-			(unsigned int)(got - j));
-		exit(1);
+	for (j = 0; j < got; j++) {
+		for (a = 0; a < k && b->pkts[i + a] != out[j]; a++)
+			;
+		if (a == k) {
+			/* the worker sent something it was not given: nothing to compare */
+			fprintf(stderr, "fatal: the worker transmitted a packet it was not given\n");
+			exit(1);
+		}
+		fl[j] = b->slot_flow[i + a];
 	}
 	b->lost += (uint64_t)(k - got);
 	memmove(b->pkts + wr, out, got * sizeof(out[0]));
@@ -570,7 +851,7 @@ keep_survivors(struct bench *b, uint32_t i, uint16_t k, struct rte_mbuf **out, u
  * Returns TSC cycles spent.
  */
 static __rte_always_inline uint64_t
-dp_pass(struct bench *b, const int verify, const int expire)
+dp_pass(struct bench *b, const int verify, const int expire, const int family)
 {
 	struct nc_worker *w = b->w;
 	struct rte_mbuf *out[OUT_MAX];
@@ -586,14 +867,15 @@ dp_pass(struct bench *b, const int verify, const int expire)
 		if (expire)
 			nc_worker_expire(w, EXPIRE_BUDGET);
 		got = nc_worker_tx_take(w, 0, out);
-		if (unlikely(got != k || wr != i))
+		if (unlikely(got != k || wr != i) ||
+		    (verify && memcmp(out, b->pkts + i, got * sizeof(out[0])) != 0))
 			keep_survivors(b, i, k, out, got, wr);
 		if (verify) {
 			uint64_t r0;
 
 			for (j = 0; j < got; j++) {
 				uint32_t f = b->slot_flow[wr + j];
-				const char *why = pkt_check(out[j], f, &b->fi[f], DATA_LEN);
+				const char *why = pkt_check(b, out[j], f, PAYLOAD);
 
 				if (why != NULL)
 					report_bad(b, f, why);
@@ -601,18 +883,29 @@ dp_pass(struct bench *b, const int verify, const int expire)
 			/* the reflect step alone, on packets as warm as in a timed pass */
 			r0 = rte_rdtsc_precise();
 			for (j = 0; j < got; j++)
-				reflect(out[j]);
+				reflect_fam(out[j], family);
 			b->reflect_cyc += rte_rdtsc_precise() - r0;
 			b->reflect_pkts += got;
 		} else {
 			for (j = 0; j < got; j++)
-				reflect(out[j]);
+				reflect_fam(out[j], family);
 		}
 		wr += got;
 	}
 	t1 = rte_rdtsc_precise();
 	b->n = wr;
 	return t1 - t0;
+}
+
+/* dp_pass() for the family of <b>, with the family a constant in each copy */
+static __rte_always_inline uint64_t
+dp_pass_fam(struct bench *b, const int verify, const int expire)
+{
+	if (b->family == 6)
+		return dp_pass(b, verify, expire, 6);
+	if (b->family == 64)
+		return dp_pass(b, verify, expire, 64);
+	return dp_pass(b, verify, expire, 4);
 }
 
 /* Baseline pass: the same bursts and prefetch pattern as the worker
@@ -831,7 +1124,7 @@ step_new_flows(struct bench *b, uint64_t hz)
 	double secs;
 
 	for (f = 0; f < b->n_flows; f++) {
-		build_client_pkt(b->pkts[f], f, RTE_TCP_SYN_FLAG, 0);
+		build_client_pkt(b, b->pkts[f], f, RTE_TCP_SYN_FLAG, 0);
 		b->slot_flow[f] = f;
 	}
 	cyc = feed_all(b);
@@ -843,16 +1136,28 @@ step_new_flows(struct bench *b, uint64_t hz)
 	for (f = 0; f < b->n_flows; f++) {
 		const uint8_t *d = rte_pktmbuf_mtod(b->pkts[f], const uint8_t *);
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
-		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(ip + 1);
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)ip;
+		const struct rte_tcp_hdr *th;
 		struct flow_info *fi = &b->fi[f];
-		uint32_t lip = rte_be_to_cpu_32(ip->src_addr) - LIP0;
-		uint32_t s = rte_be_to_cpu_32(ip->dst_addr) - SERVER0;
-		uint16_t lport = rte_be_to_cpu_16(th->src_port);
+		uint32_t lip, s;
+		uint16_t lport;
 		const char *why;
 
-		fi->lip = ip->src_addr;
+		if (b->family == 6) {
+			th = (const struct rte_tcp_hdr *)(ip6 + 1);
+			lip = ip6_low(ip6->src_addr, net6_back) - LIP6;
+			s = ip6_low(ip6->dst_addr, net6_back) - SERVER6;
+			memcpy(b->fi6[f].lip, ip6->src_addr, 16);
+			memcpy(b->fi6[f].srv, ip6->dst_addr, 16);
+		} else {
+			th = (const struct rte_tcp_hdr *)(ip + 1);
+			lip = rte_be_to_cpu_32(ip->src_addr) - LIP0;
+			s = rte_be_to_cpu_32(ip->dst_addr) - SERVER0;
+			fi->lip = ip->src_addr;
+			fi->srv_ip = ip->dst_addr;
+		}
+		lport = rte_be_to_cpu_16(th->src_port);
 		fi->lport = th->src_port;
-		fi->srv_ip = ip->dst_addr;
 		fi->srv_port = th->dst_port;
 		if (lip >= b->n_lips || lport < NC_LPORT_MIN) {
 			report_bad(b, f, "SYN not from a local IP and port");
@@ -864,7 +1169,7 @@ step_new_flows(struct bench *b, uint64_t hz)
 		}
 		if (lport_used[lip << 16 | lport]++ != 0)
 			report_bad(b, f, "local IP and port already used by another flow");
-		why = pkt_check(b->pkts[f], f, fi, HDRS_LEN);
+		why = pkt_check(b, b->pkts[f], f, 0);
 		if (why != NULL)
 			report_bad(b, f, why);
 		if (th->tcp_flags != RTE_TCP_SYN_FLAG)
@@ -884,7 +1189,7 @@ step_new_flows(struct bench *b, uint64_t hz)
 		uint64_t headers = 0;
 
 		for (f = 0; f < b->n_flows; f++)
-			build_server_pkt(b->pkts[f], &b->fi[f], RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0);
+			build_server_pkt(b, b->pkts[f], f, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0);
 		cyc = feed_synacks(b, &headers);
 		secs = (double)cyc / (double)hz;
 		printf("server SYN-ACKs with a PROXY header each/s: %.0f (%.1f ns/flow), %" PRIu64
@@ -899,7 +1204,7 @@ step_new_flows(struct bench *b, uint64_t hz)
 			struct rte_ipv4_hdr *ip;
 			struct rte_tcp_hdr *th;
 
-			build_server_pkt(b->pkts[f], &b->fi[f], RTE_TCP_ACK_FLAG, 0);
+			build_server_pkt(b, b->pkts[f], f, RTE_TCP_ACK_FLAG, 0);
 			ip = rte_pktmbuf_mtod_offset(b->pkts[f], struct rte_ipv4_hdr *,
 						     sizeof(struct rte_ether_hdr));
 			th = (struct rte_tcp_hdr *)(ip + 1);
@@ -910,7 +1215,7 @@ step_new_flows(struct bench *b, uint64_t hz)
 		feed_all(b);
 	}
 	for (f = 0; f < b->n_flows; f++)
-		build_client_pkt(b->pkts[f], f, RTE_TCP_ACK_FLAG, 0);
+		build_client_pkt(b, b->pkts[f], f, RTE_TCP_ACK_FLAG, 0);
 	cyc = feed_all(b);
 	secs = (double)cyc / (double)hz;
 	printf("handshakes completed/s: %.0f (%.1f ns/flow)%s\n", b->n_flows / secs,
@@ -922,7 +1227,7 @@ step_new_flows(struct bench *b, uint64_t hz)
 		       b->sync_records ? (double)b->sync_cyc / (double)hz * 1e9 / (double)b->sync_records : 0.0);
 	}
 	for (f = 0; f < b->n_flows; f++) {
-		const char *why = pkt_check(b->pkts[f], f, &b->fi[f], HDRS_LEN);
+		const char *why = pkt_check(b, b->pkts[f], f, 0);
 
 		if (why != NULL)
 			report_bad(b, f, why);
@@ -951,9 +1256,11 @@ prepare_forwarding(struct bench *b, uint64_t seed)
 		uint32_t f = b->slot_flow[k];
 
 		if (f & 1)
-			build_server_pkt(b->pkts[k], &b->fi[f], RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, PAYLOAD);
+			build_server_pkt(b, b->pkts[k], f, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG,
+					 PAYLOAD);
 		else
-			build_client_pkt(b->pkts[k], f, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, PAYLOAD);
+			build_client_pkt(b, b->pkts[k], f, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG,
+					 PAYLOAD);
 	}
 }
 
@@ -981,7 +1288,7 @@ main(int argc, char **argv)
 	struct opts o, o_small;
 	struct bench b = { 0 };
 	char mem[16], c1[16];
-	size_t small_bytes, big_bytes;
+	size_t small_bytes, big_bytes, v4_bytes = 0;
 	char *eal[16];
 	int n_eal = 0, huge, rc = 0;
 	struct rte_mempool *pool = NULL, *ctl_pool = NULL;
@@ -1025,13 +1332,15 @@ main(int argc, char **argv)
 	hz = rte_get_tsc_hz();
 	b.n_flows = o.flows;
 	b.n_lips = lips_for(o.flows);
-	printf("bench-fastpath: %u flows (max_flows %u, %u local IPs), burst %d, %u timed passes "
+	b.family = o.family;
+	printf("bench-fastpath: %u flows (max_flows %u, %u local IPs), %s, burst %d, %u timed passes "
 	       "after 1 warm-up, %s, EAL memory %u MB, TSC %.0f MHz, lcore %u\n",
-	       o.flows, o.max_flows, b.n_lips, BURST, o.passes,
+	       o.flows, o.max_flows, b.n_lips, o.family == 4 ? "IPv4" : o.family == 6 ? "IPv6" :
+	       "NAT64 (IPv6 clients, IPv4 servers)", BURST, o.passes,
 	       huge ? "hugepages" : "no hugepages (4 KB pages)", o.mem_mb, hz / 1e6,
 	       rte_lcore_id());
 
-	RTE_BUILD_BUG_ON(RTE_PKTMBUF_HEADROOM + DATA_LEN > DATA_ROOM);
+	RTE_BUILD_BUG_ON(RTE_PKTMBUF_HEADROOM + DATA6_LEN > DATA_ROOM);
 	pool = rte_pktmbuf_pool_create("ncbench_pkts", o.flows, 0, 0, DATA_ROOM, socket);
 	ctl_pool = rte_pktmbuf_pool_create("ncbench_ctl", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (pool == NULL || ctl_pool == NULL) {
@@ -1043,6 +1352,8 @@ main(int argc, char **argv)
 	b.pkts = xcalloc(o.flows, sizeof(b.pkts[0]));
 	b.slot_flow = xcalloc(o.flows, sizeof(b.slot_flow[0]));
 	b.fi = xcalloc(o.flows, sizeof(b.fi[0]));
+	if (o.family == 6)
+		b.fi6 = xcalloc(o.flows, sizeof(b.fi6[0]));
 	pass_cyc = xcalloc(o.passes, sizeof(pass_cyc[0]));
 	pass_pkts = xcalloc(o.passes, sizeof(pass_pkts[0]));
 	if (rte_pktmbuf_alloc_bulk(pool, b.pkts, o.flows) != 0) {
@@ -1071,6 +1382,22 @@ main(int argc, char **argv)
 	}
 	small_bytes = ms1.heap_allocsz_bytes - ms0.heap_allocsz_bytes;
 	nc_dp_free(b.dp);
+	if (o.family != 4) {
+		/* the same data plane over IPv4: what the IPv6 slots add */
+		o_small = o;
+		o_small.family = 4;
+		cfg_build(&cfg, &o_small, b.n_lips);
+		rte_malloc_get_socket_stats(socket, &ms0);
+		b.dp = nc_dp_create(&cfg, &ps, ctl_pool, socket);
+		rte_malloc_get_socket_stats(socket, &ms1);
+		if (b.dp == NULL) {
+			fprintf(stderr, "nc_dp_create (IPv4): %s; try --mem\n", rte_strerror(rte_errno));
+			rc = 2;
+			goto out_mbufs;
+		}
+		v4_bytes = ms1.heap_allocsz_bytes - ms0.heap_allocsz_bytes;
+		nc_dp_free(b.dp);
+	}
 	cfg_build(&cfg, &o, b.n_lips);
 	rte_malloc_get_socket_stats(socket, &ms0);
 	b.dp = nc_dp_create(&cfg, &ps, ctl_pool, socket);
@@ -1098,14 +1425,19 @@ main(int argc, char **argv)
 		goto out_dp;
 	}
 	big_bytes = ms1.heap_allocsz_bytes - ms0.heap_allocsz_bytes;
-	printf("memory/flow: %.0f bytes (both directions' table entries and flow state, at %s flows)\n",
-	       (double)big_bytes / o.max_flows, count_str(o.max_flows, c1, sizeof(c1)));
+	printf("memory/flow: %.0f bytes (both directions' table entries and flow state, at %s flows)%s\n",
+	       (double)big_bytes / o.max_flows, count_str(o.max_flows, c1, sizeof(c1)),
+	       o.family == 4 ? "" : ", the IPv4 and the IPv6 slots");
 	printf("  data plane heap: %.1f MB at max_flows %u, %.1f MB at max_flows %u (routes, "
 	       "neighbors, rings, local-port map): %.0f bytes per further flow\n",
 	       (double)big_bytes / (1 << 20), o.max_flows, (double)small_bytes / (1 << 20),
 	       SMALL_FLOWS, o.max_flows > SMALL_FLOWS ?
 	       ((double)big_bytes - (double)small_bytes) / (o.max_flows - SMALL_FLOWS) : 0.0);
 
+	if (o.family != 4)
+		printf("memory/IPv6 flow: %.0f bytes beyond an IPv4 data plane of the same max_flows "
+		       "(a second flow entry 64, its address entry 64 and the IPv6 hash's share)\n",
+		       ((double)big_bytes - (double)v4_bytes) / o.max_flows);
 	if (o.sync)
 		replica_bytes(socket, o.flows);
 
@@ -1115,12 +1447,12 @@ main(int argc, char **argv)
 	rx0 = stats.rx[0];
 	tx0 = stats.tx[0];
 	if (o.expire)
-		dp_pass(&b, 1, 1);
+		dp_pass_fam(&b, 1, 1);
 	else
-		dp_pass(&b, 1, 0);
+		dp_pass_fam(&b, 1, 0);
 	for (p = 0; p < o.passes; p++) {
 		pass_pkts[p] = b.n;
-		pass_cyc[p] = o.expire ? dp_pass(&b, 0, 1) : dp_pass(&b, 0, 0);
+		pass_cyc[p] = o.expire ? dp_pass_fam(&b, 0, 1) : dp_pass_fam(&b, 0, 0);
 		d_cyc += pass_cyc[p];
 		d_pkts += pass_pkts[p];
 	}
@@ -1128,9 +1460,9 @@ main(int argc, char **argv)
 	print_passes("dispatcher", pass_cyc, pass_pkts, o.passes);
 	/* one more checked pass: nothing may have drifted over the timed ones */
 	if (o.expire)
-		dp_pass(&b, 1, 1);
+		dp_pass_fam(&b, 1, 1);
 	else
-		dp_pass(&b, 1, 0);
+		dp_pass_fam(&b, 1, 0);
 	nc_dp_stats_get(b.dp, &stats);
 	n_in = stats.rx[0] - rx0;
 	n_out = stats.tx[0] - tx0;
@@ -1170,6 +1502,7 @@ out_mbufs:
 out_pools:
 	free(pass_cyc);
 	free(pass_pkts);
+	free(b.fi6);
 	free(b.fi);
 	free(b.slot_flow);
 	free(b.pkts);
