@@ -390,28 +390,36 @@ static bool get_ip(struct ctx *c, const json_t *v, const char *path, uint32_t *o
 	return true;
 }
 
+/* The "/len" of prefix text <t>: its slash, with <*len> its 1 to <digits>
+ * decimal digits (no leading zero); NULL when there is none such. */
+static const char *prefix_len(const char *t, int digits, unsigned int *len)
+{
+	const char *slash = strchr(t, '/'), *st, *q;
+
+	if (slash == NULL)
+		return NULL;
+	st = q = slash + 1;
+	*len = 0;
+	while (is_digit(*q) && q - st < digits)
+		*len = *len * 10 + (unsigned int)(*q++ - '0');
+	if (q == st || *q != '\0' || (q - st > 1 && *st == '0'))
+		return NULL;
+	return slash;
+}
+
 /* "a.b.c.d/len" with len in minlen..32. Host bits are not checked here. */
 static bool get_prefix(struct ctx *c, const json_t *v, const char *path,
 		       unsigned int minlen, struct nc_prefix *out)
 {
 	char s[SHOW_MAX];
-	const char *t, *slash, *q;
+	const char *t, *slash;
 	unsigned int len = 0;
 
 	if (!want_string(c, v, path))
 		return false;
 	t = json_string_value(v);
-	slash = strchr(t, '/');
-	q = slash != NULL ? slash + 1 : NULL;
-	if (q != NULL) {
-		const char *st = q;
-
-		while (is_digit(*q) && q - st < 3)
-			len = len * 10 + (unsigned int)(*q++ - '0');
-		if (q == st || *q != '\0' || (q - st > 1 && *st == '0'))
-			q = NULL;
-	}
-	if (q == NULL || !ip_parse_n(t, (size_t)(slash - t), &out->addr)) {
+	slash = prefix_len(t, 3, &len);
+	if (slash == NULL || !ip_parse_n(t, (size_t)(slash - t), &out->addr)) {
 		ERR(c, path, "not an IPv4 prefix (a.b.c.d/len): \"%s\"",
 		    show(t, s, sizeof(s)));
 		return false;
@@ -516,23 +524,14 @@ static bool get_prefix6(struct ctx *c, const json_t *v, const char *path,
 			unsigned int minlen, struct nc_prefix6 *out)
 {
 	char s[SHOW_MAX];
-	const char *t, *slash, *q;
+	const char *t, *slash;
 	unsigned int len = 0;
 
 	if (!want_string(c, v, path))
 		return false;
 	t = json_string_value(v);
-	slash = strchr(t, '/');
-	q = slash != NULL ? slash + 1 : NULL;
-	if (q != NULL) {
-		const char *st = q;
-
-		while (is_digit(*q) && q - st < 4)
-			len = len * 10 + (unsigned int)(*q++ - '0');
-		if (q == st || *q != '\0' || (q - st > 1 && *st == '0'))
-			q = NULL;
-	}
-	if (q == NULL || !ip6_parse_n(t, (size_t)(slash - t), out->addr)) {
+	slash = prefix_len(t, 4, &len);
+	if (slash == NULL || !ip6_parse_n(t, (size_t)(slash - t), out->addr)) {
 		ERR(c, path, "not an IPv6 prefix (addr/len): \"%s\"", show(t, s, sizeof(s)));
 		return false;
 	}
