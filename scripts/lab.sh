@@ -40,8 +40,9 @@
 # Each dispatcher K runs in its own namespace lab-dK: `dispatcher start K` starts
 # the appliance there (config/cluster/dK.json), then BIRD on its exception interface
 # (scripts/render-bird.py), and returns once lab-rtr routes the VIP 10.202.0.1
-# through it; `stop K` is a clean stop (SIGTERM: the appliance withdraws the VIP and
-# drains), `kill K` a crash (SIGKILL, the appliance alone: its BIRD stays up).
+# through it (and fd00:202::1 via fd00:203::(2+K) with config/cluster/dK-v6.json);
+# `stop K` is a clean stop (SIGTERM: the appliance withdraws the VIP and drains),
+# `kill K` a crash (SIGKILL, the appliance alone: its BIRD stays up).
 # `freeze K` stops the appliance where it is (SIGSTOP, its BIRD stays up) and
 # `thaw K` lets it go on (SIGCONT); `unplug K` cuts its front link (the switch
 # port of dK-p0 on br-disp goes down, so dK-p0 loses its carrier: nothing passes
@@ -99,7 +100,7 @@ route_default() {   # route_default <ns> <IPv4 gateway> [ip route args...]: IPv4
 }
 
 usage() {
-	sed -n '2,49p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,50p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
