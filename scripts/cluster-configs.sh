@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # The cluster lab's startup files config/cluster/d1.json and d2.json, made from
-# d0.json (the one kept by hand), so that the three never drift apart:
+# d0.json (the one kept by hand), so that the three never drift apart, and their
+# dual-stack variants d0-v6.json, d1-v6.json and d2-v6.json:
 #
-#   scripts/cluster-configs.sh           write d1.json and d2.json
+#   scripts/cluster-configs.sh           write d1.json, d2.json and dk-v6.json
 #   scripts/cluster-configs.sh --check   exit 1 (naming the file) if they differ from d0.json's
 #
 # Dispatcher k (0..2) differs from d0 only in what is its own: eal.file_prefix
 # nc-dk, its veth ends dk-p0 and dk-p1, front address 10.203.0.(2+k) (port p0's ipv4,
 # host and bgp.router_id), back host 10.201.0.(201+k), local IPs 10.201.0.(1+2k) and
 # 10.201.0.(2+2k) (port p1's ipv4 and every service's local_ips), cluster.id k and
-# cluster.peers (the others' back host addresses and local IPs). Needs jq.
+# cluster.peers (the others' back host addresses and local IPs). dk-v6.json is dk.json
+# with cluster.sync off (flow sync does not carry IPv6 flows yet), the IPv6 twins of
+# its port addresses (fd00:203::(2+k), the next hop of its IPv6 VIP; local IPs
+# fd00:201::(1+2k) and (2+2k)), a default route via lab-rtr's fd00:203::1 and the
+# service web6 on the VIP fd00:202::1 (TCP 80) over n0..n2's IPv6 addresses. Needs jq.
 set -euo pipefail
 DIR=$(cd "$(dirname "$0")/../config/cluster" && pwd)
 check=0
@@ -35,16 +40,39 @@ variant() {   # variant <k>: d0.json made dispatcher k's
 		.services |= map(.local_ips = lips)' "$DIR/d0.json"
 }
 
+v6() {   # v6 <k>: dispatcher k's file made dual-stack, with web6
+	variant "$1" | jq --indent 2 --argjson k "$1" '
+		def lips6: ["fd00:201::\(1 + 2 * $k)", "fd00:201::\(2 + 2 * $k)"];
+		.cluster.sync = false |
+		.ports[0].ipv6 = ["fd00:203::\(2 + $k)/64"] |
+		.ports[1].ipv6 = (lips6 | map(. + "/64")) |
+		.routes += [{prefix: "::/0", via: "fd00:203::1"}] |
+		.services += [{name: "web6", vip: "fd00:202::1", port: 80, proto: "tcp",
+			local_ips: lips6, scheduler: "ratio",
+			servers: [{name: "n0", address: "fd00:201::11", port: 8080, weight: 34},
+				{name: "n1", address: "fd00:201::12", port: 8080, weight: 33},
+				{name: "n2", address: "fd00:201::13", port: 8080, weight: 33}],
+			health: {type: "http", interval_ms: 2000, timeout_ms: 2000, rise: 2, fall: 3,
+				http_path: "/health"}}]'
+}
+
+made() {   # made <k or k-v6>: the file dk.json or dk-v6.json
+	case $1 in
+	*-v6) v6 "${1%-v6}" ;;
+	*) variant "$1" ;;
+	esac
+}
+
 rc=0
-for k in 1 2; do
+for k in 1 2 0-v6 1-v6 2-v6; do
 	f=$DIR/d$k.json
 	if [ "$check" = 1 ]; then
-		if ! variant "$k" | cmp -s - "$f"; then
+		if ! made "$k" | cmp -s - "$f"; then
 			echo "cluster-configs: $f is not what d0.json makes (run scripts/cluster-configs.sh)" >&2
 			rc=1
 		fi
 	else
-		variant "$k" >"$f.tmp" && mv "$f.tmp" "$f"
+		made "$k" >"$f.tmp" && mv "$f.tmp" "$f"
 	fi
 done
 exit "$rc"

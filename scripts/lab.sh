@@ -40,8 +40,9 @@
 # Each dispatcher K runs in its own namespace lab-dK: `dispatcher start K` starts
 # the appliance there (config/cluster/dK.json), then BIRD on its exception interface
 # (scripts/render-bird.py), and returns once lab-rtr routes the VIP 10.202.0.1
-# through it; `stop K` is a clean stop (SIGTERM: the appliance withdraws the VIP and
-# drains), `kill K` a crash (SIGKILL, the appliance alone: its BIRD stays up).
+# through it (and fd00:202::1 via fd00:203::(2+K) with config/cluster/dK-v6.json);
+# `stop K` is a clean stop (SIGTERM: the appliance withdraws the VIP and drains),
+# `kill K` a crash (SIGKILL, the appliance alone: its BIRD stays up).
 # `freeze K` stops the appliance where it is (SIGSTOP, its BIRD stays up) and
 # `thaw K` lets it go on (SIGCONT); `unplug K` cuts its front link (the switch
 # port of dK-p0 on br-disp goes down, so dK-p0 loses its carrier: nothing passes
@@ -69,6 +70,7 @@ RTR_DISP_IP=10.203.0.1       # lab-rtr on the dispatchers' front segment: their 
 RTR_ASN=65000
 DISP_ASN=65001
 CLUSTER_VIPS=10.202.0.0/24   # what lab-rtr accepts from the dispatchers (/32 routes)
+CLUSTER_VIPS6=fd00:202::/64  # and of IPv6 VIPs (/128 routes, in the same sessions)
 RENDER=$ROOT/scripts/render-bird.py
 
 die() { echo "lab: $*" >&2; exit 2; }
@@ -98,7 +100,7 @@ route_default() {   # route_default <ns> <IPv4 gateway> [ip route args...]: IPv4
 }
 
 usage() {
-	sed -n '2,49p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,50p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -334,7 +336,8 @@ router_up() {   # router_up <dispatchers>: lab-rtr's BIRD, one session per dispa
 		args+=(--neighbor "d$k=$(disp_front_ip "$k"):$DISP_ASN")
 	done
 	python3 "$RENDER" --router --router-id "$RTR_DISP_IP" --asn "$RTR_ASN" --iface eth-disp \
-		--accept "$CLUSTER_VIPS" "${args[@]}" -o "$STATE/rtr.bird.conf" || die "cannot render lab-rtr's BIRD configuration"
+		--accept "$CLUSTER_VIPS" --accept6 "$CLUSTER_VIPS6" "${args[@]}" -o "$STATE/rtr.bird.conf" ||
+		die "cannot render lab-rtr's BIRD configuration"
 	bird_start lab-rtr rtr || die "BIRD did not start in lab-rtr"
 }
 
@@ -531,6 +534,7 @@ cluster_routes() {
 	birdc_to rtr show protocols 2>&1 | sed '1d; s/^/    /'
 	echo "  routes lab-rtr learnt by BGP (ip route show proto bird):"
 	ip -n lab-rtr route show proto bird 2>&1 | sed 's/^/    /'
+	ip -n lab-rtr -6 route show proto bird 2>&1 | sed 's/^/    /'
 }
 
 # ---- dispatchers of the cluster lab ----------------------------------------
@@ -548,8 +552,10 @@ disp_check() {   # disp_check <K>: K is a dispatcher of the running cluster lab
 	fi
 }
 
-vip_hops() {   # vip_hops <vip>: the nexthops of lab-rtr's route to <vip>, one a line
-	ip -n lab-rtr route show "$1" 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "via") print $(i + 1) }'
+vip_hops() {   # vip_hops <vip>: the nexthops of lab-rtr's route to <vip> (IPv4 or IPv6), one a line
+	local f=-4
+	[[ $1 != *:* ]] || f=-6
+	ip -n lab-rtr "$f" route show "$1" 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "via") print $(i + 1) }'
 }
 
 disp_fail() {   # disp_fail <K> <why>: the logs, dispatcher K stopped, exit
@@ -566,6 +572,7 @@ disp_fail() {   # disp_fail <K> <why>: the logs, dispatcher K stopped, exit
 		birdc_to rtr show protocols 2>&1 | sed '1d; s/^/    /'
 		echo "  lab-rtr's BGP routes:"
 		ip -n lab-rtr route show proto bird 2>&1 | sed 's/^/    /'
+		ip -n lab-rtr -6 route show proto bird 2>&1 | sed 's/^/    /'
 		echo "  (dispatcher $k stopped)"
 	} >&2
 	disp_down "$k" 0 >/dev/null 2>&1
@@ -631,12 +638,17 @@ cmd_dispatcher_start() {
 	done
 	[ "$up" = 1 ] || disp_fail "$k" "no exception interface with its host address (${ifaces//$'\n'/, }) within 60 s"
 	bird_start "lab-d$k" "d$k" || disp_fail "$k" "BIRD did not start"
-	# ready once lab-rtr routes every VIP through it (servers up, BGP and BFD up)
+	# ready once lab-rtr routes every VIP through it (servers up, BGP and BFD up);
+	# an IPv6 VIP via the IPv6 twin of the front address (the lab's files)
 	front=$(sed -n '1s/^[^ ]* \([0-9.]*\)\/.*/\1/p' <<<"$ifaces")
 	for ((i = 0; i < 600; i++)); do
 		up=1
 		for vip in $vips; do
-			vip_hops "$vip" | grep -qxF "$front" || up=0
+			if [[ $vip == *:* ]]; then
+				vip_hops "$vip" | grep -qxF "$(ip6 "$front")" || up=0
+			else
+				vip_hops "$vip" | grep -qxF "$front" || up=0
+			fi
 		done
 		[ "$up" = 0 ] || break
 		kill -0 "$pid" 2>/dev/null || disp_fail "$k" "the appliance exited"

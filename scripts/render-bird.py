@@ -4,8 +4,8 @@
   scripts/render-bird.py [-o OUT] [--template T] STARTUP.json
       bird.conf of the dispatcher that STARTUP.json starts (config/bird/dispatcher.conf.in):
       router id, ASN, hold time, BFD timers, one BGP session per bgp.neighbors[], the
-      VIPs of its services (exactly those, as /32) on the exception interface of each
-      port facing a neighbour.
+      VIPs of its services (exactly those, as /32, IPv6 ones as /128 in an ipv6 channel
+      of the same sessions) on the exception interface of each port facing a neighbour.
   scripts/render-bird.py --ifaces STARTUP.json
       one line per exception interface facing a neighbour: "IFNAME HOST/LEN"
   scripts/render-bird.py --vips STARTUP.json
@@ -13,9 +13,10 @@
   scripts/render-bird.py --router --router-id IP --asn N --iface IF --accept PREFIX
                          --neighbor NAME=IP:ASN [--neighbor ...] [--local IP]
                          [--hold-s N] [--bfd-interval-ms N] [--bfd-multiplier N]
-                         [--no-bfd] [-o OUT] [--template T]
+                         [--accept6 PREFIX6] [--no-bfd] [-o OUT] [--template T]
       bird.conf of a router peering with dispatchers (config/bird/router.conf.in),
-      accepting their /32 routes inside PREFIX and merging them into multipath routes.
+      accepting their /32 routes inside PREFIX (and /128 routes inside PREFIX6) and
+      merging them into multipath routes.
 
 Python 3 standard library only. A missing or invalid section is an error naming its
 JSON path; exit 1 then, 2 on bad usage; nothing is written on error.
@@ -82,6 +83,20 @@ def ipv4(s, where):
         fail(where, f"must be an IPv4 address, got {json.dumps(s)}")
 
 
+def ipv6(s, where):
+    try:
+        return ipaddress.IPv6Address(s)
+    except ValueError:
+        fail(where, f"must be an IPv6 address, got {json.dumps(s)}")
+
+
+def vip_addr(s, where):
+    """A service VIP of either family (an IPv6 one has a colon)."""
+    if isinstance(s, str) and ":" in s:
+        return ipv6(s, where)
+    return ipv4(s, where)
+
+
 def ipv4_if(s, where):
     if not isinstance(s, str) or "/" not in s:
         fail(where, f"must be a.b.c.d/len, got {json.dumps(s)}")
@@ -100,7 +115,7 @@ def dispatcher_model(cfg):
     top_exc = want(cfg, "", "exception", "object", required=False, default={})
     top_on = want(top_exc, "exception", "enabled", "bool", required=False, default=False)
     top_ifname = want(top_exc, "exception", "ifname", "str", required=False)   # one port only (--check)
-    hosts = []   # (ifname or None, IPv4Interface) per port with a host
+    hosts = []   # (ifname or None, IPv4Interface, path, first IPv6 address or None) per port with a host
     for i, p in enumerate(ports):
         pp = f"ports[{i}]"
         if not isinstance(p, dict):
@@ -118,7 +133,13 @@ def dispatcher_model(cfg):
             ifname = want(exc, f"{pp}.exception", "ifname", "str", required=False, default=f"nc-{name[:12]}")
         if on and not 1 <= len(ifname) <= IFNAME_MAX:
             fail(f"{pp}.exception.ifname", f"must be 1..{IFNAME_MAX} bytes (a kernel interface name), got {json.dumps(ifname)}")
-        hosts.append((ifname if on else None, host, pp))
+        v6 = want(p, pp, "ipv6", "array", required=False, default=[])
+        first6 = None
+        if v6:
+            if not isinstance(v6[0], str) or "/" not in v6[0]:
+                fail(f"{pp}.ipv6[0]", f"must be an IPv6 prefix (addr/len), got {json.dumps(v6[0])}")
+            first6 = ipv6(v6[0].split("/", 1)[0], f"{pp}.ipv6[0]")
+        hosts.append((ifname if on else None, host, pp, first6))
 
     bgp = want(cfg, "", "bgp", "object", required=False)
     if bgp is None:
@@ -142,14 +163,15 @@ def dispatcher_model(cfg):
         facing = [h for h in hosts if addr in h[1].network]
         if not facing:
             fail(f"{np}.address", f"{addr} is on no port's host subnet (ports[].host)")
-        ifname, host, pp = facing[0]
+        ifname, host, pp, first6 = facing[0]
         if ifname is None:
             fail(f"{np}.address", f"{addr} faces {pp}, which has no exception interface "
                  f"({pp}.exception or the top-level exception)")
         if addr == host.ip:
             fail(f"{np}.address", f"{addr} is {pp}.host")
         neighbors.append({"NAME": f"r{i}", "ADDRESS": str(addr), "PEER_ASN": str(peer_asn),
-                          "LOCAL": str(host.ip), "IFACE": ifname})
+                          "LOCAL": str(host.ip), "IFACE": ifname, "PORT": pp,
+                          "NEXT_HOP6": str(first6) if first6 else None})
         if ifname not in [f[0] for f in ifaces]:
             ifaces.append((ifname, host))
     rid = want(bgp, "bgp", "router_id", "str", required=False)
@@ -165,21 +187,37 @@ def dispatcher_model(cfg):
     for i, s in enumerate(services):
         if not isinstance(s, dict):
             fail(f"services[{i}]", "must be an object")
-        v = ipv4(want(s, f"services[{i}]", "vip", "str"), f"services[{i}].vip")
+        v = vip_addr(want(s, f"services[{i}]", "vip", "str"), f"services[{i}].vip")
         if v not in vips:
             vips.append(v)
     if not vips:
         fail("services", "no service: no VIP to announce")
+    vips4 = [v for v in vips if v.version == 4]
+    vips6 = [v for v in vips if v.version == 6]
+    # The IPv6 routes go in the IPv4 sessions (multiprotocol BGP). Their next hop
+    # must be an IPv6 address the router can reach on the link: the facing port's
+    # first "ipv6" address, which the data plane answers neighbour discovery for
+    # (as it answers ARP for the IPv4 host address). The kernel interface needs
+    # none (BGP and BFD stay on IPv4), so there is no IPv6 host address to give.
+    if vips6:
+        for n in neighbors:
+            if n["NEXT_HOP6"] is None:
+                fail(f"{n['PORT']}.ipv6", f"missing: the next hop of the IPv6 VIPs announced to {n['ADDRESS']} "
+                     f"is the first IPv6 address of {n['PORT']}")
     return {
         "ROUTER_ID": str(rid), "ASN": str(asn), "HOLD_S": str(hold),
         "BFD": bfd_on, "BFD_SWITCH": "on" if bfd_on else "off",
         "BFD_INTERVAL_MS": str(bfd_iv), "BFD_MULTIPLIER": str(bfd_mult),
-        "VIP_SET": ", ".join(f"{v}/32" for v in vips),
+        "V6": bool(vips6),
+        "IMPORT4": f"where net ~ [ {', '.join(f'{v}/32' for v in vips4)} ]" if vips4 else "none",
+        "EXPORT4": (f"where proto = \"vips\" && net ~ [ {', '.join(f'{v}/32' for v in vips4)} ]"
+                    if vips4 else "none"),
+        "VIP6_SET": ", ".join(f"{v}/128" for v in vips6),
         "VIPS": [str(v) for v in vips],
         "IFACE_LIST": ", ".join(f'"{i}"' for i, _ in ifaces),
         "IFACES": ", ".join(i for i, _ in ifaces),
         "IFACE_HOSTS": [f"{i} {h}" for i, h in ifaces],
-        "NEIGHBOR": neighbors,
+        "NEIGHBOR": [{k: v for k, v in n.items() if v is not None} for n in neighbors],
     }
 
 
@@ -217,12 +255,19 @@ def router_model(a):
         neighbors.append({"NAME": m.group(1), "ADDRESS": m.group(2), "PEER_ASN": m.group(3)})
     if not neighbors:
         fail("--neighbor", "at least one")
+    net6 = None
+    if a.accept6 is not None:
+        try:
+            net6 = ipaddress.IPv6Network(a.accept6)
+        except ValueError:
+            fail("--accept6", f"must be an IPv6 network addr/len, got {json.dumps(a.accept6)}")
     if a.hold_s in (1, 2) or not 0 <= a.hold_s <= 65535:
         fail("--hold-s", f"must be 0 or 3..65535, got {a.hold_s}")
     return {
         "ROUTER_ID": str(ipv4(a.router_id, "--router-id")),
         "LOCAL": str(ipv4(a.local or a.router_id, "--local")),
         "ASN": str(a.asn), "HOLD_S": str(a.hold_s), "IFACE": a.iface, "ACCEPT": str(net),
+        "V6": net6 is not None, "ACCEPT6": str(net6),
         "BFD": not a.no_bfd, "BFD_SWITCH": "off" if a.no_bfd else "on",
         "BFD_INTERVAL_MS": str(a.bfd_interval_ms), "BFD_MULTIPLIER": str(a.bfd_multiplier),
         "NEIGHBOR": neighbors,
@@ -242,6 +287,7 @@ def main():
     ap.add_argument("--asn", type=int)
     ap.add_argument("--iface")
     ap.add_argument("--accept")
+    ap.add_argument("--accept6")
     ap.add_argument("--neighbor", action="append", default=[])
     ap.add_argument("--hold-s", type=int, default=3)
     ap.add_argument("--bfd-interval-ms", type=int, default=100)

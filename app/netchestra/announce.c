@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The VIP announcement. The routing daemon beside the appliance announces the
- * /32 addresses it finds on the kernel interfaces facing its BGP neighbors;
+ * /32 and /128 addresses it finds on the kernel interfaces facing its BGP neighbors;
  * this file puts a VIP there exactly while the appliance is ready to serve it
  * (every port up, at least one server of a live service on it up, not
  * draining, not stopping) and takes it away otherwise. A dead appliance takes
@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -18,9 +19,8 @@
 
 #define ANNOUNCE_CHECK_MS 100
 
-/* Ports whose kernel interface faces a BGP neighbor, as a bit set. */
-static uint32_t
-facing_ports(const struct nc_config *cfg)
+uint32_t
+nc_announce_ports(const struct nc_config *cfg)
 {
 	uint32_t set = 0;
 	uint16_t i;
@@ -48,22 +48,37 @@ ports_up(const struct nc_app *a)
 	return true;
 }
 
-/* Put VIP <vip> (host order) on, or take it off, every facing interface. */
+bool
+nc_announce_any6(const struct nc_config *cfg)
+{
+	uint16_t s;
+
+	for (s = 0; s < cfg->n_services; s++)
+		if (cfg->services[s].family == AF_INET6)
+			return true;
+	return false;
+}
+
+/* Put service view <v>'s VIP on, or take it off, every facing interface:
+ * an IPv4 VIP as /32, an IPv6 one as /128. */
 static void
-vip_set(struct nc_app *a, uint32_t vip, bool on, const char *why)
+vip_set(struct nc_app *a, const struct nc_service_view *v, bool on, const char *why)
 {
 	const struct nc_config *cfg = a->cfg;
-	uint32_t set = facing_ports(cfg);
-	char ip[NC_IP4_STRLEN];
+	uint32_t set = nc_announce_ports(cfg);
+	char ip[NC_ADDR_STRLEN];
 	uint16_t p;
 
-	nc_ip4_str(rte_cpu_to_be_32(vip), ip, sizeof(ip));
+	nc_addr_str(v->family, v->vip, v->vip6, ip, sizeof(ip));
 	for (p = 0; p < cfg->n_ports; p++) {
 		int r;
 
 		if (!(set & (1u << p)))
 			continue;
-		r = nc_hostif_addr(cfg->ports[p].exc_ifname, vip, 32, on);
+		if (v->family == AF_INET6)
+			r = nc_hostif_addr6(cfg->ports[p].exc_ifname, v->vip6, 128, on);
+		else
+			r = nc_hostif_addr(cfg->ports[p].exc_ifname, v->vip, 32, on);
 		if (r != 0)
 			NC_LOG(ERR, APP, "%s %s on %s: %s", on ? "announce" : "withdraw", ip,
 			       cfg->ports[p].exc_ifname, strerror(-r));
@@ -71,15 +86,23 @@ vip_set(struct nc_app *a, uint32_t vip, bool on, const char *why)
 	printf("%s %s (%s)\n", on ? "announce" : "withdraw", ip, why);
 }
 
-/* The first live service index with VIP <vip>: the one that records its state. */
-static int
-vip_owner(const struct nc_dp *dp, uint32_t vip, const struct nc_service_view *views)
+static bool
+same_vip(const struct nc_service_view *a, const struct nc_service_view *b)
 {
-	uint16_t s;
+	if (a->family != b->family)
+		return false;
+	return a->family == AF_INET6 ? memcmp(a->vip6, b->vip6, 16) == 0 : a->vip == b->vip;
+}
 
-	for (s = 0; s < nc_dp_n_services(dp); s++)
-		if (views[s].state != NC_SVC_REMOVED && views[s].vip == vip)
-			return s;
+/* The first live service index with the VIP of <views>[<s>]: the one that records its state. */
+static int
+vip_owner(const struct nc_dp *dp, uint16_t s, const struct nc_service_view *views)
+{
+	uint16_t t;
+
+	for (t = 0; t < nc_dp_n_services(dp); t++)
+		if (views[t].state != NC_SVC_REMOVED && same_vip(&views[t], &views[s]))
+			return t;
 	return -1;
 }
 
@@ -91,7 +114,7 @@ nc_announce_poll(struct nc_app *a)
 	uint16_t s, n;
 	bool up;
 
-	if (facing_ports(a->cfg) == 0 || now - a->announce_last < hz / 1000 * ANNOUNCE_CHECK_MS)
+	if (nc_announce_ports(a->cfg) == 0 || now - a->announce_last < hz / 1000 * ANNOUNCE_CHECK_MS)
 		return;
 	a->announce_last = now;
 	up = ports_up(a);
@@ -103,19 +126,19 @@ nc_announce_poll(struct nc_app *a)
 		const char *why;
 		uint16_t t;
 
-		if (vip_owner(a->dp, views[s].vip, views) != s) {
+		if (vip_owner(a->dp, s, views) != s) {
 			a->announced[s] = 0;   /* another service of the VIP speaks for it */
 			continue;
 		}
 		for (t = s; t < n; t++)
-			if (views[t].state != NC_SVC_REMOVED && views[t].vip == views[s].vip && views[t].n_up > 0)
+			if (views[t].state != NC_SVC_REMOVED && same_vip(&views[t], &views[s]) && views[t].n_up > 0)
 				ready = true;
 		why = a->stopping ? "stopping" : a->draining ? "draining" : !up ? "a port is down" :
 		      a->resyncing ? "resyncing flows" : !ready ? "no server up" : "ready";
 		ready = ready && up && !a->stopping && !a->resyncing &&
 			!(a->draining && now >= a->withdraw_at);
 		if (ready != (a->announced[s] != 0)) {
-			vip_set(a, views[s].vip, ready, why);
+			vip_set(a, &views[s], ready, why);
 			a->announced[s] = ready;
 		}
 	}
@@ -131,7 +154,7 @@ nc_announce_withdraw_all(struct nc_app *a)
 		if (!a->announced[s])
 			continue;
 		nc_dp_service_view(a->dp, s, &views[s], NULL, 0);
-		vip_set(a, views[s].vip, false, a->stopping ? "stopping" : "draining");
+		vip_set(a, &views[s], false, a->stopping ? "stopping" : "draining");
 		a->announced[s] = 0;
 	}
 }

@@ -61,7 +61,7 @@ int nc_exception_init(struct nc_app *a);
 void nc_exception_fini(struct nc_app *a);
 
 /* announce.c: put each service VIP that is ready to be served (ports up, a
- * server up, not draining or stopping) as VIP/32 on the kernel interfaces
+ * server up, not draining or stopping) as VIP/32 (IPv6: /128) on the kernel interfaces
  * facing the BGP neighbors, and take it off when not, so that the routing
  * daemon announces exactly the ready VIPs. poll: every call, checks at most
  * every 100 ms; withdraw_all: at once (drain, stop). Control lcore. */
@@ -69,6 +69,10 @@ void nc_announce_poll(struct nc_app *a);
 /* The pause between telling the peers of a drain and withdrawing the VIPs. */
 #define NC_DRAIN_TELL_MS 200
 void nc_announce_withdraw_all(struct nc_app *a);
+/* The ports whose kernel interface faces a BGP neighbor, as a bit set. */
+uint32_t nc_announce_ports(const struct nc_config *cfg);
+/* True if a service has an IPv6 VIP (announced as /128). */
+bool nc_announce_any6(const struct nc_config *cfg);
 
 /* control.c: the control lcore's loop until nc_app_quit or the duration ends. */
 void nc_control_run(struct nc_app *a);

@@ -60,8 +60,18 @@ exc_port_init(struct nc_app *a, uint16_t pidx)
 		return r;
 	}
 	a->exc_port[pidx] = tp;
-	/* the kernel must not chatter IPv6 (router solicitations, DAD) out of the port */
-	nc_hostif_ipv6_off(cp->exc_ifname);
+	/* the kernel must not chatter IPv6 (router solicitations, DAD) out of the
+	 * port; a facing interface that will carry IPv6 VIPs keeps IPv6, quiet */
+	if ((nc_announce_ports(a->cfg) & (1u << pidx)) && nc_announce_any6(a->cfg)) {
+		r = nc_hostif_ipv6_quiet(cp->exc_ifname);
+		if (r != 0) {
+			NC_LOG(ERR, APP, "ports[%u] %s: %s: IPv6 for the IPv6 VIPs: %s", pidx, cp->name,
+			       cp->exc_ifname, strerror(-r));
+			return r;
+		}
+	} else {
+		nc_hostif_ipv6_off(cp->exc_ifname);
+	}
 	r = nc_hostif_addr(cp->exc_ifname, cp->host.addr, cp->host.len, true);
 	if (r == 0)
 		r = nc_hostif_up(cp->exc_ifname);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -210,6 +211,9 @@ nc_cluster_service_digest(const struct nc_cfg_service *svc, uint8_t out[NC_CL_DI
 	dig_u32(x, 1);
 	dig_str(x, svc->name);
 	dig_u32(x, svc->vip);
+	/* IPv6 addresses only where there are some: an IPv4 service's digest is unchanged */
+	if (svc->family == AF_INET6)
+		EVP_DigestUpdate(x, svc->vip6, 16);
 	dig_u32(x, svc->port);
 	dig_u32(x, svc->proto);
 	dig_u32(x, (uint32_t)svc->scheduler);
@@ -220,6 +224,8 @@ nc_cluster_service_digest(const struct nc_cfg_service *svc, uint8_t out[NC_CL_DI
 	for (i = 0; i < svc->n_servers; i++) {
 		dig_str(x, svc->servers[i].name);
 		dig_u32(x, svc->servers[i].address);
+		if (svc->servers[i].family == AF_INET6)
+			EVP_DigestUpdate(x, svc->servers[i].address6, 16);
 		dig_u32(x, svc->servers[i].port);
 		dig_u32(x, svc->servers[i].weight);
 	}

@@ -2029,6 +2029,7 @@ static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t
 	static const char *const nosup = "not supported on an IPv6 service yet";
 	const struct nc_cfg_service *svc = &c->cfg->services[si];
 	char kp[PATH_LEN];
+	json_t *cl;
 
 	if (!c->svc_vip_ok[si])
 		return;
@@ -2042,11 +2043,13 @@ static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t
 		path_key(kp, ep, "client_address");
 		ERR(c, kp, "%s", nosup);
 	}
-	path_key(kp, ep, "vip");
-	if (json_object_get(root, "cluster") != NULL)
-		ERR(c, kp, "an IPv6 service is not supported with a cluster section yet");
-	if (json_object_get(root, "bgp") != NULL)
-		ERR(c, kp, "an IPv6 service is not supported with a bgp section yet");
+	/* read from the JSON: the cluster section is parsed after the services;
+	 * its sync is on unless false is given (a bad value is reported there) */
+	cl = json_object_get(root, "cluster");
+	if (json_is_object(cl) && !json_is_false(json_object_get(cl, "sync"))) {
+		path_key(kp, ep, "vip");
+		ERR(c, kp, "flow sync does not carry IPv6 flows yet (cluster.sync is on)");
+	}
 }
 
 static void parse_services(struct ctx *c, json_t *root)
@@ -2477,7 +2480,9 @@ static void cross_service6(struct ctx *c, size_t i)
 	char p[PATH_LEN], which[PATH_LEN], b[IP6_STR];
 	size_t j, pi, ai;
 
-	if (c->svc_vip_ok[i] && svc->family == AF_INET6) {
+	/* with BGP the routers learn the VIP from the announcement */
+	if (c->svc_vip_ok[i] && svc->family == AF_INET6 &&
+	    (!c->cfg->bgp.enabled || find_subnet6(c, svc->vip6, which, &pi, &ai))) {
 		snprintf(p, sizeof(p), "services[%zu].vip", i);
 		check_onlink6(c, svc->vip6, p);
 	}

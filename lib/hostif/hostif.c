@@ -99,6 +99,32 @@ nc_hostif_addr(const char *ifname, uint32_t ip, uint8_t len, bool add)
 }
 
 int
+nc_hostif_addr6(const char *ifname, const uint8_t ip[16], uint8_t len, bool add)
+{
+	struct nl_req req;
+	unsigned int idx = if_nametoindex(ifname);
+	int r;
+
+	if (idx == 0)
+		return -errno;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+	req.nh.nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+	req.nh.nlmsg_flags = add ? NLM_F_CREATE | NLM_F_REPLACE : 0;
+	req.ifa.ifa_family = AF_INET6;
+	req.ifa.ifa_prefixlen = len;
+	req.ifa.ifa_flags = IFA_F_NODAD;
+	req.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+	req.ifa.ifa_index = idx;
+	attr_put(&req.nh, IFA_LOCAL, ip, 16);
+	attr_put(&req.nh, IFA_ADDRESS, ip, 16);
+	r = nl_talk(&req.nh);
+	if (!add && r == -EADDRNOTAVAIL)
+		r = 0;
+	return r;
+}
+
+int
 nc_hostif_up(const char *ifname)
 {
 	struct ifreq ifr;
@@ -122,20 +148,48 @@ nc_hostif_up(const char *ifname)
 	return r;
 }
 
-int
-nc_hostif_ipv6_off(const char *ifname)
+static int
+ipv6_conf(const char *ifname, const char *key, const char *val)
 {
 	char path[128];
 	FILE *f;
 	int r = 0;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname, key);
 	f = fopen(path, "w");
 	if (f == NULL)
 		return -errno;
-	if (fputs("1\n", f) < 0)
+	if (fputs(val, f) < 0)
 		r = -EIO;
 	if (fclose(f) != 0 && r == 0)
 		r = -errno;
 	return r;
+}
+
+int
+nc_hostif_ipv6_off(const char *ifname)
+{
+	return ipv6_conf(ifname, "disable_ipv6", "1\n");
+}
+
+int
+nc_hostif_ipv6_quiet(const char *ifname)
+{
+	static const char *const conf[][2] = {
+		{ "disable_ipv6", "1\n" },   /* drops a link-local address made already */
+		{ "addr_gen_mode", "1\n" },  /* none: no link-local when enabled again */
+		{ "accept_ra", "0\n" },
+		{ "router_solicitations", "0\n" },
+		{ "dad_transmits", "0\n" },
+		{ "disable_ipv6", "0\n" },
+	};
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < sizeof(conf) / sizeof(conf[0]); i++) {
+		r = ipv6_conf(ifname, conf[i][0], conf[i][1]);
+		if (r != 0)
+			return r;
+	}
+	return 0;
 }

@@ -11,7 +11,13 @@
 # time from SIGKILL is printed, not asserted: BFD should make it well under a
 # second) and new connections then all succeed through the others. With 2, the
 # killed one started again comes back, and a clean stop (SIGTERM) returns with
-# its path withdrawn. Usage: tests/e2e/cluster.sh BUILD_DIR
+# its path withdrawn. Then, with 2, IPv6: both dispatchers restarted on
+# config/cluster/dK-v6.json (flow sync off, web6 on the IPv6 VIP fd00:202::1 over
+# the servers' IPv6 addresses, announced as /128 in the same BGP sessions):
+# lab-rtr's IPv6 route to it has both dispatchers' fd00:203::(2+K) as nexthops,
+# curl -6 and nc-client from fd00:200::10-17 all answered through both, and one
+# stopped cleanly: its IPv6 path withdrawn, the clients still answered.
+# Usage: tests/e2e/cluster.sh BUILD_DIR
 #
 # Structure for the checks still to come (maglev persistence across
 # dispatchers, drain under load, configuration mismatch, forged messages,
@@ -29,6 +35,9 @@ E2E_NAME=cluster
 VIP=10.202.0.1
 SOURCES=(10.200.0.10 10.200.0.11 10.200.0.12 10.200.0.13 10.200.0.14 10.200.0.15)
 SRC_LIST=$(IFS=,; echo "${SOURCES[*]}")
+VIP6=fd00:202::1
+SOURCES6=(fd00:200::10 fd00:200::11 fd00:200::12 fd00:200::13 fd00:200::14 fd00:200::15 fd00:200::16 fd00:200::17)
+SRC6_LIST=$(IFS=,; echo "${SOURCES6[*]}")
 CTL=$BUILD/app/netchestra-ctl
 STATE=/run/netchestra-lab
 DISP=()
@@ -46,19 +55,19 @@ want_hops() { local k; for k in "$@"; do front_ip "$k"; done | sort | tr '\n' ' 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 rtr() { birdc -s "$STATE/rtr.bird.ctl" "$@"; }
 
-# dcfg <K> <N> [jq filter]: dispatcher K's startup file for a lab of N
-# dispatchers, in $W: config/cluster/dK.json with its peers cut to those
-# present, its token and secret files where the lab made them, then
+# dcfg <K> <N> [jq filter] [-v6]: dispatcher K's startup file for a lab of N
+# dispatchers, in $W: config/cluster/dK.json (dK-v6.json) with its peers cut to
+# those present, its token and secret files where the lab made them, then
 # CLUSTER_CFG_FILTER and <filter>. Prints its path.
 dcfg() {
-	local k=$1 n=$2 out=$W/d$1.json
+	local k=$1 n=$2 out=$W/d$1${4:-}.json
 	jq --argjson n "$n" --arg root "$ROOT" '
 		.management.token_file = "\($root)/config/lab.token" |
 		if .cluster then
 			.cluster.secret_file = "\($root)/config/cluster/secret" |
 			.cluster.peers |= map(select(((.address? // .) | ltrimstr("10.201.0.") | tonumber) - 201 < $n))
 		else . end |
-		'"${CLUSTER_CFG_FILTER:-.}"' | '"${3:-.}" "$ROOT/config/cluster/d$k.json" >"$out" || return 1
+		'"${CLUSTER_CFG_FILTER:-.}"' | '"${3:-.}" "$ROOT/config/cluster/d$k${4:-}.json" >"$out" || return 1
 	echo "$out"
 }
 
@@ -68,9 +77,9 @@ flows() {
 		jq '[.services[].servers[].flows // 0] | add // 0' 2>/dev/null || echo 0
 }
 
-start() {   # start <K> <N> [jq filter]: lab.sh dispatcher start, a check of its own
+start() {   # start <K> <N> [jq filter] [-v6]: lab.sh dispatcher start, a check of its own
 	local k=$1 cfg t0
-	cfg=$(dcfg "$k" "$2" "${3:-.}") || { bad "d$k: its startup file"; return 1; }
+	cfg=$(dcfg "$k" "$2" "${3:-.}" "${4:-}") || { bad "d$k: its startup file"; return 1; }
 	t0=$(now_ms)
 	if "$LAB" dispatcher start "$k" --config "$cfg" >"$W/start$k.log" 2>&1; then
 		ok "d$k started, lab-rtr routes $VIP through $(front_ip "$k") ($(($(now_ms) - t0)) ms)"
@@ -334,6 +343,112 @@ check_stop() {
 	DISP=("${rest[@]}")
 }
 
+# ---- IPv6 (the dK-v6.json files) ----
+
+hops6() {   # lab-rtr's nexthops to the IPv6 VIP, sorted, on one line
+	ip -n lab-rtr -6 route show "$VIP6" | awk '{ for (i = 1; i < NF; i++) if ($i == "via") print $(i + 1) }' |
+		sort | tr '\n' ' ' | sed 's/ $//'
+}
+want_hops6() { local k; for k in "$@"; do echo "fd00:203::$((2 + k))"; done | sort | tr '\n' ' ' | sed 's/ $//'; }
+# flows6 <K>: flows dispatcher K has scheduled for web6
+flows6() {
+	ip netns exec "lab-d$1" "$CTL" --json services 2>/dev/null |
+		jq '[.services[] | select(.name == "web6") | .servers[].flows // 0] | add // 0' 2>/dev/null || echo 0
+}
+
+check_routes6() {   # lab-rtr's IPv6 route to the VIP: a nexthop per dispatcher (up to 10 s)
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(hops6)" = "$(want_hops6 "${DISP[@]}")" ] && break
+		sleep 0.1
+	done
+	if [ "$(hops6)" = "$(want_hops6 "${DISP[@]}")" ]; then
+		ok "IPv6, ${#DISP[@]} dispatcher(s): lab-rtr routes $VIP6 via $(hops6) ($(ip -n lab-rtr -6 route show "$VIP6" | grep -c nexthop) nexthops)"
+	else
+		ip -n lab-rtr -6 route show "$VIP6" >"$W/why6" 2>&1
+		bad "IPv6: lab-rtr's nexthops to $VIP6 '$(hops6)', want '$(want_hops6 "${DISP[@]}")'" "$W/why6"
+	fi
+}
+
+check_curl6() {   # check_curl6 <what>: curl -6 from each IPv6 client address, a new connection each
+	local what=$1 s i n=0 good=0 out
+	for s in "${SOURCES6[@]}"; do
+		for i in 1 2; do
+			n=$((n + 1))
+			out=$(ip netns exec lab-client curl -6 -s --max-time 5 --interface "$s" -w ' %{http_code}' "http://[$VIP6]/") &&
+				[[ $out =~ ^n[0-2]\ .*\ 200$ ]] && good=$((good + 1))
+		done
+	done
+	if [ "$good" = "$n" ]; then
+		ok "$what: curl -6 from ${#SOURCES6[@]} client addresses to [$VIP6]:80, $good/$n answered 200 by n0..n2"
+	else
+		bad "$what: curl -6 from ${#SOURCES6[@]} client addresses to [$VIP6]:80: $good/$n answered"
+	fi
+}
+
+check_clients6() {   # check_clients6 <what>: nc-client over TCP (close, keep-alive) to the IPv6 VIP
+	local what=$1
+	timeout 60 ip netns exec lab-client "$NC_CLIENT" --json --quiet --source "$SRC6_LIST" --target "[$VIP6]:80" \
+		--proto tcp --mode close -c 8 -k 5 --duration 3 --timeout-ms 5000 >"$W/$what-tcp6.json" 2>"$W/$what-tcp6.err"
+	clean_run "$W/$what-tcp6.json" &&
+		ok "$what: nc-client to [$VIP6]:80, new connection per request: $(jq -r '"\(.ok) answered of \(.requests), 0 broken"' "$W/$what-tcp6.json")" ||
+		bad "$what: nc-client tcp close to [$VIP6]:80" "$W/$what-tcp6.json"
+	timeout 60 ip netns exec lab-client "$NC_CLIENT" --json --quiet --source "$SRC6_LIST" --target "[$VIP6]:80" \
+		--proto tcp --mode keepalive -c 8 -k 5 --duration 2 --timeout-ms 5000 >"$W/$what-ka6.json" 2>"$W/$what-ka6.err"
+	clean_run "$W/$what-ka6.json" && jq -e '.split_flows == 0' "$W/$what-ka6.json" >/dev/null &&
+		ok "$what: nc-client keep-alive to [$VIP6]:80: $(jq -r '"\(.ok) answered of \(.requests), no connection split"' "$W/$what-ka6.json")" ||
+		bad "$what: nc-client tcp keep-alive to [$VIP6]:80" "$W/$what-ka6.json"
+}
+
+check_spread6() {   # every dispatcher carried web6 flows, by its own counters
+	local k f line="" idle=0
+	for k in "${DISP[@]}"; do
+		f=$(flows6 "$k")
+		line="$line d$k $f"
+		[ "$f" -gt 0 ] || idle=$((idle + 1))
+	done
+	[ "$idle" = 0 ] && ok "IPv6: every dispatcher carried web6 flows (flows per dispatcher:$line)" ||
+		bad "IPv6: every dispatcher carried web6 flows (flows per dispatcher:$line)"
+}
+
+# phase_v6: the lab of 2, its dispatchers restarted on the -v6 files
+phase_v6() {
+	local k t0 t1="" i pid stopper while="as it exited"
+	for k in "${DISP[@]}"; do "$LAB" dispatcher stop "$k" >/dev/null 2>&1; done
+	DISP=()
+	for k in 0 1; do
+		start "$k" 2 . -v6 || return 1
+		DISP+=("$k")
+	done
+	check_routes
+	check_routes6
+	check_curl6 "IPv6, 2 dispatchers"
+	check_clients6 "IPv6, 2 dispatchers"
+	check_spread6
+	# d0 stopped cleanly: both its paths withdrawn, the IPv6 clients answered through d1
+	pid=$(cat "$STATE/d0.pid" 2>/dev/null)
+	t0=$(now_ms)
+	"$LAB" dispatcher stop 0 >"$W/stop6.log" 2>&1 &
+	stopper=$!
+	for ((i = 0; i < 6000; i++)); do
+		if [ "$(hops6)" = "$(want_hops6 1)" ]; then
+			t1=$(now_ms)
+			! kill -0 "$pid" 2>/dev/null || while="while it drained"
+			break
+		fi
+		sleep 0.01
+	done
+	check_curl6 "IPv6, d0 stopping"
+	wait "$stopper" || bad "IPv6: d0 stopped cleanly" "$W/stop6.log"
+	DISP=(1)
+	if [ -n "$t1" ] && [ "$(hops6)" = "$(want_hops6 1)" ] && [ "$(hops)" = "$(want_hops 1)" ]; then
+		ok "IPv6: d0 stopped (SIGTERM): its IPv6 path withdrawn $((t1 - t0)) ms later, $while; lab-rtr routes $VIP6 via $(hops6), $VIP via $(hops)"
+	else
+		bad "IPv6: d0 stopped, its IPv6 path withdrawn (IPv6 hops '$(hops6)', IPv4 '$(hops)')" "$W/stop6.log"
+	fi
+	check_clients6 "IPv6, d0 stopped"
+}
+
 # ---- the phases ----
 
 phase() {   # phase <N>: a fresh lab of N dispatchers
@@ -377,6 +492,7 @@ phase() {   # phase <N>: a fresh lab of N dispatchers
 		start 1 "$n" && DISP+=(1) && check_routes
 		check_stop 0
 		check_curl "d0 stopped"
+		phase_v6
 	fi
 	cp "$STATE/rtr.bird.log" "$W/rtr$n.bird.log" 2>/dev/null   # kept with KEEP=1
 }

@@ -3,8 +3,10 @@
 # scripts/render-bird.py (config/cluster/d0.json rendered line by line, the
 # variants of the startup file it follows, BIRD itself parsing what it renders
 # (bird -p), every invalid or missing section an error naming its JSON path with
-# nothing written), scripts/cluster-configs.sh --check (d1.json and d2.json are
-# what d0.json makes), the appliance's --check on the three files, and shellcheck
+# nothing written), the IPv6 VIPs of the dual-stack variants dK-v6.json (an ipv6
+# channel, its next hop the port's first IPv6 address; the router's ipv6 kernel
+# and BGP channels), scripts/cluster-configs.sh --check (d1.json, d2.json and the
+# -v6 files are what d0.json makes), the appliance's --check on the six files, and shellcheck
 # on the cluster lab's shell scripts. Usage: tests/scripts/run.sh [BUILD_DIR]
 # shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
 set -uo pipefail
@@ -69,6 +71,42 @@ else
 		[ "$(grep -c '^protocol bgp ' "$W/rtr.conf")" = 3 ] &&
 		ok "router: three sessions, BFD on eth-disp, /32s of 10.202.0.0/24 merged into multipath routes; bird -p" ||
 		bad "router configuration" "$W/rtr.conf.bird"
+	! grep -q 'ipv6 {' "$W/rtr.conf" && ! grep -q 'ipv6 {' "$W/d0.conf" &&
+		ok "no IPv6 VIP, no --accept6: no ipv6 channel rendered" ||
+		bad "no ipv6 channel without IPv6 VIPs" "$W/rtr.conf"
+	python3 "$RENDER" --router --router-id 10.203.0.1 --asn 65000 --iface eth-disp --accept 10.202.0.0/24 \
+		--accept6 fd00:202::/64 --neighbor d0=10.203.0.2:65001 --neighbor d1=10.203.0.3:65001 \
+		-o "$W/rtr6.conf" && birdok "$W/rtr6.conf" &&
+		has "$W/rtr6.conf" 'import where net ~ [ 10.202.0.0/24{32,32} ];' \
+			'import where net ~ [ fd00:202::/64{128,128} ];' &&
+		[ "$(grep -c '^protocol kernel' "$W/rtr6.conf")" = 2 ] && [ "$(grep -c 'merge paths on;' "$W/rtr6.conf")" = 2 ] &&
+		[ "$(grep -c '^	ipv6 {' "$W/rtr6.conf")" = 2 ] &&
+		ok "router with --accept6: /128s of fd00:202::/64 taken in the same sessions and merged into the kernel's IPv6 table; bird -p" ||
+		bad "router configuration with --accept6" "$W/rtr6.conf.bird"
+	for k in 0 1 2; do
+		f=$ROOT/config/cluster/d$k-v6.json
+		python3 "$RENDER" -o "$W/d$k-v6.conf" "$f" 2>"$W/d$k-v6.err" && birdok "$W/d$k-v6.conf" &&
+			has "$W/d$k-v6.conf" 'import where net ~ [ 10.202.0.1/32 ];' \
+				'import where net ~ [ fd00:202::1/128 ];' \
+				'export where proto = "vips" && net ~ [ 10.202.0.1/32 ];' \
+				'export where proto = "vips" && net ~ [ fd00:202::1/128 ];' \
+				"next hop address fd00:203::$((2 + k));" "neighbor 10.203.0.1 as 65000;" &&
+			[ "$(grep -c '^protocol bgp ' "$W/d$k-v6.conf")" = 1 ] &&
+			[ "$(python3 "$RENDER" --vips "$f" | tr '\n' ' ')" = "10.202.0.1 fd00:202::1 " ] &&
+			ok "d$k-v6.json: fd00:202::1/128 in an ipv6 channel of the one session, next hop fd00:203::$((2 + k)); bird -p" ||
+			{ cat "$W/d$k-v6.err" "$W/d$k-v6.conf.why" "$W/d$k-v6.conf.bird" >"$W/why" 2>/dev/null
+			  bad "d$k-v6.json rendered and parsed" "$W/why"; }
+	done
+fi
+D0V6=$ROOT/config/cluster/d0-v6.json
+jq '.services |= map(select(.name == "web6"))' "$D0V6" >"$W/only6.json"
+if python3 "$RENDER" -o "$W/only6.conf" "$W/only6.json" 2>"$W/only6.err" &&
+	has "$W/only6.conf" 'import none;' 'export none;' 'import where net ~ [ fd00:202::1/128 ];' &&
+	{ ! command -v bird >/dev/null || birdok "$W/only6.conf"; }; then
+	ok "IPv6 VIPs alone: the ipv4 channels import and export nothing"
+else
+	cat "$W/only6.err" "$W/only6.conf.why" "$W/only6.conf.bird" >"$W/why" 2>/dev/null
+	bad "IPv6 VIPs alone" "$W/why"
 fi
 
 # ---- variants of the startup file ----
@@ -134,6 +172,9 @@ refused "interface name too long" '.ports[0].exception.ifname = "a-very-long-nam
 	'ports[0].exception.ifname: must be 1..15 bytes'
 refused "no services" 'del(.services)' "services: missing"
 refused "not JSON" '@{"bgp": ' "invalid JSON: Expecting value (line 1, column 9)"
+refused "bad IPv6 VIP" '.services[0].vip = "fd00:202::g"' 'services[0].vip: must be an IPv6 address, got "fd00:202::g"'
+refused "IPv6 VIP, the facing port without ipv6" '.services[0].vip = "fd00:202::1"' \
+	"ports[0].ipv6: missing: the next hop of the IPv6 VIPs announced to 10.203.0.1 is the first IPv6 address of ports[0]"
 python3 "$RENDER" "$W/none.json" >/dev/null 2>"$W/e"; rc=$?
 [ "$rc" = 1 ] && grep -qF "render-bird: $W/none.json: cannot read: No such file or directory" "$W/e" &&
 	ok "refused, a missing file: $(cat "$W/e")" || bad "refused, a missing file (rc=$rc)" "$W/e"
@@ -142,18 +183,25 @@ python3 "$RENDER" >/dev/null 2>"$W/e"; rc=$?
 
 # ---- the three startup files ----
 "$ROOT/scripts/cluster-configs.sh" --check 2>"$W/e" &&
-	ok "config/cluster/d1.json and d2.json are what d0.json makes (cluster-configs.sh --check)" ||
+	ok "config/cluster/d1.json, d2.json and d0..d2-v6.json are what d0.json makes (cluster-configs.sh --check)" ||
 	bad "cluster-configs.sh --check" "$W/e"
 if [ -x "$BUILD/app/netchestra" ]; then
 	# the lab makes the token and the secret (lab.sh up): stand-ins here, in $W
 	printf 'test-token-0123456789\n' >"$W/token"
 	printf 'test-secret-0123456789abcdef\n' >"$W/secret"
-	for k in 0 1 2; do
+	for k in 0 1 2 0-v6 1-v6 2-v6; do
 		jq --arg w "$W" '.management.token_file = "\($w)/token" | .cluster.secret_file = "\($w)/secret"' \
 			"$ROOT/config/cluster/d$k.json" >"$W/check$k.json"
 		"$BUILD/app/netchestra" --check -c "$W/check$k.json" >"$W/c" 2>&1 &&
 			ok "netchestra --check config/cluster/d$k.json" || bad "netchestra --check config/cluster/d$k.json" "$W/c"
 	done
+	# the same IPv6 service with flow sync on: refused at its vip
+	jq --arg w "$W" '.management.token_file = "\($w)/token" | .cluster.secret_file = "\($w)/secret" |
+		.cluster.sync = true' "$D0V6" >"$W/sync6.json"
+	! "$BUILD/app/netchestra" --check -c "$W/sync6.json" >"$W/c" 2>&1 &&
+		grep -qF "services[2].vip: flow sync does not carry IPv6 flows yet" "$W/c" &&
+		ok "d0-v6.json with cluster.sync on: refused, $(grep -oF "services[2].vip: flow sync does not carry IPv6 flows yet" "$W/c")" ||
+		bad "d0-v6.json with cluster.sync on refused at services[2].vip" "$W/c"
 else
 	bad "netchestra --check: no $BUILD/app/netchestra (build first)"
 fi
