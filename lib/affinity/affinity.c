@@ -24,7 +24,7 @@ struct aff6_key {
 	uint8_t prefix[16];
 	uint8_t svc;
 	uint8_t pad[3];
-};
+} __rte_aligned(4);
 
 struct nc_affinity {
 	struct rte_hash *h;
@@ -153,7 +153,7 @@ nc_affinity_set(struct nc_affinity *a, uint32_t client_ip, uint8_t svc, uint8_t 
 static inline struct aff6_key
 key6_of(const uint8_t *prefix, uint8_t svc)
 {
-	struct aff6_key k = { .svc = svc };
+	struct aff6_key k __rte_aligned(8) = { .svc = svc };   /* hashed 8 bytes at a time */
 
 	memcpy(k.prefix, prefix, 16);
 	return k;
@@ -162,7 +162,7 @@ key6_of(const uint8_t *prefix, uint8_t svc)
 int
 nc_affinity_lookup6(struct nc_affinity *a, const uint8_t *prefix, uint8_t svc, uint32_t now_ms)
 {
-	struct aff6_key k = key6_of(prefix, svc);
+	struct aff6_key k __rte_aligned(8) = key6_of(prefix, svc);
 	void *d;
 
 	if (rte_hash_lookup_data(a->h, &k, &d) < 0)
@@ -178,7 +178,7 @@ int
 nc_affinity_set6(struct nc_affinity *a, const uint8_t *prefix, uint8_t svc, uint8_t server,
 		 uint32_t expire_ms)
 {
-	struct aff6_key k = key6_of(prefix, svc);
+	struct aff6_key k __rte_aligned(8) = key6_of(prefix, svc);
 
 	return rte_hash_add_key_data(a->h, &k, pack(server, expire_ms)) < 0 ? -ENOSPC : 0;
 }
@@ -201,7 +201,7 @@ nc_affinity_expire(struct nc_affinity *a, uint32_t now_ms, unsigned int budget)
 		if (expired(d, now_ms)) {
 			union {
 				struct aff_key k4;
-				struct aff6_key k6;
+				struct aff6_key k6 __rte_aligned(8);
 			} k;
 
 			memcpy(&k, key, a->key_len);

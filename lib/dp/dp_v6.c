@@ -28,9 +28,7 @@
 static inline int
 ip6_eq(const uint8_t *a, const uint8_t *b)
 {
-	const uint64_t *x = (const uint64_t *)(const void *)a, *y = (const uint64_t *)(const void *)b;
-
-	return x[0] == y[0] && x[1] == y[1];
+	return memcmp(a, b, 16) == 0;   /* addresses in frames sit at any alignment */
 }
 
 static inline const struct nc_addr6_ent *
@@ -400,7 +398,8 @@ nc_v64_icmp_to_client(struct nc_worker *w, struct rte_mbuf *m, int32_t idx)
 	quote_l4_adjust((uint8_t *)qports, n, proto, f->s2c_l4_delta);
 	p[L4_OFF6] = ICMP6_PKT_TOO_BIG;
 	p[L4_OFF6 + 1] = 0;
-	*(uint32_t *)(p + L4_OFF6 + 4) = rte_cpu_to_be_32(RTE_MAX(mtu + 20, (uint32_t)ICMP6_MIN_MTU));
+	mtu = rte_cpu_to_be_32(RTE_MAX(mtu + 20, (uint32_t)ICMP6_MIN_MTU));
+	memcpy(p + L4_OFF6 + 4, &mtu, sizeof(mtu));
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - (QUOTE_L4 + n)));
 	w->st.icmp_relayed++;
 	icmp6_send(w, m, a->vip, a->client, (uint16_t)(8 + sizeof(*q6) + n), f->nh_client);
@@ -478,7 +477,7 @@ server6_pick(struct nc_worker *w, const struct nc_schedule *s, const struct nc_s
 	     const struct nc_flow6_key *k)
 {
 	uint32_t persist_ms = w->tb->svc[se->svc].persist_ms;
-	uint8_t prefix[16], server;
+	uint8_t prefix[16] __rte_aligned(8), server;
 	uint32_t *cur;
 	uint64_t h;
 	int aff = -1;
@@ -519,7 +518,7 @@ static inline uint16_t
 owner6(const struct nc_worker *w, const struct nc_svc6_ent *se, const struct nc_flow6_key *k,
        uint32_t hash)
 {
-	uint8_t prefix[16];
+	uint8_t prefix[16] __rte_aligned(8);   /* rte_hash_crc reads 8 bytes at a time */
 
 	if (w->tb->svc[se->svc].persist_ms != 0) {
 		nc_affinity_prefix6(k->src_ip, se->prefix6, prefix);
@@ -757,7 +756,8 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 		return PK_CTL;
 	qports = (uint16_t *)(d + QUOTE_L4);
 	n = rte_pktmbuf_data_len(m) - QUOTE_L4;
-	mtu = rte_be_to_cpu_32(*(const uint32_t *)(d + L4_OFF6 + 4));
+	memcpy(&mtu, d + L4_OFF6 + 4, sizeof(mtu));   /* frames sit 2-byte aligned */
+	mtu = rte_be_to_cpu_32(mtu);
 	ae = addr6_find(t, q->src_addr);
 	if (ae != NULL && ae->lip_plus1 != 0) {
 		/* about a packet to a server, from a local address and port */

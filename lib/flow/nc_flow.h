@@ -48,7 +48,7 @@ struct nc_flow6_key {
 	uint16_t dst_port;
 	uint8_t proto;
 	uint8_t pad[3];
-};
+} __rte_aligned(8);   /* hashed 8 bytes at a time */
 
 #define NC_FLOW_KEY_V6 1   /* nc_flow_key.pad[0] of an IPv6 flow */
 #define NC_FLOW_KEY_64 2   /* ... with | of one whose server leg is IPv4 (NAT64): its

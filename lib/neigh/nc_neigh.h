@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <errno.h>
+#include <string.h>
 
 #include <rte_hash.h>
 #include <rte_lpm.h>
@@ -129,9 +130,11 @@ int nc_neigh_route_add6(struct nc_neigh_table *t, const uint8_t *prefix, uint8_t
 static inline int
 nc_neigh_lookup6(const struct nc_neigh_table *t, const uint8_t *ip)
 {
+	uint64_t key[2];   /* rte_hash_crc reads 8 bytes at a time: an aligned copy */
 	void *data;
 
-	if (t->h6 == NULL || rte_hash_lookup_data(t->h6, ip, &data) < 0)
+	memcpy(key, ip, sizeof(key));
+	if (t->h6 == NULL || rte_hash_lookup_data(t->h6, key, &data) < 0)
 		return -ENOENT;
 	return (int)(uintptr_t)data;
 }

@@ -160,9 +160,12 @@ int
 nc_neigh_add6(struct nc_neigh_table *t, const uint8_t *ip, uint16_t port,
 	      const struct rte_ether_addr *mac, int is_static)
 {
+	uint64_t key[2];   /* an aligned copy for the hash */
+
 	if (t->h6 == NULL)
 		return -ENOTSUP;
-	return entry_add(t, t->h6, ip, nc_neigh_lookup6(t, ip), 0, ip, port, mac, is_static);
+	memcpy(key, ip, sizeof(key));
+	return entry_add(t, t->h6, key, nc_neigh_lookup6(t, ip), 0, ip, port, mac, is_static);
 }
 
 int
