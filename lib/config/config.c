@@ -2039,10 +2039,6 @@ static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t
 			ERR(c, kp, "IPv4 VIP over IPv6 servers is not supported");
 		return;
 	}
-	if (svc->client_address != NC_CA_NONE) {
-		path_key(kp, ep, "client_address");
-		ERR(c, kp, "%s", nosup);
-	}
 	if (svc->persistence_s > 0) {
 		path_key(kp, ep, "persistence_s");
 		ERR(c, kp, "%s", nosup);
