@@ -14,7 +14,8 @@
 #   dd-udp 5394/udp -> dnsdist :5394 (proxy-v2 per datagram)
 #   ngx-fs 28091 -> nginx :8091, proxy-v2 with the transaction fail-safe
 # and on the IPv6 VIPs, the headers naming IPv6 clients (TCP6, AF_INET6):
-#   ngx6-v1 18191 -> nginx [fd00:201::1x]:8091 (proxy-v1)
+#   ngx6-v1 18191 -> nginx [fd00:201::1x]:8091 (proxy-v1; HTTP probes with the
+#     TCP6 line of their own connection)
 #   hap6-v2 8192 -> HAProxy [fd00:201::1x]:8092 (proxy-v2)
 #   ngx64-v2 28191 on the NAT64 VIP -> nginx 10.201.0.1x:8091 (proxy-v2 over IPv4)
 # Checks: every curl request (from 8 client addresses, a fixed source port
@@ -117,9 +118,9 @@ cfg() {
 			svc("dd-udp"; 5394; 5394; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 }),
 			(svc("ngx-fs"; 28091; 8091; "tcp"; "proxy-v2"; http) |
 			 .failsafe = { enabled: true, response_timeout_ms: 1000, max_replays: 2, store_size: 8192 }),
-			svc_on($web6; "ngx6-v1"; 18191; 8091; "tcp"; "proxy-v1"; tcp),
+			svc_on($web6; "ngx6-v1"; 18191; 8091; "tcp"; "proxy-v1"; http),
 			svc_on($web6; "hap6-v2"; 8192; 8092; "tcp"; "proxy-v2"; tcp),
-			svc_on($web64; "ngx64-v2"; 28191; 8091; "tcp"; "proxy-v2"; tcp)
+			svc_on($web64; "ngx64-v2"; 28191; 8091; "tcp"; "proxy-v2"; http)
 		]' "$ROOT/config/lab.json" >"$1"
 }
 
@@ -222,6 +223,9 @@ else
 	{ cat "$W/curl6.bad" 2>/dev/null; diff "$W/want6.sorted" "$W/got6" | head -20; } >"$W/curl6.why"
 	bad "curl -6: every request logged by nginx and HAProxy with its client's IPv6 address and port" "$W/curl6.why"
 fi
+grep -h '^fd00:201::[0-9]*:[0-9]* /health 200' "$W"/n?/access.log 2>/dev/null | grep -q . &&
+	ok "nginx logs the IPv6 probes' own addresses (health.proxy over IPv6): $(grep -h '^fd00:201::[0-9]*:[0-9]* /health ' "$W"/n?/access.log | head -1)" ||
+	bad "nginx answered the IPv6 probes carrying a TCP6 line" "$W/n0/nginx-error.log"
 
 # ---- the API changes the mode for new flows ---------------------------------
 # HAProxy's accept-proxy takes v1 and v2 and refuses a connection without one
