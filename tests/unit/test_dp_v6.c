@@ -1351,6 +1351,174 @@ test_ca6_toa(void **state)
 	assert_no_leak(f);
 }
 
+/* the fail-safe on web6, web64 and dns6 as tweak_v6_fs, with client addresses */
+static void
+tweak_v6_fs_ca(struct nc_config *c)
+{
+	tweak_v6_fs(c);
+	c->services[SVC_WEB6].client_address = NC_CA_PROXY_V2;
+	c->services[SVC_WEB64].client_address = NC_CA_PROXY_V1;
+	c->services[SVC_DNS6].client_address = NC_CA_PROXY_V2;
+}
+
+static int setup_v6_fs_ca(void **state) { return fx_setup(state, tweak_v6_fs_ca); }
+
+/*
+ * The fail-safe's move with a PROXY header over IPv6 (<v4>: web64's v1 line
+ * through NAT64, else web6's v2): the request held on x's connection, x
+ * silent - x reset where it stands (hl on), y's SYN at the client's ISN; y's
+ * SYN-ACK gets the header again, then the appliance's ACK and the held
+ * request, hl on in y's view; y's answer reaches the client in x's sequence
+ * space with its acknowledgement hl back.
+ */
+static void
+ca6_fs_move(struct fx *f, int v4)
+{
+	static const char req[] = "GET /slow HTTP/1.1\r\nHost: vip\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = 0x11110000, a = 0xffffffe0, b = 0x00c0ffee;
+	const uint16_t r = sizeof(req) - 1;
+	struct pb_pkt syn, cp, sp, want;
+	struct frame fr[4];
+	uint8_t h[NC_PROXY_V1_MAX + 1];
+	uint16_t lport, lport2, hl;
+	int x, y;
+
+	tick(f, 0);
+	ca6_syn(f, v4, (uint16_t)(47100 + v4), c, &syn, &x, &lport);
+	y = 1 - x;
+	if (v4)
+		hl = (uint16_t)snprintf((char *)h, sizeof(h), "PROXY TCP6 2001:db8:1::10 fd00::164 %u 80\r\n",
+					syn.sport);
+	else
+		hl = v2_6_of(h, &syn);
+	ca6_synack(&sp, v4, &syn, x, lport, a);
+	rx(f, 0, &sp);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	own6(&want, v4, x, lport, PB_TCP_PSH | PB_TCP_ACK, c + 1, a + 1);
+	want.window = syn.window;
+	want.payload = h;
+	want.payload_len = hl;
+	assert_wire(&fr[0], &want);
+	cp = syn;
+	cp.tcp_flags = PB_TCP_ACK;
+	cp.seq = c + 1;
+	cp.ack = a + 1;
+	rx(f, 0, &cp);
+	expect_one(f, 0, &fr[0]);
+	cp.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	cp.payload = (const uint8_t *)req;
+	cp.payload_len = r;
+	rx(f, 0, &cp);
+	expect_one(f, 0, &fr[0]);
+	want = v4 ? nat64_c2s(&cp, x, lport) : nat6_c2s(&cp, x, lport);
+	want.seq = c + 1 + hl;
+	assert_wire(&fr[0], &want);
+	sp.tcp_flags = PB_TCP_ACK;
+	sp.seq = a + 1;
+	sp.ack = c + 1 + hl + r;
+	rx(f, 0, &sp);
+	expect_one(f, 0, &fr[0]);
+	want = v4 ? nat64_s2c(&sp, &syn) : nat6_s2c(&sp, &syn);
+	want.ack = c + 1 + r;
+	assert_wire(&fr[0], &want);
+	/* x stays silent: reset where it stands, SYN to y */
+	assert_int_equal(fs_wait(f, 0, 29), 0);
+	expect_none(f, 0);
+	assert_int_equal(fs_wait(f, 0, 1), 1);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	assert_int_equal(own_to_server(&fr[0], v4, x, PB_TCP_RST, c + 1 + hl + r), lport);
+	lport2 = own_to_server(&fr[1], v4, y, PB_TCP_SYN, c);
+	/* y's SYN-ACK: the header, our ACK, the request replayed */
+	ca6_synack(&sp, v4, &syn, y, lport2, b);
+	rx(f, 0, &sp);
+	assert_int_equal(take(f, 0, fr, 4), 3);
+	own6(&want, v4, y, lport2, PB_TCP_PSH | PB_TCP_ACK, c + 1, b + 1);
+	want.window = syn.window;
+	want.payload = h;
+	want.payload_len = hl;
+	assert_wire(&fr[0], &want);
+	assert_int_equal(own_to_server(&fr[1], v4, y, PB_TCP_ACK, c + 1 + hl), lport2);
+	want = v4 ? nat64_c2s(&cp, y, lport2) : nat6_c2s(&cp, y, lport2);
+	want.seq = c + 1 + hl;
+	want.ack = b + 1;
+	assert_wire(&fr[2], &want);
+	/* y's answer: x's sequence space, the request acknowledged hl back */
+	sp.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	sp.seq = b + 1;
+	sp.ack = c + 1 + hl + r;
+	sp.payload = (const uint8_t *)resp;
+	sp.payload_len = sizeof(resp) - 1;
+	rx(f, 0, &sp);
+	expect_one(f, 0, &fr[0]);
+	want = v4 ? nat64_s2c(&sp, &syn) : nat6_s2c(&sp, &syn);
+	want.seq = a + 1;
+	want.ack = c + 1 + r;
+	assert_wire(&fr[0], &want);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+	assert_true(rte_mempool_full(f->dp->ca_pool));
+}
+
+static void
+test_ca6_fs_move(void **state)
+{
+	ca6_fs_move(*state, 0);
+}
+
+static void
+test_ca64_fs_move(void **state)
+{
+	ca6_fs_move(*state, 1);
+}
+
+/* An unanswered datagram of dns6 (proxy-v2, the fail-safe on) goes again to
+ * the other server with its AF_INET6 header, once: held as it came. */
+static void
+test_ca6_fs_udp(void **state)
+{
+	struct fx *f = *state;
+	uint8_t q[] = "who?", a[] = "me", qh[64];
+	struct pb_pkt c, s, want;
+	struct frame fr;
+	uint16_t lport, lport2, hl;
+	int x;
+
+	tick(f, 0);
+	client6(&c, IPPROTO_UDP, 56100);
+	c.payload = q;
+	c.payload_len = sizeof(q) - 1;
+	hl = v2_6_of(qh, &c);
+	memcpy(qh + hl, q, sizeof(q) - 1);
+	rx(f, 0, &c);
+	expect_one(f, 0, &fr);
+	x = server6_of(&fr);
+	lport = lport6_of(&fr);
+	want = nat6_c2s(&c, x, lport);
+	want.payload = qh;
+	want.payload_len = (uint16_t)(hl + sizeof(q) - 1);
+	assert_wire(&fr, &want);
+	assert_int_equal(fs_wait(f, 0, 30), 1);
+	expect_one(f, 0, &fr);
+	assert_int_equal(server6_of(&fr), 1 - x);
+	lport2 = lport6_of(&fr);
+	want = nat6_c2s(&c, 1 - x, lport2);
+	want.payload = qh;
+	want.payload_len = (uint16_t)(hl + sizeof(q) - 1);
+	assert_wire(&fr, &want);
+	server6(&s, &c, 1 - x, lport2);
+	s.payload = a;
+	s.payload_len = sizeof(a) - 1;
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr);
+	want = nat6_s2c(&s, &c);
+	assert_wire(&fr, &want);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpv6"); }
 
 int
@@ -1377,6 +1545,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ca6_udp, setup_v6_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca64_udp, setup_v6_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca6_toa, setup_v6_toa, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca6_fs_move, setup_v6_fs_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca64_fs_move, setup_v6_fs_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca6_fs_udp, setup_v6_fs_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_v4_beside, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_admin_server6, setup_v6_spare, fx_teardown),
 	};
