@@ -161,6 +161,7 @@ hdr_send(struct nc_worker *w, const struct nc_flow *f, struct nc_ca_state *s)
 
 	/* the largest: IPv6, timestamps, a TCP6 line, in one header-pool mbuf */
 	RTE_BUILD_BUG_ON(L4_OFF6 + sizeof(*th) + 12 + NC_PROXY_V1_MAX > 256);
+	RTE_BUILD_BUG_ON(NC_PROXY_V1_MAX > UINT8_MAX);   /* s->len, f->ca_len */
 	s->tries++;
 	th = own_seg(w, f, 1, (uint16_t)(sizeof(*th) + opt), s->len, &m);
 	if (unlikely(th == NULL))

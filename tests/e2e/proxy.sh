@@ -18,6 +18,8 @@
 #     TCP6 line of their own connection)
 #   hap6-v2 8192 -> HAProxy [fd00:201::1x]:8092 (proxy-v2)
 #   ngx64-v2 28191 on the NAT64 VIP -> nginx 10.201.0.1x:8091 (proxy-v2 over IPv4)
+#   dd6-udp 5395/udp -> dnsdist [fd00:201::1x]:5394 (proxy-v2 per datagram)
+#   dd64-udp 5396/udp on the NAT64 VIP -> dnsdist 10.201.0.1x:5394 (likewise)
 # Checks: every curl request (from 8 client addresses, a fixed source port
 # each, and keep-alive connections of several requests) is logged by nginx
 # and HAProxy with exactly its client's address and port, 100%, curl -6
@@ -69,7 +71,7 @@ peers_start() {   # every server in lab-n0..n2; 1 when they do not all listen af
 		sed -e "s|@ADDR@|$addr|g; s|@ADDR6@|$addr6|g" "$HERE/haproxy.cfg.in" >"$d/haproxy.cfg"
 		peer "$i" nginx nginx -c "$d/nginx.conf" -e "$d/nginx-error.log"
 		peer "$i" haproxy haproxy -db -f "$d/haproxy.cfg"
-		sed -e "s|@ADDR@|$addr|g; s|@DIR@|$d|g" "$HERE/dnsdist.conf.in" >"$d/dnsdist.conf"
+		sed -e "s|@ADDR@|$addr|g; s|@ADDR6@|$addr6|g; s|@DIR@|$d|g" "$HERE/dnsdist.conf.in" >"$d/dnsdist.conf"
 		peer "$i" dnsdist dnsdist --supervised --disable-syslog -C "$d/dnsdist.conf"
 		peer "$i" backend "$BACKEND" --name "p$i" --listen "$addr" --port 8093 --udp-port 5393 \
 			--loops 200000 --proxy-protocol
@@ -120,7 +122,9 @@ cfg() {
 			 .failsafe = { enabled: true, response_timeout_ms: 1000, max_replays: 2, store_size: 8192 }),
 			svc_on($web6; "ngx6-v1"; 18191; 8091; "tcp"; "proxy-v1"; http),
 			svc_on($web6; "hap6-v2"; 8192; 8092; "tcp"; "proxy-v2"; tcp),
-			svc_on($web64; "ngx64-v2"; 28191; 8091; "tcp"; "proxy-v2"; http)
+			svc_on($web64; "ngx64-v2"; 28191; 8091; "tcp"; "proxy-v2"; http),
+			svc_on($web6; "dd6-udp"; 5395; 5394; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 }),
+			svc_on($web64; "dd64-udp"; 5396; 5394; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 })
 		]' "$ROOT/config/lab.json" >"$1"
 }
 
@@ -145,11 +149,11 @@ cfg "$W/proxy.json"
 nc_start "$W/proxy.json" "$W/proxy.log" || { bad "the appliance starts" "$W/proxy.log"; echo "$pass passed, $fail failed"; exit 1; }
 # every server up (the HTTP probes pass only with their PROXY header)
 for _ in $(seq 50); do
-	api_services | jq -e '[.services[].servers[].state] | length == 36 and all(. == "up")' >/dev/null 2>&1 && break
+	api_services | jq -e '[.services[].servers[].state] | length == 42 and all(. == "up")' >/dev/null 2>&1 && break
 	sleep 0.2
 done
 api_services >"$W/up.json"
-jq -e '[.services[].servers[].state] | length == 36 and all(. == "up")' "$W/up.json" >/dev/null 2>&1 &&
+jq -e '[.services[].servers[].state] | length == 42 and all(. == "up")' "$W/up.json" >/dev/null 2>&1 &&
 	ok "every server up, nginx's through HTTP probes that carry a PROXY header" ||
 	bad "every server up" "$W/up.json"
 
@@ -280,6 +284,28 @@ if [ "$dns_rc" = 0 ] && [ "$(wc -l <"$W/dns.want")" = 48 ] && cmp -s "$W/dns.wan
 else
 	{ cat "$W/dns.err"; diff "$W/dns.want.sorted" "$W/dns.got" | head -20; } >"$W/dns.why"
 	bad "dnsdist: every DNS query answered and logged with its client's address and port" "$W/dns.why"
+fi
+
+# ---- dnsdist over IPv6 and NAT64: every query logged with its IPv6 client ----
+: >"$W/dns6.want"
+dns6_rc=0
+for svc in dd6-udp:$VIP6:5395:43100 dd64-udp:$VIP64:5396:43200; do
+	name=${svc%%:*} rest=${svc#*:}
+	lp0=${rest##*:} rest=${rest%:*}
+	port=${rest##*:} vip=${rest%:*}
+	ip netns exec lab-client python3 "$HERE/dns_queries.py" "$vip" "$port" 16 "$lp0" \
+		"$(IFS=,; echo "${SRCS6[*]}")" >>"$W/dns6.want" 2>>"$W/dns6.err" || dns6_rc=1
+done
+sleep 1   # dnsdist writes its lines
+# dnsdist names an IPv6 client [address]:port or address:port
+sed -n 's/^\[[0-9.]*\] Packet from \[\{0,1\}\(fd00:200:[0-9a-f:]*\)\]\{0,1\}:\([0-9]*\) for \(q[0-9]*\.example\.\) A .*/\1:\2 \3/p' \
+	"$W"/n?/dnsdist.log 2>/dev/null | sort -u >"$W/dns6.got"
+sort "$W/dns6.want" >"$W/dns6.want.sorted"
+if [ "$dns6_rc" = 0 ] && [ "$(wc -l <"$W/dns6.want")" = 32 ] && cmp -s "$W/dns6.want.sorted" "$W/dns6.got"; then
+	ok "dnsdist: all 32 DNS queries from 8 IPv6 client addresses (16 over IPv6, 16 through NAT64 over IPv4; PROXY v2 AF_INET6 per datagram) answered and logged with their client's IPv6 address and port, e.g. $(grep -h 'Packet from .*fd00:200::' "$W"/n?/dnsdist.log | head -1 | cut -d' ' -f2-5)"
+else
+	{ cat "$W/dns6.err"; diff "$W/dns6.want.sorted" "$W/dns6.got" | head -20; } >"$W/dns6.why"
+	bad "dnsdist: every DNS query from an IPv6 client logged with its address and port" "$W/dns6.why"
 fi
 
 # ---- nc-client checks the address every answer reports ---------------------
