@@ -2026,7 +2026,6 @@ static void set_local_ips(struct ctx *c, const char *ep, size_t si, const uint8_
  */
 static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t si)
 {
-	static const char *const nosup = "not supported on an IPv6 service yet";
 	const struct nc_cfg_service *svc = &c->cfg->services[si];
 	char kp[PATH_LEN];
 	json_t *cl;
@@ -2038,10 +2037,6 @@ static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t
 		if (svc->server_family == AF_INET6)
 			ERR(c, kp, "IPv4 VIP over IPv6 servers is not supported");
 		return;
-	}
-	if (svc->client_address != NC_CA_NONE) {
-		path_key(kp, ep, "client_address");
-		ERR(c, kp, "%s", nosup);
 	}
 	/* read from the JSON: the cluster section is parsed after the services;
 	 * its sync is on unless false is given (a bad value is reported there) */

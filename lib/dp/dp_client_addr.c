@@ -13,6 +13,11 @@
  * - toa (TCP): option 254 in the client's first data segment (and its
  *   retransmissions: those starting at the first byte), where it fits.
  * - proxy-v2 (UDP): every datagram to the server starts with the header.
+ * - IPv6 flows: the header names the IPv6 client and VIP (TCP6, AF_INET6),
+ *   NAT64 ones too, whose server connection is IPv4 (as HAProxy and nginx
+ *   expect of an IPv6 client behind a proxy); TOA is DPVS's 20-byte IPv6
+ *   option. The client's hooks work on its IPv6 frame before the rewrite or
+ *   translation; the appliance's own segments take each leg's family.
  *
  * Runs on the worker owning the flow, through the hooks its legs call for
  * flows with f->ca set; the fast path's rule holds: no lock, no heap
@@ -44,15 +49,58 @@ is_proxy(const struct nc_flow *f)
 	return mode == NC_CA_PROXY_V1 || mode == NC_CA_PROXY_V2;
 }
 
-/* The header of flow <f>'s client connection into <out>; its length. */
+/* The header of flow <f>'s client connection (or datagram, <proto> UDP)
+ * into <out> (NC_PROXY_V1_MAX bytes); its length. */
 static inline unsigned int
-hdr_build(const struct nc_flow *f, uint8_t *out)
+hdr_build(const struct nc_worker *w, const struct nc_flow *f, uint8_t proto, uint8_t *out)
 {
-	if ((f->ca & NC_FLOW_CA_MODE) == NC_CA_PROXY_V1)
-		return nc_proxy_v1_build(out, f->key.src_ip, f->key.dst_ip, f->key.src_port,
+	const struct nc_flow6_addr *a;
+
+	if (likely(!nc_flow_is_v6(f))) {
+		if (proto == IPPROTO_TCP && (f->ca & NC_FLOW_CA_MODE) == NC_CA_PROXY_V1)
+			return nc_proxy_v1_build(out, f->key.src_ip, f->key.dst_ip, f->key.src_port,
+						 f->key.dst_port);
+		return nc_proxy_v2_build(out, proto, f->key.src_ip, f->key.dst_ip, f->key.src_port,
 					 f->key.dst_port);
-	return nc_proxy_v2_build(out, IPPROTO_TCP, f->key.src_ip, f->key.dst_ip, f->key.src_port,
-				 f->key.dst_port);
+	}
+	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+	if (proto == IPPROTO_TCP && (f->ca & NC_FLOW_CA_MODE) == NC_CA_PROXY_V1)
+		return nc_proxy_v1_build6(out, a->client, a->vip, f->key.src_port, f->key.dst_port);
+	return nc_proxy_v2_build6(out, proto, a->client, a->vip, f->key.src_port, f->key.dst_port);
+}
+
+/*
+ * A TCP segment of flow <f> the appliance makes: to its server from the
+ * local address, or (<to_server> 0) to its client from the VIP, in that
+ * leg's family (a NAT64 flow's server leg is IPv4); its ports set, the rest
+ * of <tcp_len> header bytes zeroed, room for <pay> bytes after them. NULL
+ * when no mbuf (counted); else the TCP header, its frame in <*mp>.
+ */
+static struct rte_tcp_hdr *
+own_seg(struct nc_worker *w, const struct nc_flow *f, int to_server, uint16_t tcp_len, uint16_t pay,
+	struct rte_mbuf **mp)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->dp->ca_pool);
+	struct rte_tcp_hdr *th;
+
+	if (unlikely(nc_flow_is_v6(f)) && !(to_server && nc_flow_is_64(f))) {
+		const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+
+		th = nc_own_tcp6_frame(m, (uint16_t)(L4_OFF6 + tcp_len + pay), tcp_len,
+				       to_server ? a->lip : a->vip, to_server ? a->server : a->client);
+	} else {
+		th = nc_own_tcp_frame(m, (uint16_t)(L4_OFF + tcp_len + pay), tcp_len,
+				      to_server ? f->lip : f->key.dst_ip,
+				      to_server ? f->server_ip : f->key.src_ip);
+	}
+	if (unlikely(th == NULL)) {
+		ca_count(w, f, NC_CA_EV_HDR_NO_MBUF);
+		return NULL;
+	}
+	th->src_port = to_server ? f->lport : f->key.dst_port;
+	th->dst_port = to_server ? f->server_port : f->key.src_port;
+	*mp = m;
+	return th;
 }
 
 /* Option <kind> of length <olen> in the options of <th>: a pointer to it, or
@@ -108,20 +156,16 @@ static void
 hdr_send(struct nc_worker *w, const struct nc_flow *f, struct nc_ca_state *s)
 {
 	uint16_t opt = (s->flags & NC_CAS_TS) ? 12 : 0;
-	uint16_t len = (uint16_t)(L4_OFF + sizeof(struct rte_tcp_hdr) + opt + s->len);
-	struct rte_mbuf *m = rte_pktmbuf_alloc(w->dp->ca_pool);
-	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m;
 
+	/* the largest: IPv6, timestamps, a TCP6 line, in one header-pool mbuf */
+	RTE_BUILD_BUG_ON(L4_OFF6 + sizeof(*th) + 12 + NC_PROXY_V1_MAX > 256);
+	RTE_BUILD_BUG_ON(NC_PROXY_V1_MAX > UINT8_MAX);   /* s->len, f->ca_len */
 	s->tries++;
-	th = nc_own_tcp_frame(m, len, (uint16_t)(sizeof(*th) + opt), f->lip, f->server_ip);
-	if (unlikely(th == NULL)) {
-		ca_count(w, f, NC_CA_EV_HDR_NO_MBUF);
+	th = own_seg(w, f, 1, (uint16_t)(sizeof(*th) + opt), s->len, &m);
+	if (unlikely(th == NULL))
 		return;
-	}
-	ip = (struct rte_ipv4_hdr *)th - 1;
-	th->src_port = f->lport;
-	th->dst_port = f->server_port;
 	th->sent_seq = rte_cpu_to_be_32(s->hdr);
 	th->recv_ack = rte_cpu_to_be_32(s->srv_next);
 	th->data_off = (uint8_t)(((sizeof(*th) + opt) / 4) << 4);
@@ -138,8 +182,8 @@ hdr_send(struct nc_worker *w, const struct nc_flow *f, struct nc_ca_state *s)
 		memcpy(o + 4, &v, 4);
 		memcpy(o + 8, &e, 4);
 	}
-	hdr_build(f, (uint8_t *)th + sizeof(*th) + opt);
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	hdr_build(w, f, IPPROTO_TCP, (uint8_t *)th + sizeof(*th) + opt);
+	th->cksum = held_l4_cksum(m, th);
 	tx_to(w, m, f->nh_server);
 }
 
@@ -164,36 +208,17 @@ timer_arm(struct nc_worker *w, const struct nc_flow *f, uint32_t idx, struct nc_
 static void
 rst_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint32_t seq)
 {
-	uint16_t len = (uint16_t)(L4_OFF + sizeof(struct rte_tcp_hdr));
-	struct rte_mbuf *m = rte_pktmbuf_alloc(w->dp->ca_pool);
-	struct rte_ipv4_hdr *ip;
 	struct rte_tcp_hdr *th;
-	uint8_t *d;
+	struct rte_mbuf *m;
 
-	if (unlikely(m == NULL) || unlikely((d = (uint8_t *)rte_pktmbuf_append(m, len)) == NULL)) {
-		rte_pktmbuf_free(m);
-		ca_count(w, f, NC_CA_EV_HDR_NO_MBUF);
+	th = own_seg(w, f, to_server, (uint16_t)sizeof(*th), 0, &m);
+	if (unlikely(th == NULL))
 		return;
-	}
-	memset(d, 0, len);
-	((struct rte_ether_hdr *)d)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - sizeof(struct rte_ether_hdr)));
-	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	th = (struct rte_tcp_hdr *)(ip + 1);
-	ip->src_addr = to_server ? f->lip : f->key.dst_ip;
-	ip->dst_addr = to_server ? f->server_ip : f->key.src_ip;
-	th->src_port = to_server ? f->lport : f->key.dst_port;
-	th->dst_port = to_server ? f->server_port : f->key.src_port;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	th->sent_seq = rte_cpu_to_be_32(seq);
 	th->data_off = 5 << 4;
 	th->tcp_flags = RTE_TCP_RST_FLAG;
 	th->rx_win = RTE_BE16(65535);   /* as the fail-safe's own segments */
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	th->cksum = held_l4_cksum(m, th);
 	tx_to(w, m, to_server ? f->nh_server : f->nh_client);
 }
 
@@ -258,83 +283,120 @@ seq_set(struct rte_tcp_hdr *th, uint32_t seq)
 	nc_ca_seq_set(th, seq);
 }
 
+/* The IP length frame <m> (IPv4 or IPv6, L4 at <l4_off>) of flow <f> will
+ * have on the server leg: a NAT64 flow's IPv6 frame leaves as IPv4, without
+ * its extension headers. */
+static inline uint16_t
+srv_ip_len(const struct nc_flow *f, const struct rte_mbuf *m, uint16_t l4_off)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, sizeof(struct rte_ether_hdr));
+	uint16_t tot;
+
+	if (!frame_is_v6(m))
+		return rte_be_to_cpu_16(((const struct rte_ipv4_hdr *)l3)->total_length);
+	tot = (uint16_t)(sizeof(struct rte_ipv6_hdr) +
+			 rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)l3)->payload_len));
+	return nc_flow_is_64(f) ? (uint16_t)(tot - (l4_off - L4_OFF)) : tot;
+}
+
+/* The IP length of frame <m> grown by <n> bytes: IPv4's total length and
+ * its header checksum, or IPv6's payload length. */
+static inline void
+ip_len_add(struct rte_mbuf *m, uint16_t n)
+{
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, sizeof(struct rte_ether_hdr));
+
+	if (frame_is_v6(m)) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3;
+
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ip6->payload_len) + n));
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+		uint16_t old = ip->total_length;
+
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old) + n));
+		ip->hdr_checksum = nc_csum_adjust(ip->hdr_checksum,
+						  nc_csum_delta16(old, ip->total_length));
+	}
+}
+
 /*
- * Flow <f>'s TOA option into client segment <m>: the headers move 8 bytes
- * into the headroom and the option follows the segment's own. Once per
- * connection (and per retransmission of its first data): the checksums are
- * computed afresh.
+ * Flow <f>'s TOA option into client segment <m> (an IPv4 or IPv6 frame, L4
+ * at <l4_off>): the headers move the option's length into the headroom and
+ * the option follows the segment's own - 8 bytes for an IPv4 client, 20 for
+ * an IPv6 one (NAT64's too). Once per connection (and per retransmission of
+ * its first data): the checksum is computed afresh, so an IPv6 frame must
+ * have no extension headers.
  */
 static void
 toa_add(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m, uint16_t l4_off)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *), *nd;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(d + l4_off);
-	uint16_t hl = (uint16_t)((th->data_off >> 4) * 4);
-	uint16_t tot = rte_be_to_cpu_16(ip->total_length);
+	const uint16_t olen = nc_flow_is_v6(f) ? NC_TOA6_LEN : NC_TOA_LEN;
+	uint16_t hl = (uint16_t)((th->data_off >> 4) * 4), out = srv_ip_len(f, m, l4_off);
 
-	if (hl + NC_TOA_LEN > 60 || tot + NC_TOA_LEN > CA_MTU || !rte_pktmbuf_is_contiguous(m) ||
-	    rte_pktmbuf_headroom(m) < NC_TOA_LEN) {
+	if (hl + olen > 60 || out + olen > CA_MTU || (frame_is_v6(m) && l4_off != L4_OFF6) ||
+	    !rte_pktmbuf_is_contiguous(m) || rte_pktmbuf_headroom(m) < olen) {
 		ca_count(w, f, NC_CA_EV_TOA_NO_ROOM);
 		return;
 	}
-	nd = (uint8_t *)rte_pktmbuf_prepend(m, NC_TOA_LEN);
+	nd = (uint8_t *)rte_pktmbuf_prepend(m, olen);
 	memmove(nd, d, (size_t)l4_off + hl);
-	ip = (struct rte_ipv4_hdr *)(nd + sizeof(struct rte_ether_hdr));
 	th = (struct rte_tcp_hdr *)(nd + l4_off);
-	nc_toa_build(nd + l4_off + hl, f->key.src_ip, f->key.src_port);
-	th->data_off = (uint8_t)(th->data_off + ((NC_TOA_LEN / 4) << 4));
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(tot + NC_TOA_LEN));
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	if (nc_flow_is_v6(f))
+		nc_toa6_build(nd + l4_off + hl, nc_flow6_addr_at(w->flows, flow_idx(w, f))->client,
+			      f->key.src_port);
+	else
+		nc_toa_build(nd + l4_off + hl, f->key.src_ip, f->key.src_port);
+	th->data_off = (uint8_t)(th->data_off + ((olen / 4) << 4));
+	ip_len_add(m, olen);
 	th->cksum = 0;
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	th->cksum = held_l4_cksum(m, th);
 	ca_count(w, f, NC_CA_EV_TOA_ADDED);
 }
 
 /*
- * Put the PROXY v2 header of UDP flow <f> before the payload of datagram
- * <m>: the headers move NC_PROXY_V2_LEN bytes into the headroom. Lengths and
- * the IP checksum follow; the UDP checksum (unless 0, none) gains the
- * header's words and the length, which it counts twice (pseudo-header and
- * UDP header): the inserted bytes start at an even offset, so every later
- * word keeps its place in the one's complement sum. Returns 0, or 1 when
- * <m> was dropped (too big for the MTU, no headroom: counted).
+ * Put the PROXY v2 header of UDP flow <f> (AF_INET6 for an IPv6 client)
+ * before the payload of datagram <m> (an IPv4 or IPv6 frame, L4 at
+ * <l4_off>): the headers move the header's length into the headroom.
+ * Lengths and the IPv4 header checksum follow; the UDP checksum (unless 0,
+ * none) gains the header's words and the length, which it counts twice
+ * (pseudo-header and UDP header, IPv6's as IPv4's): the inserted bytes start
+ * at an even offset, so every later word keeps its place in the one's
+ * complement sum. Returns 0, or 1 when <m> was dropped (too big for the MTU
+ * on the server leg, no headroom: counted).
  */
 static int
-udp_prefix(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m)
+udp_prefix(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m, uint16_t l4_off)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *), *nd;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
-	const uint16_t l4_off = L4_OFF, hl = l4_off + (uint16_t)sizeof(struct rte_udp_hdr);
-	uint16_t tot = rte_be_to_cpu_16(ip->total_length), old_tot, old_ul;
+	const uint16_t hl = l4_off + (uint16_t)sizeof(struct rte_udp_hdr);
+	uint8_t h[NC_PROXY_V2_LEN6];
+	uint16_t out = srv_ip_len(f, m, l4_off), old_ul, plen;
 	struct rte_udp_hdr *uh;
-	uint8_t h[NC_PROXY_V2_LEN];
 	uint32_t sum = 0;
 	unsigned int i;
 
-	if (unlikely(tot + NC_PROXY_V2_LEN > CA_MTU)) {
+	plen = (uint16_t)(nc_flow_is_v6(f) ? NC_PROXY_V2_LEN6 : NC_PROXY_V2_LEN);
+	if (unlikely(out + plen > CA_MTU)) {
 		drop(w, m, NC_DROP_CA_TOO_BIG);
 		return 1;
 	}
-	if (unlikely(!rte_pktmbuf_is_contiguous(m) || rte_pktmbuf_headroom(m) < NC_PROXY_V2_LEN)) {
+	if (unlikely(!rte_pktmbuf_is_contiguous(m) || rte_pktmbuf_headroom(m) < plen)) {
 		drop(w, m, NC_DROP_CA_NO_ROOM);
 		return 1;
 	}
-	nc_proxy_v2_build(h, IPPROTO_UDP, f->key.src_ip, f->key.dst_ip, f->key.src_port,
-			  f->key.dst_port);
-	nd = (uint8_t *)rte_pktmbuf_prepend(m, NC_PROXY_V2_LEN);
+	hdr_build(w, f, IPPROTO_UDP, h);
+	nd = (uint8_t *)rte_pktmbuf_prepend(m, plen);
 	memmove(nd, d, hl);
-	memcpy(nd + hl, h, NC_PROXY_V2_LEN);
-	ip = (struct rte_ipv4_hdr *)(nd + sizeof(struct rte_ether_hdr));
+	memcpy(nd + hl, h, plen);
+	ip_len_add(m, plen);
 	uh = (struct rte_udp_hdr *)(nd + l4_off);
-	old_tot = ip->total_length;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(tot + NC_PROXY_V2_LEN));
-	ip->hdr_checksum = nc_csum_adjust(ip->hdr_checksum, nc_csum_delta16(old_tot, ip->total_length));
 	old_ul = uh->dgram_len;
-	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old_ul) + NC_PROXY_V2_LEN));
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old_ul) + plen));
 	if (uh->dgram_cksum != 0) {
-		for (i = 0; i < NC_PROXY_V2_LEN; i += 2) {
+		for (i = 0; i < plen; i += 2) {
 			uint16_t x;
 
 			memcpy(&x, h + i, 2);
@@ -357,7 +419,7 @@ nc_ca_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const s
 	uint32_t seq;
 
 	if (f->key.proto == IPPROTO_UDP)
-		return udp_prefix(w, f, m);
+		return udp_prefix(w, f, m, pm->l4_off);
 	s = &w->cas[flow_idx(w, f)];
 	th = tcp_of(m, pm->l4_off);
 	seq = rte_be_to_cpu_32(th->sent_seq);
@@ -425,7 +487,7 @@ nc_ca_adopt(struct nc_worker *w, struct nc_flow *f, uint8_t mode, bool isns, uin
 	}
 	if (!is_proxy(f))
 		return;
-	s->len = (uint8_t)hdr_build(f, h);
+	s->len = (uint8_t)hdr_build(w, f, IPPROTO_TCP, h);
 	s->win = UINT16_MAX;   /* its SYN was seen there */
 	f->ca_len = s->len;
 	if (isns) {
@@ -509,7 +571,7 @@ nc_ca_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 		/* a new server connection (the first, or a fail-safe move's) */
 		s->hdr = ack;
 		s->srv_next = seq + 1;
-		s->len = (uint8_t)hdr_build(f, h);
+		s->len = (uint8_t)hdr_build(w, f, IPPROTO_TCP, h);
 		s->tries = 0;
 		s->flags = (uint8_t)((s->flags & (NC_CAS_SYN | NC_CAS_TS)) | NC_CAS_SENT);
 		f->ca = (uint8_t)(f->ca & ~NC_FLOW_CA_ACKED);   /* a new connection's own */
@@ -554,9 +616,8 @@ nc_ca_sack_acked(struct rte_tcp_hdr *th, uint32_t len)
 void
 nc_ca_replayed(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m, uint32_t first)
 {
-	struct rte_tcp_hdr *th = tcp_of(m, L4_OFF);
-	const struct rte_ipv4_hdr *ip =
-		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	const uint16_t l4_off = held_l4_off(m);   /* a NAT64 flow's: IPv4 */
+	struct rte_tcp_hdr *th = tcp_of(m, l4_off);
 	uint32_t pay;
 
 	if (th->tcp_flags & RTE_TCP_SYN_FLAG)
@@ -565,14 +626,13 @@ nc_ca_replayed(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m,
 		seq_set(th, nc_ca_seq_out(w, f, rte_be_to_cpu_32(th->sent_seq)));
 		return;
 	}
-	pay = (uint32_t)rte_be_to_cpu_16(ip->total_length) - (uint32_t)sizeof(*ip) -
-	      (uint32_t)(th->data_off >> 4) * 4u;
+	pay = held_l4_len(m) - (uint32_t)(th->data_off >> 4) * 4u;
 	if (pay != 0 && rte_be_to_cpu_32(th->sent_seq) == first)
-		toa_add(w, f, m, L4_OFF);
+		toa_add(w, f, m, l4_off);
 }
 
 int
 nc_ca_udp_replay(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m)
 {
-	return udp_prefix(w, f, m);
+	return udp_prefix(w, f, m, held_l4_off(m));
 }

@@ -242,7 +242,7 @@ nc_dp_mon_srv_init(struct nc_dp *dp, unsigned int s, unsigned int i, uint64_t no
 	m->tgt.src_port = rte_cpu_to_be_16(m->probe_port);
 	m->tgt.dst_port = rte_cpu_to_be_16(sv->port);
 	m->tgt.http_path = cs->health.http_path;
-	m->tgt.proxy = cs->health.proxy && sv->family != AF_INET6 ? (uint8_t)cs->client_address : 0;
+	m->tgt.proxy = cs->health.proxy ? (uint8_t)cs->client_address : 0;
 	m->tgt.udp_payload = cs->health.udp_payload;
 	m->tgt.udp_payload_len = cs->health.udp_payload_len;
 	m->probe_next = now + dp->tsc_per_ms * NC_PROBE_FIRST_MS;

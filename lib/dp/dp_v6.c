@@ -19,6 +19,7 @@
 #include <rte_ip.h>
 
 #include "dp_v6.h"
+#include "dp_client_addr.h"
 #include "dp_failsafe.h"
 
 #define ICMP6_ECHO_REQUEST 128
@@ -578,6 +579,8 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 		memcpy(a->server, w->tb->v6.server[svc][f->server], 16);
 		flow6_set_deltas(f, a);
 	}
+	if (unlikely(ds->client_addr != NC_CA_NONE))
+		nc_ca_open(w, f, ds);
 	if (unlikely(ds->failsafe) && k->proto == IPPROTO_TCP)
 		nc_fs_open(w, f);
 	w->st.svc[svc].flows_opened++;
@@ -655,6 +658,9 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 	if (unlikely(w->tb->svc[f->svc].failsafe) && pm->l4_off == L4_OFF6 &&
 	    nc_fs_client(w, f, m, pm) == 0)
 		return PK_DROP;
+	/* on the IPv6 frame, before its rewrite or translation */
+	if (unlikely(f->ca != NC_CA_NONE) && nc_ca_client_fast(w, f, m, pm) != 0)
+		return PK_DROP;
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
 	if (unlikely(nc_flow_is_64(f))) {
@@ -703,7 +709,10 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 		drop(w, m, NC_DROP_NO_FLOW);
 		return PK_DROP;
 	}
-	/* first, as on IPv4: the fail-safe may keep the segment or end the flow */
+	/* first, as on IPv4: the client's view of acknowledgements past a
+	 * PROXY header; then the fail-safe may keep the segment or end the flow */
+	if (unlikely(f->ca != NC_CA_NONE) && f->key.proto == IPPROTO_TCP)
+		nc_ca_server_fast(w, f, (uint32_t)idx, m, pm);
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
 		return PK_DROP;
 	if (f->key.proto == IPPROTO_TCP)

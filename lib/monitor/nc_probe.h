@@ -43,7 +43,7 @@ struct nc_probe_target {
 	uint16_t src_port;               /* the probe port; ICMP: the echo id */
 	uint16_t dst_port;               /* the server's port (unused for ICMP) */
 	const char *http_path;           /* http */
-	uint8_t proxy;                   /* http, IPv4: NC_CA_PROXY_V1 or _V2 (health.proxy):
+	uint8_t proxy;                   /* http: NC_CA_PROXY_V1 or _V2 (health.proxy):
 	                                  * the request opens with that PROXY header naming
 	                                  * the probe's own connection; 0: none */
 	const uint8_t *udp_payload;      /* udp */

@@ -275,8 +275,8 @@ pr_put_tcp(uint8_t *buf, size_t cap, const struct nc_probe_target *t, uint16_t i
  * PROXY header <t> asks for (servers that require one refuse a request
  * without it). Host names the server's address ("[...]" for IPv6, RFC 3986).
  * Returns its length (without the NUL snprintf adds), or -EINVAL when there
- * is no path, the path holds a byte that cannot be in a request line (space,
- * control), or a PROXY header is asked for over IPv6.
+ * is no path, or the path holds a byte that cannot be in a request line
+ * (space, control).
  */
 static int
 pr_http_request(const struct nc_probe_target *t, char *dst, size_t cap)
@@ -295,14 +295,18 @@ pr_http_request(const struct nc_probe_target *t, char *dst, size_t cap)
 		if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
 			return -EINVAL;
 	if (pr_is6(t)) {
-		if (t->proxy != 0 || inet_ntop(AF_INET6, t->dst_ip6, a6, sizeof(a6)) == NULL)
+		if (inet_ntop(AF_INET6, t->dst_ip6, a6, sizeof(a6)) == NULL)
 			return -EINVAL;
 		snprintf(host, sizeof(host), "[%s]", a6);
 	} else {
 		snprintf(host, sizeof(host), "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
 	}
-	if (t->proxy == NC_CA_PROXY_V1)
+	if (t->proxy == NC_CA_PROXY_V1 && pr_is6(t))
+		hl = nc_proxy_v1_build6(h, t->src_ip6, t->dst_ip6, t->src_port, t->dst_port);
+	else if (t->proxy == NC_CA_PROXY_V1)
 		hl = nc_proxy_v1_build(h, t->src_ip, t->dst_ip, t->src_port, t->dst_port);
+	else if (t->proxy == NC_CA_PROXY_V2 && pr_is6(t))
+		hl = nc_proxy_v2_build6(h, IPPROTO_TCP, t->src_ip6, t->dst_ip6, t->src_port, t->dst_port);
 	else if (t->proxy == NC_CA_PROXY_V2)
 		hl = nc_proxy_v2_build(h, IPPROTO_TCP, t->src_ip, t->dst_ip, t->src_port, t->dst_port);
 	n = snprintf(dst != NULL && cap > hl ? dst + hl : NULL, dst != NULL && cap > hl ? cap - hl : 0,

@@ -460,10 +460,14 @@ nc_seq_to_server(uint32_t ack_client, uint32_t delta)
 
 /* ---- the client's address for the servers (client_addr.c) ---- */
 
-#define NC_PROXY_V1_MAX 56   /* "PROXY TCP4 255.255.255.255 255.255.255.255 65535 65535\r\n" */
-#define NC_PROXY_V2_LEN 28   /* signature 12, version/command, family, length 2, addresses 12 */
-#define NC_TOA_KIND     254
-#define NC_TOA_LEN      8    /* kind, length, port, IPv4 address */
+/* "PROXY TCP6 " 11, two addresses of 8 full groups 2 * 39, "65535 65535" and
+ * three spaces 14, CRLF 2: longer than any TCP4 line (56) */
+#define NC_PROXY_V1_MAX  104
+#define NC_PROXY_V2_LEN  28   /* signature 12, version/command, family, length 2, addresses 12 */
+#define NC_PROXY_V2_LEN6 52   /* ... AF_INET6: addresses 36 */
+#define NC_TOA_KIND      254
+#define NC_TOA_LEN       8    /* kind, length, port, IPv4 address */
+#define NC_TOA6_LEN      20   /* kind, length, port, IPv6 address (DPVS) */
 
 /*
  * The PROXY v1 line "PROXY TCP4 <src> <dst> <sport> <dport>\r\n" of a TCP
@@ -481,8 +485,24 @@ unsigned int nc_proxy_v1_build(uint8_t *out, uint32_t src_ip, uint32_t dst_ip, u
 unsigned int nc_proxy_v2_build(uint8_t *out, uint8_t proto, uint32_t src_ip, uint32_t dst_ip,
 			       uint16_t src_port, uint16_t dst_port);
 
+/*
+ * The same of an IPv6 connection: "PROXY TCP6 <src> <dst> <sport> <dport>\r\n"
+ * with the addresses (16 bytes each) as inet_ntop() writes them. Returns its
+ * length (NC_PROXY_V1_MAX at most). Any lcore.
+ */
+unsigned int nc_proxy_v1_build6(uint8_t *out, const uint8_t *src_ip, const uint8_t *dst_ip,
+				uint16_t src_port, uint16_t dst_port);
+
+/* The PROXY v2 header of an IPv6 connection or datagram (AF_INET6, STREAM
+ * or DGRAM as <proto>) into <out>. Returns NC_PROXY_V2_LEN6. Any lcore. */
+unsigned int nc_proxy_v2_build6(uint8_t *out, uint8_t proto, const uint8_t *src_ip,
+				const uint8_t *dst_ip, uint16_t src_port, uint16_t dst_port);
+
 /* The TOA option (kind 254, length 8, port, address; network order) into <out>. */
 void nc_toa_build(uint8_t *out, uint32_t ip, uint16_t port);
+
+/* The IPv6 TOA option (kind 254, length 20, port, 16-byte address) into <out>. */
+void nc_toa6_build(uint8_t *out, const uint8_t *ip, uint16_t port);
 
 /*
  * A PROXY header of <len> bytes sent by the appliance at sequence number

@@ -101,12 +101,16 @@ jq '.ports[0].ipv6 = ["fd00:200::1/64", "fd00:201::1/64"]
 	"$W/v6.json" >"$W/v6ok.json"
 "$NC" --check -c "$W/v6ok.json" >"$W/o" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q "valid" "$W/o" && ok "--check valid dual-stack config" || bad "--check valid dual-stack config rc=$rc" "$W/o"
-# ... and with something an IPv6 service cannot have yet: exit 2 and the line at its path
-jq '.services[1].client_address = "proxy-v2"' "$W/v6ok.json" >"$W/v6bad.json"
+# ... with a client address too
+jq '.services[1].client_address = "proxy-v2"' "$W/v6ok.json" >"$W/v6ca.json"
+"$NC" --check -c "$W/v6ca.json" >"$W/o" 2>&1; rc=$?
+[ $rc -eq 0 ] && ok "--check IPv6 service with a client_address" || bad "--check IPv6 client_address rc=$rc" "$W/o"
+# ... and an IPv4 VIP over its IPv6 servers (not built): exit 2 and the line at its path
+jq '.services[1].vip = "10.0.0.10" | del(.services[1].persistence_prefix6) |
+	.services[1].local_ips = ["10.1.0.1"]' "$W/v6ok.json" >"$W/v6bad.json"
 "$NC" --check -c "$W/v6bad.json" >"$W/o" 2>&1; rc=$?
-[ $rc -eq 2 ] && [ "$(grep -c '^services' "$W/o")" -eq 1 ] &&
-	grep -qxF "services[1].client_address: not supported on an IPv6 service yet" "$W/o" &&
-	ok "--check IPv6 service with a client_address: exit 2 and its error line" || bad "--check IPv6 client_address rc=$rc" "$W/o"
+[ $rc -eq 2 ] && grep -qxF "services[1].servers: IPv4 VIP over IPv6 servers is not supported" "$W/o" &&
+	ok "--check IPv4 VIP over IPv6 servers: exit 2 and its error line" || bad "--check IPv4 VIP over IPv6 servers rc=$rc" "$W/o"
 
 # 4. starting on an invalid file refuses before EAL
 "$NC" -c "$W/bad.json" --duration 1 >"$W/o" 2>&1; rc=$?

@@ -13,9 +13,17 @@
 #   be-udp 5393/udp -> nc-backend :5393 (proxy-v2 per datagram)
 #   dd-udp 5394/udp -> dnsdist :5394 (proxy-v2 per datagram)
 #   ngx-fs 28091 -> nginx :8091, proxy-v2 with the transaction fail-safe
+# and on the IPv6 VIPs, the headers naming IPv6 clients (TCP6, AF_INET6):
+#   ngx6-v1 18191 -> nginx [fd00:201::1x]:8091 (proxy-v1; HTTP probes with the
+#     TCP6 line of their own connection)
+#   hap6-v2 8192 -> HAProxy [fd00:201::1x]:8092 (proxy-v2)
+#   ngx64-v2 28191 on the NAT64 VIP -> nginx 10.201.0.1x:8091 (proxy-v2 over IPv4)
+#   dd6-udp 5395/udp -> dnsdist [fd00:201::1x]:5394 (proxy-v2 per datagram)
+#   dd64-udp 5396/udp on the NAT64 VIP -> dnsdist 10.201.0.1x:5394 (likewise)
 # Checks: every curl request (from 8 client addresses, a fixed source port
 # each, and keep-alive connections of several requests) is logged by nginx
-# and HAProxy with exactly its client's address and port, 100%; every DNS
+# and HAProxy with exactly its client's address and port, 100%, curl -6
+# through the IPv6 services likewise with the client's IPv6 address; every DNS
 # query (8 client addresses, a fixed port each) logged by dnsdist with its
 # client's address and port, 100%; nc-client
 # --expect-client-address self over TCP (close, keep-alive) and UDP gets
@@ -35,6 +43,7 @@ HERE=$ROOT/tests/e2e/proxy
 URL=http://127.0.0.1:9180
 BACKEND=$BUILD/tests/tools/nc-backend
 SRCS=(10.200.0.10 10.200.0.11 10.200.0.12 10.200.0.13 10.200.0.14 10.200.0.15 10.200.0.16 10.200.0.17)
+SRCS6=(fd00:200::10 fd00:200::11 fd00:200::12 fd00:200::13 fd00:200::14 fd00:200::15 fd00:200::16 fd00:200::17)
 for b in nginx haproxy dnsdist curl jq; do
 	command -v "$b" >/dev/null || e2e_give_up "missing $b (scripts/deps.sh installs it)"
 done
@@ -56,13 +65,13 @@ peer() {   # peer <n> <name> <command...>: a server in lab-n<n>, its pid kept
 peers_start() {   # every server in lab-n0..n2; 1 when they do not all listen after 10 s
 	local i addr d up port
 	for i in 0 1 2; do
-		addr=10.201.0.$((11 + i)) d=$W/n$i
+		addr=10.201.0.$((11 + i)) addr6=fd00:201::$((11 + i)) d=$W/n$i
 		mkdir -p "$d/tmp"
-		sed -e "s|@ADDR@|$addr|g; s|@DIR@|$d|g" "$HERE/nginx.conf.in" >"$d/nginx.conf"
-		sed -e "s|@ADDR@|$addr|g" "$HERE/haproxy.cfg.in" >"$d/haproxy.cfg"
+		sed -e "s|@ADDR@|$addr|g; s|@ADDR6@|$addr6|g; s|@DIR@|$d|g" "$HERE/nginx.conf.in" >"$d/nginx.conf"
+		sed -e "s|@ADDR@|$addr|g; s|@ADDR6@|$addr6|g" "$HERE/haproxy.cfg.in" >"$d/haproxy.cfg"
 		peer "$i" nginx nginx -c "$d/nginx.conf" -e "$d/nginx-error.log"
 		peer "$i" haproxy haproxy -db -f "$d/haproxy.cfg"
-		sed -e "s|@ADDR@|$addr|g; s|@DIR@|$d|g" "$HERE/dnsdist.conf.in" >"$d/dnsdist.conf"
+		sed -e "s|@ADDR@|$addr|g; s|@ADDR6@|$addr6|g; s|@DIR@|$d|g" "$HERE/dnsdist.conf.in" >"$d/dnsdist.conf"
 		peer "$i" dnsdist dnsdist --supervised --disable-syslog -C "$d/dnsdist.conf"
 		peer "$i" backend "$BACKEND" --name "p$i" --listen "$addr" --port 8093 --udp-port 5393 \
 			--loops 200000 --proxy-protocol
@@ -88,10 +97,14 @@ cfg() {
 		.eal.memory_mb = 768 | .limits.udp_idle_s = 2 |
 		.management = { listen: "127.0.0.1:9180", token_file: $tok } |
 		.services[0] as $web |
-		def svc($name; $port; $sport; $proto; $ca; $health):
-			{ name: $name, vip: $web.vip, port: $port, proto: $proto, local_ips: $web.local_ips,
+		(.services[] | select(.name == "web6")) as $web6 |
+		(.services[] | select(.name == "web64")) as $web64 |
+		def svc_on($base; $name; $port; $sport; $proto; $ca; $health):
+			{ name: $name, vip: $base.vip, port: $port, proto: $proto, local_ips: $base.local_ips,
 			  scheduler: "ratio", client_address: $ca,
-			  servers: [ $web.servers[] | .port = $sport ], health: $health };
+			  servers: [ $base.servers[] | .port = $sport ], health: $health };
+		def svc($name; $port; $sport; $proto; $ca; $health):
+			svc_on($web; $name; $port; $sport; $proto; $ca; $health);
 		def http: { type: "http", interval_ms: 1000, timeout_ms: 1000, rise: 2, fall: 3,
 			    http_path: "/health", proxy: true };
 		def tcp: { type: "tcp", interval_ms: 1000, timeout_ms: 1000, rise: 2, fall: 2 };
@@ -106,7 +119,12 @@ cfg() {
 			svc("be-udp"; 5393; 5393; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 }),
 			svc("dd-udp"; 5394; 5394; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 }),
 			(svc("ngx-fs"; 28091; 8091; "tcp"; "proxy-v2"; http) |
-			 .failsafe = { enabled: true, response_timeout_ms: 1000, max_replays: 2, store_size: 8192 })
+			 .failsafe = { enabled: true, response_timeout_ms: 1000, max_replays: 2, store_size: 8192 }),
+			svc_on($web6; "ngx6-v1"; 18191; 8091; "tcp"; "proxy-v1"; http),
+			svc_on($web6; "hap6-v2"; 8192; 8092; "tcp"; "proxy-v2"; tcp),
+			svc_on($web64; "ngx64-v2"; 28191; 8091; "tcp"; "proxy-v2"; http),
+			svc_on($web6; "dd6-udp"; 5395; 5394; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 }),
+			svc_on($web64; "dd64-udp"; 5396; 5394; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 })
 		]' "$ROOT/config/lab.json" >"$1"
 }
 
@@ -131,11 +149,11 @@ cfg "$W/proxy.json"
 nc_start "$W/proxy.json" "$W/proxy.log" || { bad "the appliance starts" "$W/proxy.log"; echo "$pass passed, $fail failed"; exit 1; }
 # every server up (the HTTP probes pass only with their PROXY header)
 for _ in $(seq 50); do
-	api_services | jq -e '[.services[].servers[].state] | length == 27 and all(. == "up")' >/dev/null 2>&1 && break
+	api_services | jq -e '[.services[].servers[].state] | length == 42 and all(. == "up")' >/dev/null 2>&1 && break
 	sleep 0.2
 done
 api_services >"$W/up.json"
-jq -e '[.services[].servers[].state] | length == 27 and all(. == "up")' "$W/up.json" >/dev/null 2>&1 &&
+jq -e '[.services[].servers[].state] | length == 42 and all(. == "up")' "$W/up.json" >/dev/null 2>&1 &&
 	ok "every server up, nginx's through HTTP probes that carry a PROXY header" ||
 	bad "every server up" "$W/up.json"
 
@@ -173,6 +191,45 @@ fi
 grep -h -v -E ' /(r|k)/' "$W"/n?/access.log 2>/dev/null | grep -q ' /health 200' &&
 	ok "nginx logs the probes' own addresses (health.proxy): $(grep -h ' /health ' "$W"/n?/access.log | head -1)" ||
 	bad "nginx answered the probes carrying a PROXY header" "$W/n0/nginx-error.log"
+
+# ---- curl -6 through the IPv6 VIPs: logged with the client's IPv6 address --
+# nginx over IPv6 (a TCP6 line), HAProxy over IPv6 (AF_INET6), nginx over IPv4
+# through NAT64 (AF_INET6 too: the client is IPv6); 8 client addresses, a
+# fixed port each, and a keep-alive connection of two requests per service
+VIP6=$(jq -r '.services[] | select(.name == "web6") | .vip' "$ROOT/config/lab.json")
+VIP64=$(jq -r '.services[] | select(.name == "web64") | .vip' "$ROOT/config/lab.json")
+: >"$W/want6"
+n=0
+for svc in ngx6-v1:$VIP6:18191 hap6-v2:$VIP6:8192 ngx64-v2:$VIP64:28191; do
+	name=${svc%%:*} port=${svc##*:} vip=${svc#*:}
+	vip=${vip%:*}
+	for i in $(seq 8); do
+		src=${SRCS6[$((i % 8))]} lp=$((45000 + n))
+		n=$((n + 1))
+		body=$(ip netns exec lab-client curl -6 -s --max-time 5 --interface "$src" --local-port "$lp" \
+			"http://[$vip]:$port/r6/$name/$i")
+		case $body in nginx*|haproxy*) ;; *) echo "$name $i: '$body'" >>"$W/curl6.bad" ;; esac
+		echo "$src:$lp /r6/$name/$i 200" >>"$W/want6"
+	done
+	src=${SRCS6[5]} lp=$((45000 + n))
+	n=$((n + 1))
+	ip netns exec lab-client curl -6 -s --max-time 5 --interface "$src" --local-port "$lp" \
+		"http://[$vip]:$port/k6/$name/1" "http://[$vip]:$port/k6/$name/2" >"$W/ka6-$name.out" 2>&1
+	[ "$(grep -c . "$W/ka6-$name.out")" = 2 ] || echo "$name keep-alive: $(tr '\n' ' ' <"$W/ka6-$name.out")" >>"$W/curl6.bad"
+	for k in 1 2; do echo "$src:$lp /k6/$name/$k 200" >>"$W/want6"; done
+done
+sleep 1   # HAProxy and nginx write their lines
+cat "$W"/n?/access.log "$W"/n?/haproxy.out 2>/dev/null | grep -E ' /(r6|k6)/' | sort >"$W/got6"
+sort "$W/want6" >"$W/want6.sorted"
+if [ ! -s "$W/curl6.bad" ] && cmp -s "$W/want6.sorted" "$W/got6"; then
+	ok "curl -6: all $(wc -l <"$W/want6") requests (nginx TCP6 v1, HAProxy v2 AF_INET6, nginx v2 AF_INET6 through NAT64; 3 keep-alive connections) logged with their client's IPv6 address and port, e.g. $(grep -h ' /r6/ngx64-v2/1 ' "$W/got6")"
+else
+	{ cat "$W/curl6.bad" 2>/dev/null; diff "$W/want6.sorted" "$W/got6" | head -20; } >"$W/curl6.why"
+	bad "curl -6: every request logged by nginx and HAProxy with its client's IPv6 address and port" "$W/curl6.why"
+fi
+grep -h '^fd00:201::[0-9]*:[0-9]* /health 200' "$W"/n?/access.log 2>/dev/null | grep -q . &&
+	ok "nginx logs the IPv6 probes' own addresses (health.proxy over IPv6): $(grep -h '^fd00:201::[0-9]*:[0-9]* /health ' "$W"/n?/access.log | head -1)" ||
+	bad "nginx answered the IPv6 probes carrying a TCP6 line" "$W/n0/nginx-error.log"
 
 # ---- the API changes the mode for new flows ---------------------------------
 # HAProxy's accept-proxy takes v1 and v2 and refuses a connection without one
@@ -227,6 +284,28 @@ if [ "$dns_rc" = 0 ] && [ "$(wc -l <"$W/dns.want")" = 48 ] && cmp -s "$W/dns.wan
 else
 	{ cat "$W/dns.err"; diff "$W/dns.want.sorted" "$W/dns.got" | head -20; } >"$W/dns.why"
 	bad "dnsdist: every DNS query answered and logged with its client's address and port" "$W/dns.why"
+fi
+
+# ---- dnsdist over IPv6 and NAT64: every query logged with its IPv6 client ----
+: >"$W/dns6.want"
+dns6_rc=0
+for svc in dd6-udp:$VIP6:5395:43100 dd64-udp:$VIP64:5396:43200; do
+	name=${svc%%:*} rest=${svc#*:}
+	lp0=${rest##*:} rest=${rest%:*}
+	port=${rest##*:} vip=${rest%:*}
+	ip netns exec lab-client python3 "$HERE/dns_queries.py" "$vip" "$port" 16 "$lp0" \
+		"$(IFS=,; echo "${SRCS6[*]}")" >>"$W/dns6.want" 2>>"$W/dns6.err" || dns6_rc=1
+done
+sleep 1   # dnsdist writes its lines
+# dnsdist names an IPv6 client [address]:port or address:port
+sed -n 's/^\[[0-9.]*\] Packet from \[\{0,1\}\(fd00:200:[0-9a-f:]*\)\]\{0,1\}:\([0-9]*\) for \(q[0-9]*\.example\.\) A .*/\1:\2 \3/p' \
+	"$W"/n?/dnsdist.log 2>/dev/null | sort -u >"$W/dns6.got"
+sort "$W/dns6.want" >"$W/dns6.want.sorted"
+if [ "$dns6_rc" = 0 ] && [ "$(wc -l <"$W/dns6.want")" = 32 ] && cmp -s "$W/dns6.want.sorted" "$W/dns6.got"; then
+	ok "dnsdist: all 32 DNS queries from 8 IPv6 client addresses (16 over IPv6, 16 through NAT64 over IPv4; PROXY v2 AF_INET6 per datagram) answered and logged with their client's IPv6 address and port, e.g. $(grep -h 'Packet from .*fd00:200::' "$W"/n?/dnsdist.log | head -1 | cut -d' ' -f2-5)"
+else
+	{ cat "$W/dns6.err"; diff "$W/dns6.want.sorted" "$W/dns6.got" | head -20; } >"$W/dns6.why"
+	bad "dnsdist: every DNS query from an IPv6 client logged with its address and port" "$W/dns6.why"
 fi
 
 # ---- nc-client checks the address every answer reports ---------------------

@@ -765,11 +765,16 @@ build_opt(const struct pb_pkt *p, const uint8_t *opt, uint8_t olen, uint8_t *b)
 	q.tcp_doff = (uint8_t)(5 + olen / 4);
 	len = pb_build(&q, b, PB_MAX_FRAME);
 	assert_true(len > 0);
-	l4 = pb_l4_off(b);
-	l4len = (uint16_t)(pb_get16(b + PB_IP_OFF + 2) - (l4 - PB_IP_OFF));
+	l4 = q.v6 ? PB_IP_OFF + 40 : pb_l4_off(b);   /* IPv6: no extension headers */
+	if (q.v6)
+		l4len = (uint16_t)(pb_get16(b + PB_IP_OFF + 4) - (l4 - PB_IP_OFF - 40));
+	else
+		l4len = (uint16_t)(pb_get16(b + PB_IP_OFF + 2) - (l4 - PB_IP_OFF));
 	memcpy(b + l4 + 20, opt, olen);
 	pb_put16(b + l4 + 16, 0);
-	pb_put16(b + l4 + 16, pb_csum(b + l4, l4len, pb_pseudo_sum(q.sip, q.dip, q.proto, l4len)));
+	pb_put16(b + l4 + 16, pb_csum(b + l4, l4len,
+				      q.v6 ? pb_pseudo_sum6(q.sip6, q.dip6, q.proto, l4len) :
+					     pb_pseudo_sum(q.sip, q.dip, q.proto, l4len)));
 	return len;
 }
 

@@ -2167,8 +2167,6 @@ static const struct bad_case bad6_cases[] = {
 	{ "ipv4 vip over ipv6 servers",
 	  { { "/services/2/vip", "'10.0.0.3'" }, { "/services/2/persistence_prefix6", NULL } }, NULL,
 	  WANT("services[2].servers: IPv4 VIP over IPv6 servers is not supported") },
-	{ "ipv6 client_address", { { "/services/2/client_address", "'proxy-v2'" } }, NULL,
-	  WANT("services[2].client_address: not supported on an IPv6 service yet") },
 	/* announced by BGP beside IPv4 ones; in a cluster only without flow sync */
 	{ "ipv6 service with bgp",
 	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" },
@@ -2183,6 +2181,17 @@ static const struct bad_case bad6_cases[] = {
 	  WANT("cluster.secret_file: cannot read /nonexistent/secret: No such file or directory",
 	       "cluster.peers[0]: 10.2.0.6: no ports[].host on its subnet (the channel runs from the "
 	       "dispatcher's host address)") },
+	/* the client's address over IPv6: every mode */
+	{ "ipv6 client_address proxy-v1", { { "/services/2/client_address", "'proxy-v1'" } }, NULL,
+	  WANT(NULL) },
+	{ "ipv6 client_address proxy-v2", { { "/services/2/client_address", "'proxy-v2'" } }, NULL,
+	  WANT(NULL) },
+	{ "ipv6 client_address toa", { { "/services/2/client_address", "'toa'" } }, NULL, WANT(NULL) },
+	{ "nat64 client_address proxy-v1",
+	  { { "/services/2/servers/0/address", "'10.1.0.11'" },
+	    { "/services/2/servers/1/address", "'192.168.1.10'" },
+	    { "/services/2/local_ips", "['10.1.0.1']" }, { "/services/2/client_address", "'proxy-v1'" } },
+	  NULL, WANT(NULL) },
 	/* health probes go over IPv6 */
 	{ "ipv6 health", { { "/services/2/health", "{'type': 'tcp'}" } }, NULL, WANT(NULL) },
 	/* disabled sections are fine: only what is on is refused */

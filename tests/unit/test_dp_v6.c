@@ -3,7 +3,9 @@
  * (full NAT both ways, every byte of both legs against frames built from
  * scratch), Neighbor Discovery and echo for our addresses, a client's first
  * packet held until its address is resolved, the drops, the lab's IPv4
- * services untouched beside them, and a server added at run time.
+ * services untouched beside them, a server added at run time, and the
+ * client's address for the servers (PROXY v1/v2 headers, their shift and
+ * retransmission, PROXY v2 per UDP datagram, TOA) over IPv6 and NAT64.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,6 +20,7 @@
 #include <rte_cycles.h>
 
 #include "dp_fixture.h"
+#include "dp_client_addr.h"   /* NC_CA_RTO_MS, NC_CA_TRIES, nc_worker_ca_poll */
 #include "dp_priv.h"     /* nc_dp_admin_poll: the control lcore's tick, seconds ahead */
 #include "nc_net.h"
 
@@ -1078,6 +1081,610 @@ test_admin_server6(void **state)
 	assert_no_leak(f);
 }
 
+/* ------------------------------------------------ the client's address */
+
+/* proxy-v2 on web6 and dns6, proxy-v1 on web64, proxy-v2 on dns64 */
+static void
+tweak_v6_ca(struct nc_config *c)
+{
+	tweak_v6_64(c);
+	c->services[SVC_WEB6].client_address = NC_CA_PROXY_V2;
+	c->services[SVC_DNS6].client_address = NC_CA_PROXY_V2;
+	c->services[SVC_WEB64].client_address = NC_CA_PROXY_V1;
+	c->services[SVC_DNS64].client_address = NC_CA_PROXY_V2;
+}
+
+static void
+tweak_v6_toa(struct nc_config *c)
+{
+	tweak_v6_64(c);
+	c->services[SVC_WEB6].client_address = NC_CA_TOA;
+	c->services[SVC_WEB64].client_address = NC_CA_TOA;
+}
+
+static int setup_v6_ca(void **state) { return fx_setup(state, tweak_v6_ca); }
+static int setup_v6_toa(void **state) { return fx_setup(state, tweak_v6_toa); }
+
+/* The PROXY v2 header (AF_INET6) naming client packet <c>'s addresses and
+ * ports, built here from the protocol's text. Returns its length. */
+static uint16_t
+v2_6_of(uint8_t *h, const struct pb_pkt *c)
+{
+	static const uint8_t sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+					 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+
+	memcpy(h, sig, 12);
+	h[12] = 0x21;
+	h[13] = c->proto == IPPROTO_TCP ? 0x21 : 0x22;
+	h[14] = 0;
+	h[15] = 36;
+	memcpy(h + 16, c->sip6, 16);
+	memcpy(h + 32, c->dip6, 16);
+	pb_put16(h + 48, c->sport);
+	pb_put16(h + 50, c->dport);
+	return 52;
+}
+
+/* A segment the appliance makes on flow <lport>'s server leg, to <server>:
+ * IPv6 from the local address, or (<v4>, NAT64) IPv4 from the local IP. */
+static void
+own6(struct pb_pkt *p, int v4, int server, uint16_t lport, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	if (v4) {
+		pb_init(p, IPPROTO_TCP);
+		p->ip_id = 0;
+		p->sip = IP_LIP;
+		p->dip = ip_srv[server];
+	} else {
+		pb_init6(p, IPPROTO_TCP);
+		memcpy(p->sip6, ip6_lip, 16);
+		memcpy(p->dip6, ip6_srv[server], 16);
+	}
+	memcpy(p->src_mac, mac_port, 6);
+	memcpy(p->dst_mac, mac_srv[server], 6);
+	p->sport = lport;
+	p->dport = WEB_SPORT;
+	p->tcp_flags = flags;
+	p->seq = seq;
+	p->ack = ack;
+	p->window = 65535;
+}
+
+/* A connection to web6 or (<v4>) web64 from <sport>, client ISN <cs>: the
+ * SYN forwarded as it came; its server and local port back. */
+static void
+ca6_syn(struct fx *f, int v4, uint16_t sport, uint32_t cs, struct pb_pkt *c, int *server,
+	uint16_t *lport)
+{
+	struct pb_pkt want;
+	struct frame fr;
+
+	client6(c, IPPROTO_TCP, sport);
+	if (v4)
+		memcpy(c->dip6, ip6_vip64, 16);
+	c->seq = cs;
+	rx(f, 0, c);
+	expect_one(f, 0, &fr);
+	*server = v4 ? server4_of(&fr) : server6_of(&fr);
+	*lport = v4 ? lport_of(&fr) : lport6_of(&fr);
+	want = v4 ? nat64_c2s(c, *server, *lport) : nat6_c2s(c, *server, *lport);
+	assert_wire(&fr, &want);
+}
+
+/* The server's SYN-ACK (ISN <a>) of that connection */
+static void
+ca6_synack(struct pb_pkt *s, int v4, const struct pb_pkt *c, int server, uint16_t lport, uint32_t a)
+{
+	if (v4) {
+		struct pb_pkt fwd = nat64_c2s(c, server, lport);
+
+		server_pkt(s, &fwd, server, lport);
+	} else {
+		server6(s, c, server, lport);
+	}
+	s->tcp_flags = PB_TCP_SYN | PB_TCP_ACK;
+	s->seq = a;
+	s->ack = c->seq + 1;
+}
+
+/*
+ * A PROXY header over IPv6 (<v4>: web64's v1 line through NAT64, else web6's
+ * v2 AF_INET6 header): at the server's SYN-ACK the header goes to the server
+ * first in the server leg's family, then the SYN-ACK to the client; the
+ * client's bytes reach the server <hl> on, the server's acknowledgements
+ * come back <hl> less.
+ */
+static void
+ca6_shift(struct fx *f, int v4)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: vip6\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 204 No Content\r\n\r\n";
+	static const char line[] = "PROXY TCP6 2001:db8:1::10 fd00::164 46001 80\r\n";
+	const uint32_t cs = 0xffffffe8u, a = 0x4000;   /* the client's numbers wrap */
+	const uint16_t n = sizeof(req) - 1;
+	unsigned int svc = v4 ? SVC_WEB64 : SVC_WEB6;
+	struct pb_pkt c, s, want;
+	struct nc_dp_stats st;
+	struct frame fr[4];
+	uint8_t h[NC_PROXY_V1_MAX];
+	uint16_t lport, hl;
+	int server;
+
+	ca6_syn(f, v4, v4 ? 46001 : 40000, cs, &c, &server, &lport);
+	if (v4) {
+		hl = sizeof(line) - 1;
+		memcpy(h, line, hl);
+	} else {
+		hl = v2_6_of(h, &c);
+	}
+	ca6_synack(&s, v4, &c, server, lport, a);
+	rx(f, 0, &s);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	own6(&want, v4, server, lport, PB_TCP_PSH | PB_TCP_ACK, cs + 1, a + 1);
+	want.window = c.window;
+	want.payload = h;
+	want.payload_len = hl;
+	assert_wire(&fr[0], &want);
+	want = v4 ? nat64_s2c(&s, &c) : nat6_s2c(&s, &c);
+	assert_wire(&fr[1], &want);
+	/* the client's ACK and request: hl on */
+	c.tcp_flags = PB_TCP_ACK;
+	c.seq = cs + 1;
+	c.ack = a + 1;
+	rx(f, 0, &c);
+	expect_one(f, 0, &fr[0]);
+	want = v4 ? nat64_c2s(&c, server, lport) : nat6_c2s(&c, server, lport);
+	want.seq = cs + 1 + hl;
+	assert_wire(&fr[0], &want);
+	c.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	c.payload = (const uint8_t *)req;
+	c.payload_len = n;
+	rx(f, 0, &c);
+	expect_one(f, 0, &fr[0]);
+	want = v4 ? nat64_c2s(&c, server, lport) : nat6_c2s(&c, server, lport);
+	want.seq = cs + 1 + hl;
+	assert_wire(&fr[0], &want);
+	/* the header acknowledged alone: the client's SYN */
+	s.tcp_flags = PB_TCP_ACK;
+	s.seq = a + 1;
+	s.ack = cs + 1 + hl;
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr[0]);
+	want = v4 ? nat64_s2c(&s, &c) : nat6_s2c(&s, &c);
+	want.ack = cs + 1;
+	assert_wire(&fr[0], &want);
+	/* the answer, acknowledging the request: hl less, in line now */
+	s.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	s.ack = cs + 1 + hl + n;
+	s.payload = (const uint8_t *)resp;
+	s.payload_len = sizeof(resp) - 1;
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr[0]);
+	want = v4 ? nat64_s2c(&s, &c) : nat6_s2c(&s, &c);
+	want.ack = cs + 1 + n;
+	assert_wire(&fr[0], &want);
+	stats(f, &st);
+	assert_int_equal(st.svc[svc].ca[NC_CA_EV_HDR_SENT], 1);
+	assert_int_equal(st.svc[svc].ca[NC_CA_EV_HDR_RESENT], 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+	assert_true(rte_mempool_full(f->dp->ca_pool));
+}
+
+static void
+test_ca6_v2_shift(void **state)
+{
+	ca6_shift(*state, 0);
+}
+
+static void
+test_ca64_v1_shift(void **state)
+{
+	ca6_shift(*state, 1);
+}
+
+/*
+ * A header the server does not acknowledge goes again, in the server leg's
+ * family: with the server's repeated SYN-ACK, then every NC_CA_RTO_MS,
+ * NC_CA_TRIES sends in all; then the server is reset from the local address
+ * and the IPv6 client from the VIP (<v4>: through NAT64).
+ */
+static void
+ca6_retransmit(struct fx *f, int v4)
+{
+	static const char line[] = "PROXY TCP6 2001:db8:1::10 fd00::164 46002 80\r\n";
+	const uint32_t cs = 0x2000, a = 0x3000;
+	unsigned int svc = v4 ? SVC_WEB64 : SVC_WEB6, i;
+	struct pb_pkt c, s, want, hdr;
+	struct nc_dp_stats st;
+	struct frame fr[4];
+	uint8_t h[NC_PROXY_V1_MAX];
+	uint16_t lport, hl;
+	int server;
+
+	f->vclock = 1;
+	tick(f, 0);
+	ca6_syn(f, v4, v4 ? 46002 : 40002, cs, &c, &server, &lport);
+	if (v4) {
+		hl = sizeof(line) - 1;
+		memcpy(h, line, hl);
+	} else {
+		hl = v2_6_of(h, &c);
+	}
+	own6(&hdr, v4, server, lport, PB_TCP_PSH | PB_TCP_ACK, cs + 1, a + 1);
+	hdr.window = c.window;
+	hdr.payload = h;
+	hdr.payload_len = hl;
+	ca6_synack(&s, v4, &c, server, lport, a);
+	rx(f, 0, &s);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	assert_wire(&fr[0], &hdr);
+	/* before its deadline, nothing */
+	f->vnow_ms += NC_CA_RTO_MS - 1;
+	tick(f, 0);
+	assert_int_equal(nc_worker_ca_poll(wk(f, 0)), 0);
+	expect_none(f, 0);
+	/* the server's SYN-ACK again: the header with it */
+	rx(f, 0, &s);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	assert_wire(&fr[0], &hdr);
+	want = v4 ? nat64_s2c(&s, &c) : nat6_s2c(&s, &c);
+	assert_wire(&fr[1], &want);
+	/* then the timer: sends 3 .. NC_CA_TRIES */
+	f->vnow_ms += 1;
+	for (i = 2; i < NC_CA_TRIES; i++) {
+		tick(f, 0);
+		assert_int_equal(nc_worker_ca_poll(wk(f, 0)), 1);
+		expect_one(f, 0, &fr[0]);
+		assert_wire(&fr[0], &hdr);
+		f->vnow_ms += NC_CA_RTO_MS;
+	}
+	/* the last deadline: both ends reset, each in its own family */
+	tick(f, 0);
+	assert_int_equal(nc_worker_ca_poll(wk(f, 0)), 1);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	own6(&want, v4, server, lport, PB_TCP_RST, cs + 1, 0);
+	assert_wire(&fr[0], &want);
+	pb_init6(&want, IPPROTO_TCP);
+	memcpy(want.src_mac, mac_port, 6);
+	memcpy(want.dst_mac, mac_gw, 6);
+	memcpy(want.sip6, c.dip6, 16);
+	memcpy(want.dip6, c.sip6, 16);
+	want.sport = WEB_PORT;
+	want.dport = c.sport;
+	want.tcp_flags = PB_TCP_RST;
+	want.seq = a + 1;
+	want.ack = 0;
+	want.window = 65535;
+	assert_wire(&fr[1], &want);
+	stats(f, &st);
+	assert_int_equal(st.svc[svc].ca[NC_CA_EV_HDR_RESENT], NC_CA_TRIES - 1);
+	assert_int_equal(st.svc[svc].ca[NC_CA_EV_HDR_LOST], 1);
+	f->vnow_ms += 10 * NC_CA_RTO_MS;
+	tick(f, 0);
+	assert_int_equal(nc_worker_ca_poll(wk(f, 0)), 0);
+	expect_none(f, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+	assert_true(rte_mempool_full(f->dp->ca_pool));
+}
+
+static void
+test_ca6_retransmit(void **state)
+{
+	ca6_retransmit(*state, 0);
+}
+
+static void
+test_ca64_retransmit(void **state)
+{
+	ca6_retransmit(*state, 1);
+}
+
+/*
+ * proxy-v2 per UDP datagram over IPv6 (<v4>: dns64 through NAT64): every
+ * datagram to the server starts with the AF_INET6 DGRAM header, lengths and
+ * checksum following; the answers pass as they are; a datagram the header
+ * takes past the MTU on the server leg is dropped, counted.
+ */
+static void
+ca6_udp(struct fx *f, int v4)
+{
+	static uint8_t q[1500], qh[1500];
+	uint64_t want_drops[NC_DROP_MAX] = { 0 };
+	const uint16_t room = (uint16_t)(1500 - (v4 ? 20 : 40) - 8 - NC_PROXY_V2_LEN6);
+	uint8_t a[] = "answer";
+	struct pb_pkt c, s, want;
+	struct frame fr;
+	uint16_t lport, hl, len;
+	unsigned int i;
+	int server;
+
+	for (i = 0; i < sizeof(q); i++)
+		q[i] = (uint8_t)(i * 7 + 1);
+	client6(&c, IPPROTO_UDP, 53001);
+	if (v4)
+		memcpy(c.dip6, ip6_vip64, 16);
+	hl = v2_6_of(qh, &c);
+	memcpy(qh + hl, q, sizeof(q) - hl);
+	c.payload = q;
+	c.payload_len = 5;
+	rx(f, 0, &c);
+	expect_one(f, 0, &fr);
+	server = v4 ? server4_of(&fr) : server6_of(&fr);
+	lport = v4 ? lport_of(&fr) : lport6_of(&fr);
+	want = v4 ? nat64_c2s(&c, server, lport) : nat6_c2s(&c, server, lport);
+	want.payload = qh;
+	want.payload_len = (uint16_t)(hl + 5);
+	assert_wire(&fr, &want);
+	/* the answer, as it is */
+	if (v4) {
+		struct pb_pkt fwd = nat64_c2s(&c, server, lport);
+
+		server_pkt(&s, &fwd, server, lport);
+	} else {
+		server6(&s, &c, server, lport);
+	}
+	s.payload = a;
+	s.payload_len = sizeof(a) - 1;
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr);
+	want = v4 ? nat64_s2c(&s, &c) : nat6_s2c(&s, &c);
+	assert_wire(&fr, &want);
+	/* the largest datagram that fits with its header, then one byte more */
+	for (len = room; len <= room + 1; len++) {
+		c.payload_len = len;
+		rx(f, 0, &c);
+		if (len > room) {
+			expect_none(f, 0);
+			want_drops[NC_DROP_CA_TOO_BIG]++;
+			break;
+		}
+		expect_one(f, 0, &fr);
+		assert_int_equal(fr.len, 14 + 1500);
+		want = v4 ? nat64_c2s(&c, server, lport) : nat6_c2s(&c, server, lport);
+		want.payload = qh;
+		want.payload_len = (uint16_t)(hl + len);
+		assert_wire(&fr, &want);
+	}
+	assert_drops(f, want_drops);
+	assert_no_leak(f);
+}
+
+static void
+test_ca6_udp(void **state)
+{
+	ca6_udp(*state, 0);
+}
+
+static void
+test_ca64_udp(void **state)
+{
+	ca6_udp(*state, 1);
+}
+
+/*
+ * TOA over IPv6: the client's first data segment carries option 254 of 20
+ * bytes (port, IPv6 address) on web6 and, through NAT64 in an IPv4 segment,
+ * on web64; its later segments none.
+ */
+static void
+test_ca6_toa(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /toa HTTP/1.1\r\n\r\n";
+	struct pb_pkt c, s, want;
+	struct nc_dp_stats st;
+	struct frame fr;
+	uint8_t toa[NC_TOA6_LEN];
+	uint16_t lport;
+	int server, v4;
+
+	for (v4 = 0; v4 < 2; v4++) {
+		ca6_syn(f, v4, (uint16_t)(40010 + v4), 0x100, &c, &server, &lport);
+		ca6_synack(&s, v4, &c, server, lport, 0x900);
+		rx(f, 0, &s);
+		expect_one(f, 0, &fr);   /* the SYN-ACK only: no header */
+		c.tcp_flags = PB_TCP_ACK;
+		c.seq = 0x101;
+		c.ack = 0x901;
+		rx(f, 0, &c);
+		expect_one(f, 0, &fr);
+		want = v4 ? nat64_c2s(&c, server, lport) : nat6_c2s(&c, server, lport);
+		assert_wire(&fr, &want);
+		c.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+		c.payload = (const uint8_t *)req;
+		c.payload_len = sizeof(req) - 1;
+		rx(f, 0, &c);
+		expect_one(f, 0, &fr);
+		toa[0] = 254;
+		toa[1] = 20;
+		pb_put16(toa + 2, c.sport);
+		memcpy(toa + 4, ip6_client, 16);
+		want = v4 ? nat64_c2s(&c, server, lport) : nat6_c2s(&c, server, lport);
+		assert_wire_opt(&fr, &want, toa, sizeof(toa));
+		/* the next segment: none */
+		c.seq = 0x101 + sizeof(req) - 1;
+		rx(f, 0, &c);
+		expect_one(f, 0, &fr);
+		want = v4 ? nat64_c2s(&c, server, lport) : nat6_c2s(&c, server, lport);
+		assert_wire(&fr, &want);
+	}
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_WEB6].ca[NC_CA_EV_TOA_ADDED], 1);
+	assert_int_equal(st.svc[SVC_WEB64].ca[NC_CA_EV_TOA_ADDED], 1);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* the fail-safe on web6, web64 and dns6 as tweak_v6_fs, with client addresses */
+static void
+tweak_v6_fs_ca(struct nc_config *c)
+{
+	tweak_v6_fs(c);
+	c->services[SVC_WEB6].client_address = NC_CA_PROXY_V2;
+	c->services[SVC_WEB64].client_address = NC_CA_PROXY_V1;
+	c->services[SVC_DNS6].client_address = NC_CA_PROXY_V2;
+}
+
+static int setup_v6_fs_ca(void **state) { return fx_setup(state, tweak_v6_fs_ca); }
+
+/*
+ * The fail-safe's move with a PROXY header over IPv6 (<v4>: web64's v1 line
+ * through NAT64, else web6's v2): the request held on x's connection, x
+ * silent - x reset where it stands (hl on), y's SYN at the client's ISN; y's
+ * SYN-ACK gets the header again, then the appliance's ACK and the held
+ * request, hl on in y's view; y's answer reaches the client in x's sequence
+ * space with its acknowledgement hl back.
+ */
+static void
+ca6_fs_move(struct fx *f, int v4)
+{
+	static const char req[] = "GET /slow HTTP/1.1\r\nHost: vip\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = 0x11110000, a = 0xffffffe0, b = 0x00c0ffee;
+	const uint16_t r = sizeof(req) - 1;
+	struct pb_pkt syn, cp, sp, want;
+	struct frame fr[4];
+	uint8_t h[NC_PROXY_V1_MAX + 1];
+	uint16_t lport, lport2, hl;
+	int x, y;
+
+	tick(f, 0);
+	ca6_syn(f, v4, (uint16_t)(47100 + v4), c, &syn, &x, &lport);
+	y = 1 - x;
+	if (v4)
+		hl = (uint16_t)snprintf((char *)h, sizeof(h), "PROXY TCP6 2001:db8:1::10 fd00::164 %u 80\r\n",
+					syn.sport);
+	else
+		hl = v2_6_of(h, &syn);
+	ca6_synack(&sp, v4, &syn, x, lport, a);
+	rx(f, 0, &sp);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	own6(&want, v4, x, lport, PB_TCP_PSH | PB_TCP_ACK, c + 1, a + 1);
+	want.window = syn.window;
+	want.payload = h;
+	want.payload_len = hl;
+	assert_wire(&fr[0], &want);
+	cp = syn;
+	cp.tcp_flags = PB_TCP_ACK;
+	cp.seq = c + 1;
+	cp.ack = a + 1;
+	rx(f, 0, &cp);
+	expect_one(f, 0, &fr[0]);
+	cp.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	cp.payload = (const uint8_t *)req;
+	cp.payload_len = r;
+	rx(f, 0, &cp);
+	expect_one(f, 0, &fr[0]);
+	want = v4 ? nat64_c2s(&cp, x, lport) : nat6_c2s(&cp, x, lport);
+	want.seq = c + 1 + hl;
+	assert_wire(&fr[0], &want);
+	sp.tcp_flags = PB_TCP_ACK;
+	sp.seq = a + 1;
+	sp.ack = c + 1 + hl + r;
+	rx(f, 0, &sp);
+	expect_one(f, 0, &fr[0]);
+	want = v4 ? nat64_s2c(&sp, &syn) : nat6_s2c(&sp, &syn);
+	want.ack = c + 1 + r;
+	assert_wire(&fr[0], &want);
+	/* x stays silent: reset where it stands, SYN to y */
+	assert_int_equal(fs_wait(f, 0, 29), 0);
+	expect_none(f, 0);
+	assert_int_equal(fs_wait(f, 0, 1), 1);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	assert_int_equal(own_to_server(&fr[0], v4, x, PB_TCP_RST, c + 1 + hl + r), lport);
+	lport2 = own_to_server(&fr[1], v4, y, PB_TCP_SYN, c);
+	/* y's SYN-ACK: the header, our ACK, the request replayed */
+	ca6_synack(&sp, v4, &syn, y, lport2, b);
+	rx(f, 0, &sp);
+	assert_int_equal(take(f, 0, fr, 4), 3);
+	own6(&want, v4, y, lport2, PB_TCP_PSH | PB_TCP_ACK, c + 1, b + 1);
+	want.window = syn.window;
+	want.payload = h;
+	want.payload_len = hl;
+	assert_wire(&fr[0], &want);
+	assert_int_equal(own_to_server(&fr[1], v4, y, PB_TCP_ACK, c + 1 + hl), lport2);
+	want = v4 ? nat64_c2s(&cp, y, lport2) : nat6_c2s(&cp, y, lport2);
+	want.seq = c + 1 + hl;
+	want.ack = b + 1;
+	assert_wire(&fr[2], &want);
+	/* y's answer: x's sequence space, the request acknowledged hl back */
+	sp.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	sp.seq = b + 1;
+	sp.ack = c + 1 + hl + r;
+	sp.payload = (const uint8_t *)resp;
+	sp.payload_len = sizeof(resp) - 1;
+	rx(f, 0, &sp);
+	expect_one(f, 0, &fr[0]);
+	want = v4 ? nat64_s2c(&sp, &syn) : nat6_s2c(&sp, &syn);
+	want.seq = a + 1;
+	want.ack = c + 1 + r;
+	assert_wire(&fr[0], &want);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+	assert_true(rte_mempool_full(f->dp->ca_pool));
+}
+
+static void
+test_ca6_fs_move(void **state)
+{
+	ca6_fs_move(*state, 0);
+}
+
+static void
+test_ca64_fs_move(void **state)
+{
+	ca6_fs_move(*state, 1);
+}
+
+/* An unanswered datagram of dns6 (proxy-v2, the fail-safe on) goes again to
+ * the other server with its AF_INET6 header, once: held as it came. */
+static void
+test_ca6_fs_udp(void **state)
+{
+	struct fx *f = *state;
+	uint8_t q[] = "who?", a[] = "me", qh[64];
+	struct pb_pkt c, s, want;
+	struct frame fr;
+	uint16_t lport, lport2, hl;
+	int x;
+
+	tick(f, 0);
+	client6(&c, IPPROTO_UDP, 56100);
+	c.payload = q;
+	c.payload_len = sizeof(q) - 1;
+	hl = v2_6_of(qh, &c);
+	memcpy(qh + hl, q, sizeof(q) - 1);
+	rx(f, 0, &c);
+	expect_one(f, 0, &fr);
+	x = server6_of(&fr);
+	lport = lport6_of(&fr);
+	want = nat6_c2s(&c, x, lport);
+	want.payload = qh;
+	want.payload_len = (uint16_t)(hl + sizeof(q) - 1);
+	assert_wire(&fr, &want);
+	assert_int_equal(fs_wait(f, 0, 30), 1);
+	expect_one(f, 0, &fr);
+	assert_int_equal(server6_of(&fr), 1 - x);
+	lport2 = lport6_of(&fr);
+	want = nat6_c2s(&c, 1 - x, lport2);
+	want.payload = qh;
+	want.payload_len = (uint16_t)(hl + sizeof(q) - 1);
+	assert_wire(&fr, &want);
+	server6(&s, &c, 1 - x, lport2);
+	s.payload = a;
+	s.payload_len = sizeof(a) - 1;
+	rx(f, 0, &s);
+	expect_one(f, 0, &fr);
+	want = nat6_s2c(&s, &c);
+	assert_wire(&fr, &want);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpv6"); }
 
 int
@@ -1099,6 +1706,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fs6_udp, setup_v6_fs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ptb6, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ptb64, setup_v6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca6_v2_shift, setup_v6_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca64_v1_shift, setup_v6_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca6_retransmit, setup_v6_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca64_retransmit, setup_v6_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca6_udp, setup_v6_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca64_udp, setup_v6_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca6_toa, setup_v6_toa, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca6_fs_move, setup_v6_fs_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca64_fs_move, setup_v6_fs_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca6_fs_udp, setup_v6_fs_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_v4_beside, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_admin_server6, setup_v6_spare, fx_teardown),
 	};

@@ -1948,11 +1948,43 @@ test_start6(void **state)
 	check_same6(r.first, r.first_len, &w);
 	assert_int_equal(r.p.state, NC_PROBE_ECHO_SENT);
 
-	/* no PROXY header over IPv6 */
-	run_start6(&r, NC_HEALTH_TCP, 1);
-	r.t.type = NC_HEALTH_HTTP;
-	r.t.proxy = 1;
-	assert_int_equal(nc_probe_start(&r.p, &r.t, T0, 1, r.first, sizeof(r.first)), -EINVAL);
+}
+
+/* health.proxy over IPv6: the request opens with the TCP6 line or the
+ * AF_INET6 header of the probe's own connection. */
+static void
+test_http6_proxy(void **state)
+{
+	static const char line[] = "PROXY TCP6 fd00:201::1 fd00:201::11 61000 8080\r\n";
+	uint8_t want[128 + HTTP_REQ6_LEN];
+	uint32_t hl;
+	struct pb_pkt a;
+	struct run r;
+	int v;
+
+	(void)state;
+	for (v = NC_CA_PROXY_V1; v <= NC_CA_PROXY_V2; v++) {
+		if (v == NC_CA_PROXY_V1) {
+			hl = sizeof(line) - 1;
+			memcpy(want, line, hl);
+		} else {
+			memcpy(want, "\r\n\r\n\0\r\nQUIT\n\x21\x21\x00\x24", 16);
+			memcpy(want + 16, local6, 16);
+			memcpy(want + 32, server6, 16);
+			pb_put16(want + 48, PROBE_PORT);
+			pb_put16(want + 50, SERVER_PORT);
+			hl = 52;
+		}
+		memcpy(want + hl, HTTP_REQ6, HTTP_REQ6_LEN);
+		run_start6(&r, NC_HEALTH_HTTP, 7);
+		r.t.proxy = (uint8_t)v;
+		assert_true(nc_probe_start(&r.p, &r.t, T0, 7, r.first, sizeof(r.first)) > 0);
+		ans6_tcp(&a, PEER_ISN, r.p.isn + 1, PB_TCP_SYN | PB_TCP_ACK);
+		assert_int_equal(run_feed(&r, &a, T0 + 100), NC_PROBE_PENDING);
+		assert_int_equal(r.p.state, NC_PROBE_REQ_SENT);
+		check_tcp6(r.out, r.out_len, r.p.isn + 1, PEER_ISN + 1, PB_TCP_ACK | PB_TCP_PSH, 65535,
+			   (const char *)want, hl + HTTP_REQ6_LEN);
+	}
 }
 
 /* tcp and http conversations over IPv6, the RST rules as over IPv4. */
@@ -2284,6 +2316,7 @@ main(void)
 		cmocka_unit_test(test_start6),
 		cmocka_unit_test(test_tcp6),
 		cmocka_unit_test(test_http6),
+		cmocka_unit_test(test_http6_proxy),
 		cmocka_unit_test(test_datagram6),
 		cmocka_unit_test(test_truncated6),
 		cmocka_unit_test(test_match6),

@@ -20,7 +20,7 @@ def main():
     bad = 0
     for n in range(count):
         src, lp, name = srcs[n % len(srcs)], lp0 + n, f"q{n}.example"
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(socket.AF_INET6 if ":" in vip else socket.AF_INET, socket.SOCK_DGRAM)
         s.bind((src, lp))
         s.settimeout(2)
         q = query(0x1000 + n, name)
