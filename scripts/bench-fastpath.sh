@@ -5,7 +5,7 @@
 # prints the date, the machine and the results. The last line is
 #     cycles/packet: dispatcher D baseline B ratio R
 #
-#   scripts/bench-fastpath.sh [--sync-compare | --ca-compare | --v6-compare]
+#   scripts/bench-fastpath.sh [--sync-compare | --ca-compare | --v6-compare | --v4-only]
 #                             [bench-fastpath options]
 #       e.g. --flows 1048576 --passes 5 | --no-huge | --expire | --max-flows M
 #
@@ -20,10 +20,11 @@
 # other) and the cost of a new flow's PROXY header (the server's SYN-ACK with
 # the header segment). The last line is then the plain run's.
 #
-# --v6-compare: three runs in one sitting, the service over IPv4, IPv6
-# (bench-fastpath --family 6) and NAT64 (--family 64): cycles per
-# established-flow packet, their ratio to each run's baseline, new flows/s and
-# bytes per flow side by side. The last line is then the IPv4 run's.
+# --v6-compare (the default when no option is given): three runs in one
+# sitting, the service over IPv4, IPv6 (bench-fastpath --family 6) and NAT64
+# (--family 64): cycles per established-flow packet, their ratio to each run's
+# baseline, new flows/s and bytes per flow side by side. The last line is then
+# the IPv4 run's. --v4-only: the IPv4 run alone.
 #
 # Environment:
 #   NC_BUILD_DIR   build directory (default: build, relative to the repository)
@@ -62,6 +63,10 @@ elif [ "${1:-}" = --ca-compare ]; then
 elif [ "${1:-}" = --v6-compare ]; then
 	compare=3
 	shift
+elif [ "${1:-}" = --v4-only ]; then
+	shift
+elif [ $# -eq 0 ]; then
+	compare=3
 fi
 want_huge=1
 for a in "$@"; do
