@@ -265,6 +265,9 @@ build_services(struct nc_dp *dp)
 				if (addr_insert(tb, ip, li) < 0)
 					return -ENOSPC;
 			}
+		r = nc_dp_v6_peer_lips(dp, tb);
+		if (r < 0)
+			return r;
 	}
 	for (l = 0; l < dp->n_own_lips; l++)
 		dp->ctl->lip_held[l] = 1;

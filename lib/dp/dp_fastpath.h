@@ -307,4 +307,126 @@ tcp_track(struct nc_flow *f, uint8_t flags, int from_client)
 	}
 }
 
+/*
+ * A TCP segment of a connection this dispatcher does not know. When a peer
+ * dispatcher is draining (it withdrew the VIP, so the routers now send its
+ * connections here) the segment goes on to it at layer 2 on the same segment:
+ * it still has the flow. A draining dispatcher never redirects, so a segment
+ * crosses at most one hop.
+ */
+static inline void
+redirect_or_drop(struct nc_worker *w, struct rte_mbuf *m)
+{
+	uint16_t pidx = w->dp->pidx_of[m->port];
+	uint64_t mac = __atomic_load_n(&w->dp->redirect[pidx], __ATOMIC_RELAXED);
+
+	if (likely(!(mac & NC_DP_REDIRECT_ON))) {
+		/* with sync, a peer's replica may have it: the control lcore looks */
+		if (w->dp->sync) {
+			struct nc_ctl_msg msg = { .type = NC_CTL_MISS, .pidx = pidx, .m = m };
+
+			if (rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg)) == 0) {
+				w->st.to_ctl++;
+				return;
+			}
+		}
+		drop(w, m, NC_DROP_NO_FLOW);
+		return;
+	}
+	if (tx_mac(w, m, pidx, mac) == 0)
+		w->st.redirected++;
+}
+
+/*
+ * The SYN of a peer's connection installed here before its client's first
+ * byte, sent again: the client did not get the SYN-ACK (its dispatcher died
+ * holding it back). It goes on to the server, which answers again - starting
+ * afresh would race the server's own SYN-ACK, sent again on the old
+ * connection at the same moment.
+ */
+static inline int
+same_syn(const struct nc_flow *f, const struct rte_tcp_hdr *th)
+{
+	return (f->sync & NC_FLOW_ISN) && f->state != NC_FLOW_CLOSING &&
+	       rte_be_to_cpu_32(th->sent_seq) == f->c_isn;
+}
+
+#define NC_POS_TAKEN INT32_MIN   /* client_flow(): the packet was taken */
+
+/*
+ * The client leg's word on flow <pos> (-ENOENT: none) for client packet <m>
+ * (protocol <proto>, L4 header at <l4_off>, <pay> bytes of payload), either
+ * family: the flow it goes on, -ENOENT for a new one (a flow it ends is
+ * closed), or NC_POS_TAKEN when a TCP segment of no flow that is no SYN went
+ * to redirect_or_drop().
+ */
+static inline int32_t
+client_flow(struct nc_worker *w, struct rte_mbuf *m, int32_t pos, uint8_t proto, uint16_t l4_off,
+	    uint32_t pay)
+{
+	if (proto == IPPROTO_TCP) {
+		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
+		int syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
+
+		if (pos >= 0 && unlikely(syn) && (flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING ||
+						  (flow_at(w, (uint32_t)pos)->sync & NC_FLOW_ADOPTED)) &&
+		    !same_syn(flow_at(w, (uint32_t)pos), th)) {
+			/* the client reuses the port of a closed connection (or of
+			 * one taken over from a peer, whose end passed elsewhere):
+			 * start afresh */
+			flow_close(w, pos);
+			pos = -ENOENT;
+		} else if (pos >= 0 && unlikely(flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING) &&
+			   pay != 0 && w->dp->sync) {
+			/* data on a connection that ended here: a new one on the
+			 * same port, opened through a peer dispatcher (the routers
+			 * moved it here since) - the peer's copy has it, not this */
+			flow_close(w, pos);
+			pos = -ENOENT;
+		}
+		if (pos < 0 && !syn) {
+			redirect_or_drop(w, m);
+			return NC_POS_TAKEN;
+		}
+	} else if (pos >= 0 && unlikely(w->dp->lip_foreign[flow_at(w, (uint32_t)pos)->lip_idx])) {
+		/* a peer's UDP flow taken over, its local IP given back since:
+		 * the answer would go to the peer, which may not have the flow
+		 * any more - a new request opens a flow of ours */
+		flow_close(w, pos);
+		pos = -ENOENT;
+	}
+	return pos;
+}
+
+/* A server's TCP packet with flags <fl> (tracked) on flow <f>: its SYN-ACK,
+ * with sync on, of a flow the peers do not have yet - from here a survivor
+ * needs it (a SYN no server answered costs the peers nothing). */
+static inline int
+syn_accepted(const struct nc_worker *w, const struct nc_flow *f, uint8_t fl)
+{
+	return unlikely(f->state == NC_FLOW_SYN) && w->dp->sync && !(f->sync & NC_FLOW_SYNCED) &&
+	       (fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+}
+
+/* Server packet <m> of flow <f>, rewritten for the client (L4 at <l4_off>),
+ * leaves. The SYN-ACK of a flow <accepted> goes only after its record left
+ * for the peers (a client that can send its request can have it finished by
+ * a survivor: nc_dp_sync_send_frame); so does an answer that released a held
+ * request (none of them replays a request its client has answered). */
+static inline void
+server_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, uint16_t l4_off,
+		 int accepted)
+{
+	if (unlikely(accepted)) {
+		sync_with_frame(w, f, NC_SYNC_FLOW, m, l4_off);
+		return;
+	}
+	if (unlikely(w->release_frame)) {
+		w->release_frame = 0;
+		sync_with_frame(w, f, NC_SYNC_RELEASE, m, l4_off);
+		return;
+	}
+	tx_to(w, m, f->nh_client);
+}
+
 #endif /* NC_DP_FASTPATH_H */

@@ -149,50 +149,6 @@ flow_expired(const struct nc_flow *f, void *arg)
 	flow_closed(arg, f);
 }
 
-/*
- * A TCP segment of a connection this dispatcher does not know. When a peer
- * dispatcher is draining (it withdrew the VIP, so the routers now send its
- * connections here) the segment goes on to it at layer 2 on the same segment:
- * it still has the flow. A draining dispatcher never redirects, so a segment
- * crosses at most one hop.
- */
-static inline void
-redirect_or_drop(struct nc_worker *w, struct rte_mbuf *m)
-{
-	uint16_t pidx = w->dp->pidx_of[m->port];
-	uint64_t mac = __atomic_load_n(&w->dp->redirect[pidx], __ATOMIC_RELAXED);
-
-	if (likely(!(mac & NC_DP_REDIRECT_ON))) {
-		/* with sync, a peer's replica may have it: the control lcore looks */
-		if (w->dp->sync) {
-			struct nc_ctl_msg msg = { .type = NC_CTL_MISS, .pidx = pidx, .m = m };
-
-			if (rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg)) == 0) {
-				w->st.to_ctl++;
-				return;
-			}
-		}
-		drop(w, m, NC_DROP_NO_FLOW);
-		return;
-	}
-	if (tx_mac(w, m, pidx, mac) == 0)
-		w->st.redirected++;
-}
-
-/*
- * The SYN of a peer's connection installed here before its client's first
- * byte, sent again: the client did not get the SYN-ACK (its dispatcher died
- * holding it back). It goes on to the server, which answers again - starting
- * afresh would race the server's own SYN-ACK, sent again on the old
- * connection at the same moment.
- */
-static inline int
-same_syn(const struct nc_flow *f, const struct rte_tcp_hdr *th)
-{
-	return (f->sync & NC_FLOW_ISN) && f->state != NC_FLOW_CLOSING &&
-	       rte_be_to_cpu_32(th->sent_seq) == f->c_isn;
-}
-
 static inline void
 client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t pos)
 {
@@ -200,39 +156,11 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 	struct nc_flow *f;
 	uint8_t flags = 0;
 
-	if (pm->key.proto == IPPROTO_TCP) {
-		const struct rte_tcp_hdr *th =
-			rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off);
-		int syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
-
-		flags = th->tcp_flags;
-		if (pos >= 0 && unlikely(syn) && (flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING ||
-						  (flow_at(w, (uint32_t)pos)->sync & NC_FLOW_ADOPTED)) &&
-		    !same_syn(flow_at(w, (uint32_t)pos), th)) {
-			/* the client reuses the port of a closed connection (or of
-			 * one taken over from a peer, whose end passed elsewhere):
-			 * start afresh */
-			flow_close(w, pos);
-			pos = -ENOENT;
-		} else if (pos >= 0 && unlikely(flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING) &&
-			   pm->pay != 0 && w->dp->sync) {
-			/* data on a connection that ended here: a new one on the
-			 * same port, opened through a peer dispatcher (the routers
-			 * moved it here since) - the peer's copy has it, not this */
-			flow_close(w, pos);
-			pos = -ENOENT;
-		}
-		if (pos < 0 && !syn) {
-			redirect_or_drop(w, m);
-			return;
-		}
-	} else if (pos >= 0 && unlikely(w->dp->lip_foreign[flow_at(w, (uint32_t)pos)->lip_idx])) {
-		/* a peer's UDP flow taken over, its local IP given back since:
-		 * the answer would go to the peer, which may not have the flow
-		 * any more - a new request opens a flow of ours */
-		flow_close(w, pos);
-		pos = -ENOENT;
-	}
+	if (pm->key.proto == IPPROTO_TCP)
+		flags = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags;
+	pos = client_flow(w, m, pos, pm->key.proto, pm->l4_off, pm->pay);
+	if (pos == NC_POS_TAKEN)
+		return;
 	if (pos >= 0) {
 		f = flow_at(w, (uint32_t)pos);
 	} else {
@@ -295,12 +223,7 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 						     pm->l4_off)->tcp_flags;
 
 		tcp_track(f, fl, 0);
-		/* the server accepted the connection: from here a survivor needs
-		 * it (a SYN no server answered costs the peers nothing) */
-		accepted = unlikely(f->state == NC_FLOW_SYN) && w->dp->sync &&
-			   !(f->sync & NC_FLOW_SYNCED) &&
-			   (fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
-			   (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+		accepted = syn_accepted(w, f, fl);
 	}
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
 	ss = srv_stats(w, f);
@@ -312,26 +235,15 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	w->st.svc[f->svc].pkts_s2c++;
 	w->st.svc[f->svc].bytes_s2c += rte_pktmbuf_pkt_len(m);
 	if (unlikely(nc_flow_is_64(f))) {   /* an IPv6 client's (NAT64) */
-		nc_v64_to_client(w, f, m, pm);
+		uint16_t l4 = nc_v64_to_client(w, f, m, pm);
+
+		if (l4 != 0)
+			server_to_client(w, f, m, l4, accepted);
 		return;
 	}
 	rewrite(m, pm->l4_off, f->key.dst_ip, f->key.src_ip, f->key.dst_port, f->key.src_port,
 		f->s2c_ip_delta, f->s2c_l4_delta);
-	if (unlikely(accepted)) {
-		/* the SYN-ACK goes to the client only after the record left for
-		 * the peers: a client that can send its request can have it
-		 * finished by a survivor (nc_dp_sync_send_frame) */
-		sync_with_frame(w, f, NC_SYNC_FLOW, m, pm->l4_off);
-		return;
-	}
-	if (unlikely(w->release_frame)) {
-		/* the answer that released a held request goes once the peers
-		 * know: none of them replays a request its client has answered */
-		w->release_frame = 0;
-		sync_with_frame(w, f, NC_SYNC_RELEASE, m, pm->l4_off);
-		return;
-	}
-	tx_to(w, m, f->nh_client);
+	server_to_client(w, f, m, pm->l4_off, accepted);
 }
 
 /*
