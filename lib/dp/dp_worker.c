@@ -605,9 +605,6 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 		case PK_CTL:
 			ctl_pass(w, m, pidx);
 			break;
-		case PK_UNREACH:
-			unreach(w, m, &meta[i]);
-			break;
 		case PK_HANDOFF:
 			handoff(w, m, owner);
 			break;
@@ -659,6 +656,9 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 			if (unlikely(w->st.flow_changes != opened0))
 				pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
 			server_leg(w, pkts[i], pm);
+		} else if (unlikely(pm->kind == PK_UNREACH)) {
+			/* in its place in the burst: after the segments before it */
+			unreach(w, pkts[i], pm);
 		}
 	}
 }
