@@ -1104,10 +1104,11 @@ test_ptb6_window(void **state)
 
 /*
  * The same across NAT64: IPv4 fragmentation needed from the server's path
- * quoting a sequence number the client never sent is dropped (no packet too
- * big for the client), the SYN's own number is relayed; packet too big from
- * the client's path quoting one past the server's SYN is dropped (no
- * fragmentation needed for the server), the SYN-ACK's own is relayed.
+ * quoting a sequence number the client never sent, a local port no flow has
+ * or another server is dropped (no packet too big for the client), the SYN's
+ * own number is relayed; packet too big from the client's path quoting one
+ * past the server's SYN or another client port is dropped (no fragmentation
+ * needed for the server), the SYN-ACK's own is relayed.
  */
 static void
 test_ptb64_window(void **state)
@@ -1138,6 +1139,14 @@ test_ptb64_window(void **state)
 	quote_seq(q, 20, c ^ 0x80000000u);
 	rx(f, 0, &e);
 	want[NC_DROP_ICMP_OUT_OF_WINDOW] += 2;
+	quote_seq(q, 20, c);
+	q[20] ^= 0x40;                  /* a local port no flow has */
+	rx(f, 0, &e);
+	q[20] ^= 0x40;
+	q[19] ^= 0x01;                  /* the flow's port, another server */
+	rx(f, 0, &e);
+	q[19] ^= 0x01;
+	want[NC_DROP_ICMP_NO_FLOW] += 2;
 	expect_none(f, 0);
 	assert_drops(f, want);
 	quote_seq(q, 20, c);
@@ -1160,9 +1169,13 @@ test_ptb64_window(void **state)
 	quote_seq(q, 40, a + 2);
 	rx(f, 0, &e);
 	want[NC_DROP_ICMP_OUT_OF_WINDOW]++;
+	quote_seq(q, 40, a);
+	q[42] ^= 0x01;                  /* another client port */
+	rx(f, 0, &e);
+	q[42] ^= 0x01;
+	want[NC_DROP_ICMP_NO_FLOW]++;
 	expect_none(f, 0);
 	assert_drops(f, want);
-	quote_seq(q, 40, a);
 	rx(f, 0, &e);
 	expect_one(f, 0, &out);
 	assert_int_equal(pb_get32(out.b + PB_IP_OFF + 16), ip_srv[server]);
@@ -1520,6 +1533,75 @@ ca6_shift(struct fx *f, int v4)
 	assert_int_equal(drops_total(f), 0);
 	assert_no_leak(f);
 	assert_true(rte_mempool_full(f->dp->ca_pool));
+}
+
+/*
+ * The server leg's window is in the server's numbers: behind a PROXY header
+ * the client's bytes reach the server <hl> on, and so does a quote of them.
+ * Packet too big about the request as the server got it, quoting its end,
+ * is in window and relayed to the client; one byte past it is not (<v4>:
+ * fragmentation needed through NAT64).
+ */
+static void
+ca6_ptb(struct fx *f, int v4)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: vip6\r\n\r\n";
+	const uint32_t cs = 0x7ffffff0u, a = 0x9000;
+	const uint16_t n = sizeof(req) - 1, l3 = v4 ? 20 : 40;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	static uint8_t q[200];
+	struct pb_pkt c, s, e;
+	struct frame fr[4], out;
+	uint8_t h[NC_PROXY_V1_MAX];
+	uint16_t lport, hl;
+	int server;
+
+	ca6_syn(f, v4, v4 ? 46003 : 40003, cs, &c, &server, &lport);
+	hl = v4 ? (uint16_t)strlen("PROXY TCP6 2001:db8:1::10 fd00::164 46003 80\r\n") : v2_6_of(h, &c);
+	ca6_synack(&s, v4, &c, server, lport, a);
+	rx(f, 0, &s);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	c.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	c.seq = cs + 1;
+	c.ack = a + 1;
+	c.payload = (const uint8_t *)req;
+	c.payload_len = n;
+	rx(f, 0, &c);
+	expect_one(f, 0, &fr[0]);
+	assert_int_equal(pb_get32(fr[0].b + 14 + l3 + 4), cs + 1 + hl);
+	icmp_err(&e, !v4, 2, 1300, &fr[0], q, (uint16_t)(l3 + 20));
+	memcpy(e.src_mac, mac_srv[server], 6);
+	if (v4) {
+		e.sip = PB_IP(10, 0, 0, 77);
+		e.dip = IP_LIP;
+	} else {
+		pb_ip6(e.sip6, "fd00::77");
+		memcpy(e.dip6, ip6_lip, 16);
+	}
+	quote_seq(q, l3, cs + 1 + hl + n + 1);
+	rx(f, 0, &e);
+	want[NC_DROP_ICMP_OUT_OF_WINDOW]++;
+	expect_none(f, 0);
+	assert_drops(f, want);
+	quote_seq(q, l3, cs + 1 + hl + n);
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_memory_equal(out.b + 14 + 24, ip6_client, 16);
+	assert_int_equal(out.b[54], 2);
+	assert_drops(f, want);
+	assert_no_leak(f);
+}
+
+static void
+test_ca6_ptb_window(void **state)
+{
+	ca6_ptb(*state, 0);
+}
+
+static void
+test_ca64_ptb_window(void **state)
+{
+	ca6_ptb(*state, 1);
 }
 
 static void
@@ -1962,6 +2044,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fs6_unreach_window, setup_v6_fs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca6_v2_shift, setup_v6_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca64_v1_shift, setup_v6_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca6_ptb_window, setup_v6_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca64_ptb_window, setup_v6_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca6_retransmit, setup_v6_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca64_retransmit, setup_v6_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca6_udp, setup_v6_ca, fx_teardown),
