@@ -20,6 +20,7 @@ to the other leg).
 
 Exit 0 with a summary, 1 with every violation (FAIL lines), 2 on usage errors.
 """
+import ipaddress
 import struct
 import sys
 
@@ -38,7 +39,6 @@ SRV_MAC = {bytes([10, 1, 0, 11]): bytes.fromhex("020000000111"),
 
 
 def v6(s):
-    import ipaddress
     return ipaddress.IPv6Address(s).packed
 
 
@@ -129,11 +129,6 @@ def icmp6_ptb(src, dst, mtu, quote):
     return ip6(src, dst, 58, m)
 
 
-def quote_seq(l3, ihl, seq):
-    """An IP packet <l3> (header <ihl> bytes) as quoted, its TCP seq set."""
-    return l3[:ihl + 4] + struct.pack("!I", seq & 0xFFFFFFFF) + l3[ihl + 8:]
-
-
 def parse(fr):
     """Fields of an IPv4 or IPv6 frame (TCP, ICMP, ICMPv6), or None."""
     et = fr[12:14]
@@ -192,7 +187,7 @@ def conversation(c, server, lport):
 
 
 def error_frame(e, server, lport):
-    """The ICMP error <e> of ERRORS about connection <c> (server, local port)."""
+    """The frame of ICMP error <e> of ERRORS; <server>, <lport>: its connection's."""
     name, leg, off, what, _ = e
     c = conn(name)
     cs, ss = c[4], c[5]
