@@ -126,6 +126,7 @@ struct pkt_meta {
 	uint16_t lport;      /* server leg: host order */
 	uint16_t pay;        /* L4 payload bytes (TCP/UDP) */
 	int32_t sidx;        /* server leg: flow index (looked up before the legs) */
+	uint32_t qseq;       /* ICMP error: the quoted TCP sequence number (network order) */
 } __rte_aligned(8);      /* nc_flow_hash() reads the key as 64-bit words */
 
 static inline void
@@ -252,6 +253,114 @@ flow_idx(const struct nc_worker *w, const struct nc_flow *f)
 	return (uint32_t)(f - w->flow);
 }
 
+/*
+ * The sequence windows of a TCP flow's two legs (w->seqw[flow index]), for
+ * the ICMP errors that quote its segments. An error is acted on only when the
+ * sequence number it quotes lies between the oldest byte that leg's peer has
+ * not acknowledged and the next one sent: RFC 5927 4.1's SND.UNA <= seq <
+ * SND.NXT, with SND.NXT itself allowed as Linux's tcp_v4_err allows it (a bare
+ * ACK or FIN sits there). A blind sender who swept local ports has a chance of
+ * (bytes in flight) / 2^32 per guess, none when nothing is in flight.
+ *
+ * Each leg in its own peer's numbers, as the segments left the appliance
+ * (after the splice's translation and a PROXY header's shift): what a quote
+ * carries. SND.NXT moves with every segment sent on the leg, by at most
+ * TCP's largest window at once (RFC 7323 2.3: no sender is further ahead);
+ * SND.UNA with every acknowledgement the other leg's peer wrote, when it
+ * acknowledges bytes sent (SND.UNA < ack <= SND.NXT), so segments forged into
+ * the flow can neither move it past what was sent nor back.
+ *
+ * Kept for the flows whose ICMP errors something acts on: TCP flows of
+ * fail-safe services (an unreachable is a failure signal) and IPv6 and NAT64
+ * TCP flows (packet too big goes on to the other leg). The cost is up to three
+ * stores per segment on a 20-byte entry off the flow's line - one more cache
+ * line per packet, beside the fail-safe's three or the IPv6 addresses' one -
+ * for a window made only of the bytes in flight. A plain IPv4 service's flows
+ * are not tracked: nothing acts on their ICMP errors, so their packets pay
+ * nothing but the test of the fail-safe flag they already make.
+ */
+#define NC_SEQ_TO_SERVER 0        /* the client's stream, as the server numbers it */
+#define NC_SEQ_TO_CLIENT 1        /* the server's stream, as the client numbers it */
+#define NC_SEQ_MAX_STEP  (1u << 30)
+
+struct nc_seq_leg {
+	uint32_t una;   /* oldest byte its peer has not acknowledged (host order) */
+	uint32_t nxt;   /* past the last byte (SYN, FIN) sent to it */
+};
+
+struct nc_flow_seq {
+	struct nc_seq_leg leg[2];   /* [NC_SEQ_TO_SERVER], [NC_SEQ_TO_CLIENT] */
+	uint8_t known;              /* bit per leg: its window has started */
+};
+
+/* <len> sequence numbers from <seq> (host order) went to leg <leg>'s peer;
+ * <start>: a SYN opening the leg's connection, which starts its window. */
+static inline void
+seq_sent(struct nc_flow_seq *s, unsigned int leg, uint32_t seq, uint32_t len, int start)
+{
+	struct nc_seq_leg *l = &s->leg[leg];
+	uint32_t end = seq + len;
+
+	if (start || !(s->known & (1u << leg))) {
+		/* a flow taken over mid-connection starts at its first segment */
+		l->una = seq;
+		l->nxt = end;
+		s->known |= (uint8_t)(1u << leg);
+		return;
+	}
+	if (nc_seq_lt(l->nxt, end) && end - l->nxt <= NC_SEQ_MAX_STEP)
+		l->nxt = end;
+}
+
+/* Leg <leg>'s peer acknowledged up to <ack> (host order). */
+static inline void
+seq_acked(struct nc_flow_seq *s, unsigned int leg, uint32_t ack)
+{
+	struct nc_seq_leg *l = &s->leg[leg];
+
+	if ((s->known & (1u << leg)) && nc_seq_lt(l->una, ack) && nc_seq_le(ack, l->nxt))
+		l->una = ack;
+}
+
+/*
+ * TCP segment <th> of flow <f> (<pay> payload bytes) leaves on leg <leg>,
+ * its sequence number as that leg's peer gets it; <ack_in> is the
+ * acknowledgement (network order) its sender wrote, of the other leg's
+ * stream in that sender's numbers. A SYN while the handshake is under way
+ * starts the leg's window (a forged SYN later cannot move it); an RST ends
+ * the connection and moves nothing.
+ */
+static inline void
+seq_track(struct nc_worker *w, const struct nc_flow *f, unsigned int leg,
+	  const struct rte_tcp_hdr *th, uint16_t pay, uint32_t ack_in)
+{
+	struct nc_flow_seq *s = &w->seqw[flow_idx(w, f)];
+	uint8_t fl = th->tcp_flags;
+
+	if (unlikely(fl & RTE_TCP_RST_FLAG))
+		return;
+	seq_sent(s, leg, rte_be_to_cpu_32(th->sent_seq),
+		 (uint32_t)pay + !!(fl & RTE_TCP_SYN_FLAG) + !!(fl & RTE_TCP_FIN_FLAG),
+		 (fl & RTE_TCP_SYN_FLAG) && f->state == NC_FLOW_SYN);
+	if (fl & RTE_TCP_ACK_FLAG)
+		seq_acked(s, leg ^ 1u, rte_be_to_cpu_32(ack_in));
+}
+
+/* An ICMP error quotes a segment of flow <idx> on leg <leg> with sequence
+ * number <seq_be> (network order): it lies in the leg's window. */
+static inline int
+seq_in_window(const struct nc_worker *w, uint32_t idx, unsigned int leg, uint32_t seq_be)
+{
+	const struct nc_flow_seq *s;
+	uint32_t seq = rte_be_to_cpu_32(seq_be);
+
+	if (w->seqw == NULL)
+		return 0;
+	s = &w->seqw[idx];
+	return (s->known & (1u << leg)) && nc_seq_le(s->leg[leg].una, seq) &&
+	       nc_seq_le(seq, s->leg[leg].nxt);
+}
+
 static inline struct nc_srv_stats *
 srv_stats(struct nc_worker *w, const struct nc_flow *f)
 {
@@ -274,6 +383,8 @@ flow_closed(struct nc_worker *w, const struct nc_flow *f)
 	w->st.svc[f->svc].flows_closed++;
 	srv_stats(w, f)->flows_closed++;
 	sync_close(w, f);
+	if (w->seqw != NULL)
+		w->seqw[flow_idx(w, f)].known = 0;   /* the slot's next flow starts afresh */
 	if (w->txc != NULL) {
 		uint32_t *c = &w->txc[2 * flow_idx(w, f)];
 

@@ -231,6 +231,9 @@ struct nc_worker {
 	uint32_t *txc;                        /* per flow index: chain head, tail */
 	struct nc_tcpfs *tfs;                 /* per flow index, with a TCP fail-safe service
 					       * (dp_failsafe.h) */
+	struct nc_flow_seq *seqw;             /* per flow index, when a service acts on ICMP
+					       * errors (fail-safe, IPv6): its TCP legs'
+					       * sequence windows (dp_fastpath.h) */
 	struct nc_affinity *aff;              /* client affinity (persistence_s) */
 	struct nc_affinity *aff6;             /* IPv6 clients' (per persistence_prefix6) */
 	struct nc_ca_state *cas;              /* per flow index, when a TCP service had a

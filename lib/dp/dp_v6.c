@@ -646,7 +646,7 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 	struct nc_srv_stats *ss;
 	struct nc_flow *f;
 	uint8_t flags = 0;
-	uint32_t hash;
+	uint32_t hash, ack_in = 0;
 	int32_t pos;
 	int resolve = 0;
 
@@ -689,6 +689,10 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 		ss->requests++;
 	}
 	ss->bytes += rte_pktmbuf_pkt_len(m);
+	/* the client's acknowledgement as it wrote it, before a splice
+	 * translates it: the server leg's window moves by it */
+	if (k.proto == IPPROTO_TCP)
+		ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->recv_ack;
 	/* held copies are frames without extension headers: one with them
 	 * goes on unheld */
 	if (unlikely(w->tb->svc[f->svc].failsafe) && pm->l4_off == L4_OFF6 &&
@@ -697,6 +701,12 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 	/* on the IPv6 frame, before its rewrite or translation */
 	if (unlikely(f->ca != NC_CA_NONE) && nc_ca_client_fast(w, f, m, pm) != 0)
 		return PK_DROP;
+	/* packet too big is relayed for every IPv6 TCP flow: its windows are
+	 * kept (dp_fastpath.h), this one as the server gets it */
+	if (k.proto == IPPROTO_TCP && w->seqw != NULL)
+		seq_track(w, f, NC_SEQ_TO_SERVER,
+			  rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off), pm->pay,
+			  ack_in);
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
 	if (unlikely(nc_flow_is_64(f))) {
@@ -721,6 +731,7 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 	struct nc_flow6_addr *a;
 	struct nc_srv_stats *ss;
 	struct nc_flow *f;
+	uint32_t ack_in = 0;
 	int32_t idx;
 	int accepted = 0;
 
@@ -746,6 +757,9 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 		drop(w, m, NC_DROP_NO_FLOW);
 		return PK_DROP;
 	}
+	/* the server's acknowledgement as it wrote it: the server leg's window */
+	if (f->key.proto == IPPROTO_TCP)
+		ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->recv_ack;
 	/* first, as on IPv4: the client's view of acknowledgements past a
 	 * PROXY header; then the fail-safe may keep the segment or end the flow */
 	if (unlikely(f->ca != NC_CA_NONE) && f->key.proto == IPPROTO_TCP)
@@ -753,10 +767,13 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
 		return PK_DROP;
 	if (f->key.proto == IPPROTO_TCP) {
-		uint8_t fl = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags;
+		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
+								       pm->l4_off);
 
-		tcp_track(f, fl, 0);
-		accepted = syn_accepted(w, f, fl);
+		tcp_track(f, th->tcp_flags, 0);
+		if (w->seqw != NULL)   /* as the client gets it (after a splice's translation) */
+			seq_track(w, f, NC_SEQ_TO_CLIENT, th, pm->pay, ack_in);
+		accepted = syn_accepted(w, f, th->tcp_flags);
 	}
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
 	ss = srv_stats(w, f);
@@ -779,9 +796,11 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
  * (from a VIP). Unreachable from the server's side is a fail-safe failure
  * signal, as IPv4's; packet too big goes on to the other leg in that leg's
  * view (for NAT64, as ICMP fragmentation needed less 20, RFC 7915 5.2), so
- * path MTU discovery works through the appliance. Returns PK_DROP when done
- * with <m>, PK_HANDOFF for the flow's worker, PK_CTL when it quotes no flow
- * (the caller goes on).
+ * path MTU discovery works through the appliance. As IPv4's (RFC 5927), only
+ * when the quote is a live flow's packet on that leg and, for TCP, its
+ * sequence number is in the leg's window: otherwise dropped and counted.
+ * Returns PK_DROP when done with <m>, PK_HANDOFF for the flow's worker,
+ * PK_CTL when it quotes no packet of ours (the caller goes on).
  */
 static enum pkt_kind
 icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, int owned_check,
@@ -795,7 +814,7 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 	struct nc_flow6_addr *a;
 	struct nc_flow *f;
 	uint16_t *qports;
-	uint32_t mtu, n;
+	uint32_t mtu, n, qseq;
 	int32_t idx;
 
 	if (pm->l4_off != L4_OFF6 || rte_pktmbuf_data_len(m) < QUOTE_L4 + 8)
@@ -805,6 +824,7 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 	    (q->proto != IPPROTO_TCP && q->proto != IPPROTO_UDP))
 		return PK_CTL;
 	qports = (uint16_t *)(d + QUOTE_L4);
+	memcpy(&qseq, qports + 2, sizeof(qseq));   /* frames sit 2-byte aligned */
 	n = rte_pktmbuf_data_len(m) - QUOTE_L4;
 	memcpy(&mtu, d + L4_OFF6 + 4, sizeof(mtu));   /* frames sit 2-byte aligned */
 	mtu = rte_be_to_cpu_32(mtu);
@@ -815,6 +835,8 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 
 		if (w->dp->probing && lport >= w->dp->probe_lo && lport < w->dp->probe_hi)
 			return PK_CTL;
+		if (type == NC_ICMP6_DEST_UNREACH && w->dp->store_size == 0)
+			goto unknown;   /* nothing acts on it */
 		if (owned_check && w->dp->n_workers > 1) {
 			*owner = (uint16_t)(lport % w->dp->n_workers);
 			if (*owner != w->id)
@@ -822,20 +844,17 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 		}
 		idx = nc_flow_by_lport(w->flows, (uint16_t)(ae->lip_plus1 - 1), lport);
 		if (idx < 0)
-			goto unknown;
+			goto no_flow;
 		f = flow_at(w, (uint32_t)idx);
 		a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
 		if (a == NULL || nc_flow_is_64(f) || f->key.proto != q->proto ||
 		    f->server_port != qports[1] || !ip6_eq(a->server, q->dst_addr))
-			goto unknown;
+			goto no_flow;
+		if (f->key.proto == IPPROTO_TCP &&
+		    !seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_SERVER, qseq))
+			goto out_of_window;
 		if (type == NC_ICMP6_DEST_UNREACH) {
-			struct pkt_meta um = { .lip = (uint16_t)(ae->lip_plus1 - 1), .lport = lport };
-
-			if (w->dp->store_size == 0)
-				goto unknown;
-			um.key.src_port = qports[1];
-			um.key.proto = q->proto;   /* src_ip 0: an IPv6 flow's server_ip */
-			nc_fs_unreach(w, m, &um);
+			nc_fs_unreach(w, m, (uint32_t)idx);
 			return PK_DROP;
 		}
 		/* too big on the server's path: the client hears it from the VIP,
@@ -871,9 +890,12 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 		}
 		idx = nc_flow6_lookup(w->flows, &k, hash);
 		if (idx < 0)
-			goto unknown;
+			goto no_flow;
 		f = flow_at(w, (uint32_t)idx);
 		a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
+		if (f->key.proto == IPPROTO_TCP &&
+		    !seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_CLIENT, qseq))
+			goto out_of_window;
 	}
 	if (nc_flow_is_64(f)) {
 		v64_too_big_to_server(w, m, f, n, mtu);
@@ -890,6 +912,12 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 	return PK_DROP;
 unknown:
 	drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
+	return PK_DROP;
+no_flow:
+	drop(w, m, NC_DROP_ICMP_NO_FLOW);
+	return PK_DROP;
+out_of_window:
+	drop(w, m, NC_DROP_ICMP_OUT_OF_WINDOW);
 	return PK_DROP;
 }
 

@@ -154,7 +154,9 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 {
 	struct nc_srv_stats *ss;
 	struct nc_flow *f;
+	uint32_t ack_in = 0;
 	uint8_t flags = 0;
+	int track = 0;
 
 	if (pm->key.proto == IPPROTO_TCP)
 		flags = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags;
@@ -181,12 +183,24 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		ss->requests++;
 	}
 	ss->bytes += rte_pktmbuf_pkt_len(m);
-	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_client(w, f, m, pm) == 0)
-		return;
+	if (unlikely(w->tb->svc[f->svc].failsafe)) {
+		/* the client's acknowledgement as it wrote it, before a splice
+		 * translates it: the server leg's window moves by it */
+		if (pm->key.proto == IPPROTO_TCP)
+			ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
+							 pm->l4_off)->recv_ack;
+		if (nc_fs_client(w, f, m, pm) == 0)
+			return;
+		track = pm->key.proto == IPPROTO_TCP && w->seqw != NULL;
+	}
 	/* the client's address for the server: the flow's own mode, whatever
 	 * the service says now */
 	if (unlikely(f->ca != NC_CA_NONE) && nc_ca_client_fast(w, f, m, pm) != 0)
 		return;
+	if (unlikely(track))   /* its sequence number as the server gets it */
+		seq_track(w, f, NC_SEQ_TO_SERVER,
+			  rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off), pm->pay,
+			  ack_in);
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
 	rewrite(m, pm->l4_off, f->lip, f->server_ip, f->lport, f->server_port,
@@ -200,7 +214,8 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	int32_t idx = pm->sidx;
 	struct nc_srv_stats *ss;
 	struct nc_flow *f;
-	int accepted = 0;
+	uint32_t ack_in = 0;
+	int accepted = 0, track = 0;
 
 	if (unlikely(idx < 0)) {
 		drop(w, m, NC_DROP_NO_FLOW);
@@ -213,16 +228,28 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		drop(w, m, NC_DROP_NO_FLOW);
 		return;
 	}
+	/* ICMP errors about this flow are acted on: its windows are kept, the
+	 * client leg's from the sequence number the fail-safe's translation
+	 * gives, the server leg's from the server's acknowledgement as it wrote
+	 * it (before a PROXY header's shift comes off) */
+	if (unlikely(w->tb->svc[f->svc].failsafe || nc_flow_is_64(f)) &&
+	    f->key.proto == IPPROTO_TCP && w->seqw != NULL) {
+		track = 1;
+		ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->recv_ack;
+	}
 	/* first: the fail-safe reads acknowledgements in the client's view */
 	if (unlikely(f->ca != NC_CA_NONE) && f->key.proto == IPPROTO_TCP)
 		nc_ca_server_fast(w, f, (uint32_t)idx, m, pm);
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
 		return;
 	if (f->key.proto == IPPROTO_TCP) {
-		uint8_t fl = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
-						     pm->l4_off)->tcp_flags;
+		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
+								       pm->l4_off);
+		uint8_t fl = th->tcp_flags;
 
 		tcp_track(f, fl, 0);
+		if (unlikely(track))
+			seq_track(w, f, NC_SEQ_TO_CLIENT, th, pm->pay, ack_in);
 		accepted = syn_accepted(w, f, fl);
 	}
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
@@ -249,8 +276,10 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 /*
  * An ICMP destination unreachable quoting a packet we sent from a local IP and
  * a flow's local port (not a probe port) to a server: fills pm->lip, pm->lport
- * (host order) and pm->key with the quoted server address, port and protocol.
- * Returns 1 if so. Every length is checked: the ICMP is untrusted.
+ * (host order) and pm->key with the quoted server address, port and protocol,
+ * pm->qseq with the quoted TCP sequence number. Returns 1 if so. Every length
+ * is checked: the ICMP is untrusted (8 quoted L4 bytes hold the ports and the
+ * sequence number).
  */
 static inline int
 unreach_flow(const struct nc_worker *w, const uint8_t *d, uint16_t l4_off, uint16_t l4_len,
@@ -281,6 +310,7 @@ unreach_flow(const struct nc_worker *w, const uint8_t *d, uint16_t l4_off, uint1
 	pm->key.src_ip = q->dst_addr;       /* the server */
 	pm->key.src_port = ports[1];
 	pm->key.proto = q->next_proto_id;
+	memcpy(&pm->qseq, ports + 2, sizeof(pm->qseq));   /* frames sit 2-byte aligned */
 	return 1;
 }
 
@@ -413,27 +443,43 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 	return PK_CLIENT;
 }
 
-/* An ICMP unreachable quoting a flow's packet to its server: a NAT64 flow's
- * fragmentation needed goes on to its IPv6 client; the rest is the
- * fail-safe's failure signal. */
+/*
+ * An ICMP unreachable quoting a packet to a server from a local IP and port
+ * (RFC 5927): acted on only when it quotes a live flow's packet to that
+ * flow's server and, for TCP, a sequence number in the window of that leg;
+ * otherwise dropped and counted (a blind sender sweeping local ports). Then a
+ * NAT64 flow's fragmentation needed goes on to its IPv6 client, and the rest
+ * is the fail-safe's failure signal.
+ */
 static void
 unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
 	int32_t idx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
+	const struct nc_flow *f;
 
-	if (unlikely(w->dp->nat64) && idx >= 0) {
-		const struct nc_flow *f = flow_at(w, (uint32_t)idx);
-
-		if (nc_flow_is_64(f) && f->server_ip == pm->key.src_ip &&
-		    f->server_port == pm->key.src_port && f->key.proto == pm->key.proto &&
-		    nc_v64_icmp_to_client(w, m, idx))
-			return;
+	if (idx < 0) {
+		drop(w, m, NC_DROP_ICMP_NO_FLOW);
+		return;
 	}
-	if (w->dp->store_size == 0) {
+	f = flow_at(w, (uint32_t)idx);
+	if (f->server_ip != pm->key.src_ip || f->server_port != pm->key.src_port ||
+	    f->key.proto != pm->key.proto) {
+		drop(w, m, NC_DROP_ICMP_NO_FLOW);
+		return;
+	}
+	/* a flow whose errors nothing acts on keeps no window */
+	if (!nc_flow_is_64(f) && !(w->tb->svc[f->svc].failsafe && w->txc != NULL)) {
 		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
 		return;
 	}
-	nc_fs_unreach(w, m, pm);
+	if (f->key.proto == IPPROTO_TCP &&
+	    !seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_SERVER, pm->qseq)) {
+		drop(w, m, NC_DROP_ICMP_OUT_OF_WINDOW);
+		return;
+	}
+	if (nc_flow_is_64(f) && nc_v64_icmp_to_client(w, m, idx))
+		return;
+	nc_fs_unreach(w, m, (uint32_t)idx);
 }
 
 static void
@@ -470,9 +516,6 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 			break;
 		case PK_CTL:
 			ctl_pass(w, m, pidx);
-			break;
-		case PK_UNREACH:
-			unreach(w, m, &meta[i]);
 			break;
 		case PK_HANDOFF:
 			handoff(w, m, owner);
@@ -525,6 +568,9 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 			if (unlikely(w->st.flow_changes != opened0))
 				pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
 			server_leg(w, pkts[i], pm);
+		} else if (unlikely(pm->kind == PK_UNREACH)) {
+			/* in its place in the burst: after the segments before it */
+			unreach(w, pkts[i], pm);
 		}
 	}
 }
