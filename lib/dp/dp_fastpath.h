@@ -179,7 +179,7 @@ tx_to(struct nc_worker *w, struct rte_mbuf *m, uint32_t nh)
 		drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
 		return;
 	}
-	tx_mac(w, m, dp->neigh->e[nh].port, mac);
+	tx_mac(w, m, nc_neigh_port(dp->neigh, nh), mac);
 }
 
 /*

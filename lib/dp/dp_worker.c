@@ -92,7 +92,8 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		else if (nh < 0)
 			ctl_pass_resolve(w, m, pm->key.src_ip, port);
 		else
-			ctl_pass_resolve(w, m, dp->neigh->e[nh].ip, dp->neigh->e[nh].port);
+			ctl_pass_resolve(w, m, nc_neigh_entry_of(dp->neigh, (uint32_t)nh)->ip,
+					 nc_neigh_port(dp->neigh, (uint32_t)nh));
 		return NULL;
 	}
 	f = nc_flow_add(w->flows, &pm->key, pm->hash, svc->lip, svc->n_lips,
