@@ -143,6 +143,7 @@ static void
 ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 {
 	struct nc_pkt p;
+	uint32_t src;
 
 	enum nc_drop why = nc_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m),
 					&dp->mac[pidx], 0, &p);
@@ -176,6 +177,12 @@ ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 			nc_dp_exc_input(dp, m, (uint16_t)(ae->host_plus1 - 1));
 		else
 			nc_dp_mon_input(dp, m);   /* a probe's answer, or nothing we asked for */
+		return;
+	}
+	/* an echo request from an address no host has, or from ours: no answer */
+	src = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, p.l3_off)->src_addr;
+	if (nc_ip4_src_martian(src) || nc_dp_addr_find(dp->tables, src) != NULL) {
+		nc_dp_ctl_drop(dp, m, nc_ip4_src_martian(src) ? NC_DROP_SRC_MARTIAN : NC_DROP_SRC_OURS);
 		return;
 	}
 	if (!owned_on_port(dp, rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, p.l3_off)->dst_addr)) {

@@ -299,7 +299,10 @@ nc_dp_nd_input(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx, const struct
 		goto ignore;
 	}
 	if (d[p->l4_off] == NC_ICMP6_ECHO_REQUEST) {
-		why = NC_DROP_ICMP6_UNANSWERED;
+		why = nc_ip6_src_martian(ip->src_addr) ? NC_DROP_SRC_MARTIAN :
+		      own6(dp, ip->src_addr) != NULL ? NC_DROP_SRC_OURS : NC_DROP_ICMP6_UNANSWERED;
+		if (why != NC_DROP_ICMP6_UNANSWERED)
+			goto ignore;
 		if (own6(dp, ip->dst_addr) == NULL || nc_icmp6_make_echo_reply(m, p) < 0)
 			goto ignore;
 		dp->ctl->st.icmp6_echo_replied++;
