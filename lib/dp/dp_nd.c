@@ -322,7 +322,7 @@ nc_dp_nd_input(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx, const struct
 		    nc_neigh_learn6(dp->neigh, nd.src, pidx, &nd.lladdr, for_us, NC_NEIGH_SEEN) >= 0)
 			dp->ctl->st.nd_learned++;
 		why = NC_DROP_ND_NOT_FOR_US;
-		if (!for_us)
+		if (!for_us || own6(dp, nd.src) != NULL)   /* asked by ourselves: a loop */
 			goto ignore;
 		why = NC_DROP_ND_INVALID;
 		if (nc_nd_make_na(m, p, &nd, &dp->mac[pidx]) < 0)
