@@ -183,6 +183,41 @@ tx_to(struct nc_worker *w, struct rte_mbuf *m, uint32_t nh)
 }
 
 /*
+ * Send <m> to the client of flow <f>, whose next hop is <nh> (a route's
+ * gateway, or the client itself on-link). An on-link client's entry may have
+ * been removed since the flow opened (aged out, or evicted by a full table):
+ * then its address <ip> (IPv4, network order) or <ip6> is looked up again and
+ * the flow keeps the entry found. Unresolved, <m> is dropped and counted (its
+ * sender resends it); an IPv4 client is asked for at once. The lookup runs on
+ * that failure only.
+ */
+static inline void
+tx_to_client(struct nc_worker *w, struct rte_mbuf *m, struct nc_flow *f, uint32_t ip,
+	     const uint8_t *ip6)
+{
+	const struct nc_dp *dp = w->dp;
+	uint64_t mac = nc_neigh_mac(dp->neigh, f->nh_client);
+	uint16_t port = 0;
+	int nh;
+
+	if (unlikely(!(mac & NC_NEIGH_VALID))) {
+		nh = ip6 != NULL ? nc_neigh_next_hop6(dp->neigh, ip6, &port) :
+				   nc_neigh_next_hop(dp->neigh, ip, &port);
+		if (nh < 0 || !((mac = nc_neigh_mac(dp->neigh, (uint32_t)nh)) & NC_NEIGH_VALID)) {
+			if (nh == -ENOENT && ip6 == NULL) {
+				struct nc_ctl_msg msg = { .type = NC_CTL_RESOLVE, .pidx = port, .ip = ip };
+
+				rte_ring_mp_enqueue_elem(dp->ctl_ring, &msg, sizeof(msg));
+			}
+			drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
+			return;
+		}
+		f->nh_client = (uint32_t)nh;
+	}
+	tx_mac(w, m, nc_neigh_port(dp->neigh, f->nh_client), mac);
+}
+
+/*
  * Rewrite addresses and ports of an IPv4/TCP|UDP packet and decrement TTL,
  * updating both checksums from the flow's precomputed deltas (RFC 1624).
  */

@@ -747,7 +747,7 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 	w->st.svc[f->svc].bytes_s2c += rte_pktmbuf_pkt_len(m);
 	rewrite6(m, pm->l4_off, f->key.proto, a->vip, a->client, f->key.dst_port, f->key.src_port,
 		 f->s2c_l4_delta);
-	tx_to(w, m, f->nh_client);
+	tx_to_client(w, m, f, 0, a->client);
 	return PK_DROP;
 }
 

@@ -365,7 +365,7 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		sync_with_frame(w, f, NC_SYNC_RELEASE, m, pm->l4_off);
 		return;
 	}
-	tx_to(w, m, f->nh_client);
+	tx_to_client(w, m, f, f->key.src_ip, NULL);
 }
 
 /*

@@ -237,7 +237,9 @@ age_round(struct fx *f, struct frame *fr, unsigned int max)
 
 /* A learned neighbor goes stale and is probed by unicast at its MAC; its
  * answer keeps it. Unanswered three times it is removed, and the flow
- * opened through it sends nothing to whoever takes its slot next. */
+ * opened through it sends nothing to whoever takes its slot next: its
+ * client is asked for again, and once it answers the flow's packets reach
+ * it. */
 static void
 test_aging(void **state)
 {
@@ -290,6 +292,23 @@ test_aging(void **state)
 
 		want[NC_DROP_NEIGH_UNRESOLVED] = 1;
 		assert_drops(f, want);
+	}
+	ctl_round(f);
+	expect_one(f, 0, &one);                               /* asked for again, by broadcast */
+	assert_memory_equal(one.b, ((uint8_t[6]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }), 6);
+	assert_memory_equal(one.b + PB_ETH_LEN + 24, &(uint32_t){ nc_be32(IP_HOST) }, 4);
+	arp_in(f, 2, IP_HOST, mac_host, IP_PORT);
+	ctl_round(f);
+	expect_none(f, 0);
+	server_pkt(&s, &fl.c, fl.server, fl.lport);
+	s.seq++;
+	rx(f, 0, &s);
+	expect_one(f, 0, &one);
+	{
+		struct pb_pkt w = nat_s2c(&s, &fl.c);
+
+		memcpy(w.dst_mac, mac_host, 6);
+		assert_wire(&one, &w);
 	}
 	assert_no_leak(f);
 }
