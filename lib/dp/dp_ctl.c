@@ -143,11 +143,10 @@ static void
 ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 {
 	struct nc_pkt p;
+	enum nc_drop why;
 	uint32_t src;
 
-	enum nc_drop why = nc_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m),
-					&dp->mac[pidx], 0, &p);
-
+	why = nc_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &dp->mac[pidx], 0, &p);
 	if (why != NC_DROP_MAX) {   /* the worker parsed it already: never */
 		nc_dp_ctl_drop(dp, m, why);
 		return;
