@@ -80,12 +80,12 @@ rx_frag(struct fx *f, const uint8_t *dg, uint32_t ofs, uint32_t len, int more)
 	nc_worker_rx(wk(f, 0), 0, &m, 1);
 }
 
-/* As take(), frames in several buffers read whole. */
+/* As take() on worker <w>, frames in several buffers read whole. */
 static unsigned int
-take_any(struct fx *f, struct frame *out, unsigned int max)
+take_any(struct fx *f, unsigned int w, struct frame *out, unsigned int max)
 {
 	static struct rte_mbuf *m[4096];
-	uint16_t n = nc_worker_tx_take(wk(f, 0), 0, m), i;
+	uint16_t n = nc_worker_tx_take(wk(f, w), 0, m), i;
 
 	for (i = 0; i < n && i < max; i++) {
 		const void *d;
@@ -189,13 +189,19 @@ client_dgram(struct fx *f, const struct pb_pkt *p, uint16_t n, uint32_t cut, int
 
 		rx_frag(f, dg, ofs, RTE_MIN(cut, ipl - ofs), i + 1 < cnt);
 	}
-	nf = take_any(f, fr, RTE_DIM(fr));
+	nf = take_any(f, 0, fr, RTE_DIM(fr));
+	fl->owner = 0;
+	if (f->n_workers > 1 && nc_worker_handoff_poll(wk(f, 1)) != 0) {
+		/* reassembled by the receiving worker, handed to the flow's owner */
+		assert_int_equal(nf, 0);
+		nf = take_any(f, 1, fr, RTE_DIM(fr));
+		fl->owner = 1;
+	}
 	assert_int_equal(nf, want_frames);
 	glen = join(fr, nf, got);
 	fl->c = *p;
 	fl->server = server_of(&fr[0]);
 	fl->lport = lport_of(&fr[0]);
-	fl->owner = 0;
 	w = nat_c2s(p, fl->server, fl->lport);
 	wlen = dgram(&w, n, want);
 	assert_frame(got, glen, want, wlen);
@@ -261,7 +267,7 @@ test_over_mtu_both_legs(void **state)
 	len = dgram(&s, 2900, dg);
 	rx_frag(f, dg, 0, 1480, 1);
 	rx_frag(f, dg, 1480, len - L4_AT - 1480, 0);
-	assert_int_equal(take_any(f, fr, RTE_DIM(fr)), 2);
+	assert_int_equal(take_any(f, 0, fr, RTE_DIM(fr)), 2);
 	glen = join(fr, 2, got);
 	w = nat_s2c(&s, &p);
 	wlen = dgram(&w, 2900, want);
@@ -409,7 +415,35 @@ test_timeout(void **state)
 	assert_no_leak(f);
 }
 
+/* Two workers: the one that receives the fragments reassembles; the
+ * datagram goes to its flow's owner through the handoff ring, whole. */
+static void
+test_two_workers(void **state)
+{
+	struct fx *f = *state;
+	struct nc_dp_stats st;
+	unsigned int i, handed = 0;
+
+	assert_int_equal(f->n_workers, 2);
+	for (i = 0; i < 8; i++) {
+		struct pb_pkt p;
+		struct flow fl;
+
+		client_udp(&p, (uint16_t)(41000 + i), (uint16_t)(0x3000 + i));
+		client_dgram(f, &p, 2000, 504, i % 2, 2, &fl);
+		handed += fl.owner;
+	}
+	assert_true(handed > 0 && handed < 8);
+	stats(f, &st);
+	assert_int_equal(st.frag_reassembled, 8);
+	assert_int_equal(st.handoff_out, handed);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpfrag"); }
+
+static int setup_two_workers(void **state) { return fx_setup(state, tweak_two_workers); }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_lab, fx_teardown)
 
@@ -424,6 +458,7 @@ main(void)
 		T(test_overlap),
 		T(test_tiny),
 		T(test_timeout),
+		cmocka_unit_test_setup_teardown(test_two_workers, setup_two_workers, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_frag", tests, eal_setup, fx_eal_teardown);
