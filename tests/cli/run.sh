@@ -138,8 +138,12 @@ for size in 16777216 16777217; do
 	fi
 done
 rm -f "$W/size.json"
-"$NC" -c "$W/good.json" --duration abc >"$W/o" 2>&1; rc=$?
-[ $rc -eq 2 ] && ok "--duration abc refused" || bad "--duration abc rc=$rc" "$W/o"
+# strtod reads all of these; none is a number of seconds to run (nan ran forever)
+for d in abc nan inf 1e300 "" 0 -1 31536001; do
+	timeout 10 "$NC" -c "$W/good.json" --duration "$d" >"$W/o" 2>&1; rc=$?
+	[ $rc -eq 2 ] && grep -q "^netchestra: --duration: expected seconds above 0 and at most 31536000, got '$d'$" "$W/o" &&
+		! grep -q "^eal:" "$W/o" && ok "--duration '$d' refused" || bad "--duration '$d' rc=$rc" "$W/o"
+done
 "$NC" >"$W/o" 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -q usage "$W/o" && ok "no arguments: usage" || bad "no arguments rc=$rc" "$W/o"
 
