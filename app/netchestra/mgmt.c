@@ -8,11 +8,13 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <microhttpd.h>
 #include <rte_errno.h>
@@ -285,16 +287,34 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_Reque
 	*con_cls = NULL;
 }
 
-/* Read the token: the file's first line without surrounding whitespace. */
+/* Read the token: the file's first line without surrounding whitespace.
+ * A regular file only, opened without blocking (a FIFO would stop the start). */
 static int
 token_load(const char *path)
 {
-	FILE *f = fopen(path, "r");
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), err;
+	struct stat st = { 0 };
 	char *s, *e;
+	FILE *f;
 
+	if (fd < 0) {
+		err = errno;
+		NC_LOG(ERR, APP, "management.token_file %s: %s", path, strerror(err));
+		return -err;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		NC_LOG(ERR, APP, "management.token_file %s: %s", path,
+		       err == EISDIR ? strerror(err) : "not a regular file");
+		close(fd);
+		return -err;
+	}
+	f = fdopen(fd, "r");
 	if (f == NULL) {
-		NC_LOG(ERR, APP, "management.token_file %s: %s", path, strerror(errno));
-		return -errno;
+		err = errno;
+		close(fd);
+		NC_LOG(ERR, APP, "management.token_file %s: %s", path, strerror(err));
+		return -err;
 	}
 	if (fgets(mgmt_token, sizeof(mgmt_token), f) == NULL)
 		mgmt_token[0] = '\0';

@@ -198,18 +198,19 @@ for c in "cert.pem key.pem|" \
 	fi
 done
 
-# 9. management: a token file that is missing or too short stops the start,
+# 9. management: a token file that is missing, too short or a FIFO stops the start,
 #    naming the module and the file; a good one serves the API until stopped
-for case in missing short good; do
+for case in missing short fifo good; do
 	config "$W/mgmt.json" "$W/in.pcap" "$W/out.pcap"
 	jq --arg t "$W/token.$case" '.management = { listen: "127.0.0.1:19181", token_file: $t }' \
 		"$W/mgmt.json" >"$W/mgmt2.json"
 	case $case in
 	short) echo "abc" >"$W/token.short" ;;
+	fifo) mkfifo "$W/token.fifo" ;;   # refused at once, never waited on
 	good) head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/token.good" ;;
 	esac
 	if [ "$case" != good ]; then
-		timeout 30 "$NC" -c "$W/mgmt2.json" --duration 2 >"$W/o" 2>&1; rc=$?
+		timeout -k 5 30 "$NC" -c "$W/mgmt2.json" --duration 2 >"$W/o" 2>&1; rc=$?
 		[ $rc -eq 1 ] && grep -q "start-up failed in module management" "$W/o" &&
 			grep -q "token.$case" "$W/o" && ok "management, token file $case: clean refusal" ||
 			bad "management, token file $case rc=$rc" "$W/o"
