@@ -198,6 +198,8 @@ static int read_file(const char *path, size_t max, char **out, size_t *len, char
 	buf = NULL;
 	rc = FILE_OK;
 out:
+	if (buf != NULL)
+		explicit_bzero(buf, got);   /* it may be a secret or a key */
 	free(buf);
 	close(fd);
 	return rc;
