@@ -267,7 +267,12 @@ struct nc_cfg_management {
 	uint32_t listen_ip;           /* "listen" "IP:PORT", default 127.0.0.1:9180 (host order) */
 	uint16_t listen_port;
 	char token_file[NC_PATH_MAX]; /* "token_file": the bearer token every change needs */
+	bool tls;                     /* both tls_cert and tls_key given: HTTPS only */
+	char tls_cert[NC_PATH_MAX];   /* "tls_cert": PEM certificate (chain), checked at load */
+	char tls_key[NC_PATH_MAX];    /* "tls_key": PEM private key of its first certificate */
 };
+
+#define NC_TLS_PEM_MAX (256u << 10)   /* largest tls_cert or tls_key file read */
 
 /* "bgp": what the routing daemon beside the appliance announces (its config is
  * rendered from this by scripts/render-bird.py); the appliance itself only
