@@ -240,6 +240,9 @@ nc_control_print_final(const struct nc_app *a)
 	       cs.icmp_echo_replied, cs.resolve_requests, cs.resolve_held, cs.resolve_dropped,
 	       cs.probe_unmatched, cs.tx_failed, cs.exc_to_kernel, cs.exc_from_kernel, cs.exc_dropped,
 	       cs.nd_replied, cs.nd_learned, cs.nd_solicits_sent, cs.nd_ignored, cs.icmp6_echo_replied);
+	printf("final neighbors: taken %" PRIu64 " unicast_probes %" PRIu64 " evicted %" PRIu64
+	       " expired %" PRIu64 " full %" PRIu64 "\n", cs.neigh_taken, cs.neigh_unicast_probes,
+	       cs.neigh_evicted, cs.neigh_expired, cs.neigh_full);
 	for (s = 0; s < nc_dp_n_services(a->dp); s++) {
 		const struct nc_cfg_service *svc = &nc_dp_config(a->dp)->services[s];
 		const struct nc_svc_stats *ss = &st.svc[s];

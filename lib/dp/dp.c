@@ -173,6 +173,7 @@ build_neighbors(struct nc_dp *dp)
 		r = nc_neigh_add(dp->neigh, nc_be32(rt->via), (uint16_t)p, NULL, 0);
 		if (r < 0)
 			return r;
+		nc_neigh_pin(dp->neigh, (uint32_t)r);   /* a gateway is never evicted */
 		r = nc_neigh_route_add(dp->neigh, nc_be32(rt->prefix.addr), rt->prefix.len, (uint32_t)r);
 		if (r < 0)
 			return r;
@@ -192,6 +193,7 @@ build_neighbors(struct nc_dp *dp)
 				NC_LOG(ERR, DP, "services[%u].servers[%u]: no route", s, i);
 				return -EINVAL;
 			}
+			nc_neigh_pin(dp->neigh, (uint32_t)r);   /* nor a server's next hop */
 		}
 	return nc_dp_v6_neighbors(dp);
 }
@@ -567,6 +569,11 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 		NC_LOG(ERR, DP, "rcu: %s", rte_strerror(rte_errno));
 		goto fail;
 	}
+	r = nc_neigh_rcu_attach(dp->neigh, dp->qsbr);
+	if (r != 0) {
+		NC_LOG(ERR, DP, "neighbor table's RCU: %s", nc_strerror(r));
+		goto fail;
+	}
 	dp->sched = nc_sched_set_create(NC_MAX_SERVICES, dp->qsbr);
 	if (dp->sched == NULL) {
 		NC_LOG(ERR, DP, "schedules: %s", rte_strerror(rte_errno));
@@ -657,8 +664,8 @@ nc_dp_free(struct nc_dp *dp)
 	ring_free_mbufs(dp->ctl_tx);
 	nc_sched_set_free(dp->sched);
 	nc_dp_mon_free(dp);
+	nc_neigh_free(dp->neigh);   /* before the RCU variable its hashes' defer queues use */
 	rte_free(dp->qsbr);
-	nc_neigh_free(dp->neigh);
 	rte_free(dp->lport_map);
 	rte_free(dp->ctl);
 	rte_free(dp->tables);
@@ -714,6 +721,9 @@ nc_dp_stats_get(const struct nc_dp *dp, struct nc_dp_stats *out)
 			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
 		out->tcp_port_early_reuse += nc_flow_early_reuse(dp->worker[i]->flows);
 	}
+	/* and what the control lcore dropped: one list of reasons for every frame */
+	for (k = 0; k < NC_DROP_MAX; k++)
+		out->drop[k] += __atomic_load_n(&dp->ctl->st.drop[k], __ATOMIC_RELAXED);
 }
 
 uint64_t
@@ -736,5 +746,10 @@ nc_dp_schedule(const struct nc_dp *dp, unsigned int svc)
 void
 nc_dp_ctl_stats_get(const struct nc_dp *dp, struct nc_ctl_stats *out)
 {
+	const struct nc_neigh_stats *ns = &dp->neigh->st;
+
 	*out = dp->ctl->st;
+	out->neigh_evicted = ns->evicted;
+	out->neigh_expired = ns->expired;
+	out->neigh_full = ns->full;
 }

@@ -98,6 +98,7 @@ nc_dp_server_add(struct nc_dp *dp, unsigned int svc, const struct nc_cfg_server 
 	}
 	if (r < 0)
 		return r == -ENETUNREACH ? -EHOSTUNREACH : r;
+	nc_neigh_pin(dp->neigh, (uint32_t)r);   /* a server's next hop is never evicted */
 	if (srv->family == AF_INET6) {
 		/* workers read an IPv6 server's address from the tables */
 		tb = nc_dp_tables_edit(dp);
@@ -452,6 +453,7 @@ nc_dp_service_add(struct nc_dp *dp, const struct nc_cfg_service *cs)
 			r = nc_neigh_add(dp->neigh, ip, port, NULL, 0);
 		if (r < 0)
 			return r == -ENETUNREACH ? -EHOSTUNREACH : r;
+		nc_neigh_pin(dp->neigh, (uint32_t)r);
 	}
 	if ((unsigned int)s < dp->n_services) {
 		/* a removed service's slot: no flow of it is left, its counters

@@ -13,9 +13,6 @@
 
 #include "dp_priv.h"
 
-#define ARP_PROBE_INTERVAL_MS 1000
-#define ARP_PROBE_BACKOFF_MS  10000   /* after 3 unanswered probes */
-
 /* An address we answer for: ours, but a local IP only while held (with
  * sync, a peer may hold ours, and we a dead peer's). */
 static int
@@ -28,8 +25,23 @@ owned_on_port(const struct nc_dp *dp, uint32_t ip_be)
 	return ae->lip_plus1 == 0 || nc_dp_lip_answered(dp, (uint16_t)(ae->lip_plus1 - 1));
 }
 
+int
+nc_dp_mac_learnable(const struct nc_dp *dp, const struct rte_ether_addr *mac)
+{
+	uint16_t p;
+
+	if (!nc_mac_is_neighbor(mac))
+		return 0;
+	for (p = 0; p < dp->n_ports; p++)
+		if (rte_is_same_ether_addr(mac, &dp->mac[p]))
+			return 0;
+	return 1;
+}
+
+/* An ARP request for entry <e>: broadcast, or (<unicast>) to its known MAC
+ * to check it is still there (RFC 1122 2.3.2.1). */
 static void
-arp_probe(struct nc_dp *dp, struct nc_neigh_entry *e)
+arp_probe(struct nc_dp *dp, struct nc_neigh_entry *e, int unicast)
 {
 	const struct nc_config *cfg = dp->cfg;
 	struct rte_mbuf *m;
@@ -46,53 +58,91 @@ arp_probe(struct nc_dp *dp, struct nc_neigh_entry *e)
 		rte_pktmbuf_free(m);
 		return;
 	}
+	if (unicast) {
+		uint64_t mac = __atomic_load_n(&e->mac, __ATOMIC_RELAXED);
+
+		memcpy(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
+		dp->ctl->st.neigh_unicast_probes++;
+	}
 	dp->ctl->st.arp_requests_sent++;
 	nc_dp_ctl_tx(dp, e->port, m);
 }
 
+/*
+ * An ARP frame. Its sender is learned as Linux does: a known entry is
+ * refreshed by any ARP from it, a new one made only when it asks for an
+ * address of ours (it is about to talk to us) - never from a group, zero or
+ * our own MAC, never for an address of ours, never over a static entry.
+ * Requests for our addresses are answered; every other frame is counted
+ * under one drop reason, but the replies that resolved or confirmed an
+ * entry (neigh_taken).
+ */
 static void
 ctl_arp(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
 	uint32_t sip = arp->arp_data.arp_sip, tip = arp->arp_data.arp_tip;
+	int request = arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST);
+	int reply = arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY);
 	int for_us = owned_on_port(dp, tip);
 	int onlink = nc_dp_port_of(dp->cfg, rte_be_to_cpu_32(sip), NULL) == pidx;
+	int r;
 
 	if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
-	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || sip == 0 || !onlink) {
+	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4 || !(request || reply) ||
+	    sip == 0 || !onlink || !nc_dp_mac_learnable(dp, &arp->arp_data.arp_sha)) {
 		dp->ctl->st.arp_ignored++;
-		rte_pktmbuf_free(m);
+		nc_dp_ctl_drop(dp, m, NC_DROP_ARP_INVALID);
 		return;
 	}
-	/* Learn the sender as Linux does: always refresh a known entry; create
-	 * one when the ARP was aimed at us (it is about to talk to us). */
-	if (nc_dp_addr_find(dp->tables, sip) == NULL &&   /* never one of our own addresses */
-	    nc_neigh_learn(dp->neigh, sip, pidx, &arp->arp_data.arp_sha, for_us) >= 0)
+	/* a sender claiming an address of ours: a gratuitous ARP for a VIP, a
+	 * peer taking a local IP over, a conflict - never a neighbor */
+	if (nc_dp_addr_find(dp->tables, sip) != NULL) {
+		dp->ctl->st.arp_ignored++;
+		nc_dp_ctl_drop(dp, m, NC_DROP_ARP_CONFLICT);
+		return;
+	}
+	r = nc_neigh_learn(dp->neigh, sip, pidx, &arp->arp_data.arp_sha, request && for_us,
+			   reply ? NC_NEIGH_CONFIRMED : NC_NEIGH_SEEN);
+	if (r >= 0)
 		dp->ctl->st.arp_learned++;
-	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST) && for_us &&
-	    nc_arp_make_reply(m, &dp->mac[pidx]) == 0) {
-		dp->ctl->st.arp_replied++;
-		nc_dp_ctl_tx(dp, pidx, m);
+	if (request && for_us) {
+		if (nc_arp_make_reply(m, &dp->mac[pidx]) == 0) {
+			dp->ctl->st.arp_replied++;
+			nc_dp_ctl_tx(dp, pidx, m);
+		} else {
+			nc_dp_ctl_drop(dp, m, NC_DROP_ARP_INVALID);
+		}
 		return;
 	}
 	/* a reply to the kernel's own request for a neighbor of its host address */
-	if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY) && dp->ctl->exc_port[pidx] != NC_DP_NO_EXC &&
-	    dp->cfg->ports[pidx].has_host && tip == nc_be32(dp->cfg->ports[pidx].host.addr)) {
+	if (reply && dp->ctl->exc_port[pidx] != NC_DP_NO_EXC && dp->cfg->ports[pidx].has_host &&
+	    tip == nc_be32(dp->cfg->ports[pidx].host.addr)) {
 		nc_dp_exc_input(dp, m, pidx);
 		return;
 	}
-	rte_pktmbuf_free(m);
+	if (reply && r >= 0) {
+		dp->ctl->st.neigh_taken++;
+		rte_pktmbuf_free(m);
+	} else if (reply && r == -EPERM) {
+		nc_dp_ctl_drop(dp, m, NC_DROP_NEIGH_REPLY_STATIC);
+	} else {
+		nc_dp_ctl_drop(dp, m, NC_DROP_ARP_NOT_FOR_US);
+	}
 }
 
 static void
 ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 {
 	struct nc_pkt p;
+	enum nc_drop why;
+	uint32_t src;
 
-	if (nc_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &dp->mac[pidx],
-			 0, &p) != NC_DROP_MAX) {
-		rte_pktmbuf_free(m);
+	why = nc_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &dp->mac[pidx], 0, &p);
+	if (why != NC_DROP_MAX) {   /* the worker parsed it already: never */
+		nc_dp_ctl_drop(dp, m, why);
 		return;
 	}
 	if (p.is_arp) {
@@ -122,8 +172,14 @@ ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 			nc_dp_mon_input(dp, m);   /* a probe's answer, or nothing we asked for */
 		return;
 	}
+	/* an echo request from an address no host has, or from ours: no answer */
+	src = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, p.l3_off)->src_addr;
+	if (nc_ip4_src_martian(src) || nc_dp_addr_find(dp->tables, src) != NULL) {
+		nc_dp_ctl_drop(dp, m, nc_ip4_src_martian(src) ? NC_DROP_SRC_MARTIAN : NC_DROP_SRC_OURS);
+		return;
+	}
 	if (!owned_on_port(dp, rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, p.l3_off)->dst_addr)) {
-		rte_pktmbuf_free(m);   /* a local IP another dispatcher holds */
+		nc_dp_ctl_drop(dp, m, NC_DROP_NOT_FOR_US);   /* a local IP another dispatcher holds */
 		return;
 	}
 	if (nc_icmp_make_echo_reply(m, &p) == 0) {
@@ -133,7 +189,7 @@ ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 		nc_dp_ctl_tx(dp, pidx, m);
 		return;
 	}
-	rte_pktmbuf_free(m);
+	nc_dp_ctl_drop(dp, m, NC_DROP_ICMP_UNSUPPORTED);
 }
 
 /* Give held packets whose neighbor is now resolved back to their worker (as
@@ -152,11 +208,11 @@ ctl_pending_run(struct nc_dp *dp, uint64_t now)
 		if (idx >= 0 && (nc_neigh_mac(dp->neigh, (uint32_t)idx) & NC_NEIGH_VALID)) {
 			if (rte_ring_mp_enqueue(dp->worker[p->worker]->handoff, p->m) != 0) {
 				dp->ctl->st.resolve_dropped++;
-				rte_pktmbuf_free(p->m);
+				nc_dp_ctl_drop(dp, p->m, NC_DROP_HANDOFF_FULL);
 			}
 		} else if (now >= p->deadline || dp->stop) {
 			dp->ctl->st.resolve_dropped++;
-			rte_pktmbuf_free(p->m);
+			nc_dp_ctl_drop(dp, p->m, NC_DROP_NEIGH_TIMEOUT);
 		} else {
 			dp->ctl->pending[k++] = *p;
 		}
@@ -173,7 +229,7 @@ nc_dp_ctl_hold(struct nc_dp *dp, struct rte_mbuf *m, uint32_t ip, uint16_t worke
 		same += dp->ctl->pending[i].ip == ip;
 	if (dp->ctl->n_pending == NC_PENDING_MAX || same >= NC_PENDING_PER_IP || worker >= dp->n_workers) {
 		dp->ctl->st.resolve_dropped++;
-		rte_pktmbuf_free(m);
+		nc_dp_ctl_drop(dp, m, NC_DROP_NEIGH_TIMEOUT);
 		return;
 	}
 	dp->ctl->st.resolve_held++;
@@ -192,36 +248,34 @@ ctl_resolve_request(struct nc_dp *dp, uint32_t ip, uint16_t pidx, struct rte_mbu
 		nc_dp_ctl_hold(dp, m, ip, worker);
 	if (nc_neigh_lookup(dp->neigh, ip) >= 0)
 		return;   /* already known or being resolved */
+	/* a new entry, at the expense of the least recently confirmed
+	 * learned one when the table is full */
 	idx = nc_neigh_add(dp->neigh, ip, pidx, NULL, 0);
 	if (idx >= 0) {
-		struct nc_neigh_entry *e = &dp->neigh->e[idx];
+		struct nc_neigh_entry *e = nc_neigh_entry_of(dp->neigh, (uint32_t)idx);
 
-		arp_probe(dp, e);
+		arp_probe(dp, e, 0);
 		e->n_probes = 1;
-		e->next_probe = rte_rdtsc() + dp->tsc_hz / 1000 * ARP_PROBE_INTERVAL_MS;
+		e->next_probe = rte_rdtsc() + dp->neigh->retrans_tsc;
 	}
 }
 
-/* Probe unresolved entries every second, backing off after three misses. */
+/* nc_neigh_age()'s probe: ARP or Neighbor Discovery as the entry's family. */
+static void
+neigh_probe(void *arg, struct nc_neigh_entry *e, int unicast)
+{
+	if (e->is_v6)
+		nc_dp_nd_probe(arg, e, unicast);
+	else
+		arp_probe(arg, e, unicast);
+}
+
+/* Age the neighbors: stale ones re-probed, unresolved ones asked again,
+ * the ones nobody answers removed. */
 static void
 ctl_probe(struct nc_dp *dp)
 {
-	uint64_t now = rte_rdtsc();
-	uint32_t i;
-
-	for (i = 0; i < dp->neigh->n; i++) {
-		struct nc_neigh_entry *e = &dp->neigh->e[i];
-
-		if (e->is_static || (nc_neigh_mac(dp->neigh, i) & NC_NEIGH_VALID) || now < e->next_probe)
-			continue;
-		if (e->is_v6)
-			nc_dp_nd_probe(dp, e);
-		else
-			arp_probe(dp, e);
-		e->n_probes++;
-		e->next_probe = now + dp->tsc_hz / 1000 *
-			(e->n_probes >= 3 ? ARP_PROBE_BACKOFF_MS : ARP_PROBE_INTERVAL_MS);
-	}
+	nc_neigh_age(dp->neigh, rte_rdtsc(), neigh_probe, dp);
 }
 
 unsigned int

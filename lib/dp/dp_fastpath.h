@@ -180,7 +180,51 @@ tx_to(struct nc_worker *w, struct rte_mbuf *m, uint32_t nh)
 		drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
 		return;
 	}
-	tx_mac(w, m, dp->neigh->e[nh].port, mac);
+	tx_mac(w, m, nc_neigh_port(dp->neigh, nh), mac);
+}
+
+/*
+ * Send <m> to the client of flow <f> through its next hop (a route's
+ * gateway, or the client itself on-link). An on-link client's entry may have
+ * been removed since the flow opened (aged out, or evicted by a full table):
+ * then the client's address is looked up again and the flow keeps the entry
+ * found. Unresolved, <m> is dropped and counted (its sender resends it); an
+ * IPv4 client is asked for at once. The lookup runs on that failure only.
+ */
+static inline void
+tx_to_client(struct nc_worker *w, struct rte_mbuf *m, struct nc_flow *f)
+{
+	const struct nc_dp *dp = w->dp;
+	uint64_t mac = nc_neigh_mac(dp->neigh, f->nh_client);
+	const uint8_t *ip6 = NULL;
+	uint32_t ip = f->key.src_ip;
+	uint16_t port = 0;
+	int nh;
+
+	if (unlikely(!(mac & NC_NEIGH_VALID))) {
+		if (nc_flow_is_v6(f) || nc_flow_is_64(f)) {
+			const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, (uint32_t)(f - w->flow));
+
+			if (a == NULL) {
+				drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
+				return;
+			}
+			ip6 = a->client;
+		}
+		nh = ip6 != NULL ? nc_neigh_next_hop6(dp->neigh, ip6, &port) :
+				   nc_neigh_next_hop(dp->neigh, ip, &port);
+		if (nh < 0 || !((mac = nc_neigh_mac(dp->neigh, (uint32_t)nh)) & NC_NEIGH_VALID)) {
+			if (nh == -ENOENT && ip6 == NULL) {
+				struct nc_ctl_msg msg = { .type = NC_CTL_RESOLVE, .pidx = port, .ip = ip };
+
+				rte_ring_mp_enqueue_elem(dp->ctl_ring, &msg, sizeof(msg));
+			}
+			drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
+			return;
+		}
+		f->nh_client = (uint32_t)nh;
+	}
+	tx_mac(w, m, nc_neigh_port(dp->neigh, f->nh_client), mac);
 }
 
 /*
@@ -468,8 +512,8 @@ same_syn(const struct nc_flow *f, const struct rte_tcp_hdr *th)
  * The client leg's word on flow <pos> (-ENOENT: none) for client packet <m>
  * (protocol <proto>, L4 header at <l4_off>, <pay> bytes of payload), either
  * family: the flow it goes on, -ENOENT for a new one (a flow it ends is
- * closed), or NC_POS_TAKEN when a TCP segment of no flow that is no SYN went
- * to redirect_or_drop().
+ * closed), or NC_POS_TAKEN when a TCP segment of no flow was dropped for
+ * impossible flags or, being no SYN, went to redirect_or_drop().
  */
 static inline int32_t
 client_flow(struct nc_worker *w, struct rte_mbuf *m, int32_t pos, uint8_t proto, uint16_t l4_off,
@@ -494,6 +538,11 @@ client_flow(struct nc_worker *w, struct rte_mbuf *m, int32_t pos, uint8_t proto,
 			 * moved it here since) - the peer's copy has it, not this */
 			flow_close(w, pos);
 			pos = -ENOENT;
+		}
+		/* an impossible flag set never opens a flow (nor reaches a peer) */
+		if (pos < 0 && unlikely(nc_tcp_flags_bad(th->tcp_flags))) {
+			drop(w, m, NC_DROP_TCP_BAD_FLAGS);
+			return NC_POS_TAKEN;
 		}
 		if (pos < 0 && !syn) {
 			redirect_or_drop(w, m);
@@ -537,7 +586,7 @@ server_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, uin
 		sync_with_frame(w, f, NC_SYNC_RELEASE, m, l4_off);
 		return;
 	}
-	tx_to(w, m, f->nh_client);
+	tx_to_client(w, m, f);
 }
 
 #endif /* NC_DP_FASTPATH_H */

@@ -282,7 +282,7 @@ probe_send(struct nc_dp *dp, const struct nc_mon_srv *m, const uint8_t *frame, s
 		return;
 	}
 	memcpy(d, frame, len);
-	nc_dp_ctl_tx(dp, dp->neigh->e[m->nh].port, mb);
+	nc_dp_ctl_tx(dp, nc_neigh_port(dp->neigh, m->nh), mb);
 }
 
 static const char *
@@ -454,7 +454,7 @@ probes_run(struct nc_dp *dp, uint64_t now)
 			m->probe_deadline = now + dp->tsc_per_ms * h->timeout_ms;
 			mac = nc_neigh_mac(dp->neigh, m->nh);
 			memcpy(&m->tgt.dst_mac, &mac, RTE_ETHER_ADDR_LEN);
-			m->tgt.src_mac = dp->mac[dp->neigh->e[m->nh].port];
+			m->tgt.src_mac = dp->mac[nc_neigh_port(dp->neigh, m->nh)];
 			r = nc_probe_start(&m->probe, &m->tgt, now / dp->tsc_per_us,
 					   (uint32_t)(now / dp->tsc_per_us), frame, sizeof(frame));
 			/* an unresolved server gets no frame: the probe times out as bad */

@@ -13,8 +13,6 @@
 
 #include "dp_priv.h"
 
-#define ND_PROBE_INTERVAL_MS 1000
-
 static int
 ip6_eq(const uint8_t *a, const uint8_t *b)
 {
@@ -242,6 +240,7 @@ nc_dp_v6_neighbors(struct nc_dp *dp)
 		r = nc_neigh_add6(dp->neigh, rt->via6, (uint16_t)p, NULL, 0);
 		if (r < 0)
 			return r;
+		nc_neigh_pin(dp->neigh, (uint32_t)r);
 		r = nc_neigh_route_add6(dp->neigh, rt->prefix6.addr, rt->prefix6.len, (uint32_t)r);
 		if (r < 0)
 			return r;
@@ -261,12 +260,13 @@ nc_dp_v6_neighbors(struct nc_dp *dp)
 				NC_LOG(ERR, DP, "services[%u].servers[%u]: no route", s, i);
 				return -EINVAL;
 			}
+			nc_neigh_pin(dp->neigh, (uint32_t)r);
 		}
 	return 0;
 }
 
 void
-nc_dp_nd_probe(struct nc_dp *dp, struct nc_neigh_entry *e)
+nc_dp_nd_probe(struct nc_dp *dp, struct nc_neigh_entry *e, int unicast)
 {
 	uint8_t own[16];
 	struct rte_mbuf *m;
@@ -278,7 +278,17 @@ nc_dp_nd_probe(struct nc_dp *dp, struct nc_neigh_entry *e)
 		dp->ctl->st.tx_failed++;
 		return;
 	}
-	if (nc_nd_make_ns(m, &dp->mac[e->port], own, e->ip6) < 0) {
+	if (unicast) {
+		uint64_t w = __atomic_load_n(&e->mac, __ATOMIC_RELAXED);
+		struct rte_ether_addr mac;
+
+		memcpy(mac.addr_bytes, &w, RTE_ETHER_ADDR_LEN);
+		if (nc_nd_make_ns_unicast(m, &dp->mac[e->port], own, e->ip6, &mac) < 0) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		dp->ctl->st.neigh_unicast_probes++;
+	} else if (nc_nd_make_ns(m, &dp->mac[e->port], own, e->ip6) < 0) {
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -286,48 +296,78 @@ nc_dp_nd_probe(struct nc_dp *dp, struct nc_neigh_entry *e)
 	nc_dp_ctl_tx(dp, e->port, m);
 }
 
+/*
+ * ICMPv6 the workers passed up: echo requests to our addresses answered;
+ * Neighbor Discovery as ARP is done - solicitations for our addresses
+ * answered, their senders learned (never from a group, zero or our own
+ * link-layer address, never for an address of ours, never over a static
+ * entry), advertisements taken for the entries they resolve. Every other
+ * frame is counted under one drop reason.
+ */
 void
 nc_dp_nd_input(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx, const struct nc_pkt *p)
 {
+	static const uint8_t unspec[16];
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + p->l3_off);
+	enum nc_drop why;
 	struct nc_nd nd;
+	int r;
 
-	if (p->proto != IPPROTO_ICMPV6)
+	if (p->proto != IPPROTO_ICMPV6) {
+		why = NC_DROP_L4_UNSUPPORTED;
 		goto ignore;
+	}
 	if (d[p->l4_off] == NC_ICMP6_ECHO_REQUEST) {
+		why = nc_ip6_src_martian(ip->src_addr) ? NC_DROP_SRC_MARTIAN :
+		      own6(dp, ip->src_addr) != NULL ? NC_DROP_SRC_OURS : NC_DROP_ICMP6_UNANSWERED;
+		if (why != NC_DROP_ICMP6_UNANSWERED)
+			goto ignore;
 		if (own6(dp, ip->dst_addr) == NULL || nc_icmp6_make_echo_reply(m, p) < 0)
 			goto ignore;
 		dp->ctl->st.icmp6_echo_replied++;
 		nc_dp_ctl_tx(dp, pidx, m);
 		return;
 	}
-	if (nc_nd_parse(d, rte_pktmbuf_data_len(m), p, &nd) < 0)
+	why = NC_DROP_ND_INVALID;
+	if (nc_nd_parse(d, rte_pktmbuf_data_len(m), p, &nd) < 0 ||
+	    (nd.has_lladdr && !nc_dp_mac_learnable(dp, &nd.lladdr)))
 		goto ignore;
 	if (nd.type == NC_ND_NS) {
-		static const uint8_t unspec[16];
 		int for_us = own6(dp, nd.target) != NULL;
 
 		/* the sender is about to talk to us: learn it (create) when the
 		 * solicitation is for us, refresh it otherwise */
-		if (nd.has_lladdr && !ip6_eq(nd.src, unspec) &&
-		    nc_neigh_learn6(dp->neigh, nd.src, pidx, &nd.lladdr, for_us) >= 0)
+		if (nd.has_lladdr && !ip6_eq(nd.src, unspec) && own6(dp, nd.src) == NULL &&
+		    nc_neigh_learn6(dp->neigh, nd.src, pidx, &nd.lladdr, for_us, NC_NEIGH_SEEN) >= 0)
 			dp->ctl->st.nd_learned++;
-		if (!for_us || nc_nd_make_na(m, p, &nd, &dp->mac[pidx]) < 0)
+		why = NC_DROP_ND_NOT_FOR_US;
+		if (!for_us || own6(dp, nd.src) != NULL)   /* asked by ourselves: a loop */
+			goto ignore;
+		why = NC_DROP_ND_INVALID;
+		if (nc_nd_make_na(m, p, &nd, &dp->mac[pidx]) < 0)
 			goto ignore;
 		dp->ctl->st.nd_replied++;
 		nc_dp_ctl_tx(dp, pidx, m);
 		return;
 	}
-	/* an advertisement: for an entry we have (RFC 4861 7.2.5) */
-	if (nd.has_lladdr && nc_neigh_learn6(dp->neigh, nd.target, pidx, &nd.lladdr, 0) >= 0) {
+	/* an advertisement: for an entry we have (RFC 4861 7.2.5), never one
+	 * claiming an address of ours */
+	why = NC_DROP_ND_NOT_FOR_US;
+	if (!nd.has_lladdr || own6(dp, nd.target) != NULL)
+		goto ignore;
+	r = nc_neigh_learn6(dp->neigh, nd.target, pidx, &nd.lladdr, 0, NC_NEIGH_CONFIRMED);
+	if (r >= 0) {
 		dp->ctl->st.nd_learned++;
+		dp->ctl->st.neigh_taken++;
 		rte_pktmbuf_free(m);
 		return;
 	}
+	if (r == -EPERM)
+		why = NC_DROP_NEIGH_REPLY_STATIC;
 ignore:
 	dp->ctl->st.nd_ignored++;
-	rte_pktmbuf_free(m);
+	nc_dp_ctl_drop(dp, m, why);
 }
 
 /* IPv6 client packet <m> waits for its sender's next hop: solicited now, and
@@ -345,16 +385,16 @@ nc_dp_nd_resolve(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx, uint16_t w
 	if (idx == -ENOENT) {
 		idx = nc_neigh_add6(dp->neigh, ip->src_addr, port, NULL, 0);
 		if (idx >= 0) {
-			struct nc_neigh_entry *e = &dp->neigh->e[idx];
+			struct nc_neigh_entry *e = nc_neigh_entry_of(dp->neigh, (uint32_t)idx);
 
-			nc_dp_nd_probe(dp, e);
+			nc_dp_nd_probe(dp, e, 0);
 			e->n_probes = 1;
-			e->next_probe = rte_rdtsc() + dp->tsc_hz / 1000 * ND_PROBE_INTERVAL_MS;
+			e->next_probe = rte_rdtsc() + dp->neigh->retrans_tsc;
 		}
 	}
 	if (idx < 0) {
 		dp->ctl->st.resolve_dropped++;
-		rte_pktmbuf_free(m);
+		nc_dp_ctl_drop(dp, m, idx == -ENETUNREACH ? NC_DROP_NO_ROUTE : NC_DROP_NEIGH_TIMEOUT);
 		return;
 	}
 	nc_dp_ctl_hold(dp, m, (uint32_t)idx | NC_PENDING_V6, worker);

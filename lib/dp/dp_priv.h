@@ -468,11 +468,12 @@ void nc_dp_ctl_hold(struct nc_dp *dp, struct rte_mbuf *m, uint32_t ip, uint16_t 
 /* dp_nd.c: IPv6's control part - Neighbor Discovery (solicitations for our
  * addresses answered, advertisements learned, next hops solicited) and echo
  * requests answered; a frame the workers passed up (consumes <m>); a
- * solicitation for entry <e>; an IPv6 packet waiting for its sender's next hop.
+ * solicitation for entry <e> (multicast, or <unicast> to its known MAC); an
+ * IPv6 packet waiting for its sender's next hop.
  * The port whose IPv6 prefixes hold <ip> (its own address there in <own>).
  * Control lcore. */
 void nc_dp_nd_input(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx, const struct nc_pkt *p);
-void nc_dp_nd_probe(struct nc_dp *dp, struct nc_neigh_entry *e);
+void nc_dp_nd_probe(struct nc_dp *dp, struct nc_neigh_entry *e, int unicast);
 void nc_dp_nd_resolve(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx, uint16_t worker);
 int nc_dp_port_of6(const struct nc_config *cfg, const uint8_t *ip, uint8_t *own);
 /* dp_nd.c: the IPv6 parts of the start-up tables: owned addresses, services,
@@ -483,9 +484,22 @@ int nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb);
 int nc_dp_v6_peer_lips(struct nc_dp *dp, struct nc_dp_tables *tb);
 int nc_dp_v6_neighbors(struct nc_dp *dp);
 
+/* dp_ctl.c: <mac> may be a neighbor's: unicast, not zero, not one of our
+ * ports' own. Control lcore. */
+int nc_dp_mac_learnable(const struct nc_dp *dp, const struct rte_ether_addr *mac);
+
 /* dp.c: the port whose subnets hold <ip> (host order) and, in <*own> if not
  * NULL, that port's own address there; -1 if none. Control lcore. */
 int nc_dp_port_of(const struct nc_config *cfg, uint32_t ip, uint32_t *own);
+
+/* Frame <m> that reached the control lcore goes no further: counted under
+ * <why> with the workers' drops. Control lcore. */
+static inline void
+nc_dp_ctl_drop(struct nc_dp *dp, struct rte_mbuf *m, enum nc_drop why)
+{
+	dp->ctl->st.drop[why]++;
+	rte_pktmbuf_free(m);
+}
 
 /* Queue a frame the control lcore built for port <pidx> (worker 0 sends it). */
 static inline void

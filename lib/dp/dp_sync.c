@@ -109,7 +109,7 @@ sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_m
 	const struct nc_dp *dp = w->dp;
 	uint64_t mac = nc_neigh_mac(dp->neigh, f->nh_client);
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	uint16_t pidx = dp->neigh->e[f->nh_client].port;
+	uint16_t pidx = nc_neigh_port(dp->neigh, f->nh_client);
 	struct sync_item it;
 	struct nc_sync_rec *r = &it.r;
 

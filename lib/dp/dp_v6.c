@@ -585,13 +585,27 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	const struct nc_sched_server *srv;
 	struct nc_flow6_addr *a;
 	struct nc_flow *f;
-	uint16_t port = pidx;
+	uint16_t port = pidx, i;
 	int nh, err;
 
+	if (unlikely(nc_ip6_src_martian(k->src_ip))) {
+		drop(w, m, NC_DROP_SRC_MARTIAN);
+		return NULL;
+	}
+	if (unlikely(nc_dp_addr6_find(&w->tb->v6, k->src_ip) != NULL)) {
+		drop(w, m, NC_DROP_SRC_OURS);
+		return NULL;
+	}
 	if (unlikely(s == NULL || s->n_slots == 0)) {
 		drop(w, m, NC_DROP_NO_SERVER);
 		return NULL;
 	}
+	/* one of the service's servers on the clients' side (IPv6 servers) */
+	for (i = 0; !se->nat64 && i < s->n_servers; i++)
+		if (unlikely(ip6_eq(w->tb->v6.server[svc][i], k->src_ip))) {
+			drop(w, m, NC_DROP_SRC_SERVER);
+			return NULL;
+		}
 	nh = nc_neigh_next_hop6(dp->neigh, k->src_ip, &port);
 	if (unlikely(nh < 0 || !(nc_neigh_mac(dp->neigh, (uint32_t)nh) & NC_NEIGH_VALID))) {
 		if (nh == -ENETUNREACH)
@@ -611,6 +625,7 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	f->server_port = srv->port;
 	f->nh_server = srv->nh;
 	f->nh_client = (uint32_t)nh;
+	nc_neigh_mark_used(dp->neigh, (uint32_t)nh);
 	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
 	if (unlikely(se->nat64)) {
 		f->key.pad[0] |= NC_FLOW_KEY_64;

@@ -68,6 +68,27 @@ maglev_pick(const struct nc_schedule *s, const struct pkt_meta *pm, uint32_t per
 	return s->maglev[nc_maglev_entry(h, s->maglev_size)];
 }
 
+/*
+ * Why a new flow from <src> (network order) to a service of schedule <s>
+ * is refused for its source, or NC_DROP_MAX: an address no host sends from,
+ * one of ours (spoofed, or our own frame looped back), or one of the
+ * service's servers arriving on the clients' side. New-flow path only.
+ */
+static inline enum nc_drop
+src_refused(const struct nc_worker *w, uint32_t src, const struct nc_schedule *s)
+{
+	uint16_t i;
+
+	if (unlikely(nc_ip4_src_martian(src)))
+		return NC_DROP_SRC_MARTIAN;
+	if (unlikely(nc_dp_addr_find(w->tb, src) != NULL))
+		return NC_DROP_SRC_OURS;
+	for (i = 0; s != NULL && i < s->n_servers; i++)
+		if (unlikely(s->server[i].addr == src))
+			return NC_DROP_SRC_SERVER;
+	return NC_DROP_MAX;
+}
+
 /* Open a flow for the client packet <m>; NULL (packet consumed) on refusal. */
 static struct nc_flow *
 flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
@@ -77,10 +98,16 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	const struct nc_schedule *s = nc_sched_get(dp->sched_slot[pm->svc]);
 	const struct nc_sched_server *srv;
 	struct nc_flow *f;
+	enum nc_drop why;
 	uint32_t *cur;
 	uint16_t port = 0;
 	int nh, err, aff;
 
+	why = src_refused(w, pm->key.src_ip, s);
+	if (unlikely(why != NC_DROP_MAX)) {
+		drop(w, m, why);
+		return NULL;
+	}
 	if (unlikely(s == NULL || s->n_slots == 0)) {
 		drop(w, m, NC_DROP_NO_SERVER);
 		return NULL;
@@ -92,7 +119,8 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		else if (nh < 0)
 			ctl_pass_resolve(w, m, pm->key.src_ip, port);
 		else
-			ctl_pass_resolve(w, m, dp->neigh->e[nh].ip, dp->neigh->e[nh].port);
+			ctl_pass_resolve(w, m, nc_neigh_entry_of(dp->neigh, (uint32_t)nh)->ip,
+					 nc_neigh_port(dp->neigh, (uint32_t)nh));
 		return NULL;
 	}
 	f = nc_flow_add(w->flows, &pm->key, pm->hash, svc->lip, svc->n_lips,
@@ -129,6 +157,7 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	f->server_port = srv->port;
 	f->nh_server = srv->nh;
 	f->nh_client = (uint32_t)nh;
+	nc_neigh_mark_used(dp->neigh, (uint32_t)nh);   /* kept if the table must evict */
 	nc_flow_set_deltas(f);
 	if (unlikely(svc->client_addr != NC_CA_NONE))
 		nc_ca_open(w, f, svc);
@@ -334,7 +363,8 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 	why = nc_pkt_parse(d, rte_pktmbuf_data_len(m), &dp->mac[pidx],
 			   (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD, &p);
 	if (unlikely(why != NC_DROP_MAX)) {
-		drop(w, m, why);
+		/* scattered receive: the parser sees the first segment only */
+		drop(w, m, m->nb_segs > 1 ? NC_DROP_FRAME_CHAINED : why);
 		return PK_DROP;
 	}
 	if (unlikely(p.is_arp | p.is_v6)) {   /* one test on IPv4's path */

@@ -350,6 +350,14 @@ struct nc_ctl_stats {
 	uint64_t nd_solicits_sent;  /* ... our solicitations of unresolved next hops */
 	uint64_t nd_ignored;        /* ... ND not for us, invalid, or ICMPv6 we do not answer */
 	uint64_t icmp6_echo_replied;
+	uint64_t neigh_taken;       /* ARP replies and advertisements that resolved or
+				     * confirmed a neighbor: taken, not forwarded */
+	uint64_t neigh_unicast_probes;   /* unicast re-probes of stale neighbors */
+	uint64_t neigh_evicted;     /* learned neighbors given way to a new one: table full */
+	uint64_t neigh_expired;     /* learned neighbors removed: their probes unanswered */
+	uint64_t neigh_full;        /* new neighbors refused: all static or pinned */
+	uint64_t drop[NC_DROP_MAX]; /* frames the control lcore dropped, by reason
+				     * (nc_dp_stats_get() adds them to the workers') */
 };
 void nc_dp_ctl_stats_get(const struct nc_dp *dp, struct nc_ctl_stats *out);
 

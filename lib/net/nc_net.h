@@ -333,6 +333,74 @@ nc_ipv6_l4_csum(const struct rte_ipv6_hdr *ip, const void *l4, uint32_t l4_len, 
 	return c;
 }
 
+/* ---- sources and flags no host may send (checked before a flow opens) ---- */
+
+/*
+ * An IPv4 source address (network order) that is never valid on the wire
+ * (RFC 1122 3.2.1.3, RFC 6890): "this network" 0/8, loopback 127/8,
+ * multicast 224/4, reserved 240/4 and the limited broadcast 255.255.255.255.
+ * Returns 1 if so. Any lcore.
+ */
+static inline int
+nc_ip4_src_martian(uint32_t ip)
+{
+	uint8_t a = ((const uint8_t *)&ip)[0];
+
+	return a == 0 || a == 127 || a >= 224;
+}
+
+/*
+ * An IPv6 source address (16 bytes) that is never valid on the wire
+ * (RFC 4291 2.5.2, 2.5.3, 2.7; RFC 4038 for mapped addresses): unspecified
+ * ::, loopback ::1, multicast ff00::/8, IPv4-mapped ::ffff:0:0/96. Returns 1
+ * if so. Any lcore.
+ */
+static inline int
+nc_ip6_src_martian(const uint8_t *ip)
+{
+	static const uint8_t mapped[4] = { 0, 0, 0xff, 0xff };
+	uint64_t hi;
+	uint32_t mid, lo;
+
+	if (ip[0] == 0xff)
+		return 1;
+	memcpy(&hi, ip, 8);   /* frames sit 2-byte aligned */
+	if (hi != 0)
+		return 0;
+	memcpy(&mid, ip + 8, 4);
+	memcpy(&lo, ip + 12, 4);
+	if (mid == 0 && (lo == 0 || lo == RTE_BE32(1)))
+		return 1;
+	return memcmp(ip + 8, mapped, 4) == 0;
+}
+
+/*
+ * TCP flags no valid segment carries, as PF's scrub (pf_normalize_tcp)
+ * rejects them: SYN with RST or FIN; neither SYN, ACK nor RST (a null or
+ * FIN-only scan); FIN, PSH or URG without ACK. Returns 1 if <flags> is such
+ * a set. Any lcore.
+ */
+static inline int
+nc_tcp_flags_bad(uint8_t flags)
+{
+	if (flags & RTE_TCP_SYN_FLAG)
+		return (flags & (RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG)) != 0 ||
+		       (!(flags & RTE_TCP_ACK_FLAG) && (flags & (RTE_TCP_PSH_FLAG | RTE_TCP_URG_FLAG)));
+	if (!(flags & (RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)))
+		return 1;
+	return !(flags & RTE_TCP_ACK_FLAG) &&
+	       (flags & (RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_URG_FLAG)) != 0;
+}
+
+/*
+ * A MAC address a neighbor may have: unicast and not all zero. Any lcore.
+ */
+static inline int
+nc_mac_is_neighbor(const struct rte_ether_addr *mac)
+{
+	return rte_is_unicast_ether_addr(mac) && !rte_is_zero_ether_addr(mac);
+}
+
 /* Names and descriptions of drop reasons, indexed by enum nc_drop. */
 extern const char *const nc_drop_name[NC_DROP_MAX];
 extern const char *const nc_drop_desc[NC_DROP_MAX];
@@ -400,6 +468,15 @@ int nc_nd_make_na(struct rte_mbuf *m, const struct nc_pkt *p, const struct nc_nd
  */
 int nc_nd_make_ns(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 		  const uint8_t *src_ip, const uint8_t *target);
+
+/*
+ * As nc_nd_make_ns(), the unicast solicitation that re-probes a known
+ * neighbor (RFC 4861 7.3.3, state PROBE): to <target> itself at <dst_mac>.
+ * Control lcore. Returns 0 or -ENOSPC.
+ */
+int nc_nd_make_ns_unicast(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
+			  const uint8_t *src_ip, const uint8_t *target,
+			  const struct rte_ether_addr *dst_mac);
 
 /*
  * Build an unsolicited Neighbor Advertisement for <ip> into <m> (reset

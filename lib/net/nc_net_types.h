@@ -29,6 +29,18 @@
 	_(IP6_EXT_UNKNOWN,  "ip6_ext_unknown",  "IPv6 extension header we do not walk (AH, ESP, mobility, HIP, shim6, experimental)") \
 	_(L4_UNSUPPORTED,   "l4_unsupported",   "IP protocol not TCP, UDP or ICMP (ICMPv6 for IPv6)") \
 	_(L4_BAD_HEADER,    "l4_bad_header",    "TCP data offset or UDP length inconsistent") \
+	_(FRAME_CHAINED,    "frame_chained",    "frame received in more than one buffer (longer than one mbuf segment): not handled") \
+	_(SRC_MARTIAN,      "src_martian",      "source address never valid on the wire: 0/8, 127/8, 224/4, 240/4 and 255.255.255.255; IPv6 ::, ::1, ff00::/8, ::ffff:0:0/96") \
+	_(SRC_OURS,         "src_ours",         "source address is one of the appliance's own (a VIP, local IP or port address)") \
+	_(SRC_SERVER,       "src_server",       "new flow to a VIP from the address of one of the service's servers") \
+	_(TCP_BAD_FLAGS,    "tcp_bad_flags",    "new TCP flow with an impossible flag set: SYN with FIN or RST, neither SYN nor ACK nor RST, FIN, PSH or URG without ACK") \
+	_(ARP_INVALID,      "arp_invalid",      "ARP not Ethernet/IPv4, from 0.0.0.0, from off the port's subnets, or with a sender MAC that is group, zero or the appliance's own") \
+	_(ARP_NOT_FOR_US,   "arp_not_for_us",   "ARP request for an address that is not ours, or a reply we did not ask for (a known sender's entry is refreshed all the same)") \
+	_(ARP_CONFLICT,     "arp_conflict",     "ARP from a sender claiming one of the appliance's own addresses (gratuitous ARP for a VIP, ...): not learned, not answered") \
+	_(NEIGH_REPLY_STATIC, "neigh_reply_static", "ARP reply or neighbor advertisement from a configured (static) neighbor: its configured MAC stays") \
+	_(ND_INVALID,       "nd_invalid",       "IPv6 neighbor discovery that fails RFC 4861 validation, or with a link-layer address that is group, zero or the appliance's own") \
+	_(ND_NOT_FOR_US,    "nd_not_for_us",    "IPv6 neighbor solicitation for a target not ours, advertisement of no entry we have, or one claiming an address of ours") \
+	_(ICMP6_UNANSWERED, "icmp6_unanswered", "ICMPv6 to the control lcore it does not answer (echo request to an address not ours, or an unknown type)") \
 	_(NOT_FOR_US,       "not_for_us",       "destination IP not an address of the appliance") \
 	_(ICMP_UNSUPPORTED, "icmp_unsupported", "ICMP to us that is not an echo request") \
 	_(ICMP_NO_FLOW,     "icmp_no_flow",     "ICMP error quoting a packet of no live flow (its local port, server or protocol not a flow's): not acted on") \
@@ -40,6 +52,7 @@
 	_(NO_LOCAL_PORT,    "no_local_port",    "new flow refused: no free local port") \
 	_(NO_SERVER,        "no_server",        "new flow refused: no server up") \
 	_(NEIGH_UNRESOLVED, "neigh_unresolved", "next-hop MAC not resolved yet") \
+	_(NEIGH_TIMEOUT,    "neigh_timeout",    "packet held for its sender's MAC dropped: no answer in time, its wait queue full, or no neighbor entry free for it") \
 	_(NO_ROUTE,         "no_route",         "no port subnet or route reaches the client") \
 	_(CTL_RING_FULL,    "ctl_ring_full",    "control ring full (ARP, ICMP)") \
 	_(HANDOFF_FULL,     "handoff_full",     "ring to the owning worker full") \

@@ -283,6 +283,20 @@ nc_nd_make_ns(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
 }
 
 int
+nc_nd_make_ns_unicast(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
+		      const uint8_t *src_ip, const uint8_t *target, const struct rte_ether_addr *dst_mac)
+{
+	uint8_t *d;
+
+	rte_pktmbuf_reset(m);
+	d = (uint8_t *)rte_pktmbuf_append(m, ND_FRAME_LEN);
+	if (d == NULL)
+		return -ENOSPC;
+	nd_fill(d, dst_mac, src_mac, src_ip, target, NC_ND_NS, 0, target, NC_ND_OPT_SRC_LL);
+	return 0;
+}
+
+int
 nc_nd_make_unsolicited_na(struct rte_mbuf *m, const struct rte_ether_addr *mac,
 			  const uint8_t *ip)
 {

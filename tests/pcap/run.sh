@@ -647,6 +647,28 @@ EOF
 	echo "2 damaged outputs rejected"
 }
 
+# Case 15: neighbors and sources (tests/pcap/neigh_case.py makes the frames and
+# checks what leaves): ARP with bad sender MACs for a server resolved by ARP, a
+# gratuitous ARP for the VIP, ARP not for us, a static neighbor's reply, SYNs
+# and an echo request from martian sources, from the VIP and from the server,
+# impossible TCP flags: nothing learned, answered or forwarded but the one good
+# ARP request's reply, every frame under its drop reason.
+case_neigh() {
+	local d=$WORK/c15 svc py
+	py=$(cd "$(dirname "$0")" && pwd)/neigh_case.py
+	mkdir -p "$d"
+	svc="[ $(service web tcp 80 ratio "10.1.0.31:80:100") ]"
+	python3 "$py" gen "$d/in.pcap" || return 1
+	write_config "$d/p.json" c15 "$d/in.pcap" "$d/out.pcap" "$svc"
+	run_app "$d/p.json" c15 "$d/app.log" || return 1
+	python3 "$py" check "$d/in.pcap" "$d/out.pcap" || return 1
+	printf '%s\n' "drop.arp_invalid 4" "drop.arp_conflict 1" "drop.arp_not_for_us 1" \
+		"drop.neigh_reply_static 1" "drop.src_martian 5" "drop.src_ours 1" \
+		"drop.src_server 1" "drop.tcp_bad_flags 3" "drop.neigh_unresolved 1" >"$d/expected"
+	check_drops "$d/app.log" "$d/expected" || return 1
+	grep '^final neighbors:' "$d/app.log"
+}
+
 run_case() {
 	local title=$1 fn=$2 log rc=0
 	log=$WORK/$fn.log
@@ -675,6 +697,7 @@ run_case "11 IPv6 malformed: drop counters equal the manifest" case_v6_malformed
 run_case "12 IPv6 ratio 25/75 -> 0,1,1,1 and smooth 20/30/50 over 100 flows" case_v6_ratio
 run_case "13 nc-pcap-check rejects damaged IPv6 outputs" case_v6_checker_rejects
 run_case "14 ICMP errors in and out of window: out of window and of no flow counted, nothing on the wire; in window a fail-safe move and packets too big relayed" case_icmp_window
+run_case "15 neighbors and sources: bad sender MACs, gratuitous ARP for the VIP, martian sources, impossible TCP flags" case_neigh
 
 if [[ $FAILED -ne 0 || ${KEEP:-0} == 1 ]]; then
 	KEEP_WORK=1

@@ -73,6 +73,7 @@ test_arp(void **state)
 	struct fx *f = *state;
 	static const uint32_t ours[] = { IP_VIP, IP_LIP, IP_PORT };
 	static struct nc_dp_stats st;
+	uint64_t want[NC_DROP_MAX] = { 0 };
 	struct nc_ctl_stats cs;
 	unsigned int i;
 
@@ -124,7 +125,7 @@ test_arp(void **state)
 		open_tcp(f, 40123, &fl);   /* to A: open_flow checks A's configured MAC */
 		assert_int_equal(fl.server, SA);
 	}
-	/* not ours, and from off the subnet: no answer */
+	/* not ours, and from off the subnet: no answer, each counted */
 	{
 		struct pb_arp q;
 		struct rte_mbuf *m;
@@ -148,7 +149,9 @@ test_arp(void **state)
 	assert_int_equal(cs.tx_failed, 0);
 	stats(f, &st);
 	assert_int_equal(st.to_ctl, RTE_DIM(ours) + 3);
-	assert_int_equal(drops_total(f), 0);
+	want[NC_DROP_ARP_NOT_FOR_US] = 1;
+	want[NC_DROP_ARP_INVALID] = 1;
+	assert_drops(f, want);
 	assert_no_leak(f);
 }
 
@@ -350,6 +353,7 @@ test_neighbor_resolution(void **state)
 	nc_dp_ctl_stats_get(f->dp, &cs);
 	assert_int_equal(cs.resolve_dropped, 1);
 	assert_int_equal(nc_worker_handoff_poll(wk(f, 0)), 0);
+	want[NC_DROP_NEIGH_TIMEOUT] = 1;   /* counted with the workers' drops too */
 	assert_drops(f, want);
 	assert_no_leak(f);
 }

@@ -1333,6 +1333,87 @@ test_nd_make_ns(void **state)
 	assert_int_equal(nc_nd_make_ns(m, &port_mac, sip, target), -ENOSPC);
 }
 
+/* The unicast re-probe of a known neighbor: to the target itself at its MAC. */
+static void
+test_nd_make_ns_unicast(void **state)
+{
+	static const struct rte_ether_addr nb = { { 0x02, 0x00, 0x00, 0x00, 0x00, 0x50 } };
+	uint8_t want[PB_MAX_FRAME], sip[16], target[16], opt[8] = { 1, 1 };
+	struct nd_body body;
+	struct fake_mbuf fm;
+	struct rte_mbuf *m;
+	struct pb_pkt r;
+	uint32_t wlen;
+
+	(void)state;
+	pb_ip6(sip, VIP6);
+	pb_ip6(target, "2001:db8::12:34ab:cdef");
+	m = fake_mbuf(&fm, PB_MAX_FRAME, NULL, 0);
+	assert_int_equal(nc_nd_make_ns_unicast(m, &port_mac, sip, target, &nb), 0);
+	memcpy(opt + 2, our_mac, 6);
+	nd_pkt(&r, &body, 135, 0, "2001:db8::12:34ab:cdef", opt, sizeof(opt));
+	memcpy(r.dst_mac, nb.addr_bytes, 6);
+	memcpy(r.src_mac, our_mac, 6);
+	pb_ip6(r.sip6, VIP6);
+	pb_ip6(r.dip6, "2001:db8::12:34ab:cdef");
+	wlen = pb_build(&r, want, sizeof(want));
+	assert_frame(m, want, wlen);
+	assert_csum_ok(m);
+	m = fake_mbuf(&fm, 85, NULL, 0);
+	assert_int_equal(nc_nd_make_ns_unicast(m, &port_mac, sip, target, &nb), -ENOSPC);
+}
+
+/* Sources no host sends from, and TCP flag sets no segment carries. */
+static void
+test_martians_and_flags(void **state)
+{
+	static const struct { uint8_t a, b, c, d; int martian; } v4[] = {
+		{ 0, 0, 0, 0, 1 }, { 0, 1, 2, 3, 1 }, { 127, 0, 0, 1, 1 }, { 127, 255, 255, 254, 1 },
+		{ 224, 0, 0, 5, 1 }, { 239, 255, 255, 250, 1 }, { 240, 0, 0, 1, 1 },
+		{ 255, 255, 255, 255, 1 }, { 1, 0, 0, 1, 0 }, { 10, 0, 0, 1, 0 }, { 126, 255, 255, 255, 0 },
+		{ 128, 0, 0, 1, 0 }, { 192, 168, 1, 10, 0 }, { 223, 255, 255, 254, 0 },
+	};
+	static const struct { const char *ip; int martian; } v6[] = {
+		{ "::", 1 }, { "::1", 1 }, { "ff02::1", 1 }, { "ff05::1:3", 1 }, { "::ffff:10.0.0.1", 1 },
+		{ "::ffff:0.0.0.0", 1 }, { "::2", 0 }, { "::1:0:0:1", 0 }, { "fe80::1", 0 },
+		{ "2001:db8::1", 0 }, { "fd00::100", 0 }, { "::fffe:10.0.0.1", 0 }, { "fe00::1", 0 },
+	};
+	static const struct { uint8_t flags; int bad; } tcp[] = {
+		{ PB_TCP_SYN, 0 }, { PB_TCP_SYN | PB_TCP_ACK, 0 }, { PB_TCP_ACK, 0 }, { PB_TCP_RST, 0 },
+		{ PB_TCP_RST | PB_TCP_ACK, 0 }, { PB_TCP_FIN | PB_TCP_ACK, 0 },
+		{ PB_TCP_PSH | PB_TCP_ACK, 0 }, { PB_TCP_SYN | PB_TCP_ACK | PB_TCP_PSH, 0 },
+		{ 0x20 | PB_TCP_ACK, 0 }, { 0x40 | 0x80 | PB_TCP_SYN, 0 },   /* ECE, CWR: ECN setup */
+		{ 0, 1 }, { PB_TCP_FIN, 1 }, { PB_TCP_PSH, 1 }, { 0x20, 1 },
+		{ PB_TCP_FIN | PB_TCP_PSH | 0x20, 1 },                       /* Xmas scan */
+		{ PB_TCP_SYN | PB_TCP_FIN, 1 }, { PB_TCP_SYN | PB_TCP_RST, 1 },
+		{ PB_TCP_SYN | PB_TCP_FIN | PB_TCP_ACK, 1 }, { PB_TCP_RST | PB_TCP_FIN, 1 },
+		{ PB_TCP_SYN | PB_TCP_PSH, 1 }, { 0xff, 1 },
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(v4); i++) {
+		uint32_t ip = PB_IP(v4[i].a, v4[i].b, v4[i].c, v4[i].d);
+
+		ip = rte_cpu_to_be_32(ip);
+		if (nc_ip4_src_martian(ip) != v4[i].martian)
+			fail_msg("%u.%u.%u.%u: martian %d, want %d", v4[i].a, v4[i].b, v4[i].c, v4[i].d,
+				 nc_ip4_src_martian(ip), v4[i].martian);
+	}
+	for (i = 0; i < RTE_DIM(v6); i++) {
+		uint8_t ip[17];
+
+		pb_ip6(ip + 1, v6[i].ip);   /* at an odd address, as in a frame */
+		if (nc_ip6_src_martian(ip + 1) != v6[i].martian)
+			fail_msg("%s: martian %d, want %d", v6[i].ip, nc_ip6_src_martian(ip + 1),
+				 v6[i].martian);
+	}
+	for (i = 0; i < RTE_DIM(tcp); i++)
+		if (nc_tcp_flags_bad(tcp[i].flags) != tcp[i].bad)
+			fail_msg("flags 0x%02x: bad %d, want %d", tcp[i].flags,
+				 nc_tcp_flags_bad(tcp[i].flags), tcp[i].bad);
+}
+
 static void
 test_nd_make_unsolicited_na(void **state)
 {
@@ -1571,6 +1652,8 @@ main(void)
 		cmocka_unit_test(test_nd_make_na),
 		cmocka_unit_test(test_nd_make_na_dad),
 		cmocka_unit_test(test_nd_make_ns),
+		cmocka_unit_test(test_nd_make_ns_unicast),
+		cmocka_unit_test(test_martians_and_flags),
 		cmocka_unit_test(test_nd_make_unsolicited_na),
 		cmocka_unit_test(test_icmp6_echo_reply),
 		cmocka_unit_test(test_icmp6_echo_reply_refuses),
