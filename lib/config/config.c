@@ -1605,7 +1605,8 @@ static void parse_routes(struct ctx *c, json_t *root)
 static void parse_limits(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "max_flows", "tcp_idle_s", "udp_idle_s",
-		"tcp_fin_s", "tcp_syn_s", "tcp_timewait_s", NULL };
+		"tcp_fin_s", "tcp_syn_s", "tcp_timewait_s", "udp_unreplied_s", "new_flows_per_source",
+		"new_flows_burst", "half_open_max", "udp_unreplied_max", NULL };
 	struct nc_cfg_limits *l = &c->cfg->limits;
 	char p[PATH_LEN];
 	json_t *o = member(c, root, "", "limits", false, p);
@@ -1617,6 +1618,8 @@ static void parse_limits(struct ctx *c, json_t *root)
 		l->tcp_fin_s = 2;
 		l->tcp_syn_s = 10;
 		l->tcp_timewait_s = 60;
+		l->udp_unreplied_s = 10;
+		l->new_flows_burst = 1;
 		return;
 	}
 	if (!want_object(c, o, "limits"))
@@ -1628,6 +1631,19 @@ static void parse_limits(struct ctx *c, json_t *root)
 	opt_u32(c, o, "limits", "tcp_fin_s", 1, 300, 2, &l->tcp_fin_s);
 	opt_u32(c, o, "limits", "tcp_syn_s", 1, 300, 10, &l->tcp_syn_s);
 	opt_u32(c, o, "limits", "tcp_timewait_s", 0, 600, 60, &l->tcp_timewait_s);
+	opt_u32(c, o, "limits", "udp_unreplied_s", 1, 86400, 10, &l->udp_unreplied_s);
+	opt_u32(c, o, "limits", "new_flows_per_source", 0, 100000000, 0, &l->new_flows_per_source);
+	opt_u32(c, o, "limits", "new_flows_burst", 1, 100000000, l->new_flows_per_source != 0 ? l->new_flows_per_source : 1,
+		&l->new_flows_burst);
+	opt_u32(c, o, "limits", "half_open_max", 0, 67108864, 0, &l->half_open_max);
+	opt_u32(c, o, "limits", "udp_unreplied_max", 0, 67108864, 0, &l->udp_unreplied_max);
+	if (l->udp_unreplied_s > l->udp_idle_s && json_object_get(o, "udp_unreplied_s") != NULL) {
+		char kp[PATH_LEN];
+
+		path_key(kp, "limits", "udp_unreplied_s");
+		ERR(c, kp, "%u s is longer than limits.udp_idle_s (%u s): an unanswered flow would outlive "
+		    "an answered one", l->udp_unreplied_s, l->udp_idle_s);
+	}
 }
 
 /* ---- services ---- */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_hash_crc.h>
 
 #include "dp_priv.h"
 #include "dp_sync.h"
@@ -147,8 +148,68 @@ timeout_of(const struct nc_dp *dp, const struct nc_flow *f)
 	case NC_FLOW_CLOSING:
 		return dp->to_fin;
 	default:
-		return dp->to_udp;
+		return unlikely(f->limit & NC_FLOW_UNREPLIED) ? dp->to_udp_unreplied : dp->to_udp;
 	}
+}
+
+/*
+ * Limits against floods (limits.*), on the new-flow path only: a token
+ * bucket per client <src> (an IPv4 address, or an IPv6 /64's first 8 bytes)
+ * in a fixed table hashed with a secret, and per service the TCP handshakes under way and the UDP
+ * flows never answered, each worker with its share. 0, or the drop reason.
+ */
+static inline int
+limits_refuse(struct nc_worker *w, unsigned int svc, uint8_t proto, uint64_t src)
+{
+	const struct nc_dp *dp = w->dp;
+
+	if (dp->lim_rate != 0) {
+		uint32_t h = rte_hash_crc_8byte(src, dp->src_seed);
+		struct nc_src_bucket *b = &w->srcb[h & (NC_SRC_BUCKETS - 1)];
+		uint64_t t = b->tokens + (uint64_t)(w->now_ms - b->ms) * dp->lim_rate;
+
+		if (t > dp->lim_burst)
+			t = dp->lim_burst;
+		b->ms = w->now_ms;
+		if (t < 1000) {   /* a token is 1000 of these */
+			b->tokens = (uint32_t)t;
+			return NC_DROP_SOURCE_RATE;
+		}
+		b->tokens = (uint32_t)(t - 1000);
+	}
+	if (proto == IPPROTO_TCP) {
+		if (dp->lim_half_open != 0 && w->st.svc[svc].half_open >= dp->lim_half_open)
+			return NC_DROP_HALF_OPEN_MAX;
+	} else if (dp->lim_unreplied != 0 && w->st.svc[svc].udp_unreplied >= dp->lim_unreplied) {
+		return NC_DROP_UDP_UNREPLIED_MAX;
+	}
+	return 0;
+}
+
+/* New flow <f> counts against its service's caps until its handshake
+ * completes (TCP) or its server answers (UDP). */
+static inline void
+limits_open(struct nc_worker *w, struct nc_flow *f)
+{
+	if (f->key.proto == IPPROTO_TCP) {
+		f->limit = NC_FLOW_HALF_OPEN;
+		w->st.svc[f->svc].half_open++;
+	} else {
+		f->limit = NC_FLOW_UNREPLIED;
+		w->st.svc[f->svc].udp_unreplied++;
+	}
+}
+
+/* Flow <f> leaves the counts of <bits> it is in (its handshake done or
+ * broken, its first answer). */
+static inline void
+limits_release(struct nc_worker *w, struct nc_flow *f, uint8_t bits)
+{
+	if (f->limit & bits & NC_FLOW_HALF_OPEN)
+		w->st.svc[f->svc].half_open--;
+	if (f->limit & bits & NC_FLOW_UNREPLIED)
+		w->st.svc[f->svc].udp_unreplied--;
+	f->limit &= (uint8_t)~bits;
 }
 
 /* Queue <m> for port <pidx>, addressed to neighbor entry <nh>. */
@@ -424,6 +485,10 @@ key_eq(const struct nc_flow_key *a, const struct nc_flow_key *b)
 static inline void
 flow_closed(struct nc_worker *w, const struct nc_flow *f)
 {
+	if (unlikely(f->limit & NC_FLOW_HALF_OPEN))
+		w->st.svc[f->svc].half_open--;
+	if (unlikely(f->limit & NC_FLOW_UNREPLIED))
+		w->st.svc[f->svc].udp_unreplied--;
 	w->st.svc[f->svc].flows_closed++;
 	srv_stats(w, f)->flows_closed++;
 	sync_close(w, f);

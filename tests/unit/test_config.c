@@ -634,6 +634,19 @@ static const struct bad_case bad_cases[] = {
 	  WANT("limits.tcp_syn_s: must be 1..300, got 301") },
 	{ "tcp_timewait_s too large", { { "/limits/tcp_timewait_s", "601" } }, NULL,
 	  WANT("limits.tcp_timewait_s: must be 0..600, got 601") },
+	{ "udp_unreplied_s 0", { { "/limits/udp_unreplied_s", "0" } }, NULL,
+	  WANT("limits.udp_unreplied_s: must be 1..86400, got 0") },
+	{ "udp_unreplied_s past udp_idle_s", { { "/limits/udp_unreplied_s", "31" } }, NULL,
+	  WANT("limits.udp_unreplied_s: 31 s is longer than limits.udp_idle_s (30 s): an unanswered "
+	       "flow would outlive an answered one") },
+	{ "new_flows_per_source too large", { { "/limits/new_flows_per_source", "100000001" } }, NULL,
+	  WANT("limits.new_flows_per_source: must be 0..100000000, got 100000001") },
+	{ "new_flows_burst 0", { { "/limits/new_flows_burst", "0" } }, NULL,
+	  WANT("limits.new_flows_burst: must be 1..100000000, got 0") },
+	{ "half_open_max a string", { { "/limits/half_open_max", "'100'" } }, NULL,
+	  WANT("limits.half_open_max: must be an integer, got string") },
+	{ "udp_unreplied_max negative", { { "/limits/udp_unreplied_max", "-1" } }, NULL,
+	  WANT("limits.udp_unreplied_max: must be 0..67108864, got -1") },
 	{ "rx_desc 63", { { "/ports/0/rx_desc", "63" } }, NULL,
 	  WANT("ports[0].rx_desc: must be 64..16384, got 63") },
 	{ "tx_desc 16385", { { "/ports/1/tx_desc", "16385" } }, NULL,
@@ -1485,8 +1498,21 @@ static void chk_pci_short(const struct nc_config *cfg)
 	assert_string_equal(cfg->ports[1].device, "0000:04:00.0");
 }
 
+static void chk_flood_limits(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->limits.udp_unreplied_s, 3);
+	assert_int_equal(cfg->limits.new_flows_per_source, 1000);
+	assert_int_equal(cfg->limits.new_flows_burst, 1000);   /* the rate, by default */
+	assert_int_equal(cfg->limits.half_open_max, 50000);
+	assert_int_equal(cfg->limits.udp_unreplied_max, 20000);
+}
+
 static void chk_limits_default(const struct nc_config *cfg)
 {
+	assert_int_equal(cfg->limits.udp_unreplied_s, 10);
+	assert_int_equal(cfg->limits.new_flows_per_source, 0);
+	assert_int_equal(cfg->limits.half_open_max, 0);
+	assert_int_equal(cfg->limits.udp_unreplied_max, 0);
 	assert_int_equal(cfg->limits.max_flows, 1048576);
 	assert_int_equal(cfg->limits.tcp_idle_s, 300);
 	assert_int_equal(cfg->limits.udp_idle_s, 30);
@@ -1952,6 +1978,9 @@ static const struct good_case good_cases[] = {
 	{ "no neighbors", { { "/neighbors", "[]" } }, NULL, chk_no_neighbors },
 	{ "empty limits object takes every default", { { "/limits", "{}" } }, NULL,
 	  chk_limits_default },
+	{ "limits against floods",
+	  { { "/limits", "{'udp_unreplied_s': 3, 'new_flows_per_source': 1000, 'half_open_max': 50000,"
+			 " 'udp_unreplied_max': 20000}" } }, NULL, chk_flood_limits },
 	{ "mac in capitals", { { "/ports/0/mac", "'02:AB:CD:00:00:01'" } }, NULL, chk_mac_upper },
 	{ "PCI device in short form without eal.allow", { { "/ports/1/device", "'04:00.0'" } },
 	  NULL, chk_pci_short },
