@@ -636,8 +636,8 @@ static const struct bad_case bad_cases[] = {
 	  WANT("limits.tcp_timewait_s: must be 0..600, got 601") },
 	{ "udp_unreplied_s 0", { { "/limits/udp_unreplied_s", "0" } }, NULL,
 	  WANT("limits.udp_unreplied_s: must be 1..86400, got 0") },
-	{ "udp_unreplied_s past udp_idle_s", { { "/limits/udp_unreplied_s", "31" } }, NULL,
-	  WANT("limits.udp_unreplied_s: 31 s is longer than limits.udp_idle_s (30 s): an unanswered "
+	{ "udp_unreplied_s past udp_idle_s", { { "/limits/udp_unreplied_s", "61" } }, NULL,
+	  WANT("limits.udp_unreplied_s: 61 s is longer than limits.udp_idle_s (60 s): an unanswered "
 	       "flow would outlive an answered one") },
 	{ "new_flows_per_source too large", { { "/limits/new_flows_per_source", "100000001" } }, NULL,
 	  WANT("limits.new_flows_per_source: must be 0..100000000, got 100000001") },
