@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages Netchestra needs that are missing.
 #   scripts/deps.sh            build, unit, fuzz, pcap and end-to-end tests, the demo
-#                              (bird2 for the cluster lab's BGP and BFD,
+#                              (GnuTLS to check the management API's TLS pair,
+#                              bird2 for the cluster lab's BGP and BFD,
 #                              prometheus for promtool, chromium for the dashboard test,
 #                              clang and its runtime libraries for libFuzzer; nginx,
 #                              lighttpd, socat, redis, h2load, ab and openssl for the
@@ -12,7 +13,7 @@
 # started: the tests and benchmarks run them with their own configuration.
 set -uo pipefail
 PKGS="dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libpcap-dev libcmocka-dev
-      libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
+      libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libssl-dev
       meson ninja-build pkg-config gcc python3 iproute2 ethtool iputils-ping curl wrk jq procps
       clang-14 libclang-rt-14-dev prometheus chromium
       nginx-light lighttpd socat redis-server redis-tools nghttp2-client apache2-utils openssl

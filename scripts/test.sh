@@ -9,6 +9,7 @@
 #   independent clients and servers with the fail-safe on and off, the
 #   client's address through PROXY headers at nginx and HAProxy, management
 #   API / metrics / netchestra-ctl / SIGHUP / dashboard in headless Chromium,
+#   the management API over TLS,
 #   several dispatchers behind a router with BGP, BFD and ECMP, adaptive
 #   weights agreed by two of them, and nothing lost when one of them dies).
 # Ends with one summary line "N passed, N failed"; exits non-zero on any failure.
@@ -136,6 +137,11 @@ log "end to end: management API, metrics, netchestra-ctl, SIGHUP, dashboard (nam
 tests/e2e/mgmt.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-mgmt "${p:-0}" "${f:-1}"
+
+log "end to end: the management interface over TLS, curl and netchestra-ctl (namespace lab)"
+tests/e2e/mgmt-tls.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count e2e-mgmt-tls "${p:-0}" "${f:-1}"
 
 log "end to end: several dispatchers behind a router, BGP + BFD + ECMP (namespace lab)"
 tests/e2e/cluster.sh "$BUILD" 2>&1 | tee "$out"

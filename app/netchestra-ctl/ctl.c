@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * netchestra-ctl: command-line client of the appliance's management API.
- *   netchestra-ctl [--url URL] [--token-file F] [--json] [--timeout S] COMMAND [ARGS]
+ *   netchestra-ctl [--url URL] [--token-file F] [--cacert F | --insecure] [--json]
+ *                  [--timeout S] COMMAND [ARGS]
  * Exit status: 0 ok, 1 the API answered an error, 2 usage, 3 cannot connect / timeout.
  */
 #define _GNU_SOURCE
@@ -36,6 +37,8 @@ struct ctl {
 	const char *token_file;
 	char *token_buf;         /* holds the token once loaded */
 	const char *token;
+	const char *cacert;      /* https: the CA (or self-signed certificate) to trust */
+	bool insecure;           /* https: no certificate check */
 	bool json;
 	long timeout_ms;
 	bool weight_set;
@@ -86,6 +89,11 @@ usage(FILE *out)
 		"  --url URL          API address (default: $NETCHESTRA_URL, else " DEFAULT_URL ")\n"
 		"  --token-file FILE  file holding the bearer token changes need\n"
 		"                     (default: the token in $NETCHESTRA_TOKEN)\n"
+		"  --cacert FILE      https: trust the CA certificate(s) in this PEM file (a\n"
+		"                     self-signed server certificate itself will do) instead of\n"
+		"                     the system's (default: $NETCHESTRA_CACERT)\n"
+		"  --insecure         https: do not check the server's certificate (the token\n"
+		"                     is then sent to whoever answers)\n"
 		"  --json             print the API's JSON answer instead of tables\n"
 		"  --timeout SECONDS  give up after this long (default 5)\n"
 		"  -h, --help         this text\n"
@@ -287,6 +295,12 @@ http(struct ctl *c, const char *method, const char *path, const json_t *body,
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, r);
+	if (c->cacert != NULL)
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->cacert);
+	if (c->insecure) {
+		curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
 
 	cc = curl_easy_perform(c->curl);
 	if (cc == CURLE_OK) {
@@ -302,6 +316,15 @@ http(struct ctl *c, const char *method, const char *path, const json_t *body,
 		rc = EXIT_USAGE;
 	} else if (cc == CURLE_OUT_OF_MEMORY || cc == CURLE_WRITE_ERROR) {
 		goto nomem;
+	} else if (cc == CURLE_PEER_FAILED_VERIFICATION) {
+		fprintf(stderr, PROG ": cannot reach %s: %s\n(--cacert FILE trusts the certificate "
+			"that signed the server's; --insecure skips the check)\n", c->url,
+			errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
+		rc = EXIT_CONNECT;
+	} else if (cc == CURLE_GOT_NOTHING && strncasecmp(c->url, "http://", 7) == 0) {
+		fprintf(stderr, PROG ": cannot reach %s: %s (an API served over TLS answers "
+			"https://)\n", c->url, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
+		rc = EXIT_CONNECT;
 	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
 		fprintf(stderr, PROG ": no answer from %s within %.3g s\n", c->url,
 			c->timeout_ms / 1000.0);
@@ -757,8 +780,37 @@ set_url(struct ctl *c, const char *url)
 	return 0;
 }
 
+/* --cacert / --insecure (or $NETCHESTRA_CACERT) against the URL: only for
+ * https, not both, and a CA file that can be read. Returns 0 or the exit code. */
+static int
+set_tls(struct ctl *c)
+{
+	bool https = strncasecmp(c->url, "https://", 8) == 0;
+	const char *env = getenv("NETCHESTRA_CACERT");
+	FILE *f;
+
+	if (!https && (c->cacert != NULL || c->insecure))
+		return usage_error("%s goes with an https:// URL (the URL is %s)",
+				   c->insecure ? "--insecure" : "--cacert", c->url);
+	if (c->cacert != NULL && c->insecure)
+		return usage_error("--cacert and --insecure: give one (a CA to check with, or no check)");
+	if (!https)
+		return 0;
+	if (c->cacert == NULL && !c->insecure && env != NULL && *env != '\0')
+		c->cacert = env;
+	if (c->cacert == NULL)
+		return 0;
+	f = fopen(c->cacert, "r");
+	if (f == NULL) {
+		fprintf(stderr, PROG ": cannot read the CA file %s: %s\n", c->cacert, strerror(errno));
+		return EXIT_USAGE;
+	}
+	fclose(f);
+	return 0;
+}
+
 enum { OPT_URL = 256, OPT_TOKEN_FILE, OPT_JSON, OPT_TIMEOUT, OPT_VERSION, OPT_WEIGHT,
-       OPT_SINCE };
+       OPT_SINCE, OPT_CACERT, OPT_INSECURE };
 
 static const struct option long_opts[] = {
 	{ "url", required_argument, NULL, OPT_URL },
@@ -769,6 +821,8 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "weight", required_argument, NULL, OPT_WEIGHT },
 	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -811,6 +865,12 @@ run(int argc, char **argv, struct ctl *c)
 						   optarg);
 			c->weight_set = true;
 			break;
+		case OPT_CACERT:
+			c->cacert = optarg;
+			break;
+		case OPT_INSECURE:
+			c->insecure = true;
+			break;
 		case OPT_SINCE:
 			if (nc_ctl_parse_u64(optarg, 0, INT64_MAX, &c->since) < 0)
 				return usage_error("--since: '%s' is not an event id", optarg);
@@ -847,6 +907,9 @@ run(int argc, char **argv, struct ctl *c)
 		if (argv[optind + 1 + i][0] == '\0')
 			return usage_error("%s: empty argument", cmd->name);
 	rc = set_url(c, url);
+	if (rc != 0)
+		return rc;
+	rc = set_tls(c);
 	if (rc != 0)
 		return rc;
 	c->curl = curl_easy_init();

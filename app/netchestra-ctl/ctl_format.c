@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "ctl_format.h"
+#include "nc_parse.h"
 
 #define DIM(a) (sizeof(a) / sizeof((a)[0]))
 #define CELL_MAX 64   /* numbers and composed cells; strings are copied whole */
@@ -792,25 +793,7 @@ nc_ctl_format_api_error(char *buf, size_t len, long status, const char *body,
 int
 nc_ctl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	uint64_t v = 0;
-	const char *p;
-
-	if (s == NULL || *s == '\0')
-		return -EINVAL;
-	for (p = s; *p != '\0'; p++) {
-		unsigned int d;
-
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		d = (unsigned int)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
-	if (v < min || v > max)
-		return -ERANGE;
-	*out = v;
-	return 0;
+	return nc_parse_u64(s, min, max, out);
 }
 
 int

@@ -22,6 +22,7 @@
 #include "api.h"
 #include "nc_dp_metrics.h"
 #include "nc_metrics.h"
+#include "nc_parse.h"
 #include "nc_sched.h"
 
 #define HIST_LEN   600      /* samples per service: 10 minutes at 1 s */
@@ -379,20 +380,25 @@ static void
 get_events(struct nc_api_req *r)
 {
 	uint64_t since = 0, id, first;
-	json_t *arr = json_array();
-	char *end;
+	json_t *arr;
 
-	if (r->since[0] != '\0') {
-		since = strtoull(r->since, &end, 10);
-		if (*end != '\0' || r->since[0] == '-') {
-			json_decref(arr);
-			answer_error(r, 400, "since", "since: expected an event id (0 or more), got \"%s\"",
-				     r->since);
-			return;
-		}
+	/* ids are JSON integers (int64): anything else, empty or out of that
+	 * range is refused, never read as 0 ("everything"); an id past the
+	 * last event is fine (nothing new yet) */
+	if (r->since_count > 1) {
+		answer_error(r, 400, "since", "since: given %u times, expected once", r->since_count);
+		return;
 	}
+	if (r->since_count == 1 && (r->since_cut || nc_parse_u64(r->since, 0, INT64_MAX, &since) != 0)) {
+		answer_error(r, 400, "since", "since: expected an event id (a whole number 0..%" PRId64
+			     "), got \"%s%s\"", INT64_MAX, r->since, r->since_cut ? "..." : "");
+		return;
+	}
+	arr = json_array();
 	first = api.next_id > EVENTS_MAX ? api.next_id - EVENTS_MAX : 1;
-	for (id = since + 1 > first ? since + 1 : first; id < api.next_id; id++) {
+	if (since >= first)
+		first = since < api.next_id ? since + 1 : api.next_id;
+	for (id = first; id < api.next_id; id++) {
 		const struct event *e = &api.ev[id % EVENTS_MAX];
 
 		json_array_append_new(arr, json_pack("{s:I, s:f, s:s, s:s, s:s, s:s}", "id",

@@ -5,17 +5,23 @@
 #ifndef NC_API_H
 #define NC_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "nc_dp.h"
 
 struct nc_app;
 
+/* Longest URL path answered; a longer one gets 414, never a cut copy. */
+#define NC_API_PATH_MAX 511
+
 /* One HTTP request as the management server passes it on, and its answer. */
 struct nc_api_req {
 	char method[8];
-	char path[512];           /* URL path, already unescaped */
-	char since[24];           /* ?since= for /api/v1/events, "" if absent */
+	char path[NC_API_PATH_MAX + 1];   /* URL path, already unescaped */
+	char since[24];           /* ?since= for /api/v1/events as given (any u64 fits) */
+	unsigned int since_count; /* times the query named since (with or without a value) */
+	bool since_cut;           /* its value did not fit since[] (or held a NUL byte) */
 	char *body;               /* request body (NUL-terminated) or NULL */
 	size_t body_len;
 	/* answer */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,7 @@ usage(FILE *out)
 }
 
 #define EAL_ARGV_MAX (16 + 3 * NC_MAX_EAL_STRS)
+#define DURATION_MAX_S (365u * 86400)   /* --duration */
 
 /* EAL command line from the "eal" section. Strings point into cfg or static storage. */
 static int
@@ -238,8 +240,12 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			app.duration_s = strtod(optarg, &end);
-			if (*end != '\0' || app.duration_s <= 0) {
-				fprintf(stderr, "netchestra: --duration: expected seconds > 0, got '%s'\n", optarg);
+			/* strtod also reads "nan" (never ends), "inf" and 1e300 (no
+			 * tick count): a finite number of seconds up to a year */
+			if (end == optarg || *end != '\0' || !isfinite(app.duration_s) ||
+			    app.duration_s <= 0 || app.duration_s > DURATION_MAX_S) {
+				fprintf(stderr, "netchestra: --duration: expected seconds above 0 and at most %u, "
+					"got '%s'\n", DURATION_MAX_S, optarg);
 				return 2;
 			}
 			break;

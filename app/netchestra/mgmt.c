@@ -8,10 +8,13 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <microhttpd.h>
 #include <rte_errno.h>
@@ -43,11 +46,16 @@ struct mgmt_conn {
 	int too_large;
 };
 
+/* TLS versions and ciphers offered over HTTPS (GnuTLS priority string):
+ * GnuTLS's defaults without anything older than TLS 1.2 */
+#define MGMT_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
 static struct MHD_Daemon *mgmt_daemon;
 static struct rte_ring *mgmt_ring;
 static char mgmt_token[256];
 static size_t mgmt_token_len;
 static volatile int mgmt_closing;
+static char *mgmt_tls_cert, *mgmt_tls_key;   /* PEM text while the server runs */
 
 static int
 queue(struct MHD_Connection *c, unsigned int status, const char *ctype, char *body, size_t len,
@@ -133,13 +141,70 @@ ask_control(struct mgmt_req *r)
 	return 0;
 }
 
+static int
+hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* URL path and query unescaping (%HH) in place, except %00: a NUL in the
+ * middle would end the C string there and a longer path would match a
+ * shorter one; "%00" stays as text and matches nothing. Returns the length. */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *w = s;
+	const char *r = s;
+
+	(void)cls;
+	(void)c;
+	while (*r != '\0') {
+		int hi, lo;
+
+		if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 && (lo = hex_digit(r[2])) >= 0 &&
+		    (hi | lo) != 0) {
+			*w++ = (char)(hi << 4 | lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+/* Query arguments: the one the API reads (since) copied into <cls>, a
+ * struct nc_api_req; its parser (api.c) judges the text. */
+static enum MHD_Result
+on_query_arg(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size, const char *value,
+	     size_t value_size)
+{
+	struct nc_api_req *q = cls;
+
+	(void)kind;
+	if (key_size != 5 || memcmp(key, "since", 5) != 0)
+		return MHD_YES;
+	q->since_count++;
+	if (value == NULL)
+		value_size = 0;   /* "?since" without '=' reads as empty */
+	q->since_cut = value_size >= sizeof(q->since) ||
+		       (value_size != 0 && memchr(value, '\0', value_size) != NULL);
+	snprintf(q->since, sizeof(q->since), "%.*s", (int)value_size, value_size != 0 ? value : "");
+	return MHD_YES;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct mgmt_conn *mc = *con_cls;
 	struct mgmt_req *r;
-	const char *since;
 	int change, rc;
 
 	(void)cls;
@@ -169,6 +234,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	}
 	if (mc->too_large)
 		return queue_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body larger than 64 KiB");
+	/* never cut to fit: a cut path could name another resource */
+	if (strlen(url) > NC_API_PATH_MAX)
+		return queue_error(c, MHD_HTTP_URI_TOO_LONG, "request path longer than "
+				   RTE_STR(NC_API_PATH_MAX) " bytes");
 	change = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
 	/* the page itself holds no data: a browser on another host can open it
 	 * (it cannot send a header for that) and then reads with the token */
@@ -183,8 +252,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return MHD_NO;
 	snprintf(r->req.method, sizeof(r->req.method), "%s", method);
 	snprintf(r->req.path, sizeof(r->req.path), "%s", url);
-	since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
-	snprintf(r->req.since, sizeof(r->req.since), "%s", since != NULL ? since : "");
+	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, on_query_arg, &r->req);
 	r->req.body = mc->body;
 	r->req.body_len = mc->len;
 	mc->body = NULL;   /* the request owns it now */
@@ -219,16 +287,34 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_Reque
 	*con_cls = NULL;
 }
 
-/* Read the token: the file's first line without surrounding whitespace. */
+/* Read the token: the file's first line without surrounding whitespace.
+ * A regular file only, opened without blocking (a FIFO would stop the start). */
 static int
 token_load(const char *path)
 {
-	FILE *f = fopen(path, "r");
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), err;
+	struct stat st = { 0 };
 	char *s, *e;
+	FILE *f;
 
+	if (fd < 0) {
+		err = errno;
+		NC_LOG(ERR, APP, "management.token_file %s: %s", path, strerror(err));
+		return -err;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		NC_LOG(ERR, APP, "management.token_file %s: %s", path,
+		       err == EISDIR ? strerror(err) : "not a regular file");
+		close(fd);
+		return -err;
+	}
+	f = fdopen(fd, "r");
 	if (f == NULL) {
-		NC_LOG(ERR, APP, "management.token_file %s: %s", path, strerror(errno));
-		return -errno;
+		err = errno;
+		close(fd);
+		NC_LOG(ERR, APP, "management.token_file %s: %s", path, strerror(err));
+		return -err;
 	}
 	if (fgets(mgmt_token, sizeof(mgmt_token), f) == NULL)
 		mgmt_token[0] = '\0';
@@ -247,10 +333,46 @@ token_load(const char *path)
 	return 0;
 }
 
+/* The server's PEM certificate and key, checked as --check does. */
+static int
+tls_load(struct nc_app *a)
+{
+	static struct nc_errors errs;
+	unsigned int i;
+
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		NC_LOG(ERR, APP, "management.tls_cert: this libmicrohttpd has no TLS support");
+		return -ENOTSUP;
+	}
+	if (nc_config_tls_load(&a->cfg->management, a->config_path, &mgmt_tls_cert, &mgmt_tls_key,
+			       &errs) != 0) {
+		for (i = 0; i < errs.n; i++)
+			NC_LOG(ERR, APP, "%s", errs.line[i]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+tls_release(void)
+{
+	nc_config_tls_free(mgmt_tls_cert, mgmt_tls_key);
+	mgmt_tls_cert = NULL;
+	mgmt_tls_key = NULL;
+}
+
 int
 nc_mgmt_init(struct nc_app *a)
 {
 	const struct nc_cfg_management *m = &a->cfg->management;
+	struct MHD_OptionItem tls_opts[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, NULL },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, NULL },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)MGMT_TLS_PRIORITIES },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			     MHD_USE_ERROR_LOG;
 	char ip[NC_IP4_STRLEN];
 	struct sockaddr_in sa;
 	int r;
@@ -270,33 +392,55 @@ nc_mgmt_init(struct nc_app *a)
 	}
 	if (r != 0)
 		return r;
+	if (m->tls) {
+		r = tls_load(a);
+		if (r != 0)
+			return r;
+		flags |= MHD_USE_TLS;
+		tls_opts[0].ptr_value = mgmt_tls_cert;
+		tls_opts[1].ptr_value = mgmt_tls_key;
+	} else {
+		tls_opts[0].option = MHD_OPTION_END;
+	}
 	r = nc_api_init(a);
 	if (r != 0)
-		return r;
+		goto fail_tls;
 	mgmt_ring = rte_ring_create("nc_mgmt", MGMT_RING_SIZE, rte_socket_id(), RING_F_SC_DEQ);
-	if (mgmt_ring == NULL)
-		return -rte_errno;
+	if (mgmt_ring == NULL) {
+		r = -rte_errno;
+		goto fail_tls;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons(m->listen_port);
 	sa.sin_addr.s_addr = htonl(m->listen_ip);
 	mgmt_closing = 0;
-	mgmt_daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-				       MHD_USE_ERROR_LOG, m->listen_port, NULL, NULL, on_request, a,
+	mgmt_daemon = MHD_start_daemon(flags, m->listen_port, NULL, NULL, on_request, a,
 				       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				       MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MGMT_CONN_LIMIT,
 				       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)MGMT_CONN_TIMEOUT,
 				       MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				       MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+				       MHD_OPTION_ARRAY, tls_opts,
 				       MHD_OPTION_END);
 	nc_ip4_str(sa.sin_addr.s_addr, ip, sizeof(ip));
 	if (mgmt_daemon == NULL) {
-		NC_LOG(ERR, APP, "management: cannot listen on %s:%u", ip, m->listen_port);
+		NC_LOG(ERR, APP, "management: cannot listen on %s:%u%s", ip, m->listen_port,
+		       m->tls ? " over TLS" : "");
 		rte_ring_free(mgmt_ring);
 		mgmt_ring = NULL;
-		return -EADDRINUSE;
+		r = -EADDRINUSE;
+		goto fail_tls;
 	}
-	printf("management: listening on http://%s:%u/\n", ip, m->listen_port);
+	printf("management: listening on %s://%s:%u/\n", m->tls ? "https" : "http", ip,
+	       m->listen_port);
+	if (!m->tls && (m->listen_ip >> 24) != 127)
+		NC_LOG(WARNING, APP, "management: %s is not loopback and there is no tls_cert/tls_key: "
+		       "the token crosses the network in clear text", ip);
 	return 0;
+fail_tls:
+	tls_release();
+	return r;
 }
 
 unsigned int
@@ -344,5 +488,6 @@ nc_mgmt_fini(struct nc_app *a)
 	}
 	rte_ring_free(mgmt_ring);
 	mgmt_ring = NULL;
+	tls_release();
 	nc_api_fini(a);
 }

@@ -9,15 +9,20 @@
  * is reported; nothing falls back to a default.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
 #include <jansson.h>
 
 #include "nc_config.h"
+#include "nc_parse.h"
+#include "config_priv.h"
 
 #define PATH_LEN       192
 #define NC_MAX_CPU_ID  1023          /* CPU_SETSIZE - 1: cpu ids after '@' */
@@ -92,6 +97,124 @@ static const char *show(const char *s, char *buf, size_t n)
 	}
 	buf[keep] = '\0';
 	return buf;
+}
+
+/* ---- files ---- */
+
+enum { FILE_OK, FILE_NO_OPEN, FILE_NO_READ, FILE_TOO_BIG };
+
+/*
+ * Read the regular file <path> whole, at most <max> bytes, into a malloc'd
+ * buffer *<out> with a NUL after its *<len> bytes. Opened without blocking
+ * and refused unless it is a regular file: a FIFO or a device would block or
+ * never end. Returns FILE_OK; FILE_NO_OPEN or FILE_NO_READ with <why> (<n>
+ * bytes) saying why; FILE_TOO_BIG with *<len> the size seen (above <max>).
+ */
+static int read_file(const char *path, size_t max, char **out, size_t *len, char *why, size_t n)
+{
+	static const struct { mode_t type; const char *name; } kinds[] = {
+		{ S_IFIFO, "a FIFO" }, { S_IFCHR, "a character device" },
+		{ S_IFBLK, "a block device" }, { S_IFSOCK, "a socket" },
+	};
+	size_t got = 0, cap, i;
+	struct stat st;
+	char *buf = NULL;
+	int fd, rc = FILE_NO_READ;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(why, n, "%s", strerror(errno));
+		return FILE_NO_OPEN;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(why, n, "%s", strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(why, n, "%s", strerror(EISDIR));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		const char *kind = "not a file";
+
+		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if ((st.st_mode & S_IFMT) == kinds[i].type)
+				kind = kinds[i].name;
+		snprintf(why, n, "not a regular file (%s)", kind);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		*len = (size_t)st.st_size;
+		rc = FILE_TOO_BIG;
+		goto out;
+	}
+	/* the size is a hint (a file may grow, /proc files say 0): read to the
+	 * end, one byte past <max> at most; room for a NUL after the text */
+	cap = (size_t)st.st_size + 1;
+	buf = malloc(cap + 1);
+	if (buf == NULL) {
+		snprintf(why, n, "%s", strerror(ENOMEM));
+		goto out;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (got == cap) {
+			char *nb;
+
+			if (cap > max)
+				break;   /* too big, below */
+			cap = cap <= max / 2 ? cap * 2 + 4096 : max + 1;
+			if (cap > max + 1)
+				cap = max + 1;
+			nb = realloc(buf, cap + 1);
+			if (nb == NULL) {
+				snprintf(why, n, "%s", strerror(ENOMEM));
+				goto out;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + got, cap - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(why, n, "%s", strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got > max) {
+		*len = got;
+		rc = FILE_TOO_BIG;
+		goto out;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	buf = NULL;
+	rc = FILE_OK;
+out:
+	if (buf != NULL)
+		explicit_bzero(buf, got);   /* it may be a secret or a key */
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/* <path> as given, or next to the startup file <src> when relative (and <src>
+ * has a folder), into <full> (<n> bytes). */
+static void path_near(char *full, size_t n, const char *path, const char *src)
+{
+	const char *slash = src != NULL ? strrchr(src, '/') : NULL;
+
+	if (path[0] != '/' && slash != NULL)
+		snprintf(full, n, "%.*s/%s", (int)(slash - src), src, path);
+	else
+		snprintf(full, n, "%s", path);
 }
 
 /* ---- paths ---- */
@@ -1482,7 +1605,8 @@ static void parse_routes(struct ctx *c, json_t *root)
 static void parse_limits(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "max_flows", "tcp_idle_s", "udp_idle_s",
-		"tcp_fin_s", "tcp_syn_s", "tcp_timewait_s", NULL };
+		"tcp_fin_s", "tcp_syn_s", "tcp_timewait_s", "udp_unreplied_s", "new_flows_per_source",
+		"new_flows_burst", "half_open_max", "udp_unreplied_max", NULL };
 	struct nc_cfg_limits *l = &c->cfg->limits;
 	char p[PATH_LEN];
 	json_t *o = member(c, root, "", "limits", false, p);
@@ -1494,6 +1618,8 @@ static void parse_limits(struct ctx *c, json_t *root)
 		l->tcp_fin_s = 2;
 		l->tcp_syn_s = 10;
 		l->tcp_timewait_s = 60;
+		l->udp_unreplied_s = 10;
+		l->new_flows_burst = 1;
 		return;
 	}
 	if (!want_object(c, o, "limits"))
@@ -1505,6 +1631,19 @@ static void parse_limits(struct ctx *c, json_t *root)
 	opt_u32(c, o, "limits", "tcp_fin_s", 1, 300, 2, &l->tcp_fin_s);
 	opt_u32(c, o, "limits", "tcp_syn_s", 1, 300, 10, &l->tcp_syn_s);
 	opt_u32(c, o, "limits", "tcp_timewait_s", 0, 600, 60, &l->tcp_timewait_s);
+	opt_u32(c, o, "limits", "udp_unreplied_s", 1, 86400, 10, &l->udp_unreplied_s);
+	opt_u32(c, o, "limits", "new_flows_per_source", 0, 100000000, 0, &l->new_flows_per_source);
+	opt_u32(c, o, "limits", "new_flows_burst", 1, 100000000, l->new_flows_per_source != 0 ? l->new_flows_per_source : 1,
+		&l->new_flows_burst);
+	opt_u32(c, o, "limits", "half_open_max", 0, 67108864, 0, &l->half_open_max);
+	opt_u32(c, o, "limits", "udp_unreplied_max", 0, 67108864, 0, &l->udp_unreplied_max);
+	if (l->udp_unreplied_s > l->udp_idle_s && json_object_get(o, "udp_unreplied_s") != NULL) {
+		char kp[PATH_LEN];
+
+		path_key(kp, "limits", "udp_unreplied_s");
+		ERR(c, kp, "%u s is longer than limits.udp_idle_s (%u s): an unanswered flow would outlive "
+		    "an answered one", l->udp_unreplied_s, l->udp_idle_s);
+	}
 }
 
 /* ---- services ---- */
@@ -2535,13 +2674,76 @@ static void cross_services(struct ctx *c)
 
 /* ---- management ---- */
 
-/* "management": {"listen": "IP:PORT", "token_file": PATH} */
-static void parse_management(struct ctx *c, json_t *root)
+/*
+ * management.tls_cert and tls_key (paths in <m>, a relative one next to the
+ * startup file <src>) read and checked: each problem appended to <e> on its
+ * key's path. On success the PEM texts, NUL-terminated, in *<cert> and *<key>
+ * (malloc'd; the key to be wiped: tls_free()).
+ */
+static int tls_read(struct nc_errors *e, const struct nc_cfg_management *m, const char *src,
+		    char **cert, char **key)
 {
-	static const char *const keys[] = { "listen", "token_file", NULL };
+	static const char *const keys[2] = { "management.tls_cert", "management.tls_key" };
+	const char *paths[2] = { m->tls_cert, m->tls_key };
+	char full[NC_PATH_MAX + PATH_LEN], s[SHOW_MAX], why[192], *buf[2] = { NULL, NULL };
+	size_t len[2] = { 0, 0 };
+	enum cfg_tls_side side;
+	int i, bad = 0;
+
+	for (i = 0; i < 2; i++) {
+		path_near(full, sizeof(full), paths[i], src);
+		switch (read_file(full, NC_TLS_PEM_MAX, &buf[i], &len[i], why, sizeof(why))) {
+		case FILE_OK:
+			if (strlen(buf[i]) != len[i]) {
+				err_add(e, keys[i], "%s holds a NUL byte: not PEM text",
+					show(full, s, sizeof(s)));
+				bad = 1;
+			}
+			break;
+		case FILE_TOO_BIG:
+			err_add(e, keys[i], "%s is larger than %u KiB", show(full, s, sizeof(s)),
+				NC_TLS_PEM_MAX >> 10);
+			bad = 1;
+			break;
+		default:
+			err_add(e, keys[i], "cannot read %s: %s", show(full, s, sizeof(s)), why);
+			bad = 1;
+		}
+	}
+	if (!bad && cfg_tls_check(buf[0], len[0], buf[1], len[1], &side, why, sizeof(why)) != 0) {
+		path_near(full, sizeof(full), paths[side], src);
+		err_add(e, keys[side], "%s: %s", show(full, s, sizeof(s)), why);
+		bad = 1;
+	}
+	if (bad) {
+		free(buf[0]);
+		if (buf[1] != NULL)
+			explicit_bzero(buf[1], len[1]);
+		free(buf[1]);
+		return -EINVAL;
+	}
+	*cert = buf[0];
+	*key = buf[1];
+	return 0;
+}
+
+static void tls_free(char *cert, char *key)
+{
+	free(cert);
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	free(key);
+}
+
+/* "management": {"listen": "IP:PORT", "token_file": PATH,
+ * "tls_cert": PATH, "tls_key": PATH} (the TLS pair both or neither) */
+static void parse_management(struct ctx *c, json_t *root, const char *src)
+{
+	static const char *const keys[] = { "listen", "token_file", "tls_cert", "tls_key", NULL };
 	struct nc_cfg_management *m = &c->cfg->management;
 	char p[PATH_LEN], kp[PATH_LEN], addr[64];
 	json_t *o = member(c, root, "", "management", false, p), *v;
+	bool cert_ok = false, key_ok = false;
 
 	m->listen_ip = 0x7f000001;   /* 127.0.0.1 */
 	m->listen_port = 9180;
@@ -2551,10 +2753,10 @@ static void parse_management(struct ctx *c, json_t *root)
 	check_keys(c, o, "management", keys);
 	v = member(c, o, "management", "listen", false, kp);
 	if (v != NULL && get_str(c, v, kp, sizeof(addr), addr)) {
-		char *colon = strrchr(addr, ':'), *end;
-		long port = colon != NULL ? strtol(colon + 1, &end, 10) : 0;
+		char *colon = strrchr(addr, ':');
+		uint64_t port = 0;
 
-		if (colon == NULL || colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535 ||
+		if (colon == NULL || nc_parse_u64(colon + 1, 1, 65535, &port) != 0 ||
 		    !ip_parse_n(addr, (size_t)(colon - addr), &m->listen_ip)) {
 			char b[SHOW_MAX + 8];
 
@@ -2566,6 +2768,23 @@ static void parse_management(struct ctx *c, json_t *root)
 	v = member(c, o, "management", "token_file", true, kp);
 	if (v != NULL)
 		get_str(c, v, kp, sizeof(m->token_file), m->token_file);
+	v = member(c, o, "management", "tls_cert", false, kp);
+	if (v != NULL)
+		cert_ok = get_str(c, v, kp, sizeof(m->tls_cert), m->tls_cert);
+	v = member(c, o, "management", "tls_key", false, kp);
+	if (v != NULL)
+		key_ok = get_str(c, v, kp, sizeof(m->tls_key), m->tls_key);
+	if (json_object_get(o, "tls_cert") != NULL && json_object_get(o, "tls_key") == NULL)
+		ERR(c, "management.tls_key", "missing: tls_cert needs its private key (both or neither)");
+	else if (json_object_get(o, "tls_key") != NULL && json_object_get(o, "tls_cert") == NULL)
+		ERR(c, "management.tls_cert", "missing: tls_key needs its certificate (both or neither)");
+	if (cert_ok && key_ok) {
+		char *cert, *key;
+
+		m->tls = true;
+		if (tls_read(c->e, m, src, &cert, &key) == 0)
+			tls_free(cert, key);
+	}
 }
 
 /* ---- exception path and BGP ---- */
@@ -2719,28 +2938,22 @@ static void parse_bgp(struct ctx *c, json_t *root)
 static void read_secret(struct ctx *c, const char *kp, const char *path, const char *src)
 {
 	struct nc_cfg_cluster *cl = &c->cfg->cluster;
-	char full[NC_PATH_MAX + PATH_LEN], s[SHOW_MAX];
-	uint8_t buf[NC_CLUSTER_SECRET_MAX + 1];
-	const char *slash = src != NULL ? strrchr(src, '/') : NULL;
-	size_t n;
-	FILE *f;
+	char full[NC_PATH_MAX + PATH_LEN], s[SHOW_MAX], why[128], *buf;
+	size_t len, n;
 
-	if (path[0] != '/' && slash != NULL)
-		snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - src), src, path);
-	else
-		snprintf(full, sizeof(full), "%s", path);
-	f = fopen(full, "rb");
-	if (f == NULL) {
-		ERR(c, kp, "cannot read %s: %s", show(full, s, sizeof(s)), strerror(errno));
+	path_near(full, sizeof(full), path, src);
+	/* room for a trailing "\r\n" after the longest secret */
+	switch (read_file(full, NC_CLUSTER_SECRET_MAX + 2, &buf, &len, why, sizeof(why))) {
+	case FILE_OK:
+		break;
+	case FILE_TOO_BIG:
+		ERR(c, kp, "%s is larger than %u bytes", show(full, s, sizeof(s)), NC_CLUSTER_SECRET_MAX);
+		return;
+	default:
+		ERR(c, kp, "cannot read %s: %s", show(full, s, sizeof(s)), why);
 		return;
 	}
-	n = fread(buf, 1, sizeof(buf), f);
-	if (ferror(f)) {
-		ERR(c, kp, "cannot read %s: %s", show(full, s, sizeof(s)), strerror(errno));
-		fclose(f);
-		return;
-	}
-	fclose(f);
+	n = len;
 	if (n > 0 && buf[n - 1] == '\n')
 		n--;
 	if (n > 0 && buf[n - 1] == '\r')
@@ -2754,7 +2967,8 @@ static void read_secret(struct ctx *c, const char *kp, const char *path, const c
 		memcpy(cl->secret, buf, n);
 		cl->secret_len = (uint16_t)n;
 	}
-	memset(buf, 0, sizeof(buf));
+	explicit_bzero(buf, len);
+	free(buf);
 }
 
 /* cluster.peers[i].local_ips: the addresses a survivor takes over when that
@@ -3137,7 +3351,7 @@ static int parse_root(json_t *root, struct nc_config *cfg, struct nc_errors *err
 		parse_routes(c, root);
 		parse_limits(c, root);
 		parse_services(c, root);
-		parse_management(c, root);
+		parse_management(c, root, src);
 
 		cross_workers(c);
 		cross_devices(c);
@@ -3191,9 +3405,8 @@ int nc_config_parse_string(const char *json, struct nc_config *cfg, struct nc_er
 
 int nc_config_load(const char *path, struct nc_config *cfg, struct nc_errors *errs)
 {
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-	FILE *f;
+	char why[128], *buf;
+	size_t len;
 	int rc;
 
 	if (cfg == NULL || errs == NULL)
@@ -3204,47 +3417,41 @@ int nc_config_load(const char *path, struct nc_config *cfg, struct nc_errors *er
 		err_add(errs, "<file>", "no file name given");
 		return -EINVAL;
 	}
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		err_add(errs, path, "cannot open: %s", strerror(errno));
+	switch (read_file(path, FILE_MAX, &buf, &len, why, sizeof(why))) {
+	case FILE_OK:
+		break;
+	case FILE_NO_OPEN:
+		err_add(errs, path, "cannot open: %s", why);
+		return -EINVAL;
+	case FILE_TOO_BIG:
+		err_add(errs, path, "cannot read: %zu bytes, more than the limit of %u MiB (%u bytes)",
+			len, FILE_MAX >> 20, FILE_MAX);
+		return -EINVAL;
+	default:
+		err_add(errs, path, "cannot read: %s", why);
 		return -EINVAL;
 	}
-	for (;;) {
-		size_t got;
-
-		if (len == cap) {
-			char *nb;
-
-			if (cap >= FILE_MAX) {
-				err_add(errs, path, "cannot read: larger than %u MiB", FILE_MAX >> 20);
-				rc = -EINVAL;
-				goto out;
-			}
-			cap = cap == 0 ? 65536 : cap * 2;
-			nb = realloc(buf, cap);
-			if (nb == NULL) {
-				err_add(errs, path, "cannot read: out of memory");
-				rc = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				err_add(errs, path, "cannot read: %s", strerror(errno));
-				rc = -EINVAL;
-				goto out;
-			}
-			break;
-		}
-	}
 	rc = parse_buf(path, buf, len, cfg, errs);
-out:
 	free(buf);
-	fclose(f);
 	return rc;
+}
+
+int nc_config_tls_load(const struct nc_cfg_management *m, const char *config_path, char **cert,
+		       char **key, struct nc_errors *errs)
+{
+	if (m == NULL || cert == NULL || key == NULL || errs == NULL)
+		return -EINVAL;
+	errs_reset(errs);
+	*cert = NULL;
+	*key = NULL;
+	if (!m->tls)
+		return -ENODATA;
+	return tls_read(errs, m, config_path, cert, key);
+}
+
+void nc_config_tls_free(char *cert, char *key)
+{
+	tls_free(cert, key);
 }
 
 void nc_errors_print(const struct nc_errors *errs, FILE *out)

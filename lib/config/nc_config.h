@@ -17,6 +17,22 @@ int nc_config_parse_string(const char *json, struct nc_config *cfg, struct nc_er
 int nc_config_load(const char *path, struct nc_config *cfg, struct nc_errors *errs);
 
 /*
+ * The management interface's TLS certificate (chain) and private key named by
+ * <m> (loaded from the startup file <config_path>; a relative path is next to
+ * it), read and checked as the loader checks them. On success *<cert> and
+ * *<key> hold their PEM text, NUL-terminated, for the HTTPS server; release
+ * both with nc_config_tls_free(), which wipes the key. Problems are appended
+ * to <errs> (reset first) as "management.tls_key: reason". Returns 0,
+ * -EINVAL (a problem; nothing returned) or -ENODATA (<m> has no TLS pair).
+ * Any thread (the control lcore, at start-up).
+ */
+int nc_config_tls_load(const struct nc_cfg_management *m, const char *config_path, char **cert,
+		       char **key, struct nc_errors *errs);
+
+/* Free what nc_config_tls_load() returned (NULL is fine); the key is wiped first. */
+void nc_config_tls_free(char *cert, char *key);
+
+/*
  * Management API: parse the body of a server to add to service <svc> of the
  * running <cfg>: {"name", "address", "port", "weight" (optional, 0 when
  * absent)}. Checks the name and address:port are new in the service and the

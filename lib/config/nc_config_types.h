@@ -165,6 +165,12 @@ struct nc_cfg_limits {
 	uint32_t tcp_fin_s;   /* linger after FIN both ways or RST; default 2 */
 	uint32_t tcp_syn_s;   /* a flow whose handshake never completes; default 10 */
 	uint32_t tcp_timewait_s; /* a local port rests this long after a TCP flow; default 60 */
+	/* against floods (0: off) */
+	uint32_t udp_unreplied_s;      /* a UDP flow its server never answered; default 10 */
+	uint32_t new_flows_per_source; /* per second from one client (IPv6: its /64) */
+	uint32_t new_flows_burst;      /* ... at once; default the rate */
+	uint32_t half_open_max;        /* TCP flows of one service whose handshake is under way */
+	uint32_t udp_unreplied_max;    /* UDP flows of one service never answered */
 };
 
 struct nc_cfg_server {
@@ -267,7 +273,12 @@ struct nc_cfg_management {
 	uint32_t listen_ip;           /* "listen" "IP:PORT", default 127.0.0.1:9180 (host order) */
 	uint16_t listen_port;
 	char token_file[NC_PATH_MAX]; /* "token_file": the bearer token every change needs */
+	bool tls;                     /* both tls_cert and tls_key given: HTTPS only */
+	char tls_cert[NC_PATH_MAX];   /* "tls_cert": PEM certificate (chain), checked at load */
+	char tls_key[NC_PATH_MAX];    /* "tls_key": PEM private key of its first certificate */
 };
+
+#define NC_TLS_PEM_MAX (256u << 10)   /* largest tls_cert or tls_key file read */
 
 /* "bgp": what the routing daemon beside the appliance announces (its config is
  * rendered from this by scripts/render-bird.py); the appliance itself only

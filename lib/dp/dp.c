@@ -15,6 +15,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "dp_failsafe.h"
 #include "dp_client_addr.h"
@@ -393,6 +394,7 @@ worker_free(struct nc_worker *w)
 	rte_free(w->txc);
 	rte_free(w->tfs);
 	rte_free(w->seqw);
+	rte_free(w->srcb);
 	rte_free(w->cas);
 	rte_free(w->caq);
 	nc_affinity_free(w->aff);
@@ -473,6 +475,13 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 		if (w->cas == NULL || w->caq == NULL)
 			goto fail;
 	}
+	if (dp->lim_rate != 0) {
+		/* fresh buckets are full: their time is long past */
+		w->srcb = rte_zmalloc_socket("nc_srcb", NC_SRC_BUCKETS * sizeof(*w->srcb),
+					     RTE_CACHE_LINE_SIZE, socket);
+		if (w->srcb == NULL)
+			goto fail;
+	}
 	if (any_persistence(cfg, AF_INET)) {
 		snprintf(name, sizeof(name), "ncaff%u_%u", (unsigned int)getpid() & 0xffff, id);
 		w->aff = nc_affinity_create(name, cap, socket);
@@ -495,6 +504,35 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 fail:
 	worker_free(w);
 	return NULL;
+}
+
+/*
+ * limits.*, each worker's share. An unanswered UDP flow lives at least as
+ * long as a fail-safe UDP service may hold its request (every replay's
+ * deadline), and never longer than an answered one.
+ */
+static void
+limits_setup(struct nc_dp *dp, const struct nc_config *cfg)
+{
+	const struct nc_cfg_limits *l = &cfg->limits;
+	uint32_t n = RTE_MAX(dp->n_workers, (uint16_t)1);
+	uint32_t unreplied = l->udp_unreplied_s != 0 ? l->udp_unreplied_s * 1000 : dp->to_udp;
+	uint16_t s;
+
+	for (s = 0; s < cfg->n_services; s++) {
+		const struct nc_cfg_service *cs = &cfg->services[s];
+
+		if (cs->proto == IPPROTO_UDP && cs->failsafe.enabled)
+			unreplied = RTE_MAX(unreplied, cs->failsafe.response_timeout_ms *
+						       (cs->failsafe.max_replays + 1u));
+	}
+	dp->to_udp_unreplied = RTE_MIN(unreplied, dp->to_udp);
+	dp->src_seed = (uint32_t)rte_rand();   /* no client can aim at one bucket */
+	/* a token is 1000 units: a rate of r per second adds r units a ms */
+	dp->lim_rate = l->new_flows_per_source == 0 ? 0 : RTE_MAX(l->new_flows_per_source / n, 1u);
+	dp->lim_burst = (uint32_t)RTE_MIN((uint64_t)RTE_MAX(l->new_flows_burst / n, 1u) * 1000, UINT32_MAX);
+	dp->lim_half_open = l->half_open_max == 0 ? 0 : (l->half_open_max + n - 1) / n;
+	dp->lim_unreplied = l->udp_unreplied_max == 0 ? 0 : (l->udp_unreplied_max + n - 1) / n;
 }
 
 struct nc_dp *
@@ -546,6 +584,7 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 	dp->to_est = cfg->limits.tcp_idle_s * 1000;
 	dp->to_fin = cfg->limits.tcp_fin_s * 1000;
 	dp->to_udp = cfg->limits.udp_idle_s * 1000;
+	limits_setup(dp, cfg);
 	for (i = 0; i < cfg->n_ports; i++) {
 		dp->port_id[i] = ports[i].port_id;
 		dp->mac[i] = ports[i].mac;

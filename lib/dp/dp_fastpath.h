@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_hash_crc.h>
 
 #include "dp_priv.h"
 #include "dp_sync.h"
@@ -147,8 +148,68 @@ timeout_of(const struct nc_dp *dp, const struct nc_flow *f)
 	case NC_FLOW_CLOSING:
 		return dp->to_fin;
 	default:
-		return dp->to_udp;
+		return unlikely(f->limit & NC_FLOW_UNREPLIED) ? dp->to_udp_unreplied : dp->to_udp;
 	}
+}
+
+/*
+ * Limits against floods (limits.*), on the new-flow path only: a token
+ * bucket per client <src> (an IPv4 address, or an IPv6 /64's first 8 bytes)
+ * in a fixed table hashed with a secret, and per service the TCP handshakes under way and the UDP
+ * flows never answered, each worker with its share. 0, or the drop reason.
+ */
+static inline int
+limits_refuse(struct nc_worker *w, unsigned int svc, uint8_t proto, uint64_t src)
+{
+	const struct nc_dp *dp = w->dp;
+
+	if (dp->lim_rate != 0) {
+		uint32_t h = rte_hash_crc_8byte(src, dp->src_seed);
+		struct nc_src_bucket *b = &w->srcb[h & (NC_SRC_BUCKETS - 1)];
+		uint64_t t = b->tokens + (uint64_t)(w->now_ms - b->ms) * dp->lim_rate;
+
+		if (t > dp->lim_burst)
+			t = dp->lim_burst;
+		b->ms = w->now_ms;
+		if (t < 1000) {   /* a token is 1000 of these */
+			b->tokens = (uint32_t)t;
+			return NC_DROP_SOURCE_RATE;
+		}
+		b->tokens = (uint32_t)(t - 1000);
+	}
+	if (proto == IPPROTO_TCP) {
+		if (dp->lim_half_open != 0 && w->st.svc[svc].half_open >= dp->lim_half_open)
+			return NC_DROP_HALF_OPEN_MAX;
+	} else if (dp->lim_unreplied != 0 && w->st.svc[svc].udp_unreplied >= dp->lim_unreplied) {
+		return NC_DROP_UDP_UNREPLIED_MAX;
+	}
+	return 0;
+}
+
+/* New flow <f> counts against its service's caps until its handshake
+ * completes (TCP) or its server answers (UDP). */
+static inline void
+limits_open(struct nc_worker *w, struct nc_flow *f)
+{
+	if (f->key.proto == IPPROTO_TCP) {
+		f->limit = NC_FLOW_HALF_OPEN;
+		w->st.svc[f->svc].half_open++;
+	} else {
+		f->limit = NC_FLOW_UNREPLIED;
+		w->st.svc[f->svc].udp_unreplied++;
+	}
+}
+
+/* Flow <f> leaves the counts of <bits> it is in (its handshake done or
+ * broken, its first answer). */
+static inline void
+limits_release(struct nc_worker *w, struct nc_flow *f, uint8_t bits)
+{
+	if (f->limit & bits & NC_FLOW_HALF_OPEN)
+		w->st.svc[f->svc].half_open--;
+	if (f->limit & bits & NC_FLOW_UNREPLIED)
+		w->st.svc[f->svc].udp_unreplied--;
+	f->limit &= (uint8_t)~bits;
 }
 
 /* Queue <m> for port <pidx>, addressed to neighbor entry <nh>. */
@@ -188,24 +249,33 @@ tx_to(struct nc_worker *w, struct rte_mbuf *m, uint32_t nh)
 }
 
 /*
- * Send <m> to the client of flow <f>, whose next hop is <nh> (a route's
+ * Send <m> to the client of flow <f> through its next hop (a route's
  * gateway, or the client itself on-link). An on-link client's entry may have
  * been removed since the flow opened (aged out, or evicted by a full table):
- * then its address <ip> (IPv4, network order) or <ip6> is looked up again and
- * the flow keeps the entry found. Unresolved, <m> is dropped and counted (its
- * sender resends it); an IPv4 client is asked for at once. The lookup runs on
- * that failure only.
+ * then the client's address is looked up again and the flow keeps the entry
+ * found. Unresolved, <m> is dropped and counted (its sender resends it); an
+ * IPv4 client is asked for at once. The lookup runs on that failure only.
  */
 static inline void
-tx_to_client(struct nc_worker *w, struct rte_mbuf *m, struct nc_flow *f, uint32_t ip,
-	     const uint8_t *ip6)
+tx_to_client(struct nc_worker *w, struct rte_mbuf *m, struct nc_flow *f)
 {
 	const struct nc_dp *dp = w->dp;
 	uint64_t mac = nc_neigh_mac(dp->neigh, f->nh_client);
+	const uint8_t *ip6 = NULL;
+	uint32_t ip = f->key.src_ip;
 	uint16_t port = 0;
 	int nh;
 
 	if (unlikely(!(mac & NC_NEIGH_VALID))) {
+		if (nc_flow_is_v6(f) || nc_flow_is_64(f)) {
+			const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, (uint32_t)(f - w->flow));
+
+			if (a == NULL) {
+				drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
+				return;
+			}
+			ip6 = a->client;
+		}
 		nh = ip6 != NULL ? nc_neigh_next_hop6(dp->neigh, ip6, &port) :
 				   nc_neigh_next_hop(dp->neigh, ip, &port);
 		if (nh < 0 || !((mac = nc_neigh_mac(dp->neigh, (uint32_t)nh)) & NC_NEIGH_VALID)) {
@@ -419,6 +489,10 @@ key_eq(const struct nc_flow_key *a, const struct nc_flow_key *b)
 static inline void
 flow_closed(struct nc_worker *w, const struct nc_flow *f)
 {
+	if (unlikely(f->limit & NC_FLOW_HALF_OPEN))
+		w->st.svc[f->svc].half_open--;
+	if (unlikely(f->limit & NC_FLOW_UNREPLIED))
+		w->st.svc[f->svc].udp_unreplied--;
 	w->st.svc[f->svc].flows_closed++;
 	srv_stats(w, f)->flows_closed++;
 	sync_close(w, f);
@@ -507,8 +581,8 @@ same_syn(const struct nc_flow *f, const struct rte_tcp_hdr *th)
  * The client leg's word on flow <pos> (-ENOENT: none) for client packet <m>
  * (protocol <proto>, L4 header at <l4_off>, <pay> bytes of payload), either
  * family: the flow it goes on, -ENOENT for a new one (a flow it ends is
- * closed), or NC_POS_TAKEN when a TCP segment of no flow was taken: an
- * impossible flag set dropped, or no SYN gone to redirect_or_drop().
+ * closed), or NC_POS_TAKEN when a TCP segment of no flow was dropped for
+ * impossible flags or, being no SYN, went to redirect_or_drop().
  */
 static inline int32_t
 client_flow(struct nc_worker *w, struct rte_mbuf *m, int32_t pos, uint8_t proto, uint16_t l4_off,
@@ -563,14 +637,14 @@ syn_accepted(const struct nc_worker *w, const struct nc_flow *f, uint8_t fl)
 	       (fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
 }
 
-/* Server packet <m> of flow <f>, rewritten for the client (L4 at <l4_off>;
- * the client's address <ip> for IPv4, or <ip6>: see tx_to_client()), leaves. The SYN-ACK of a flow <accepted> goes only after its record left
+/* Server packet <m> of flow <f>, rewritten for the client (L4 at <l4_off>),
+ * leaves. The SYN-ACK of a flow <accepted> goes only after its record left
  * for the peers (a client that can send its request can have it finished by
  * a survivor: nc_dp_sync_send_frame); so does an answer that released a held
  * request (none of them replays a request its client has answered). */
 static inline void
 server_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, uint16_t l4_off,
-		 int accepted, uint32_t ip, const uint8_t *ip6)
+		 int accepted)
 {
 	if (unlikely(accepted)) {
 		sync_with_frame(w, f, NC_SYNC_FLOW, m, l4_off);
@@ -581,7 +655,7 @@ server_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, uin
 		sync_with_frame(w, f, NC_SYNC_RELEASE, m, l4_off);
 		return;
 	}
-	tx_to_client(w, m, f, ip, ip6);
+	tx_to_client(w, m, f);
 }
 
 #endif /* NC_DP_FASTPATH_H */

@@ -213,6 +213,12 @@ struct nc_txbuf {
 	struct rte_mbuf *m[NC_TXB_MAX];
 };
 
+#define NC_SRC_BUCKETS 65536   /* per worker: 512 KiB */
+struct nc_src_bucket {
+	uint32_t ms;       /* worker clock at the last refill */
+	uint32_t tokens;   /* in 1000ths */
+};
+
 struct nc_worker {
 	struct nc_dp *dp;
 	const struct nc_dp_tables *tb;        /* dp->tables as of this worker's last tick */
@@ -238,6 +244,7 @@ struct nc_worker {
 					       * sequence windows (dp_fastpath.h) */
 	struct nc_affinity *aff;              /* client affinity (persistence_s) */
 	struct nc_affinity *aff6;             /* IPv6 clients' (per persistence_prefix6) */
+	struct nc_src_bucket *srcb;           /* limits.new_flows_per_source: NC_SRC_BUCKETS */
 	struct nc_ca_state *cas;              /* per flow index, when a TCP service had a
 					       * client_address at start (dp_client_addr.h) */
 	struct nc_ca_timer *caq;              /* headers awaiting acknowledgement: NC_CA_QUEUE
@@ -264,12 +271,15 @@ struct nc_worker {
 /* What only the control lcore writes and reads: its counters, the monitor,
  * pending resolutions, its timers. An allocation of its own, so that none of
  * it shares a cache line with what the workers read per packet. */
+#define NC_DP_LIMITS 3   /* limits that refuse new flows: dp_limits.c */
 struct nc_dp_ctl {
 	struct nc_ctl_stats st;
 	uint64_t start_tsc;
 	uint64_t last_mon_scan;               /* tsc: probe timers and intervals run */
 	uint64_t last_admin_scan;             /* tsc: removals checked */
 	uint64_t last_probe;                  /* tsc: unresolved next hops probed, reclaim */
+	uint64_t limits_at;                   /* tsc: limits' drops last looked at */
+	uint64_t limits_seen[NC_DP_LIMITS];   /* ... and how many there were (dp_limits.c) */
 	nc_interval_cb interval_cb;
 	void *interval_arg;
 	bool interval_external;               /* intervals run by nc_dp_interval_* (cluster) */
@@ -314,6 +324,12 @@ struct nc_dp {
 	                                       * stores, workers load on a flow miss) */
 	/* timeouts in ms */
 	uint32_t to_syn, to_est, to_fin, to_udp;
+	uint32_t to_udp_unreplied;            /* a UDP flow no server answered */
+	/* limits.* (0: off), each worker's share: new flows per client (a token
+	 * bucket: units a ms, and at most, 1000 a token), the service's
+	 * handshakes under way and unanswered UDP flows */
+	uint32_t lim_rate, lim_burst, lim_half_open, lim_unreplied;
+	uint32_t src_seed;                    /* the buckets' hash: secret, random at start */
 	uint64_t tsc_hz;
 	uint64_t tsc_per_ms;
 	uint64_t tsc_per_us;
@@ -547,6 +563,8 @@ struct nc_dp_tables *nc_dp_tables_edit(const struct nc_dp *dp);
 void nc_dp_tables_publish(struct nc_dp *dp, struct nc_dp_tables *tb);
 /* dp_admin.c: free the slots of removed servers that have no flow left. */
 void nc_dp_admin_poll(struct nc_dp *dp, uint64_t now);
+/* dp_limits.c: once a second, a log line per limit that refused new flows. */
+void nc_dp_limits_poll(struct nc_dp *dp, uint64_t now);
 
 /* dp_sync.c: a TCP segment of no flow here, passed up with sync on (consumes
  * <m>); free the sync rings. Control lcore. */

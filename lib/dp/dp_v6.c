@@ -614,6 +614,16 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 			*resolve = 1;
 		return NULL;
 	}
+	{
+		uint64_t src64;   /* the client's /64 */
+
+		memcpy(&src64, k->src_ip, sizeof(src64));
+		err = limits_refuse(w, svc, k->proto, src64);
+	}
+	if (unlikely(err != 0)) {
+		drop(w, m, (enum nc_drop)err);
+		return NULL;
+	}
 	f = nc_flow6_add(w->flows, k, hash, ds->lip, ds->n_lips, &w->lip_cursor[svc], &err);
 	if (unlikely(f == NULL)) {
 		drop(w, m, err == -ENOSPC ? NC_DROP_FLOW_TABLE_FULL : NC_DROP_NO_LOCAL_PORT);
@@ -641,6 +651,7 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 		nc_ca_open(w, f, ds);
 	if (unlikely(ds->failsafe) && k->proto == IPPROTO_TCP)
 		nc_fs_open(w, f);
+	limits_open(w, f);
 	if (k->proto == IPPROTO_UDP)
 		sync_flow(w, f);   /* TCP: at its server's SYN-ACK */
 	w->st.svc[svc].flows_opened++;
@@ -694,8 +705,11 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 		if (f == NULL)
 			return resolve ? PK_RESOLVE6 : PK_DROP;
 	}
-	if (k.proto == IPPROTO_TCP)
+	if (k.proto == IPPROTO_TCP) {
 		tcp_track(f, flags, 1);
+		if (unlikely(f->limit) && f->state != NC_FLOW_SYN)
+			limits_release(w, f, NC_FLOW_HALF_OPEN);
+	}
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
 	ss = srv_stats(w, f);
 	if (pm->pay != 0 && !(f->mon & NC_FLOW_REQ)) {
@@ -790,6 +804,8 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 			seq_track(w, f, NC_SEQ_TO_CLIENT, th, pm->pay, ack_in);
 		accepted = syn_accepted(w, f, th->tcp_flags);
 	}
+	if (unlikely(f->limit) && f->state != NC_FLOW_SYN)   /* answered, or handshake done */
+		limits_release(w, f, NC_FLOW_HALF_OPEN | NC_FLOW_UNREPLIED);
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
 	ss = srv_stats(w, f);
 	if (pm->pay != 0 && (f->mon & NC_FLOW_REQ)) {
@@ -801,7 +817,7 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 	w->st.svc[f->svc].bytes_s2c += rte_pktmbuf_pkt_len(m);
 	rewrite6(m, pm->l4_off, f->key.proto, a->vip, a->client, f->key.dst_port, f->key.src_port,
 		 f->s2c_l4_delta);
-	server_to_client(w, f, m, pm->l4_off, accepted, 0, a->client);
+	server_to_client(w, f, m, pm->l4_off, accepted);
 	return PK_DROP;
 }
 

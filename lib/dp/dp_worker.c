@@ -123,6 +123,11 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 					 nc_neigh_port(dp->neigh, (uint32_t)nh));
 		return NULL;
 	}
+	err = limits_refuse(w, pm->svc, pm->key.proto, pm->key.src_ip);
+	if (unlikely(err != 0)) {
+		drop(w, m, (enum nc_drop)err);
+		return NULL;
+	}
 	f = nc_flow_add(w->flows, &pm->key, pm->hash, svc->lip, svc->n_lips,
 			&w->lip_cursor[pm->svc], &err);
 	if (unlikely(f == NULL)) {
@@ -163,6 +168,7 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		nc_ca_open(w, f, svc);
 	if (unlikely(svc->failsafe) && pm->key.proto == IPPROTO_TCP)
 		nc_fs_open(w, f);
+	limits_open(w, f);
 	if (pm->key.proto == IPPROTO_UDP)
 		sync_flow(w, f);   /* TCP: at its server's SYN-ACK */
 	w->st.svc[pm->svc].flows_opened++;
@@ -199,8 +205,11 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		if (f == NULL)
 			return;
 	}
-	if (pm->key.proto == IPPROTO_TCP)
+	if (pm->key.proto == IPPROTO_TCP) {
 		tcp_track(f, flags, 1);   /* reported to the peers at its SYN-ACK (server leg) */
+		if (unlikely(f->limit) && f->state != NC_FLOW_SYN)
+			limits_release(w, f, NC_FLOW_HALF_OPEN);
+	}
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
 	ss = srv_stats(w, f);
 	/* passive response time: from the request leaving (data while nothing
@@ -281,6 +290,8 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 			seq_track(w, f, NC_SEQ_TO_CLIENT, th, pm->pay, ack_in);
 		accepted = syn_accepted(w, f, fl);
 	}
+	if (unlikely(f->limit) && f->state != NC_FLOW_SYN)   /* answered, or handshake done */
+		limits_release(w, f, NC_FLOW_HALF_OPEN | NC_FLOW_UNREPLIED);
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
 	ss = srv_stats(w, f);
 	if (pm->pay != 0 && (f->mon & NC_FLOW_REQ)) {
@@ -294,13 +305,12 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		uint16_t l4 = nc_v64_to_client(w, f, m, pm);
 
 		if (l4 != 0)
-			server_to_client(w, f, m, l4, accepted, 0,
-					 nc_flow6_addr_at(w->flows, flow_idx(w, f))->client);
+			server_to_client(w, f, m, l4, accepted);
 		return;
 	}
 	rewrite(m, pm->l4_off, f->key.dst_ip, f->key.src_ip, f->key.dst_port, f->key.src_port,
 		f->s2c_ip_delta, f->s2c_l4_delta);
-	server_to_client(w, f, m, pm->l4_off, accepted, f->key.src_ip, NULL);
+	server_to_client(w, f, m, pm->l4_off, accepted);
 }
 
 /*

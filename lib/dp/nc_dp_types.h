@@ -58,6 +58,9 @@ struct nc_svc_stats {
 				     * all, too many pipelined, a one-way stream */
 	uint64_t fs_abandoned;      /* requests no longer held: past hold_limit_kb or a full store */
 	uint64_t affinity_hits;     /* new flows sent to the client's affinity server */
+	/* gauges, summed over the workers (each its own count, up and down) */
+	uint64_t half_open;         /* TCP flows whose handshake is under way */
+	uint64_t udp_unreplied;     /* UDP flows no server answered yet */
 	uint64_t ca[NC_CA_EV_MAX];  /* client_address events (NC_FOREACH_CA_EVENT) */
 };
 

@@ -114,7 +114,12 @@ struct nc_flow {
 	                      * | NC_FLOW_CA_ACKED; 0: none */
 	uint8_t ca_len;      /* PROXY: bytes of the header sent, the shift of the client's
 	                      * stream; 0 before it went */
+	uint8_t limit;       /* NC_FLOW_HALF_OPEN, NC_FLOW_UNREPLIED */
 } __rte_cache_aligned;
+
+#define NC_FLOW_HALF_OPEN 0x1   /* limit: TCP, counted as a handshake under way */
+#define NC_FLOW_UNREPLIED 0x2   /* limit: UDP, counted as never answered (its timeout
+				 * limits.udp_unreplied_s) */
 
 #define NC_FLOW_CA_MODE  0x7f   /* ca: the mode */
 #define NC_FLOW_CA_ACKED 0x80   /* ca: the server acknowledged the PROXY header: its

@@ -209,6 +209,8 @@ static const struct fam srv_fams[] = {
 
 GETTER(svc_opened, ss->flows_opened)
 GETTER(svc_active, ss->flows_opened >= ss->flows_closed ? ss->flows_opened - ss->flows_closed : 0)
+GETTER(svc_half_open, ss->half_open)
+GETTER(svc_udp_unreplied, ss->udp_unreplied)
 GETTER(svc_packets, which == 0 ? ss->pkts_c2s : ss->pkts_s2c)
 GETTER(svc_bytes, which == 0 ? ss->bytes_c2s : ss->bytes_s2c)
 GETTER(svc_held, s->fs.held)
@@ -236,6 +238,12 @@ static const struct fam svc_fams[] = {
 	  "Flows opened on the service", NULL, 0, { NULL }, svc_opened },
 	{ "netchestra_service_flows_active", "gauge",
 	  "Flows open on the service", NULL, 0, { NULL }, svc_active },
+	{ "netchestra_service_half_open", "gauge",
+	  "TCP flows of the service whose handshake is under way (capped by limits.half_open_max)",
+	  NULL, 0, { NULL }, svc_half_open },
+	{ "netchestra_service_udp_unreplied", "gauge",
+	  "UDP flows of the service no server answered yet (capped by limits.udp_unreplied_max)",
+	  NULL, 0, { NULL }, svc_udp_unreplied },
 	{ "netchestra_service_packets_total", "counter",
 	  "Packets forwarded, client to server (c2s) and server to client (s2c)", "direction", 2,
 	  { "c2s", "s2c" }, svc_packets },

@@ -57,6 +57,9 @@
 	_(FLOW_TABLE_FULL,  "flow_table_full",  "new flow refused: flow table full") \
 	_(NO_LOCAL_PORT,    "no_local_port",    "new flow refused: no free local port") \
 	_(NO_SERVER,        "no_server",        "new flow refused: no server up") \
+	_(SOURCE_RATE,      "source_rate",      "new flow refused: its client (IPv6: its /64) over limits.new_flows_per_source") \
+	_(HALF_OPEN_MAX,    "half_open_max",    "new TCP flow refused: its service has limits.half_open_max handshakes under way") \
+	_(UDP_UNREPLIED_MAX, "udp_unreplied_max", "new UDP flow refused: its service has limits.udp_unreplied_max flows no server answered") \
 	_(NEIGH_UNRESOLVED, "neigh_unresolved", "next-hop MAC not resolved yet") \
 	_(NEIGH_TIMEOUT,    "neigh_timeout",    "packet held for its sender's MAC dropped: no answer in time, its wait queue full, or no neighbor entry free for it") \
 	_(NO_ROUTE,         "no_route",         "no port subnet or route reaches the client") \

@@ -119,8 +119,31 @@ jq '.services[1].vip = "10.0.0.10" | del(.services[1].persistence_prefix6) |
 # 5. unreadable file, bad arguments
 "$NC" --check -c "$W/nope.json" >"$W/o" 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -q "nope.json" "$W/o" && ok "missing file named" || bad "missing file rc=$rc" "$W/o"
-"$NC" -c "$W/good.json" --duration abc >"$W/o" 2>&1; rc=$?
-[ $rc -eq 2 ] && ok "--duration abc refused" || bad "--duration abc rc=$rc" "$W/o"
+# a FIFO (or any non-regular file) is refused at once, never waited on
+mkfifo "$W/fifo.json"
+timeout 10 "$NC" --check -c "$W/fifo.json" >"$W/o" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -qxF "$W/fifo.json: cannot read: not a regular file (a FIFO)" "$W/o" &&
+	ok "--check on a FIFO: refused at once" || bad "--check on a FIFO rc=$rc (124: it blocked)" "$W/o"
+# the size limit is exactly 16 MiB: that size loads, one byte more is refused naming the limit
+for size in 16777216 16777217; do
+	cp "$W/good.json" "$W/size.json"
+	head -c $((size - $(stat -c %s "$W/good.json"))) /dev/zero | tr '\0' ' ' >>"$W/size.json"
+	"$NC" --check -c "$W/size.json" >"$W/o" 2>&1; rc=$?
+	if [ "$size" = 16777216 ]; then
+		[ $rc -eq 0 ] && [ "$(stat -c %s "$W/size.json")" = 16777216 ] && grep -q ": valid$" "$W/o" &&
+			ok "--check on a file of exactly 16 MiB: valid" || bad "--check on 16 MiB rc=$rc" "$W/o"
+	else
+		[ $rc -eq 2 ] && grep -qxF "$W/size.json: cannot read: 16777217 bytes, more than the limit of 16 MiB (16777216 bytes)" "$W/o" &&
+			ok "--check on 16 MiB + 1 byte: refused with the limit" || bad "--check on 16 MiB + 1 rc=$rc" "$W/o"
+	fi
+done
+rm -f "$W/size.json"
+# strtod reads all of these; none is a number of seconds to run (nan ran forever)
+for d in abc nan inf 1e300 "" 0 -1 31536001; do
+	timeout 10 "$NC" -c "$W/good.json" --duration "$d" >"$W/o" 2>&1; rc=$?
+	[ $rc -eq 2 ] && grep -q "^netchestra: --duration: expected seconds above 0 and at most 31536000, got '$d'$" "$W/o" &&
+		! grep -q "^eal:" "$W/o" && ok "--duration '$d' refused" || bad "--duration '$d' rc=$rc" "$W/o"
+done
 "$NC" >"$W/o" 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -q usage "$W/o" && ok "no arguments: usage" || bad "no arguments rc=$rc" "$W/o"
 
@@ -151,18 +174,43 @@ for sig in TERM INT; do
 		[ -s "$W/out.pcap" ] && ok "SIG$sig: clean stop" || bad "SIG$sig rc=$rc" "$W/o"
 done
 
-# 9. management: a token file that is missing or too short stops the start,
+# management.tls_cert/tls_key: a good pair is valid; one without the other, a
+# missing file and a key of another certificate are errors on their JSON path
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+	-keyout "$W/key.pem" -out "$W/cert.pem" >/dev/null 2>&1 &&
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=other \
+	-keyout "$W/key2.pem" -out "$W/cert2.pem" >/dev/null 2>&1 || echo "openssl could not make test certificates"
+for c in "cert.pem key.pem|" \
+	"cert.pem -|management.tls_key: missing: tls_cert needs its private key (both or neither)" \
+	"nope.pem key.pem|management.tls_cert: cannot read $W/nope.pem: No such file or directory" \
+	"cert.pem key2.pem|management.tls_key: $W/key2.pem: not the private key of tls_cert's certificate"; do
+	read -r cert key <<<"${c%%|*}"
+	want=${c#*|}
+	jq --arg d "$W" --arg c "$cert" --arg k "$key" '.management = { token_file: "token.good",
+		tls_cert: ($d + "/" + $c) } | if $k == "-" then . else .management.tls_key = ($d + "/" + $k) end' \
+		"$W/good.json" >"$W/tls.json"
+	"$NC" --check -c "$W/tls.json" >"$W/o" 2>&1; rc=$?
+	if [ -z "$want" ]; then
+		[ $rc -eq 0 ] && ok "--check management TLS $cert $key: valid" || bad "--check management TLS $cert $key rc=$rc" "$W/o"
+	else
+		[ $rc -eq 2 ] && grep -qxF "$want" "$W/o" && [ "$(grep -c '^management' "$W/o")" = 1 ] &&
+			ok "--check management TLS $cert $key: $want" || bad "--check management TLS $cert $key rc=$rc" "$W/o"
+	fi
+done
+
+# 9. management: a token file that is missing, too short or a FIFO stops the start,
 #    naming the module and the file; a good one serves the API until stopped
-for case in missing short good; do
+for case in missing short fifo good; do
 	config "$W/mgmt.json" "$W/in.pcap" "$W/out.pcap"
 	jq --arg t "$W/token.$case" '.management = { listen: "127.0.0.1:19181", token_file: $t }' \
 		"$W/mgmt.json" >"$W/mgmt2.json"
 	case $case in
 	short) echo "abc" >"$W/token.short" ;;
+	fifo) mkfifo "$W/token.fifo" ;;   # refused at once, never waited on
 	good) head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/token.good" ;;
 	esac
 	if [ "$case" != good ]; then
-		timeout 30 "$NC" -c "$W/mgmt2.json" --duration 2 >"$W/o" 2>&1; rc=$?
+		timeout -k 5 30 "$NC" -c "$W/mgmt2.json" --duration 2 >"$W/o" 2>&1; rc=$?
 		[ $rc -eq 1 ] && grep -q "start-up failed in module management" "$W/o" &&
 			grep -q "token.$case" "$W/o" && ok "management, token file $case: clean refusal" ||
 			bad "management, token file $case rc=$rc" "$W/o"

@@ -84,6 +84,23 @@ expect "GET unknown server" 404 GET /api/v1/services/web/servers/n9 "" "" '.fiel
 expect "GET unknown path" 404 GET /api/v1/nothing
 expect "GET events" 200 GET "/api/v1/events?since=0" "" "" '.events | type == "array"'
 expect "GET events, bad since" 400 GET "/api/v1/events?since=x" "" "" '.field == "since"'
+# numbers in the query parsed strictly: never read as 0 ("every event")
+for q in 99999999999999999999 9223372036854775808 "" -1 %2B1 %201 1x 0x10 "1&since=2"; do
+	expect "GET events, since=$q" 400 GET "/api/v1/events?since=$q" "" "" \
+		'.field == "since" and (.error | startswith("since: "))'
+done
+expect "GET events, since without a value" 400 GET "/api/v1/events?since" "" "" '.field == "since"'
+expect "GET events, since the largest id" 200 GET "/api/v1/events?since=9223372036854775807" "" "" \
+	'.events == []'
+# a path is answered whole or refused: never cut to 511 bytes and then matched
+# (here the cut would leave /api/v1/services/web and its slashes)
+slashes=$(printf '/%.0s' $(seq 491))
+expect "GET a path of exactly 511 bytes" 200 GET "/api/v1/services/web$slashes" "" "" '.name == "web"'
+expect "GET a path of 522 bytes" 414 GET "/api/v1/services/web$slashes/servers/n0" "" "" \
+	'.error == "request path longer than 511 bytes"'
+expect "PATCH a path of 522 bytes" 414 PATCH "/api/v1/services/web$slashes/servers/n1" '{"weight": 40}' "$TOKEN"
+# a %00 in a path stays text: it does not end the path early either
+expect "GET a path with %00" 404 GET "/api/v1/services/web%00/servers/n0" "" "" '.field == "service"'
 sleep 2   # a few monitor intervals
 expect "GET history" 200 GET /api/v1/services/web/history "" "" \
 	'.servers == ["n0", "n1", "n2"] and (.samples | length) >= 1 and (.samples[-1].weight | length) == 3'

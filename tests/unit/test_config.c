@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
 #include <jansson.h>
 
 #include "nc_config.h"
@@ -633,6 +634,19 @@ static const struct bad_case bad_cases[] = {
 	  WANT("limits.tcp_syn_s: must be 1..300, got 301") },
 	{ "tcp_timewait_s too large", { { "/limits/tcp_timewait_s", "601" } }, NULL,
 	  WANT("limits.tcp_timewait_s: must be 0..600, got 601") },
+	{ "udp_unreplied_s 0", { { "/limits/udp_unreplied_s", "0" } }, NULL,
+	  WANT("limits.udp_unreplied_s: must be 1..86400, got 0") },
+	{ "udp_unreplied_s past udp_idle_s", { { "/limits/udp_unreplied_s", "61" } }, NULL,
+	  WANT("limits.udp_unreplied_s: 61 s is longer than limits.udp_idle_s (60 s): an unanswered "
+	       "flow would outlive an answered one") },
+	{ "new_flows_per_source too large", { { "/limits/new_flows_per_source", "100000001" } }, NULL,
+	  WANT("limits.new_flows_per_source: must be 0..100000000, got 100000001") },
+	{ "new_flows_burst 0", { { "/limits/new_flows_burst", "0" } }, NULL,
+	  WANT("limits.new_flows_burst: must be 1..100000000, got 0") },
+	{ "half_open_max a string", { { "/limits/half_open_max", "'100'" } }, NULL,
+	  WANT("limits.half_open_max: must be an integer, got string") },
+	{ "udp_unreplied_max negative", { { "/limits/udp_unreplied_max", "-1" } }, NULL,
+	  WANT("limits.udp_unreplied_max: must be 0..67108864, got -1") },
 	{ "rx_desc 63", { { "/ports/0/rx_desc", "63" } }, NULL,
 	  WANT("ports[0].rx_desc: must be 64..16384, got 63") },
 	{ "tx_desc 16385", { { "/ports/1/tx_desc", "16385" } }, NULL,
@@ -1357,6 +1371,13 @@ static const struct bad_case bad_cases[] = {
 	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got localhost:9180") },
 	{ "listen port with junk", { { "/management", "{'listen': '127.0.0.1:91x', 'token_file': '/t'}" } },
 	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1:91x") },
+	{ "listen port with a sign", { { "/management", "{'listen': '127.0.0.1:+9180', 'token_file': '/t'}" } },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1:+9180") },
+	{ "listen port after a space", { { "/management", "{'listen': '127.0.0.1: 9180', 'token_file': '/t'}" } },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1: 9180") },
+	{ "listen port 2^64 + 80", { { "/management", "{'listen': '127.0.0.1:18446744073709551696', "
+	  "'token_file': '/t'}" } }, NULL, WANT("management.listen: expected \"IPv4:PORT\" (port "
+	  "1..65535), got 127.0.0.1:18446744073709551696") },
 	{ "token_file empty", { { "/management", "{'token_file': ''}" } }, NULL,
 	  WANT("management.token_file: must not be empty") },
 	{ "token_file is a number", { { "/management", "{'token_file': 7}" } }, NULL,
@@ -1477,8 +1498,21 @@ static void chk_pci_short(const struct nc_config *cfg)
 	assert_string_equal(cfg->ports[1].device, "0000:04:00.0");
 }
 
+static void chk_flood_limits(const struct nc_config *cfg)
+{
+	assert_int_equal(cfg->limits.udp_unreplied_s, 3);
+	assert_int_equal(cfg->limits.new_flows_per_source, 1000);
+	assert_int_equal(cfg->limits.new_flows_burst, 1000);   /* the rate, by default */
+	assert_int_equal(cfg->limits.half_open_max, 50000);
+	assert_int_equal(cfg->limits.udp_unreplied_max, 20000);
+}
+
 static void chk_limits_default(const struct nc_config *cfg)
 {
+	assert_int_equal(cfg->limits.udp_unreplied_s, 10);
+	assert_int_equal(cfg->limits.new_flows_per_source, 0);
+	assert_int_equal(cfg->limits.half_open_max, 0);
+	assert_int_equal(cfg->limits.udp_unreplied_max, 0);
 	assert_int_equal(cfg->limits.max_flows, 1048576);
 	assert_int_equal(cfg->limits.tcp_idle_s, 300);
 	assert_int_equal(cfg->limits.udp_idle_s, 30);
@@ -1944,6 +1978,9 @@ static const struct good_case good_cases[] = {
 	{ "no neighbors", { { "/neighbors", "[]" } }, NULL, chk_no_neighbors },
 	{ "empty limits object takes every default", { { "/limits", "{}" } }, NULL,
 	  chk_limits_default },
+	{ "limits against floods",
+	  { { "/limits", "{'udp_unreplied_s': 3, 'new_flows_per_source': 1000, 'half_open_max': 50000,"
+			 " 'udp_unreplied_max': 20000}" } }, NULL, chk_flood_limits },
 	{ "mac in capitals", { { "/ports/0/mac", "'02:AB:CD:00:00:01'" } }, NULL, chk_mac_upper },
 	{ "PCI device in short form without eal.allow", { { "/ports/1/device", "'04:00.0'" } },
 	  NULL, chk_pci_short },
@@ -3130,6 +3167,21 @@ static void test_load_files(void **state)
 	want[0] = NC_SOURCE_ROOT "/config: cannot read: Is a directory";
 	expect_lines(e, want);
 
+	/* A FIFO: refused at once, never waited on for a writer. */
+	snprintf(path, sizeof(path), "/tmp/nc-test-config-fifo-%d", (int)getpid());
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(nc_config_load(path, cfg, e), -EINVAL);
+	snprintf(line, sizeof(line), "%s: cannot read: not a regular file (a FIFO)", path);
+	want[0] = line;
+	expect_lines(e, want);
+	unlink(path);
+
+	/* A character device: refused, not read to an end that never comes. */
+	assert_int_equal(nc_config_load("/dev/zero", cfg, e), -EINVAL);
+	want[0] = "/dev/zero: cannot read: not a regular file (a character device)";
+	expect_lines(e, want);
+
 	/* A syntax error: the file, line and column. */
 	write_tmp("{\n  \"eal\": {\n    \"lcores\": \"0-1\",\n  }\n}\n", path, sizeof(path));
 	assert_int_equal(nc_config_load(path, cfg, e), -EINVAL);
@@ -3156,6 +3208,55 @@ static void test_load_files(void **state)
 	assert_string_equal(e->line[2], "services: missing required key");
 	unlink(path);
 
+	free(json);
+	free(cfg);
+	free(e);
+}
+
+/* A valid file padded with spaces to <size> bytes, at <path>. */
+static void write_padded(const char *json, size_t size, char *path, size_t len)
+{
+	size_t n = strlen(json);
+	char *buf = malloc(size);
+
+	assert_non_null(buf);
+	assert_true(n <= size);
+	memcpy(buf, json, n);
+	memset(buf + n, ' ', size - n);
+	write_tmp("", path, len);
+	{
+		FILE *f = fopen(path, "wb");
+
+		assert_non_null(f);
+		assert_int_equal(fwrite(buf, 1, size, f), size);
+		assert_int_equal(fclose(f), 0);
+	}
+	free(buf);
+}
+
+/* The size limit is 16 MiB exactly: a file of 16 MiB loads, one byte more is
+ * refused with the limit in the message. */
+static void test_load_size_limit(void **state)
+{
+	struct nc_config *cfg = cfg_new();
+	struct nc_errors *e = errs_new();
+	const char *want[2] = { NULL, NULL };
+	char path[64], line[NC_ERR_LINE_LEN], *json = dq(base_text);
+
+	(void)state;
+	write_padded(json, 16u << 20, path, sizeof(path));
+	assert_int_equal(nc_config_load(path, cfg, e), 0);
+	assert_int_equal(e->n, 0);
+	assert_int_equal(cfg->n_services, 2);
+	unlink(path);
+
+	write_padded(json, (16u << 20) + 1, path, sizeof(path));
+	assert_int_equal(nc_config_load(path, cfg, e), -EINVAL);
+	snprintf(line, sizeof(line), "%s: cannot read: 16777217 bytes, more than the limit of "
+		 "16 MiB (16777216 bytes)", path);
+	want[0] = line;
+	expect_lines(e, want);
+	unlink(path);
 	free(json);
 	free(cfg);
 	free(e);
@@ -3343,6 +3444,7 @@ int main(void)
 		cmocka_unit_test(test_null_args),
 		cmocka_unit_test(test_cluster_section),
 		cmocka_unit_test(test_load_files),
+		cmocka_unit_test(test_load_size_limit),
 		cmocka_unit_test(test_reference_file),
 		cmocka_unit_test(test_v6_values),
 		cmocka_unit_test(test_v6_nat64),
