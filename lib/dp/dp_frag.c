@@ -159,15 +159,21 @@ frag_seen_done(struct nc_worker *w, const struct rte_ipv4_hdr *ip)
 }
 
 /*
- * Count the fragments the table put on the death row from <from> on: those
- * of the datagram of <ip> (saved before the call: <key>) were refused with
- * it, the others belonged to datagrams expired or whose entry was reused.
+ * Count the fragments the table put on the death row from <from> on. When
+ * the fragment <in> is among them, the table refused its datagram (<key>):
+ * those of it were refused; the others belonged to datagrams expired or
+ * whose entry was reused (an expired entry of the same datagram too).
  */
 static void
-frag_count_dead(struct nc_worker *w, uint32_t from, const struct nc_frag_seen *key)
+frag_count_dead(struct nc_worker *w, uint32_t from, const struct rte_mbuf *in,
+		const struct nc_frag_seen *key)
 {
 	uint32_t i;
 
+	for (i = from; in != NULL && i < w->frag_dr.cnt && w->frag_dr.row[i] != in; i++)
+		;
+	if (in == NULL || i == w->frag_dr.cnt)
+		key = NULL;
 	for (i = from; i < w->frag_dr.cnt; i++) {
 		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
 			w->frag_dr.row[i], const struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
@@ -229,7 +235,7 @@ nc_frag_in4(struct nc_worker *w, struct rte_mbuf *m)
 	n0 = w->frag_dr.cnt;
 	r = rte_ipv4_frag_reassemble_packet(w->frag_tbl, &w->frag_dr, m, w->frag_ms, ip);
 	if (unlikely(w->frag_dr.cnt != n0))
-		frag_count_dead(w, n0, &key);
+		frag_count_dead(w, n0, m, &key);
 	if (r == NULL)
 		return NULL;
 	/* the table zeroed the checksum and asks the NIC for it: not every
@@ -313,6 +319,6 @@ nc_frag_expire(struct nc_worker *w)
 	frag_clock(w);
 	rte_ip_frag_table_del_expired_entries(w->frag_tbl, &w->frag_dr, w->frag_ms);
 	if (w->frag_dr.cnt != n0)
-		frag_count_dead(w, n0, NULL);
+		frag_count_dead(w, n0, NULL, NULL);
 	nc_frag_flush(w);
 }

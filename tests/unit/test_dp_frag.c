@@ -441,6 +441,35 @@ test_two_workers(void **state)
 	assert_no_leak(f);
 }
 
+/* More fragments than the table keeps for a datagram (8): it refuses the
+ * datagram, every fragment held counted with the one that overflowed; the
+ * last, alone again, expires. */
+static void
+test_too_many(void **state)
+{
+	static uint8_t dg[DGRAM_MAX];
+	struct fx *f = *state;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct pb_pkt p;
+	uint32_t ofs;
+
+	f->vclock = 1;
+	tick(f, 0);
+	client_udp(&p, 40010, 0x100a);
+	dgram(&p, 1000, dg);   /* 1008 bytes of IP payload: 9 fragments of 112 */
+	for (ofs = 0; ofs < 1008; ofs += 112)
+		rx_frag(f, dg, ofs, 112, ofs + 112 < 1008);
+	expect_none(f, 0);
+	want[NC_DROP_FRAG_REFUSED] = 8;
+	assert_drops(f, want);
+	f->vnow_ms += 2001;
+	tick(f, 0);
+	nc_worker_expire(wk(f, 0), 16);
+	want[NC_DROP_FRAG_EXPIRED] = 1;
+	assert_drops(f, want);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpfrag"); }
 
 static int setup_two_workers(void **state) { return fx_setup(state, tweak_two_workers); }
@@ -458,6 +487,7 @@ main(void)
 		T(test_overlap),
 		T(test_tiny),
 		T(test_timeout),
+		T(test_too_many),
 		cmocka_unit_test_setup_teardown(test_two_workers, setup_two_workers, fx_teardown),
 	};
 
