@@ -11,10 +11,10 @@
 # host and bgp.router_id), back host 10.201.0.(201+k), local IPs 10.201.0.(1+2k) and
 # 10.201.0.(2+2k) (port p1's ipv4 and every service's local_ips), cluster.id k and
 # cluster.peers (the others' back host addresses and local IPs). dk-v6.json is dk.json
-# with cluster.sync off (flow sync does not carry IPv6 flows yet), the IPv6 twins of
-# its port addresses (fd00:203::(2+k), the next hop of its IPv6 VIP; local IPs
-# fd00:201::(1+2k) and (2+2k)), a default route via lab-rtr's fd00:203::1 and the
-# service web6 on the VIP fd00:202::1 (TCP 80) over n0..n2's IPv6 addresses. Needs jq.
+# with the IPv6 twins of its port addresses (fd00:203::(2+k), the next hop of its
+# IPv6 VIP; local IPs fd00:201::(1+2k) and (2+2k), the peers' too), a default route
+# via lab-rtr's fd00:203::1 and the services web6 (TCP 80) and dns6 (UDP 5353) on the
+# VIP fd00:202::1 over n0..n2's IPv6 addresses. Needs jq.
 set -euo pipefail
 DIR=$(cd "$(dirname "$0")/../config/cluster" && pwd)
 check=0
@@ -40,12 +40,13 @@ variant() {   # variant <k>: d0.json made dispatcher k's
 		.services |= map(.local_ips = lips)' "$DIR/d0.json"
 }
 
-v6() {   # v6 <k>: dispatcher k's file made dual-stack, with web6
+v6() {   # v6 <k>: dispatcher k's file made dual-stack, with web6 and dns6
 	variant "$1" | jq --indent 2 --argjson k "$1" '
-		def lips6: ["fd00:201::\(1 + 2 * $k)", "fd00:201::\(2 + 2 * $k)"];
-		.cluster.sync = false |
+		def lips6($d): ["fd00:201::\(1 + 2 * $d)", "fd00:201::\(2 + 2 * $d)"];
+		def lips6: lips6($k);
 		.ports[0].ipv6 = ["fd00:203::\(2 + $k)/64"] |
 		.ports[1].ipv6 = (lips6 | map(. + "/64")) |
+		.cluster.peers |= map(.local_ips += lips6(.address | ltrimstr("10.201.0.") | tonumber - 201)) |
 		.routes += [{prefix: "::/0", via: "fd00:203::1"}] |
 		.services += [{name: "web6", vip: "fd00:202::1", port: 80, proto: "tcp",
 			local_ips: lips6, scheduler: "ratio",
@@ -53,7 +54,14 @@ v6() {   # v6 <k>: dispatcher k's file made dual-stack, with web6
 				{name: "n1", address: "fd00:201::12", port: 8080, weight: 33},
 				{name: "n2", address: "fd00:201::13", port: 8080, weight: 33}],
 			health: {type: "http", interval_ms: 2000, timeout_ms: 2000, rise: 2, fall: 3,
-				http_path: "/health"}}]'
+				http_path: "/health"}},
+			{name: "dns6", vip: "fd00:202::1", port: 5353, proto: "udp",
+			local_ips: lips6, scheduler: "ratio",
+			servers: [{name: "n0", address: "fd00:201::11", port: 5353, weight: 34},
+				{name: "n1", address: "fd00:201::12", port: 5353, weight: 33},
+				{name: "n2", address: "fd00:201::13", port: 5353, weight: 33}],
+			health: {type: "udp", interval_ms: 2000, timeout_ms: 2000, rise: 2, fall: 3,
+				udp_payload_hex: "6e632d6865616c7468"}}]'
 }
 
 made() {   # made <k or k-v6>: the file dk.json or dk-v6.json

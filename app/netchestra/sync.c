@@ -44,9 +44,14 @@
 
 #include "app.h"
 #include "nc_cluster.h"
+#include "nc_flow.h"
 
 /* Application records of the channel (nc_cluster.h, NC_CL_REC_APP up);
- * every integer big-endian, addresses and ports as on the wire. */
+ * every integer big-endian, addresses and ports as on the wire. The layouts
+ * below are af 4's; an IPv6 client's flow (af 6) has a 40-byte key (client,
+ * VIP, client port, VIP port, u8 proto, 3 x 0) and, in REC_FLOW, 16-byte lip
+ * and server addresses - IPv4-mapped (::ffff:a.b.c.d) for NAT64 - so its
+ * records are 24 bytes longer, REC_FLOW 48 (92 bytes). */
 enum {
 	REC_FLOW = NC_CL_REC_APP, /* u8 af (4), u8 state, u8 flags, u8 client_address (enum
 				   * nc_client_addr the flow opened with), key (16: client,
@@ -68,10 +73,13 @@ enum {
 				   * (the client's sequence space), the request: 40 + n */
 };
 #define AF4          4
+#define AF6          6
 #define FLOW_LEN     44
 #define KEY_REC_LEN  20
 #define HELD_HDR     24
 #define HELD_TCP_HDR 40
+#define KEY6_MORE    24            /* an af 6 key's bytes past an af 4 one's */
+#define FLOW6_LEN    (FLOW_LEN + KEY6_MORE + 24)
 #define HELD_MAX     NC_SYNC_HELD_MAX   /* payload bytes a held record carries */
 #define TX_BATCH     256
 #define TX_MAX_TICK  8192          /* records sent per tick at most */
@@ -96,8 +104,18 @@ struct rep {
 	uint8_t used;
 };
 
-/* scripts/bench-fastpath.sh --sync-compare counts a replica at this size */
+/* scripts/bench-fastpath.sh --sync-compare counts a replica at this size; an
+ * IPv6 flow's has its addresses (64 bytes) in a side array */
 _Static_assert(sizeof(struct rep) == 88, "a replica entry is 88 bytes");
+
+/* The IPv6 replicas' hash key: client, VIP, ports, protocol. */
+struct key6 {
+	uint8_t client[16];
+	uint8_t vip[16];
+	uint16_t cport, vport;
+	uint8_t proto;
+	uint8_t pad[3];
+};
 
 struct sync_peer {
 	bool bulk_done;              /* its bulk copy came since we (re)synced */
@@ -119,9 +137,13 @@ struct sync_peer {
 struct nc_sync_app {
 	struct nc_app *a;
 	struct rte_hash *h;
-	struct rep *rep;
+	struct rep *rep;             /* IPv4 flows' max, then IPv6 flows' max6 */
 	uint32_t max;
 	uint32_t n;
+	struct rte_hash *h6;         /* IPv6 flows (made with an IPv6 service) */
+	struct nc_sync_addr6 *a6;    /* their addresses, per slot from max */
+	uint32_t max6, n6;
+	uint32_t slots;              /* max + max6 */
 	struct sync_peer peer[NC_CLUSTER_MAX_PEERS];
 	bool synced;                 /* bulk copies of every live peer here */
 	bool own_held;               /* our local IPs answered for */
@@ -142,6 +164,7 @@ struct nc_sync_app {
 	uint16_t hb_holds;
 	bool hb_set;
 	struct nc_sync_rec buf[TX_BATCH];
+	struct nc_sync_addr6 buf6[TX_BATCH];
 	/* SYN-ACKs held back until their records have left: sent at the next
 	 * poll, after the control lcore moved our datagrams out of the kernel's
 	 * interface, so the record is on the wire first */
@@ -196,11 +219,42 @@ peer_up(struct nc_sync_app *s, unsigned int q, int *id)
 
 /* ------------------------------------------------------------ replicas */
 
-static struct rep *
-rep_find(struct nc_sync_app *s, const uint32_t key[4])
+/* The addresses of replica <r>: an IPv6 flow's; NULL for an IPv4 one. */
+static struct nc_sync_addr6 *
+rep_a6(struct nc_sync_app *s, const struct rep *r)
 {
+	uint32_t i = (uint32_t)(r - s->rep);
+
+	return i >= s->max ? &s->a6[i - s->max] : NULL;
+}
+
+static void
+key6_make(const uint32_t key[4], const struct nc_sync_addr6 *a6, struct key6 *k)
+{
+	const struct nc_flow_key *k4 = (const struct nc_flow_key *)key;
+
+	memset(k, 0, sizeof(*k));
+	memcpy(k->client, a6->client, 16);
+	memcpy(k->vip, a6->vip, 16);
+	k->cport = k4->src_port;
+	k->vport = k4->dst_port;
+	k->proto = k4->proto;
+}
+
+/* The replica of flow <key> (an IPv6 one's: ports and protocol, <a6> its
+ * client and VIP), or NULL. */
+static struct rep *
+rep_find(struct nc_sync_app *s, const uint32_t key[4], const struct nc_sync_addr6 *a6)
+{
+	struct key6 k6;
 	void *d;
 
+	if (((const uint8_t *)key)[NC_SYNC_KEY_FAMILY] & NC_FLOW_KEY_V6) {
+		key6_make(key, a6, &k6);
+		if (s->h6 == NULL || rte_hash_lookup_data(s->h6, &k6, &d) < 0)
+			return NULL;
+		return &s->rep[s->max + (uintptr_t)d];
+	}
 	if (rte_hash_lookup_data(s->h, key, &d) < 0)
 		return NULL;
 	return &s->rep[(uintptr_t)d];
@@ -222,17 +276,29 @@ held_free_all(struct nc_sync_app *s, struct rep *r)
 static void
 rep_del(struct nc_sync_app *s, struct rep *r)
 {
+	const struct nc_sync_addr6 *a6 = rep_a6(s, r);
+	struct key6 k6;
+
 	held_free_all(s, r);
-	rte_hash_del_key(s->h, r->r.key);
+	if (a6 != NULL) {
+		key6_make(r->r.key, a6, &k6);
+		rte_hash_del_key(s->h6, &k6);
+		s->n6--;
+	} else {
+		rte_hash_del_key(s->h, r->r.key);
+	}
 	r->used = 0;
 	s->n--;
 }
 
-/* The replica of <key> from peer <q>, made if new (NULL: the table is full). */
+/* The replica of <key> (<a6>: an IPv6 flow's client and VIP) from peer <q>,
+ * made if new (NULL: the table is full). */
 static struct rep *
-rep_get(struct nc_sync_app *s, const uint32_t key[4], unsigned int q)
+rep_get(struct nc_sync_app *s, const uint32_t key[4], const struct nc_sync_addr6 *a6, unsigned int q)
 {
-	struct rep *r = rep_find(s, key);
+	struct rep *r = rep_find(s, key, a6);
+	bool v6 = ((const uint8_t *)key)[NC_SYNC_KEY_FAMILY] & NC_FLOW_KEY_V6;
+	struct key6 k6;
 	int32_t pos;
 
 	if (r != NULL) {
@@ -242,63 +308,105 @@ rep_get(struct nc_sync_app *s, const uint32_t key[4], unsigned int q)
 		}
 		return r;
 	}
-	if (s->n >= s->max)
-		return NULL;
-	pos = rte_hash_add_key(s->h, key);
-	if (pos < 0)
-		return NULL;
+	if (v6) {
+		if (s->h6 == NULL || s->n6 >= s->max6)
+			return NULL;
+		key6_make(key, a6, &k6);
+		pos = rte_hash_add_key(s->h6, &k6);
+		if (pos < 0)
+			return NULL;
+		rte_hash_add_key_data(s->h6, &k6, (void *)(uintptr_t)pos);
+		s->a6[pos] = *a6;
+		pos += (int32_t)s->max;
+		s->n6++;
+	} else {
+		if (s->n - s->n6 >= s->max)
+			return NULL;
+		pos = rte_hash_add_key(s->h, key);
+		if (pos < 0)
+			return NULL;
+		rte_hash_add_key_data(s->h, key, (void *)(uintptr_t)pos);
+	}
 	r = &s->rep[pos];
 	memset(r, 0, sizeof(*r));
 	r->used = 1;
 	r->peer = (uint8_t)q;
 	memcpy(r->r.key, key, sizeof(r->r.key));
-	rte_hash_add_key_data(s->h, key, (void *)(uintptr_t)pos);
 	s->n++;
 	return r;
 }
 
 /* ------------------------------------------------------------ out */
 
-static void
-enc_key(uint8_t *b, const uint32_t key[4])
+/* Record <r>'s af byte and key at <b> (<a6>: an IPv6 flow's addresses):
+ * returns the bytes written (4 + 16, or 4 + 40 for af 6). */
+static size_t
+enc_key(uint8_t *b, const struct nc_sync_rec *r, const struct nc_sync_addr6 *a6)
 {
-	b[0] = AF4;
 	b[1] = b[2] = b[3] = 0;
-	memcpy(b + 4, key, 16);
+	if (nc_sync_rec_v6(r)) {
+		struct key6 k6;
+
+		b[0] = AF6;
+		key6_make(r->key, a6, &k6);
+		memcpy(b + 4, &k6, sizeof(k6));
+		return 4 + sizeof(k6);
+	}
+	b[0] = AF4;
+	memcpy(b + 4, r->key, 16);
+	return 20;
+}
+
+/* IPv4 address <ip> (network order) as IPv4-mapped IPv6. */
+static void
+v4_mapped(uint8_t *out, uint32_t ip)
+{
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	memcpy(out + 12, &ip, 4);
 }
 
 static void
-send_flow(struct nc_sync_app *s, const struct nc_sync_rec *r)
+send_flow(struct nc_sync_app *s, const struct nc_sync_rec *r, const struct nc_sync_addr6 *a6)
 {
-	uint8_t b[FLOW_LEN];
-	uint32_t d = htonl(r->delta), ci = htonl(r->tcp.c_isn), si = htonl(r->tcp.srv_isn);
+	uint8_t b[FLOW6_LEN];
+	uint32_t v[3] = { htonl(r->delta), htonl(r->tcp.c_isn), htonl(r->tcp.srv_isn) };
+	size_t o = enc_key(b, r, a6);
 
-	b[0] = AF4;
 	b[1] = r->state;
 	b[2] = r->flags;
 	b[3] = r->ca;
-	memcpy(b + 4, r->key, 16);
-	memcpy(b + 20, &r->lip, 4);
-	memcpy(b + 24, &r->server_ip, 4);
-	memcpy(b + 28, &r->lport, 2);
-	memcpy(b + 30, &r->server_port, 2);
-	memcpy(b + 32, &d, 4);
-	memcpy(b + 36, &ci, 4);
-	memcpy(b + 40, &si, 4);
-	nc_cluster_send_rec(chan(s), REC_FLOW, b, sizeof(b));
+	if (!nc_sync_rec_v6(r)) {
+		memcpy(b + o, &r->lip, 4);
+		memcpy(b + o + 4, &r->server_ip, 4);
+		o += 8;
+	} else if (nc_sync_rec_64(r)) {
+		v4_mapped(b + o, r->lip);
+		v4_mapped(b + o + 16, r->server_ip);
+		o += 32;
+	} else {
+		memcpy(b + o, a6->lip, 16);
+		memcpy(b + o + 16, a6->server, 16);
+		o += 32;
+	}
+	memcpy(b + o, &r->lport, 2);
+	memcpy(b + o + 2, &r->server_port, 2);
+	memcpy(b + o + 4, v, sizeof(v));
+	nc_cluster_send_rec(chan(s), REC_FLOW, b, o + 16);
 }
 
 /* A held TCP request: its bytes (the record's mbuf holds them alone) and
  * where its connection stood. Frees r->m. */
 static void
-send_held_tcp(struct nc_sync_app *s, const struct nc_sync_rec *r)
+send_held_tcp(struct nc_sync_app *s, const struct nc_sync_rec *r, const struct nc_sync_addr6 *a6)
 {
-	uint8_t b[HELD_TCP_HDR + HELD_MAX];
+	uint8_t b[HELD_TCP_HDR + KEY6_MORE + HELD_MAX];
 	uint32_t n = rte_pktmbuf_data_len(r->m), v[5];
 	unsigned int i;
+	size_t o;
 
 	if (n <= HELD_MAX) {
-		enc_key(b, r->key);
+		o = enc_key(b, r, a6);
 		b[1] = r->tcp.method;
 		b[2] = r->tcp.minor;
 		b[3] = r->tcp.hflags;
@@ -310,10 +418,11 @@ send_held_tcp(struct nc_sync_app *s, const struct nc_sync_rec *r)
 		for (i = 0; i < 5; i++) {
 			uint32_t x = htonl(v[i]);
 
-			memcpy(b + 20 + 4 * i, &x, 4);
+			memcpy(b + o + 4 * i, &x, 4);
 		}
-		memcpy(b + HELD_TCP_HDR, rte_pktmbuf_mtod(r->m, const uint8_t *), n);
-		nc_cluster_send_rec(chan(s), REC_HELD_TCP, b, HELD_TCP_HDR + n);
+		o += 20;
+		memcpy(b + o, rte_pktmbuf_mtod(r->m, const uint8_t *), n);
+		nc_cluster_send_rec(chan(s), REC_HELD_TCP, b, o + n);
 	} else {
 		s->held_too_big++;
 	}
@@ -322,21 +431,30 @@ send_held_tcp(struct nc_sync_app *s, const struct nc_sync_rec *r)
 
 /* A held datagram: its UDP payload (the rest is in the flow). Frees r->m. */
 static void
-send_held(struct nc_sync_app *s, const struct nc_sync_rec *r)
+send_held(struct nc_sync_app *s, const struct nc_sync_rec *r, const struct nc_sync_addr6 *a6)
 {
-	uint8_t b[HELD_HDR + HELD_MAX];
+	uint8_t b[HELD_HDR + KEY6_MORE + HELD_MAX];
 	const struct rte_mbuf *m = r->m;
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t dl = rte_pktmbuf_data_len(m), off = sizeof(struct rte_ether_hdr), ihl, n, ttl;
+	uint32_t dl = rte_pktmbuf_data_len(m), off = sizeof(struct rte_ether_hdr), n, ttl;
+	size_t o;
 
 	if (((const uint8_t *)r->key)[12] == IPPROTO_TCP) {
-		send_held_tcp(s, r);
+		send_held_tcp(s, r, a6);
 		return;
 	}
-	if (dl < off + sizeof(struct rte_ipv4_hdr))
-		goto out;
-	ihl = (d[off] & 0xf) * 4u;
-	off += ihl + (uint32_t)sizeof(struct rte_udp_hdr);
+	if (nc_sync_rec_v6(r)) {
+		/* the client's frame as held: no extension header */
+		if (dl < off + sizeof(struct rte_ipv6_hdr) ||
+		    ((const struct rte_ipv6_hdr *)(d + off))->proto != IPPROTO_UDP)
+			goto out;
+		off += (uint32_t)sizeof(struct rte_ipv6_hdr);
+	} else {
+		if (dl < off + sizeof(struct rte_ipv4_hdr))
+			goto out;
+		off += (d[off] & 0xf) * 4u;
+	}
+	off += (uint32_t)sizeof(struct rte_udp_hdr);
 	if (dl < off)
 		goto out;
 	n = dl - off;
@@ -344,11 +462,11 @@ send_held(struct nc_sync_app *s, const struct nc_sync_rec *r)
 		s->held_too_big++;
 		goto out;
 	}
-	enc_key(b, r->key);
+	o = enc_key(b, r, a6);
 	ttl = htonl(r->ttl_ms);
-	memcpy(b + 20, &ttl, 4);
-	memcpy(b + HELD_HDR, d + off, n);
-	nc_cluster_send_rec(chan(s), REC_HELD, b, HELD_HDR + n);
+	memcpy(b + o, &ttl, 4);
+	memcpy(b + o + 4, d + off, n);
+	nc_cluster_send_rec(chan(s), REC_HELD, b, o + 4 + n);
 out:
 	rte_pktmbuf_free(r->m);
 }
@@ -381,24 +499,26 @@ tx_poll(struct nc_sync_app *s)
 	unsigned int total = 0, n, i;
 
 	do {
-		n = nc_dp_sync_take(s->a->dp, s->buf, TX_BATCH);
+		n = nc_dp_sync_take(s->a->dp, s->buf, s->buf6, TX_BATCH);
 		for (i = 0; i < n; i++) {
 			const struct nc_sync_rec *r = &s->buf[i];
-			uint8_t b[KEY_REC_LEN];
+			const struct nc_sync_addr6 *a6 = &s->buf6[i];
+			uint8_t b[KEY_REC_LEN + KEY6_MORE];
+			size_t len;
 
 			switch (r->op) {
 			case NC_SYNC_FLOW:
-				send_flow(s, r);
+				send_flow(s, r, a6);
 				frame_after(s, r->m);
 				break;
 			case NC_SYNC_HELD:
-				send_held(s, r);
+				send_held(s, r, a6);
 				break;
 			case NC_SYNC_CLOSE:
 			case NC_SYNC_RELEASE:
-				enc_key(b, r->key);
+				len = enc_key(b, r, a6);
 				nc_cluster_send_rec(chan(s), r->op == NC_SYNC_CLOSE ? REC_CLOSE : REC_RELEASE,
-						    b, sizeof(b));
+						    b, len);
 				frame_after(s, r->m);   /* the answer, once the release left */
 				break;
 			default:
@@ -413,56 +533,121 @@ tx_poll(struct nc_sync_app *s)
 
 /* ------------------------------------------------------------ in */
 
-static bool
-key_ok(const uint8_t *v)
+/* Bytes of the af byte and key at <v> (<len> bytes in all): 20 or 44, or 0
+ * for a bad af or protocol, or a record too short for its key. */
+static size_t
+key_len(const uint8_t *v, size_t len)
 {
-	uint8_t proto = v[4 + 12];
+	size_t n = len >= 4 && v[0] == AF6 ? 4 + sizeof(struct key6) : len >= 4 && v[0] == AF4 ? 20 : 0;
+	uint8_t proto;
 
-	return v[0] == AF4 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP);
+	if (n == 0 || len < n)
+		return 0;
+	proto = v[n - 4];
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ? n : 0;
 }
 
+/* The key of a record at <v> (af byte first; key_len() checked it) as a
+ * record's, an IPv6 flow's client and VIP in <a6>. */
 static void
-rx_flow(struct nc_sync_app *s, unsigned int q, const uint8_t *v)
+dec_key(const uint8_t *v, uint32_t key[4], struct nc_sync_addr6 *a6)
 {
-	uint32_t key[4], d;
+	struct nc_flow_key *k = (struct nc_flow_key *)key;
+	struct key6 k6;
+
+	if (v[0] == AF4) {
+		memcpy(key, v + 4, 16);
+		k->pad[0] = k->pad[1] = k->pad[2] = 0;
+		return;
+	}
+	memcpy(&k6, v + 4, sizeof(k6));
+	memset(k, 0, sizeof(*k));
+	k->src_port = k6.cport;
+	k->dst_port = k6.vport;
+	k->proto = k6.proto;
+	k->pad[0] = NC_FLOW_KEY_V6;
+	memcpy(a6->client, k6.client, 16);
+	memcpy(a6->vip, k6.vip, 16);
+}
+
+static bool
+is_v4_mapped(const uint8_t *a)
+{
+	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(a, pfx, sizeof(pfx)) == 0;
+}
+
+/* A flow record (its length checked): false when its addresses do not fit
+ * its family. */
+static bool
+rx_flow(struct nc_sync_app *s, unsigned int q, const uint8_t *v, size_t o)
+{
+	struct nc_sync_addr6 a6;
+	uint32_t key[4], d, lip = 0, srv = 0;
 	struct rep *r;
 
-	memcpy(key, v + 4, 16);
-	r = rep_get(s, key, q);
+	memset(&a6, 0, sizeof(a6));
+	dec_key(v, key, &a6);
+	if (v[0] == AF4) {
+		memcpy(&lip, v + o, 4);
+		memcpy(&srv, v + o + 4, 4);
+		o += 8;
+	} else if (is_v4_mapped(v + o) && is_v4_mapped(v + o + 16)) {
+		/* NAT64: IPv4 local address and server */
+		((uint8_t *)key)[NC_SYNC_KEY_FAMILY] |= NC_FLOW_KEY_64;
+		memcpy(&lip, v + o + 12, 4);
+		memcpy(&srv, v + o + 28, 4);
+		o += 32;
+	} else if (!is_v4_mapped(v + o) && !is_v4_mapped(v + o + 16)) {
+		memcpy(a6.lip, v + o, 16);
+		memcpy(a6.server, v + o + 16, 16);
+		o += 32;
+	} else {
+		return false;
+	}
+	r = rep_get(s, key, &a6, q);
 	if (r == NULL) {
 		s->full++;
-		return;
+		return true;
+	}
+	if (v[0] == AF6) {   /* NAT64 or not, as the peer says now */
+		memcpy(r->r.key, key, sizeof(key));
+		*rep_a6(s, r) = a6;
 	}
 	r->r.op = NC_SYNC_FLOW;
 	r->r.state = v[1];
 	r->r.flags = (uint8_t)(v[2] & ~NC_SYNC_F_BULK);
 	r->r.ca = v[3];
-	memcpy(&r->r.lip, v + 20, 4);
-	memcpy(&r->r.server_ip, v + 24, 4);
-	memcpy(&r->r.lport, v + 28, 2);
-	memcpy(&r->r.server_port, v + 30, 2);
-	memcpy(&d, v + 32, 4);
+	r->r.lip = lip;
+	r->r.server_ip = srv;
+	memcpy(&r->r.lport, v + o, 2);
+	memcpy(&r->r.server_port, v + o + 2, 2);
+	memcpy(&d, v + o + 4, 4);
 	r->r.delta = ntohl(d);
 	memset(&r->r.tcp, 0, sizeof(r->r.tcp));
-	memcpy(&d, v + 36, 4);
+	memcpy(&d, v + o + 8, 4);
 	r->r.tcp.c_isn = ntohl(d);
-	memcpy(&d, v + 40, 4);
+	memcpy(&d, v + o + 12, 4);
 	r->r.tcp.srv_isn = ntohl(d);
 	r->r.m = NULL;
 	r->mark = s->peer[q].round;
+	return true;
 }
 
+/* A held request (its length checked; <o>: past the key). */
 static void
-rx_held(struct nc_sync_app *s, unsigned int q, const uint8_t *v, uint16_t len, uint64_t now,
+rx_held(struct nc_sync_app *s, unsigned int q, const uint8_t *v, size_t o, uint16_t len, uint64_t now,
 	bool tcp)
 {
-	uint16_t hdr = tcp ? HELD_TCP_HDR : HELD_HDR;
+	size_t hdr = o + (tcp ? 20 : 4);
+	struct nc_sync_addr6 a6;
 	uint32_t key[4], ttl, x[4];
 	struct rep *r;
 	struct held *h, **tail;
 
-	memcpy(key, v + 4, 16);
-	r = rep_find(s, key);
+	dec_key(v, key, &a6);
+	r = rep_find(s, key, &a6);
 	if (r == NULL || r->peer != q)
 		return;
 	if (tcp)
@@ -472,17 +657,17 @@ rx_held(struct nc_sync_app *s, unsigned int q, const uint8_t *v, uint16_t len, u
 		s->held_full++;
 		return;
 	}
-	h = malloc(sizeof(*h) + (size_t)(len - hdr));
+	h = malloc(sizeof(*h) + (len - hdr));
 	if (h == NULL) {
 		s->held_full++;
 		return;
 	}
-	memcpy(&ttl, v + 20, 4);
+	memcpy(&ttl, v + o, 4);
 	h->next = NULL;
 	h->deadline_ms = now + ntohl(ttl);
 	memset(&h->tcp, 0, sizeof(h->tcp));
 	if (tcp) {
-		memcpy(x, v + 24, sizeof(x));
+		memcpy(x, v + o + 4, sizeof(x));
 		h->tcp = (struct nc_sync_tcp){ .start = ntohl(x[0]), .c_isn = ntohl(x[1]),
 					       .srv_isn = ntohl(x[2]), .s_next = ntohl(x[3]),
 					       .method = v[1], .minor = v[2], .hflags = v[3] };
@@ -504,7 +689,7 @@ bulk_end(struct nc_sync_app *s, unsigned int q, uint32_t round)
 
 	if (!p->in_bulk || round != p->round)
 		return;
-	for (i = 0; i < s->max; i++) {
+	for (i = 0; i < s->slots; i++) {
 		struct rep *r = &s->rep[i];
 
 		if (r->used && r->peer == q && r->mark != round) {
@@ -522,8 +707,10 @@ nc_sync_app_rec(void *arg, unsigned int q, uint8_t id, uint8_t msg_type, uint16_
 		const uint8_t *v, uint16_t len, uint64_t now)
 {
 	struct nc_sync_app *s = ((struct nc_app *)arg)->sync;
+	struct nc_sync_addr6 a6;
 	uint32_t key[4], x;
 	struct rep *r;
+	size_t o;
 
 	(void)msg_type;
 	if (s == NULL || q >= NC_CLUSTER_MAX_PEERS)
@@ -531,16 +718,18 @@ nc_sync_app_rec(void *arg, unsigned int q, uint8_t id, uint8_t msg_type, uint16_
 	s->rx_records++;
 	switch (type) {
 	case REC_FLOW:
-		if (len != FLOW_LEN || !key_ok(v) || v[3] > NC_CA_TOA)
+		o = key_len(v, len);
+		if (o == 0 || len != (v[0] == AF4 ? FLOW_LEN : FLOW6_LEN) || v[3] > NC_CA_TOA ||
+		    !rx_flow(s, q, v, o))
 			goto bad;
-		rx_flow(s, q, v);
 		return;
 	case REC_CLOSE:
 	case REC_RELEASE:
-		if (len != KEY_REC_LEN || !key_ok(v))
+		o = key_len(v, len);
+		if (o == 0 || len != o)
 			goto bad;
-		memcpy(key, v + 4, 16);
-		r = rep_find(s, key);
+		dec_key(v, key, &a6);
+		r = rep_find(s, key, &a6);
 		if (r != NULL && r->peer == q) {
 			if (type == REC_CLOSE) {
 				rep_del(s, r);
@@ -551,15 +740,16 @@ nc_sync_app_rec(void *arg, unsigned int q, uint8_t id, uint8_t msg_type, uint16_
 		}
 		return;
 	case REC_HELD:
-		if (len < HELD_HDR || len > HELD_HDR + HELD_MAX || !key_ok(v) || v[4 + 12] != IPPROTO_UDP)
+		o = key_len(v, len);
+		if (o == 0 || len < o + 4 || len > o + 4 + HELD_MAX || v[o - 4] != IPPROTO_UDP)
 			goto bad;
-		rx_held(s, q, v, len, now, false);
+		rx_held(s, q, v, o, len, now, false);
 		return;
 	case REC_HELD_TCP:
-		if (len <= HELD_TCP_HDR || len > HELD_TCP_HDR + HELD_MAX || v[0] != AF4 ||
-		    v[4 + 12] != IPPROTO_TCP)
+		o = key_len(v, len);
+		if (o == 0 || len <= o + 20 || len > o + 20 + HELD_MAX || v[o - 4] != IPPROTO_TCP)
 			goto bad;
-		rx_held(s, q, v, len, now, true);
+		rx_held(s, q, v, o, len, now, true);
 		return;
 	case REC_BULK_REQ:
 		if (len != 4)
@@ -616,79 +806,107 @@ install_size(const struct rep *r, bool with_held)
 	return n;
 }
 
+/* Held request <h> of replica <r> as its client sent it (the datagram, or
+ * the TCP request in one segment), in an mbuf of <pool> to replay; NULL when
+ * none is free. */
+static struct rte_mbuf *
+held_frame(struct nc_sync_app *s, const struct rep *r, const struct held *h, struct rte_mempool *pool)
+{
+	const struct nc_sync_addr6 *a6 = rep_a6(s, r);
+	const uint16_t *ports = (const uint16_t *)&r->r.key[2];
+	bool tcp = ((const uint8_t *)r->r.key)[12] == IPPROTO_TCP;
+	uint16_t l3 = a6 != NULL ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
+	uint16_t l4 = tcp ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip = NULL;
+	struct rte_ipv6_hdr *ip6 = NULL;
+	uint8_t *d, *l4h;
+
+	if (m == NULL)
+		return NULL;
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*eth) + l3 + l4 + h->len));
+	if (d == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	eth = (struct rte_ether_hdr *)d;
+	memset(eth, 0, sizeof(*eth));
+	l4h = d + sizeof(*eth) + l3;
+	if (a6 != NULL) {   /* the client, the VIP */
+		eth->ether_type = htons(RTE_ETHER_TYPE_IPV6);
+		ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+		memset(ip6, 0, sizeof(*ip6));
+		ip6->vtc_flow = htonl(6u << 28);
+		ip6->payload_len = htons((uint16_t)(l4 + h->len));
+		ip6->proto = tcp ? IPPROTO_TCP : IPPROTO_UDP;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, a6->client, 16);
+		memcpy(ip6->dst_addr, a6->vip, 16);
+	} else {
+		eth->ether_type = htons(RTE_ETHER_TYPE_IPV4);
+		ip = (struct rte_ipv4_hdr *)(eth + 1);
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->total_length = htons((uint16_t)(l3 + l4 + h->len));
+		ip->time_to_live = 64;
+		ip->next_proto_id = tcp ? IPPROTO_TCP : IPPROTO_UDP;
+		ip->src_addr = r->r.key[0];
+		ip->dst_addr = r->r.key[1];
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	if (tcp) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)l4h;
+
+		memset(th, 0, sizeof(*th));
+		th->src_port = ports[0];
+		th->dst_port = ports[1];
+		th->sent_seq = htonl(h->tcp.start);
+		th->recv_ack = htonl(h->tcp.s_next);
+		th->data_off = 5 << 4;
+		th->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+		th->rx_win = UINT16_MAX;
+		memcpy(th + 1, h->data, h->len);
+		th->cksum = ip6 != NULL ? rte_ipv6_udptcp_cksum(ip6, th) : rte_ipv4_udptcp_cksum(ip, th);
+	} else {
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)l4h;
+
+		udp->src_port = ports[0];
+		udp->dst_port = ports[1];
+		udp->dgram_len = htons((uint16_t)(sizeof(*udp) + h->len));
+		udp->dgram_cksum = 0;
+		memcpy(udp + 1, h->data, h->len);
+		udp->dgram_cksum = ip6 != NULL ? rte_ipv6_udptcp_cksum(ip6, udp) :
+						 rte_ipv4_udptcp_cksum(ip, udp);
+	}
+	return m;
+}
+
 /* Install one replica in the data plane; <with_held>: its held requests too.
  * The caller made sure the queues have room (install_size()). */
 static void
 install(struct nc_sync_app *s, struct rep *r, bool with_held, uint64_t now)
 {
 	struct rte_mempool *pool = nc_dp_held_pool(s->a->dp);
+	const struct nc_sync_addr6 *a6 = rep_a6(s, r);
 	struct nc_sync_rec hr;
 	struct held *h;
 
-	if (nc_dp_sync_adopt(s->a->dp, &r->r, NULL) != 0)
+	if (nc_dp_sync_adopt(s->a->dp, &r->r, a6, NULL) != 0)
 		return;
 	s->adopted++;
 	s->peer[r->peer].adopted++;
 	for (h = r->held; with_held && h != NULL && pool != NULL; h = h->next) {
-		/* the datagram (the TCP request in one segment) as its client
-		 * sent it, to replay */
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-		const uint16_t *ports = (const uint16_t *)&r->r.key[2];
-		bool tcp = ((const uint8_t *)r->r.key)[12] == IPPROTO_TCP;
-		struct rte_ether_hdr *eth;
-		struct rte_ipv4_hdr *ip;
-		struct rte_udp_hdr *udp;
-		struct rte_tcp_hdr *th;
-		uint16_t l4 = tcp ? sizeof(*th) : sizeof(*udp);
-		uint16_t tot = (uint16_t)(sizeof(*ip) + l4 + h->len);
-		uint8_t *d;
+		struct rte_mbuf *m = held_frame(s, r, h, pool);
 
 		if (m == NULL)
 			break;
-		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*eth) + tot));
-		if (d == NULL) {
-			rte_pktmbuf_free(m);
-			break;
-		}
-		eth = (struct rte_ether_hdr *)d;
-		memset(eth, 0, sizeof(*eth));
-		eth->ether_type = htons(RTE_ETHER_TYPE_IPV4);
-		ip = (struct rte_ipv4_hdr *)(eth + 1);
-		memset(ip, 0, sizeof(*ip));
-		ip->version_ihl = RTE_IPV4_VHL_DEF;
-		ip->total_length = htons(tot);
-		ip->time_to_live = 64;
-		ip->next_proto_id = tcp ? IPPROTO_TCP : IPPROTO_UDP;
-		ip->src_addr = r->r.key[0];   /* the client, the VIP */
-		ip->dst_addr = r->r.key[1];
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		if (tcp) {
-			th = (struct rte_tcp_hdr *)(ip + 1);
-			memset(th, 0, sizeof(*th));
-			th->src_port = ports[0];
-			th->dst_port = ports[1];
-			th->sent_seq = htonl(h->tcp.start);
-			th->recv_ack = htonl(h->tcp.s_next);
-			th->data_off = 5 << 4;
-			th->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
-			th->rx_win = UINT16_MAX;
-			memcpy(th + 1, h->data, h->len);
-			th->cksum = rte_ipv4_udptcp_cksum(ip, th);
-		} else {
-			udp = (struct rte_udp_hdr *)(ip + 1);
-			udp->src_port = ports[0];
-			udp->dst_port = ports[1];
-			udp->dgram_len = htons((uint16_t)(sizeof(*udp) + h->len));
-			udp->dgram_cksum = 0;
-			memcpy(udp + 1, h->data, h->len);
-			udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
-		}
 		hr = r->r;
 		hr.op = NC_SYNC_HELD;
 		hr.ttl_ms = h->deadline_ms > now ? (uint32_t)(h->deadline_ms - now) : 0;
 		hr.tcp = h->tcp;
 		hr.m = m;
-		if (nc_dp_sync_adopt(s->a->dp, &hr, NULL) == 0) {
+		if (nc_dp_sync_adopt(s->a->dp, &hr, a6, NULL) == 0) {
 			s->adopted_held++;
 			s->peer[r->peer].adopted_held++;
 		}
@@ -705,7 +923,7 @@ adopt_poll(struct nc_sync_app *s, unsigned int q, uint64_t now)
 
 	unsigned int room = nc_dp_sync_adopt_room(s->a->dp);
 
-	while (p->scan < s->max && done < ADOPT_TICK && looked < SCAN_TICK) {
+	while (p->scan < s->slots && done < ADOPT_TICK && looked < SCAN_TICK) {
 		struct rep *r = &s->rep[p->scan];
 		unsigned int need;
 
@@ -725,7 +943,7 @@ adopt_poll(struct nc_sync_app *s, unsigned int q, uint64_t now)
 		looked++;
 		done++;
 	}
-	if (p->scan < s->max)
+	if (p->scan < s->slots)
 		return;
 	p->adopting = false;
 	peer_info(s, q, &pi);
@@ -777,20 +995,39 @@ designated(struct nc_sync_app *s, unsigned int q)
 	return s->synced;
 }
 
+/* Peer <q>'s local IPs announced as ours (gratuitous ARP, unsolicited
+ * Neighbor Advertisements). */
+static void
+lips_announce(struct nc_sync_app *s, unsigned int q)
+{
+	const struct nc_cfg_cluster *cc = &s->a->cfg->cluster;
+	unsigned int l;
+
+	for (l = 0; l < cc->peer_n_lips[q]; l++)
+		nc_dp_lip_garp(s->a->dp, cc->peer_lips[q][l]);
+	for (l = 0; l < cc->peer_n_lips6[q]; l++)
+		nc_dp_lip6_announce(s->a->dp, cc->peer_lips6[q][l]);
+}
+
 static void
 lips_hold(struct nc_sync_app *s, unsigned int q, bool hold, int id)
 {
 	const struct nc_cfg_cluster *cc = &s->a->cfg->cluster;
-	char b[INET_ADDRSTRLEN];
+	char b[INET6_ADDRSTRLEN];
 	unsigned int l;
 
 	for (l = 0; l < cc->peer_n_lips[q]; l++) {
 		nc_dp_lip_hold(s->a->dp, cc->peer_lips[q][l], hold);
-		if (hold)
-			nc_dp_lip_garp(s->a->dp, cc->peer_lips[q][l]);
 		NC_LOG(NOTICE, APP, "cluster: %s %s %s dispatcher %d", hold ? "took over" : "gave back",
 		       ip4(cc->peer_lips[q][l], b), hold ? "from" : "to", id);
 	}
+	for (l = 0; l < cc->peer_n_lips6[q]; l++) {
+		nc_dp_lip6_hold(s->a->dp, cc->peer_lips6[q][l], hold);
+		NC_LOG(NOTICE, APP, "cluster: %s %s %s dispatcher %d", hold ? "took over" : "gave back",
+		       inet_ntop(AF_INET6, cc->peer_lips6[q][l], b, sizeof(b)), hold ? "from" : "to", id);
+	}
+	if (hold)
+		lips_announce(s, q);
 	s->peer[q].lips_held = hold;
 	s->peer[q].garp_at = hold ? mono_ms() + 300 : 0;
 	s->peer[q].garps = 0;
@@ -802,28 +1039,42 @@ own_lips(struct nc_sync_app *s, bool hold, bool garp)
 	const struct nc_cfg_service *svc = s->a->cfg->services;
 	uint16_t i, l;
 
-	for (i = 0; i < s->a->cfg->n_services; i++)
+	for (i = 0; i < s->a->cfg->n_services; i++) {
 		for (l = 0; l < svc[i].n_local_ips; l++) {
 			nc_dp_lip_hold(s->a->dp, svc[i].local_ips[l], hold);
 			if (hold && garp)
 				nc_dp_lip_garp(s->a->dp, svc[i].local_ips[l]);
 		}
+		for (l = 0; l < svc[i].n_local_ips6; l++) {
+			nc_dp_lip6_hold(s->a->dp, svc[i].local_ips6[l], hold);
+			if (hold && garp)
+				nc_dp_lip6_announce(s->a->dp, svc[i].local_ips6[l]);
+		}
+	}
 	s->own_held = hold;
 	nc_dp_probes_pause(s->a->dp, !hold);
 	s->own_garp_at = hold && garp ? mono_ms() + 300 : 0;
 	s->own_garps = 0;
 }
 
+/* Replica <r> is a flow on one of our own local IPs (IPv4, NAT64's
+ * included, or IPv6). */
 static bool
-is_own_lip(struct nc_sync_app *s, uint32_t lip_be)
+on_own_lip(struct nc_sync_app *s, struct rep *r)
 {
 	const struct nc_cfg_service *svc = s->a->cfg->services;
+	const struct nc_sync_addr6 *a6 = rep_a6(s, r);
+	bool v6 = a6 != NULL && !nc_sync_rec_64(&r->r);
 	uint16_t i, l;
 
-	for (i = 0; i < s->a->cfg->n_services; i++)
-		for (l = 0; l < svc[i].n_local_ips; l++)
-			if (htonl(svc[i].local_ips[l]) == lip_be)
+	for (i = 0; i < s->a->cfg->n_services; i++) {
+		for (l = 0; !v6 && l < svc[i].n_local_ips; l++)
+			if (htonl(svc[i].local_ips[l]) == r->r.lip)
 				return true;
+		for (l = 0; v6 && l < svc[i].n_local_ips6; l++)
+			if (memcmp(svc[i].local_ips6[l], a6->lip, 16) == 0)
+				return true;
+	}
 	return false;
 }
 
@@ -906,12 +1157,13 @@ nc_sync_app_event(void *arg, enum nc_cluster_event ev, int q, uint64_t value)
 
 static enum nc_miss
 on_miss(void *arg, const struct rte_mbuf *m, uint16_t pidx, const uint32_t key[4],
-	struct nc_sync_rec *out, struct rte_ether_addr *mac)
+	const struct nc_sync_addr6 *seg6, struct nc_sync_rec *out, struct nc_sync_addr6 *out6,
+	struct rte_ether_addr *mac)
 {
 	struct nc_sync_app *s = arg;
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	struct nc_cluster_peer_info pi;
-	struct rep *r = rep_find(s, key);
+	struct rep *r = rep_find(s, key, seg6);
 	unsigned int i;
 
 	if (r == NULL || !peer_info(s, r->peer, &pi))
@@ -940,6 +1192,8 @@ on_miss(void *arg, const struct rte_mbuf *m, uint16_t pidx, const uint32_t key[4
 	if (nc_dp_sync_adopt_room(s->a->dp) == 0)
 		return NC_MISS_DROP;   /* the replica stays: its next segment */
 	*out = r->r;
+	if (rep_a6(s, r) != NULL)
+		*out6 = *rep_a6(s, r);
 	s->adopted++;
 	s->peer[r->peer].adopted++;
 	rep_del(s, r);
@@ -1086,10 +1340,10 @@ self_poll(struct nc_sync_app *s, uint64_t now)
 	 * meanwhile), a slice per tick as the workers' queues take them, then
 	 * the addresses once the workers have them all */
 	room = nc_dp_sync_adopt_room(s->a->dp);
-	for (looked = 0; s->back_scan < s->max && looked < SCAN_TICK; looked++) {
+	for (looked = 0; s->back_scan < s->slots && looked < SCAN_TICK; looked++) {
 		struct rep *r = &s->rep[s->back_scan];
 
-		if (r->used && is_own_lip(s, r->r.lip)) {
+		if (r->used && on_own_lip(s, r)) {
 			if (room == 0)
 				return;
 			room--;
@@ -1098,7 +1352,7 @@ self_poll(struct nc_sync_app *s, uint64_t now)
 		}
 		s->back_scan++;
 	}
-	if (s->back_scan < s->max || !nc_dp_sync_adopt_idle(s->a->dp))
+	if (s->back_scan < s->slots || !nc_dp_sync_adopt_idle(s->a->dp))
 		return;
 	n0 = s->back_n;
 	s->back_scan = 0;
@@ -1157,10 +1411,7 @@ nc_sync_app_poll(struct nc_app *a, uint64_t now)
 		else if (up && p->lips_held && p->synced)
 			lips_hold(s, q, false, pi.id);   /* it resynced: its addresses go back */
 		if (p->lips_held && p->garp_at != 0 && now >= p->garp_at) {
-			unsigned int l;
-
-			for (l = 0; l < cc->peer_n_lips[q]; l++)
-				nc_dp_lip_garp(a->dp, cc->peer_lips[q][l]);
+			lips_announce(s, q);
 			p->garp_at = ++p->garps < 3 ? now + 700 : 0;
 		}
 	}
@@ -1174,6 +1425,33 @@ nc_sync_app_poll(struct nc_app *a, uint64_t now)
 
 /* ------------------------------------------------------------ set-up */
 
+/* Any service with an IPv6 VIP: IPv6 flows are replicated too. */
+static bool
+has_v6_service(const struct nc_config *cfg)
+{
+	uint16_t i;
+
+	for (i = 0; i < cfg->n_services; i++)
+		if (cfg->services[i].family == AF_INET6)
+			return true;
+	return false;
+}
+
+static void
+sync_free(struct nc_sync_app *s)
+{
+	uint32_t i;
+
+	for (i = 0; s->rep != NULL && i < s->slots; i++)
+		if (s->rep[i].used)
+			held_free_all(s, &s->rep[i]);
+	rte_hash_free(s->h);
+	rte_hash_free(s->h6);
+	free(s->rep);
+	free(s->a6);
+	free(s);
+}
+
 int
 nc_sync_app_init(struct nc_app *a)
 {
@@ -1184,8 +1462,10 @@ nc_sync_app_init(struct nc_app *a)
 		.hash_func = rte_hash_crc,
 		.socket_id = a->socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+		.entries = RTE_MAX(cc->sync_max_flows, 8u),
 	};
 	struct nc_sync_app *s;
+	bool v6 = has_v6_service(a->cfg);
 	int r;
 
 	if (!cc->enabled || !cc->sync)
@@ -1194,23 +1474,25 @@ nc_sync_app_init(struct nc_app *a)
 	if (s == NULL)
 		return -ENOMEM;
 	s->a = a;
-	s->max = cc->sync_max_flows;
-	hp.entries = RTE_MAX(s->max, 8u);
+	s->max = hp.entries;
 	s->h = rte_hash_create(&hp);
-	s->rep = calloc(hp.entries, sizeof(*s->rep));
-	if (s->h == NULL || s->rep == NULL) {
-		NC_LOG(ERR, APP, "cluster: a replica table of %u flows: out of memory", s->max);
-		rte_hash_free(s->h);
-		free(s->rep);
-		free(s);
+	if (v6) {   /* as many again for IPv6 flows, keyed by their 40 bytes */
+		hp.name = "nc_replicas6";
+		hp.key_len = sizeof(struct key6);
+		s->max6 = hp.entries;
+		s->h6 = rte_hash_create(&hp);
+		s->a6 = calloc(s->max6, sizeof(*s->a6));
+	}
+	s->slots = s->max + s->max6;
+	s->rep = calloc(s->slots, sizeof(*s->rep));
+	if (s->h == NULL || s->rep == NULL || (v6 && (s->h6 == NULL || s->a6 == NULL))) {
+		NC_LOG(ERR, APP, "cluster: a replica table of %u flows: out of memory", s->slots);
+		sync_free(s);
 		return -ENOMEM;
 	}
-	s->max = hp.entries;
 	r = nc_dp_sync_start(a->dp, cc->dead_ms);
 	if (r != 0) {
-		rte_hash_free(s->h);
-		free(s->rep);
-		free(s);
+		sync_free(s);
 		return r;
 	}
 	nc_dp_set_miss_cb(a->dp, on_miss, s);
@@ -1218,8 +1500,8 @@ nc_sync_app_init(struct nc_app *a)
 	s->start_ms = mono_ms();
 	a->sync = s;
 	a->resyncing = true;   /* until the peers' copies are here */
-	NC_LOG(NOTICE, APP, "cluster: flow sync on: up to %u replica(s), %u held request(s) per peer",
-	       cc->sync_max_flows, cc->sync_max_held);
+	NC_LOG(NOTICE, APP, "cluster: flow sync on: up to %u replica(s)%s, %u held request(s) per peer",
+	       cc->sync_max_flows, v6 ? " per family" : "", cc->sync_max_held);
 	return 0;
 }
 
@@ -1235,12 +1517,7 @@ nc_sync_app_fini(struct nc_app *a)
 		nc_dp_set_miss_cb(a->dp, NULL, NULL);
 	for (i = 0; i < s->n_synack; i++)
 		rte_pktmbuf_free(s->synack[i]);
-	for (i = 0; i < s->max; i++)
-		if (s->rep[i].used)
-			held_free_all(s, &s->rep[i]);
-	rte_hash_free(s->h);
-	free(s->rep);
-	free(s);
+	sync_free(s);
 	a->sync = NULL;
 }
 
@@ -1255,7 +1532,7 @@ nc_sync_app_json(struct nc_app *a)
 	struct nc_dp_stats *st;
 	struct nc_ctl_stats cs;
 	json_t *o, *holding;
-	char b[INET_ADDRSTRLEN];
+	char b[INET6_ADDRSTRLEN];
 	unsigned int q, l, held = 0;
 
 	if (s == NULL)
@@ -1276,10 +1553,14 @@ nc_sync_app_json(struct nc_app *a)
 		for (l = 0; l < cc->peer_n_lips[q]; l++)
 			json_array_append_new(holding, json_pack("{s:s,s:i}", "address",
 								 ip4(cc->peer_lips[q][l], b), "from", pi.id));
+		for (l = 0; l < cc->peer_n_lips6[q]; l++)
+			json_array_append_new(holding, json_pack("{s:s,s:i}", "address",
+								 inet_ntop(AF_INET6, cc->peer_lips6[q][l], b,
+									   sizeof(b)), "from", pi.id));
 	}
 	o = json_pack("{s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
 		      "enabled", 1, "synced", s->synced, "own_addresses", s->own_held,
-		      "replicas", (json_int_t)s->n, "replicas_max", (json_int_t)s->max,
+		      "replicas", (json_int_t)s->n, "replicas_max", (json_int_t)s->slots,
 		      "held", (json_int_t)held,
 		      "tx_records", (json_int_t)s->tx_records, "rx_records", (json_int_t)s->rx_records,
 		      "rx_bad", (json_int_t)s->rx_bad,

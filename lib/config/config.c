@@ -2019,32 +2019,21 @@ static void set_local_ips(struct ctx *c, const char *ep, size_t si, const uint8_
 }
 
 /*
- * What an IPv6 service cannot have yet: the data plane carries IPv6 full NAT
- * and NAT64 with every scheduler, affinity and adaptive weights. Each refusal
- * is one line here, to be lifted when the data plane learns it. Also refused: IPv6
- * services beside a cluster or bgp section (their addresses are IPv4 only).
+ * What a service cannot have yet: the data plane carries IPv6 full NAT and
+ * NAT64 with every scheduler, affinity, adaptive weights, the fail-safe and
+ * flow sync. Each refusal is one line here, to be lifted when the data plane
+ * learns it.
  */
-static void check_v6_support(struct ctx *c, json_t *root, const char *ep, size_t si)
+static void check_v6_support(struct ctx *c, const char *ep, size_t si)
 {
 	const struct nc_cfg_service *svc = &c->cfg->services[si];
 	char kp[PATH_LEN];
-	json_t *cl;
 
 	if (!c->svc_vip_ok[si])
 		return;
 	path_key(kp, ep, "servers");
-	if (svc->family != AF_INET6) {
-		if (svc->server_family == AF_INET6)
-			ERR(c, kp, "IPv4 VIP over IPv6 servers is not supported");
-		return;
-	}
-	/* read from the JSON: the cluster section is parsed after the services;
-	 * its sync is on unless false is given (a bad value is reported there) */
-	cl = json_object_get(root, "cluster");
-	if (json_is_object(cl) && !json_is_false(json_object_get(cl, "sync"))) {
-		path_key(kp, ep, "vip");
-		ERR(c, kp, "flow sync does not carry IPv6 flows yet (cluster.sync is on)");
-	}
+	if (svc->family != AF_INET6 && svc->server_family == AF_INET6)
+		ERR(c, kp, "IPv4 VIP over IPv6 servers is not supported");
 }
 
 static void parse_services(struct ctx *c, json_t *root)
@@ -2146,7 +2135,7 @@ static void parse_services(struct ctx *c, json_t *root)
 		parse_health(c, o, ep, svc, proto_ok);
 		parse_adaptive(c, o, ep, (size_t)i, servers_ok);
 		parse_failsafe(c, o, ep, svc);
-		check_v6_support(c, root, ep, (size_t)i);
+		check_v6_support(c, ep, (size_t)i);
 
 		key_ok[i] = c->svc_vip_ok[i] && port_ok && proto_ok;
 		for (j = 0; key_ok[i] && j < i; j++) {
@@ -2769,22 +2758,38 @@ static void read_secret(struct ctx *c, const char *kp, const char *path, const c
 }
 
 /* cluster.peers[i].local_ips: the addresses a survivor takes over when that
- * dispatcher dies, so each must be on-link here too and none ours or another
- * peer's. */
+ * dispatcher dies, of either family, so each must be on-link here too and
+ * none ours or another peer's. */
 static void parse_peer_lips(struct ctx *c, json_t *arr, const char *ep, unsigned int peer)
 {
 	struct nc_cfg_cluster *cl = &c->cfg->cluster;
-	char kp[PATH_LEN], b[16];
+	char kp[PATH_LEN], b[IP6_STR];
 	int n = get_array(c, arr, ep, 1, NC_MAX_LOCAL_IPS), i;
 	unsigned int q, k;
 
 	for (i = 0; i < n; i++) {
-		uint32_t a;
+		uint8_t fam, a6[16];
+		uint32_t a = 0;
 		bool dup = false;
 
 		path_idx(kp, ep, (size_t)i);
-		if (!get_ip(c, json_array_get(arr, (size_t)i), kp, &a) || !check_not_own(c, a, kp) ||
-		    !check_onlink(c, a, kp))
+		if (!get_ip_any(c, json_array_get(arr, (size_t)i), kp, &fam, &a, a6))
+			continue;
+		if (fam == AF_INET6) {
+			if (!check_not_own6(c, a6, kp) || !check_onlink6(c, a6, kp))
+				continue;
+			for (q = 0; q <= peer && !dup; q++)
+				for (k = 0; k < cl->peer_n_lips6[q] && !dup; k++)
+					if (memcmp(cl->peer_lips6[q][k], a6, 16) == 0) {
+						ERR(c, kp, "%s is also cluster.peers[%u].local_ips",
+						    ip6_fmt(a6, b), q);
+						dup = true;
+					}
+			if (!dup)
+				memcpy(cl->peer_lips6[peer][cl->peer_n_lips6[peer]++], a6, 16);
+			continue;
+		}
+		if (!check_not_own(c, a, kp) || !check_onlink(c, a, kp))
 			continue;
 		for (q = 0; q <= peer && !dup; q++)
 			for (k = 0; k < cl->peer_n_lips[q] && !dup; k++)
@@ -2873,6 +2878,7 @@ static void parse_cluster(struct ctx *c, json_t *root, const char *src)
 			continue;
 		cl->peers[cl->n_peers] = a;
 		cl->peer_n_lips[cl->n_peers] = 0;
+		cl->peer_n_lips6[cl->n_peers] = 0;
 		if (lv != NULL)
 			parse_peer_lips(c, lv, jp, cl->n_peers);
 		for (j = 0; j < cl->n_peers && !dup; j++)

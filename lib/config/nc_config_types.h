@@ -307,6 +307,8 @@ struct nc_cfg_cluster {
 	 * takes over on the back segment when it dies (flow sync) */
 	uint32_t peer_lips[NC_CLUSTER_MAX_PEERS][NC_MAX_LOCAL_IPS];
 	uint16_t peer_n_lips[NC_CLUSTER_MAX_PEERS];
+	uint8_t peer_lips6[NC_CLUSTER_MAX_PEERS][NC_MAX_LOCAL_IPS][16];   /* its IPv6 ones */
+	uint16_t peer_n_lips6[NC_CLUSTER_MAX_PEERS];
 	bool sync;                    /* "sync", default true: flows and held requests
 	                               * replicated to the peers, taken over when one dies */
 	uint32_t sync_max_flows;      /* "sync_max_flows", default 65536: replicas held */

@@ -265,6 +265,9 @@ build_services(struct nc_dp *dp)
 				if (addr_insert(tb, ip, li) < 0)
 					return -ENOSPC;
 			}
+		r = nc_dp_v6_peer_lips(dp, tb);
+		if (r < 0)
+			return r;
 	}
 	for (l = 0; l < dp->n_own_lips; l++)
 		dp->ctl->lip_held[l] = 1;
@@ -387,6 +390,7 @@ worker_free(struct nc_worker *w)
 	nc_txstore_free(w->txs);
 	rte_free(w->txc);
 	rte_free(w->tfs);
+	rte_free(w->seqw);
 	rte_free(w->cas);
 	rte_free(w->caq);
 	nc_affinity_free(w->aff);
@@ -446,6 +450,14 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 			if (w->tfs == NULL)
 				goto fail;
 		}
+	}
+	if (dp->store_size != 0 || has_v6_service(cfg)) {
+		/* ICMP errors are acted on (fail-over, packet too big relayed):
+		 * the TCP legs' windows they are checked against */
+		w->seqw = rte_zmalloc_socket("nc_seqwin", (size_t)nc_flow_slots(w->flows) *
+					     sizeof(*w->seqw), RTE_CACHE_LINE_SIZE, socket);
+		if (w->seqw == NULL)
+			goto fail;
 	}
 	if (dp->ca_tcp) {
 		/* per flow slot, like the fail-safe's: a few bytes, off the flow's line */

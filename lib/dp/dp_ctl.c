@@ -25,13 +25,7 @@ owned_on_port(const struct nc_dp *dp, uint32_t ip_be)
 
 	if (ae == NULL)
 		return 0;
-	if (ae->lip_plus1 == 0)
-		return 1;
-	/* with sync, only while the cluster's word is fresh: a dispatcher
-	 * that was frozen must not answer before it knows whether a peer
-	 * took its addresses meanwhile */
-	return dp->ctl->lip_held[ae->lip_plus1 - 1] &&
-	       (dp->ctl->lip_fresh_until == 0 || rte_rdtsc() < dp->ctl->lip_fresh_until);
+	return ae->lip_plus1 == 0 || nc_dp_lip_answered(dp, (uint16_t)(ae->lip_plus1 - 1));
 }
 
 static void
@@ -290,8 +284,14 @@ nc_dp_announce(struct nc_dp *dp)
 	/* IPv6: unsolicited advertisements of the ports' addresses */
 	for (p = 0; p < cfg->n_ports; p++)
 		for (a = 0; a < cfg->ports[p].n_ipv6; a++) {
-			struct rte_mbuf *m = rte_pktmbuf_alloc(dp->ctl_pool);
+			const struct nc_addr6_ent *e = nc_dp_addr6_find(&dp->tables->v6,
+									cfg->ports[p].ipv6[a].addr);
+			struct rte_mbuf *m;
 
+			if (e != NULL && e->lip_plus1 != 0 &&
+			    !nc_dp_lip_answered(dp, (uint16_t)(e->lip_plus1 - 1)))
+				continue;   /* a local IP not ours yet (sync) */
+			m = rte_pktmbuf_alloc(dp->ctl_pool);
 			if (m == NULL)
 				return;
 			if (nc_nd_make_unsolicited_na(m, &dp->mac[p], cfg->ports[p].ipv6[a].addr) < 0) {

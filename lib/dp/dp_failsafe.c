@@ -194,6 +194,10 @@ tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t fl
 		o[3] = (uint8_t)mss;
 	}
 	th->cksum = held_l4_cksum(m, th);
+	if (w->seqw != NULL && !(flags & RTE_TCP_RST_FLAG))
+		seq_sent(&w->seqw[flow_idx(w, f)], to_server ? NC_SEQ_TO_SERVER : NC_SEQ_TO_CLIENT, seq,
+			 !!(flags & RTE_TCP_SYN_FLAG) + !!(flags & RTE_TCP_FIN_FLAG),
+			 flags & RTE_TCP_SYN_FLAG);
 	tx_to(w, m, to_server ? f->nh_server : f->nh_client);
 }
 
@@ -331,6 +335,15 @@ replay_one(struct nc_worker *w, const struct nc_flow *f, const struct nc_tcpfs *
 	/* its PROXY shift, or TOA if it starts the (new) connection's bytes */
 	if (unlikely(f->ca != NC_CA_NONE))
 		nc_ca_replayed(w, f, cp, (t->flags & NC_TFS_SPLICED) ? t->sp_client : t->c_isn + 1);
+	if (w->seqw != NULL) {
+		const struct rte_tcp_hdr *th = tcp_hdr_of(cp, off);
+		uint32_t len = held_l4_len(cp) - (uint32_t)(th->data_off >> 4) * 4u +
+			!!(th->tcp_flags & RTE_TCP_SYN_FLAG) + !!(th->tcp_flags & RTE_TCP_FIN_FLAG);
+
+		/* the held SYN again opens the server connection */
+		seq_sent(&w->seqw[flow_idx(w, f)], NC_SEQ_TO_SERVER, rte_be_to_cpu_32(th->sent_seq), len,
+			 th->tcp_flags & RTE_TCP_SYN_FLAG);
+	}
 	tx_to(w, cp, f->nh_server);
 }
 
@@ -1626,30 +1639,23 @@ nc_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 }
 
 void
-nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
+nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, uint32_t idx)
 {
-	int32_t idx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
+	const struct nc_flow *f = flow_at(w, idx);
 	const struct nc_tcpfs *t;
-	const struct nc_flow *f;
 
-	if (idx < 0 || w->txc == NULL) {
-		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
-		return;
-	}
-	f = flow_at(w, (uint32_t)idx);
 	t = f->key.proto == IPPROTO_TCP && w->tfs != NULL ? &w->tfs[idx] : NULL;
 	/* something held moves; a response half-way to its client is reset
 	 * cleanly (failover gives it up); otherwise nothing to do */
-	if (f->server_ip != pm->key.src_ip || f->server_port != pm->key.src_port ||
-	    f->key.proto != pm->key.proto || !w->tb->svc[f->svc].failsafe ||
-	    (!holding(w, (uint32_t)idx) &&
+	if (w->txc == NULL || !w->tb->svc[f->svc].failsafe ||
+	    (!holding(w, idx) &&
 	     (t == NULL || !(t->flags & NC_TFS_SPLICING)) &&
 	     (t == NULL || t->mode != NC_FSM_HTTP || (t->q_n == 0 && nc_http_idle(&t->resp))))) {
 		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
 		return;
 	}
 	rte_pktmbuf_free(m);
-	failover(w, (uint32_t)idx, NC_FO_UNREACHABLE);
+	failover(w, idx, NC_FO_UNREACHABLE);
 }
 
 void

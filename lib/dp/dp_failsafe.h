@@ -123,9 +123,10 @@ int nc_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
  * sequence translation. */
 int nc_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 		 const struct pkt_meta *pm);
-/* An ICMP destination unreachable about flow packets to a server (pm as
- * unreach_flow() fills it): the server failed. Consumes <m>. */
-void nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm);
+/* An ICMP destination unreachable about flow <idx>'s packet to its server,
+ * checked by the caller (the quote is that flow's, in its window): the
+ * server failed, if the flow is owed an answer. Consumes <m>. */
+void nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, uint32_t idx);
 /* A TCP flow opens: nothing of the flow that had its slot before stays (a
  * pending move would swallow this one's SYN-ACK). What a closing flow held is
  * let go by flow_closed(). */

@@ -46,17 +46,16 @@ nc_dp_port_of6(const struct nc_config *cfg, const uint8_t *ip, uint8_t *own)
 	return -1;
 }
 
-/* Entry of an address of ours, or NULL. */
+/* Entry of an address of ours answered for now (a local IP: while held,
+ * nc_dp_lip_answered), or NULL. */
 static const struct nc_addr6_ent *
 own6(const struct nc_dp *dp, const uint8_t *ip)
 {
-	const struct nc_dp_v6 *t = &dp->tables->v6;
-	uint16_t i;
+	const struct nc_addr6_ent *e = nc_dp_addr6_find(&dp->tables->v6, ip);
 
-	for (i = 0; i < t->n_addr; i++)
-		if (ip6_eq(t->addr[i].ip, ip))
-			return &t->addr[i];
-	return NULL;
+	if (e == NULL || (e->lip_plus1 != 0 && !nc_dp_lip_answered(dp, (uint16_t)(e->lip_plus1 - 1))))
+		return NULL;
+	return e;
 }
 
 static int
@@ -140,6 +139,27 @@ nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
 				return -ENOSPC;
 		}
 	}
+	return 0;
+}
+
+int
+nc_dp_v6_peer_lips(struct nc_dp *dp, struct nc_dp_tables *tb)
+{
+	const struct nc_cfg_cluster *cl = &dp->cfg->cluster;
+	uint16_t q, l;
+
+	for (q = 0; q < cl->n_peers; q++)
+		for (l = 0; l < cl->peer_n_lips6[q]; l++) {
+			int li = lip6_index(dp, tb, cl->peer_lips6[q][l]);
+
+			if (li < 0) {
+				NC_LOG(ERR, DP, "more than %d distinct local IPs with the peers'",
+				       NC_DP_MAX_LIPS);
+				return li;
+			}
+			if (addr6_insert(&tb->v6, cl->peer_lips6[q][l], li, -1) < 0)
+				return -ENOSPC;
+		}
 	return 0;
 }
 

@@ -5,8 +5,10 @@
 #ifndef NC_DP_PRIV_H
 #define NC_DP_PRIV_H
 
+#include <string.h>
 #include <sys/socket.h>
 
+#include <rte_cycles.h>
 #include <rte_ring.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_seqlock.h>
@@ -229,6 +231,9 @@ struct nc_worker {
 	uint32_t *txc;                        /* per flow index: chain head, tail */
 	struct nc_tcpfs *tfs;                 /* per flow index, with a TCP fail-safe service
 					       * (dp_failsafe.h) */
+	struct nc_flow_seq *seqw;             /* per flow index, when a service acts on ICMP
+					       * errors (fail-safe, IPv6): its TCP legs'
+					       * sequence windows (dp_fastpath.h) */
 	struct nc_affinity *aff;              /* client affinity (persistence_s) */
 	struct nc_affinity *aff6;             /* IPv6 clients' (per persistence_prefix6) */
 	struct nc_ca_state *cas;              /* per flow index, when a TCP service had a
@@ -396,6 +401,54 @@ nc_dp_svc_by_tuple(const struct nc_dp_tables *tb, uint32_t vip, uint16_t port, u
 	}
 }
 
+/* Server slot of schedule <s> at IPv4 <ip>:<port> (network order), or -1. */
+static inline int
+nc_dp_server_of(const struct nc_schedule *s, uint32_t ip, uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; s != NULL && i < s->n_servers; i++)
+		if (s->server[i].addr == ip && s->server[i].port == port)
+			return (int)i;
+	return -1;
+}
+
+/* Local IP <li> is answered for (ARP, Neighbor Discovery, echo): held, and
+ * with sync only while the cluster's word is fresh - a dispatcher that was
+ * frozen must not answer before it knows whether a peer took its addresses
+ * meanwhile (nc_dp_lip_hold, nc_dp_lip_fresh). Control lcore. */
+static inline int
+nc_dp_lip_answered(const struct nc_dp *dp, uint16_t li)
+{
+	return dp->ctl->lip_held[li] &&
+	       (dp->ctl->lip_fresh_until == 0 || rte_rdtsc() < dp->ctl->lip_fresh_until);
+}
+
+/* IPv6 address <ip> of ours (any alignment), or NULL. */
+static inline const struct nc_addr6_ent *
+nc_dp_addr6_find(const struct nc_dp_v6 *t, const uint8_t *ip)
+{
+	uint16_t i;
+
+	for (i = 0; i < t->n_addr; i++)
+		if (memcmp(t->addr[i].ip, ip, 16) == 0)
+			return &t->addr[i];
+	return NULL;
+}
+
+/* IPv6 service of (<vip>, <port>, <proto>; network order), or NULL. */
+static inline const struct nc_svc6_ent *
+nc_dp_svc6_find(const struct nc_dp_v6 *t, const uint8_t *vip, uint16_t port, uint8_t proto)
+{
+	uint16_t i;
+
+	for (i = 0; i < t->n_svc; i++)
+		if (t->svc[i].port == port && t->svc[i].proto == proto &&
+		    memcmp(t->svc[i].vip, vip, 16) == 0)
+			return &t->svc[i];
+	return NULL;
+}
+
 /* dp_monitor.c: set up probes and weights and publish the first schedules;
  * free; handle a frame that may answer a probe (consumes <m>); periodic work. */
 int nc_dp_mon_init(struct nc_dp *dp);
@@ -426,6 +479,8 @@ int nc_dp_port_of6(const struct nc_config *cfg, const uint8_t *ip, uint8_t *own)
  * local addresses, servers (nc_dp_v6_tables), neighbors and routes
  * (nc_dp_v6_neighbors). Control lcore, at start. */
 int nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb);
+/* ... and the peers' IPv6 local IPs (cluster.peers[].local_ips), after ours. */
+int nc_dp_v6_peer_lips(struct nc_dp *dp, struct nc_dp_tables *tb);
 int nc_dp_v6_neighbors(struct nc_dp *dp);
 
 /* dp.c: the port whose subnets hold <ip> (host order) and, in <*own> if not

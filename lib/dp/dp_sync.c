@@ -12,28 +12,51 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_hash_crc.h>
 #include <rte_ring_elem.h>
 
 #include "dp_client_addr.h"
 #include "dp_failsafe.h"
+#include "dp_v6.h"
 
 #define SYNC_RING      16384   /* records a worker may have waiting */
 #define ADOPT_RING     16384   /* installs a worker may have waiting */
 #define WALK_STEP      256     /* flow slots a walk looks at per loop */
 #define WALK_ROOM      64      /* free records a walk leaves in the ring */
 
+/* A record as a worker's ring carries it: an IPv6 flow's addresses beside it. */
+struct sync_item {
+	struct nc_sync_rec r;
+	struct nc_sync_addr6 a6;
+};
+
 /* An install, as queued to a worker: the flow, and the packet that asked for it. */
 struct adopt {
 	struct nc_sync_rec r;
+	struct nc_sync_addr6 a6;
 	struct rte_mbuf *pkt;
 };
 
 /* ------------------------------------------------------------ worker */
 
 static void
-fill_rec(const struct nc_worker *w, const struct nc_flow *f, struct nc_sync_rec *r)
+fill_rec(const struct nc_worker *w, const struct nc_flow *f, struct sync_item *it)
 {
+	struct nc_sync_rec *r = &it->r;
+
 	memcpy(r->key, &f->key, sizeof(r->key));
+	if (unlikely(nc_flow_is_v6(f))) {
+		const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+
+		memcpy(it->a6.client, a->client, 16);
+		memcpy(it->a6.vip, a->vip, 16);
+		if (nc_flow_is_64(f)) {   /* IPv4 in lip and server_ip */
+			memset(it->a6.lip, 0, sizeof(it->a6.lip) + sizeof(it->a6.server));
+		} else {
+			memcpy(it->a6.lip, a->lip, 16);
+			memcpy(it->a6.server, a->server, 16);
+		}
+	}
 	r->state = f->state;
 	r->flags = (uint8_t)(((f->fin & NC_FLOW_FIN_C) ? NC_SYNC_F_FIN_C : 0) |
 			     ((f->fin & NC_FLOW_FIN_S) ? NC_SYNC_F_FIN_S : 0));
@@ -56,21 +79,22 @@ void
 nc_sync_emit(struct nc_worker *w, const struct nc_flow *f, uint8_t op, struct rte_mbuf *m,
 	     uint32_t ttl_ms, uint8_t flags, const struct nc_sync_tcp *tcp)
 {
-	struct nc_sync_rec r;
+	struct sync_item it;
+	struct nc_sync_rec *r = &it.r;
 
-	fill_rec(w, f, &r);
+	fill_rec(w, f, &it);
 	if (tcp != NULL)
-		r.tcp = *tcp;
+		r->tcp = *tcp;
 	else
-		memset(&r.tcp, 0, sizeof(r.tcp));
-	r.op = op;
-	r.flags |= flags;
-	r.ca = (uint8_t)(f->ca & NC_FLOW_CA_MODE);
-	r.ttl_ms = ttl_ms;
-	r.m = m;
+		memset(&r->tcp, 0, sizeof(r->tcp));
+	r->op = op;
+	r->flags |= flags;
+	r->ca = (uint8_t)(f->ca & NC_FLOW_CA_MODE);
+	r->ttl_ms = ttl_ms;
+	r->m = m;
 	if (m != NULL)
 		rte_mbuf_refcnt_update(m, 1);
-	if (unlikely(rte_ring_sp_enqueue_elem(w->sync_ring, &r, sizeof(r)) != 0)) {
+	if (unlikely(rte_ring_sp_enqueue_elem(w->sync_ring, &it, sizeof(it)) != 0)) {
 		w->st.sync_ring_full++;
 		if (m != NULL)
 			rte_pktmbuf_free(m);
@@ -86,7 +110,8 @@ sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_m
 	uint64_t mac = nc_neigh_mac(dp->neigh, f->nh_client);
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	uint16_t pidx = dp->neigh->e[f->nh_client].port;
-	struct nc_sync_rec r;
+	struct sync_item it;
+	struct nc_sync_rec *r = &it.r;
 
 	if (unlikely(!(mac & NC_NEIGH_VALID))) {
 		drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
@@ -96,50 +121,38 @@ sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_m
 	eth->src_addr = dp->mac[pidx];
 	m->port = dp->port_id[pidx];
 	f->sync |= NC_FLOW_SYNCED;
-	fill_rec(w, f, &r);
-	r.op = op;
-	r.ca = (uint8_t)(f->ca & NC_FLOW_CA_MODE);
-	r.ttl_ms = 0;
-	r.m = m;
-	memset(&r.tcp, 0, sizeof(r.tcp));
+	fill_rec(w, f, &it);
+	r->op = op;
+	r->ca = (uint8_t)(f->ca & NC_FLOW_CA_MODE);
+	r->ttl_ms = 0;
+	r->m = m;
+	memset(&r->tcp, 0, sizeof(r->tcp));
 	/* a PROXY header just went: a survivor resends it until acknowledged */
 	if (op == NC_SYNC_FLOW)
-		nc_ca_isns(w, f, &r.tcp.c_isn, &r.tcp.srv_isn);
+		nc_ca_isns(w, f, &r->tcp.c_isn, &r->tcp.srv_isn);
 	if (op == NC_SYNC_FLOW && w->tfs != NULL && w->tb->svc[f->svc].failsafe) {
 		/* a survivor can follow it from its first byte */
 		const struct nc_tcpfs *t = &w->tfs[flow_idx(w, f)];
 
-		r.flags |= NC_SYNC_F_FRESH;
-		r.tcp.c_isn = t->c_isn;
-		r.tcp.srv_isn = t->srv_isn;
-	} else if (op == NC_SYNC_FLOW && f->key.proto == IPPROTO_TCP && r.tcp.srv_isn == 0) {
+		r->flags |= NC_SYNC_F_FRESH;
+		r->tcp.c_isn = t->c_isn;
+		r->tcp.srv_isn = t->srv_isn;
+	} else if (op == NC_SYNC_FLOW && f->key.proto == IPPROTO_TCP && r->tcp.srv_isn == 0) {
 		/* the SYN-ACK as its client gets it: a survivor knows the
 		 * client's SYN again (it acknowledges the client's ISN) */
 		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
 
-		r.flags |= NC_SYNC_F_FRESH;
-		r.tcp.c_isn = rte_be_to_cpu_32(th->recv_ack) - 1;
-		r.tcp.srv_isn = rte_be_to_cpu_32(th->sent_seq);
+		r->flags |= NC_SYNC_F_FRESH;
+		r->tcp.c_isn = rte_be_to_cpu_32(th->recv_ack) - 1;
+		r->tcp.srv_isn = rte_be_to_cpu_32(th->sent_seq);
 	}
-	if (unlikely(rte_ring_sp_enqueue_elem(w->sync_ring, &r, sizeof(r)) != 0)) {
+	if (unlikely(rte_ring_sp_enqueue_elem(w->sync_ring, &it, sizeof(it)) != 0)) {
 		/* no room to tell the peers: the client gets it at once */
 		w->st.sync_ring_full++;
 		tx_mac(w, m, pidx, mac);
 		return;
 	}
 	w->st.sync_records++;
-}
-
-/* Server slot of schedule <s> at <ip>:<port>, or -1. */
-static int
-server_of(const struct nc_schedule *s, uint32_t ip, uint16_t port)
-{
-	unsigned int i;
-
-	for (i = 0; s != NULL && i < s->n_servers; i++)
-		if (s->server[i].addr == ip && s->server[i].port == port)
-			return (int)i;
-	return -1;
 }
 
 /*
@@ -152,7 +165,7 @@ static void
 adopt_tcp_held(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struct nc_sync_rec *r)
 {
 	struct nc_tcpfs *t = &w->tfs[idx];
-	uint32_t len = rte_pktmbuf_pkt_len(r->m) - L4_OFF - (uint32_t)sizeof(struct rte_tcp_hdr);
+	uint32_t len = held_l4_len(r->m) - (uint32_t)sizeof(struct rte_tcp_hdr);
 	uint32_t spliced = t->flags & NC_TFS_SPLICED, delta = t->delta;
 	uint32_t *c = &w->txc[2 * idx];
 
@@ -181,15 +194,48 @@ adopt_tcp_held(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struc
 	t->held = len;
 }
 
+/* The IPv6 flow key of record <r> with addresses <a6>. */
+static void
+key6_of(const struct nc_sync_rec *r, const struct nc_sync_addr6 *a6, struct nc_flow6_key *k)
+{
+	const struct nc_flow_key *k4 = (const struct nc_flow_key *)r->key;
+
+	memcpy(k->src_ip, a6->client, 16);
+	memcpy(k->dst_ip, a6->vip, 16);
+	k->src_port = k4->src_port;
+	k->dst_port = k4->dst_port;
+	k->proto = k4->proto;
+	k->pad[0] = k->pad[1] = k->pad[2] = 0;
+}
+
+/* The flow of record <r> (<a6>: an IPv6 one's addresses) here: its index, or
+ * -ENOENT; its key and hash for an install in <k> or <k6>, <hash>. */
+static int32_t
+rec_lookup(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_sync_addr6 *a6,
+	   struct nc_flow_key *k, struct nc_flow6_key *k6, uint32_t *hash)
+{
+	if (nc_sync_rec_v6(r)) {
+		key6_of(r, a6, k6);
+		*hash = nc_flow6_hash(k6);
+		return nc_flow6_lookup(w->flows, k6, *hash);
+	}
+	memcpy(k, r->key, sizeof(*k));
+	*hash = nc_flow_hash(k);
+	return nc_flow_lookup(w->flows, k, *hash);
+}
+
 /* A held request of a peer's flow: a UDP datagram is replayed at its
  * deadline unless its answer comes through here first; a TCP request moves
- * if its server fails. Consumes r->m. */
+ * if its server fails. Consumes r->m (the client's frame, of its family). */
 static void
-adopt_held(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flow_key *k)
+adopt_held(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_sync_addr6 *a6)
 {
-	int32_t idx = nc_flow_lookup(w->flows, k, nc_flow_hash(k));
+	struct nc_flow6_key k6;
+	struct nc_flow_key k;
 	struct nc_flow *f;
-	uint32_t *c;
+	uint32_t *c, hash;
+	int32_t idx = rec_lookup(w, r, a6, &k, &k6, &hash);
+	uint8_t proto = ((const struct nc_flow_key *)r->key)->proto;
 
 	if (idx < 0 || w->txc == NULL) {
 		rte_pktmbuf_free(r->m);
@@ -197,12 +243,12 @@ adopt_held(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flo
 	}
 	f = flow_at(w, (uint32_t)idx);
 	if (!w->tb->svc[f->svc].failsafe ||
-	    (k->proto == IPPROTO_TCP && (w->tfs == NULL || rte_pktmbuf_pkt_len(r->m) <=
-					 L4_OFF + sizeof(struct rte_tcp_hdr)))) {
+	    (proto == IPPROTO_TCP && (w->tfs == NULL ||
+				      held_l4_len(r->m) <= sizeof(struct rte_tcp_hdr)))) {
 		rte_pktmbuf_free(r->m);
 		return;
 	}
-	if (k->proto == IPPROTO_TCP)
+	if (proto == IPPROTO_TCP)
 		adopt_tcp_held(w, f, (uint32_t)idx, r);
 	c = &w->txc[2 * idx];
 	if (nc_txstore_hold(w->txs, (uint32_t)idx, r->m, w->now_ms + r->ttl_ms, c, c + 1) != 0) {
@@ -216,23 +262,42 @@ adopt_held(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flo
 	w->st.sync_adopted_held++;
 }
 
+/* An IPv4 flow's service, server and local IP here (0 when one is not). */
+static int
+adopt_find4(const struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flow_key *k,
+	    unsigned int *svc, int *srv, uint16_t *lip_idx)
+{
+	const struct nc_addr_ent *ae = nc_dp_addr_find(w->tb, r->lip);
+	unsigned int sv = nc_dp_svc_by_tuple(w->tb, k->dst_ip, k->dst_port, k->proto);
+
+	if (ae == NULL || ae->lip_plus1 == 0 || sv == 0)
+		return 0;
+	*svc = sv - 1;
+	*srv = nc_dp_server_of(nc_sched_get(w->dp->sched_slot[sv - 1]), r->server_ip, r->server_port);
+	*lip_idx = (uint16_t)(ae->lip_plus1 - 1);
+	return *srv >= 0;
+}
+
 /* Install a peer's flow. Returns 1 when the flow is here now (installed,
  * or here already), 0 when not. */
 static int
-adopt_flow(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flow_key *k)
+adopt_flow(struct nc_worker *w, const struct adopt *a)
 {
+	const struct nc_sync_rec *r = &a->r;
 	const struct nc_dp *dp = w->dp;
-	const struct nc_addr_ent *ae = nc_dp_addr_find(w->tb, r->lip);
-	uint32_t hash = nc_flow_hash(k);
+	int v6 = nc_sync_rec_v6(r);
 	const struct nc_schedule *s;
 	const struct nc_dp_svc *svc;
+	struct nc_flow6_key k6;
+	struct nc_flow_key k;
 	struct nc_flow *f;
 	unsigned int sv;
-	uint16_t port;
-	int srv, nh, err;
+	uint16_t port, lip_idx;
+	uint32_t hash;
+	int srv, nh, err, ok;
 	int32_t pos;
 
-	pos = nc_flow_lookup(w->flows, k, hash);
+	pos = rec_lookup(w, r, &a->a6, &k, &k6, &hash);
 	if (pos >= 0 && flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING && r->state != NC_FLOW_CLOSING) {
 		/* a connection of ours that ended, its client's port reused for
 		 * the peer's live one: the peer's is the connection now */
@@ -243,20 +308,17 @@ adopt_flow(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flo
 		w->st.sync_adopt_exists++;
 		return 1;
 	}
-	sv = nc_dp_svc_by_tuple(w->tb, k->dst_ip, k->dst_port, k->proto);
-	if (ae == NULL || ae->lip_plus1 == 0 || sv == 0)
+	ok = v6 ? nc_v6_adopt_find(w, r, &a->a6, &sv, &srv, &lip_idx) :
+		  adopt_find4(w, r, &k, &sv, &srv, &lip_idx);
+	if (!ok)
 		return 0;
-	s = nc_sched_get(dp->sched_slot[sv - 1]);
-	srv = server_of(s, r->server_ip, r->server_port);
-	if (srv < 0)
-		return 0;
-	if ((uint16_t)(ae->lip_plus1 - 1) >= dp->n_own_lips) {
+	s = nc_sched_get(dp->sched_slot[sv]);
+	if (lip_idx >= dp->n_own_lips) {
 		/* a flow here still on the peer's address and port - our copy
 		 * from an earlier takeover, ended since at the peer, which gave
 		 * the port to this connection: the peer's word is the newer.
 		 * Dropped unreported (the peers never had it as ours) */
-		int32_t old = nc_flow_by_lport(w->flows, (uint16_t)(ae->lip_plus1 - 1),
-					       rte_be_to_cpu_16(r->lport));
+		int32_t old = nc_flow_by_lport(w->flows, lip_idx, rte_be_to_cpu_16(r->lport));
 
 		if (old >= 0) {
 			flow_at(w, (uint32_t)old)->sync = 0;
@@ -264,46 +326,52 @@ adopt_flow(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flo
 			w->st.sync_adopt_replaced++;
 		}
 	}
-	f = nc_flow_adopt(w->flows, k, hash, (uint16_t)(ae->lip_plus1 - 1),
-			  rte_be_to_cpu_16(r->lport), &err);
+	f = v6 ? nc_flow6_adopt(w->flows, &k6, hash, lip_idx, rte_be_to_cpu_16(r->lport), &err) :
+		 nc_flow_adopt(w->flows, &k, hash, lip_idx, rte_be_to_cpu_16(r->lport), &err);
 	if (f == NULL) {
 		if (err == -EEXIST)
 			w->st.sync_adopt_exists++;
 		return 0;
 	}
-	svc = &w->tb->svc[sv - 1];
-	nh = nc_neigh_next_hop(dp->neigh, k->src_ip, &port);
-	f->svc = (uint8_t)(sv - 1);
+	svc = &w->tb->svc[sv];
+	f->svc = (uint8_t)sv;
 	f->server = (uint8_t)srv;
-	f->lip = r->lip;
-	f->server_ip = r->server_ip;
 	f->server_port = r->server_port;
 	f->nh_server = s->server[srv].nh;
-	f->nh_client = nh >= 0 ? (uint32_t)nh : 0;
-	if (k->proto == IPPROTO_TCP)
+	if (v6) {
+		nc_v6_adopt_fill(w, f, r, &a->a6);
+	} else {
+		nh = nc_neigh_next_hop(dp->neigh, k.src_ip, &port);
+		f->lip = r->lip;
+		f->server_ip = r->server_ip;
+		f->nh_client = nh >= 0 ? (uint32_t)nh : 0;
+		nc_flow_set_deltas(f);
+		if (svc->persist_ms != 0)
+			nc_affinity_set(w->aff, k.src_ip, f->svc, f->server, w->now_ms + svc->persist_ms);
+	}
+	if (f->key.proto == IPPROTO_TCP)
 		f->state = r->state == NC_FLOW_CLOSING ? NC_FLOW_CLOSING : NC_FLOW_EST;
 	f->fin = (uint8_t)(((r->flags & NC_SYNC_F_FIN_C) ? NC_FLOW_FIN_C : 0) |
 			   ((r->flags & NC_SYNC_F_FIN_S) ? NC_FLOW_FIN_S : 0));
-	nc_flow_set_deltas(f);
 	/* the client address it opened with: a UDP PROXY header needs no
 	 * per-flow state, a TCP connection's shift (or TOA) does */
-	if (k->proto == IPPROTO_UDP && r->ca == NC_CA_PROXY_V2)
+	if (f->key.proto == IPPROTO_UDP && r->ca == NC_CA_PROXY_V2)
 		f->ca = NC_CA_PROXY_V2;
-	else if (k->proto == IPPROTO_TCP && r->ca != NC_CA_NONE)
+	else if (f->key.proto == IPPROTO_TCP && r->ca != NC_CA_NONE)
 		nc_ca_adopt(w, f, r->ca, (r->flags & NC_SYNC_F_FRESH) != 0 || r->tcp.srv_isn != 0,
 			    r->tcp.c_isn, r->tcp.srv_isn);
 	f->expire_ms = w->now_ms + timeout_of(dp, f);
 	f->sync = NC_FLOW_SYNCED | NC_FLOW_ADOPTED;
-	if (k->proto == IPPROTO_TCP && (r->flags & NC_SYNC_F_FRESH)) {
+	if (f->key.proto == IPPROTO_TCP && (r->flags & NC_SYNC_F_FRESH)) {
 		f->sync |= NC_FLOW_ISN;
 		f->c_isn = r->tcp.c_isn;
 	}
-	if (k->proto == IPPROTO_TCP && svc->failsafe && w->tfs != NULL &&
+	if (f->key.proto == IPPROTO_TCP && svc->failsafe && w->tfs != NULL &&
 	    (r->flags & NC_SYNC_F_FRESH)) {
 		/* nothing exchanged yet: the fail-safe follows it from its
 		 * first byte, as one of ours */
 		nc_fs_adopt_fresh(w, f, r->tcp.c_isn, r->tcp.srv_isn);
-	} else if (k->proto == IPPROTO_TCP && svc->failsafe && w->tfs != NULL) {
+	} else if (f->key.proto == IPPROTO_TCP && svc->failsafe && w->tfs != NULL) {
 		/* what the fail-safe followed stayed with the dead dispatcher:
 		 * plain full NAT from here, with its splice's translation */
 		struct nc_tcpfs *t = &w->tfs[flow_idx(w, f)];
@@ -318,8 +386,6 @@ adopt_flow(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flo
 			t->delta = r->delta;
 		}
 	}
-	if (svc->persist_ms != 0)
-		nc_affinity_set(w->aff, k->src_ip, f->svc, f->server, w->now_ms + svc->persist_ms);
 	w->st.flow_changes++;
 	w->st.sync_adopted++;
 	w->st.svc[f->svc].flows_opened++;
@@ -330,15 +396,13 @@ adopt_flow(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_flo
 static void
 adopt_one(struct nc_worker *w, struct adopt *a)
 {
-	struct nc_flow_key k;
 	int here;
 
-	memcpy(&k, a->r.key, sizeof(k));
 	if (a->r.op == NC_SYNC_HELD) {
-		adopt_held(w, &a->r, &k);
+		adopt_held(w, &a->r, &a->a6);
 		return;
 	}
-	here = adopt_flow(w, &a->r, &k);
+	here = adopt_flow(w, a);
 	if (a->pkt == NULL)
 		return;
 	/* the segment that asked: processed as a fresh arrival, now that the
@@ -442,7 +506,7 @@ nc_dp_sync_start(struct nc_dp *dp, uint32_t stall_ms)
 		struct nc_worker *w = dp->worker[i];
 
 		snprintf(name, sizeof(name), "ncsync%u_%u", (unsigned int)getpid() & 0xffff, i);
-		w->sync_ring = rte_ring_create_elem(name, sizeof(struct nc_sync_rec), SYNC_RING,
+		w->sync_ring = rte_ring_create_elem(name, sizeof(struct sync_item), SYNC_RING,
 						    (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "ncadopt%u_%u", (unsigned int)getpid() & 0xffff, i);
 		w->adopt_ring = rte_ring_create_elem(name, sizeof(struct adopt), ADOPT_RING,
@@ -475,7 +539,7 @@ nc_dp_sync_resume(struct nc_dp *dp)
 void
 nc_dp_sync_free(struct nc_dp *dp)
 {
-	struct nc_sync_rec r;
+	struct sync_item it;
 	struct adopt a;
 	uint16_t i;
 
@@ -484,8 +548,8 @@ nc_dp_sync_free(struct nc_dp *dp)
 
 		if (w == NULL)
 			continue;
-		while (w->sync_ring != NULL && rte_ring_dequeue_elem(w->sync_ring, &r, sizeof(r)) == 0)
-			rte_pktmbuf_free(r.m);
+		while (w->sync_ring != NULL && rte_ring_dequeue_elem(w->sync_ring, &it, sizeof(it)) == 0)
+			rte_pktmbuf_free(it.r.m);
 		while (w->adopt_ring != NULL && rte_ring_dequeue_elem(w->adopt_ring, &a, sizeof(a)) == 0) {
 			rte_pktmbuf_free(a.r.m);
 			rte_pktmbuf_free(a.pkt);
@@ -509,50 +573,113 @@ nc_dp_held_pool(const struct nc_dp *dp)
 }
 
 unsigned int
-nc_dp_sync_take(struct nc_dp *dp, struct nc_sync_rec *out, unsigned int max)
+nc_dp_sync_take(struct nc_dp *dp, struct nc_sync_rec *out, struct nc_sync_addr6 *out6, unsigned int max)
 {
-	unsigned int n = 0;
+	struct sync_item it[64];
+	unsigned int n = 0, k, j;
 	uint16_t i;
 
 	if (!dp->sync)
 		return 0;
 	for (i = 0; i < dp->n_workers && n < max; i++)
-		n += rte_ring_sc_dequeue_burst_elem(dp->worker[i]->sync_ring, out + n, sizeof(out[0]),
-						    max - n, NULL);
+		do {
+			k = rte_ring_sc_dequeue_burst_elem(dp->worker[i]->sync_ring, it, sizeof(it[0]),
+							   RTE_MIN(max - n, RTE_DIM(it)), NULL);
+			for (j = 0; j < k; j++, n++) {
+				out[n] = it[j].r;
+				if (nc_sync_rec_v6(&it[j].r))
+					out6[n] = it[j].a6;
+			}
+		} while (k == RTE_DIM(it) && n < max);
 	return n;
 }
 
-int
-nc_dp_sync_adopt(struct nc_dp *dp, const struct nc_sync_rec *r, struct rte_mbuf *m)
+/* Worker owning the client's packets of IPv6 flow <k6> (as owner6() in the
+ * worker: the prefix's with affinity), or -ENOENT for no such service. */
+static int
+owner_v6(const struct nc_dp *dp, const struct nc_flow6_key *k6)
 {
-	const struct nc_addr_ent *ae = nc_dp_addr_find(dp->tables, r->lip);
+	const struct nc_svc6_ent *se = nc_dp_svc6_find(&dp->tables->v6, k6->dst_ip, k6->dst_port,
+						       k6->proto);
+	uint8_t prefix[16] __rte_aligned(8);
+	uint32_t h;
+
+	if (se == NULL)
+		return -ENOENT;
+	if (dp->tables->svc[se->svc].persist_ms != 0) {
+		nc_affinity_prefix6(k6->src_ip, se->prefix6, prefix);
+		h = rte_hash_crc(prefix, sizeof(prefix), 0);
+	} else {
+		h = nc_flow6_hash(k6);
+	}
+	return (int)((uint64_t)h * dp->n_workers >> 32);
+}
+
+/* The worker owning the client's packets of record <r> (-ENOENT: no such
+ * service here). */
+static int
+owner_of(const struct nc_dp *dp, const struct nc_sync_rec *r, const struct nc_sync_addr6 *a6)
+{
 	struct nc_flow_key k;
+	struct nc_flow6_key k6;
+	unsigned int s;
+	uint32_t h;
+
+	if (dp->n_workers == 1)
+		return 0;
+	if (nc_sync_rec_v6(r)) {
+		key6_of(r, a6, &k6);
+		return owner_v6(dp, &k6);
+	}
+	memcpy(&k, r->key, sizeof(k));
+	s = nc_dp_svc_by_tuple(dp->tables, k.dst_ip, k.dst_port, k.proto);
+	if (s == 0)
+		return -ENOENT;
+	h = dp->tables->svc[s - 1].persist_ms != 0 ? nc_hash32(k.src_ip) : nc_flow_hash(&k);
+	return (int)((uint64_t)h * dp->n_workers >> 32);
+}
+
+/* Local IP index + 1 of record <r>'s flow here, 0 if none. */
+static uint16_t
+rec_lip(const struct nc_dp *dp, const struct nc_sync_rec *r, const struct nc_sync_addr6 *a6)
+{
+	if (nc_sync_rec_v6(r) && !nc_sync_rec_64(r)) {
+		const struct nc_addr6_ent *e = nc_dp_addr6_find(&dp->tables->v6, a6->lip);
+
+		return e != NULL ? e->lip_plus1 : 0;
+	} else {
+		const struct nc_addr_ent *e = nc_dp_addr_find(dp->tables, r->lip);
+
+		return e != NULL ? e->lip_plus1 : 0;
+	}
+}
+
+int
+nc_dp_sync_adopt(struct nc_dp *dp, const struct nc_sync_rec *r, const struct nc_sync_addr6 *a6,
+		 struct rte_mbuf *m)
+{
 	struct adopt a;
 	uint16_t owner;
-	int ret = 0;
+	int ret = 0, o;
 
-	memcpy(&k, r->key, sizeof(k));
-	if (!dp->sync || ae == NULL || ae->lip_plus1 == 0) {
+	if (!dp->sync || (nc_sync_rec_v6(r) && a6 == NULL) || rec_lip(dp, r, a6) == 0) {
 		ret = -ENOENT;
 		goto out;
 	}
 	owner = (uint16_t)(rte_be_to_cpu_16(r->lport) % dp->n_workers);
-	if (dp->n_workers > 1) {
-		/* the client's packets must reach the worker its port belongs to */
-		unsigned int s = nc_dp_svc_by_tuple(dp->tables, k.dst_ip, k.dst_port, k.proto);
-		uint32_t h;
-
-		if (s == 0) {
-			ret = -ENOENT;
-			goto out;
-		}
-		h = dp->tables->svc[s - 1].persist_ms != 0 ? nc_hash32(k.src_ip) : nc_flow_hash(&k);
-		if ((uint16_t)((uint64_t)h * dp->n_workers >> 32) != owner) {
-			ret = -EXDEV;
-			goto out;
-		}
+	/* the client's packets must reach the worker its port belongs to */
+	o = owner_of(dp, r, a6);
+	if (o < 0) {
+		ret = o;
+		goto out;
+	}
+	if ((uint16_t)o != owner) {
+		ret = -EXDEV;
+		goto out;
 	}
 	a.r = *r;
+	if (nc_sync_rec_v6(r))
+		a.a6 = *a6;
 	a.pkt = m;
 	if (rte_ring_sp_enqueue_elem(dp->worker[owner]->adopt_ring, &a, sizeof(a)) == 0)
 		return 0;
@@ -628,6 +755,16 @@ nc_dp_sync_flush_done(const struct nc_dp *dp)
 			  offsetof(struct nc_worker, flush_gen));
 }
 
+/* Local IP <i> held (answered for) or not; a peer's flows on it are
+ * forwarded unheld, its answers going elsewhere. */
+static void
+lip_set_held(struct nc_dp *dp, int i, bool hold)
+{
+	dp->ctl->lip_held[i] = hold;
+	if (i >= dp->n_own_lips)
+		__atomic_store_n(&dp->lip_foreign[i], !hold, __ATOMIC_RELAXED);
+}
+
 /* Index of local IP <ip_be> in dp->lip, or -1. */
 static int
 lip_find(const struct nc_dp *dp, uint32_t ip_be)
@@ -647,9 +784,7 @@ nc_dp_lip_hold(struct nc_dp *dp, uint32_t ip, bool hold)
 
 	if (i < 0)
 		return -ENOENT;
-	dp->ctl->lip_held[i] = hold;
-	if (i >= dp->n_own_lips)
-		__atomic_store_n(&dp->lip_foreign[i], !hold, __ATOMIC_RELAXED);
+	lip_set_held(dp, i, hold);
 	return 0;
 }
 
@@ -687,6 +822,56 @@ nc_dp_lip_garp(struct nc_dp *dp, uint32_t ip)
 	return 0;
 }
 
+/* Index of IPv6 local IP <ip> in the local IPs, or -1. */
+static int
+lip6_find(const struct nc_dp *dp, const uint8_t *ip)
+{
+	uint16_t i;
+
+	for (i = 0; i < dp->n_lips; i++)
+		if (dp->lip[i] == 0 && memcmp(dp->tables->v6.lip[i], ip, 16) == 0)
+			return i;
+	return -1;
+}
+
+int
+nc_dp_lip6_hold(struct nc_dp *dp, const uint8_t ip[16], bool hold)
+{
+	int i = lip6_find(dp, ip);
+
+	if (i < 0)
+		return -ENOENT;
+	lip_set_held(dp, i, hold);
+	return 0;
+}
+
+bool
+nc_dp_lip6_held(const struct nc_dp *dp, const uint8_t ip[16])
+{
+	int i = lip6_find(dp, ip);
+
+	return i >= 0 && dp->ctl->lip_held[i];
+}
+
+int
+nc_dp_lip6_announce(struct nc_dp *dp, const uint8_t ip[16])
+{
+	int p = nc_dp_port_of6(dp->cfg, ip, NULL);
+	struct rte_mbuf *m;
+
+	if (p < 0 || lip6_find(dp, ip) < 0)
+		return -ENOENT;
+	m = rte_pktmbuf_alloc(dp->ctl_pool);
+	if (m == NULL)
+		return -ENOMEM;
+	if (nc_nd_make_unsolicited_na(m, &dp->mac[p], ip) < 0) {
+		rte_pktmbuf_free(m);
+		return -EINVAL;
+	}
+	nc_dp_ctl_tx(dp, (uint16_t)p, m);
+	return 0;
+}
+
 void
 nc_dp_sync_send_frame(struct nc_dp *dp, struct rte_mbuf *m)
 {
@@ -704,6 +889,7 @@ void
 nc_dp_sync_miss(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct nc_sync_addr6 seg6, r6;
 	struct nc_flow_key k;
 	struct rte_ether_addr mac;
 	struct nc_sync_rec r;
@@ -711,23 +897,31 @@ nc_dp_sync_miss(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 	enum nc_miss v = NC_MISS_DROP;
 
 	if (dp->ctl->miss_cb != NULL &&
-	    nc_pkt_parse(d, rte_pktmbuf_data_len(m), &dp->mac[pidx], 0, &p) == NC_DROP_MAX && !p.is_arp &&
-	    !p.is_v6) {
-		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + p.l3_off);
-
+	    nc_pkt_parse(d, rte_pktmbuf_data_len(m), &dp->mac[pidx], 0, &p) == NC_DROP_MAX && !p.is_arp) {
 		memset(&k, 0, sizeof(k));
-		k.src_ip = ip->src_addr;
-		k.dst_ip = ip->dst_addr;
-		k.src_port = ((const uint16_t *)(d + p.l4_off))[0];
-		k.dst_port = ((const uint16_t *)(d + p.l4_off))[1];
+		memcpy(&k.src_port, d + p.l4_off, 2);
+		memcpy(&k.dst_port, d + p.l4_off + 2, 2);
 		k.proto = p.proto;
-		v = dp->ctl->miss_cb(dp->ctl->miss_arg, m, pidx, (const uint32_t *)&k, &r, &mac);
+		if (p.is_v6) {
+			const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + p.l3_off);
+
+			k.pad[0] = NC_FLOW_KEY_V6;
+			memcpy(seg6.client, ip->src_addr, 16);
+			memcpy(seg6.vip, ip->dst_addr, 16);
+		} else {
+			const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + p.l3_off);
+
+			memcpy(&k.src_ip, &ip->src_addr, 4);
+			memcpy(&k.dst_ip, &ip->dst_addr, 4);
+		}
+		v = dp->ctl->miss_cb(dp->ctl->miss_arg, m, pidx, (const uint32_t *)&k,
+				     p.is_v6 ? &seg6 : NULL, &r, &r6, &mac);
 	}
 	switch (v) {
 	case NC_MISS_ADOPT:
 		r.op = NC_SYNC_FLOW;
 		r.m = NULL;
-		if (nc_dp_sync_adopt(dp, &r, m) == 0)
+		if (nc_dp_sync_adopt(dp, &r, &r6, m) == 0)
 			dp->ctl->st.sync_miss_adopted++;
 		break;
 	case NC_MISS_REDIRECT: {

@@ -32,28 +32,6 @@ ip6_eq(const uint8_t *a, const uint8_t *b)
 	return memcmp(a, b, 16) == 0;   /* addresses in frames sit at any alignment */
 }
 
-static inline const struct nc_addr6_ent *
-addr6_find(const struct nc_dp_v6 *t, const uint8_t *ip)
-{
-	uint16_t i;
-
-	for (i = 0; i < t->n_addr; i++)
-		if (ip6_eq(t->addr[i].ip, ip))
-			return &t->addr[i];
-	return NULL;
-}
-
-static inline const struct nc_svc6_ent *
-svc6_find(const struct nc_dp_v6 *t, const uint8_t *vip, uint16_t port, uint8_t proto)
-{
-	uint16_t i;
-
-	for (i = 0; i < t->n_svc; i++)
-		if (t->svc[i].port == port && t->svc[i].proto == proto && ip6_eq(t->svc[i].vip, vip))
-			return &t->svc[i];
-	return NULL;
-}
-
 /* Rewrite addresses and ports, decrement the hop limit, adjust the TCP or
  * UDP checksum by <l4_delta>. */
 static inline void
@@ -407,7 +385,7 @@ nc_v64_icmp_to_client(struct nc_worker *w, struct rte_mbuf *m, int32_t idx)
 	return 1;
 }
 
-void
+uint16_t
 nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
 	const struct rte_ipv4_hdr *ip4 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
@@ -426,12 +404,12 @@ nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, con
 			nc_v64_too_big(w, m, f, (uint16_t)(RTE_ETHER_MTU - 20));
 		else
 			drop(w, m, NC_DROP_NAT64_TOO_BIG);
-		return;
+		return 0;
 	}
 	d = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(*ip) - sizeof(*ip4));
 	if (unlikely(d == NULL || !rte_pktmbuf_is_contiguous(m))) {
 		drop(w, m, NC_DROP_NAT64_NO_ROOM);
-		return;
+		return 0;
 	}
 	m->data_len = (uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(*ip) + l4_len);
 	m->pkt_len = m->data_len;
@@ -462,7 +440,7 @@ nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, con
 				uh->dgram_cksum = 0xffff;
 		}
 	}
-	tx_to(w, m, f->nh_client);
+	return L4_OFF6;
 }
 
 /*
@@ -528,6 +506,71 @@ owner6(const struct nc_worker *w, const struct nc_svc6_ent *se, const struct nc_
 	return (uint16_t)((uint64_t)hash * w->dp->n_workers >> 32);
 }
 
+int
+nc_v6_adopt_find(const struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_sync_addr6 *a6,
+		 unsigned int *svc, int *srv, uint16_t *lip_idx)
+{
+	const struct nc_flow_key *k = (const struct nc_flow_key *)r->key;
+	const struct nc_svc6_ent *se = nc_dp_svc6_find(&w->tb->v6, a6->vip, k->dst_port, k->proto);
+	const struct nc_schedule *s;
+	unsigned int i;
+	uint16_t lip_plus1;
+
+	if (se == NULL || !se->nat64 != !nc_sync_rec_64(r))
+		return 0;
+	s = nc_sched_get(w->dp->sched_slot[se->svc]);
+	if (se->nat64) {   /* an IPv4 local address and server */
+		const struct nc_addr_ent *ae = nc_dp_addr_find(w->tb, r->lip);
+
+		lip_plus1 = ae != NULL ? ae->lip_plus1 : 0;
+		*srv = nc_dp_server_of(s, r->server_ip, r->server_port);
+	} else {
+		const struct nc_addr6_ent *ae = nc_dp_addr6_find(&w->tb->v6, a6->lip);
+
+		lip_plus1 = ae != NULL ? ae->lip_plus1 : 0;
+		*srv = -1;
+		for (i = 0; s != NULL && i < s->n_servers; i++)
+			if (s->server[i].port == r->server_port &&
+			    ip6_eq(w->tb->v6.server[se->svc][i], a6->server)) {
+				*srv = (int)i;
+				break;
+			}
+	}
+	*svc = se->svc;
+	*lip_idx = (uint16_t)(lip_plus1 - 1);
+	return lip_plus1 != 0 && *srv >= 0;
+}
+
+void
+nc_v6_adopt_fill(struct nc_worker *w, struct nc_flow *f, const struct nc_sync_rec *r,
+		 const struct nc_sync_addr6 *a6)
+{
+	struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+	const struct nc_svc6_ent *se = nc_dp_svc6_find(&w->tb->v6, a6->vip, f->key.dst_port,
+						       f->key.proto);
+	uint16_t port = 0;
+	int nh = nc_neigh_next_hop6(w->dp->neigh, a6->client, &port);
+
+	f->nh_client = nh >= 0 ? (uint32_t)nh : 0;
+	if (nc_sync_rec_64(r)) {
+		f->key.pad[0] |= NC_FLOW_KEY_64;
+		f->lip = r->lip;
+		f->server_ip = r->server_ip;
+		flow64_set_deltas(f, a);
+	} else {
+		memcpy(a->lip, a6->lip, 16);
+		memcpy(a->server, a6->server, 16);
+		flow6_set_deltas(f, a);
+	}
+	if (se != NULL && w->tb->svc[se->svc].persist_ms != 0) {
+		uint8_t prefix[16] __rte_aligned(8);
+
+		nc_affinity_prefix6(a6->client, se->prefix6, prefix);
+		nc_affinity_set6(w->aff6, prefix, se->svc, f->server,
+				 w->now_ms + w->tb->svc[se->svc].persist_ms);
+	}
+}
+
 /* Open an IPv6 flow for client packet <m>; NULL when refused (counted; <m>
  * consumed) or when <m> waits on the control lcore for its sender's MAC
  * (*resolve set, <m> not consumed). */
@@ -583,6 +626,8 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 		nc_ca_open(w, f, ds);
 	if (unlikely(ds->failsafe) && k->proto == IPPROTO_TCP)
 		nc_fs_open(w, f);
+	if (k->proto == IPPROTO_UDP)
+		sync_flow(w, f);   /* TCP: at its server's SYN-ACK */
 	w->st.svc[svc].flows_opened++;
 	w->st.flow_changes++;
 	w->st.svc[svc].server_flows[f->server]++;
@@ -601,7 +646,7 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 	struct nc_srv_stats *ss;
 	struct nc_flow *f;
 	uint8_t flags = 0;
-	uint32_t hash;
+	uint32_t hash, ack_in = 0;
 	int32_t pos;
 	int resolve = 0;
 
@@ -622,20 +667,11 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 			return PK_HANDOFF;
 	}
 	pos = nc_flow6_lookup(w->flows, &k, hash);
-	if (k.proto == IPPROTO_TCP) {
-		int syn;
-
+	if (k.proto == IPPROTO_TCP)
 		flags = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags;
-		syn = (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
-		if (pos >= 0 && unlikely(syn) && flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING) {
-			flow_close(w, pos);   /* the client reuses the port of a closed connection */
-			pos = -ENOENT;
-		}
-		if (pos < 0 && !syn) {
-			drop(w, m, NC_DROP_NO_FLOW);
-			return PK_DROP;
-		}
-	}
+	pos = client_flow(w, m, pos, k.proto, pm->l4_off, pm->pay);
+	if (pos == NC_POS_TAKEN)
+		return PK_DROP;
 	if (pos >= 0) {
 		f = flow_at(w, (uint32_t)pos);
 	} else {
@@ -653,6 +689,10 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 		ss->requests++;
 	}
 	ss->bytes += rte_pktmbuf_pkt_len(m);
+	/* the client's acknowledgement as it wrote it, before a splice
+	 * translates it: the server leg's window moves by it */
+	if (k.proto == IPPROTO_TCP)
+		ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->recv_ack;
 	/* held copies are frames without extension headers: one with them
 	 * goes on unheld */
 	if (unlikely(w->tb->svc[f->svc].failsafe) && pm->l4_off == L4_OFF6 &&
@@ -661,6 +701,12 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 	/* on the IPv6 frame, before its rewrite or translation */
 	if (unlikely(f->ca != NC_CA_NONE) && nc_ca_client_fast(w, f, m, pm) != 0)
 		return PK_DROP;
+	/* packet too big is relayed for every IPv6 TCP flow: its windows are
+	 * kept (dp_fastpath.h), this one as the server gets it */
+	if (k.proto == IPPROTO_TCP && w->seqw != NULL)
+		seq_track(w, f, NC_SEQ_TO_SERVER,
+			  rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off), pm->pay,
+			  ack_in);
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
 	if (unlikely(nc_flow_is_64(f))) {
@@ -685,7 +731,9 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 	struct nc_flow6_addr *a;
 	struct nc_srv_stats *ss;
 	struct nc_flow *f;
+	uint32_t ack_in = 0;
 	int32_t idx;
+	int accepted = 0;
 
 	if (unlikely(ip->hop_limits <= 1)) {
 		drop(w, m, NC_DROP_TTL_EXPIRED);
@@ -709,14 +757,24 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 		drop(w, m, NC_DROP_NO_FLOW);
 		return PK_DROP;
 	}
+	/* the server's acknowledgement as it wrote it: the server leg's window */
+	if (f->key.proto == IPPROTO_TCP)
+		ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->recv_ack;
 	/* first, as on IPv4: the client's view of acknowledgements past a
 	 * PROXY header; then the fail-safe may keep the segment or end the flow */
 	if (unlikely(f->ca != NC_CA_NONE) && f->key.proto == IPPROTO_TCP)
 		nc_ca_server_fast(w, f, (uint32_t)idx, m, pm);
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
 		return PK_DROP;
-	if (f->key.proto == IPPROTO_TCP)
-		tcp_track(f, rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags, 0);
+	if (f->key.proto == IPPROTO_TCP) {
+		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
+								       pm->l4_off);
+
+		tcp_track(f, th->tcp_flags, 0);
+		if (w->seqw != NULL)   /* as the client gets it (after a splice's translation) */
+			seq_track(w, f, NC_SEQ_TO_CLIENT, th, pm->pay, ack_in);
+		accepted = syn_accepted(w, f, th->tcp_flags);
+	}
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
 	ss = srv_stats(w, f);
 	if (pm->pay != 0 && (f->mon & NC_FLOW_REQ)) {
@@ -728,7 +786,7 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 	w->st.svc[f->svc].bytes_s2c += rte_pktmbuf_pkt_len(m);
 	rewrite6(m, pm->l4_off, f->key.proto, a->vip, a->client, f->key.dst_port, f->key.src_port,
 		 f->s2c_l4_delta);
-	tx_to(w, m, f->nh_client);
+	server_to_client(w, f, m, pm->l4_off, accepted);
 	return PK_DROP;
 }
 
@@ -738,9 +796,11 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
  * (from a VIP). Unreachable from the server's side is a fail-safe failure
  * signal, as IPv4's; packet too big goes on to the other leg in that leg's
  * view (for NAT64, as ICMP fragmentation needed less 20, RFC 7915 5.2), so
- * path MTU discovery works through the appliance. Returns PK_DROP when done
- * with <m>, PK_HANDOFF for the flow's worker, PK_CTL when it quotes no flow
- * (the caller goes on).
+ * path MTU discovery works through the appliance. As IPv4's (RFC 5927), only
+ * when the quote is a live flow's packet on that leg and, for TCP, its
+ * sequence number is in the leg's window: otherwise dropped and counted.
+ * Returns PK_DROP when done with <m>, PK_HANDOFF for the flow's worker,
+ * PK_CTL when it quotes no packet of ours (the caller goes on).
  */
 static enum pkt_kind
 icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, int owned_check,
@@ -754,7 +814,7 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 	struct nc_flow6_addr *a;
 	struct nc_flow *f;
 	uint16_t *qports;
-	uint32_t mtu, n;
+	uint32_t mtu, n, qseq;
 	int32_t idx;
 
 	if (pm->l4_off != L4_OFF6 || rte_pktmbuf_data_len(m) < QUOTE_L4 + 8)
@@ -764,16 +824,19 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 	    (q->proto != IPPROTO_TCP && q->proto != IPPROTO_UDP))
 		return PK_CTL;
 	qports = (uint16_t *)(d + QUOTE_L4);
+	memcpy(&qseq, qports + 2, sizeof(qseq));   /* frames sit 2-byte aligned */
 	n = rte_pktmbuf_data_len(m) - QUOTE_L4;
 	memcpy(&mtu, d + L4_OFF6 + 4, sizeof(mtu));   /* frames sit 2-byte aligned */
 	mtu = rte_be_to_cpu_32(mtu);
-	ae = addr6_find(t, q->src_addr);
+	ae = nc_dp_addr6_find(t, q->src_addr);
 	if (ae != NULL && ae->lip_plus1 != 0) {
 		/* about a packet to a server, from a local address and port */
 		uint16_t lport = rte_be_to_cpu_16(qports[0]);
 
 		if (w->dp->probing && lport >= w->dp->probe_lo && lport < w->dp->probe_hi)
 			return PK_CTL;
+		if (type == NC_ICMP6_DEST_UNREACH && w->dp->store_size == 0)
+			goto unknown;   /* nothing acts on it */
 		if (owned_check && w->dp->n_workers > 1) {
 			*owner = (uint16_t)(lport % w->dp->n_workers);
 			if (*owner != w->id)
@@ -781,20 +844,17 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 		}
 		idx = nc_flow_by_lport(w->flows, (uint16_t)(ae->lip_plus1 - 1), lport);
 		if (idx < 0)
-			goto unknown;
+			goto no_flow;
 		f = flow_at(w, (uint32_t)idx);
 		a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
 		if (a == NULL || nc_flow_is_64(f) || f->key.proto != q->proto ||
 		    f->server_port != qports[1] || !ip6_eq(a->server, q->dst_addr))
-			goto unknown;
+			goto no_flow;
+		if (f->key.proto == IPPROTO_TCP &&
+		    !seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_SERVER, qseq))
+			goto out_of_window;
 		if (type == NC_ICMP6_DEST_UNREACH) {
-			struct pkt_meta um = { .lip = (uint16_t)(ae->lip_plus1 - 1), .lport = lport };
-
-			if (w->dp->store_size == 0)
-				goto unknown;
-			um.key.src_port = qports[1];
-			um.key.proto = q->proto;   /* src_ip 0: an IPv6 flow's server_ip */
-			nc_fs_unreach(w, m, &um);
+			nc_fs_unreach(w, m, (uint32_t)idx);
 			return PK_DROP;
 		}
 		/* too big on the server's path: the client hears it from the VIP,
@@ -830,9 +890,12 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 		}
 		idx = nc_flow6_lookup(w->flows, &k, hash);
 		if (idx < 0)
-			goto unknown;
+			goto no_flow;
 		f = flow_at(w, (uint32_t)idx);
 		a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
+		if (f->key.proto == IPPROTO_TCP &&
+		    !seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_CLIENT, qseq))
+			goto out_of_window;
 	}
 	if (nc_flow_is_64(f)) {
 		v64_too_big_to_server(w, m, f, n, mtu);
@@ -849,6 +912,12 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 	return PK_DROP;
 unknown:
 	drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
+	return PK_DROP;
+no_flow:
+	drop(w, m, NC_DROP_ICMP_NO_FLOW);
+	return PK_DROP;
+out_of_window:
+	drop(w, m, NC_DROP_ICMP_OUT_OF_WINDOW);
 	return PK_DROP;
 }
 
@@ -869,10 +938,10 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 		 * too): the control lcore checks it and answers */
 		if (type == ICMP6_ND_NS || type == ICMP6_ND_NA)
 			return PK_CTL;
-		if (type == ICMP6_ECHO_REQUEST && addr6_find(t, ip->dst_addr) != NULL)
+		if (type == ICMP6_ECHO_REQUEST && nc_dp_addr6_find(t, ip->dst_addr) != NULL)
 			return PK_CTL;
 		if ((type == NC_ICMP6_DEST_UNREACH || type == ICMP6_PKT_TOO_BIG) &&
-		    addr6_find(t, ip->dst_addr) != NULL) {
+		    nc_dp_addr6_find(t, ip->dst_addr) != NULL) {
 			enum pkt_kind k = icmp6_error(w, m, pm, owned_check, owner);
 
 			if (k != PK_CTL)
@@ -880,16 +949,16 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 		}
 		/* echo replies and unreachables may answer a health probe */
 		if (w->dp->probing && (type == NC_ICMP6_ECHO_REPLY || type == NC_ICMP6_DEST_UNREACH) &&
-		    addr6_find(t, ip->dst_addr) != NULL)
+		    nc_dp_addr6_find(t, ip->dst_addr) != NULL)
 			return PK_CTL;
-		drop(w, m, addr6_find(t, ip->dst_addr) != NULL || ip->dst_addr[0] == 0xff ?
+		drop(w, m, nc_dp_addr6_find(t, ip->dst_addr) != NULL || ip->dst_addr[0] == 0xff ?
 			   NC_DROP_ICMP_UNSUPPORTED : NC_DROP_NOT_FOR_US);
 		return PK_DROP;
 	}
-	se = svc6_find(t, ip->dst_addr, ((const uint16_t *)(d + pm->l4_off))[1], pm->key.proto);
+	se = nc_dp_svc6_find(t, ip->dst_addr, ((const uint16_t *)(d + pm->l4_off))[1], pm->key.proto);
 	if (se != NULL)
 		return client6(w, m, pidx, pm, se, owned_check, owner);
-	ae = addr6_find(t, ip->dst_addr);
+	ae = nc_dp_addr6_find(t, ip->dst_addr);
 	if (unlikely(ae == NULL)) {
 		drop(w, m, NC_DROP_NOT_FOR_US);
 		return PK_DROP;

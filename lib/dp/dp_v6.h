@@ -19,11 +19,13 @@ enum pkt_kind nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx
 			  const struct pkt_meta *pm, int owned_check, uint16_t *owner);
 
 /*
- * The server's IPv4 packet <m> (parsed into <pm>) on NAT64 flow <f> leaves for
- * the client as IPv6 (RFC 7915 4): from the IPv4 server leg, after its checks
- * and counters, instead of the IPv4 rewrite. Consumes <m>.
+ * The server's IPv4 packet <m> (parsed into <pm>) on NAT64 flow <f> made the
+ * client's IPv6 packet (RFC 7915 4): from the IPv4 server leg, after its
+ * checks and counters, instead of the IPv4 rewrite. Returns where its L4
+ * header is now, for the caller to send it; 0 when <m> was consumed (too big:
+ * answered or dropped, counted).
  */
-void nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
+uint16_t nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
 		      const struct pkt_meta *pm);
 
 /*
@@ -43,5 +45,16 @@ void nc_v6_flow_moved(struct nc_worker *w, struct nc_flow *f);
  * (the caller's as for IPv4 flows).
  */
 int nc_v64_icmp_to_client(struct nc_worker *w, struct rte_mbuf *m, int32_t idx);
+
+/*
+ * Installing a peer's IPv6 flow (flow sync: record <r>, addresses <a6>):
+ * its service, server slot and local IP index here (0 when one of them is
+ * not: no install), then, once the flow table has its entry, its addresses,
+ * translation, next hop to the client and affinity as flow6_open() sets them.
+ */
+int nc_v6_adopt_find(const struct nc_worker *w, const struct nc_sync_rec *r,
+		     const struct nc_sync_addr6 *a6, unsigned int *svc, int *srv, uint16_t *lip_idx);
+void nc_v6_adopt_fill(struct nc_worker *w, struct nc_flow *f, const struct nc_sync_rec *r,
+		      const struct nc_sync_addr6 *a6);
 
 #endif /* NC_DP_V6_H */

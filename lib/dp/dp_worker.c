@@ -149,90 +149,20 @@ flow_expired(const struct nc_flow *f, void *arg)
 	flow_closed(arg, f);
 }
 
-/*
- * A TCP segment of a connection this dispatcher does not know. When a peer
- * dispatcher is draining (it withdrew the VIP, so the routers now send its
- * connections here) the segment goes on to it at layer 2 on the same segment:
- * it still has the flow. A draining dispatcher never redirects, so a segment
- * crosses at most one hop.
- */
-static inline void
-redirect_or_drop(struct nc_worker *w, struct rte_mbuf *m)
-{
-	uint16_t pidx = w->dp->pidx_of[m->port];
-	uint64_t mac = __atomic_load_n(&w->dp->redirect[pidx], __ATOMIC_RELAXED);
-
-	if (likely(!(mac & NC_DP_REDIRECT_ON))) {
-		/* with sync, a peer's replica may have it: the control lcore looks */
-		if (w->dp->sync) {
-			struct nc_ctl_msg msg = { .type = NC_CTL_MISS, .pidx = pidx, .m = m };
-
-			if (rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg)) == 0) {
-				w->st.to_ctl++;
-				return;
-			}
-		}
-		drop(w, m, NC_DROP_NO_FLOW);
-		return;
-	}
-	if (tx_mac(w, m, pidx, mac) == 0)
-		w->st.redirected++;
-}
-
-/*
- * The SYN of a peer's connection installed here before its client's first
- * byte, sent again: the client did not get the SYN-ACK (its dispatcher died
- * holding it back). It goes on to the server, which answers again - starting
- * afresh would race the server's own SYN-ACK, sent again on the old
- * connection at the same moment.
- */
-static inline int
-same_syn(const struct nc_flow *f, const struct rte_tcp_hdr *th)
-{
-	return (f->sync & NC_FLOW_ISN) && f->state != NC_FLOW_CLOSING &&
-	       rte_be_to_cpu_32(th->sent_seq) == f->c_isn;
-}
-
 static inline void
 client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t pos)
 {
 	struct nc_srv_stats *ss;
 	struct nc_flow *f;
+	uint32_t ack_in = 0;
 	uint8_t flags = 0;
+	int track = 0;
 
-	if (pm->key.proto == IPPROTO_TCP) {
-		const struct rte_tcp_hdr *th =
-			rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off);
-		int syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
-
-		flags = th->tcp_flags;
-		if (pos >= 0 && unlikely(syn) && (flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING ||
-						  (flow_at(w, (uint32_t)pos)->sync & NC_FLOW_ADOPTED)) &&
-		    !same_syn(flow_at(w, (uint32_t)pos), th)) {
-			/* the client reuses the port of a closed connection (or of
-			 * one taken over from a peer, whose end passed elsewhere):
-			 * start afresh */
-			flow_close(w, pos);
-			pos = -ENOENT;
-		} else if (pos >= 0 && unlikely(flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING) &&
-			   pm->pay != 0 && w->dp->sync) {
-			/* data on a connection that ended here: a new one on the
-			 * same port, opened through a peer dispatcher (the routers
-			 * moved it here since) - the peer's copy has it, not this */
-			flow_close(w, pos);
-			pos = -ENOENT;
-		}
-		if (pos < 0 && !syn) {
-			redirect_or_drop(w, m);
-			return;
-		}
-	} else if (pos >= 0 && unlikely(w->dp->lip_foreign[flow_at(w, (uint32_t)pos)->lip_idx])) {
-		/* a peer's UDP flow taken over, its local IP given back since:
-		 * the answer would go to the peer, which may not have the flow
-		 * any more - a new request opens a flow of ours */
-		flow_close(w, pos);
-		pos = -ENOENT;
-	}
+	if (pm->key.proto == IPPROTO_TCP)
+		flags = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags;
+	pos = client_flow(w, m, pos, pm->key.proto, pm->l4_off, pm->pay);
+	if (pos == NC_POS_TAKEN)
+		return;
 	if (pos >= 0) {
 		f = flow_at(w, (uint32_t)pos);
 	} else {
@@ -253,12 +183,24 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		ss->requests++;
 	}
 	ss->bytes += rte_pktmbuf_pkt_len(m);
-	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_client(w, f, m, pm) == 0)
-		return;
+	if (unlikely(w->tb->svc[f->svc].failsafe)) {
+		/* the client's acknowledgement as it wrote it, before a splice
+		 * translates it: the server leg's window moves by it */
+		if (pm->key.proto == IPPROTO_TCP)
+			ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
+							 pm->l4_off)->recv_ack;
+		if (nc_fs_client(w, f, m, pm) == 0)
+			return;
+		track = pm->key.proto == IPPROTO_TCP && w->seqw != NULL;
+	}
 	/* the client's address for the server: the flow's own mode, whatever
 	 * the service says now */
 	if (unlikely(f->ca != NC_CA_NONE) && nc_ca_client_fast(w, f, m, pm) != 0)
 		return;
+	if (unlikely(track))   /* its sequence number as the server gets it */
+		seq_track(w, f, NC_SEQ_TO_SERVER,
+			  rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off), pm->pay,
+			  ack_in);
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
 	rewrite(m, pm->l4_off, f->lip, f->server_ip, f->lport, f->server_port,
@@ -272,7 +214,8 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	int32_t idx = pm->sidx;
 	struct nc_srv_stats *ss;
 	struct nc_flow *f;
-	int accepted = 0;
+	uint32_t ack_in = 0;
+	int accepted = 0, track = 0;
 
 	if (unlikely(idx < 0)) {
 		drop(w, m, NC_DROP_NO_FLOW);
@@ -285,22 +228,29 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		drop(w, m, NC_DROP_NO_FLOW);
 		return;
 	}
+	/* ICMP errors about this flow are acted on: its windows are kept, the
+	 * client leg's from the sequence number the fail-safe's translation
+	 * gives, the server leg's from the server's acknowledgement as it wrote
+	 * it (before a PROXY header's shift comes off) */
+	if (unlikely(w->tb->svc[f->svc].failsafe || nc_flow_is_64(f)) &&
+	    f->key.proto == IPPROTO_TCP && w->seqw != NULL) {
+		track = 1;
+		ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->recv_ack;
+	}
 	/* first: the fail-safe reads acknowledgements in the client's view */
 	if (unlikely(f->ca != NC_CA_NONE) && f->key.proto == IPPROTO_TCP)
 		nc_ca_server_fast(w, f, (uint32_t)idx, m, pm);
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
 		return;
 	if (f->key.proto == IPPROTO_TCP) {
-		uint8_t fl = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
-						     pm->l4_off)->tcp_flags;
+		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
+								       pm->l4_off);
+		uint8_t fl = th->tcp_flags;
 
 		tcp_track(f, fl, 0);
-		/* the server accepted the connection: from here a survivor needs
-		 * it (a SYN no server answered costs the peers nothing) */
-		accepted = unlikely(f->state == NC_FLOW_SYN) && w->dp->sync &&
-			   !(f->sync & NC_FLOW_SYNCED) &&
-			   (fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) ==
-			   (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+		if (unlikely(track))
+			seq_track(w, f, NC_SEQ_TO_CLIENT, th, pm->pay, ack_in);
+		accepted = syn_accepted(w, f, fl);
 	}
 	f->expire_ms = w->now_ms + timeout_of(w->dp, f);
 	ss = srv_stats(w, f);
@@ -312,33 +262,24 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	w->st.svc[f->svc].pkts_s2c++;
 	w->st.svc[f->svc].bytes_s2c += rte_pktmbuf_pkt_len(m);
 	if (unlikely(nc_flow_is_64(f))) {   /* an IPv6 client's (NAT64) */
-		nc_v64_to_client(w, f, m, pm);
+		uint16_t l4 = nc_v64_to_client(w, f, m, pm);
+
+		if (l4 != 0)
+			server_to_client(w, f, m, l4, accepted);
 		return;
 	}
 	rewrite(m, pm->l4_off, f->key.dst_ip, f->key.src_ip, f->key.dst_port, f->key.src_port,
 		f->s2c_ip_delta, f->s2c_l4_delta);
-	if (unlikely(accepted)) {
-		/* the SYN-ACK goes to the client only after the record left for
-		 * the peers: a client that can send its request can have it
-		 * finished by a survivor (nc_dp_sync_send_frame) */
-		sync_with_frame(w, f, NC_SYNC_FLOW, m, pm->l4_off);
-		return;
-	}
-	if (unlikely(w->release_frame)) {
-		/* the answer that released a held request goes once the peers
-		 * know: none of them replays a request its client has answered */
-		w->release_frame = 0;
-		sync_with_frame(w, f, NC_SYNC_RELEASE, m, pm->l4_off);
-		return;
-	}
-	tx_to(w, m, f->nh_client);
+	server_to_client(w, f, m, pm->l4_off, accepted);
 }
 
 /*
  * An ICMP destination unreachable quoting a packet we sent from a local IP and
  * a flow's local port (not a probe port) to a server: fills pm->lip, pm->lport
- * (host order) and pm->key with the quoted server address, port and protocol.
- * Returns 1 if so. Every length is checked: the ICMP is untrusted.
+ * (host order) and pm->key with the quoted server address, port and protocol,
+ * pm->qseq with the quoted TCP sequence number. Returns 1 if so. Every length
+ * is checked: the ICMP is untrusted (8 quoted L4 bytes hold the ports and the
+ * sequence number).
  */
 static inline int
 unreach_flow(const struct nc_worker *w, const uint8_t *d, uint16_t l4_off, uint16_t l4_len,
@@ -369,6 +310,7 @@ unreach_flow(const struct nc_worker *w, const uint8_t *d, uint16_t l4_off, uint1
 	pm->key.src_ip = q->dst_addr;       /* the server */
 	pm->key.src_port = ports[1];
 	pm->key.proto = q->next_proto_id;
+	memcpy(&pm->qseq, ports + 2, sizeof(pm->qseq));   /* frames sit 2-byte aligned */
 	return 1;
 }
 
@@ -501,27 +443,43 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 	return PK_CLIENT;
 }
 
-/* An ICMP unreachable quoting a flow's packet to its server: a NAT64 flow's
- * fragmentation needed goes on to its IPv6 client; the rest is the
- * fail-safe's failure signal. */
+/*
+ * An ICMP unreachable quoting a packet to a server from a local IP and port
+ * (RFC 5927): acted on only when it quotes a live flow's packet to that
+ * flow's server and, for TCP, a sequence number in the window of that leg;
+ * otherwise dropped and counted (a blind sender sweeping local ports). Then a
+ * NAT64 flow's fragmentation needed goes on to its IPv6 client, and the rest
+ * is the fail-safe's failure signal.
+ */
 static void
 unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
 	int32_t idx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
+	const struct nc_flow *f;
 
-	if (unlikely(w->dp->nat64) && idx >= 0) {
-		const struct nc_flow *f = flow_at(w, (uint32_t)idx);
-
-		if (nc_flow_is_64(f) && f->server_ip == pm->key.src_ip &&
-		    f->server_port == pm->key.src_port && f->key.proto == pm->key.proto &&
-		    nc_v64_icmp_to_client(w, m, idx))
-			return;
+	if (idx < 0) {
+		drop(w, m, NC_DROP_ICMP_NO_FLOW);
+		return;
 	}
-	if (w->dp->store_size == 0) {
+	f = flow_at(w, (uint32_t)idx);
+	if (f->server_ip != pm->key.src_ip || f->server_port != pm->key.src_port ||
+	    f->key.proto != pm->key.proto) {
+		drop(w, m, NC_DROP_ICMP_NO_FLOW);
+		return;
+	}
+	/* a flow whose errors nothing acts on keeps no window */
+	if (!nc_flow_is_64(f) && !(w->tb->svc[f->svc].failsafe && w->txc != NULL)) {
 		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
 		return;
 	}
-	nc_fs_unreach(w, m, pm);
+	if (f->key.proto == IPPROTO_TCP &&
+	    !seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_SERVER, pm->qseq)) {
+		drop(w, m, NC_DROP_ICMP_OUT_OF_WINDOW);
+		return;
+	}
+	if (nc_flow_is_64(f) && nc_v64_icmp_to_client(w, m, idx))
+		return;
+	nc_fs_unreach(w, m, (uint32_t)idx);
 }
 
 static void
@@ -558,9 +516,6 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 			break;
 		case PK_CTL:
 			ctl_pass(w, m, pidx);
-			break;
-		case PK_UNREACH:
-			unreach(w, m, &meta[i]);
 			break;
 		case PK_HANDOFF:
 			handoff(w, m, owner);
@@ -613,6 +568,9 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 			if (unlikely(w->st.flow_changes != opened0))
 				pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
 			server_leg(w, pkts[i], pm);
+		} else if (unlikely(pm->kind == PK_UNREACH)) {
+			/* in its place in the burst: after the segments before it */
+			unreach(w, pkts[i], pm);
 		}
 	}
 }

@@ -177,7 +177,12 @@ struct nc_sync_tcp {
 };
 #define NC_SYNC_HELD_MAX 1300      /* bytes of a held request that a record carries */
 
-/* One record (72 bytes); addresses and ports in network order. */
+/*
+ * One record (72 bytes); addresses and ports in network order. An IPv6
+ * flow's (nc_sync_rec_v6()) key is its flow entry's: ports and protocol, 0
+ * addresses, pad[0] NC_FLOW_KEY_V6 (| NC_FLOW_KEY_64 for NAT64); its
+ * addresses travel beside it in a struct nc_sync_addr6.
+ */
 struct nc_sync_rec {
 	uint8_t op;                /* enum nc_sync_op */
 	uint8_t state;             /* enum nc_flow_state */
@@ -196,6 +201,31 @@ struct nc_sync_rec {
 	struct nc_sync_tcp tcp;    /* HELD, TCP */
 };
 
+/* An IPv6 flow's addresses: its local address and server too, unless it is
+ * NAT64's (0 here: IPv4, in the record's lip and server_ip). */
+struct nc_sync_addr6 {
+	uint8_t client[16];
+	uint8_t vip[16];
+	uint8_t lip[16];
+	uint8_t server[16];
+};
+
+#define NC_SYNC_KEY_FAMILY 13      /* byte of a record's key: NC_FLOW_KEY_V6, _64 or 0 */
+
+/* Record <r> is an IPv6 client's flow (NAT64's too). */
+static inline int
+nc_sync_rec_v6(const struct nc_sync_rec *r)
+{
+	return ((const uint8_t *)r->key)[NC_SYNC_KEY_FAMILY] & 1;   /* NC_FLOW_KEY_V6 */
+}
+
+/* ... whose server leg is IPv4 (NAT64). */
+static inline int
+nc_sync_rec_64(const struct nc_sync_rec *r)
+{
+	return ((const uint8_t *)r->key)[NC_SYNC_KEY_FAMILY] & 2;   /* NC_FLOW_KEY_64 */
+}
+
 /* Start flow sync: each worker's record ring, and its ring of flows to
  * install. A worker whose loop stood still for more than <stall_ms> (0:
  * never) - the process was frozen - quarantines the data plane: no client
@@ -211,15 +241,18 @@ bool nc_dp_sync_on(const struct nc_dp *dp);
  * held request to install is built in one of its mbufs. */
 struct rte_mempool *nc_dp_held_pool(const struct nc_dp *dp);
 
-/* Up to <max> records from the workers' rings, each worker's in order. A
- * FLOW record with <m> is a TCP flow its server just accepted: <m> is the
- * SYN-ACK for the client, held back until the record has left for the peers
- * (nc_dp_sync_send_frame). Control lcore. */
-unsigned int nc_dp_sync_take(struct nc_dp *dp, struct nc_sync_rec *out, unsigned int max);
+/* Up to <max> records from the workers' rings, each worker's in order, an
+ * IPv6 flow's addresses in <out6> at the same index. A FLOW record with <m>
+ * is a TCP flow its server just accepted: <m> is the SYN-ACK for the client,
+ * held back until the record has left for the peers (nc_dp_sync_send_frame).
+ * Control lcore. */
+unsigned int nc_dp_sync_take(struct nc_dp *dp, struct nc_sync_rec *out, struct nc_sync_addr6 *out6,
+			     unsigned int max);
 
 /*
- * Install a peer's flow (<r>: NC_SYNC_FLOW) or give one a held request to
- * replay at its deadline (NC_SYNC_HELD, <r>->m consumed in any case). When
+ * Install a peer's flow (<r>: NC_SYNC_FLOW; an IPv6 flow's addresses in <a6>)
+ * or give one a held request to replay at its deadline (NC_SYNC_HELD, <r>->m
+ * consumed in any case: the client's frame, of the client's family). When
  * <m> is not NULL it is a client packet of that flow that found none: it
  * follows the install. Queued to the worker owning the local port; the worker
  * installs at its next loop, and a flow it already has stays as it is.
@@ -227,7 +260,8 @@ unsigned int nc_dp_sync_take(struct nc_dp *dp, struct nc_sync_rec *out, unsigned
  * several workers, the client's packets and the port belong to different
  * ones: not installed) or -ENOBUFS (the queue is full). Control lcore.
  */
-int nc_dp_sync_adopt(struct nc_dp *dp, const struct nc_sync_rec *r, struct rte_mbuf *m);
+int nc_dp_sync_adopt(struct nc_dp *dp, const struct nc_sync_rec *r, const struct nc_sync_addr6 *a6,
+		     struct rte_mbuf *m);
 
 /* Every worker's queue of installs (nc_dp_sync_adopt) is empty. Control lcore. */
 bool nc_dp_sync_adopt_idle(const struct nc_dp *dp);
@@ -255,7 +289,7 @@ bool nc_dp_sync_walk_done(const struct nc_dp *dp);
 void nc_dp_sync_flush(struct nc_dp *dp);
 bool nc_dp_sync_flush_done(const struct nc_dp *dp);
 
-/* Local IP <ip> (host order) of ours or of a peer (cluster.peers[].local_ips):
+/* Local IP <ip> (host order; nc_dp_lip6_*: IPv6) of ours or of a peer (cluster.peers[].local_ips):
  * answered for (ARP, echo) on its port while held; held or not, flows on it
  * are forwarded. Without sync, ours are held from the start; with sync,
  * none until this is called. -ENOENT when it is neither. Control lcore. */
@@ -271,16 +305,23 @@ void nc_dp_lip_fresh(struct nc_dp *dp, uint32_t ms);
 void nc_dp_probes_pause(struct nc_dp *dp, bool pause);
 /* A gratuitous ARP for local IP <ip> (host order) from its port. */
 int nc_dp_lip_garp(struct nc_dp *dp, uint32_t ip);
+int nc_dp_lip6_hold(struct nc_dp *dp, const uint8_t ip[16], bool hold);
+bool nc_dp_lip6_held(const struct nc_dp *dp, const uint8_t ip[16]);
+/* An unsolicited Neighbor Advertisement (override) for IPv6 local IP <ip>. */
+int nc_dp_lip6_announce(struct nc_dp *dp, const uint8_t ip[16]);
 
 /*
- * A TCP segment of no flow here, with sync started: <cb> decides. It returns
- * NC_MISS_ADOPT with the flow in <r> (the segment follows its install),
+ * A TCP segment of no flow here, with sync started: <cb> decides, from its
+ * key (an IPv6 segment's: ports and protocol as a record's, its client and
+ * VIP in <seg6>, NULL for IPv4). It returns NC_MISS_ADOPT with the flow in
+ * <r> (and <r6> for an IPv6 one; the segment follows its install),
  * NC_MISS_REDIRECT with a peer's MAC in <mac> (the segment goes on to it on
  * the port it came in by), or NC_MISS_DROP. Control lcore.
  */
 enum nc_miss { NC_MISS_DROP = 0, NC_MISS_ADOPT, NC_MISS_REDIRECT };
 typedef enum nc_miss (*nc_miss_cb)(void *arg, const struct rte_mbuf *m, uint16_t pidx,
-				   const uint32_t key[4], struct nc_sync_rec *r,
+				   const uint32_t key[4], const struct nc_sync_addr6 *seg6,
+				   struct nc_sync_rec *r, struct nc_sync_addr6 *r6,
 				   struct rte_ether_addr *mac);
 void nc_dp_set_miss_cb(struct nc_dp *dp, nc_miss_cb cb, void *arg);
 

@@ -452,6 +452,39 @@ nc_flow6_addr_at(struct nc_flow_table *t, uint32_t idx)
 	return idx >= t->slots && idx < t->slots + t->slots6 ? &t->a6[idx - t->slots] : NULL;
 }
 
+/* The checks of an adoption, and port <lport> of <lip_idx> out of its free
+ * list: 0, or the error (nc_flow_adopt()). */
+static int
+adopt_check(struct nc_flow_table *t, struct rte_hash *h, const void *k, uint32_t hash,
+	    uint16_t lip_idx, uint16_t lport)
+{
+	if (lip_idx >= t->n_lips || lport < NC_LPORT_MIN || lport % t->n_workers != t->worker)
+		return -EINVAL;
+	if (t->n >= t->capacity || h == NULL)
+		return -ENOSPC;
+	if (t->lport_map[(uint32_t)lip_idx << 16 | lport] != 0 ||
+	    rte_hash_lookup_with_hash(h, k, hash) >= 0)
+		return -EEXIST;
+	/* a port of this local IP's free list: it leaves the list (it is
+	 * returned there when the flow closes, as any) */
+	lport_unlist(t, lip_idx, lport);
+	return 0;
+}
+
+/* Flow slot <idx> taken by an adoption: the caller set its key. */
+static struct nc_flow *
+adopt_slot(struct nc_flow_table *t, uint32_t idx, uint8_t proto, uint16_t lip_idx, uint16_t lport)
+{
+	struct nc_flow *f = &t->flows[idx];
+
+	f->lip_idx = lip_idx;
+	f->lport = rte_cpu_to_be_16(lport);
+	f->state = proto == IPPROTO_TCP ? NC_FLOW_SYN : NC_FLOW_UDP;
+	t->lport_map[(uint32_t)lip_idx << 16 | lport] = idx + 1;
+	t->n++;
+	return f;
+}
+
 struct nc_flow *
 nc_flow_adopt(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 	      uint16_t lip_idx, uint16_t lport, int *err)
@@ -459,22 +492,9 @@ nc_flow_adopt(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t has
 	struct nc_flow *f;
 	int32_t pos;
 
-	if (lip_idx >= t->n_lips || lport < NC_LPORT_MIN || lport % t->n_workers != t->worker) {
-		*err = -EINVAL;
+	*err = adopt_check(t, t->h, k, hash, lip_idx, lport);
+	if (*err != 0)
 		return NULL;
-	}
-	if (t->n >= t->capacity) {
-		*err = -ENOSPC;
-		return NULL;
-	}
-	if (t->lport_map[(uint32_t)lip_idx << 16 | lport] != 0 ||
-	    rte_hash_lookup_with_hash(t->h, k, hash) >= 0) {
-		*err = -EEXIST;
-		return NULL;
-	}
-	/* a port of this local IP's free list: it leaves the list (it is
-	 * returned there when the flow closes, as any) */
-	lport_unlist(t, lip_idx, lport);
 	pos = rte_hash_add_key_with_hash(t->h, k, hash);
 	if (pos < 0) {
 		*err = -ENOSPC;
@@ -483,12 +503,35 @@ nc_flow_adopt(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t has
 	f = &t->flows[pos];
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
-	f->lip_idx = lip_idx;
-	f->lport = rte_cpu_to_be_16(lport);
-	f->state = k->proto == IPPROTO_TCP ? NC_FLOW_SYN : NC_FLOW_UDP;
-	t->lport_map[(uint32_t)lip_idx << 16 | lport] = (uint32_t)pos + 1;
-	t->n++;
-	return f;
+	return adopt_slot(t, (uint32_t)pos, k->proto, lip_idx, lport);
+}
+
+struct nc_flow *
+nc_flow6_adopt(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash,
+	       uint16_t lip_idx, uint16_t lport, int *err)
+{
+	struct nc_flow6_addr *a;
+	struct nc_flow *f;
+	int32_t pos;
+
+	*err = adopt_check(t, t->slots6 != 0 ? t->h6 : NULL, k, hash, lip_idx, lport);
+	if (*err != 0)
+		return NULL;
+	pos = rte_hash_add_key_with_hash(t->h6, k, hash);
+	if (pos < 0) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	f = &t->flows[t->slots + (uint32_t)pos];
+	memset(f, 0, sizeof(*f));
+	f->key.src_port = k->src_port;
+	f->key.dst_port = k->dst_port;
+	f->key.proto = k->proto;
+	f->key.pad[0] = NC_FLOW_KEY_V6;
+	a = &t->a6[pos];
+	memcpy(a->client, k->src_ip, 16);
+	memcpy(a->vip, k->dst_ip, 16);
+	return adopt_slot(t, t->slots + (uint32_t)pos, k->proto, lip_idx, lport);
 }
 
 int

@@ -250,6 +250,11 @@ int32_t nc_flow6_lookup(struct nc_flow_table *t, const struct nc_flow6_key *k, u
 struct nc_flow *nc_flow6_add(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash,
 			     const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err);
 
+/* Take over IPv6 flow <k> from another dispatcher, as nc_flow_adopt(): the
+ * client and VIP of its addresses set too. */
+struct nc_flow *nc_flow6_adopt(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash,
+			       uint16_t lip_idx, uint16_t lport, int *err);
+
 /* The addresses of IPv6 flow <idx>; NULL when <idx> is an IPv4 slot. */
 struct nc_flow6_addr *nc_flow6_addr_at(struct nc_flow_table *t, uint32_t idx);
 

@@ -31,6 +31,8 @@
 	_(L4_BAD_HEADER,    "l4_bad_header",    "TCP data offset or UDP length inconsistent") \
 	_(NOT_FOR_US,       "not_for_us",       "destination IP not an address of the appliance") \
 	_(ICMP_UNSUPPORTED, "icmp_unsupported", "ICMP to us that is not an echo request") \
+	_(ICMP_NO_FLOW,     "icmp_no_flow",     "ICMP error quoting a packet of no live flow (its local port, server or protocol not a flow's): not acted on") \
+	_(ICMP_OUT_OF_WINDOW, "icmp_out_of_window", "ICMP error quoting a TCP sequence number outside its leg's window, unacknowledged to next sent (RFC 5927): not acted on") \
 	_(TTL_EXPIRED,      "ttl_expired",      "TTL 1 or 0 on a packet to forward") \
 	_(NO_SERVICE,       "no_service",       "no service at this VIP, port and protocol") \
 	_(NO_FLOW,          "no_flow",          "TCP non-SYN or server reply with no flow") \

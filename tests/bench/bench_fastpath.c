@@ -940,10 +940,11 @@ static void
 sync_drain(struct bench *b)
 {
 	static struct nc_sync_rec r[256];
+	static struct nc_sync_addr6 r6[256];
 	uint64_t t0 = rte_rdtsc_precise();
 	unsigned int n, i;
 
-	while ((n = nc_dp_sync_take(b->dp, r, RTE_DIM(r))) != 0) {
+	while ((n = nc_dp_sync_take(b->dp, r, r6, RTE_DIM(r))) != 0) {
 		for (i = 0; i < n; i++)
 			rte_pktmbuf_free(r[i].m);
 		b->sync_records += n;

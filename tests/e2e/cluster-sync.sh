@@ -27,7 +27,13 @@
 #      channel up): nothing broken;
 #   f) killed with sync off on both: transactions break (the control: the
 #      same load and failure must break something, or the cases above prove
-#      nothing).
+#      nothing);
+#   g) IPv6: both dispatchers on config/cluster/dK-v6.json (web6 and dns6 on
+#      fd00:202::1, fail-safe, over the servers' IPv6 addresses), the same
+#      three clients over IPv6 from fd00:200::10-15, d1 killed: every request
+#      answered, none broken, no duplicate; d0 takes over d1's IPv4 and IPv6
+#      local IPs (fd00:201::3 and fd00:201::4 announced by unsolicited
+#      Neighbor Advertisements).
 # Times (takeover after the kill, resync, give-back) are reported, never
 # asserted: two CPUs carry everything here; so is what each dispatcher's
 # fail-safe logged during each run (broken transactions detected, given up,
@@ -35,7 +41,7 @@
 # both dispatchers' logs, kept in the work directory with KEEP=1. The cases
 # run one after another on the same dispatchers, as a cluster lives through
 # its failures. About 11 minutes.
-# CLUSTER_SYNC_CASES chooses and orders the cases (default "a d e b c f"; each
+# CLUSTER_SYNC_CASES chooses and orders the cases (default "a d e b c f g"; each
 # brings the dispatchers to the state it needs); CLUSTER_SYNC_SECONDS the
 # length of each run (default 30, the event at a third of it);
 # CLUSTER_SYNC_CFG_FILTER a jq filter applied last to both startup files.
@@ -53,8 +59,13 @@ CTL=$BUILD/app/netchestra-ctl
 STATE=/run/netchestra-lab
 RUN=${CLUSTER_SYNC_SECONDS:-30}
 AT=$((RUN / 3))
-CASES=${CLUSTER_SYNC_CASES:-a d e b c f}
+CASES=${CLUSTER_SYNC_CASES:-a d e b c f g}
 LIPS=(10.201.0.3 10.201.0.4)          # d1's local IPs
+VIP6=fd00:202::1
+SRC6_LIST=fd00:200::10,fd00:200::11,fd00:200::12,fd00:200::13,fd00:200::14,fd00:200::15
+LIPS6=(fd00:201::3 fd00:201::4)       # and its IPv6 ones (dK-v6.json)
+V6=""                                 # "-v6": the cases run on the dK-v6.json files
+CUR_V6=""                             # the files the dispatchers run with
 D1_MAC=02:00:00:c9:d1:01              # d1's back port (lab.sh disp_mac 1 c9)
 CUR_SYNC=""                           # the sync setting the dispatchers run with
 D1_KILLED=0                           # d1 is down, SIGKILLed under load by a case
@@ -78,12 +89,12 @@ sleep_until() {   # sleep_until <epoch ms>
 }
 
 # dcfg <K> <sync true|false>: dispatcher K's startup file in $W:
-# config/cluster/dK.json with its peers cut to the N present (an entry is an
+# config/cluster/dK$V6.json with its peers cut to the N present (an entry is an
 # object with .address, or a plain address), the lab's token and secret,
 # sync on or off, both services fail-safe, then CLUSTER_SYNC_CFG_FILTER.
 # Prints its path.
 dcfg() {
-	local out=$W/d$1-sync-$2.json
+	local out=$W/d$1$V6-sync-$2.json
 	jq --argjson n "$N" --arg root "$ROOT" --argjson sync "$2" '
 		.management.token_file = "\($root)/config/lab.token" |
 		.cluster.secret_file = "\($root)/config/cluster/secret" |
@@ -92,7 +103,7 @@ dcfg() {
 		.cluster.sync = $sync |
 		.services |= map(.failsafe = { enabled: true, max_replays: 2,
 			response_timeout_ms: (if .proto == "udp" then 1000 else 2000 end) }) |
-		'"${CLUSTER_SYNC_CFG_FILTER:-.}" "$ROOT/config/cluster/d$1.json" >"$out" || return 1
+		'"${CLUSTER_SYNC_CFG_FILTER:-.}" "$ROOT/config/cluster/d$1$V6.json" >"$out" || return 1
 	echo "$out"
 }
 
@@ -156,10 +167,10 @@ pair() {
 	local sync=$1 k
 	shift
 	[ $# -gt 0 ] || set -- 0 1
-	if [ -n "$CUR_SYNC" ] && [ "$CUR_SYNC" != "$sync" ]; then
+	if [ -n "$CUR_SYNC" ] && { [ "$CUR_SYNC" != "$sync" ] || [ "$CUR_V6" != "$V6" ]; }; then
 		for k in 0 1; do "$LAB" dispatcher stop "$k" >/dev/null 2>&1; done
 	fi
-	CUR_SYNC=$sync
+	CUR_SYNC=$sync CUR_V6=$V6
 	"$LAB" dispatcher plug 1 >/dev/null 2>&1
 	for k in "$@"; do running "$k" || start_disp "$k" "$sync" || return 1; done
 	server_back 1
@@ -191,19 +202,21 @@ fs_lines() {
 		END { printf "%d broken transaction(s) detected (%d of a failed dispatcher), %d given up, %d server(s) taken down", d, f, g, s }'
 }
 
-# load_start <name>: the three clients in the background, for RUN seconds
+# load_start <name>: the three clients in the background, for RUN seconds (to
+# the IPv6 VIP from the IPv6 sources when V6 is set)
 load_start() {
-	local name=$1
+	local name=$1 src=$SRC_LIST vip=$VIP
+	[ -z "$V6" ] || src=$SRC6_LIST vip="[$VIP6]"
 	LOAD_NAME=$name LOAD_M0=$(mark 0) LOAD_M1=$(mark 1)
-	ip netns exec lab-client "$NC_CLIENT" --json --source "$SRC_LIST" -c 6 -k 5 --duration "$RUN" \
-		--target "$VIP:80" --proto tcp --mode close --timeout-ms 10000 >"$W/$name-tcp.json" 2>"$W/$name-tcp.err" &
+	ip netns exec lab-client "$NC_CLIENT" --json --source "$src" -c 6 -k 5 --duration "$RUN" \
+		--target "$vip:80" --proto tcp --mode close --timeout-ms 10000 >"$W/$name-tcp.json" 2>"$W/$name-tcp.err" &
 	LOAD_PIDS=($!)
-	ip netns exec lab-client "$NC_CLIENT" --json --source "$SRC_LIST" -c 6 -k 5 --duration "$RUN" \
-		--target "$VIP:80" --proto tcp --mode keepalive --think-ms 50 --timeout-ms 10000 \
+	ip netns exec lab-client "$NC_CLIENT" --json --source "$src" -c 6 -k 5 --duration "$RUN" \
+		--target "$vip:80" --proto tcp --mode keepalive --think-ms 50 --timeout-ms 10000 \
 		>"$W/$name-ka.json" 2>"$W/$name-ka.err" &
 	LOAD_PIDS+=($!)
-	ip netns exec lab-client "$NC_CLIENT" --json --source "$SRC_LIST" -c 6 -k 5 --duration "$RUN" \
-		--target "$VIP:5353" --proto udp --mode close --retry-ms 3000 --timeout-ms 10000 \
+	ip netns exec lab-client "$NC_CLIENT" --json --source "$src" -c 6 -k 5 --duration "$RUN" \
+		--target "$vip:5353" --proto udp --mode close --retry-ms 3000 --timeout-ms 10000 \
 		>"$W/$name-udp.json" 2>"$W/$name-udp.err" &
 	LOAD_PIDS+=($!)
 	T0=$(now_ms)
@@ -255,7 +268,7 @@ why() {
 }
 
 # took_over <K> <mark>: the local IPs dispatcher K's log says it took over since <mark>
-took_over() { since "$1" "$2" | grep -o 'cluster: took over [0-9.]* from dispatcher [0-9]*' | awk '{ print $4 }' | sort -u | tr '\n' ' '; }
+took_over() { since "$1" "$2" | grep -o 'cluster: took over [0-9a-f.:]* from dispatcher [0-9]*' | awk '{ print $4 }' | sort -u | tr '\n' ' '; }
 replays() {   # replays <K> <mark>: "N detected, M continued" of UDP fail-over lines since <mark>
 	echo "$(since "$1" "$2" | grep -c 'broken transaction detected: udp .*(its dispatcher failed)') detected, $(since "$1" "$2" | grep -c 'transaction continued on [^:]*: udp') continued"
 }
@@ -468,6 +481,30 @@ case_f() {   # d1 killed with sync off
 	echo "cluster-sync: f) d0 took over with sync off: '$(took_over 0 "$m0")'"
 }
 
+case_g() {   # IPv6: d1 killed
+	local m0 d want
+	V6=-v6
+	pair true || { V6=""; return; }
+	m0=$(mark 0)
+	load_start g
+	sleep_until $((T0 + AT * 1000))
+	note "d1 killed (IPv6)"
+	"$LAB" dispatcher kill 1 >"$W/g-kill.log" 2>&1 || bad "g) d1 killed" "$W/g-kill.log"
+	D1_KILLED=1
+	load_wait
+	figures g
+	[ "$CLEAN" = 1 ] && [ "$DUPS" = 0 ] &&
+		ok "g) IPv6: d1 killed at $AT s of $RUN: every request answered, 0 failed, 0 broken, 0 duplicates ($FIG)" ||
+		bad "g) IPv6: d1 killed: every request answered, none failed, none broken, no duplicate ($FIG)" "$(why g)"
+	d=$(took_over 0 "$m0")
+	want=$(printf '%s\n' "${LIPS[@]}" "${LIPS6[@]}" | sort -u | tr '\n' ' ')
+	[ "$d" = "$want" ] &&
+		ok "g) d0 took over d1's IPv4 and IPv6 local IPs: $(since 0 "$m0" | grep -o 'cluster: took over .*' | tr '\n' ';' | sed 's/;$//')" ||
+		{ since 0 "$m0" | grep 'cluster:' >"$W/why"; bad "g) d0's log: took over $want(got: '$d')" "$W/why"; }
+	echo "cluster-sync: g) UDP requests d0 replayed for d1 (its log): $(replays 0 "$m0"); d0's sync: $(sync_fig 0 'adopted, adopted_held, miss_adopted, miss_dropped, redirected, holding')"
+	V6=""
+}
+
 # ---- run ----
 
 "$LAB" down >/dev/null 2>&1
@@ -478,8 +515,8 @@ if ! "$LAB" up --dispatchers "$N" >"$W/lab.log" 2>&1; then
 fi
 for c in $CASES; do
 	case $c in
-	a|b|c|d|e|f) echo "-- case $c"; "case_$c" ;;
-	*) bad "CLUSTER_SYNC_CASES: no case '$c' (a b c d e f)" ;;
+	a|b|c|d|e|f|g) echo "-- case $c"; "case_$c" ;;
+	*) bad "CLUSTER_SYNC_CASES: no case '$c' (a b c d e f g)" ;;
 	esac
 done
 [ ! -f "$W/times" ] || sed 's/^/cluster-sync: /' "$W/times"

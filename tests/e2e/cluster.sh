@@ -12,7 +12,7 @@
 # second) and new connections then all succeed through the others. With 2, the
 # killed one started again comes back, and a clean stop (SIGTERM) returns with
 # its path withdrawn. Then, with 2, IPv6: both dispatchers restarted on
-# config/cluster/dK-v6.json (flow sync off, web6 on the IPv6 VIP fd00:202::1 over
+# config/cluster/dK-v6.json (flow sync on, web6 and dns6 on the IPv6 VIP fd00:202::1 over
 # the servers' IPv6 addresses, announced as /128 in the same BGP sessions):
 # lab-rtr's IPv6 route to it has both dispatchers' fd00:203::(2+K) as nexthops,
 # curl -6 and nc-client from fd00:200::10-17 all answered through both, and one

@@ -586,6 +586,67 @@ case_v6_checker_rejects() {
 	echo "$n wrong IPv6 outputs rejected"
 }
 
+# Case 14: ICMP errors in and out of window (RFC 5927; tests/pcap/icmp_case.py
+# makes the traffic and checks every frame out). Pass 1 tells the local ports;
+# pass 2 carries the handshakes and held requests, then unreachables and
+# packets too big: out of window (past the bytes sent, before the ISN) or of
+# no flow (another local port, client port or server), nothing on the wire and
+# counted; in window, the fail-safe's move (RST to the old server, SYN to the
+# other) and packet too big relayed on both IPv6 legs. A damaged output (a
+# frame lost or doubled) must be rejected.
+case_icmp_window() {
+	local d=$WORK/c14 py svc what rc out
+	py=$(cd "$(dirname "$0")" && pwd)/icmp_case.py
+	mkdir -p "$d"
+	svc="[ $(service web tcp 80 ratio "10.1.0.11:80:50 10.1.0.12:80:50" \
+		'"failsafe": { "enabled": true, "response_timeout_ms": 20000, "max_replays": 2, "store_size": 1024 }, '),
+	       $(service6 web6 tcp 80 ratio "fd01::11,80,50 fd01::12,80,50") ]"
+	# write_config's IPv4 lab with write_config6's IPv6 beside it
+	icmp_config() {
+		cat >"$1" <<EOF
+{
+  "eal": { "lcores": "0-1", "huge": "auto", "memory_mb": 256,
+           "file_prefix": "${PREFIX_BASE}$2",
+           "vdevs": [ "net_pcap0,rx_pcap=$3,tx_pcap=$4" ] },
+  "workers": { "lcores": [1] },
+  "ports": [ { "name": "p0", "device": "net_pcap0", "ipv4": [ "10.0.0.1/24", "10.1.0.1/24" ],
+               "ipv6": [ "fd00::1/64", "fd01::1/64" ], "mac": "$PORT_MAC" } ],
+  "neighbors": [
+    { "ipv4": "10.0.0.254", "mac": "$GW_MAC" },
+    { "ipv4": "10.1.0.11", "mac": "02:00:00:00:01:11" },
+    { "ipv4": "10.1.0.12", "mac": "02:00:00:00:01:12" },
+    { "ipv6": "fd00::fe", "mac": "$GW_MAC" },
+    { "ipv6": "fd01::11", "mac": "02:00:00:00:01:11" },
+    { "ipv6": "fd01::12", "mac": "02:00:00:00:01:12" } ],
+  "routes": [ { "prefix": "0.0.0.0/0", "via": "10.0.0.254" },
+              { "prefix": "::/0", "via": "fd00::fe" } ],
+  "limits": { "tcp_timewait_s": 0, "max_flows": 65536 },
+  "services": $svc
+}
+EOF
+	}
+	python3 "$py" gen1 "$d/syns.pcap" || return 1
+	icmp_config "$d/p1.json" c14a "$d/syns.pcap" "$d/out1.pcap"
+	run_app "$d/p1.json" c14a "$d/app1.log" || return 1
+	python3 "$py" gen2 "$d/out1.pcap" "$d/in2.pcap" || return 1
+	icmp_config "$d/p2.json" c14b "$d/in2.pcap" "$d/out2.pcap"
+	run_app "$d/p2.json" c14b "$d/app2.log" || return 1
+	python3 "$py" check "$d/in2.pcap" "$d/out2.pcap" "$d/app2.log" || return 1
+	python3 "$py" expected-drops >"$d/expected" || return 1
+	check_drops "$d/app2.log" "$d/expected" || return 1
+	for what in drop dup; do
+		"$GEN" corrupt --in "$d/out2.pcap" --out "$d/bad-$what.pcap" --what "$what" \
+			>/dev/null || return 1
+		rc=0
+		out=$(python3 "$py" check "$d/in2.pcap" "$d/bad-$what.pcap" "$d/app2.log") || rc=$?
+		if [[ $rc -ne 1 ]] || ! grep -q '^FAIL ' <<<"$out"; then
+			echo "icmp_case.py exited $rc on damage '$what' (want 1 with FAIL lines)"
+			return 1
+		fi
+	done
+	echo "2 damaged outputs rejected"
+}
+
 run_case() {
 	local title=$1 fn=$2 log rc=0
 	log=$WORK/$fn.log
@@ -613,6 +674,7 @@ run_case "10 IPv6 two-arm: every field of both legs, ND and echo replies (2 pass
 run_case "11 IPv6 malformed: drop counters equal the manifest" case_v6_malformed
 run_case "12 IPv6 ratio 25/75 -> 0,1,1,1 and smooth 20/30/50 over 100 flows" case_v6_ratio
 run_case "13 nc-pcap-check rejects damaged IPv6 outputs" case_v6_checker_rejects
+run_case "14 ICMP errors in and out of window: out of window and of no flow counted, nothing on the wire; in window a fail-safe move and packets too big relayed" case_icmp_window
 
 if [[ $FAILED -ne 0 || ${KEEP:-0} == 1 ]]; then
 	KEEP_WORK=1

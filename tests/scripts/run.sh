@@ -195,13 +195,13 @@ if [ -x "$BUILD/app/netchestra" ]; then
 		"$BUILD/app/netchestra" --check -c "$W/check$k.json" >"$W/c" 2>&1 &&
 			ok "netchestra --check config/cluster/d$k.json" || bad "netchestra --check config/cluster/d$k.json" "$W/c"
 	done
-	# the same IPv6 service with flow sync on: refused at its vip
+	# a peer's IPv6 local IP off-link: refused at its path
 	jq --arg w "$W" '.management.token_file = "\($w)/token" | .cluster.secret_file = "\($w)/secret" |
-		.cluster.sync = true' "$D0V6" >"$W/sync6.json"
-	! "$BUILD/app/netchestra" --check -c "$W/sync6.json" >"$W/c" 2>&1 &&
-		grep -qF "services[2].vip: flow sync does not carry IPv6 flows yet" "$W/c" &&
-		ok "d0-v6.json with cluster.sync on: refused, $(grep -oF "services[2].vip: flow sync does not carry IPv6 flows yet" "$W/c")" ||
-		bad "d0-v6.json with cluster.sync on refused at services[2].vip" "$W/c"
+		.cluster.peers[0].local_ips[2] = "fd00:999::3"' "$D0V6" >"$W/sync6.json"
+	want6='cluster.peers[0].local_ips[2]: fd00:999::3 is not on-link (in no port subnet)'
+	! "$BUILD/app/netchestra" --check -c "$W/sync6.json" >"$W/c" 2>&1 && grep -qF "$want6" "$W/c" &&
+		ok "d0-v6.json with a peer's IPv6 local IP off-link: refused, $want6" ||
+		bad "d0-v6.json with a peer's IPv6 local IP off-link refused at cluster.peers[0].local_ips[2]" "$W/c"
 else
 	bad "netchestra --check: no $BUILD/app/netchestra (build first)"
 fi

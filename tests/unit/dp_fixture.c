@@ -1080,3 +1080,196 @@ tweak_v6(struct nc_config *c)
 	svc6(c, SVC_DNS6, "dns6", IPPROTO_UDP, DNS_PORT, DNS_PORT, 50, 50);
 	c->n_services = 4;
 }
+
+void
+client6(struct pb_pkt *p, uint8_t proto, uint16_t sport)
+{
+	pb_init6(p, proto);
+	memcpy(p->dst_mac, mac_port, 6);
+	memcpy(p->src_mac, mac_gw, 6);
+	memcpy(p->sip6, ip6_client, 16);
+	memcpy(p->dip6, ip6_vip, 16);
+	p->sport = sport;
+	p->dport = proto == IPPROTO_TCP ? WEB_PORT : DNS_PORT;
+	p->tcp_flags = PB_TCP_SYN;
+}
+
+struct pb_pkt
+nat6_c2s(const struct pb_pkt *in, int server, uint16_t lport)
+{
+	struct pb_pkt o = *in;
+
+	memcpy(o.dst_mac, mac_srv[server], 6);
+	memcpy(o.src_mac, mac_port, 6);
+	memcpy(o.sip6, ip6_lip, 16);
+	memcpy(o.dip6, ip6_srv[server], 16);
+	o.sport = lport;
+	o.dport = in->proto == IPPROTO_TCP ? WEB_SPORT : DNS_PORT;
+	o.ttl = (uint8_t)(in->ttl - 1);
+	return o;
+}
+
+void
+server6(struct pb_pkt *p, const struct pb_pkt *client, int server, uint16_t lport)
+{
+	pb_init6(p, client->proto);
+	memcpy(p->dst_mac, mac_port, 6);
+	memcpy(p->src_mac, mac_srv[server], 6);
+	memcpy(p->sip6, ip6_srv[server], 16);
+	memcpy(p->dip6, ip6_lip, 16);
+	p->sport = client->proto == IPPROTO_TCP ? WEB_SPORT : DNS_PORT;
+	p->dport = lport;
+	p->tcp_flags = PB_TCP_SYN | PB_TCP_ACK;
+	p->ttl = 61;
+}
+
+struct pb_pkt
+nat6_s2c(const struct pb_pkt *in, const struct pb_pkt *client)
+{
+	struct pb_pkt o = *in;
+
+	memcpy(o.dst_mac, client->src_mac, 6);
+	memcpy(o.src_mac, mac_port, 6);
+	memcpy(o.sip6, ip6_vip, 16);
+	memcpy(o.dip6, client->sip6, 16);
+	o.sport = client->dport;
+	o.dport = client->sport;
+	o.ttl = (uint8_t)(in->ttl - 1);
+	return o;
+}
+
+int
+server6_of(const struct frame *fr)
+{
+	const uint8_t *dst = fr->b + 14 + 24;
+
+	if (memcmp(dst, ip6_srv[SA], 16) == 0)
+		return SA;
+	if (memcmp(dst, ip6_srv[SB], 16) == 0)
+		return SB;
+	fail_msg("forwarded to no server");
+	return -1;
+}
+
+uint16_t
+lport6_of(const struct frame *fr)
+{
+	return (uint16_t)(fr->b[14 + 40] << 8 | fr->b[14 + 41]);
+}
+
+/* Open a flow with the client's first packet <p>: forwarded to a server
+ * from the local address, every byte as built from scratch. */
+void
+open6(struct fx *f, const struct pb_pkt *p, int *server, uint16_t *lport)
+{
+	struct frame fr;
+	struct pb_pkt want;
+
+	rx(f, 0, p);
+	expect_one(f, 0, &fr);
+	*server = server6_of(&fr);
+	*lport = lport6_of(&fr);
+	assert_true(*lport >= 1024);
+	want = nat6_c2s(p, *server, *lport);
+	assert_wire(&fr, &want);
+}
+
+uint8_t ip6_vip64[16];
+
+/* NAT64: an IPv6 VIP (fd00::164) over the lab's IPv4 servers and local IP */
+void
+svc64(struct nc_config *c, unsigned int si, const char *name, uint8_t proto, uint16_t port,
+      uint16_t sport)
+{
+	struct nc_cfg_service *s = &c->services[si];
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->family = AF_INET6;
+	memcpy(s->vip6, ip6_vip64, 16);
+	s->port = port;
+	s->proto = proto;
+	s->local_ips[0] = IP_LIP;
+	s->n_local_ips = 1;
+	s->server_family = AF_INET;
+	s->scheduler = NC_SCHED_RATIO;
+	for (i = 0; i < 2; i++) {
+		snprintf(s->servers[i].name, sizeof(s->servers[i].name), "%c4", 'a' + i);
+		s->servers[i].family = AF_INET;
+		s->servers[i].address = ip_srv[i];
+		s->servers[i].port = sport;
+		s->servers[i].weight = 50;
+	}
+	s->n_servers = 2;
+}
+
+/* The fixture's IPv6 lab, and web64 tcp/80, dns64 udp/5353 through NAT64 */
+void
+tweak_v6_64(struct nc_config *c)
+{
+	tweak_v6(c);
+	pb_ip6(ip6_vip64, "fd00::164");
+	svc64(c, SVC_WEB64, "web64", IPPROTO_TCP, WEB_PORT, WEB_SPORT);
+	svc64(c, SVC_DNS64, "dns64", IPPROTO_UDP, DNS_PORT, DNS_PORT);
+	c->n_services = 6;
+}
+
+/* The IPv4 packet a NAT64 client packet <in> becomes (RFC 7915 5.1). */
+struct pb_pkt
+nat64_c2s(const struct pb_pkt *in, int server, uint16_t lport)
+{
+	struct pb_pkt o = *in;
+
+	pb_init(&o, in->proto);
+	memcpy(o.dst_mac, mac_srv[server], 6);
+	memcpy(o.src_mac, mac_port, 6);
+	o.tos = in->tclass;
+	o.ip_id = 0;
+	o.frag = 0x4000;                       /* DF */
+	o.ttl = (uint8_t)(in->ttl - 1);
+	o.sip = IP_LIP;
+	o.dip = ip_srv[server];
+	o.sport = lport;
+	o.dport = in->proto == IPPROTO_TCP ? WEB_SPORT : DNS_PORT;
+	o.seq = in->seq;
+	o.ack = in->ack;
+	o.tcp_flags = in->tcp_flags;
+	o.window = in->window;
+	o.payload = in->payload;
+	o.payload_len = in->payload_len;
+	return o;
+}
+
+/* The IPv6 packet the server's IPv4 answer <in> becomes for <client> (RFC 7915 4.1). */
+struct pb_pkt
+nat64_s2c(const struct pb_pkt *in, const struct pb_pkt *client)
+{
+	struct pb_pkt o;
+
+	pb_init6(&o, in->proto);
+	memcpy(o.dst_mac, client->src_mac, 6);
+	memcpy(o.src_mac, mac_port, 6);
+	o.tclass = in->tos;
+	o.ttl = (uint8_t)(in->ttl - 1);
+	memcpy(o.sip6, ip6_vip64, 16);
+	memcpy(o.dip6, client->sip6, 16);
+	o.sport = client->dport;
+	o.dport = client->sport;
+	o.seq = in->seq;
+	o.ack = in->ack;
+	o.tcp_flags = in->tcp_flags;
+	o.window = in->window;
+	o.payload = in->payload;
+	o.payload_len = in->payload_len;
+	return o;
+}
+
+int
+server4_of(const struct frame *fr)
+{
+	uint32_t dip = pb_get32(fr->b + PB_IP_OFF + 16);
+
+	assert_true(dip == IP_SA || dip == IP_SB);
+	return dip == IP_SA ? SA : SB;
+}

@@ -339,4 +339,32 @@ extern uint8_t ip6_port[16], ip6_vip[16], ip6_lip[16], ip6_gw[16], ip6_client[16
  * fd00::100 with local address fd00::200. */
 void tweak_v6(struct nc_config *c);
 
+/* IPv6 frames: the client's first packet to web6 (TCP) or dns6 (UDP) from
+ * <sport>; it as sent to <server> from the local address and <lport>; the
+ * server's answer to it; that as the client gets it. */
+void client6(struct pb_pkt *p, uint8_t proto, uint16_t sport);
+struct pb_pkt nat6_c2s(const struct pb_pkt *in, int server, uint16_t lport);
+void server6(struct pb_pkt *p, const struct pb_pkt *client, int server, uint16_t lport);
+struct pb_pkt nat6_s2c(const struct pb_pkt *in, const struct pb_pkt *client);
+/* The server (SA, SB) and local port of an IPv6 frame sent to a server. */
+int server6_of(const struct frame *fr);
+uint16_t lport6_of(const struct frame *fr);
+/* Open a flow with the client's first packet <p>: forwarded to a server
+ * from the local address, every byte as built from scratch. */
+void open6(struct fx *f, const struct pb_pkt *p, int *server, uint16_t *lport);
+
+/* NAT64 beside them: web64 tcp/80 and dns64 udp/5353 on fd00::164
+ * (ip6_vip64) over the IPv4 servers and local IP (tweak_v6_64); the IPv4
+ * packet a client packet <in> becomes for <server> from <lport>; the IPv6
+ * packet the server's answer <in> becomes for <client>; the server (SA, SB)
+ * an IPv4 frame went to. */
+enum { SVC_WEB64 = 4, SVC_DNS64 = 5 };
+extern uint8_t ip6_vip64[16];
+void svc64(struct nc_config *c, unsigned int si, const char *name, uint8_t proto, uint16_t port,
+	   uint16_t sport);
+void tweak_v6_64(struct nc_config *c);
+struct pb_pkt nat64_c2s(const struct pb_pkt *in, int server, uint16_t lport);
+struct pb_pkt nat64_s2c(const struct pb_pkt *in, const struct pb_pkt *client);
+int server4_of(const struct frame *fr);
+
 #endif /* DP_FIXTURE_H */

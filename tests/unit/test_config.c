@@ -2071,11 +2071,30 @@ static void hook_v6_cluster(json_t *r)
 				   " 'secret_file': '/nonexistent/secret'}"));
 }
 
-/* sync not given: on by default */
+/* sync not given: on by default; the peer's local IPs of both families */
 static void hook_v6_cluster_sync(json_t *r)
 {
-	jset(r, "/cluster", jparse("{'id': 1, 'peers': [{'address': '10.2.0.6', 'local_ips': ['10.2.0.7']}],"
+	jset(r, "/cluster", jparse("{'id': 1, 'peers': [{'address': '10.2.0.6',"
+				   " 'local_ips': ['10.2.0.7', 'fd00:201::7']}],"
 				   " 'secret_file': '/nonexistent/secret'}"));
+}
+
+static void hook_v6_peer_lip_offlink(json_t *r)
+{
+	hook_v6_cluster_sync(r);
+	jset(r, "/cluster/peers/0/local_ips/1", json_string("fd00:999::7"));
+}
+
+static void hook_v6_peer_lip_own(json_t *r)
+{
+	hook_v6_cluster_sync(r);
+	jset(r, "/cluster/peers/0/local_ips/1", json_string("fd00:201::1"));
+}
+
+static void hook_v6_peer_lip_twice(json_t *r)
+{
+	hook_v6_cluster_sync(r);
+	jset(r, "/cluster/peers/0/local_ips/-", json_string("fd00:201::7"));
 }
 
 static const struct bad_case bad6_cases[] = {
@@ -2172,9 +2191,24 @@ static const struct bad_case bad6_cases[] = {
 	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" },
 	    { "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" } }, NULL,
 	  WANT(NULL) },
+	/* flow sync carries IPv6 flows: a peer's IPv6 local IPs are taken over too */
 	{ "ipv6 service with a cluster, sync on", { { NULL, NULL } }, hook_v6_cluster_sync,
-	  WANT("services[2].vip: flow sync does not carry IPv6 flows yet (cluster.sync is on)",
-	       "cluster.secret_file: cannot read /nonexistent/secret: No such file or directory",
+	  WANT("cluster.secret_file: cannot read /nonexistent/secret: No such file or directory",
+	       "cluster.peers[0].address: 10.2.0.6: no ports[].host on its subnet (the channel runs from the "
+	       "dispatcher's host address)") },
+	{ "ipv6 peer local ip not on-link", { { NULL, NULL } }, hook_v6_peer_lip_offlink,
+	  WANT("cluster.secret_file: cannot read /nonexistent/secret: No such file or directory",
+	       "cluster.peers[0].local_ips[1]: fd00:999::7 is not on-link (in no port subnet)",
+	       "cluster.peers[0].address: 10.2.0.6: no ports[].host on its subnet (the channel runs from the "
+	       "dispatcher's host address)") },
+	{ "ipv6 peer local ip our own", { { NULL, NULL } }, hook_v6_peer_lip_own,
+	  WANT("cluster.secret_file: cannot read /nonexistent/secret: No such file or directory",
+	       "cluster.peers[0].local_ips[1]: fd00:201::1 is the appliance's own address (ports[0].ipv6[1])",
+	       "cluster.peers[0].address: 10.2.0.6: no ports[].host on its subnet (the channel runs from the "
+	       "dispatcher's host address)") },
+	{ "ipv6 peer local ip twice", { { NULL, NULL } }, hook_v6_peer_lip_twice,
+	  WANT("cluster.secret_file: cannot read /nonexistent/secret: No such file or directory",
+	       "cluster.peers[0].local_ips[2]: fd00:201::7 is also cluster.peers[0].local_ips",
 	       "cluster.peers[0].address: 10.2.0.6: no ports[].host on its subnet (the channel runs from the "
 	       "dispatcher's host address)") },
 	{ "ipv6 service with a cluster, sync off", { { NULL, NULL } }, hook_v6_cluster,

@@ -390,7 +390,8 @@ test_failsafe_server_down(void **state)
  * Server a's host answers the held datagram with ICMP port unreachable
  * (quoting the datagram as the appliance sent it; a router's would do as
  * well): the request moves to b at once, before its deadline. One quoting
- * another server than the flow's changes nothing (counted icmp_unsupported).
+ * another server than the flow's is no flow's: nothing changes (counted
+ * icmp_no_flow).
  */
 static void
 test_failsafe_icmp_unreachable(void **state)
@@ -426,7 +427,7 @@ test_failsafe_icmp_unreachable(void **state)
 	rx(f, 0, &u);
 	expect_none(f, 0);
 	stats(f, &st);
-	assert_int_equal(st.drop[NC_DROP_ICMP_UNSUPPORTED], 1);
+	assert_int_equal(st.drop[NC_DROP_ICMP_NO_FLOW], 1);
 	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
 	/* a's own unreachable: moved to b at once */
 	quoted.dip = IP_SA;
@@ -438,7 +439,8 @@ test_failsafe_icmp_unreachable(void **state)
 	assert_wire(&fr, &want);
 	stats(f, &st);
 	assert_int_equal(st.svc[SVC_DNS].fs_replays, 1);
-	assert_int_equal(st.drop[NC_DROP_ICMP_UNSUPPORTED], 1);
+	assert_int_equal(st.drop[NC_DROP_ICMP_NO_FLOW], 1);
+	assert_int_equal(drops_total(f), 1);
 	ctl_round(f);
 	expect_none(f, 0);
 	assert_txpool(f);

@@ -55,11 +55,15 @@ setup_with(void **state, void (*tweak)(struct nc_config *c), uint32_t stall_ms)
 
 static int setup_sync(void **state) { return setup_with(state, tweak_sync, 0); }
 
+/* IPv6 flows' addresses beside the records taken (nc_dp_sync_take) */
+static struct nc_sync_addr6 rec6[64];
+
 /* Every record the workers have, freed of their mbufs once checked. */
 static unsigned int
 records(struct fx *f, struct nc_sync_rec *out, unsigned int max)
 {
-	return nc_dp_sync_take(f->dp, out, max);
+	assert_true(max <= RTE_DIM(rec6));
+	return nc_dp_sync_take(f->dp, out, rec6, max);
 }
 
 static void
@@ -117,7 +121,7 @@ fresh_flow(struct nc_sync_rec *r, uint16_t cport, uint16_t lport, int server, ui
 static void
 install_now(struct fx *f, const struct nc_sync_rec *r)
 {
-	assert_int_equal(nc_dp_sync_adopt(f->dp, r, NULL), 0);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, r, NULL, NULL), 0);
 	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
 }
 
@@ -279,14 +283,14 @@ test_adopt_tcp(void **state)
 	want = nat_s2c(&s, &p);
 	assert_wire(&fr, &want);
 	/* again: here already */
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL, NULL), 0);
 	nc_worker_sync_poll(wk(f, 0));
 	stats(f, &st);
 	assert_int_equal(st.sync_adopted, 1);
 	assert_int_equal(st.sync_adopt_exists, 1);
 	/* a local IP that is no one's: refused */
 	r.lip = htonl(PB_IP(10, 0, 0, 77));
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), -ENOENT);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL, NULL), -ENOENT);
 	/* the client opens a new connection from the same port (the old one
 	 * ended through another dispatcher): a new flow, from a port of ours */
 	p.tcp_flags = PB_TCP_SYN;
@@ -313,14 +317,14 @@ test_adopt_room(void **state)
 	assert_true(room0 > 64);
 	for (i = 0; i < room0; i++) {
 		peer_flow(&r, IPPROTO_TCP, (uint16_t)(1024 + i % 60000), (uint16_t)(5000 + i % 60000), SB);
-		assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
+		assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL, NULL), 0);
 		if (i == 9)
 			assert_int_equal(nc_dp_sync_adopt_room(f->dp), room0 - 10);
 	}
 	assert_int_equal(nc_dp_sync_adopt_room(f->dp), 0);
 	assert_false(nc_dp_sync_adopt_idle(f->dp));
 	peer_flow(&r, IPPROTO_TCP, 999, 4999, SB);
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), -ENOBUFS);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL, NULL), -ENOBUFS);
 	nc_dp_ctl_stats_get(f->dp, &cs);
 	assert_int_equal(cs.sync_adopt_full, 1);
 	/* the worker takes a burst: room again */
@@ -354,7 +358,7 @@ test_adopt_stale_port(void **state)
 	assert_int_equal(st.sync_adopted, 2);
 	assert_int_equal(st.sync_adopt_replaced, 1);
 	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
-	assert_int_equal(nc_dp_sync_take(f->dp, out, 4), 0);   /* no close reported */
+	assert_int_equal(nc_dp_sync_take(f->dp, out, rec6, 4), 0);   /* no close reported */
 	client_pkt(&p, IPPROTO_TCP, 48001);
 	p.tcp_flags = PB_TCP_ACK;
 	via_peer(f, &p, SA, 5400);
@@ -517,13 +521,13 @@ test_adopt_held(void **state)
 	memset(a, 0x62, sizeof(a));
 	peer_flow(&r, IPPROTO_UDP, 36000, 6000, SA);
 	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);   /* taken over */
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL), 0);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL, NULL), 0);
 	dns_req(&p, IP_CLIENT, 36000, q, sizeof(q));
 	h = r;
 	h.op = NC_SYNC_HELD;
 	h.ttl_ms = 20;
 	h.m = mk(&p);
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &h, NULL), 0);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &h, NULL, NULL), 0);
 	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 2);
 	fs_view(f, &v);
 	assert_int_equal(v.held_now, 1);
@@ -547,7 +551,7 @@ test_adopt_held(void **state)
 	expect_none(f, 0);   /* until its release has left */
 	{
 		struct nc_sync_rec rr[4];
-		unsigned int k = nc_dp_sync_take(f->dp, rr, 4);
+		unsigned int k = nc_dp_sync_take(f->dp, rr, rec6, 4);
 
 		/* the replay's record (its server), then the release with the answer */
 		assert_int_equal(k, 2);
@@ -677,13 +681,16 @@ static unsigned int miss_calls;
 
 static enum nc_miss
 miss_cb(void *arg, const struct rte_mbuf *m, uint16_t pidx, const uint32_t key[4],
-	struct nc_sync_rec *r, struct rte_ether_addr *mac)
+	const struct nc_sync_addr6 *seg6, struct nc_sync_rec *r, struct nc_sync_addr6 *r6,
+	struct rte_ether_addr *mac)
 {
 	static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0x0d, 0x01 };
 
 	(void)arg;
 	(void)m;
 	(void)pidx;
+	(void)r6;
+	assert_null(seg6);   /* IPv4 segments */
 	miss_calls++;
 	assert_int_equal(ntohl(key[0]), IP_CLIENT);
 	peer_flow(r, IPPROTO_TCP, 44000, 7000, SA);
@@ -875,7 +882,7 @@ test_tcp_held(void **state)
 	/* a peer's connection with its request unanswered */
 	peer_flow(&pr, IPPROTO_TCP, 46000, 8000, SA);
 	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);   /* taken over */
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL), 0);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL, NULL), 0);
 	client_pkt(&p, IPPROTO_TCP, 46000);
 	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
 	p.seq = 2001;
@@ -888,7 +895,7 @@ test_tcp_held(void **state)
 	h.m = mk(&p);
 	h.tcp = (struct nc_sync_tcp){ .start = 2001, .c_isn = 2000, .srv_isn = 6000, .s_next = 6001,
 				      .method = 1, .minor = 1 };
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &h, NULL), 0);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &h, NULL, NULL), 0);
 	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 2);
 	assert_int_equal(fs_wait(f, 0, 10), 0);
 	expect_none(f, 0);
@@ -1000,7 +1007,7 @@ test_resume(void **state)
 
 	peer_flow(&pr, IPPROTO_TCP, 47000, 9000, SA);
 	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL), 0);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL, NULL), 0);
 	nc_worker_sync_poll(wk(f, 0));
 	client_pkt(&p, IPPROTO_TCP, 47000);
 	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;

@@ -529,6 +529,145 @@ test_tcpfs_slot_after_splice_given_up(void **state)
 	assert_no_leak(f);
 }
 
+/* ------------------------------------------- ICMP errors in window */
+
+/*
+ * A router on the servers' side says host unreachable (<code> 1) about
+ * client segment <seg> of <fl> as it went to <server> from <lport>, with
+ * the sequence number <seq> in its quote (IP header and 8 TCP bytes, RFC
+ * 792): the frame in <u>, its quote built in <buf>.
+ */
+static void
+unreach_about(struct pb_pkt *u, uint8_t *buf, const struct pb_pkt *seg, int server,
+	      uint16_t lport, uint32_t seq)
+{
+	struct pb_pkt q = nat_c2s(seg, server, lport);
+
+	q.seq = seq;
+	assert_true(pb_build(&q, buf, PB_MAX_FRAME) > 0);
+	pb_init(u, IPPROTO_ICMP);
+	memcpy(u->dst_mac, mac_port, 6);
+	memcpy(u->src_mac, mac_srv[server], 6);
+	u->sip = PB_IP(10, 0, 0, 77);
+	u->dip = IP_LIP;
+	u->icmp_type = 3;
+	u->icmp_code = 1;
+	u->icmp_id = 0;
+	u->icmp_seq = 0;
+	u->payload = buf + PB_IP_OFF;
+	u->payload_len = 20 + 8;
+}
+
+/*
+ * RFC 5927 on a held request: an unreachable quoting the request's local
+ * port with a sequence number past what the client sent, or before its
+ * ISN, moves nothing and resets nobody (icmp_out_of_window); one quoting a
+ * local port no flow has, or the flow's port towards another server, is no
+ * flow's (icmp_no_flow). The same error quoting the request itself is a's
+ * failure: the connection moves to b at once (RST to a, SYN to b). After
+ * the move the window is the new connection's: its SYN's number is in, the
+ * request's end before b has it, and the old local port no flow's.
+ */
+static void
+test_tcpfs_icmp_window(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /x HTTP/1.1\r\n\r\n";
+	const uint32_t c = 0xfffffff0, a = 0x40000000;   /* the client's numbers wrap */
+	const uint16_t r = sizeof(req) - 1;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	static uint8_t buf[PB_MAX_FRAME];
+	struct pb_pkt p, u;
+	struct flow fl;
+	uint16_t old;
+
+	tick(f, 0);
+	tc_connect(f, 42800, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &p);
+	/* blind guesses: past the request's end, a window's worth on, below the ISN */
+	unreach_about(&u, buf, &p, SA, fl.lport, c + 1 + r + 1);
+	rx(f, 0, &u);
+	unreach_about(&u, buf, &p, SA, fl.lport, c + 1 + r + 65536);
+	rx(f, 0, &u);
+	unreach_about(&u, buf, &p, SA, fl.lport, c - 1);
+	rx(f, 0, &u);
+	want[NC_DROP_ICMP_OUT_OF_WINDOW] = 3;
+	/* another local port; the flow's port, but towards b */
+	unreach_about(&u, buf, &p, SA, (uint16_t)(fl.lport + 1), c + 1);
+	rx(f, 0, &u);
+	unreach_about(&u, buf, &p, SB, fl.lport, c + 1);
+	rx(f, 0, &u);
+	want[NC_DROP_ICMP_NO_FLOW] = 2;
+	expect_none(f, 0);
+	assert_drops(f, want);
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 0, 0, 0, 0);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	/* the request's own number, and its end (a bare ACK's): in window */
+	unreach_about(&u, buf, &p, SA, fl.lport, c + 1 + r);
+	rx(f, 0, &u);
+	old = fl.lport;
+	expect_move(f, &fl, 1, c + 1, SB, c, 0);
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 1, 0, 1, 0);
+	/* b's connection: its SYN (c) and up to it are in, the request is not
+	 * there yet; a's old port is no flow's now */
+	unreach_about(&u, buf, &p, SB, fl.lport, c + 1 + r);
+	rx(f, 0, &u);
+	want[NC_DROP_ICMP_OUT_OF_WINDOW]++;
+	unreach_about(&u, buf, &p, SA, old, c + 1);
+	rx(f, 0, &u);
+	want[NC_DROP_ICMP_NO_FLOW]++;
+	expect_none(f, 0);
+	assert_drops(f, want);
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 1, 0, 1, 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
+ * The window's lower edge is what the server acknowledged: once a has
+ * acknowledged the request (and owes its answer), an error quoting the
+ * request's bytes is about data a has - out of window, as Linux's
+ * tcp_v4_err judges it - while one quoting the next byte (a bare ACK of
+ * the client's) is in and moves the request.
+ */
+static void
+test_tcpfs_icmp_acked(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "POST /y HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc";
+	const uint32_t c = 0x7fffff00, a = 0x10;
+	const uint16_t r = sizeof(req) - 1;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	static uint8_t buf[PB_MAX_FRAME];
+	struct pb_pkt p, s, u;
+	struct flow fl;
+
+	tick(f, 0);
+	tc_connect(f, 42900, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &p);
+	tc_server(&s, &fl, SA, PB_TCP_ACK, a + 1, c + 1 + r, NULL, 0);
+	s2c_ok(f, &fl, &s);
+	unreach_about(&u, buf, &p, SA, fl.lport, c + 1);
+	rx(f, 0, &u);
+	unreach_about(&u, buf, &p, SA, fl.lport, c + r);
+	rx(f, 0, &u);
+	want[NC_DROP_ICMP_OUT_OF_WINDOW] = 2;
+	expect_none(f, 0);
+	assert_drops(f, want);
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 0, 0, 0, 0);
+	unreach_about(&u, buf, &p, SA, fl.lport, c + 1 + r);
+	rx(f, 0, &u);
+	expect_move(f, &fl, 1, c + 1 + r, SB, c, 0);
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 1, 0, 1, 0);
+	assert_drops(f, want);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfs"); }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
@@ -546,6 +685,8 @@ main(void)
 		T(test_tcpfs_replay_idempotent, setup_tcpfs_idempotent),
 		T(test_tcpfs_replay_window, setup_tcpfs_limit),
 		T(test_tcpfs_slot_after_splice_given_up, setup_tcpfs_small),
+		T(test_tcpfs_icmp_window, setup_tcpfs),
+		T(test_tcpfs_icmp_acked, setup_tcpfs),
 	};
 
 	return cmocka_run_group_tests_name("dp_tcpfs", tests, eal_setup, fx_eal_teardown);

@@ -24,49 +24,8 @@
 #include "dp_priv.h"     /* nc_dp_admin_poll: the control lcore's tick, seconds ahead */
 #include "nc_net.h"
 
-enum { SVC_WEB64 = 4, SVC_DNS64 = 5 };
-
-static uint8_t ip6_near[16], ip6_vip64[16];
+static uint8_t ip6_near[16];
 static const uint8_t mac_near[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x50 };
-
-/* NAT64: an IPv6 VIP (fd00::164) over the lab's IPv4 servers and local IP */
-static void
-svc64(struct nc_config *c, unsigned int si, const char *name, uint8_t proto, uint16_t port,
-      uint16_t sport)
-{
-	struct nc_cfg_service *s = &c->services[si];
-	unsigned int i;
-
-	memset(s, 0, sizeof(*s));
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->family = AF_INET6;
-	memcpy(s->vip6, ip6_vip64, 16);
-	s->port = port;
-	s->proto = proto;
-	s->local_ips[0] = IP_LIP;
-	s->n_local_ips = 1;
-	s->server_family = AF_INET;
-	s->scheduler = NC_SCHED_RATIO;
-	for (i = 0; i < 2; i++) {
-		snprintf(s->servers[i].name, sizeof(s->servers[i].name), "%c4", 'a' + i);
-		s->servers[i].family = AF_INET;
-		s->servers[i].address = ip_srv[i];
-		s->servers[i].port = sport;
-		s->servers[i].weight = 50;
-	}
-	s->n_servers = 2;
-}
-
-/* The fixture's IPv6 lab, and web64 tcp/80, dns64 udp/5353 through NAT64 */
-static void
-tweak_v6_64(struct nc_config *c)
-{
-	tweak_v6(c);
-	pb_ip6(ip6_vip64, "fd00::164");
-	svc64(c, SVC_WEB64, "web64", IPPROTO_TCP, WEB_PORT, WEB_SPORT);
-	svc64(c, SVC_DNS64, "dns64", IPPROTO_UDP, DNS_PORT, DNS_PORT);
-	c->n_services = 6;
-}
 
 static int
 setup_v6(void **state)
@@ -89,99 +48,6 @@ static int
 setup_v6_fs(void **state)
 {
 	return fx_setup(state, tweak_v6_fs);
-}
-
-static void
-client6(struct pb_pkt *p, uint8_t proto, uint16_t sport)
-{
-	pb_init6(p, proto);
-	memcpy(p->dst_mac, mac_port, 6);
-	memcpy(p->src_mac, mac_gw, 6);
-	memcpy(p->sip6, ip6_client, 16);
-	memcpy(p->dip6, ip6_vip, 16);
-	p->sport = sport;
-	p->dport = proto == IPPROTO_TCP ? WEB_PORT : DNS_PORT;
-	p->tcp_flags = PB_TCP_SYN;
-}
-
-static struct pb_pkt
-nat6_c2s(const struct pb_pkt *in, int server, uint16_t lport)
-{
-	struct pb_pkt o = *in;
-
-	memcpy(o.dst_mac, mac_srv[server], 6);
-	memcpy(o.src_mac, mac_port, 6);
-	memcpy(o.sip6, ip6_lip, 16);
-	memcpy(o.dip6, ip6_srv[server], 16);
-	o.sport = lport;
-	o.dport = in->proto == IPPROTO_TCP ? WEB_SPORT : DNS_PORT;
-	o.ttl = (uint8_t)(in->ttl - 1);
-	return o;
-}
-
-static void
-server6(struct pb_pkt *p, const struct pb_pkt *client, int server, uint16_t lport)
-{
-	pb_init6(p, client->proto);
-	memcpy(p->dst_mac, mac_port, 6);
-	memcpy(p->src_mac, mac_srv[server], 6);
-	memcpy(p->sip6, ip6_srv[server], 16);
-	memcpy(p->dip6, ip6_lip, 16);
-	p->sport = client->proto == IPPROTO_TCP ? WEB_SPORT : DNS_PORT;
-	p->dport = lport;
-	p->tcp_flags = PB_TCP_SYN | PB_TCP_ACK;
-	p->ttl = 61;
-}
-
-static struct pb_pkt
-nat6_s2c(const struct pb_pkt *in, const struct pb_pkt *client)
-{
-	struct pb_pkt o = *in;
-
-	memcpy(o.dst_mac, client->src_mac, 6);
-	memcpy(o.src_mac, mac_port, 6);
-	memcpy(o.sip6, ip6_vip, 16);
-	memcpy(o.dip6, client->sip6, 16);
-	o.sport = client->dport;
-	o.dport = client->sport;
-	o.ttl = (uint8_t)(in->ttl - 1);
-	return o;
-}
-
-static int
-server6_of(const struct frame *fr)
-{
-	const uint8_t *dst = fr->b + 14 + 24;
-
-	if (memcmp(dst, ip6_srv[SA], 16) == 0)
-		return SA;
-	if (memcmp(dst, ip6_srv[SB], 16) == 0)
-		return SB;
-	fail_msg("forwarded to no server");
-	return -1;
-}
-
-static uint16_t
-lport6_of(const struct frame *fr)
-{
-	return (uint16_t)(fr->b[14 + 40] << 8 | fr->b[14 + 41]);
-}
-
-/* Open a flow with the client's first packet <p>: forwarded to a server
- * from the local address, every byte as built from scratch. */
-static void
-open6(struct fx *f, const struct pb_pkt *p, int *server, uint16_t *lport)
-{
-	struct frame fr;
-	struct pb_pkt want;
-
-	rx(f, 0, p);
-	expect_one(f, 0, &fr);
-	*server = server6_of(&fr);
-	*lport = lport6_of(&fr);
-	assert_true(*lport >= 1024);
-	want = nat6_c2s(p, *server, *lport);
-	assert_wire(&fr, &want);
 }
 
 static void
@@ -470,65 +336,6 @@ test_echo6(void **state)
 	ctl_round(f);
 	expect_none(f, 0);
 	assert_no_leak(f);
-}
-
-/* The IPv4 packet a NAT64 client packet <in> becomes (RFC 7915 5.1). */
-static struct pb_pkt
-nat64_c2s(const struct pb_pkt *in, int server, uint16_t lport)
-{
-	struct pb_pkt o = *in;
-
-	pb_init(&o, in->proto);
-	memcpy(o.dst_mac, mac_srv[server], 6);
-	memcpy(o.src_mac, mac_port, 6);
-	o.tos = in->tclass;
-	o.ip_id = 0;
-	o.frag = 0x4000;                       /* DF */
-	o.ttl = (uint8_t)(in->ttl - 1);
-	o.sip = IP_LIP;
-	o.dip = ip_srv[server];
-	o.sport = lport;
-	o.dport = in->proto == IPPROTO_TCP ? WEB_SPORT : DNS_PORT;
-	o.seq = in->seq;
-	o.ack = in->ack;
-	o.tcp_flags = in->tcp_flags;
-	o.window = in->window;
-	o.payload = in->payload;
-	o.payload_len = in->payload_len;
-	return o;
-}
-
-/* The IPv6 packet the server's IPv4 answer <in> becomes for <client> (RFC 7915 4.1). */
-static struct pb_pkt
-nat64_s2c(const struct pb_pkt *in, const struct pb_pkt *client)
-{
-	struct pb_pkt o;
-
-	pb_init6(&o, in->proto);
-	memcpy(o.dst_mac, client->src_mac, 6);
-	memcpy(o.src_mac, mac_port, 6);
-	o.tclass = in->tos;
-	o.ttl = (uint8_t)(in->ttl - 1);
-	memcpy(o.sip6, ip6_vip64, 16);
-	memcpy(o.dip6, client->sip6, 16);
-	o.sport = client->dport;
-	o.dport = client->sport;
-	o.seq = in->seq;
-	o.ack = in->ack;
-	o.tcp_flags = in->tcp_flags;
-	o.window = in->window;
-	o.payload = in->payload;
-	o.payload_len = in->payload_len;
-	return o;
-}
-
-static int
-server4_of(const struct frame *fr)
-{
-	uint32_t dip = pb_get32(fr->b + PB_IP_OFF + 16);
-
-	assert_true(dip == IP_SA || dip == IP_SB);
-	return dip == IP_SA ? SA : SB;
 }
 
 /* NAT64, TCP: the handshake and a request both ways, every byte of both legs */
@@ -986,6 +793,270 @@ test_ptb64(void **state)
 	assert_no_leak(f);
 }
 
+/* The quoted TCP sequence number of an ICMP error's quote in <buf> (its IP
+ * header <l3> bytes) set to <seq>: a blind sender's guess. */
+static void
+quote_seq(uint8_t *buf, uint16_t l3, uint32_t seq)
+{
+	buf[l3 + 4] = (uint8_t)(seq >> 24);
+	buf[l3 + 5] = (uint8_t)(seq >> 16);
+	buf[l3 + 6] = (uint8_t)(seq >> 8);
+	buf[l3 + 7] = (uint8_t)seq;
+}
+
+/*
+ * RFC 5927 on packet too big, both legs of an IPv6 flow: relayed only when
+ * the quote is a live flow's segment with a sequence number between what the
+ * leg's peer acknowledged and the next one sent. A server-side error past
+ * the client's bytes or before its ISN, a client-side one past the server's
+ * bytes, one quoting a local port or a client port no flow has: dropped and
+ * counted, nothing relayed. In window: relayed, as test_ptb6 shows byte for
+ * byte. Once the client acknowledged the server's bytes, an error quoting
+ * them is out of window.
+ */
+static void
+test_ptb6_window(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t req[1000], data[1200], q[1300];
+	const uint32_t c = 0xfffffc00, a = 0x00abcdef;   /* the client's numbers wrap */
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct pb_pkt cp, sp, e;
+	struct frame fwd, back, out;
+	struct nc_dp_stats st;
+	uint16_t lport;
+	int server;
+
+	client6(&cp, IPPROTO_TCP, 48100);
+	cp.seq = c;
+	open6(f, &cp, &server, &lport);
+	server6(&sp, &cp, server, lport);
+	sp.seq = a;
+	sp.ack = c + 1;
+	rx(f, 0, &sp);
+	expect_one(f, 0, &out);
+	cp.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	cp.seq = c + 1;
+	cp.ack = a + 1;
+	cp.payload = req;
+	cp.payload_len = sizeof(req);
+	rx(f, 0, &cp);
+	expect_one(f, 0, &fwd);
+	sp.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	sp.seq = a + 1;
+	sp.ack = c + 1;                 /* the request not acknowledged yet */
+	sp.payload = data;
+	sp.payload_len = sizeof(data);
+	rx(f, 0, &sp);
+	expect_one(f, 0, &back);
+
+	/* the server's path: about the request as it went to the server */
+	icmp_err(&e, 1, 2, 1400, &fwd, q, 40 + 20);
+	memcpy(e.src_mac, mac_srv[server], 6);
+	pb_ip6(e.sip6, "fd00::77");
+	memcpy(e.dip6, ip6_lip, 16);
+	quote_seq(q, 40, c + 1 + sizeof(req) + 1);
+	rx(f, 0, &e);
+	quote_seq(q, 40, c - 1);
+	rx(f, 0, &e);
+	want[NC_DROP_ICMP_OUT_OF_WINDOW] += 2;
+	quote_seq(q, 40, c + 1);
+	q[40] ^= 0x01;                  /* another local port */
+	rx(f, 0, &e);
+	want[NC_DROP_ICMP_NO_FLOW]++;
+	expect_none(f, 0);
+	assert_drops(f, want);
+	q[40] ^= 0x01;
+	quote_seq(q, 40, c + 1 + sizeof(req));   /* the next byte: in */
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_memory_equal(out.b + 14 + 24, ip6_client, 16);
+	assert_int_equal(out.b[54], 2);
+
+	/* the client's path: about the server's bytes as they went to the client */
+	icmp_err(&e, 1, 2, 1280, &back, q, 40 + 20);
+	memcpy(e.src_mac, mac_gw, 6);
+	pb_ip6(e.sip6, "2001:db8:2::1");
+	memcpy(e.dip6, ip6_vip, 16);
+	quote_seq(q, 40, a + 1 + sizeof(data) + 1);
+	rx(f, 0, &e);
+	want[NC_DROP_ICMP_OUT_OF_WINDOW]++;
+	quote_seq(q, 40, a + 1);
+	q[42] ^= 0x01;                  /* another client port */
+	rx(f, 0, &e);
+	want[NC_DROP_ICMP_NO_FLOW]++;
+	expect_none(f, 0);
+	assert_drops(f, want);
+	q[42] ^= 0x01;
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_memory_equal(out.b + 14 + 24, ip6_srv[server], 16);
+	assert_int_equal(out.b[54], 2);
+	/* the client has the server's bytes: an error about them is stale */
+	cp.tcp_flags = PB_TCP_ACK;
+	cp.seq = c + 1 + sizeof(req);
+	cp.ack = a + 1 + sizeof(data);
+	cp.payload = NULL;
+	cp.payload_len = 0;
+	rx(f, 0, &cp);
+	expect_one(f, 0, &out);
+	rx(f, 0, &e);
+	want[NC_DROP_ICMP_OUT_OF_WINDOW]++;
+	expect_none(f, 0);
+	assert_drops(f, want);
+	stats(f, &st);
+	assert_int_equal(st.icmp_relayed, 2);
+	assert_no_leak(f);
+}
+
+/*
+ * The same across NAT64: IPv4 fragmentation needed from the server's path
+ * quoting a sequence number the client never sent, a local port no flow has
+ * or another server is dropped (no packet too big for the client), the SYN's
+ * own number is relayed; packet too big from the client's path quoting one
+ * past the server's SYN or another client port is dropped (no fragmentation
+ * needed for the server), the SYN-ACK's own is relayed.
+ */
+static void
+test_ptb64_window(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t q[1300];
+	const uint32_t c = 0x00001000, a = 0x80000000;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct pb_pkt cp, sp, e, w;
+	struct frame fwd, back, out;
+	struct nc_dp_stats st;
+	uint16_t lport;
+	int server;
+
+	client6(&cp, IPPROTO_TCP, 49100);
+	memcpy(cp.dip6, ip6_vip64, 16);
+	cp.seq = c;
+	rx(f, 0, &cp);
+	expect_one(f, 0, &fwd);
+	server = server4_of(&fwd);
+	lport = lport_of(&fwd);
+	icmp_err(&e, 0, 3, 1400, &fwd, q, 20 + 20);
+	memcpy(e.src_mac, mac_srv[server], 6);
+	e.sip = PB_IP(10, 0, 0, 77);
+	e.dip = IP_LIP;
+	quote_seq(q, 20, c + 2);
+	rx(f, 0, &e);
+	quote_seq(q, 20, c ^ 0x80000000u);
+	rx(f, 0, &e);
+	want[NC_DROP_ICMP_OUT_OF_WINDOW] += 2;
+	quote_seq(q, 20, c);
+	q[20] ^= 0x40;                  /* a local port no flow has */
+	rx(f, 0, &e);
+	q[20] ^= 0x40;
+	q[19] ^= 0x01;                  /* the flow's port, another server */
+	rx(f, 0, &e);
+	q[19] ^= 0x01;
+	want[NC_DROP_ICMP_NO_FLOW] += 2;
+	expect_none(f, 0);
+	assert_drops(f, want);
+	quote_seq(q, 20, c);
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_memory_equal(out.b + 14 + 24, ip6_client, 16);
+	assert_int_equal(out.b[54], 2);
+	/* the server's SYN-ACK to the client, then packet too big about it */
+	w = nat64_c2s(&cp, server, lport);
+	server_pkt(&sp, &w, server, lport);
+	sp.tcp_flags = PB_TCP_SYN | PB_TCP_ACK;
+	sp.seq = a;
+	sp.ack = c + 1;
+	rx(f, 0, &sp);
+	expect_one(f, 0, &back);
+	icmp_err(&e, 1, 2, 1300, &back, q, 40 + 20);
+	memcpy(e.src_mac, mac_gw, 6);
+	pb_ip6(e.sip6, "2001:db8:2::1");
+	memcpy(e.dip6, ip6_vip64, 16);
+	quote_seq(q, 40, a + 2);
+	rx(f, 0, &e);
+	want[NC_DROP_ICMP_OUT_OF_WINDOW]++;
+	quote_seq(q, 40, a);
+	q[42] ^= 0x01;                  /* another client port */
+	rx(f, 0, &e);
+	q[42] ^= 0x01;
+	want[NC_DROP_ICMP_NO_FLOW]++;
+	expect_none(f, 0);
+	assert_drops(f, want);
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_int_equal(pb_get32(out.b + PB_IP_OFF + 16), ip_srv[server]);
+	assert_int_equal(out.b[PB_IP_OFF + 20], 3);
+	assert_int_equal(out.b[PB_IP_OFF + 21], 4);
+	stats(f, &st);
+	assert_int_equal(st.icmp_relayed, 2);
+	assert_drops(f, want);
+	assert_no_leak(f);
+}
+
+/*
+ * The fail-safe over IPv6: a destination unreachable from the server's path
+ * quoting a held request's port with a number the client never sent moves
+ * nothing and resets nobody; quoting the request's own, it moves the
+ * connection at once (RST to its server, SYN to the other).
+ */
+static void
+test_fs6_unreach_window(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /6 HTTP/1.1\r\n\r\n";
+	const uint32_t c = 0x22220000, a = 0x33330000;
+	const uint16_t r = sizeof(req) - 1;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	static uint8_t q[1300];
+	struct pb_pkt syn, cp, sp, e;
+	struct frame fr[4];
+	struct nc_failsafe_view v;
+	uint16_t lport;
+	int x;
+
+	tick(f, 0);
+	client6(&syn, IPPROTO_TCP, 47100);
+	syn.seq = c;
+	open6(f, &syn, &x, &lport);
+	server6(&sp, &syn, x, lport);
+	sp.seq = a;
+	sp.ack = c + 1;
+	rx(f, 0, &sp);
+	expect_one(f, 0, &fr[0]);
+	cp = syn;
+	cp.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	cp.seq = c + 1;
+	cp.ack = a + 1;
+	cp.payload = (const uint8_t *)req;
+	cp.payload_len = r;
+	rx(f, 0, &cp);
+	expect_one(f, 0, &fr[1]);
+	icmp_err(&e, 1, 1, 0, &fr[1], q, 40 + 20);   /* no route to the server */
+	memcpy(e.src_mac, mac_srv[x], 6);
+	pb_ip6(e.sip6, "fd00::77");
+	memcpy(e.dip6, ip6_lip, 16);
+	quote_seq(q, 40, c + 1 + r + 1000);
+	rx(f, 0, &e);
+	want[NC_DROP_ICMP_OUT_OF_WINDOW]++;
+	expect_none(f, 0);
+	assert_drops(f, want);
+	assert_int_equal(nc_dp_failsafe_view(f->dp, SVC_WEB6, &v), 2);
+	assert_int_equal(v.replays, 0);
+	assert_int_equal(v.resets, 0);
+	quote_seq(q, 40, c + 1);
+	rx(f, 0, &e);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	assert_int_equal(own_to_server(&fr[0], 0, x, PB_TCP_RST, c + 1), lport);
+	assert_int_not_equal(own_to_server(&fr[1], 0, 1 - x, PB_TCP_SYN, c), lport);
+	assert_int_equal(nc_dp_failsafe_view(f->dp, SVC_WEB6, &v), 2);
+	assert_int_equal(v.replays, 1);
+	assert_drops(f, want);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 /* the IPv4 services beside them work as before */
 static void
 test_v4_beside(void **state)
@@ -1269,6 +1340,75 @@ ca6_shift(struct fx *f, int v4)
 	assert_int_equal(drops_total(f), 0);
 	assert_no_leak(f);
 	assert_true(rte_mempool_full(f->dp->ca_pool));
+}
+
+/*
+ * The server leg's window is in the server's numbers: behind a PROXY header
+ * the client's bytes reach the server <hl> on, and so does a quote of them.
+ * Packet too big about the request as the server got it, quoting its end,
+ * is in window and relayed to the client; one byte past it is not (<v4>:
+ * fragmentation needed through NAT64).
+ */
+static void
+ca6_ptb(struct fx *f, int v4)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: vip6\r\n\r\n";
+	const uint32_t cs = 0x7ffffff0u, a = 0x9000;
+	const uint16_t n = sizeof(req) - 1, l3 = v4 ? 20 : 40;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	static uint8_t q[200];
+	struct pb_pkt c, s, e;
+	struct frame fr[4], out;
+	uint8_t h[NC_PROXY_V1_MAX];
+	uint16_t lport, hl;
+	int server;
+
+	ca6_syn(f, v4, v4 ? 46003 : 40003, cs, &c, &server, &lport);
+	hl = v4 ? (uint16_t)strlen("PROXY TCP6 2001:db8:1::10 fd00::164 46003 80\r\n") : v2_6_of(h, &c);
+	ca6_synack(&s, v4, &c, server, lport, a);
+	rx(f, 0, &s);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	c.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	c.seq = cs + 1;
+	c.ack = a + 1;
+	c.payload = (const uint8_t *)req;
+	c.payload_len = n;
+	rx(f, 0, &c);
+	expect_one(f, 0, &fr[0]);
+	assert_int_equal(pb_get32(fr[0].b + 14 + l3 + 4), cs + 1 + hl);
+	icmp_err(&e, !v4, 2, 1300, &fr[0], q, (uint16_t)(l3 + 20));
+	memcpy(e.src_mac, mac_srv[server], 6);
+	if (v4) {
+		e.sip = PB_IP(10, 0, 0, 77);
+		e.dip = IP_LIP;
+	} else {
+		pb_ip6(e.sip6, "fd00::77");
+		memcpy(e.dip6, ip6_lip, 16);
+	}
+	quote_seq(q, l3, cs + 1 + hl + n + 1);
+	rx(f, 0, &e);
+	want[NC_DROP_ICMP_OUT_OF_WINDOW]++;
+	expect_none(f, 0);
+	assert_drops(f, want);
+	quote_seq(q, l3, cs + 1 + hl + n);
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_memory_equal(out.b + 14 + 24, ip6_client, 16);
+	assert_int_equal(out.b[54], 2);
+	assert_drops(f, want);
+	assert_no_leak(f);
+}
+
+static void
+test_ca6_ptb_window(void **state)
+{
+	ca6_ptb(*state, 0);
+}
+
+static void
+test_ca64_ptb_window(void **state)
+{
+	ca6_ptb(*state, 1);
 }
 
 static void
@@ -1706,8 +1846,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fs6_udp, setup_v6_fs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ptb6, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ptb64, setup_v6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ptb6_window, setup_v6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ptb64_window, setup_v6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_fs6_unreach_window, setup_v6_fs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca6_v2_shift, setup_v6_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca64_v1_shift, setup_v6_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca6_ptb_window, setup_v6_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ca64_ptb_window, setup_v6_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca6_retransmit, setup_v6_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca64_retransmit, setup_v6_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca6_udp, setup_v6_ca, fx_teardown),
