@@ -191,13 +191,35 @@ answer_json(struct nc_api_req *r, unsigned int status, json_t *j)
 	json_decref(j);
 }
 
+/* <s> as a JSON string; text that is not UTF-8 (a path's bytes quoted in a
+ * message) with each byte from 0x80 up written as \xNN, so that an answer
+ * still says what was wrong. */
+static json_t *
+json_text(const char *s)
+{
+	json_t *j = json_string(s);
+	char buf[2048];
+	size_t o = 0;
+
+	if (j != NULL)
+		return j;
+	for (; *s != '\0' && o + 5 < sizeof(buf); s++) {
+		if ((unsigned char)*s < 0x80)
+			buf[o++] = *s;
+		else
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\x%02x", (unsigned char)*s);
+	}
+	buf[o] = '\0';
+	return json_string(buf);
+}
+
 void
 nc_api_error_body(const char *msg, const char *field, char **out, size_t *len)
 {
-	json_t *j = json_pack("{s:s}", "error", msg);
+	json_t *j = json_pack("{s:o}", "error", json_text(msg));
 
 	if (j != NULL && field != NULL)
-		json_object_set_new(j, "field", json_string(field));
+		json_object_set_new(j, "field", json_text(field));
 	*out = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 	*len = *out != NULL ? strlen(*out) : 0;
 	json_decref(j);

@@ -21,6 +21,7 @@
 #include <rte_ring.h>
 
 #include "app.h"
+#include "nc_parse.h"
 #include "api.h"
 
 #define MGMT_BODY_MAX     (64 * 1024)
@@ -141,18 +142,6 @@ ask_control(struct mgmt_req *r)
 	return 0;
 }
 
-static int
-hex_digit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* URL path and query unescaping (%HH) in place, except %00: a NUL in the
  * middle would end the C string there and a longer path would match a
  * shorter one; "%00" stays as text and matches nothing. Returns the length. */
@@ -167,7 +156,7 @@ unescape(void *cls, struct MHD_Connection *c, char *s)
 	while (*r != '\0') {
 		int hi, lo;
 
-		if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 && (lo = hex_digit(r[2])) >= 0 &&
+		if (r[0] == '%' && (hi = nc_hex_digit(r[1])) >= 0 && (lo = nc_hex_digit(r[2])) >= 0 &&
 		    (hi | lo) != 0) {
 			*w++ = (char)(hi << 4 | lo);
 			r += 3;

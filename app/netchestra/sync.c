@@ -1425,18 +1425,6 @@ nc_sync_app_poll(struct nc_app *a, uint64_t now)
 
 /* ------------------------------------------------------------ set-up */
 
-/* Any service with an IPv6 VIP: IPv6 flows are replicated too. */
-static bool
-has_v6_service(const struct nc_config *cfg)
-{
-	uint16_t i;
-
-	for (i = 0; i < cfg->n_services; i++)
-		if (cfg->services[i].family == AF_INET6)
-			return true;
-	return false;
-}
-
 static void
 sync_free(struct nc_sync_app *s)
 {
@@ -1465,7 +1453,7 @@ nc_sync_app_init(struct nc_app *a)
 		.entries = RTE_MAX(cc->sync_max_flows, 8u),
 	};
 	struct nc_sync_app *s;
-	bool v6 = has_v6_service(a->cfg);
+	bool v6 = nc_announce_any6(a->cfg);   /* a service with an IPv6 VIP */
 	int r;
 
 	if (!cc->enabled || !cc->sync)

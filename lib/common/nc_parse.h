@@ -11,6 +11,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The value of hexadecimal digit <ch> (either case), or -1. Any thread. */
+static inline int
+nc_hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
 /*
  * <len> bytes at <s> as a whole number in <min>..<max>: decimal digits only
  * (no sign, space, "0x" or anything after them; leading zeros allowed).

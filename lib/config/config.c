@@ -680,17 +680,6 @@ static bool get_ip_any(struct ctx *c, const json_t *v, const char *path, uint8_t
 	return get_ip(c, v, path, v4);
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static const char *mac_fmt(const uint8_t m[6], char *buf)
 {
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x",
@@ -709,7 +698,7 @@ static bool get_mac(struct ctx *c, const json_t *v, const char *path, uint8_t m[
 		return false;
 	t = json_string_value(v);
 	for (i = 0; i < 6 && strlen(t) == 17; i++) {
-		int hi = hexval(t[3 * i]), lo = hexval(t[3 * i + 1]);
+		int hi = nc_hex_digit(t[3 * i]), lo = nc_hex_digit(t[3 * i + 1]);
 
 		if (hi < 0 || lo < 0 || (i < 5 && t[3 * i + 2] != ':'))
 			break;
@@ -882,9 +871,9 @@ static bool pci_parse_n(const char *s, size_t len, char *norm)
 		int i;
 
 		for (i = 0; i < 4; i++) {
-			if (hexval(t[i]) < 0)
+			if (nc_hex_digit(t[i]) < 0)
 				return false;
-			dom = dom << 4 | (unsigned int)hexval(t[i]);
+			dom = dom << 4 | (unsigned int)nc_hex_digit(t[i]);
 		}
 		if (t[4] != ':')
 			return false;
@@ -892,11 +881,11 @@ static bool pci_parse_n(const char *s, size_t len, char *norm)
 	} else if (len != 7) {
 		return false;
 	}
-	if (hexval(t[0]) < 0 || hexval(t[1]) < 0 || t[2] != ':' || hexval(t[3]) < 0 ||
-	    hexval(t[4]) < 0 || t[5] != '.' || !is_digit(t[6]))
+	if (nc_hex_digit(t[0]) < 0 || nc_hex_digit(t[1]) < 0 || t[2] != ':' || nc_hex_digit(t[3]) < 0 ||
+	    nc_hex_digit(t[4]) < 0 || t[5] != '.' || !is_digit(t[6]))
 		return false;
-	bus = (unsigned int)(hexval(t[0]) << 4 | hexval(t[1]));
-	dev = (unsigned int)(hexval(t[3]) << 4 | hexval(t[4]));
+	bus = (unsigned int)(nc_hex_digit(t[0]) << 4 | nc_hex_digit(t[1]));
+	dev = (unsigned int)(nc_hex_digit(t[3]) << 4 | nc_hex_digit(t[4]));
 	fn = (unsigned int)(t[6] - '0');
 	if (dev > 0x1f || fn > 7)
 		return false;
@@ -1836,7 +1825,7 @@ static bool get_hex(struct ctx *c, const json_t *v, const char *path, uint8_t *d
 		return false;
 	}
 	for (i = 0; i < len; i++) {
-		if (hexval(t[i]) < 0) {
+		if (nc_hex_digit(t[i]) < 0) {
 			ERR(c, path, "may contain only hex digits 0-9 a-f A-F, got \"%s\"",
 			    show(t, s, sizeof(s)));
 			return false;
@@ -1847,7 +1836,7 @@ static bool get_hex(struct ctx *c, const json_t *v, const char *path, uint8_t *d
 		return false;
 	}
 	for (i = 0; i < len / 2; i++)
-		dst[i] = (uint8_t)(hexval(t[2 * i]) << 4 | hexval(t[2 * i + 1]));
+		dst[i] = (uint8_t)(nc_hex_digit(t[2 * i]) << 4 | nc_hex_digit(t[2 * i + 1]));
 	*n_dst = (uint16_t)(len / 2);
 	return true;
 }

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The management API's answers (app/netchestra/api.c) on the data-path
+ * fixture's lab, nc_api_handle() called as the management server calls it
+ * on the control lcore: the status and the JSON body a client gets.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "app.h"
+#include "api.h"
+#include "dp_fixture.h"
+
+struct api_fx {
+	struct fx f;            /* first: fx_setup_ext's */
+	struct nc_app a;
+};
+
+static int
+setup_api(void **state)
+{
+	struct api_fx *t;
+
+	if (fx_setup_ext(state, NULL, sizeof(*t)) != 0)
+		return -1;
+	t = *state;
+	t->a.cfg = t->f.cfg;
+	t->a.dp = t->f.dp;
+	return nc_api_init(&t->a);
+}
+
+static int
+teardown_api(void **state)
+{
+	struct api_fx *t = *state;
+
+	nc_api_fini(&t->a);
+	return fx_teardown(state);
+}
+
+/* Answer <method> <path>: its status, its JSON body parsed into *<body>. */
+static unsigned int
+ask(struct api_fx *t, const char *method, const char *path, json_t **body)
+{
+	struct nc_api_req r;
+	json_error_t je;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.method, sizeof(r.method), "%s", method);
+	snprintf(r.path, sizeof(r.path), "%s", path);
+	nc_api_handle(&t->a, &r);
+	assert_non_null(r.out);
+	assert_string_equal(r.ctype, "application/json");
+	*body = json_loadb(r.out, r.out_len, 0, &je);
+	if (*body == NULL)
+		fail_msg("not JSON (%s): %.*s", je.text, (int)r.out_len, r.out);
+	free(r.out);
+	return r.status;
+}
+
+/* A path that is not UTF-8 (libmicrohttpd unescapes %ff to the byte) gets
+ * its 404 with an error naming the path, its bytes written \xNN. */
+static void
+test_not_utf8_path(void **state)
+{
+	json_t *j;
+
+	assert_int_equal(ask(*state, "GET", "/api/v1/\xff\xfe" "drain", &j), 404);
+	assert_string_equal(json_string_value(json_object_get(j, "error")),
+			    "no such path: /api/v1/\\xff\\xfedrain");
+	json_decref(j);
+	assert_int_equal(ask(*state, "GET", "/api/v1/services/w\xc3" "b", &j), 404);
+	assert_string_equal(json_string_value(json_object_get(j, "error")),
+			    "no service named \"w\\xc3b\"");
+	assert_string_equal(json_string_value(json_object_get(j, "field")), "service");
+	json_decref(j);
+	/* UTF-8 is kept as it is */
+	assert_int_equal(ask(*state, "GET", "/api/v1/services/w\xc3\xa9" "b", &j), 404);
+	assert_string_equal(json_string_value(json_object_get(j, "error")),
+			    "no service named \"w\xc3\xa9" "b\"");
+	json_decref(j);
+}
+
+static int eal_setup(void **state) { return fx_eal_setup(state, "nctestapi"); }
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_not_utf8_path, setup_api, teardown_api),
+	};
+
+	return cmocka_run_group_tests_name("api", tests, eal_setup, fx_eal_teardown);
+}
