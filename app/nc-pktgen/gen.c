@@ -44,8 +44,8 @@ enum mal_kind {
 	MAL_LEN_SHORT,     /* total length 19 */
 	MAL_OPTIONS,       /* IHL 6, four NOPs, checksum right */
 	MAL_BAD_CSUM,      /* IPv4 header checksum wrong */
-	MAL_FRAG_MF,       /* first fragment (MF set) */
-	MAL_FRAG_OFF,      /* last fragment (offset non-zero) */
+	MAL_FRAG_MF,       /* first fragment (MF set) cut inside the TCP header */
+	MAL_FRAG_OFF,      /* TCP fragment at offset 8 (RFC 3128) */
 	MAL_GRE,           /* protocol 47 */
 	MAL_TCP_DOFF4,     /* TCP data offset 4 */
 	MAL_UDP_LEN,       /* UDP length beyond the IP payload */
@@ -68,8 +68,8 @@ static const enum nc_drop mal_reason[MAL_MAX] = {
 	[MAL_LEN_SHORT] = NC_DROP_IP_BAD_LEN,
 	[MAL_OPTIONS] = NC_DROP_IP_OPTIONS,
 	[MAL_BAD_CSUM] = NC_DROP_IP_BAD_CSUM,
-	[MAL_FRAG_MF] = NC_DROP_IP_FRAGMENT,
-	[MAL_FRAG_OFF] = NC_DROP_IP_FRAGMENT,
+	[MAL_FRAG_MF] = NC_DROP_FRAG_TINY,
+	[MAL_FRAG_OFF] = NC_DROP_FRAG_TINY,
 	[MAL_GRE] = NC_DROP_L4_UNSUPPORTED,
 	[MAL_TCP_DOFF4] = NC_DROP_L4_BAD_HEADER,
 	[MAL_UDP_LEN] = NC_DROP_L4_BAD_HEADER,
@@ -498,14 +498,17 @@ build_mal(struct gen *g, const struct item *it, struct pg_frame *f, uint16_t id)
 		return rc;
 	case MAL_FRAG_MF:
 		rc = mal_syn(g, it, f, id, o->vip, o->tcp_port, GEN_CLIENT_TTL);
-		iph[6] = 0x20; /* MF, offset 0 */
+		iph[6] = 0x20; /* MF, offset 0, 16 bytes of the TCP header */
 		iph[7] = 0;
+		iph[2] = 0;
+		iph[3] = 20 + 16;
+		f->len = PG_ETH_LEN + 20 + 16;
 		pb_ip_csum_fix(f->b);
 		return rc;
 	case MAL_FRAG_OFF:
 		rc = mal_syn(g, it, f, id, o->vip, o->tcp_port, GEN_CLIENT_TTL);
 		iph[6] = 0;
-		iph[7] = 185; /* offset 1480, last fragment */
+		iph[7] = 1; /* offset 8, last fragment */
 		pb_ip_csum_fix(f->b);
 		return rc;
 	case MAL_GRE:

@@ -230,6 +230,8 @@ nc_control_print_final(const struct nc_app *a)
 		printf("final drop.%s %" PRIu64 "\n", nc_drop_name[i], st.drop[i]);
 	printf("final flows: tcp_port_early_reuse %" PRIu64 " redirected %" PRIu64 " icmp_relayed %" PRIu64 "\n",
 	       st.tcp_port_early_reuse, st.redirected, st.icmp_relayed);
+	printf("final fragments: reassembled %" PRIu64 " fragmented %" PRIu64 " out %" PRIu64 "\n",
+	       st.frag_reassembled, st.frag_fragmented, st.frag_out);
 	printf("final control: arp_replied %" PRIu64 " arp_learned %" PRIu64 " arp_requests_sent %" PRIu64
 	       " arp_ignored %" PRIu64 " icmp_echo_replied %" PRIu64 " resolve_requests %" PRIu64
 	       " resolve_held %" PRIu64 " resolve_dropped %" PRIu64 " probe_unmatched %" PRIu64

@@ -399,6 +399,7 @@ worker_free(struct nc_worker *w)
 	rte_free(w->caq);
 	nc_affinity_free(w->aff);
 	nc_affinity_free(w->aff6);
+	nc_frag_worker_free(w);
 	rte_free(w->srv);
 	rte_free(w);
 }
@@ -493,6 +494,8 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 		if (w->aff6 == NULL)
 			goto fail;
 	}
+	if (nc_frag_worker_init(w, socket) < 0)
+		goto fail;
 	snprintf(name, sizeof(name), "nchand_%u", id);
 	w->handoff = rte_ring_create(name, NC_HANDOFF_RING, socket, RING_F_SC_DEQ);
 	if (w->handoff == NULL)
@@ -661,6 +664,10 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 			goto fail;
 		}
 	}
+	if (nc_frag_dp_init(dp, socket) < 0) {
+		NC_LOG(ERR, DP, "fragment pools: %s (raise eal.memory_mb)", rte_strerror(rte_errno));
+		goto fail;
+	}
 	/* fault the pages in now, not on the fast path (--no-huge heap is lazy) */
 	memset(dp->lport_map, 0, (size_t)RTE_MAX(dp->n_lips, 1) * 65536 * sizeof(uint32_t));
 	for (i = 0; i < dp->n_workers; i++) {
@@ -692,6 +699,7 @@ nc_dp_free(struct nc_dp *dp)
 		worker_free(dp->worker[i]);
 	rte_mempool_free(dp->txpool);
 	rte_mempool_free(dp->ca_pool);
+	nc_frag_dp_free(dp);
 	for (uint16_t i = 0; i < dp->ctl->n_pending; i++)
 		rte_pktmbuf_free(dp->ctl->pending[i].m);
 	if (dp->ctl_ring != NULL) {

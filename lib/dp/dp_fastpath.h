@@ -223,6 +223,10 @@ tx_mac(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, uint64_t mac)
 
 	memcpy(&eth->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
 	eth->src_addr = w->dp->mac[pidx];
+	if (unlikely(m->nb_segs != 1)) {   /* a datagram reassembled here */
+		nc_frag_tx(w, m, pidx);
+		return 0;
+	}
 	if (unlikely(tb->n == NC_TXB_MAX)) {
 		drop(w, m, NC_DROP_TX_FULL);
 		return -1;

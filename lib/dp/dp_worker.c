@@ -360,10 +360,11 @@ unreach_flow(const struct nc_worker *w, const uint8_t *d, uint16_t l4_off, uint1
  * by another worker) or drop. Fills <pm>; returns its kind.
  */
 static inline enum pkt_kind
-classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check,
+classify(struct nc_worker *w, struct rte_mbuf **mp, uint16_t pidx, int owned_check,
 	 struct pkt_meta *pm, uint16_t *owner)
 {
 	const struct nc_dp *dp = w->dp;
+	struct rte_mbuf *m = *mp;
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ipv4_hdr *ip;
 	const struct nc_addr_ent *ae;
@@ -374,9 +375,36 @@ classify(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, int owned_check
 	why = nc_pkt_parse(d, rte_pktmbuf_data_len(m), &dp->mac[pidx],
 			   (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD, &p);
 	if (unlikely(why != NC_DROP_MAX)) {
-		/* scattered receive: the parser sees the first segment only */
-		drop(w, m, m->nb_segs > 1 ? NC_DROP_FRAME_CHAINED : why);
-		return PK_DROP;
+		if (why == NC_DROP_IP_FRAGMENT && m->nb_segs == 1 &&
+		    ((const struct rte_ether_hdr *)d)->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+			ae = nc_dp_addr_find(w->tb, ((const struct rte_ipv4_hdr *)(d + p.l3_off))->dst_addr);
+			if (ae != NULL && ae->host_plus1 != 0)
+				return PK_CTL;   /* the host address's kernel reassembles its own */
+			m = nc_frag_in4(w, m);
+			if (m == NULL)
+				return PK_DROP;   /* kept for the rest, or dropped */
+			*mp = m;
+		} else if (m->nb_segs == 1 || !nc_frag_is_reassembled(dp, m)) {
+			/* scattered receive: the parser sees the first segment only */
+			drop(w, m, m->nb_segs > 1 ? NC_DROP_FRAME_CHAINED : why);
+			return PK_DROP;
+		}
+		/* a datagram reassembled here (or by the worker that handed it
+		 * over): the chain's length, its headers in the first buffer */
+		d = rte_pktmbuf_mtod(m, const uint8_t *);
+		p.proto = 0;   /* set for IPv4; the compiler cannot tell */
+		p.l4_off = 0;
+		why = nc_pkt_parse(d, rte_pktmbuf_pkt_len(m), &dp->mac[pidx], 1, &p);
+		if (why != NC_DROP_MAX) {
+			drop(w, m, why);
+			return PK_DROP;
+		}
+		if (rte_pktmbuf_data_len(m) < p.l4_off + (p.proto == IPPROTO_TCP ?
+			(uint32_t)(((const struct rte_tcp_hdr *)(d + p.l4_off))->data_off >> 4) * 4 :
+			sizeof(struct rte_udp_hdr))) {
+			drop(w, m, NC_DROP_FRAG_TINY);   /* nc_frag_in4 sees to it: never */
+			return PK_DROP;
+		}
 	}
 	if (unlikely(p.is_arp | p.is_v6)) {   /* one test on IPv4's path */
 		if (p.is_arp)
@@ -544,7 +572,8 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
-		meta[i].kind = (uint8_t)classify(w, m, pidx, !from_handoff, &meta[i], &owner);
+		meta[i].kind = (uint8_t)classify(w, &pkts[i], pidx, !from_handoff, &meta[i], &owner);
+		m = pkts[i];   /* a fragment: the datagram it completed */
 		if (unlikely(quarantine) && meta[i].kind != PK_CTL && meta[i].kind != PK_DROP) {
 			drop(w, m, NC_DROP_STALLED);
 			meta[i].kind = PK_DROP;
@@ -633,6 +662,7 @@ nc_worker_rx(struct nc_worker *w, uint16_t pidx, struct rte_mbuf **pkts, uint16_
 		process(w, pidx, pkts + done, k, 0);
 		done = (uint16_t)(done + k);
 	}
+	nc_frag_flush(w);
 }
 
 unsigned int
@@ -663,6 +693,7 @@ nc_worker_handoff_poll(struct nc_worker *w)
 	if (n != 0) {
 		w->st.handoff_in += n;
 		process(w, 0, pkts, (uint16_t)n, 1);
+		nc_frag_flush(w);
 	}
 	return n;
 }
@@ -707,6 +738,7 @@ nc_worker_tx_take(struct nc_worker *w, uint16_t pidx, struct rte_mbuf **out)
 unsigned int
 nc_worker_expire(struct nc_worker *w, unsigned int budget)
 {
+	nc_frag_expire(w);
 	return nc_flow_expire(w->flows, w->now_ms, budget, flow_expired, w);
 }
 

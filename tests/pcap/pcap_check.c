@@ -231,8 +231,15 @@ classify(struct ck *c, const struct ck_pkt *p, struct in_info *ii)
 		return NC_DROP_IP_OPTIONS;
 	if (!pb_ip_csum_ok(p->b, p->len))
 		return NC_DROP_IP_BAD_CSUM;
-	if (p->frag & 0x3fff)
+	if (p->frag & 0x3fff) {
+		/* RFC 3128: a first TCP fragment without its whole header, or TCP
+		 * at offset 8; the rest of TCP and UDP is reassembled */
+		if (p->proto == P_TCP && ((p->frag & 0x1fff) == 1 ||
+		    ((p->frag & 0x1fff) == 0 && (p->tot - p->ihl < 20 ||
+		     p->tot - p->ihl < (uint32_t)(p->b[p->l4off + 12] >> 4) * 4u))))
+			return NC_DROP_FRAG_TINY;
 		return NC_DROP_IP_FRAGMENT;
+	}
 	if (p->proto != P_TCP && p->proto != P_UDP && p->proto != P_ICMP)
 		return NC_DROP_L4_UNSUPPORTED;
 	if (!p->l4)

@@ -576,6 +576,7 @@ EDIT(m_totlen, p->tot_len_adj = 3)
 EDIT(m_options, p->ihl = 6)
 EDIT(m_csum, p->ip_csum_xor = 0x0400)
 EDIT(m_frag, p->frag = 0x2000)
+EDIT(m_frag8, p->frag = 0x0001)
 EDIT(m_gre, p->proto = 47)
 EDIT(m_doff, p->doff_field = 3)
 EDIT(m_udplen, p->udp_len_adj = 5)
@@ -611,7 +612,8 @@ static const struct bad_case bad_cases[] = {
 	{ "total length beyond the frame", IPPROTO_UDP, m_totlen, NC_DROP_IP_BAD_LEN },
 	{ "IP options", IPPROTO_TCP, m_options, NC_DROP_IP_OPTIONS },
 	{ "IP checksum", IPPROTO_TCP, m_csum, NC_DROP_IP_BAD_CSUM },
-	{ "fragment", IPPROTO_UDP, m_frag, NC_DROP_IP_FRAGMENT },
+	{ "ICMP fragment (only TCP and UDP are reassembled)", IPPROTO_ICMP, m_frag, NC_DROP_IP_FRAGMENT },
+	{ "TCP fragment at offset 8 (RFC 3128)", IPPROTO_TCP, m_frag8, NC_DROP_FRAG_TINY },
 	{ "GRE", IPPROTO_TCP, m_gre, NC_DROP_L4_UNSUPPORTED },
 	{ "TCP data offset 3", IPPROTO_TCP, m_doff, NC_DROP_L4_BAD_HEADER },
 	{ "UDP length", IPPROTO_UDP, m_udplen, NC_DROP_L4_BAD_HEADER },

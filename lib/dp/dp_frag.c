@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * IPv4 fragments (dp_frag.h). The worker's rule holds here too: no lock,
+ * allocation (but mbufs), log or syscall per packet; every fragment dropped
+ * is counted once, under the reason that dropped it.
+ *
+ * DPDK's table (22.11, lib/ip_frag) never reassembles an overlapping set:
+ * overlapping bytes make the fragments' sum exceed the datagram's size (or
+ * leave a hole), and the whole set is freed. It does not say why, though,
+ * and keeps the set until its last fragment or its timeout; so the ranges
+ * of each datagram under way are kept here too, an overlap is dropped at
+ * once under its own reason (RFC 1858) and so is every later fragment of
+ * that datagram. Its earlier fragments stay in the table until they expire.
+ */
+#include <unistd.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "dp_fastpath.h"
+#include "dp_frag.h"
+
+int
+nc_frag_dp_init(struct nc_dp *dp, int socket)
+{
+	static const struct rte_mbuf_dynflag reassembled = { .name = "nc_reassembled" };
+	static unsigned int made;   /* names: several data planes in one process */
+	char name[RTE_MEMPOOL_NAMESIZE];
+	int bit;
+
+	bit = rte_mbuf_dynflag_register(&reassembled);
+	if (bit < 0)
+		return -rte_errno;
+	dp->frag_reassembled_flag = 1ULL << bit;
+	/* a fragment's headers (Ethernet in the headroom, IPv4 in the room) ... */
+	made++;
+	snprintf(name, sizeof(name), "ncfragd_%u_%u", (unsigned int)getpid() & 0xffff, made);
+	dp->frag_direct = rte_pktmbuf_pool_create(name, NC_FRAG_POOL, 256, 0,
+						  RTE_PKTMBUF_HEADROOM + sizeof(struct rte_ipv4_hdr),
+						  socket);
+	/* ... and its data: attached to the reassembled datagram's buffers */
+	snprintf(name, sizeof(name), "ncfragi_%u_%u", (unsigned int)getpid() & 0xffff, made);
+	dp->frag_indirect = rte_pktmbuf_pool_create(name, NC_FRAG_POOL, 256, 0, 0, socket);
+	if (dp->frag_direct == NULL || dp->frag_indirect == NULL) {
+		nc_frag_dp_free(dp);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+nc_frag_dp_free(struct nc_dp *dp)
+{
+	rte_mempool_free(dp->frag_direct);
+	rte_mempool_free(dp->frag_indirect);
+	dp->frag_direct = dp->frag_indirect = NULL;
+}
+
+int
+nc_frag_worker_init(struct nc_worker *w, int socket)
+{
+	RTE_BUILD_BUG_ON((NC_FRAG_SEEN & (NC_FRAG_SEEN - 1)) != 0);
+	RTE_BUILD_BUG_ON(RTE_LIBRTE_IP_FRAG_MAX_FRAG >= NC_FRAG_POISONED);
+	/* the table's clock is the worker's, in ms: its "cycles" are ms */
+	w->frag_tbl = rte_ip_frag_table_create(NC_FRAG_BUCKETS, NC_FRAG_BUCKET_ENT,
+					       NC_FRAG_MAX_ENTRIES, NC_FRAG_TIMEOUT_MS, socket);
+	w->frag_seen = rte_zmalloc_socket("nc_frag_seen", NC_FRAG_SEEN * sizeof(*w->frag_seen),
+					  RTE_CACHE_LINE_SIZE, socket);
+	if (w->frag_tbl == NULL || w->frag_seen == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+void
+nc_frag_worker_free(struct nc_worker *w)
+{
+	if (w->frag_dr.cnt != 0)
+		rte_ip_frag_free_death_row(&w->frag_dr, 0);
+	if (w->frag_tbl != NULL)
+		rte_ip_frag_table_destroy(w->frag_tbl);
+	rte_free(w->frag_seen);
+	w->frag_tbl = NULL;
+	w->frag_seen = NULL;
+}
+
+int
+nc_frag_is_reassembled(const struct nc_dp *dp, const struct rte_mbuf *m)
+{
+	return (m->ol_flags & dp->frag_reassembled_flag) != 0;
+}
+
+/* Move the table's 64-bit clock on by the worker's 32-bit one (wraps). */
+static inline void
+frag_clock(struct nc_worker *w)
+{
+	w->frag_ms += (uint32_t)(w->now_ms - w->frag_last_ms);
+	w->frag_last_ms = w->now_ms;
+}
+
+/* The datagram the IPv4 header <ip> is a fragment of is the one of <e>. */
+static inline int
+same_datagram(const struct rte_ipv4_hdr *ip, const struct nc_frag_seen *e)
+{
+	return ip->src_addr == e->src && ip->dst_addr == e->dst && ip->packet_id == e->id &&
+	       ip->next_proto_id == e->proto;
+}
+
+/*
+ * Note the range [<ofs>, <end>) of the fragment <ip> of its datagram.
+ * Returns 0, or -1 when it overlaps one seen before (or the datagram had an
+ * overlap already): then the datagram is marked so.
+ */
+static int
+frag_seen_add(struct nc_worker *w, const struct rte_ipv4_hdr *ip, uint16_t ofs, uint16_t end)
+{
+	uint32_t h = nc_hash32(ip->src_addr ^ nc_hash32(ip->dst_addr ^ ((uint32_t)ip->packet_id << 8 |
+									 ip->next_proto_id)));
+	struct nc_frag_seen *e = &w->frag_seen[h & (NC_FRAG_SEEN - 1)];
+	uint8_t i;
+
+	if (!same_datagram(ip, e) || w->now_ms - e->start_ms >= NC_FRAG_TIMEOUT_MS) {
+		/* a new datagram (one that shares the slot is forgotten: the
+		 * table still refuses its overlaps, only uncounted as such) */
+		e->src = ip->src_addr;
+		e->dst = ip->dst_addr;
+		e->id = ip->packet_id;
+		e->proto = ip->next_proto_id;
+		e->start_ms = w->now_ms;
+		e->n = 0;
+	}
+	if (e->n == NC_FRAG_POISONED)
+		return -1;
+	for (i = 0; i < e->n; i++)
+		if (ofs < e->end[i] && e->ofs[i] < end) {
+			e->n = NC_FRAG_POISONED;
+			return -1;
+		}
+	if (e->n < RTE_LIBRTE_IP_FRAG_MAX_FRAG) {   /* beyond: the table refuses the set */
+		e->ofs[e->n] = ofs;
+		e->end[e->n] = end;
+		e->n++;
+	}
+	return 0;
+}
+
+/* The datagram of <ip> is complete: forget its ranges. */
+static void
+frag_seen_done(struct nc_worker *w, const struct rte_ipv4_hdr *ip)
+{
+	uint32_t h = nc_hash32(ip->src_addr ^ nc_hash32(ip->dst_addr ^ ((uint32_t)ip->packet_id << 8 |
+									 ip->next_proto_id)));
+	struct nc_frag_seen *e = &w->frag_seen[h & (NC_FRAG_SEEN - 1)];
+
+	if (same_datagram(ip, e))
+		e->src = e->dst = 0;
+}
+
+/*
+ * Count the fragments the table put on the death row from <from> on. When
+ * the fragment <in> is among them, the table refused its datagram (<key>):
+ * those of it were refused; the others belonged to datagrams expired or
+ * whose entry was reused (an expired entry of the same datagram too).
+ */
+static void
+frag_count_dead(struct nc_worker *w, uint32_t from, const struct rte_mbuf *in,
+		const struct nc_frag_seen *key)
+{
+	uint32_t i;
+
+	for (i = from; in != NULL && i < w->frag_dr.cnt && w->frag_dr.row[i] != in; i++)
+		;
+	if (in == NULL || i == w->frag_dr.cnt)
+		key = NULL;
+	for (i = from; i < w->frag_dr.cnt; i++) {
+		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
+			w->frag_dr.row[i], const struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+
+		if (key != NULL && same_datagram(ip, key))
+			w->st.drop[NC_DROP_FRAG_REFUSED]++;
+		else
+			w->st.drop[NC_DROP_FRAG_EXPIRED]++;
+	}
+}
+
+struct rte_mbuf *
+nc_frag_in4(struct nc_worker *w, struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  sizeof(struct rte_ether_hdr));
+	uint16_t fo = rte_be_to_cpu_16(ip->fragment_offset);
+	uint32_t ofs = (uint32_t)(fo & RTE_IPV4_HDR_OFFSET_MASK) * 8;
+	uint32_t len = (uint32_t)rte_be_to_cpu_16(ip->total_length) - sizeof(*ip);
+	uint32_t frame = sizeof(struct rte_ether_hdr) + sizeof(*ip) + len;
+	const uint8_t *l4 = (const uint8_t *)(ip + 1);
+	struct nc_frag_seen key;
+	struct rte_mbuf *r;
+	uint32_t n0;
+
+	if (unlikely(ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP) ||
+	    unlikely(len == 0 || ((fo & RTE_IPV4_HDR_MF_FLAG) && (len & 7) != 0) ||
+		     ofs + len > UINT16_MAX - sizeof(*ip))) {
+		drop(w, m, NC_DROP_IP_FRAGMENT);
+		return NULL;
+	}
+	/* RFC 3128: the first fragment holds the whole TCP/UDP header (so the
+	 * reassembled datagram's first buffer does), and no TCP fragment starts
+	 * at 8, where it could rewrite the flags of a first one cut short */
+	if (ofs == 0 ? (ip->next_proto_id == IPPROTO_UDP ? len < sizeof(struct rte_udp_hdr) :
+			len < sizeof(struct rte_tcp_hdr) ||
+			len < (uint32_t)(((const struct rte_tcp_hdr *)l4)->data_off >> 4) * 4) :
+		       (ofs == 8 && ip->next_proto_id == IPPROTO_TCP)) {
+		drop(w, m, NC_DROP_FRAG_TINY);
+		return NULL;
+	}
+	frag_clock(w);
+	if (frag_seen_add(w, ip, (uint16_t)ofs, (uint16_t)(ofs + len)) < 0) {
+		drop(w, m, NC_DROP_FRAG_OVERLAP);
+		return NULL;
+	}
+	/* the table chains the fragments' buffers as they are: no padding */
+	if (rte_pktmbuf_data_len(m) > frame)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - frame));
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = sizeof(*ip);
+	/* room for the most one call can free: a stale entry and this set */
+	if (w->frag_dr.cnt > RTE_DIM(w->frag_dr.row) - 2 * (RTE_LIBRTE_IP_FRAG_MAX_FRAG + 1))
+		rte_ip_frag_free_death_row(&w->frag_dr, 0);
+	key.src = ip->src_addr;
+	key.dst = ip->dst_addr;
+	key.id = ip->packet_id;
+	key.proto = ip->next_proto_id;
+	n0 = w->frag_dr.cnt;
+	r = rte_ipv4_frag_reassemble_packet(w->frag_tbl, &w->frag_dr, m, w->frag_ms, ip);
+	if (unlikely(w->frag_dr.cnt != n0))
+		frag_count_dead(w, n0, m, &key);
+	if (r == NULL)
+		return NULL;
+	/* the table zeroed the checksum and asks the NIC for it: not every
+	 * port offloads it, and the rewrite adjusts it by delta */
+	ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	r->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_IPV4);
+	r->ol_flags |= w->dp->frag_reassembled_flag;
+	frag_seen_done(w, ip);
+	w->st.frag_reassembled++;
+	return r;
+}
+
+void
+nc_frag_tx(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
+{
+	const struct nc_dp *dp = w->dp;
+	struct nc_txbuf *tb = &w->tx[pidx];
+	struct rte_mbuf *out[NC_FRAG_OUT_MAX];
+	struct rte_ether_hdr eth;
+	const struct rte_ipv4_hdr *ip;
+	uint16_t port = m->port;
+	int32_t n, i;
+
+	if (rte_pktmbuf_pkt_len(m) <= sizeof(eth) + RTE_ETHER_MTU ||
+	    rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+		if (unlikely(tb->n == NC_TXB_MAX)) {
+			drop(w, m, NC_DROP_TX_FULL);
+			return;
+		}
+		tb->m[tb->n++] = m;
+		return;
+	}
+	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, sizeof(eth));
+	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) {
+		drop(w, m, NC_DROP_FRAG_DF);
+		return;
+	}
+	/* the fragmenter takes and gives packets that start at the IPv4 header */
+	memcpy(&eth, rte_pktmbuf_mtod(m, void *), sizeof(eth));
+	rte_pktmbuf_adj(m, sizeof(eth));
+	n = rte_ipv4_fragment_packet(m, out, NC_FRAG_OUT_MAX, RTE_ETHER_MTU, dp->frag_direct,
+				     dp->frag_indirect);
+	rte_pktmbuf_free(m);   /* the fragments hold its buffers now */
+	if (unlikely(n < 0)) {
+		w->st.drop[NC_DROP_FRAG_NO_MBUF]++;
+		return;
+	}
+	w->st.frag_fragmented++;
+	for (i = 0; i < n; i++) {
+		struct rte_ether_hdr *e = (struct rte_ether_hdr *)rte_pktmbuf_prepend(out[i], sizeof(eth));
+		struct rte_ipv4_hdr *fip = (struct rte_ipv4_hdr *)(e + 1);
+
+		memcpy(e, &eth, sizeof(eth));
+		fip->hdr_checksum = 0;
+		fip->hdr_checksum = rte_ipv4_cksum(fip);
+		out[i]->ol_flags = 0;
+		out[i]->port = port;
+		if (unlikely(tb->n == NC_TXB_MAX)) {
+			drop(w, out[i], NC_DROP_TX_FULL);
+			continue;
+		}
+		tb->m[tb->n++] = out[i];
+		w->st.frag_out++;
+	}
+}
+
+void
+nc_frag_flush(struct nc_worker *w)
+{
+	if (w->frag_dr.cnt != 0)
+		rte_ip_frag_free_death_row(&w->frag_dr, 3);
+}
+
+void
+nc_frag_expire(struct nc_worker *w)
+{
+	uint32_t n0 = w->frag_dr.cnt;
+
+	frag_clock(w);
+	rte_ip_frag_table_del_expired_entries(w->frag_tbl, &w->frag_dr, w->frag_ms);
+	if (w->frag_dr.cnt != n0)
+		frag_count_dead(w, n0, NULL, NULL);
+	nc_frag_flush(w);
+}
