@@ -12,6 +12,12 @@ import http.server
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
+    # headers and body leave in one write (flushed after each request), as
+    # nginx's writev sends them; unbuffered they leave in two, and a link cut
+    # between the two is a response cut mid-way, which no balancer can move
+    # to another server (the fail-safe resets it, by design)
+    wbufsize = -1
+
     def log_message(self, format, *args):
         pass
 
