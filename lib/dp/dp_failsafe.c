@@ -23,6 +23,7 @@
 
 #define NC_REPLAY_MAX 64    /* UDP: held datagrams of one flow replayed at once */
 #define NC_RESEND_MS  200   /* replaying: unacknowledged held bytes go again after this */
+#define NC_SYN_RESEND_MS 1000   /* a splice's SYN unanswered goes again, as TCP's first RTO (RFC 6298) */
 
 static void failover(struct nc_worker *w, uint32_t idx, uint8_t why);
 
@@ -1421,7 +1422,10 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 		nc_v6_flow_moved(w, f);
 	else
 		nc_flow_set_deltas(f);
-	f->mon = (uint8_t)(((replays + 1) << NC_FLOW_REPLAY_SHIFT) | (f->mon & NC_FLOW_REQ));
+	/* a dead dispatcher's request moves once (NC_TFS_ADOPTED, NC_FLOW_ADOPTED):
+	 * it leaves every replay to its servers' failures */
+	f->mon = (uint8_t)(((replays + (why != NC_FO_DISPATCHER)) << NC_FLOW_REPLAY_SHIFT) |
+			   (f->mon & NC_FLOW_REQ));
 	f->sync &= (uint8_t)~NC_FLOW_ISN;
 	f->req_us = w->now_us;
 	if (svc->persist_ms != 0 && !nc_flow_is_v6(f))
@@ -1451,6 +1455,7 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	t->sp_server = t->mode == NC_FSM_HTTP ? t->s_next : t->srv_isn + 1;
 	t->flags = (uint16_t)((t->flags & ~(NC_TFS_SPLICED | NC_TFS_REPLAYING | NC_TFS_GONE)) |
 			      NC_TFS_SPLICING);
+	t->rp_ms = w->now_ms;
 	tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->sp_client - 1, 0, t->mss);
 }
 
@@ -1500,8 +1505,17 @@ tcp_timeout(struct nc_worker *w, uint32_t idx)
 		replay_resend(w, f, idx, t);
 		sent = 1;
 	}
-	if ((int32_t)(w->now_ms - t->owed_ms) < (int32_t)w->tb->svc[f->svc].resp_timeout_ms)
+	if ((int32_t)(w->now_ms - t->owed_ms) < (int32_t)w->tb->svc[f->svc].resp_timeout_ms) {
+		/* our own SYN, lost on the way or its SYN-ACK lost: nobody else
+		 * sends it again, and the server is not at fault */
+		if ((t->flags & NC_TFS_SPLICING) && (int32_t)(w->now_ms - t->rp_ms) >= NC_SYN_RESEND_MS) {
+			t->rp_ms = w->now_ms;
+			w->st.svc[f->svc].fs_syn_resent++;
+			tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->sp_client - 1, 0, t->mss);
+			sent = 1;
+		}
 		return sent;
+	}
 	s = nc_sched_get(w->dp->sched_slot[f->svc]);
 	if (!other_up(s, f->server) && s != NULL && f->server < s->n_servers &&
 	    s->server[f->server].up) {
@@ -1569,6 +1583,19 @@ failsafe_server_down(struct nc_worker *w)
 	return n;
 }
 
+/* When flow <idx>'s held entry is looked at again: at the response limit,
+ * or sooner while its splice's SYN may need sending again. */
+static uint32_t
+next_check_ms(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx)
+{
+	uint32_t limit = w->tb->svc[f->svc].resp_timeout_ms;
+
+	if (f->key.proto == IPPROTO_TCP && (w->tfs[idx].flags & NC_TFS_SPLICING) &&
+	    limit > NC_SYN_RESEND_MS)
+		return NC_SYN_RESEND_MS;
+	return limit;
+}
+
 unsigned int
 nc_worker_failsafe_poll(struct nc_worker *w)
 {
@@ -1600,7 +1627,7 @@ nc_worker_failsafe_poll(struct nc_worker *w)
 			n++;
 		}
 		/* still held: it waits on (a move re-arms its deadline too) */
-		nc_txstore_rearm(w->txs, w->now_ms + w->tb->svc[f->svc].resp_timeout_ms);
+		nc_txstore_rearm(w->txs, w->now_ms + next_check_ms(w, f, idx));
 	}
 	return n;
 }

@@ -264,6 +264,16 @@ why() {
 		echo "$m: $(jq -c '{requests, ok, failed, broken, errors, retries, retry_answers, duplicates}' "$W/$1-$m.json" 2>/dev/null)"
 		head -5 "$W/$1-$m.err" 2>/dev/null
 	done >"$W/$1.why"
+	# what the dispatchers logged about the first broken clients' connections
+	local a k
+	for a in $(grep -ho 'from [0-9.]*:[0-9]*' "$W/$1"-*.err 2>/dev/null | awk '{ print $2 }' | sort -u | head -3); do
+		for k in 0 1; do
+			grep -F "$a " "$STATE/d$k.log" 2>/dev/null | tail -6 | sed "s/^/    d$k: /"
+		done
+	done >>"$W/$1.why"
+	for k in 0 1; do
+		grep -E ': server n[0-9]+ (down|up)' "$STATE/d$k.log" 2>/dev/null | tail -6 | sed "s/^/    d$k: /"
+	done >>"$W/$1.why"
 	echo "$W/$1.why"
 }
 

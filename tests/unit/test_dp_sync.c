@@ -579,6 +579,86 @@ test_adopt_held(void **state)
 	assert_no_leak(f);
 }
 
+/* The sync lab with one move per request on dns. */
+static void
+tweak_sync_one_replay(struct nc_config *c)
+{
+	tweak_sync(c);
+	failsafe_set(&c->services[SVC_DNS], 30, 1);
+}
+
+static int setup_sync_one_replay(void **state) { return setup_with(state, tweak_sync_one_replay, 0); }
+
+/*
+ * A peer's held request moved once for its dead dispatcher (to the same
+ * server) leaves max_replays to the servers: when that server then fails it
+ * too, with one replay allowed, the request goes on to b rather than being
+ * given up.
+ */
+static void
+test_adopt_held_then_failure(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_rec r, h;
+	struct nc_failsafe_view v;
+	uint8_t q[16];
+	struct pb_pkt p, s, want;
+	struct frame fr;
+
+	memset(q, 0x63, sizeof(q));
+	peer_flow(&r, IPPROTO_UDP, 36001, 6001, SA);
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL, NULL), 0);
+	dns_req(&p, IP_CLIENT, 36001, q, sizeof(q));
+	h = r;
+	h.op = NC_SYNC_HELD;
+	h.ttl_ms = 20;
+	h.m = mk(&p);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &h, NULL, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 2);
+	/* the dispatcher's failure: to a again */
+	assert_int_equal(fs_wait(f, 0, 25), 1);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SA, 6001);
+	want.sip = IP_PEER_LIP;
+	assert_wire(&fr, &want);
+	ctl_round(f);
+	/* a's: on to b */
+	assert_int_equal(fs_wait(f, 0, 30), 1);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SB, 6001);
+	want.sip = IP_PEER_LIP;
+	assert_wire(&fr, &want);
+	fs_view(f, &v);
+	assert_int_equal(v.resets, 0);
+	assert_int_equal(v.replays, 1);
+	assert_int_equal(v.held_now, 1);
+	/* b's answer: to the client once its release has left */
+	server_pkt(&s, &p, SB, 6001);
+	s.dip = IP_PEER_LIP;
+	s.payload = q;
+	s.payload_len = 8;
+	rx(f, 0, &s);
+	expect_none(f, 0);
+	{
+		struct nc_sync_rec rr[8];
+		unsigned int i, k = nc_dp_sync_take(f->dp, rr, rec6, 8);
+
+		for (i = 0; i < k; i++)
+			if (rr[i].op == NC_SYNC_RELEASE)
+				nc_dp_sync_send_frame(f->dp, rr[i].m);
+			else if (rr[i].m != NULL)
+				rte_pktmbuf_free(rr[i].m);
+	}
+	ctl_round(f);
+	expect_one(f, 0, &fr);
+	want = nat_s2c(&s, &p);
+	assert_wire(&fr, &want);
+	fs_view(f, &v);
+	assert_int_equal(v.held_now, 0);
+	assert_no_leak(f);
+}
+
 /* A walk reports every synced flow again (bulk) with its held requests; a
  * flush drops every flow without a close record. */
 static void
@@ -1052,6 +1132,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_syn_again, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_again, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_held, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_held_then_failure, setup_sync_one_replay,
+						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_room, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_flush, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_lip_hold, setup_sync, fx_teardown),

@@ -529,6 +529,59 @@ test_tcpfs_slot_after_splice_given_up(void **state)
 	assert_no_leak(f);
 }
 
+/* web with the fail-safe, a response limit of 3 s and two moves per request. */
+static void tweak_tcpfs_slow(struct nc_config *c) { failsafe_set(&c->services[SVC_WEB], 3000, 2); }
+static int setup_tcpfs_slow(void **state) { return fx_setup(state, tweak_tcpfs_slow); }
+
+/*
+ * The SYN of a move is the appliance's own: lost (or its SYN-ACK lost), it
+ * goes again after 1 s and again 1 s later, as TCP's would, and b is not
+ * failed for it within its response limit (3 s); b's SYN-ACK then completes
+ * the splice as usual.
+ */
+static void
+test_tcpfs_splice_syn_lost(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /lost HTTP/1.1\r\nHost: vip\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = 0x22220000, a = 0x33330000, b = 0x44440000;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	struct nc_failsafe_view v;
+	struct pb_pkt p, rq, want;
+	struct flow fl;
+	struct frame fr;
+	unsigned int i;
+
+	tick(f, 0);
+	tc_connect(f, 41400, c, a, 1, &fl);
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &rq);
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 1, c + 1 + r, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	assert_int_equal(fs_wait(f, 0, 3000), 1);
+	expect_move(f, &fl, 1, c + 1 + r, SB, c, 1);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(fs_wait(f, 0, 999), 0);
+		expect_none(f, 0);
+		assert_int_equal(fs_wait(f, 0, 1), 1);
+		expect_one(f, 0, &fr);
+		tc_own(&want, &fl, SB, PB_TCP_SYN, c, 0);
+		assert_wire_opt(&fr, &want, mss_opt, sizeof(mss_opt));
+	}
+	fs_web(f, &v);
+	assert_int_equal(v.syn_resent, 2);
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 1, 0, 1, 0);
+	expect_splice(f, &fl, b, c + 1, &rq, 1, b + 1);
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r, resp, l);
+	s2c_at(f, &fl, &p, a + 1);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 1, 0, 1, 0);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 /* ------------------------------------------- ICMP errors in window */
 
 /*
@@ -685,6 +738,7 @@ main(void)
 		T(test_tcpfs_replay_idempotent, setup_tcpfs_idempotent),
 		T(test_tcpfs_replay_window, setup_tcpfs_limit),
 		T(test_tcpfs_slot_after_splice_given_up, setup_tcpfs_small),
+		T(test_tcpfs_splice_syn_lost, setup_tcpfs_slow),
 		T(test_tcpfs_icmp_window, setup_tcpfs),
 		T(test_tcpfs_icmp_acked, setup_tcpfs),
 	};
