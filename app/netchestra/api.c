@@ -307,7 +307,7 @@ service_json(struct nc_app *a, unsigned int s)
 	nc_addr_str(cs->family, cs->vip, cs->vip6, ip, sizeof(ip));
 	j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:{s:b, s:s, s:i, s:i, s:i}, "
 		      "s:{s:b, s:i, s:i, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		      "s:I, s:I}, s:i, s:I, s:f, s:o}",
+		      "s:I, s:I, s:I}, s:i, s:I, s:f, s:o}",
 		      "name", cs->name, "vip", ip, "port", cs->port,
 		      "proto", cs->proto == 17 ? "udp" : "tcp",
 		      "scheduler", nc_sched_kind_name(cs->scheduler),
