@@ -383,8 +383,10 @@ nc_frag_in6(struct nc_worker *w, struct rte_mbuf *m, uint16_t fh_off)
 		frag_count_dead(w, n0, m, &key);
 	if (r == NULL)
 		return NULL;
-	/* the Fragment header is gone (the IPv6 header's next header is
-	 * TCP/UDP again); the payload length is the datagram's */
+	/* the table took the Fragment header out (the IPv6 header's next
+	 * header is TCP/UDP again) and set the payload length; it is written
+	 * again from the chain, which the parser checks it against, so that
+	 * the two cannot disagree whatever the table's version does */
 	ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));
 	ip->payload_len = rte_cpu_to_be_16((uint16_t)(rte_pktmbuf_pkt_len(r) - l3));
 	r->ol_flags |= w->dp->frag_reassembled_flag;
