@@ -3,7 +3,8 @@
 #   TARGET: http (lib/http's HTTP/1 framer), config (the startup file's
 #   loader), cluster (the cluster channel's receive side), worker (the
 #   worker's receive path and the control lcore's handling of what it passes
-#   up, on tests/fuzz/worker.json), api (the management API's answers).
+#   up, on tests/fuzz/worker.json), api (the management API's answers), sync
+#   (flow sync's records from peers, app/netchestra/sync.c).
 # Builds the target if needed (tests/fuzz/build.sh: clang, libFuzzer, ASan +
 # UBSan, in build-fuzz), starts from tests/fuzz/corpus/TARGET and what earlier
 # runs kept in build-fuzz/corpus/TARGET, and prints the executions and the

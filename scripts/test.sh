@@ -3,7 +3,7 @@
 # hugepages (falls back to --no-huge), builds, and runs every test suite:
 #   unit (cmocka), unit under AddressSanitizer + UBSan, libFuzzer targets (the
 #   HTTP/1.x parser, the startup file, the cluster channel, the worker's receive
-#   path, the management API: their corpora replayed, then fuzzed), cli, the test client's retries, the cluster lab's scripts (BIRD rendering, startup
+#   path, the management API, flow sync's records: their corpora replayed, then fuzzed), cli, the test client's retries, the cluster lab's scripts (BIRD rendering, startup
 #   files, shellcheck), pcap replays,
 #   end to end with real clients and servers in the namespace lab (forwarding,
 #   adaptive weights and health probes, transaction fail-safe, the demo,
@@ -70,7 +70,7 @@ fi && ninja -C "$ASAN_BUILD" >/dev/null &&
 	count unit-asan 0 1
 
 out=$(mktemp)
-log "fuzz: every libFuzzer target's corpus replayed, then fuzzed (HTTP/1.x framing 60 s; the startup file, the cluster channel, the worker's receive path, the management API 20 s each; ASan + UBSan)"
+log "fuzz: every libFuzzer target's corpus replayed, then fuzzed (HTTP/1.x framing 60 s; the startup file, the cluster channel, the worker's receive path, the management API, flow sync's records 20 s each; ASan + UBSan)"
 tests/fuzz/run.sh 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count fuzz "${p:-0}" "${f:-1}"

@@ -93,7 +93,7 @@ enum mal6_kind {
 	M6_AH,             /* authentication header */
 	M6_ESP,            /* encapsulating security payload */
 	M6_CHAIN,          /* nine destination options headers */
-	M6_FRAG,           /* atomic fragment header */
+	M6_FRAG,           /* a Fragment header after a destination options header */
 	M6_EXT_BEYOND,     /* destination options header past the payload */
 	M6_GRE,            /* next header 47 */
 	M6_NO_NEXT,        /* next header 59 */
@@ -618,7 +618,10 @@ build_mal6(struct gen *g, const struct item *it, struct pg_frame *f, uint16_t id
 		for (int k = 0; k < 9; k++)
 			ext6(&p, 60, 0, 0, 0);
 		break;
-	case M6_FRAG: ext6(&p, 44, 0, 0, 0); break;
+	case M6_FRAG:   /* refused: reassembly wants it right after the IPv6 header */
+		ext6(&p, 60, 0, 0, 0);
+		ext6(&p, 44, 0, 0, 0);
+		break;
 	case M6_EXT_BEYOND:
 		/* a 72-byte header in a payload length of 16 */
 		ext6(&p, 60, 8, 0, 0);

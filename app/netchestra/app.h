@@ -127,6 +127,11 @@ void nc_sync_app_event(void *arg, enum nc_cluster_event ev, int peer, uint64_t v
 void nc_sync_app_rec(void *arg, unsigned int peer, uint8_t id, uint8_t msg_type, uint16_t type,
 		     const uint8_t *val, uint16_t len, uint64_t now_ms);
 struct json_t *nc_sync_app_json(struct nc_app *a);
+/* The replica table's own consistency (every entry found by its key in its
+ * family's hash, the counts, each peer's held requests as counted and within
+ * sync_max_held): 0, or -EINVAL with what is wrong in <why>. Tests and the
+ * fuzz target; control lcore. */
+int nc_sync_app_check(struct nc_app *a, char *why, size_t len);
 void nc_sync_app_metrics(struct nc_app *a, FILE *f);
 void nc_cluster_app_metrics(struct nc_app *a, FILE *f);
 struct nc_cluster_tel {

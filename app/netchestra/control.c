@@ -232,6 +232,8 @@ nc_control_print_final(const struct nc_app *a)
 	       st.tcp_port_early_reuse, st.redirected, st.icmp_relayed);
 	printf("final fragments: reassembled %" PRIu64 " fragmented %" PRIu64 " out %" PRIu64 "\n",
 	       st.frag_reassembled, st.frag_fragmented, st.frag_out);
+	printf("final fragments6: reassembled %" PRIu64 " fragmented %" PRIu64 " atomic %" PRIu64 "\n",
+	       st.frag6_reassembled, st.frag6_fragmented, st.frag_atomic);
 	printf("final control: arp_replied %" PRIu64 " arp_learned %" PRIu64 " arp_requests_sent %" PRIu64
 	       " arp_ignored %" PRIu64 " icmp_echo_replied %" PRIu64 " resolve_requests %" PRIu64
 	       " resolve_held %" PRIu64 " resolve_dropped %" PRIu64 " probe_unmatched %" PRIu64

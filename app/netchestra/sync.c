@@ -108,14 +108,16 @@ struct rep {
  * IPv6 flow's has its addresses (64 bytes) in a side array */
 _Static_assert(sizeof(struct rep) == 88, "a replica entry is 88 bytes");
 
-/* The IPv6 replicas' hash key: client, VIP, ports, protocol. */
+/* The IPv6 replicas' hash key: client, VIP, ports, protocol; 8-aligned as
+ * rte_hash_crc reads it. */
 struct key6 {
 	uint8_t client[16];
 	uint8_t vip[16];
 	uint16_t cport, vport;
 	uint8_t proto;
 	uint8_t pad[3];
-};
+} __rte_aligned(8);
+_Static_assert(sizeof(struct key6) == 40, "an af 6 key is 40 bytes on the wire");
 
 struct sync_peer {
 	bool bulk_done;              /* its bulk copy came since we (re)synced */
@@ -241,12 +243,27 @@ key6_make(const uint32_t key[4], const struct nc_sync_addr6 *a6, struct key6 *k)
 	k->proto = k4->proto;
 }
 
+/* An IPv4 replica's hash key: rte_hash_crc reads it 8 bytes at a time, so
+ * it is copied to an 8-byte aligned one (a record's key is only 4-aligned). */
+union key4 {
+	uint64_t align;
+	uint32_t w[4];
+};
+
+static const void *
+key4_of(const uint32_t key[4], union key4 *k)
+{
+	memcpy(k->w, key, sizeof(k->w));
+	return k->w;
+}
+
 /* The replica of flow <key> (an IPv6 one's: ports and protocol, <a6> its
  * client and VIP), or NULL. */
 static struct rep *
 rep_find(struct nc_sync_app *s, const uint32_t key[4], const struct nc_sync_addr6 *a6)
 {
 	struct key6 k6;
+	union key4 k4;
 	void *d;
 
 	if (((const uint8_t *)key)[NC_SYNC_KEY_FAMILY] & NC_FLOW_KEY_V6) {
@@ -255,7 +272,7 @@ rep_find(struct nc_sync_app *s, const uint32_t key[4], const struct nc_sync_addr
 			return NULL;
 		return &s->rep[s->max + (uintptr_t)d];
 	}
-	if (rte_hash_lookup_data(s->h, key, &d) < 0)
+	if (rte_hash_lookup_data(s->h, key4_of(key, &k4), &d) < 0)
 		return NULL;
 	return &s->rep[(uintptr_t)d];
 }
@@ -278,6 +295,7 @@ rep_del(struct nc_sync_app *s, struct rep *r)
 {
 	const struct nc_sync_addr6 *a6 = rep_a6(s, r);
 	struct key6 k6;
+	union key4 k4;
 
 	held_free_all(s, r);
 	if (a6 != NULL) {
@@ -285,7 +303,7 @@ rep_del(struct nc_sync_app *s, struct rep *r)
 		rte_hash_del_key(s->h6, &k6);
 		s->n6--;
 	} else {
-		rte_hash_del_key(s->h, r->r.key);
+		rte_hash_del_key(s->h, key4_of(r->r.key, &k4));
 	}
 	r->used = 0;
 	s->n--;
@@ -299,6 +317,7 @@ rep_get(struct nc_sync_app *s, const uint32_t key[4], const struct nc_sync_addr6
 	struct rep *r = rep_find(s, key, a6);
 	bool v6 = ((const uint8_t *)key)[NC_SYNC_KEY_FAMILY] & NC_FLOW_KEY_V6;
 	struct key6 k6;
+	union key4 k4;
 	int32_t pos;
 
 	if (r != NULL) {
@@ -322,10 +341,11 @@ rep_get(struct nc_sync_app *s, const uint32_t key[4], const struct nc_sync_addr6
 	} else {
 		if (s->n - s->n6 >= s->max)
 			return NULL;
-		pos = rte_hash_add_key(s->h, key);
+		key4_of(key, &k4);
+		pos = rte_hash_add_key(s->h, k4.w);
 		if (pos < 0)
 			return NULL;
-		rte_hash_add_key_data(s->h, key, (void *)(uintptr_t)pos);
+		rte_hash_add_key_data(s->h, k4.w, (void *)(uintptr_t)pos);
 	}
 	r = &s->rep[pos];
 	memset(r, 0, sizeof(*r));
@@ -1507,6 +1527,67 @@ nc_sync_app_fini(struct nc_app *a)
 		rte_pktmbuf_free(s->synack[i]);
 	sync_free(s);
 	a->sync = NULL;
+}
+
+/* ------------------------------------------------------------ check */
+
+int
+nc_sync_app_check(struct nc_app *a, char *why, size_t len)
+{
+	struct nc_sync_app *s = a->sync;
+	unsigned int held[NC_CLUSTER_MAX_PEERS] = { 0 };
+	uint32_t i, n = 0, n6 = 0;
+	unsigned int q;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < s->slots; i++) {
+		struct rep *r = &s->rep[i];
+		const struct nc_sync_addr6 *a6 = rep_a6(s, r);
+		const struct held *h;
+		bool v6 = ((const uint8_t *)r->r.key)[NC_SYNC_KEY_FAMILY] & NC_FLOW_KEY_V6;
+
+		if (!r->used)
+			continue;
+		n++;
+		n6 += a6 != NULL;
+		if (v6 != (a6 != NULL)) {
+			snprintf(why, len, "replica %u: family %s in the %s part", i, v6 ? "6" : "4",
+				 a6 != NULL ? "IPv6" : "IPv4");
+			return -EINVAL;
+		}
+		if (rep_find(s, r->r.key, a6) != r) {
+			snprintf(why, len, "replica %u: its key finds another slot", i);
+			return -EINVAL;
+		}
+		if (r->peer >= NC_CLUSTER_MAX_PEERS || r->r.op != NC_SYNC_FLOW || r->r.m != NULL) {
+			snprintf(why, len, "replica %u: peer %u, op %u, frame %p", i, r->peer, r->r.op,
+				 (void *)r->r.m);
+			return -EINVAL;
+		}
+		for (h = r->held; h != NULL; h = h->next) {
+			if (h->len > HELD_MAX) {
+				snprintf(why, len, "replica %u: a held request of %u bytes", i, h->len);
+				return -EINVAL;
+			}
+			held[r->peer]++;
+		}
+	}
+	if (n != s->n || n6 != s->n6 || n - n6 > s->max || n6 > s->max6 ||
+	    (uint32_t)rte_hash_count(s->h) != n - n6 ||
+	    (s->h6 != NULL ? (uint32_t)rte_hash_count(s->h6) : 0) != n6) {
+		snprintf(why, len, "%u replica(s) (%u IPv6) in use, counted %u (%u), hashed %d (%d)",
+			 n, n6, s->n, s->n6, rte_hash_count(s->h),
+			 s->h6 != NULL ? rte_hash_count(s->h6) : 0);
+		return -EINVAL;
+	}
+	for (q = 0; q < NC_CLUSTER_MAX_PEERS; q++)
+		if (held[q] != s->peer[q].n_held || held[q] > a->cfg->cluster.sync_max_held) {
+			snprintf(why, len, "peer %u: %u held request(s), counted %u (at most %u)", q,
+				 held[q], s->peer[q].n_held, a->cfg->cluster.sync_max_held);
+			return -EINVAL;
+		}
+	return 0;
 }
 
 /* ------------------------------------------------------------ readers */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * IPv4 fragments (dp_frag.h). The worker's rule holds here too: no lock,
+ * IPv4 and IPv6 fragments (dp_frag.h). The worker's rule holds here too: no lock,
  * allocation (but mbufs), log or syscall per packet; every fragment dropped
  * is counted once, under the reason that dropped it.
  *
@@ -10,6 +10,19 @@
  * of each datagram under way are kept here too, an overlap is dropped at
  * once under its own reason (RFC 1858) and so is every later fragment of
  * that datagram. Its earlier fragments stay in the table until they expire.
+ * IPv6 (RFC 5722) asks the same: the whole datagram is dropped.
+ *
+ * IPv6 (DPDK's reassembly removes the Fragment header that it expects right
+ * after the IPv6 header): a Fragment header after other extension headers
+ * is refused, and so is one followed by anything but TCP or UDP (RFC 7112:
+ * the first fragment carries the whole header chain, which is then the
+ * IPv6 header and TCP/UDP alone). Leaving, a reassembled IPv6 datagram over
+ * the MTU is cut again, as DPDK's rte_ipv6_fragment_packet cuts it (which
+ * leaves the identification 0: each datagram gets one of the worker's own).
+ * IPv6 routers never fragment, but the appliance is the source of what it
+ * sends (full NAT: its own local IP or VIP); Linux does the same for a
+ * datagram its netfilter reassembled (nf_conntrack_reasm, then
+ * ip6_fragment on output).
  */
 #include <unistd.h>
 
@@ -19,6 +32,8 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
+
+#include <rte_random.h>
 
 #include "dp_fastpath.h"
 #include "dp_frag.h"
@@ -35,11 +50,13 @@ nc_frag_dp_init(struct nc_dp *dp, int socket)
 	if (bit < 0)
 		return -rte_errno;
 	dp->frag_reassembled_flag = 1ULL << bit;
-	/* a fragment's headers (Ethernet in the headroom, IPv4 in the room) ... */
+	/* a fragment's headers (Ethernet in the headroom, IPv4 - or IPv6 and its
+	 * Fragment header - in the room) ... */
 	made++;
 	snprintf(name, sizeof(name), "ncfragd_%u_%u", (unsigned int)getpid() & 0xffff, made);
 	dp->frag_direct = rte_pktmbuf_pool_create(name, NC_FRAG_POOL, 256, 0,
-						  RTE_PKTMBUF_HEADROOM + sizeof(struct rte_ipv4_hdr),
+						  RTE_PKTMBUF_HEADROOM + sizeof(struct rte_ipv6_hdr) +
+						  sizeof(struct rte_ipv6_fragment_ext),
 						  socket);
 	/* ... and its data: attached to the reassembled datagram's buffers */
 	snprintf(name, sizeof(name), "ncfragi_%u_%u", (unsigned int)getpid() & 0xffff, made);
@@ -71,6 +88,7 @@ nc_frag_worker_init(struct nc_worker *w, int socket)
 					  RTE_CACHE_LINE_SIZE, socket);
 	if (w->frag_tbl == NULL || w->frag_seen == NULL)
 		return -ENOMEM;
+	w->frag6_id = (uint32_t)rte_rand();   /* not guessable from outside (RFC 7739) */
 	return 0;
 }
 
@@ -100,34 +118,72 @@ frag_clock(struct nc_worker *w)
 	w->frag_last_ms = w->now_ms;
 }
 
-/* The datagram the IPv4 header <ip> is a fragment of is the one of <e>. */
-static inline int
-same_datagram(const struct rte_ipv4_hdr *ip, const struct nc_frag_seen *e)
+/* The datagram of IPv4 header <ip>. */
+static inline void
+frag_key4(const struct rte_ipv4_hdr *ip, struct nc_frag_key *k)
 {
-	return ip->src_addr == e->src && ip->dst_addr == e->dst && ip->packet_id == e->id &&
-	       ip->next_proto_id == e->proto;
+	memset(k, 0, sizeof(*k));
+	k->src[0] = ip->src_addr;
+	k->dst[0] = ip->dst_addr;
+	k->id = ip->packet_id;
+	k->proto = ip->next_proto_id;
+}
+
+/* The datagram of IPv6 header <ip> and its Fragment header <fh>. */
+static inline void
+frag_key6(const struct rte_ipv6_hdr *ip, const struct rte_ipv6_fragment_ext *fh,
+	  struct nc_frag_key *k)
+{
+	memcpy(k->src, ip->src_addr, 16);
+	memcpy(k->dst, ip->dst_addr, 16);
+	k->id = fh->id;
+	k->proto = fh->next_header;
+	k->v6 = 1;
+	k->pad[0] = k->pad[1] = 0;
+}
+
+/* The datagram of fragment <m> (a frame the table holds: IPv4, or IPv6 with
+ * its Fragment header right after the IPv6 header). */
+static void
+frag_key_of(const struct rte_mbuf *m, struct nc_frag_key *k)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	if (((const struct rte_ether_hdr *)d)->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
+
+		frag_key6(ip, (const struct rte_ipv6_fragment_ext *)(ip + 1), k);
+	} else {
+		frag_key4((const struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr)), k);
+	}
+}
+
+static inline struct nc_frag_seen *
+frag_seen_of(struct nc_worker *w, const struct nc_frag_key *k)
+{
+	uint32_t h = nc_hash32(k->id ^ (uint32_t)k->proto << 24);
+	unsigned int i;
+
+	for (i = 0; i < (k->v6 ? 4u : 1u); i++)
+		h = nc_hash32(h ^ k->src[i] ^ nc_hash32(k->dst[i]));
+	return &w->frag_seen[h & (NC_FRAG_SEEN - 1)];
 }
 
 /*
- * Note the range [<ofs>, <end>) of the fragment <ip> of its datagram.
- * Returns 0, or -1 when it overlaps one seen before (or the datagram had an
- * overlap already): then the datagram is marked so.
+ * Note the range [<ofs>, <end>) of a fragment of datagram <k>. Returns 0, or
+ * -1 when it overlaps one seen before (or the datagram had an overlap
+ * already): then the datagram is marked so.
  */
 static int
-frag_seen_add(struct nc_worker *w, const struct rte_ipv4_hdr *ip, uint16_t ofs, uint16_t end)
+frag_seen_add(struct nc_worker *w, const struct nc_frag_key *k, uint16_t ofs, uint16_t end)
 {
-	uint32_t h = nc_hash32(ip->src_addr ^ nc_hash32(ip->dst_addr ^ ((uint32_t)ip->packet_id << 8 |
-									 ip->next_proto_id)));
-	struct nc_frag_seen *e = &w->frag_seen[h & (NC_FRAG_SEEN - 1)];
+	struct nc_frag_seen *e = frag_seen_of(w, k);
 	uint8_t i;
 
-	if (!same_datagram(ip, e) || w->now_ms - e->start_ms >= NC_FRAG_TIMEOUT_MS) {
+	if (memcmp(&e->k, k, sizeof(*k)) != 0 || w->now_ms - e->start_ms >= NC_FRAG_TIMEOUT_MS) {
 		/* a new datagram (one that shares the slot is forgotten: the
 		 * table still refuses its overlaps, only uncounted as such) */
-		e->src = ip->src_addr;
-		e->dst = ip->dst_addr;
-		e->id = ip->packet_id;
-		e->proto = ip->next_proto_id;
+		e->k = *k;
 		e->start_ms = w->now_ms;
 		e->n = 0;
 	}
@@ -146,16 +202,14 @@ frag_seen_add(struct nc_worker *w, const struct rte_ipv4_hdr *ip, uint16_t ofs, 
 	return 0;
 }
 
-/* The datagram of <ip> is complete: forget its ranges. */
+/* Datagram <k> is complete: forget its ranges. */
 static void
-frag_seen_done(struct nc_worker *w, const struct rte_ipv4_hdr *ip)
+frag_seen_done(struct nc_worker *w, const struct nc_frag_key *k)
 {
-	uint32_t h = nc_hash32(ip->src_addr ^ nc_hash32(ip->dst_addr ^ ((uint32_t)ip->packet_id << 8 |
-									 ip->next_proto_id)));
-	struct nc_frag_seen *e = &w->frag_seen[h & (NC_FRAG_SEEN - 1)];
+	struct nc_frag_seen *e = frag_seen_of(w, k);
 
-	if (same_datagram(ip, e))
-		e->src = e->dst = 0;
+	if (memcmp(&e->k, k, sizeof(*k)) == 0)
+		memset(&e->k, 0, sizeof(e->k));
 }
 
 /*
@@ -166,8 +220,9 @@ frag_seen_done(struct nc_worker *w, const struct rte_ipv4_hdr *ip)
  */
 static void
 frag_count_dead(struct nc_worker *w, uint32_t from, const struct rte_mbuf *in,
-		const struct nc_frag_seen *key)
+		const struct nc_frag_key *key)
 {
+	struct nc_frag_key k;
 	uint32_t i;
 
 	for (i = from; in != NULL && i < w->frag_dr.cnt && w->frag_dr.row[i] != in; i++)
@@ -175,14 +230,38 @@ frag_count_dead(struct nc_worker *w, uint32_t from, const struct rte_mbuf *in,
 	if (in == NULL || i == w->frag_dr.cnt)
 		key = NULL;
 	for (i = from; i < w->frag_dr.cnt; i++) {
-		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
-			w->frag_dr.row[i], const struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
-
-		if (key != NULL && same_datagram(ip, key))
-			w->st.drop[NC_DROP_FRAG_REFUSED]++;
-		else
-			w->st.drop[NC_DROP_FRAG_EXPIRED]++;
+		if (key != NULL) {
+			frag_key_of(w->frag_dr.row[i], &k);
+			if (memcmp(&k, key, sizeof(k)) == 0) {
+				w->st.drop[NC_DROP_FRAG_REFUSED]++;
+				continue;
+			}
+		}
+		w->st.drop[NC_DROP_FRAG_EXPIRED]++;
 	}
+}
+
+/* Room on the death row for the most one call of the table can free: a
+ * stale entry and this set. */
+static inline void
+frag_dr_room(struct nc_worker *w)
+{
+	if (w->frag_dr.cnt > RTE_DIM(w->frag_dr.row) - 2 * (RTE_LIBRTE_IP_FRAG_MAX_FRAG + 1))
+		rte_ip_frag_free_death_row(&w->frag_dr, 0);
+}
+
+/* The first fragment's <len> bytes at <l4> (<proto>) are too few for the
+ * whole TCP/UDP header; or a TCP fragment at offset 8, where it could
+ * rewrite the flags of a first one cut short (RFC 3128, RFC 7112). */
+static inline int
+frag_tiny(uint32_t ofs, uint32_t len, uint8_t proto, const uint8_t *l4)
+{
+	if (ofs != 0)
+		return ofs == 8 && proto == IPPROTO_TCP;
+	if (proto == IPPROTO_UDP)
+		return len < sizeof(struct rte_udp_hdr);
+	return len < sizeof(struct rte_tcp_hdr) ||
+	       len < (uint32_t)(((const struct rte_tcp_hdr *)l4)->data_off >> 4) * 4;
 }
 
 struct rte_mbuf *
@@ -195,7 +274,7 @@ nc_frag_in4(struct nc_worker *w, struct rte_mbuf *m)
 	uint32_t len = (uint32_t)rte_be_to_cpu_16(ip->total_length) - sizeof(*ip);
 	uint32_t frame = sizeof(struct rte_ether_hdr) + sizeof(*ip) + len;
 	const uint8_t *l4 = (const uint8_t *)(ip + 1);
-	struct nc_frag_seen key;
+	struct nc_frag_key key;
 	struct rte_mbuf *r;
 	uint32_t n0;
 
@@ -206,17 +285,14 @@ nc_frag_in4(struct nc_worker *w, struct rte_mbuf *m)
 		return NULL;
 	}
 	/* RFC 3128: the first fragment holds the whole TCP/UDP header (so the
-	 * reassembled datagram's first buffer does), and no TCP fragment starts
-	 * at 8, where it could rewrite the flags of a first one cut short */
-	if (ofs == 0 ? (ip->next_proto_id == IPPROTO_UDP ? len < sizeof(struct rte_udp_hdr) :
-			len < sizeof(struct rte_tcp_hdr) ||
-			len < (uint32_t)(((const struct rte_tcp_hdr *)l4)->data_off >> 4) * 4) :
-		       (ofs == 8 && ip->next_proto_id == IPPROTO_TCP)) {
+	 * reassembled datagram's first buffer does) */
+	if (frag_tiny(ofs, len, ip->next_proto_id, l4)) {
 		drop(w, m, NC_DROP_FRAG_TINY);
 		return NULL;
 	}
 	frag_clock(w);
-	if (frag_seen_add(w, ip, (uint16_t)ofs, (uint16_t)(ofs + len)) < 0) {
+	frag_key4(ip, &key);
+	if (frag_seen_add(w, &key, (uint16_t)ofs, (uint16_t)(ofs + len)) < 0) {
 		drop(w, m, NC_DROP_FRAG_OVERLAP);
 		return NULL;
 	}
@@ -225,13 +301,7 @@ nc_frag_in4(struct nc_worker *w, struct rte_mbuf *m)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - frame));
 	m->l2_len = sizeof(struct rte_ether_hdr);
 	m->l3_len = sizeof(*ip);
-	/* room for the most one call can free: a stale entry and this set */
-	if (w->frag_dr.cnt > RTE_DIM(w->frag_dr.row) - 2 * (RTE_LIBRTE_IP_FRAG_MAX_FRAG + 1))
-		rte_ip_frag_free_death_row(&w->frag_dr, 0);
-	key.src = ip->src_addr;
-	key.dst = ip->dst_addr;
-	key.id = ip->packet_id;
-	key.proto = ip->next_proto_id;
+	frag_dr_room(w);
 	n0 = w->frag_dr.cnt;
 	r = rte_ipv4_frag_reassemble_packet(w->frag_tbl, &w->frag_dr, m, w->frag_ms, ip);
 	if (unlikely(w->frag_dr.cnt != n0))
@@ -245,9 +315,134 @@ nc_frag_in4(struct nc_worker *w, struct rte_mbuf *m)
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	r->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_IPV4);
 	r->ol_flags |= w->dp->frag_reassembled_flag;
-	frag_seen_done(w, ip);
+	frag_seen_done(w, &key);
 	w->st.frag_reassembled++;
 	return r;
+}
+
+struct rte_mbuf *
+nc_frag_in6(struct nc_worker *w, struct rte_mbuf *m, uint16_t fh_off)
+{
+	const uint16_t l3 = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr);
+	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *,
+							  sizeof(struct rte_ether_hdr));
+	struct rte_ipv6_fragment_ext *fh = (struct rte_ipv6_fragment_ext *)(ip + 1);
+	uint16_t fd, plen = rte_be_to_cpu_16(ip->payload_len);
+	uint32_t ofs, len, frame;
+	struct nc_frag_key key;
+	struct rte_mbuf *r;
+	uint8_t nh;
+	uint32_t n0;
+
+	/* the parser checked the Fragment header is within the payload */
+	if (unlikely(fh_off != l3)) {
+		drop(w, m, NC_DROP_IP_FRAGMENT);   /* extension headers before it */
+		return NULL;
+	}
+	fd = rte_be_to_cpu_16(fh->frag_data);
+	ofs = (uint32_t)(fd & ~7u);        /* 13 bits of 8-byte units, then 2 reserved, M */
+	len = (uint32_t)plen - sizeof(*fh);
+	frame = l3 + plen;
+	nh = fh->next_header;
+	if (ofs == 0 && !(fd & 1)) {
+		/* RFC 6946: an atomic fragment is the whole packet, whatever
+		 * its identification; no reassembly, the header goes */
+		uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+
+		memmove(d + sizeof(*fh), d, l3);
+		rte_pktmbuf_adj(m, sizeof(*fh));
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));
+		ip->proto = nh;
+		ip->payload_len = rte_cpu_to_be_16((uint16_t)len);
+		w->st.frag_atomic++;
+		return m;
+	}
+	if (unlikely(nh != IPPROTO_TCP && nh != IPPROTO_UDP) ||
+	    unlikely(len == 0 || ((fd & 1) && (len & 7) != 0) || ofs + len > UINT16_MAX)) {
+		drop(w, m, NC_DROP_IP_FRAGMENT);
+		return NULL;
+	}
+	if (frag_tiny(ofs, len, nh, (const uint8_t *)(fh + 1))) {
+		drop(w, m, NC_DROP_FRAG_TINY);
+		return NULL;
+	}
+	frag_clock(w);
+	frag_key6(ip, fh, &key);
+	if (frag_seen_add(w, &key, (uint16_t)ofs, (uint16_t)(ofs + len)) < 0) {
+		drop(w, m, NC_DROP_FRAG_OVERLAP);
+		return NULL;
+	}
+	if (rte_pktmbuf_data_len(m) > frame)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - frame));
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = sizeof(*ip) + sizeof(*fh);
+	frag_dr_room(w);
+	n0 = w->frag_dr.cnt;
+	r = rte_ipv6_frag_reassemble_packet(w->frag_tbl, &w->frag_dr, m, w->frag_ms, ip, fh);
+	if (unlikely(w->frag_dr.cnt != n0))
+		frag_count_dead(w, n0, m, &key);
+	if (r == NULL)
+		return NULL;
+	/* the table took the Fragment header out (the IPv6 header's next
+	 * header is TCP/UDP again) and set the payload length; it is written
+	 * again from the chain, which the parser checks it against, so that
+	 * the two cannot disagree whatever the table's version does */
+	ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)(rte_pktmbuf_pkt_len(r) - l3));
+	r->ol_flags |= w->dp->frag_reassembled_flag;
+	frag_seen_done(w, &key);
+	w->st.frag_reassembled++;
+	w->st.frag6_reassembled++;
+	return r;
+}
+
+/* Buffer <m> for <tb>: 0, or -1 when the buffer is full (dropped, counted). */
+static inline int
+frag_buffer(struct nc_worker *w, struct nc_txbuf *tb, struct rte_mbuf *m)
+{
+	if (unlikely(tb->n == NC_TXB_MAX)) {
+		drop(w, m, NC_DROP_TX_FULL);
+		return -1;
+	}
+	tb->m[tb->n++] = m;
+	return 0;
+}
+
+/* IPv6 chain <m> over the MTU (<eth> its Ethernet header, <m> from its IPv6
+ * header on): cut to the MTU, each fragment with one identification of the
+ * worker's - never 0, not guessable from outside (RFC 7739) - and buffered. */
+static void
+frag_tx6(struct nc_worker *w, struct rte_mbuf *m, struct nc_txbuf *tb, const struct rte_ether_hdr *eth,
+	 uint16_t port)
+{
+	const struct nc_dp *dp = w->dp;
+	struct rte_mbuf *out[NC_FRAG_OUT_MAX];
+	uint32_t id;
+	int32_t n, i;
+
+	n = rte_ipv6_fragment_packet(m, out, NC_FRAG_OUT_MAX, RTE_ETHER_MTU, dp->frag_direct,
+				     dp->frag_indirect);
+	rte_pktmbuf_free(m);
+	if (unlikely(n < 0)) {
+		w->st.drop[NC_DROP_FRAG_NO_MBUF]++;
+		return;
+	}
+	id = nc_hash32(w->frag6_id++ ^ (uint32_t)w->id << 24);
+	id += id == 0;
+	w->st.frag_fragmented++;
+	w->st.frag6_fragmented++;
+	for (i = 0; i < n; i++) {
+		struct rte_ether_hdr *e = (struct rte_ether_hdr *)rte_pktmbuf_prepend(out[i], sizeof(*eth));
+		struct rte_ipv6_fragment_ext *fh = (struct rte_ipv6_fragment_ext *)
+			((uint8_t *)(e + 1) + sizeof(struct rte_ipv6_hdr));
+
+		memcpy(e, eth, sizeof(*eth));
+		fh->id = rte_cpu_to_be_32(id);
+		out[i]->ol_flags = 0;
+		out[i]->port = port;
+		if (frag_buffer(w, tb, out[i]) == 0)
+			w->st.frag_out++;
+	}
 }
 
 void
@@ -258,16 +453,20 @@ nc_frag_tx(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
 	struct rte_mbuf *out[NC_FRAG_OUT_MAX];
 	struct rte_ether_hdr eth;
 	const struct rte_ipv4_hdr *ip;
-	uint16_t port = m->port;
+	uint16_t port = m->port, et;
 	int32_t n, i;
 
+	et = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type;
 	if (rte_pktmbuf_pkt_len(m) <= sizeof(eth) + RTE_ETHER_MTU ||
-	    rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
-		if (unlikely(tb->n == NC_TXB_MAX)) {
-			drop(w, m, NC_DROP_TX_FULL);
-			return;
-		}
-		tb->m[tb->n++] = m;
+	    (et != RTE_BE16(RTE_ETHER_TYPE_IPV4) && et != RTE_BE16(RTE_ETHER_TYPE_IPV6))) {
+		frag_buffer(w, tb, m);
+		return;
+	}
+	/* the fragmenters take and give packets that start at the IP header */
+	memcpy(&eth, rte_pktmbuf_mtod(m, void *), sizeof(eth));
+	if (et == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+		rte_pktmbuf_adj(m, sizeof(eth));
+		frag_tx6(w, m, tb, &eth, port);
 		return;
 	}
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, sizeof(eth));
@@ -275,8 +474,6 @@ nc_frag_tx(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
 		drop(w, m, NC_DROP_FRAG_DF);
 		return;
 	}
-	/* the fragmenter takes and gives packets that start at the IPv4 header */
-	memcpy(&eth, rte_pktmbuf_mtod(m, void *), sizeof(eth));
 	rte_pktmbuf_adj(m, sizeof(eth));
 	n = rte_ipv4_fragment_packet(m, out, NC_FRAG_OUT_MAX, RTE_ETHER_MTU, dp->frag_direct,
 				     dp->frag_indirect);
@@ -295,12 +492,8 @@ nc_frag_tx(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
 		fip->hdr_checksum = rte_ipv4_cksum(fip);
 		out[i]->ol_flags = 0;
 		out[i]->port = port;
-		if (unlikely(tb->n == NC_TXB_MAX)) {
-			drop(w, out[i], NC_DROP_TX_FULL);
-			continue;
-		}
-		tb->m[tb->n++] = out[i];
-		w->st.frag_out++;
+		if (frag_buffer(w, tb, out[i]) == 0)
+			w->st.frag_out++;
 	}
 }
 

@@ -260,10 +260,11 @@ struct nc_worker {
 	uint32_t sched_cursor[NC_MAX_SERVICES];
 	uint16_t lip_cursor[NC_MAX_SERVICES];
 	struct nc_txbuf tx[NC_MAX_PORTS];
-	struct rte_ip_frag_tbl *frag_tbl;     /* IPv4 fragments under reassembly (dp_frag.c) */
+	struct rte_ip_frag_tbl *frag_tbl;     /* fragments under reassembly (dp_frag.c) */
 	struct nc_frag_seen *frag_seen;       /* their ranges: NC_FRAG_SEEN entries */
 	uint64_t frag_ms;                     /* the table's clock: now_ms without wrap */
 	uint32_t frag_last_ms;                /* now_ms when frag_ms last moved */
+	uint32_t frag6_id;                    /* IPv6 fragments out: next identification */
 	struct rte_ip_frag_death_row frag_dr; /* fragments to free after the burst */
 	struct nc_dp_stats st __rte_cache_aligned;
 } __rte_cache_aligned;
@@ -343,7 +344,7 @@ struct nc_dp {
 	uint32_t *lport_map;
 	struct rte_mempool *txpool;           /* private copies of held requests */
 	struct rte_mempool *ca_pool;          /* PROXY header segments (TCP client_address) */
-	struct rte_mempool *frag_direct;      /* IPv4 fragments out: their headers ... */
+	struct rte_mempool *frag_direct;      /* fragments out: their headers ... */
 	struct rte_mempool *frag_indirect;    /* ... and their data (dp_frag.c) */
 	uint64_t frag_reassembled_flag;       /* mbuf flag of a chain reassembled here */
 	uint32_t store_size;                  /* entries per worker's store; 0: none */

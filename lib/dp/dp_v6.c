@@ -156,10 +156,12 @@ flow64_set_deltas(struct nc_flow *f, const struct nc_flow6_addr *a)
 
 /* The client's IPv6 packet <m> of NAT64 flow <f>, its L4 header at <l4_off>,
  * becomes IPv4 in place (RFC 7915 5.1): traffic class to TOS, hop limit - 1 to
- * TTL, DF set, identification 0; the extension headers walked by the parser
+ * TTL, DF set, identification 0 (a reassembled datagram: DF clear, an
+ * identification of the worker's); the extension headers walked by the parser
  * are not carried. */
 static void
-c2s_translate64(struct rte_mbuf *m, uint16_t l4_off, uint8_t proto, const struct nc_flow *f)
+c2s_translate64(struct nc_worker *w, struct rte_mbuf *m, uint16_t l4_off, uint8_t proto,
+		const struct nc_flow *f)
 {
 	const struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
 								 sizeof(struct rte_ether_hdr));
@@ -172,15 +174,25 @@ c2s_translate64(struct rte_mbuf *m, uint16_t l4_off, uint8_t proto, const struct
 	uint8_t *d;
 
 	d = (uint8_t *)rte_pktmbuf_adj(m, (uint16_t)(l4_off - L4_OFF));
-	m->data_len = (uint16_t)(L4_OFF + l4_len);   /* any Ethernet padding goes */
-	m->pkt_len = m->data_len;
+	if (likely(m->nb_segs == 1)) {
+		m->data_len = (uint16_t)(L4_OFF + l4_len);   /* any Ethernet padding goes */
+		m->pkt_len = m->data_len;
+	}   /* a datagram reassembled here: its fragments came trimmed */
 	((struct rte_ether_hdr *)d)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
 	ip->version_ihl = 0x45;
 	ip->type_of_service = tos;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4_len));
 	ip->packet_id = 0;
-	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	/* DF as RFC 7915 5.1 sets it for a packet that was not a fragment; a
+	 * datagram reassembled here came in fragments, and may leave in them
+	 * (5.1.1: DF clear), with an identification of its own */
+	if (unlikely(m->nb_segs != 1)) {
+		ip->packet_id = rte_cpu_to_be_16((uint16_t)nc_hash32(w->frag6_id++));
+		ip->fragment_offset = 0;
+	} else {
+		ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	}
 	ip->time_to_live = ttl;
 	ip->next_proto_id = proto;
 	ip->src_addr = f->lip;
@@ -209,7 +221,7 @@ nc_v6_to_server(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m
 	const struct nc_flow6_addr *a;
 
 	if (nc_flow_is_64(f)) {
-		c2s_translate64(m, L4_OFF6, f->key.proto, f);
+		c2s_translate64(w, m, L4_OFF6, f->key.proto, f);
 		return L4_OFF;
 	}
 	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
@@ -399,7 +411,8 @@ nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, con
 
 	/* 20 bytes more: over the MTU, the server learns the path's MTU from our
 	 * fragmentation-needed (RFC 7915 4: the translator's own MTU less 20) */
-	if (unlikely(sizeof(struct rte_ipv6_hdr) + l4_len > RTE_ETHER_MTU)) {
+	if (unlikely(sizeof(struct rte_ipv6_hdr) + l4_len > RTE_ETHER_MTU) &&
+	    m->nb_segs == 1) {   /* one reassembled here leaves in IPv6 fragments */
 		if (ip4->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG))
 			nc_v64_too_big(w, m, f, (uint16_t)(RTE_ETHER_MTU - 20));
 		else
@@ -407,12 +420,14 @@ nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, con
 		return 0;
 	}
 	d = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(*ip) - sizeof(*ip4));
-	if (unlikely(d == NULL || !rte_pktmbuf_is_contiguous(m))) {
+	if (unlikely(d == NULL)) {
 		drop(w, m, NC_DROP_NAT64_NO_ROOM);
 		return 0;
 	}
-	m->data_len = (uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(*ip) + l4_len);
-	m->pkt_len = m->data_len;
+	if (likely(m->nb_segs == 1)) {   /* a reassembled chain came trimmed */
+		m->data_len = (uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(*ip) + l4_len);
+		m->pkt_len = m->data_len;
+	}
 	((struct rte_ether_hdr *)d)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	ip = (struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
 	ip->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tos << 20);
@@ -739,7 +754,7 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
 	if (unlikely(nc_flow_is_64(f))) {
-		c2s_translate64(m, pm->l4_off, k.proto, f);
+		c2s_translate64(w, m, pm->l4_off, k.proto, f);
 		tx_to(w, m, f->nh_server);
 		return PK_DROP;
 	}

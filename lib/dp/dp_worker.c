@@ -384,6 +384,11 @@ classify(struct nc_worker *w, struct rte_mbuf **mp, uint16_t pidx, int owned_che
 			if (m == NULL)
 				return PK_DROP;   /* kept for the rest, or dropped */
 			*mp = m;
+		} else if (why == NC_DROP_IP_FRAGMENT && m->nb_segs == 1 && p.is_v6) {
+			m = nc_frag_in6(w, m, p.l4_off);
+			if (m == NULL)
+				return PK_DROP;   /* kept for the rest, or dropped */
+			*mp = m;
 		} else if (m->nb_segs == 1 || !nc_frag_is_reassembled(dp, m)) {
 			/* scattered receive: the parser sees the first segment only */
 			drop(w, m, m->nb_segs > 1 ? NC_DROP_FRAME_CHAINED : why);

@@ -88,9 +88,13 @@ struct nc_dp_stats {
 				       * takeover on the peer's address and port */
 	uint64_t sync_held_skipped; /* TCP requests held but not sent to the peers (too
 				     * large for a record, or not held whole) */
-	uint64_t frag_reassembled;  /* IPv4 datagrams reassembled from their fragments */
+	uint64_t frag_reassembled;  /* IPv4 and IPv6 datagrams reassembled from their fragments */
+	uint64_t frag6_reassembled; /* ... of them IPv6 */
+	uint64_t frag_atomic;       /* IPv6 atomic fragments (offset 0, M clear) taken as whole
+				     * packets (RFC 6946) */
 	uint64_t frag_fragmented;   /* datagrams sent on as fragments (over the MTU) */
-	uint64_t frag_out;          /* ... the fragments sent */
+	uint64_t frag6_fragmented;  /* ... of them IPv6 */
+	uint64_t frag_out;          /* ... the fragments sent (both families) */
 	struct nc_svc_stats svc[NC_MAX_SERVICES];
 };
 

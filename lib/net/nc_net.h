@@ -170,7 +170,8 @@ nc_pkt_parse_l4(const uint8_t *d, struct nc_pkt *p, const int v6)
  * header of type 0 (RFC 5095) or with segments left is refused, since the
  * packet is not for its final destination yet. Each extension header is
  * judged in the order of NC_FOREACH_DROP; the first in the chain that fails
- * decides. Fast path: no side effects.
+ * decides. A Fragment header returns NC_DROP_IP_FRAGMENT with p->l4_off at
+ * it. Fast path: no side effects.
  */
 static inline enum nc_drop
 nc_pkt_parse6(const uint8_t *d, uint32_t len, struct nc_pkt *p)
@@ -217,8 +218,10 @@ nc_pkt_parse6(const uint8_t *d, uint32_t len, struct nc_pkt *p)
 			hlen = nh == NC_IP6_FRAGMENT ? 8 : ((uint32_t)h[1] + 1) * 8;
 			if (unlikely(hlen > end - off))
 				return NC_DROP_IP_BAD_LEN;
-			if (unlikely(nh == NC_IP6_FRAGMENT))
+			if (unlikely(nh == NC_IP6_FRAGMENT)) {
+				p->l4_off = (uint16_t)off;   /* where it is, for reassembly */
 				return NC_DROP_IP_FRAGMENT;
+			}
 			if (unlikely(n == NC_IP6_EXT_MAX))
 				return NC_DROP_IP6_EXT_CHAIN;
 			if (unlikely(nh == NC_IP6_HOP_BY_HOP))

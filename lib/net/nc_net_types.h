@@ -21,13 +21,13 @@
 	_(IP_BAD_LEN,       "ip_bad_len",       "IP total length below the header or beyond the frame; IPv6 payload length 0, or it or an extension header beyond the frame") \
 	_(IP_OPTIONS,       "ip_options",       "IP options present (IHL above 5)") \
 	_(IP_BAD_CSUM,      "ip_bad_csum",      "IP header checksum wrong") \
-	_(IP_FRAGMENT,      "ip_fragment",      "IP fragment not reassembled: not TCP or UDP, or with a bad length; any IPv6 fragment header") \
-	_(FRAG_TINY,        "frag_tiny",        "IPv4 first fragment too short for the whole TCP/UDP header, or a TCP fragment at offset 8 (RFC 3128)") \
-	_(FRAG_OVERLAP,     "frag_overlap",     "IPv4 fragment overlapping one already received of its datagram, or a later fragment of such a datagram (RFC 1858)") \
-	_(FRAG_REFUSED,     "frag_refused",     "IPv4 fragment the reassembly table refused with its datagram: table full, more than 8 fragments, or an inconsistent set") \
-	_(FRAG_EXPIRED,     "frag_expired",     "IPv4 fragment held for reassembly and freed: its datagram incomplete after 2 s, or its entry reused") \
+	_(IP_FRAGMENT,      "ip_fragment",      "IP fragment not reassembled: not TCP or UDP, or with a bad length; an IPv6 Fragment header after other extension headers") \
+	_(FRAG_TINY,        "frag_tiny",        "IPv4 or IPv6 first fragment too short for the whole TCP/UDP header, or a TCP fragment at offset 8 (RFC 3128, RFC 7112)") \
+	_(FRAG_OVERLAP,     "frag_overlap",     "IPv4 or IPv6 fragment overlapping one already received of its datagram, or a later fragment of such a datagram (RFC 1858, RFC 5722)") \
+	_(FRAG_REFUSED,     "frag_refused",     "IPv4 or IPv6 fragment the reassembly table refused with its datagram: table full, more than 8 fragments, or an inconsistent set") \
+	_(FRAG_EXPIRED,     "frag_expired",     "IPv4 or IPv6 fragment held for reassembly and freed: its datagram incomplete after 2 s, or its entry reused") \
 	_(FRAG_DF,          "frag_df",          "reassembled IPv4 datagram over the egress MTU with DF set: not forwarded") \
-	_(FRAG_NO_MBUF,     "frag_no_mbuf",     "reassembled IPv4 datagram over the egress MTU not fragmented: no buffer left") \
+	_(FRAG_NO_MBUF,     "frag_no_mbuf",     "reassembled datagram (IPv4 or IPv6) over the egress MTU not fragmented: no buffer left") \
 	_(IP6_BAD_HEADER,   "ip6_bad_header",   "IPv6 ethertype, version not 6") \
 	_(IP6_EXT_CHAIN,    "ip6_ext_chain",    "more than 8 IPv6 extension headers") \
 	_(IP6_HOP_BY_HOP,   "ip6_hop_by_hop",   "IPv6 hop-by-hop options header") \

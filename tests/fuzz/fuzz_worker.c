@@ -23,8 +23,8 @@
  * was before the input; else abort().
  *
  * NC_FUZZ_WRITE_SEEDS=<dir>: write a seed corpus of real frames (built by
- * tests/support's pkt_build, as the unit and pcap tests build theirs) into
- * <dir> and exit.
+ * tests/support's pkt_build, as the unit and pcap tests build theirs; IPv6
+ * datagrams cut into fragments here) into <dir> and exit.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -292,6 +292,35 @@ rec(uint8_t *buf, size_t o, uint8_t ctl, const struct pb_pkt *p)
 	return o + 3 + len;
 }
 
+/* Append the IPv6 frame <f> (<len> bytes, no extension header) as fragments
+ * of <cut> bytes of its payload (the last what remains), identification
+ * <id>, one record each (<ctl> on the last, 0 before). */
+static size_t
+frags6(uint8_t *buf, size_t o, const uint8_t *f, uint32_t len, uint32_t cut, uint32_t id, uint8_t ctl)
+{
+	const uint32_t hl = 14 + 40, pl = len - hl;
+	uint32_t ofs;
+
+	for (ofs = 0; ofs < pl; ofs += cut) {
+		uint32_t n = pl - ofs < cut ? pl - ofs : cut, fl = hl + 8 + n;
+		uint8_t *r = buf + o + 3;
+
+		memcpy(r, f, hl);
+		r[20] = 44;                            /* next header: Fragment */
+		pb_put16(r + 18, (uint16_t)(8 + n));
+		r[hl] = f[20];
+		r[hl + 1] = 0;
+		pb_put16(r + hl + 2, (uint16_t)(ofs | (ofs + n < pl)));
+		pb_put32(r + hl + 4, id);
+		memcpy(r + hl + 8, f + hl + ofs, n);
+		buf[o] = ofs + n < pl ? 0 : ctl;
+		buf[o + 1] = (uint8_t)(fl >> 8);
+		buf[o + 2] = (uint8_t)fl;
+		o += 3 + fl;
+	}
+	return o;
+}
+
 static const uint8_t mac_port[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t mac_gw[6] = { 0x02, 0, 0, 0, 0, 0xfe };
 static const uint8_t mac_sa[6] = { 0x02, 0, 0, 0, 0x01, 0x11 };
@@ -483,4 +512,37 @@ write_seeds(const char *dir)
 	p.tcp_flags = PB_TCP_SYN;
 	o = rec(buf, 0, 2, &p);
 	seed_write(dir, "nat64-syn", buf, o);
+
+	/* IPv6 fragments: a dns6 query of 1,900 bytes in 5 (cut again on the
+	 * way out), the same as an atomic fragment, and a TCP segment of 1,200
+	 * bytes to web64 in 3 (NAT64 of a reassembled datagram) */
+	{
+		static uint8_t big[PB_MAX_FRAME], fr[PB_MAX_FRAME];
+		uint32_t len;
+
+		memset(big, 'q', sizeof(big));
+		frame(&p, IPPROTO_UDP, true, false);
+		p.sport = 41010;
+		p.dport = 53;
+		p.payload = big;
+		p.payload_len = 1900;
+		len = pb_build(&p, fr, sizeof(fr));
+		CHECK(len > 0);
+		o = frags6(buf, 0, fr, len, 400, 0x01020304, 2);
+		seed_write(dir, "dns6-frags", buf, o);
+		p.payload_len = 100;
+		len = pb_build(&p, fr, sizeof(fr));
+		o = frags6(buf, 0, fr, len, len, 0x0a0b0c0d, 2);
+		seed_write(dir, "dns6-atomic-frag", buf, o);
+		frame(&p, IPPROTO_TCP, true, false);
+		pb_ip6(p.dip6, "fd00::64");
+		p.sport = 42001;
+		p.dport = 80;
+		p.tcp_flags = PB_TCP_SYN;
+		p.payload = big;
+		p.payload_len = 1200;
+		len = pb_build(&p, fr, sizeof(fr));
+		o = frags6(buf, 0, fr, len, 512, 0x11223344, 2);
+		seed_write(dir, "nat64-frags", buf, o);
+	}
 }

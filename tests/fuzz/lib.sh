@@ -3,7 +3,7 @@
 # the tree, after tests/fuzz/build.sh). The targets, and one run of one.
 
 # shellcheck disable=SC2034 # used by the scripts that source this
-FUZZ_TARGETS="http config cluster worker api"
+FUZZ_TARGETS="http config cluster worker api sync"
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 
 # Longest input per target (bytes): a frame list, a startup file, ...

@@ -5,7 +5,7 @@
 # (tests/fuzz/corpus/<target>: the regression inputs, every crash found kept
 # there) and then fuzzes each target SECONDS from it (the HTTP framer 60 s
 # at the default, as before). Targets (tests/fuzz/fuzz_<target>.c): http,
-# config, cluster, worker, api.
+# config, cluster, worker, api, sync.
 # One PASS/FAIL line per target (its replay and its run), then
 # "N passed, N failed"; a failure names the reproducer.
 set -uo pipefail

@@ -708,6 +708,77 @@ case_frag() {
 	grep '^final fragments' "$d/app2.log"
 }
 
+# Case 17: IPv6 fragments (tests/pcap/frag6_case.py cuts the datagrams and
+# joins what leaves): UDP requests in IPv6 fragments in order and reversed
+# reach the IPv6 server whole, one longer than the MTU cut again (a
+# Fragment header of the appliance's own identification), one to a NAT64
+# service reaches the IPv4 server as IPv4 fragments (DF clear), an atomic
+# fragment goes on whole; pass 2 adds the servers' fragmented answers (IPv6,
+# and IPv4 for NAT64), which reach the clients from the VIPs, cut again to
+# the MTU as IPv6 fragments; tiny TCP fragments and a Fragment header after
+# another extension header counted; every header field and checksum; the
+# final fragment counters; the checker rejects an output with a frame lost
+# or doubled.
+config_frag6() {
+	local file=$1 name=$2 in=$3 out=$4
+	cat >"$file" <<EOF
+{
+  "eal": { "lcores": "0-1", "huge": "auto", "memory_mb": 256,
+           "file_prefix": "${PREFIX_BASE}${name}",
+           "vdevs": [ "net_pcap0,rx_pcap=$in,tx_pcap=$out" ] },
+  "workers": { "lcores": [1] },
+  "ports": [ { "name": "p0", "device": "net_pcap0", "ipv4": [ "10.0.0.1/24", "10.1.0.1/24" ],
+               "ipv6": [ "fd00::1/64", "fd01::1/64" ], "mac": "$PORT_MAC" } ],
+  "neighbors": [
+    { "ipv4": "10.0.0.254", "mac": "$GW_MAC" },
+    { "ipv4": "10.1.0.11", "mac": "02:00:00:00:01:11" },
+    { "ipv6": "fd00::fe", "mac": "$GW_MAC" },
+    { "ipv6": "fd01::11", "mac": "02:00:00:00:01:11" } ],
+  "routes": [ { "prefix": "0.0.0.0/0", "via": "10.0.0.254" },
+              { "prefix": "::/0", "via": "fd00::fe" } ],
+  "limits": { "tcp_timewait_s": 0, "max_flows": 65536 },
+  "services": [
+    { "name": "dns6", "vip": "fd00::100", "port": 5353, "proto": "udp", "local_ips": ["fd01::1"],
+      "scheduler": "ratio", "servers": [ { "name": "a", "address": "fd01::11", "port": 5353, "weight": 100 } ] },
+    { "name": "dns64", "vip": "fd00::164", "port": 5353, "proto": "udp", "local_ips": ["10.1.0.1"],
+      "scheduler": "ratio", "servers": [ { "name": "a", "address": "10.1.0.11", "port": 5353, "weight": 100 } ] } ]
+}
+EOF
+}
+
+case_frag6() {
+	local d=$WORK/c17 py what rc out
+	py=$(cd "$(dirname "$0")" && pwd)/frag6_case.py
+	mkdir -p "$d"
+	python3 "$py" gen1 "$d/in1.pcap" || return 1
+	config_frag6 "$d/p1.json" c17a "$d/in1.pcap" "$d/out1.pcap"
+	run_app "$d/p1.json" c17a "$d/app1.log" || return 1
+	python3 "$py" check1 "$d/in1.pcap" "$d/out1.pcap" || return 1
+	python3 "$py" gen2 "$d/out1.pcap" "$d/in2.pcap" || return 1
+	config_frag6 "$d/p2.json" c17b "$d/in2.pcap" "$d/out2.pcap"
+	run_app "$d/p2.json" c17b "$d/app2.log" || return 1
+	python3 "$py" check2 "$d/in2.pcap" "$d/out2.pcap" || return 1
+	python3 "$py" expected-drops >"$d/expected" || return 1
+	check_drops "$d/app2.log" "$d/expected" || return 1
+	if ! grep -qx 'final fragments: reassembled 6 fragmented 4 out 9' "$d/app2.log" ||
+		! grep -qx 'final fragments6: reassembled 5 fragmented 3 atomic 1' "$d/app2.log"; then
+		echo "fragment counters: $(grep '^final fragments' "$d/app2.log")"
+		return 1
+	fi
+	for what in drop dup; do
+		"$GEN" corrupt --in "$d/out2.pcap" --out "$d/bad-$what.pcap" --what "$what" \
+			>/dev/null || return 1
+		rc=0
+		out=$(python3 "$py" check2 "$d/in2.pcap" "$d/bad-$what.pcap") || rc=$?
+		if [[ $rc -ne 1 ]] || ! grep -q '^FAIL ' <<<"$out"; then
+			echo "frag6_case.py exited $rc on damage '$what' (want 1 with FAIL lines)"
+			return 1
+		fi
+	done
+	echo "2 damaged outputs rejected"
+	grep '^final fragments' "$d/app2.log"
+}
+
 run_case() {
 	local title=$1 fn=$2 log rc=0
 	log=$WORK/$fn.log
@@ -738,6 +809,7 @@ run_case "13 nc-pcap-check rejects damaged IPv6 outputs" case_v6_checker_rejects
 run_case "14 ICMP errors in and out of window: out of window and of no flow counted, nothing on the wire; in window a fail-safe move and packets too big relayed" case_icmp_window
 run_case "15 neighbors and sources: bad sender MACs, gratuitous ARP for the VIP, martian sources, impossible TCP flags" case_neigh
 run_case "16 IPv4 fragments: reassembled on both legs, cut again to the MTU, tiny fragments counted" case_frag
+run_case "17 IPv6 fragments: reassembled on both legs and across NAT64, cut again to the MTU, atomic fragments whole, tiny and misplaced fragments counted" case_frag6
 
 if [[ $FAILED -ne 0 || ${KEEP:-0} == 1 ]]; then
 	KEEP_WORK=1
