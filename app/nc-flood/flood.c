@@ -20,7 +20,15 @@
  *
  * The destination MAC is --dst-mac, or the one the kernel's ARP table of the
  * network namespace holds for --via (default: --dst), complete: resolve it first
- * (ping the address) - nc-flood sends nothing else.
+ * (ping the address).
+ *
+ * --arp: while it floods, answer ARP requests for addresses of --src-net on
+ * --dev with the device's MAC, as a host owning that range would. A receiver
+ * that learns a sender's MAC before it opens a flow for it (the appliance
+ * does) then takes the spoofed frames; its answers come to this host, which
+ * does not forward them: they die here, as a real flood's answers die at
+ * addresses that never asked. Without it a spoofed source on the receiver's
+ * own segment is never resolved.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -33,6 +41,8 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <pcap/pcap.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -67,6 +77,15 @@ struct opts {
 	bool have_dst_mac, have_src_mac;
 	uint8_t dst_mac[6], src_mac[6];
 	uint32_t via;              /* next hop whose MAC to use; 0: dst */
+	bool arp;                  /* answer ARP for the source network */
+	int ifindex;
+};
+
+/* The ARP answering thread's state. */
+struct arp_ctx {
+	const struct opts *o;
+	int fd;
+	uint64_t replies;
 };
 
 static volatile sig_atomic_t stop_now;
@@ -195,6 +214,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "dev", required_argument, NULL, 'i' }, { "pcap", required_argument, NULL, 'w' },
 		{ "dst-mac", required_argument, NULL, 'M' }, { "src-mac", required_argument, NULL, 'm' },
 		{ "via", required_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
+		{ "arp", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_proto = false, have_dst = false, have_port = false, have_net = false;
@@ -284,6 +304,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			if (!parse_ip(optarg, &o->via))
 				return fail("--via: want an IPv4 address, got '%s'", optarg);
 			break;
+		case 'a':
+			o->arp = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -300,8 +323,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		return fail("%s", "--count and --seconds are both required: a flood is always bounded");
 	if ((o->dev == NULL) == (o->pcap == NULL))
 		return fail("%s", "one of --dev (send) or --pcap (write a file) is required");
-	if (o->pcap != NULL && (o->via != 0 || o->rate != 0))
-		return fail("%s", "--via and --rate are for --dev");
+	if (o->pcap != NULL && (o->via != 0 || o->rate != 0 || o->arp))
+		return fail("%s", "--via, --rate and --arp are for --dev");
 	if (o->have_dst_mac && o->via != 0)
 		return fail("%s", "--dst-mac or --via, not both");
 	return 0;
@@ -379,6 +402,71 @@ next_frame(const struct opts *o, uint8_t *f, uint64_t *rs, uint8_t *seen, uint32
 	pb_l4_csum_fix(f);
 }
 
+/* Answer the ARP requests for addresses of the source network until the
+ * flood stops (polls every 100 ms). */
+static void *
+arp_main(void *arg)
+{
+	struct arp_ctx *a = arg;
+	const struct opts *o = a->o;
+	uint8_t rq[128], rp[42];
+
+	while (!stop_now) {
+		struct pollfd pfd = { .fd = a->fd, .events = POLLIN };
+		uint32_t tip;
+		ssize_t n;
+
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = recv(a->fd, rq, sizeof(rq), MSG_DONTWAIT);
+		/* Ethernet, ARP for IPv4 over Ethernet, a request */
+		if (n < 42 || pb_get16(rq + 12) != 0x0806 || pb_get16(rq + 14) != 1 ||
+		    pb_get16(rq + 16) != 0x0800 || rq[18] != 6 || rq[19] != 4 || pb_get16(rq + 20) != 1)
+			continue;
+		tip = pb_get32(rq + 38);
+		if ((tip & o->mask) != o->net)
+			continue;
+		memcpy(rp, rq + 22, 6);                 /* to the asker */
+		memcpy(rp + 6, o->src_mac, 6);
+		pb_put16(rp + 12, 0x0806);
+		pb_put16(rp + 14, 1);
+		pb_put16(rp + 16, 0x0800);
+		rp[18] = 6;
+		rp[19] = 4;
+		pb_put16(rp + 20, 2);                   /* reply */
+		memcpy(rp + 22, o->src_mac, 6);         /* sender: us, for the asked address */
+		pb_put32(rp + 28, tip);
+		memcpy(rp + 32, rq + 22, 6);            /* target: the asker */
+		memcpy(rp + 38, rq + 28, 4);
+		if (send(a->fd, rp, sizeof(rp), 0) == (ssize_t)sizeof(rp))
+			a->replies++;
+	}
+	return NULL;
+}
+
+/* A socket on --dev that receives ARP and sends frames. -1 on error. */
+static int
+open_arp(const struct opts *o)
+{
+	struct sockaddr_ll sll;
+	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ARP));
+
+	if (fd < 0) {
+		fprintf(stderr, "nc-flood: ARP socket: %s\n", strerror(errno));
+		return -1;
+	}
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ARP);
+	sll.sll_ifindex = o->ifindex;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
+		fprintf(stderr, "nc-flood: bind ARP socket to %s: %s\n", o->dev, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static double
 now_s(void)
 {
@@ -454,6 +542,8 @@ main(int argc, char **argv)
 	uint32_t len, distinct = 0, i;
 	pcap_dumper_t *dump = NULL;
 	pcap_t *dead = NULL;
+	struct arp_ctx arp = { .fd = -1 };
+	pthread_t arp_thread;
 	struct pb_pkt p;
 	struct opts o;
 	double t0, t1, el;
@@ -466,6 +556,15 @@ main(int argc, char **argv)
 		fd = open_dev(&o, &ifindex);
 		if (fd < 0)
 			return 1;
+		o.ifindex = ifindex;
+		if (o.arp) {
+			arp.o = &o;
+			arp.fd = open_arp(&o);
+			if (arp.fd < 0 || pthread_create(&arp_thread, NULL, arp_main, &arp) != 0) {
+				fprintf(stderr, "nc-flood: cannot answer ARP\n");
+				return 1;
+			}
+		}
 	} else {
 		dead = pcap_open_dead(DLT_EN10MB, 65535);
 		dump = dead != NULL ? pcap_dump_open(dead, o.pcap) : NULL;
@@ -574,6 +673,11 @@ main(int argc, char **argv)
 	}
 	t1 = now_s();
 	el = t1 - t0;
+	if (arp.fd >= 0) {
+		stop_now = 1;
+		pthread_join(arp_thread, NULL);
+		close(arp.fd);
+	}
 	if (dump != NULL) {
 		pcap_dump_close(dump);
 		pcap_close(dead);
@@ -581,7 +685,9 @@ main(int argc, char **argv)
 	if (fd >= 0)
 		close(fd);
 	printf("{\"proto\": \"%s\", \"sent\": %" PRIu64 ", \"errors\": %" PRIu64
-	       ", \"seconds\": %.3f, \"rate_pps\": %.0f, \"sources\": %" PRIu32 ", \"frame_bytes\": %" PRIu32 "}\n",
-	       o.syn ? "syn" : "udp", sent, errors, el, el > 0 ? (double)sent / el : 0.0, distinct, len);
+	       ", \"seconds\": %.3f, \"rate_pps\": %.0f, \"sources\": %" PRIu32
+	       ", \"frame_bytes\": %" PRIu32 ", \"arp_replies\": %" PRIu64 "}\n",
+	       o.syn ? "syn" : "udp", sent, errors, el, el > 0 ? (double)sent / el : 0.0, distinct, len,
+	       arp.replies);
 	return 0;
 }
