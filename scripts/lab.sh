@@ -107,7 +107,7 @@ route_default() {   # route_default <ns> <IPv4 gateway> [ip route args...]: IPv4
 }
 
 usage() {
-	sed -n '2,50p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d; s/^# \{0,1\}//'
 	exit 2
 }
 
