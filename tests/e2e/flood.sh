@@ -154,7 +154,8 @@ run() {
 
 # figures <name>: the case's numbers on one line; sets PCT (transactions
 # complete, percent), FLOWS_PCT and PORTS_PCT (peaks, percent of full),
-# PEAK_HALF, PEAK_UNREPLIED, TABLE_FULL (flows refused as table full)
+# PEAK_HALF, PEAK_UNREPLIED, TABLE_FULL (flows refused as table full),
+# HAVE_PEAKS (1: /metrics gave the table gauges)
 figures() {
 	local n=$1 c=$W/$1.client.json f=$W/$1.flood.json peak before after
 	PCT=$(jq -r 'if .transactions > 0 then (10000 * .completed / .transactions | floor) / 100 else 0 end' "$c" 2>/dev/null)
@@ -170,7 +171,13 @@ figures() {
 	FIG="$(jq -r '"\(.completed)/\(.transactions) transactions complete'" ($PCT%)"', \(.failed) of \(.requests) requests failed"' "$c" 2>/dev/null);"
 	FIG+=" flood $(jq -r '"\(.sent) frames in \(.seconds) s (\(.rate_pps) a second, \(.sources) sources)"' "$f" 2>/dev/null),"
 	FIG+=" p0 received ${RX% *} (missed ${RX#* }; $(jq -r --argjson r "${RX% *}" 'if .sent > 0 then (1000 * (1 - $r / .sent) | floor) / 10 else 0 end' "$f" 2>/dev/null)% of the flood lost before the appliance, about);"
-	FIG+=" peaks: flow table ${FLOWS_PCT}%, port pool ${PORTS_PCT}%, half-open $PEAK_HALF, UDP unanswered $PEAK_UNREPLIED;"
+	HAVE_PEAKS=0
+	if [ -s "$W/$n.samples" ]; then
+		HAVE_PEAKS=1
+		FIG+=" peaks: flow table ${FLOWS_PCT}%, port pool ${PORTS_PCT}%, half-open $PEAK_HALF, UDP unanswered $PEAK_UNREPLIED;"
+	else
+		FIG+=" peaks unknown: /metrics never had netchestra_flows_max (an appliance without the table gauges);"
+	fi
 	FIG+=" drops: table full $TABLE_FULL, source_rate $(drop_of "$W/$n.after.txt" source_rate),"
 	FIG+=" half_open_max $(drop_of "$W/$n.after.txt" half_open_max), udp_unreplied_max $(drop_of "$W/$n.after.txt" udp_unreplied_max)"
 	echo "$n: $FIG" >>"$W/figures.txt"
@@ -181,7 +188,7 @@ figures() {
 protected() {
 	local n=$1
 	figures "$n"
-	if [ "$ALIVE" = 1 ] && jq -e '.transactions >= 12 and .completed >= 0.99 * .transactions' \
+	if [ "$ALIVE" = 1 ] && [ "$HAVE_PEAKS" = 1 ] && jq -e '.transactions >= 12 and .completed >= 0.99 * .transactions' \
 		"$W/$n.client.json" >/dev/null 2>&1 && jq -e '.sent > 0' "$W/$n.flood.json" >/dev/null 2>&1 &&
 		awk -v f="$FLOWS_PCT" -v p="$PORTS_PCT" 'BEGIN { exit !(f < 10 && p < 10) }'; then
 		ok "$n: $2: $FIG"
@@ -196,7 +203,7 @@ protected() {
 harmed() {
 	local n=$1
 	figures "$n"
-	if [ "$ALIVE" = 1 ] && jq -e '.sent > 0' "$W/$n.flood.json" >/dev/null 2>&1 &&
+	if [ "$ALIVE" = 1 ] && [ "$HAVE_PEAKS" = 1 ] && jq -e '.sent > 0' "$W/$n.flood.json" >/dev/null 2>&1 &&
 		awk -v f="$FLOWS_PCT" -v t="$TABLE_FULL" 'BEGIN { exit !(f >= 10 || t > 0) }'; then
 		ok "$n: $2: $FIG"
 	else
