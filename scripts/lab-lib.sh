@@ -8,8 +8,11 @@
 #   nc_final <log> <prefix>                         its "final <prefix>" line
 #   client ...                                      run a command in lab-client
 #   nc_client ...                                   run nc-client in lab-client
+#   attacker ...                                    run a command in lab-attacker
 
 LAB_VIP=10.200.0.1
+LAB_ATTACKER=10.200.0.100      # lab-attacker's own address (scripts/lab.sh)
+LAB_SPOOF_NET=10.200.0.128/25  # the sources it may spoof: the clients' subnet, no host there
 LAB_SERVERS=(10.201.0.11 10.201.0.12 10.201.0.13)
 NC_BIN=$BUILD/app/netchestra
 NC_CLIENT=$BUILD/tests/tools/nc-client
@@ -17,6 +20,7 @@ NC_PID=
 
 client() { ip netns exec lab-client "$@"; }
 nc_client() { ip netns exec lab-client "$NC_CLIENT" "$@"; }
+attacker() { ip netns exec lab-attacker "$@"; }
 
 nc_start() {
 	local cfg=$1 log=$2 i

@@ -13,6 +13,7 @@
 #
 # Two-arm (default):
 #   lab-client (10.200.0.10-17) --- br-front --- lab-p0  [appliance port p0, VIP 10.200.0.1]
+#   lab-attacker (10.200.0.100) --'
 #   lab-n0/1/2/3 (10.201.0.11-14) --- br-back --- lab-p1  [appliance port p1, local IP 10.201.0.1]
 # One-arm (--one-arm): everything on br-front and one appliance port, lab-p0.
 # The bridges live in the namespace lab-sw; lab-p0 and lab-p1 stay in the root
@@ -22,6 +23,11 @@
 # UDP on 5353, on its IPv4 and its IPv6 address) named n0, n1, n2, n3. n3 is a
 # spare: in no service of config/lab.json, it is what the management tests add to
 # a running appliance.
+#
+# lab-attacker is a host on the clients' segment (br-front) in every mode, with
+# the clients' gateway, for floods (app/nc-flood, tests/e2e/flood.sh): its
+# spoofed sources stay inside the clients' subnet, in 10.200.0.128/25, where
+# no host of the lab lives (nothing answers ARP for them).
 #
 # Dual-stack: every host address and route has an IPv6 twin in ULA space by one rule,
 #   10.S.T.H/24  ->  fd00:S:T::H/64   (S, T and H keep their decimal digits)
@@ -58,6 +64,7 @@ STATE=/run/netchestra-lab
 
 SERVERS=(n0 n1 n2 n3)
 CLIENT_IPS=(10.200.0.10 10.200.0.11 10.200.0.12 10.200.0.13 10.200.0.14 10.200.0.15 10.200.0.16 10.200.0.17)
+ATTACKER_IP=10.200.0.100   # lab-attacker, on br-front beside the clients
 FRONT_GW=10.200.0.1     # the VIP
 BACK_GW=10.201.0.1      # the appliance's local IP
 HTTP_PORT=8080
@@ -100,7 +107,7 @@ route_default() {   # route_default <ns> <IPv4 gateway> [ip route args...]: IPv4
 }
 
 usage() {
-	sed -n '2,50p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d; s/^# \{0,1\}//'
 	exit 2
 }
 
@@ -176,6 +183,7 @@ topology_up() {   # topology_up <one-arm 0|1>
 	fi
 
 	client_up "$FRONT_GW"
+	attacker_up "$FRONT_GW"
 	for i in "${!SERVERS[@]}"; do
 		server_up "$i" "$br" "$BACK_GW"
 	done
@@ -194,6 +202,17 @@ client_up() {   # client_up <default gateway>: lab-client on br-front
 	in_ns lab-client ip link set eth0 up
 	route_default lab-client "$1"
 	sw_port sw-client br-front
+}
+
+attacker_up() {   # attacker_up <default gateway>: lab-attacker on br-front, one address
+	ns_add lab-attacker
+	veth eth0 lab-attacker sw-attacker lab-sw
+	in_ns lab-attacker ip link set eth0 address 02:00:00:c8:00:64
+	quiet_if lab-attacker eth0
+	addr_add lab-attacker eth0 "$ATTACKER_IP/24"
+	in_ns lab-attacker ip link set eth0 up
+	route_default lab-attacker "$1"
+	sw_port sw-attacker br-front
 }
 
 server_up() {   # server_up N <bridge> <default gateway or ->: server N's namespace
@@ -233,6 +252,7 @@ cluster_topology_up() {   # cluster_topology_up <dispatchers>
 	bridge_add br-disp
 	bridge_add br-back
 	client_up "$RTR_CLIENT_IP"
+	attacker_up "$RTR_CLIENT_IP"
 
 	ns_add lab-rtr
 	veth eth-client lab-rtr sw-rtr-c lab-sw
@@ -271,7 +291,7 @@ cluster_topology_up() {   # cluster_topology_up <dispatchers>
 cluster_topology_ok() {   # the namespaces of a cluster lab of <dispatchers> all exist
 	local n=$1 k ns
 	[ -f "$STATE/dispatchers" ] && [ "$(cat "$STATE/dispatchers")" = "$n" ] || return 1
-	for ns in lab-sw lab-client lab-rtr lab-n0 lab-n1 lab-n2 lab-n3; do
+	for ns in lab-sw lab-client lab-attacker lab-rtr lab-n0 lab-n1 lab-n2 lab-n3; do
 		[ -e "/run/netns/$ns" ] || return 1
 	done
 	for ((k = 0; k < n; k++)); do
@@ -344,7 +364,7 @@ router_up() {   # router_up <dispatchers>: lab-rtr's BIRD, one session per dispa
 topology_ok() {   # the namespaces and ports of mode <one-arm 0|1> all exist
 	local one=$1 n
 	[ -f "$STATE/one-arm" ] && [ "$(cat "$STATE/one-arm")" = "$one" ] || return 1
-	for n in lab-sw lab-client lab-n0 lab-n1 lab-n2 lab-n3; do
+	for n in lab-sw lab-client lab-attacker lab-n0 lab-n1 lab-n2 lab-n3; do
 		[ -e "/run/netns/$n" ] || return 1
 	done
 	ip link show lab-p0 >/dev/null 2>&1 || return 1
@@ -461,7 +481,7 @@ cmd_up() {
 # Remove everything the lab made, whatever state it is in.
 teardown() {
 	local n pids
-	for n in lab-d0 lab-d1 lab-d2 lab-rtr lab-n0 lab-n1 lab-n2 lab-n3 lab-client lab-sw; do
+	for n in lab-d0 lab-d1 lab-d2 lab-rtr lab-n0 lab-n1 lab-n2 lab-n3 lab-client lab-attacker lab-sw; do
 		if [ -e "/run/netns/$n" ]; then
 			pids=$(ip netns pids "$n" 2>/dev/null || true)
 			# shellcheck disable=SC2086 # one word per pid
@@ -498,6 +518,7 @@ cmd_status() {
 	fi
 	echo "  lab-client: ${CLIENT_IPS[*]}"
 	echo "              $(for i in "${CLIENT_IPS[@]}"; do ip6 "$i"; done | xargs)"
+	echo "  lab-attacker: $ATTACKER_IP $(ip6 "$ATTACKER_IP") (spoofs 10.200.0.128/25 with app/nc-flood)"
 	for i in "${!SERVERS[@]}"; do
 		pid=$(backend_pid "$i")
 		if [ -n "$pid" ]; then pid="pid $pid"; else pid="not running"; fi

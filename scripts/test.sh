@@ -10,7 +10,8 @@
 #   independent clients and servers with the fail-safe on and off, the
 #   client's address through PROXY headers at nginx and HAProxy, management
 #   API / metrics / netchestra-ctl / SIGHUP / dashboard in headless Chromium,
-#   the management API over TLS,
+#   the management API over TLS, spoofed SYN and UDP floods from an attacker
+#   in the lab with the limits (and the SYN proxy) on and off,
 #   several dispatchers behind a router with BGP, BFD and ECMP, adaptive
 #   weights agreed by two of them, and nothing lost when one of them dies).
 # Ends with one summary line "N passed, N failed"; exits non-zero on any failure.
@@ -129,6 +130,11 @@ log "end to end: IPv6 and NAT64 with ping -6, curl -6, wrk, Python http.client a
 tests/e2e/ipv6.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-ipv6 "${p:-0}" "${f:-1}"
+
+log "end to end: spoofed SYN and UDP floods from lab-attacker against the limits (and the SYN proxy), and without them (namespace lab)"
+tests/e2e/flood.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count e2e-flood "${p:-0}" "${f:-1}"
 
 log "end to end: management API, metrics, netchestra-ctl, SIGHUP, dashboard (namespace lab)"
 # the dashboard test's browser driver (playwright-core, pinned in package-lock.json)

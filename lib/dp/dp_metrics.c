@@ -2,6 +2,7 @@
  * Readers for metrics exporters (nc_dp_metrics.h): every counter a worker
  * writes with plain increments is read here with a relaxed atomic load.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
@@ -28,6 +29,41 @@ nc_dp_server_rt_hist(const struct nc_dp *dp, unsigned int svc, unsigned int srv,
 		for (b = 0; b < NC_RT_BUCKETS; b++)
 			out->hist[b] += __atomic_load_n(&a->hist[b], __ATOMIC_RELAXED);
 	}
+	return 0;
+}
+
+void
+nc_dp_flow_fill(const struct nc_dp *dp, struct nc_dp_flow_fill *out)
+{
+	uint16_t k;
+
+	memset(out, 0, sizeof(*out));
+	for (k = 0; k < dp->n_workers; k++) {
+		out->open += nc_flow_count(dp->worker[k]->flows);
+		out->max += nc_flow_capacity(dp->worker[k]->flows);
+	}
+}
+
+int
+nc_dp_lport_pool(const struct nc_dp *dp, unsigned int lip, struct nc_dp_lport_pool *out)
+{
+	uint32_t free = 0;
+	uint16_t k;
+
+	if (lip >= dp->n_own_lips)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	if (dp->lip[lip] != 0)
+		inet_ntop(AF_INET, &dp->lip[lip], out->addr, sizeof(out->addr));
+	else
+		inet_ntop(AF_INET6, dp->tables->v6.lip[lip], out->addr, sizeof(out->addr));
+	for (k = 0; k < dp->n_workers; k++) {
+		out->size += nc_flow_pool_lports(dp->worker[k]->flows, (uint16_t)lip);
+		free += nc_flow_free_lports(dp->worker[k]->flows, (uint16_t)lip);
+	}
+	/* a port freed between the two reads of a worker cannot make it negative:
+	 * each worker's free count is at most its pool */
+	out->used = out->size - free;
 	return 0;
 }
 

@@ -33,6 +33,31 @@ struct nc_dp_rt_hist {
 int nc_dp_server_rt_hist(const struct nc_dp *dp, unsigned int svc, unsigned int srv,
 			 struct nc_dp_rt_hist *out);
 
+/*
+ * The flow tables' fill, summed over the workers: flows open now and the
+ * flows they may hold (limits.max_flows, each worker its share). Any thread;
+ * the count is read while the workers change it.
+ */
+struct nc_dp_flow_fill {
+	uint64_t open;
+	uint64_t max;
+};
+void nc_dp_flow_fill(const struct nc_dp *dp, struct nc_dp_flow_fill *out);
+
+/* One local IP's port pool, summed over the workers (each owns the ports
+ * p % workers == its id). */
+struct nc_dp_lport_pool {
+	char addr[46];       /* the local IP, as text (IPv4 or IPv6) */
+	uint32_t size;       /* ports in the pool: 1024..65535 less service and probe ports */
+	uint32_t used;       /* taken by flows now (size - free) */
+};
+
+/* Fill <out> with the port pool of local IP <lip> (0 ..), this dispatcher's
+ * own local IPs only (a peer's taken over by flow sync have no pool).
+ * Control lcore (IPv6 addresses are read from the published tables).
+ * Returns 0, or -ENOENT past the last. */
+int nc_dp_lport_pool(const struct nc_dp *dp, unsigned int lip, struct nc_dp_lport_pool *out);
+
 /* Names and descriptions of the client-address events, indexed by enum
  * nc_ca_event (the per-service counters struct nc_svc_stats.ca). */
 extern const char *const nc_ca_event_name[NC_CA_EV_MAX];

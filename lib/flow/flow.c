@@ -24,6 +24,7 @@ struct lport_fifo {
 	uint32_t head;       /* next to take */
 	uint32_t count;
 	uint32_t unused;     /* ports at the head never used since start: always ready */
+	uint32_t size;       /* ports this table owns on the local IP (free or not) */
 };
 
 struct nc_flow_table {
@@ -143,6 +144,7 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 			f->port[f->count++] = (uint16_t)p;
 		}
 		f->unused = f->count;
+		f->size = f->count;
 	}
 	return t;
 nomem:
@@ -618,10 +620,12 @@ nc_flow_expire(struct nc_flow_table *t, uint32_t now_ms, uint32_t budget,
 	return closed;
 }
 
+/* The owner writes <n> and the pools' counts with plain stores; other lcores
+ * (metrics, drain) read them with relaxed loads: a figure, never a decision. */
 uint32_t
 nc_flow_count(const struct nc_flow_table *t)
 {
-	return t->n;
+	return __atomic_load_n(&t->n, __ATOMIC_RELAXED);
 }
 
 uint32_t
@@ -639,5 +643,11 @@ nc_flow_capacity(const struct nc_flow_table *t)
 uint32_t
 nc_flow_free_lports(const struct nc_flow_table *t, uint16_t lip_idx)
 {
-	return lip_idx < t->n_lips ? t->fifo[lip_idx].count : 0;
+	return lip_idx < t->n_lips ? __atomic_load_n(&t->fifo[lip_idx].count, __ATOMIC_RELAXED) : 0;
+}
+
+uint32_t
+nc_flow_pool_lports(const struct nc_flow_table *t, uint16_t lip_idx)
+{
+	return lip_idx < t->n_lips ? t->fifo[lip_idx].size : 0;
 }

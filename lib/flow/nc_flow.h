@@ -277,10 +277,13 @@ nc_flow_is_64(const struct nc_flow *f)
 	return f->key.pad[0] & NC_FLOW_KEY_64;
 }
 
-/* Flows open now; capacity. */
+/* Flows open now; capacity. Any lcore (a relaxed read of the owner's count). */
 uint32_t nc_flow_count(const struct nc_flow_table *t);
 uint32_t nc_flow_capacity(const struct nc_flow_table *t);
-/* Free local ports left on local IP <lip_idx>. */
+/* Free local ports left on local IP <lip_idx>. Any lcore (relaxed read). */
 uint32_t nc_flow_free_lports(const struct nc_flow_table *t, uint16_t lip_idx);
+/* Local ports this table owns on local IP <lip_idx>, free or taken: its pool's
+ * size, fixed at creation. Any lcore. 0 for an index beyond the table's. */
+uint32_t nc_flow_pool_lports(const struct nc_flow_table *t, uint16_t lip_idx);
 
 #endif /* NC_FLOW_H */

@@ -413,6 +413,36 @@ write_ports(FILE *o, const struct nc_metrics_port *ports, unsigned int n_ports)
 	}
 }
 
+/* The flow tables' fill and every local IP's port pool: what a flood uses up. */
+static void
+write_tables(FILE *o, const struct nc_dp *dp)
+{
+	struct nc_dp_flow_fill fill;
+	struct nc_dp_lport_pool pool;
+	unsigned int l;
+
+	nc_dp_flow_fill(dp, &fill);
+	family(o, "netchestra_flows_open", "gauge", "Flows in the flow tables now, all workers");
+	sample_u64(o, "netchestra_flows_open", NULL, NULL, 0, fill.open);
+	family(o, "netchestra_flows_max", "gauge",
+	       "Flows the flow tables hold at most (limits.max_flows)");
+	sample_u64(o, "netchestra_flows_max", NULL, NULL, 0, fill.max);
+	family(o, "netchestra_local_ports_used", "gauge",
+	       "Local ports of the local IP taken by flows now, all workers");
+	for (l = 0; nc_dp_lport_pool(dp, l, &pool) == 0; l++) {
+		struct lbl lb = { "local_ip", pool.addr };
+
+		sample_u64(o, "netchestra_local_ports_used", NULL, &lb, 1, pool.used);
+	}
+	family(o, "netchestra_local_ports_size", "gauge",
+	       "Local ports of the local IP's pool, free or taken, all workers");
+	for (l = 0; nc_dp_lport_pool(dp, l, &pool) == 0; l++) {
+		struct lbl lb = { "local_ip", pool.addr };
+
+		sample_u64(o, "netchestra_local_ports_size", NULL, &lb, 1, pool.size);
+	}
+}
+
 int
 nc_metrics_write(FILE *out, const struct nc_dp *dp, const struct nc_metrics_port *ports,
 		 unsigned int n_ports)
@@ -456,6 +486,7 @@ nc_metrics_write(FILE *out, const struct nc_dp *dp, const struct nc_metrics_port
 	       "Requests the transaction fail-safe holds now, all services");
 	sample_u64(out, "netchestra_failsafe_held_now", NULL, NULL, 0,
 		   sn->n_svc != 0 ? sn->svc[0].fs.held_now : 0);
+	write_tables(out, dp);
 	write_drops(out, sn);
 	write_ports(out, ports, n_ports);
 	free(sn);

@@ -228,5 +228,76 @@ for case in missing short fifo good; do
 		bad "management: rc=$rc GET $code DELETE $code2" "$W/o"
 done
 
+# nc-flood: bounded, private sources only, well-formed frames (checked here
+# independently: every checksum, the source inside the network), and the
+# appliance takes each SYN as a new flow
+FLOOD="$ROOT/$BUILD/app/nc-flood"
+flood_refused() {   # flood_refused <what> <expected stderr text> <args...>
+	local what=$1 want=$2
+	shift 2
+	"$FLOOD" "$@" >"$W/o" 2>&1; rc=$?
+	[ $rc -eq 2 ] && grep -qF -- "$want" "$W/o" && ok "nc-flood refuses $what" || bad "nc-flood refuses $what: rc=$rc" "$W/o"
+}
+FL=(--proto syn --dst 10.0.0.1 --dport 80 --pcap "$W/fl.pcap")
+flood_refused "a public source network" "is not inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16" \
+	"${FL[@]}" --src-net 8.8.8.0/24 --count 10 --seconds 1
+flood_refused "no --count" "--count and --seconds are both required" "${FL[@]}" --src-net 10.9.0.0/24 --seconds 1
+flood_refused "no --seconds" "--count and --seconds are both required" "${FL[@]}" --src-net 10.9.0.0/24 --count 10
+flood_refused "over 600 s" "--seconds: want more than 0, at most 600" "${FL[@]}" --src-net 10.9.0.0/24 --count 10 --seconds 601
+flood_refused "host bits in the network" "has host bits set" "${FL[@]}" --src-net 10.9.0.1/24 --count 10 --seconds 1
+flood_refused "a network wider than the private range" "is not inside" "${FL[@]}" --src-net 172.0.0.0/11 --count 10 --seconds 1
+# flood_check <pcap> <proto> <count>: every frame checked; prints the distinct (source, port) pairs
+flood_check() {
+	python3 - "$@" <<'PY'
+import struct, sys
+path, proto, want = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return s
+d = open(path, "rb").read()
+off, n, pairs, srcs = 24, 0, set(), set()
+while off < len(d):
+    _, _, caplen, _ = struct.unpack("<IIII", d[off:off + 16]); f = d[off + 16:off + 16 + caplen]; off += 16 + caplen
+    assert f[0:6] == bytes.fromhex("020000000001") and f[6:12] == bytes.fromhex("0200000000fe"), "MACs"
+    assert f[12:14] == b"\x08\x00" and f[14] == 0x45, "IPv4, IHL 5"
+    ip = f[14:34]; tot = struct.unpack("!H", ip[2:4])[0]
+    assert csum(ip) == 0xffff, "IPv4 header checksum"
+    src, dst = ip[12:16], ip[16:20]
+    assert dst == bytes([10, 0, 0, 1]) and src[:3] == bytes([10, 9, 0]) and src[3] not in (0, 255), "addresses"
+    l4 = f[34:14 + tot]
+    pseudo = src + dst + struct.pack("!BBH", 0, ip[9], len(l4))
+    assert csum(pseudo + l4) == 0xffff, "L4 checksum"
+    sport, dport = struct.unpack("!HH", l4[:4])
+    assert dport == 80 and sport >= 1024, "ports"
+    if proto == "syn":
+        assert ip[9] == 6 and l4[13] == 0x02 and len(l4) == 20, "a bare SYN"
+    else:
+        assert ip[9] == 17 and struct.unpack("!H", l4[4:6])[0] == len(l4), "UDP length"
+    pairs.add((src, sport)); srcs.add(src); n += 1
+assert n == want, "%d frames, want %d" % (n, want)
+assert len(srcs) > 200, "only %d sources" % len(srcs)
+print(len(pairs))
+PY
+}
+for proto in syn udp; do
+	"$FLOOD" --proto "$proto" --dst 10.0.0.1 --dport 80 --src-net 10.9.0.0/24 --count 500 --seconds 10 \
+		--pcap "$W/fl-$proto.pcap" --dst-mac 02:00:00:00:00:01 --src-mac 02:00:00:00:00:fe --seed 3 >"$W/fl.json" 2>"$W/o"; rc=$?
+	if [ $rc -eq 0 ] && jq -e '.sent == 500 and .errors == 0 and .sources > 200' "$W/fl.json" >/dev/null &&
+		pairs=$(flood_check "$W/fl-$proto.pcap" "$proto" 500 2>>"$W/o"); then
+		ok "nc-flood --proto $proto: 500 frames, checksums right, $(jq -r .sources "$W/fl.json") sources inside 10.9.0.0/24"
+	else
+		cat "$W/fl.json" >>"$W/o"
+		bad "nc-flood --proto $proto: 500 well-formed frames rc=$rc" "$W/o"
+	fi
+	[ "$proto" = syn ] && flood_pairs=${pairs:-0}
+done
+# the appliance opens a flow for each SYN (replies go by the default route: no ARP)
+config "$W/flood.json" "$W/fl-syn.pcap" "$W/fl-out.pcap"
+timeout 30 "$NC" -c "$W/flood.json" --duration 2.5 >"$W/o" 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q "^final service web: flows_opened $flood_pairs " "$W/o" && grep -q "^final drop.ip_bad_csum 0$" "$W/o" &&
+	ok "nc-flood's SYNs open $flood_pairs flows on the appliance" || bad "nc-flood's SYNs open $flood_pairs flows rc=$rc" "$W/o"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

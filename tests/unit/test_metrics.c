@@ -1380,11 +1380,85 @@ test_ipv6_service(void **state)
 	}
 	assert_int_equal(count(&e, "netchestra_server_up", NULL, NULL), (N_SVC + 1) * N_SRV);
 	assert_int_equal(assert_histograms(&e), (N_SVC + 1) * N_SRV);
+	/* ... but a port pool, which belongs to its local IP: the IPv6 one's too */
 	for (k = 0; k < e.n; k++)
 		for (i = 0; i < e.s[k].nl; i++)
-			if (strstr(e.s[k].val[i], "fd00") != NULL)
+			if (strstr(e.s[k].val[i], "fd00") != NULL && strcmp(e.s[k].key[i], "local_ip") != 0)
 				fail_msg("%s: label %s holds an address", e.s[k].name, e.s[k].key[i]);
+	assert_int_equal(val(&e, "netchestra_flows_open", NULL), 1);
+	assert_int_equal(count(&e, "netchestra_local_ports_used", "local_ip", "10.0.0.200"), 1);
+	assert_int_equal(count(&e, "netchestra_local_ports_used", NULL, NULL), 2);
+	for (k = 0, i = 0; k < e.n; k++)
+		if (strcmp(e.s[k].name, "netchestra_local_ports_used") == 0 &&
+		    strstr(e.s[k].val[0], "fd00") != NULL)
+			i += (unsigned int)e.s[k].v;
+	assert_int_equal(i, 1);   /* the IPv6 flow's port, on the IPv6 local IP */
 	free(text);
+}
+
+/* Ports a worker's pools leave out of 1024..65535: the probe ports. */
+static uint32_t
+probe_ports(const struct fx *f)
+{
+	uint32_t p, n = 0;
+
+	for (p = f->dp->probe_lo; p < f->dp->probe_hi; p++)
+		n += p >= NC_LPORT_MIN;
+	return n;
+}
+
+/* The flow tables' fill and the local port pool, what a flood uses up: <n>
+ * handshakes opened (each a flow and a local port), with one worker or two
+ * (their sums). */
+static void
+test_tables(void **state)
+{
+	static struct expo e;
+	struct fx *f = *state;
+	struct nc_dp_lport_pool pool;
+	const unsigned int n = 7;
+	uint32_t size = NC_LPORT_MAX - NC_LPORT_MIN + 1 - probe_ports(f);
+	uint32_t per = (1024 + f->n_workers - 1) / f->n_workers;
+	unsigned int k;
+	char *text;
+
+	text = render(f, NULL, 0);
+	parse_expo(text, &e);
+	assert_int_equal(val(&e, "netchestra_flows_open", NULL), 0);
+	assert_int_equal(val(&e, "netchestra_flows_max", NULL), per * f->n_workers);
+	assert_int_equal(val(&e, "netchestra_local_ports_used", "local_ip", "10.0.0.200", NULL), 0);
+	assert_int_equal(val(&e, "netchestra_local_ports_size", "local_ip", "10.0.0.200", NULL), size);
+	free(text);
+
+	for (k = 0; k < n; k++) {
+		struct pb_pkt p;
+		uint16_t lport;
+
+		svc_client_pkt(&p, SVC_WEB, mx(f)->next_sport++);
+		p.tcp_flags = PB_TCP_SYN;
+		clock_at(f, 0);
+		c2s(f, 0, SVC_WEB, &p, &lport, NULL);
+	}
+	dropped(f, NC_DROP_NO_FLOW);   /* a segment of no flow takes nothing */
+	text = render(f, NULL, 0);
+	parse_expo(text, &e);
+	assert_string_equal(type_of(&e, "netchestra_flows_open"), "gauge");
+	assert_string_equal(type_of(&e, "netchestra_flows_max"), "gauge");
+	assert_string_equal(type_of(&e, "netchestra_local_ports_used"), "gauge");
+	assert_string_equal(type_of(&e, "netchestra_local_ports_size"), "gauge");
+	assert_int_equal(val(&e, "netchestra_flows_open", NULL), n);
+	assert_int_equal(val(&e, "netchestra_flows_max", NULL), per * f->n_workers);
+	/* one local IP, one sample each */
+	assert_int_equal(count(&e, "netchestra_local_ports_used", NULL, NULL), 1);
+	assert_int_equal(count(&e, "netchestra_local_ports_size", NULL, NULL), 1);
+	assert_int_equal(val(&e, "netchestra_local_ports_used", "local_ip", "10.0.0.200", NULL), n);
+	assert_int_equal(val(&e, "netchestra_local_ports_size", "local_ip", "10.0.0.200", NULL), size);
+	free(text);
+
+	assert_int_equal(nc_dp_lport_pool(f->dp, 0, &pool), 0);
+	assert_string_equal(pool.addr, "10.0.0.200");
+	assert_int_equal(pool.used, n);
+	assert_int_equal(nc_dp_lport_pool(f->dp, 1, &pool), -ENOENT);
 }
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestmetrics"); }
@@ -1403,6 +1477,8 @@ main(void)
 		T(test_concurrent_reader, setup_one),
 		T(test_errors, setup_one),
 		T(test_ipv6_service, setup_v6),
+		T(test_tables, setup_one),
+		T(test_tables, setup_two),
 	};
 
 	return cmocka_run_group_tests_name("metrics", tests, eal_setup, fx_eal_teardown);
