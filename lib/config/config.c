@@ -1755,6 +1755,8 @@ static void service_defaults(struct nc_cfg_service *svc)
 
 	svc->persistence_s = 0;
 	svc->client_address = NC_CA_NONE;
+	svc->syn_proxy = NC_SYNP_OFF;
+	svc->syn_proxy_threshold = NC_SYNP_THRESHOLD_DEFAULT;
 	h->proxy = false;
 	svc->maglev_size = NC_MAGLEV_SIZE_DEFAULT;
 	svc->maglev_seed = NC_MAGLEV_SEED_DEFAULT;
@@ -2012,6 +2014,48 @@ static void parse_client_address(struct ctx *c, json_t *o, const char *ep,
 	svc->client_address = (enum nc_client_addr)k;
 }
 
+/* syn_proxy, in enum order */
+static const char *const syn_proxies[] = { "off", "on", "auto", NULL };
+
+const char *nc_syn_proxy_name(enum nc_syn_proxy m)
+{
+	return (unsigned int)m < (sizeof(syn_proxies) / sizeof(syn_proxies[0])) - 1 ?
+		syn_proxies[m] : "?";
+}
+
+/* services[i].syn_proxy and syn_proxy_threshold: TCP services only, the
+ * threshold with "auto" only; <proto_ok>: svc->proto is known. */
+static void parse_syn_proxy(struct ctx *c, json_t *o, const char *ep, struct nc_cfg_service *svc,
+			    bool proto_ok)
+{
+	char kp[PATH_LEN], tp[PATH_LEN];
+	json_t *v = member(c, o, ep, "syn_proxy", false, kp);
+	json_t *t = member(c, o, ep, "syn_proxy_threshold", false, tp);
+	int k = NC_SYNP_OFF;
+
+	if (v != NULL) {
+		k = get_enum(c, v, kp, syn_proxies, "\"off\", \"on\" or \"auto\"");
+		if (k < 0)
+			return;
+		if (proto_ok && svc->proto != IPPROTO_TCP && k != NC_SYNP_OFF) {
+			ERR(c, kp, "\"%s\" is for tcp services (SYN cookies)", syn_proxies[k]);
+			return;
+		}
+		if (svc->family == AF_INET6 && k != NC_SYNP_OFF) {
+			ERR(c, kp, "\"%s\" is for IPv4 services (an IPv6 vip keeps \"off\")",
+			    syn_proxies[k]);
+			return;
+		}
+		svc->syn_proxy = (enum nc_syn_proxy)k;
+	}
+	if (t != NULL && k != NC_SYNP_AUTO) {
+		ERR(c, tp, "needs syn_proxy \"auto\"");
+		return;
+	}
+	opt_u32(c, o, ep, "syn_proxy_threshold", 2, 10000000, NC_SYNP_THRESHOLD_DEFAULT,
+		&svc->syn_proxy_threshold);
+}
+
 const char *nc_fs_replay_name(enum nc_fs_replay r)
 {
 	return (unsigned int)r < (sizeof(fs_replays) / sizeof(fs_replays[0])) - 1 ? fs_replays[r] : "?";
@@ -2168,7 +2212,8 @@ static void parse_services(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "name", "vip", "port", "proto", "local_ips",
 		"scheduler", "persistence_s", "servers", "health", "adaptive", "failsafe",
-		"maglev_size", "maglev_seed", "client_address", "persistence_prefix6", NULL };
+		"maglev_size", "maglev_seed", "client_address", "persistence_prefix6", "syn_proxy",
+		"syn_proxy_threshold", NULL };
 	static const char *const protos[] = { "tcp", "udp", NULL };
 	static const char *const scheds[] = { "ratio", "smooth", "maglev", NULL };
 	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], ip[PATH_LEN], jp[PATH_LEN], b[IP6_STR];
@@ -2260,9 +2305,19 @@ static void parse_services(struct ctx *c, json_t *root)
 		servers_ok = parse_servers(c, o, ep, (size_t)i);
 		set_local_ips(c, ep, (size_t)i, lip_family);
 		parse_client_address(c, o, ep, svc, proto_ok);
+		parse_syn_proxy(c, o, ep, svc, proto_ok);
 		parse_health(c, o, ep, svc, proto_ok);
 		parse_adaptive(c, o, ep, (size_t)i, servers_ok);
 		parse_failsafe(c, o, ep, svc);
+		if (svc->syn_proxy != NC_SYNP_OFF) {
+			/* neither follows a connection whose handshake the
+			 * appliance made itself */
+			path_key(kp, ep, "syn_proxy");
+			if (svc->failsafe.enabled)
+				ERR(c, kp, "\"%s\" does not go with the failsafe", syn_proxies[svc->syn_proxy]);
+			if (svc->client_address != NC_CA_NONE)
+				ERR(c, kp, "\"%s\" does not go with a client_address", syn_proxies[svc->syn_proxy]);
+		}
 		check_v6_support(c, ep, (size_t)i);
 
 		key_ok[i] = c->svc_vip_ok[i] && port_ok && proto_ok;

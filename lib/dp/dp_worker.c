@@ -11,6 +11,7 @@
 
 #include "dp_failsafe.h"
 #include "dp_client_addr.h"
+#include "dp_synproxy.h"
 #include "dp_v6.h"
 
 static inline void
@@ -166,6 +167,8 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	nc_flow_set_deltas(f);
 	if (unlikely(svc->client_addr != NC_CA_NONE))
 		nc_ca_open(w, f, svc);
+	if (unlikely(svc->syn_proxy != NC_SYNP_OFF))
+		nc_sp_release(w, flow_idx(w, f));   /* a plain flow until nc_sp_open */
 	if (unlikely(svc->failsafe) && pm->key.proto == IPPROTO_TCP)
 		nc_fs_open(w, f);
 	limits_open(w, f);
@@ -184,6 +187,40 @@ flow_expired(const struct nc_flow *f, void *arg)
 	flow_closed(arg, f);
 }
 
+/* syn_proxy: a SYN of no flow (client_flow() passed it) is answered with a
+ * cookie, if its source may open one at all. */
+static void
+synp_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	const struct nc_schedule *s = nc_sched_get(w->dp->sched_slot[pm->svc]);
+	enum nc_drop why = src_refused(w, pm->key.src_ip, s);
+
+	if (unlikely(why != NC_DROP_MAX)) {
+		drop(w, m, why);
+		return;
+	}
+	if (unlikely(s == NULL || s->n_slots == 0)) {
+		drop(w, m, NC_DROP_NO_SERVER);
+		return;
+	}
+	nc_sp_syn(w, m, pm);
+}
+
+/* syn_proxy: a bare ACK of no flow; a valid cookie opens the flow (the
+ * limits and the scheduler as for a SYN) and its server gets the SYN. */
+static void
+synp_ack(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	struct nc_sp_ack ck;
+	struct nc_flow *f;
+
+	if (!nc_sp_ack_check(w, m, pm, &ck))
+		return;
+	f = flow_open(w, m, pm);
+	if (f != NULL)
+		nc_sp_open(w, f, m, pm, &ck);
+}
+
 static inline void
 client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t pos)
 {
@@ -195,12 +232,26 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 
 	if (pm->key.proto == IPPROTO_TCP)
 		flags = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags;
+	if (unlikely(pos < 0) && unlikely(w->tb->svc[pm->svc].syn_proxy != NC_SYNP_OFF) &&
+	    w->synp != NULL && pm->key.proto == IPPROTO_TCP &&
+	    (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG)) ==
+	    RTE_TCP_ACK_FLAG) {
+		synp_ack(w, m, pm);
+		return;
+	}
 	pos = client_flow(w, m, pos, pm->key.proto, pm->l4_off, pm->pay);
 	if (pos == NC_POS_TAKEN)
 		return;
 	if (pos >= 0) {
 		f = flow_at(w, (uint32_t)pos);
+		if (unlikely(nc_sp_flow(w, f, (uint32_t)pos)) &&
+		    nc_sp_client(w, f, (uint32_t)pos, m, pm) == 0)
+			return;
 	} else {
+		if (unlikely(w->dp->synp_on[pm->svc]) && pm->key.proto == IPPROTO_TCP) {
+			synp_syn(w, m, pm);
+			return;
+		}
 		f = flow_open(w, m, pm);
 		if (f == NULL)
 			return;
@@ -246,6 +297,25 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 	tx_to(w, m, f->nh_server);
 }
 
+/* syn_proxy: the client segment held for flow <idx> goes on now that its
+ * server answered, through the client leg as if it came now. */
+static void
+synp_release(struct nc_worker *w, struct nc_flow *f, uint32_t idx)
+{
+	struct nc_synp *sp = &w->synp[idx];
+	struct rte_mbuf *m = sp->held;
+	struct pkt_meta pm;
+
+	sp->held = NULL;
+	memset(&pm, 0, sizeof(pm));
+	pm.key = f->key;
+	pm.svc = f->svc;
+	pm.l4_off = sp->held_l4;
+	pm.pay = sp->held_pay;
+	pm.kind = PK_CLIENT;
+	client_leg(w, m, &pm, (int32_t)idx);
+}
+
 static inline void
 server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
@@ -265,6 +335,15 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		     f->key.proto != pm->key.proto)) {
 		drop(w, m, NC_DROP_NO_FLOW);
 		return;
+	}
+	if (unlikely(nc_sp_flow(w, f, (uint32_t)idx))) {
+		int r = nc_sp_server(w, f, (uint32_t)idx, m, pm);
+
+		if (r != 1) {
+			if (r == 2)
+				synp_release(w, f, (uint32_t)idx);
+			return;
+		}
 	}
 	/* ICMP errors about this flow are acted on: its windows are kept, the
 	 * client leg's from the sequence number the fail-safe's translation
