@@ -1591,11 +1591,39 @@ static void parse_routes(struct ctx *c, json_t *root)
 	}
 }
 
+/* limits.syn_cookie_secret: exactly 64 hexadecimal digits (32 bytes). */
+static void parse_syn_cookie_secret(struct ctx *c, json_t *o, struct nc_cfg_limits *l)
+{
+	char kp[PATH_LEN];
+	json_t *v = member(c, o, "limits", "syn_cookie_secret", false, kp);
+	const char *t;
+	size_t i;
+
+	if (v == NULL || !want_string(c, v, kp))
+		return;
+	t = json_string_value(v);
+	if (strlen(t) != 64) {
+		ERR(c, kp, "must be 64 hexadecimal digits (32 bytes), got %zu characters", strlen(t));
+		return;
+	}
+	for (i = 0; i < 32; i++) {
+		int hi = nc_hex_digit(t[2 * i]), lo = nc_hex_digit(t[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			ERR(c, kp, "must be 64 hexadecimal digits (32 bytes): '%c' at %zu is not one",
+			    hi < 0 ? t[2 * i] : t[2 * i + 1], hi < 0 ? 2 * i + 1 : 2 * i + 2);
+			return;
+		}
+		l->syn_cookie_secret[i] = (uint8_t)(hi << 4 | lo);
+	}
+	l->has_syn_cookie_secret = true;
+}
+
 static void parse_limits(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "max_flows", "tcp_idle_s", "udp_idle_s",
 		"tcp_fin_s", "tcp_syn_s", "tcp_timewait_s", "udp_unreplied_s", "new_flows_per_source",
-		"new_flows_burst", "half_open_max", "udp_unreplied_max", NULL };
+		"new_flows_burst", "half_open_max", "udp_unreplied_max", "syn_cookie_secret", NULL };
 	struct nc_cfg_limits *l = &c->cfg->limits;
 	char p[PATH_LEN];
 	json_t *o = member(c, root, "", "limits", false, p);
@@ -1626,6 +1654,7 @@ static void parse_limits(struct ctx *c, json_t *root)
 		&l->new_flows_burst);
 	opt_u32(c, o, "limits", "half_open_max", 0, 67108864, 0, &l->half_open_max);
 	opt_u32(c, o, "limits", "udp_unreplied_max", 0, 67108864, 0, &l->udp_unreplied_max);
+	parse_syn_cookie_secret(c, o, l);
 	if (l->udp_unreplied_s > l->udp_idle_s && json_object_get(o, "udp_unreplied_s") != NULL) {
 		char kp[PATH_LEN];
 

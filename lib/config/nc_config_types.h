@@ -181,6 +181,10 @@ struct nc_cfg_limits {
 	uint32_t new_flows_burst;      /* ... at once; default the rate */
 	uint32_t half_open_max;        /* TCP flows of one service whose handshake is under way */
 	uint32_t udp_unreplied_max;    /* UDP flows of one service never answered */
+	bool has_syn_cookie_secret;    /* "syn_cookie_secret" given: 64 hex digits */
+	uint8_t syn_cookie_secret[32]; /* the SYN cookies' key (syn_proxy); random at start
+	                                * when not given. Dispatchers that share it (and a
+	                                * synchronised clock) accept each other's cookies */
 };
 
 struct nc_cfg_server {

@@ -553,10 +553,24 @@ limits_setup(struct nc_dp *dp, const struct nc_config *cfg)
 	for (s = 0; s < cfg->n_services; s++)
 		if (cfg->services[s].syn_proxy != NC_SYNP_OFF && cfg->services[s].proto == IPPROTO_TCP)
 			dp->synp = 1;
-	dp->synp_key.k[0][0] = rte_rand();   /* the cookies' secret */
-	dp->synp_key.k[0][1] = rte_rand();
-	dp->synp_key.k[1][0] = rte_rand();
-	dp->synp_key.k[1][1] = rte_rand();
+	if (l->has_syn_cookie_secret) {   /* shared with the peers: little-endian words */
+		for (s = 0; s < 4; s++) {
+			uint64_t k = 0;
+			int b;
+
+			for (b = 7; b >= 0; b--)
+				k = k << 8 | l->syn_cookie_secret[s * 8 + b];
+			dp->synp_key.k[s / 2][s % 2] = k;
+		}
+	} else {
+		dp->synp_key.k[0][0] = rte_rand();   /* the cookies' secret */
+		dp->synp_key.k[0][1] = rte_rand();
+		dp->synp_key.k[1][0] = rte_rand();
+		dp->synp_key.k[1][1] = rte_rand();
+	}
+	/* cookies count time from the wall clock: the same count on every
+	 * dispatcher sharing the secret */
+	dp->synp_clock = (uint32_t)(wall_ms() - rte_rdtsc() / RTE_MAX(rte_get_tsc_hz() / 1000, (uint64_t)1));
 	/* a token is 1000 units: a rate of r per second adds r units a ms */
 	dp->lim_rate = l->new_flows_per_source == 0 ? 0 : RTE_MAX(l->new_flows_per_source / n, 1u);
 	dp->lim_burst = (uint32_t)RTE_MIN((uint64_t)RTE_MAX(l->new_flows_burst / n, 1u) * 1000, UINT32_MAX);

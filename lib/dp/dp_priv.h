@@ -341,7 +341,10 @@ struct nc_dp {
 					       * workers keep its per-flow state */
 	uint8_t synp_on[NC_MAX_SERVICES];     /* answer the service's SYNs with cookies now
 					       * (the control lcore's single-byte stores) */
-	struct nc_syncookie_key synp_key;     /* the cookies' secret: random at start */
+	struct nc_syncookie_key synp_key;     /* the cookies' secret: random at start, or
+					       * limits.syn_cookie_secret */
+	uint32_t synp_clock;                  /* wall clock (ms, mod 2^32) - worker clock:
+					       * the cookies' time counter runs on it */
 	uint64_t tsc_hz;
 	uint64_t tsc_per_ms;
 	uint64_t tsc_per_us;

@@ -242,7 +242,7 @@ nc_sp_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	isn = rte_be_to_cpu_32(th->sent_seq);
 	mssi = nc_syncookie_mss_index(o.mss != 0 ? o.mss : 536);
 	cookie = nc_syncookie_make(&dp->synp_key, pm->key.src_ip, pm->key.dst_ip, pm->key.src_port,
-				   pm->key.dst_port, isn, nc_syncookie_count(w->now_ms), mssi);
+				   pm->key.dst_port, isn, nc_syncookie_count(w->now_ms + dp->synp_clock), mssi);
 	/* without timestamps nothing carries window scale and SACK: neither is offered */
 	olen = 4;
 	if (o.ts) {
@@ -283,7 +283,7 @@ nc_sp_ack_check(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *
 	ck->cookie = rte_be_to_cpu_32(th->recv_ack) - 1;
 	r = nc_syncookie_check(&dp->synp_key, pm->key.src_ip, pm->key.dst_ip, pm->key.src_port,
 			       pm->key.dst_port, ck->c_isn, ck->cookie,
-			       nc_syncookie_count(w->now_ms));
+			       nc_syncookie_count(w->now_ms + dp->synp_clock));
 	if (r >= 0 && o.ts && nc_syncookie_ts_decode(o.tsecr, &ws, &sack) < 0)
 		r = -2;
 	if (unlikely(r < 0)) {

@@ -64,7 +64,7 @@ cookie_for(struct fx *f, uint16_t sport, uint32_t isn, uint32_t count, uint32_t 
 static uint32_t
 now_count(struct fx *f)
 {
-	return nc_syncookie_count(f->vnow_ms);
+	return nc_syncookie_count(f->vnow_ms + f->dp->synp_clock);
 }
 
 static uint64_t
