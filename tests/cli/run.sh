@@ -102,7 +102,9 @@ for c in '.services[0].syn_proxy = "yes"@services[0].syn_proxy: must be "off", "
 	'.services[0].syn_proxy = "on" | .services[0].syn_proxy_threshold = 10@services[0].syn_proxy_threshold: needs syn_proxy "auto"' \
 	'.services[0].syn_proxy = "auto" | .services[0].syn_proxy_threshold = 1@services[0].syn_proxy_threshold: must be 2..10000000, got 1' \
 	'.services[0].proto = "udp" | .services[0].syn_proxy = "on"@services[0].syn_proxy: "on" is for tcp services (SYN cookies)' \
-	'.services[0].syn_proxy = "on" | .services[0].client_address = "proxy-v1"@services[0].syn_proxy: "on" does not go with a client_address'; do
+	'.services[0].syn_proxy = "on" | .services[0].client_address = "proxy-v1"@services[0].syn_proxy: "on" does not go with a client_address' \
+	'.limits.syn_cookie_secret = "00112233"@limits.syn_cookie_secret: must be 64 hexadecimal digits (32 bytes), got 8 characters' \
+	'.limits.syn_cookie_secret = ("0" * 63 + "g")@limits.syn_cookie_secret: must be 64 hexadecimal digits (32 bytes): '"'"'g'"'"' at 64 is not one'; do
 	jq "${c%%@*}" "$W/sp.json" >"$W/spbad.json"
 	"$NC" --check -c "$W/spbad.json" >"$W/o" 2>&1; rc=$?
 	[ $rc -eq 2 ] && grep -qxF "${c#*@}" "$W/o" && ok "--check bad syn_proxy (${c%%@*}): exit 2 and its line" ||
