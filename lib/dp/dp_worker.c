@@ -688,13 +688,19 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 		struct pkt_meta *pm = &meta[i];
 
 		if (pm->kind == PK_CLIENT) {
-			if (pos[c] >= 0)
+			if (pos[c] >= 0) {
 				rte_prefetch0(flow_at(w, (uint32_t)pos[c]));
+				if (unlikely(w->synp != NULL))   /* a proxied flow's translation */
+					rte_prefetch0(&w->synp[pos[c]]);
+			}
 			c++;
 		} else if (pm->kind == PK_SERVER) {
 			pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
-			if (pm->sidx >= 0)
+			if (pm->sidx >= 0) {
 				rte_prefetch0(flow_at(w, (uint32_t)pm->sidx));
+				if (unlikely(w->synp != NULL))
+					rte_prefetch0(&w->synp[pm->sidx]);
+			}
 		}
 	}
 	opened0 = w->st.flow_changes;
