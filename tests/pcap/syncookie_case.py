@@ -17,7 +17,8 @@ that this script computes the cookies the appliance makes and accepts
                       the SYN-ACKs: every byte (the cookie recomputed, the
                       TSval's low 6 bits); the SYNs to the server for the valid
                       ACKs: every byte but the local port; nothing else; the
-                      final drop counters: 2 syncookie_bad, 1 syncookie_expired
+                      final drop counters: 2 syncookie_bad, 1 syncookie_expired;
+                      the service's syn_proxy events
 
 Exit 0 with a summary, 1 with every violation (FAIL lines), 2 on usage errors.
 """
@@ -210,6 +211,15 @@ def check(inp, outp, log, secret):
     for name, want in (("drop.syncookie_bad", 2), ("drop.syncookie_expired", 1)):
         if drops.get(name) != want:
             ck.fail(f"{name} {drops.get(name)}, want {want}")
+    ev = None
+    for line in open(log):
+        if line.startswith("final syn_proxy web: on "):
+            p = line.split()[4:]
+            ev = dict(zip(p[0::2], (int(x) for x in p[1::2])))
+    want_ev = {"cookie_sent": 2, "cookie_valid": 2, "cookie_bad": 2, "cookie_expired": 1,
+               "opened": 0, "held": 0, "auto_on": 0, "auto_off": 0}
+    if ev != want_ev:
+        ck.fail(f"final syn_proxy web: {ev}, want {want_ev}")
     for f in ck.fails:
         print("FAIL " + f)
     if ck.fails:
