@@ -189,7 +189,7 @@ flow_expired(const struct nc_flow *f, void *arg)
 
 /* syn_proxy: a SYN of no flow (client_flow() passed it) is answered with a
  * cookie, if its source may open one at all. */
-static void
+static __rte_noinline void
 synp_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
 	const struct nc_schedule *s = nc_sched_get(w->dp->sched_slot[pm->svc]);
@@ -208,7 +208,7 @@ synp_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 
 /* syn_proxy: a bare ACK of no flow; a valid cookie opens the flow (the
  * limits and the scheduler as for a SYN) and its server gets the SYN. */
-static void
+static __rte_noinline void
 synp_ack(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
 	struct nc_sp_ack ck;
@@ -221,7 +221,7 @@ synp_ack(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		nc_sp_open(w, f, m, pm, &ck);
 }
 
-static inline void
+static __rte_always_inline void
 client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t pos)
 {
 	struct nc_srv_stats *ss;
@@ -299,7 +299,7 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 
 /* syn_proxy: the client segment held for flow <idx> goes on now that its
  * server answered, through the client leg as if it came now. */
-static void
+static __rte_noinline void
 synp_release(struct nc_worker *w, struct nc_flow *f, uint32_t idx)
 {
 	struct nc_synp *sp = &w->synp[idx];
@@ -316,7 +316,7 @@ synp_release(struct nc_worker *w, struct nc_flow *f, uint32_t idx)
 	client_leg(w, m, &pm, (int32_t)idx);
 }
 
-static inline void
+static __rte_always_inline void
 server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
 	int32_t idx = pm->sidx;
