@@ -2339,11 +2339,8 @@ static void parse_services(struct ctx *c, json_t *root)
 		parse_adaptive(c, o, ep, (size_t)i, servers_ok);
 		parse_failsafe(c, o, ep, svc);
 		if (svc->syn_proxy != NC_SYNP_OFF) {
-			/* neither follows a connection whose handshake the
-			 * appliance made itself */
+			/* the header would need the handshake's own numbers */
 			path_key(kp, ep, "syn_proxy");
-			if (svc->failsafe.enabled)
-				ERR(c, kp, "\"%s\" does not go with the failsafe", syn_proxies[svc->syn_proxy]);
 			if (svc->client_address != NC_CA_NONE)
 				ERR(c, kp, "\"%s\" does not go with a client_address", syn_proxies[svc->syn_proxy]);
 		}

@@ -480,7 +480,7 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 	}
 	if (dp->synp) {
 		/* per flow slot, off the flow's line */
-		RTE_BUILD_BUG_ON(sizeof(struct nc_synp) != 40);
+		RTE_BUILD_BUG_ON(sizeof(struct nc_synp) != 48);
 		w->synp = rte_zmalloc_socket("nc_synp", (size_t)nc_flow_slots(w->flows) *
 					     sizeof(*w->synp), RTE_CACHE_LINE_SIZE, socket);
 		if (w->synp == NULL)

@@ -239,6 +239,10 @@ nc_sp_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		return;
 	}
 	opts_parse(th, &o);
+	/* a fail-safe service's connections keep only the MSS (a second server
+	 * could not keep what the first agreed to): nothing else is offered */
+	if (w->tb->svc[pm->svc].failsafe)
+		o.ts = 0;
 	isn = rte_be_to_cpu_32(th->sent_seq);
 	mssi = nc_syncookie_mss_index(o.mss != 0 ? o.mss : 536);
 	cookie = nc_syncookie_make(&dp->synp_key, pm->key.src_ip, pm->key.dst_ip, pm->key.src_port,
@@ -315,7 +319,7 @@ win_unscaled(const struct nc_synp *sp, uint16_t win)
 	return sp->ws_c != NC_SP_WS_NONE ? (uint32_t)win << sp->ws_c : win;
 }
 
-void
+struct rte_mbuf *
 nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const struct pkt_meta *pm,
 	   const struct nc_sp_ack *ck)
 {
@@ -329,8 +333,9 @@ nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const str
 	sp->cookie = ck->cookie;
 	sp->c_isn = ck->c_isn;
 	sp->c_tsval = ck->tsval;
+	sp->c_tsecr = ck->tsecr;   /* the TSval the client had from the cookie's SYN-ACK */
 	sp->c_win = ck->win;
-	sp->ts_off = ck->tsecr;   /* the TSval the client had from the cookie's SYN-ACK */
+	sp->ts_off = 0;
 	sp->ws_c = ck->ws;
 	sp->ws_s = NC_SP_WS_NONE;
 	sp->delta = 0;
@@ -349,16 +354,17 @@ nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const str
 			w->st.drop[NC_DROP_SYNPROXY_PENDING]++;
 			if (m->nb_segs != 1) {
 				drop(w, m, NC_DROP_FRAME_CHAINED);
-				return;
+				return NULL;
 			}
 		}
 	}
 	if (ck->ts)
 		olen = (uint16_t)(olen + 12 + (ck->ws != NC_SP_WS_NONE ? 4 : 0));
-	t = own_seg(syn, f->lip, f->server_ip, f->lport, f->server_port, ck->c_isn, 0,
-		    RTE_TCP_SYN_FLAG, (uint16_t)RTE_MIN(win_unscaled(sp, ck->win), 65535u), olen);
+	/* a SYN's window is never scaled: the client's in its own scale */
+	t = own_seg(syn, f->key.src_ip, f->key.dst_ip, f->key.src_port, f->key.dst_port, ck->c_isn,
+		    0, RTE_TCP_SYN_FLAG, (uint16_t)RTE_MIN(win_unscaled(sp, ck->win), 65535u), olen);
 	if (unlikely(t == NULL))
-		return;
+		return NULL;
 	op = opt_mss((uint8_t *)(t + 1), nc_syncookie_mss[ck->mssi]);
 	if (ck->ts) {
 		op = opt_ts(op, ck->sack, ck->tsval, 0);
@@ -366,8 +372,8 @@ nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const str
 			opt_ws(op, ck->ws);
 	}
 	own_cksum(syn, t);
-	f->expire_ms = w->now_ms + w->dp->to_syn;
-	tx_to(w, syn, f->nh_server);
+	syn->port = m->port;
+	return syn;
 }
 
 /* ------------------------------------------------------ bridged segments */
@@ -382,6 +388,9 @@ nc_sp_client(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 	unsigned int i;
 
 	if (unlikely(!(sp->flags & NC_SP_EST))) {
+		/* the SYN nc_sp_open() made (or the client's own again) */
+		if ((th->tcp_flags & RTE_TCP_SYN_FLAG) && rte_be_to_cpu_32(th->sent_seq) == sp->c_isn)
+			return 1;
 		/* the server has not answered: the first data is held, the rest
 		 * comes again from the client */
 		if (pm->pay != 0 && sp->held == NULL && m->nb_segs == 1) {
@@ -417,28 +426,6 @@ nc_sp_client(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 	return 1;
 }
 
-/* Acknowledge the server's SYN-ACK <m> (ISN <srv_isn>, timestamp <srv_ts>
- * if <has_ts>) from the client's place: its ISN + 1, its window and clock. */
-static void
-ack_server(struct nc_worker *w, const struct nc_flow *f, const struct nc_synp *sp,
-	   struct rte_mbuf *m, uint32_t srv_isn, uint32_t srv_ts)
-{
-	struct rte_tcp_hdr *t;
-	uint32_t win = sp->c_win;
-	int ts = !!(sp->flags & NC_SP_TS);
-
-	if (sp->ws_c != NC_SP_WS_NONE && sp->ws_s == NC_SP_WS_NONE)
-		win = RTE_MIN(win_unscaled(sp, sp->c_win), 65535u);
-	t = own_seg(m, f->lip, f->server_ip, f->lport, f->server_port, sp->c_isn + 1, srv_isn + 1,
-		    RTE_TCP_ACK_FLAG, (uint16_t)win, ts ? 12 : 0);
-	if (unlikely(t == NULL))
-		return;
-	if (ts)
-		opt_ts((uint8_t *)(t + 1), 0, sp->c_tsval, srv_ts);
-	own_cksum(m, t);
-	tx_to(w, m, f->nh_server);
-}
-
 int
 nc_sp_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 	     const struct pkt_meta *pm)
@@ -446,36 +433,28 @@ nc_sp_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 	struct nc_synp *sp = &w->synp[idx];
 	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, pm->l4_off);
 	uint8_t fl = th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG);
-	uint32_t seq = rte_be_to_cpu_32(th->sent_seq);
 	struct sp_opts o;
 
 	if (unlikely(fl & RTE_TCP_SYN_FLAG)) {
 		if (fl != (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) || m->nb_segs != 1 ||
-		    rte_be_to_cpu_32(th->recv_ack) != sp->c_isn + 1 ||
-		    ((sp->flags & NC_SP_EST) && seq != sp->cookie - sp->delta)) {
+		    rte_be_to_cpu_32(th->recv_ack) != sp->c_isn + 1) {
 			drop(w, m, NC_DROP_NO_FLOW);
 			return 0;
 		}
-		opts_parse(th, &o);
 		if (!(sp->flags & NC_SP_EST)) {
 			/* the client's view of the server's stream starts at the cookie */
-			sp->delta = sp->cookie - seq;
+			opts_parse(th, &o);
+			sp->delta = sp->cookie - rte_be_to_cpu_32(th->sent_seq);
 			if (o.ts && (sp->flags & NC_SP_CTS)) {
-				sp->ts_off -= o.tsval;
+				sp->ts_off = sp->c_tsecr - o.tsval;
 				sp->flags |= NC_SP_TS;
 			}
 			if (sp->ws_c != NC_SP_WS_NONE && o.ws != NC_SP_WS_NONE)
 				sp->ws_s = o.ws;
 			sp->flags |= NC_SP_EST;
-			f->state = NC_FLOW_EST;
-			limits_release(w, f, NC_FLOW_HALF_OPEN);
-			f->expire_ms = w->now_ms + w->dp->to_est;
 			w->st.svc[f->svc].sp[NC_SP_EV_OPENED]++;
-			ack_server(w, f, sp, m, seq, o.tsval);
-			return sp->held != NULL ? 2 : 0;
 		}
-		ack_server(w, f, sp, m, seq, o.tsval);   /* our ACK was lost: again */
-		return 0;
+		return 2;   /* the hooks see it; then the client's ACK answers it */
 	}
 	if (unlikely(!(sp->flags & NC_SP_EST))) {
 		/* the server refuses the connection: the client hears it at the
@@ -488,7 +467,19 @@ nc_sp_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 		drop(w, m, NC_DROP_NO_FLOW);
 		return 0;
 	}
-	put32(th, offsetof(struct rte_tcp_hdr, sent_seq), seq + sp->delta);
+	return 1;
+}
+
+void
+nc_sp_s2c(struct nc_worker *w, uint32_t idx, struct rte_mbuf *m, uint16_t l4_off)
+{
+	const struct nc_synp *sp = &w->synp[idx];
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, l4_off);
+	struct sp_opts o;
+
+	if (unlikely(!(sp->flags & NC_SP_EST)))
+		return;   /* an RST before the SYN-ACK: nc_sp_server() placed it */
+	put32(th, offsetof(struct rte_tcp_hdr, sent_seq), rte_be_to_cpu_32(th->sent_seq) + sp->delta);
 	if (sp->ws_c != NC_SP_WS_NONE && sp->ws_s != NC_SP_WSCALE) {
 		uint32_t win = rte_be_to_cpu_16(th->rx_win);
 
@@ -501,7 +492,26 @@ nc_sp_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 		if (o.ts)
 			put32(th, o.ts_at, o.tsval + sp->ts_off);
 	}
-	return 1;
+}
+
+struct rte_mbuf *
+nc_sp_client_ack(struct nc_worker *w, const struct nc_flow *f, uint32_t idx, struct rte_mbuf *m)
+{
+	const struct nc_synp *sp = &w->synp[idx];
+	struct rte_tcp_hdr *t;
+	int ts = !!(sp->flags & NC_SP_CTS);
+	uint16_t port = m->port;
+
+	(void)w;
+	t = own_seg(m, f->key.src_ip, f->key.dst_ip, f->key.src_port, f->key.dst_port,
+		    sp->c_isn + 1, sp->cookie + 1, RTE_TCP_ACK_FLAG, sp->c_win, ts ? 12 : 0);
+	if (unlikely(t == NULL))
+		return NULL;
+	if (ts)
+		opt_ts((uint8_t *)(t + 1), 0, sp->c_tsval, sp->c_tsecr);
+	own_cksum(m, t);
+	m->port = port;
+	return m;
 }
 
 void

@@ -45,12 +45,13 @@ struct nc_synp {
 				   * SYN-ACK: the TSval the cookie's SYN-ACK sent */
 	uint32_t cookie;          /* the appliance's ISN towards the client */
 	uint32_t c_isn;           /* the client's ISN */
-	uint32_t c_tsval;         /* the client's TSval at its ACK (our ACK to the server) */
+	uint32_t c_tsval;         /* the client's TSval and TSecr at its ACK, which goes */
+	uint32_t c_tsecr;         /* to the server once it answered */
 	uint16_t c_win;           /* the client's window at its ACK */
 	uint8_t flags;            /* NC_SP_* */
 	uint8_t ws_c;             /* the client's window scale, NC_SP_WS_NONE: none */
 	uint8_t ws_s;             /* the server's, NC_SP_WS_NONE: scaling is off */
-	uint8_t pad;
+	uint8_t pad[7];
 	uint16_t held_l4;         /* the held segment's L4 offset and payload bytes */
 	uint16_t held_pay;
 	struct rte_mbuf *held;    /* client data with or after the ACK, until the SYN-ACK */
@@ -78,26 +79,48 @@ void nc_sp_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *p
 int nc_sp_ack_check(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
 		    struct nc_sp_ack *ck);
 
-/* Flow <f> just opened for the valid ACK <m> (<ck>): the SYN goes to its
- * server with the client's ISN and options; data with the ACK is held.
- * Consumes <m>. */
-void nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
-		const struct pkt_meta *pm, const struct nc_sp_ack *ck);
+/* Flow <f> just opened for the valid ACK <m> (<ck>): data with the ACK is
+ * held. Consumes <m>. Returns the SYN the client would have sent its server
+ * (client to VIP, the client's ISN and the options the cookie kept), which
+ * the caller sends on through the client leg as the client's own (the
+ * fail-safe holds it, as any SYN), or NULL (no buffer: counted). */
+struct rte_mbuf *nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
+			    const struct pkt_meta *pm, const struct nc_sp_ack *ck);
 
 /* Client packet <m> of proxied flow <f> (index <idx>): before its server
- * answered, data is held (the first segment) or dropped, 0 (consumed);
- * after, its acknowledgement, SACK blocks, timestamp echo and window are
- * translated for the server, 1 (the leg goes on). */
+ * answered, data is held (the first segment) or dropped, 0 (consumed), but
+ * the SYN nc_sp_open() made goes on, 1; after, its acknowledgement, SACK
+ * blocks, timestamp echo and window are translated for the server, 1 (the
+ * leg goes on). */
 int nc_sp_client(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 		 const struct pkt_meta *pm);
 
-/* Server packet <m> of proxied flow <f> (index <idx>): its SYN-ACK is
- * acknowledged by the appliance, 0 (consumed), or 2 when client data was
- * held (the caller sends w->synp[idx].held on through the client leg); an
- * RST before it goes on to the client at the cookie's number, 1; after it,
- * sequence number, TSval and window are translated for the client, 1. */
+/* Server packet <m> of proxied flow <f> (index <idx>), before the leg's
+ * hooks: 2 for its SYN-ACK (the first sets the translation up), which the
+ * hooks see and the caller then answers with nc_sp_client_ack(); an RST
+ * before it goes on to the client at the cookie's number, 1; 1 for the
+ * rest; 0 when dropped. */
 int nc_sp_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 		 const struct pkt_meta *pm);
+
+/* Server packet <m> of proxied flow <idx>, after the hooks (the fail-safe's
+ * translation of a moved connection): sequence number, TSval and window in
+ * the client's numbers. */
+void nc_sp_s2c(struct nc_worker *w, uint32_t idx, struct rte_mbuf *m, uint16_t l4_off);
+
+/* The server's SYN-ACK <m> of proxied flow <f> answered: <m> becomes the ACK
+ * the client sent, as it sent it (client to VIP), for the caller to send on
+ * through the client leg; NULL when dropped. */
+struct rte_mbuf *nc_sp_client_ack(struct nc_worker *w, const struct nc_flow *f, uint32_t idx,
+				  struct rte_mbuf *m);
+
+/* A segment the fail-safe makes for the client of proxied flow <idx>: its
+ * sequence number <seq> (the server's numbers) in the client's. */
+static inline uint32_t
+nc_sp_seq_to_client(const struct nc_worker *w, uint32_t idx, uint32_t seq)
+{
+	return (w->synp[idx].flags & NC_SP_EST) ? seq + w->synp[idx].delta : seq;
+}
 
 /* Flow <f> of service <svc> is a proxied connection. */
 static inline int

@@ -206,19 +206,32 @@ synp_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	nc_sp_syn(w, m, pm);
 }
 
+static __rte_always_inline void
+client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t pos);
+
 /* syn_proxy: a bare ACK of no flow; a valid cookie opens the flow (the
- * limits and the scheduler as for a SYN) and its server gets the SYN. */
+ * limits and the scheduler as for a SYN) and the client's SYN, as the
+ * cookie kept it, goes on through the client leg. */
 static __rte_noinline void
 synp_ack(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
 	struct nc_sp_ack ck;
+	struct pkt_meta spm;
+	struct rte_mbuf *syn;
 	struct nc_flow *f;
 
 	if (!nc_sp_ack_check(w, m, pm, &ck))
 		return;
 	f = flow_open(w, m, pm);
-	if (f != NULL)
-		nc_sp_open(w, f, m, pm, &ck);
+	if (f == NULL)
+		return;
+	syn = nc_sp_open(w, f, m, pm, &ck);
+	if (syn == NULL)
+		return;
+	spm = *pm;
+	spm.l4_off = L4_OFF;
+	spm.pay = 0;
+	client_leg(w, syn, &spm, (int32_t)flow_idx(w, f));
 }
 
 static __rte_always_inline void
@@ -316,6 +329,27 @@ synp_release(struct nc_worker *w, struct nc_flow *f, uint32_t idx)
 	client_leg(w, m, &pm, (int32_t)idx);
 }
 
+/* syn_proxy: the server answered flow <idx>'s SYN (<m>, its SYN-ACK, seen by
+ * the leg's hooks): the client's ACK goes on through the client leg as the
+ * client sent it, then the data held since. */
+static __rte_noinline void
+synp_handshake(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m)
+{
+	struct pkt_meta pm;
+
+	m = nc_sp_client_ack(w, f, idx, m);
+	if (m != NULL) {
+		memset(&pm, 0, sizeof(pm));
+		pm.key = f->key;
+		pm.svc = f->svc;
+		pm.l4_off = L4_OFF;
+		pm.kind = PK_CLIENT;
+		client_leg(w, m, &pm, (int32_t)idx);
+	}
+	if (w->synp[idx].held != NULL && f->state != NC_FLOW_FREE)
+		synp_release(w, f, idx);
+}
+
 static __rte_always_inline void
 server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
@@ -323,7 +357,7 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	struct nc_srv_stats *ss;
 	struct nc_flow *f;
 	uint32_t ack_in = 0;
-	int accepted = 0, track = 0;
+	int accepted = 0, track = 0, sp = 0;
 
 	if (unlikely(idx < 0)) {
 		drop(w, m, NC_DROP_NO_FLOW);
@@ -337,13 +371,9 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		return;
 	}
 	if (unlikely(nc_sp_flow(w, f, (uint32_t)idx))) {
-		int r = nc_sp_server(w, f, (uint32_t)idx, m, pm);
-
-		if (r != 1) {
-			if (r == 2)
-				synp_release(w, f, (uint32_t)idx);
+		sp = nc_sp_server(w, f, (uint32_t)idx, m, pm);
+		if (sp == 0)
 			return;
-		}
 	}
 	/* ICMP errors about this flow are acted on: its windows are kept, the
 	 * client leg's from the sequence number the fail-safe's translation
@@ -359,6 +389,13 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		nc_ca_server_fast(w, f, (uint32_t)idx, m, pm);
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
 		return;
+	if (unlikely(sp != 0)) {   /* a proxied connection */
+		if (sp == 2) {   /* the server's SYN-ACK: never the client's */
+			synp_handshake(w, f, (uint32_t)idx, m);
+			return;
+		}
+		nc_sp_s2c(w, (uint32_t)idx, m, pm->l4_off);
+	}
 	if (f->key.proto == IPPROTO_TCP) {
 		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
 								       pm->l4_off);

@@ -137,9 +137,9 @@ class Checker:
         self.fails.append(msg)
 
 
-def own_frame(dst_mac, src, dst, sport, dport, seq, ack, flags, opts, win):
+def own_frame(dst_mac, src, dst, sport, dport, seq, ack, flags, opts, win, ttl=64):
     return eth(dst_mac, PORT_MAC, ip4(src, dst, 6, tcp(src, dst, sport, dport, seq, ack, flags, b"", opts,
-                                                       win=win), ttl=64, ident=0))
+                                                       win=win), ttl=ttl, ident=0))
 
 
 def check(inp, outp, log, secret):
@@ -189,7 +189,8 @@ def check(inp, outp, log, secret):
             ck.fail(f"no SYN to the server for the ACK from port {cport}")
             continue
         lport = struct.unpack("!H", fr[34:36])[0]
-        want = own_frame(SRV_MAC, LIP, SRV, lport, 80, isn, 0, SYN, o, win)
+        # the client's SYN as the cookie kept it, forwarded as the client's own
+        want = own_frame(SRV_MAC, LIP, SRV, lport, 80, isn, 0, SYN, o, win, ttl=63)
         if fr != want:
             ck.fail(f"SYN for port {cport}: {fr.hex()} != {want.hex()}")
     for i, fr in enumerate(out):

@@ -50,7 +50,16 @@ setup_vclock(void **state, void (*tweak)(struct nc_config *c))
 	return 0;
 }
 
+/* web with the TCP fail-safe (30 ms, 2 moves) and syn_proxy on */
+static void
+tweak_fs(struct nc_config *c)
+{
+	tweak_tcpfs(c);
+	c->services[SVC_WEB].syn_proxy = NC_SYNP_ON;
+}
+
 static int setup_on(void **state) { return setup_vclock(state, tweak_on); }
+static int setup_fs(void **state) { return setup_vclock(state, tweak_fs); }
 static int setup_auto(void **state) { return setup_vclock(state, tweak_auto); }
 
 /* The cookie the appliance should compute for the client's port <sport>. */
@@ -186,6 +195,7 @@ ack_opens(struct fx *f, struct flow *fl, uint32_t cookie, int ts, uint32_t tsval
 	fl->lport = lport_of(&fr);
 	assert_int_equal(fl->server, SA);
 	tc_own(&want, fl, SA, PB_TCP_SYN, CISN, 0);
+	want.ttl = 63;   /* the client's segment, as the client would have sent it */
 	/* a SYN's window is unscaled: the client's, in its scale 7, at most 65535 */
 	want.window = ts ? 65535 : 64240;
 	if (ts) {   /* the client's MSS, SACK, clock and scale */
@@ -221,6 +231,7 @@ test_bridged(void **state)
 	rx_opt(f, &p, o, 20);
 	expect_one(f, 0, &fr);
 	tc_own(&want, &fl, SA, PB_TCP_ACK, CISN + 1, SISN + 1);
+	want.ttl = 63;   /* the client's segment, as the client would have sent it */
 	want.window = 64240;   /* the client's, in the scale the server knows */
 	opts_ts(o, C_TS + 5, 777);
 	assert_wire_opt(&fr, &want, o, 12);
@@ -272,8 +283,9 @@ test_bridged(void **state)
 	rx_opt(f, &p, o, 20);
 	expect_one(f, 0, &fr);
 	tc_own(&want, &fl, SA, PB_TCP_ACK, CISN + 1, SISN + 1);
+	want.ttl = 63;   /* the client's ACK again, its echo of the first clock */
 	want.window = 64240;
-	opts_ts(o, C_TS + 5, 778);
+	opts_ts(o, C_TS + 5, 777);
 	assert_wire_opt(&fr, &want, o, 12);
 	assert_int_equal(drops_total(f), 0);
 	assert_no_leak(f);
@@ -362,6 +374,7 @@ test_mss_index(void **state)
 		expect_one(f, 0, &fr);
 		fl.lport = lport_of(&fr);
 		tc_own(&want, &fl, SA, PB_TCP_SYN, CISN, 0);
+		want.ttl = 63;   /* the client's segment, as the client would have sent it */
 		want.window = 64240;
 		assert_wire_opt(&fr, &want, (const uint8_t[]){ 2, 4, 0x05, 0xb4 }, 4);
 	}
@@ -391,6 +404,7 @@ test_held(void **state)
 	rx(f, 0, &p);
 	assert_int_equal(take(f, 0, fr, 3), 2);
 	tc_own(&want, &fl, SA, PB_TCP_ACK, CISN + 1, SISN + 1);
+	want.ttl = 63;   /* the client's segment, as the client would have sent it */
 	want.window = 64240;
 	assert_wire(&fr[0], &want);
 	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1, cookie + 1, "GET /", 5);
@@ -485,6 +499,85 @@ test_auto(void **state)
 	assert_no_leak(f);
 }
 
+/*
+ * The fail-safe on a proxied connection: the cookie's SYN-ACK offers only the
+ * MSS (a second server could not keep more); the SYN and the request are held
+ * as any; a moves to b when a does not answer, b's SYN-ACK answered by the
+ * fail-safe with the request again; b's response reaches the client in the
+ * cookie's numbers, and the client's acknowledgement goes to b in b's.
+ */
+static void
+test_failsafe(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /slow HTTP/1.1\r\nHost: vip\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = CISN, a = SISN, b = 0x00c0ffee;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	struct pb_pkt p, rq, want;
+	struct frame fr;
+	struct flow fl;
+	uint32_t cookie;
+
+	/* Linux's SYN: only the MSS comes back */
+	client_pkt(&p, IPPROTO_TCP, 41300);
+	p.seq = c;
+	rx_opt(f, &p, syn_opts, sizeof(syn_opts));
+	expect_one(f, 0, &fr);
+	memset(&fl, 0, sizeof(fl));
+	fl.c = p;
+	cookie = cookie_for(f, 41300, c, now_count(f), 3);
+	tc_own(&want, &fl, -1, PB_TCP_SYN | PB_TCP_ACK, cookie, c + 1);
+	assert_wire_opt(&fr, &want, mss_opt, sizeof(mss_opt));
+	/* the ACK: a gets the SYN with the MSS */
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1, cookie + 1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	fl.server = server_of(&fr);
+	fl.lport = lport_of(&fr);
+	assert_int_equal(fl.server, SA);
+	tc_own(&want, &fl, SA, PB_TCP_SYN, c, 0);
+	want.ttl = 63;
+	assert_wire_opt(&fr, &want, mss_opt, sizeof(mss_opt));
+	/* a accepts: the client's ACK */
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	tc_own(&want, &fl, SA, PB_TCP_ACK, c + 1, a + 1);
+	want.ttl = 63;
+	assert_wire(&fr, &want);
+	/* the request, held and forwarded; a's bare ACK reaches the client */
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, cookie + 1, req, r);
+	rx(f, 0, &rq);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&rq, SA, fl.lport);
+	want.ack = a + 1;
+	assert_wire(&fr, &want);
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 1, c + 1 + r, NULL, 0);
+	s2c_at(f, &fl, &p, cookie + 1);
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 0, 0, 0, 0);
+	/* a never answers: the request moves to b */
+	assert_int_equal(fs_wait(f, 0, 29), 0);
+	expect_none(f, 0);
+	assert_int_equal(fs_wait(f, 0, 1), 1);
+	expect_move(f, &fl, 1, c + 1 + r, SB, c, 1);
+	expect_splice(f, &fl, b, c + 1, &rq, 1, b + 1);
+	/* b's response in the cookie's numbers, the client's ACK in b's */
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r, resp, l);
+	s2c_at(f, &fl, &p, cookie + 1);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 1, 0, 1, 0);
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1 + r, cookie + 1 + l, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SB, fl.lport);
+	want.ack = b + 1 + l;
+	assert_wire(&fr, &want);
+	assert_int_equal(sp_ev(f, NC_SP_EV_OPENED), 1);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpsynproxy"); }
 
 int
@@ -500,6 +593,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_held_freed, setup_on, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup_on, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_auto, setup_auto, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_failsafe, setup_fs, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_synproxy", tests, eal_setup, fx_eal_teardown);
