@@ -436,11 +436,19 @@ nc_sp_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 	struct sp_opts o;
 
 	if (unlikely(fl & RTE_TCP_SYN_FLAG)) {
+		uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
+
 		if (fl != (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) || m->nb_segs != 1 ||
-		    rte_be_to_cpu_32(th->recv_ack) != sp->c_isn + 1) {
+		    (!(sp->flags & NC_SP_EST) && ack != sp->c_isn + 1)) {
 			drop(w, m, NC_DROP_NO_FLOW);
 			return 0;
 		}
+		/* once bridged, a SYN-ACK that is not the first server's again
+		 * answers a connection the fail-safe opened (a move): its hooks
+		 * take it */
+		if ((sp->flags & NC_SP_EST) &&
+		    (ack != sp->c_isn + 1 || rte_be_to_cpu_32(th->sent_seq) != sp->cookie - sp->delta))
+			return 3;
 		if (!(sp->flags & NC_SP_EST)) {
 			/* the client's view of the server's stream starts at the cookie */
 			opts_parse(th, &o);

@@ -96,10 +96,12 @@ int nc_sp_client(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rt
 		 const struct pkt_meta *pm);
 
 /* Server packet <m> of proxied flow <f> (index <idx>), before the leg's
- * hooks: 2 for its SYN-ACK (the first sets the translation up), which the
- * hooks see and the caller then answers with nc_sp_client_ack(); an RST
- * before it goes on to the client at the cookie's number, 1; 1 for the
- * rest; 0 when dropped. */
+ * hooks: 2 for its SYN-ACK (the first sets the translation up; again, when
+ * the server did not get the client's ACK), which the hooks see and the
+ * caller then answers with nc_sp_client_ack(); 3 for the SYN-ACK of a
+ * connection the fail-safe opened since, which its hooks take (else the
+ * caller drops it); an RST before the SYN-ACK goes on to the client at the
+ * cookie's number, 1; 1 for the rest; 0 when dropped. */
 int nc_sp_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 		 const struct pkt_meta *pm);
 

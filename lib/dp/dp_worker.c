@@ -394,6 +394,10 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 			synp_handshake(w, f, (uint32_t)idx, m);
 			return;
 		}
+		if (sp == 3) {   /* a move's SYN-ACK no hook took */
+			drop(w, m, NC_DROP_NO_FLOW);
+			return;
+		}
 		nc_sp_s2c(w, (uint32_t)idx, m, pm->l4_off);
 	}
 	if (f->key.proto == IPPROTO_TCP) {

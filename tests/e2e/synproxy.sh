@@ -8,8 +8,8 @@
 # and timestamps in play on both sides) arrives whole, and the appliance's
 # counters agree: a cookie per connection, each validated, none bad. Then the
 # fail-safe on the proxied service: n1's nc-backend killed under a connection
-# per request, every request still answered once (moved to another server
-# with its connection).
+# per request, then under keep-alive connections: every request still
+# answered once (moved to another server with its connection).
 # Usage: tests/e2e/synproxy.sh BUILD_DIR (as root, under the lab lock).
 E2E_NAME=synproxy
 # shellcheck source=e2e-lib.sh
@@ -71,7 +71,7 @@ fi
 cfg "$W/spfs.json" "$ROOT/config/lab.json" '.eal.memory_mb = 768 | .services[0].syn_proxy = "on" |
 	.services[0].failsafe = { enabled: true, response_timeout_ms: 3000, max_replays: 2, store_size: 8192 }'
 if nc_start "$W/spfs.json" "$W/nc2.log"; then
-	for mode in close; do
+	for mode in close keepalive; do
 		ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "$LAB_VIP:80" --proto tcp \
 			--mode $mode -c 6 -k 5 --duration 8 --timeout-ms 5000 \
 			--source 10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15 \
@@ -80,6 +80,8 @@ if nc_start "$W/spfs.json" "$W/nc2.log"; then
 		sleep 3
 		kill -9 "$(cat /run/netchestra-lab/n1.pid)"
 		wait "$client"
+		"$LAB" restart-server 1 >/dev/null 2>&1
+		sleep 2
 		if jq -e '.requests > 100 and .failed == 0 and .broken == 0 and .ok == .requests and
 			.completed == .transactions' "$W/fs-$mode.json" >/dev/null; then
 			ok "fail-safe, tcp $mode, n1 killed: $(jq -r '"\(.ok) answers of \(.requests), 0 broken"' "$W/fs-$mode.json")"

@@ -572,9 +572,20 @@ test_failsafe(void **state)
 	want = nat_c2s(&p, SB, fl.lport);
 	want.ack = b + 1 + l;
 	assert_wire(&fr, &want);
+	/* the next request on the moved connection, and its answer */
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r, cookie + 1 + l, req, r);
+	rx(f, 0, &rq);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&rq, SB, fl.lport);
+	want.ack = b + 1 + l;
+	assert_wire(&fr, &want);
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1 + l, c + 1 + 2 * r, resp, l);
+	s2c_at(f, &fl, &p, cookie + 1 + l);
+	assert_fs_svc(f, SVC_WEB, 0, 3, 3, 1, 0, 1, 0);
 	assert_int_equal(sp_ev(f, NC_SP_EV_OPENED), 1);
 	ctl_round(f);
 	assert_txpool(f);
+	assert_int_equal(rte_mempool_avail_count(f->dp->txpool), f->dp->txpool->size);
 	assert_no_leak(f);
 }
 
