@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * The SYN proxy (syn_proxy): a client's SYN to a service that has it on is
  * answered here with a SYN cookie (lib/net/nc_syncookie.h) and forgotten; the
- * client's ACK that carries a valid cookie opens the flow, which connects to
- * its server with the client's ISN and the options the cookie kept; the
- * server's SYN-ACK is acknowledged here, and from then on the connection is
- * bridged (dp_synproxy.h). Client data that came with or right after the ACK
- * is held until then and goes on first.
+ * client's ACK that carries a valid cookie opens the flow, and the SYN the
+ * client would have sent (its ISN, the options the cookie kept) goes through
+ * the worker's client leg as the client's own; the server's SYN-ACK passes the
+ * server leg's hooks and is answered with the client's ACK, made likewise; from
+ * then on the connection is bridged (dp_synproxy.h). The fail-safe thus sees
+ * a proxied connection's handshake as any other's. Client data that came with
+ * or right after the ACK is held until then and goes on first.
  *
  * Forged, expired and wrong-MSS-index cookies are dropped and counted, not
  * answered: a reset for every ACK of no flow would answer a spoofed flood

@@ -19,6 +19,9 @@
  * SACK block) reaches the server <delta> less, as the fail-safe's splice
  * translates a moved connection (dp_failsafe.h). With timestamps the
  * server's TSval likewise goes <ts_off> up and the client's echo of it down.
+ * The bridge sits outside the fail-safe: client segments are translated
+ * before its hook, server segments after it (and after its own splice
+ * translation), so the fail-safe works in the first server's numbers.
  *
  * Window scale: the cookie's SYN-ACK offers the client NC_SP_WSCALE (when the
  * client offered one: without timestamps the cookie cannot carry it and
