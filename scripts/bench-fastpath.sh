@@ -5,7 +5,8 @@
 # prints the date, the machine and the results. The last line is
 #     cycles/packet: dispatcher D baseline B ratio R
 #
-#   scripts/bench-fastpath.sh [--sync-compare | --ca-compare | --v6-compare | --v4-only]
+#   scripts/bench-fastpath.sh [--sync-compare | --ca-compare | --synproxy-compare |
+#                              --v6-compare | --v4-only]
 #                             [bench-fastpath options]
 #       e.g. --flows 1048576 --passes 5 | --no-huge | --expire | --max-flows M
 #
@@ -19,6 +20,12 @@
 # established-flow packet side by side (every packet shifted one way or the
 # other) and the cost of a new flow's PROXY header (the server's SYN-ACK with
 # the header segment). The last line is then the plain run's.
+#
+# --synproxy-compare: two runs in one sitting, the service with syn_proxy "on"
+# (bench-fastpath --syn-proxy) then plain: SYN cookies answered per second per
+# core beside new flows per second, and cycles per established-flow packet of
+# the syn-proxied service beside the plain one. The last line is then the
+# plain run's.
 #
 # --v6-compare (the default when no option is given): three runs in one
 # sitting, the service over IPv4, IPv6 (bench-fastpath --family 6) and NAT64
@@ -59,6 +66,9 @@ if [ "${1:-}" = --sync-compare ]; then
 	shift
 elif [ "${1:-}" = --ca-compare ]; then
 	compare=2
+	shift
+elif [ "${1:-}" = --synproxy-compare ]; then
+	compare=4
 	shift
 elif [ "${1:-}" = --v6-compare ]; then
 	compare=3
@@ -167,6 +177,25 @@ if [ "$compare" = 3 ]; then
 	printf '%-44s %12s %12s %12s\n' "  of it the IPv6 slots (entry, address, hash)" "-" \
 		"$(val "$r6" 'memory\/IPv6 flow')" "$(val "$off" 'memory\/IPv6 flow')"
 	grep -h '^cycles/packet' "$on"
+	exit
+fi
+if [ "$compare" = 4 ]; then
+	echo "command: $bench $mode${*:+ $*} --syn-proxy, then without"
+	"$bench" "$mode" "$@" --syn-proxy 2>&1 | tee "$on"
+	"$bench" "$mode" "$@" 2>&1 | tee "$off"
+	read -r d_on b_on <<<"$(cyc "$on")"
+	read -r d_off b_off <<<"$(cyc "$off")"
+	echo "== syn_proxy on beside off (same sitting)"
+	printf '%-44s %14s %14s\n' "" "syn_proxy on" "off"
+	printf '%-44s %14s %14s\n' "SYN cookies answered/s (one core)" "$(val "$on" 'syn cookies\/s')" "-"
+	printf '%-44s %14s %14s\n' "new flows/s (SYN forwarded)" "-" "$(val "$off" 'new flows\/s')"
+	printf '%-44s %14s %14s\n' "cookie ACKs/s (flow opened, SYN to server)" \
+		"$(val "$on" 'cookie ACKs\/s (a flow opened, its server sent a SYN)')" "-"
+	printf '%-44s %14s %14s\n' "established: dispatcher cycles/packet" "$d_on" "$d_off"
+	printf '%-44s %14s %14s\n' "baseline (MAC swap) cycles/packet" "$b_on" "$b_off"
+	awk -v a="$d_on" -v b="$d_off" -v x="$b_on" -v y="$b_off" 'BEGIN {
+		printf "established-flow cycles, syn_proxy on / off: %.3f (baseline %.3f: the run-to-run spread)\n", a / b, x / y }'
+	grep -h '^cycles/packet' "$off"
 	exit
 fi
 if [ "$compare" = 2 ]; then

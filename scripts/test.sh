@@ -126,6 +126,11 @@ tests/e2e/proxy.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-proxy "${p:-0}" "${f:-1}"
 
+log "end to end: Linux TCP through SYN cookies, syn_proxy on (namespace lab)"
+tests/e2e/synproxy.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count e2e-synproxy "${p:-0}" "${f:-1}"
+
 log "end to end: IPv6 and NAT64 with ping -6, curl -6, wrk, Python http.client and nc-client (namespace lab)"
 tests/e2e/ipv6.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")

@@ -286,6 +286,16 @@ nc_control_print_final(const struct nc_app *a)
 			printf(" %s %" PRIu64, nc_ca_event_name[i], st.svc[s].ca[i]);
 		printf("\n");
 	}
+	for (s = 0; s < nc_dp_n_services(a->dp); s++) {
+		const struct nc_cfg_service *sps = &nc_dp_config(a->dp)->services[s];
+
+		if (sps->syn_proxy == NC_SYNP_OFF)
+			continue;
+		printf("final syn_proxy %s: %s", sps->name, nc_syn_proxy_name(sps->syn_proxy));
+		for (i = 0; i < NC_SP_EV_MAX; i++)
+			printf(" %s %" PRIu64, nc_sp_event_name[i], st.svc[s].sp[i]);
+		printf("\n");
+	}
 	nc_dp_mon_refresh(a->dp);
 	for (s = 0; s < nc_dp_n_services(a->dp); s++) {
 		static struct nc_server_view v[NC_MAX_SERVERS];

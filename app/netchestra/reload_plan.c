@@ -42,7 +42,8 @@ same_service_shape(const struct nc_cfg_service *a, const struct nc_cfg_service *
 	       memcmp(&a->health, &b->health, sizeof(a->health)) == 0 &&
 	       a->failsafe.enabled == b->failsafe.enabled &&
 	       a->failsafe.store_size == b->failsafe.store_size &&
-	       (a->persistence_s == 0) == (b->persistence_s == 0);
+	       (a->persistence_s == 0) == (b->persistence_s == 0) &&
+	       a->syn_proxy == b->syn_proxy && a->syn_proxy_threshold == b->syn_proxy_threshold;
 }
 
 /* Running service slot named <name>, or -ENOENT. */
@@ -198,7 +199,7 @@ nc_reload_plan(const struct nc_reload_state *st, const struct nc_config *nw,
 		}
 		if (!same_service_shape(ns, &run->services[x->run])) {
 			problem(e, p, "vip, port, protocol, local_ips, scheduler, health, failsafe "
-				"enabled/store_size or persistence on/off changed; needs a restart "
+				"enabled/store_size, persistence on/off or syn_proxy changed; needs a restart "
 				"(or a new name: remove and add)");
 			continue;
 		}

@@ -1591,11 +1591,39 @@ static void parse_routes(struct ctx *c, json_t *root)
 	}
 }
 
+/* limits.syn_cookie_secret: exactly 64 hexadecimal digits (32 bytes). */
+static void parse_syn_cookie_secret(struct ctx *c, json_t *o, struct nc_cfg_limits *l)
+{
+	char kp[PATH_LEN];
+	json_t *v = member(c, o, "limits", "syn_cookie_secret", false, kp);
+	const char *t;
+	size_t i;
+
+	if (v == NULL || !want_string(c, v, kp))
+		return;
+	t = json_string_value(v);
+	if (strlen(t) != 64) {
+		ERR(c, kp, "must be 64 hexadecimal digits (32 bytes), got %zu characters", strlen(t));
+		return;
+	}
+	for (i = 0; i < 32; i++) {
+		int hi = nc_hex_digit(t[2 * i]), lo = nc_hex_digit(t[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			ERR(c, kp, "must be 64 hexadecimal digits (32 bytes): '%c' at %zu is not one",
+			    hi < 0 ? t[2 * i] : t[2 * i + 1], hi < 0 ? 2 * i + 1 : 2 * i + 2);
+			return;
+		}
+		l->syn_cookie_secret[i] = (uint8_t)(hi << 4 | lo);
+	}
+	l->has_syn_cookie_secret = true;
+}
+
 static void parse_limits(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "max_flows", "tcp_idle_s", "udp_idle_s",
 		"tcp_fin_s", "tcp_syn_s", "tcp_timewait_s", "udp_unreplied_s", "new_flows_per_source",
-		"new_flows_burst", "half_open_max", "udp_unreplied_max", NULL };
+		"new_flows_burst", "half_open_max", "udp_unreplied_max", "syn_cookie_secret", NULL };
 	struct nc_cfg_limits *l = &c->cfg->limits;
 	char p[PATH_LEN];
 	json_t *o = member(c, root, "", "limits", false, p);
@@ -1626,6 +1654,7 @@ static void parse_limits(struct ctx *c, json_t *root)
 		&l->new_flows_burst);
 	opt_u32(c, o, "limits", "half_open_max", 0, 67108864, 0, &l->half_open_max);
 	opt_u32(c, o, "limits", "udp_unreplied_max", 0, 67108864, 0, &l->udp_unreplied_max);
+	parse_syn_cookie_secret(c, o, l);
 	if (l->udp_unreplied_s > l->udp_idle_s && json_object_get(o, "udp_unreplied_s") != NULL) {
 		char kp[PATH_LEN];
 
@@ -1755,6 +1784,8 @@ static void service_defaults(struct nc_cfg_service *svc)
 
 	svc->persistence_s = 0;
 	svc->client_address = NC_CA_NONE;
+	svc->syn_proxy = NC_SYNP_OFF;
+	svc->syn_proxy_threshold = NC_SYNP_THRESHOLD_DEFAULT;
 	h->proxy = false;
 	svc->maglev_size = NC_MAGLEV_SIZE_DEFAULT;
 	svc->maglev_seed = NC_MAGLEV_SEED_DEFAULT;
@@ -2012,6 +2043,48 @@ static void parse_client_address(struct ctx *c, json_t *o, const char *ep,
 	svc->client_address = (enum nc_client_addr)k;
 }
 
+/* syn_proxy, in enum order */
+static const char *const syn_proxies[] = { "off", "on", "auto", NULL };
+
+const char *nc_syn_proxy_name(enum nc_syn_proxy m)
+{
+	return (unsigned int)m < (sizeof(syn_proxies) / sizeof(syn_proxies[0])) - 1 ?
+		syn_proxies[m] : "?";
+}
+
+/* services[i].syn_proxy and syn_proxy_threshold: TCP services only, the
+ * threshold with "auto" only; <proto_ok>: svc->proto is known. */
+static void parse_syn_proxy(struct ctx *c, json_t *o, const char *ep, struct nc_cfg_service *svc,
+			    bool proto_ok)
+{
+	char kp[PATH_LEN], tp[PATH_LEN];
+	json_t *v = member(c, o, ep, "syn_proxy", false, kp);
+	json_t *t = member(c, o, ep, "syn_proxy_threshold", false, tp);
+	int k = NC_SYNP_OFF;
+
+	if (v != NULL) {
+		k = get_enum(c, v, kp, syn_proxies, "\"off\", \"on\" or \"auto\"");
+		if (k < 0)
+			return;
+		if (proto_ok && svc->proto != IPPROTO_TCP && k != NC_SYNP_OFF) {
+			ERR(c, kp, "\"%s\" is for tcp services (SYN cookies)", syn_proxies[k]);
+			return;
+		}
+		if (svc->family == AF_INET6 && k != NC_SYNP_OFF) {
+			ERR(c, kp, "\"%s\" is for IPv4 services (an IPv6 vip keeps \"off\")",
+			    syn_proxies[k]);
+			return;
+		}
+		svc->syn_proxy = (enum nc_syn_proxy)k;
+	}
+	if (t != NULL && k != NC_SYNP_AUTO) {
+		ERR(c, tp, "needs syn_proxy \"auto\"");
+		return;
+	}
+	opt_u32(c, o, ep, "syn_proxy_threshold", 2, 10000000, NC_SYNP_THRESHOLD_DEFAULT,
+		&svc->syn_proxy_threshold);
+}
+
 const char *nc_fs_replay_name(enum nc_fs_replay r)
 {
 	return (unsigned int)r < (sizeof(fs_replays) / sizeof(fs_replays[0])) - 1 ? fs_replays[r] : "?";
@@ -2168,7 +2241,8 @@ static void parse_services(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "name", "vip", "port", "proto", "local_ips",
 		"scheduler", "persistence_s", "servers", "health", "adaptive", "failsafe",
-		"maglev_size", "maglev_seed", "client_address", "persistence_prefix6", NULL };
+		"maglev_size", "maglev_seed", "client_address", "persistence_prefix6", "syn_proxy",
+		"syn_proxy_threshold", NULL };
 	static const char *const protos[] = { "tcp", "udp", NULL };
 	static const char *const scheds[] = { "ratio", "smooth", "maglev", NULL };
 	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], ip[PATH_LEN], jp[PATH_LEN], b[IP6_STR];
@@ -2260,9 +2334,16 @@ static void parse_services(struct ctx *c, json_t *root)
 		servers_ok = parse_servers(c, o, ep, (size_t)i);
 		set_local_ips(c, ep, (size_t)i, lip_family);
 		parse_client_address(c, o, ep, svc, proto_ok);
+		parse_syn_proxy(c, o, ep, svc, proto_ok);
 		parse_health(c, o, ep, svc, proto_ok);
 		parse_adaptive(c, o, ep, (size_t)i, servers_ok);
 		parse_failsafe(c, o, ep, svc);
+		if (svc->syn_proxy != NC_SYNP_OFF) {
+			/* the header would need the handshake's own numbers */
+			path_key(kp, ep, "syn_proxy");
+			if (svc->client_address != NC_CA_NONE)
+				ERR(c, kp, "\"%s\" does not go with a client_address", syn_proxies[svc->syn_proxy]);
+		}
 		check_v6_support(c, ep, (size_t)i);
 
 		key_ok[i] = c->svc_vip_ok[i] && port_ok && proto_ok;

@@ -65,6 +65,8 @@ int nc_config_patch_service(const char *body, size_t len, const struct nc_cfg_se
 const char *nc_fs_protocol_name(enum nc_fs_protocol p);
 const char *nc_fs_replay_name(enum nc_fs_replay r);
 const char *nc_client_addr_name(enum nc_client_addr a);
+/* "off", "on" or "auto"; "?" out of range. */
+const char *nc_syn_proxy_name(enum nc_syn_proxy m);
 
 /* Print every line of <errs> to <out>, one per line. */
 void nc_errors_print(const struct nc_errors *errs, FILE *out);

@@ -79,6 +79,16 @@ enum nc_client_addr {
 	NC_CA_TOA,            /* TCP: option 254 (port, address) in the first data segment */
 };
 
+/* syn_proxy: who answers a TCP service's client SYNs. */
+enum nc_syn_proxy {
+	NC_SYNP_OFF = 0,      /* the servers (the SYN goes on, a flow opens) */
+	NC_SYNP_ON,           /* the appliance, with a SYN cookie: a flow opens at the
+	                       * client's valid ACK */
+	NC_SYNP_AUTO,         /* the appliance while the service's handshakes under way
+	                       * are above syn_proxy_threshold (until below half of it) */
+};
+#define NC_SYNP_THRESHOLD_DEFAULT 1000
+
 /* failsafe.replay: which held requests may go to another server. */
 enum nc_fs_replay {
 	NC_FS_REPLAY_ALL = 0,    /* every held request (the paper's rule) */
@@ -171,6 +181,10 @@ struct nc_cfg_limits {
 	uint32_t new_flows_burst;      /* ... at once; default the rate */
 	uint32_t half_open_max;        /* TCP flows of one service whose handshake is under way */
 	uint32_t udp_unreplied_max;    /* UDP flows of one service never answered */
+	bool has_syn_cookie_secret;    /* "syn_cookie_secret" given: 64 hex digits */
+	uint8_t syn_cookie_secret[32]; /* the SYN cookies' key (syn_proxy); random at start
+	                                * when not given. Dispatchers that share it (and a
+	                                * synchronised clock) accept each other's cookies */
 };
 
 struct nc_cfg_server {
@@ -260,6 +274,11 @@ struct nc_cfg_service {
 	enum nc_client_addr client_address;   /* "client_address", default "none"; TCP:
 	                           * "proxy-v1", "proxy-v2", "toa"; UDP: "proxy-v2" only.
 	                           * A reload changes it for new flows only */
+	enum nc_syn_proxy syn_proxy;  /* "syn_proxy", default "off"; TCP only */
+	uint32_t syn_proxy_threshold; /* "syn_proxy_threshold", syn_proxy "auto" only: on
+	                           * above this many handshakes under way (the service's,
+	                           * all workers), off below half of it; default
+	                           * NC_SYNP_THRESHOLD_DEFAULT, 2..10000000 */
 	struct nc_cfg_health health;
 	struct nc_cfg_adaptive adaptive;
 	struct nc_cfg_failsafe failsafe;

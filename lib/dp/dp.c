@@ -19,6 +19,7 @@
 
 #include "dp_failsafe.h"
 #include "dp_client_addr.h"
+#include "dp_synproxy.h"
 
 static uint32_t
 prefix_mask(uint8_t len)
@@ -222,6 +223,9 @@ build_services(struct nc_dp *dp)
 		struct nc_dp_svc *ds = &tb->svc[s];
 
 		nc_dp_svc_fill(dp, tb, s);
+		/* "on" answers from the start; "auto" when the control lcore says
+		 * (nc_dp_synproxy_poll, which follows run-time changes too) */
+		dp->synp_on[s] = ds->syn_proxy == NC_SYNP_ON;
 		if (ds->failsafe && cs->proto == IPPROTO_TCP)
 			dp->tcp_failsafe = 1;
 		if (ds->client_addr != NC_CA_NONE && cs->proto == IPPROTO_TCP)
@@ -296,6 +300,9 @@ nc_dp_svc_fill(const struct nc_dp *dp, struct nc_dp_tables *tb, unsigned int s)
 	ds->hold_limit = cs->failsafe.hold_limit_kb * 1024u;
 	ds->persist_ms = cs->persistence_s * 1000;
 	ds->client_addr = (uint8_t)cs->client_address;
+	/* without per-flow state (no service had it at start) it stays off */
+	ds->syn_proxy = dp->synp && cs->proto == IPPROTO_TCP && cs->family != AF_INET6 ?
+			(uint8_t)cs->syn_proxy : NC_SYNP_OFF;
 }
 
 int
@@ -389,6 +396,13 @@ worker_free(struct nc_worker *w)
 	for (p = 0; p < NC_MAX_PORTS; p++)
 		rte_pktmbuf_free_bulk(w->tx[p].m, w->tx[p].n);
 	ring_free_mbufs(w->handoff);
+	if (w->synp != NULL) {   /* segments still held */
+		uint32_t i, n = nc_flow_slots(w->flows);
+
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(w->synp[i].held);
+		rte_free(w->synp);
+	}
 	nc_flow_table_free(w->flows);
 	nc_txstore_free(w->txs);
 	rte_free(w->txc);
@@ -464,6 +478,14 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 		if (w->seqw == NULL)
 			goto fail;
 	}
+	if (dp->synp) {
+		/* per flow slot, off the flow's line */
+		RTE_BUILD_BUG_ON(sizeof(struct nc_synp) != 48);
+		w->synp = rte_zmalloc_socket("nc_synp", (size_t)nc_flow_slots(w->flows) *
+					     sizeof(*w->synp), RTE_CACHE_LINE_SIZE, socket);
+		if (w->synp == NULL)
+			goto fail;
+	}
 	if (dp->ca_tcp) {
 		/* per flow slot, like the fail-safe's: a few bytes, off the flow's line */
 		RTE_BUILD_BUG_ON(sizeof(*w->cas) > 32);
@@ -528,6 +550,27 @@ limits_setup(struct nc_dp *dp, const struct nc_config *cfg)
 	}
 	dp->to_udp_unreplied = RTE_MIN(unreplied, dp->to_udp);
 	dp->src_seed = (uint32_t)rte_rand();   /* no client can aim at one bucket */
+	for (s = 0; s < cfg->n_services; s++)
+		if (cfg->services[s].syn_proxy != NC_SYNP_OFF && cfg->services[s].proto == IPPROTO_TCP)
+			dp->synp = 1;
+	if (l->has_syn_cookie_secret) {   /* shared with the peers: little-endian words */
+		for (s = 0; s < 4; s++) {
+			uint64_t k = 0;
+			int b;
+
+			for (b = 7; b >= 0; b--)
+				k = k << 8 | l->syn_cookie_secret[s * 8 + b];
+			dp->synp_key.k[s / 2][s % 2] = k;
+		}
+	} else {
+		dp->synp_key.k[0][0] = rte_rand();   /* the cookies' secret */
+		dp->synp_key.k[0][1] = rte_rand();
+		dp->synp_key.k[1][0] = rte_rand();
+		dp->synp_key.k[1][1] = rte_rand();
+	}
+	/* cookies count time from the wall clock: the same count on every
+	 * dispatcher sharing the secret */
+	dp->synp_clock = (uint32_t)(wall_ms() - rte_rdtsc() / RTE_MAX(rte_get_tsc_hz() / 1000, (uint64_t)1));
 	/* a token is 1000 units: a rate of r per second adds r units a ms */
 	dp->lim_rate = l->new_flows_per_source == 0 ? 0 : RTE_MAX(l->new_flows_per_source / n, 1u);
 	dp->lim_burst = (uint32_t)RTE_MIN((uint64_t)RTE_MAX(l->new_flows_burst / n, 1u) * 1000, UINT32_MAX);

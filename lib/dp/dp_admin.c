@@ -422,6 +422,11 @@ nc_dp_service_check_add(const struct nc_dp *dp, const struct nc_cfg_service *cs,
 			 "has a client_address; needs a restart");
 		return -ENOTSUP;
 	}
+	if (cs->proto == IPPROTO_TCP && cs->syn_proxy != NC_SYNP_OFF && !dp->synp) {
+		snprintf(why, len, "the SYN proxy's per-flow state is set up at start when a tcp "
+			 "service has syn_proxy; needs a restart");
+		return -ENOTSUP;
+	}
 	if (cs->persistence_s != 0 &&
 	    (cs->family == AF_INET6 ? dp->worker[0]->aff6 : dp->worker[0]->aff) == NULL) {
 		snprintf(why, len, "the affinity table is set up at start when a service has "

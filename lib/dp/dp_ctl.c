@@ -309,6 +309,7 @@ nc_dp_ctl_poll(struct nc_dp *dp)
 	n += nc_dp_mon_poll(dp, now);
 	nc_dp_admin_poll(dp, now);
 	nc_dp_limits_poll(dp, now);
+	nc_dp_synproxy_poll(dp, now);
 	return n;
 }
 

@@ -19,6 +19,7 @@
 
 #include "dp_failsafe.h"
 #include "dp_client_addr.h"
+#include "dp_synproxy.h"
 #include "dp_v6.h"
 
 #define NC_REPLAY_MAX 64    /* UDP: held datagrams of one flow replayed at once */
@@ -181,6 +182,9 @@ tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t fl
 	/* the server's view of the client's stream, past a PROXY header */
 	if (to_server && !(flags & RTE_TCP_SYN_FLAG))
 		seq = nc_ca_seq_out(w, f, seq);
+	/* a proxied connection's client numbers the server's stream from its cookie */
+	if (!to_server && unlikely(nc_sp_flow(w, f, flow_idx(w, f))))
+		seq = nc_sp_seq_to_client(w, flow_idx(w, f), seq);
 	th->sent_seq = rte_cpu_to_be_32(seq);
 	th->recv_ack = rte_cpu_to_be_32(ack);
 	th->data_off = (uint8_t)(((sizeof(*th) + opt) / 4) << 4);

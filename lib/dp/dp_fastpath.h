@@ -500,6 +500,8 @@ flow_closed(struct nc_worker *w, const struct nc_flow *f)
 	sync_close(w, f);
 	if (w->seqw != NULL)
 		w->seqw[flow_idx(w, f)].known = 0;   /* the slot's next flow starts afresh */
+	if (unlikely(w->synp != NULL))
+		nc_sp_release(w, flow_idx(w, f));
 	if (w->txc != NULL) {
 		uint32_t *c = &w->txc[2 * flow_idx(w, f)];
 

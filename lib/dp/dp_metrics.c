@@ -78,3 +78,15 @@ const char *const nc_ca_event_desc[NC_CA_EV_MAX] = {
 	NC_FOREACH_CA_EVENT(NC_CA_EV_DESC)
 #undef NC_CA_EV_DESC
 };
+
+const char *const nc_sp_event_name[NC_SP_EV_MAX] = {
+#define NC_SP_EV_NAME(e, n, d) [NC_SP_EV_##e] = n,
+	NC_FOREACH_SP_EVENT(NC_SP_EV_NAME)
+#undef NC_SP_EV_NAME
+};
+
+const char *const nc_sp_event_desc[NC_SP_EV_MAX] = {
+#define NC_SP_EV_DESC(e, n, d) [NC_SP_EV_##e] = d,
+	NC_FOREACH_SP_EVENT(NC_SP_EV_DESC)
+#undef NC_SP_EV_DESC
+};

@@ -24,6 +24,7 @@
 #include "nc_txstore.h"
 #include "nc_affinity.h"
 #include "dp_frag.h"
+#include "nc_syncookie.h"
 
 #define NC_DP_MAX_LIPS     64     /* distinct local IPs over all services */
 #define NC_ADDR_TABLE_SIZE 1024   /* owned addresses, open addressing */
@@ -67,6 +68,7 @@ struct nc_dp_svc {
 	uint32_t hold_limit;                  /* request bytes held per TCP connection */
 	uint32_t persist_ms;                  /* client affinity; 0: none */
 	uint8_t client_addr;                  /* enum nc_client_addr for new flows */
+	uint8_t syn_proxy;                    /* enum nc_syn_proxy (dp->synp_on: answering now) */
 	char name[NC_NAME_MAX];
 };
 
@@ -245,6 +247,8 @@ struct nc_worker {
 	struct nc_affinity *aff;              /* client affinity (persistence_s) */
 	struct nc_affinity *aff6;             /* IPv6 clients' (per persistence_prefix6) */
 	struct nc_src_bucket *srcb;           /* limits.new_flows_per_source: NC_SRC_BUCKETS */
+	struct nc_synp *synp;                 /* per flow index, when a service had syn_proxy
+					       * at start (dp_synproxy.h) */
 	struct nc_ca_state *cas;              /* per flow index, when a TCP service had a
 					       * client_address at start (dp_client_addr.h) */
 	struct nc_ca_timer *caq;              /* headers awaiting acknowledgement: NC_CA_QUEUE
@@ -281,6 +285,9 @@ struct nc_dp_ctl {
 	uint64_t last_probe;                  /* tsc: unresolved next hops probed, reclaim */
 	uint64_t limits_at;                   /* tsc: limits' drops last looked at */
 	uint64_t limits_seen[NC_DP_LIMITS];   /* ... and how many there were (dp_limits.c) */
+	uint64_t synp_at;                     /* tsc: syn_proxy auto last looked at */
+	uint64_t synp_log_at[NC_MAX_SERVICES];   /* tsc: its last log line per service */
+	uint64_t synp_unvalid[NC_MAX_SERVICES];  /* cookies sent less valid ones, then */
 	nc_interval_cb interval_cb;
 	void *interval_arg;
 	bool interval_external;               /* intervals run by nc_dp_interval_* (cluster) */
@@ -331,6 +338,14 @@ struct nc_dp {
 	 * handshakes under way and unanswered UDP flows */
 	uint32_t lim_rate, lim_burst, lim_half_open, lim_unreplied;
 	uint32_t src_seed;                    /* the buckets' hash: secret, random at start */
+	uint8_t synp;                         /* some TCP service had syn_proxy at start:
+					       * workers keep its per-flow state */
+	uint8_t synp_on[NC_MAX_SERVICES];     /* answer the service's SYNs with cookies now
+					       * (the control lcore's single-byte stores) */
+	struct nc_syncookie_key synp_key;     /* the cookies' secret: random at start, or
+					       * limits.syn_cookie_secret */
+	uint32_t synp_clock;                  /* wall clock (ms, mod 2^32) - worker clock:
+					       * the cookies' time counter runs on it */
 	uint64_t tsc_hz;
 	uint64_t tsc_per_ms;
 	uint64_t tsc_per_us;
@@ -564,6 +579,14 @@ struct nc_dp_tables *nc_dp_tables_edit(const struct nc_dp *dp);
 void nc_dp_tables_publish(struct nc_dp *dp, struct nc_dp_tables *tb);
 /* dp_admin.c: free the slots of removed servers that have no flow left. */
 void nc_dp_admin_poll(struct nc_dp *dp, uint64_t now);
+/* dp_synproxy.c, control lcore: syn_proxy "auto" turned on and off by the
+ * services' handshakes under way; counted and logged (a line a second at
+ * most per service). */
+void nc_dp_synproxy_poll(struct nc_dp *dp, uint64_t now);
+/* dp_synproxy.c, worker of flow <idx>: a proxied connection's state let go
+ * (its held segment freed) as its flow closes. */
+void nc_sp_release(struct nc_worker *w, uint32_t idx);
+
 /* dp_limits.c: once a second, a log line per limit that refused new flows. */
 void nc_dp_limits_poll(struct nc_dp *dp, uint64_t now);
 

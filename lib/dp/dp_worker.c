@@ -11,6 +11,7 @@
 
 #include "dp_failsafe.h"
 #include "dp_client_addr.h"
+#include "dp_synproxy.h"
 #include "dp_v6.h"
 
 static inline void
@@ -166,6 +167,8 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	nc_flow_set_deltas(f);
 	if (unlikely(svc->client_addr != NC_CA_NONE))
 		nc_ca_open(w, f, svc);
+	if (unlikely(svc->syn_proxy != NC_SYNP_OFF))
+		nc_sp_release(w, flow_idx(w, f));   /* a plain flow until nc_sp_open */
 	if (unlikely(svc->failsafe) && pm->key.proto == IPPROTO_TCP)
 		nc_fs_open(w, f);
 	limits_open(w, f);
@@ -184,7 +187,54 @@ flow_expired(const struct nc_flow *f, void *arg)
 	flow_closed(arg, f);
 }
 
-static inline void
+/* syn_proxy: a SYN of no flow (client_flow() passed it) is answered with a
+ * cookie, if its source may open one at all. */
+static __rte_noinline void
+synp_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	const struct nc_schedule *s = nc_sched_get(w->dp->sched_slot[pm->svc]);
+	enum nc_drop why = src_refused(w, pm->key.src_ip, s);
+
+	if (unlikely(why != NC_DROP_MAX)) {
+		drop(w, m, why);
+		return;
+	}
+	if (unlikely(s == NULL || s->n_slots == 0)) {
+		drop(w, m, NC_DROP_NO_SERVER);
+		return;
+	}
+	nc_sp_syn(w, m, pm);
+}
+
+static __rte_always_inline void
+client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t pos);
+
+/* syn_proxy: a bare ACK of no flow; a valid cookie opens the flow (the
+ * limits and the scheduler as for a SYN) and the client's SYN, as the
+ * cookie kept it, goes on through the client leg. */
+static __rte_noinline void
+synp_ack(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	struct nc_sp_ack ck;
+	struct pkt_meta spm;
+	struct rte_mbuf *syn;
+	struct nc_flow *f;
+
+	if (!nc_sp_ack_check(w, m, pm, &ck))
+		return;
+	f = flow_open(w, m, pm);
+	if (f == NULL)
+		return;
+	syn = nc_sp_open(w, f, m, pm, &ck);
+	if (syn == NULL)
+		return;
+	spm = *pm;
+	spm.l4_off = L4_OFF;
+	spm.pay = 0;
+	client_leg(w, syn, &spm, (int32_t)flow_idx(w, f));
+}
+
+static __rte_always_inline void
 client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t pos)
 {
 	struct nc_srv_stats *ss;
@@ -195,12 +245,26 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 
 	if (pm->key.proto == IPPROTO_TCP)
 		flags = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags;
+	if (unlikely(pos < 0) && unlikely(w->tb->svc[pm->svc].syn_proxy != NC_SYNP_OFF) &&
+	    w->synp != NULL && pm->key.proto == IPPROTO_TCP &&
+	    (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG)) ==
+	    RTE_TCP_ACK_FLAG) {
+		synp_ack(w, m, pm);
+		return;
+	}
 	pos = client_flow(w, m, pos, pm->key.proto, pm->l4_off, pm->pay);
 	if (pos == NC_POS_TAKEN)
 		return;
 	if (pos >= 0) {
 		f = flow_at(w, (uint32_t)pos);
+		if (unlikely(nc_sp_flow(w, f, (uint32_t)pos)) &&
+		    nc_sp_client(w, f, (uint32_t)pos, m, pm) == 0)
+			return;
 	} else {
+		if (unlikely(w->dp->synp_on[pm->svc]) && pm->key.proto == IPPROTO_TCP) {
+			synp_syn(w, m, pm);
+			return;
+		}
 		f = flow_open(w, m, pm);
 		if (f == NULL)
 			return;
@@ -246,14 +310,54 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 	tx_to(w, m, f->nh_server);
 }
 
-static inline void
+/* syn_proxy: the client segment held for flow <idx> goes on now that its
+ * server answered, through the client leg as if it came now. */
+static __rte_noinline void
+synp_release(struct nc_worker *w, struct nc_flow *f, uint32_t idx)
+{
+	struct nc_synp *sp = &w->synp[idx];
+	struct rte_mbuf *m = sp->held;
+	struct pkt_meta pm;
+
+	sp->held = NULL;
+	memset(&pm, 0, sizeof(pm));
+	pm.key = f->key;
+	pm.svc = f->svc;
+	pm.l4_off = sp->held_l4;
+	pm.pay = sp->held_pay;
+	pm.kind = PK_CLIENT;
+	client_leg(w, m, &pm, (int32_t)idx);
+}
+
+/* syn_proxy: the server answered flow <idx>'s SYN (<m>, its SYN-ACK, seen by
+ * the leg's hooks): the client's ACK goes on through the client leg as the
+ * client sent it, then the data held since. */
+static __rte_noinline void
+synp_handshake(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m)
+{
+	struct pkt_meta pm;
+
+	m = nc_sp_client_ack(w, f, idx, m);
+	if (m != NULL) {
+		memset(&pm, 0, sizeof(pm));
+		pm.key = f->key;
+		pm.svc = f->svc;
+		pm.l4_off = L4_OFF;
+		pm.kind = PK_CLIENT;
+		client_leg(w, m, &pm, (int32_t)idx);
+	}
+	if (w->synp[idx].held != NULL && f->state != NC_FLOW_FREE)
+		synp_release(w, f, idx);
+}
+
+static __rte_always_inline void
 server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
 	int32_t idx = pm->sidx;
 	struct nc_srv_stats *ss;
 	struct nc_flow *f;
 	uint32_t ack_in = 0;
-	int accepted = 0, track = 0;
+	int accepted = 0, track = 0, sp = 0;
 
 	if (unlikely(idx < 0)) {
 		drop(w, m, NC_DROP_NO_FLOW);
@@ -265,6 +369,11 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		     f->key.proto != pm->key.proto)) {
 		drop(w, m, NC_DROP_NO_FLOW);
 		return;
+	}
+	if (unlikely(nc_sp_flow(w, f, (uint32_t)idx))) {
+		sp = nc_sp_server(w, f, (uint32_t)idx, m, pm);
+		if (sp == 0)
+			return;
 	}
 	/* ICMP errors about this flow are acted on: its windows are kept, the
 	 * client leg's from the sequence number the fail-safe's translation
@@ -280,6 +389,17 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		nc_ca_server_fast(w, f, (uint32_t)idx, m, pm);
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
 		return;
+	if (unlikely(sp != 0)) {   /* a proxied connection */
+		if (sp == 2) {   /* the server's SYN-ACK: never the client's */
+			synp_handshake(w, f, (uint32_t)idx, m);
+			return;
+		}
+		if (sp == 3) {   /* a move's SYN-ACK no hook took */
+			drop(w, m, NC_DROP_NO_FLOW);
+			return;
+		}
+		nc_sp_s2c(w, (uint32_t)idx, m, pm->l4_off);
+	}
 	if (f->key.proto == IPPROTO_TCP) {
 		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
 								       pm->l4_off);
@@ -614,13 +734,19 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 		struct pkt_meta *pm = &meta[i];
 
 		if (pm->kind == PK_CLIENT) {
-			if (pos[c] >= 0)
+			if (pos[c] >= 0) {
 				rte_prefetch0(flow_at(w, (uint32_t)pos[c]));
+				if (unlikely(w->synp != NULL))   /* a proxied flow's translation */
+					rte_prefetch0(&w->synp[pos[c]]);
+			}
 			c++;
 		} else if (pm->kind == PK_SERVER) {
 			pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
-			if (pm->sidx >= 0)
+			if (pm->sidx >= 0) {
 				rte_prefetch0(flow_at(w, (uint32_t)pm->sidx));
+				if (unlikely(w->synp != NULL))
+					rte_prefetch0(&w->synp[pm->sidx]);
+			}
 		}
 	}
 	opened0 = w->st.flow_changes;

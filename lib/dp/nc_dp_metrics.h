@@ -62,5 +62,8 @@ int nc_dp_lport_pool(const struct nc_dp *dp, unsigned int lip, struct nc_dp_lpor
  * nc_ca_event (the per-service counters struct nc_svc_stats.ca). */
 extern const char *const nc_ca_event_name[NC_CA_EV_MAX];
 extern const char *const nc_ca_event_desc[NC_CA_EV_MAX];
+/* syn_proxy events' names and descriptions (NC_FOREACH_SP_EVENT). */
+extern const char *const nc_sp_event_name[NC_SP_EV_MAX];
+extern const char *const nc_sp_event_desc[NC_SP_EV_MAX];
 
 #endif /* NC_DP_METRICS_H */

@@ -31,6 +31,24 @@ enum nc_ca_event {
 	NC_CA_EV_MAX
 };
 
+/* Events of the SYN proxy (syn_proxy), per service, as the CA events. */
+#define NC_FOREACH_SP_EVENT(_) \
+	_(COOKIE_SENT,    "cookie_sent",    "client SYNs answered with a SYN cookie (no flow, no port)") \
+	_(COOKIE_VALID,   "cookie_valid",   "client ACKs with a valid cookie: a flow opened, a SYN sent to its server") \
+	_(COOKIE_BAD,     "cookie_bad",     "client ACKs of no flow with a cookie not ours (forged, wrong MSS index): dropped") \
+	_(COOKIE_EXPIRED, "cookie_expired", "client ACKs of no flow with a cookie too old: dropped") \
+	_(OPENED,         "opened",         "proxied connections whose server answered: bridged from then on") \
+	_(HELD,           "held",           "client data segments held until the server answered, then delivered") \
+	_(AUTO_ON,        "auto_on",        "syn_proxy auto turned on: handshakes under way above syn_proxy_threshold") \
+	_(AUTO_OFF,       "auto_off",       "syn_proxy auto turned off: below half of syn_proxy_threshold")
+
+enum nc_sp_event {
+#define NC_SP_EV_ENUM(e, n, d) NC_SP_EV_##e,
+	NC_FOREACH_SP_EVENT(NC_SP_EV_ENUM)
+#undef NC_SP_EV_ENUM
+	NC_SP_EV_MAX
+};
+
 /* Per-service counters. */
 struct nc_svc_stats {
 	uint64_t pkts_c2s;
@@ -63,6 +81,10 @@ struct nc_svc_stats {
 	uint64_t half_open;         /* TCP flows whose handshake is under way */
 	uint64_t udp_unreplied;     /* UDP flows no server answered yet */
 	uint64_t ca[NC_CA_EV_MAX];  /* client_address events (NC_FOREACH_CA_EVENT) */
+	uint64_t sp[NC_SP_EV_MAX];  /* syn_proxy events (NC_FOREACH_SP_EVENT); AUTO_ON and
+				     * AUTO_OFF written by the control lcore, in worker 0's */
+	uint64_t sp_active;         /* gauge: SYNs answered with cookies now (0 or 1; the
+				     * control lcore's, in worker 0's) */
 };
 
 /* Counters of one worker (plain integers, written only by it) or their sum. */

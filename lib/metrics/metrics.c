@@ -227,11 +227,19 @@ GETTER(svc_syn_resent, s->fs.syn_resent)
 GETTER(svc_conn_kind, which == 0 ? s->fs.opaque : s->fs.unframed)
 GETTER(svc_abandoned, s->fs.abandoned)
 GETTER(svc_ca, ss->ca[which])
+GETTER(svc_sp, ss->sp[which])
+GETTER(svc_sp_active, ss->sp_active)
 
 static const char *
 ca_event_name(unsigned int which)
 {
 	return nc_ca_event_name[which];
+}
+
+static const char *
+sp_event_name(unsigned int which)
+{
+	return nc_sp_event_name[which];
 }
 
 static const struct fam svc_fams[] = {
@@ -286,6 +294,13 @@ static const struct fam svc_fams[] = {
 	{ "netchestra_client_address_events_total", "counter",
 	  "How the client's address reached the servers (client_address), by event", "event",
 	  NC_CA_EV_MAX, { NULL }, svc_ca, ca_event_name },
+	{ "netchestra_syn_proxy_events_total", "counter",
+	  "SYN proxy (syn_proxy) of the service, by event: cookies sent, valid, bad, expired; "
+	  "connections opened; data held; auto on and off", "event",
+	  NC_SP_EV_MAX, { NULL }, svc_sp, sp_event_name },
+	{ "netchestra_syn_proxy_active", "gauge",
+	  "1 while the service answers client SYNs with SYN cookies (syn_proxy on, or auto above its threshold)",
+	  NULL, 0, { NULL }, svc_sp_active },
 };
 
 /* Every sample of family <f>: each service's servers (<per_server>) or each

@@ -71,7 +71,10 @@
 	_(CA_TOO_BIG,       "ca_too_big",       "UDP datagram of a proxy-v2 service over the MTU with its PROXY header") \
 	_(CA_NO_ROOM,       "ca_no_room",       "UDP datagram of a proxy-v2 service with no headroom for its PROXY header, or not in one buffer") \
 	_(NAT64_TOO_BIG,    "nat64_too_big",    "IPv4 answer of a NAT64 flow over the MTU as IPv6: not forwarded; with DF set, its server gets ICMP fragmentation needed") \
-	_(NAT64_NO_ROOM,    "nat64_no_room",    "IPv4 answer of a NAT64 flow with no headroom for the IPv6 header, or not in one buffer")
+	_(NAT64_NO_ROOM,    "nat64_no_room",    "IPv4 answer of a NAT64 flow with no headroom for the IPv6 header, or not in one buffer") \
+	_(SYNCOOKIE_BAD,    "syncookie_bad",    "syn_proxy: ACK of no flow whose SYN cookie is not ours (forged, or an MSS index or window scale no cookie carries)") \
+	_(SYNCOOKIE_EXPIRED, "syncookie_expired", "syn_proxy: ACK of no flow whose SYN cookie is too old") \
+	_(SYNPROXY_PENDING, "syn_proxy_pending", "syn_proxy: client segment while its server has not answered the appliance's SYN, beyond the first held (sent again by the client)")
 
 enum nc_drop {
 #define NC_DROP_ENUM(e, n, d) NC_DROP_##e,

@@ -5,6 +5,7 @@
  *   bench-fastpath [--flows N] [--passes P] [--max-flows M] [--huge | --no-huge]
  *                  [--mem MB] [--expire] [--seed S] [--sync] [--mem-needed]
  *                  [--client-address none|proxy-v1|proxy-v2|toa] [--family 4|6|64]
+ *                  [--syn-proxy]
  *
  * 1. New-flow set-up: N client SYNs from distinct (ip, port) pairs to the VIP,
  *    in bursts of 32, into an empty table; then one ACK per flow, so that every
@@ -35,6 +36,13 @@
  * PROXY modes step 1 also feeds each flow's server SYN-ACK (timed: the header
  * segment the appliance sends per new connection, taken out and counted), so
  * that step 3's established flows pay the sequence shift both ways.
+ *
+ * With --syn-proxy the service has syn_proxy "on": step 1 is the SYN proxy's
+ * handshake. Each SYN is answered by the worker with a cookie SYN-ACK (timed:
+ * SYN cookies answered per second), no flow made; each client's ACK of its
+ * cookie opens the flow and sends its server a SYN (timed); each server's
+ * SYN-ACK is acknowledged by the appliance. Step 3's established flows then
+ * pay the sequence translation both ways.
  *
  * With --family 6 the service is IPv6 (VIP, local addresses and servers), with
  * --family 64 an IPv6 VIP over the same IPv4 servers (NAT64): the clients send
@@ -139,6 +147,7 @@ struct opts {
 	int sync;              /* flow sync on */
 	int ca;                /* --client-address: enum nc_client_addr */
 	int family;            /* 4, 6 or 64 (NAT64) */
+	int synp;              /* --syn-proxy: syn_proxy "on" */
 };
 
 /* What step 1 learned about a flow: its local address and server (network order). */
@@ -175,6 +184,7 @@ struct bench {
 	uint64_t sync_cyc;       /* ... and the cycles the harness spent draining them */
 	int ca;                  /* --client-address */
 	int family;              /* --family */
+	int synp;                /* --syn-proxy */
 };
 
 #define REPLICA_ENTRY 88   /* app/netchestra/sync.c: struct rep (asserted there) */
@@ -256,7 +266,9 @@ usage(FILE *out)
 		"                 servers' SYN-ACKs (fed in step 1), the shift on every packet\n"
 		"  --family 4|6|64\n"
 		"                 the service over IPv4 (default), IPv6, or an IPv6 VIP over\n"
-		"                 IPv4 servers (NAT64)\n",
+		"                 IPv4 servers (NAT64)\n"
+		"  --syn-proxy    the service has syn_proxy \"on\": SYN cookies answered per\n"
+		"                 second, and the translation on every established packet\n",
 		EXPIRE_BUDGET);
 }
 
@@ -290,6 +302,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "sync", no_argument, NULL, 'S' },
 		{ "client-address", required_argument, NULL, 'C' },
 		{ "family", required_argument, NULL, 'F' },
+		{ "syn-proxy", no_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -363,6 +376,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			}
 			o->family = (int)v;
 			break;
+		case 'Y':
+			o->synp = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -375,8 +391,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		return -EINVAL;
 	}
-	if (o->family != 4 && (o->sync || o->ca != NC_CA_NONE)) {
-		fprintf(stderr, "--sync and --client-address: with --family 4 only\n");
+	if (o->family != 4 && (o->sync || o->ca != NC_CA_NONE || o->synp)) {
+		fprintf(stderr, "--sync, --client-address and --syn-proxy: with --family 4 only\n");
+		return -EINVAL;
+	}
+	if (o->synp && (o->sync || o->ca != NC_CA_NONE)) {
+		fprintf(stderr, "--syn-proxy: without --sync and --client-address\n");
 		return -EINVAL;
 	}
 	if (o->max_flows == 0)
@@ -487,6 +507,7 @@ cfg_build(struct nc_config *c, const struct opts *o, uint16_t n_lips)
 	}
 	s->n_servers = N_SERVERS;
 	s->client_address = (enum nc_client_addr)o->ca;
+	s->syn_proxy = o->synp ? NC_SYNP_ON : NC_SYNP_OFF;
 	c->n_services = 1;
 	if (o->family != 4)
 		cfg_v6(c, s, o->family, n_lips);
@@ -568,7 +589,7 @@ pkt_build6(struct rte_mbuf *m, const struct rte_ether_addr *src_mac, const uint8
 	th->cksum = rte_ipv6_udptcp_cksum(ip, th);
 }
 
-static void
+static __rte_noinline void
 build_client_pkt(const struct bench *b, struct rte_mbuf *m, uint32_t f, uint8_t flags,
 		 uint16_t payload)
 {
@@ -1111,6 +1132,120 @@ xcalloc(size_t n, size_t sz)
 	return p;
 }
 
+/* The TCP header of IPv4 frame <m> (no IP options: the frames made here). */
+static struct rte_tcp_hdr *
+tcp_of(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *,
+				       sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr));
+}
+
+/* Set segment <m>'s sequence and acknowledgement numbers, checksum afresh. */
+static void
+seq_set(struct rte_mbuf *m, uint32_t seq, uint32_t ack)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+							  sizeof(struct rte_ether_hdr));
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->cksum = 0;
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+}
+
+/*
+ * Step 1 with --syn-proxy: one SYN per flow, each answered with a cookie
+ * SYN-ACK in its own buffer (timed: cookies answered/s), no flow made; the
+ * client's ACK of each cookie (timed: a flow opened, a SYN sent to its
+ * server, from which the flow's local address and server are learnt); each
+ * server's SYN-ACK, acknowledged by the appliance (timed). Every frame the
+ * appliance makes is checked (flags, addresses, numbers, checksum).
+ */
+static int
+step_synproxy(struct bench *b, uint64_t hz)
+{
+	uint32_t f, *cookie = xcalloc(b->n_flows, sizeof(*cookie));
+	uint64_t cyc;
+	double secs;
+
+	for (f = 0; f < b->n_flows; f++) {
+		build_client_pkt(b, b->pkts[f], f, RTE_TCP_SYN_FLAG, 0);
+		b->slot_flow[f] = f;
+	}
+	cyc = feed_all(b);
+	secs = (double)cyc / (double)hz;
+	printf("syn cookies/s: %.0f (%.1f ns/SYN, %.0f cycles)\n", b->n_flows / secs,
+	       secs * 1e9 / b->n_flows, (double)cyc / b->n_flows);
+	for (f = 0; f < b->n_flows; f++) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(b->pkts[f], struct rte_ipv4_hdr *,
+								  sizeof(struct rte_ether_hdr));
+		const struct rte_tcp_hdr *th = tcp_of(b->pkts[f]);
+
+		if (th->tcp_flags != (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) ||
+		    ip->src_addr != rte_cpu_to_be_32(VIP) || ip->dst_addr != client_ip(f) ||
+		    th->dst_port != client_port(f) || th->recv_ack != RTE_BE32(2) ||
+		    rte_ipv4_udptcp_cksum_verify(ip, th) != 0)
+			report_bad(b, f, "not the cookie SYN-ACK its SYN asks for");
+		cookie[f] = rte_be_to_cpu_32(th->sent_seq);
+	}
+	if (nc_dp_flow_count(b->dp) != 0) {
+		fprintf(stderr, "fatal: cookies made %" PRIu64 " flows\n", nc_dp_flow_count(b->dp));
+		free(cookie);
+		return -1;
+	}
+	for (f = 0; f < b->n_flows; f++) {
+		build_client_pkt(b, b->pkts[f], f, RTE_TCP_ACK_FLAG, 0);
+		seq_set(b->pkts[f], 2, cookie[f] + 1);
+	}
+	cyc = feed_all(b);
+	secs = (double)cyc / (double)hz;
+	printf("cookie ACKs/s (a flow opened, its server sent a SYN): %.0f (%.1f ns/flow)\n",
+	       b->n_flows / secs, secs * 1e9 / b->n_flows);
+	free(cookie);
+	for (f = 0; f < b->n_flows; f++) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(b->pkts[f], struct rte_ipv4_hdr *,
+								  sizeof(struct rte_ether_hdr));
+		const struct rte_tcp_hdr *th = tcp_of(b->pkts[f]);
+		struct flow_info *fi = &b->fi[f];
+
+		fi->lip = ip->src_addr;
+		fi->srv_ip = ip->dst_addr;
+		fi->lport = th->src_port;
+		fi->srv_port = th->dst_port;
+		if (th->tcp_flags != RTE_TCP_SYN_FLAG || th->sent_seq != RTE_BE32(1) ||
+		    rte_be_to_cpu_32(ip->src_addr) - LIP0 >= b->n_lips ||
+		    rte_be_to_cpu_32(ip->dst_addr) - SERVER0 >= N_SERVERS ||
+		    rte_ipv4_udptcp_cksum_verify(ip, th) != 0)
+			report_bad(b, f, "not a SYN with the client's ISN from a local IP to a server");
+	}
+	printf("flows opened: %" PRIu64 "\n", nc_dp_flow_count(b->dp));
+	if (nc_dp_flow_count(b->dp) != b->n_flows) {
+		fprintf(stderr, "fatal: %u valid cookies opened %" PRIu64 " flows\n", b->n_flows,
+			nc_dp_flow_count(b->dp));
+		return -1;
+	}
+	for (f = 0; f < b->n_flows; f++) {
+		build_server_pkt(b, b->pkts[f], f, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0);
+		seq_set(b->pkts[f], 1000, 2);
+	}
+	cyc = feed_all(b);
+	secs = (double)cyc / (double)hz;
+	printf("server SYN-ACKs acknowledged/s: %.0f (%.1f ns/flow)\n", b->n_flows / secs,
+	       secs * 1e9 / b->n_flows);
+	for (f = 0; f < b->n_flows; f++) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(b->pkts[f], struct rte_ipv4_hdr *,
+								  sizeof(struct rte_ether_hdr));
+		const struct rte_tcp_hdr *th = tcp_of(b->pkts[f]);
+
+		if (th->tcp_flags != RTE_TCP_ACK_FLAG || th->recv_ack != RTE_BE32(1001) ||
+		    ip->dst_addr != b->fi[f].srv_ip || th->src_port != b->fi[f].lport ||
+		    rte_ipv4_udptcp_cksum_verify(ip, th) != 0)
+			report_bad(b, f, "not the appliance's ACK of its server's SYN-ACK");
+	}
+	return b->bad == 0 ? 0 : -1;
+}
+
 /*
  * Step 1: one SYN per flow through the worker, timed; then check what came
  * out and learn each flow's local address and server; then one ACK per flow
@@ -1410,6 +1545,7 @@ main(int argc, char **argv)
 	}
 	b.w = nc_dp_worker(b.dp, 0);
 	b.ca = o.ca;
+	b.synp = o.synp;
 	if (o.sync) {
 		if (nc_dp_sync_start(b.dp, 0) != 0) {
 			fprintf(stderr, "nc_dp_sync_start: out of memory; try --mem\n");
@@ -1420,7 +1556,7 @@ main(int argc, char **argv)
 	}
 
 	/* Step 1 */
-	if (step_new_flows(&b, hz) < 0) {
+	if ((b.synp ? step_synproxy(&b, hz) : step_new_flows(&b, hz)) < 0) {
 		print_drops(b.dp);
 		rc = 1;
 		goto out_dp;

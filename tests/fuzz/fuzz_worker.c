@@ -2,7 +2,8 @@
  * libFuzzer target for the worker's receive path (lib/dp) on the fixed
  * configuration of tests/fuzz/worker.json: two workers, one port; IPv4 web
  * (TCP: fail-safe, affinity, PROXY v2) and dns (UDP: fail-safe, maglev),
- * IPv6 web6 (PROXY v1) and dns6, NAT64 web64 (TOA); every neighbor static.
+ * IPv6 web6 (PROXY v1) and dns6, NAT64 web64 (TOA), IPv4 syn (TCP port 81:
+ * syn_proxy on, SYNs answered with cookies); every neighbor static.
  * The data plane is made once, as the unit tests' fixture does (EAL
  * --no-huge, no NIC, port id 0), and runs on a clock of the target's own.
  *

@@ -779,6 +779,40 @@ case_frag6() {
 	grep '^final fragments' "$d/app2.log"
 }
 
+# Case 18: SYN cookies (tests/pcap/syncookie_case.py computes them from the
+# secret the config gives): SYNs answered with cookies, valid ACKs open flows
+# and their servers get SYNs, forged, expired and wrong-MSS-index ACKs dropped
+case_syncookie() {
+	local d=$WORK/c18 svc py secret
+	py=$(cd "$(dirname "$0")" && pwd)/syncookie_case.py
+	mkdir -p "$d"
+	secret=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+	svc="[ $(service web tcp 80 ratio "10.1.0.11:80:100" '"syn_proxy": "on", ') ]"
+	python3 "$py" gen "$d/in.pcap" "$secret" || return 1
+	write_config "$d/p.json" c18 "$d/in.pcap" "$d/out.pcap" "$svc" \
+		"{ \"tcp_timewait_s\": 0, \"syn_cookie_secret\": \"$secret\" }"
+	run_app "$d/p.json" c18 "$d/app.log" || return 1
+	python3 "$py" check "$d/in.pcap" "$d/out.pcap" "$d/app.log" "$secret" || return 1
+	printf 'drop.syncookie_bad 2\ndrop.syncookie_expired 1\n' >"$d/expected"
+	check_drops "$d/app.log" "$d/expected" || return 1
+	# the checker is not fooled: another secret's cookies, a payload byte flipped
+	local rc=0 out other
+	other=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+	out=$(python3 "$py" check "$d/in.pcap" "$d/out.pcap" "$d/app.log" "$other") || rc=$?
+	if [[ $rc -ne 1 ]] || ! grep -q '^FAIL .*cookie' <<<"$out"; then
+		echo "syncookie_case.py exited $rc with another secret (want 1 with FAIL lines)"
+		return 1
+	fi
+	"$GEN" corrupt --in "$d/out.pcap" --out "$d/bad.pcap" --what l4-csum --packet 1 >/dev/null || return 1
+	rc=0
+	out=$(python3 "$py" check "$d/in.pcap" "$d/bad.pcap" "$d/app.log" "$secret") || rc=$?
+	if [[ $rc -ne 1 ]] || ! grep -q '^FAIL ' <<<"$out"; then
+		echo "syncookie_case.py exited $rc on a damaged checksum (want 1 with FAIL lines)"
+		return 1
+	fi
+	echo "2 damaged checks rejected"
+}
+
 run_case() {
 	local title=$1 fn=$2 log rc=0
 	log=$WORK/$fn.log
@@ -810,6 +844,7 @@ run_case "14 ICMP errors in and out of window: out of window and of no flow coun
 run_case "15 neighbors and sources: bad sender MACs, gratuitous ARP for the VIP, martian sources, impossible TCP flags" case_neigh
 run_case "16 IPv4 fragments: reassembled on both legs, cut again to the MTU, tiny fragments counted" case_frag
 run_case "17 IPv6 fragments: reassembled on both legs and across NAT64, cut again to the MTU, atomic fragments whole, tiny and misplaced fragments counted" case_frag6
+run_case "18 SYN cookies: SYN-ACKs with cookies, valid ACKs open flows, forged, expired and wrong-MSS-index ACKs dropped" case_syncookie
 
 if [[ $FAILED -ne 0 || ${KEEP:-0} == 1 ]]; then
 	KEEP_WORK=1

@@ -77,7 +77,7 @@ static const char base_text[] =
 
 /* The problem line of a running service whose shape changed. */
 #define SHAPE(i) "services[" #i "]: vip, port, protocol, local_ips, scheduler, health, failsafe " \
-	"enabled/store_size or persistence on/off changed; needs a restart (or a new name: " \
+	"enabled/store_size, persistence on/off or syn_proxy changed; needs a restart (or a new name: " \
 	"remove and add)"
 #define RESTART(section) section ": changed; needs a restart"
 #define REMOVED_BY_FILE(i, svc, old) "services[" #i "]: new service " svc ": service " old \
@@ -389,6 +389,12 @@ static void hook_dns_no_health(json_t *r)
 	jset(r, "/services/1/health", NULL);
 }
 
+/* web without its fail-safe (which a syn_proxy service cannot have). */
+static void hook_web_no_failsafe(json_t *r)
+{
+	jset(r, "/services/0/failsafe", NULL);
+}
+
 /* dns on the maglev scheduler, its size and seed by default. */
 static void hook_dns_maglev(json_t *r)
 {
@@ -505,6 +511,8 @@ static const struct plan_case cases[] = {
 	  WANT(SHAPE(0)), NONE, "", "" },
 	{ "web: port changed", NULL, NULL, { { "/services/0/port", "8080" } }, NULL, NULL, NULL,
 	  WANT(SHAPE(0)), NONE, "", "" },
+	{ "web: syn_proxy on", hook_web_no_failsafe, NULL, { { "/services/0/syn_proxy", "'on'" } },
+	  NULL, NULL, NULL, WANT(SHAPE(0)), NONE, "", "" },
 	{ "dns (no probes): protocol changed", hook_dns_no_health, NULL,
 	  { { "/services/1/proto", "'tcp'" } }, NULL, NULL, NULL, WANT(SHAPE(1)), NONE, "", "" },
 	{ "web: one more local IP", NULL, NULL, { { "/services/0/local_ips/-", "'10.1.0.2'" } }, NULL,

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The SYN proxy (syn_proxy, dp_synproxy.c): a TCP service's client SYNs
+ * answered by the appliance with a SYN cookie, the flow opened and the server
+ * connection made only at the client's valid ACK, the two sequence spaces
+ * bridged from then on. Worker lcore only (nc_dp_synproxy_poll: control
+ * lcore); never included outside lib/dp.
+ */
+#ifndef NC_DP_SYNPROXY_H
+#define NC_DP_SYNPROXY_H
+
+#include "nc_syncookie.h"
+#include "dp_fastpath.h"
+
+/*
+ * A proxied connection (w->synp[flow index]). The client numbers the
+ * appliance's stream from the cookie, the server its own from its ISN: from
+ * the server's SYN-ACK on, every server sequence number reaches the client
+ * <delta> more (cookie - server ISN) and every client acknowledgement (and
+ * SACK block) reaches the server <delta> less, as the fail-safe's splice
+ * translates a moved connection (dp_failsafe.h). With timestamps the
+ * server's TSval likewise goes <ts_off> up and the client's echo of it down.
+ * The bridge sits outside the fail-safe: client segments are translated
+ * before its hook, server segments after it (and after its own splice
+ * translation), so the fail-safe works in the first server's numbers.
+ *
+ * Window scale: the cookie's SYN-ACK offers the client NC_SP_WSCALE (when the
+ * client offered one: without timestamps the cookie cannot carry it and
+ * neither side scales); the server's SYN carries the client's own scale, so
+ * the server reads the client's windows as they are. The server's scale is
+ * its own choice: its windows are rescaled to NC_SP_WSCALE on their way to
+ * the client (rounded down, at most 65535 << NC_SP_WSCALE: never more than
+ * the server offered); a server that does not scale at all gets the
+ * client's windows unscaled (capped at 65535).
+ */
+#define NC_SP_WSCALE   7          /* offered to the client */
+#define NC_SP_MSS      1460       /* offered to the client */
+#define NC_SP_SYN_WIN  65535      /* the SYN-ACK's window (unscaled, as every SYN's) */
+#define NC_SP_WS_NONE  0xff
+
+#define NC_SP_PROXIED  0x01       /* the flow was opened by a cookie */
+#define NC_SP_EST      0x02       /* its server answered: translated from here */
+#define NC_SP_TS       0x04       /* both peers send timestamps: TSval/TSecr translated */
+#define NC_SP_CTS      0x08       /* the client sends timestamps */
+
+struct nc_synp {
+	uint32_t delta;           /* client's view of a server seq = server's + delta */
+	uint32_t ts_off;          /* ... of a server TSval = server's + ts_off; before the
+				   * SYN-ACK: the TSval the cookie's SYN-ACK sent */
+	uint32_t cookie;          /* the appliance's ISN towards the client */
+	uint32_t c_isn;           /* the client's ISN */
+	uint32_t c_tsval;         /* the client's TSval and TSecr at its ACK, which goes */
+	uint32_t c_tsecr;         /* to the server once it answered */
+	uint16_t c_win;           /* the client's window at its ACK */
+	uint8_t flags;            /* NC_SP_* */
+	uint8_t ws_c;             /* the client's window scale, NC_SP_WS_NONE: none */
+	uint8_t ws_s;             /* the server's, NC_SP_WS_NONE: scaling is off */
+	uint8_t pad[7];
+	uint16_t held_l4;         /* the held segment's L4 offset and payload bytes */
+	uint16_t held_pay;
+	struct rte_mbuf *held;    /* client data with or after the ACK, until the SYN-ACK */
+};
+
+/* What a client's ACK with a valid cookie carries. */
+struct nc_sp_ack {
+	uint32_t cookie;
+	uint32_t c_isn;
+	uint32_t tsval, tsecr;    /* the client's timestamps (NC_SP_CTS) */
+	uint16_t win;
+	uint8_t mssi;
+	uint8_t ws;               /* NC_SP_WS_NONE: none */
+	uint8_t sack;
+	uint8_t ts;
+};
+
+/* A SYN of no flow to service <svc>, checked for its source by the caller:
+ * answered with a cookie SYN-ACK (no flow, no port). Consumes <m>. */
+void nc_sp_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm);
+
+/* A bare ACK of no flow to a syn_proxy service: 1 when its cookie is valid
+ * (<ck> filled), else 0 with <m> consumed (dropped and counted, or on to a
+ * peer dispatcher that may have its flow). */
+int nc_sp_ack_check(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
+		    struct nc_sp_ack *ck);
+
+/* Flow <f> just opened for the valid ACK <m> (<ck>): data with the ACK is
+ * held. Consumes <m>. Returns the SYN the client would have sent its server
+ * (client to VIP, the client's ISN and the options the cookie kept), which
+ * the caller sends on through the client leg as the client's own (the
+ * fail-safe holds it, as any SYN), or NULL (no buffer: counted). */
+struct rte_mbuf *nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
+			    const struct pkt_meta *pm, const struct nc_sp_ack *ck);
+
+/* Client packet <m> of proxied flow <f> (index <idx>): before its server
+ * answered, data is held (the first segment) or dropped, 0 (consumed), but
+ * the SYN nc_sp_open() made goes on, 1; after, its acknowledgement, SACK
+ * blocks, timestamp echo and window are translated for the server, 1 (the
+ * leg goes on). */
+int nc_sp_client(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
+		 const struct pkt_meta *pm);
+
+/* Server packet <m> of proxied flow <f> (index <idx>), before the leg's
+ * hooks: 2 for its SYN-ACK (the first sets the translation up; again, when
+ * the server did not get the client's ACK), which the hooks see and the
+ * caller then answers with nc_sp_client_ack(); 3 for the SYN-ACK of a
+ * connection the fail-safe opened since, which its hooks take (else the
+ * caller drops it); an RST before the SYN-ACK goes on to the client at the
+ * cookie's number, 1; 1 for the rest; 0 when dropped. */
+int nc_sp_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
+		 const struct pkt_meta *pm);
+
+/* Server packet <m> of proxied flow <idx>, after the hooks (the fail-safe's
+ * translation of a moved connection): sequence number, TSval and window in
+ * the client's numbers. */
+void nc_sp_s2c(struct nc_worker *w, uint32_t idx, struct rte_mbuf *m, uint16_t l4_off);
+
+/* The server's SYN-ACK <m> of proxied flow <f> answered: <m> becomes the ACK
+ * the client sent, as it sent it (client to VIP), for the caller to send on
+ * through the client leg; NULL when dropped. */
+struct rte_mbuf *nc_sp_client_ack(struct nc_worker *w, const struct nc_flow *f, uint32_t idx,
+				  struct rte_mbuf *m);
+
+/* A segment the fail-safe makes for the client of proxied flow <idx>: its
+ * sequence number <seq> (the server's numbers) in the client's. */
+static inline uint32_t
+nc_sp_seq_to_client(const struct nc_worker *w, uint32_t idx, uint32_t seq)
+{
+	return (w->synp[idx].flags & NC_SP_EST) ? seq + w->synp[idx].delta : seq;
+}
+
+/* Flow <f> of service <svc> is a proxied connection. */
+static inline int
+nc_sp_flow(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx)
+{
+	return unlikely(w->tb->svc[f->svc].syn_proxy != 0) && w->synp != NULL &&
+	       (w->synp[idx].flags & NC_SP_PROXIED);
+}
+
+#endif /* NC_DP_SYNPROXY_H */

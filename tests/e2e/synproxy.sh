@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# End-to-end test of the SYN proxy: Linux's own TCP (curl, nc-client) through a
+# service with "syn_proxy": "on" in the namespace lab. Every connection's SYN
+# is answered by the appliance with a cookie (timestamps, window scale and SACK
+# carried in it as Linux's are), its ACK opens the flow and the connection to
+# nc-backend, and the two sequence spaces are bridged: requests one per
+# connection and keep-alive answered right, a 4 MB body (window scaling, SACK
+# and timestamps in play on both sides) arrives whole, and the appliance's
+# counters agree: a cookie per connection, each validated, none bad. Then the
+# fail-safe on the proxied service: n1's nc-backend killed under a connection
+# per request, then under keep-alive connections: every request still
+# answered once (moved to another server with its connection).
+# Usage: tests/e2e/synproxy.sh BUILD_DIR (as root, under the lab lock).
+E2E_NAME=synproxy
+# shellcheck source=e2e-lib.sh
+. "$(dirname "$0")/e2e-lib.sh" "$@"
+
+cfg() { jq "$3" "$2" >"$1"; }
+clean_run() { jq -e '.requests > 0 and .failed == 0 and .broken == 0 and .ok == .requests' "$1" >/dev/null; }
+run_client() {
+	local out=$1
+	shift
+	timeout 120 ip netns exec lab-client "$NC_CLIENT" --json "$@" >"$out" 2>"$out.err"
+}
+
+"$LAB" up >"$W/lab.log" 2>&1 || { cat "$W/lab.log"; echo "0 passed, 1 failed"; exit 1; }
+cfg "$W/sp.json" "$ROOT/config/lab.json" '.services[0].syn_proxy = "on"'
+if ! nc_start "$W/sp.json" "$W/nc.log"; then
+	bad "the appliance starts with syn_proxy on" "$W/nc.log"
+	echo "$pass passed, $fail failed"
+	exit 1
+fi
+
+# curl, a connection per request
+n=0
+for i in $(seq 20); do
+	code=$(client timeout 10 curl -s -o /dev/null -w '%{http_code}' "http://$LAB_VIP/r$i") || code=x
+	[ "$code" = 200 ] && n=$((n + 1))
+done
+[ "$n" = 20 ] && ok "curl: 20 connections through SYN cookies, 20 answered 200" ||
+	bad "curl: $n of 20 connections answered 200"
+
+# a long body: the server's window scale and the client's SACK and timestamps in play
+size=$(client timeout 30 curl -s -o /dev/null -w '%{size_download}' "http://$LAB_VIP/bytes/4194304") || size=0
+[ "$size" = 4194304 ] && ok "curl: a 4 MB body arrives whole" || bad "curl: 4 MB body, $size bytes arrived"
+
+run_client "$W/tcp.json" --target "$LAB_VIP:80" --proto tcp --mode close -c 4 -k 5 --duration 3 \
+	--source 10.200.0.10,10.200.0.11,10.200.0.12
+clean_run "$W/tcp.json" && ok "nc-client close: $(jq -r .ok "$W/tcp.json") answers, none broken" ||
+	bad "nc-client close" "$W/tcp.json"
+run_client "$W/ka.json" --target "$LAB_VIP:80" --proto tcp --mode keepalive -c 4 -k 5 --duration 3
+clean_run "$W/ka.json" && ok "nc-client keep-alive: $(jq -r .ok "$W/ka.json") answers, none broken" ||
+	bad "nc-client keep-alive" "$W/ka.json"
+
+nc_stop
+line=$(nc_final "$W/nc.log" "syn_proxy web")
+ev() { sed -n "s/.* $1 \([0-9]*\).*/\1/p" <<<"$line"; }
+if [ -n "$line" ] && [ "$(ev cookie_bad)" = 0 ] && [ "$(ev cookie_expired)" = 0 ] &&
+	[ "$(ev cookie_sent)" -ge 21 ] && [ "$(ev cookie_valid)" = "$(ev opened)" ] &&
+	[ "$(ev cookie_valid)" -ge 21 ]; then
+	ok "counters: cookies sent $(ev cookie_sent), valid $(ev cookie_valid), connections bridged $(ev opened), none bad"
+else
+	bad "counters: '$line'" "$W/nc.log"
+fi
+# the fail-safe on proxied connections: n1 killed under load (servers cost
+# 200000 loops a request, so requests are in flight; the response limit, 3 s,
+# far above a loaded machine's slow answer), nothing broken
+"$LAB" down >/dev/null 2>&1
+"$LAB" up --loops 200000,200000,200000 >"$W/lab2.log" 2>&1 ||
+	{ cat "$W/lab2.log"; echo "$pass passed, $((fail + 1)) failed"; exit 1; }
+cfg "$W/spfs.json" "$ROOT/config/lab.json" '.eal.memory_mb = 768 | .services[0].syn_proxy = "on" |
+	.services[0].failsafe = { enabled: true, response_timeout_ms: 3000, max_replays: 2, store_size: 8192 }'
+if nc_start "$W/spfs.json" "$W/nc2.log"; then
+	for mode in close keepalive; do
+		ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "$LAB_VIP:80" --proto tcp \
+			--mode $mode -c 6 -k 5 --duration 8 --timeout-ms 5000 \
+			--source 10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15 \
+			>"$W/fs-$mode.json" 2>"$W/fs-$mode.err" &
+		client=$!
+		sleep 3
+		kill -9 "$(cat /run/netchestra-lab/n1.pid)"
+		wait "$client"
+		"$LAB" restart-server 1 >/dev/null 2>&1
+		sleep 2
+		if jq -e '.requests > 100 and .failed == 0 and .broken == 0 and .ok == .requests and
+			.completed == .transactions' "$W/fs-$mode.json" >/dev/null; then
+			ok "fail-safe, tcp $mode, n1 killed: $(jq -r '"\(.ok) answers of \(.requests), 0 broken"' "$W/fs-$mode.json")"
+		else
+			bad "fail-safe, tcp $mode, n1 killed: every request answered once" "$W/fs-$mode.json"
+		fi
+	done
+	nc_stop
+	line=$(nc_final "$W/nc2.log" "syn_proxy web")
+	fs=$(nc_final "$W/nc2.log" "failsafe web:")
+	if [ -n "$line" ] && [ "$(ev cookie_bad)" = 0 ] && [ "$(ev cookie_valid)" -gt 0 ] &&
+		grep -q 'replays [1-9]' <<<"$fs" && grep -q 'resets 0 ' <<<"$fs"; then
+		ok "fail-safe counters: $(grep -o 'replays [0-9]*' <<<"$fs") on proxied connections, cookies valid $(ev cookie_valid), none bad"
+	else
+		bad "fail-safe counters: '$line' '$fs'" "$W/nc2.log"
+	fi
+else
+	bad "the appliance starts with syn_proxy and the fail-safe" "$W/nc2.log"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

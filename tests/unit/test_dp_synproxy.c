@@ -1,0 +1,611 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * The SYN proxy (syn_proxy): a SYN answered by the appliance with a cookie
+ * and no flow; the client's ACK with a valid cookie opens the flow and sends
+ * its server a SYN with the client's ISN and the MSS, window scale, SACK the
+ * cookie kept; the server's SYN-ACK acknowledged by the appliance, and from
+ * then on every segment translated both ways (sequence numbers, timestamps,
+ * SACK blocks, windows of another scale) with exact bytes and checksums;
+ * forged, expired and wrong-MSS-index cookies dropped and counted; data with
+ * the ACK held and delivered after the SYN-ACK; a server's refusal reaching
+ * the client; "auto" turning on above its threshold and off below half.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include <rte_cycles.h>
+
+#include "dp_fixture.h"
+#include "dp_priv.h"
+
+#define CISN  0x10000000u   /* the client's ISN */
+#define SISN  0x50000000u   /* the server's */
+#define C_TS  0x11223344u   /* the client's SYN TSval (syn_opts) */
+
+static void
+tweak_on(struct nc_config *c)
+{
+	c->services[SVC_WEB].syn_proxy = NC_SYNP_ON;
+}
+
+static void
+tweak_auto(struct nc_config *c)
+{
+	c->services[SVC_WEB].syn_proxy = NC_SYNP_AUTO;
+	c->services[SVC_WEB].syn_proxy_threshold = 4;
+}
+
+static int
+setup_vclock(void **state, void (*tweak)(struct nc_config *c))
+{
+	if (fx_setup(state, tweak) != 0)
+		return -1;
+	((struct fx *)*state)->vclock = 1;   /* the workers on vnow_ms */
+	tick(*state, 0);
+	return 0;
+}
+
+/* web with the TCP fail-safe (30 ms, 2 moves) and syn_proxy on */
+static void
+tweak_fs(struct nc_config *c)
+{
+	tweak_tcpfs(c);
+	c->services[SVC_WEB].syn_proxy = NC_SYNP_ON;
+}
+
+static int setup_on(void **state) { return setup_vclock(state, tweak_on); }
+static int setup_fs(void **state) { return setup_vclock(state, tweak_fs); }
+static int setup_auto(void **state) { return setup_vclock(state, tweak_auto); }
+
+/* The cookie the appliance should compute for the client's port <sport>. */
+static uint32_t
+cookie_for(struct fx *f, uint16_t sport, uint32_t isn, uint32_t count, uint32_t mssi)
+{
+	return nc_syncookie_make(&f->dp->synp_key, nc_be32(IP_CLIENT), nc_be32(IP_VIP),
+				 rte_cpu_to_be_16(sport), rte_cpu_to_be_16(WEB_PORT), isn, count, mssi);
+}
+
+static uint32_t
+now_count(struct fx *f)
+{
+	return nc_syncookie_count(f->vnow_ms + f->dp->synp_clock);
+}
+
+static uint64_t
+sp_ev(struct fx *f, enum nc_sp_event e)
+{
+	struct nc_dp_stats st;
+
+	stats(f, &st);
+	return st.svc[SVC_WEB].sp[e];
+}
+
+static uint64_t
+drops_of(struct fx *f, enum nc_drop why)
+{
+	struct nc_dp_stats st;
+
+	stats(f, &st);
+	return st.drop[why];
+}
+
+/* TCP option bytes: the SYN-ACK's to a client with syn_opts (MSS 1460,
+ * SACK-permitted, timestamps <tsval>/<tsecr>, NOP, window scale <ws>). */
+static void
+opts_full(uint8_t o[20], uint16_t mss, uint32_t tsval, uint32_t tsecr, uint8_t ws)
+{
+	const uint8_t b[20] = { 2, 4, (uint8_t)(mss >> 8), (uint8_t)mss, 4, 2, 8, 10,
+				(uint8_t)(tsval >> 24), (uint8_t)(tsval >> 16), (uint8_t)(tsval >> 8),
+				(uint8_t)tsval, (uint8_t)(tsecr >> 24), (uint8_t)(tsecr >> 16),
+				(uint8_t)(tsecr >> 8), (uint8_t)tsecr, 1, 3, 3, ws };
+
+	memcpy(o, b, sizeof(b));
+}
+
+/* NOP, NOP, timestamps: 12 bytes. */
+static void
+opts_ts(uint8_t o[12], uint32_t tsval, uint32_t tsecr)
+{
+	const uint8_t b[12] = { 1, 1, 8, 10, (uint8_t)(tsval >> 24), (uint8_t)(tsval >> 16),
+				(uint8_t)(tsval >> 8), (uint8_t)tsval, (uint8_t)(tsecr >> 24),
+				(uint8_t)(tsecr >> 16), (uint8_t)(tsecr >> 8), (uint8_t)tsecr };
+
+	memcpy(o, b, sizeof(b));
+}
+
+/* The client's SYN from <sport> (full options if <opts>) is answered with a
+ * cookie SYN-ACK, no flow made: its cookie (and the SYN-ACK's TSval). */
+static uint32_t
+syn_cookie(struct fx *f, uint16_t sport, int opts, struct flow *fl, uint32_t *ts_out)
+{
+	struct pb_pkt p, want;
+	struct frame fr;
+	uint32_t flows = nc_worker_flow_count(wk(f, 0));
+	uint32_t cookie, ts = 0;
+	uint8_t o[20];
+
+	client_pkt(&p, IPPROTO_TCP, sport);
+	p.seq = CISN;
+	p.window = 64240;
+	if (opts)
+		rx_opt(f, &p, syn_opts, sizeof(syn_opts));
+	else
+		rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	memset(fl, 0, sizeof(*fl));
+	fl->c = p;
+	cookie = cookie_for(f, sport, CISN, now_count(f), opts ? 3 : 0);
+	tc_own(&want, fl, -1, PB_TCP_SYN | PB_TCP_ACK, cookie, CISN + 1);
+	if (opts) {
+		ts = nc_syncookie_ts(f->vnow_ms, 7, 1);
+		opts_full(o, 1460, ts, C_TS, 7);
+		assert_wire_opt(&fr, &want, o, 20);
+	} else {
+		assert_wire_opt(&fr, &want, (const uint8_t[]){ 2, 4, 0x05, 0xb4 }, 4);
+	}
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), flows);   /* nothing kept */
+	if (ts_out != NULL)
+		*ts_out = ts;
+	return cookie;
+}
+
+static void
+test_syn_cookie(void **state)
+{
+	struct fx *f = *state;
+	struct flow fl;
+	uint32_t ts;
+
+	/* Linux's SYN: MSS 1460 (index 3), window scale and SACK in the TSval */
+	syn_cookie(f, 40000, 1, &fl, &ts);
+	assert_int_equal(ts & 0x3f, 7 | 0x10);
+	assert_true(ts <= f->vnow_ms);
+	/* no options: MSS 536 (index 0), neither timestamps nor the rest offered */
+	syn_cookie(f, 40001, 0, &fl, NULL);
+	assert_int_equal(sp_ev(f, NC_SP_EV_COOKIE_SENT), 2);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* The client's ACK of <cookie> (timestamps <tsval>/<tsecr> if <ts>):
+ * the server gets a SYN from a new local port; fl learns it. */
+static void
+ack_opens(struct fx *f, struct flow *fl, uint32_t cookie, int ts, uint32_t tsval, uint32_t tsecr,
+	  const void *pay, uint16_t len)
+{
+	struct pb_pkt p, want;
+	struct frame fr;
+	uint8_t o[20];
+
+	tc_client(&p, fl, PB_TCP_ACK | (len ? PB_TCP_PSH : 0), CISN + 1, cookie + 1, pay, len);
+	if (ts) {
+		opts_ts(o, tsval, tsecr);
+		rx_opt(f, &p, o, 12);
+	} else {
+		rx(f, 0, &p);
+	}
+	expect_one(f, 0, &fr);
+	fl->server = server_of(&fr);
+	fl->lport = lport_of(&fr);
+	assert_int_equal(fl->server, SA);
+	tc_own(&want, fl, SA, PB_TCP_SYN, CISN, 0);
+	want.ttl = 63;   /* the client's segment, as the client would have sent it */
+	/* a SYN's window is unscaled: the client's, in its scale 7, at most 65535 */
+	want.window = ts ? 65535 : 64240;
+	if (ts) {   /* the client's MSS, SACK, clock and scale */
+		opts_full(o, 1460, tsval, 0, 7);
+		assert_wire_opt(&fr, &want, o, 20);
+	} else {    /* 536: what a SYN without MSS means */
+		assert_wire_opt(&fr, &want, (const uint8_t[]){ 2, 4, 0x02, 0x18 }, 4);
+	}
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+}
+
+static void
+test_bridged(void **state)
+{
+	struct fx *f = *state;
+	struct pb_pkt p, want;
+	struct frame fr;
+	struct flow fl;
+	uint32_t cookie, ts, ts_off;
+	uint8_t o[20];
+	const uint8_t sack[12] = { 1, 1, 5, 10, 0, 0, 0, 0, 0, 0, 0, 0 };
+	uint8_t sk[12], skw[12];
+	uint32_t l, r;
+
+	cookie = syn_cookie(f, 40000, 1, &fl, &ts);
+	ack_opens(f, &fl, cookie, 1, C_TS + 5, ts, NULL, 0);
+	assert_int_equal(sp_ev(f, NC_SP_EV_COOKIE_VALID), 1);
+
+	/* the server accepts with window scale 9 and its own clock: the
+	 * appliance acknowledges it from the client's place */
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	opts_full(o, 1460, 777, C_TS + 5, 9);
+	rx_opt(f, &p, o, 20);
+	expect_one(f, 0, &fr);
+	tc_own(&want, &fl, SA, PB_TCP_ACK, CISN + 1, SISN + 1);
+	want.ttl = 63;   /* the client's segment, as the client would have sent it */
+	want.window = 64240;   /* the client's, in the scale the server knows */
+	opts_ts(o, C_TS + 5, 777);
+	assert_wire_opt(&fr, &want, o, 12);
+	assert_int_equal(sp_ev(f, NC_SP_EV_OPENED), 1);
+	ts_off = ts - 777;
+
+	/* client data: acknowledgement and timestamp echo in the server's numbers */
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1, cookie + 1, "GET", 3);
+	opts_ts(o, C_TS + 9, ts);
+	rx_opt(f, &p, o, 12);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SA, fl.lport);
+	want.ack = SISN + 1;
+	opts_ts(o, C_TS + 9, 777);
+	assert_wire_opt(&fr, &want, o, 12);
+
+	/* server data: sequence number and clock in the client's, its window
+	 * (scale 9) in the client's scale 7 */
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, SISN + 1, CISN + 4, "HTTP", 4);
+	p.window = 1000;
+	opts_ts(o, 900, C_TS + 9);
+	rx_opt(f, &p, o, 12);
+	expect_one(f, 0, &fr);
+	want = nat_s2c(&p, &fl.c);
+	want.seq = cookie + 1;
+	want.window = 4000;
+	opts_ts(o, 900 + ts_off, C_TS + 9);
+	assert_wire_opt(&fr, &want, o, 12);
+
+	/* a SACK block of the server's stream comes down by the same delta */
+	memcpy(sk, sack, sizeof(sk));
+	l = cookie + 3;
+	r = cookie + 5;
+	pb_put32(sk + 4, l);
+	pb_put32(sk + 8, r);
+	tc_client(&p, &fl, PB_TCP_ACK, CISN + 4, cookie + 2, NULL, 0);
+	rx_opt(f, &p, sk, 12);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SA, fl.lport);
+	want.ack = SISN + 2;
+	memcpy(skw, sack, sizeof(skw));
+	pb_put32(skw + 4, SISN + 3);
+	pb_put32(skw + 8, SISN + 5);
+	assert_wire_opt(&fr, &want, skw, 12);
+
+	/* the server's SYN-ACK again (our ACK lost): acknowledged again */
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	opts_full(o, 1460, 778, C_TS + 5, 9);
+	rx_opt(f, &p, o, 20);
+	expect_one(f, 0, &fr);
+	tc_own(&want, &fl, SA, PB_TCP_ACK, CISN + 1, SISN + 1);
+	want.ttl = 63;   /* the client's ACK again, its echo of the first clock */
+	want.window = 64240;
+	opts_ts(o, C_TS + 5, 777);
+	assert_wire_opt(&fr, &want, o, 12);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+static void
+test_forged(void **state)
+{
+	struct fx *f = *state;
+	struct pb_pkt p;
+	struct flow fl;
+	uint32_t cookie;
+
+	cookie = syn_cookie(f, 40000, 0, &fl, NULL);
+	/* one bit off, another client ISN, another port: none is ours */
+	tc_client(&p, &fl, PB_TCP_ACK, CISN + 1, (cookie ^ 0x100) + 1, NULL, 0);
+	rx(f, 0, &p);
+	tc_client(&p, &fl, PB_TCP_ACK, CISN + 2, cookie + 1, NULL, 0);
+	rx(f, 0, &p);
+	tc_client(&p, &fl, PB_TCP_ACK, CISN + 1, cookie + 1, NULL, 0);
+	p.sport = 40002;
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	assert_int_equal(drops_of(f, NC_DROP_SYNCOOKIE_BAD), 3);
+	assert_int_equal(sp_ev(f, NC_SP_EV_COOKIE_BAD), 3);
+	assert_int_equal(drops_of(f, NC_DROP_SYNCOOKIE_EXPIRED), 0);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	/* and the right one still opens */
+	ack_opens(f, &fl, cookie, 0, 0, 0, NULL, 0);
+	assert_no_leak(f);
+}
+
+static void
+test_expired(void **state)
+{
+	struct fx *f = *state;
+	struct pb_pkt p;
+	struct flow fl, fl2;
+	uint32_t c1, c2;
+
+	c1 = syn_cookie(f, 40000, 0, &fl, NULL);
+	c2 = syn_cookie(f, 40001, 0, &fl2, NULL);
+	/* one period later: still good */
+	f->vnow_ms += 1u << NC_SYNCOOKIE_PERIOD_SHIFT;
+	tick(f, 0);
+	ack_opens(f, &fl, c1, 0, 0, 0, NULL, 0);
+	/* two: too old */
+	f->vnow_ms += 1u << NC_SYNCOOKIE_PERIOD_SHIFT;
+	tick(f, 0);
+	tc_client(&p, &fl2, PB_TCP_ACK, CISN + 1, c2 + 1, NULL, 0);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	assert_int_equal(drops_of(f, NC_DROP_SYNCOOKIE_EXPIRED), 1);
+	assert_int_equal(sp_ev(f, NC_SP_EV_COOKIE_EXPIRED), 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_no_leak(f);
+}
+
+static void
+test_mss_index(void **state)
+{
+	struct fx *f = *state;
+	struct pb_pkt p;
+	struct flow fl;
+	uint32_t k;
+
+	/* a cookie made with the right secret, tuple and time but an MSS
+	 * index no cookie carries: refused */
+	syn_cookie(f, 40000, 0, &fl, NULL);
+	for (k = 4; k < 8; k++) {
+		tc_client(&p, &fl, PB_TCP_ACK, CISN + 1,
+			  cookie_for(f, 40000, CISN, now_count(f), k) + 1, NULL, 0);
+		rx(f, 0, &p);
+	}
+	expect_none(f, 0);
+	assert_int_equal(drops_of(f, NC_DROP_SYNCOOKIE_BAD), 4);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	/* index 3 made the same way is good, and the server gets MSS 1460 */
+	tc_client(&p, &fl, PB_TCP_ACK, CISN + 1, cookie_for(f, 40000, CISN, now_count(f), 3) + 1,
+		  NULL, 0);
+	rx(f, 0, &p);
+	{
+		struct frame fr;
+		struct pb_pkt want;
+
+		expect_one(f, 0, &fr);
+		fl.lport = lport_of(&fr);
+		tc_own(&want, &fl, SA, PB_TCP_SYN, CISN, 0);
+		want.ttl = 63;   /* the client's segment, as the client would have sent it */
+		want.window = 64240;
+		assert_wire_opt(&fr, &want, (const uint8_t[]){ 2, 4, 0x05, 0xb4 }, 4);
+	}
+	assert_no_leak(f);
+}
+
+static void
+test_held(void **state)
+{
+	struct fx *f = *state;
+	struct pb_pkt p, want, more;
+	struct frame fr[3];
+	struct flow fl;
+	uint32_t cookie;
+
+	cookie = syn_cookie(f, 40000, 0, &fl, NULL);
+	/* the request rides on the ACK: held */
+	ack_opens(f, &fl, cookie, 0, 0, 0, "GET /", 5);
+	assert_int_equal(sp_ev(f, NC_SP_EV_HELD), 1);
+	/* more before the server answered: the client sends it again */
+	tc_client(&more, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 6, cookie + 1, "x", 1);
+	rx(f, 0, &more);
+	expect_none(f, 0);
+	assert_int_equal(drops_of(f, NC_DROP_SYNPROXY_PENDING), 1);
+	/* the server accepts: ACK, then the held request, in the server's numbers */
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 3), 2);
+	tc_own(&want, &fl, SA, PB_TCP_ACK, CISN + 1, SISN + 1);
+	want.ttl = 63;   /* the client's segment, as the client would have sent it */
+	want.window = 64240;
+	assert_wire(&fr[0], &want);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1, cookie + 1, "GET /", 5);
+	want = nat_c2s(&p, SA, fl.lport);
+	want.ack = SISN + 1;
+	assert_wire(&fr[1], &want);
+	assert_no_leak(f);
+}
+
+static void
+test_held_freed(void **state)
+{
+	struct fx *f = *state;
+	struct flow fl;
+	uint32_t cookie;
+
+	/* the server never answers: the flow expires with what it held */
+	cookie = syn_cookie(f, 40000, 0, &fl, NULL);
+	ack_opens(f, &fl, cookie, 0, 0, 0, "GET /", 5);
+	f->vnow_ms += 11000;   /* past limits.tcp_syn_s */
+	tick(f, 0);
+	nc_worker_expire(wk(f, 0), 1024);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	assert_no_leak(f);
+}
+
+static void
+test_refused(void **state)
+{
+	struct fx *f = *state;
+	struct pb_pkt p, want;
+	struct frame fr;
+	struct flow fl;
+	uint32_t cookie;
+
+	/* the server's port is closed: the client gets the reset at the
+	 * number it expects next */
+	cookie = syn_cookie(f, 40000, 0, &fl, NULL);
+	ack_opens(f, &fl, cookie, 0, 0, 0, NULL, 0);
+	tc_server(&p, &fl, SA, PB_TCP_RST | PB_TCP_ACK, 0, CISN + 1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	want = nat_s2c(&p, &fl.c);
+	want.seq = cookie + 1;
+	assert_wire(&fr, &want);
+	assert_no_leak(f);
+}
+
+static void
+test_auto(void **state)
+{
+	struct fx *f = *state;
+	struct nc_dp *dp = f->dp;
+	struct flow fl;
+	struct pb_pkt p;
+	struct frame fr;
+	uint64_t now = rte_rdtsc();
+	uint16_t i;
+
+	/* off: SYNs go on to the servers, each a flow under way */
+	for (i = 0; i < 5; i++) {
+		client_pkt(&p, IPPROTO_TCP, (uint16_t)(41000 + i));
+		rx(f, 0, &p);
+		expect_one(f, 0, &fr);
+		assert_int_equal(server_of(&fr) >= 0, 1);
+	}
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 5);
+	/* 5 under way > 4: on */
+	nc_dp_synproxy_poll(dp, now);
+	assert_int_equal(dp->synp_on[SVC_WEB], 1);
+	assert_int_equal(sp_ev(f, NC_SP_EV_AUTO_ON), 1);
+	syn_cookie(f, 40000, 0, &fl, NULL);
+	/* the handshakes expire; the cookie never came back: its SYN stands
+	 * for a handshake under way (x limits.tcp_syn_s), so it stays on */
+	f->vnow_ms += 11000;
+	tick(f, 0);
+	nc_worker_expire(wk(f, 0), 1024);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	now += 2 * dp->tsc_hz;
+	nc_dp_synproxy_poll(dp, now);
+	assert_int_equal(dp->synp_on[SVC_WEB], 1);
+	/* a quiet second: below 2, off */
+	now += 2 * dp->tsc_hz;
+	nc_dp_synproxy_poll(dp, now);
+	assert_int_equal(dp->synp_on[SVC_WEB], 0);
+	assert_int_equal(sp_ev(f, NC_SP_EV_AUTO_OFF), 1);
+	/* and SYNs go to the servers again */
+	client_pkt(&p, IPPROTO_TCP, 42000);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_no_leak(f);
+}
+
+/*
+ * The fail-safe on a proxied connection: the cookie's SYN-ACK offers only the
+ * MSS (a second server could not keep more); the SYN and the request are held
+ * as any; a moves to b when a does not answer, b's SYN-ACK answered by the
+ * fail-safe with the request again; b's response reaches the client in the
+ * cookie's numbers, and the client's acknowledgement goes to b in b's.
+ */
+static void
+test_failsafe(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /slow HTTP/1.1\r\nHost: vip\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = CISN, a = SISN, b = 0x00c0ffee;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	struct pb_pkt p, rq, want;
+	struct frame fr;
+	struct flow fl;
+	uint32_t cookie;
+
+	/* Linux's SYN: only the MSS comes back */
+	client_pkt(&p, IPPROTO_TCP, 41300);
+	p.seq = c;
+	rx_opt(f, &p, syn_opts, sizeof(syn_opts));
+	expect_one(f, 0, &fr);
+	memset(&fl, 0, sizeof(fl));
+	fl.c = p;
+	cookie = cookie_for(f, 41300, c, now_count(f), 3);
+	tc_own(&want, &fl, -1, PB_TCP_SYN | PB_TCP_ACK, cookie, c + 1);
+	assert_wire_opt(&fr, &want, mss_opt, sizeof(mss_opt));
+	/* the ACK: a gets the SYN with the MSS */
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1, cookie + 1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	fl.server = server_of(&fr);
+	fl.lport = lport_of(&fr);
+	assert_int_equal(fl.server, SA);
+	tc_own(&want, &fl, SA, PB_TCP_SYN, c, 0);
+	want.ttl = 63;
+	assert_wire_opt(&fr, &want, mss_opt, sizeof(mss_opt));
+	/* a accepts: the client's ACK */
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	tc_own(&want, &fl, SA, PB_TCP_ACK, c + 1, a + 1);
+	want.ttl = 63;
+	assert_wire(&fr, &want);
+	/* the request, held and forwarded; a's bare ACK reaches the client */
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, cookie + 1, req, r);
+	rx(f, 0, &rq);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&rq, SA, fl.lport);
+	want.ack = a + 1;
+	assert_wire(&fr, &want);
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 1, c + 1 + r, NULL, 0);
+	s2c_at(f, &fl, &p, cookie + 1);
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 0, 0, 0, 0);
+	/* a never answers: the request moves to b */
+	assert_int_equal(fs_wait(f, 0, 29), 0);
+	expect_none(f, 0);
+	assert_int_equal(fs_wait(f, 0, 1), 1);
+	expect_move(f, &fl, 1, c + 1 + r, SB, c, 1);
+	expect_splice(f, &fl, b, c + 1, &rq, 1, b + 1);
+	/* b's response in the cookie's numbers, the client's ACK in b's */
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r, resp, l);
+	s2c_at(f, &fl, &p, cookie + 1);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 1, 0, 1, 0);
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1 + r, cookie + 1 + l, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SB, fl.lport);
+	want.ack = b + 1 + l;
+	assert_wire(&fr, &want);
+	/* the next request on the moved connection, and its answer */
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r, cookie + 1 + l, req, r);
+	rx(f, 0, &rq);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&rq, SB, fl.lport);
+	want.ack = b + 1 + l;
+	assert_wire(&fr, &want);
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1 + l, c + 1 + 2 * r, resp, l);
+	s2c_at(f, &fl, &p, cookie + 1 + l);
+	assert_fs_svc(f, SVC_WEB, 0, 3, 3, 1, 0, 1, 0);
+	assert_int_equal(sp_ev(f, NC_SP_EV_OPENED), 1);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_int_equal(rte_mempool_avail_count(f->dp->txpool), f->dp->txpool->size);
+	assert_no_leak(f);
+}
+
+static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpsynproxy"); }
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_syn_cookie, setup_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_bridged, setup_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_forged, setup_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_expired, setup_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_mss_index, setup_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_held, setup_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_held_freed, setup_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_refused, setup_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_auto, setup_auto, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_failsafe, setup_fs, fx_teardown),
+	};
+
+	return cmocka_run_group_tests_name("dp_synproxy", tests, eal_setup, fx_eal_teardown);
+}
