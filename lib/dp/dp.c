@@ -303,6 +303,11 @@ nc_dp_svc_fill(const struct nc_dp *dp, struct nc_dp_tables *tb, unsigned int s)
 	/* without per-flow state (no service had it at start) it stays off */
 	ds->syn_proxy = dp->synp && cs->proto == IPPROTO_TCP && cs->family != AF_INET6 ?
 			(uint8_t)cs->syn_proxy : NC_SYNP_OFF;
+	/* a flood fills the table well within the control lcore's second:
+	 * each worker stops opening half-open flows at its share of the
+	 * threshold and answers with cookies until the control lcore says */
+	ds->synp_worker_max = ds->syn_proxy != NC_SYNP_AUTO ? 0 :
+		RTE_MAX(cs->syn_proxy_threshold / RTE_MAX(dp->cfg->workers.n_lcores, 1u), 1u);
 }
 
 int

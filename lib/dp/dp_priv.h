@@ -69,6 +69,9 @@ struct nc_dp_svc {
 	uint32_t persist_ms;                  /* client affinity; 0: none */
 	uint8_t client_addr;                  /* enum nc_client_addr for new flows */
 	uint8_t syn_proxy;                    /* enum nc_syn_proxy (dp->synp_on: answering now) */
+	uint32_t synp_worker_max;             /* "auto": a worker's own handshakes under way
+					       * from which it answers with cookies before
+					       * the control lcore's next look; 0: none */
 	char name[NC_NAME_MAX];
 };
 

@@ -581,7 +581,7 @@ nc_dp_synproxy_poll(struct nc_dp *dp, uint64_t now)
 		if (on)
 			est += (unvalid - ctl->synp_unvalid[s]) * RTE_MAX(dp->to_syn / 1000, 1u);
 		ctl->synp_unvalid[s] = unvalid;
-		if (!on && half > cs->syn_proxy_threshold)
+		if (!on && half >= cs->syn_proxy_threshold)
 			on = 1;
 		else if (on && est < cs->syn_proxy_threshold / 2)
 			on = 0;

@@ -465,14 +465,19 @@ test_auto(void **state)
 	uint16_t i;
 
 	/* off: SYNs go on to the servers, each a flow under way */
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 4; i++) {
 		client_pkt(&p, IPPROTO_TCP, (uint16_t)(41000 + i));
 		rx(f, 0, &p);
 		expect_one(f, 0, &fr);
 		assert_int_equal(server_of(&fr) >= 0, 1);
 	}
-	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 5);
-	/* 5 under way > 4: on */
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 4);
+	/* the threshold reached (4, one worker): the worker answers the next
+	 * SYN with a cookie at once, before the control lcore looks */
+	syn_cookie(f, 41004, 0, &fl, NULL);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 4);
+	assert_int_equal(dp->synp_on[SVC_WEB], 0);
+	/* 4 under way, at the threshold: on */
 	nc_dp_synproxy_poll(dp, now);
 	assert_int_equal(dp->synp_on[SVC_WEB], 1);
 	assert_int_equal(sp_ev(f, NC_SP_EV_AUTO_ON), 1);
