@@ -233,6 +233,37 @@ take(struct fx *f, unsigned int w, struct frame *out, unsigned int max)
 	return n;
 }
 
+unsigned int
+take_chained(struct fx *f, unsigned int w, struct frame *out, unsigned int max)
+{
+	static struct rte_mbuf *m[4096];
+	uint16_t n = nc_worker_tx_take(wk(f, w), 0, m), i;
+
+	for (i = 0; i < n && i < max; i++) {
+		const void *d;
+
+		out[i].len = rte_pktmbuf_pkt_len(m[i]);
+		assert_true(out[i].len <= sizeof(out[i].b));
+		d = rte_pktmbuf_read(m[i], 0, out[i].len, out[i].b);
+		assert_non_null(d);
+		if (d != out[i].b)
+			memcpy(out[i].b, d, out[i].len);
+	}
+	rte_pktmbuf_free_bulk(m, n);
+	return n;
+}
+
+void
+assert_bytes(const uint8_t *got, uint32_t glen, const uint8_t *want, uint32_t wlen)
+{
+	char why[256];
+
+	pb_diff(got, glen, want, wlen, why, sizeof(why));
+	if (why[0] != '\0')
+		print_error("%s\n", why);
+	assert_string_equal(why, "");
+}
+
 void
 expect_none(struct fx *f, unsigned int w)
 {

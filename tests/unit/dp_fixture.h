@@ -107,6 +107,14 @@ void rx(struct fx *f, unsigned int w, const struct pb_pkt *p);
 /* Everything worker <w> would transmit: copied out, mbufs freed. */
 unsigned int take(struct fx *f, unsigned int w, struct frame *out, unsigned int max);
 
+/* As take(), frames of several buffers too (a datagram reassembled and
+ * sent whole), each copied out whole. */
+unsigned int take_chained(struct fx *f, unsigned int w, struct frame *out, unsigned int max);
+
+/* The <glen> bytes at <got> are the <wlen> at <want> (the first difference
+ * printed). */
+void assert_bytes(const uint8_t *got, uint32_t glen, const uint8_t *want, uint32_t wlen);
+
 /* Worker <w> transmits nothing. */
 void expect_none(struct fx *f, unsigned int w);
 

@@ -80,27 +80,6 @@ rx_frag(struct fx *f, const uint8_t *dg, uint32_t ofs, uint32_t len, int more)
 	nc_worker_rx(wk(f, 0), 0, &m, 1);
 }
 
-/* As take() on worker <w>, frames in several buffers read whole. */
-static unsigned int
-take_any(struct fx *f, unsigned int w, struct frame *out, unsigned int max)
-{
-	static struct rte_mbuf *m[4096];
-	uint16_t n = nc_worker_tx_take(wk(f, w), 0, m), i;
-
-	for (i = 0; i < n && i < max; i++) {
-		const void *d;
-
-		out[i].len = rte_pktmbuf_pkt_len(m[i]);
-		assert_true(out[i].len <= sizeof(out[i].b));
-		d = rte_pktmbuf_read(m[i], 0, out[i].len, out[i].b);
-		assert_non_null(d);
-		if (d != out[i].b)
-			memcpy(out[i].b, d, out[i].len);
-	}
-	rte_pktmbuf_free_bulk(m, n);
-	return n;
-}
-
 /*
  * Join the <n> fragments <fr> (in any order) into the frame of their
  * datagram at <out>, as a receiver would: each fragment's IP checksum
@@ -148,17 +127,6 @@ join(const struct frame *fr, unsigned int n, uint8_t *out)
 	return total;
 }
 
-static void
-assert_frame(const uint8_t *got, uint32_t glen, const uint8_t *want, uint32_t wlen)
-{
-	char why[256];
-
-	pb_diff(got, glen, want, wlen, why, sizeof(why));
-	if (why[0] != '\0')
-		print_error("%s\n", why);
-	assert_string_equal(why, "");
-}
-
 /* A client's UDP datagram to the DNS service, DF clear. */
 static void
 client_udp(struct pb_pkt *p, uint16_t sport, uint16_t id)
@@ -189,12 +157,12 @@ client_dgram(struct fx *f, const struct pb_pkt *p, uint16_t n, uint32_t cut, int
 
 		rx_frag(f, dg, ofs, RTE_MIN(cut, ipl - ofs), i + 1 < cnt);
 	}
-	nf = take_any(f, 0, fr, RTE_DIM(fr));
+	nf = take_chained(f, 0, fr, RTE_DIM(fr));
 	fl->owner = 0;
 	if (f->n_workers > 1 && nc_worker_handoff_poll(wk(f, 1)) != 0) {
 		/* reassembled by the receiving worker, handed to the flow's owner */
 		assert_int_equal(nf, 0);
-		nf = take_any(f, 1, fr, RTE_DIM(fr));
+		nf = take_chained(f, 1, fr, RTE_DIM(fr));
 		fl->owner = 1;
 	}
 	assert_int_equal(nf, want_frames);
@@ -204,7 +172,7 @@ client_dgram(struct fx *f, const struct pb_pkt *p, uint16_t n, uint32_t cut, int
 	fl->lport = lport_of(&fr[0]);
 	w = nat_c2s(p, fl->server, fl->lport);
 	wlen = dgram(&w, n, want);
-	assert_frame(got, glen, want, wlen);
+	assert_bytes(got, glen, want, wlen);
 }
 
 static void
@@ -267,11 +235,11 @@ test_over_mtu_both_legs(void **state)
 	len = dgram(&s, 2900, dg);
 	rx_frag(f, dg, 0, 1480, 1);
 	rx_frag(f, dg, 1480, len - L4_AT - 1480, 0);
-	assert_int_equal(take_any(f, 0, fr, RTE_DIM(fr)), 2);
+	assert_int_equal(take_chained(f, 0, fr, RTE_DIM(fr)), 2);
 	glen = join(fr, 2, got);
 	w = nat_s2c(&s, &p);
 	wlen = dgram(&w, 2900, want);
-	assert_frame(got, glen, want, wlen);
+	assert_bytes(got, glen, want, wlen);
 	stats(f, &st);
 	assert_int_equal(st.frag_reassembled, 2);
 	assert_int_equal(st.frag_fragmented, 2);

@@ -118,27 +118,6 @@ rx_frag4(struct fx *f, const uint8_t *dg, uint32_t ofs, uint32_t len, int more)
 	rx_bytes(f, 0, b, L4_4 + len);
 }
 
-/* As take() on worker <w>, frames in several buffers read whole. */
-static unsigned int
-take_any(struct fx *f, unsigned int w, struct frame *out, unsigned int max)
-{
-	static struct rte_mbuf *m[4096];
-	uint16_t n = nc_worker_tx_take(wk(f, w), 0, m), i;
-
-	for (i = 0; i < n && i < max; i++) {
-		const void *d;
-
-		out[i].len = rte_pktmbuf_pkt_len(m[i]);
-		assert_true(out[i].len <= sizeof(out[i].b));
-		d = rte_pktmbuf_read(m[i], 0, out[i].len, out[i].b);
-		assert_non_null(d);
-		if (d != out[i].b)
-			memcpy(out[i].b, d, out[i].len);
-	}
-	rte_pktmbuf_free_bulk(m, n);
-	return n;
-}
-
 /*
  * Join the <n> IPv6 fragments <fr> (any order) into the frame of their
  * datagram at <out>, as a receiver would: each a Fragment header right
@@ -226,17 +205,6 @@ join4(const struct frame *fr, unsigned int n, uint8_t *out)
 	return L4_4 + next;
 }
 
-static void
-assert_frame(const uint8_t *got, uint32_t glen, const uint8_t *want, uint32_t wlen)
-{
-	char why[256];
-
-	pb_diff(got, glen, want, wlen, why, sizeof(why));
-	if (why[0] != '\0')
-		print_error("%s\n", why);
-	assert_string_equal(why, "");
-}
-
 static unsigned int handed;   /* datagrams out_dgram() found handed to worker 1 */
 
 /* The frames out of worker 0 as one datagram at <got>: joined when they
@@ -245,12 +213,12 @@ static uint32_t
 out_dgram(struct fx *f, unsigned int want_frames, uint8_t *got)
 {
 	static struct frame fr[64];
-	unsigned int nf = take_any(f, 0, fr, RTE_DIM(fr));
+	unsigned int nf = take_chained(f, 0, fr, RTE_DIM(fr));
 
 	if (f->n_workers > 1 && nc_worker_handoff_poll(wk(f, 1)) != 0) {
 		/* reassembled by worker 0, handed whole to the flow's owner */
 		assert_int_equal(nf, 0);
-		nf = take_any(f, 1, fr, RTE_DIM(fr));
+		nf = take_chained(f, 1, fr, RTE_DIM(fr));
 		handed++;
 	}
 
@@ -308,7 +276,7 @@ client_dgram6(struct fx *f, const struct pb_pkt *p, uint16_t n, uint32_t cut, in
 	*lport = lport6_of(&fr);
 	w = nat6_c2s(p, *server, *lport);
 	wlen = dgram(&w, n, want);
-	assert_frame(got, glen, want, wlen);
+	assert_bytes(got, glen, want, wlen);
 }
 
 static void
@@ -376,12 +344,12 @@ test_over_mtu_both_legs(void **state)
 	glen = out_dgram(f, 1, got);
 	w = nat6_s2c(&s, &p);
 	wlen = dgram(&w, 1200, want);
-	assert_frame(got, glen, want, wlen);
+	assert_bytes(got, glen, want, wlen);
 	len = dgram(&s, 2900, dg);                  /* does not: 3 fragments */
 	send_frags6(f, dg, len, 1448, 1, 78);
 	glen = out_dgram(f, 3, got);
 	wlen = dgram(&w, 2900, want);
-	assert_frame(got, glen, want, wlen);
+	assert_bytes(got, glen, want, wlen);
 	stats(f, &st);
 	assert_int_equal(st.frag6_reassembled, 3);
 	assert_int_equal(st.frag6_fragmented, 2);
@@ -535,7 +503,7 @@ test_atomic(void **state)
 	memcpy(fr.b, got, 64);
 	w = nat6_c2s(&p, server6_of(&fr), lport6_of(&fr));
 	wlen = dgram(&w, 300, want);
-	assert_frame(got, glen, want, wlen);
+	assert_bytes(got, glen, want, wlen);
 	stats(f, &st);
 	assert_int_equal(st.frag_atomic, 1);
 	assert_int_equal(st.frag6_reassembled, 0);
@@ -573,7 +541,7 @@ test_nat64(void **state)
 	w.frag = 0;
 	w.ip_id = pb_get16(got + PB_IP_OFF + 4);   /* one of the worker's */
 	wlen = dgram(&w, 1000, want);
-	assert_frame(got, glen, want, wlen);
+	assert_bytes(got, glen, want, wlen);
 
 	/* over the MTU as IPv4: cut to it */
 	len = dgram(&p, 3000, dg);
@@ -581,7 +549,7 @@ test_nat64(void **state)
 	glen = out_dgram(f, 3, got);
 	w.ip_id = pb_get16(got + PB_IP_OFF + 4);
 	wlen = dgram(&w, 3000, want);
-	assert_frame(got, glen, want, wlen);
+	assert_bytes(got, glen, want, wlen);
 
 	/* the server's answer in IPv4 fragments, 2900 bytes: over the MTU as
 	 * IPv6, out in IPv6 fragments */
@@ -601,7 +569,7 @@ test_nat64(void **state)
 	glen = out_dgram(f, 3, got);
 	w = nat64_s2c(&s, &p);
 	wlen = dgram(&w, 2900, want);
-	assert_frame(got, glen, want, wlen);
+	assert_bytes(got, glen, want, wlen);
 	stats(f, &st);
 	assert_int_equal(st.frag6_reassembled, 2);
 	assert_int_equal(st.frag_reassembled, 3);
