@@ -11,7 +11,10 @@ gateway 10.0.0.254.
   gen1 IN             client datagrams: A 3,000 bytes in fragments of 1,480
                       (in order), B 1,000 bytes in two (the last first); then
                       a TCP first fragment cut inside its header and a TCP
-                      fragment at offset 8 (frag_tiny, RFC 3128)
+                      fragment at offset 8 (frag_tiny, RFC 3128); C, a
+                      fragment overlapping the one before and the right one
+                      after it (frag_overlap, RFC 1858), the first left to
+                      expire; D, a first fragment alone (frag_expired)
   check1 IN OUT       the server gets A cut again to the MTU (3 fragments)
                       and B whole, from 10.1.0.1 to 10.1.0.11:5353, TTL 63,
                       the payloads intact, the UDP checksum right
@@ -86,12 +89,26 @@ def tiny_frames():
     return [first, at8]
 
 
+def broken_frames():
+    """C: a first fragment, then one overlapping its last 8 bytes and the
+    right last fragment after it (both frag_overlap; the first expires);
+    D: a first fragment whose rest never comes (frag_expired)."""
+    c_cli, d_cli = bytes([192, 168, 7, 3]), bytes([192, 168, 7, 4])
+    c = udp(c_cli, VIP, 40003, PORT, payload("C", 1992))
+    d = udp(d_cli, VIP, 40004, PORT, payload("D", 1992))
+    head = PORT_MAC + GW_MAC + b"\x08\x00"
+    return [head + ip_hdr(c_cli, VIP, 17, 1480, 0x0303, 0x2000) + c[:1480],
+            head + ip_hdr(c_cli, VIP, 17, len(c) - 1472, 0x0303, 1472 // 8) + c[1472:],
+            head + ip_hdr(c_cli, VIP, 17, len(c) - 1480, 0x0303, 1480 // 8) + c[1480:],
+            head + ip_hdr(d_cli, VIP, 17, 1480, 0x0404, 0x2000) + d[:1480]]
+
+
 def gen1():
     frames = []
     for name, cli, cport, ident, size, cut, rev, *_ in DGRAMS:
         l4 = udp(cli, VIP, cport, PORT, payload(name, size))
         frames += fragments(PORT_MAC, GW_MAC, cli, VIP, 17, l4, ident, cut, rev)
-    return frames + tiny_frames()
+    return frames + tiny_frames() + broken_frames()
 
 
 def write_pcap(path, frames):
@@ -196,6 +213,8 @@ def finish(bad, summary):
 def main(argv):
     if len(argv) >= 2 and argv[1] == "expected-drops":
         print("drop.frag_tiny 2")
+        print("drop.frag_overlap 2")
+        print("drop.frag_expired 2")
         return
     if len(argv) == 3 and argv[1] == "gen1":
         write_pcap(argv[2], gen1())
