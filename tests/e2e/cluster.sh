@@ -184,9 +184,16 @@ check_persistence() {
 		line+=" $s:$(echo "$srv" | tr ' ' '\n' | sed '/^$/d' | sort -u | tr '\n' ',' | sed 's/,$//')"
 		[ "$(echo "$srv" | tr ' ' '\n' | sed '/^$/d' | sort -u | wc -l)" = 1 ] && [[ $srv == n* ]] && same=$((same + 1))
 	done
-	for k in "${DISP[@]}"; do
-		after=$(flows "$k")
-		[ "$after" -gt "${before[k]}" ] && crossed=$((crossed + 1))
+	# the servers' flow counters are published by each dispatcher's control
+	# lcore, not at once: read them until both moved, 5 s at most
+	for i in $(seq 25); do
+		crossed=0
+		for k in "${DISP[@]}"; do
+			after=$(flows "$k")
+			[ "$after" -gt "${before[k]}" ] && crossed=$((crossed + 1))
+		done
+		[ "$crossed" -ge 2 ] && break
+		sleep 0.2
 	done
 	if [ "$same" = "${#SOURCES[@]}" ] && [ "$crossed" -ge 2 ]; then
 		ok "maglev with persistence: each client address on one server over 8 connections through $crossed dispatchers ($line)"
