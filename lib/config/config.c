@@ -2338,12 +2338,6 @@ static void parse_services(struct ctx *c, json_t *root)
 		parse_health(c, o, ep, svc, proto_ok);
 		parse_adaptive(c, o, ep, (size_t)i, servers_ok);
 		parse_failsafe(c, o, ep, svc);
-		if (svc->syn_proxy != NC_SYNP_OFF) {
-			/* the header would need the handshake's own numbers */
-			path_key(kp, ep, "syn_proxy");
-			if (svc->client_address != NC_CA_NONE)
-				ERR(c, kp, "\"%s\" does not go with a client_address", syn_proxies[svc->syn_proxy]);
-		}
 		check_v6_support(c, ep, (size_t)i);
 
 		key_ok[i] = c->svc_vip_ok[i] && port_ok && proto_ok;

@@ -91,18 +91,24 @@ sed -i 's|"scheduler": "ratio",|"scheduler": "maglev", "maglev_size": 251, "magl
 [ $rc -eq 0 ] && ok "--check valid maglev service" || bad "--check valid maglev service rc=$rc" "$W/o"
 
 # syn_proxy: "on"/"auto" with a threshold valid; a bad value, a threshold without
-# "auto" or out of range, a UDP service, a client_address beside it: exit 2 and
+# "auto" or out of range, a UDP service: exit 2 and
 # the line at its JSON path
 config "$W/sp.json" "$W/in.pcap" "$W/out.pcap"
 jq '.services[0].syn_proxy = "auto" | .services[0].syn_proxy_threshold = 500' "$W/sp.json" >"$W/spok.json"
 "$NC" --check -c "$W/spok.json" >"$W/o" 2>&1; rc=$?
 [ $rc -eq 0 ] && ok "--check valid syn_proxy auto" || bad "--check valid syn_proxy auto rc=$rc" "$W/o"
+# with each client_address the service can send (the proxy's server connection sends it)
+for ca in proxy-v1 proxy-v2 toa; do
+	jq ".services[0].syn_proxy = \"on\" | .services[0].client_address = \"$ca\"" "$W/sp.json" >"$W/spca.json"
+	"$NC" --check -c "$W/spca.json" >"$W/o" 2>&1; rc=$?
+	[ $rc -eq 0 ] && ok "--check valid syn_proxy on with client_address $ca" ||
+		bad "--check valid syn_proxy on with client_address $ca rc=$rc" "$W/o"
+done
 for c in '.services[0].syn_proxy = "yes"@services[0].syn_proxy: must be "off", "on" or "auto", got "yes"' \
 	'.services[0].syn_proxy = true@services[0].syn_proxy: must be a string, got boolean' \
 	'.services[0].syn_proxy = "on" | .services[0].syn_proxy_threshold = 10@services[0].syn_proxy_threshold: needs syn_proxy "auto"' \
 	'.services[0].syn_proxy = "auto" | .services[0].syn_proxy_threshold = 1@services[0].syn_proxy_threshold: must be 2..10000000, got 1' \
 	'.services[0].proto = "udp" | .services[0].syn_proxy = "on"@services[0].syn_proxy: "on" is for tcp services (SYN cookies)' \
-	'.services[0].syn_proxy = "on" | .services[0].client_address = "proxy-v1"@services[0].syn_proxy: "on" does not go with a client_address' \
 	'.limits.syn_cookie_secret = "00112233"@limits.syn_cookie_secret: must be 64 hexadecimal digits (32 bytes), got 8 characters' \
 	'.limits.syn_cookie_secret = ("0" * 63 + "g")@limits.syn_cookie_secret: must be 64 hexadecimal digits (32 bytes): '"'"'g'"'"' at 64 is not one'; do
 	jq "${c%%@*}" "$W/sp.json" >"$W/spbad.json"

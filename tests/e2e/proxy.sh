@@ -13,6 +13,10 @@
 #   be-udp 5393/udp -> nc-backend :5393 (proxy-v2 per datagram)
 #   dd-udp 5394/udp -> dnsdist :5394 (proxy-v2 per datagram)
 #   ngx-fs 28091 -> nginx :8091, proxy-v2 with the transaction fail-safe
+#   ngx-sp 38091 -> nginx :8091 and hap-sp 38092 -> HAProxy :8092, proxy-v1 and
+#     proxy-v2 behind the SYN proxy ("syn_proxy": "on": the appliance answers
+#     the client's SYN with a cookie, connects to the server at the client's
+#     ACK and sends the header there)
 # and on the IPv6 VIPs, the headers naming IPv6 clients (TCP6, AF_INET6):
 #   ngx6-v1 18191 -> nginx [fd00:201::1x]:8091 (proxy-v1; HTTP probes with the
 #     TCP6 line of their own connection)
@@ -120,6 +124,8 @@ cfg() {
 			svc("dd-udp"; 5394; 5394; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 }),
 			(svc("ngx-fs"; 28091; 8091; "tcp"; "proxy-v2"; http) |
 			 .failsafe = { enabled: true, response_timeout_ms: 1000, max_replays: 2, store_size: 8192 }),
+			(svc("ngx-sp"; 38091; 8091; "tcp"; "proxy-v1"; http) | .syn_proxy = "on"),
+			(svc("hap-sp"; 38092; 8092; "tcp"; "proxy-v2"; tcp) | .syn_proxy = "on"),
 			svc_on($web6; "ngx6-v1"; 18191; 8091; "tcp"; "proxy-v1"; http),
 			svc_on($web6; "hap6-v2"; 8192; 8092; "tcp"; "proxy-v2"; tcp),
 			svc_on($web64; "ngx64-v2"; 28191; 8091; "tcp"; "proxy-v2"; http),
@@ -149,18 +155,18 @@ cfg "$W/proxy.json"
 nc_start "$W/proxy.json" "$W/proxy.log" || { bad "the appliance starts" "$W/proxy.log"; echo "$pass passed, $fail failed"; exit 1; }
 # every server up (the HTTP probes pass only with their PROXY header)
 for _ in $(seq 50); do
-	api_services | jq -e '[.services[].servers[].state] | length == 42 and all(. == "up")' >/dev/null 2>&1 && break
+	api_services | jq -e '[.services[].servers[].state] | length == 48 and all(. == "up")' >/dev/null 2>&1 && break
 	sleep 0.2
 done
 api_services >"$W/up.json"
-jq -e '[.services[].servers[].state] | length == 42 and all(. == "up")' "$W/up.json" >/dev/null 2>&1 &&
+jq -e '[.services[].servers[].state] | length == 48 and all(. == "up")' "$W/up.json" >/dev/null 2>&1 &&
 	ok "every server up, nginx's through HTTP probes that carry a PROXY header" ||
 	bad "every server up" "$W/up.json"
 
 # ---- curl against nginx and HAProxy: every request logged with its client --
 : >"$W/want"
 n=0
-for svc in ngx-v1:8091 ngx-v2:18091 hap-v2:8092; do
+for svc in ngx-v1:8091 ngx-v2:18091 hap-v2:8092 ngx-sp:38091 hap-sp:38092; do
 	IFS=: read -r name port <<<"$svc"
 	for i in $(seq 24); do
 		src=${SRCS[$((i % 8))]} lp=$((42000 + n))
@@ -183,10 +189,21 @@ sleep 1   # HAProxy and nginx write their lines
 cat "$W"/n?/access.log "$W"/n?/haproxy.out 2>/dev/null | grep -E ' /(r|k)/' | sort >"$W/got"
 sort "$W/want" >"$W/want.sorted"
 if [ ! -s "$W/curl.bad" ] && cmp -s "$W/want.sorted" "$W/got"; then
-	ok "curl: all $(wc -l <"$W/want") requests (nginx v1, nginx v2, HAProxy v2; 3 keep-alive connections) logged with their client's address and port"
+	ok "curl: all $(wc -l <"$W/want") requests (nginx v1, nginx v2, HAProxy v2, and behind the SYN proxy nginx v1 and HAProxy v2; 5 keep-alive connections) logged with their client's address and port"
 else
 	{ cat "$W/curl.bad" 2>/dev/null; diff "$W/want.sorted" "$W/got" | head -20; } >"$W/curl.why"
 	bad "curl: every request logged by nginx and HAProxy with its client's address and port" "$W/curl.why"
+fi
+# behind the SYN proxy every connection above came through a cookie (24 one
+# request each, one keep-alive), and none was bad
+curl -s --max-time 5 "$URL/metrics" >"$W/sp-metrics.txt"
+spv() { sed -n "s/^netchestra_syn_proxy_events_total{service=\"$1\",event=\"$2\"} \([0-9]*\)$/\1/p" "$W/sp-metrics.txt"; }
+if [ "$(spv ngx-sp cookie_valid)" -ge 25 ] && [ "$(spv hap-sp cookie_valid)" -ge 25 ] &&
+	[ "$(spv ngx-sp opened)" = "$(spv ngx-sp cookie_valid)" ] && [ "$(spv hap-sp opened)" = "$(spv hap-sp cookie_valid)" ] &&
+	[ "$(spv ngx-sp cookie_bad)" = 0 ] && [ "$(spv hap-sp cookie_bad)" = 0 ]; then
+	ok "SYN proxy: ngx-sp $(spv ngx-sp cookie_valid) and hap-sp $(spv hap-sp cookie_valid) connections opened by valid cookies and bridged, none bad; their headers reached nginx and HAProxy (above)"
+else
+	bad "SYN proxy: every ngx-sp and hap-sp connection through a valid cookie" "$W/sp-metrics.txt"
 fi
 grep -h -v -E ' /(r|k)/' "$W"/n?/access.log 2>/dev/null | grep -q ' /health 200' &&
 	ok "nginx logs the probes' own addresses (health.proxy): $(grep -h ' /health ' "$W"/n?/access.log | head -1)" ||

@@ -1304,3 +1304,33 @@ server4_of(const struct frame *fr)
 	assert_true(dip == IP_SA || dip == IP_SB);
 	return dip == IP_SA ? SA : SB;
 }
+
+/* The PROXY v2 header of the fixture's client (IP_CLIENT:<sport> -> VIP:<vport>). */
+void
+proxy_v2_of(uint8_t *h, uint8_t proto, uint16_t sport, uint16_t vport)
+{
+	static const uint8_t sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+					 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+
+	memcpy(h, sig, 12);
+	h[12] = 0x21;
+	h[13] = proto == IPPROTO_TCP ? 0x11 : 0x12;
+	h[14] = 0;
+	h[15] = 12;
+	pb_put32(h + 16, IP_CLIENT);
+	pb_put32(h + 20, IP_VIP);
+	pb_put16(h + 24, sport);
+	pb_put16(h + 26, vport);
+}
+
+/* The header segment to server <s> of <fl> at <seq> acknowledging <ack>,
+ * carrying <h> (<n> bytes), window <win>. */
+void
+hdr_seg(struct pb_pkt *p, const struct flow *fl, int s, uint32_t seq, uint32_t ack,
+	const uint8_t *h, uint16_t n, uint16_t win)
+{
+	tc_own(p, fl, s, PB_TCP_PSH | PB_TCP_ACK, seq, ack);
+	p->payload = h;
+	p->payload_len = n;
+	p->window = win;
+}

@@ -309,6 +309,15 @@ void tc_syn(struct fx *f, uint16_t sport, uint32_t isn, int opts, struct flow *f
 /* A whole handshake with a: client ISN <c>, a's ISN <a>. */
 void tc_connect(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, int opts, struct flow *fl);
 
+/* The PROXY v2 header (28 bytes) of the fixture's client IP_CLIENT:<sport>
+ * to VIP:<vport> over <proto>. */
+void proxy_v2_of(uint8_t *h, uint8_t proto, uint16_t sport, uint16_t vport);
+
+/* The client-address header segment to server <s> of <fl> at <seq>
+ * acknowledging <ack>, carrying <h> (<n> bytes), window <win>. */
+void hdr_seg(struct pb_pkt *p, const struct flow *fl, int s, uint32_t seq, uint32_t ack,
+	     const uint8_t *h, uint16_t n, uint16_t win);
+
 /* Publish web with b up or not, at the weights the monitor has (a test
  * opening connections on a only; the monitor's state is untouched). */
 void web_b_up(struct fx *f, uint8_t up);

@@ -49,24 +49,6 @@ static void tweak_fs_toa(struct nc_config *c)
 static int setup_fs_v2(void **state) { return fx_setup(state, tweak_fs_v2); }
 static int setup_fs_toa(void **state) { return fx_setup(state, tweak_fs_toa); }
 
-/* The PROXY v2 header of the fixture's client (IP_CLIENT:<sport> -> VIP:<vport>). */
-static void
-v2_of(uint8_t *h, uint8_t proto, uint16_t sport, uint16_t vport)
-{
-	static const uint8_t sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
-					 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
-
-	memcpy(h, sig, 12);
-	h[12] = 0x21;
-	h[13] = proto == IPPROTO_TCP ? 0x11 : 0x12;
-	h[14] = 0;
-	h[15] = 12;
-	pb_put32(h + 16, IP_CLIENT);
-	pb_put32(h + 20, IP_VIP);
-	pb_put16(h + 24, sport);
-	pb_put16(h + 26, vport);
-}
-
 /* Event <ev> of service <svc>, summed over the workers. */
 static uint64_t
 ca_ev(struct fx *f, unsigned int svc, enum nc_ca_event ev)
@@ -85,18 +67,6 @@ assert_pools(struct fx *f)
 	assert_true(rte_mempool_full(f->dp->ca_pool));
 }
 
-/* The header segment to server <s> of <fl> at <seq> acknowledging <ack>,
- * carrying <h> (<n> bytes), window <win>. */
-static void
-hdr_seg(struct pb_pkt *p, const struct flow *fl, int s, uint32_t seq, uint32_t ack,
-	const uint8_t *h, uint16_t n, uint16_t win)
-{
-	tc_own(p, fl, s, PB_TCP_PSH | PB_TCP_ACK, seq, ack);
-	p->payload = h;
-	p->payload_len = n;
-	p->window = win;
-}
-
 /* The server's SYN-ACK (ISN <a>) for <fl> (client ISN <c>): the header goes
  * to the server first, then the SYN-ACK to the client, as it came. */
 static void
@@ -106,7 +76,7 @@ synack_v2(struct fx *f, const struct flow *fl, uint32_t c, uint32_t a)
 	struct pb_pkt p, want;
 	uint8_t h[NC_PROXY_V2_LEN];
 
-	v2_of(h, IPPROTO_TCP, fl->c.sport, WEB_PORT);
+	proxy_v2_of(h, IPPROTO_TCP, fl->c.sport, WEB_PORT);
 	tc_server(&p, fl, fl->server, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
 	rx(f, 0, &p);
 	assert_int_equal(take(f, 0, fr, 4), 2);
@@ -298,7 +268,7 @@ test_ca_v2_retransmit(void **state)
 	tick(f, 0);
 	tc_syn(f, 40002, c, 0, &fl);
 	synack_v2(f, &fl, c, a);
-	v2_of(h, IPPROTO_TCP, 40002, WEB_PORT);
+	proxy_v2_of(h, IPPROTO_TCP, 40002, WEB_PORT);
 	hdr_seg(&want, &fl, SA, c + 1, a + 1, h, sizeof(h), fl.c.window);
 	/* another connection whose header is acknowledged at once */
 	syn_any(f, 40003, 0x5000, &ok);
@@ -362,7 +332,7 @@ test_ca_udp_v2(void **state)
 
 	for (i = 0; i < sizeof(q); i++)
 		q[i] = (uint8_t)(i * 7 + 1);
-	v2_of(qh, IPPROTO_UDP, 5000, DNS_PORT);
+	proxy_v2_of(qh, IPPROTO_UDP, 5000, DNS_PORT);
 	memcpy(qh + NC_PROXY_V2_LEN, q, sizeof(q) - NC_PROXY_V2_LEN);
 	dns_req(&p, IP_CLIENT, 5000, q, 33);   /* odd: the sum's alignment holds */
 	rx(f, 0, &p);
@@ -491,7 +461,7 @@ test_ca_failsafe_move(void **state)
 	tc_server(&p, &fl, SB, PB_TCP_SYN | PB_TCP_ACK, b, c + 1, NULL, 0);
 	rx(f, 0, &p);
 	assert_int_equal(take(f, 0, fr, 6), 3);
-	v2_of(h, IPPROTO_TCP, 40006, WEB_PORT);
+	proxy_v2_of(h, IPPROTO_TCP, 40006, WEB_PORT);
 	hdr_seg(&want, &fl, SB, c + 1, b + 1, h, sizeof(h), fl.c.window);
 	assert_wire(&fr[0], &want);
 	tc_own(&want, &fl, SB, PB_TCP_ACK, c + 1 + 28, b + 1);

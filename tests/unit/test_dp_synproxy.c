@@ -7,7 +7,8 @@
  * SACK blocks, windows of another scale) with exact bytes and checksums;
  * forged, expired and wrong-MSS-index cookies dropped and counted; data with
  * the ACK held and delivered after the SYN-ACK; a server's refusal reaching
- * the client; "auto" turning on above its threshold and off below half.
+ * the client; "auto" turning on above its threshold and off below half; the
+ * client-address header (PROXY v2, TOA) on a proxied connection.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -58,7 +59,32 @@ tweak_fs(struct nc_config *c)
 	c->services[SVC_WEB].syn_proxy = NC_SYNP_ON;
 }
 
+/* syn_proxy on with a client-address header: PROXY v2, or TOA */
+static void
+tweak_v2(struct nc_config *c)
+{
+	tweak_on(c);
+	c->services[SVC_WEB].client_address = NC_CA_PROXY_V2;
+}
+
+static void
+tweak_toa(struct nc_config *c)
+{
+	tweak_on(c);
+	c->services[SVC_WEB].client_address = NC_CA_TOA;
+}
+
+static void
+tweak_fs_v2(struct nc_config *c)
+{
+	tweak_fs(c);
+	c->services[SVC_WEB].client_address = NC_CA_PROXY_V2;
+}
+
 static int setup_on(void **state) { return setup_vclock(state, tweak_on); }
+static int setup_fs_v2(void **state) { return setup_vclock(state, tweak_fs_v2); }
+static int setup_v2(void **state) { return setup_vclock(state, tweak_v2); }
+static int setup_toa(void **state) { return setup_vclock(state, tweak_toa); }
 static int setup_fs(void **state) { return setup_vclock(state, tweak_fs); }
 static int setup_auto(void **state) { return setup_vclock(state, tweak_auto); }
 
@@ -594,6 +620,228 @@ test_failsafe(void **state)
 	assert_no_leak(f);
 }
 
+/*
+ * PROXY v2 on a proxied connection: the request rides on the cookie's ACK and
+ * is held; at the server's SYN-ACK the header goes first (the bytes after
+ * the client's ISN), then the client's ACK and the request 28 on; the
+ * server's acknowledgements come back 28 less and its bytes in the cookie's
+ * numbers: both translations at once, one per direction.
+ */
+static void
+test_proxy_v2(void **state)
+{
+	struct fx *f = *state;
+	static const char resp[] = "HTTP/1.1 200 OK\r\n\r\n";
+	const uint16_t l = sizeof(resp) - 1;
+	uint8_t h[NC_PROXY_V2_LEN];
+	struct pb_pkt p, want;
+	struct frame fr[4];
+	struct flow fl;
+	uint32_t cookie;
+
+	cookie = syn_cookie(f, 40000, 0, &fl, NULL);
+	ack_opens(f, &fl, cookie, 0, 0, 0, "GET /", 5);
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 3);
+	proxy_v2_of(h, IPPROTO_TCP, 40000, WEB_PORT);
+	hdr_seg(&want, &fl, SA, CISN + 1, SISN + 1, h, sizeof(h), 64240);
+	assert_wire(&fr[0], &want);
+	tc_own(&want, &fl, SA, PB_TCP_ACK, CISN + 1 + 28, SISN + 1);
+	want.ttl = 63;   /* the client's ACK, after the header */
+	want.window = 64240;
+	assert_wire(&fr[1], &want);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1, cookie + 1, "GET /", 5);
+	want = nat_c2s(&p, SA, fl.lport);
+	want.seq = CISN + 1 + 28;
+	want.ack = SISN + 1;
+	assert_wire(&fr[2], &want);
+	/* the answer, acknowledging header and request */
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, SISN + 1, CISN + 1 + 28 + 5, resp, l);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 1);
+	want = nat_s2c(&p, &fl.c);
+	want.seq = cookie + 1;
+	want.ack = CISN + 1 + 5;
+	assert_wire(&fr[0], &want);
+	/* the client's acknowledgement: 28 on, in the server's numbers */
+	tc_client(&p, &fl, PB_TCP_ACK, CISN + 6, cookie + 1 + l, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	want = nat_c2s(&p, SA, fl.lport);
+	want.seq = CISN + 6 + 28;
+	want.ack = SISN + 1 + l;
+	assert_wire(&fr[0], &want);
+	assert_int_equal(sp_ev(f, NC_SP_EV_OPENED), 1);
+	{
+		struct nc_dp_stats st;
+
+		stats(f, &st);
+		assert_int_equal(st.svc[SVC_WEB].ca[NC_CA_EV_HDR_SENT], 1);
+	}
+	/* acknowledged: the header's timer sends nothing again */
+	f->vnow_ms += 1000;
+	tick(f, 0);
+	assert_int_equal(nc_worker_ca_poll(wk(f, 0)), 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+	assert_true(rte_mempool_full(f->dp->ca_pool));
+}
+
+/* TOA on a proxied connection: the held request, the connection's first
+ * bytes, carries the client's address and port; the next segment none. */
+static void
+test_toa(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t toa[8] = { 254, 8, 40000 >> 8, 40000 & 0xff, 192, 168, 1, 10 };
+	struct pb_pkt p, want;
+	struct frame fr[3];
+	struct flow fl;
+	uint32_t cookie;
+
+	cookie = syn_cookie(f, 40000, 0, &fl, NULL);
+	ack_opens(f, &fl, cookie, 0, 0, 0, "GET /", 5);
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 3), 2);   /* no header segment */
+	tc_own(&want, &fl, SA, PB_TCP_ACK, CISN + 1, SISN + 1);
+	want.ttl = 63;
+	want.window = 64240;
+	assert_wire(&fr[0], &want);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1, cookie + 1, "GET /", 5);
+	want = nat_c2s(&p, SA, fl.lport);
+	want.ack = SISN + 1;
+	assert_wire_opt(&fr[1], &want, toa, sizeof(toa));
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 6, cookie + 1, "x", 1);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	want = nat_c2s(&p, SA, fl.lport);
+	want.ack = SISN + 1;
+	assert_wire(&fr[0], &want);
+	{
+		struct nc_dp_stats st;
+
+		stats(f, &st);
+		assert_int_equal(st.svc[SVC_WEB].ca[NC_CA_EV_TOA_ADDED], 1);
+		assert_int_equal(st.svc[SVC_WEB].ca[NC_CA_EV_TOA_NO_ROOM], 0);
+	}
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/*
+ * All three on one connection: the fail-safe, PROXY v2 and the SYN proxy. a
+ * takes the header and the request and never answers; the request moves to
+ * b, which gets the header again, then the request 28 on; b's answer
+ * reaches the client in the cookie's numbers, acknowledging the request in
+ * the client's.
+ */
+static void
+test_failsafe_proxy_v2(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /slow HTTP/1.1\r\nHost: vip\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = CISN, a = SISN, b = 0x00c0ffee;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	uint8_t h[NC_PROXY_V2_LEN];
+	struct pb_pkt p, rq, want;
+	struct frame fr[4];
+	struct flow fl;
+	uint32_t cookie;
+
+	proxy_v2_of(h, IPPROTO_TCP, 40000, WEB_PORT);
+	/* a SYN with MSS 1460: the cookie's SYN-ACK and a's SYN carry it */
+	client_pkt(&p, IPPROTO_TCP, 40000);
+	p.seq = c;
+	p.window = 64240;
+	rx_opt(f, &p, mss_opt, sizeof(mss_opt));
+	expect_one(f, 0, &fr[0]);
+	memset(&fl, 0, sizeof(fl));
+	fl.c = p;
+	cookie = cookie_for(f, 40000, c, now_count(f), 3);
+	tc_own(&want, &fl, -1, PB_TCP_SYN | PB_TCP_ACK, cookie, c + 1);
+	assert_wire_opt(&fr[0], &want, mss_opt, sizeof(mss_opt));
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1, cookie + 1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	fl.server = server_of(&fr[0]);
+	fl.lport = lport_of(&fr[0]);
+	assert_int_equal(fl.server, SA);
+	tc_own(&want, &fl, SA, PB_TCP_SYN, c, 0);
+	want.ttl = 63;
+	want.window = 64240;
+	assert_wire_opt(&fr[0], &want, mss_opt, sizeof(mss_opt));
+	/* a accepts: the header, then the client's ACK after it */
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	hdr_seg(&want, &fl, SA, c + 1, a + 1, h, sizeof(h), 64240);
+	assert_wire(&fr[0], &want);
+	tc_own(&want, &fl, SA, PB_TCP_ACK, c + 1 + 28, a + 1);
+	want.ttl = 63;
+	want.window = 64240;
+	assert_wire(&fr[1], &want);
+	/* the request, 28 on; a acknowledges header and request */
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, cookie + 1, req, r);
+	rx(f, 0, &rq);
+	expect_one(f, 0, &fr[0]);
+	want = nat_c2s(&rq, SA, fl.lport);
+	want.seq = c + 1 + 28;
+	want.ack = a + 1;
+	assert_wire(&fr[0], &want);
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 1, c + 1 + 28 + r, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	want = nat_s2c(&p, &fl.c);
+	want.seq = cookie + 1;
+	want.ack = c + 1 + r;
+	assert_wire(&fr[0], &want);
+	/* a never answers: reset where it stands, b gets a SYN at the client's ISN */
+	assert_int_equal(fs_wait(f, 0, 29), 0);
+	expect_none(f, 0);
+	assert_int_equal(fs_wait(f, 0, 1), 1);
+	expect_move(f, &fl, 1, c + 1 + 28 + r, SB, c, 1);
+	/* b accepts: the header again, the acknowledgement, the request */
+	tc_server(&p, &fl, SB, PB_TCP_SYN | PB_TCP_ACK, b, c + 1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 3);
+	hdr_seg(&want, &fl, SB, c + 1, b + 1, h, sizeof(h), 64240);
+	assert_wire(&fr[0], &want);
+	tc_own(&want, &fl, SB, PB_TCP_ACK, c + 1 + 28, b + 1);
+	assert_wire(&fr[1], &want);
+	want = nat_c2s(&rq, SB, fl.lport);
+	want.seq = c + 1 + 28;
+	want.ack = b + 1;
+	assert_wire(&fr[2], &want);
+	/* b's answer in the cookie's numbers, the request acknowledged */
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + 28 + r, resp, l);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	want = nat_s2c(&p, &fl.c);
+	want.seq = cookie + 1;
+	want.ack = c + 1 + r;
+	assert_wire(&fr[0], &want);
+	/* the client's acknowledgement in b's numbers, 28 on */
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1 + r, cookie + 1 + l, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	want = nat_c2s(&p, SB, fl.lport);
+	want.seq = c + 1 + r + 28;
+	want.ack = b + 1 + l;
+	assert_wire(&fr[0], &want);
+	{
+		struct nc_dp_stats st;
+
+		stats(f, &st);
+		assert_int_equal(st.svc[SVC_WEB].ca[NC_CA_EV_HDR_SENT], 2);
+	}
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpsynproxy"); }
 
 int
@@ -610,6 +858,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refused, setup_on, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_auto, setup_auto, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_failsafe, setup_fs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_v2, setup_v2, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_toa, setup_toa, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_failsafe_proxy_v2, setup_fs_v2, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_synproxy", tests, eal_setup, fx_eal_teardown);
