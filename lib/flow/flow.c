@@ -9,6 +9,7 @@
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "nc_flow.h"
 
@@ -27,9 +28,35 @@ struct lport_fifo {
 	uint32_t size;       /* ports this table owns on the local IP (free or not) */
 };
 
+/*
+ * The IPv4 client-key table: cuckoo buckets of one cache line, each holding
+ * NC_FT_WAYS 16-bit signatures and the flow indexes beside them; the key
+ * itself is the flow's own (nc_flow.key, in the flow's line), so a lookup
+ * touches one bucket line and the flow line it then needs anyway (rte_hash
+ * adds a key store line between them). A key lives in its primary bucket
+ * (hash's low bits) or the alternative one (the primary XOR a function of
+ * its signature, so a displaced entry finds its other bucket without its
+ * key). At most half the ways are ever used, so an insert rarely moves
+ * anything; when both buckets are full a short search (NC_FT_DEPTH moves)
+ * finds room before anything moves, and failing that the insert fails
+ * (counted by the caller as a full table): no entry is ever lost.
+ */
+#define NC_FT_WAYS  8
+#define NC_FT_DEPTH 3
+#define NC_FT_BULK  64   /* keys per staged round (a bit each in a mask) */
+
+struct ft_bucket {
+	uint16_t sig[NC_FT_WAYS];   /* 0: empty way */
+	uint32_t idx[NC_FT_WAYS];   /* flow index */
+	uint8_t pad[16];
+} __rte_cache_aligned;
+
 struct nc_flow_table {
-	struct rte_hash *h;
-	struct nc_flow *flows;   /* indexed by hash key position */
+	struct ft_bucket *bkt;   /* IPv4 client keys (n_bkt, a power of two) */
+	uint32_t bkt_mask;
+	uint32_t *free_idx;      /* IPv4 flow slots not in use, a stack */
+	uint32_t n_free;
+	struct nc_flow *flows;   /* IPv4 by their slot, then IPv6 by h6 position */
 	uint32_t capacity;       /* flows allowed */
 	uint32_t slots;          /* IPv4 entries in flows[] */
 	uint32_t slots6;         /* IPv6 entries after them (h6 positions); 0: none */
@@ -71,12 +98,185 @@ flow6_hash_fn(const void *key, uint32_t len, uint32_t init)
 	return nc_flow6_hash(key);
 }
 
-static uint32_t
-flow_hash_fn(const void *key, uint32_t len, uint32_t init)
+/* ---------------------------------------------- the IPv4 client-key table */
+
+static inline uint16_t
+ft_sig(uint32_t hash)
 {
-	RTE_SET_USED(len);
-	RTE_SET_USED(init);
-	return nc_flow_hash(key);
+	uint16_t sig = (uint16_t)(hash >> 16);
+
+	return sig != 0 ? sig : 1;   /* 0 marks an empty way */
+}
+
+/* The other bucket of an entry in bucket <b> with signature <sig>. */
+static inline uint32_t
+ft_alt(const struct nc_flow_table *t, uint32_t b, uint16_t sig)
+{
+	uint32_t x = ((uint32_t)sig * 0x9e3779b1u) >> 7 & t->bkt_mask;
+
+	return b ^ (x != 0 ? x : 1u);
+}
+
+/* Ways of bucket <b> whose signature is <sig>, a bit each. */
+static inline uint32_t
+ft_match(const struct ft_bucket *b, uint16_t sig)
+{
+	uint32_t m = 0, j;
+
+	for (j = 0; j < NC_FT_WAYS; j++)
+		m |= (uint32_t)(b->sig[j] == sig) << j;
+	return m;
+}
+
+static inline int
+ft_key_eq(const struct nc_flow_key *a, const struct nc_flow_key *b)
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, a, sizeof(x));   /* a packet's key may be 4-aligned only */
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
+/* The flow of key <k> among the ways <m> of bucket <b>, or -ENOENT. */
+static inline int32_t
+ft_find(const struct nc_flow_table *t, const struct ft_bucket *b, uint32_t m,
+	const struct nc_flow_key *k)
+{
+	while (m != 0) {
+		uint32_t j = (uint32_t)__builtin_ctz(m);
+		uint32_t idx = b->idx[j];
+
+		if (likely(ft_key_eq(&t->flows[idx].key, k)))
+			return (int32_t)idx;
+		m &= m - 1;
+	}
+	return -ENOENT;
+}
+
+static inline int32_t
+ft_lookup(const struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash)
+{
+	uint16_t sig = ft_sig(hash);
+	uint32_t b1 = hash & t->bkt_mask;
+	int32_t pos = ft_find(t, &t->bkt[b1], ft_match(&t->bkt[b1], sig), k);
+
+	if (pos >= 0)
+		return pos;
+	b1 = ft_alt(t, b1, sig);
+	return ft_find(t, &t->bkt[b1], ft_match(&t->bkt[b1], sig), k);
+}
+
+/* A free way of bucket <b>, or -1. */
+static inline int
+ft_free_way(const struct ft_bucket *b)
+{
+	uint32_t m = ft_match(b, 0);
+
+	return m != 0 ? __builtin_ctz(m) : -1;
+}
+
+/*
+ * Room in bucket <b> for an entry, moving at most <depth> entries each to its
+ * other bucket: the way freed in <b>, or -1 (nothing moved). Depth first,
+ * the moves made from the free way found back to <b>.
+ */
+static int
+ft_make_room(struct nc_flow_table *t, uint32_t b, unsigned int depth)
+{
+	struct ft_bucket *bk = &t->bkt[b];
+	int j, w;
+
+	if ((w = ft_free_way(bk)) >= 0)
+		return w;
+	if (depth == 0)
+		return -1;
+	for (j = 0; j < NC_FT_WAYS; j++) {
+		uint32_t alt = ft_alt(t, b, bk->sig[j]);
+
+		if (alt == b || (w = ft_make_room(t, alt, depth - 1)) < 0)
+			continue;
+		t->bkt[alt].sig[w] = bk->sig[j];
+		t->bkt[alt].idx[w] = bk->idx[j];
+		bk->sig[j] = 0;
+		return j;
+	}
+	return -1;
+}
+
+/* Key of flow slot <idx> (set by the caller) into the table: 0 or -ENOSPC. */
+static int
+ft_insert(struct nc_flow_table *t, uint32_t hash, uint32_t idx)
+{
+	uint16_t sig = ft_sig(hash);
+	uint32_t b1 = hash & t->bkt_mask, b2 = ft_alt(t, b1, sig), b = b1;
+	int w = ft_free_way(&t->bkt[b1]);
+
+	if (w < 0) {
+		b = b2;
+		w = ft_free_way(&t->bkt[b2]);
+	}
+	if (w < 0) {
+		b = b1;
+		w = ft_make_room(t, b1, NC_FT_DEPTH);
+	}
+	if (w < 0) {
+		b = b2;
+		w = ft_make_room(t, b2, NC_FT_DEPTH);
+	}
+	if (unlikely(w < 0))
+		return -ENOSPC;
+	t->bkt[b].idx[w] = idx;
+	t->bkt[b].sig[w] = sig;
+	return 0;
+}
+
+/* Flow slot <idx> (key <k>) out of the table. */
+static void
+ft_remove(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t idx)
+{
+	uint32_t hash = nc_flow_hash(k);
+	uint16_t sig = ft_sig(hash);
+	uint32_t b = hash & t->bkt_mask, pass, m;
+
+	for (pass = 0; pass < 2; pass++, b = ft_alt(t, b, sig)) {
+		for (m = ft_match(&t->bkt[b], sig); m != 0; m &= m - 1) {
+			uint32_t j = (uint32_t)__builtin_ctz(m);
+
+			if (t->bkt[b].idx[j] == idx) {
+				t->bkt[b].sig[j] = 0;
+				return;
+			}
+		}
+	}
+}
+
+static inline int32_t
+slot_take(struct nc_flow_table *t)
+{
+	return t->n_free != 0 ? (int32_t)t->free_idx[--t->n_free] : -ENOSPC;
+}
+
+static inline void
+slot_give(struct nc_flow_table *t, uint32_t idx)
+{
+	t->free_idx[t->n_free++] = idx;
+}
+
+/* Key <k> into a free slot: the slot, or -ENOSPC (nothing taken). */
+static int32_t
+ft_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash)
+{
+	int32_t pos = slot_take(t);
+
+	if (unlikely(pos < 0))
+		return pos;
+	if (unlikely(ft_insert(t, hash, (uint32_t)pos) != 0)) {
+		slot_give(t, (uint32_t)pos);
+		return -ENOSPC;
+	}
+	t->flows[pos].key = *k;
+	return pos;
 }
 
 struct nc_flow_table *
@@ -85,16 +285,10 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 		     int (*skip)(uint16_t lip_idx, uint16_t port, void *arg), void *skip_arg)
 {
 	struct nc_flow_table *t;
-	char hname[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.key_len = sizeof(struct nc_flow_key),
-		.hash_func = flow_hash_fn,
-		.socket_id = socket,
-		/* extendable buckets: every one of <capacity> keys fits */
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-	uint32_t per_lip;
+	uint32_t per_lip, i, n_bkt;
 	uint16_t l;
+
+	RTE_SET_USED(name);
 
 	RTE_BUILD_BUG_ON(sizeof(struct nc_flow) != RTE_CACHE_LINE_SIZE);
 	if (capacity == 0 || n_workers == 0 || worker >= n_workers) {
@@ -109,23 +303,28 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 		return NULL;
 	}
 	t->capacity = capacity;
-	t->slots = RTE_MAX(capacity, 8u);   /* rte_hash's smallest table */
+	t->slots = RTE_MAX(capacity, 8u);
 	t->worker = worker;
 	t->n_workers = n_workers;
 	t->n_lips = n_lips;
 	t->lport_map = lport_map;
-	snprintf(hname, sizeof(hname), "%s", name);
-	hp.name = hname;
-	hp.entries = t->slots;
-	t->h = rte_hash_create(&hp);
-	if (t->h == NULL)
-		goto fail;
+	/* ways for twice the slots: at most half of them used */
+	n_bkt = rte_align32pow2(RTE_MAX(2 * t->slots / NC_FT_WAYS, 2u));
+	t->bkt_mask = n_bkt - 1;
+	t->bkt = rte_malloc_socket("nc_flow_buckets", (size_t)n_bkt * sizeof(*t->bkt),
+				   RTE_CACHE_LINE_SIZE, socket);
+	t->free_idx = rte_malloc_socket("nc_flow_free", (size_t)t->slots * sizeof(uint32_t), 0,
+					socket);
 	t->flows = rte_zmalloc_socket("nc_flows", (size_t)t->slots * sizeof(struct nc_flow),
 				      RTE_CACHE_LINE_SIZE, socket);
-	if (t->flows == NULL)
+	if (t->bkt == NULL || t->free_idx == NULL || t->flows == NULL)
 		goto nomem;
 	/* fault the pages in now, not on the fast path (--no-huge heap is lazy) */
+	memset(t->bkt, 0, (size_t)n_bkt * sizeof(*t->bkt));
 	memset(t->flows, 0, (size_t)t->slots * sizeof(struct nc_flow));
+	for (i = 0; i < t->slots; i++)   /* slot 0 taken first */
+		t->free_idx[i] = t->slots - 1 - i;
+	t->n_free = t->slots;
 	for (l = 0; l < n_lips; l++) {
 		struct lport_fifo *f = &t->fifo[l];
 		uint32_t p;
@@ -149,7 +348,6 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 	return t;
 nomem:
 	rte_errno = ENOMEM;
-fail:
 	nc_flow_table_free(t);
 	return NULL;
 }
@@ -204,33 +402,75 @@ nc_flow_table_free(struct nc_flow_table *t)
 		rte_free(t->fifo[l].port);
 		rte_free(t->fifo[l].ready_ms);
 	}
-	rte_hash_free(t->h);
+	rte_free(t->bkt);
+	rte_free(t->free_idx);
 	rte_free(t->flows);
 	rte_hash_free(t->h6);
 	rte_free(t->a6);
 	rte_free(t);
 }
 
+/*
+ * A burst's lookups in stages, each one's loads prefetched a stage before:
+ * every key's primary bucket; then its signature's ways there (their flow
+ * lines prefetched), or, with none, its other bucket; then that one's ways;
+ * then the keys compared in the flow lines.
+ */
 void
 nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
 		    const uint32_t *hash, uint32_t n, int32_t *pos)
 {
-	uint32_t done = 0;
+	uint32_t bk[NC_FT_BULK], m[NC_FT_BULK], i, j, done, k;
+	uint16_t sig[NC_FT_BULK];
+	uint64_t alt;
 
-	/* rte_hash takes at most RTE_HASH_LOOKUP_BULK_MAX keys per call */
-	while (done < n) {
-		uint32_t k = RTE_MIN(n - done, (uint32_t)RTE_HASH_LOOKUP_BULK_MAX);
+	for (done = 0; done < n; done += k) {
+		const uint32_t *h = hash + done;
 
-		rte_hash_lookup_with_hash_bulk(t->h, (const void **)(keys + done),
-					       (hash_sig_t *)(uintptr_t)(hash + done), k, pos + done);
-		done += k;
+		k = RTE_MIN(n - done, (uint32_t)NC_FT_BULK);
+		for (i = 0; i < k; i++) {
+			sig[i] = ft_sig(h[i]);
+			bk[i] = h[i] & t->bkt_mask;
+			rte_prefetch0(&t->bkt[bk[i]]);
+		}
+		alt = 0;
+		for (i = 0; i < k; i++) {
+			m[i] = ft_match(&t->bkt[bk[i]], sig[i]);
+			if (m[i] == 0) {
+				bk[i] = ft_alt(t, bk[i], sig[i]);
+				rte_prefetch0(&t->bkt[bk[i]]);
+				alt |= 1ull << i;
+				continue;
+			}
+			for (j = m[i]; j != 0; j &= j - 1)
+				rte_prefetch0(&t->flows[t->bkt[bk[i]].idx[__builtin_ctz(j)]]);
+		}
+		for (i = 0; alt != 0 && i < k; i++) {
+			if (!(alt >> i & 1))
+				continue;
+			m[i] = ft_match(&t->bkt[bk[i]], sig[i]);
+			for (j = m[i]; j != 0; j &= j - 1)
+				rte_prefetch0(&t->flows[t->bkt[bk[i]].idx[__builtin_ctz(j)]]);
+		}
+		for (i = 0; i < k; i++) {
+			int32_t p = ft_find(t, &t->bkt[bk[i]], m[i], keys[done + i]);
+
+			/* a signature's ways in the primary bucket, none the key's:
+			 * the other bucket still may hold it */
+			if (unlikely(p < 0 && m[i] != 0 && !(alt >> i & 1))) {
+				uint32_t b2 = ft_alt(t, bk[i], sig[i]);
+
+				p = ft_find(t, &t->bkt[b2], ft_match(&t->bkt[b2], sig[i]), keys[done + i]);
+			}
+			pos[done + i] = p;
+		}
 	}
 }
 
 int32_t
 nc_flow_lookup(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash)
 {
-	return rte_hash_lookup_with_hash(t->h, k, hash);
+	return ft_lookup(t, k, hash);
 }
 
 static void
@@ -379,7 +619,7 @@ nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 		*err = -NC_ENOPORTS;
 		return NULL;
 	}
-	pos = rte_hash_add_key_with_hash(t->h, k, hash);
+	pos = ft_add(t, k, hash);
 	if (unlikely(pos < 0)) {
 		lport_give(t, lip, port, 0);
 		*err = -ENOSPC;
@@ -457,15 +697,15 @@ nc_flow6_addr_at(struct nc_flow_table *t, uint32_t idx)
 /* The checks of an adoption, and port <lport> of <lip_idx> out of its free
  * list: 0, or the error (nc_flow_adopt()). */
 static int
-adopt_check(struct nc_flow_table *t, struct rte_hash *h, const void *k, uint32_t hash,
-	    uint16_t lip_idx, uint16_t lport)
+adopt_check(struct nc_flow_table *t, int v6, const void *k, uint32_t hash, uint16_t lip_idx,
+	    uint16_t lport)
 {
 	if (lip_idx >= t->n_lips || lport < NC_LPORT_MIN || lport % t->n_workers != t->worker)
 		return -EINVAL;
-	if (t->n >= t->capacity || h == NULL)
+	if (t->n >= t->capacity || (v6 && t->h6 == NULL))
 		return -ENOSPC;
 	if (t->lport_map[(uint32_t)lip_idx << 16 | lport] != 0 ||
-	    rte_hash_lookup_with_hash(h, k, hash) >= 0)
+	    (v6 ? rte_hash_lookup_with_hash(t->h6, k, hash) : ft_lookup(t, k, hash)) >= 0)
 		return -EEXIST;
 	/* a port of this local IP's free list: it leaves the list (it is
 	 * returned there when the flow closes, as any) */
@@ -494,10 +734,10 @@ nc_flow_adopt(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t has
 	struct nc_flow *f;
 	int32_t pos;
 
-	*err = adopt_check(t, t->h, k, hash, lip_idx, lport);
+	*err = adopt_check(t, 0, k, hash, lip_idx, lport);
 	if (*err != 0)
 		return NULL;
-	pos = rte_hash_add_key_with_hash(t->h, k, hash);
+	pos = ft_add(t, k, hash);
 	if (pos < 0) {
 		*err = -ENOSPC;
 		return NULL;
@@ -516,7 +756,7 @@ nc_flow6_adopt(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t h
 	struct nc_flow *f;
 	int32_t pos;
 
-	*err = adopt_check(t, t->slots6 != 0 ? t->h6 : NULL, k, hash, lip_idx, lport);
+	*err = adopt_check(t, 1, k, hash, lip_idx, lport);
 	if (*err != 0)
 		return NULL;
 	pos = rte_hash_add_key_with_hash(t->h6, k, hash);
@@ -572,7 +812,8 @@ nc_flow_del(struct nc_flow_table *t, uint32_t idx)
 		memcpy(k6.dst_ip, a->vip, 16);
 		rte_hash_del_key(t->h6, &k6);
 	} else {
-		rte_hash_del_key(t->h, &f->key);
+		ft_remove(t, &f->key, idx);
+		slot_give(t, idx);
 	}
 	lport_give(t, f->lip_idx, rte_be_to_cpu_16(f->lport), f->key.proto == IPPROTO_TCP);
 	f->state = NC_FLOW_FREE;

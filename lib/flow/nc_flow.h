@@ -3,8 +3,10 @@
  * no lock and no atomics. Packets of a flow reach the owning worker through a
  * ring when they arrive on another one (see lib/dp).
  *
- * Client leg: rte_hash keyed by the client 5-tuple; its key position is the
- * flow's index in the flow array. Server leg: the flow owns a local port on a
+ * Client leg: cuckoo buckets of one cache line keyed by the client 5-tuple's
+ * hash, each way a signature and a flow index; the key itself is compared in
+ * the flow's own line, and a burst is looked up in stages with each stage's
+ * lines prefetched one stage ahead (flow.c). Server leg: the flow owns a local port on a
  * local IP, so the reply is found by direct index (local IP, local port) ->
  * flow, with no hashing. Local ports are partitioned between workers
  * (port % n_workers == worker), which is how a reply finds its worker.

@@ -2,6 +2,8 @@
  * lib/flow: the per-worker flow table (add, lookup, bulk lookup, delete,
  * capacity), local ports (partition between workers, FIFO reuse, skip list,
  * exhaustion, several local IPs), the local port map and expiry.
+ * Also the client-key table's buckets: room made by moving an entry, a key
+ * refused when there is none, nothing lost either way.
  * Needs the EAL (rte_hash, rte_malloc): --no-huge, no devices.
  */
 #include <errno.h>
@@ -251,6 +253,137 @@ test_capacity(void **state)
 		assert_int_equal(nc_flow_count(tb.t), cap);
 		table_close(&tb, 1);
 	}
+}
+
+/*
+ * The client-key table's buckets (lib/flow/flow.c): a capacity of 64 gives 16
+ * buckets of 8 ways. A key's primary bucket is its hash's low bits, its other
+ * one the primary XOR a function of its 16-bit signature; the two below are
+ * that layout, written out to pick keys that crowd buckets 0 and 1.
+ */
+#define CAP_SMALL 64
+#define BKT_MASK  15u
+
+static uint32_t
+bkt_primary(uint32_t h)
+{
+	return h & BKT_MASK;
+}
+
+static uint32_t
+bkt_other(uint32_t h)
+{
+	uint32_t sig = h >> 16 != 0 ? h >> 16 : 1;
+	uint32_t x = (sig * 0x9e3779b1u) >> 7 & BKT_MASK;
+
+	return bkt_primary(h) ^ (x != 0 ? x : 1u);
+}
+
+/* The next key from <*i> on whose buckets are <prim> and (unless -1) <other>,
+ * or whose other bucket is not 0 or 1 (<other> == -2). */
+static struct nc_flow_key
+key_in(uint32_t *i, uint32_t prim, int other)
+{
+	for (;; (*i)++) {
+		struct nc_flow_key k = key_of(*i, IPPROTO_TCP);
+		uint32_t h = nc_flow_hash(&k);
+
+		if (bkt_primary(h) != prim)
+			continue;
+		if ((other >= 0 && bkt_other(h) != (uint32_t)other) || (other == -2 && bkt_other(h) < 2))
+			continue;
+		(*i)++;
+		return k;
+	}
+}
+
+/* Every key of <k> found where it was added, one at a time and in bulk. */
+static void
+assert_all_found(struct table *tb, const struct nc_flow_key *k, const int32_t *want, uint32_t n)
+{
+	const struct nc_flow_key *kp[32];
+	uint32_t h[32], i;
+	int32_t pos[32];
+
+	assert_true(n <= 32);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(lookup(tb, &k[i]), want[i]);
+		kp[i] = &k[i];
+		h[i] = nc_flow_hash(&k[i]);
+	}
+	nc_flow_lookup_bulk(tb->t, kp, h, n, pos);
+	for (i = 0; i < n; i++)
+		assert_int_equal(pos[i], want[i]);
+}
+
+/* Both buckets of a key full: an entry of its primary one moves to its own
+ * other bucket to make room; when every entry's other bucket is full too, the
+ * add is refused (a full table to the caller) and no entry is lost. */
+static void
+test_bucket_room(void **state)
+{
+	struct nc_flow_key k[17];
+	struct table tb;
+	int32_t want[17];
+	uint32_t i, n = 0, free_before;
+	struct nc_flow *f;
+	int err;
+
+	(void)state;
+	/* bucket 0: 8 keys whose other bucket is elsewhere; bucket 1: 8 keys;
+	 * then a key of buckets 0 and 1, both full */
+	table_open(&tb, CAP_SMALL, 0, 1, 1, NULL, NULL, NULL);
+	for (i = 0; i < 8; i++)
+		k[i] = key_in(&n, 0, -2);
+	for (; i < 16; i++)
+		k[i] = key_in(&n, 1, -1);
+	k[16] = key_in(&n, 0, 1);
+	for (i = 0; i < 17; i++) {
+		f = add(&tb, &k[i], &err);
+		assert_non_null(f);
+		want[i] = index_of(&tb, f);
+	}
+	assert_all_found(&tb, k, want, 17);
+	/* deleted and added again, in the other order */
+	for (i = 0; i < 17; i++)
+		nc_flow_del(tb.t, (uint32_t)want[i]);
+	assert_int_equal(nc_flow_count(tb.t), 0);
+	for (i = 17; i-- > 0;) {
+		f = add(&tb, &k[i], &err);
+		assert_non_null(f);
+		want[i] = index_of(&tb, f);
+	}
+	assert_all_found(&tb, k, want, 17);
+	table_close(&tb, 1);
+
+	/* buckets 0 and 1 full of keys of those two buckets only: no room */
+	table_open(&tb, CAP_SMALL, 0, 1, 1, NULL, NULL, NULL);
+	n = 0;
+	for (i = 0; i < 8; i++)
+		k[i] = key_in(&n, 0, 1);
+	for (; i < 16; i++)
+		k[i] = key_in(&n, 1, 0);
+	k[16] = key_in(&n, 0, 1);
+	for (i = 0; i < 16; i++) {
+		f = add(&tb, &k[i], &err);
+		assert_non_null(f);
+		want[i] = index_of(&tb, f);
+	}
+	free_before = nc_flow_free_lports(tb.t, 0);
+	assert_null(add(&tb, &k[16], &err));
+	assert_int_equal(err, -ENOSPC);
+	assert_int_equal(lookup(&tb, &k[16]), -ENOENT);
+	assert_int_equal(nc_flow_count(tb.t), 16);
+	assert_int_equal(nc_flow_free_lports(tb.t, 0), free_before);
+	assert_all_found(&tb, k, want, 16);
+	/* one leaves: the refused key fits */
+	nc_flow_del(tb.t, (uint32_t)want[3]);
+	f = add(&tb, &k[16], &err);
+	assert_non_null(f);
+	want[3] = index_of(&tb, f);
+	k[3] = k[16];
+	assert_all_found(&tb, k, want, 16);
+	table_close(&tb, 1);
 }
 
 /* -------------------------------------------------------- local ports */
@@ -866,6 +999,7 @@ main(void)
 		cmocka_unit_test(test_add_lookup_del),
 		cmocka_unit_test(test_lookup_bulk),
 		cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_bucket_room),
 		cmocka_unit_test(test_lport_partition),
 		cmocka_unit_test(test_lport_exhaustion),
 		cmocka_unit_test(test_lport_fifo_and_skip),
