@@ -691,6 +691,8 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 	uint64_t opened0;
 	const int quarantine = unlikely(w->dp->sync_quarantine);
 
+	for (i = 0; i < n; i++)
+		rte_prefetch0(pkts[i]);
 	for (i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
