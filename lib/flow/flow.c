@@ -29,16 +29,17 @@ struct lport_fifo {
 };
 
 /*
- * The IPv4 client-key table: cuckoo buckets of one cache line, each holding
- * NC_FT_WAYS 16-bit signatures and the flow indexes beside them; the key
- * itself is the flow's own (nc_flow.key, in the flow's line), so a lookup
- * touches one bucket line and the flow line it then needs anyway (rte_hash
- * adds a key store line between them). A key lives in its primary bucket
- * (hash's low bits) or the alternative one (the primary XOR a function of
- * its signature, so a displaced entry finds its other bucket without its
- * key). At most half the ways are ever used, so an insert rarely moves
- * anything; when both buckets are full a short search (NC_FT_DEPTH moves)
- * finds room before anything moves, and failing that the insert fails
+ * The client-key tables (one per family): cuckoo buckets of one cache line,
+ * each holding NC_FT_WAYS 16-bit signatures and the flow indexes beside them;
+ * the key itself is the flow's own (an IPv4 flow's nc_flow.key, in the flow's
+ * line; an IPv6 flow's ports there and its addresses in its nc_flow6_addr),
+ * so an IPv4 lookup touches one bucket line and the flow line it then needs
+ * anyway (rte_hash adds a key store line between them). A key lives in its
+ * primary bucket (hash's low bits) or the other one (the primary XOR a
+ * function of its signature, so a displaced entry finds its other bucket
+ * without its key). At most half the ways are ever used, so an insert rarely
+ * moves anything; when both buckets are full a short search (NC_FT_DEPTH
+ * moves) finds room before anything moves, and failing that the insert fails
  * (counted by the caller as a full table): no entry is ever lost.
  */
 #define NC_FT_WAYS  8
@@ -51,16 +52,20 @@ struct ft_bucket {
 	uint8_t pad[16];
 } __rte_cache_aligned;
 
-struct nc_flow_table {
-	struct ft_bucket *bkt;   /* IPv4 client keys (n_bkt, a power of two) */
-	uint32_t bkt_mask;
-	uint32_t *free_idx;      /* IPv4 flow slots not in use, a stack */
+struct ft {
+	struct ft_bucket *bkt;   /* mask + 1 of them, a power of two */
+	uint32_t mask;
+	uint32_t *free_idx;      /* flow slots of the family not in use, a stack */
 	uint32_t n_free;
-	struct nc_flow *flows;   /* IPv4 by their slot, then IPv6 by h6 position */
+};
+
+struct nc_flow_table {
+	struct ft ft4;           /* IPv4 client keys: slots 0 .. slots - 1 */
+	struct ft ft6;           /* IPv6 ones: slots .. slots + slots6 - 1 */
+	struct nc_flow *flows;   /* IPv4 flows, then IPv6 ones */
 	uint32_t capacity;       /* flows allowed */
 	uint32_t slots;          /* IPv4 entries in flows[] */
-	uint32_t slots6;         /* IPv6 entries after them (h6 positions); 0: none */
-	struct rte_hash *h6;
+	uint32_t slots6;         /* IPv6 entries after them; 0: none */
 	struct nc_flow6_addr *a6;   /* slots6 */
 	uint32_t n;              /* open flows */
 	uint32_t expire_cursor;
@@ -90,14 +95,6 @@ nc_flow6_hash(const struct nc_flow6_key *k)
 	return rte_hash_crc(k, sizeof(*k), 0x5bd1e995);
 }
 
-static uint32_t
-flow6_hash_fn(const void *key, uint32_t len, uint32_t init)
-{
-	RTE_SET_USED(len);
-	RTE_SET_USED(init);
-	return nc_flow6_hash(key);
-}
-
 /* ---------------------------------------------- the IPv4 client-key table */
 
 static inline uint16_t
@@ -110,9 +107,9 @@ ft_sig(uint32_t hash)
 
 /* The other bucket of an entry in bucket <b> with signature <sig>. */
 static inline uint32_t
-ft_alt(const struct nc_flow_table *t, uint32_t b, uint16_t sig)
+ft_alt(const struct ft *ft, uint32_t b, uint16_t sig)
 {
-	uint32_t x = ((uint32_t)sig * 0x9e3779b1u) >> 7 & t->bkt_mask;
+	uint32_t x = ((uint32_t)sig * 0x9e3779b1u) >> 7 & ft->mask;
 
 	return b ^ (x != 0 ? x : 1u);
 }
@@ -128,26 +125,38 @@ ft_match(const struct ft_bucket *b, uint16_t sig)
 	return m;
 }
 
+/* Flow slot <idx> holds key <k> (struct nc_flow_key, or with <v6>
+ * struct nc_flow6_key). */
 static inline int
-ft_key_eq(const struct nc_flow_key *a, const struct nc_flow_key *b)
+ft_eq(const struct nc_flow_table *t, int v6, uint32_t idx, const void *k)
 {
-	uint64_t x[2], y[2];
+	const struct nc_flow *f = &t->flows[idx];
 
-	memcpy(x, a, sizeof(x));   /* a packet's key may be 4-aligned only */
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+	if (!v6) {
+		uint64_t x[2], y[2];
+
+		memcpy(x, &f->key, sizeof(x));
+		memcpy(y, k, sizeof(y));   /* a packet's key may be 4-aligned only */
+		return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+	} else {
+		const struct nc_flow6_key *k6 = k;
+		const struct nc_flow6_addr *a = &t->a6[idx - t->slots];
+
+		return f->key.src_port == k6->src_port && f->key.dst_port == k6->dst_port &&
+		       f->key.proto == k6->proto && memcmp(a->client, k6->src_ip, 16) == 0 &&
+		       memcmp(a->vip, k6->dst_ip, 16) == 0;
+	}
 }
 
 /* The flow of key <k> among the ways <m> of bucket <b>, or -ENOENT. */
 static inline int32_t
-ft_find(const struct nc_flow_table *t, const struct ft_bucket *b, uint32_t m,
-	const struct nc_flow_key *k)
+ft_find(const struct nc_flow_table *t, int v6, const struct ft_bucket *b, uint32_t m,
+	const void *k)
 {
 	while (m != 0) {
-		uint32_t j = (uint32_t)__builtin_ctz(m);
-		uint32_t idx = b->idx[j];
+		uint32_t idx = b->idx[__builtin_ctz(m)];
 
-		if (likely(ft_key_eq(&t->flows[idx].key, k)))
+		if (likely(ft_eq(t, v6, idx, k)))
 			return (int32_t)idx;
 		m &= m - 1;
 	}
@@ -155,16 +164,17 @@ ft_find(const struct nc_flow_table *t, const struct ft_bucket *b, uint32_t m,
 }
 
 static inline int32_t
-ft_lookup(const struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash)
+ft_lookup(const struct nc_flow_table *t, int v6, const void *k, uint32_t hash)
 {
+	const struct ft *ft = v6 ? &t->ft6 : &t->ft4;
 	uint16_t sig = ft_sig(hash);
-	uint32_t b1 = hash & t->bkt_mask;
-	int32_t pos = ft_find(t, &t->bkt[b1], ft_match(&t->bkt[b1], sig), k);
+	uint32_t b = hash & ft->mask;
+	int32_t pos = ft_find(t, v6, &ft->bkt[b], ft_match(&ft->bkt[b], sig), k);
 
 	if (pos >= 0)
 		return pos;
-	b1 = ft_alt(t, b1, sig);
-	return ft_find(t, &t->bkt[b1], ft_match(&t->bkt[b1], sig), k);
+	b = ft_alt(ft, b, sig);
+	return ft_find(t, v6, &ft->bkt[b], ft_match(&ft->bkt[b], sig), k);
 }
 
 /* A free way of bucket <b>, or -1. */
@@ -182,9 +192,9 @@ ft_free_way(const struct ft_bucket *b)
  * the moves made from the free way found back to <b>.
  */
 static int
-ft_make_room(struct nc_flow_table *t, uint32_t b, unsigned int depth)
+ft_make_room(struct ft *ft, uint32_t b, unsigned int depth)
 {
-	struct ft_bucket *bk = &t->bkt[b];
+	struct ft_bucket *bk = &ft->bkt[b];
 	int j, w;
 
 	if ((w = ft_free_way(bk)) >= 0)
@@ -192,91 +202,101 @@ ft_make_room(struct nc_flow_table *t, uint32_t b, unsigned int depth)
 	if (depth == 0)
 		return -1;
 	for (j = 0; j < NC_FT_WAYS; j++) {
-		uint32_t alt = ft_alt(t, b, bk->sig[j]);
+		uint32_t alt = ft_alt(ft, b, bk->sig[j]);
 
-		if (alt == b || (w = ft_make_room(t, alt, depth - 1)) < 0)
+		if (alt == b || (w = ft_make_room(ft, alt, depth - 1)) < 0)
 			continue;
-		t->bkt[alt].sig[w] = bk->sig[j];
-		t->bkt[alt].idx[w] = bk->idx[j];
+		ft->bkt[alt].sig[w] = bk->sig[j];
+		ft->bkt[alt].idx[w] = bk->idx[j];
 		bk->sig[j] = 0;
 		return j;
 	}
 	return -1;
 }
 
-/* Key of flow slot <idx> (set by the caller) into the table: 0 or -ENOSPC. */
-static int
-ft_insert(struct nc_flow_table *t, uint32_t hash, uint32_t idx)
+/* A free slot of table <ft> for a key of <hash>: the slot, in the table
+ * (the caller sets the key before the next lookup), or -ENOSPC (nothing
+ * taken). */
+static int32_t
+ft_add(struct ft *ft, uint32_t hash)
 {
 	uint16_t sig = ft_sig(hash);
-	uint32_t b1 = hash & t->bkt_mask, b2 = ft_alt(t, b1, sig), b = b1;
-	int w = ft_free_way(&t->bkt[b1]);
+	uint32_t b1 = hash & ft->mask, b2 = ft_alt(ft, b1, sig), b = b1, idx;
+	int w = ft_free_way(&ft->bkt[b1]);
 
+	if (unlikely(ft->n_free == 0))
+		return -ENOSPC;
 	if (w < 0) {
 		b = b2;
-		w = ft_free_way(&t->bkt[b2]);
+		w = ft_free_way(&ft->bkt[b2]);
 	}
 	if (w < 0) {
 		b = b1;
-		w = ft_make_room(t, b1, NC_FT_DEPTH);
+		w = ft_make_room(ft, b1, NC_FT_DEPTH);
 	}
 	if (w < 0) {
 		b = b2;
-		w = ft_make_room(t, b2, NC_FT_DEPTH);
+		w = ft_make_room(ft, b2, NC_FT_DEPTH);
 	}
 	if (unlikely(w < 0))
 		return -ENOSPC;
-	t->bkt[b].idx[w] = idx;
-	t->bkt[b].sig[w] = sig;
-	return 0;
+	idx = ft->free_idx[--ft->n_free];
+	ft->bkt[b].idx[w] = idx;
+	ft->bkt[b].sig[w] = sig;
+	return (int32_t)idx;
 }
 
-/* Flow slot <idx> (key <k>) out of the table. */
+/* Flow slot <idx> (its key's <hash>) out of table <ft>, free again. */
 static void
-ft_remove(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t idx)
+ft_del(struct ft *ft, uint32_t hash, uint32_t idx)
 {
-	uint32_t hash = nc_flow_hash(k);
 	uint16_t sig = ft_sig(hash);
-	uint32_t b = hash & t->bkt_mask, pass, m;
+	uint32_t b = hash & ft->mask, pass, m;
 
-	for (pass = 0; pass < 2; pass++, b = ft_alt(t, b, sig)) {
-		for (m = ft_match(&t->bkt[b], sig); m != 0; m &= m - 1) {
+	for (pass = 0; pass < 2; pass++, b = ft_alt(ft, b, sig)) {
+		for (m = ft_match(&ft->bkt[b], sig); m != 0; m &= m - 1) {
 			uint32_t j = (uint32_t)__builtin_ctz(m);
 
-			if (t->bkt[b].idx[j] == idx) {
-				t->bkt[b].sig[j] = 0;
+			if (ft->bkt[b].idx[j] == idx) {
+				ft->bkt[b].sig[j] = 0;
+				ft->free_idx[ft->n_free++] = idx;
 				return;
 			}
 		}
 	}
 }
 
-static inline int32_t
-slot_take(struct nc_flow_table *t)
+/* Table <ft> for slots <first> .. <first> + <n> - 1, empty: 0 or -ENOMEM. */
+static int
+ft_init(struct ft *ft, uint32_t first, uint32_t n, int socket)
 {
-	return t->n_free != 0 ? (int32_t)t->free_idx[--t->n_free] : -ENOSPC;
-}
+	/* ways for twice the slots: at most half of them used */
+	uint32_t n_bkt = rte_align32pow2(RTE_MAX(2 * n / NC_FT_WAYS, 2u)), i;
 
-static inline void
-slot_give(struct nc_flow_table *t, uint32_t idx)
-{
-	t->free_idx[t->n_free++] = idx;
-}
-
-/* Key <k> into a free slot: the slot, or -ENOSPC (nothing taken). */
-static int32_t
-ft_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash)
-{
-	int32_t pos = slot_take(t);
-
-	if (unlikely(pos < 0))
-		return pos;
-	if (unlikely(ft_insert(t, hash, (uint32_t)pos) != 0)) {
-		slot_give(t, (uint32_t)pos);
-		return -ENOSPC;
+	ft->mask = n_bkt - 1;
+	ft->bkt = rte_malloc_socket("nc_flow_buckets", (size_t)n_bkt * sizeof(*ft->bkt),
+				    RTE_CACHE_LINE_SIZE, socket);
+	ft->free_idx = rte_malloc_socket("nc_flow_free", (size_t)n * sizeof(uint32_t), 0, socket);
+	if (ft->bkt == NULL || ft->free_idx == NULL) {
+		rte_free(ft->bkt);
+		rte_free(ft->free_idx);
+		ft->bkt = NULL;
+		ft->free_idx = NULL;
+		return -ENOMEM;
 	}
-	t->flows[pos].key = *k;
-	return pos;
+	/* fault the pages in now, not on the fast path (--no-huge heap is lazy) */
+	memset(ft->bkt, 0, (size_t)n_bkt * sizeof(*ft->bkt));
+	for (i = 0; i < n; i++)   /* the first slot taken first */
+		ft->free_idx[i] = first + n - 1 - i;
+	ft->n_free = n;
+	return 0;
+}
+
+static void
+ft_free(struct ft *ft)
+{
+	rte_free(ft->bkt);
+	rte_free(ft->free_idx);
 }
 
 struct nc_flow_table *
@@ -285,7 +305,7 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 		     int (*skip)(uint16_t lip_idx, uint16_t port, void *arg), void *skip_arg)
 {
 	struct nc_flow_table *t;
-	uint32_t per_lip, i, n_bkt;
+	uint32_t per_lip;
 	uint16_t l;
 
 	RTE_SET_USED(name);
@@ -308,23 +328,12 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 	t->n_workers = n_workers;
 	t->n_lips = n_lips;
 	t->lport_map = lport_map;
-	/* ways for twice the slots: at most half of them used */
-	n_bkt = rte_align32pow2(RTE_MAX(2 * t->slots / NC_FT_WAYS, 2u));
-	t->bkt_mask = n_bkt - 1;
-	t->bkt = rte_malloc_socket("nc_flow_buckets", (size_t)n_bkt * sizeof(*t->bkt),
-				   RTE_CACHE_LINE_SIZE, socket);
-	t->free_idx = rte_malloc_socket("nc_flow_free", (size_t)t->slots * sizeof(uint32_t), 0,
-					socket);
 	t->flows = rte_zmalloc_socket("nc_flows", (size_t)t->slots * sizeof(struct nc_flow),
 				      RTE_CACHE_LINE_SIZE, socket);
-	if (t->bkt == NULL || t->free_idx == NULL || t->flows == NULL)
+	if (t->flows == NULL || ft_init(&t->ft4, 0, t->slots, socket) != 0)
 		goto nomem;
 	/* fault the pages in now, not on the fast path (--no-huge heap is lazy) */
-	memset(t->bkt, 0, (size_t)n_bkt * sizeof(*t->bkt));
 	memset(t->flows, 0, (size_t)t->slots * sizeof(struct nc_flow));
-	for (i = 0; i < t->slots; i++)   /* slot 0 taken first */
-		t->free_idx[i] = t->slots - 1 - i;
-	t->n_free = t->slots;
 	for (l = 0; l < n_lips; l++) {
 		struct lport_fifo *f = &t->fifo[l];
 		uint32_t p;
@@ -355,31 +364,18 @@ nomem:
 int
 nc_flow_table_add_v6(struct nc_flow_table *t, int socket)
 {
-	char hname[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.key_len = sizeof(struct nc_flow6_key),
-		.hash_func = flow6_hash_fn,
-		.socket_id = socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-		.entries = t->slots,
-	};
 	struct nc_flow *flows;
 	size_t sz = (size_t)t->slots * sizeof(struct nc_flow);
 
 	if (t->slots6 != 0)
 		return 0;
-	snprintf(hname, sizeof(hname), "f6_%p", (void *)t);
-	hp.name = hname;
 	flows = rte_zmalloc_socket("nc_flows", 2 * sz, RTE_CACHE_LINE_SIZE, socket);
 	t->a6 = rte_zmalloc_socket("nc_flows6", (size_t)t->slots * sizeof(*t->a6),
 				   RTE_CACHE_LINE_SIZE, socket);
-	t->h6 = rte_hash_create(&hp);
-	if (flows == NULL || t->a6 == NULL || t->h6 == NULL) {
+	if (flows == NULL || t->a6 == NULL || ft_init(&t->ft6, t->slots, t->slots, socket) != 0) {
 		rte_free(flows);
 		rte_free(t->a6);
-		rte_hash_free(t->h6);
 		t->a6 = NULL;
-		t->h6 = NULL;
 		return -ENOMEM;
 	}
 	memset(flows, 0, 2 * sz);   /* fault the pages in now */
@@ -402,10 +398,9 @@ nc_flow_table_free(struct nc_flow_table *t)
 		rte_free(t->fifo[l].port);
 		rte_free(t->fifo[l].ready_ms);
 	}
-	rte_free(t->bkt);
-	rte_free(t->free_idx);
+	ft_free(&t->ft4);
+	ft_free(&t->ft6);
 	rte_free(t->flows);
-	rte_hash_free(t->h6);
 	rte_free(t->a6);
 	rte_free(t);
 }
@@ -420,6 +415,7 @@ void
 nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
 		    const uint32_t *hash, uint32_t n, int32_t *pos)
 {
+	const struct ft *ft = &t->ft4;
 	uint32_t bk[NC_FT_BULK], m[NC_FT_BULK], i, j, done, k;
 	uint16_t sig[NC_FT_BULK];
 	uint64_t alt;
@@ -430,37 +426,37 @@ nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
 		k = RTE_MIN(n - done, (uint32_t)NC_FT_BULK);
 		for (i = 0; i < k; i++) {
 			sig[i] = ft_sig(h[i]);
-			bk[i] = h[i] & t->bkt_mask;
-			rte_prefetch0(&t->bkt[bk[i]]);
+			bk[i] = h[i] & ft->mask;
+			rte_prefetch0(&ft->bkt[bk[i]]);
 		}
 		alt = 0;
 		for (i = 0; i < k; i++) {
-			m[i] = ft_match(&t->bkt[bk[i]], sig[i]);
+			m[i] = ft_match(&ft->bkt[bk[i]], sig[i]);
 			if (m[i] == 0) {
-				bk[i] = ft_alt(t, bk[i], sig[i]);
-				rte_prefetch0(&t->bkt[bk[i]]);
+				bk[i] = ft_alt(ft, bk[i], sig[i]);
+				rte_prefetch0(&ft->bkt[bk[i]]);
 				alt |= 1ull << i;
 				continue;
 			}
 			for (j = m[i]; j != 0; j &= j - 1)
-				rte_prefetch0(&t->flows[t->bkt[bk[i]].idx[__builtin_ctz(j)]]);
+				rte_prefetch0(&t->flows[ft->bkt[bk[i]].idx[__builtin_ctz(j)]]);
 		}
 		for (i = 0; alt != 0 && i < k; i++) {
 			if (!(alt >> i & 1))
 				continue;
-			m[i] = ft_match(&t->bkt[bk[i]], sig[i]);
+			m[i] = ft_match(&ft->bkt[bk[i]], sig[i]);
 			for (j = m[i]; j != 0; j &= j - 1)
-				rte_prefetch0(&t->flows[t->bkt[bk[i]].idx[__builtin_ctz(j)]]);
+				rte_prefetch0(&t->flows[ft->bkt[bk[i]].idx[__builtin_ctz(j)]]);
 		}
 		for (i = 0; i < k; i++) {
-			int32_t p = ft_find(t, &t->bkt[bk[i]], m[i], keys[done + i]);
+			int32_t p = ft_find(t, 0, &ft->bkt[bk[i]], m[i], keys[done + i]);
 
 			/* a signature's ways in the primary bucket, none the key's:
 			 * the other bucket still may hold it */
 			if (unlikely(p < 0 && m[i] != 0 && !(alt >> i & 1))) {
-				uint32_t b2 = ft_alt(t, bk[i], sig[i]);
+				uint32_t b2 = ft_alt(ft, bk[i], sig[i]);
 
-				p = ft_find(t, &t->bkt[b2], ft_match(&t->bkt[b2], sig[i]), keys[done + i]);
+				p = ft_find(t, 0, &ft->bkt[b2], ft_match(&ft->bkt[b2], sig[i]), keys[done + i]);
 			}
 			pos[done + i] = p;
 		}
@@ -470,7 +466,7 @@ nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
 int32_t
 nc_flow_lookup(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash)
 {
-	return ft_lookup(t, k, hash);
+	return ft_lookup(t, 0, k, hash);
 }
 
 static void
@@ -619,7 +615,7 @@ nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 		*err = -NC_ENOPORTS;
 		return NULL;
 	}
-	pos = ft_add(t, k, hash);
+	pos = ft_add(&t->ft4, hash);
 	if (unlikely(pos < 0)) {
 		lport_give(t, lip, port, 0);
 		*err = -ENOSPC;
@@ -639,12 +635,9 @@ nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 int32_t
 nc_flow6_lookup(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash)
 {
-	int32_t pos;
-
 	if (unlikely(t->slots6 == 0))
 		return -ENOENT;
-	pos = rte_hash_lookup_with_hash(t->h6, k, hash);
-	return pos < 0 ? pos : (int32_t)t->slots + pos;
+	return ft_lookup(t, 1, k, hash);
 }
 
 struct nc_flow *
@@ -665,13 +658,13 @@ nc_flow6_add(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t has
 		*err = -NC_ENOPORTS;
 		return NULL;
 	}
-	pos = rte_hash_add_key_with_hash(t->h6, k, hash);
+	pos = ft_add(&t->ft6, hash);
 	if (unlikely(pos < 0)) {
 		lport_give(t, lip, port, 0);
 		*err = -ENOSPC;
 		return NULL;
 	}
-	f = &t->flows[t->slots + (uint32_t)pos];
+	f = &t->flows[pos];
 	memset(f, 0, sizeof(*f));
 	f->key.src_port = k->src_port;
 	f->key.dst_port = k->dst_port;
@@ -680,10 +673,10 @@ nc_flow6_add(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t has
 	f->lip_idx = lip;
 	f->lport = rte_cpu_to_be_16(port);
 	f->state = k->proto == IPPROTO_TCP ? NC_FLOW_SYN : NC_FLOW_UDP;
-	a = &t->a6[pos];
+	a = &t->a6[(uint32_t)pos - t->slots];
 	memcpy(a->client, k->src_ip, 16);
 	memcpy(a->vip, k->dst_ip, 16);
-	t->lport_map[(uint32_t)lip << 16 | port] = t->slots + (uint32_t)pos + 1;
+	t->lport_map[(uint32_t)lip << 16 | port] = (uint32_t)pos + 1;
 	t->n++;
 	return f;
 }
@@ -702,10 +695,9 @@ adopt_check(struct nc_flow_table *t, int v6, const void *k, uint32_t hash, uint1
 {
 	if (lip_idx >= t->n_lips || lport < NC_LPORT_MIN || lport % t->n_workers != t->worker)
 		return -EINVAL;
-	if (t->n >= t->capacity || (v6 && t->h6 == NULL))
+	if (t->n >= t->capacity || (v6 && t->slots6 == 0))
 		return -ENOSPC;
-	if (t->lport_map[(uint32_t)lip_idx << 16 | lport] != 0 ||
-	    (v6 ? rte_hash_lookup_with_hash(t->h6, k, hash) : ft_lookup(t, k, hash)) >= 0)
+	if (t->lport_map[(uint32_t)lip_idx << 16 | lport] != 0 || ft_lookup(t, v6, k, hash) >= 0)
 		return -EEXIST;
 	/* a port of this local IP's free list: it leaves the list (it is
 	 * returned there when the flow closes, as any) */
@@ -737,7 +729,7 @@ nc_flow_adopt(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t has
 	*err = adopt_check(t, 0, k, hash, lip_idx, lport);
 	if (*err != 0)
 		return NULL;
-	pos = ft_add(t, k, hash);
+	pos = ft_add(&t->ft4, hash);
 	if (pos < 0) {
 		*err = -ENOSPC;
 		return NULL;
@@ -759,21 +751,21 @@ nc_flow6_adopt(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t h
 	*err = adopt_check(t, 1, k, hash, lip_idx, lport);
 	if (*err != 0)
 		return NULL;
-	pos = rte_hash_add_key_with_hash(t->h6, k, hash);
+	pos = ft_add(&t->ft6, hash);
 	if (pos < 0) {
 		*err = -ENOSPC;
 		return NULL;
 	}
-	f = &t->flows[t->slots + (uint32_t)pos];
+	f = &t->flows[pos];
 	memset(f, 0, sizeof(*f));
 	f->key.src_port = k->src_port;
 	f->key.dst_port = k->dst_port;
 	f->key.proto = k->proto;
 	f->key.pad[0] = NC_FLOW_KEY_V6;
-	a = &t->a6[pos];
+	a = &t->a6[(uint32_t)pos - t->slots];
 	memcpy(a->client, k->src_ip, 16);
 	memcpy(a->vip, k->dst_ip, 16);
-	return adopt_slot(t, t->slots + (uint32_t)pos, k->proto, lip_idx, lport);
+	return adopt_slot(t, (uint32_t)pos, k->proto, lip_idx, lport);
 }
 
 int
@@ -810,10 +802,9 @@ nc_flow_del(struct nc_flow_table *t, uint32_t idx)
 
 		memcpy(k6.src_ip, a->client, 16);
 		memcpy(k6.dst_ip, a->vip, 16);
-		rte_hash_del_key(t->h6, &k6);
+		ft_del(&t->ft6, nc_flow6_hash(&k6), idx);
 	} else {
-		ft_remove(t, &f->key, idx);
-		slot_give(t, idx);
+		ft_del(&t->ft4, nc_flow_hash(&f->key), idx);
 	}
 	lport_give(t, f->lip_idx, rte_be_to_cpu_16(f->lport), f->key.proto == IPPROTO_TCP);
 	f->state = NC_FLOW_FREE;

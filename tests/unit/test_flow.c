@@ -2,8 +2,8 @@
  * lib/flow: the per-worker flow table (add, lookup, bulk lookup, delete,
  * capacity), local ports (partition between workers, FIFO reuse, skip list,
  * exhaustion, several local IPs), the local port map and expiry.
- * Also the client-key table's buckets: room made by moving an entry, a key
- * refused when there is none, nothing lost either way.
+ * Also the client-key tables' buckets: room made by moving an entry, a key
+ * refused when there is none, nothing lost either way; IPv6 keys beside IPv4.
  * Needs the EAL (rte_hash, rte_malloc): --no-huge, no devices.
  */
 #include <errno.h>
@@ -383,6 +383,99 @@ test_bucket_room(void **state)
 	want[3] = index_of(&tb, f);
 	k[3] = k[16];
 	assert_all_found(&tb, k, want, 16);
+	table_close(&tb, 1);
+}
+
+/* IPv6 client key number <i>: 2001:db8::<i>, port 20000 + (i & 0xff). */
+static struct nc_flow6_key
+key6_of(uint32_t i)
+{
+	struct nc_flow6_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.src_ip[0] = 0x20;
+	k.src_ip[1] = 0x01;
+	k.src_ip[2] = 0x0d;
+	k.src_ip[3] = 0xb8;
+	k.src_ip[12] = (uint8_t)(i >> 24);
+	k.src_ip[13] = (uint8_t)(i >> 16);
+	k.src_ip[14] = (uint8_t)(i >> 8);
+	k.src_ip[15] = (uint8_t)i;
+	k.dst_ip[0] = 0xfd;
+	k.dst_ip[15] = 1;
+	k.src_port = rte_cpu_to_be_16((uint16_t)(20000 + (i & 0xff)));
+	k.dst_port = RTE_BE16(80);
+	k.proto = IPPROTO_TCP;
+	return k;
+}
+
+/* IPv6 flows beside IPv4 ones, one capacity over both: each family's keys
+ * found in their own slots only, deleted and taken over (adopted) alike. */
+static void
+test_v6_keys(void **state)
+{
+	enum { N = 400 };
+	static const uint16_t lip0[] = { 0 };
+	static int32_t i4[N], i6[N];
+	struct table tb;
+	struct nc_flow *f;
+	uint16_t cursor = 0;
+	uint32_t i;
+	int err;
+
+	(void)state;
+	table_open(&tb, 2 * N, 0, 1, 1, NULL, NULL, NULL);
+	assert_int_equal(nc_flow_table_add_v6(tb.t, SOCKET_ID_ANY), 0);
+	for (i = 0; i < N; i++) {
+		struct nc_flow6_key k6 = key6_of(i);
+		struct nc_flow_key k = key_of(i, IPPROTO_TCP);
+
+		f = nc_flow6_add(tb.t, &k6, nc_flow6_hash(&k6), lip0, 1, &cursor, &err);
+		assert_non_null(f);
+		i6[i] = (int32_t)nc_flow_index(tb.t, f);
+		assert_true(i6[i] >= (int32_t)(nc_flow_slots(tb.t) / 2));
+		assert_memory_equal(nc_flow6_addr_at(tb.t, (uint32_t)i6[i])->client, k6.src_ip, 16);
+		f = add(&tb, &k, &err);
+		assert_non_null(f);
+		i4[i] = index_of(&tb, f);
+		assert_null(nc_flow6_addr_at(tb.t, (uint32_t)i4[i]));
+	}
+	assert_int_equal(nc_flow_count(tb.t), 2 * N);
+	/* full over both families */
+	{
+		struct nc_flow6_key k6 = key6_of(N);
+
+		assert_null(nc_flow6_add(tb.t, &k6, nc_flow6_hash(&k6), lip0, 1, &cursor, &err));
+		assert_int_equal(err, -ENOSPC);
+	}
+	for (i = 0; i < N; i++) {
+		struct nc_flow6_key k6 = key6_of(i);
+
+		assert_int_equal(nc_flow6_lookup(tb.t, &k6, nc_flow6_hash(&k6)), i6[i]);
+	}
+	/* every other IPv6 flow closes: gone, the rest and the IPv4 ones stay */
+	for (i = 0; i < N; i += 2)
+		nc_flow_del(tb.t, (uint32_t)i6[i]);
+	for (i = 0; i < N; i++) {
+		struct nc_flow6_key k6 = key6_of(i);
+		struct nc_flow_key k = key_of(i, IPPROTO_TCP);
+
+		assert_int_equal(nc_flow6_lookup(tb.t, &k6, nc_flow6_hash(&k6)), i % 2 ? i6[i] : -ENOENT);
+		assert_int_equal(lookup(&tb, &k), i4[i]);
+	}
+	/* taken over with its own port; a second time refused */
+	{
+		struct nc_flow6_key k6 = key6_of(0);
+		uint16_t port = 60000;
+
+		f = nc_flow6_adopt(tb.t, &k6, nc_flow6_hash(&k6), 0, port, &err);
+		assert_non_null(f);
+		assert_int_equal(nc_flow6_lookup(tb.t, &k6, nc_flow6_hash(&k6)),
+				 (int32_t)nc_flow_index(tb.t, f));
+		assert_int_equal(nc_flow_by_lport(tb.t, 0, port), (int32_t)nc_flow_index(tb.t, f));
+		assert_null(nc_flow6_adopt(tb.t, &k6, nc_flow6_hash(&k6), 0, 60002, &err));
+		assert_int_equal(err, -EEXIST);
+	}
 	table_close(&tb, 1);
 }
 
@@ -1000,6 +1093,7 @@ main(void)
 		cmocka_unit_test(test_lookup_bulk),
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_bucket_room),
+		cmocka_unit_test(test_v6_keys),
 		cmocka_unit_test(test_lport_partition),
 		cmocka_unit_test(test_lport_exhaustion),
 		cmocka_unit_test(test_lport_fifo_and_skip),
