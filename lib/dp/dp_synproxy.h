@@ -127,6 +127,18 @@ nc_sp_seq_to_client(const struct nc_worker *w, uint32_t idx, uint32_t seq)
 	return (w->synp[idx].flags & NC_SP_EST) ? seq + w->synp[idx].delta : seq;
 }
 
+/* A SYN of no flow to service <svc> is answered with a cookie now:
+ * syn_proxy on (or "auto" turned on by the control lcore), or this worker's
+ * own handshakes under way at its share of the threshold ("auto": a flood
+ * fills the table well within the control lcore's second). */
+static inline int
+nc_sp_cookies_now(const struct nc_worker *w, uint8_t svc)
+{
+	return w->dp->synp_on[svc] ||
+	       (w->tb->svc[svc].synp_worker_max != 0 &&
+		w->st.svc[svc].half_open >= w->tb->svc[svc].synp_worker_max);
+}
+
 /* Flow <f> of service <svc> is a proxied connection. */
 static inline int
 nc_sp_flow(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx)

@@ -261,10 +261,7 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 		    nc_sp_client(w, f, (uint32_t)pos, m, pm) == 0)
 			return;
 	} else {
-		if (unlikely(w->dp->synp_on[pm->svc] ||
-			     (w->tb->svc[pm->svc].synp_worker_max != 0 &&
-			      w->st.svc[pm->svc].half_open >= w->tb->svc[pm->svc].synp_worker_max)) &&
-		    pm->key.proto == IPPROTO_TCP) {
+		if (unlikely(nc_sp_cookies_now(w, pm->svc)) && pm->key.proto == IPPROTO_TCP) {
 			synp_syn(w, m, pm);
 			return;
 		}
