@@ -1119,6 +1119,136 @@ test_resume(void **state)
 	assert_no_leak(f);
 }
 
+/* A peer's connection as the peer last told it: request get_req held from
+ * 2001 (client ISN 2000), the server's stream at 6001 (ISN 6000), on the
+ * peer's local IP and <lport>, both installed here as a takeover does. */
+static void
+adopt_peer_held(struct fx *f, uint16_t cport, uint16_t lport, struct pb_pkt *p)
+{
+	const uint16_t len = (uint16_t)(sizeof(get_req) - 1);
+	struct nc_sync_rec pr, h;
+
+	peer_flow(&pr, IPPROTO_TCP, cport, lport, SA);
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL, NULL), 0);
+	client_pkt(p, IPPROTO_TCP, cport);
+	p->tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	p->seq = 2001;
+	p->ack = 6001;
+	p->payload = (const uint8_t *)get_req;
+	p->payload_len = len;
+	h = pr;
+	h.op = NC_SYNC_HELD;
+	h.ttl_ms = 30;
+	h.m = mk(p);
+	h.tcp = (struct nc_sync_tcp){ .start = 2001, .c_isn = 2000, .srv_isn = 6000, .s_next = 6001,
+				      .method = 1, .minor = 1 };
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &h, NULL, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 2);
+}
+
+/* Every record the worker made, its frames freed. */
+static void
+records_drop(struct fx *f)
+{
+	struct nc_sync_rec r[8];
+	unsigned int n, i;
+
+	while ((n = records(f, r, 8)) != 0)
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(r[i].m);
+}
+
+/*
+ * A peer's held request whose answer reached its client through the peer
+ * just before the peer died, the release record lost with it: the client's
+ * next request acknowledges the whole answer, past where the record left
+ * the server's stream. That request is the one owed an answer now: it goes
+ * to the server, whose answer reaches the client where it expects it and
+ * lets it go; the old request is not sent anywhere again.
+ */
+static void
+test_tcp_held_answered(void **state)
+{
+	struct fx *f = *state;
+	const uint16_t len = (uint16_t)(sizeof(get_req) - 1), rlen = (uint16_t)(sizeof(ok_resp) - 1);
+	struct nc_failsafe_view v;
+	struct pb_pkt p, sv, want;
+	struct frame fr;
+
+	adopt_peer_held(f, 46100, 8100, &p);
+	/* the next request, after the whole answer to the first */
+	p.seq = 2001 + len;
+	p.ack = 6001 + rlen;
+	via_peer(f, &p, SA, 8100);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 1);   /* that request, until its answer */
+	server_pkt(&sv, &p, SA, 8100);
+	sv.dip = IP_PEER_LIP;
+	sv.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	sv.seq = 6001 + rlen;
+	sv.ack = 2001 + 2 * len;
+	sv.payload = (const uint8_t *)ok_resp;
+	sv.payload_len = rlen;
+	rx(f, 0, &sv);
+	expect_one(f, 0, &fr);
+	want = nat_s2c(&sv, &p);
+	assert_wire(&fr, &want);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 0);   /* answered */
+	/* past the old request's deadline: nothing moves, nothing is sent */
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	fs_web(f, &v);
+	assert_int_equal(v.replays, 0);
+	assert_int_equal(v.resets, 0);
+	records_drop(f);
+	assert_no_leak(f);
+}
+
+/*
+ * The same, the server first: the next request reached it through the peer
+ * (which died before reporting it), and its answer, sent again, comes here
+ * before anything of the client's. It is past where the record left the
+ * server's stream: the held request had its answer, and this one goes on to
+ * the client as the server sent it.
+ */
+static void
+test_tcp_held_answered_server_first(void **state)
+{
+	struct fx *f = *state;
+	const uint16_t len = (uint16_t)(sizeof(get_req) - 1), rlen = (uint16_t)(sizeof(ok_resp) - 1);
+	struct nc_failsafe_view v;
+	struct pb_pkt p, sv, want;
+	struct frame fr;
+
+	adopt_peer_held(f, 46200, 8200, &p);
+	server_pkt(&sv, &p, SA, 8200);
+	sv.dip = IP_PEER_LIP;
+	sv.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	sv.seq = 6001 + rlen;
+	sv.ack = 2001 + 2 * len;
+	sv.payload = (const uint8_t *)ok_resp;
+	sv.payload_len = rlen;
+	rx(f, 0, &sv);
+	expect_one(f, 0, &fr);
+	want = nat_s2c(&sv, &p);
+	assert_wire(&fr, &want);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 0);
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	/* the client's next request is followed from where it stands */
+	p.seq = 2001 + 2 * len;
+	p.ack = 6001 + 2 * rlen;
+	via_peer(f, &p, SA, 8200);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 1);
+	assert_int_equal(v.replays, 0);
+	records_drop(f);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpsync"); }
 
 int
@@ -1143,6 +1273,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_held, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine, setup_sync_stall, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup_sync_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_answered, setup_sync_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_answered_server_first, setup_sync_tcpfs,
+						fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_sync", tests, eal_setup, fx_eal_teardown);
