@@ -242,9 +242,13 @@ adopt_held(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_syn
 		return;
 	}
 	f = flow_at(w, (uint32_t)idx);
+	/* TCP: only on a connection installed as the peer told it, not yet
+	 * followed here (NC_TFS_RESUME): once a request of its client was read
+	 * here (a later slice of the takeover), this dispatcher knows better */
 	if (!w->tb->svc[f->svc].failsafe ||
 	    (proto == IPPROTO_TCP && (w->tfs == NULL ||
-				      held_l4_len(r->m) <= sizeof(struct rte_tcp_hdr)))) {
+				      held_l4_len(r->m) <= sizeof(struct rte_tcp_hdr) ||
+				      !(w->tfs[idx].flags & NC_TFS_RESUME)))) {
 		rte_pktmbuf_free(r->m);
 		return;
 	}

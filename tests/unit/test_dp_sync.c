@@ -1249,6 +1249,57 @@ test_tcp_held_answered_server_first(void **state)
 	assert_no_leak(f);
 }
 
+/*
+ * A peer's connection installed here, then its client's next request
+ * (followed from there: it stands at a message boundary), and only then the
+ * peer's record of an older request held, from a later slice of the
+ * takeover: what this dispatcher followed itself is newer, and stays. The
+ * request owed an answer is the client's latest: unanswered, it moves to b
+ * as a failure of a, from its own first byte.
+ */
+static void
+test_tcp_held_after_resume(void **state)
+{
+	struct fx *f = *state;
+	const uint16_t len = (uint16_t)(sizeof(get_req) - 1), rlen = (uint16_t)(sizeof(ok_resp) - 1);
+	struct nc_failsafe_view v;
+	struct nc_sync_rec pr, h;
+	struct pb_pkt p, old;
+	struct frame fr[4];
+
+	peer_flow(&pr, IPPROTO_TCP, 46300, 8300, SA);
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
+	install_now(f, &pr);
+	client_pkt(&p, IPPROTO_TCP, 46300);
+	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	p.seq = 2001 + len;
+	p.ack = 6001 + rlen;
+	p.payload = (const uint8_t *)get_req;
+	p.payload_len = len;
+	via_peer(f, &p, SA, 8300);
+	old = p;
+	old.seq = 2001;
+	old.ack = 6001;
+	h = pr;
+	h.op = NC_SYNC_HELD;
+	h.ttl_ms = 30;
+	h.m = mk(&old);
+	h.tcp = (struct nc_sync_tcp){ .start = 2001, .c_isn = 2000, .srv_isn = 6000, .s_next = 6001,
+				      .method = 1, .minor = 1 };
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &h, NULL, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 1);
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	assert_int_equal(pb_get32(fr[0].b + 30), IP_SA);   /* a's connection reset */
+	assert_true(fr[0].b[47] & PB_TCP_RST);
+	assert_int_equal(pb_get32(fr[1].b + 30), IP_SB);   /* b's opened at the latest request */
+	assert_int_equal(fr[1].b[47], PB_TCP_SYN);
+	assert_int_equal(pb_get32(fr[1].b + 38), 2001 + len - 1);
+	records_drop(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpsync"); }
 
 int
@@ -1276,6 +1327,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_held_answered, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_answered_server_first, setup_sync_tcpfs,
 						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_after_resume, setup_sync_tcpfs, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_sync", tests, eal_setup, fx_eal_teardown);
