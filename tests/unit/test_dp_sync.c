@@ -366,6 +366,38 @@ test_adopt_stale_port(void **state)
 }
 
 /*
+ * A peer's connection installed here by an earlier takeover ended at the
+ * peer once it had its local IPs back (its end passed there, not here), and
+ * the client opened a new one from the same port through the peer: at the
+ * next takeover the peer's record of the new connection - another local
+ * port, another server - replaces the copy left here, unreported, and the
+ * client's segments go where the new connection is.
+ */
+static void
+test_adopt_stale_copy(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_rec r, out[4];
+	struct nc_dp_stats st;
+	struct pb_pkt p;
+
+	peer_flow(&r, IPPROTO_TCP, 48100, 5500, SA);
+	install_now(f, &r);
+	client_pkt(&p, IPPROTO_TCP, 48100);
+	p.tcp_flags = PB_TCP_ACK;
+	via_peer(f, &p, SA, 5500);
+	peer_flow(&r, IPPROTO_TCP, 48100, 5600, SB);
+	install_now(f, &r);
+	stats(f, &st);
+	assert_int_equal(st.sync_adopted, 2);
+	assert_int_equal(st.sync_adopt_replaced, 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_int_equal(nc_dp_sync_take(f->dp, out, rec6, 4), 0);   /* no close reported */
+	via_peer(f, &p, SB, 5600);
+	assert_no_leak(f);
+}
+
+/*
  * A peer's connection installed before its client's first byte: the client's
  * SYN again (its dispatcher died holding the SYN-ACK back) is the same
  * connection's and goes on to the server from the peer's local port; a SYN
@@ -1310,6 +1342,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_adopt_proxy, setup_sync_proxy, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_tcp, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_stale_port, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_stale_copy, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_again, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_again, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_held, setup_sync, fx_teardown),
