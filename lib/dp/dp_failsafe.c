@@ -875,6 +875,30 @@ client_detour(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tc
 }
 
 /*
+ * Flow sync: q[0] of TCP flow <idx> was taken over from a dead dispatcher
+ * (NC_TFS_ADOPTED), and the connection shows server bytes past where that
+ * dispatcher's record left the server's stream (<s_next>): the client
+ * acknowledges them, or the server sends bytes after them. They were q[0]'s
+ * answer, which went through that dispatcher before it died, its release
+ * record lost with it. Nothing is owed: what is held goes, and framing
+ * resumes at the client's next request (NC_TFS_RESUME), as on a connection
+ * taken over with nothing unanswered. Followed on, the answers of the
+ * server would fall in a gap and be dropped, and a move would replay q[0]
+ * acknowledging server bytes the new server never sent (it drops such
+ * segments), then reset the client below what it has (ignored).
+ */
+static void
+adopted_answered(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t)
+{
+	release_all(w, f, idx, 0);
+	t->mode = NC_FSM_PLAIN;
+	t->q_n = 0;
+	t->flags = (uint16_t)((t->flags & NC_TFS_SPLICED) | NC_TFS_SYNACK | NC_TFS_ANSWERED |
+			      NC_TFS_RESUME);
+	f->sync &= (uint8_t)~NC_FLOW_ADOPTED;
+}
+
+/*
  * Client side of a TCP flow of a fail-safe service, before it is forwarded:
  * its SYN is stripped and held; requests are read and held until answered;
  * on a moved connection its acknowledgement is translated. Returns 0 when
@@ -915,6 +939,9 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 		}
 		return 1;
 	}
+	if (unlikely(t->flags & NC_TFS_ADOPTED) && (fl & RTE_TCP_ACK_FLAG) &&
+	    nc_seq_lt(t->s_next, rte_be_to_cpu_32(th->recv_ack)))
+		adopted_answered(w, f, idx, t);   /* the client had q[0]'s answer */
 	if (unlikely(t->flags & NC_TFS_RESUME) && pm->pay != 0 && (fl & RTE_TCP_ACK_FLAG)) {
 		/* a client that sends a request has the whole previous answer:
 		 * both streams stand at a message boundary here */
@@ -1146,6 +1173,8 @@ tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_m
 		tcp_seq_add(m, pm->l4_off, t->delta);
 		seq = nc_seq_to_client(sseq, t->delta);
 	}
+	if (unlikely(t->flags & NC_TFS_ADOPTED) && pm->pay != 0 && nc_seq_lt(t->s_next, seq))
+		adopted_answered(w, f, idx, t);   /* the server answered q[0] already */
 	if (fl & RTE_TCP_ACK_FLAG) {
 		if (unlikely(t->flags & NC_TFS_REPLAYING))
 			replay_ack(w, f, idx, t, ack, win, pm->pay == 0 && !(fl & RTE_TCP_FIN_FLAG));

@@ -242,9 +242,13 @@ adopt_held(struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_syn
 		return;
 	}
 	f = flow_at(w, (uint32_t)idx);
+	/* TCP: only on a connection installed as the peer told it, not yet
+	 * followed here (NC_TFS_RESUME): once a request of its client was read
+	 * here (a later slice of the takeover), this dispatcher knows better */
 	if (!w->tb->svc[f->svc].failsafe ||
 	    (proto == IPPROTO_TCP && (w->tfs == NULL ||
-				      held_l4_len(r->m) <= sizeof(struct rte_tcp_hdr)))) {
+				      held_l4_len(r->m) <= sizeof(struct rte_tcp_hdr) ||
+				      !(w->tfs[idx].flags & NC_TFS_RESUME)))) {
 		rte_pktmbuf_free(r->m);
 		return;
 	}
@@ -278,6 +282,25 @@ adopt_find4(const struct nc_worker *w, const struct nc_sync_rec *r, const struct
 	return *srv >= 0;
 }
 
+/*
+ * Flow <f> here has the key of peer record <r> but is another connection:
+ * on a peer's local IP (our copy from an earlier takeover), from another
+ * local port or to another server than the record's. That copy's connection
+ * ended at the peer once it had its local IPs back - its end passed there,
+ * so it lingers here until idle - and the client opened the record's from
+ * the same port since: the peer's word is the newer. Followed instead, the
+ * client's segments would go to a server that no longer knows the copy's
+ * connection, and its reset to the client. (A UDP copy answers as well.)
+ */
+static bool
+stale_copy(const struct nc_worker *w, const struct nc_flow *f, const struct nc_sync_rec *r)
+{
+	if (f->lip_idx < w->dp->n_own_lips || f->key.proto != IPPROTO_TCP)
+		return false;
+	return f->lport != r->lport || f->server_port != r->server_port ||
+	       (!nc_sync_rec_v6(r) && (f->lip != r->lip || f->server_ip != r->server_ip));
+}
+
 /* Install a peer's flow. Returns 1 when the flow is here now (installed,
  * or here already), 0 when not. */
 static int
@@ -303,6 +326,12 @@ adopt_flow(struct nc_worker *w, const struct adopt *a)
 		 * the peer's live one: the peer's is the connection now */
 		flow_close(w, pos);
 		pos = -ENOENT;
+	} else if (pos >= 0 && stale_copy(w, flow_at(w, (uint32_t)pos), r)) {
+		/* dropped unreported, as a stale port's below */
+		flow_at(w, (uint32_t)pos)->sync = 0;
+		flow_close(w, pos);
+		pos = -ENOENT;
+		w->st.sync_adopt_replaced++;
 	}
 	if (pos >= 0) {
 		w->st.sync_adopt_exists++;

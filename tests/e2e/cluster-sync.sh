@@ -268,7 +268,7 @@ why() {
 	local a k
 	for a in $(grep -ho 'from [0-9.]*:[0-9]*' "$W/$1"-*.err 2>/dev/null | awk '{ print $2 }' | sort -u | head -3); do
 		for k in 0 1; do
-			grep -F "$a " "$STATE/d$k.log" 2>/dev/null | tail -6 | sed "s/^/    d$k: /"
+			grep -F "$a " "$STATE/d$k.log" 2>/dev/null | tail -12 | sed "s/^/    d$k: /"
 		done
 	done >>"$W/$1.why"
 	for k in 0 1; do

@@ -366,6 +366,38 @@ test_adopt_stale_port(void **state)
 }
 
 /*
+ * A peer's connection installed here by an earlier takeover ended at the
+ * peer once it had its local IPs back (its end passed there, not here), and
+ * the client opened a new one from the same port through the peer: at the
+ * next takeover the peer's record of the new connection - another local
+ * port, another server - replaces the copy left here, unreported, and the
+ * client's segments go where the new connection is.
+ */
+static void
+test_adopt_stale_copy(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_rec r, out[4];
+	struct nc_dp_stats st;
+	struct pb_pkt p;
+
+	peer_flow(&r, IPPROTO_TCP, 48100, 5500, SA);
+	install_now(f, &r);
+	client_pkt(&p, IPPROTO_TCP, 48100);
+	p.tcp_flags = PB_TCP_ACK;
+	via_peer(f, &p, SA, 5500);
+	peer_flow(&r, IPPROTO_TCP, 48100, 5600, SB);
+	install_now(f, &r);
+	stats(f, &st);
+	assert_int_equal(st.sync_adopted, 2);
+	assert_int_equal(st.sync_adopt_replaced, 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_int_equal(nc_dp_sync_take(f->dp, out, rec6, 4), 0);   /* no close reported */
+	via_peer(f, &p, SB, 5600);
+	assert_no_leak(f);
+}
+
+/*
  * A peer's connection installed before its client's first byte: the client's
  * SYN again (its dispatcher died holding the SYN-ACK back) is the same
  * connection's and goes on to the server from the peer's local port; a SYN
@@ -1119,6 +1151,187 @@ test_resume(void **state)
 	assert_no_leak(f);
 }
 
+/* A peer's connection as the peer last told it: request get_req held from
+ * 2001 (client ISN 2000), the server's stream at 6001 (ISN 6000), on the
+ * peer's local IP and <lport>, both installed here as a takeover does. */
+static void
+adopt_peer_held(struct fx *f, uint16_t cport, uint16_t lport, struct pb_pkt *p)
+{
+	const uint16_t len = (uint16_t)(sizeof(get_req) - 1);
+	struct nc_sync_rec pr, h;
+
+	peer_flow(&pr, IPPROTO_TCP, cport, lport, SA);
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL, NULL), 0);
+	client_pkt(p, IPPROTO_TCP, cport);
+	p->tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	p->seq = 2001;
+	p->ack = 6001;
+	p->payload = (const uint8_t *)get_req;
+	p->payload_len = len;
+	h = pr;
+	h.op = NC_SYNC_HELD;
+	h.ttl_ms = 30;
+	h.m = mk(p);
+	h.tcp = (struct nc_sync_tcp){ .start = 2001, .c_isn = 2000, .srv_isn = 6000, .s_next = 6001,
+				      .method = 1, .minor = 1 };
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &h, NULL, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 2);
+}
+
+/* Every record the worker made, its frames freed. */
+static void
+records_drop(struct fx *f)
+{
+	struct nc_sync_rec r[8];
+	unsigned int n, i;
+
+	while ((n = records(f, r, 8)) != 0)
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(r[i].m);
+}
+
+/*
+ * A peer's held request whose answer reached its client through the peer
+ * just before the peer died, the release record lost with it: the client's
+ * next request acknowledges the whole answer, past where the record left
+ * the server's stream. That request is the one owed an answer now: it goes
+ * to the server, whose answer reaches the client where it expects it and
+ * lets it go; the old request is not sent anywhere again.
+ */
+static void
+test_tcp_held_answered(void **state)
+{
+	struct fx *f = *state;
+	const uint16_t len = (uint16_t)(sizeof(get_req) - 1), rlen = (uint16_t)(sizeof(ok_resp) - 1);
+	struct nc_failsafe_view v;
+	struct pb_pkt p, sv, want;
+	struct frame fr;
+
+	adopt_peer_held(f, 46100, 8100, &p);
+	/* the next request, after the whole answer to the first */
+	p.seq = 2001 + len;
+	p.ack = 6001 + rlen;
+	via_peer(f, &p, SA, 8100);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 1);   /* that request, until its answer */
+	server_pkt(&sv, &p, SA, 8100);
+	sv.dip = IP_PEER_LIP;
+	sv.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	sv.seq = 6001 + rlen;
+	sv.ack = 2001 + 2 * len;
+	sv.payload = (const uint8_t *)ok_resp;
+	sv.payload_len = rlen;
+	rx(f, 0, &sv);
+	expect_one(f, 0, &fr);
+	want = nat_s2c(&sv, &p);
+	assert_wire(&fr, &want);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 0);   /* answered */
+	/* past the old request's deadline: nothing moves, nothing is sent */
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	fs_web(f, &v);
+	assert_int_equal(v.replays, 0);
+	assert_int_equal(v.resets, 0);
+	records_drop(f);
+	assert_no_leak(f);
+}
+
+/*
+ * The same, the server first: the next request reached it through the peer
+ * (which died before reporting it), and its answer, sent again, comes here
+ * before anything of the client's. It is past where the record left the
+ * server's stream: the held request had its answer, and this one goes on to
+ * the client as the server sent it.
+ */
+static void
+test_tcp_held_answered_server_first(void **state)
+{
+	struct fx *f = *state;
+	const uint16_t len = (uint16_t)(sizeof(get_req) - 1), rlen = (uint16_t)(sizeof(ok_resp) - 1);
+	struct nc_failsafe_view v;
+	struct pb_pkt p, sv, want;
+	struct frame fr;
+
+	adopt_peer_held(f, 46200, 8200, &p);
+	server_pkt(&sv, &p, SA, 8200);
+	sv.dip = IP_PEER_LIP;
+	sv.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	sv.seq = 6001 + rlen;
+	sv.ack = 2001 + 2 * len;
+	sv.payload = (const uint8_t *)ok_resp;
+	sv.payload_len = rlen;
+	rx(f, 0, &sv);
+	expect_one(f, 0, &fr);
+	want = nat_s2c(&sv, &p);
+	assert_wire(&fr, &want);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 0);
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	/* the client's next request is followed from where it stands */
+	p.seq = 2001 + 2 * len;
+	p.ack = 6001 + 2 * rlen;
+	via_peer(f, &p, SA, 8200);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 1);
+	assert_int_equal(v.replays, 0);
+	records_drop(f);
+	assert_no_leak(f);
+}
+
+/*
+ * A peer's connection installed here, then its client's next request
+ * (followed from there: it stands at a message boundary), and only then the
+ * peer's record of an older request held, from a later slice of the
+ * takeover: what this dispatcher followed itself is newer, and stays. The
+ * request owed an answer is the client's latest: unanswered, it moves to b
+ * as a failure of a, from its own first byte.
+ */
+static void
+test_tcp_held_after_resume(void **state)
+{
+	struct fx *f = *state;
+	const uint16_t len = (uint16_t)(sizeof(get_req) - 1), rlen = (uint16_t)(sizeof(ok_resp) - 1);
+	struct nc_failsafe_view v;
+	struct nc_sync_rec pr, h;
+	struct pb_pkt p, old;
+	struct frame fr[4];
+
+	peer_flow(&pr, IPPROTO_TCP, 46300, 8300, SA);
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
+	install_now(f, &pr);
+	client_pkt(&p, IPPROTO_TCP, 46300);
+	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	p.seq = 2001 + len;
+	p.ack = 6001 + rlen;
+	p.payload = (const uint8_t *)get_req;
+	p.payload_len = len;
+	via_peer(f, &p, SA, 8300);
+	old = p;
+	old.seq = 2001;
+	old.ack = 6001;
+	h = pr;
+	h.op = NC_SYNC_HELD;
+	h.ttl_ms = 30;
+	h.m = mk(&old);
+	h.tcp = (struct nc_sync_tcp){ .start = 2001, .c_isn = 2000, .srv_isn = 6000, .s_next = 6001,
+				      .method = 1, .minor = 1 };
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &h, NULL, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 1);
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	assert_int_equal(pb_get32(fr[0].b + 30), IP_SA);   /* a's connection reset */
+	assert_true(fr[0].b[47] & PB_TCP_RST);
+	assert_int_equal(pb_get32(fr[1].b + 30), IP_SB);   /* b's opened at the latest request */
+	assert_int_equal(fr[1].b[47], PB_TCP_SYN);
+	assert_int_equal(pb_get32(fr[1].b + 38), 2001 + len - 1);
+	records_drop(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpsync"); }
 
 int
@@ -1129,6 +1342,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_adopt_proxy, setup_sync_proxy, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_tcp, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_stale_port, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_stale_copy, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_again, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_again, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_held, setup_sync, fx_teardown),
@@ -1143,6 +1357,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_held, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine, setup_sync_stall, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup_sync_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_answered, setup_sync_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_answered_server_first, setup_sync_tcpfs,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_after_resume, setup_sync_tcpfs, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_sync", tests, eal_setup, fx_eal_teardown);
