@@ -404,6 +404,14 @@ iv_record(void *arg, unsigned int svc, const struct nc_service_view *sv,
 	memcpy(l->v[svc], v, sizeof(l->v[svc]));
 }
 
+/* The control lcore's monitor at <ms> after web's intervals began, on a
+ * clock of the test's own (no real time: the machine may be slow). */
+static void
+mon_at(struct fx *f, uint64_t base, unsigned int ms)
+{
+	nc_dp_mon_poll(f->dp, base + f->dp->tsc_per_ms * ms);
+}
+
 /* The interval callback runs once per interval of each service, with that
  * service's views; an interval that fell behind runs once, not once per
  * missed interval; without a callback the intervals still run. */
@@ -413,6 +421,8 @@ test_interval_callback(void **state)
 	struct fx *f = *state;
 	static struct iv_log l;
 	struct nc_service_view sv;
+	/* web's first interval ends 100 ms after this, dns's 250 ms */
+	const uint64_t base = f->dp->ctl->mon[SVC_WEB].next_interval - 100 * f->dp->tsc_per_ms;
 
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(nc_dp_n_services(f->dp), 2);
@@ -421,16 +431,14 @@ test_interval_callback(void **state)
 	assert_int_equal(nc_dp_service_find(f->dp, "ftp"), -ENOENT);
 	assert_int_equal(nc_dp_service_view(f->dp, 2, &sv, NULL, 0), -ENOENT);
 	nc_dp_set_interval_cb(f->dp, iv_record, &l);
-	ctl_round(f);
+	mon_at(f, base, 10);
 	assert_int_equal(l.calls[SVC_WEB] + l.calls[SVC_DNS], 0);
 
-	sleep_ms(130);            /* web's first interval (100 ms) is over */
-	ctl_round(f);
-	ctl_round(f);
+	mon_at(f, base, 130);     /* web's first interval (100 ms) is over */
+	mon_at(f, base, 132);
 	assert_int_equal(l.calls[SVC_WEB], 1);
 	assert_int_equal(l.calls[SVC_DNS], 0);
-	sleep_ms(150);            /* 280 ms: web's second, dns's first */
-	ctl_round(f);
+	mon_at(f, base, 280);     /* web's second, dns's first */
 	assert_int_equal(l.calls[SVC_WEB], 2);
 	assert_int_equal(l.calls[SVC_DNS], 1);
 	assert_int_equal(l.bad, 0);
@@ -456,17 +464,14 @@ test_interval_callback(void **state)
 	assert_srv_quiet(&l.v[SVC_DNS][SA], "a", IP_SA, DNS_PORT, 50);
 	assert_srv_quiet(&l.v[SVC_DNS][SB], "b", IP_SB, DNS_PORT, 50);
 
-	sleep_ms(350);            /* 630 ms: web missed three intervals, dns one */
-	ctl_round(f);
-	sleep_ms(2);
-	ctl_round(f);
+	mon_at(f, base, 630);     /* web missed three intervals, dns one */
+	mon_at(f, base, 632);
 	assert_int_equal(l.calls[SVC_WEB], 3);
 	assert_int_equal(l.calls[SVC_DNS], 2);
 	assert_int_equal(l.sv[SVC_WEB].intervals, 3);
 
 	nc_dp_set_interval_cb(f->dp, NULL, NULL);
-	sleep_ms(110);
-	ctl_round(f);
+	mon_at(f, base, 740);
 	assert_int_equal(l.calls[SVC_WEB], 3);
 	mon_view(f, SVC_WEB, &sv, l.v[SVC_WEB]);
 	assert_int_equal(sv.intervals, 4);
