@@ -6,7 +6,7 @@
 #     cycles/packet: dispatcher D baseline B ratio R
 #
 #   scripts/bench-fastpath.sh [--sync-compare | --ca-compare | --synproxy-compare |
-#                              --v6-compare | --v4-only]
+#                              --v6-compare | --workers-compare | --v4-only]
 #                             [bench-fastpath options]
 #       e.g. --flows 1048576 --passes 5 | --no-huge | --expire | --max-flows M
 #
@@ -20,6 +20,13 @@
 # established-flow packet side by side (every packet shifted one way or the
 # other) and the cost of a new flow's PROXY header (the server's SYN-ACK with
 # the header segment). The last line is then the plain run's.
+#
+# --workers-compare: two runs in one sitting, one worker then two
+# (bench-fastpath --workers 2: each on its own lcore, packets spread as a
+# NIC's RSS would, the other leg's owner reached through its handoff ring):
+# packets per second over all workers, cycles per packet per core, the share
+# of packets handed over, and the scaling. `--workers 2` alone runs the second.
+# The last line is then the one-worker run's.
 #
 # --synproxy-compare: two runs in one sitting, the service with syn_proxy "on"
 # (bench-fastpath --syn-proxy) then plain: SYN cookies answered per second per
@@ -72,6 +79,9 @@ elif [ "${1:-}" = --synproxy-compare ]; then
 	shift
 elif [ "${1:-}" = --v6-compare ]; then
 	compare=3
+	shift
+elif [ "${1:-}" = --workers-compare ]; then
+	compare=5
 	shift
 elif [ "${1:-}" = --v4-only ]; then
 	shift
@@ -177,6 +187,27 @@ if [ "$compare" = 3 ]; then
 	printf '%-44s %12s %12s %12s\n' "  of it the IPv6 slots (entry, address, hash)" "-" \
 		"$(val "$r6" 'memory\/IPv6 flow')" "$(val "$off" 'memory\/IPv6 flow')"
 	grep -h '^cycles/packet' "$on"
+	exit
+fi
+if [ "$compare" = 5 ]; then
+	echo "command: $bench $mode${*:+ $*}, then with --workers 2"
+	"$bench" "$mode" "$@" 2>&1 | tee "$off"
+	"$bench" "$mode" "$@" --workers 2 2>&1 | tee "$on"
+	read -r d1 b1 <<<"$(cyc "$off")"
+	read -r d2 b2 <<<"$(cyc "$on")"
+	mpps1=$(sed -n 's/^dispatcher: \([0-9.]*\) Mpps.*/\1/p' "$off")
+	mpps2=$(sed -n 's/^2 workers: \([0-9.]*\) Mpps over both.*/\1/p' "$on")
+	share=$(sed -n 's/.*handoffs \([0-9.]*\)% of the packets.*/\1/p' "$on")
+	echo "== one worker beside two (same sitting; the two lcores share $(nproc) CPUs with the harness)"
+	printf '%-44s %12s %12s\n' "" "1 worker" "2 workers"
+	printf '%-44s %12s %12s\n' "established: Mpps over all workers" "$mpps1" "$mpps2"
+	printf '%-44s %12s %12s\n' "dispatcher cycles/packet per core" "$d1" "$d2"
+	printf '%-44s %12s %12s\n' "baseline (MAC swap) cycles/packet" "$b1" "$b2"
+	printf '%-44s %12s %12s\n' "packets handed to the other worker" "-" "$share%"
+	printf '%-44s %12s %12s\n' "new flows/s (set-up on one lcore)" "$(val "$off" 'new flows\/s')" \
+		"$(val "$on" 'new flows\/s')"
+	awk -v a="$mpps1" -v b="$mpps2" 'BEGIN { printf "scaling, 2 workers / 1: %.2f\n", b / a }'
+	grep -h '^cycles/packet' "$off"
 	exit
 fi
 if [ "$compare" = 4 ]; then
