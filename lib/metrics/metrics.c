@@ -388,6 +388,16 @@ write_drops(FILE *o, const struct snap *sn)
 	}
 }
 
+/* Packets a worker received for a flow another worker owns and passed on
+ * through that worker's ring (several workers; RSS does not know the owner). */
+static void
+write_handoffs(FILE *o, const struct snap *sn)
+{
+	family(o, "netchestra_handoffs_total", "counter",
+	       "Packets passed to the worker owning their flow, all workers");
+	sample_u64(o, "netchestra_handoffs_total", NULL, NULL, 0, sn->st.handoff_out);
+}
+
 static const struct port_fam {
 	const char *name;
 	const char *help;
@@ -503,6 +513,7 @@ nc_metrics_write(FILE *out, const struct nc_dp *dp, const struct nc_metrics_port
 		   sn->n_svc != 0 ? sn->svc[0].fs.held_now : 0);
 	write_tables(out, dp);
 	write_drops(out, sn);
+	write_handoffs(out, sn);
 	write_ports(out, ports, n_ports);
 	free(sn);
 	return ferror(out) ? -EIO : 0;

@@ -246,6 +246,39 @@ else
 	bad "flow table full: start" "$W/nc4.log"
 fi
 
+# Two workers on the lab's two CPUs (three lcores: the control lcore and
+# worker 1 share CPU 0): each port has two queues, the kernel's AF_PACKET
+# fanout spreads frames over them by its own hash, so a packet often reaches
+# the worker that does not own its flow and is handed over. Every request
+# answered (nc-client close, keep-alive, UDP; curl), handoffs counted, none
+# lost to a full ring.
+cfg "$W/two.json" "$W/e2e.json" '.eal.lcores = "0@0,1@1,2@0" | .workers.lcores = [1, 2] |
+	.eal.vdevs |= map(sub("qpairs=1"; "qpairs=2"))'
+if nc_start "$W/two.json" "$W/nc6.log"; then
+	run_client "$W/two-tcp.json" --target "$LAB_VIP:80" --proto tcp --mode close -c 6 -k 5 \
+		--duration 3 --source 10.200.0.10,10.200.0.11,10.200.0.12
+	run_client "$W/two-ka.json" --target "$LAB_VIP:80" --proto tcp --mode keepalive -c 6 -k 5 --duration 3
+	run_client "$W/two-udp.json" --target "$LAB_VIP:5353" --proto udp --mode close -c 4 -k 5 \
+		--duration 3 --timeout-ms 2000
+	n=0
+	for i in $(seq 10); do
+		[ "$(client curl -s -o /dev/null -w '%{http_code}' -m 5 "http://$LAB_VIP/two/$i")" = 200 ] &&
+			n=$((n + 1))
+	done
+	nc_stop
+	ho=$(nc_final "$W/nc6.log" "workers:")
+	full=$(nc_final "$W/nc6.log" "drop.handoff_full" | awk '{print $3}')
+	if clean_run "$W/two-tcp.json" && clean_run "$W/two-ka.json" && clean_run "$W/two-udp.json" &&
+		[ "$n" = 10 ] && grep -q '^final workers: 2 handoff_out [1-9]' <<<"$ho" && [ "${full:-1}" = 0 ]; then
+		ok "two workers: $(jq -r .ok "$W/two-tcp.json") close, $(jq -r .ok "$W/two-ka.json") keep-alive, $(jq -r .ok "$W/two-udp.json") UDP and 10 curl answers, none broken; ${ho#final workers: 2 }"
+	else
+		cat "$W/two-tcp.json" "$W/two-ka.json" "$W/two-udp.json" >>"$W/nc6.log"
+		bad "two workers: every request answered, handoffs counted, none lost ($n/10 curl; '$ho')" "$W/nc6.log"
+	fi
+else
+	bad "two workers: start" "$W/nc6.log"
+fi
+
 # ---------------------------------------------------------------- one-arm ----
 "$LAB" up --one-arm >"$W/lab.log" 2>&1 || { bad "one-arm lab" "$W/lab.log"; }
 cfg "$W/one.json" "$ROOT/config/lab-one-arm.json" '
