@@ -2805,6 +2805,55 @@ static void tls_free(char *cert, char *key)
 	free(key);
 }
 
+/* management.listen at <kp>: "IPv4:PORT" or "[IPv6]:PORT" into <m>. An IPv6
+ * address is unicast or "::" (every address), without a zone: a link-local or
+ * multicast one is refused, as is an IPv4-mapped one (write the IPv4 form). */
+static void listen_parse(struct ctx *c, const char *kp, const char *addr,
+			 struct nc_cfg_management *m)
+{
+	const char *colon = strrchr(addr, ':');
+	uint64_t port = 0;
+	char b[SHOW_MAX + 8];
+	bool ok;
+
+	if (addr[0] == '[') {
+		const char *close = strchr(addr, ']');
+		uint8_t a6[16];
+
+		ok = close != NULL && close[1] == ':' && colon == close + 1 &&
+		     nc_parse_u64(colon + 1, 1, 65535, &port) == 0 &&
+		     ip6_parse_n(addr + 1, (size_t)(close - addr - 1), a6);
+		if (!ok) {
+			ERR(c, kp, "expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got %s",
+			    show(addr, b, sizeof(b)));
+			return;
+		}
+		if (a6[0] == 0xff || (a6[0] == 0xfe && (a6[1] & 0xc0) == 0x80)) {
+			ERR(c, kp, "%s: a %s address cannot be listened on here (no zone), give a "
+			    "global, unique-local or loopback one", show(addr, b, sizeof(b)),
+			    a6[0] == 0xff ? "multicast" : "link-local");
+			return;
+		}
+		if (memcmp(a6, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+			ERR(c, kp, "%s: an IPv4-mapped address, write it as \"IPv4:PORT\"",
+			    show(addr, b, sizeof(b)));
+			return;
+		}
+		memcpy(m->listen_ip6, a6, 16);
+		m->listen_v6 = true;
+		m->listen_port = (uint16_t)port;
+		return;
+	}
+	ok = colon != NULL && nc_parse_u64(colon + 1, 1, 65535, &port) == 0 &&
+	     ip_parse_n(addr, (size_t)(colon - addr), &m->listen_ip);
+	if (!ok) {
+		ERR(c, kp, "expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got %s",
+		    show(addr, b, sizeof(b)));
+		return;
+	}
+	m->listen_port = (uint16_t)port;
+}
+
 /* "management": {"listen": "IP:PORT", "token_file": PATH,
  * "tls_cert": PATH, "tls_key": PATH} (the TLS pair both or neither) */
 static void parse_management(struct ctx *c, json_t *root, const char *src)
@@ -2822,19 +2871,8 @@ static void parse_management(struct ctx *c, json_t *root, const char *src)
 	m->enabled = true;
 	check_keys(c, o, "management", keys);
 	v = member(c, o, "management", "listen", false, kp);
-	if (v != NULL && get_str(c, v, kp, sizeof(addr), addr)) {
-		char *colon = strrchr(addr, ':');
-		uint64_t port = 0;
-
-		if (colon == NULL || nc_parse_u64(colon + 1, 1, 65535, &port) != 0 ||
-		    !ip_parse_n(addr, (size_t)(colon - addr), &m->listen_ip)) {
-			char b[SHOW_MAX + 8];
-
-			ERR(c, kp, "expected \"IPv4:PORT\" (port 1..65535), got %s", show(addr, b, sizeof(b)));
-		} else {
-			m->listen_port = (uint16_t)port;
-		}
-	}
+	if (v != NULL && get_str(c, v, kp, sizeof(addr), addr))
+		listen_parse(c, kp, addr, m);
 	v = member(c, o, "management", "token_file", true, kp);
 	if (v != NULL)
 		get_str(c, v, kp, sizeof(m->token_file), m->token_file);

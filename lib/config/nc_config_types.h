@@ -291,6 +291,8 @@ struct nc_cfg_management {
 	bool enabled;                 /* the section is present */
 	uint32_t listen_ip;           /* "listen" "IP:PORT", default 127.0.0.1:9180 (host order) */
 	uint16_t listen_port;
+	bool listen_v6;               /* "listen" was "[IPv6]:PORT": listen_ip6, not listen_ip */
+	uint8_t listen_ip6[16];       /* network order */
 	char token_file[NC_PATH_MAX]; /* "token_file": the bearer token every change needs */
 	bool tls;                     /* both tls_cert and tls_key given: HTTPS only */
 	char tls_cert[NC_PATH_MAX];   /* "tls_cert": PEM certificate (chain), checked at load */

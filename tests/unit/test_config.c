@@ -1362,22 +1362,48 @@ static const struct bad_case bad_cases[] = {
 	{ "management is a string", { { "/management", "'127.0.0.1:9180'" } }, NULL,
 	  WANT("management: must be an object, got string") },
 	{ "listen without a port", { { "/management", "{'listen': '127.0.0.1', 'token_file': '/t'}" } },
-	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1") },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got 127.0.0.1") },
 	{ "listen port 0", { { "/management", "{'listen': '127.0.0.1:0', 'token_file': '/t'}" } },
-	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1:0") },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got 127.0.0.1:0") },
 	{ "listen port 65536", { { "/management", "{'listen': '0.0.0.0:65536', 'token_file': '/t'}" } },
-	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 0.0.0.0:65536") },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got 0.0.0.0:65536") },
 	{ "listen with a host name", { { "/management", "{'listen': 'localhost:9180', 'token_file': '/t'}" } },
-	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got localhost:9180") },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got localhost:9180") },
 	{ "listen port with junk", { { "/management", "{'listen': '127.0.0.1:91x', 'token_file': '/t'}" } },
-	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1:91x") },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got 127.0.0.1:91x") },
 	{ "listen port with a sign", { { "/management", "{'listen': '127.0.0.1:+9180', 'token_file': '/t'}" } },
-	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1:+9180") },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got 127.0.0.1:+9180") },
 	{ "listen port after a space", { { "/management", "{'listen': '127.0.0.1: 9180', 'token_file': '/t'}" } },
-	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1: 9180") },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got 127.0.0.1: 9180") },
 	{ "listen port 2^64 + 80", { { "/management", "{'listen': '127.0.0.1:18446744073709551696', "
-	  "'token_file': '/t'}" } }, NULL, WANT("management.listen: expected \"IPv4:PORT\" (port "
+	  "'token_file': '/t'}" } }, NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port "
 	  "1..65535), got 127.0.0.1:18446744073709551696") },
+#define LISTEN_BAD(d, addr) \
+	{ d, { { "/management", "{'listen': '" addr "', 'token_file': '/t'}" } }, NULL, \
+	  WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got " \
+	       addr) }
+	LISTEN_BAD("IPv6 without brackets", "::1:9180"),
+	LISTEN_BAD("IPv6 in brackets without a port", "[::1]"),
+	LISTEN_BAD("IPv6 in brackets, empty port", "[::1]:"),
+	LISTEN_BAD("IPv6 in brackets, port 0", "[::1]:0"),
+	LISTEN_BAD("IPv6 in brackets, port 65536", "[::1]:65536"),
+	LISTEN_BAD("IPv6 without the closing bracket", "[::1:9180"),
+	LISTEN_BAD("IPv6 with text after the bracket", "[::1]x:9180"),
+	LISTEN_BAD("IPv6 empty brackets", "[]:9180"),
+	LISTEN_BAD("IPv6 bad address", "[fd00::203::2]:9180"),
+	LISTEN_BAD("IPv6 with a zone", "[fe80::1%eth0]:9180"),
+	LISTEN_BAD("IPv4 in brackets", "[127.0.0.1]:9180"),
+	LISTEN_BAD("IPv6 port with a sign", "[::1]:+9180"),
+#undef LISTEN_BAD
+	{ "listen on a link-local IPv6 address", { { "/management", "{'listen': '[fe80::1]:9180', "
+	  "'token_file': '/t'}" } }, NULL, WANT("management.listen: [fe80::1]:9180: a link-local "
+	  "address cannot be listened on here (no zone), give a global, unique-local or loopback one") },
+	{ "listen on a multicast IPv6 address", { { "/management", "{'listen': '[ff02::1]:9180', "
+	  "'token_file': '/t'}" } }, NULL, WANT("management.listen: [ff02::1]:9180: a multicast "
+	  "address cannot be listened on here (no zone), give a global, unique-local or loopback one") },
+	{ "listen on an IPv4-mapped IPv6 address", { { "/management", "{'listen': "
+	  "'[::ffff:127.0.0.1]:9180', 'token_file': '/t'}" } }, NULL, WANT("management.listen: "
+	  "[::ffff:127.0.0.1]:9180: an IPv4-mapped address, write it as \"IPv4:PORT\"") },
 	{ "token_file empty", { { "/management", "{'token_file': ''}" } }, NULL,
 	  WANT("management.token_file: must not be empty") },
 	{ "token_file is a number", { { "/management", "{'token_file': 7}" } }, NULL,
@@ -1820,9 +1846,38 @@ static void chk_failsafe_both(const struct nc_config *cfg)
 static void chk_management(const struct nc_config *cfg)
 {
 	assert_true(cfg->management.enabled);
+	assert_false(cfg->management.listen_v6);
 	assert_int_equal(cfg->management.listen_ip, IP4(10, 0, 0, 1));
 	assert_int_equal(cfg->management.listen_port, 8443);
 	assert_string_equal(cfg->management.token_file, "/etc/netchestra/token");
+}
+
+static void chk_management_v6(const struct nc_config *cfg)
+{
+	static const uint8_t want[16] = { 0xfd, 0x00, 0x02, 0x03, [15] = 0x02 };
+
+	assert_true(cfg->management.enabled);
+	assert_true(cfg->management.listen_v6);
+	assert_memory_equal(cfg->management.listen_ip6, want, 16);
+	assert_int_equal(cfg->management.listen_port, 9443);
+}
+
+static void chk_management_v6_loopback(const struct nc_config *cfg)
+{
+	static const uint8_t want[16] = { [15] = 1 };
+
+	assert_true(cfg->management.listen_v6);
+	assert_memory_equal(cfg->management.listen_ip6, want, 16);
+	assert_int_equal(cfg->management.listen_port, 65535);
+}
+
+static void chk_management_v6_any(const struct nc_config *cfg)
+{
+	static const uint8_t want[16] = { 0 };
+
+	assert_true(cfg->management.listen_v6);
+	assert_memory_equal(cfg->management.listen_ip6, want, 16);
+	assert_int_equal(cfg->management.listen_port, 1);
 }
 
 static void chk_management_default(const struct nc_config *cfg)
@@ -1939,6 +1994,12 @@ static const struct good_case good_cases[] = {
 	    { "/services/1/maglev_seed", "4294967295" } }, NULL, chk_maglev_high },
 	{ "management", { { "/management", "{'listen': '10.0.0.1:8443', 'token_file': '/etc/netchestra/token'}" } },
 	  NULL, chk_management },
+	{ "management listen on IPv6", { { "/management", "{'listen': '[fd00:203::2]:9443', "
+	  "'token_file': '/t'}" } }, NULL, chk_management_v6 },
+	{ "management listen on IPv6 loopback, port 65535", { { "/management", "{'listen': "
+	  "'[::1]:65535', 'token_file': '/t'}" } }, NULL, chk_management_v6_loopback },
+	{ "management listen on every IPv6 address, port 1", { { "/management", "{'listen': "
+	  "'[::]:1', 'token_file': '/t'}" } }, NULL, chk_management_v6_any },
 	{ "management listen default", { { "/management", "{'token_file': 'tok'}" } }, NULL,
 	  chk_management_default },
 	{ "idle_sleep_us 0 spins", { { "/workers/idle_sleep_us", "0" } }, NULL, chk_idle_0 },
