@@ -49,6 +49,7 @@ struct ctx {
 	bool srv_addr_ok[NC_MAX_SERVICES][NC_MAX_SERVERS];
 	bool port_exc_given[NC_MAX_PORTS];   /* ports[i].exception present */
 	bool port_host_ok[NC_MAX_PORTS];
+	bool port_host6_ok[NC_MAX_PORTS];
 };
 
 /* ---- error lines ---- */
@@ -1324,6 +1325,33 @@ static void parse_port_host(struct ctx *c, json_t *po, const char *path, size_t 
 			c->port_host_ok[pi] = true;
 		port->has_host = true;
 	}
+	v = member(c, po, path, "host6", false, kp);
+	if (v != NULL && get_prefix6(c, v, kp, 1, &port->host6)) {
+		char b6[IP6_STR], n6[IP6_STR];
+		uint8_t net[16];
+		const char *why;
+		bool in = false;
+
+		for (j = 0; j < port->n_ipv6 && !in; j++) {
+			const struct nc_prefix6 *pf = &port->ipv6[j];
+
+			in = c->port_addr6_ok[pi][j] && pf->len == port->host6.len &&
+			     ip6_match(pf->addr, port->host6.addr, pf->len);
+		}
+		ip6_net(port->host6.addr, port->host6.len, net);
+		if ((why = ip6_not_host(port->host6.addr)) != NULL)
+			ERR(c, kp, "must be a unicast host address, got %s (%s)",
+			    ip6_fmt(port->host6.addr, b6), why);
+		else if (port->host6.len <= 126 && memcmp(port->host6.addr, net, 16) == 0)
+			ERR(c, kp, "%s is the subnet-router anycast address of %s/%u",
+			    ip6_fmt(port->host6.addr, b6), ip6_fmt(net, n6), port->host6.len);
+		else if (!in && c->ports_ok)
+			ERR(c, kp, "%s/%u is in none of this port's ipv6 subnets",
+			    ip6_fmt(port->host6.addr, b6), port->host6.len);
+		else
+			c->port_host6_ok[pi] = true;
+		port->has_host6 = true;
+	}
 	{
 		size_t l = strnlen(port->name, NC_IFNAME_MAX - 4);
 
@@ -1337,8 +1365,9 @@ static void parse_port_host(struct ctx *c, json_t *po, const char *path, size_t 
 	c->port_exc_given[pi] = true;
 	check_keys(c, e, ep, ekeys);
 	v = member(c, e, ep, "enabled", true, kp);
-	if (v != NULL && get_bool(c, v, kp, &port->exception) && port->exception && !port->has_host)
-		ERR(c, kp, "an exception interface needs %s.host", path);
+	if (v != NULL && get_bool(c, v, kp, &port->exception) && port->exception &&
+	    !port->has_host && !port->has_host6)
+		ERR(c, kp, "an exception interface needs %s.host or %s.host6", path, path);
 	v = member(c, e, ep, "ifname", false, kp);
 	if (v != NULL)
 		get_ifname(c, v, kp, port->exc_ifname);
@@ -1347,7 +1376,7 @@ static void parse_port_host(struct ctx *c, json_t *po, const char *path, size_t 
 static void parse_ports(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "name", "device", "ipv4", "ipv6", "mac",
-		"rx_desc", "tx_desc", "host", "exception", NULL };
+		"rx_desc", "tx_desc", "host", "host6", "exception", NULL };
 	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], jp[PATH_LEN], s[SHOW_MAX], b[18];
 	json_t *arr = member(c, root, "", "ports", true, p);
 	int n, i, j;
@@ -2519,6 +2548,11 @@ static bool own_address6(const struct ctx *c, const uint8_t a[16], char *which)
 				snprintf(which, PATH_LEN, "ports[%zu].ipv6[%zu]", i, j);
 				return true;
 			}
+	for (i = 0; i < cfg->n_ports; i++)
+		if (c->port_host6_ok[i] && memcmp(cfg->ports[i].host6.addr, a, 16) == 0) {
+			snprintf(which, PATH_LEN, "ports[%zu].host6", i);
+			return true;
+		}
 	for (i = 0; i < cfg->n_services; i++) {
 		if (c->svc_vip_ok[i] && cfg->services[i].family == AF_INET6 &&
 		    memcmp(cfg->services[i].vip6, a, 16) == 0) {
@@ -2917,7 +2951,8 @@ static void parse_exception(struct ctx *c, json_t *root)
 			get_bool(c, v, kp, &on);
 		v = member(c, o, "exception", "ifname", false, kp);
 		for (i = 0; i < cfg->n_ports; i++)
-			n_hosts += cfg->ports[i].has_host && !c->port_exc_given[i];
+			n_hosts += (cfg->ports[i].has_host || cfg->ports[i].has_host6) &&
+				   !c->port_exc_given[i];
 		if (v != NULL && get_ifname(c, v, kp, ifname)) {
 			if (n_hosts > 1) {
 				ERR(c, kp, "names one interface, but %zu ports have a host and no exception "
@@ -2929,23 +2964,43 @@ static void parse_exception(struct ctx *c, json_t *root)
 	for (i = 0; i < cfg->n_ports; i++) {
 		struct nc_cfg_port *port = &c->cfg->ports[i];
 
-		if (!c->port_exc_given[i] && port->has_host) {
+		if (!c->port_exc_given[i] && (port->has_host || port->has_host6)) {
 			port->exception = on;
 			if (ifname[0] != '\0')
 				memcpy(port->exc_ifname, ifname, strlen(ifname) + 1);
 		}
-		if (!c->port_host_ok[i])
-			continue;
-		snprintf(kp, sizeof(kp), "ports[%zu].host", i);
-		for (j = 0; j < cfg->n_services; j++) {
-			if (c->svc_vip_ok[j] && cfg->services[j].family != AF_INET6 &&
-			    cfg->services[j].vip == port->host.addr)
-				ERR(c, kp, "%s is services[%zu].vip", ip_fmt(port->host.addr, b), j);
-			for (k = 0; k < cfg->services[j].n_local_ips; k++)
-				if (c->svc_lip_ok[j][k] && cfg->services[j].local_ips[k] == port->host.addr)
-					ERR(c, kp, "%s is services[%zu].local_ips[%zu]",
-					    ip_fmt(port->host.addr, b), j, k);
+		if (c->port_host6_ok[i]) {
+			char b6[IP6_STR];
+
+			snprintf(kp, sizeof(kp), "ports[%zu].host6", i);
+			for (j = 0; j < cfg->n_services; j++) {
+				const struct nc_cfg_service *sv = &cfg->services[j];
+
+				if (c->svc_vip_ok[j] && sv->family == AF_INET6 &&
+				    memcmp(sv->vip6, port->host6.addr, 16) == 0)
+					ERR(c, kp, "%s is services[%zu].vip", ip6_fmt(port->host6.addr, b6), j);
+				for (k = 0; k < sv->n_local_ips6; k++)
+					if (c->svc_lip_ok[j][k] &&
+					    memcmp(sv->local_ips6[k], port->host6.addr, 16) == 0)
+						ERR(c, kp, "%s is services[%zu].local_ips[%zu]",
+						    ip6_fmt(port->host6.addr, b6), j, k);
+			}
 		}
+		if (c->port_host_ok[i]) {
+			snprintf(kp, sizeof(kp), "ports[%zu].host", i);
+			for (j = 0; j < cfg->n_services; j++) {
+				if (c->svc_vip_ok[j] && cfg->services[j].family != AF_INET6 &&
+				    cfg->services[j].vip == port->host.addr)
+					ERR(c, kp, "%s is services[%zu].vip", ip_fmt(port->host.addr, b), j);
+				for (k = 0; k < cfg->services[j].n_local_ips; k++)
+					if (c->svc_lip_ok[j][k] &&
+					    cfg->services[j].local_ips[k] == port->host.addr)
+						ERR(c, kp, "%s is services[%zu].local_ips[%zu]",
+						    ip_fmt(port->host.addr, b), j, k);
+			}
+		}
+		if (!c->port_host_ok[i] && !c->port_host6_ok[i])
+			continue;
 		if (!port->exception)
 			continue;
 		for (j = 0; j < i; j++)

@@ -146,8 +146,11 @@ struct nc_cfg_port {
 	struct nc_prefix host;        /* "host": the dispatcher's own address on this port
 	                               * (routing daemon, SSH, cluster channel), in one of
 	                               * the port's ipv4 subnets; may be one of them */
+	bool has_host6;               /* "host6" given */
+	struct nc_prefix6 host6;      /* "host6": the dispatcher's own IPv6 address on this
+	                               * port, in one of its ipv6 subnets; may be one of them */
 	bool exception;               /* "exception.enabled" (or the top-level section):
-	                               * a kernel TAP interface carries <host>; frames
+	                               * a kernel TAP interface carries <host> and <host6>; frames
 	                               * for it that the data plane does not answer go
 	                               * to the kernel, the kernel's go out of the port */
 	char exc_ifname[NC_IFNAME_MAX];   /* "exception.ifname", default "nc-<name>" */

@@ -432,7 +432,7 @@ static const struct bad_case bad_cases[] = {
 	{ "host is a vip", { { "/ports/0/host", "'10.0.0.2/24'" } }, NULL,
 	  WANT("ports[0].host: 10.0.0.2 is services[1].vip") },
 	{ "exception without a host", { { "/ports/1/exception", "{'enabled': true}" } }, NULL,
-	  WANT("ports[1].exception.enabled: an exception interface needs ports[1].host") },
+	  WANT("ports[1].exception.enabled: an exception interface needs ports[1].host or ports[1].host6") },
 	{ "exception unknown key", { { "/ports/1/exception", "{'enabled': true, 'mtu': 1500}" },
 	  { "/ports/1/host", "'10.2.0.5/24'" } }, NULL,
 	  WANT("ports[1].exception.mtu: unknown key") },
@@ -2284,6 +2284,41 @@ static const struct bad_case bad6_cases[] = {
 	{ "ipv4 vip over ipv6 servers",
 	  { { "/services/2/vip", "'10.0.0.3'" }, { "/services/2/persistence_prefix6", NULL } }, NULL,
 	  WANT("services[2].servers: IPv4 VIP over IPv6 servers is not supported") },
+	/* host6: the dispatcher's IPv6 address on a port, through its exception interface */
+	{ "host6 with an exception interface",
+	  { { "/ports/1/host6", "'fd00:202::5/64'" }, { "/ports/1/exception", "{'enabled': true}" } }, NULL,
+	  WANT(NULL) },
+	{ "host6 is the port's own ipv6 address",
+	  { { "/ports/1/host6", "'fd00:202::1/64'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT(NULL) },
+	{ "host6 outside the port's subnets", { { "/ports/1/host6", "'fd00:200::5/64'" } }, NULL,
+	  WANT("ports[1].host6: fd00:200::5/64 is in none of this port's ipv6 subnets") },
+	{ "host6 with another length", { { "/ports/1/host6", "'fd00:202::5/48'" } }, NULL,
+	  WANT("ports[1].host6: fd00:202::5/48 is in none of this port's ipv6 subnets") },
+	{ "host6 without a length", { { "/ports/1/host6", "'fd00:202::5'" } }, NULL,
+	  WANT("ports[1].host6: not an IPv6 prefix (addr/len): \"fd00:202::5\"") },
+	{ "host6 is an ipv4 prefix", { { "/ports/1/host6", "'10.2.0.5/24'" } }, NULL,
+	  WANT("ports[1].host6: not an IPv6 prefix (addr/len): \"10.2.0.5/24\"") },
+	{ "host6 multicast", { { "/ports/1/host6", "'ff02::5/64'" } }, NULL,
+	  WANT("ports[1].host6: must be a unicast host address, got ff02::5 (multicast)") },
+	{ "host6 link-local", { { "/ports/1/host6", "'fe80::5/64'" } }, NULL,
+	  WANT("ports[1].host6: must be a unicast host address, got fe80::5 (link-local)") },
+	{ "host6 subnet-router anycast", { { "/ports/1/host6", "'fd00:202::/64'" } }, NULL,
+	  WANT("ports[1].host6: fd00:202:: is the subnet-router anycast address of fd00:202::/64") },
+	{ "host6 is a number", { { "/ports/1/host6", "6" } }, NULL,
+	  WANT("ports[1].host6: must be a string, got integer") },
+	{ "host6 is an ipv6 vip", { { "/ports/0/host6", "'fd00:200::10/64'" } }, NULL,
+	  WANT("ports[0].host6: fd00:200::10 is services[2].vip") },
+	{ "host6 is an ipv6 local ip", { { "/ports/0/host6", "'fd00:201::2/64'" } }, NULL,
+	  WANT("ports[0].host6: fd00:201::2 is services[2].local_ips[1]") },
+	{ "ipv6 neighbor and server are our host6",
+	  { { "/ports/0/host6", "'fd00:201::11/64'" } }, NULL,
+	  WANT("neighbors[2].ipv6: fd00:201::11 is the appliance's own address (ports[0].host6)",
+	       "services[2].servers[0].address: fd00:201::11 is the appliance's own address (ports[0].host6)") },
+	{ "top-level exception ifname for a host and a host6 port",
+	  { { "/exception", "{'enabled': true, 'ifname': 'nc-x'}" },
+	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/ports/0/host", "'10.0.0.5/24'" } }, NULL,
+	  WANT("exception.ifname: names one interface, but 2 ports have a host and no exception of their own: give each its ports[].exception.ifname") },
 	/* announced by BGP beside IPv4 ones; in a cluster only without flow sync */
 	{ "ipv6 service with bgp",
 	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" },
@@ -2356,6 +2391,35 @@ static void run_bad6(void **state)
 }
 
 static const uint8_t fd00_201_1[16] = { 0xfd, 0x00, 0x02, 0x01, [15] = 0x01 };
+
+/* ports[].host6 alone turns the exception interface on (top-level section),
+ * kept apart from the IPv4 host */
+static void test_v6_host6(void **state)
+{
+	static const struct patch p[] = {
+		{ "/ports/1/host6", "'fd00:202::5/64'" }, { "/exception", "{'enabled': true}" },
+		{ "/ports/0/host", "'10.0.0.5/24'" }, { "/ports/0/host6", "'fd00:200::5/64'" },
+		{ NULL, NULL } };
+	static const uint8_t want1[16] = { 0xfd, 0x00, 0x02, 0x02, [15] = 0x05 };
+	static const uint8_t want0[16] = { 0xfd, 0x00, 0x02, 0x00, [15] = 0x05 };
+	struct nc_config *cfg = cfg_new();
+	char *json = build_on(v6_base, p, NULL);
+
+	(void)state;
+	must_parse(json, cfg);
+	assert_false(cfg->ports[1].has_host);
+	assert_true(cfg->ports[1].has_host6);
+	assert_memory_equal(cfg->ports[1].host6.addr, want1, 16);
+	assert_int_equal(cfg->ports[1].host6.len, 64);
+	assert_true(cfg->ports[1].exception);
+	assert_string_equal(cfg->ports[1].exc_ifname, "nc-p1");
+	assert_true(cfg->ports[0].has_host);
+	assert_true(cfg->ports[0].has_host6);
+	assert_memory_equal(cfg->ports[0].host6.addr, want0, 16);
+	assert_true(cfg->ports[0].exception);
+	free(json);
+	free(cfg);
+}
 
 /* An IPv6 VIP over IPv4 servers (NAT64): IPv4 local IPs; the fail-safe on */
 static void test_v6_nat64(void **state)
@@ -3509,6 +3573,7 @@ int main(void)
 		cmocka_unit_test(test_reference_file),
 		cmocka_unit_test(test_v6_values),
 		cmocka_unit_test(test_v6_nat64),
+		cmocka_unit_test(test_v6_host6),
 		cmocka_unit_test(test_v6_health),
 		cmocka_unit_test(test_v6_only_port),
 		cmocka_unit_test(test_v6_affinity_maglev_adaptive),
