@@ -3232,7 +3232,10 @@ static void parse_cluster(struct ctx *c, json_t *root, const char *src)
 	arr = member(c, o, "cluster", "peers", true, ep);
 	n = arr != NULL ? get_array(c, arr, ep, 1, NC_CLUSTER_MAX_PEERS) : -1;
 	for (i = 0; i < n; i++) {
-		uint32_t a;
+		uint32_t a = 0;
+		uint8_t a6[16], fam = AF_INET;
+		char b6[IP6_STR];
+		const char *hk;
 		bool dup = false;
 
 		json_t *pe = json_array_get(arr, (size_t)i), *lv = NULL;
@@ -3251,43 +3254,64 @@ static void parse_cluster(struct ctx *c, json_t *root, const char *src)
 			ERR(c, kp, "with cluster.sync, a peer is {\"address\", \"local_ips\"}: "
 			    "the local IPs a survivor takes over when it dies");
 		}
-		if (!get_ip(c, pe, kp, &a))
+		if (!get_ip_any(c, pe, kp, &fam, &a, a6))
 			continue;
+		if (cl->n_peers > 0 && fam != cl->family) {
+			ERR(c, kp, "%s is %s, cluster.peers[0] %s: the channel has one family",
+			    fam == AF_INET6 ? ip6_fmt(a6, b6) : ip_fmt(a, b),
+			    fam == AF_INET6 ? "IPv6" : "IPv4", fam == AF_INET6 ? "IPv4" : "IPv6");
+			continue;
+		}
+		cl->family = fam;
+		if (fam == AF_INET6) {
+			memcpy(cl->peers6[cl->n_peers], a6, 16);
+			a = 0;
+		}
 		cl->peers[cl->n_peers] = a;
 		cl->peer_n_lips[cl->n_peers] = 0;
 		cl->peer_n_lips6[cl->n_peers] = 0;
 		if (lv != NULL)
 			parse_peer_lips(c, lv, jp, cl->n_peers);
 		for (j = 0; j < cl->n_peers && !dup; j++)
-			if (cl->peers[j] == a) {
+			if (fam == AF_INET6 ? memcmp(cl->peers6[j], a6, 16) == 0 : cl->peers[j] == a) {
 				snprintf(jp, sizeof(jp), "cluster.peers[%d]", j);
-				ERR(c, kp, "duplicate address %s (same as %s)", ip_fmt(a, b), jp);
+				ERR(c, kp, "duplicate address %s (same as %s)",
+				    fam == AF_INET6 ? ip6_fmt(a6, b6) : ip_fmt(a, b), jp);
 				dup = true;
 			}
-		if (dup || !check_not_own(c, a, kp) || !c->ports_ok)
+		if (dup || !(fam == AF_INET6 ? check_not_own6(c, a6, kp) : check_not_own(c, a, kp)) ||
+		    !c->ports_ok)
 			continue;
-		/* the port whose host subnet holds the peer */
+		/* the port whose host (host6) subnet holds the peer */
 		for (j = 0; j < cfg->n_ports; j++) {
 			const struct nc_prefix *h = &cfg->ports[j].host;
-			uint32_t m = len_mask(h->len);
+			const struct nc_prefix6 *h6 = &cfg->ports[j].host6;
 
-			if (c->port_host_ok[j] && (a & m) == (h->addr & m))
+			if (fam == AF_INET6 ? c->port_host6_ok[j] && ip6_match(a6, h6->addr, h6->len) :
+			    c->port_host_ok[j] && (a & len_mask(h->len)) == (h->addr & len_mask(h->len)))
 				break;
 		}
+		hk = fam == AF_INET6 ? "host6" : "host";
+		if (fam == AF_INET6)
+			ip6_fmt(a6, b6);
+		else
+			ip_fmt(a, b6);
 		if (j == cfg->n_ports) {
-			ERR(c, kp, "%s: no ports[].host on its subnet (the channel runs from the "
-			    "dispatcher's host address)", ip_fmt(a, b));
+			ERR(c, kp, "%s: no ports[].%s on its subnet (the channel runs from the "
+			    "dispatcher's host address)", b6, hk);
 		} else if (!cfg->ports[j].exception) {
-			ERR(c, kp, "%s: ports[%d].host has no exception interface (the channel's "
-			    "socket is the kernel's)", ip_fmt(a, b), j);
+			ERR(c, kp, "%s: ports[%d].%s has no exception interface (the channel's "
+			    "socket is the kernel's)", b6, j, hk);
 		} else if (first_port >= 0 && j != first_port) {
-			ERR(c, kp, "%s is on ports[%d].host's subnet, the peers before it on "
-			    "ports[%d].host's: the channel has one source address", ip_fmt(a, b), j,
-			    first_port);
+			ERR(c, kp, "%s is on ports[%d].%s's subnet, the peers before it on "
+			    "ports[%d].%s's: the channel has one source address", b6, j, hk,
+			    first_port, hk);
 		} else {
 			first_port = j;
 			cl->port = (uint16_t)j;
-			cl->bind_addr = cfg->ports[j].host.addr;
+			cl->bind_addr = fam == AF_INET6 ? 0 : cfg->ports[j].host.addr;
+			if (fam == AF_INET6)
+				memcpy(cl->bind_addr6, cfg->ports[j].host6.addr, 16);
 		}
 		cl->n_peers++;
 	}

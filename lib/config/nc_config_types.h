@@ -336,7 +336,9 @@ struct nc_cfg_bgp {
 struct nc_cfg_cluster {
 	bool enabled;                 /* the section is present */
 	uint8_t id;                   /* "id", 0..15, distinct per dispatcher */
+	uint8_t family;               /* AF_INET6: the peers are IPv6 (peers6, bind_addr6) */
 	uint32_t peers[NC_CLUSTER_MAX_PEERS];   /* "peers": the other dispatchers' host addresses */
+	uint8_t peers6[NC_CLUSTER_MAX_PEERS][16];   /* ... their host6 addresses (family AF_INET6) */
 	uint16_t n_peers;             /* 1..7 */
 	/* "peers"[i].local_ips: that dispatcher's local IPs, which a survivor
 	 * takes over on the back segment when it dies (flow sync) */
@@ -358,6 +360,7 @@ struct nc_cfg_cluster {
 	uint32_t drain_s;             /* "drain_s", default 5, 0..3600: the drain's wait */
 	uint16_t port;                /* derived: the port whose host subnet holds the peers */
 	uint32_t bind_addr;           /* derived: that port's host address (the channel's source) */
+	uint8_t bind_addr6[16];       /* derived, IPv6 peers: that port's host6 address */
 };
 
 struct nc_config {

@@ -31,7 +31,7 @@
 #endif
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
-#define MAX_PATCHES 4
+#define MAX_PATCHES 6
 #define MAX_WANT    8
 
 static const char base_text[] =
@@ -3138,6 +3138,33 @@ static const struct cluster_case cluster_cases[] = {
 	  "'10.2.0.6', 'local_ips': ['10.2.0.30']}], 'secret_file': '%s/ok'}", false,
 	  "cluster.sync_max_flows: must be 1..16777216, got 0" },
 	{ "not an object", "[]", false, "cluster: must be an object, got array" },
+	/* IPv6 peers: the channel runs from ports[1].host6 (fd00:202::5/64) */
+	{ "ipv6 peers", "{'sync': false, 'id': 1, 'peers': ['fd00:202::6', 'fd00:202::7'], "
+	  "'secret_file': '%s/ok'}", false, NULL },
+	{ "ipv6 peer with sync", "{'id': 1, 'peers': [{'address': 'fd00:202::6', 'local_ips': "
+	  "['10.2.0.30', 'fd00:202::30']}], 'secret_file': '%s/ok'}", false, NULL },
+	{ "ipv6 peer multicast", "{'sync': false, 'id': 0, 'peers': ['ff02::6'], 'secret_file': '%s/ok'}",
+	  false, "cluster.peers[0]: must be a unicast host address, got ff02::6 (multicast)" },
+	{ "ipv6 peer not an address", "{'sync': false, 'id': 0, 'peers': ['fd00::202::6'], "
+	  "'secret_file': '%s/ok'}", false, "cluster.peers[0]: not an IPv6 address: \"fd00::202::6\"" },
+	{ "ipv6 peer twice", "{'sync': false, 'id': 0, 'peers': ['fd00:202::6', 'fd00:202:0::6'], "
+	  "'secret_file': '%s/ok'}", false,
+	  "cluster.peers[1]: duplicate address fd00:202::6 (same as cluster.peers[0])" },
+	{ "ipv6 peer is our host6", "{'sync': false, 'id': 0, 'peers': ['fd00:202::5'], "
+	  "'secret_file': '%s/ok'}", false,
+	  "cluster.peers[0]: fd00:202::5 is the appliance's own address (ports[1].host6)" },
+	{ "ipv6 peer on no host6 subnet", "{'sync': false, 'id': 0, 'peers': ['fd00:999::6'], "
+	  "'secret_file': '%s/ok'}", false, "cluster.peers[0]: fd00:999::6: no ports[].host6 on its "
+	  "subnet (the channel runs from the dispatcher's host address)" },
+	{ "ipv6 host6 without exception", "{'sync': false, 'id': 0, 'peers': ['fd00:202::6'], "
+	  "'secret_file': '%s/ok'}", true, "cluster.peers[0]: fd00:202::6: ports[1].host6 has no "
+	  "exception interface (the channel's socket is the kernel's)" },
+	{ "peers of both families", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6', 'fd00:202::6'], "
+	  "'secret_file': '%s/ok'}", false,
+	  "cluster.peers[1]: fd00:202::6 is IPv6, cluster.peers[0] IPv4: the channel has one family" },
+	{ "peers of both families, IPv6 first", "{'sync': false, 'id': 0, 'peers': ['fd00:202::6', "
+	  "'10.2.0.6'], 'secret_file': '%s/ok'}", false,
+	  "cluster.peers[1]: 10.2.0.6 is IPv4, cluster.peers[0] IPv6: the channel has one family" },
 };
 
 static void test_cluster_section(void **state)
@@ -3159,6 +3186,7 @@ static void test_cluster_section(void **state)
 		const struct cluster_case *cc = &cluster_cases[i];
 		struct patch p[MAX_PATCHES] = {
 			{ "/ports/1/host", "'10.2.0.5/24'" },
+			{ "/ports/1/ipv6", "['fd00:202::1/64']" }, { "/ports/1/host6", "'fd00:202::5/64'" },
 			{ "/exception", cc->no_exception ? "{'enabled': false}" : "{'enabled': true}" },
 			{ "/cluster", sect },
 		};
@@ -3201,6 +3229,7 @@ static void test_cluster_section(void **state)
 		assert_true(cfg->cluster.enabled);
 		assert_int_equal(cfg->cluster.id, 1);
 		assert_int_equal(cfg->cluster.n_peers, 2);
+		assert_int_equal(cfg->cluster.family, AF_INET);
 		assert_int_equal(cfg->cluster.peers[0], IP4(10, 2, 0, 6));
 		assert_int_equal(cfg->cluster.peers[1], IP4(10, 2, 0, 7));
 		assert_int_equal(cfg->cluster.sync_port, 7788);
@@ -3213,6 +3242,33 @@ static void test_cluster_section(void **state)
 		assert_memory_equal(cfg->cluster.secret, "0123456789abcdef-secret", 23);
 		free(text);
 		free(json);
+		/* IPv6 peers: the channel from ports[1].host6 */
+		{
+			struct patch p6[MAX_PATCHES] = {
+				{ "/ports/1/ipv6", "['fd00:202::1/64']" },
+				{ "/ports/1/host6", "'fd00:202::5/64'" }, { "/exception", "{'enabled': true}" },
+				{ "/cluster", sect },
+			};
+			static const uint8_t peer0[16] = { 0xfd, 0, 0x02, 0x02, [15] = 6 };
+			static const uint8_t peer1[16] = { 0xfd, 0, 0x02, 0x02, [15] = 7 };
+			static const uint8_t host6[16] = { 0xfd, 0, 0x02, 0x02, [15] = 5 };
+			char *j6, *t6;
+
+			snprintf(sect, sizeof(sect), "{'sync': false, 'id': 2, 'peers': ['fd00:202::6', "
+				 "'fd00:202::7'], 'secret_file': '%s/ok'}", dir);
+			j6 = build(p6, NULL);
+			t6 = dq(j6);
+			must_parse(t6, cfg);
+			assert_int_equal(cfg->cluster.family, AF_INET6);
+			assert_int_equal(cfg->cluster.n_peers, 2);
+			assert_memory_equal(cfg->cluster.peers6[0], peer0, 16);
+			assert_memory_equal(cfg->cluster.peers6[1], peer1, 16);
+			assert_int_equal(cfg->cluster.port, 1);
+			assert_memory_equal(cfg->cluster.bind_addr6, host6, 16);
+			assert_false(cfg->ports[1].has_host);
+			free(t6);
+			free(j6);
+		}
 		/* given values; dead_ms follows heartbeat_ms when absent */
 		snprintf(sect, sizeof(sect), "{'sync': false, 'id': 15, 'peers': ['10.2.0.200'], 'secret_file': "
 			 "'%s/ok', 'sync_port': 9999, 'heartbeat_ms': 40, 'drain_s': 0}", dir);
