@@ -3027,7 +3027,7 @@ static void parse_bgp(struct ctx *c, json_t *root)
 	json_t *o = member(c, root, "", "bgp", false, p), *v, *arr;
 	long long x;
 	uint32_t u;
-	int n, i;
+	int n, i, first_port = -1;
 
 	if (o == NULL || !want_object(c, o, "bgp"))
 		return;
@@ -3060,22 +3060,42 @@ static void parse_bgp(struct ctx *c, json_t *root)
 		if (v != NULL && get_int(c, v, kp, 1, 4294967294LL, &x))
 			nb->asn = (uint32_t)x;
 		v = member(c, e, ep, "address", true, kp);
-		if (v == NULL || !get_ip(c, v, kp, &nb->address) || !check_not_own(c, nb->address, kp) ||
-		    !c->ports_ok)
+		if (v == NULL || !get_ip_any(c, v, kp, &nb->family, &nb->address, nb->address6))
 			continue;
-		if (!find_subnet(c, nb->address, which, &pi, &ai) || !c->cfg->ports[pi].exception) {
-			ERR(c, kp, "%s is on no port subnet with an exception interface (ports[].host and exception)",
-			    ip_fmt(nb->address, b));
-			continue;
+		if (nb->family == AF_INET6) {
+			char b6[IP6_STR];
+
+			if (!check_not_own6(c, nb->address6, kp) || !c->ports_ok)
+				continue;
+			if (!find_subnet6(c, nb->address6, which, &pi, &ai) ||
+			    !c->cfg->ports[pi].exception || !c->cfg->ports[pi].has_host6) {
+				ERR(c, kp, "%s is on no port subnet with an exception interface and a host6 "
+				    "(ports[].host6 and exception)", ip6_fmt(nb->address6, b6));
+				continue;
+			}
+		} else {
+			if (!check_not_own(c, nb->address, kp) || !c->ports_ok)
+				continue;
+			if (!find_subnet(c, nb->address, which, &pi, &ai) || !c->cfg->ports[pi].exception ||
+			    !c->cfg->ports[pi].has_host) {
+				ERR(c, kp, "%s is on no port subnet with an exception interface (ports[].host "
+				    "and exception)", ip_fmt(nb->address, b));
+				continue;
+			}
 		}
 		nb->port = (uint16_t)pi;
 		if (g->n_neighbors == 0)
-			g->router_id = c->cfg->ports[pi].host.addr;
+			first_port = (int)pi;
 		g->n_neighbors = (uint16_t)(i + 1);
 	}
 	v = member(c, o, "bgp", "router_id", false, kp);
 	if (v != NULL)
 		get_ip(c, v, kp, &g->router_id);
+	else if (first_port >= 0 && c->cfg->ports[first_port].has_host)
+		g->router_id = c->cfg->ports[first_port].host.addr;
+	else if (first_port >= 0)
+		ERR(c, "bgp.router_id", "missing: ports[%d], facing neighbors[0], has no host (an IPv4 "
+		    "address) to take it from", first_port);
 	g->bfd = true;
 	g->bfd_interval_ms = 100;
 	g->bfd_multiplier = 3;

@@ -309,7 +309,10 @@ struct nc_cfg_management {
  * checks it and announces the VIPs on the exception interface facing the
  * neighbors while it is ready to serve them. */
 struct nc_cfg_bgp_neighbor {
-	uint32_t address;             /* "address": on a port subnet with an exception interface */
+	uint8_t family;               /* AF_INET, or AF_INET6: address6 */
+	uint32_t address;             /* "address": on a port subnet with an exception interface
+	                               * and a host (IPv6: host6) there, the session's source */
+	uint8_t address6[16];
 	uint32_t asn;                 /* "asn" */
 	uint16_t port;                /* the port whose subnet holds it (derived) */
 };

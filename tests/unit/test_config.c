@@ -2319,6 +2319,43 @@ static const struct bad_case bad6_cases[] = {
 	  { { "/exception", "{'enabled': true, 'ifname': 'nc-x'}" },
 	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/ports/0/host", "'10.0.0.5/24'" } }, NULL,
 	  WANT("exception.ifname: names one interface, but 2 ports have a host and no exception of their own: give each its ports[].exception.ifname") },
+	/* bgp.neighbors[].address over IPv6: the session from the facing port's host6 */
+	{ "bgp ipv6 neighbor",
+	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': 'fd00:202::fe', 'asn': 65000}]}" },
+	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/ports/1/host", "'10.2.0.5/24'" },
+	    { "/exception", "{'enabled': true}" } }, NULL, WANT(NULL) },
+	{ "bgp ipv6 neighbor, router_id given, no ipv4 host",
+	  { { "/bgp", "{'asn': 65001, 'router_id': '10.2.0.5', 'neighbors': [{'address': 'fd00:202::fe', "
+	      "'asn': 65000}]}" },
+	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT(NULL) },
+	{ "bgp ipv6 neighbor, no router id to take",
+	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': 'fd00:202::fe', 'asn': 65000}]}" },
+	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("bgp.router_id: missing: ports[1], facing neighbors[0], has no host (an IPv4 address) "
+	       "to take it from") },
+	{ "bgp ipv6 neighbor without a host6",
+	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': 'fd00:202::fe', 'asn': 65000}]}" },
+	    { "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("bgp.neighbors[0].address: fd00:202::fe is on no port subnet with an exception interface "
+	       "and a host6 (ports[].host6 and exception)") },
+	{ "bgp ipv6 neighbor off every subnet",
+	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': 'fd00:999::fe', 'asn': 65000}]}" },
+	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/ports/1/host", "'10.2.0.5/24'" },
+	    { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("bgp.neighbors[0].address: fd00:999::fe is on no port subnet with an exception interface "
+	       "and a host6 (ports[].host6 and exception)") },
+	{ "bgp ipv6 neighbor is our host6",
+	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': 'fd00:202::5', 'asn': 65000}]}" },
+	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/ports/1/host", "'10.2.0.5/24'" },
+	    { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("bgp.neighbors[0].address: fd00:202::5 is the appliance's own address (ports[1].host6)") },
+	{ "bgp ipv4 neighbor on a port with host6 alone",
+	  { { "/bgp", "{'asn': 65001, 'router_id': '10.2.0.5', 'neighbors': [{'address': '10.2.0.254', "
+	      "'asn': 65000}]}" },
+	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("bgp.neighbors[0].address: 10.2.0.254 is on no port subnet with an exception interface "
+	       "(ports[].host and exception)") },
 	/* announced by BGP beside IPv4 ones; in a cluster only without flow sync */
 	{ "ipv6 service with bgp",
 	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" },
@@ -2391,6 +2428,30 @@ static void run_bad6(void **state)
 }
 
 static const uint8_t fd00_201_1[16] = { 0xfd, 0x00, 0x02, 0x01, [15] = 0x01 };
+
+/* an IPv6 BGP neighbor: its address, the facing port; the router id from
+ * that port's IPv4 host */
+static void test_v6_bgp_neighbor(void **state)
+{
+	static const struct patch p[] = {
+		{ "/bgp", "{'asn': 65001, 'neighbors': [{'address': 'fd00:202::fe', 'asn': 65000}]}" },
+		{ "/ports/1/host6", "'fd00:202::5/64'" }, { "/ports/1/host", "'10.2.0.5/24'" },
+		{ "/exception", "{'enabled': true}" } };
+	static const uint8_t want[16] = { 0xfd, 0x00, 0x02, 0x02, [14] = 0x00, [15] = 0xfe };
+	struct nc_config *cfg = cfg_new();
+	char *json = build_on(v6_base, p, NULL);
+
+	(void)state;
+	must_parse(json, cfg);
+	assert_int_equal(cfg->bgp.n_neighbors, 1);
+	assert_int_equal(cfg->bgp.neighbors[0].family, AF_INET6);
+	assert_memory_equal(cfg->bgp.neighbors[0].address6, want, 16);
+	assert_int_equal(cfg->bgp.neighbors[0].port, 1);
+	assert_int_equal(cfg->bgp.neighbors[0].asn, 65000);
+	assert_int_equal(cfg->bgp.router_id, IP4(10, 2, 0, 5));
+	free(json);
+	free(cfg);
+}
 
 /* ports[].host6 alone turns the exception interface on (top-level section),
  * kept apart from the IPv4 host */
@@ -3634,6 +3695,7 @@ int main(void)
 		cmocka_unit_test(test_v6_values),
 		cmocka_unit_test(test_v6_nat64),
 		cmocka_unit_test(test_v6_host6),
+		cmocka_unit_test(test_v6_bgp_neighbor),
 		cmocka_unit_test(test_v6_health),
 		cmocka_unit_test(test_v6_only_port),
 		cmocka_unit_test(test_v6_affinity_maglev_adaptive),
