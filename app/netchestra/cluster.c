@@ -144,9 +144,10 @@ nc_cluster_app_init(struct nc_app *a)
 	memcpy(p.bind_addr6, cc->bind_addr6, 16);
 	cl->c = nc_cluster_create(&p, now, &err);
 	if (cl->c == NULL) {
-		NC_LOG(ERR, APP, "cluster: cannot open the channel on %s:%u: %s",
-		       ip_str(cc->family, cc->bind_addr, cc->bind_addr6, ip), cc->sync_port,
-		       nc_strerror(err));
+		NC_LOG(ERR, APP, "cluster: cannot open the channel on %s%s%s:%u: %s",
+		       cc->family == AF_INET6 ? "[" : "",
+		       ip_str(cc->family, cc->bind_addr, cc->bind_addr6, ip),
+		       cc->family == AF_INET6 ? "]" : "", cc->sync_port, nc_strerror(err));
 		free(cl);
 		return err;
 	}
@@ -174,9 +175,10 @@ nc_cluster_app_init(struct nc_app *a)
 	rte_spinlock_lock(&tel_cl_lock);
 	tel_cl = cl;
 	rte_spinlock_unlock(&tel_cl_lock);
-	NC_LOG(NOTICE, APP, "cluster: id %u, channel on %s:%u, %u peer(s), heartbeat %u ms, dead %u ms",
-	       cc->id, ip_str(cc->family, cc->bind_addr, cc->bind_addr6, ip), cc->sync_port,
-	       cc->n_peers, cc->heartbeat_ms,
+	NC_LOG(NOTICE, APP, "cluster: id %u, channel on %s%s%s:%u, %u peer(s), heartbeat %u ms, "
+	       "dead %u ms", cc->id, cc->family == AF_INET6 ? "[" : "",
+	       ip_str(cc->family, cc->bind_addr, cc->bind_addr6, ip),
+	       cc->family == AF_INET6 ? "]" : "", cc->sync_port, cc->n_peers, cc->heartbeat_ms,
 	       cc->dead_ms);
 	return 0;
 }
