@@ -12,7 +12,8 @@
 # 10.201.0.(2+2k) (port p1's ipv4 and every service's local_ips), cluster.id k and
 # cluster.peers (the others' back host addresses and local IPs). dk-v6.json is dk.json
 # with the IPv6 twins of its port addresses (fd00:203::(2+k), the next hop of its
-# IPv6 VIP; local IPs fd00:201::(1+2k) and (2+2k), the peers' too), a default route
+# IPv6 VIP; local IPs fd00:201::(1+2k) and (2+2k), the peers' too), the back port's
+# host6 fd00:201::(201+k) and the peers by theirs (the cluster channel over IPv6), a default route
 # via lab-rtr's fd00:203::1 and the services web6 (TCP 80) and dns6 (UDP 5353) on the
 # VIP fd00:202::1 over n0..n2's IPv6 addresses. Needs jq.
 set -euo pipefail
@@ -46,7 +47,9 @@ v6() {   # v6 <k>: dispatcher k's file made dual-stack, with web6 and dns6
 		def lips6: lips6($k);
 		.ports[0].ipv6 = ["fd00:203::\(2 + $k)/64"] |
 		.ports[1].ipv6 = (lips6 | map(. + "/64")) |
-		.cluster.peers |= map(.local_ips += lips6(.address | ltrimstr("10.201.0.") | tonumber - 201)) |
+		.ports[1].host6 = "fd00:201::\(201 + $k)/64" |
+		.cluster.peers |= map((.address | ltrimstr("10.201.0.") | tonumber - 201) as $d |
+			.local_ips += lips6($d) | .address = "fd00:201::\(201 + $d)") |
 		.routes += [{prefix: "::/0", via: "fd00:203::1"}] |
 		.services += [{name: "web6", vip: "fd00:202::1", port: 80, proto: "tcp",
 			local_ips: lips6, scheduler: "ratio",

@@ -651,7 +651,8 @@ cmd_dispatcher_start() {
 	for ((i = 0; i < 600 && up == 0; i++)); do
 		up=1
 		while read -r ifname host; do
-			ip -n "lab-d$k" -o addr show dev "$ifname" up 2>/dev/null | grep -q " inet $host " || up=0
+			ip -n "lab-d$k" -o addr show dev "$ifname" up 2>/dev/null |
+				grep -qF -e " inet $host " -e " inet6 $host " || up=0
 		done <<<"$ifaces"
 		[ "$up" = 1 ] && break
 		kill -0 "$pid" 2>/dev/null || disp_fail "$k" "the appliance exited"

@@ -107,6 +107,16 @@ def ipv4_if(s, where):
     return ipaddress.IPv4Interface(s)
 
 
+def ipv6_if(s, where):
+    if not isinstance(s, str) or "/" not in s:
+        fail(where, f"must be addr/len (IPv6), got {json.dumps(s)}")
+    a, ln = s.split("/", 1)
+    ipv6(a, where)
+    if not re.fullmatch(r"[0-9]{1,3}", ln) or not 1 <= int(ln) <= 128:
+        fail(where, f"must be addr/len with len 1..128, got {json.dumps(s)}")
+    return ipaddress.IPv6Interface(s)
+
+
 def dispatcher_model(cfg):
     """What bird.conf needs from a startup file (a parsed JSON object)."""
     if not isinstance(cfg, dict):
@@ -115,16 +125,20 @@ def dispatcher_model(cfg):
     top_exc = want(cfg, "", "exception", "object", required=False, default={})
     top_on = want(top_exc, "exception", "enabled", "bool", required=False, default=False)
     top_ifname = want(top_exc, "exception", "ifname", "str", required=False)   # one port only (--check)
-    hosts = []   # (ifname or None, IPv4Interface, path, first IPv6 address or None) per port with a host
+    # (ifname or None, IPv4Interface or None, path, first IPv6 address or None,
+    # IPv6Interface or None) per port with a host or a host6
+    hosts = []
     for i, p in enumerate(ports):
         pp = f"ports[{i}]"
         if not isinstance(p, dict):
             fail(pp, "must be an object")
         name = want(p, pp, "name", "str")
         h = want(p, pp, "host", "str", required=False)
-        if h is None:
+        h6 = want(p, pp, "host6", "str", required=False)
+        if h is None and h6 is None:
             continue
-        host = ipv4_if(h, f"{pp}.host")
+        host = ipv4_if(h, f"{pp}.host") if h is not None else None
+        host6 = ipv6_if(h6, f"{pp}.host6") if h6 is not None else None
         exc = want(p, pp, "exception", "object", required=False)
         if exc is None:
             on, ifname = top_on, top_ifname or f"nc-{name[:12]}"
@@ -139,7 +153,7 @@ def dispatcher_model(cfg):
             if not isinstance(v6[0], str) or "/" not in v6[0]:
                 fail(f"{pp}.ipv6[0]", f"must be an IPv6 prefix (addr/len), got {json.dumps(v6[0])}")
             first6 = ipv6(v6[0].split("/", 1)[0], f"{pp}.ipv6[0]")
-        hosts.append((ifname if on else None, host, pp, first6))
+        hosts.append((ifname if on else None, host, pp, first6, host6))
 
     bgp = want(cfg, "", "bgp", "object", required=False)
     if bgp is None:
@@ -158,24 +172,38 @@ def dispatcher_model(cfg):
         if not isinstance(n, dict):
             fail(np, "must be an object")
         check_keys(n, np, ("address", "asn"))
-        addr = ipv4(want(n, np, "address", "str"), f"{np}.address")
+        addr = vip_addr(want(n, np, "address", "str"), f"{np}.address")
         peer_asn = want_int(n, np, "asn", 1, 4294967294)
-        facing = [h for h in hosts if addr in h[1].network]
+        # an IPv6 neighbour: the session runs from the facing port's host6
+        k = 4 if addr.version == 6 else 1
+        hk = "host6" if addr.version == 6 else "host"
+        facing = [h for h in hosts if h[k] is not None and addr in h[k].network]
         if not facing:
-            fail(f"{np}.address", f"{addr} is on no port's host subnet (ports[].host)")
-        ifname, host, pp, first6 = facing[0]
+            fail(f"{np}.address", f"{addr} is on no port's {hk} subnet (ports[].{hk})")
+        ifname, host, pp, first6, host6 = facing[0]
+        local = facing[0][k]
         if ifname is None:
             fail(f"{np}.address", f"{addr} faces {pp}, which has no exception interface "
                  f"({pp}.exception or the top-level exception)")
-        if addr == host.ip:
-            fail(f"{np}.address", f"{addr} is {pp}.host")
+        if addr == local.ip:
+            fail(f"{np}.address", f"{addr} is {pp}.{hk}")
         neighbors.append({"NAME": f"r{i}", "ADDRESS": str(addr), "PEER_ASN": str(peer_asn),
-                          "LOCAL": str(host.ip), "IFACE": ifname, "PORT": pp,
-                          "NEXT_HOP6": str(first6) if first6 else None})
+                          "LOCAL": str(local.ip), "IFACE": ifname, "PORT": pp,
+                          "NEXT_HOP6": str(first6) if first6 else None,
+                          # over an IPv6 session the IPv4 VIPs need an IPv4 next hop
+                          "NEXT_HOP4": str(host.ip) if addr.version == 6 and host else None,
+                          "SESSION6": addr.version == 6})
         if ifname not in [f[0] for f in ifaces]:
-            ifaces.append((ifname, host))
+            ifaces.append((ifname, local))
     rid = want(bgp, "bgp", "router_id", "str", required=False)
-    rid = ipv4(rid, "bgp.router_id") if rid is not None else ifaces[0][1].ip
+    if rid is not None:
+        rid = ipv4(rid, "bgp.router_id")
+    else:
+        first = next(h for h in hosts if h[2] == neighbors[0]["PORT"])
+        if first[1] is None:
+            fail("bgp.router_id", f"missing: {first[2]}, facing neighbors[0], has no host "
+                 "(an IPv4 address) to take it from")
+        rid = first[1].ip
     bfd = want(bgp, "bgp", "bfd", "object", required=False, default={})
     check_keys(bfd, "bgp.bfd", ("enabled", "interval_ms", "multiplier"))
     bfd_on = want(bfd, "bgp.bfd", "enabled", "bool", required=False, default=True)
@@ -199,6 +227,11 @@ def dispatcher_model(cfg):
     # first "ipv6" address, which the data plane answers neighbour discovery for
     # (as it answers ARP for the IPv4 host address). The kernel interface needs
     # none (BGP and BFD stay on IPv4), so there is no IPv6 host address to give.
+    if vips4:
+        for n in neighbors:
+            if n["SESSION6"] and n["NEXT_HOP4"] is None:
+                fail(f"{n['PORT']}.host", f"missing: the next hop of the IPv4 VIPs announced to "
+                     f"{n['ADDRESS']} (an IPv6 session) is the IPv4 host address of {n['PORT']}")
     if vips6:
         for n in neighbors:
             if n["NEXT_HOP6"] is None:
@@ -217,7 +250,8 @@ def dispatcher_model(cfg):
         "IFACE_LIST": ", ".join(f'"{i}"' for i, _ in ifaces),
         "IFACES": ", ".join(i for i, _ in ifaces),
         "IFACE_HOSTS": [f"{i} {h}" for i, h in ifaces],
-        "NEIGHBOR": [{k: v for k, v in n.items() if v is not None} for n in neighbors],
+        "NEIGHBOR": [{k: v for k, v in n.items() if v is not None and v is not False}
+                     for n in neighbors],
     }
 
 
@@ -227,7 +261,7 @@ def render(template, model):
     def block(m):
         kind, key, body = m.group(1), m.group(2), m.group(3)
         if kind == "IF":
-            return body if model[key] else ""
+            return body if model.get(key) else ""
         return "".join(render(body, {**model, **item}) for item in model[key])
     out = re.sub(r"@(IF|EACH) (\w+)@\n(.*?)@END \2@\n", block, template, flags=re.S)
 

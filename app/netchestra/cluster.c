@@ -71,12 +71,16 @@ on_log(void *arg, enum nc_cluster_log level, const char *text)
 		NC_LOG(INFO, APP, "cluster: %s", text);
 }
 
+/* <v4> (host order) or, <family> AF_INET6, <v6> as text in <buf>
+ * (INET6_ADDRSTRLEN bytes). */
 static const char *
-ip_str(uint32_t host_order, char *buf)
+ip_str(uint8_t family, uint32_t v4, const uint8_t *v6, char *buf)
 {
-	struct in_addr a = { .s_addr = htonl(host_order) };
+	struct in_addr a = { .s_addr = htonl(v4) };
 
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+	if (family == AF_INET6)
+		return inet_ntop(AF_INET6, v6, buf, INET6_ADDRSTRLEN);
+	return inet_ntop(AF_INET, &a, buf, INET6_ADDRSTRLEN);
 }
 
 /* Each service's name, digest, slots and interval, to the channel. */
@@ -108,7 +112,8 @@ nc_cluster_app_init(struct nc_app *a)
 {
 	const struct nc_cfg_cluster *cc = &a->cfg->cluster;
 	struct nc_cluster_params p = {
-		.id = cc->id, .bind_addr = cc->bind_addr, .bind_port = cc->sync_port,
+		.id = cc->id, .family = cc->family, .bind_addr = cc->bind_addr,
+		.bind_port = cc->sync_port,
 		.n_peers = cc->n_peers, .secret = cc->secret, .secret_len = cc->secret_len,
 		.heartbeat_ms = cc->heartbeat_ms, .dead_ms = cc->dead_ms,
 		/* a joiner's first heartbeats cross two data planes still resolving
@@ -122,7 +127,7 @@ nc_cluster_app_init(struct nc_app *a)
 	uint64_t now = clock_ms(CLOCK_MONOTONIC), real = clock_ms(CLOCK_REALTIME);
 	struct nc_cluster_app *cl;
 	uint8_t mac[NC_MAX_PORTS][6];
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
 	unsigned int i, s;
 	int err;
 
@@ -133,12 +138,16 @@ nc_cluster_app_init(struct nc_app *a)
 		return -ENOMEM;
 	for (i = 0; i < cc->n_peers; i++) {
 		p.peer_addr[i] = cc->peers[i];
+		memcpy(p.peer_addr6[i], cc->peers6[i], 16);
 		p.peer_port[i] = cc->sync_port;
 	}
+	memcpy(p.bind_addr6, cc->bind_addr6, 16);
 	cl->c = nc_cluster_create(&p, now, &err);
 	if (cl->c == NULL) {
-		NC_LOG(ERR, APP, "cluster: cannot open the channel on %s:%u: %s",
-		       ip_str(cc->bind_addr, ip), cc->sync_port, nc_strerror(err));
+		NC_LOG(ERR, APP, "cluster: cannot open the channel on %s%s%s:%u: %s",
+		       cc->family == AF_INET6 ? "[" : "",
+		       ip_str(cc->family, cc->bind_addr, cc->bind_addr6, ip),
+		       cc->family == AF_INET6 ? "]" : "", cc->sync_port, nc_strerror(err));
 		free(cl);
 		return err;
 	}
@@ -166,8 +175,10 @@ nc_cluster_app_init(struct nc_app *a)
 	rte_spinlock_lock(&tel_cl_lock);
 	tel_cl = cl;
 	rte_spinlock_unlock(&tel_cl_lock);
-	NC_LOG(NOTICE, APP, "cluster: id %u, channel on %s:%u, %u peer(s), heartbeat %u ms, dead %u ms",
-	       cc->id, ip_str(cc->bind_addr, ip), cc->sync_port, cc->n_peers, cc->heartbeat_ms,
+	NC_LOG(NOTICE, APP, "cluster: id %u, channel on %s%s%s:%u, %u peer(s), heartbeat %u ms, "
+	       "dead %u ms", cc->id, cc->family == AF_INET6 ? "[" : "",
+	       ip_str(cc->family, cc->bind_addr, cc->bind_addr6, ip),
+	       cc->family == AF_INET6 ? "]" : "", cc->sync_port, cc->n_peers, cc->heartbeat_ms,
 	       cc->dead_ms);
 	return 0;
 }
@@ -278,7 +289,7 @@ redirect_poll(struct nc_app *a, uint64_t now)
 		NC_LOG(NOTICE, APP, "cluster: no peer draining: unknown TCP flows dropped again");
 	} else {
 		struct rte_ether_addr mac;
-		char ip[INET_ADDRSTRLEN];
+		char ip[INET6_ADDRSTRLEN];
 
 		/* the routers hand its connections over on the front ports: on
 		 * each port, the peer's MAC of the same port */
@@ -288,7 +299,7 @@ redirect_poll(struct nc_app *a, uint64_t now)
 			nc_dp_set_redirect(a->dp, port, &mac);
 		}
 		NC_LOG(NOTICE, APP, "cluster: peer %s draining: TCP segments of unknown flows go on to it",
-		       ip_str(pi.addr, ip));
+		       ip_str(pi.family, pi.addr, pi.addr6, ip));
 	}
 }
 
@@ -416,7 +427,7 @@ nc_cluster_app_json(struct nc_app *a)
 				"weights", x.has_weights ? weights_json(&cfg->services[s], &x.ws) : json_null()));
 		}
 		pj = json_pack("{s:s, s:i, s:o, s:s, s:o, s:o, s:o, s:I, s:o, s:o}",
-			       "address", ip_str(pi.addr, ip), "port", pi.port,
+			       "address", ip_str(pi.family, pi.addr, pi.addr6, ip), "port", pi.port,
 			       "id", pi.id >= 0 ? json_integer(pi.id) : json_null(),
 			       "state", nc_cluster_peer_state_name(pi.state),
 			       "said", pi.said != 0 ? json_string(nc_cluster_state_name(pi.said)) : json_null(),
@@ -439,7 +450,8 @@ nc_cluster_app_json(struct nc_app *a)
 	j = json_pack("{s:b, s:i, s:s, s:b, s:I, s:s, s:i, s:i, s:i, s:o, s:o, s:o}",
 		      "enabled", 1, "id", cc->id, "state",
 		      nc_cluster_state_name(nc_cluster_get_state(cl->c)), "draining", a->draining,
-		      "epoch", (json_int_t)nc_cluster_epoch(cl->c), "address", ip_str(cc->bind_addr, ip),
+		      "epoch", (json_int_t)nc_cluster_epoch(cl->c),
+		      "address", ip_str(cc->family, cc->bind_addr, cc->bind_addr6, ip),
 		      "sync_port", cc->sync_port, "heartbeat_ms", cc->heartbeat_ms, "dead_ms", cc->dead_ms,
 		      "services", svcs, "peers", peers, "channel", ch);
 	if (j != NULL)
@@ -489,7 +501,7 @@ nc_cluster_app_metrics(struct nc_app *a, FILE *f)
 	struct nc_cluster_peer_info pi[NC_CLUSTER_MAX_PEERS];
 	struct nc_cluster_counters k;
 	uint64_t now = clock_ms(CLOCK_MONOTONIC);
-	char ip[NC_CLUSTER_MAX_PEERS][INET_ADDRSTRLEN];
+	char ip[NC_CLUSTER_MAX_PEERS][INET6_ADDRSTRLEN];
 	unsigned int i, n, s, r, v;
 
 	if (cl == NULL)
@@ -498,7 +510,7 @@ nc_cluster_app_metrics(struct nc_app *a, FILE *f)
 	n = (unsigned int)nc_cluster_n_peers(cl->c);
 	for (i = 0; i < n; i++) {
 		nc_cluster_peer_get(cl->c, i, now, &pi[i]);
-		ip_str(pi[i].addr, ip[i]);
+		ip_str(pi[i].family, pi[i].addr, pi[i].addr6, ip[i]);
 	}
 	nc_cluster_counters_get(cl->c, &k);
 	family(f, "nc_cluster_draining", "gauge", "1 while this dispatcher is draining");

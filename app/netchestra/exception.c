@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * The exception path's kernel interfaces: per port with a host address and
- * "exception" on, a TAP device (DPDK net_tap) named by the startup file, with
- * the port's MAC and the host address, attached to the data plane. A routing
+ * The exception path's kernel interfaces: per port with a host address (host,
+ * host6 or both) and "exception" on, a TAP device (DPDK net_tap) named by the
+ * startup file, with the port's MAC and the host addresses, attached to the
+ * data plane. A routing
  * daemon, sshd or the cluster channel use it as an ordinary interface; its
  * traffic crosses the data plane, so it dies with the appliance.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <arpa/inet.h>
 #include <string.h>
 
 #include <rte_bus_vdev.h>
@@ -25,13 +27,29 @@ tap_name(uint16_t pidx, char *buf, size_t len)
 	snprintf(buf, len, "net_tap_exc%u", pidx);
 }
 
+/* "<host>/<len>", "<host6>/<len>" or both, comma-separated, into <buf>. */
+static void
+host_str(const struct nc_cfg_port *cp, char *buf, size_t len)
+{
+	char ip[NC_IP4_STRLEN], ip6[INET6_ADDRSTRLEN];
+	int n = 0;
+
+	buf[0] = '\0';
+	if (cp->has_host)
+		n = snprintf(buf, len, "%s/%u", nc_ip4_str(rte_cpu_to_be_32(cp->host.addr), ip, sizeof(ip)),
+			     cp->host.len);
+	if (cp->has_host6 && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "%s%s/%u", n > 0 ? ", " : "",
+			 inet_ntop(AF_INET6, cp->host6.addr, ip6, sizeof(ip6)), cp->host6.len);
+}
+
 /* Create, start and address port <pidx>'s kernel interface. */
 static int
 exc_port_init(struct nc_app *a, uint16_t pidx)
 {
 	const struct nc_cfg_port *cp = &a->cfg->ports[pidx];
 	struct rte_eth_conf conf = { 0 };
-	char name[32], args[96], mac[RTE_ETHER_ADDR_FMT_SIZE], ip[NC_IP4_STRLEN];
+	char name[32], args[96], mac[RTE_ETHER_ADDR_FMT_SIZE], hs[NC_IP4_STRLEN + INET6_ADDRSTRLEN + 16];
 	uint16_t tp;
 	int r;
 
@@ -61,8 +79,11 @@ exc_port_init(struct nc_app *a, uint16_t pidx)
 	}
 	a->exc_port[pidx] = tp;
 	/* the kernel must not chatter IPv6 (router solicitations, DAD) out of the
-	 * port; a facing interface that will carry IPv6 VIPs keeps IPv6, quiet */
-	if ((nc_announce_ports(a->cfg) & (1u << pidx)) && nc_announce_any6(a->cfg)) {
+	 * port; one with a host6, or facing routers that will carry IPv6 VIPs,
+	 * keeps IPv6, quiet (no link-local address: its own solicitations come
+	 * from host6) */
+	if (cp->has_host6 ||
+	    ((nc_announce_ports(a->cfg) & (1u << pidx)) && nc_announce_any6(a->cfg))) {
 		r = nc_hostif_ipv6_quiet(cp->exc_ifname);
 		if (r != 0) {
 			NC_LOG(ERR, APP, "ports[%u] %s: %s: IPv6 for the IPv6 VIPs: %s", pidx, cp->name,
@@ -72,17 +93,19 @@ exc_port_init(struct nc_app *a, uint16_t pidx)
 	} else {
 		nc_hostif_ipv6_off(cp->exc_ifname);
 	}
-	r = nc_hostif_addr(cp->exc_ifname, cp->host.addr, cp->host.len, true);
+	r = cp->has_host ? nc_hostif_addr(cp->exc_ifname, cp->host.addr, cp->host.len, true) : 0;
+	if (r == 0 && cp->has_host6)
+		r = nc_hostif_addr6(cp->exc_ifname, cp->host6.addr, cp->host6.len, true);
 	if (r == 0)
 		r = nc_hostif_up(cp->exc_ifname);
+	host_str(cp, hs, sizeof(hs));
 	if (r != 0) {
-		NC_LOG(ERR, APP, "ports[%u] %s: %s: cannot set %s/%u up: %s", pidx, cp->name, cp->exc_ifname,
-		       nc_ip4_str(rte_cpu_to_be_32(cp->host.addr), ip, sizeof(ip)), cp->host.len, strerror(-r));
+		NC_LOG(ERR, APP, "ports[%u] %s: %s: cannot set %s up: %s", pidx, cp->name, cp->exc_ifname,
+		       hs, strerror(-r));
 		return r;
 	}
 	nc_dp_exc_attach(a->dp, pidx, tp);
-	printf("port %s: exception interface %s, host %s/%u\n", cp->name, cp->exc_ifname,
-	       nc_ip4_str(rte_cpu_to_be_32(cp->host.addr), ip, sizeof(ip)), cp->host.len);
+	printf("port %s: exception interface %s, host %s\n", cp->name, cp->exc_ifname, hs);
 	return 0;
 }
 

@@ -110,12 +110,20 @@ from_loopback(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr_in6 *sin6;
 	const struct sockaddr_in *sin;
 
-	if (ci == NULL || ci->client_addr == NULL || ci->client_addr->sa_family != AF_INET)
+	if (ci == NULL || ci->client_addr == NULL)
 		return 0;
-	sin = (const struct sockaddr_in *)ci->client_addr;
-	return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	if (ci->client_addr->sa_family == AF_INET) {
+		sin = (const struct sockaddr_in *)ci->client_addr;
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (ci->client_addr->sa_family != AF_INET6)
+		return 0;
+	sin6 = (const struct sockaddr_in6 *)ci->client_addr;
+	return IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
+	       (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) && sin6->sin6_addr.s6_addr[12] == 127);
 }
 
 /* Hand <r> to the control lcore and wait for its answer. 0 or -ETIMEDOUT
@@ -362,8 +370,9 @@ nc_mgmt_init(struct nc_app *a)
 	};
 	unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 			     MHD_USE_ERROR_LOG;
-	char ip[NC_IP4_STRLEN];
-	struct sockaddr_in sa;
+	char ip[INET6_ADDRSTRLEN + 2];
+	struct sockaddr_storage ss;
+	bool loopback;
 	int r;
 
 	if (!m->enabled)
@@ -399,20 +408,36 @@ nc_mgmt_init(struct nc_app *a)
 		r = -rte_errno;
 		goto fail_tls;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(m->listen_port);
-	sa.sin_addr.s_addr = htonl(m->listen_ip);
+	memset(&ss, 0, sizeof(ss));
+	if (m->listen_v6) {
+		struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&ss;
+
+		sa6->sin6_family = AF_INET6;
+		sa6->sin6_port = htons(m->listen_port);
+		memcpy(&sa6->sin6_addr, m->listen_ip6, 16);
+		flags |= MHD_USE_IPv6;
+		ip[0] = '[';
+		inet_ntop(AF_INET6, m->listen_ip6, ip + 1, INET6_ADDRSTRLEN);
+		strcat(ip, "]");
+		loopback = IN6_IS_ADDR_LOOPBACK(&sa6->sin6_addr);
+	} else {
+		struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+
+		sa->sin_family = AF_INET;
+		sa->sin_port = htons(m->listen_port);
+		sa->sin_addr.s_addr = htonl(m->listen_ip);
+		nc_ip4_str(sa->sin_addr.s_addr, ip, sizeof(ip));
+		loopback = (m->listen_ip >> 24) == 127;
+	}
 	mgmt_closing = 0;
 	mgmt_daemon = MHD_start_daemon(flags, m->listen_port, NULL, NULL, on_request, a,
-				       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				       MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MGMT_CONN_LIMIT,
 				       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)MGMT_CONN_TIMEOUT,
 				       MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 				       MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 				       MHD_OPTION_ARRAY, tls_opts,
 				       MHD_OPTION_END);
-	nc_ip4_str(sa.sin_addr.s_addr, ip, sizeof(ip));
 	if (mgmt_daemon == NULL) {
 		NC_LOG(ERR, APP, "management: cannot listen on %s:%u%s", ip, m->listen_port,
 		       m->tls ? " over TLS" : "");
@@ -423,7 +448,7 @@ nc_mgmt_init(struct nc_app *a)
 	}
 	printf("management: listening on %s://%s:%u/\n", m->tls ? "https" : "http", ip,
 	       m->listen_port);
-	if (!m->tls && (m->listen_ip >> 24) != 127)
+	if (!m->tls && !loopback)
 		NC_LOG(WARNING, APP, "management: %s is not loopback and there is no tls_cert/tls_key: "
 		       "the token crosses the network in clear text", ip);
 	return 0;

@@ -60,12 +60,15 @@ cl_log(struct nc_cluster *c, enum nc_cluster_log level, const char *fmt, ...)
 }
 
 static const char *
-peer_str(const struct cl_peer *p, char *buf, size_t len)
+peer_str(const struct nc_cluster *c, const struct cl_peer *p, char *buf, size_t len)
 {
 	struct in_addr a = { .s_addr = htonl(p->addr) };
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	if (c->family == AF_INET6)
+		inet_ntop(AF_INET6, p->addr6, ip, sizeof(ip));
+	else
+		inet_ntop(AF_INET, &a, ip, sizeof(ip));
 	if (p->id >= 0)
 		snprintf(buf, len, "%s (id %d)", ip, p->id);
 	else
@@ -73,12 +76,38 @@ peer_str(const struct cl_peer *p, char *buf, size_t len)
 	return buf;
 }
 
+/* The socket address of <addr> (host order) or <addr6>, <port>, of <family>;
+ * its length. */
+static socklen_t
+sock_addr(struct sockaddr_storage *ss, uint8_t family, uint32_t addr, const uint8_t *addr6,
+	  uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, addr6, 16);
+		return sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		s4->sin_addr.s_addr = htonl(addr);
+		return sizeof(*s4);
+	}
+}
+
 /* ---- set-up ---- */
 
 struct nc_cluster *
 nc_cluster_create(const struct nc_cluster_params *p, uint64_t now_ms, int *err)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	uint8_t family = p->family == AF_INET6 ? AF_INET6 : AF_INET;
+	struct sockaddr_storage sa;
+	socklen_t sl;
 	struct nc_cluster *c;
 	unsigned int i;
 
@@ -93,18 +122,24 @@ nc_cluster_create(const struct nc_cluster_params *p, uint64_t now_ms, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	c->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		*err = -errno;
 		free(c);
 		return NULL;
 	}
-	sa.sin_addr.s_addr = htonl(p->bind_addr);
-	sa.sin_port = htons(p->bind_port);
+	c->family = family;
+	sl = sock_addr(&sa, family, p->bind_addr, p->bind_addr6, p->bind_port);
 	if (p->freebind) {
 		int on = 1;
 
+		/* IP_FREEBIND is the flag of IPv6 sockets too */
 		setsockopt(c->fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on));
+	}
+	if (family == AF_INET6) {
+		int on = 1;
+
+		setsockopt(c->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 	}
 	{
 		/* a peer's bulk copy of its flows comes in bursts: room for one
@@ -116,7 +151,7 @@ nc_cluster_create(const struct nc_cluster_params *p, uint64_t now_ms, int *err)
 		if (setsockopt(c->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) != 0)
 			setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	}
-	if (bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+	if (bind(c->fd, (struct sockaddr *)&sa, sl) != 0) {
 		*err = -errno;
 		close(c->fd);
 		free(c);
@@ -146,7 +181,9 @@ nc_cluster_create(const struct nc_cluster_params *p, uint64_t now_ms, int *err)
 	c->cb_arg = p->cb_arg;
 	c->n_peers = p->n_peers;
 	for (i = 0; i < p->n_peers; i++) {
-		c->peer[i].addr = p->peer_addr[i];
+		c->peer[i].addr = family == AF_INET6 ? 0 : p->peer_addr[i];
+		if (family == AF_INET6)
+			memcpy(c->peer[i].addr6, p->peer_addr6[i], 16);
 		c->peer[i].port = p->peer_port[i];
 		c->peer[i].id = -1;
 		c->peer[i].rtt_us = -1;
@@ -264,7 +301,8 @@ send_msg(struct nc_cluster *c, struct nc_cl_msg *m)
 		return;
 	}
 	for (i = 0; i < c->n_peers; i++) {
-		struct sockaddr_in sa = { .sin_family = AF_INET };
+		struct sockaddr_storage sa;
+		socklen_t sl;
 
 		/* sync messages only to live peers: the kernel queues what goes to
 		 * an address that does not answer ARP against this socket's send
@@ -272,9 +310,8 @@ send_msg(struct nc_cluster *c, struct nc_cl_msg *m)
 		 * the live ones (a peer that comes back gets a bulk copy anyway) */
 		if (m->buf[5] == NC_CL_MSG_SYNC && c->peer[i].state != NC_PEER_UP)
 			continue;
-		sa.sin_addr.s_addr = htonl(c->peer[i].addr);
-		sa.sin_port = htons(c->peer[i].port);
-		if (sendto(c->fd, m->buf, len, 0, (struct sockaddr *)&sa, sizeof(sa)) == (ssize_t)len)
+		sl = sock_addr(&sa, c->family, c->peer[i].addr, c->peer[i].addr6, c->peer[i].port);
+		if (sendto(c->fd, m->buf, len, 0, (struct sockaddr *)&sa, sl) == (ssize_t)len)
 			c->cnt.tx++;
 		else
 			c->cnt.tx_failed++;
@@ -405,14 +442,14 @@ static void
 peer_set_state(struct nc_cluster *c, struct cl_peer *p, enum nc_cluster_peer_state st,
 	       const char *why)
 {
-	char who[48];
+	char who[80];
 
 	if (p->state == st)
 		return;
 	p->state = st;
 	cl_event(c, st == NC_PEER_UP ? NC_CL_EV_PEER_UP :
 		 st == NC_PEER_DOWN ? NC_CL_EV_PEER_DOWN : NC_CL_EV_PEER_STOPPING, (int)(p - c->peer), 0);
-	peer_str(p, who, sizeof(who));
+	peer_str(c, p, who, sizeof(who));
 	if (st == NC_PEER_UP)
 		cl_log(c, NC_CL_LOG_NOTICE, "peer %s up", who);
 	else
@@ -452,7 +489,7 @@ on_digest(struct nc_cluster *c, struct cl_peer *p, const uint8_t *v)
 	int s = svc_find(c, v + 1, v[0]);
 	struct cl_peer_svc *ps;
 	const uint8_t *d = v + 1 + v[0];
-	char who[48];
+	char who[80];
 
 	if (s < 0)
 		return;
@@ -461,7 +498,7 @@ on_digest(struct nc_cluster *c, struct cl_peer *p, const uint8_t *v)
 		return;   /* no change */
 	ps->digest_known = true;
 	memcpy(ps->digest, d, NC_CL_DIGEST_LEN);
-	peer_str(p, who, sizeof(who));
+	peer_str(c, p, who, sizeof(who));
 	if (memcmp(d, c->svc[s].digest, NC_CL_DIGEST_LEN) != 0) {
 		/* a changed digest that still differs is a new mismatch: logged again */
 		cl_log(c, NC_CL_LOG_WARNING, "service %s: configuration differs from peer %s's "
@@ -565,21 +602,24 @@ on_measure(struct nc_cluster *c, struct cl_peer *p, const uint8_t *v)
 	m->have |= UINT64_C(1) << srv;
 }
 
+/* The peer at <addr> (host order; an IPv6 channel: <addr6>), <port>, or NULL. */
 static struct cl_peer *
-peer_find(struct nc_cluster *c, uint32_t addr, uint16_t port)
+peer_find(struct nc_cluster *c, uint32_t addr, const uint8_t *addr6, uint16_t port)
 {
 	unsigned int i;
 
 	for (i = 0; i < c->n_peers; i++)
-		if (c->peer[i].addr == addr && c->peer[i].port == port)
+		if (c->peer[i].port == port &&
+		    (c->family == AF_INET6 ? memcmp(c->peer[i].addr6, addr6, 16) == 0 :
+					     c->peer[i].addr == addr))
 			return &c->peer[i];
 	return NULL;
 }
 
-/* One datagram from <addr>:<port> (host order). */
+/* One datagram from <addr> (host order; an IPv6 channel: <addr6>), <port>. */
 static void
-rx_one(struct nc_cluster *c, const uint8_t *d, size_t len, uint32_t addr, uint16_t port,
-       uint64_t now_ms)
+rx_one(struct nc_cluster *c, const uint8_t *d, size_t len, uint32_t addr, const uint8_t *addr6,
+       uint16_t port, uint64_t now_ms)
 {
 	const uint8_t *pl, *val;
 	struct nc_cl_hdr h;
@@ -595,7 +635,7 @@ rx_one(struct nc_cluster *c, const uint8_t *d, size_t len, uint32_t addr, uint16
 		c->cnt.rx[r]++;
 		return;
 	}
-	p = peer_find(c, addr, port);
+	p = peer_find(c, addr, addr6, port);
 	if (p == NULL || h.id == c->id || h.id > NC_CLUSTER_MAX_ID) {
 		c->cnt.rx[NC_CL_RX_UNKNOWN_PEER]++;
 		return;
@@ -613,9 +653,9 @@ rx_one(struct nc_cluster *c, const uint8_t *d, size_t len, uint32_t addr, uint16
 	}
 	/* accepted: from here on the message is trusted */
 	if (p->heard && h.epoch != p->epoch) {
-		char who[48];
+		char who[80];
 
-		cl_log(c, NC_CL_LOG_NOTICE, "peer %s restarted", peer_str(p, who, sizeof(who)));
+		cl_log(c, NC_CL_LOG_NOTICE, "peer %s restarted", peer_str(c, p, who, sizeof(who)));
 		for (s = 0; s < NC_MAX_SERVICES; s++) {
 			memset(&p->svc[s].w, 0, sizeof(p->svc[s].w));
 			if (p->svc[s].meas != NULL)
@@ -685,18 +725,24 @@ nc_cluster_poll(struct nc_cluster *c, uint64_t now_ms)
 	}
 	c->last_poll_ms = now_ms;
 	for (n = 0; n < RX_BURST; n++) {
-		struct sockaddr_in sa;
+		struct sockaddr_storage sa;
 		socklen_t sl = sizeof(sa);
 		ssize_t r = recvfrom(c->fd, buf, sizeof(buf), 0, (struct sockaddr *)&sa, &sl);
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&sa;
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&sa;
 
 		if (r < 0)
 			break;
-		if (sa.sin_family != AF_INET) {
+		if (sa.ss_family != c->family) {
 			c->cnt.rx[NC_CL_RX_UNKNOWN_PEER]++;
 			continue;
 		}
 		/* a datagram longer than any of ours reads as NC_CL_MSG_MAX + 1: malformed */
-		rx_one(c, buf, (size_t)r, ntohl(sa.sin_addr.s_addr), ntohs(sa.sin_port), now_ms);
+		if (c->family == AF_INET6)
+			rx_one(c, buf, (size_t)r, 0, s6->sin6_addr.s6_addr, ntohs(s6->sin6_port), now_ms);
+		else
+			rx_one(c, buf, (size_t)r, ntohl(s4->sin_addr.s_addr), NULL, ntohs(s4->sin_port),
+			       now_ms);
 	}
 	for (i = 0; i < c->n_peers; i++) {
 		struct cl_peer *p = &c->peer[i];
@@ -932,7 +978,7 @@ nc_cluster_adopt(struct nc_cluster *c, unsigned int s, struct nc_wset *ws,
 	const struct cl_peer *ref = NULL;
 	struct cl_svc *v;
 	unsigned int i;
-	char who[48];
+	char who[80];
 
 	if (s >= c->n_services || !c->svc[s].used)
 		return 0;
@@ -973,7 +1019,7 @@ nc_cluster_adopt(struct nc_cluster *c, unsigned int s, struct nc_wset *ws,
 	*ad = ref->svc[s].w.ad;
 	*k = ref->svc[s].w.k;
 	cl_log(c, NC_CL_LOG_NOTICE, "service %s: weights of interval %llu adopted from peer %s%s",
-	       v->name, (unsigned long long)*k, peer_str(ref, who, sizeof(who)),
+	       v->name, (unsigned long long)*k, peer_str(c, ref, who, sizeof(who)),
 	       v->synced ? " (they differed)" : "");
 	v->synced = true;
 	v->adopted++;
@@ -1004,7 +1050,9 @@ nc_cluster_peer_get(const struct nc_cluster *c, unsigned int i, uint64_t now_ms,
 		return -EINVAL;
 	p = &c->peer[i];
 	memset(out, 0, sizeof(*out));
+	out->family = c->family;
 	out->addr = p->addr;
+	memcpy(out->addr6, p->addr6, 16);
 	out->port = p->port;
 	out->id = p->id;
 	out->state = p->state;

@@ -44,6 +44,7 @@ struct cl_peer_svc {
 
 struct cl_peer {
 	uint32_t addr;
+	uint8_t addr6[16];                   /* an IPv6 channel's (nc_cluster.family) */
 	uint16_t port;
 	int id;                              /* -1: never heard */
 	enum nc_cluster_peer_state state;
@@ -77,6 +78,7 @@ struct cl_svc {
 
 struct nc_cluster {
 	int fd;
+	uint8_t family;                      /* AF_INET or AF_INET6 */
 	uint8_t id;
 	uint64_t epoch, seq;
 	uint8_t secret[NC_CLUSTER_SECRET_MAX];

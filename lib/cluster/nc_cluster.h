@@ -196,10 +196,14 @@ typedef void (*nc_cluster_log_cb)(void *arg, enum nc_cluster_log level, const ch
 
 struct nc_cluster_params {
 	uint8_t id;                          /* 0..NC_CLUSTER_MAX_ID */
+	uint8_t family;                      /* AF_INET6: the addresses are bind_addr6 and
+					      * peer_addr6; else (0 too) IPv4 */
 	uint32_t bind_addr;                  /* host order */
+	uint8_t bind_addr6[16];              /* network order */
 	uint16_t bind_port;
 	unsigned int n_peers;                /* 1..NC_CLUSTER_MAX_PEERS */
 	uint32_t peer_addr[NC_CLUSTER_MAX_PEERS];   /* host order */
+	uint8_t peer_addr6[NC_CLUSTER_MAX_PEERS][16];
 	uint16_t peer_port[NC_CLUSTER_MAX_PEERS];
 	const uint8_t *secret;               /* copied */
 	size_t secret_len;                   /* NC_CLUSTER_SECRET_MIN..MAX */
@@ -224,8 +228,8 @@ struct nc_cluster_params {
 
 struct nc_cluster;
 
-/* Open the socket (bound to bind_addr:bind_port, nonblocking) and set up the
- * channel. <now_ms> starts the wait for peers before this dispatcher, hearing
+/* Open the socket (bound to bind_addr:bind_port, or [bind_addr6]:bind_port,
+ * nonblocking) and set up the channel. <now_ms> starts the wait for peers before this dispatcher, hearing
  * no synced one, goes on with its own weights. NULL with *<err> a negative
  * errno. */
 struct nc_cluster *nc_cluster_create(const struct nc_cluster_params *p, uint64_t now_ms, int *err);
@@ -323,7 +327,9 @@ struct nc_cluster_counters {
 void nc_cluster_counters_get(const struct nc_cluster *c, struct nc_cluster_counters *out);
 
 struct nc_cluster_peer_info {
+	uint8_t family;                 /* AF_INET or AF_INET6 (addr6) */
 	uint32_t addr;                  /* host order */
+	uint8_t addr6[16];
 	uint16_t port;
 	int id;                         /* -1: never heard */
 	enum nc_cluster_peer_state state;

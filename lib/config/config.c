@@ -49,6 +49,7 @@ struct ctx {
 	bool srv_addr_ok[NC_MAX_SERVICES][NC_MAX_SERVERS];
 	bool port_exc_given[NC_MAX_PORTS];   /* ports[i].exception present */
 	bool port_host_ok[NC_MAX_PORTS];
+	bool port_host6_ok[NC_MAX_PORTS];
 };
 
 /* ---- error lines ---- */
@@ -1324,6 +1325,33 @@ static void parse_port_host(struct ctx *c, json_t *po, const char *path, size_t 
 			c->port_host_ok[pi] = true;
 		port->has_host = true;
 	}
+	v = member(c, po, path, "host6", false, kp);
+	if (v != NULL && get_prefix6(c, v, kp, 1, &port->host6)) {
+		char b6[IP6_STR], n6[IP6_STR];
+		uint8_t net[16];
+		const char *why;
+		bool in = false;
+
+		for (j = 0; j < port->n_ipv6 && !in; j++) {
+			const struct nc_prefix6 *pf = &port->ipv6[j];
+
+			in = c->port_addr6_ok[pi][j] && pf->len == port->host6.len &&
+			     ip6_match(pf->addr, port->host6.addr, pf->len);
+		}
+		ip6_net(port->host6.addr, port->host6.len, net);
+		if ((why = ip6_not_host(port->host6.addr)) != NULL)
+			ERR(c, kp, "must be a unicast host address, got %s (%s)",
+			    ip6_fmt(port->host6.addr, b6), why);
+		else if (port->host6.len <= 126 && memcmp(port->host6.addr, net, 16) == 0)
+			ERR(c, kp, "%s is the subnet-router anycast address of %s/%u",
+			    ip6_fmt(port->host6.addr, b6), ip6_fmt(net, n6), port->host6.len);
+		else if (!in && c->ports_ok)
+			ERR(c, kp, "%s/%u is in none of this port's ipv6 subnets",
+			    ip6_fmt(port->host6.addr, b6), port->host6.len);
+		else
+			c->port_host6_ok[pi] = true;
+		port->has_host6 = true;
+	}
 	{
 		size_t l = strnlen(port->name, NC_IFNAME_MAX - 4);
 
@@ -1337,8 +1365,9 @@ static void parse_port_host(struct ctx *c, json_t *po, const char *path, size_t 
 	c->port_exc_given[pi] = true;
 	check_keys(c, e, ep, ekeys);
 	v = member(c, e, ep, "enabled", true, kp);
-	if (v != NULL && get_bool(c, v, kp, &port->exception) && port->exception && !port->has_host)
-		ERR(c, kp, "an exception interface needs %s.host", path);
+	if (v != NULL && get_bool(c, v, kp, &port->exception) && port->exception &&
+	    !port->has_host && !port->has_host6)
+		ERR(c, kp, "an exception interface needs %s.host or %s.host6", path, path);
 	v = member(c, e, ep, "ifname", false, kp);
 	if (v != NULL)
 		get_ifname(c, v, kp, port->exc_ifname);
@@ -1347,7 +1376,7 @@ static void parse_port_host(struct ctx *c, json_t *po, const char *path, size_t 
 static void parse_ports(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "name", "device", "ipv4", "ipv6", "mac",
-		"rx_desc", "tx_desc", "host", "exception", NULL };
+		"rx_desc", "tx_desc", "host", "host6", "exception", NULL };
 	char p[PATH_LEN], ep[PATH_LEN], kp[PATH_LEN], jp[PATH_LEN], s[SHOW_MAX], b[18];
 	json_t *arr = member(c, root, "", "ports", true, p);
 	int n, i, j;
@@ -2513,6 +2542,11 @@ static bool own_address6(const struct ctx *c, const uint8_t a[16], char *which)
 				snprintf(which, PATH_LEN, "ports[%zu].ipv6[%zu]", i, j);
 				return true;
 			}
+	for (i = 0; i < cfg->n_ports; i++)
+		if (c->port_host6_ok[i] && memcmp(cfg->ports[i].host6.addr, a, 16) == 0) {
+			snprintf(which, PATH_LEN, "ports[%zu].host6", i);
+			return true;
+		}
 	for (i = 0; i < cfg->n_services; i++) {
 		if (c->svc_vip_ok[i] && cfg->services[i].family == AF_INET6 &&
 		    memcmp(cfg->services[i].vip6, a, 16) == 0) {
@@ -2799,6 +2833,55 @@ static void tls_free(char *cert, char *key)
 	free(key);
 }
 
+/* management.listen at <kp>: "IPv4:PORT" or "[IPv6]:PORT" into <m>. An IPv6
+ * address is unicast or "::" (every address), without a zone: a link-local or
+ * multicast one is refused, as is an IPv4-mapped one (write the IPv4 form). */
+static void listen_parse(struct ctx *c, const char *kp, const char *addr,
+			 struct nc_cfg_management *m)
+{
+	const char *colon = strrchr(addr, ':');
+	uint64_t port = 0;
+	char b[SHOW_MAX + 8];
+	bool ok;
+
+	if (addr[0] == '[') {
+		const char *close = strchr(addr, ']');
+		uint8_t a6[16];
+
+		ok = close != NULL && close[1] == ':' && colon == close + 1 &&
+		     nc_parse_u64(colon + 1, 1, 65535, &port) == 0 &&
+		     ip6_parse_n(addr + 1, (size_t)(close - addr - 1), a6);
+		if (!ok) {
+			ERR(c, kp, "expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got %s",
+			    show(addr, b, sizeof(b)));
+			return;
+		}
+		if (a6[0] == 0xff || (a6[0] == 0xfe && (a6[1] & 0xc0) == 0x80)) {
+			ERR(c, kp, "%s: a %s address cannot be listened on here (no zone), give a "
+			    "global, unique-local or loopback one", show(addr, b, sizeof(b)),
+			    a6[0] == 0xff ? "multicast" : "link-local");
+			return;
+		}
+		if (memcmp(a6, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+			ERR(c, kp, "%s: an IPv4-mapped address, write it as \"IPv4:PORT\"",
+			    show(addr, b, sizeof(b)));
+			return;
+		}
+		memcpy(m->listen_ip6, a6, 16);
+		m->listen_v6 = true;
+		m->listen_port = (uint16_t)port;
+		return;
+	}
+	ok = colon != NULL && nc_parse_u64(colon + 1, 1, 65535, &port) == 0 &&
+	     ip_parse_n(addr, (size_t)(colon - addr), &m->listen_ip);
+	if (!ok) {
+		ERR(c, kp, "expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got %s",
+		    show(addr, b, sizeof(b)));
+		return;
+	}
+	m->listen_port = (uint16_t)port;
+}
+
 /* "management": {"listen": "IP:PORT", "token_file": PATH,
  * "tls_cert": PATH, "tls_key": PATH} (the TLS pair both or neither) */
 static void parse_management(struct ctx *c, json_t *root, const char *src)
@@ -2816,19 +2899,8 @@ static void parse_management(struct ctx *c, json_t *root, const char *src)
 	m->enabled = true;
 	check_keys(c, o, "management", keys);
 	v = member(c, o, "management", "listen", false, kp);
-	if (v != NULL && get_str(c, v, kp, sizeof(addr), addr)) {
-		char *colon = strrchr(addr, ':');
-		uint64_t port = 0;
-
-		if (colon == NULL || nc_parse_u64(colon + 1, 1, 65535, &port) != 0 ||
-		    !ip_parse_n(addr, (size_t)(colon - addr), &m->listen_ip)) {
-			char b[SHOW_MAX + 8];
-
-			ERR(c, kp, "expected \"IPv4:PORT\" (port 1..65535), got %s", show(addr, b, sizeof(b)));
-		} else {
-			m->listen_port = (uint16_t)port;
-		}
-	}
+	if (v != NULL && get_str(c, v, kp, sizeof(addr), addr))
+		listen_parse(c, kp, addr, m);
 	v = member(c, o, "management", "token_file", true, kp);
 	if (v != NULL)
 		get_str(c, v, kp, sizeof(m->token_file), m->token_file);
@@ -2873,7 +2945,8 @@ static void parse_exception(struct ctx *c, json_t *root)
 			get_bool(c, v, kp, &on);
 		v = member(c, o, "exception", "ifname", false, kp);
 		for (i = 0; i < cfg->n_ports; i++)
-			n_hosts += cfg->ports[i].has_host && !c->port_exc_given[i];
+			n_hosts += (cfg->ports[i].has_host || cfg->ports[i].has_host6) &&
+				   !c->port_exc_given[i];
 		if (v != NULL && get_ifname(c, v, kp, ifname)) {
 			if (n_hosts > 1) {
 				ERR(c, kp, "names one interface, but %zu ports have a host and no exception "
@@ -2885,23 +2958,43 @@ static void parse_exception(struct ctx *c, json_t *root)
 	for (i = 0; i < cfg->n_ports; i++) {
 		struct nc_cfg_port *port = &c->cfg->ports[i];
 
-		if (!c->port_exc_given[i] && port->has_host) {
+		if (!c->port_exc_given[i] && (port->has_host || port->has_host6)) {
 			port->exception = on;
 			if (ifname[0] != '\0')
 				memcpy(port->exc_ifname, ifname, strlen(ifname) + 1);
 		}
-		if (!c->port_host_ok[i])
-			continue;
-		snprintf(kp, sizeof(kp), "ports[%zu].host", i);
-		for (j = 0; j < cfg->n_services; j++) {
-			if (c->svc_vip_ok[j] && cfg->services[j].family != AF_INET6 &&
-			    cfg->services[j].vip == port->host.addr)
-				ERR(c, kp, "%s is services[%zu].vip", ip_fmt(port->host.addr, b), j);
-			for (k = 0; k < cfg->services[j].n_local_ips; k++)
-				if (c->svc_lip_ok[j][k] && cfg->services[j].local_ips[k] == port->host.addr)
-					ERR(c, kp, "%s is services[%zu].local_ips[%zu]",
-					    ip_fmt(port->host.addr, b), j, k);
+		if (c->port_host6_ok[i]) {
+			char b6[IP6_STR];
+
+			snprintf(kp, sizeof(kp), "ports[%zu].host6", i);
+			for (j = 0; j < cfg->n_services; j++) {
+				const struct nc_cfg_service *sv = &cfg->services[j];
+
+				if (c->svc_vip_ok[j] && sv->family == AF_INET6 &&
+				    memcmp(sv->vip6, port->host6.addr, 16) == 0)
+					ERR(c, kp, "%s is services[%zu].vip", ip6_fmt(port->host6.addr, b6), j);
+				for (k = 0; k < sv->n_local_ips6; k++)
+					if (c->svc_lip_ok[j][k] &&
+					    memcmp(sv->local_ips6[k], port->host6.addr, 16) == 0)
+						ERR(c, kp, "%s is services[%zu].local_ips[%zu]",
+						    ip6_fmt(port->host6.addr, b6), j, k);
+			}
 		}
+		if (c->port_host_ok[i]) {
+			snprintf(kp, sizeof(kp), "ports[%zu].host", i);
+			for (j = 0; j < cfg->n_services; j++) {
+				if (c->svc_vip_ok[j] && cfg->services[j].family != AF_INET6 &&
+				    cfg->services[j].vip == port->host.addr)
+					ERR(c, kp, "%s is services[%zu].vip", ip_fmt(port->host.addr, b), j);
+				for (k = 0; k < cfg->services[j].n_local_ips; k++)
+					if (c->svc_lip_ok[j][k] &&
+					    cfg->services[j].local_ips[k] == port->host.addr)
+						ERR(c, kp, "%s is services[%zu].local_ips[%zu]",
+						    ip_fmt(port->host.addr, b), j, k);
+			}
+		}
+		if (!c->port_host_ok[i] && !c->port_host6_ok[i])
+			continue;
 		if (!port->exception)
 			continue;
 		for (j = 0; j < i; j++)
@@ -2928,7 +3021,7 @@ static void parse_bgp(struct ctx *c, json_t *root)
 	json_t *o = member(c, root, "", "bgp", false, p), *v, *arr;
 	long long x;
 	uint32_t u;
-	int n, i;
+	int n, i, first_port = -1;
 
 	if (o == NULL || !want_object(c, o, "bgp"))
 		return;
@@ -2961,22 +3054,42 @@ static void parse_bgp(struct ctx *c, json_t *root)
 		if (v != NULL && get_int(c, v, kp, 1, 4294967294LL, &x))
 			nb->asn = (uint32_t)x;
 		v = member(c, e, ep, "address", true, kp);
-		if (v == NULL || !get_ip(c, v, kp, &nb->address) || !check_not_own(c, nb->address, kp) ||
-		    !c->ports_ok)
+		if (v == NULL || !get_ip_any(c, v, kp, &nb->family, &nb->address, nb->address6))
 			continue;
-		if (!find_subnet(c, nb->address, which, &pi, &ai) || !c->cfg->ports[pi].exception) {
-			ERR(c, kp, "%s is on no port subnet with an exception interface (ports[].host and exception)",
-			    ip_fmt(nb->address, b));
-			continue;
+		if (nb->family == AF_INET6) {
+			char b6[IP6_STR];
+
+			if (!check_not_own6(c, nb->address6, kp) || !c->ports_ok)
+				continue;
+			if (!find_subnet6(c, nb->address6, which, &pi, &ai) ||
+			    !c->cfg->ports[pi].exception || !c->cfg->ports[pi].has_host6) {
+				ERR(c, kp, "%s is on no port subnet with an exception interface and a host6 "
+				    "(ports[].host6 and exception)", ip6_fmt(nb->address6, b6));
+				continue;
+			}
+		} else {
+			if (!check_not_own(c, nb->address, kp) || !c->ports_ok)
+				continue;
+			if (!find_subnet(c, nb->address, which, &pi, &ai) || !c->cfg->ports[pi].exception ||
+			    !c->cfg->ports[pi].has_host) {
+				ERR(c, kp, "%s is on no port subnet with an exception interface (ports[].host "
+				    "and exception)", ip_fmt(nb->address, b));
+				continue;
+			}
 		}
 		nb->port = (uint16_t)pi;
 		if (g->n_neighbors == 0)
-			g->router_id = c->cfg->ports[pi].host.addr;
+			first_port = (int)pi;
 		g->n_neighbors = (uint16_t)(i + 1);
 	}
 	v = member(c, o, "bgp", "router_id", false, kp);
 	if (v != NULL)
 		get_ip(c, v, kp, &g->router_id);
+	else if (first_port >= 0 && c->cfg->ports[first_port].has_host)
+		g->router_id = c->cfg->ports[first_port].host.addr;
+	else if (first_port >= 0)
+		ERR(c, "bgp.router_id", "missing: ports[%d], facing neighbors[0], has no host (an IPv4 "
+		    "address) to take it from", first_port);
 	g->bfd = true;
 	g->bfd_interval_ms = 100;
 	g->bfd_multiplier = 3;
@@ -3133,7 +3246,10 @@ static void parse_cluster(struct ctx *c, json_t *root, const char *src)
 	arr = member(c, o, "cluster", "peers", true, ep);
 	n = arr != NULL ? get_array(c, arr, ep, 1, NC_CLUSTER_MAX_PEERS) : -1;
 	for (i = 0; i < n; i++) {
-		uint32_t a;
+		uint32_t a = 0;
+		uint8_t a6[16], fam = AF_INET;
+		char b6[IP6_STR];
+		const char *hk;
 		bool dup = false;
 
 		json_t *pe = json_array_get(arr, (size_t)i), *lv = NULL;
@@ -3152,43 +3268,64 @@ static void parse_cluster(struct ctx *c, json_t *root, const char *src)
 			ERR(c, kp, "with cluster.sync, a peer is {\"address\", \"local_ips\"}: "
 			    "the local IPs a survivor takes over when it dies");
 		}
-		if (!get_ip(c, pe, kp, &a))
+		if (!get_ip_any(c, pe, kp, &fam, &a, a6))
 			continue;
+		if (cl->n_peers > 0 && fam != cl->family) {
+			ERR(c, kp, "%s is %s, cluster.peers[0] %s: the channel has one family",
+			    fam == AF_INET6 ? ip6_fmt(a6, b6) : ip_fmt(a, b),
+			    fam == AF_INET6 ? "IPv6" : "IPv4", fam == AF_INET6 ? "IPv4" : "IPv6");
+			continue;
+		}
+		cl->family = fam;
+		if (fam == AF_INET6) {
+			memcpy(cl->peers6[cl->n_peers], a6, 16);
+			a = 0;
+		}
 		cl->peers[cl->n_peers] = a;
 		cl->peer_n_lips[cl->n_peers] = 0;
 		cl->peer_n_lips6[cl->n_peers] = 0;
 		if (lv != NULL)
 			parse_peer_lips(c, lv, jp, cl->n_peers);
 		for (j = 0; j < cl->n_peers && !dup; j++)
-			if (cl->peers[j] == a) {
+			if (fam == AF_INET6 ? memcmp(cl->peers6[j], a6, 16) == 0 : cl->peers[j] == a) {
 				snprintf(jp, sizeof(jp), "cluster.peers[%d]", j);
-				ERR(c, kp, "duplicate address %s (same as %s)", ip_fmt(a, b), jp);
+				ERR(c, kp, "duplicate address %s (same as %s)",
+				    fam == AF_INET6 ? ip6_fmt(a6, b6) : ip_fmt(a, b), jp);
 				dup = true;
 			}
-		if (dup || !check_not_own(c, a, kp) || !c->ports_ok)
+		if (dup || !(fam == AF_INET6 ? check_not_own6(c, a6, kp) : check_not_own(c, a, kp)) ||
+		    !c->ports_ok)
 			continue;
-		/* the port whose host subnet holds the peer */
+		/* the port whose host (host6) subnet holds the peer */
 		for (j = 0; j < cfg->n_ports; j++) {
 			const struct nc_prefix *h = &cfg->ports[j].host;
-			uint32_t m = len_mask(h->len);
+			const struct nc_prefix6 *h6 = &cfg->ports[j].host6;
 
-			if (c->port_host_ok[j] && (a & m) == (h->addr & m))
+			if (fam == AF_INET6 ? c->port_host6_ok[j] && ip6_match(a6, h6->addr, h6->len) :
+			    c->port_host_ok[j] && (a & len_mask(h->len)) == (h->addr & len_mask(h->len)))
 				break;
 		}
+		hk = fam == AF_INET6 ? "host6" : "host";
+		if (fam == AF_INET6)
+			ip6_fmt(a6, b6);
+		else
+			ip_fmt(a, b6);
 		if (j == cfg->n_ports) {
-			ERR(c, kp, "%s: no ports[].host on its subnet (the channel runs from the "
-			    "dispatcher's host address)", ip_fmt(a, b));
+			ERR(c, kp, "%s: no ports[].%s on its subnet (the channel runs from the "
+			    "dispatcher's host address)", b6, hk);
 		} else if (!cfg->ports[j].exception) {
-			ERR(c, kp, "%s: ports[%d].host has no exception interface (the channel's "
-			    "socket is the kernel's)", ip_fmt(a, b), j);
+			ERR(c, kp, "%s: ports[%d].%s has no exception interface (the channel's "
+			    "socket is the kernel's)", b6, j, hk);
 		} else if (first_port >= 0 && j != first_port) {
-			ERR(c, kp, "%s is on ports[%d].host's subnet, the peers before it on "
-			    "ports[%d].host's: the channel has one source address", ip_fmt(a, b), j,
-			    first_port);
+			ERR(c, kp, "%s is on ports[%d].%s's subnet, the peers before it on "
+			    "ports[%d].%s's: the channel has one source address", b6, j, hk,
+			    first_port, hk);
 		} else {
 			first_port = j;
 			cl->port = (uint16_t)j;
-			cl->bind_addr = cfg->ports[j].host.addr;
+			cl->bind_addr = fam == AF_INET6 ? 0 : cfg->ports[j].host.addr;
+			if (fam == AF_INET6)
+				memcpy(cl->bind_addr6, cfg->ports[j].host6.addr, 16);
 		}
 		cl->n_peers++;
 	}

@@ -146,8 +146,11 @@ struct nc_cfg_port {
 	struct nc_prefix host;        /* "host": the dispatcher's own address on this port
 	                               * (routing daemon, SSH, cluster channel), in one of
 	                               * the port's ipv4 subnets; may be one of them */
+	bool has_host6;               /* "host6" given */
+	struct nc_prefix6 host6;      /* "host6": the dispatcher's own IPv6 address on this
+	                               * port, in one of its ipv6 subnets; may be one of them */
 	bool exception;               /* "exception.enabled" (or the top-level section):
-	                               * a kernel TAP interface carries <host>; frames
+	                               * a kernel TAP interface carries <host> and <host6>; frames
 	                               * for it that the data plane does not answer go
 	                               * to the kernel, the kernel's go out of the port */
 	char exc_ifname[NC_IFNAME_MAX];   /* "exception.ifname", default "nc-<name>" */
@@ -291,6 +294,8 @@ struct nc_cfg_management {
 	bool enabled;                 /* the section is present */
 	uint32_t listen_ip;           /* "listen" "IP:PORT", default 127.0.0.1:9180 (host order) */
 	uint16_t listen_port;
+	bool listen_v6;               /* "listen" was "[IPv6]:PORT": listen_ip6, not listen_ip */
+	uint8_t listen_ip6[16];       /* network order */
 	char token_file[NC_PATH_MAX]; /* "token_file": the bearer token every change needs */
 	bool tls;                     /* both tls_cert and tls_key given: HTTPS only */
 	char tls_cert[NC_PATH_MAX];   /* "tls_cert": PEM certificate (chain), checked at load */
@@ -304,7 +309,10 @@ struct nc_cfg_management {
  * checks it and announces the VIPs on the exception interface facing the
  * neighbors while it is ready to serve them. */
 struct nc_cfg_bgp_neighbor {
-	uint32_t address;             /* "address": on a port subnet with an exception interface */
+	uint8_t family;               /* AF_INET, or AF_INET6: address6 */
+	uint32_t address;             /* "address": on a port subnet with an exception interface
+	                               * and a host (IPv6: host6) there, the session's source */
+	uint8_t address6[16];
 	uint32_t asn;                 /* "asn" */
 	uint16_t port;                /* the port whose subnet holds it (derived) */
 };
@@ -331,7 +339,9 @@ struct nc_cfg_bgp {
 struct nc_cfg_cluster {
 	bool enabled;                 /* the section is present */
 	uint8_t id;                   /* "id", 0..15, distinct per dispatcher */
+	uint8_t family;               /* AF_INET6: the peers are IPv6 (peers6, bind_addr6) */
 	uint32_t peers[NC_CLUSTER_MAX_PEERS];   /* "peers": the other dispatchers' host addresses */
+	uint8_t peers6[NC_CLUSTER_MAX_PEERS][16];   /* ... their host6 addresses (family AF_INET6) */
 	uint16_t n_peers;             /* 1..7 */
 	/* "peers"[i].local_ips: that dispatcher's local IPs, which a survivor
 	 * takes over on the back segment when it dies (flow sync) */
@@ -353,6 +363,7 @@ struct nc_cfg_cluster {
 	uint32_t drain_s;             /* "drain_s", default 5, 0..3600: the drain's wait */
 	uint16_t port;                /* derived: the port whose host subnet holds the peers */
 	uint32_t bind_addr;           /* derived: that port's host address (the channel's source) */
+	uint8_t bind_addr6[16];       /* derived, IPv6 peers: that port's host6 address */
 };
 
 struct nc_config {

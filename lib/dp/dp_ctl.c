@@ -151,6 +151,17 @@ ctl_pkt(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 	}
 	if (p.is_v6) {
 		uint8_t type = rte_pktmbuf_mtod(m, const uint8_t *)[p.l4_off];
+		const struct nc_addr6_ent *ae = nc_dp_addr6_find(&dp->tables->v6,
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, p.l3_off)->dst_addr);
+
+		/* to a host6: all but what the data plane answers (Neighbor
+		 * Discovery, echo requests) is its kernel's */
+		if (ae != NULL && ae->host_plus1 != 0 &&
+		    (p.proto != NC_IPPROTO_ICMPV6 || (type != NC_ICMP6_ECHO_REQUEST &&
+		     type != NC_ND_NS && type != NC_ND_NA))) {
+			nc_dp_exc_input(dp, m, (uint16_t)(ae->host_plus1 - 1));
+			return;
+		}
 
 		/* TCP, UDP, echo replies and unreachables: a probe's answer, or
 		 * nothing we asked for; the rest is Neighbor Discovery and echo */

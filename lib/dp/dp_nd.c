@@ -102,10 +102,18 @@ nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
 	struct nc_dp_v6 *t = &tb->v6;
 	uint16_t p, a, s, l, i;
 
-	for (p = 0; p < cfg->n_ports; p++)
+	for (p = 0; p < cfg->n_ports; p++) {
 		for (a = 0; a < cfg->ports[p].n_ipv6; a++)
 			if (addr6_insert(t, cfg->ports[p].ipv6[a].addr, -1, p) < 0)
 				return -ENOSPC;
+		if (cfg->ports[p].has_host6) {
+			if (addr6_insert(t, cfg->ports[p].host6.addr, -1, -1) < 0)
+				return -ENOSPC;
+			for (i = 0; i < t->n_addr; i++)
+				if (ip6_eq(t->addr[i].ip, cfg->ports[p].host6.addr))
+					t->addr[i].host_plus1 = (uint8_t)(p + 1);
+		}
+	}
 	for (s = 0; s < cfg->n_services; s++) {
 		const struct nc_cfg_service *cs = &cfg->services[s];
 		struct nc_dp_svc *ds = &tb->svc[s];
@@ -310,6 +318,7 @@ nc_dp_nd_input(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx, const struct
 	static const uint8_t unspec[16];
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + p->l3_off);
+	const struct nc_addr6_ent *he;
 	enum nc_drop why;
 	struct nc_nd nd;
 	int r;
@@ -354,11 +363,22 @@ nc_dp_nd_input(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx, const struct
 	/* an advertisement: for an entry we have (RFC 4861 7.2.5), never one
 	 * claiming an address of ours */
 	why = NC_DROP_ND_NOT_FOR_US;
-	if (!nd.has_lladdr || own6(dp, nd.target) != NULL)
+	if (own6(dp, nd.target) != NULL)
 		goto ignore;
-	r = nc_neigh_learn6(dp->neigh, nd.target, pidx, &nd.lladdr, 0, NC_NEIGH_CONFIRMED);
-	if (r >= 0) {
+	r = nd.has_lladdr ? nc_neigh_learn6(dp->neigh, nd.target, pidx, &nd.lladdr, 0,
+					    NC_NEIGH_CONFIRMED) : -ENOENT;
+	if (r >= 0)
 		dp->ctl->st.nd_learned++;
+	/* the answer to the kernel's own solicitation from its host6 (as an
+	 * ARP reply to the host address) */
+	he = nc_dp_addr6_find(&dp->tables->v6, ip->dst_addr);
+	if (he != NULL && he->host_plus1 == pidx + 1 && dp->ctl->exc_port[pidx] != NC_DP_NO_EXC) {
+		nc_dp_exc_input(dp, m, pidx);
+		return;
+	}
+	if (!nd.has_lladdr)
+		goto ignore;
+	if (r >= 0) {
 		dp->ctl->st.neigh_taken++;
 		rte_pktmbuf_free(m);
 		return;

@@ -176,7 +176,8 @@ struct nc_addr6_ent {
 	uint8_t ip[16];
 	uint16_t lip_plus1;   /* local IP index + 1, 0 if not a local IP */
 	uint8_t port_plus1;   /* a port's own address: that port + 1 */
-	uint8_t pad;
+	uint8_t host_plus1;   /* a port's host6: that port + 1 (what the data plane
+	                       * does not answer goes to its kernel interface) */
 };
 
 struct nc_svc6_ent {

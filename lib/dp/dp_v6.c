@@ -984,7 +984,11 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 		 * too): the control lcore checks it and answers */
 		if (type == ICMP6_ND_NS || type == ICMP6_ND_NA)
 			return PK_CTL;
-		if (type == ICMP6_ECHO_REQUEST && nc_dp_addr6_find(t, ip->dst_addr) != NULL)
+		ae = nc_dp_addr6_find(t, ip->dst_addr);
+		if (type == ICMP6_ECHO_REQUEST && ae != NULL)
+			return PK_CTL;
+		/* the rest to a host6 is its kernel's (echo replies, errors) */
+		if (unlikely(ae != NULL && ae->host_plus1 != 0))
 			return PK_CTL;
 		if ((type == NC_ICMP6_DEST_UNREACH || type == ICMP6_PKT_TOO_BIG) &&
 		    nc_dp_addr6_find(t, ip->dst_addr) != NULL) {
@@ -1018,6 +1022,8 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 			return PK_CTL;
 	}
 	if (unlikely(ae->lip_plus1 == 0)) {
+		if (ae->host_plus1 != 0)
+			return PK_CTL;   /* a host6's TCP, UDP: its kernel's */
 		drop(w, m, NC_DROP_NO_SERVICE);
 		return PK_DROP;
 	}

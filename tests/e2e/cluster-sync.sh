@@ -33,7 +33,9 @@
 #      three clients over IPv6 from fd00:200::10-15, d1 killed: every request
 #      answered, none broken, no duplicate; d0 takes over d1's IPv4 and IPv6
 #      local IPs (fd00:201::3 and fd00:201::4 announced by unsolicited
-#      Neighbor Advertisements).
+#      Neighbor Advertisements). The cluster channel runs over IPv6 there
+#      (peers by their back ports' host6 fd00:201::(201+K)): both APIs show
+#      it up between those addresses, ss -u6 the sockets, lab-n0 pings both.
 # Times (takeover after the kill, resync, give-back) are reported, never
 # asserted: two CPUs carry everything here; so is what each dispatcher's
 # fail-safe logged during each run (broken transactions detected, given up,
@@ -99,7 +101,7 @@ dcfg() {
 		.management.token_file = "\($root)/config/lab.token" |
 		.cluster.secret_file = "\($root)/config/cluster/secret" |
 		.cluster.peers |= map(select((if type == "object" then .address else . end |
-			ltrimstr("10.201.0.") | tonumber) - 201 < $n)) |
+			ltrimstr("10.201.0.") | ltrimstr("fd00:201::") | tonumber) - 201 < $n)) |
 		.cluster.sync = $sync |
 		.services |= map(.failsafe = { enabled: true, max_replays: 2,
 			response_timeout_ms: (if .proto == "udp" then 1000 else 2000 end) }) |
@@ -491,10 +493,40 @@ case_f() {   # d1 killed with sync off
 	echo "cluster-sync: f) d0 took over with sync off: '$(took_over 0 "$m0")'"
 }
 
+# chan6: with the dK-v6.json files the cluster channel runs over IPv6 between
+# the back ports' host6 addresses: each dispatcher's API shows its own and its
+# peer's (up, heard), its namespace's kernel a UDP/IPv6 socket on its host6, and
+# lab-n0 pings both host6 addresses (answered by the data planes)
+chan6() {
+	local k i good=0 a p
+	for k in 0 1; do
+		a=fd00:201::$((201 + k)) p=fd00:201::$((202 - k))
+		for ((i = 0; i < 50; i++)); do
+			api_cluster "$k" | jq -e --arg a "$a" --arg p "$p" '.address == $a and
+				([.peers[] | select(.address == $p and .state == "up")] | length) == 1 and
+				.channel.rx_ok > 0' >/dev/null 2>&1 && break
+			sleep 0.2
+		done
+		api_cluster "$k" >"$W/g-chan-d$k.json"
+		ip netns exec "lab-d$k" ss -u6 -n -l >"$W/g-ss-d$k.txt" 2>&1
+		jq -e --arg a "$a" --arg p "$p" '.address == $a and
+			([.peers[] | select(.address == $p and .state == "up")] | length) == 1 and
+			.channel.rx_ok > 0' "$W/g-chan-d$k.json" >/dev/null 2>&1 &&
+			grep -qF "[$a]:7788" "$W/g-ss-d$k.txt" &&
+			ip netns exec lab-n0 ping -6 -c 2 -i 0.2 -W 2 "$a" >"$W/g-ping-d$k.txt" 2>&1 &&
+			good=$((good + 1))
+	done
+	[ "$good" = 2 ] &&
+		ok "g) the cluster channel over IPv6: d0 on [fd00:201::201]:7788 and d1 on [fd00:201::202]:7788 (ss -u6), each the other's peer, up, $(jq -r '.channel.rx_ok' "$W/g-chan-d0.json") and $(jq -r '.channel.rx_ok' "$W/g-chan-d1.json") datagrams accepted; lab-n0 pings both host6 addresses" ||
+		{ cat "$W"/g-chan-d?.json "$W"/g-ss-d?.txt "$W"/g-ping-d?.txt >"$W/why" 2>/dev/null
+		  bad "g) the cluster channel over IPv6 (APIs, ss -u6, ping -6)" "$W/why"; }
+}
+
 case_g() {   # IPv6: d1 killed
 	local m0 d want
 	V6=-v6
 	pair true || { V6=""; return; }
+	chan6
 	m0=$(mark 0)
 	load_start g
 	sleep_until $((T0 + AT * 1000))

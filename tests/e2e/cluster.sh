@@ -65,7 +65,8 @@ dcfg() {
 		.management.token_file = "\($root)/config/lab.token" |
 		if .cluster then
 			.cluster.secret_file = "\($root)/config/cluster/secret" |
-			.cluster.peers |= map(select(((.address? // .) | ltrimstr("10.201.0.") | tonumber) - 201 < $n))
+			.cluster.peers |= map(select(((.address? // .) | ltrimstr("10.201.0.") |
+				ltrimstr("fd00:201::") | tonumber) - 201 < $n))
 		else . end |
 		'"${CLUSTER_CFG_FILTER:-.}"' | '"${3:-.}" "$ROOT/config/cluster/d$k${4:-}.json" >"$out" || return 1
 	echo "$out"

@@ -136,6 +136,23 @@ else
 	bad "variant: two neighbours on two ports" "$W/why"
 fi
 
+# an IPv6 neighbour (bgp.neighbors[].address): the session from the port's host6,
+# the IPv4 VIPs with the port's IPv4 host as next hop, the IPv6 ones as before
+jq '.ports[0].host6 = "fd00:203::2/64" | .bgp.neighbors[0].address = "fd00:203::1"' "$D0V6" >"$W/v3.json"
+if python3 "$RENDER" -o "$W/v3.conf" "$W/v3.json" 2>"$W/v3.err" &&
+	has "$W/v3.conf" 'router id 10.203.0.2;' 'local fd00:203::2 as 65001;' 'neighbor fd00:203::1 as 65000;' \
+		'description "fd00:203::1 on nc-p0";' 'next hop address 10.203.0.2;' 'next hop address fd00:203::2;' \
+		'export where proto = "vips" && net ~ [ 10.202.0.1/32 ];' \
+		'export where proto = "vips" && net ~ [ fd00:202::1/128 ];' &&
+	[ "$(grep -c '^protocol bgp ' "$W/v3.conf")" = 1 ] &&
+	[ "$(python3 "$RENDER" --ifaces "$W/v3.json")" = "nc-p0 fd00:203::2/64" ] &&
+	{ ! command -v bird >/dev/null || birdok "$W/v3.conf"; }; then
+	ok "an IPv6 neighbour: the session from nc-p0's host6 fd00:203::2, IPv4 VIPs next hop 10.203.0.2, IPv6 VIPs fd00:203::2; bird -p"
+else
+	cat "$W/v3.err" "$W/v3.conf.why" "$W/v3.conf.bird" >"$W/why" 2>/dev/null
+	bad "variant: an IPv6 neighbour" "$W/why"
+fi
+
 # ---- invalid or missing sections: exit 1, the JSON path, nothing written ----
 # refused <what> <jq filter or @text> <expected message (fixed string)>
 refused() {
@@ -175,6 +192,15 @@ refused "not JSON" '@{"bgp": ' "invalid JSON: Expecting value (line 1, column 9)
 refused "bad IPv6 VIP" '.services[0].vip = "fd00:202::g"' 'services[0].vip: must be an IPv6 address, got "fd00:202::g"'
 refused "IPv6 VIP, the facing port without ipv6" '.services[0].vip = "fd00:202::1"' \
 	"ports[0].ipv6: missing: the next hop of the IPv6 VIPs announced to 10.203.0.1 is the first IPv6 address of ports[0]"
+refused "IPv6 neighbour on no host6 subnet" '.bgp.neighbors[0].address = "fd00:203::1"' \
+	"bgp.neighbors[0].address: fd00:203::1 is on no port's host6 subnet (ports[].host6)"
+refused "bad host6" '.ports[0].host6 = "fd00:203::2"' 'ports[0].host6: must be addr/len (IPv6), got "fd00:203::2"'
+refused "IPv6 neighbour, no IPv4 host for the router id" \
+	'.ports[0].host6 = "fd00:203::2/64" | del(.ports[0].host) | del(.bgp.router_id) | .bgp.neighbors[0].address = "fd00:203::1"' \
+	"bgp.router_id: missing: ports[0], facing neighbors[0], has no host (an IPv4 address) to take it from"
+refused "IPv6 session, an IPv4 VIP, no IPv4 host" \
+	'.ports[0].host6 = "fd00:203::2/64" | del(.ports[0].host) | .bgp.router_id = "10.203.0.2" | .bgp.neighbors[0].address = "fd00:203::1"' \
+	"ports[0].host: missing: the next hop of the IPv4 VIPs announced to fd00:203::1 (an IPv6 session) is the IPv4 host address of ports[0]"
 python3 "$RENDER" "$W/none.json" >/dev/null 2>"$W/e"; rc=$?
 [ "$rc" = 1 ] && grep -qF "render-bird: $W/none.json: cannot read: No such file or directory" "$W/e" &&
 	ok "refused, a missing file: $(cat "$W/e")" || bad "refused, a missing file (rc=$rc)" "$W/e"

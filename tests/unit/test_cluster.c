@@ -1250,6 +1250,142 @@ test_app_records(void **state)
 	nc_cluster_free(c1);
 }
 
+/* A free UDP port on ::1 (bound once, then released). */
+static uint16_t
+free_port6(void)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	uint16_t port;
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	port = ntohs(sa.sin6_port);
+	close(fd);
+	return port;
+}
+
+static struct nc_cluster *
+make6(uint8_t id, uint16_t port, uint16_t peer_port, struct heard *h)
+{
+	struct nc_cluster_params p = {
+		.id = id, .family = AF_INET6, .bind_addr6 = { [15] = 1 }, .bind_port = port,
+		.n_peers = 1, .peer_addr6 = { { [15] = 1 } }, .peer_port = { peer_port },
+		.secret = secret, .secret_len = sizeof(secret) - 1,
+		.heartbeat_ms = HB, .dead_ms = DEAD, .epoch = 1000 + id,
+		.event = heard_event, .rec = heard_rec, .cb_arg = h,
+	};
+	struct nc_cluster *c;
+	int err;
+
+	c = nc_cluster_create(&p, 0, &err);
+	assert_non_null(c);
+	assert_int_equal(err, 0);
+	return c;
+}
+
+/*
+ * The channel over IPv6 ([::1]): the same messages, heartbeats bring the
+ * peer up (its address IPv6 in the peer view), sync records arrive; a
+ * message under another secret from the peer's own address, a truncated one
+ * and a valid one from a port that is no peer's are counted drops, never a
+ * peer's; an IPv6 address that is not ours refuses the bind with its errno.
+ */
+static void
+test_ipv6_channel(void **state)
+{
+	static const uint8_t lo6[16] = { [15] = 1 };
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct heard h0, h1;
+	struct nc_cluster *c0, *c1;
+	struct nc_cluster_peer_info pi;
+	struct nc_cluster_counters k;
+	struct nc_cluster_params bad;
+	uint16_t p0 = free_port6(), p1 = free_port6(), p2 = free_port6();
+	uint8_t a[3] = { 1, 2, 3 };
+	struct nc_cl_msg m;
+	size_t len;
+	int fd, err;
+
+	(void)state;
+	memset(&h0, 0, sizeof(h0));
+	memset(&h1, 0, sizeof(h1));
+	c0 = make6(0, p0, p1, &h0);
+	c1 = make6(1, p1, p0, &h1);
+	nc_cluster_heartbeat(c1, 1);
+	take(c0, 1);
+	nc_cluster_heartbeat(c0, 1);
+	take(c1, 1);
+	assert_true(heard_ev(&h0, NC_CL_EV_PEER_UP, NULL));
+	assert_true(heard_ev(&h1, NC_CL_EV_PEER_UP, NULL));
+	assert_int_equal(nc_cluster_peer_get(c0, 0, 1, &pi), 0);
+	assert_int_equal(pi.family, AF_INET6);
+	assert_memory_equal(pi.addr6, lo6, 16);
+	assert_int_equal(pi.port, p1);
+	assert_int_equal(pi.id, 1);
+	assert_int_equal(pi.state, NC_PEER_UP);
+	assert_int_equal(nc_cluster_send_rec(c0, 16, a, sizeof(a)), 0);
+	nc_cluster_send_flush(c0);
+	take(c1, 2);
+	assert_int_equal(h1.n, 1);
+	assert_int_equal(h1.msg_type[0], NC_CL_MSG_SYNC);
+	assert_int_equal(h1.type[0], 16);
+	assert_memory_equal(h1.val[0], a, 3);
+
+	/* from c1's own address and port, under another secret: bad_auth */
+	nc_cl_msg_init(&m, NC_CL_MSG_SYNC, 1, 1001);
+	assert_int_equal(nc_cl_msg_add(&m, 16, a, sizeof(a)), 0);
+	len = nc_cl_msg_seal(&m, 50, other_secret, sizeof(other_secret) - 1);
+	sa.sin6_port = htons(p0);
+	assert_int_equal(sendto(nc_cluster_fd(c1), m.buf, len, 0, (struct sockaddr *)&sa, sizeof(sa)),
+			 (ssize_t)len);
+	/* truncated: malformed */
+	assert_int_equal(sendto(nc_cluster_fd(c1), m.buf, 5, 0, (struct sockaddr *)&sa, sizeof(sa)), 5);
+	/* valid, from a port that is no peer's: unknown_peer */
+	len = nc_cl_msg_seal(&m, 51, secret, sizeof(secret) - 1);
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	{
+		struct sockaddr_in6 from = sa;
+
+		from.sin6_port = htons(p2);
+		assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
+	}
+	assert_int_equal(sendto(fd, m.buf, len, 0, (struct sockaddr *)&sa, sizeof(sa)), (ssize_t)len);
+	close(fd);
+	h0.n = 0;
+	take(c0, 3);
+	take(c0, 3);
+	take(c0, 3);
+	nc_cluster_counters_get(c0, &k);
+	assert_int_equal(k.rx[NC_CL_RX_BAD_AUTH], 1);
+	assert_int_equal(k.rx[NC_CL_RX_MALFORMED], 1);
+	assert_int_equal(k.rx[NC_CL_RX_UNKNOWN_PEER], 1);
+	assert_int_equal(h0.n, 0);   /* none of them handed on */
+	assert_int_equal(nc_cluster_peer_get(c0, 0, 3, &pi), 0);
+	assert_int_equal(pi.state, NC_PEER_UP);
+	nc_cluster_free(c0);
+	nc_cluster_free(c1);
+
+	/* an address that is not ours */
+	memset(&bad, 0, sizeof(bad));
+	bad.id = 1;
+	bad.family = AF_INET6;
+	bad.bind_addr6[0] = 0xfd;
+	bad.bind_addr6[15] = 9;
+	bad.n_peers = 1;
+	bad.peer_addr6[0][15] = 1;
+	bad.peer_port[0] = p1;
+	bad.secret = secret;
+	bad.secret_len = sizeof(secret) - 1;
+	bad.heartbeat_ms = HB;
+	bad.dead_ms = DEAD;
+	assert_null(nc_cluster_create(&bad, 0, &err));
+	assert_int_equal(err, -EADDRNOTAVAIL);
+}
+
 /* With detect_stall, a poll more than dead_ms after the last is this
  * instance's stall: reported, and the peer's silence meanwhile is not held
  * against it. */
@@ -1292,6 +1428,7 @@ main(void)
 		cmocka_unit_test(test_wire_round_trip),
 		cmocka_unit_test(test_wire_check_pure),
 		cmocka_unit_test(test_create_checks),
+		cmocka_unit_test(test_ipv6_channel),
 		cmocka_unit_test(test_rx_truncated_every_byte),
 		cmocka_unit_test(test_rx_bit_flips),
 		cmocka_unit_test(test_rx_reasons),

@@ -432,7 +432,7 @@ static const struct bad_case bad_cases[] = {
 	{ "host is a vip", { { "/ports/0/host", "'10.0.0.2/24'" } }, NULL,
 	  WANT("ports[0].host: 10.0.0.2 is services[1].vip") },
 	{ "exception without a host", { { "/ports/1/exception", "{'enabled': true}" } }, NULL,
-	  WANT("ports[1].exception.enabled: an exception interface needs ports[1].host") },
+	  WANT("ports[1].exception.enabled: an exception interface needs ports[1].host or ports[1].host6") },
 	{ "exception unknown key", { { "/ports/1/exception", "{'enabled': true, 'mtu': 1500}" },
 	  { "/ports/1/host", "'10.2.0.5/24'" } }, NULL,
 	  WANT("ports[1].exception.mtu: unknown key") },
@@ -1362,22 +1362,48 @@ static const struct bad_case bad_cases[] = {
 	{ "management is a string", { { "/management", "'127.0.0.1:9180'" } }, NULL,
 	  WANT("management: must be an object, got string") },
 	{ "listen without a port", { { "/management", "{'listen': '127.0.0.1', 'token_file': '/t'}" } },
-	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1") },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got 127.0.0.1") },
 	{ "listen port 0", { { "/management", "{'listen': '127.0.0.1:0', 'token_file': '/t'}" } },
-	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1:0") },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got 127.0.0.1:0") },
 	{ "listen port 65536", { { "/management", "{'listen': '0.0.0.0:65536', 'token_file': '/t'}" } },
-	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 0.0.0.0:65536") },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got 0.0.0.0:65536") },
 	{ "listen with a host name", { { "/management", "{'listen': 'localhost:9180', 'token_file': '/t'}" } },
-	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got localhost:9180") },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got localhost:9180") },
 	{ "listen port with junk", { { "/management", "{'listen': '127.0.0.1:91x', 'token_file': '/t'}" } },
-	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1:91x") },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got 127.0.0.1:91x") },
 	{ "listen port with a sign", { { "/management", "{'listen': '127.0.0.1:+9180', 'token_file': '/t'}" } },
-	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1:+9180") },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got 127.0.0.1:+9180") },
 	{ "listen port after a space", { { "/management", "{'listen': '127.0.0.1: 9180', 'token_file': '/t'}" } },
-	  NULL, WANT("management.listen: expected \"IPv4:PORT\" (port 1..65535), got 127.0.0.1: 9180") },
+	  NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got 127.0.0.1: 9180") },
 	{ "listen port 2^64 + 80", { { "/management", "{'listen': '127.0.0.1:18446744073709551696', "
-	  "'token_file': '/t'}" } }, NULL, WANT("management.listen: expected \"IPv4:PORT\" (port "
+	  "'token_file': '/t'}" } }, NULL, WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port "
 	  "1..65535), got 127.0.0.1:18446744073709551696") },
+#define LISTEN_BAD(d, addr) \
+	{ d, { { "/management", "{'listen': '" addr "', 'token_file': '/t'}" } }, NULL, \
+	  WANT("management.listen: expected \"IPv4:PORT\" or \"[IPv6]:PORT\" (port 1..65535), got " \
+	       addr) }
+	LISTEN_BAD("IPv6 without brackets", "::1:9180"),
+	LISTEN_BAD("IPv6 in brackets without a port", "[::1]"),
+	LISTEN_BAD("IPv6 in brackets, empty port", "[::1]:"),
+	LISTEN_BAD("IPv6 in brackets, port 0", "[::1]:0"),
+	LISTEN_BAD("IPv6 in brackets, port 65536", "[::1]:65536"),
+	LISTEN_BAD("IPv6 without the closing bracket", "[::1:9180"),
+	LISTEN_BAD("IPv6 with text after the bracket", "[::1]x:9180"),
+	LISTEN_BAD("IPv6 empty brackets", "[]:9180"),
+	LISTEN_BAD("IPv6 bad address", "[fd00::203::2]:9180"),
+	LISTEN_BAD("IPv6 with a zone", "[fe80::1%eth0]:9180"),
+	LISTEN_BAD("IPv4 in brackets", "[127.0.0.1]:9180"),
+	LISTEN_BAD("IPv6 port with a sign", "[::1]:+9180"),
+#undef LISTEN_BAD
+	{ "listen on a link-local IPv6 address", { { "/management", "{'listen': '[fe80::1]:9180', "
+	  "'token_file': '/t'}" } }, NULL, WANT("management.listen: [fe80::1]:9180: a link-local "
+	  "address cannot be listened on here (no zone), give a global, unique-local or loopback one") },
+	{ "listen on a multicast IPv6 address", { { "/management", "{'listen': '[ff02::1]:9180', "
+	  "'token_file': '/t'}" } }, NULL, WANT("management.listen: [ff02::1]:9180: a multicast "
+	  "address cannot be listened on here (no zone), give a global, unique-local or loopback one") },
+	{ "listen on an IPv4-mapped IPv6 address", { { "/management", "{'listen': "
+	  "'[::ffff:127.0.0.1]:9180', 'token_file': '/t'}" } }, NULL, WANT("management.listen: "
+	  "[::ffff:127.0.0.1]:9180: an IPv4-mapped address, write it as \"IPv4:PORT\"") },
 	{ "token_file empty", { { "/management", "{'token_file': ''}" } }, NULL,
 	  WANT("management.token_file: must not be empty") },
 	{ "token_file is a number", { { "/management", "{'token_file': 7}" } }, NULL,
@@ -1820,9 +1846,38 @@ static void chk_failsafe_both(const struct nc_config *cfg)
 static void chk_management(const struct nc_config *cfg)
 {
 	assert_true(cfg->management.enabled);
+	assert_false(cfg->management.listen_v6);
 	assert_int_equal(cfg->management.listen_ip, IP4(10, 0, 0, 1));
 	assert_int_equal(cfg->management.listen_port, 8443);
 	assert_string_equal(cfg->management.token_file, "/etc/netchestra/token");
+}
+
+static void chk_management_v6(const struct nc_config *cfg)
+{
+	static const uint8_t want[16] = { 0xfd, 0x00, 0x02, 0x03, [15] = 0x02 };
+
+	assert_true(cfg->management.enabled);
+	assert_true(cfg->management.listen_v6);
+	assert_memory_equal(cfg->management.listen_ip6, want, 16);
+	assert_int_equal(cfg->management.listen_port, 9443);
+}
+
+static void chk_management_v6_loopback(const struct nc_config *cfg)
+{
+	static const uint8_t want[16] = { [15] = 1 };
+
+	assert_true(cfg->management.listen_v6);
+	assert_memory_equal(cfg->management.listen_ip6, want, 16);
+	assert_int_equal(cfg->management.listen_port, 65535);
+}
+
+static void chk_management_v6_any(const struct nc_config *cfg)
+{
+	static const uint8_t want[16] = { 0 };
+
+	assert_true(cfg->management.listen_v6);
+	assert_memory_equal(cfg->management.listen_ip6, want, 16);
+	assert_int_equal(cfg->management.listen_port, 1);
 }
 
 static void chk_management_default(const struct nc_config *cfg)
@@ -1939,6 +1994,12 @@ static const struct good_case good_cases[] = {
 	    { "/services/1/maglev_seed", "4294967295" } }, NULL, chk_maglev_high },
 	{ "management", { { "/management", "{'listen': '10.0.0.1:8443', 'token_file': '/etc/netchestra/token'}" } },
 	  NULL, chk_management },
+	{ "management listen on IPv6", { { "/management", "{'listen': '[fd00:203::2]:9443', "
+	  "'token_file': '/t'}" } }, NULL, chk_management_v6 },
+	{ "management listen on IPv6 loopback, port 65535", { { "/management", "{'listen': "
+	  "'[::1]:65535', 'token_file': '/t'}" } }, NULL, chk_management_v6_loopback },
+	{ "management listen on every IPv6 address, port 1", { { "/management", "{'listen': "
+	  "'[::]:1', 'token_file': '/t'}" } }, NULL, chk_management_v6_any },
 	{ "management listen default", { { "/management", "{'token_file': 'tok'}" } }, NULL,
 	  chk_management_default },
 	{ "idle_sleep_us 0 spins", { { "/workers/idle_sleep_us", "0" } }, NULL, chk_idle_0 },
@@ -2223,6 +2284,78 @@ static const struct bad_case bad6_cases[] = {
 	{ "ipv4 vip over ipv6 servers",
 	  { { "/services/2/vip", "'10.0.0.3'" }, { "/services/2/persistence_prefix6", NULL } }, NULL,
 	  WANT("services[2].servers: IPv4 VIP over IPv6 servers is not supported") },
+	/* host6: the dispatcher's IPv6 address on a port, through its exception interface */
+	{ "host6 with an exception interface",
+	  { { "/ports/1/host6", "'fd00:202::5/64'" }, { "/ports/1/exception", "{'enabled': true}" } }, NULL,
+	  WANT(NULL) },
+	{ "host6 is the port's own ipv6 address",
+	  { { "/ports/1/host6", "'fd00:202::1/64'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT(NULL) },
+	{ "host6 outside the port's subnets", { { "/ports/1/host6", "'fd00:200::5/64'" } }, NULL,
+	  WANT("ports[1].host6: fd00:200::5/64 is in none of this port's ipv6 subnets") },
+	{ "host6 with another length", { { "/ports/1/host6", "'fd00:202::5/48'" } }, NULL,
+	  WANT("ports[1].host6: fd00:202::5/48 is in none of this port's ipv6 subnets") },
+	{ "host6 without a length", { { "/ports/1/host6", "'fd00:202::5'" } }, NULL,
+	  WANT("ports[1].host6: not an IPv6 prefix (addr/len): \"fd00:202::5\"") },
+	{ "host6 is an ipv4 prefix", { { "/ports/1/host6", "'10.2.0.5/24'" } }, NULL,
+	  WANT("ports[1].host6: not an IPv6 prefix (addr/len): \"10.2.0.5/24\"") },
+	{ "host6 multicast", { { "/ports/1/host6", "'ff02::5/64'" } }, NULL,
+	  WANT("ports[1].host6: must be a unicast host address, got ff02::5 (multicast)") },
+	{ "host6 link-local", { { "/ports/1/host6", "'fe80::5/64'" } }, NULL,
+	  WANT("ports[1].host6: must be a unicast host address, got fe80::5 (link-local)") },
+	{ "host6 subnet-router anycast", { { "/ports/1/host6", "'fd00:202::/64'" } }, NULL,
+	  WANT("ports[1].host6: fd00:202:: is the subnet-router anycast address of fd00:202::/64") },
+	{ "host6 is a number", { { "/ports/1/host6", "6" } }, NULL,
+	  WANT("ports[1].host6: must be a string, got integer") },
+	{ "host6 is an ipv6 vip", { { "/ports/0/host6", "'fd00:200::10/64'" } }, NULL,
+	  WANT("ports[0].host6: fd00:200::10 is services[2].vip") },
+	{ "host6 is an ipv6 local ip", { { "/ports/0/host6", "'fd00:201::2/64'" } }, NULL,
+	  WANT("ports[0].host6: fd00:201::2 is services[2].local_ips[1]") },
+	{ "ipv6 neighbor and server are our host6",
+	  { { "/ports/0/host6", "'fd00:201::11/64'" } }, NULL,
+	  WANT("neighbors[2].ipv6: fd00:201::11 is the appliance's own address (ports[0].host6)",
+	       "services[2].servers[0].address: fd00:201::11 is the appliance's own address (ports[0].host6)") },
+	{ "top-level exception ifname for a host and a host6 port",
+	  { { "/exception", "{'enabled': true, 'ifname': 'nc-x'}" },
+	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/ports/0/host", "'10.0.0.5/24'" } }, NULL,
+	  WANT("exception.ifname: names one interface, but 2 ports have a host and no exception of their own: give each its ports[].exception.ifname") },
+	/* bgp.neighbors[].address over IPv6: the session from the facing port's host6 */
+	{ "bgp ipv6 neighbor",
+	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': 'fd00:202::fe', 'asn': 65000}]}" },
+	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/ports/1/host", "'10.2.0.5/24'" },
+	    { "/exception", "{'enabled': true}" } }, NULL, WANT(NULL) },
+	{ "bgp ipv6 neighbor, router_id given, no ipv4 host",
+	  { { "/bgp", "{'asn': 65001, 'router_id': '10.2.0.5', 'neighbors': [{'address': 'fd00:202::fe', "
+	      "'asn': 65000}]}" },
+	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT(NULL) },
+	{ "bgp ipv6 neighbor, no router id to take",
+	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': 'fd00:202::fe', 'asn': 65000}]}" },
+	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("bgp.router_id: missing: ports[1], facing neighbors[0], has no host (an IPv4 address) "
+	       "to take it from") },
+	{ "bgp ipv6 neighbor without a host6",
+	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': 'fd00:202::fe', 'asn': 65000}]}" },
+	    { "/ports/1/host", "'10.2.0.5/24'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("bgp.neighbors[0].address: fd00:202::fe is on no port subnet with an exception interface "
+	       "and a host6 (ports[].host6 and exception)") },
+	{ "bgp ipv6 neighbor off every subnet",
+	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': 'fd00:999::fe', 'asn': 65000}]}" },
+	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/ports/1/host", "'10.2.0.5/24'" },
+	    { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("bgp.neighbors[0].address: fd00:999::fe is on no port subnet with an exception interface "
+	       "and a host6 (ports[].host6 and exception)") },
+	{ "bgp ipv6 neighbor is our host6",
+	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': 'fd00:202::5', 'asn': 65000}]}" },
+	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/ports/1/host", "'10.2.0.5/24'" },
+	    { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("bgp.neighbors[0].address: fd00:202::5 is the appliance's own address (ports[1].host6)") },
+	{ "bgp ipv4 neighbor on a port with host6 alone",
+	  { { "/bgp", "{'asn': 65001, 'router_id': '10.2.0.5', 'neighbors': [{'address': '10.2.0.254', "
+	      "'asn': 65000}]}" },
+	    { "/ports/1/host6", "'fd00:202::5/64'" }, { "/exception", "{'enabled': true}" } }, NULL,
+	  WANT("bgp.neighbors[0].address: 10.2.0.254 is on no port subnet with an exception interface "
+	       "(ports[].host and exception)") },
 	/* announced by BGP beside IPv4 ones; in a cluster only without flow sync */
 	{ "ipv6 service with bgp",
 	  { { "/bgp", "{'asn': 65001, 'neighbors': [{'address': '10.2.0.254', 'asn': 65000}]}" },
@@ -2295,6 +2428,59 @@ static void run_bad6(void **state)
 }
 
 static const uint8_t fd00_201_1[16] = { 0xfd, 0x00, 0x02, 0x01, [15] = 0x01 };
+
+/* an IPv6 BGP neighbor: its address, the facing port; the router id from
+ * that port's IPv4 host */
+static void test_v6_bgp_neighbor(void **state)
+{
+	static const struct patch p[] = {
+		{ "/bgp", "{'asn': 65001, 'neighbors': [{'address': 'fd00:202::fe', 'asn': 65000}]}" },
+		{ "/ports/1/host6", "'fd00:202::5/64'" }, { "/ports/1/host", "'10.2.0.5/24'" },
+		{ "/exception", "{'enabled': true}" } };
+	static const uint8_t want[16] = { 0xfd, 0x00, 0x02, 0x02, [14] = 0x00, [15] = 0xfe };
+	struct nc_config *cfg = cfg_new();
+	char *json = build_on(v6_base, p, NULL);
+
+	(void)state;
+	must_parse(json, cfg);
+	assert_int_equal(cfg->bgp.n_neighbors, 1);
+	assert_int_equal(cfg->bgp.neighbors[0].family, AF_INET6);
+	assert_memory_equal(cfg->bgp.neighbors[0].address6, want, 16);
+	assert_int_equal(cfg->bgp.neighbors[0].port, 1);
+	assert_int_equal(cfg->bgp.neighbors[0].asn, 65000);
+	assert_int_equal(cfg->bgp.router_id, IP4(10, 2, 0, 5));
+	free(json);
+	free(cfg);
+}
+
+/* ports[].host6 alone turns the exception interface on (top-level section),
+ * kept apart from the IPv4 host */
+static void test_v6_host6(void **state)
+{
+	static const struct patch p[] = {
+		{ "/ports/1/host6", "'fd00:202::5/64'" }, { "/exception", "{'enabled': true}" },
+		{ "/ports/0/host", "'10.0.0.5/24'" }, { "/ports/0/host6", "'fd00:200::5/64'" },
+		{ NULL, NULL } };
+	static const uint8_t want1[16] = { 0xfd, 0x00, 0x02, 0x02, [15] = 0x05 };
+	static const uint8_t want0[16] = { 0xfd, 0x00, 0x02, 0x00, [15] = 0x05 };
+	struct nc_config *cfg = cfg_new();
+	char *json = build_on(v6_base, p, NULL);
+
+	(void)state;
+	must_parse(json, cfg);
+	assert_false(cfg->ports[1].has_host);
+	assert_true(cfg->ports[1].has_host6);
+	assert_memory_equal(cfg->ports[1].host6.addr, want1, 16);
+	assert_int_equal(cfg->ports[1].host6.len, 64);
+	assert_true(cfg->ports[1].exception);
+	assert_string_equal(cfg->ports[1].exc_ifname, "nc-p1");
+	assert_true(cfg->ports[0].has_host);
+	assert_true(cfg->ports[0].has_host6);
+	assert_memory_equal(cfg->ports[0].host6.addr, want0, 16);
+	assert_true(cfg->ports[0].exception);
+	free(json);
+	free(cfg);
+}
 
 /* An IPv6 VIP over IPv4 servers (NAT64): IPv4 local IPs; the fail-safe on */
 static void test_v6_nat64(void **state)
@@ -3013,7 +3199,41 @@ static const struct cluster_case cluster_cases[] = {
 	  "'10.2.0.6', 'local_ips': ['10.2.0.30']}], 'secret_file': '%s/ok'}", false,
 	  "cluster.sync_max_flows: must be 1..16777216, got 0" },
 	{ "not an object", "[]", false, "cluster: must be an object, got array" },
+	/* IPv6 peers: the channel runs from ports[1].host6 (fd00:202::5/64) */
+	{ "ipv6 peers", "{'sync': false, 'id': 1, 'peers': ['fd00:202::6', 'fd00:202::7'], "
+	  "'secret_file': '%s/ok'}", false, NULL },
+	{ "ipv6 peer with sync", "{'id': 1, 'peers': [{'address': 'fd00:202::6', 'local_ips': "
+	  "['10.2.0.30', 'fd00:202::30']}], 'secret_file': '%s/ok'}", false, NULL },
+	{ "ipv6 peer multicast", "{'sync': false, 'id': 0, 'peers': ['ff02::6'], 'secret_file': '%s/ok'}",
+	  false, "cluster.peers[0]: must be a unicast host address, got ff02::6 (multicast)" },
+	{ "ipv6 peer not an address", "{'sync': false, 'id': 0, 'peers': ['fd00::202::6'], "
+	  "'secret_file': '%s/ok'}", false, "cluster.peers[0]: not an IPv6 address: \"fd00::202::6\"" },
+	{ "ipv6 peer twice", "{'sync': false, 'id': 0, 'peers': ['fd00:202::6', 'fd00:202:0::6'], "
+	  "'secret_file': '%s/ok'}", false,
+	  "cluster.peers[1]: duplicate address fd00:202::6 (same as cluster.peers[0])" },
+	{ "ipv6 peer is our host6", "{'sync': false, 'id': 0, 'peers': ['fd00:202::5'], "
+	  "'secret_file': '%s/ok'}", false,
+	  "cluster.peers[0]: fd00:202::5 is the appliance's own address (ports[1].host6)" },
+	{ "ipv6 peer on no host6 subnet", "{'sync': false, 'id': 0, 'peers': ['fd00:999::6'], "
+	  "'secret_file': '%s/ok'}", false, "cluster.peers[0]: fd00:999::6: no ports[].host6 on its "
+	  "subnet (the channel runs from the dispatcher's host address)" },
+	{ "ipv6 host6 without exception", "{'sync': false, 'id': 0, 'peers': ['fd00:202::6'], "
+	  "'secret_file': '%s/ok'}", true, "cluster.peers[0]: fd00:202::6: ports[1].host6 has no "
+	  "exception interface (the channel's socket is the kernel's)" },
+	{ "peers of both families", "{'sync': false, 'id': 0, 'peers': ['10.2.0.6', 'fd00:202::6'], "
+	  "'secret_file': '%s/ok'}", false,
+	  "cluster.peers[1]: fd00:202::6 is IPv6, cluster.peers[0] IPv4: the channel has one family" },
+	{ "peers of both families, IPv6 first", "{'sync': false, 'id': 0, 'peers': ['fd00:202::6', "
+	  "'10.2.0.6'], 'secret_file': '%s/ok'}", false,
+	  "cluster.peers[1]: 10.2.0.6 is IPv4, cluster.peers[0] IPv6: the channel has one family" },
 };
+
+/* ports[1] dual-stack with host6 fd00:202::5/64 (the IPv6 cluster cases) */
+static void hook_port1_host6(json_t *r)
+{
+	jset(r, "/ports/1/ipv6", jparse("['fd00:202::1/64']"));
+	jset(r, "/ports/1/host6", json_string("fd00:202::5/64"));
+}
 
 static void test_cluster_section(void **state)
 {
@@ -3044,7 +3264,7 @@ static void test_cluster_section(void **state)
 		snprintf(sect, sizeof(sect), cc->cluster, dir);
 		if (cc->want != NULL)
 			snprintf(want_line, sizeof(want_line), cc->want, dir);
-		json = build(p, NULL);
+		json = build(p, hook_port1_host6);
 		text = dq(json);
 		rc = nc_config_parse_string(text, cfg, e);
 		if ((rc == 0) != (cc->want == NULL))
@@ -3076,6 +3296,7 @@ static void test_cluster_section(void **state)
 		assert_true(cfg->cluster.enabled);
 		assert_int_equal(cfg->cluster.id, 1);
 		assert_int_equal(cfg->cluster.n_peers, 2);
+		assert_int_equal(cfg->cluster.family, AF_INET);
 		assert_int_equal(cfg->cluster.peers[0], IP4(10, 2, 0, 6));
 		assert_int_equal(cfg->cluster.peers[1], IP4(10, 2, 0, 7));
 		assert_int_equal(cfg->cluster.sync_port, 7788);
@@ -3088,6 +3309,31 @@ static void test_cluster_section(void **state)
 		assert_memory_equal(cfg->cluster.secret, "0123456789abcdef-secret", 23);
 		free(text);
 		free(json);
+		/* IPv6 peers: the channel from ports[1].host6 */
+		{
+			struct patch p6[MAX_PATCHES] = {
+				{ "/exception", "{'enabled': true}" }, { "/cluster", sect },
+			};
+			static const uint8_t peer0[16] = { 0xfd, 0, 0x02, 0x02, [15] = 6 };
+			static const uint8_t peer1[16] = { 0xfd, 0, 0x02, 0x02, [15] = 7 };
+			static const uint8_t host6[16] = { 0xfd, 0, 0x02, 0x02, [15] = 5 };
+			char *j6, *t6;
+
+			snprintf(sect, sizeof(sect), "{'sync': false, 'id': 2, 'peers': ['fd00:202::6', "
+				 "'fd00:202::7'], 'secret_file': '%s/ok'}", dir);
+			j6 = build(p6, hook_port1_host6);
+			t6 = dq(j6);
+			must_parse(t6, cfg);
+			assert_int_equal(cfg->cluster.family, AF_INET6);
+			assert_int_equal(cfg->cluster.n_peers, 2);
+			assert_memory_equal(cfg->cluster.peers6[0], peer0, 16);
+			assert_memory_equal(cfg->cluster.peers6[1], peer1, 16);
+			assert_int_equal(cfg->cluster.port, 1);
+			assert_memory_equal(cfg->cluster.bind_addr6, host6, 16);
+			assert_false(cfg->ports[1].has_host);
+			free(t6);
+			free(j6);
+		}
 		/* given values; dead_ms follows heartbeat_ms when absent */
 		snprintf(sect, sizeof(sect), "{'sync': false, 'id': 15, 'peers': ['10.2.0.200'], 'secret_file': "
 			 "'%s/ok', 'sync_port': 9999, 'heartbeat_ms': 40, 'drain_s': 0}", dir);
@@ -3448,6 +3694,8 @@ int main(void)
 		cmocka_unit_test(test_reference_file),
 		cmocka_unit_test(test_v6_values),
 		cmocka_unit_test(test_v6_nat64),
+		cmocka_unit_test(test_v6_host6),
+		cmocka_unit_test(test_v6_bgp_neighbor),
 		cmocka_unit_test(test_v6_health),
 		cmocka_unit_test(test_v6_only_port),
 		cmocka_unit_test(test_v6_affinity_maglev_adaptive),

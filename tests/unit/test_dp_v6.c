@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 #include <rte_cycles.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
 
 #include "dp_fixture.h"
 #include "dp_client_addr.h"   /* NC_CA_RTO_MS, NC_CA_TRIES, nc_worker_ca_poll */
@@ -335,6 +337,232 @@ test_echo6(void **state)
 	rx(f, 0, &e);
 	ctl_round(f);
 	expect_none(f, 0);
+	assert_no_leak(f);
+}
+
+/* ports[0].host6 (fd00::5/64): the dispatcher's own IPv6 address, its kernel's */
+static uint8_t ip6_host6[16];
+
+static void
+tweak_v6_host6(struct nc_config *c)
+{
+	tweak_v6_64(c);
+	pb_ip6(ip6_host6, "fd00::5");
+	c->ports[0].has_host6 = true;
+	memcpy(c->ports[0].host6.addr, ip6_host6, 16);
+	c->ports[0].host6.len = 64;
+	c->ports[0].exception = true;
+}
+
+static int
+setup_v6_host6(void **state)
+{
+	pb_ip6(ip6_near, "fd00::50");
+	return fx_setup(state, tweak_v6_host6);
+}
+
+/* A ring device in the TAP's place: what the data plane writes to the
+ * kernel is read from <to_kernel>, what is put in <from_kernel> the kernel's. */
+static struct rte_ring *to_kernel, *from_kernel;
+
+static uint16_t
+kernel_attach(struct fx *f)
+{
+	struct rte_eth_conf conf = { 0 };
+	int tp;
+
+	to_kernel = rte_ring_create("nc_to_kernel", 64, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	from_kernel = rte_ring_create("nc_from_kernel", 64, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	assert_non_null(to_kernel);
+	assert_non_null(from_kernel);
+	tp = rte_eth_from_rings("net_ring_host6", &from_kernel, 1, &to_kernel, 1, 0);
+	assert_true(tp >= 0);
+	assert_int_equal(rte_eth_dev_configure((uint16_t)tp, 1, 1, &conf), 0);
+	assert_int_equal(rte_eth_rx_queue_setup((uint16_t)tp, 0, 64, 0, NULL, fx_pool), 0);
+	assert_int_equal(rte_eth_tx_queue_setup((uint16_t)tp, 0, 64, 0, NULL), 0);
+	assert_int_equal(rte_eth_dev_start((uint16_t)tp), 0);
+	nc_dp_exc_attach(f->dp, 0, (uint16_t)tp);
+	return (uint16_t)tp;
+}
+
+static void
+kernel_detach(struct fx *f, uint16_t tp)
+{
+	nc_dp_exc_attach(f->dp, 0, NC_DP_NO_EXC);
+	rte_eth_dev_stop(tp);
+	rte_eth_dev_close(tp);
+	rte_ring_free(to_kernel);
+	rte_ring_free(from_kernel);
+}
+
+/* The one frame the kernel got, byte for byte <want>. */
+static void
+kernel_got(const struct pb_pkt *want)
+{
+	struct rte_mbuf *m[4];
+	uint8_t b[PB_MAX_FRAME];
+	uint32_t n = pb_build(want, b, sizeof(b));
+	unsigned int k = rte_ring_dequeue_burst(to_kernel, (void **)m, RTE_DIM(m), NULL);
+
+	assert_int_equal(k, 1);
+	assert_bytes(rte_pktmbuf_mtod(m[0], const uint8_t *), rte_pktmbuf_data_len(m[0]), b, n);
+	rte_pktmbuf_free_bulk(m, k);
+}
+
+/* ports[].host6 through the exception path: TCP, UDP, an echo reply and the
+ * advertisement answering the kernel's solicitation reach the kernel
+ * unchanged; a solicitation for host6 and an echo request to it are answered
+ * by the data plane (as ARP and echo for the IPv4 host); what the kernel
+ * sends leaves through the port unchanged. */
+static void
+test_host6(void **state)
+{
+	struct fx *f = *state;
+	uint8_t body[24], na[24], data[] = "to the kernel";
+	struct pb_pkt q, want;
+	struct nc_ctl_stats cs;
+	struct frame fr;
+	uint16_t tp = kernel_attach(f);
+
+	/* BGP over IPv6 from the router */
+	client6(&q, IPPROTO_TCP, 40179);
+	memcpy(q.dip6, ip6_host6, 16);
+	q.dport = 179;
+	rx(f, 0, &q);
+	expect_none(f, 0);
+	ctl_round(f);
+	expect_none(f, 0);
+	kernel_got(&q);
+	/* UDP (BFD) from an on-link neighbor */
+	client6(&q, IPPROTO_UDP, 49152);
+	memcpy(q.src_mac, mac_near, 6);
+	memcpy(q.sip6, ip6_near, 16);
+	memcpy(q.dip6, ip6_host6, 16);
+	q.dport = 3784;
+	q.payload = data;
+	q.payload_len = sizeof(data) - 1;
+	rx(f, 0, &q);
+	ctl_round(f);
+	expect_none(f, 0);
+	kernel_got(&q);
+	/* an echo reply: the answer to the kernel's ping */
+	pb_init6(&q, PB_PROTO_ICMPV6);
+	memcpy(q.dst_mac, mac_port, 6);
+	memcpy(q.src_mac, mac_gw, 6);
+	memcpy(q.sip6, ip6_client, 16);
+	memcpy(q.dip6, ip6_host6, 16);
+	q.icmp_type = 129;
+	q.payload = data;
+	q.payload_len = sizeof(data) - 1;
+	rx(f, 0, &q);
+	ctl_round(f);
+	expect_none(f, 0);
+	kernel_got(&q);
+	/* the neighbor's advertisement answering the kernel's solicitation */
+	pb_init6(&q, PB_PROTO_ICMPV6);
+	memcpy(q.src_mac, mac_near, 6);
+	memcpy(q.dst_mac, mac_port, 6);
+	memcpy(q.sip6, ip6_near, 16);
+	memcpy(q.dip6, ip6_host6, 16);
+	q.ttl = 255;
+	q.icmp_type = 136;
+	q.icmp_code = 0;
+	q.icmp_id = 0x6000;
+	q.icmp_seq = 0;
+	memcpy(body, ip6_near, 16);
+	body[16] = 2;
+	body[17] = 1;
+	memcpy(body + 18, mac_near, 6);
+	q.payload = body;
+	q.payload_len = sizeof(body);
+	rx(f, 0, &q);
+	ctl_round(f);
+	expect_none(f, 0);
+	kernel_got(&q);
+	nc_dp_ctl_stats_get(f->dp, &cs);
+	assert_int_equal(cs.exc_to_kernel, 4);
+	assert_int_equal(cs.exc_dropped, 0);
+
+	/* a solicitation for host6: the data plane answers, the kernel sees none */
+	pb_init6(&q, PB_PROTO_ICMPV6);
+	memcpy(q.src_mac, mac_near, 6);
+	memcpy(q.dst_mac, (uint8_t[6]){ 0x33, 0x33, 0xff, 0x00, 0x00, 0x05 }, 6);
+	memcpy(q.sip6, ip6_near, 16);
+	pb_ip6(q.dip6, "ff02::1:ff00:5");
+	q.ttl = 255;
+	q.icmp_type = 135;
+	q.icmp_code = 0;
+	q.icmp_id = 0;
+	q.icmp_seq = 0;
+	memcpy(body, ip6_host6, 16);
+	body[16] = 1;
+	body[17] = 1;
+	memcpy(body + 18, mac_near, 6);
+	q.payload = body;
+	q.payload_len = sizeof(body);
+	rx(f, 0, &q);
+	ctl_round(f);
+	expect_one(f, 0, &fr);
+	pb_init6(&want, PB_PROTO_ICMPV6);
+	memcpy(want.src_mac, mac_port, 6);
+	memcpy(want.dst_mac, mac_near, 6);
+	memcpy(want.sip6, ip6_host6, 16);
+	memcpy(want.dip6, ip6_near, 16);
+	want.ttl = 255;
+	want.icmp_type = 136;
+	want.icmp_code = 0;
+	want.icmp_id = 0x6000;
+	want.icmp_seq = 0;
+	memcpy(na, ip6_host6, 16);
+	na[16] = 2;
+	na[17] = 1;
+	memcpy(na + 18, mac_port, 6);
+	want.payload = na;
+	want.payload_len = sizeof(na);
+	assert_wire(&fr, &want);
+	/* an echo request to host6: answered by the data plane */
+	pb_init6(&q, PB_PROTO_ICMPV6);
+	memcpy(q.dst_mac, mac_port, 6);
+	memcpy(q.src_mac, mac_gw, 6);
+	memcpy(q.sip6, ip6_client, 16);
+	memcpy(q.dip6, ip6_host6, 16);
+	q.payload = data;
+	q.payload_len = sizeof(data) - 1;
+	rx(f, 0, &q);
+	ctl_round(f);
+	expect_one(f, 0, &fr);
+	want = q;
+	memcpy(want.dst_mac, mac_gw, 6);
+	memcpy(want.src_mac, mac_port, 6);
+	memcpy(want.sip6, ip6_host6, 16);
+	memcpy(want.dip6, ip6_client, 16);
+	want.icmp_type = 129;
+	want.ttl = 64;
+	assert_wire(&fr, &want);
+	assert_int_equal(rte_ring_count(to_kernel), 0);
+
+	/* the kernel's SYN-ACK leaves through the port as it was written */
+	client6(&q, IPPROTO_TCP, 40179);
+	memcpy(q.src_mac, mac_port, 6);
+	memcpy(q.dst_mac, mac_gw, 6);
+	memcpy(q.sip6, ip6_host6, 16);
+	memcpy(q.dip6, ip6_client, 16);
+	q.sport = 179;
+	q.dport = 40179;
+	q.tcp_flags = PB_TCP_SYN | PB_TCP_ACK;
+	{
+		struct rte_mbuf *m = mk(&q);
+
+		assert_int_equal(rte_ring_enqueue(from_kernel, m), 0);
+	}
+	ctl_round(f);
+	expect_one(f, 0, &fr);
+	assert_wire(&fr, &q);
+	nc_dp_ctl_stats_get(f->dp, &cs);
+	assert_int_equal(cs.exc_from_kernel, 1);
+	assert_int_equal(cs.exc_to_kernel, 4);
+	assert_int_equal(drops_total(f), 0);
+	kernel_detach(f, tp);
 	assert_no_leak(f);
 }
 
@@ -1838,6 +2066,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_nd6, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_resolve6, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_echo6, setup_v6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_host6, setup_v6_host6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_nat64_tcp, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_nat64_udp, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_nat64_too_big, setup_v6, fx_teardown),
