@@ -116,6 +116,7 @@ mode=--no-huge
 if [ "$want_huge" = 1 ]; then
 	fam=()
 	[ "$compare" = 3 ] && fam=(--family 6)   # the IPv6 runs need the most
+	[ "$compare" = 5 ] && fam=(--workers 2)  # ... the two-worker run here
 	need_mb=$("$bench" "$@" "${fam[@]}" --mem-needed)
 	page_kb=$(meminfo Hugepagesize)
 	if [ -n "$page_kb" ] && [ "$page_kb" -gt 0 ]; then
