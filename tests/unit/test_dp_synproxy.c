@@ -112,6 +112,15 @@ sp_ev(struct fx *f, enum nc_sp_event e)
 }
 
 static uint64_t
+ca_ev(struct fx *f, enum nc_ca_event e)
+{
+	struct nc_dp_stats st;
+
+	stats(f, &st);
+	return st.svc[SVC_WEB].ca[e];
+}
+
+static uint64_t
 drops_of(struct fx *f, enum nc_drop why)
 {
 	struct nc_dp_stats st;
@@ -673,12 +682,7 @@ test_proxy_v2(void **state)
 	want.ack = SISN + 1 + l;
 	assert_wire(&fr[0], &want);
 	assert_int_equal(sp_ev(f, NC_SP_EV_OPENED), 1);
-	{
-		struct nc_dp_stats st;
-
-		stats(f, &st);
-		assert_int_equal(st.svc[SVC_WEB].ca[NC_CA_EV_HDR_SENT], 1);
-	}
+	assert_int_equal(ca_ev(f, NC_CA_EV_HDR_SENT), 1);
 	/* acknowledged: the header's timer sends nothing again */
 	f->vnow_ms += 1000;
 	tick(f, 0);
@@ -719,13 +723,8 @@ test_toa(void **state)
 	want = nat_c2s(&p, SA, fl.lport);
 	want.ack = SISN + 1;
 	assert_wire(&fr[0], &want);
-	{
-		struct nc_dp_stats st;
-
-		stats(f, &st);
-		assert_int_equal(st.svc[SVC_WEB].ca[NC_CA_EV_TOA_ADDED], 1);
-		assert_int_equal(st.svc[SVC_WEB].ca[NC_CA_EV_TOA_NO_ROOM], 0);
-	}
+	assert_int_equal(ca_ev(f, NC_CA_EV_TOA_ADDED), 1);
+	assert_int_equal(ca_ev(f, NC_CA_EV_TOA_NO_ROOM), 0);
 	assert_int_equal(drops_total(f), 0);
 	assert_no_leak(f);
 }
@@ -831,12 +830,7 @@ test_failsafe_proxy_v2(void **state)
 	want.seq = c + 1 + r + 28;
 	want.ack = b + 1 + l;
 	assert_wire(&fr[0], &want);
-	{
-		struct nc_dp_stats st;
-
-		stats(f, &st);
-		assert_int_equal(st.svc[SVC_WEB].ca[NC_CA_EV_HDR_SENT], 2);
-	}
+	assert_int_equal(ca_ev(f, NC_CA_EV_HDR_SENT), 2);
 	ctl_round(f);
 	assert_txpool(f);
 	assert_no_leak(f);
