@@ -463,6 +463,28 @@ nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
 	}
 }
 
+void
+nc_flow6_prefetch_bulk(struct nc_flow_table *t, const uint32_t *hash, uint32_t n)
+{
+	const struct ft *ft = &t->ft6;
+	uint32_t i, m;
+
+	if (t->slots6 == 0)
+		return;
+	for (i = 0; i < n; i++)
+		rte_prefetch0(&ft->bkt[hash[i] & ft->mask]);
+	for (i = 0; i < n; i++) {
+		const struct ft_bucket *b = &ft->bkt[hash[i] & ft->mask];
+
+		for (m = ft_match(b, ft_sig(hash[i])); m != 0; m &= m - 1) {
+			uint32_t idx = b->idx[__builtin_ctz(m)];
+
+			rte_prefetch0(&t->flows[idx]);
+			rte_prefetch0(&t->a6[idx - t->slots]);
+		}
+	}
+}
+
 int32_t
 nc_flow_lookup(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash)
 {

@@ -245,6 +245,11 @@ int nc_flow_table_add_v6(struct nc_flow_table *t, int socket);
 /* Hash of an IPv6 key, as the table uses it. */
 uint32_t nc_flow6_hash(const struct nc_flow6_key *k);
 
+/* Prefetch what looking up IPv6 keys of <hash>[0..n) will read: each
+ * primary bucket, then the flow and address lines of its matching
+ * signatures (a burst's lookups then find them in cache). */
+void nc_flow6_prefetch_bulk(struct nc_flow_table *t, const uint32_t *hash, uint32_t n);
+
 /* Look up an IPv6 flow: its index, or -ENOENT. */
 int32_t nc_flow6_lookup(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash);
 
