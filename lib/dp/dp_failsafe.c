@@ -942,6 +942,18 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 	if (unlikely(t->flags & NC_TFS_ADOPTED) && (fl & RTE_TCP_ACK_FLAG) &&
 	    nc_seq_lt(t->s_next, rte_be_to_cpu_32(th->recv_ack)))
 		adopted_answered(w, f, idx, t);   /* the client had q[0]'s answer */
+	if (unlikely(t->flags & NC_TFS_FRESH) && (fl & RTE_TCP_ACK_FLAG)) {
+		/* taken over as just accepted: the client acknowledging server
+		 * bytes, or sending bytes past its first, says that dispatcher
+		 * passed an exchange whose record died with it - the streams
+		 * stand at a message boundary, framing resumes here; its first
+		 * byte in place proves the record right */
+		if (nc_seq_lt(t->s_next, rte_be_to_cpu_32(th->recv_ack)) ||
+		    (pm->pay != 0 && seq != t->c_next))
+			adopted_answered(w, f, idx, t);
+		else if (pm->pay != 0)
+			t->flags &= (uint16_t)~NC_TFS_FRESH;
+	}
 	if (unlikely(t->flags & NC_TFS_RESUME) && pm->pay != 0 && (fl & RTE_TCP_ACK_FLAG)) {
 		/* a client that sends a request has the whole previous answer:
 		 * both streams stand at a message boundary here */
@@ -1175,6 +1187,11 @@ tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_m
 	}
 	if (unlikely(t->flags & NC_TFS_ADOPTED) && pm->pay != 0 && nc_seq_lt(t->s_next, seq))
 		adopted_answered(w, f, idx, t);   /* the server answered q[0] already */
+	/* taken over as just accepted, the server sends before any request
+	 * came here, or past its first byte: that dispatcher passed one */
+	if (unlikely(t->flags & NC_TFS_FRESH) && pm->pay != 0 &&
+	    (t->q_n == 0 || nc_seq_lt(t->s_next, seq)))
+		adopted_answered(w, f, idx, t);
 	if (fl & RTE_TCP_ACK_FLAG) {
 		if (unlikely(t->flags & NC_TFS_REPLAYING))
 			replay_ack(w, f, idx, t, ack, win, pm->pay == 0 && !(fl & RTE_TCP_FIN_FLAG));
@@ -1729,7 +1746,7 @@ nc_fs_adopt_fresh(struct nc_worker *w, const struct nc_flow *f, uint32_t c_isn, 
 	t->s_ack = c_isn + 1;
 	t->c_ack = srv_isn + 1;
 	t->s_win = UINT16_MAX;
-	t->flags |= NC_TFS_SYNACK;
+	t->flags |= NC_TFS_SYNACK | NC_TFS_FRESH;
 }
 
 void

@@ -1151,6 +1151,59 @@ test_resume(void **state)
 	assert_no_leak(f);
 }
 
+/*
+ * A peer's connection reported as just accepted, whose first exchange then
+ * went through the peer before it died - the record saying so died with it:
+ * the client's next request (past its first byte, acknowledging server
+ * bytes) is that of a connection mid-life. It goes on and is held from
+ * there, and its answer comes back; followed from the first byte, it would
+ * have been dropped as a gap, and a move would have replayed it
+ * acknowledging bytes the new server never sent.
+ */
+static void
+test_fresh_stale(void **state)
+{
+	struct fx *f = *state;
+	const uint16_t len = (uint16_t)(sizeof(get_req) - 1);
+	struct nc_failsafe_view v;
+	struct nc_sync_rec pr;
+	struct pb_pkt p, sv;
+	struct frame fr;
+
+	fresh_flow(&pr, 47100, 9100, SA, 1000, 90000);
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
+	install_now(f, &pr);
+	client_pkt(&p, IPPROTO_TCP, 47100);
+	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	p.seq = 1001 + 50;     /* a 50-byte request went through the peer */
+	p.ack = 90001 + 200;   /* ... and a 200-byte answer */
+	p.payload = (const uint8_t *)get_req;
+	p.payload_len = len;
+	via_peer(f, &p, SA, 9100);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 1);   /* held: it can move now */
+	server_pkt(&sv, &p, SA, 9100);
+	sv.dip = IP_PEER_LIP;
+	sv.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	sv.seq = 90001 + 200;
+	sv.ack = 1001 + 50 + len;
+	sv.payload = (const uint8_t *)ok_resp;
+	sv.payload_len = (uint16_t)(sizeof(ok_resp) - 1);
+	rx(f, 0, &sv);
+	expect_one(f, 0, &fr);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 0);   /* answered */
+	assert_int_equal(drops_total(f), 0);
+	{
+		struct nc_sync_rec r[8];
+		unsigned int n = records(f, r, 8), i;
+
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(r[i].m);
+	}
+	assert_no_leak(f);
+}
+
 /* A peer's connection as the peer last told it: request get_req held from
  * 2001 (client ISN 2000), the server's stream at 6001 (ISN 6000), on the
  * peer's local IP and <lport>, both installed here as a takeover does. */
@@ -1357,6 +1410,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_held, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine, setup_sync_stall, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup_sync_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_fresh_stale, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_answered, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_answered_server_first, setup_sync_tcpfs,
 						fx_teardown),
