@@ -191,6 +191,7 @@ one_point() {
 	broken=$(jq -r '.broken' "$W/r.json" 2>/dev/null || echo "?")
 	printf '%-14s clients %d: %6s req/s  p99 %6s ms  broken %s\n' "$p" "$c" "${RPS[$p,$c]}" "${P99[$p,$c]}" "$broken"
 	peer_stop
+	return 0
 }
 
 for p in $PEERS; do
