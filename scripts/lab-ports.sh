@@ -50,18 +50,22 @@ except OSError as e:
 
 # lab_ports_file <in> <out> [xdp|packet]: every net_af_packetN / net_af_xdpN vdev
 # of <in> (its iface kept, qpairs= <-> queue_count=) on the driver of <kind>
-# (default: the lab's), ports[].device renamed with it. Other vdevs (net_tap
-# exception paths) stay as they are.
+# (default: the lab's), ports[].device renamed with it; on xdp those ports also
+# take the preset's rx_desc and tx_desc (4096: the appliance sizes its mbuf pool
+# from them, and AF_XDP's fill and completion rings draw on that pool too).
+# Other vdevs (net_tap exception paths) stay as they are; the way back to
+# packet leaves the descriptor counts as they are.
 lab_ports_file() {
-	local kind=${3:-$(lab_ports)} drv args
+	local kind=${3:-$(lab_ports)} drv args port='{}'
 	if [ "$kind" = xdp ]; then
 		drv=net_af_xdp
 		args=$(jq -r '.eal.vdevs[0] | sub("^[^,]*,iface=[^,]*,?"; "")' "$LAB_XDP_PRESET") || return 1
+		port=$(jq -c '.port | {rx_desc, tx_desc}' "$LAB_XDP_PRESET") || return 1
 	else
 		drv=net_af_packet
 		args=$LAB_PACKET_ARGS
 	fi
-	jq --arg drv "$drv" --arg args "$args" '
+	jq --arg drv "$drv" --arg args "$args" --argjson port "$port" '
 		def lab_vdev: test("^net_af_(packet|xdp)[0-9]+,");
 		def parts: capture("^(?<pmd>net_af_(packet|xdp))(?<n>[0-9]+),(?<rest>.*)$") |
 			.kv = [.rest | split(",")[] | capture("^(?<k>[^=]*)=?(?<v>.*)$")];
@@ -75,7 +79,8 @@ lab_ports_file() {
 		.eal.vdevs |= map(if lab_vdev then (parts |
 			"\($drv)\(.n),iface=\(iface)" + (with_queues(queues) | if . == "" then "" else "," + . end))
 			else . end) |
-		.ports |= map(.device |= ($rename[.] // .))' "$1" >"$2.tmp" && mv "$2.tmp" "$2"
+		.ports |= map(if $rename[.device] then .device = $rename[.device] |
+			(if $drv == "net_af_xdp" then . + $port else . end) else . end)' "$1" >"$2.tmp" && mv "$2.tmp" "$2"
 }
 
 # lab_ports_cfg <startup file>: the file to start the appliance with: itself on
