@@ -431,9 +431,9 @@ pick() {   # pick <comma list> <index> <default>
 # ports_up <xdp|packet>: the appliance ports' kind for this lab, in $STATE/ports.
 # The veth ends need nothing more for AF_XDP: one active queue pair (what
 # queue_count=1 binds), MTU 1500, native XDP. An XDP program left attached by
-# an appliance killed on AF_XDP ports is harmless: with no socket in its map
-# it passes frames on (net_af_packet still sees them), and the next AF_XDP
-# start replaces it.
+# an appliance killed on AF_XDP ports stays: the next AF_XDP start takes the
+# interface over, and with no socket in its map libxdp's program passes frames
+# to the kernel (net_af_packet still sees them).
 ports_up() {
 	local kind=$1 why
 	if [ "$kind" = xdp ]; then
