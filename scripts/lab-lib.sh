@@ -37,6 +37,10 @@ nc_start() {
 	# chooses again). Any other failure stays a failure.
 	why=$(grep -iE 'xsk|xdp|bpf' "$log" | grep -iE 'fail|error|cannot|denied|not supported|invalid' | tail -1)
 	[ -n "$why" ] || return 1
+	# the kernel's own words, when libbpf passed them on (e.g. the veth peer's MTU)
+	if grep -q 'Kernel error message: ' "$log"; then
+		why=$(grep 'Kernel error message: ' "$log" | tail -1 | sed 's/.*Kernel error message: //')
+	fi
 	echo "AF_XDP not available here ($why): net_af_packet" >&2
 	[ ! -d "$LAB_STATE" ] || echo packet >"$LAB_STATE/ports"
 	[ "$run" = "$cfg" ] && lab_ports_file "$cfg" "$cfg" packet
