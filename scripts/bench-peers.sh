@@ -3,7 +3,10 @@
 # with the same three nc-backend servers and the same nc-client load, one after
 # another in one run:
 #   netchestra  the appliance on config/lab.json (both its lcores on one CPU,
-#               the worker polling without idle sleeps, as on a dedicated core)
+#               the worker polling without idle sleeps, as on a dedicated core),
+#               its ports net_af_packet
+#   netchestra-xdp  the same on net_af_xdp ports (scripts/lab.sh up --xdp);
+#               skipped, and said so, where AF_XDP is not available
 #   haproxy     HAProxy mode tcp, balance roundrobin, one thread
 #   nginx       nginx stream, round robin, one worker process
 #   iptables    DNAT with statistic --mode nth (as kube-proxy), kernel forwarding
@@ -12,11 +15,15 @@
 # direct run in the kernel's softirq, wherever the packets are processed).
 # For 1..7 clients (the paper's Tables 4 and 5), each client running 5-request
 # transactions, a new TCP connection per request, it prints requests/s and p99
-# latency per balancer and Netchestra's ratio to each peer.
+# latency per balancer and Netchestra's ratio to each peer. Every point runs on
+# a fresh lab with the balancer started anew.
 #
 # As root (sudo where it is installed):
 #   scripts/bench-peers.sh [--seconds 5] [--clients "1 2 3 4 5 6 7"]
 #        [--mode close|keepalive] [--peers "netchestra haproxy nginx iptables direct"]
+#        [--ports packet|xdp|both]
+# --ports: the appliance's ports, i.e. what "netchestra" in --peers stands for:
+# netchestra (packet, the default), netchestra-xdp (xdp) or both side by side.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -25,17 +32,25 @@ SECS=5
 CLIENTS="1 2 3 4 5 6 7"
 MODE=close
 PEERS="netchestra haproxy nginx iptables direct"
+PORTS=packet
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) SECS=${2:?}; shift ;;
 	--clients) CLIENTS=${2:?}; shift ;;
 	--mode) MODE=${2:?}; shift ;;
 	--peers) PEERS=${2:?}; shift ;;
+	--ports) PORTS=${2:?}; shift ;;
 	-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) echo "bench-peers: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
 done
+case $PORTS in
+packet) ;;
+xdp) PEERS=" $PEERS "; PEERS=${PEERS/ netchestra / netchestra-xdp } ;;
+both) PEERS=" $PEERS "; PEERS=${PEERS/ netchestra / netchestra netchestra-xdp } ;;
+*) echo "bench-peers: --ports: want packet, xdp or both, got '$PORTS'" >&2; exit 2 ;;
+esac
 [ "$(id -u)" = 0 ] || { echo "bench-peers: run as root (sudo where it is installed): it creates network namespaces" >&2; exit 1; }
 cd "$ROOT"
 scripts/deps.sh --peers || exit 1
@@ -68,7 +83,7 @@ trap 'exit 130' INT TERM
 peer_start() {   # peer_start <name>: returns the target list for nc-client
 	local p=$1
 	case $p in
-	netchestra)
+	netchestra|netchestra-xdp)
 		# a dedicated core: the worker polls without idle sleeps
 		jq '.eal.lcores = "0@1,1@1" | .eal.file_prefix = "nc-bench" | .workers.idle_sleep_us = 0' \
 			config/lab.json >"$W/nc.json"
@@ -148,24 +163,46 @@ host="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs"
 echo "== $(date -u +%Y-%m-%d) on $host; $SECS s per point, nc-client tcp $MODE, 5 requests per transaction"
 
 declare -A RPS P99
-for p in $PEERS; do
-	if ! fresh_lab || ! peer_start "$p"; then
+# one_point <peer> <clients> [lab.sh up args]: a fresh lab, <peer> started,
+# a warm-up, then one measured point; 1 when it could not run
+one_point() {
+	local p=$1 c=$2 broken
+	shift 2
+	if ! fresh_lab "$@"; then
+		echo "$p: the lab did not come up" >&2
+		return 1
+	fi
+	if [ "$p" = netchestra-xdp ] && [ "$(lab_ports)" != xdp ]; then
+		echo "$p: skipped, AF_XDP not available here ($(lab_xdp_why))" >&2
+		return 1
+	fi
+	if ! peer_start "$p"; then
 		echo "$p: could not start" >&2
 		peer_stop
-		continue
+		return 1
 	fi
 	target=$(cat "$W/target")
 	# warm up: ARP, connection tracking, caches
 	ip netns exec lab-client taskset -c 0 "$NC_CLIENT" --target "$target" -c 2 -k 5 --duration 1 >/dev/null 2>&1
-	for c in $CLIENTS; do
-		ip netns exec lab-client taskset -c 0 "$NC_CLIENT" --target "$target" --proto tcp --mode "$MODE" \
-			-c "$c" -k 5 --duration "$SECS" --timeout-ms 5000 --json >"$W/r.json" 2>/dev/null
-		RPS[$p,$c]=$(jq -r '.rps | floor' "$W/r.json" 2>/dev/null || echo 0)
-		P99[$p,$c]=$(jq -r '.p99_ms | . * 100 | round / 100' "$W/r.json" 2>/dev/null || echo -)
-		broken=$(jq -r '.broken' "$W/r.json" 2>/dev/null || echo "?")
-		printf '%-10s clients %d: %6s req/s  p99 %6s ms  broken %s\n' "$p" "$c" "${RPS[$p,$c]}" "${P99[$p,$c]}" "$broken"
-	done
+	ip netns exec lab-client taskset -c 0 "$NC_CLIENT" --target "$target" --proto tcp --mode "$MODE" \
+		-c "$c" -k 5 --duration "$SECS" --timeout-ms 5000 --json >"$W/r.json" 2>/dev/null
+	RPS[$p,$c]=$(jq -r '.rps | floor' "$W/r.json" 2>/dev/null || echo 0)
+	P99[$p,$c]=$(jq -r '.p99_ms | . * 100 | round / 100' "$W/r.json" 2>/dev/null || echo -)
+	broken=$(jq -r '.broken' "$W/r.json" 2>/dev/null || echo "?")
+	printf '%-14s clients %d: %6s req/s  p99 %6s ms  broken %s\n' "$p" "$c" "${RPS[$p,$c]}" "${P99[$p,$c]}" "$broken"
 	peer_stop
+	return 0
+}
+
+for p in $PEERS; do
+	ports=--packet
+	[ "$p" != netchestra-xdp ] || ports=--xdp
+	for c in $CLIENTS; do
+		# every point on a fresh lab (no TIME_WAIT, conntrack or flow state left
+		# by the one before): at ~10k new connections/s, points run back to back
+		# on one lab make the servers' TIME_WAIT 4-tuples come round again
+		one_point "$p" "$c" "$ports" || break
+	done
 done
 
 echo
@@ -178,19 +215,20 @@ for c in $CLIENTS; do
 	for p in $PEERS; do printf ' %18s' "${RPS[$p,$c]:--} (${P99[$p,$c]:--})"; done
 	echo
 done
-if [[ " $PEERS " == *" netchestra "* ]]; then
+for n in $PEERS; do
+	[[ $n == netchestra* ]] || continue
 	echo
-	echo "== netchestra requests/s as a ratio of each peer's"
+	echo "== $n requests/s as a ratio of each peer's"
 	printf '%-8s' clients
-	for p in $PEERS; do [ "$p" = netchestra ] || printf ' %10s' "$p"; done
+	for p in $PEERS; do [[ $p == netchestra* ]] || printf ' %10s' "$p"; done
 	echo
 	for c in $CLIENTS; do
 		printf '%-8s' "$c"
 		for p in $PEERS; do
-			[ "$p" = netchestra ] && continue
-			awk -v a="${RPS[netchestra,$c]:-0}" -v b="${RPS[$p,$c]:-0}" \
+			[[ $p == netchestra* ]] && continue
+			awk -v a="${RPS[$n,$c]:-0}" -v b="${RPS[$p,$c]:-0}" \
 				'BEGIN { if (b > 0) printf " %10.2f", a / b; else printf " %10s", "-" }'
 		done
 		echo
 	done
-fi
+done

@@ -3,7 +3,7 @@
 # this machine, all on private test subnets inside namespaces made here. As
 # root (sudo where it is installed):
 #
-#   scripts/lab.sh up [--one-arm] [--loops a,b,c] [--delay-ms a,b,c] [--dispatchers N]
+#   scripts/lab.sh up [--one-arm] [--loops a,b,c] [--delay-ms a,b,c] [--dispatchers N] [--xdp | --packet]
 #   scripts/lab.sh down
 #   scripts/lab.sh status
 #   scripts/lab.sh restart-server N        (N = 0, 1, 2 or 3)
@@ -54,7 +54,16 @@
 # port of dK-p0 on br-disp goes down, so dK-p0 loses its carrier: nothing passes
 # between it and lab-rtr) and `plug K` restores it.
 #
-# Environment: BUILD (build dir, default build), NC_BACKEND (nc-backend binary).
+# The appliance's ports: net_af_packet on those veth ends (the startup files as
+# written), or with --xdp net_af_xdp on the same ends (AF_XDP sockets behind the
+# native XDP program the PMD attaches; drivers-cfg/net_af_xdp.json): scripts/
+# lab-lib.sh's nc_start and `dispatcher start` rewrite the startup file's
+# vdevs for it (scripts/lab-ports.sh). --xdp falls back to net_af_packet, and
+# says why, where the PMD or the kernel's AF_XDP sockets are missing. Without
+# --xdp or --packet: NC_LAB_PORTS (xdp or packet), else packet.
+#
+# Environment: BUILD (build dir, default build), NC_BACKEND (nc-backend binary),
+# NC_LAB_PORTS (xdp or packet: the ports when up has neither --xdp nor --packet).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -79,6 +88,8 @@ DISP_ASN=65001
 CLUSTER_VIPS=10.202.0.0/24   # what lab-rtr accepts from the dispatchers (/32 routes)
 CLUSTER_VIPS6=fd00:202::/64  # and of IPv6 VIPs (/128 routes, in the same sessions)
 RENDER=$ROOT/scripts/render-bird.py
+# shellcheck source-path=SCRIPTDIR source=lab-ports.sh
+. "$ROOT/scripts/lab-ports.sh"
 
 die() { echo "lab: $*" >&2; exit 2; }
 in_ns() { ip netns exec "$@"; }
@@ -417,8 +428,26 @@ pick() {   # pick <comma list> <index> <default>
 	if [ "${#a[@]}" -eq 1 ]; then echo "${a[0]}"; else echo "${a[$2]:-$3}"; fi
 }
 
+# ports_up <xdp|packet>: the appliance ports' kind for this lab, in $STATE/ports.
+# The veth ends need nothing more for AF_XDP: one active queue pair (what
+# queue_count=1 binds), MTU 1500, native XDP. An XDP program left attached by
+# an appliance killed on AF_XDP ports stays: the next AF_XDP start takes the
+# interface over, and with no socket in its map libxdp's program passes frames
+# to the kernel (net_af_packet still sees them).
+ports_up() {
+	local kind=$1 why
+	if [ "$kind" = xdp ]; then
+		why=$(lab_xdp_why)
+		if [ -n "$why" ]; then
+			echo "lab: AF_XDP not available here ($why): net_af_packet"
+			kind=packet
+		fi
+	fi
+	echo "$kind" >"$STATE/ports"
+}
+
 cmd_up() {
-	local one=0 loops=0 delay=0 n=1 i args
+	local one=0 loops=0 delay=0 n=1 i args ports=${NC_LAB_PORTS:-packet}
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--one-arm) one=1 ;;
@@ -426,6 +455,8 @@ cmd_up() {
 		--loops) loops=${2:?--loops needs a,b,c}; shift ;;
 		--delay-ms) delay=${2:?--delay-ms needs a,b,c}; shift ;;
 		--dispatchers) n=${2:?--dispatchers needs N}; shift ;;
+		--xdp) ports=xdp ;;
+		--packet) ports=packet ;;
 		*) die "up: unknown option $1" ;;
 		esac
 		shift
@@ -436,6 +467,7 @@ cmd_up() {
 		die "--dispatchers: want 1..$MAX_DISPATCHERS, got '$n'"
 	fi
 	[ "$n" = 1 ] || [ "$one" = 0 ] || die "--one-arm has one dispatcher: not with --dispatchers $n"
+	case $ports in xdp|packet) ;; *) die "NC_LAB_PORTS: want xdp or packet, got '$ports'" ;; esac
 	[ -x "$BACKEND" ] || die "no nc-backend at $BACKEND (build first: ninja -C build)"
 	if [ "$n" -gt 1 ]; then
 		command -v bird >/dev/null || die "no bird (scripts/deps.sh installs bird2)"
@@ -466,6 +498,7 @@ cmd_up() {
 		fi
 		router_up "$n"
 	fi
+	ports_up "$ports"
 	for i in "${!SERVERS[@]}"; do
 		args="--loops $(pick "$loops" "$i" 0) --delay-ms $(pick "$delay" "$i" 0)"
 		if [ -n "$(backend_pid "$i")" ] && [ "$(cat "$STATE/n$i.args" 2>/dev/null)" = "$args" ]; then
@@ -508,6 +541,7 @@ cmd_status() {
 	fi
 	echo "lab: $mode"
 	[ "$mode" != down ] || return 0
+	echo "  appliance ports: $(lab_ports_pmd)"
 	if [ -f "$STATE/dispatchers" ]; then
 		cluster_status
 	elif [ "$mode" = two-arm ]; then
@@ -618,7 +652,7 @@ disp_down() {   # disp_down <K> <seconds>: SIGTERM, up to <seconds> to exit, the
 }
 
 cmd_dispatcher_start() {
-	local k=${1:-} cfg="" pid ifaces vips vip ifname host front="" up=0 i
+	local k=${1:-} cfg="" run pid ifaces vips vip ifname host front="" up=0 i
 	[ $# -eq 0 ] || shift
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -643,8 +677,9 @@ cmd_dispatcher_start() {
 	bird_stop "d$k"   # one left running by dispatcher kill
 	python3 "$RENDER" -o "$STATE/d$k.bird.conf" "$cfg" || die "dispatcher start: cannot render BIRD's configuration"
 	echo "$cfg" >"$STATE/d$k.config"
-	echo "== lab.sh dispatcher start $k: $NC_BIN -c $cfg" >>"$STATE/d$k.log"
-	setsid ip netns exec "lab-d$k" "$NC_BIN" -c "$cfg" </dev/null >>"$STATE/d$k.log" 2>&1 &
+	run=$(lab_ports_cfg "$cfg") || die "dispatcher start: cannot put $cfg on $(lab_ports_pmd) ports"
+	echo "== lab.sh dispatcher start $k: $NC_BIN -c $run" >>"$STATE/d$k.log"
+	setsid ip netns exec "lab-d$k" "$NC_BIN" -c "$run" </dev/null >>"$STATE/d$k.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$STATE/d$k.pid"
 	# its exception interfaces up with their host addresses (EAL may take a while)

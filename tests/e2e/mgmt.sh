@@ -21,11 +21,12 @@ TOKEN=$(cat "$ROOT/config/lab.token")
 # cfg <out> [jq filter]: config/lab.json with the management interface on
 # 127.0.0.1:9180 (the token made by lab.sh up), the fail-safe on for web
 # (response limit 3 s: far above a lost SYN's 1 s retransmit, with headless
-# Chromium sharing the two CPUs), then <filter>
+# Chromium sharing the two CPUs), then <filter>, on the lab's port kind
 cfg() {
 	jq --arg tok "$ROOT/config/lab.token" '.management = { listen: "127.0.0.1:9180", token_file: $tok } |
 		.services[0].failsafe = { enabled: true, response_timeout_ms: 3000 } |
-		'"${2:-.}" "$ROOT/config/lab.json" >"$1"
+		'"${2:-.}" "$ROOT/config/lab.json" >"$1" &&
+		lab_ports_cfg "$1" >/dev/null   # on the lab's ports, as nc_start would: a SIGHUP keeps them
 }
 
 # api <method> <path> [body] [token]: the status code on stdout, the body in $W/resp

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests: real Linux TCP/UDP clients and servers in the namespace lab
-# (scripts/lab.sh), the appliance between them on net_af_packet ports.
+# (scripts/lab.sh), the appliance between them on net_af_packet ports, or on
+# net_af_xdp ports with NC_LAB_PORTS=xdp (scripts/lab-ports.sh; the first line
+# says which).
 # Two-arm, then one-arm. Bounded: every client run has a duration or a count
 # and a timeout. Usage: tests/e2e/run.sh BUILD_DIR
 E2E_NAME=e2e
@@ -37,6 +39,8 @@ run_client() {   # run_client <json out> nc-client args...: bounded, JSON kept
 
 # ---------------------------------------------------------------- two-arm ----
 "$LAB" up >"$W/lab.log" 2>&1 || { cat "$W/lab.log"; echo "0 passed, 1 failed"; exit 1; }
+grep -h '^lab: AF_XDP' "$W/lab.log" || true
+echo "lab ports: $(lab_ports_pmd)"
 BASE=$ROOT/config/lab.json
 # web: smooth 20/30/50 (exact percentages); dns: ratio 25/25/50 (1:1:2)
 cfg "$W/e2e.json" "$BASE" '
@@ -88,16 +92,25 @@ else
 fi
 
 # Datagrams larger than the MTU from Python's socket: the client's kernel cuts
-# them into fragments; under these AF_PACKET ports the appliance's kernel joins
-# them before the appliance sees them (DPDK's PMD sets PACKET_FANOUT_FLAG_DEFRAG:
-# frames up to the ring's 2,048-byte slots), and the appliance cuts the datagram
+# them into fragments; under AF_PACKET ports the appliance's kernel joins them
+# before the appliance sees them (DPDK's PMD sets PACKET_FANOUT_FLAG_DEFRAG:
+# frames up to the ring's 2,048-byte slots), under AF_XDP ports the fragments
+# reach the appliance as they are and it joins them; it cuts the datagram
 # again towards the server, whose kernel joins it; nc-backend's answer carries
 # the FNV-1a sum of what it got, which must be the sum of what was sent.
-client python3 "$ROOT/tests/e2e/udp_sum.py" "$LAB_VIP" 5353 1473 1900 >"$W/frag.txt" 2>&1
-if grep -q "^whole 2 of 2" "$W/frag.txt"; then
-	ok "fragmented udp: 1,473- and 1,900-byte datagrams from Python's socket reach nc-backend whole (its FNV-1a sums match)"
+# net_af_xdp (DPDK 22.11) offers no multi-segment transmit (no TX offload at
+# all) and the pieces the appliance cuts are chained mbufs: the dispatcher
+# counts them out, nc-backend never answers. So this one is for AF_PACKET
+# ports only.
+if [ "$(lab_ports)" = xdp ]; then
+	echo "NOTE fragmented udp through the VIP: not on net_af_xdp ports (no multi-segment transmit); the suite on net_af_packet checks it"
 else
-	bad "fragmented udp through the VIP" "$W/frag.txt"
+	client python3 "$ROOT/tests/e2e/udp_sum.py" "$LAB_VIP" 5353 1473 1900 >"$W/frag.txt" 2>&1
+	if grep -q "^whole 2 of 2" "$W/frag.txt"; then
+		ok "fragmented udp: 1,473- and 1,900-byte datagrams from Python's socket reach nc-backend whole (its FNV-1a sums match)"
+	else
+		bad "fragmented udp through the VIP" "$W/frag.txt"
+	fi
 fi
 
 # curl from eight client addresses: 200, the server's name, the request's sum.

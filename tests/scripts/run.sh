@@ -6,7 +6,8 @@
 # nothing written), the IPv6 VIPs of the dual-stack variants dK-v6.json (an ipv6
 # channel, its next hop the port's first IPv6 address; the router's ipv6 kernel
 # and BGP channels), scripts/cluster-configs.sh --check (d1.json, d2.json and the
-# -v6 files are what d0.json makes), the appliance's --check on the six files, and shellcheck
+# -v6 files are what d0.json makes), the appliance's --check on the six files,
+# the lab's startup files rewritten for AF_XDP ports (scripts/lab-ports.sh), and shellcheck
 # on the cluster lab's shell scripts. Usage: tests/scripts/run.sh [BUILD_DIR]
 # shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
 set -uo pipefail
@@ -228,6 +229,34 @@ if [ -x "$BUILD/app/netchestra" ]; then
 	! "$BUILD/app/netchestra" --check -c "$W/sync6.json" >"$W/c" 2>&1 && grep -qF "$want6" "$W/c" &&
 		ok "d0-v6.json with a peer's IPv6 local IP off-link: refused, $want6" ||
 		bad "d0-v6.json with a peer's IPv6 local IP off-link refused at cluster.peers[0].local_ips[2]" "$W/c"
+	# the lab's startup files on AF_XDP ports (scripts/lab-ports.sh): every
+	# af_packet vdev on net_af_xdp with its interface, one queue per qpair, the
+	# ports' devices renamed with the preset's 4096 descriptors, the file valid;
+	# and back to the file as written, but for the descriptor counts
+	# shellcheck source=scripts/lab-ports.sh
+	. "$ROOT/scripts/lab-ports.sh"
+	for f in lab.json lab-one-arm.json cluster/check0.json cluster/check2-v6.json; do
+		case $f in
+		cluster/*) src=$W/${f#cluster/} ;;
+		*) src=$ROOT/config/$f ;;
+		esac
+		want=$(jq -c '[.eal.vdevs[] | capture("^net_af_packet(?<n>[0-9]+),iface=(?<i>[^,]+),qpairs=(?<q>[0-9]+)") |
+			"net_af_xdp\(.n),iface=\(.i),start_queue=0,queue_count=\(.q)"]' "$src")
+		if lab_ports_file "$src" "$W/xdp.json" xdp 2>"$W/c" &&
+			[ "$(jq -c .eal.vdevs "$W/xdp.json")" = "$want" ] && [ "$want" != "[]" ] &&
+			jq -e '[.ports[] | select(.device | startswith("net_af_xdp")) | .rx_desc == 4096 and .tx_desc == 4096] |
+				length > 0 and all' "$W/xdp.json" >/dev/null &&
+			jq -e '[.ports[].device] | all(startswith("net_af_xdp"))' "$W/xdp.json" >/dev/null &&
+			"$BUILD/app/netchestra" --check -c "$W/xdp.json" >"$W/c" 2>&1 &&
+			lab_ports_file "$W/xdp.json" "$W/back.json" packet 2>>"$W/c" &&
+			[ "$(jq -S -c 'del(.ports[].rx_desc, .ports[].tx_desc)' "$W/back.json")" = \
+				"$(jq -S -c 'del(.ports[].rx_desc, .ports[].tx_desc)' "$src")" ]; then
+			ok "lab ports on net_af_xdp: ${f/check/d} valid with $want and 4096 descriptors, and back to net_af_packet as written (but those)"
+		else
+			{ echo "want $want"; cat "$W/xdp.json"; } >>"$W/c" 2>/dev/null
+			bad "lab ports on net_af_xdp: $f" "$W/c"
+		fi
+	done
 else
 	bad "netchestra --check: no $BUILD/app/netchestra (build first)"
 fi

@@ -3587,7 +3587,7 @@ static void test_reference_file(void **state)
 /* ---- driver presets, each merged into the reference file ---- */
 
 static const char *const presets[] = {
-	"net_pcap", "net_af_packet", "net_tap", "net_ring", "ixgbe", "i40e", "ice", "mlx5",
+	"net_pcap", "net_af_packet", "net_af_xdp", "net_tap", "net_ring", "ixgbe", "i40e", "ice", "mlx5",
 };
 
 static void run_preset(void **state)
