@@ -695,12 +695,7 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 		drop(w, m, NC_DROP_TTL_EXPIRED);
 		return PK_DROP;
 	}
-	memcpy(k.src_ip, ip->src_addr, 16);
-	memcpy(k.dst_ip, ip->dst_addr, 16);
-	k.src_port = ports[0];
-	k.dst_port = ports[1];
-	k.proto = pm->key.proto;
-	k.pad[0] = k.pad[1] = k.pad[2] = 0;
+	nc_flow6_key_set(&k, ip->src_addr, ip->dst_addr, ports[0], ports[1], pm->key.proto);
 	hash = nc_flow6_hash(&k);
 	if (owned_check && w->dp->n_workers > 1) {
 		*owner = owner6(w, se, &k, hash);
@@ -922,12 +917,7 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 		struct nc_flow6_key k;
 		uint32_t hash;
 
-		memcpy(k.src_ip, q->dst_addr, 16);
-		memcpy(k.dst_ip, q->src_addr, 16);
-		k.src_port = qports[1];
-		k.dst_port = qports[0];
-		k.proto = q->proto;
-		k.pad[0] = k.pad[1] = k.pad[2] = 0;
+		nc_flow6_key_set(&k, q->dst_addr, q->src_addr, qports[1], qports[0], q->proto);
 		hash = nc_flow6_hash(&k);
 		if (owned_check && w->dp->n_workers > 1) {
 			*owner = (uint16_t)((uint64_t)hash * w->dp->n_workers >> 32);
@@ -1028,4 +1018,32 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 		return PK_DROP;
 	}
 	return server6(w, m, pm, (uint16_t)(ae->lip_plus1 - 1), owned_check, owner);
+}
+
+void
+nc_v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint32_t hash[32];
+	uint16_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
+		const uint16_t *ports = (const uint16_t *)(d + L4_OFF6);
+		struct nc_flow6_key key;
+
+		if (rte_pktmbuf_data_len(pkts[i]) < L4_OFF6 + 4 ||
+		    ((const struct rte_ether_hdr *)d)->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
+		    (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP) ||
+		    nc_dp_svc6_find(&w->tb->v6, ip->dst_addr, ports[1], ip->proto) == NULL)
+			continue;   /* not a client's packet to a service (a server's reply) */
+		nc_flow6_key_set(&key, ip->src_addr, ip->dst_addr, ports[0], ports[1], ip->proto);
+		hash[k++] = nc_flow6_hash(&key);
+		if (k == RTE_DIM(hash)) {
+			nc_flow6_prefetch_bulk(w->flows, hash, k);
+			k = 0;
+		}
+	}
+	if (k != 0)
+		nc_flow6_prefetch_bulk(w->flows, hash, k);
 }

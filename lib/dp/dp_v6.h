@@ -8,6 +8,15 @@
 #include "dp_fastpath.h"
 
 /*
+ * IPv6 flows' lookups are made one by one as each packet is classified
+ * (nc_v6_input): ahead of that, the lines they will read are prefetched for
+ * the whole burst <pkts>[0..n) - its clients' IPv6 TCP and UDP packets' keys
+ * hashed, their buckets, then their flows' lines. The caller calls it only
+ * while an IPv6 service exists.
+ */
+void nc_v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+/*
  * IPv6 packet <m> (parsed: pm->l4_off, pm->key.proto, pm->pay) that arrived
  * on port <pidx>: forwarded (or dropped, counted) and PK_DROP returned, or
  * what the caller does with it - PK_CTL (Neighbor Discovery, echo: to the

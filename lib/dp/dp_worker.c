@@ -676,45 +676,6 @@ unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	nc_fs_unreach(w, m, (uint32_t)idx);
 }
 
-/*
- * IPv6 flows' lookups are made one by one as each packet is classified
- * (dp_v6.c): ahead of that, the lines they will read are prefetched for the
- * whole burst - its clients' IPv6 TCP and UDP packets' keys hashed, their
- * buckets, then their flows' lines. Only while an IPv6 service exists.
- */
-static __rte_noinline void
-v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint32_t hash[32];
-	uint16_t i, k = 0;
-
-	for (i = 0; i < n; i++) {
-		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
-		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
-		const uint16_t *ports = (const uint16_t *)(d + L4_OFF6);
-		struct nc_flow6_key key;
-
-		if (((const struct rte_ether_hdr *)d)->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
-		    (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP) ||
-		    rte_pktmbuf_data_len(pkts[i]) < L4_OFF6 + 4 ||
-		    nc_dp_svc6_find(&w->tb->v6, ip->dst_addr, ports[1], ip->proto) == NULL)
-			continue;   /* not a client's packet to a service (a server's reply) */
-		memcpy(key.src_ip, ip->src_addr, 16);
-		memcpy(key.dst_ip, ip->dst_addr, 16);
-		key.src_port = ports[0];
-		key.dst_port = ports[1];
-		key.proto = ip->proto;
-		key.pad[0] = key.pad[1] = key.pad[2] = 0;
-		hash[k++] = nc_flow6_hash(&key);
-		if (k == RTE_DIM(hash)) {
-			nc_flow6_prefetch_bulk(w->flows, hash, k);
-			k = 0;
-		}
-	}
-	if (k != 0)
-		nc_flow6_prefetch_bulk(w->flows, hash, k);
-}
-
 static void
 process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint16_t n,
 	int from_handoff)
@@ -732,7 +693,7 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 	for (i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	if (unlikely(w->tb->v6.n_svc != 0))
-		v6_prefetch(w, pkts, n);
+		nc_v6_prefetch(w, pkts, n);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint16_t pidx = from_handoff ? w->dp->pidx_of[m->port] : pidx_default;

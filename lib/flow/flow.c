@@ -819,11 +819,10 @@ nc_flow_del(struct nc_flow_table *t, uint32_t idx)
 		return;
 	if (idx >= t->slots) {
 		const struct nc_flow6_addr *a = &t->a6[idx - t->slots];
-		struct nc_flow6_key k6 = { .src_port = f->key.src_port, .dst_port = f->key.dst_port,
-					   .proto = f->key.proto };
+		struct nc_flow6_key k6;
 
-		memcpy(k6.src_ip, a->client, 16);
-		memcpy(k6.dst_ip, a->vip, 16);
+		nc_flow6_key_set(&k6, a->client, a->vip, f->key.src_port, f->key.dst_port,
+				 f->key.proto);
 		ft_del(&t->ft6, nc_flow6_hash(&k6), idx);
 	} else {
 		ft_del(&t->ft4, nc_flow_hash(&f->key), idx);

@@ -15,6 +15,7 @@
 #define NC_FLOW_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_hash.h>
@@ -241,6 +242,20 @@ uint32_t nc_flow_slots(const struct nc_flow_table *t);
  * -ENOMEM.
  */
 int nc_flow_table_add_v6(struct nc_flow_table *t, int socket);
+
+/* IPv6 key <k> of client <client>:<cport> to <vip>:<vport> (addresses and
+ * ports as on the wire), its padding zeroed as the hash reads it. */
+static inline void
+nc_flow6_key_set(struct nc_flow6_key *k, const uint8_t *client, const uint8_t *vip,
+		 uint16_t cport, uint16_t vport, uint8_t proto)
+{
+	memcpy(k->src_ip, client, 16);
+	memcpy(k->dst_ip, vip, 16);
+	k->src_port = cport;
+	k->dst_port = vport;
+	k->proto = proto;
+	k->pad[0] = k->pad[1] = k->pad[2] = 0;
+}
 
 /* Hash of an IPv6 key, as the table uses it. */
 uint32_t nc_flow6_hash(const struct nc_flow6_key *k);
