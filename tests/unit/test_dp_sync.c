@@ -1103,38 +1103,31 @@ test_quarantine(void **state)
 }
 
 
-/* A peer's connection taken over mid-life with nothing unanswered: the
- * fail-safe picks it up at the client's next request - its sequence number
- * and acknowledgement say where both streams stand - and holds that
- * request until its answer. */
+/* On a taken-over connection of the peer's local IP and <lport>, client
+ * <cport>'s request get_req at <seq> acknowledging <ack> goes to SA and is
+ * held; SA's answer at <ack> comes back and releases it. */
 static void
-test_resume(void **state)
+request_answered(struct fx *f, uint16_t cport, uint16_t lport, uint32_t seq, uint32_t ack)
 {
-	struct fx *f = *state;
 	const uint16_t len = (uint16_t)(sizeof(get_req) - 1);
 	struct nc_failsafe_view v;
-	struct nc_sync_rec pr;
 	struct pb_pkt p, sv;
 	struct frame fr;
 
-	peer_flow(&pr, IPPROTO_TCP, 47000, 9000, SA);
-	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL, NULL), 0);
-	nc_worker_sync_poll(wk(f, 0));
-	client_pkt(&p, IPPROTO_TCP, 47000);
+	client_pkt(&p, IPPROTO_TCP, cport);
 	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
-	p.seq = 3001;
-	p.ack = 7001;
+	p.seq = seq;
+	p.ack = ack;
 	p.payload = (const uint8_t *)get_req;
 	p.payload_len = len;
-	via_peer(f, &p, SA, 9000);
+	via_peer(f, &p, SA, lport);
 	fs_web(f, &v);
 	assert_int_equal(v.held_now, 1);   /* held: it can move now */
-	server_pkt(&sv, &p, SA, 9000);
+	server_pkt(&sv, &p, SA, lport);
 	sv.dip = IP_PEER_LIP;
 	sv.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
-	sv.seq = 7001;
-	sv.ack = 3001 + len;
+	sv.seq = ack;
+	sv.ack = seq + len;
 	sv.payload = (const uint8_t *)ok_resp;
 	sv.payload_len = (uint16_t)(sizeof(ok_resp) - 1);
 	rx(f, 0, &sv);
@@ -1148,6 +1141,23 @@ test_resume(void **state)
 		for (i = 0; i < n; i++)
 			rte_pktmbuf_free(r[i].m);
 	}
+}
+
+/* A peer's connection taken over mid-life with nothing unanswered: the
+ * fail-safe picks it up at the client's next request - its sequence number
+ * and acknowledgement say where both streams stand - and holds that
+ * request until its answer. */
+static void
+test_resume(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_rec pr;
+
+	peer_flow(&pr, IPPROTO_TCP, 47000, 9000, SA);
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL, NULL), 0);
+	nc_worker_sync_poll(wk(f, 0));
+	request_answered(f, 47000, 9000, 3001, 7001);
 	assert_no_leak(f);
 }
 
@@ -1164,43 +1174,14 @@ static void
 test_fresh_stale(void **state)
 {
 	struct fx *f = *state;
-	const uint16_t len = (uint16_t)(sizeof(get_req) - 1);
-	struct nc_failsafe_view v;
 	struct nc_sync_rec pr;
-	struct pb_pkt p, sv;
-	struct frame fr;
 
 	fresh_flow(&pr, 47100, 9100, SA, 1000, 90000);
 	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
 	install_now(f, &pr);
-	client_pkt(&p, IPPROTO_TCP, 47100);
-	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
-	p.seq = 1001 + 50;     /* a 50-byte request went through the peer */
-	p.ack = 90001 + 200;   /* ... and a 200-byte answer */
-	p.payload = (const uint8_t *)get_req;
-	p.payload_len = len;
-	via_peer(f, &p, SA, 9100);
-	fs_web(f, &v);
-	assert_int_equal(v.held_now, 1);   /* held: it can move now */
-	server_pkt(&sv, &p, SA, 9100);
-	sv.dip = IP_PEER_LIP;
-	sv.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
-	sv.seq = 90001 + 200;
-	sv.ack = 1001 + 50 + len;
-	sv.payload = (const uint8_t *)ok_resp;
-	sv.payload_len = (uint16_t)(sizeof(ok_resp) - 1);
-	rx(f, 0, &sv);
-	expect_one(f, 0, &fr);
-	fs_web(f, &v);
-	assert_int_equal(v.held_now, 0);   /* answered */
+	/* a 50-byte request and a 200-byte answer went through the peer */
+	request_answered(f, 47100, 9100, 1001 + 50, 90001 + 200);
 	assert_int_equal(drops_total(f), 0);
-	{
-		struct nc_sync_rec r[8];
-		unsigned int n = records(f, r, 8), i;
-
-		for (i = 0; i < n; i++)
-			rte_pktmbuf_free(r[i].m);
-	}
 	assert_no_leak(f);
 }
 
