@@ -108,6 +108,7 @@ port_init(struct nc_app *a, uint16_t pidx)
 	else
 		rte_eth_macaddr_get(port_id, &a->port[pidx].mac);
 	a->port[pidx].port_id = port_id;
+	a->port[pidx].tx_one_seg = !(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
 	{
 		char mac[RTE_ETHER_ADDR_FMT_SIZE], addrs[256] = "";
 		uint16_t i;

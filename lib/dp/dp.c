@@ -636,6 +636,7 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 	for (i = 0; i < cfg->n_ports; i++) {
 		dp->port_id[i] = ports[i].port_id;
 		dp->mac[i] = ports[i].mac;
+		dp->tx_one_seg[i] = ports[i].tx_one_seg;
 		dp->pidx_of[ports[i].port_id] = (uint8_t)i;
 	}
 	r = build_services(dp);

@@ -224,8 +224,9 @@ tx_mac(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, uint64_t mac)
 	memcpy(&eth->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
 	eth->src_addr = w->dp->mac[pidx];
 	/* longer than the MTU: a datagram reassembled here, or by the kernel
-	 * under an AF_PACKET port (DPDK's PMD asks for PACKET_FANOUT_FLAG_DEFRAG) */
-	if (unlikely(rte_pktmbuf_pkt_len(m) > RTE_ETHER_HDR_LEN + RTE_ETHER_MTU)) {
+	 * under an AF_PACKET port (DPDK's PMD asks for PACKET_FANOUT_FLAG_DEFRAG);
+	 * or a reassembled one within it, in several buffers */
+	if (unlikely(rte_pktmbuf_pkt_len(m) > RTE_ETHER_HDR_LEN + RTE_ETHER_MTU || m->nb_segs > 1)) {
 		nc_frag_tx(w, m, pidx);
 		return 0;
 	}

@@ -38,6 +38,20 @@
 #include "dp_fastpath.h"
 #include "dp_frag.h"
 
+/* A direct buffer's room past the headroom: the headers; or, with a port
+ * that sends single segments only, a whole fragment, which is copied into it
+ * from the datagram's buffers before it leaves (frag_buffer). */
+static uint16_t
+frag_direct_room(const struct nc_dp *dp)
+{
+	uint16_t p;
+
+	for (p = 0; p < dp->n_ports; p++)
+		if (dp->tx_one_seg[p])
+			return RTE_ETHER_MTU;
+	return sizeof(struct rte_ipv6_hdr) + sizeof(struct rte_ipv6_fragment_ext);
+}
+
 int
 nc_frag_dp_init(struct nc_dp *dp, int socket)
 {
@@ -55,9 +69,7 @@ nc_frag_dp_init(struct nc_dp *dp, int socket)
 	made++;
 	snprintf(name, sizeof(name), "ncfragd_%u_%u", (unsigned int)getpid() & 0xffff, made);
 	dp->frag_direct = rte_pktmbuf_pool_create(name, NC_FRAG_POOL, 256, 0,
-						  RTE_PKTMBUF_HEADROOM + sizeof(struct rte_ipv6_hdr) +
-						  sizeof(struct rte_ipv6_fragment_ext),
-						  socket);
+						  RTE_PKTMBUF_HEADROOM + frag_direct_room(dp), socket);
 	/* ... and its data: attached to the reassembled datagram's buffers */
 	snprintf(name, sizeof(name), "ncfragi_%u_%u", (unsigned int)getpid() & 0xffff, made);
 	dp->frag_indirect = rte_pktmbuf_pool_create(name, NC_FRAG_POOL, 256, 0, 0, socket);
@@ -396,10 +408,18 @@ nc_frag_in6(struct nc_worker *w, struct rte_mbuf *m, uint16_t fh_off)
 	return r;
 }
 
-/* Buffer <m> for <tb>: 0, or -1 when the buffer is full (dropped, counted). */
+/* Buffer <m> for port <pidx>: 0, or -1 when it is dropped (counted): the
+ * buffer full, or a chain that cannot be made one segment for a port that
+ * sends only those. */
 static inline int
-frag_buffer(struct nc_worker *w, struct nc_txbuf *tb, struct rte_mbuf *m)
+frag_buffer(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
 {
+	struct nc_txbuf *tb = &w->tx[pidx];
+
+	if (m->nb_segs > 1 && w->dp->tx_one_seg[pidx] && rte_pktmbuf_linearize(m) != 0) {
+		drop(w, m, NC_DROP_TX_CHAINED);
+		return -1;
+	}
 	if (unlikely(tb->n == NC_TXB_MAX)) {
 		drop(w, m, NC_DROP_TX_FULL);
 		return -1;
@@ -412,7 +432,7 @@ frag_buffer(struct nc_worker *w, struct nc_txbuf *tb, struct rte_mbuf *m)
  * header on): cut to the MTU, each fragment with one identification of the
  * worker's - never 0, not guessable from outside (RFC 7739) - and buffered. */
 static void
-frag_tx6(struct nc_worker *w, struct rte_mbuf *m, struct nc_txbuf *tb, const struct rte_ether_hdr *eth,
+frag_tx6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct rte_ether_hdr *eth,
 	 uint16_t port)
 {
 	const struct nc_dp *dp = w->dp;
@@ -440,7 +460,7 @@ frag_tx6(struct nc_worker *w, struct rte_mbuf *m, struct nc_txbuf *tb, const str
 		fh->id = rte_cpu_to_be_32(id);
 		out[i]->ol_flags = 0;
 		out[i]->port = port;
-		if (frag_buffer(w, tb, out[i]) == 0)
+		if (frag_buffer(w, out[i], pidx) == 0)
 			w->st.frag_out++;
 	}
 }
@@ -449,7 +469,6 @@ void
 nc_frag_tx(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
 {
 	const struct nc_dp *dp = w->dp;
-	struct nc_txbuf *tb = &w->tx[pidx];
 	struct rte_mbuf *out[NC_FRAG_OUT_MAX];
 	struct rte_ether_hdr eth;
 	const struct rte_ipv4_hdr *ip;
@@ -459,14 +478,14 @@ nc_frag_tx(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
 	et = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type;
 	if (rte_pktmbuf_pkt_len(m) <= sizeof(eth) + RTE_ETHER_MTU ||
 	    (et != RTE_BE16(RTE_ETHER_TYPE_IPV4) && et != RTE_BE16(RTE_ETHER_TYPE_IPV6))) {
-		frag_buffer(w, tb, m);
+		frag_buffer(w, m, pidx);
 		return;
 	}
 	/* the fragmenters take and give packets that start at the IP header */
 	memcpy(&eth, rte_pktmbuf_mtod(m, void *), sizeof(eth));
 	if (et == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
 		rte_pktmbuf_adj(m, sizeof(eth));
-		frag_tx6(w, m, tb, &eth, port);
+		frag_tx6(w, m, pidx, &eth, port);
 		return;
 	}
 	ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, sizeof(eth));
@@ -492,7 +511,7 @@ nc_frag_tx(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
 		fip->hdr_checksum = rte_ipv4_cksum(fip);
 		out[i]->ol_flags = 0;
 		out[i]->port = port;
-		if (frag_buffer(w, tb, out[i]) == 0)
+		if (frag_buffer(w, out[i], pidx) == 0)
 			w->st.frag_out++;
 	}
 }

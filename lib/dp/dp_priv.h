@@ -329,6 +329,7 @@ struct nc_dp {
 	uint16_t port_id[NC_MAX_PORTS];
 	uint8_t pidx_of[RTE_MAX_ETHPORTS];    /* DPDK port id -> port index */
 	struct rte_ether_addr mac[NC_MAX_PORTS];
+	uint8_t tx_one_seg[NC_MAX_PORTS];     /* nc_dp_port_setup.tx_one_seg */
 	uint32_t lip[NC_DP_MAX_LIPS];         /* network order */
 	struct nc_dp_tables *tables;          /* published (RCU): workers read w->tb */
 	uint64_t redirect[NC_MAX_PORTS];      /* per port: a draining peer's MAC |

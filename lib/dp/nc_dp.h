@@ -36,6 +36,9 @@ struct nc_srv_stats {
 struct nc_dp_port_setup {
 	uint16_t port_id;             /* DPDK port id */
 	struct rte_ether_addr mac;
+	bool tx_one_seg;              /* the device sends only single-segment frames
+	                               * (no RTE_ETH_TX_OFFLOAD_MULTI_SEGS, e.g.
+	                               * net_af_xdp): chains are made whole first */
 };
 
 /*

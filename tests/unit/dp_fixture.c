@@ -103,10 +103,12 @@ tweak_two_workers(struct nc_config *c)
 	c->workers.n_lcores = 2;
 }
 
+bool fx_tx_one_seg;
+
 int
 fx_setup_ext(void **state, void (*tweak)(struct nc_config *c), size_t size)
 {
-	struct nc_dp_port_setup ps = { .port_id = 0 };
+	struct nc_dp_port_setup ps = { .port_id = 0, .tx_one_seg = fx_tx_one_seg };
 	struct fx *f;
 	unsigned int i;
 
@@ -244,6 +246,7 @@ take_chained(struct fx *f, unsigned int w, struct frame *out, unsigned int max)
 
 		out[i].len = rte_pktmbuf_pkt_len(m[i]);
 		assert_true(out[i].len <= sizeof(out[i].b));
+		f->tx_segs_max = RTE_MAX(f->tx_segs_max, (unsigned int)m[i]->nb_segs);
 		d = rte_pktmbuf_read(m[i], 0, out[i].len, out[i].b);
 		assert_non_null(d);
 		if (d != out[i].b)

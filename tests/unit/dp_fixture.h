@@ -13,6 +13,7 @@
 #define DP_FIXTURE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -53,7 +54,12 @@ struct fx {
 	unsigned int avail0;
 	int vclock;              /* the workers run on vnow_ms (fail-safe fixtures) */
 	uint32_t vnow_ms;
+	unsigned int tx_segs_max;   /* most segments of a frame take_chained() took */
 };
+
+/* The port of the data planes set up from now on sends single-segment frames
+ * only (nc_dp_port_setup.tx_one_seg, as net_af_xdp). */
+extern bool fx_tx_one_seg;
 
 /* Group setup: start the EAL with its files under <prefix> (one per test
  * program) and make fx_pool. 0 or -1. */

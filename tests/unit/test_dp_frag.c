@@ -438,6 +438,34 @@ test_too_many(void **state)
 	assert_no_leak(f);
 }
 
+/* A port that sends single-segment frames only (net_af_xdp): every frame
+ * that leaves is one buffer - a reassembled datagram within the MTU, and
+ * each fragment of one cut again - with the same bytes as on other ports. */
+static void
+test_in_order_one_seg(void **state)
+{
+	test_in_order(state);
+	assert_int_equal(((struct fx *)*state)->tx_segs_max, 1);
+}
+
+static void
+test_over_mtu_both_legs_one_seg(void **state)
+{
+	test_over_mtu_both_legs(state);
+	assert_int_equal(((struct fx *)*state)->tx_segs_max, 1);
+}
+
+static int
+setup_one_seg(void **state)
+{
+	int r;
+
+	fx_tx_one_seg = true;
+	r = fx_setup(state, NULL);
+	fx_tx_one_seg = false;
+	return r;
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpfrag"); }
 
 static int setup_two_workers(void **state) { return fx_setup(state, tweak_two_workers); }
@@ -457,6 +485,8 @@ main(void)
 		T(test_timeout),
 		T(test_too_many),
 		cmocka_unit_test_setup_teardown(test_two_workers, setup_two_workers, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_in_order_one_seg, setup_one_seg, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_over_mtu_both_legs_one_seg, setup_one_seg, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_frag", tests, eal_setup, fx_eal_teardown);

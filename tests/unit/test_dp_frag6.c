@@ -615,6 +615,45 @@ tweak_v6_two(struct nc_config *c)
 
 static int setup_v6_two(void **state) { return fx_setup(state, tweak_v6_two); }
 
+/* A port that sends single-segment frames only (net_af_xdp): every frame
+ * that leaves is one buffer - a reassembled datagram within the MTU, and
+ * each fragment of one cut again - with the same bytes as on other ports. */
+static void
+test_in_order_one_seg(void **state)
+{
+	test_in_order(state);
+	assert_int_equal(((struct fx *)*state)->tx_segs_max, 1);
+}
+
+static void
+test_over_mtu_both_legs_one_seg(void **state)
+{
+	test_over_mtu_both_legs(state);
+	assert_int_equal(((struct fx *)*state)->tx_segs_max, 1);
+}
+
+static void
+test_nat64_one_seg(void **state)
+{
+	test_nat64(state);
+	assert_int_equal(((struct fx *)*state)->tx_segs_max, 1);
+}
+
+static int
+setup_one_seg_tweak(void **state, void (*tweak)(struct nc_config *c))
+{
+	int r;
+
+	fx_tx_one_seg = true;
+	r = fx_setup(state, tweak);
+	fx_tx_one_seg = false;
+	return r;
+}
+
+static int setup_one_seg(void **state) { return setup_one_seg_tweak(state, tweak_v6); }
+
+static int setup_one_seg_64(void **state) { return setup_one_seg_tweak(state, tweak_v6_64); }
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpfrag6"); }
 
 static int setup_v6(void **state) { return fx_setup(state, tweak_v6); }
@@ -636,6 +675,9 @@ main(void)
 		T(test_atomic),
 		cmocka_unit_test_setup_teardown(test_nat64, setup_v6_64, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_two_workers, setup_v6_two, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_in_order_one_seg, setup_one_seg, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_over_mtu_both_legs_one_seg, setup_one_seg, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_nat64_one_seg, setup_one_seg_64, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_frag6", tests, eal_setup, fx_eal_teardown);
