@@ -259,13 +259,11 @@ fi
 # the worker that does not own its flow and is handed over. Every request
 # answered (nc-client close, keep-alive, UDP; curl), handoffs counted, none
 # lost to a full ring.
-# On net_af_xdp ports the lab's veths have one active queue each (scripts/lab.sh
-# up --xdp): the case runs on net_af_packet only.
+# On net_af_xdp ports each veth and its peer get two active queues
+# (lab_xdp_queues), and the peer's transmit hash spreads the frames.
 cfg "$W/two.json" "$W/e2e.json" '.eal.lcores = "0@0,1@1,2@0" | .workers.lcores = [1, 2] |
 	.eal.vdevs |= map(sub("qpairs=1"; "qpairs=2"))'
-if [ "$(lab_ports)" = xdp ]; then
-	echo "NOTE two workers: not on net_af_xdp ports (one queue per veth); the suite on net_af_packet checks it"
-elif nc_start "$W/two.json" "$W/nc6.log"; then
+if nc_start "$W/two.json" "$W/nc6.log"; then
 	run_client "$W/two-tcp.json" --target "$LAB_VIP:80" --proto tcp --mode close -c 6 -k 5 \
 		--duration 3 --source 10.200.0.10,10.200.0.11,10.200.0.12
 	run_client "$W/two-ka.json" --target "$LAB_VIP:80" --proto tcp --mode keepalive -c 6 -k 5 --duration 3
