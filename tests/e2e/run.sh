@@ -262,7 +262,7 @@ fi
 # On net_af_xdp ports each veth and its peer get two active queues
 # (lab_xdp_queues), and the peer's transmit hash spreads the frames.
 cfg "$W/two.json" "$W/e2e.json" '.eal.lcores = "0@0,1@1,2@0" | .workers.lcores = [1, 2] |
-	.eal.vdevs |= map(sub("qpairs=1"; "qpairs=2"))'
+	.eal.vdevs |= map(sub("qpairs=1"; "qpairs=2") | sub("queue_count=1"; "queue_count=2"))'
 if nc_start "$W/two.json" "$W/nc6.log"; then
 	run_client "$W/two-tcp.json" --target "$LAB_VIP:80" --proto tcp --mode close -c 6 -k 5 \
 		--duration 3 --source 10.200.0.10,10.200.0.11,10.200.0.12
