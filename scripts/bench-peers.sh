@@ -23,7 +23,8 @@
 #        [--mode close|keepalive] [--peers "netchestra haproxy nginx iptables direct"]
 #        [--ports packet|xdp|both]
 # --ports: the appliance's ports, i.e. what "netchestra" in --peers stands for:
-# netchestra (packet, the default), netchestra-xdp (xdp) or both side by side.
+# netchestra (packet), netchestra-xdp (xdp, the default: the lab's own default
+# kind; it falls back to packet where AF_XDP is missing) or both side by side.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -32,7 +33,7 @@ SECS=5
 CLIENTS="1 2 3 4 5 6 7"
 MODE=close
 PEERS="netchestra haproxy nginx iptables direct"
-PORTS=packet
+PORTS=xdp
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) SECS=${2:?}; shift ;;

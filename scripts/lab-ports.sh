@@ -1,7 +1,8 @@
-# The kind of port the appliance gets in the namespace lab: net_af_packet (the
-# startup files as written) or net_af_xdp (the same interfaces through AF_XDP
-# sockets; the preset drivers-cfg/net_af_xdp.json). Sourced by scripts/lab.sh
-# and scripts/lab-lib.sh.
+# The kind of port the appliance gets in the namespace lab: net_af_xdp (the
+# startup files' interfaces through AF_XDP sockets; the preset
+# drivers-cfg/net_af_xdp.json), the default where the PMD and the kernel allow
+# it, or net_af_packet (the startup files as written), the fallback. Sourced by
+# scripts/lab.sh and scripts/lab-lib.sh.
 #
 #   lab_ports                     the lab's kind: xdp or packet
 #   lab_ports_pmd                 its DPDK driver: net_af_xdp or net_af_packet
@@ -11,7 +12,8 @@
 #   lab_xdp_queues <startup file> [netns]  its AF_XDP veths' active queues set
 #
 # The kind: what `lab.sh up` chose and wrote to $LAB_STATE/ports, else
-# NC_LAB_PORTS (xdp or packet), else packet.
+# NC_LAB_PORTS (xdp or packet), else xdp where lab_xdp_why finds nothing
+# missing, else packet.
 
 LAB_STATE=/run/netchestra-lab
 LAB_PORTS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,7 +24,10 @@ LAB_PACKET_ARGS=blocksz=4096,framesz=2048,framecnt=1024,qdisc_bypass=1
 lab_ports() {
 	local k
 	k=$(cat "$LAB_STATE/ports" 2>/dev/null || true)
-	[ -n "$k" ] || k=${NC_LAB_PORTS:-packet}
+	[ -n "$k" ] || k=${NC_LAB_PORTS:-}
+	if [ -z "$k" ]; then
+		if [ -z "$(lab_xdp_why)" ]; then k=xdp; else k=packet; fi
+	fi
 	case $k in xdp|packet) echo "$k" ;; *) echo packet ;; esac
 }
 

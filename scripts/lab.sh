@@ -54,16 +54,17 @@
 # port of dK-p0 on br-disp goes down, so dK-p0 loses its carrier: nothing passes
 # between it and lab-rtr) and `plug K` restores it.
 #
-# The appliance's ports: net_af_packet on those veth ends (the startup files as
-# written), or with --xdp net_af_xdp on the same ends (AF_XDP sockets behind the
-# native XDP program the PMD attaches; drivers-cfg/net_af_xdp.json): scripts/
-# lab-lib.sh's nc_start and `dispatcher start` rewrite the startup file's
-# vdevs for it (scripts/lab-ports.sh). --xdp falls back to net_af_packet, and
-# says why, where the PMD or the kernel's AF_XDP sockets are missing. Without
-# --xdp or --packet: NC_LAB_PORTS (xdp or packet), else packet.
+# The appliance's ports: net_af_xdp on those veth ends by default (AF_XDP
+# sockets behind the native XDP program the PMD attaches;
+# drivers-cfg/net_af_xdp.json: scripts/lab-lib.sh's nc_start and `dispatcher
+# start` rewrite the startup file's vdevs for it, scripts/lab-ports.sh), or
+# with --packet net_af_packet (the startup files as written). AF_XDP falls back
+# to net_af_packet, and says why, where the PMD or the kernel's AF_XDP sockets
+# are missing. Without --xdp or --packet: NC_LAB_PORTS (xdp or packet), else xdp.
 #
 # Environment: BUILD (build dir, default build), NC_BACKEND (nc-backend binary),
-# NC_LAB_PORTS (xdp or packet: the ports when up has neither --xdp nor --packet).
+# NC_LAB_PORTS (xdp or packet: the ports when up has neither --xdp nor --packet;
+# default xdp).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -448,7 +449,7 @@ ports_up() {
 }
 
 cmd_up() {
-	local one=0 loops=0 delay=0 n=1 i args ports=${NC_LAB_PORTS:-packet}
+	local one=0 loops=0 delay=0 n=1 i args ports=${NC_LAB_PORTS:-xdp}
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--one-arm) one=1 ;;

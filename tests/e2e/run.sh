@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests: real Linux TCP/UDP clients and servers in the namespace lab
-# (scripts/lab.sh), the appliance between them on net_af_packet ports, or on
-# net_af_xdp ports with NC_LAB_PORTS=xdp (scripts/lab-ports.sh; the first line
-# says which).
+# (scripts/lab.sh), the appliance between them on net_af_xdp ports where the
+# kernel allows them, or on net_af_packet ports (NC_LAB_PORTS=packet, or the
+# fallback; scripts/lab-ports.sh; the first line says which).
 # Two-arm, then one-arm. Bounded: every client run has a duration or a count
 # and a timeout. Usage: tests/e2e/run.sh BUILD_DIR
 E2E_NAME=e2e
