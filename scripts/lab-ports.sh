@@ -59,8 +59,10 @@ except OSError as e:
 # (default: the lab's), ports[].device renamed with it; on xdp those ports also
 # take the preset's rx_desc and tx_desc (4096: the appliance sizes its mbuf pool
 # from them, and AF_XDP's fill and completion rings draw on that pool too).
-# Other vdevs (net_tap exception paths) stay as they are; the way back to
-# packet leaves the descriptor counts as they are.
+# Other vdevs (net_tap exception paths) stay as they are. The way there
+# also gives eal.memory_mb (when the file sets it) 48 MB per worker more: the
+# mbuf pool of 4096 descriptors per port, 16,384 buffers more than of 1024.
+# The way back to packet leaves the descriptor counts and memory as they are.
 lab_ports_file() {
 	local kind=${3:-$(lab_ports)} drv args port='{}'
 	if [ "$kind" = xdp ]; then
@@ -80,11 +82,14 @@ lab_ports_file() {
 		def with_queues($q): if $drv == "net_af_xdp"
 			then ($args | gsub("queue_count=[0-9]+"; "queue_count=\($q)"))
 			else "qpairs=\($q)," + $args end;
+		([.eal.vdevs // [] | .[] | select(test("^net_af_packet[0-9]+,"))] | length > 0) as $from_packet |
 		(reduce (.eal.vdevs // [] | .[] | select(lab_vdev) | parts) as $p
 			({}; .[$p.pmd + $p.n] = $drv + $p.n)) as $rename |
 		.eal.vdevs |= map(if lab_vdev then (parts |
 			"\($drv)\(.n),iface=\(iface)" + (with_queues(queues) | if . == "" then "" else "," + . end))
 			else . end) |
+		(if $drv == "net_af_xdp" and $from_packet and (.eal.memory_mb | type) == "number"
+		 then .eal.memory_mb += 48 * ((.workers.lcores // [0]) | length) else . end) |
 		.ports |= map(if $rename[.device] then .device = $rename[.device] |
 			(if $drv == "net_af_xdp" then . + $port else . end) else . end)' "$1" >"$2.tmp" && mv "$2.tmp" "$2"
 }

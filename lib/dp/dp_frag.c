@@ -38,20 +38,6 @@
 #include "dp_fastpath.h"
 #include "dp_frag.h"
 
-/* A direct buffer's room past the headroom: the headers; or, with a port
- * that sends single segments only, a whole fragment, which is copied into it
- * from the datagram's buffers before it leaves (frag_buffer). */
-static uint16_t
-frag_direct_room(const struct nc_dp *dp)
-{
-	uint16_t p;
-
-	for (p = 0; p < dp->n_ports; p++)
-		if (dp->tx_one_seg[p])
-			return RTE_ETHER_MTU;
-	return sizeof(struct rte_ipv6_hdr) + sizeof(struct rte_ipv6_fragment_ext);
-}
-
 int
 nc_frag_dp_init(struct nc_dp *dp, int socket)
 {
@@ -69,7 +55,9 @@ nc_frag_dp_init(struct nc_dp *dp, int socket)
 	made++;
 	snprintf(name, sizeof(name), "ncfragd_%u_%u", (unsigned int)getpid() & 0xffff, made);
 	dp->frag_direct = rte_pktmbuf_pool_create(name, NC_FRAG_POOL, 256, 0,
-						  RTE_PKTMBUF_HEADROOM + frag_direct_room(dp), socket);
+						  RTE_PKTMBUF_HEADROOM + sizeof(struct rte_ipv6_hdr) +
+						  sizeof(struct rte_ipv6_fragment_ext),
+						  socket);
 	/* ... and its data: attached to the reassembled datagram's buffers */
 	snprintf(name, sizeof(name), "ncfragi_%u_%u", (unsigned int)getpid() & 0xffff, made);
 	dp->frag_indirect = rte_pktmbuf_pool_create(name, NC_FRAG_POOL, 256, 0, 0, socket);
@@ -408,6 +396,30 @@ nc_frag_in6(struct nc_worker *w, struct rte_mbuf *m, uint16_t fh_off)
 	return r;
 }
 
+/* Chain <m> in one buffer, for a port that sends single segments only: in
+ * its first buffer when that has the room (a datagram reassembled within the
+ * MTU), else copied into one of the pool its data came from (a fragment: a
+ * header buffer and the datagram's). NULL when neither can be (<m> freed). */
+static struct rte_mbuf *
+frag_whole(struct rte_mbuf *m)
+{
+	const struct rte_mbuf *seg = m->next;
+	struct rte_mempool *mp;
+	struct rte_mbuf *c;
+
+	if (rte_pktmbuf_linearize(m) == 0)
+		return m;
+	mp = RTE_MBUF_CLONED(seg) ? rte_mbuf_from_indirect((struct rte_mbuf *)(uintptr_t)seg)->pool :
+				    seg->pool;
+	c = rte_pktmbuf_copy(m, mp, 0, UINT32_MAX);
+	rte_pktmbuf_free(m);
+	if (c != NULL && c->nb_segs > 1) {
+		rte_pktmbuf_free(c);
+		c = NULL;
+	}
+	return c;
+}
+
 /* Buffer <m> for port <pidx>: 0, or -1 when it is dropped (counted): the
  * buffer full, or a chain that cannot be made one segment for a port that
  * sends only those. */
@@ -416,9 +428,12 @@ frag_buffer(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
 {
 	struct nc_txbuf *tb = &w->tx[pidx];
 
-	if (m->nb_segs > 1 && w->dp->tx_one_seg[pidx] && rte_pktmbuf_linearize(m) != 0) {
-		drop(w, m, NC_DROP_TX_CHAINED);
-		return -1;
+	if (m->nb_segs > 1 && w->dp->tx_one_seg[pidx]) {
+		m = frag_whole(m);
+		if (m == NULL) {
+			w->st.drop[NC_DROP_TX_CHAINED]++;
+			return -1;
+		}
 	}
 	if (unlikely(tb->n == NC_TXB_MAX)) {
 		drop(w, m, NC_DROP_TX_FULL);

@@ -231,8 +231,9 @@ if [ -x "$BUILD/app/netchestra" ]; then
 		bad "d0-v6.json with a peer's IPv6 local IP off-link refused at cluster.peers[0].local_ips[2]" "$W/c"
 	# the lab's startup files on AF_XDP ports (scripts/lab-ports.sh): every
 	# af_packet vdev on net_af_xdp with its interface, one queue per qpair, the
-	# ports' devices renamed with the preset's 4096 descriptors, the file valid;
-	# and back to the file as written, but for the descriptor counts
+	# ports' devices renamed with the preset's 4096 descriptors, eal.memory_mb
+	# 48 MB more (one worker), the file valid; and back to the file as written,
+	# but for the descriptor counts and the memory
 	# shellcheck source=scripts/lab-ports.sh
 	. "$ROOT/scripts/lab-ports.sh"
 	for f in lab.json lab-one-arm.json cluster/check0.json cluster/check2-v6.json; do
@@ -247,11 +248,13 @@ if [ -x "$BUILD/app/netchestra" ]; then
 			jq -e '[.ports[] | select(.device | startswith("net_af_xdp")) | .rx_desc == 4096 and .tx_desc == 4096] |
 				length > 0 and all' "$W/xdp.json" >/dev/null &&
 			jq -e '[.ports[].device] | all(startswith("net_af_xdp"))' "$W/xdp.json" >/dev/null &&
+			[ "$(jq '.eal.memory_mb' "$W/xdp.json")" = \
+				"$(jq '.eal.memory_mb | if . then . + 48 else . end' "$src")" ] &&
 			"$BUILD/app/netchestra" --check -c "$W/xdp.json" >"$W/c" 2>&1 &&
 			lab_ports_file "$W/xdp.json" "$W/back.json" packet 2>>"$W/c" &&
-			[ "$(jq -S -c 'del(.ports[].rx_desc, .ports[].tx_desc)' "$W/back.json")" = \
-				"$(jq -S -c 'del(.ports[].rx_desc, .ports[].tx_desc)' "$src")" ]; then
-			ok "lab ports on net_af_xdp: ${f/check/d} valid with $want and 4096 descriptors, and back to net_af_packet as written (but those)"
+			[ "$(jq -S -c 'del(.ports[].rx_desc, .ports[].tx_desc, .eal.memory_mb)' "$W/back.json")" = \
+				"$(jq -S -c 'del(.ports[].rx_desc, .ports[].tx_desc, .eal.memory_mb)' "$src")" ]; then
+			ok "lab ports on net_af_xdp: ${f/check/d} valid with $want, 4096 descriptors and 48 MB more memory, and back to net_af_packet as written (but those)"
 		else
 			{ echo "want $want"; cat "$W/xdp.json"; } >>"$W/c" 2>/dev/null
 			bad "lab ports on net_af_xdp: $f" "$W/c"
