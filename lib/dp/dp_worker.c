@@ -690,7 +690,7 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 
 	for (i = 0; i < n; i++)
 		rte_prefetch0(pkts[i]);
-	for (i = 0; i < n && i < 4; i++)
+	for (i = 0; i < n && i < NC_RX_PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	if (unlikely(w->tb->v6.n_svc != 0))
 		nc_v6_prefetch(w, pkts, n);
@@ -699,8 +699,8 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 		uint16_t pidx = from_handoff ? w->dp->pidx_of[m->port] : pidx_default;
 		uint16_t owner = 0;
 
-		if (i + 4 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+		if (i + NC_RX_PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + NC_RX_PREFETCH_AHEAD], void *));
 		meta[i].kind = (uint8_t)classify(w, &pkts[i], pidx, !from_handoff, &meta[i], &owner);
 		m = pkts[i];   /* a fragment: the datagram it completed */
 		if (unlikely(quarantine) && meta[i].kind != PK_CTL && meta[i].kind != PK_DROP) {

@@ -965,7 +965,8 @@ dp_pass_fam(struct bench *b, const int verify, const int expire)
 }
 
 /* Baseline pass: the same bursts and prefetch pattern as the worker
- * (next packets' data 4 ahead), swapping Ethernet addresses only. */
+ * (next packets' data NC_RX_PREFETCH_AHEAD ahead), swapping Ethernet
+ * addresses only. */
 static uint64_t
 base_pass(struct bench *b)
 {
@@ -978,11 +979,11 @@ base_pass(struct bench *b)
 		struct rte_mbuf **p = b->pkts + i;
 
 		k = (uint16_t)RTE_MIN((uint32_t)BURST, n - i);
-		for (j = 0; j < k && j < 4; j++)
+		for (j = 0; j < k && j < NC_RX_PREFETCH_AHEAD; j++)
 			rte_prefetch0(rte_pktmbuf_mtod(p[j], void *));
 		for (j = 0; j < k; j++) {
-			if (j + 4 < k)
-				rte_prefetch0(rte_pktmbuf_mtod(p[j + 4], void *));
+			if (j + NC_RX_PREFETCH_AHEAD < k)
+				rte_prefetch0(rte_pktmbuf_mtod(p[j + NC_RX_PREFETCH_AHEAD], void *));
 			mac_swap(p[j]);
 		}
 	}
