@@ -103,7 +103,7 @@ tweak_two_workers(struct nc_config *c)
 	c->workers.n_lcores = 2;
 }
 
-bool fx_tx_one_seg;
+static bool fx_tx_one_seg;   /* fx_setup_one_seg() */
 
 int
 fx_setup_ext(void **state, void (*tweak)(struct nc_config *c), size_t size)
@@ -142,6 +142,17 @@ fx_setup_ext(void **state, void (*tweak)(struct nc_config *c), size_t size)
 	f->avail0 = rte_mempool_avail_count(fx_pool);
 	*state = f;
 	return 0;
+}
+
+int
+fx_setup_one_seg(void **state, void (*tweak)(struct nc_config *c))
+{
+	int r;
+
+	fx_tx_one_seg = true;
+	r = fx_setup(state, tweak);
+	fx_tx_one_seg = false;
+	return r;
 }
 
 int

@@ -57,9 +57,6 @@ struct fx {
 	unsigned int tx_segs_max;   /* most segments of a frame take_chained() took */
 };
 
-/* The port of the data planes set up from now on sends single-segment frames
- * only (nc_dp_port_setup.tx_one_seg, as net_af_xdp). */
-extern bool fx_tx_one_seg;
 
 /* Group setup: start the EAL with its files under <prefix> (one per test
  * program) and make fx_pool. 0 or -1. */
@@ -78,6 +75,10 @@ int fx_setup(void **state, void (*tweak)(struct nc_config *c));
 /* As fx_setup(), the struct fx at the start of <size> zeroed bytes (at least
  * sizeof(struct fx)): a suite's own state follows it, freed with it. */
 int fx_setup_ext(void **state, void (*tweak)(struct nc_config *c), size_t size);
+
+/* As fx_setup(), the port sending single-segment frames only
+ * (nc_dp_port_setup.tx_one_seg, as net_af_xdp). */
+int fx_setup_one_seg(void **state, void (*tweak)(struct nc_config *c));
 
 /* Test setup: the lab as it is. */
 int setup_lab(void **state);

@@ -455,16 +455,7 @@ test_over_mtu_both_legs_one_seg(void **state)
 	assert_int_equal(((struct fx *)*state)->tx_segs_max, 1);
 }
 
-static int
-setup_one_seg(void **state)
-{
-	int r;
-
-	fx_tx_one_seg = true;
-	r = fx_setup(state, NULL);
-	fx_tx_one_seg = false;
-	return r;
-}
+static int setup_one_seg(void **state) { return fx_setup_one_seg(state, NULL); }
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpfrag"); }
 

@@ -639,20 +639,9 @@ test_nat64_one_seg(void **state)
 	assert_int_equal(((struct fx *)*state)->tx_segs_max, 1);
 }
 
-static int
-setup_one_seg_tweak(void **state, void (*tweak)(struct nc_config *c))
-{
-	int r;
+static int setup_one_seg(void **state) { return fx_setup_one_seg(state, tweak_v6); }
 
-	fx_tx_one_seg = true;
-	r = fx_setup(state, tweak);
-	fx_tx_one_seg = false;
-	return r;
-}
-
-static int setup_one_seg(void **state) { return setup_one_seg_tweak(state, tweak_v6); }
-
-static int setup_one_seg_64(void **state) { return setup_one_seg_tweak(state, tweak_v6_64); }
+static int setup_one_seg_64(void **state) { return fx_setup_one_seg(state, tweak_v6_64); }
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpfrag6"); }
 
