@@ -30,7 +30,6 @@ nc_start() {
 	local cfg=$1 log=$2 run why
 	shift 2
 	run=$(lab_ports_cfg "$cfg") || { echo "nc_start: cannot put $cfg on $(lab_ports_pmd) ports" >&2; return 1; }
-	[ "$(lab_ports)" != xdp ] || lab_xdp_queues "$run"
 	nc_start_once "$run" "$log" "$@" && return 0
 	[ "$(lab_ports)" = xdp ] || return 1
 	# AF_XDP ports that did not come up (the PMD, libxdp or libbpf said why):

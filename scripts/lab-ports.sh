@@ -9,7 +9,6 @@
 #   lab_xdp_why                   nothing when AF_XDP can work here, else the reason
 #   lab_ports_file <in> <out> [kind]   <in> with its lab vdevs on that kind's driver
 #   lab_ports_cfg <startup file>  the file to start the appliance with
-#   lab_xdp_queues <startup file> [netns]  its AF_XDP veths' active queues set
 #
 # The kind: what `lab.sh up` chose and wrote to $LAB_STATE/ports, else
 # NC_LAB_PORTS (xdp or packet), else xdp where lab_xdp_why finds nothing
@@ -108,23 +107,4 @@ lab_ports_cfg() {
 	esac
 	lab_ports_file "$cfg" "$out" xdp || return 1
 	echo "$out"
-}
-
-# lab_xdp_queues <startup file> [netns]: each net_af_xdp vdev's veth (in
-# <netns>, default the current one) and its peer in lab-sw (sw-<name> without
-# "lab-") get queue_count active RX and TX queues: one AF_XDP socket per queue,
-# and a frame on a queue with none would go to the kernel, not the appliance.
-# The peer's transmit queue picks the receive queue (by the sender's flow
-# hash), so both ends change.
-lab_xdp_queues() {
-	local cfg=$1 ns=${2:-} v iface q
-	local -a in=()
-	[ -z "$ns" ] || in=(ip netns exec "$ns")
-	for v in $(jq -r '.eal.vdevs // [] | .[] | select(test("^net_af_xdp[0-9]+,"))' "$cfg"); do
-		iface=$(sed -n 's/.*,iface=\([^,]*\).*/\1/p' <<<"$v")
-		q=$(sed -n 's/.*,queue_count=\([0-9]*\).*/\1/p' <<<"$v")
-		[ -n "$iface" ] || continue
-		"${in[@]}" ethtool -L "$iface" rx "${q:-1}" tx "${q:-1}" 2>/dev/null || true
-		ip netns exec lab-sw ethtool -L "sw-${iface#lab-}" rx "${q:-1}" tx "${q:-1}" 2>/dev/null || true
-	done
 }

@@ -430,9 +430,8 @@ pick() {   # pick <comma list> <index> <default>
 }
 
 # ports_up <xdp|packet>: the appliance ports' kind for this lab, in $STATE/ports.
-# The veth ends need nothing more for AF_XDP: MTU 1500, native XDP; their
-# active queues are set to the file's queue_count at each start
-# (lab_xdp_queues). An XDP program left attached by
+# The veth ends need nothing more for AF_XDP: one active queue pair (what
+# queue_count=1 binds), MTU 1500, native XDP. An XDP program left attached by
 # an appliance killed on AF_XDP ports stays: the next AF_XDP start takes the
 # interface over, and with no socket in its map libxdp's program passes frames
 # to the kernel (net_af_packet still sees them).
@@ -680,7 +679,6 @@ cmd_dispatcher_start() {
 	python3 "$RENDER" -o "$STATE/d$k.bird.conf" "$cfg" || die "dispatcher start: cannot render BIRD's configuration"
 	echo "$cfg" >"$STATE/d$k.config"
 	run=$(lab_ports_cfg "$cfg") || die "dispatcher start: cannot put $cfg on $(lab_ports_pmd) ports"
-	[ "$(lab_ports)" != xdp ] || lab_xdp_queues "$run" "lab-d$k"
 	echo "== lab.sh dispatcher start $k: $NC_BIN -c $run" >>"$STATE/d$k.log"
 	setsid ip netns exec "lab-d$k" "$NC_BIN" -c "$run" </dev/null >>"$STATE/d$k.log" 2>&1 &
 	pid=$!

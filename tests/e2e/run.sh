@@ -259,11 +259,15 @@ fi
 # the worker that does not own its flow and is handed over. Every request
 # answered (nc-client close, keep-alive, UDP; curl), handoffs counted, none
 # lost to a full ring.
-# On net_af_xdp ports each veth and its peer get two active queues
-# (lab_xdp_queues), and the peer's transmit hash spreads the frames.
+# On net_af_xdp ports the case cannot run: DPDK 22.11's PMD counts a device's
+# queues in ethtool's combined channels, a veth has only RX and TX ones, so
+# the PMD refuses queue_count=2 ("Specified queue count 2 is larger than
+# combined queue count"). It runs on net_af_packet (e2e-packet).
 cfg "$W/two.json" "$W/e2e.json" '.eal.lcores = "0@0,1@1,2@0" | .workers.lcores = [1, 2] |
-	.eal.vdevs |= map(sub("qpairs=1"; "qpairs=2") | sub("queue_count=1"; "queue_count=2"))'
-if nc_start "$W/two.json" "$W/nc6.log"; then
+	.eal.vdevs |= map(sub("qpairs=1"; "qpairs=2"))'
+if [ "$(lab_ports)" = xdp ]; then
+	echo "NOTE two workers: not on net_af_xdp ports (DPDK 22.11's PMD takes one queue on a veth: it has no combined channels); e2e-packet checks it"
+elif nc_start "$W/two.json" "$W/nc6.log"; then
 	run_client "$W/two-tcp.json" --target "$LAB_VIP:80" --proto tcp --mode close -c 6 -k 5 \
 		--duration 3 --source 10.200.0.10,10.200.0.11,10.200.0.12
 	run_client "$W/two-ka.json" --target "$LAB_VIP:80" --proto tcp --mode keepalive -c 6 -k 5 --duration 3
