@@ -424,16 +424,19 @@ worker_free(struct nc_worker *w)
 }
 
 static struct nc_worker *
-worker_create(struct nc_dp *dp, uint16_t id, int socket)
+worker_create(struct nc_dp *dp, uint16_t id, int socket, const char **what)
 {
 	const struct nc_config *cfg = dp->cfg;
 	uint32_t cap = (cfg->limits.max_flows + dp->n_workers - 1) / dp->n_workers;
 	struct nc_worker *w;
 	char name[RTE_RING_NAMESIZE];
 
+	*what = "worker state";
 	w = rte_zmalloc_socket("nc_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
-	if (w == NULL)
+	if (w == NULL) {
+		rte_errno = ENOMEM;
 		return NULL;
+	}
 	w->dp = dp;
 	w->tb = dp->tables;
 	w->id = id;
@@ -442,15 +445,18 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 	w->txq = id;
 	w->burst = RTE_MIN(cfg->workers.burst, NC_MAX_BURST);
 	snprintf(name, sizeof(name), "ncflows_%u_%u", (unsigned int)getpid() & 0xffff, id);
+	*what = "flow table";
 	w->flows = nc_flow_table_create(name, cap, socket, id, dp->n_workers, dp->n_lips,
 					dp->lport_map, lport_taken, dp);
 	if (w->flows == NULL)
 		goto fail;
+	*what = "IPv6 flow table";
 	if (has_v6_service(cfg) && nc_flow_table_add_v6(w->flows, socket) < 0)
 		goto fail;
 	w->flow = nc_flow_at(w->flows, 0);
 	nc_flow_set_tcp_reuse(w->flows, cfg->limits.tcp_timewait_s * 1000, wall_ms());
 	/* every service slot: services can be added at run time */
+	*what = "server statistics";
 	w->srv = rte_zmalloc_socket("nc_srv_stats", (size_t)NC_MAX_SERVICES *
 				    NC_MAX_SERVERS * sizeof(*w->srv), RTE_CACHE_LINE_SIZE, socket);
 	if (w->srv == NULL)
@@ -459,6 +465,7 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 		uint32_t slots = nc_flow_slots(w->flows), i;
 
 		snprintf(name, sizeof(name), "nctx%u_%u", (unsigned int)getpid() & 0xffff, id);
+		*what = "transaction store and its chains";
 		w->txs = nc_txstore_create(name, dp->store_size, socket);
 		w->txc = rte_malloc_socket("nc_txchain", (size_t)slots * 2 * sizeof(uint32_t),
 					   RTE_CACHE_LINE_SIZE, socket);
@@ -469,6 +476,7 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 		if (dp->tcp_failsafe) {
 			/* three cache lines per flow at most: it is per flow slot */
 			RTE_BUILD_BUG_ON(sizeof(*w->tfs) > 3 * RTE_CACHE_LINE_SIZE);
+			*what = "TCP fail-safe state";
 			w->tfs = rte_zmalloc_socket("nc_tcpfs", (size_t)slots * sizeof(*w->tfs),
 						    RTE_CACHE_LINE_SIZE, socket);
 			if (w->tfs == NULL)
@@ -478,6 +486,7 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 	if (dp->store_size != 0 || has_v6_service(cfg)) {
 		/* ICMP errors are acted on (fail-over, packet too big relayed):
 		 * the TCP legs' windows they are checked against */
+		*what = "TCP windows";
 		w->seqw = rte_zmalloc_socket("nc_seqwin", (size_t)nc_flow_slots(w->flows) *
 					     sizeof(*w->seqw), RTE_CACHE_LINE_SIZE, socket);
 		if (w->seqw == NULL)
@@ -486,6 +495,7 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 	if (dp->synp) {
 		/* per flow slot, off the flow's line */
 		RTE_BUILD_BUG_ON(sizeof(struct nc_synp) != 48);
+		*what = "SYN proxy state";
 		w->synp = rte_zmalloc_socket("nc_synp", (size_t)nc_flow_slots(w->flows) *
 					     sizeof(*w->synp), RTE_CACHE_LINE_SIZE, socket);
 		if (w->synp == NULL)
@@ -495,6 +505,7 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 		/* per flow slot, like the fail-safe's: a few bytes, off the flow's line */
 		RTE_BUILD_BUG_ON(sizeof(*w->cas) > 32);
 		RTE_BUILD_BUG_ON((NC_CA_QUEUE & (NC_CA_QUEUE - 1)) != 0);
+		*what = "client-address state";
 		w->cas = rte_zmalloc_socket("nc_ca", (size_t)nc_flow_slots(w->flows) * sizeof(*w->cas),
 					    RTE_CACHE_LINE_SIZE, socket);
 		w->caq = rte_zmalloc_socket("nc_caq", (size_t)NC_CA_QUEUE * sizeof(*w->caq),
@@ -504,6 +515,7 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 	}
 	if (dp->lim_rate != 0) {
 		/* fresh buckets are full: their time is long past */
+		*what = "per-source buckets";
 		w->srcb = rte_zmalloc_socket("nc_srcb", NC_SRC_BUCKETS * sizeof(*w->srcb),
 					     RTE_CACHE_LINE_SIZE, socket);
 		if (w->srcb == NULL)
@@ -511,25 +523,31 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket)
 	}
 	if (any_persistence(cfg, AF_INET)) {
 		snprintf(name, sizeof(name), "ncaff%u_%u", (unsigned int)getpid() & 0xffff, id);
+		*what = "affinity table";
 		w->aff = nc_affinity_create(name, cap, socket);
 		if (w->aff == NULL)
 			goto fail;
 	}
 	if (any_persistence(cfg, AF_INET6)) {
 		snprintf(name, sizeof(name), "ncaff6%u_%u", (unsigned int)getpid() & 0xffff, id);
+		*what = "IPv6 affinity table";
 		w->aff6 = nc_affinity_create6(name, cap, socket);
 		if (w->aff6 == NULL)
 			goto fail;
 	}
+	*what = "fragment tables";
 	if (nc_frag_worker_init(w, socket) < 0)
 		goto fail;
 	snprintf(name, sizeof(name), "nchand_%u", id);
+	*what = "handoff ring";
 	w->handoff = rte_ring_create(name, NC_HANDOFF_RING, socket, RING_F_SC_DEQ);
 	if (w->handoff == NULL)
 		goto fail;
 	return w;
 fail:
 	worker_free(w);
+	/* every step allocates; rte_malloc leaves rte_errno as it was */
+	rte_errno = ENOMEM;
 	return NULL;
 }
 
@@ -720,10 +738,13 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 	/* fault the pages in now, not on the fast path (--no-huge heap is lazy) */
 	memset(dp->lport_map, 0, (size_t)RTE_MAX(dp->n_lips, 1) * 65536 * sizeof(uint32_t));
 	for (i = 0; i < dp->n_workers; i++) {
-		dp->worker[i] = worker_create(dp, i, socket);
+		const char *what = "";
+
+		dp->worker[i] = worker_create(dp, i, socket, &what);
 		if (dp->worker[i] == NULL) {
-			NC_LOG(ERR, DP, "worker %u: flow table of %u flows: %s", i,
-			       cfg->limits.max_flows, rte_strerror(rte_errno));
+			NC_LOG(ERR, DP, "worker %u: no memory for its %s (limits.max_flows %u): "
+			       "raise eal.memory_mb or lower limits.max_flows", i, what,
+			       cfg->limits.max_flows);
 			goto fail;
 		}
 	}

@@ -180,6 +180,18 @@ timeout 30 "$NC" -c "$W/nodev.json" --duration 2 >"$W/o" 2>&1; rc=$?
 [ $rc -eq 1 ] && grep -q "start-up failed in module" "$W/o" && ok "device that fails: clean refusal" ||
 	bad "device that fails rc=$rc" "$W/o"
 
+# 6b. a flow table beyond eal.memory_mb (no hugepages: the heap cannot grow):
+# exit 1, the worker and the part that did not fit named, ENOMEM (not a stale
+# error of an earlier step)
+config "$W/big.json" "$W/in.pcap" "$W/big.pcap"
+jq '.eal.huge = "off" | .limits.max_flows = 3000000' "$W/big.json" >"$W/big2.json"
+timeout 60 "$NC" -c "$W/big2.json" --duration 1 >"$W/o" 2>&1; rc=$?
+[ $rc -eq 1 ] &&
+	grep -q "worker 0: no memory for its flow table (limits.max_flows 3000000): raise eal.memory_mb or lower limits.max_flows$" "$W/o" &&
+	grep -q "start-up failed in module dataplane: Cannot allocate memory$" "$W/o" &&
+	ok "flow table beyond eal.memory_mb: refused, naming the worker's flow table" ||
+	bad "flow table beyond eal.memory_mb rc=$rc" "$W/o"
+
 # 7. --duration: runs, prints a status line a second, stops cleanly with final statistics
 timeout 30 "$NC" -c "$W/good.json" --duration 2.5 >"$W/o" 2>&1; rc=$?
 n=$(grep -c '^\[ *[0-9.]*s\] web: flows' "$W/o")
