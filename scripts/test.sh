@@ -6,8 +6,8 @@
 #   path, the management API, flow sync's records: their corpora replayed, then fuzzed), cli, the test client's retries, the cluster lab's scripts (BIRD rendering, startup
 #   files, shellcheck), pcap replays,
 #   end to end with real clients and servers in the namespace lab, the
-#   appliance on AF_XDP ports where the kernel allows them (forwarding, also
-#   on AF_PACKET ports,
+#   appliance on AF_XDP ports where the kernel allows them, the cluster lab on
+#   AF_PACKET ports (forwarding, also on AF_PACKET ports,
 #   adaptive weights and health probes, transaction fail-safe, the demo,
 #   independent clients and servers with the fail-safe on and off, the
 #   client's address through PROXY headers at nginx and HAProxy, management
