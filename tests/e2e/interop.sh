@@ -451,7 +451,12 @@ phase2() {   # phase2 kill|stop|link
 	else
 		jq -c '.services[] | {name, down: [.servers[] | select(.name != "n1" and .down_count > 0) | {name, state, down_count}]} | select(.down | length > 0)' \
 			"$api" >"$W/p2/$how.others.why" 2>&1
-		grep -E "MON" "$W/phase2-$how.log" | grep -v ' n1' | head -8 >>"$W/p2/$how.others.why"
+		# why they went down first, then what moved to them; the drops and
+		# the fail-safe's counters beside it
+		grep -E "MON: .*(server n[02] .*down|on n[02] \()" "$W/phase2-$how.log" | head -12 >>"$W/p2/$how.others.why"
+		grep -E "MON" "$W/phase2-$how.log" | grep -v ' n1' | head -4 >>"$W/p2/$how.others.why"
+		curl -s --max-time 5 "$URL/metrics" | grep -E "^netchestra_(drop[a-z_]*|failsafe_[a-z_]+_total|port_rx_(missed|errors|nombuf)_total|port_tx_errors_total)" |
+			grep -v " 0$" >>"$W/p2/$how.others.why"
 		bad "phase 2 $how n1: nothing taken down on n0 and n2" "$W/p2/$how.others.why"
 	fi
 	if jq -e '[.services[].servers[] | select(.name == "n1") | .replays] | add > 0' "$api" >/dev/null 2>&1; then
