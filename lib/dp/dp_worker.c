@@ -685,7 +685,7 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 	uint32_t hashes[NC_MAX_BURST];
 	int32_t pos[NC_MAX_BURST];
 	uint16_t i, c, nc = 0;
-	uint64_t opened0;
+	uint64_t opened0, seen = 0;
 	const int quarantine = unlikely(w->dp->sync_quarantine);
 
 	for (i = 0; i < n; i++)
@@ -759,13 +759,18 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 
 		if (pm->kind == PK_CLIENT) {
 			int32_t p = pos[c++];
+			uint64_t hbit = 1ull << (pm->hash & 63);
 
 			/* Bulk results predate flows opened or closed earlier in
-			 * this burst: check them, and look a miss up again then. */
+			 * this burst: check a hit again, and look a miss up again
+			 * when a packet before it (its key's hash bit among
+			 * theirs) may have opened its flow. */
 			if (unlikely(w->st.flow_changes != opened0) &&
-			    (p < 0 || !key_eq(&flow_at(w, (uint32_t)p)->key, &pm->key) ||
+			    (p < 0 ? (seen & hbit) != 0 :
+			     !key_eq(&flow_at(w, (uint32_t)p)->key, &pm->key) ||
 			     flow_at(w, (uint32_t)p)->state == NC_FLOW_FREE))
 				p = nc_flow_lookup(w->flows, &pm->key, pm->hash);
+			seen |= hbit;
 			client_leg(w, pkts[i], pm, p);
 		} else if (pm->kind == PK_SERVER) {
 			/* a SYN earlier in the burst may have closed a flow and

@@ -40,7 +40,11 @@ struct lport_fifo {
  * without its key). At most half the ways are ever used, so an insert rarely
  * moves anything; when both buckets are full a short search (NC_FT_DEPTH
  * moves) finds room before anything moves, and failing that the insert fails
- * (counted by the caller as a full table): no entry is ever lost.
+ * (counted by the caller as a full table): no entry is ever lost. A bucket
+ * counts the entries of its keys that live in their other bucket ("spilled");
+ * while that is 0, which at this fill it nearly always is, a key its ways do
+ * not hold is known absent without a look at the other bucket: a new flow's
+ * lookup costs one bucket line, not two.
  */
 #define NC_FT_WAYS  8
 #define NC_FT_DEPTH 3
@@ -49,7 +53,9 @@ struct lport_fifo {
 struct ft_bucket {
 	uint16_t sig[NC_FT_WAYS];   /* 0: empty way */
 	uint32_t idx[NC_FT_WAYS];   /* flow index */
-	uint8_t pad[16];
+	uint16_t spilled;           /* entries whose primary bucket this is, in their other one */
+	uint8_t alt_ways;           /* ways holding an entry whose primary is the other bucket */
+	uint8_t pad[13];
 } __rte_cache_aligned;
 
 struct ft {
@@ -171,7 +177,7 @@ ft_lookup(const struct nc_flow_table *t, int v6, const void *k, uint32_t hash)
 	uint32_t b = hash & ft->mask;
 	int32_t pos = ft_find(t, v6, &ft->bkt[b], ft_match(&ft->bkt[b], sig), k);
 
-	if (pos >= 0)
+	if (pos >= 0 || ft->bkt[b].spilled == 0)
 		return pos;
 	b = ft_alt(ft, b, sig);
 	return ft_find(t, v6, &ft->bkt[b], ft_match(&ft->bkt[b], sig), k);
@@ -208,6 +214,13 @@ ft_make_room(struct ft *ft, uint32_t b, unsigned int depth)
 			continue;
 		ft->bkt[alt].sig[w] = bk->sig[j];
 		ft->bkt[alt].idx[w] = bk->idx[j];
+		if (bk->alt_ways >> j & 1) {   /* back to its primary, <alt> */
+			ft->bkt[alt].spilled--;
+			bk->alt_ways &= (uint8_t)~(1u << j);
+		} else {                        /* out of its primary, <b> */
+			bk->spilled++;
+			ft->bkt[alt].alt_ways |= (uint8_t)(1u << w);
+		}
 		bk->sig[j] = 0;
 		return j;
 	}
@@ -243,6 +256,10 @@ ft_add(struct ft *ft, uint32_t hash)
 	idx = ft->free_idx[--ft->n_free];
 	ft->bkt[b].idx[w] = idx;
 	ft->bkt[b].sig[w] = sig;
+	if (b != b1) {
+		ft->bkt[b1].spilled++;
+		ft->bkt[b].alt_ways |= (uint8_t)(1u << w);
+	}
 	return (int32_t)idx;
 }
 
@@ -259,6 +276,10 @@ ft_del(struct ft *ft, uint32_t hash, uint32_t idx)
 
 			if (ft->bkt[b].idx[j] == idx) {
 				ft->bkt[b].sig[j] = 0;
+				if (pass == 1) {   /* in its other bucket */
+					ft->bkt[hash & ft->mask].spilled--;
+					ft->bkt[b].alt_ways &= (uint8_t)~(1u << j);
+				}
 				ft->free_idx[ft->n_free++] = idx;
 				return;
 			}
@@ -271,6 +292,8 @@ static int
 ft_init(struct ft *ft, uint32_t first, uint32_t n, int socket)
 {
 	/* ways for twice the slots: at most half of them used */
+	RTE_BUILD_BUG_ON(sizeof(struct ft_bucket) != RTE_CACHE_LINE_SIZE);
+	RTE_BUILD_BUG_ON(NC_FT_WAYS > 8);   /* alt_ways: a bit per way */
 	uint32_t n_bkt = rte_align32pow2(RTE_MAX(2 * n / NC_FT_WAYS, 2u)), i;
 
 	ft->mask = n_bkt - 1;
@@ -433,6 +456,8 @@ nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
 		for (i = 0; i < k; i++) {
 			m[i] = ft_match(&ft->bkt[bk[i]], sig[i]);
 			if (m[i] == 0) {
+				if (ft->bkt[bk[i]].spilled == 0)
+					continue;   /* absent */
 				bk[i] = ft_alt(ft, bk[i], sig[i]);
 				rte_prefetch0(&ft->bkt[bk[i]]);
 				alt |= 1ull << i;
@@ -453,7 +478,8 @@ nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
 
 			/* a signature's ways in the primary bucket, none the key's:
 			 * the other bucket still may hold it */
-			if (unlikely(p < 0 && m[i] != 0 && !(alt >> i & 1))) {
+			if (unlikely(p < 0 && m[i] != 0 && !(alt >> i & 1) &&
+				     ft->bkt[bk[i]].spilled != 0)) {
 				uint32_t b2 = ft_alt(ft, bk[i], sig[i]);
 
 				p = ft_find(t, 0, &ft->bkt[b2], ft_match(&ft->bkt[b2], sig[i]), keys[done + i]);
@@ -555,8 +581,10 @@ lport_take(struct nc_flow_table *t, int tcp, const uint16_t *lips, uint16_t n_li
 	int cooling = -1;
 	uint16_t i, c = 0;
 
-	for (i = 0; i < n_lips; i++) {
-		c = (uint16_t)((*lip_cursor + i) % n_lips);
+	/* the cursor wraps by a compare: a division per new flow costs more
+	 * than the rest of the port's choice */
+	for (i = 0, c = *lip_cursor >= n_lips ? 0 : *lip_cursor; i < n_lips;
+	     i++, c = (uint16_t)(c + 1 == n_lips ? 0 : c + 1)) {
 		if (t->fifo[lips[c]].count == 0)
 			continue;
 		if (!tcp || fifo_ready(&t->fifo[lips[c]], t->now_ms)) {
@@ -574,7 +602,7 @@ lport_take(struct nc_flow_table *t, int tcp, const uint16_t *lips, uint16_t n_li
 	if (unlikely(fifo == NULL))
 		return -NC_ENOPORTS;
 	*lip = lips[c];
-	*lip_cursor = (uint16_t)((c + 1) % n_lips);
+	*lip_cursor = (uint16_t)(c + 1 == n_lips ? 0 : c + 1);
 	*port = fifo->port[fifo->head & fifo->mask];
 	fifo->head++;
 	fifo->count--;

@@ -386,6 +386,77 @@ test_bucket_room(void **state)
 	table_close(&tb, 1);
 }
 
+/* Adds and deletes at random up to a full table (half of every bucket's ways
+ * on average, so that keys spill into their other buckets and move), checked
+ * against a model: each key present found at its slot, one at a time and in
+ * bulk, each key absent not found; a table emptied finds nothing. */
+#define CHURN_CAP  4096
+#define CHURN_KEYS (CHURN_CAP + 256)
+static void
+test_churn(void **state)
+{
+	static struct nc_flow_key k[CHURN_KEYS];
+	static int32_t at[CHURN_KEYS];   /* the key's slot, -1: absent */
+	const struct nc_flow_key *kp[32];
+	uint32_t h[32], i, op, n = 0, j;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	struct table tb;
+	int32_t pos[32];
+	struct nc_flow *f;
+	int err;
+
+	(void)state;
+	table_open(&tb, CHURN_CAP, 0, 1, 1, NULL, NULL, NULL);
+	for (i = 0; i < CHURN_KEYS; i++) {
+		/* addresses and ports at random: the CRC of keys counted up
+		 * spreads them over the buckets too evenly to ever spill */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		k[i] = key_of(0, IPPROTO_UDP);
+		k[i].src_ip = (uint32_t)x;
+		k[i].src_port = (uint16_t)(x >> 32);
+		at[i] = -1;
+	}
+	for (op = 0; op < 60000; op++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		i = (uint32_t)(x % CHURN_KEYS);
+		if (at[i] >= 0 && (x >> 32) % 4 == 0) {   /* mostly near full */
+			nc_flow_del(tb.t, (uint32_t)at[i]);
+			at[i] = -1;
+			n--;
+		} else if (at[i] < 0 && n < CHURN_CAP) {
+			f = add(&tb, &k[i], &err);
+			assert_non_null(f);
+			at[i] = index_of(&tb, f);
+			n++;
+		}
+		if (op % 3000 != 2999)
+			continue;
+		assert_int_equal(nc_flow_count(tb.t), n);
+		for (i = 0; i < CHURN_KEYS; i += j) {
+			for (j = 0; j < 32 && i + j < CHURN_KEYS; j++) {
+				assert_int_equal(lookup(&tb, &k[i + j]), at[i + j] >= 0 ? at[i + j] : -ENOENT);
+				kp[j] = &k[i + j];
+				h[j] = nc_flow_hash(&k[i + j]);
+			}
+			nc_flow_lookup_bulk(tb.t, kp, h, j, pos);
+			while (j-- > 0)
+				assert_int_equal(pos[j], at[i + j] >= 0 ? at[i + j] : -ENOENT);
+			j = 32;
+		}
+	}
+	for (i = 0; i < CHURN_KEYS; i++)
+		if (at[i] >= 0)
+			nc_flow_del(tb.t, (uint32_t)at[i]);
+	assert_int_equal(nc_flow_count(tb.t), 0);
+	for (i = 0; i < CHURN_KEYS; i++)
+		assert_int_equal(lookup(&tb, &k[i]), -ENOENT);
+	table_close(&tb, 1);
+}
+
 /* IPv6 client key number <i>: 2001:db8::<i>, port 20000 + (i & 0xff). */
 static struct nc_flow6_key
 key6_of(uint32_t i)
@@ -1093,6 +1164,7 @@ main(void)
 		cmocka_unit_test(test_lookup_bulk),
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_bucket_room),
+		cmocka_unit_test(test_churn),
 		cmocka_unit_test(test_v6_keys),
 		cmocka_unit_test(test_lport_partition),
 		cmocka_unit_test(test_lport_exhaustion),
