@@ -367,6 +367,7 @@ adopt_flow(struct nc_worker *w, const struct adopt *a)
 	f->server = (uint8_t)srv;
 	f->server_port = r->server_port;
 	f->nh_server = s->server[srv].nh;
+	f->rest = nc_flow_rest_bit(s->server[srv].addr, s->server[srv].port);
 	if (v6) {
 		nc_v6_adopt_fill(w, f, r, &a->a6);
 	} else {

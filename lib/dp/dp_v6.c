@@ -601,6 +601,7 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	struct nc_flow6_addr *a;
 	struct nc_flow *f;
 	uint16_t port = pidx, i;
+	uint8_t server;
 	int nh, err;
 
 	if (unlikely(nc_ip6_src_martian(k->src_ip))) {
@@ -639,13 +640,16 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 		drop(w, m, (enum nc_drop)err);
 		return NULL;
 	}
-	f = nc_flow6_add(w->flows, k, hash, ds->lip, ds->n_lips, &w->lip_cursor[svc], &err);
+	/* the server first: its local port is one that does not rest for it */
+	server = server6_pick(w, s, se, k);
+	srv = &s->server[server];
+	f = nc_flow6_add(w->flows, k, hash, ds->lip, ds->n_lips, &w->lip_cursor[svc],
+			 nc_flow_rest_bit(srv->addr, srv->port), &err);
 	if (unlikely(f == NULL)) {
 		drop(w, m, err == -ENOSPC ? NC_DROP_FLOW_TABLE_FULL : NC_DROP_NO_LOCAL_PORT);
 		return NULL;
 	}
-	f->server = server6_pick(w, s, se, k);
-	srv = &s->server[f->server];
+	f->server = server;
 	f->svc = (uint8_t)svc;
 	f->server_port = srv->port;
 	f->nh_server = srv->nh;

@@ -102,6 +102,7 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	enum nc_drop why;
 	uint32_t *cur;
 	uint16_t port = 0;
+	uint8_t server;
 	int nh, err, aff;
 
 	why = src_refused(w, pm->key.src_ip, s);
@@ -129,12 +130,7 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		drop(w, m, (enum nc_drop)err);
 		return NULL;
 	}
-	f = nc_flow_add(w->flows, &pm->key, pm->hash, svc->lip, svc->n_lips,
-			&w->lip_cursor[pm->svc], &err);
-	if (unlikely(f == NULL)) {
-		drop(w, m, err == -ENOSPC ? NC_DROP_FLOW_TABLE_FULL : NC_DROP_NO_LOCAL_PORT);
-		return NULL;
-	}
+	/* the server first: its local port is one that does not rest for it */
 	aff = -1;
 	if (svc->persist_ms != 0) {
 		/* the client's server while its affinity entry lives, if still up */
@@ -144,19 +140,27 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 			aff = -1;
 	}
 	if (aff >= 0) {
-		f->server = (uint8_t)aff;
-		w->st.svc[pm->svc].affinity_hits++;
+		server = (uint8_t)aff;
 	} else if (unlikely(s->maglev != NULL)) {
-		f->server = maglev_pick(s, pm, svc->persist_ms);
+		server = maglev_pick(s, pm, svc->persist_ms);
 	} else {
 		cur = &w->sched_cursor[pm->svc];
 		if (*cur >= s->n_slots)
 			*cur = 0;
-		f->server = (uint8_t)s->slot[(*cur)++];
+		server = (uint8_t)s->slot[(*cur)++];
 	}
+	srv = &s->server[server];
+	f = nc_flow_add(w->flows, &pm->key, pm->hash, svc->lip, svc->n_lips,
+			&w->lip_cursor[pm->svc], nc_flow_rest_bit(srv->addr, srv->port), &err);
+	if (unlikely(f == NULL)) {
+		drop(w, m, err == -ENOSPC ? NC_DROP_FLOW_TABLE_FULL : NC_DROP_NO_LOCAL_PORT);
+		return NULL;
+	}
+	f->server = server;
+	if (aff >= 0)
+		w->st.svc[pm->svc].affinity_hits++;
 	if (svc->persist_ms != 0)   /* a full table only loses the affinity, never the flow */
 		nc_affinity_set(w->aff, pm->key.src_ip, pm->svc, f->server, w->now_ms + svc->persist_ms);
-	srv = &s->server[f->server];
 	f->svc = pm->svc;
 	f->lip = dp->lip[f->lip_idx];
 	f->server_ip = srv->addr;

@@ -13,14 +13,23 @@
 
 #include "nc_flow.h"
 
+/* A local port's resting: a TCP flow that freed it left its 4-tuple with its
+ * server, which may hold it in TIME_WAIT until <until_ms>; <servers> are the
+ * rest bits (nc_flow_rest_bit) of the servers it rests for. */
+struct lport_rest {
+	uint32_t until_ms;
+	uint32_t servers;
+};
+
 /* Free local ports of one local IP, first in first out: a port is reused as
- * late as possible. A port freed by a TCP flow is also "cooling" until the
- * server has surely left TIME_WAIT on its 4-tuple: a SYN landing on a server's
- * TIME_WAIT socket is answered with a bare ACK (clients' TCP timestamps are
- * random per connection), which costs the client a 1 s SYN retransmit. */
+ * late as possible. A port freed by a TCP flow also rests for its server until
+ * that server has surely left TIME_WAIT on the 4-tuple: a SYN landing on a
+ * server's TIME_WAIT socket is answered with a bare ACK (clients' TCP
+ * timestamps are random per connection), which costs the client a 1 s SYN
+ * retransmit. */
 struct lport_fifo {
 	uint16_t *port;
-	uint32_t *ready_ms;  /* per slot: when the port may carry a TCP flow again */
+	struct lport_rest *rest;   /* per port number: its resting */
 	uint32_t mask;       /* ring size - 1 (power of two) */
 	uint32_t head;       /* next to take */
 	uint32_t count;
@@ -363,9 +372,9 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 
 		f->mask = rte_align32pow2(per_lip) - 1;
 		f->port = rte_malloc_socket("nc_lports", (f->mask + 1) * sizeof(uint16_t), 0, socket);
-		f->ready_ms = rte_zmalloc_socket("nc_lports", (f->mask + 1) * sizeof(uint32_t), 0,
-						 socket);
-		if (f->port == NULL || f->ready_ms == NULL)
+		f->rest = rte_zmalloc_socket("nc_lports_rest", (NC_LPORT_MAX + 1) * sizeof(f->rest[0]),
+					     0, socket);
+		if (f->port == NULL || f->rest == NULL)
 			goto nomem;
 		for (p = NC_LPORT_MIN; p <= NC_LPORT_MAX; p++) {
 			if (p % n_workers != worker)
@@ -419,7 +428,7 @@ nc_flow_table_free(struct nc_flow_table *t)
 		return;
 	for (l = 0; l < t->n_lips; l++) {
 		rte_free(t->fifo[l].port);
-		rte_free(t->fifo[l].ready_ms);
+		rte_free(t->fifo[l].rest);
 	}
 	ft_free(&t->ft4);
 	ft_free(&t->ft6);
@@ -564,18 +573,51 @@ nc_flow_early_reuse(const struct nc_flow_table *t)
 	return t->early_reuse;
 }
 
+#define NC_LPORT_SCAN 8   /* free ports looked at for one that does not rest for the server */
+
+/* Port <p> of <f> may carry a TCP flow to a server of rest bit <rest>:
+ * rested, or resting only for other servers. */
 static inline int
-fifo_ready(const struct lport_fifo *f, uint32_t now_ms)
+port_ready(const struct lport_fifo *f, uint16_t p, uint32_t now_ms, uint8_t rest)
 {
-	return f->unused != 0 || (int32_t)(now_ms - f->ready_ms[f->head & f->mask]) >= 0;
+	const struct lport_rest *r = &f->rest[p];
+
+	return (int32_t)(now_ms - r->until_ms) >= 0 || !(r->servers >> rest & 1);
 }
 
-/* Take a free local port for a new (or moved) flow: on the next local IP in
- * turn of <lips> with one; for TCP, one whose next port has cooled down, else
- * (all cooling) the first with a port, counted. 0, or -NC_ENOPORTS. */
+/* The next port of <f> may carry a TCP flow to a server of rest bit <rest>:
+ * never used, or ready; else one of the next NC_LPORT_SCAN free ports that is
+ * ready changes places with it (the order barely changes: the servers' rest
+ * sets differ, so a port resting for one is ready for another). */
+static inline int
+fifo_ready(struct lport_fifo *f, uint32_t now_ms, uint8_t rest)
+{
+	uint32_t j, n;
+
+	if (f->unused != 0 || port_ready(f, f->port[f->head & f->mask], now_ms, rest))
+		return 1;
+	n = RTE_MIN(f->count, (uint32_t)NC_LPORT_SCAN);
+	for (j = 1; j < n; j++) {
+		uint16_t *a = &f->port[f->head & f->mask], *b = &f->port[(f->head + j) & f->mask];
+
+		if (port_ready(f, *b, now_ms, rest)) {
+			uint16_t x = *a;
+
+			*a = *b;
+			*b = x;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Take a free local port for a new (or moved) flow to a server of rest bit
+ * <rest>: on the next local IP in turn of <lips> with one; for TCP, one whose
+ * next port does not rest for that server, else (all resting) the first with
+ * a port, counted. 0, or -NC_ENOPORTS. */
 static int
-lport_take(struct nc_flow_table *t, int tcp, const uint16_t *lips, uint16_t n_lips,
-	   uint16_t *lip_cursor, uint16_t *lip, uint16_t *port)
+lport_take(struct nc_flow_table *t, int tcp, uint8_t rest, const uint16_t *lips,
+	   uint16_t n_lips, uint16_t *lip_cursor, uint16_t *lip, uint16_t *port)
 {
 	struct lport_fifo *fifo = NULL;
 	int cooling = -1;
@@ -587,7 +629,7 @@ lport_take(struct nc_flow_table *t, int tcp, const uint16_t *lips, uint16_t n_li
 	     i++, c = (uint16_t)(c + 1 == n_lips ? 0 : c + 1)) {
 		if (t->fifo[lips[c]].count == 0)
 			continue;
-		if (!tcp || fifo_ready(&t->fifo[lips[c]], t->now_ms)) {
+		if (!tcp || fifo_ready(&t->fifo[lips[c]], t->now_ms, rest)) {
 			fifo = &t->fifo[lips[c]];
 			break;
 		}
@@ -611,17 +653,25 @@ lport_take(struct nc_flow_table *t, int tcp, const uint16_t *lips, uint16_t n_li
 	return 0;
 }
 
-/* Give local port <port> (host order) of local IP <lip> back, cooling after TCP. */
+/* Give local port <port> (host order) of local IP <lip> back; after a TCP
+ * flow to a server of rest bit <rest> it rests for that server (and still
+ * for those it rested for, if their time is not over: one time for all). */
 static void
-lport_give(struct nc_flow_table *t, uint16_t lip, uint16_t port, int tcp)
+lport_give(struct nc_flow_table *t, uint16_t lip, uint16_t port, int tcp, uint8_t rest)
 {
 	struct lport_fifo *fifo = &t->fifo[lip];
 
 	t->lport_map[(uint32_t)lip << 16 | port] = 0;
 	fifo->port[(fifo->head + fifo->count) & fifo->mask] = port;
-	fifo->ready_ms[(fifo->head + fifo->count) & fifo->mask] =
-		t->now_ms + (tcp ? t->tcp_reuse_ms : 0);
 	fifo->count++;
+	if (tcp) {
+		struct lport_rest *r = &fifo->rest[port];
+
+		if ((int32_t)(t->now_ms - r->until_ms) >= 0)
+			r->servers = 0;
+		r->servers |= 1u << rest;
+		r->until_ms = t->now_ms + t->tcp_reuse_ms;
+	}
 }
 
 /* Take port <port> (host order) of local IP <lip> out of its free list, if
@@ -641,7 +691,6 @@ lport_unlist(struct nc_flow_table *t, uint16_t lip, uint16_t port)
 		uint32_t a = (fifo->head + j) & fifo->mask, b = (fifo->head + j + 1) & fifo->mask;
 
 		fifo->port[a] = fifo->port[b];
-		fifo->ready_ms[a] = fifo->ready_ms[b];
 	}
 	fifo->count--;
 	if (i < fifo->unused)
@@ -650,7 +699,7 @@ lport_unlist(struct nc_flow_table *t, uint16_t lip, uint16_t port)
 
 struct nc_flow *
 nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
-	    const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err)
+	    const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, uint8_t rest, int *err)
 {
 	struct nc_flow *f;
 	uint16_t lip, port;
@@ -660,20 +709,21 @@ nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 		*err = -ENOSPC;
 		return NULL;
 	}
-	if (unlikely(lport_take(t, k->proto == IPPROTO_TCP, lips, n_lips, lip_cursor, &lip,
+	if (unlikely(lport_take(t, k->proto == IPPROTO_TCP, rest, lips, n_lips, lip_cursor, &lip,
 				&port) != 0)) {
 		*err = -NC_ENOPORTS;
 		return NULL;
 	}
 	pos = ft_add(&t->ft4, hash);
 	if (unlikely(pos < 0)) {
-		lport_give(t, lip, port, 0);
+		lport_give(t, lip, port, 0, 0);
 		*err = -ENOSPC;
 		return NULL;
 	}
 	f = &t->flows[pos];
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
+	f->rest = rest;
 	f->lip_idx = lip;
 	f->lport = rte_cpu_to_be_16(port);
 	f->state = k->proto == IPPROTO_TCP ? NC_FLOW_SYN : NC_FLOW_UDP;
@@ -692,7 +742,7 @@ nc_flow6_lookup(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t 
 
 struct nc_flow *
 nc_flow6_add(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash,
-	     const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err)
+	     const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, uint8_t rest, int *err)
 {
 	struct nc_flow6_addr *a;
 	struct nc_flow *f;
@@ -703,14 +753,14 @@ nc_flow6_add(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t has
 		*err = -ENOSPC;
 		return NULL;
 	}
-	if (unlikely(lport_take(t, k->proto == IPPROTO_TCP, lips, n_lips, lip_cursor, &lip,
+	if (unlikely(lport_take(t, k->proto == IPPROTO_TCP, rest, lips, n_lips, lip_cursor, &lip,
 				&port) != 0)) {
 		*err = -NC_ENOPORTS;
 		return NULL;
 	}
 	pos = ft_add(&t->ft6, hash);
 	if (unlikely(pos < 0)) {
-		lport_give(t, lip, port, 0);
+		lport_give(t, lip, port, 0, 0);
 		*err = -ENOSPC;
 		return NULL;
 	}
@@ -720,6 +770,7 @@ nc_flow6_add(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t has
 	f->key.dst_port = k->dst_port;
 	f->key.proto = k->proto;
 	f->key.pad[0] = NC_FLOW_KEY_V6;
+	f->rest = rest;
 	f->lip_idx = lip;
 	f->lport = rte_cpu_to_be_16(port);
 	f->state = k->proto == IPPROTO_TCP ? NC_FLOW_SYN : NC_FLOW_UDP;
@@ -820,7 +871,7 @@ nc_flow6_adopt(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t h
 
 int
 nc_flow_move_lport(struct nc_flow_table *t, uint32_t idx, const uint16_t *lips, uint16_t n_lips,
-		   uint16_t *lip_cursor)
+		   uint16_t *lip_cursor, uint8_t rest)
 {
 	struct nc_flow *f = &t->flows[idx];
 	int tcp = f->key.proto == IPPROTO_TCP;
@@ -829,9 +880,10 @@ nc_flow_move_lport(struct nc_flow_table *t, uint32_t idx, const uint16_t *lips, 
 	if (f->state == NC_FLOW_FREE)
 		return -ENOENT;
 	/* the new port first, so the old one (cooling) is not taken again */
-	if (lport_take(t, tcp, lips, n_lips, lip_cursor, &lip, &port) != 0)
+	if (lport_take(t, tcp, rest, lips, n_lips, lip_cursor, &lip, &port) != 0)
 		return -NC_ENOPORTS;
-	lport_give(t, f->lip_idx, rte_be_to_cpu_16(f->lport), tcp);
+	lport_give(t, f->lip_idx, rte_be_to_cpu_16(f->lport), tcp, f->rest);
+	f->rest = rest;
 	f->lip_idx = lip;
 	f->lport = rte_cpu_to_be_16(port);
 	t->lport_map[(uint32_t)lip << 16 | port] = idx + 1;
@@ -855,7 +907,7 @@ nc_flow_del(struct nc_flow_table *t, uint32_t idx)
 	} else {
 		ft_del(&t->ft4, nc_flow_hash(&f->key), idx);
 	}
-	lport_give(t, f->lip_idx, rte_be_to_cpu_16(f->lport), f->key.proto == IPPROTO_TCP);
+	lport_give(t, f->lip_idx, rte_be_to_cpu_16(f->lport), f->key.proto == IPPROTO_TCP, f->rest);
 	f->state = NC_FLOW_FREE;
 	t->n--;
 }

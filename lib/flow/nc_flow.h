@@ -108,6 +108,7 @@ struct nc_flow {
 	uint8_t svc;
 	uint8_t server;
 	uint8_t mon;         /* NC_FLOW_REQ, replays << NC_FLOW_REPLAY_SHIFT */
+	uint8_t rest;        /* its server's bit for port resting (nc_flow_rest_bit) */
 	union {
 		uint32_t req_us;   /* worker clock (us) when the waiting request left */
 		uint32_t c_isn;    /* NC_FLOW_ISN, until the client's first byte */
@@ -130,6 +131,21 @@ struct nc_flow {
 				 * look at the side state */
 
 struct nc_flow_table;
+
+/*
+ * A server's bit (0..31) for the resting of local ports: a port a TCP flow to
+ * that server freed rests for it (the server may hold the 4-tuple in
+ * TIME_WAIT) and not for servers of another bit. <addr> and <port> as a
+ * schedule lists the server (network order; an IPv6 server by its 32-bit id).
+ * Servers that share a bit rest together: never less safe, only sooner full.
+ */
+static inline uint8_t
+nc_flow_rest_bit(uint32_t addr, uint16_t port)
+{
+	uint32_t h = (addr ^ ((uint32_t)port << 16 | port)) * 0x9e3779b1u;
+
+	return (uint8_t)(h >> 27);
+}
 
 /*
  * Create a worker's table for <capacity> flows. Local ports: this table owns
@@ -159,14 +175,16 @@ void nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **key
 int32_t nc_flow_lookup(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash);
 
 /*
- * Open a flow for <k>: take a free local port on one of the local IPs listed in
- * <lips> (tried in turn from <*lip_cursor>), insert the key. Returns the new flow
- * with key, lip_idx, lport and state (SYN for TCP, UDP otherwise) set; the
- * caller fills in the rest. NULL with *err = -ENOSPC (table full) or
- * -NC_ENOPORTS (no free local port).
+ * Open a flow for <k> to a server of rest bit <rest> (nc_flow_rest_bit): take
+ * a free local port on one of the local IPs listed in <lips> (tried in turn
+ * from <*lip_cursor>), insert the key. Returns the new flow with key, lip_idx,
+ * lport, rest and state (SYN for TCP, UDP otherwise) set; the caller fills in
+ * the rest. NULL with *err = -ENOSPC (table full) or -NC_ENOPORTS (no free
+ * local port).
  */
 struct nc_flow *nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
-			    const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err);
+			    const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, uint8_t rest,
+			    int *err);
 
 /*
  * Take over flow <k> from another dispatcher (cluster sync): insert it with
@@ -181,9 +199,11 @@ struct nc_flow *nc_flow_adopt(struct nc_flow_table *t, const struct nc_flow_key 
 
 /*
  * TIME_WAIT-aware port reuse: a local port freed by a TCP flow is not given to
- * another TCP flow for <cool_ms> while a port that has cooled (or was never
- * used) is free on any of the service's local IPs; when none is, the oldest
- * is taken and counted (nc_flow_early_reuse). A fresh table starts its port
+ * another TCP flow to the same server (its rest bit) for <cool_ms> while a port
+ * that has cooled for that server (or was never used) is free on any of the
+ * service's local IPs; when none is, the oldest is taken and counted
+ * (nc_flow_early_reuse). A flow to another server takes the port at once: the
+ * 4-tuple differs. A UDP flow between leaves a port's resting as it was. A fresh table starts its port
  * order where a cursor going once round all ports every <cool_ms> would be at
  * wall-clock time <wall_ms>: a restarted appliance then starts past the ports
  * its previous run used, as long as that run used them no faster than that.
@@ -198,15 +218,16 @@ void nc_flow_set_clock(struct nc_flow_table *t, uint32_t now_ms);
 uint64_t nc_flow_early_reuse(const struct nc_flow_table *t);
 
 /*
- * Give flow <idx> another local port, taken as nc_flow_add() takes one (from
- * <lips>, in turn from <*lip_cursor>; cooled TCP ports first); its old port
- * is freed (cooling, for TCP). The flow's key and index stay; the caller
+ * Give flow <idx>, now to a server of rest bit <rest>, another local port,
+ * taken as nc_flow_add() takes one (from <lips>, in turn from <*lip_cursor>;
+ * ports rested for that server first); its old port is freed (resting for its
+ * old server, for TCP). The flow's key and index stay; the caller
  * updates what it derived from lip/lport. So a connection moved to a new
  * server connection never reuses the old 4-tuple. Owner lcore. Returns 0, or
  * -NC_ENOPORTS (the flow keeps its port) or -ENOENT.
  */
 int nc_flow_move_lport(struct nc_flow_table *t, uint32_t idx, const uint16_t *lips, uint16_t n_lips,
-		       uint16_t *lip_cursor);
+		       uint16_t *lip_cursor, uint8_t rest);
 
 /* Close flow <idx>: remove it and free its local port. */
 void nc_flow_del(struct nc_flow_table *t, uint32_t idx);
@@ -275,7 +296,8 @@ int32_t nc_flow6_lookup(struct nc_flow_table *t, const struct nc_flow6_key *k, u
  * local address and server included). NULL with *err as nc_flow_add().
  */
 struct nc_flow *nc_flow6_add(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash,
-			     const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, int *err);
+			     const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, uint8_t rest,
+			     int *err);
 
 /* Take over IPv6 flow <k> from another dispatcher, as nc_flow_adopt(): the
  * client and VIP of its addresses set too. */

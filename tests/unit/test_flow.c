@@ -81,7 +81,7 @@ add(struct table *tb, const struct nc_flow_key *k, int *err)
 	uint16_t cursor = 0;
 
 	*err = 0;
-	return nc_flow_add(tb->t, k, nc_flow_hash(k), lip0, 1, &cursor, err);
+	return nc_flow_add(tb->t, k, nc_flow_hash(k), lip0, 1, &cursor, 0, err);
 }
 
 static int32_t
@@ -501,7 +501,7 @@ test_v6_keys(void **state)
 		struct nc_flow6_key k6 = key6_of(i);
 		struct nc_flow_key k = key_of(i, IPPROTO_TCP);
 
-		f = nc_flow6_add(tb.t, &k6, nc_flow6_hash(&k6), lip0, 1, &cursor, &err);
+		f = nc_flow6_add(tb.t, &k6, nc_flow6_hash(&k6), lip0, 1, &cursor, 0, &err);
 		assert_non_null(f);
 		i6[i] = (int32_t)nc_flow_index(tb.t, f);
 		assert_true(i6[i] >= (int32_t)(nc_flow_slots(tb.t) / 2));
@@ -516,7 +516,7 @@ test_v6_keys(void **state)
 	{
 		struct nc_flow6_key k6 = key6_of(N);
 
-		assert_null(nc_flow6_add(tb.t, &k6, nc_flow6_hash(&k6), lip0, 1, &cursor, &err));
+		assert_null(nc_flow6_add(tb.t, &k6, nc_flow6_hash(&k6), lip0, 1, &cursor, 0, &err));
 		assert_int_equal(err, -ENOSPC);
 	}
 	for (i = 0; i < N; i++) {
@@ -744,7 +744,7 @@ test_lips_round_robin(void **state)
 		struct nc_flow_key k = key_of(i, IPPROTO_UDP);
 		int32_t idx;
 
-		f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), lips, 2, &cursor, &err);
+		f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), lips, 2, &cursor, 0, &err);
 		assert_non_null(f);
 		assert_int_equal(f->lip_idx, want[i].lip);
 		assert_int_equal(rte_be_to_cpu_16(f->lport), want[i].port);
@@ -757,15 +757,15 @@ test_lips_round_robin(void **state)
 	{
 		struct nc_flow_key k = key_of(100, IPPROTO_UDP);
 
-		assert_null(nc_flow_add(tb.t, &k, nc_flow_hash(&k), lips, 2, &cursor, &err));
+		assert_null(nc_flow_add(tb.t, &k, nc_flow_hash(&k), lips, 2, &cursor, 0, &err));
 		assert_int_equal(err, -NC_ENOPORTS);
 		/* a service with only IP 1 */
 		cursor = 0;
-		assert_null(nc_flow_add(tb.t, &k, nc_flow_hash(&k), only1, 1, &cursor, &err));
+		assert_null(nc_flow_add(tb.t, &k, nc_flow_hash(&k), only1, 1, &cursor, 0, &err));
 		assert_int_equal(err, -NC_ENOPORTS);
 		/* free 4001 on IP 1: a service limited to IP 1 gets it */
 		nc_flow_del(tb.t, (uint32_t)nc_flow_by_lport(tb.t, 1, 4001));
-		f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), only1, 1, &cursor, &err);
+		f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), only1, 1, &cursor, 0, &err);
 		assert_non_null(f);
 		assert_int_equal(f->lip_idx, 1);
 		assert_int_equal(rte_be_to_cpu_16(f->lport), 4001);
@@ -1014,9 +1014,10 @@ eal_teardown(void **state)
 	return 0;
 }
 
-/* Add and at once delete one TCP flow on local IP <lip> of <tb>; its port. */
+/* Add and at once delete one flow of <proto> on local IP <lip> of <tb>, to a
+ * server of rest bit <rest>; its port. */
 static uint16_t
-churn(struct table *tb, uint16_t lip, uint8_t proto)
+churn_to(struct table *tb, uint16_t lip, uint8_t proto, uint8_t rest)
 {
 	const uint16_t lips[] = { lip };
 	struct nc_flow_key k = key_of(7, proto);
@@ -1024,11 +1025,18 @@ churn(struct table *tb, uint16_t lip, uint8_t proto)
 	struct nc_flow *f;
 	int err = 0;
 
-	f = nc_flow_add(tb->t, &k, nc_flow_hash(&k), lips, 1, &cursor, &err);
+	f = nc_flow_add(tb->t, &k, nc_flow_hash(&k), lips, 1, &cursor, rest, &err);
 	assert_non_null(f);
+	assert_int_equal(f->rest, rest);
 	port = rte_be_to_cpu_16(f->lport);
 	nc_flow_del(tb->t, (uint32_t)lookup(tb, &k));
 	return port;
+}
+
+static uint16_t
+churn(struct table *tb, uint16_t lip, uint8_t proto)
+{
+	return churn_to(tb, lip, proto, 0);
 }
 
 /* A TCP flow on local IP <lip> that stays open; returns its port. */
@@ -1042,7 +1050,7 @@ churn_keep(struct table *tb, uint16_t lip)
 	struct nc_flow *f;
 	int err = 0;
 
-	f = nc_flow_add(tb->t, &k, nc_flow_hash(&k), lips, 1, &cursor, &err);
+	f = nc_flow_add(tb->t, &k, nc_flow_hash(&k), lips, 1, &cursor, 0, &err);
 	assert_non_null(f);
 	return rte_be_to_cpu_16(f->lport);
 }
@@ -1059,7 +1067,7 @@ test_lport_rest(void **state)
 	struct nc_flow_key k;
 	struct table tb;
 	struct nc_flow *f;
-	uint16_t cursor = 0, first;
+	uint16_t cursor = 0, first, second;
 	uint32_t i;
 	int err;
 
@@ -1076,7 +1084,7 @@ test_lport_rest(void **state)
 	/* t=5500: IP 0's ports all rest; a TCP flow goes to IP 1 instead */
 	nc_flow_set_clock(tb.t, 5500);
 	k = key_of(1, IPPROTO_TCP);
-	f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, &err);
+	f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, 0, &err);
 	assert_non_null(f);
 	assert_int_equal(f->lip_idx, 1);
 	assert_int_equal(nc_flow_early_reuse(tb.t), 0);
@@ -1084,18 +1092,101 @@ test_lport_rest(void **state)
 	/* only IP 0 allowed: the oldest port anyway, counted; UDP: not counted */
 	assert_int_equal(churn(&tb, 0, IPPROTO_TCP), first);
 	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
-	churn(&tb, 0, IPPROTO_UDP);
+	second = churn(&tb, 0, IPPROTO_UDP);
 	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
 	/* t=6000: the ports freed at t=5000 have rested */
 	nc_flow_set_clock(tb.t, 6000);
 	churn(&tb, 0, IPPROTO_TCP);
 	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
-	/* the port reused early at t=5500 rests until t=6500 again */
+	/* the port reused early at t=5500 rests until t=6500 again: a TCP
+	 * flow takes the free port after it, which has rested since t=6000 (a
+	 * UDP flow between leaves it so); then every port near the head rests
+	 * (freed at t=6000): the oldest, counted */
 	for (i = 3; i < n_ports; i++)
 		churn(&tb, 0, IPPROTO_TCP);
 	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
+	assert_int_equal(churn(&tb, 0, IPPROTO_TCP), second);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
 	assert_int_equal(churn(&tb, 0, IPPROTO_TCP), first);
 	assert_int_equal(nc_flow_early_reuse(tb.t), 2);
+	table_close(&tb, 1);
+}
+
+/*
+ * A port rests for the server its TCP flow went to, not for the others (the
+ * 4-tuple differs): a flow to server B takes a port resting for A at once;
+ * one to A takes it only early (counted). A UDP flow on a resting port leaves
+ * its resting as it was. Servers' rest bits are spread (bits of 3 lab servers).
+ */
+static void
+test_lport_rest_per_server(void **state)
+{
+	const uint32_t n_ports = NC_LPORT_MAX - NC_LPORT_MIN + 1;
+	const uint8_t A = 3, B = 17;
+	struct table tb;
+	uint16_t p;
+	uint32_t i;
+
+	(void)state;
+	assert_int_not_equal(nc_flow_rest_bit(RTE_BE32(0x0ac9000b), RTE_BE16(80)),
+			     nc_flow_rest_bit(RTE_BE32(0x0ac9000c), RTE_BE16(80)));
+	assert_int_not_equal(nc_flow_rest_bit(RTE_BE32(0x0ac9000c), RTE_BE16(80)),
+			     nc_flow_rest_bit(RTE_BE32(0x0ac9000d), RTE_BE16(80)));
+	table_open(&tb, 16, 0, 1, 1, NULL, NULL, NULL);
+	nc_flow_set_tcp_reuse(tb.t, 1000, 0);
+	nc_flow_set_clock(tb.t, 5000);
+	/* t=5000: every port used once by a TCP flow to A: all rest for A */
+	for (i = 0; i < n_ports; i++)
+		churn_to(&tb, 0, IPPROTO_TCP, A);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 0);
+	/* t=5500: B's flows take them at once, in order */
+	nc_flow_set_clock(tb.t, 5500);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, B), NC_LPORT_MIN);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, B), NC_LPORT_MIN + 1);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 0);
+	/* A's flow: every port rests for A, the oldest taken early */
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, A), NC_LPORT_MIN + 2);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
+	/* t=6400: the ports of t=5000 have rested for A; NC_LPORT_MIN rests for
+	 * A and B until 6500 (B's time, A's with it) */
+	nc_flow_set_clock(tb.t, 6400);
+	for (i = 3; i < n_ports; i++)
+		churn_to(&tb, 0, IPPROTO_TCP, A);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, A), NC_LPORT_MIN);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 2);
+	table_close(&tb, 1);
+
+	/* UDP flows between: the ports still rest for A, and only for A */
+	table_open(&tb, 16, 0, 1, 1, NULL, NULL, NULL);
+	nc_flow_set_tcp_reuse(tb.t, 1000, 0);
+	nc_flow_set_clock(tb.t, 5000);
+	for (i = 0; i < n_ports; i++)
+		churn_to(&tb, 0, IPPROTO_TCP, A);
+	nc_flow_set_clock(tb.t, 5100);
+	for (i = 0; i < n_ports; i++)
+		churn_to(&tb, 0, IPPROTO_UDP, A);
+	nc_flow_set_clock(tb.t, 5200);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 0);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, A), NC_LPORT_MIN);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, B), NC_LPORT_MIN + 1);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
+	table_close(&tb, 1);
+
+	/* a port resting for A at the head: A's flow takes a ready one among
+	 * the next NC_LPORT_SCAN (8) free ports, the order otherwise kept */
+	table_open(&tb, 16, 0, 1, 1, NULL, NULL, NULL);
+	nc_flow_set_tcp_reuse(tb.t, 1000, 0);
+	nc_flow_set_clock(tb.t, 5000);
+	for (i = 0; i < 5; i++)   /* NC_LPORT_MIN .. +4 rest for A, at the tail */
+		churn_to(&tb, 0, IPPROTO_TCP, A);
+	for (i = 5; i < n_ports; i++)   /* the others used by B: ready for A */
+		churn_to(&tb, 0, IPPROTO_TCP, B);
+	p = churn_to(&tb, 0, IPPROTO_TCP, B);   /* head: NC_LPORT_MIN, resting for A */
+	assert_int_equal(p, NC_LPORT_MIN);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, A), NC_LPORT_MIN + 5);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 0);
 	table_close(&tb, 1);
 }
 
@@ -1119,12 +1210,12 @@ test_move_lport(void **state)
 	table_open(&tb, 70000, 0, 1, 2, NULL, NULL, NULL);
 	nc_flow_set_tcp_reuse(tb.t, 1000, 0);
 	nc_flow_set_clock(tb.t, 100);
-	f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, &err);
+	f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, 0, &err);
 	assert_non_null(f);
 	idx = index_of(&tb, f);
 	old = rte_be_to_cpu_16(f->lport);
 	lip_old = f->lip_idx;
-	assert_int_equal(nc_flow_move_lport(tb.t, (uint32_t)idx, both, 2, &cursor), 0);
+	assert_int_equal(nc_flow_move_lport(tb.t, (uint32_t)idx, both, 2, &cursor, 0), 0);
 	assert_int_equal(lookup(&tb, &k), idx);
 	assert_ptr_equal(nc_flow_at(tb.t, (uint32_t)idx), f);
 	assert_false(f->lip_idx == lip_old && rte_be_to_cpu_16(f->lport) == old);
@@ -1143,12 +1234,12 @@ test_move_lport(void **state)
 	{
 		const uint16_t only[] = { lip_old };
 		uint16_t c = 0;
-		struct nc_flow *g = nc_flow_add(tb.t, &k2, nc_flow_hash(&k2), only, 1, &c, &err);
+		struct nc_flow *g = nc_flow_add(tb.t, &k2, nc_flow_hash(&k2), only, 1, &c, 0, &err);
 
 		assert_non_null(g);
 		assert_int_equal(rte_be_to_cpu_16(g->lport), old);
 		c = 0;
-		assert_int_equal(nc_flow_move_lport(tb.t, (uint32_t)index_of(&tb, g), only, 1, &c),
+		assert_int_equal(nc_flow_move_lport(tb.t, (uint32_t)index_of(&tb, g), only, 1, &c, 0),
 				 -NC_ENOPORTS);
 		assert_int_equal(rte_be_to_cpu_16(g->lport), old);
 		assert_int_equal(nc_flow_by_lport(tb.t, lip_old, old), index_of(&tb, g));
@@ -1172,6 +1263,7 @@ main(void)
 		cmocka_unit_test(test_lips_round_robin),
 		cmocka_unit_test(test_lport_map_shared),
 		cmocka_unit_test(test_lport_rest),
+		cmocka_unit_test(test_lport_rest_per_server),
 		cmocka_unit_test(test_move_lport),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_expire_budget),
