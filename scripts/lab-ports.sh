@@ -1,7 +1,7 @@
 # The kind of port the appliance gets in the namespace lab: net_af_xdp (the
 # startup files' interfaces through AF_XDP sockets; the preset
-# drivers-cfg/net_af_xdp.json), the one-dispatcher lab's default where the PMD
-# and the kernel allow it, or net_af_packet (the startup files as written), the fallback. Sourced by
+# drivers-cfg/net_af_xdp.json), the lab's default where the PMD and the
+# kernel allow it, or net_af_packet (the startup files as written), the fallback. Sourced by
 # scripts/lab.sh and scripts/lab-lib.sh.
 #
 #   lab_ports                     the lab's kind: xdp or packet
@@ -12,8 +12,7 @@
 #
 # The kind: what `lab.sh up` chose and wrote to $LAB_STATE/ports, else
 # NC_LAB_PORTS (xdp or packet), else xdp where lab_xdp_why finds nothing
-# missing, else packet. (`lab.sh up` itself defaults the cluster lab,
-# --dispatchers 2 or 3, to packet.)
+# missing, else packet.
 
 LAB_STATE=/run/netchestra-lab
 LAB_PORTS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

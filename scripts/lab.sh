@@ -60,12 +60,11 @@
 # start` rewrite the startup file's vdevs for it, scripts/lab-ports.sh), or
 # with --packet net_af_packet (the startup files as written). AF_XDP falls back
 # to net_af_packet, and says why, where the PMD or the kernel's AF_XDP sockets
-# are missing. Without --xdp or --packet: NC_LAB_PORTS (xdp or packet), else xdp
-# with one dispatcher and packet with --dispatchers 2 or 3.
+# are missing. Without --xdp or --packet: NC_LAB_PORTS (xdp or packet), else xdp.
 #
 # Environment: BUILD (build dir, default build), NC_BACKEND (nc-backend binary),
 # NC_LAB_PORTS (xdp or packet: the ports when up has neither --xdp nor --packet;
-# default xdp, packet for the cluster lab).
+# default xdp).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -469,13 +468,8 @@ cmd_up() {
 		die "--dispatchers: want 1..$MAX_DISPATCHERS, got '$n'"
 	fi
 	[ "$n" = 1 ] || [ "$one" = 0 ] || die "--one-arm has one dispatcher: not with --dispatchers $n"
-	# the default: AF_XDP with one dispatcher; the cluster lab stays on AF_PACKET
-	# (on AF_XDP ports e2e-cluster-sync lost a new connection for 10 s, SYN and
-	# retries, when a dispatcher restarted under load or lost its front link:
-	# 2 of 16 checks, not understood yet)
-	if [ -z "$ports" ]; then
-		if [ "$n" = 1 ]; then ports=xdp; else ports=packet; fi
-	fi
+	# the default: AF_XDP, the cluster lab's too
+	[ -n "$ports" ] || ports=xdp
 	case $ports in xdp|packet) ;; *) die "NC_LAB_PORTS: want xdp or packet, got '$ports'" ;; esac
 	[ -x "$BACKEND" ] || die "no nc-backend at $BACKEND (build first: ninja -C build)"
 	if [ "$n" -gt 1 ]; then
