@@ -5,7 +5,7 @@
  * read them lock-free: an entry's MAC is one 64-bit word written and read
  * atomically, the IP->entry index is an rte_hash with lock-free
  * reader/writer concurrency (a removed key's slot is reused only after an
- * RCU grace period, nc_neigh_rcu_attach), and routes (rte_lpm) never change
+ * RCU grace period, nc_neigh_rcu_attach), and routes (rte_fib) never change
  * after start-up.
  *
  * Entries age as Linux's do: a learned entry is reachable for
@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include <rte_hash.h>
-#include <rte_lpm.h>
+#include <rte_fib.h>
 #include <rte_lpm6.h>
 #include <rte_ether.h>
 #include <rte_rcu_qsbr.h>
@@ -43,7 +43,11 @@
 #define NC_NEIGH_IDX_MASK  (NC_NEIGH_MAX - 1)
 #define NC_NEIGH_GEN_MASK  0x7fffu    /* generation: MAC word bits 48..62, handle bits 13..27 */
 #define NC_NEIGH_VALID     (1ULL << 63)
-#define NC_NH_CONNECTED    (1u << 23)   /* LPM value: on-link via port (low bits) */
+/* IPv4 routes: rte_fib's DIR24_8 with 2-byte next hops (15 bits; a 32 MB
+ * first level, half of rte_lpm's 4-byte one). A route's value is a gateway's
+ * handle (below NC_NEIGH_MAX) or on-link via a port: */
+#define NC_NH_CONNECTED    (1u << 14)   /* | the port */
+#define NC_NH_NONE         0x7fffu      /* no route covers it: rte_fib's default */
 #define NC_NH6_CONNECTED   (1u << 20)   /* the same in rte_lpm6 (21-bit next hops) */
 #define NC_NEIGH_NONE      0xffffu
 
@@ -96,7 +100,7 @@ struct nc_neigh_stats {
 
 struct nc_neigh_table {
 	struct rte_hash *h;           /* ip (network order) -> handle */
-	struct rte_lpm *lpm;          /* routes and connected subnets */
+	struct rte_fib *fib;          /* routes and connected subnets */
 	struct rte_hash *h6;          /* IPv6 address -> handle; NULL until */
 	struct rte_lpm6 *lpm6;        /* IPv6 routes and on-link prefixes: nc_neigh_enable_v6() */
 	struct rte_rcu_qsbr *qsbr;    /* the workers' (nc_neigh_rcu_attach) */
@@ -161,7 +165,7 @@ void nc_neigh_pin(struct nc_neigh_table *t, uint32_t h);
 void nc_neigh_age(struct nc_neigh_table *t, uint64_t now,
 		  void (*probe)(void *arg, struct nc_neigh_entry *e, int unicast), void *arg);
 
-/* Add a route: <prefix>/<depth> (network order) goes to LPM value <nh>
+/* Add a route: <prefix>/<depth> (network order) goes to route value <nh>
  * (NC_NH_CONNECTED | port, or a gateway's handle). Control lcore, start-up. */
 int nc_neigh_route_add(struct nc_neigh_table *t, uint32_t prefix, uint8_t depth, uint32_t nh);
 
@@ -199,16 +203,16 @@ nc_neigh_port(const struct nc_neigh_table *t, uint32_t h)
 static inline int
 nc_neigh_next_hop(const struct nc_neigh_table *t, uint32_t dst, uint16_t *port)
 {
-	uint32_t nh;
-	int r;
+	uint32_t ip = rte_be_to_cpu_32(dst);
+	uint64_t nh;
 
-	if (rte_lpm_lookup(t->lpm, rte_be_to_cpu_32(dst), &nh) != 0)
+	rte_fib_lookup_bulk(t->fib, &ip, &nh, 1);
+	if (nh == NC_NH_NONE)
 		return -ENETUNREACH;
 	if (!(nh & NC_NH_CONNECTED))
 		return (int)nh;
-	*port = (uint16_t)(nh & 0xffff);
-	r = nc_neigh_lookup(t, dst);
-	return r;
+	*port = (uint16_t)(nh & ~NC_NH_CONNECTED);
+	return nc_neigh_lookup(t, dst);
 }
 
 /* Current MAC word of handle <h> (NC_NEIGH_VALID set when resolved); 0 when

@@ -30,14 +30,20 @@ nc_neigh_create(const char *name, int socket)
 		/* workers look up while the control lcore adds */
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
-	struct rte_lpm_config lc = { .max_rules = 1024, .number_tbl8s = 256 };
+	struct rte_fib_conf fc = {
+		.type = RTE_FIB_DIR24_8,
+		.default_nh = NC_NH_NONE,
+		.max_routes = 1024,
+		.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_2B, .num_tbl8 = 256 },
+	};
 	uint64_t ms = rte_get_tsc_hz() / 1000;
 
 	RTE_BUILD_BUG_ON(NC_NEIGH_MAX != 1 << NC_NEIGH_IDX_BITS);
 	RTE_BUILD_BUG_ON(NC_NEIGH_MAX > NC_NEIGH_NONE);   /* indexes fit the LRU links */
-	/* a gateway's handle is an LPM value below the "connected" bit (its
+	/* a gateway's handle is a route value below the "connected" bit (its
 	 * generation is 0: added at start-up, never removed) */
 	RTE_BUILD_BUG_ON(NC_NEIGH_MAX > NC_NH6_CONNECTED);
+	RTE_BUILD_BUG_ON(NC_NEIGH_MAX > NC_NH_CONNECTED);
 	t = rte_zmalloc_socket("nc_neigh", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
 	if (t == NULL)
 		goto nomem;
@@ -52,8 +58,8 @@ nc_neigh_create(const char *name, int socket)
 	if (t->h == NULL)
 		goto fail;
 	snprintf(hname, sizeof(hname), "%s_r", name);
-	t->lpm = rte_lpm_create(hname, socket, &lc);
-	if (t->lpm == NULL)
+	t->fib = rte_fib_create(hname, socket, &fc);
+	if (t->fib == NULL)
 		goto fail;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->socket = socket;
@@ -75,7 +81,7 @@ nc_neigh_free(struct nc_neigh_table *t)
 	if (t == NULL)
 		return;
 	rte_hash_free(t->h);
-	rte_lpm_free(t->lpm);
+	rte_fib_free(t->fib);
 	rte_hash_free(t->h6);
 	rte_lpm6_free(t->lpm6);
 	rte_free(t->used);
@@ -412,15 +418,11 @@ incomplete:
 int
 nc_neigh_route_add(struct nc_neigh_table *t, uint32_t prefix, uint8_t depth, uint32_t nh)
 {
-	int r;
-
-	if (!(nh & NC_NH_CONNECTED) && nh >= NC_NEIGH_MAX)
-		return -EINVAL;   /* a gateway's handle of a reused slot: not an LPM value */
-	if (depth > 0)
-		return rte_lpm_add(t->lpm, rte_be_to_cpu_32(prefix), depth, nh);
-	/* rte_lpm has no /0: a default route is the two /1 halves */
-	r = rte_lpm_add(t->lpm, 0, 1, nh);
-	return r != 0 ? r : rte_lpm_add(t->lpm, 0x80000000u, 1, nh);
+	/* a gateway's handle of a reused slot, or a port beyond the value's
+	 * bits: not a route value */
+	if (nh & NC_NH_CONNECTED ? nh >= NC_NH_NONE : nh >= NC_NEIGH_MAX)
+		return -EINVAL;
+	return rte_fib_add(t->fib, rte_be_to_cpu_32(prefix), depth, nh);
 }
 
 int

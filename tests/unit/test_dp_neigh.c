@@ -765,6 +765,66 @@ test_every_frame_counted(void **state)
 	assert_no_leak(f);
 }
 
+#define BE(a, b, c, d) rte_cpu_to_be_32(PB_IP(a, b, c, d))
+
+/*
+ * The route table on its own: the longest prefix wins at every depth (a /8,
+ * a /16 and a /24 nested, a /26 past the first level), a default route (/0)
+ * covers the rest, an on-link route answers with its port and the entry of
+ * the address itself once there is one, no route is -ENETUNREACH, and a value
+ * that is neither a start-up gateway's handle nor a port is refused.
+ */
+static void
+test_routes(void **state)
+{
+	static const struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0, 0x01 } };
+	struct nc_neigh_table *t = nc_neigh_create("ncrtest", SOCKET_ID_ANY);
+	struct nc_neigh_table *t2 = nc_neigh_create("ncrtest2", SOCKET_ID_ANY);
+	int gw1, gw2, host;
+	uint16_t port;
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(t2);
+	gw1 = nc_neigh_add(t, BE(192, 0, 2, 1), 0, &mac, 1);
+	gw2 = nc_neigh_add(t, BE(192, 0, 2, 2), 0, &mac, 1);
+	assert_true(gw1 >= 0 && gw2 >= 0 && gw1 != gw2);
+	assert_int_equal(nc_neigh_route_add(t, 0, 0, (uint32_t)gw1), 0);
+	assert_int_equal(nc_neigh_route_add(t, BE(10, 0, 0, 0), 8, NC_NH_CONNECTED | 1), 0);
+	assert_int_equal(nc_neigh_route_add(t, BE(10, 1, 0, 0), 16, (uint32_t)gw2), 0);
+	assert_int_equal(nc_neigh_route_add(t, BE(10, 1, 2, 0), 24, NC_NH_CONNECTED | 2), 0);
+	assert_int_equal(nc_neigh_route_add(t, BE(10, 1, 2, 64), 26, (uint32_t)gw1), 0);
+
+	assert_int_equal(nc_neigh_next_hop(t, BE(198, 51, 100, 7), &port), gw1);
+	assert_int_equal(nc_neigh_next_hop(t, BE(255, 255, 255, 254), &port), gw1);
+	port = 0;
+	assert_int_equal(nc_neigh_next_hop(t, BE(10, 9, 9, 9), &port), -ENOENT);
+	assert_int_equal(port, 1);
+	assert_int_equal(nc_neigh_next_hop(t, BE(10, 1, 9, 9), &port), gw2);
+	assert_int_equal(nc_neigh_next_hop(t, BE(10, 1, 2, 5), &port), -ENOENT);
+	assert_int_equal(port, 2);
+	host = nc_neigh_add(t, BE(10, 1, 2, 5), 2, &mac, 0);
+	assert_true(host >= 0);
+	assert_int_equal(nc_neigh_next_hop(t, BE(10, 1, 2, 5), &port), host);
+	assert_int_equal(nc_neigh_next_hop(t, BE(10, 1, 2, 70), &port), gw1);
+	assert_int_equal(nc_neigh_next_hop(t, BE(10, 1, 2, 128), &port), -ENOENT);
+	assert_int_equal(port, 2);
+
+	/* no default route: outside every prefix is unreachable */
+	assert_int_equal(nc_neigh_route_add(t2, BE(10, 0, 0, 0), 8, NC_NH_CONNECTED | 3), 0);
+	assert_int_equal(nc_neigh_next_hop(t2, BE(11, 0, 0, 1), &port), -ENETUNREACH);
+	assert_int_equal(nc_neigh_next_hop(t2, BE(9, 255, 255, 255), &port), -ENETUNREACH);
+	assert_int_equal(nc_neigh_next_hop(t2, BE(10, 255, 0, 1), &port), -ENOENT);
+	assert_int_equal(port, 3);
+	/* values that name nothing */
+	assert_int_equal(nc_neigh_route_add(t2, BE(11, 0, 0, 0), 8, NC_NEIGH_MAX), -EINVAL);
+	assert_int_equal(nc_neigh_route_add(t2, BE(11, 0, 0, 0), 8, NC_NH_NONE), -EINVAL);
+	assert_int_equal(nc_neigh_route_add(t2, BE(11, 0, 0, 0), 8, 1u << 20), -EINVAL);
+	assert_int_equal(nc_neigh_next_hop(t2, BE(11, 0, 0, 1), &port), -ENETUNREACH);
+	nc_neigh_free(t);
+	nc_neigh_free(t2);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpneigh"); }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
@@ -786,6 +846,7 @@ main(void)
 		T(test_bad_tcp_flags6, setup_v6),
 		T(test_chained_frame, setup_lab),
 		T(test_every_frame_counted, setup_v6),
+		cmocka_unit_test(test_routes),
 	};
 
 	return cmocka_run_group_tests_name("dp_neigh", tests, eal_setup, fx_eal_teardown);
