@@ -44,9 +44,11 @@ struct lport_fifo {
  * line; an IPv6 flow's ports there and its addresses in its nc_flow6_addr),
  * so an IPv4 lookup touches one bucket line and the flow line it then needs
  * anyway (rte_hash adds a key store line between them). A key lives in its
- * primary bucket (hash's low bits) or the other one (the primary XOR a
- * function of its signature, so a displaced entry finds its other bucket
- * without its key). At most half the ways are ever used, so an insert rarely
+ * primary bucket (from its hash) or the other one (the primary plus an offset
+ * made of its signature, modulo the bucket count; a way's alt_ways bit says
+ * which of the two it is in, so a displaced entry finds its other bucket
+ * without its key; the bucket count need not be a power of two, so the table
+ * is no bigger than its fill calls for). At most half the ways are ever used, so an insert rarely
  * moves anything; when both buckets are full a short search (NC_FT_DEPTH
  * moves) finds room before anything moves, and failing that the insert fails
  * (counted by the caller as a full table): no entry is ever lost. A bucket
@@ -68,8 +70,8 @@ struct ft_bucket {
 } __rte_cache_aligned;
 
 struct ft {
-	struct ft_bucket *bkt;   /* mask + 1 of them, a power of two */
-	uint32_t mask;
+	struct ft_bucket *bkt;   /* n_bkt of them */
+	uint32_t n_bkt;
 	uint32_t *free_idx;      /* flow slots of the family not in use, a stack */
 	uint32_t n_free;
 };
@@ -120,13 +122,38 @@ ft_sig(uint32_t hash)
 	return sig != 0 ? sig : 1;   /* 0 marks an empty way */
 }
 
-/* The other bucket of an entry in bucket <b> with signature <sig>. */
+/* The primary bucket of a key of <hash>: its hash mixed (so that the bucket
+ * does not follow the signature's bits), scaled to the bucket count. */
+static inline uint32_t
+ft_bucket_of(const struct ft *ft, uint32_t hash)
+{
+	return (uint32_t)((uint64_t)(hash * 0x9e3779b1u) * ft->n_bkt >> 32);
+}
+
+/* A signature's offset from its key's primary bucket to its other one:
+ * 1 .. n_bkt - 1, so the two always differ. */
+static inline uint32_t
+ft_offset(const struct ft *ft, uint16_t sig)
+{
+	return 1 + (uint32_t)((uint64_t)((uint32_t)sig * 0x85ebca6bu) * (ft->n_bkt - 1) >> 32);
+}
+
+/* The other bucket of a key whose primary is <b> (signature <sig>). */
 static inline uint32_t
 ft_alt(const struct ft *ft, uint32_t b, uint16_t sig)
 {
-	uint32_t x = ((uint32_t)sig * 0x9e3779b1u) >> 7 & ft->mask;
+	uint32_t a = b + ft_offset(ft, sig);
 
-	return b ^ (x != 0 ? x : 1u);
+	return a >= ft->n_bkt ? a - ft->n_bkt : a;
+}
+
+/* The primary bucket of a key held in its other bucket <b>. */
+static inline uint32_t
+ft_primary(const struct ft *ft, uint32_t b, uint16_t sig)
+{
+	uint32_t o = ft_offset(ft, sig);
+
+	return b >= o ? b - o : b + ft->n_bkt - o;
 }
 
 /* Ways of bucket <b> whose signature is <sig>, a bit each. */
@@ -183,7 +210,7 @@ ft_lookup(const struct nc_flow_table *t, int v6, const void *k, uint32_t hash)
 {
 	const struct ft *ft = v6 ? &t->ft6 : &t->ft4;
 	uint16_t sig = ft_sig(hash);
-	uint32_t b = hash & ft->mask;
+	uint32_t b = ft_bucket_of(ft, hash);
 	int32_t pos = ft_find(t, v6, &ft->bkt[b], ft_match(&ft->bkt[b], sig), k);
 
 	if (pos >= 0 || ft->bkt[b].spilled == 0)
@@ -217,9 +244,11 @@ ft_make_room(struct ft *ft, uint32_t b, unsigned int depth)
 	if (depth == 0)
 		return -1;
 	for (j = 0; j < NC_FT_WAYS; j++) {
-		uint32_t alt = ft_alt(ft, b, bk->sig[j]);
+		/* its other bucket: back to its primary, or out to the other */
+		uint32_t alt = bk->alt_ways >> j & 1 ? ft_primary(ft, b, bk->sig[j]) :
+						       ft_alt(ft, b, bk->sig[j]);
 
-		if (alt == b || (w = ft_make_room(ft, alt, depth - 1)) < 0)
+		if ((w = ft_make_room(ft, alt, depth - 1)) < 0)
 			continue;
 		ft->bkt[alt].sig[w] = bk->sig[j];
 		ft->bkt[alt].idx[w] = bk->idx[j];
@@ -243,7 +272,7 @@ static int32_t
 ft_add(struct ft *ft, uint32_t hash)
 {
 	uint16_t sig = ft_sig(hash);
-	uint32_t b1 = hash & ft->mask, b2 = ft_alt(ft, b1, sig), b = b1, idx;
+	uint32_t b1 = ft_bucket_of(ft, hash), b2 = ft_alt(ft, b1, sig), b = b1, idx;
 	int w = ft_free_way(&ft->bkt[b1]);
 
 	if (unlikely(ft->n_free == 0))
@@ -277,7 +306,7 @@ static void
 ft_del(struct ft *ft, uint32_t hash, uint32_t idx)
 {
 	uint16_t sig = ft_sig(hash);
-	uint32_t b = hash & ft->mask, pass, m;
+	uint32_t b1 = ft_bucket_of(ft, hash), b = b1, pass, m;
 
 	for (pass = 0; pass < 2; pass++, b = ft_alt(ft, b, sig)) {
 		for (m = ft_match(&ft->bkt[b], sig); m != 0; m &= m - 1) {
@@ -286,7 +315,7 @@ ft_del(struct ft *ft, uint32_t hash, uint32_t idx)
 			if (ft->bkt[b].idx[j] == idx) {
 				ft->bkt[b].sig[j] = 0;
 				if (pass == 1) {   /* in its other bucket */
-					ft->bkt[hash & ft->mask].spilled--;
+					ft->bkt[b1].spilled--;
 					ft->bkt[b].alt_ways &= (uint8_t)~(1u << j);
 				}
 				ft->free_idx[ft->n_free++] = idx;
@@ -303,9 +332,9 @@ ft_init(struct ft *ft, uint32_t first, uint32_t n, int socket)
 	/* ways for twice the slots: at most half of them used */
 	RTE_BUILD_BUG_ON(sizeof(struct ft_bucket) != RTE_CACHE_LINE_SIZE);
 	RTE_BUILD_BUG_ON(NC_FT_WAYS > 8);   /* alt_ways: a bit per way */
-	uint32_t n_bkt = rte_align32pow2(RTE_MAX(2 * n / NC_FT_WAYS, 2u)), i;
+	uint32_t n_bkt = RTE_MAX((uint32_t)(((uint64_t)2 * n + NC_FT_WAYS - 1) / NC_FT_WAYS), 2u), i;
 
-	ft->mask = n_bkt - 1;
+	ft->n_bkt = n_bkt;
 	ft->bkt = rte_malloc_socket("nc_flow_buckets", (size_t)n_bkt * sizeof(*ft->bkt),
 				    RTE_CACHE_LINE_SIZE, socket);
 	ft->free_idx = rte_malloc_socket("nc_flow_free", (size_t)n * sizeof(uint32_t), 0, socket);
@@ -458,7 +487,7 @@ nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
 		k = RTE_MIN(n - done, (uint32_t)NC_FT_BULK);
 		for (i = 0; i < k; i++) {
 			sig[i] = ft_sig(h[i]);
-			bk[i] = h[i] & ft->mask;
+			bk[i] = ft_bucket_of(ft, h[i]);
 			rte_prefetch0(&ft->bkt[bk[i]]);
 		}
 		alt = 0;
@@ -507,9 +536,9 @@ nc_flow6_prefetch_bulk(struct nc_flow_table *t, const uint32_t *hash, uint32_t n
 	if (t->slots6 == 0)
 		return;
 	for (i = 0; i < n; i++)
-		rte_prefetch0(&ft->bkt[hash[i] & ft->mask]);
+		rte_prefetch0(&ft->bkt[ft_bucket_of(ft, hash[i])]);
 	for (i = 0; i < n; i++) {
-		const struct ft_bucket *b = &ft->bkt[hash[i] & ft->mask];
+		const struct ft_bucket *b = &ft->bkt[ft_bucket_of(ft, hash[i])];
 
 		for (m = ft_match(b, ft_sig(hash[i])); m != 0; m &= m - 1) {
 			uint32_t idx = b->idx[__builtin_ctz(m)];

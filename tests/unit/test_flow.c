@@ -257,26 +257,27 @@ test_capacity(void **state)
 
 /*
  * The client-key table's buckets (lib/flow/flow.c): a capacity of 64 gives 16
- * buckets of 8 ways. A key's primary bucket is its hash's low bits, its other
- * one the primary XOR a function of its 16-bit signature; the two below are
- * that layout, written out to pick keys that crowd buckets 0 and 1.
+ * buckets of 8 ways. A key's primary bucket is its hash mixed and scaled to
+ * the bucket count, its other one the primary plus an offset (1 .. 15) made
+ * of its 16-bit signature, modulo 16; the two below are that layout, written
+ * out to pick keys that crowd buckets 0 and 1.
  */
 #define CAP_SMALL 64
-#define BKT_MASK  15u
+#define N_BKT     16u
 
 static uint32_t
 bkt_primary(uint32_t h)
 {
-	return h & BKT_MASK;
+	return (uint32_t)((uint64_t)(h * 0x9e3779b1u) * N_BKT >> 32);
 }
 
 static uint32_t
 bkt_other(uint32_t h)
 {
 	uint32_t sig = h >> 16 != 0 ? h >> 16 : 1;
-	uint32_t x = (sig * 0x9e3779b1u) >> 7 & BKT_MASK;
+	uint32_t off = 1 + (uint32_t)((uint64_t)(sig * 0x85ebca6bu) * (N_BKT - 1) >> 32);
 
-	return bkt_primary(h) ^ (x != 0 ? x : 1u);
+	return (bkt_primary(h) + off) % N_BKT;
 }
 
 /* The next key from <*i> on whose buckets are <prim> and (unless -1) <other>,
@@ -322,9 +323,9 @@ assert_all_found(struct table *tb, const struct nc_flow_key *k, const int32_t *w
 static void
 test_bucket_room(void **state)
 {
-	struct nc_flow_key k[17];
+	struct nc_flow_key k[25];
 	struct table tb;
-	int32_t want[17];
+	int32_t want[25];
 	uint32_t i, n = 0, free_before;
 	struct nc_flow *f;
 	int err;
@@ -383,6 +384,34 @@ test_bucket_room(void **state)
 	want[3] = index_of(&tb, f);
 	k[3] = k[16];
 	assert_all_found(&tb, k, want, 16);
+	table_close(&tb, 1);
+
+	/* an entry already in its other bucket moved again, back to its primary
+	 * (below the other in the bucket order: the offset wraps round): bucket
+	 * 1 full of its own keys, k[8] of buckets 1 and 0 goes to 0, which then
+	 * fills with its own; bucket 2 full; one of bucket 1's leaves; a key of
+	 * buckets 0 and 2 makes room in 0 by moving k[8] (its first way) home */
+	table_open(&tb, CAP_SMALL, 0, 1, 1, NULL, NULL, NULL);
+	n = 0;
+	for (i = 0; i < 8; i++)
+		k[i] = key_in(&n, 1, -2);
+	k[8] = key_in(&n, 1, 0);
+	for (i = 9; i < 16; i++)
+		k[i] = key_in(&n, 0, -2);
+	for (i = 16; i < 24; i++)
+		k[i] = key_in(&n, 2, -2);
+	k[24] = key_in(&n, 0, 2);
+	for (i = 0; i < 24; i++) {
+		f = add(&tb, &k[i], &err);
+		assert_non_null(f);
+		want[i] = index_of(&tb, f);
+	}
+	nc_flow_del(tb.t, (uint32_t)want[5]);
+	k[5] = k[24];
+	f = add(&tb, &k[5], &err);
+	assert_non_null(f);
+	want[5] = index_of(&tb, f);
+	assert_all_found(&tb, k, want, 24);
 	table_close(&tb, 1);
 }
 
