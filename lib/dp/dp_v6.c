@@ -464,14 +464,16 @@ nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, con
  * while its affinity entry lives and the server is up and not drained; else
  * a maglev table's entry for the prefix (persistence) or the 5-tuple, hashed
  * with the schedule's seed as on every machine; else the schedule's next
- * slot. With persistence the prefix's entry is set to it.
+ * slot. <prefix> gets the client's prefix (persistence); *<hit>: the
+ * affinity entry chose. The caller counts the hit and sets the entry once the
+ * flow opened.
  */
 static inline uint8_t
 server6_pick(struct nc_worker *w, const struct nc_schedule *s, const struct nc_svc6_ent *se,
-	     const struct nc_flow6_key *k)
+	     const struct nc_flow6_key *k, uint8_t *prefix, int *hit)
 {
 	uint32_t persist_ms = w->tb->svc[se->svc].persist_ms;
-	uint8_t prefix[16] __rte_aligned(8), server;
+	uint8_t server;
 	uint32_t *cur;
 	uint64_t h;
 	int aff = -1;
@@ -483,9 +485,9 @@ server6_pick(struct nc_worker *w, const struct nc_schedule *s, const struct nc_s
 				 s->server[aff].weight == 0))   /* down, or drained */
 			aff = -1;
 	}
+	*hit = aff >= 0;
 	if (aff >= 0) {
 		server = (uint8_t)aff;
-		w->st.svc[se->svc].affinity_hits++;
 	} else if (unlikely(s->maglev != NULL)) {
 		if (persist_ms != 0)
 			h = nc_maglev_hash_ip6(s->maglev_salt, prefix);
@@ -500,8 +502,6 @@ server6_pick(struct nc_worker *w, const struct nc_schedule *s, const struct nc_s
 			*cur = 0;
 		server = (uint8_t)s->slot[(*cur)++];
 	}
-	if (persist_ms != 0)   /* a full table only loses the affinity, never the flow */
-		nc_affinity_set6(w->aff6, prefix, se->svc, server, w->now_ms + persist_ms);
 	return server;
 }
 
@@ -600,9 +600,9 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	const struct nc_sched_server *srv;
 	struct nc_flow6_addr *a;
 	struct nc_flow *f;
+	uint8_t prefix[16] __rte_aligned(8), server;
 	uint16_t port = pidx, i;
-	uint8_t server;
-	int nh, err;
+	int nh, err, hit;
 
 	if (unlikely(nc_ip6_src_martian(k->src_ip))) {
 		drop(w, m, NC_DROP_SRC_MARTIAN);
@@ -641,7 +641,7 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 		return NULL;
 	}
 	/* the server first: its local port is one that does not rest for it */
-	server = server6_pick(w, s, se, k);
+	server = server6_pick(w, s, se, k, prefix, &hit);
 	srv = &s->server[server];
 	f = nc_flow6_add(w->flows, k, hash, ds->lip, ds->n_lips, &w->lip_cursor[svc],
 			 nc_flow_rest_bit(srv->addr, srv->port), &err);
@@ -650,6 +650,11 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 		return NULL;
 	}
 	f->server = server;
+	if (hit)
+		w->st.svc[svc].affinity_hits++;
+	if (w->tb->svc[svc].persist_ms != 0)   /* a full affinity table only loses the affinity */
+		nc_affinity_set6(w->aff6, prefix, (uint8_t)svc, server,
+				 w->now_ms + w->tb->svc[svc].persist_ms);
 	f->svc = (uint8_t)svc;
 	f->server_port = srv->port;
 	f->nh_server = srv->nh;

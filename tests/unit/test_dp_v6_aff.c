@@ -69,6 +69,7 @@ struct setup {
 	uint32_t persistence_s;
 	uint8_t prefix6;
 	int two_workers;
+	uint32_t max_flows;      /* limits.max_flows; 0: the fixture's */
 };
 
 static struct setup cur;
@@ -149,6 +150,8 @@ tweak(struct nc_config *c)
 	c->n_services = 4;
 	if (cur.two_workers)
 		tweak_two_workers(c);
+	if (cur.max_flows != 0)
+		c->limits.max_flows = cur.max_flows;
 }
 
 static struct fx *
@@ -278,6 +281,52 @@ test_aff6_per_64(void **state)
 		assert_int_equal(st.svc[svc].affinity_hits, 4);
 	}
 	done(f, &fx);
+}
+
+/* A flow refused for a full table is no affinity hit: its client's prefix
+ * keeps its server, but nothing opened on it; the hit is counted when a
+ * flow of that prefix does open. */
+static void
+test_aff6_full_table(void **state)
+{
+	static const struct setup s = { 2, 0, NC_SCHED_SMOOTH, 30, 64, 0, 1 };
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct nc_dp_stats st;
+	struct pb_pkt p;
+	uint8_t c1[16];
+	void *fx = NULL;
+	struct fx *f = start(&s, &fx);
+	unsigned int first;
+	uint16_t lport;
+
+	(void)state;
+	client_ip6(c1, 1, 0x10);
+	first = c2s6(f, 0, AFF_WEB6, c1, 40000, PB_TCP_SYN, NULL, NULL, &lport);
+	/* the table's one flow is taken: the next SYN is refused */
+	pb_init6(&p, IPPROTO_TCP);
+	memcpy(p.dst_mac, mac_port, 6);
+	memcpy(p.src_mac, mac_gw, 6);
+	memcpy(p.sip6, c1, 16);
+	memcpy(p.dip6, aff_vip6, 16);
+	p.sport = 40001;
+	p.dport = WEB_PORT;
+	p.tcp_flags = PB_TCP_SYN;
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	want[NC_DROP_FLOW_TABLE_FULL] = 1;
+	assert_drops(f, want);
+	stats(f, &st);
+	assert_int_equal(st.svc[AFF_WEB6].flows_opened, 1);
+	assert_int_equal(st.svc[AFF_WEB6].affinity_hits, 0);
+	/* the first one ends (its server's RST) and its port is used again: the
+	 * flow opens afresh in the room it leaves, on the same server */
+	s2c6(f, AFF_WEB6, first, lport, PB_TCP_RST | PB_TCP_ACK, NULL);
+	assert_int_equal(c2s6(f, 0, AFF_WEB6, c1, 40000, PB_TCP_SYN, NULL, NULL, NULL), first);
+	stats(f, &st);
+	assert_int_equal(st.svc[AFF_WEB6].flows_opened, 2);
+	assert_int_equal(st.svc[AFF_WEB6].affinity_hits, 1);
+	assert_no_leak(f);
+	fx_teardown(&fx);
 }
 
 /* Per address: two clients of one /64 each keep their own server, and
@@ -523,6 +572,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aff6_per_64),
+		cmocka_unit_test(test_aff6_full_table),
 		cmocka_unit_test(test_aff6_per_128),
 		cmocka_unit_test(test_aff6_owner),
 		cmocka_unit_test(test_maglev6_prefix),
