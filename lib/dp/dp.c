@@ -160,8 +160,10 @@ build_neighbors(struct nc_dp *dp)
 
 			r = nc_neigh_route_add(dp->neigh, nc_be32(px->addr & prefix_mask(px->len)),
 					       px->len, NC_NH_CONNECTED | i);
-			if (r < 0)
+			if (r < 0) {
+				NC_LOG(ERR, DP, "ports[%u].ipv4[%u]: cannot route its subnet", i, a);
 				return r;
+			}
 		}
 	for (i = 0; i < cfg->n_routes; i++) {
 		const struct nc_cfg_route *rt = &cfg->routes[i];
@@ -177,8 +179,10 @@ build_neighbors(struct nc_dp *dp)
 			return r;
 		nc_neigh_pin(dp->neigh, (uint32_t)r);   /* a gateway is never evicted */
 		r = nc_neigh_route_add(dp->neigh, nc_be32(rt->prefix.addr), rt->prefix.len, (uint32_t)r);
-		if (r < 0)
+		if (r < 0) {
+			NC_LOG(ERR, DP, "routes[%u]: cannot add it", i);
 			return r;
+		}
 	}
 	/* every server's next hop exists from the start, so probes begin at once */
 	for (s = 0; s < cfg->n_services; s++)
@@ -616,6 +620,9 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 	RTE_BUILD_BUG_ON(NC_MAX_SERVERS >= NC_FAILOVER_RESET);
 	RTE_BUILD_BUG_ON(NC_MAX_SERVICES > 256);
 	RTE_BUILD_BUG_ON(NC_MAX_PORTS > RTE_MAX_ETHPORTS);
+	/* every IPv4 route's gateway and every port fit the route table's values */
+	RTE_BUILD_BUG_ON(NC_MAX_ROUTES > NC_NEIGH_GATEWAYS);
+	RTE_BUILD_BUG_ON(NC_MAX_PORTS >= NC_FIB_NONE - NC_FIB_CONNECTED);
 	dp = rte_zmalloc_socket("nc_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE, socket);
 	if (dp == NULL) {
 		rte_errno = ENOMEM;

@@ -43,11 +43,15 @@
 #define NC_NEIGH_IDX_MASK  (NC_NEIGH_MAX - 1)
 #define NC_NEIGH_GEN_MASK  0x7fffu    /* generation: MAC word bits 48..62, handle bits 13..27 */
 #define NC_NEIGH_VALID     (1ULL << 63)
-/* IPv4 routes: rte_fib's DIR24_8 with 2-byte next hops (15 bits; a 32 MB
- * first level, half of rte_lpm's 4-byte one). A route's value is a gateway's
- * handle (below NC_NEIGH_MAX) or on-link via a port: */
-#define NC_NH_CONNECTED    (1u << 14)   /* | the port */
-#define NC_NH_NONE         0x7fffu      /* no route covers it: rte_fib's default */
+/* A route goes to a gateway (nc_neigh_route_add() takes its handle, below
+ * NC_NEIGH_MAX) or is on-link via a port (NC_NH_CONNECTED | the port). */
+#define NC_NH_CONNECTED    (1u << 14)
+/* IPv4 routes live in rte_fib's DIR24_8 with 1-byte next hops (7 bits: a
+ * 16 MB first level, a quarter of rte_lpm's 4-byte one): a gateway's slot in
+ * nc_neigh_table.gw, or NC_FIB_CONNECTED | the port. */
+#define NC_NEIGH_GATEWAYS  64     /* distinct gateways of IPv4 routes */
+#define NC_FIB_CONNECTED   0x40u
+#define NC_FIB_NONE        0x7fu  /* no route covers it: rte_fib's default */
 #define NC_NH6_CONNECTED   (1u << 20)   /* the same in rte_lpm6 (21-bit next hops) */
 #define NC_NEIGH_NONE      0xffffu
 
@@ -101,6 +105,8 @@ struct nc_neigh_stats {
 struct nc_neigh_table {
 	struct rte_hash *h;           /* ip (network order) -> handle */
 	struct rte_fib *fib;          /* routes and connected subnets */
+	uint32_t gw[NC_NEIGH_GATEWAYS];   /* a route's gateway slot -> its handle */
+	uint32_t n_gw;
 	struct rte_hash *h6;          /* IPv6 address -> handle; NULL until */
 	struct rte_lpm6 *lpm6;        /* IPv6 routes and on-link prefixes: nc_neigh_enable_v6() */
 	struct rte_rcu_qsbr *qsbr;    /* the workers' (nc_neigh_rcu_attach) */
@@ -165,8 +171,10 @@ void nc_neigh_pin(struct nc_neigh_table *t, uint32_t h);
 void nc_neigh_age(struct nc_neigh_table *t, uint64_t now,
 		  void (*probe)(void *arg, struct nc_neigh_entry *e, int unicast), void *arg);
 
-/* Add a route: <prefix>/<depth> (network order) goes to route value <nh>
- * (NC_NH_CONNECTED | port, or a gateway's handle). Control lcore, start-up. */
+/* Add a route: <prefix>/<depth> (network order) goes to <nh>
+ * (NC_NH_CONNECTED | port, or a gateway's handle). Control lcore, start-up.
+ * 0, -EINVAL (a port from 63 on, or a handle that is not a start-up one's),
+ * -ENOSPC (more than NC_NEIGH_GATEWAYS gateways) or rte_fib's error. */
 int nc_neigh_route_add(struct nc_neigh_table *t, uint32_t prefix, uint8_t depth, uint32_t nh);
 
 /* Handle of <ip>, or -ENOENT. Any lcore. */
@@ -207,11 +215,11 @@ nc_neigh_next_hop(const struct nc_neigh_table *t, uint32_t dst, uint16_t *port)
 	uint64_t nh;
 
 	rte_fib_lookup_bulk(t->fib, &ip, &nh, 1);
-	if (nh == NC_NH_NONE)
+	if (nh == NC_FIB_NONE)
 		return -ENETUNREACH;
-	if (!(nh & NC_NH_CONNECTED))
-		return (int)nh;
-	*port = (uint16_t)(nh & ~NC_NH_CONNECTED);
+	if (!(nh & NC_FIB_CONNECTED))
+		return (int)t->gw[nh];
+	*port = (uint16_t)(nh & ~NC_FIB_CONNECTED);
 	return nc_neigh_lookup(t, dst);
 }
 

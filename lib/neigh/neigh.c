@@ -32,9 +32,11 @@ nc_neigh_create(const char *name, int socket)
 	};
 	struct rte_fib_conf fc = {
 		.type = RTE_FIB_DIR24_8,
-		.default_nh = NC_NH_NONE,
+		.default_nh = NC_FIB_NONE,
 		.max_routes = 1024,
-		.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_2B, .num_tbl8 = 256 },
+		/* a second-level group per /24 holding longer prefixes; its
+		 * number lives in a first-level entry too, so 7 bits as well */
+		.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_1B, .num_tbl8 = NC_FIB_NONE },
 	};
 	uint64_t ms = rte_get_tsc_hz() / 1000;
 
@@ -44,6 +46,7 @@ nc_neigh_create(const char *name, int socket)
 	 * generation is 0: added at start-up, never removed) */
 	RTE_BUILD_BUG_ON(NC_NEIGH_MAX > NC_NH6_CONNECTED);
 	RTE_BUILD_BUG_ON(NC_NEIGH_MAX > NC_NH_CONNECTED);
+	RTE_BUILD_BUG_ON(NC_NEIGH_GATEWAYS > NC_FIB_CONNECTED);
 	t = rte_zmalloc_socket("nc_neigh", sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
 	if (t == NULL)
 		goto nomem;
@@ -418,11 +421,25 @@ incomplete:
 int
 nc_neigh_route_add(struct nc_neigh_table *t, uint32_t prefix, uint8_t depth, uint32_t nh)
 {
-	/* a gateway's handle of a reused slot, or a port beyond the value's
-	 * bits: not a route value */
-	if (nh & NC_NH_CONNECTED ? nh >= NC_NH_NONE : nh >= NC_NEIGH_MAX)
-		return -EINVAL;
-	return rte_fib_add(t->fib, rte_be_to_cpu_32(prefix), depth, nh);
+	uint32_t v;
+
+	if (nh & NC_NH_CONNECTED) {
+		v = nh & ~NC_NH_CONNECTED;
+		if (v >= NC_FIB_NONE - NC_FIB_CONNECTED)
+			return -EINVAL;   /* a port beyond the value's bits */
+		v |= NC_FIB_CONNECTED;
+	} else {
+		if (nh >= NC_NEIGH_MAX)
+			return -EINVAL;   /* a gateway's handle of a reused slot */
+		for (v = 0; v < t->n_gw && t->gw[v] != nh; v++)
+			;
+		if (v == t->n_gw) {
+			if (t->n_gw == NC_NEIGH_GATEWAYS)
+				return -ENOSPC;
+			t->gw[t->n_gw++] = nh;
+		}
+	}
+	return rte_fib_add(t->fib, rte_be_to_cpu_32(prefix), depth, v);
 }
 
 int

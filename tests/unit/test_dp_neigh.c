@@ -771,8 +771,9 @@ test_every_frame_counted(void **state)
  * The route table on its own: the longest prefix wins at every depth (a /8,
  * a /16 and a /24 nested, a /26 past the first level), a default route (/0)
  * covers the rest, an on-link route answers with its port and the entry of
- * the address itself once there is one, no route is -ENETUNREACH, and a value
- * that is neither a start-up gateway's handle nor a port is refused.
+ * the address itself once there is one, no route is -ENETUNREACH, a value
+ * that is neither a start-up gateway's handle nor a port is refused, and so
+ * is a gateway beyond the NC_NEIGH_GATEWAYS the table's values name.
  */
 static void
 test_routes(void **state)
@@ -780,8 +781,9 @@ test_routes(void **state)
 	static const struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0, 0x01 } };
 	struct nc_neigh_table *t = nc_neigh_create("ncrtest", SOCKET_ID_ANY);
 	struct nc_neigh_table *t2 = nc_neigh_create("ncrtest2", SOCKET_ID_ANY);
-	int gw1, gw2, host;
+	int gw1, gw2, host, gw[NC_NEIGH_GATEWAYS];
 	uint16_t port;
+	unsigned int i;
 
 	(void)state;
 	assert_non_null(t);
@@ -809,6 +811,22 @@ test_routes(void **state)
 	assert_int_equal(nc_neigh_next_hop(t, BE(10, 1, 2, 70), &port), gw1);
 	assert_int_equal(nc_neigh_next_hop(t, BE(10, 1, 2, 128), &port), -ENOENT);
 	assert_int_equal(port, 2);
+	/* prefixes longer than /24 each take a second-level group of their /24:
+	 * the groups run out with an error, and what was added stays */
+	for (i = 0; i < 200; i++) {
+		int r = nc_neigh_route_add(t, BE(30, i, 0, 128), 25, (uint32_t)gw2);
+
+		if (r < 0) {
+			assert_int_equal(r, -ENOSPC);
+			break;
+		}
+	}
+	assert_int_equal(i, NC_FIB_NONE - 1);   /* one group is 10.1.2.0/24's */
+	assert_int_equal(nc_neigh_next_hop(t, BE(30, 0, 0, 200), &port), gw2);
+	assert_int_equal(nc_neigh_next_hop(t, BE(30, i - 1, 0, 200), &port), gw2);
+	assert_int_equal(nc_neigh_next_hop(t, BE(30, i - 1, 0, 100), &port), gw1);
+	assert_int_equal(nc_neigh_next_hop(t, BE(30, i, 0, 200), &port), gw1);
+	assert_int_equal(nc_neigh_next_hop(t, BE(10, 1, 2, 70), &port), gw1);
 
 	/* no default route: outside every prefix is unreachable */
 	assert_int_equal(nc_neigh_route_add(t2, BE(10, 0, 0, 0), 8, NC_NH_CONNECTED | 3), 0);
@@ -818,9 +836,24 @@ test_routes(void **state)
 	assert_int_equal(port, 3);
 	/* values that name nothing */
 	assert_int_equal(nc_neigh_route_add(t2, BE(11, 0, 0, 0), 8, NC_NEIGH_MAX), -EINVAL);
-	assert_int_equal(nc_neigh_route_add(t2, BE(11, 0, 0, 0), 8, NC_NH_NONE), -EINVAL);
+	assert_int_equal(nc_neigh_route_add(t2, BE(11, 0, 0, 0), 8, NC_NH_CONNECTED | 63), -EINVAL);
 	assert_int_equal(nc_neigh_route_add(t2, BE(11, 0, 0, 0), 8, 1u << 20), -EINVAL);
 	assert_int_equal(nc_neigh_next_hop(t2, BE(11, 0, 0, 1), &port), -ENETUNREACH);
+	/* NC_NEIGH_GATEWAYS distinct gateways, each route to its own (and one
+	 * more route to the first: no new slot); one more gateway is refused */
+	for (i = 0; i < NC_NEIGH_GATEWAYS; i++) {
+		gw[i] = nc_neigh_add(t2, BE(192, 0, 2, i + 1), 0, &mac, 1);
+		assert_true(gw[i] >= 0);
+		assert_int_equal(nc_neigh_route_add(t2, BE(20, i, 0, 0), 16, (uint32_t)gw[i]), 0);
+	}
+	assert_int_equal(nc_neigh_route_add(t2, BE(21, 0, 0, 0), 8, (uint32_t)gw[0]), 0);
+	host = nc_neigh_add(t2, BE(192, 0, 2, 200), 0, &mac, 1);
+	assert_true(host >= 0);
+	assert_int_equal(nc_neigh_route_add(t2, BE(22, 0, 0, 0), 8, (uint32_t)host), -ENOSPC);
+	for (i = 0; i < NC_NEIGH_GATEWAYS; i++)
+		assert_int_equal(nc_neigh_next_hop(t2, BE(20, i, 7, 7), &port), gw[i]);
+	assert_int_equal(nc_neigh_next_hop(t2, BE(21, 1, 2, 3), &port), gw[0]);
+	assert_int_equal(nc_neigh_next_hop(t2, BE(22, 1, 2, 3), &port), -ENETUNREACH);
 	nc_neigh_free(t);
 	nc_neigh_free(t2);
 }
