@@ -60,6 +60,7 @@ struct lport_fifo {
 #define NC_FT_WAYS  8
 #define NC_FT_DEPTH 3
 #define NC_FT_BULK  64   /* keys per staged round (a bit each in a mask) */
+#define FT_NONE     UINT32_MAX
 
 struct ft_bucket {
 	uint16_t sig[NC_FT_WAYS];   /* 0: empty way */
@@ -72,7 +73,8 @@ struct ft_bucket {
 struct ft {
 	struct ft_bucket *bkt;   /* n_bkt of them */
 	uint32_t n_bkt;
-	uint32_t *free_idx;      /* flow slots of the family not in use, a stack */
+	uint32_t free_head;      /* the family's free flow slots, last freed first,
+				  * linked through their next_free; FT_NONE: none */
 	uint32_t n_free;
 };
 
@@ -269,7 +271,7 @@ ft_make_room(struct ft *ft, uint32_t b, unsigned int depth)
  * (the caller sets the key before the next lookup), or -ENOSPC (nothing
  * taken). */
 static int32_t
-ft_add(struct ft *ft, uint32_t hash)
+ft_add(struct ft *ft, struct nc_flow *flows, uint32_t hash)
 {
 	uint16_t sig = ft_sig(hash);
 	uint32_t b1 = ft_bucket_of(ft, hash), b2 = ft_alt(ft, b1, sig), b = b1, idx;
@@ -291,7 +293,9 @@ ft_add(struct ft *ft, uint32_t hash)
 	}
 	if (unlikely(w < 0))
 		return -ENOSPC;
-	idx = ft->free_idx[--ft->n_free];
+	idx = ft->free_head;
+	ft->free_head = flows[idx].next_free;
+	ft->n_free--;
 	ft->bkt[b].idx[w] = idx;
 	ft->bkt[b].sig[w] = sig;
 	if (b != b1) {
@@ -303,7 +307,7 @@ ft_add(struct ft *ft, uint32_t hash)
 
 /* Flow slot <idx> (its key's <hash>) out of table <ft>, free again. */
 static void
-ft_del(struct ft *ft, uint32_t hash, uint32_t idx)
+ft_del(struct ft *ft, struct nc_flow *flows, uint32_t hash, uint32_t idx)
 {
 	uint16_t sig = ft_sig(hash);
 	uint32_t b1 = ft_bucket_of(ft, hash), b = b1, pass, m;
@@ -318,16 +322,19 @@ ft_del(struct ft *ft, uint32_t hash, uint32_t idx)
 					ft->bkt[b1].spilled--;
 					ft->bkt[b].alt_ways &= (uint8_t)~(1u << j);
 				}
-				ft->free_idx[ft->n_free++] = idx;
+				flows[idx].next_free = ft->free_head;
+				ft->free_head = idx;
+				ft->n_free++;
 				return;
 			}
 		}
 	}
 }
 
-/* Table <ft> for slots <first> .. <first> + <n> - 1, empty: 0 or -ENOMEM. */
+/* Table <ft> for slots <first> .. <first> + <n> - 1 of <flows> (zeroed),
+ * empty: 0 or -ENOMEM. */
 static int
-ft_init(struct ft *ft, uint32_t first, uint32_t n, int socket)
+ft_init(struct ft *ft, struct nc_flow *flows, uint32_t first, uint32_t n, int socket)
 {
 	/* ways for twice the slots: at most half of them used */
 	RTE_BUILD_BUG_ON(sizeof(struct ft_bucket) != RTE_CACHE_LINE_SIZE);
@@ -337,18 +344,13 @@ ft_init(struct ft *ft, uint32_t first, uint32_t n, int socket)
 	ft->n_bkt = n_bkt;
 	ft->bkt = rte_malloc_socket("nc_flow_buckets", (size_t)n_bkt * sizeof(*ft->bkt),
 				    RTE_CACHE_LINE_SIZE, socket);
-	ft->free_idx = rte_malloc_socket("nc_flow_free", (size_t)n * sizeof(uint32_t), 0, socket);
-	if (ft->bkt == NULL || ft->free_idx == NULL) {
-		rte_free(ft->bkt);
-		rte_free(ft->free_idx);
-		ft->bkt = NULL;
-		ft->free_idx = NULL;
+	if (ft->bkt == NULL)
 		return -ENOMEM;
-	}
 	/* fault the pages in now, not on the fast path (--no-huge heap is lazy) */
 	memset(ft->bkt, 0, (size_t)n_bkt * sizeof(*ft->bkt));
 	for (i = 0; i < n; i++)   /* the first slot taken first */
-		ft->free_idx[i] = first + n - 1 - i;
+		flows[first + i].next_free = i + 1 < n ? first + i + 1 : FT_NONE;
+	ft->free_head = first;
 	ft->n_free = n;
 	return 0;
 }
@@ -357,7 +359,6 @@ static void
 ft_free(struct ft *ft)
 {
 	rte_free(ft->bkt);
-	rte_free(ft->free_idx);
 }
 
 struct nc_flow_table *
@@ -391,10 +392,12 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 	t->lport_map = lport_map;
 	t->flows = rte_zmalloc_socket("nc_flows", (size_t)t->slots * sizeof(struct nc_flow),
 				      RTE_CACHE_LINE_SIZE, socket);
-	if (t->flows == NULL || ft_init(&t->ft4, 0, t->slots, socket) != 0)
+	if (t->flows == NULL)
 		goto nomem;
 	/* fault the pages in now, not on the fast path (--no-huge heap is lazy) */
 	memset(t->flows, 0, (size_t)t->slots * sizeof(struct nc_flow));
+	if (ft_init(&t->ft4, t->flows, 0, t->slots, socket) != 0)
+		goto nomem;
 	for (l = 0; l < n_lips; l++) {
 		struct lport_fifo *f = &t->fifo[l];
 		uint32_t p;
@@ -433,15 +436,17 @@ nc_flow_table_add_v6(struct nc_flow_table *t, int socket)
 	flows = rte_zmalloc_socket("nc_flows", 2 * sz, RTE_CACHE_LINE_SIZE, socket);
 	t->a6 = rte_zmalloc_socket("nc_flows6", (size_t)t->slots * sizeof(*t->a6),
 				   RTE_CACHE_LINE_SIZE, socket);
-	if (flows == NULL || t->a6 == NULL || ft_init(&t->ft6, t->slots, t->slots, socket) != 0) {
+	if (flows != NULL && t->a6 != NULL) {
+		memset(flows, 0, 2 * sz);   /* fault the pages in now */
+		memset(t->a6, 0, (size_t)t->slots * sizeof(*t->a6));
+		memcpy(flows, t->flows, sz);
+	}
+	if (flows == NULL || t->a6 == NULL || ft_init(&t->ft6, flows, t->slots, t->slots, socket) != 0) {
 		rte_free(flows);
 		rte_free(t->a6);
 		t->a6 = NULL;
 		return -ENOMEM;
 	}
-	memset(flows, 0, 2 * sz);   /* fault the pages in now */
-	memset(t->a6, 0, (size_t)t->slots * sizeof(*t->a6));
-	memcpy(flows, t->flows, sz);
 	rte_free(t->flows);
 	t->flows = flows;
 	t->slots6 = t->slots;
@@ -743,7 +748,7 @@ nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 		*err = -NC_ENOPORTS;
 		return NULL;
 	}
-	pos = ft_add(&t->ft4, hash);
+	pos = ft_add(&t->ft4, t->flows, hash);
 	if (unlikely(pos < 0)) {
 		lport_give(t, lip, port, 0, 0);
 		*err = -ENOSPC;
@@ -787,7 +792,7 @@ nc_flow6_add(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t has
 		*err = -NC_ENOPORTS;
 		return NULL;
 	}
-	pos = ft_add(&t->ft6, hash);
+	pos = ft_add(&t->ft6, t->flows, hash);
 	if (unlikely(pos < 0)) {
 		lport_give(t, lip, port, 0, 0);
 		*err = -ENOSPC;
@@ -859,7 +864,7 @@ nc_flow_adopt(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t has
 	*err = adopt_check(t, 0, k, hash, lip_idx, lport);
 	if (*err != 0)
 		return NULL;
-	pos = ft_add(&t->ft4, hash);
+	pos = ft_add(&t->ft4, t->flows, hash);
 	if (pos < 0) {
 		*err = -ENOSPC;
 		return NULL;
@@ -881,7 +886,7 @@ nc_flow6_adopt(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t h
 	*err = adopt_check(t, 1, k, hash, lip_idx, lport);
 	if (*err != 0)
 		return NULL;
-	pos = ft_add(&t->ft6, hash);
+	pos = ft_add(&t->ft6, t->flows, hash);
 	if (pos < 0) {
 		*err = -ENOSPC;
 		return NULL;
@@ -932,9 +937,9 @@ nc_flow_del(struct nc_flow_table *t, uint32_t idx)
 
 		nc_flow6_key_set(&k6, a->client, a->vip, f->key.src_port, f->key.dst_port,
 				 f->key.proto);
-		ft_del(&t->ft6, nc_flow6_hash(&k6), idx);
+		ft_del(&t->ft6, t->flows, nc_flow6_hash(&k6), idx);
 	} else {
-		ft_del(&t->ft4, nc_flow_hash(&f->key), idx);
+		ft_del(&t->ft4, t->flows, nc_flow_hash(&f->key), idx);
 	}
 	lport_give(t, f->lip_idx, rte_be_to_cpu_16(f->lport), f->key.proto == IPPROTO_TCP, f->rest);
 	f->state = NC_FLOW_FREE;
