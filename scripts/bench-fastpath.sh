@@ -11,7 +11,7 @@
 #       e.g. --flows 1048576 --passes 5 | --no-huge | --expire | --max-flows M
 #
 # --sync-compare: two runs in one sitting, flow sync on (bench-fastpath --sync)
-# then off, and a summary of both: handshakes completed/s and cycles per
+# then off, and a summary of both: server SYN-ACKs/s (each reported with sync) and cycles per
 # established-flow packet side by side, records and bytes per replica. The last
 # line is then the run without sync's.
 #
@@ -256,7 +256,9 @@ read -r d_off b_off <<<"$(cyc "$off")"
 echo "== flow sync on beside off (same sitting)"
 printf '%-44s %14s %14s\n' "" "sync on" "sync off"
 printf '%-44s %14s %14s\n' "new flows/s (SYN)" "$(val "$on" 'new flows\/s')" "$(val "$off" 'new flows\/s')"
-printf '%-44s %14s %14s\n' "handshakes completed/s (reported with sync)" \
+printf '%-44s %14s %14s\n' "server SYN-ACKs/s (reported with sync)" \
+	"$(val "$on" 'server SYN-ACKs\/s')" "$(val "$off" 'server SYN-ACKs\/s')"
+printf '%-44s %14s %14s\n' "handshakes completed/s" \
 	"$(val "$on" 'handshakes completed\/s')" "$(val "$off" 'handshakes completed\/s')"
 printf '%-44s %14s %14s\n' "established: dispatcher cycles/packet" "$d_on" "$d_off"
 printf '%-44s %14s %14s\n' "baseline (MAC swap) cycles/packet" "$b_on" "$b_off"

@@ -25,10 +25,12 @@
  *    reflect step, which is also timed alone. Baseline: the same mbufs and
  *    burst loop, swapping the Ethernet addresses only.
  *
- * With --sync, flow sync is on (nc_dp_sync_start(), as in a cluster): the
- * handshake's end reports each flow to the control lcore's ring, which the
- * harness drains after each burst as the control lcore would (its share is
- * timed apart and printed); the established flows' packets report nothing.
+ * Step 1 also feeds each server's SYN-ACK (timed) between the SYNs and the ACKs.
+ * With --sync, flow sync is on (nc_dp_sync_start(), as in a cluster): each
+ * SYN-ACK reports its flow to the control lcore's ring and is held with the
+ * record, which the harness takes after each burst as the control lcore would
+ * (its share timed apart and printed; the frame checked to be the SYN-ACK);
+ * the established flows' packets report nothing.
  * Also printed: the bytes a replica takes on a peer (the rte_hash of its
  * 16-byte key and the 88-byte entry of app/netchestra/sync.c).
  *
@@ -426,6 +428,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (o->synp && (o->sync || o->ca != NC_CA_NONE)) {
 		fprintf(stderr, "--syn-proxy: without --sync and --client-address\n");
+		return -EINVAL;
+	}
+	if (o->sync && (o->ca == NC_CA_PROXY_V1 || o->ca == NC_CA_PROXY_V2)) {
+		fprintf(stderr, "--sync: without --client-address proxy-v1 or proxy-v2\n");
 		return -EINVAL;
 	}
 	if (o->workers == 2 && (o->family != 4 || o->sync || o->ca != NC_CA_NONE || o->synp)) {
@@ -1290,6 +1296,53 @@ feed_synacks(struct bench *b, uint64_t *headers)
 	return t1 - t0;
 }
 
+/* --sync: feed the servers' SYN-ACKs of slots [0, n). Each is held back
+ * with its flow's record for the peers (the control lcore sends the record,
+ * then the frame): taken from the ring as the control lcore would, each
+ * record checked to carry the SYN-ACK fed, in order. Returns TSC cycles spent
+ * by the worker, the taking left out. */
+static uint64_t
+feed_synacks_sync(struct bench *b)
+{
+	static struct nc_sync_rec r[256];
+	static struct nc_sync_addr6 r6[256];
+	struct rte_mbuf *out[OUT_MAX];
+	uint64_t t0, t1, d0, cyc0 = b->sync_cyc;
+	uint32_t i, n = b->n;
+	unsigned int got, j, held;
+	uint16_t k;
+
+	t0 = rte_rdtsc_precise();
+	for (i = 0; i < n; i += k) {
+		k = (uint16_t)RTE_MIN((uint32_t)BURST, n - i);
+		nc_worker_tick(b->w);
+		nc_worker_rx(b->w, 0, b->pkts + i, k);
+		if (nc_worker_tx_take(b->w, 0, out) != 0) {
+			fprintf(stderr, "fatal: a SYN-ACK left before its flow's record\n");
+			exit(1);
+		}
+		d0 = rte_rdtsc_precise();
+		held = 0;
+		while ((got = nc_dp_sync_take(b->dp, r, r6, RTE_DIM(r))) != 0) {
+			for (j = 0; j < got; j++)
+				if (r[j].op != NC_SYNC_FLOW || held >= k || r[j].m != b->pkts[i + held++]) {
+					fprintf(stderr, "fatal: a record without its SYN-ACK\n");
+					exit(1);
+				}
+			b->sync_records += got;
+		}
+		b->sync_cyc += rte_rdtsc_precise() - d0;
+		if (held != k) {
+			fprintf(stderr, "fatal: SYN-ACK burst at packet %u: %u in, %u held\n", i,
+				(unsigned int)k, held);
+			print_drops(b->dp);
+			exit(1);
+		}
+	}
+	t1 = rte_rdtsc_precise();
+	return t1 - t0 - (b->sync_cyc - cyc0);
+}
+
 /*
  * Without hugepages the EAL heap is ordinary anonymous memory that the kernel
  * maps on first touch, and rte_zmalloc() skips zeroing memory fresh from the
@@ -1563,6 +1616,15 @@ step_new_flows(struct bench *b, uint64_t hz)
 		return -1;
 	}
 
+	if (b->ca != NC_CA_PROXY_V1 && b->ca != NC_CA_PROXY_V2) {
+		/* each server accepts (with sync, the flow's report to the peers) */
+		for (f = 0; f < b->n_flows; f++)
+			build_server_pkt(b, b->pkts[f], f, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 0);
+		cyc = b->sync ? feed_synacks_sync(b) : feed_all(b);
+		secs = (double)cyc / (double)hz;
+		printf("server SYN-ACKs/s: %.0f (%.1f ns/flow)%s\n", b->n_flows / secs,
+		       secs * 1e9 / b->n_flows, b->sync ? ", each held for its flow's record to the peers" : "");
+	}
 	if (b->ca == NC_CA_PROXY_V1 || b->ca == NC_CA_PROXY_V2) {
 		uint64_t headers = 0;
 
@@ -1596,8 +1658,8 @@ step_new_flows(struct bench *b, uint64_t hz)
 		build_client_pkt(b, b->pkts[f], f, RTE_TCP_ACK_FLAG, 0);
 	cyc = feed_all(b);
 	secs = (double)cyc / (double)hz;
-	printf("handshakes completed/s: %.0f (%.1f ns/flow)%s\n", b->n_flows / secs,
-	       secs * 1e9 / b->n_flows, b->sync ? ", each reported to the peers" : "");
+	printf("handshakes completed/s: %.0f (%.1f ns/flow)\n", b->n_flows / secs,
+	       secs * 1e9 / b->n_flows);
 	if (b->sync) {
 		nc_dp_stats_get(b->dp, &stats);
 		printf("sync records: %" PRIu64 " (%" PRIu64 " lost to a full ring), the control lcore's "
