@@ -29,13 +29,21 @@ struct lport_rest {
  * retransmit. */
 struct lport_fifo {
 	uint16_t *port;
-	struct lport_rest *rest;   /* per port number: its resting */
+	struct lport_rest *rest;   /* per port number this table owns: its resting (rest_of) */
 	uint32_t mask;       /* ring size - 1 (power of two) */
 	uint32_t head;       /* next to take */
 	uint32_t count;
 	uint32_t unused;     /* ports at the head never used since start: always ready */
 	uint32_t size;       /* ports this table owns on the local IP (free or not) */
+	uint16_t n_workers;  /* the table owns the ports p % n_workers == its worker */
 };
+
+/* The resting of port <p> of <f>: the table's ports are apart by n_workers. */
+static inline struct lport_rest *
+rest_of(const struct lport_fifo *f, uint16_t p)
+{
+	return &f->rest[f->n_workers == 1 ? p : p / f->n_workers];
+}
 
 /*
  * The client-key tables (one per family): cuckoo buckets of one cache line,
@@ -404,8 +412,9 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 
 		f->mask = rte_align32pow2(per_lip) - 1;
 		f->port = rte_malloc_socket("nc_lports", (f->mask + 1) * sizeof(uint16_t), 0, socket);
-		f->rest = rte_zmalloc_socket("nc_lports_rest", (NC_LPORT_MAX + 1) * sizeof(f->rest[0]),
-					     0, socket);
+		f->n_workers = n_workers;
+		f->rest = rte_zmalloc_socket("nc_lports_rest",
+					     (NC_LPORT_MAX / n_workers + 1) * sizeof(f->rest[0]), 0, socket);
 		if (f->port == NULL || f->rest == NULL)
 			goto nomem;
 		for (p = NC_LPORT_MIN; p <= NC_LPORT_MAX; p++) {
@@ -614,7 +623,7 @@ nc_flow_early_reuse(const struct nc_flow_table *t)
 static inline int
 port_ready(const struct lport_fifo *f, uint16_t p, uint32_t now_ms, uint8_t rest)
 {
-	const struct lport_rest *r = &f->rest[p];
+	const struct lport_rest *r = rest_of(f, p);
 
 	return (int32_t)(now_ms - r->until_ms) >= 0 || !(r->servers >> rest & 1);
 }
@@ -699,7 +708,7 @@ lport_give(struct nc_flow_table *t, uint16_t lip, uint16_t port, int tcp, uint8_
 	fifo->port[(fifo->head + fifo->count) & fifo->mask] = port;
 	fifo->count++;
 	if (tcp) {
-		struct lport_rest *r = &fifo->rest[port];
+		struct lport_rest *r = rest_of(fifo, port);
 
 		if ((int32_t)(t->now_ms - r->until_ms) >= 0)
 			r->servers = 0;

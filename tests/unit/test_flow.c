@@ -1219,6 +1219,39 @@ test_lport_rest_per_server(void **state)
 	table_close(&tb, 1);
 }
 
+/* With several workers each table rests its own ports only (p % workers ==
+ * worker), every one apart: after all rest for A, B's flows take them in
+ * order at once (a port B freed rests for B, its neighbours not), and A's
+ * flow takes the oldest early. */
+static void
+test_lport_rest_workers(void **state)
+{
+	const uint8_t A = 3, B = 17;
+	uint16_t n, w, first, p;
+	uint32_t i, owned;
+	struct table tb;
+
+	(void)state;
+	for (n = 2; n <= 3; n++)
+		for (w = 0; w < n; w++) {
+			table_open(&tb, 16, w, n, 1, NULL, NULL, NULL);
+			nc_flow_set_tcp_reuse(tb.t, 1000, 0);
+			nc_flow_set_clock(tb.t, 5000);
+			owned = nc_flow_pool_lports(tb.t, 0);
+			first = churn_to(&tb, 0, IPPROTO_TCP, A);
+			assert_int_equal(first % n, w);
+			for (i = 1; i < owned; i++)
+				churn_to(&tb, 0, IPPROTO_TCP, A);
+			nc_flow_set_clock(tb.t, 5500);
+			for (i = 0, p = first; i < 4; i++, p = (uint16_t)(p + n))
+				assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, B), p);
+			assert_int_equal(nc_flow_early_reuse(tb.t), 0);
+			assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, A), (uint16_t)(first + 4 * n));
+			assert_int_equal(nc_flow_early_reuse(tb.t), 1);
+			table_close(&tb, 1);
+		}
+}
+
 /*
  * A flow moved to another local port keeps its key and index; the reply leg
  * finds it by the new port only; the old TCP port rests before any flow gets
@@ -1293,6 +1326,7 @@ main(void)
 		cmocka_unit_test(test_lport_map_shared),
 		cmocka_unit_test(test_lport_rest),
 		cmocka_unit_test(test_lport_rest_per_server),
+		cmocka_unit_test(test_lport_rest_workers),
 		cmocka_unit_test(test_move_lport),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_expire_budget),
