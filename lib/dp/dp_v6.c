@@ -1032,27 +1032,38 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 void
 nc_v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint32_t hash[32];
-	uint16_t i, k = 0;
+	const struct nc_dp_v6 *t = &w->tb->v6;
+	uint32_t hash[NC_MAX_BURST], lport[NC_MAX_BURST], found[2 * NC_MAX_BURST], nf;
+	uint16_t i, nh = 0, ns = 0;
 
+	n = RTE_MIN(n, (uint16_t)NC_MAX_BURST);
+	for (i = 0; i < n; i++) {
+		/* an IPv6 frame's TCP header runs into its second line */
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		rte_prefetch0(rte_pktmbuf_mtod_offset(pkts[i], uint8_t *, RTE_CACHE_LINE_SIZE));
+	}
 	for (i = 0; i < n; i++) {
 		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
 		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
 		const uint16_t *ports = (const uint16_t *)(d + L4_OFF6);
+		const struct nc_addr6_ent *ae;
 		struct nc_flow6_key key;
 
 		if (rte_pktmbuf_data_len(pkts[i]) < L4_OFF6 + 4 ||
 		    ((const struct rte_ether_hdr *)d)->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
-		    (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP) ||
-		    nc_dp_svc6_find(&w->tb->v6, ip->dst_addr, ports[1], ip->proto) == NULL)
-			continue;   /* not a client's packet to a service (a server's reply) */
-		nc_flow6_key_set(&key, ip->src_addr, ip->dst_addr, ports[0], ports[1], ip->proto);
-		hash[k++] = nc_flow6_hash(&key);
-		if (k == RTE_DIM(hash)) {
-			nc_flow6_prefetch_bulk(w->flows, hash, k);
-			k = 0;
+		    (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP))
+			continue;
+		if (nc_dp_svc6_find(t, ip->dst_addr, ports[1], ip->proto) != NULL) {
+			/* a client's packet to a service */
+			nc_flow6_key_set(&key, ip->src_addr, ip->dst_addr, ports[0], ports[1], ip->proto);
+			hash[nh++] = nc_flow6_hash(&key);
+		} else if ((ae = nc_dp_addr6_find(t, ip->dst_addr)) != NULL && ae->lip_plus1 != 0) {
+			/* a server's reply to a local address */
+			lport[ns++] = (uint32_t)(ae->lip_plus1 - 1) << 16 | rte_be_to_cpu_16(ports[1]);
 		}
 	}
-	if (k != 0)
-		nc_flow6_prefetch_bulk(w->flows, hash, k);
+	nf = nc_flow6_prefetch_bulk(w->flows, hash, nh, lport, ns, found);
+	/* the TCP windows every IPv6 TCP flow keeps (dp_fastpath.h) */
+	for (i = 0; w->seqw != NULL && i < nf; i++)
+		rte_prefetch0(&w->seqw[found[i]]);
 }

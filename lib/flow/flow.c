@@ -541,26 +541,39 @@ nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
 	}
 }
 
-void
-nc_flow6_prefetch_bulk(struct nc_flow_table *t, const uint32_t *hash, uint32_t n)
+uint32_t
+nc_flow6_prefetch_bulk(struct nc_flow_table *t, const uint32_t *hash, uint32_t nh,
+		       const uint32_t *lport, uint32_t ns, uint32_t *found)
 {
 	const struct ft *ft = &t->ft6;
-	uint32_t i, m;
+	uint32_t i, m, idx, nf = 0;
 
 	if (t->slots6 == 0)
-		return;
-	for (i = 0; i < n; i++)
+		return 0;
+	for (i = 0; i < nh; i++)
 		rte_prefetch0(&ft->bkt[ft_bucket_of(ft, hash[i])]);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < ns; i++)
+		rte_prefetch0(&t->lport_map[lport[i]]);
+	for (i = 0; i < nh; i++) {
 		const struct ft_bucket *b = &ft->bkt[ft_bucket_of(ft, hash[i])];
 
 		for (m = ft_match(b, ft_sig(hash[i])); m != 0; m &= m - 1) {
-			uint32_t idx = b->idx[__builtin_ctz(m)];
-
+			idx = b->idx[__builtin_ctz(m)];
 			rte_prefetch0(&t->flows[idx]);
 			rte_prefetch0(&t->a6[idx - t->slots]);
+			if (m == (1u << __builtin_ctz(m)))   /* its last match */
+				found[nf++] = idx;
 		}
 	}
+	for (i = 0; i < ns; i++) {
+		idx = t->lport_map[lport[i]];
+		if (idx-- == 0 || idx < t->slots || idx >= t->slots + t->slots6)
+			continue;   /* no flow, or an IPv4 one (NAT64) */
+		rte_prefetch0(&t->flows[idx]);
+		rte_prefetch0(&t->a6[idx - t->slots]);
+		found[nf++] = idx;
+	}
+	return nf;
 }
 
 int32_t

@@ -284,10 +284,15 @@ nc_flow6_key_set(struct nc_flow6_key *k, const uint8_t *client, const uint8_t *v
 /* Hash of an IPv6 key, as the table uses it. */
 uint32_t nc_flow6_hash(const struct nc_flow6_key *k);
 
-/* Prefetch what looking up IPv6 keys of <hash>[0..n) will read: each
- * primary bucket, then the flow and address lines of its matching
- * signatures (a burst's lookups then find them in cache). */
-void nc_flow6_prefetch_bulk(struct nc_flow_table *t, const uint32_t *hash, uint32_t n);
+/* Prefetch what a burst's IPv6 legs will read, in two stages: the primary
+ * bucket of each client key's <hash>[0..nh) and the local-port map entry of
+ * each server reply's <lport>[0..ns) (lip_idx << 16 | port, host order); then
+ * the flow and address lines they name (the legs then find them in cache).
+ * <found> (room for nh + ns) gets the flow indexes prefetched, one per key
+ * (the last of its signature's), for the caller's per-flow state; returns
+ * their number. */
+uint32_t nc_flow6_prefetch_bulk(struct nc_flow_table *t, const uint32_t *hash, uint32_t nh,
+				const uint32_t *lport, uint32_t ns, uint32_t *found);
 
 /* Look up an IPv6 flow: its index, or -ENOENT. */
 int32_t nc_flow6_lookup(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash);
