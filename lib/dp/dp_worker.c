@@ -680,6 +680,20 @@ unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	nc_fs_unreach(w, m, (uint32_t)idx);
 }
 
+/* What a NAT64 flow's IPv4 reply reads beside its flow: the client's
+ * addresses and the TCP windows (an IPv4 flow has neither). */
+static inline void
+v64_prefetch(struct nc_worker *w, uint32_t idx)
+{
+	const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, idx);
+
+	if (a != NULL) {
+		rte_prefetch0(a);
+		if (w->seqw != NULL)
+			rte_prefetch0(&w->seqw[idx]);
+	}
+}
+
 static void
 process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint16_t n,
 	int from_handoff)
@@ -754,6 +768,8 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 				rte_prefetch0(flow_at(w, (uint32_t)pm->sidx));
 				if (unlikely(w->synp != NULL))
 					rte_prefetch0(&w->synp[pm->sidx]);
+				if (unlikely(w->tb->v6.n_svc != 0))   /* a NAT64 flow's */
+					v64_prefetch(w, (uint32_t)pm->sidx);
 			}
 		}
 	}
