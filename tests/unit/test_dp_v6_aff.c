@@ -162,6 +162,21 @@ start(const struct setup *s, void **fx)
 	return *fx;
 }
 
+/* A client's TCP packet (<flags>) from <sip>:<sport> to <svc>, behind the
+ * gateway. */
+static void
+client6_pkt(struct pb_pkt *p, unsigned int svc, const uint8_t *sip, uint16_t sport, uint8_t flags)
+{
+	pb_init6(p, IPPROTO_TCP);
+	memcpy(p->dst_mac, mac_port, 6);
+	memcpy(p->src_mac, mac_gw, 6);
+	memcpy(p->sip6, sip, 16);
+	memcpy(p->dip6, svc == AFF_WEB64 ? aff_vip64 : aff_vip6, 16);
+	p->sport = sport;
+	p->dport = WEB_PORT;
+	p->tcp_flags = flags;
+}
+
 /* A client packet (<flags>, <pay>) from <sip>:<sport> to <svc>, received by
  * worker <w>: the index (in the first dispatcher's order) of the server it
  * leaves for; *sender: the worker that forwarded it; *lport: its local port. */
@@ -174,14 +189,7 @@ c2s6(struct fx *f, unsigned int w, unsigned int svc, const uint8_t *sip, uint16_
 	unsigned int i, by;
 	uint16_t lp;
 
-	pb_init6(&p, IPPROTO_TCP);
-	memcpy(p.dst_mac, mac_port, 6);
-	memcpy(p.src_mac, mac_gw, 6);
-	memcpy(p.sip6, sip, 16);
-	memcpy(p.dip6, svc == AFF_WEB64 ? aff_vip64 : aff_vip6, 16);
-	p.sport = sport;
-	p.dport = WEB_PORT;
-	p.tcp_flags = flags;
+	client6_pkt(&p, svc, sip, sport, flags);
 	if (pay != NULL) {
 		p.payload = (const uint8_t *)pay;
 		p.payload_len = (uint16_t)strlen(pay);
@@ -303,14 +311,7 @@ test_aff6_full_table(void **state)
 	client_ip6(c1, 1, 0x10);
 	first = c2s6(f, 0, AFF_WEB6, c1, 40000, PB_TCP_SYN, NULL, NULL, &lport);
 	/* the table's one flow is taken: the next SYN is refused */
-	pb_init6(&p, IPPROTO_TCP);
-	memcpy(p.dst_mac, mac_port, 6);
-	memcpy(p.src_mac, mac_gw, 6);
-	memcpy(p.sip6, c1, 16);
-	memcpy(p.dip6, aff_vip6, 16);
-	p.sport = 40001;
-	p.dport = WEB_PORT;
-	p.tcp_flags = PB_TCP_SYN;
+	client6_pkt(&p, AFF_WEB6, c1, 40001, PB_TCP_SYN);
 	rx(f, 0, &p);
 	expect_none(f, 0);
 	want[NC_DROP_FLOW_TABLE_FULL] = 1;

@@ -320,6 +320,21 @@ assert_all_found(struct table *tb, const struct nc_flow_key *k, const int32_t *w
 /* Both buckets of a key full: an entry of its primary one moves to its own
  * other bucket to make room; when every entry's other bucket is full too, the
  * add is refused (a full table to the caller) and no entry is lost. */
+/* Keys <k>[0..n) added, each's slot in <want>. */
+static void
+add_all(struct table *tb, const struct nc_flow_key *k, int32_t *want, uint32_t n)
+{
+	struct nc_flow *f;
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		f = add(tb, &k[i], &err);
+		assert_non_null(f);
+		want[i] = index_of(tb, f);
+	}
+}
+
 static void
 test_bucket_room(void **state)
 {
@@ -339,11 +354,7 @@ test_bucket_room(void **state)
 	for (; i < 16; i++)
 		k[i] = key_in(&n, 1, -1);
 	k[16] = key_in(&n, 0, 1);
-	for (i = 0; i < 17; i++) {
-		f = add(&tb, &k[i], &err);
-		assert_non_null(f);
-		want[i] = index_of(&tb, f);
-	}
+	add_all(&tb, k, want, 17);
 	assert_all_found(&tb, k, want, 17);
 	/* deleted and added again, in the other order */
 	for (i = 0; i < 17; i++)
@@ -365,11 +376,7 @@ test_bucket_room(void **state)
 	for (; i < 16; i++)
 		k[i] = key_in(&n, 1, 0);
 	k[16] = key_in(&n, 0, 1);
-	for (i = 0; i < 16; i++) {
-		f = add(&tb, &k[i], &err);
-		assert_non_null(f);
-		want[i] = index_of(&tb, f);
-	}
+	add_all(&tb, k, want, 16);
 	free_before = nc_flow_free_lports(tb.t, 0);
 	assert_null(add(&tb, &k[16], &err));
 	assert_int_equal(err, -ENOSPC);
@@ -401,11 +408,7 @@ test_bucket_room(void **state)
 	for (i = 16; i < 24; i++)
 		k[i] = key_in(&n, 2, -2);
 	k[24] = key_in(&n, 0, 2);
-	for (i = 0; i < 24; i++) {
-		f = add(&tb, &k[i], &err);
-		assert_non_null(f);
-		want[i] = index_of(&tb, f);
-	}
+	add_all(&tb, k, want, 24);
 	nc_flow_del(tb.t, (uint32_t)want[5]);
 	k[5] = k[24];
 	f = add(&tb, &k[5], &err);
