@@ -32,7 +32,7 @@
 
 #include <rte_hash.h>
 #include <rte_fib.h>
-#include <rte_lpm6.h>
+#include <rte_fib6.h>
 #include <rte_ether.h>
 #include <rte_rcu_qsbr.h>
 
@@ -52,7 +52,11 @@
 #define NC_NEIGH_GATEWAYS  64     /* distinct gateways of IPv4 routes */
 #define NC_FIB_CONNECTED   0x40u
 #define NC_FIB_NONE        0x7fu  /* no route covers it: rte_fib's default */
-#define NC_NH6_CONNECTED   (1u << 20)   /* the same in rte_lpm6 (21-bit next hops) */
+/* IPv6 routes live in rte_fib6's trie with 2-byte next hops (15 bits: a
+ * 32 MB first level, half of rte_lpm6's): a gateway's handle, or
+ * NC_NH6_CONNECTED | the port. */
+#define NC_NH6_CONNECTED   (1u << 14)
+#define NC_FIB6_NONE       0x7fffu   /* no route covers it: rte_fib6's default */
 #define NC_NEIGH_NONE      0xffffu
 
 /* Linux's defaults (base_reachable_time 30 s, retrans_time 1 s, 3 unicast and
@@ -108,7 +112,7 @@ struct nc_neigh_table {
 	uint32_t gw[NC_NEIGH_GATEWAYS];   /* a route's gateway slot -> its handle */
 	uint32_t n_gw;
 	struct rte_hash *h6;          /* IPv6 address -> handle; NULL until */
-	struct rte_lpm6 *lpm6;        /* IPv6 routes and on-link prefixes: nc_neigh_enable_v6() */
+	struct rte_fib6 *fib6;        /* IPv6 routes and on-link prefixes: nc_neigh_enable_v6() */
 	struct rte_rcu_qsbr *qsbr;    /* the workers' (nc_neigh_rcu_attach) */
 	char name[RTE_HASH_NAMESIZE - 4];
 	int socket;
@@ -249,7 +253,7 @@ nc_neigh_mark_used(const struct nc_neigh_table *t, uint32_t h)
 /* ---- IPv6: the same, keyed by 16-byte addresses (network order) ---- */
 
 /* Make the IPv6 tables (a configuration with no IPv6 address spends nothing
- * on them: rte_lpm6's first level alone is 64 MB). Control lcore, start-up.
+ * on them: rte_fib6's first level alone is 32 MB). Control lcore, start-up.
  * 0 or -ENOMEM. Until then lookups find nothing and adds are -ENOTSUP. */
 int nc_neigh_enable_v6(struct nc_neigh_table *t);
 
@@ -257,7 +261,9 @@ int nc_neigh_add6(struct nc_neigh_table *t, const uint8_t *ip, uint16_t port,
 		  const struct rte_ether_addr *mac, int is_static);
 int nc_neigh_learn6(struct nc_neigh_table *t, const uint8_t *ip, uint16_t port,
 		    const struct rte_ether_addr *mac, int create, enum nc_neigh_how how);
-/* <nh>: NC_NH6_CONNECTED | port, or a gateway's handle. */
+/* <nh>: NC_NH6_CONNECTED | port, or a gateway's handle. 0, -ENOTSUP (no
+ * IPv6 tables), -EINVAL (a port from 0x3fff on, or a handle that is not a
+ * start-up one's) or rte_fib6's error. */
 int nc_neigh_route_add6(struct nc_neigh_table *t, const uint8_t *prefix, uint8_t depth, uint32_t nh);
 
 static inline int
@@ -275,13 +281,18 @@ nc_neigh_lookup6(const struct nc_neigh_table *t, const uint8_t *ip)
 static inline int
 nc_neigh_next_hop6(const struct nc_neigh_table *t, const uint8_t *dst, uint16_t *port)
 {
-	uint32_t nh;
+	uint8_t ip[1][RTE_FIB6_IPV6_ADDR_SIZE];
+	uint64_t nh;
 
-	if (t->lpm6 == NULL || rte_lpm6_lookup(t->lpm6, dst, &nh) != 0)
+	if (t->fib6 == NULL)
+		return -ENETUNREACH;
+	memcpy(ip[0], dst, sizeof(ip[0]));
+	rte_fib6_lookup_bulk(t->fib6, ip, &nh, 1);
+	if (nh == NC_FIB6_NONE)
 		return -ENETUNREACH;
 	if (!(nh & NC_NH6_CONNECTED))
 		return (int)nh;
-	*port = (uint16_t)(nh & 0xffff);
+	*port = (uint16_t)(nh & ~NC_NH6_CONNECTED);
 	return nc_neigh_lookup6(t, dst);
 }
 

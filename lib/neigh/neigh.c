@@ -86,7 +86,7 @@ nc_neigh_free(struct nc_neigh_table *t)
 	rte_hash_free(t->h);
 	rte_fib_free(t->fib);
 	rte_hash_free(t->h6);
-	rte_lpm6_free(t->lpm6);
+	rte_fib6_free(t->fib6);
 	rte_free(t->used);
 	rte_free(t->e);
 	rte_free(t);
@@ -476,18 +476,13 @@ nc_neigh_learn6(struct nc_neigh_table *t, const uint8_t *ip, uint16_t port,
 int
 nc_neigh_route_add6(struct nc_neigh_table *t, const uint8_t *prefix, uint8_t depth, uint32_t nh)
 {
-	uint8_t half[16] = { 0x80 };
-	int r;
-
-	if (t->lpm6 == NULL)
+	if (t->fib6 == NULL)
 		return -ENOTSUP;
-	if (!(nh & NC_NH6_CONNECTED) && nh >= NC_NEIGH_MAX)
+	/* a gateway's handle of a reused slot, or a port beyond the value's
+	 * bits: not a route value */
+	if (nh & NC_NH6_CONNECTED ? nh >= NC_FIB6_NONE : nh >= NC_NEIGH_MAX)
 		return -EINVAL;
-	if (depth > 0)
-		return rte_lpm6_add(t->lpm6, prefix, depth, nh);
-	/* no /0 either: the two /1 halves */
-	r = rte_lpm6_add(t->lpm6, (uint8_t[16]){ 0 }, 1, nh);
-	return r != 0 ? r : rte_lpm6_add(t->lpm6, half, 1, nh);
+	return rte_fib6_add(t->fib6, prefix, depth, nh);
 }
 
 int
@@ -501,20 +496,27 @@ nc_neigh_enable_v6(struct nc_neigh_table *t)
 		.socket_id = t->socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
-	struct rte_lpm6_config lc6 = { .max_rules = 1024, .number_tbl8s = 256 };
+	struct rte_fib6_conf fc6 = {
+		.type = RTE_FIB6_TRIE,
+		.default_nh = NC_FIB6_NONE,
+		.max_routes = 1024,
+		/* a group per 8 bits past /24 of a longer prefix: a /64 takes
+		 * up to 5 */
+		.trie = { .nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = 1024 },
+	};
 
-	if (t->lpm6 != NULL)
+	if (t->fib6 != NULL)
 		return 0;
 	snprintf(hname, sizeof(hname), "%s_h6", t->name);
 	hp.name = hname;
 	t->h6 = rte_hash_create(&hp);
 	snprintf(hname, sizeof(hname), "%s_r6", t->name);
-	t->lpm6 = t->h6 != NULL ? rte_lpm6_create(hname, t->socket, &lc6) : NULL;
-	if (t->lpm6 == NULL || hash_rcu(t->h6, t->qsbr) != 0) {
+	t->fib6 = t->h6 != NULL ? rte_fib6_create(hname, t->socket, &fc6) : NULL;
+	if (t->fib6 == NULL || hash_rcu(t->h6, t->qsbr) != 0) {
 		rte_hash_free(t->h6);
-		rte_lpm6_free(t->lpm6);
+		rte_fib6_free(t->fib6);
 		t->h6 = NULL;
-		t->lpm6 = NULL;
+		t->fib6 = NULL;
 		return -ENOMEM;
 	}
 	return 0;

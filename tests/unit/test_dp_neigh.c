@@ -858,6 +858,88 @@ test_routes(void **state)
 	nc_neigh_free(t2);
 }
 
+/*
+ * The IPv6 route table alike: the longest prefix wins (/32, /48, /64, and a
+ * /122 past the first levels), a default route (::/0) covers the rest,
+ * on-link prefixes answer with their port and then the address's own entry,
+ * no route is -ENETUNREACH, values that name nothing are refused, and a table
+ * made without IPv6 has no routes to add or find.
+ */
+static void
+test_routes6(void **state)
+{
+	static const struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0, 0x02 } };
+	struct nc_neigh_table *t = nc_neigh_create("ncr6test", SOCKET_ID_ANY);
+	struct nc_neigh_table *t4 = nc_neigh_create("ncr6test4", SOCKET_ID_ANY);
+	uint8_t a[16], g1[16], g2[16], host[16];
+	int gw1, gw2, h;
+	uint16_t port;
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(t4);
+	assert_int_equal(nc_neigh_enable_v6(t), 0);
+	pb_ip6(g1, "fe80::1");
+	pb_ip6(g2, "fe80::2");
+	gw1 = nc_neigh_add6(t, g1, 0, &mac, 1);
+	gw2 = nc_neigh_add6(t, g2, 0, &mac, 1);
+	assert_true(gw1 >= 0 && gw2 >= 0 && gw1 != gw2);
+	pb_ip6(a, "::");
+	assert_int_equal(nc_neigh_route_add6(t, a, 0, (uint32_t)gw1), 0);
+	pb_ip6(a, "2001:db8::");
+	assert_int_equal(nc_neigh_route_add6(t, a, 32, NC_NH6_CONNECTED | 1), 0);
+	pb_ip6(a, "2001:db8:1::");
+	assert_int_equal(nc_neigh_route_add6(t, a, 48, (uint32_t)gw2), 0);
+	pb_ip6(a, "2001:db8:1:2::");
+	assert_int_equal(nc_neigh_route_add6(t, a, 64, NC_NH6_CONNECTED | 2), 0);
+	pb_ip6(a, "2001:db8:1:2::40");
+	assert_int_equal(nc_neigh_route_add6(t, a, 122, (uint32_t)gw1), 0);
+
+	pb_ip6(a, "2001:db9::7");
+	assert_int_equal(nc_neigh_next_hop6(t, a, &port), gw1);
+	pb_ip6(a, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe");
+	assert_int_equal(nc_neigh_next_hop6(t, a, &port), gw1);
+	port = 0;
+	pb_ip6(a, "2001:db8:9::9");
+	assert_int_equal(nc_neigh_next_hop6(t, a, &port), -ENOENT);
+	assert_int_equal(port, 1);
+	pb_ip6(a, "2001:db8:1:9::9");
+	assert_int_equal(nc_neigh_next_hop6(t, a, &port), gw2);
+	pb_ip6(host, "2001:db8:1:2::5");
+	assert_int_equal(nc_neigh_next_hop6(t, host, &port), -ENOENT);
+	assert_int_equal(port, 2);
+	h = nc_neigh_add6(t, host, 2, &mac, 0);
+	assert_true(h >= 0);
+	assert_int_equal(nc_neigh_next_hop6(t, host, &port), h);
+	pb_ip6(a, "2001:db8:1:2::7f");
+	assert_int_equal(nc_neigh_next_hop6(t, a, &port), gw1);
+	pb_ip6(a, "2001:db8:1:2::80");
+	assert_int_equal(nc_neigh_next_hop6(t, a, &port), -ENOENT);
+	assert_int_equal(port, 2);
+	/* values that name nothing */
+	pb_ip6(a, "2001:db8:2::");
+	assert_int_equal(nc_neigh_route_add6(t, a, 48, NC_NEIGH_MAX), -EINVAL);
+	assert_int_equal(nc_neigh_route_add6(t, a, 48, NC_NH6_CONNECTED | 0x3fff), -EINVAL);
+	assert_int_equal(nc_neigh_route_add6(t, a, 48, 1u << 20), -EINVAL);
+	pb_ip6(a, "2001:db8:2::1");
+	assert_int_equal(nc_neigh_next_hop6(t, a, &port), -ENOENT);
+	assert_int_equal(port, 1);
+
+	/* without IPv6 tables, and without a default route */
+	pb_ip6(a, "2001:db8::");
+	assert_int_equal(nc_neigh_route_add6(t4, a, 32, NC_NH6_CONNECTED | 1), -ENOTSUP);
+	assert_int_equal(nc_neigh_next_hop6(t4, a, &port), -ENETUNREACH);
+	assert_int_equal(nc_neigh_enable_v6(t4), 0);
+	assert_int_equal(nc_neigh_route_add6(t4, a, 32, NC_NH6_CONNECTED | 3), 0);
+	pb_ip6(a, "2001:db9::1");
+	assert_int_equal(nc_neigh_next_hop6(t4, a, &port), -ENETUNREACH);
+	pb_ip6(a, "2001:db8:ffff::1");
+	assert_int_equal(nc_neigh_next_hop6(t4, a, &port), -ENOENT);
+	assert_int_equal(port, 3);
+	nc_neigh_free(t);
+	nc_neigh_free(t4);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpneigh"); }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
@@ -880,6 +962,7 @@ main(void)
 		T(test_chained_frame, setup_lab),
 		T(test_every_frame_counted, setup_v6),
 		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_routes6),
 	};
 
 	return cmocka_run_group_tests_name("dp_neigh", tests, eal_setup, fx_eal_teardown);
