@@ -199,11 +199,17 @@ if nc_start "$W/idle.json" "$W/nc3.log"; then
 	run_client "$W/idle-u.json" --target "$LAB_VIP:5353" --proto udp --mode keepalive -c 4 -k 2 \
 		--transactions 1
 	# keep-alive TCP connections that stay open, idle, until after the timeout
-	client timeout 20 bash -c "exec 3<>/dev/tcp/$LAB_VIP/80 4<>/dev/tcp/$LAB_VIP/80; sleep 9" &
+	# (the holder outlives the wait below: the flows must go by idle expiry,
+	# not by the connections' FINs)
+	client timeout 30 bash -c "exec 3<>/dev/tcp/$LAB_VIP/80 4<>/dev/tcp/$LAB_VIP/80
+		while [ ! -e '$W/idle.stop' ] && [ \$SECONDS -lt 25 ]; do sleep 0.1; done" &
 	holder=$!
-	# seen open: 4 UDP flows and 2 TCP flows in one status line
-	for _ in $(seq 30); do
-		open1=$(open_flows "$W/nc3.log" dns); open1t=$(open_flows "$W/nc3.log" web)
+	# seen open: 4 UDP flows and 2 TCP flows, each in some status line (a
+	# slow start of the holder may see the UDP flows gone before its own open)
+	open1=; open1t=
+	for _ in $(seq 50); do
+		grep -q '\] dns: flows 4 open' "$W/nc3.log" && open1=4
+		grep -q '\] web: flows 2 open' "$W/nc3.log" && open1t=2
 		[ "$open1" = 4 ] && [ "$open1t" = 2 ] && break
 		sleep 0.1
 	done
@@ -215,7 +221,7 @@ if nc_start "$W/idle.json" "$W/nc3.log"; then
 		sleep 0.1
 	done
 	took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-	kill "$holder" 2>/dev/null
+	touch "$W/idle.stop"
 	wait "$holder" 2>/dev/null
 	if clean_run "$W/idle-u.json" && [ "$open1" = 4 ] && [ "$open2" = 0 ] &&
 		[ "$open1t" = 2 ] && [ "$open2t" = 0 ]; then
