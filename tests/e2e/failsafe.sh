@@ -133,7 +133,8 @@ partial() {   # partial <name> <enabled>
 	"$LAB" up >"$W/$name.lab.log" 2>&1 || { bad "$name: lab up" "$W/$name.lab.log"; return 1; }
 	ip netns exec lab-n1 tc qdisc add dev eth0 root tbf rate 8mbit burst 32kbit latency 400ms ||
 		{ bad "$name: tc tbf on lab-n1"; return 1; }
-	jq --argjson on "$on" '.services[0].servers = [{name: "n1", address: "10.201.0.12", port: 8080, weight: 100}] |
+	jq --argjson on "$on" '.eal.memory_mb = 768 |
+		.services[0].servers = [{name: "n1", address: "10.201.0.12", port: 8080, weight: 100}] |
 		.services[0].failsafe = { enabled: $on, response_timeout_ms: 1000 }' \
 		"$ROOT/config/lab.json" >"$W/$name.json"
 	nc_start "$W/$name.json" "$W/$name.log" || { bad "$name: appliance starts" "$W/$name.log"; return 1; }
