@@ -128,6 +128,13 @@ struct pkt_meta {
 	uint16_t pay;        /* L4 payload bytes (TCP/UDP) */
 	int32_t sidx;        /* server leg: flow index (looked up before the legs) */
 	uint32_t qseq;       /* ICMP error: the quoted TCP sequence number (network order) */
+	/* IPv6 TCP and UDP without extension headers, as nc_v6_prefetch() found
+	 * them (v6pre 1; only while an IPv6 service exists): the service of a
+	 * client's packet (its key's hash in .hash), else the address of ours
+	 * it is sent to; NULL: none */
+	uint8_t v6pre;
+	const struct nc_svc6_ent *se6;
+	const struct nc_addr6_ent *ae6;
 } __rte_aligned(8);      /* nc_flow_hash() reads the key as 64-bit words */
 
 static inline void

@@ -684,9 +684,10 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	return f;
 }
 
+/* A client's packet to IPv6 service <se>; <hashed>: pm->hash is its key's. */
 static enum pkt_kind
 client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt_meta *pm,
-	const struct nc_svc6_ent *se, int owned_check, uint16_t *owner)
+	const struct nc_svc6_ent *se, int hashed, int owned_check, uint16_t *owner)
 {
 	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
 								sizeof(struct rte_ether_hdr));
@@ -705,7 +706,7 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 		return PK_DROP;
 	}
 	nc_flow6_key_set(&k, ip->src_addr, ip->dst_addr, ports[0], ports[1], pm->key.proto);
-	hash = nc_flow6_hash(&k);
+	hash = hashed ? pm->hash : nc_flow6_hash(&k);
 	if (owned_check && w->dp->n_workers > 1) {
 		*owner = owner6(w, se, &k, hash);
 		if (*owner != w->id)
@@ -975,6 +976,7 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
 	const struct nc_addr6_ent *ae;
 	const struct nc_svc6_ent *se;
+	int pre;
 
 	if (pm->key.proto == IPPROTO_ICMPV6) {
 		uint8_t type = d[pm->l4_off];
@@ -1004,10 +1006,14 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 			   NC_DROP_ICMP_UNSUPPORTED : NC_DROP_NOT_FOR_US);
 		return PK_DROP;
 	}
-	se = nc_dp_svc6_find(t, ip->dst_addr, ((const uint16_t *)(d + pm->l4_off))[1], pm->key.proto);
+	/* found by nc_v6_prefetch(), which ran for this burst while a service
+	 * exists, on what it could read at the fixed offset */
+	pre = t->n_svc != 0 && pm->v6pre && pm->l4_off == L4_OFF6;
+	se = pre ? pm->se6 :
+		nc_dp_svc6_find(t, ip->dst_addr, ((const uint16_t *)(d + pm->l4_off))[1], pm->key.proto);
 	if (se != NULL)
-		return client6(w, m, pidx, pm, se, owned_check, owner);
-	ae = nc_dp_addr6_find(t, ip->dst_addr);
+		return client6(w, m, pidx, pm, se, pre, owned_check, owner);
+	ae = pre ? pm->ae6 : nc_dp_addr6_find(t, ip->dst_addr);
 	if (unlikely(ae == NULL)) {
 		drop(w, m, NC_DROP_NOT_FOR_US);
 		return PK_DROP;
@@ -1030,7 +1036,7 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 }
 
 void
-nc_v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n)
+nc_v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n, struct pkt_meta *meta)
 {
 	const struct nc_dp_v6 *t = &w->tb->v6;
 	uint32_t hash[NC_MAX_BURST], lport[NC_MAX_BURST], found[2 * NC_MAX_BURST], nf;
@@ -1046,20 +1052,26 @@ nc_v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
 		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
 		const uint16_t *ports = (const uint16_t *)(d + L4_OFF6);
-		const struct nc_addr6_ent *ae;
+		struct pkt_meta *pm = &meta[i];
 		struct nc_flow6_key key;
 
+		pm->v6pre = 0;
 		if (rte_pktmbuf_data_len(pkts[i]) < L4_OFF6 + 4 ||
 		    ((const struct rte_ether_hdr *)d)->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
 		    (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP))
 			continue;
-		if (nc_dp_svc6_find(t, ip->dst_addr, ports[1], ip->proto) != NULL) {
+		pm->v6pre = 1;
+		pm->ae6 = NULL;
+		pm->se6 = nc_dp_svc6_find(t, ip->dst_addr, ports[1], ip->proto);
+		if (pm->se6 != NULL) {
 			/* a client's packet to a service */
 			nc_flow6_key_set(&key, ip->src_addr, ip->dst_addr, ports[0], ports[1], ip->proto);
-			hash[nh++] = nc_flow6_hash(&key);
-		} else if ((ae = nc_dp_addr6_find(t, ip->dst_addr)) != NULL && ae->lip_plus1 != 0) {
+			pm->hash = nc_flow6_hash(&key);
+			hash[nh++] = pm->hash;
+		} else if ((pm->ae6 = nc_dp_addr6_find(t, ip->dst_addr)) != NULL &&
+			   pm->ae6->lip_plus1 != 0) {
 			/* a server's reply to a local address */
-			lport[ns++] = (uint32_t)(ae->lip_plus1 - 1) << 16 | rte_be_to_cpu_16(ports[1]);
+			lport[ns++] = (uint32_t)(pm->ae6->lip_plus1 - 1) << 16 | rte_be_to_cpu_16(ports[1]);
 		}
 	}
 	nf = nc_flow6_prefetch_bulk(w->flows, hash, nh, lport, ns, found);

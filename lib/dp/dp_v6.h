@@ -11,10 +11,12 @@
  * IPv6 flows' lookups are made one by one as each packet is classified
  * (nc_v6_input): ahead of that, the lines they will read are prefetched for
  * the whole burst <pkts>[0..n) - its clients' IPv6 TCP and UDP packets' keys
- * hashed, their buckets, then their flows' lines. The caller calls it only
- * while an IPv6 service exists.
+ * hashed, their buckets, then their flows' lines. What it found for each
+ * packet goes to <meta>[i] (v6pre, se6, ae6, hash), so nc_v6_input() does not
+ * look it up again. The caller calls it only while an IPv6 service exists.
  */
-void nc_v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n);
+void nc_v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n,
+		    struct pkt_meta *meta);
 
 /*
  * IPv6 packet <m> (parsed: pm->l4_off, pm->key.proto, pm->pay) that arrived

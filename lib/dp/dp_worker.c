@@ -711,7 +711,7 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 	for (i = 0; i < n && i < NC_RX_PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	if (unlikely(w->tb->v6.n_svc != 0))
-		nc_v6_prefetch(w, pkts, n);
+		nc_v6_prefetch(w, pkts, n, meta);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint16_t pidx = from_handoff ? w->dp->pidx_of[m->port] : pidx_default;
