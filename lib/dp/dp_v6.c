@@ -1077,5 +1077,5 @@ nc_v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n, struct p
 	nf = nc_flow6_prefetch_bulk(w->flows, hash, nh, lport, ns, found);
 	/* the TCP windows every IPv6 TCP flow keeps (dp_fastpath.h) */
 	for (i = 0; w->seqw != NULL && i < nf; i++)
-		rte_prefetch0(&w->seqw[found[i]]);
+		seqw_prefetch(w->seqw, found[i]);
 }

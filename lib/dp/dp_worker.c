@@ -690,7 +690,7 @@ v64_prefetch(struct nc_worker *w, uint32_t idx)
 	if (a != NULL) {
 		rte_prefetch0(a);
 		if (w->seqw != NULL)
-			rte_prefetch0(&w->seqw[idx]);
+			seqw_prefetch(w->seqw, idx);
 	}
 }
 
