@@ -615,9 +615,9 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 	int r;
 
 	/* the bounds (nc_limits.h) against the fields that carry them: a flow
-	 * and a fail-over report name a server and a service in a byte (0xff:
-	 * NC_FAILOVER_RESET), a probe port's slot as service << 8 | server */
-	RTE_BUILD_BUG_ON(NC_MAX_SERVERS >= NC_FAILOVER_RESET);
+	 * and a fail-over report name a server and a service in a byte (0xfe,
+	 * 0xff: NC_FAILOVER_STUCK, _RESET), a probe port's slot as service << 8 | server */
+	RTE_BUILD_BUG_ON(NC_MAX_SERVERS >= NC_FAILOVER_STUCK || NC_FAILOVER_STUCK >= NC_FAILOVER_RESET);
 	RTE_BUILD_BUG_ON(NC_MAX_SERVICES > 256);
 	RTE_BUILD_BUG_ON(NC_MAX_PORTS > RTE_MAX_ETHPORTS);
 	/* every IPv4 route's gateway and every port fit the route table's values */

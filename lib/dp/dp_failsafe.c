@@ -1292,10 +1292,11 @@ tcp_movable(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx,
 /*
  * Give flow <idx> up: its client is reset cleanly - an RST at the sequence
  * number it expects next, past every server byte forwarded to it - and so is
- * the server side if it may still be open; then the flow closes.
+ * the server side if it may still be open; then the flow closes. <to> says
+ * why for the log: NC_FAILOVER_RESET or NC_FAILOVER_STUCK.
  */
 static void
-give_up(struct nc_worker *w, uint32_t idx, uint8_t why)
+give_up(struct nc_worker *w, uint32_t idx, uint8_t why, uint8_t to)
 {
 	struct nc_flow *f = flow_at(w, idx);
 	struct nc_tcpfs *t = f->key.proto == IPPROTO_TCP ? &w->tfs[idx] : NULL;
@@ -1313,7 +1314,7 @@ give_up(struct nc_worker *w, uint32_t idx, uint8_t why)
 		tcp_send(w, f, 0, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, t->c_isn + 1, 0);
 	}
 	w->st.svc[f->svc].fs_resets++;
-	failover_report(w, f, f->server, NC_FAILOVER_RESET, why);
+	failover_report(w, f, f->server, to, why);
 	flow_close(w, (int32_t)idx);
 }
 
@@ -1410,7 +1411,7 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	uint8_t from = f->server;
 
 	if (t != NULL && !tcp_movable(w, f, idx, t)) {
-		give_up(w, idx, why);
+		give_up(w, idx, why, NC_FAILOVER_STUCK);
 		return;
 	}
 	/* a reconnect is not a failure: it never uses up the last replay */
@@ -1426,7 +1427,7 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 			to = from;
 	}
 	if (to < 0) {
-		give_up(w, idx, why);
+		give_up(w, idx, why, NC_FAILOVER_RESET);
 		return;
 	}
 	/* the old server connection: closed (it RST or FIN'd, or is being

@@ -668,6 +668,8 @@ nc_dp_mon_failover(struct nc_dp *dp, const struct nc_ctl_msg *msg)
 	const struct nc_failover_ev *ev = &msg->ev;
 	const struct nc_cfg_service *cs;
 	struct nc_mon_svc *ms;
+	static const char stuck[] = "it cannot move: part of a response reached the client, "
+				    "or no request is held whole or may be replayed";
 	char ip[INET6_ADDRSTRLEN + 2], flow[96], why[48];
 
 	if (ev->svc >= dp->n_services || ev->from >= dp->cfg->services[ev->svc].n_servers)
@@ -685,7 +687,10 @@ nc_dp_mon_failover(struct nc_dp *dp, const struct nc_ctl_msg *msg)
 		 rte_be_to_cpu_16(ev->cport), cs->name);
 	if (ev->why == NC_FO_SERVER_CLOSED) {
 		/* an idle keep-alive connection the server closed: not a failure */
-		if (ev->to == NC_FAILOVER_RESET || ev->to >= cs->n_servers)
+		if (ev->to == NC_FAILOVER_STUCK)
+			NC_LOG(WARNING, MON, "transaction given up: %s (%s closed the connection; %s)",
+			       flow, cs->servers[ev->from].name, stuck);
+		else if (ev->to == NC_FAILOVER_RESET || ev->to >= cs->n_servers)
 			NC_LOG(WARNING, MON, "transaction given up: %s (%s closed the connection between "
 			       "requests and no server is up)", flow, cs->servers[ev->from].name);
 		else
@@ -699,7 +704,11 @@ nc_dp_mon_failover(struct nc_dp *dp, const struct nc_ctl_msg *msg)
 	       cs->servers[ev->from].name, why);
 	nc_dp_event(dp, NC_EV_FAILOVER, ev->svc, ev->from, "broken transaction detected: %s on %s (%s)",
 		    flow, cs->servers[ev->from].name, why);
-	if (ev->to == NC_FAILOVER_RESET || ev->to >= cs->n_servers) {
+	if (ev->to == NC_FAILOVER_STUCK) {
+		NC_LOG(WARNING, MON, "transaction given up: %s (%s)", flow, stuck);
+		nc_dp_event(dp, NC_EV_RESET, ev->svc, ev->from, "transaction given up: %s (%s)", flow,
+			    stuck);
+	} else if (ev->to == NC_FAILOVER_RESET || ev->to >= cs->n_servers) {
 		NC_LOG(WARNING, MON, "transaction given up: %s (no other server up, or %u replays)",
 		       flow, cs->failsafe.max_replays);
 		nc_dp_event(dp, NC_EV_RESET, ev->svc, ev->from,

@@ -90,13 +90,17 @@ enum nc_ctl_msg_type {
 struct nc_failover_ev {
 	uint8_t svc;
 	uint8_t from;         /* the server that failed */
-	uint8_t to;           /* where the flow went; NC_FAILOVER_RESET: the client was reset */
+	uint8_t to;           /* where the flow went; NC_FAILOVER_RESET, NC_FAILOVER_STUCK:
+	                       * the client was reset */
 	uint8_t why;          /* enum nc_failover_why */
 	uint16_t cport;       /* client port, network order */
 	uint8_t proto;
 	uint8_t v6;           /* the client is IPv6: its address in nc_ctl_msg.ip6 */
 };
-#define NC_FAILOVER_RESET 0xff
+#define NC_FAILOVER_RESET 0xff   /* no other server up, or max_replays reached */
+#define NC_FAILOVER_STUCK 0xfe   /* the connection could not move: part of a response had
+				  * reached the client, or no request was held whole or
+				  * could be replayed */
 enum nc_failover_why { NC_FO_TIMEOUT = 0, NC_FO_SERVER_DOWN, NC_FO_SERVER_RESET, NC_FO_UNREACHABLE,
 	NC_FO_SERVER_CLOSED /* an idle keep-alive connection closed by its server: not a failure */,
 	NC_FO_DISPATCHER    /* taken over from a dead dispatcher, unanswered at its deadline:

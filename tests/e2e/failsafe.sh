@@ -76,7 +76,7 @@ check() {
 		ok "$name: $(jq -r '"\(.ok) requests answered of \(.requests), \(.completed)/\(.transactions) transactions complete, 0 broken"' "$c"); $(jq -c --argjson i "$si" --arg k "${svc}_failed_over" '.["/netchestra/failsafe"] | {replays: .replays[$i], failed_over: .[$k]}' "$W/$name.tel.json")"
 	else
 		cat "$c" "$W/$name.tel.json" >"$W/$name.why" 2>/dev/null
-		grep MON "$W/$name.log" | head -5 >>"$W/$name.why"
+		{ grep MON "$W/$name.log" | head -5; grep "given up" "$W/$name.log"; } >>"$W/$name.why"
 		bad "$name: every request answered once, nothing broken" "$W/$name.why"
 	fi
 }
@@ -153,7 +153,8 @@ partial() {   # partial <name> <enabled>
 partial partial-on true
 if jq -e '.failed == 1' "$W/partial-on.client.json" >/dev/null &&
 	awk -v t="$PARTIAL_S" 'BEGIN { exit !(t < 16) }' &&
-	grep -q "transaction given up: tcp .* -> web" "$W/partial-on.log" &&
+	grep -q "transaction given up: tcp .* -> web (it cannot move: part of a response reached the client" \
+		"$W/partial-on.log" &&
 	nc_final "$W/partial-on.log" "failsafe web:" | grep -q 'resets [1-9]'; then
 	ok "server frozen mid-response: the client is reset after $PARTIAL_S s (when n1 goes down), counted: $(nc_final "$W/partial-on.log" "failsafe web:" | grep -o 'resets [0-9]*')"
 else
