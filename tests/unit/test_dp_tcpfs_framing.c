@@ -448,6 +448,21 @@ frame_to(const struct frame *fr, unsigned int n, uint32_t dip, uint16_t sport, u
  * the client's next request goes at once on a new connection to b (a
  * reconnect, not a failure). Server sequence numbers wrap inside responses.
  */
+/* The workers' fail-over reports waiting for the control lcore whose flow
+ * went <to> (left in the ring, in their order). */
+static unsigned int
+failover_reports(struct fx *f, uint8_t to)
+{
+	struct nc_ctl_msg m[256];
+	unsigned int n, i, k = 0;
+
+	n = rte_ring_dequeue_burst_elem(f->dp->ctl_ring, m, sizeof(m[0]), RTE_DIM(m), NULL);
+	for (i = 0; i < n; i++)
+		k += m[i].type == NC_CTL_FAILOVER && m[i].ev.to == to;
+	assert_int_equal(rte_ring_enqueue_burst_elem(f->dp->ctl_ring, m, sizeof(m[0]), n, NULL), n);
+	return k;
+}
+
 static void
 test_tcpfs_down_mid_response(void **state)
 {
@@ -525,6 +540,9 @@ test_tcpfs_down_mid_response(void **state)
 	}
 	assert_int_equal(nc_worker_flow_count(wk(f, 0)), idle);
 	assert_fs_svc(f, SVC_WEB, 0, 2 * N, 2 * N, 0, resets, resets, 0);
+	/* each reset client's report says its connection could not move */
+	assert_int_equal(failover_reports(f, NC_FAILOVER_STUCK), resets);
+	assert_int_equal(failover_reports(f, NC_FAILOVER_RESET), 0);
 	/* the reports are logged as given-up transactions; a stays down once */
 	ctl_round(f);
 	{
