@@ -129,13 +129,14 @@ struct pkt_meta {
 	int32_t sidx;        /* server leg: flow index (looked up before the legs) */
 	uint32_t qseq;       /* ICMP error: the quoted TCP sequence number (network order) */
 	/* IPv6 TCP and UDP without extension headers, as nc_v6_prefetch() found
-	 * them (v6pre 1; only while an IPv6 service exists): the service of a
-	 * client's packet (its key's hash in .hash), else the address of ours
-	 * it is sent to; NULL: none */
+	 * them (only while an IPv6 service exists): a client's packet to service
+	 * v6.svc[v6idx] (its key's hash in .hash), or a packet to our address
+	 * v6.addr[v6idx], or neither (enum nc_v6pre) */
 	uint8_t v6pre;
-	const struct nc_svc6_ent *se6;
-	const struct nc_addr6_ent *ae6;
+	uint8_t v6idx;
 } __rte_aligned(8);      /* nc_flow_hash() reads the key as 64-bit words */
+
+enum nc_v6pre { NC_V6PRE_NOT = 0, NC_V6PRE_SVC, NC_V6PRE_ADDR, NC_V6PRE_NONE };
 
 static inline void
 drop(struct nc_worker *w, struct rte_mbuf *m, enum nc_drop why)

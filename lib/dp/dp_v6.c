@@ -1008,12 +1008,18 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 	}
 	/* found by nc_v6_prefetch(), which ran for this burst while a service
 	 * exists, on what it could read at the fixed offset */
-	pre = t->n_svc != 0 && pm->v6pre && pm->l4_off == L4_OFF6;
-	se = pre ? pm->se6 :
-		nc_dp_svc6_find(t, ip->dst_addr, ((const uint16_t *)(d + pm->l4_off))[1], pm->key.proto);
+	pre = t->n_svc != 0 && pm->v6pre != NC_V6PRE_NOT && pm->l4_off == L4_OFF6;
+	if (pre)
+		se = pm->v6pre == NC_V6PRE_SVC ? &t->svc[pm->v6idx] : NULL;
+	else
+		se = nc_dp_svc6_find(t, ip->dst_addr, ((const uint16_t *)(d + pm->l4_off))[1],
+				     pm->key.proto);
 	if (se != NULL)
 		return client6(w, m, pidx, pm, se, pre, owned_check, owner);
-	ae = pre ? pm->ae6 : nc_dp_addr6_find(t, ip->dst_addr);
+	if (pre)
+		ae = pm->v6pre == NC_V6PRE_ADDR ? &t->addr[pm->v6idx] : NULL;
+	else
+		ae = nc_dp_addr6_find(t, ip->dst_addr);
 	if (unlikely(ae == NULL)) {
 		drop(w, m, NC_DROP_NOT_FOR_US);
 		return PK_DROP;
@@ -1042,6 +1048,7 @@ nc_v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n, struct p
 	uint32_t hash[NC_MAX_BURST], lport[NC_MAX_BURST], found[2 * NC_MAX_BURST], nf;
 	uint16_t i, nh = 0, ns = 0;
 
+	RTE_BUILD_BUG_ON(NC_ADDR6_MAX > 256 || NC_MAX_SERVICES > 256);   /* pkt_meta.v6idx */
 	n = RTE_MIN(n, (uint16_t)NC_MAX_BURST);
 	for (i = 0; i < n; i++) {
 		/* an IPv6 frame's TCP header runs into its second line */
@@ -1053,26 +1060,35 @@ nc_v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n, struct p
 		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
 		const uint16_t *ports = (const uint16_t *)(d + L4_OFF6);
 		struct pkt_meta *pm = &meta[i];
+		const struct nc_svc6_ent *se;
+		const struct nc_addr6_ent *ae;
 		struct nc_flow6_key key;
 
-		pm->v6pre = 0;
+		pm->v6pre = NC_V6PRE_NOT;
 		if (rte_pktmbuf_data_len(pkts[i]) < L4_OFF6 + 4 ||
 		    ((const struct rte_ether_hdr *)d)->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
 		    (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP))
 			continue;
-		pm->v6pre = 1;
-		pm->ae6 = NULL;
-		pm->se6 = nc_dp_svc6_find(t, ip->dst_addr, ports[1], ip->proto);
-		if (pm->se6 != NULL) {
+		se = nc_dp_svc6_find(t, ip->dst_addr, ports[1], ip->proto);
+		if (se != NULL) {
 			/* a client's packet to a service */
+			pm->v6pre = NC_V6PRE_SVC;
+			pm->v6idx = (uint8_t)(se - t->svc);
 			nc_flow6_key_set(&key, ip->src_addr, ip->dst_addr, ports[0], ports[1], ip->proto);
 			pm->hash = nc_flow6_hash(&key);
 			hash[nh++] = pm->hash;
-		} else if ((pm->ae6 = nc_dp_addr6_find(t, ip->dst_addr)) != NULL &&
-			   pm->ae6->lip_plus1 != 0) {
-			/* a server's reply to a local address */
-			lport[ns++] = (uint32_t)(pm->ae6->lip_plus1 - 1) << 16 | rte_be_to_cpu_16(ports[1]);
+			continue;
 		}
+		ae = nc_dp_addr6_find(t, ip->dst_addr);
+		if (ae == NULL) {
+			pm->v6pre = NC_V6PRE_NONE;
+			continue;
+		}
+		pm->v6pre = NC_V6PRE_ADDR;
+		pm->v6idx = (uint8_t)(ae - t->addr);
+		/* a server's reply to a local address */
+		if (ae->lip_plus1 != 0)
+			lport[ns++] = (uint32_t)(ae->lip_plus1 - 1) << 16 | rte_be_to_cpu_16(ports[1]);
 	}
 	nf = nc_flow6_prefetch_bulk(w->flows, hash, nh, lport, ns, found);
 	/* the TCP windows every IPv6 TCP flow keeps (dp_fastpath.h) */

@@ -12,7 +12,7 @@
  * (nc_v6_input): ahead of that, the lines they will read are prefetched for
  * the whole burst <pkts>[0..n) - its clients' IPv6 TCP and UDP packets' keys
  * hashed, their buckets, then their flows' lines. What it found for each
- * packet goes to <meta>[i] (v6pre, se6, ae6, hash), so nc_v6_input() does not
+ * packet goes to <meta>[i] (v6pre, v6idx, hash), so nc_v6_input() does not
  * look it up again. The caller calls it only while an IPv6 service exists.
  */
 void nc_v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n,
