@@ -147,10 +147,11 @@ tcp_syn_strip(struct rte_mbuf *m, uint16_t l4_off, uint16_t *mss)
 }
 
 /* Send a bare TCP segment of flow <f> (no data): to its server from the local
- * IP, or to its client from the VIP. From the fail-safe's own pool. */
+ * IP, or to its client from the VIP. From the fail-safe's own pool. <seq> in
+ * the flow's own numbering (<wire>: as it goes on the wire, untranslated). */
 static void
-tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t flags,
-	 uint32_t seq, uint32_t ack, uint16_t mss)
+tcp_segment(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t flags,
+	    uint32_t seq, uint32_t ack, uint16_t mss, int wire)
 {
 	uint16_t opt = mss != 0 ? 4 : 0;
 	uint16_t tlen = (uint16_t)(sizeof(struct rte_tcp_hdr) + opt);
@@ -180,10 +181,10 @@ tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t fl
 		th->dst_port = f->key.src_port;
 	}
 	/* the server's view of the client's stream, past a PROXY header */
-	if (to_server && !(flags & RTE_TCP_SYN_FLAG))
+	if (!wire && to_server && !(flags & RTE_TCP_SYN_FLAG))
 		seq = nc_ca_seq_out(w, f, seq);
 	/* a proxied connection's client numbers the server's stream from its cookie */
-	if (!to_server && unlikely(nc_sp_flow(w, f, flow_idx(w, f))))
+	if (!wire && !to_server && unlikely(nc_sp_flow(w, f, flow_idx(w, f))))
 		seq = nc_sp_seq_to_client(w, flow_idx(w, f), seq);
 	th->sent_seq = rte_cpu_to_be_32(seq);
 	th->recv_ack = rte_cpu_to_be_32(ack);
@@ -204,6 +205,13 @@ tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t fl
 			 !!(flags & RTE_TCP_SYN_FLAG) + !!(flags & RTE_TCP_FIN_FLAG),
 			 flags & RTE_TCP_SYN_FLAG);
 	tx_to(w, m, to_server ? f->nh_server : f->nh_client);
+}
+
+static inline void
+tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t flags,
+	 uint32_t seq, uint32_t ack, uint16_t mss)
+{
+	tcp_segment(w, f, to_server, flags, seq, ack, mss, 0);
 }
 
 /* ------------------------------------------------------------ holding */
@@ -1015,6 +1023,41 @@ splice_complete(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_
 		sync_flow(w, f);   /* its new server, port and translation */
 }
 
+/*
+ * The server acknowledged something other than the SYN it was sent (<want>
+ * acknowledges that SYN): the 4-tuple is one it still holds, most often in
+ * TIME_WAIT after an earlier connection from the same local port (ports come
+ * back sooner than its 2 MSL under a high rate of new connections). As the
+ * sender of a SYN does (RFC 9293 3.10.7.3), reset with the sequence number it
+ * acknowledged, which ends that TIME_WAIT, then send the SYN again at once -
+ * the held one, or the appliance's own for a move - instead of waiting a
+ * retransmission out. Once per attempt; later ones wait for the usual resend
+ * (a server that keeps its TIME_WAIT against a reset). Returns 1 when <fl> and
+ * <ack> were such an answer (the caller frees it).
+ */
+static int
+syn_answered_stale(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
+		   uint8_t fl, uint32_t ack, uint32_t want)
+{
+	uint32_t next;
+
+	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) != RTE_TCP_ACK_FLAG ||
+	    ack == want)
+		return 0;
+	w->st.svc[f->svc].fs_stale_tuple++;
+	tcp_segment(w, f, 1, RTE_TCP_RST_FLAG, ack, 0, 0, 1);
+	if (t->flags & NC_TFS_STALE)
+		return 1;
+	t->flags |= NC_TFS_STALE;
+	if (t->flags & NC_TFS_SPLICING) {
+		t->rp_ms = w->now_ms;
+		tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->sp_client - 1, 0, t->mss);
+	} else if (holding(w, idx)) {
+		replay_one(w, f, t, nc_txstore_at(w->txs, w->txc[2 * idx], &next));
+	}
+	return 1;
+}
+
 /* A server acknowledgement while held bytes are being replayed to it: more
  * go as its window opens; three that do not move resend the next one. */
 static void
@@ -1153,7 +1196,16 @@ tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_m
 			failover(w, idx, NC_FO_SERVER_RESET);
 			return 0;
 		}
-		/* anything else (a challenge ACK, a late segment) is no answer */
+		/* a stale 4-tuple's ACK is answered; anything else (a late
+		 * segment) is no answer */
+		syn_answered_stale(w, f, idx, t, fl, ack, t->sp_client);
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	/* the client's own handshake, its SYN held (not a SYN proxy's: the
+	 * appliance answered that client itself) */
+	if (unlikely(f->state == NC_FLOW_SYN) && !(t->flags & NC_TFS_SYNACK) &&
+	    !nc_sp_flow(w, f, idx) && syn_answered_stale(w, f, idx, t, fl, ack, t->c_isn + 1)) {
 		rte_pktmbuf_free(m);
 		return 0;
 	}
@@ -1498,6 +1550,7 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 		/* before the handshake: the client's SYN, as it was held */
 		uint32_t next;
 
+		t->flags &= (uint16_t)~NC_TFS_STALE;
 		replay_one(w, f, t, nc_txstore_at(w->txs, w->txc[2 * idx], &next));
 		return;
 	}
@@ -1505,8 +1558,8 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	 * the first held byte; the held bytes follow its SYN-ACK */
 	t->sp_client = t->mode == NC_FSM_HTTP ? t->q[0].start : t->c_isn + 1;
 	t->sp_server = t->mode == NC_FSM_HTTP ? t->s_next : t->srv_isn + 1;
-	t->flags = (uint16_t)((t->flags & ~(NC_TFS_SPLICED | NC_TFS_REPLAYING | NC_TFS_GONE)) |
-			      NC_TFS_SPLICING);
+	t->flags = (uint16_t)((t->flags & ~(NC_TFS_SPLICED | NC_TFS_REPLAYING | NC_TFS_GONE |
+					    NC_TFS_STALE)) | NC_TFS_SPLICING);
 	t->rp_ms = w->now_ms;
 	tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->sp_client - 1, 0, t->mss);
 }

@@ -84,6 +84,8 @@ enum nc_fs_mode {
 #define NC_TFS_FRESH     0x1000  /* taken over as just accepted (flow sync): until a
 				  * byte in place proves it, that dispatcher may have
 				  * passed bytes whose record died with it */
+#define NC_TFS_STALE     0x2000  /* this attempt's SYN was answered from a stale 4-tuple
+				  * (syn_answered_stale): reset and sent again once */
 #define NC_TFS_ADOPTED   0x0400  /* q[0] was taken over from a dead dispatcher (flow
 				  * sync): its answer may have gone to that one, so a
 				  * first timeout is not its server's failure */

@@ -588,6 +588,8 @@ struct nc_failsafe_view {
 	uint64_t fin_kept;        /* idle keep-alive connections closed by their server */
 	uint64_t waited;          /* TCP requests late on the only server up, held again */
 	uint64_t syn_resent;      /* a move's SYN to the new server sent again (lost) */
+	uint64_t stale_tuple;     /* SYNs answered from a 4-tuple the server still held
+				   * (TIME_WAIT): reset, sent again */
 	uint64_t reconnects;      /* requests carried to a new connection: their server had
 				   * closed before it got them (not failures) */
 	uint64_t early;           /* requests answered before their last byte came */

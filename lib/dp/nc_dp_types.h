@@ -67,6 +67,8 @@ struct nc_svc_stats {
 	uint64_t fs_waited;         /* TCP requests past their deadline on the only server
 				     * up, held for another wait rather than broken */
 	uint64_t fs_syn_resent;     /* a splice's SYN sent again, unanswered for 1 s */
+	uint64_t fs_stale_tuple;    /* a SYN answered by a bare ACK from a 4-tuple the
+	                             * server still held (TIME_WAIT): reset, sent again */
 	uint64_t fs_fin_kept;       /* idle keep-alive connections closed by their server
 				     * (FIN kept from the client, next request moved) */
 	uint64_t fs_reconnects;     /* requests carried to a new connection because their

@@ -224,6 +224,7 @@ GETTER(svc_reconnects, s->fs.reconnects)
 GETTER(svc_early, s->fs.early)
 GETTER(svc_waited, s->fs.waited)
 GETTER(svc_syn_resent, s->fs.syn_resent)
+GETTER(svc_stale_tuple, s->fs.stale_tuple)
 GETTER(svc_conn_kind, which == 0 ? s->fs.opaque : s->fs.unframed)
 GETTER(svc_abandoned, s->fs.abandoned)
 GETTER(svc_ca, ss->ca[which])
@@ -284,6 +285,9 @@ static const struct fam svc_fams[] = {
 	{ "netchestra_failsafe_syn_resent_total", "counter",
 	  "SYNs of moved connections sent again to their new server, unanswered for 1 s",
 	  NULL, 0, { NULL }, svc_syn_resent },
+	{ "netchestra_failsafe_stale_tuple_total", "counter",
+	  "SYNs a server answered from a 4-tuple it still held (TIME_WAIT): reset and sent again",
+	  NULL, 0, { NULL }, svc_stale_tuple },
 	{ "netchestra_failsafe_connections_total", "counter",
 	  "TCP connections held as opaque (first flight only) and left unprotected (not followed)",
 	  "kind", 2, { "opaque", "unframed" }, svc_conn_kind },

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * lib/dp: the TCP transaction fail-safe moving connections, driven without a
  * NIC through the data-path fixture (dp_fixture.h), on the test's own clock,
- * frame by frame: the SYN's options stripped and the SYN replayed, moves
+ * frame by frame: the SYN's options stripped and the SYN replayed (also after
+ * a server answered it from a 4-tuple it still held), moves
  * spliced from a new local port, keep-alive requests, 100-continue, the
  * idempotent policy, held bytes sent as the new server's window allows and
  * resent on duplicate ACKs, and a given-up splice leaving nothing behind.
@@ -110,6 +111,95 @@ test_tcpfs_syn_replay_on_rst(void **state)
 	expect_none(f, 0);
 	stats(f, &st);
 	assert_int_equal(st.svc[SVC_WEB].flows_opened, 1);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
+ * a answers the client's SYN with a bare ACK of an earlier connection on the
+ * same 4-tuple (its TIME_WAIT: the local port came back within it). The
+ * client sees nothing; a gets a reset with the sequence number it
+ * acknowledged (which ends that TIME_WAIT) and the held SYN again at once.
+ * A second such ACK is reset only (the client's retransmission follows in
+ * its time). a's SYN-ACK then reaches the client as usual.
+ */
+static void
+test_tcpfs_syn_stale_tuple(void **state)
+{
+	struct fx *f = *state;
+	const uint32_t c = 0x05550000, old = 0x12345678;
+	struct nc_failsafe_view v;
+	struct pb_pkt p, want;
+	struct flow fl;
+	struct frame fr[4];
+	unsigned int i;
+
+	tick(f, 0);
+	tc_syn(f, 41500, c, 1, &fl);
+	tc_server(&p, &fl, SA, PB_TCP_ACK, 0x7777, old, NULL, 0);
+	for (i = 0; i < 2; i++) {
+		rx(f, 0, &p);
+		assert_int_equal(take(f, 0, fr, 4), i == 0 ? 2 : 1);
+		tc_own(&want, &fl, SA, PB_TCP_RST, old, 0);
+		assert_wire(&fr[0], &want);
+	}
+	want = nat_c2s(&fl.c, SA, fl.lport);
+	assert_wire_opt(&fr[1], &want, syn_opts_stripped, sizeof(syn_opts_stripped));
+	fs_web(f, &v);
+	assert_int_equal(v.stale_tuple, 2);
+	assert_fs_svc(f, SVC_WEB, 1, 1, 0, 0, 0, 0, 0);
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, 0x7000, c + 1, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	assert_fs_svc(f, SVC_WEB, 0, 1, 1, 0, 0, 0, 0);
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
+ * A move's SYN answered by b with a bare ACK of an earlier connection on the
+ * new 4-tuple: b is reset with the sequence number it acknowledged and gets
+ * the SYN again at once (not after the 1 s resend), and the splice completes
+ * on b's SYN-ACK; b is not failed for it.
+ */
+static void
+test_tcpfs_splice_stale_tuple(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /stale HTTP/1.1\r\nHost: vip\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = 0x66660000, a = 0x77770000, b = 0x88880000, old = 0xabcdef01;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	struct nc_failsafe_view v;
+	struct pb_pkt p, rq, want;
+	struct flow fl;
+	struct frame fr[4];
+
+	tick(f, 0);
+	tc_connect(f, 41600, c, a, 1, &fl);
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &rq);
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 1, c + 1 + r, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	assert_int_equal(fs_wait(f, 0, 30), 1);
+	expect_move(f, &fl, 1, c + 1 + r, SB, c, 1);
+	tc_server(&p, &fl, SB, PB_TCP_ACK, 0x9999, old, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	tc_own(&want, &fl, SB, PB_TCP_RST, old, 0);
+	assert_wire(&fr[0], &want);
+	tc_own(&want, &fl, SB, PB_TCP_SYN, c, 0);
+	assert_wire_opt(&fr[1], &want, mss_opt, sizeof(mss_opt));
+	fs_web(f, &v);
+	assert_int_equal(v.stale_tuple, 1);
+	assert_int_equal(v.syn_resent, 0);
+	expect_splice(f, &fl, b, c + 1, &rq, 1, b + 1);
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r, resp, l);
+	s2c_at(f, &fl, &p, a + 1);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 1, 0, 1, 0);
 	assert_int_equal(drops_total(f), 0);
 	ctl_round(f);
 	assert_txpool(f);
@@ -732,6 +822,8 @@ main(void)
 		T(test_tcpfs_syn_strip, setup_tcpfs),
 		T(test_tcpfs_syn_kept, setup_lab),
 		T(test_tcpfs_syn_replay_on_rst, setup_tcpfs),
+		T(test_tcpfs_syn_stale_tuple, setup_tcpfs),
+		T(test_tcpfs_splice_stale_tuple, setup_tcpfs),
 		T(test_tcpfs_splice, setup_tcpfs),
 		T(test_tcpfs_splice_keepalive, setup_tcpfs),
 		T(test_tcpfs_expect_continue, setup_tcpfs),
