@@ -169,6 +169,54 @@ else
 	bad "without the fail-safe the client waits for its timeout (took ${PARTIAL_S:-?} s)" "$W/partial-off.client.json"
 fi
 
+# A SYN landing on its server's TIME_WAIT: with limits.tcp_timewait_s 0 a
+# restarted appliance gives its new flows the local ports its previous run
+# gave, in the same order, so each of curl's connections in the second round
+# comes to n1 from a 4-tuple n1 still holds (Connection: close: n1 closed
+# first). n1 answers such a SYN with a bare ACK unless the SYN's sequence
+# number is past that connection's (Linux then takes it as a new one): the
+# appliance resets the 4-tuple and sends the held SYN again. Every request is
+# answered, the client's TCP never sees the stale ACK (it sends no reset), and
+# the appliance counts what it mended (stale_tuple).
+STALE_N=24
+client_rsts() {   # resets the clients' TCP sent so far
+	ip netns exec lab-client nstat -az TcpOutRsts | awk '$1 == "TcpOutRsts" {print $2}'
+}
+stale() {
+	local round i r0
+	"$LAB" down >/dev/null 2>&1
+	"$LAB" up >"$W/stale.lab.log" 2>&1 || { bad "stale: lab up" "$W/stale.lab.log"; return 1; }
+	jq '.eal.memory_mb = 768 | .limits.tcp_timewait_s = 0 |
+		.services[0].servers = [{name: "n1", address: "10.201.0.12", port: 8080, weight: 100}] |
+		.services[0].failsafe = { enabled: true, response_timeout_ms: 1000 }' \
+		"$ROOT/config/lab.json" >"$W/stale.json"
+	: >"$W/stale.codes"
+	for round in 1 2; do
+		nc_start "$W/stale.json" "$W/stale$round.log" ||
+			{ bad "stale: appliance starts" "$W/stale$round.log"; return 1; }
+		r0=$(client_rsts)
+		for i in $(seq "$STALE_N"); do
+			ip netns exec lab-client curl -sS -m 10 -H 'Connection: close' -o /dev/null \
+				-w "$round %{http_code}\n" "http://$LAB_VIP/stale/$round/$i" >>"$W/stale.codes" 2>>"$W/stale.err"
+		done
+		echo $(($(client_rsts) - r0)) >"$W/stale$round.rsts"
+		nc_stop >/dev/null
+	done
+}
+if stale; then
+	s1=$(nc_final "$W/stale1.log" "failsafe web:" | grep -o 'stale_tuple [0-9]*')
+	s2=$(nc_final "$W/stale2.log" "failsafe web:" | grep -o 'stale_tuple [0-9]*')
+	answered=$(grep -c '^[12] 200$' "$W/stale.codes")
+	if [ "$answered" = $((2 * STALE_N)) ] && [ "$s1" = "stale_tuple 0" ] && [ "${s2#stale_tuple }" -gt 0 ] 2>/dev/null &&
+		[ "$(cat "$W/stale2.rsts")" = 0 ]; then
+		ok "SYNs on n1's TIME_WAIT (a restart with tcp_timewait_s 0 gives the same local ports): curl got $answered of $((2 * STALE_N)) answers, the second round's stale 4-tuples reset and their SYNs sent again (${s2}), no reset from the client's TCP"
+	else
+		{ echo "answered $answered of $((2 * STALE_N)); round 1: $s1; round 2: $s2; client resets in round 2: $(cat "$W/stale2.rsts")"
+		  cat "$W/stale.err"; grep -E 'MON|final failsafe' "$W/stale2.log"; } >"$W/stale.why" 2>/dev/null
+		bad "SYNs on n1's TIME_WAIT: every curl request answered, stale 4-tuples mended by the appliance" "$W/stale.why"
+	fi
+fi
+
 # Over IPv6: web6 and dns6 (the servers' IPv6 addresses) and web64 (their IPv4
 # ones, NAT64) with the fail-safe, the same kill and freeze; no affinity on
 # them (the requests of a transaction may go to any server up).
