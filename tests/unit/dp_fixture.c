@@ -745,6 +745,15 @@ assert_txpool(struct fx *f)
 	assert_int_equal(rte_mempool_avail_count(f->dp->txpool) + v.held_now, f->dp->txpool->size);
 }
 
+void
+assert_fs_clean(struct fx *f)
+{
+	assert_int_equal(drops_total(f), 0);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 unsigned int
 fs_wait(struct fx *f, unsigned int w, unsigned int ms)
 {

@@ -263,6 +263,10 @@ void fs_view(struct fx *f, struct nc_failsafe_view *v);
  * missing from it is exactly what the stores hold. */
 void assert_txpool(struct fx *f);
 
+/* A fail-safe test's end: nothing dropped, the control lcore's round run,
+ * every private copy back in its pool, nothing leaked. */
+void assert_fs_clean(struct fx *f);
+
 /* Let <ms> pass, then run worker <w>'s fail-safe; returns the flows it handled. */
 unsigned int fs_wait(struct fx *f, unsigned int w, unsigned int ms);
 

@@ -111,10 +111,7 @@ test_tcpfs_syn_replay_on_rst(void **state)
 	expect_none(f, 0);
 	stats(f, &st);
 	assert_int_equal(st.svc[SVC_WEB].flows_opened, 1);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /*
@@ -153,10 +150,7 @@ test_tcpfs_syn_stale_tuple(void **state)
 	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, 0x7000, c + 1, NULL, 0);
 	s2c_ok(f, &fl, &p);
 	assert_fs_svc(f, SVC_WEB, 0, 1, 1, 0, 0, 0, 0);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /*
@@ -200,10 +194,7 @@ test_tcpfs_splice_stale_tuple(void **state)
 	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r, resp, l);
 	s2c_at(f, &fl, &p, a + 1);
 	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 1, 0, 1, 0);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /*
@@ -323,10 +314,7 @@ test_tcpfs_splice_keepalive(void **state)
 	want.ack = b + 1 + l2;
 	assert_wire(&fr, &want);
 	assert_fs_svc(f, SVC_WEB, 0, 3, 3, 1, 0, 1, 0);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /*
@@ -367,10 +355,7 @@ test_tcpfs_expect_continue(void **state)
 	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1 + k, c + 1 + h + 4, fin, l);
 	s2c_at(f, &fl, &p, a + 1 + 2 * k);
 	assert_fs_svc(f, SVC_WEB, 0, 3, 3, 1, 0, 1, 0);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /* web with the fail-safe, the replay policy "idempotent". */
@@ -548,10 +533,7 @@ test_tcpfs_replay_window(void **state)
 	assert_int_equal(fs_wait(f, 0, 40), 0);
 	expect_none(f, 0);
 	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 2);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /* web with the fail-safe and one move per request, in a table of 4 flows. */
@@ -613,10 +595,7 @@ test_tcpfs_slot_after_splice_given_up(void **state)
 		tc_client(&p, &nf, PB_TCP_RST, nf.c.seq + 1, 0, NULL, 0);
 		c2s_ok(f, &nf, &p);
 	}
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /* web with the fail-safe, a response limit of 3 s and two moves per request. */
@@ -666,10 +645,7 @@ test_tcpfs_splice_syn_lost(void **state)
 	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r, resp, l);
 	s2c_at(f, &fl, &p, a + 1);
 	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 1, 0, 1, 0);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /* ------------------------------------------- ICMP errors in window */

@@ -313,10 +313,7 @@ test_tcpfs_after_last_exchange(void **state)
 	expect_none(f, 0);
 	fs_web(f, &fs);
 	assert_int_equal(fs.replays + fs.resets + fs.reconnects + fs.failed_over[SA], 0);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /*
@@ -353,10 +350,7 @@ test_tcpfs_reset_before_request(void **state)
 	assert_int_equal(fs.fin_kept, 1);
 	assert_int_equal(fs.reconnects, 1);
 	assert_int_equal(fs.replays + fs.resets + fs.failed_over[SA], 0);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /* a resets the connection after part of its response: nothing moves to b,
@@ -442,10 +436,7 @@ test_tcpfs_partial_response_unreachable(void **state)
 	assert_true(pb_csum_verify(d, fr.len, NULL, 0));
 	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
 	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 0, 1, 1, 0);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /* a's FIN after it had a held request and before it answered is a failure:
@@ -493,10 +484,7 @@ test_tcpfs_fin_before_answer(void **state)
 	stats(f, &st);
 	assert_int_equal(st.svc[SVC_WEB].flows_closed, 0);
 	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsclose"); }

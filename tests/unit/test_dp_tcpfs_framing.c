@@ -95,10 +95,7 @@ test_tcpfs_pipelined(void **state)
 	fs_web(f, &fs);
 	assert_int_equal(fs.replays, 1);
 	assert_int_equal(fs.resets, 0);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /*
@@ -142,10 +139,7 @@ test_tcpfs_early_response(void **state)
 	assert_int_equal(fs.early, 1);
 	assert_int_equal(fs.fin_kept, 0);
 	assert_int_equal(fs.resets, 0);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /*
@@ -202,10 +196,7 @@ test_tcpfs_opaque(void **state)
 	assert_int_equal(fs.opaque, 2);
 	assert_int_equal(fs.replays, 1);
 	assert_int_equal(fs.resets, 0);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /*
@@ -264,10 +255,7 @@ test_tcpfs_one_way(void **state)
 	assert_int_equal(fs.opaque, 3);
 	assert_int_equal(fs.unframed, 1);
 	assert_int_equal(fs.replays + fs.resets + fs.failed_over[SA], 0);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 /*
@@ -569,10 +557,7 @@ test_tcpfs_down_mid_response(void **state)
 	assert_int_equal(fs.replays, 0);
 	assert_int_equal(fs.failed_over[SA], resets);
 	assert_int_equal(nc_worker_flow_count(wk(f, 0)), idle);
-	assert_int_equal(drops_total(f), 0);
-	ctl_round(f);
-	assert_txpool(f);
-	assert_no_leak(f);
+	assert_fs_clean(f);
 }
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsframing"); }
