@@ -88,6 +88,34 @@ test_not_utf8_path(void **state)
 	json_decref(j);
 }
 
+/* A service's answer carries its fail-safe object whole: every counter the
+ * data plane keeps for it, as numbers (the JSON is packed from a format
+ * string; a counter added to one side only must not go unnoticed). */
+static void
+test_service_failsafe(void **state)
+{
+	static const char *const counters[] = {
+		"held_now", "held", "replays", "resets", "store_full", "fin_kept", "waited",
+		"syn_resent", "stale_tuple", "reconnects", "early", "opaque", "unframed",
+		"abandoned",
+	};
+	json_t *j, *fs;
+	unsigned int i;
+
+	assert_int_equal(ask(*state, "GET", "/api/v1/services/web", &j), 200);
+	assert_string_equal(json_string_value(json_object_get(j, "name")), "web");
+	fs = json_object_get(j, "failsafe");
+	assert_true(json_is_object(fs));
+	assert_true(json_is_boolean(json_object_get(fs, "enabled")));
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		if (!json_is_integer(json_object_get(fs, counters[i])))
+			fail_msg("failsafe.%s is not a number", counters[i]);
+		assert_int_equal(json_integer_value(json_object_get(fs, counters[i])), 0);
+	}
+	assert_true(json_is_integer(json_object_get(fs, "hold_limit_kb")));
+	json_decref(j);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestapi"); }
 
 int
@@ -95,6 +123,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_not_utf8_path, setup_api, teardown_api),
+		cmocka_unit_test_setup_teardown(test_service_failsafe, setup_api, teardown_api),
 	};
 
 	return cmocka_run_group_tests_name("api", tests, eal_setup, fx_eal_teardown);
