@@ -16,19 +16,26 @@
 #include "nc_flow.h"
 
 /* A local port's resting: a TCP flow that freed it left its 4-tuple with its
- * server, which may hold it in TIME_WAIT until <until_ms>; <servers> are the
- * rest bits (nc_flow_rest_bit) of the servers it rests for. */
+ * server, which may hold it in TIME_WAIT until the rest ends. The last server
+ * it rests for (rest bit <bit>, nc_flow_rest_bit) keeps its own end; the ones
+ * before it share one end, the latest of theirs, so a port used for A and
+ * then for B is ready for A again when A's time is over, not B's. Kept in 8
+ * bytes (one per port of every local IP): the earlier servers' bits folded to
+ * 16 and their end as a step count before the last one's, rounded to end
+ * later. Every approximation rests longer, never shorter. */
 struct lport_rest {
-	uint32_t until_ms;
-	uint32_t servers;
+	uint32_t until_ms;      /* the last server's rest ends */
+	uint16_t old_servers;   /* the earlier ones' bits, folded (1 << (bit & 15)) */
+	uint8_t bit;            /* the last server's */
+	uint8_t old_ago;        /* theirs ends (old_ago << rest_shift) ms before until_ms */
 };
 
 /* Free local ports of one local IP, first in first out: a port is reused as
  * late as possible. A port freed by a TCP flow also rests for its server until
  * that server has surely left TIME_WAIT on the 4-tuple: a SYN landing on a
  * server's TIME_WAIT socket is answered with a bare ACK (clients' TCP
- * timestamps are random per connection), which costs the client a 1 s SYN
- * retransmit. */
+ * timestamps are random per connection), which costs the client a reset and
+ * its SYN again (the fail-safe mends it itself: stale_tuple). */
 struct lport_fifo {
 	uint16_t *port;
 	struct lport_rest *rest;   /* per port number this table owns: its resting (rest_of) */
@@ -38,6 +45,7 @@ struct lport_fifo {
 	uint32_t unused;     /* ports at the head never used since start: always ready */
 	uint32_t size;       /* ports this table owns on the local IP (free or not) */
 	uint16_t n_workers;  /* the table owns the ports p % n_workers == its worker */
+	uint8_t rest_shift;  /* lport_rest.old_ago's step: tcp_reuse_ms >> it fits 8 bits */
 };
 
 /* The resting of port <p> of <f>: the table's ports are apart by n_workers. */
@@ -616,6 +624,9 @@ nc_flow_set_tcp_reuse(struct nc_flow_table *t, uint32_t cool_ms, uint64_t wall_m
 		struct lport_fifo *f = &t->fifo[l];
 		uint32_t r;
 
+		f->rest_shift = 0;
+		while ((cool_ms >> f->rest_shift) > UINT8_MAX)
+			f->rest_shift++;
 		/* only a fresh table: its ports sit in slots 0..count-1 */
 		if (f->count == 0 || f->unused != f->count || f->head != 0)
 			continue;
@@ -648,8 +659,10 @@ static inline int
 port_ready(const struct lport_fifo *f, uint16_t p, uint32_t now_ms, uint8_t rest)
 {
 	const struct lport_rest *r = rest_of(f, p);
+	uint32_t old_until = r->until_ms - ((uint32_t)r->old_ago << f->rest_shift);
 
-	return (int32_t)(now_ms - r->until_ms) >= 0 || !(r->servers >> rest & 1);
+	return ((int32_t)(now_ms - r->until_ms) >= 0 || r->bit != rest) &&
+	       ((int32_t)(now_ms - old_until) >= 0 || !(r->old_servers >> (rest & 15) & 1));
 }
 
 /* The next port of <f> may carry a TCP flow to a server of rest bit <rest>:
@@ -721,8 +734,8 @@ lport_take(struct nc_flow_table *t, int tcp, uint8_t rest, const uint16_t *lips,
 }
 
 /* Give local port <port> (host order) of local IP <lip> back; after a TCP
- * flow to a server of rest bit <rest> it rests for that server (and still
- * for those it rested for, if their time is not over: one time for all). */
+ * flow to a server of rest bit <rest> it rests for that server, and still for
+ * those it rested for whose time is not over (struct lport_rest). */
 static void
 lport_give(struct nc_flow_table *t, uint16_t lip, uint16_t port, int tcp, uint8_t rest)
 {
@@ -733,11 +746,23 @@ lport_give(struct nc_flow_table *t, uint16_t lip, uint16_t port, int tcp, uint8_
 	fifo->count++;
 	if (tcp) {
 		struct lport_rest *r = rest_of(fifo, port);
+		uint32_t until = t->now_ms + t->tcp_reuse_ms;
+		uint32_t old_until = r->until_ms - ((uint32_t)r->old_ago << fifo->rest_shift);
 
-		if ((int32_t)(t->now_ms - r->until_ms) >= 0)
-			r->servers = 0;
-		r->servers |= 1u << rest;
-		r->until_ms = t->now_ms + t->tcp_reuse_ms;
+		if ((int32_t)(t->now_ms - old_until) >= 0)
+			r->old_servers = 0;
+		if ((int32_t)(t->now_ms - r->until_ms) < 0 && r->bit != rest) {
+			/* the last server's rest joins the earlier ones': every
+			 * rest lasts tcp_reuse_ms, so its end is the latest */
+			r->old_servers |= (uint16_t)(1u << (r->bit & 15));
+			old_until = r->until_ms;
+		}
+		/* both ends are within tcp_reuse_ms of now while old_servers
+		 * is not empty: the step count fits; rounded down, it ends later */
+		r->old_ago = r->old_servers == 0 ? 0 :
+			(uint8_t)((until - old_until) >> fifo->rest_shift);
+		r->bit = rest;
+		r->until_ms = until;
 	}
 }
 

@@ -1179,13 +1179,17 @@ test_lport_rest_per_server(void **state)
 	/* A's flow: every port rests for A, the oldest taken early */
 	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, A), NC_LPORT_MIN + 2);
 	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
-	/* t=6400: the ports of t=5000 have rested for A; NC_LPORT_MIN rests for
-	 * A and B until 6500 (B's time, A's with it) */
+	/* t=6400: the ports of t=5000 have rested for A, NC_LPORT_MIN and +1
+	 * too (they rest until 6500 for B only); +2, used for A at 5500, rests
+	 * for A until 6500: taken early after the others */
 	nc_flow_set_clock(tb.t, 6400);
 	for (i = 3; i < n_ports; i++)
 		churn_to(&tb, 0, IPPROTO_TCP, A);
 	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
 	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, A), NC_LPORT_MIN);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, A), NC_LPORT_MIN + 1);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, A), NC_LPORT_MIN + 2);
 	assert_int_equal(nc_flow_early_reuse(tb.t), 2);
 	table_close(&tb, 1);
 
@@ -1219,6 +1223,53 @@ test_lport_rest_per_server(void **state)
 	assert_int_equal(p, NC_LPORT_MIN);
 	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, A), NC_LPORT_MIN + 5);
 	assert_int_equal(nc_flow_early_reuse(tb.t), 0);
+	table_close(&tb, 1);
+}
+
+/*
+ * Ports that go round faster than a rest, each round to another server (one
+ * dispatcher carrying a cluster's load): each server's rest ends at its own
+ * time, so a round to A finds every port ready again once A's rest is over,
+ * though B's and C's go on. Three servers within one rest share the latest
+ * end (longer, never shorter).
+ */
+static void
+test_lport_rest_rounds(void **state)
+{
+	const uint32_t n_ports = NC_LPORT_MAX - NC_LPORT_MIN + 1;
+	const uint8_t A = 3, B = 17, C = 26;
+	struct table tb;
+	uint32_t i;
+
+	(void)state;
+	table_open(&tb, 16, 0, 1, 1, NULL, NULL, NULL);
+	nc_flow_set_tcp_reuse(tb.t, 1000, 0);
+	nc_flow_set_clock(tb.t, 5000);
+	for (i = 0; i < n_ports; i++)
+		churn_to(&tb, 0, IPPROTO_TCP, A);
+	nc_flow_set_clock(tb.t, 5600);
+	for (i = 0; i < n_ports; i++)
+		churn_to(&tb, 0, IPPROTO_TCP, B);
+	nc_flow_set_clock(tb.t, 6200);
+	for (i = 0; i < n_ports; i++)
+		churn_to(&tb, 0, IPPROTO_TCP, C);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 0);
+	/* t=6300: A's rest ended at 6000; B's goes on until 6600 */
+	nc_flow_set_clock(tb.t, 6300);
+	for (i = 0; i < n_ports; i++)
+		assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, A), NC_LPORT_MIN + i);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 0);
+	/* B (until 6600), C (until 7200) and A (until 7300) rest within one
+	 * rest: B's flow takes the oldest early, and B's rest lasts until
+	 * 7200 now, C's */
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, B), NC_LPORT_MIN);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
+	nc_flow_set_clock(tb.t, 7000);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, B), NC_LPORT_MIN + 1);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 2);
+	nc_flow_set_clock(tb.t, 7200);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, B), NC_LPORT_MIN + 2);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 2);
 	table_close(&tb, 1);
 }
 
@@ -1329,6 +1380,7 @@ main(void)
 		cmocka_unit_test(test_lport_map_shared),
 		cmocka_unit_test(test_lport_rest),
 		cmocka_unit_test(test_lport_rest_per_server),
+		cmocka_unit_test(test_lport_rest_rounds),
 		cmocka_unit_test(test_lport_rest_workers),
 		cmocka_unit_test(test_move_lport),
 		cmocka_unit_test(test_expire),
