@@ -21,12 +21,6 @@
 #include "dp_client_addr.h"
 #include "dp_synproxy.h"
 
-static uint32_t
-prefix_mask(uint8_t len)
-{
-	return len == 0 ? 0 : ~0u << (32 - len);
-}
-
 int
 nc_dp_port_of(const struct nc_config *cfg, uint32_t ip, uint32_t *own)
 {
@@ -36,7 +30,7 @@ nc_dp_port_of(const struct nc_config *cfg, uint32_t ip, uint32_t *own)
 		for (a = 0; a < cfg->ports[p].n_ipv4; a++) {
 			const struct nc_prefix *px = &cfg->ports[p].ipv4[a];
 
-			if (((ip ^ px->addr) & prefix_mask(px->len)) == 0) {
+			if (nc_in_prefix(ip, px)) {
 				if (own != NULL)
 					*own = px->addr;
 				return p;
@@ -158,7 +152,7 @@ build_neighbors(struct nc_dp *dp)
 		for (a = 0; a < cfg->ports[i].n_ipv4; a++) {
 			const struct nc_prefix *px = &cfg->ports[i].ipv4[a];
 
-			r = nc_neigh_route_add(dp->neigh, nc_be32(px->addr & prefix_mask(px->len)),
+			r = nc_neigh_route_add(dp->neigh, nc_be32(px->addr & nc_prefix_mask(px->len)),
 					       px->len, NC_NH_CONNECTED | i);
 			if (r < 0) {
 				NC_LOG(ERR, DP, "ports[%u].ipv4[%u]: cannot route its subnet", i, a);

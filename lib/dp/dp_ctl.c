@@ -38,23 +38,44 @@ nc_dp_mac_learnable(const struct nc_dp *dp, const struct rte_ether_addr *mac)
 	return 1;
 }
 
+/*
+ * The sender address of an ARP request for <ip> (host order) on port <p>
+ * (network order): an address of the port in <ip>'s subnet that is answered
+ * for here now, else the port's host address there, else 0.0.0.0 (RFC 5227's
+ * probe, which a neighbor answers without learning anything). Never a local
+ * IP a peer holds: the neighbor would note this MAC for it, and send the
+ * answers of the peer's flows here (a request updates the sender's entry).
+ */
+static uint32_t
+arp_sender(const struct nc_dp *dp, uint16_t p, uint32_t ip)
+{
+	const struct nc_cfg_port *port = &dp->cfg->ports[p];
+	uint16_t a;
+
+	for (a = 0; a < port->n_ipv4; a++)
+		if (nc_in_prefix(ip, &port->ipv4[a]) && owned_on_port(dp, nc_be32(port->ipv4[a].addr)))
+			return nc_be32(port->ipv4[a].addr);
+	if (port->has_host && nc_in_prefix(ip, &port->host))
+		return nc_be32(port->host.addr);
+	return 0;
+}
+
 /* An ARP request for entry <e>: broadcast, or (<unicast>) to its known MAC
  * to check it is still there (RFC 1122 2.3.2.1). */
 static void
 arp_probe(struct nc_dp *dp, struct nc_neigh_entry *e, int unicast)
 {
-	const struct nc_config *cfg = dp->cfg;
 	struct rte_mbuf *m;
-	uint32_t own = 0;
 
-	if (nc_dp_port_of(cfg, rte_be_to_cpu_32(e->ip), &own) < 0)
+	if (nc_dp_port_of(dp->cfg, rte_be_to_cpu_32(e->ip), NULL) < 0)
 		return;
 	m = rte_pktmbuf_alloc(dp->ctl_pool);
 	if (m == NULL) {
 		dp->ctl->st.tx_failed++;
 		return;
 	}
-	if (nc_arp_make_request(m, &dp->mac[e->port], nc_be32(own), e->ip) < 0) {
+	if (nc_arp_make_request(m, &dp->mac[e->port],
+				arp_sender(dp, e->port, rte_be_to_cpu_32(e->ip)), e->ip) < 0) {
 		rte_pktmbuf_free(m);
 		return;
 	}

@@ -273,13 +273,35 @@ nc_dp_v6_neighbors(struct nc_dp *dp)
 	return 0;
 }
 
+/* The source address of a solicitation for <ip> on port <p>, as arp_sender()
+ * (dp_ctl.c) chooses for ARP: never a local IP a peer holds. -1 when the port
+ * has none to send from in <ip>'s prefix (the unspecified address would make
+ * it a duplicate address probe). */
+static int
+nd_sender(const struct nc_dp *dp, uint16_t p, const uint8_t *ip, uint8_t *src)
+{
+	const struct nc_cfg_port *port = &dp->cfg->ports[p];
+	uint16_t a;
+
+	for (a = 0; a < port->n_ipv6; a++)
+		if (in_prefix6(ip, &port->ipv6[a]) && own6(dp, port->ipv6[a].addr) != NULL) {
+			memcpy(src, port->ipv6[a].addr, 16);
+			return 0;
+		}
+	if (port->has_host6 && in_prefix6(ip, &port->host6)) {
+		memcpy(src, port->host6.addr, 16);
+		return 0;
+	}
+	return -1;
+}
+
 void
 nc_dp_nd_probe(struct nc_dp *dp, struct nc_neigh_entry *e, int unicast)
 {
 	uint8_t own[16];
 	struct rte_mbuf *m;
 
-	if (nc_dp_port_of6(dp->cfg, e->ip6, own) < 0)
+	if (nc_dp_port_of6(dp->cfg, e->ip6, NULL) < 0 || nd_sender(dp, e->port, e->ip6, own) < 0)
 		return;
 	m = rte_pktmbuf_alloc(dp->ctl_pool);
 	if (m == NULL) {

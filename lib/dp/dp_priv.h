@@ -539,6 +539,20 @@ int nc_dp_v6_neighbors(struct nc_dp *dp);
  * ports' own. Control lcore. */
 int nc_dp_mac_learnable(const struct nc_dp *dp, const struct rte_ether_addr *mac);
 
+/* The netmask of a prefix of <len> bits (host order). */
+static inline uint32_t
+nc_prefix_mask(uint8_t len)
+{
+	return len == 0 ? 0 : ~0u << (32 - len);
+}
+
+/* <ip> (host order) lies in prefix <px>. */
+static inline int
+nc_in_prefix(uint32_t ip, const struct nc_prefix *px)
+{
+	return ((ip ^ px->addr) & nc_prefix_mask(px->len)) == 0;
+}
+
 /* dp.c: the port whose subnets hold <ip> (host order) and, in <*own> if not
  * NULL, that port's own address there; -1 if none. Control lcore. */
 int nc_dp_port_of(const struct nc_config *cfg, uint32_t ip, uint32_t *own);

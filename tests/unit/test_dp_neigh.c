@@ -103,11 +103,48 @@ tweak_wide(struct nc_config *c)
 
 static int setup_wide(void **state) { return fx_setup(state, tweak_wide); }
 
+/* The port's first address is the local IP (as a cluster lab's ports list
+ * their local IPs), then the port's own; or the local IP alone. */
+static void
+tweak_lip_first(struct nc_config *c)
+{
+	c->ports[0].ipv4[0] = (struct nc_prefix){ IP_LIP, 24 };
+	c->ports[0].ipv4[1] = (struct nc_prefix){ IP_PORT, 24 };
+	c->ports[0].n_ipv4 = 2;
+}
+
+static void
+tweak_lip_only(struct nc_config *c)
+{
+	c->ports[0].ipv4[0] = (struct nc_prefix){ IP_LIP, 24 };
+}
+
+static int setup_lip_first(void **state) { return fx_setup(state, tweak_lip_first); }
+static int setup_lip_only(void **state) { return fx_setup(state, tweak_lip_only); }
+
 static int
 setup_v6(void **state)
 {
 	pb_ip6(ip6_host, "fd00::50");
 	return fx_setup(state, tweak_v6);
+}
+
+/* IPv6 as tweak_lip_first: the local address first on the port. */
+static void
+tweak_v6_lip_first(struct nc_config *c)
+{
+	tweak_v6(c);
+	memcpy(c->ports[0].ipv6[0].addr, ip6_lip, 16);
+	memcpy(c->ports[0].ipv6[1].addr, ip6_port, 16);
+	c->ports[0].ipv6[1].len = 64;
+	c->ports[0].n_ipv6 = 2;
+}
+
+static int
+setup_v6_lip_first(void **state)
+{
+	pb_ip6(ip6_host, "fd00::50");
+	return fx_setup(state, tweak_v6_lip_first);
 }
 
 /* -------------------------------------------------- what is learned */
@@ -313,6 +350,50 @@ test_aging(void **state)
 	assert_no_leak(f);
 }
 
+/* The sender address of the one ARP request an aging round sends (a unicast
+ * probe of IP_HOST), which IP_HOST then answers. */
+static uint32_t
+probe_sender(struct fx *f)
+{
+	struct frame fr[4];
+	uint32_t sip;
+
+	assert_int_equal(age_round(f, fr, RTE_DIM(fr)), 1);
+	assert_int_equal(pb_get16(fr[0].b + 12), 0x0806);
+	assert_int_equal(pb_get16(fr[0].b + PB_ETH_LEN + 6), 1);
+	assert_memory_equal(fr[0].b + PB_ETH_LEN + 24, &(uint32_t){ nc_be32(IP_HOST) }, 4);
+	sip = pb_get32(fr[0].b + PB_ETH_LEN + 14);
+	arp_in(f, 2, IP_HOST, mac_host, sip);
+	ctl_round(f);
+	expect_none(f, 0);
+	return sip;
+}
+
+/*
+ * ARP requests go out from an address answered for here: the local IP while
+ * it is held; once a peer holds it (cluster sync took it over), the port's
+ * next address - a request from the local IP would make the neighbor send
+ * the answers of the peer's flows here - and with none, 0.0.0.0.
+ */
+static void
+test_arp_sender_held(void **state)
+{
+	struct fx *f = *state;
+	struct frame one;
+
+	fast_timers(f);
+	arp_in(f, 1, IP_HOST, mac_host, IP_VIP);
+	ctl_round(f);
+	expect_one(f, 0, &one);
+	assert_int_equal(probe_sender(f), IP_LIP);
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_LIP, false), 0);
+	assert_int_equal(probe_sender(f), f->cfg->ports[0].n_ipv4 > 1 ? IP_PORT : 0);
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_LIP, true), 0);
+	assert_int_equal(probe_sender(f), IP_LIP);
+	assert_true(mac_word_is(neigh_mac_of(f, IP_HOST), mac_host));
+	assert_no_leak(f);
+}
+
 /* A configured server's next hop learned by ARP that stops answering goes
  * back to broadcast requests; it is never removed. */
 static void
@@ -485,6 +566,49 @@ test_nd_rules(void **state)
 	assert_true(h >= 0);
 	assert_true(mac_word_is(nc_neigh_mac(f->dp->neigh, (uint32_t)h), mac_host6));
 	assert_drops(f, want);
+	assert_no_leak(f);
+}
+
+/* The source address of the one solicitation an aging round sends (a
+ * unicast probe of ip6_host), which ip6_host then answers. */
+static void
+probe_source6(struct fx *f, uint8_t *src)
+{
+	struct frame fr[4];
+
+	assert_int_equal(age_round(f, fr, RTE_DIM(fr)), 1);
+	assert_memory_equal(fr[0].b, mac_host6, 6);
+	assert_int_equal(pb_get16(fr[0].b + 12), 0x86dd);
+	assert_int_equal(fr[0].b[PB_ETH_LEN + 40], 135);      /* a solicitation */
+	assert_memory_equal(fr[0].b + PB_ETH_LEN + 48, ip6_host, 16);
+	memcpy(src, fr[0].b + PB_ETH_LEN + 8, 16);
+	nd_in(f, 1, ip6_host, ip6_host, mac_host6);
+	ctl_round(f);
+	expect_none(f, 0);
+}
+
+/* Solicitations as ARP requests (test_arp_sender_held): from the local
+ * address while it is held, from the port's other address once a peer
+ * holds it. */
+static void
+test_nd_sender_held(void **state)
+{
+	struct fx *f = *state;
+	struct frame one;
+	uint8_t src[16];
+
+	fast_timers(f);
+	nd_in(f, 0, ip6_host, ip6_vip, mac_host6);
+	ctl_round(f);
+	expect_one(f, 0, &one);
+	probe_source6(f, src);
+	assert_memory_equal(src, ip6_lip, 16);
+	assert_int_equal(nc_dp_lip6_hold(f->dp, ip6_lip, false), 0);
+	probe_source6(f, src);
+	assert_memory_equal(src, ip6_port, 16);
+	assert_int_equal(nc_dp_lip6_hold(f->dp, ip6_lip, true), 0);
+	probe_source6(f, src);
+	assert_memory_equal(src, ip6_lip, 16);
 	assert_no_leak(f);
 }
 
@@ -953,8 +1077,11 @@ main(void)
 		T(test_static_never_changes, setup_lab),
 		T(test_aging, setup_lab),
 		T(test_pinned_server_reresolved, setup_dynamic),
+		T(test_arp_sender_held, setup_lip_first),
+		T(test_arp_sender_held, setup_lip_only),
 		T(test_flood_then_new_client, setup_wide),
 		T(test_nd_rules, setup_v6),
+		T(test_nd_sender_held, setup_v6_lip_first),
 		T(test_martian_sources, setup_lab),
 		T(test_martian_sources6, setup_v6),
 		T(test_bad_tcp_flags, setup_lab),
