@@ -316,6 +316,29 @@ for m in sorted(seen):
 PY
 }
 
+# garps_heard <seconds>: the gratuitous ARPs lab-n3 hears in that time,
+# "MAC IP count" a line, sorted
+garps_heard() {
+	ip netns exec lab-n3 python3 - eth0 "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+s.bind((sys.argv[1], 0x0806))
+s.settimeout(0.1)
+seen, end = {}, time.time() + float(sys.argv[2])
+while time.time() < end:
+    try:
+        f = s.recv(2048)
+    except socket.timeout:
+        continue
+    # a request whose sender and target are the same address
+    if len(f) >= 42 and f[12:14] == b"\x08\x06" and f[20:22] == b"\x00\x01" and f[28:32] == f[38:42]:
+        k = "%s %s" % (":".join("%02x" % b for b in f[22:28]), socket.inet_ntoa(f[28:32]))
+        seen[k] = seen.get(k, 0) + 1
+for k in sorted(seen):
+    print(k, seen[k])
+PY
+}
+
 # ---- the cases ----
 
 case_a() {   # d1 killed
@@ -409,7 +432,7 @@ case_e() {   # d1 killed, then server n1 while d1 is dead
 }
 
 case_b() {   # d1 frozen 10 s, then thawed
-	local m0 m1 t ms macs
+	local m0 m1 t ms macs garps
 	pair true || return
 	m0=$(mark 0)
 	m1=$(mark 1)
@@ -449,6 +472,10 @@ case_b() {   # d1 frozen 10 s, then thawed
 	[ "$(echo "$macs" | sed '/^$/d' | wc -l)" = 1 ] && [ "${macs%% *}" = "$D1_MAC" ] &&
 		ok "b) no split brain: only d1 ($D1_MAC) answers ARP for ${LIPS[0]} (who-has from lab-n3: $(echo "$macs" | tr '\n' ' ')replies); lab-n0 has: $(ip -n lab-n0 neigh show "${LIPS[0]}" | tr -s ' ')" ||
 		bad "b) only d1 ($D1_MAC) answers ARP for ${LIPS[0]}: got '$(echo "$macs" | tr '\n' ';')'"
+	# each announces an address it takes four times within 1.7 s, then no more
+	garps=$(garps_heard 3)
+	[ -z "$garps" ] && ok "b) no gratuitous ARP in 3 s, seconds after d1 took its addresses back" ||
+		bad "b) no gratuitous ARP in 3 s, seconds after d1 took its addresses back: heard $(echo "$garps" | tr '\n' ';')"
 }
 
 case_c() {   # d1's front link cut
