@@ -316,13 +316,13 @@ for m in sorted(seen):
 PY
 }
 
-# garps_heard <seconds>: the gratuitous ARPs lab-n3 hears in that time,
-# "MAC IP count" a line, sorted
-garps_heard() {
+# announced <seconds>: the gratuitous ARPs and unsolicited Neighbor
+# Advertisements lab-n3 hears in that time, "MAC address count" a line, sorted
+announced() {
 	ip netns exec lab-n3 python3 - eth0 "$1" <<'PY'
 import socket, sys, time
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
-s.bind((sys.argv[1], 0x0806))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+s.bind((sys.argv[1], 0x0003))
 s.settimeout(0.1)
 seen, end = {}, time.time() + float(sys.argv[2])
 while time.time() < end:
@@ -330,10 +330,15 @@ while time.time() < end:
         f = s.recv(2048)
     except socket.timeout:
         continue
-    # a request whose sender and target are the same address
+    mac, addr = ":".join("%02x" % b for b in f[6:12]), None
+    # an ARP request whose sender and target are the same address
     if len(f) >= 42 and f[12:14] == b"\x08\x06" and f[20:22] == b"\x00\x01" and f[28:32] == f[38:42]:
-        k = "%s %s" % (":".join("%02x" % b for b in f[22:28]), socket.inet_ntoa(f[28:32]))
-        seen[k] = seen.get(k, 0) + 1
+        addr = socket.inet_ntoa(f[28:32])
+    # an ICMPv6 Neighbor Advertisement without the solicited flag
+    elif len(f) >= 78 and f[12:14] == b"\x86\xdd" and f[20] == 58 and f[54] == 136 and not f[58] & 0x40:
+        addr = socket.inet_ntop(socket.AF_INET6, f[62:78])
+    if addr:
+        seen[mac + " " + addr] = seen.get(mac + " " + addr, 0) + 1
 for k in sorted(seen):
     print(k, seen[k])
 PY
@@ -432,7 +437,7 @@ case_e() {   # d1 killed, then server n1 while d1 is dead
 }
 
 case_b() {   # d1 frozen 10 s, then thawed
-	local m0 m1 t ms macs garps
+	local m0 m1 t ms macs heard
 	pair true || return
 	m0=$(mark 0)
 	m1=$(mark 1)
@@ -473,9 +478,9 @@ case_b() {   # d1 frozen 10 s, then thawed
 		ok "b) no split brain: only d1 ($D1_MAC) answers ARP for ${LIPS[0]} (who-has from lab-n3: $(echo "$macs" | tr '\n' ' ')replies); lab-n0 has: $(ip -n lab-n0 neigh show "${LIPS[0]}" | tr -s ' ')" ||
 		bad "b) only d1 ($D1_MAC) answers ARP for ${LIPS[0]}: got '$(echo "$macs" | tr '\n' ';')'"
 	# each announces an address it takes four times within 1.7 s, then no more
-	garps=$(garps_heard 3)
-	[ -z "$garps" ] && ok "b) no gratuitous ARP in 3 s, seconds after d1 took its addresses back" ||
-		bad "b) no gratuitous ARP in 3 s, seconds after d1 took its addresses back: heard $(echo "$garps" | tr '\n' ';')"
+	heard=$(announced 3)
+	[ -z "$heard" ] && ok "b) no gratuitous ARP in 3 s, seconds after d1 took its addresses back" ||
+		bad "b) no gratuitous ARP in 3 s, seconds after d1 took its addresses back: heard $(echo "$heard" | tr '\n' ';')"
 }
 
 case_c() {   # d1's front link cut
@@ -550,7 +555,7 @@ chan6() {
 }
 
 case_g() {   # IPv6: d1 killed
-	local m0 d want
+	local m0 d want heard
 	V6=-v6
 	pair true || { V6=""; return; }
 	chan6
@@ -571,6 +576,10 @@ case_g() {   # IPv6: d1 killed
 		ok "g) d0 took over d1's IPv4 and IPv6 local IPs: $(since 0 "$m0" | grep -o 'cluster: took over .*' | tr '\n' ';' | sed 's/;$//')" ||
 		{ since 0 "$m0" | grep 'cluster:' >"$W/why"; bad "g) d0's log: took over $want(got: '$d')" "$W/why"; }
 	echo "cluster-sync: g) UDP requests d0 replayed for d1 (its log): $(replays 0 "$m0"); d0's sync: $(sync_fig 0 'adopted, adopted_held, miss_adopted, miss_dropped, redirected, holding')"
+	# as case b, over IPv6: its own addresses and d1's, announced when taken only
+	heard=$(announced 3)
+	[ -z "$heard" ] && ok "g) no unsolicited Neighbor Advertisement or gratuitous ARP in 3 s, seconds after d0 took d1's addresses" ||
+		bad "g) no unsolicited Neighbor Advertisement or gratuitous ARP in 3 s, seconds after d0 took d1's addresses: heard $(echo "$heard" | tr '\n' ';')"
 	V6=""
 }
 
