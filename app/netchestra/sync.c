@@ -1053,39 +1053,6 @@ lips_hold(struct nc_sync_app *s, unsigned int q, bool hold, int id)
 	s->peer[q].garps = 0;
 }
 
-/* Local IP <l> of service <i> is listed by an earlier service too
- * (<v6>: local_ips6). */
-static bool
-own_lip_listed_before(const struct nc_cfg_service *svc, uint16_t i, uint16_t l, bool v6)
-{
-	uint16_t j, k;
-
-	for (j = 0; j < i; j++)
-		for (k = 0; k < (v6 ? svc[j].n_local_ips6 : svc[j].n_local_ips); k++)
-			if (v6 ? memcmp(svc[j].local_ips6[k], svc[i].local_ips6[l], 16) == 0 :
-				 svc[j].local_ips[k] == svc[i].local_ips[l])
-				return true;
-	return false;
-}
-
-/* Our local IPs announced (gratuitous ARP, unsolicited Neighbor
- * Advertisements), each once however many services list it. */
-static void
-own_announce(struct nc_sync_app *s)
-{
-	const struct nc_cfg_service *svc = s->a->cfg->services;
-	uint16_t i, l;
-
-	for (i = 0; i < s->a->cfg->n_services; i++) {
-		for (l = 0; l < svc[i].n_local_ips; l++)
-			if (!own_lip_listed_before(svc, i, l, false))
-				nc_dp_lip_garp(s->a->dp, svc[i].local_ips[l]);
-		for (l = 0; l < svc[i].n_local_ips6; l++)
-			if (!own_lip_listed_before(svc, i, l, true))
-				nc_dp_lip6_announce(s->a->dp, svc[i].local_ips6[l]);
-	}
-}
-
 /* Our local IPs held (answered for) or not; <garp>: announced now and three
  * times more, 0.3 s, 1 s and 1.7 s on (nc_sync_app_poll), as a peer's taken
  * over are. */
@@ -1102,7 +1069,7 @@ own_lips(struct nc_sync_app *s, bool hold, bool garp)
 			nc_dp_lip6_hold(s->a->dp, svc[i].local_ips6[l], hold);
 	}
 	if (hold && garp)
-		own_announce(s);
+		nc_dp_own_lips_announce(s->a->dp);
 	s->own_held = hold;
 	nc_dp_probes_pause(s->a->dp, !hold);
 	s->own_garp_at = hold && garp ? mono_ms() + 300 : 0;
@@ -1468,7 +1435,7 @@ nc_sync_app_poll(struct nc_app *a, uint64_t now)
 		}
 	}
 	if (s->own_held && s->own_garp_at != 0 && now >= s->own_garp_at) {
-		own_announce(s);
+		nc_dp_own_lips_announce(s->a->dp);
 		s->own_garp_at = ++s->own_garps < 3 ? now + 700 : 0;
 	}
 	hb_poll(s);

@@ -852,6 +852,20 @@ nc_dp_lip_garp(struct nc_dp *dp, uint32_t ip)
 	return 0;
 }
 
+int
+nc_dp_own_lips_announce(struct nc_dp *dp)
+{
+	uint16_t i;
+	int n = 0;
+
+	/* dp->lip lists each of ours once, however many services use it */
+	for (i = 0; i < dp->n_own_lips; i++)
+		if ((dp->lip[i] != 0 ? nc_dp_lip_garp(dp, rte_be_to_cpu_32(dp->lip[i])) :
+				       nc_dp_lip6_announce(dp, dp->tables->v6.lip[i])) == 0)
+			n++;
+	return n;
+}
+
 /* Index of IPv6 local IP <ip> in the local IPs, or -1. */
 static int
 lip6_find(const struct nc_dp *dp, const uint8_t *ip)

@@ -320,6 +320,9 @@ int nc_dp_lip6_hold(struct nc_dp *dp, const uint8_t ip[16], bool hold);
 bool nc_dp_lip6_held(const struct nc_dp *dp, const uint8_t ip[16]);
 /* An unsolicited Neighbor Advertisement (override) for IPv6 local IP <ip>. */
 int nc_dp_lip6_announce(struct nc_dp *dp, const uint8_t ip[16]);
+/* Every local IP of ours announced once (gratuitous ARP, unsolicited Neighbor
+ * Advertisement), however many services list it; the announcements sent. */
+int nc_dp_own_lips_announce(struct nc_dp *dp);
 
 /*
  * A TCP segment of no flow here, with sync started: <cb> decides, from its

@@ -761,6 +761,27 @@ test_lip_hold(void **state)
 	assert_no_leak(f);
 }
 
+/* Our own local IPs announced: one gratuitous ARP for IP_LIP, which both
+ * services list, and none for the peer's, held or not. */
+static void
+test_own_lips_announce(void **state)
+{
+	struct fx *f = *state;
+	struct frame fr[4];
+	uint32_t ip;
+
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
+	assert_int_equal(nc_dp_own_lips_announce(f->dp), 1);
+	ctl_round(f);
+	assert_int_equal(take(f, 0, fr, RTE_DIM(fr)), 1);
+	assert_int_equal(pb_get16(fr[0].b + 12), 0x0806);
+	memcpy(&ip, fr[0].b + 28, 4);
+	assert_int_equal(ntohl(ip), IP_LIP);         /* sender */
+	memcpy(&ip, fr[0].b + 38, 4);
+	assert_int_equal(ntohl(ip), IP_LIP);         /* target */
+	assert_no_leak(f);
+}
+
 /*
  * A peer's UDP flow taken over goes on from the peer's local IP while this
  * dispatcher holds that address; once the address is given back the answers
@@ -1385,6 +1406,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_adopt_room, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_flush, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_lip_hold, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_own_lips_announce, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_udp_given_back, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_miss, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_port_reused, setup_sync, fx_teardown),
