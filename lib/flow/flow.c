@@ -653,13 +653,20 @@ nc_flow_early_reuse(const struct nc_flow_table *t)
 
 #define NC_LPORT_SCAN 8   /* free ports looked at for one that does not rest for the server */
 
+/* When the rest of the servers before the last one of <r> ends. */
+static inline uint32_t
+rest_old_until(const struct lport_fifo *f, const struct lport_rest *r)
+{
+	return r->until_ms - ((uint32_t)r->old_ago << f->rest_shift);
+}
+
 /* Port <p> of <f> may carry a TCP flow to a server of rest bit <rest>:
  * rested, or resting only for other servers. */
 static inline int
 port_ready(const struct lport_fifo *f, uint16_t p, uint32_t now_ms, uint8_t rest)
 {
 	const struct lport_rest *r = rest_of(f, p);
-	uint32_t old_until = r->until_ms - ((uint32_t)r->old_ago << f->rest_shift);
+	uint32_t old_until = rest_old_until(f, r);
 
 	return ((int32_t)(now_ms - r->until_ms) >= 0 || r->bit != rest) &&
 	       ((int32_t)(now_ms - old_until) >= 0 || !(r->old_servers >> (rest & 15) & 1));
@@ -747,7 +754,7 @@ lport_give(struct nc_flow_table *t, uint16_t lip, uint16_t port, int tcp, uint8_
 	if (tcp) {
 		struct lport_rest *r = rest_of(fifo, port);
 		uint32_t until = t->now_ms + t->tcp_reuse_ms;
-		uint32_t old_until = r->until_ms - ((uint32_t)r->old_ago << fifo->rest_shift);
+		uint32_t old_until = rest_old_until(fifo, r);
 
 		if ((int32_t)(t->now_ms - old_until) >= 0)
 			r->old_servers = 0;
