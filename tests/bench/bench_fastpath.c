@@ -885,30 +885,39 @@ print_drops(const struct nc_dp *dp)
 /*
  * After a burst of <k> packets from slot <i>, the worker handed back <got> in
  * <out>, not always in the order given (NAT64 sends each family's packets
- * together). Keep the survivors (in <out>'s order, with their flows) at slot
- * <wr>. Returns how many were kept.
+ * together, and each burst's client legs go before its server legs). <fl>[j]
+ * gets the flow of out[j]. The survivors stay in their slots' order (memory
+ * order, as a NIC's ring would hand them out again), from slot <wr>.
+ * Returns how many were kept.
  */
 static uint16_t
 keep_survivors(struct bench *b, uint32_t i, uint16_t k, struct rte_mbuf **out, uint16_t got,
-	       uint32_t wr)
+	       uint32_t wr, uint32_t *fl)
 {
-	uint32_t fl[OUT_MAX];
-	uint16_t a, j;
+	uint8_t sent[OUT_MAX];
+	uint16_t a, j, kept = 0;
 
+	memset(sent, 0, k);
 	for (j = 0; j < got; j++) {
 		for (a = 0; a < k && b->pkts[i + a] != out[j]; a++)
 			;
-		if (a == k) {
+		if (a == k || sent[a]) {
 			/* the worker sent something it was not given: nothing to compare */
 			fprintf(stderr, "fatal: the worker transmitted a packet it was not given\n");
 			exit(1);
 		}
+		sent[a] = 1;
 		fl[j] = b->slot_flow[i + a];
 	}
+	for (a = 0; a < k; a++) {
+		if (!sent[a])
+			continue;
+		b->pkts[wr + kept] = b->pkts[i + a];
+		b->slot_flow[wr + kept] = b->slot_flow[i + a];
+		kept++;
+	}
 	b->lost += (uint64_t)(k - got);
-	memmove(b->pkts + wr, out, got * sizeof(out[0]));
-	memmove(b->slot_flow + wr, fl, got * sizeof(fl[0]));
-	return got;
+	return kept;
 }
 
 /*
@@ -923,6 +932,7 @@ dp_pass(struct bench *b, const int verify, const int expire, const int family)
 {
 	struct nc_worker *w = b->w;
 	struct rte_mbuf *out[OUT_MAX];
+	uint32_t fl[OUT_MAX];
 	uint32_t i, wr = 0, n = b->n;
 	uint64_t t0, t1;
 	uint16_t k, got, j;
@@ -937,12 +947,14 @@ dp_pass(struct bench *b, const int verify, const int expire, const int family)
 		got = nc_worker_tx_take(w, 0, out);
 		if (unlikely(got != k || wr != i) ||
 		    (verify && memcmp(out, b->pkts + i, got * sizeof(out[0])) != 0))
-			keep_survivors(b, i, k, out, got, wr);
+			keep_survivors(b, i, k, out, got, wr, fl);
+		else if (verify)
+			memcpy(fl, b->slot_flow + i, got * sizeof(fl[0]));
 		if (verify) {
 			uint64_t r0;
 
 			for (j = 0; j < got; j++) {
-				uint32_t f = b->slot_flow[wr + j];
+				uint32_t f = fl[j];
 				const char *why = pkt_check(b, out[j], f, PAYLOAD);
 
 				if (why != NULL)
