@@ -694,42 +694,66 @@ v64_prefetch(struct nc_worker *w, uint32_t idx)
 	}
 }
 
-static void
-process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint16_t n,
-	int from_handoff)
-{
+/* Packets per stage of process()'s pipeline, and the stages between a
+ * group's classification and its legs: enough work between a line's
+ * prefetch and its use for it to come from memory, few enough that what is
+ * in flight fits the core's miss buffers. */
+#define NC_STAGE 8
+#define NC_LAG   3
+
+/* A burst on its way through process(): each packet's classification, and
+ * the packets of each kind that has a leg, listed in burst order. */
+struct burst {
 	struct pkt_meta meta[NC_MAX_BURST];
+	/* client legs: packet, key and hash, lookup */
+	uint16_t cli[NC_MAX_BURST];
 	const struct nc_flow_key *keys[NC_MAX_BURST];
 	uint32_t hashes[NC_MAX_BURST];
+	struct nc_flow_probe probe[NC_MAX_BURST];
 	int32_t pos[NC_MAX_BURST];
-	uint16_t i, c, nc = 0;
-	uint64_t opened0, seen = 0;
+	uint16_t srv[NC_MAX_BURST];   /* server legs */
+	uint16_t unr[NC_MAX_BURST];   /* ICMP unreachables about a flow */
+	/* where each group starts in those lists */
+	uint16_t cfirst[NC_MAX_BURST / NC_STAGE + 2];
+	uint16_t sfirst[NC_MAX_BURST / NC_STAGE + 2];
+	uint16_t ufirst[NC_MAX_BURST / NC_STAGE + 2];
+	uint16_t nc, ns, nu;
+};
+
+/* Stage 1 of process(): classify packets [i, end) (their data prefetched
+ * NC_RX_PREFETCH_AHEAD ahead), pass on what has no leg, list the rest by
+ * kind. */
+static __rte_always_inline void
+stage_classify(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint16_t n,
+	       int from_handoff, uint16_t i, uint16_t end, struct burst *b)
+{
 	const int quarantine = unlikely(w->dp->sync_quarantine);
 
-	for (i = 0; i < n; i++)
-		rte_prefetch0(pkts[i]);
-	for (i = 0; i < n && i < NC_RX_PREFETCH_AHEAD; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	if (unlikely(w->tb->v6.n_svc != 0))
-		nc_v6_prefetch(w, pkts, n, meta);
-	for (i = 0; i < n; i++) {
+	for (; i < end; i++) {
+		struct pkt_meta *pm = &b->meta[i];
 		struct rte_mbuf *m = pkts[i];
 		uint16_t pidx = from_handoff ? w->dp->pidx_of[m->port] : pidx_default;
 		uint16_t owner = 0;
 
 		if (i + NC_RX_PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + NC_RX_PREFETCH_AHEAD], void *));
-		meta[i].kind = (uint8_t)classify(w, &pkts[i], pidx, !from_handoff, &meta[i], &owner);
+		pm->kind = (uint8_t)classify(w, &pkts[i], pidx, !from_handoff, pm, &owner);
 		m = pkts[i];   /* a fragment: the datagram it completed */
-		if (unlikely(quarantine) && meta[i].kind != PK_CTL && meta[i].kind != PK_DROP) {
+		if (unlikely(quarantine) && pm->kind != PK_CTL && pm->kind != PK_DROP) {
 			drop(w, m, NC_DROP_STALLED);
-			meta[i].kind = PK_DROP;
 			continue;
 		}
-		switch (meta[i].kind) {
+		switch (pm->kind) {
 		case PK_CLIENT:
-			keys[nc] = &meta[i].key;
-			hashes[nc++] = meta[i].hash;
+			b->cli[b->nc] = i;
+			b->keys[b->nc] = &pm->key;
+			b->hashes[b->nc++] = pm->hash;
+			break;
+		case PK_SERVER:
+			b->srv[b->ns++] = i;
+			break;
+		case PK_UNREACH:
+			b->unr[b->nu++] = i;
 			break;
 		case PK_CTL:
 			ctl_pass(w, m, pidx);
@@ -743,65 +767,126 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 
 			if (unlikely(rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg)) != 0))
 				drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
-			meta[i].kind = PK_DROP;
 			break;
 		}
 		default:
 			break;
 		}
 	}
-	if (nc != 0)
-		nc_flow_lookup_bulk(w->flows, keys, hashes, nc, pos);
-	for (i = 0, c = 0; i < n; i++) {
-		struct pkt_meta *pm = &meta[i];
+}
 
-		if (pm->kind == PK_CLIENT) {
-			if (pos[c] >= 0) {
-				rte_prefetch0(flow_at(w, (uint32_t)pos[c]));
-				if (unlikely(w->synp != NULL))   /* a proxied flow's translation */
-					rte_prefetch0(&w->synp[pos[c]]);
-			}
-			c++;
-		} else if (pm->kind == PK_SERVER) {
-			pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
-			if (pm->sidx >= 0) {
-				rte_prefetch0(flow_at(w, (uint32_t)pm->sidx));
-				if (unlikely(w->synp != NULL))
-					rte_prefetch0(&w->synp[pm->sidx]);
-				if (unlikely(w->tb->v6.n_svc != 0))   /* a NAT64 flow's */
-					v64_prefetch(w, (uint32_t)pm->sidx);
-			}
+/* Stage 2, group <g>: the client legs' signatures matched (their flow lines
+ * prefetched); the server legs' flows found by local port and prefetched
+ * (and what a proxied or NAT64 flow reads beside it). */
+static __rte_always_inline void
+stage_flows(struct nc_worker *w, struct burst *b, uint16_t g)
+{
+	uint16_t s;
+
+	nc_flow_probe_ways(w->flows, b->probe + b->cfirst[g],
+			   (uint32_t)(b->cfirst[g + 1] - b->cfirst[g]));
+	for (s = b->sfirst[g]; s < b->sfirst[g + 1]; s++) {
+		struct pkt_meta *pm = &b->meta[b->srv[s]];
+
+		pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
+		if (pm->sidx >= 0) {
+			rte_prefetch0(flow_at(w, (uint32_t)pm->sidx));
+			if (unlikely(w->synp != NULL))
+				rte_prefetch0(&w->synp[pm->sidx]);
+			if (unlikely(w->tb->v6.n_svc != 0))   /* a NAT64 flow's */
+				v64_prefetch(w, (uint32_t)pm->sidx);
 		}
 	}
+}
+
+/*
+ * Stage 3, group <g>: the legs, each kind's in burst order: client legs, then
+ * server legs, then unreachables. No packet of a burst answers another of the
+ * same burst (none was forwarded yet), so any order between the two legs is
+ * one the wire could have given, and a run of one kind keeps the branches
+ * predictable. <opened0>: the flow changes count when the burst began.
+ */
+static __rte_always_inline void
+stage_legs(struct nc_worker *w, struct rte_mbuf **pkts, struct burst *b, uint16_t g,
+	   uint64_t opened0, uint64_t *seen)
+{
+	uint16_t c = b->cfirst[g], s;
+
+	nc_flow_probe_end(w->flows, b->probe + c, b->keys + c, (uint32_t)(b->cfirst[g + 1] - c),
+			  b->pos + c);
+	if (unlikely(w->synp != NULL))   /* a proxied flow's translation */
+		for (s = c; s < b->cfirst[g + 1]; s++)
+			if (b->pos[s] >= 0)
+				rte_prefetch0(&w->synp[b->pos[s]]);
+	for (; c < b->cfirst[g + 1]; c++) {
+		struct pkt_meta *pm = &b->meta[b->cli[c]];
+		int32_t p = b->pos[c];
+		uint64_t hbit = 1ull << (pm->hash & 63);
+
+		/* The lookup's answer predates flows opened or closed since the
+		 * burst began: check a hit again; look a miss up again when a
+		 * packet before it (its key's hash bit among theirs) may have
+		 * opened its flow, or when an insert may have moved it between
+		 * the lookup's steps. */
+		if (unlikely(w->st.flow_changes != opened0) &&
+		    (p < 0 ? (*seen & hbit) != 0 || nc_flow_probe_unsure(&b->probe[c]) :
+		     !key_eq(&flow_at(w, (uint32_t)p)->key, &pm->key) ||
+		     flow_at(w, (uint32_t)p)->state == NC_FLOW_FREE))
+			p = nc_flow_lookup(w->flows, &pm->key, pm->hash);
+		*seen |= hbit;
+		client_leg(w, pkts[b->cli[c]], pm, p);
+	}
+	for (s = b->sfirst[g]; s < b->sfirst[g + 1]; s++) {
+		struct pkt_meta *pm = &b->meta[b->srv[s]];
+
+		/* a SYN earlier in the burst may have closed a flow and freed
+		 * its local port: look the stored index up again */
+		if (unlikely(w->st.flow_changes != opened0))
+			pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
+		server_leg(w, pkts[b->srv[s]], pm);
+	}
+	for (s = b->ufirst[g]; unlikely(s < b->ufirst[g + 1]); s++)
+		unreach(w, pkts[b->unr[s]], &b->meta[b->unr[s]]);
+}
+
+/*
+ * One burst through the fast path, in a pipeline of NC_STAGE packets a stage:
+ * while one group is classified (its client keys' buckets prefetched), an
+ * earlier one finds its flow lines (prefetched) and the one NC_LAG groups
+ * back goes through its legs, so that each line is fetched while other
+ * packets are worked on, not waited for.
+ */
+static void
+process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint16_t n,
+	int from_handoff)
+{
+	struct burst b;
+	uint16_t i, g, ng = (uint16_t)((n + NC_STAGE - 1) / NC_STAGE);
+	uint64_t opened0, seen = 0;
+
+	for (i = 0; i < n && i < NC_RX_PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	if (unlikely(w->tb->v6.n_svc != 0))
+		nc_v6_prefetch(w, pkts, n, b.meta);
 	opened0 = w->st.flow_changes;
-	for (i = 0, c = 0; i < n; i++) {
-		struct pkt_meta *pm = &meta[i];
+	b.nc = b.ns = b.nu = 0;
+	b.cfirst[0] = b.sfirst[0] = b.ufirst[0] = 0;
+	for (g = 0; g < ng + NC_LAG; g++) {
+		if (g < ng) {
+			uint16_t lo = (uint16_t)(g * NC_STAGE);
+			uint16_t c = b.nc;
 
-		if (pm->kind == PK_CLIENT) {
-			int32_t p = pos[c++];
-			uint64_t hbit = 1ull << (pm->hash & 63);
-
-			/* Bulk results predate flows opened or closed earlier in
-			 * this burst: check a hit again, and look a miss up again
-			 * when a packet before it (its key's hash bit among
-			 * theirs) may have opened its flow. */
-			if (unlikely(w->st.flow_changes != opened0) &&
-			    (p < 0 ? (seen & hbit) != 0 :
-			     !key_eq(&flow_at(w, (uint32_t)p)->key, &pm->key) ||
-			     flow_at(w, (uint32_t)p)->state == NC_FLOW_FREE))
-				p = nc_flow_lookup(w->flows, &pm->key, pm->hash);
-			seen |= hbit;
-			client_leg(w, pkts[i], pm, p);
-		} else if (pm->kind == PK_SERVER) {
-			/* a SYN earlier in the burst may have closed a flow and
-			 * freed its local port: look the stored index up again */
-			if (unlikely(w->st.flow_changes != opened0))
-				pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
-			server_leg(w, pkts[i], pm);
-		} else if (unlikely(pm->kind == PK_UNREACH)) {
-			/* in its place in the burst: after the segments before it */
-			unreach(w, pkts[i], pm);
+			stage_classify(w, pidx_default, pkts, n, from_handoff, lo,
+				       (uint16_t)RTE_MIN(lo + NC_STAGE, n), &b);
+			b.cfirst[g + 1] = b.nc;
+			b.sfirst[g + 1] = b.ns;
+			b.ufirst[g + 1] = b.nu;
+			nc_flow_probe_start(w->flows, b.hashes + c, (uint32_t)(b.nc - c), b.probe + c);
 		}
+		if (g >= 1 && g - 1 < ng)
+			stage_flows(w, &b, (uint16_t)(g - 1));
+		if (g >= NC_LAG)
+			stage_legs(w, pkts, &b, (uint16_t)(g - NC_LAG), opened0, &seen);
 	}
 }
 

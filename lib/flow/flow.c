@@ -77,7 +77,7 @@ rest_of(const struct lport_fifo *f, uint16_t p)
  */
 #define NC_FT_WAYS  8
 #define NC_FT_DEPTH 3
-#define NC_FT_BULK  64   /* keys per staged round (a bit each in a mask) */
+#define NC_FT_BULK  64   /* keys per staged round of nc_flow_lookup_bulk() */
 #define FT_NONE     UINT32_MAX
 
 struct ft_bucket {
@@ -499,64 +499,81 @@ nc_flow_table_free(struct nc_flow_table *t)
 	rte_free(t);
 }
 
-/*
- * A burst's lookups in stages, each one's loads prefetched a stage before:
- * every key's primary bucket; then its signature's ways there (their flow
- * lines prefetched), or, with none, its other bucket; then that one's ways;
- * then the keys compared in the flow lines.
- */
+void
+nc_flow_probe_start(const struct nc_flow_table *t, const uint32_t *hash, uint32_t n,
+		    struct nc_flow_probe *pr)
+{
+	const struct ft *ft = &t->ft4;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		pr[i].sig = ft_sig(hash[i]);
+		pr[i].bkt = ft_bucket_of(ft, hash[i]);
+		pr[i].other = 0;
+		rte_prefetch0(&ft->bkt[pr[i].bkt]);
+	}
+}
+
+void
+nc_flow_probe_ways(const struct nc_flow_table *t, struct nc_flow_probe *pr, uint32_t n)
+{
+	const struct ft *ft = &t->ft4;
+	uint32_t i, j;
+
+	RTE_BUILD_BUG_ON(NC_FT_WAYS > 8);   /* a bit each in nc_flow_probe.ways */
+	for (i = 0; i < n; i++) {
+		const struct ft_bucket *b = &ft->bkt[pr[i].bkt];
+
+		pr[i].ways = (uint8_t)ft_match(b, pr[i].sig);
+		if (pr[i].ways == 0) {
+			if (b->spilled != 0) {   /* its other bucket may hold it */
+				pr[i].bkt = ft_alt(ft, pr[i].bkt, pr[i].sig);
+				pr[i].other = 1;
+				rte_prefetch0(&ft->bkt[pr[i].bkt]);
+			}
+			continue;
+		}
+		for (j = pr[i].ways; j != 0; j &= j - 1)
+			rte_prefetch0(&t->flows[b->idx[__builtin_ctz(j)]]);
+	}
+}
+
+void
+nc_flow_probe_end(const struct nc_flow_table *t, const struct nc_flow_probe *pr,
+		  const struct nc_flow_key *const *keys, uint32_t n, int32_t *pos)
+{
+	const struct ft *ft = &t->ft4;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct ft_bucket *b = &ft->bkt[pr[i].bkt];
+		uint32_t m = pr[i].other ? ft_match(b, pr[i].sig) : pr[i].ways;
+		int32_t p = ft_find(t, 0, b, m, keys[i]);
+
+		/* a signature's ways in the primary bucket, none the key's:
+		 * the other bucket still may hold it */
+		if (unlikely(p < 0 && m != 0 && !pr[i].other && b->spilled != 0)) {
+			b = &ft->bkt[ft_alt(ft, pr[i].bkt, pr[i].sig)];
+			p = ft_find(t, 0, b, ft_match(b, pr[i].sig), keys[i]);
+		}
+		pos[i] = p;
+	}
+}
+
+/* The three steps over the whole burst, each one's loads prefetched by the
+ * step before. */
 void
 nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
 		    const uint32_t *hash, uint32_t n, int32_t *pos)
 {
-	const struct ft *ft = &t->ft4;
-	uint32_t bk[NC_FT_BULK], m[NC_FT_BULK], i, j, done, k;
-	uint16_t sig[NC_FT_BULK];
-	uint64_t alt;
+	struct nc_flow_probe pr[NC_FT_BULK];
+	uint32_t done, k;
 
 	for (done = 0; done < n; done += k) {
-		const uint32_t *h = hash + done;
-
 		k = RTE_MIN(n - done, (uint32_t)NC_FT_BULK);
-		for (i = 0; i < k; i++) {
-			sig[i] = ft_sig(h[i]);
-			bk[i] = ft_bucket_of(ft, h[i]);
-			rte_prefetch0(&ft->bkt[bk[i]]);
-		}
-		alt = 0;
-		for (i = 0; i < k; i++) {
-			m[i] = ft_match(&ft->bkt[bk[i]], sig[i]);
-			if (m[i] == 0) {
-				if (ft->bkt[bk[i]].spilled == 0)
-					continue;   /* absent */
-				bk[i] = ft_alt(ft, bk[i], sig[i]);
-				rte_prefetch0(&ft->bkt[bk[i]]);
-				alt |= 1ull << i;
-				continue;
-			}
-			for (j = m[i]; j != 0; j &= j - 1)
-				rte_prefetch0(&t->flows[ft->bkt[bk[i]].idx[__builtin_ctz(j)]]);
-		}
-		for (i = 0; alt != 0 && i < k; i++) {
-			if (!(alt >> i & 1))
-				continue;
-			m[i] = ft_match(&ft->bkt[bk[i]], sig[i]);
-			for (j = m[i]; j != 0; j &= j - 1)
-				rte_prefetch0(&t->flows[ft->bkt[bk[i]].idx[__builtin_ctz(j)]]);
-		}
-		for (i = 0; i < k; i++) {
-			int32_t p = ft_find(t, 0, &ft->bkt[bk[i]], m[i], keys[done + i]);
-
-			/* a signature's ways in the primary bucket, none the key's:
-			 * the other bucket still may hold it */
-			if (unlikely(p < 0 && m[i] != 0 && !(alt >> i & 1) &&
-				     ft->bkt[bk[i]].spilled != 0)) {
-				uint32_t b2 = ft_alt(ft, bk[i], sig[i]);
-
-				p = ft_find(t, 0, &ft->bkt[b2], ft_match(&ft->bkt[b2], sig[i]), keys[done + i]);
-			}
-			pos[done + i] = p;
-		}
+		nc_flow_probe_start(t, hash + done, k, pr);
+		nc_flow_probe_ways(t, pr, k);
+		nc_flow_probe_end(t, pr, keys + done, k, pos + done);
 	}
 }
 

@@ -174,6 +174,37 @@ uint32_t nc_flow_hash(const struct nc_flow_key *k);
 void nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
 			 const uint32_t *hash, uint32_t n, int32_t *pos);
 
+/*
+ * nc_flow_lookup_bulk() in three steps, for a caller that does other work
+ * between them while each step's lines arrive: start (each key's bucket
+ * prefetched), ways (its signature matched there, the flow lines of the
+ * matching ways prefetched; with none, its other bucket when that may hold
+ * it), end (the keys compared in the flow lines: <pos>[i] the flow index or
+ * -ENOENT). A step's answer is as of that step: a flow opened or closed
+ * between them is the caller's to look up again.
+ */
+struct nc_flow_probe {
+	uint32_t bkt;    /* the bucket to look in */
+	uint16_t sig;
+	uint8_t ways;    /* ways of bkt holding sig, a bit each (ways step) */
+	uint8_t other;   /* bkt is the key's other bucket, its ways not matched yet */
+};
+
+/* A miss of probe <pr> may be wrong once the table changed: its signature's
+ * ways held other keys, or it looked in the key's other bucket (an insert may
+ * have moved the key between the steps). Otherwise the key was absent. */
+static inline int
+nc_flow_probe_unsure(const struct nc_flow_probe *pr)
+{
+	return pr->ways != 0 || pr->other;
+}
+
+void nc_flow_probe_start(const struct nc_flow_table *t, const uint32_t *hash, uint32_t n,
+			 struct nc_flow_probe *pr);
+void nc_flow_probe_ways(const struct nc_flow_table *t, struct nc_flow_probe *pr, uint32_t n);
+void nc_flow_probe_end(const struct nc_flow_table *t, const struct nc_flow_probe *pr,
+		       const struct nc_flow_key *const *keys, uint32_t n, int32_t *pos);
+
 /* Look up one key; flow index or -ENOENT. */
 int32_t nc_flow_lookup(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash);
 
