@@ -35,7 +35,15 @@ tweak_burst_512(struct nc_config *c)
 	c->workers.burst = 512;
 }
 
+/* web on server a alone: a flow opened again goes to the same server */
+static void
+tweak_web_one_server(struct nc_config *c)
+{
+	c->services[SVC_WEB].n_servers = 1;
+}
+
 static int setup_small_table(void **state) { return fx_setup(state, tweak_small_table); }
+static int setup_web_one_server(void **state) { return fx_setup(state, tweak_web_one_server); }
 static int setup_two_workers(void **state) { return fx_setup(state, tweak_two_workers); }
 static int setup_burst_512(void **state) { return fx_setup(state, tweak_burst_512); }
 
@@ -839,6 +847,119 @@ test_burst_over_64(void **state)
 	assert_no_leak(f);
 }
 
+/* The frame in <fr>[0, n) not yet <used> that is <want> on the wire, or -1. */
+static int
+find_frame(const struct frame *fr, unsigned int n, uint8_t *used, const struct pb_pkt *want)
+{
+	uint8_t b[PB_MAX_FRAME];
+	uint32_t len = pb_build(want, b, sizeof(b));
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!used[i] && fr[i].len == len && memcmp(fr[i].b, b, len) == 0) {
+			used[i] = 1;
+			return (int)i;
+		}
+	return -1;
+}
+
+/*
+ * One burst of 40 (five of the fast path's 8-packet groups, each looked up
+ * while earlier ones go through their legs), mixing both legs of 16 open
+ * flows with what changes the table mid-burst: a new flow's datagram in
+ * groups 0, 2 and 4 (one flow, one local port); flow 0's client resets it
+ * (group 0), then sends a SYN on the same 5-tuple (group 1: a new flow, a new
+ * local port, the old flow's slot, on the same server: web has one here),
+ * and its server's segment to the old port (group 3) finds no flow, though
+ * that port's flow was found before the SYN's leg ran. Everything else
+ * arrives as sent, NATed.
+ */
+static void
+test_burst_groups_change_table(void **state)
+{
+	enum { N = 16, B = 40 };
+	struct fx *f = *state;
+	static struct nc_dp_stats st;
+	static struct frame fr[B];
+	struct flow fl[N];
+	struct rte_mbuf *m[B];
+	struct pb_pkt p[B], want;
+	uint8_t used[B] = { 0 };
+	uint64_t drops[NC_DROP_MAX] = { 0 };
+	unsigned int i, k = 1, n, udp = 0;
+	uint16_t udp_lport = 0;
+	int j, syn_fr = -1;
+
+	for (i = 0; i < N; i++)
+		open_tcp(f, (uint16_t)(46000 + i), &fl[i]);
+	for (i = 0; i < B; i++) {
+		if (i == 1 || i == 17 || i == 33) {
+			client_pkt(&p[i], IPPROTO_UDP, 46900);
+			p[i].ip_id = (uint16_t)(700 + i);
+		} else if (i == 2) {
+			client_seg(&p[i], &fl[0], PB_TCP_RST | PB_TCP_ACK);
+		} else if (i == 12) {
+			p[i] = fl[0].c;   /* its SYN again */
+		} else if (i == 30) {
+			server_seg(&p[i], &fl[0], PB_TCP_ACK);
+		} else {
+			if (i & 1)
+				server_seg(&p[i], &fl[k], PB_TCP_ACK);
+			else
+				client_seg(&p[i], &fl[k], PB_TCP_ACK);
+			p[i].ip_id = (uint16_t)(800 + i);
+			k = k % (N - 1) + 1;
+		}
+		m[i] = mk(&p[i]);
+	}
+	nc_worker_rx(wk(f, 0), 0, m, B);
+	n = take(f, 0, fr, B);
+	assert_int_equal(n, B - 1);
+	/* the segments of open flows, and flow 0's reset, each once as NATed */
+	for (i = 0, k = 1; i < B; i++) {
+		if (i == 1 || i == 17 || i == 33 || i == 12 || i == 30)
+			continue;
+		if (i == 2)
+			want = nat_c2s(&p[i], fl[0].server, fl[0].lport);
+		else if (i & 1)
+			want = nat_s2c(&p[i], &fl[k].c);
+		else
+			want = nat_c2s(&p[i], fl[k].server, fl[k].lport);
+		if (i != 2)
+			k = k % (N - 1) + 1;
+		j = find_frame(fr, n, used, &want);
+		if (j < 0)
+			print_error("packet %u of the burst not forwarded as expected\n", i);
+		assert_true(j >= 0);
+	}
+	/* the three datagrams on one new flow; the SYN on a new port */
+	for (j = 0; j < (int)n; j++) {
+		if (used[j])
+			continue;
+		if (fr[j].b[PB_IP_OFF + 9] == IPPROTO_UDP) {
+			if (udp == 0)
+				udp_lport = lport_of(&fr[j]);
+			assert_int_equal(lport_of(&fr[j]), udp_lport);
+			udp++;
+		} else {
+			assert_int_equal(syn_fr, -1);
+			syn_fr = j;
+		}
+	}
+	assert_int_equal(udp, 3);
+	assert_true(syn_fr >= 0);
+	assert_int_not_equal(lport_of(&fr[syn_fr]), fl[0].lport);
+	want = nat_c2s(&p[12], SA, lport_of(&fr[syn_fr]));
+	assert_wire(&fr[syn_fr], &want);
+	drops[NC_DROP_NO_FLOW] = 1;
+	assert_drops(f, drops);
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_DNS].flows_opened, 1);
+	assert_int_equal(st.svc[SVC_WEB].flows_opened, N + 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), N + 1);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpnat"); }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
@@ -862,6 +983,7 @@ main(void)
 		T(test_nic_checksum_flag, setup_lab),
 		T(test_tx_full, setup_lab),
 		T(test_two_workers_handoff, setup_two_workers),
+		T(test_burst_groups_change_table, setup_web_one_server),
 		T(test_burst_over_64, setup_burst_512),
 	};
 
