@@ -114,7 +114,10 @@ nc_own_tcp_frame(struct rte_mbuf *m, uint16_t len, uint16_t tcp_len, uint32_t sr
 	return (struct rte_tcp_hdr *)(ip + 1);
 }
 
-enum pkt_kind { PK_DROP, PK_CLIENT, PK_SERVER, PK_CTL, PK_HANDOFF, PK_UNREACH, PK_RESOLVE6 };
+enum pkt_kind {
+	PK_DROP, PK_CLIENT, PK_SERVER, PK_CTL, PK_HANDOFF, PK_UNREACH,
+	PK_CLIENT6, PK_SERVER6,   /* an IPv6 client's packet, a server's IPv6 reply */
+};
 
 /* Per-packet classification kept between the passes over a burst. */
 struct pkt_meta {
@@ -128,21 +131,26 @@ struct pkt_meta {
 	uint16_t pay;        /* L4 payload bytes (TCP/UDP) */
 	int32_t sidx;        /* server leg: flow index (looked up before the legs) */
 	uint32_t qseq;       /* ICMP error: the quoted TCP sequence number (network order) */
-	/* IPv6 TCP and UDP without extension headers, as nc_v6_prefetch() found
-	 * them (only while an IPv6 service exists): a client's packet to service
-	 * v6.svc[v6idx] (its key's hash in .hash), or a packet to our address
-	 * v6.addr[v6idx], or neither (enum nc_v6pre) */
-	uint8_t v6pre;
-	uint8_t v6idx;
+	uint8_t svc6;         /* IPv6 client leg: its service's entry, v6.svc[svc6] */
 } __rte_aligned(8);      /* nc_flow_hash() reads the key as 64-bit words */
-
-enum nc_v6pre { NC_V6PRE_NOT = 0, NC_V6PRE_SVC, NC_V6PRE_ADDR, NC_V6PRE_NONE };
 
 static inline void
 drop(struct nc_worker *w, struct rte_mbuf *m, enum nc_drop why)
 {
 	w->st.drop[why]++;
 	rte_pktmbuf_free(m);
+}
+
+/* An IPv6 client's packet <m> from port <pidx> whose sender's next hop is
+ * not resolved: to the control lcore, which hands it back once it is. */
+static inline void
+resolve6_pass(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx)
+{
+	struct nc_ctl_msg msg = { .type = NC_CTL_RESOLVE6, .worker = (uint8_t)w->id, .pidx = pidx,
+				  .m = m };
+
+	if (unlikely(rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg)) != 0))
+		drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
 }
 
 static inline uint32_t

@@ -684,46 +684,70 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	return f;
 }
 
-/* A client's packet to IPv6 service <se>; <hashed>: pm->hash is its key's. */
-static enum pkt_kind
-client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt_meta *pm,
-	const struct nc_svc6_ent *se, int hashed, int owned_check, uint16_t *owner)
+/* IPv6 key of client packet <m> (pm->l4_off, pm->key.proto parsed). */
+static inline void
+client6_key(const struct rte_mbuf *m, const struct pkt_meta *pm, struct nc_flow6_key *k)
 {
 	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
 								sizeof(struct rte_ether_hdr));
 	const uint16_t *ports = rte_pktmbuf_mtod_offset(m, const uint16_t *, pm->l4_off);
+
+	nc_flow6_key_set(k, ip->src_addr, ip->dst_addr, ports[0], ports[1], pm->key.proto);
+}
+
+/* A client's packet to IPv6 service <se>: PK_CLIENT6 with its key's hash in
+ * pm->hash and the service entry's index in pm->svc6, for its leg. */
+static enum pkt_kind
+client6(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, const struct nc_svc6_ent *se,
+	int owned_check, uint16_t *owner)
+{
+	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								sizeof(struct rte_ether_hdr));
 	struct nc_flow6_key k;
-	struct nc_flow6_addr *a;
-	struct nc_srv_stats *ss;
-	struct nc_flow *f;
-	uint8_t flags = 0;
-	uint32_t hash, ack_in = 0;
-	int32_t pos;
-	int resolve = 0;
 
 	if (unlikely(ip->hop_limits <= 1)) {
 		drop(w, m, NC_DROP_TTL_EXPIRED);
 		return PK_DROP;
 	}
-	nc_flow6_key_set(&k, ip->src_addr, ip->dst_addr, ports[0], ports[1], pm->key.proto);
-	hash = hashed ? pm->hash : nc_flow6_hash(&k);
+	client6_key(m, pm, &k);
+	pm->hash = nc_flow6_hash(&k);
+	pm->svc6 = (uint8_t)(se - w->tb->v6.svc);
 	if (owned_check && w->dp->n_workers > 1) {
-		*owner = owner6(w, se, &k, hash);
+		*owner = owner6(w, se, &k, pm->hash);
 		if (*owner != w->id)
 			return PK_HANDOFF;
 	}
-	pos = nc_flow6_lookup(w->flows, &k, hash);
+	return PK_CLIENT6;
+}
+
+void
+nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, int32_t pos,
+		 uint16_t pidx)
+{
+	const struct nc_svc6_ent *se = &w->tb->v6.svc[pm->svc6];
+	struct nc_flow6_key k;
+	struct nc_flow6_addr *a;
+	struct nc_srv_stats *ss;
+	struct nc_flow *f;
+	uint8_t flags = 0;
+	uint32_t ack_in = 0;
+	int resolve = 0;
+
+	client6_key(m, pm, &k);
 	if (k.proto == IPPROTO_TCP)
 		flags = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags;
 	pos = client_flow(w, m, pos, k.proto, pm->l4_off, pm->pay);
 	if (pos == NC_POS_TAKEN)
-		return PK_DROP;
+		return;
 	if (pos >= 0) {
 		f = flow_at(w, (uint32_t)pos);
 	} else {
-		f = flow6_open(w, m, pidx, &k, hash, se, &resolve);
-		if (f == NULL)
-			return resolve ? PK_RESOLVE6 : PK_DROP;
+		f = flow6_open(w, m, pidx, &k, pm->hash, se, &resolve);
+		if (f == NULL) {
+			if (resolve)
+				resolve6_pass(w, m, pidx);
+			return;
+		}
 	}
 	if (k.proto == IPPROTO_TCP) {
 		tcp_track(f, flags, 1);
@@ -746,10 +770,10 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 	 * goes on unheld */
 	if (unlikely(w->tb->svc[f->svc].failsafe) && pm->l4_off == L4_OFF6 &&
 	    nc_fs_client(w, f, m, pm) == 0)
-		return PK_DROP;
+		return;
 	/* on the IPv6 frame, before its rewrite or translation */
 	if (unlikely(f->ca != NC_CA_NONE) && nc_ca_client_fast(w, f, m, pm) != 0)
-		return PK_DROP;
+		return;
 	/* packet too big is relayed for every IPv6 TCP flow: its windows are
 	 * kept (dp_fastpath.h), this one as the server gets it */
 	if (k.proto == IPPROTO_TCP && w->seqw != NULL)
@@ -761,42 +785,55 @@ client6(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt
 	if (unlikely(nc_flow_is_64(f))) {
 		c2s_translate64(w, m, pm->l4_off, k.proto, f);
 		tx_to(w, m, f->nh_server);
-		return PK_DROP;
+		return;
 	}
 	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
 	rewrite6(m, pm->l4_off, k.proto, a->lip, a->server, f->lport, f->server_port, f->c2s_l4_delta);
 	tx_to(w, m, f->nh_server);
-	return PK_DROP;
 }
 
+
+/* A server's reply to our IPv6 local address <lip>: PK_SERVER6 with
+ * pm->lip and pm->lport (host order), for its leg. */
 static enum pkt_kind
-server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint16_t lip,
+server6(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, uint16_t lip,
 	int owned_check, uint16_t *owner)
 {
 	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
 								sizeof(struct rte_ether_hdr));
 	const uint16_t *ports = rte_pktmbuf_mtod_offset(m, const uint16_t *, pm->l4_off);
-	uint16_t lport = rte_be_to_cpu_16(ports[1]);
-	struct nc_flow6_addr *a;
-	struct nc_srv_stats *ss;
-	struct nc_flow *f;
-	uint32_t ack_in = 0;
-	int32_t idx;
-	int accepted = 0;
 
 	if (unlikely(ip->hop_limits <= 1)) {
 		drop(w, m, NC_DROP_TTL_EXPIRED);
 		return PK_DROP;
 	}
+	pm->lip = lip;
+	pm->lport = rte_be_to_cpu_16(ports[1]);
 	if (owned_check && w->dp->n_workers > 1) {
-		*owner = (uint16_t)(lport % w->dp->n_workers);
+		*owner = (uint16_t)(pm->lport % w->dp->n_workers);
 		if (*owner != w->id)
 			return PK_HANDOFF;
 	}
-	idx = nc_flow_by_lport(w->flows, lip, lport);
+	rte_prefetch0(&w->dp->lport_map[(uint32_t)lip << 16 | pm->lport]);
+	return PK_SERVER6;
+}
+
+void
+nc_v6_server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
+{
+	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								sizeof(struct rte_ether_hdr));
+	const uint16_t *ports = rte_pktmbuf_mtod_offset(m, const uint16_t *, pm->l4_off);
+	int32_t idx = pm->sidx;
+	struct nc_flow6_addr *a;
+	struct nc_srv_stats *ss;
+	struct nc_flow *f;
+	uint32_t ack_in = 0;
+	int accepted = 0;
+
 	if (unlikely(idx < 0)) {
 		drop(w, m, NC_DROP_NO_FLOW);
-		return PK_DROP;
+		return;
 	}
 	f = flow_at(w, (uint32_t)idx);
 	a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
@@ -804,7 +841,7 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 	if (unlikely(a == NULL || f->server_port != ports[0] || f->key.proto != pm->key.proto ||
 		     !ip6_eq(a->server, ip->src_addr))) {
 		drop(w, m, NC_DROP_NO_FLOW);
-		return PK_DROP;
+		return;
 	}
 	/* the server's acknowledgement as it wrote it: the server leg's window */
 	if (f->key.proto == IPPROTO_TCP)
@@ -814,7 +851,7 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 	if (unlikely(f->ca != NC_CA_NONE) && f->key.proto == IPPROTO_TCP)
 		nc_ca_server_fast(w, f, (uint32_t)idx, m, pm);
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
-		return PK_DROP;
+		return;
 	if (f->key.proto == IPPROTO_TCP) {
 		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
 								       pm->l4_off);
@@ -838,7 +875,6 @@ server6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint
 	rewrite6(m, pm->l4_off, f->key.proto, a->vip, a->client, f->key.dst_port, f->key.src_port,
 		 f->s2c_l4_delta);
 	server_to_client(w, f, m, pm->l4_off, accepted);
-	return PK_DROP;
 }
 
 /*
@@ -968,15 +1004,14 @@ out_of_window:
 }
 
 enum pkt_kind
-nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct pkt_meta *pm,
-	    int owned_check, uint16_t *owner)
+nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int owned_check,
+	    uint16_t *owner)
 {
 	const struct nc_dp_v6 *t = &w->tb->v6;
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
 	const struct nc_addr6_ent *ae;
 	const struct nc_svc6_ent *se;
-	int pre;
 
 	if (pm->key.proto == IPPROTO_ICMPV6) {
 		uint8_t type = d[pm->l4_off];
@@ -1006,20 +1041,11 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 			   NC_DROP_ICMP_UNSUPPORTED : NC_DROP_NOT_FOR_US);
 		return PK_DROP;
 	}
-	/* found by nc_v6_prefetch(), which ran for this burst while a service
-	 * exists, on what it could read at the fixed offset */
-	pre = t->n_svc != 0 && pm->v6pre != NC_V6PRE_NOT && pm->l4_off == L4_OFF6;
-	if (pre)
-		se = pm->v6pre == NC_V6PRE_SVC ? &t->svc[pm->v6idx] : NULL;
-	else
-		se = nc_dp_svc6_find(t, ip->dst_addr, ((const uint16_t *)(d + pm->l4_off))[1],
-				     pm->key.proto);
+	se = nc_dp_svc6_find(t, ip->dst_addr, ((const uint16_t *)(d + pm->l4_off))[1],
+			     pm->key.proto);
 	if (se != NULL)
-		return client6(w, m, pidx, pm, se, pre, owned_check, owner);
-	if (pre)
-		ae = pm->v6pre == NC_V6PRE_ADDR ? &t->addr[pm->v6idx] : NULL;
-	else
-		ae = nc_dp_addr6_find(t, ip->dst_addr);
+		return client6(w, m, pm, se, owned_check, owner);
+	ae = nc_dp_addr6_find(t, ip->dst_addr);
 	if (unlikely(ae == NULL)) {
 		drop(w, m, NC_DROP_NOT_FOR_US);
 		return PK_DROP;
@@ -1039,59 +1065,4 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct
 		return PK_DROP;
 	}
 	return server6(w, m, pm, (uint16_t)(ae->lip_plus1 - 1), owned_check, owner);
-}
-
-void
-nc_v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n, struct pkt_meta *meta)
-{
-	const struct nc_dp_v6 *t = &w->tb->v6;
-	uint32_t hash[NC_MAX_BURST], lport[NC_MAX_BURST], found[2 * NC_MAX_BURST], nf;
-	uint16_t i, nh = 0, ns = 0;
-
-	RTE_BUILD_BUG_ON(NC_ADDR6_MAX > 256 || NC_MAX_SERVICES > 256);   /* pkt_meta.v6idx */
-	n = RTE_MIN(n, (uint16_t)NC_MAX_BURST);
-	for (i = 0; i < n; i++) {
-		/* an IPv6 frame's TCP header runs into its second line */
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-		rte_prefetch0(rte_pktmbuf_mtod_offset(pkts[i], uint8_t *, RTE_CACHE_LINE_SIZE));
-	}
-	for (i = 0; i < n; i++) {
-		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
-		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + sizeof(struct rte_ether_hdr));
-		const uint16_t *ports = (const uint16_t *)(d + L4_OFF6);
-		struct pkt_meta *pm = &meta[i];
-		const struct nc_svc6_ent *se;
-		const struct nc_addr6_ent *ae;
-		struct nc_flow6_key key;
-
-		pm->v6pre = NC_V6PRE_NOT;
-		if (rte_pktmbuf_data_len(pkts[i]) < L4_OFF6 + 4 ||
-		    ((const struct rte_ether_hdr *)d)->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV6) ||
-		    (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP))
-			continue;
-		se = nc_dp_svc6_find(t, ip->dst_addr, ports[1], ip->proto);
-		if (se != NULL) {
-			/* a client's packet to a service */
-			pm->v6pre = NC_V6PRE_SVC;
-			pm->v6idx = (uint8_t)(se - t->svc);
-			nc_flow6_key_set(&key, ip->src_addr, ip->dst_addr, ports[0], ports[1], ip->proto);
-			pm->hash = nc_flow6_hash(&key);
-			hash[nh++] = pm->hash;
-			continue;
-		}
-		ae = nc_dp_addr6_find(t, ip->dst_addr);
-		if (ae == NULL) {
-			pm->v6pre = NC_V6PRE_NONE;
-			continue;
-		}
-		pm->v6pre = NC_V6PRE_ADDR;
-		pm->v6idx = (uint8_t)(ae - t->addr);
-		/* a server's reply to a local address */
-		if (ae->lip_plus1 != 0)
-			lport[ns++] = (uint32_t)(ae->lip_plus1 - 1) << 16 | rte_be_to_cpu_16(ports[1]);
-	}
-	nf = nc_flow6_prefetch_bulk(w->flows, hash, nh, lport, ns, found);
-	/* the TCP windows every IPv6 TCP flow keeps (dp_fastpath.h) */
-	for (i = 0; w->seqw != NULL && i < nf; i++)
-		seqw_prefetch(w->seqw, found[i]);
 }

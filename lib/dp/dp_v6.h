@@ -8,26 +8,26 @@
 #include "dp_fastpath.h"
 
 /*
- * IPv6 flows' lookups are made one by one as each packet is classified
- * (nc_v6_input): ahead of that, the lines they will read are prefetched for
- * the whole burst <pkts>[0..n) - its clients' IPv6 TCP and UDP packets' keys
- * hashed, their buckets, then their flows' lines. What it found for each
- * packet goes to <meta>[i] (v6pre, v6idx, hash), so nc_v6_input() does not
- * look it up again. The caller calls it only while an IPv6 service exists.
+ * IPv6 packet <m> (parsed: pm->l4_off, pm->key.proto, pm->pay): what the
+ * caller does with it - PK_CLIENT6 (a client's packet to a service: its key's
+ * hash in pm->hash, for the lookup, then nc_v6_client_leg()), PK_SERVER6 (a
+ * server's reply to a local address: pm->lip and pm->lport, for
+ * nc_v6_server_leg()), PK_CTL (Neighbor Discovery, echo: to the control
+ * lcore), PK_HANDOFF (worker <*owner>'s, when <owned_check>); or forwarded,
+ * or dropped and counted (PK_DROP).
  */
-void nc_v6_prefetch(struct nc_worker *w, struct rte_mbuf **pkts, uint16_t n,
-		    struct pkt_meta *meta);
+enum pkt_kind nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm,
+			  int owned_check, uint16_t *owner);
 
 /*
- * IPv6 packet <m> (parsed: pm->l4_off, pm->key.proto, pm->pay) that arrived
- * on port <pidx>: forwarded (or dropped, counted) and PK_DROP returned, or
- * what the caller does with it - PK_CTL (Neighbor Discovery, echo: to the
- * control lcore), PK_RESOLVE6 (its sender's next hop is unresolved: to the
- * control lcore, which hands it back), PK_HANDOFF (worker <*owner>'s, when
- * <owned_check>).
+ * The legs: client packet <m> (PK_CLIENT6) of flow <pos> (its lookup's
+ * answer, or < 0: none) that came in on port <pidx>; server reply <m>
+ * (PK_SERVER6) of flow pm->sidx. Each forwards <m>, or drops it (counted), or
+ * hands it to the fail-safe or the control lcore.
  */
-enum pkt_kind nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx,
-			  const struct pkt_meta *pm, int owned_check, uint16_t *owner);
+void nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
+		      int32_t pos, uint16_t pidx);
+void nc_v6_server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm);
 
 /*
  * The server's IPv4 packet <m> (parsed into <pm>) on NAT64 flow <f> made the

@@ -545,7 +545,7 @@ classify(struct nc_worker *w, struct rte_mbuf **mp, uint16_t pidx, int owned_che
 		else if (p.proto == IPPROTO_UDP)
 			pm->pay = (uint16_t)(rte_be_to_cpu_16(((const struct rte_udp_hdr *)(d + p.l4_off))->dgram_len) -
 					     sizeof(struct rte_udp_hdr));
-		return nc_v6_input(w, m, pidx, pm, owned_check, owner);
+		return nc_v6_input(w, m, pm, owned_check, owner);
 	}
 	ip = (const struct rte_ipv4_hdr *)(d + p.l3_off);
 	pm->l4_off = p.l4_off;
@@ -680,10 +680,10 @@ unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	nc_fs_unreach(w, m, (uint32_t)idx);
 }
 
-/* What a NAT64 flow's IPv4 reply reads beside its flow: the client's
- * addresses and the TCP windows (an IPv4 flow has neither). */
+/* What an IPv6 flow's server leg, or a NAT64 flow's IPv4 one, reads beside
+ * its flow line: its addresses and TCP windows (an IPv4 flow has neither). */
 static inline void
-v64_prefetch(struct nc_worker *w, uint32_t idx)
+flow6_prefetch(struct nc_worker *w, uint32_t idx)
 {
 	const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, idx);
 
@@ -711,13 +711,20 @@ struct burst {
 	uint32_t hashes[NC_MAX_BURST];
 	struct nc_flow_probe probe[NC_MAX_BURST];
 	int32_t pos[NC_MAX_BURST];
-	uint16_t srv[NC_MAX_BURST];   /* server legs */
+	/* IPv6 client legs: packet and hash, lookup (their keys made at
+	 * the lookup's end, from the packet) */
+	uint16_t cli6[NC_MAX_BURST];
+	uint32_t hashes6[NC_MAX_BURST];
+	struct nc_flow_probe probe6[NC_MAX_BURST];
+	int32_t pos6[NC_MAX_BURST];
+	uint16_t srv[NC_MAX_BURST];   /* server legs, either family */
 	uint16_t unr[NC_MAX_BURST];   /* ICMP unreachables about a flow */
 	/* where each group starts in those lists */
 	uint16_t cfirst[NC_MAX_BURST / NC_STAGE + 2];
+	uint16_t c6first[NC_MAX_BURST / NC_STAGE + 2];
 	uint16_t sfirst[NC_MAX_BURST / NC_STAGE + 2];
 	uint16_t ufirst[NC_MAX_BURST / NC_STAGE + 2];
-	uint16_t nc, ns, nu;
+	uint16_t nc, nc6, ns, nu;
 };
 
 /* Stage 1 of process(): classify packets [i, end) (their data prefetched
@@ -728,6 +735,7 @@ stage_classify(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkt
 	       int from_handoff, uint16_t i, uint16_t end, struct burst *b)
 {
 	const int quarantine = unlikely(w->dp->sync_quarantine);
+	const int v6 = w->tb->v6.n_svc != 0;
 
 	for (; i < end; i++) {
 		struct pkt_meta *pm = &b->meta[i];
@@ -735,8 +743,13 @@ stage_classify(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkt
 		uint16_t pidx = from_handoff ? w->dp->pidx_of[m->port] : pidx_default;
 		uint16_t owner = 0;
 
-		if (i + NC_RX_PREFETCH_AHEAD < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + NC_RX_PREFETCH_AHEAD], void *));
+		if (i + NC_RX_PREFETCH_AHEAD < n) {
+			const uint8_t *d = rte_pktmbuf_mtod(pkts[i + NC_RX_PREFETCH_AHEAD], const uint8_t *);
+
+			rte_prefetch0(d);
+			if (unlikely(v6))   /* an IPv6 frame's TCP header runs into its second line */
+				rte_prefetch0(d + RTE_CACHE_LINE_SIZE);
+		}
 		pm->kind = (uint8_t)classify(w, &pkts[i], pidx, !from_handoff, pm, &owner);
 		m = pkts[i];   /* a fragment: the datagram it completed */
 		if (unlikely(quarantine) && pm->kind != PK_CTL && pm->kind != PK_DROP) {
@@ -755,20 +768,19 @@ stage_classify(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkt
 		case PK_UNREACH:
 			b->unr[b->nu++] = i;
 			break;
+		case PK_CLIENT6:
+			b->cli6[b->nc6] = i;
+			b->hashes6[b->nc6++] = pm->hash;
+			break;
+		case PK_SERVER6:
+			b->srv[b->ns++] = i;
+			break;
 		case PK_CTL:
 			ctl_pass(w, m, pidx);
 			break;
 		case PK_HANDOFF:
 			handoff(w, m, owner);
 			break;
-		case PK_RESOLVE6: {
-			struct nc_ctl_msg msg = { .type = NC_CTL_RESOLVE6, .worker = (uint8_t)w->id,
-						  .pidx = pidx, .m = m };
-
-			if (unlikely(rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg)) != 0))
-				drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
-			break;
-		}
 		default:
 			break;
 		}
@@ -785,6 +797,14 @@ stage_flows(struct nc_worker *w, struct burst *b, uint16_t g)
 
 	nc_flow_probe_ways(w->flows, b->probe + b->cfirst[g],
 			   (uint32_t)(b->cfirst[g + 1] - b->cfirst[g]));
+	if (unlikely(b->c6first[g + 1] != b->c6first[g])) {
+		nc_flow6_probe_ways(w->flows, b->probe6 + b->c6first[g],
+				    (uint32_t)(b->c6first[g + 1] - b->c6first[g]));
+		/* the TCP windows every IPv6 TCP flow keeps (dp_fastpath.h) */
+		for (s = b->c6first[g]; w->seqw != NULL && s < b->c6first[g + 1]; s++)
+			if (b->probe6[s].idx != UINT32_MAX)
+				seqw_prefetch(w->seqw, b->probe6[s].idx);
+	}
 	for (s = b->sfirst[g]; s < b->sfirst[g + 1]; s++) {
 		struct pkt_meta *pm = &b->meta[b->srv[s]];
 
@@ -793,9 +813,46 @@ stage_flows(struct nc_worker *w, struct burst *b, uint16_t g)
 			rte_prefetch0(flow_at(w, (uint32_t)pm->sidx));
 			if (unlikely(w->synp != NULL))
 				rte_prefetch0(&w->synp[pm->sidx]);
-			if (unlikely(w->tb->v6.n_svc != 0))   /* a NAT64 flow's */
-				v64_prefetch(w, (uint32_t)pm->sidx);
+			/* an IPv6 or NAT64 flow's addresses and windows */
+			if (unlikely(w->tb->v6.n_svc != 0))
+				flow6_prefetch(w, (uint32_t)pm->sidx);
 		}
+	}
+}
+
+/* Stage 3's IPv6 client legs of group <g>, as the IPv4 ones: their keys
+ * made from the packets, compared in the flows found. */
+static __rte_noinline void
+stage_legs6(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, int from_handoff,
+	    struct burst *b, uint16_t g, uint64_t opened0, uint64_t *seen)
+{
+	struct nc_flow6_key k6[NC_STAGE];
+	const struct nc_flow6_key *kp[NC_STAGE] = { NULL };
+	uint16_t c0 = b->c6first[g], n = (uint16_t)(b->c6first[g + 1] - c0), c;
+
+	for (c = 0; c < n; c++) {
+		const struct pkt_meta *pm = &b->meta[b->cli6[c0 + c]];
+		const struct rte_mbuf *m = pkts[b->cli6[c0 + c]];
+		const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+									sizeof(struct rte_ether_hdr));
+		const uint16_t *ports = rte_pktmbuf_mtod_offset(m, const uint16_t *, pm->l4_off);
+
+		nc_flow6_key_set(&k6[c], ip->src_addr, ip->dst_addr, ports[0], ports[1], pm->key.proto);
+		kp[c] = &k6[c];
+	}
+	nc_flow6_probe_end(w->flows, b->probe6 + c0, kp, n, b->pos6 + c0);
+	for (c = 0; c < n; c++) {
+		struct rte_mbuf *m = pkts[b->cli6[c0 + c]];
+		const struct pkt_meta *pm = &b->meta[b->cli6[c0 + c]];
+		int32_t p = b->pos6[c0 + c];
+		uint64_t hbit = 1ull << (pm->hash & 63);
+
+		/* as for IPv4 (stage_legs), a hit looked up again whole */
+		if (unlikely(w->st.flow_changes != opened0) &&
+		    (p >= 0 || (*seen & hbit) != 0 || nc_flow_probe_unsure(&b->probe6[c0 + c])))
+			p = nc_flow6_lookup(w->flows, &k6[c], pm->hash);
+		*seen |= hbit;
+		nc_v6_client_leg(w, m, pm, p, from_handoff ? w->dp->pidx_of[m->port] : pidx_default);
 	}
 }
 
@@ -807,8 +864,8 @@ stage_flows(struct nc_worker *w, struct burst *b, uint16_t g)
  * predictable. <opened0>: the flow changes count when the burst began.
  */
 static __rte_always_inline void
-stage_legs(struct nc_worker *w, struct rte_mbuf **pkts, struct burst *b, uint16_t g,
-	   uint64_t opened0, uint64_t *seen)
+stage_legs(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, int from_handoff,
+	   struct burst *b, uint16_t g, uint64_t opened0, uint64_t *seen)
 {
 	uint16_t c = b->cfirst[g], s;
 
@@ -836,6 +893,8 @@ stage_legs(struct nc_worker *w, struct rte_mbuf **pkts, struct burst *b, uint16_
 		*seen |= hbit;
 		client_leg(w, pkts[b->cli[c]], pm, p);
 	}
+	if (unlikely(b->c6first[g + 1] != b->c6first[g]))
+		stage_legs6(w, pidx_default, pkts, from_handoff, b, g, opened0, seen);
 	for (s = b->sfirst[g]; s < b->sfirst[g + 1]; s++) {
 		struct pkt_meta *pm = &b->meta[b->srv[s]];
 
@@ -843,7 +902,10 @@ stage_legs(struct nc_worker *w, struct rte_mbuf **pkts, struct burst *b, uint16_
 		 * its local port: look the stored index up again */
 		if (unlikely(w->st.flow_changes != opened0))
 			pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
-		server_leg(w, pkts[b->srv[s]], pm);
+		if (likely(pm->kind == PK_SERVER))
+			server_leg(w, pkts[b->srv[s]], pm);
+		else
+			nc_v6_server_leg(w, pkts[b->srv[s]], pm);
 	}
 	for (s = b->ufirst[g]; unlikely(s < b->ufirst[g + 1]); s++)
 		unreach(w, pkts[b->unr[s]], &b->meta[b->unr[s]]);
@@ -864,29 +926,35 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 	uint16_t i, g, ng = (uint16_t)((n + NC_STAGE - 1) / NC_STAGE);
 	uint64_t opened0, seen = 0;
 
-	for (i = 0; i < n && i < NC_RX_PREFETCH_AHEAD; i++)
+	for (i = 0; i < n && i < NC_RX_PREFETCH_AHEAD; i++) {
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	if (unlikely(w->tb->v6.n_svc != 0))
-		nc_v6_prefetch(w, pkts, n, b.meta);
+		if (unlikely(w->tb->v6.n_svc != 0))
+			rte_prefetch0(rte_pktmbuf_mtod_offset(pkts[i], void *, RTE_CACHE_LINE_SIZE));
+	}
 	opened0 = w->st.flow_changes;
-	b.nc = b.ns = b.nu = 0;
-	b.cfirst[0] = b.sfirst[0] = b.ufirst[0] = 0;
+	b.nc = b.nc6 = b.ns = b.nu = 0;
+	b.cfirst[0] = b.c6first[0] = b.sfirst[0] = b.ufirst[0] = 0;
 	for (g = 0; g < ng + NC_LAG; g++) {
 		if (g < ng) {
 			uint16_t lo = (uint16_t)(g * NC_STAGE);
-			uint16_t c = b.nc;
+			uint16_t c = b.nc, c6 = b.nc6;
 
 			stage_classify(w, pidx_default, pkts, n, from_handoff, lo,
 				       (uint16_t)RTE_MIN(lo + NC_STAGE, n), &b);
 			b.cfirst[g + 1] = b.nc;
+			b.c6first[g + 1] = b.nc6;
 			b.sfirst[g + 1] = b.ns;
 			b.ufirst[g + 1] = b.nu;
 			nc_flow_probe_start(w->flows, b.hashes + c, (uint32_t)(b.nc - c), b.probe + c);
+			if (unlikely(b.nc6 != c6))
+				nc_flow6_probe_start(w->flows, b.hashes6 + c6, (uint32_t)(b.nc6 - c6),
+						     b.probe6 + c6);
 		}
 		if (g >= 1 && g - 1 < ng)
 			stage_flows(w, &b, (uint16_t)(g - 1));
 		if (g >= NC_LAG)
-			stage_legs(w, pkts, &b, (uint16_t)(g - NC_LAG), opened0, &seen);
+			stage_legs(w, pidx_default, pkts, from_handoff, &b, (uint16_t)(g - NC_LAG), opened0,
+				   &seen);
 	}
 }
 

@@ -499,11 +499,13 @@ nc_flow_table_free(struct nc_flow_table *t)
 	rte_free(t);
 }
 
-void
-nc_flow_probe_start(const struct nc_flow_table *t, const uint32_t *hash, uint32_t n,
-		    struct nc_flow_probe *pr)
+/* The lookup's steps for either family's table (<v6>: the IPv6 one, whose
+ * flows' address lines are prefetched with their flow lines). */
+static inline void
+probe_start(const struct nc_flow_table *t, int v6, const uint32_t *hash, uint32_t n,
+	    struct nc_flow_probe *pr)
 {
-	const struct ft *ft = &t->ft4;
+	const struct ft *ft = v6 ? &t->ft6 : &t->ft4;
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
@@ -514,16 +516,17 @@ nc_flow_probe_start(const struct nc_flow_table *t, const uint32_t *hash, uint32_
 	}
 }
 
-void
-nc_flow_probe_ways(const struct nc_flow_table *t, struct nc_flow_probe *pr, uint32_t n)
+static inline void
+probe_ways(const struct nc_flow_table *t, int v6, struct nc_flow_probe *pr, uint32_t n)
 {
-	const struct ft *ft = &t->ft4;
+	const struct ft *ft = v6 ? &t->ft6 : &t->ft4;
 	uint32_t i, j;
 
 	RTE_BUILD_BUG_ON(NC_FT_WAYS > 8);   /* a bit each in nc_flow_probe.ways */
 	for (i = 0; i < n; i++) {
 		const struct ft_bucket *b = &ft->bkt[pr[i].bkt];
 
+		pr[i].idx = FT_NONE;
 		pr[i].ways = (uint8_t)ft_match(b, pr[i].sig);
 		if (pr[i].ways == 0) {
 			if (b->spilled != 0) {   /* its other bucket may hold it */
@@ -533,31 +536,93 @@ nc_flow_probe_ways(const struct nc_flow_table *t, struct nc_flow_probe *pr, uint
 			}
 			continue;
 		}
-		for (j = pr[i].ways; j != 0; j &= j - 1)
-			rte_prefetch0(&t->flows[b->idx[__builtin_ctz(j)]]);
+		for (j = pr[i].ways; j != 0; j &= j - 1) {
+			pr[i].idx = b->idx[__builtin_ctz(j)];
+			rte_prefetch0(&t->flows[pr[i].idx]);
+			if (v6)
+				rte_prefetch0(&t->a6[pr[i].idx - t->slots]);
+		}
 	}
+}
+
+static inline void
+probe_end(const struct nc_flow_table *t, int v6, const struct nc_flow_probe *pr,
+	  const void *const *keys, uint32_t n, int32_t *pos)
+{
+	const struct ft *ft = v6 ? &t->ft6 : &t->ft4;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct ft_bucket *b = &ft->bkt[pr[i].bkt];
+		uint32_t m = pr[i].other ? ft_match(b, pr[i].sig) : pr[i].ways;
+		int32_t p = ft_find(t, v6, b, m, keys[i]);
+
+		/* a signature's ways in the primary bucket, none the key's:
+		 * the other bucket still may hold it */
+		if (unlikely(p < 0 && m != 0 && !pr[i].other && b->spilled != 0)) {
+			b = &ft->bkt[ft_alt(ft, pr[i].bkt, pr[i].sig)];
+			p = ft_find(t, v6, b, ft_match(b, pr[i].sig), keys[i]);
+		}
+		pos[i] = p;
+	}
+}
+
+void
+nc_flow_probe_start(const struct nc_flow_table *t, const uint32_t *hash, uint32_t n,
+		    struct nc_flow_probe *pr)
+{
+	probe_start(t, 0, hash, n, pr);
+}
+
+void
+nc_flow_probe_ways(const struct nc_flow_table *t, struct nc_flow_probe *pr, uint32_t n)
+{
+	probe_ways(t, 0, pr, n);
 }
 
 void
 nc_flow_probe_end(const struct nc_flow_table *t, const struct nc_flow_probe *pr,
 		  const struct nc_flow_key *const *keys, uint32_t n, int32_t *pos)
 {
-	const struct ft *ft = &t->ft4;
+	probe_end(t, 0, pr, (const void *const *)keys, n, pos);
+}
+
+/* The IPv6 table's steps: none while it does not exist (every key absent). */
+void
+nc_flow6_probe_start(const struct nc_flow_table *t, const uint32_t *hash, uint32_t n,
+		     struct nc_flow_probe *pr)
+{
+	if (likely(t->slots6 != 0))
+		probe_start(t, 1, hash, n, pr);
+}
+
+void
+nc_flow6_probe_ways(const struct nc_flow_table *t, struct nc_flow_probe *pr, uint32_t n)
+{
 	uint32_t i;
 
-	for (i = 0; i < n; i++) {
-		const struct ft_bucket *b = &ft->bkt[pr[i].bkt];
-		uint32_t m = pr[i].other ? ft_match(b, pr[i].sig) : pr[i].ways;
-		int32_t p = ft_find(t, 0, b, m, keys[i]);
-
-		/* a signature's ways in the primary bucket, none the key's:
-		 * the other bucket still may hold it */
-		if (unlikely(p < 0 && m != 0 && !pr[i].other && b->spilled != 0)) {
-			b = &ft->bkt[ft_alt(ft, pr[i].bkt, pr[i].sig)];
-			p = ft_find(t, 0, b, ft_match(b, pr[i].sig), keys[i]);
-		}
-		pos[i] = p;
+	if (likely(t->slots6 != 0)) {
+		probe_ways(t, 1, pr, n);
+		return;
 	}
+	for (i = 0; i < n; i++) {
+		pr[i].ways = pr[i].other = 0;
+		pr[i].idx = FT_NONE;
+	}
+}
+
+void
+nc_flow6_probe_end(const struct nc_flow_table *t, const struct nc_flow_probe *pr,
+		   const struct nc_flow6_key *const *keys, uint32_t n, int32_t *pos)
+{
+	uint32_t i;
+
+	if (likely(t->slots6 != 0)) {
+		probe_end(t, 1, pr, (const void *const *)keys, n, pos);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		pos[i] = -ENOENT;
 }
 
 /* The three steps over the whole burst, each one's loads prefetched by the
@@ -575,41 +640,6 @@ nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **keys,
 		nc_flow_probe_ways(t, pr, k);
 		nc_flow_probe_end(t, pr, keys + done, k, pos + done);
 	}
-}
-
-uint32_t
-nc_flow6_prefetch_bulk(struct nc_flow_table *t, const uint32_t *hash, uint32_t nh,
-		       const uint32_t *lport, uint32_t ns, uint32_t *found)
-{
-	const struct ft *ft = &t->ft6;
-	uint32_t i, m, idx, nf = 0;
-
-	if (t->slots6 == 0)
-		return 0;
-	for (i = 0; i < nh; i++)
-		rte_prefetch0(&ft->bkt[ft_bucket_of(ft, hash[i])]);
-	for (i = 0; i < ns; i++)
-		rte_prefetch0(&t->lport_map[lport[i]]);
-	for (i = 0; i < nh; i++) {
-		const struct ft_bucket *b = &ft->bkt[ft_bucket_of(ft, hash[i])];
-
-		for (m = ft_match(b, ft_sig(hash[i])); m != 0; m &= m - 1) {
-			idx = b->idx[__builtin_ctz(m)];
-			rte_prefetch0(&t->flows[idx]);
-			rte_prefetch0(&t->a6[idx - t->slots]);
-			if (m == (1u << __builtin_ctz(m)))   /* its last match */
-				found[nf++] = idx;
-		}
-	}
-	for (i = 0; i < ns; i++) {
-		idx = t->lport_map[lport[i]];
-		if (idx-- == 0 || idx < t->slots || idx >= t->slots + t->slots6)
-			continue;   /* no flow, or an IPv4 one (NAT64) */
-		rte_prefetch0(&t->flows[idx]);
-		rte_prefetch0(&t->a6[idx - t->slots]);
-		found[nf++] = idx;
-	}
-	return nf;
 }
 
 int32_t

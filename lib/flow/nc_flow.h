@@ -185,6 +185,8 @@ void nc_flow_lookup_bulk(struct nc_flow_table *t, const struct nc_flow_key **key
  */
 struct nc_flow_probe {
 	uint32_t bkt;    /* the bucket to look in */
+	uint32_t idx;    /* ways step: the flow index of a way holding sig (the
+			  * last), for the caller's per-flow state; UINT32_MAX: none */
 	uint16_t sig;
 	uint8_t ways;    /* ways of bkt holding sig, a bit each (ways step) */
 	uint8_t other;   /* bkt is the key's other bucket, its ways not matched yet */
@@ -315,15 +317,13 @@ nc_flow6_key_set(struct nc_flow6_key *k, const uint8_t *client, const uint8_t *v
 /* Hash of an IPv6 key, as the table uses it. */
 uint32_t nc_flow6_hash(const struct nc_flow6_key *k);
 
-/* Prefetch what a burst's IPv6 legs will read, in two stages: the primary
- * bucket of each client key's <hash>[0..nh) and the local-port map entry of
- * each server reply's <lport>[0..ns) (lip_idx << 16 | port, host order); then
- * the flow and address lines they name (the legs then find them in cache).
- * <found> (room for nh + ns) gets the flow indexes prefetched, one per key
- * (the last of its signature's), for the caller's per-flow state; returns
- * their number. */
-uint32_t nc_flow6_prefetch_bulk(struct nc_flow_table *t, const uint32_t *hash, uint32_t nh,
-				const uint32_t *lport, uint32_t ns, uint32_t *found);
+/* The lookup's three steps (nc_flow_probe_start and on) for IPv6 keys: the
+ * ways step prefetches each flow's address line with its flow line. */
+void nc_flow6_probe_start(const struct nc_flow_table *t, const uint32_t *hash, uint32_t n,
+			  struct nc_flow_probe *pr);
+void nc_flow6_probe_ways(const struct nc_flow_table *t, struct nc_flow_probe *pr, uint32_t n);
+void nc_flow6_probe_end(const struct nc_flow_table *t, const struct nc_flow_probe *pr,
+			const struct nc_flow6_key *const *keys, uint32_t n, int32_t *pos);
 
 /* Look up an IPv6 flow: its index, or -ENOENT. */
 int32_t nc_flow6_lookup(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash);

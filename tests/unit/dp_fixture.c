@@ -464,6 +464,21 @@ lport_of(const struct frame *fr)
 	return pb_get16(fr->b + pb_l4_off(fr->b));
 }
 
+int
+find_frame(const struct frame *fr, unsigned int n, uint8_t *used, const struct pb_pkt *want)
+{
+	uint8_t b[PB_MAX_FRAME];
+	uint32_t len = pb_build(want, b, sizeof(b));
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!used[i] && fr[i].len == len && memcmp(fr[i].b, b, len) == 0) {
+			used[i] = 1;
+			return (int)i;
+		}
+	return -1;
+}
+
 void
 open_flow(struct fx *f, unsigned int w, const struct pb_pkt *p, struct flow *fl)
 {

@@ -172,6 +172,10 @@ int server_of(const struct frame *fr);
 /* The local port a forwarded frame comes from. */
 uint16_t lport_of(const struct frame *fr);
 
+/* The frame among <fr>[0, n) not yet marked in <used> that is <want> on the
+ * wire, now marked; -1 if none (frames of one burst, in any order). */
+int find_frame(const struct frame *fr, unsigned int n, uint8_t *used, const struct pb_pkt *want);
+
 /* A flow as the client and the dispatcher see it. */
 struct flow {
 	struct pb_pkt c;     /* the client's first packet */

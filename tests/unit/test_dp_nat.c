@@ -847,22 +847,6 @@ test_burst_over_64(void **state)
 	assert_no_leak(f);
 }
 
-/* The frame in <fr>[0, n) not yet <used> that is <want> on the wire, or -1. */
-static int
-find_frame(const struct frame *fr, unsigned int n, uint8_t *used, const struct pb_pkt *want)
-{
-	uint8_t b[PB_MAX_FRAME];
-	uint32_t len = pb_build(want, b, sizeof(b));
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (!used[i] && fr[i].len == len && memcmp(fr[i].b, b, len) == 0) {
-			used[i] = 1;
-			return (int)i;
-		}
-	return -1;
-}
-
 /*
  * One burst of 40 (five of the fast path's 8-packet groups, each looked up
  * while earlier ones go through their legs), mixing both legs of 16 open

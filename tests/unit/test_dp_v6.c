@@ -1285,6 +1285,96 @@ test_fs6_unreach_window(void **state)
 	assert_no_leak(f);
 }
 
+/*
+ * One burst of 40 (five of the fast path's 8-packet groups) mixing both
+ * families: segments of 6 open IPv6 flows both ways, of 6 open IPv4 ones,
+ * and a new IPv6 flow's datagram in groups 0, 2 and 4 - one flow, one local
+ * port, however far apart the lookups of its packets ran. Everything
+ * arrives as sent, NATed.
+ */
+static void
+test_burst6_groups(void **state)
+{
+	enum { N = 6, B = 40 };
+	struct fx *f = *state;
+	static struct nc_dp_stats st;
+	static struct frame fr[B];
+	struct pb_pkt c6[N], want[B];
+	struct flow fl4[N];
+	int srv6[N], j;
+	uint16_t lp6[N], udp_lport = 0;
+	struct rte_mbuf *m[B];
+	struct pb_pkt p[B];
+	uint8_t used[B] = { 0 };
+	unsigned int i, n, k = 0, udp = 0;
+
+	for (i = 0; i < N; i++) {
+		client6(&c6[i], IPPROTO_TCP, (uint16_t)(47000 + i));
+		open6(f, &c6[i], &srv6[i], &lp6[i]);
+		open_tcp(f, (uint16_t)(47100 + i), &fl4[i]);
+	}
+	for (i = 0; i < B; i++) {
+		if (i == 1 || i == 17 || i == 33) {
+			client6(&p[i], IPPROTO_UDP, 47900);
+			p[i].flow_label = 700 + i;   /* three datagrams, each its own */
+		} else {
+			switch (i % 4) {
+			case 0:
+				p[i] = c6[k];
+				p[i].tcp_flags = PB_TCP_ACK;
+				p[i].seq = c6[k].seq + 1;
+				want[i] = nat6_c2s(&p[i], srv6[k], lp6[k]);
+				break;
+			case 1:
+				server6(&p[i], &c6[k], srv6[k], lp6[k]);
+				p[i].tcp_flags = PB_TCP_ACK;
+				want[i] = nat6_s2c(&p[i], &c6[k]);
+				break;
+			case 2:
+				client_seg(&p[i], &fl4[k], PB_TCP_ACK);
+				want[i] = nat_c2s(&p[i], fl4[k].server, fl4[k].lport);
+				break;
+			default:
+				server_seg(&p[i], &fl4[k], PB_TCP_ACK);
+				want[i] = nat_s2c(&p[i], &fl4[k].c);
+				k = (k + 1) % N;
+				break;
+			}
+		}
+		m[i] = mk(&p[i]);
+	}
+	nc_worker_rx(wk(f, 0), 0, m, B);
+	n = take(f, 0, fr, B);
+	assert_int_equal(n, B);
+	for (i = 0; i < B; i++) {
+		if (i == 1 || i == 17 || i == 33)
+			continue;
+		j = find_frame(fr, n, used, &want[i]);
+		if (j < 0)
+			print_error("packet %u of the burst not forwarded as expected\n", i);
+		assert_true(j >= 0);
+	}
+	for (j = 0; j < (int)n; j++) {
+		if (used[j])
+			continue;
+		if (udp == 0)
+			udp_lport = lport6_of(&fr[j]);
+		assert_int_equal(lport6_of(&fr[j]), udp_lport);
+		for (i = 1; i < B; i += 16) {
+			struct pb_pkt w = nat6_c2s(&p[i], server6_of(&fr[j]), udp_lport);
+
+			if (find_frame(fr, n, used, &w) >= 0)
+				udp++;
+		}
+	}
+	assert_int_equal(udp, 3);
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_DNS6].flows_opened, 1);
+	assert_int_equal(st.svc[SVC_WEB6].flows_opened, N);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 /* the IPv4 services beside them work as before */
 static void
 test_v4_beside(void **state)
@@ -2090,6 +2180,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ca6_fs_move, setup_v6_fs_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca64_fs_move, setup_v6_fs_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca6_fs_udp, setup_v6_fs_ca, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_burst6_groups, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_v4_beside, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_admin_server6, setup_v6_spare, fx_teardown),
 	};
