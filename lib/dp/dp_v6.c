@@ -684,9 +684,8 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	return f;
 }
 
-/* IPv6 key of client packet <m> (pm->l4_off, pm->key.proto parsed). */
-static inline void
-client6_key(const struct rte_mbuf *m, const struct pkt_meta *pm, struct nc_flow6_key *k)
+void
+nc_v6_client_key(const struct rte_mbuf *m, const struct pkt_meta *pm, struct nc_flow6_key *k)
 {
 	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
 								sizeof(struct rte_ether_hdr));
@@ -709,7 +708,7 @@ client6(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, const stru
 		drop(w, m, NC_DROP_TTL_EXPIRED);
 		return PK_DROP;
 	}
-	client6_key(m, pm, &k);
+	nc_v6_client_key(m, pm, &k);
 	pm->hash = nc_flow6_hash(&k);
 	pm->svc6 = (uint8_t)(se - w->tb->v6.svc);
 	if (owned_check && w->dp->n_workers > 1) {
@@ -721,11 +720,10 @@ client6(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, const stru
 }
 
 void
-nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, int32_t pos,
-		 uint16_t pidx)
+nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
+		 const struct nc_flow6_key *k, int32_t pos, uint16_t pidx)
 {
 	const struct nc_svc6_ent *se = &w->tb->v6.svc[pm->svc6];
-	struct nc_flow6_key k;
 	struct nc_flow6_addr *a;
 	struct nc_srv_stats *ss;
 	struct nc_flow *f;
@@ -733,23 +731,22 @@ nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 	uint32_t ack_in = 0;
 	int resolve = 0;
 
-	client6_key(m, pm, &k);
-	if (k.proto == IPPROTO_TCP)
+	if (k->proto == IPPROTO_TCP)
 		flags = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags;
-	pos = client_flow(w, m, pos, k.proto, pm->l4_off, pm->pay);
+	pos = client_flow(w, m, pos, k->proto, pm->l4_off, pm->pay);
 	if (pos == NC_POS_TAKEN)
 		return;
 	if (pos >= 0) {
 		f = flow_at(w, (uint32_t)pos);
 	} else {
-		f = flow6_open(w, m, pidx, &k, pm->hash, se, &resolve);
+		f = flow6_open(w, m, pidx, k, pm->hash, se, &resolve);
 		if (f == NULL) {
 			if (resolve)
 				resolve6_pass(w, m, pidx);
 			return;
 		}
 	}
-	if (k.proto == IPPROTO_TCP) {
+	if (k->proto == IPPROTO_TCP) {
 		tcp_track(f, flags, 1);
 		if (unlikely(f->limit) && f->state != NC_FLOW_SYN)
 			limits_release(w, f, NC_FLOW_HALF_OPEN);
@@ -764,7 +761,7 @@ nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 	ss->bytes += rte_pktmbuf_pkt_len(m);
 	/* the client's acknowledgement as it wrote it, before a splice
 	 * translates it: the server leg's window moves by it */
-	if (k.proto == IPPROTO_TCP)
+	if (k->proto == IPPROTO_TCP)
 		ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->recv_ack;
 	/* held copies are frames without extension headers: one with them
 	 * goes on unheld */
@@ -776,19 +773,19 @@ nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 		return;
 	/* packet too big is relayed for every IPv6 TCP flow: its windows are
 	 * kept (dp_fastpath.h), this one as the server gets it */
-	if (k.proto == IPPROTO_TCP && w->seqw != NULL)
+	if (k->proto == IPPROTO_TCP && w->seqw != NULL)
 		seq_track(w, f, NC_SEQ_TO_SERVER,
 			  rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off), pm->pay,
 			  ack_in);
 	w->st.svc[f->svc].pkts_c2s++;
 	w->st.svc[f->svc].bytes_c2s += rte_pktmbuf_pkt_len(m);
 	if (unlikely(nc_flow_is_64(f))) {
-		c2s_translate64(w, m, pm->l4_off, k.proto, f);
+		c2s_translate64(w, m, pm->l4_off, k->proto, f);
 		tx_to(w, m, f->nh_server);
 		return;
 	}
 	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
-	rewrite6(m, pm->l4_off, k.proto, a->lip, a->server, f->lport, f->server_port, f->c2s_l4_delta);
+	rewrite6(m, pm->l4_off, k->proto, a->lip, a->server, f->lport, f->server_port, f->c2s_l4_delta);
 	tx_to(w, m, f->nh_server);
 }
 

@@ -19,14 +19,17 @@
 enum pkt_kind nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm,
 			  int owned_check, uint16_t *owner);
 
+/* The IPv6 key <k> of client packet <m> (PK_CLIENT6). */
+void nc_v6_client_key(const struct rte_mbuf *m, const struct pkt_meta *pm, struct nc_flow6_key *k);
+
 /*
- * The legs: client packet <m> (PK_CLIENT6) of flow <pos> (its lookup's
- * answer, or < 0: none) that came in on port <pidx>; server reply <m>
- * (PK_SERVER6) of flow pm->sidx. Each forwards <m>, or drops it (counted), or
- * hands it to the fail-safe or the control lcore.
+ * The legs: client packet <m> (PK_CLIENT6, its key <k>) of flow <pos> (its
+ * lookup's answer, or < 0: none) that came in on port <pidx>; server reply
+ * <m> (PK_SERVER6) of flow pm->sidx. Each forwards <m>, or drops it
+ * (counted), or hands it to the fail-safe or the control lcore.
  */
 void nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
-		      int32_t pos, uint16_t pidx);
+		      const struct nc_flow6_key *k, int32_t pos, uint16_t pidx);
 void nc_v6_server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm);
 
 /*

@@ -831,13 +831,7 @@ stage_legs6(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, 
 	uint16_t c0 = b->c6first[g], n = (uint16_t)(b->c6first[g + 1] - c0), c;
 
 	for (c = 0; c < n; c++) {
-		const struct pkt_meta *pm = &b->meta[b->cli6[c0 + c]];
-		const struct rte_mbuf *m = pkts[b->cli6[c0 + c]];
-		const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
-									sizeof(struct rte_ether_hdr));
-		const uint16_t *ports = rte_pktmbuf_mtod_offset(m, const uint16_t *, pm->l4_off);
-
-		nc_flow6_key_set(&k6[c], ip->src_addr, ip->dst_addr, ports[0], ports[1], pm->key.proto);
+		nc_v6_client_key(pkts[b->cli6[c0 + c]], &b->meta[b->cli6[c0 + c]], &k6[c]);
 		kp[c] = &k6[c];
 	}
 	nc_flow6_probe_end(w->flows, b->probe6 + c0, kp, n, b->pos6 + c0);
@@ -852,7 +846,8 @@ stage_legs6(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, 
 		    (p >= 0 || (*seen & hbit) != 0 || nc_flow_probe_unsure(&b->probe6[c0 + c])))
 			p = nc_flow6_lookup(w->flows, &k6[c], pm->hash);
 		*seen |= hbit;
-		nc_v6_client_leg(w, m, pm, p, from_handoff ? w->dp->pidx_of[m->port] : pidx_default);
+		nc_v6_client_leg(w, m, pm, &k6[c], p,
+				 from_handoff ? w->dp->pidx_of[m->port] : pidx_default);
 	}
 }
 
