@@ -789,7 +789,6 @@ nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 	tx_to(w, m, f->nh_server);
 }
 
-
 /* A server's reply to our IPv6 local address <lip>: PK_SERVER6 with
  * pm->lip and pm->lport (host order), for its leg. */
 static enum pkt_kind
