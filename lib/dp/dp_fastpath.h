@@ -117,6 +117,7 @@ nc_own_tcp_frame(struct rte_mbuf *m, uint16_t len, uint16_t tcp_len, uint32_t sr
 enum pkt_kind {
 	PK_DROP, PK_CLIENT, PK_SERVER, PK_CTL, PK_HANDOFF, PK_UNREACH,
 	PK_CLIENT6, PK_SERVER6,   /* an IPv6 client's packet, a server's IPv6 reply */
+	PK_ICMP6,                 /* an ICMPv6 error to us */
 };
 
 /* Per-packet classification kept between the passes over a burst. */

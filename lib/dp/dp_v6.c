@@ -1000,6 +1000,21 @@ out_of_window:
 }
 
 enum pkt_kind
+nc_v6_icmp_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, int owned_check,
+	       uint16_t *owner)
+{
+	enum pkt_kind k = icmp6_error(w, m, pm, owned_check, owner);
+
+	if (k != PK_CTL)
+		return k;
+	/* quoting no packet of ours: an unreachable may answer a health probe */
+	if (w->dp->probing && rte_pktmbuf_mtod(m, const uint8_t *)[pm->l4_off] == NC_ICMP6_DEST_UNREACH)
+		return PK_CTL;
+	drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
+	return PK_DROP;
+}
+
+enum pkt_kind
 nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int owned_check,
 	    uint16_t *owner)
 {
@@ -1022,15 +1037,13 @@ nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int ow
 		/* the rest to a host6 is its kernel's (echo replies, errors) */
 		if (unlikely(ae != NULL && ae->host_plus1 != 0))
 			return PK_CTL;
+		/* errors to us: in their place in the burst, after the
+		 * segments before them (nc_v6_icmp_leg) */
 		if ((type == NC_ICMP6_DEST_UNREACH || type == ICMP6_PKT_TOO_BIG) &&
-		    nc_dp_addr6_find(t, ip->dst_addr) != NULL) {
-			enum pkt_kind k = icmp6_error(w, m, pm, owned_check, owner);
-
-			if (k != PK_CTL)
-				return k;
-		}
-		/* echo replies and unreachables may answer a health probe */
-		if (w->dp->probing && (type == NC_ICMP6_ECHO_REPLY || type == NC_ICMP6_DEST_UNREACH) &&
+		    nc_dp_addr6_find(t, ip->dst_addr) != NULL)
+			return PK_ICMP6;
+		/* echo replies may answer a health probe */
+		if (w->dp->probing && type == NC_ICMP6_ECHO_REPLY &&
 		    nc_dp_addr6_find(t, ip->dst_addr) != NULL)
 			return PK_CTL;
 		drop(w, m, nc_dp_addr6_find(t, ip->dst_addr) != NULL || ip->dst_addr[0] == 0xff ?

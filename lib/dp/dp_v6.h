@@ -12,12 +12,19 @@
  * caller does with it - PK_CLIENT6 (a client's packet to a service: its key's
  * hash in pm->hash, for the lookup, then nc_v6_client_leg()), PK_SERVER6 (a
  * server's reply to a local address: pm->lip and pm->lport, for
- * nc_v6_server_leg()), PK_CTL (Neighbor Discovery, echo: to the control
- * lcore), PK_HANDOFF (worker <*owner>'s, when <owned_check>); or forwarded,
+ * nc_v6_server_leg()), PK_ICMP6 (an ICMPv6 error to us, for nc_v6_icmp_leg()),
+ * PK_CTL (Neighbor Discovery, echo: to the control lcore), PK_HANDOFF (worker <*owner>'s, when <owned_check>); or forwarded,
  * or dropped and counted (PK_DROP).
  */
 enum pkt_kind nc_v6_input(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm,
 			  int owned_check, uint16_t *owner);
+
+/* ICMPv6 error <m> to one of our addresses (PK_ICMP6), in its place among the
+ * burst's legs: acted on or relayed when it quotes a flow's packet in its
+ * window, else dropped and counted; or PK_CTL (a health probe's answer, to
+ * the control lcore), PK_HANDOFF (worker <*owner>'s, when <owned_check>). */
+enum pkt_kind nc_v6_icmp_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
+			     int owned_check, uint16_t *owner);
 
 /* The IPv6 key <k> of client packet <m> (PK_CLIENT6). */
 void nc_v6_client_key(const struct rte_mbuf *m, const struct pkt_meta *pm, struct nc_flow6_key *k);

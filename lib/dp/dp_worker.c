@@ -702,7 +702,7 @@ flow6_prefetch(struct nc_worker *w, uint32_t idx)
 #define NC_LAG   3
 
 /* A burst on its way through process(): each packet's classification, and
- * the packets of each kind that has a leg, listed in burst order. */
+ * the packets of each kind that looks a flow up, listed in burst order. */
 struct burst {
 	struct pkt_meta meta[NC_MAX_BURST];
 	/* client legs: packet, key and hash, lookup */
@@ -718,18 +718,16 @@ struct burst {
 	struct nc_flow_probe probe6[NC_MAX_BURST];
 	int32_t pos6[NC_MAX_BURST];
 	uint16_t srv[NC_MAX_BURST];   /* server legs, either family */
-	uint16_t unr[NC_MAX_BURST];   /* ICMP unreachables about a flow */
 	/* where each group starts in those lists */
 	uint16_t cfirst[NC_MAX_BURST / NC_STAGE + 2];
 	uint16_t c6first[NC_MAX_BURST / NC_STAGE + 2];
 	uint16_t sfirst[NC_MAX_BURST / NC_STAGE + 2];
-	uint16_t ufirst[NC_MAX_BURST / NC_STAGE + 2];
-	uint16_t nc, nc6, ns, nu;
+	uint16_t n, nc, nc6, ns;   /* packets; client legs, IPv6 ones, server legs */
 };
 
 /* Stage 1 of process(): classify packets [i, end) (their data prefetched
- * NC_RX_PREFETCH_AHEAD ahead), pass on what has no leg, list the rest by
- * kind. */
+ * NC_RX_PREFETCH_AHEAD ahead), pass on what has no leg, list the legs that
+ * look a flow up by kind. */
 static __rte_always_inline void
 stage_classify(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint16_t n,
 	       int from_handoff, uint16_t i, uint16_t end, struct burst *b)
@@ -754,6 +752,7 @@ stage_classify(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkt
 		m = pkts[i];   /* a fragment: the datagram it completed */
 		if (unlikely(quarantine) && pm->kind != PK_CTL && pm->kind != PK_DROP) {
 			drop(w, m, NC_DROP_STALLED);
+			pm->kind = PK_DROP;
 			continue;
 		}
 		switch (pm->kind) {
@@ -764,9 +763,6 @@ stage_classify(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkt
 			break;
 		case PK_SERVER:
 			b->srv[b->ns++] = i;
-			break;
-		case PK_UNREACH:
-			b->unr[b->nu++] = i;
 			break;
 		case PK_CLIENT6:
 			b->cli6[b->nc6] = i;
@@ -820,13 +816,12 @@ stage_flows(struct nc_worker *w, struct burst *b, uint16_t g)
 	}
 }
 
-/* Stage 3's IPv6 client legs of group <g>, as the IPv4 ones: their keys
- * made from the packets, compared in the flows found. */
+/* Stage 3's IPv6 lookups of group <g>: each client's key made from its
+ * packet (kept in <k6> for its leg) and compared in the flows found. */
 static __rte_noinline void
-stage_legs6(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, int from_handoff,
-	    struct burst *b, uint16_t g, uint64_t opened0, uint64_t *seen)
+stage_keys6(struct nc_worker *w, struct rte_mbuf **pkts, struct burst *b, uint16_t g,
+	    struct nc_flow6_key *k6)
 {
-	struct nc_flow6_key k6[NC_STAGE];
 	const struct nc_flow6_key *kp[NC_STAGE] = { NULL };
 	uint16_t c0 = b->c6first[g], n = (uint16_t)(b->c6first[g + 1] - c0), c;
 
@@ -835,75 +830,96 @@ stage_legs6(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, 
 		kp[c] = &k6[c];
 	}
 	nc_flow6_probe_end(w->flows, b->probe6 + c0, kp, n, b->pos6 + c0);
-	for (c = 0; c < n; c++) {
-		struct rte_mbuf *m = pkts[b->cli6[c0 + c]];
-		const struct pkt_meta *pm = &b->meta[b->cli6[c0 + c]];
-		int32_t p = b->pos6[c0 + c];
-		uint64_t hbit = 1ull << (pm->hash & 63);
-
-		/* as for IPv4 (stage_legs), a hit looked up again whole */
-		if (unlikely(w->st.flow_changes != opened0) &&
-		    (p >= 0 || (*seen & hbit) != 0 || nc_flow_probe_unsure(&b->probe6[c0 + c])))
-			p = nc_flow6_lookup(w->flows, &k6[c], pm->hash);
-		*seen |= hbit;
-		nc_v6_client_leg(w, m, pm, &k6[c], p,
-				 from_handoff ? w->dp->pidx_of[m->port] : pidx_default);
-	}
 }
 
 /*
- * Stage 3, group <g>: the legs, each kind's in burst order: client legs, then
- * server legs, then unreachables. No packet of a burst answers another of the
- * same burst (none was forwarded yet), so any order between the two legs is
- * one the wire could have given, and a run of one kind keeps the branches
- * predictable. <opened0>: the flow changes count when the burst began.
+ * Stage 3, group <g>: the keys compared, then each packet's leg in burst
+ * order. A lookup predates flows opened or closed since the burst began:
+ * <opened0> is the flow changes count then, <seen> the hash bits (one of 64)
+ * of the client legs gone before.
  */
 static __rte_always_inline void
 stage_legs(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, int from_handoff,
 	   struct burst *b, uint16_t g, uint64_t opened0, uint64_t *seen)
 {
-	uint16_t c = b->cfirst[g], s;
+	struct nc_flow6_key k6[NC_STAGE];
+	uint16_t c = b->cfirst[g], c6 = b->c6first[g], i, j;
+	uint16_t lo = (uint16_t)(g * NC_STAGE), hi = (uint16_t)(lo + NC_STAGE);
 
 	nc_flow_probe_end(w->flows, b->probe + c, b->keys + c, (uint32_t)(b->cfirst[g + 1] - c),
 			  b->pos + c);
 	if (unlikely(w->synp != NULL))   /* a proxied flow's translation */
-		for (s = c; s < b->cfirst[g + 1]; s++)
-			if (b->pos[s] >= 0)
-				rte_prefetch0(&w->synp[b->pos[s]]);
-	for (; c < b->cfirst[g + 1]; c++) {
-		struct pkt_meta *pm = &b->meta[b->cli[c]];
-		int32_t p = b->pos[c];
+		for (j = c; j < b->cfirst[g + 1]; j++)
+			if (b->pos[j] >= 0)
+				rte_prefetch0(&w->synp[b->pos[j]]);
+	if (unlikely(c6 != b->c6first[g + 1]))
+		stage_keys6(w, pkts, b, g, k6);
+	for (i = lo; i < hi && i < b->n; i++) {
+		struct pkt_meta *pm = &b->meta[i];
 		uint64_t hbit = 1ull << (pm->hash & 63);
+		int32_t p;
 
-		/* The lookup's answer predates flows opened or closed since the
-		 * burst began: check a hit again; look a miss up again when a
-		 * packet before it (its key's hash bit among theirs) may have
-		 * opened its flow, or when an insert may have moved it between
-		 * the lookup's steps. */
-		if (unlikely(w->st.flow_changes != opened0) &&
-		    (p < 0 ? (*seen & hbit) != 0 || nc_flow_probe_unsure(&b->probe[c]) :
-		     !key_eq(&flow_at(w, (uint32_t)p)->key, &pm->key) ||
-		     flow_at(w, (uint32_t)p)->state == NC_FLOW_FREE))
-			p = nc_flow_lookup(w->flows, &pm->key, pm->hash);
-		*seen |= hbit;
-		client_leg(w, pkts[b->cli[c]], pm, p);
-	}
-	if (unlikely(b->c6first[g + 1] != b->c6first[g]))
-		stage_legs6(w, pidx_default, pkts, from_handoff, b, g, opened0, seen);
-	for (s = b->sfirst[g]; s < b->sfirst[g + 1]; s++) {
-		struct pkt_meta *pm = &b->meta[b->srv[s]];
+		switch (pm->kind) {
+		case PK_CLIENT:
+			p = b->pos[c];
+			/* check a hit again; look a miss up again when a packet
+			 * before it (its key's hash bit among theirs) may have
+			 * opened its flow, or when an insert may have moved it
+			 * between the lookup's steps */
+			if (unlikely(w->st.flow_changes != opened0) &&
+			    (p < 0 ? (*seen & hbit) != 0 || nc_flow_probe_unsure(&b->probe[c]) :
+			     !key_eq(&flow_at(w, (uint32_t)p)->key, &pm->key) ||
+			     flow_at(w, (uint32_t)p)->state == NC_FLOW_FREE))
+				p = nc_flow_lookup(w->flows, &pm->key, pm->hash);
+			c++;
+			*seen |= hbit;
+			client_leg(w, pkts[i], pm, p);
+			break;
+		case PK_SERVER:
+		case PK_SERVER6:
+			/* a SYN earlier in the burst may have closed a flow and
+			 * freed its local port: look the stored index up again */
+			if (unlikely(w->st.flow_changes != opened0))
+				pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
+			if (likely(pm->kind == PK_SERVER))
+				server_leg(w, pkts[i], pm);
+			else
+				nc_v6_server_leg(w, pkts[i], pm);
+			break;
+		case PK_CLIENT6:
+			p = b->pos6[c6];
+			/* as for IPv4, a hit looked up again whole */
+			if (unlikely(w->st.flow_changes != opened0) &&
+			    (p >= 0 || (*seen & hbit) != 0 || nc_flow_probe_unsure(&b->probe6[c6])))
+				p = nc_flow6_lookup(w->flows, &k6[c6 - b->c6first[g]], pm->hash);
+			*seen |= hbit;
+			nc_v6_client_leg(w, pkts[i], pm, &k6[c6 - b->c6first[g]], p,
+					 from_handoff ? w->dp->pidx_of[pkts[i]->port] : pidx_default);
+			c6++;
+			break;
+		case PK_UNREACH:
+			unreach(w, pkts[i], pm);
+			break;
+		case PK_ICMP6: {
+			uint16_t pidx = from_handoff ? w->dp->pidx_of[pkts[i]->port] : pidx_default;
+			uint16_t owner = 0;
 
-		/* a SYN earlier in the burst may have closed a flow and freed
-		 * its local port: look the stored index up again */
-		if (unlikely(w->st.flow_changes != opened0))
-			pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
-		if (likely(pm->kind == PK_SERVER))
-			server_leg(w, pkts[b->srv[s]], pm);
-		else
-			nc_v6_server_leg(w, pkts[b->srv[s]], pm);
+			switch (nc_v6_icmp_leg(w, pkts[i], pm, !from_handoff, &owner)) {
+			case PK_CTL:
+				ctl_pass(w, pkts[i], pidx);
+				break;
+			case PK_HANDOFF:
+				handoff(w, pkts[i], owner);
+				break;
+			default:
+				break;
+			}
+			break;
+		}
+		default:
+			break;
+		}
 	}
-	for (s = b->ufirst[g]; unlikely(s < b->ufirst[g + 1]); s++)
-		unreach(w, pkts[b->unr[s]], &b->meta[b->unr[s]]);
 }
 
 /*
@@ -927,8 +943,9 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 			rte_prefetch0(rte_pktmbuf_mtod_offset(pkts[i], void *, RTE_CACHE_LINE_SIZE));
 	}
 	opened0 = w->st.flow_changes;
-	b.nc = b.nc6 = b.ns = b.nu = 0;
-	b.cfirst[0] = b.c6first[0] = b.sfirst[0] = b.ufirst[0] = 0;
+	b.n = n;
+	b.nc = b.nc6 = b.ns = 0;
+	b.cfirst[0] = b.c6first[0] = b.sfirst[0] = 0;
 	for (g = 0; g < ng + NC_LAG; g++) {
 		if (g < ng) {
 			uint16_t lo = (uint16_t)(g * NC_STAGE);
@@ -939,7 +956,6 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 			b.cfirst[g + 1] = b.nc;
 			b.c6first[g + 1] = b.nc6;
 			b.sfirst[g + 1] = b.ns;
-			b.ufirst[g + 1] = b.nu;
 			nc_flow_probe_start(w->flows, b.hashes + c, (uint32_t)(b.nc - c), b.probe + c);
 			if (unlikely(b.nc6 != c6))
 				nc_flow6_probe_start(w->flows, b.hashes6 + c6, (uint32_t)(b.nc6 - c6),

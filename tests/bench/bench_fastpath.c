@@ -885,7 +885,7 @@ print_drops(const struct nc_dp *dp)
 /*
  * After a burst of <k> packets from slot <i>, the worker handed back <got> in
  * <out>, not always in the order given (NAT64 sends each family's packets
- * together, and each burst's client legs go before its server legs). <fl>[j]
+ * together). <fl>[j]
  * gets the flow of out[j]. The survivors stay in their slots' order (memory
  * order, as a NIC's ring would hand them out again), from slot <wr>.
  * Returns how many were kept.
