@@ -49,6 +49,17 @@ handoff(struct nc_worker *w, struct rte_mbuf *m, uint16_t owner)
 	w->st.handoff_out++;
 }
 
+/* A packet of kind <k> that has no leg goes on: to the control lcore (from
+ * port <pidx>), or to worker <owner>; the rest is done with. */
+static inline void
+pass_on(struct nc_worker *w, struct rte_mbuf *m, enum pkt_kind k, uint16_t pidx, uint16_t owner)
+{
+	if (k == PK_CTL)
+		ctl_pass(w, m, pidx);
+	else if (k == PK_HANDOFF)
+		handoff(w, m, owner);
+}
+
 /* Server of a new flow of a maglev schedule <s>: its table's entry for the
  * client's address when the service has persistence (every dispatcher with
  * the same servers sends the client to the same one, without a shared
@@ -771,13 +782,8 @@ stage_classify(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkt
 		case PK_SERVER6:
 			b->srv[b->ns++] = i;
 			break;
-		case PK_CTL:
-			ctl_pass(w, m, pidx);
-			break;
-		case PK_HANDOFF:
-			handoff(w, m, owner);
-			break;
 		default:
+			pass_on(w, m, (enum pkt_kind)pm->kind, pidx, owner);
 			break;
 		}
 	}
@@ -839,17 +845,9 @@ leg_icmp6(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, ui
 	  int owned_check)
 {
 	uint16_t owner = 0;
+	enum pkt_kind k = nc_v6_icmp_leg(w, m, pm, owned_check, &owner);
 
-	switch (nc_v6_icmp_leg(w, m, pm, owned_check, &owner)) {
-	case PK_CTL:
-		ctl_pass(w, m, pidx);
-		break;
-	case PK_HANDOFF:
-		handoff(w, m, owner);
-		break;
-	default:
-		break;
-	}
+	pass_on(w, m, k, pidx, owner);
 }
 
 /*

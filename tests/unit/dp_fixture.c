@@ -480,6 +480,16 @@ find_frame(const struct frame *fr, unsigned int n, uint8_t *used, const struct p
 }
 
 void
+expect_in_burst(const struct frame *fr, unsigned int n, uint8_t *used, const struct pb_pkt *want,
+		unsigned int i)
+{
+	if (find_frame(fr, n, used, want) < 0) {
+		print_error("packet %u of the burst not forwarded as expected\n", i);
+		fail();
+	}
+}
+
+void
 open_flow(struct fx *f, unsigned int w, const struct pb_pkt *p, struct flow *fl)
 {
 	struct frame fr;

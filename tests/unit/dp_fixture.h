@@ -176,6 +176,11 @@ uint16_t lport_of(const struct frame *fr);
  * wire, now marked; -1 if none (frames of one burst, in any order). */
 int find_frame(const struct frame *fr, unsigned int n, uint8_t *used, const struct pb_pkt *want);
 
+/* As find_frame(), failing the test (naming packet <i> of the burst) when
+ * <want> is not among them. */
+void expect_in_burst(const struct frame *fr, unsigned int n, uint8_t *used,
+		     const struct pb_pkt *want, unsigned int i);
+
 /* A flow as the client and the dispatcher see it. */
 struct flow {
 	struct pb_pkt c;     /* the client's first packet */

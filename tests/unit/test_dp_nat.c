@@ -911,10 +911,7 @@ test_burst_groups_change_table(void **state)
 			want = nat_c2s(&p[i], fl[k].server, fl[k].lport);
 		if (i != 2)
 			k = k % (N - 1) + 1;
-		j = find_frame(fr, n, used, &want);
-		if (j < 0)
-			print_error("packet %u of the burst not forwarded as expected\n", i);
-		assert_true(j >= 0);
+		expect_in_burst(fr, n, used, &want, i);
 	}
 	/* the three datagrams on one new flow; the SYN on a new port */
 	for (j = 0; j < (int)n; j++) {
