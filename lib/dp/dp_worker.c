@@ -716,8 +716,7 @@ flow6_prefetch(struct nc_worker *w, uint32_t idx)
  * the packets of each kind that looks a flow up, listed in burst order. */
 struct burst {
 	struct pkt_meta meta[NC_MAX_BURST];
-	/* client legs: packet, key and hash, lookup */
-	uint16_t cli[NC_MAX_BURST];
+	/* client legs: key and hash, lookup */
 	const struct nc_flow_key *keys[NC_MAX_BURST];
 	uint32_t hashes[NC_MAX_BURST];
 	struct nc_flow_probe probe[NC_MAX_BURST];
@@ -768,7 +767,6 @@ stage_classify(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkt
 		}
 		switch (pm->kind) {
 		case PK_CLIENT:
-			b->cli[b->nc] = i;
 			b->keys[b->nc] = &pm->key;
 			b->hashes[b->nc++] = pm->hash;
 			break;
