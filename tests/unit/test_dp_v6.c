@@ -964,6 +964,47 @@ test_ptb6(void **state)
 	assert_no_leak(f);
 }
 
+/* The server's segment and a packet too big quoting it as it left for the
+ * client, in one burst: the error is checked against the client leg's window
+ * after the segment moved it (in its place among the legs), so it is relayed
+ * to the server, not dropped as out of window. */
+static void
+test_ptb6_same_burst(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t data[1200], q[1300];
+	static struct frame out[4];
+	struct rte_mbuf *m[2];
+	struct pb_pkt c, s, e, w;
+	struct frame fwd;
+	struct nc_dp_stats st;
+	uint16_t lport;
+	int server;
+
+	client6(&c, IPPROTO_TCP, 48100);
+	open6(f, &c, &server, &lport);
+	server6(&s, &c, server, lport);
+	s.payload = data;
+	s.payload_len = sizeof(data);
+	w = nat6_s2c(&s, &c);
+	fwd.len = pb_build(&w, fwd.b, sizeof(fwd.b));
+	icmp_err(&e, 1, 2, 1280, &fwd, q, 40 + 20 + 100);
+	memcpy(e.src_mac, mac_gw, 6);
+	pb_ip6(e.sip6, "2001:db8:2::1");
+	memcpy(e.dip6, ip6_vip, 16);
+	m[0] = mk(&s);
+	m[1] = mk(&e);
+	nc_worker_rx(wk(f, 0), 0, m, 2);
+	assert_int_equal(take(f, 0, out, 4), 2);
+	assert_wire(&out[0], &w);
+	assert_memory_equal(out[1].b, mac_srv[server], 6);
+	assert_int_equal(out[1].b[54], 2);
+	stats(f, &st);
+	assert_int_equal(st.icmp_relayed, 1);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 /* NAT64: fragmentation needed on the IPv4 server's path becomes packet too
  * big for the IPv6 client, 20 more; packet too big on the client's path
  * becomes fragmentation needed for the server, 20 less. */
@@ -2161,6 +2202,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fs64_splice, setup_v6_fs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_fs6_udp, setup_v6_fs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ptb6, setup_v6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ptb6_same_burst, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ptb64, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ptb6_window, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ptb64_window, setup_v6, fx_teardown),
