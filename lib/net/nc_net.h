@@ -28,7 +28,7 @@
  * for every 16-bit word m changed to m'. The sum of (~m + m') over all changed
  * words does not depend on the checksum, so the data plane computes it once per
  * flow and direction (nc_csum_delta32/16) and applies it per packet with one add
- * and two folds (nc_csum_adjust). Words are taken as raw memory (network order);
+ * and a fold (nc_csum_adjust). Words are taken as raw memory (network order);
  * one's-complement addition is byte-order independent (RFC 1071 2(B)), so the
  * stored checksum can be updated without swapping anything.
  */
@@ -55,11 +55,20 @@ nc_csum_delta16(uint16_t from, uint16_t to)
 	return (uint32_t)(uint16_t)~from + to;
 }
 
-/* Apply a summed delta to a stored checksum; returns the new stored checksum. */
+/*
+ * Apply a summed delta (below 2^31: the changes of up to 16,384 words) to a stored
+ * checksum; returns the new stored checksum. One's-complement addition folds
+ * in any order, so the delta is added unfolded and the sum folded once, the
+ * second fold's carry added without a mask (at most 0x17fff + 1 there).
+ */
 static inline uint16_t
 nc_csum_adjust(uint16_t csum, uint32_t delta)
 {
-	return (uint16_t)~nc_csum_fold32((uint32_t)(uint16_t)~csum + nc_csum_fold32(delta));
+	uint32_t s = (uint32_t)(uint16_t)~csum + delta;
+
+	s = (s & 0xffff) + (s >> 16);
+	s += s >> 16;
+	return (uint16_t)~s;
 }
 
 /* Delta contribution of a 16-byte field (an IPv6 address) changing from

@@ -617,6 +617,41 @@ test_csum_vectors(void **state)
 					nc_csum_delta16(0x1122, 0xaabb)));
 }
 
+/* Deltas as large as nc_csum_adjust takes: 16,384 words changed at once (in
+ * half the rounds the first 4,096 each by the most a word's change adds,
+ * 0x0000 to 0xffff), checked against the checksum summed anew. A single fold
+ * fails it. */
+static void
+test_csum_adjust_many_words(void **state)
+{
+	enum { WORDS = 16384 };
+	static uint16_t w[WORDS];
+	uint32_t delta = 0;
+	uint16_t c, want;
+	unsigned int i, round;
+
+	(void)state;
+	for (round = 0; round < 64; round++) {
+		for (i = 0; i < WORDS; i++)
+			w[i] = i < 4096 && round < 32 ? 0x0000 : (uint16_t)rng();
+		c = (uint16_t)~rte_raw_cksum(w, sizeof(w));
+		delta = 0;
+		for (i = 0; i < WORDS; i++) {
+			uint16_t to = i < 4096 && round < 32 ? 0xffff : (uint16_t)rng();
+
+			delta += nc_csum_delta16(w[i], to);
+			w[i] = to;
+		}
+		c = nc_csum_adjust(c, delta);
+		want = (uint16_t)~rte_raw_cksum(w, sizeof(w));
+		/* 0x0000 and 0xffff are the same sum */
+		if (c != want && !((c == 0 || c == 0xffff) && (want == 0 || want == 0xffff)))
+			print_error("round %u: 0x%04x, want 0x%04x (delta 0x%x)\n", round, c, want,
+				    delta);
+		assert_true(c == want || ((c == 0 || c == 0xffff) && (want == 0 || want == 0xffff)));
+	}
+}
+
 /* ---------------------------------------------------- builders on mbufs */
 
 /* An mbuf laid over a local buffer: the builders need no pool. */
@@ -1641,6 +1676,7 @@ main(void)
 		cmocka_unit_test(test_drop_names),
 		cmocka_unit_test(test_csum_random_rewrites),
 		cmocka_unit_test(test_csum_vectors),
+		cmocka_unit_test(test_csum_adjust_many_words),
 		cmocka_unit_test(test_arp_reply),
 		cmocka_unit_test(test_arp_reply_refuses),
 		cmocka_unit_test(test_arp_request),
