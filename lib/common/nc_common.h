@@ -5,6 +5,7 @@
 #define NC_COMMON_H
 
 #include <stdint.h>
+#include <string.h>
 #include <rte_log.h>
 #include <rte_branch_prediction.h>
 
@@ -57,5 +58,17 @@ unsigned long nc_huge_free_mb(void);
 
 /* 1 if a hugetlbfs is mounted (EAL needs one to use hugepages), else 0. Any thread. */
 int nc_hugetlbfs_mounted(void);
+
+/* Whether IPv6 addresses <a> and <b> (any alignment) are equal: two 64-bit
+ * compares, where a call to memcmp() would cost more than the compare. */
+static inline int
+nc_ip6_eq(const void *a, const void *b)
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
 
 #endif /* NC_COMMON_H */

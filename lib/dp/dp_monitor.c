@@ -376,7 +376,7 @@ probe_find(const struct nc_dp *dp, const struct rte_mbuf *mb, unsigned int *s, u
 		return -1;
 	t = &dp->ctl->mon[*s].srv[*i].tgt;
 	if (v6)
-		return t->family == AF_INET6 && memcmp(t->src_ip6, lip6, 16) == 0 ? 0 : -1;
+		return t->family == AF_INET6 && nc_ip6_eq(t->src_ip6, lip6) ? 0 : -1;
 	return t->family != AF_INET6 && t->src_ip == lip ? 0 : -1;
 }
 

@@ -13,11 +13,6 @@
 
 #include "dp_priv.h"
 
-static int
-ip6_eq(const uint8_t *a, const uint8_t *b)
-{
-	return memcmp(a, b, 16) == 0;
-}
 
 static int
 in_prefix6(const uint8_t *ip, const struct nc_prefix6 *px)
@@ -56,26 +51,44 @@ own6(const struct nc_dp *dp, const uint8_t *ip)
 	return e;
 }
 
-static int
-addr6_insert(struct nc_dp_v6 *t, const uint8_t *ip, int lip, int port)
+int
+nc_dp_addr6_insert(struct nc_dp_v6 *t, const uint8_t *ip, int lip, int port)
 {
-	struct nc_addr6_ent *e = NULL;
-	uint16_t i;
+	struct nc_addr6_ent *e = (struct nc_addr6_ent *)nc_dp_addr6_find(t, ip);
 
-	for (i = 0; i < t->n_addr && e == NULL; i++)
-		if (ip6_eq(t->addr[i].ip, ip))
-			e = &t->addr[i];
 	if (e == NULL) {
+		uint32_t h = nc_dp_hash6(ip, 0, NC_ADDR6_HASH);
+
+		RTE_BUILD_BUG_ON(NC_ADDR6_HASH <= NC_ADDR6_MAX || NC_ADDR6_MAX > UINT8_MAX ||
+				 (NC_ADDR6_HASH & (NC_ADDR6_HASH - 1)) != 0);
 		if (t->n_addr == NC_ADDR6_MAX)
 			return -ENOSPC;
 		e = &t->addr[t->n_addr++];
 		memcpy(e->ip, ip, 16);
+		/* at most NC_ADDR6_MAX of NC_ADDR6_HASH slots: one is free */
+		while (t->addr_at[h] != 0)
+			h = (h + 1) & (NC_ADDR6_HASH - 1);
+		t->addr_at[h] = (uint8_t)t->n_addr;
 	}
 	if (lip >= 0)
 		e->lip_plus1 = (uint16_t)(lip + 1);
 	if (port >= 0)
 		e->port_plus1 = (uint8_t)(port + 1);
 	return 0;
+}
+
+void
+nc_dp_svc6_index(struct nc_dp_v6 *t, uint16_t i)
+{
+	const struct nc_svc6_ent *e = &t->svc[i];
+	uint32_t h = nc_dp_hash6(e->vip, (uint32_t)e->port << 8 | e->proto, NC_SVC6_HASH);
+
+	RTE_BUILD_BUG_ON(NC_SVC6_HASH <= NC_MAX_SERVICES || NC_MAX_SERVICES > UINT8_MAX ||
+			 (NC_SVC6_HASH & (NC_SVC6_HASH - 1)) != 0);
+	/* at most NC_MAX_SERVICES of NC_SVC6_HASH slots: one is free */
+	while (t->svc_at[h] != 0)
+		h = (h + 1) & (NC_SVC6_HASH - 1);
+	t->svc_at[h] = (uint8_t)(i + 1);
 }
 
 /* Local IP index of IPv6 address <ip>, taken if new. IPv6 local IPs share the
@@ -86,7 +99,7 @@ lip6_index(struct nc_dp *dp, struct nc_dp_tables *tb, const uint8_t *ip)
 	uint16_t i;
 
 	for (i = 0; i < dp->n_lips; i++)
-		if (dp->lip[i] == 0 && ip6_eq(tb->v6.lip[i], ip))
+		if (dp->lip[i] == 0 && nc_ip6_eq(tb->v6.lip[i], ip))
 			return i;
 	if (dp->n_lips == NC_DP_MAX_LIPS)
 		return -ENOSPC;
@@ -104,14 +117,13 @@ nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
 
 	for (p = 0; p < cfg->n_ports; p++) {
 		for (a = 0; a < cfg->ports[p].n_ipv6; a++)
-			if (addr6_insert(t, cfg->ports[p].ipv6[a].addr, -1, p) < 0)
+			if (nc_dp_addr6_insert(t, cfg->ports[p].ipv6[a].addr, -1, p) < 0)
 				return -ENOSPC;
 		if (cfg->ports[p].has_host6) {
-			if (addr6_insert(t, cfg->ports[p].host6.addr, -1, -1) < 0)
+			if (nc_dp_addr6_insert(t, cfg->ports[p].host6.addr, -1, -1) < 0)
 				return -ENOSPC;
-			for (i = 0; i < t->n_addr; i++)
-				if (ip6_eq(t->addr[i].ip, cfg->ports[p].host6.addr))
-					t->addr[i].host_plus1 = (uint8_t)(p + 1);
+			((struct nc_addr6_ent *)nc_dp_addr6_find(t, cfg->ports[p].host6.addr))->host_plus1 =
+				(uint8_t)(p + 1);
 		}
 	}
 	for (s = 0; s < cfg->n_services; s++) {
@@ -127,8 +139,8 @@ nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
 		t->svc[t->n_svc].nat64 = cs->server_family == AF_INET;
 		dp->nat64 |= cs->server_family == AF_INET;
 		t->svc[t->n_svc].prefix6 = cs->persistence_prefix6 != 0 ? cs->persistence_prefix6 : 128;
-		t->n_svc++;
-		if (addr6_insert(t, cs->vip6, -1, -1) < 0)
+		nc_dp_svc6_index(t, t->n_svc++);
+		if (nc_dp_addr6_insert(t, cs->vip6, -1, -1) < 0)
 			return -ENOSPC;
 		for (i = 0; i < cs->n_servers; i++)
 			if (cs->servers[i].family == AF_INET6)
@@ -141,7 +153,7 @@ nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
 				return li;
 			}
 			ds->lip[ds->n_lips++] = (uint16_t)li;
-			if (addr6_insert(t, cs->local_ips6[l], li, -1) < 0)
+			if (nc_dp_addr6_insert(t, cs->local_ips6[l], li, -1) < 0)
 				return -ENOSPC;
 		}
 	}
@@ -163,7 +175,7 @@ nc_dp_v6_peer_lips(struct nc_dp *dp, struct nc_dp_tables *tb)
 				       NC_DP_MAX_LIPS);
 				return li;
 			}
-			if (addr6_insert(&tb->v6, cl->peer_lips6[q][l], li, -1) < 0)
+			if (nc_dp_addr6_insert(&tb->v6, cl->peer_lips6[q][l], li, -1) < 0)
 				return -ENOSPC;
 		}
 	return 0;
@@ -369,7 +381,7 @@ nc_dp_nd_input(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx, const struct
 
 		/* the sender is about to talk to us: learn it (create) when the
 		 * solicitation is for us, refresh it otherwise */
-		if (nd.has_lladdr && !ip6_eq(nd.src, unspec) && own6(dp, nd.src) == NULL &&
+		if (nd.has_lladdr && !nc_ip6_eq(nd.src, unspec) && own6(dp, nd.src) == NULL &&
 		    nc_neigh_learn6(dp->neigh, nd.src, pidx, &nd.lladdr, for_us, NC_NEIGH_SEEN) >= 0)
 			dp->ctl->st.nd_learned++;
 		why = NC_DROP_ND_NOT_FOR_US;

@@ -193,11 +193,18 @@ struct nc_svc6_ent {
 	uint8_t prefix6;      /* persistence_prefix6: a client's affinity and maglev key */
 };
 
+#define NC_ADDR6_HASH 128   /* addr's index by address, open addressing */
+#define NC_SVC6_HASH  64    /* svc's index by (VIP, port, protocol) */
+
 struct nc_dp_v6 {
 	uint16_t n_addr;
 	uint16_t n_svc;
 	struct nc_addr6_ent addr[NC_ADDR6_MAX];
 	struct nc_svc6_ent svc[NC_MAX_SERVICES];
+	/* entry + 1 of addr and svc by hash (nc_dp_addr6_find, nc_dp_svc6_find);
+	 * 0: empty. Both only grow while the tables are built (dp_nd.c). */
+	uint8_t addr_at[NC_ADDR6_HASH];
+	uint8_t svc_at[NC_SVC6_HASH];
 	uint8_t lip[NC_DP_MAX_LIPS][16];
 	uint8_t server[NC_MAX_SERVICES][NC_MAX_SERVERS][16];
 };
@@ -475,28 +482,43 @@ nc_dp_lip_answered(const struct nc_dp *dp, uint16_t li)
 	       (dp->ctl->lip_fresh_until == 0 || rte_rdtsc() < dp->ctl->lip_fresh_until);
 }
 
-/* IPv6 address <ip> of ours (any alignment), or NULL. */
+/* Slot of IPv6 address <ip> (any alignment) in a table of <size> (a power
+ * of two), mixed with <x> (a service's port and protocol, else 0). */
+static inline uint32_t
+nc_dp_hash6(const uint8_t *ip, uint32_t x, uint32_t size)
+{
+	uint64_t w[2];
+
+	memcpy(w, ip, sizeof(w));
+	return (uint32_t)(((w[0] ^ (w[1] * 0x9e3779b97f4a7c15ull) ^ x) * 0xff51afd7ed558ccdull) >> 40) &
+	       (size - 1);
+}
+
+/* IPv6 address <ip> of ours (any alignment), or NULL. Fast path. */
 static inline const struct nc_addr6_ent *
 nc_dp_addr6_find(const struct nc_dp_v6 *t, const uint8_t *ip)
 {
-	uint16_t i;
+	uint32_t i;
 
-	for (i = 0; i < t->n_addr; i++)
-		if (memcmp(t->addr[i].ip, ip, 16) == 0)
-			return &t->addr[i];
+	for (i = nc_dp_hash6(ip, 0, NC_ADDR6_HASH); t->addr_at[i] != 0; i = (i + 1) & (NC_ADDR6_HASH - 1))
+		if (nc_ip6_eq(t->addr[t->addr_at[i] - 1].ip, ip))
+			return &t->addr[t->addr_at[i] - 1];
 	return NULL;
 }
 
-/* IPv6 service of (<vip>, <port>, <proto>; network order), or NULL. */
+/* IPv6 service of (<vip>, <port>, <proto>; network order), or NULL. Fast path. */
 static inline const struct nc_svc6_ent *
 nc_dp_svc6_find(const struct nc_dp_v6 *t, const uint8_t *vip, uint16_t port, uint8_t proto)
 {
-	uint16_t i;
+	uint32_t i;
 
-	for (i = 0; i < t->n_svc; i++)
-		if (t->svc[i].port == port && t->svc[i].proto == proto &&
-		    memcmp(t->svc[i].vip, vip, 16) == 0)
-			return &t->svc[i];
+	for (i = nc_dp_hash6(vip, (uint32_t)port << 8 | proto, NC_SVC6_HASH); t->svc_at[i] != 0;
+	     i = (i + 1) & (NC_SVC6_HASH - 1)) {
+		const struct nc_svc6_ent *e = &t->svc[t->svc_at[i] - 1];
+
+		if (e->port == port && e->proto == proto && nc_ip6_eq(e->vip, vip))
+			return e;
+	}
 	return NULL;
 }
 
@@ -534,6 +556,11 @@ int nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb);
 /* ... and the peers' IPv6 local IPs (cluster.peers[].local_ips), after ours. */
 int nc_dp_v6_peer_lips(struct nc_dp *dp, struct nc_dp_tables *tb);
 int nc_dp_v6_neighbors(struct nc_dp *dp);
+/* ... their steps: address <ip> into <t> (new, or its local IP index <lip>
+ * and port <port> set where not -1): 0, or -ENOSPC past NC_ADDR6_MAX; and
+ * service entry <i>, filled, into the index by (VIP, port, protocol). */
+int nc_dp_addr6_insert(struct nc_dp_v6 *t, const uint8_t *ip, int lip, int port);
+void nc_dp_svc6_index(struct nc_dp_v6 *t, uint16_t i);
 
 /* dp_ctl.c: <mac> may be a neighbor's: unicast, not zero, not one of our
  * ports' own. Control lcore. */

@@ -873,7 +873,7 @@ lip6_find(const struct nc_dp *dp, const uint8_t *ip)
 	uint16_t i;
 
 	for (i = 0; i < dp->n_lips; i++)
-		if (dp->lip[i] == 0 && memcmp(dp->tables->v6.lip[i], ip, 16) == 0)
+		if (dp->lip[i] == 0 && nc_ip6_eq(dp->tables->v6.lip[i], ip))
 			return i;
 	return -1;
 }

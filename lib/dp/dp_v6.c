@@ -26,11 +26,6 @@
 #define ICMP6_ND_NS        135
 #define ICMP6_ND_NA        136
 
-static inline int
-ip6_eq(const uint8_t *a, const uint8_t *b)
-{
-	return memcmp(a, b, 16) == 0;   /* addresses in frames sit at any alignment */
-}
 
 /* Rewrite addresses and ports, decrement the hop limit, adjust the TCP or
  * UDP checksum by <l4_delta>. */
@@ -546,7 +541,7 @@ nc_v6_adopt_find(const struct nc_worker *w, const struct nc_sync_rec *r, const s
 		*srv = -1;
 		for (i = 0; s != NULL && i < s->n_servers; i++)
 			if (s->server[i].port == r->server_port &&
-			    ip6_eq(w->tb->v6.server[se->svc][i], a6->server)) {
+			    nc_ip6_eq(w->tb->v6.server[se->svc][i], a6->server)) {
 				*srv = (int)i;
 				break;
 			}
@@ -618,7 +613,7 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	}
 	/* one of the service's servers on the clients' side (IPv6 servers) */
 	for (i = 0; !se->nat64 && i < s->n_servers; i++)
-		if (unlikely(ip6_eq(w->tb->v6.server[svc][i], k->src_ip))) {
+		if (unlikely(nc_ip6_eq(w->tb->v6.server[svc][i], k->src_ip))) {
 			drop(w, m, NC_DROP_SRC_SERVER);
 			return NULL;
 		}
@@ -835,7 +830,7 @@ nc_v6_server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 	a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
 	/* the reply must come from the flow's server, on the flow's protocol */
 	if (unlikely(a == NULL || f->server_port != ports[0] || f->key.proto != pm->key.proto ||
-		     !ip6_eq(a->server, ip->src_addr))) {
+		     !nc_ip6_eq(a->server, ip->src_addr))) {
 		drop(w, m, NC_DROP_NO_FLOW);
 		return;
 	}
@@ -931,7 +926,7 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 		f = flow_at(w, (uint32_t)idx);
 		a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
 		if (a == NULL || nc_flow_is_64(f) || f->key.proto != q->proto ||
-		    f->server_port != qports[1] || !ip6_eq(a->server, q->dst_addr))
+		    f->server_port != qports[1] || !nc_ip6_eq(a->server, q->dst_addr))
 			goto no_flow;
 		if (f->key.proto == IPPROTO_TCP &&
 		    !seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_SERVER, qseq))

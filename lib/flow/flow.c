@@ -214,8 +214,8 @@ ft_eq(const struct nc_flow_table *t, int v6, uint32_t idx, const void *k)
 		const struct nc_flow6_addr *a = &t->a6[idx - t->slots];
 
 		return f->key.src_port == k6->src_port && f->key.dst_port == k6->dst_port &&
-		       f->key.proto == k6->proto && memcmp(a->client, k6->src_ip, 16) == 0 &&
-		       memcmp(a->vip, k6->dst_ip, 16) == 0;
+		       f->key.proto == k6->proto && nc_ip6_eq(a->client, k6->src_ip) &&
+		       nc_ip6_eq(a->vip, k6->dst_ip);
 	}
 }
 

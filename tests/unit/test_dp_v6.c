@@ -2183,10 +2183,79 @@ test_ca6_fs_udp(void **state)
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpv6"); }
 
+/*
+ * The IPv6 address and service tables, full: every one of NC_ADDR6_MAX
+ * addresses (many alike but for a bit or a word, so that hash slots
+ * collide) and NC_MAX_SERVICES services (one VIP, ports and protocols apart,
+ * and VIPs apart) is found as its own entry, one more address is refused,
+ * and near misses are not found.
+ */
+static void
+test_v6_tables_full(void **state)
+{
+	static struct nc_dp_v6 t;
+	uint8_t ip[16];
+	uint16_t i;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < NC_ADDR6_MAX; i++) {
+		pb_ip6(ip, "fd00::1");
+		ip[i % 16] ^= (uint8_t)(1u << (i / 16));
+		assert_int_equal(nc_dp_addr6_insert(&t, ip, i % 3 == 0 ? i : -1, -1), 0);
+	}
+	assert_int_equal(t.n_addr, NC_ADDR6_MAX);
+	pb_ip6(ip, "fd00::2");
+	assert_int_equal(nc_dp_addr6_insert(&t, ip, -1, -1), -ENOSPC);
+	assert_null(nc_dp_addr6_find(&t, ip));
+	for (i = 0; i < NC_ADDR6_MAX; i++) {
+		const struct nc_addr6_ent *e;
+
+		pb_ip6(ip, "fd00::1");
+		ip[i % 16] ^= (uint8_t)(1u << (i / 16));
+		e = nc_dp_addr6_find(&t, ip);
+		assert_non_null(e);
+		assert_ptr_equal(e, &t.addr[i]);
+		assert_int_equal(e->lip_plus1, i % 3 == 0 ? i + 1 : 0);
+		/* an address already in: its local IP set, nothing added */
+		assert_int_equal(nc_dp_addr6_insert(&t, ip, 7, 1), 0);
+		assert_int_equal(e->lip_plus1, 8);
+		assert_int_equal(e->port_plus1, 2);
+		ip[15] ^= 0x80;   /* a bit no address differs in */
+		assert_null(nc_dp_addr6_find(&t, ip));
+	}
+	assert_int_equal(t.n_addr, NC_ADDR6_MAX);
+	for (i = 0; i < NC_MAX_SERVICES; i++) {
+		struct nc_svc6_ent *e = &t.svc[t.n_svc];
+
+		pb_ip6(e->vip, i < NC_MAX_SERVICES / 2 ? "2001:db8::80" : "2001:db8::81");
+		e->port = rte_cpu_to_be_16((uint16_t)(80 + i % 8));
+		e->proto = i % 2 ? IPPROTO_UDP : IPPROTO_TCP;
+		e->svc = (uint8_t)i;
+		nc_dp_svc6_index(&t, t.n_svc++);
+	}
+	for (i = 0; i < NC_MAX_SERVICES; i++) {
+		const struct nc_svc6_ent *e;
+
+		pb_ip6(ip, i < NC_MAX_SERVICES / 2 ? "2001:db8::80" : "2001:db8::81");
+		e = nc_dp_svc6_find(&t, ip, rte_cpu_to_be_16((uint16_t)(80 + i % 8)),
+				    i % 2 ? IPPROTO_UDP : IPPROTO_TCP);
+		/* the first service of each (VIP, port, protocol) */
+		assert_non_null(e);
+		assert_int_equal(e->svc, i % 8 + (i < NC_MAX_SERVICES / 2 ? 0 : NC_MAX_SERVICES / 2));
+		assert_null(nc_dp_svc6_find(&t, ip, rte_cpu_to_be_16((uint16_t)(88 + i % 8)),
+					    IPPROTO_TCP));
+		ip[0] ^= 1;
+		assert_null(nc_dp_svc6_find(&t, ip, rte_cpu_to_be_16((uint16_t)(80 + i % 8)),
+					    i % 2 ? IPPROTO_UDP : IPPROTO_TCP));
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_v6_tables_full),
 		cmocka_unit_test_setup_teardown(test_tcp6, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp6_ratio, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_udp6, setup_v6, fx_teardown),
