@@ -112,6 +112,7 @@ struct nc_flow_table {
 	uint32_t *lport_map;     /* [lip_idx << 16 | lport] = flow index + 1 */
 	uint32_t now_ms;         /* the owner's clock (nc_flow_set_clock) */
 	uint32_t tcp_reuse_ms;   /* cooling time of a port after a TCP flow */
+	uint32_t rest_max_ms;    /* the longest it has been: no rest ends later */
 	uint64_t early_reuse;    /* TCP flows given a port still cooling */
 	struct lport_fifo fifo[];
 };
@@ -667,6 +668,7 @@ nc_flow_set_tcp_reuse(struct nc_flow_table *t, uint32_t cool_ms, uint64_t wall_m
 	uint16_t l;
 
 	t->tcp_reuse_ms = cool_ms;
+	t->rest_max_ms = RTE_MAX(t->rest_max_ms, cool_ms);
 	for (l = 0; l < t->n_lips; l++) {
 		struct lport_fifo *f = &t->fifo[l];
 		uint32_t r;
@@ -707,16 +709,28 @@ rest_old_until(const struct lport_fifo *f, const struct lport_rest *r)
 	return r->until_ms - ((uint32_t)r->old_ago << f->rest_shift);
 }
 
+/* A rest ending at <until> is under way at <now> (worker clock, ms): it ends
+ * after now, and at most <max_ms> (the longest rest given) after it. An end
+ * further ahead is one long past, the 32-bit clock having gone round: a port
+ * given back 24.8 days before and unused since has rested (a signed
+ * difference would call it resting for as long again), as one given back
+ * 49.7 days before has but for a rest's length. */
+static inline int
+rest_ongoing(uint32_t now, uint32_t until, uint32_t max_ms)
+{
+	return until - now - 1u < max_ms;
+}
+
 /* Port <p> of <f> may carry a TCP flow to a server of rest bit <rest>:
  * rested, or resting only for other servers. */
 static inline int
-port_ready(const struct lport_fifo *f, uint16_t p, uint32_t now_ms, uint8_t rest)
+port_ready(const struct lport_fifo *f, uint16_t p, uint32_t now_ms, uint32_t max_ms, uint8_t rest)
 {
 	const struct lport_rest *r = rest_of(f, p);
 	uint32_t old_until = rest_old_until(f, r);
 
-	return ((int32_t)(now_ms - r->until_ms) >= 0 || r->bit != rest) &&
-	       ((int32_t)(now_ms - old_until) >= 0 || !(r->old_servers >> (rest & 15) & 1));
+	return (!rest_ongoing(now_ms, r->until_ms, max_ms) || r->bit != rest) &&
+	       (!rest_ongoing(now_ms, old_until, max_ms) || !(r->old_servers >> (rest & 15) & 1));
 }
 
 /* The next port of <f> may carry a TCP flow to a server of rest bit <rest>:
@@ -724,17 +738,17 @@ port_ready(const struct lport_fifo *f, uint16_t p, uint32_t now_ms, uint8_t rest
  * ready changes places with it (the order barely changes: the servers' rest
  * sets differ, so a port resting for one is ready for another). */
 static inline int
-fifo_ready(struct lport_fifo *f, uint32_t now_ms, uint8_t rest)
+fifo_ready(struct lport_fifo *f, uint32_t now_ms, uint32_t max_ms, uint8_t rest)
 {
 	uint32_t j, n;
 
-	if (f->unused != 0 || port_ready(f, f->port[f->head & f->mask], now_ms, rest))
+	if (f->unused != 0 || port_ready(f, f->port[f->head & f->mask], now_ms, max_ms, rest))
 		return 1;
 	n = RTE_MIN(f->count, (uint32_t)NC_LPORT_SCAN);
 	for (j = 1; j < n; j++) {
 		uint16_t *a = &f->port[f->head & f->mask], *b = &f->port[(f->head + j) & f->mask];
 
-		if (port_ready(f, *b, now_ms, rest)) {
+		if (port_ready(f, *b, now_ms, max_ms, rest)) {
 			uint16_t x = *a;
 
 			*a = *b;
@@ -763,7 +777,7 @@ lport_take(struct nc_flow_table *t, int tcp, uint8_t rest, const uint16_t *lips,
 	     i++, c = (uint16_t)(c + 1 == n_lips ? 0 : c + 1)) {
 		if (t->fifo[lips[c]].count == 0)
 			continue;
-		if (!tcp || fifo_ready(&t->fifo[lips[c]], t->now_ms, rest)) {
+		if (!tcp || fifo_ready(&t->fifo[lips[c]], t->now_ms, t->rest_max_ms, rest)) {
 			fifo = &t->fifo[lips[c]];
 			break;
 		}
@@ -803,9 +817,9 @@ lport_give(struct nc_flow_table *t, uint16_t lip, uint16_t port, int tcp, uint8_
 		uint32_t until = t->now_ms + t->tcp_reuse_ms;
 		uint32_t old_until = rest_old_until(fifo, r);
 
-		if ((int32_t)(t->now_ms - old_until) >= 0)
+		if (!rest_ongoing(t->now_ms, old_until, t->rest_max_ms))
 			r->old_servers = 0;
-		if ((int32_t)(t->now_ms - r->until_ms) < 0 && r->bit != rest) {
+		if (rest_ongoing(t->now_ms, r->until_ms, t->rest_max_ms) && r->bit != rest) {
 			/* the last server's rest joins the earlier ones': every
 			 * rest lasts tcp_reuse_ms, so its end is the latest */
 			r->old_servers |= (uint16_t)(1u << (r->bit & 15));

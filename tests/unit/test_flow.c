@@ -1227,6 +1227,57 @@ test_lport_rest_per_server(void **state)
 }
 
 /*
+ * The worker clock is 32-bit milliseconds: it goes round every 49.7 days. A
+ * port given back 24.8 days and more before, unused since, has rested: taken
+ * at once for the server it rested for, in order, nothing counted as early
+ * (a signed difference of the clock called it resting for 24.8 days more:
+ * the test fails on it, every port taken early, 0xfbff != 0). Rests given
+ * just before still hold, across the clock's wrap too.
+ */
+static void
+test_lport_rest_wrap(void **state)
+{
+	const uint32_t n_ports = NC_LPORT_MAX - NC_LPORT_MIN + 1;
+	const uint8_t A = 3, B = 17;
+	const uint32_t t0 = 5000, later = t0 + 1000 + (1u << 31) + 1;
+	struct table tb;
+	uint32_t i;
+
+	(void)state;
+	table_open(&tb, 16, 0, 1, 1, NULL, NULL, NULL);
+	nc_flow_set_tcp_reuse(tb.t, 1000, 0);
+	nc_flow_set_clock(tb.t, t0);
+	/* every port used once for A, then the first two for B within A's
+	 * rest: those rest for A (folded in) and B */
+	for (i = 0; i < n_ports; i++)
+		churn_to(&tb, 0, IPPROTO_TCP, A);
+	nc_flow_set_clock(tb.t, t0 + 500);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, B), NC_LPORT_MIN);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, B), NC_LPORT_MIN + 1);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 0);
+	/* 24.8 days on: all rested, for A as for B */
+	nc_flow_set_clock(tb.t, later);
+	for (i = 2; i < n_ports; i++)
+		assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, A), NC_LPORT_MIN + i);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, A), NC_LPORT_MIN);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, B), NC_LPORT_MIN + 1);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 0);
+	/* rests given now hold: the ports just used for A rest for A, the
+	 * clock going round within their rest */
+	nc_flow_set_clock(tb.t, UINT32_MAX - 200);
+	for (i = 0; i < n_ports; i++)
+		churn_to(&tb, 0, IPPROTO_TCP, A);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 0);
+	nc_flow_set_clock(tb.t, 300);   /* 501 ms later: A's flow takes the head early,
+					 * B's the next */
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, A), NC_LPORT_MIN + 2);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
+	assert_int_equal(churn_to(&tb, 0, IPPROTO_TCP, B), NC_LPORT_MIN + 3);
+	assert_int_equal(nc_flow_early_reuse(tb.t), 1);
+	table_close(&tb, 1);
+}
+
+/*
  * Ports that go round faster than a rest, each round to another server (one
  * dispatcher carrying a cluster's load): each server's rest ends at its own
  * time, so a round to A finds every port ready again once A's rest is over,
@@ -1380,6 +1431,7 @@ main(void)
 		cmocka_unit_test(test_lport_map_shared),
 		cmocka_unit_test(test_lport_rest),
 		cmocka_unit_test(test_lport_rest_per_server),
+		cmocka_unit_test(test_lport_rest_wrap),
 		cmocka_unit_test(test_lport_rest_rounds),
 		cmocka_unit_test(test_lport_rest_workers),
 		cmocka_unit_test(test_move_lport),
