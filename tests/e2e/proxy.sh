@@ -387,9 +387,9 @@ ngx_loop() {   # ngx_loop <k>: requests from source SRCS[k] and SRCS[k+3] until 
 	local i=0 src lp out end=$(($(date +%s) + 8))
 	while [ "$(date +%s)" -lt "$end" ] && [ "$i" -lt 2000 ]; do
 		src=${SRCS[$(($1 + 3 * (i % 2)))]} lp=$((46000 + $1 * 2000 + i))
-		out=$(ip netns exec lab-client curl -s --max-time 8 --interface "$src" --local-port "$lp" \
-			"http://$LAB_VIP:28091/f/$1/$i") && [[ $out == "nginx "*" $src:$lp" ]] ||
-			echo "$src:$lp /f/$1/$i: '$out'" >>"$W/fs-ngx.bad"
+		out=$(ip netns exec lab-client curl -sS --max-time 8 --interface "$src" --local-port "$lp" \
+			"http://$LAB_VIP:28091/f/$1/$i" 2>"$W/fs-ngx.curl.$1") && [[ $out == "nginx "*" $src:$lp" ]] ||
+			echo "$src:$lp /f/$1/$i at $(date +%T.%N | cut -c1-12): '$out' ($(tr -d '\n' <"$W/fs-ngx.curl.$1"))" >>"$W/fs-ngx.bad"
 		echo "$src:$lp /f/$1/$i 200" >>"$W/fs-ngx.want.$1"
 		[[ $out == "nginx $N1_ADDR "* ]] && echo "$src:$lp /f/$1/$i 200" >>"$W/fs-ngx.n1.$1"
 		i=$((i + 1))
@@ -398,6 +398,7 @@ ngx_loop() {   # ngx_loop <k>: requests from source SRCS[k] and SRCS[k+3] until 
 pids=()
 for k in 0 1 2; do ngx_loop "$k" & pids+=($!); done
 sleep 3
+n1_killed=$(date +%T.%N | cut -c1-12)
 for p in $(ip netns pids lab-n1); do
 	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = nginx ] && kill -9 "$p"
 done
@@ -419,7 +420,9 @@ if [ ! -s "$W/fs-ngx.bad" ] && [ "$(wc -l <"$W/fs-ngx.want")" -gt 30 ] &&
 	ok "fail-safe, nginx on n1 killed mid-run: all $(wc -l <"$W/fs-ngx.want") curl requests answered 200 by nginx with their own client's address and port, and logged (n1 logged $n1_log before it died, $(wc -l <"$W/fs-ngx.unlogged") more answered as it died); $(jq -c '.services[] | select(.name == "ngx-fs") | {replays: .failsafe.replays, resets: .failsafe.resets, n1: ([.servers[] | select(.name == "n1") | .state][0])}' "$W/fs-ngx.json")"
 else
 	{ head -5 "$W/fs-ngx.bad" 2>/dev/null; echo "answered, in no log, not by n1:"; head -5 "$W/fs-ngx.unexplained"
-	  echo "logged, not asked:"; comm -13 "$W/fs-ngx.want" "$W/fs-ngx.got" | head -5; echo "n1 logged ${n1_log:-0}"; } >"$W/fs-ngx.why"
+	  echo "logged, not asked:"; comm -13 "$W/fs-ngx.want" "$W/fs-ngx.got" | head -5; echo "n1 logged ${n1_log:-0}"
+	  echo "n1's nginx killed at $n1_killed; the appliance:"
+	  grep -vE '^\[ ' "$W/proxy.log" | grep -E -- '-> ngx-fs|MON: ngx-fs|^final failsafe ngx-fs' | head -8; } >"$W/fs-ngx.why"
 	bad "fail-safe, nginx on n1 killed mid-run: every request answered and logged with its client" "$W/fs-ngx.why"
 fi
 
