@@ -1647,7 +1647,8 @@ tcp_timeout(struct nc_worker *w, uint32_t idx)
  * Flows of a server the monitor took down: held requests move; a response
  * half-way to its client, or a connection that carries no more requests
  * (opaque, plain), is reset cleanly, since nothing else would tell it; an
- * idle HTTP connection stays, its next request going on a new connection.
+ * idle HTTP connection stays, its next request going on a new connection;
+ * one its server closed already is left to close.
  */
 static unsigned int
 failsafe_server_down(struct nc_worker *w)
@@ -1674,7 +1675,11 @@ failsafe_server_down(struct nc_worker *w)
 			}
 			continue;
 		}
-		if ((t->flags & NC_TFS_GONE) || f->state != NC_FLOW_EST)
+		/* a server that closed (its FIN went to the client, as after
+		 * "Connection: close") sent all it ever will: its kernel, or
+		 * the client's own close, ends the connection; a reset now
+		 * would only cut a complete exchange short */
+		if ((t->flags & NC_TFS_GONE) || f->state != NC_FLOW_EST || (f->fin & NC_FLOW_FIN_S))
 			continue;
 		if ((t->mode == NC_FSM_HTTP && t->q_n == 0 && nc_http_idle(&t->resp)) ||
 		    (t->flags & NC_TFS_RESUME)) {

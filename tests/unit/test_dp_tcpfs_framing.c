@@ -562,6 +562,68 @@ test_tcpfs_down_mid_response(void **state)
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsframing"); }
 
+/*
+ * A server taken down after it closed: its FIN reached the client (after
+ * "Connection: close", after a response whose end the close marks, or at
+ * the end of a stream that is not HTTP), and the client has not closed yet.
+ * The server sent all it ever will and the client knows it: nothing is
+ * reset, nothing moves, and the client's own FIN still goes through to a
+ * (whose kernel answers it even with its process gone).
+ */
+static void
+test_tcpfs_down_after_server_close(void **state)
+{
+	static const char *const reqs[] = {
+		"GET /c HTTP/1.1\r\nConnection: close\r\n\r\n",
+		"GET /e HTTP/1.1\r\n\r\n",
+		"\x16\x03\x01\x02\x00",
+	};
+	static const char *const resps[] = {
+		"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 4\r\n\r\nbody",
+		"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nup to the close",
+		"not HTTP, then the close",
+	};
+	enum { N = RTE_DIM(reqs) };
+	struct fx *f = *state;
+	uint32_t c[N], a[N];
+	uint16_t r[N], l[N];
+	struct flow fl[N];
+	struct pb_pkt p;
+	unsigned int i;
+
+	tick(f, 0);
+	web_b_up(f, 0);
+	for (i = 0; i < N; i++) {
+		c[i] = 0x30000000u + i * 0x10000u;
+		a[i] = 0xfffffff0u + i;   /* the server's FIN wraps for one */
+		r[i] = (uint16_t)strlen(reqs[i]);
+		l[i] = (uint16_t)strlen(resps[i]);
+		tc_connect(f, (uint16_t)(43000 + i), c[i], a[i], 0, &fl[i]);
+		tc_client(&p, &fl[i], PB_TCP_ACK | PB_TCP_PSH, c[i] + 1, a[i] + 1, reqs[i], r[i]);
+		c2s_ok(f, &fl[i], &p);
+		/* the response and the FIN in one segment, as a server that
+		 * writes and closes at once sends them */
+		tc_server(&p, &fl[i], SA, PB_TCP_ACK | PB_TCP_PSH | PB_TCP_FIN, a[i] + 1,
+			  c[i] + 1 + r[i], resps[i], l[i]);
+		s2c_ok(f, &fl[i], &p);
+		tc_client(&p, &fl[i], PB_TCP_ACK, c[i] + 1 + r[i], a[i] + 2 + l[i], NULL, 0);
+		c2s_ok(f, &fl[i], &p);
+	}
+	web_b_up(f, 1);
+	probes_take_a_down(f);
+	assert_int_equal(fs_wait(f, 0, 0), 0);
+	expect_none(f, 0);
+	assert_int_equal(failover_reports(f, NC_FAILOVER_STUCK), 0);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), N);
+	for (i = 0; i < N; i++) {
+		tc_client(&p, &fl[i], PB_TCP_ACK | PB_TCP_FIN, c[i] + 1 + r[i], a[i] + 2 + l[i], NULL, 0);
+		c2s_ok(f, &fl[i], &p);
+	}
+	assert_fs_svc(f, SVC_WEB, 0, 2 * N, 2 * N, 0, 0, 0, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+}
+
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
 
 int
@@ -574,6 +636,7 @@ main(void)
 		T(test_tcpfs_one_way, setup_tcpfs),
 		T(test_tcpfs_gap, setup_tcpfs),
 		T(test_tcpfs_down_mid_response, setup_tcpfs_health),
+		T(test_tcpfs_down_after_server_close, setup_tcpfs_health),
 	};
 
 	return cmocka_run_group_tests_name("dp_tcpfs_framing", tests, eal_setup, fx_eal_teardown);
