@@ -966,6 +966,28 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 	}
 }
 
+/*
+ * This loop stood still (the process was frozen): with flow sync a peer may
+ * have taken our flows meanwhile, so nothing is forwarded until the control
+ * lcore knows. Frames built before the stall and not yet sent go too: as
+ * old as the stall, on 4-tuples a peer may use now (a late segment to a
+ * server can make it reset the peer's connection on the same local port).
+ */
+static void
+stall_seen(struct nc_worker *w)
+{
+	uint16_t p;
+
+	__atomic_store_n(&w->dp->sync_quarantine, 1, __ATOMIC_RELAXED);
+	for (p = 0; p < w->dp->n_ports; p++) {
+		struct nc_txbuf *tb = &w->tx[p];
+
+		w->st.drop[NC_DROP_STALLED] += tb->n;
+		rte_pktmbuf_free_bulk(tb->m, tb->n);
+		tb->n = 0;
+	}
+}
+
 void
 nc_worker_rx(struct nc_worker *w, uint16_t pidx, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -974,7 +996,7 @@ nc_worker_rx(struct nc_worker *w, uint16_t pidx, struct rte_mbuf **pkts, uint16_
 	/* frozen between the receive and here: what was received is old */
 	if (unlikely(w->dp->sync_stall_ms != 0) &&
 	    rte_rdtsc() - w->tick_tsc > (uint64_t)w->dp->sync_stall_ms * w->dp->tsc_per_ms)
-		__atomic_store_n(&w->dp->sync_quarantine, 1, __ATOMIC_RELAXED);
+		stall_seen(w);
 
 	w->st.rx[pidx] += n;
 	while (done < n) {
@@ -1060,6 +1082,10 @@ unsigned int
 nc_worker_expire(struct nc_worker *w, unsigned int budget)
 {
 	nc_frag_expire(w);
+	/* quarantined: flows whose time ran out during the stall are a peer's
+	 * now, or ours again; either way not closed (and reported closed) here */
+	if (unlikely(w->dp->sync_quarantine))
+		return 0;
 	return nc_flow_expire(w->flows, w->now_ms, budget, flow_expired, w);
 }
 
@@ -1069,12 +1095,9 @@ nc_worker_tick(struct nc_worker *w)
 	uint64_t tsc = rte_rdtsc();
 	uint32_t now_ms = (uint32_t)(tsc / w->dp->tsc_per_ms);
 
-	/* this loop stood still (the process was frozen): with flow sync a
-	 * peer may have taken our flows meanwhile; forward nothing until the
-	 * control lcore knows */
 	if (unlikely(w->dp->sync_stall_ms != 0) && w->now_ms != 0 &&
 	    now_ms - w->now_ms > w->dp->sync_stall_ms)
-		__atomic_store_n(&w->dp->sync_quarantine, 1, __ATOMIC_RELAXED);
+		stall_seen(w);
 	w->now_ms = now_ms;
 	w->tick_tsc = tsc;
 	w->now_us = (uint32_t)(tsc / w->dp->tsc_per_us);

@@ -66,6 +66,18 @@ records(struct fx *f, struct nc_sync_rec *out, unsigned int max)
 	return nc_dp_sync_take(f->dp, out, rec6, max);
 }
 
+/* Every record the worker made, its frames freed. */
+static void
+records_drop(struct fx *f)
+{
+	struct nc_sync_rec r[8];
+	unsigned int n, i;
+
+	while ((n = records(f, r, 8)) != 0)
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(r[i].m);
+}
+
 static void
 assert_key(const struct nc_sync_rec *r, uint32_t client, uint16_t cport, uint16_t vport,
 	   uint8_t proto)
@@ -1124,6 +1136,54 @@ test_quarantine(void **state)
 }
 
 
+/* UDP flows idle out after 1 s. */
+static void
+tweak_sync_idle(struct nc_config *c)
+{
+	tweak_sync_plain(c);
+	c->limits.udp_idle_s = 1;
+}
+
+static int setup_sync_stall_idle(void **state) { return setup_with(state, tweak_sync_idle, 50); }
+
+/*
+ * Frozen with a frame built and not yet sent, and past a flow's idle time:
+ * once the stall is seen, the frame is dropped as "stalled" (it is as old
+ * as the stall, and a peer may use its 4-tuple now) and the flow is not
+ * expired - nor its close reported to the peers - while quarantined; it
+ * expires once the data plane resumes.
+ */
+static void
+test_quarantine_stale(void **state)
+{
+	struct fx *f = *state;
+	uint8_t q[8] = { 0 };
+	struct nc_sync_rec r[4];
+	struct nc_dp_stats st;
+	struct pb_pkt p;
+	struct flow fl;
+
+	dns_req(&p, IP_CLIENT, 38010, q, sizeof(q));
+	open_flow(f, 0, &p, &fl);
+	records_drop(f);
+	rx(f, 0, &p);   /* forwarded: waits in the worker's buffer */
+	sleep_ms(1200);
+	tick(f, 0);
+	assert_true(nc_dp_sync_quarantined(f->dp));
+	expect_none(f, 0);
+	stats(f, &st);
+	assert_int_equal(st.drop[NC_DROP_STALLED], 1);
+	assert_int_equal(nc_worker_expire(wk(f, 0), 256), 0);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_int_equal(records(f, r, 4), 0);
+	nc_dp_sync_resume(f->dp);
+	assert_int_equal(nc_worker_expire(wk(f, 0), 256), 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	assert_int_equal(records(f, r, 4), 1);
+	assert_int_equal(r[0].op, NC_SYNC_CLOSE);
+	assert_no_leak(f);
+}
+
 /* On a taken-over connection of the peer's local IP and <lport>, client
  * <cport>'s request get_req at <seq> acknowledging <ack> goes to SA and is
  * held; SA's answer at <ack> comes back and releases it. */
@@ -1232,18 +1292,6 @@ adopt_peer_held(struct fx *f, uint16_t cport, uint16_t lport, struct pb_pkt *p)
 				      .method = 1, .minor = 1 };
 	assert_int_equal(nc_dp_sync_adopt(f->dp, &h, NULL, NULL), 0);
 	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 2);
-}
-
-/* Every record the worker made, its frames freed. */
-static void
-records_drop(struct fx *f)
-{
-	struct nc_sync_rec r[8];
-	unsigned int n, i;
-
-	while ((n = records(f, r, 8)) != 0)
-		for (i = 0; i < n; i++)
-			rte_pktmbuf_free(r[i].m);
 }
 
 /*
@@ -1412,6 +1460,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_port_reused, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine, setup_sync_stall, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_quarantine_stale, setup_sync_stall_idle, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_fresh_stale, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_answered, setup_sync_tcpfs, fx_teardown),
