@@ -51,29 +51,36 @@ own6(const struct nc_dp *dp, const uint8_t *ip)
 	return e;
 }
 
+/* Index <v> (entry + 1) into open-addressing table <at> of <size> slots (a
+ * power of two, always one free) from slot <h> on. */
+static void
+slot_put(uint8_t *at, uint32_t size, uint32_t h, uint8_t v)
+{
+	while (at[h] != 0)
+		h = (h + 1) & (size - 1);
+	at[h] = v;
+}
+
 int
-nc_dp_addr6_insert(struct nc_dp_v6 *t, const uint8_t *ip, int lip, int port)
+nc_dp_addr6_insert(struct nc_dp_v6 *t, const uint8_t *ip, int lip, int port, int host)
 {
 	struct nc_addr6_ent *e = (struct nc_addr6_ent *)nc_dp_addr6_find(t, ip);
 
 	if (e == NULL) {
-		uint32_t h = nc_dp_hash6(ip, 0, NC_ADDR6_HASH);
-
 		RTE_BUILD_BUG_ON(NC_ADDR6_HASH <= NC_ADDR6_MAX || NC_ADDR6_MAX > UINT8_MAX ||
 				 (NC_ADDR6_HASH & (NC_ADDR6_HASH - 1)) != 0);
 		if (t->n_addr == NC_ADDR6_MAX)
 			return -ENOSPC;
 		e = &t->addr[t->n_addr++];
 		memcpy(e->ip, ip, 16);
-		/* at most NC_ADDR6_MAX of NC_ADDR6_HASH slots: one is free */
-		while (t->addr_at[h] != 0)
-			h = (h + 1) & (NC_ADDR6_HASH - 1);
-		t->addr_at[h] = (uint8_t)t->n_addr;
+		slot_put(t->addr_at, NC_ADDR6_HASH, nc_dp_hash6(ip, 0, NC_ADDR6_HASH), (uint8_t)t->n_addr);
 	}
 	if (lip >= 0)
 		e->lip_plus1 = (uint16_t)(lip + 1);
 	if (port >= 0)
 		e->port_plus1 = (uint8_t)(port + 1);
+	if (host >= 0)
+		e->host_plus1 = (uint8_t)(host + 1);
 	return 0;
 }
 
@@ -81,14 +88,11 @@ void
 nc_dp_svc6_index(struct nc_dp_v6 *t, uint16_t i)
 {
 	const struct nc_svc6_ent *e = &t->svc[i];
-	uint32_t h = nc_dp_hash6(e->vip, (uint32_t)e->port << 8 | e->proto, NC_SVC6_HASH);
 
 	RTE_BUILD_BUG_ON(NC_SVC6_HASH <= NC_MAX_SERVICES || NC_MAX_SERVICES > UINT8_MAX ||
 			 (NC_SVC6_HASH & (NC_SVC6_HASH - 1)) != 0);
-	/* at most NC_MAX_SERVICES of NC_SVC6_HASH slots: one is free */
-	while (t->svc_at[h] != 0)
-		h = (h + 1) & (NC_SVC6_HASH - 1);
-	t->svc_at[h] = (uint8_t)(i + 1);
+	slot_put(t->svc_at, NC_SVC6_HASH, nc_dp_hash6(e->vip, (uint32_t)e->port << 8 | e->proto, NC_SVC6_HASH),
+		 (uint8_t)(i + 1));
 }
 
 /* Local IP index of IPv6 address <ip>, taken if new. IPv6 local IPs share the
@@ -117,13 +121,11 @@ nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
 
 	for (p = 0; p < cfg->n_ports; p++) {
 		for (a = 0; a < cfg->ports[p].n_ipv6; a++)
-			if (nc_dp_addr6_insert(t, cfg->ports[p].ipv6[a].addr, -1, p) < 0)
+			if (nc_dp_addr6_insert(t, cfg->ports[p].ipv6[a].addr, -1, p, -1) < 0)
 				return -ENOSPC;
 		if (cfg->ports[p].has_host6) {
-			if (nc_dp_addr6_insert(t, cfg->ports[p].host6.addr, -1, -1) < 0)
+			if (nc_dp_addr6_insert(t, cfg->ports[p].host6.addr, -1, -1, p) < 0)
 				return -ENOSPC;
-			((struct nc_addr6_ent *)nc_dp_addr6_find(t, cfg->ports[p].host6.addr))->host_plus1 =
-				(uint8_t)(p + 1);
 		}
 	}
 	for (s = 0; s < cfg->n_services; s++) {
@@ -140,7 +142,7 @@ nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
 		dp->nat64 |= cs->server_family == AF_INET;
 		t->svc[t->n_svc].prefix6 = cs->persistence_prefix6 != 0 ? cs->persistence_prefix6 : 128;
 		nc_dp_svc6_index(t, t->n_svc++);
-		if (nc_dp_addr6_insert(t, cs->vip6, -1, -1) < 0)
+		if (nc_dp_addr6_insert(t, cs->vip6, -1, -1, -1) < 0)
 			return -ENOSPC;
 		for (i = 0; i < cs->n_servers; i++)
 			if (cs->servers[i].family == AF_INET6)
@@ -153,7 +155,7 @@ nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
 				return li;
 			}
 			ds->lip[ds->n_lips++] = (uint16_t)li;
-			if (nc_dp_addr6_insert(t, cs->local_ips6[l], li, -1) < 0)
+			if (nc_dp_addr6_insert(t, cs->local_ips6[l], li, -1, -1) < 0)
 				return -ENOSPC;
 		}
 	}
@@ -175,7 +177,7 @@ nc_dp_v6_peer_lips(struct nc_dp *dp, struct nc_dp_tables *tb)
 				       NC_DP_MAX_LIPS);
 				return li;
 			}
-			if (nc_dp_addr6_insert(&tb->v6, cl->peer_lips6[q][l], li, -1) < 0)
+			if (nc_dp_addr6_insert(&tb->v6, cl->peer_lips6[q][l], li, -1, -1) < 0)
 				return -ENOSPC;
 		}
 	return 0;

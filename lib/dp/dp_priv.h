@@ -556,10 +556,11 @@ int nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb);
 /* ... and the peers' IPv6 local IPs (cluster.peers[].local_ips), after ours. */
 int nc_dp_v6_peer_lips(struct nc_dp *dp, struct nc_dp_tables *tb);
 int nc_dp_v6_neighbors(struct nc_dp *dp);
-/* ... their steps: address <ip> into <t> (new, or its local IP index <lip>
- * and port <port> set where not -1): 0, or -ENOSPC past NC_ADDR6_MAX; and
+/* ... their steps: address <ip> into <t> (new, or its local IP index <lip>,
+ * the port <port> it is an address of and the port <host> whose host6 it is
+ * set where not -1): 0, or -ENOSPC past NC_ADDR6_MAX; and
  * service entry <i>, filled, into the index by (VIP, port, protocol). */
-int nc_dp_addr6_insert(struct nc_dp_v6 *t, const uint8_t *ip, int lip, int port);
+int nc_dp_addr6_insert(struct nc_dp_v6 *t, const uint8_t *ip, int lip, int port, int host);
 void nc_dp_svc6_index(struct nc_dp_v6 *t, uint16_t i);
 
 /* dp_ctl.c: <mac> may be a neighbor's: unicast, not zero, not one of our

@@ -2202,11 +2202,11 @@ test_v6_tables_full(void **state)
 	for (i = 0; i < NC_ADDR6_MAX; i++) {
 		pb_ip6(ip, "fd00::1");
 		ip[i % 16] ^= (uint8_t)(1u << (i / 16));
-		assert_int_equal(nc_dp_addr6_insert(&t, ip, i % 3 == 0 ? i : -1, -1), 0);
+		assert_int_equal(nc_dp_addr6_insert(&t, ip, i % 3 == 0 ? i : -1, -1, -1), 0);
 	}
 	assert_int_equal(t.n_addr, NC_ADDR6_MAX);
 	pb_ip6(ip, "fd00::2");
-	assert_int_equal(nc_dp_addr6_insert(&t, ip, -1, -1), -ENOSPC);
+	assert_int_equal(nc_dp_addr6_insert(&t, ip, -1, -1, -1), -ENOSPC);
 	assert_null(nc_dp_addr6_find(&t, ip));
 	for (i = 0; i < NC_ADDR6_MAX; i++) {
 		const struct nc_addr6_ent *e;
@@ -2218,9 +2218,14 @@ test_v6_tables_full(void **state)
 		assert_ptr_equal(e, &t.addr[i]);
 		assert_int_equal(e->lip_plus1, i % 3 == 0 ? i + 1 : 0);
 		/* an address already in: its local IP set, nothing added */
-		assert_int_equal(nc_dp_addr6_insert(&t, ip, 7, 1), 0);
+		assert_int_equal(nc_dp_addr6_insert(&t, ip, 7, 1, -1), 0);
 		assert_int_equal(e->lip_plus1, 8);
 		assert_int_equal(e->port_plus1, 2);
+		assert_int_equal(e->host_plus1, 0);
+		/* ... and a port's host address, the rest kept */
+		assert_int_equal(nc_dp_addr6_insert(&t, ip, -1, -1, 2), 0);
+		assert_int_equal(e->host_plus1, 3);
+		assert_int_equal(e->lip_plus1, 8);
 		ip[15] ^= 0x80;   /* a bit no address differs in */
 		assert_null(nc_dp_addr6_find(&t, ip));
 	}
