@@ -240,10 +240,11 @@ nc_sync_rec_64(const struct nc_sync_rec *r)
 /* Start flow sync: each worker's record ring, and its ring of flows to
  * install. A worker whose loop stood still for more than <stall_ms> (0:
  * never) - the process was frozen - quarantines the data plane: no client
- * or server packet is forwarded (dropped as "stalled"; ARP and the host's
- * traffic still pass) until nc_dp_sync_resume(), since a peer may have taken
- * its flows and addresses meanwhile. Before the workers run. 0 or a negative
- * errno. */
+ * or server packet is forwarded (dropped as "stalled", as are the frames it
+ * built before the stall and had not sent; ARP and the host's traffic still
+ * pass) and no flow expires until nc_dp_sync_resume(), since a peer may have
+ * taken its flows and addresses meanwhile. Before the workers run. 0 or a
+ * negative errno. */
 int nc_dp_sync_start(struct nc_dp *dp, uint32_t stall_ms);
 bool nc_dp_sync_quarantined(const struct nc_dp *dp);
 void nc_dp_sync_resume(struct nc_dp *dp);
