@@ -230,8 +230,10 @@ nc_control_print_final(const struct nc_app *a)
 		printf("final drop.%s %" PRIu64 "\n", nc_drop_name[i], st.drop[i]);
 	printf("final flows: tcp_port_early_reuse %" PRIu64 " redirected %" PRIu64 " icmp_relayed %" PRIu64 "\n",
 	       st.tcp_port_early_reuse, st.redirected, st.icmp_relayed);
-	printf("final workers: %u handoff_out %" PRIu64 " handoff_in %" PRIu64 "\n",
-	       (unsigned int)a->cfg->workers.n_lcores, st.handoff_out, st.handoff_in);
+	printf("final workers: %u handoff_out %" PRIu64 " handoff_in %" PRIu64
+	       " steer_missed %" PRIu64 "\n",
+	       (unsigned int)a->cfg->workers.n_lcores, st.handoff_out, st.handoff_in,
+	       st.lport_steer_missed);
 	printf("final fragments: reassembled %" PRIu64 " fragmented %" PRIu64 " out %" PRIu64 "\n",
 	       st.frag_reassembled, st.frag_fragmented, st.frag_out);
 	printf("final fragments6: reassembled %" PRIu64 " fragmented %" PRIu64 " atomic %" PRIu64 "\n",

@@ -11,8 +11,10 @@
 #include <rte_mbuf.h>
 
 #include "app.h"
+#include "nc_net.h"
 
 #define MBUF_CACHE 256
+#define RETA_MAX   4096   /* redirection table entries set, at most */
 
 static unsigned int
 pool_size(const struct nc_config *cfg)
@@ -27,6 +29,38 @@ pool_size(const struct nc_config *cfg)
 		n += nw * 4096;
 	n += (nw + 1) * MBUF_CACHE * 2 + 4096;
 	return rte_align32pow2(n) - 1;
+}
+
+/*
+ * Whether port <port_id>, spreading over <nq> queues by RSS, does it as the
+ * data plane predicts (nc_rss4): its redirection table is set here round
+ * robin over the queues, its key and hash types read back - the default key
+ * over IPv4 TCP and UDP addresses and ports. A port that cannot say so (no
+ * table, another key size, a table not set) is not predicted: its flows are
+ * owned by their key's hash and their answers may be handed over.
+ */
+static bool
+rss_predictable(uint16_t port_id, const struct rte_eth_dev_info *info, uint16_t nq)
+{
+	static struct rte_eth_rss_reta_entry64 reta[RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
+	const uint64_t need = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP;
+	uint8_t key[NC_RSS_KEY_LEN];
+	struct rte_eth_rss_conf rc = { .rss_key = key, .rss_key_len = sizeof(key) };
+	uint16_t i;
+
+	if (info->reta_size == 0 || info->reta_size > RETA_MAX || info->reta_size % nq != 0 ||
+	    info->hash_key_size != NC_RSS_KEY_LEN)
+		return false;
+	memset(reta, 0, sizeof(reta));
+	for (i = 0; i < info->reta_size; i++) {
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ULL << (i % RTE_ETH_RETA_GROUP_SIZE);
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = i % nq;
+	}
+	if (rte_eth_dev_rss_reta_update(port_id, reta, info->reta_size) != 0 ||
+	    rte_eth_dev_rss_hash_conf_get(port_id, &rc) != 0)
+		return false;
+	return rc.rss_key_len == NC_RSS_KEY_LEN && memcmp(key, nc_rss_key_default, NC_RSS_KEY_LEN) == 0 &&
+	       (rc.rss_hf & need) == need;
 }
 
 static int
@@ -58,6 +92,11 @@ port_init(struct nc_app *a, uint16_t pidx)
 			info.flow_type_rss_offloads;
 		if (conf.rx_adv_conf.rss_conf.rss_hf == 0)
 			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+		/* the key the data plane predicts the queues with */
+		if (info.hash_key_size == NC_RSS_KEY_LEN) {
+			conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)nc_rss_key_default;
+			conf.rx_adv_conf.rss_conf.rss_key_len = NC_RSS_KEY_LEN;
+		}
 	}
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
@@ -109,6 +148,8 @@ port_init(struct nc_app *a, uint16_t pidx)
 		rte_eth_macaddr_get(port_id, &a->port[pidx].mac);
 	a->port[pidx].port_id = port_id;
 	a->port[pidx].tx_one_seg = !(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+	a->port[pidx].rss_default_key = conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS &&
+		rss_predictable(port_id, &info, nq);
 	{
 		char mac[RTE_ETHER_ADDR_FMT_SIZE], addrs[256] = "";
 		uint16_t i;
@@ -121,8 +162,9 @@ port_init(struct nc_app *a, uint16_t pidx)
 			snprintf(addrs + l, sizeof(addrs) - l, " %u.%u.%u.%u/%u", ip >> 24, (ip >> 16) & 0xff,
 				 (ip >> 8) & 0xff, ip & 0xff, cp->ipv4[i].len);
 		}
-		printf("port %s (%s): mac %s, %u rx/tx queues, %u/%u descriptors, ipv4%s\n",
-		       cp->name, cp->device, mac, nq, rxd, txd, addrs);
+		printf("port %s (%s): mac %s, %u rx/tx queues%s, %u/%u descriptors, ipv4%s\n",
+		       cp->name, cp->device, mac, nq,
+		       a->port[pidx].rss_default_key ? " (RSS predicted)" : "", rxd, txd, addrs);
 	}
 	return 0;
 }

@@ -599,6 +599,51 @@ limits_setup(struct nc_dp *dp, const struct nc_config *cfg)
 	dp->lim_unreplied = l->udp_unreplied_max == 0 ? 0 : (l->udp_unreplied_max + n - 1) / n;
 }
 
+/*
+ * With every port spreading its packets by the default RSS key over 2, 4 or
+ * 8 workers' queues, the answers' queue is predicted (nc_rss4) and each flow
+ * table steers its local ports to its own worker's queue: the port's and the
+ * local IP's shares of that queue (nc_flow_table_steer). IPv6 local IPs are
+ * not steered.
+ */
+static int
+rss_setup(struct nc_dp *dp, const struct nc_dp_port_setup *ports, int socket)
+{
+	uint16_t mask[NC_STEER_BITS_MAX], i, b;
+	uint8_t share[NC_DP_MAX_LIPS], bits;
+	struct nc_rss *r;
+
+	if (dp->n_workers < 2 || !rte_is_power_of_2(dp->n_workers) ||
+	    dp->n_workers > 1u << NC_STEER_BITS_MAX || dp->n_ports == 0)
+		return 0;
+	for (i = 0; i < dp->n_ports; i++)
+		if (!ports[i].rss_default_key)
+			return 0;
+	r = rte_malloc_socket("nc_rss", sizeof(*r), RTE_CACHE_LINE_SIZE, socket);
+	if (r == NULL) {
+		NC_LOG(ERR, DP, "no memory for the RSS tables");
+		rte_errno = ENOMEM;
+		return -ENOMEM;
+	}
+	nc_rss_init(r, nc_rss_key_default);
+	bits = (uint8_t)rte_log2_u32(dp->n_workers);
+	for (i = 0; i < bits; i++) {
+		mask[i] = 0;
+		for (b = 0; b < 16; b++)
+			if (nc_rss4(r, 0, 0, 0, rte_cpu_to_be_16((uint16_t)(1u << b))) >> i & 1)
+				mask[i] |= (uint16_t)(1u << b);
+	}
+	for (i = 0; i < dp->n_lips; i++)
+		share[i] = dp->lip[i] != 0 ? nc_rss4(r, 0, dp->lip[i], 0, 0) : NC_LPORT_ANY;
+	for (i = 0; i < dp->n_workers; i++)
+		nc_flow_table_steer(dp->worker[i]->flows, bits, mask, share);
+	dp->rss = r;
+	dp->rss_qmask = (uint8_t)(dp->n_workers - 1);
+	NC_LOG(INFO, DP, "RSS: the ports' queues predicted, local ports steered to their "
+	       "flow's worker (%u workers)", dp->n_workers);
+	return 0;
+}
+
 struct nc_dp *
 nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 	     struct rte_mempool *ctl_pool, int socket)
@@ -749,6 +794,8 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 			goto fail;
 		}
 	}
+	if (rss_setup(dp, ports, socket) != 0)
+		goto fail;
 	return dp;
 fail:
 	if (rte_errno == 0)
@@ -785,6 +832,7 @@ nc_dp_free(struct nc_dp *dp)
 	nc_neigh_free(dp->neigh);   /* before the RCU variable its hashes' defer queues use */
 	rte_free(dp->qsbr);
 	rte_free(dp->lport_map);
+	rte_free((void *)(uintptr_t)dp->rss);
 	rte_free(dp->ctl);
 	rte_free(dp->tables);
 	rte_free(dp->cfg);
@@ -838,6 +886,7 @@ nc_dp_stats_get(const struct nc_dp *dp, struct nc_dp_stats *out)
 		for (k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
 			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
 		out->tcp_port_early_reuse += nc_flow_early_reuse(dp->worker[i]->flows);
+		out->lport_steer_missed += nc_flow_steer_missed(dp->worker[i]->flows);
 	}
 	/* and what the control lcore dropped: one list of reasons for every frame */
 	for (k = 0; k < NC_DROP_MAX; k++)

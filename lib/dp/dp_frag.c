@@ -313,7 +313,9 @@ nc_frag_in4(struct nc_worker *w, struct rte_mbuf *m)
 	ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	r->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_IPV4);
+	/* its first fragment's RSS hash, if any, is of the addresses alone:
+	 * the datagram's owner is computed from its ports (nc_dp_owner4) */
+	r->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_RX_RSS_HASH);
 	r->ol_flags |= w->dp->frag_reassembled_flag;
 	frag_seen_done(w, &key);
 	w->st.frag_reassembled++;

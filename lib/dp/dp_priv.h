@@ -342,6 +342,10 @@ struct nc_dp {
 	struct rte_ether_addr mac[NC_MAX_PORTS];
 	uint8_t tx_one_seg[NC_MAX_PORTS];     /* nc_dp_port_setup.tx_one_seg */
 	uint32_t lip[NC_DP_MAX_LIPS];         /* network order */
+	const struct nc_rss *rss;             /* the ports' RSS, predicted: flows owned by
+	                                       * the worker of their client's queue, local
+	                                       * ports steered (nc_dp_port_setup); NULL: off */
+	uint8_t rss_qmask;                    /* n_workers - 1, with rss */
 	struct nc_dp_tables *tables;          /* published (RCU): workers read w->tb */
 	uint64_t redirect[NC_MAX_PORTS];      /* per port: a draining peer's MAC |
 	                                       * NC_DP_REDIRECT_ON, or 0 (control lcore
@@ -423,6 +427,42 @@ static inline uint32_t
 nc_hash32(uint32_t x)
 {
 	return (x * 2654435761u);
+}
+
+/*
+ * The worker owning IPv4 client key <k> (hash <hash>) of service <svc>: with
+ * affinity, the client address's, so that its entry lives in one worker's
+ * table; with the ports' RSS known (dp->rss), the worker of the queue the
+ * client's packets reach, by the NIC's hash when <m> carries it, else by the
+ * same hash computed (a reassembled datagram, a synced record); otherwise
+ * the key's hash spread over the workers.
+ */
+static inline uint16_t
+nc_dp_owner4(const struct nc_dp *dp, const struct nc_dp_tables *tb, unsigned int svc,
+	     const struct nc_flow_key *k, uint32_t hash, const struct rte_mbuf *m)
+{
+	if (tb->svc[svc].persist_ms != 0)
+		return (uint16_t)((uint64_t)nc_hash32(k->src_ip) * dp->n_workers >> 32);
+	if (dp->rss != NULL) {
+		uint32_t h = m != NULL && (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss :
+			nc_rss4(dp->rss, k->src_ip, k->dst_ip, k->src_port, k->dst_port);
+
+		return (uint16_t)(h & dp->rss_qmask);
+	}
+	return (uint16_t)((uint64_t)hash * dp->n_workers >> 32);
+}
+
+/* nc_flow_add()'s <steer> for a flow of worker <w> to IPv4 server
+ * <addr>:<port> (network order): the worker's queue less the server's
+ * share; NC_LPORT_ANY without RSS, or for an IPv6 server (<v4> 0). */
+static inline uint8_t
+nc_dp_steer(const struct nc_worker *w, int v4, uint32_t addr, uint16_t port)
+{
+	const struct nc_dp *dp = w->dp;
+
+	if (dp->rss == NULL || !v4)
+		return NC_LPORT_ANY;
+	return (uint8_t)((w->id ^ nc_rss4(dp->rss, addr, 0, port, 0)) & dp->rss_qmask);
 }
 
 /* Owned-address entry for <ip> (network order), or NULL. */

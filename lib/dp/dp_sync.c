@@ -653,7 +653,6 @@ owner_of(const struct nc_dp *dp, const struct nc_sync_rec *r, const struct nc_sy
 	struct nc_flow_key k;
 	struct nc_flow6_key k6;
 	unsigned int s;
-	uint32_t h;
 
 	if (dp->n_workers == 1)
 		return 0;
@@ -665,8 +664,7 @@ owner_of(const struct nc_dp *dp, const struct nc_sync_rec *r, const struct nc_sy
 	s = nc_dp_svc_by_tuple(dp->tables, k.dst_ip, k.dst_port, k.proto);
 	if (s == 0)
 		return -ENOENT;
-	h = dp->tables->svc[s - 1].persist_ms != 0 ? nc_hash32(k.src_ip) : nc_flow_hash(&k);
-	return (int)((uint64_t)h * dp->n_workers >> 32);
+	return nc_dp_owner4(dp, dp->tables, s - 1, &k, nc_flow_hash(&k), NULL);
 }
 
 /* Local IP index + 1 of record <r>'s flow here, 0 if none. */

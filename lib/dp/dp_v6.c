@@ -639,7 +639,8 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	server = server6_pick(w, s, se, k, prefix, &hit);
 	srv = &s->server[server];
 	f = nc_flow6_add(w->flows, k, hash, ds->lip, ds->n_lips, &w->lip_cursor[svc],
-			 nc_flow_rest_bit(srv->addr, srv->port), &err);
+			 nc_flow_rest_bit(srv->addr, srv->port),
+			 nc_dp_steer(w, se->nat64, srv->addr, srv->port), &err);
 	if (unlikely(f == NULL)) {
 		drop(w, m, err == -ENOSPC ? NC_DROP_FLOW_TABLE_FULL : NC_DROP_NO_LOCAL_PORT);
 		return NULL;

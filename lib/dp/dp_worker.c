@@ -162,7 +162,8 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	}
 	srv = &s->server[server];
 	f = nc_flow_add(w->flows, &pm->key, pm->hash, svc->lip, svc->n_lips,
-			&w->lip_cursor[pm->svc], nc_flow_rest_bit(srv->addr, srv->port), &err);
+			&w->lip_cursor[pm->svc], nc_flow_rest_bit(srv->addr, srv->port),
+			nc_dp_steer(w, 1, srv->addr, srv->port), &err);
 	if (unlikely(f == NULL)) {
 		drop(w, m, err == -ENOSPC ? NC_DROP_FLOW_TABLE_FULL : NC_DROP_NO_LOCAL_PORT);
 		return NULL;
@@ -641,11 +642,7 @@ classify(struct nc_worker *w, struct rte_mbuf **mp, uint16_t pidx, int owned_che
 	pm->svc = (uint8_t)(s - 1);
 	pm->hash = nc_flow_hash(&pm->key);
 	if (owned_check && dp->n_workers > 1) {
-		/* with affinity, all of a client's flows to the service have one
-		 * owner, so its affinity entry lives in one worker's table */
-		uint32_t h = w->tb->svc[pm->svc].persist_ms != 0 ? nc_hash32(pm->key.src_ip) : pm->hash;
-
-		*owner = (uint16_t)((uint64_t)h * dp->n_workers >> 32);
+		*owner = nc_dp_owner4(dp, w->tb, pm->svc, &pm->key, pm->hash, m);
 		if (*owner != w->id)
 			return PK_HANDOFF;
 	}

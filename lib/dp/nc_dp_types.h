@@ -99,6 +99,8 @@ struct nc_dp_stats {
 	uint64_t handoff_in;
 	uint64_t flow_changes;  /* flows opened or closed in-line (burst bookkeeping) */
 	uint64_t tcp_port_early_reuse;  /* TCP flows on a local port still resting */
+	uint64_t lport_steer_missed;    /* flows on a local port whose answers reach
+					 * another worker (nc_flow_steer_missed) */
 	uint64_t redirected;    /* TCP segments of no flow here sent on to a draining
 				 * peer dispatcher, which still has their flow */
 	uint64_t icmp_relayed;  /* ICMP errors about a flow's packet passed to its other

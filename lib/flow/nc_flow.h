@@ -216,11 +216,14 @@ int32_t nc_flow_lookup(struct nc_flow_table *t, const struct nc_flow_key *k, uin
  * from <*lip_cursor>), insert the key. Returns the new flow with key, lip_idx,
  * lport, rest and state (SYN for TCP, UDP otherwise) set; the caller fills in
  * the rest. NULL with *err = -ENOSPC (table full) or -NC_ENOPORTS (no free
- * local port).
+ * local port). <steer>: with the table steered (nc_flow_table_steer), the
+ * receive queue the server's answers must reach, less the server's share of
+ * it; a port is then taken whose answers do, when one of the next few is
+ * free; NC_LPORT_ANY: any port.
  */
 struct nc_flow *nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 			    const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, uint8_t rest,
-			    int *err);
+			    uint8_t steer, int *err);
 
 /*
  * Take over flow <k> from another dispatcher (cluster sync): insert it with
@@ -254,16 +257,38 @@ void nc_flow_set_clock(struct nc_flow_table *t, uint32_t now_ms);
 uint64_t nc_flow_early_reuse(const struct nc_flow_table *t);
 
 /*
+ * Steering of local ports: a NIC spreading a port's packets over 2^<bits>
+ * receive queues by the low bits of a Toeplitz hash (nc_rss4) sends a
+ * server's answer to the queue made of three shares XORed: the server's
+ * (its address and port), the local IP's and the local port's. Bit j of
+ * port p's share is the parity of p & <port_mask>[j]; local IP l's share is
+ * <lip_share>[l] (NC_LPORT_ANY: its ports are not steered, an IPv6 address).
+ * nc_flow_add() then takes, when asked, a port whose answers reach the
+ * queue of the worker that owns the flow, and no answer crosses to another
+ * worker. <bits> 0: no steering. Owner or control lcore, before use. 0 or
+ * -EINVAL (bits over NC_STEER_BITS_MAX).
+ */
+#define NC_STEER_BITS_MAX 3
+#define NC_LPORT_ANY      0xff
+int nc_flow_table_steer(struct nc_flow_table *t, uint8_t bits, const uint16_t *port_mask,
+			const uint8_t *lip_share);
+
+/* Flows given a port against their steering (none of the next few free
+ * ports fitted): their server's answers reach another worker's queue and
+ * are handed over. Any lcore (a statistic). */
+uint64_t nc_flow_steer_missed(const struct nc_flow_table *t);
+
+/*
  * Give flow <idx>, now to a server of rest bit <rest>, another local port,
  * taken as nc_flow_add() takes one (from <lips>, in turn from <*lip_cursor>;
- * ports rested for that server first); its old port is freed (resting for its
+ * ports rested for that server first, steered by <steer>); its old port is freed (resting for its
  * old server, for TCP). The flow's key and index stay; the caller
  * updates what it derived from lip/lport. So a connection moved to a new
  * server connection never reuses the old 4-tuple. Owner lcore. Returns 0, or
  * -NC_ENOPORTS (the flow keeps its port) or -ENOENT.
  */
 int nc_flow_move_lport(struct nc_flow_table *t, uint32_t idx, const uint16_t *lips, uint16_t n_lips,
-		       uint16_t *lip_cursor, uint8_t rest);
+		       uint16_t *lip_cursor, uint8_t rest, uint8_t steer);
 
 /* Close flow <idx>: remove it and free its local port. */
 void nc_flow_del(struct nc_flow_table *t, uint32_t idx);
@@ -336,7 +361,7 @@ int32_t nc_flow6_lookup(struct nc_flow_table *t, const struct nc_flow6_key *k, u
  */
 struct nc_flow *nc_flow6_add(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash,
 			     const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, uint8_t rest,
-			     int *err);
+			     uint8_t steer, int *err);
 
 /* Take over IPv6 flow <k> from another dispatcher, as nc_flow_adopt(): the
  * client and VIP of its addresses set too. */

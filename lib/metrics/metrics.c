@@ -393,13 +393,18 @@ write_drops(FILE *o, const struct snap *sn)
 }
 
 /* Packets a worker received for a flow another worker owns and passed on
- * through that worker's ring (several workers; RSS does not know the owner). */
+ * through that worker's ring (several workers: ports whose RSS the data
+ * plane cannot predict, affinity, fragments, a local port not steered). */
 static void
 write_handoffs(FILE *o, const struct snap *sn)
 {
 	family(o, "netchestra_handoffs_total", "counter",
 	       "Packets passed to the worker owning their flow, all workers");
 	sample_u64(o, "netchestra_handoffs_total", NULL, NULL, 0, sn->st.handoff_out);
+	family(o, "netchestra_local_ports_steer_missed_total", "counter",
+	       "Flows given a local port whose server answers reach another worker's queue");
+	sample_u64(o, "netchestra_local_ports_steer_missed_total", NULL, NULL, 0,
+		   sn->st.lport_steer_missed);
 }
 
 static const struct port_fam {

@@ -617,4 +617,41 @@ nc_ack_shift_in(uint32_t ack, uint32_t hdr, uint32_t len)
 	return d < len ? hdr : ack - len;
 }
 
+/*
+ * Receive-side scaling, predicted: the low bits of the Toeplitz hash a NIC
+ * computes over an IPv4 packet's addresses and ports (TCP and UDP alike),
+ * as receive queue i of a port whose redirection table spreads its entries
+ * round robin over 2^k queues gets the packets whose hash ends in i's k
+ * bits. Toeplitz is linear over XOR: a tuple's hash is the XOR of its bytes'
+ * own, each byte's read from a table built once with DPDK's reference
+ * (rte_softrss). A worker can so tell which queue a server's answer will
+ * reach before it picks the local port the answer comes back to.
+ */
+#define NC_RSS_KEY_LEN 40
+
+/* The 40-byte key NICs commonly ship with (Microsoft's RSS verification
+ * key); the appliance sets it on every port it spreads over queues. */
+extern const uint8_t nc_rss_key_default[NC_RSS_KEY_LEN];
+
+struct nc_rss {
+	uint8_t v4[12][256];   /* [byte of src, dst, sport, dport][value]: its hash's low byte */
+};
+
+/* Build <r> for <key>. Any lcore. */
+void nc_rss_init(struct nc_rss *r, const uint8_t key[NC_RSS_KEY_LEN]);
+
+/* The low byte of the Toeplitz hash of an IPv4 packet from <src>:<sport> to
+ * <dst>:<dport> (network order); zeros stand for a part left out, so the
+ * shares of the parts XOR together. Any lcore. */
+static inline uint8_t
+nc_rss4(const struct nc_rss *r, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport)
+{
+	const uint8_t *s = (const uint8_t *)&src, *d = (const uint8_t *)&dst;
+	const uint8_t *sp = (const uint8_t *)&sport, *dp = (const uint8_t *)&dport;
+
+	return (uint8_t)(r->v4[0][s[0]] ^ r->v4[1][s[1]] ^ r->v4[2][s[2]] ^ r->v4[3][s[3]] ^
+			 r->v4[4][d[0]] ^ r->v4[5][d[1]] ^ r->v4[6][d[2]] ^ r->v4[7][d[3]] ^
+			 r->v4[8][sp[0]] ^ r->v4[9][sp[1]] ^ r->v4[10][dp[0]] ^ r->v4[11][dp[1]]);
+}
+
 #endif /* NC_NET_H */

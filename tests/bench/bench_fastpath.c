@@ -56,9 +56,14 @@
  * With --workers 2 the data plane has two workers, each polled on its own
  * lcore (the harness's main lcore and a second one), and each packet goes to
  * the worker a NIC's RSS would give it (rte_softrss of its addresses and
- * ports with the common 40-byte Toeplitz key, the low bit picking the queue):
- * a packet whose flow another worker owns is handed over through that
- * worker's ring, as in the appliance. A pass is timed from both workers'
+ * ports with the common 40-byte Toeplitz key, the low bit picking the queue,
+ * the hash left in the mbuf): a packet whose flow another worker owns is
+ * handed over through that worker's ring, as in the appliance. The data
+ * plane is told the port's RSS, as the appliance's own ports tell it: a flow
+ * is owned by the worker of its client's queue and its local port chosen so
+ * that its server's answers reach that queue too, so nothing should cross;
+ * --no-steer leaves it untold (flows owned by their key's hash, any local
+ * port: half the packets cross). A pass is timed from both workers'
  * start to the end of the later one; cycles per packet are per core (the
  * pass's cycles times two over its packets), and the handoffs' share of the
  * packets is printed. The harness keeps at most LANE_BACKLOG packets between
@@ -167,6 +172,7 @@ struct opts {
 	int family;            /* 4, 6 or 64 (NAT64) */
 	int synp;              /* --syn-proxy: syn_proxy "on" */
 	uint32_t workers;      /* --workers: 1 or 2 */
+	int no_steer;          /* --no-steer: the data plane not told the port's RSS */
 };
 
 /* What step 1 learned about a flow: its local address and server (network order). */
@@ -291,7 +297,10 @@ usage(FILE *out)
 		"  --syn-proxy    the service has syn_proxy \"on\": SYN cookies answered per\n"
 		"                 second, and the translation on every established packet\n"
 		"  --workers N    1 (default) or 2 workers, each on its own lcore, packets\n"
-		"                 spread as RSS would, handoffs counted (IPv4, plain)\n",
+		"                 spread as RSS would, handoffs counted (IPv4, plain)\n"
+		"  --no-steer     with --workers 2: the data plane is not told the port's\n"
+		"                 RSS (flows owned by their key's hash, local ports not\n"
+		"                 steered), as on ports whose RSS is unknown\n",
 		EXPIRE_BUDGET);
 }
 
@@ -327,6 +336,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "family", required_argument, NULL, 'F' },
 		{ "syn-proxy", no_argument, NULL, 'Y' },
 		{ "workers", required_argument, NULL, 'W' },
+		{ "no-steer", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -410,6 +420,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 				return -EINVAL;
 			}
 			break;
+		case 'R':
+			o->no_steer = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -432,6 +445,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (o->sync && (o->ca == NC_CA_PROXY_V1 || o->ca == NC_CA_PROXY_V2)) {
 		fprintf(stderr, "--sync: without --client-address proxy-v1 or proxy-v2\n");
+		return -EINVAL;
+	}
+	if (o->no_steer && o->workers != 2) {
+		fprintf(stderr, "--no-steer: only with --workers 2\n");
 		return -EINVAL;
 	}
 	if (o->workers == 2 && (o->family != 4 || o->sync || o->ca != NC_CA_NONE || o->synp)) {
@@ -1039,21 +1056,20 @@ static void *xcalloc(size_t n, size_t sz);
 
 /* The receive queue of a 2-queue port's RSS for IPv4/TCP packet <m>: the
  * low bit of the Toeplitz hash of its addresses and ports (the common
- * 40-byte key NICs ship with). */
+ * 40-byte key NICs ship with, which the appliance sets), the redirection
+ * table round robin. The hash is left in the mbuf, as a NIC leaves it. */
 static unsigned int
-rss_queue(const struct rte_mbuf *m)
+rss_queue(struct rte_mbuf *m)
 {
-	static const uint8_t key[40] = {
-		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
-		0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
-		0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa };
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 								sizeof(struct rte_ether_hdr));
 	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(ip + 1);
 	uint32_t t[3] = { rte_be_to_cpu_32(ip->src_addr), rte_be_to_cpu_32(ip->dst_addr),
 			  (uint32_t)rte_be_to_cpu_16(th->src_port) << 16 | rte_be_to_cpu_16(th->dst_port) };
 
-	return rte_softrss(t, 3, key) & 1;
+	m->hash.rss = rte_softrss(t, 3, nc_rss_key_default);
+	m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+	return m->hash.rss & 1;
 }
 
 /* The flow a packet's mbuf carries (--workers 2: outputs come back from
@@ -1753,7 +1769,7 @@ main(int argc, char **argv)
 	int n_eal = 0, huge, rc = 0;
 	struct rte_mempool *pool = NULL, *ctl_pool = NULL;
 	struct rte_malloc_socket_stats ms0, ms1;
-	struct nc_dp_port_setup ps;
+	struct nc_dp_port_setup ps = { 0 };
 	uint64_t hz, rx0, tx0, ho0, n_in, n_out, d_cyc = 0, b_cyc = 0, d_pkts = 0, b_pkts = 0;
 	uint64_t *pass_cyc = NULL;
 	uint32_t *pass_pkts = NULL;
@@ -1832,6 +1848,8 @@ main(int argc, char **argv)
 	 * of SMALL_FLOWS flows for the part that does not grow with max_flows */
 	ps.port_id = 0;
 	ps.mac = port_mac;
+	/* the NIC of --workers 2 spreads by the default key (rss_queue) */
+	ps.rss_default_key = o.workers == 2 && !o.no_steer;
 	o_small = o;
 	o_small.max_flows = SMALL_FLOWS;
 	cfg_build(&cfg, &o_small, b.n_lips);

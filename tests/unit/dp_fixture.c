@@ -104,11 +104,13 @@ tweak_two_workers(struct nc_config *c)
 }
 
 static bool fx_tx_one_seg;   /* fx_setup_one_seg() */
+static bool fx_rss;          /* fx_setup_rss() */
 
 int
 fx_setup_ext(void **state, void (*tweak)(struct nc_config *c), size_t size)
 {
-	struct nc_dp_port_setup ps = { .port_id = 0, .tx_one_seg = fx_tx_one_seg };
+	struct nc_dp_port_setup ps = { .port_id = 0, .tx_one_seg = fx_tx_one_seg,
+					.rss_default_key = fx_rss };
 	struct fx *f;
 	unsigned int i;
 
@@ -152,6 +154,17 @@ fx_setup_one_seg(void **state, void (*tweak)(struct nc_config *c))
 	fx_tx_one_seg = true;
 	r = fx_setup(state, tweak);
 	fx_tx_one_seg = false;
+	return r;
+}
+
+int
+fx_setup_rss(void **state, void (*tweak)(struct nc_config *c))
+{
+	int r;
+
+	fx_rss = true;
+	r = fx_setup(state, tweak);
+	fx_rss = false;
 	return r;
 }
 

@@ -80,6 +80,10 @@ int fx_setup_ext(void **state, void (*tweak)(struct nc_config *c), size_t size);
  * (nc_dp_port_setup.tx_one_seg, as net_af_xdp). */
 int fx_setup_one_seg(void **state, void (*tweak)(struct nc_config *c));
 
+/* As fx_setup(), the port spreading packets over the workers' queues by RSS
+ * with the default key (nc_dp_port_setup.rss_default_key). */
+int fx_setup_rss(void **state, void (*tweak)(struct nc_config *c));
+
 /* Test setup: the lab as it is. */
 int setup_lab(void **state);
 

@@ -19,8 +19,10 @@
 #include <cmocka.h>
 
 #include <rte_mbuf.h>
+#include <rte_thash.h>
 
 #include "nc_dp.h"
+#include "nc_net.h"
 #include "nc_test_support.h"
 #include "pkt_build.h"
 #include "dp_fixture.h"
@@ -58,8 +60,11 @@ dgram(const struct pb_pkt *p, uint16_t n, uint8_t *out)
 	return hl + n;
 }
 
+static int frag_rss;   /* rx_frag(): the mbuf carries a NIC's RSS hash of a fragment */
+
 /* Receive on worker 0 the fragment of IP payload bytes [<ofs>, <ofs> + <len>)
- * of datagram frame <dg>, MF set when <more>. */
+ * of datagram frame <dg>, MF set when <more>; with frag_rss, the hash a
+ * NIC gives a fragment: of its addresses alone. */
 static void
 rx_frag(struct fx *f, const uint8_t *dg, uint32_t ofs, uint32_t len, int more)
 {
@@ -77,6 +82,12 @@ rx_frag(struct fx *f, const uint8_t *dg, uint32_t ofs, uint32_t len, int more)
 	pb_put16(b + PB_IP_OFF + 10, 0);
 	pb_put16(b + PB_IP_OFF + 10, pb_csum(b + PB_IP_OFF, 20, 0));
 	m->port = 0;
+	if (frag_rss) {
+		uint32_t t[2] = { pb_get32(b + PB_IP_OFF + 12), pb_get32(b + PB_IP_OFF + 16) };
+
+		m->hash.rss = rte_softrss(t, 2, nc_rss_key_default);
+		m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+	}
 	nc_worker_rx(wk(f, 0), 0, &m, 1);
 }
 
@@ -409,6 +420,69 @@ test_two_workers(void **state)
 	assert_no_leak(f);
 }
 
+/* With the port's RSS predicted (two workers), a datagram reassembled from
+ * fragments - which a NIC hashes by their addresses alone - belongs to the
+ * worker its ports' hash names, as the flow's whole datagrams do: the
+ * datagram, then a whole one at the queue RSS gives it, are one flow on one
+ * worker, and the server's answer reaches that worker unhanded. */
+static void
+test_two_workers_rss(void **state)
+{
+	struct fx *f = *state;
+	struct nc_dp_stats st;
+	unsigned int i, owners[2] = { 0, 0 };
+
+	assert_int_equal(f->n_workers, 2);
+	frag_rss = 1;
+	for (i = 0; i < 8; i++) {
+		struct pb_pkt p, s, want;
+		struct frame fr;
+		struct flow fl;
+		struct rte_mbuf *m;
+		uint32_t t[3], q, sent = 0, k;
+
+		client_udp(&p, (uint16_t)(42000 + 3 * i), (uint16_t)(0x4000 + i));
+		client_dgram(f, &p, 2000, 504, i % 2, 2, &fl);
+		t[0] = p.sip;
+		t[1] = p.dip;
+		t[2] = (uint32_t)p.sport << 16 | p.dport;
+		q = rte_softrss(t, 3, nc_rss_key_default) & 1;
+		assert_int_equal(fl.owner, q);
+		owners[q]++;
+		/* a whole datagram of the flow, where RSS puts it: no new flow */
+		p.ip_id = (uint16_t)(0x5000 + i);
+		m = mk(&p);
+		m->hash.rss = rte_softrss(t, 3, nc_rss_key_default);
+		m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+		nc_worker_rx(wk(f, q), 0, &m, 1);
+		for (k = 0; k < 2; k++) {
+			struct frame o[4];
+			unsigned int n = take(f, k, o, 4);
+
+			if (n != 0) {
+				assert_int_equal(k, q);
+				fr = o[0];
+			}
+			sent += n;
+		}
+		assert_int_equal(sent, 1);
+		want = nat_c2s(&p, fl.server, fl.lport);
+		assert_wire(&fr, &want);
+		server_pkt(&s, &p, fl.server, fl.lport);
+		t[0] = s.sip;
+		t[1] = s.dip;
+		t[2] = (uint32_t)s.sport << 16 | s.dport;
+		assert_int_equal(rte_softrss(t, 3, nc_rss_key_default) & 1, q);
+	}
+	frag_rss = 0;
+	assert_true(owners[0] > 0 && owners[1] > 0);
+	assert_int_equal(nc_dp_flow_count(f->dp), 8);
+	stats(f, &st);
+	assert_int_equal(st.frag_reassembled, 8);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 /* More fragments than the table keeps for a datagram (8): it refuses the
  * datagram, every fragment held counted with the one that overflowed; the
  * last, alone again, expires. */
@@ -460,6 +534,7 @@ static int setup_one_seg(void **state) { return fx_setup_one_seg(state, NULL); }
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpfrag"); }
 
 static int setup_two_workers(void **state) { return fx_setup(state, tweak_two_workers); }
+static int setup_two_workers_rss(void **state) { return fx_setup_rss(state, tweak_two_workers); }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_lab, fx_teardown)
 
@@ -476,6 +551,8 @@ main(void)
 		T(test_timeout),
 		T(test_too_many),
 		cmocka_unit_test_setup_teardown(test_two_workers, setup_two_workers, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_two_workers_rss, setup_two_workers_rss,
+						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_in_order_one_seg, setup_one_seg, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_over_mtu_both_legs_one_seg, setup_one_seg, fx_teardown),
 	};

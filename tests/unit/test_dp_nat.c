@@ -17,8 +17,10 @@
 #include <cmocka.h>
 
 #include <rte_mbuf.h>
+#include <rte_thash.h>
 
 #include "nc_dp.h"
+#include "nc_net.h"
 #include "nc_sched.h"
 #include "pkt_build.h"
 #include "dp_fixture.h"
@@ -46,6 +48,7 @@ static int setup_small_table(void **state) { return fx_setup(state, tweak_small_
 static int setup_web_one_server(void **state) { return fx_setup(state, tweak_web_one_server); }
 static int setup_two_workers(void **state) { return fx_setup(state, tweak_two_workers); }
 static int setup_burst_512(void **state) { return fx_setup(state, tweak_burst_512); }
+static int setup_two_workers_rss(void **state) { return fx_setup_rss(state, tweak_two_workers); }
 
 /*
  * Choose the 16-bit word at byte <off> of <payload> so that the L4 checksum
@@ -744,6 +747,98 @@ test_tx_full(void **state)
 
 /* ------------------------------------------------------- two workers */
 
+/* The queue a 2-queue NIC's RSS gives IPv4 TCP/UDP frame <p> (the default
+ * key, DPDK's rte_softrss, the redirection table round robin), and the hash
+ * it would leave in the mbuf. */
+static unsigned int
+nic_queue(const struct pb_pkt *p, uint32_t *hash)
+{
+	uint32_t t[3] = { p->sip, p->dip,
+			  (uint32_t)p->sport << 16 | p->dport };
+
+	*hash = rte_softrss(t, 3, nc_rss_key_default);
+	return *hash & 1;
+}
+
+/* Frame <p> received where a NIC's RSS puts it, with the hash in the mbuf
+ * when <with_hash> (else the data plane computes it), then handed over if
+ * need be; the one frame sent comes back in <out>, the sender returned. */
+static unsigned int
+deliver_rss(struct fx *f, const struct pb_pkt *p, int with_hash, struct frame *out)
+{
+	struct rte_mbuf *m = mk(p);
+	unsigned int q = nic_queue(p, &m->hash.rss), i, sender = ~0u, total = 0;
+
+	if (with_hash)
+		m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+	nc_worker_rx(wk(f, q), 0, &m, 1);
+	for (i = 0; i < f->n_workers; i++)
+		nc_worker_handoff_poll(wk(f, i));
+	for (i = 0; i < f->n_workers; i++) {
+		struct frame fr[4];
+		unsigned int n = take(f, i, fr, 4);
+
+		if (n != 0) {
+			sender = i;
+			*out = fr[0];
+		}
+		total += n;
+	}
+	assert_int_equal(total, 1);
+	return sender;
+}
+
+/* With the port's RSS known, a flow belongs to the worker its client's
+ * packets reach, and its local port is one whose server answers reach that
+ * worker's queue too: nothing is handed over, either way, TCP and UDP, the
+ * NIC's hash in the mbuf or not. Without the steering of local ports half
+ * the answers cross (test_two_workers_handoff). */
+static void
+test_two_workers_rss(void **state)
+{
+	enum { N = 64 };
+	struct fx *f = *state;
+	static struct nc_dp_stats st;
+	unsigned int i, owners[2] = { 0, 0 };
+
+	assert_int_equal(f->n_workers, 2);
+	for (i = 0; i < N; i++) {
+		struct pb_pkt p, s, want;
+		struct frame fr;
+		struct flow fl;
+		uint32_t h;
+
+		client_pkt(&p, i % 4 < 2 ? IPPROTO_TCP : IPPROTO_UDP, (uint16_t)(41000 + 7 * i));
+		fl.owner = deliver_rss(f, &p, i % 2, &fr);
+		assert_int_equal(fl.owner, nic_queue(&p, &h));
+		fl.c = p;
+		fl.server = server_of(&fr);
+		fl.lport = lport_of(&fr);
+		assert_int_equal(fl.lport % 2, fl.owner);
+		want = nat_c2s(&p, fl.server, fl.lport);
+		assert_wire(&fr, &want);
+		owners[fl.owner]++;
+		/* the server's answer: the NIC puts it on the owner's queue */
+		server_pkt(&s, &fl.c, fl.server, fl.lport);
+		assert_int_equal(nic_queue(&s, &h), fl.owner);
+		assert_int_equal(deliver_rss(f, &s, i % 3 == 0, &fr), fl.owner);
+		want = nat_s2c(&s, &fl.c);
+		assert_wire(&fr, &want);
+		p.tcp_flags = PB_TCP_ACK;
+		assert_int_equal(deliver_rss(f, &p, i % 3 == 1, &fr), fl.owner);
+		want = nat_c2s(&p, fl.server, fl.lport);
+		assert_wire(&fr, &want);
+	}
+	assert_true(owners[0] > 0 && owners[1] > 0);
+	stats(f, &st);
+	assert_int_equal(st.handoff_out, 0);
+	assert_int_equal(st.handoff_in, 0);
+	assert_int_equal(st.lport_steer_missed, 0);
+	assert_int_equal(nc_dp_flow_count(f->dp), N);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 /* Flows live on the worker their hash names; a client packet or a server
  * reply that arrives at the other worker is handed off through its ring and
  * forwarded correctly by the owner. */
@@ -964,6 +1059,7 @@ main(void)
 		T(test_nic_checksum_flag, setup_lab),
 		T(test_tx_full, setup_lab),
 		T(test_two_workers_handoff, setup_two_workers),
+		T(test_two_workers_rss, setup_two_workers_rss),
 		T(test_burst_groups_change_table, setup_web_one_server),
 		T(test_burst_over_64, setup_burst_512),
 	};

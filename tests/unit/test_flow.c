@@ -81,7 +81,7 @@ add(struct table *tb, const struct nc_flow_key *k, int *err)
 	uint16_t cursor = 0;
 
 	*err = 0;
-	return nc_flow_add(tb->t, k, nc_flow_hash(k), lip0, 1, &cursor, 0, err);
+	return nc_flow_add(tb->t, k, nc_flow_hash(k), lip0, 1, &cursor, 0, NC_LPORT_ANY, err);
 }
 
 static int32_t
@@ -533,7 +533,7 @@ test_v6_keys(void **state)
 		struct nc_flow6_key k6 = key6_of(i);
 		struct nc_flow_key k = key_of(i, IPPROTO_TCP);
 
-		f = nc_flow6_add(tb.t, &k6, nc_flow6_hash(&k6), lip0, 1, &cursor, 0, &err);
+		f = nc_flow6_add(tb.t, &k6, nc_flow6_hash(&k6), lip0, 1, &cursor, 0, NC_LPORT_ANY, &err);
 		assert_non_null(f);
 		i6[i] = (int32_t)nc_flow_index(tb.t, f);
 		assert_true(i6[i] >= (int32_t)(nc_flow_slots(tb.t) / 2));
@@ -548,7 +548,8 @@ test_v6_keys(void **state)
 	{
 		struct nc_flow6_key k6 = key6_of(N);
 
-		assert_null(nc_flow6_add(tb.t, &k6, nc_flow6_hash(&k6), lip0, 1, &cursor, 0, &err));
+		assert_null(nc_flow6_add(tb.t, &k6, nc_flow6_hash(&k6), lip0, 1, &cursor, 0,
+					 NC_LPORT_ANY, &err));
 		assert_int_equal(err, -ENOSPC);
 	}
 	for (i = 0; i < N; i++) {
@@ -776,7 +777,7 @@ test_lips_round_robin(void **state)
 		struct nc_flow_key k = key_of(i, IPPROTO_UDP);
 		int32_t idx;
 
-		f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), lips, 2, &cursor, 0, &err);
+		f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), lips, 2, &cursor, 0, NC_LPORT_ANY, &err);
 		assert_non_null(f);
 		assert_int_equal(f->lip_idx, want[i].lip);
 		assert_int_equal(rte_be_to_cpu_16(f->lport), want[i].port);
@@ -789,15 +790,15 @@ test_lips_round_robin(void **state)
 	{
 		struct nc_flow_key k = key_of(100, IPPROTO_UDP);
 
-		assert_null(nc_flow_add(tb.t, &k, nc_flow_hash(&k), lips, 2, &cursor, 0, &err));
+		assert_null(nc_flow_add(tb.t, &k, nc_flow_hash(&k), lips, 2, &cursor, 0, NC_LPORT_ANY, &err));
 		assert_int_equal(err, -NC_ENOPORTS);
 		/* a service with only IP 1 */
 		cursor = 0;
-		assert_null(nc_flow_add(tb.t, &k, nc_flow_hash(&k), only1, 1, &cursor, 0, &err));
+		assert_null(nc_flow_add(tb.t, &k, nc_flow_hash(&k), only1, 1, &cursor, 0, NC_LPORT_ANY, &err));
 		assert_int_equal(err, -NC_ENOPORTS);
 		/* free 4001 on IP 1: a service limited to IP 1 gets it */
 		nc_flow_del(tb.t, (uint32_t)nc_flow_by_lport(tb.t, 1, 4001));
-		f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), only1, 1, &cursor, 0, &err);
+		f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), only1, 1, &cursor, 0, NC_LPORT_ANY, &err);
 		assert_non_null(f);
 		assert_int_equal(f->lip_idx, 1);
 		assert_int_equal(rte_be_to_cpu_16(f->lport), 4001);
@@ -1057,7 +1058,7 @@ churn_to(struct table *tb, uint16_t lip, uint8_t proto, uint8_t rest)
 	struct nc_flow *f;
 	int err = 0;
 
-	f = nc_flow_add(tb->t, &k, nc_flow_hash(&k), lips, 1, &cursor, rest, &err);
+	f = nc_flow_add(tb->t, &k, nc_flow_hash(&k), lips, 1, &cursor, rest, NC_LPORT_ANY, &err);
 	assert_non_null(f);
 	assert_int_equal(f->rest, rest);
 	port = rte_be_to_cpu_16(f->lport);
@@ -1082,7 +1083,7 @@ churn_keep(struct table *tb, uint16_t lip)
 	struct nc_flow *f;
 	int err = 0;
 
-	f = nc_flow_add(tb->t, &k, nc_flow_hash(&k), lips, 1, &cursor, 0, &err);
+	f = nc_flow_add(tb->t, &k, nc_flow_hash(&k), lips, 1, &cursor, 0, NC_LPORT_ANY, &err);
 	assert_non_null(f);
 	return rte_be_to_cpu_16(f->lport);
 }
@@ -1116,7 +1117,7 @@ test_lport_rest(void **state)
 	/* t=5500: IP 0's ports all rest; a TCP flow goes to IP 1 instead */
 	nc_flow_set_clock(tb.t, 5500);
 	k = key_of(1, IPPROTO_TCP);
-	f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, 0, &err);
+	f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, 0, NC_LPORT_ANY, &err);
 	assert_non_null(f);
 	assert_int_equal(f->lip_idx, 1);
 	assert_int_equal(nc_flow_early_reuse(tb.t), 0);
@@ -1377,12 +1378,12 @@ test_move_lport(void **state)
 	table_open(&tb, 70000, 0, 1, 2, NULL, NULL, NULL);
 	nc_flow_set_tcp_reuse(tb.t, 1000, 0);
 	nc_flow_set_clock(tb.t, 100);
-	f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, 0, &err);
+	f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, 0, NC_LPORT_ANY, &err);
 	assert_non_null(f);
 	idx = index_of(&tb, f);
 	old = rte_be_to_cpu_16(f->lport);
 	lip_old = f->lip_idx;
-	assert_int_equal(nc_flow_move_lport(tb.t, (uint32_t)idx, both, 2, &cursor, 0), 0);
+	assert_int_equal(nc_flow_move_lport(tb.t, (uint32_t)idx, both, 2, &cursor, 0, NC_LPORT_ANY), 0);
 	assert_int_equal(lookup(&tb, &k), idx);
 	assert_ptr_equal(nc_flow_at(tb.t, (uint32_t)idx), f);
 	assert_false(f->lip_idx == lip_old && rte_be_to_cpu_16(f->lport) == old);
@@ -1401,16 +1402,106 @@ test_move_lport(void **state)
 	{
 		const uint16_t only[] = { lip_old };
 		uint16_t c = 0;
-		struct nc_flow *g = nc_flow_add(tb.t, &k2, nc_flow_hash(&k2), only, 1, &c, 0, &err);
+		struct nc_flow *g = nc_flow_add(tb.t, &k2, nc_flow_hash(&k2), only, 1, &c, 0,
+						NC_LPORT_ANY, &err);
 
 		assert_non_null(g);
 		assert_int_equal(rte_be_to_cpu_16(g->lport), old);
 		c = 0;
-		assert_int_equal(nc_flow_move_lport(tb.t, (uint32_t)index_of(&tb, g), only, 1, &c, 0),
-				 -NC_ENOPORTS);
+		assert_int_equal(nc_flow_move_lport(tb.t, (uint32_t)index_of(&tb, g), only, 1, &c, 0,
+						    NC_LPORT_ANY), -NC_ENOPORTS);
 		assert_int_equal(rte_be_to_cpu_16(g->lport), old);
 		assert_int_equal(nc_flow_by_lport(tb.t, lip_old, old), index_of(&tb, g));
 	}
+	table_close(&tb, 1);
+}
+
+/* The share of port <p> in its answers' queue under masks <m> (2 bits). */
+static unsigned int
+share_of(const uint16_t *m, uint16_t p)
+{
+	return (unsigned int)__builtin_parity(p & m[0]) | (unsigned int)__builtin_parity(p & m[1]) << 1;
+}
+
+/* Steered local ports: every flow asked for a queue gets a port whose share
+ * XOR its local IP's makes it, on each of two local IPs (one not steered:
+ * never used for a steered flow while the other has ports), TCP ports
+ * resting for their server skipped as before; a queue no port can make
+ * (all-zero masks) still gets a port, counted as missed. Moves too. */
+static void
+test_steer(void **state)
+{
+	static const uint16_t both[] = { 1, 0 };   /* lip 1 first: the steered one */
+	const uint16_t mask[2] = { 0x8421, 0x1248 }, zero[2] = { 0, 0 };
+	const uint8_t share[2] = { NC_LPORT_ANY, 2 };
+	uint16_t cursor = 0, first = 0;
+	struct table tb;
+	unsigned int i;
+	int err;
+
+	(void)state;
+	table_open(&tb, 4096, 1, 2, 2, NULL, NULL, NULL);
+	nc_flow_set_tcp_reuse(tb.t, 1000, 0);
+	nc_flow_set_clock(tb.t, 100);
+	assert_int_equal(nc_flow_table_steer(tb.t, 4, mask, share), -EINVAL);
+	assert_int_equal(nc_flow_table_steer(tb.t, 2, mask, share), 0);
+	for (i = 0; i < 2000; i++) {
+		struct nc_flow_key k = key_of(i, i % 3 ? IPPROTO_TCP : IPPROTO_UDP);
+		uint8_t steer = (uint8_t)(i % 4);
+		struct nc_flow *f = nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, 0,
+						steer, &err);
+		uint16_t p;
+
+		assert_non_null(f);
+		p = rte_be_to_cpu_16(f->lport);
+		assert_int_equal(f->lip_idx, 1);
+		assert_int_equal(p % 2, 1);   /* still worker 1's port */
+		assert_int_equal(share_of(mask, p) ^ share[1], steer);
+		if (i == 0)
+			first = p;
+		/* a TCP flow's port freed rests for its server: the next flow
+		 * to that server takes another port of the same share */
+		if (i == 10) {
+			int32_t idx = lookup(&tb, &k);
+			struct nc_flow *g;
+			struct nc_flow_key k2 = key_of(100000, IPPROTO_TCP);
+
+			assert_int_equal(k.proto, IPPROTO_TCP);
+			nc_flow_del(tb.t, (uint32_t)idx);
+			g = nc_flow_add(tb.t, &k2, nc_flow_hash(&k2), both, 2, &cursor, 0, steer, &err);
+			assert_non_null(g);
+			assert_int_not_equal(rte_be_to_cpu_16(g->lport), p);
+			assert_int_equal(share_of(mask, rte_be_to_cpu_16(g->lport)) ^ share[1], steer);
+		}
+	}
+	assert_true(first != 0);
+	assert_int_equal(nc_flow_steer_missed(tb.t), 0);
+	/* a move keeps to the asked queue as well */
+	{
+		struct nc_flow_key k = key_of(5, IPPROTO_TCP);
+		int32_t idx = lookup(&tb, &k);
+
+		assert_true(idx >= 0);
+		assert_int_equal(nc_flow_move_lport(tb.t, (uint32_t)idx, both, 2, &cursor, 7, 3), 0);
+		assert_int_equal(share_of(mask, rte_be_to_cpu_16(nc_flow_at(tb.t, (uint32_t)idx)->lport)) ^
+				 share[1], 3);
+	}
+	/* no port can make queue 1: ports are given all the same, counted */
+	assert_int_equal(nc_flow_table_steer(tb.t, 2, zero, share), 0);
+	for (i = 0; i < 8; i++) {
+		struct nc_flow_key k = key_of(50000 + i, IPPROTO_UDP);
+
+		assert_non_null(nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, 0, 1, &err));
+	}
+	assert_int_equal(nc_flow_steer_missed(tb.t), 8);
+	/* not steered: NC_LPORT_ANY asks nothing and counts nothing */
+	{
+		struct nc_flow_key k = key_of(60000, IPPROTO_UDP);
+
+		assert_non_null(nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, 0,
+					    NC_LPORT_ANY, &err));
+	}
+	assert_int_equal(nc_flow_steer_missed(tb.t), 8);
 	table_close(&tb, 1);
 }
 
@@ -1440,6 +1531,7 @@ main(void)
 		cmocka_unit_test(test_expire_wraps),
 		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_create_invalid),
+		cmocka_unit_test(test_steer),
 	};
 
 	return cmocka_run_group_tests_name("flow", tests, eal_setup, eal_teardown);
