@@ -21,12 +21,15 @@
 # other) and the cost of a new flow's PROXY header (the server's SYN-ACK with
 # the header segment). The last line is then the plain run's.
 #
-# --workers-compare: two runs in one sitting, one worker then two
+# --workers-compare: three runs in one sitting, one worker, then two
 # (bench-fastpath --workers 2: each on its own lcore, packets spread as a
-# NIC's RSS would, the other leg's owner reached through its handoff ring):
-# packets per second over all workers, cycles per packet per core, the share
-# of packets handed over, and the scaling. `--workers 2` alone runs the second.
-# The last line is then the one-worker run's.
+# NIC's RSS would, the data plane told the port's RSS: flows owned by their
+# client's queue, local ports steered so that the answers reach it too),
+# then two with --no-steer (flows owned by their key's hash, any local port:
+# the other leg's owner reached through its handoff ring): packets per second
+# over all workers, cycles per packet per core, the share of packets handed
+# over, and the scaling. `--workers 2` alone runs the second. The last line
+# is then the one-worker run's.
 #
 # --synproxy-compare: two runs in one sitting, the service with syn_proxy "on"
 # (bench-fastpath --syn-proxy) then plain: SYN cookies answered per second per
@@ -191,23 +194,28 @@ if [ "$compare" = 3 ]; then
 	exit
 fi
 if [ "$compare" = 5 ]; then
-	echo "command: $bench $mode${*:+ $*}, then with --workers 2"
+	echo "command: $bench $mode${*:+ $*}, then with --workers 2, then --workers 2 --no-steer"
 	"$bench" "$mode" "$@" 2>&1 | tee "$off"
 	"$bench" "$mode" "$@" --workers 2 2>&1 | tee "$on"
+	"$bench" "$mode" "$@" --workers 2 --no-steer 2>&1 | tee "$r6"
 	read -r d1 b1 <<<"$(cyc "$off")"
 	read -r d2 b2 <<<"$(cyc "$on")"
+	read -r d3 b3 <<<"$(cyc "$r6")"
 	mpps1=$(sed -n 's/^dispatcher: \([0-9.]*\) Mpps.*/\1/p' "$off")
 	mpps2=$(sed -n 's/^2 workers: \([0-9.]*\) Mpps over both.*/\1/p' "$on")
-	share=$(sed -n 's/.*handoffs \([0-9.]*\)% of the packets.*/\1/p' "$on")
+	mpps3=$(sed -n 's/^2 workers: \([0-9.]*\) Mpps over both.*/\1/p' "$r6")
+	share2=$(sed -n 's/.*handoffs \([0-9.]*\)% of the packets.*/\1/p' "$on")
+	share3=$(sed -n 's/.*handoffs \([0-9.]*\)% of the packets.*/\1/p' "$r6")
 	echo "== one worker beside two (same sitting; the two lcores share $(nproc) CPUs with the harness)"
-	printf '%-44s %12s %12s\n' "" "1 worker" "2 workers"
-	printf '%-44s %12s %12s\n' "established: Mpps over all workers" "$mpps1" "$mpps2"
-	printf '%-44s %12s %12s\n' "dispatcher cycles/packet per core" "$d1" "$d2"
-	printf '%-44s %12s %12s\n' "baseline (MAC swap) cycles/packet" "$b1" "$b2"
-	printf '%-44s %12s %12s\n' "packets handed to the other worker" "-" "$share%"
-	printf '%-44s %12s %12s\n' "new flows/s (set-up on one lcore)" "$(val "$off" 'new flows\/s')" \
-		"$(val "$on" 'new flows\/s')"
-	awk -v a="$mpps1" -v b="$mpps2" 'BEGIN { printf "scaling, 2 workers / 1: %.2f\n", b / a }'
+	printf '%-44s %12s %12s %12s\n' "" "1 worker" "2 workers" "2, no steer"
+	printf '%-44s %12s %12s %12s\n' "established: Mpps over all workers" "$mpps1" "$mpps2" "$mpps3"
+	printf '%-44s %12s %12s %12s\n' "dispatcher cycles/packet per core" "$d1" "$d2" "$d3"
+	printf '%-44s %12s %12s %12s\n' "baseline (MAC swap) cycles/packet" "$b1" "$b2" "$b3"
+	printf '%-44s %12s %12s %12s\n' "packets handed to the other worker" "-" "$share2%" "$share3%"
+	printf '%-44s %12s %12s %12s\n' "new flows/s (set-up on one lcore)" "$(val "$off" 'new flows\/s')" \
+		"$(val "$on" 'new flows\/s')" "$(val "$r6" 'new flows\/s')"
+	awk -v a="$mpps1" -v b="$mpps2" -v c="$mpps3" \
+		'BEGIN { printf "scaling, 2 workers / 1: %.2f (no steer: %.2f)\n", b / a, c / a }'
 	grep -h '^cycles/packet' "$off"
 	exit
 fi
