@@ -371,9 +371,15 @@ drops_total(struct fx *f)
 unsigned int
 deliver(struct fx *f, unsigned int w, const struct pb_pkt *p, struct frame *out)
 {
+	return deliver_m(f, w, mk(p), out);
+}
+
+unsigned int
+deliver_m(struct fx *f, unsigned int w, struct rte_mbuf *m, struct frame *out)
+{
 	unsigned int i, sender = ~0u, total = 0;
 
-	rx(f, w, p);
+	nc_worker_rx(wk(f, w), 0, &m, 1);
 	for (i = 0; i < f->n_workers; i++)
 		nc_worker_handoff_poll(wk(f, i));
 	for (i = 0; i < f->n_workers; i++) {

@@ -151,6 +151,9 @@ uint64_t drops_total(struct fx *f);
  * and return the one frame that comes out and the worker that sent it. */
 unsigned int deliver(struct fx *f, unsigned int w, const struct pb_pkt *p, struct frame *out);
 
+/* deliver() of mbuf <m>, made by the caller (flags, hash). */
+unsigned int deliver_m(struct fx *f, unsigned int w, struct rte_mbuf *m, struct frame *out);
+
 /* Length of the frame built from <p>. */
 uint32_t flen(const struct pb_pkt *p);
 

@@ -767,25 +767,11 @@ static unsigned int
 deliver_rss(struct fx *f, const struct pb_pkt *p, int with_hash, struct frame *out)
 {
 	struct rte_mbuf *m = mk(p);
-	unsigned int q = nic_queue(p, &m->hash.rss), i, sender = ~0u, total = 0;
+	unsigned int q = nic_queue(p, &m->hash.rss);
 
 	if (with_hash)
 		m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
-	nc_worker_rx(wk(f, q), 0, &m, 1);
-	for (i = 0; i < f->n_workers; i++)
-		nc_worker_handoff_poll(wk(f, i));
-	for (i = 0; i < f->n_workers; i++) {
-		struct frame fr[4];
-		unsigned int n = take(f, i, fr, 4);
-
-		if (n != 0) {
-			sender = i;
-			*out = fr[0];
-		}
-		total += n;
-	}
-	assert_int_equal(total, 1);
-	return sender;
+	return deliver_m(f, q, m, out);
 }
 
 /* With the port's RSS known, a flow belongs to the worker its client's
