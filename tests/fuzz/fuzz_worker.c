@@ -14,7 +14,9 @@
  * ICMP echo - and everything sent is taken off the wire); bits 2-7: the
  * clock moves by that many times 8 ms first. Frames for one worker without a
  * round between them arrive in one burst; a frame longer than an mbuf's room
- * arrives as a chain of segments.
+ * arrives as a chain of segments. An input of odd length runs with the
+ * port's RSS predicted (nc_dp_port_setup.rss_default_key: flows owned by
+ * their client's queue, local ports steered), one of even length without.
  *
  * After each input, the clock moves past every timeout: the workers expire
  * their flows and affinity entries, the control lcore drops the packets
@@ -57,6 +59,7 @@ static struct {
 	struct nc_config cfg;
 	struct rte_mempool *pool;
 	struct nc_dp *dp;
+	const struct nc_rss *rss;   /* the data plane's, for the inputs that run with it */
 	unsigned int n_workers;
 	uint32_t now_ms;
 	unsigned int pool_full, tx_full, ca_full;
@@ -92,7 +95,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char *eal[] = { "fuzz_worker", "--no-huge", "-m", "512", "--no-pci", "-l", "0",
 			"--no-shconf", "--file-prefix", "ncfuzzworker", "--log-level", "*:error", NULL };
-	struct nc_dp_port_setup ps = { .port_id = 0 };
+	struct nc_dp_port_setup ps = { .port_id = 0, .rss_default_key = true };
 	static struct nc_errors errs;
 	const char *seeds = getenv("NC_FUZZ_WRITE_SEEDS");
 	unsigned int i, l;
@@ -115,6 +118,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz.dp = nc_dp_create(&fz.cfg, &ps, fz.pool, SOCKET_ID_ANY);
 	CHECK(fz.dp != NULL);
 	fz.n_workers = nc_dp_n_workers(fz.dp);
+	fz.rss = fz.dp->rss;
+	CHECK(fz.rss != NULL);
 	fz.now_ms = 1000000;
 	tick_all();
 	fz.pool_full = avail(fz.pool);
@@ -198,6 +203,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned int n = 0, bw = 0, i, l;
 	size_t o = 0;
 
+	/* no flow is open between inputs: the owner rule may change */
+	fz.dp->rss = size % 2 ? fz.rss : NULL;
 	tick_all();
 	while (size - o >= 3) {
 		uint8_t ctl = data[o];
