@@ -35,7 +35,7 @@ pool_size(const struct nc_config *cfg)
  * Whether port <port_id>, spreading over <nq> queues by RSS, does it as the
  * data plane predicts (nc_rss4): its redirection table is set here round
  * robin over the queues, its key and hash types read back - the default key
- * over IPv4 TCP and UDP addresses and ports. A port that cannot say so (no
+ * over IPv4 and IPv6 TCP and UDP addresses and ports. A port that cannot say so (no
  * table, another key size, a table not set) is not predicted: its flows are
  * owned by their key's hash and their answers may be handed over.
  */
@@ -43,7 +43,8 @@ static bool
 rss_predictable(uint16_t port_id, const struct rte_eth_dev_info *info, uint16_t nq)
 {
 	static struct rte_eth_rss_reta_entry64 reta[RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
-	const uint64_t need = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP;
+	const uint64_t need = RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP |
+		RTE_ETH_RSS_NONFRAG_IPV6_TCP | RTE_ETH_RSS_NONFRAG_IPV6_UDP;
 	uint8_t key[NC_RSS_KEY_LEN];
 	struct rte_eth_rss_conf rc = { .rss_key = key, .rss_key_len = sizeof(key) };
 	uint16_t i;

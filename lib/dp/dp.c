@@ -601,17 +601,17 @@ limits_setup(struct nc_dp *dp, const struct nc_config *cfg)
 
 /*
  * With every port spreading its packets by the default RSS key over 2, 4 or
- * 8 workers' queues, the answers' queue is predicted (nc_rss4) and each flow
- * table steers its local ports to its own worker's queue: the port's and the
- * local IP's shares of that queue (nc_flow_table_steer). IPv6 local IPs are
- * not steered.
+ * 8 workers' queues, the answers' queue is predicted (nc_rss4, nc_rss6) and
+ * each flow table steers its local ports to its own worker's queue: each
+ * local IP's share of that queue and its ports' (nc_flow_table_steer; a
+ * port's bits weigh differently in IPv4 and IPv6 tuples).
  */
 static int
 rss_setup(struct nc_dp *dp, const struct nc_dp_port_setup *ports, int socket)
 {
-	uint16_t mask[NC_STEER_BITS_MAX], i, b;
-	uint8_t share[NC_DP_MAX_LIPS], bits;
+	uint16_t mask4[NC_STEER_BITS_MAX], mask6[NC_STEER_BITS_MAX], i, b, l;
 	struct nc_rss *r;
+	uint8_t bits;
 
 	if (dp->n_workers < 2 || !rte_is_power_of_2(dp->n_workers) ||
 	    dp->n_workers > 1u << NC_STEER_BITS_MAX || dp->n_ports == 0)
@@ -628,15 +628,22 @@ rss_setup(struct nc_dp *dp, const struct nc_dp_port_setup *ports, int socket)
 	nc_rss_init(r, nc_rss_key_default);
 	bits = (uint8_t)rte_log2_u32(dp->n_workers);
 	for (i = 0; i < bits; i++) {
-		mask[i] = 0;
-		for (b = 0; b < 16; b++)
-			if (nc_rss4(r, 0, 0, 0, rte_cpu_to_be_16((uint16_t)(1u << b))) >> i & 1)
-				mask[i] |= (uint16_t)(1u << b);
+		mask4[i] = mask6[i] = 0;
+		for (b = 0; b < 16; b++) {
+			uint16_t p = rte_cpu_to_be_16((uint16_t)(1u << b));
+
+			mask4[i] |= (uint16_t)((nc_rss4(r, 0, 0, 0, p) >> i & 1u) << b);
+			mask6[i] |= (uint16_t)((nc_rss6(r, NULL, NULL, 0, p) >> i & 1u) << b);
+		}
 	}
-	for (i = 0; i < dp->n_lips; i++)
-		share[i] = dp->lip[i] != 0 ? nc_rss4(r, 0, dp->lip[i], 0, 0) : NC_LPORT_ANY;
 	for (i = 0; i < dp->n_workers; i++)
-		nc_flow_table_steer(dp->worker[i]->flows, bits, mask, share);
+		for (l = 0; l < dp->n_lips; l++) {
+			int v6 = dp->lip[l] == 0;
+			uint8_t share = v6 ? nc_rss6(r, NULL, dp->tables->v6.lip[l], 0, 0) :
+				nc_rss4(r, 0, dp->lip[l], 0, 0);
+
+			nc_flow_table_steer(dp->worker[i]->flows, l, bits, v6 ? mask6 : mask4, share);
+		}
 	dp->rss = r;
 	dp->rss_qmask = (uint8_t)(dp->n_workers - 1);
 	NC_LOG(INFO, DP, "RSS: the ports' queues predicted, local ports steered to their "

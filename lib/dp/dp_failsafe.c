@@ -1521,8 +1521,9 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	if (t != NULL && (t->flags & NC_TFS_SYNACK) &&
 	    nc_flow_move_lport(w->flows, idx, svc->lip, svc->n_lips, &w->lip_cursor[f->svc],
 			       nc_flow_rest_bit(s->server[to].addr, s->server[to].port),
-			       nc_dp_steer(w, dp->lip[f->lip_idx] != 0, s->server[to].addr,
-					   s->server[to].port)) == 0)
+			       dp->lip[f->lip_idx] != 0 ?
+			       nc_dp_steer(w, s->server[to].addr, s->server[to].port) :
+			       nc_dp_steer6(w, w->tb->v6.server[f->svc][to], s->server[to].port)) == 0)
 		f->lip = dp->lip[f->lip_idx];
 	if (unlikely(nc_flow_is_v6(f)))
 		nc_v6_flow_moved(w, f);

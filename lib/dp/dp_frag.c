@@ -391,6 +391,7 @@ nc_frag_in6(struct nc_worker *w, struct rte_mbuf *m, uint16_t fh_off)
 	 * the two cannot disagree whatever the table's version does */
 	ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));
 	ip->payload_len = rte_cpu_to_be_16((uint16_t)(rte_pktmbuf_pkt_len(r) - l3));
+	r->ol_flags &= ~RTE_MBUF_F_RX_RSS_HASH;   /* of the addresses alone, as in IPv4 */
 	r->ol_flags |= w->dp->frag_reassembled_flag;
 	frag_seen_done(w, &key);
 	w->st.frag_reassembled++;

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <rte_cycles.h>
+#include <rte_hash_crc.h>
 #include <rte_ip_frag.h>
 #include <rte_ring.h>
 #include <rte_rcu_qsbr.h>
@@ -452,17 +453,52 @@ nc_dp_owner4(const struct nc_dp *dp, const struct nc_dp_tables *tb, unsigned int
 	return (uint16_t)((uint64_t)hash * dp->n_workers >> 32);
 }
 
+/*
+ * The worker owning IPv6 client key <k> (hash <hash>) of service entry <se>,
+ * as nc_dp_owner4(): with affinity, the client prefix's; the NIC's hash in
+ * <m> is taken only from a packet without extension headers (<m> NULL
+ * otherwise), which NICs may hash by addresses alone.
+ */
+static inline uint16_t
+nc_dp_owner6(const struct nc_dp *dp, const struct nc_dp_tables *tb, const struct nc_svc6_ent *se,
+	     const struct nc_flow6_key *k, uint32_t hash, const struct rte_mbuf *m)
+{
+	if (tb->svc[se->svc].persist_ms != 0) {
+		uint8_t prefix[16] __rte_aligned(8);   /* rte_hash_crc reads 8 bytes at a time */
+
+		nc_affinity_prefix6(k->src_ip, se->prefix6, prefix);
+		hash = rte_hash_crc(prefix, sizeof(prefix), 0);
+	} else if (dp->rss != NULL) {
+		uint32_t h = m != NULL && (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss :
+			nc_rss6(dp->rss, k->src_ip, k->dst_ip, k->src_port, k->dst_port);
+
+		return (uint16_t)(h & dp->rss_qmask);
+	}
+	return (uint16_t)((uint64_t)hash * dp->n_workers >> 32);
+}
+
 /* nc_flow_add()'s <steer> for a flow of worker <w> to IPv4 server
  * <addr>:<port> (network order): the worker's queue less the server's
- * share; NC_LPORT_ANY without RSS, or for an IPv6 server (<v4> 0). */
+ * share; NC_LPORT_ANY without RSS. */
 static inline uint8_t
-nc_dp_steer(const struct nc_worker *w, int v4, uint32_t addr, uint16_t port)
+nc_dp_steer(const struct nc_worker *w, uint32_t addr, uint16_t port)
 {
 	const struct nc_dp *dp = w->dp;
 
-	if (dp->rss == NULL || !v4)
+	if (dp->rss == NULL)
 		return NC_LPORT_ANY;
 	return (uint8_t)((w->id ^ nc_rss4(dp->rss, addr, 0, port, 0)) & dp->rss_qmask);
+}
+
+/* ... to IPv6 server [<addr>]:<port>. */
+static inline uint8_t
+nc_dp_steer6(const struct nc_worker *w, const uint8_t *addr, uint16_t port)
+{
+	const struct nc_dp *dp = w->dp;
+
+	if (dp->rss == NULL)
+		return NC_LPORT_ANY;
+	return (uint8_t)((w->id ^ nc_rss6(dp->rss, addr, NULL, port, 0)) & dp->rss_qmask);
 }
 
 /* Owned-address entry for <ip> (network order), or NULL. */

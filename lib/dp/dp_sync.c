@@ -624,25 +624,17 @@ nc_dp_sync_take(struct nc_dp *dp, struct nc_sync_rec *out, struct nc_sync_addr6 
 	return n;
 }
 
-/* Worker owning the client's packets of IPv6 flow <k6> (as owner6() in the
- * worker: the prefix's with affinity), or -ENOENT for no such service. */
+/* Worker owning the client's packets of IPv6 flow <k6> (nc_dp_owner6), or
+ * -ENOENT for no such service. */
 static int
 owner_v6(const struct nc_dp *dp, const struct nc_flow6_key *k6)
 {
 	const struct nc_svc6_ent *se = nc_dp_svc6_find(&dp->tables->v6, k6->dst_ip, k6->dst_port,
 						       k6->proto);
-	uint8_t prefix[16] __rte_aligned(8);
-	uint32_t h;
 
 	if (se == NULL)
 		return -ENOENT;
-	if (dp->tables->svc[se->svc].persist_ms != 0) {
-		nc_affinity_prefix6(k6->src_ip, se->prefix6, prefix);
-		h = rte_hash_crc(prefix, sizeof(prefix), 0);
-	} else {
-		h = nc_flow6_hash(k6);
-	}
-	return (int)((uint64_t)h * dp->n_workers >> 32);
+	return nc_dp_owner6(dp, dp->tables, se, k6, nc_flow6_hash(k6), NULL);
 }
 
 /* The worker owning the client's packets of record <r> (-ENOENT: no such

@@ -500,22 +500,6 @@ server6_pick(struct nc_worker *w, const struct nc_schedule *s, const struct nc_s
 	return server;
 }
 
-/* Worker owning IPv6 client flow <k> of <se> (5-tuple hash <hash>): with
- * affinity, the one its prefix hashes to, so that all of a prefix's flows
- * to the service meet one worker's affinity table. */
-static inline uint16_t
-owner6(const struct nc_worker *w, const struct nc_svc6_ent *se, const struct nc_flow6_key *k,
-       uint32_t hash)
-{
-	uint8_t prefix[16] __rte_aligned(8);   /* rte_hash_crc reads 8 bytes at a time */
-
-	if (w->tb->svc[se->svc].persist_ms != 0) {
-		nc_affinity_prefix6(k->src_ip, se->prefix6, prefix);
-		hash = rte_hash_crc(prefix, sizeof(prefix), 0);
-	}
-	return (uint16_t)((uint64_t)hash * w->dp->n_workers >> 32);
-}
-
 int
 nc_v6_adopt_find(const struct nc_worker *w, const struct nc_sync_rec *r, const struct nc_sync_addr6 *a6,
 		 unsigned int *svc, int *srv, uint16_t *lip_idx)
@@ -640,7 +624,8 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	srv = &s->server[server];
 	f = nc_flow6_add(w->flows, k, hash, ds->lip, ds->n_lips, &w->lip_cursor[svc],
 			 nc_flow_rest_bit(srv->addr, srv->port),
-			 nc_dp_steer(w, se->nat64, srv->addr, srv->port), &err);
+			 se->nat64 ? nc_dp_steer(w, srv->addr, srv->port) :
+			 nc_dp_steer6(w, w->tb->v6.server[svc][server], srv->port), &err);
 	if (unlikely(f == NULL)) {
 		drop(w, m, err == -ENOSPC ? NC_DROP_FLOW_TABLE_FULL : NC_DROP_NO_LOCAL_PORT);
 		return NULL;
@@ -708,7 +693,9 @@ client6(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, const stru
 	pm->hash = nc_flow6_hash(&k);
 	pm->svc6 = (uint8_t)(se - w->tb->v6.svc);
 	if (owned_check && w->dp->n_workers > 1) {
-		*owner = owner6(w, se, &k, pm->hash);
+		*owner = nc_dp_owner6(w->dp, w->tb, se, &k, pm->hash,
+				      pm->l4_off == sizeof(struct rte_ether_hdr) +
+				      sizeof(struct rte_ipv6_hdr) ? m : NULL);
 		if (*owner != w->id)
 			return PK_HANDOFF;
 	}

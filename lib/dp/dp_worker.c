@@ -163,7 +163,7 @@ flow_open(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	srv = &s->server[server];
 	f = nc_flow_add(w->flows, &pm->key, pm->hash, svc->lip, svc->n_lips,
 			&w->lip_cursor[pm->svc], nc_flow_rest_bit(srv->addr, srv->port),
-			nc_dp_steer(w, 1, srv->addr, srv->port), &err);
+			nc_dp_steer(w, srv->addr, srv->port), &err);
 	if (unlikely(f == NULL)) {
 		drop(w, m, err == -ENOSPC ? NC_DROP_FLOW_TABLE_FULL : NC_DROP_NO_LOCAL_PORT);
 		return NULL;

@@ -47,7 +47,7 @@ struct nc_dp_port_setup {
 	bool tx_one_seg;              /* the device sends only single-segment frames
 	                               * (no RTE_ETH_TX_OFFLOAD_MULTI_SEGS, e.g.
 	                               * net_af_xdp): chains are made whole first */
-	bool rss_default_key;         /* the device spreads IPv4 TCP and UDP over the
+	bool rss_default_key;         /* the device spreads TCP and UDP over the
 	                               * workers' queues by the Toeplitz hash of
 	                               * addresses and ports with nc_rss_key_default,
 	                               * its redirection table round robin: when every

@@ -46,8 +46,9 @@ struct lport_fifo {
 	uint32_t size;       /* ports this table owns on the local IP (free or not) */
 	uint16_t n_workers;  /* the table owns the ports p % n_workers == its worker */
 	uint8_t rest_shift;  /* lport_rest.old_ago's step: tcp_reuse_ms >> it fits 8 bits */
-	uint8_t steer_share; /* the local IP's share of its answers' queue (nc_flow_table_steer);
-			      * NC_LPORT_ANY: not steered */
+	uint8_t steer_bits;  /* bits of its answers' queue (nc_flow_table_steer); 0: not steered */
+	uint8_t steer_share; /* the local IP's share of that queue */
+	uint16_t steer_mask[NC_STEER_BITS_MAX];   /* a port's share, bit j: parity(port & [j]) */
 };
 
 /* The resting of port <p> of <f>: the table's ports are apart by n_workers. */
@@ -117,8 +118,6 @@ struct nc_flow_table {
 	uint32_t rest_max_ms;    /* the longest it has been: no rest ends later */
 	uint64_t early_reuse;    /* TCP flows given a port still cooling */
 	uint64_t steer_missed;   /* flows given a port whose answers reach another queue */
-	uint8_t steer_bits;      /* bits of the answers' queue (0: ports not steered) */
-	uint16_t steer_mask[NC_STEER_BITS_MAX];   /* a port's share, bit j: parity(port & [j]) */
 	struct lport_fifo fifo[];
 };
 
@@ -451,7 +450,6 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 		}
 		f->unused = f->count;
 		f->size = f->count;
-		f->steer_share = NC_LPORT_ANY;
 	}
 	return t;
 nomem:
@@ -707,19 +705,19 @@ nc_flow_early_reuse(const struct nc_flow_table *t)
 }
 
 int
-nc_flow_table_steer(struct nc_flow_table *t, uint8_t bits, const uint16_t *port_mask,
-		    const uint8_t *lip_share)
+nc_flow_table_steer(struct nc_flow_table *t, uint16_t lip, uint8_t bits, const uint16_t *port_mask,
+		    uint8_t share)
 {
-	uint16_t l;
+	struct lport_fifo *f;
 
-	if (bits > NC_STEER_BITS_MAX)
+	if (bits > NC_STEER_BITS_MAX || lip >= t->n_lips)
 		return -EINVAL;
-	t->steer_bits = bits;
-	memset(t->steer_mask, 0, sizeof(t->steer_mask));
+	f = &t->fifo[lip];
+	f->steer_bits = bits;
+	f->steer_share = share;
+	memset(f->steer_mask, 0, sizeof(f->steer_mask));
 	if (bits != 0)
-		memcpy(t->steer_mask, port_mask, bits * sizeof(port_mask[0]));
-	for (l = 0; l < t->n_lips; l++)
-		t->fifo[l].steer_share = bits != 0 ? lip_share[l] : NC_LPORT_ANY;
+		memcpy(f->steer_mask, port_mask, bits * sizeof(port_mask[0]));
 	return 0;
 }
 
@@ -790,15 +788,15 @@ fifo_ready(struct lport_fifo *f, uint32_t now_ms, uint32_t max_ms, uint8_t rest)
 	return 0;
 }
 
-/* The share of port <p> (host order) in the queue its answers reach. */
+/* The share of port <p> (host order) of <f> in the queue its answers reach. */
 static inline uint8_t
-port_share(const struct nc_flow_table *t, uint16_t p)
+port_share(const struct lport_fifo *f, uint16_t p)
 {
 	uint8_t c = 0;
 	unsigned int j;
 
-	for (j = 0; j < t->steer_bits; j++)
-		c |= (uint8_t)(__builtin_parity(p & t->steer_mask[j]) << j);
+	for (j = 0; j < f->steer_bits; j++)
+		c |= (uint8_t)(__builtin_parity(p & f->steer_mask[j]) << j);
 	return c;
 }
 
@@ -814,7 +812,7 @@ fifo_steer(const struct nc_flow_table *t, struct lport_fifo *f, int tcp, uint8_t
 	for (j = 0; j < n; j++) {
 		uint16_t *a = &f->port[f->head & f->mask], *b = &f->port[(f->head + j) & f->mask];
 
-		if (port_share(t, *b) == share &&
+		if (port_share(f, *b) == share &&
 		    (!tcp || j < f->unused || port_ready(f, *b, t->now_ms, t->rest_max_ms, rest))) {
 			uint16_t x = *a;
 
@@ -828,25 +826,29 @@ fifo_steer(const struct nc_flow_table *t, struct lport_fifo *f, int tcp, uint8_t
 	return 0;
 }
 
-/* The next port of the first local IP of <lips> (in turn from <c0>) with a
- * free one whose answers reach the queue <steer> (nc_flow_add()) and that
- * may carry the flow, moved to its fifo's head: the local IP's position in
- * <lips>, or -1 if none. */
+/* The next port of the first steered local IP of <lips> (in turn from <c0>)
+ * with a free one whose answers reach the queue <steer> (nc_flow_add()) and
+ * that may carry the flow, moved to its fifo's head: the local IP's
+ * position in <lips>; -1 if none, -2 if none of <lips> is steered. */
 static int
 lip_steer(struct nc_flow_table *t, int tcp, uint8_t rest, uint8_t steer, const uint16_t *lips,
 	  uint16_t n_lips, uint16_t c0)
 {
-	uint8_t bits = (uint8_t)((1u << t->steer_bits) - 1);
+	int ret = -2;
 	uint16_t i, c;
 
 	for (i = 0, c = c0; i < n_lips; i++, c = (uint16_t)(c + 1 == n_lips ? 0 : c + 1)) {
 		struct lport_fifo *f = &t->fifo[lips[c]];
 
-		if (f->count != 0 && f->steer_share != NC_LPORT_ANY &&
-		    fifo_steer(t, f, tcp, rest, (uint8_t)((steer ^ f->steer_share) & bits)))
+		if (f->steer_bits == 0)
+			continue;
+		ret = -1;
+		if (f->count != 0 && fifo_steer(t, f, tcp, rest,
+						(uint8_t)((steer ^ f->steer_share) &
+							  ((1u << f->steer_bits) - 1))))
 			return c;
 	}
-	return -1;
+	return ret;
 }
 
 /* Take a free local port for a new (or moved) flow to a server of rest bit
@@ -864,7 +866,7 @@ lport_take(struct nc_flow_table *t, int tcp, uint8_t rest, uint8_t steer, const 
 	uint16_t i, c = 0;
 
 	c = *lip_cursor >= n_lips ? 0 : *lip_cursor;
-	if (steer != NC_LPORT_ANY && t->steer_bits != 0) {
+	if (steer != NC_LPORT_ANY) {
 		int s = lip_steer(t, tcp, rest, steer, lips, n_lips, c);
 
 		if (s >= 0) {
@@ -872,7 +874,8 @@ lport_take(struct nc_flow_table *t, int tcp, uint8_t rest, uint8_t steer, const 
 			fifo = &t->fifo[lips[c]];
 			goto take;
 		}
-		t->steer_missed++;
+		if (s == -1)
+			t->steer_missed++;
 	}
 	/* the cursor wraps by a compare: a division per new flow costs more
 	 * than the rest of the port's choice */

@@ -258,20 +258,21 @@ uint64_t nc_flow_early_reuse(const struct nc_flow_table *t);
 
 /*
  * Steering of local ports: a NIC spreading a port's packets over 2^<bits>
- * receive queues by the low bits of a Toeplitz hash (nc_rss4) sends a
- * server's answer to the queue made of three shares XORed: the server's
- * (its address and port), the local IP's and the local port's. Bit j of
- * port p's share is the parity of p & <port_mask>[j]; local IP l's share is
- * <lip_share>[l] (NC_LPORT_ANY: its ports are not steered, an IPv6 address).
- * nc_flow_add() then takes, when asked, a port whose answers reach the
- * queue of the worker that owns the flow, and no answer crosses to another
- * worker. <bits> 0: no steering. Owner or control lcore, before use. 0 or
- * -EINVAL (bits over NC_STEER_BITS_MAX).
+ * receive queues by the low bits of a Toeplitz hash (nc_rss4, nc_rss6)
+ * sends a server's answer to the queue made of three shares XORed: the
+ * server's (its address and port), the local IP's and the local port's.
+ * For local IP <lip>: bit j of port p's share is the parity of p &
+ * <port_mask>[j], the address's own share is <share>. nc_flow_add() then
+ * takes, when asked, a port whose answers reach the queue of the worker
+ * that owns the flow, and no answer crosses to another worker. <bits> 0:
+ * the local IP's ports are not steered (the default). Owner or control
+ * lcore, before use. 0 or -EINVAL (bits over NC_STEER_BITS_MAX, no such
+ * local IP).
  */
 #define NC_STEER_BITS_MAX 3
 #define NC_LPORT_ANY      0xff
-int nc_flow_table_steer(struct nc_flow_table *t, uint8_t bits, const uint16_t *port_mask,
-			const uint8_t *lip_share);
+int nc_flow_table_steer(struct nc_flow_table *t, uint16_t lip, uint8_t bits,
+			const uint16_t *port_mask, uint8_t share);
 
 /* Flows given a port against their steering (none of the next few free
  * ports fitted): their server's answers reach another worker's queue and

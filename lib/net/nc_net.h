@@ -619,7 +619,7 @@ nc_ack_shift_in(uint32_t ack, uint32_t hdr, uint32_t len)
 
 /*
  * Receive-side scaling, predicted: the low bits of the Toeplitz hash a NIC
- * computes over an IPv4 packet's addresses and ports (TCP and UDP alike),
+ * computes over a packet's addresses and ports (IPv4 and IPv6, TCP and UDP),
  * as receive queue i of a port whose redirection table spreads its entries
  * round robin over 2^k queues gets the packets whose hash ends in i's k
  * bits. Toeplitz is linear over XOR: a tuple's hash is the XOR of its bytes'
@@ -635,6 +635,7 @@ extern const uint8_t nc_rss_key_default[NC_RSS_KEY_LEN];
 
 struct nc_rss {
 	uint8_t v4[12][256];   /* [byte of src, dst, sport, dport][value]: its hash's low byte */
+	uint8_t v6[36][256];   /* the same over an IPv6 packet's */
 };
 
 /* Build <r> for <key>. Any lcore. */
@@ -652,6 +653,23 @@ nc_rss4(const struct nc_rss *r, uint32_t src, uint32_t dst, uint16_t sport, uint
 	return (uint8_t)(r->v4[0][s[0]] ^ r->v4[1][s[1]] ^ r->v4[2][s[2]] ^ r->v4[3][s[3]] ^
 			 r->v4[4][d[0]] ^ r->v4[5][d[1]] ^ r->v4[6][d[2]] ^ r->v4[7][d[3]] ^
 			 r->v4[8][sp[0]] ^ r->v4[9][sp[1]] ^ r->v4[10][dp[0]] ^ r->v4[11][dp[1]]);
+}
+
+/* nc_rss4() for an IPv6 packet from [<src>]:<sport> to [<dst>]:<dport>; a
+ * NULL address stands for a part left out. Any lcore. */
+static inline uint8_t
+nc_rss6(const struct nc_rss *r, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+	uint16_t dport)
+{
+	const uint8_t *sp = (const uint8_t *)&sport, *dp = (const uint8_t *)&dport;
+	uint8_t h = (uint8_t)(r->v6[32][sp[0]] ^ r->v6[33][sp[1]] ^ r->v6[34][dp[0]] ^ r->v6[35][dp[1]]);
+	unsigned int i;
+
+	for (i = 0; src != NULL && i < 16; i++)
+		h ^= r->v6[i][src[i]];
+	for (i = 0; dst != NULL && i < 16; i++)
+		h ^= r->v6[16 + i][dst[i]];
+	return h;
 }
 
 #endif /* NC_NET_H */

@@ -26,4 +26,11 @@ nc_rss_init(struct nc_rss *r, const uint8_t key[NC_RSS_KEY_LEN])
 			t[pos / 4] = (uint32_t)v << (8 * (3 - pos % 4));
 			r->v4[pos][v] = (uint8_t)rte_softrss(t, RTE_DIM(t), key);
 		}
+	for (pos = 0; pos < RTE_DIM(r->v6); pos++)
+		for (v = 0; v < 256; v++) {
+			uint32_t t[9] = { 0 };
+
+			t[pos / 4] = (uint32_t)v << (8 * (3 - pos % 4));
+			r->v6[pos][v] = (uint8_t)rte_softrss(t, RTE_DIM(t), key);
+		}
 }

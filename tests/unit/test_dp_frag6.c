@@ -23,8 +23,10 @@
 #include <cmocka.h>
 
 #include <rte_mbuf.h>
+#include <rte_thash.h>
 
 #include "nc_dp.h"
+#include "nc_net.h"
 #include "nc_test_support.h"
 #include "pkt_build.h"
 #include "dp_fixture.h"
@@ -67,8 +69,11 @@ dgram(const struct pb_pkt *p, uint16_t n, uint8_t *out)
 	return hl + n;
 }
 
+static int frag_rss;   /* rx_bytes(): an IPv6 fragment carries a NIC's RSS hash */
+
 /* An mbuf of fx_pool with <len> bytes of <b>, from port 0, received by
- * worker <w>. */
+ * worker <w>; with frag_rss, an IPv6 fragment with the hash a NIC gives
+ * it: of its addresses alone. */
 static void
 rx_bytes(struct fx *f, unsigned int w, const uint8_t *b, uint32_t len)
 {
@@ -80,6 +85,14 @@ rx_bytes(struct fx *f, unsigned int w, const uint8_t *b, uint32_t len)
 	assert_non_null(d);
 	memcpy(d, b, len);
 	m->port = 0;
+	if (frag_rss && pb_get16(b + 12) == 0x86dd && b[IP6_AT + 6] == 44) {
+		uint32_t t[8], i;
+
+		for (i = 0; i < 8; i++)
+			t[i] = pb_get32(b + IP6_AT + 8 + 4 * i);
+		m->hash.rss = rte_softrss(t, 8, nc_rss_key_default);
+		m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+	}
 	nc_worker_rx(wk(f, w), 0, &m, 1);
 }
 
@@ -606,6 +619,44 @@ test_two_workers(void **state)
 	assert_no_leak(f);
 }
 
+/* With the port's RSS predicted: a datagram reassembled from fragments,
+ * which a NIC hashes by addresses alone, is owned by the worker its ports'
+ * hash names, as the flow's whole datagrams are, and its local port sends
+ * the server's answers there. */
+static void
+test_two_workers_rss(void **state)
+{
+	struct fx *f = *state;
+	unsigned int i, owners[2] = { 0, 0 };
+
+	assert_int_equal(f->n_workers, 2);
+	handed = 0;
+	frag_rss = 1;
+	for (i = 0; i < 8; i++) {
+		struct pb_pkt p;
+		uint32_t t[9], j, q, before = handed;
+		uint16_t lport;
+		int s;
+
+		client_udp6(&p, (uint16_t)(44000 + 3 * i), 0);
+		client_dgram6(f, &p, 2000, 504, i % 2, 2, &s, &lport);
+		for (j = 0; j < 4; j++) {
+			t[j] = pb_get32(p.sip6 + 4 * j);
+			t[4 + j] = pb_get32(p.dip6 + 4 * j);
+		}
+		t[8] = (uint32_t)p.sport << 16 | p.dport;
+		q = rte_softrss(t, 9, nc_rss_key_default) & 1;
+		assert_int_equal(handed - before, q);   /* sent by the owner */
+		assert_int_equal(lport % 2, q);
+		owners[q]++;
+	}
+	frag_rss = 0;
+	assert_true(owners[0] > 0 && owners[1] > 0);
+	assert_int_equal(nc_dp_flow_count(f->dp), 8);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 static void
 tweak_v6_two(struct nc_config *c)
 {
@@ -614,6 +665,7 @@ tweak_v6_two(struct nc_config *c)
 }
 
 static int setup_v6_two(void **state) { return fx_setup(state, tweak_v6_two); }
+static int setup_v6_two_rss(void **state) { return fx_setup_rss(state, tweak_v6_two); }
 
 /* A port that sends single-segment frames only (net_af_xdp): every frame
  * that leaves is one buffer - a reassembled datagram within the MTU, and
@@ -664,6 +716,7 @@ main(void)
 		T(test_atomic),
 		cmocka_unit_test_setup_teardown(test_nat64, setup_v6_64, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_two_workers, setup_v6_two, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_two_workers_rss, setup_v6_two_rss, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_in_order_one_seg, setup_one_seg, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_over_mtu_both_legs_one_seg, setup_one_seg, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_nat64_one_seg, setup_one_seg_64, fx_teardown),

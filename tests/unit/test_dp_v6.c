@@ -20,6 +20,7 @@
 #include <rte_cycles.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
+#include <rte_thash.h>
 
 #include "dp_fixture.h"
 #include "dp_client_addr.h"   /* NC_CA_RTO_MS, NC_CA_TRIES, nc_worker_ca_poll */
@@ -2256,6 +2257,96 @@ test_v6_tables_full(void **state)
 	}
 }
 
+/* ------------------------------------------------- two workers, RSS */
+
+static void
+tweak_v6_64_two(struct nc_config *c)
+{
+	tweak_v6_64(c);
+	tweak_two_workers(c);
+}
+
+static int setup_v6_rss(void **state) { return fx_setup_rss(state, tweak_v6_64_two); }
+
+/* The queue a 2-queue NIC's RSS gives IPv4 or IPv6 TCP/UDP frame <p> (the
+ * default key, DPDK's rte_softrss, the table round robin); its hash in <m>. */
+static unsigned int
+nic_queue6(const struct pb_pkt *p, struct rte_mbuf *m)
+{
+	uint32_t t[9], n = 0, i;
+
+	if (p->v6) {
+		for (i = 0; i < 4; i++)
+			t[n++] = pb_get32(p->sip6 + 4 * i);
+		for (i = 0; i < 4; i++)
+			t[n++] = pb_get32(p->dip6 + 4 * i);
+	} else {
+		t[n++] = p->sip;
+		t[n++] = p->dip;
+	}
+	t[n++] = (uint32_t)p->sport << 16 | p->dport;
+	m->hash.rss = rte_softrss(t, n, nc_rss_key_default);
+	m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+	return m->hash.rss & 1;
+}
+
+/* With the port's RSS predicted, IPv6 and NAT64 flows as IPv4 ones
+ * (test_dp_nat's test_two_workers_rss): each owned by the worker its
+ * client's packets reach (by the NIC's hash, or computed when a packet
+ * comes without it), its IPv6 or IPv4 local port chosen so that its
+ * server's answers reach that worker: nothing handed over, TCP and UDP,
+ * every frame as built from scratch. */
+static void
+test_two_workers_rss6(void **state)
+{
+	enum { N = 32 };
+	struct fx *f = *state;
+	static struct nc_dp_stats st;
+	unsigned int i, owners[2] = { 0, 0 };
+
+	assert_int_equal(f->n_workers, 2);
+	for (i = 0; i < N; i++) {
+		int nat64 = i % 4 >= 2;
+		struct pb_pkt c, s, want;
+		struct rte_mbuf *m;
+		struct frame fr;
+		unsigned int q;
+		uint16_t lport;
+		int server;
+
+		client6(&c, i % 2 ? IPPROTO_UDP : IPPROTO_TCP, (uint16_t)(43000 + 5 * i));
+		if (nat64)
+			memcpy(c.dip6, ip6_vip64, 16);
+		m = mk(&c);
+		q = nic_queue6(&c, m);
+		if (i % 3 == 0)
+			m->ol_flags &= ~RTE_MBUF_F_RX_RSS_HASH;   /* computed instead */
+		assert_int_equal(deliver_m(f, q, m, &fr), q);
+		owners[q]++;
+		server = nat64 ? server4_of(&fr) : server6_of(&fr);
+		lport = nat64 ? lport_of(&fr) : lport6_of(&fr);
+		assert_int_equal(lport % 2, q);
+		want = nat64 ? nat64_c2s(&c, server, lport) : nat6_c2s(&c, server, lport);
+		assert_wire(&fr, &want);
+		if (nat64)
+			server_pkt(&s, &want, server, lport);
+		else
+			server6(&s, &c, server, lport);
+		m = mk(&s);
+		assert_int_equal(nic_queue6(&s, m), q);
+		assert_int_equal(deliver_m(f, q, m, &fr), q);
+		want = nat64 ? nat64_s2c(&s, &c) : nat6_s2c(&s, &c);
+		assert_wire(&fr, &want);
+	}
+	assert_true(owners[0] > 0 && owners[1] > 0);
+	stats(f, &st);
+	assert_int_equal(st.handoff_out, 0);
+	assert_int_equal(st.lport_steer_missed, 0);
+	assert_int_equal(nc_dp_flow_count(f->dp), N);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 int
 main(void)
 {
@@ -2294,6 +2385,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ca64_fs_move, setup_v6_fs_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ca6_fs_udp, setup_v6_fs_ca, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_burst6_groups, setup_v6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_two_workers_rss6, setup_v6_rss, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_v4_beside, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_admin_server6, setup_v6_spare, fx_teardown),
 	};

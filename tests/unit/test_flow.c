@@ -1433,7 +1433,7 @@ test_steer(void **state)
 {
 	static const uint16_t both[] = { 1, 0 };   /* lip 1 first: the steered one */
 	const uint16_t mask[2] = { 0x8421, 0x1248 }, zero[2] = { 0, 0 };
-	const uint8_t share[2] = { NC_LPORT_ANY, 2 };
+	const uint8_t share[2] = { 0, 2 };
 	uint16_t cursor = 0, first = 0;
 	struct table tb;
 	unsigned int i;
@@ -1443,8 +1443,9 @@ test_steer(void **state)
 	table_open(&tb, 4096, 1, 2, 2, NULL, NULL, NULL);
 	nc_flow_set_tcp_reuse(tb.t, 1000, 0);
 	nc_flow_set_clock(tb.t, 100);
-	assert_int_equal(nc_flow_table_steer(tb.t, 4, mask, share), -EINVAL);
-	assert_int_equal(nc_flow_table_steer(tb.t, 2, mask, share), 0);
+	assert_int_equal(nc_flow_table_steer(tb.t, 1, 4, mask, share[1]), -EINVAL);
+	assert_int_equal(nc_flow_table_steer(tb.t, 2, 2, mask, share[1]), -EINVAL);
+	assert_int_equal(nc_flow_table_steer(tb.t, 1, 2, mask, share[1]), 0);
 	for (i = 0; i < 2000; i++) {
 		struct nc_flow_key k = key_of(i, i % 3 ? IPPROTO_TCP : IPPROTO_UDP);
 		uint8_t steer = (uint8_t)(i % 4);
@@ -1487,19 +1488,23 @@ test_steer(void **state)
 				 share[1], 3);
 	}
 	/* no port can make queue 1: ports are given all the same, counted */
-	assert_int_equal(nc_flow_table_steer(tb.t, 2, zero, share), 0);
+	assert_int_equal(nc_flow_table_steer(tb.t, 1, 2, zero, share[1]), 0);
 	for (i = 0; i < 8; i++) {
 		struct nc_flow_key k = key_of(50000 + i, IPPROTO_UDP);
 
 		assert_non_null(nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, 0, 1, &err));
 	}
 	assert_int_equal(nc_flow_steer_missed(tb.t), 8);
-	/* not steered: NC_LPORT_ANY asks nothing and counts nothing */
+	/* not steered: NC_LPORT_ANY asks nothing and counts nothing, nor does
+	 * a queue asked of local IPs none of which is steered */
 	{
-		struct nc_flow_key k = key_of(60000, IPPROTO_UDP);
+		static const uint16_t lip0[] = { 0 };
+		struct nc_flow_key k = key_of(60000, IPPROTO_UDP), k2 = key_of(60001, IPPROTO_UDP);
+		uint16_t c = 0;
 
 		assert_non_null(nc_flow_add(tb.t, &k, nc_flow_hash(&k), both, 2, &cursor, 0,
 					    NC_LPORT_ANY, &err));
+		assert_non_null(nc_flow_add(tb.t, &k2, nc_flow_hash(&k2), lip0, 1, &c, 0, 1, &err));
 	}
 	assert_int_equal(nc_flow_steer_missed(tb.t), 8);
 	table_close(&tb, 1);

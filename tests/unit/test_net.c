@@ -1729,6 +1729,58 @@ test_rss_vectors(void **state)
 	}
 }
 
+/* nc_rss6 likewise: Microsoft's IPv6-with-TCP vectors, rte_softrss on
+ * random tuples, the XOR of the parts'. */
+static void
+test_rss6_vectors(void **state)
+{
+	static const struct {
+		uint8_t src[16], dst[16];
+		uint16_t sport, dport;
+		uint32_t hash;
+	} v[] = {
+		{ { 0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00, 0x1f, 0xff, 0, 0, 0, 0, 0, 0, 0, 0x07 },
+		  { 0x3f, 0xfe, 0x25, 0x01, 0x02, 0x00, 0x00, 0x03, 0, 0, 0, 0, 0, 0, 0, 0x01 },
+		  2794, 1766, 0x40207d3d },
+		{ { 0x3f, 0xfe, 0x05, 0x01, 0x00, 0x08, 0, 0, 0x02, 0x60, 0x97, 0xff, 0xfe, 0x40, 0xef,
+		    0xab },
+		  { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01 },
+		  14230, 4739, 0xdde51bbf },
+		{ { 0x3f, 0xfe, 0x19, 0x00, 0x45, 0x45, 0x00, 0x03, 0x02, 0x00, 0xf8, 0xff, 0xfe, 0x21,
+		    0x67, 0xcf },
+		  { 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x00, 0xf8, 0xff, 0xfe, 0x21, 0x67, 0xcf },
+		  44251, 38024, 0x02d1feef },
+	};
+	static struct nc_rss r;
+	unsigned int i, j;
+	uint64_t x = 0x2545f4914f6cdd1dull;
+
+	(void)state;
+	nc_rss_init(&r, nc_rss_key_default);
+	for (i = 0; i < RTE_DIM(v); i++)
+		EXPECT(i, nc_rss6(&r, v[i].src, v[i].dst, rte_cpu_to_be_16(v[i].sport),
+				  rte_cpu_to_be_16(v[i].dport)), v[i].hash & 0xff);
+	for (i = 0; i < 2000; i++) {
+		uint8_t t8[36];
+		uint32_t t[9];
+		uint16_t sp, dp;
+
+		for (j = 0; j < 36; j++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			t8[j] = (uint8_t)x;
+		}
+		for (j = 0; j < 9; j++)
+			t[j] = (uint32_t)t8[4 * j] << 24 | (uint32_t)t8[4 * j + 1] << 16 |
+			       (uint32_t)t8[4 * j + 2] << 8 | t8[4 * j + 3];
+		memcpy(&sp, t8 + 32, 2);
+		memcpy(&dp, t8 + 34, 2);
+		EXPECT(i, nc_rss6(&r, t8, t8 + 16, sp, dp), rte_softrss(t, 9, nc_rss_key_default) & 0xff);
+		EXPECT(i, nc_rss6(&r, t8, t8 + 16, sp, dp),
+		       nc_rss6(&r, t8, NULL, 0, 0) ^ nc_rss6(&r, NULL, t8 + 16, 0, 0) ^
+		       nc_rss6(&r, NULL, NULL, sp, 0) ^ nc_rss6(&r, NULL, NULL, 0, dp));
+	}
+}
+
 int
 main(void)
 {
@@ -1758,6 +1810,7 @@ main(void)
 		cmocka_unit_test(test_seq_order),
 		cmocka_unit_test(test_seq_splice),
 		cmocka_unit_test(test_rss_vectors),
+		cmocka_unit_test(test_rss6_vectors),
 	};
 
 	return cmocka_run_group_tests_name("net", tests, NULL, NULL);
