@@ -21,10 +21,12 @@
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_thash.h>
 
 #include "nc_dp.h"
 #include "nc_sched.h"
 #include "dp_priv.h"     /* the workers' clocks, dp->sched, dp->txpool, probe ports */
+#include "nc_test_support.h"
 #include "pkt_build.h"
 #include "dp_fixture.h"
 
@@ -366,6 +368,25 @@ drops_total(struct fx *f)
 	for (i = 0; i < NC_DROP_MAX; i++)
 		n += st.drop[i];
 	return n;
+}
+
+unsigned int
+nic_queue(const struct pb_pkt *p, uint32_t *hash)
+{
+	uint32_t t[9], n = 0, i;
+
+	if (p->v6) {
+		for (i = 0; i < 4; i++)
+			t[n++] = pb_get32(p->sip6 + 4 * i);
+		for (i = 0; i < 4; i++)
+			t[n++] = pb_get32(p->dip6 + 4 * i);
+	} else {
+		t[n++] = p->sip;
+		t[n++] = p->dip;
+	}
+	t[n++] = (uint32_t)p->sport << 16 | p->dport;
+	*hash = rte_softrss(t, n, nc_rss_key_default);
+	return *hash & 1;
 }
 
 unsigned int

@@ -151,6 +151,11 @@ uint64_t drops_total(struct fx *f);
  * and return the one frame that comes out and the worker that sent it. */
 unsigned int deliver(struct fx *f, unsigned int w, const struct pb_pkt *p, struct frame *out);
 
+/* The queue a 2-queue NIC's RSS gives IPv4 or IPv6 TCP/UDP frame <p>: the
+ * Toeplitz hash of its addresses and ports with the default key (DPDK's
+ * rte_softrss), the redirection table round robin; the hash in <hash>. */
+unsigned int nic_queue(const struct pb_pkt *p, uint32_t *hash);
+
 /* deliver() of mbuf <m>, made by the caller (flags, hash). */
 unsigned int deliver_m(struct fx *f, unsigned int w, struct rte_mbuf *m, struct frame *out);
 

@@ -17,7 +17,6 @@
 #include <cmocka.h>
 
 #include <rte_mbuf.h>
-#include <rte_thash.h>
 
 #include "nc_dp.h"
 #include "nc_net.h"
@@ -746,19 +745,6 @@ test_tx_full(void **state)
 }
 
 /* ------------------------------------------------------- two workers */
-
-/* The queue a 2-queue NIC's RSS gives IPv4 TCP/UDP frame <p> (the default
- * key, DPDK's rte_softrss, the redirection table round robin), and the hash
- * it would leave in the mbuf. */
-static unsigned int
-nic_queue(const struct pb_pkt *p, uint32_t *hash)
-{
-	uint32_t t[3] = { p->sip, p->dip,
-			  (uint32_t)p->sport << 16 | p->dport };
-
-	*hash = rte_softrss(t, 3, nc_rss_key_default);
-	return *hash & 1;
-}
 
 /* Frame <p> received where a NIC's RSS puts it, with the hash in the mbuf
  * when <with_hash> (else the data plane computes it), then handed over if

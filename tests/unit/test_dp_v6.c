@@ -20,7 +20,6 @@
 #include <rte_cycles.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
-#include <rte_thash.h>
 
 #include "dp_fixture.h"
 #include "dp_client_addr.h"   /* NC_CA_RTO_MS, NC_CA_TRIES, nc_worker_ca_poll */
@@ -2268,26 +2267,12 @@ tweak_v6_64_two(struct nc_config *c)
 
 static int setup_v6_rss(void **state) { return fx_setup_rss(state, tweak_v6_64_two); }
 
-/* The queue a 2-queue NIC's RSS gives IPv4 or IPv6 TCP/UDP frame <p> (the
- * default key, DPDK's rte_softrss, the table round robin); its hash in <m>. */
+/* nic_queue() with the hash left in <m>, as a NIC leaves it. */
 static unsigned int
 nic_queue6(const struct pb_pkt *p, struct rte_mbuf *m)
 {
-	uint32_t t[9], n = 0, i;
-
-	if (p->v6) {
-		for (i = 0; i < 4; i++)
-			t[n++] = pb_get32(p->sip6 + 4 * i);
-		for (i = 0; i < 4; i++)
-			t[n++] = pb_get32(p->dip6 + 4 * i);
-	} else {
-		t[n++] = p->sip;
-		t[n++] = p->dip;
-	}
-	t[n++] = (uint32_t)p->sport << 16 | p->dport;
-	m->hash.rss = rte_softrss(t, n, nc_rss_key_default);
 	m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
-	return m->hash.rss & 1;
+	return nic_queue(p, &m->hash.rss);
 }
 
 /* With the port's RSS predicted, IPv6 and NAT64 flows as IPv4 ones
