@@ -343,10 +343,6 @@ struct nc_dp {
 	struct rte_ether_addr mac[NC_MAX_PORTS];
 	uint8_t tx_one_seg[NC_MAX_PORTS];     /* nc_dp_port_setup.tx_one_seg */
 	uint32_t lip[NC_DP_MAX_LIPS];         /* network order */
-	const struct nc_rss *rss;             /* the ports' RSS, predicted: flows owned by
-	                                       * the worker of their client's queue, local
-	                                       * ports steered (nc_dp_port_setup); NULL: off */
-	uint8_t rss_qmask;                    /* n_workers - 1, with rss */
 	struct nc_dp_tables *tables;          /* published (RCU): workers read w->tb */
 	uint64_t redirect[NC_MAX_PORTS];      /* per port: a draining peer's MAC |
 	                                       * NC_DP_REDIRECT_ON, or 0 (control lcore
@@ -401,6 +397,10 @@ struct nc_dp {
 	uint16_t probe_slot[NC_MAX_SERVICES * NC_MAX_SERVERS];  /* port - lo -> svc << 8 | server */
 	uint16_t probe_base[NC_MAX_SERVICES];  /* a service's first probe port */
 	struct nc_worker *worker[NC_MAX_WORKERS];
+	const struct nc_rss *rss;             /* the ports' RSS, predicted: flows owned by
+	                                       * the worker of their client's queue, local
+	                                       * ports steered (nc_dp_port_setup); NULL: off */
+	uint8_t rss_qmask;                    /* n_workers - 1, with rss */
 	/* ---- control lcore -> workers: checked once per worker loop ---- */
 	uint32_t down_gen __rte_cache_aligned;   /* bumped when the monitor takes a server down */
 	uint32_t sync_walk_gen;               /* bumped: report every synced flow again */
