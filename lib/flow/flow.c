@@ -854,9 +854,10 @@ lip_steer(struct nc_flow_table *t, int tcp, uint8_t rest, uint8_t steer, const u
 /* Take a free local port for a new (or moved) flow to a server of rest bit
  * <rest>: on the next local IP in turn of <lips> with one; for TCP, one whose
  * next port does not rest for that server, else (all resting) the first with
- * a port, counted. With <steer> (not NC_LPORT_ANY) and the table steered, a
- * port whose answers reach that queue first, any port (counted) when none of
- * the next few is. 0, or -NC_ENOPORTS. */
+ * a port, counted. With <steer> (not NC_LPORT_ANY) and a steered local IP
+ * among <lips>, a port whose answers reach that queue first, any port
+ * (counted) when none of the next NC_LPORT_STEER_SCAN of any is. 0, or
+ * -NC_ENOPORTS. */
 static int
 lport_take(struct nc_flow_table *t, int tcp, uint8_t rest, uint8_t steer, const uint16_t *lips,
 	   uint16_t n_lips, uint16_t *lip_cursor, uint16_t *lip, uint16_t *port)

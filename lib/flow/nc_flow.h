@@ -282,8 +282,8 @@ uint64_t nc_flow_steer_missed(const struct nc_flow_table *t);
 /*
  * Give flow <idx>, now to a server of rest bit <rest>, another local port,
  * taken as nc_flow_add() takes one (from <lips>, in turn from <*lip_cursor>;
- * ports rested for that server first, steered by <steer>); its old port is freed (resting for its
- * old server, for TCP). The flow's key and index stay; the caller
+ * ports rested for that server first, steered by <steer>); its old port is
+ * freed (resting for its old server, for TCP). The flow's key and index stay; the caller
  * updates what it derived from lip/lport. So a connection moved to a new
  * server connection never reuses the old 4-tuple. Owner lcore. Returns 0, or
  * -NC_ENOPORTS (the flow keeps its port) or -ENOENT.
