@@ -35,9 +35,9 @@ pool_size(const struct nc_config *cfg)
  * Whether port <port_id>, spreading over <nq> queues by RSS, does it as the
  * data plane predicts (nc_rss4): its redirection table is set here round
  * robin over the queues, its key and hash types read back - the default key
- * over IPv4 and IPv6 TCP and UDP addresses and ports. A port that cannot say so (no
- * table, another key size, a table not set) is not predicted: its flows are
- * owned by their key's hash and their answers may be handed over.
+ * over IPv4 and IPv6 TCP and UDP addresses and ports. A port that cannot say
+ * so (no table, another key size, a table not set) is not predicted: its
+ * flows are owned by their key's hash and their answers may be handed over.
  */
 static bool
 rss_predictable(uint16_t port_id, const struct rte_eth_dev_info *info, uint16_t nq)
@@ -60,8 +60,8 @@ rss_predictable(uint16_t port_id, const struct rte_eth_dev_info *info, uint16_t 
 	if (rte_eth_dev_rss_reta_update(port_id, reta, info->reta_size) != 0 ||
 	    rte_eth_dev_rss_hash_conf_get(port_id, &rc) != 0)
 		return false;
-	return rc.rss_key_len == NC_RSS_KEY_LEN && memcmp(key, nc_rss_key_default, NC_RSS_KEY_LEN) == 0 &&
-	       (rc.rss_hf & need) == need;
+	return rc.rss_key_len == NC_RSS_KEY_LEN &&
+	       memcmp(key, nc_rss_key_default, NC_RSS_KEY_LEN) == 0 && (rc.rss_hf & need) == need;
 }
 
 static int
