@@ -169,7 +169,7 @@ n=0
 for svc in ngx-v1:8091 ngx-v2:18091 hap-v2:8092 ngx-sp:38091 hap-sp:38092; do
 	IFS=: read -r name port <<<"$svc"
 	for i in $(seq 24); do
-		src=${SRCS[$((i % 8))]} lp=$((42000 + n))
+		src=${SRCS[$((i % 8))]} lp=$((22000 + n))
 		n=$((n + 1))
 		body=$(ip netns exec lab-client curl -s --max-time 5 --interface "$src" --local-port "$lp" \
 			"http://$LAB_VIP:$port/r/$name/$i")
@@ -177,7 +177,7 @@ for svc in ngx-v1:8091 ngx-v2:18091 hap-v2:8092 ngx-sp:38091 hap-sp:38092; do
 		echo "$src:$lp /r/$name/$i 200" >>"$W/want"
 	done
 	# keep-alive: four requests on one connection, each logged with its port
-	src=${SRCS[3]} lp=$((42000 + n))
+	src=${SRCS[3]} lp=$((22000 + n))
 	n=$((n + 1))
 	ip netns exec lab-client curl -s --max-time 5 --interface "$src" --local-port "$lp" \
 		"http://$LAB_VIP:$port/k/$name/1" "http://$LAB_VIP:$port/k/$name/2" \
@@ -221,14 +221,14 @@ for svc in ngx6-v1:$VIP6:18191 hap6-v2:$VIP6:8192 ngx64-v2:$VIP64:28191; do
 	name=${svc%%:*} port=${svc##*:} vip=${svc#*:}
 	vip=${vip%:*}
 	for i in $(seq 8); do
-		src=${SRCS6[$((i % 8))]} lp=$((45000 + n))
+		src=${SRCS6[$((i % 8))]} lp=$((25000 + n))
 		n=$((n + 1))
 		body=$(ip netns exec lab-client curl -6 -s --max-time 5 --interface "$src" --local-port "$lp" \
 			"http://[$vip]:$port/r6/$name/$i")
 		case $body in nginx*|haproxy*) ;; *) echo "$name $i: '$body'" >>"$W/curl6.bad" ;; esac
 		echo "$src:$lp /r6/$name/$i 200" >>"$W/want6"
 	done
-	src=${SRCS6[5]} lp=$((45000 + n))
+	src=${SRCS6[5]} lp=$((25000 + n))
 	n=$((n + 1))
 	ip netns exec lab-client curl -6 -s --max-time 5 --interface "$src" --local-port "$lp" \
 		"http://[$vip]:$port/k6/$name/1" "http://[$vip]:$port/k6/$name/2" >"$W/ka6-$name.out" 2>&1
@@ -254,7 +254,7 @@ hap_curl() {   # hap_curl <tag> <n>: n requests to hap-v2 from fixed ports; "<an
 	local i good=0 logged=0 src lp out
 	: >"$W/hap-$1.want"
 	for i in $(seq "$2"); do
-		src=${SRCS[$((i % 8))]} lp=$((44000 + HAP_N))
+		src=${SRCS[$((i % 8))]} lp=$((24000 + HAP_N))
 		HAP_N=$((HAP_N + 1))
 		out=$(ip netns exec lab-client curl -s --max-time 3 --interface "$src" --local-port "$lp" \
 			"http://$LAB_VIP:8092/a/$1/$i") && [[ $out == haproxy* ]] && good=$((good + 1))
@@ -376,6 +376,10 @@ jq -e '.ok > 0 and .failed == 0 and .broken == 0 and .client_addresses_checked =
 	bad "fail-safe with proxy-v2, keep-alive, n1 killed: $(fig be-fs-ka)" "$W/be-fs-ka.err"
 
 # ---- nginx killed under the fail-safe: every request logged with its client --
+# (the fixed source ports of this file's curl requests lie below the client
+# namespace's ephemeral range, 32768-60999: an nc-client run before leaves
+# sockets in TIME_WAIT on ports of that range, and a curl binding one of them
+# failed with "Address already in use")
 # three curl loops (a connection per request, a fixed source port each) for
 # 8 s; every nginx process of lab-n1 SIGKILLed at 3 s: each request answered
 # 200 by nginx with its own client's address and port (the PROXY header's, in
@@ -386,7 +390,7 @@ N1_ADDR=10.201.0.12
 ngx_loop() {   # ngx_loop <k>: requests from source SRCS[k] and SRCS[k+3] until the end
 	local i=0 src lp out end=$(($(date +%s) + 8))
 	while [ "$(date +%s)" -lt "$end" ] && [ "$i" -lt 2000 ]; do
-		src=${SRCS[$(($1 + 3 * (i % 2)))]} lp=$((46000 + $1 * 2000 + i))
+		src=${SRCS[$(($1 + 3 * (i % 2)))]} lp=$((26000 + $1 * 2000 + i))
 		out=$(ip netns exec lab-client curl -sS --max-time 8 --interface "$src" --local-port "$lp" \
 			"http://$LAB_VIP:28091/f/$1/$i" 2>"$W/fs-ngx.curl.$1") && [[ $out == "nginx "*" $src:$lp" ]] ||
 			echo "$src:$lp /f/$1/$i at $(date +%T.%N | cut -c1-12): '$out' ($(tr -d '\n' <"$W/fs-ngx.curl.$1"))" >>"$W/fs-ngx.bad"
