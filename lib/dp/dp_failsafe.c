@@ -200,8 +200,8 @@ tcp_segment(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t
 		o[3] = (uint8_t)mss;
 	}
 	th->cksum = held_l4_cksum(m, th);
-	if (w->seqw != NULL && !(flags & RTE_TCP_RST_FLAG))
-		seq_sent(&w->seqw[flow_idx(w, f)], to_server ? NC_SEQ_TO_SERVER : NC_SEQ_TO_CLIENT, seq,
+	if (!(flags & RTE_TCP_RST_FLAG))
+		seq_sent(seq_of(w, f), to_server ? NC_SEQ_TO_SERVER : NC_SEQ_TO_CLIENT, seq,
 			 !!(flags & RTE_TCP_SYN_FLAG) + !!(flags & RTE_TCP_FIN_FLAG),
 			 flags & RTE_TCP_SYN_FLAG);
 	tx_to(w, m, to_server ? f->nh_server : f->nh_client);
@@ -336,7 +336,9 @@ replay_one(struct nc_worker *w, const struct nc_flow *f, const struct nc_tcpfs *
 	   const struct rte_mbuf *h)
 {
 	struct rte_mbuf *cp = rte_pktmbuf_copy(h, w->dp->txpool, 0, UINT32_MAX);
+	const struct rte_tcp_hdr *th;
 	uint16_t off;
+	uint32_t len;
 
 	if (unlikely(cp == NULL)) {
 		w->st.svc[f->svc].fs_store_full++;
@@ -348,15 +350,12 @@ replay_one(struct nc_worker *w, const struct nc_flow *f, const struct nc_tcpfs *
 	/* its PROXY shift, or TOA if it starts the (new) connection's bytes */
 	if (unlikely(f->ca != NC_CA_NONE))
 		nc_ca_replayed(w, f, cp, (t->flags & NC_TFS_SPLICED) ? t->sp_client : t->c_isn + 1);
-	if (w->seqw != NULL) {
-		const struct rte_tcp_hdr *th = tcp_hdr_of(cp, off);
-		uint32_t len = held_l4_len(cp) - (uint32_t)(th->data_off >> 4) * 4u +
-			!!(th->tcp_flags & RTE_TCP_SYN_FLAG) + !!(th->tcp_flags & RTE_TCP_FIN_FLAG);
-
-		/* the held SYN again opens the server connection */
-		seq_sent(&w->seqw[flow_idx(w, f)], NC_SEQ_TO_SERVER, rte_be_to_cpu_32(th->sent_seq), len,
-			 th->tcp_flags & RTE_TCP_SYN_FLAG);
-	}
+	th = tcp_hdr_of(cp, off);
+	len = held_l4_len(cp) - (uint32_t)(th->data_off >> 4) * 4u +
+	      !!(th->tcp_flags & RTE_TCP_SYN_FLAG) + !!(th->tcp_flags & RTE_TCP_FIN_FLAG);
+	/* the held SYN again opens the server connection */
+	seq_sent(seq_of(w, f), NC_SEQ_TO_SERVER, rte_be_to_cpu_32(th->sent_seq), len,
+		 th->tcp_flags & RTE_TCP_SYN_FLAG);
 	tx_to(w, cp, f->nh_server);
 }
 
@@ -1512,7 +1511,8 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 		srv_stats(w, f)->failed_over++;
 	w->st.svc[f->svc].server_flows[to]++;
 	f->server = (uint8_t)to;
-	f->server_ip = s->server[to].addr;
+	if (!nc_flow_is_v6only(f))   /* (its windows there) */
+		f->server_ip = s->server[to].addr;
 	f->server_port = s->server[to].port;
 	f->nh_server = s->server[to].nh;
 	srv_stats(w, f)->fs_held += n_tcp;
@@ -1523,7 +1523,8 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 			       nc_flow_rest_bit(s->server[to].addr, s->server[to].port),
 			       dp->lip[f->lip_idx] != 0 ?
 			       nc_dp_steer(w, s->server[to].addr, s->server[to].port) :
-			       nc_dp_steer6(w, w->tb->v6.server[f->svc][to], s->server[to].port)) == 0)
+			       nc_dp_steer6(w, w->tb->v6.server[f->svc][to], s->server[to].port)) == 0 &&
+	    !nc_flow_is_v6only(f))
 		f->lip = dp->lip[f->lip_idx];
 	if (unlikely(nc_flow_is_v6(f)))
 		nc_v6_flow_moved(w, f);

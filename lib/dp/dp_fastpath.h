@@ -409,9 +409,11 @@ flow_idx(const struct nc_worker *w, const struct nc_flow *f)
  *
  * Kept for the flows whose ICMP errors something acts on: TCP flows of
  * fail-safe services (an unreachable is a failure signal) and IPv6 and NAT64
- * TCP flows (packet too big goes on to the other leg). The cost is up to three
- * stores per segment on a 20-byte entry off the flow's line - one more cache
- * line per packet, beside the fail-safe's three or the IPv6 addresses' one -
+ * TCP flows (packet too big goes on to the other leg). An IPv6 flow with IPv6
+ * servers keeps them in its own line (nc_flow.seq6, where an IPv4 flow has its
+ * addresses), so its packets read no line more for them; the others at
+ * w->seqw[flow index], a 20-byte entry off the flow's line - one more cache
+ * line per packet, beside the fail-safe's three or a NAT64 flow's addresses -
  * for a window made only of the bytes in flight. A plain IPv4 service's flows
  * are not tracked: nothing acts on their ICMP errors, so their packets pay
  * nothing but the test of the fail-safe flag they already make.
@@ -420,18 +422,40 @@ flow_idx(const struct nc_worker *w, const struct nc_flow *f)
 #define NC_SEQ_TO_CLIENT 1        /* the server's stream, as the client numbers it */
 #define NC_SEQ_MAX_STEP  (1u << 30)
 
-struct nc_seq_leg {
-	uint32_t una;   /* oldest byte its peer has not acknowledged (host order) */
-	uint32_t nxt;   /* past the last byte (SYN, FIN) sent to it */
-};
-
 struct nc_flow_seq {
-	struct nc_seq_leg leg[2];   /* [NC_SEQ_TO_SERVER], [NC_SEQ_TO_CLIENT] */
-	uint8_t known;              /* bit per leg: its window has started */
+	struct nc_flow_seq_leg leg[2];   /* [NC_SEQ_TO_SERVER], [NC_SEQ_TO_CLIENT] */
+	uint8_t known;                   /* bit per leg: its window has started */
 };
 
-/* Prefetch flow <idx>'s windows: both ends, as one in four of these 20-byte
- * entries runs into a second cache line. */
+/* Where a flow's windows are: its legs and their started bits. */
+struct seq_ref {
+	struct nc_flow_seq_leg *leg;
+	uint8_t *known;
+};
+
+/* Flow <f>'s windows, the worker's to move whoever looks at the flow (as
+ * w->seqw's); leg NULL when none are kept for it. */
+static inline struct seq_ref
+seq_of(const struct nc_worker *w, const struct nc_flow *f)
+{
+	struct seq_ref r = { NULL, NULL };
+
+	if (nc_flow_is_v6only(f)) {
+		struct nc_flow *fw = flow_at(w, flow_idx(w, f));   /* the table's own, writable */
+
+		r.leg = fw->seq6;
+		r.known = &fw->seq6_known;
+	} else if (w->seqw != NULL) {
+		struct nc_flow_seq *s = &w->seqw[flow_idx(w, f)];
+
+		r.leg = s->leg;
+		r.known = &s->known;
+	}
+	return r;
+}
+
+/* Prefetch flow <idx>'s windows off its line: both ends, as one in four of
+ * these 20-byte entries runs into a second cache line. */
 static inline void
 seqw_prefetch(const struct nc_flow_seq *seqw, uint32_t idx)
 {
@@ -442,16 +466,19 @@ seqw_prefetch(const struct nc_flow_seq *seqw, uint32_t idx)
 /* <len> sequence numbers from <seq> (host order) went to leg <leg>'s peer;
  * <start>: a SYN opening the leg's connection, which starts its window. */
 static inline void
-seq_sent(struct nc_flow_seq *s, unsigned int leg, uint32_t seq, uint32_t len, int start)
+seq_sent(struct seq_ref s, unsigned int leg, uint32_t seq, uint32_t len, int start)
 {
-	struct nc_seq_leg *l = &s->leg[leg];
+	struct nc_flow_seq_leg *l;
 	uint32_t end = seq + len;
 
-	if (start || !(s->known & (1u << leg))) {
+	if (s.leg == NULL)
+		return;
+	l = &s.leg[leg];
+	if (start || !(*s.known & (1u << leg))) {
 		/* a flow taken over mid-connection starts at its first segment */
 		l->una = seq;
 		l->nxt = end;
-		s->known |= (uint8_t)(1u << leg);
+		*s.known |= (uint8_t)(1u << leg);
 		return;
 	}
 	if (nc_seq_lt(l->nxt, end) && end - l->nxt <= NC_SEQ_MAX_STEP)
@@ -460,11 +487,11 @@ seq_sent(struct nc_flow_seq *s, unsigned int leg, uint32_t seq, uint32_t len, in
 
 /* Leg <leg>'s peer acknowledged up to <ack> (host order). */
 static inline void
-seq_acked(struct nc_flow_seq *s, unsigned int leg, uint32_t ack)
+seq_acked(struct seq_ref s, unsigned int leg, uint32_t ack)
 {
-	struct nc_seq_leg *l = &s->leg[leg];
+	struct nc_flow_seq_leg *l = &s.leg[leg];
 
-	if ((s->known & (1u << leg)) && nc_seq_lt(l->una, ack) && nc_seq_le(ack, l->nxt))
+	if ((*s.known & (1u << leg)) && nc_seq_lt(l->una, ack) && nc_seq_le(ack, l->nxt))
 		l->una = ack;
 }
 
@@ -480,10 +507,10 @@ static inline void
 seq_track(struct nc_worker *w, const struct nc_flow *f, unsigned int leg,
 	  const struct rte_tcp_hdr *th, uint16_t pay, uint32_t ack_in)
 {
-	struct nc_flow_seq *s = &w->seqw[flow_idx(w, f)];
+	struct seq_ref s = seq_of(w, f);
 	uint8_t fl = th->tcp_flags;
 
-	if (unlikely(fl & RTE_TCP_RST_FLAG))
+	if (unlikely(fl & RTE_TCP_RST_FLAG) || s.leg == NULL)
 		return;
 	seq_sent(s, leg, rte_be_to_cpu_32(th->sent_seq),
 		 (uint32_t)pay + !!(fl & RTE_TCP_SYN_FLAG) + !!(fl & RTE_TCP_FIN_FLAG),
@@ -497,14 +524,13 @@ seq_track(struct nc_worker *w, const struct nc_flow *f, unsigned int leg,
 static inline int
 seq_in_window(const struct nc_worker *w, uint32_t idx, unsigned int leg, uint32_t seq_be)
 {
-	const struct nc_flow_seq *s;
+	struct seq_ref s = seq_of(w, flow_at(w, idx));
 	uint32_t seq = rte_be_to_cpu_32(seq_be);
 
-	if (w->seqw == NULL)
+	if (s.leg == NULL)
 		return 0;
-	s = &w->seqw[idx];
-	return (s->known & (1u << leg)) && nc_seq_le(s->leg[leg].una, seq) &&
-	       nc_seq_le(seq, s->leg[leg].nxt);
+	return (*s.known & (1u << leg)) && nc_seq_le(s.leg[leg].una, seq) &&
+	       nc_seq_le(seq, s.leg[leg].nxt);
 }
 
 static inline struct nc_srv_stats *
@@ -533,8 +559,8 @@ flow_closed(struct nc_worker *w, const struct nc_flow *f)
 	w->st.svc[f->svc].flows_closed++;
 	srv_stats(w, f)->flows_closed++;
 	sync_close(w, f);
-	if (w->seqw != NULL)
-		w->seqw[flow_idx(w, f)].known = 0;   /* the slot's next flow starts afresh */
+	if (w->seqw != NULL)   /* the slot's next flow starts afresh (seq6: zeroed as it opens) */
+		w->seqw[flow_idx(w, f)].known = 0;
 	if (unlikely(w->synp != NULL))
 		nc_sp_release(w, flow_idx(w, f));
 	if (w->txc != NULL) {

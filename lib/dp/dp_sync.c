@@ -63,6 +63,11 @@ fill_rec(const struct nc_worker *w, const struct nc_flow *f, struct sync_item *i
 	r->lip = f->lip;
 	r->lport = f->lport;
 	r->server_ip = f->server_ip;
+	if (nc_flow_is_v6only(f)) {   /* no IPv4 address: its windows there, ours alone */
+		memset(r->key, 0, 2 * sizeof(uint32_t));
+		r->lip = 0;
+		r->server_ip = 0;
+	}
 	r->server_port = f->server_port;
 	r->delta = 0;
 	if (f->key.proto == IPPROTO_TCP && w->tfs != NULL && w->tb->svc[f->svc].failsafe) {

@@ -234,9 +234,7 @@ nc_v6_flow_moved(struct nc_worker *w, struct nc_flow *f)
 		flow64_set_deltas(f, a);
 		return;
 	}
-	f->lip = 0;
-	f->server_ip = 0;
-	memcpy(a->lip, w->tb->v6.lip[f->lip_idx], 16);
+	memcpy(a->lip, w->tb->v6.lip[f->lip_idx], 16);   /* (f->lip: its windows) */
 	memcpy(a->server, w->tb->v6.server[f->svc][f->server], 16);
 	flow6_set_deltas(f, a);
 }
@@ -756,7 +754,7 @@ nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 		return;
 	/* packet too big is relayed for every IPv6 TCP flow: its windows are
 	 * kept (dp_fastpath.h), this one as the server gets it */
-	if (k->proto == IPPROTO_TCP && w->seqw != NULL)
+	if (k->proto == IPPROTO_TCP)
 		seq_track(w, f, NC_SEQ_TO_SERVER,
 			  rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off), pm->pay,
 			  ack_in);
@@ -836,8 +834,8 @@ nc_v6_server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 								       pm->l4_off);
 
 		tcp_track(f, th->tcp_flags, 0);
-		if (w->seqw != NULL)   /* as the client gets it (after a splice's translation) */
-			seq_track(w, f, NC_SEQ_TO_CLIENT, th, pm->pay, ack_in);
+		/* as the client gets it (after a splice's translation) */
+		seq_track(w, f, NC_SEQ_TO_CLIENT, th, pm->pay, ack_in);
 		accepted = syn_accepted(w, f, th->tcp_flags);
 	}
 	if (unlikely(f->limit) && f->state != NC_FLOW_SYN)   /* answered, or handshake done */

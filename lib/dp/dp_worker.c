@@ -688,16 +688,17 @@ unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	nc_fs_unreach(w, m, (uint32_t)idx);
 }
 
-/* What an IPv6 flow's server leg, or a NAT64 flow's IPv4 one, reads beside
- * its flow line: its addresses and TCP windows (an IPv4 flow has neither). */
+/* What an IPv6 flow's server leg, or a NAT64 flow's IPv4 one (<v4>), reads
+ * beside its flow line: its addresses, and a NAT64 flow's TCP windows (an
+ * IPv6 flow keeps them in its line, an IPv4 flow has neither). */
 static inline void
-flow6_prefetch(struct nc_worker *w, uint32_t idx)
+flow6_prefetch(struct nc_worker *w, uint32_t idx, int v4)
 {
 	const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, idx);
 
 	if (a != NULL) {
 		rte_prefetch0(a);
-		if (w->seqw != NULL)
+		if (v4 && w->seqw != NULL)
 			seqw_prefetch(w->seqw, idx);
 	}
 }
@@ -797,9 +798,10 @@ stage_flows(struct nc_worker *w, struct burst *b, uint16_t g)
 	if (unlikely(b->c6first[g + 1] != b->c6first[g])) {
 		nc_flow6_probe_ways(w->flows, b->probe6 + b->c6first[g],
 				    (uint32_t)(b->c6first[g + 1] - b->c6first[g]));
-		/* the TCP windows every IPv6 TCP flow keeps (dp_fastpath.h) */
+		/* the TCP windows a NAT64 flow keeps off its line (dp_fastpath.h) */
 		for (s = b->c6first[g]; w->seqw != NULL && s < b->c6first[g + 1]; s++)
-			if (b->probe6[s].idx != UINT32_MAX)
+			if (b->probe6[s].idx != UINT32_MAX &&
+			    w->tb->v6.svc[b->meta[b->cli6[s]].svc6].nat64)
 				seqw_prefetch(w->seqw, b->probe6[s].idx);
 	}
 	for (s = b->sfirst[g]; s < b->sfirst[g + 1]; s++) {
@@ -812,7 +814,7 @@ stage_flows(struct nc_worker *w, struct burst *b, uint16_t g)
 				rte_prefetch0(&w->synp[pm->sidx]);
 			/* an IPv6 or NAT64 flow's addresses and windows */
 			if (unlikely(w->tb->v6.n_svc != 0))
-				flow6_prefetch(w, (uint32_t)pm->sidx);
+				flow6_prefetch(w, (uint32_t)pm->sidx, pm->kind == PK_SERVER);
 		}
 	}
 }

@@ -41,8 +41,8 @@ struct nc_flow_key {
  * IPv4 flow stays where and what it is. Their client leg is a second rte_hash
  * keyed by the IPv6 5-tuple; their addresses sit in a side array, one cache
  * line per flow (nc_flow6_addr_at). An IPv6 flow's nc_flow key holds its ports
- * and protocol, 0 addresses and pad[0] = NC_FLOW_KEY_V6, so no IPv4 key ever
- * equals it.
+ * and protocol and pad[0] = NC_FLOW_KEY_V6, so no IPv4 key ever equals it; its
+ * IPv4 addresses are 0 when it opens (with IPv6 servers, its windows: seq6).
  */
 struct nc_flow6_key {
 	uint8_t src_ip[16];  /* client */
@@ -88,14 +88,32 @@ enum nc_flow_state {
 			      * number (its SYN again is the same connection's) */
 
 /* One flow; one cache line. All addresses and ports in network order. */
+/* A TCP leg's sequence window (host order), as lib/dp keeps it for the ICMP
+ * errors that quote the leg's segments (dp_fastpath.h). */
+struct nc_flow_seq_leg {
+	uint32_t una;   /* oldest byte its peer has not acknowledged */
+	uint32_t nxt;   /* past the last byte (SYN, FIN) sent to it */
+};
+
 struct nc_flow {
-	struct nc_flow_key key;
-	uint32_t lip;
-	uint32_t server_ip;
+	union {
+		struct {
+			uint32_t lip;
+			uint32_t server_ip;
+			struct nc_flow_key key;
+		};
+		/* an IPv6 flow with IPv6 servers (nc_flow_is_v6only) has no
+		 * IPv4 addresses: its TCP legs' windows sit in their place, in
+		 * the line its packets read anyway */
+		struct nc_flow_seq_leg seq6[2];
+	};
 	uint16_t lport;
 	uint16_t server_port;
 	/* folded checksum deltas (RFC 1624) for each direction's rewrite */
-	uint16_t c2s_ip_delta;
+	union {
+		uint16_t c2s_ip_delta;
+		uint8_t seq6_known;   /* nc_flow_is_v6only: seq6's legs started, a bit each */
+	};
 	uint16_t c2s_l4_delta;
 	uint16_t s2c_ip_delta;
 	uint16_t s2c_l4_delta;
@@ -384,6 +402,14 @@ static inline int
 nc_flow_is_64(const struct nc_flow *f)
 {
 	return f->key.pad[0] & NC_FLOW_KEY_64;
+}
+
+/* Flow <f> is IPv6 on both legs (not NAT64): no IPv4 header, no IPv4
+ * address, its windows in seq6. */
+static inline int
+nc_flow_is_v6only(const struct nc_flow *f)
+{
+	return (f->key.pad[0] & (NC_FLOW_KEY_V6 | NC_FLOW_KEY_64)) == NC_FLOW_KEY_V6;
 }
 
 /* Flows open now; capacity. Any lcore (a relaxed read of the owner's count). */

@@ -185,6 +185,8 @@ test_records6(void **state)
 	assert_int_equal(r[0].op, NC_SYNC_FLOW);
 	assert_true(nc_sync_rec_v6(&r[0]));
 	assert_int_equal(key_port(&r[0], 0), 41000);
+	/* no IPv4 address in it (the flow keeps its TCP windows there) */
+	assert_int_equal(r[0].key[0] | r[0].key[1] | r[0].lip | r[0].server_ip, 0);
 	assert_memory_equal(rec6[0].server, ip6_srv[server], 16);
 	assert_true(r[0].flags & NC_SYNC_F_FRESH);
 	assert_int_equal(r[0].tcp.c_isn, c.seq);
@@ -204,6 +206,7 @@ test_records6(void **state)
 	assert_int_equal(records(f, r, 8), 1);
 	assert_int_equal(r[0].op, NC_SYNC_CLOSE);
 	assert_int_equal(key_port(&r[0], 0), 41000);
+	assert_int_equal(r[0].key[0] | r[0].key[1] | r[0].lip | r[0].server_ip, 0);
 	assert_memory_equal(rec6[0].vip, ip6_vip, 16);
 
 	/* NAT64: the SYN-ACK of an IPv4 server, as the client gets it */
