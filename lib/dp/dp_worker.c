@@ -749,6 +749,10 @@ stage_classify(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkt
 		uint16_t pidx = from_handoff ? w->dp->pidx_of[m->port] : pidx_default;
 		uint16_t owner = 0;
 
+		/* the mbuf header whose data address the prefetch below reads
+		 * NC_RX_PREFETCH_AHEAD packets on */
+		if (i + 2 * NC_RX_PREFETCH_AHEAD < n)
+			rte_prefetch0(pkts[i + 2 * NC_RX_PREFETCH_AHEAD]);
 		if (i + NC_RX_PREFETCH_AHEAD < n) {
 			const uint8_t *d = rte_pktmbuf_mtod(pkts[i + NC_RX_PREFETCH_AHEAD], const uint8_t *);
 
@@ -933,6 +937,8 @@ process(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, uint
 	uint16_t i, g, ng = (uint16_t)((n + NC_STAGE - 1) / NC_STAGE);
 	uint64_t opened0, seen = 0;
 
+	for (i = NC_RX_PREFETCH_AHEAD; i < n && i < 2 * NC_RX_PREFETCH_AHEAD; i++)
+		rte_prefetch0(pkts[i]);   /* mbuf headers, for stage_classify's data prefetch */
 	for (i = 0; i < n && i < NC_RX_PREFETCH_AHEAD; i++) {
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 		if (unlikely(w->tb->v6.n_svc != 0))
