@@ -33,9 +33,13 @@ problem(struct nc_errors *e, const char *path, const char *fmt, ...)
 static int
 same_service_shape(const struct nc_cfg_service *a, const struct nc_cfg_service *b)
 {
-	return a->vip == b->vip && a->port == b->port && a->proto == b->proto &&
+	return a->family == b->family && a->vip == b->vip &&
+	       memcmp(a->vip6, b->vip6, sizeof(a->vip6)) == 0 && a->port == b->port &&
+	       a->proto == b->proto && a->server_family == b->server_family &&
 	       a->n_local_ips == b->n_local_ips &&
 	       memcmp(a->local_ips, b->local_ips, a->n_local_ips * sizeof(a->local_ips[0])) == 0 &&
+	       a->n_local_ips6 == b->n_local_ips6 &&
+	       memcmp(a->local_ips6, b->local_ips6, a->n_local_ips6 * sizeof(a->local_ips6[0])) == 0 &&
 	       a->scheduler == b->scheduler &&
 	       (a->scheduler != NC_SCHED_MAGLEV ||   /* the table's size and seed are the scheduler's */
 		(a->maglev_size == b->maglev_size && a->maglev_seed == b->maglev_seed)) &&

@@ -408,6 +408,26 @@ static void hook_web2_maglev(json_t *r)
 	jset(r, "/services/2/maglev_size", jparse("1009"));
 }
 
+/* IPv6 on the port, and web6: an IPv6 VIP over IPv6 servers. */
+static void boot_web6(json_t *r)
+{
+	jset(r, "/ports/0/ipv6", jparse("['fd00::1/64', 'fd00:1::1/64', 'fd00:1::2/64']"));
+	jset(r, "/services/-", jparse(
+		"{'name': 'web6', 'vip': 'fd00::1', 'port': 80, 'proto': 'tcp',"
+		" 'local_ips': ['fd00:1::1'], 'servers': ["
+		"   { 'name': 'v0', 'address': 'fd00:1::11', 'port': 8080, 'weight': 50 },"
+		"   { 'name': 'v1', 'address': 'fd00:1::12', 'port': 8080, 'weight': 50 } ] }"));
+}
+
+/* web6's servers are IPv4 now (NAT64). */
+static void hook_web6_nat64(json_t *r)
+{
+	jset(r, "/services/2/local_ips", jparse("['10.1.0.1']"));
+	jset(r, "/services/2/servers", jparse(
+		"[ { 'name': 'v0', 'address': '10.1.0.11', 'port': 8080, 'weight': 50 },"
+		"  { 'name': 'v1', 'address': '10.1.0.12', 'port': 8080, 'weight': 50 } ]"));
+}
+
 /* web and dns the other way round. */
 static void hook_web_last(json_t *r)
 {
@@ -523,6 +543,18 @@ static const struct plan_case cases[] = {
 	  NULL, NULL, WANT(SHAPE(0)), NONE, "", "" },
 	{ "web: scheduler changed", NULL, NULL, { { "/services/0/scheduler", "'smooth'" } }, NULL,
 	  NULL, NULL, WANT(SHAPE(0)), NONE, "", "" },
+	/* an IPv6 service's shape: its VIP, local IPs and servers' family as for IPv4 */
+	{ "web6: a server's weight changed", boot_web6, NULL,
+	  { { "/services/2/servers/0/weight", "70" }, { "/services/2/servers/1/weight", "30" } },
+	  NULL, NULL, NULL,
+	  NONE, PLAN("web6: run 2 weights"), "", "" },
+	{ "web6: another VIP", boot_web6, NULL, { { "/services/2/vip", "'fd00::2'" } }, NULL, NULL,
+	  NULL, WANT(SHAPE(2)), NONE, "", "" },
+	{ "web6: another local IP", boot_web6, NULL,
+	  { { "/services/2/local_ips/0", "'fd00:1::2'" } }, NULL, NULL, NULL, WANT(SHAPE(2)), NONE,
+	  "", "" },
+	{ "web6: IPv4 servers (NAT64)", boot_web6, NULL, { { NULL } }, hook_web6_nat64, NULL, NULL,
+	  WANT(SHAPE(2)), NONE, "", "" },
 	{ "web: scheduler maglev", NULL, NULL, { { "/services/0/scheduler", "'maglev'" } }, NULL,
 	  NULL, NULL, WANT(SHAPE(0)), NONE, "", "" },
 	{ "dns (maglev): its table's seed changed", hook_dns_maglev, NULL,
