@@ -105,14 +105,14 @@ tweak_two_workers(struct nc_config *c)
 	c->workers.n_lcores = 2;
 }
 
-static bool fx_tx_one_seg;   /* fx_setup_one_seg() */
-static bool fx_rss;          /* fx_setup_rss() */
-
-int
-fx_setup_ext(void **state, void (*tweak)(struct nc_config *c), size_t size)
+/* fx_setup_ext() on a port sending single-segment frames only (<tx_one_seg>)
+ * or spreading packets by RSS with the default key (<rss>). */
+static int
+fx_setup_port(void **state, void (*tweak)(struct nc_config *c), size_t size, bool tx_one_seg,
+	      bool rss)
 {
-	struct nc_dp_port_setup ps = { .port_id = 0, .tx_one_seg = fx_tx_one_seg,
-					.rss_default_key = fx_rss };
+	struct nc_dp_port_setup ps = { .port_id = 0, .tx_one_seg = tx_one_seg,
+					.rss_default_key = rss };
 	struct fx *f;
 	unsigned int i;
 
@@ -149,25 +149,21 @@ fx_setup_ext(void **state, void (*tweak)(struct nc_config *c), size_t size)
 }
 
 int
+fx_setup_ext(void **state, void (*tweak)(struct nc_config *c), size_t size)
+{
+	return fx_setup_port(state, tweak, size, false, false);
+}
+
+int
 fx_setup_one_seg(void **state, void (*tweak)(struct nc_config *c))
 {
-	int r;
-
-	fx_tx_one_seg = true;
-	r = fx_setup(state, tweak);
-	fx_tx_one_seg = false;
-	return r;
+	return fx_setup_port(state, tweak, sizeof(struct fx), true, false);
 }
 
 int
 fx_setup_rss(void **state, void (*tweak)(struct nc_config *c))
 {
-	int r;
-
-	fx_rss = true;
-	r = fx_setup(state, tweak);
-	fx_rss = false;
-	return r;
+	return fx_setup_port(state, tweak, sizeof(struct fx), false, true);
 }
 
 int
