@@ -126,19 +126,6 @@ has_v6_service(const struct nc_config *cfg)
 	return 0;
 }
 
-/* An IPv6 service over IPv4 servers: fixed at start (a reload cannot change a
- * service's servers' family, nor add an IPv6 service). */
-static int
-has_nat64_service(const struct nc_config *cfg)
-{
-	uint16_t s;
-
-	for (s = 0; s < cfg->n_services; s++)
-		if (cfg->services[s].family == AF_INET6 && cfg->services[s].server_family == AF_INET)
-			return 1;
-	return 0;
-}
-
 static int
 build_neighbors(struct nc_dp *dp)
 {
@@ -494,10 +481,12 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket, const char **what)
 				goto fail;
 		}
 	}
-	if (dp->store_size != 0 || has_nat64_service(cfg)) {
+	if (dp->store_size != 0 || dp->nat64) {
 		/* ICMP errors are acted on (fail-over, packet too big relayed):
 		 * the TCP legs' windows they are checked against (an IPv6 flow
-		 * with IPv6 servers keeps its own in its line) */
+		 * with IPv6 servers keeps its own in its line). Both are known
+		 * from the services at start: a reload adds no IPv6 service
+		 * and changes no service's servers' family. */
 		*what = "TCP windows";
 		w->seqw = rte_zmalloc_socket("nc_seqwin", (size_t)nc_flow_slots(w->flows) *
 					     sizeof(*w->seqw), RTE_CACHE_LINE_SIZE, socket);

@@ -1511,25 +1511,25 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 		srv_stats(w, f)->failed_over++;
 	w->st.svc[f->svc].server_flows[to]++;
 	f->server = (uint8_t)to;
-	if (!nc_flow_is_v6only(f))   /* (its windows there) */
-		f->server_ip = s->server[to].addr;
 	f->server_port = s->server[to].port;
 	f->nh_server = s->server[to].nh;
 	srv_stats(w, f)->fs_held += n_tcp;
 	/* a new connection never reuses the old one's 4-tuple, which the old
 	 * server may still hold (TIME_WAIT, or alive) */
-	if (t != NULL && (t->flags & NC_TFS_SYNACK) &&
-	    nc_flow_move_lport(w->flows, idx, svc->lip, svc->n_lips, &w->lip_cursor[f->svc],
-			       nc_flow_rest_bit(s->server[to].addr, s->server[to].port),
-			       dp->lip[f->lip_idx] != 0 ?
-			       nc_dp_steer(w, s->server[to].addr, s->server[to].port) :
-			       nc_dp_steer6(w, w->tb->v6.server[f->svc][to], s->server[to].port)) == 0 &&
-	    !nc_flow_is_v6only(f))
+	if (t != NULL && (t->flags & NC_TFS_SYNACK))   /* kept when no port is free */
+		nc_flow_move_lport(w->flows, idx, svc->lip, svc->n_lips, &w->lip_cursor[f->svc],
+				   nc_flow_rest_bit(s->server[to].addr, s->server[to].port),
+				   dp->lip[f->lip_idx] != 0 ?
+				   nc_dp_steer(w, s->server[to].addr, s->server[to].port) :
+				   nc_dp_steer6(w, w->tb->v6.server[f->svc][to], s->server[to].port));
+	/* the addresses the server and local port make, and the checksum deltas */
+	if (unlikely(nc_flow_is_v6(f))) {
+		nc_v6_flow_moved(w, f, s->server[to].addr);
+	} else {
 		f->lip = dp->lip[f->lip_idx];
-	if (unlikely(nc_flow_is_v6(f)))
-		nc_v6_flow_moved(w, f);
-	else
+		f->server_ip = s->server[to].addr;
 		nc_flow_set_deltas(f);
+	}
 	/* a dead dispatcher's request moves once (NC_TFS_ADOPTED, NC_FLOW_ADOPTED):
 	 * it leaves every replay to its servers' failures */
 	f->mon = (uint8_t)(((replays + (why != NC_FO_DISPATCHER)) << NC_FLOW_REPLAY_SHIFT) |

@@ -45,6 +45,8 @@ fill_rec(const struct nc_worker *w, const struct nc_flow *f, struct sync_item *i
 	struct nc_sync_rec *r = &it->r;
 
 	memcpy(r->key, &f->key, sizeof(r->key));
+	r->lip = f->lip;
+	r->server_ip = f->server_ip;
 	if (unlikely(nc_flow_is_v6(f))) {
 		const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
 
@@ -55,19 +57,16 @@ fill_rec(const struct nc_worker *w, const struct nc_flow *f, struct sync_item *i
 		} else {
 			memcpy(it->a6.lip, a->lip, 16);
 			memcpy(it->a6.server, a->server, 16);
+			/* no IPv4 address: its windows there, ours alone */
+			memset(r->key, 0, 2 * sizeof(r->key[0]));
+			r->lip = 0;
+			r->server_ip = 0;
 		}
 	}
 	r->state = f->state;
 	r->flags = (uint8_t)(((f->fin & NC_FLOW_FIN_C) ? NC_SYNC_F_FIN_C : 0) |
 			     ((f->fin & NC_FLOW_FIN_S) ? NC_SYNC_F_FIN_S : 0));
-	r->lip = f->lip;
 	r->lport = f->lport;
-	r->server_ip = f->server_ip;
-	if (nc_flow_is_v6only(f)) {   /* no IPv4 address: its windows there, ours alone */
-		memset(r->key, 0, 2 * sizeof(uint32_t));
-		r->lip = 0;
-		r->server_ip = 0;
-	}
 	r->server_port = f->server_port;
 	r->delta = 0;
 	if (f->key.proto == IPPROTO_TCP && w->tfs != NULL && w->tb->svc[f->svc].failsafe) {

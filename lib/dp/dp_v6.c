@@ -225,16 +225,18 @@ nc_v6_to_server(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m
 }
 
 void
-nc_v6_flow_moved(struct nc_worker *w, struct nc_flow *f)
+nc_v6_flow_moved(struct nc_worker *w, struct nc_flow *f, uint32_t server_ip)
 {
 	struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
 
 	if (nc_flow_is_64(f)) {
 		f->lip = w->dp->lip[f->lip_idx];
+		f->server_ip = server_ip;
 		flow64_set_deltas(f, a);
 		return;
 	}
-	memcpy(a->lip, w->tb->v6.lip[f->lip_idx], 16);   /* (f->lip: its windows) */
+	/* (its IPv4 fields hold its windows: left alone) */
+	memcpy(a->lip, w->tb->v6.lip[f->lip_idx], 16);
 	memcpy(a->server, w->tb->v6.server[f->svc][f->server], 16);
 	flow6_set_deltas(f, a);
 }

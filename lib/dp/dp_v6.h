@@ -53,10 +53,11 @@ uint16_t nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbu
  * For the fail-safe: a held copy <m> of IPv6 flow <f>'s client packet (as it
  * arrived, no extension header) rewritten for the flow's server - IPv6, or
  * IPv4 for NAT64; returns where its L4 header is now. And an IPv6 flow whose
- * server or local port changed: its addresses and checksum deltas again.
+ * server or local port changed: its addresses (a NAT64 flow's server
+ * <server_ip>) and checksum deltas again.
  */
 uint16_t nc_v6_to_server(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m);
-void nc_v6_flow_moved(struct nc_worker *w, struct nc_flow *f);
+void nc_v6_flow_moved(struct nc_worker *w, struct nc_flow *f, uint32_t server_ip);
 
 /*
  * An ICMP error about NAT64 flow <idx>'s packet to its server (IPv4; the

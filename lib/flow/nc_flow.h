@@ -87,7 +87,6 @@ enum nc_flow_state {
 			      * first byte: c_isn holds the client's initial sequence
 			      * number (its SYN again is the same connection's) */
 
-/* One flow; one cache line. All addresses and ports in network order. */
 /* A TCP leg's sequence window (host order), as lib/dp keeps it for the ICMP
  * errors that quote the leg's segments (dp_fastpath.h). */
 struct nc_flow_seq_leg {
@@ -95,6 +94,7 @@ struct nc_flow_seq_leg {
 	uint32_t nxt;   /* past the last byte (SYN, FIN) sent to it */
 };
 
+/* One flow; one cache line. All addresses and ports in network order. */
 struct nc_flow {
 	union {
 		struct {
