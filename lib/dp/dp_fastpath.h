@@ -115,8 +115,9 @@ nc_own_tcp_frame(struct rte_mbuf *m, uint16_t len, uint16_t tcp_len, uint32_t sr
 }
 
 enum pkt_kind {
-	PK_DROP, PK_CLIENT, PK_SERVER, PK_CTL, PK_HANDOFF, PK_UNREACH,
+	PK_DROP, PK_CLIENT, PK_SERVER, PK_CTL, PK_HANDOFF,
 	PK_CLIENT6, PK_SERVER6,   /* an IPv6 client's packet, a server's IPv6 reply */
+	PK_ICMP4,                 /* an ICMP unreachable to us */
 	PK_ICMP6,                 /* an ICMPv6 error to us */
 };
 
@@ -129,9 +130,8 @@ struct pkt_meta {
 	uint8_t svc;         /* client leg: service index */
 	uint16_t lip;        /* server leg: local IP index */
 	uint16_t lport;      /* server leg: host order */
-	uint16_t pay;        /* L4 payload bytes (TCP/UDP) */
+	uint16_t pay;        /* L4 payload bytes (TCP/UDP); an ICMP error's bytes */
 	int32_t sidx;        /* server leg: flow index (looked up before the legs) */
-	uint32_t qseq;       /* ICMP error: the quoted TCP sequence number (network order) */
 	uint8_t svc6;         /* IPv6 client leg: its service's entry, v6.svc[svc6] */
 } __rte_aligned(8);      /* nc_flow_hash() reads the key as 64-bit words */
 

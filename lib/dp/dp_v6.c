@@ -18,6 +18,7 @@
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
 
+#include "dp_icmp.h"
 #include "dp_v6.h"
 #include "dp_client_addr.h"
 #include "dp_failsafe.h"
@@ -79,22 +80,14 @@ flow6_set_deltas(struct nc_flow *f, const struct nc_flow6_addr *a)
 #define QUOTE_OFF  ((uint16_t)(L4_OFF6 + 8))                  /* the quoted IPv6 header */
 #define QUOTE_L4   ((uint16_t)(QUOTE_OFF + sizeof(struct rte_ipv6_hdr)))
 
-/* The quoted packet's L4 checksum (when the quote holds it) adjusted by
- * <delta>: the quote in the other leg's view. */
-static void
-quote_l4_adjust(uint8_t *ql4, uint32_t n, uint8_t proto, uint16_t delta)
+/* The TCP sequence number (host order) in quoted L4 bytes <qports>. */
+static inline uint32_t
+quote_seq(const uint16_t *qports)
 {
-	uint16_t *c;
+	uint32_t seq;
 
-	if (proto == IPPROTO_TCP && n >= 18)
-		c = (uint16_t *)(ql4 + 16);
-	else if (proto == IPPROTO_UDP && n >= 8)
-		c = (uint16_t *)(ql4 + 6);
-	else
-		return;
-	if (proto == IPPROTO_UDP && *c == 0)
-		return;
-	*c = nc_csum_adjust(*c, delta);
+	memcpy(&seq, qports + 2, sizeof(seq));   /* frames sit 2-byte aligned */
+	return rte_be_to_cpu_32(seq);
 }
 
 /* Finish an ICMPv6 message in <m> (outer IPv6 header from <src> to <dst>,
@@ -317,9 +310,9 @@ v64_too_big_to_server(struct nc_worker *w, struct rte_mbuf *m, const struct nc_f
 	q->dst_addr = f->lip;
 	q->hdr_checksum = 0;
 	q->hdr_checksum = rte_ipv4_cksum(q);
-	qports[0] = f->server_port;
-	qports[1] = f->lport;
-	quote_l4_adjust((uint8_t *)qports, n, proto, f->c2s_l4_delta);
+	nc_quote_l4_set((uint8_t *)qports, n, proto, f->server_port, f->lport,
+			nc_quote_seq_to_server(w, f, flow_idx(w, f), quote_seq(qports)),
+			f->c2s_l4_delta);
 	((struct rte_ether_hdr *)d)->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	ip->version_ihl = 0x45;
 	ip->type_of_service = 0;
@@ -379,9 +372,8 @@ nc_v64_icmp_to_client(struct nc_worker *w, struct rte_mbuf *m, int32_t idx)
 	q6->hop_limits = ttl;
 	memcpy(q6->src_addr, a->client, 16);
 	memcpy(q6->dst_addr, a->vip, 16);
-	qports[0] = f->key.src_port;
-	qports[1] = f->key.dst_port;
-	quote_l4_adjust((uint8_t *)qports, n, proto, f->s2c_l4_delta);
+	nc_quote_l4_set((uint8_t *)qports, n, proto, f->key.src_port, f->key.dst_port,
+			nc_quote_seq_to_client(f, quote_seq(qports)), f->s2c_l4_delta);
 	p[L4_OFF6] = ICMP6_PKT_TOO_BIG;
 	p[L4_OFF6 + 1] = 0;
 	mtu = rte_cpu_to_be_32(RTE_MAX(mtu + 20, (uint32_t)ICMP6_MIN_MTU));
@@ -927,9 +919,8 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 		 * about its own packet */
 		memcpy(((struct rte_ipv6_hdr *)q)->src_addr, a->client, 16);
 		memcpy(((struct rte_ipv6_hdr *)q)->dst_addr, a->vip, 16);
-		qports[0] = f->key.src_port;
-		qports[1] = f->key.dst_port;
-		quote_l4_adjust((uint8_t *)qports, n, q->proto, f->s2c_l4_delta);
+		nc_quote_l4_set((uint8_t *)qports, n, q->proto, f->key.src_port, f->key.dst_port,
+				nc_quote_seq_to_client(f, rte_be_to_cpu_32(qseq)), f->s2c_l4_delta);
 		w->st.icmp_relayed++;
 		icmp6_send(w, m, a->vip, a->client, (uint16_t)(rte_pktmbuf_data_len(m) - L4_OFF6),
 			   f->nh_client);
@@ -942,10 +933,14 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 		struct nc_flow6_key k;
 		uint32_t hash;
 
+		const struct nc_svc6_ent *se = nc_dp_svc6_find(t, q->src_addr, qports[0], q->proto);
+
+		if (se == NULL)
+			goto no_flow;
 		nc_flow6_key_set(&k, q->dst_addr, q->src_addr, qports[1], qports[0], q->proto);
 		hash = nc_flow6_hash(&k);
-		if (owned_check && w->dp->n_workers > 1) {
-			*owner = (uint16_t)((uint64_t)hash * w->dp->n_workers >> 32);
+		if (owned_check && w->dp->n_workers > 1) {   /* the client leg's worker */
+			*owner = nc_dp_owner6(w->dp, w->tb, se, &k, hash, NULL);
 			if (*owner != w->id)
 				return PK_HANDOFF;
 		}
@@ -964,9 +959,9 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 	}
 	memcpy(((struct rte_ipv6_hdr *)q)->src_addr, a->server, 16);
 	memcpy(((struct rte_ipv6_hdr *)q)->dst_addr, a->lip, 16);
-	qports[0] = f->server_port;
-	qports[1] = f->lport;
-	quote_l4_adjust((uint8_t *)qports, n, q->proto, f->c2s_l4_delta);
+	nc_quote_l4_set((uint8_t *)qports, n, q->proto, f->server_port, f->lport,
+			nc_quote_seq_to_server(w, f, (uint32_t)idx, rte_be_to_cpu_32(qseq)),
+			f->c2s_l4_delta);
 	w->st.icmp_relayed++;
 	icmp6_send(w, m, a->lip, a->server, (uint16_t)(rte_pktmbuf_data_len(m) - L4_OFF6),
 		   f->nh_server);

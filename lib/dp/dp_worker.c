@@ -11,6 +11,7 @@
 
 #include "dp_failsafe.h"
 #include "dp_client_addr.h"
+#include "dp_icmp.h"
 #include "dp_synproxy.h"
 #include "dp_v6.h"
 
@@ -450,47 +451,6 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 }
 
 /*
- * An ICMP destination unreachable quoting a packet we sent from a local IP and
- * a flow's local port (not a probe port) to a server: fills pm->lip, pm->lport
- * (host order) and pm->key with the quoted server address, port and protocol,
- * pm->qseq with the quoted TCP sequence number. Returns 1 if so. Every length
- * is checked: the ICMP is untrusted (8 quoted L4 bytes hold the ports and the
- * sequence number).
- */
-static inline int
-unreach_flow(const struct nc_worker *w, const uint8_t *d, uint16_t l4_off, uint16_t l4_len,
-	     struct pkt_meta *pm)
-{
-	const struct nc_dp *dp = w->dp;
-	const struct rte_ipv4_hdr *q;
-	const struct nc_addr_ent *ae;
-	const uint16_t *ports;
-	uint16_t qhl;
-
-	if (l4_len < sizeof(struct rte_icmp_hdr) + sizeof(*q) + 8)
-		return 0;
-	q = (const struct rte_ipv4_hdr *)(d + l4_off + sizeof(struct rte_icmp_hdr));
-	qhl = (uint16_t)((q->version_ihl & 0xf) * 4);
-	if ((q->version_ihl >> 4) != 4 || qhl < sizeof(*q) ||
-	    l4_len < sizeof(struct rte_icmp_hdr) + qhl + 8 ||
-	    (q->next_proto_id != IPPROTO_TCP && q->next_proto_id != IPPROTO_UDP))
-		return 0;
-	ae = nc_dp_addr_find(w->tb, q->src_addr);
-	if (ae == NULL || ae->lip_plus1 == 0)
-		return 0;
-	ports = (const uint16_t *)((const uint8_t *)q + qhl);
-	pm->lip = (uint16_t)(ae->lip_plus1 - 1);
-	pm->lport = rte_be_to_cpu_16(ports[0]);
-	if (dp->probing && pm->lport >= dp->probe_lo && pm->lport < dp->probe_hi)
-		return 0;   /* a probe's: the control lcore's */
-	pm->key.src_ip = q->dst_addr;       /* the server */
-	pm->key.src_port = ports[1];
-	pm->key.proto = q->next_proto_id;
-	memcpy(&pm->qseq, ports + 2, sizeof(pm->qseq));   /* frames sit 2-byte aligned */
-	return 1;
-}
-
-/*
  * Classify one packet: parse, then decide client leg (to a service), server
  * leg (to a local IP and port), control (ARP, ICMP echo to us), handoff (owned
  * by another worker) or drop. Fills <pm>; returns its kind.
@@ -573,20 +533,14 @@ classify(struct nc_worker *w, struct rte_mbuf **mp, uint16_t pidx, int owned_che
 		 * ICMP belongs to its kernel */
 		if ((ic->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && ic->icmp_code == 0) || ae->host_plus1 != 0)
 			return PK_CTL;
-		/* an unreachable about a flow's packet to its server: a fail-safe
-		 * failure signal, for the worker owning that local port */
-		if (ic->icmp_type == NC_ICMP_DEST_UNREACH && (dp->store_size != 0 || dp->nat64) &&
-		    unreach_flow(w, d, p.l4_off, p.l4_len, pm)) {
-			if (owned_check && dp->n_workers > 1) {
-				*owner = (uint16_t)(pm->lport % dp->n_workers);
-				if (*owner != w->id)
-					return PK_HANDOFF;
-			}
-			return PK_UNREACH;
+		/* an unreachable: about a flow's packet, in its place among
+		 * the legs (nc_icmp4_leg), or a health probe's answer */
+		if (ic->icmp_type == NC_ICMP_DEST_UNREACH) {
+			pm->pay = p.l4_len;
+			return PK_ICMP4;
 		}
-		/* echo replies and unreachables may answer a health probe */
-		if (dp->probing &&
-		    (ic->icmp_type == RTE_IP_ICMP_ECHO_REPLY || ic->icmp_type == NC_ICMP_DEST_UNREACH))
+		/* echo replies may answer a health probe */
+		if (dp->probing && ic->icmp_type == RTE_IP_ICMP_ECHO_REPLY)
 			return PK_CTL;
 		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
 		return PK_DROP;
@@ -647,45 +601,6 @@ classify(struct nc_worker *w, struct rte_mbuf **mp, uint16_t pidx, int owned_che
 			return PK_HANDOFF;
 	}
 	return PK_CLIENT;
-}
-
-/*
- * An ICMP unreachable quoting a packet to a server from a local IP and port
- * (RFC 5927): acted on only when it quotes a live flow's packet to that
- * flow's server and, for TCP, a sequence number in the window of that leg;
- * otherwise dropped and counted (a blind sender sweeping local ports). Then a
- * NAT64 flow's fragmentation needed goes on to its IPv6 client, and the rest
- * is the fail-safe's failure signal.
- */
-static void
-unreach(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
-{
-	int32_t idx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
-	const struct nc_flow *f;
-
-	if (idx < 0) {
-		drop(w, m, NC_DROP_ICMP_NO_FLOW);
-		return;
-	}
-	f = flow_at(w, (uint32_t)idx);
-	if (f->server_ip != pm->key.src_ip || f->server_port != pm->key.src_port ||
-	    f->key.proto != pm->key.proto) {
-		drop(w, m, NC_DROP_ICMP_NO_FLOW);
-		return;
-	}
-	/* a flow whose errors nothing acts on keeps no window */
-	if (!nc_flow_is_64(f) && !(w->tb->svc[f->svc].failsafe && w->txc != NULL)) {
-		drop(w, m, NC_DROP_ICMP_UNSUPPORTED);
-		return;
-	}
-	if (f->key.proto == IPPROTO_TCP &&
-	    !seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_SERVER, pm->qseq)) {
-		drop(w, m, NC_DROP_ICMP_OUT_OF_WINDOW);
-		return;
-	}
-	if (nc_flow_is_64(f) && nc_v64_icmp_to_client(w, m, idx))
-		return;
-	nc_fs_unreach(w, m, (uint32_t)idx);
 }
 
 /* What an IPv6 flow's server leg, or a NAT64 flow's IPv4 one (<v4>), reads
@@ -839,6 +754,18 @@ stage_keys6(struct nc_worker *w, struct rte_mbuf **pkts, struct burst *b, uint16
 	nc_flow6_probe_end(w->flows, b->probe6 + c0, kp, n, b->pos6 + c0);
 }
 
+/* An ICMP unreachable to us (PK_ICMP4) from port <pidx>, in its place among
+ * the legs: acted on, or to the control lcore, or to its flow's worker. */
+static __rte_noinline void
+leg_icmp4(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, uint16_t pidx,
+	  int owned_check)
+{
+	uint16_t owner = 0;
+	enum pkt_kind k = nc_icmp4_leg(w, m, pm, owned_check, &owner);
+
+	pass_on(w, m, k, pidx, owner);
+}
+
 /* An ICMPv6 error to us (PK_ICMP6) from port <pidx>, in its place among
  * the legs: acted on, or to the control lcore, or to its flow's worker. */
 static __rte_noinline void
@@ -913,8 +840,9 @@ stage_legs(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, i
 			if (unlikely(w->st.flow_changes != opened0))
 				pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
 			nc_v6_server_leg(w, pkts[i], pm);
-		} else if (unlikely(pm->kind == PK_UNREACH)) {
-			unreach(w, pkts[i], pm);
+		} else if (unlikely(pm->kind == PK_ICMP4)) {
+			leg_icmp4(w, pkts[i], pm, from_handoff ? w->dp->pidx_of[pkts[i]->port] :
+				  pidx_default, !from_handoff);
 		} else if (unlikely(pm->kind == PK_ICMP6)) {
 			leg_icmp6(w, pkts[i], pm, from_handoff ? w->dp->pidx_of[pkts[i]->port] :
 				  pidx_default, !from_handoff);

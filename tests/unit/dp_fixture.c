@@ -1418,3 +1418,47 @@ hdr_seg(struct pb_pkt *p, const struct flow *fl, int s, uint32_t seq, uint32_t a
 	p->payload_len = n;
 	p->window = win;
 }
+
+/* An ICMP error frame about the packet in <quoted> (a whole frame; its IP
+ * header on): ICMPv6 (<v6>) type <type> with <mtu>, or ICMPv4 type 3 code 4. */
+void
+icmp_err(struct pb_pkt *p, int v6, uint8_t type, uint32_t mtu, const struct frame *quoted,
+	 uint8_t *buf, uint16_t qlen)
+{
+	memcpy(buf, quoted->b + 14, qlen);
+	if (v6) {
+		pb_init6(p, PB_PROTO_ICMPV6);
+		p->icmp_type = type;
+		p->icmp_code = 0;
+		p->icmp_id = (uint16_t)(mtu >> 16);
+		p->icmp_seq = (uint16_t)mtu;
+	} else {
+		pb_init(p, IPPROTO_ICMP);
+		p->icmp_type = 3;
+		p->icmp_code = 4;
+		p->icmp_id = 0;
+		p->icmp_seq = (uint16_t)mtu;
+	}
+	memcpy(p->dst_mac, mac_port, 6);
+	p->payload = buf;
+	p->payload_len = qlen;
+}
+
+/* The quoted packet of ICMP error <fr> (its outer L3 <outer> bytes, ICMP 8)
+ * is exactly <orig>'s IP packet as it left its sender, but for the hop limit
+ * or TTL one router took off (and IPv4's header checksum with it; an IPv4
+ * quote rebuilt from IPv6 has identification 0, RFC 7915 5.1). */
+void
+assert_quote(const struct frame *fr, uint16_t outer, const struct frame *orig, uint16_t qlen, int v6)
+{
+	const uint8_t *q = fr->b + 14 + outer + 8, *o = orig->b + 14;
+	uint16_t i;
+
+	assert_true(fr->len >= 14u + outer + 8u + qlen);
+	for (i = 0; i < qlen; i++) {
+		if (v6 ? i == 7 : (i == 4 || i == 5 || i == 8 || i == 10 || i == 11))
+			continue;
+		if (q[i] != o[i])
+			fail_msg("quoted byte %u: %02x, want %02x", i, q[i], o[i]);
+	}
+}

@@ -416,4 +416,20 @@ struct pb_pkt nat64_c2s(const struct pb_pkt *in, int server, uint16_t lport);
 struct pb_pkt nat64_s2c(const struct pb_pkt *in, const struct pb_pkt *client);
 int server4_of(const struct frame *fr);
 
+/* ------------------------------------------------------- ICMP errors */
+
+/* An ICMP error frame about the packet in <quoted> (a whole frame; its
+ * first <qlen> IP bytes in <buf>, the quote): ICMPv6 (<v6>) type <type>
+ * with <mtu>, or ICMPv4 type 3 code 4 (fragmentation needed) with <mtu>.
+ * The caller sets its MACs and addresses. */
+void icmp_err(struct pb_pkt *p, int v6, uint8_t type, uint32_t mtu, const struct frame *quoted,
+	      uint8_t *buf, uint16_t qlen);
+
+/* The quote of ICMP error <fr> (outer L3 header <outer> bytes, ICMP 8) is
+ * <orig>'s first <qlen> IP bytes as it left its sender, but for the hop
+ * limit or TTL a router took off (and IPv4's identification and header
+ * checksum). */
+void assert_quote(const struct frame *fr, uint16_t outer, const struct frame *orig, uint16_t qlen,
+		  int v6);
+
 #endif /* DP_FIXTURE_H */

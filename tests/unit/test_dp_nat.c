@@ -1008,6 +1008,194 @@ test_burst_groups_change_table(void **state)
 	assert_no_leak(f);
 }
 
+/* ------------------------------------------- path MTU through the NAT */
+
+/* Fragmentation needed from router <rip> (MAC <rmac>) to <dip>, quoting
+ * the first <qlen> IP bytes of frame <quoted> as it left us. */
+static void
+frag_needed(struct pb_pkt *e, uint8_t *buf, const struct frame *quoted, uint16_t qlen,
+	    uint16_t mtu, uint32_t rip, const uint8_t *rmac, uint32_t dip)
+{
+	icmp_err(e, 0, 3, mtu, quoted, buf, qlen);
+	memcpy(e->src_mac, rmac, 6);
+	e->sip = rip;
+	e->dip = dip;
+}
+
+/* ICMP error <out> went from <sip> to <dip> through <mac>, fragmentation
+ * needed naming <mtu>, every checksum right. */
+static void
+assert_frag_needed(const struct frame *out, const uint8_t *mac, uint32_t sip, uint32_t dip,
+		   uint16_t mtu)
+{
+	char why[128];
+
+	if (!pb_csum_verify(out->b, out->len, why, sizeof(why)))
+		fail_msg("relayed error: %s", why);
+	assert_memory_equal(out->b, mac, 6);
+	assert_memory_equal(out->b + 6, mac_port, 6);
+	assert_int_equal(pb_get32(out->b + 26), sip);
+	assert_int_equal(pb_get32(out->b + 30), dip);
+	assert_int_equal(out->b[23], IPPROTO_ICMP);
+	assert_int_equal(out->b[34], 3);
+	assert_int_equal(out->b[35], 4);
+	assert_int_equal(pb_get16(out->b + 40), mtu);
+}
+
+/*
+ * Path MTU discovery through the full NAT, a plain service (no windows):
+ * fragmentation needed on a server's path, quoting the client's segment as
+ * it went to the server, reaches the client from the VIP about its own
+ * segment to the VIP; on the client's path, quoting the server's answer as
+ * it went to the client, it reaches the server from the local IP about its
+ * own segment to the local IP - each quote exactly the other leg's packet,
+ * its TCP or UDP checksum right. A quote of no flow's packet (another local
+ * port, another client port, another server) is counted as icmp_no_flow,
+ * another unreachable about a plain flow as icmp_unsupported; nothing
+ * leaves for them.
+ */
+static void
+test_frag_needed_relayed(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t data[1400], buf[PB_MAX_FRAME];
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct frame sent, fwd, out;
+	struct nc_dp_stats st;
+	struct pb_pkt p, s, e, w;
+	struct flow fl, fu;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	open_tcp(f, 40100, &fl);
+	/* the client's data segment, too big for the server's path */
+	client_seg(&p, &fl, PB_TCP_ACK | PB_TCP_PSH);
+	p.payload = data;
+	p.payload_len = 1400;
+	sent.len = pb_build(&p, sent.b, sizeof(sent.b));
+	rx(f, 0, &p);
+	expect_one(f, 0, &fwd);
+	frag_needed(&e, buf, &fwd, 20 + 20 + 64, 1300, PB_IP(10, 0, 0, 77), mac_srv[fl.server], IP_LIP);
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_frag_needed(&out, mac_gw, IP_VIP, IP_CLIENT, 1300);
+	assert_quote(&out, 20, &sent, 20 + 20 + 64, 0);
+	/* a router's quote of 8 L4 bytes, as RFC 792 asks */
+	frag_needed(&e, buf, &fwd, 20 + 8, 1300, PB_IP(10, 0, 0, 77), mac_srv[fl.server], IP_LIP);
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_frag_needed(&out, mac_gw, IP_VIP, IP_CLIENT, 1300);
+	assert_quote(&out, 20, &sent, 20 + 8, 0);
+
+	/* the server's answer, too big for the client's path */
+	server_seg(&s, &fl, PB_TCP_ACK | PB_TCP_PSH);
+	s.payload = data;
+	s.payload_len = 1400;
+	sent.len = pb_build(&s, sent.b, sizeof(sent.b));
+	rx(f, 0, &s);
+	expect_one(f, 0, &fwd);
+	frag_needed(&e, buf, &fwd, 20 + 20 + 100, 1280, IP_GW, mac_gw, IP_VIP);
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_frag_needed(&out, mac_srv[fl.server], IP_LIP, ip_srv[fl.server], 1280);
+	assert_quote(&out, 20, &sent, 20 + 20 + 100, 0);
+
+	/* UDP: a datagram's quote with its checksum, to the server */
+	client_pkt(&p, IPPROTO_UDP, 40200);
+	p.payload = data;
+	p.payload_len = 1000;
+	open_flow(f, 0, &p, &fu);
+	server_pkt(&s, &fu.c, fu.server, fu.lport);
+	s.payload = data;
+	s.payload_len = 1200;
+	sent.len = pb_build(&s, sent.b, sizeof(sent.b));
+	rx(f, 0, &s);
+	expect_one(f, 0, &fwd);
+	frag_needed(&e, buf, &fwd, 20 + 8 + 40, 1000, IP_GW, mac_gw, IP_VIP);
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_frag_needed(&out, mac_srv[fu.server], IP_LIP, ip_srv[fu.server], 1000);
+	assert_quote(&out, 20, &sent, 20 + 8 + 40, 0);
+
+	/* quotes of no flow's packet: another client port, another local
+	 * port, the flow's local port towards the other server */
+	server_seg(&s, &fl, PB_TCP_ACK);
+	w = nat_s2c(&s, &fl.c);
+	w.dport = 40101;
+	fwd.len = pb_build(&w, fwd.b, sizeof(fwd.b));
+	frag_needed(&e, buf, &fwd, 20 + 8, 1280, IP_GW, mac_gw, IP_VIP);
+	rx(f, 0, &e);
+	client_seg(&p, &fl, PB_TCP_ACK);
+	w = nat_c2s(&p, fl.server, (uint16_t)(fl.lport + 1));
+	fwd.len = pb_build(&w, fwd.b, sizeof(fwd.b));
+	frag_needed(&e, buf, &fwd, 20 + 8, 1280, IP_GW, mac_gw, IP_LIP);
+	rx(f, 0, &e);
+	w = nat_c2s(&p, 1 - fl.server, fl.lport);
+	fwd.len = pb_build(&w, fwd.b, sizeof(fwd.b));
+	frag_needed(&e, buf, &fwd, 20 + 8, 1280, IP_GW, mac_gw, IP_LIP);
+	rx(f, 0, &e);
+	want[NC_DROP_ICMP_NO_FLOW] = 3;
+	/* host unreachable about the flow's packet: nothing acts on it here */
+	w = nat_c2s(&p, fl.server, fl.lport);
+	fwd.len = pb_build(&w, fwd.b, sizeof(fwd.b));
+	frag_needed(&e, buf, &fwd, 20 + 8, 0, IP_GW, mac_gw, IP_LIP);
+	e.icmp_code = 1;
+	rx(f, 0, &e);
+	want[NC_DROP_ICMP_UNSUPPORTED] = 1;
+	expect_none(f, 0);
+	assert_drops(f, want);
+	stats(f, &st);
+	assert_int_equal(st.icmp_relayed, 4);
+	assert_no_leak(f);
+}
+
+/*
+ * Two workers: fragmentation needed reaches the worker that does not own
+ * the flow and is handed to the one that does, on either leg - the client
+ * leg's owner as the client's packets are given it (RSS predicted), the
+ * server leg's by local port.
+ */
+static void
+test_frag_needed_two_workers(void **state)
+{
+	enum { N = 8 };
+	struct fx *f = *state;
+	static uint8_t buf[PB_MAX_FRAME];
+	struct nc_dp_stats st;
+	unsigned int i;
+
+	assert_int_equal(f->n_workers, 2);
+	for (i = 0; i < N; i++) {
+		struct pb_pkt p, s, e;
+		struct frame sent, fwd, out;
+		struct flow fl;
+		uint32_t h;
+
+		client_pkt(&p, IPPROTO_TCP, (uint16_t)(55000 + i));
+		fl.owner = deliver(f, nic_queue(&p, &h), &p, &fwd);
+		fl.c = p;
+		fl.server = server_of(&fwd);
+		fl.lport = lport_of(&fwd);
+		sent.len = pb_build(&p, sent.b, sizeof(sent.b));
+		frag_needed(&e, buf, &fwd, 20 + 20, 1300, PB_IP(10, 0, 0, 77), mac_srv[fl.server], IP_LIP);
+		assert_int_equal(deliver(f, 1 - fl.owner, &e, &out), fl.owner);
+		assert_frag_needed(&out, mac_gw, IP_VIP, IP_CLIENT, 1300);
+		assert_quote(&out, 20, &sent, 20 + 20, 0);
+		server_pkt(&s, &fl.c, fl.server, fl.lport);
+		sent.len = pb_build(&s, sent.b, sizeof(sent.b));
+		assert_int_equal(deliver(f, fl.owner, &s, &fwd), fl.owner);
+		frag_needed(&e, buf, &fwd, 20 + 20, 1300, IP_GW, mac_gw, IP_VIP);
+		assert_int_equal(deliver(f, 1 - fl.owner, &e, &out), fl.owner);
+		assert_frag_needed(&out, mac_srv[fl.server], IP_LIP, ip_srv[fl.server], 1300);
+		assert_quote(&out, 20, &sent, 20 + 20, 0);
+	}
+	stats(f, &st);
+	assert_int_equal(st.icmp_relayed, 2 * N);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpnat"); }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
@@ -1034,6 +1222,8 @@ main(void)
 		T(test_two_workers_rss, setup_two_workers_rss),
 		T(test_burst_groups_change_table, setup_web_one_server),
 		T(test_burst_over_64, setup_burst_512),
+		T(test_frag_needed_relayed, setup_lab),
+		T(test_frag_needed_two_workers, setup_two_workers_rss),
 	};
 
 	return cmocka_run_group_tests_name("dp_nat", tests, eal_setup, fx_eal_teardown);

@@ -787,6 +787,82 @@ test_tcpfs_icmp_acked(void **state)
 	assert_no_leak(f);
 }
 
+/*
+ * Fragmentation needed is path MTU discovery, not a server's failure:
+ * quoting the held request in window, it reaches the client from the VIP
+ * about its own request and nothing moves (past the bytes sent: counted,
+ * nothing sent). After a move, one on the client's path quoting the new
+ * server's answer as the client got it (in the splice's numbers) reaches the
+ * new server from its local port about its own segment, in its own numbers.
+ */
+static void
+test_tcpfs_frag_needed(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /big HTTP/1.1\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = 0x1000, a = 0x20000000, b = 0x90000000;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	static uint8_t buf[PB_MAX_FRAME];
+	struct frame sent, fwd, out;
+	struct pb_pkt p, s, u;
+	struct flow fl;
+
+	tick(f, 0);
+	tc_connect(f, 43100, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	sent.len = pb_build(&p, sent.b, sizeof(sent.b));
+	c2s_ok(f, &fl, &p);
+	unreach_about(&u, buf, &p, SA, fl.lport, c + 1 + r + 1);
+	u.icmp_code = 4;
+	u.icmp_seq = 1300;
+	rx(f, 0, &u);
+	want[NC_DROP_ICMP_OUT_OF_WINDOW] = 1;
+	expect_none(f, 0);
+	unreach_about(&u, buf, &p, SA, fl.lport, c + 1);
+	u.icmp_code = 4;
+	u.icmp_seq = 1300;
+	rx(f, 0, &u);
+	expect_one(f, 0, &out);
+	assert_true(pb_csum_verify(out.b, out.len, NULL, 0));
+	assert_memory_equal(out.b, mac_gw, 6);
+	assert_int_equal(pb_get32(out.b + 26), IP_VIP);
+	assert_int_equal(pb_get32(out.b + 30), IP_CLIENT);
+	assert_int_equal(out.b[34], 3);
+	assert_int_equal(out.b[35], 4);
+	assert_int_equal(pb_get16(out.b + 40), 1300);
+	assert_quote(&out, 20, &sent, 20 + 8, 0);
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 0, 0, 0, 0);
+	assert_drops(f, want);
+	/* a's failure moves the request; b answers through the splice */
+	unreach_about(&u, buf, &p, SA, fl.lport, c + 1);
+	rx(f, 0, &u);
+	expect_move(f, &fl, 1, c + 1, SB, c, 0);
+	expect_splice(f, &fl, b, c + 1, &p, 1, b + 1);
+	tc_server(&s, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r, resp, l);
+	sent.len = pb_build(&s, sent.b, sizeof(sent.b));
+	rx(f, 0, &s);
+	expect_one(f, 0, &fwd);
+	assert_int_equal(pb_get32(fwd.b + 38), a + 1);   /* the client's view */
+	icmp_err(&u, 0, 3, 1280, &fwd, buf, 20 + 20 + l);
+	memcpy(u.src_mac, mac_gw, 6);
+	u.sip = IP_GW;
+	u.dip = IP_VIP;
+	rx(f, 0, &u);
+	expect_one(f, 0, &out);
+	assert_true(pb_csum_verify(out.b, out.len, NULL, 0));
+	assert_memory_equal(out.b, mac_srv[SB], 6);
+	assert_int_equal(pb_get32(out.b + 26), IP_LIP);
+	assert_int_equal(pb_get32(out.b + 30), IP_SB);
+	assert_int_equal(pb_get16(out.b + 40), 1280);
+	assert_quote(&out, 20, &sent, 20 + 20 + l, 0);
+	assert_drops(f, want);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfs"); }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
@@ -809,6 +885,7 @@ main(void)
 		T(test_tcpfs_splice_syn_lost, setup_tcpfs_slow),
 		T(test_tcpfs_icmp_window, setup_tcpfs),
 		T(test_tcpfs_icmp_acked, setup_tcpfs),
+		T(test_tcpfs_frag_needed, setup_tcpfs),
 	};
 
 	return cmocka_run_group_tests_name("dp_tcpfs", tests, eal_setup, fx_eal_teardown);
