@@ -407,6 +407,16 @@ write_handoffs(FILE *o, const struct snap *sn)
 		   sn->st.lport_steer_missed);
 }
 
+/* ICMP errors about a flow's packet passed on to its other leg: path MTU
+ * discovery through the NAT (fragmentation needed, packet too big). */
+static void
+write_icmp_relayed(FILE *o, const struct snap *sn)
+{
+	family(o, "netchestra_icmp_relayed_total", "counter",
+	       "ICMP errors about a flow's packet passed on to the flow's other leg");
+	sample_u64(o, "netchestra_icmp_relayed_total", NULL, NULL, 0, sn->st.icmp_relayed);
+}
+
 static const struct port_fam {
 	const char *name;
 	const char *help;
@@ -523,6 +533,7 @@ nc_metrics_write(FILE *out, const struct nc_dp *dp, const struct nc_metrics_port
 	write_tables(out, dp);
 	write_drops(out, sn);
 	write_handoffs(out, sn);
+	write_icmp_relayed(out, sn);
 	write_ports(out, ports, n_ports);
 	free(sn);
 	return ferror(out) ? -EIO : 0;
