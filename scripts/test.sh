@@ -10,7 +10,8 @@
 #   AF_PACKET ports (forwarding, also on AF_PACKET ports,
 #   adaptive weights and health probes, transaction fail-safe, the demo,
 #   independent clients and servers with the fail-safe on and off, the
-#   client's address through PROXY headers at nginx and HAProxy, management
+#   client's address through PROXY headers at nginx and HAProxy, path MTU
+#   discovery through the NAT behind narrower hops, management
 #   API / metrics / netchestra-ctl / SIGHUP / dashboard in headless Chromium,
 #   the management API over TLS, spoofed SYN and UDP floods from an attacker
 #   in the lab with the limits (and the SYN proxy) on and off,
@@ -154,6 +155,11 @@ log "end to end: IPv6 and NAT64 with ping -6, curl -6, wrk, Python http.client a
 tests/e2e/ipv6.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-ipv6 "${p:-0}" "${f:-1}"
+
+log "end to end: path MTU discovery through the NAT, nginx and http.server behind narrower hops, IPv4 and IPv6 (namespace lab)"
+tests/e2e/pmtu.sh "$BUILD" 2>&1 | tee "$out"
+read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
+count e2e-pmtu "${p:-0}" "${f:-1}"
 
 log "end to end: spoofed SYN and UDP floods from lab-attacker against the limits (and the SYN proxy), and without them (namespace lab)"
 tests/e2e/flood.sh "$BUILD" 2>&1 | tee "$out"

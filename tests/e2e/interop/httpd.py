@@ -3,12 +3,13 @@
 (GET, HEAD) and POST, which reads the whole Content-Length body and answers
 "<length> <sha256 hex>\n", so a body is checked end to end.
 
-httpd.py --bind ADDR --port PORT --root DIR --protocol HTTP/1.0|HTTP/1.1
+httpd.py --bind ADDR (IPv4 or IPv6) --port PORT --root DIR --protocol HTTP/1.0|HTTP/1.1
 """
 import argparse
 import functools
 import hashlib
 import http.server
+import socket
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -51,6 +52,8 @@ def main():
     # a listen backlog like nginx's rather than socketserver's 5, so that a
     # burst of connections is not met by dropped SYNs
     http.server.ThreadingHTTPServer.request_queue_size = 128
+    if ":" in a.bind:
+        http.server.ThreadingHTTPServer.address_family = socket.AF_INET6
     server = http.server.ThreadingHTTPServer(
         (a.bind, a.port), functools.partial(Handler, directory=a.root))
     server.daemon_threads = True
