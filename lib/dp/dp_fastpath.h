@@ -533,6 +533,18 @@ seq_in_window(const struct nc_worker *w, uint32_t idx, unsigned int leg, uint32_
 	       nc_seq_le(seq, s.leg[leg].nxt);
 }
 
+/* seq_in_window() for an error passed on to the flow's other leg, whose
+ * receiver judges the number against its own window: also when leg <leg>
+ * has none here yet (a flow taken over from a peer, before its first
+ * segment on that leg). */
+static inline int
+seq_relayable(const struct nc_worker *w, uint32_t idx, unsigned int leg, uint32_t seq_be)
+{
+	struct seq_ref s = seq_of(w, flow_at(w, idx));
+
+	return s.leg == NULL || !(*s.known & (1u << leg)) || seq_in_window(w, idx, leg, seq_be);
+}
+
 static inline struct nc_srv_stats *
 srv_stats(struct nc_worker *w, const struct nc_flow *f)
 {
@@ -597,14 +609,15 @@ tcp_track(struct nc_flow *f, uint8_t flags, int from_client)
 }
 
 /*
- * A TCP segment of a connection this dispatcher does not know. When a peer
+ * A TCP segment of a connection this dispatcher does not know (or an ICMP
+ * error about one's packet to its client, dropped as <why>). When a peer
  * dispatcher is draining (it withdrew the VIP, so the routers now send its
  * connections here) the segment goes on to it at layer 2 on the same segment:
  * it still has the flow. A draining dispatcher never redirects, so a segment
  * crosses at most one hop.
  */
 static inline void
-redirect_or_drop(struct nc_worker *w, struct rte_mbuf *m)
+redirect_or_drop_as(struct nc_worker *w, struct rte_mbuf *m, enum nc_drop why)
 {
 	uint16_t pidx = w->dp->pidx_of[m->port];
 	uint64_t mac = __atomic_load_n(&w->dp->redirect[pidx], __ATOMIC_RELAXED);
@@ -619,11 +632,17 @@ redirect_or_drop(struct nc_worker *w, struct rte_mbuf *m)
 				return;
 			}
 		}
-		drop(w, m, NC_DROP_NO_FLOW);
+		drop(w, m, why);
 		return;
 	}
 	if (tx_mac(w, m, pidx, mac) == 0)
 		w->st.redirected++;
+}
+
+static inline void
+redirect_or_drop(struct nc_worker *w, struct rte_mbuf *m)
+{
+	redirect_or_drop_as(w, m, NC_DROP_NO_FLOW);
 }
 
 /*

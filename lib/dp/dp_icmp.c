@@ -154,7 +154,9 @@ nc_icmp4_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
 		 * receiver judges the number against its own (Linux's
 		 * tcp_v4_err), as behind any router */
 		if (keeps_windows(w, f) &&
-		    !seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_SERVER, qseq_be))
+		    !(ic->icmp_code == ICMP_FRAG_NEEDED ?
+		      seq_relayable(w, (uint32_t)idx, NC_SEQ_TO_SERVER, qseq_be) :
+		      seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_SERVER, qseq_be)))
 			goto out_of_window;
 		if (ic->icmp_code != ICMP_FRAG_NEEDED) {
 			nc_fs_unreach(w, m, (uint32_t)idx);
@@ -193,11 +195,15 @@ nc_icmp4_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
 				return PK_HANDOFF;
 		}
 		idx = nc_flow_lookup(w->flows, &k, hash);
-		if (idx < 0)
-			goto no_flow;
+		if (idx < 0) {
+			/* a router hashes its error by its own header: in a
+			 * cluster, the flow may be a peer's */
+			redirect_or_drop_as(w, m, NC_DROP_ICMP_NO_FLOW);
+			return PK_DROP;
+		}
 	}
 	f = flow_at(w, (uint32_t)idx);
-	if (keeps_windows(w, f) && !seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_CLIENT, qseq_be))
+	if (keeps_windows(w, f) && !seq_relayable(w, (uint32_t)idx, NC_SEQ_TO_CLIENT, qseq_be))
 		goto out_of_window;
 	/* the client's path is narrower: the server hears it from the local
 	 * IP, about its own packet to it */

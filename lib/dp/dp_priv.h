@@ -81,8 +81,9 @@ enum nc_ctl_msg_type {
 	NC_CTL_RESOLVE,       /* ip: resolve this on-link neighbor on port pidx; m (if
 			       * any) waits for it, then goes back to worker <worker> */
 	NC_CTL_FAILOVER,      /* ev: a held request's server failed (log it, mark it down) */
-	NC_CTL_MISS,          /* m: a TCP segment of no flow here, with sync on: a
-			       * replica may have it (nc_miss_cb) */
+	NC_CTL_MISS,          /* m: a TCP segment of no flow here (or an ICMP error
+			       * about one's packet), with sync on: a replica may
+			       * have it (nc_miss_cb) */
 	NC_CTL_RESOLVE6,      /* m: an IPv6 client packet whose sender's next hop is not
 			       * resolved; it waits for it, then goes back to <worker> */
 };
@@ -717,8 +718,9 @@ void nc_sp_release(struct nc_worker *w, uint32_t idx);
 /* dp_limits.c: once a second, a log line per limit that refused new flows. */
 void nc_dp_limits_poll(struct nc_dp *dp, uint64_t now);
 
-/* dp_sync.c: a TCP segment of no flow here, passed up with sync on (consumes
- * <m>); free the sync rings. Control lcore. */
+/* dp_sync.c: a TCP segment of no flow here, or an ICMP error to a VIP about
+ * one's packet, passed up with sync on (consumes <m>); free the sync rings.
+ * Control lcore. */
 void nc_dp_sync_miss(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx);
 void nc_dp_sync_free(struct nc_dp *dp);
 

@@ -923,6 +923,44 @@ nc_dp_set_miss_cb(struct nc_dp *dp, nc_miss_cb cb, void *arg)
 	dp->ctl->miss_arg = arg;
 }
 
+/*
+ * The client key a missed frame <d> (<len> bytes, parsed into <p>) asks for,
+ * in <k> (and an IPv6 one's addresses in <seg6>): a client's segment's own,
+ * or, for an ICMP error to a VIP, that of the client its quote was sent to
+ * (the worker checked the quote). 0 when there is none.
+ */
+static int
+miss_key(const uint8_t *d, uint32_t len, const struct nc_pkt *p, struct nc_flow_key *k,
+	 struct nc_sync_addr6 *seg6)
+{
+	const int icmp = p->proto == (p->is_v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	const uint32_t l3 = p->l4_off + (icmp ? 8u : 0u);   /* the quote's IP header */
+	const uint32_t l4 = l3 + (icmp ? (p->is_v6 ? 40u : 20u) : 0u);
+	const uint8_t *ports = d + l4;
+
+	if (len < l4 + 4)
+		return 0;
+	memset(k, 0, sizeof(*k));
+	/* a quote is the packet to the client: its ends the other way round */
+	memcpy(&k->src_port, ports + (icmp ? 2 : 0), 2);
+	memcpy(&k->dst_port, ports + (icmp ? 0 : 2), 2);
+	if (p->is_v6) {
+		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + (icmp ? l3 : p->l3_off));
+
+		k->proto = icmp ? ip->proto : p->proto;
+		k->pad[0] = NC_FLOW_KEY_V6;
+		memcpy(seg6->client, icmp ? ip->dst_addr : ip->src_addr, 16);
+		memcpy(seg6->vip, icmp ? ip->src_addr : ip->dst_addr, 16);
+	} else {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + (icmp ? l3 : p->l3_off));
+
+		k->proto = icmp ? ip->next_proto_id : p->proto;
+		memcpy(&k->src_ip, icmp ? &ip->dst_addr : &ip->src_addr, 4);
+		memcpy(&k->dst_ip, icmp ? &ip->src_addr : &ip->dst_addr, 4);
+	}
+	return 1;
+}
+
 void
 nc_dp_sync_miss(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 {
@@ -935,26 +973,10 @@ nc_dp_sync_miss(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx)
 	enum nc_miss v = NC_MISS_DROP;
 
 	if (dp->ctl->miss_cb != NULL &&
-	    nc_pkt_parse(d, rte_pktmbuf_data_len(m), &dp->mac[pidx], 0, &p) == NC_DROP_MAX && !p.is_arp) {
-		memset(&k, 0, sizeof(k));
-		memcpy(&k.src_port, d + p.l4_off, 2);
-		memcpy(&k.dst_port, d + p.l4_off + 2, 2);
-		k.proto = p.proto;
-		if (p.is_v6) {
-			const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(d + p.l3_off);
-
-			k.pad[0] = NC_FLOW_KEY_V6;
-			memcpy(seg6.client, ip->src_addr, 16);
-			memcpy(seg6.vip, ip->dst_addr, 16);
-		} else {
-			const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + p.l3_off);
-
-			memcpy(&k.src_ip, &ip->src_addr, 4);
-			memcpy(&k.dst_ip, &ip->dst_addr, 4);
-		}
+	    nc_pkt_parse(d, rte_pktmbuf_data_len(m), &dp->mac[pidx], 0, &p) == NC_DROP_MAX && !p.is_arp &&
+	    miss_key(d, rte_pktmbuf_data_len(m), &p, &k, &seg6))
 		v = dp->ctl->miss_cb(dp->ctl->miss_arg, m, pidx, (const uint32_t *)&k,
 				     p.is_v6 ? &seg6 : NULL, &r, &r6, &mac);
-	}
 	switch (v) {
 	case NC_MISS_ADOPT:
 		r.op = NC_SYNC_FLOW;

@@ -909,7 +909,8 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 		    f->server_port != qports[1] || !nc_ip6_eq(a->server, q->dst_addr))
 			goto no_flow;
 		if (f->key.proto == IPPROTO_TCP &&
-		    !seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_SERVER, qseq))
+		    !(type == ICMP6_PKT_TOO_BIG ? seq_relayable(w, (uint32_t)idx, NC_SEQ_TO_SERVER, qseq) :
+		      seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_SERVER, qseq)))
 			goto out_of_window;
 		if (type == NC_ICMP6_DEST_UNREACH) {
 			nc_fs_unreach(w, m, (uint32_t)idx);
@@ -945,12 +946,15 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 				return PK_HANDOFF;
 		}
 		idx = nc_flow6_lookup(w->flows, &k, hash);
-		if (idx < 0)
-			goto no_flow;
+		if (idx < 0) {
+			/* in a cluster, maybe a peer's (dp_icmp.c) */
+			redirect_or_drop_as(w, m, NC_DROP_ICMP_NO_FLOW);
+			return PK_DROP;
+		}
 		f = flow_at(w, (uint32_t)idx);
 		a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
 		if (f->key.proto == IPPROTO_TCP &&
-		    !seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_CLIENT, qseq))
+		    !seq_relayable(w, (uint32_t)idx, NC_SEQ_TO_CLIENT, qseq))
 			goto out_of_window;
 	}
 	if (nc_flow_is_64(f)) {

@@ -334,9 +334,10 @@ int nc_dp_lip6_announce(struct nc_dp *dp, const uint8_t ip[16]);
 int nc_dp_own_lips_announce(struct nc_dp *dp);
 
 /*
- * A TCP segment of no flow here, with sync started: <cb> decides, from its
- * key (an IPv6 segment's: ports and protocol as a record's, its client and
- * VIP in <seg6>, NULL for IPv4). It returns NC_MISS_ADOPT with the flow in
+ * A TCP segment of no flow here, with sync started, or an ICMP error to a VIP
+ * quoting a packet of such a flow to its client (the key is then that flow's,
+ * read from the quote): <cb> decides, from its key (an IPv6 segment's: ports
+ * and protocol as a record's, its client and VIP in <seg6>, NULL for IPv4). It returns NC_MISS_ADOPT with the flow in
  * <r> (and <r6> for an IPv6 one; the segment follows its install),
  * NC_MISS_REDIRECT with a peer's MAC in <mac> (the segment goes on to it on
  * the port it came in by), or NC_MISS_DROP. Control lcore.

@@ -23,6 +23,9 @@
 # get`), the appliance counting the relays (netchestra_icmp_relayed_total), and
 # the fail-safe services moving, resetting and taking down nothing. Without the
 # relay the transfers stall: these namespaces do no MTU probing.
+# Then the cluster lab, two dispatchers with flow sync, lab-rtr's route to the
+# clients narrower: eight downloads from nginx on lab-n1 through the cluster
+# VIP, all whole, errors about the other dispatcher's flows sent on to it.
 # Usage: tests/e2e/pmtu.sh BUILD_DIR
 # shellcheck source-path=SCRIPTDIR
 # shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
@@ -222,4 +225,81 @@ nc_stop >/dev/null
 grep '^final' "$W/nc.log" >"$W/final.txt"
 grep -q 'icmp_relayed [1-9]' "$W/final.txt" && ok "final: $(grep -o 'icmp_relayed [0-9]*' "$W/final.txt")" ||
 	bad "final line counts the relays" "$W/final.txt"
+kill "${PIDS[@]}" 2>/dev/null
+PIDS=()
+
+# ---- two dispatchers behind lab-rtr -------------------------------------------
+# lab-rtr hashes its own errors by their header (its address, the VIP): they
+# all reach one dispatcher, which sends those about the other's flows on to it
+# (flow sync's miss path). nginx on lab-n1 behind a service on the cluster VIP;
+# lab-rtr's route to the clients narrower; eight downloads from eight client
+# addresses, spread over both dispatchers by ECMP.
+CTL=$BUILD/app/netchestra-ctl
+CVIP=10.202.0.1
+"$LAB" down >/dev/null 2>&1
+if ! "$LAB" up --dispatchers 2 >"$W/lab2.log" 2>&1; then
+	bad "lab up --dispatchers 2" "$W/lab2.log"
+	echo "$pass passed, $fail failed"
+	exit 1
+fi
+ip netns exec lab-n1 nginx -c "$W/n1/nginx.conf" </dev/null >>"$W/nginx.out" 2>&1 &
+PIDS+=("$!")
+started=0
+for k in 0 1; do
+	jq --arg root "$ROOT" '
+		.management.token_file = "\($root)/config/lab.token" |
+		.cluster.secret_file = "\($root)/config/cluster/secret" |
+		.cluster.peers |= map(select(.address != "10.201.0.203")) |
+		.cluster.sync = true |
+		.services += [ .services[0] | del(.health) | .name = "big" | .port = 81 |
+			.servers = [{ name: "n1", address: "10.201.0.12", port: 8081, weight: 100 }] ]' \
+		"$ROOT/config/cluster/d$k.json" >"$W/d$k.json" &&
+		"$LAB" dispatcher start "$k" --config "$W/d$k.json" >"$W/start$k.log" 2>&1 &&
+		started=$((started + 1)) || bad "d$k starts with sync on and the big service" "$W/start$k.log"
+done
+synced=0
+for _ in $(seq 150); do
+	synced=0
+	for k in 0 1; do
+		ip netns exec "lab-d$k" "$CTL" --json cluster 2>/dev/null |
+			jq -e '[.peers[] | select(.state == "up")] | length == 1' >/dev/null 2>&1 && synced=$((synced + 1))
+	done
+	[ "$synced" = 2 ] && break
+	sleep 0.2
+done
+if [ "$started" = 2 ] && [ "$synced" = 2 ]; then
+	ip -n lab-rtr route replace 10.200.0.0/24 dev eth-client scope link src 10.200.0.254 mtu lock "$MTU4"
+	cpids=()
+	for h in 10 11 12 13 14 15 16 17; do
+		timeout -k 5 60 ip netns exec lab-client curl -sS --max-time 45 --interface "10.200.0.$h" \
+			-o "$W/c$h.got" "http://$CVIP:81/f1m" >"$W/c$h.err" 2>&1 &
+		cpids+=("$!")
+	done
+	wait "${cpids[@]}"
+	whole=0
+	for h in 10 11 12 13 14 15 16 17; do
+		[ "$(sha256sum <"$W/c$h.got" 2>/dev/null | cut -d' ' -f1)" = "$F1M" ] && whole=$((whole + 1))
+	done
+	relayed=() redirected=() carried=()
+	for k in 0 1; do
+		ip netns exec "lab-d$k" curl -s --max-time 5 http://127.0.0.1:9180/metrics >"$W/m$k.txt"
+		relayed+=("$(awk '$1 == "netchestra_icmp_relayed_total" { print $2 }' "$W/m$k.txt")")
+		carried+=("$(awk '$1 == "netchestra_service_flows_opened_total{service=\"big\"}" { print $2 }' "$W/m$k.txt")")
+		redirected+=("$(ip netns exec "lab-d$k" "$CTL" --json cluster 2>/dev/null | jq '.sync.redirected // 0')")
+	done
+	fig="flows d0 ${carried[0]} d1 ${carried[1]}, relayed d0 ${relayed[0]} d1 ${relayed[1]}, sent on to the peer d0 ${redirected[0]} d1 ${redirected[1]}"
+	[ "$whole" = 8 ] &&
+		ok "cluster: 8 of 8 downloads of 1 MB whole through two dispatchers and a $MTU4-byte hop at lab-rtr ($fig)" ||
+		{ cat "$W"/c1?.err >"$W/c.why"; bad "cluster: $whole of 8 downloads whole ($fig)" "$W/c.why"; }
+	if [ "${carried[0]:-0}" -gt 0 ] && [ "${carried[1]:-0}" -gt 0 ]; then
+		[ $((${redirected[0]:-0} + ${redirected[1]:-0})) -gt 0 ] &&
+			ok "cluster: errors about the other dispatcher's flows sent on to it" ||
+			bad "cluster: no error sent on to the other dispatcher ($fig)"
+	else
+		echo "pmtu: cluster: ECMP put every download on one dispatcher; nothing to send on ($fig)"
+	fi
+else
+	bad "cluster: both dispatchers up and each other's peer"
+fi
+for k in 0 1; do "$LAB" dispatcher stop "$k" >/dev/null 2>&1; done
 echo "$pass passed, $fail failed"

@@ -823,6 +823,7 @@ test_udp_given_back(void **state)
 
 static enum nc_miss miss_verdict;
 static unsigned int miss_calls;
+static uint32_t miss_key[4];   /* the last key asked about */
 
 static enum nc_miss
 miss_cb(void *arg, const struct rte_mbuf *m, uint16_t pidx, const uint32_t key[4],
@@ -837,6 +838,7 @@ miss_cb(void *arg, const struct rte_mbuf *m, uint16_t pidx, const uint32_t key[4
 	(void)r6;
 	assert_null(seg6);   /* IPv4 segments */
 	miss_calls++;
+	memcpy(miss_key, key, sizeof(miss_key));
 	assert_int_equal(ntohl(key[0]), IP_CLIENT);
 	peer_flow(r, IPPROTO_TCP, 44000, 7000, SA);
 	memcpy(mac->addr_bytes, peer_mac, 6);
@@ -886,6 +888,71 @@ test_miss(void **state)
 	assert_no_leak(f);
 }
 
+
+
+/*
+ * A router hashes its ICMP error by its own header, so in a cluster
+ * fragmentation needed about a peer's flow's packet to its client may come
+ * here: up it goes with that flow's key, read from the quote (the outer
+ * header is the router's), and on to the peer, or, the flow installed
+ * here, to the flow's server from the peer's local IP about its own packet.
+ */
+static void
+test_miss_icmp(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t buf[PB_MAX_FRAME];
+	struct pb_pkt c, s, e, w;
+	struct frame q, fr;
+	struct nc_sync_rec r;
+	unsigned int calls = miss_calls;
+
+	nc_dp_set_miss_cb(f->dp, miss_cb, NULL);
+	/* the peer's answer to the client as it left the peer */
+	client_pkt(&c, IPPROTO_TCP, 44000);
+	server_pkt(&s, &c, SA, 7000);
+	s.tcp_flags = PB_TCP_ACK;
+	s.seq = 0x1234;
+	w = nat_s2c(&s, &c);
+	q.len = pb_build(&w, q.b, sizeof(q.b));
+	icmp_err(&e, 0, 3, 1400, &q, buf, 20 + 20);
+	memcpy(e.src_mac, mac_gw, 6);
+	e.sip = IP_GW;
+	e.dip = IP_VIP;
+	/* sent on to the peer as it came */
+	miss_verdict = NC_MISS_REDIRECT;
+	rx(f, 0, &e);
+	expect_none(f, 0);
+	ctl_round(f);
+	expect_one(f, 0, &fr);
+	assert_int_equal(miss_calls, calls + 1);
+	peer_flow(&r, IPPROTO_TCP, 44000, 7000, SA);
+	assert_memory_equal(miss_key, r.key, sizeof(miss_key));
+	assert_int_equal(fr.b[4], 0x0d);
+	assert_int_equal(fr.b[23], IPPROTO_ICMP);
+	assert_int_equal(pb_get32(fr.b + 30), IP_VIP);
+	/* installed here: the error follows, to the server */
+	miss_verdict = NC_MISS_ADOPT;
+	rx(f, 0, &e);
+	ctl_round(f);
+	nc_worker_sync_poll(wk(f, 0));
+	nc_worker_handoff_poll(wk(f, 0));
+	expect_one(f, 0, &fr);
+	assert_true(pb_csum_verify(fr.b, fr.len, NULL, 0));
+	assert_memory_equal(fr.b, mac_srv[SA], 6);
+	assert_int_equal(pb_get32(fr.b + 26), IP_PEER_LIP);
+	assert_int_equal(pb_get32(fr.b + 30), IP_SA);
+	assert_int_equal(fr.b[34], 3);
+	assert_int_equal(fr.b[35], 4);
+	assert_int_equal(pb_get16(fr.b + 40), 1400);
+	assert_int_equal(pb_get32(fr.b + 42 + 12), IP_SA);        /* the quote: */
+	assert_int_equal(pb_get32(fr.b + 42 + 16), IP_PEER_LIP);  /* the server's */
+	assert_int_equal(pb_get16(fr.b + 62), WEB_SPORT);         /* own packet */
+	assert_int_equal(pb_get16(fr.b + 64), 7000);
+	assert_int_equal(pb_get32(fr.b + 66), 0x1234);
+	assert_int_equal(miss_calls, calls + 2);
+	assert_no_leak(f);
+}
 
 /*
  * A client reuses the port of a connection that ended here (FIN both ways or
@@ -1457,6 +1524,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_own_lips_announce, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_udp_given_back, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_miss, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_miss_icmp, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_port_reused, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine, setup_sync_stall, fx_teardown),

@@ -430,6 +430,51 @@ test_miss6(void **state)
 	assert_no_leak(f);
 }
 
+/* Packet too big about a peer's flow's packet to its client, from a router
+ * that hashed it here: up with the flow's key from the quote; the flow
+ * installed, the error goes to its server from the peer's local address
+ * about the server's own packet. */
+static void
+test_miss6_ptb(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t buf[PB_MAX_FRAME];
+	struct pb_pkt c, s, e, w;
+	struct frame q, fr;
+	unsigned int calls = miss_calls;
+
+	nc_dp_set_miss_cb(f->dp, miss_cb6, NULL);
+	client6(&c, IPPROTO_TCP, 44000);
+	server6(&s, &c, SA, 7000);
+	s.tcp_flags = PB_TCP_ACK;
+	s.seq = 0x4321;
+	w = nat6_s2c(&s, &c);
+	q.len = pb_build(&w, q.b, sizeof(q.b));
+	icmp_err(&e, 1, 2, 1280, &q, buf, 40 + 20);
+	memcpy(e.src_mac, mac_gw, 6);
+	memcpy(e.sip6, ip6_gw, 16);
+	memcpy(e.dip6, ip6_vip, 16);
+	rx(f, 0, &e);
+	expect_none(f, 0);
+	ctl_round(f);
+	nc_worker_sync_poll(wk(f, 0));
+	nc_worker_handoff_poll(wk(f, 0));
+	expect_one(f, 0, &fr);
+	assert_int_equal(miss_calls, calls + 1);
+	assert_true(pb_csum_verify(fr.b, fr.len, NULL, 0));
+	assert_memory_equal(fr.b, mac_srv[SA], 6);
+	assert_memory_equal(fr.b + 14 + 8, ip6_peer_lip, 16);
+	assert_memory_equal(fr.b + 14 + 24, ip6_srv[SA], 16);
+	assert_int_equal(fr.b[54], 2);
+	assert_int_equal(pb_get32(fr.b + 58), 1280);
+	assert_memory_equal(fr.b + 62 + 8, ip6_srv[SA], 16);       /* the quote: */
+	assert_memory_equal(fr.b + 62 + 24, ip6_peer_lip, 16);     /* the server's */
+	assert_int_equal(pb_get16(fr.b + 102), WEB_SPORT);          /* own packet */
+	assert_int_equal(pb_get16(fr.b + 104), 7000);
+	assert_int_equal(pb_get32(fr.b + 106), 0x4321);
+	assert_no_leak(f);
+}
+
 /* A neighbor solicitation for <target> from the gateway. */
 static void
 solicit(struct pb_pkt *ns, uint8_t *body, const uint8_t *target)
@@ -496,6 +541,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_adopt6, setup_sync6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_held6, setup_sync6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_miss6, setup_sync6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_miss6_ptb, setup_sync6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_lip6_hold, setup_sync6, fx_teardown),
 	};
 
