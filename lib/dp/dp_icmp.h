@@ -23,18 +23,17 @@
 enum pkt_kind nc_icmp4_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
 			   int owned_check, uint16_t *owner);
 
-/* The TCP sequence number (host order) a quote of TCP flow <idx>'s segment
- * to its server carries, in the client's view: a PROXY header's shift
- * taken off. */
+/* Sequence number <seq> (host order) a quote of flow <f>'s segment to its
+ * server carries, in the client's view: a PROXY header's shift taken off. */
 static inline uint32_t
 nc_quote_seq_to_client(const struct nc_flow *f, uint32_t seq)
 {
 	return seq - f->ca_len;   /* 0 but for PROXY flows with the header sent */
 }
 
-/* The TCP sequence number (host order) a quote of flow <idx>'s segment to
- * its client carries, in its (new) server's view: a fail-safe splice's
- * translation undone. */
+/* Sequence number <seq> (host order) a quote of flow <f>'s (index <idx>)
+ * segment to its client carries, in its (new) server's view: a fail-safe
+ * splice's translation undone. */
 uint32_t nc_quote_seq_to_server(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx,
 				uint32_t seq);
 

@@ -931,10 +931,9 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 		return PK_CTL;
 	{
 		/* about a packet to a client, from a VIP: that flow's server */
+		const struct nc_svc6_ent *se = nc_dp_svc6_find(t, q->src_addr, qports[0], q->proto);
 		struct nc_flow6_key k;
 		uint32_t hash;
-
-		const struct nc_svc6_ent *se = nc_dp_svc6_find(t, q->src_addr, qports[0], q->proto);
 
 		if (se == NULL)
 			goto no_flow;

@@ -176,6 +176,43 @@ test_ca_v2_shift(void **state)
 	assert_pools(f);
 }
 
+/* proxy-v2: fragmentation needed on the server's path quotes the request
+ * 28 bytes on; the client hears it about its own request, at its own
+ * number (the quote byte for byte its segment, checksum included). */
+static void
+test_ca_v2_frag_needed(void **state)
+{
+	struct fx *f = *state;
+	static const char get[] = "GET /big HTTP/1.1\r\nHost: vip\r\n\r\n";
+	static uint8_t buf[PB_MAX_FRAME];
+	const uint32_t c = 0x100, a = 0x7000;
+	const uint16_t n = sizeof(get) - 1;
+	struct frame sent, fwd, out;
+	struct pb_pkt p, e;
+	struct flow fl;
+
+	tc_syn(f, 40100, c, 0, &fl);
+	synack_v2(f, &fl, c, a);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, get, n);
+	sent.len = pb_build(&p, sent.b, sizeof(sent.b));
+	rx(f, 0, &p);
+	expect_one(f, 0, &fwd);
+	assert_int_equal(pb_get32(fwd.b + 38), c + 1 + 28);
+	icmp_err(&e, 0, 3, 1300, &fwd, buf, (uint16_t)(20 + 20 + n));
+	memcpy(e.src_mac, mac_srv[fl.server], 6);
+	e.sip = PB_IP(10, 0, 0, 77);
+	e.dip = IP_LIP;
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_true(pb_csum_verify(out.b, out.len, NULL, 0));
+	assert_memory_equal(out.b, mac_gw, 6);
+	assert_int_equal(pb_get32(out.b + 26), IP_VIP);
+	assert_int_equal(pb_get32(out.b + 30), IP_CLIENT);
+	assert_quote(&out, 20, &sent, (uint16_t)(20 + 20 + n), 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_pools(f);
+}
+
 static const uint8_t syn_ts_opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0x11, 0x22, 0x33, 0x44,
 					 0, 0, 0, 0, 1, 3, 3, 7 };
 static const uint8_t synack_ts_opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0x55, 0x66, 0x77, 0x88,
@@ -581,6 +618,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_ca_v2_shift, setup_v2),
+		T(test_ca_v2_frag_needed, setup_v2),
 		T(test_ca_v1_ts_sack, setup_v1),
 		T(test_ca_v2_retransmit, setup_v2),
 		T(test_ca_udp_v2, setup_v2),
