@@ -351,6 +351,87 @@ frame(struct pb_pkt *p, uint8_t proto, bool v6, bool from_server)
 	}
 }
 
+/* An ICMP error frame (ICMPv6 packet too big with <v6>, else fragmentation
+ * needed, MTU 1280) from <mac> and <src> (<src6>) to the address <w> was
+ * sent from, quoting <w>'s first 68 bytes (its IP header on); <qb> holds
+ * the quote. */
+static void
+too_big(struct pb_pkt *e, uint8_t *qb, const struct pb_pkt *w, bool v6, const uint8_t *mac,
+	const char *src6, uint32_t src)
+{
+	CHECK(pb_build(w, qb, PB_MAX_FRAME) > 14 + 68);
+	frame(e, v6 ? PB_PROTO_ICMPV6 : IPPROTO_ICMP, v6, false);
+	memcpy(e->src_mac, mac, 6);
+	if (v6) {
+		pb_ip6(e->sip6, src6);
+		memcpy(e->dip6, w->sip6, 16);
+	} else {
+		e->sip = src;
+		e->dip = w->sip;
+	}
+	e->icmp_type = v6 ? 2 : 3;
+	e->icmp_code = v6 ? 0 : 4;
+	e->icmp_id = 0;
+	e->icmp_seq = 1280;
+	e->payload = qb + 14;
+	e->payload_len = 68;
+}
+
+/* <p> as it left the appliance from <sip>/<sip6>:<sport> to <dip>/<dip6>:<dport>
+ * towards <mac>. */
+static struct pb_pkt
+as_sent(const struct pb_pkt *p, const uint8_t *mac, bool v6, const struct pb_pkt *from,
+	const struct pb_pkt *to)
+{
+	struct pb_pkt w = *p;
+
+	memcpy(w.dst_mac, mac, 6);
+	memcpy(w.src_mac, mac_port, 6);
+	if (v6) {
+		memcpy(w.sip6, from->dip6, 16);
+		memcpy(w.dip6, to->sip6, 16);
+	} else {
+		w.sip = from->dip;
+		w.dip = to->sip;
+	}
+	w.sport = from->dport;
+	w.dport = to->sport;
+	return w;
+}
+
+/* web: path MTU discovery - the client's SYN, a's SYN-ACK, the request
+ * <req> and a's answer <resp> of web-http, each followed by fragmentation
+ * needed (packet too big) quoting it as it left: the request towards a from
+ * local port 1024, from the servers' side; the answer towards the client,
+ * from the clients' side; a round after each frame. Returns the bytes in
+ * <buf>. */
+static size_t
+pmtu_seed(uint8_t *buf, const struct pb_pkt *req, const struct pb_pkt *resp, bool v6)
+{
+	static uint8_t qb[PB_MAX_FRAME];
+	struct pb_pkt p = *req, q = *resp, w, e;
+	size_t o;
+
+	p.seq = 1000;
+	p.ack = 0;
+	p.tcp_flags = PB_TCP_SYN;
+	p.payload_len = 0;
+	o = rec(buf, 0, 2, &p);
+	q.seq = 5000;
+	q.ack = 1001;
+	q.tcp_flags = PB_TCP_SYN | PB_TCP_ACK;
+	q.payload_len = 0;
+	o = rec(buf, o, 2, &q);
+	o = rec(buf, o, 2, req);
+	w = as_sent(req, mac_sa, v6, resp, resp);   /* local IP:1024 -> a:8080 */
+	too_big(&e, qb, &w, v6, mac_sa, "fd01::77", PB_IP(10, 1, 0, 77));
+	o = rec(buf, o, 2, &e);
+	o = rec(buf, o, 2, resp);
+	w = as_sent(resp, mac_gw, v6, req, req);    /* VIP:80 -> client */
+	too_big(&e, qb, &w, v6, mac_gw, "fd00::fe", PB_IP(10, 0, 0, 254));
+	return rec(buf, o, 2, &e);
+}
+
 static void
 write_seeds(const char *dir)
 {
@@ -359,7 +440,7 @@ write_seeds(const char *dir)
 	static const uint8_t query[] = "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
 				       "\x03www\x07" "example\x00\x00\x01\x00\x01";
 	static uint8_t buf[16 * (PB_MAX_FRAME + 3)];
-	struct pb_pkt p, q;
+	struct pb_pkt p, q, req, ans;
 	struct pb_arp a;
 	uint8_t ns[24];
 	size_t o;
@@ -398,17 +479,22 @@ write_seeds(const char *dir)
 		p.payload = get;
 		p.payload_len = sizeof(get) - 1;
 		o = rec(buf, o, 2, &p);
+		req = p;
 		q.seq = 5001;
 		q.ack = 1001 + p.payload_len;
 		q.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
 		q.payload = resp;
 		q.payload_len = sizeof(resp) - 1;
 		o = rec(buf, o, 2, &q);
+		ans = q;
 		p.seq += p.payload_len;
 		p.payload_len = 0;
 		p.tcp_flags = PB_TCP_ACK | PB_TCP_FIN;
 		o = rec(buf, o, 2, &p);
 		snprintf(name, sizeof(name), "web%s-http", sfx);
+		seed_write(dir, name, buf, o);
+		o = pmtu_seed(buf, &req, &ans, v6);
+		snprintf(name, sizeof(name), "web%s-pmtu", sfx);
 		seed_write(dir, name, buf, o);
 
 		/* web: SYNs of two clients on both workers in one burst, then a
