@@ -353,6 +353,24 @@ dns=$(ip netns exec lab-client "$NC_CLIENT" --json --target "$LAB_VIP:5353" --pr
 	ok "SIGHUP brings dns back in its old slot (answers $dns) and removes web2" ||
 	bad "SIGHUP brings dns back and removes web2: $got, dns $dns" "$W/mgmt.log"
 
+# ---- SIGHUP: an IPv6 service's VIP changed (its shape: a restart) ----
+i6=$(jq '[.services[].name] | index("web6")' "$W/good.json")
+jq --argjson i "$i6" '.services[$i].vip = "fd00:200::2"' "$W/good.json" >"$W/mgmt.json"
+lines_before=$(wc -l <"$W/mgmt.log")
+kill -HUP "$NC_PID"
+for _ in $(seq 50); do grep -q 'reload: rejected' <(tail -n +"$((lines_before + 1))" "$W/mgmt.log") && break; sleep 0.1; done
+tail -n +"$((lines_before + 1))" "$W/mgmt.log" | grep -v '^\[ *[0-9.]*s\]' >"$W/hup6.out"
+body=$(ip netns exec lab-client curl -6 -s --max-time 5 "http://[fd00:200::1]/" 2>&1)
+if grep -q 'reload: rejected; the running configuration stays' "$W/hup6.out" &&
+	grep -q "^services\[$i6\]: vip, port, protocol, local_ips, .*needs a restart" "$W/hup6.out" &&
+	[[ $body == n[0-2]\ * ]]; then
+	ok "SIGHUP moving web6 to another IPv6 VIP: rejected (services[$i6] needs a restart), web6 still answers curl -6 on fd00:200::1 ($body)"
+else
+	{ cat "$W/hup6.out"; echo "curl -6: $body"; } >"$W/why"
+	bad "SIGHUP moving web6 to another IPv6 VIP rejected, web6 still answering" "$W/why"
+fi
+cp "$W/good.json" "$W/mgmt.json"
+
 nc_stop >/dev/null
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
