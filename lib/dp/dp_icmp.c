@@ -7,6 +7,7 @@
  */
 #include "dp_failsafe.h"
 #include "dp_icmp.h"
+#include "dp_synproxy.h"
 #include "dp_v6.h"
 
 #define ICMP_FRAG_NEEDED 4   /* destination unreachable code: fragmentation needed and DF set */
@@ -15,9 +16,14 @@ uint32_t
 nc_quote_seq_to_server(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx,
 		       uint32_t seq)
 {
-	if (w->tfs != NULL && w->tb->svc[f->svc].failsafe && f->key.proto == IPPROTO_TCP &&
-	    (w->tfs[idx].flags & NC_TFS_SPLICED))
-		return nc_seq_to_server(seq, w->tfs[idx].delta);
+	if (f->key.proto != IPPROTO_TCP)
+		return seq;
+	/* the server's numbers reach the client plus the fail-safe
+	 * splice's delta and the SYN proxy's */
+	if (w->tfs != NULL && w->tb->svc[f->svc].failsafe && (w->tfs[idx].flags & NC_TFS_SPLICED))
+		seq = nc_seq_to_server(seq, w->tfs[idx].delta);
+	if (nc_sp_flow(w, f, idx))
+		seq -= w->synp[idx].delta;   /* client's view = server's + delta */
 	return seq;
 }
 

@@ -33,7 +33,7 @@ nc_quote_seq_to_client(const struct nc_flow *f, uint32_t seq)
 
 /* Sequence number <seq> (host order) a quote of flow <f>'s (index <idx>)
  * segment to its client carries, in its (new) server's view: a fail-safe
- * splice's translation undone. */
+ * splice's and a SYN proxy's translations undone. */
 uint32_t nc_quote_seq_to_server(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx,
 				uint32_t seq);
 

@@ -836,6 +836,50 @@ test_failsafe_proxy_v2(void **state)
 	assert_no_leak(f);
 }
 
+/* Fragmentation needed on the client's path about the server's data as the
+ * client got it (in the cookie's numbers) reaches the server in the
+ * server's own: the SYN proxy's translation undone in the quote. */
+static void
+test_frag_needed(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t buf[PB_MAX_FRAME];
+	struct pb_pkt p, e;
+	struct frame fr, out;
+	struct flow fl;
+	uint32_t cookie, ts;
+	uint8_t o[20];
+
+	cookie = syn_cookie(f, 40300, 1, &fl, &ts);
+	ack_opens(f, &fl, cookie, 1, C_TS + 5, ts, NULL, 0);
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	opts_full(o, 1460, 777, C_TS + 5, 9);
+	rx_opt(f, &p, o, 20);
+	expect_one(f, 0, &fr);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, SISN + 1, CISN + 1, "HTTP", 4);
+	opts_ts(o, 900, C_TS + 5);
+	rx_opt(f, &p, o, 12);
+	expect_one(f, 0, &fr);
+	assert_int_equal(pb_get32(fr.b + 38), cookie + 1);
+	icmp_err(&e, 0, 3, 1300, &fr, buf, 20 + 8);
+	memcpy(e.src_mac, mac_gw, 6);
+	e.sip = IP_GW;
+	e.dip = IP_VIP;
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_true(pb_csum_verify(out.b, out.len, NULL, 0));
+	assert_memory_equal(out.b, mac_srv[SA], 6);
+	assert_int_equal(pb_get32(out.b + 26), IP_LIP);
+	assert_int_equal(pb_get32(out.b + 30), IP_SA);
+	assert_int_equal(pb_get32(out.b + 42 + 12), IP_SA);     /* the quote: */
+	assert_int_equal(pb_get32(out.b + 42 + 16), IP_LIP);    /* the server's */
+	assert_int_equal(pb_get16(out.b + 62), WEB_SPORT);      /* own segment */
+	assert_int_equal(pb_get16(out.b + 64), fl.lport);
+	assert_int_equal(pb_get32(out.b + 66), SISN + 1);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpsynproxy"); }
 
 int
@@ -844,6 +888,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_syn_cookie, setup_on, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bridged, setup_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_frag_needed, setup_on, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forged, setup_on, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_expired, setup_on, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_mss_index, setup_on, fx_teardown),
