@@ -8,7 +8,9 @@
 #     (10.201.9.11, fd00:201:9::11)
 # The appliance routes 10.200.9.0/24 via lab-client and 10.201.9.0/24 via
 # lab-n0 (and the IPv6 twins). Per family, four services, each on a VIP and a
-# local IP of its own (so that no case finds another's path MTU cached):
+# local IP of its own (so that no case finds another's path MTU cached; and an
+# IPv4 fifth, dl-sp, as dl behind the SYN proxy: the client's numbers are the
+# cookie's, the server's its own):
 #   dl, dl-fs:  nginx on lab-n1 serving 1 MB; lab-far-c downloads it (curl):
 #     lab-client's fragmentation needed / packet too big about nginx's
 #     segments comes to the VIP, and must reach lab-n1 about its own segment
@@ -40,7 +42,7 @@ for b in nginx curl jq sha256sum; do
 done
 MTU4=1400
 MTU6=1280
-CASES=(dl dl-fs ul ul-fs)
+CASES=(dl dl-fs ul ul-fs dl-sp)   # dl-sp: IPv4 only (syn_proxy)
 PIDS=()
 
 e2e_cleanup() {
@@ -78,22 +80,25 @@ far() {
 }
 
 # cfg <out>: config/lab.json's ports, the routes to the far hosts, the
-# management API, and per family the four cases' services
+# management API, and per family the cases' services
 cfg() {
 	local svcs="[]" fam i c v l srv port
 	for fam in 4 6; do
 		for i in "${!CASES[@]}"; do
 			c=${CASES[$i]} v=$(vip "$fam" "$i") l=$(lip "$fam" "$i")
+			[ "$c$fam" != dl-sp6 ] || continue
 			case $c in
 			dl*) if [ "$fam" = 4 ]; then srv=10.201.0.12; else srv=fd00:201::12; fi; port=8081 ;;
 			ul*) if [ "$fam" = 4 ]; then srv=10.201.9.11; else srv=fd00:201:9::11; fi; port=8085 ;;
 			esac
 			svcs=$(jq -c --arg name "$c$fam" --arg vip "$v" --arg lip "$l" --arg srv "$srv" \
 				--argjson port "$port" --argjson fs "$([[ $c == *-fs ]] && echo true || echo false)" \
+				--argjson sp "$([[ $c == *-sp ]] && echo true || echo false)" \
 				'. + [{ name: $name, vip: $vip, port: 80, proto: "tcp", local_ips: [$lip],
 					scheduler: "ratio", servers: [{ name: "s", address: $srv, port: $port, weight: 100 }] } +
 					(if $fs then { failsafe: { enabled: true, response_timeout_ms: 5000,
-						max_replays: 2, store_size: 4096 } } else {} end)]' <<<"$svcs")
+						max_replays: 2, store_size: 4096 } } else {} end) +
+					(if $sp then { syn_proxy: "on" } else {} end)]' <<<"$svcs")
 		done
 	done
 	jq --arg tok "$ROOT/config/lab.token" --argjson svcs "$svcs" '
@@ -163,7 +168,7 @@ done
 
 cfg "$W/pmtu.json"
 if ! nc_start "$W/pmtu.json" "$W/nc.log"; then
-	bad "the appliance starts with the far hosts' routes and eight services" "$W/nc.log"
+	bad "the appliance starts with the far hosts' routes and nine services" "$W/nc.log"
 	echo "$pass passed, $fail failed"
 	exit 1
 fi
@@ -180,13 +185,14 @@ for fam in 4 6; do
 	for i in "${!CASES[@]}"; do
 		c=${CASES[$i]} v=$(vip "$fam" "$i") l=$(lip "$fam" "$i")
 		name="$c$fam"
+		[ "$name" != dl-sp6 ] || continue
 		before=$(metric netchestra_icmp_relayed_total)
 		case $c in
 		dl*)
 			# nginx's 1,448-byte segments meet lab-client's narrower route
 			timeout -k 5 60 ip netns exec lab-far-c curl -sS --max-time 45 -o "$W/$name.got" \
 				"http://$(url_host "$fam" "$v")/f1m" >"$W/$name.err" 2>&1
-			got=$(sha256sum <"$W/$name.got" 2>/dev/null | cut -d' ' -f1)
+			got=$({ sha256sum <"$W/$name.got"; } 2>/dev/null | cut -d' ' -f1)
 			[ "$got" = "$F1M" ] &&
 				ok "$name: 1 MB from nginx to lab-far-c whole through a $mtu-byte hop on the client's side" ||
 				bad "$name: 1 MB from nginx to lab-far-c (sha256 $got)" "$W/$name.err"
@@ -278,7 +284,7 @@ if [ "$started" = 2 ] && [ "$synced" = 2 ]; then
 	wait "${cpids[@]}"
 	whole=0
 	for h in 10 11 12 13 14 15 16 17; do
-		[ "$(sha256sum <"$W/c$h.got" 2>/dev/null | cut -d' ' -f1)" = "$F1M" ] && whole=$((whole + 1))
+		[ "$({ sha256sum <"$W/c$h.got"; } 2>/dev/null | cut -d' ' -f1)" = "$F1M" ] && whole=$((whole + 1))
 	done
 	relayed=() redirected=() carried=()
 	for k in 0 1; do
