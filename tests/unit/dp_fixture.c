@@ -1462,3 +1462,23 @@ assert_quote(const struct frame *fr, uint16_t outer, const struct frame *orig, u
 			fail_msg("quoted byte %u: %02x, want %02x", i, q[i], o[i]);
 	}
 }
+
+/* ICMP error <out> went from <sip> to <dip> through <mac>, fragmentation
+ * needed naming <mtu>, every checksum right. */
+void
+assert_frag_needed(const struct frame *out, const uint8_t *mac, uint32_t sip, uint32_t dip,
+		   uint16_t mtu)
+{
+	char why[128];
+
+	if (!pb_csum_verify(out->b, out->len, why, sizeof(why)))
+		fail_msg("relayed error: %s", why);
+	assert_memory_equal(out->b, mac, 6);
+	assert_memory_equal(out->b + 6, mac_port, 6);
+	assert_int_equal(pb_get32(out->b + 26), sip);
+	assert_int_equal(pb_get32(out->b + 30), dip);
+	assert_int_equal(out->b[23], IPPROTO_ICMP);
+	assert_int_equal(out->b[34], 3);
+	assert_int_equal(out->b[35], 4);
+	assert_int_equal(pb_get16(out->b + 40), mtu);
+}

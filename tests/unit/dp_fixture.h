@@ -432,4 +432,9 @@ void icmp_err(struct pb_pkt *p, int v6, uint8_t type, uint32_t mtu, const struct
 void assert_quote(const struct frame *fr, uint16_t outer, const struct frame *orig, uint16_t qlen,
 		  int v6);
 
+/* ICMP error <out> went from <sip> to <dip> (host order) through <mac>,
+ * fragmentation needed naming <mtu>, every checksum right. */
+void assert_frag_needed(const struct frame *out, const uint8_t *mac, uint32_t sip, uint32_t dip,
+			uint16_t mtu);
+
 #endif /* DP_FIXTURE_H */

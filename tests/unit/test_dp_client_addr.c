@@ -204,10 +204,7 @@ test_ca_v2_frag_needed(void **state)
 	e.dip = IP_LIP;
 	rx(f, 0, &e);
 	expect_one(f, 0, &out);
-	assert_true(pb_csum_verify(out.b, out.len, NULL, 0));
-	assert_memory_equal(out.b, mac_gw, 6);
-	assert_int_equal(pb_get32(out.b + 26), IP_VIP);
-	assert_int_equal(pb_get32(out.b + 30), IP_CLIENT);
+	assert_frag_needed(&out, mac_gw, IP_VIP, IP_CLIENT, 1300);
 	assert_quote(&out, 20, &sent, (uint16_t)(20 + 20 + n), 0);
 	assert_int_equal(drops_total(f), 0);
 	assert_pools(f);

@@ -1022,26 +1022,6 @@ frag_needed(struct pb_pkt *e, uint8_t *buf, const struct frame *quoted, uint16_t
 	e->dip = dip;
 }
 
-/* ICMP error <out> went from <sip> to <dip> through <mac>, fragmentation
- * needed naming <mtu>, every checksum right. */
-static void
-assert_frag_needed(const struct frame *out, const uint8_t *mac, uint32_t sip, uint32_t dip,
-		   uint16_t mtu)
-{
-	char why[128];
-
-	if (!pb_csum_verify(out->b, out->len, why, sizeof(why)))
-		fail_msg("relayed error: %s", why);
-	assert_memory_equal(out->b, mac, 6);
-	assert_memory_equal(out->b + 6, mac_port, 6);
-	assert_int_equal(pb_get32(out->b + 26), sip);
-	assert_int_equal(pb_get32(out->b + 30), dip);
-	assert_int_equal(out->b[23], IPPROTO_ICMP);
-	assert_int_equal(out->b[34], 3);
-	assert_int_equal(out->b[35], 4);
-	assert_int_equal(pb_get16(out->b + 40), mtu);
-}
-
 /*
  * Path MTU discovery through the full NAT, a plain service (no windows):
  * fragmentation needed on a server's path, quoting the client's segment as

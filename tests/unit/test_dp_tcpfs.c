@@ -825,13 +825,7 @@ test_tcpfs_frag_needed(void **state)
 	u.icmp_seq = 1300;
 	rx(f, 0, &u);
 	expect_one(f, 0, &out);
-	assert_true(pb_csum_verify(out.b, out.len, NULL, 0));
-	assert_memory_equal(out.b, mac_gw, 6);
-	assert_int_equal(pb_get32(out.b + 26), IP_VIP);
-	assert_int_equal(pb_get32(out.b + 30), IP_CLIENT);
-	assert_int_equal(out.b[34], 3);
-	assert_int_equal(out.b[35], 4);
-	assert_int_equal(pb_get16(out.b + 40), 1300);
+	assert_frag_needed(&out, mac_gw, IP_VIP, IP_CLIENT, 1300);
 	assert_quote(&out, 20, &sent, 20 + 8, 0);
 	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 0, 0, 0, 0);
 	assert_drops(f, want);
@@ -851,11 +845,7 @@ test_tcpfs_frag_needed(void **state)
 	u.dip = IP_VIP;
 	rx(f, 0, &u);
 	expect_one(f, 0, &out);
-	assert_true(pb_csum_verify(out.b, out.len, NULL, 0));
-	assert_memory_equal(out.b, mac_srv[SB], 6);
-	assert_int_equal(pb_get32(out.b + 26), IP_LIP);
-	assert_int_equal(pb_get32(out.b + 30), IP_SB);
-	assert_int_equal(pb_get16(out.b + 40), 1280);
+	assert_frag_needed(&out, mac_srv[SB], IP_LIP, IP_SB, 1280);
 	assert_quote(&out, 20, &sent, 20 + 20 + l, 0);
 	assert_drops(f, want);
 	ctl_round(f);
