@@ -1105,6 +1105,13 @@ server_close(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 			goto failure;
 		break;   /* a server's FIN is never one: the flight was for it */
 	case NC_FSM_HTTP:
+		if (!rst && nc_seq_lt(t->s_next, seq)) {
+			/* a FIN past bytes not seen (a segment lost on the
+			 * way): what it closes may hold the answers; its
+			 * sender resends them, and the FIN with them */
+			drop(w, m, NC_DROP_FS_GAP);
+			return 0;
+		}
 		if (t->q_n != 0 && !(t->q[0].flags & NC_FSR_ANSWERED)) {
 			if (nc_seq_le(rcv, t->q[0].start) && holding(w, idx)) {
 				/* closed before the request reached it */
@@ -1184,6 +1191,7 @@ tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_m
 	uint32_t sseq = rte_be_to_cpu_32(th->sent_seq), seq = sseq;
 	uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
 	uint16_t win = rte_be_to_cpu_16(th->rx_win);
+	int past;
 
 	if (unlikely(t->flags & NC_TFS_SPLICING)) {
 		if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
@@ -1236,12 +1244,13 @@ tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_m
 		tcp_seq_add(m, pm->l4_off, t->delta);
 		seq = nc_seq_to_client(sseq, t->delta);
 	}
-	if (unlikely(t->flags & NC_TFS_ADOPTED) && pm->pay != 0 && nc_seq_lt(t->s_next, seq))
+	/* bytes or a FIN past where the record left the server's stream */
+	past = (pm->pay != 0 || (fl & RTE_TCP_FIN_FLAG)) && nc_seq_lt(t->s_next, seq);
+	if (unlikely(t->flags & NC_TFS_ADOPTED) && past)
 		adopted_answered(w, f, idx, t);   /* the server answered q[0] already */
 	/* taken over as just accepted, the server sends before any request
 	 * came here, or past its first byte: that dispatcher passed one */
-	if (unlikely(t->flags & NC_TFS_FRESH) && pm->pay != 0 &&
-	    (t->q_n == 0 || nc_seq_lt(t->s_next, seq)))
+	if (unlikely(t->flags & NC_TFS_FRESH) && (past || (pm->pay != 0 && t->q_n == 0)))
 		adopted_answered(w, f, idx, t);
 	if (fl & RTE_TCP_ACK_FLAG) {
 		if (unlikely(t->flags & NC_TFS_REPLAYING))

@@ -270,6 +270,10 @@ cell() {
 				"$f.on.json" "$f.off.json" 2>/dev/null
 			echo "appliance during the cell: ${cnt:-no API answer}"
 			grep -E "MON: .*$kind-on" "$W/phase1.log" | grep -vF -f "$W/p1/mon.seen" | head -4
+			# the drops so far (a lost segment shows as a port's missed
+			# frames or the fail-safe's fs_gap)
+			curl -s --max-time 5 "$URL/metrics" | grep -E "^netchestra_(drop[a-z_]*|port_rx_(missed|errors|nombuf)_total|port_tx_errors_total)" |
+				grep -v " 0$" | head -12
 		} >"$f.why"
 		bad "phase 1 $name: on and off all right and alike, nothing replayed, reset or taken down" "$f.why"
 	fi

@@ -1446,6 +1446,45 @@ test_tcp_held_answered_server_first(void **state)
 }
 
 /*
+ * The same with "Connection: close": the answer went through the peer and
+ * only the server's FIN after it comes here - alone, past where the record
+ * left the server's stream. The held request had its answer: the FIN goes
+ * on to the client, nothing moves, nothing is reset, nothing is dropped.
+ */
+static void
+test_tcp_held_answered_fin(void **state)
+{
+	struct fx *f = *state;
+	const uint16_t len = (uint16_t)(sizeof(get_req) - 1), rlen = (uint16_t)(sizeof(ok_resp) - 1);
+	struct nc_failsafe_view v;
+	struct pb_pkt p, sv, want;
+	struct frame fr;
+
+	adopt_peer_held(f, 46250, 8250, &p);
+	server_pkt(&sv, &p, SA, 8250);
+	sv.dip = IP_PEER_LIP;
+	sv.tcp_flags = PB_TCP_ACK | PB_TCP_FIN;
+	sv.seq = 6001 + rlen;
+	sv.ack = 2001 + len;
+	sv.payload = NULL;
+	sv.payload_len = 0;
+	rx(f, 0, &sv);
+	expect_one(f, 0, &fr);
+	want = nat_s2c(&sv, &p);
+	assert_wire(&fr, &want);
+	fs_web(f, &v);
+	assert_int_equal(v.held_now, 0);
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	fs_web(f, &v);
+	assert_int_equal(v.replays, 0);
+	assert_int_equal(v.resets, 0);
+	assert_int_equal(drops_total(f), 0);
+	records_drop(f);
+	assert_no_leak(f);
+}
+
+/*
  * A peer's connection installed here, then its client's next request
  * (followed from there: it stands at a message boundary), and only then the
  * peer's record of an older request held, from a later slice of the
@@ -1527,6 +1566,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fresh_stale, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_answered, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_answered_server_first, setup_sync_tcpfs,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_held_answered_fin, setup_sync_tcpfs,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_after_resume, setup_sync_tcpfs, fx_teardown),
 	};

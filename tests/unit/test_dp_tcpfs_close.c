@@ -487,6 +487,55 @@ test_tcpfs_fin_before_answer(void **state)
 	assert_fs_clean(f);
 }
 
+/*
+ * The server answers and closes ("Connection: close"), and the segment with
+ * its answer is lost on the way: its FIN arrives first, past bytes the
+ * appliance has not seen. It says nothing yet of the request (the answer is
+ * in the gap): dropped, counted, as a data segment past a gap is. The
+ * server resends the answer with the FIN; the client gets both, nothing
+ * moved, nothing reset, the server not taken down.
+ */
+static void
+test_tcpfs_fin_past_lost_answer(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /x HTTP/1.1\r\nConnection: close\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 4\r\n\r\ndone";
+	const uint32_t c = 0x0badc0de, a = 0x5eed0000;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	uint64_t want_drops[NC_DROP_MAX] = { 0 };
+	struct nc_failsafe_view fs;
+	struct nc_service_view sv;
+	struct nc_server_view v[2];
+	struct pb_pkt p;
+	struct flow fl;
+
+	tick(f, 0);
+	tc_connect(f, 41710, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &p);
+	/* the answer [a + 1, a + 1 + l) lost: the FIN after it comes alone */
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_FIN, a + 1 + l, c + 1 + r, NULL, 0);
+	rx(f, fl.owner, &p);
+	expect_none(f, fl.owner);
+	want_drops[NC_DROP_FS_GAP] = 1;
+	assert_drops(f, want_drops);
+	assert_fs_svc(f, SVC_WEB, 1, 2, 1, 0, 0, 0, 0);
+	/* resent with the FIN: to the client as the server meant it */
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH | PB_TCP_FIN, a + 1, c + 1 + r, resp, l);
+	s2c_ok(f, &fl, &p);
+	assert_drops(f, want_drops);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 0, 0, 0, 0);
+	fs_web(f, &fs);
+	assert_int_equal(fs.fin_kept, 0);
+	ctl_round(f);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].up, 1);
+	assert_int_equal(v[SA].down_count, 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsclose"); }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
@@ -503,6 +552,7 @@ main(void)
 		T(test_tcpfs_partial_response_rst, setup_tcpfs),
 		T(test_tcpfs_partial_response_unreachable, setup_tcpfs),
 		T(test_tcpfs_fin_before_answer, setup_tcpfs),
+		T(test_tcpfs_fin_past_lost_answer, setup_tcpfs),
 	};
 
 	return cmocka_run_group_tests_name("dp_tcpfs_close", tests, eal_setup, fx_eal_teardown);
