@@ -17,7 +17,7 @@ PKGS="dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libpcap-dev libcmocka
       meson ninja-build pkg-config gcc python3 iproute2 ethtool iputils-ping curl wrk jq procps
       clang-14 libclang-rt-14-dev prometheus chromium
       nginx-light lighttpd socat redis-server redis-tools nghttp2-client apache2-utils openssl
-      bird2 haproxy dnsdist"
+      bird2 haproxy dnsdist nftables"
 # Node.js for the dashboard's browser test: Debian's unless one is installed
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 [ "${1:-}" != --peers ] || PKGS="$PKGS libnginx-mod-stream iptables gnuplot-nox"

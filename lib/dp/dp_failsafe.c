@@ -25,6 +25,7 @@
 #define NC_REPLAY_MAX 64    /* UDP: held datagrams of one flow replayed at once */
 #define NC_RESEND_MS  200   /* replaying: unacknowledged held bytes go again after this */
 #define NC_SYN_RESEND_MS 1000   /* a splice's SYN unanswered goes again, as TCP's first RTO (RFC 6298) */
+#define NC_RST_HOLE_MAX (1u << 30)   /* a client acknowledgement this far behind is its own, not stale */
 
 static void failover(struct nc_worker *w, uint32_t idx, uint8_t why);
 
@@ -1076,6 +1077,16 @@ replay_ack(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs
 	replay_push(w, f, t);
 }
 
+/* A server segment past bytes the framing needs (lost on the way) is
+ * dropped: its sender resends them, and it again. The server has answered
+ * past them: what it owes is on its way, its time starts again. */
+static void
+server_gap(struct nc_worker *w, struct nc_tcpfs *t, struct rte_mbuf *m)
+{
+	t->owed_ms = w->now_ms;
+	drop(w, m, NC_DROP_FS_GAP);
+}
+
 /*
  * The server's FIN or RST (after any data in the same segment was read;
  * <seq> past that data, client's view; <sseq> the segment's own). A request
@@ -1109,7 +1120,7 @@ server_close(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 			/* a FIN past bytes not seen (a segment lost on the
 			 * way): what it closes may hold the answers; its
 			 * sender resends them, and the FIN with them */
-			drop(w, m, NC_DROP_FS_GAP);
+			server_gap(w, t, m);
 			return 0;
 		}
 		if (t->q_n != 0 && !(t->q[0].flags & NC_FSR_ANSWERED)) {
@@ -1270,7 +1281,7 @@ tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_m
 				unframed(w, f, idx, t);
 				t->s_next = seq + pm->pay;
 			} else if (!framed_read(w, f, idx, t, 1, p, seq, n)) {
-				drop(w, m, NC_DROP_FS_GAP);
+				server_gap(w, t, m);
 				return 0;
 			}
 			break;
@@ -1366,6 +1377,10 @@ give_up(struct nc_worker *w, uint32_t idx, uint8_t why, uint8_t to)
 	release_all(w, f, idx, 0);
 	if (t != NULL && (t->flags & NC_TFS_SYNACK)) {
 		tcp_send(w, f, 0, RTE_TCP_RST_FLAG, t->s_next, 0, 0);
+		/* a client waiting on a hole (a segment lost, later ones
+		 * passed) takes a reset only at the byte it waits for */
+		if (nc_seq_lt(t->c_ack, t->s_next) && t->s_next - t->c_ack <= NC_RST_HOLE_MAX)
+			tcp_send(w, f, 0, RTE_TCP_RST_FLAG, t->c_ack, 0, 0);
 		if (t->flags & NC_TFS_SPLICING)
 			tcp_send(w, f, 1, RTE_TCP_RST_FLAG, t->sp_client, 0, 0);
 		else if (!(t->flags & NC_TFS_GONE) && why != NC_FO_SERVER_RESET)
@@ -1696,6 +1711,12 @@ failsafe_server_down(struct nc_worker *w)
 			continue;
 		if ((t->mode == NC_FSM_HTTP && t->q_n == 0 && nc_http_idle(&t->resp)) ||
 		    (t->flags & NC_TFS_RESUME)) {
+			/* the last answer's bytes the client has not acknowledged
+			 * may lie in a hole (a segment lost, the rest passed):
+			 * only its server resends them, so its connection stays;
+			 * a next request is held and moves as any other */
+			if (!(t->flags & NC_TFS_RESUME) && t->c_ack != t->s_next)
+				continue;
 			tcp_send(w, f, 1, RTE_TCP_RST_FLAG, t->s_ack, 0, 0);
 			t->flags |= NC_TFS_GONE;
 		} else {

@@ -11,7 +11,9 @@
 # Phase 1, no server fails: each cell runs one client (curl, ab, wrk, h2load,
 # http.client, raw sockets, pipelined requests, socat-style echo and sink,
 # redis) against the -on and the -off service at once; both must give every
-# answer right and the same answers. Then the appliance's API must show no
+# answer right and the same answers. Three cells run on a lossy network (one
+# data segment in ten dropped on the switch: answers past a hole, a FIN
+# before the answer it closes). Then the appliance's API must show no
 # replay, no reset and no server taken down on any service (nothing failed).
 # Phase 2, one server fails: on a fresh lab, a set of cells runs against the
 # -on services for 10 s while at 3 s every server process of lab-n1 is killed
@@ -184,6 +186,58 @@ teardown() {
 	"$LAB" down >/dev/null 2>&1
 }
 
+# failsafe_limit <ms>: the fail-safe's response limit on every service, by a
+# SIGHUP of the startup file (rewritten in place, its ports kept)
+failsafe_limit() {
+	local f=$W/phase1.json n
+	n=$(grep -c 'reload: .* applied' "$W/phase1.log")
+	jq --argjson ms "$1" '.services[].failsafe.response_timeout_ms = $ms' "$f" >"$f.new" && mv "$f.new" "$f" ||
+		return 1
+	kill -HUP "$NC_PID"
+	for _ in $(seq 50); do
+		[ "$(grep -c 'reload: .* applied' "$W/phase1.log")" -gt "$n" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# lossy on|off: one in ten segments with data (PSH) from the clients and the
+# servers dropped on the switch (nftables numgen in lab-sw: the kernel has no
+# netem), and the response limit 5 s: a segment lost four times running (its
+# resends 0.2, 0.4, 0.8, 1.6 s apart) is still an answer in time, not a
+# failure; off: how many were dropped, and the appliance's fs_gap drops
+lossy() {
+	local n gap
+	if [ "$1" = on ]; then
+		if ! failsafe_limit 5000; then
+			tail -5 "$W/phase1.log" >"$W/p1/lossy.why"
+			bad "phase 1 lossy: a SIGHUP sets the response limit to 5 s" "$W/p1/lossy.why"
+			return 1
+		fi
+		ip netns exec lab-sw nft -f - >"$W/p1/lossy.why" 2>&1 <<-'EOF' && return 0
+			table bridge lossy {
+				chain forward {
+					type filter hook forward priority 0; policy accept;
+					iifname { "sw-client", "sw-n0", "sw-n1", "sw-n2" } tcp flags & psh == psh numgen random mod 10 == 0 counter drop
+				}
+			}
+		EOF
+		bad "phase 1 lossy: nftables drops one data segment in ten on lab-sw" "$W/p1/lossy.why"
+		return 1
+	fi
+	n=$(ip netns exec lab-sw nft -j list table bridge lossy 2>/dev/null |
+		jq '[.nftables[].rule? | select(.) | .expr[] | .counter? | select(.) | .packets] | add // 0')
+	ip netns exec lab-sw nft delete table bridge lossy
+	failsafe_limit 1000 || bad "phase 1 lossy: a SIGHUP sets the response limit back to 1 s"
+	gap=$(curl -s --max-time 5 "$URL/metrics" | awk '/^netchestra_drops_total\{reason="fs_gap"\}/ {print $2}')
+	if [ "${n:-0}" -gt 0 ]; then
+		ok "phase 1 lossy: the switch dropped $n data segments (the appliance dropped ${gap:-?} past a gap, fs_gap)"
+	else
+		echo "dropped: ${n:-none}" >"$W/p1/lossy.why"
+		bad "phase 1 lossy: the switch dropped data segments" "$W/p1/lossy.why"
+	fi
+}
+
 # client <out> <kind> <service port> <label> [options...]: one client run in
 # lab-client, bounded, in the background (its pid in CLIENT_PID)
 client() {
@@ -334,6 +388,14 @@ phase1() {
 		cell "pipeline-small-$s" "$s" pipeline --ops 300 -c 4 --paths /fixed,/f1k,/fixed
 		cell "pipeline-mixed-$s" "$s" pipeline --ops 300 -c 4 --paths /f1k,/fixed,/f64k
 	done
+	# a lossy network: segments arrive past a gap (a server's FIN before
+	# the answer it closes) and their senders resend them
+	if [[ lossy =~ $CELLS ]] && lossy on; then
+		cell lossy-raw-close-nginx nginx raw --version close --ops 200 -c 4 --path /f1k
+		cell lossy-pipeline-small-nginx nginx pipeline --ops 100 -c 4 --paths /fixed,/f1k,/fixed
+		cell lossy-http.client-lighttpd lighttpd http --ops 20 -c 4 --per-op 10 --paths /fixed,/f1k,/f64k
+		lossy off
+	fi
 	cell echo echo echo --ops 300 -c 4 --min-size 1 --max-size 65536
 	cell sink sink sink --ops 200 -c 4 --min-size 1 --max-size 65536 --dir "$W/sink"
 	cell redis-resp redis redis --ops 100 -c 4 --per-op 10

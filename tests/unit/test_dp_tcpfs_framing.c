@@ -300,6 +300,40 @@ test_tcpfs_gap(void **state)
 	assert_no_leak(f);
 }
 
+/*
+ * A server segment past a gap is an answer on its way: the request's time
+ * starts again there (the lost bytes come with the sender's resend), so a
+ * lossy path does not make a server that answered look dead.
+ */
+static void
+test_tcpfs_gap_answering(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /y HTTP/1.1\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = 0x7100, a = 0x8100;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	struct pb_pkt p;
+	struct flow fl;
+
+	tick(f, 0);
+	tc_connect(f, 41640, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &p);
+	assert_int_equal(fs_wait(f, 0, 20), 0);
+	/* 20 ms on (the limit is 30): the answer's tail, its head lost */
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 11, c + 1 + r, resp + 10, (uint16_t)(l - 10));
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	/* 35 ms after the request, 15 after the server was last heard */
+	assert_int_equal(fs_wait(f, 0, 15), 0);
+	expect_none(f, 0);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r, resp, l);
+	s2c_ok(f, &fl, &p);
+	assert_fs_svc(f, SVC_WEB, 0, 2, 2, 0, 0, 0, 0);
+	assert_no_leak(f);
+}
+
 /* --------------------------------- TCP fail-safe: where a response ends */
 
 /* web with the fail-safe and TCP probes (the monitor can take a down). */
@@ -560,6 +594,82 @@ test_tcpfs_down_mid_response(void **state)
 	assert_fs_clean(f);
 }
 
+/*
+ * a taken down while two clients wait on a hole: a segment of each answer
+ * lost, the one after it passed (inside a body of known length), the
+ * clients acknowledging up to the hole. Where the framing says the answer
+ * ended, the connection is left to a - only a resends the hole - and its
+ * resend reaches the client (reset as idle, the client would wait for ever);
+ * where it had not, the client is reset at the byte it waits for too (an
+ * RST past it is not one it takes).
+ */
+static void
+test_tcpfs_down_with_hole(void **state)
+{
+	struct fx *f = *state;
+	static const char *const heads[2] = { "HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n",
+					      "HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n" };
+	const uint16_t r = (uint16_t)strlen(get_req);
+	uint8_t seg[PB_MAX_FRAME], body[1000];
+	uint32_t c[2], a[2];
+	uint16_t l[2];
+	struct flow fl[2];
+	struct frame fr[6];
+	struct pb_pkt p, want;
+	const struct frame *x;
+	unsigned int i, n;
+
+	memset(body, 'h', sizeof(body));
+	tick(f, 0);
+	web_b_up(f, 0);
+	for (i = 0; i < 2; i++) {
+		c[i] = 0x31000000u + i * 0x10000u;
+		a[i] = 0x41000000u + i * 0x10000u;
+		l[i] = (uint16_t)strlen(heads[i]);
+		tc_connect(f, (uint16_t)(42100 + i), c[i], a[i], 0, &fl[i]);
+		tc_client(&p, &fl[i], PB_TCP_ACK | PB_TCP_PSH, c[i] + 1, a[i] + 1, get_req, r);
+		c2s_ok(f, &fl[i], &p);
+		/* the head and 500 bytes; 1000 lost; 500 more */
+		memcpy(seg, heads[i], l[i]);
+		memcpy(seg + l[i], body, 500);
+		tc_server(&p, &fl[i], SA, PB_TCP_ACK | PB_TCP_PSH, a[i] + 1, c[i] + 1 + r, seg,
+			  (uint16_t)(l[i] + 500));
+		s2c_ok(f, &fl[i], &p);
+		tc_server(&p, &fl[i], SA, PB_TCP_ACK | PB_TCP_PSH, a[i] + 1 + l[i] + 1500, c[i] + 1 + r,
+			  body, 500);
+		s2c_ok(f, &fl[i], &p);
+		/* the client acknowledges up to the hole */
+		tc_client(&p, &fl[i], PB_TCP_ACK, c[i] + 1 + r, a[i] + 1 + l[i] + 500, NULL, 0);
+		c2s_ok(f, &fl[i], &p);
+	}
+	web_b_up(f, 1);
+	probes_take_a_down(f);
+	assert_int_equal(fs_wait(f, 0, 0), 1);
+	n = take(f, 0, fr, RTE_DIM(fr));
+	assert_int_equal(n, 3);
+	/* the first: nothing sent either way */
+	assert_null(frame_to(fr, n, IP_CLIENT, WEB_PORT, fl[0].c.sport));
+	assert_null(frame_to(fr, n, IP_SA, fl[0].lport, WEB_SPORT));
+	/* the second: a reset, the client at both ends of what it may have */
+	tc_own(&want, &fl[1], SA, PB_TCP_RST, c[1] + 1 + r, 0);
+	x = frame_to(fr, n, IP_SA, fl[1].lport, WEB_SPORT);
+	assert_non_null(x);
+	assert_wire(x, &want);
+	tc_own(&want, &fl[1], -1, PB_TCP_RST, a[1] + 1 + l[1] + 2000, 0);
+	assert_wire(&fr[0], &want);
+	tc_own(&want, &fl[1], -1, PB_TCP_RST, a[1] + 1 + l[1] + 500, 0);
+	assert_wire(&fr[1], &want);
+	/* a resends the first's hole: to its client */
+	tc_server(&p, &fl[0], SA, PB_TCP_ACK, a[0] + 1 + l[0] + 500, c[0] + 1 + r, body, 1000);
+	s2c_ok(f, &fl[0], &p);
+	tc_client(&p, &fl[0], PB_TCP_ACK, c[0] + 1 + r, a[0] + 1 + l[0] + 2000, NULL, 0);
+	c2s_ok(f, &fl[0], &p);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_fs_svc(f, SVC_WEB, 0, 4, 4, 0, 1, 1, 0);
+	ctl_round(f);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsframing"); }
 
 /*
@@ -635,8 +745,10 @@ main(void)
 		T(test_tcpfs_opaque, setup_tcpfs),
 		T(test_tcpfs_one_way, setup_tcpfs),
 		T(test_tcpfs_gap, setup_tcpfs),
+		T(test_tcpfs_gap_answering, setup_tcpfs),
 		T(test_tcpfs_down_mid_response, setup_tcpfs_health),
 		T(test_tcpfs_down_after_server_close, setup_tcpfs_health),
+		T(test_tcpfs_down_with_hole, setup_tcpfs_health),
 	};
 
 	return cmocka_run_group_tests_name("dp_tcpfs_framing", tests, eal_setup, fx_eal_teardown);
