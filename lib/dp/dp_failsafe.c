@@ -1090,7 +1090,9 @@ server_gap(struct nc_worker *w, struct nc_tcpfs *t, struct rte_mbuf *m)
 /*
  * The server's FIN or RST (after any data in the same segment was read;
  * <seq> past that data, client's view; <sseq> the segment's own). A request
- * the server had and did not answer is a failure; one it closed before
+ * the server had and did not answer is a failure, unless the client closed
+ * first (it gave up, or half-closed: the server's close answers that); one
+ * it closed before
  * receiving goes on a new connection (a keep-alive race, not a failure); a
  * FIN or RST after a complete response on a connection both sides keep (or
  * before any request) is kept from the client (its next request opens a new
@@ -1136,6 +1138,8 @@ server_close(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 			}
 			if (!holding(w, idx) || !fsr_held(&t->q[0]))
 				break;      /* nothing to carry elsewhere */
+			if (f->fin & NC_FLOW_FIN_C)
+				break;      /* the client closed first: answered so */
 			goto failure;       /* it had the request */
 		}
 		if (t->q_n != 0 || !nc_http_idle(&t->resp)) {

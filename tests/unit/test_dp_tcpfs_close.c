@@ -541,6 +541,50 @@ test_tcpfs_fin_past_lost_answer(void **state)
 	assert_no_leak(f);
 }
 
+/*
+ * A client that closes after its request (it gives up, or half-closes as
+ * `nc -N` does), and the server that closes in turn without answering: the
+ * server answered the client's close, it did not fail. Its FIN reaches the
+ * client; nothing moves, nothing is reset, the server stays up.
+ */
+static void
+test_tcpfs_fin_after_client_fin(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /slow HTTP/1.1\r\n\r\n";
+	const uint32_t c = 0x0c1e0000, a = 0x5e7e0000;
+	const uint16_t r = sizeof(req) - 1;
+	struct nc_failsafe_view fs;
+	struct nc_service_view sv;
+	struct nc_server_view v[2];
+	struct pb_pkt p;
+	struct flow fl;
+
+	tick(f, 0);
+	tc_connect(f, 41720, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &p);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_FIN, c + 1 + r, a + 1, NULL, 0);
+	c2s_ok(f, &fl, &p);
+	/* a acknowledges the request and the FIN, and closes */
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_FIN, a + 1, c + 2 + r, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	fs_web(f, &fs);
+	assert_int_equal(fs.replays, 0);
+	assert_int_equal(fs.resets, 0);
+	assert_int_equal(fs.failed_over[SA], 0);
+	assert_int_equal(fs.held_now, 0);
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	ctl_round(f);
+	mon_view(f, SVC_WEB, &sv, v);
+	assert_int_equal(v[SA].up, 1);
+	assert_int_equal(v[SA].down_count, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsclose"); }
 
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
@@ -558,6 +602,7 @@ main(void)
 		T(test_tcpfs_partial_response_unreachable, setup_tcpfs),
 		T(test_tcpfs_fin_before_answer, setup_tcpfs),
 		T(test_tcpfs_fin_past_lost_answer, setup_tcpfs),
+		T(test_tcpfs_fin_after_client_fin, setup_tcpfs),
 	};
 
 	return cmocka_run_group_tests_name("dp_tcpfs_close", tests, eal_setup, fx_eal_teardown);
