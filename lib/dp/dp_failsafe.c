@@ -1089,10 +1089,10 @@ server_gap(struct nc_worker *w, struct nc_tcpfs *t, struct rte_mbuf *m)
 
 /*
  * The server's FIN or RST (after any data in the same segment was read;
- * <seq> past that data, client's view; <sseq> the segment's own). A request
- * the server had and did not answer is a failure, unless the client closed
- * first (it gave up, or half-closed: the server's close answers that); one
- * it closed before
+ * <seq> past that data, client's view; <sseq> the segment's own). A FIN past
+ * bytes not seen waits for them. A request the server had and did not
+ * answer is a failure, unless the client closed first (it gave up, or
+ * half-closed: the server's close answers that); one it closed before
  * receiving goes on a new connection (a keep-alive race, not a failure); a
  * FIN or RST after a complete response on a connection both sides keep (or
  * before any request) is kept from the client (its next request opens a new

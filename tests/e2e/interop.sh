@@ -13,7 +13,8 @@
 # redis) against the -on and the -off service at once; both must give every
 # answer right and the same answers. Four cells run on a lossy network (one
 # data segment in ten dropped on the switch: answers past a hole, a FIN
-# before the answer it closes). Then the appliance's API must show no
+# before the answer it closes). curl clients give up on an nginx answer that
+# never comes: nginx's close after theirs is no failure. Then the appliance's API must show no
 # replay, no reset and no server taken down on any service (nothing failed).
 # Phase 2, one server fails: on a fresh lab, a set of cells runs against the
 # -on services for 10 s while at 3 s every server process of lab-n1 is killed
@@ -240,6 +241,43 @@ lossy() {
 	fi
 }
 
+# giveup: clients that give up on an answer that never comes (curl's 0.4 s
+# limit on nginx's /slow; the response limit 15 s meanwhile, so that only the
+# closes can decide); nginx ends each request with 499 and closes: its answer
+# to the client's close, not a failure - nothing may move, be reset, be taken
+# down or stay held
+giveup() {
+	local n=8 k p timeouts=0 got pids=() f=$W/p1/giveup
+	failsafe_limit 15000 || { bad "phase 1 giveup: a SIGHUP sets the response limit to 15 s"; return; }
+	api_services >"$f.before.json"
+	for k in $(seq "$n"); do
+		ip netns exec lab-client curl -s -o /dev/null --max-time 0.4 "http://$LAB_VIP:${PORT[nginx]}/slow" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		wait "$p"
+		[ $? != 28 ] || timeouts=$((timeouts + 1))
+	done
+	settled "$f.after.json" nginx
+	failsafe_limit 1000 || bad "phase 1 giveup: a SIGHUP sets the response limit back to 1 s"
+	cell_counters "$f.before.json" "$f.after.json" nginx >"$f.counters.json"
+	got=$(cat "$W"/n*/slow.log 2>/dev/null | grep -c '" 499 ')
+	if [ "$timeouts" = "$n" ] && [ "$got" = "$n" ] &&
+		jq -e --argjson n "$n" '.ok and .held >= $n' "$f.counters.json" >/dev/null 2>&1 &&
+		jq -e '.services[] | select(.name == "nginx-on") | .failsafe.held_now == 0' "$f.after.json" >/dev/null 2>&1; then
+		ok "phase 1 giveup: $n curl clients gave up on nginx's /slow, each logged 499 by nginx; nothing moved, reset or taken down ($(jq -r '"\(.held) held"' "$f.counters.json"))"
+	else
+		{
+			echo "curl timeouts: $timeouts of $n; nginx's 499s: $got"
+			cat "$f.counters.json"
+			jq -c '.services[] | select(.name == "nginx-on") | .failsafe' "$f.after.json"
+			grep -E "MON: .*nginx-on" "$W/phase1.log" | grep -vF -f "$W/p1/mon.seen" | head -4
+		} >"$f.why"
+		bad "phase 1 giveup: clients that give up on nginx's /slow: nothing moved, reset or taken down" "$f.why"
+	fi
+	grep -E "MON: " "$W/phase1.log" >"$W/p1/mon.seen"
+}
+
 # client <out> <kind> <service port> <label> [options...]: one client run in
 # lab-client, bounded, in the background (its pid in CLIENT_PID)
 client() {
@@ -401,6 +439,7 @@ phase1() {
 			--paths /fixed,/f1k,/f64k
 		lossy off
 	fi
+	[[ giveup =~ $CELLS ]] && giveup
 	cell echo echo echo --ops 300 -c 4 --min-size 1 --max-size 65536
 	cell sink sink sink --ops 200 -c 4 --min-size 1 --max-size 65536 --dir "$W/sink"
 	cell redis-resp redis redis --ops 100 -c 4 --per-op 10
