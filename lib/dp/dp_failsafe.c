@@ -721,9 +721,11 @@ resp_feed(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs 
 
 /* The bytes [seq, seq + n) at <p> (client's view) of the client's stream, or
  * with <from_server> of the server's, to their parser: what was read already
- * is skipped; a gap before them is skipped as unseen body bytes when the
- * parser can go without them. Returns 0 when the segment must be dropped: it
- * lies past bytes the framing needs (its sender resends it). */
+ * is skipped; a gap before the server's is skipped as unseen body bytes when
+ * the parser can go without them (a client's never: its bytes are held as
+ * they come, and a held request with a hole could not move). Returns 0 when
+ * the segment must be dropped: it lies past bytes the framing or the held
+ * copy needs (its sender resends it). */
 static int
 framed_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
 	    int from_server, const uint8_t *p, uint32_t seq, uint32_t n)
@@ -734,7 +736,7 @@ framed_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 		     const uint8_t *, uint32_t) = from_server ? resp_feed : req_feed;
 
 	if (nc_seq_lt(next, seq)) {
-		if (nc_http_body_left(hp) < seq - next)
+		if (!from_server || nc_http_body_left(hp) < seq - next)
 			return 0;
 		feed(w, f, idx, t, NULL, seq - next);
 	} else if (nc_seq_le(seq + n, next)) {

@@ -334,6 +334,53 @@ test_tcpfs_gap_answering(void **state)
 	assert_no_leak(f);
 }
 
+/*
+ * A client segment past a gap - one lost inside a request body of known
+ * length - is dropped (fs_gap) like a server's past a gap in a header: the
+ * held copy of a request must be whole, or a move would give the new server
+ * bytes it can never have in order. The client resends from the hole, each
+ * segment is held in order, and a move carries the whole request.
+ */
+static void
+test_tcpfs_request_gap(void **state)
+{
+	struct fx *f = *state;
+	static const char head[] = "POST /up HTTP/1.1\r\nContent-Length: 1000\r\n\r\n";
+	const uint32_t c = 0x9000, a = 0xa000, b = 0xb000;
+	const uint16_t h = sizeof(head) - 1;
+	uint64_t want_drops[NC_DROP_MAX] = { 0 };
+	uint8_t seg[PB_MAX_FRAME], body[1000];
+	struct pb_pkt p, held[3];
+	struct flow fl;
+
+	memset(body, 'u', sizeof(body));
+	tick(f, 0);
+	web_b_up(f, 0);
+	tc_connect(f, 41650, c, a, 0, &fl);
+	/* the head and 300 bytes; 400 lost; the last 300 */
+	memcpy(seg, head, h);
+	memcpy(seg + h, body, 300);
+	tc_client(&held[0], &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, seg, (uint16_t)(h + 300));
+	c2s_ok(f, &fl, &held[0]);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + h + 700, a + 1, body + 700, 300);
+	rx(f, fl.owner, &p);
+	expect_none(f, fl.owner);
+	want_drops[NC_DROP_FS_GAP] = 1;
+	assert_drops(f, want_drops);
+	/* the client resends from the hole: in order, each held */
+	tc_client(&held[1], &fl, PB_TCP_ACK, c + 1 + h + 300, a + 1, body + 300, 400);
+	c2s_ok(f, &fl, &held[1]);
+	tc_client(&held[2], &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + h + 700, a + 1, body + 700, 300);
+	c2s_ok(f, &fl, &held[2]);
+	web_b_up(f, 1);
+	/* a never answers: the whole request goes to b */
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	expect_move(f, &fl, 1, c + 1, SB, c, 0);
+	expect_splice(f, &fl, b, c + 1, held, 3, b + 1);
+	assert_drops(f, want_drops);
+	assert_no_leak(f);
+}
+
 /* --------------------------------- TCP fail-safe: where a response ends */
 
 /* web with the fail-safe and TCP probes (the monitor can take a down). */
@@ -746,6 +793,7 @@ main(void)
 		T(test_tcpfs_one_way, setup_tcpfs),
 		T(test_tcpfs_gap, setup_tcpfs),
 		T(test_tcpfs_gap_answering, setup_tcpfs),
+		T(test_tcpfs_request_gap, setup_tcpfs),
 		T(test_tcpfs_down_mid_response, setup_tcpfs_health),
 		T(test_tcpfs_down_after_server_close, setup_tcpfs_health),
 		T(test_tcpfs_down_with_hole, setup_tcpfs_health),
