@@ -1245,6 +1245,22 @@ test_quarantine_stale(void **state)
 	assert_no_leak(f);
 }
 
+/* <sv>: a's segment to the peer's local IP and <lport> on client <c>'s
+ * connection, <flags> at <seq> acknowledging <ack>, carrying ok_resp when
+ * <answer>. */
+static void
+peer_server_seg(struct pb_pkt *sv, const struct pb_pkt *c, uint16_t lport, uint8_t flags,
+		uint32_t seq, uint32_t ack, int answer)
+{
+	server_pkt(sv, c, SA, lport);
+	sv->dip = IP_PEER_LIP;
+	sv->tcp_flags = flags;
+	sv->seq = seq;
+	sv->ack = ack;
+	sv->payload = answer ? (const uint8_t *)ok_resp : NULL;
+	sv->payload_len = answer ? (uint16_t)(sizeof(ok_resp) - 1) : 0;
+}
+
 /* On a taken-over connection of the peer's local IP and <lport>, client
  * <cport>'s request get_req at <seq> acknowledging <ack> goes to SA and is
  * held; SA's answer at <ack> comes back and releases it. */
@@ -1265,13 +1281,7 @@ request_answered(struct fx *f, uint16_t cport, uint16_t lport, uint32_t seq, uin
 	via_peer(f, &p, SA, lport);
 	fs_web(f, &v);
 	assert_int_equal(v.held_now, 1);   /* held: it can move now */
-	server_pkt(&sv, &p, SA, lport);
-	sv.dip = IP_PEER_LIP;
-	sv.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
-	sv.seq = ack;
-	sv.ack = seq + len;
-	sv.payload = (const uint8_t *)ok_resp;
-	sv.payload_len = (uint16_t)(sizeof(ok_resp) - 1);
+	peer_server_seg(&sv, &p, lport, PB_TCP_ACK | PB_TCP_PSH, ack, seq + len, 1);
 	rx(f, 0, &sv);
 	expect_one(f, 0, &fr);
 	fs_web(f, &v);
@@ -1379,13 +1389,7 @@ test_tcp_held_answered(void **state)
 	via_peer(f, &p, SA, 8100);
 	fs_web(f, &v);
 	assert_int_equal(v.held_now, 1);   /* that request, until its answer */
-	server_pkt(&sv, &p, SA, 8100);
-	sv.dip = IP_PEER_LIP;
-	sv.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
-	sv.seq = 6001 + rlen;
-	sv.ack = 2001 + 2 * len;
-	sv.payload = (const uint8_t *)ok_resp;
-	sv.payload_len = rlen;
+	peer_server_seg(&sv, &p, 8100, PB_TCP_ACK | PB_TCP_PSH, 6001 + rlen, 2001 + 2 * len, 1);
 	rx(f, 0, &sv);
 	expect_one(f, 0, &fr);
 	want = nat_s2c(&sv, &p);
@@ -1419,13 +1423,7 @@ test_tcp_held_answered_server_first(void **state)
 	struct frame fr;
 
 	adopt_peer_held(f, 46200, 8200, &p);
-	server_pkt(&sv, &p, SA, 8200);
-	sv.dip = IP_PEER_LIP;
-	sv.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
-	sv.seq = 6001 + rlen;
-	sv.ack = 2001 + 2 * len;
-	sv.payload = (const uint8_t *)ok_resp;
-	sv.payload_len = rlen;
+	peer_server_seg(&sv, &p, 8200, PB_TCP_ACK | PB_TCP_PSH, 6001 + rlen, 2001 + 2 * len, 1);
 	rx(f, 0, &sv);
 	expect_one(f, 0, &fr);
 	want = nat_s2c(&sv, &p);
@@ -1461,13 +1459,7 @@ test_tcp_held_answered_fin(void **state)
 	struct frame fr;
 
 	adopt_peer_held(f, 46250, 8250, &p);
-	server_pkt(&sv, &p, SA, 8250);
-	sv.dip = IP_PEER_LIP;
-	sv.tcp_flags = PB_TCP_ACK | PB_TCP_FIN;
-	sv.seq = 6001 + rlen;
-	sv.ack = 2001 + len;
-	sv.payload = NULL;
-	sv.payload_len = 0;
+	peer_server_seg(&sv, &p, 8250, PB_TCP_ACK | PB_TCP_FIN, 6001 + rlen, 2001 + len, 0);
 	rx(f, 0, &sv);
 	expect_one(f, 0, &fr);
 	want = nat_s2c(&sv, &p);
