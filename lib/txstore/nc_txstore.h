@@ -54,6 +54,12 @@ void nc_txstore_free(struct nc_txstore *s);
 int nc_txstore_hold(struct nc_txstore *s, uint32_t flow, struct rte_mbuf *m,
 		    uint32_t deadline_ms, uint32_t *head, uint32_t *tail);
 
+/* As nc_txstore_hold(), but <m> goes into the chain right after slot <prev>
+ * (NC_TX_NONE: at its head), not at its tail: the caller keeps its chain in
+ * an order of its own (a TCP stream's bytes by sequence number). */
+int nc_txstore_hold_after(struct nc_txstore *s, uint32_t flow, struct rte_mbuf *m,
+			  uint32_t deadline_ms, uint32_t *head, uint32_t *tail, uint32_t prev);
+
 /* Free every entry of the chain <*head>..<*tail> (the server answered);
  * the chain becomes empty. Returns how many were freed. */
 unsigned int nc_txstore_release(struct nc_txstore *s, uint32_t *head, uint32_t *tail);

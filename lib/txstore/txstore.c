@@ -138,6 +138,13 @@ int
 nc_txstore_hold(struct nc_txstore *s, uint32_t flow, struct rte_mbuf *m,
 		uint32_t deadline_ms, uint32_t *head, uint32_t *tail)
 {
+	return nc_txstore_hold_after(s, flow, m, deadline_ms, head, tail, *tail);
+}
+
+int
+nc_txstore_hold_after(struct nc_txstore *s, uint32_t flow, struct rte_mbuf *m,
+		      uint32_t deadline_ms, uint32_t *head, uint32_t *tail, uint32_t prev)
+{
 	struct txs_entry *e;
 	uint32_t slot;
 
@@ -153,14 +160,17 @@ nc_txstore_hold(struct nc_txstore *s, uint32_t flow, struct rte_mbuf *m,
 	e->m = m;
 	e->flow = flow;
 	e->deadline_ms = deadline_ms;
-	e->next = NC_TX_NONE;
 	e->live = 1;
 	e->reported = 0;
-	if (*tail == NC_TX_NONE)
+	if (prev == NC_TX_NONE) {
+		e->next = *head;
 		*head = slot;
-	else
-		s->slab[*tail].next = slot;
-	*tail = slot;
+	} else {
+		e->next = s->slab[prev].next;
+		s->slab[prev].next = slot;
+	}
+	if (e->next == NC_TX_NONE)
+		*tail = slot;
 	/* cannot fail, as above */
 	rte_ring_enqueue_elem(s->timer_ring, &slot, sizeof(uint32_t));
 	s->stats.held++;

@@ -514,8 +514,9 @@ model_drop_dead(struct model *md)
 		md->qhead++;
 }
 
+/* Hold as the <at>th of <flow>'s chain (its length: at the tail). */
 static int
-model_hold(struct model *md, uint32_t flow, uint32_t deadline, uint32_t tag)
+model_hold(struct model *md, uint32_t flow, uint32_t deadline, uint32_t tag, unsigned int at)
 {
 	struct model_entry *e;
 
@@ -531,7 +532,10 @@ model_hold(struct model *md, uint32_t flow, uint32_t deadline, uint32_t tag)
 	e->tag = tag;
 	e->live = 1;
 	e->reported = 0;
-	md->chain[flow][md->chain_n[flow]++] = md->qtail++;
+	memmove(md->chain[flow] + at + 1, md->chain[flow] + at,
+		(md->chain_n[flow] - at) * sizeof(md->chain[flow][0]));
+	md->chain[flow][at] = md->qtail++;
+	md->chain_n[flow]++;
 	md->held++;
 	md->in_use++;
 	return 0;
@@ -584,9 +588,10 @@ rng(uint32_t bound)
 	return (uint32_t)((rng_state >> 11) % bound);
 }
 
-/* 10000 random holds, releases, expiries, takes (whole and partial) on a
- * 16-slot store, the clock crossing the 2^32 ms wrap; after every step the
- * counters match the model, and every mbuf comes back in order. */
+/* 10000 random holds (one in four into the chain, not at its tail),
+ * releases, expiries, takes (whole and partial) on a 16-slot store, the
+ * clock crossing the 2^32 ms wrap; after every step the counters match the
+ * model, and every mbuf comes back in the chain's order. */
 static void
 test_random_run(void **state)
 {
@@ -596,7 +601,7 @@ test_random_run(void **state)
 	struct rte_mbuf *out[64];
 	struct model *md = calloc(1, sizeof(*md));
 	uint32_t now = 0xffffff00u, tag = 1, flow, f, i;
-	uint64_t n_expired = 0, n_full = 0, n_partial = 0, n_recycled_by_hold = 0;
+	uint64_t n_expired = 0, n_full = 0, n_partial = 0, n_recycled_by_hold = 0, n_inserted = 0;
 	struct nc_txstore *s;
 	unsigned int n, k, r;
 
@@ -613,9 +618,22 @@ test_random_run(void **state)
 		if (r < 50) {
 			struct rte_mbuf *m = mbuf_make(tag);
 			int full_before = md->qtail - md->qhead == SIZE && md->in_use < SIZE;
-			int rc = nc_txstore_hold(s, f, m, now + TIMEOUT, &head[f], &tail[f]);
+			unsigned int at = md->chain_n[f];
+			uint32_t prev = tail[f], next;
+			int rc;
 
-			EXPECT(i, rc, model_hold(md, f, now + TIMEOUT, tag));
+			if (rng(4) == 0) {
+				/* into the chain, after its (at - 1)th or at its head */
+				at = rng(md->chain_n[f] + 1);
+				prev = NC_TX_NONE;
+				for (k = 0, next = head[f]; k < at; k++) {
+					prev = next;
+					nc_txstore_at(s, prev, &next);
+				}
+				n_inserted++;
+			}
+			rc = nc_txstore_hold_after(s, f, m, now + TIMEOUT, &head[f], &tail[f], prev);
+			EXPECT(i, rc, model_hold(md, f, now + TIMEOUT, tag, at));
 			if (rc != 0) {
 				rte_pktmbuf_free(m);
 				n_full++;
@@ -675,6 +693,7 @@ test_random_run(void **state)
 	assert_true(n_full > 10);
 	assert_true(n_partial > 10);
 	assert_true(n_recycled_by_hold > 10);
+	assert_true(n_inserted > 100);
 	nc_txstore_free(s);
 	free(md);
 	assert_int_equal(rte_mempool_avail_count(pool), avail0);
