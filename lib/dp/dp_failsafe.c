@@ -218,17 +218,20 @@ tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t fl
 /* ------------------------------------------------------------ holding */
 
 /* Keep a private copy of the client's packet <m> of flow <idx> (as it
- * arrived) until the server answers. Returns 0, or -1 when the store or the
- * copy pool is full (counted): <m> still goes on, unprotected. */
+ * arrived) until the server answers, after held entry <prev> (the chain's
+ * tail as it comes; NC_TX_NONE: first). Returns 0, or -1 when the store or
+ * the copy pool is full (counted): <m> still goes on, unprotected. */
 static int
-hold(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struct rte_mbuf *m)
+hold_after(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struct rte_mbuf *m,
+	   uint32_t prev)
 {
 	uint32_t *c = &w->txc[2 * idx];
 	struct rte_mbuf *cp = rte_pktmbuf_copy(m, w->dp->txpool, 0, UINT32_MAX);
 
 	if (unlikely(cp == NULL) ||
-	    unlikely(nc_txstore_hold(w->txs, idx, cp, w->now_ms + w->tb->svc[f->svc].resp_timeout_ms,
-				     c, c + 1) != 0)) {
+	    unlikely(nc_txstore_hold_after(w->txs, idx, cp,
+					   w->now_ms + w->tb->svc[f->svc].resp_timeout_ms, c, c + 1,
+					   prev) != 0)) {
 		rte_pktmbuf_free(cp);
 		w->st.svc[f->svc].fs_store_full++;
 		return -1;
@@ -238,6 +241,12 @@ hold(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struct rte_mbuf
 	if (f->key.proto == IPPROTO_UDP)   /* a survivor replays it if we die */
 		sync_held(w, f, cp, w->tb->svc[f->svc].resp_timeout_ms);
 	return 0;
+}
+
+static inline int
+hold(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struct rte_mbuf *m)
+{
+	return hold_after(w, f, idx, m, w->txc[2 * idx + 1]);
 }
 
 static inline int
@@ -721,11 +730,14 @@ resp_feed(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs 
 
 /* The bytes [seq, seq + n) at <p> (client's view) of the client's stream, or
  * with <from_server> of the server's, to their parser: what was read already
- * is skipped; a gap before the server's is skipped as unseen body bytes when
- * the parser can go without them (a client's never: its bytes are held as
- * they come, and a held request with a hole could not move). Returns 0 when
- * the segment must be dropped: it lies past bytes the framing or the held
- * copy needs (its sender resends it). */
+ * is skipped; a gap before them is skipped as unseen body bytes when the
+ * parser can go without them. The client's gap becomes the hole, held when
+ * its sender resends it (one at a time): the server has the bytes after it
+ * and tells the client what is missing (duplicate ACKs; it has no SACK
+ * here), where dropping them would leave the client only its retransmission
+ * timer, backed off at each loss. Returns 0 when the segment must be
+ * dropped: it lies past bytes the framing needs, or a second hole (its
+ * sender resends it). */
 static int
 framed_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
 	    int from_server, const uint8_t *p, uint32_t seq, uint32_t n)
@@ -736,8 +748,14 @@ framed_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 		     const uint8_t *, uint32_t) = from_server ? resp_feed : req_feed;
 
 	if (nc_seq_lt(next, seq)) {
-		if (!from_server || nc_http_body_left(hp) < seq - next)
+		if (nc_http_body_left(hp) < seq - next)
 			return 0;
+		if (!from_server) {
+			if (t->h_lo != t->h_hi)
+				return 0;
+			t->h_lo = next;
+			t->h_hi = seq;
+		}
 		feed(w, f, idx, t, NULL, seq - next);
 	} else if (nc_seq_le(seq + n, next)) {
 		return 1;   /* a retransmission */
@@ -781,6 +799,43 @@ tfs_start(struct nc_worker *w, const struct nc_flow *f, struct nc_tcpfs *t, uint
 	}
 }
 
+/* Client bytes [seq, seq + len) fill some of the hole. */
+static inline int
+hole_overlaps(const struct nc_tcpfs *t, uint32_t seq, uint32_t len)
+{
+	return t->h_lo != t->h_hi && nc_seq_lt(seq, t->h_hi) && nc_seq_lt(t->h_lo, seq + len);
+}
+
+/* The hole shrinks by the bytes [seq, seq + len) at either end of it (the
+ * client resends from its bottom; what is left between stays the hole). */
+static void
+hole_fill(struct nc_tcpfs *t, uint32_t seq, uint32_t len)
+{
+	if (nc_seq_le(seq, t->h_lo))
+		t->h_lo = nc_seq_lt(seq + len, t->h_hi) ? seq + len : t->h_hi;
+	else if (nc_seq_le(t->h_hi, seq + len))
+		t->h_hi = seq;
+	if (!nc_seq_lt(t->h_lo, t->h_hi))
+		t->h_lo = t->h_hi;
+}
+
+/* The held entry of flow <idx> after which a segment from client byte <seq>
+ * goes to keep them in the stream's order (NC_TX_NONE: first). */
+static uint32_t
+held_before(const struct nc_worker *w, uint32_t idx, uint32_t seq)
+{
+	uint32_t slot = w->txc[2 * idx], prev = NC_TX_NONE, next, s, len;
+
+	while (slot != NC_TX_NONE) {
+		seg_range(nc_txstore_at(w->txs, slot, &next), &s, &len);
+		if (!nc_seq_lt(s, seq))
+			break;
+		prev = slot;
+		slot = next;
+	}
+	return prev;
+}
+
 /*
  * Read a client segment carrying bytes (or a FIN) and hold it if a held
  * request, or an opaque first flight, owns any of it. Returns 0 when it must
@@ -791,8 +846,9 @@ client_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 	    const struct rte_mbuf *m, const struct pkt_meta *pm, uint32_t seq, int fin, int *held)
 {
 	/* bytes read before were held then, if they were to be: a client's
-	 * retransmission is not held twice */
-	int fresh = fin || nc_seq_lt(t->c_next, seq + pm->pay), want = 0;
+	 * retransmission is not held twice, unless it fills the hole */
+	int fill = hole_overlaps(t, seq, pm->pay);
+	int fresh = fin || fill || nc_seq_lt(t->c_next, seq + pm->pay), want = 0;
 
 	if (t->mode == NC_FSM_HTTP) {
 		if (pm->pay != 0) {
@@ -822,17 +878,23 @@ client_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 				t->c_next = seq + pm->pay;
 		}
 	}
+	if (unlikely(fill))
+		hole_fill(t, seq, pm->pay);
 	if (!want || !fresh)
 		return 1;
 	if (t->held + pm->pay > w->tb->svc[f->svc].hold_limit ||
-	    hold(w, f, idx, m) != 0) {
+	    hold_after(w, f, idx, m, unlikely(fill) ? held_before(w, idx, seq) : w->txc[2 * idx + 1]) != 0) {
 		abandon(w, f, idx, t);
 		return 1;
 	}
 	t->held += pm->pay;
 	*held = 1;
+	if (unlikely(fill) && (t->flags & NC_TFS_REPLAYING))
+		t->rp_slot = w->txc[2 * idx];   /* it may lie before the replay's place */
+	/* a request with a hole is not whole: synced once it is */
 	if (unlikely(f->sync & NC_FLOW_SYNCED) && t->mode == NC_FSM_HTTP && t->q_n != 0 &&
-	    (t->q[0].flags & (NC_FSR_DONE | NC_FSR_SYNCED)) == NC_FSR_DONE && fsr_held(&t->q[0]))
+	    (t->q[0].flags & (NC_FSR_DONE | NC_FSR_SYNCED)) == NC_FSR_DONE && fsr_held(&t->q[0]) &&
+	    t->h_lo == t->h_hi)
 		sync_tcp_held(w, f, idx, t);
 	return 1;
 }

@@ -98,6 +98,8 @@ struct nc_tcpfs {
 	uint32_t srv_isn;      /* the server ISN the client knows */
 	uint32_t delta;        /* spliced: client's view = new server's seq + delta */
 	uint32_t c_next;       /* past the client's last byte read in order */
+	uint32_t h_lo, h_hi;   /* client bytes [h_lo, h_hi) of a request body passed
+	                        * over, not seen yet (a hole; none when equal) */
 	uint32_t c_ack;        /* the client's last acknowledgement */
 	uint32_t s_next;       /* past the last server byte forwarded */
 	uint32_t s_ack;        /* the server's last acknowledgement (client's sequence space) */

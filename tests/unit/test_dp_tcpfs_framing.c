@@ -335,48 +335,58 @@ test_tcpfs_gap_answering(void **state)
 }
 
 /*
- * A client segment past a gap - one lost inside a request body of known
- * length - is dropped (fs_gap) like a server's past a gap in a header: the
- * held copy of a request must be whole, or a move would give the new server
- * bytes it can never have in order. The client resends from the hole, each
- * segment is held in order, and a move carries the whole request.
+ * Client segments past a gap - one lost inside a request body of known
+ * length - go on to the server (its duplicate ACKs tell the client what is
+ * missing) and are held; the gap is the hole, whose bytes are held when the
+ * client resends them, in the stream's order. A second gap while the hole
+ * is open is dropped (fs_gap). A move carries the whole request, in order,
+ * each byte once.
  */
 static void
 test_tcpfs_request_gap(void **state)
 {
 	struct fx *f = *state;
-	static const char head[] = "POST /up HTTP/1.1\r\nContent-Length: 1000\r\n\r\n";
+	static const char head[] = "POST /up HTTP/1.1\r\nContent-Length: 1500\r\n\r\n";
 	const uint32_t c = 0x9000, a = 0xa000, b = 0xb000;
 	const uint16_t h = sizeof(head) - 1;
+	const uint32_t body0 = c + 1 + h;
 	uint64_t want_drops[NC_DROP_MAX] = { 0 };
-	uint8_t seg[PB_MAX_FRAME], body[1000];
-	struct pb_pkt p, held[3];
+	uint8_t seg[PB_MAX_FRAME], body[1500];
+	struct pb_pkt p, held[5];
 	struct flow fl;
+	unsigned int i;
 
-	memset(body, 'u', sizeof(body));
+	for (i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)('a' + i % 26);
 	tick(f, 0);
 	web_b_up(f, 0);
 	tc_connect(f, 41650, c, a, 0, &fl);
-	/* the head and 300 bytes; 400 lost; the last 300 */
+	/* the head and 300 bytes; 300 lost; 300; 300 lost; the last 300 */
 	memcpy(seg, head, h);
 	memcpy(seg + h, body, 300);
 	tc_client(&held[0], &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, seg, (uint16_t)(h + 300));
 	c2s_ok(f, &fl, &held[0]);
-	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + h + 700, a + 1, body + 700, 300);
+	tc_client(&held[2], &fl, PB_TCP_ACK, body0 + 600, a + 1, body + 600, 300);
+	c2s_ok(f, &fl, &held[2]);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, body0 + 1200, a + 1, body + 1200, 300);
 	rx(f, fl.owner, &p);
 	expect_none(f, fl.owner);
 	want_drops[NC_DROP_FS_GAP] = 1;
 	assert_drops(f, want_drops);
-	/* the client resends from the hole: in order, each held */
-	tc_client(&held[1], &fl, PB_TCP_ACK, c + 1 + h + 300, a + 1, body + 300, 400);
+	/* the client resends the hole, then what follows it again (held
+	 * once), then the rest */
+	tc_client(&held[1], &fl, PB_TCP_ACK, body0 + 300, a + 1, body + 300, 300);
 	c2s_ok(f, &fl, &held[1]);
-	tc_client(&held[2], &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + h + 700, a + 1, body + 700, 300);
 	c2s_ok(f, &fl, &held[2]);
+	tc_client(&held[3], &fl, PB_TCP_ACK, body0 + 900, a + 1, body + 900, 300);
+	c2s_ok(f, &fl, &held[3]);
+	tc_client(&held[4], &fl, PB_TCP_ACK | PB_TCP_PSH, body0 + 1200, a + 1, body + 1200, 300);
+	c2s_ok(f, &fl, &held[4]);
 	web_b_up(f, 1);
 	/* a never answers: the whole request goes to b */
 	assert_int_equal(fs_wait(f, 0, 40), 1);
 	expect_move(f, &fl, 1, c + 1, SB, c, 0);
-	expect_splice(f, &fl, b, c + 1, held, 3, b + 1);
+	expect_splice(f, &fl, b, c + 1, held, 5, b + 1);
 	assert_drops(f, want_drops);
 	assert_no_leak(f);
 }
