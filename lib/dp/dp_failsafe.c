@@ -416,8 +416,9 @@ replay_resend(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tc
  * q[0] of TCP flow <idx> is complete and held: the peers get its bytes,
  * gathered from the held segments, and where the connection stands, so a
  * survivor can move it to another server if its own fails before the
- * answer. Once per request; one larger than a record carries, or not held
- * whole, is not sent (its connection is plain full NAT on a survivor).
+ * answer. Once per request; one larger than a record carries is not sent
+ * (its connection is plain full NAT on a survivor); one with a hole is sent
+ * once its bytes are held (the next held segment tries again).
  */
 static void
 sync_tcp_held(struct nc_worker *w, const struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t)
@@ -429,8 +430,8 @@ sync_tcp_held(struct nc_worker *w, const struct nc_flow *f, uint32_t idx, struct
 	struct rte_mbuf *m;
 	uint8_t *d;
 
-	r->flags |= NC_FSR_SYNCED;
 	if (len == 0 || len > NC_SYNC_HELD_MAX || (m = rte_pktmbuf_alloc(w->dp->txpool)) == NULL) {
+		r->flags |= NC_FSR_SYNCED;
 		w->st.sync_held_skipped++;
 		return;
 	}
@@ -454,9 +455,9 @@ sync_tcp_held(struct nc_worker *w, const struct nc_flow *f, uint32_t idx, struct
 	}
 	if (got != len) {
 		rte_pktmbuf_free(m);
-		w->st.sync_held_skipped++;
 		return;
 	}
+	r->flags |= NC_FSR_SYNCED;
 	st = (struct nc_sync_tcp){ .start = r->start, .c_isn = t->c_isn, .srv_isn = t->srv_isn,
 				   .s_next = t->s_next, .method = r->method, .minor = r->minor,
 				   .hflags = r->hflags };
@@ -751,9 +752,9 @@ framed_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 		if (nc_http_body_left(hp) < seq - next)
 			return 0;
 		if (!from_server) {
-			if (t->h_lo != t->h_hi)
-				return 0;
-			t->h_lo = next;
+			/* another gap widens the hole over the bytes between */
+			if (t->h_lo == t->h_hi)
+				t->h_lo = next;
 			t->h_hi = seq;
 		}
 		feed(w, f, idx, t, NULL, seq - next);
@@ -807,7 +808,8 @@ hole_overlaps(const struct nc_tcpfs *t, uint32_t seq, uint32_t len)
 }
 
 /* The hole shrinks by the bytes [seq, seq + len) at either end of it (the
- * client resends from its bottom; what is left between stays the hole). */
+ * client resends from its bottom; what is left between stays the hole, its
+ * bytes seen held already). */
 static void
 hole_fill(struct nc_tcpfs *t, uint32_t seq, uint32_t len)
 {
@@ -819,21 +821,25 @@ hole_fill(struct nc_tcpfs *t, uint32_t seq, uint32_t len)
 		t->h_lo = t->h_hi;
 }
 
-/* The held entry of flow <idx> after which a segment from client byte <seq>
- * goes to keep them in the stream's order (NC_TX_NONE: first). */
-static uint32_t
-held_before(const struct nc_worker *w, uint32_t idx, uint32_t seq)
+/* Where client bytes [seq, seq + len) go in flow <idx>'s held chain to keep
+ * it in the stream's order: <*prev>, the entry they follow (NC_TX_NONE:
+ * first). Returns 1 when a held segment has them all already. */
+static int
+held_place(const struct nc_worker *w, uint32_t idx, uint32_t seq, uint32_t len, uint32_t *prev)
 {
-	uint32_t slot = w->txc[2 * idx], prev = NC_TX_NONE, next, s, len;
+	uint32_t slot = w->txc[2 * idx], next, s, n;
 
+	*prev = NC_TX_NONE;
 	while (slot != NC_TX_NONE) {
-		seg_range(nc_txstore_at(w->txs, slot, &next), &s, &len);
+		seg_range(nc_txstore_at(w->txs, slot, &next), &s, &n);
+		if (nc_seq_le(s, seq) && nc_seq_le(seq + len, s + n))
+			return 1;
 		if (!nc_seq_lt(s, seq))
 			break;
-		prev = slot;
+		*prev = slot;
 		slot = next;
 	}
-	return prev;
+	return 0;
 }
 
 /*
@@ -849,6 +855,7 @@ client_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 	 * retransmission is not held twice, unless it fills the hole */
 	int fill = hole_overlaps(t, seq, pm->pay);
 	int fresh = fin || fill || nc_seq_lt(t->c_next, seq + pm->pay), want = 0;
+	uint32_t prev;
 
 	if (t->mode == NC_FSM_HTTP) {
 		if (pm->pay != 0) {
@@ -878,12 +885,16 @@ client_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 				t->c_next = seq + pm->pay;
 		}
 	}
-	if (unlikely(fill))
+	prev = w->txc[2 * idx + 1];
+	if (unlikely(fill)) {
 		hole_fill(t, seq, pm->pay);
+		if (want && held_place(w, idx, seq, pm->pay, &prev))
+			return 1;   /* held already (a hole holds bytes seen between losses) */
+	}
 	if (!want || !fresh)
 		return 1;
 	if (t->held + pm->pay > w->tb->svc[f->svc].hold_limit ||
-	    hold_after(w, f, idx, m, unlikely(fill) ? held_before(w, idx, seq) : w->txc[2 * idx + 1]) != 0) {
+	    hold_after(w, f, idx, m, prev) != 0) {
 		abandon(w, f, idx, t);
 		return 1;
 	}
@@ -891,10 +902,8 @@ client_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 	*held = 1;
 	if (unlikely(fill) && (t->flags & NC_TFS_REPLAYING))
 		t->rp_slot = w->txc[2 * idx];   /* it may lie before the replay's place */
-	/* a request with a hole is not whole: synced once it is */
 	if (unlikely(f->sync & NC_FLOW_SYNCED) && t->mode == NC_FSM_HTTP && t->q_n != 0 &&
-	    (t->q[0].flags & (NC_FSR_DONE | NC_FSR_SYNCED)) == NC_FSR_DONE && fsr_held(&t->q[0]) &&
-	    t->h_lo == t->h_hi)
+	    (t->q[0].flags & (NC_FSR_DONE | NC_FSR_SYNCED)) == NC_FSR_DONE && fsr_held(&t->q[0]))
 		sync_tcp_held(w, f, idx, t);
 	return 1;
 }

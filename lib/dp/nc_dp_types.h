@@ -113,7 +113,7 @@ struct nc_dp_stats {
 	uint64_t sync_adopt_replaced; /* installs that ended our stale copy of an earlier
 				       * takeover on the peer's address and port */
 	uint64_t sync_held_skipped; /* TCP requests held but not sent to the peers (too
-				     * large for a record, or not held whole) */
+				     * large for a record, or no buffer to gather them) */
 	uint64_t frag_reassembled;  /* IPv4 and IPv6 datagrams reassembled from their fragments */
 	uint64_t frag6_reassembled; /* ... of them IPv6 */
 	uint64_t frag_atomic;       /* IPv6 atomic fragments (offset 0, M clear) taken as whole
