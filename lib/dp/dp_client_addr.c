@@ -9,7 +9,7 @@
  *   then both sides are reset.
  * - SACK: the server's SACK blocks are in the shifted space like its
  *   acknowledgements and are shifted back the same way, so the client keeps
- *   SACK (the fail-safe strips it for its own reasons, not this one's).
+ *   SACK.
  * - toa (TCP): option 254 in the client's first data segment (and its
  *   retransmissions: those starting at the first byte), where it fits.
  * - proxy-v2 (UDP): every datagram to the server starts with the header.
@@ -504,40 +504,27 @@ nc_ca_adopt(struct nc_worker *w, struct nc_flow *f, uint8_t mode, bool isns, uin
 
 /* ------------------------------------------------------------ server leg */
 
-/* The SACK blocks of server segment <th> back into the client's view: each
- * edge by nc_ack_shift_in() over the header at <hdr> of <len> bytes, or
- * (<acked>) just <len> less. */
+/* A server SACK edge back into the client's view over the PROXY header
+ * (nc_ack_shift_in()), or (acked) just its length less. */
+struct sack_shift {
+	uint32_t hdr, len;
+	int acked;
+};
+
+static uint32_t
+sack_edge_in(uint32_t edge, const void *arg)
+{
+	const struct sack_shift *sh = arg;
+
+	return sh->acked ? edge - sh->len : nc_ack_shift_in(edge, sh->hdr, sh->len);
+}
+
 static void
 sack_shift(struct rte_tcp_hdr *th, uint32_t hdr, uint32_t len, int acked)
 {
-	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + (th->data_off >> 4) * 4;
-	uint32_t delta = 0;
+	const struct sack_shift sh = { hdr, len, acked };
 
-	while (o < end && *o != 0) {
-		if (*o == 1) {
-			o++;
-			continue;
-		}
-		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			break;   /* malformed: the rest as it is */
-		if (o[0] == 5) {
-			uint8_t *e;
-
-			for (e = o + 2; e + 4 <= o + o[1]; e += 4) {
-				uint32_t old, v;
-
-				memcpy(&old, e, 4);
-				v = rte_be_to_cpu_32(old);
-				v = rte_cpu_to_be_32(acked ? v - len : nc_ack_shift_in(v, hdr, len));
-				/* edges sit at even offsets: whole words of the sum */
-				delta += nc_csum_delta32(old, v);
-				memcpy(e, &v, 4);
-			}
-		}
-		o += o[1];
-	}
-	if (delta != 0)
-		th->cksum = nc_csum_adjust(th->cksum, delta);
+	tcp_sack_map(th, sack_edge_in, &sh);
 }
 
 void

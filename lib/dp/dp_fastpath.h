@@ -55,6 +55,44 @@ held_l4_cksum(const struct rte_mbuf *m, const void *l4)
 	return frame_is_v6(m) ? rte_ipv6_udptcp_cksum(l3, l4) : rte_ipv4_udptcp_cksum(l3, l4);
 }
 
+/* The TCP options' SACK blocks (kind 5) of header <th>: each edge (host
+ * order) becomes <map>(edge, <arg>), the checksum kept right (an edge at an
+ * odd offset straddles the sum's words: its bytes are taken turned by one).
+ * A malformed option list is left as it is from there on. */
+static inline void
+tcp_sack_map(struct rte_tcp_hdr *th, uint32_t (*map)(uint32_t edge, const void *arg), const void *arg)
+{
+	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + (th->data_off >> 4) * 4;
+	uint32_t delta = 0;
+
+	while (o < end && *o != 0) {
+		if (*o == 1) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
+			break;
+		if (o[0] == 5) {
+			uint8_t *e;
+
+			for (e = o + 2; e + 4 <= o + o[1]; e += 4) {
+				uint32_t old, v;
+
+				memcpy(&old, e, 4);
+				v = rte_cpu_to_be_32(map(rte_be_to_cpu_32(old), arg));
+				memcpy(e, &v, 4);
+				if ((e - (uint8_t *)th) & 1)
+					delta += nc_csum_delta32(old >> 8 | old << 24, v >> 8 | v << 24);
+				else
+					delta += nc_csum_delta32(old, v);
+			}
+		}
+		o += o[1];
+	}
+	if (delta != 0)
+		th->cksum = nc_csum_adjust(th->cksum, delta);
+}
+
 /* As nc_own_tcp_frame(), IPv6 from <src> to <dst> (16 bytes each), hop limit 64. */
 static inline struct rte_tcp_hdr *
 nc_own_tcp6_frame(struct rte_mbuf *m, uint16_t len, uint16_t tcp_len, const uint8_t *src,
