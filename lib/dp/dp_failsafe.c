@@ -75,12 +75,50 @@ tcp_ack_set(struct rte_mbuf *m, uint16_t l4_off, uint32_t ack)
 	th->cksum = nc_csum_adjust(th->cksum, nc_csum_delta32(old, th->recv_ack));
 }
 
-/* A spliced connection's client acknowledgement into the new server's space. */
+static uint32_t
+sack_edge_to_server(uint32_t edge, const void *delta)
+{
+	return nc_seq_to_server(edge, *(const uint32_t *)delta);
+}
+
+/* A spliced connection's client acknowledgement, and its SACK blocks, into
+ * the new server's space. */
 static inline void
 tcp_ack_sub(struct rte_mbuf *m, uint16_t l4_off, uint32_t delta)
 {
-	tcp_ack_set(m, l4_off, nc_seq_to_server(rte_be_to_cpu_32(tcp_hdr_of(m, l4_off)->recv_ack),
-						delta));
+	struct rte_tcp_hdr *th = tcp_hdr_of(m, l4_off);
+
+	tcp_ack_set(m, l4_off, nc_seq_to_server(rte_be_to_cpu_32(th->recv_ack), delta));
+	if (unlikely(th->data_off > 0x50))
+		tcp_sack_map(th, sack_edge_to_server, &delta);
+}
+
+/* A replayed copy's SACK blocks become NOPs: they name bytes of the server
+ * the client had then, none the new server sent (TCP checksum afresh). */
+static void
+tcp_sack_drop(struct rte_mbuf *m, struct rte_tcp_hdr *th)
+{
+	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + (th->data_off >> 4) * 4;
+	int changed = 0;
+
+	while (o < end && *o != 0) {
+		if (*o == 1) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
+			break;
+		if (o[0] == 5) {
+			memset(o, 1, o[1]);
+			changed = 1;
+			continue;   /* now NOPs */
+		}
+		o += o[1];
+	}
+	if (changed) {
+		th->cksum = 0;
+		th->cksum = held_l4_cksum(m, th);
+	}
 }
 
 /* A spliced connection's server sequence number into the client's view. */
@@ -109,13 +147,15 @@ tcp_flags_clear(struct rte_mbuf *m, uint16_t l4_off, uint8_t flags)
 }
 
 /*
- * The client's SYN on a fail-safe service: window scale, SACK-permitted and
- * timestamp options become NOPs (a second server could not keep what the
- * first one agreed to); its MSS is noted. Once per connection: the TCP
- * checksum is computed afresh.
+ * The client's SYN on a fail-safe service: window scale and timestamp
+ * options become NOPs (a second server could not keep what the first one
+ * agreed to: its scale, its clock); its MSS and SACK-permitted are noted and
+ * kept (a move's SYN asks for SACK again; its blocks are translated like
+ * acknowledgements). Once per connection: the TCP checksum is computed
+ * afresh.
  */
 static void
-tcp_syn_strip(struct rte_mbuf *m, uint16_t l4_off, uint16_t *mss)
+tcp_syn_strip(struct rte_mbuf *m, uint16_t l4_off, uint16_t *mss, int *sack)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(d + l4_off);
@@ -123,6 +163,7 @@ tcp_syn_strip(struct rte_mbuf *m, uint16_t l4_off, uint16_t *mss)
 	int changed = 0;
 
 	*mss = 0;
+	*sack = 0;
 	while (o < end && *o != 0) {
 		uint8_t len;
 
@@ -135,6 +176,8 @@ tcp_syn_strip(struct rte_mbuf *m, uint16_t l4_off, uint16_t *mss)
 		len = o[1];
 		if (o[0] == 2 && len == 4)
 			*mss = (uint16_t)(o[2] << 8 | o[3]);
+		else if (o[0] == 4 && len == 2)
+			*sack = 1;
 		else if (o[0] == 3 || o[0] == 4 || o[0] == 8) {
 			memset(o, 1, len);
 			changed = 1;
@@ -147,14 +190,34 @@ tcp_syn_strip(struct rte_mbuf *m, uint16_t l4_off, uint16_t *mss)
 	}
 }
 
+/* A SYN-ACK's options carry SACK-permitted. */
+static int
+synack_sack(const struct rte_tcp_hdr *th)
+{
+	const uint8_t *o = (const uint8_t *)(th + 1), *end = (const uint8_t *)th + (th->data_off >> 4) * 4;
+
+	while (o < end && *o != 0) {
+		if (*o == 1) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
+			return 0;
+		if (o[0] == 4 && o[1] == 2)
+			return 1;
+		o += o[1];
+	}
+	return 0;
+}
+
 /* Send a bare TCP segment of flow <f> (no data): to its server from the local
  * IP, or to its client from the VIP. From the fail-safe's own pool. <seq> in
  * the flow's own numbering (<wire>: as it goes on the wire, untranslated). */
 static void
 tcp_segment(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t flags,
-	    uint32_t seq, uint32_t ack, uint16_t mss, int wire)
+	    uint32_t seq, uint32_t ack, uint16_t mss, int sackp, int wire)
 {
-	uint16_t opt = mss != 0 ? 4 : 0;
+	uint16_t opt = (uint16_t)((mss != 0 ? 4 : 0) + (sackp ? 4 : 0));
 	uint16_t tlen = (uint16_t)(sizeof(struct rte_tcp_hdr) + opt);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->dp->txpool);
 	struct rte_tcp_hdr *th;
@@ -195,10 +258,19 @@ tcp_segment(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t
 	if (opt != 0) {
 		uint8_t *o = (uint8_t *)(th + 1);
 
-		o[0] = 2;
-		o[1] = 4;
-		o[2] = (uint8_t)(mss >> 8);
-		o[3] = (uint8_t)mss;
+		if (mss != 0) {
+			o[0] = 2;
+			o[1] = 4;
+			o[2] = (uint8_t)(mss >> 8);
+			o[3] = (uint8_t)mss;
+			o += 4;
+		}
+		if (sackp) {
+			o[0] = 1;   /* as Linux lays it without timestamps */
+			o[1] = 1;
+			o[2] = 4;
+			o[3] = 2;
+		}
 	}
 	th->cksum = held_l4_cksum(m, th);
 	if (!(flags & RTE_TCP_RST_FLAG))
@@ -212,7 +284,16 @@ static inline void
 tcp_send(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t flags,
 	 uint32_t seq, uint32_t ack, uint16_t mss)
 {
-	tcp_segment(w, f, to_server, flags, seq, ack, mss, 0);
+	tcp_segment(w, f, to_server, flags, seq, ack, mss, 0, 0);
+}
+
+/* A move's SYN to the new server: from the byte before the connection's
+ * first, with the client's MSS and, if the client and its first server
+ * agreed it, SACK-permitted. */
+static inline void
+splice_syn(struct nc_worker *w, const struct nc_flow *f, const struct nc_tcpfs *t)
+{
+	tcp_segment(w, f, 1, RTE_TCP_SYN_FLAG, t->sp_client - 1, 0, t->mss, !!(t->flags & NC_TFS_SACK), 0);
 }
 
 /* ------------------------------------------------------------ holding */
@@ -357,6 +438,8 @@ replay_one(struct nc_worker *w, const struct nc_flow *f, const struct nc_tcpfs *
 	off = fs_to_server(w, f, cp);
 	if (tcp_hdr_of(cp, off)->tcp_flags & RTE_TCP_ACK_FLAG)
 		tcp_ack_set(cp, off, nc_seq_to_server(t->c_ack, t->delta));
+	if (unlikely(tcp_hdr_of(cp, off)->data_off > 0x50))
+		tcp_sack_drop(cp, tcp_hdr_of(cp, off));
 	/* its PROXY shift, or TOA if it starts the (new) connection's bytes */
 	if (unlikely(f->ca != NC_CA_NONE))
 		nc_ca_replayed(w, f, cp, (t->flags & NC_TFS_SPLICED) ? t->sp_client : t->c_isn + 1);
@@ -732,13 +815,13 @@ resp_feed(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs 
 /* The bytes [seq, seq + n) at <p> (client's view) of the client's stream, or
  * with <from_server> of the server's, to their parser: what was read already
  * is skipped; a gap before them is skipped as unseen body bytes when the
- * parser can go without them. The client's gap becomes the hole, held when
- * its sender resends it (one at a time): the server has the bytes after it
- * and tells the client what is missing (duplicate ACKs; it has no SACK
- * here), where dropping them would leave the client only its retransmission
- * timer, backed off at each loss. Returns 0 when the segment must be
- * dropped: it lies past bytes the framing needs, or a second hole (its
- * sender resends it). */
+ * parser can go without them. The client's gap becomes the hole (another
+ * widens it), held when its sender resends it: the server has the bytes
+ * after it and tells the client what is missing (duplicate ACKs, SACK
+ * blocks), where dropping them would leave the client only its
+ * retransmission timer, backed off at each loss. Returns 0 when the segment
+ * must be dropped: it lies past bytes the framing needs (its sender resends
+ * it). */
 static int
 framed_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
 	    int from_server, const uint8_t *p, uint32_t seq, uint32_t n)
@@ -922,7 +1005,7 @@ client_detour(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tc
 		/* the held copies go once the new server answers; a client's
 		 * retransmission stands for one of the appliance's SYN */
 		if (pm->pay != 0 || fin)
-			tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->sp_client - 1, 0, t->mss);
+			splice_syn(w, f, t);
 		rte_pktmbuf_free(m);
 		return 0;
 	}
@@ -974,7 +1057,7 @@ adopted_answered(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc
 	release_all(w, f, idx, 0);
 	t->mode = NC_FSM_PLAIN;
 	t->q_n = 0;
-	t->flags = (uint16_t)((t->flags & NC_TFS_SPLICED) | NC_TFS_SYNACK | NC_TFS_ANSWERED |
+	t->flags = (uint16_t)((t->flags & (NC_TFS_SPLICED | NC_TFS_SACK)) | NC_TFS_SYNACK | NC_TFS_ANSWERED |
 			      NC_TFS_RESUME);
 	f->sync &= (uint8_t)~NC_FLOW_ADOPTED;
 }
@@ -997,14 +1080,16 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 
 	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
 		if (f->state == NC_FLOW_SYN && !(t->flags & NC_TFS_SPLICING)) {
+			uint16_t mss;
+			int sack;
+
+			tcp_syn_strip(m, pm->l4_off, &mss, &sack);
 			if (!holding(w, idx)) {   /* not a retransmission */
 				tfs_start(w, f, t, seq);
-				tcp_syn_strip(m, pm->l4_off, &t->mss);
+				t->mss = mss;
+				if (sack)
+					t->flags |= NC_TFS_SACK;
 				hold(w, f, idx, m);
-			} else {
-				uint16_t mss;
-
-				tcp_syn_strip(m, pm->l4_off, &mss);
 			}
 		}
 		return 1;
@@ -1038,7 +1123,7 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 	if (unlikely(t->flags & NC_TFS_RESUME) && pm->pay != 0 && (fl & RTE_TCP_ACK_FLAG)) {
 		/* a client that sends a request has the whole previous answer:
 		 * both streams stand at a message boundary here */
-		uint16_t keep = t->flags & (NC_TFS_SPLICED | NC_TFS_GONE);
+		uint16_t keep = t->flags & (NC_TFS_SPLICED | NC_TFS_GONE | NC_TFS_SACK);
 		uint32_t delta = t->delta, ack = rte_be_to_cpu_32(th->recv_ack);
 
 		tfs_start(w, f, t, seq - 1);
@@ -1118,13 +1203,13 @@ syn_answered_stale(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct 
 	    ack == want)
 		return 0;
 	w->st.svc[f->svc].fs_stale_tuple++;
-	tcp_segment(w, f, 1, RTE_TCP_RST_FLAG, ack, 0, 0, 1);
+	tcp_segment(w, f, 1, RTE_TCP_RST_FLAG, ack, 0, 0, 0, 1);
 	if (t->flags & NC_TFS_STALE)
 		return 1;
 	t->flags |= NC_TFS_STALE;
 	if (t->flags & NC_TFS_SPLICING) {
 		t->rp_ms = w->now_ms;
-		tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->sp_client - 1, 0, t->mss);
+		splice_syn(w, f, t);
 	} else if (holding(w, idx)) {
 		replay_one(w, f, t, nc_txstore_at(w->txs, w->txc[2 * idx], &next));
 	}
@@ -1318,6 +1403,8 @@ tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_m
 			return 0;
 		}
 		if (!(t->flags & NC_TFS_SYNACK)) {
+			if (!synack_sack(th))
+				t->flags &= (uint16_t)~NC_TFS_SACK;
 			t->srv_isn = sseq;
 			t->s_next = sseq + 1;
 			t->s_ack = ack;
@@ -1666,7 +1753,7 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	t->flags = (uint16_t)((t->flags & ~(NC_TFS_SPLICED | NC_TFS_REPLAYING | NC_TFS_GONE |
 					    NC_TFS_STALE)) | NC_TFS_SPLICING);
 	t->rp_ms = w->now_ms;
-	tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->sp_client - 1, 0, t->mss);
+	splice_syn(w, f, t);
 }
 
 /* ------------------------------------------------------------ timers, failures */
@@ -1721,7 +1808,7 @@ tcp_timeout(struct nc_worker *w, uint32_t idx)
 		if ((t->flags & NC_TFS_SPLICING) && (int32_t)(w->now_ms - t->rp_ms) >= NC_SYN_RESEND_MS) {
 			t->rp_ms = w->now_ms;
 			w->st.svc[f->svc].fs_syn_resent++;
-			tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->sp_client - 1, 0, t->mss);
+			splice_syn(w, f, t);
 			sent = 1;
 		}
 		return sent;
@@ -1733,7 +1820,7 @@ tcp_timeout(struct nc_worker *w, uint32_t idx)
 		w->st.svc[f->svc].fs_waited++;
 		/* a SYN of the appliance's own is not retransmitted by the client */
 		if (t->flags & NC_TFS_SPLICING) {
-			tcp_send(w, f, 1, RTE_TCP_SYN_FLAG, t->sp_client - 1, 0, t->mss);
+			splice_syn(w, f, t);
 			return 1;
 		}
 		return sent;
@@ -1907,7 +1994,8 @@ nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, uint32_t idx)
 }
 
 void
-nc_fs_adopt_fresh(struct nc_worker *w, const struct nc_flow *f, uint32_t c_isn, uint32_t srv_isn)
+nc_fs_adopt_fresh(struct nc_worker *w, const struct nc_flow *f, uint32_t c_isn, uint32_t srv_isn,
+		  int sack)
 {
 	struct nc_tcpfs *t = &w->tfs[flow_idx(w, f)];
 
@@ -1918,6 +2006,8 @@ nc_fs_adopt_fresh(struct nc_worker *w, const struct nc_flow *f, uint32_t c_isn, 
 	t->c_ack = srv_isn + 1;
 	t->s_win = UINT16_MAX;
 	t->flags |= NC_TFS_SYNACK | NC_TFS_FRESH;
+	if (sack)
+		t->flags |= NC_TFS_SACK;
 }
 
 void

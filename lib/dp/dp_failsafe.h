@@ -89,6 +89,8 @@ enum nc_fs_mode {
 #define NC_TFS_ADOPTED   0x0400  /* q[0] was taken over from a dead dispatcher (flow
 				  * sync): its answer may have gone to that one, so a
 				  * first timeout is not its server's failure */
+#define NC_TFS_SACK      0x4000  /* the client and its server agreed SACK (the SYN keeps
+				  * SACK-permitted): a move's SYN asks for it too */
 
 struct nc_tcpfs {
 	struct nc_http_parser req;     /* the client's stream */
@@ -139,9 +141,10 @@ void nc_fs_unreach(struct nc_worker *w, struct rte_mbuf *m, uint32_t idx);
  * let go by flow_closed(). */
 void nc_fs_open(struct nc_worker *w, const struct nc_flow *f);
 /* Flow sync: a peer's connection accepted by its server, nothing exchanged
- * yet (client ISN <c_isn>, server ISN <srv_isn>), followed from here as if
- * its handshake had passed through this dispatcher. */
+ * yet (client ISN <c_isn>, server ISN <srv_isn>; <sack>: the two agreed
+ * SACK), followed from here as if its handshake had passed through this
+ * dispatcher. */
 void nc_fs_adopt_fresh(struct nc_worker *w, const struct nc_flow *f, uint32_t c_isn,
-		       uint32_t srv_isn);
+		       uint32_t srv_isn, int sack);
 
 #endif /* NC_DP_FAILSAFE_H */

@@ -76,6 +76,8 @@ fill_rec(const struct nc_worker *w, const struct nc_flow *f, struct sync_item *i
 			r->flags |= NC_SYNC_F_SPLICED;
 			r->delta = t->delta;
 		}
+		if (t->flags & NC_TFS_SACK)
+			r->flags |= NC_SYNC_F_SACK;
 	}
 }
 
@@ -170,7 +172,7 @@ adopt_tcp_held(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struc
 {
 	struct nc_tcpfs *t = &w->tfs[idx];
 	uint32_t len = held_l4_len(r->m) - (uint32_t)sizeof(struct rte_tcp_hdr);
-	uint32_t spliced = t->flags & NC_TFS_SPLICED, delta = t->delta;
+	uint32_t kept = t->flags & (NC_TFS_SPLICED | NC_TFS_SACK), delta = t->delta;
 	uint32_t *c = &w->txc[2 * idx];
 
 	if (*c != NC_TX_NONE)
@@ -179,7 +181,7 @@ adopt_tcp_held(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struc
 	nc_http_init(&t->req, NC_HTTP_REQUEST);
 	nc_http_init(&t->resp, NC_HTTP_RESPONSE);
 	t->mode = NC_FSM_HTTP;
-	t->flags = (uint16_t)(NC_TFS_SYNACK | NC_TFS_ADOPTED | spliced);
+	t->flags = (uint16_t)(NC_TFS_SYNACK | NC_TFS_ADOPTED | kept);
 	t->delta = delta;
 	t->c_isn = r->tcp.c_isn;
 	t->srv_isn = r->tcp.srv_isn;
@@ -404,7 +406,7 @@ adopt_flow(struct nc_worker *w, const struct adopt *a)
 	    (r->flags & NC_SYNC_F_FRESH)) {
 		/* nothing exchanged yet: the fail-safe follows it from its
 		 * first byte, as one of ours */
-		nc_fs_adopt_fresh(w, f, r->tcp.c_isn, r->tcp.srv_isn);
+		nc_fs_adopt_fresh(w, f, r->tcp.c_isn, r->tcp.srv_isn, !!(r->flags & NC_SYNC_F_SACK));
 	} else if (f->key.proto == IPPROTO_TCP && svc->failsafe && w->tfs != NULL) {
 		/* what the fail-safe followed stayed with the dead dispatcher:
 		 * plain full NAT from here, with its splice's translation */
@@ -419,6 +421,8 @@ adopt_flow(struct nc_worker *w, const struct adopt *a)
 			t->flags |= NC_TFS_SPLICED;
 			t->delta = r->delta;
 		}
+		if (r->flags & NC_SYNC_F_SACK)
+			t->flags |= NC_TFS_SACK;
 	}
 	w->st.flow_changes++;
 	w->st.sync_adopted++;

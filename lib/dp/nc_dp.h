@@ -183,6 +183,7 @@ enum nc_sync_op {
 #define NC_SYNC_F_FIN_S   0x08   /* TCP: the server sent its FIN */
 #define NC_SYNC_F_FRESH   0x10   /* TCP: just accepted, no byte exchanged yet: tcp.c_isn
 				  * and tcp.srv_isn say where both streams start */
+#define NC_SYNC_F_SACK    0x20   /* TCP: the client and its server agreed SACK (fail-safe) */
 
 /* HELD, TCP: the connection around the request (the client's sequence
  * space, host order). */

@@ -207,8 +207,7 @@ failsafe_limit() {
 # servers dropped on the switch (nftables numgen in lab-sw: the kernel has no
 # netem), the response limit 15 s and the clients' 15 s (their cells): a
 # segment lost five times running (its resends 0.2, 0.4, 0.8, 1.6, 3.2 s
-# apart; a fail-safe service's connections have no SACK, so no tail-loss
-# probe) is still an answer in time, not a failure; off: how many were
+# apart) is still an answer in time, not a failure; off: how many were
 # dropped, and the appliance's fs_gap drops
 lossy() {
 	local n gap

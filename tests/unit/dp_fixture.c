@@ -864,9 +864,10 @@ int setup_tcpfs(void **state) { return fx_setup(state, tweak_tcpfs); }
 
 const uint8_t syn_opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0x11, 0x22, 0x33, 0x44,
 			       0, 0, 0, 0, 1, 3, 3, 7 };
-const uint8_t syn_opts_stripped[20] = { 2, 4, 0x05, 0xb4, 1, 1, 1, 1, 1, 1, 1, 1,
+const uint8_t syn_opts_stripped[20] = { 2, 4, 0x05, 0xb4, 4, 2, 1, 1, 1, 1, 1, 1,
 					1, 1, 1, 1, 1, 1, 1, 1 };
 const uint8_t mss_opt[4] = { 2, 4, 0x05, 0xb4 };
+const uint8_t mss_sack_opt[8] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2 };
 
 /* The frame of <p> with the TCP option bytes <opt> (<olen>, a multiple of
  * 4) in place of pb_build's NOPs, TCP checksum computed afresh. */
@@ -1054,7 +1055,9 @@ expect_move(struct fx *f, struct flow *fl, int rst, uint32_t rst_seq, int to, ui
 	fl->lport = lport_of(&fr[k]);
 	assert_int_not_equal(fl->lport, old);
 	tc_own(&want, fl, to, PB_TCP_SYN, syn_seq, 0);
-	if (mss)
+	if (mss == 2)
+		assert_wire_opt(&fr[k], &want, mss_sack_opt, sizeof(mss_sack_opt));
+	else if (mss)
 		assert_wire_opt(&fr[k], &want, mss_opt, sizeof(mss_opt));
 	else
 		assert_wire(&fr[k], &want);

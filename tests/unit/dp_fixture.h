@@ -308,10 +308,13 @@ void tweak_tcpfs(struct nc_config *c);
 int setup_tcpfs(void **state);
 
 /* A client SYN's options as Linux sends them: MSS 1460, SACK-permitted,
- * timestamps, NOP, window scale 7; and what a second server may see. */
+ * timestamps, NOP, window scale 7; and what a fail-safe service's server
+ * sees (MSS and SACK-permitted: a second server can keep them). */
 extern const uint8_t syn_opts[20];
 extern const uint8_t syn_opts_stripped[20];
 extern const uint8_t mss_opt[4];
+/* MSS 1460 and SACK-permitted, as Linux lays them without timestamps. */
+extern const uint8_t mss_sack_opt[8];
 
 /* Receive on worker 0 the frame of <p> with the TCP option bytes <opt>
  * (<olen>, a multiple of 4) in place of pb_build's NOPs. */
@@ -359,8 +362,9 @@ void fs_web(struct fx *f, struct nc_failsafe_view *v);
 
 /* The appliance moves connection <fl> itself: with <rst>, the old server
  * gets an RST at <rst_seq> from the old local port; then server <to> a SYN
- * at <syn_seq> from a new local port (with the client's MSS if <mss>). <fl>
- * follows: its server and local port are the new ones. */
+ * at <syn_seq> from a new local port (with the client's MSS if <mss>, and
+ * SACK-permitted too if it is 2). <fl> follows: its server and local port
+ * are the new ones. */
 void expect_move(struct fx *f, struct flow *fl, int rst, uint32_t rst_seq, int to,
 		 uint32_t syn_seq, int mss);
 

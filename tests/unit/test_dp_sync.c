@@ -1477,6 +1477,71 @@ test_tcp_held_answered_fin(void **state)
 }
 
 /*
+ * SACK, agreed by a client and its server, travels with the flow's record
+ * (not when the server declined it); a survivor's move of such a connection
+ * asks the new connection's server for SACK too.
+ */
+static void
+test_tcp_sack_synced(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t sack_p[4] = { 1, 1, 4, 2 };
+	struct nc_sync_rec r[8], pr, h;
+	struct pb_pkt p;
+	struct flow fl;
+	struct frame fr[4];
+	unsigned int n, i;
+
+	web_b_up(f, 0);   /* both connections on a */
+	for (i = 0; i < 2; i++) {
+		tc_syn(f, (uint16_t)(45300 + i), 1000, 1, &fl);
+		tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, 5000, 1001, NULL, 0);
+		if (i == 0)
+			rx_opt(f, &p, mss_sack_opt, sizeof(mss_sack_opt));
+		else
+			rx(f, 0, &p);
+		n = records(f, r, 8);
+		assert_int_equal(n, 1);
+		assert_int_equal(r[0].op, NC_SYNC_FLOW);
+		assert_true(r[0].flags & NC_SYNC_F_FRESH);
+		assert_int_equal(!!(r[0].flags & NC_SYNC_F_SACK), i == 0);
+		nc_dp_sync_send_frame(f->dp, r[0].m);
+		ctl_round(f);
+		assert_int_equal(take(f, 0, fr, 4), 1);
+	}
+	web_b_up(f, 1);
+
+	/* a peer's connection that has SACK, its request unanswered */
+	peer_flow(&pr, IPPROTO_TCP, 46300, 8300, SA);
+	pr.flags = NC_SYNC_F_SACK;
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL, NULL), 0);
+	client_pkt(&p, IPPROTO_TCP, 46300);
+	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	p.seq = 2001;
+	p.ack = 6001;
+	p.payload = (const uint8_t *)get_req;
+	p.payload_len = (uint16_t)(sizeof(get_req) - 1);
+	h = pr;
+	h.op = NC_SYNC_HELD;
+	h.ttl_ms = 30;
+	h.m = mk(&p);
+	h.tcp = (struct nc_sync_tcp){ .start = 2001, .c_isn = 2000, .srv_isn = 6000, .s_next = 6001,
+				      .method = 1, .minor = 1 };
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &h, NULL, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 2);
+	assert_int_equal(fs_wait(f, 0, 35), 1);
+	n = take(f, 0, fr, 4);
+	assert_int_equal(n, 2);
+	assert_true(fr[0].b[47] & PB_TCP_RST);
+	/* the new connection's SYN: SACK-permitted (no MSS known here) */
+	assert_int_equal(fr[1].b[47], PB_TCP_SYN);
+	assert_int_equal(fr[1].b[46], 0x60);
+	assert_memory_equal(fr[1].b + 54, sack_p, sizeof(sack_p));
+	records_drop(f);
+}
+
+/*
  * A request with a hole (a client segment lost inside its body, the next
  * one passed and held) is not reported while the hole is open; the
  * client's resend of the hole makes it whole, and the peers get it then,
@@ -1611,6 +1676,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_held_answered_fin, setup_sync_tcpfs,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_hole, setup_sync_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_sack_synced, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_after_resume, setup_sync_tcpfs, fx_teardown),
 	};
 

@@ -26,8 +26,8 @@
 
 /*
  * A client SYN on a fail-safe service reaches its server with the window
- * scale, SACK-permitted and timestamp options turned into NOPs (same length,
- * MSS kept), checksums right; it is held until the SYN-ACK.
+ * scale and timestamp options turned into NOPs (same length; MSS and
+ * SACK-permitted kept), checksums right; it is held until the SYN-ACK.
  */
 static void
 test_tcpfs_syn_strip(void **state)
@@ -269,6 +269,72 @@ test_tcpfs_splice(void **state)
 	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
 	assert_drops(f, want_drops);
 	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
+ * SACK across a move. The client's SACK-permitted reaches a, whose SYN-ACK
+ * agrees (its options reach the client as sent); the request goes with a
+ * SACK block, as it came. Moved for want of an answer, b's SYN asks for SACK
+ * too, and the replayed request's SACK block (a's bytes) is gone. Then the
+ * client's SACK blocks name b's bytes in the client's view: they reach b in
+ * b's space, like the acknowledgement, the checksum right whatever the
+ * blocks' alignment.
+ */
+static void
+test_tcpfs_sack(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /slow HTTP/1.1\r\nHost: vip\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = 0x11110000, a = 0xffffffe0, b = 0x00c0ffee;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	uint8_t sack_a[12] = { 1, 1, 5, 10 }, sack_c[12] = { 1, 5, 10 }, sack_b[12] = { 1, 5, 10 };
+	struct pb_pkt p, rq, want;
+	struct flow fl;
+	struct frame fr;
+
+	tick(f, 0);
+	tc_syn(f, 41310, c, 1, &fl);
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
+	rx_opt(f, &p, mss_sack_opt, sizeof(mss_sack_opt));
+	expect_one(f, 0, &fr);
+	want = nat_s2c(&p, &fl.c);
+	assert_wire_opt(&fr, &want, mss_sack_opt, sizeof(mss_sack_opt));
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1, a + 1, NULL, 0);
+	c2s_ok(f, &fl, &p);
+	/* the request, with a SACK block (edges at even offsets) */
+	pb_put32(sack_a + 4, a + 100);
+	pb_put32(sack_a + 8, a + 200);
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	rx_opt(f, &rq, sack_a, sizeof(sack_a));
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&rq, SA, fl.lport);
+	assert_wire_opt(&fr, &want, sack_a, sizeof(sack_a));
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 1, c + 1 + r, NULL, 0);
+	s2c_ok(f, &fl, &p);
+	assert_int_equal(fs_wait(f, 0, 30), 1);
+	expect_move(f, &fl, 1, c + 1 + r, SB, c, 2);
+	/* replayed: its options NOPs */
+	rq.tcp_doff = 8;
+	expect_splice(f, &fl, b, c + 1, &rq, 1, b + 1);
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r, resp, l);
+	s2c_at(f, &fl, &p, a + 1);
+	/* a SACK block of b's bytes (edges at odd offsets), client's view */
+	pb_put32(sack_c + 3, a + 1 + l + 100);
+	pb_put32(sack_c + 7, a + 1 + l + 200);
+	sack_c[11] = 1;
+	pb_put32(sack_b + 3, b + 1 + l + 100);
+	pb_put32(sack_b + 7, b + 1 + l + 200);
+	sack_b[11] = 1;
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1 + r, a + 1 + l, NULL, 0);
+	rx_opt(f, &p, sack_c, sizeof(sack_c));
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SB, fl.lport);
+	want.ack = b + 1 + l;
+	assert_wire_opt(&fr, &want, sack_b, sizeof(sack_b));
+	assert_int_equal(drops_total(f), 0);
 	assert_txpool(f);
 	assert_no_leak(f);
 }
@@ -867,6 +933,7 @@ main(void)
 		T(test_tcpfs_syn_stale_tuple, setup_tcpfs),
 		T(test_tcpfs_splice_stale_tuple, setup_tcpfs),
 		T(test_tcpfs_splice, setup_tcpfs),
+		T(test_tcpfs_sack, setup_tcpfs),
 		T(test_tcpfs_splice_keepalive, setup_tcpfs),
 		T(test_tcpfs_expect_continue, setup_tcpfs),
 		T(test_tcpfs_replay_idempotent, setup_tcpfs_idempotent),
