@@ -1479,7 +1479,7 @@ test_tcp_held_answered_fin(void **state)
 /*
  * SACK, agreed by a client and its server, travels with the flow's record
  * (not when the server declined it); a survivor's move of such a connection
- * asks the new connection's server for SACK too.
+ * with a request taken over asks the new connection's server for SACK too.
  */
 static void
 test_tcp_sack_synced(void **state)
@@ -1512,9 +1512,9 @@ test_tcp_sack_synced(void **state)
 	web_b_up(f, 1);
 
 	/* a peer's connection that has SACK, its request unanswered */
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
 	peer_flow(&pr, IPPROTO_TCP, 46300, 8300, SA);
 	pr.flags = NC_SYNC_F_SACK;
-	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
 	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL, NULL), 0);
 	client_pkt(&p, IPPROTO_TCP, 46300);
 	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
@@ -1535,6 +1535,36 @@ test_tcp_sack_synced(void **state)
 	assert_int_equal(n, 2);
 	assert_true(fr[0].b[47] & PB_TCP_RST);
 	/* the new connection's SYN: SACK-permitted (no MSS known here) */
+	assert_int_equal(fr[1].b[47], PB_TCP_SYN);
+	assert_int_equal(fr[1].b[46], 0x60);
+	assert_memory_equal(fr[1].b + 54, sack_p, sizeof(sack_p));
+	records_drop(f);
+}
+
+/* The same for a peer's connection with SACK taken over just accepted,
+ * followed here from its first byte. */
+static void
+test_tcp_sack_fresh(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t sack_p[4] = { 1, 1, 4, 2 };
+	struct nc_sync_rec pr;
+	struct pb_pkt p;
+	struct frame fr[4];
+
+	fresh_flow(&pr, 46301, 8301, SA, 1000, 90000);
+	pr.flags |= NC_SYNC_F_SACK;
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
+	install_now(f, &pr);
+	client_pkt(&p, IPPROTO_TCP, 46301);
+	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	p.seq = 1001;
+	p.ack = 90001;
+	p.payload = (const uint8_t *)get_req;
+	p.payload_len = (uint16_t)(sizeof(get_req) - 1);
+	via_peer(f, &p, SA, 8301);
+	assert_int_equal(fs_wait(f, 0, 35), 1);
+	assert_int_equal(take(f, 0, fr, 4), 2);
 	assert_int_equal(fr[1].b[47], PB_TCP_SYN);
 	assert_int_equal(fr[1].b[46], 0x60);
 	assert_memory_equal(fr[1].b + 54, sack_p, sizeof(sack_p));
@@ -1677,6 +1707,7 @@ main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_hole, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_sack_synced, setup_sync_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_sack_fresh, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_after_resume, setup_sync_tcpfs, fx_teardown),
 	};
 
