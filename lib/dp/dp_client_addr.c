@@ -103,33 +103,11 @@ own_seg(struct nc_worker *w, const struct nc_flow *f, int to_server, uint16_t tc
 	return th;
 }
 
-/* Option <kind> of length <olen> in the options of <th>: a pointer to it, or
- * NULL when absent or the options are malformed (as if none). */
-static const uint8_t *
-opt_find(const struct rte_tcp_hdr *th, uint8_t kind, uint8_t olen)
-{
-	const uint8_t *o = (const uint8_t *)(th + 1);
-	const uint8_t *end = (const uint8_t *)th + (th->data_off >> 4) * 4;
-
-	while (o < end && *o != 0) {
-		if (*o == 1) {
-			o++;
-			continue;
-		}
-		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			return NULL;
-		if (o[0] == kind && o[1] == olen)
-			return o;
-		o += o[1];
-	}
-	return NULL;
-}
-
 /* The timestamp option's value in the options of <th>, if any: 1 and <*val>. */
 static int
 opt_tsval(const struct rte_tcp_hdr *th, uint32_t *val)
 {
-	const uint8_t *o = opt_find(th, 8, 10);
+	const uint8_t *o = tcp_opt_find(th, 8, 10);
 
 	if (o == NULL)
 		return 0;
@@ -142,7 +120,7 @@ opt_tsval(const struct rte_tcp_hdr *th, uint32_t *val)
 static unsigned int
 opt_wscale(const struct rte_tcp_hdr *th)
 {
-	const uint8_t *o = opt_find(th, 3, 3);
+	const uint8_t *o = tcp_opt_find(th, 3, 3);
 
 	return o != NULL ? RTE_MIN(o[2], 14) : 0;
 }

@@ -98,22 +98,14 @@ tcp_ack_sub(struct rte_mbuf *m, uint16_t l4_off, uint32_t delta)
 static void
 tcp_sack_drop(struct rte_mbuf *m, struct rte_tcp_hdr *th)
 {
-	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + (th->data_off >> 4) * 4;
 	int changed = 0;
+	uint8_t *o;
 
-	while (o < end && *o != 0) {
-		if (*o == 1) {
-			o++;
-			continue;
-		}
-		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			break;
+	for (o = tcp_opt_at(th, (uint8_t *)(th + 1)); o != NULL; o = tcp_opt_at(th, o + o[1])) {
 		if (o[0] == 5) {
-			memset(o, 1, o[1]);
+			memset(o, 1, o[1]);   /* o[1] now 1: the walk goes on past it */
 			changed = 1;
-			continue;   /* now NOPs */
 		}
-		o += o[1];
 	}
 	if (changed) {
 		th->cksum = 0;
@@ -157,57 +149,26 @@ tcp_flags_clear(struct rte_mbuf *m, uint16_t l4_off, uint8_t flags)
 static void
 tcp_syn_strip(struct rte_mbuf *m, uint16_t l4_off, uint16_t *mss, int *sack)
 {
-	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(d + l4_off);
-	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + (th->data_off >> 4) * 4;
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, l4_off);
 	int changed = 0;
+	uint8_t *o;
 
 	*mss = 0;
 	*sack = 0;
-	while (o < end && *o != 0) {
-		uint8_t len;
-
-		if (*o == 1) {
-			o++;
-			continue;
-		}
-		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			break;   /* malformed: leave the rest as it is */
-		len = o[1];
-		if (o[0] == 2 && len == 4)
+	for (o = tcp_opt_at(th, (uint8_t *)(th + 1)); o != NULL; o = tcp_opt_at(th, o + o[1])) {
+		if (o[0] == 2 && o[1] == 4) {
 			*mss = (uint16_t)(o[2] << 8 | o[3]);
-		else if (o[0] == 4 && len == 2)
+		} else if (o[0] == 4 && o[1] == 2) {
 			*sack = 1;
-		else if (o[0] == 3 || o[0] == 4 || o[0] == 8) {
-			memset(o, 1, len);
+		} else if (o[0] == 3 || o[0] == 4 || o[0] == 8) {
+			memset(o, 1, o[1]);
 			changed = 1;
 		}
-		o += len;
 	}
 	if (changed) {
 		th->cksum = 0;
 		th->cksum = held_l4_cksum(m, th);
 	}
-}
-
-/* A SYN-ACK's options carry SACK-permitted. */
-static int
-synack_sack(const struct rte_tcp_hdr *th)
-{
-	const uint8_t *o = (const uint8_t *)(th + 1), *end = (const uint8_t *)th + (th->data_off >> 4) * 4;
-
-	while (o < end && *o != 0) {
-		if (*o == 1) {
-			o++;
-			continue;
-		}
-		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			return 0;
-		if (o[0] == 4 && o[1] == 2)
-			return 1;
-		o += o[1];
-	}
-	return 0;
 }
 
 /* Send a bare TCP segment of flow <f> (no data): to its server from the local
@@ -1403,7 +1364,7 @@ tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_m
 			return 0;
 		}
 		if (!(t->flags & NC_TFS_SYNACK)) {
-			if (!synack_sack(th))
+			if (tcp_opt_find(th, 4, 2) == NULL)   /* no SACK-permitted */
 				t->flags &= (uint16_t)~NC_TFS_SACK;
 			t->srv_isn = sseq;
 			t->s_next = sseq + 1;

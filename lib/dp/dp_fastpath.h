@@ -55,39 +55,58 @@ held_l4_cksum(const struct rte_mbuf *m, const void *l4)
 	return frame_is_v6(m) ? rte_ipv6_udptcp_cksum(l3, l4) : rte_ipv4_udptcp_cksum(l3, l4);
 }
 
-/* The TCP options' SACK blocks (kind 5) of header <th>: each edge (host
- * order) becomes <map>(edge, <arg>), the checksum kept right (an edge at an
- * odd offset straddles the sum's words: its bytes are taken turned by one).
- * A malformed option list is left as it is from there on. */
+/* The TCP option of header <th> at <o> or after it, past NOPs: NULL at the
+ * options' end, at End of Option List, or where the list is malformed (what
+ * follows is left as it is). Walk them with
+ * for (o = tcp_opt_at(th, (const uint8_t *)(th + 1)); o; o = tcp_opt_at(th, o + o[1])). */
+static inline uint8_t *
+tcp_opt_at(const struct rte_tcp_hdr *th, const uint8_t *o)
+{
+	const uint8_t *end = (const uint8_t *)th + (th->data_off >> 4) * 4;
+
+	while (o < end && *o == 1)
+		o++;
+	if (o >= end || *o == 0 || o + 1 >= end || o[1] < 2 || o + o[1] > end)
+		return NULL;
+	return (uint8_t *)(uintptr_t)o;   /* as strchr(): the caller's constness */
+}
+
+/* Option <kind> of length <olen> in the options of <th>: a pointer to it,
+ * or NULL when absent or the options are malformed (as if none). */
+static inline const uint8_t *
+tcp_opt_find(const struct rte_tcp_hdr *th, uint8_t kind, uint8_t olen)
+{
+	const uint8_t *o;
+
+	for (o = tcp_opt_at(th, (const uint8_t *)(th + 1)); o != NULL; o = tcp_opt_at(th, o + o[1]))
+		if (o[0] == kind && o[1] == olen)
+			return o;
+	return NULL;
+}
+
+/* The SACK blocks (kind 5) of header <th>: each edge (host order) becomes
+ * <map>(edge, <arg>), the checksum kept right (an edge at an odd offset
+ * straddles the sum's words: its bytes are taken turned by one). */
 static inline void
 tcp_sack_map(struct rte_tcp_hdr *th, uint32_t (*map)(uint32_t edge, const void *arg), const void *arg)
 {
-	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + (th->data_off >> 4) * 4;
 	uint32_t delta = 0;
+	uint8_t *o, *e;
 
-	while (o < end && *o != 0) {
-		if (*o == 1) {
-			o++;
+	for (o = tcp_opt_at(th, (uint8_t *)(th + 1)); o != NULL; o = tcp_opt_at(th, o + o[1])) {
+		if (o[0] != 5)
 			continue;
-		}
-		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			break;
-		if (o[0] == 5) {
-			uint8_t *e;
+		for (e = o + 2; e + 4 <= o + o[1]; e += 4) {
+			uint32_t old, v;
 
-			for (e = o + 2; e + 4 <= o + o[1]; e += 4) {
-				uint32_t old, v;
-
-				memcpy(&old, e, 4);
-				v = rte_cpu_to_be_32(map(rte_be_to_cpu_32(old), arg));
-				memcpy(e, &v, 4);
-				if ((e - (uint8_t *)th) & 1)
-					delta += nc_csum_delta32(old >> 8 | old << 24, v >> 8 | v << 24);
-				else
-					delta += nc_csum_delta32(old, v);
-			}
+			memcpy(&old, e, 4);
+			v = rte_cpu_to_be_32(map(rte_be_to_cpu_32(old), arg));
+			memcpy(e, &v, 4);
+			if ((e - (uint8_t *)th) & 1)
+				delta += nc_csum_delta32(old >> 8 | old << 24, v >> 8 | v << 24);
+			else
+				delta += nc_csum_delta32(old, v);
 		}
-		o += o[1];
 	}
 	if (delta != 0)
 		th->cksum = nc_csum_adjust(th->cksum, delta);

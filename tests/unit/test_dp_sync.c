@@ -1022,6 +1022,18 @@ static int setup_sync_tcpfs(void **state) { return setup_with(state, tweak_sync_
 static const char get_req[] = "GET /obj HTTP/1.1\r\nHost: vip\r\n\r\n";
 static const char ok_resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
+/* The client's get_req from <cport> at <seq>, acknowledging <ack>. */
+static void
+get_from(struct pb_pkt *p, uint16_t cport, uint32_t seq, uint32_t ack)
+{
+	client_pkt(p, IPPROTO_TCP, cport);
+	p->tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+	p->seq = seq;
+	p->ack = ack;
+	p->payload = (const uint8_t *)get_req;
+	p->payload_len = (uint16_t)(sizeof(get_req) - 1);
+}
+
 /*
  * TCP with the fail-safe: a complete request held is reported with its
  * bytes and where the connection stands, and released when its answer
@@ -1272,12 +1284,7 @@ request_answered(struct fx *f, uint16_t cport, uint16_t lport, uint32_t seq, uin
 	struct pb_pkt p, sv;
 	struct frame fr;
 
-	client_pkt(&p, IPPROTO_TCP, cport);
-	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
-	p.seq = seq;
-	p.ack = ack;
-	p.payload = (const uint8_t *)get_req;
-	p.payload_len = len;
+	get_from(&p, cport, seq, ack);
 	via_peer(f, &p, SA, lport);
 	fs_web(f, &v);
 	assert_int_equal(v.held_now, 1);   /* held: it can move now */
@@ -1337,24 +1344,20 @@ test_fresh_stale(void **state)
 	assert_no_leak(f);
 }
 
-/* A peer's connection as the peer last told it: request get_req held from
- * 2001 (client ISN 2000), the server's stream at 6001 (ISN 6000), on the
- * peer's local IP and <lport>, both installed here as a takeover does. */
+/* A peer's connection as the peer last told it (its record's <flags>):
+ * request get_req held from 2001 (client ISN 2000), the server's stream at
+ * 6001 (ISN 6000), on the peer's local IP and <lport>, both installed here
+ * as a takeover does. */
 static void
-adopt_peer_held(struct fx *f, uint16_t cport, uint16_t lport, struct pb_pkt *p)
+adopt_peer_held(struct fx *f, uint16_t cport, uint16_t lport, uint8_t flags, struct pb_pkt *p)
 {
-	const uint16_t len = (uint16_t)(sizeof(get_req) - 1);
 	struct nc_sync_rec pr, h;
 
 	peer_flow(&pr, IPPROTO_TCP, cport, lport, SA);
+	pr.flags = flags;
 	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
 	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL, NULL), 0);
-	client_pkt(p, IPPROTO_TCP, cport);
-	p->tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
-	p->seq = 2001;
-	p->ack = 6001;
-	p->payload = (const uint8_t *)get_req;
-	p->payload_len = len;
+	get_from(p, cport, 2001, 6001);
 	h = pr;
 	h.op = NC_SYNC_HELD;
 	h.ttl_ms = 30;
@@ -1382,7 +1385,7 @@ test_tcp_held_answered(void **state)
 	struct pb_pkt p, sv, want;
 	struct frame fr;
 
-	adopt_peer_held(f, 46100, 8100, &p);
+	adopt_peer_held(f, 46100, 8100, 0, &p);
 	/* the next request, after the whole answer to the first */
 	p.seq = 2001 + len;
 	p.ack = 6001 + rlen;
@@ -1422,7 +1425,7 @@ test_tcp_held_answered_server_first(void **state)
 	struct pb_pkt p, sv, want;
 	struct frame fr;
 
-	adopt_peer_held(f, 46200, 8200, &p);
+	adopt_peer_held(f, 46200, 8200, 0, &p);
 	peer_server_seg(&sv, &p, 8200, PB_TCP_ACK | PB_TCP_PSH, 6001 + rlen, 2001 + 2 * len, 1);
 	rx(f, 0, &sv);
 	expect_one(f, 0, &fr);
@@ -1458,7 +1461,7 @@ test_tcp_held_answered_fin(void **state)
 	struct pb_pkt p, sv, want;
 	struct frame fr;
 
-	adopt_peer_held(f, 46250, 8250, &p);
+	adopt_peer_held(f, 46250, 8250, 0, &p);
 	peer_server_seg(&sv, &p, 8250, PB_TCP_ACK | PB_TCP_FIN, 6001 + rlen, 2001 + len, 0);
 	rx(f, 0, &sv);
 	expect_one(f, 0, &fr);
@@ -1476,6 +1479,18 @@ test_tcp_held_answered_fin(void **state)
 	assert_no_leak(f);
 }
 
+/* Frame <fr> is a move's SYN asking for SACK: SACK-permitted alone (a
+ * survivor has no MSS of the client's). */
+static void
+expect_sack_syn(const struct frame *fr)
+{
+	static const uint8_t sack_p[4] = { 1, 1, 4, 2 };
+
+	assert_int_equal(fr->b[47], PB_TCP_SYN);
+	assert_int_equal(fr->b[46], 0x60);
+	assert_memory_equal(fr->b + 54, sack_p, sizeof(sack_p));
+}
+
 /*
  * SACK, agreed by a client and its server, travels with the flow's record
  * (not when the server declined it); a survivor's move of such a connection
@@ -1485,8 +1500,7 @@ static void
 test_tcp_sack_synced(void **state)
 {
 	struct fx *f = *state;
-	static const uint8_t sack_p[4] = { 1, 1, 4, 2 };
-	struct nc_sync_rec r[8], pr, h;
+	struct nc_sync_rec r[8];
 	struct pb_pkt p;
 	struct flow fl;
 	struct frame fr[4];
@@ -1512,32 +1526,12 @@ test_tcp_sack_synced(void **state)
 	web_b_up(f, 1);
 
 	/* a peer's connection that has SACK, its request unanswered */
-	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
-	peer_flow(&pr, IPPROTO_TCP, 46300, 8300, SA);
-	pr.flags = NC_SYNC_F_SACK;
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &pr, NULL, NULL), 0);
-	client_pkt(&p, IPPROTO_TCP, 46300);
-	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
-	p.seq = 2001;
-	p.ack = 6001;
-	p.payload = (const uint8_t *)get_req;
-	p.payload_len = (uint16_t)(sizeof(get_req) - 1);
-	h = pr;
-	h.op = NC_SYNC_HELD;
-	h.ttl_ms = 30;
-	h.m = mk(&p);
-	h.tcp = (struct nc_sync_tcp){ .start = 2001, .c_isn = 2000, .srv_isn = 6000, .s_next = 6001,
-				      .method = 1, .minor = 1 };
-	assert_int_equal(nc_dp_sync_adopt(f->dp, &h, NULL, NULL), 0);
-	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 2);
+	adopt_peer_held(f, 46300, 8300, NC_SYNC_F_SACK, &p);
 	assert_int_equal(fs_wait(f, 0, 35), 1);
 	n = take(f, 0, fr, 4);
 	assert_int_equal(n, 2);
 	assert_true(fr[0].b[47] & PB_TCP_RST);
-	/* the new connection's SYN: SACK-permitted (no MSS known here) */
-	assert_int_equal(fr[1].b[47], PB_TCP_SYN);
-	assert_int_equal(fr[1].b[46], 0x60);
-	assert_memory_equal(fr[1].b + 54, sack_p, sizeof(sack_p));
+	expect_sack_syn(&fr[1]);
 	records_drop(f);
 }
 
@@ -1547,7 +1541,6 @@ static void
 test_tcp_sack_fresh(void **state)
 {
 	struct fx *f = *state;
-	static const uint8_t sack_p[4] = { 1, 1, 4, 2 };
 	struct nc_sync_rec pr;
 	struct pb_pkt p;
 	struct frame fr[4];
@@ -1556,18 +1549,11 @@ test_tcp_sack_fresh(void **state)
 	pr.flags |= NC_SYNC_F_SACK;
 	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
 	install_now(f, &pr);
-	client_pkt(&p, IPPROTO_TCP, 46301);
-	p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
-	p.seq = 1001;
-	p.ack = 90001;
-	p.payload = (const uint8_t *)get_req;
-	p.payload_len = (uint16_t)(sizeof(get_req) - 1);
+	get_from(&p, 46301, 1001, 90001);
 	via_peer(f, &p, SA, 8301);
 	assert_int_equal(fs_wait(f, 0, 35), 1);
 	assert_int_equal(take(f, 0, fr, 4), 2);
-	assert_int_equal(fr[1].b[47], PB_TCP_SYN);
-	assert_int_equal(fr[1].b[46], 0x60);
-	assert_memory_equal(fr[1].b + 54, sack_p, sizeof(sack_p));
+	expect_sack_syn(&fr[1]);
 	records_drop(f);
 }
 
