@@ -22,11 +22,14 @@
 # (SIGKILL), frozen (SIGSTOP), or its link is cut; HTTP requests must all be
 # answered right; opaque protocols (TLS, echo, redis) may see a reset or close
 # (counted by the appliance) but never hang; n1 and only n1 is taken down.
+# 'lossy' kills n1 the same way on the lossy network of phase 1 (the
+# response limit 15 s: failures are heard from n1's resets), its clients
+# waiting 15 s: the held requests with holes move whole.
 #
 # Usage: tests/e2e/interop.sh BUILD_DIR
 #   INTEROP_ONLY=phase1|phase2   one phase (default both)
 #   INTEROP_CELLS=REGEX          only the cells whose name matches (both phases)
-#   INTEROP_FAILS="kill stop link"   phase 2's failures
+#   INTEROP_FAILS="kill stop link lossy"   phase 2's failures
 E2E_NAME=interop
 # shellcheck source=e2e-lib.sh
 . "$(dirname "$0")/e2e-lib.sh" "$@"
@@ -35,7 +38,7 @@ HERE=$ROOT/tests/e2e/interop
 URL=http://127.0.0.1:9180
 ONLY=${INTEROP_ONLY:-all}
 CELLS=${INTEROP_CELLS:-.}
-FAILS=${INTEROP_FAILS:-kill stop link}
+FAILS=${INTEROP_FAILS:-kill stop link lossy}
 SRCS=10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15,10.200.0.16,10.200.0.17
 FIXED='netchestra interop: a fixed body'
 PY=$(command -v python3) || e2e_give_up "python3 missing"
@@ -166,7 +169,9 @@ cfg() {
 api_services() { curl -s --max-time 5 "$URL/api/v1/services"; }
 
 # setup <name>: a fresh lab, the servers, the appliance
+RUN=
 setup() {
+	RUN=$1
 	"$LAB" down >/dev/null 2>&1
 	"$LAB" up >"$W/$1.lab.log" 2>&1 || { bad "$1: lab up" "$W/$1.lab.log"; return 1; }
 	peers_start 0 1 2 || { bad "$1: the servers start in lab-n0..n2" "$W/peers.why"; return 1; }
@@ -188,16 +193,17 @@ teardown() {
 	"$LAB" down >/dev/null 2>&1
 }
 
-# failsafe_limit <ms>: the fail-safe's response limit on every service, by a
-# SIGHUP of the startup file (rewritten in place, its ports kept)
+# failsafe_limit <ms>: the fail-safe's response limit on every service of
+# this run (setup's), by a SIGHUP of its startup file (rewritten in place,
+# its ports kept)
 failsafe_limit() {
-	local f=$W/phase1.json n
-	n=$(grep -c 'reload: .* applied' "$W/phase1.log")
+	local f=$W/$RUN.json n
+	n=$(grep -c 'reload: .* applied' "$W/$RUN.log")
 	jq --argjson ms "$1" '.services[].failsafe.response_timeout_ms = $ms' "$f" >"$f.new" && mv "$f.new" "$f" ||
 		return 1
 	kill -HUP "$NC_PID"
 	for _ in $(seq 50); do
-		[ "$(grep -c 'reload: .* applied' "$W/phase1.log")" -gt "$n" ] && return 0
+		[ "$(grep -c 'reload: .* applied' "$W/$RUN.log")" -gt "$n" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -208,16 +214,16 @@ failsafe_limit() {
 # netem), the response limit 15 s and the clients' 15 s (their cells): a
 # segment lost five times running (its resends 0.2, 0.4, 0.8, 1.6, 3.2 s
 # apart) is still an answer in time, not a failure; off: how many were
-# dropped, and the appliance's fs_gap drops
-lossy() {
-	local n gap
+# dropped, and the appliance's fs_gap drops. <label>: the checks' names.
+lossy() {   # lossy on|off <label>
+	local n gap why=$W/$RUN.lossy.why
 	if [ "$1" = on ]; then
 		if ! failsafe_limit 15000; then
-			tail -5 "$W/phase1.log" >"$W/p1/lossy.why"
-			bad "phase 1 lossy: a SIGHUP sets the response limit to 15 s" "$W/p1/lossy.why"
+			tail -5 "$W/$RUN.log" >"$why"
+			bad "$2: a SIGHUP sets the response limit to 15 s" "$why"
 			return 1
 		fi
-		ip netns exec lab-sw nft -f - >"$W/p1/lossy.why" 2>&1 <<-'EOF' && return 0
+		ip netns exec lab-sw nft -f - >"$why" 2>&1 <<-'EOF' && return 0
 			table bridge lossy {
 				chain forward {
 					type filter hook forward priority 0; policy accept;
@@ -225,20 +231,20 @@ lossy() {
 				}
 			}
 		EOF
-		bad "phase 1 lossy: nftables drops one data segment in ten on lab-sw" "$W/p1/lossy.why"
+		bad "$2: nftables drops one data segment in ten on lab-sw" "$why"
 		failsafe_limit 1000
 		return 1
 	fi
 	n=$(ip netns exec lab-sw nft -j list table bridge lossy 2>/dev/null |
 		jq '[.nftables[].rule? | select(.) | .expr[] | .counter? | select(.) | .packets] | add // 0')
 	ip netns exec lab-sw nft delete table bridge lossy
-	failsafe_limit 1000 || bad "phase 1 lossy: a SIGHUP sets the response limit back to 1 s"
+	failsafe_limit 1000 || bad "$2: a SIGHUP sets the response limit back to 1 s"
 	gap=$(curl -s --max-time 5 "$URL/metrics" | awk '/^netchestra_drops_total\{reason="fs_gap"\}/ {print $2}')
 	if [ "${n:-0}" -gt 0 ]; then
-		ok "phase 1 lossy: the switch dropped $n data segments (the appliance dropped ${gap:-?} past a gap, fs_gap)"
+		ok "$2: the switch dropped $n data segments (the appliance dropped ${gap:-?} past a gap, fs_gap)"
 	else
-		echo "dropped: ${n:-none}" >"$W/p1/lossy.why"
-		bad "phase 1 lossy: the switch dropped data segments" "$W/p1/lossy.why"
+		echo "dropped: ${n:-none}" >"$why"
+		bad "$2: the switch dropped data segments" "$why"
 	fi
 }
 
@@ -431,14 +437,14 @@ phase1() {
 	done
 	# a lossy network: segments arrive past a gap (a server's FIN before
 	# the answer it closes) and their senders resend them
-	if [[ lossy =~ $CELLS ]] && lossy on; then
+	if [[ lossy =~ $CELLS ]] && lossy on "phase 1 lossy"; then
 		cell lossy-raw-close-nginx nginx raw --timeout 15 --version close --ops 200 -c 4 --path /f1k
 		cell lossy-pipeline-small-nginx nginx pipeline --timeout 15 --ops 100 -c 4 --paths /fixed,/f1k,/fixed
 		cell lossy-http.client-lighttpd lighttpd http --timeout 15 --ops 20 -c 4 --per-op 10 \
 			--paths /fixed,/f1k,/f64k
 		cell lossy-http.client-py11 py11 http --timeout 15 --post --ops 10 -c 4 --per-op 10 \
 			--paths /fixed,/f1k,/f64k
-		lossy off
+		lossy off "phase 1 lossy"
 	fi
 	[[ giveup =~ $CELLS ]] && giveup
 	cell echo echo echo --ops 300 -c 4 --min-size 1 --max-size 65536
@@ -501,26 +507,32 @@ restore_n1() {   # restore_n1 kill|stop|link: n1 serves again
 	esac
 }
 
-phase2() {   # phase2 kill|stop|link
-	local how=$1 c name kind ck type opts pids=() f api=$W/p2/$1.api.json used=() used_json svc_resets
+phase2() {   # phase2 kill|stop|link|lossy
+	local how=$1 fail=$1 timeout=8 c name kind ck type opts pids=() f api=$W/p2/$1.api.json used=() used_json svc_resets
+	[ "$how" = lossy ] && { fail="kill"; timeout=15; }
 	setup "phase2-$how" || { teardown; return; }
+	if [ "$how" = lossy ] && ! lossy on "phase 2 lossy"; then
+		teardown
+		return
+	fi
 	for c in "${P2_CELLS[@]}"; do
 		IFS='|' read -r name kind ck type opts <<<"$c"
 		[[ $name =~ $CELLS ]] || continue
 		used+=("$kind-on")
 		# shellcheck disable=SC2086
 		client "$W/p2/$how-$name.json" "$ck" "${PORT[$kind]}" "p2-$how-$name" \
-			--duration 10 --timeout 8 --max-fail 100000 $opts
+			--duration 10 --timeout "$timeout" --max-fail 100000 $opts
 		pids+=("$CLIENT_PID")
 	done
 	sleep 3
-	fail_n1 "$how"
+	fail_n1 "$fail"
 	sleep 5
-	restore_n1 "$how"
+	restore_n1 "$fail"
 	wait "${pids[@]}"
 	CLIENT_PIDS=()
 	sleep 1
 	api_services >"$api"
+	[ "$how" = lossy ] && lossy off "phase 2 lossy"
 	used_json=$(printf '%s\n' "${used[@]}" | jq -R . | jq -s -c .)
 	for c in "${P2_CELLS[@]}"; do
 		IFS='|' read -r name kind ck type opts <<<"$c"
@@ -582,7 +594,7 @@ phase2() {   # phase2 kill|stop|link
 [ "$ONLY" = phase2 ] || phase1
 if [ "$ONLY" != phase1 ]; then
 	for how in $FAILS; do
-		case $how in kill | stop | link) phase2 "$how" ;; *) bad "INTEROP_FAILS: unknown failure '$how'" ;; esac
+		case $how in kill | stop | link | lossy) phase2 "$how" ;; *) bad "INTEROP_FAILS: unknown failure '$how'" ;; esac
 	done
 fi
 
