@@ -717,7 +717,8 @@ resp_headers(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 }
 
 /* The final response to q[0] ended: the next request, if complete, is owed
- * its answer from now. */
+ * its answer from now; with none left, a hole (in a request answered) is
+ * no longer any request's. */
 static void
 resp_done(struct nc_worker *w, struct nc_tcpfs *t)
 {
@@ -725,6 +726,8 @@ resp_done(struct nc_worker *w, struct nc_tcpfs *t)
 	t->q_n--;
 	if (t->q_n != 0 && (t->q[0].flags & NC_FSR_DONE))
 		t->owed_ms = w->now_ms;
+	else if (t->q_n == 0)
+		t->h_lo = t->h_hi;
 }
 
 /* Feed the server's next <n> bytes at <p> (NULL: body bytes not shown) to
