@@ -22,9 +22,9 @@
 # (SIGKILL), frozen (SIGSTOP), or its link is cut; HTTP requests must all be
 # answered right; opaque protocols (TLS, echo, redis) may see a reset or close
 # (counted by the appliance) but never hang; n1 and only n1 is taken down.
-# 'lossy' kills n1 the same way on the lossy network of phase 1 (the
-# response limit 15 s: failures are heard from n1's resets), its clients
-# waiting 15 s: the held requests with holes move whole.
+# 'lossy' kills n1 the same way under the HTTP cells on the lossy network of
+# phase 1 (the response limit 15 s: failures are heard from n1's resets), its
+# clients waiting 15 s: the held requests with holes move whole.
 #
 # Usage: tests/e2e/interop.sh BUILD_DIR
 #   INTEROP_ONLY=phase1|phase2   one phase (default both)
@@ -507,9 +507,18 @@ restore_n1() {   # restore_n1 kill|stop|link: n1 serves again
 	esac
 }
 
+# p2_cell <how> <name> <type>: the cell runs in this phase 2. On the lossy
+# network only the HTTP cells: there a TLS handshake or an echo stream spans
+# resends long enough for n1's SIGKILL to land after its first server byte,
+# where nothing can move it and n1's kernel closes it (not the appliance:
+# no reset of its own to count), which is not what 'lossy' tests
+p2_cell() {
+	[[ $2 =~ $CELLS ]] && { [ "$1" != lossy ] || [ "$3" = http ]; }
+}
+
 phase2() {   # phase2 kill|stop|link|lossy
-	local how=$1 fail=$1 timeout=8 c name kind ck type opts pids=() f api=$W/p2/$1.api.json used=() used_json svc_resets
-	[ "$how" = lossy ] && { fail="kill"; timeout=15; }
+	local how=$1 failure=$1 timeout=8 c name kind ck type opts pids=() f api=$W/p2/$1.api.json used=() used_json svc_resets
+	[ "$how" = lossy ] && { failure="kill"; timeout=15; }
 	setup "phase2-$how" || { teardown; return; }
 	if [ "$how" = lossy ] && ! lossy on "phase 2 lossy"; then
 		teardown
@@ -517,7 +526,7 @@ phase2() {   # phase2 kill|stop|link|lossy
 	fi
 	for c in "${P2_CELLS[@]}"; do
 		IFS='|' read -r name kind ck type opts <<<"$c"
-		[[ $name =~ $CELLS ]] || continue
+		p2_cell "$how" "$name" "$type" || continue
 		used+=("$kind-on")
 		# shellcheck disable=SC2086
 		client "$W/p2/$how-$name.json" "$ck" "${PORT[$kind]}" "p2-$how-$name" \
@@ -525,9 +534,9 @@ phase2() {   # phase2 kill|stop|link|lossy
 		pids+=("$CLIENT_PID")
 	done
 	sleep 3
-	fail_n1 "$fail"
+	fail_n1 "$failure"
 	sleep 5
-	restore_n1 "$fail"
+	restore_n1 "$failure"
 	wait "${pids[@]}"
 	CLIENT_PIDS=()
 	sleep 1
@@ -536,7 +545,7 @@ phase2() {   # phase2 kill|stop|link|lossy
 	used_json=$(printf '%s\n' "${used[@]}" | jq -R . | jq -s -c .)
 	for c in "${P2_CELLS[@]}"; do
 		IFS='|' read -r name kind ck type opts <<<"$c"
-		[[ $name =~ $CELLS ]] || continue
+		p2_cell "$how" "$name" "$type" || continue
 		f=$W/p2/$how-$name.json
 		svc_resets=$(jq -r --arg s "$kind-on" '.services[] | select(.name == $s) | .failsafe.resets' "$api" 2>/dev/null)
 		if [ "$type" = http ]; then
