@@ -10,9 +10,16 @@
 #   haproxy     HAProxy mode tcp, balance roundrobin, one thread
 #   nginx       nginx stream, round robin, one worker process
 #   iptables    DNAT with statistic --mode nth (as kube-proxy), kernel forwarding
+#               in the softirq of whoever sends: the clients' and servers' CPU 0
+#   iptables-cpu1  the same with the forwarding on CPU 1, as every other
+#               balancer (RPS on the router's two ports steers their receive
+#               there): what the kernel's forwarding gives from another CPU
 #   direct      client-side round robin over the servers (round-robin DNS)
 # Each balancer is pinned to CPU 1; clients and servers to CPU 0 (iptables and
-# direct run in the kernel's softirq, wherever the packets are processed).
+# direct run in the kernel's softirq, wherever the packets are processed: on
+# CPU 0 a client's SYN is forwarded, answered by the server's kernel and
+# forwarded back inside the client's own connect(), which no balancer on
+# another CPU, nor a real network, can do).
 # For 1..7 clients (the paper's Tables 4 and 5), each client running 5-request
 # transactions, a new TCP connection per request, it prints requests/s and p99
 # latency per balancer and Netchestra's ratio to each peer. Every point runs on
@@ -20,8 +27,14 @@
 #
 # As root (sudo where it is installed):
 #   scripts/bench-peers.sh [--seconds 5] [--clients "1 2 3 4 5 6 7"]
-#        [--mode close|keepalive] [--peers "netchestra haproxy nginx iptables direct"]
+#        [--mode close|keepalive]
+#        [--peers "netchestra haproxy nginx iptables iptables-cpu1 direct"]
 #        [--ports packet|xdp|both]
+# Beside each point: the wake-ups the clients' and servers' CPU 0 took per
+# request (rescheduling and function-call interrupts, from /proc/interrupts)
+# and the machine's context switches per request (/proc/stat): what a
+# balancer on the other CPU costs the CPU it shares with nobody in a real
+# network, and the kernel's forwarding on CPU 0 does not.
 # --ports: the appliance's ports, i.e. what "netchestra" in --peers stands for:
 # netchestra (packet), netchestra-xdp (xdp, the default: the lab's own default
 # kind; it falls back to packet where AF_XDP is missing) or both side by side.
@@ -32,7 +45,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 SECS=5
 CLIENTS="1 2 3 4 5 6 7"
 MODE=close
-PEERS="netchestra haproxy nginx iptables direct"
+PEERS="netchestra haproxy nginx iptables iptables-cpu1 direct"
 PORTS=xdp
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -138,8 +151,13 @@ peer_start() {   # peer_start <name>: returns the target list for nc-client
 		PEER_PID=$!
 		wait_listen "$LAB_VIP" 80 || return 1
 		;;
-	iptables)
+	iptables|iptables-cpu1)
 		kernel_on
+		if [ "$p" = iptables-cpu1 ]; then
+			for q in /sys/class/net/lab-p0/queues/rx-* /sys/class/net/lab-p1/queues/rx-*; do
+				echo 2 >"$q/rps_cpus" || return 1
+			done
+		fi
 		sysctl -qw net.ipv4.ip_forward=1 >/dev/null
 		iptables -t nat -N NC-LAB || return 1
 		iptables -t nat -A NC-LAB -p tcp -m statistic --mode nth --every 3 --packet 0 \
@@ -163,7 +181,13 @@ peer_start() {   # peer_start <name>: returns the target list for nc-client
 host="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs"
 echo "== $(date -u +%Y-%m-%d) on $host; $SECS s per point, nc-client tcp $MODE, 5 requests per transaction"
 
-declare -A RPS P99
+declare -A RPS P99 WAKE CTXT
+# cpu0_wakeups: CPU 0's rescheduling and function-call interrupts so far, and
+# the machine's context switches
+cpu0_wakeups() {
+	awk '$1 == "RES:" || $1 == "CAL:" { w += $2 } END { printf "%d ", w }' /proc/interrupts
+	awk '$1 == "ctxt" { print $2 }' /proc/stat
+}
 # one_point <peer> <clients> [lab.sh up args]: a fresh lab, <peer> started,
 # a warm-up, then one measured point; 1 when it could not run
 one_point() {
@@ -185,12 +209,18 @@ one_point() {
 	target=$(cat "$W/target")
 	# warm up: ARP, connection tracking, caches
 	ip netns exec lab-client taskset -c 0 "$NC_CLIENT" --target "$target" -c 2 -k 5 --duration 1 >/dev/null 2>&1
+	read -r w0 x0 < <(cpu0_wakeups)
 	ip netns exec lab-client taskset -c 0 "$NC_CLIENT" --target "$target" --proto tcp --mode "$MODE" \
 		-c "$c" -k 5 --duration "$SECS" --timeout-ms 5000 --json >"$W/r.json" 2>/dev/null
+	read -r w1 x1 < <(cpu0_wakeups)
 	RPS[$p,$c]=$(jq -r '.rps | floor' "$W/r.json" 2>/dev/null || echo 0)
 	P99[$p,$c]=$(jq -r '.p99_ms | . * 100 | round / 100' "$W/r.json" 2>/dev/null || echo -)
 	broken=$(jq -r '.broken' "$W/r.json" 2>/dev/null || echo "?")
-	printf '%-14s clients %d: %6s req/s  p99 %6s ms  broken %s\n' "$p" "$c" "${RPS[$p,$c]}" "${P99[$p,$c]}" "$broken"
+	reqs=$(jq -r '.requests' "$W/r.json" 2>/dev/null || echo 0)
+	WAKE[$p,$c]=$(awk -v d=$((w1 - w0)) -v r="$reqs" 'BEGIN { if (r > 0) printf "%.2f", d / r; else print "-" }')
+	CTXT[$p,$c]=$(awk -v d=$((x1 - x0)) -v r="$reqs" 'BEGIN { if (r > 0) printf "%.1f", d / r; else print "-" }')
+	printf '%-14s clients %d: %6s req/s  p99 %6s ms  broken %s  CPU 0 wake-ups %s/req  context switches %s/req\n' \
+		"$p" "$c" "${RPS[$p,$c]}" "${P99[$p,$c]}" "$broken" "${WAKE[$p,$c]}" "${CTXT[$p,$c]}"
 	peer_stop
 	return 0
 }
@@ -214,6 +244,16 @@ echo
 for c in $CLIENTS; do
 	printf '%-8s' "$c"
 	for p in $PEERS; do printf ' %18s' "${RPS[$p,$c]:--} (${P99[$p,$c]:--})"; done
+	echo
+done
+echo
+echo "== CPU 0 wake-up interrupts per request / context switches per request"
+printf '%-8s' clients
+for p in $PEERS; do printf ' %18s' "$p"; done
+echo
+for c in $CLIENTS; do
+	printf '%-8s' "$c"
+	for p in $PEERS; do printf ' %18s' "${WAKE[$p,$c]:--} / ${CTXT[$p,$c]:--}"; done
 	echo
 done
 for n in $PEERS; do

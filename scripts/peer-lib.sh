@@ -4,6 +4,7 @@
 #
 #   kernel_on / kernel_off   the root namespace holds the VIP and the servers'
 #                            gateway (for kernel-based peers), or stops being a router
+#                            (its ports' receive steering, RPS, off again)
 #   wait_listen <ip> <port>  wait up to 5 s for a listening socket
 #   fresh_lab [lab.sh up args]   a new lab: no server TIME_WAIT or conntrack state
 #                            left by the previous run; servers on CPU 0
@@ -20,6 +21,9 @@ kernel_off() {
 	iptables -t nat -D PREROUTING -d "$LAB_VIP" -p tcp --dport 80 -j NC-LAB 2>/dev/null
 	iptables -t nat -F NC-LAB 2>/dev/null
 	iptables -t nat -X NC-LAB 2>/dev/null
+	for q in /sys/class/net/lab-p0/queues/rx-* /sys/class/net/lab-p1/queues/rx-*; do
+		if [ -w "$q/rps_cpus" ]; then echo 0 >"$q/rps_cpus"; fi
+	done
 }
 
 kernel_on() {
