@@ -305,8 +305,19 @@ release_all(struct nc_worker *w, struct nc_flow *f, uint32_t idx, int answered)
 	unsigned int n;
 
 	if (f->key.proto == IPPROTO_TCP) {
-		w->tfs[idx].held = 0;
-		w->tfs[idx].flags &= (uint16_t)~NC_TFS_REPLAYING;
+		struct nc_tcpfs *t = &w->tfs[idx];
+
+		t->held = 0;
+		t->flags &= (uint16_t)~NC_TFS_REPLAYING;
+		if (unlikely(t->flags & NC_TFS_STALL)) {
+			/* the bytes past a stall go unread: no framing from here
+			 * (counted by the caller's reason: abandoned, unframed...) */
+			t->flags &= (uint16_t)~NC_TFS_STALL;
+			if (t->mode == NC_FSM_HTTP) {
+				t->mode = NC_FSM_PLAIN;
+				t->q_n = 0;
+			}
+		}
 	}
 	if (*c == NC_TX_NONE)
 		return;
@@ -673,6 +684,8 @@ req_answered(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 		sync_release(w, f);
 	if (t->q_n > 1)
 		release_upto(w, f, idx, t, t->q[1].start);
+	else if (unlikely(t->flags & NC_TFS_STALL))
+		release_upto(w, f, idx, t, t->c_next);   /* what lies past it is unread yet */
 	else
 		release_all(w, f, idx, 1);
 	f->mon &= (uint8_t)~(0x1fu << NC_FLOW_REPLAY_SHIFT);   /* max_replays is per request */
@@ -776,6 +789,45 @@ resp_feed(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs 
 	t->s_next += n;
 }
 
+/* Stalled at c_next: read on from the held copies of the client's bytes
+ * past it, in the stream's order, as far as they go without a gap; the
+ * stall ends when nothing held lies past what was read. */
+static void
+stall_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t)
+{
+	uint32_t slot, next, s, len, top;
+	int more = 1;
+
+	while (more && t->mode == NC_FSM_HTTP && (t->flags & NC_TFS_STALL)) {
+		more = 0;
+		top = t->c_next;
+		for (slot = w->txc[2 * idx]; slot != NC_TX_NONE && t->mode == NC_FSM_HTTP; slot = next) {
+			const struct rte_mbuf *m = nc_txstore_at(w->txs, slot, &next);
+			const struct rte_tcp_hdr *th = tcp_hdr_of(m, held_l4_off(m));
+			uint32_t pay, got;
+			const uint8_t *p;
+
+			seg_range(m, &s, &len);
+			pay = held_l4_len(m) - (uint32_t)(th->data_off >> 4) * 4u;
+			if (nc_seq_lt(top, s + pay))
+				top = s + pay;
+			if (pay == 0 || !nc_seq_le(s, t->c_next) || !nc_seq_lt(t->c_next, s + pay))
+				continue;
+			p = tcp_payload(m, held_l4_off(m), (uint16_t)pay, &got);
+			if (got != pay) {
+				unframed(w, f, idx, t);   /* not in one buffer: not followed */
+				return;
+			}
+			req_feed(w, f, idx, t, p + (t->c_next - s), s + pay - t->c_next);
+			more = 1;
+		}
+		if (!nc_seq_lt(t->c_next, top))
+			t->flags &= (uint16_t)~NC_TFS_STALL;
+	}
+	if (t->mode != NC_FSM_HTTP)   /* opaque after all, or not followed */
+		t->flags &= (uint16_t)~NC_TFS_STALL;
+}
+
 /* The bytes [seq, seq + n) at <p> (client's view) of the client's stream, or
  * with <from_server> of the server's, to their parser: what was read already
  * is skipped; a gap before them is skipped as unseen body bytes when the
@@ -783,9 +835,11 @@ resp_feed(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs 
  * widens it), held when its sender resends it: the server has the bytes
  * after it and tells the client what is missing (duplicate ACKs, SACK
  * blocks), where dropping them would leave the client only its
- * retransmission timer, backed off at each loss. Returns 0 when the segment
- * must be dropped: it lies past bytes the framing needs (its sender resends
- * it). */
+ * retransmission timer, backed off at each loss. A gap in client bytes the
+ * framing needs stalls the reading (NC_TFS_STALL): the bytes past it go on
+ * and are held, and are read from there once the gap fills. Returns 0 when
+ * the segment must be dropped: a server's, past bytes the framing needs
+ * (its sender resends it). */
 static int
 framed_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t,
 	    int from_server, const uint8_t *p, uint32_t seq, uint32_t n)
@@ -796,6 +850,15 @@ framed_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 		     const uint8_t *, uint32_t) = from_server ? resp_feed : req_feed;
 
 	if (nc_seq_lt(next, seq)) {
+		if (!from_server && ((t->flags & NC_TFS_STALL) || nc_http_body_left(hp) < seq - next)) {
+			/* read once the gap fills, from the held copy */
+			if (t->h_lo == t->h_hi)
+				t->h_lo = next;
+			if (nc_seq_lt(t->h_hi, seq))
+				t->h_hi = seq;
+			t->flags |= NC_TFS_STALL;
+			return 1;
+		}
 		if (nc_http_body_left(hp) < seq - next)
 			return 0;
 		if (!from_server) {
@@ -815,6 +878,8 @@ framed_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 		feed(w, f, idx, t, p, n);
 	else if (from_server)
 		t->s_next += n;   /* followed no more, but still where resets land */
+	if (!from_server && unlikely(t->flags & NC_TFS_STALL))
+		stall_read(w, f, idx, t);
 	return 1;
 }
 
@@ -902,6 +967,9 @@ client_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 	 * retransmission is not held twice, unless it fills the hole */
 	int fill = hole_overlaps(t, seq, pm->pay);
 	int fresh = fin || fill || nc_seq_lt(t->c_next, seq + pm->pay), want = 0;
+	/* past a stall (before reading, which may end it): its place in the
+	 * held chain is found, as a hole's bytes' */
+	int stalled = (t->flags & NC_TFS_STALL) && nc_seq_lt(t->c_next, seq + pm->pay + (uint32_t)fin);
 	uint32_t prev;
 
 	if (t->mode == NC_FSM_HTTP) {
@@ -914,8 +982,10 @@ client_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 			else if (!framed_read(w, f, idx, t, 0, p, seq, n))
 				return 0;
 		}
+		stalled |= (t->flags & NC_TFS_STALL) && nc_seq_lt(t->c_next, seq + pm->pay + (uint32_t)fin);
 		if (t->mode == NC_FSM_HTTP)
-			want = req_wants(t, seq, pm->pay + (uint32_t)fin) || (fin && req_pending(t));
+			want = stalled || req_wants(t, seq, pm->pay + (uint32_t)fin) ||
+			       (fin && req_pending(t));
 	}
 	if (t->mode == NC_FSM_OPAQUE) {
 		if (t->flags & NC_TFS_ANSWERED) {
@@ -933,9 +1003,10 @@ client_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 		}
 	}
 	prev = w->txc[2 * idx + 1];
-	if (unlikely(fill)) {
-		hole_fill(t, seq, pm->pay);
-		if (want && held_place(w, idx, seq, pm->pay, &prev))
+	if (unlikely(fill || stalled)) {
+		if (fill)
+			hole_fill(t, seq, pm->pay);
+		if (want && held_place(w, idx, seq, pm->pay + (uint32_t)fin, &prev))
 			return 1;   /* held already (a hole holds bytes seen between losses) */
 	}
 	if (!want || !fresh)
@@ -947,7 +1018,7 @@ client_read(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpf
 	}
 	t->held += pm->pay;
 	*held = 1;
-	if (unlikely(fill) && (t->flags & NC_TFS_REPLAYING))
+	if (unlikely(fill || stalled) && (t->flags & NC_TFS_REPLAYING))
 		t->rp_slot = w->txc[2 * idx];   /* it may lie before the replay's place */
 	if (unlikely(f->sync & NC_FLOW_SYNCED) && t->mode == NC_FSM_HTTP && t->q_n != 0 &&
 	    (t->q[0].flags & (NC_FSR_DONE | NC_FSR_SYNCED)) == NC_FSR_DONE && fsr_held(&t->q[0]))
@@ -1757,7 +1828,8 @@ tcp_timeout(struct nc_worker *w, uint32_t idx)
 	else
 		owed = t->mode == NC_FSM_OPAQUE;
 	if (!owed) {
-		if (t->mode == NC_FSM_PLAIN || !req_pending(t))
+		/* a stall's bytes are a request still arriving */
+		if (t->mode == NC_FSM_PLAIN || (!req_pending(t) && !(t->flags & NC_TFS_STALL)))
 			release_all(w, f, idx, 0);   /* nothing of it is still asked */
 		return 0;
 	}

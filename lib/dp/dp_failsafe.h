@@ -91,6 +91,10 @@ enum nc_fs_mode {
 				  * first timeout is not its server's failure */
 #define NC_TFS_SACK      0x4000  /* the client and its server agreed SACK (the SYN keeps
 				  * SACK-permitted): a move's SYN asks for it too */
+#define NC_TFS_STALL     0x8000  /* a gap in client bytes the framing needs (a request's
+				  * head, a chunk's size line) at c_next: the bytes past
+				  * it are passed on and held, not read, until it fills;
+				  * then read from the held copies */
 
 struct nc_tcpfs {
 	struct nc_http_parser req;     /* the client's stream */
@@ -101,7 +105,8 @@ struct nc_tcpfs {
 	uint32_t delta;        /* spliced: client's view = new server's seq + delta */
 	uint32_t c_next;       /* past the client's last byte read in order */
 	uint32_t h_lo, h_hi;   /* client bytes [h_lo, h_hi) of a request body passed
-	                        * over, not seen yet (a hole; none when equal) */
+	                        * over, or past a stall, not seen yet (a hole; none
+	                        * when equal) */
 	uint32_t c_ack;        /* the client's last acknowledgement */
 	uint32_t s_next;       /* past the last server byte forwarded */
 	uint32_t s_ack;        /* the server's last acknowledgement (client's sequence space) */

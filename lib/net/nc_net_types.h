@@ -67,7 +67,7 @@
 	_(HANDOFF_FULL,     "handoff_full",     "ring to the owning worker full") \
 	_(TX_FULL,          "tx_full",          "transmit queue full") \
 	_(TX_CHAINED,       "tx_chained",       "frame in several buffers for a port that sends single-segment frames only (net_af_xdp) that could not be made one: too long for one buffer, or none free") \
-	_(FS_GAP,           "fs_gap",           "fail-safe: segment past a gap in bytes its framing needs, as a message head (resent by its sender)") \
+	_(FS_GAP,           "fs_gap",           "fail-safe: server segment past a gap in bytes its framing needs, as a response head (resent by its sender)") \
 	_(STALLED,          "stalled",          "flow sync: the dispatcher stood still; nothing forwarded (nor what was built before) until the cluster says whether a peer took its flows") \
 	_(CA_TOO_BIG,       "ca_too_big",       "UDP datagram of a proxy-v2 service over the MTU with its PROXY header") \
 	_(CA_NO_ROOM,       "ca_no_room",       "UDP datagram of a proxy-v2 service with no headroom for its PROXY header, or not in one buffer") \

@@ -602,6 +602,53 @@ test_tcpfs_replay_window(void **state)
 	assert_fs_clean(f);
 }
 
+/*
+ * Past a lost segment of a request's head the bytes are held unread (the
+ * framing stalls); past hold_limit_kb they are let go, and with them the
+ * framing: the connection is plain full NAT from there (nothing more held,
+ * nothing dropped, no move).
+ */
+static void
+test_tcpfs_stall_past_limit(void **state)
+{
+	struct fx *f = *state;
+	static const char head[] = "POST /u HTTP/1.1\r\nContent-Length: 3200\r\n\r\n";
+	static const char done[] = "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
+	const uint32_t c = 0x3000, a = 0x4000;
+	const uint16_t h = sizeof(head) - 1, d = sizeof(done) - 1;
+	uint64_t want_drops[NC_DROP_MAX] = { 0 };
+	struct nc_failsafe_view fs;
+	uint8_t body[800];
+	struct pb_pkt p;
+	struct flow fl;
+	unsigned int i;
+
+	memset(body, 's', sizeof(body));
+	tick(f, 0);
+	web_b_up(f, 0);
+	tc_connect(f, 41622, c, a, 0, &fl);
+	/* the head lost; the body past it, its third part past 2 KiB, then
+	 * its last part before the head's resend */
+	for (i = 0; i < 4; i++) {
+		tc_client(&p, &fl, PB_TCP_ACK, c + 1 + h + i * 800, a + 1, body, 800);
+		c2s_ok(f, &fl, &p);
+	}
+	fs_web(f, &fs);
+	assert_int_equal(fs.abandoned, 1);
+	assert_int_equal(fs.held_now, 0);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, head, h);
+	c2s_ok(f, &fl, &p);
+	fs_web(f, &fs);
+	assert_int_equal(fs.held_now, 0);
+	assert_drops(f, want_drops);
+	web_b_up(f, 1);
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + h + 3200, done, d);
+	s2c_ok(f, &fl, &p);
+	assert_fs_clean(f);
+}
+
 /* web with the fail-safe and one move per request, in a table of 4 flows. */
 static void
 tweak_tcpfs_small(struct nc_config *c)
@@ -938,6 +985,7 @@ main(void)
 		T(test_tcpfs_expect_continue, setup_tcpfs),
 		T(test_tcpfs_replay_idempotent, setup_tcpfs_idempotent),
 		T(test_tcpfs_replay_window, setup_tcpfs_limit),
+		T(test_tcpfs_stall_past_limit, setup_tcpfs_limit),
 		T(test_tcpfs_slot_after_splice_given_up, setup_tcpfs_small),
 		T(test_tcpfs_splice_syn_lost, setup_tcpfs_slow),
 		T(test_tcpfs_icmp_window, setup_tcpfs),

@@ -259,9 +259,9 @@ test_tcpfs_one_way(void **state)
 }
 
 /*
- * A segment that lies past bytes the framing needs (a lost segment's gap in
- * a header block) is dropped, counted: its sender resends it, and in order
- * it goes through. Inside a body of known length a gap costs nothing.
+ * A server segment that lies past bytes the framing needs (a lost segment's
+ * gap in a header block) is dropped, counted: its sender resends it, and in
+ * order it goes through (a client's is held: test_tcpfs_head_gap). Inside a body of known length a gap costs nothing.
  */
 static void
 test_tcpfs_gap(void **state)
@@ -382,6 +382,116 @@ test_tcpfs_request_gap(void **state)
 	expect_move(f, &fl, 1, c + 1, SB, c, 0);
 	expect_splice(f, &fl, b, c + 1, held, 5, b + 1);
 	assert_drops(f, want_drops);
+	assert_no_leak(f);
+}
+
+/*
+ * A client segment lost inside a request's head: the segments past it go on
+ * to the server (its SACK blocks and duplicate ACKs tell the client what is
+ * missing) and are held, not read (the framing stalls there); the resend
+ * fills the gap and the request is read on from the held copies. Nothing is
+ * dropped; a resend of a held segment is not held again; the move carries
+ * the whole request, in order, each byte once.
+ */
+static void
+test_tcpfs_head_gap(void **state)
+{
+	struct fx *f = *state;
+	static const char head[] = "POST /up HTTP/1.1\r\nHost: vip\r\nX-Pad: 0123456789abcdef\r\n"
+				   "Content-Length: 600\r\n\r\n";
+	const uint32_t c = 0x19000, a = 0x1a000, b = 0x1b000;
+	const uint16_t h = sizeof(head) - 1, cut0 = 20, cut1 = 45;
+	uint64_t want_drops[NC_DROP_MAX] = { 0 };
+	uint8_t seg[PB_MAX_FRAME], body[600];
+	struct pb_pkt held[4];
+	struct flow fl;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(body); i++)
+		body[i] = (uint8_t)('A' + i % 26);
+	tick(f, 0);
+	web_b_up(f, 0);
+	tc_connect(f, 41660, c, a, 0, &fl);
+	/* the head's first 20 bytes; its next 25 (lost); its rest with 300
+	 * bytes of body; the body's last 300 */
+	tc_client(&held[0], &fl, PB_TCP_ACK, c + 1, a + 1, head, cut0);
+	tc_client(&held[1], &fl, PB_TCP_ACK, c + 1 + cut0, a + 1, head + cut0, cut1 - cut0);
+	memcpy(seg, head + cut1, h - cut1);
+	memcpy(seg + h - cut1, body, 300);
+	tc_client(&held[2], &fl, PB_TCP_ACK, c + 1 + cut1, a + 1, seg, (uint16_t)(h - cut1 + 300));
+	tc_client(&held[3], &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + h + 300, a + 1, body + 300, 300);
+	c2s_ok(f, &fl, &held[0]);
+	c2s_ok(f, &fl, &held[2]);
+	c2s_ok(f, &fl, &held[3]);
+	c2s_ok(f, &fl, &held[2]);   /* resent before the gap's resend */
+	c2s_ok(f, &fl, &held[3]);
+	assert_drops(f, want_drops);
+	/* not complete yet: a request still arriving is owed nothing */
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	/* the gap's resend: the request is read whole from here */
+	c2s_ok(f, &fl, &held[1]);
+	c2s_ok(f, &fl, &held[3]);   /* resent after it */
+	assert_drops(f, want_drops);
+	web_b_up(f, 1);
+	/* a never answers: the whole request goes to b */
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	expect_move(f, &fl, 1, c + 1, SB, c, 0);
+	expect_splice(f, &fl, b, c + 1, held, 4, b + 1);
+	assert_drops(f, want_drops);
+	assert_no_leak(f);
+}
+
+/*
+ * The same with requests pipelined, the second one's first segment lost
+ * (nothing of it read yet): its second goes on and is held, and stays held
+ * when the first request's answer lets that one's bytes go, and while it
+ * waits for the gap past the response limit (a request still arriving is
+ * owed nothing); filled, it is read, answered, and nothing is left held.
+ */
+static void
+test_tcpfs_head_gap_answered(void **state)
+{
+	struct fx *f = *state;
+	static const char req1[] = "GET /a HTTP/1.1\r\nHost: vip\r\n\r\n";
+	static const char req2[] = "GET /b HTTP/1.1\r\nHost: vip\r\nX-Pad: 0123456789\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const uint32_t c = 0x29000, a = 0x2a000;
+	const uint16_t r1 = sizeof(req1) - 1, r2 = sizeof(req2) - 1, l = sizeof(resp) - 1, cut = 16;
+	uint64_t want_drops[NC_DROP_MAX] = { 0 };
+	struct nc_failsafe_view fs;
+	struct pb_pkt p;
+	struct flow fl;
+
+	tick(f, 0);
+	tc_connect(f, 41670, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &fl, &p);
+	/* the second request: its first 16 bytes lost, the rest goes on */
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r1 + cut, a + 1, req2 + cut,
+		  (uint16_t)(r2 - cut));
+	c2s_ok(f, &fl, &p);
+	fs_web(f, &fs);
+	assert_int_equal(fs.held_now, 2);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, resp, l);
+	s2c_ok(f, &fl, &p);
+	fs_web(f, &fs);
+	assert_int_equal(fs.held_now, 1);
+	assert_int_equal(fs_wait(f, 0, 40), 0);
+	expect_none(f, 0);
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1 + r1, a + 1 + l, req2, cut);
+	c2s_ok(f, &fl, &p);
+	assert_drops(f, want_drops);
+	fs_web(f, &fs);
+	assert_int_equal(fs.held_now, 2);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1 + l, c + 1 + r1 + r2, resp, l);
+	s2c_ok(f, &fl, &p);
+	fs_web(f, &fs);
+	assert_int_equal(fs.held_now, 0);
+	assert_int_equal(fs.unframed, 0);
+	assert_int_equal(fs.replays + fs.resets + fs.failed_over[SA], 0);
+	assert_drops(f, want_drops);
+	assert_txpool(f);
 	assert_no_leak(f);
 }
 
@@ -798,6 +908,8 @@ main(void)
 		T(test_tcpfs_gap, setup_tcpfs),
 		T(test_tcpfs_gap_answering, setup_tcpfs),
 		T(test_tcpfs_request_gap, setup_tcpfs),
+		T(test_tcpfs_head_gap, setup_tcpfs),
+		T(test_tcpfs_head_gap_answered, setup_tcpfs),
 		T(test_tcpfs_down_mid_response, setup_tcpfs_health),
 		T(test_tcpfs_down_after_server_close, setup_tcpfs_health),
 		T(test_tcpfs_down_with_hole, setup_tcpfs_health),
