@@ -236,26 +236,23 @@ for p in $PEERS; do
 	done
 done
 
-echo
-echo "== requests/s (p99 ms), nc-client tcp $MODE, $SECS s per point"
-printf '%-8s' clients
-for p in $PEERS; do printf ' %18s' "$p"; done
-echo
-for c in $CLIENTS; do
-	printf '%-8s' "$c"
-	for p in $PEERS; do printf ' %18s' "${RPS[$p,$c]:--} (${P99[$p,$c]:--})"; done
+# table <title> <array A> <between> <array B> <after>: a row per client count,
+# a column per peer, each cell "A<between>B<after>"
+table() {
+	local -n ta=$2 tb=$4
 	echo
-done
-echo
-echo "== CPU 0 wake-up interrupts per request / context switches per request"
-printf '%-8s' clients
-for p in $PEERS; do printf ' %18s' "$p"; done
-echo
-for c in $CLIENTS; do
-	printf '%-8s' "$c"
-	for p in $PEERS; do printf ' %18s' "${WAKE[$p,$c]:--} / ${CTXT[$p,$c]:--}"; done
+	echo "== $1"
+	printf '%-8s' clients
+	for p in $PEERS; do printf ' %18s' "$p"; done
 	echo
-done
+	for c in $CLIENTS; do
+		printf '%-8s' "$c"
+		for p in $PEERS; do printf ' %18s' "${ta[$p,$c]:--}$3${tb[$p,$c]:--}$5"; done
+		echo
+	done
+}
+table "requests/s (p99 ms), nc-client tcp $MODE, $SECS s per point" RPS " (" P99 ")"
+table "CPU 0 wake-up interrupts per request / context switches per request" WAKE " / " CTXT ""
 for n in $PEERS; do
 	[[ $n == netchestra* ]] || continue
 	echo

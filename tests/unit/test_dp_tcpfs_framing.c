@@ -334,6 +334,19 @@ test_tcpfs_gap_answering(void **state)
 	assert_no_leak(f);
 }
 
+/* b comes up and a never answers connection <fl> (client ISN <c>): its
+ * whole request moves to b (ISN <b>), the <n> segments <held> in order. */
+static void
+whole_to_b(struct fx *f, struct flow *fl, uint32_t c, uint32_t b, const struct pb_pkt *held,
+	   unsigned int n)
+{
+	web_b_up(f, 1);
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	expect_move(f, fl, 1, c + 1, SB, c, 0);
+	expect_splice(f, fl, b, c + 1, held, n, b + 1);
+	assert_no_leak(f);
+}
+
 /*
  * Client segments past a gap - one lost inside a request body of known
  * length - go on to the server (its duplicate ACKs tell the client what is
@@ -376,13 +389,8 @@ test_tcpfs_request_gap(void **state)
 	for (i = 1; i < 5; i++)
 		c2s_ok(f, &fl, &held[i]);
 	assert_drops(f, want_drops);
-	web_b_up(f, 1);
-	/* a never answers: the whole request goes to b */
-	assert_int_equal(fs_wait(f, 0, 40), 1);
-	expect_move(f, &fl, 1, c + 1, SB, c, 0);
-	expect_splice(f, &fl, b, c + 1, held, 5, b + 1);
+	whole_to_b(f, &fl, c, b, held, 5);
 	assert_drops(f, want_drops);
-	assert_no_leak(f);
 }
 
 /*
@@ -433,13 +441,8 @@ test_tcpfs_head_gap(void **state)
 	c2s_ok(f, &fl, &held[1]);
 	c2s_ok(f, &fl, &held[3]);   /* resent after it */
 	assert_drops(f, want_drops);
-	web_b_up(f, 1);
-	/* a never answers: the whole request goes to b */
-	assert_int_equal(fs_wait(f, 0, 40), 1);
-	expect_move(f, &fl, 1, c + 1, SB, c, 0);
-	expect_splice(f, &fl, b, c + 1, held, 4, b + 1);
+	whole_to_b(f, &fl, c, b, held, 4);
 	assert_drops(f, want_drops);
-	assert_no_leak(f);
 }
 
 /*
