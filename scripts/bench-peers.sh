@@ -216,7 +216,7 @@ one_point() {
 	RPS[$p,$c]=$(jq -r '.rps | floor' "$W/r.json" 2>/dev/null || echo 0)
 	P99[$p,$c]=$(jq -r '.p99_ms | . * 100 | round / 100' "$W/r.json" 2>/dev/null || echo -)
 	broken=$(jq -r '.broken' "$W/r.json" 2>/dev/null || echo "?")
-	reqs=$(jq -r '.requests' "$W/r.json" 2>/dev/null || echo 0)
+	reqs=$(jq -r '.requests // 0' "$W/r.json" 2>/dev/null || echo 0)
 	WAKE[$p,$c]=$(awk -v d=$((w1 - w0)) -v r="$reqs" 'BEGIN { if (r > 0) printf "%.2f", d / r; else print "-" }')
 	CTXT[$p,$c]=$(awk -v d=$((x1 - x0)) -v r="$reqs" 'BEGIN { if (r > 0) printf "%.1f", d / r; else print "-" }')
 	printf '%-14s clients %d: %6s req/s  p99 %6s ms  broken %s  CPU 0 wake-ups %s/req  context switches %s/req\n' \
