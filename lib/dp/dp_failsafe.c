@@ -656,6 +656,25 @@ req_wants(const struct nc_tcpfs *t, uint32_t seq, uint32_t len)
 	return 0;
 }
 
+/* A request is arriving whose first bytes were lost: the reading stalls at
+ * its start (c_next) with none of it read, the bytes past the gap held.
+ * Its server cannot have had it: it moves as a request does, from c_next. */
+static inline int
+head_stalled(const struct nc_tcpfs *t)
+{
+	return t->mode == NC_FSM_HTTP && t->q_n == 0 && (t->flags & NC_TFS_STALL);
+}
+
+/* Where a move's new connection starts in the client's stream: the first
+ * request not answered (or arriving, its head lost), or the first byte. */
+static inline uint32_t
+move_start(const struct nc_tcpfs *t)
+{
+	if (t->mode != NC_FSM_HTTP)
+		return t->c_isn + 1;
+	return t->q_n != 0 ? t->q[0].start : t->c_next;
+}
+
 /* Some request is held and unanswered (a FIN after it belongs with it). */
 static int
 req_pending(const struct nc_tcpfs *t)
@@ -1318,8 +1337,8 @@ server_close(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 			server_gap(w, t, m);
 			return 0;
 		}
-		if (t->q_n != 0 && !(t->q[0].flags & NC_FSR_ANSWERED)) {
-			if (nc_seq_le(rcv, t->q[0].start) && holding(w, idx)) {
+		if ((t->q_n != 0 && !(t->q[0].flags & NC_FSR_ANSWERED)) || head_stalled(t)) {
+			if (nc_seq_le(rcv, move_start(t)) && holding(w, idx)) {
 				/* closed before the request reached it */
 				if (!rst)
 					tcp_send(w, f, 1, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, rcv,
@@ -1329,7 +1348,7 @@ server_close(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 				failover(w, idx, NC_FO_SERVER_CLOSED);
 				return 0;
 			}
-			if (!holding(w, idx) || !fsr_held(&t->q[0]))
+			if (!holding(w, idx) || head_stalled(t) || !fsr_held(&t->q[0]))
 				break;      /* nothing to carry elsewhere */
 			if (f->fin & NC_FLOW_FIN_C)
 				break;      /* the client closed first: answered so */
@@ -1540,6 +1559,8 @@ tcp_movable(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx,
 		return 1;
 	switch (t->mode) {
 	case NC_FSM_HTTP:
+		if (head_stalled(t))
+			return nc_http_idle(&t->resp);
 		if (t->q_n == 0 || !fsr_held(&t->q[0]) || !nc_http_idle(&t->resp))
 			return 0;
 		/* "idempotent": a request that is not goes again only while
@@ -1783,7 +1804,7 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	}
 	/* the client is connected: open a connection to the new server from
 	 * the first held byte; the held bytes follow its SYN-ACK */
-	t->sp_client = t->mode == NC_FSM_HTTP ? t->q[0].start : t->c_isn + 1;
+	t->sp_client = move_start(t);
 	t->sp_server = t->mode == NC_FSM_HTTP ? t->s_next : t->srv_isn + 1;
 	t->flags = (uint16_t)((t->flags & ~(NC_TFS_SPLICED | NC_TFS_REPLAYING | NC_TFS_GONE |
 					    NC_TFS_STALE)) | NC_TFS_SPLICING);
@@ -1909,8 +1930,8 @@ failsafe_server_down(struct nc_worker *w)
 		 * would only cut a complete exchange short */
 		if ((t->flags & NC_TFS_GONE) || f->state != NC_FLOW_EST || (f->fin & NC_FLOW_FIN_S))
 			continue;
-		if ((t->mode == NC_FSM_HTTP && t->q_n == 0 && nc_http_idle(&t->resp)) ||
-		    (t->flags & NC_TFS_RESUME)) {
+		if ((t->mode == NC_FSM_HTTP && t->q_n == 0 && !head_stalled(t) &&
+		     nc_http_idle(&t->resp)) || (t->flags & NC_TFS_RESUME)) {
 			/* the last answer's bytes the client has not acknowledged
 			 * may lie in a hole (a segment lost, the rest passed):
 			 * only its server resends them, so its connection stays;

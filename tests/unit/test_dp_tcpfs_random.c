@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * lib/dp: the TCP transaction fail-safe under arbitrary loss, reordering and
+ * duplication of a client's segments, through the data-path fixture
+ * (dp_fixture.h). Each round, drawn from a fixed seed: pipelined HTTP/1.1
+ * requests (a GET with a header of any length, a POST of known length, a
+ * chunked POST) cut at random places - inside a request line, a header, a
+ * chunk's size line - and sent as a client's TCP would over a lossy path:
+ * segments lost, resent from the first one missing, sometimes out of order
+ * or twice, or all in any order (SACK-driven resends).
+ * test_tcpfs_random_loss: then a never answers (or answers the first
+ * request only) and b comes up: what b receives must be exactly the
+ * client's stream from the first unanswered request on, each byte once, in
+ * order (a held segment that began in the answered request is sent whole:
+ * b's TCP drops its part before the connection's start); every client
+ * segment on the way went on to a, none dropped; once b answers, nothing is
+ * left held and nothing leaked.
+ * test_tcpfs_random_down: a fails at any point of the sending instead
+ * (one_down_round).
+ * TCPFS_RANDOM_VERBOSE=1 prints each round before it runs (the last one
+ * printed is the one that failed); TCPFS_RANDOM_SEED=<n> draws other rounds.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include <rte_mbuf.h>
+
+#include "nc_dp.h"
+#include "dp_priv.h"
+#include "pkt_build.h"
+#include "dp_fixture.h"
+
+#define ROUNDS     400
+#define REQ_MAX    3
+#define STREAM_MAX 4096
+#define SEG_MAX    48        /* segments of a round's stream */
+#define SENDS_MAX  512       /* sends of a round, resends included */
+
+static uint64_t rng_state;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	/* xorshift64*: the same rounds on every machine */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32) % n;
+}
+
+struct stream {
+	uint8_t b[STREAM_MAX];
+	uint32_t len;
+	uint32_t start[REQ_MAX];   /* offset of each request */
+	unsigned int n_req;
+	uint32_t cut[SEG_MAX + 1]; /* segment i: [cut[i], cut[i + 1]) */
+	unsigned int n_seg;
+};
+
+static void
+put(struct stream *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf((char *)s->b + s->len, STREAM_MAX - s->len, fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (uint32_t)n < STREAM_MAX - s->len);
+	s->len += (uint32_t)n;
+}
+
+static void
+fill(struct stream *s, uint32_t n)
+{
+	uint32_t i;
+
+	assert_true(n < STREAM_MAX - s->len);
+	for (i = 0; i < n; i++)
+		s->b[s->len++] = (uint8_t)('a' + rnd(26));
+}
+
+/* One request of a random kind appended to <s>. */
+static void
+add_request(struct stream *s)
+{
+	uint32_t n, k, i;
+
+	s->start[s->n_req++] = s->len;
+	switch (rnd(3)) {
+	case 0:
+		put(s, "GET /r%u HTTP/1.1\r\nHost: vip\r\nX-Pad: ", rnd(1000));
+		fill(s, rnd(300));
+		put(s, "\r\n\r\n");
+		break;
+	case 1:
+		n = rnd(700);
+		put(s, "POST /p HTTP/1.1\r\nHost: vip\r\nContent-Length: %u\r\n\r\n", n);
+		fill(s, n);
+		break;
+	default:
+		put(s, "POST /c HTTP/1.1\r\nHost: vip\r\nTransfer-Encoding: chunked\r\n\r\n");
+		k = 1 + rnd(3);
+		for (i = 0; i < k; i++) {
+			n = 1 + rnd(200);
+			put(s, "%x\r\n", n);
+			fill(s, n);
+			put(s, "\r\n");
+		}
+		put(s, "0\r\n\r\n");
+		break;
+	}
+}
+
+/* Cut <s> into segments: mostly short ones, so that cuts fall inside
+ * request lines, headers and chunk size lines. */
+static void
+cut_stream(struct stream *s)
+{
+	uint32_t at = 0, n;
+
+	s->n_seg = 0;
+	while (at < s->len) {
+		assert_true(s->n_seg < SEG_MAX);
+		n = rnd(4) == 0 ? 1 + rnd(400) : 1 + rnd(90);
+		if (n > s->len - at || s->n_seg == SEG_MAX - 1)
+			n = s->len - at;
+		s->cut[s->n_seg++] = at;
+		at += n;
+	}
+	s->cut[s->n_seg] = s->len;
+}
+
+/*
+ * The order the client's segments arrive in: each at least once. Mostly as
+ * a TCP sender on a lossy path sends them: in order, some lost, resent from
+ * the first missing one (a neighbor pair sometimes swapped, a segment
+ * sometimes twice); sometimes in any order at all.
+ */
+static unsigned int
+schedule(const struct stream *s, unsigned int *send)
+{
+	uint8_t got[SEG_MAX] = { 0 };
+	unsigned int n = 0, i, j, t, first = 0;
+
+	if (rnd(4) == 0) {
+		for (i = 0; i < s->n_seg; i++)
+			send[n++] = i;
+		for (i = 0; i < s->n_seg / 3; i++)
+			send[n++] = rnd(s->n_seg);
+		for (i = n - 1; i > 0; i--) {
+			j = rnd(i + 1);
+			t = send[i];
+			send[i] = send[j];
+			send[j] = t;
+		}
+		return n;
+	}
+	while (first < s->n_seg) {
+		for (i = first; i < s->n_seg && n < SENDS_MAX - 2; i++) {
+			if (rnd(10) < 3)
+				continue;   /* lost on the way */
+			send[n++] = i;
+			got[i] = 1;
+			if (rnd(12) == 0)
+				send[n++] = i;
+			if (n >= 2 && rnd(8) == 0) {
+				t = send[n - 1];
+				send[n - 1] = send[n - 2];
+				send[n - 2] = t;
+			}
+		}
+		while (first < s->n_seg && got[first])
+			first++;
+		if (n >= SENDS_MAX - 2 && first < s->n_seg) {
+			/* bounded: the rest once, in order */
+			for (i = first; i < s->n_seg; i++)
+				if (!got[i])
+					send[n++] = i;
+			break;
+		}
+	}
+	return n;
+}
+
+struct tcp_view {
+	uint32_t seq;
+	uint8_t flags;
+	const uint8_t *pay;
+	uint16_t len;
+};
+
+static void
+tcp_view(const struct frame *fr, struct tcp_view *v)
+{
+	const uint8_t *ip = fr->b + PB_IP_OFF, *tcp = fr->b + pb_l4_off(fr->b);
+	uint16_t ip_len = pb_get16(ip + 2), hl = (uint16_t)((ip[0] & 0xf) * 4);
+	uint16_t doff = (uint16_t)((tcp[12] >> 4) * 4);
+
+	v->seq = pb_get32(tcp + 4);
+	v->flags = tcp[13];
+	v->pay = tcp + doff;
+	v->len = (uint16_t)(ip_len - hl - doff);
+}
+
+/*
+ * After the move: the SYN to b found among the frames, b's SYN-ACK given,
+ * and every byte b gets placed by its sequence number. They must be the
+ * stream from offset <from> to its end, each byte once, sent in order.
+ */
+static uint32_t
+splice_to_b(struct fx *f, struct flow *fl, const struct stream *s, uint32_t from, uint32_t bisn)
+{
+	static struct frame fr[SEG_MAX + 8];
+	static uint8_t got[STREAM_MAX], seen[STREAM_MAX];
+	struct tcp_view v;
+	struct pb_pkt p;
+	uint32_t syn = 0, want = s->len - from, bytes = 0, off, last = 0, i;
+	unsigned int n, k;
+	int found = 0;
+
+	n = take(f, fl->owner, fr, RTE_DIM(fr));
+	for (k = 0; k < n; k++) {
+		tcp_view(&fr[k], &v);
+		if (server_of(&fr[k]) == SB && (v.flags & PB_TCP_SYN)) {
+			syn = v.seq;
+			fl->server = SB;
+			fl->lport = lport_of(&fr[k]);
+			found = 1;
+		}
+	}
+	assert_true(found);
+	tc_server(&p, fl, SB, PB_TCP_SYN | PB_TCP_ACK, bisn, syn + 1, NULL, 0);
+	rx(f, fl->owner, &p);
+	n = take(f, fl->owner, fr, RTE_DIM(fr));
+	memset(seen, 0, sizeof(seen));
+	for (k = 0; k < n; k++) {
+		assert_int_equal(server_of(&fr[k]), SB);
+		tcp_view(&fr[k], &v);
+		if (v.len == 0)
+			continue;
+		/* a held segment that began in the answered request goes
+		 * whole: b's TCP drops what lies before its connection's start
+		 * (those bytes must still be the client's) */
+		off = v.seq - (syn + 1);
+		if ((int32_t)off + (int32_t)from < 0 || (int32_t)off + v.len > (int32_t)want)
+			print_error("b got bytes [%d, %d) of the %u from the request on\n",
+				    (int32_t)off, (int32_t)off + v.len, want);
+		assert_true((int32_t)off + (int32_t)from >= 0 && (int32_t)off + v.len <= (int32_t)want);
+		/* in the stream's order */
+		assert_true(bytes == 0 || (int32_t)last <= (int32_t)off);
+		last = off;
+		for (i = 0; i < v.len; i++) {
+			int32_t at = (int32_t)off + (int32_t)i;
+
+			if (at < 0) {
+				assert_int_equal(v.pay[i], s->b[from + (uint32_t)at]);
+				continue;
+			}
+			if (seen[at])
+				print_error("byte %d of the moved stream sent twice\n", at);
+			assert_false(seen[at]);
+			seen[at] = 1;
+			got[at] = v.pay[i];
+			bytes++;
+		}
+	}
+	if (bytes != want)
+		print_error("b got %u bytes of the %u from request on\n", bytes, want);
+	assert_int_equal(bytes, want);
+	assert_bytes(got, want, s->b + from, want);
+	return syn;
+}
+
+/* The answer every server gives, to any request. */
+static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+#define RESP_LEN ((uint16_t)(sizeof(resp) - 1))
+
+/* A round's stream, its segments and the order they are sent in (<send>,
+ * the count returned). */
+static unsigned int
+draw_round(struct stream *s, unsigned int *send)
+{
+	unsigned int n, i;
+
+	memset(s, 0, sizeof(*s));
+	n = 1 + rnd(REQ_MAX);
+	for (i = 0; i < n; i++)
+		add_request(s);
+	cut_stream(s);
+	return schedule(s, send);
+}
+
+static void
+one_round(struct fx *f, unsigned int round)
+{
+	static struct stream s;
+	static unsigned int send[SENDS_MAX];
+	static struct frame out[2];
+	/* every fifth client's sequence numbers wrap inside its stream */
+	const uint32_t c = round % 5 == 4 ? 0xfffff800u + round
+					  : 0x10000000u * (round % 16) + 0x1000u * round;
+	const uint32_t a = 0x40000000u + round;
+	const uint32_t b = 0x70000000u + round;
+	struct nc_failsafe_view fs;
+	uint32_t syn, ack_a = a + 1, from, at;
+	unsigned int n, i, answered = 0;
+	struct pb_pkt p;
+	struct flow fl;
+
+	n = draw_round(&s, send);
+	if (getenv("TCPFS_RANDOM_VERBOSE") != NULL)
+		print_message("round %u: %u requests, %u bytes, %u segments, %u sends\n", round,
+			      s.n_req, s.len, s.n_seg, n);
+
+	web_b_up(f, 0);
+	tc_connect(f, (uint16_t)(20000 + round), c, a, 0, &fl);
+	for (i = 0; i < n; i++) {
+		at = s.cut[send[i]];
+		tc_client(&p, &fl, PB_TCP_ACK | (send[i] == s.n_seg - 1 ? PB_TCP_PSH : 0), c + 1 + at,
+			  ack_a, s.b + at, (uint16_t)(s.cut[send[i] + 1] - at));
+		c2s_ok(f, &fl, &p);
+	}
+	assert_int_equal(drops_total(f), 0);
+
+	/* a answers the first request only, or nothing */
+	from = 0;
+	if (s.n_req > 1 && rnd(2)) {
+		tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + s.len, resp, RESP_LEN);
+		s2c_ok(f, &fl, &p);
+		answered = 1;
+		from = s.start[1];
+	}
+	web_b_up(f, 1);
+	assert_int_equal(fs_wait(f, 0, 40), 1);
+	syn = splice_to_b(f, &fl, &s, from, b);
+	/* b answers each request it got; then nothing is held */
+	for (i = answered; i < s.n_req; i++) {
+		tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1 + (i - answered) * RESP_LEN,
+			  syn + 1 + s.len - from, resp, RESP_LEN);
+		rx(f, fl.owner, &p);
+		n = take(f, fl.owner, out, RTE_DIM(out));
+		assert_int_equal(n, 1);
+	}
+	fs_web(f, &fs);
+	assert_int_equal(fs.held_now, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+static void
+test_tcpfs_random_loss(void **state)
+{
+	struct fx *f = *state;
+	const char *seed = getenv("TCPFS_RANDOM_SEED");
+	unsigned int r;
+
+	tick(f, 0);
+	rng_state = (seed != NULL ? strtoull(seed, NULL, 0) : 0x6e6574636865737ull) | 1;
+	for (r = 0; r < ROUNDS; r++)
+		one_round(f, r);
+}
+
+/* The server a moved connection reaches, as a TCP receiver: every byte it
+ * got placed by its place in the client's stream (a byte got twice must be
+ * the same byte), its next expected byte, what it acknowledged. */
+struct receiver {
+	uint8_t b[STREAM_MAX];
+	uint8_t seen[STREAM_MAX];
+	uint32_t base;       /* the client's sequence number of stream byte 0 */
+	uint32_t syn;        /* the new connection's SYN: its byte 0 is syn + 1 */
+	int srv;             /* the server it went to */
+	uint16_t old_lport;  /* the connection before the move */
+	uint32_t isn;        /* the server's own */
+	uint32_t nxt;        /* stream bytes [from, nxt) all got */
+	uint32_t acked;      /* nxt as last acknowledged */
+	int open;            /* the SYN seen */
+	int answered;        /* SYN-ACK sent */
+	uint8_t a_seen[STREAM_MAX];   /* the stream bytes a got */
+	uint32_t a_got;      /* stream bytes [0, a_got) a got */
+};
+
+/* Client bytes [pos, pos + len) reached a. */
+static void
+a_gets(struct receiver *r, const struct stream *s, uint32_t pos, uint32_t len)
+{
+	memset(r->a_seen + pos, 1, len);
+	while (r->a_got < s->len && r->a_seen[r->a_got])
+		r->a_got++;
+}
+
+/*
+ * Frames <fr>[0..n) off the wire after a failed: client bytes to the old
+ * connection only while no new one is open (one kept for the last answer's
+ * tail, its next request going on to a until it moves); the new
+ * connection's SYN (again only as the same SYN); its bytes placed in <r>.
+ * Frames to the client (the new server's acknowledgements passed on) are
+ * let be.
+ */
+static void
+wire_after_kill(struct flow *fl, const struct stream *s, struct receiver *r,
+		const struct frame *fr, unsigned int n)
+{
+	struct tcp_view v;
+	unsigned int k;
+	uint32_t pos, i;
+
+	for (k = 0; k < n; k++) {
+		if (pb_get32(fr[k].b + PB_IP_OFF + 16) == IP_CLIENT)
+			continue;
+		tcp_view(&fr[k], &v);
+		if (lport_of(&fr[k]) == r->old_lport) {
+			if (v.len != 0 && r->open)
+				print_error("the old connection got %u bytes after the move\n", v.len);
+			assert_true(v.len == 0 || !r->open);
+			pos = v.seq - r->base;
+			assert_true(pos + v.len <= s->len && v.len <= s->len);
+			a_gets(r, s, pos, v.len);
+			continue;
+		}
+		if (v.flags & PB_TCP_SYN) {
+			/* sent again (a client segment while the new server has
+			 * not answered): the same connection */
+			assert_true(!r->open || (v.seq == r->syn && lport_of(&fr[k]) == fl->lport));
+			r->open = 1;
+			r->syn = v.seq;
+			r->srv = server_of(&fr[k]);
+			fl->server = r->srv;
+			fl->lport = lport_of(&fr[k]);
+			continue;
+		}
+		assert_true(r->open);
+		assert_int_equal(server_of(&fr[k]), r->srv);
+		assert_int_equal(lport_of(&fr[k]), fl->lport);
+		pos = v.seq - r->base;
+		if (pos + v.len > s->len || v.len > s->len)
+			print_error("the new server got bytes [%d, %d) of a %u-byte stream\n",
+				    (int32_t)pos, (int32_t)(pos + v.len), s->len);
+		assert_true(pos + v.len <= s->len && v.len <= s->len);
+		for (i = 0; i < v.len; i++) {
+			if (r->seen[pos + i] && r->b[pos + i] != v.pay[i])
+				print_error("byte %u of the stream got twice, different\n", pos + i);
+			assert_true(!r->seen[pos + i] || r->b[pos + i] == v.pay[i]);
+			r->seen[pos + i] = 1;
+			r->b[pos + i] = v.pay[i];
+		}
+		while (r->nxt < s->len && r->seen[r->nxt])
+			r->nxt++;
+	}
+}
+
+/* Take what the worker sends, and let the new server answer as its TCP
+ * would: its SYN with a SYN-ACK (when <synack>), new bytes with an
+ * acknowledgement, until the wire is quiet. */
+static void
+wire_settle(struct fx *f, struct flow *fl, const struct stream *s, struct receiver *r, int synack)
+{
+	static struct frame fr[SEG_MAX + 8];
+	struct pb_pkt p;
+	unsigned int n, rounds;
+
+	for (rounds = 0; rounds < 16; rounds++) {
+		n = take(f, fl->owner, fr, RTE_DIM(fr));
+		wire_after_kill(fl, s, r, fr, n);
+		if (r->open && synack && !r->answered) {
+			r->answered = 1;
+			tc_server(&p, fl, r->srv, PB_TCP_SYN | PB_TCP_ACK, r->isn, r->syn + 1, NULL, 0);
+			rx(f, fl->owner, &p);
+			continue;
+		}
+		if (r->answered && r->nxt != r->acked) {
+			r->acked = r->nxt;
+			tc_server(&p, fl, r->srv, PB_TCP_ACK, r->isn + 1, r->base + r->nxt, NULL, 0);
+			rx(f, fl->owner, &p);
+			continue;
+		}
+		if (n == 0)
+			return;
+	}
+	fail_msg("the wire never settled");
+}
+
+enum { KILL_ADMIN, KILL_RST, KILL_FIN, KILL_KINDS };
+static const char *const kill_name[KILL_KINDS] = { "taken down", "reset", "closed" };
+
+/*
+ * a fails: taken down by its operator (b up), or its segment - a reset, as
+ * from a crashed server's kernel, or a close - acknowledging what it got,
+ * after its first <a_sent> bytes; the wire settles (the new server answers
+ * its SYN when <synack>). When a had any byte of a request it has not
+ * answered (past <from>) - even one past a lost request head - that
+ * request moves at once.
+ */
+static void
+kill_a(struct fx *f, struct flow *fl, int kind, const struct stream *s, struct receiver *r,
+       uint32_t a, uint32_t a_sent, uint32_t from, int synack)
+{
+	struct pb_pkt p;
+	uint32_t i;
+	int owed = 0;
+
+	for (i = from; i < s->len; i++)
+		owed |= r->a_seen[i];
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_UP), 0);
+	if (kind == KILL_ADMIN) {
+		assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_DOWN), 0);
+		fs_wait(f, 0, 0);
+	} else {
+		tick(f, 0);
+		tc_server(&p, fl, SA, PB_TCP_ACK | (kind == KILL_RST ? PB_TCP_RST : PB_TCP_FIN),
+			  a + 1 + a_sent, r->base + r->a_got, NULL, 0);
+		rx(f, fl->owner, &p);
+	}
+	wire_settle(f, fl, s, r, synack);
+	if (owed && !r->open)
+		print_error("a %s owing an answer, and nothing moved\n", kill_name[kind]);
+	assert_true(!owed || r->open);
+}
+
+/*
+ * The same streams, but a fails at a random point of the client's sending -
+ * mid-request, on a hole, on a stall at a request's head - by its operator
+ * taking it down, by a reset or by a close; sometimes after answering the
+ * first request. The client's later segments (some held during the splice)
+ * and its resends of what the new server has not acknowledged (cut afresh,
+ * as a sender collapses its retransmissions) must give the new server the
+ * whole stream from the first request not answered, its SYN right before
+ * it; nothing of the client's reaches the old connection after the failure.
+ */
+static void
+one_down_round(struct fx *f, unsigned int round)
+{
+	static struct stream s;
+	static struct receiver r;
+	static unsigned int send[SENDS_MAX];
+	static struct frame out[2];
+	const uint32_t c = round % 5 == 4 ? 0xfffff900u + round : 0x20000000u + 0x1000u * round;
+	const uint32_t a = 0x50000000u + round;
+	struct nc_failsafe_view fs;
+	unsigned int n, i, kill, synack_at, tries;
+	uint32_t at, len, a_sent = 0, from = 0, k;
+	int kind, answer;
+	struct pb_pkt p;
+	struct flow fl;
+
+	memset(&r, 0, sizeof(r));
+	r.isn = 0x60000000u + round;
+	r.base = c + 1;
+	n = draw_round(&s, send);
+	kill = 1 + rnd(n);                      /* after this many sends */
+	synack_at = kill + rnd(n - kill + 1);   /* the new server answers after this many */
+	kind = (int)rnd(KILL_KINDS);
+	answer = s.n_req > 1 && rnd(2);         /* a answers the first request once it has it */
+	if (getenv("TCPFS_RANDOM_VERBOSE") != NULL)
+		print_message("down round %u: %u requests, %u bytes, %u segments, %u sends, a %s "
+			      "after %u%s, the SYN-ACK after %u\n", round, s.n_req, s.len, s.n_seg, n,
+			      kill_name[kind], kill, answer ? " (answering the first)" : "", synack_at);
+
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_UP), 0);
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DOWN), 0);
+	tick(f, 0);
+	tc_connect(f, (uint16_t)(30000 + round), c, a, 0, &fl);
+	r.old_lport = fl.lport;
+	for (i = 0; i < n; i++) {
+		if (i == kill)
+			kill_a(f, &fl, kind, &s, &r, a, a_sent, from, i >= synack_at);
+		/* the client acknowledges what it got of a */
+		at = s.cut[send[i]];
+		tc_client(&p, &fl, PB_TCP_ACK | (send[i] == s.n_seg - 1 ? PB_TCP_PSH : 0), c + 1 + at,
+			  a + 1 + a_sent, s.b + at, (uint16_t)(s.cut[send[i] + 1] - at));
+		if (i >= kill) {
+			rx(f, fl.owner, &p);
+			wire_settle(f, &fl, &s, &r, i >= synack_at);
+			continue;
+		}
+		c2s_ok(f, &fl, &p);
+		a_gets(&r, &s, at, s.cut[send[i] + 1] - at);
+		if (answer && a_sent == 0 && r.a_got >= s.start[1]) {
+			tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r.a_got, resp, RESP_LEN);
+			s2c_ok(f, &fl, &p);
+			a_sent = RESP_LEN;
+			from = s.start[1];
+		}
+	}
+	if (kill == n)
+		kill_a(f, &fl, kind, &s, &r, a, a_sent, from, 1);
+	/* the client resends what its server has not acknowledged, as its
+	 * retransmission timer would, collapsed into segments of its own; the
+	 * fail-safe's timers run between (a request a kept connection still
+	 * carried to a moves once a is owing it its answer) */
+	for (tries = 0; tries < 6; tries++) {
+		wire_settle(f, &fl, &s, &r, 1);
+		if (r.open) {
+			if (r.nxt < from)
+				r.nxt = from;
+			while (r.nxt < s.len && r.seen[r.nxt])
+				r.nxt++;
+			if (r.nxt == s.len)
+				break;
+		}
+		for (k = r.open ? r.nxt : r.a_got; k < s.len; k += len) {
+			len = 1 + rnd(500);
+			if (len > s.len - k)
+				len = s.len - k;
+			tc_client(&p, &fl, PB_TCP_ACK, c + 1 + k, a + 1 + a_sent, s.b + k, (uint16_t)len);
+			rx(f, fl.owner, &p);
+			wire_settle(f, &fl, &s, &r, 1);
+		}
+		fs_wait(f, 0, 40);
+	}
+	if (!r.open)
+		print_error("no new connection after a was %s\n", kill_name[kind]);
+	assert_true(r.open);
+	assert_int_equal(r.syn, c + from);
+	if (r.nxt != s.len)
+		print_error("the new server has the stream up to %u of %u, from %u\n", r.nxt, s.len,
+			    from);
+	assert_int_equal(r.nxt, s.len);
+	assert_bytes(r.b + from, s.len - from, s.b + from, s.len - from);
+	/* the new server answers each request; then nothing is held */
+	for (i = 0; i < s.n_req - (from != 0); i++) {
+		tc_server(&p, &fl, r.srv, PB_TCP_ACK | PB_TCP_PSH, r.isn + 1 + i * RESP_LEN, c + 1 + s.len,
+			  resp, RESP_LEN);
+		rx(f, fl.owner, &p);
+		assert_int_equal(take(f, fl.owner, out, RTE_DIM(out)), 1);
+	}
+	fs_web(f, &fs);
+	assert_int_equal(fs.held_now, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+static void
+test_tcpfs_random_down(void **state)
+{
+	struct fx *f = *state;
+	const char *seed = getenv("TCPFS_RANDOM_SEED");
+	unsigned int r;
+
+	tick(f, 0);
+	rng_state = (seed != NULL ? strtoull(seed, NULL, 0) : 0x646f776e) | 1;
+	for (r = 0; r < ROUNDS; r++)
+		one_down_round(f, r);
+}
+
+static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsrandom"); }
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_tcpfs_random_loss, setup_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcpfs_random_down, setup_tcpfs, fx_teardown),
+	};
+
+	return cmocka_run_group_tests_name("dp_tcpfs_random", tests, eal_setup, fx_eal_teardown);
+}
