@@ -1067,6 +1067,11 @@ client_detour(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tc
 		rte_pktmbuf_free(m);
 		if (held) {
 			failover(w, idx, NC_FO_SERVER_CLOSED);   /* its next request */
+		} else if (pm->pay != 0 && !fin && nc_seq_le(seq + pm->pay, t->s_ack)) {
+			/* bytes its server had (a late duplicate, or their
+			 * acknowledgement lost): acknowledged as the server did,
+			 * nothing to carry */
+			tcp_send(w, f, 0, RTE_TCP_ACK_FLAG, t->s_next, t->s_ack, 0);
 		} else if (pm->pay != 0) {
 			/* bytes that cannot be carried: the client learns the
 			 * connection is gone */
@@ -1350,8 +1355,8 @@ server_close(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 			}
 			if (!holding(w, idx) || head_stalled(t) || !fsr_held(&t->q[0]))
 				break;      /* nothing to carry elsewhere */
-			if (f->fin & NC_FLOW_FIN_C)
-				break;      /* the client closed first: answered so */
+			if ((f->fin & NC_FLOW_FIN_C) && nc_seq_lt(t->c_next, rcv))
+				break;      /* it had the client's close first: answered so */
 			goto failure;       /* it had the request */
 		}
 		if (t->q_n != 0 || !nc_http_idle(&t->resp)) {

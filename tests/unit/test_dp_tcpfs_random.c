@@ -363,7 +363,7 @@ test_tcpfs_random_loss(void **state)
 	unsigned int r;
 
 	tick(f, 0);
-	rng_state = (seed != NULL ? strtoull(seed, NULL, 0) : 0x6e6574636865737ull) | 1;
+	rng_state = seed != NULL ? strtoull(seed, NULL, 0) * 2 + 1 : 0x6e6574636865737ull;
 	for (r = 0; r < ROUNDS; r++)
 		one_round(f, r);
 }
@@ -380,12 +380,21 @@ struct receiver {
 	uint16_t old_lport;  /* the connection before the move */
 	uint32_t isn;        /* the server's own */
 	uint32_t nxt;        /* stream bytes [from, nxt) all got */
-	uint32_t acked;      /* nxt as last acknowledged */
+	uint32_t acked;      /* rcv_nxt() as last acknowledged */
 	int open;            /* the SYN seen */
 	int answered;        /* SYN-ACK sent */
+	int fin;             /* the client's FIN got, after the stream's last byte */
 	uint8_t a_seen[STREAM_MAX];   /* the stream bytes a got */
 	uint32_t a_got;      /* stream bytes [0, a_got) a got */
+	int a_fin;           /* the client's FIN went to a */
 };
+
+/* a's TCP has the client's FIN: it went to a, every byte before it too. */
+static int
+a_had_fin(const struct stream *s, const struct receiver *r)
+{
+	return r->a_fin && r->a_got == s->len;
+}
 
 /* Client bytes [pos, pos + len) reached a. */
 static void
@@ -420,6 +429,8 @@ wire_after_kill(struct flow *fl, const struct stream *s, struct receiver *r,
 			if (v.len != 0 && r->open)
 				print_error("the old connection got %u bytes after the move\n", v.len);
 			assert_true(v.len == 0 || !r->open);
+			if (v.len == 0)
+				continue;   /* a reset or a close: past the client's FIN, maybe */
 			pos = v.seq - r->base;
 			assert_true(pos + v.len <= s->len && v.len <= s->len);
 			a_gets(r, s, pos, v.len);
@@ -444,6 +455,10 @@ wire_after_kill(struct flow *fl, const struct stream *s, struct receiver *r,
 			print_error("the new server got bytes [%d, %d) of a %u-byte stream\n",
 				    (int32_t)pos, (int32_t)(pos + v.len), s->len);
 		assert_true(pos + v.len <= s->len && v.len <= s->len);
+		if (v.flags & PB_TCP_FIN) {
+			assert_int_equal(pos + v.len, s->len);
+			r->fin = 1;
+		}
 		for (i = 0; i < v.len; i++) {
 			if (r->seen[pos + i] && r->b[pos + i] != v.pay[i])
 				print_error("byte %u of the stream got twice, different\n", pos + i);
@@ -454,6 +469,14 @@ wire_after_kill(struct flow *fl, const struct stream *s, struct receiver *r,
 		while (r->nxt < s->len && r->seen[r->nxt])
 			r->nxt++;
 	}
+}
+
+/* What the new server acknowledges: the bytes it has in order, and the
+ * client's FIN after the last. */
+static uint32_t
+rcv_nxt(const struct stream *s, const struct receiver *r)
+{
+	return r->nxt + (r->fin && r->nxt == s->len);
 }
 
 /* Take what the worker sends, and let the new server answer as its TCP
@@ -475,9 +498,9 @@ wire_settle(struct fx *f, struct flow *fl, const struct stream *s, struct receiv
 			rx(f, fl->owner, &p);
 			continue;
 		}
-		if (r->answered && r->nxt != r->acked) {
-			r->acked = r->nxt;
-			tc_server(&p, fl, r->srv, PB_TCP_ACK, r->isn + 1, r->base + r->nxt, NULL, 0);
+		if (r->answered && rcv_nxt(s, r) != r->acked) {
+			r->acked = rcv_nxt(s, r);
+			tc_server(&p, fl, r->srv, PB_TCP_ACK, r->isn + 1, r->base + r->acked, NULL, 0);
 			rx(f, fl->owner, &p);
 			continue;
 		}
@@ -490,15 +513,33 @@ wire_settle(struct fx *f, struct flow *fl, const struct stream *s, struct receiv
 enum { KILL_ADMIN, KILL_RST, KILL_FIN, KILL_KINDS };
 static const char *const kill_name[KILL_KINDS] = { "taken down", "reset", "closed" };
 
+/* Where request <k> of <s> ends. */
+static uint32_t
+req_end(const struct stream *s, unsigned int k)
+{
+	return k + 1 < s->n_req ? s->start[k + 1] : s->len;
+}
+
+/* The flags of a client segment beside ACK: PSH on the one ending the
+ * stream (<last>), and FIN with it when the client closes (<fin>). */
+static uint8_t
+last_flags(const struct stream *s, int last, int fin)
+{
+	(void)s;
+	return last ? (uint8_t)(PB_TCP_PSH | (fin ? PB_TCP_FIN : 0)) : 0;
+}
+
 /*
  * a fails: taken down by its operator (b up), or its segment - a reset, as
  * from a crashed server's kernel, or a close - acknowledging what it got,
  * after its first <a_sent> bytes; the wire settles (the new server answers
  * its SYN when <synack>). When a had any byte of a request it has not
  * answered (past <from>) - even one past a lost request head - that
- * request moves at once.
+ * request moves at once; unless a closed or reset after it had the
+ * client's own close, which is its answer to that close (as nginx ends such
+ * a request: 499). Returns 1 when something is owed after it.
  */
-static void
+static int
 kill_a(struct fx *f, struct flow *fl, int kind, const struct stream *s, struct receiver *r,
        uint32_t a, uint32_t a_sent, uint32_t from, int synack)
 {
@@ -508,6 +549,8 @@ kill_a(struct fx *f, struct flow *fl, int kind, const struct stream *s, struct r
 
 	for (i = from; i < s->len; i++)
 		owed |= r->a_seen[i];
+	if (kind != KILL_ADMIN && a_had_fin(s, r))
+		owed = 0;
 	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_UP), 0);
 	if (kind == KILL_ADMIN) {
 		assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_DOWN), 0);
@@ -515,13 +558,14 @@ kill_a(struct fx *f, struct flow *fl, int kind, const struct stream *s, struct r
 	} else {
 		tick(f, 0);
 		tc_server(&p, fl, SA, PB_TCP_ACK | (kind == KILL_RST ? PB_TCP_RST : PB_TCP_FIN),
-			  a + 1 + a_sent, r->base + r->a_got, NULL, 0);
+			  a + 1 + a_sent, r->base + r->a_got + a_had_fin(s, r), NULL, 0);
 		rx(f, fl->owner, &p);
 	}
 	wire_settle(f, fl, s, r, synack);
 	if (owed && !r->open)
 		print_error("a %s owing an answer, and nothing moved\n", kill_name[kind]);
 	assert_true(!owed || r->open);
+	return owed || kind == KILL_ADMIN || !a_had_fin(s, r);
 }
 
 /*
@@ -544,12 +588,15 @@ one_down_round(struct fx *f, unsigned int round)
 	const uint32_t c = round % 5 == 4 ? 0xfffff900u + round : 0x20000000u + 0x1000u * round;
 	const uint32_t a = 0x50000000u + round;
 	struct nc_failsafe_view fs;
-	unsigned int n, i, kill, synack_at, tries;
+	unsigned int n, i, kill, synack_at, tries, n_ans = 0;
+	uint64_t drops;
+	int owed = 1;
 	uint32_t at, len, a_sent = 0, from = 0, k;
-	int kind, answer;
+	int kind, answers, fin;
 	struct pb_pkt p;
 	struct flow fl;
 
+	drops = drops_total(f);
 	memset(&r, 0, sizeof(r));
 	r.isn = 0x60000000u + round;
 	r.base = c + 1;
@@ -557,11 +604,13 @@ one_down_round(struct fx *f, unsigned int round)
 	kill = 1 + rnd(n);                      /* after this many sends */
 	synack_at = kill + rnd(n - kill + 1);   /* the new server answers after this many */
 	kind = (int)rnd(KILL_KINDS);
-	answer = s.n_req > 1 && rnd(2);         /* a answers the first request once it has it */
+	answers = rnd(2);   /* a answers the requests it has whole, in order, now and then */
+	fin = rnd(4) == 0;  /* the client closes after its last request */
 	if (getenv("TCPFS_RANDOM_VERBOSE") != NULL)
-		print_message("down round %u: %u requests, %u bytes, %u segments, %u sends, a %s "
+		print_message("down round %u: %u requests, %u bytes, %u segments, %u sends%s, a %s "
 			      "after %u%s, the SYN-ACK after %u\n", round, s.n_req, s.len, s.n_seg, n,
-			      kill_name[kind], kill, answer ? " (answering the first)" : "", synack_at);
+			      fin ? " and a FIN" : "", kill_name[kind], kill,
+			      answers ? " (answering)" : "", synack_at);
 
 	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_UP), 0);
 	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DOWN), 0);
@@ -570,10 +619,10 @@ one_down_round(struct fx *f, unsigned int round)
 	r.old_lport = fl.lport;
 	for (i = 0; i < n; i++) {
 		if (i == kill)
-			kill_a(f, &fl, kind, &s, &r, a, a_sent, from, i >= synack_at);
+			owed = kill_a(f, &fl, kind, &s, &r, a, a_sent, from, i >= synack_at);
 		/* the client acknowledges what it got of a */
 		at = s.cut[send[i]];
-		tc_client(&p, &fl, PB_TCP_ACK | (send[i] == s.n_seg - 1 ? PB_TCP_PSH : 0), c + 1 + at,
+		tc_client(&p, &fl, PB_TCP_ACK | last_flags(&s, send[i] == s.n_seg - 1, fin), c + 1 + at,
 			  a + 1 + a_sent, s.b + at, (uint16_t)(s.cut[send[i] + 1] - at));
 		if (i >= kill) {
 			rx(f, fl.owner, &p);
@@ -582,15 +631,22 @@ one_down_round(struct fx *f, unsigned int round)
 		}
 		c2s_ok(f, &fl, &p);
 		a_gets(&r, &s, at, s.cut[send[i] + 1] - at);
-		if (answer && a_sent == 0 && r.a_got >= s.start[1]) {
-			tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r.a_got, resp, RESP_LEN);
+		r.a_fin |= fin && send[i] == s.n_seg - 1;
+		while (answers && n_ans < s.n_req && r.a_got >= req_end(&s, n_ans) && rnd(2)) {
+			tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1 + a_sent,
+				  c + 1 + r.a_got + a_had_fin(&s, &r), resp, RESP_LEN);
 			s2c_ok(f, &fl, &p);
-			a_sent = RESP_LEN;
-			from = s.start[1];
+			a_sent += RESP_LEN;
+			from = req_end(&s, n_ans++);
 		}
 	}
 	if (kill == n)
-		kill_a(f, &fl, kind, &s, &r, a, a_sent, from, 1);
+		owed = kill_a(f, &fl, kind, &s, &r, a, a_sent, from, 1);
+	if (!owed) {
+		/* the close reaches the client: nothing moves, nothing is held */
+		assert_false(r.open);
+		goto clean;
+	}
 	/* the client resends what its server has not acknowledged, as its
 	 * retransmission timer would, collapsed into segments of its own; the
 	 * fail-safe's timers run between (a request a kept connection still
@@ -609,31 +665,44 @@ one_down_round(struct fx *f, unsigned int round)
 			len = 1 + rnd(500);
 			if (len > s.len - k)
 				len = s.len - k;
-			tc_client(&p, &fl, PB_TCP_ACK, c + 1 + k, a + 1 + a_sent, s.b + k, (uint16_t)len);
+			tc_client(&p, &fl, PB_TCP_ACK | last_flags(&s, k + len == s.len, fin), c + 1 + k,
+				  a + 1 + a_sent, s.b + k, (uint16_t)len);
 			rx(f, fl.owner, &p);
 			wire_settle(f, &fl, &s, &r, 1);
 		}
 		fs_wait(f, 0, 40);
 	}
+	if (from == s.len) {
+		/* every request answered: nothing moves */
+		assert_false(r.open);
+		goto clean;
+	}
 	if (!r.open)
 		print_error("no new connection after a was %s\n", kill_name[kind]);
 	assert_true(r.open);
 	assert_int_equal(r.syn, c + from);
+	assert_int_equal(r.fin, fin);
 	if (r.nxt != s.len)
 		print_error("the new server has the stream up to %u of %u, from %u\n", r.nxt, s.len,
 			    from);
 	assert_int_equal(r.nxt, s.len);
 	assert_bytes(r.b + from, s.len - from, s.b + from, s.len - from);
 	/* the new server answers each request; then nothing is held */
-	for (i = 0; i < s.n_req - (from != 0); i++) {
-		tc_server(&p, &fl, r.srv, PB_TCP_ACK | PB_TCP_PSH, r.isn + 1 + i * RESP_LEN, c + 1 + s.len,
-			  resp, RESP_LEN);
+	for (i = 0; i < s.n_req - n_ans; i++) {
+		tc_server(&p, &fl, r.srv, PB_TCP_ACK | PB_TCP_PSH, r.isn + 1 + i * RESP_LEN,
+			  r.base + rcv_nxt(&s, &r), resp, RESP_LEN);
 		rx(f, fl.owner, &p);
 		assert_int_equal(take(f, fl.owner, out, RTE_DIM(out)), 1);
 	}
+clean:
 	fs_web(f, &fs);
 	assert_int_equal(fs.held_now, 0);
-	assert_int_equal(drops_total(f), 0);
+	assert_int_equal(drops_total(f), drops);
+	/* the client resets the connection: no later round's failure touches it
+	 * (closed already, its reset is one of no flow, counted) */
+	tc_client(&p, &fl, PB_TCP_RST, c + 1 + s.len + fin, 0, NULL, 0);
+	rx(f, fl.owner, &p);
+	take(f, fl.owner, out, RTE_DIM(out));
 	assert_txpool(f);
 	assert_no_leak(f);
 }
@@ -646,7 +715,7 @@ test_tcpfs_random_down(void **state)
 	unsigned int r;
 
 	tick(f, 0);
-	rng_state = (seed != NULL ? strtoull(seed, NULL, 0) : 0x646f776e) | 1;
+	rng_state = seed != NULL ? strtoull(seed, NULL, 0) * 2 + 1 : 0x646f776e1ull;
 	for (r = 0; r < ROUNDS; r++)
 		one_down_round(f, r);
 }
