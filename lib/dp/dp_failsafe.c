@@ -1064,23 +1064,33 @@ client_detour(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tc
 		return 0;
 	}
 	if (t->flags & NC_TFS_GONE) {
+		/* bytes its server acknowledged: a late copy, or the
+		 * acknowledgement lost - nothing to carry */
+		int had = pm->pay != 0 && nc_seq_le(seq + pm->pay, t->s_ack);
+
 		rte_pktmbuf_free(m);
 		if (held) {
 			failover(w, idx, NC_FO_SERVER_CLOSED);   /* its next request */
-		} else if (pm->pay != 0 && !fin && nc_seq_le(seq + pm->pay, t->s_ack)) {
-			/* bytes its server had (a late duplicate, or their
-			 * acknowledgement lost): acknowledged as the server did,
-			 * nothing to carry */
-			tcp_send(w, f, 0, RTE_TCP_ACK_FLAG, t->s_next, t->s_ack, 0);
-		} else if (pm->pay != 0) {
+		} else if (pm->pay != 0 && !had) {
 			/* bytes that cannot be carried: the client learns the
 			 * connection is gone */
 			failover(w, idx, NC_FO_SERVER_CLOSED);
 		} else if (fin) {
-			/* the client closes too: it gets the server's FIN now */
-			tcp_send(w, f, 0, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, t->s_next, seq + 1, 0);
-			t->s_next++;
-			tcp_track(f, RTE_TCP_FIN_FLAG, 0);
+			/* the client closes too: it gets the server's FIN now (the
+			 * same one again when it closes again) */
+			uint32_t end = seq + pm->pay + 1;
+
+			if (f->fin & NC_FLOW_FIN_S) {
+				tcp_send(w, f, 0, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, t->s_next - 1, end, 0);
+			} else {
+				tcp_send(w, f, 0, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG, t->s_next, end, 0);
+				t->s_next++;
+				tcp_track(f, RTE_TCP_FIN_FLAG, 0);
+			}
+			if (nc_seq_lt(t->s_ack, end))
+				t->s_ack = end;   /* acknowledged for the server */
+		} else if (had) {
+			tcp_send(w, f, 0, RTE_TCP_ACK_FLAG, t->s_next, t->s_ack, 0);
 		}
 		return 0;
 	}

@@ -122,6 +122,17 @@ test_tcpfs_server_closes_idle(void **state)
 	expect_one(f, 0, &fr);
 	tc_own(&want, &f2, -1, PB_TCP_FIN | PB_TCP_ACK, a + 1 + l1, c + 1 + r1 + 1);
 	assert_wire(&fr, &want);
+	/* its FIN again (that FIN|ACK lost): the same FIN|ACK again */
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	assert_wire(&fr, &want);
+	/* a late copy of its request, which a had: acknowledged again, as a
+	 * did, and nothing more (no reset, no new connection) */
+	tc_client(&p, &f2, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	tc_own(&want, &f2, -1, PB_TCP_ACK, a + 2 + l1, c + 1 + r1 + 1);
+	assert_wire(&fr, &want);
 
 	/* a server's FIN answering the client's: the normal close, forwarded */
 	tc_connect(f, 41504, c, a, 0, &f2);
