@@ -28,6 +28,7 @@
 #define NC_RST_HOLE_MAX (1u << 30)   /* a client acknowledgement this far behind is its own, not stale */
 
 static void failover(struct nc_worker *w, uint32_t idx, uint8_t why);
+static void move_resume(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t);
 
 /* ------------------------------------------------------------ segments */
 
@@ -1203,8 +1204,11 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 		t->s_ack = seq;
 		t->s_win = UINT16_MAX;
 	}
-	if (fl & RTE_TCP_ACK_FLAG)
+	if (fl & RTE_TCP_ACK_FLAG) {
 		t->c_ack = rte_be_to_cpu_32(th->recv_ack);
+		if (unlikely(t->move_wait) && !nc_seq_lt(t->c_ack, t->s_next))
+			move_resume(w, f, idx, t);
+	}
 	if (unlikely((f->sync & (NC_FLOW_SYNCED | NC_FLOW_SYNC_DATA)) == NC_FLOW_SYNCED) && pm->pay != 0) {
 		/* the peers had it as just accepted: no longer (a survivor does
 		 * not frame it from its first byte) */
@@ -1315,6 +1319,23 @@ server_gap(struct nc_worker *w, struct nc_tcpfs *t, struct rte_mbuf *m)
 }
 
 /*
+ * A server's reset at <seq> goes on to the client, which takes a reset only
+ * at the byte it waits for (RFC 5961): the server's last bytes may have been
+ * lost on the way, to the appliance or past it, and no one will resend them.
+ * So it gets one where the bytes passed end, and one at what it
+ * acknowledged, where those differ from <seq>.
+ */
+static void
+rst_where_waited(struct nc_worker *w, const struct nc_flow *f, const struct nc_tcpfs *t, uint32_t seq)
+{
+	if (t->s_next != seq)
+		tcp_send(w, f, 0, RTE_TCP_RST_FLAG, t->s_next, 0, 0);
+	if (t->c_ack != seq && t->c_ack != t->s_next && nc_seq_lt(t->c_ack, t->s_next) &&
+	    t->s_next - t->c_ack <= NC_RST_HOLE_MAX)
+		tcp_send(w, f, 0, RTE_TCP_RST_FLAG, t->c_ack, 0, 0);
+}
+
+/*
  * The server's FIN or RST (after any data in the same segment was read;
  * <seq> past that data, client's view; <sseq> the segment's own). A FIN past
  * bytes not seen waits for them. A request the server had and did not
@@ -1379,10 +1400,11 @@ server_close(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 		}
 		if ((pm->pay == 0 || !rst) && (rst || seq == t->s_next) &&
 		    !(t->flags & NC_TFS_CLOSE) && nc_http_idle(&t->req) && f->state == NC_FLOW_EST &&
-		    !(f->fin & NC_FLOW_FIN_C)) {
+		    !(f->fin & NC_FLOW_FIN_C) && (!rst || t->c_ack == t->s_next)) {
 			/* an idle keep-alive connection (or one not used yet)
-			 * closed by its server: answer a FIN for the client, keep
-			 * the close from it; its next request opens a new one. A
+			 * closed by its server (reset: once the client has all
+			 * its bytes): answer a FIN for the client, keep the close
+			 * from it; its next request opens a new one. A
 			 * FIN on the segment that ended the last response (a
 			 * server killed as it answered) is kept the same way:
 			 * the segment goes on without it. */
@@ -1404,6 +1426,8 @@ server_close(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 	}
 	/* the close reaches the client as the server meant it: the connection
 	 * carries nothing more that could move */
+	if (rst)
+		rst_where_waited(w, f, t, seq);
 	release_all(w, f, idx, 0);
 	t->mode = NC_FSM_PLAIN;
 	t->q_n = 0;
@@ -1724,6 +1748,21 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 		give_up(w, idx, why, NC_FAILOVER_STUCK);
 		return;
 	}
+	if (t != NULL && (t->flags & NC_TFS_SYNACK) && !(t->flags & NC_TFS_SPLICING) &&
+	    nc_seq_lt(t->c_ack, t->s_next)) {
+		/* the client has not acknowledged all the old server sent: some
+		 * may have been lost on its way, and only that server resends it
+		 * - not once its connection is reset or left. The move waits for
+		 * the client's acknowledgement (move_resume), up to the response
+		 * limit; past it what the client lacks is lost: it is reset. */
+		if (t->move_wait == 0) {
+			t->move_wait = (uint8_t)(why + 1);
+			t->owed_ms = w->now_ms;
+		}
+		return;
+	}
+	if (t != NULL)
+		t->move_wait = 0;
 	/* a reconnect is not a failure: it never uses up the last replay */
 	if (replays < (unsigned int)svc->max_replays + !failure && s != NULL && s->n_slots != 0) {
 		if (!failure && server_open(s, from))
@@ -1827,6 +1866,20 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 	splice_syn(w, f, t);
 }
 
+/* The client acknowledged the old server's last byte: a move that waited
+ * for it (move_wait) goes now, if what it was for is still owed and can
+ * move (an answer meanwhile leaves it with its server, whose answers or
+ * response limit decide). */
+static void
+move_resume(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcpfs *t)
+{
+	uint8_t why = (uint8_t)(t->move_wait - 1);
+
+	t->move_wait = 0;
+	if (tcp_movable(w, f, idx, t))
+		failover(w, idx, why);
+}
+
 /* ------------------------------------------------------------ timers, failures */
 
 /* Another server than <from> is up. */
@@ -1857,6 +1910,13 @@ tcp_timeout(struct nc_worker *w, uint32_t idx)
 	const struct nc_schedule *s;
 	int owed, sent = 0;
 
+	if (unlikely(t->move_wait)) {
+		/* the client never acknowledged the old server's last bytes */
+		if ((int32_t)(w->now_ms - t->owed_ms) < (int32_t)w->tb->svc[f->svc].resp_timeout_ms)
+			return 0;
+		give_up(w, idx, (uint8_t)(t->move_wait - 1), NC_FAILOVER_RESET);
+		return 1;
+	}
 	if (!(t->flags & NC_TFS_SYNACK) || (t->flags & NC_TFS_SPLICING))
 		owed = 1;   /* a SYN unanswered */
 	else if (t->mode == NC_FSM_HTTP)

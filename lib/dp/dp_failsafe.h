@@ -123,6 +123,9 @@ struct nc_tcpfs {
 	uint8_t mode;          /* enum nc_fs_mode */
 	uint8_t q_n;           /* requests in q */
 	uint8_t dupacks;       /* replaying: acknowledgements that did not move */
+	uint8_t move_wait;     /* a move waits for the client to acknowledge the old
+	                        * server's last byte (only that server can resend what
+	                        * it lacks): its reason (NC_FO_*) + 1; 0: none */
 };
 
 /*

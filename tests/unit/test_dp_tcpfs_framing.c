@@ -82,12 +82,14 @@ test_tcpfs_pipelined(void **state)
 	expect_none(f, 0);
 	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 1 + h + 300, c + 1 + r1 + r2, seg + h, 300);
 	s2c_ok(f, &fl, &p);
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1 + r1 + r2, a + 1 + h + 600, NULL, 0);
+	c2s_ok(f, &fl, &p);
 	web_b_up(f, 1);
 	assert_int_equal(fs_wait(f, 0, 29), 0);
 	expect_none(f, 0);
 	assert_int_equal(fs_wait(f, 0, 1), 1);
 	expect_move(f, &fl, 1, c + 1 + r1 + r2, SB, c + r1, 0);
-	expect_splice(f, &fl, b, c + 1 + r1, &rq, 1, nc_seq_to_server(a + 1 + h + 300,
+	expect_splice(f, &fl, b, c + 1 + r1, &rq, 1, nc_seq_to_server(a + 1 + h + 600,
 					  (a + 1 + h + 600) - (b + 1)));
 	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r1 + r2, resp2b,
 		  sizeof(resp2b) - 1);
@@ -96,6 +98,79 @@ test_tcpfs_pipelined(void **state)
 	assert_int_equal(fs.replays, 1);
 	assert_int_equal(fs.resets, 0);
 	assert_fs_clean(f);
+}
+
+/*
+ * A request owed its answer while the client has not acknowledged all of
+ * the answer before it: those bytes may have been lost past the appliance,
+ * and only a resends them - not once its connection is reset. The move
+ * waits for the client's acknowledgement and goes the moment it comes; when
+ * it never comes within the response limit, the bytes the client lacks are
+ * lost and it is reset, where it last acknowledged and past every byte
+ * forwarded.
+ */
+static void
+test_tcpfs_move_waits_for_ack(void **state)
+{
+	struct fx *f = *state;
+	static const char req1[] = "GET /a HTTP/1.1\r\n\r\n", req2[] = "GET /b HTTP/1.1\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n";
+	static const char resp2b[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nbb";
+	const uint16_t r1 = sizeof(req1) - 1, r2 = sizeof(req2) - 1, h = sizeof(resp) - 1;
+	const uint32_t c[2] = { 0x55660000, 0x55670000 }, a[2] = { 0x66770000, 0x66780000 };
+	const uint32_t b = 0x77880000;
+	uint8_t seg[PB_MAX_FRAME];
+	struct nc_failsafe_view fs;
+	struct pb_pkt p, rq, want;
+	struct frame fr[3];
+	struct flow fl;
+	unsigned int i;
+
+	memcpy(seg, resp, h);
+	memset(seg + h, 'z', 300);
+	tick(f, 0);
+	for (i = 0; i < 2; i++) {
+		web_b_up(f, 0);
+		tc_connect(f, (uint16_t)(41570 + i), c[i], a[i], 0, &fl);
+		tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c[i] + 1, a[i] + 1, req1, r1);
+		c2s_ok(f, &fl, &p);
+		tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a[i] + 1, c[i] + 1 + r1, seg,
+			  (uint16_t)(h + 300));
+		s2c_ok(f, &fl, &p);
+		/* the next request, acknowledging only the answer's first 100 */
+		tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c[i] + 1 + r1, a[i] + 101, req2, r2);
+		c2s_ok(f, &fl, &rq);
+		web_b_up(f, 1);
+		assert_int_equal(fs_wait(f, 0, 30), 1);   /* owed, but the move waits */
+		expect_none(f, 0);
+		if (i == 0) {
+			/* the rest acknowledged: the move goes at once */
+			tc_client(&p, &fl, PB_TCP_ACK, c[i] + 1 + r1 + r2, a[i] + 1 + h + 300, NULL, 0);
+			rx(f, 0, &p);
+			expect_move(f, &fl, 1, c[i] + 1 + r1, SB, c[i] + r1, 0);
+			expect_splice(f, &fl, b, c[i] + 1 + r1, &rq, 1, b + 1);
+			/* b answers, after a's bytes */
+			tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c[i] + 1 + r1 + r2, resp2b,
+				  sizeof(resp2b) - 1);
+			s2c_at(f, &fl, &p, a[i] + 1 + h + 300);
+			continue;
+		}
+		/* never acknowledged: the client is reset where it waits */
+		assert_int_equal(fs_wait(f, 0, 30), 1);
+		assert_int_equal(take(f, 0, fr, RTE_DIM(fr)), 3);
+		tc_own(&want, &fl, -1, PB_TCP_RST, a[i] + 1 + h + 300, 0);
+		assert_wire(&fr[0], &want);
+		tc_own(&want, &fl, -1, PB_TCP_RST, a[i] + 101, 0);
+		assert_wire(&fr[1], &want);
+		tc_own(&want, &fl, SA, PB_TCP_RST, c[i] + 1 + r1, 0);   /* what a acknowledged */
+		assert_wire(&fr[2], &want);
+	}
+	fs_web(f, &fs);
+	assert_int_equal(fs.replays, 1);
+	assert_int_equal(fs.resets, 1);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_no_leak(f);
 }
 
 /*
@@ -905,6 +980,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_tcpfs_pipelined, setup_tcpfs),
+		T(test_tcpfs_move_waits_for_ack, setup_tcpfs),
 		T(test_tcpfs_early_response, setup_tcpfs),
 		T(test_tcpfs_opaque, setup_tcpfs),
 		T(test_tcpfs_one_way, setup_tcpfs),

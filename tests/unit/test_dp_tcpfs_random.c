@@ -334,6 +334,9 @@ one_round(struct fx *f, unsigned int round)
 	if (s.n_req > 1 && rnd(2)) {
 		tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + s.len, resp, RESP_LEN);
 		s2c_ok(f, &fl, &p);
+		/* the client acknowledges it */
+		tc_client(&p, &fl, PB_TCP_ACK, c + 1 + s.len, a + 1 + RESP_LEN, NULL, 0);
+		c2s_ok(f, &fl, &p);
 		answered = 1;
 		from = s.start[1];
 	}
@@ -591,7 +594,7 @@ one_down_round(struct fx *f, unsigned int round)
 	unsigned int n, i, kill, synack_at, tries, n_ans = 0;
 	uint64_t drops;
 	int owed = 1;
-	uint32_t at, len, a_sent = 0, from = 0, k;
+	uint32_t at, len, a_sent = 0, from = 0, k, sent_end = 0;
 	int kind, answers, fin;
 	struct pb_pkt p;
 	struct flow fl;
@@ -630,6 +633,8 @@ one_down_round(struct fx *f, unsigned int round)
 			continue;
 		}
 		c2s_ok(f, &fl, &p);
+		if (sent_end < s.cut[send[i] + 1])
+			sent_end = s.cut[send[i] + 1];
 		a_gets(&r, &s, at, s.cut[send[i] + 1] - at);
 		r.a_fin |= fin && send[i] == s.n_seg - 1;
 		while (answers && n_ans < s.n_req && r.a_got >= req_end(&s, n_ans) && rnd(2)) {
@@ -638,6 +643,10 @@ one_down_round(struct fx *f, unsigned int round)
 			s2c_ok(f, &fl, &p);
 			a_sent += RESP_LEN;
 			from = req_end(&s, n_ans++);
+			/* the client acknowledges it, from past all it sent */
+			tc_client(&p, &fl, PB_TCP_ACK, c + 1 + sent_end + (r.a_fin ? 1u : 0u), a + 1 + a_sent,
+				  NULL, 0);
+			c2s_ok(f, &fl, &p);
 		}
 	}
 	if (kill == n)
@@ -720,6 +729,392 @@ test_tcpfs_random_down(void **state)
 		one_down_round(f, r);
 }
 
+/* ------------------------------------------- the answers, under loss */
+
+/* One response of a random kind appended to <s>: a body of known length
+ * or chunked, its bytes random letters (each server's its own). */
+static void
+add_response(struct stream *s)
+{
+	uint32_t n, k, i;
+
+	s->start[s->n_req++] = s->len;
+	if (rnd(2)) {
+		n = rnd(4) == 0 ? rnd(1000) : rnd(120);
+		put(s, "HTTP/1.1 200 OK\r\nContent-Length: %u\r\n\r\n", n);
+		fill(s, n);
+		return;
+	}
+	put(s, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+	k = rnd(3);
+	for (i = 0; i < k; i++) {
+		n = 1 + rnd(250);
+		put(s, "%x\r\n", n);
+		fill(s, n);
+		put(s, "\r\n");
+	}
+	put(s, "0\r\n\r\n");
+}
+
+/* Where response <k> of <s> ends. */
+#define resp_end req_end
+
+/* A server's side of a connection: the responses it sends (from <from>
+ * of <r> on), what the client acknowledged (una) and what it sent (nxt),
+ * as offsets from its first byte; how much it may send yet (avail: the
+ * answers to the requests it has). */
+struct sender {
+	const struct stream *r;
+	uint32_t from;       /* offset in r of its first byte */
+	uint32_t isn;
+	uint32_t una, nxt, avail;
+	int srv;
+	int open;            /* b: the appliance's SYN answered */
+	int dead;            /* reset: sends nothing more */
+	uint32_t syn;        /* b: the appliance's SYN */
+	uint32_t got;        /* b: request bytes got in order */
+	uint16_t lport;      /* the connection's local port */
+};
+
+/* The client's side: the server bytes it got, by offset in its view of the
+ * server's stream, in order up to nxt; reset by an RST at its nxt. */
+struct client_view {
+	uint8_t b[STREAM_MAX];
+	uint8_t seen[STREAM_MAX];
+	uint32_t nxt;
+	int got;             /* bytes came since it last acknowledged */
+	int reset;
+};
+
+struct answers {
+	struct stream q;          /* the client's requests, sent whole at once */
+	struct stream ra, rb;     /* a's answers to them, b's */
+	struct sender a, b;
+	struct client_view cv;
+	uint32_t c, a_isn;        /* ISNs: the client's, a's (the client's view of the server) */
+	int a_passed;             /* a byte of a's reached the client's side of the appliance */
+};
+
+/* Client bytes [0, n) reached b in order: it may answer the requests they
+ * complete. */
+static void
+b_has(struct answers *x, uint32_t n)
+{
+	struct sender *b = &x->b;
+	unsigned int j0 = 0, k;
+
+	while (j0 < x->q.n_req && x->q.start[j0] != b->syn + 1 - (x->c + 1))
+		j0++;
+	assert_true(j0 < x->q.n_req);
+	b->got = n;
+	b->from = x->rb.start[j0];
+	for (k = j0; k < x->q.n_req && x->q.start[j0] + n >= req_end(&x->q, k); k++)
+		b->avail = resp_end(&x->rb, k) - b->from;
+}
+
+/*
+ * Frames <fr>[0..n) off the wire: to the client (each data frame lost on
+ * its way with one chance in ten), to a or b (acknowledgements, the
+ * appliance's SYN and resets, request bytes replayed). Every byte the
+ * client gets is checked against the answers the servers sent by the
+ * caller; an RST to the client must be at the byte it waits for.
+ */
+static void
+answers_wire(struct answers *x, const struct frame *fr, unsigned int n)
+{
+	struct tcp_view v;
+	unsigned int k;
+	uint32_t i, off, ack;
+
+	for (k = 0; k < n; k++) {
+		const uint8_t *tcp = fr[k].b + pb_l4_off(fr[k].b);
+
+		tcp_view(&fr[k], &v);
+		ack = pb_get32(tcp + 8);
+		if (pb_get32(fr[k].b + PB_IP_OFF + 16) == IP_CLIENT) {
+			/* its TCP takes a reset only at the byte it waits for
+			 * (RFC 5961); another it lets be */
+			if (v.flags & PB_TCP_RST) {
+				x->cv.reset |= v.seq == x->a_isn + 1 + x->cv.nxt;
+				continue;
+			}
+			if (v.len == 0 || rnd(10) == 0)
+				continue;
+			x->cv.got = 1;
+			off = v.seq - (x->a_isn + 1);
+			assert_true(off + v.len <= STREAM_MAX && v.len <= STREAM_MAX);
+			for (i = 0; i < v.len; i++) {
+				if (x->cv.seen[off + i] && x->cv.b[off + i] != v.pay[i])
+					print_error("the client got byte %u twice, different\n", off + i);
+				assert_true(!x->cv.seen[off + i] || x->cv.b[off + i] == v.pay[i]);
+				x->cv.seen[off + i] = 1;
+				x->cv.b[off + i] = v.pay[i];
+			}
+			while (x->cv.nxt < STREAM_MAX && x->cv.seen[x->cv.nxt])
+				x->cv.nxt++;
+			continue;
+		}
+		if (server_of(&fr[k]) == SA && lport_of(&fr[k]) == x->a.lport) {
+			if (v.flags & PB_TCP_RST)
+				x->a.dead = 1;
+			else if ((v.flags & PB_TCP_ACK) && nc_seq_lt(x->a.isn + 1 + x->a.una, ack) &&
+				 !nc_seq_lt(x->a.isn + 1 + x->a.nxt, ack))
+				x->a.una = ack - (x->a.isn + 1);
+			continue;
+		}
+		/* the moved connection */
+		if (v.flags & PB_TCP_SYN) {
+			assert_true(x->b.lport == 0 || lport_of(&fr[k]) == x->b.lport);
+			x->b.srv = server_of(&fr[k]);
+			x->b.lport = lport_of(&fr[k]);
+			x->b.syn = v.seq;
+			continue;
+		}
+		assert_int_equal(lport_of(&fr[k]), x->b.lport);
+		if (v.flags & PB_TCP_RST) {
+			x->b.dead = 1;
+			continue;
+		}
+		if (v.len != 0) {
+			/* request bytes, the client's (a held segment that began
+			 * in an answered request comes whole: b's TCP takes what
+			 * lies past its connection's start); in order, b has more */
+			uint32_t pos = v.seq - (x->c + 1), start = x->b.syn - x->c;
+
+			assert_true(pos + v.len <= x->q.len && v.len <= x->q.len);
+			assert_memory_equal(v.pay, x->q.b + pos, v.len);
+			if (nc_seq_le(pos, start + x->b.got) && nc_seq_lt(start + x->b.got, pos + v.len))
+				b_has(x, pos + v.len - start);
+		}
+		if ((v.flags & PB_TCP_ACK) && x->b.open && nc_seq_lt(x->b.isn + 1 + x->b.una, ack) &&
+		    !nc_seq_lt(x->b.isn + 1 + x->b.nxt, ack))
+			x->b.una = ack - (x->b.isn + 1);
+	}
+}
+
+/* What the worker sends now, to the wire; the client acknowledges what
+ * bytes it got at once, as its TCP does out of order and, near enough,
+ * in order. */
+static void
+answers_take(struct fx *f, struct answers *x, const struct flow *fl)
+{
+	static struct frame fr[SEG_MAX + 8];
+	struct pb_pkt p;
+	unsigned int rounds;
+
+	for (rounds = 0; rounds < 16; rounds++) {
+		answers_wire(x, fr, take(f, fl->owner, fr, RTE_DIM(fr)));
+		if (!x->cv.got || x->cv.reset)
+			return;
+		x->cv.got = 0;
+		tc_client(&p, fl, PB_TCP_ACK, x->c + 1 + x->q.len, x->a_isn + 1 + x->cv.nxt, NULL, 0);
+		rx(f, fl->owner, &p);
+	}
+	fail_msg("the wire never settled");
+}
+
+/* Server <sd> sends its next segment (or from where the client's
+ * acknowledgement stands, after a timeout <resend>); lost before the
+ * appliance with one chance in seven. */
+static void
+server_send(struct fx *f, struct answers *x, struct flow *fl, struct sender *sd, int resend)
+{
+	struct pb_pkt p;
+	uint32_t len;
+
+	if (resend)
+		sd->nxt = sd->una;
+	if (sd->dead || sd->nxt >= sd->avail)
+		return;
+	len = 1 + rnd(rnd(3) == 0 ? 700 : 120);
+	if (len > sd->avail - sd->nxt)
+		len = sd->avail - sd->nxt;
+	fl->server = sd->srv;
+	fl->lport = sd->lport;
+	tc_server(&p, fl, sd->srv, PB_TCP_ACK | PB_TCP_PSH, sd->isn + 1 + sd->nxt,
+		  sd == &x->a ? x->c + 1 + x->q.len : sd->syn + 1 + sd->got,
+		  sd->r->b + sd->from + sd->nxt, (uint16_t)len);
+	sd->nxt += len;
+	if (rnd(7) == 0)
+		return;   /* lost on the way */
+	if (sd == &x->a)
+		x->a_passed = 1;
+	rx(f, fl->owner, &p);
+	answers_take(f, x, fl);
+}
+
+/* The client acknowledges what it has of the server's stream. */
+static void
+client_ack(struct fx *f, struct answers *x, struct flow *fl)
+{
+	struct pb_pkt p;
+
+	if (x->cv.reset)
+		return;
+	tc_client(&p, fl, PB_TCP_ACK, x->c + 1 + x->q.len, x->a_isn + 1 + x->cv.nxt, NULL, 0);
+	rx(f, fl->owner, &p);
+	answers_take(f, x, fl);
+}
+
+/* The client's stream of answers if a answered the first <j> requests and b
+ * the rest: does every byte it got fit it, and does it have it whole? */
+static int
+answers_fit(const struct answers *x, unsigned int j, int *whole)
+{
+	uint32_t na = j == 0 ? 0 : resp_end(&x->ra, j - 1), nb = x->rb.len - (j < x->rb.n_req ? x->rb.start[j] : x->rb.len);
+	uint32_t i;
+
+	for (i = 0; i < STREAM_MAX; i++) {
+		uint8_t want;
+
+		if (!x->cv.seen[i])
+			continue;
+		if (i >= na + nb)
+			return 0;
+		want = i < na ? x->ra.b[i] : x->rb.b[x->rb.start[j] + i - na];
+		if (x->cv.b[i] != want)
+			return 0;
+	}
+	*whole = x->cv.nxt == na + nb;
+	return 1;
+}
+
+/*
+ * a answers pipelined requests over a lossy path - its segments lost on
+ * the way in and out, resent after its timeouts from what the client
+ * acknowledged, a response's head past a gap dropped by the appliance as
+ * the sender resends it - and fails at a random point (taken down, or
+ * reset too); b then answers what moved. The client's bytes must be a's
+ * first answers followed by b's for the rest, each in its place; in the
+ * end it has them all, or it was reset at the byte it waits for - never
+ * when a failed before any of its answer reached the appliance.
+ */
+static void
+one_answers_round(struct fx *f, unsigned int round)
+{
+	static struct answers x;
+	static const char *const paths[] = { "/a", "/bb", "/ccc" };
+	unsigned int n, i, step, kill, j;
+	int kind, fit = 0, whole = 0, any_whole = 0, passed_at_kill = 0;
+	struct pb_pkt p;
+	struct flow fl;
+
+	memset(&x, 0, sizeof(x));
+	x.c = 0x30000000u + 0x1000u * round;
+	x.a_isn = round % 5 == 4 ? 0xfffffa00u + round : 0x68000000u + round;
+	n = 1 + rnd(REQ_MAX);
+	for (i = 0; i < n; i++) {
+		x.q.start[x.q.n_req++] = x.q.len;
+		put(&x.q, "GET %s HTTP/1.1\r\nHost: vip\r\n\r\n", paths[i]);
+		add_response(&x.ra);
+		add_response(&x.rb);
+	}
+	x.a = (struct sender){ .r = &x.ra, .isn = x.a_isn, .avail = x.ra.len, .srv = SA };
+	x.b = (struct sender){ .r = &x.rb, .isn = 0x78000000u + round };
+	kill = rnd(60);
+	kind = (int)rnd(2);
+	if (getenv("TCPFS_RANDOM_VERBOSE") != NULL)
+		print_message("answers round %u: %u requests, answers %u bytes (a) %u (b), a %s at "
+			      "step %u\n", round, n, x.ra.len, x.rb.len, kind ? "reset" : "taken down",
+			      kill);
+
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_UP), 0);
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DOWN), 0);
+	tick(f, 0);
+	tc_connect(f, (uint16_t)(40000 + round), x.c, x.a_isn, 0, &fl);
+	x.a.lport = fl.lport;
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, x.c + 1, x.a_isn + 1, x.q.b, (uint16_t)x.q.len);
+	c2s_ok(f, &fl, &p);
+	for (step = 0; step < 400 && !x.cv.reset; step++) {
+		if (step == kill) {
+			passed_at_kill = x.a_passed;
+			assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_UP), 0);
+			if (kind) {
+				/* its kernel's reset, as it dies */
+				fl.server = SA;
+				fl.lport = x.a.lport;
+				tc_server(&p, &fl, SA, PB_TCP_RST | PB_TCP_ACK, x.a.isn + 1 + x.a.nxt,
+					  x.c + 1 + x.q.len, NULL, 0);
+				x.a.dead = 1;
+				rx(f, fl.owner, &p);
+				answers_take(f, &x, &fl);
+			}
+			assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_DOWN), 0);
+			fs_wait(f, 0, 0);
+			answers_take(f, &x, &fl);
+		}
+		if (x.b.lport != 0 && !x.b.open && !x.b.dead) {
+			/* b answers the appliance's SYN */
+			x.b.open = 1;
+			fl.server = x.b.srv;
+			fl.lport = x.b.lport;
+			tc_server(&p, &fl, x.b.srv, PB_TCP_SYN | PB_TCP_ACK, x.b.isn, x.b.syn + 1, NULL, 0);
+			rx(f, fl.owner, &p);
+			answers_take(f, &x, &fl);
+		}
+		switch (rnd(8)) {
+		case 0:
+			if (step > kill) {
+				fs_wait(f, 0, 40);   /* the appliance's timers */
+				answers_take(f, &x, &fl);
+			}
+			break;
+		case 1:
+			server_send(f, &x, &fl, &x.a, 1);
+			server_send(f, &x, &fl, &x.b, 1);
+			break;
+		case 2:
+		case 3:
+			client_ack(f, &x, &fl);
+			break;
+		default:
+			server_send(f, &x, &fl, &x.a, 0);
+			if (x.b.open)
+				server_send(f, &x, &fl, &x.b, 0);
+			break;
+		}
+		for (j = 0, any_whole = 0; j <= n; j++)
+			if (answers_fit(&x, j, &whole) && whole)
+				any_whole = 1;
+		if (any_whole && step > kill)
+			break;
+	}
+	for (j = 0, fit = 0, any_whole = 0; j <= n; j++)
+		if (answers_fit(&x, j, &whole)) {
+			fit = 1;
+			any_whole |= whole;
+		}
+	if (!fit)
+		print_error("the client's bytes are no sequence of a's and b's answers\n");
+	assert_true(fit);
+	if (!any_whole && !x.cv.reset)
+		print_error("the client has %u bytes, not all its answers, and was not reset\n",
+			    x.cv.nxt);
+	assert_true(any_whole || x.cv.reset);
+	if (kind && !passed_at_kill && x.cv.reset)
+		print_error("a reset before any answer, and the client was reset\n");
+	assert_false(kind && !passed_at_kill && x.cv.reset);
+	/* the client resets the connection: no later round's failure touches it */
+	tc_client(&p, &fl, PB_TCP_RST, x.c + 1 + x.q.len, 0, NULL, 0);
+	rx(f, fl.owner, &p);
+	answers_take(f, &x, &fl);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+static void
+test_tcpfs_random_answers(void **state)
+{
+	struct fx *f = *state;
+	const char *seed = getenv("TCPFS_RANDOM_SEED");
+	unsigned int r;
+
+	tick(f, 0);
+	rng_state = seed != NULL ? strtoull(seed, NULL, 0) * 2 + 1 : 0x616e73776572ull;
+	for (r = 0; r < ROUNDS; r++)
+		one_answers_round(f, r);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsrandom"); }
 
 int
@@ -728,6 +1123,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tcpfs_random_loss, setup_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcpfs_random_down, setup_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcpfs_random_answers, setup_tcpfs, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_tcpfs_random", tests, eal_setup, fx_eal_teardown);
