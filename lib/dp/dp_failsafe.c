@@ -1500,6 +1500,7 @@ tcp_fs_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_m
 				t->flags &= (uint16_t)~NC_TFS_SACK;
 			t->srv_isn = sseq;
 			t->s_next = sseq + 1;
+			t->c_ack = sseq + 1;   /* no server byte yet for the client to lack */
 			t->s_ack = ack;
 			t->s_win = win;
 			t->flags |= NC_TFS_SYNACK;
