@@ -278,6 +278,36 @@ splice_to_b(struct fx *f, struct flow *fl, const struct stream *s, uint32_t from
 	return syn;
 }
 
+/* ROUNDS rounds of <round> drawn from <seed> (TCPFS_RANDOM_SEED another). */
+static void
+run_rounds(void **state, uint64_t seed, void (*round)(struct fx *f, unsigned int r))
+{
+	struct fx *f = *state;
+	const char *other = getenv("TCPFS_RANDOM_SEED");
+	unsigned int r;
+
+	tick(f, 0);
+	rng_state = other != NULL ? strtoull(other, NULL, 0) * 2 + 1 : seed;
+	for (r = 0; r < ROUNDS; r++)
+		round(f, r);
+}
+
+/* A round's end: the client resets the connection, so that no later round's
+ * failure touches it (closed already, its reset is one of no flow, counted
+ * after the round's own checks); every buffer back in its pool. */
+static void
+round_end(struct fx *f, const struct flow *fl, uint32_t rst_seq)
+{
+	static struct frame out[4];
+	struct pb_pkt p;
+
+	tc_client(&p, fl, PB_TCP_RST, rst_seq, 0, NULL, 0);
+	rx(f, fl->owner, &p);
+	take(f, fl->owner, out, RTE_DIM(out));
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 /* The answer every server gives, to any request. */
 static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 #define RESP_LEN ((uint16_t)(sizeof(resp) - 1))
@@ -354,21 +384,13 @@ one_round(struct fx *f, unsigned int round)
 	fs_web(f, &fs);
 	assert_int_equal(fs.held_now, 0);
 	assert_int_equal(drops_total(f), 0);
-	assert_txpool(f);
-	assert_no_leak(f);
+	round_end(f, &fl, c + 1 + s.len);
 }
 
 static void
 test_tcpfs_random_loss(void **state)
 {
-	struct fx *f = *state;
-	const char *seed = getenv("TCPFS_RANDOM_SEED");
-	unsigned int r;
-
-	tick(f, 0);
-	rng_state = seed != NULL ? strtoull(seed, NULL, 0) * 2 + 1 : 0x6e6574636865737ull;
-	for (r = 0; r < ROUNDS; r++)
-		one_round(f, r);
+	run_rounds(state, 0x6e6574636865737ull, one_round);
 }
 
 /* The server a moved connection reaches, as a TCP receiver: every byte it
@@ -707,26 +729,13 @@ clean:
 	fs_web(f, &fs);
 	assert_int_equal(fs.held_now, 0);
 	assert_int_equal(drops_total(f), drops);
-	/* the client resets the connection: no later round's failure touches it
-	 * (closed already, its reset is one of no flow, counted) */
-	tc_client(&p, &fl, PB_TCP_RST, c + 1 + s.len + fin, 0, NULL, 0);
-	rx(f, fl.owner, &p);
-	take(f, fl.owner, out, RTE_DIM(out));
-	assert_txpool(f);
-	assert_no_leak(f);
+	round_end(f, &fl, c + 1 + s.len + fin);
 }
 
 static void
 test_tcpfs_random_down(void **state)
 {
-	struct fx *f = *state;
-	const char *seed = getenv("TCPFS_RANDOM_SEED");
-	unsigned int r;
-
-	tick(f, 0);
-	rng_state = seed != NULL ? strtoull(seed, NULL, 0) * 2 + 1 : 0x646f776e1ull;
-	for (r = 0; r < ROUNDS; r++)
-		one_down_round(f, r);
+	run_rounds(state, 0x646f776e1ull, one_down_round);
 }
 
 /* ------------------------------------------- the answers, under loss */
@@ -1094,25 +1103,13 @@ one_answers_round(struct fx *f, unsigned int round)
 	if (kind && !passed_at_kill && x.cv.reset)
 		print_error("a reset before any answer, and the client was reset\n");
 	assert_false(kind && !passed_at_kill && x.cv.reset);
-	/* the client resets the connection: no later round's failure touches it */
-	tc_client(&p, &fl, PB_TCP_RST, x.c + 1 + x.q.len, 0, NULL, 0);
-	rx(f, fl.owner, &p);
-	answers_take(f, &x, &fl);
-	assert_txpool(f);
-	assert_no_leak(f);
+	round_end(f, &fl, x.c + 1 + x.q.len);
 }
 
 static void
 test_tcpfs_random_answers(void **state)
 {
-	struct fx *f = *state;
-	const char *seed = getenv("TCPFS_RANDOM_SEED");
-	unsigned int r;
-
-	tick(f, 0);
-	rng_state = seed != NULL ? strtoull(seed, NULL, 0) * 2 + 1 : 0x616e73776572ull;
-	for (r = 0; r < ROUNDS; r++)
-		one_answers_round(f, r);
+	run_rounds(state, 0x616e73776572ull, one_answers_round);
 }
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsrandom"); }
