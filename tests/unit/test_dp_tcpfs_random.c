@@ -86,11 +86,26 @@ fill(struct stream *s, uint32_t n)
 		s->b[s->len++] = (uint8_t)('a' + rnd(26));
 }
 
+/* A chunked body: <k> chunks of 1 to <max> bytes, then the last chunk. */
+static void
+put_chunks(struct stream *s, uint32_t k, uint32_t max)
+{
+	uint32_t n, i;
+
+	for (i = 0; i < k; i++) {
+		n = 1 + rnd(max);
+		put(s, "%x\r\n", n);
+		fill(s, n);
+		put(s, "\r\n");
+	}
+	put(s, "0\r\n\r\n");
+}
+
 /* One request of a random kind appended to <s>. */
 static void
 add_request(struct stream *s)
 {
-	uint32_t n, k, i;
+	uint32_t n;
 
 	s->start[s->n_req++] = s->len;
 	switch (rnd(3)) {
@@ -106,14 +121,7 @@ add_request(struct stream *s)
 		break;
 	default:
 		put(s, "POST /c HTTP/1.1\r\nHost: vip\r\nTransfer-Encoding: chunked\r\n\r\n");
-		k = 1 + rnd(3);
-		for (i = 0; i < k; i++) {
-			n = 1 + rnd(200);
-			put(s, "%x\r\n", n);
-			fill(s, n);
-			put(s, "\r\n");
-		}
-		put(s, "0\r\n\r\n");
+		put_chunks(s, 1 + rnd(3), 200);
 		break;
 	}
 }
@@ -745,7 +753,7 @@ test_tcpfs_random_down(void **state)
 static void
 add_response(struct stream *s)
 {
-	uint32_t n, k, i;
+	uint32_t n;
 
 	s->start[s->n_req++] = s->len;
 	if (rnd(2)) {
@@ -755,14 +763,7 @@ add_response(struct stream *s)
 		return;
 	}
 	put(s, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-	k = rnd(3);
-	for (i = 0; i < k; i++) {
-		n = 1 + rnd(250);
-		put(s, "%x\r\n", n);
-		fill(s, n);
-		put(s, "\r\n");
-	}
-	put(s, "0\r\n\r\n");
+	put_chunks(s, rnd(3), 250);
 }
 
 /* Where response <k> of <s> ends. */
