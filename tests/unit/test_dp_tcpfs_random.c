@@ -15,7 +15,8 @@
  * segment on the way went on to a, none dropped; once b answers, nothing is
  * left held and nothing leaked.
  * test_tcpfs_random_down: a fails at any point of the sending instead
- * (one_down_round).
+ * (one_down_round). test_tcpfs_random_answers: the other way, a's answers
+ * over a lossy path and a failing under them (one_answers_round).
  * TCPFS_RANDOM_VERBOSE=1 prints each round before it runs (the last one
  * printed is the one that failed); TCPFS_RANDOM_SEED=<n> draws other rounds.
  */
