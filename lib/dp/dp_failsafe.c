@@ -1206,8 +1206,13 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 	}
 	if (fl & RTE_TCP_ACK_FLAG) {
 		t->c_ack = rte_be_to_cpu_32(th->recv_ack);
-		if (unlikely(t->move_wait) && !nc_seq_lt(t->c_ack, t->s_next))
+		if (unlikely(t->move_wait) && !nc_seq_lt(t->c_ack, t->s_next)) {
 			move_resume(w, f, idx, t);
+			if (f->state == NC_FLOW_FREE) {   /* given up: no server left */
+				rte_pktmbuf_free(m);
+				return 0;
+			}
+		}
 	}
 	if (unlikely((f->sync & (NC_FLOW_SYNCED | NC_FLOW_SYNC_DATA)) == NC_FLOW_SYNCED) && pm->pay != 0) {
 		/* the peers had it as just accepted: no longer (a survivor does

@@ -107,7 +107,8 @@ test_tcpfs_pipelined(void **state)
  * waits for the client's acknowledgement and goes the moment it comes; when
  * it never comes within the response limit, the bytes the client lacks are
  * lost and it is reset, where it last acknowledged and past every byte
- * forwarded.
+ * forwarded. When it comes with no other server up any more, the client is
+ * reset, and its acknowledgement goes nowhere.
  */
 static void
 test_tcpfs_move_waits_for_ack(void **state)
@@ -117,7 +118,8 @@ test_tcpfs_move_waits_for_ack(void **state)
 	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n";
 	static const char resp2b[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nbb";
 	const uint16_t r1 = sizeof(req1) - 1, r2 = sizeof(req2) - 1, h = sizeof(resp) - 1;
-	const uint32_t c[2] = { 0x55660000, 0x55670000 }, a[2] = { 0x66770000, 0x66780000 };
+	const uint32_t c[3] = { 0x55660000, 0x55670000, 0x55680000 };
+	const uint32_t a[3] = { 0x66770000, 0x66780000, 0x66790000 };
 	const uint32_t b = 0x77880000;
 	uint8_t seg[PB_MAX_FRAME];
 	struct nc_failsafe_view fs;
@@ -129,7 +131,7 @@ test_tcpfs_move_waits_for_ack(void **state)
 	memcpy(seg, resp, h);
 	memset(seg + h, 'z', 300);
 	tick(f, 0);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		web_b_up(f, 0);
 		tc_connect(f, (uint16_t)(41570 + i), c[i], a[i], 0, &fl);
 		tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c[i] + 1, a[i] + 1, req1, r1);
@@ -155,6 +157,19 @@ test_tcpfs_move_waits_for_ack(void **state)
 			s2c_at(f, &fl, &p, a[i] + 1 + h + 300);
 			continue;
 		}
+		if (i == 2) {
+			/* b went down meanwhile: nowhere to move */
+			web_b_up(f, 0);
+			tc_client(&p, &fl, PB_TCP_ACK, c[i] + 1 + r1 + r2, a[i] + 1 + h + 300, NULL, 0);
+			rx(f, 0, &p);
+			assert_int_equal(take(f, 0, fr, RTE_DIM(fr)), 2);
+			tc_own(&want, &fl, -1, PB_TCP_RST, a[i] + 1 + h + 300, 0);
+			assert_wire(&fr[0], &want);
+			tc_own(&want, &fl, SA, PB_TCP_RST, c[i] + 1 + r1, 0);
+			assert_wire(&fr[1], &want);
+			assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);   /* the first's */
+			continue;
+		}
 		/* never acknowledged: the client is reset where it waits */
 		assert_int_equal(fs_wait(f, 0, 30), 1);
 		assert_int_equal(take(f, 0, fr, RTE_DIM(fr)), 3);
@@ -167,7 +182,7 @@ test_tcpfs_move_waits_for_ack(void **state)
 	}
 	fs_web(f, &fs);
 	assert_int_equal(fs.replays, 1);
-	assert_int_equal(fs.resets, 1);
+	assert_int_equal(fs.resets, 2);
 	assert_int_equal(drops_total(f), 0);
 	assert_txpool(f);
 	assert_no_leak(f);
