@@ -700,6 +700,7 @@ req_answered(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tcp
 	if (!(r->flags & NC_FSR_DONE))
 		r->flags |= NC_FSR_UNHELD;
 	r->flags |= NC_FSR_ANSWERED;
+	t->move_wait = 0;   /* a move that waited is no longer owed */
 	if (r->flags & NC_FSR_SYNCED)
 		sync_release(w, f);
 	if (t->q_n > 1)

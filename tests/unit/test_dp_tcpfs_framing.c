@@ -189,6 +189,67 @@ test_tcpfs_move_waits_for_ack(void **state)
 }
 
 /*
+ * A move waiting for the client's acknowledgement is no longer owed once
+ * its server answers the request: a pipelined request after it is owed from
+ * then on, and is not given up on the first one's clock (the client's
+ * acknowledgements still behind); it moves once they catch up.
+ */
+static void
+test_tcpfs_move_wait_answered(void **state)
+{
+	struct fx *f = *state;
+	static const char req1[] = "GET /a HTTP/1.1\r\n\r\n";
+	static const char req23[] = "GET /b HTTP/1.1\r\n\r\nGET /c HTTP/1.1\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n";
+	static const char resp2[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nbb";
+	const uint16_t r1 = sizeof(req1) - 1, r23 = sizeof(req23) - 1, h = sizeof(resp) - 1;
+	const uint16_t l2 = sizeof(resp2) - 1, r2 = r23 / 2;
+	const uint32_t c = 0x55690000, a = 0x667a0000;
+	uint8_t seg[PB_MAX_FRAME];
+	struct nc_failsafe_view fs;
+	struct pb_pkt p, rq;
+	struct flow fl;
+
+	memcpy(seg, resp, h);
+	memset(seg + h, 'z', 300);
+	tick(f, 0);
+	web_b_up(f, 0);
+	tc_connect(f, 41580, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, seg, (uint16_t)(h + 300));
+	s2c_ok(f, &fl, &p);
+	/* two more, acknowledging only the first answer's first 100 */
+	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r1, a + 101, req23, r23);
+	c2s_ok(f, &fl, &rq);
+	web_b_up(f, 1);
+	assert_int_equal(fs_wait(f, 0, 30), 1);   /* the second owed: its move waits */
+	expect_none(f, 0);
+	/* a answers the second */
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1 + h + 300, c + 1 + r1 + r23, resp2, l2);
+	s2c_ok(f, &fl, &p);
+	/* the third is owed from then: not given up on the second's clock */
+	fs_wait(f, 0, 20);
+	expect_none(f, 0);
+	fs_wait(f, 0, 10);
+	expect_none(f, 0);
+	/* the client catches up: the third moves */
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1 + r1 + r23, a + 1 + h + 300 + l2, NULL, 0);
+	rx(f, 0, &p);
+	expect_move(f, &fl, 1, c + 1 + r1 + r23, SB, c + r1 + r2, 0);
+	/* the held segment goes whole (b's TCP takes what lies past its start) */
+	expect_splice(f, &fl, 0x778a0000, c + 1 + r1 + r2, &rq, 1, 0x778a0001);
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, 0x778a0001, c + 1 + r1 + r23, resp2, l2);
+	s2c_at(f, &fl, &p, a + 1 + h + 300 + l2);
+	fs_web(f, &fs);
+	assert_int_equal(fs.resets, 0);
+	assert_int_equal(fs.replays, 1);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
  * A server answering before the request's body is in (nginx "return 200",
  * an error for an upload): the request is let go as answered and the rest
  * of its body is not held; no deadline, no failure; the server's FIN after
@@ -996,6 +1057,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_tcpfs_pipelined, setup_tcpfs),
 		T(test_tcpfs_move_waits_for_ack, setup_tcpfs),
+		T(test_tcpfs_move_wait_answered, setup_tcpfs),
 		T(test_tcpfs_early_response, setup_tcpfs),
 		T(test_tcpfs_opaque, setup_tcpfs),
 		T(test_tcpfs_one_way, setup_tcpfs),
