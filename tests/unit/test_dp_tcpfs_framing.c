@@ -100,6 +100,37 @@ test_tcpfs_pipelined(void **state)
 	assert_fs_clean(f);
 }
 
+static const char req_a[] = "GET /a HTTP/1.1\r\n\r\n";
+static const char resp_300[] = "HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n";
+#define ANS_300 ((uint32_t)(sizeof(resp_300) - 1 + 300))   /* a's answer to req_a */
+
+/* Connection <fl> from <sport> (client ISN <c>, a's <a>): req_a answered
+ * by a (ANS_300 bytes), then <more> (<n> bytes, held as <rq>) acknowledging
+ * only the answer's first 100; b comes up and, <more> owed past the
+ * response limit, its move waits for the client's acknowledgement. */
+static void
+owed_unacked(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, const char *more, uint16_t n,
+	     struct pb_pkt *rq, struct flow *fl)
+{
+	const uint16_t r1 = sizeof(req_a) - 1, h = sizeof(resp_300) - 1;
+	uint8_t seg[PB_MAX_FRAME];
+	struct pb_pkt p;
+
+	memcpy(seg, resp_300, h);
+	memset(seg + h, 'z', 300);
+	web_b_up(f, 0);
+	tc_connect(f, sport, c, a, 0, fl);
+	tc_client(&p, fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req_a, r1);
+	c2s_ok(f, fl, &p);
+	tc_server(&p, fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, seg, (uint16_t)ANS_300);
+	s2c_ok(f, fl, &p);
+	tc_client(rq, fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r1, a + 101, more, n);
+	c2s_ok(f, fl, rq);
+	web_b_up(f, 1);
+	assert_int_equal(fs_wait(f, 0, 30), 1);   /* owed, but the move waits */
+	expect_none(f, 0);
+}
+
 /*
  * A request owed its answer while the client has not acknowledged all of
  * the answer before it: those bytes may have been lost past the appliance,
@@ -114,56 +145,40 @@ static void
 test_tcpfs_move_waits_for_ack(void **state)
 {
 	struct fx *f = *state;
-	static const char req1[] = "GET /a HTTP/1.1\r\n\r\n", req2[] = "GET /b HTTP/1.1\r\n\r\n";
-	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n";
+	static const char req2[] = "GET /b HTTP/1.1\r\n\r\n";
 	static const char resp2b[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nbb";
-	const uint16_t r1 = sizeof(req1) - 1, r2 = sizeof(req2) - 1, h = sizeof(resp) - 1;
+	const uint16_t r1 = sizeof(req_a) - 1, r2 = sizeof(req2) - 1;
 	const uint32_t c[3] = { 0x55660000, 0x55670000, 0x55680000 };
 	const uint32_t a[3] = { 0x66770000, 0x66780000, 0x66790000 };
 	const uint32_t b = 0x77880000;
-	uint8_t seg[PB_MAX_FRAME];
 	struct nc_failsafe_view fs;
 	struct pb_pkt p, rq, want;
 	struct frame fr[3];
 	struct flow fl;
 	unsigned int i;
 
-	memcpy(seg, resp, h);
-	memset(seg + h, 'z', 300);
 	tick(f, 0);
 	for (i = 0; i < 3; i++) {
-		web_b_up(f, 0);
-		tc_connect(f, (uint16_t)(41570 + i), c[i], a[i], 0, &fl);
-		tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c[i] + 1, a[i] + 1, req1, r1);
-		c2s_ok(f, &fl, &p);
-		tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a[i] + 1, c[i] + 1 + r1, seg,
-			  (uint16_t)(h + 300));
-		s2c_ok(f, &fl, &p);
-		/* the next request, acknowledging only the answer's first 100 */
-		tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c[i] + 1 + r1, a[i] + 101, req2, r2);
-		c2s_ok(f, &fl, &rq);
-		web_b_up(f, 1);
-		assert_int_equal(fs_wait(f, 0, 30), 1);   /* owed, but the move waits */
-		expect_none(f, 0);
+		owed_unacked(f, (uint16_t)(41570 + i), c[i], a[i], req2, r2, &rq, &fl);
 		if (i == 0) {
 			/* the rest acknowledged: the move goes at once */
-			tc_client(&p, &fl, PB_TCP_ACK, c[i] + 1 + r1 + r2, a[i] + 1 + h + 300, NULL, 0);
+			tc_client(&p, &fl, PB_TCP_ACK, c[i] + 1 + r1 + r2, a[i] + 1 + ANS_300, NULL, 0);
 			rx(f, 0, &p);
 			expect_move(f, &fl, 1, c[i] + 1 + r1, SB, c[i] + r1, 0);
 			expect_splice(f, &fl, b, c[i] + 1 + r1, &rq, 1, b + 1);
 			/* b answers, after a's bytes */
 			tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c[i] + 1 + r1 + r2, resp2b,
 				  sizeof(resp2b) - 1);
-			s2c_at(f, &fl, &p, a[i] + 1 + h + 300);
+			s2c_at(f, &fl, &p, a[i] + 1 + ANS_300);
 			continue;
 		}
 		if (i == 2) {
 			/* b went down meanwhile: nowhere to move */
 			web_b_up(f, 0);
-			tc_client(&p, &fl, PB_TCP_ACK, c[i] + 1 + r1 + r2, a[i] + 1 + h + 300, NULL, 0);
+			tc_client(&p, &fl, PB_TCP_ACK, c[i] + 1 + r1 + r2, a[i] + 1 + ANS_300, NULL, 0);
 			rx(f, 0, &p);
 			assert_int_equal(take(f, 0, fr, RTE_DIM(fr)), 2);
-			tc_own(&want, &fl, -1, PB_TCP_RST, a[i] + 1 + h + 300, 0);
+			tc_own(&want, &fl, -1, PB_TCP_RST, a[i] + 1 + ANS_300, 0);
 			assert_wire(&fr[0], &want);
 			tc_own(&want, &fl, SA, PB_TCP_RST, c[i] + 1 + r1, 0);
 			assert_wire(&fr[1], &want);
@@ -173,7 +188,7 @@ test_tcpfs_move_waits_for_ack(void **state)
 		/* never acknowledged: the client is reset where it waits */
 		assert_int_equal(fs_wait(f, 0, 30), 1);
 		assert_int_equal(take(f, 0, fr, RTE_DIM(fr)), 3);
-		tc_own(&want, &fl, -1, PB_TCP_RST, a[i] + 1 + h + 300, 0);
+		tc_own(&want, &fl, -1, PB_TCP_RST, a[i] + 1 + ANS_300, 0);
 		assert_wire(&fr[0], &want);
 		tc_own(&want, &fl, -1, PB_TCP_RST, a[i] + 101, 0);
 		assert_wire(&fr[1], &want);
@@ -198,35 +213,19 @@ static void
 test_tcpfs_move_wait_answered(void **state)
 {
 	struct fx *f = *state;
-	static const char req1[] = "GET /a HTTP/1.1\r\n\r\n";
 	static const char req23[] = "GET /b HTTP/1.1\r\n\r\nGET /c HTTP/1.1\r\n\r\n";
-	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n";
 	static const char resp2[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nbb";
-	const uint16_t r1 = sizeof(req1) - 1, r23 = sizeof(req23) - 1, h = sizeof(resp) - 1;
+	const uint16_t r1 = sizeof(req_a) - 1, r23 = sizeof(req23) - 1;
 	const uint16_t l2 = sizeof(resp2) - 1, r2 = r23 / 2;
-	const uint32_t c = 0x55690000, a = 0x667a0000;
-	uint8_t seg[PB_MAX_FRAME];
+	const uint32_t c = 0x55690000, a = 0x667a0000, b = 0x778a0000;
 	struct nc_failsafe_view fs;
 	struct pb_pkt p, rq;
 	struct flow fl;
 
-	memcpy(seg, resp, h);
-	memset(seg + h, 'z', 300);
 	tick(f, 0);
-	web_b_up(f, 0);
-	tc_connect(f, 41580, c, a, 0, &fl);
-	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req1, r1);
-	c2s_ok(f, &fl, &p);
-	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r1, seg, (uint16_t)(h + 300));
-	s2c_ok(f, &fl, &p);
-	/* two more, acknowledging only the first answer's first 100 */
-	tc_client(&rq, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + r1, a + 101, req23, r23);
-	c2s_ok(f, &fl, &rq);
-	web_b_up(f, 1);
-	assert_int_equal(fs_wait(f, 0, 30), 1);   /* the second owed: its move waits */
-	expect_none(f, 0);
+	owed_unacked(f, 41580, c, a, req23, r23, &rq, &fl);
 	/* a answers the second */
-	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1 + h + 300, c + 1 + r1 + r23, resp2, l2);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1 + ANS_300, c + 1 + r1 + r23, resp2, l2);
 	s2c_ok(f, &fl, &p);
 	/* the third is owed from then: not given up on the second's clock */
 	fs_wait(f, 0, 20);
@@ -234,13 +233,13 @@ test_tcpfs_move_wait_answered(void **state)
 	fs_wait(f, 0, 10);
 	expect_none(f, 0);
 	/* the client catches up: the third moves */
-	tc_client(&p, &fl, PB_TCP_ACK, c + 1 + r1 + r23, a + 1 + h + 300 + l2, NULL, 0);
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1 + r1 + r23, a + 1 + ANS_300 + l2, NULL, 0);
 	rx(f, 0, &p);
 	expect_move(f, &fl, 1, c + 1 + r1 + r23, SB, c + r1 + r2, 0);
 	/* the held segment goes whole (b's TCP takes what lies past its start) */
-	expect_splice(f, &fl, 0x778a0000, c + 1 + r1 + r2, &rq, 1, 0x778a0001);
-	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, 0x778a0001, c + 1 + r1 + r23, resp2, l2);
-	s2c_at(f, &fl, &p, a + 1 + h + 300 + l2);
+	expect_splice(f, &fl, b, c + 1 + r1 + r2, &rq, 1, b + 1);
+	tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1, c + 1 + r1 + r23, resp2, l2);
+	s2c_at(f, &fl, &p, a + 1 + ANS_300 + l2);
 	fs_web(f, &fs);
 	assert_int_equal(fs.resets, 0);
 	assert_int_equal(fs.replays, 1);
