@@ -578,6 +578,55 @@ nc_ca_sack_acked(struct rte_tcp_hdr *th, uint32_t len)
 
 /* ------------------------------------------------------------ fail-safe */
 
+/*
+ * Held client segment <m> (L4 at <l4_off>) without its bytes before
+ * <first>, its connection's first: a segment held from before a move may
+ * begin in a request already answered. A plain server's TCP drops such
+ * bytes as old, but under PROXY they lie where the header goes (a server
+ * that lost the header or got it late would read them as the header), and
+ * TOA goes on the segment that starts at <first>. The bytes kept move down
+ * over the bytes cut (the headers stay where they are, aligned); lengths,
+ * sequence number and checksum follow (a segment all before <first> is left
+ * an acknowledgement). Not in one buffer: sent as it is, counted.
+ */
+static void
+replay_trim(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m, uint16_t l4_off,
+	    uint32_t first)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(d + l4_off);
+	const uint16_t hl = (uint16_t)((th->data_off >> 4) * 4);
+	const uint32_t seq = rte_be_to_cpu_32(th->sent_seq), pay = held_l4_len(m) - hl;
+	uint8_t *p = d + l4_off + hl;
+	uint16_t cut;
+
+	if (pay == 0 || !nc_seq_lt(seq, first))
+		return;
+	cut = (uint16_t)RTE_MIN(first - seq, pay);
+	if (unlikely(!rte_pktmbuf_is_contiguous(m) ||
+		     rte_pktmbuf_data_len(m) < (uint32_t)l4_off + hl + pay)) {
+		ca_count(w, f, NC_CA_EV_TRIM_NO_ROOM);
+		return;
+	}
+	memmove(p, p + cut, pay - cut);
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - (l4_off + hl + pay - cut)));
+	/* all of it before: an acknowledgement at the start */
+	th->sent_seq = rte_cpu_to_be_32(cut == pay ? first : seq + cut);
+	ip_len_add(m, (uint16_t)-cut);
+	th->cksum = 0;
+	th->cksum = held_l4_cksum(m, th);
+	ca_count(w, f, NC_CA_EV_REPLAY_TRIMMED);
+}
+
+void
+nc_ca_moved(struct nc_worker *w, const struct nc_flow *f, uint32_t first)
+{
+	if ((f->ca & NC_FLOW_CA_MODE) != NC_CA_TOA || w->cas == NULL)
+		return;
+	w->cas[flow_idx(w, f)].c_isn = first - 1;
+	w->cas[flow_idx(w, f)].flags |= NC_CAS_SYN;
+}
+
 void
 nc_ca_replayed(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m, uint32_t first)
 {
@@ -587,6 +636,8 @@ nc_ca_replayed(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m,
 
 	if (th->tcp_flags & RTE_TCP_SYN_FLAG)
 		return;
+	replay_trim(w, f, m, l4_off, first);
+	th = tcp_of(m, l4_off);
 	if ((f->ca & NC_FLOW_CA_MODE) != NC_CA_TOA) {
 		seq_set(th, nc_ca_seq_out(w, f, rte_be_to_cpu_32(th->sent_seq)));
 		return;

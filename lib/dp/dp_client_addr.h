@@ -156,6 +156,10 @@ nc_ca_server_fast(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct r
 void nc_ca_replayed(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m,
 		    uint32_t first);
 
+/* Flow <f>'s connection moved to a new server, its bytes from <first> (the
+ * client's view): TOA goes on the client's segments that start there. */
+void nc_ca_moved(struct nc_worker *w, const struct nc_flow *f, uint32_t first);
+
 /* The sequence number <seq> (client's view) of a segment the fail-safe makes
  * for the server, in the server's view. */
 static inline uint32_t

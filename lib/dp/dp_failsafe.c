@@ -425,6 +425,26 @@ replay_one(struct nc_worker *w, const struct nc_flow *f, const struct nc_tcpfs *
 	tx_to(w, cp, f->nh_server);
 }
 
+/* Client segment <m> (<seq>, its payload <pay> bytes) goes on to the server
+ * of a moved connection, its acknowledgement in that server's space. One
+ * that begins before the connection's start (a late copy, a resend of
+ * bytes from before the move) goes under PROXY or TOA as a replayed copy
+ * would, without those bytes (nc_ca_replayed: under PROXY they would lie
+ * where the header goes); without either its server's TCP drops them as
+ * old. Returns 1 when <m> goes on through the leg, 0 when it went here. */
+static int
+moved_pass(struct nc_worker *w, const struct nc_flow *f, const struct nc_tcpfs *t,
+	   struct rte_mbuf *m, uint16_t l4_off, uint32_t seq, uint32_t pay)
+{
+	if (likely(f->ca == NC_CA_NONE) || pay == 0 || !nc_seq_lt(seq, t->sp_client)) {
+		tcp_ack_sub(m, l4_off, t->delta);
+		return 1;
+	}
+	replay_one(w, f, t, m);
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
 /* Send the held bytes the new server's window takes, in the order they were
  * held, from where the replay stands; once all have gone and the new server
  * acknowledged them, the client's own segments go straight through again. */
@@ -1105,8 +1125,7 @@ client_detour(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_tc
 		replay_push(w, f, t);
 		return 0;
 	}
-	tcp_ack_sub(m, pm->l4_off, t->delta);
-	return 1;
+	return moved_pass(w, f, t, m, pm->l4_off, seq, pm->pay);
 }
 
 /*
@@ -1206,7 +1225,9 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 		t->s_win = UINT16_MAX;
 	}
 	if (fl & RTE_TCP_ACK_FLAG) {
-		t->c_ack = rte_be_to_cpu_32(th->recv_ack);
+		/* never back: a late copy carries an older one */
+		if (nc_seq_lt(t->c_ack, rte_be_to_cpu_32(th->recv_ack)))
+			t->c_ack = rte_be_to_cpu_32(th->recv_ack);
 		if (unlikely(t->move_wait) && !nc_seq_lt(t->c_ack, t->s_next)) {
 			move_resume(w, f, idx, t);
 			if (f->state == NC_FLOW_FREE) {   /* given up: no server left */
@@ -1229,7 +1250,7 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 	if (unlikely(t->flags & (NC_TFS_GONE | NC_TFS_SPLICING | NC_TFS_REPLAYING)))
 		return client_detour(w, f, idx, t, m, pm, seq, fin, held);
 	if (t->flags & NC_TFS_SPLICED)
-		tcp_ack_sub(m, pm->l4_off, t->delta);
+		return moved_pass(w, f, t, m, pm->l4_off, seq, pm->pay);
 	return 1;
 }
 
@@ -1249,6 +1270,8 @@ splice_complete(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct nc_
 	t->dupacks = 0;
 	t->owed_ms = w->now_ms;
 	t->rp_ms = w->now_ms;
+	if (unlikely(f->ca != NC_CA_NONE))
+		nc_ca_moved(w, f, t->sp_client);
 	tcp_send(w, f, 1, RTE_TCP_ACK_FLAG, t->sp_client, isn + 1, 0);
 	t->rp_slot = w->txc[2 * idx];
 	t->rp_end = t->sp_client;

@@ -107,7 +107,7 @@ struct nc_tcpfs {
 	uint32_t h_lo, h_hi;   /* client bytes [h_lo, h_hi) of a request body passed
 	                        * over, or past a stall, not seen yet (a hole; none
 	                        * when equal) */
-	uint32_t c_ack;        /* the client's last acknowledgement */
+	uint32_t c_ack;        /* the client's furthest acknowledgement */
 	uint32_t s_next;       /* past the last server byte forwarded */
 	uint32_t s_ack;        /* the server's last acknowledgement (client's sequence space) */
 	uint32_t sp_client;    /* the moved connection starts at this client byte */

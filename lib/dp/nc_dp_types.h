@@ -22,7 +22,9 @@
 	_(TIMER_FULL,  "timer_full",     "PROXY headers without a retransmission timer: its queue was full") \
 	_(TOA_ADDED,   "toa_added",      "first data segments sent with the TOA option") \
 	_(TOA_NO_ROOM, "toa_no_room",    "first data segments sent without the TOA option: no option space, over the MTU, or not in one buffer") \
-	_(UDP_HDR,     "udp_header",     "UDP datagrams sent with a PROXY v2 header")
+	_(UDP_HDR,     "udp_header",     "UDP datagrams sent with a PROXY v2 header") \
+	_(REPLAY_TRIMMED, "replay_trimmed", "held client segments sent to a moved connection's new server without their bytes before its start") \
+	_(TRIM_NO_ROOM, "trim_no_room",  "held client segments sent to a new server whole: not in one buffer")
 
 enum nc_ca_event {
 #define NC_CA_EV_ENUM(e, n, d) NC_CA_EV_##e,

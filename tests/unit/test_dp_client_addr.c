@@ -558,6 +558,175 @@ test_ca_failsafe_toa(void **state)
 	assert_pools(f);
 }
 
+/* The pipelined pair of the straddle tests: the first request, then the
+ * second, in two segments - the first request's head, then its tail with
+ * the whole second one. */
+static const char pair[] = "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n";
+#define PAIR_FIRST 28u   /* bytes of the first request */
+#define PAIR_CUT   22u   /* where the second segment starts */
+static const char resp0[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+#define RESP0_LEN ((uint16_t)(sizeof(resp0) - 1))
+
+/* The client sends the pair on <fl> (client ISN <c>, a's <a>), a the
+ * header's length <h> on, and a answers the first request: segments
+ * <s1> and <s2> as the client sent them. */
+static void
+pair_first_answered(struct fx *f, struct flow *fl, uint32_t c, uint32_t a, uint32_t h,
+		    struct pb_pkt *s1, struct pb_pkt *s2)
+{
+	const uint16_t n = sizeof(pair) - 1;
+	struct pb_pkt p;
+	struct frame fr;
+
+	tc_client(s1, fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, pair, PAIR_CUT);
+	rx(f, 0, s1);
+	expect_one(f, 0, &fr);
+	tc_client(s2, fl, PB_TCP_ACK | PB_TCP_PSH, c + 1 + PAIR_CUT, a + 1, pair + PAIR_CUT,
+		  n - PAIR_CUT);
+	rx(f, 0, s2);
+	expect_one(f, 0, &fr);
+	tc_server(&p, fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + h + n, resp0, RESP0_LEN);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	tc_client(&p, fl, PB_TCP_ACK, c + 1 + n, a + 1 + RESP0_LEN, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+}
+
+/* <s> as the client's frame it is, from the second request's first byte
+ * <start> on: the segment b must get. */
+static struct pb_pkt
+pair_tail(const struct pb_pkt *s, uint32_t start)
+{
+	struct pb_pkt t = *s;
+	const uint32_t cut = start - s->seq;
+
+	t.seq = start;
+	t.payload = (const uint8_t *)s->payload + cut;
+	t.payload_len = (uint16_t)(s->payload_len - cut);
+	return t;
+}
+
+/*
+ * Fail-safe and proxy-v2: the pair's second request moves (a answered the
+ * first and never the second). The held segment began in the first
+ * request: b gets it without those bytes, which would lie where b's header
+ * goes (a b that lost the header, or got it late, would read them as one).
+ * So does a late copy of that segment; a late copy of one all before the
+ * moved connection's start reaches b as an acknowledgement at the start.
+ */
+static void
+test_ca_failsafe_move_straddle(void **state)
+{
+	struct fx *f = *state;
+	const uint16_t n = sizeof(pair) - 1;
+	const uint32_t c = 0x61000, a = 0x62000, b = 0x63000, start = c + 1 + PAIR_FIRST;
+	uint8_t h[NC_PROXY_V2_LEN];
+	struct pb_pkt p, s1, s2, tail, want;
+	struct frame fr[6];
+	struct flow fl;
+
+	web_b_up(f, 1);
+	tc_syn(f, 40030, c, 0, &fl);
+	synack_v2(f, &fl, c, a);
+	tc_client(&p, &fl, PB_TCP_ACK, c + 1, a + 1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 1, c + 1 + 28, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	pair_first_answered(f, &fl, c, a, 28, &s1, &s2);
+	assert_int_equal(fs_wait(f, 0, 31), 1);
+	expect_move(f, &fl, 1, c + 1 + 28 + n, SB, start - 1, 0);
+	tc_server(&p, &fl, SB, PB_TCP_SYN | PB_TCP_ACK, b, start, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 6), 3);
+	proxy_v2_of(h, IPPROTO_TCP, 40030, WEB_PORT);
+	hdr_seg(&want, &fl, SB, start, b + 1, h, sizeof(h), fl.c.window);
+	assert_wire(&fr[0], &want);
+	tc_own(&want, &fl, SB, PB_TCP_ACK, start + 28, b + 1);
+	assert_wire(&fr[1], &want);
+	tail = pair_tail(&s2, start);
+	want = nat_c2s(&tail, SB, fl.lport);
+	want.seq = start + 28;
+	want.ack = b + 1;
+	assert_wire(&fr[2], &want);
+	assert_int_equal(ca_ev(f, SVC_WEB, NC_CA_EV_REPLAY_TRIMMED), 1);
+	/* b has the header and the request */
+	tc_server(&p, &fl, SB, PB_TCP_ACK, b + 1, start + 28 + tail.payload_len, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	/* late copies: the straddling segment, as b got it; the first, all
+	 * before the start */
+	rx(f, 0, &s2);
+	expect_one(f, 0, &fr[0]);
+	assert_wire(&fr[0], &want);
+	rx(f, 0, &s1);
+	expect_one(f, 0, &fr[0]);
+	tc_client(&p, &fl, s1.tcp_flags, start, 0, NULL, 0);
+	want = nat_c2s(&p, SB, fl.lport);
+	want.seq = start + 28;
+	want.ack = b + 1;
+	assert_wire(&fr[0], &want);
+	assert_int_equal(ca_ev(f, SVC_WEB, NC_CA_EV_REPLAY_TRIMMED), 3);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_pools(f);
+}
+
+/*
+ * Fail-safe and TOA, the same pair: the moved connection's first data
+ * segment is the held one cut to its start, with the option (whole, it
+ * would start before b's first byte and carry none); a resend of the
+ * client's from the start carries it too, a late copy of the first
+ * segment none.
+ */
+static void
+test_ca_failsafe_toa_straddle(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t toa[8] = { 254, 8, 40031 >> 8, 40031 & 0xff, 192, 168, 1, 10 };
+	const uint32_t c = 0x71000, a = 0x72000, b = 0x73000, start = c + 1 + PAIR_FIRST;
+	struct pb_pkt p, s1, s2, tail, want;
+	struct frame fr[4];
+	struct flow fl;
+
+	web_b_up(f, 1);
+	tc_connect(f, 40031, c, a, 0, &fl);
+	pair_first_answered(f, &fl, c, a, 0, &s1, &s2);
+	assert_int_equal(fs_wait(f, 0, 31), 1);
+	expect_move(f, &fl, 1, c + 1 + sizeof(pair) - 1, SB, start - 1, 0);
+	tc_server(&p, &fl, SB, PB_TCP_SYN | PB_TCP_ACK, b, start, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 4), 2);
+	tc_own(&want, &fl, SB, PB_TCP_ACK, start, b + 1);
+	assert_wire(&fr[0], &want);
+	tail = pair_tail(&s2, start);
+	want = nat_c2s(&tail, SB, fl.lport);
+	want.ack = b + 1;
+	assert_wire_opt(&fr[1], &want, toa, sizeof(toa));
+	assert_int_equal(ca_ev(f, SVC_WEB, NC_CA_EV_TOA_ADDED), 2);
+	tc_server(&p, &fl, SB, PB_TCP_ACK, b + 1, start + tail.payload_len, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	/* the client resends from the start: the option */
+	tail.ack = a + 1 + RESP0_LEN;
+	rx(f, 0, &tail);
+	expect_one(f, 0, &fr[0]);
+	assert_wire_opt(&fr[0], &want, toa, sizeof(toa));
+	/* a late copy of the first segment: before b's first byte, none */
+	rx(f, 0, &s1);
+	expect_one(f, 0, &fr[0]);
+	tc_client(&p, &fl, s1.tcp_flags, start, 0, NULL, 0);
+	want = nat_c2s(&p, SB, fl.lport);
+	want.ack = b + 1;
+	assert_wire(&fr[0], &want);
+	assert_int_equal(ca_ev(f, SVC_WEB, NC_CA_EV_TOA_ADDED), 3);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_pools(f);
+}
+
 /* A reload's new client_address (nc_dp_service_set_client_address) is for
  * new flows: an open connection keeps its shift, a new one gets none; a TCP
  * mode where no TCP service had one at start and a UDP one that UDP cannot
@@ -622,6 +791,8 @@ main(void)
 		T(test_ca_toa, setup_toa),
 		T(test_ca_failsafe_move, setup_fs_v2),
 		T(test_ca_failsafe_toa, setup_fs_toa),
+		T(test_ca_failsafe_move_straddle, setup_fs_v2),
+		T(test_ca_failsafe_toa_straddle, setup_fs_toa),
 		T(test_ca_reload_new_flows, setup_v2),
 		T(test_ca_reload_needs_state, setup_lab),
 	};
