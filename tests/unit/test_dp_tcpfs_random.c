@@ -36,6 +36,7 @@
 #include "dp_priv.h"
 #include "pkt_build.h"
 #include "dp_fixture.h"
+#include "dp_client_addr.h"
 
 #define ROUNDS     400
 #define REQ_MAX    3
@@ -54,6 +55,15 @@ rnd(uint32_t n)
 	rng_state ^= rng_state >> 27;
 	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32) % n;
 }
+
+/*
+ * The client-address mode of the test's fixture (set by its setup): the
+ * PROXY v2 header's length before each server connection's first client
+ * byte - the client's stream shifted by it on the servers' side - or TOA in
+ * each server connection's first data segment; neither for the plain one.
+ */
+static uint32_t hdr;
+static int toa;
 
 struct stream {
 	uint8_t b[STREAM_MAX];
@@ -218,6 +228,134 @@ tcp_view(const struct frame *fr, struct tcp_view *v)
 	v->len = (uint16_t)(ip_len - hl - doff);
 }
 
+/* The TOA option of the fixture's client at <sport>. */
+static void
+toa_of(uint8_t *o, uint16_t sport)
+{
+	o[0] = 254;
+	o[1] = NC_TOA_LEN;
+	pb_put16(o + 2, sport);
+	pb_put32(o + 4, IP_CLIENT);
+}
+
+/* Does client frame <fr> to a server carry the TOA option? */
+static int
+has_toa(const struct frame *fr)
+{
+	const uint8_t *tcp = fr->b + pb_l4_off(fr->b);
+	uint16_t doff = (uint16_t)((tcp[12] >> 4) * 4), i = 20;
+
+	while (i < doff && tcp[i] != 0) {
+		if (tcp[i] == 1) {
+			i++;
+			continue;
+		}
+		if (tcp[i] == 254)
+			return 1;
+		if (i + 1 >= doff || tcp[i + 1] < 2)
+			break;
+		i = (uint16_t)(i + tcp[i + 1]);
+	}
+	return 0;
+}
+
+/* With TOA: a client segment to a server carries it when it starts with
+ * data at its connection's first byte <first>, and only then. Returns 1
+ * for such a segment (the server has the client's address from it). */
+static int
+toa_check(const struct frame *fr, const struct tcp_view *v, uint32_t first)
+{
+	int want = v->len != 0 && v->seq == first;
+
+	if (!toa)
+		return 0;
+	if (has_toa(fr) != want)
+		print_error("a segment at %+d of its connection's first byte, %u bytes, %s TOA\n",
+			    (int32_t)(v->seq - first), v->len, want ? "without" : "with");
+	assert_int_equal(has_toa(fr), want);
+	return want;
+}
+
+/* Is frame <fr> to a server of a connection opened with SYN <syn> its
+ * PROXY header? It is the first segment past the SYN, the header whole. */
+static int
+is_hdr(const struct frame *fr, const struct tcp_view *v, uint32_t syn, uint16_t sport)
+{
+	uint8_t h[NC_PROXY_V2_LEN];
+
+	if (hdr == 0 || v->seq != syn + 1 || v->len == 0)
+		return 0;
+	(void)fr;
+	proxy_v2_of(h, IPPROTO_TCP, sport, WEB_PORT);
+	if (v->len != hdr || memcmp(v->pay, h, hdr) != 0)
+		print_error("%u bytes where the PROXY header goes, not the header\n", v->len);
+	assert_int_equal(v->len, hdr);
+	assert_memory_equal(v->pay, h, hdr);
+	return 1;
+}
+
+/* Client segment <p> on a's connection goes on to a as it came, its
+ * sequence number past the PROXY header, with TOA at the first byte. */
+static void
+c2s(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
+{
+	struct pb_pkt want = nat_c2s(p, fl->server, fl->lport);
+	uint8_t o[NC_TOA_LEN];
+	struct frame fr;
+
+	want.seq += hdr;
+	rx(f, fl->owner, p);
+	expect_one(f, fl->owner, &fr);
+	if (toa && p->payload_len != 0 && p->seq == fl->c.seq + 1) {
+		toa_of(o, fl->c.sport);
+		assert_wire_opt(&fr, &want, o, sizeof(o));
+		return;
+	}
+	assert_wire(&fr, &want);
+}
+
+/* a's segment <p> reaches the client as it came, its acknowledgement back
+ * before the PROXY header. */
+static void
+s2c(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
+{
+	struct pb_pkt want = nat_s2c(p, &fl->c);
+	struct frame fr;
+
+	want.ack -= hdr;
+	rx(f, fl->owner, p);
+	expect_one(f, fl->owner, &fr);
+	assert_wire(&fr, &want);
+}
+
+/* The handshake with a (client ISN <c>, a's <a>); with PROXY, a gets the
+ * header at its SYN-ACK and acknowledges it. */
+static void
+connect_a(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, struct flow *fl)
+{
+	uint8_t h[NC_PROXY_V2_LEN];
+	struct pb_pkt p, want;
+	struct frame fr[4];
+
+	if (hdr == 0) {
+		tc_connect(f, sport, c, a, 0, fl);
+		return;
+	}
+	tc_syn(f, sport, c, 0, fl);
+	tc_server(&p, fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, RTE_DIM(fr)), 2);
+	proxy_v2_of(h, IPPROTO_TCP, sport, WEB_PORT);
+	hdr_seg(&want, fl, SA, c + 1, a + 1, h, sizeof(h), fl->c.window);
+	assert_wire(&fr[0], &want);
+	want = nat_s2c(&p, &fl->c);
+	assert_wire(&fr[1], &want);
+	tc_client(&p, fl, PB_TCP_ACK, c + 1, a + 1, NULL, 0);
+	c2s(f, fl, &p);
+	tc_server(&p, fl, SA, PB_TCP_ACK, a + 1, c + 1 + hdr, NULL, 0);
+	s2c(f, fl, &p);
+}
+
 /*
  * After the move: the SYN to b found among the frames, b's SYN-ACK given,
  * and every byte b gets placed by its sequence number. They must be the
@@ -232,7 +370,7 @@ splice_to_b(struct fx *f, struct flow *fl, const struct stream *s, uint32_t from
 	struct pb_pkt p;
 	uint32_t syn = 0, want = s->len - from, bytes = 0, off, last = 0, i;
 	unsigned int n, k;
-	int found = 0;
+	int found = 0, toa_got = 0;
 
 	n = take(f, fl->owner, fr, RTE_DIM(fr));
 	for (k = 0; k < n; k++) {
@@ -252,12 +390,19 @@ splice_to_b(struct fx *f, struct flow *fl, const struct stream *s, uint32_t from
 	for (k = 0; k < n; k++) {
 		assert_int_equal(server_of(&fr[k]), SB);
 		tcp_view(&fr[k], &v);
-		if (v.len == 0)
+		if (v.len == 0 || is_hdr(&fr[k], &v, syn, fl->c.sport))
 			continue;
+		toa_got |= toa_check(&fr[k], &v, syn + 1);
 		/* a held segment that began in the answered request goes
 		 * whole: b's TCP drops what lies before its connection's start
 		 * (those bytes must still be the client's) */
-		off = v.seq - (syn + 1);
+		off = v.seq - (syn + 1 + hdr);
+		/* with PROXY no client byte lies in the header's place: a
+		 * server that had lost the header would read it there */
+		if (hdr != 0 && (int32_t)off < 0 && (int32_t)off + v.len > -(int32_t)hdr)
+			print_error("client bytes [%d, %d) in the PROXY header's place\n",
+				    (int32_t)off, (int32_t)off + v.len);
+		assert_false(hdr != 0 && (int32_t)off < 0 && (int32_t)off + v.len > -(int32_t)hdr);
 		if ((int32_t)off + (int32_t)from < 0 || (int32_t)off + v.len > (int32_t)want)
 			print_error("b got bytes [%d, %d) of the %u from the request on\n",
 				    (int32_t)off, (int32_t)off + v.len, want);
@@ -284,6 +429,7 @@ splice_to_b(struct fx *f, struct flow *fl, const struct stream *s, uint32_t from
 		print_error("b got %u bytes of the %u from request on\n", bytes, want);
 	assert_int_equal(bytes, want);
 	assert_bytes(got, want, s->b + from, want);
+	assert_int_equal(toa_got, toa);   /* b has the client's address */
 	return syn;
 }
 
@@ -359,23 +505,24 @@ one_round(struct fx *f, unsigned int round)
 			      s.n_req, s.len, s.n_seg, n);
 
 	web_b_up(f, 0);
-	tc_connect(f, (uint16_t)(20000 + round), c, a, 0, &fl);
+	connect_a(f, (uint16_t)(20000 + round), c, a, &fl);
 	for (i = 0; i < n; i++) {
 		at = s.cut[send[i]];
 		tc_client(&p, &fl, PB_TCP_ACK | (send[i] == s.n_seg - 1 ? PB_TCP_PSH : 0), c + 1 + at,
 			  ack_a, s.b + at, (uint16_t)(s.cut[send[i] + 1] - at));
-		c2s_ok(f, &fl, &p);
+		c2s(f, &fl, &p);
 	}
 	assert_int_equal(drops_total(f), 0);
 
 	/* a answers the first request only, or nothing */
 	from = 0;
 	if (s.n_req > 1 && rnd(2)) {
-		tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + s.len, resp, RESP_LEN);
-		s2c_ok(f, &fl, &p);
+		tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + hdr + s.len, resp,
+			  RESP_LEN);
+		s2c(f, &fl, &p);
 		/* the client acknowledges it */
 		tc_client(&p, &fl, PB_TCP_ACK, c + 1 + s.len, a + 1 + RESP_LEN, NULL, 0);
-		c2s_ok(f, &fl, &p);
+		c2s(f, &fl, &p);
 		answered = 1;
 		from = s.start[1];
 	}
@@ -385,7 +532,7 @@ one_round(struct fx *f, unsigned int round)
 	/* b answers each request it got; then nothing is held */
 	for (i = answered; i < s.n_req; i++) {
 		tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1 + (i - answered) * RESP_LEN,
-			  syn + 1 + s.len - from, resp, RESP_LEN);
+			  syn + 1 + hdr + s.len - from, resp, RESP_LEN);
 		rx(f, fl.owner, &p);
 		n = take(f, fl.owner, out, RTE_DIM(out));
 		assert_int_equal(n, 1);
@@ -418,6 +565,7 @@ struct receiver {
 	int open;            /* the SYN seen */
 	int answered;        /* SYN-ACK sent */
 	int fin;             /* the client's FIN got, after the stream's last byte */
+	int toa;             /* TOA got at the new connection's first byte */
 	uint8_t a_seen[STREAM_MAX];   /* the stream bytes a got */
 	uint32_t a_got;      /* stream bytes [0, a_got) a got */
 	int a_fin;           /* the client's FIN went to a */
@@ -465,6 +613,7 @@ wire_after_kill(struct flow *fl, const struct stream *s, struct receiver *r,
 			assert_true(v.len == 0 || !r->open);
 			if (v.len == 0)
 				continue;   /* a reset or a close: past the client's FIN, maybe */
+			toa_check(&fr[k], &v, r->base);
 			pos = v.seq - r->base;
 			assert_true(pos + v.len <= s->len && v.len <= s->len);
 			a_gets(r, s, pos, v.len);
@@ -484,7 +633,25 @@ wire_after_kill(struct flow *fl, const struct stream *s, struct receiver *r,
 		assert_true(r->open);
 		assert_int_equal(server_of(&fr[k]), r->srv);
 		assert_int_equal(lport_of(&fr[k]), fl->lport);
+		if (is_hdr(&fr[k], &v, r->syn, fl->c.sport)) {
+			/* the new server has all before its connection's start */
+			pos = v.seq + v.len - r->base;
+			if (nc_seq_lt(r->nxt, pos))
+				r->nxt = pos;
+			while (r->nxt < s->len && r->seen[r->nxt])
+				r->nxt++;
+			continue;
+		}
+		r->toa |= toa_check(&fr[k], &v, r->syn + 1);
 		pos = v.seq - r->base;
+		/* with PROXY no client byte lies in the header's place */
+		if (hdr != 0 && nc_seq_lt(v.seq, r->syn + 1 + hdr) &&
+		    nc_seq_lt(r->syn + 1, v.seq + v.len))
+			print_error("client bytes [%d, %d) in the PROXY header's place\n",
+				    (int32_t)(v.seq - (r->syn + 1 + hdr)),
+				    (int32_t)(v.seq + v.len - (r->syn + 1 + hdr)));
+		assert_false(hdr != 0 && nc_seq_lt(v.seq, r->syn + 1 + hdr) &&
+			     nc_seq_lt(r->syn + 1, v.seq + v.len));
 		if (pos + v.len > s->len || v.len > s->len)
 			print_error("the new server got bytes [%d, %d) of a %u-byte stream\n",
 				    (int32_t)pos, (int32_t)(pos + v.len), s->len);
@@ -633,7 +800,7 @@ one_down_round(struct fx *f, unsigned int round)
 	drops = drops_total(f);
 	memset(&r, 0, sizeof(r));
 	r.isn = 0x60000000u + round;
-	r.base = c + 1;
+	r.base = c + 1 + hdr;
 	n = draw_round(&s, send);
 	kill = 1 + rnd(n);                      /* after this many sends */
 	synack_at = kill + rnd(n - kill + 1);   /* the new server answers after this many */
@@ -649,7 +816,7 @@ one_down_round(struct fx *f, unsigned int round)
 	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_UP), 0);
 	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DOWN), 0);
 	tick(f, 0);
-	tc_connect(f, (uint16_t)(30000 + round), c, a, 0, &fl);
+	connect_a(f, (uint16_t)(30000 + round), c, a, &fl);
 	r.old_lport = fl.lport;
 	for (i = 0; i < n; i++) {
 		if (i == kill)
@@ -663,21 +830,21 @@ one_down_round(struct fx *f, unsigned int round)
 			wire_settle(f, &fl, &s, &r, i >= synack_at);
 			continue;
 		}
-		c2s_ok(f, &fl, &p);
+		c2s(f, &fl, &p);
 		if (sent_end < s.cut[send[i] + 1])
 			sent_end = s.cut[send[i] + 1];
 		a_gets(&r, &s, at, s.cut[send[i] + 1] - at);
 		r.a_fin |= fin && send[i] == s.n_seg - 1;
 		while (answers && n_ans < s.n_req && r.a_got >= req_end(&s, n_ans) && rnd(2)) {
 			tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1 + a_sent,
-				  c + 1 + r.a_got + a_had_fin(&s, &r), resp, RESP_LEN);
-			s2c_ok(f, &fl, &p);
+				  r.base + r.a_got + a_had_fin(&s, &r), resp, RESP_LEN);
+			s2c(f, &fl, &p);
 			a_sent += RESP_LEN;
 			from = req_end(&s, n_ans++);
 			/* the client acknowledges it, from past all it sent */
 			tc_client(&p, &fl, PB_TCP_ACK, c + 1 + sent_end + (r.a_fin ? 1u : 0u), a + 1 + a_sent,
 				  NULL, 0);
-			c2s_ok(f, &fl, &p);
+			c2s(f, &fl, &p);
 		}
 	}
 	if (kill == n)
@@ -727,6 +894,7 @@ one_down_round(struct fx *f, unsigned int round)
 			    from);
 	assert_int_equal(r.nxt, s.len);
 	assert_bytes(r.b + from, s.len - from, s.b + from, s.len - from);
+	assert_int_equal(r.toa, toa);   /* the new server has the client's address */
 	/* the new server answers each request; then nothing is held */
 	for (i = 0; i < s.n_req - n_ans; i++) {
 		tc_server(&p, &fl, r.srv, PB_TCP_ACK | PB_TCP_PSH, r.isn + 1 + i * RESP_LEN,
@@ -785,6 +953,9 @@ struct sender {
 	uint32_t syn;        /* b: the appliance's SYN */
 	uint32_t got;        /* b: request bytes got in order */
 	uint16_t lport;      /* the connection's local port */
+	int toa;             /* b: TOA got at its connection's first byte */
+	int hdr_got;         /* b: the PROXY header got, */
+	int hdr_acked;       /* and acknowledged */
 };
 
 /* The client's side: the server bytes it got, by offset in its view of the
@@ -804,6 +975,7 @@ struct answers {
 	struct client_view cv;
 	uint32_t c, a_isn;        /* ISNs: the client's, a's (the client's view of the server) */
 	int a_passed;             /* a byte of a's reached the client's side of the appliance */
+	uint16_t sport;           /* the client's port */
 };
 
 /* Client bytes [0, n) reached b in order: it may answer the requests they
@@ -866,6 +1038,7 @@ answers_wire(struct answers *x, const struct frame *fr, unsigned int n)
 			continue;
 		}
 		if (server_of(&fr[k]) == SA && lport_of(&fr[k]) == x->a.lport) {
+			toa_check(&fr[k], &v, x->c + 1);
 			if (v.flags & PB_TCP_RST)
 				x->a.dead = 1;
 			else if ((v.flags & PB_TCP_ACK) && nc_seq_lt(x->a.isn + 1 + x->a.una, ack) &&
@@ -886,11 +1059,21 @@ answers_wire(struct answers *x, const struct frame *fr, unsigned int n)
 			x->b.dead = 1;
 			continue;
 		}
+		if (is_hdr(&fr[k], &v, x->b.syn, x->sport)) {
+			x->b.hdr_got = 1;
+			continue;
+		}
+		x->b.toa |= toa_check(&fr[k], &v, x->b.syn + 1);
+		if (hdr != 0 && v.len != 0 && nc_seq_lt(v.seq, x->b.syn + 1 + hdr) &&
+		    nc_seq_lt(x->b.syn + 1, v.seq + v.len))
+			print_error("client bytes in the PROXY header's place\n");
+		assert_false(hdr != 0 && v.len != 0 && nc_seq_lt(v.seq, x->b.syn + 1 + hdr) &&
+			     nc_seq_lt(x->b.syn + 1, v.seq + v.len));
 		if (v.len != 0) {
 			/* request bytes, the client's (a held segment that began
 			 * in an answered request comes whole: b's TCP takes what
 			 * lies past its connection's start); in order, b has more */
-			uint32_t pos = v.seq - (x->c + 1), start = x->b.syn - x->c;
+			uint32_t pos = v.seq - (x->c + 1 + hdr), start = x->b.syn - x->c;
 
 			assert_true(pos + v.len <= x->q.len && v.len <= x->q.len);
 			assert_memory_equal(v.pay, x->q.b + pos, v.len);
@@ -943,7 +1126,7 @@ server_send(struct fx *f, struct answers *x, struct flow *fl, struct sender *sd,
 	fl->server = sd->srv;
 	fl->lport = sd->lport;
 	tc_server(&p, fl, sd->srv, PB_TCP_ACK | PB_TCP_PSH, sd->isn + 1 + sd->nxt,
-		  sd == &x->a ? x->c + 1 + x->q.len : sd->syn + 1 + sd->got,
+		  sd == &x->a ? x->c + 1 + hdr + x->q.len : sd->syn + 1 + hdr + sd->got,
 		  sd->r->b + sd->from + sd->nxt, (uint16_t)len);
 	sd->nxt += len;
 	if (rnd(7) == 0)
@@ -1032,10 +1215,11 @@ one_answers_round(struct fx *f, unsigned int round)
 	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_UP), 0);
 	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DOWN), 0);
 	tick(f, 0);
-	tc_connect(f, (uint16_t)(40000 + round), x.c, x.a_isn, 0, &fl);
+	x.sport = (uint16_t)(40000 + round);
+	connect_a(f, x.sport, x.c, x.a_isn, &fl);
 	x.a.lport = fl.lport;
 	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, x.c + 1, x.a_isn + 1, x.q.b, (uint16_t)x.q.len);
-	c2s_ok(f, &fl, &p);
+	c2s(f, &fl, &p);
 	for (step = 0; step < 400 && !x.cv.reset; step++) {
 		if (step == kill) {
 			passed_at_kill = x.a_passed;
@@ -1045,7 +1229,7 @@ one_answers_round(struct fx *f, unsigned int round)
 				fl.server = SA;
 				fl.lport = x.a.lport;
 				tc_server(&p, &fl, SA, PB_TCP_RST | PB_TCP_ACK, x.a.isn + 1 + x.a.nxt,
-					  x.c + 1 + x.q.len, NULL, 0);
+					  x.c + 1 + hdr + x.q.len, NULL, 0);
 				x.a.dead = 1;
 				rx(f, fl.owner, &p);
 				answers_take(f, &x, &fl);
@@ -1060,6 +1244,14 @@ one_answers_round(struct fx *f, unsigned int round)
 			fl.server = x.b.srv;
 			fl.lport = x.b.lport;
 			tc_server(&p, &fl, x.b.srv, PB_TCP_SYN | PB_TCP_ACK, x.b.isn, x.b.syn + 1, NULL, 0);
+			rx(f, fl.owner, &p);
+			answers_take(f, &x, &fl);
+		}
+		if (x.b.hdr_got && !x.b.hdr_acked && !x.b.dead) {
+			/* b's TCP acknowledges the PROXY header */
+			x.b.hdr_acked = 1;
+			tc_server(&p, &fl, x.b.srv, PB_TCP_ACK, x.b.isn + 1 + x.b.nxt,
+				  x.b.syn + 1 + hdr + x.b.got, NULL, 0);
 			rx(f, fl.owner, &p);
 			answers_take(f, &x, &fl);
 		}
@@ -1105,6 +1297,8 @@ one_answers_round(struct fx *f, unsigned int round)
 	if (kind && !passed_at_kill && x.cv.reset)
 		print_error("a reset before any answer, and the client was reset\n");
 	assert_false(kind && !passed_at_kill && x.cv.reset);
+	/* b got a request: it has the client's address */
+	assert_true(!toa || x.b.got == 0 || x.b.toa);
 	round_end(f, &fl, x.c + 1 + x.q.len);
 }
 
@@ -1114,15 +1308,61 @@ test_tcpfs_random_answers(void **state)
 	run_rounds(state, 0x616e73776572ull, one_answers_round);
 }
 
+static void
+tweak_v2(struct nc_config *c)
+{
+	tweak_tcpfs(c);
+	c->services[SVC_WEB].client_address = NC_CA_PROXY_V2;
+}
+
+static void
+tweak_toa(struct nc_config *c)
+{
+	tweak_tcpfs(c);
+	c->services[SVC_WEB].client_address = NC_CA_TOA;
+}
+
+static int
+setup_plain(void **state)
+{
+	hdr = 0;
+	toa = 0;
+	return setup_tcpfs(state);
+}
+
+static int
+setup_v2(void **state)
+{
+	hdr = NC_PROXY_V2_LEN;
+	toa = 0;
+	return fx_setup(state, tweak_v2);
+}
+
+static int
+setup_toa(void **state)
+{
+	hdr = 0;
+	toa = 1;
+	return fx_setup(state, tweak_toa);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsrandom"); }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_tcpfs_random_loss, setup_tcpfs, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_tcpfs_random_down, setup_tcpfs, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_tcpfs_random_answers, setup_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcpfs_random_loss, setup_plain, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcpfs_random_down, setup_plain, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcpfs_random_answers, setup_plain, fx_teardown),
+		{ "test_tcpfs_random_loss_proxy_v2", test_tcpfs_random_loss, setup_v2, fx_teardown, NULL },
+		{ "test_tcpfs_random_down_proxy_v2", test_tcpfs_random_down, setup_v2, fx_teardown, NULL },
+		{ "test_tcpfs_random_answers_proxy_v2", test_tcpfs_random_answers, setup_v2, fx_teardown,
+		  NULL },
+		{ "test_tcpfs_random_loss_toa", test_tcpfs_random_loss, setup_toa, fx_teardown, NULL },
+		{ "test_tcpfs_random_down_toa", test_tcpfs_random_down, setup_toa, fx_teardown, NULL },
+		{ "test_tcpfs_random_answers_toa", test_tcpfs_random_answers, setup_toa, fx_teardown,
+		  NULL },
 	};
 
 	return cmocka_run_group_tests_name("dp_tcpfs_random", tests, eal_setup, fx_eal_teardown);
