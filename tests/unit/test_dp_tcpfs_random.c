@@ -17,6 +17,8 @@
  * test_tcpfs_random_down: a fails at any point of the sending instead
  * (one_down_round). test_tcpfs_random_answers: the other way, a's answers
  * over a lossy path and a failing under them (one_answers_round).
+ * Each runs on web (IPv4), again with web's client_address proxy-v2 and
+ * toa, and on web6 (IPv6) and web64 (NAT64: IPv6 clients, IPv4 servers).
  * TCPFS_RANDOM_VERBOSE=1 prints each round before it runs (the last one
  * printed is the one that failed); TCPFS_RANDOM_SEED=<n> draws other rounds.
  */
@@ -64,6 +66,95 @@ rnd(uint32_t n)
  */
 static uint32_t hdr;
 static int toa;
+
+/* The service under test (set by the setup): web, web6 or web64, and the
+ * family of its clients (6 for both IPv6 ones) and servers. */
+static unsigned int svc;
+static int c6, s6;
+
+/* ------------------------------------------- frames of either family */
+
+static int
+frame_v6(const struct frame *fr)
+{
+	return pb_get16(fr->b + 12) == PB_ETH_IPV6;
+}
+
+static uint32_t
+frame_l4(const struct frame *fr)
+{
+	return frame_v6(fr) ? PB_IP_OFF + 40u : pb_l4_off(fr->b);
+}
+
+/* Is <fr> on its way to the client? */
+static int
+to_client(const struct frame *fr)
+{
+	if (frame_v6(fr))
+		return memcmp(fr->b + PB_IP_OFF + 24, ip6_client, 16) == 0;
+	return pb_get32(fr->b + PB_IP_OFF + 16) == IP_CLIENT;
+}
+
+/* The server frame <fr> goes to, and its local port. */
+static int
+srv_of(const struct frame *fr)
+{
+	return frame_v6(fr) ? server6_of(fr) : server_of(fr);
+}
+
+static uint16_t
+lp_of(const struct frame *fr)
+{
+	return pb_get16(fr->b + frame_l4(fr));
+}
+
+/* A segment of connection <fl> from <server> (tc_server of either family). */
+static void
+srv_seg(struct pb_pkt *p, const struct flow *fl, int server, uint8_t flags, uint32_t seq,
+	uint32_t ack, const void *pay, uint16_t len)
+{
+	struct pb_pkt c4;
+
+	if (!c6) {
+		tc_server(p, fl, server, flags, seq, ack, pay, len);
+		return;
+	}
+	if (s6) {
+		server6(p, &fl->c, server, fl->lport);
+	} else {
+		c4 = nat64_c2s(&fl->c, server, fl->lport);
+		server_pkt(p, &c4, server, fl->lport);
+	}
+	p->tcp_flags = flags;
+	p->seq = seq;
+	p->ack = ack;
+	p->payload = pay;
+	p->payload_len = len;
+}
+
+/* What client packet <p> of <fl> and server packet <p> become. */
+static struct pb_pkt
+want_c2s(const struct pb_pkt *p, const struct flow *fl)
+{
+	if (!c6)
+		return nat_c2s(p, fl->server, fl->lport);
+	return s6 ? nat6_c2s(p, fl->server, fl->lport) : nat64_c2s(p, fl->server, fl->lport);
+}
+
+static struct pb_pkt
+want_s2c(const struct pb_pkt *p, const struct flow *fl)
+{
+	if (!c6)
+		return nat_s2c(p, &fl->c);
+	return s6 ? nat6_s2c(p, &fl->c) : nat64_s2c(p, &fl->c);
+}
+
+/* Server <s> of the service under test taken down or up by its operator. */
+static void
+admin(struct fx *f, int s, enum nc_admin_state st)
+{
+	assert_int_equal(nc_dp_server_set_admin(f->dp, svc, (uint16_t)s, st), 0);
+}
 
 struct stream {
 	uint8_t b[STREAM_MAX];
@@ -218,14 +309,17 @@ struct tcp_view {
 static void
 tcp_view(const struct frame *fr, struct tcp_view *v)
 {
-	const uint8_t *ip = fr->b + PB_IP_OFF, *tcp = fr->b + pb_l4_off(fr->b);
-	uint16_t ip_len = pb_get16(ip + 2), hl = (uint16_t)((ip[0] & 0xf) * 4);
+	const uint8_t *ip = fr->b + PB_IP_OFF, *tcp = fr->b + frame_l4(fr);
 	uint16_t doff = (uint16_t)((tcp[12] >> 4) * 4);
+	/* the L4 bytes: IPv6's payload length (no extension headers here),
+	 * IPv4's total length less its header */
+	uint16_t l4 = frame_v6(fr) ? pb_get16(ip + 4)
+				   : (uint16_t)(pb_get16(ip + 2) - (ip[0] & 0xf) * 4);
 
 	v->seq = pb_get32(tcp + 4);
 	v->flags = tcp[13];
 	v->pay = tcp + doff;
-	v->len = (uint16_t)(ip_len - hl - doff);
+	v->len = (uint16_t)(l4 - doff);
 }
 
 /* The TOA option of the fixture's client at <sport>. */
@@ -299,7 +393,7 @@ is_hdr(const struct frame *fr, const struct tcp_view *v, uint32_t syn, uint16_t 
 static void
 c2s(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
 {
-	struct pb_pkt want = nat_c2s(p, fl->server, fl->lport);
+	struct pb_pkt want = want_c2s(p, fl);
 	uint8_t o[NC_TOA_LEN];
 	struct frame fr;
 
@@ -319,7 +413,7 @@ c2s(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
 static void
 s2c(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
 {
-	struct pb_pkt want = nat_s2c(p, &fl->c);
+	struct pb_pkt want = want_s2c(p, fl);
 	struct frame fr;
 
 	want.ack -= hdr;
@@ -337,12 +431,34 @@ connect_a(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, struct flow *fl)
 	struct pb_pkt p, want;
 	struct frame fr[4];
 
+	if (c6) {
+		client6(&p, IPPROTO_TCP, sport);
+		if (!s6)
+			memcpy(p.dip6, ip6_vip64, 16);
+		p.seq = c;
+		p.window = 64240;
+		p.ttl = 57;
+		rx(f, 0, &p);
+		expect_one(f, 0, &fr[0]);
+		fl->c = p;
+		fl->server = srv_of(&fr[0]);
+		fl->lport = lp_of(&fr[0]);
+		fl->owner = 0;
+		assert_int_equal(fl->server, SA);
+		want = want_c2s(&p, fl);
+		assert_wire(&fr[0], &want);
+		srv_seg(&p, fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
+		s2c(f, fl, &p);
+		tc_client(&p, fl, PB_TCP_ACK, c + 1, a + 1, NULL, 0);
+		c2s(f, fl, &p);
+		return;
+	}
 	if (hdr == 0) {
 		tc_connect(f, sport, c, a, 0, fl);
 		return;
 	}
 	tc_syn(f, sport, c, 0, fl);
-	tc_server(&p, fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
+	srv_seg(&p, fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
 	rx(f, 0, &p);
 	assert_int_equal(take(f, 0, fr, RTE_DIM(fr)), 2);
 	proxy_v2_of(h, IPPROTO_TCP, sport, WEB_PORT);
@@ -352,7 +468,7 @@ connect_a(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, struct flow *fl)
 	assert_wire(&fr[1], &want);
 	tc_client(&p, fl, PB_TCP_ACK, c + 1, a + 1, NULL, 0);
 	c2s(f, fl, &p);
-	tc_server(&p, fl, SA, PB_TCP_ACK, a + 1, c + 1 + hdr, NULL, 0);
+	srv_seg(&p, fl, SA, PB_TCP_ACK, a + 1, c + 1 + hdr, NULL, 0);
 	s2c(f, fl, &p);
 }
 
@@ -375,20 +491,20 @@ splice_to_b(struct fx *f, struct flow *fl, const struct stream *s, uint32_t from
 	n = take(f, fl->owner, fr, RTE_DIM(fr));
 	for (k = 0; k < n; k++) {
 		tcp_view(&fr[k], &v);
-		if (server_of(&fr[k]) == SB && (v.flags & PB_TCP_SYN)) {
+		if (srv_of(&fr[k]) == SB && (v.flags & PB_TCP_SYN)) {
 			syn = v.seq;
 			fl->server = SB;
-			fl->lport = lport_of(&fr[k]);
+			fl->lport = lp_of(&fr[k]);
 			found = 1;
 		}
 	}
 	assert_true(found);
-	tc_server(&p, fl, SB, PB_TCP_SYN | PB_TCP_ACK, bisn, syn + 1, NULL, 0);
+	srv_seg(&p, fl, SB, PB_TCP_SYN | PB_TCP_ACK, bisn, syn + 1, NULL, 0);
 	rx(f, fl->owner, &p);
 	n = take(f, fl->owner, fr, RTE_DIM(fr));
 	memset(seen, 0, sizeof(seen));
 	for (k = 0; k < n; k++) {
-		assert_int_equal(server_of(&fr[k]), SB);
+		assert_int_equal(srv_of(&fr[k]), SB);
 		tcp_view(&fr[k], &v);
 		if (v.len == 0 || is_hdr(&fr[k], &v, syn, fl->c.sport))
 			continue;
@@ -504,7 +620,7 @@ one_round(struct fx *f, unsigned int round)
 		print_message("round %u: %u requests, %u bytes, %u segments, %u sends\n", round,
 			      s.n_req, s.len, s.n_seg, n);
 
-	web_b_up(f, 0);
+	svc_b_up(f, svc, 0);
 	connect_a(f, (uint16_t)(20000 + round), c, a, &fl);
 	for (i = 0; i < n; i++) {
 		at = s.cut[send[i]];
@@ -517,7 +633,7 @@ one_round(struct fx *f, unsigned int round)
 	/* a answers the first request only, or nothing */
 	from = 0;
 	if (s.n_req > 1 && rnd(2)) {
-		tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + hdr + s.len, resp,
+		srv_seg(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + hdr + s.len, resp,
 			  RESP_LEN);
 		s2c(f, &fl, &p);
 		/* the client acknowledges it */
@@ -526,18 +642,18 @@ one_round(struct fx *f, unsigned int round)
 		answered = 1;
 		from = s.start[1];
 	}
-	web_b_up(f, 1);
+	svc_b_up(f, svc, 1);
 	assert_int_equal(fs_wait(f, 0, 40), 1);
 	syn = splice_to_b(f, &fl, &s, from, b);
 	/* b answers each request it got; then nothing is held */
 	for (i = answered; i < s.n_req; i++) {
-		tc_server(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1 + (i - answered) * RESP_LEN,
+		srv_seg(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1 + (i - answered) * RESP_LEN,
 			  syn + 1 + hdr + s.len - from, resp, RESP_LEN);
 		rx(f, fl.owner, &p);
 		n = take(f, fl.owner, out, RTE_DIM(out));
 		assert_int_equal(n, 1);
 	}
-	fs_web(f, &fs);
+	assert_int_equal(nc_dp_failsafe_view(f->dp, svc, &fs), 2);
 	assert_int_equal(fs.held_now, 0);
 	assert_int_equal(drops_total(f), 0);
 	round_end(f, &fl, c + 1 + s.len);
@@ -604,10 +720,10 @@ wire_after_kill(struct flow *fl, const struct stream *s, struct receiver *r,
 	uint32_t pos, i;
 
 	for (k = 0; k < n; k++) {
-		if (pb_get32(fr[k].b + PB_IP_OFF + 16) == IP_CLIENT)
+		if (to_client(&fr[k]))
 			continue;
 		tcp_view(&fr[k], &v);
-		if (lport_of(&fr[k]) == r->old_lport) {
+		if (lp_of(&fr[k]) == r->old_lport) {
 			if (v.len != 0 && r->open)
 				print_error("the old connection got %u bytes after the move\n", v.len);
 			assert_true(v.len == 0 || !r->open);
@@ -622,17 +738,17 @@ wire_after_kill(struct flow *fl, const struct stream *s, struct receiver *r,
 		if (v.flags & PB_TCP_SYN) {
 			/* sent again (a client segment while the new server has
 			 * not answered): the same connection */
-			assert_true(!r->open || (v.seq == r->syn && lport_of(&fr[k]) == fl->lport));
+			assert_true(!r->open || (v.seq == r->syn && lp_of(&fr[k]) == fl->lport));
 			r->open = 1;
 			r->syn = v.seq;
-			r->srv = server_of(&fr[k]);
+			r->srv = srv_of(&fr[k]);
 			fl->server = r->srv;
-			fl->lport = lport_of(&fr[k]);
+			fl->lport = lp_of(&fr[k]);
 			continue;
 		}
 		assert_true(r->open);
-		assert_int_equal(server_of(&fr[k]), r->srv);
-		assert_int_equal(lport_of(&fr[k]), fl->lport);
+		assert_int_equal(srv_of(&fr[k]), r->srv);
+		assert_int_equal(lp_of(&fr[k]), fl->lport);
 		if (is_hdr(&fr[k], &v, r->syn, fl->c.sport)) {
 			/* the new server has all before its connection's start */
 			pos = v.seq + v.len - r->base;
@@ -695,13 +811,13 @@ wire_settle(struct fx *f, struct flow *fl, const struct stream *s, struct receiv
 		wire_after_kill(fl, s, r, fr, n);
 		if (r->open && synack && !r->answered) {
 			r->answered = 1;
-			tc_server(&p, fl, r->srv, PB_TCP_SYN | PB_TCP_ACK, r->isn, r->syn + 1, NULL, 0);
+			srv_seg(&p, fl, r->srv, PB_TCP_SYN | PB_TCP_ACK, r->isn, r->syn + 1, NULL, 0);
 			rx(f, fl->owner, &p);
 			continue;
 		}
 		if (r->answered && rcv_nxt(s, r) != r->acked) {
 			r->acked = rcv_nxt(s, r);
-			tc_server(&p, fl, r->srv, PB_TCP_ACK, r->isn + 1, r->base + r->acked, NULL, 0);
+			srv_seg(&p, fl, r->srv, PB_TCP_ACK, r->isn + 1, r->base + r->acked, NULL, 0);
 			rx(f, fl->owner, &p);
 			continue;
 		}
@@ -752,13 +868,13 @@ kill_a(struct fx *f, struct flow *fl, int kind, const struct stream *s, struct r
 		owed |= r->a_seen[i];
 	if (kind != KILL_ADMIN && a_had_fin(s, r))
 		owed = 0;
-	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_UP), 0);
+	admin(f, SB, NC_ADMIN_UP);
 	if (kind == KILL_ADMIN) {
-		assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_DOWN), 0);
+		admin(f, SA, NC_ADMIN_DOWN);
 		fs_wait(f, 0, 0);
 	} else {
 		tick(f, 0);
-		tc_server(&p, fl, SA, PB_TCP_ACK | (kind == KILL_RST ? PB_TCP_RST : PB_TCP_FIN),
+		srv_seg(&p, fl, SA, PB_TCP_ACK | (kind == KILL_RST ? PB_TCP_RST : PB_TCP_FIN),
 			  a + 1 + a_sent, r->base + r->a_got + a_had_fin(s, r), NULL, 0);
 		rx(f, fl->owner, &p);
 	}
@@ -813,8 +929,8 @@ one_down_round(struct fx *f, unsigned int round)
 			      fin ? " and a FIN" : "", kill_name[kind], kill,
 			      answers ? " (answering)" : "", synack_at);
 
-	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_UP), 0);
-	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DOWN), 0);
+	admin(f, SA, NC_ADMIN_UP);
+	admin(f, SB, NC_ADMIN_DOWN);
 	tick(f, 0);
 	connect_a(f, (uint16_t)(30000 + round), c, a, &fl);
 	r.old_lport = fl.lport;
@@ -836,7 +952,7 @@ one_down_round(struct fx *f, unsigned int round)
 		a_gets(&r, &s, at, s.cut[send[i] + 1] - at);
 		r.a_fin |= fin && send[i] == s.n_seg - 1;
 		while (answers && n_ans < s.n_req && r.a_got >= req_end(&s, n_ans) && rnd(2)) {
-			tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1 + a_sent,
+			srv_seg(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1 + a_sent,
 				  r.base + r.a_got + a_had_fin(&s, &r), resp, RESP_LEN);
 			s2c(f, &fl, &p);
 			a_sent += RESP_LEN;
@@ -897,13 +1013,13 @@ one_down_round(struct fx *f, unsigned int round)
 	assert_int_equal(r.toa, toa);   /* the new server has the client's address */
 	/* the new server answers each request; then nothing is held */
 	for (i = 0; i < s.n_req - n_ans; i++) {
-		tc_server(&p, &fl, r.srv, PB_TCP_ACK | PB_TCP_PSH, r.isn + 1 + i * RESP_LEN,
+		srv_seg(&p, &fl, r.srv, PB_TCP_ACK | PB_TCP_PSH, r.isn + 1 + i * RESP_LEN,
 			  r.base + rcv_nxt(&s, &r), resp, RESP_LEN);
 		rx(f, fl.owner, &p);
 		assert_int_equal(take(f, fl.owner, out, RTE_DIM(out)), 1);
 	}
 clean:
-	fs_web(f, &fs);
+	assert_int_equal(nc_dp_failsafe_view(f->dp, svc, &fs), 2);
 	assert_int_equal(fs.held_now, 0);
 	assert_int_equal(drops_total(f), drops);
 	round_end(f, &fl, c + 1 + s.len + fin);
@@ -1014,7 +1130,7 @@ answers_wire(struct answers *x, const struct frame *fr, unsigned int n)
 
 		tcp_view(&fr[k], &v);
 		ack = pb_get32(tcp + 8);
-		if (pb_get32(fr[k].b + PB_IP_OFF + 16) == IP_CLIENT) {
+		if (to_client(&fr[k])) {
 			/* its TCP takes a reset only at the byte it waits for
 			 * (RFC 5961); another it lets be */
 			if (v.flags & PB_TCP_RST) {
@@ -1037,7 +1153,7 @@ answers_wire(struct answers *x, const struct frame *fr, unsigned int n)
 				x->cv.nxt++;
 			continue;
 		}
-		if (server_of(&fr[k]) == SA && lport_of(&fr[k]) == x->a.lport) {
+		if (srv_of(&fr[k]) == SA && lp_of(&fr[k]) == x->a.lport) {
 			toa_check(&fr[k], &v, x->c + 1);
 			if (v.flags & PB_TCP_RST)
 				x->a.dead = 1;
@@ -1048,13 +1164,13 @@ answers_wire(struct answers *x, const struct frame *fr, unsigned int n)
 		}
 		/* the moved connection */
 		if (v.flags & PB_TCP_SYN) {
-			assert_true(x->b.lport == 0 || lport_of(&fr[k]) == x->b.lport);
-			x->b.srv = server_of(&fr[k]);
-			x->b.lport = lport_of(&fr[k]);
+			assert_true(x->b.lport == 0 || lp_of(&fr[k]) == x->b.lport);
+			x->b.srv = srv_of(&fr[k]);
+			x->b.lport = lp_of(&fr[k]);
 			x->b.syn = v.seq;
 			continue;
 		}
-		assert_int_equal(lport_of(&fr[k]), x->b.lport);
+		assert_int_equal(lp_of(&fr[k]), x->b.lport);
 		if (v.flags & PB_TCP_RST) {
 			x->b.dead = 1;
 			continue;
@@ -1125,7 +1241,7 @@ server_send(struct fx *f, struct answers *x, struct flow *fl, struct sender *sd,
 		len = sd->avail - sd->nxt;
 	fl->server = sd->srv;
 	fl->lport = sd->lport;
-	tc_server(&p, fl, sd->srv, PB_TCP_ACK | PB_TCP_PSH, sd->isn + 1 + sd->nxt,
+	srv_seg(&p, fl, sd->srv, PB_TCP_ACK | PB_TCP_PSH, sd->isn + 1 + sd->nxt,
 		  sd == &x->a ? x->c + 1 + hdr + x->q.len : sd->syn + 1 + hdr + sd->got,
 		  sd->r->b + sd->from + sd->nxt, (uint16_t)len);
 	sd->nxt += len;
@@ -1212,8 +1328,8 @@ one_answers_round(struct fx *f, unsigned int round)
 			      "step %u\n", round, n, x.ra.len, x.rb.len, kind ? "reset" : "taken down",
 			      kill);
 
-	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_UP), 0);
-	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DOWN), 0);
+	admin(f, SA, NC_ADMIN_UP);
+	admin(f, SB, NC_ADMIN_DOWN);
 	tick(f, 0);
 	x.sport = (uint16_t)(40000 + round);
 	connect_a(f, x.sport, x.c, x.a_isn, &fl);
@@ -1223,18 +1339,18 @@ one_answers_round(struct fx *f, unsigned int round)
 	for (step = 0; step < 400 && !x.cv.reset; step++) {
 		if (step == kill) {
 			passed_at_kill = x.a_passed;
-			assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_UP), 0);
+			admin(f, SB, NC_ADMIN_UP);
 			if (kind) {
 				/* its kernel's reset, as it dies */
 				fl.server = SA;
 				fl.lport = x.a.lport;
-				tc_server(&p, &fl, SA, PB_TCP_RST | PB_TCP_ACK, x.a.isn + 1 + x.a.nxt,
+				srv_seg(&p, &fl, SA, PB_TCP_RST | PB_TCP_ACK, x.a.isn + 1 + x.a.nxt,
 					  x.c + 1 + hdr + x.q.len, NULL, 0);
 				x.a.dead = 1;
 				rx(f, fl.owner, &p);
 				answers_take(f, &x, &fl);
 			}
-			assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SA, NC_ADMIN_DOWN), 0);
+			admin(f, SA, NC_ADMIN_DOWN);
 			fs_wait(f, 0, 0);
 			answers_take(f, &x, &fl);
 		}
@@ -1243,14 +1359,14 @@ one_answers_round(struct fx *f, unsigned int round)
 			x.b.open = 1;
 			fl.server = x.b.srv;
 			fl.lport = x.b.lport;
-			tc_server(&p, &fl, x.b.srv, PB_TCP_SYN | PB_TCP_ACK, x.b.isn, x.b.syn + 1, NULL, 0);
+			srv_seg(&p, &fl, x.b.srv, PB_TCP_SYN | PB_TCP_ACK, x.b.isn, x.b.syn + 1, NULL, 0);
 			rx(f, fl.owner, &p);
 			answers_take(f, &x, &fl);
 		}
 		if (x.b.hdr_got && !x.b.hdr_acked && !x.b.dead) {
 			/* b's TCP acknowledges the PROXY header */
 			x.b.hdr_acked = 1;
-			tc_server(&p, &fl, x.b.srv, PB_TCP_ACK, x.b.isn + 1 + x.b.nxt,
+			srv_seg(&p, &fl, x.b.srv, PB_TCP_ACK, x.b.isn + 1 + x.b.nxt,
 				  x.b.syn + 1 + hdr + x.b.got, NULL, 0);
 			rx(f, fl.owner, &p);
 			answers_take(f, &x, &fl);
@@ -1322,12 +1438,43 @@ tweak_toa(struct nc_config *c)
 	c->services[SVC_WEB].client_address = NC_CA_TOA;
 }
 
+static void
+tweak_v6_fs(struct nc_config *c)
+{
+	tweak_v6_64(c);
+	failsafe_set(&c->services[SVC_WEB6], 30, 2);
+	failsafe_set(&c->services[SVC_WEB64], 30, 2);
+}
+
 static int
 setup_plain(void **state)
 {
 	hdr = 0;
 	toa = 0;
+	svc = SVC_WEB;
+	c6 = s6 = 0;
 	return setup_tcpfs(state);
+}
+
+static int
+setup_v6(void **state)
+{
+	hdr = 0;
+	toa = 0;
+	svc = SVC_WEB6;
+	c6 = s6 = 1;
+	return fx_setup(state, tweak_v6_fs);
+}
+
+static int
+setup_64(void **state)
+{
+	hdr = 0;
+	toa = 0;
+	svc = SVC_WEB64;
+	c6 = 1;
+	s6 = 0;
+	return fx_setup(state, tweak_v6_fs);
 }
 
 static int
@@ -1335,6 +1482,8 @@ setup_v2(void **state)
 {
 	hdr = NC_PROXY_V2_LEN;
 	toa = 0;
+	svc = SVC_WEB;
+	c6 = s6 = 0;
 	return fx_setup(state, tweak_v2);
 }
 
@@ -1343,6 +1492,8 @@ setup_toa(void **state)
 {
 	hdr = 0;
 	toa = 1;
+	svc = SVC_WEB;
+	c6 = s6 = 0;
 	return fx_setup(state, tweak_toa);
 }
 
@@ -1362,6 +1513,14 @@ main(void)
 		{ "test_tcpfs_random_loss_toa", test_tcpfs_random_loss, setup_toa, fx_teardown, NULL },
 		{ "test_tcpfs_random_down_toa", test_tcpfs_random_down, setup_toa, fx_teardown, NULL },
 		{ "test_tcpfs_random_answers_toa", test_tcpfs_random_answers, setup_toa, fx_teardown,
+		  NULL },
+		{ "test_tcpfs_random_loss_v6", test_tcpfs_random_loss, setup_v6, fx_teardown, NULL },
+		{ "test_tcpfs_random_down_v6", test_tcpfs_random_down, setup_v6, fx_teardown, NULL },
+		{ "test_tcpfs_random_answers_v6", test_tcpfs_random_answers, setup_v6, fx_teardown,
+		  NULL },
+		{ "test_tcpfs_random_loss_nat64", test_tcpfs_random_loss, setup_64, fx_teardown, NULL },
+		{ "test_tcpfs_random_down_nat64", test_tcpfs_random_down, setup_64, fx_teardown, NULL },
+		{ "test_tcpfs_random_answers_nat64", test_tcpfs_random_answers, setup_64, fx_teardown,
 		  NULL },
 	};
 
