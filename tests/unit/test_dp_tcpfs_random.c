@@ -18,7 +18,9 @@
  * (one_down_round). test_tcpfs_random_answers: the other way, a's answers
  * over a lossy path and a failing under them (one_answers_round).
  * Each runs on web (IPv4), again with web's client_address proxy-v2 and
- * toa, and on web6 (IPv6) and web64 (NAT64: IPv6 clients, IPv4 servers).
+ * toa, with two workers (each packet arriving on either, handed to the
+ * flow's owner when not), and on web6 (IPv6) and web64 (NAT64: IPv6
+ * clients, IPv4 servers).
  * TCPFS_RANDOM_VERBOSE=1 prints each round before it runs (the last one
  * printed is the one that failed); TCPFS_RANDOM_SEED=<n> draws other rounds.
  */
@@ -71,6 +73,10 @@ static int toa;
  * family of its clients (6 for both IPv6 ones) and servers. */
 static unsigned int svc;
 static int c6, s6;
+
+/* Two workers (set by the setup): each packet arrives on either, the
+ * flow's owner or the other, which hands it over. */
+static unsigned int n_workers = 1;
 
 /* ------------------------------------------- frames of either family */
 
@@ -147,6 +153,61 @@ want_s2c(const struct pb_pkt *p, const struct flow *fl)
 	if (!c6)
 		return nat_s2c(p, &fl->c);
 	return s6 ? nat6_s2c(p, &fl->c) : nat64_s2c(p, &fl->c);
+}
+
+/* Packet <p> of <fl> arrives: on its owner, or with two workers on either
+ * at random; every worker then takes what was handed to it. */
+static void
+in(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
+{
+	unsigned int i;
+
+	rx(f, n_workers == 1 ? fl->owner : rnd(n_workers), p);
+	for (i = 0; i < n_workers && n_workers > 1; i++)
+		nc_worker_handoff_poll(wk(f, i));
+}
+
+/* What every worker sends now, the owner's frames first. */
+static unsigned int
+wire_out(struct fx *f, const struct flow *fl, struct frame *fr, unsigned int max)
+{
+	unsigned int n = take(f, fl->owner, fr, max), i;
+
+	for (i = 0; i < n_workers; i++)
+		if (i != fl->owner)
+			n += take(f, i, fr + n, max - n);
+	return n;
+}
+
+/* One frame, and only one, out of the workers. */
+static void
+one_out(struct fx *f, const struct flow *fl, struct frame *fr)
+{
+	struct frame got[4];
+
+	assert_int_equal(wire_out(f, fl, got, RTE_DIM(got)), 1);
+	*fr = got[0];
+}
+
+/* Every worker's clock; then, <ms> on, every worker's fail-safe timers (the
+ * connections they move). */
+static unsigned int
+timers(struct fx *f, unsigned int ms)
+{
+	unsigned int n = fs_wait(f, 0, ms), i;
+
+	for (i = 1; i < n_workers; i++)
+		n += fs_wait(f, i, 0);
+	return n;
+}
+
+static void
+tick_all(struct fx *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_workers; i++)
+		tick(f, i);
 }
 
 /* Server <s> of the service under test taken down or up by its operator. */
@@ -336,7 +397,7 @@ toa_of(uint8_t *o, uint16_t sport)
 static int
 has_toa(const struct frame *fr)
 {
-	const uint8_t *tcp = fr->b + pb_l4_off(fr->b);
+	const uint8_t *tcp = fr->b + frame_l4(fr);
 	uint16_t doff = (uint16_t)((tcp[12] >> 4) * 4), i = 20;
 
 	while (i < doff && tcp[i] != 0) {
@@ -398,8 +459,8 @@ c2s(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
 	struct frame fr;
 
 	want.seq += hdr;
-	rx(f, fl->owner, p);
-	expect_one(f, fl->owner, &fr);
+	in(f, fl, p);
+	one_out(f, fl, &fr);
 	if (toa && p->payload_len != 0 && p->seq == fl->c.seq + 1) {
 		toa_of(o, fl->c.sport);
 		assert_wire_opt(&fr, &want, o, sizeof(o));
@@ -417,8 +478,8 @@ s2c(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
 	struct frame fr;
 
 	want.ack -= hdr;
-	rx(f, fl->owner, p);
-	expect_one(f, fl->owner, &fr);
+	in(f, fl, p);
+	one_out(f, fl, &fr);
 	assert_wire(&fr, &want);
 }
 
@@ -431,19 +492,21 @@ connect_a(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, struct flow *fl)
 	struct pb_pkt p, want;
 	struct frame fr[4];
 
-	if (c6) {
-		client6(&p, IPPROTO_TCP, sport);
-		if (!s6)
-			memcpy(p.dip6, ip6_vip64, 16);
+	if (c6 || n_workers > 1) {
+		if (c6) {
+			client6(&p, IPPROTO_TCP, sport);
+			if (!s6)
+				memcpy(p.dip6, ip6_vip64, 16);
+		} else {
+			client_pkt(&p, IPPROTO_TCP, sport);
+		}
 		p.seq = c;
 		p.window = 64240;
 		p.ttl = 57;
-		rx(f, 0, &p);
-		expect_one(f, 0, &fr[0]);
+		fl->owner = deliver(f, n_workers == 1 ? 0 : rnd(n_workers), &p, &fr[0]);
 		fl->c = p;
 		fl->server = srv_of(&fr[0]);
 		fl->lport = lp_of(&fr[0]);
-		fl->owner = 0;
 		assert_int_equal(fl->server, SA);
 		want = want_c2s(&p, fl);
 		assert_wire(&fr[0], &want);
@@ -488,7 +551,7 @@ splice_to_b(struct fx *f, struct flow *fl, const struct stream *s, uint32_t from
 	unsigned int n, k;
 	int found = 0, toa_got = 0;
 
-	n = take(f, fl->owner, fr, RTE_DIM(fr));
+	n = wire_out(f, fl, fr, RTE_DIM(fr));
 	for (k = 0; k < n; k++) {
 		tcp_view(&fr[k], &v);
 		if (srv_of(&fr[k]) == SB && (v.flags & PB_TCP_SYN)) {
@@ -500,8 +563,8 @@ splice_to_b(struct fx *f, struct flow *fl, const struct stream *s, uint32_t from
 	}
 	assert_true(found);
 	srv_seg(&p, fl, SB, PB_TCP_SYN | PB_TCP_ACK, bisn, syn + 1, NULL, 0);
-	rx(f, fl->owner, &p);
-	n = take(f, fl->owner, fr, RTE_DIM(fr));
+	in(f, fl, &p);
+	n = wire_out(f, fl, fr, RTE_DIM(fr));
 	memset(seen, 0, sizeof(seen));
 	for (k = 0; k < n; k++) {
 		assert_int_equal(srv_of(&fr[k]), SB);
@@ -557,10 +620,13 @@ run_rounds(void **state, uint64_t seed, void (*round)(struct fx *f, unsigned int
 	const char *other = getenv("TCPFS_RANDOM_SEED");
 	unsigned int r;
 
-	tick(f, 0);
+	tick_all(f);
 	rng_state = other != NULL ? strtoull(other, NULL, 0) * 2 + 1 : seed;
 	for (r = 0; r < ROUNDS; r++)
 		round(f, r);
+	/* with two workers, each owned flows and handed the other's packets over */
+	for (r = 0; r < n_workers && n_workers > 1; r++)
+		assert_true(wk(f, r)->st.handoff_out > 0);
 }
 
 /* A round's end: the client resets the connection, so that no later round's
@@ -573,8 +639,8 @@ round_end(struct fx *f, const struct flow *fl, uint32_t rst_seq)
 	struct pb_pkt p;
 
 	tc_client(&p, fl, PB_TCP_RST, rst_seq, 0, NULL, 0);
-	rx(f, fl->owner, &p);
-	take(f, fl->owner, out, RTE_DIM(out));
+	in(f, fl, &p);
+	wire_out(f, fl, out, RTE_DIM(out));
 	assert_txpool(f);
 	assert_no_leak(f);
 }
@@ -643,14 +709,14 @@ one_round(struct fx *f, unsigned int round)
 		from = s.start[1];
 	}
 	svc_b_up(f, svc, 1);
-	assert_int_equal(fs_wait(f, 0, 40), 1);
+	assert_int_equal(timers(f, 40), 1);
 	syn = splice_to_b(f, &fl, &s, from, b);
 	/* b answers each request it got; then nothing is held */
 	for (i = answered; i < s.n_req; i++) {
 		srv_seg(&p, &fl, SB, PB_TCP_ACK | PB_TCP_PSH, b + 1 + (i - answered) * RESP_LEN,
 			  syn + 1 + hdr + s.len - from, resp, RESP_LEN);
-		rx(f, fl.owner, &p);
-		n = take(f, fl.owner, out, RTE_DIM(out));
+		in(f, &fl, &p);
+		n = wire_out(f, &fl, out, RTE_DIM(out));
 		assert_int_equal(n, 1);
 	}
 	assert_int_equal(nc_dp_failsafe_view(f->dp, svc, &fs), 2);
@@ -807,18 +873,18 @@ wire_settle(struct fx *f, struct flow *fl, const struct stream *s, struct receiv
 	unsigned int n, rounds;
 
 	for (rounds = 0; rounds < 16; rounds++) {
-		n = take(f, fl->owner, fr, RTE_DIM(fr));
+		n = wire_out(f, fl, fr, RTE_DIM(fr));
 		wire_after_kill(fl, s, r, fr, n);
 		if (r->open && synack && !r->answered) {
 			r->answered = 1;
 			srv_seg(&p, fl, r->srv, PB_TCP_SYN | PB_TCP_ACK, r->isn, r->syn + 1, NULL, 0);
-			rx(f, fl->owner, &p);
+			in(f, fl, &p);
 			continue;
 		}
 		if (r->answered && rcv_nxt(s, r) != r->acked) {
 			r->acked = rcv_nxt(s, r);
 			srv_seg(&p, fl, r->srv, PB_TCP_ACK, r->isn + 1, r->base + r->acked, NULL, 0);
-			rx(f, fl->owner, &p);
+			in(f, fl, &p);
 			continue;
 		}
 		if (n == 0)
@@ -871,12 +937,12 @@ kill_a(struct fx *f, struct flow *fl, int kind, const struct stream *s, struct r
 	admin(f, SB, NC_ADMIN_UP);
 	if (kind == KILL_ADMIN) {
 		admin(f, SA, NC_ADMIN_DOWN);
-		fs_wait(f, 0, 0);
+		timers(f, 0);
 	} else {
-		tick(f, 0);
+		tick_all(f);
 		srv_seg(&p, fl, SA, PB_TCP_ACK | (kind == KILL_RST ? PB_TCP_RST : PB_TCP_FIN),
 			  a + 1 + a_sent, r->base + r->a_got + a_had_fin(s, r), NULL, 0);
-		rx(f, fl->owner, &p);
+		in(f, fl, &p);
 	}
 	wire_settle(f, fl, s, r, synack);
 	if (owed && !r->open)
@@ -931,7 +997,7 @@ one_down_round(struct fx *f, unsigned int round)
 
 	admin(f, SA, NC_ADMIN_UP);
 	admin(f, SB, NC_ADMIN_DOWN);
-	tick(f, 0);
+	tick_all(f);
 	connect_a(f, (uint16_t)(30000 + round), c, a, &fl);
 	r.old_lport = fl.lport;
 	for (i = 0; i < n; i++) {
@@ -942,7 +1008,7 @@ one_down_round(struct fx *f, unsigned int round)
 		tc_client(&p, &fl, PB_TCP_ACK | last_flags(&s, send[i] == s.n_seg - 1, fin), c + 1 + at,
 			  a + 1 + a_sent, s.b + at, (uint16_t)(s.cut[send[i] + 1] - at));
 		if (i >= kill) {
-			rx(f, fl.owner, &p);
+			in(f, &fl, &p);
 			wire_settle(f, &fl, &s, &r, i >= synack_at);
 			continue;
 		}
@@ -990,10 +1056,10 @@ one_down_round(struct fx *f, unsigned int round)
 				len = s.len - k;
 			tc_client(&p, &fl, PB_TCP_ACK | last_flags(&s, k + len == s.len, fin), c + 1 + k,
 				  a + 1 + a_sent, s.b + k, (uint16_t)len);
-			rx(f, fl.owner, &p);
+			in(f, &fl, &p);
 			wire_settle(f, &fl, &s, &r, 1);
 		}
-		fs_wait(f, 0, 40);
+		timers(f, 40);
 	}
 	if (from == s.len) {
 		/* every request answered: nothing moves */
@@ -1015,8 +1081,8 @@ one_down_round(struct fx *f, unsigned int round)
 	for (i = 0; i < s.n_req - n_ans; i++) {
 		srv_seg(&p, &fl, r.srv, PB_TCP_ACK | PB_TCP_PSH, r.isn + 1 + i * RESP_LEN,
 			  r.base + rcv_nxt(&s, &r), resp, RESP_LEN);
-		rx(f, fl.owner, &p);
-		assert_int_equal(take(f, fl.owner, out, RTE_DIM(out)), 1);
+		in(f, &fl, &p);
+		assert_int_equal(wire_out(f, &fl, out, RTE_DIM(out)), 1);
 	}
 clean:
 	assert_int_equal(nc_dp_failsafe_view(f->dp, svc, &fs), 2);
@@ -1126,7 +1192,7 @@ answers_wire(struct answers *x, const struct frame *fr, unsigned int n)
 	uint32_t i, off, ack;
 
 	for (k = 0; k < n; k++) {
-		const uint8_t *tcp = fr[k].b + pb_l4_off(fr[k].b);
+		const uint8_t *tcp = fr[k].b + frame_l4(&fr[k]);
 
 		tcp_view(&fr[k], &v);
 		ack = pb_get32(tcp + 8);
@@ -1213,12 +1279,12 @@ answers_take(struct fx *f, struct answers *x, const struct flow *fl)
 	unsigned int rounds;
 
 	for (rounds = 0; rounds < 16; rounds++) {
-		answers_wire(x, fr, take(f, fl->owner, fr, RTE_DIM(fr)));
+		answers_wire(x, fr, wire_out(f, fl, fr, RTE_DIM(fr)));
 		if (!x->cv.got || x->cv.reset)
 			return;
 		x->cv.got = 0;
 		tc_client(&p, fl, PB_TCP_ACK, x->c + 1 + x->q.len, x->a_isn + 1 + x->cv.nxt, NULL, 0);
-		rx(f, fl->owner, &p);
+		in(f, fl, &p);
 	}
 	fail_msg("the wire never settled");
 }
@@ -1249,7 +1315,7 @@ server_send(struct fx *f, struct answers *x, struct flow *fl, struct sender *sd,
 		return;   /* lost on the way */
 	if (sd == &x->a)
 		x->a_passed = 1;
-	rx(f, fl->owner, &p);
+	in(f, fl, &p);
 	answers_take(f, x, fl);
 }
 
@@ -1262,7 +1328,7 @@ client_ack(struct fx *f, struct answers *x, struct flow *fl)
 	if (x->cv.reset)
 		return;
 	tc_client(&p, fl, PB_TCP_ACK, x->c + 1 + x->q.len, x->a_isn + 1 + x->cv.nxt, NULL, 0);
-	rx(f, fl->owner, &p);
+	in(f, fl, &p);
 	answers_take(f, x, fl);
 }
 
@@ -1330,7 +1396,7 @@ one_answers_round(struct fx *f, unsigned int round)
 
 	admin(f, SA, NC_ADMIN_UP);
 	admin(f, SB, NC_ADMIN_DOWN);
-	tick(f, 0);
+	tick_all(f);
 	x.sport = (uint16_t)(40000 + round);
 	connect_a(f, x.sport, x.c, x.a_isn, &fl);
 	x.a.lport = fl.lport;
@@ -1347,11 +1413,11 @@ one_answers_round(struct fx *f, unsigned int round)
 				srv_seg(&p, &fl, SA, PB_TCP_RST | PB_TCP_ACK, x.a.isn + 1 + x.a.nxt,
 					  x.c + 1 + hdr + x.q.len, NULL, 0);
 				x.a.dead = 1;
-				rx(f, fl.owner, &p);
+				in(f, &fl, &p);
 				answers_take(f, &x, &fl);
 			}
 			admin(f, SA, NC_ADMIN_DOWN);
-			fs_wait(f, 0, 0);
+			timers(f, 0);
 			answers_take(f, &x, &fl);
 		}
 		if (x.b.lport != 0 && !x.b.open && !x.b.dead) {
@@ -1360,7 +1426,7 @@ one_answers_round(struct fx *f, unsigned int round)
 			fl.server = x.b.srv;
 			fl.lport = x.b.lport;
 			srv_seg(&p, &fl, x.b.srv, PB_TCP_SYN | PB_TCP_ACK, x.b.isn, x.b.syn + 1, NULL, 0);
-			rx(f, fl.owner, &p);
+			in(f, &fl, &p);
 			answers_take(f, &x, &fl);
 		}
 		if (x.b.hdr_got && !x.b.hdr_acked && !x.b.dead) {
@@ -1368,13 +1434,13 @@ one_answers_round(struct fx *f, unsigned int round)
 			x.b.hdr_acked = 1;
 			srv_seg(&p, &fl, x.b.srv, PB_TCP_ACK, x.b.isn + 1 + x.b.nxt,
 				  x.b.syn + 1 + hdr + x.b.got, NULL, 0);
-			rx(f, fl.owner, &p);
+			in(f, &fl, &p);
 			answers_take(f, &x, &fl);
 		}
 		switch (rnd(8)) {
 		case 0:
 			if (step > kill) {
-				fs_wait(f, 0, 40);   /* the appliance's timers */
+				timers(f, 40);   /* the appliance's timers */
 				answers_take(f, &x, &fl);
 			}
 			break;
@@ -1449,6 +1515,7 @@ tweak_v6_fs(struct nc_config *c)
 static int
 setup_plain(void **state)
 {
+	n_workers = 1;
 	hdr = 0;
 	toa = 0;
 	svc = SVC_WEB;
@@ -1456,9 +1523,28 @@ setup_plain(void **state)
 	return setup_tcpfs(state);
 }
 
+static void
+tweak_two(struct nc_config *c)
+{
+	tweak_tcpfs(c);
+	tweak_two_workers(c);
+}
+
+static int
+setup_two(void **state)
+{
+	hdr = 0;
+	toa = 0;
+	svc = SVC_WEB;
+	c6 = s6 = 0;
+	n_workers = 2;
+	return fx_setup(state, tweak_two);
+}
+
 static int
 setup_v6(void **state)
 {
+	n_workers = 1;
 	hdr = 0;
 	toa = 0;
 	svc = SVC_WEB6;
@@ -1469,6 +1555,7 @@ setup_v6(void **state)
 static int
 setup_64(void **state)
 {
+	n_workers = 1;
 	hdr = 0;
 	toa = 0;
 	svc = SVC_WEB64;
@@ -1480,6 +1567,7 @@ setup_64(void **state)
 static int
 setup_v2(void **state)
 {
+	n_workers = 1;
 	hdr = NC_PROXY_V2_LEN;
 	toa = 0;
 	svc = SVC_WEB;
@@ -1490,6 +1578,7 @@ setup_v2(void **state)
 static int
 setup_toa(void **state)
 {
+	n_workers = 1;
 	hdr = 0;
 	toa = 1;
 	svc = SVC_WEB;
@@ -1518,6 +1607,12 @@ main(void)
 		{ "test_tcpfs_random_down_v6", test_tcpfs_random_down, setup_v6, fx_teardown, NULL },
 		{ "test_tcpfs_random_answers_v6", test_tcpfs_random_answers, setup_v6, fx_teardown,
 		  NULL },
+		{ "test_tcpfs_random_loss_two_workers", test_tcpfs_random_loss, setup_two, fx_teardown,
+		  NULL },
+		{ "test_tcpfs_random_down_two_workers", test_tcpfs_random_down, setup_two, fx_teardown,
+		  NULL },
+		{ "test_tcpfs_random_answers_two_workers", test_tcpfs_random_answers, setup_two,
+		  fx_teardown, NULL },
 		{ "test_tcpfs_random_loss_nat64", test_tcpfs_random_loss, setup_64, fx_teardown, NULL },
 		{ "test_tcpfs_random_down_nat64", test_tcpfs_random_down, setup_64, fx_teardown, NULL },
 		{ "test_tcpfs_random_answers_nat64", test_tcpfs_random_answers, setup_64, fx_teardown,
