@@ -18,9 +18,10 @@
  * (one_down_round). test_tcpfs_random_answers: the other way, a's answers
  * over a lossy path and a failing under them (one_answers_round).
  * Each runs on web (IPv4), again with web's client_address proxy-v2 and
- * toa, with two workers (each packet arriving on either, handed to the
- * flow's owner when not), and on web6 (IPv6) and web64 (NAT64: IPv6
- * clients, IPv4 servers).
+ * toa, with syn_proxy (the client numbering a's bytes from the cookie),
+ * with two workers (each packet arriving on either, handed to the flow's
+ * owner when not), and on web6 (IPv6) and web64 (NAT64: IPv6 clients,
+ * IPv4 servers).
  * TCPFS_RANDOM_VERBOSE=1 prints each round before it runs (the last one
  * printed is the one that failed); TCPFS_RANDOM_SEED=<n> draws other rounds.
  */
@@ -77,6 +78,12 @@ static int c6, s6;
 /* Two workers (set by the setup): each packet arrives on either, the
  * flow's owner or the other, which hands it over. */
 static unsigned int n_workers = 1;
+
+/* syn_proxy on (set by the setup): the appliance answers the client's SYN
+ * with a cookie and opens a's connection itself; the client numbers a's
+ * stream from the cookie, sp_shift on from a's own (set at each connect). */
+static int synp;
+static uint32_t sp_shift;
 
 /* ------------------------------------------- frames of either family */
 
@@ -459,6 +466,7 @@ c2s(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
 	struct frame fr;
 
 	want.seq += hdr;
+	want.ack -= sp_shift;
 	in(f, fl, p);
 	one_out(f, fl, &fr);
 	if (toa && p->payload_len != 0 && p->seq == fl->c.seq + 1) {
@@ -470,7 +478,7 @@ c2s(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
 }
 
 /* a's segment <p> reaches the client as it came, its acknowledgement back
- * before the PROXY header. */
+ * before the PROXY header, its sequence number in the cookie's numbers. */
 static void
 s2c(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
 {
@@ -478,19 +486,53 @@ s2c(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
 	struct frame fr;
 
 	want.ack -= hdr;
+	want.seq += sp_shift;
 	in(f, fl, p);
 	one_out(f, fl, &fr);
 	assert_wire(&fr, &want);
 }
 
 /* The handshake with a (client ISN <c>, a's <a>); with PROXY, a gets the
- * header at its SYN-ACK and acknowledges it. */
+ * header at its SYN-ACK and acknowledges it; with syn_proxy, the client's
+ * with the appliance's cookie, then the appliance's with a. */
 static void
 connect_a(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, struct flow *fl)
 {
 	uint8_t h[NC_PROXY_V2_LEN];
 	struct pb_pkt p, want;
 	struct frame fr[4];
+	struct tcp_view v;
+
+	sp_shift = 0;
+	if (synp) {
+		client_pkt(&p, IPPROTO_TCP, sport);
+		p.seq = c;
+		p.window = 64240;
+		p.ttl = 57;
+		rx(f, 0, &p);
+		expect_one(f, 0, &fr[0]);
+		memset(fl, 0, sizeof(*fl));
+		fl->c = p;
+		tcp_view(&fr[0], &v);
+		assert_true(to_client(&fr[0]));
+		assert_int_equal(v.flags, PB_TCP_SYN | PB_TCP_ACK);
+		sp_shift = v.seq - a;   /* the cookie, a's ISN to the client */
+		tc_client(&p, fl, PB_TCP_ACK, c + 1, v.seq + 1, NULL, 0);
+		rx(f, 0, &p);
+		expect_one(f, 0, &fr[0]);
+		fl->server = srv_of(&fr[0]);
+		fl->lport = lp_of(&fr[0]);
+		assert_int_equal(fl->server, SA);
+		tcp_view(&fr[0], &v);
+		assert_int_equal(v.flags, PB_TCP_SYN);
+		assert_int_equal(v.seq, c);
+		srv_seg(&p, fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
+		rx(f, 0, &p);
+		expect_one(f, 0, &fr[0]);   /* the appliance's ACK */
+		tcp_view(&fr[0], &v);
+		assert_int_equal(v.flags, PB_TCP_ACK);
+		return;
+	}
 
 	if (c6 || n_workers > 1) {
 		if (c6) {
@@ -688,6 +730,7 @@ one_round(struct fx *f, unsigned int round)
 
 	svc_b_up(f, svc, 0);
 	connect_a(f, (uint16_t)(20000 + round), c, a, &fl);
+	ack_a += sp_shift;
 	for (i = 0; i < n; i++) {
 		at = s.cut[send[i]];
 		tc_client(&p, &fl, PB_TCP_ACK | (send[i] == s.n_seg - 1 ? PB_TCP_PSH : 0), c + 1 + at,
@@ -703,7 +746,7 @@ one_round(struct fx *f, unsigned int round)
 			  RESP_LEN);
 		s2c(f, &fl, &p);
 		/* the client acknowledges it */
-		tc_client(&p, &fl, PB_TCP_ACK, c + 1 + s.len, a + 1 + RESP_LEN, NULL, 0);
+		tc_client(&p, &fl, PB_TCP_ACK, c + 1 + s.len, a + 1 + sp_shift + RESP_LEN, NULL, 0);
 		c2s(f, &fl, &p);
 		answered = 1;
 		from = s.start[1];
@@ -1006,7 +1049,7 @@ one_down_round(struct fx *f, unsigned int round)
 		/* the client acknowledges what it got of a */
 		at = s.cut[send[i]];
 		tc_client(&p, &fl, PB_TCP_ACK | last_flags(&s, send[i] == s.n_seg - 1, fin), c + 1 + at,
-			  a + 1 + a_sent, s.b + at, (uint16_t)(s.cut[send[i] + 1] - at));
+			  a + 1 + sp_shift + a_sent, s.b + at, (uint16_t)(s.cut[send[i] + 1] - at));
 		if (i >= kill) {
 			in(f, &fl, &p);
 			wire_settle(f, &fl, &s, &r, i >= synack_at);
@@ -1024,7 +1067,8 @@ one_down_round(struct fx *f, unsigned int round)
 			a_sent += RESP_LEN;
 			from = req_end(&s, n_ans++);
 			/* the client acknowledges it, from past all it sent */
-			tc_client(&p, &fl, PB_TCP_ACK, c + 1 + sent_end + (r.a_fin ? 1u : 0u), a + 1 + a_sent,
+			tc_client(&p, &fl, PB_TCP_ACK, c + 1 + sent_end + (r.a_fin ? 1u : 0u),
+				  a + 1 + sp_shift + a_sent,
 				  NULL, 0);
 			c2s(f, &fl, &p);
 		}
@@ -1055,7 +1099,7 @@ one_down_round(struct fx *f, unsigned int round)
 			if (len > s.len - k)
 				len = s.len - k;
 			tc_client(&p, &fl, PB_TCP_ACK | last_flags(&s, k + len == s.len, fin), c + 1 + k,
-				  a + 1 + a_sent, s.b + k, (uint16_t)len);
+				  a + 1 + sp_shift + a_sent, s.b + k, (uint16_t)len);
 			in(f, &fl, &p);
 			wire_settle(f, &fl, &s, &r, 1);
 		}
@@ -1399,6 +1443,7 @@ one_answers_round(struct fx *f, unsigned int round)
 	tick_all(f);
 	x.sport = (uint16_t)(40000 + round);
 	connect_a(f, x.sport, x.c, x.a_isn, &fl);
+	x.a_isn += sp_shift;   /* from here, a's ISN as the client numbers it */
 	x.a.lport = fl.lport;
 	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, x.c + 1, x.a_isn + 1, x.q.b, (uint16_t)x.q.len);
 	c2s(f, &fl, &p);
@@ -1515,12 +1560,32 @@ tweak_v6_fs(struct nc_config *c)
 static int
 setup_plain(void **state)
 {
+	synp = 0;
 	n_workers = 1;
 	hdr = 0;
 	toa = 0;
 	svc = SVC_WEB;
 	c6 = s6 = 0;
 	return setup_tcpfs(state);
+}
+
+static void
+tweak_synp(struct nc_config *c)
+{
+	tweak_tcpfs(c);
+	c->services[SVC_WEB].syn_proxy = NC_SYNP_ON;
+}
+
+static int
+setup_synp(void **state)
+{
+	hdr = 0;
+	toa = 0;
+	svc = SVC_WEB;
+	c6 = s6 = 0;
+	n_workers = 1;
+	synp = 1;
+	return fx_setup(state, tweak_synp);
 }
 
 static void
@@ -1533,6 +1598,7 @@ tweak_two(struct nc_config *c)
 static int
 setup_two(void **state)
 {
+	synp = 0;
 	hdr = 0;
 	toa = 0;
 	svc = SVC_WEB;
@@ -1544,6 +1610,7 @@ setup_two(void **state)
 static int
 setup_v6(void **state)
 {
+	synp = 0;
 	n_workers = 1;
 	hdr = 0;
 	toa = 0;
@@ -1555,6 +1622,7 @@ setup_v6(void **state)
 static int
 setup_64(void **state)
 {
+	synp = 0;
 	n_workers = 1;
 	hdr = 0;
 	toa = 0;
@@ -1567,6 +1635,7 @@ setup_64(void **state)
 static int
 setup_v2(void **state)
 {
+	synp = 0;
 	n_workers = 1;
 	hdr = NC_PROXY_V2_LEN;
 	toa = 0;
@@ -1578,6 +1647,7 @@ setup_v2(void **state)
 static int
 setup_toa(void **state)
 {
+	synp = 0;
 	n_workers = 1;
 	hdr = 0;
 	toa = 1;
@@ -1612,6 +1682,12 @@ main(void)
 		{ "test_tcpfs_random_down_two_workers", test_tcpfs_random_down, setup_two, fx_teardown,
 		  NULL },
 		{ "test_tcpfs_random_answers_two_workers", test_tcpfs_random_answers, setup_two,
+		  fx_teardown, NULL },
+		{ "test_tcpfs_random_loss_syn_proxy", test_tcpfs_random_loss, setup_synp, fx_teardown,
+		  NULL },
+		{ "test_tcpfs_random_down_syn_proxy", test_tcpfs_random_down, setup_synp, fx_teardown,
+		  NULL },
+		{ "test_tcpfs_random_answers_syn_proxy", test_tcpfs_random_answers, setup_synp,
 		  fx_teardown, NULL },
 		{ "test_tcpfs_random_loss_nat64", test_tcpfs_random_loss, setup_64, fx_teardown, NULL },
 		{ "test_tcpfs_random_down_nat64", test_tcpfs_random_down, setup_64, fx_teardown, NULL },
