@@ -17,11 +17,12 @@
  * test_tcpfs_random_down: a fails at any point of the sending instead
  * (one_down_round). test_tcpfs_random_answers: the other way, a's answers
  * over a lossy path and a failing under them (one_answers_round).
- * Each runs on web (IPv4), again with web's client_address proxy-v2 and
- * toa, with syn_proxy (the client numbering a's bytes from the cookie),
- * with two workers (each packet arriving on either, handed to the flow's
- * owner when not), and on web6 (IPv6) and web64 (NAT64: IPv6 clients,
- * IPv4 servers).
+ * Each runs on web (IPv4), again with web's client_address proxy-v1,
+ * proxy-v2 and toa, with syn_proxy (the client numbering a's bytes from the
+ * cookie), with two workers (each packet arriving on either, handed to the
+ * flow's owner when not), and on web6 (IPv6; plain and proxy-v2) and web64
+ * (NAT64: IPv6 clients, IPv4 servers; plain, proxy-v1, toa): struct
+ * variant, one per fixture.
  * TCPFS_RANDOM_VERBOSE=1 prints each round before it runs (the last one
  * printed is the one that failed); TCPFS_RANDOM_SEED=<n> draws other rounds.
  */
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <cmocka.h>
 
@@ -62,11 +64,13 @@ rnd(uint32_t n)
 }
 
 /*
- * The client-address mode of the test's fixture (set by its setup): the
- * PROXY v2 header's length before each server connection's first client
- * byte - the client's stream shifted by it on the servers' side - or TOA in
- * each server connection's first data segment; neither for the plain one.
+ * The client-address mode of the test's fixture (set by its setup): a PROXY
+ * header (v1 or v2) before each server connection's first client byte - the
+ * client's stream shifted by its length, hdr (set at each connect), on the
+ * servers' side - or TOA in each server connection's first data segment.
  */
+enum { CA_PLAIN, CA_V1, CA_V2, CA_TOA };
+static int ca;
 static uint32_t hdr;
 static int toa;
 
@@ -390,14 +394,19 @@ tcp_view(const struct frame *fr, struct tcp_view *v)
 	v->len = (uint16_t)(l4 - doff);
 }
 
-/* The TOA option of the fixture's client at <sport>. */
-static void
+/* The TOA option of the fixture's client at <sport> (DPVS's 20-byte one
+ * for an IPv6 client, NAT64's too). Its length. */
+static uint8_t
 toa_of(uint8_t *o, uint16_t sport)
 {
 	o[0] = 254;
-	o[1] = NC_TOA_LEN;
+	o[1] = c6 ? NC_TOA6_LEN : NC_TOA_LEN;
 	pb_put16(o + 2, sport);
-	pb_put32(o + 4, IP_CLIENT);
+	if (c6)
+		memcpy(o + 4, ip6_client, 16);
+	else
+		pb_put32(o + 4, IP_CLIENT);
+	return o[1];
 }
 
 /* Does client frame <fr> to a server carry the TOA option? */
@@ -438,17 +447,52 @@ toa_check(const struct frame *fr, const struct tcp_view *v, uint32_t first)
 	return want;
 }
 
+/* The PROXY header of the client at <sport>, as the protocol's text (v1)
+ * and layout (v2) say it is: TCP6 / AF_INET6 for an IPv6 client, NAT64's
+ * too, its VIP the one it connected to. Its length. */
+static uint32_t
+hdr_of(uint8_t *h, uint16_t sport)
+{
+	const uint8_t *vip6 = s6 ? ip6_vip : ip6_vip64;
+	char cs[INET6_ADDRSTRLEN], vs[INET6_ADDRSTRLEN];
+	struct in_addr a4;
+
+	if (ca == CA_V1) {
+		if (c6) {
+			inet_ntop(AF_INET6, ip6_client, cs, sizeof(cs));
+			inet_ntop(AF_INET6, vip6, vs, sizeof(vs));
+		} else {
+			a4.s_addr = htonl(IP_CLIENT);
+			inet_ntop(AF_INET, &a4, cs, sizeof(cs));
+			a4.s_addr = htonl(IP_VIP);
+			inet_ntop(AF_INET, &a4, vs, sizeof(vs));
+		}
+		return (uint32_t)snprintf((char *)h, 108, "PROXY TCP%c %s %s %u %u\r\n", c6 ? '6' : '4',
+					  cs, vs, sport, WEB_PORT);
+	}
+	proxy_v2_of(h, IPPROTO_TCP, sport, WEB_PORT);   /* signature, version, command */
+	if (!c6)
+		return NC_PROXY_V2_LEN;
+	h[13] = 0x21;   /* AF_INET6, STREAM */
+	h[15] = 36;
+	memcpy(h + 16, ip6_client, 16);
+	memcpy(h + 32, vip6, 16);
+	pb_put16(h + 48, sport);
+	pb_put16(h + 50, WEB_PORT);
+	return NC_PROXY_V2_LEN6;
+}
+
 /* Is frame <fr> to a server of a connection opened with SYN <syn> its
  * PROXY header? It is the first segment past the SYN, the header whole. */
 static int
 is_hdr(const struct frame *fr, const struct tcp_view *v, uint32_t syn, uint16_t sport)
 {
-	uint8_t h[NC_PROXY_V2_LEN];
+	uint8_t h[NC_PROXY_V2_LEN6 + 108];
 
 	if (hdr == 0 || v->seq != syn + 1 || v->len == 0)
 		return 0;
 	(void)fr;
-	proxy_v2_of(h, IPPROTO_TCP, sport, WEB_PORT);
+	assert_int_equal(hdr_of(h, sport), hdr);
 	if (v->len != hdr || memcmp(v->pay, h, hdr) != 0)
 		print_error("%u bytes where the PROXY header goes, not the header\n", v->len);
 	assert_int_equal(v->len, hdr);
@@ -462,7 +506,7 @@ static void
 c2s(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
 {
 	struct pb_pkt want = want_c2s(p, fl);
-	uint8_t o[NC_TOA_LEN];
+	uint8_t o[NC_TOA6_LEN];
 	struct frame fr;
 
 	want.seq += hdr;
@@ -470,8 +514,7 @@ c2s(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
 	in(f, fl, p);
 	one_out(f, fl, &fr);
 	if (toa && p->payload_len != 0 && p->seq == fl->c.seq + 1) {
-		toa_of(o, fl->c.sport);
-		assert_wire_opt(&fr, &want, o, sizeof(o));
+		assert_wire_opt(&fr, &want, o, toa_of(o, fl->c.sport));
 		return;
 	}
 	assert_wire(&fr, &want);
@@ -498,7 +541,7 @@ s2c(struct fx *f, const struct flow *fl, const struct pb_pkt *p)
 static void
 connect_a(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, struct flow *fl)
 {
-	uint8_t h[NC_PROXY_V2_LEN];
+	uint8_t h[NC_PROXY_V2_LEN6 + 108];
 	struct pb_pkt p, want;
 	struct frame fr[4];
 	struct tcp_view v;
@@ -534,7 +577,8 @@ connect_a(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, struct flow *fl)
 		return;
 	}
 
-	if (c6 || n_workers > 1) {
+	hdr = 0;
+	{
 		if (c6) {
 			client6(&p, IPPROTO_TCP, sport);
 			if (!s6)
@@ -552,24 +596,28 @@ connect_a(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, struct flow *fl)
 		assert_int_equal(fl->server, SA);
 		want = want_c2s(&p, fl);
 		assert_wire(&fr[0], &want);
-		srv_seg(&p, fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
+	}
+	srv_seg(&p, fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
+	if (ca != CA_V1 && ca != CA_V2) {
 		s2c(f, fl, &p);
 		tc_client(&p, fl, PB_TCP_ACK, c + 1, a + 1, NULL, 0);
 		c2s(f, fl, &p);
 		return;
 	}
-	if (hdr == 0) {
-		tc_connect(f, sport, c, a, 0, fl);
-		return;
-	}
-	tc_syn(f, sport, c, 0, fl);
-	srv_seg(&p, fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
-	rx(f, 0, &p);
-	assert_int_equal(take(f, 0, fr, RTE_DIM(fr)), 2);
-	proxy_v2_of(h, IPPROTO_TCP, sport, WEB_PORT);
-	hdr_seg(&want, fl, SA, c + 1, a + 1, h, sizeof(h), fl->c.window);
-	assert_wire(&fr[0], &want);
-	want = nat_s2c(&p, &fl->c);
+	/* a's SYN-ACK: the header to a (its own segment, acknowledging a's
+	 * SYN), then the SYN-ACK to the client as it came */
+	in(f, fl, &p);
+	assert_int_equal(wire_out(f, fl, fr, RTE_DIM(fr)), 2);
+	tcp_view(&fr[0], &v);
+	assert_int_equal(srv_of(&fr[0]), SA);
+	assert_int_equal(lp_of(&fr[0]), fl->lport);
+	assert_int_equal(v.flags, PB_TCP_ACK | PB_TCP_PSH);
+	assert_int_equal(pb_get32(fr[0].b + frame_l4(&fr[0]) + 8), a + 1);
+	hdr = hdr_of(h, sport);
+	assert_int_equal(v.seq, c + 1);
+	assert_int_equal(v.len, hdr);
+	assert_memory_equal(v.pay, h, hdr);
+	want = want_s2c(&p, fl);
 	assert_wire(&fr[1], &want);
 	tc_client(&p, fl, PB_TCP_ACK, c + 1, a + 1, NULL, 0);
 	c2s(f, fl, &p);
@@ -1025,7 +1073,6 @@ one_down_round(struct fx *f, unsigned int round)
 	drops = drops_total(f);
 	memset(&r, 0, sizeof(r));
 	r.isn = 0x60000000u + round;
-	r.base = c + 1 + hdr;
 	n = draw_round(&s, send);
 	kill = 1 + rnd(n);                      /* after this many sends */
 	synack_at = kill + rnd(n - kill + 1);   /* the new server answers after this many */
@@ -1042,6 +1089,7 @@ one_down_round(struct fx *f, unsigned int round)
 	admin(f, SB, NC_ADMIN_DOWN);
 	tick_all(f);
 	connect_a(f, (uint16_t)(30000 + round), c, a, &fl);
+	r.base = c + 1 + hdr;
 	r.old_lport = fl.lport;
 	for (i = 0; i < n; i++) {
 		if (i == kill)
@@ -1535,164 +1583,91 @@ test_tcpfs_random_answers(void **state)
 	run_rounds(state, 0x616e73776572ull, one_answers_round);
 }
 
+/* The fixtures the three tests run on: the service, its client_address,
+ * the workers, syn_proxy. */
+struct variant {
+	unsigned int svc;       /* SVC_WEB, SVC_WEB6 or SVC_WEB64 */
+	int ca;                 /* CA_* */
+	unsigned int workers;
+	int synp;
+};
+
+static const struct variant *cur;
+
+/* The lab (dual-stack for web6 and web64) with cur's service as it says,
+ * its fail-safe at 30 ms and 2 moves. */
 static void
-tweak_v2(struct nc_config *c)
+tweak_variant(struct nc_config *c)
 {
-	tweak_tcpfs(c);
-	c->services[SVC_WEB].client_address = NC_CA_PROXY_V2;
+	static const enum nc_client_addr mode[] = {
+		[CA_PLAIN] = NC_CA_NONE, [CA_V1] = NC_CA_PROXY_V1,
+		[CA_V2] = NC_CA_PROXY_V2, [CA_TOA] = NC_CA_TOA,
+	};
+	struct nc_cfg_service *sv;
+
+	if (cur->svc != SVC_WEB)
+		tweak_v6_64(c);
+	sv = &c->services[cur->svc];
+	failsafe_set(sv, 30, 2);
+	sv->client_address = mode[cur->ca];
+	if (cur->synp)
+		sv->syn_proxy = NC_SYNP_ON;
+	if (cur->workers > 1)
+		tweak_two_workers(c);
 }
 
-static void
-tweak_toa(struct nc_config *c)
-{
-	tweak_tcpfs(c);
-	c->services[SVC_WEB].client_address = NC_CA_TOA;
-}
-
-static void
-tweak_v6_fs(struct nc_config *c)
-{
-	tweak_v6_64(c);
-	failsafe_set(&c->services[SVC_WEB6], 30, 2);
-	failsafe_set(&c->services[SVC_WEB64], 30, 2);
-}
-
+/* Test setup: the variant in *<state> (the test's initial state). */
 static int
-setup_plain(void **state)
+setup_variant(void **state)
 {
-	synp = 0;
-	n_workers = 1;
+	cur = *state;
+	svc = cur->svc;
+	c6 = svc != SVC_WEB;
+	s6 = svc == SVC_WEB6;
+	ca = cur->ca;
+	toa = ca == CA_TOA;
 	hdr = 0;
-	toa = 0;
-	svc = SVC_WEB;
-	c6 = s6 = 0;
-	return setup_tcpfs(state);
+	n_workers = cur->workers;
+	synp = cur->synp;
+	return fx_setup(state, tweak_variant);
 }
 
-static void
-tweak_synp(struct nc_config *c)
-{
-	tweak_tcpfs(c);
-	c->services[SVC_WEB].syn_proxy = NC_SYNP_ON;
-}
-
-static int
-setup_synp(void **state)
-{
-	hdr = 0;
-	toa = 0;
-	svc = SVC_WEB;
-	c6 = s6 = 0;
-	n_workers = 1;
-	synp = 1;
-	return fx_setup(state, tweak_synp);
-}
-
-static void
-tweak_two(struct nc_config *c)
-{
-	tweak_tcpfs(c);
-	tweak_two_workers(c);
-}
-
-static int
-setup_two(void **state)
-{
-	synp = 0;
-	hdr = 0;
-	toa = 0;
-	svc = SVC_WEB;
-	c6 = s6 = 0;
-	n_workers = 2;
-	return fx_setup(state, tweak_two);
-}
-
-static int
-setup_v6(void **state)
-{
-	synp = 0;
-	n_workers = 1;
-	hdr = 0;
-	toa = 0;
-	svc = SVC_WEB6;
-	c6 = s6 = 1;
-	return fx_setup(state, tweak_v6_fs);
-}
-
-static int
-setup_64(void **state)
-{
-	synp = 0;
-	n_workers = 1;
-	hdr = 0;
-	toa = 0;
-	svc = SVC_WEB64;
-	c6 = 1;
-	s6 = 0;
-	return fx_setup(state, tweak_v6_fs);
-}
-
-static int
-setup_v2(void **state)
-{
-	synp = 0;
-	n_workers = 1;
-	hdr = NC_PROXY_V2_LEN;
-	toa = 0;
-	svc = SVC_WEB;
-	c6 = s6 = 0;
-	return fx_setup(state, tweak_v2);
-}
-
-static int
-setup_toa(void **state)
-{
-	synp = 0;
-	n_workers = 1;
-	hdr = 0;
-	toa = 1;
-	svc = SVC_WEB;
-	c6 = s6 = 0;
-	return fx_setup(state, tweak_toa);
-}
+static const struct variant plain = { SVC_WEB, CA_PLAIN, 1, 0 };
+static const struct variant v1 = { SVC_WEB, CA_V1, 1, 0 };
+static const struct variant v2 = { SVC_WEB, CA_V2, 1, 0 };
+static const struct variant toa4 = { SVC_WEB, CA_TOA, 1, 0 };
+static const struct variant two = { SVC_WEB, CA_PLAIN, 2, 0 };
+static const struct variant sp = { SVC_WEB, CA_PLAIN, 1, 1 };
+static const struct variant v6 = { SVC_WEB6, CA_PLAIN, 1, 0 };
+static const struct variant v6_v2 = { SVC_WEB6, CA_V2, 1, 0 };
+static const struct variant n64 = { SVC_WEB64, CA_PLAIN, 1, 0 };
+static const struct variant n64_v1 = { SVC_WEB64, CA_V1, 1, 0 };
+static const struct variant n64_toa = { SVC_WEB64, CA_TOA, 1, 0 };
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsrandom"); }
 
 int
 main(void)
 {
+#define TESTS(name, v)                                                                     \
+	{ "test_tcpfs_random_loss" name, test_tcpfs_random_loss, setup_variant, fx_teardown,      \
+	  (void *)&(v) },                                                                      \
+	{ "test_tcpfs_random_down" name, test_tcpfs_random_down, setup_variant, fx_teardown,      \
+	  (void *)&(v) },                                                                      \
+	{ "test_tcpfs_random_answers" name, test_tcpfs_random_answers, setup_variant,           \
+	  fx_teardown, (void *)&(v) }
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_tcpfs_random_loss, setup_plain, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_tcpfs_random_down, setup_plain, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_tcpfs_random_answers, setup_plain, fx_teardown),
-		{ "test_tcpfs_random_loss_proxy_v2", test_tcpfs_random_loss, setup_v2, fx_teardown, NULL },
-		{ "test_tcpfs_random_down_proxy_v2", test_tcpfs_random_down, setup_v2, fx_teardown, NULL },
-		{ "test_tcpfs_random_answers_proxy_v2", test_tcpfs_random_answers, setup_v2, fx_teardown,
-		  NULL },
-		{ "test_tcpfs_random_loss_toa", test_tcpfs_random_loss, setup_toa, fx_teardown, NULL },
-		{ "test_tcpfs_random_down_toa", test_tcpfs_random_down, setup_toa, fx_teardown, NULL },
-		{ "test_tcpfs_random_answers_toa", test_tcpfs_random_answers, setup_toa, fx_teardown,
-		  NULL },
-		{ "test_tcpfs_random_loss_v6", test_tcpfs_random_loss, setup_v6, fx_teardown, NULL },
-		{ "test_tcpfs_random_down_v6", test_tcpfs_random_down, setup_v6, fx_teardown, NULL },
-		{ "test_tcpfs_random_answers_v6", test_tcpfs_random_answers, setup_v6, fx_teardown,
-		  NULL },
-		{ "test_tcpfs_random_loss_two_workers", test_tcpfs_random_loss, setup_two, fx_teardown,
-		  NULL },
-		{ "test_tcpfs_random_down_two_workers", test_tcpfs_random_down, setup_two, fx_teardown,
-		  NULL },
-		{ "test_tcpfs_random_answers_two_workers", test_tcpfs_random_answers, setup_two,
-		  fx_teardown, NULL },
-		{ "test_tcpfs_random_loss_syn_proxy", test_tcpfs_random_loss, setup_synp, fx_teardown,
-		  NULL },
-		{ "test_tcpfs_random_down_syn_proxy", test_tcpfs_random_down, setup_synp, fx_teardown,
-		  NULL },
-		{ "test_tcpfs_random_answers_syn_proxy", test_tcpfs_random_answers, setup_synp,
-		  fx_teardown, NULL },
-		{ "test_tcpfs_random_loss_nat64", test_tcpfs_random_loss, setup_64, fx_teardown, NULL },
-		{ "test_tcpfs_random_down_nat64", test_tcpfs_random_down, setup_64, fx_teardown, NULL },
-		{ "test_tcpfs_random_answers_nat64", test_tcpfs_random_answers, setup_64, fx_teardown,
-		  NULL },
+		TESTS("", plain),
+		TESTS("_proxy_v1", v1),
+		TESTS("_proxy_v2", v2),
+		TESTS("_toa", toa4),
+		TESTS("_two_workers", two),
+		TESTS("_syn_proxy", sp),
+		TESTS("_v6", v6),
+		TESTS("_v6_proxy_v2", v6_v2),
+		TESTS("_nat64", n64),
+		TESTS("_nat64_proxy_v1", n64_v1),
+		TESTS("_nat64_toa", n64_toa),
 	};
 
 	return cmocka_run_group_tests_name("dp_tcpfs_random", tests, eal_setup, fx_eal_teardown);
