@@ -119,8 +119,12 @@ test_probe_tcp_rise_fall(void **state)
 	mon_view(f, SVC_WEB, &sv, v);
 	assert_int_equal(sv.health, NC_HEALTH_TCP);
 	assert_int_equal(sv.n_up, 2);
-	ctl_round(f);
-	expect_none(f, 0);        /* nothing before NC_PROBE_FIRST_MS */
+	/* nothing before NC_PROBE_FIRST_MS - unless a loaded machine took
+	 * that long since the data plane started (its clock is real time) */
+	if (rte_get_tsc_cycles() < f->dp->ctl->mon[SVC_WEB].srv[SA].probe_next) {
+		ctl_round(f);
+		expect_none(f, 0);
+	}
 
 	probe_round(f, &pr, NC_PROBE_FIRST_MS + 50);
 	assert_int_equal(pr.syn[SA], 1);
