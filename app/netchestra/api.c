@@ -307,7 +307,7 @@ service_json(struct nc_app *a, unsigned int s)
 	nc_addr_str(cs->family, cs->vip, cs->vip6, ip, sizeof(ip));
 	j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:{s:b, s:s, s:i, s:i, s:i}, "
 		      "s:{s:b, s:i, s:i, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		      "s:I, s:I, s:I, s:I}, s:i, s:I, s:f, s:o}",
+		      "s:I, s:I, s:I, s:I, s:I}, s:i, s:I, s:f, s:o}",
 		      "name", cs->name, "vip", ip, "port", cs->port,
 		      "proto", cs->proto == 17 ? "udp" : "tcp",
 		      "scheduler", nc_sched_kind_name(cs->scheduler),
@@ -324,7 +324,8 @@ service_json(struct nc_app *a, unsigned int s)
 		      "held_now", (json_int_t)fs.held_now, "held", (json_int_t)fs.held,
 		      "replays", (json_int_t)fs.replays, "resets", (json_int_t)fs.resets,
 		      "store_full", (json_int_t)fs.store_full, "fin_kept", (json_int_t)fs.fin_kept,
-		      "waited", (json_int_t)fs.waited, "syn_resent", (json_int_t)fs.syn_resent,
+		      "waited", (json_int_t)fs.waited, "move_waited", (json_int_t)fs.move_waited,
+		      "syn_resent", (json_int_t)fs.syn_resent,
 		      "stale_tuple", (json_int_t)fs.stale_tuple,
 		      "reconnects", (json_int_t)fs.reconnects,
 		      "early", (json_int_t)fs.early, "opaque", (json_int_t)fs.opaque,

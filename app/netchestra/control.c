@@ -275,11 +275,12 @@ nc_control_print_final(const struct nc_app *a)
 		       " resets %" PRIu64 " store_full %" PRIu64 " affinity_hits %" PRIu64
 		       " fin_kept %" PRIu64 " waited %" PRIu64 " reconnects %" PRIu64
 		       " early %" PRIu64 " opaque %" PRIu64 " unframed %" PRIu64
-		       " abandoned %" PRIu64 " syn_resent %" PRIu64 " stale_tuple %" PRIu64 "\n",
+		       " abandoned %" PRIu64 " syn_resent %" PRIu64 " stale_tuple %" PRIu64
+		       " move_waited %" PRIu64 "\n",
 		       fsc->name, fs.held, fs.released, fs.replays, fs.resets,
 		       fs.store_full, fs.affinity_hits, fs.fin_kept, fs.waited, fs.reconnects,
 		       fs.early, fs.opaque, fs.unframed, fs.abandoned, fs.syn_resent,
-		       fs.stale_tuple);
+		       fs.stale_tuple, fs.move_waited);
 	}
 	for (s = 0; s < nc_dp_n_services(a->dp); s++) {
 		const struct nc_cfg_service *cas = &nc_dp_config(a->dp)->services[s];

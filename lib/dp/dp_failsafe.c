@@ -1788,6 +1788,7 @@ failover(struct nc_worker *w, uint32_t idx, uint8_t why)
 		if (t->move_wait == 0) {
 			t->move_wait = (uint8_t)(why + 1);
 			t->owed_ms = w->now_ms;
+			w->st.svc[f->svc].fs_move_waited++;
 		}
 		return;
 	}

@@ -884,6 +884,7 @@ nc_dp_failsafe_view(const struct nc_dp *dp, unsigned int svc, struct nc_failsafe
 		out->store_full += __atomic_load_n(&ss->fs_store_full, __ATOMIC_RELAXED);
 		out->fin_kept += __atomic_load_n(&ss->fs_fin_kept, __ATOMIC_RELAXED);
 		out->waited += __atomic_load_n(&ss->fs_waited, __ATOMIC_RELAXED);
+		out->move_waited += __atomic_load_n(&ss->fs_move_waited, __ATOMIC_RELAXED);
 		out->syn_resent += __atomic_load_n(&ss->fs_syn_resent, __ATOMIC_RELAXED);
 		out->stale_tuple += __atomic_load_n(&ss->fs_stale_tuple, __ATOMIC_RELAXED);
 		out->reconnects += __atomic_load_n(&ss->fs_reconnects, __ATOMIC_RELAXED);

@@ -601,6 +601,8 @@ struct nc_failsafe_view {
 	uint64_t store_full;
 	uint64_t fin_kept;        /* idle keep-alive connections closed by their server */
 	uint64_t waited;          /* TCP requests late on the only server up, held again */
+	uint64_t move_waited;     /* moves put off until the client acknowledged what its
+				   * old server had sent */
 	uint64_t syn_resent;      /* a move's SYN to the new server sent again (lost) */
 	uint64_t stale_tuple;     /* SYNs answered from a 4-tuple the server still held
 				   * (TIME_WAIT): reset, sent again */

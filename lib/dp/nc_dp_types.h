@@ -68,6 +68,8 @@ struct nc_svc_stats {
 	uint64_t fs_store_full;     /* requests not held: store or copy pool full */
 	uint64_t fs_waited;         /* TCP requests past their deadline on the only server
 				     * up, held for another wait rather than broken */
+	uint64_t fs_move_waited;    /* moves put off until the client acknowledged what
+				     * its old server had sent (only it can resend that) */
 	uint64_t fs_syn_resent;     /* a splice's SYN sent again, unanswered for 1 s */
 	uint64_t fs_stale_tuple;    /* a SYN answered by a bare ACK from a 4-tuple the
 	                             * server still held (TIME_WAIT): reset, sent again */

@@ -223,6 +223,7 @@ GETTER(svc_fin_kept, s->fs.fin_kept)
 GETTER(svc_reconnects, s->fs.reconnects)
 GETTER(svc_early, s->fs.early)
 GETTER(svc_waited, s->fs.waited)
+GETTER(svc_move_waited, s->fs.move_waited)
 GETTER(svc_syn_resent, s->fs.syn_resent)
 GETTER(svc_stale_tuple, s->fs.stale_tuple)
 GETTER(svc_conn_kind, which == 0 ? s->fs.opaque : s->fs.unframed)
@@ -282,6 +283,9 @@ static const struct fam svc_fams[] = {
 	  "Requests their server answered before their last byte came", NULL, 0, { NULL }, svc_early },
 	{ "netchestra_failsafe_waited_total", "counter",
 	  "Late TCP requests on the only server up, left waiting", NULL, 0, { NULL }, svc_waited },
+	{ "netchestra_failsafe_move_waited_total", "counter",
+	  "Moves put off until the client acknowledged what its old server had sent",
+	  NULL, 0, { NULL }, svc_move_waited },
 	{ "netchestra_failsafe_syn_resent_total", "counter",
 	  "SYNs of moved connections sent again to their new server, unanswered for 1 s",
 	  NULL, 0, { NULL }, svc_syn_resent },

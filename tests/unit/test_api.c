@@ -96,8 +96,8 @@ test_service_failsafe(void **state)
 {
 	static const char *const counters[] = {
 		"held_now", "held", "replays", "resets", "store_full", "fin_kept", "waited",
-		"syn_resent", "stale_tuple", "reconnects", "early", "opaque", "unframed",
-		"abandoned",
+		"move_waited", "syn_resent", "stale_tuple", "reconnects", "early", "opaque",
+		"unframed", "abandoned",
 	};
 	json_t *j, *fs;
 	unsigned int i;

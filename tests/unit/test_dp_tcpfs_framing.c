@@ -196,6 +196,7 @@ test_tcpfs_move_waits_for_ack(void **state)
 		assert_wire(&fr[2], &want);
 	}
 	fs_web(f, &fs);
+	assert_int_equal(fs.move_waited, 3);   /* each of the three waited */
 	assert_int_equal(fs.replays, 1);
 	assert_int_equal(fs.resets, 2);
 	assert_int_equal(drops_total(f), 0);
