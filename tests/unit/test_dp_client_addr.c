@@ -607,6 +607,25 @@ pair_tail(const struct pb_pkt *s, uint32_t start)
 	return t;
 }
 
+/* A late copy of the pair's first segment <s1>, all before the moved
+ * connection's start <start>: b gets an acknowledgement there (<h> on, in
+ * b's view), acknowledging <ack>. */
+static void
+late_first_acks(struct fx *f, const struct flow *fl, const struct pb_pkt *s1, uint32_t start,
+		uint32_t h, uint32_t ack)
+{
+	struct pb_pkt p, want;
+	struct frame fr;
+
+	rx(f, 0, s1);
+	expect_one(f, 0, &fr);
+	tc_client(&p, fl, s1->tcp_flags, start, 0, NULL, 0);
+	want = nat_c2s(&p, SB, fl->lport);
+	want.seq = start + h;
+	want.ack = ack;
+	assert_wire(&fr, &want);
+}
+
 /*
  * Fail-safe and proxy-v2: the pair's second request moves (a answered the
  * first and never the second). The held segment began in the first
@@ -661,13 +680,7 @@ test_ca_failsafe_move_straddle(void **state)
 	rx(f, 0, &s2);
 	expect_one(f, 0, &fr[0]);
 	assert_wire(&fr[0], &want);
-	rx(f, 0, &s1);
-	expect_one(f, 0, &fr[0]);
-	tc_client(&p, &fl, s1.tcp_flags, start, 0, NULL, 0);
-	want = nat_c2s(&p, SB, fl.lport);
-	want.seq = start + 28;
-	want.ack = b + 1;
-	assert_wire(&fr[0], &want);
+	late_first_acks(f, &fl, &s1, start, 28, b + 1);
 	assert_int_equal(ca_ev(f, SVC_WEB, NC_CA_EV_REPLAY_TRIMMED), 3);
 	assert_int_equal(drops_total(f), 0);
 	assert_txpool(f);
@@ -715,12 +728,7 @@ test_ca_failsafe_toa_straddle(void **state)
 	expect_one(f, 0, &fr[0]);
 	assert_wire_opt(&fr[0], &want, toa, sizeof(toa));
 	/* a late copy of the first segment: before b's first byte, none */
-	rx(f, 0, &s1);
-	expect_one(f, 0, &fr[0]);
-	tc_client(&p, &fl, s1.tcp_flags, start, 0, NULL, 0);
-	want = nat_c2s(&p, SB, fl.lport);
-	want.ack = b + 1;
-	assert_wire(&fr[0], &want);
+	late_first_acks(f, &fl, &s1, start, 0, b + 1);
 	assert_int_equal(ca_ev(f, SVC_WEB, NC_CA_EV_TOA_ADDED), 3);
 	assert_int_equal(drops_total(f), 0);
 	assert_txpool(f);
