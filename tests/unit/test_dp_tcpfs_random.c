@@ -1169,6 +1169,29 @@ one_down_round(struct fx *f, unsigned int round)
 	assert_int_equal(r.nxt, s.len);
 	assert_bytes(r.b + from, s.len - from, s.b + from, s.len - from);
 	assert_int_equal(r.toa, toa);   /* the new server has the client's address */
+	if (kind == KILL_ADMIN && rnd(4) == 0) {
+		/* the new server fails too before it answers, a down: no
+		 * server is left. The client is reset at the byte it waits
+		 * for - a's next - and nothing stays held */
+		static struct frame bfr[8];
+		struct tcp_view v;
+		int reset = 0;
+
+		srv_seg(&p, &fl, r.srv, PB_TCP_RST | PB_TCP_ACK, r.isn + 1, r.base + rcv_nxt(&s, &r),
+			NULL, 0);
+		in(f, &fl, &p);
+		n = wire_out(f, &fl, bfr, RTE_DIM(bfr));
+		for (i = 0; i < n; i++) {
+			if (!to_client(&bfr[i]))
+				continue;
+			tcp_view(&bfr[i], &v);
+			reset |= (v.flags & PB_TCP_RST) && v.seq == a + 1 + sp_shift + a_sent;
+		}
+		if (!reset)
+			print_error("the new server reset, none left, and the client not reset\n");
+		assert_true(reset);
+		goto clean;
+	}
 	/* the new server answers each request; then nothing is held */
 	for (i = 0; i < s.n_req - n_ans; i++) {
 		srv_seg(&p, &fl, r.srv, PB_TCP_ACK | PB_TCP_PSH, r.isn + 1 + i * RESP_LEN,
