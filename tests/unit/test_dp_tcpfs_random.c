@@ -1447,6 +1447,31 @@ client_ack(struct fx *f, struct answers *x, struct flow *fl)
 	answers_take(f, x, fl);
 }
 
+/* The client gives up with a reset: its server - a, or b once the request
+ * moved - gets one too, and nothing stays held. */
+static void
+client_quits(struct fx *f, struct answers *x, struct flow *fl)
+{
+	static struct frame fr[SEG_MAX + 8];
+	struct nc_failsafe_view fs;
+	struct tcp_view v;
+	struct pb_pkt p;
+	unsigned int n, k, rst = 0;
+
+	tc_client(&p, fl, PB_TCP_RST, x->c + 1 + x->q.len, 0, NULL, 0);
+	in(f, fl, &p);
+	n = wire_out(f, fl, fr, RTE_DIM(fr));
+	for (k = 0; k < n; k++) {
+		tcp_view(&fr[k], &v);
+		rst += !to_client(&fr[k]) && (v.flags & PB_TCP_RST);
+	}
+	if (rst == 0 && !(x->a.dead && (x->b.lport == 0 || x->b.dead)))
+		print_error("the client's reset reached no server\n");
+	assert_true(rst != 0 || (x->a.dead && (x->b.lport == 0 || x->b.dead)));
+	assert_int_equal(nc_dp_failsafe_view(f->dp, svc, &fs), 2);
+	assert_int_equal(fs.held_now, 0);
+}
+
 /* The client's stream of answers if a answered the first <j> requests and b
  * the rest: does every byte it got fit it, and does it have it whole? */
 static int
@@ -1485,7 +1510,7 @@ one_answers_round(struct fx *f, unsigned int round)
 {
 	static struct answers x;
 	static const char *const paths[] = { "/a", "/bb", "/ccc" };
-	unsigned int n, i, step, kill, j;
+	unsigned int n, i, step, kill, quit, j;
 	int kind, fit = 0, whole = 0, any_whole = 0, passed_at_kill = 0;
 	struct pb_pkt p;
 	struct flow fl;
@@ -1504,6 +1529,7 @@ one_answers_round(struct fx *f, unsigned int round)
 	x.b = (struct sender){ .r = &x.rb, .isn = 0x78000000u + round };
 	kill = rnd(60);
 	kind = (int)rnd(2);
+	quit = rnd(8) == 0 ? rnd(80) : ~0u;   /* the client gives up at this step */
 	if (getenv("TCPFS_RANDOM_VERBOSE") != NULL)
 		print_message("answers round %u: %u requests, answers %u bytes (a) %u (b), a %s at "
 			      "step %u\n", round, n, x.ra.len, x.rb.len, kind ? "reset" : "taken down",
@@ -1519,6 +1545,10 @@ one_answers_round(struct fx *f, unsigned int round)
 	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, x.c + 1, x.a_isn + 1, x.q.b, (uint16_t)x.q.len);
 	c2s(f, &fl, &p);
 	for (step = 0; step < 400 && !x.cv.reset; step++) {
+		if (step == quit) {
+			client_quits(f, &x, &fl);
+			break;
+		}
 		if (step == kill) {
 			passed_at_kill = x.a_passed;
 			admin(f, SB, NC_ADMIN_UP);
@@ -1588,10 +1618,10 @@ one_answers_round(struct fx *f, unsigned int round)
 	if (!fit)
 		print_error("the client's bytes are no sequence of a's and b's answers\n");
 	assert_true(fit);
-	if (!any_whole && !x.cv.reset)
+	if (!any_whole && !x.cv.reset && step != quit)
 		print_error("the client has %u bytes, not all its answers, and was not reset\n",
 			    x.cv.nxt);
-	assert_true(any_whole || x.cv.reset);
+	assert_true(any_whole || x.cv.reset || step == quit);
 	if (kind && !passed_at_kill && x.cv.reset)
 		print_error("a reset before any answer, and the client was reset\n");
 	assert_false(kind && !passed_at_kill && x.cv.reset);
