@@ -1696,6 +1696,9 @@ static const struct variant v6_v2 = { SVC_WEB6, CA_V2, 1, 0 };
 static const struct variant n64 = { SVC_WEB64, CA_PLAIN, 1, 0 };
 static const struct variant n64_v1 = { SVC_WEB64, CA_V1, 1, 0 };
 static const struct variant n64_toa = { SVC_WEB64, CA_TOA, 1, 0 };
+static const struct variant two_v2 = { SVC_WEB, CA_V2, 2, 0 };
+static const struct variant two_v6 = { SVC_WEB6, CA_PLAIN, 2, 0 };
+static const struct variant two_n64_toa = { SVC_WEB64, CA_TOA, 2, 0 };
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsrandom"); }
 
@@ -1721,6 +1724,9 @@ main(void)
 		TESTS("_nat64", n64),
 		TESTS("_nat64_proxy_v1", n64_v1),
 		TESTS("_nat64_toa", n64_toa),
+		TESTS("_two_workers_proxy_v2", two_v2),
+		TESTS("_two_workers_v6", two_v6),
+		TESTS("_two_workers_nat64_toa", two_n64_toa),
 	};
 
 	return cmocka_run_group_tests_name("dp_tcpfs_random", tests, eal_setup, fx_eal_teardown);
