@@ -2178,3 +2178,9 @@ nc_fs_open(struct nc_worker *w, const struct nc_flow *f)
 {
 	w->tfs[flow_idx(w, f)].flags = 0;
 }
+
+int
+nc_fs_server_gone(const struct nc_worker *w, uint32_t idx)
+{
+	return w->tfs != NULL && (w->tfs[idx].flags & NC_TFS_GONE);
+}

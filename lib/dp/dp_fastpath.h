@@ -716,6 +716,30 @@ same_syn(const struct nc_flow *f, const struct rte_tcp_hdr *th)
 	       rte_be_to_cpu_32(th->sent_seq) == f->c_isn;
 }
 
+/*
+ * A client's SYN on flow <f> (slot <idx>) opens a new connection in its place
+ * when the flow cannot carry one: closed; taken over from a peer (its end
+ * passed elsewhere); its server's side closed by the fail-safe, which kept
+ * that close from the client (the client's own end then passed through a
+ * peer, or never came) - nothing there would answer; or, established, its
+ * server down. Otherwise the SYN goes on to the flow's server, whose TCP
+ * judges it (a TIME_WAIT it ends, a challenge ACK).
+ */
+static inline int
+syn_reopens(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx)
+{
+	const struct nc_schedule *s;
+
+	if (f->state == NC_FLOW_CLOSING || (f->sync & NC_FLOW_ADOPTED))
+		return 1;
+	if (f->state != NC_FLOW_EST)
+		return 0;
+	if (w->tb->svc[f->svc].failsafe && nc_fs_server_gone(w, idx))
+		return 1;
+	s = nc_sched_get(w->dp->sched_slot[f->svc]);
+	return s != NULL && f->server < s->n_servers && !s->server[f->server].up;
+}
+
 #define NC_POS_TAKEN INT32_MIN   /* client_flow(): the packet was taken */
 
 /*
@@ -733,12 +757,10 @@ client_flow(struct nc_worker *w, struct rte_mbuf *m, int32_t pos, uint8_t proto,
 		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
 		int syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
 
-		if (pos >= 0 && unlikely(syn) && (flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING ||
-						  (flow_at(w, (uint32_t)pos)->sync & NC_FLOW_ADOPTED)) &&
+		if (pos >= 0 && unlikely(syn) && syn_reopens(w, flow_at(w, (uint32_t)pos), (uint32_t)pos) &&
 		    !same_syn(flow_at(w, (uint32_t)pos), th)) {
-			/* the client reuses the port of a closed connection (or of
-			 * one taken over from a peer, whose end passed elsewhere):
-			 * start afresh */
+			/* the client reuses the port of a connection that cannot
+			 * carry its new one: start afresh */
 			flow_close(w, pos);
 			pos = -ENOENT;
 		} else if (pos >= 0 && unlikely(flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING) &&

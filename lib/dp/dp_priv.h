@@ -611,6 +611,10 @@ unsigned int nc_dp_mon_poll(struct nc_dp *dp, uint64_t now);
 void nc_dp_exc_input(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx);
 unsigned int nc_dp_exc_poll(struct nc_dp *dp);
 
+/* dp_failsafe.c: the fail-safe closed TCP flow <idx>'s server side (kept from
+ * its client); for the legs' shared code (dp_fastpath.h). */
+int nc_fs_server_gone(const struct nc_worker *w, uint32_t idx);
+
 /* dp_ctl.c: hold client packet <m> until neighbor <ip> (network order; or an
  * entry index | NC_PENDING_V6) resolves, then hand it back to <worker>. */
 void nc_dp_ctl_hold(struct nc_dp *dp, struct rte_mbuf *m, uint32_t ip, uint16_t worker);

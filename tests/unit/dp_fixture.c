@@ -1017,16 +1017,22 @@ tc_connect(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, int opts, struc
 }
 
 void
-svc_b_up(struct fx *f, unsigned int svc, uint8_t up)
+svc_server_up(struct fx *f, unsigned int svc, unsigned int server, uint8_t up)
 {
 	struct nc_sched_server srv[2];
 	unsigned int i;
 
 	for (i = 0; i < 2; i++)
 		srv[i] = nc_dp_schedule(f->dp, svc)->server[i];
-	srv[SB].up = up;
+	srv[server].up = up;
 	assert_int_equal(nc_sched_publish(f->dp->sched, svc, NC_SCHED_RATIO, srv, 2), 0);
 	tick(f, 0);
+}
+
+void
+svc_b_up(struct fx *f, unsigned int svc, uint8_t up)
+{
+	svc_server_up(f, svc, SB, up);
 }
 
 void

@@ -357,8 +357,9 @@ void hdr_seg(struct pb_pkt *p, const struct flow *fl, int s, uint32_t seq, uint3
  * opening connections on a only; the monitor's state is untouched). */
 void web_b_up(struct fx *f, uint8_t up);
 
-/* The same for service <svc> (two servers, a and b). */
+/* The same for service <svc> (two servers, a and b); for its server <server>. */
 void svc_b_up(struct fx *f, unsigned int svc, uint8_t up);
+void svc_server_up(struct fx *f, unsigned int svc, unsigned int server, uint8_t up);
 
 /* Fail-safe counters of web beyond assert_fs_svc's. */
 void fs_web(struct fx *f, struct nc_failsafe_view *v);

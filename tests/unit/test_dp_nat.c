@@ -372,7 +372,8 @@ test_tcp_no_flow(void **state)
 }
 
 /* A SYN on a flow that is closing (RST seen) starts a new flow: next server
- * in the schedule, a new local port; the old port is dead. */
+ * in the schedule, a new local port; the old port is dead. So does one on an
+ * established flow whose server is down; one whose server is up goes on. */
 static void
 test_syn_reopens_closing(void **state)
 {
@@ -416,6 +417,23 @@ test_syn_reopens_closing(void **state)
 	}
 	stats(f, &st);
 	assert_int_equal(st.svc[SVC_WEB].flows_opened, 3);
+
+	/* established (the client's own end passed elsewhere, or never came),
+	 * a new SYN on its port: on to its server while that is up (its TCP
+	 * judges it); once it is down, a new flow to a server up */
+	open_tcp(f, 44002, &a);
+	client_seg(&p, &a, PB_TCP_ACK);
+	c2s_ok(f, &a, &p);
+	p = a.c;
+	p.seq += 100000;
+	c2s_ok(f, &a, &p);
+	svc_server_up(f, SVC_WEB, (unsigned int)a.server, 0);
+	open_flow(f, 0, &p, &b);
+	assert_int_not_equal(b.server, a.server);
+	assert_int_not_equal(b.lport, a.lport);
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_WEB].flows_opened, 5);
+	assert_int_equal(st.svc[SVC_WEB].flows_closed, 2);
 	assert_no_leak(f);
 }
 

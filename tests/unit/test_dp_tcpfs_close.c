@@ -2,7 +2,8 @@
  * lib/dp: the TCP transaction fail-safe when a server closes or resets,
  * driven without a NIC through the data-path fixture (dp_fixture.h), on the
  * test's own clock, frame by frame: a keep-alive connection's FIN or RST
- * kept from the client and its next request reconnected, the close race,
+ * kept from the client and its next request reconnected, a new connection
+ * on the port of one whose close was kept, the close race,
  * requests after a last exchange, a FIN before the answer moved, and a
  * response cut by an RST or an ICMP unreachable.
  */
@@ -151,6 +152,60 @@ test_tcpfs_server_closes_idle(void **state)
 	assert_int_equal(fs.replays, 0);
 	assert_int_equal(fs.resets, 0);
 	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
+ * A kept close whose client end never reached this dispatcher (its FIN went
+ * through a peer after the routers moved it, or the client host died): the
+ * flow stays established, its server's side closed. The client's new
+ * connection from the same port opens a new flow - its SYN to a server from a
+ * new local port, the SYN-ACK back to the client, a request answered - where
+ * it used to go to the old server side, whose every answer the kept close
+ * swallowed: the client's connect timed out.
+ */
+static void
+test_tcpfs_syn_after_kept_close(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /1 HTTP/1.1\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst";
+	const uint32_t c = 0x71000000, a = 0x72000000, c2 = 0x7a000000, a2 = 0x7b000000;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	struct nc_failsafe_view fs;
+	struct pb_pkt p, want;
+	struct flow fl, f2;
+	struct frame fr;
+
+	tick(f, 0);
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DRAIN), 0);
+	tick(f, 0);
+	tc_connect(f, 41600, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r, resp, l);
+	s2c_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_FIN, a + 1 + l, c + 1 + r, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	tc_own(&want, &fl, SA, PB_TCP_FIN | PB_TCP_ACK, c + 1 + r, a + 1 + l + 1);
+	assert_wire(&fr, &want);
+
+	/* the same port, a new connection (tc_syn: to a, a new local port) */
+	tc_connect(f, 41600, c2, a2, 0, &f2);
+	assert_int_not_equal(f2.lport, fl.lport);
+	tc_client(&p, &f2, PB_TCP_ACK | PB_TCP_PSH, c2 + 1, a2 + 1, req, r);
+	c2s_ok(f, &f2, &p);
+	tc_server(&p, &f2, SA, PB_TCP_ACK | PB_TCP_PSH, a2 + 1, c2 + 1 + r, resp, l);
+	s2c_ok(f, &f2, &p);
+	/* the old server side's late segment: no flow */
+	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 2 + l, c + 2 + r, NULL, 0);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	fs_web(f, &fs);
+	assert_int_equal(fs.fin_kept, 1);
+	assert_int_equal(fs.replays + fs.resets + fs.reconnects + fs.failed_over[SA], 0);
 	assert_txpool(f);
 	assert_no_leak(f);
 }
@@ -613,6 +668,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_tcpfs_server_closes_idle, setup_tcpfs),
+		T(test_tcpfs_syn_after_kept_close, setup_tcpfs),
 		T(test_tcpfs_fin_on_last_segment, setup_tcpfs),
 		T(test_tcpfs_close_race, setup_tcpfs),
 		T(test_tcpfs_after_last_exchange, setup_tcpfs),
