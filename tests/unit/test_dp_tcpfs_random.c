@@ -19,10 +19,11 @@
  * over a lossy path and a failing under them (one_answers_round).
  * Each runs on web (IPv4), again with web's client_address proxy-v1,
  * proxy-v2 and toa, with syn_proxy (the client numbering a's bytes from the
- * cookie), with two workers (each packet arriving on either, handed to the
- * flow's owner when not), and on web6 (IPv6; plain and proxy-v2) and web64
- * (NAT64: IPv6 clients, IPv4 servers; plain, proxy-v1, toa): struct
- * variant, one per fixture.
+ * cookie; plain, proxy-v1, proxy-v2, toa), with two workers (each packet
+ * arriving on either, handed to the flow's owner when not), and on web6
+ * (IPv6; plain and proxy-v2) and web64 (NAT64: IPv6 clients, IPv4 servers;
+ * plain, proxy-v1, toa); two workers again under proxy-v2, IPv6, NAT64 with
+ * toa, and syn_proxy (plain and proxy-v2): struct variant, one per fixture.
  * TCPFS_RANDOM_VERBOSE=1 prints each round before it runs (the last one
  * printed is the one that failed); TCPFS_RANDOM_SEED=<n> draws other rounds.
  */
@@ -547,37 +548,54 @@ connect_a(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, struct flow *fl)
 	struct tcp_view v;
 
 	sp_shift = 0;
+	hdr = 0;
 	if (synp) {
+		unsigned int n;
+
 		client_pkt(&p, IPPROTO_TCP, sport);
 		p.seq = c;
 		p.window = 64240;
 		p.ttl = 57;
-		rx(f, 0, &p);
-		expect_one(f, 0, &fr[0]);
 		memset(fl, 0, sizeof(*fl));
 		fl->c = p;
+		fl->owner = deliver(f, n_workers == 1 ? 0 : rnd(n_workers), &p, &fr[0]);
 		tcp_view(&fr[0], &v);
 		assert_true(to_client(&fr[0]));
 		assert_int_equal(v.flags, PB_TCP_SYN | PB_TCP_ACK);
 		sp_shift = v.seq - a;   /* the cookie, a's ISN to the client */
 		tc_client(&p, fl, PB_TCP_ACK, c + 1, v.seq + 1, NULL, 0);
-		rx(f, 0, &p);
-		expect_one(f, 0, &fr[0]);
+		fl->owner = deliver(f, n_workers == 1 ? 0 : rnd(n_workers), &p, &fr[0]);
 		fl->server = srv_of(&fr[0]);
 		fl->lport = lp_of(&fr[0]);
 		assert_int_equal(fl->server, SA);
 		tcp_view(&fr[0], &v);
 		assert_int_equal(v.flags, PB_TCP_SYN);
 		assert_int_equal(v.seq, c);
+		/* a accepts: with PROXY the header first, then the appliance's
+		 * ACK after it */
 		srv_seg(&p, fl, SA, PB_TCP_SYN | PB_TCP_ACK, a, c + 1, NULL, 0);
-		rx(f, 0, &p);
-		expect_one(f, 0, &fr[0]);   /* the appliance's ACK */
+		in(f, fl, &p);
+		n = wire_out(f, fl, fr, RTE_DIM(fr));
+		if (ca == CA_V1 || ca == CA_V2) {
+			assert_int_equal(n, 2);
+			hdr = hdr_of(h, sport);
+			tcp_view(&fr[0], &v);
+			assert_int_equal(srv_of(&fr[0]), SA);
+			assert_int_equal(v.seq, c + 1);
+			assert_int_equal(v.len, hdr);
+			assert_memory_equal(v.pay, h, hdr);
+			fr[0] = fr[1];
+		} else {
+			assert_int_equal(n, 1);
+		}
 		tcp_view(&fr[0], &v);
+		assert_int_equal(srv_of(&fr[0]), SA);
 		assert_int_equal(v.flags, PB_TCP_ACK);
+		assert_int_equal(v.seq, c + 1 + hdr);
+		assert_int_equal(pb_get32(fr[0].b + frame_l4(&fr[0]) + 8), a + 1);
 		return;
 	}
 
-	hdr = 0;
 	{
 		if (c6) {
 			client6(&p, IPPROTO_TCP, sport);
@@ -1699,6 +1717,11 @@ static const struct variant n64_toa = { SVC_WEB64, CA_TOA, 1, 0 };
 static const struct variant two_v2 = { SVC_WEB, CA_V2, 2, 0 };
 static const struct variant two_v6 = { SVC_WEB6, CA_PLAIN, 2, 0 };
 static const struct variant two_n64_toa = { SVC_WEB64, CA_TOA, 2, 0 };
+static const struct variant sp_v1 = { SVC_WEB, CA_V1, 1, 1 };
+static const struct variant sp_v2 = { SVC_WEB, CA_V2, 1, 1 };
+static const struct variant sp_toa = { SVC_WEB, CA_TOA, 1, 1 };
+static const struct variant two_sp = { SVC_WEB, CA_PLAIN, 2, 1 };
+static const struct variant two_sp_v2 = { SVC_WEB, CA_V2, 2, 1 };
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsrandom"); }
 
@@ -1727,6 +1750,11 @@ main(void)
 		TESTS("_two_workers_proxy_v2", two_v2),
 		TESTS("_two_workers_v6", two_v6),
 		TESTS("_two_workers_nat64_toa", two_n64_toa),
+		TESTS("_syn_proxy_proxy_v1", sp_v1),
+		TESTS("_syn_proxy_proxy_v2", sp_v2),
+		TESTS("_syn_proxy_toa", sp_toa),
+		TESTS("_two_workers_syn_proxy", two_sp),
+		TESTS("_two_workers_syn_proxy_proxy_v2", two_sp_v2),
 	};
 
 	return cmocka_run_group_tests_name("dp_tcpfs_random", tests, eal_setup, fx_eal_teardown);
