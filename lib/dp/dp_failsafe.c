@@ -2179,8 +2179,21 @@ nc_fs_open(struct nc_worker *w, const struct nc_flow *f)
 	w->tfs[flow_idx(w, f)].flags = 0;
 }
 
+/*
+ * Nothing of the old connection would answer the SYN: the fail-safe closed
+ * its server's side, keeping that close from the client. Or the SYN numbers
+ * its stream from a byte the old one's did not reach - a client's ISN for a
+ * port grows with its clock - and the fail-safe, following one connection's
+ * numbers, could not guard a second one on the same flow. A copy of the old
+ * SYN (its ISN, behind the stream) still goes on to the server.
+ */
 int
-nc_fs_server_gone(const struct nc_worker *w, uint32_t idx)
+nc_fs_syn_reopens(const struct nc_worker *w, uint32_t idx, uint32_t seq)
 {
-	return w->tfs != NULL && (w->tfs[idx].flags & NC_TFS_GONE);
+	const struct nc_tcpfs *t;
+
+	if (w->tfs == NULL)
+		return 0;
+	t = &w->tfs[idx];
+	return (t->flags & NC_TFS_GONE) || ((t->flags & NC_TFS_SYNACK) && !nc_seq_lt(seq, t->c_next));
 }

@@ -717,16 +717,16 @@ same_syn(const struct nc_flow *f, const struct rte_tcp_hdr *th)
 }
 
 /*
- * A client's SYN on flow <f> (slot <idx>) opens a new connection in its place
- * when the flow cannot carry one: closed; taken over from a peer (its end
- * passed elsewhere); its server's side closed by the fail-safe, which kept
- * that close from the client (the client's own end then passed through a
- * peer, or never came) - nothing there would answer; or, established, its
- * server down. Otherwise the SYN goes on to the flow's server, whose TCP
- * judges it (a TIME_WAIT it ends, a challenge ACK).
+ * A client's SYN (sequence number <seq>) on flow <f> (slot <idx>) opens a new
+ * connection in its place when the flow cannot carry one: closed; taken over
+ * from a peer (its end passed elsewhere); established on a fail-safe service
+ * where the fail-safe says so (nc_fs_syn_reopens: the old connection's end
+ * passed through a peer, or never came); or established with its server
+ * down. Otherwise the SYN goes on to the flow's server, whose TCP judges it
+ * (a TIME_WAIT it ends, a challenge ACK).
  */
 static inline int
-syn_reopens(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx)
+syn_reopens(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx, uint32_t seq)
 {
 	const struct nc_schedule *s;
 
@@ -734,7 +734,7 @@ syn_reopens(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx)
 		return 1;
 	if (f->state != NC_FLOW_EST)
 		return 0;
-	if (w->tb->svc[f->svc].failsafe && nc_fs_server_gone(w, idx))
+	if (w->tb->svc[f->svc].failsafe && nc_fs_syn_reopens(w, idx, seq))
 		return 1;
 	s = nc_sched_get(w->dp->sched_slot[f->svc]);
 	return s != NULL && f->server < s->n_servers && !s->server[f->server].up;
@@ -757,7 +757,8 @@ client_flow(struct nc_worker *w, struct rte_mbuf *m, int32_t pos, uint8_t proto,
 		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
 		int syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG;
 
-		if (pos >= 0 && unlikely(syn) && syn_reopens(w, flow_at(w, (uint32_t)pos), (uint32_t)pos) &&
+		if (pos >= 0 && unlikely(syn) && syn_reopens(w, flow_at(w, (uint32_t)pos), (uint32_t)pos,
+						       rte_be_to_cpu_32(th->sent_seq)) &&
 		    !same_syn(flow_at(w, (uint32_t)pos), th)) {
 			/* the client reuses the port of a connection that cannot
 			 * carry its new one: start afresh */

@@ -611,9 +611,10 @@ unsigned int nc_dp_mon_poll(struct nc_dp *dp, uint64_t now);
 void nc_dp_exc_input(struct nc_dp *dp, struct rte_mbuf *m, uint16_t pidx);
 unsigned int nc_dp_exc_poll(struct nc_dp *dp);
 
-/* dp_failsafe.c: the fail-safe closed TCP flow <idx>'s server side (kept from
- * its client); for the legs' shared code (dp_fastpath.h). */
-int nc_fs_server_gone(const struct nc_worker *w, uint32_t idx);
+/* dp_failsafe.c: a client's SYN (<seq>) on established TCP flow <idx> of a
+ * fail-safe service is a new connection, not the old one's; for the legs'
+ * shared code (dp_fastpath.h). */
+int nc_fs_syn_reopens(const struct nc_worker *w, uint32_t idx, uint32_t seq);
 
 /* dp_ctl.c: hold client packet <m> until neighbor <ip> (network order; or an
  * entry index | NC_PENDING_V6) resolves, then hand it back to <worker>. */

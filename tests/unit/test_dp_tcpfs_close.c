@@ -211,6 +211,48 @@ test_tcpfs_syn_after_kept_close(void **state)
 }
 
 /*
+ * The same with the server's FIN passed on ("Connection: close"): the flow
+ * stays established, half closed. A new connection from the same port
+ * (its ISN past the old stream, as a client's clock-driven ISNs are) is not
+ * the old one's: a new flow, a new local port, a request answered through
+ * it. A copy of the old connection's SYN (its ISN) still goes to the old
+ * server side, whose TCP answers it.
+ */
+static void
+test_tcpfs_syn_after_server_close(void **state)
+{
+	struct fx *f = *state;
+	static const char req[] = "GET /1 HTTP/1.1\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nfirst";
+	const uint32_t c = 0x81000000, a = 0x82000000, c2 = 0x8a000000, a2 = 0x8b000000;
+	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	struct pb_pkt p;
+	struct flow fl, f2;
+
+	tick(f, 0);
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DRAIN), 0);
+	tick(f, 0);
+	tc_connect(f, 41610, c, a, 0, &fl);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH | PB_TCP_FIN, a + 1, c + 1 + r, resp, l);
+	s2c_ok(f, &fl, &p);
+	/* the old SYN again: on to the old server side */
+	tc_client(&p, &fl, PB_TCP_SYN, c, 0, NULL, 0);
+	c2s_ok(f, &fl, &p);
+	/* a new connection */
+	tc_connect(f, 41610, c2, a2, 0, &f2);
+	assert_int_not_equal(f2.lport, fl.lport);
+	tc_client(&p, &f2, PB_TCP_ACK | PB_TCP_PSH, c2 + 1, a2 + 1, req, r);
+	c2s_ok(f, &f2, &p);
+	tc_server(&p, &f2, SA, PB_TCP_ACK | PB_TCP_PSH, a2 + 1, c2 + 1 + r, resp, l);
+	s2c_ok(f, &f2, &p);
+	assert_int_equal(drops_total(f), 0);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
+/*
  * A server killed as it answers: the FIN rides on the segment that ends the
  * response. The response reaches the client without the FIN; the appliance
  * answers the FIN itself, and the client's next request goes on a new
@@ -669,6 +711,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_tcpfs_server_closes_idle, setup_tcpfs),
 		T(test_tcpfs_syn_after_kept_close, setup_tcpfs),
+		T(test_tcpfs_syn_after_server_close, setup_tcpfs),
 		T(test_tcpfs_fin_on_last_segment, setup_tcpfs),
 		T(test_tcpfs_close_race, setup_tcpfs),
 		T(test_tcpfs_after_last_exchange, setup_tcpfs),
