@@ -156,6 +156,45 @@ test_tcpfs_server_closes_idle(void **state)
 	assert_no_leak(f);
 }
 
+static const char req_one[] = "GET /1 HTTP/1.1\r\n\r\n";
+
+/* On port <sport>, connection <fl> to a (b drained; ISNs <c> and <a>): its
+ * request <req_one> answered by <resp>, with a FIN on the answer when <fin>. */
+static void
+answered_on_a(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, const char *resp, int fin,
+	      struct flow *fl)
+{
+	const uint16_t r = sizeof(req_one) - 1, l = (uint16_t)strlen(resp);
+	struct pb_pkt p;
+
+	tick(f, 0);
+	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DRAIN), 0);
+	tick(f, 0);
+	tc_connect(f, sport, c, a, 0, fl);
+	tc_client(&p, fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req_one, r);
+	c2s_ok(f, fl, &p);
+	tc_server(&p, fl, SA, PB_TCP_ACK | PB_TCP_PSH | (fin ? PB_TCP_FIN : 0), a + 1, c + 1 + r,
+		  resp, l);
+	s2c_ok(f, fl, &p);
+}
+
+/* The same port's new connection <f2> (ISNs <c> and <a>): a new flow to a
+ * from a new local port (not <old>'s), its request answered. */
+static void
+anew_on_port(struct fx *f, const struct flow *old, uint32_t c, uint32_t a, const char *resp,
+	     struct flow *f2)
+{
+	const uint16_t r = sizeof(req_one) - 1, l = (uint16_t)strlen(resp);
+	struct pb_pkt p;
+
+	tc_connect(f, old->c.sport, c, a, 0, f2);
+	assert_int_not_equal(f2->lport, old->lport);
+	tc_client(&p, f2, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req_one, r);
+	c2s_ok(f, f2, &p);
+	tc_server(&p, f2, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r, resp, l);
+	s2c_ok(f, f2, &p);
+}
+
 /*
  * A kept close whose client end never reached this dispatcher (its FIN went
  * through a peer after the routers moved it, or the client host died): the
@@ -169,36 +208,21 @@ static void
 test_tcpfs_syn_after_kept_close(void **state)
 {
 	struct fx *f = *state;
-	static const char req[] = "GET /1 HTTP/1.1\r\n\r\n";
 	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst";
-	const uint32_t c = 0x71000000, a = 0x72000000, c2 = 0x7a000000, a2 = 0x7b000000;
-	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	const uint32_t c = 0x71000000, a = 0x72000000;
+	const uint16_t r = sizeof(req_one) - 1, l = sizeof(resp) - 1;
 	struct nc_failsafe_view fs;
 	struct pb_pkt p, want;
 	struct flow fl, f2;
 	struct frame fr;
 
-	tick(f, 0);
-	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DRAIN), 0);
-	tick(f, 0);
-	tc_connect(f, 41600, c, a, 0, &fl);
-	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
-	c2s_ok(f, &fl, &p);
-	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, a + 1, c + 1 + r, resp, l);
-	s2c_ok(f, &fl, &p);
+	answered_on_a(f, 41600, c, a, resp, 0, &fl);
 	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_FIN, a + 1 + l, c + 1 + r, NULL, 0);
 	rx(f, 0, &p);
 	expect_one(f, 0, &fr);
 	tc_own(&want, &fl, SA, PB_TCP_FIN | PB_TCP_ACK, c + 1 + r, a + 1 + l + 1);
 	assert_wire(&fr, &want);
-
-	/* the same port, a new connection (tc_syn: to a, a new local port) */
-	tc_connect(f, 41600, c2, a2, 0, &f2);
-	assert_int_not_equal(f2.lport, fl.lport);
-	tc_client(&p, &f2, PB_TCP_ACK | PB_TCP_PSH, c2 + 1, a2 + 1, req, r);
-	c2s_ok(f, &f2, &p);
-	tc_server(&p, &f2, SA, PB_TCP_ACK | PB_TCP_PSH, a2 + 1, c2 + 1 + r, resp, l);
-	s2c_ok(f, &f2, &p);
+	anew_on_port(f, &fl, 0x7a000000, 0x7b000000, resp, &f2);
 	/* the old server side's late segment: no flow */
 	tc_server(&p, &fl, SA, PB_TCP_ACK, a + 2 + l, c + 2 + r, NULL, 0);
 	rx(f, 0, &p);
@@ -222,31 +246,16 @@ static void
 test_tcpfs_syn_after_server_close(void **state)
 {
 	struct fx *f = *state;
-	static const char req[] = "GET /1 HTTP/1.1\r\n\r\n";
 	static const char resp[] = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nfirst";
-	const uint32_t c = 0x81000000, a = 0x82000000, c2 = 0x8a000000, a2 = 0x8b000000;
-	const uint16_t r = sizeof(req) - 1, l = sizeof(resp) - 1;
+	const uint32_t c = 0x81000000;
 	struct pb_pkt p;
 	struct flow fl, f2;
 
-	tick(f, 0);
-	assert_int_equal(nc_dp_server_set_admin(f->dp, SVC_WEB, SB, NC_ADMIN_DRAIN), 0);
-	tick(f, 0);
-	tc_connect(f, 41610, c, a, 0, &fl);
-	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, c + 1, a + 1, req, r);
-	c2s_ok(f, &fl, &p);
-	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH | PB_TCP_FIN, a + 1, c + 1 + r, resp, l);
-	s2c_ok(f, &fl, &p);
+	answered_on_a(f, 41610, c, 0x82000000, resp, 1, &fl);
 	/* the old SYN again: on to the old server side */
 	tc_client(&p, &fl, PB_TCP_SYN, c, 0, NULL, 0);
 	c2s_ok(f, &fl, &p);
-	/* a new connection */
-	tc_connect(f, 41610, c2, a2, 0, &f2);
-	assert_int_not_equal(f2.lport, fl.lport);
-	tc_client(&p, &f2, PB_TCP_ACK | PB_TCP_PSH, c2 + 1, a2 + 1, req, r);
-	c2s_ok(f, &f2, &p);
-	tc_server(&p, &f2, SA, PB_TCP_ACK | PB_TCP_PSH, a2 + 1, c2 + 1 + r, resp, l);
-	s2c_ok(f, &f2, &p);
+	anew_on_port(f, &fl, 0x8a000000, 0x8b000000, resp, &f2);
 	assert_int_equal(drops_total(f), 0);
 	assert_txpool(f);
 	assert_no_leak(f);
