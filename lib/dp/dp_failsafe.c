@@ -2181,11 +2181,11 @@ nc_fs_open(struct nc_worker *w, const struct nc_flow *f)
 
 /*
  * Nothing of the old connection would answer the SYN: the fail-safe closed
- * its server's side, keeping that close from the client. Or the SYN numbers
- * its stream from a byte the old one's did not reach - a client's ISN for a
- * port grows with its clock - and the fail-safe, following one connection's
- * numbers, could not guard a second one on the same flow. A copy of the old
- * SYN (its ISN, behind the stream) still goes on to the server.
+ * its server's side, keeping that close from the client. Or it is not the
+ * old connection's SYN (another ISN): a new connection, which the fail-safe,
+ * following the old one's numbers, could not guard on the same flow even
+ * where the server's TIME_WAIT took it. A copy of the old SYN still goes on
+ * to the server.
  */
 int
 nc_fs_syn_reopens(const struct nc_worker *w, uint32_t idx, uint32_t seq)
@@ -2195,5 +2195,5 @@ nc_fs_syn_reopens(const struct nc_worker *w, uint32_t idx, uint32_t seq)
 	if (w->tfs == NULL)
 		return 0;
 	t = &w->tfs[idx];
-	return (t->flags & NC_TFS_GONE) || ((t->flags & NC_TFS_SYNACK) && !nc_seq_lt(seq, t->c_next));
+	return (t->flags & NC_TFS_GONE) || ((t->flags & NC_TFS_SYNACK) && seq != t->c_isn);
 }

@@ -237,10 +237,10 @@ test_tcpfs_syn_after_kept_close(void **state)
 /*
  * The same with the server's FIN passed on ("Connection: close"): the flow
  * stays established, half closed. A new connection from the same port
- * (its ISN past the old stream, as a client's clock-driven ISNs are) is not
- * the old one's: a new flow, a new local port, a request answered through
- * it. A copy of the old connection's SYN (its ISN) still goes to the old
- * server side, whose TCP answers it.
+ * (another ISN: past the old stream, or behind it) is not the old one's: a
+ * new flow, a new local port, a request answered through it. A copy of the
+ * old connection's SYN (its ISN) still goes to the old server side, whose
+ * TCP answers it.
  */
 static void
 test_tcpfs_syn_after_server_close(void **state)
@@ -256,6 +256,11 @@ test_tcpfs_syn_after_server_close(void **state)
 	tc_client(&p, &fl, PB_TCP_SYN, c, 0, NULL, 0);
 	c2s_ok(f, &fl, &p);
 	anew_on_port(f, &fl, 0x8a000000, 0x8b000000, resp, &f2);
+	/* the same once more, the third connection's ISN behind the second's */
+	tc_server(&p, &f2, SA, PB_TCP_ACK | PB_TCP_FIN, 0x8b000001 + (uint32_t)strlen(resp),
+		  0x8a000001 + sizeof(req_one) - 1, NULL, 0);
+	s2c_ok(f, &f2, &p);
+	anew_on_port(f, &f2, 0x70000000, 0x71000000, resp, &fl);
 	assert_int_equal(drops_total(f), 0);
 	assert_txpool(f);
 	assert_no_leak(f);
