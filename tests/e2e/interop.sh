@@ -11,9 +11,11 @@
 # Phase 1, no server fails: each cell runs one client (curl, ab, wrk, h2load,
 # http.client, raw sockets, pipelined requests, socat-style echo and sink,
 # redis) against the -on and the -off service at once; both must give every
-# answer right and the same answers. Four cells run on a lossy network (one
-# data segment in ten dropped on the switch: answers past a hole, a FIN
-# before the answer it closes). curl clients give up on an nginx answer that
+# answer right and the same answers (reuse: a connection dropped with a reset
+# the appliance never sees, then a new one from the same port). Four cells
+# run on a lossy network (one data segment in ten dropped on the switch:
+# answers past a hole, a FIN before the answer it closes). curl clients give
+# up on an nginx answer that
 # never comes: nginx's close after theirs is no failure. Then the
 # appliance's API must show no replay, no reset and no server taken down on
 # any service (nothing failed).
@@ -381,6 +383,58 @@ cell() {
 	grep -E "MON: " "$W/phase1.log" >"$W/p1/mon.seen"
 }
 
+# reuse: a client drops a connection after its server closed it (or while
+# the server closes it for idling) and its reset never reaches the appliance
+# (dropped in lab-client: RST|ACK from the cells' ports), then opens a new
+# connection from the same address and port, as a client that binds its
+# port does; that connection must be answered at once: the old flow's
+# server side is closed, or hidden by the fail-safe (nginx's idle close).
+# The drop counter must show every reset dropped. On the -on services
+# (source ports 20000-20999) the new connection opens a flow of its own at
+# once: the old server side never answers its SYN, so the client never
+# resets a stray answer (a reset without ACK, counted; the -off services'
+# clients do: their SYN meets the server's old connection, see README).
+# Python's sockets, nginx.
+reuse() {
+	local why=$W/p1/reuse.why n stray aborts=0 f
+	[[ reuse =~ $CELLS ]] || return 0
+	if ! ip netns exec lab-client nft -f - >"$why" 2>&1 <<-'EOF'
+		table inet reuse {
+			counter aborts {}
+			counter stray_on {}
+			chain output {
+				type filter hook output priority 0; policy accept;
+				tcp sport 20000-21999 tcp flags & (rst | ack) == rst | ack counter name aborts drop
+				tcp sport 20000-20999 tcp flags & (rst | ack) == rst counter name stray_on
+			}
+		}
+	EOF
+	then
+		bad "reuse: nftables drops the clients' resets in lab-client" "$why"
+		return
+	fi
+	cell reuse-idle-ka1 ka1 reuse --reuse idle --idle 1.5 --ops 12 -c 4 --path /fixed
+	cell reuse-close-nginx nginx reuse --reuse close --ops 12 -c 4 --path /f1k
+	n=$(ip netns exec lab-client nft -j list counter inet reuse aborts 2>/dev/null | jq '.nftables[].counter? | select(.) | .packets')
+	stray=$(ip netns exec lab-client nft -j list counter inet reuse stray_on 2>/dev/null | jq '.nftables[].counter? | select(.) | .packets')
+	ip netns exec lab-client nft delete table inet reuse
+	for f in "$W"/p1/reuse-*.on.json "$W"/p1/reuse-*.off.json; do
+		aborts=$((aborts + $(jq '.info.aborts // 0' "$f" 2>/dev/null || echo 0)))
+	done
+	if [ "$aborts" -gt 0 ] && [ "${n:-0}" = "$aborts" ]; then
+		ok "reuse: lab-client dropped all $n resets of the dropped connections (none reached the appliance)"
+	else
+		echo "dropped ${n:-none}, connections dropped by the clients $aborts" >"$why"
+		bad "reuse: lab-client dropped every reset of the dropped connections" "$why"
+	fi
+	if [ "${stray:-x}" = 0 ]; then
+		ok "reuse: no new connection to a fail-safe service met the old one's server side (no stray reset from its client)"
+	else
+		echo "resets without ACK from the -on services' clients: ${stray:-none read}" >"$why"
+		bad "reuse: no new connection to a fail-safe service met the old one's server side" "$why"
+	fi
+}
+
 phase1() {
 	local s
 	setup phase1 || { teardown; return; }
@@ -425,6 +479,8 @@ phase1() {
 	cell http.client-py11 py11 http --post --ops 30 -c 4 --per-op 10 --paths /fixed,/f1k,/f64k
 	# keep-alive clients idle 1.5 s between requests, past nginx's 1 s
 	cell idle-keepalive-ka1 ka1 idle --ops 8 -c 8 --per-op 4 --idle 1.5 --paths /fixed,/f1k
+	# a new connection from the port of one whose end the appliance never saw
+	reuse
 	# read to EOF: HTTP/1.0 GET, HTTP/1.1 GET with Connection: close
 	for s in nginx lighttpd py10 py11; do
 		cell "raw-http1.0-$s" "$s" raw --version 1.0 --ops 200 -c 4 --path /f64k

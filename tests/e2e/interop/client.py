@@ -19,7 +19,7 @@ operations (what was not done counts as missing). It prints one JSON object:
   examples  the first failures of each kind, one line each
   pass      every request made and answered correctly
 
-Kinds: curl, post, http, idle, raw, pipeline, echo, sink, redis (operations
+Kinds: curl, post, http, idle, raw, pipeline, reuse, echo, sink, redis (operations
 here), ab, wrk, h2load, redis-benchmark (one run of the tool).
 """
 import argparse
@@ -31,6 +31,7 @@ import random
 import re
 import selectors
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -431,6 +432,71 @@ def kind_raw(a, run):
     return run_ops(a, run, op, 1)
 
 
+def kind_reuse(a, run):
+    """a GET, then the connection dropped without a word to the appliance
+    (SO_LINGER 0: its reset, RST|ACK, dropped in lab-client by the suite),
+    then a second GET on a new connection from the same address and port.
+    --reuse idle: a keep-alive GET, then --idle seconds (past nginx's
+    keepalive_timeout, so the server closes it); close: a GET with
+    Connection: close read to EOF (the server closes it). Each operation's
+    port: --port-base + 1000 * (target port // 10000) + i (the -on and -off
+    services apart, below the ephemeral ports). info: aborts (resets sent),
+    SYNs resent (a first SYN not answered with a SYN-ACK)."""
+    host, port = host_port(a)
+    close = a.reuse == "close"
+    req = (f"GET {a.path} HTTP/1.1\r\nHost: {host}\r\n"
+           + ("Connection: close\r\n" if close else "") + "\r\n").encode()
+    want = www_body(a, a.path)
+
+    def exchange_one(src, sport, what):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.settimeout(a.timeout)
+        s.bind((src or "0.0.0.0", sport))
+        s.connect((host, port))
+        # tcpi_total_retrans (struct tcp_info, byte 100): SYNs sent again
+        resent = struct.unpack_from("I", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104), 100)[0]
+        if resent:
+            run.count(f"{what} SYN resent", resent)
+        s.sendall(req)
+        data = bytearray()
+        while True:   # one response: to EOF if the server closes, else by its length
+            try:
+                status, _, body, _ = parse_response(bytes(data), 0)
+                if not close:
+                    break
+            except Fail:
+                pass
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        status, _, body, _ = parse_response(bytes(data), 0)
+        check_get(status, body, want, f"{what} GET {a.path} from port {sport}")
+        return s, status
+
+    def answered(status):
+        with run.lock:
+            run.ok += 1
+            run.statuses[str(status)] = run.statuses.get(str(status), 0) + 1
+
+    def op(i, src):
+        sport = a.port_base + 1000 * (port // 10000) + i
+        run.made()
+        s, status = exchange_one(src, sport, "first")
+        answered(status)
+        if not close:
+            time.sleep(a.idle)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+        run.count("aborts")
+        run.made()
+        s, status = exchange_one(src, sport, "second")
+        s.close()
+        answered(status)
+    return run_ops(a, run, op, 2)
+
+
 def kind_pipeline(a, run):
     """three GETs in one write, the last with Connection: close; read to
     EOF; three complete responses and nothing more"""
@@ -729,7 +795,7 @@ def kind_redis_benchmark(a, run):
 
 
 KINDS = {"curl": kind_curl, "post": kind_post, "http": kind_http, "idle": kind_idle,
-         "raw": kind_raw, "pipeline": kind_pipeline, "echo": kind_echo, "sink": kind_sink,
+         "raw": kind_raw, "pipeline": kind_pipeline, "reuse": kind_reuse, "echo": kind_echo, "sink": kind_sink,
          "redis": kind_redis, "ab": kind_ab, "wrk": kind_wrk, "h2load": kind_h2load,
          "redis-benchmark": kind_redis_benchmark}
 
@@ -766,6 +832,9 @@ def main():
     p.add_argument("--min-size", type=int, default=1)
     p.add_argument("--max-size", type=int, default=65536)
     p.add_argument("--dir", help="sink: where the servers write what they got")
+    p.add_argument("--reuse", choices=["idle", "close"], default="idle",
+                   help="reuse: how the first connection's server ends it")
+    p.add_argument("--port-base", type=int, default=20000, help="reuse: the first source port")
     a = p.parse_args()
     res = KINDS[a.kind](a, Run(a))
     json.dump(res, sys.stdout, sort_keys=True)
