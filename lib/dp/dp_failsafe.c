@@ -1176,6 +1176,8 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 			tcp_syn_strip(m, pm->l4_off, &mss, &sack);
 			if (!holding(w, idx)) {   /* not a retransmission */
 				tfs_start(w, f, t, seq);
+				t->syn_isn = seq;
+				t->isn_known = 1;
 				t->mss = mss;
 				if (sack)
 					t->flags |= NC_TFS_SACK;
@@ -1214,11 +1216,14 @@ tcp_fs_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const 
 		/* a client that sends a request has the whole previous answer:
 		 * both streams stand at a message boundary here */
 		uint16_t keep = t->flags & (NC_TFS_SPLICED | NC_TFS_GONE | NC_TFS_SACK);
-		uint32_t delta = t->delta, ack = rte_be_to_cpu_32(th->recv_ack);
+		uint32_t delta = t->delta, ack = rte_be_to_cpu_32(th->recv_ack), syn_isn = t->syn_isn;
+		uint8_t isn_known = t->isn_known;
 
 		tfs_start(w, f, t, seq - 1);
 		t->flags = (uint16_t)(t->flags | keep | NC_TFS_SYNACK | NC_TFS_ANSWERED);
 		t->delta = delta;
+		t->syn_isn = syn_isn;
+		t->isn_known = isn_known;
 		t->srv_isn = ack - 1;
 		t->s_next = ack;
 		t->s_ack = seq;
@@ -2163,6 +2168,8 @@ nc_fs_adopt_fresh(struct nc_worker *w, const struct nc_flow *f, uint32_t c_isn, 
 	struct nc_tcpfs *t = &w->tfs[flow_idx(w, f)];
 
 	tfs_start(w, f, t, c_isn);
+	t->syn_isn = c_isn;
+	t->isn_known = 1;
 	t->srv_isn = srv_isn;
 	t->s_next = srv_isn + 1;
 	t->s_ack = c_isn + 1;
@@ -2177,6 +2184,7 @@ void
 nc_fs_open(struct nc_worker *w, const struct nc_flow *f)
 {
 	w->tfs[flow_idx(w, f)].flags = 0;
+	w->tfs[flow_idx(w, f)].isn_known = 0;
 }
 
 /*
@@ -2195,5 +2203,5 @@ nc_fs_syn_reopens(const struct nc_worker *w, uint32_t idx, uint32_t seq)
 	if (w->tfs == NULL)
 		return 0;
 	t = &w->tfs[idx];
-	return (t->flags & NC_TFS_GONE) || ((t->flags & NC_TFS_SYNACK) && seq != t->c_isn);
+	return (t->flags & NC_TFS_GONE) || ((t->flags & NC_TFS_SYNACK) && (!t->isn_known || seq != t->syn_isn));
 }

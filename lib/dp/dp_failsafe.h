@@ -126,6 +126,10 @@ struct nc_tcpfs {
 	uint8_t move_wait;     /* a move waits for the client to acknowledge the old
 	                        * server's last byte (only that server can resend what
 	                        * it lacks): its reason (NC_FO_*) + 1; 0: none */
+	uint8_t isn_known;     /* syn_isn holds the client's ISN */
+	uint32_t syn_isn;      /* the client's ISN, for its SYN sent again (c_isn is
+	                        * where the fail-safe's reading began: after a
+	                        * takeover mid-connection, the byte before a request) */
 };
 
 /*

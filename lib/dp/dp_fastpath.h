@@ -719,18 +719,21 @@ same_syn(const struct nc_flow *f, const struct rte_tcp_hdr *th)
 /*
  * A client's SYN (sequence number <seq>) on flow <f> (slot <idx>) opens a new
  * connection in its place when the flow cannot carry one: closed; taken over
- * from a peer (its end passed elsewhere); established on a fail-safe service
- * where the fail-safe says so (nc_fs_syn_reopens: the old connection's end
- * passed through a peer, or never came); or established with its server
- * down. Otherwise the SYN goes on to the flow's server, whose TCP judges it
- * (a TIME_WAIT it ends, a challenge ACK).
+ * from a peer (its end passed elsewhere), unless the fail-safe knows the
+ * connection's own SYN; established on a fail-safe service where the
+ * fail-safe says so (nc_fs_syn_reopens: the old connection's end passed
+ * through a peer, or never came, or the SYN is another connection's); or
+ * established with its server down. Otherwise the SYN goes on to the flow's
+ * server, whose TCP judges it (a TIME_WAIT it ends, a challenge ACK).
  */
 static inline int
 syn_reopens(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx, uint32_t seq)
 {
 	const struct nc_schedule *s;
 
-	if (f->state == NC_FLOW_CLOSING || (f->sync & NC_FLOW_ADOPTED))
+	if (f->state == NC_FLOW_CLOSING)
+		return 1;
+	if ((f->sync & NC_FLOW_ADOPTED) && !(w->tb->svc[f->svc].failsafe && w->tfs != NULL))
 		return 1;
 	if (f->state != NC_FLOW_EST)
 		return 0;

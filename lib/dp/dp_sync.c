@@ -95,6 +95,12 @@ nc_sync_emit(struct nc_worker *w, const struct nc_flow *f, uint8_t op, struct rt
 		memset(&r->tcp, 0, sizeof(r->tcp));
 	r->op = op;
 	r->flags |= flags;
+	if (op == NC_SYNC_FLOW && tcp == NULL && f->key.proto == IPPROTO_TCP && w->tfs != NULL &&
+	    w->tb->svc[f->svc].failsafe && w->tfs[flow_idx(w, f)].isn_known) {
+		/* a survivor tells the connection's SYN sent again from a new one */
+		r->flags |= NC_SYNC_F_ISN;
+		r->tcp.c_isn = w->tfs[flow_idx(w, f)].syn_isn;
+	}
 	r->ca = (uint8_t)(f->ca & NC_FLOW_CA_MODE);
 	r->ttl_ms = ttl_ms;
 	r->m = m;
@@ -140,7 +146,7 @@ sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_m
 		/* a survivor can follow it from its first byte */
 		const struct nc_tcpfs *t = &w->tfs[flow_idx(w, f)];
 
-		r->flags |= NC_SYNC_F_FRESH;
+		r->flags |= NC_SYNC_F_FRESH | (t->isn_known ? NC_SYNC_F_ISN : 0);
 		r->tcp.c_isn = t->c_isn;
 		r->tcp.srv_isn = t->srv_isn;
 	} else if (op == NC_SYNC_FLOW && f->key.proto == IPPROTO_TCP && r->tcp.srv_isn == 0) {
@@ -173,7 +179,8 @@ adopt_tcp_held(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struc
 	struct nc_tcpfs *t = &w->tfs[idx];
 	uint32_t len = held_l4_len(r->m) - (uint32_t)sizeof(struct rte_tcp_hdr);
 	uint32_t kept = t->flags & (NC_TFS_SPLICED | NC_TFS_SACK), delta = t->delta;
-	uint32_t *c = &w->txc[2 * idx];
+	uint32_t *c = &w->txc[2 * idx], syn_isn = t->syn_isn;
+	uint8_t isn_known = t->isn_known;
 
 	if (*c != NC_TX_NONE)
 		nc_txstore_release(w->txs, c, c + 1);
@@ -183,6 +190,8 @@ adopt_tcp_held(struct nc_worker *w, struct nc_flow *f, uint32_t idx, const struc
 	t->mode = NC_FSM_HTTP;
 	t->flags = (uint16_t)(NC_TFS_SYNACK | NC_TFS_ADOPTED | kept);
 	t->delta = delta;
+	t->syn_isn = syn_isn;
+	t->isn_known = isn_known;
 	t->c_isn = r->tcp.c_isn;
 	t->srv_isn = r->tcp.srv_isn;
 	t->c_next = r->tcp.start + len;
@@ -415,6 +424,8 @@ adopt_flow(struct nc_worker *w, const struct adopt *a)
 		memset(t, 0, sizeof(*t));
 		t->mode = NC_FSM_PLAIN;
 		t->flags = NC_TFS_SYNACK | NC_TFS_ANSWERED;
+		t->syn_isn = r->tcp.c_isn;
+		t->isn_known = !!(r->flags & NC_SYNC_F_ISN);
 		if (svc->fs_protocol != NC_FS_PROTO_OPAQUE)
 			t->flags |= NC_TFS_RESUME;   /* framing from its next request */
 		if (r->flags & NC_SYNC_F_SPLICED) {

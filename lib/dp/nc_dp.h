@@ -184,6 +184,9 @@ enum nc_sync_op {
 #define NC_SYNC_F_FRESH   0x10   /* TCP: just accepted, no byte exchanged yet: tcp.c_isn
 				  * and tcp.srv_isn say where both streams start */
 #define NC_SYNC_F_SACK    0x20   /* TCP: the client and its server agreed SACK (fail-safe) */
+#define NC_SYNC_F_ISN     0x40   /* TCP, fail-safe: tcp.c_isn is the client's ISN, in every
+				  * record of the flow (its SYN sent again is the same
+				  * connection's, for the flow's whole life) */
 
 /* HELD, TCP: the connection around the request (the client's sequence
  * space, host order). */

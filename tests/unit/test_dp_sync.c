@@ -1320,6 +1320,129 @@ test_resume(void **state)
 	assert_no_leak(f);
 }
 
+/* A peer's connection taken over mid-life from the record <flags> (client
+ * ISN 3000, told with NC_SYNC_F_ISN), requests passed through the peer
+ * before: the fail-safe takes it up at the client's request from 5001. Its
+ * client's SYN at <seq> is then sent; returns the frame that leaves. */
+static void
+resumed_syn(struct fx *f, uint16_t cport, uint16_t lport, uint8_t flags, uint32_t seq,
+	    struct frame *fr)
+{
+	struct nc_sync_rec pr;
+	struct pb_pkt p;
+
+	peer_flow(&pr, IPPROTO_TCP, cport, lport, SA);
+	pr.flags = flags;
+	pr.tcp.c_isn = 3000;
+	assert_int_equal(nc_dp_lip_hold(f->dp, IP_PEER_LIP, true), 0);
+	install_now(f, &pr);
+	request_answered(f, cport, lport, 5001, 8001);
+	client_pkt(&p, IPPROTO_TCP, cport);
+	p.tcp_flags = PB_TCP_SYN;
+	p.seq = seq;
+	rx(f, 0, &p);
+	expect_one(f, 0, fr);
+	assert_true(fr->b[47] & PB_TCP_SYN);
+}
+
+/*
+ * The client's SYN sent again on a connection taken over mid-life (a late
+ * copy of it, say) goes on to its server, which has the connection and
+ * answers it with an acknowledgement: the record said where the connection
+ * started, though the fail-safe took it up only at a later request.
+ * Another SYN on the port is a new connection: a flow of ours.
+ */
+static void
+test_resume_syn_again(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_rec r[8];
+	struct frame fr;
+	unsigned int i;
+
+	resumed_syn(f, 47200, 9200, NC_SYNC_F_ISN, 3000, &fr);
+	assert_int_equal(pb_get32(fr.b + 26), IP_PEER_LIP);
+	assert_int_equal(pb_get16(fr.b + 34), 9200);
+	assert_int_equal(pb_get32(fr.b + 38), 3000);
+	/* its bulk copy passes the ISN on (the fail-safe reads from 5001) */
+	records_drop(f);
+	nc_dp_sync_walk(f->dp);
+	for (i = 0; i < 100 && !nc_dp_sync_walk_done(f->dp); i++)
+		nc_worker_sync_poll(wk(f, 0));
+	assert_int_equal(records(f, r, 8), 1);
+	assert_int_equal(r[0].op, NC_SYNC_FLOW);
+	assert_true(r[0].flags & NC_SYNC_F_ISN);
+	assert_int_equal(r[0].tcp.c_isn, 3000);
+	resumed_syn(f, 47201, 9201, NC_SYNC_F_ISN, 777777, &fr);
+	assert_int_equal(pb_get32(fr.b + 26), IP_LIP);
+	records_drop(f);
+}
+
+/* Without the client's ISN in the record, any SYN on a connection taken
+ * over mid-life is a new connection. */
+static void
+test_resume_syn_unknown(void **state)
+{
+	struct fx *f = *state;
+	struct frame fr;
+
+	resumed_syn(f, 47202, 9202, 0, 3000, &fr);
+	assert_int_equal(pb_get32(fr.b + 26), IP_LIP);
+	records_drop(f);
+}
+
+/*
+ * The records of a connection of a fail-safe service carry its client's
+ * ISN from its server's SYN-ACK on (NC_SYNC_F_ISN), bulk copies of it too,
+ * after requests passed: a survivor knows the connection's own SYN for
+ * the connection's whole life.
+ */
+static void
+test_records_isn(void **state)
+{
+	struct fx *f = *state;
+	const uint16_t len = (uint16_t)(sizeof(get_req) - 1);
+	struct nc_sync_rec r[8];
+	struct pb_pkt p;
+	struct frame fr;
+	struct flow fl;
+	unsigned int n, i, flows = 0;
+
+	tc_syn(f, 45100, 1000, 0, &fl);
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, 5000, 1001, NULL, 0);
+	rx(f, 0, &p);
+	n = records(f, r, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].flags & (NC_SYNC_F_FRESH | NC_SYNC_F_ISN), NC_SYNC_F_FRESH | NC_SYNC_F_ISN);
+	assert_int_equal(r[0].tcp.c_isn, 1000);
+	nc_dp_sync_send_frame(f->dp, r[0].m);
+	ctl_round(f);
+	expect_one(f, 0, &fr);   /* the SYN-ACK, once the record left */
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, 1001, 5001, get_req, len);
+	c2s_ok(f, &fl, &p);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, 5001, 1001 + len, ok_resp,
+		  (uint16_t)(sizeof(ok_resp) - 1));
+	s2c_ok(f, &fl, &p);
+	records_drop(f);
+	nc_dp_sync_walk(f->dp);
+	for (i = 0; i < 100 && !nc_dp_sync_walk_done(f->dp); i++)
+		nc_worker_sync_poll(wk(f, 0));
+	assert_true(nc_dp_sync_walk_done(f->dp));
+	n = records(f, r, 8);
+	for (i = 0; i < n; i++) {
+		if (r[i].op == NC_SYNC_FLOW) {
+			flows++;
+			assert_true(r[i].flags & NC_SYNC_F_BULK);
+			assert_true(r[i].flags & NC_SYNC_F_ISN);
+			assert_false(r[i].flags & NC_SYNC_F_FRESH);
+			assert_int_equal(r[i].tcp.c_isn, 1000);
+		}
+		rte_pktmbuf_free(r[i].m);
+	}
+	assert_int_equal(flows, 1);
+	assert_no_leak(f);
+}
+
 /*
  * A peer's connection reported as just accepted, whose first exchange then
  * went through the peer before it died - the record saying so died with it:
@@ -1685,6 +1808,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_quarantine, setup_sync_stall, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine_stale, setup_sync_stall_idle, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup_sync_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_resume_syn_again, setup_sync_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_resume_syn_unknown, setup_sync_tcpfs, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_records_isn, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_fresh_stale, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_answered, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held_answered_server_first, setup_sync_tcpfs,
