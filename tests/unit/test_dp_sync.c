@@ -78,6 +78,20 @@ records_drop(struct fx *f)
 			rte_pktmbuf_free(r[i].m);
 }
 
+/* A walk of the whole table (a bulk copy), to its end: a slice of the table
+ * per loop of the worker. */
+static void
+walk_all(struct fx *f)
+{
+	unsigned int i;
+
+	nc_dp_sync_walk(f->dp);
+	assert_false(nc_dp_sync_walk_done(f->dp));
+	for (i = 0; i < 100 && !nc_dp_sync_walk_done(f->dp); i++)
+		nc_worker_sync_poll(wk(f, 0));
+	assert_true(nc_dp_sync_walk_done(f->dp));
+}
+
 static void
 assert_key(const struct nc_sync_rec *r, uint32_t client, uint16_t cport, uint16_t vport,
 	   uint8_t proto)
@@ -722,11 +736,7 @@ test_walk_flush(void **state)
 	n = records(f, r, 8);
 	for (i = 0; i < n; i++)
 		rte_pktmbuf_free(r[i].m);
-	nc_dp_sync_walk(f->dp);
-	assert_false(nc_dp_sync_walk_done(f->dp));
-	for (i = 0; i < 100 && !nc_dp_sync_walk_done(f->dp); i++)
-		nc_worker_sync_poll(wk(f, 0));   /* a slice of the table per loop */
-	assert_true(nc_dp_sync_walk_done(f->dp));
+	walk_all(f);
 	n = records(f, r, 8);
 	for (i = 0; i < n; i++) {
 		assert_true(r[i].flags & NC_SYNC_F_BULK);
@@ -1358,7 +1368,6 @@ test_resume_syn_again(void **state)
 	struct fx *f = *state;
 	struct nc_sync_rec r[8];
 	struct frame fr;
-	unsigned int i;
 
 	resumed_syn(f, 47200, 9200, NC_SYNC_F_ISN, 3000, &fr);
 	assert_int_equal(pb_get32(fr.b + 26), IP_PEER_LIP);
@@ -1366,9 +1375,7 @@ test_resume_syn_again(void **state)
 	assert_int_equal(pb_get32(fr.b + 38), 3000);
 	/* its bulk copy passes the ISN on (the fail-safe reads from 5001) */
 	records_drop(f);
-	nc_dp_sync_walk(f->dp);
-	for (i = 0; i < 100 && !nc_dp_sync_walk_done(f->dp); i++)
-		nc_worker_sync_poll(wk(f, 0));
+	walk_all(f);
 	assert_int_equal(records(f, r, 8), 1);
 	assert_int_equal(r[0].op, NC_SYNC_FLOW);
 	assert_true(r[0].flags & NC_SYNC_F_ISN);
@@ -1424,10 +1431,7 @@ test_records_isn(void **state)
 		  (uint16_t)(sizeof(ok_resp) - 1));
 	s2c_ok(f, &fl, &p);
 	records_drop(f);
-	nc_dp_sync_walk(f->dp);
-	for (i = 0; i < 100 && !nc_dp_sync_walk_done(f->dp); i++)
-		nc_worker_sync_poll(wk(f, 0));
-	assert_true(nc_dp_sync_walk_done(f->dp));
+	walk_all(f);
 	n = records(f, r, 8);
 	for (i = 0; i < n; i++) {
 		if (r[i].op == NC_SYNC_FLOW) {
