@@ -52,13 +52,13 @@
 #include "nc_flow.h"
 #include "nc_affinity.h"
 #include "dp_priv.h"     /* the workers' clocks, flow tables and pools */
+#include "fuzz_wind_up.h"
 
 #define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "check failed: %s (line %d)\n", \
 					#cond, __LINE__); abort(); } } while (0)
 
 #define CONFIG       NC_SOURCE_ROOT "/tests/fuzz/worker.json"
 #define PAST_ALL_MS  (400u * 1000)  /* past every idle timeout of worker.json */
-#define WIND_UP_JUMPS 16            /* of PAST_ALL_MS: every timer's steps to its end */
 #define LO           0x7f000001u
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 
@@ -238,18 +238,6 @@ recs(unsigned int q, const uint8_t *p, size_t n, uint64_t now)
 			nc_sync_app_rec(&fz.a, q, (uint8_t)(q + 1), NC_CL_MSG_SYNC, type, val, vlen, now);
 }
 
-/* Flows the workers still have. */
-static uint32_t
-flows_left(void)
-{
-	uint32_t n = 0;
-	unsigned int i;
-
-	for (i = 0; i < fz.n_workers; i++)
-		n += nc_worker_flow_count(nc_dp_worker(fz.a.dp, i));
-	return n;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -259,7 +247,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t now = mono_ms();
 	char why[256];
 	size_t o = 0;
-	unsigned int i, k;
+	unsigned int i;
 
 	CHECK(nc_cluster_app_init(&fz.a) == 0);
 	CHECK(fz.a.sync != NULL);
@@ -304,23 +292,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz.winding_up = 1;
 	nc_dp_sync_resume(fz.a.dp);
 	round_all();
-	/* past every timeout, a jump at a time: each lets every timer take its
-	 * next step (a PROXY header's resends, up to six, then its flow's
-	 * tcp_fin_s after the reset) and expires what ran out */
-	k = 0;
-	do {
-		fz.now_ms += PAST_ALL_MS;
-		round_all();
-		for (i = 0; i < fz.n_workers; i++) {
-			struct nc_worker *w = nc_dp_worker(fz.a.dp, i);
-
-			nc_worker_expire(w, nc_flow_slots(w->flows));
-			if (w->aff != NULL)
-				nc_affinity_expire(w->aff, w->now_ms, UINT32_MAX);
-			if (w->aff6 != NULL)
-				nc_affinity_expire(w->aff6, w->now_ms, UINT32_MAX);
-		}
-	} while (++k < WIND_UP_JUMPS && flows_left() != 0);
+	/* past every timeout: each flow, held request and affinity entry ends */
+	fuzz_wind_up(fz.a.dp, fz.n_workers, &fz.now_ms, PAST_ALL_MS, round_all);
 	for (i = 0; i < fz.a.dp->ctl->n_pending; i++)
 		fz.a.dp->ctl->pending[i].deadline = 0;
 	round_all();

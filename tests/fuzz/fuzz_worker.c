@@ -18,8 +18,9 @@
  * port's RSS predicted (nc_dp_port_setup.rss_default_key: flows owned by
  * their client's queue, local ports steered), one of even length without.
  *
- * After each input, the clock moves past every timeout: the workers expire
- * their flows and affinity entries, the control lcore drops the packets
+ * After each input, the clock moves past every timeout (a jump at a time
+ * until no flow is left, at most 16): the workers expire their flows and
+ * affinity entries, the control lcore drops the packets
  * that wait for a neighbor. Then, beyond no crash, leak or
  * sanitizer report: no flow is left, every local port is free again, and
  * every mbuf pool (packets, held requests, PROXY headers) is as full as it
@@ -45,6 +46,7 @@
 #include "nc_flow.h"
 #include "nc_affinity.h"
 #include "dp_priv.h"     /* the workers' clocks, flow tables and pools */
+#include "fuzz_wind_up.h"
 #include "pkt_build.h"
 
 #define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "check failed: %s (line %d)\n", \
@@ -242,17 +244,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nc_worker_rx(nc_dp_worker(fz.dp, bw), 0, burst, (uint16_t)n);
 	round_all();
 	/* past every timeout: each flow, held request and affinity entry ends */
-	fz.now_ms += PAST_ALL_MS;
-	round_all();
-	for (i = 0; i < fz.n_workers; i++) {
-		struct nc_worker *w = nc_dp_worker(fz.dp, i);
-
-		nc_worker_expire(w, nc_flow_slots(w->flows));
-		if (w->aff != NULL)
-			nc_affinity_expire(w->aff, w->now_ms, UINT32_MAX);
-		if (w->aff6 != NULL)
-			nc_affinity_expire(w->aff6, w->now_ms, UINT32_MAX);
-	}
+	fuzz_wind_up(fz.dp, fz.n_workers, &fz.now_ms, PAST_ALL_MS, round_all);
 	/* and the packets the control lcore holds for a neighbor being resolved
 	 * wait their longest (it runs on the TSC: their deadlines are moved) */
 	for (i = 0; i < fz.dp->ctl->n_pending; i++)
