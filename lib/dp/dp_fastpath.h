@@ -326,45 +326,58 @@ tx_to(struct nc_worker *w, struct rte_mbuf *m, uint32_t nh)
 }
 
 /*
- * Send <m> to the client of flow <f> through its next hop (a route's
- * gateway, or the client itself on-link). An on-link client's entry may have
- * been removed since the flow opened (aged out, or evicted by a full table):
- * then the client's address is looked up again and the flow keeps the entry
- * found. Unresolved, <m> is dropped and counted (its sender resends it); an
- * IPv4 client is asked for at once. The lookup runs on that failure only.
+ * tx_to_client()'s way when the flow's entry for its client is not valid:
+ * an on-link client's entry may have been removed since the flow opened
+ * (aged out, or evicted by a full table), so the client's address is looked
+ * up again and the flow keeps the entry found. Unresolved, <m> is dropped and
+ * counted (its sender resends it); an IPv4 client is asked for at once.
  */
+static __rte_noinline void
+tx_to_client_again(struct nc_worker *w, struct rte_mbuf *m, struct nc_flow *f)
+{
+	const struct nc_dp *dp = w->dp;
+	const uint8_t *ip6 = NULL;
+	uint32_t ip = f->key.src_ip;
+	uint16_t port = 0;
+	uint64_t mac;
+	int nh;
+
+	if (nc_flow_is_v6(f) || nc_flow_is_64(f)) {
+		const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, (uint32_t)(f - w->flow));
+
+		if (a == NULL) {
+			drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
+			return;
+		}
+		ip6 = a->client;
+	}
+	nh = ip6 != NULL ? nc_neigh_next_hop6(dp->neigh, ip6, &port) :
+			   nc_neigh_next_hop(dp->neigh, ip, &port);
+	if (nh < 0 || !((mac = nc_neigh_mac(dp->neigh, (uint32_t)nh)) & NC_NEIGH_VALID)) {
+		if (nh == -ENOENT && ip6 == NULL) {
+			struct nc_ctl_msg msg = { .type = NC_CTL_RESOLVE, .pidx = port, .ip = ip };
+
+			rte_ring_mp_enqueue_elem(dp->ctl_ring, &msg, sizeof(msg));
+		}
+		drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
+		return;
+	}
+	f->nh_client = (uint32_t)nh;
+	tx_mac(w, m, nc_neigh_port(dp->neigh, f->nh_client), mac);
+}
+
+/* Send <m> to the client of flow <f> through its next hop (a route's
+ * gateway, or the client itself on-link); tx_to_client_again() when that
+ * entry is gone. */
 static inline void
 tx_to_client(struct nc_worker *w, struct rte_mbuf *m, struct nc_flow *f)
 {
 	const struct nc_dp *dp = w->dp;
 	uint64_t mac = nc_neigh_mac(dp->neigh, f->nh_client);
-	const uint8_t *ip6 = NULL;
-	uint32_t ip = f->key.src_ip;
-	uint16_t port = 0;
-	int nh;
 
 	if (unlikely(!(mac & NC_NEIGH_VALID))) {
-		if (nc_flow_is_v6(f) || nc_flow_is_64(f)) {
-			const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, (uint32_t)(f - w->flow));
-
-			if (a == NULL) {
-				drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
-				return;
-			}
-			ip6 = a->client;
-		}
-		nh = ip6 != NULL ? nc_neigh_next_hop6(dp->neigh, ip6, &port) :
-				   nc_neigh_next_hop(dp->neigh, ip, &port);
-		if (nh < 0 || !((mac = nc_neigh_mac(dp->neigh, (uint32_t)nh)) & NC_NEIGH_VALID)) {
-			if (nh == -ENOENT && ip6 == NULL) {
-				struct nc_ctl_msg msg = { .type = NC_CTL_RESOLVE, .pidx = port, .ip = ip };
-
-				rte_ring_mp_enqueue_elem(dp->ctl_ring, &msg, sizeof(msg));
-			}
-			drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
-			return;
-		}
-		f->nh_client = (uint32_t)nh;
+		tx_to_client_again(w, m, f);
+		return;
 	}
 	tx_mac(w, m, nc_neigh_port(dp->neigh, f->nh_client), mac);
 }
@@ -380,20 +393,14 @@ rewrite(struct rte_mbuf *m, uint16_t l4_off, uint32_t sip, uint32_t dip,
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
 	uint16_t *ttl_word = (uint16_t *)&ip->time_to_live;   /* TTL and protocol */
-	uint16_t old_ttl = *ttl_word, new_ttl;
-	uint8_t tp[2];   /* TTL and protocol, in memory order */
 	uint16_t *ports = (uint16_t *)(d + l4_off);
 
-	/* the new word made in registers and stored whole, not read back after
-	 * a byte store: a load wider than the store before it waits for that
-	 * store to reach the cache (no store forwarding), a tenth of the time
-	 * of an established packet */
-	memcpy(tp, &old_ttl, sizeof(tp));
-	tp[0]--;
-	memcpy(&new_ttl, tp, sizeof(tp));
-	*ttl_word = new_ttl;
-	ip->hdr_checksum = nc_csum_adjust(ip->hdr_checksum,
-					  (uint32_t)ip_delta + nc_csum_delta16(old_ttl, new_ttl));
+	/* the TTL (above 1: classify() sees to it) decremented in its word, which
+	 * is stored whole, not read back after a byte store: a load wider than the
+	 * store before it waits for that store to reach the cache (no store
+	 * forwarding), a tenth of the time of an established packet */
+	*ttl_word = (uint16_t)(*ttl_word - RTE_BE16(0x0100));
+	ip->hdr_checksum = nc_csum_adjust(ip->hdr_checksum, (uint32_t)ip_delta + NC_CSUM_TTL_DEC);
 	ip->src_addr = sip;
 	ip->dst_addr = dip;
 	ports[0] = sport;
@@ -752,7 +759,7 @@ syn_reopens(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx, ui
  * closed), or NC_POS_TAKEN when a TCP segment of no flow was dropped for
  * impossible flags or, being no SYN, went to redirect_or_drop().
  */
-static inline int32_t
+static __rte_always_inline int32_t
 client_flow(struct nc_worker *w, struct rte_mbuf *m, int32_t pos, uint8_t proto, uint16_t l4_off,
 	    uint32_t pay)
 {

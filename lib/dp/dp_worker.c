@@ -455,7 +455,7 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
  * leg (to a local IP and port), control (ARP, ICMP echo to us), handoff (owned
  * by another worker) or drop. Fills <pm>; returns its kind.
  */
-static inline enum pkt_kind
+static __rte_always_inline enum pkt_kind
 classify(struct nc_worker *w, struct rte_mbuf **mp, uint16_t pidx, int owned_check,
 	 struct pkt_meta *pm, uint16_t *owner)
 {
@@ -802,11 +802,12 @@ stage_legs(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, i
 		stage_keys6(w, pkts, b, g, k6);
 	for (i = lo; i < hi && i < b->n; i++) {
 		struct pkt_meta *pm = &b->meta[i];
-		uint64_t hbit = 1ull << (pm->hash & 63);
 		int32_t p;
 
 		/* tests in the order of how common each kind is (no jump table) */
 		if (likely(pm->kind == PK_CLIENT)) {
+			uint64_t hbit = 1ull << (pm->hash & 63);
+
 			p = b->pos[c];
 			/* check a hit again; look a miss up again when a packet
 			 * before it (its key's hash bit among theirs) may have
@@ -827,6 +828,8 @@ stage_legs(struct nc_worker *w, uint16_t pidx_default, struct rte_mbuf **pkts, i
 				pm->sidx = nc_flow_by_lport(w->flows, pm->lip, pm->lport);
 			server_leg(w, pkts[i], pm);
 		} else if (pm->kind == PK_CLIENT6) {
+			uint64_t hbit = 1ull << (pm->hash & 63);
+
 			p = b->pos6[c6];
 			/* as for IPv4, a hit looked up again whole */
 			if (unlikely(w->st.flow_changes != opened0) &&

@@ -71,6 +71,29 @@ nc_csum_adjust(uint16_t csum, uint32_t delta)
 	return (uint16_t)~s;
 }
 
+/*
+ * An IPv4 header of 20 bytes (no options) at <h> verifies: its 16-bit words
+ * sum to 0xffff in one's complement, that is, their sum is a non-zero
+ * multiple of 0xffff. Since 2^16 = 1 (mod 0xffff), five 32-bit words summed
+ * in 64 bits leave the same remainder, in either byte order (RFC 1071 2(B)):
+ * a few instructions where rte_raw_cksum() loops word by word.
+ */
+static inline int
+nc_ipv4_hdr20_csum_ok(const void *h)
+{
+	uint32_t w[5];
+	uint64_t s;
+
+	memcpy(w, h, sizeof(w));
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	return s != 0 && s % 0xffff == 0;
+}
+
+/* The checksum delta of an IPv4 TTL decremented by one, as rewrite() does it
+ * (raw memory: the TTL byte is the first of its 16-bit word), whatever the
+ * TTL: ~m + m' with m' = m - RTE_BE16(0x0100). */
+#define NC_CSUM_TTL_DEC ((uint32_t)(uint16_t)~RTE_BE16(0x0100))
+
 /* Delta contribution of a 16-byte field (an IPv6 address) changing from
  * <from> to <to>: the eight 16-bit words' deltas summed (raw memory). */
 static inline uint32_t
@@ -267,7 +290,7 @@ nc_pkt_parse6(const uint8_t *d, uint32_t len, struct nc_pkt *p)
  * already verified it. Checks follow the order of NC_FOREACH_DROP.
  * Fast path: no side effects.
  */
-static inline enum nc_drop
+static __rte_always_inline enum nc_drop
 nc_pkt_parse(const uint8_t *d, uint32_t len, const struct rte_ether_addr *port_mac,
 	     int ip_csum_good, struct nc_pkt *p)
 {
@@ -301,15 +324,18 @@ nc_pkt_parse(const uint8_t *d, uint32_t len, const struct rte_ether_addr *port_m
 	if (unlikely(len < sizeof(*eth) + sizeof(*ip)))
 		return NC_DROP_SHORT_FRAME;
 	ip = (const struct rte_ipv4_hdr *)(d + sizeof(*eth));
-	if (unlikely((ip->version_ihl >> 4) != 4 || (ip->version_ihl & 0xf) < 5))
-		return NC_DROP_IP_BAD_HEADER;
-	ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
 	tot = rte_be_to_cpu_16(ip->total_length);
-	if (unlikely(tot < ihl || tot > len - sizeof(*eth)))
-		return NC_DROP_IP_BAD_LEN;
-	if (unlikely(ihl != sizeof(*ip)))
+	if (unlikely(ip->version_ihl != RTE_IPV4_VHL_DEF)) {   /* one test for the usual header */
+		if ((ip->version_ihl >> 4) != 4 || (ip->version_ihl & 0xf) < 5)
+			return NC_DROP_IP_BAD_HEADER;
+		ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+		if (tot < ihl || tot > len - sizeof(*eth))
+			return NC_DROP_IP_BAD_LEN;
 		return NC_DROP_IP_OPTIONS;
-	if (!ip_csum_good && unlikely(rte_raw_cksum(ip, sizeof(*ip)) != 0xffff))
+	}
+	if (unlikely(tot < sizeof(*ip) || tot > len - sizeof(*eth)))
+		return NC_DROP_IP_BAD_LEN;
+	if (!ip_csum_good && unlikely(!nc_ipv4_hdr20_csum_ok(ip)))
 		return NC_DROP_IP_BAD_CSUM;
 	if (unlikely(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
 		return NC_DROP_IP_FRAGMENT;

@@ -580,6 +580,51 @@ test_csum_random_rewrites(void **state)
 	assert_true(n_zero >= 20000);
 }
 
+/*
+ * nc_ipv4_hdr20_csum_ok() against rte_raw_cksum() over random headers, half
+ * of them with their checksum set right, and headers whose words sum to the
+ * edges of the folds (all 0xff, all 0x00, a checksum of 0x0000 and 0xffff).
+ */
+static void
+test_ipv4_hdr_csum_ok(void **state)
+{
+	uint8_t h[20];
+	unsigned int i, j, n_ok = 0;
+
+	(void)state;
+	rng_state = 0x6e63746573743032ull;
+	for (i = 0; i < 300000; i++) {
+		uint16_t c;
+
+		for (j = 0; j < sizeof(h); j++)
+			h[j] = (uint8_t)(i % 7 == 0 ? 0xff : i % 7 == 1 ? 0 : rng());
+		if (i % 2 == 0) {   /* a right checksum */
+			pb_put16(h + CSUM_OFF, 0);
+			c = (uint16_t)~rte_raw_cksum(h, sizeof(h));
+			memcpy(h + CSUM_OFF, &c, sizeof(c));
+		}
+		assert_int_equal(nc_ipv4_hdr20_csum_ok(h), rte_raw_cksum(h, sizeof(h)) == 0xffff);
+		n_ok += (unsigned int)nc_ipv4_hdr20_csum_ok(h);
+	}
+	/* the right ones verified (an all-zero header, the only other case,
+	 * sums to 0 and fails both) */
+	assert_true(n_ok >= 150000 - 300000 / 7 / 2 - 1);
+	/* a flipped bit anywhere fails */
+	memset(h, 0x5a, sizeof(h));
+	pb_put16(h + CSUM_OFF, 0);
+	{
+		uint16_t c = (uint16_t)~rte_raw_cksum(h, sizeof(h));
+
+		memcpy(h + CSUM_OFF, &c, sizeof(c));
+	}
+	assert_true(nc_ipv4_hdr20_csum_ok(h));
+	for (j = 0; j < sizeof(h) * 8; j++) {
+		h[j / 8] ^= (uint8_t)(1u << (j % 8));
+		assert_false(nc_ipv4_hdr20_csum_ok(h));
+		h[j / 8] ^= (uint8_t)(1u << (j % 8));
+	}
+}
+
 struct csum_vec {
 	const char *desc;
 	uint16_t old_csum;        /* stored checksum, network order value */
@@ -1790,6 +1835,7 @@ main(void)
 		cmocka_unit_test(test_drop_names),
 		cmocka_unit_test(test_csum_random_rewrites),
 		cmocka_unit_test(test_csum_vectors),
+		cmocka_unit_test(test_ipv4_hdr_csum_ok),
 		cmocka_unit_test(test_csum_adjust_many_words),
 		cmocka_unit_test(test_arp_reply),
 		cmocka_unit_test(test_arp_reply_refuses),
