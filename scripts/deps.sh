@@ -9,6 +9,7 @@
 #                              interop suite's independent clients and servers,
 #                              haproxy and dnsdist for the client-address suite)
 #   scripts/deps.sh --peers    also the load balancers the benchmarks compare with
+#                              (and valgrind for bench-instructions.sh)
 # Services in installed packages (nginx, lighttpd, redis, haproxy, dnsdist) are not
 # started: the tests and benchmarks run them with their own configuration.
 set -uo pipefail
@@ -20,7 +21,7 @@ PKGS="dpdk dpdk-dev libdpdk-dev libjansson-dev libnuma-dev libpcap-dev libcmocka
       bird2 haproxy dnsdist nftables"
 # Node.js for the dashboard's browser test: Debian's unless one is installed
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
-[ "${1:-}" != --peers ] || PKGS="$PKGS libnginx-mod-stream iptables gnuplot-nox"
+[ "${1:-}" != --peers ] || PKGS="$PKGS libnginx-mod-stream iptables gnuplot-nox valgrind"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

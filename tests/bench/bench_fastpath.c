@@ -1008,7 +1008,7 @@ dp_pass_fam(struct bench *b, const int verify, const int expire)
 /* Baseline pass: the same bursts and prefetch pattern as the worker
  * (next packets' data NC_RX_PREFETCH_AHEAD ahead), swapping Ethernet
  * addresses only. */
-static uint64_t
+static __rte_noinline uint64_t
 base_pass(struct bench *b)
 {
 	uint32_t i, n = b->n;
