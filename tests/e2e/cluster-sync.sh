@@ -28,6 +28,15 @@
 #   f) killed with sync off on both: transactions break (the control: the
 #      same load and failure must break something, or the cases above prove
 #      nothing);
+#   h) client addresses: a third service on the VIP, ngx 8091 -> nginx :8091 in
+#      lab-n0..n2 (`listen ... proxy_protocol`), "client_address": "proxy-v2",
+#      fail-safe like the others; Python http.client keep-alive connections (two
+#      from each client address, a GET every 100 ms on the same connection for
+#      the whole run), d1 killed: every request answered by nginx with its own
+#      client's address and port (the header the connection opened with, the
+#      stream's shift kept by d0 after the takeover), no connection opened
+#      again, and some of those connections reached nginx through d1's local
+#      IPs and were answered after the kill;
 #   g) IPv6: both dispatchers on config/cluster/dK-v6.json (web6 and dns6 on
 #      fd00:202::1, fail-safe, over the servers' IPv6 addresses), the same
 #      three clients over IPv6 from fd00:200::10-15, d1 killed: every request
@@ -42,8 +51,8 @@
 # servers taken down). Each step also leaves a line "== cluster-sync: ..." in
 # both dispatchers' logs, kept in the work directory with KEEP=1. The cases
 # run one after another on the same dispatchers, as a cluster lives through
-# its failures. About 11 minutes.
-# CLUSTER_SYNC_CASES chooses and orders the cases (default "a d e b c f g"; each
+# its failures. About 12 minutes.
+# CLUSTER_SYNC_CASES chooses and orders the cases (default "a d e b c f g h"; each
 # brings the dispatchers to the state it needs); CLUSTER_SYNC_SECONDS the
 # length of each run (default 30, the event at a third of it);
 # CLUSTER_SYNC_CFG_FILTER a jq filter applied last to both startup files.
@@ -61,13 +70,16 @@ CTL=$BUILD/app/netchestra-ctl
 STATE=/run/netchestra-lab
 RUN=${CLUSTER_SYNC_SECONDS:-30}
 AT=$((RUN / 3))
-CASES=${CLUSTER_SYNC_CASES:-a d e b c f g}
+CASES=${CLUSTER_SYNC_CASES:-a d e b c f g h}
 LIPS=(10.201.0.3 10.201.0.4)          # d1's local IPs
 VIP6=fd00:202::1
 SRC6_LIST=fd00:200::10,fd00:200::11,fd00:200::12,fd00:200::13,fd00:200::14,fd00:200::15
 LIPS6=(fd00:201::3 fd00:201::4)       # and its IPv6 ones (dK-v6.json)
 V6=""                                 # "-v6": the cases run on the dK-v6.json files
 CUR_V6=""                             # the files the dispatchers run with
+PP=""                                 # "-pp": with case h's service ngx (PROXY v2 to nginx)
+CUR_PP=""
+NGX_PIDS=()                           # case h's nginx, one per server
 D1_MAC=02:00:00:c9:d1:01              # d1's back port (lab.sh disp_mac 1 c9)
 CUR_SYNC=""                           # the sync setting the dispatchers run with
 D1_KILLED=0                           # d1 is down, SIGKILLed under load by a case
@@ -82,7 +94,7 @@ load_stop() {
 	LOAD_PIDS=()
 }
 # the dispatchers' logs kept in $W (KEEP=1 keeps it)
-e2e_cleanup() { load_stop; cp "$STATE"/d[0-9].log "$W/" 2>/dev/null; }
+e2e_cleanup() { load_stop; ngx_stop; cp "$STATE"/d[0-9].log "$W/" 2>/dev/null; }
 
 now_ms() { date +%s%3N; }
 sleep_until() {   # sleep_until <epoch ms>
@@ -93,16 +105,22 @@ sleep_until() {   # sleep_until <epoch ms>
 # dcfg <K> <sync true|false>: dispatcher K's startup file in $W:
 # config/cluster/dK$V6.json with its peers cut to the N present (an entry is an
 # object with .address, or a plain address), the lab's token and secret,
-# sync on or off, both services fail-safe, then CLUSTER_SYNC_CFG_FILTER.
+# sync on or off, with PP set case h's service ngx beside web's (the same
+# VIP and local IPs, nginx on the servers' port 8091, PROXY v2 headers, HTTP
+# probes that carry one), every service fail-safe, then CLUSTER_SYNC_CFG_FILTER.
 # Prints its path.
 dcfg() {
-	local out=$W/d$1$V6-sync-$2.json
-	jq --argjson n "$N" --arg root "$ROOT" --argjson sync "$2" '
+	local out=$W/d$1$V6$PP-sync-$2.json
+	jq --argjson n "$N" --arg root "$ROOT" --argjson sync "$2" --arg pp "$PP" '
 		.management.token_file = "\($root)/config/lab.token" |
 		.cluster.secret_file = "\($root)/config/cluster/secret" |
 		.cluster.peers |= map(select((if type == "object" then .address else . end |
 			ltrimstr("10.201.0.") | ltrimstr("fd00:201::") | tonumber) - 201 < $n)) |
 		.cluster.sync = $sync |
+		(if $pp == "" then . else .services += [.services[0] | .name = "ngx" | .port = 8091 |
+			del(.persistence_s) | .client_address = "proxy-v2" | .servers |= map(.port = 8091) |
+			.health = { type: "http", interval_ms: 1000, timeout_ms: 1000, rise: 2, fall: 3,
+				    http_path: "/health", proxy: true }] end) |
 		.services |= map(.failsafe = { enabled: true, max_replays: 2,
 			response_timeout_ms: (if .proto == "udp" then 1000 else 2000 end) }) |
 		'"${CLUSTER_SYNC_CFG_FILTER:-.}" "$ROOT/config/cluster/d$1$V6.json" >"$out" || return 1
@@ -169,10 +187,11 @@ pair() {
 	local sync=$1 k
 	shift
 	[ $# -gt 0 ] || set -- 0 1
-	if [ -n "$CUR_SYNC" ] && { [ "$CUR_SYNC" != "$sync" ] || [ "$CUR_V6" != "$V6" ]; }; then
+	if [ -n "$CUR_SYNC" ] && { [ "$CUR_SYNC" != "$sync" ] || [ "$CUR_V6" != "$V6" ] ||
+				   [ "$CUR_PP" != "$PP" ]; }; then
 		for k in 0 1; do "$LAB" dispatcher stop "$k" >/dev/null 2>&1; done
 	fi
-	CUR_SYNC=$sync CUR_V6=$V6
+	CUR_SYNC=$sync CUR_V6=$V6 CUR_PP=$PP
 	"$LAB" dispatcher plug 1 >/dev/null 2>&1
 	for k in "$@"; do running "$k" || start_disp "$k" "$sync" || return 1; done
 	server_back 1
@@ -583,6 +602,92 @@ case_g() {   # IPv6: d1 killed
 	V6=""
 }
 
+# ngx_start: case h's nginx in lab-n0..n2 on the server's address, port 8091,
+# PROXY headers required, answering "<client>:<port> <its peer>" (the client
+# the header named, the local IP it came through); 1 when one does not listen
+# after 10 s. ngx_stop: them gone.
+ngx_start() {
+	local i d addr
+	for i in 0 1 2; do
+		d=$W/ngx$i addr=10.201.0.$((11 + i))
+		mkdir -p "$d/tmp"
+		cat >"$d/nginx.conf" <<EOF
+user root;
+worker_processes 1;
+daemon off;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 1024; }
+http {
+	log_format pp '\$proxy_protocol_addr:\$proxy_protocol_port \$remote_addr \$request_uri \$status';
+	access_log $d/access.log pp;
+	client_body_temp_path $d/tmp/body;
+	proxy_temp_path $d/tmp/proxy;
+	fastcgi_temp_path $d/tmp/fastcgi;
+	uwsgi_temp_path $d/tmp/uwsgi;
+	scgi_temp_path $d/tmp/scgi;
+	keepalive_timeout 120s;
+	keepalive_requests 100000;
+	server {
+		listen $addr:8091 proxy_protocol;
+		location / { return 200 "\$proxy_protocol_addr:\$proxy_protocol_port \$remote_addr\n"; }
+	}
+}
+EOF
+		ip netns exec "lab-n$i" nginx -c "$d/nginx.conf" -e "$d/error.log" </dev/null >"$d/out" 2>&1 &
+		NGX_PIDS+=($!)
+	done
+	for ((i = 0; i < 50; i++)); do
+		for d in 0 1 2; do
+			ip netns exec "lab-n$d" ss -Hltn "sport = 8091" | grep -q . || { sleep 0.2; continue 2; }
+		done
+		return 0
+	done
+	return 1
+}
+ngx_stop() {
+	local p
+	for p in "${NGX_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	NGX_PIDS=()
+}
+
+case_h() {   # client addresses: PROXY v2 connections to nginx, d1 killed
+	local m0 f d1conns
+	command -v nginx >/dev/null || { bad "h) nginx installed (scripts/deps.sh)"; return; }
+	ngx_start || { bad "h) nginx listening on :8091 in lab-n0..n2" "$W/ngx0/error.log"; ngx_stop; return; }
+	PP=-pp
+	pair true || { PP=""; ngx_stop; return; }
+	m0=$(mark 0)
+	f=$W/h-ka.json
+	note "case h: load started ($RUN s)"
+	ip netns exec lab-client python3 "$ROOT/tests/e2e/proxy/keepalive_check.py" --target "$VIP:8091" \
+		--source "$SRC_LIST" --per-source 2 --duration "$RUN" --think-ms 100 >"$f" 2>"$W/h-ka.err" &
+	LOAD_PIDS=($!)
+	T0=$(now_ms)
+	sleep_until $((T0 + AT * 1000))
+	note "d1 killed (PROXY v2 connections to nginx)"
+	"$LAB" dispatcher kill 1 >"$W/h-kill.log" 2>&1 || bad "h) d1 killed" "$W/h-kill.log"
+	D1_KILLED=1
+	wait "${LOAD_PIDS[0]}"
+	LOAD_PIDS=()
+	note "load over"
+	# connections nginx saw through d1's local IPs, answered after the kill
+	d1conns=$(jq --argjson at "$AT" --arg a "${LIPS[0]}" --arg b "${LIPS[1]}" \
+		'[.connections[] | select(((.via | index($a)) or (.via | index($b))) and .last_ok_s > $at + 1)] | length' \
+		"$f" 2>/dev/null || echo 0)
+	jq -e '.requests > 0 and .ok == .requests and .wrong == 0 and .failed == 0 and .reconnects == 0' \
+		"$f" >/dev/null 2>&1 &&
+		ok "h) PROXY v2 keep-alive connections to nginx, d1 killed at $AT s of $RUN: every request answered with its own client's address and port, no connection broken ($(jq -c '{requests, ok, wrong, failed, reconnects}' "$f"))" ||
+		{ { jq -c '{requests, ok, wrong, failed, reconnects, errors}' "$f"; cat "$W/h-ka.err"; } >"$W/why" 2>&1
+		  bad "h) PROXY v2 keep-alive connections to nginx, d1 killed: every request answered with its own client's address, none broken" "$W/why"; }
+	[ "${d1conns:-0}" -gt 0 ] &&
+		ok "h) $d1conns of $(jq '.connections | length' "$f") connections reached nginx through d1's local IPs and went on after the kill (d0 took over $(took_over 0 "$m0" | sed 's/ $//'))" ||
+		bad "h) some connections reached nginx through d1's local IPs and went on after the kill (got ${d1conns:-0}; via: $(jq -c '[.connections[].via] | flatten | unique' "$f" 2>/dev/null))"
+	echo "cluster-sync: h) nginx logged $(cat "$W"/ngx?/access.log 2>/dev/null | grep -c ' /ka/') requests; d0's sync: $(sync_fig 0 'adopted, adopted_held, miss_adopted, miss_dropped, redirected, holding')"
+	PP=""
+	ngx_stop
+}
+
 # ---- run ----
 
 "$LAB" down >/dev/null 2>&1
@@ -593,8 +698,8 @@ if ! "$LAB" up --dispatchers "$N" >"$W/lab.log" 2>&1; then
 fi
 for c in $CASES; do
 	case $c in
-	a|b|c|d|e|f|g) echo "-- case $c"; "case_$c" ;;
-	*) bad "CLUSTER_SYNC_CASES: no case '$c' (a b c d e f g)" ;;
+	a|b|c|d|e|f|g|h) echo "-- case $c"; "case_$c" ;;
+	*) bad "CLUSTER_SYNC_CASES: no case '$c' (a b c d e f g h)" ;;
 	esac
 done
 [ ! -f "$W/times" ] || sed 's/^/cluster-sync: /' "$W/times"
