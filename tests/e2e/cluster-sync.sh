@@ -28,15 +28,18 @@
 #   f) killed with sync off on both: transactions break (the control: the
 #      same load and failure must break something, or the cases above prove
 #      nothing);
-#   h) client addresses: a third service on the VIP, ngx 8091 -> nginx :8091 in
-#      lab-n0..n2 (`listen ... proxy_protocol`), "client_address": "proxy-v2",
-#      fail-safe like the others; Python http.client keep-alive connections (two
-#      from each client address, a GET every 100 ms on the same connection for
-#      the whole run), d1 killed: every request answered by nginx with its own
-#      client's address and port (the header the connection opened with, the
-#      stream's shift kept by d0 after the takeover), no connection opened
-#      again, and some of those connections reached nginx through d1's local
-#      IPs and were answered after the kill;
+#   h) client addresses: two more services on the VIP, "client_address":
+#      "proxy-v2", fail-safe like the others: ngx 8091 -> nginx :8091 in
+#      lab-n0..n2 (`listen ... proxy_protocol`) and hap 8092 -> HAProxy :8092
+#      there (`bind ... accept-proxy`), each answering with the client the
+#      header named and the local IP it was reached through; Python http.client
+#      keep-alive connections to each (one from each client address, a GET
+#      every 100 ms on the same connection for the whole run), d1 killed: every
+#      request answered with its own client's address and port (the header the
+#      connection opened with, the stream's shift kept by d0 after the
+#      takeover), no connection opened again, and some of the connections
+#      reached their server through d1's local IPs and were answered after the
+#      kill;
 #   g) IPv6: both dispatchers on config/cluster/dK-v6.json (web6 and dns6 on
 #      fd00:202::1, fail-safe, over the servers' IPv6 addresses), the same
 #      three clients over IPv6 from fd00:200::10-15, d1 killed: every request
@@ -77,9 +80,9 @@ SRC6_LIST=fd00:200::10,fd00:200::11,fd00:200::12,fd00:200::13,fd00:200::14,fd00:
 LIPS6=(fd00:201::3 fd00:201::4)       # and its IPv6 ones (dK-v6.json)
 V6=""                                 # "-v6": the cases run on the dK-v6.json files
 CUR_V6=""                             # the files the dispatchers run with
-PP=""                                 # "-pp": with case h's service ngx (PROXY v2 to nginx)
+PP=""                                 # "-pp": with case h's services ngx and hap (PROXY v2)
 CUR_PP=""
-NGX_PIDS=()                           # case h's nginx, one per server
+PEER_PIDS=()                          # case h's nginx and HAProxy, one of each per server
 D1_MAC=02:00:00:c9:d1:01              # d1's back port (lab.sh disp_mac 1 c9)
 CUR_SYNC=""                           # the sync setting the dispatchers run with
 D1_KILLED=0                           # d1 is down, SIGKILLed under load by a case
@@ -94,7 +97,7 @@ load_stop() {
 	LOAD_PIDS=()
 }
 # the dispatchers' logs kept in $W (KEEP=1 keeps it)
-e2e_cleanup() { load_stop; ngx_stop; cp "$STATE"/d[0-9].log "$W/" 2>/dev/null; }
+e2e_cleanup() { load_stop; peers_stop; cp "$STATE"/d[0-9].log "$W/" 2>/dev/null; }
 
 now_ms() { date +%s%3N; }
 sleep_until() {   # sleep_until <epoch ms>
@@ -105,9 +108,10 @@ sleep_until() {   # sleep_until <epoch ms>
 # dcfg <K> <sync true|false>: dispatcher K's startup file in $W:
 # config/cluster/dK$V6.json with its peers cut to the N present (an entry is an
 # object with .address, or a plain address), the lab's token and secret,
-# sync on or off, with PP set case h's service ngx beside web's (the same
-# VIP and local IPs, nginx on the servers' port 8091, PROXY v2 headers, HTTP
-# probes that carry one), every service fail-safe, then CLUSTER_SYNC_CFG_FILTER.
+# sync on or off, with PP set case h's services beside web's (the same VIP
+# and local IPs, PROXY v2 headers): ngx to nginx on the servers' port 8091
+# (HTTP probes that carry a header), hap to HAProxy on 8092 (TCP probes);
+# every service fail-safe, then CLUSTER_SYNC_CFG_FILTER.
 # Prints its path.
 dcfg() {
 	local out=$W/d$1$V6$PP-sync-$2.json
@@ -117,10 +121,14 @@ dcfg() {
 		.cluster.peers |= map(select((if type == "object" then .address else . end |
 			ltrimstr("10.201.0.") | ltrimstr("fd00:201::") | tonumber) - 201 < $n)) |
 		.cluster.sync = $sync |
-		(if $pp == "" then . else .services += [.services[0] | .name = "ngx" | .port = 8091 |
-			del(.persistence_s) | .client_address = "proxy-v2" | .servers |= map(.port = 8091) |
-			.health = { type: "http", interval_ms: 1000, timeout_ms: 1000, rise: 2, fall: 3,
-				    http_path: "/health", proxy: true }] end) |
+		def pp($name; $port; $health): .services[0] | .name = $name | .port = $port |
+			del(.persistence_s) | .client_address = "proxy-v2" | .servers |= map(.port = $port) |
+			.health = $health;
+		(if $pp == "" then . else .services += [
+			pp("ngx"; 8091; { type: "http", interval_ms: 1000, timeout_ms: 1000, rise: 2, fall: 3,
+					  http_path: "/health", proxy: true }),
+			pp("hap"; 8092; { type: "tcp", interval_ms: 1000, timeout_ms: 1000, rise: 2, fall: 2 })]
+		 end) |
 		.services |= map(.failsafe = { enabled: true, max_replays: 2,
 			response_timeout_ms: (if .proto == "udp" then 1000 else 2000 end) }) |
 		'"${CLUSTER_SYNC_CFG_FILTER:-.}" "$ROOT/config/cluster/d$1$V6.json" >"$out" || return 1
@@ -602,21 +610,21 @@ case_g() {   # IPv6: d1 killed
 	V6=""
 }
 
-# ngx_start: case h's nginx in lab-n0..n2 on the server's address, port 8091,
-# PROXY headers required, answering "<client>:<port> <its peer>" (the client
-# the header named, the local IP it came through); 1 when one does not listen
-# after 10 s. ngx_stop: them gone.
-ngx_start() {
+# peers_start: case h's servers in lab-n0..n2, on the server's address, a
+# PROXY header required: nginx on 8091 and HAProxy on 8092, each answering
+# "<client>:<port> <its peer>" (the client the header named, the local IP it
+# came through); 1 when one does not listen after 10 s. peers_stop: them gone.
+peers_start() {
 	local i d addr
 	for i in 0 1 2; do
-		d=$W/ngx$i addr=10.201.0.$((11 + i))
+		d=$W/peers$i addr=10.201.0.$((11 + i))
 		mkdir -p "$d/tmp"
 		cat >"$d/nginx.conf" <<EOF
 user root;
 worker_processes 1;
 daemon off;
 pid $d/nginx.pid;
-error_log $d/error.log warn;
+error_log $d/nginx-error.log warn;
 events { worker_connections 1024; }
 http {
 	log_format pp '\$proxy_protocol_addr:\$proxy_protocol_port \$remote_addr \$request_uri \$status';
@@ -634,58 +642,84 @@ http {
 	}
 }
 EOF
-		ip netns exec "lab-n$i" nginx -c "$d/nginx.conf" -e "$d/error.log" </dev/null >"$d/out" 2>&1 &
-		NGX_PIDS+=($!)
+		cat >"$d/haproxy.cfg" <<EOF
+global
+	maxconn 1000
+defaults
+	mode http
+	timeout connect 2s
+	timeout client 120s
+	timeout server 10s
+	timeout http-keep-alive 120s
+frontend fe
+	bind $addr:8092 accept-proxy
+	http-request return status 200 content-type text/plain lf-string "%ci:%cp %[fc_src]\n"
+EOF
+		ip netns exec "lab-n$i" nginx -c "$d/nginx.conf" -e "$d/nginx-error.log" </dev/null >"$d/nginx.out" 2>&1 &
+		PEER_PIDS+=($!)
+		ip netns exec "lab-n$i" haproxy -db -f "$d/haproxy.cfg" </dev/null >"$d/haproxy.out" 2>&1 &
+		PEER_PIDS+=($!)
 	done
 	for ((i = 0; i < 50; i++)); do
 		for d in 0 1 2; do
-			ip netns exec "lab-n$d" ss -Hltn "sport = 8091" | grep -q . || { sleep 0.2; continue 2; }
+			[ "$(ip netns exec "lab-n$d" ss -Hltn "( sport = 8091 or sport = 8092 )" | wc -l)" -ge 2 ] ||
+				{ sleep 0.2; continue 2; }
 		done
 		return 0
 	done
 	return 1
 }
-ngx_stop() {
+peers_stop() {
 	local p
-	for p in "${NGX_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	NGX_PIDS=()
+	for p in "${PEER_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	PEER_PIDS=()
 }
 
-case_h() {   # client addresses: PROXY v2 connections to nginx, d1 killed
-	local m0 f d1conns
-	command -v nginx >/dev/null || { bad "h) nginx installed (scripts/deps.sh)"; return; }
-	ngx_start || { bad "h) nginx listening on :8091 in lab-n0..n2" "$W/ngx0/error.log"; ngx_stop; return; }
+case_h() {   # client addresses: PROXY v2 connections to nginx and HAProxy, d1 killed
+	local m0 p f d1conns=0 n all=1 line=""
+	for p in nginx haproxy; do command -v "$p" >/dev/null || { bad "h) $p installed (scripts/deps.sh)"; return; }; done
+	peers_start || { cat "$W"/peers0/*.out >"$W/why" 2>/dev/null; bad "h) nginx and HAProxy listening on :8091 and :8092 in lab-n0..n2" "$W/why"; peers_stop; return; }
 	PP=-pp
-	pair true || { PP=""; ngx_stop; return; }
+	pair true || { PP=""; peers_stop; return; }
 	m0=$(mark 0)
-	f=$W/h-ka.json
 	note "case h: load started ($RUN s)"
-	ip netns exec lab-client python3 "$ROOT/tests/e2e/proxy/keepalive_check.py" --target "$VIP:8091" \
-		--source "$SRC_LIST" --per-source 2 --duration "$RUN" --think-ms 100 >"$f" 2>"$W/h-ka.err" &
-	LOAD_PIDS=($!)
+	LOAD_PIDS=()
+	for p in 8091 8092; do
+		ip netns exec lab-client python3 "$ROOT/tests/e2e/proxy/keepalive_check.py" --target "$VIP:$p" \
+			--source "$SRC_LIST" --per-source 1 --duration "$RUN" --think-ms 100 \
+			>"$W/h-$p.json" 2>"$W/h-$p.err" &
+		LOAD_PIDS+=($!)
+	done
 	T0=$(now_ms)
 	sleep_until $((T0 + AT * 1000))
-	note "d1 killed (PROXY v2 connections to nginx)"
+	note "d1 killed (PROXY v2 connections to nginx and HAProxy)"
 	"$LAB" dispatcher kill 1 >"$W/h-kill.log" 2>&1 || bad "h) d1 killed" "$W/h-kill.log"
 	D1_KILLED=1
-	wait "${LOAD_PIDS[0]}"
+	for p in "${LOAD_PIDS[@]}"; do wait "$p"; done
 	LOAD_PIDS=()
 	note "load over"
-	# connections nginx saw through d1's local IPs, answered after the kill
-	d1conns=$(jq --argjson at "$AT" --arg a "${LIPS[0]}" --arg b "${LIPS[1]}" \
-		'[.connections[] | select(((.via | index($a)) or (.via | index($b))) and .last_ok_s > $at + 1)] | length' \
-		"$f" 2>/dev/null || echo 0)
-	jq -e '.requests > 0 and .ok == .requests and .wrong == 0 and .failed == 0 and .reconnects == 0' \
-		"$f" >/dev/null 2>&1 &&
-		ok "h) PROXY v2 keep-alive connections to nginx, d1 killed at $AT s of $RUN: every request answered with its own client's address and port, no connection broken ($(jq -c '{requests, ok, wrong, failed, reconnects}' "$f"))" ||
-		{ { jq -c '{requests, ok, wrong, failed, reconnects, errors}' "$f"; cat "$W/h-ka.err"; } >"$W/why" 2>&1
-		  bad "h) PROXY v2 keep-alive connections to nginx, d1 killed: every request answered with its own client's address, none broken" "$W/why"; }
-	[ "${d1conns:-0}" -gt 0 ] &&
-		ok "h) $d1conns of $(jq '.connections | length' "$f") connections reached nginx through d1's local IPs and went on after the kill (d0 took over $(took_over 0 "$m0" | sed 's/ $//'))" ||
-		bad "h) some connections reached nginx through d1's local IPs and went on after the kill (got ${d1conns:-0}; via: $(jq -c '[.connections[].via] | flatten | unique' "$f" 2>/dev/null))"
-	echo "cluster-sync: h) nginx logged $(cat "$W"/ngx?/access.log 2>/dev/null | grep -c ' /ka/') requests; d0's sync: $(sync_fig 0 'adopted, adopted_held, miss_adopted, miss_dropped, redirected, holding')"
+	: >"$W/why"
+	for p in 8091 8092; do
+		f=$W/h-$p.json
+		# connections that reached their server through d1's local IPs, answered after the kill
+		n=$(jq --argjson at "$AT" --arg a "${LIPS[0]}" --arg b "${LIPS[1]}" \
+			'[.connections[] | select(((.via | index($a)) or (.via | index($b))) and .last_ok_s > $at + 1)] | length' \
+			"$f" 2>/dev/null || echo 0)
+		d1conns=$((d1conns + ${n:-0}))
+		line+="$([ "$p" = 8091 ] && echo nginx || echo HAProxy) $(jq -c '{requests, ok, wrong, failed, reconnects}' "$f" 2>/dev/null || echo '(no report)'); "
+		jq -e '.requests > 0 and .ok == .requests and .wrong == 0 and .failed == 0 and .reconnects == 0' \
+			"$f" >/dev/null 2>&1 ||
+			{ all=0; { echo "$p:"; jq -c '{requests, ok, wrong, failed, reconnects, errors}' "$f"; cat "$W/h-$p.err"; } >>"$W/why" 2>&1; }
+	done
+	[ "$all" = 1 ] &&
+		ok "h) PROXY v2 keep-alive connections to nginx and HAProxy, d1 killed at $AT s of $RUN: every request answered with its own client's address and port, no connection broken (${line%; })" ||
+		bad "h) PROXY v2 keep-alive connections to nginx and HAProxy, d1 killed: every request answered with its own client's address, none broken (${line%; })" "$W/why"
+	[ "$d1conns" -gt 0 ] &&
+		ok "h) $d1conns of 12 connections reached their server through d1's local IPs and went on after the kill (d0 took over $(took_over 0 "$m0" | sed 's/ $//'))" ||
+		bad "h) some connections reached their server through d1's local IPs and went on after the kill (got $d1conns; via: $(jq -sc '[.[].connections[].via] | flatten | unique' "$W"/h-809?.json 2>/dev/null))"
+	echo "cluster-sync: h) nginx logged $(cat "$W"/peers?/access.log 2>/dev/null | grep -c ' /ka/') requests; d0's sync: $(sync_fig 0 'adopted, adopted_held, miss_adopted, miss_dropped, redirected, holding')"
 	PP=""
-	ngx_stop
+	peers_stop
 }
 
 # ---- run ----
