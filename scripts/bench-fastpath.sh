@@ -50,24 +50,16 @@
 # benchmark runs on ordinary 4 KB pages and says so.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${NC_BUILD_DIR:-build}
-case $build in
-/*) ;;
-*) build=$root/$build ;;
-esac
-bench=$build/tests/bench/bench-fastpath
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 log() { echo "bench-fastpath.sh: $*" >&2; }
 
 # ---- build ----
-if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" "$root" --buildtype=release >&2
-fi
+bench_built tests/bench/bench-fastpath
 buildtype=$(meson introspect --buildoptions "$build" 2>/dev/null |
 	python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "buildtype"))' \
 	2>/dev/null || echo unknown)
-ninja -C "$build" tests/bench/bench-fastpath >&2
 
 # ---- hugepages ----
 compare=0

@@ -22,13 +22,8 @@
 # Environment: NC_BUILD_DIR build directory (default: build).
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${NC_BUILD_DIR:-build}
-case $build in
-/*) ;;
-*) build=$root/$build ;;
-esac
-bench=$build/tests/bench/bench-fastpath
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 flows=4096
 family=4
 while [ $# -gt 0 ]; do
@@ -40,12 +35,9 @@ while [ $# -gt 0 ]; do
 done
 case $flows in ''|*[!0-9]*) echo "bench-instructions.sh: --flows N" >&2; exit 2 ;; esac
 
+bench_built tests/bench/bench-fastpath
 command -v valgrind >/dev/null || bash "$root/scripts/deps.sh" --peers >&2
 command -v valgrind >/dev/null || { echo "bench-instructions.sh: valgrind is missing" >&2; exit 1; }
-if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" "$root" --buildtype=release >&2
-fi
-ninja -C "$build" tests/bench/bench-fastpath >&2
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

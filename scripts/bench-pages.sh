@@ -13,18 +13,9 @@
 # Environment: NC_BUILD_DIR (default: build, relative to the repository).
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${NC_BUILD_DIR:-build}
-case $build in
-/*) ;;
-*) build=$root/$build ;;
-esac
-bench=$build/tests/bench/bench-pages
-
-if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" "$root" --buildtype=release >&2
-fi
-ninja -C "$build" tests/bench/bench-pages >&2
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
+bench_built tests/bench/bench-pages
 
 # 3 tables of 256 MB on 2 MB pages: 384 pages free
 need=384
