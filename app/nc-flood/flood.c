@@ -7,10 +7,14 @@
  *            [--rate PPS] [--batch N] [--payload N] [--seed N]
  *
  * Every frame has a source address drawn at random inside --src-net (which must
- * lie in a private range: 10/8, 172.16/12, 192.168/16 - never the Internet's
- * addresses), a random source port (1024..65535) and, for SYNs, a random
- * sequence number; its IPv4 and TCP/UDP checksums are computed whole
- * (nc_test_support), so a receiver takes it for a real one. Frames go out
+ * lie in a private range: 10/8, 172.16/12, 192.168/16, or for IPv6 the unique
+ * local fd00::/8 - never the Internet's addresses), a random source port
+ * (1024..65535) and, for SYNs, a random sequence number; its IPv4 and TCP/UDP
+ * checksums are computed whole (nc_test_support), so a receiver takes it for a
+ * real one. An IPv6 --dst (and --src-net) floods over IPv6: every host bit of
+ * the prefix drawn, so a /48 spreads the sources over its 65,536 /64s, and
+ * --dst-mac is required (the receiver routes its answers back through a
+ * gateway: there is no --arp for IPv6). Frames go out
  * through an AF_PACKET socket on --dev in batches (sendmmsg, the qdisc
  * bypassed), as fast as the machine allows or paced to --rate; or into a pcap
  * file (--pcap) to be looked at. It stops after --count frames or --seconds,
@@ -78,6 +82,9 @@ struct opts {
 	uint8_t dst_mac[6], src_mac[6];
 	uint32_t via;              /* next hop whose MAC to use; 0: dst */
 	bool arp;                  /* answer ARP for the source network */
+	bool v6;                   /* IPv6: dst6, net6/plen6 instead */
+	uint8_t dst6[16], net6[16];
+	unsigned int plen6;
 	int ifindex;
 };
 
@@ -104,7 +111,8 @@ usage(FILE *o)
 	      "                (--dev IFACE [--dst-mac MAC | --via IP] [--src-mac MAC] | --pcap FILE)\n"
 	      "                [--rate PPS] [--batch N] [--payload N] [--seed N]\n"
 	      "  spoofed sources are drawn inside --src-net, which must be private\n"
-	      "  (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16); --count <= 100000000, --seconds <= 600\n",
+	      "  (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16; IPv6: inside fd00::/8, with --dst-mac);\n"
+	      "  --count <= 100000000, --seconds <= 600\n",
 	      o);
 }
 
@@ -177,7 +185,30 @@ private_net(uint32_t net, unsigned int len)
 	return false;
 }
 
-/* 10.200.0.128/25 -> net, mask; the host bits of the address must be zero. */
+/* fd00:210::/48 -> net6, plen6: inside fd00::/8, the host bits zero, one at least. */
+static int
+parse_net6(const char *addr, const char *plen, const char *s, struct opts *o)
+{
+	struct in6_addr a;
+	uint64_t len;
+	unsigned int i;
+
+	if (inet_pton(AF_INET6, addr, &a) != 1 || !parse_u64(plen, 8, 127, &len))
+		return fail("--src-net: want an IPv6 PREFIX/LEN (LEN 8..127), got '%s'", s);
+	memcpy(o->net6, a.s6_addr, 16);
+	o->plen6 = (unsigned int)len;
+	for (i = o->plen6; i < 128; i++)
+		if (o->net6[i / 8] & (0x80u >> (i % 8)))
+			return fail("--src-net: '%s' has host bits set", s);
+	if (o->net6[0] != 0xfd)
+		return fail("--src-net: '%s' is not inside fd00::/8: nc-flood spoofs private addresses only",
+			    s);
+	o->v6 = true;
+	return 0;
+}
+
+/* 10.200.0.128/25 -> net, mask; the host bits of the address must be zero.
+ * An IPv6 prefix: parse_net6(). */
 static int
 parse_net(const char *s, struct opts *o)
 {
@@ -191,6 +222,8 @@ parse_net(const char *s, struct opts *o)
 	if (slash == NULL)
 		return fail("--src-net: want A.B.C.D/LEN, got '%s'", s);
 	*slash = '\0';
+	if (strchr(buf, ':') != NULL)
+		return parse_net6(buf, slash + 1, s, o);
 	if (!parse_ip(buf, &o->net) || !parse_u64(slash + 1, 8, 32, &len))
 		return fail("--src-net: want A.B.C.D/LEN (LEN 8..32), got '%s'", s);
 	o->mask = len == 32 ? ~0u : ~(~0u >> len);
@@ -218,7 +251,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_proto = false, have_dst = false, have_port = false, have_net = false;
-	bool have_count = false, have_secs = false;
+	bool have_count = false, have_secs = false, dst_v6 = false;
+	struct in6_addr a6;
 	uint64_t v;
 	char *end;
 	int c, r;
@@ -237,8 +271,12 @@ parse_args(int argc, char **argv, struct opts *o)
 			have_proto = true;
 			break;
 		case 'd':
-			if (!parse_ip(optarg, &o->dst))
-				return fail("--dst: want an IPv4 address, got '%s'", optarg);
+			if (inet_pton(AF_INET6, optarg, &a6) == 1) {
+				memcpy(o->dst6, a6.s6_addr, 16);
+				dst_v6 = true;
+			} else if (!parse_ip(optarg, &o->dst)) {
+				return fail("--dst: want an IPv4 or IPv6 address, got '%s'", optarg);
+			}
 			have_dst = true;
 			break;
 		case 'p':
@@ -327,6 +365,13 @@ parse_args(int argc, char **argv, struct opts *o)
 		return fail("%s", "--via, --rate and --arp are for --dev");
 	if (o->have_dst_mac && o->via != 0)
 		return fail("%s", "--dst-mac or --via, not both");
+	if (dst_v6 != o->v6)
+		return fail("%s", "--dst and --src-net: both IPv4 or both IPv6");
+	if (o->v6 && (o->arp || o->via != 0))
+		return fail("%s", "--arp and --via are for IPv4 (an IPv6 flood's answers go back "
+			    "through a route: give --dst-mac)");
+	if (o->v6 && o->dev != NULL && !o->have_dst_mac)
+		return fail("%s", "an IPv6 flood on --dev needs --dst-mac");
 	return 0;
 }
 
@@ -400,6 +445,42 @@ next_frame(const struct opts *o, uint8_t *f, uint64_t *rs, uint8_t *seen, uint32
 		pb_put32(f + l4 + 4, (uint32_t)(rnd(rs) >> 16));
 	pb_ip_csum_fix(f);
 	pb_l4_csum_fix(f);
+}
+
+/* next_frame() for an IPv6 frame: every host bit of the prefix drawn (never
+ * all zero, the subnet's router anycast), the source port, a SYN's sequence
+ * number; the checksum computed again. */
+static void
+next_frame6(const struct opts *o, uint8_t *f, uint64_t *rs, uint8_t *seen, uint32_t *distinct)
+{
+	const uint32_t l4 = PB_IP_OFF + 40;
+	uint8_t src[16];
+	uint64_t r[2] = { rnd(rs), rnd(rs) };
+	uint16_t sport = (uint16_t)(1024 + (uint32_t)(rnd(rs) >> 32) % (65536 - 1024));
+	uint32_t bit, i;
+	bool any = false;
+
+	memcpy(src, r, sizeof(src));
+	for (i = 0; i < 128; i++) {
+		uint8_t m = (uint8_t)(0x80u >> (i % 8));
+
+		if (i < o->plen6)
+			src[i / 8] = (uint8_t)((src[i / 8] & ~m) | (o->net6[i / 8] & m));
+		else
+			any |= (src[i / 8] & m) != 0;
+	}
+	if (!any)
+		src[15] |= 1;
+	bit = pb_get32(src + 12) % FL_SEEN_BITS;
+	if (!(seen[bit / 8] & (1u << (bit % 8)))) {
+		seen[bit / 8] |= (uint8_t)(1u << (bit % 8));
+		(*distinct)++;
+	}
+	memcpy(f + PB_IP_OFF + 8, src, sizeof(src));
+	pb_put16(f + l4, sport);
+	if (o->syn)
+		pb_put32(f + l4 + 4, (uint32_t)(rnd(rs) >> 16));
+	pb_l4_csum6_fix(f, l4, o->syn ? IPPROTO_TCP : IPPROTO_UDP, pb_get16(f + PB_IP_OFF + 4));
 }
 
 /* Answer the ARP requests for addresses of the source network until the
@@ -576,11 +657,18 @@ main(int argc, char **argv)
 	}
 
 	/* the template: everything but what next_frame() draws */
-	pb_init(&p, o.syn ? IPPROTO_TCP : IPPROTO_UDP);
+	if (o.v6) {
+		pb_init6(&p, o.syn ? IPPROTO_TCP : IPPROTO_UDP);
+		memcpy(p.sip6, o.net6, 16);
+		p.sip6[15] |= 1;
+		memcpy(p.dip6, o.dst6, 16);
+	} else {
+		pb_init(&p, o.syn ? IPPROTO_TCP : IPPROTO_UDP);
+		p.sip = o.net | 1;
+		p.dip = o.dst;
+	}
 	memcpy(p.dst_mac, o.dst_mac, 6);
 	memcpy(p.src_mac, o.src_mac, 6);
-	p.sip = o.net | 1;
-	p.dip = o.dst;
 	p.sport = 1024;
 	p.dport = o.dport;
 	p.ttl = 64;
@@ -612,7 +700,7 @@ main(int argc, char **argv)
 	to.sll_ifindex = ifindex;
 	to.sll_halen = 6;
 	memcpy(to.sll_addr, o.dst_mac, 6);
-	to.sll_protocol = htons(ETH_P_IP);
+	to.sll_protocol = htons(o.v6 ? ETH_P_IPV6 : ETH_P_IP);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -626,8 +714,12 @@ main(int argc, char **argv)
 
 		if (o.count - sent < n)
 			n = (unsigned int)(o.count - sent);
-		for (k = 0; k < n; k++)
-			next_frame(&o, frames[k], &rs, seen, &distinct);
+		for (k = 0; k < n; k++) {
+			if (o.v6)
+				next_frame6(&o, frames[k], &rs, seen, &distinct);
+			else
+				next_frame(&o, frames[k], &rs, seen, &distinct);
+		}
 		if (dump != NULL) {
 			for (k = 0; k < n; k++) {
 				struct pcap_pkthdr h = { .caplen = len, .len = len };

@@ -369,6 +369,49 @@ for proto in syn udp; do
 	fi
 	[ "$proto" = syn ] && flood_pairs=${pairs:-0}
 done
+# IPv6: unique local sources only, one family, a gateway's MAC given; the
+# frames checked as above (every host bit of a /48 drawn: sources in many /64s)
+FL6=(--proto syn --dst fd00:202::1 --dport 80 --count 10 --seconds 1)
+flood_refused "an IPv6 source network outside fd00::/8" "is not inside fd00::/8" \
+	"${FL6[@]}" --src-net 2001:db8::/48 --pcap "$W/fl.pcap"
+flood_refused "an IPv6 network with host bits" "has host bits set" "${FL6[@]}" --src-net fd00:210::1/48 --pcap "$W/fl.pcap"
+flood_refused "an IPv4 destination with IPv6 sources" "both IPv4 or both IPv6" \
+	--proto syn --dst 10.0.0.1 --dport 80 --count 10 --seconds 1 --src-net fd00:210::/48 --pcap "$W/fl.pcap"
+flood_refused "--arp over IPv6" "--arp and --via are for IPv4" "${FL6[@]}" --src-net fd00:210::/48 --dev lo --arp
+flood_refused "an IPv6 flood without --dst-mac" "needs --dst-mac" "${FL6[@]}" --src-net fd00:210::/48 --dev lo
+for proto in syn udp; do
+	"$FLOOD" --proto "$proto" --dst fd00:202::1 --dport 80 --src-net fd00:210::/48 --count 500 --seconds 10 \
+		--pcap "$W/fl6-$proto.pcap" --dst-mac 02:00:00:00:00:01 --src-mac 02:00:00:00:00:fe --seed 3 >"$W/fl.json" 2>"$W/o"; rc=$?
+	if [ $rc -eq 0 ] && jq -e '.sent == 500 and .errors == 0' "$W/fl.json" >/dev/null &&
+		python3 - "$W/fl6-$proto.pcap" "$proto" >>"$W/o" 2>&1 <<'PY'
+import struct, sys
+path, proto = sys.argv[1], sys.argv[2]
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return s
+d = open(path, "rb").read()
+off, n, nets = 24, 0, set()
+while off < len(d):
+    _, _, caplen, _ = struct.unpack("<IIII", d[off:off + 16]); f = d[off + 16:off + 16 + caplen]; off += 16 + caplen
+    assert f[12:14] == b"\x86\xdd" and f[14] >> 4 == 6, "IPv6"
+    ip = f[14:54]; plen = struct.unpack("!H", ip[4:6])[0]; src, dst = ip[8:24], ip[24:40]
+    assert dst == bytes.fromhex("fd000202" + "00" * 11 + "01") and src[:6] == bytes.fromhex("fd0002100000"), "addresses"
+    l4 = f[54:54 + plen]
+    assert csum(src + dst + struct.pack("!IxxxB", plen, ip[6]) + l4) == 0xffff, "L4 checksum"
+    assert struct.unpack("!H", l4[2:4])[0] == 80, "port"
+    assert (ip[6], len(l4)) == ((6, 20) if proto == "syn" else (17, struct.unpack("!H", l4[4:6])[0])), "L4"
+    nets.add(src[:8]); n += 1
+assert n == 500 and len(nets) > 400, "%d frames, %d /64s" % (n, len(nets))
+PY
+	then
+		ok "nc-flood --proto $proto over IPv6: 500 frames, checksums right, sources inside fd00:210::/48 in more than 400 of its /64s"
+	else
+		cat "$W/fl.json" >>"$W/o"
+		bad "nc-flood --proto $proto over IPv6: 500 well-formed frames rc=$rc" "$W/o"
+	fi
+done
 # the appliance opens a flow for each SYN (replies go by the default route: no ARP)
 config "$W/flood.json" "$W/fl-syn.pcap" "$W/fl-out.pcap"
 timeout 30 "$NC" -c "$W/flood.json" --duration 2.5 >"$W/o" 2>&1; rc=$?
