@@ -1652,7 +1652,8 @@ static void parse_limits(struct ctx *c, json_t *root)
 {
 	static const char *const keys[] = { "max_flows", "tcp_idle_s", "udp_idle_s",
 		"tcp_fin_s", "tcp_syn_s", "tcp_timewait_s", "udp_unreplied_s", "new_flows_per_source",
-		"new_flows_burst", "half_open_max", "udp_unreplied_max", "syn_cookie_secret", NULL };
+		"new_flows_burst", "half_open_max", "udp_unreplied_max", "source_prefix6",
+		"syn_cookie_secret", NULL };
 	struct nc_cfg_limits *l = &c->cfg->limits;
 	char p[PATH_LEN];
 	json_t *o = member(c, root, "", "limits", false, p);
@@ -1666,6 +1667,7 @@ static void parse_limits(struct ctx *c, json_t *root)
 		l->tcp_timewait_s = 60;
 		l->udp_unreplied_s = 10;
 		l->new_flows_burst = 1;
+		l->source_prefix6 = 64;
 		return;
 	}
 	if (!want_object(c, o, "limits"))
@@ -1683,6 +1685,7 @@ static void parse_limits(struct ctx *c, json_t *root)
 		&l->new_flows_burst);
 	opt_u32(c, o, "limits", "half_open_max", 0, 67108864, 0, &l->half_open_max);
 	opt_u32(c, o, "limits", "udp_unreplied_max", 0, 67108864, 0, &l->udp_unreplied_max);
+	opt_u32(c, o, "limits", "source_prefix6", 16, 64, 64, &l->source_prefix6);
 	parse_syn_cookie_secret(c, o, l);
 	if (l->udp_unreplied_s > l->udp_idle_s && json_object_get(o, "udp_unreplied_s") != NULL) {
 		char kp[PATH_LEN];

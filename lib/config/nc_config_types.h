@@ -180,10 +180,13 @@ struct nc_cfg_limits {
 	uint32_t tcp_timewait_s; /* a local port rests this long after a TCP flow; default 60 */
 	/* against floods (0: off) */
 	uint32_t udp_unreplied_s;      /* a UDP flow its server never answered; default 10 */
-	uint32_t new_flows_per_source; /* per second from one client (IPv6: its /64) */
+	uint32_t new_flows_per_source; /* per second from one client (IPv6: its prefix of
+	                                * source_prefix6 bits) */
 	uint32_t new_flows_burst;      /* ... at once; default the rate */
 	uint32_t half_open_max;        /* TCP flows of one service whose handshake is under way */
 	uint32_t udp_unreplied_max;    /* UDP flows of one service never answered */
+	uint32_t source_prefix6;       /* an IPv6 client's source for new_flows_per_source:
+	                                * its first 16..64 bits; default 64 */
 	bool has_syn_cookie_secret;    /* "syn_cookie_secret" given: 64 hex digits */
 	uint8_t syn_cookie_secret[32]; /* the SYN cookies' key (syn_proxy); random at start
 	                                * when not given. Dispatchers that share it (and a

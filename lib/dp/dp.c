@@ -600,6 +600,9 @@ limits_setup(struct nc_dp *dp, const struct nc_config *cfg)
 	dp->lim_burst = (uint32_t)RTE_MIN((uint64_t)RTE_MAX(l->new_flows_burst / n, 1u) * 1000, UINT32_MAX);
 	dp->lim_half_open = l->half_open_max == 0 ? 0 : (l->half_open_max + n - 1) / n;
 	dp->lim_unreplied = l->udp_unreplied_max == 0 ? 0 : (l->udp_unreplied_max + n - 1) / n;
+	/* limits.source_prefix6 (16..64; 0 from a caller that set no limits: 64) */
+	dp->lim_mask6 = rte_cpu_to_be_64(~0ull << (64 - RTE_MIN(l->source_prefix6 != 0 ?
+								   l->source_prefix6 : 64u, 64u)));
 }
 
 /*

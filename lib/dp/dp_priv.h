@@ -355,6 +355,7 @@ struct nc_dp {
 	 * bucket: units a ms, and at most, 1000 a token), the service's
 	 * handshakes under way and unanswered UDP flows */
 	uint32_t lim_rate, lim_burst, lim_half_open, lim_unreplied;
+	uint64_t lim_mask6;   /* an IPv6 client's source: its first 8 bytes & this (memory order) */
 	uint32_t src_seed;                    /* the buckets' hash: secret, random at start */
 	uint8_t synp;                         /* some TCP service had syn_proxy at start:
 					       * workers keep its per-flow state */

@@ -602,10 +602,10 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 		return NULL;
 	}
 	{
-		uint64_t src64;   /* the client's /64 */
+		uint64_t src64;   /* the client's prefix (limits.source_prefix6; default its /64) */
 
 		memcpy(&src64, k->src_ip, sizeof(src64));
-		err = limits_refuse(w, svc, k->proto, src64);
+		err = limits_refuse(w, svc, k->proto, src64 & dp->lim_mask6);
 	}
 	if (unlikely(err != 0)) {
 		drop(w, m, (enum nc_drop)err);

@@ -23,6 +23,18 @@
 #   udp-limits       UDP flood at dns (5353) with limits.udp_unreplied_max,
 #                    udp_unreplied_s and new_flows_per_source: >= 99%, < 10%
 #   udp-off          the same UDP flood without them: up, the harm shows
+# and over IPv6, against web6 and dns6 on fd00:200::1 from 6 of lab-client's
+# IPv6 addresses, the flood's sources drawn in fd00:210::/48 (every host bit:
+# spread over its 65,536 /64s, each a source to the limits) and routed back
+# through lab-attacker (a route fd00:210::/48 via fd00:200::100, where the
+# answers die):
+#   syn6-limits      SYN flood at web6, half_open_max as above and sources
+#                    counted by /48 (limits.source_prefix6 48): >= 99%, < 10%
+#   syn6-off         the same flood, nothing on: up, the harm shows
+#   udp6-limits      UDP flood at dns6, the UDP limits above, by /48: >= 99%, < 10%
+# With sources counted by /64 (the default) such a flood is 65,536 sources and
+# fills half_open_max at once, refusing the clients' handshakes with it. The
+# clients' six addresses are one source too (one /48): its rate is 40 a second.
 # Figures read from /metrics (management API on 127.0.0.1:9180) once a
 # second: netchestra_flows_open / _max, netchestra_local_ports_used / _size,
 # netchestra_service_half_open, _udp_unreplied, the drops, port p0's
@@ -30,7 +42,7 @@
 # Usage: tests/e2e/flood.sh BUILD_DIR (as root; under flock -o /run/netchestra-lab.lock)
 # Environment: FLOOD_S (20), NC_FLOOD (the nc-flood binary, default
 # BUILD_DIR/app/nc-flood), CASES (all: "syn-proxy-on syn-proxy-auto syn-limits
-# syn-off syn-unresolved udp-limits udp-off").
+# syn-off syn-unresolved udp-limits udp-off syn6-limits syn6-off udp6-limits").
 # shellcheck source-path=SCRIPTDIR
 E2E_NAME=flood
 # shellcheck source=e2e-lib.sh
@@ -42,7 +54,12 @@ FLOOD_S=${FLOOD_S:-20}
 THINK_MS=500
 CLIENT_S=$((FLOOD_S + 4))
 SOURCES=10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15
-CASES=${CASES:-syn-proxy-on syn-proxy-auto syn-limits syn-off syn-unresolved udp-limits udp-off}
+CASES=${CASES:-syn-proxy-on syn-proxy-auto syn-limits syn-off syn-unresolved udp-limits udp-off syn6-limits syn6-off udp6-limits}
+# the IPv6 cases' addresses (scripts/lab.sh: each IPv4 address's IPv6 twin)
+VIP6=fd00:200::1
+SOURCES6=fd00:200::10,fd00:200::11,fd00:200::12,fd00:200::13,fd00:200::14,fd00:200::15
+SPOOF6=fd00:210::/48
+ROUTE6='.routes = ((.routes // []) + [{ prefix: "fd00:210::/48", via: "fd00:200::100" }])'
 skipped=0
 
 [ -x "$FLOOD" ] || e2e_give_up "missing $FLOOD"
@@ -70,6 +87,8 @@ cfg() {
 LIMITS='.limits.new_flows_per_source = 2 | .limits.new_flows_burst = 4'
 SYN_LIMITS="$LIMITS"' | .limits.half_open_max = 6000'
 UDP_LIMITS="$LIMITS"' | .limits.udp_unreplied_s = 2 | .limits.udp_unreplied_max = 4000 | .limits.udp_idle_s = 5'
+# IPv6: sources counted by /48, each 40 new flows a second (the clients' /48 among them)
+LIMITS6='.limits.source_prefix6 = 48 | .limits.new_flows_per_source = 40 | .limits.new_flows_burst = 80'
 
 # Does this appliance know "syn_proxy"? --check on a file with it.
 cfg "$W/probe.json" '.services[0].syn_proxy = "on"'
@@ -81,16 +100,19 @@ fi
 
 # metrics_line <file>: one line of figures from a /metrics text:
 #   flows_open flows_max ports_used ports_size half_open(web) unreplied(dns) rx(p0) missed(p0)
-# where the ports are those of the fullest local IP's pool.
+# where the ports are those of the fullest local IP's pool (web6 and dns6 with FAM 6).
+FAM=4
 metrics_line() {
-	awk '
+	local web=web dns=dns
+	[ "$FAM" = 4 ] || web=web6 dns=dns6
+	awk -v web="$web" -v dns="$dns" '
 	function lbl(s,   a) { match(s, /local_ip="[^"]*"/); return substr(s, RSTART, RLENGTH) }
 	$1 == "netchestra_flows_open" { fo = $2 }
 	$1 == "netchestra_flows_max" { fm = $2 }
 	$1 ~ /^netchestra_local_ports_used\{/ { used[lbl($1)] = $2 }
 	$1 ~ /^netchestra_local_ports_size\{/ { size[lbl($1)] = $2 }
-	$1 == "netchestra_service_half_open{service=\"web\"}" { ho = $2 }
-	$1 == "netchestra_service_udp_unreplied{service=\"dns\"}" { ur = $2 }
+	$1 == "netchestra_service_half_open{service=\"" web "\"}" { ho = $2 }
+	$1 == "netchestra_service_udp_unreplied{service=\"" dns "\"}" { ur = $2 }
 	$1 == "netchestra_port_rx_packets_total{port=\"p0\"}" { rx = $2 }
 	$1 == "netchestra_port_rx_missed_total{port=\"p0\"}" { mi = $2 }
 	END {
@@ -116,19 +138,26 @@ drop_of() { awk -v r="$2" '$1 == "netchestra_drops_total{reason=\"" r "\"}" { pr
 # run <name> <syn|udp> <jq filter>: the appliance with <filter>; the clients
 # for CLIENT_S s, the flood starting 2 s into them for FLOOD_S s. Leaves
 # $W/<name>.{client.json,flood.json,samples,before.txt,after.txt} and sets ALIVE.
+# With FAM 6 over IPv6: VIP6, SOURCES6, SPOOF6, the VIP's MAC given to nc-flood.
 run() {
-	local name=$1 proto=$2 filter=$3 port=80 client spid
+	local name=$1 proto=$2 filter=$3 port=80 client spid vip=$LAB_VIP target=$LAB_VIP
+	local src=$SOURCES net=$LAB_SPOOF_NET mac
 	[ "$proto" = syn ] || port=5353
+	[ "$FAM" = 4 ] || vip=$VIP6 target="[$VIP6]" src=$SOURCES6 net=$SPOOF6
 	cfg "$W/$name.json" "$filter"
 	nc_start "$W/$name.json" "$W/$name.log" || { bad "$name: appliance starts" "$W/$name.log"; return 1; }
-	# the attacker learns the VIP's MAC as any host does (the appliance answers ARP)
-	attacker ping -c 1 -W 2 "$LAB_VIP" >/dev/null 2>&1 || attacker ping -c 1 -W 2 "$LAB_VIP" >/dev/null 2>&1
-	# patient clients, as real ones are: TCP retransmits a lost SYN after 1, 3
+	# the attacker learns the VIP's MAC as any host does (the appliance answers
+	# ARP and Neighbor Solicitations)
+	attacker ping -c 1 -W 2 "$vip" >/dev/null 2>&1 || attacker ping -c 1 -W 2 "$vip" >/dev/null 2>&1
+	if [ "$FAM" != 4 ]; then
+		mac=$(attacker ip -6 neigh show "$vip" dev eth0 | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }')
+		local FLOOD_ARGS="--dst-mac ${mac:-00:00:00:00:00:00}"
+	fi	# patient clients, as real ones are: TCP retransmits a lost SYN after 1, 3
 	# and 7 s; a UDP query is sent again every 500 ms, as resolvers do
 	local cargs=(--proto tcp)
 	[ "$proto" = syn ] || cargs=(--proto udp --retry-ms 500)
-	nc_client --json --quiet --target "$LAB_VIP:$port" "${cargs[@]}" --mode close -c 6 -k 5 \
-		--duration "$CLIENT_S" --think-ms "$THINK_MS" --timeout-ms 10000 --source "$SOURCES" \
+	nc_client --json --quiet --target "$target:$port" "${cargs[@]}" --mode close -c 6 -k 5 \
+		--duration "$CLIENT_S" --think-ms "$THINK_MS" --timeout-ms 10000 --source "$src" \
 		>"$W/$name.client.json" 2>"$W/$name.client.err" &
 	client=$!
 	: >"$W/$name.samples"
@@ -137,8 +166,8 @@ run() {
 	sleep 2
 	scrape "$W/$name.before.txt"
 	# shellcheck disable=SC2086 # FLOOD_ARGS: words
-	attacker "$FLOOD" --dev eth0 --proto "$proto" --dst "$LAB_VIP" --dport "$port" \
-		--src-net "$LAB_SPOOF_NET" --count 100000000 --seconds "$FLOOD_S" ${FLOOD_ARGS---arp} \
+	attacker "$FLOOD" --dev eth0 --proto "$proto" --dst "$vip" --dport "$port" \
+		--src-net "$net" --count 100000000 --seconds "$FLOOD_S" ${FLOOD_ARGS---arp} \
 		>"$W/$name.flood.json" 2>"$W/$name.flood.err"
 	scrape "$W/$name.after.txt"
 	wait "$client"
@@ -242,6 +271,17 @@ for c in $CASES; do
 		;;
 	udp-off)
 		run "$c" udp '.' && harmed "$c" "UDP flood, no limits"
+		;;
+	syn6-limits)
+		FAM=6 run "$c" syn "$ROUTE6 | $SYN_LIMITS | $LIMITS6" &&
+			FAM=6 protected "$c" "IPv6 SYN flood from a /48, half_open_max 6000 + new_flows_per_source 40 by /48, no SYN proxy"
+		;;
+	syn6-off)
+		FAM=6 run "$c" syn "$ROUTE6" && FAM=6 harmed "$c" "IPv6 SYN flood from a /48, no limits"
+		;;
+	udp6-limits)
+		FAM=6 run "$c" udp "$ROUTE6 | $UDP_LIMITS | $LIMITS6" &&
+			FAM=6 protected "$c" "IPv6 UDP flood from a /48, udp_unreplied_max 4000 + udp_unreplied_s 2 + new_flows_per_source 40 by /48"
 		;;
 	*) bad "unknown case $c" ;;
 	esac

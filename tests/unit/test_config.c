@@ -647,6 +647,10 @@ static const struct bad_case bad_cases[] = {
 	  WANT("limits.half_open_max: must be an integer, got string") },
 	{ "udp_unreplied_max negative", { { "/limits/udp_unreplied_max", "-1" } }, NULL,
 	  WANT("limits.udp_unreplied_max: must be 0..67108864, got -1") },
+	{ "source_prefix6 15", { { "/limits/source_prefix6", "15" } }, NULL,
+	  WANT("limits.source_prefix6: must be 16..64, got 15") },
+	{ "source_prefix6 65", { { "/limits/source_prefix6", "65" } }, NULL,
+	  WANT("limits.source_prefix6: must be 16..64, got 65") },
 	{ "rx_desc 63", { { "/ports/0/rx_desc", "63" } }, NULL,
 	  WANT("ports[0].rx_desc: must be 64..16384, got 63") },
 	{ "tx_desc 16385", { { "/ports/1/tx_desc", "16385" } }, NULL,
@@ -1531,6 +1535,7 @@ static void chk_flood_limits(const struct nc_config *cfg)
 	assert_int_equal(cfg->limits.new_flows_burst, 1000);   /* the rate, by default */
 	assert_int_equal(cfg->limits.half_open_max, 50000);
 	assert_int_equal(cfg->limits.udp_unreplied_max, 20000);
+	assert_int_equal(cfg->limits.source_prefix6, 48);
 }
 
 static void chk_limits_default(const struct nc_config *cfg)
@@ -1539,6 +1544,7 @@ static void chk_limits_default(const struct nc_config *cfg)
 	assert_int_equal(cfg->limits.new_flows_per_source, 0);
 	assert_int_equal(cfg->limits.half_open_max, 0);
 	assert_int_equal(cfg->limits.udp_unreplied_max, 0);
+	assert_int_equal(cfg->limits.source_prefix6, 64);
 	assert_int_equal(cfg->limits.max_flows, 1048576);
 	assert_int_equal(cfg->limits.tcp_idle_s, 300);
 	assert_int_equal(cfg->limits.udp_idle_s, 30);
@@ -2041,7 +2047,7 @@ static const struct good_case good_cases[] = {
 	  chk_limits_default },
 	{ "limits against floods",
 	  { { "/limits", "{'udp_unreplied_s': 3, 'new_flows_per_source': 1000, 'half_open_max': 50000,"
-			 " 'udp_unreplied_max': 20000}" } }, NULL, chk_flood_limits },
+			 " 'udp_unreplied_max': 20000, 'source_prefix6': 48}" } }, NULL, chk_flood_limits },
 	{ "mac in capitals", { { "/ports/0/mac", "'02:AB:CD:00:00:01'" } }, NULL, chk_mac_upper },
 	{ "PCI device in short form without eal.allow", { { "/ports/1/device", "'04:00.0'" } },
 	  NULL, chk_pci_short },

@@ -76,6 +76,24 @@ setup_rate6(void **state)
 	return 0;
 }
 
+/* ... counted by /48 (limits.source_prefix6) */
+static void
+tweak_rate48(struct nc_config *c)
+{
+	tweak_rate6(c);
+	c->limits.source_prefix6 = 48;
+}
+
+static int
+setup_rate48(void **state)
+{
+	if (fx_setup(state, tweak_rate48) != 0)
+		return -1;
+	((struct fx *)*state)->vclock = 1;   /* the workers on vnow_ms */
+	tick(*state, 0);
+	return 0;
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdplimits"); }
 
 static uint64_t
@@ -265,6 +283,34 @@ test_source_rate6(void **state)
 	assert_no_leak(f);
 }
 
+/* With source_prefix6 48 the bucket is the client's /48: four /64s of it
+ * share it, another /48 has its own. */
+static void
+test_source_prefix48(void **state)
+{
+	struct fx *f = *state;
+	uint64_t before = drops_of(f, NC_DROP_SOURCE_RATE);
+	struct pb_pkt c;
+	struct frame fr;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		client6(&c, IPPROTO_UDP, (uint16_t)(34000 + i));
+		c.sip6[7] = (uint8_t)(0x10 + i);   /* four /64s of one /48 */
+		rx(f, 0, &c);
+		expect_one(f, 0, &fr);
+	}
+	client6(&c, IPPROTO_UDP, 34004);
+	c.sip6[6] = 0x7f;   /* a fifth /64 of it */
+	rx(f, 0, &c);
+	expect_none(f, 0);
+	assert_int_equal(drops_of(f, NC_DROP_SOURCE_RATE), before + 1);
+	c.sip6[5] ^= 1;   /* another /48 */
+	rx(f, 0, &c);
+	expect_one(f, 0, &fr);
+	assert_no_leak(f);
+}
+
 int
 main(void)
 {
@@ -274,6 +320,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_half_open, setup_caps, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_udp_unreplied_max, setup_caps, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_source_rate6, setup_rate6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_source_prefix48, setup_rate48, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_limits", tests, eal_setup, fx_eal_teardown);
