@@ -322,7 +322,9 @@ flood_refused "no --seconds" "--count and --seconds are both required" "${FL[@]}
 flood_refused "over 600 s" "--seconds: want more than 0, at most 600" "${FL[@]}" --src-net 10.9.0.0/24 --count 10 --seconds 601
 flood_refused "host bits in the network" "has host bits set" "${FL[@]}" --src-net 10.9.0.1/24 --count 10 --seconds 1
 flood_refused "a network wider than the private range" "is not inside" "${FL[@]}" --src-net 172.0.0.0/11 --count 10 --seconds 1
-# flood_check <pcap> <proto> <count>: every frame checked; prints the distinct (source, port) pairs
+# flood_check <pcap> <proto> <count>: every frame checked; prints the distinct
+# (source, port) pairs. IPv4 frames from 10.9.0.0/24 to 10.0.0.1; IPv6 ones from
+# fd00:210::/48 to fd00:202::1, in more than 400 of its /64s.
 flood_check() {
 	python3 - "$@" <<'PY'
 import struct, sys
@@ -333,27 +335,36 @@ def csum(b):
     while s >> 16: s = (s & 0xffff) + (s >> 16)
     return s
 d = open(path, "rb").read()
-off, n, pairs, srcs = 24, 0, set(), set()
+off, n, pairs, srcs, nets = 24, 0, set(), set(), set()
 while off < len(d):
     _, _, caplen, _ = struct.unpack("<IIII", d[off:off + 16]); f = d[off + 16:off + 16 + caplen]; off += 16 + caplen
     assert f[0:6] == bytes.fromhex("020000000001") and f[6:12] == bytes.fromhex("0200000000fe"), "MACs"
-    assert f[12:14] == b"\x08\x00" and f[14] == 0x45, "IPv4, IHL 5"
-    ip = f[14:34]; tot = struct.unpack("!H", ip[2:4])[0]
-    assert csum(ip) == 0xffff, "IPv4 header checksum"
-    src, dst = ip[12:16], ip[16:20]
-    assert dst == bytes([10, 0, 0, 1]) and src[:3] == bytes([10, 9, 0]) and src[3] not in (0, 255), "addresses"
-    l4 = f[34:14 + tot]
-    pseudo = src + dst + struct.pack("!BBH", 0, ip[9], len(l4))
+    if f[12:14] == b"\x86\xdd":
+        assert f[14] >> 4 == 6, "IPv6"
+        ip = f[14:54]; plen = struct.unpack("!H", ip[4:6])[0]; src, dst, nh = ip[8:24], ip[24:40], ip[6]
+        assert dst == bytes.fromhex("fd000202" + "00" * 11 + "01") and src[:6] == bytes.fromhex("fd0002100000"), "addresses"
+        l4 = f[54:54 + plen]
+        pseudo = src + dst + struct.pack("!IxxxB", plen, nh)
+        nets.add(src[:8])
+    else:
+        assert f[12:14] == b"\x08\x00" and f[14] == 0x45, "IPv4, IHL 5"
+        ip = f[14:34]; tot = struct.unpack("!H", ip[2:4])[0]; nh = ip[9]
+        assert csum(ip) == 0xffff, "IPv4 header checksum"
+        src, dst = ip[12:16], ip[16:20]
+        assert dst == bytes([10, 0, 0, 1]) and src[:3] == bytes([10, 9, 0]) and src[3] not in (0, 255), "addresses"
+        l4 = f[34:14 + tot]
+        pseudo = src + dst + struct.pack("!BBH", 0, nh, len(l4))
     assert csum(pseudo + l4) == 0xffff, "L4 checksum"
     sport, dport = struct.unpack("!HH", l4[:4])
     assert dport == 80 and sport >= 1024, "ports"
     if proto == "syn":
-        assert ip[9] == 6 and l4[13] == 0x02 and len(l4) == 20, "a bare SYN"
+        assert nh == 6 and l4[13] == 0x02 and len(l4) == 20, "a bare SYN"
     else:
-        assert ip[9] == 17 and struct.unpack("!H", l4[4:6])[0] == len(l4), "UDP length"
+        assert nh == 17 and struct.unpack("!H", l4[4:6])[0] == len(l4), "UDP length"
     pairs.add((src, sport)); srcs.add(src); n += 1
 assert n == want, "%d frames, want %d" % (n, want)
 assert len(srcs) > 200, "only %d sources" % len(srcs)
+assert not nets or len(nets) > 400, "only %d /64s" % len(nets)
 print(len(pairs))
 PY
 }
@@ -383,28 +394,7 @@ for proto in syn udp; do
 	"$FLOOD" --proto "$proto" --dst fd00:202::1 --dport 80 --src-net fd00:210::/48 --count 500 --seconds 10 \
 		--pcap "$W/fl6-$proto.pcap" --dst-mac 02:00:00:00:00:01 --src-mac 02:00:00:00:00:fe --seed 3 >"$W/fl.json" 2>"$W/o"; rc=$?
 	if [ $rc -eq 0 ] && jq -e '.sent == 500 and .errors == 0' "$W/fl.json" >/dev/null &&
-		python3 - "$W/fl6-$proto.pcap" "$proto" >>"$W/o" 2>&1 <<'PY'
-import struct, sys
-path, proto = sys.argv[1], sys.argv[2]
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16: s = (s & 0xffff) + (s >> 16)
-    return s
-d = open(path, "rb").read()
-off, n, nets = 24, 0, set()
-while off < len(d):
-    _, _, caplen, _ = struct.unpack("<IIII", d[off:off + 16]); f = d[off + 16:off + 16 + caplen]; off += 16 + caplen
-    assert f[12:14] == b"\x86\xdd" and f[14] >> 4 == 6, "IPv6"
-    ip = f[14:54]; plen = struct.unpack("!H", ip[4:6])[0]; src, dst = ip[8:24], ip[24:40]
-    assert dst == bytes.fromhex("fd000202" + "00" * 11 + "01") and src[:6] == bytes.fromhex("fd0002100000"), "addresses"
-    l4 = f[54:54 + plen]
-    assert csum(src + dst + struct.pack("!IxxxB", plen, ip[6]) + l4) == 0xffff, "L4 checksum"
-    assert struct.unpack("!H", l4[2:4])[0] == 80, "port"
-    assert (ip[6], len(l4)) == ((6, 20) if proto == "syn" else (17, struct.unpack("!H", l4[4:6])[0])), "L4"
-    nets.add(src[:8]); n += 1
-assert n == 500 and len(nets) > 400, "%d frames, %d /64s" % (n, len(nets))
-PY
+		flood_check "$W/fl6-$proto.pcap" "$proto" 500 >/dev/null 2>>"$W/o"
 	then
 		ok "nc-flood --proto $proto over IPv6: 500 frames, checksums right, sources inside fd00:210::/48 in more than 400 of its /64s"
 	else

@@ -19,6 +19,17 @@
 
 #include "dp_fixture.h"
 
+/* The fixture with <tweak>, its workers on the virtual clock (vnow_ms) at 0. */
+static int
+setup_clocked(void **state, void (*tweak)(struct nc_config *))
+{
+	if (fx_setup(state, tweak) != 0)
+		return -1;
+	((struct fx *)*state)->vclock = 1;
+	tick(*state, 0);
+	return 0;
+}
+
 /* the caps and the unanswered timeout */
 static void
 tweak_caps(struct nc_config *c)
@@ -29,15 +40,7 @@ tweak_caps(struct nc_config *c)
 	c->limits.udp_unreplied_max = 2;
 }
 
-static int
-setup_caps(void **state)
-{
-	if (fx_setup(state, tweak_caps) != 0)
-		return -1;
-	((struct fx *)*state)->vclock = 1;   /* the workers on vnow_ms */
-	tick(*state, 0);
-	return 0;
-}
+static int setup_caps(void **state) { return setup_clocked(state, tweak_caps); }
 
 /* 4 new flows a second per client, 4 at once */
 static void
@@ -47,15 +50,7 @@ tweak_rate(struct nc_config *c)
 	c->limits.new_flows_burst = 4;
 }
 
-static int
-setup_rate(void **state)
-{
-	if (fx_setup(state, tweak_rate) != 0)
-		return -1;
-	((struct fx *)*state)->vclock = 1;   /* the workers on vnow_ms */
-	tick(*state, 0);
-	return 0;
-}
+static int setup_rate(void **state) { return setup_clocked(state, tweak_rate); }
 
 /* the lab, dual-stack, 4 new flows a second per client */
 static void
@@ -66,15 +61,7 @@ tweak_rate6(struct nc_config *c)
 	c->limits.new_flows_burst = 4;
 }
 
-static int
-setup_rate6(void **state)
-{
-	if (fx_setup(state, tweak_rate6) != 0)
-		return -1;
-	((struct fx *)*state)->vclock = 1;   /* the workers on vnow_ms */
-	tick(*state, 0);
-	return 0;
-}
+static int setup_rate6(void **state) { return setup_clocked(state, tweak_rate6); }
 
 /* ... counted by /48 (limits.source_prefix6) */
 static void
@@ -84,15 +71,7 @@ tweak_rate48(struct nc_config *c)
 	c->limits.source_prefix6 = 48;
 }
 
-static int
-setup_rate48(void **state)
-{
-	if (fx_setup(state, tweak_rate48) != 0)
-		return -1;
-	((struct fx *)*state)->vclock = 1;   /* the workers on vnow_ms */
-	tick(*state, 0);
-	return 0;
-}
+static int setup_rate48(void **state) { return setup_clocked(state, tweak_rate48); }
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdplimits"); }
 
@@ -255,60 +234,50 @@ test_udp_unreplied_max(void **state)
 	assert_no_leak(f);
 }
 
-/* IPv6: the bucket is the client's /64 - another address in it shares it,
- * another /64 has its own. */
+/*
+ * The IPv6 client's bucket is a prefix: four new flows from addresses that
+ * differ in byte <inside> of it (the burst), a fifth from another such
+ * address refused, one whose byte <outside> differs (another prefix) taken.
+ */
 static void
-test_source_rate6(void **state)
+bucket_is_prefix(struct fx *f, unsigned int inside, unsigned int outside)
 {
-	struct fx *f = *state;
 	uint64_t before = drops_of(f, NC_DROP_SOURCE_RATE);
 	struct pb_pkt c;
 	struct frame fr;
 	unsigned int i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		client6(&c, IPPROTO_UDP, (uint16_t)(34000 + i));
-		c.sip6[15] = (uint8_t)(0x10 + i);   /* four addresses of one /64 */
+		c.sip6[inside] = (uint8_t)(0x10 + i);
 		rx(f, 0, &c);
-		expect_one(f, 0, &fr);
+		if (i < 4) {
+			expect_one(f, 0, &fr);
+		} else {
+			expect_none(f, 0);
+			assert_int_equal(drops_of(f, NC_DROP_SOURCE_RATE), before + 1);
+		}
 	}
-	client6(&c, IPPROTO_UDP, 34004);
-	c.sip6[15] = 0x77;
-	rx(f, 0, &c);
-	expect_none(f, 0);
-	assert_int_equal(drops_of(f, NC_DROP_SOURCE_RATE), before + 1);
-	c.sip6[7] ^= 1;   /* another /64 */
+	c.sip6[outside] ^= 1;
 	rx(f, 0, &c);
 	expect_one(f, 0, &fr);
 	assert_no_leak(f);
 }
 
-/* With source_prefix6 48 the bucket is the client's /48: four /64s of it
- * share it, another /48 has its own. */
+/* IPv6: the bucket is the client's /64 - other addresses in it share it,
+ * another /64 has its own. */
+static void
+test_source_rate6(void **state)
+{
+	bucket_is_prefix(*state, 15, 7);
+}
+
+/* With source_prefix6 48 the bucket is the client's /48: its /64s share it,
+ * another /48 has its own. */
 static void
 test_source_prefix48(void **state)
 {
-	struct fx *f = *state;
-	uint64_t before = drops_of(f, NC_DROP_SOURCE_RATE);
-	struct pb_pkt c;
-	struct frame fr;
-	unsigned int i;
-
-	for (i = 0; i < 4; i++) {
-		client6(&c, IPPROTO_UDP, (uint16_t)(34000 + i));
-		c.sip6[7] = (uint8_t)(0x10 + i);   /* four /64s of one /48 */
-		rx(f, 0, &c);
-		expect_one(f, 0, &fr);
-	}
-	client6(&c, IPPROTO_UDP, 34004);
-	c.sip6[6] = 0x7f;   /* a fifth /64 of it */
-	rx(f, 0, &c);
-	expect_none(f, 0);
-	assert_int_equal(drops_of(f, NC_DROP_SOURCE_RATE), before + 1);
-	c.sip6[5] ^= 1;   /* another /48 */
-	rx(f, 0, &c);
-	expect_one(f, 0, &fr);
-	assert_no_leak(f);
+	bucket_is_prefix(*state, 7, 5);
 }
 
 int
