@@ -701,9 +701,10 @@ case_h() {   # client addresses: PROXY v2 connections to nginx and HAProxy, d1 k
 	: >"$W/why"
 	for p in 8091 8092; do
 		f=$W/h-$p.json
-		# connections that reached their server through d1's local IPs, answered after the kill
+		# connections that reached their server through d1's local IPs and, never opened
+		# again, were answered after the kill
 		n=$(jq --argjson at "$AT" --arg a "${LIPS[0]}" --arg b "${LIPS[1]}" \
-			'[.connections[] | select(((.via | index($a)) or (.via | index($b))) and .last_ok_s > $at + 1)] | length' \
+			'[.connections[] | select(((.via | index($a)) or (.via | index($b))) and .reconnects == 0 and .last_ok_s > $at + 1)] | length' \
 			"$f" 2>/dev/null || echo 0)
 		d1conns=$((d1conns + ${n:-0}))
 		line+="$([ "$p" = 8091 ] && echo nginx || echo HAProxy) $(jq -c '{requests, ok, wrong, failed, reconnects}' "$f" 2>/dev/null || echo '(no report)'); "
