@@ -21,11 +21,18 @@
  * cookie_init_timestamp, they ride in the low 6 bits of the SYN-ACK's
  * timestamp value, which the client echoes in every segment (its TSecr).
  * Without timestamps the connection has neither.
+ *
+ * The tuple H reads is the client's as it sent it: an IPv4 connection's
+ * two addresses in one 64-bit word, an IPv6 connection's two 128-bit
+ * addresses whole in four (never folded: a fold has other addresses that
+ * give the same value, each a cookie of ours for another client), then the
+ * ports and the count in the last word.
  */
 #ifndef NC_SYNCOOKIE_H
 #define NC_SYNCOOKIE_H
 
 #include <stdint.h>
+#include <string.h>
 
 #define NC_SYNCOOKIE_PERIOD_SHIFT 16      /* count: the millisecond clock >> 16 (65.5 s) */
 #define NC_SYNCOOKIE_AGE          2       /* counts a cookie is good for: 65-131 s */
@@ -46,16 +53,19 @@ static const uint16_t nc_syncookie_mss[NC_SYNCOOKIE_MSS_N] = { 536, 1300, 1440, 
 	v2 += v1; v1 = NC_SIP_ROTL(v1, 17); v1 ^= v2; v2 = NC_SIP_ROTL(v2, 32); \
 	} while (0)
 
-/* SipHash-2-4 of the two 64-bit words <a>, <b> (16 bytes) under key <k>. */
+/* SipHash-2-4 of the <n> 64-bit words <w> (8 * <n> bytes, <n> < 32) under
+ * key <k>. */
 static inline uint64_t
-nc_siphash_2u64(const uint64_t k[2], uint64_t a, uint64_t b)
+nc_siphash_u64s(const uint64_t k[2], const uint64_t *w, unsigned int n)
 {
 	uint64_t v0 = k[0] ^ 0x736f6d6570736575ULL, v1 = k[1] ^ 0x646f72616e646f6dULL;
 	uint64_t v2 = k[0] ^ 0x6c7967656e657261ULL, v3 = k[1] ^ 0x7465646279746573ULL;
-	const uint64_t last = (uint64_t)16 << 56;
+	const uint64_t last = (uint64_t)(n * 8) << 56;
+	unsigned int i;
 
-	v3 ^= a; NC_SIP_ROUND(v0, v1, v2, v3); NC_SIP_ROUND(v0, v1, v2, v3); v0 ^= a;
-	v3 ^= b; NC_SIP_ROUND(v0, v1, v2, v3); NC_SIP_ROUND(v0, v1, v2, v3); v0 ^= b;
+	for (i = 0; i < n; i++) {
+		v3 ^= w[i]; NC_SIP_ROUND(v0, v1, v2, v3); NC_SIP_ROUND(v0, v1, v2, v3); v0 ^= w[i];
+	}
 	v3 ^= last; NC_SIP_ROUND(v0, v1, v2, v3); NC_SIP_ROUND(v0, v1, v2, v3); v0 ^= last;
 	v2 ^= 0xff;
 	NC_SIP_ROUND(v0, v1, v2, v3); NC_SIP_ROUND(v0, v1, v2, v3);
@@ -63,19 +73,63 @@ nc_siphash_2u64(const uint64_t k[2], uint64_t a, uint64_t b)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
+/* SipHash-2-4 of the two 64-bit words <a>, <b> (16 bytes) under key <k>. */
+static inline uint64_t
+nc_siphash_2u64(const uint64_t k[2], uint64_t a, uint64_t b)
+{
+	const uint64_t w[2] = { a, b };
+
+	return nc_siphash_u64s(k, w, 2);
+}
+
 /* The secret: two SipHash keys (the first hash's, the second's). */
 struct nc_syncookie_key {
 	uint64_t k[2][2];
 };
 
-/* A connection's 4-tuple as the client sent it (addresses and ports in
- * network order, as they sit in the packet). */
-static inline uint32_t
-nc_syncookie_hash(const struct nc_syncookie_key *key, unsigned int which, uint32_t saddr,
-		  uint32_t daddr, uint16_t sport, uint16_t dport, uint32_t count)
+/*
+ * A connection's 4-tuple as the client sent it, as the hashes read it: the
+ * addresses in w[0] (IPv4: source << 32 | destination, network order as
+ * they sit in the packet) or w[0..3] (IPv6: the source's 16 bytes, then the
+ * destination's, as they sit in the packet), the ports (network order) in
+ * the top 32 bits of the last word, whose low 32 take the count.
+ */
+struct nc_syncookie_tuple {
+	uint64_t w[5];
+	unsigned int n;           /* words hashed: 2 (IPv4) or 5 (IPv6) */
+};
+
+static inline void
+nc_syncookie_tuple4(struct nc_syncookie_tuple *t, uint32_t saddr, uint32_t daddr,
+		    uint16_t sport, uint16_t dport)
 {
-	return (uint32_t)nc_siphash_2u64(key->k[which], (uint64_t)saddr << 32 | daddr,
-					 (uint64_t)sport << 48 | (uint64_t)dport << 32 | count);
+	t->w[0] = (uint64_t)saddr << 32 | daddr;
+	t->w[1] = (uint64_t)sport << 48 | (uint64_t)dport << 32;
+	t->n = 2;
+}
+
+static inline void
+nc_syncookie_tuple6(struct nc_syncookie_tuple *t, const uint8_t saddr[16],
+		    const uint8_t daddr[16], uint16_t sport, uint16_t dport)
+{
+	memcpy(&t->w[0], saddr, 16);
+	memcpy(&t->w[2], daddr, 16);
+	t->w[4] = (uint64_t)sport << 48 | (uint64_t)dport << 32;
+	t->n = 5;
+}
+
+/* Hash <which> (0 or 1) of tuple <t> at time counter <count>. */
+static inline uint32_t
+nc_syncookie_thash(const struct nc_syncookie_key *key, unsigned int which,
+		   const struct nc_syncookie_tuple *t, uint32_t count)
+{
+	uint64_t w[5];
+	unsigned int i;
+
+	for (i = 0; i + 1 < t->n; i++)
+		w[i] = t->w[i];
+	w[t->n - 1] = t->w[t->n - 1] | count;
+	return (uint32_t)nc_siphash_u64s(key->k[which], w, t->n);
 }
 
 /* The time counter of the millisecond clock <now_ms>. */
@@ -98,35 +152,57 @@ nc_syncookie_mss_index(uint16_t mss)
 	return 0;
 }
 
-/* The cookie of a SYN with sequence number <isn> (host order) on the tuple,
+/* The cookie of a SYN with sequence number <isn> (host order) on tuple <t>,
  * at time counter <count>, carrying MSS index <mssi>. */
+static inline uint32_t
+nc_syncookie_make_t(const struct nc_syncookie_key *key, const struct nc_syncookie_tuple *t,
+		    uint32_t isn, uint32_t count, uint32_t mssi)
+{
+	return nc_syncookie_thash(key, 0, t, 0) + isn + (count << 24) +
+	       ((nc_syncookie_thash(key, 1, t, count) + mssi) & 0xffffff);
+}
+
+/* As nc_syncookie_make_t(), on an IPv4 4-tuple. */
 static inline uint32_t
 nc_syncookie_make(const struct nc_syncookie_key *key, uint32_t saddr, uint32_t daddr,
 		  uint16_t sport, uint16_t dport, uint32_t isn, uint32_t count, uint32_t mssi)
 {
-	return nc_syncookie_hash(key, 0, saddr, daddr, sport, dport, 0) + isn + (count << 24) +
-	       ((nc_syncookie_hash(key, 1, saddr, daddr, sport, dport, count) + mssi) & 0xffffff);
+	struct nc_syncookie_tuple t;
+
+	nc_syncookie_tuple4(&t, saddr, daddr, sport, dport);
+	return nc_syncookie_make_t(key, &t, isn, count, mssi);
 }
 
 /* Cookie <cookie> (the client's acknowledgement - 1) of a client whose ISN
- * was <isn> (its sequence number - 1), at time counter <now>: its MSS index
- * (>= 0), -1 a cookie of ours too old, -2 no cookie of ours (forged, or an
- * MSS index no cookie carries). The second hash is checked at the count the
- * cookie says whatever its age, so that a forged one (whose count is as
- * random as the rest) is told from an expired one; a cookie more than 256
- * counts old (4.6 hours) passes for forged. */
+ * was <isn> (its sequence number - 1) on tuple <t>, at time counter <now>:
+ * its MSS index (>= 0), -1 a cookie of ours too old, -2 no cookie of ours
+ * (forged, or an MSS index no cookie carries). The second hash is checked
+ * at the count the cookie says whatever its age, so that a forged one
+ * (whose count is as random as the rest) is told from an expired one; a
+ * cookie more than 256 counts old (4.6 hours) passes for forged. */
+static inline int
+nc_syncookie_check_t(const struct nc_syncookie_key *key, const struct nc_syncookie_tuple *t,
+		     uint32_t isn, uint32_t cookie, uint32_t now)
+{
+	uint32_t c = cookie - nc_syncookie_thash(key, 0, t, 0) - isn;
+	uint32_t age = (now - (c >> 24)) & 0xff;   /* the counter's 8 bits against the clock's */
+	uint32_t mssi;
+
+	mssi = (c - nc_syncookie_thash(key, 1, t, now - age)) & 0xffffff;
+	if (mssi >= NC_SYNCOOKIE_MSS_N)
+		return -2;
+	return age < NC_SYNCOOKIE_AGE ? (int)mssi : -1;
+}
+
+/* As nc_syncookie_check_t(), on an IPv4 4-tuple. */
 static inline int
 nc_syncookie_check(const struct nc_syncookie_key *key, uint32_t saddr, uint32_t daddr,
 		   uint16_t sport, uint16_t dport, uint32_t isn, uint32_t cookie, uint32_t now)
 {
-	uint32_t c = cookie - nc_syncookie_hash(key, 0, saddr, daddr, sport, dport, 0) - isn;
-	uint32_t age = (now - (c >> 24)) & 0xff;   /* the counter's 8 bits against the clock's */
-	uint32_t mssi;
+	struct nc_syncookie_tuple t;
 
-	mssi = (c - nc_syncookie_hash(key, 1, saddr, daddr, sport, dport, now - age)) & 0xffffff;
-	if (mssi >= NC_SYNCOOKIE_MSS_N)
-		return -2;
-	return age < NC_SYNCOOKIE_AGE ? (int)mssi : -1;
+	nc_syncookie_tuple4(&t, saddr, daddr, sport, dport);
+	return nc_syncookie_check_t(key, &t, isn, cookie, now);
 }
 
 /*
