@@ -171,23 +171,30 @@ opt_ws(uint8_t *o, uint8_t ws)
 }
 
 /*
- * Make <m> (its contents read already) the appliance's own segment from
- * <src>:<sport> to <dst>:<dport> (network order) with <opt_len> option bytes
- * the caller writes after the header returned; NULL when <m> was freed.
+ * Make <m> (its contents read already) the appliance's own segment between
+ * the ends <e> of a connection, to the client (<to_client>: from the VIP)
+ * or from it (to the VIP, as the client would send it), in their family,
+ * with <opt_len> option bytes the caller writes after the header returned;
+ * NULL when <m> was freed.
  */
 static struct rte_tcp_hdr *
-own_seg(struct rte_mbuf *m, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
-	uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win, uint16_t opt_len)
+own_seg(struct rte_mbuf *m, const struct nc_sp_ends *e, int to_client, uint32_t seq, uint32_t ack,
+	uint8_t flags, uint16_t win, uint16_t opt_len)
 {
 	uint16_t tcp_len = (uint16_t)(sizeof(struct rte_tcp_hdr) + opt_len);
 	struct rte_tcp_hdr *t;
 
 	rte_pktmbuf_reset(m);
-	t = nc_own_tcp_frame(m, (uint16_t)(L4_OFF + tcp_len), tcp_len, src, dst);
+	if (e->c6 != NULL)
+		t = nc_own_tcp6_frame(m, (uint16_t)(L4_OFF6 + tcp_len), tcp_len,
+				      to_client ? e->v6 : e->c6, to_client ? e->c6 : e->v6);
+	else
+		t = nc_own_tcp_frame(m, (uint16_t)(L4_OFF + tcp_len), tcp_len,
+				     to_client ? e->v4 : e->c4, to_client ? e->c4 : e->v4);
 	if (t == NULL)
 		return NULL;
-	t->src_port = sport;
-	t->dst_port = dport;
+	t->src_port = to_client ? e->vport : e->cport;
+	t->dst_port = to_client ? e->cport : e->vport;
 	t->sent_seq = rte_cpu_to_be_32(seq);
 	t->recv_ack = rte_cpu_to_be_32(ack);
 	t->data_off = (uint8_t)((tcp_len / 4) << 4);
@@ -196,26 +203,80 @@ own_seg(struct rte_mbuf *m, uint32_t src, uint32_t dst, uint16_t sport, uint16_t
 	return t;
 }
 
+/* The checksum of own segment <t> in <m>: over the IPv4 or IPv6 pseudo-header. */
 static inline void
 own_cksum(struct rte_mbuf *m, struct rte_tcp_hdr *t)
 {
 	t->cksum = 0;
-	t->cksum = rte_ipv4_udptcp_cksum(rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-								 sizeof(struct rte_ether_hdr)), t);
+	t->cksum = held_l4_cksum(m, t);
+}
+
+/* The ends of flow <f>'s connection (client and VIP, as the client sent). */
+static inline struct nc_sp_ends
+ends_of(struct nc_worker *w, const struct nc_flow *f)
+{
+	const struct nc_flow6_addr *a;
+
+	if (!nc_flow_is_v6(f))
+		return nc_sp_ends4(&f->key);
+	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+	return nc_sp_ends6(a->client, a->vip, f->key.src_port, f->key.dst_port);
+}
+
+/* The cookie's input: the tuple of <e> as the client sent it. */
+static inline void
+ends_tuple(const struct nc_sp_ends *e, struct nc_syncookie_tuple *t)
+{
+	if (e->c6 != NULL)
+		nc_syncookie_tuple6(t, e->c6, e->v6, e->cport, e->vport);
+	else
+		nc_syncookie_tuple4(t, e->c4, e->v4, e->cport, e->vport);
+}
+
+/* The next hop back to client <e> and its MAC (*<mac>): its entry, or < 0
+ * with <m> consumed - dropped and counted, an IPv4 next hop asked for (the
+ * client sends its SYN again), an IPv6 one's packet passed to the control
+ * lcore from port <pidx>, which hands it back once resolved. */
+static int
+client_hop(struct nc_worker *w, struct rte_mbuf *m, const struct nc_sp_ends *e, uint16_t pidx,
+	   uint64_t *mac)
+{
+	const struct nc_dp *dp = w->dp;
+	uint16_t port = 0;
+	int nh;
+
+	nh = e->c6 != NULL ? nc_neigh_next_hop6(dp->neigh, e->c6, &port) :
+			     nc_neigh_next_hop(dp->neigh, e->c4, &port);
+	if (likely(nh >= 0 && ((*mac = nc_neigh_mac(dp->neigh, (uint32_t)nh)) & NC_NEIGH_VALID)))
+		return nh;
+	if (nh == -ENETUNREACH) {
+		drop(w, m, NC_DROP_NO_ROUTE);
+	} else if (e->c6 != NULL) {
+		resolve6_pass(w, m, pidx);
+	} else {
+		if (nh == -ENOENT) {   /* asked for; the client sends its SYN again */
+			struct nc_ctl_msg msg = { .type = NC_CTL_RESOLVE, .pidx = port, .ip = e->c4 };
+
+			rte_ring_mp_enqueue_elem(dp->ctl_ring, &msg, sizeof(msg));
+		}
+		drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
+	}
+	return -1;
 }
 
 /* ------------------------------------------------------- the client's SYN */
 
 void
-nc_sp_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
+nc_sp_syn(struct nc_worker *w, struct rte_mbuf *m, uint8_t svc, uint16_t l4_off,
+	  const struct nc_sp_ends *e, uint16_t pidx)
 {
 	const struct nc_dp *dp = w->dp;
-	const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
-							       pm->l4_off);
+	const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
+	struct nc_syncookie_tuple tu;
 	struct rte_tcp_hdr *t;
 	struct sp_opts o;
 	uint32_t isn, cookie, ts = 0, mssi;
-	uint16_t port = 0, olen;
+	uint16_t olen;
 	uint64_t mac = 0;
 	uint8_t *op;
 	int nh;
@@ -225,30 +286,19 @@ nc_sp_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		return;
 	}
 	/* the answer goes back the way a flow's would */
-	nh = nc_neigh_next_hop(dp->neigh, pm->key.src_ip, &port);
-	if (unlikely(nh < 0 || !((mac = nc_neigh_mac(dp->neigh, (uint32_t)nh)) & NC_NEIGH_VALID))) {
-		if (nh == -ENETUNREACH) {
-			drop(w, m, NC_DROP_NO_ROUTE);
-			return;
-		}
-		if (nh == -ENOENT) {   /* asked for; the client sends its SYN again */
-			struct nc_ctl_msg msg = { .type = NC_CTL_RESOLVE, .pidx = port,
-						  .ip = pm->key.src_ip };
-
-			rte_ring_mp_enqueue_elem(dp->ctl_ring, &msg, sizeof(msg));
-		}
-		drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
+	nh = client_hop(w, m, e, pidx, &mac);
+	if (unlikely(nh < 0))
 		return;
-	}
 	opts_parse(th, &o);
 	/* a fail-safe service's connections keep only the MSS (a second server
 	 * could not keep what the first agreed to): nothing else is offered */
-	if (w->tb->svc[pm->svc].failsafe)
+	if (w->tb->svc[svc].failsafe)
 		o.ts = 0;
 	isn = rte_be_to_cpu_32(th->sent_seq);
 	mssi = nc_syncookie_mss_index(o.mss != 0 ? o.mss : 536);
-	cookie = nc_syncookie_make(&dp->synp_key, pm->key.src_ip, pm->key.dst_ip, pm->key.src_port,
-				   pm->key.dst_port, isn, nc_syncookie_count(w->now_ms + dp->synp_clock), mssi);
+	ends_tuple(e, &tu);
+	cookie = nc_syncookie_make_t(&dp->synp_key, &tu, isn,
+				     nc_syncookie_count(w->now_ms + dp->synp_clock), mssi);
 	/* without timestamps nothing carries window scale and SACK: neither is offered */
 	olen = 4;
 	if (o.ts) {
@@ -256,30 +306,29 @@ nc_sp_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 				     o.sack_ok);
 		olen = (uint16_t)(olen + 12 + (o.ws != NC_SP_WS_NONE ? 4 : 0));
 	}
-	t = own_seg(m, pm->key.dst_ip, pm->key.src_ip, pm->key.dst_port, pm->key.src_port, cookie,
-		    isn + 1, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, NC_SP_SYN_WIN, olen);
+	t = own_seg(m, e, 1, cookie, isn + 1, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, NC_SP_SYN_WIN, olen);
 	if (unlikely(t == NULL))
 		return;   /* the SYN's own buffer: never too small */
-	op = opt_mss((uint8_t *)(t + 1), NC_SP_MSS);
+	op = opt_mss((uint8_t *)(t + 1), e->c6 != NULL ? NC_SP_MSS6 : NC_SP_MSS);
 	if (o.ts) {
 		op = opt_ts(op, o.sack_ok, ts, o.tsval);
 		if (o.ws != NC_SP_WS_NONE)
 			opt_ws(op, NC_SP_WSCALE);
 	}
 	own_cksum(m, t);
-	w->st.svc[pm->svc].sp[NC_SP_EV_COOKIE_SENT]++;
+	w->st.svc[svc].sp[NC_SP_EV_COOKIE_SENT]++;
 	tx_mac(w, m, nc_neigh_port(dp->neigh, (uint32_t)nh), mac);
 }
 
 /* ------------------------------------------------------- the client's ACK */
 
 int
-nc_sp_ack_check(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
-		struct nc_sp_ack *ck)
+nc_sp_ack_check(struct nc_worker *w, struct rte_mbuf *m, uint8_t svc, uint16_t l4_off,
+		const struct nc_sp_ends *e, struct nc_sp_ack *ck)
 {
 	const struct nc_dp *dp = w->dp;
-	const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
-							       pm->l4_off);
+	const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
+	struct nc_syncookie_tuple tu;
 	struct sp_opts o;
 	uint32_t ws = NC_SYNCOOKIE_TS_WS_NONE;
 	int r, sack = 0;
@@ -287,13 +336,13 @@ nc_sp_ack_check(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *
 	opts_parse(th, &o);
 	ck->c_isn = rte_be_to_cpu_32(th->sent_seq) - 1;
 	ck->cookie = rte_be_to_cpu_32(th->recv_ack) - 1;
-	r = nc_syncookie_check(&dp->synp_key, pm->key.src_ip, pm->key.dst_ip, pm->key.src_port,
-			       pm->key.dst_port, ck->c_isn, ck->cookie,
-			       nc_syncookie_count(w->now_ms + dp->synp_clock));
+	ends_tuple(e, &tu);
+	r = nc_syncookie_check_t(&dp->synp_key, &tu, ck->c_isn, ck->cookie,
+				 nc_syncookie_count(w->now_ms + dp->synp_clock));
 	if (r >= 0 && o.ts && nc_syncookie_ts_decode(o.tsecr, &ws, &sack) < 0)
 		r = -2;
 	if (unlikely(r < 0)) {
-		w->st.svc[pm->svc].sp[r == -1 ? NC_SP_EV_COOKIE_EXPIRED : NC_SP_EV_COOKIE_BAD]++;
+		w->st.svc[svc].sp[r == -1 ? NC_SP_EV_COOKIE_EXPIRED : NC_SP_EV_COOKIE_BAD]++;
 		/* a peer dispatcher may have the connection: it goes there as before */
 		if (dp->sync || (__atomic_load_n(&dp->redirect[dp->pidx_of[m->port]], __ATOMIC_RELAXED) &
 				 NC_DP_REDIRECT_ON))
@@ -309,7 +358,7 @@ nc_sp_ack_check(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *
 	ck->ws = o.ts && ws != NC_SYNCOOKIE_TS_WS_NONE ? (uint8_t)ws : NC_SP_WS_NONE;
 	ck->sack = (uint8_t)(o.ts && sack);
 	ck->win = rte_be_to_cpu_16(th->rx_win);
-	w->st.svc[pm->svc].sp[NC_SP_EV_COOKIE_VALID]++;
+	w->st.svc[svc].sp[NC_SP_EV_COOKIE_VALID]++;
 	return 1;
 }
 
@@ -322,10 +371,11 @@ win_unscaled(const struct nc_synp *sp, uint16_t win)
 }
 
 struct rte_mbuf *
-nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const struct pkt_meta *pm,
+nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, uint16_t l4_off, uint16_t pay,
 	   const struct nc_sp_ack *ck)
 {
 	struct nc_synp *sp = &w->synp[flow_idx(w, f)];
+	struct nc_sp_ends e = ends_of(w, f);
 	struct rte_mbuf *syn = m;
 	struct rte_tcp_hdr *t;
 	uint16_t olen = 4;
@@ -342,12 +392,12 @@ nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const str
 	sp->ws_s = NC_SP_WS_NONE;
 	sp->delta = 0;
 	sp->flags = (uint8_t)(NC_SP_PROXIED | (ck->ts ? NC_SP_CTS : 0));
-	if (pm->pay != 0 || m->nb_segs != 1) {
+	if (pay != 0 || m->nb_segs != 1) {
 		syn = rte_pktmbuf_alloc(m->pool);
-		if (pm->pay != 0 && syn != NULL && m->nb_segs == 1) {
+		if (pay != 0 && syn != NULL && m->nb_segs == 1) {
 			sp->held = m;   /* goes on after the server's SYN-ACK */
-			sp->held_l4 = pm->l4_off;
-			sp->held_pay = pm->pay;
+			sp->held_l4 = l4_off;
+			sp->held_pay = pay;
 			w->st.svc[f->svc].sp[NC_SP_EV_HELD]++;
 		} else if (syn != NULL) {
 			drop(w, m, NC_DROP_SYNPROXY_PENDING);   /* the client sends it again */
@@ -363,8 +413,8 @@ nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, const str
 	if (ck->ts)
 		olen = (uint16_t)(olen + 12 + (ck->ws != NC_SP_WS_NONE ? 4 : 0));
 	/* a SYN's window is never scaled: the client's in its own scale */
-	t = own_seg(syn, f->key.src_ip, f->key.dst_ip, f->key.src_port, f->key.dst_port, ck->c_isn,
-		    0, RTE_TCP_SYN_FLAG, (uint16_t)RTE_MIN(win_unscaled(sp, ck->win), 65535u), olen);
+	t = own_seg(syn, &e, 0, ck->c_isn, 0, RTE_TCP_SYN_FLAG,
+		    (uint16_t)RTE_MIN(win_unscaled(sp, ck->win), 65535u), olen);
 	if (unlikely(t == NULL))
 		return NULL;
 	op = opt_mss((uint8_t *)(t + 1), nc_syncookie_mss[ck->mssi]);
@@ -508,13 +558,12 @@ struct rte_mbuf *
 nc_sp_client_ack(struct nc_worker *w, const struct nc_flow *f, uint32_t idx, struct rte_mbuf *m)
 {
 	const struct nc_synp *sp = &w->synp[idx];
+	struct nc_sp_ends e = ends_of(w, f);
 	struct rte_tcp_hdr *t;
 	int ts = !!(sp->flags & NC_SP_CTS);
 	uint16_t port = m->port;
 
-	(void)w;
-	t = own_seg(m, f->key.src_ip, f->key.dst_ip, f->key.src_port, f->key.dst_port,
-		    sp->c_isn + 1, sp->cookie + 1, RTE_TCP_ACK_FLAG, sp->c_win, ts ? 12 : 0);
+	t = own_seg(m, &e, 0, sp->c_isn + 1, sp->cookie + 1, RTE_TCP_ACK_FLAG, sp->c_win, ts ? 12 : 0);
 	if (unlikely(t == NULL))
 		return NULL;
 	if (ts)

@@ -33,7 +33,8 @@
  * client's windows unscaled (capped at 65535).
  */
 #define NC_SP_WSCALE   7          /* offered to the client */
-#define NC_SP_MSS      1460       /* offered to the client */
+#define NC_SP_MSS      1460       /* offered to an IPv4 client */
+#define NC_SP_MSS6     (NC_SP_MSS - 20)   /* ... to an IPv6 one: its header is 20 bytes more */
 #define NC_SP_SYN_WIN  65535      /* the SYN-ACK's window (unscaled, as every SYN's) */
 #define NC_SP_WS_NONE  0xff
 
@@ -72,23 +73,57 @@ struct nc_sp_ack {
 	uint8_t ts;
 };
 
-/* A SYN of no flow to service <svc>, checked for its source by the caller:
- * answered with a cookie SYN-ACK (no flow, no port). Consumes <m>. */
-void nc_sp_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm);
+/*
+ * The client's side of a connection as the segments the proxy makes for it
+ * carry it (client to VIP): IPv4 addresses, or IPv6 ones (<c6> not NULL),
+ * and the ports, all in network order. The only family-specific input of the
+ * proxy: the cookie hashes these addresses, the SYN-ACK goes back to them,
+ * and the SYN and the ACK made in the client's place come from them.
+ */
+struct nc_sp_ends {
+	const uint8_t *c6, *v6;   /* IPv6 client and VIP, or NULL */
+	uint32_t c4, v4;          /* IPv4 client and VIP */
+	uint16_t cport, vport;
+};
 
-/* A bare ACK of no flow to a syn_proxy service: 1 when its cookie is valid
- * (<ck> filled), else 0 with <m> consumed (dropped and counted, or on to a
- * peer dispatcher that may have its flow). */
-int nc_sp_ack_check(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
-		    struct nc_sp_ack *ck);
+static inline struct nc_sp_ends
+nc_sp_ends4(const struct nc_flow_key *k)
+{
+	struct nc_sp_ends e = { NULL, NULL, k->src_ip, k->dst_ip, k->src_port, k->dst_port };
 
-/* Flow <f> just opened for the valid ACK <m> (<ck>): data with the ACK is
- * held. Consumes <m>. Returns the SYN the client would have sent its server
- * (client to VIP, the client's ISN and the options the cookie kept), which
- * the caller sends on through the client leg as the client's own (the
+	return e;
+}
+
+static inline struct nc_sp_ends
+nc_sp_ends6(const uint8_t *client, const uint8_t *vip, uint16_t cport, uint16_t vport)
+{
+	struct nc_sp_ends e = { client, vip, 0, 0, cport, vport };
+
+	return e;
+}
+
+/* A SYN of no flow to service <svc> (its L4 header at <l4_off>, from <e>),
+ * checked for its source by the caller: answered with a cookie SYN-ACK (no
+ * flow, no port). An IPv6 client whose next hop is not resolved has <m>
+ * go to the control lcore from port <pidx> and back (an IPv4 one is asked
+ * for and sends its SYN again). Consumes <m>. */
+void nc_sp_syn(struct nc_worker *w, struct rte_mbuf *m, uint8_t svc, uint16_t l4_off,
+	       const struct nc_sp_ends *e, uint16_t pidx);
+
+/* A bare ACK of no flow to syn_proxy service <svc> (L4 at <l4_off>, from
+ * <e>): 1 when its cookie is valid (<ck> filled), else 0 with <m> consumed
+ * (dropped and counted, or on to a peer dispatcher that may have its flow). */
+int nc_sp_ack_check(struct nc_worker *w, struct rte_mbuf *m, uint8_t svc, uint16_t l4_off,
+		    const struct nc_sp_ends *e, struct nc_sp_ack *ck);
+
+/* Flow <f> (either family) just opened for the valid ACK <m> (<ck>; L4 at
+ * <l4_off>, <pay> payload bytes): data with the ACK is held. Consumes <m>.
+ * Returns the SYN the client would have sent its server (client to VIP in
+ * the client's family, the client's ISN and the options the cookie kept),
+ * which the caller sends on through its client leg as the client's own (the
  * fail-safe holds it, as any SYN), or NULL (no buffer: counted). */
 struct rte_mbuf *nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m,
-			    const struct pkt_meta *pm, const struct nc_sp_ack *ck);
+			    uint16_t l4_off, uint16_t pay, const struct nc_sp_ack *ck);
 
 /* Client packet <m> of proxied flow <f> (index <idx>): before its server
  * answered, data is held (the first segment) or dropped, 0 (consumed), but
@@ -114,10 +149,17 @@ int nc_sp_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rt
 void nc_sp_s2c(struct nc_worker *w, uint32_t idx, struct rte_mbuf *m, uint16_t l4_off);
 
 /* The server's SYN-ACK <m> of proxied flow <f> answered: <m> becomes the ACK
- * the client sent, as it sent it (client to VIP), for the caller to send on
- * through the client leg; NULL when dropped. */
+ * the client sent, as it sent it (client to VIP, in the client's family: L4
+ * at held_l4_off()), for the caller to send on through the client leg; NULL
+ * when dropped. */
 struct rte_mbuf *nc_sp_client_ack(struct nc_worker *w, const struct nc_flow *f, uint32_t idx,
 				  struct rte_mbuf *m);
+
+/* dp_worker.c: the server answered proxied flow <f>'s SYN (<m>, its SYN-ACK,
+ * seen by the server leg's hooks; either family): <m> made the client's ACK
+ * by nc_sp_client_ack() goes on through the client leg of the flow's family
+ * as the client sent it, then the data held since. Consumes <m>. */
+void nc_sp_handshake(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m);
 
 /* A segment the fail-safe makes for the client of proxied flow <idx>: its
  * sequence number <seq> (the server's numbers) in the client's. */

@@ -22,6 +22,7 @@
 #include "dp_v6.h"
 #include "dp_client_addr.h"
 #include "dp_failsafe.h"
+#include "dp_synproxy.h"
 
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ND_NS        135
@@ -557,6 +558,26 @@ nc_v6_adopt_fill(struct nc_worker *w, struct nc_flow *f, const struct nc_sync_re
 	}
 }
 
+/* Why a new flow from IPv6 client <src> to service <se> (schedule <s>) is
+ * refused for its source, or NC_DROP_MAX: an address no host sends from, one
+ * of ours, or one of the service's IPv6 servers on the clients' side. New-flow
+ * path only. */
+static inline enum nc_drop
+src6_refused(const struct nc_worker *w, const uint8_t *src, const struct nc_svc6_ent *se,
+	     const struct nc_schedule *s)
+{
+	uint16_t i;
+
+	if (unlikely(nc_ip6_src_martian(src)))
+		return NC_DROP_SRC_MARTIAN;
+	if (unlikely(nc_dp_addr6_find(&w->tb->v6, src) != NULL))
+		return NC_DROP_SRC_OURS;
+	for (i = 0; s != NULL && !se->nat64 && i < s->n_servers; i++)
+		if (unlikely(nc_ip6_eq(w->tb->v6.server[se->svc][i], src)))
+			return NC_DROP_SRC_SERVER;
+	return NC_DROP_MAX;
+}
+
 /* Open an IPv6 flow for client packet <m>; NULL when refused (counted; <m>
  * consumed) or when <m> waits on the control lcore for its sender's MAC
  * (*resolve set, <m> not consumed). */
@@ -572,27 +593,19 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	struct nc_flow6_addr *a;
 	struct nc_flow *f;
 	uint8_t prefix[16] __rte_aligned(8), server;
-	uint16_t port = pidx, i;
+	uint16_t port = pidx;
+	enum nc_drop why;
 	int nh, err, hit;
 
-	if (unlikely(nc_ip6_src_martian(k->src_ip))) {
-		drop(w, m, NC_DROP_SRC_MARTIAN);
-		return NULL;
-	}
-	if (unlikely(nc_dp_addr6_find(&w->tb->v6, k->src_ip) != NULL)) {
-		drop(w, m, NC_DROP_SRC_OURS);
+	why = src6_refused(w, k->src_ip, se, s);
+	if (unlikely(why != NC_DROP_MAX)) {
+		drop(w, m, why);
 		return NULL;
 	}
 	if (unlikely(s == NULL || s->n_slots == 0)) {
 		drop(w, m, NC_DROP_NO_SERVER);
 		return NULL;
 	}
-	/* one of the service's servers on the clients' side (IPv6 servers) */
-	for (i = 0; !se->nat64 && i < s->n_servers; i++)
-		if (unlikely(nc_ip6_eq(w->tb->v6.server[svc][i], k->src_ip))) {
-			drop(w, m, NC_DROP_SRC_SERVER);
-			return NULL;
-		}
 	nh = nc_neigh_next_hop6(dp->neigh, k->src_ip, &port);
 	if (unlikely(nh < 0 || !(nc_neigh_mac(dp->neigh, (uint32_t)nh) & NC_NEIGH_VALID))) {
 		if (nh == -ENETUNREACH)
@@ -646,6 +659,8 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	}
 	if (unlikely(ds->client_addr != NC_CA_NONE))
 		nc_ca_open(w, f, ds);
+	if (unlikely(ds->syn_proxy != NC_SYNP_OFF))
+		nc_sp_release(w, flow_idx(w, f));   /* a plain flow until nc_sp_open */
 	if (unlikely(ds->failsafe) && k->proto == IPPROTO_TCP)
 		nc_fs_open(w, f);
 	limits_open(w, f);
@@ -694,6 +709,80 @@ client6(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, const stru
 	return PK_CLIENT6;
 }
 
+/* syn_proxy: a SYN of no flow to IPv6 service <se> (client_flow() passed it)
+ * is answered with a cookie, if its source may open one at all. */
+static __rte_noinline void
+synp6_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
+	  const struct nc_flow6_key *k, const struct nc_svc6_ent *se, uint16_t pidx)
+{
+	const struct nc_schedule *s = nc_sched_get(w->dp->sched_slot[se->svc]);
+	enum nc_drop why = src6_refused(w, k->src_ip, se, s);
+	struct nc_sp_ends e;
+
+	if (unlikely(why != NC_DROP_MAX)) {
+		drop(w, m, why);
+		return;
+	}
+	if (unlikely(s == NULL || s->n_slots == 0)) {
+		drop(w, m, NC_DROP_NO_SERVER);
+		return;
+	}
+	e = nc_sp_ends6(k->src_ip, k->dst_ip, k->src_port, k->dst_port);
+	nc_sp_syn(w, m, se->svc, pm->l4_off, &e, pidx);
+}
+
+/* syn_proxy: a bare ACK of no flow to IPv6 service <se>; a valid cookie
+ * opens the flow (the limits and the scheduler as for a SYN) and the
+ * client's SYN, as the cookie kept it, goes on through the client leg. */
+static __rte_noinline void
+synp6_ack(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
+	  const struct nc_flow6_key *k, const struct nc_svc6_ent *se, uint16_t pidx)
+{
+	struct nc_sp_ends e = nc_sp_ends6(k->src_ip, k->dst_ip, k->src_port, k->dst_port);
+	struct nc_sp_ack ck;
+	struct pkt_meta spm;
+	struct rte_mbuf *syn;
+	struct nc_flow *f;
+	int resolve = 0;
+
+	if (!nc_sp_ack_check(w, m, se->svc, pm->l4_off, &e, &ck))
+		return;
+	f = flow6_open(w, m, pidx, k, pm->hash, se, &resolve);
+	if (f == NULL) {
+		if (resolve)
+			resolve6_pass(w, m, pidx);
+		return;
+	}
+	syn = nc_sp_open(w, f, m, pm->l4_off, pm->pay, &ck);
+	if (syn == NULL)
+		return;
+	spm = *pm;
+	spm.l4_off = L4_OFF6;
+	spm.pay = 0;
+	nc_v6_client_leg(w, syn, &spm, k, (int32_t)flow_idx(w, f), pidx);
+}
+
+void
+nc_v6_synp_leg(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
+	       uint16_t l4_off, uint16_t pay)
+{
+	const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, idx);
+	struct nc_flow6_key k;
+	struct pkt_meta pm;
+
+	nc_flow6_key_set(&k, a->client, a->vip, f->key.src_port, f->key.dst_port, f->key.proto);
+	memset(&pm, 0, sizeof(pm));
+	pm.key.src_port = f->key.src_port;
+	pm.key.dst_port = f->key.dst_port;
+	pm.key.proto = f->key.proto;
+	pm.svc = f->svc;
+	pm.l4_off = l4_off;
+	pm.pay = pay;
+	pm.kind = PK_CLIENT6;
+	/* a flow of its own: neither the service entry nor the port is read */
+	nc_v6_client_leg(w, m, &pm, &k, (int32_t)idx, 0);
+}
+
 void
 nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
 		 const struct nc_flow6_key *k, int32_t pos, uint16_t pidx)
@@ -708,12 +797,30 @@ nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 
 	if (k->proto == IPPROTO_TCP)
 		flags = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags;
+	if (unlikely(pos < 0) && unlikely(w->tb->svc[se->svc].syn_proxy != NC_SYNP_OFF) &&
+	    w->synp != NULL && k->proto == IPPROTO_TCP &&
+	    (flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG | RTE_TCP_FIN_FLAG)) ==
+	    RTE_TCP_ACK_FLAG) {
+		synp6_ack(w, m, pm, k, se, pidx);
+		return;
+	}
 	pos = client_flow(w, m, pos, k->proto, pm->l4_off, pm->pay);
 	if (pos == NC_POS_TAKEN)
 		return;
+	/* the client's acknowledgement as it wrote it, before a splice or the
+	 * SYN proxy translates it: the server leg's window moves by it */
+	if (k->proto == IPPROTO_TCP)
+		ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->recv_ack;
 	if (pos >= 0) {
 		f = flow_at(w, (uint32_t)pos);
+		if (unlikely(nc_sp_flow(w, f, (uint32_t)pos)) &&
+		    nc_sp_client(w, f, (uint32_t)pos, m, pm) == 0)
+			return;
 	} else {
+		if (unlikely(nc_sp_cookies_now(w, se->svc)) && k->proto == IPPROTO_TCP) {
+			synp6_syn(w, m, pm, k, se, pidx);
+			return;
+		}
 		f = flow6_open(w, m, pidx, k, pm->hash, se, &resolve);
 		if (f == NULL) {
 			if (resolve)
@@ -734,10 +841,6 @@ nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 		ss->requests++;
 	}
 	ss->bytes += rte_pktmbuf_pkt_len(m);
-	/* the client's acknowledgement as it wrote it, before a splice
-	 * translates it: the server leg's window moves by it */
-	if (k->proto == IPPROTO_TCP)
-		ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->recv_ack;
 	/* held copies are frames without extension headers: one with them
 	 * goes on unheld */
 	if (unlikely(w->tb->svc[f->svc].failsafe) && pm->l4_off == L4_OFF6 &&
@@ -800,7 +903,7 @@ nc_v6_server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 	struct nc_srv_stats *ss;
 	struct nc_flow *f;
 	uint32_t ack_in = 0;
-	int accepted = 0;
+	int accepted = 0, sp = 0;
 
 	if (unlikely(idx < 0)) {
 		drop(w, m, NC_DROP_NO_FLOW);
@@ -814,6 +917,11 @@ nc_v6_server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 		drop(w, m, NC_DROP_NO_FLOW);
 		return;
 	}
+	if (unlikely(nc_sp_flow(w, f, (uint32_t)idx))) {
+		sp = nc_sp_server(w, f, (uint32_t)idx, m, pm);
+		if (sp == 0)
+			return;
+	}
 	/* the server's acknowledgement as it wrote it: the server leg's window */
 	if (f->key.proto == IPPROTO_TCP)
 		ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->recv_ack;
@@ -823,6 +931,17 @@ nc_v6_server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 		nc_ca_server_fast(w, f, (uint32_t)idx, m, pm);
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
 		return;
+	if (unlikely(sp != 0)) {   /* a proxied connection, as on IPv4 */
+		if (sp == 2) {   /* the server's SYN-ACK: never the client's */
+			nc_sp_handshake(w, f, (uint32_t)idx, m);
+			return;
+		}
+		if (sp == 3) {   /* a move's SYN-ACK no hook took */
+			drop(w, m, NC_DROP_NO_FLOW);
+			return;
+		}
+		nc_sp_s2c(w, (uint32_t)idx, m, pm->l4_off);
+	}
 	if (f->key.proto == IPPROTO_TCP) {
 		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
 								       pm->l4_off);

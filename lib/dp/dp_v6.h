@@ -39,6 +39,13 @@ void nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_
 		      const struct nc_flow6_key *k, int32_t pos, uint16_t pidx);
 void nc_v6_server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm);
 
+/* syn_proxy: segment <m> of proxied IPv6 flow <f> (<idx>) that the proxy
+ * made in its client's place (the client's ACK) or held for it (L4 at
+ * <l4_off>, <pay> payload bytes) goes through the IPv6 client leg as if it
+ * came now. */
+void nc_v6_synp_leg(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
+		    uint16_t l4_off, uint16_t pay);
+
 /*
  * The server's IPv4 packet <m> (parsed into <pm>) on NAT64 flow <f> made the
  * client's IPv6 packet (RFC 7915 4): from the IPv4 server leg, after its

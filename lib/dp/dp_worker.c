@@ -220,7 +220,11 @@ synp_syn(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		drop(w, m, NC_DROP_NO_SERVER);
 		return;
 	}
-	nc_sp_syn(w, m, pm);
+	{
+		struct nc_sp_ends e = nc_sp_ends4(&pm->key);
+
+		nc_sp_syn(w, m, pm->svc, pm->l4_off, &e, 0);
+	}
 }
 
 static __rte_always_inline void
@@ -232,17 +236,18 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 static __rte_noinline void
 synp_ack(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 {
+	struct nc_sp_ends e = nc_sp_ends4(&pm->key);
 	struct nc_sp_ack ck;
 	struct pkt_meta spm;
 	struct rte_mbuf *syn;
 	struct nc_flow *f;
 
-	if (!nc_sp_ack_check(w, m, pm, &ck))
+	if (!nc_sp_ack_check(w, m, pm->svc, pm->l4_off, &e, &ck))
 		return;
 	f = flow_open(w, m, pm);
 	if (f == NULL)
 		return;
-	syn = nc_sp_open(w, f, m, pm, &ck);
+	syn = nc_sp_open(w, f, m, pm->l4_off, pm->pay, &ck);
 	if (syn == NULL)
 		return;
 	spm = *pm;
@@ -327,44 +332,43 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 	tx_to(w, m, f->nh_server);
 }
 
-/* syn_proxy: the client segment held for flow <idx> goes on now that its
- * server answered, through the client leg as if it came now. */
-static __rte_noinline void
-synp_release(struct nc_worker *w, struct nc_flow *f, uint32_t idx)
+/* syn_proxy: segment <m> of proxied flow <f> (<idx>) that the proxy made in
+ * its client's place or held for it (L4 at <l4_off>, <pay> payload bytes)
+ * goes through the client leg of the flow's family as if it came now. */
+static void
+synp_leg(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m, uint16_t l4_off,
+	 uint16_t pay)
 {
-	struct nc_synp *sp = &w->synp[idx];
-	struct rte_mbuf *m = sp->held;
 	struct pkt_meta pm;
 
-	sp->held = NULL;
+	if (nc_flow_is_v6(f)) {
+		nc_v6_synp_leg(w, f, idx, m, l4_off, pay);
+		return;
+	}
 	memset(&pm, 0, sizeof(pm));
 	pm.key = f->key;
 	pm.svc = f->svc;
-	pm.l4_off = sp->held_l4;
-	pm.pay = sp->held_pay;
+	pm.l4_off = l4_off;
+	pm.pay = pay;
 	pm.kind = PK_CLIENT;
 	client_leg(w, m, &pm, (int32_t)idx);
 }
 
-/* syn_proxy: the server answered flow <idx>'s SYN (<m>, its SYN-ACK, seen by
- * the leg's hooks): the client's ACK goes on through the client leg as the
- * client sent it, then the data held since. */
-static __rte_noinline void
-synp_handshake(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m)
+/* syn_proxy: the client's ACK, then the data held since (as if it came
+ * now), each through the client leg of the flow's family. */
+__rte_noinline void
+nc_sp_handshake(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m)
 {
-	struct pkt_meta pm;
+	struct nc_synp *sp = &w->synp[idx];
 
 	m = nc_sp_client_ack(w, f, idx, m);
-	if (m != NULL) {
-		memset(&pm, 0, sizeof(pm));
-		pm.key = f->key;
-		pm.svc = f->svc;
-		pm.l4_off = L4_OFF;
-		pm.kind = PK_CLIENT;
-		client_leg(w, m, &pm, (int32_t)idx);
+	if (m != NULL)
+		synp_leg(w, f, idx, m, held_l4_off(m), 0);
+	if (sp->held != NULL && f->state != NC_FLOW_FREE) {
+		m = sp->held;
+		sp->held = NULL;
+		synp_leg(w, f, idx, m, sp->held_l4, sp->held_pay);
 	}
-	if (w->synp[idx].held != NULL && f->state != NC_FLOW_FREE)
-		synp_release(w, f, idx);
 }
 
 static __rte_always_inline void
@@ -408,7 +412,7 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		return;
 	if (unlikely(sp != 0)) {   /* a proxied connection */
 		if (sp == 2) {   /* the server's SYN-ACK: never the client's */
-			synp_handshake(w, f, (uint32_t)idx, m);
+			nc_sp_handshake(w, f, (uint32_t)idx, m);
 			return;
 		}
 		if (sp == 3) {   /* a move's SYN-ACK no hook took */
@@ -752,6 +756,10 @@ stage_keys6(struct nc_worker *w, struct rte_mbuf **pkts, struct burst *b, uint16
 		kp[c] = &k6[c];
 	}
 	nc_flow6_probe_end(w->flows, b->probe6 + c0, kp, n, b->pos6 + c0);
+	if (unlikely(w->synp != NULL))   /* a proxied flow's translation */
+		for (c = 0; c < n; c++)
+			if (b->pos6[c0 + c] >= 0)
+				rte_prefetch0(&w->synp[b->pos6[c0 + c]]);
 }
 
 /* An ICMP unreachable to us (PK_ICMP4) from port <pidx>, in its place among

@@ -2674,6 +2674,52 @@ static void test_v6_affinity_maglev_adaptive(void **state)
 	}
 }
 
+/* syn_proxy on an IPv6 service: "on" and "auto" over IPv6 servers; refused
+ * over IPv4 servers (NAT64), naming the path, whatever the mode. */
+static void test_v6_syn_proxy(void **state)
+{
+	static const struct {
+		const char *mode;
+		int nat64;
+		enum nc_syn_proxy want;
+		const char *err;       /* the one error line, NULL: valid */
+	} cases[] = {
+		{ "'on'", 0, NC_SYNP_ON, NULL },
+		{ "'auto'", 0, NC_SYNP_AUTO, NULL },
+		{ "'off'", 1, NC_SYNP_OFF, NULL },
+		{ "'on'", 1, NC_SYNP_OFF, "services[2].syn_proxy: \"on\" is not supported over NAT64 "
+		  "(an IPv6 vip over IPv4 servers keeps \"off\")" },
+		{ "'auto'", 1, NC_SYNP_OFF, "services[2].syn_proxy: \"auto\" is not supported over "
+		  "NAT64 (an IPv6 vip over IPv4 servers keeps \"off\")" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct patch p[] = { { "/services/2/syn_proxy", cases[i].mode }, { NULL, NULL } };
+		const char *want[] = { cases[i].err, NULL };
+		struct nc_config *cfg = cfg_new();
+		struct nc_errors *e = errs_new();
+		char *json = build_on(v6_base, p, cases[i].nat64 ? hook_v6_nat64 : NULL);
+		int rc;
+
+		rc = nc_config_parse_string(json, cfg, e);
+		expect_lines(e, want);
+		if (cases[i].err != NULL) {
+			assert_int_equal(rc, -EINVAL);
+		} else {
+			assert_int_equal(rc, 0);
+			assert_int_equal(cfg->services[2].family, AF_INET6);
+			assert_int_equal(cfg->services[2].server_family,
+					 cases[i].nat64 ? AF_INET : AF_INET6);
+			assert_int_equal(cfg->services[2].syn_proxy, cases[i].want);
+		}
+		free(json);
+		free(cfg);
+		free(e);
+	}
+}
+
 /* Management API: a server added to an IPv6 service is of its family. */
 static void test_parse_server6(void **state)
 {
@@ -3706,6 +3752,7 @@ int main(void)
 		cmocka_unit_test(test_v6_only_port),
 		cmocka_unit_test(test_v6_affinity_maglev_adaptive),
 		cmocka_unit_test(test_parse_server6),
+		cmocka_unit_test(test_v6_syn_proxy),
 	};
 	struct CMUnitTest preset_tests[sizeof(presets) / sizeof(presets[0])];
 	size_t i;
