@@ -8,7 +8,12 @@
  * forged, expired and wrong-MSS-index cookies dropped and counted; data with
  * the ACK held and delivered after the SYN-ACK; a server's refusal reaching
  * the client; "auto" turning on above its threshold and off below half; the
- * client-address header (PROXY v2, TOA) on a proxied connection.
+ * client-address header (PROXY v2, TOA) on a proxied connection. The same
+ * over an IPv6 service (web6 of the dual-stack lab): the cookie SYN-ACK's
+ * bytes (MSS 1440, hop limit 64, the checksum over the IPv6 pseudo-header),
+ * the server's SYN and the client's ACK made in the client's place, data and
+ * SACK blocks translated both ways, the held request, forged (other client
+ * addresses among them) and expired cookies, "auto".
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -877,6 +882,415 @@ test_frag_needed(void **state)
 	assert_no_leak(f);
 }
 
+/* ------------------------------------------------------ IPv6 services */
+
+/* The dual-stack lab (web6 tcp/80 on fd00::100 over fd00::11 and fd00::12)
+ * with syn_proxy on web6, or "auto" at 4 handshakes under way. */
+static void
+tweak_on6(struct nc_config *c)
+{
+	tweak_v6(c);
+	c->services[SVC_WEB6].syn_proxy = NC_SYNP_ON;
+}
+
+static void
+tweak_auto6(struct nc_config *c)
+{
+	tweak_v6(c);
+	c->services[SVC_WEB6].syn_proxy = NC_SYNP_AUTO;
+	c->services[SVC_WEB6].syn_proxy_threshold = 4;
+}
+
+static int setup_on6(void **state) { return setup_vclock(state, tweak_on6); }
+static int setup_auto6(void **state) { return setup_vclock(state, tweak_auto6); }
+
+/* An IPv6 client's SYN options as Linux sends them: MSS 1440 (index 2),
+ * SACK-permitted, timestamps C_TS/0, NOP, window scale 7. */
+static const uint8_t syn_opts6[20] = { 2, 4, 0x05, 0xa0, 4, 2, 8, 10, 0x11, 0x22, 0x33, 0x44,
+				       0, 0, 0, 0, 1, 3, 3, 7 };
+
+/* The cookie of the IPv6 client's port <sport> (the IPv6 tuple whole). */
+static uint32_t
+cookie6_for(struct fx *f, const uint8_t *client, uint16_t sport, uint32_t isn, uint32_t count,
+	    uint32_t mssi)
+{
+	struct nc_syncookie_tuple t;
+
+	nc_syncookie_tuple6(&t, client, ip6_vip, rte_cpu_to_be_16(sport), rte_cpu_to_be_16(WEB_PORT));
+	return nc_syncookie_make_t(&f->dp->synp_key, &t, isn, count, mssi);
+}
+
+/* Local ports free on web6's local address. */
+static uint32_t
+lports6_free(struct fx *f)
+{
+	struct nc_worker *w = wk(f, 0);
+
+	return nc_flow_free_lports(w->flows, w->tb->svc[SVC_WEB6].lip[0]);
+}
+
+/* A segment of IPv6 connection <fl> from <server>; a bare one the dispatcher
+ * makes itself: to <server> from the local address, or (server < 0) to the
+ * client from the VIP, hop limit 64. */
+static void
+tc6_server(struct pb_pkt *p, const struct flow *fl, int server, uint8_t flags, uint32_t seq,
+	   uint32_t ack, const void *pay, uint16_t len)
+{
+	server6(p, &fl->c, server, fl->lport);
+	p->tcp_flags = flags;
+	p->seq = seq;
+	p->ack = ack;
+	p->payload = pay;
+	p->payload_len = len;
+}
+
+static void
+tc6_own(struct pb_pkt *p, const struct flow *fl, int server, uint8_t flags, uint32_t seq,
+	uint32_t ack)
+{
+	pb_init6(p, IPPROTO_TCP);
+	memcpy(p->src_mac, mac_port, 6);
+	if (server >= 0) {
+		memcpy(p->dst_mac, mac_srv[server], 6);
+		memcpy(p->sip6, ip6_lip, 16);
+		memcpy(p->dip6, ip6_srv[server], 16);
+		p->sport = fl->lport;
+		p->dport = WEB_SPORT;
+	} else {
+		memcpy(p->dst_mac, mac_gw, 6);
+		memcpy(p->sip6, ip6_vip, 16);
+		memcpy(p->dip6, fl->c.sip6, 16);
+		p->sport = WEB_PORT;
+		p->dport = fl->c.sport;
+	}
+	p->ttl = 64;
+	p->tcp_flags = flags;
+	p->seq = seq;
+	p->ack = ack;
+}
+
+/* The IPv6 client's SYN from <sport> (syn_opts6 if <opts>) is answered with
+ * a cookie SYN-ACK from the VIP: addresses and ports swapped, ack ISN + 1,
+ * MSS 1440 (and window scale, SACK and the timestamps as for IPv4), hop
+ * limit 64, its checksum over the IPv6 pseudo-header; no flow made, no local
+ * port taken. Returns the cookie (the SYN-ACK's TSval in *<ts_out>). */
+static uint32_t
+syn_cookie6(struct fx *f, uint16_t sport, int opts, struct flow *fl, uint32_t *ts_out)
+{
+	struct pb_pkt p, want;
+	struct frame fr;
+	uint32_t flows = nc_worker_flow_count(wk(f, 0)), ports = lports6_free(f);
+	uint32_t cookie, ts = 0;
+	uint8_t o[20];
+
+	client6(&p, IPPROTO_TCP, sport);
+	p.seq = CISN;
+	p.window = 64240;
+	if (opts)
+		rx_opt(f, &p, syn_opts6, sizeof(syn_opts6));
+	else
+		rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	memset(fl, 0, sizeof(*fl));
+	fl->c = p;
+	cookie = cookie6_for(f, ip6_client, sport, CISN, now_count(f), opts ? 2 : 0);
+	tc6_own(&want, fl, -1, PB_TCP_SYN | PB_TCP_ACK, cookie, CISN + 1);
+	if (opts) {
+		ts = nc_syncookie_ts(f->vnow_ms, 7, 1);
+		opts_full(o, 1440, ts, C_TS, 7);
+		assert_wire_opt(&fr, &want, o, 20);
+	} else {
+		assert_wire_opt(&fr, &want, (const uint8_t[]){ 2, 4, 0x05, 0xa0 }, 4);
+	}
+	assert_int_equal(fr.b[14 + 7], 64);   /* the hop limit, as built */
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), flows);   /* nothing kept */
+	assert_int_equal(lports6_free(f), ports);
+	if (ts_out != NULL)
+		*ts_out = ts;
+	return cookie;
+}
+
+/* The IPv6 client's ACK of <cookie> (timestamps <tsval>/<tsecr> if <ts>,
+ * payload <pay>): the server gets the client's SYN from a new local port
+ * (its ISN, MSS 1440 and with <ts> SACK, timestamps and scale 7); fl learns
+ * the server and port. */
+static void
+ack_opens6(struct fx *f, struct flow *fl, uint32_t cookie, int ts, uint32_t tsval, uint32_t tsecr,
+	   const void *pay, uint16_t len)
+{
+	struct pb_pkt p, want;
+	struct frame fr;
+	uint32_t ports = lports6_free(f);
+	uint8_t o[20];
+
+	tc_client(&p, fl, PB_TCP_ACK | (len ? PB_TCP_PSH : 0), CISN + 1, cookie + 1, pay, len);
+	if (ts) {
+		opts_ts(o, tsval, tsecr);
+		rx_opt(f, &p, o, 12);
+	} else {
+		rx(f, 0, &p);
+	}
+	expect_one(f, 0, &fr);
+	fl->server = server6_of(&fr);
+	fl->lport = lport6_of(&fr);
+	tc6_own(&want, fl, fl->server, PB_TCP_SYN, CISN, 0);
+	want.ttl = 63;   /* the client's segment, as the client would have sent it */
+	want.window = ts ? 65535 : 64240;
+	if (ts) {
+		opts_full(o, 1440, tsval, 0, 7);
+		assert_wire_opt(&fr, &want, o, 20);
+	} else {   /* 536: what a SYN without MSS means */
+		assert_wire_opt(&fr, &want, (const uint8_t[]){ 2, 4, 0x02, 0x18 }, 4);
+	}
+	assert_int_equal(lports6_free(f), ports - 1);
+}
+
+static void
+test_syn_cookie6(void **state)
+{
+	struct fx *f = *state;
+	struct flow fl;
+	uint32_t ts;
+
+	syn_cookie6(f, 40000, 1, &fl, &ts);
+	assert_int_equal(ts & 0x3f, 7 | 0x10);
+	syn_cookie6(f, 40001, 0, &fl, NULL);
+	assert_int_equal(sp_ev(f, NC_SP_EV_COOKIE_SENT), 0);   /* web's: none */
+	{
+		struct nc_dp_stats st;
+
+		stats(f, &st);
+		assert_int_equal(st.svc[SVC_WEB6].sp[NC_SP_EV_COOKIE_SENT], 2);
+		assert_int_equal(st.svc[SVC_WEB6].flows_opened, 0);
+	}
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* The whole proxied connection over IPv6: the ACK opens it, the server's
+ * SYN-ACK (its own scale 9 and clock) is answered with the client's ACK,
+ * then data both ways in the other side's numbers, a SACK block too. */
+static void
+test_bridged6(void **state)
+{
+	struct fx *f = *state;
+	struct pb_pkt p, want;
+	struct frame fr;
+	struct flow fl;
+	uint32_t cookie, ts, ts_off;
+	uint8_t o[20], sk[12], skw[12];
+	const uint8_t sack[12] = { 1, 1, 5, 10, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+	cookie = syn_cookie6(f, 40000, 1, &fl, &ts);
+	ack_opens6(f, &fl, cookie, 1, C_TS + 5, ts, NULL, 0);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+
+	tc6_server(&p, &fl, fl.server, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	opts_full(o, 1440, 777, C_TS + 5, 9);
+	rx_opt(f, &p, o, 20);
+	expect_one(f, 0, &fr);
+	tc6_own(&want, &fl, fl.server, PB_TCP_ACK, CISN + 1, SISN + 1);
+	want.ttl = 63;
+	want.window = 64240;
+	opts_ts(o, C_TS + 5, 777);
+	assert_wire_opt(&fr, &want, o, 12);
+	ts_off = ts - 777;
+
+	/* client data: acknowledgement and echo in the server's numbers */
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1, cookie + 1, "GET", 3);
+	opts_ts(o, C_TS + 9, ts);
+	rx_opt(f, &p, o, 12);
+	expect_one(f, 0, &fr);
+	want = nat6_c2s(&p, fl.server, fl.lport);
+	want.ack = SISN + 1;
+	opts_ts(o, C_TS + 9, 777);
+	assert_wire_opt(&fr, &want, o, 12);
+
+	/* server data: sequence number and clock in the client's, window 9 -> 7 */
+	tc6_server(&p, &fl, fl.server, PB_TCP_ACK | PB_TCP_PSH, SISN + 1, CISN + 4, "HTTP", 4);
+	p.window = 1000;
+	opts_ts(o, 900, C_TS + 9);
+	rx_opt(f, &p, o, 12);
+	expect_one(f, 0, &fr);
+	want = nat6_s2c(&p, &fl.c);
+	want.seq = cookie + 1;
+	want.window = 4000;
+	opts_ts(o, 900 + ts_off, C_TS + 9);
+	assert_wire_opt(&fr, &want, o, 12);
+
+	/* a SACK block of the server's stream comes down by the same delta */
+	memcpy(sk, sack, sizeof(sk));
+	pb_put32(sk + 4, cookie + 3);
+	pb_put32(sk + 8, cookie + 5);
+	tc_client(&p, &fl, PB_TCP_ACK, CISN + 4, cookie + 2, NULL, 0);
+	rx_opt(f, &p, sk, 12);
+	expect_one(f, 0, &fr);
+	want = nat6_c2s(&p, fl.server, fl.lport);
+	want.ack = SISN + 2;
+	memcpy(skw, sack, sizeof(skw));
+	pb_put32(skw + 4, SISN + 3);
+	pb_put32(skw + 8, SISN + 5);
+	assert_wire_opt(&fr, &want, skw, 12);
+	{
+		struct nc_dp_stats st;
+
+		stats(f, &st);
+		assert_int_equal(st.svc[SVC_WEB6].sp[NC_SP_EV_COOKIE_VALID], 1);
+		assert_int_equal(st.svc[SVC_WEB6].sp[NC_SP_EV_OPENED], 1);
+		assert_int_equal(st.svc[SVC_WEB6].flows_opened, 1);
+		assert_int_equal(st.svc[SVC_WEB6].half_open, 0);   /* the handshake completed */
+	}
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* The request rides on the ACK: held until the server's SYN-ACK, then sent
+ * after the client's ACK in the server's numbers; the answer comes back in
+ * the cookie's. */
+static void
+test_held6(void **state)
+{
+	struct fx *f = *state;
+	struct pb_pkt p, want;
+	struct frame fr[3];
+	struct flow fl;
+	uint32_t cookie;
+
+	cookie = syn_cookie6(f, 40000, 0, &fl, NULL);
+	ack_opens6(f, &fl, cookie, 0, 0, 0, "GET /", 5);
+	{
+		struct nc_dp_stats st;
+
+		stats(f, &st);
+		assert_int_equal(st.svc[SVC_WEB6].sp[NC_SP_EV_HELD], 1);
+	}
+	tc6_server(&p, &fl, fl.server, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 3), 2);
+	tc6_own(&want, &fl, fl.server, PB_TCP_ACK, CISN + 1, SISN + 1);
+	want.ttl = 63;
+	want.window = 64240;
+	assert_wire(&fr[0], &want);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1, cookie + 1, "GET /", 5);
+	want = nat6_c2s(&p, fl.server, fl.lport);
+	want.ack = SISN + 1;
+	assert_wire(&fr[1], &want);
+	tc6_server(&p, &fl, fl.server, PB_TCP_ACK | PB_TCP_PSH, SISN + 1, CISN + 6, "200", 3);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr[0]);
+	want = nat6_s2c(&p, &fl.c);
+	want.seq = cookie + 1;
+	assert_wire(&fr[0], &want);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* Forged ACKs over IPv6: a cookie bit off, another ISN, another port, and
+ * the right cookie from other client addresses - one byte off, and pairs of
+ * bytes off alike 8 or 4 bytes apart, which a fold of the address into 64 or
+ * 32 bits would not tell apart: all dropped under the IPv4 counters. */
+static void
+test_forged6(void **state)
+{
+	struct fx *f = *state;
+	struct pb_pkt p;
+	struct flow fl;
+	uint32_t cookie;
+	unsigned int i;
+	static const struct { int a, b; } at[] = { { 8, -1 }, { 15, -1 }, { 0, 8 }, { 4, 12 }, { 7, 15 } };
+
+	cookie = syn_cookie6(f, 40000, 0, &fl, NULL);
+	tc_client(&p, &fl, PB_TCP_ACK, CISN + 1, (cookie ^ 0x100) + 1, NULL, 0);
+	rx(f, 0, &p);
+	tc_client(&p, &fl, PB_TCP_ACK, CISN + 2, cookie + 1, NULL, 0);
+	rx(f, 0, &p);
+	tc_client(&p, &fl, PB_TCP_ACK, CISN + 1, cookie + 1, NULL, 0);
+	p.sport = 40002;
+	rx(f, 0, &p);
+	for (i = 0; i < RTE_DIM(at); i++) {
+		tc_client(&p, &fl, PB_TCP_ACK, CISN + 1, cookie + 1, NULL, 0);
+		p.sip6[at[i].a] ^= 0x40;
+		if (at[i].b >= 0)
+			p.sip6[at[i].b] ^= 0x40;
+		rx(f, 0, &p);
+	}
+	expect_none(f, 0);
+	assert_int_equal(drops_of(f, NC_DROP_SYNCOOKIE_BAD), 8);
+	assert_int_equal(drops_of(f, NC_DROP_SYNCOOKIE_EXPIRED), 0);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	{
+		struct nc_dp_stats st;
+
+		stats(f, &st);
+		assert_int_equal(st.svc[SVC_WEB6].sp[NC_SP_EV_COOKIE_BAD], 8);
+	}
+	/* the right one still opens */
+	ack_opens6(f, &fl, cookie, 0, 0, 0, NULL, 0);
+	assert_no_leak(f);
+}
+
+static void
+test_expired6(void **state)
+{
+	struct fx *f = *state;
+	struct pb_pkt p;
+	struct flow fl, fl2;
+	uint32_t c1, c2;
+
+	c1 = syn_cookie6(f, 40000, 0, &fl, NULL);
+	c2 = syn_cookie6(f, 40001, 0, &fl2, NULL);
+	f->vnow_ms += 1u << NC_SYNCOOKIE_PERIOD_SHIFT;   /* one period: still good */
+	tick(f, 0);
+	ack_opens6(f, &fl, c1, 0, 0, 0, NULL, 0);
+	f->vnow_ms += 1u << NC_SYNCOOKIE_PERIOD_SHIFT;   /* two: too old */
+	tick(f, 0);
+	tc_client(&p, &fl2, PB_TCP_ACK, CISN + 1, c2 + 1, NULL, 0);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	assert_int_equal(drops_of(f, NC_DROP_SYNCOOKIE_EXPIRED), 1);
+	assert_int_equal(drops_of(f, NC_DROP_SYNCOOKIE_BAD), 0);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_no_leak(f);
+}
+
+/* "auto" on web6: SYNs go to the servers until 4 are under way, then the
+ * worker answers with cookies; the control lcore turns it on. */
+static void
+test_auto6(void **state)
+{
+	struct fx *f = *state;
+	struct nc_dp *dp = f->dp;
+	struct nc_dp_stats st;
+	struct pb_pkt p;
+	struct frame fr;
+	struct flow fl;
+	uint16_t i, lport;
+	int server;
+
+	for (i = 0; i < 4; i++) {
+		client6(&p, IPPROTO_TCP, (uint16_t)(41000 + i));
+		open6(f, &p, &server, &lport);
+	}
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 4);
+	syn_cookie6(f, 41004, 0, &fl, NULL);
+	assert_int_equal(dp->synp_on[SVC_WEB6], 0);
+	nc_dp_synproxy_poll(dp, rte_rdtsc());
+	assert_int_equal(dp->synp_on[SVC_WEB6], 1);
+	assert_int_equal(dp->synp_on[SVC_WEB], 0);
+	stats(f, &st);
+	assert_int_equal(st.svc[SVC_WEB6].sp[NC_SP_EV_AUTO_ON], 1);
+	syn_cookie6(f, 40000, 0, &fl, NULL);
+	/* the IPv4 service beside it is untouched */
+	client_pkt(&p, IPPROTO_TCP, 42000);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	assert_int_equal(server_of(&fr) >= 0, 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 5);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpsynproxy"); }
 
 int
@@ -897,6 +1311,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_proxy_v2, setup_v2, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_toa, setup_toa, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_failsafe_proxy_v2, setup_fs_v2, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_cookie6, setup_on6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_bridged6, setup_on6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_held6, setup_on6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_forged6, setup_on6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_expired6, setup_on6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_auto6, setup_auto6, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_synproxy", tests, eal_setup, fx_eal_teardown);

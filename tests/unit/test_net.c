@@ -17,6 +17,7 @@
 #include <rte_thash.h>
 
 #include "nc_net.h"
+#include "nc_syncookie.h"
 #include "pkt_build.h"
 
 static const struct rte_ether_addr port_mac = { { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 } };
@@ -1826,6 +1827,62 @@ test_rss6_vectors(void **state)
 	}
 }
 
+/*
+ * IPv6 SYN cookies: a cookie is good for its own tuple at its MSS index, and
+ * for no other: every one of the 32 address bytes changed alone, the two
+ * addresses swapped, the ports swapped, the address bytes moved 8 or 4 bytes
+ * on (what a fold into 64 or 32 bits would keep) - each passes for forged.
+ * An IPv4 cookie is the tuple form's.
+ */
+static void
+test_syncookie6(void **state)
+{
+	const struct nc_syncookie_key key = { { { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL },
+						{ 0x1716151413121110ULL, 0x1f1e1d1c1b1a1918ULL } } };
+	uint8_t c[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10 };
+	uint8_t v[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00 };
+	const uint16_t sp = 0x409c, dp = 0x5000;   /* 40000, 80 as on the wire */
+	struct nc_syncookie_tuple t, u;
+	uint8_t x[16], y[16];
+	uint32_t cookie;
+	unsigned int i, k;
+
+	(void)state;
+	nc_syncookie_tuple6(&t, c, v, sp, dp);
+	for (k = 0; k < NC_SYNCOOKIE_MSS_N; k++) {
+		cookie = nc_syncookie_make_t(&key, &t, 0x10000000u, 77, k);
+		assert_int_equal(nc_syncookie_check_t(&key, &t, 0x10000000u, cookie, 77), (int)k);
+		assert_int_equal(nc_syncookie_check_t(&key, &t, 0x10000000u, cookie, 78), (int)k);
+		assert_int_equal(nc_syncookie_check_t(&key, &t, 0x10000000u, cookie, 79), -1);
+	}
+	cookie = nc_syncookie_make_t(&key, &t, 0x10000000u, 77, 3);
+	for (i = 0; i < 32; i++) {
+		memcpy(x, c, 16);
+		memcpy(y, v, 16);
+		(i < 16 ? x : y)[i % 16] ^= 0x40;
+		nc_syncookie_tuple6(&u, x, y, sp, dp);
+		assert_int_equal(nc_syncookie_check_t(&key, &u, 0x10000000u, cookie, 77), -2);
+	}
+	for (k = 4; k <= 8; k += 4)
+		for (i = 0; i + k < 16; i++) {
+			memcpy(x, c, 16);
+			x[i] ^= 0x5a;
+			x[i + k] ^= 0x5a;
+			nc_syncookie_tuple6(&u, x, v, sp, dp);
+			assert_int_equal(nc_syncookie_check_t(&key, &u, 0x10000000u, cookie, 77), -2);
+		}
+	nc_syncookie_tuple6(&u, v, c, sp, dp);
+	assert_int_equal(nc_syncookie_check_t(&key, &u, 0x10000000u, cookie, 77), -2);
+	nc_syncookie_tuple6(&u, c, v, dp, sp);
+	assert_int_equal(nc_syncookie_check_t(&key, &u, 0x10000000u, cookie, 77), -2);
+	/* IPv4: the same cookie by either form, its own tuple only */
+	nc_syncookie_tuple4(&u, 0x0a01a8c0u, 0x6400000au, sp, dp);
+	cookie = nc_syncookie_make(&key, 0x0a01a8c0u, 0x6400000au, sp, dp, 5, 77, 2);
+	assert_int_equal(nc_syncookie_make_t(&key, &u, 5, 77, 2), cookie);
+	assert_int_equal(nc_syncookie_check(&key, 0x0a01a8c0u, 0x6400000au, sp, dp, 5, cookie, 77), 2);
+	assert_int_equal(nc_syncookie_check(&key, 0x0b01a8c0u, 0x6400000au, sp, dp, 5, cookie, 77), -2);
+}
+
 int
 main(void)
 {
@@ -1833,6 +1890,7 @@ main(void)
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_parse_covers_every_reason),
 		cmocka_unit_test(test_drop_names),
+		cmocka_unit_test(test_syncookie6),
 		cmocka_unit_test(test_csum_random_rewrites),
 		cmocka_unit_test(test_csum_vectors),
 		cmocka_unit_test(test_ipv4_hdr_csum_ok),
