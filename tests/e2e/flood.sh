@@ -30,6 +30,8 @@
 # answers die):
 #   syn6-limits      SYN flood at web6, half_open_max as above and sources
 #                    counted by /48 (limits.source_prefix6 48): >= 99%, < 10%
+#   syn6-proxy-on    the same flood at web6 with "syn_proxy" on, no limits:
+#                    >= 99%, < 10% (skipped where --check refuses it)
 #   syn6-off         the same flood, nothing on: up, the harm shows
 #   udp6-limits      UDP flood at dns6, the UDP limits above, by /48: >= 99%, < 10%
 # With sources counted by /64 (the default) such a flood is 65,536 sources and
@@ -42,7 +44,8 @@
 # Usage: tests/e2e/flood.sh BUILD_DIR (as root; under flock -o /run/netchestra-lab.lock)
 # Environment: FLOOD_S (20), NC_FLOOD (the nc-flood binary, default
 # BUILD_DIR/app/nc-flood), CASES (all: "syn-proxy-on syn-proxy-auto syn-limits
-# syn-off syn-unresolved udp-limits udp-off syn6-limits syn6-off udp6-limits").
+# syn-off syn-unresolved udp-limits udp-off syn6-limits syn6-proxy-on syn6-off
+# udp6-limits").
 # shellcheck source-path=SCRIPTDIR
 E2E_NAME=flood
 # shellcheck source=e2e-lib.sh
@@ -54,7 +57,7 @@ FLOOD_S=${FLOOD_S:-20}
 THINK_MS=500
 CLIENT_S=$((FLOOD_S + 4))
 SOURCES=10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15
-CASES=${CASES:-syn-proxy-on syn-proxy-auto syn-limits syn-off syn-unresolved udp-limits udp-off syn6-limits syn6-off udp6-limits}
+CASES=${CASES:-syn-proxy-on syn-proxy-auto syn-limits syn-off syn-unresolved udp-limits udp-off syn6-limits syn6-proxy-on syn6-off udp6-limits}
 # the IPv6 cases' addresses (scripts/lab.sh: each IPv4 address's IPv6 twin)
 VIP6=fd00:200::1
 SOURCES6=fd00:200::10,fd00:200::11,fd00:200::12,fd00:200::13,fd00:200::14,fd00:200::15
@@ -90,12 +93,20 @@ UDP_LIMITS="$LIMITS"' | .limits.udp_unreplied_s = 2 | .limits.udp_unreplied_max 
 # IPv6: sources counted by /48, each 40 new flows a second (the clients' /48 among them)
 LIMITS6='.limits.source_prefix6 = 48 | .limits.new_flows_per_source = 40 | .limits.new_flows_burst = 80'
 
-# Does this appliance know "syn_proxy"? --check on a file with it.
+# Does this appliance know "syn_proxy"? --check on a file with it; and on
+# an IPv6 service?
+WEB6_SYNP='(.services[] | select(.name == "web6")).syn_proxy = "on"'
 cfg "$W/probe.json" '.services[0].syn_proxy = "on"'
 if "$NC_BIN" --check -c "$W/probe.json" >"$W/probe.out" 2>&1; then
 	SYN_PROXY=1
 else
 	SYN_PROXY=0
+fi
+cfg "$W/probe6.json" "$WEB6_SYNP"
+if "$NC_BIN" --check -c "$W/probe6.json" >"$W/probe6.out" 2>&1; then
+	SYN_PROXY6=1
+else
+	SYN_PROXY6=0
 fi
 
 # metrics_line <file>: one line of figures from a /metrics text:
@@ -275,6 +286,15 @@ for c in $CASES; do
 	syn6-limits)
 		FAM=6 run "$c" syn "$ROUTE6 | $SYN_LIMITS | $LIMITS6" &&
 			FAM=6 protected "$c" "IPv6 SYN flood from a /48, half_open_max 6000 + new_flows_per_source 40 by /48, no SYN proxy"
+		;;
+	syn6-proxy-on)
+		if [ "$SYN_PROXY6" = 0 ]; then
+			echo "SKIP $c: this appliance does not take syn_proxy on an IPv6 service ($(head -1 "$W/probe6.out"))"
+			skipped=$((skipped + 1))
+			continue
+		fi
+		FAM=6 run "$c" syn "$ROUTE6 | $WEB6_SYNP" &&
+			FAM=6 protected "$c" "IPv6 SYN flood from a /48, syn_proxy on, no limits"
 		;;
 	syn6-off)
 		FAM=6 run "$c" syn "$ROUTE6" && FAM=6 harmed "$c" "IPv6 SYN flood from a /48, no limits"
