@@ -23,7 +23,8 @@
  * arriving on either, handed to the flow's owner when not), and on web6
  * (IPv6; plain and proxy-v2) and web64 (NAT64: IPv6 clients, IPv4 servers;
  * plain, proxy-v1, toa); two workers again under proxy-v2, IPv6, NAT64 with
- * toa, and syn_proxy (plain and proxy-v2): struct variant, one per fixture.
+ * toa, and syn_proxy (plain and proxy-v2); syn_proxy on web6 (plain,
+ * proxy-v2, two workers): struct variant, one per fixture.
  * TCPFS_RANDOM_VERBOSE=1 prints each round before it runs (the last one
  * printed is the one that failed); TCPFS_RANDOM_SEED=<n> draws other rounds.
  */
@@ -552,7 +553,10 @@ connect_a(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, struct flow *fl)
 	if (synp) {
 		unsigned int n;
 
-		client_pkt(&p, IPPROTO_TCP, sport);
+		if (c6)
+			client6(&p, IPPROTO_TCP, sport);   /* web6: NAT64 has no syn_proxy */
+		else
+			client_pkt(&p, IPPROTO_TCP, sport);
 		p.seq = c;
 		p.window = 64240;
 		p.ttl = 57;
@@ -1722,6 +1726,9 @@ static const struct variant sp_v2 = { SVC_WEB, CA_V2, 1, 1 };
 static const struct variant sp_toa = { SVC_WEB, CA_TOA, 1, 1 };
 static const struct variant two_sp = { SVC_WEB, CA_PLAIN, 2, 1 };
 static const struct variant two_sp_v2 = { SVC_WEB, CA_V2, 2, 1 };
+static const struct variant v6_sp = { SVC_WEB6, CA_PLAIN, 1, 1 };
+static const struct variant v6_sp_v2 = { SVC_WEB6, CA_V2, 1, 1 };
+static const struct variant two_v6_sp = { SVC_WEB6, CA_PLAIN, 2, 1 };
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsrandom"); }
 
@@ -1755,6 +1762,9 @@ main(void)
 		TESTS("_syn_proxy_toa", sp_toa),
 		TESTS("_two_workers_syn_proxy", two_sp),
 		TESTS("_two_workers_syn_proxy_proxy_v2", two_sp_v2),
+		TESTS("_v6_syn_proxy", v6_sp),
+		TESTS("_v6_syn_proxy_proxy_v2", v6_sp_v2),
+		TESTS("_two_workers_v6_syn_proxy", two_v6_sp),
 	};
 
 	return cmocka_run_group_tests_name("dp_tcpfs_random", tests, eal_setup, fx_eal_teardown);
