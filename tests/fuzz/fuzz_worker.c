@@ -2,8 +2,9 @@
  * libFuzzer target for the worker's receive path (lib/dp) on the fixed
  * configuration of tests/fuzz/worker.json: two workers, one port; IPv4 web
  * (TCP: fail-safe, affinity, PROXY v2) and dns (UDP: fail-safe, maglev),
- * IPv6 web6 (PROXY v1) and dns6, NAT64 web64 (TOA), IPv4 syn (TCP port 81:
- * syn_proxy on, SYNs answered with cookies); every neighbor static.
+ * IPv6 web6 (PROXY v1) and dns6, NAT64 web64 (TOA), IPv4 syn and IPv6 syn6
+ * (TCP port 81: syn_proxy on, SYNs answered with cookies); every neighbor
+ * static.
  * The data plane is made once, as the unit tests' fixture does (EAL
  * --no-huge, no NIC, port id 0), and runs on a clock of the target's own.
  *
@@ -598,6 +599,25 @@ write_seeds(const char *dir)
 	p.tcp_flags = PB_TCP_SYN;
 	o = rec(buf, 0, 2, &p);
 	seed_write(dir, "nat64-syn", buf, o);
+
+	/* syn_proxy: a SYN to syn and to syn6, answered with a cookie; then the
+	 * client's ACK with a request, whose cookie (the secret is drawn at
+	 * start) is no cookie of ours */
+	for (v6 = 0; v6 < 2; v6++) {
+		frame(&p, IPPROTO_TCP, v6, false);
+		p.sport = 43000;
+		p.dport = 81;
+		p.seq = 9000;
+		p.tcp_flags = PB_TCP_SYN;
+		o = rec(buf, 0, 2, &p);
+		p.seq = 9001;
+		p.ack = 0x12345679;
+		p.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
+		p.payload = get;
+		p.payload_len = sizeof(get) - 1;
+		o = rec(buf, o, 2, &p);
+		seed_write(dir, v6 ? "syn6-cookie" : "syn-cookie", buf, o);
+	}
 
 	/* IPv6 fragments: a dns6 query of 1,900 bytes in 5 (cut again on the
 	 * way out), the same as an atomic fragment, and a TCP segment of 1,200
