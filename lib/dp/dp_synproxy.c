@@ -9,6 +9,14 @@
  * a proxied connection's handshake as any other's. Client data that came with
  * or right after the ACK is held until then and goes on first.
  *
+ * Either family: an IPv4 service, or an IPv6 one over IPv6 servers. What
+ * differs is only the client's side of the connection (struct nc_sp_ends):
+ * the cookie's tuple (IPv6 addresses hashed whole), the frames made for and
+ * as the client (own_seg: IPv4 or IPv6 headers, the checksum over either
+ * pseudo-header), the next hop back to the client and the MSS offered (20
+ * less over IPv6). Sequence numbers, options, windows and timestamps are
+ * translated by the same code for both.
+ *
  * Forged, expired and wrong-MSS-index cookies are dropped and counted, not
  * answered: a reset for every ACK of no flow would answer a spoofed flood
  * (Linux resets them; nftables' synproxy drops them, as here).

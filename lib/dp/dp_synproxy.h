@@ -2,8 +2,9 @@
  * The SYN proxy (syn_proxy, dp_synproxy.c): a TCP service's client SYNs
  * answered by the appliance with a SYN cookie, the flow opened and the server
  * connection made only at the client's valid ACK, the two sequence spaces
- * bridged from then on. Worker lcore only (nc_dp_synproxy_poll: control
- * lcore); never included outside lib/dp.
+ * bridged from then on; IPv4 services and IPv6 ones over IPv6 servers.
+ * Worker lcore only (nc_dp_synproxy_poll: control lcore); never included
+ * outside lib/dp.
  */
 #ifndef NC_DP_SYNPROXY_H
 #define NC_DP_SYNPROXY_H

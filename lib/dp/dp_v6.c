@@ -6,7 +6,8 @@
  * with the addresses in the table's IPv6 side array. No IP header checksum:
  * the upper-layer checksum takes the precomputed delta of both addresses and
  * ports (RFC 1624 over the pseudo-header). Neighbor Discovery and echo go to
- * the control lcore (dp_nd.c).
+ * the control lcore (dp_nd.c). The SYN proxy's hooks (dp_synproxy.h) sit in
+ * both legs as in IPv4's, behind the same tests.
  *
  * NAT64 (an IPv6 VIP over IPv4 servers, RFC 7915): the client's IPv6 packet
  * leaves as IPv4 from an IPv4 local address, the server's IPv4 answer comes

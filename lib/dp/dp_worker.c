@@ -335,7 +335,7 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 /* syn_proxy: segment <m> of proxied flow <f> (<idx>) that the proxy made in
  * its client's place or held for it (L4 at <l4_off>, <pay> payload bytes)
  * goes through the client leg of the flow's family as if it came now. */
-static void
+static __rte_noinline void
 synp_leg(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m, uint16_t l4_off,
 	 uint16_t pay)
 {
