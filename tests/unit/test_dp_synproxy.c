@@ -1254,6 +1254,59 @@ test_expired6(void **state)
 	assert_no_leak(f);
 }
 
+/* Packet too big on the IPv6 client's path about the server's data as the
+ * client got it (in the cookie's numbers): the server hears it about its
+ * own segment, in its own numbers. Once the client acknowledged those bytes
+ * (in the cookie's numbers too) the same error is out of the window. */
+static void
+test_ptb6(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t data[1200], q[1400];
+	struct pb_pkt p, e;
+	struct frame fr, out;
+	struct flow fl;
+	uint32_t cookie;
+
+	cookie = syn_cookie6(f, 40300, 0, &fl, NULL);
+	ack_opens6(f, &fl, cookie, 0, 0, 0, NULL, 0);
+	tc6_server(&p, &fl, fl.server, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	tc6_server(&p, &fl, fl.server, PB_TCP_ACK | PB_TCP_PSH, SISN + 1, CISN + 1, data,
+		   sizeof(data));
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	assert_int_equal(pb_get32(fr.b + 14 + 40 + 4), cookie + 1);
+	icmp_err(&e, 1, 2, 1280, &fr, q, 40 + 20 + 100);
+	memcpy(e.src_mac, mac_gw, 6);
+	pb_ip6(e.sip6, "2001:db8:2::1");
+	memcpy(e.dip6, ip6_vip, 16);
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_true(pb_csum_verify(out.b, out.len, NULL, 0));
+	assert_memory_equal(out.b, mac_srv[fl.server], 6);
+	assert_memory_equal(out.b + 14 + 8, ip6_lip, 16);
+	assert_memory_equal(out.b + 14 + 24, ip6_srv[fl.server], 16);
+	assert_int_equal(out.b[54], 2);
+	assert_int_equal(pb_get32(out.b + 58), 1280);
+	assert_memory_equal(out.b + 62 + 8, ip6_srv[fl.server], 16);   /* the quote: */
+	assert_memory_equal(out.b + 62 + 24, ip6_lip, 16);             /* the server's */
+	assert_int_equal(pb_get16(out.b + 102), WEB_SPORT);             /* own segment */
+	assert_int_equal(pb_get16(out.b + 104), fl.lport);
+	assert_int_equal(pb_get32(out.b + 106), SISN + 1);
+	/* the client has those bytes: the same error is no longer in the window */
+	tc_client(&p, &fl, PB_TCP_ACK, CISN + 1, cookie + 1 + sizeof(data), NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &out);
+	assert_int_equal(pb_get32(out.b + 14 + 40 + 8), SISN + 1 + sizeof(data));
+	rx(f, 0, &e);
+	expect_none(f, 0);
+	assert_int_equal(drops_of(f, NC_DROP_ICMP_OUT_OF_WINDOW), 1);
+	assert_int_equal(drops_total(f), 1);
+	assert_no_leak(f);
+}
+
 /* "auto" on web6: SYNs go to the servers until 4 are under way, then the
  * worker answers with cookies; the control lcore turns it on. */
 static void
@@ -1316,6 +1369,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_held6, setup_on6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forged6, setup_on6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_expired6, setup_on6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ptb6, setup_on6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_auto6, setup_auto6, fx_teardown),
 	};
 
