@@ -309,10 +309,16 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 	ss->bytes += rte_pktmbuf_pkt_len(m);
 	if (unlikely(w->tb->svc[f->svc].failsafe)) {
 		/* the client's acknowledgement as it wrote it, before a splice
-		 * translates it: the server leg's window moves by it */
-		if (pm->key.proto == IPPROTO_TCP)
+		 * translates it: the server leg's window moves by it (kept in
+		 * the client's numbers: the SYN proxy's translation, made
+		 * above, taken back) */
+		if (pm->key.proto == IPPROTO_TCP) {
 			ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
 							 pm->l4_off)->recv_ack;
+			if (unlikely(nc_sp_flow(w, f, flow_idx(w, f))))
+				ack_in = rte_cpu_to_be_32(nc_sp_seq_to_client(w, flow_idx(w, f),
+									      rte_be_to_cpu_32(ack_in)));
+		}
 		if (nc_fs_client(w, f, m, pm) == 0)
 			return;
 		track = pm->key.proto == IPPROTO_TCP && w->seqw != NULL;

@@ -882,6 +882,54 @@ test_frag_needed(void **state)
 	assert_no_leak(f);
 }
 
+/* The same on a fail-safe service, whose flows keep their windows: relayed
+ * while the quoted bytes are in flight; once the client acknowledged them
+ * (in the cookie's numbers, as the window is kept) out of the window. */
+static void
+test_frag_needed_window(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t buf[PB_MAX_FRAME];
+	struct pb_pkt p, e, want;
+	struct frame fr, out;
+	struct flow fl;
+	uint32_t cookie;
+
+	cookie = syn_cookie(f, 40300, 0, &fl, NULL);
+	ack_opens(f, &fl, cookie, 0, 0, 0, NULL, 0);
+	tc_server(&p, &fl, SA, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1, cookie + 1, "GET", 3);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	tc_server(&p, &fl, SA, PB_TCP_ACK | PB_TCP_PSH, SISN + 1, CISN + 4, "HTTP", 4);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	assert_int_equal(pb_get32(fr.b + 38), cookie + 1);
+	icmp_err(&e, 0, 3, 1300, &fr, buf, 20 + 8);
+	memcpy(e.src_mac, mac_gw, 6);
+	e.sip = IP_GW;
+	e.dip = IP_VIP;
+	rx(f, 0, &e);
+	expect_one(f, 0, &out);
+	assert_frag_needed(&out, mac_srv[SA], IP_LIP, IP_SA, 1300);
+	assert_int_equal(pb_get32(out.b + 66), SISN + 1);
+	tc_client(&p, &fl, PB_TCP_ACK, CISN + 4, cookie + 5, NULL, 0);
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	want = nat_c2s(&p, SA, fl.lport);
+	want.ack = SISN + 5;
+	assert_wire(&fr, &want);
+	rx(f, 0, &e);
+	expect_none(f, 0);
+	assert_int_equal(drops_of(f, NC_DROP_ICMP_OUT_OF_WINDOW), 1);
+	assert_int_equal(drops_total(f), 1);
+	ctl_round(f);
+	assert_txpool(f);
+	assert_no_leak(f);
+}
+
 /* ------------------------------------------------------ IPv6 services */
 
 /* The dual-stack lab (web6 tcp/80 on fd00::100 over fd00::11 and fd00::12)
@@ -1353,6 +1401,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_syn_cookie, setup_on, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bridged, setup_on, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_frag_needed, setup_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_frag_needed_window, setup_fs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_forged, setup_on, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_expired, setup_on, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_mss_index, setup_on, fx_teardown),
