@@ -182,11 +182,13 @@ nc_sp_cookies_now(const struct nc_worker *w, uint8_t svc)
 		w->st.svc[svc].half_open >= w->tb->svc[svc].synp_worker_max);
 }
 
-/* Flow <f> of service <svc> is a proxied connection. */
+/* Flow <f> of service <svc> is a proxied connection. The per-flow state
+ * first: a data plane without a syn_proxy service has none, and its packets
+ * then read nothing more. */
 static inline int
 nc_sp_flow(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx)
 {
-	return unlikely(w->tb->svc[f->svc].syn_proxy != 0) && w->synp != NULL &&
+	return unlikely(w->synp != NULL) && w->tb->svc[f->svc].syn_proxy != 0 &&
 	       (w->synp[idx].flags & NC_SP_PROXIED);
 }
 

@@ -808,10 +808,6 @@ nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 	pos = client_flow(w, m, pos, k->proto, pm->l4_off, pm->pay);
 	if (pos == NC_POS_TAKEN)
 		return;
-	/* the client's acknowledgement as it wrote it, before a splice or the
-	 * SYN proxy translates it: the server leg's window moves by it */
-	if (k->proto == IPPROTO_TCP)
-		ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->recv_ack;
 	if (pos >= 0) {
 		f = flow_at(w, (uint32_t)pos);
 		if (unlikely(nc_sp_flow(w, f, (uint32_t)pos)) &&
@@ -842,6 +838,16 @@ nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 		ss->requests++;
 	}
 	ss->bytes += rte_pktmbuf_pkt_len(m);
+	/* the client's acknowledgement as it wrote it, before a splice
+	 * translates it: the server leg's window moves by it (kept in the
+	 * client's numbers: the SYN proxy's translation, made above, taken
+	 * back) */
+	if (k->proto == IPPROTO_TCP) {
+		ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->recv_ack;
+		if (unlikely(nc_sp_flow(w, f, flow_idx(w, f))))
+			ack_in = rte_cpu_to_be_32(nc_sp_seq_to_client(w, flow_idx(w, f),
+								      rte_be_to_cpu_32(ack_in)));
+	}
 	/* held copies are frames without extension headers: one with them
 	 * goes on unheld */
 	if (unlikely(w->tb->svc[f->svc].failsafe) && pm->l4_off == L4_OFF6 &&
