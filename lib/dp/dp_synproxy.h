@@ -156,11 +156,15 @@ void nc_sp_s2c(struct nc_worker *w, uint32_t idx, struct rte_mbuf *m, uint16_t l
 struct rte_mbuf *nc_sp_client_ack(struct nc_worker *w, const struct nc_flow *f, uint32_t idx,
 				  struct rte_mbuf *m);
 
-/* dp_worker.c: the server answered proxied flow <f>'s SYN (<m>, its SYN-ACK,
- * seen by the server leg's hooks; either family): <m> made the client's ACK
- * by nc_sp_client_ack() goes on through the client leg of the flow's family
- * as the client sent it, then the data held since. Consumes <m>. */
-void nc_sp_handshake(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m);
+/* dp_worker.c: server segment <m> (L4 at <l4_off>) of proxied flow <f>
+ * (<idx>), after the server leg's hooks (either family); <sp> what
+ * nc_sp_server() returned for it. The server's SYN-ACK (2) made the client's
+ * ACK by nc_sp_client_ack(), which goes on through the client leg of the
+ * flow's family as the client sent it, then the data held since; a move's
+ * SYN-ACK no hook took (3) dropped: 0, <m> consumed. The rest in the
+ * client's numbers (nc_sp_s2c()): 1, the leg goes on. */
+int nc_sp_server_hooked(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
+			uint16_t l4_off, int sp);
 
 /* A segment the fail-safe makes for the client of proxied flow <idx>: its
  * sequence number <seq> (the server's numbers) in the client's. */

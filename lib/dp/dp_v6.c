@@ -938,17 +938,9 @@ nc_v6_server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 		nc_ca_server_fast(w, f, (uint32_t)idx, m, pm);
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
 		return;
-	if (unlikely(sp != 0)) {   /* a proxied connection, as on IPv4 */
-		if (sp == 2) {   /* the server's SYN-ACK: never the client's */
-			nc_sp_handshake(w, f, (uint32_t)idx, m);
-			return;
-		}
-		if (sp == 3) {   /* a move's SYN-ACK no hook took */
-			drop(w, m, NC_DROP_NO_FLOW);
-			return;
-		}
-		nc_sp_s2c(w, (uint32_t)idx, m, pm->l4_off);
-	}
+	if (unlikely(sp != 0) &&   /* a proxied connection, as on IPv4 */
+	    nc_sp_server_hooked(w, f, (uint32_t)idx, m, pm->l4_off, sp) == 0)
+		return;
 	if (f->key.proto == IPPROTO_TCP) {
 		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
 								       pm->l4_off);

@@ -362,8 +362,8 @@ synp_leg(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *
 
 /* syn_proxy: the client's ACK, then the data held since (as if it came
  * now), each through the client leg of the flow's family. */
-__rte_noinline void
-nc_sp_handshake(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m)
+static void
+synp_handshake(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m)
 {
 	struct nc_synp *sp = &w->synp[idx];
 
@@ -375,6 +375,22 @@ nc_sp_handshake(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte
 		sp->held = NULL;
 		synp_leg(w, f, idx, m, sp->held_l4, sp->held_pay);
 	}
+}
+
+__rte_noinline int
+nc_sp_server_hooked(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
+		    uint16_t l4_off, int sp)
+{
+	if (sp == 2) {   /* the server's SYN-ACK: never the client's */
+		synp_handshake(w, f, idx, m);
+		return 0;
+	}
+	if (sp == 3) {   /* a move's SYN-ACK no hook took */
+		drop(w, m, NC_DROP_NO_FLOW);
+		return 0;
+	}
+	nc_sp_s2c(w, idx, m, l4_off);
+	return 1;
 }
 
 static __rte_always_inline void
@@ -416,17 +432,9 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 		nc_ca_server_fast(w, f, (uint32_t)idx, m, pm);
 	if (unlikely(w->tb->svc[f->svc].failsafe) && nc_fs_server(w, f, (uint32_t)idx, m, pm) == 0)
 		return;
-	if (unlikely(sp != 0)) {   /* a proxied connection */
-		if (sp == 2) {   /* the server's SYN-ACK: never the client's */
-			nc_sp_handshake(w, f, (uint32_t)idx, m);
-			return;
-		}
-		if (sp == 3) {   /* a move's SYN-ACK no hook took */
-			drop(w, m, NC_DROP_NO_FLOW);
-			return;
-		}
-		nc_sp_s2c(w, (uint32_t)idx, m, pm->l4_off);
-	}
+	if (unlikely(sp != 0) &&   /* a proxied connection */
+	    nc_sp_server_hooked(w, f, (uint32_t)idx, m, pm->l4_off, sp) == 0)
+		return;
 	if (f->key.proto == IPPROTO_TCP) {
 		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
 								       pm->l4_off);
