@@ -57,7 +57,10 @@ enum {
 				   * nc_client_addr the flow opened with), key (16: client,
 				   * VIP, client port, VIP port, u8 proto, 3 x 0), lip, server
 				   * address, lport, server port, u32 delta, u32 client ISN,
-				   * u32 server ISN (TCP just accepted): 44 bytes */
+				   * u32 server ISN (TCP just accepted): 44 bytes; with flag
+				   * 0x80 (NC_SYNC_F_PROXIED) 12 more, the SYN proxy's bridge:
+				   * u32 delta, u32 TSval offset, u8 client's window scale,
+				   * u8 server's, u8 flags (timestamps), u8 0 */
 	REC_CLOSE,                /* u8 af, 3 x 0, key: 20 */
 	REC_HELD,                 /* u8 af, 3 x 0, key, u32 ms to its deadline, the datagram's
 				   * payload: 24 + n */
@@ -80,6 +83,7 @@ enum {
 #define HELD_TCP_HDR 40
 #define KEY6_MORE    24            /* an af 6 key's bytes past an af 4 one's */
 #define FLOW6_LEN    (FLOW_LEN + KEY6_MORE + 24)
+#define FLOW_SP_LEN  12            /* a proxied flow's bridge after either */
 #define HELD_MAX     NC_SYNC_HELD_MAX   /* payload bytes a held record carries */
 #define TX_BATCH     256
 #define TX_MAX_TICK  8192          /* records sent per tick at most */
@@ -106,7 +110,7 @@ struct rep {
 
 /* scripts/bench-fastpath.sh --sync-compare counts a replica at this size; an
  * IPv6 flow's has its addresses (64 bytes) in a side array */
-_Static_assert(sizeof(struct rep) == 88, "a replica entry is 88 bytes");
+_Static_assert(sizeof(struct rep) == 96, "a replica entry is 96 bytes");
 
 /* The IPv6 replicas' hash key: client, VIP, ports, protocol; 8-aligned as
  * rte_hash_crc reads it. */
@@ -389,7 +393,7 @@ v4_mapped(uint8_t *out, uint32_t ip)
 static void
 send_flow(struct nc_sync_app *s, const struct nc_sync_rec *r, const struct nc_sync_addr6 *a6)
 {
-	uint8_t b[FLOW6_LEN];
+	uint8_t b[FLOW6_LEN + FLOW_SP_LEN];
 	uint32_t v[3] = { htonl(r->delta), htonl(r->tcp.c_isn), htonl(r->tcp.srv_isn) };
 	size_t o = enc_key(b, r, a6);
 
@@ -412,7 +416,18 @@ send_flow(struct nc_sync_app *s, const struct nc_sync_rec *r, const struct nc_sy
 	memcpy(b + o, &r->lport, 2);
 	memcpy(b + o + 2, &r->server_port, 2);
 	memcpy(b + o + 4, v, sizeof(v));
-	nc_cluster_send_rec(chan(s), REC_FLOW, b, o + 16);
+	o += 16;
+	if (r->flags & NC_SYNC_F_PROXIED) {
+		uint32_t sp[2] = { htonl(r->sp.delta), htonl(r->sp.ts_off) };
+
+		memcpy(b + o, sp, sizeof(sp));
+		b[o + 8] = r->sp.ws_c;
+		b[o + 9] = r->sp.ws_s;
+		b[o + 10] = r->sp.flags;
+		b[o + 11] = 0;
+		o += FLOW_SP_LEN;
+	}
+	nc_cluster_send_rec(chan(s), REC_FLOW, b, o);
 }
 
 /* A held TCP request: its bytes (the record's mbuf holds them alone) and
@@ -598,8 +613,15 @@ is_v4_mapped(const uint8_t *a)
 	return memcmp(a, pfx, sizeof(pfx)) == 0;
 }
 
+/* A window scale a TCP option can agree (RFC 7323), or none (0xff). */
+static bool
+wscale_ok(uint8_t ws)
+{
+	return ws <= 14 || ws == 0xff;
+}
+
 /* A flow record (its length checked): false when its addresses do not fit
- * its family. */
+ * its family, or a proxied flow's bridge is not one the SYN proxy makes. */
 static bool
 rx_flow(struct nc_sync_app *s, unsigned int q, const uint8_t *v, size_t o)
 {
@@ -626,6 +648,12 @@ rx_flow(struct nc_sync_app *s, unsigned int q, const uint8_t *v, size_t o)
 	} else {
 		return false;
 	}
+	/* a proxied flow's bridge: TCP, window scales of RFC 7323 (at most 14)
+	 * or none (0xff), only the timestamps' flags */
+	if ((v[2] & NC_SYNC_F_PROXIED) &&
+	    (((const uint8_t *)key)[12] != IPPROTO_TCP || !wscale_ok(v[o + 24]) ||
+	     !wscale_ok(v[o + 25]) || (v[o + 26] & ~(NC_SYNC_SP_TS | NC_SYNC_SP_CTS)) != 0 || v[o + 27] != 0))
+		return false;
 	r = rep_get(s, key, &a6, q);
 	if (r == NULL) {
 		s->full++;
@@ -650,6 +678,16 @@ rx_flow(struct nc_sync_app *s, unsigned int q, const uint8_t *v, size_t o)
 	r->r.tcp.c_isn = ntohl(d);
 	memcpy(&d, v + o + 12, 4);
 	r->r.tcp.srv_isn = ntohl(d);
+	memset(&r->r.sp, 0, sizeof(r->r.sp));
+	if (r->r.flags & NC_SYNC_F_PROXIED) {   /* the length says it is there */
+		memcpy(&d, v + o + 16, 4);
+		r->r.sp.delta = ntohl(d);
+		memcpy(&d, v + o + 20, 4);
+		r->r.sp.ts_off = ntohl(d);
+		r->r.sp.ws_c = v[o + 24];
+		r->r.sp.ws_s = v[o + 25];
+		r->r.sp.flags = v[o + 26];
+	}
 	r->r.m = NULL;
 	r->mark = s->peer[q].round;
 	return true;
@@ -739,7 +777,8 @@ nc_sync_app_rec(void *arg, unsigned int q, uint8_t id, uint8_t msg_type, uint16_
 	switch (type) {
 	case REC_FLOW:
 		o = key_len(v, len);
-		if (o == 0 || len != (v[0] == AF4 ? FLOW_LEN : FLOW6_LEN) || v[3] > NC_CA_TOA ||
+		if (o == 0 || len != (v[0] == AF4 ? FLOW_LEN : FLOW6_LEN) +
+				     ((v[2] & NC_SYNC_F_PROXIED) ? FLOW_SP_LEN : 0) || v[3] > NC_CA_TOA ||
 		    !rx_flow(s, q, v, o))
 			goto bad;
 		return;
@@ -1626,7 +1665,7 @@ nc_sync_app_json(struct nc_app *a)
 								 inet_ntop(AF_INET6, cc->peer_lips6[q][l], b,
 									   sizeof(b)), "from", pi.id));
 	}
-	o = json_pack("{s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+	o = json_pack("{s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
 		      "enabled", 1, "synced", s->synced, "own_addresses", s->own_held,
 		      "replicas", (json_int_t)s->n, "replicas_max", (json_int_t)s->slots,
 		      "held", (json_int_t)held,
@@ -1642,6 +1681,7 @@ nc_sync_app_json(struct nc_app *a)
 		      "miss_dropped", (json_int_t)cs.sync_miss_dropped,
 		      "adopt_full", (json_int_t)cs.sync_adopt_full,
 		      "adopt_replaced", (json_int_t)st->sync_adopt_replaced,
+		      "adopt_unproxied", (json_int_t)st->sync_adopt_unproxied,
 		      "stepped_back", (json_int_t)s->stepbacks,
 		      "holding", holding);
 	free(st);

@@ -17,6 +17,7 @@
 
 #include "dp_client_addr.h"
 #include "dp_failsafe.h"
+#include "dp_synproxy.h"
 #include "dp_v6.h"
 
 #define SYNC_RING      16384   /* records a worker may have waiting */
@@ -79,6 +80,10 @@ fill_rec(const struct nc_worker *w, const struct nc_flow *f, struct sync_item *i
 		if (t->flags & NC_TFS_SACK)
 			r->flags |= NC_SYNC_F_SACK;
 	}
+	/* a connection the SYN proxy opened: the survivor bridges it too */
+	memset(&r->sp, 0, sizeof(r->sp));
+	if (unlikely(w->synp != NULL) && nc_sp_rec(w, f, flow_idx(w, f), &r->sp))
+		r->flags |= NC_SYNC_F_PROXIED;
 }
 
 void
@@ -115,6 +120,59 @@ nc_sync_emit(struct nc_worker *w, const struct nc_flow *f, uint8_t op, struct rt
 	w->st.sync_records++;
 }
 
+/* A flow's record at its server's acceptance: where both streams start
+ * (NC_SYNC_F_FRESH), from the fail-safe, from the SYN proxy (the server's
+ * own ISN; a proxied connection's SYN-ACK never reaches its client) or from
+ * <th>, the SYN-ACK as its client gets it (NULL for a proxied one). */
+static void
+fresh_isns(struct nc_worker *w, const struct nc_flow *f, struct nc_sync_rec *r,
+	   const struct rte_tcp_hdr *th)
+{
+	/* a PROXY header just went: a survivor resends it until acknowledged */
+	nc_ca_isns(w, f, &r->tcp.c_isn, &r->tcp.srv_isn);
+	if (w->tfs != NULL && w->tb->svc[f->svc].failsafe) {
+		/* a survivor can follow it from its first byte */
+		const struct nc_tcpfs *t = &w->tfs[flow_idx(w, f)];
+
+		r->flags |= NC_SYNC_F_FRESH | (t->isn_known ? NC_SYNC_F_ISN : 0);
+		r->tcp.c_isn = t->c_isn;
+		r->tcp.srv_isn = t->srv_isn;
+	} else if ((r->flags & NC_SYNC_F_PROXIED) && r->tcp.srv_isn == 0) {
+		const struct nc_synp *sp = &w->synp[flow_idx(w, f)];
+
+		r->flags |= NC_SYNC_F_FRESH;
+		r->tcp.c_isn = sp->c_isn;
+		r->tcp.srv_isn = sp->cookie - sp->delta;
+	} else if (f->key.proto == IPPROTO_TCP && r->tcp.srv_isn == 0 && th != NULL) {
+		/* the SYN-ACK as its client gets it: a survivor knows the
+		 * client's SYN again (it acknowledges the client's ISN) */
+		r->flags |= NC_SYNC_F_FRESH;
+		r->tcp.c_isn = rte_be_to_cpu_32(th->recv_ack) - 1;
+		r->tcp.srv_isn = rte_be_to_cpu_32(th->sent_seq);
+	}
+}
+
+void
+nc_sync_proxied(struct nc_worker *w, struct nc_flow *f)
+{
+	struct sync_item it;
+	struct nc_sync_rec *r = &it.r;
+
+	f->sync |= NC_FLOW_SYNCED;
+	fill_rec(w, f, &it);
+	r->op = NC_SYNC_FLOW;
+	r->ca = (uint8_t)(f->ca & NC_FLOW_CA_MODE);
+	r->ttl_ms = 0;
+	r->m = NULL;
+	memset(&r->tcp, 0, sizeof(r->tcp));
+	fresh_isns(w, f, r, NULL);
+	if (unlikely(rte_ring_sp_enqueue_elem(w->sync_ring, &it, sizeof(it)) != 0)) {
+		w->st.sync_ring_full++;
+		return;
+	}
+	w->st.sync_records++;
+}
+
 void
 sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_mbuf *m, uint16_t l4_off)
 {
@@ -139,25 +197,8 @@ sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_m
 	r->ttl_ms = 0;
 	r->m = m;
 	memset(&r->tcp, 0, sizeof(r->tcp));
-	/* a PROXY header just went: a survivor resends it until acknowledged */
 	if (op == NC_SYNC_FLOW)
-		nc_ca_isns(w, f, &r->tcp.c_isn, &r->tcp.srv_isn);
-	if (op == NC_SYNC_FLOW && w->tfs != NULL && w->tb->svc[f->svc].failsafe) {
-		/* a survivor can follow it from its first byte */
-		const struct nc_tcpfs *t = &w->tfs[flow_idx(w, f)];
-
-		r->flags |= NC_SYNC_F_FRESH | (t->isn_known ? NC_SYNC_F_ISN : 0);
-		r->tcp.c_isn = t->c_isn;
-		r->tcp.srv_isn = t->srv_isn;
-	} else if (op == NC_SYNC_FLOW && f->key.proto == IPPROTO_TCP && r->tcp.srv_isn == 0) {
-		/* the SYN-ACK as its client gets it: a survivor knows the
-		 * client's SYN again (it acknowledges the client's ISN) */
-		const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off);
-
-		r->flags |= NC_SYNC_F_FRESH;
-		r->tcp.c_isn = rte_be_to_cpu_32(th->recv_ack) - 1;
-		r->tcp.srv_isn = rte_be_to_cpu_32(th->sent_seq);
-	}
+		fresh_isns(w, f, r, rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off));
 	if (unlikely(rte_ring_sp_enqueue_elem(w->sync_ring, &it, sizeof(it)) != 0)) {
 		/* no room to tell the peers: the client gets it at once */
 		w->st.sync_ring_full++;
@@ -356,6 +397,14 @@ adopt_flow(struct nc_worker *w, const struct adopt *a)
 		  adopt_find4(w, r, &k, &sv, &srv, &lip_idx);
 	if (!ok)
 		return 0;
+	if (unlikely(r->flags & NC_SYNC_F_PROXIED) &&
+	    (w->synp == NULL || w->tb->svc[sv].syn_proxy == NC_SYNP_OFF ||
+	     ((const struct nc_flow_key *)r->key)->proto != IPPROTO_TCP)) {
+		/* its client numbers the server's bytes from a cookie: without
+		 * the bridge here it cannot go on */
+		w->st.sync_adopt_unproxied++;
+		return 0;
+	}
 	s = nc_sched_get(dp->sched_slot[sv]);
 	if (lip_idx >= dp->n_own_lips) {
 		/* a flow here still on the peer's address and port - our copy
@@ -405,6 +454,8 @@ adopt_flow(struct nc_worker *w, const struct adopt *a)
 	else if (f->key.proto == IPPROTO_TCP && r->ca != NC_CA_NONE)
 		nc_ca_adopt(w, f, r->ca, (r->flags & NC_SYNC_F_FRESH) != 0 || r->tcp.srv_isn != 0,
 			    r->tcp.c_isn, r->tcp.srv_isn);
+	if (unlikely(w->synp != NULL))   /* the SYN proxy's bridge, or none */
+		nc_sp_adopt(w, flow_idx(w, f), (r->flags & NC_SYNC_F_PROXIED) ? &r->sp : NULL);
 	f->expire_ms = w->now_ms + timeout_of(dp, f);
 	f->sync = NC_FLOW_SYNCED | NC_FLOW_ADOPTED;
 	if (f->key.proto == IPPROTO_TCP && (r->flags & NC_SYNC_F_FRESH)) {

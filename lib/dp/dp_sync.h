@@ -34,6 +34,12 @@ sync_flow(struct nc_worker *w, struct nc_flow *f)
 void sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_mbuf *m,
 		     uint16_t l4_off);
 
+/* Proxied flow <f> (the SYN proxy's) was accepted by its server, whose
+ * SYN-ACK the appliance answers in the client's place: the peers get it,
+ * bridge and all. Nothing is held back for the record (the client had its
+ * SYN-ACK from the cookie). */
+void nc_sync_proxied(struct nc_worker *w, struct nc_flow *f);
+
 /* A synced flow closes. */
 static inline void
 sync_close(struct nc_worker *w, const struct nc_flow *f)

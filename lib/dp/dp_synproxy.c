@@ -593,6 +593,44 @@ nc_sp_release(struct nc_worker *w, uint32_t idx)
 	sp->flags = 0;
 }
 
+/* ------------------------------------------------------------ flow sync */
+
+/* a record's bridge carries the timestamps' flags as they are */
+_Static_assert(NC_SYNC_SP_TS == NC_SP_TS && NC_SYNC_SP_CTS == NC_SP_CTS, "the bridge's flags");
+
+int
+nc_sp_rec(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx, struct nc_sync_sp *out)
+{
+	const struct nc_synp *sp;
+
+	if (!nc_sp_flow(w, f, idx) || !(w->synp[idx].flags & NC_SP_EST))
+		return 0;
+	sp = &w->synp[idx];
+	out->delta = sp->delta;
+	out->ts_off = sp->ts_off;
+	out->ws_c = sp->ws_c;
+	out->ws_s = sp->ws_s;
+	out->flags = (uint8_t)(sp->flags & (NC_SP_TS | NC_SP_CTS));
+	out->pad = 0;
+	return 1;
+}
+
+void
+nc_sp_adopt(struct nc_worker *w, uint32_t idx, const struct nc_sync_sp *s)
+{
+	struct nc_synp *sp = &w->synp[idx];
+
+	nc_sp_release(w, idx);
+	if (s == NULL)
+		return;
+	memset(sp, 0, sizeof(*sp));
+	sp->delta = s->delta;
+	sp->ts_off = s->ts_off;
+	sp->ws_c = s->ws_c;
+	sp->ws_s = s->ws_s;
+	sp->flags = (uint8_t)(NC_SP_PROXIED | NC_SP_EST | (s->flags & (NC_SP_TS | NC_SP_CTS)));
+}
+
 /* ----------------------------------------------- auto, on the control lcore */
 
 /*

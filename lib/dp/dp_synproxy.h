@@ -166,6 +166,18 @@ struct rte_mbuf *nc_sp_client_ack(struct nc_worker *w, const struct nc_flow *f, 
 int nc_sp_server_hooked(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 			uint16_t l4_off, int sp);
 
+/* Flow sync (dp_sync.c): proxied flow <f> (<idx>) whose server answered
+ * has its bridge in <out>: 1; else 0 (not proxied, or not bridged yet). */
+int nc_sp_rec(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx,
+	      struct nc_sync_sp *out);
+
+/* Flow sync: flow <idx>, just installed from a peer's record, is proxied with
+ * the peer's bridge <s> (NULL: it is not proxied). The cookie, the client's
+ * ISN and its first ACK stay with the peer: a first server's SYN-ACK again
+ * is taken as a move's (dropped unless the fail-safe's hooks take it), the
+ * client's next segment completing the server's handshake. */
+void nc_sp_adopt(struct nc_worker *w, uint32_t idx, const struct nc_sync_sp *s);
+
 /* A segment the fail-safe makes for the client of proxied flow <idx>: its
  * sequence number <seq> (the server's numbers) in the client's. */
 static inline uint32_t

@@ -382,6 +382,9 @@ nc_sp_server_hooked(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct
 		    uint16_t l4_off, int sp)
 {
 	if (sp == 2) {   /* the server's SYN-ACK: never the client's */
+		/* with sync, the peers get it before its request goes on */
+		if (unlikely(w->dp->sync) && !(f->sync & NC_FLOW_SYNCED))
+			nc_sync_proxied(w, f);
 		synp_handshake(w, f, idx, m);
 		return 0;
 	}

@@ -187,6 +187,9 @@ enum nc_sync_op {
 #define NC_SYNC_F_ISN     0x40   /* TCP, fail-safe: tcp.c_isn is the client's ISN, in every
 				  * record of the flow (its SYN sent again is the same
 				  * connection's, for the flow's whole life) */
+#define NC_SYNC_F_PROXIED 0x80   /* TCP: opened by the SYN proxy's cookie; <sp> bridges the
+				  * client's and the server's numbers (and with NC_SYNC_F_FRESH,
+				  * tcp.srv_isn is the server's own ISN) */
 
 /* HELD, TCP: the connection around the request (the client's sequence
  * space, host order). */
@@ -200,8 +203,22 @@ struct nc_sync_tcp {
 };
 #define NC_SYNC_HELD_MAX 1300      /* bytes of a held request that a record carries */
 
+/* FLOW, NC_SYNC_F_PROXIED: the SYN proxy's bridge (dp_synproxy.h, struct
+ * nc_synp): the client's view of a server sequence number is the server's +
+ * <delta>, of a server TSval + <ts_off>; the window scales both sides
+ * agreed (0..14, 0xff: none); NC_SYNC_SP_* in <flags>. */
+#define NC_SYNC_SP_TS  0x04        /* both peers send timestamps */
+#define NC_SYNC_SP_CTS 0x08        /* the client sends timestamps */
+struct nc_sync_sp {
+	uint32_t delta;
+	uint32_t ts_off;
+	uint8_t ws_c, ws_s;
+	uint8_t flags;
+	uint8_t pad;
+};
+
 /*
- * One record (72 bytes); addresses and ports in network order. An IPv6
+ * One record (80 bytes); addresses and ports in network order. An IPv6
  * flow's (nc_sync_rec_v6()) key is its flow entry's: ports and protocol, 0
  * addresses, pad[0] NC_FLOW_KEY_V6 (| NC_FLOW_KEY_64 for NAT64); its
  * addresses travel beside it in a struct nc_sync_addr6.
@@ -222,6 +239,7 @@ struct nc_sync_rec {
 				    * TCP, the request's bytes alone. A reference of
 				    * its own: the taker frees it */
 	struct nc_sync_tcp tcp;    /* HELD, TCP */
+	struct nc_sync_sp sp;      /* FLOW, NC_SYNC_F_PROXIED */
 };
 
 /* An IPv6 flow's addresses: its local address and server too, unless it is

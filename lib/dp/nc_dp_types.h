@@ -114,6 +114,8 @@ struct nc_dp_stats {
 	uint64_t sync_adopted;      /* flows installed from a peer's replica */
 	uint64_t sync_adopted_held; /* held requests taken over with them */
 	uint64_t sync_adopt_exists; /* installs of a flow already here (kept as it was) */
+	uint64_t sync_adopt_unproxied; /* installs of a SYN-proxied flow refused: no syn_proxy
+				      * on its service here */
 	uint64_t sync_adopt_replaced; /* installs that ended our stale copy of an earlier
 				       * takeover on the peer's address and port */
 	uint64_t sync_held_skipped; /* TCP requests held but not sent to the peers (too

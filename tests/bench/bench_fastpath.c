@@ -32,7 +32,7 @@
  * (its share timed apart and printed; the frame checked to be the SYN-ACK);
  * the established flows' packets report nothing.
  * Also printed: the bytes a replica takes on a peer (the rte_hash of its
- * 16-byte key and the 88-byte entry of app/netchestra/sync.c).
+ * 16-byte key and the 96-byte entry of app/netchestra/sync.c).
  *
  * With --client-address MODE the service has that client_address. For the
  * PROXY modes step 1 also feeds each flow's server SYN-ACK (timed: the header
@@ -214,7 +214,7 @@ struct bench {
 	struct nc_worker *w1;    /* --workers 2: the second worker */
 };
 
-#define REPLICA_ENTRY 88   /* app/netchestra/sync.c: struct rep (asserted there) */
+#define REPLICA_ENTRY 96   /* app/netchestra/sync.c: struct rep (asserted there) */
 
 static struct nc_config cfg;      /* large: kept off the stack */
 static struct nc_dp_stats stats;

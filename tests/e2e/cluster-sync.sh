@@ -80,7 +80,9 @@ SRC6_LIST=fd00:200::10,fd00:200::11,fd00:200::12,fd00:200::13,fd00:200::14,fd00:
 LIPS6=(fd00:201::3 fd00:201::4)       # and its IPv6 ones (dK-v6.json)
 V6=""                                 # "-v6": the cases run on the dK-v6.json files
 CUR_V6=""                             # the files the dispatchers run with
-PP=""                                 # "-pp": with case h's services ngx and hap (PROXY v2)
+PP=""                                 # "-pp": with case h's services ngx, hap, hapsp (PROXY v2)
+# case h's SYN cookies, the same key on both dispatchers (a client's ACK may reach either)
+SYN_SECRET=5eed0c00c1e5eed0c00c1e5eed0c00c1e5eed0c00c1e5eed0c00c1e5eed0c00c
 CUR_PP=""
 PEER_PIDS=()                          # case h's nginx and HAProxy, one of each per server
 D1_MAC=02:00:00:c9:d1:01              # d1's back port (lab.sh disp_mac 1 c9)
@@ -110,12 +112,13 @@ sleep_until() {   # sleep_until <epoch ms>
 # object with .address, or a plain address), the lab's token and secret,
 # sync on or off, with PP set case h's services beside web's (the same VIP
 # and local IPs, PROXY v2 headers): ngx to nginx on the servers' port 8091
-# (HTTP probes that carry a header), hap to HAProxy on 8092 (TCP probes);
-# every service fail-safe, then CLUSTER_SYNC_CFG_FILTER.
+# (HTTP probes that carry a header), hap to HAProxy on 8092 (TCP probes),
+# hapsp to HAProxy on 8093 behind the SYN proxy (syn_proxy on, a cookie key
+# both share); every service fail-safe, then CLUSTER_SYNC_CFG_FILTER.
 # Prints its path.
 dcfg() {
 	local out=$W/d$1$V6$PP-sync-$2.json
-	jq --argjson n "$N" --arg root "$ROOT" --argjson sync "$2" --arg pp "$PP" '
+	jq --argjson n "$N" --arg root "$ROOT" --argjson sync "$2" --arg pp "$PP" --arg secret "$SYN_SECRET" '
 		.management.token_file = "\($root)/config/lab.token" |
 		.cluster.secret_file = "\($root)/config/cluster/secret" |
 		.cluster.peers |= map(select((if type == "object" then .address else . end |
@@ -127,7 +130,10 @@ dcfg() {
 		(if $pp == "" then . else .services += [
 			pp("ngx"; 8091; { type: "http", interval_ms: 1000, timeout_ms: 1000, rise: 2, fall: 3,
 					  http_path: "/health", proxy: true }),
-			pp("hap"; 8092; { type: "tcp", interval_ms: 1000, timeout_ms: 1000, rise: 2, fall: 2 })]
+			pp("hap"; 8092; { type: "tcp", interval_ms: 1000, timeout_ms: 1000, rise: 2, fall: 2 }),
+			(pp("hapsp"; 8093; { type: "tcp", interval_ms: 1000, timeout_ms: 1000, rise: 2, fall: 2 }) |
+			 .syn_proxy = "on")] |
+			.limits.syn_cookie_secret = $secret
 		 end) |
 		.services |= map(.failsafe = { enabled: true, max_replays: 2,
 			response_timeout_ms: (if .proto == "udp" then 1000 else 2000 end) }) |
@@ -140,6 +146,11 @@ api_cluster() { ip netns exec "lab-d$1" "$CTL" --json cluster 2>/dev/null; }
 flows() {
 	ip netns exec "lab-d$1" "$CTL" --json services 2>/dev/null |
 		jq '[.services[].servers[].flows // 0] | add // 0' 2>/dev/null || echo 0
+}
+# metric <K> <name{labels}>: that sample of dispatcher K's /metrics
+metric() {
+	ip netns exec "lab-d$1" curl -s --max-time 5 http://127.0.0.1:9180/metrics 2>/dev/null |
+		awk -v k="$2" '$1 == k { print $2 }'
 }
 # sync_fig <K> <jq keys>: those members of dispatcher K's "sync" object, compact
 sync_fig() { api_cluster "$1" | jq -c ".sync | {$2}" 2>/dev/null || echo "(no answer)"; }
@@ -621,7 +632,7 @@ case_g() {   # IPv6: d1 killed
 }
 
 # peers_start: case h's servers in lab-n0..n2, on the server's address, a
-# PROXY header required: nginx on 8091 and HAProxy on 8092, each answering
+# PROXY header required: nginx on 8091 and HAProxy on 8092 and 8093, each answering
 # "<client>:<port> <its peer>" (the client the header named, the local IP it
 # came through); 1 when one does not listen after 10 s. peers_stop: them gone.
 peers_start() {
@@ -663,6 +674,7 @@ defaults
 	timeout http-keep-alive 120s
 frontend fe
 	bind $addr:8092 accept-proxy
+	bind $addr:8093 accept-proxy
 	http-request return status 200 content-type text/plain lf-string "%ci:%cp %[fc_src]\n"
 EOF
 		ip netns exec "lab-n$i" nginx -c "$d/nginx.conf" -e "$d/nginx-error.log" </dev/null >"$d/nginx.out" 2>&1 &
@@ -672,7 +684,7 @@ EOF
 	done
 	for ((i = 0; i < 50; i++)); do
 		for d in 0 1 2; do
-			[ "$(ip netns exec "lab-n$d" ss -Hltn "( sport = 8091 or sport = 8092 )" | wc -l)" -ge 2 ] ||
+			[ "$(ip netns exec "lab-n$d" ss -Hltn "( sport = 8091 or sport = 8092 or sport = 8093 )" | wc -l)" -ge 3 ] ||
 				{ sleep 0.2; continue 2; }
 		done
 		return 0
@@ -686,18 +698,19 @@ peers_stop() {
 }
 
 case_h() {   # client addresses: PROXY v2 connections to nginx and HAProxy, d1 killed
-	local m0 p f d1conns=0 n all=1 line=""
+	local m0 p f d1conns=0 spconns=0 n all=1 line="" valid
 	for p in nginx haproxy; do command -v "$p" >/dev/null || { bad "h) $p installed (scripts/deps.sh)"; return; }; done
-	peers_start || { cat "$W"/peers0/*.out >"$W/why" 2>/dev/null; bad "h) nginx and HAProxy listening on :8091 and :8092 in lab-n0..n2" "$W/why"; peers_stop; return; }
+	peers_start || { cat "$W"/peers0/*.out >"$W/why" 2>/dev/null; bad "h) nginx and HAProxy listening on :8091, :8092 and :8093 in lab-n0..n2" "$W/why"; peers_stop; return; }
 	PP=-pp
 	pair true || { PP=""; peers_stop; return; }
 	m0=$(mark 0)
 	note "case h: load started ($RUN s)"
 	LOAD_PIDS=()
-	for p in 8091 8092; do
+	for p in 8091 8092 8093; do
+		# two a source behind the SYN proxy: some reach d1 in nearly every run
 		ip netns exec lab-client python3 "$ROOT/tests/e2e/proxy/keepalive_check.py" --target "$VIP:$p" \
-			--source "$SRC_LIST" --per-source 1 --duration "$RUN" --think-ms 100 \
-			>"$W/h-$p.json" 2>"$W/h-$p.err" &
+			--source "$SRC_LIST" --per-source "$([ "$p" = 8093 ] && echo 2 || echo 1)" \
+			--duration "$RUN" --think-ms 100 >"$W/h-$p.json" 2>"$W/h-$p.err" &
 		LOAD_PIDS+=($!)
 	done
 	T0=$(now_ms)
@@ -709,25 +722,32 @@ case_h() {   # client addresses: PROXY v2 connections to nginx and HAProxy, d1 k
 	LOAD_PIDS=()
 	note "load over"
 	: >"$W/why"
-	for p in 8091 8092; do
+	for p in 8091 8092 8093; do
 		f=$W/h-$p.json
 		# connections that reached their server through d1's local IPs and, never opened
 		# again, were answered after the kill
 		n=$(jq --argjson at "$AT" --arg a "${LIPS[0]}" --arg b "${LIPS[1]}" \
 			'[.connections[] | select(((.via | index($a)) or (.via | index($b))) and .reconnects == 0 and .last_ok_s > $at + 1)] | length' \
 			"$f" 2>/dev/null || echo 0)
-		d1conns=$((d1conns + ${n:-0}))
-		line+="$([ "$p" = 8091 ] && echo nginx || echo HAProxy) $(jq -c '{requests, ok, wrong, failed, reconnects}' "$f" 2>/dev/null || echo '(no report)'); "
+		if [ "$p" = 8093 ]; then spconns=${n:-0}; else d1conns=$((d1conns + ${n:-0})); fi
+		line+="$(case $p in 8091) echo nginx ;; 8092) echo HAProxy ;; *) echo "HAProxy behind the SYN proxy" ;; esac) $(jq -c '{requests, ok, wrong, failed, reconnects}' "$f" 2>/dev/null || echo '(no report)'); "
 		jq -e '.requests > 0 and .ok == .requests and .wrong == 0 and .failed == 0 and .reconnects == 0' \
 			"$f" >/dev/null 2>&1 ||
 			{ all=0; { echo "$p:"; jq -c '{requests, ok, wrong, failed, reconnects, errors}' "$f"; cat "$W/h-$p.err"; } >>"$W/why" 2>&1; }
 	done
 	[ "$all" = 1 ] &&
-		ok "h) PROXY v2 keep-alive connections to nginx and HAProxy, d1 killed at $AT s of $RUN: every request answered with its own client's address and port, no connection broken (${line%; })" ||
-		bad "h) PROXY v2 keep-alive connections to nginx and HAProxy, d1 killed: every request answered with its own client's address, none broken (${line%; })" "$W/why"
+		ok "h) PROXY v2 keep-alive connections to nginx and HAProxy, and to HAProxy behind the SYN proxy, d1 killed at $AT s of $RUN: every request answered with its own client's address and port, no connection broken (${line%; })" ||
+		bad "h) PROXY v2 keep-alive connections to nginx and HAProxy, and behind the SYN proxy, d1 killed: every request answered with its own client's address, none broken (${line%; })" "$W/why"
 	[ "$d1conns" -gt 0 ] &&
 		ok "h) $d1conns of 12 connections reached their server through d1's local IPs and went on after the kill (d0 took over $(took_over 0 "$m0" | sed 's/ $//'))" ||
-		bad "h) some connections reached their server through d1's local IPs and went on after the kill (got $d1conns; via: $(jq -sc '[.[].connections[].via] | flatten | unique' "$W"/h-809?.json 2>/dev/null))"
+		bad "h) some connections reached their server through d1's local IPs and went on after the kill (got $d1conns; via: $(jq -sc '[.[].connections[].via] | flatten | unique' "$W"/h-809[12].json 2>/dev/null))"
+	# the SYN proxy's: opened by d1's cookies, bridged by d0 after the kill
+	valid=$(metric 0 'netchestra_syn_proxy_events_total{service="hapsp",event="cookie_valid"}')
+	[ "$spconns" -gt 0 ] && [ "${valid:-0}" -gt 0 ] &&
+		ok "h) $spconns of 12 connections behind the SYN proxy reached their server through d1's local IPs and went on after the kill, bridged by d0 ($valid opened by d0's own cookies)" ||
+		bad "h) connections behind the SYN proxy through d1's local IPs went on after the kill (got $spconns; d0's valid cookies: ${valid:-none}; via: $(jq -c '[.connections[].via] | flatten | unique' "$W/h-8093.json" 2>/dev/null))"
+	[ "$(api_cluster 0 | jq '.sync.adopt_unproxied' 2>/dev/null)" = 0 ] ||
+		bad "h) d0 installed every proxied flow of d1's ($(sync_fig 0 'adopt_unproxied'))"
 	echo "cluster-sync: h) nginx logged $(cat "$W"/peers?/access.log 2>/dev/null | grep -c ' /ka/') requests; d0's sync: $(sync_fig 0 'adopted, adopted_held, miss_adopted, miss_dropped, redirected, holding')"
 	PP=""
 	peers_stop

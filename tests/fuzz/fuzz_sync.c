@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * libFuzzer target for flow sync's receive side (app/netchestra/sync.c): the
  * records a peer dispatcher sends (REC_FLOW af 4 and af 6 - NAT64 with
- * IPv4-mapped addresses -, REC_CLOSE, REC_HELD, REC_HELD_TCP, REC_RELEASE,
+ * IPv4-mapped addresses, a SYN-proxied connection's bridge -, REC_CLOSE, REC_HELD, REC_HELD_TCP, REC_RELEASE,
  * the bulk copy's REC_BULK_REQ/BEGIN/END, REC_SYNCSTATE) kept as replicas,
  * and what the replicas become when a peer dies (installed in the workers,
  * held requests replayed).
@@ -31,8 +31,9 @@
  * Beyond that: no crash, leak or sanitizer report; else abort().
  *
  * NC_FUZZ_WRITE_SEEDS=<dir>: write a seed corpus (every record type, both
- * families, NAT64, held requests of both protocols, bulk rounds, a peer's
- * death with its replicas installed) into <dir> and exit.
+ * families, NAT64, held requests of both protocols, SYN-proxied connections,
+ * bulk rounds, a peer's death with its replicas installed) into <dir> and
+ * exit.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -398,16 +399,21 @@ mapped(uint8_t *p, uint32_t ip)
 	put32(p + 12, ip);
 }
 
-/* REC_FLOW of flow <i> from peer <q> (its local IP, server a). */
+/* REC_FLOW of flow <i> from peer <q> (its local IP, server a); <proxied>: a
+ * TCP connection of the SYN proxy's service syn or syn6 (port 81), its
+ * bridge after the record. */
 static void
-flow(struct seed *s, int af, uint8_t proto, unsigned int i, unsigned int q, bool nat64)
+flow_rec(struct seed *s, int af, uint8_t proto, unsigned int i, unsigned int q, bool nat64,
+	 bool proxied)
 {
-	uint8_t *v = rec(s, R_FLOW, af == 4 ? 44 : 92);
+	uint8_t *v = rec(s, R_FLOW, (af == 4 ? 44 : 92) + (proxied ? 12 : 0));
 	size_t o = key(v, af, proto, i, nat64);
 
 	v[1] = proto == IPPROTO_TCP ? NC_FLOW_EST : NC_FLOW_UDP;
-	v[2] = 0;
+	v[2] = proxied ? NC_SYNC_F_PROXIED : 0;
 	v[3] = 0;
+	if (proxied)
+		put16(v + (af == 4 ? 14 : 38), 81);
 	if (af == 4 || nat64) {
 		uint32_t lip = IP4(10, 1, 0, 2 + q), srv = IP4(10, 1, 0, 11);
 
@@ -426,10 +432,23 @@ flow(struct seed *s, int af, uint8_t proto, unsigned int i, unsigned int q, bool
 		o += 32;
 	}
 	put16(v + o, (uint16_t)(20000 + i));             /* local port */
-	put16(v + o + 2, proto == IPPROTO_TCP ? 8080 : 53);
+	put16(v + o + 2, proxied ? 8081 : proto == IPPROTO_TCP ? 8080 : 53);
 	put32(v + o + 4, 0);                              /* delta */
 	put32(v + o + 8, 1000 + i);                       /* client ISN */
 	put32(v + o + 12, 5000 + i);                      /* server ISN */
+	if (proxied) {
+		put32(v + o + 16, 0x70000000u + i);       /* the bridge's delta */
+		put32(v + o + 20, 12345);                 /* its clocks' offset */
+		v[o + 24] = 7;                            /* the client's scale */
+		v[o + 25] = 9;                            /* the server's */
+		v[o + 26] = NC_SYNC_SP_TS | NC_SYNC_SP_CTS;
+	}
+}
+
+static void
+flow(struct seed *s, int af, uint8_t proto, unsigned int i, unsigned int q, bool nat64)
+{
+	flow_rec(s, af, proto, i, q, nat64, false);
 }
 
 static void
@@ -573,6 +592,18 @@ write_seeds(const char *dir)
 	step(&s, 1, 0x80 | 3);   /* a gap of peer 1 */
 	step(&s, 2, 200);
 	seed_write(dir, "takeover", &s);
+
+	/* SYN-proxied connections of both families, taken over */
+	memset(&s, 0, sizeof(s));
+	msg(&s, 0);
+	flow_rec(&s, 4, IPPROTO_TCP, 30, 0, false, true);
+	flow_rec(&s, 6, IPPROTO_TCP, 31, 0, false, true);
+	flow_rec(&s, 4, IPPROTO_TCP, 32, 0, false, false);
+	end_msg(&s);
+	step(&s, 1, 0);          /* peer 0 down */
+	step(&s, 2, 1);
+	step(&s, 2, 50);
+	seed_write(dir, "proxied", &s);
 
 	/* the same flow moves from one peer to the other; the table fills */
 	memset(&s, 0, sizeof(s));

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <cmocka.h>
 
@@ -112,6 +113,33 @@ tweak_auto6(struct nc_config *c)
 
 static int setup_on6(void **state) { return setup_vclock(state, tweak_on6); }
 static int setup_auto6(void **state) { return setup_vclock(state, tweak_auto6); }
+
+/* syn_proxy on web (web6), with flow sync to a peer dispatcher */
+static void
+tweak_sync(struct nc_config *c)
+{
+	c->cluster.enabled = true;
+	c->cluster.sync = true;
+	c->cluster.n_peers = 1;
+	c->cluster.peers[0] = PB_IP(10, 0, 0, 2);
+}
+
+static void tweak_sync_on(struct nc_config *c) { tweak_on(c); tweak_sync(c); }
+static void tweak_sync_on6(struct nc_config *c) { tweak_on6(c); tweak_sync(c); }
+
+static int
+setup_sync_vclock(void **state, void (*tweak)(struct nc_config *c))
+{
+	if (fx_setup(state, tweak) != 0 || nc_dp_sync_start(((struct fx *)*state)->dp, 0) != 0)
+		return -1;
+	((struct fx *)*state)->vclock = 1;
+	tick(*state, 0);
+	return 0;
+}
+
+static int setup_sync_on(void **state) { return setup_sync_vclock(state, tweak_sync_on); }
+static int setup_sync_on6(void **state) { return setup_sync_vclock(state, tweak_sync_on6); }
+static int setup_sync_plain(void **state) { return setup_sync_vclock(state, tweak_sync); }
 
 /* The cookie the appliance should compute for the client's port <sport>. */
 static uint32_t
@@ -507,6 +535,151 @@ bridged_case(struct fx *f, int v6)
 
 static void test_bridged(void **state) { bridged_case(*state, 0); }
 static void test_bridged6(void **state) { bridged_case(*state, 1); }
+
+/* Data both ways on bridged connection <fl> (the server's scale 9, clock
+ * 777 at its SYN-ACK, the client's 7): the client's acknowledgement and
+ * echo reach the server in its numbers, the server's sequence number,
+ * clock and window the client in its own. */
+static void
+bridged_data(struct fx *f, int v6, const struct flow *fl, uint32_t cookie, uint32_t ts, uint32_t c_ts)
+{
+	struct pb_pkt p, want;
+	struct frame fr;
+	uint8_t o[12];
+
+	tc_client(&p, fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1, cookie + 1, "GET", 3);
+	opts_ts(o, c_ts, ts);
+	rx_opt(f, &p, o, 12);
+	expect_one(f, 0, &fr);
+	want = c2s(&p, v6, fl);
+	want.ack = SISN + 1;
+	opts_ts(o, c_ts, 777);
+	assert_wire_opt(&fr, &want, o, 12);
+
+	srv_seg(&p, v6, fl, PB_TCP_ACK | PB_TCP_PSH, SISN + 1, CISN + 4, "HTTP", 4);
+	p.window = 1000;
+	opts_ts(o, 900, c_ts);
+	rx_opt(f, &p, o, 12);
+	expect_one(f, 0, &fr);
+	want = s2c(&p, v6, fl);
+	want.seq = cookie + 1;
+	want.window = 4000;
+	opts_ts(o, 900 + (ts - 777), c_ts);
+	assert_wire_opt(&fr, &want, o, 12);
+}
+
+/*
+ * Flow sync: a proxied connection is reported once its server accepted it
+ * (the record carrying the bridge: the cookie's delta to the server's ISN,
+ * the clocks' offset, both window scales, where both streams start), and
+ * nothing for its data. This dispatcher then dies (its flows dropped
+ * unreported) and takes the record as a survivor would: the installed flow
+ * translates both ways as before, and the first server's SYN-ACK again
+ * (its ACK stayed with the dead one) is not answered.
+ */
+static void
+synced_case(struct fx *f, int v6)
+{
+	struct nc_sync_addr6 a6[4];
+	struct nc_sync_rec r[4];
+	struct nc_dp_stats st;
+	struct pb_pkt p;
+	struct frame fr;
+	struct flow fl;
+	uint32_t cookie, ts;
+	uint8_t o[20];
+
+	cookie = syn_cookie(f, v6, 40000, 1, &fl, &ts);
+	ack_opens(f, v6, &fl, cookie, 1, C_TS + 5, ts, NULL, 0);
+	assert_int_equal(nc_dp_sync_take(f->dp, r, a6, 4), 0);   /* not before its server */
+	srv_seg(&p, v6, &fl, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	opts_full(o, mss_of(v6), 777, C_TS + 5, 9);
+	rx_opt(f, &p, o, 20);
+	expect_one(f, 0, &fr);   /* the client's ACK, at once (nothing held back) */
+	bridged_data(f, v6, &fl, cookie, ts, C_TS + 9);
+
+	assert_int_equal(nc_dp_sync_take(f->dp, r, a6, 4), 1);
+	assert_int_equal(r[0].op, NC_SYNC_FLOW);
+	assert_true(r[0].m == NULL);
+	assert_int_equal(r[0].flags & (NC_SYNC_F_PROXIED | NC_SYNC_F_FRESH),
+			 NC_SYNC_F_PROXIED | NC_SYNC_F_FRESH);
+	assert_int_equal(r[0].sp.delta, cookie - SISN);
+	assert_int_equal(r[0].sp.ts_off, ts - 777);
+	assert_int_equal(r[0].sp.ws_c, 7);
+	assert_int_equal(r[0].sp.ws_s, 9);
+	assert_int_equal(r[0].sp.flags, NC_SYNC_SP_TS | NC_SYNC_SP_CTS);
+	assert_int_equal(r[0].tcp.c_isn, CISN);
+	assert_int_equal(r[0].tcp.srv_isn, SISN);   /* the server's own */
+	assert_int_equal(nc_sync_rec_v6(&r[0]), v6);
+
+	/* the dispatcher dies; the record is all a survivor has */
+	nc_dp_sync_flush(f->dp);
+	nc_worker_sync_poll(wk(f, 0));
+	assert_true(nc_dp_sync_flush_done(f->dp));
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r[0], v6 ? &a6[0] : NULL, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	bridged_data(f, v6, &fl, cookie, ts, C_TS + 13);
+
+	/* the first server's SYN-ACK again: its ACK is the dead one's to make */
+	srv_seg(&p, v6, &fl, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	opts_full(o, mss_of(v6), 778, C_TS + 5, 9);
+	rx_opt(f, &p, o, 20);
+	expect_none(f, 0);
+	assert_int_equal(drops_of(f, NC_DROP_NO_FLOW), 1);
+
+	stats(f, &st);
+	assert_int_equal(st.sync_adopted, 1);
+	assert_int_equal(st.sync_adopt_unproxied, 0);
+	assert_int_equal(st.svc[svc_of(v6)].sp[NC_SP_EV_OPENED], 1);
+	assert_int_equal(drops_total(f), 1);
+	assert_no_leak(f);
+}
+
+static void test_synced(void **state) { synced_case(*state, 0); }
+static void test_synced6(void **state) { synced_case(*state, 1); }
+
+/* A peer's record of a proxied connection to a service with no syn_proxy
+ * here is refused (its client's numbers would reach the server untranslated)
+ * and counted; the same flow unproxied installs. */
+static void
+test_synced_unproxied(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_rec r;
+	struct nc_dp_stats st;
+	uint16_t p;
+
+	memset(&r, 0, sizeof(r));
+	r.op = NC_SYNC_FLOW;
+	r.state = 2;   /* established */
+	r.flags = NC_SYNC_F_PROXIED;
+	r.key[0] = htonl(IP_CLIENT);
+	r.key[1] = htonl(IP_VIP);
+	p = htons(40000);
+	memcpy((uint8_t *)r.key + 8, &p, 2);
+	p = htons(WEB_PORT);
+	memcpy((uint8_t *)r.key + 10, &p, 2);
+	((uint8_t *)r.key)[12] = IPPROTO_TCP;
+	r.lip = htonl(IP_LIP);
+	r.server_ip = htonl(IP_SA);
+	r.lport = htons(50000);
+	r.server_port = htons(WEB_SPORT);
+	r.sp.delta = 12345;
+	r.sp.ws_c = r.sp.ws_s = 0xff;
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	r.flags = 0;
+	assert_int_equal(nc_dp_sync_adopt(f->dp, &r, NULL, NULL), 0);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	stats(f, &st);
+	assert_int_equal(st.sync_adopt_unproxied, 1);
+	assert_int_equal(st.sync_adopted, 1);
+	assert_no_leak(f);
+}
 
 /* Forged ACKs: a cookie bit off, another client ISN, another port; over
  * IPv6 also the right cookie from other client addresses - one byte off,
@@ -1253,6 +1426,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_expired6, setup_on6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ptb6, setup_on6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_auto6, setup_auto6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_synced, setup_sync_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_synced6, setup_sync_on6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_synced_unproxied, setup_sync_plain, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_synproxy", tests, eal_setup, fx_eal_teardown);
