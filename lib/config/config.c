@@ -2084,9 +2084,9 @@ const char *nc_syn_proxy_name(enum nc_syn_proxy m)
 		syn_proxies[m] : "?";
 }
 
-/* services[i].syn_proxy and syn_proxy_threshold: TCP services only, not
- * NAT64 (known from the servers, parsed before), the threshold with "auto"
- * only; <proto_ok>: svc->proto is known. */
+/* services[i].syn_proxy and syn_proxy_threshold: TCP services only (either
+ * family, NAT64 too), the threshold with "auto" only; <proto_ok>: svc->proto
+ * is known. */
 static void parse_syn_proxy(struct ctx *c, json_t *o, const char *ep, struct nc_cfg_service *svc,
 			    bool proto_ok)
 {
@@ -2101,11 +2101,6 @@ static void parse_syn_proxy(struct ctx *c, json_t *o, const char *ep, struct nc_
 			return;
 		if (proto_ok && svc->proto != IPPROTO_TCP && k != NC_SYNP_OFF) {
 			ERR(c, kp, "\"%s\" is for tcp services (SYN cookies)", syn_proxies[k]);
-			return;
-		}
-		if (svc->family == AF_INET6 && svc->server_family == AF_INET && k != NC_SYNP_OFF) {
-			ERR(c, kp, "\"%s\" is not supported over NAT64 (an IPv6 vip over IPv4 "
-			    "servers keeps \"off\")", syn_proxies[k]);
 			return;
 		}
 		svc->syn_proxy = (enum nc_syn_proxy)k;

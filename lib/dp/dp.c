@@ -298,11 +298,8 @@ nc_dp_svc_fill(const struct nc_dp *dp, struct nc_dp_tables *tb, unsigned int s)
 	ds->hold_limit = cs->failsafe.hold_limit_kb * 1024u;
 	ds->persist_ms = cs->persistence_s * 1000;
 	ds->client_addr = (uint8_t)cs->client_address;
-	/* without per-flow state (no service had it at start) it stays off; an
-	 * IPv6 VIP has it over IPv6 servers, not NAT64 (the config refuses it) */
-	ds->syn_proxy = dp->synp && cs->proto == IPPROTO_TCP &&
-			(cs->family != AF_INET6 || cs->server_family == AF_INET6) ?
-			(uint8_t)cs->syn_proxy : NC_SYNP_OFF;
+	/* without per-flow state (no service had it at start) it stays off */
+	ds->syn_proxy = dp->synp && cs->proto == IPPROTO_TCP ? (uint8_t)cs->syn_proxy : NC_SYNP_OFF;
 	/* a flood fills the table well within the control lcore's second:
 	 * each worker stops opening half-open flows at its share of the
 	 * threshold and answers with cookies until the control lcore says */

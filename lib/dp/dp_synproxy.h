@@ -2,7 +2,8 @@
  * The SYN proxy (syn_proxy, dp_synproxy.c): a TCP service's client SYNs
  * answered by the appliance with a SYN cookie, the flow opened and the server
  * connection made only at the client's valid ACK, the two sequence spaces
- * bridged from then on; IPv4 services and IPv6 ones over IPv6 servers.
+ * bridged from then on; IPv4 services and IPv6 ones, over IPv6 servers or
+ * IPv4 ones (NAT64: the client's side IPv6, the rest the NAT64 leg's).
  * Worker lcore only (nc_dp_synproxy_poll: control lcore); never included
  * outside lib/dp.
  */

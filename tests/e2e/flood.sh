@@ -32,6 +32,9 @@
 #                    counted by /48 (limits.source_prefix6 48): >= 99%, < 10%
 #   syn6-proxy-on    the same flood at web6 with "syn_proxy" on, no limits:
 #                    >= 99%, < 10% (skipped where --check refuses it)
+#   syn64-proxy-on   the same flood at web64 (NAT64: fd00:200::64 over the
+#                    servers' IPv4 addresses) with "syn_proxy" on, no limits:
+#                    >= 99%, < 10%
 #   syn6-off         the same flood, nothing on: up, the harm shows
 #   udp6-limits      UDP flood at dns6, the UDP limits above, by /48: >= 99%, < 10%
 # With sources counted by /64 (the default) such a flood is 65,536 sources and
@@ -44,8 +47,8 @@
 # Usage: tests/e2e/flood.sh BUILD_DIR (as root; under flock -o /run/netchestra-lab.lock)
 # Environment: FLOOD_S (20), NC_FLOOD (the nc-flood binary, default
 # BUILD_DIR/app/nc-flood), CASES (all: "syn-proxy-on syn-proxy-auto syn-limits
-# syn-off syn-unresolved udp-limits udp-off syn6-limits syn6-proxy-on syn6-off
-# udp6-limits").
+# syn-off syn-unresolved udp-limits udp-off syn6-limits syn6-proxy-on
+# syn64-proxy-on syn6-off udp6-limits").
 # shellcheck source-path=SCRIPTDIR
 E2E_NAME=flood
 # shellcheck source=e2e-lib.sh
@@ -57,9 +60,10 @@ FLOOD_S=${FLOOD_S:-20}
 THINK_MS=500
 CLIENT_S=$((FLOOD_S + 4))
 SOURCES=10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15
-CASES=${CASES:-syn-proxy-on syn-proxy-auto syn-limits syn-off syn-unresolved udp-limits udp-off syn6-limits syn6-proxy-on syn6-off udp6-limits}
+CASES=${CASES:-syn-proxy-on syn-proxy-auto syn-limits syn-off syn-unresolved udp-limits udp-off syn6-limits syn6-proxy-on syn64-proxy-on syn6-off udp6-limits}
 # the IPv6 cases' addresses (scripts/lab.sh: each IPv4 address's IPv6 twin)
 VIP6=fd00:200::1
+VIP64=fd00:200::64                     # web64: NAT64 over the servers' IPv4 addresses
 SOURCES6=fd00:200::10,fd00:200::11,fd00:200::12,fd00:200::13,fd00:200::14,fd00:200::15
 SPOOF6=fd00:210::/48
 ROUTE6='.routes = ((.routes // []) + [{ prefix: "fd00:210::/48", via: "fd00:200::100" }])'
@@ -96,6 +100,7 @@ LIMITS6='.limits.source_prefix6 = 48 | .limits.new_flows_per_source = 40 | .limi
 # Does this appliance know "syn_proxy"? --check on a file with it; and on
 # an IPv6 service?
 WEB6_SYNP='(.services[] | select(.name == "web6")).syn_proxy = "on"'
+WEB64_SYNP='(.services[] | select(.name == "web64")).syn_proxy = "on"'
 cfg "$W/probe.json" '.services[0].syn_proxy = "on"'
 if "$NC_BIN" --check -c "$W/probe.json" >"$W/probe.out" 2>&1; then
 	SYN_PROXY=1
@@ -111,11 +116,13 @@ fi
 
 # metrics_line <file>: one line of figures from a /metrics text:
 #   flows_open flows_max ports_used ports_size half_open(web) unreplied(dns) rx(p0) missed(p0)
-# where the ports are those of the fullest local IP's pool (web6 and dns6 with FAM 6).
+# where the ports are those of the fullest local IP's pool (web6 and dns6 with FAM 6,
+# web64 with FAM 64).
 FAM=4
 metrics_line() {
 	local web=web dns=dns
 	[ "$FAM" = 4 ] || web=web6 dns=dns6
+	[ "$FAM" != 64 ] || web=web64
 	awk -v web="$web" -v dns="$dns" '
 	function lbl(s,   a) { match(s, /local_ip="[^"]*"/); return substr(s, RSTART, RLENGTH) }
 	$1 == "netchestra_flows_open" { fo = $2 }
@@ -149,12 +156,14 @@ drop_of() { awk -v r="$2" '$1 == "netchestra_drops_total{reason=\"" r "\"}" { pr
 # run <name> <syn|udp> <jq filter>: the appliance with <filter>; the clients
 # for CLIENT_S s, the flood starting 2 s into them for FLOOD_S s. Leaves
 # $W/<name>.{client.json,flood.json,samples,before.txt,after.txt} and sets ALIVE.
-# With FAM 6 over IPv6: VIP6, SOURCES6, SPOOF6, the VIP's MAC given to nc-flood.
+# With FAM 6 over IPv6: VIP6, SOURCES6, SPOOF6, the VIP's MAC given to nc-flood;
+# FAM 64 the same at VIP64.
 run() {
 	local name=$1 proto=$2 filter=$3 port=80 client spid vip=$LAB_VIP target=$LAB_VIP
 	local src=$SOURCES net=$LAB_SPOOF_NET mac
 	[ "$proto" = syn ] || port=5353
 	[ "$FAM" = 4 ] || vip=$VIP6 target="[$VIP6]" src=$SOURCES6 net=$SPOOF6
+	[ "$FAM" != 64 ] || vip=$VIP64 target="[$VIP64]"
 	cfg "$W/$name.json" "$filter"
 	nc_start "$W/$name.json" "$W/$name.log" || { bad "$name: appliance starts" "$W/$name.log"; return 1; }
 	# the attacker learns the VIP's MAC as any host does (the appliance answers
@@ -295,6 +304,10 @@ for c in $CASES; do
 		fi
 		FAM=6 run "$c" syn "$ROUTE6 | $WEB6_SYNP" &&
 			FAM=6 protected "$c" "IPv6 SYN flood from a /48, syn_proxy on, no limits"
+		;;
+	syn64-proxy-on)
+		FAM=64 run "$c" syn "$ROUTE6 | $WEB64_SYNP" &&
+			FAM=64 protected "$c" "IPv6 SYN flood from a /48 at a NAT64 service, syn_proxy on, no limits"
 		;;
 	syn6-off)
 		FAM=6 run "$c" syn "$ROUTE6" && FAM=6 harmed "$c" "IPv6 SYN flood from a /48, no limits"

@@ -26,6 +26,8 @@
 #   dd64-udp 5396/udp on the NAT64 VIP -> dnsdist 10.201.0.1x:5394 (likewise)
 #   ngx6-sp 38191 -> nginx [fd00:201::1x]:8091 and hap6-sp 38192 -> HAProxy
 #     [fd00:201::1x]:8092, proxy-v1 and proxy-v2 behind the SYN proxy over IPv6
+#   hap64-sp 38193 on the NAT64 VIP -> HAProxy 10.201.0.1x:8092 (proxy-v2 over
+#     IPv4) behind the SYN proxy: IPv6 cookies, IPv4 server connections
 # Checks: every curl request (from 8 client addresses, a fixed source port
 # each, and keep-alive connections of several requests) is logged by nginx
 # and HAProxy with exactly its client's address and port, 100%, curl -6
@@ -132,6 +134,7 @@ cfg() {
 			svc_on($web6; "hap6-v2"; 8192; 8092; "tcp"; "proxy-v2"; tcp),
 			(svc_on($web6; "ngx6-sp"; 38191; 8091; "tcp"; "proxy-v1"; http) | .syn_proxy = "on"),
 			(svc_on($web6; "hap6-sp"; 38192; 8092; "tcp"; "proxy-v2"; tcp) | .syn_proxy = "on"),
+			(svc_on($web64; "hap64-sp"; 38193; 8092; "tcp"; "proxy-v2"; tcp) | .syn_proxy = "on"),
 			svc_on($web64; "ngx64-v2"; 28191; 8091; "tcp"; "proxy-v2"; http),
 			svc_on($web6; "dd6-udp"; 5395; 5394; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 }),
 			svc_on($web64; "dd64-udp"; 5396; 5394; "udp"; "proxy-v2"; { type: "icmp", interval_ms: 1000, timeout_ms: 1000 })
@@ -159,11 +162,11 @@ cfg "$W/proxy.json"
 nc_start "$W/proxy.json" "$W/proxy.log" || { bad "the appliance starts" "$W/proxy.log"; echo "$pass passed, $fail failed"; exit 1; }
 # every server up (the HTTP probes pass only with their PROXY header)
 for _ in $(seq 50); do
-	api_services | jq -e '[.services[].servers[].state] | length == 54 and all(. == "up")' >/dev/null 2>&1 && break
+	api_services | jq -e '[.services[].servers[].state] | length == 57 and all(. == "up")' >/dev/null 2>&1 && break
 	sleep 0.2
 done
 api_services >"$W/up.json"
-jq -e '[.services[].servers[].state] | length == 54 and all(. == "up")' "$W/up.json" >/dev/null 2>&1 &&
+jq -e '[.services[].servers[].state] | length == 57 and all(. == "up")' "$W/up.json" >/dev/null 2>&1 &&
 	ok "every server up, nginx's through HTTP probes that carry a PROXY header" ||
 	bad "every server up" "$W/up.json"
 
@@ -221,7 +224,8 @@ VIP6=$(jq -r '.services[] | select(.name == "web6") | .vip' "$ROOT/config/lab.js
 VIP64=$(jq -r '.services[] | select(.name == "web64") | .vip' "$ROOT/config/lab.json")
 : >"$W/want6"
 n=0
-for svc in ngx6-v1:$VIP6:18191 hap6-v2:$VIP6:8192 ngx64-v2:$VIP64:28191 ngx6-sp:$VIP6:38191 hap6-sp:$VIP6:38192; do
+for svc in ngx6-v1:$VIP6:18191 hap6-v2:$VIP6:8192 ngx64-v2:$VIP64:28191 ngx6-sp:$VIP6:38191 hap6-sp:$VIP6:38192 \
+	hap64-sp:$VIP64:38193; do
 	name=${svc%%:*} port=${svc##*:} vip=${svc#*:}
 	vip=${vip%:*}
 	for i in $(seq 8); do
@@ -243,21 +247,24 @@ sleep 1   # HAProxy and nginx write their lines
 cat "$W"/n?/access.log "$W"/n?/haproxy.out 2>/dev/null | grep -E ' /(r6|k6)/' | sort >"$W/got6"
 sort "$W/want6" >"$W/want6.sorted"
 if [ ! -s "$W/curl6.bad" ] && cmp -s "$W/want6.sorted" "$W/got6"; then
-	ok "curl -6: all $(wc -l <"$W/want6") requests (nginx TCP6 v1, HAProxy v2 AF_INET6, nginx v2 AF_INET6 through NAT64, and behind the SYN proxy over IPv6 nginx TCP6 v1 and HAProxy v2; 5 keep-alive connections) logged with their client's IPv6 address and port, e.g. $(grep -h ' /r6/ngx64-v2/1 ' "$W/got6")"
+	ok "curl -6: all $(wc -l <"$W/want6") requests (nginx TCP6 v1, HAProxy v2 AF_INET6, nginx v2 AF_INET6 through NAT64, behind the SYN proxy over IPv6 nginx TCP6 v1 and HAProxy v2, and through NAT64 HAProxy v2 AF_INET6; 6 keep-alive connections) logged with their client's IPv6 address and port, e.g. $(grep -h ' /r6/ngx64-v2/1 ' "$W/got6")"
 else
 	{ cat "$W/curl6.bad" 2>/dev/null; diff "$W/want6.sorted" "$W/got6" | head -20; } >"$W/curl6.why"
 	bad "curl -6: every request logged by nginx and HAProxy with its client's IPv6 address and port" "$W/curl6.why"
 fi
-# behind the SYN proxy over IPv6: every connection above (8 one request each,
-# one keep-alive) through a cookie of the IPv6 tuple, none bad
+# behind the SYN proxy over IPv6 and NAT64: every connection above (8 one
+# request each, one keep-alive) through a cookie of the IPv6 tuple, none bad
 curl -s --max-time 5 "$URL/metrics" >"$W/sp6-metrics.txt"
 spv6() { sed -n "s/^netchestra_syn_proxy_events_total{service=\"$1\",event=\"$2\"} \([0-9]*\)$/\1/p" "$W/sp6-metrics.txt"; }
-if [ "$(spv6 ngx6-sp cookie_valid)" -ge 9 ] && [ "$(spv6 hap6-sp cookie_valid)" -ge 9 ] &&
-	[ "$(spv6 ngx6-sp opened)" = "$(spv6 ngx6-sp cookie_valid)" ] && [ "$(spv6 hap6-sp opened)" = "$(spv6 hap6-sp cookie_valid)" ] &&
-	[ "$(spv6 ngx6-sp cookie_bad)" = 0 ] && [ "$(spv6 hap6-sp cookie_bad)" = 0 ]; then
-	ok "SYN proxy over IPv6: ngx6-sp $(spv6 ngx6-sp cookie_valid) and hap6-sp $(spv6 hap6-sp cookie_valid) connections opened by valid cookies and bridged, none bad; their headers reached nginx and HAProxy (above)"
+sp6_ok=1
+for s in ngx6-sp hap6-sp hap64-sp; do
+	[ "$(spv6 $s cookie_valid)" -ge 9 ] && [ "$(spv6 $s opened)" = "$(spv6 $s cookie_valid)" ] &&
+		[ "$(spv6 $s cookie_bad)" = 0 ] || sp6_ok=0
+done
+if [ "$sp6_ok" = 1 ]; then
+	ok "SYN proxy over IPv6: ngx6-sp $(spv6 ngx6-sp cookie_valid), hap6-sp $(spv6 hap6-sp cookie_valid) and through NAT64 hap64-sp $(spv6 hap64-sp cookie_valid) connections opened by valid cookies and bridged, none bad; their headers reached nginx and HAProxy (above)"
 else
-	bad "SYN proxy over IPv6: every ngx6-sp and hap6-sp connection through a valid cookie" "$W/sp6-metrics.txt"
+	bad "SYN proxy over IPv6 and NAT64: every ngx6-sp, hap6-sp and hap64-sp connection through a valid cookie" "$W/sp6-metrics.txt"
 fi
 grep -h '^fd00:201::[0-9]*:[0-9]* /health 200' "$W"/n?/access.log 2>/dev/null | grep -q . &&
 	ok "nginx logs the IPv6 probes' own addresses (health.proxy over IPv6): $(grep -h '^fd00:201::[0-9]*:[0-9]* /health ' "$W"/n?/access.log | head -1)" ||

@@ -2,8 +2,8 @@
  * libFuzzer target for the worker's receive path (lib/dp) on the fixed
  * configuration of tests/fuzz/worker.json: two workers, one port; IPv4 web
  * (TCP: fail-safe, affinity, PROXY v2) and dns (UDP: fail-safe, maglev),
- * IPv6 web6 (PROXY v1) and dns6, NAT64 web64 (TOA), IPv4 syn and IPv6 syn6
- * (TCP port 81: syn_proxy on, SYNs answered with cookies); every neighbor
+ * IPv6 web6 (PROXY v1) and dns6, NAT64 web64 (TOA), IPv4 syn, IPv6 syn6 and
+ * NAT64 syn64 (TCP port 81: syn_proxy on, SYNs answered with cookies); every neighbor
  * static.
  * The data plane is made once, as the unit tests' fixture does (EAL
  * --no-huge, no NIC, port id 0), and runs on a clock of the target's own.
@@ -600,11 +600,13 @@ write_seeds(const char *dir)
 	o = rec(buf, 0, 2, &p);
 	seed_write(dir, "nat64-syn", buf, o);
 
-	/* syn_proxy: a SYN to syn and to syn6, answered with a cookie; then the
-	 * client's ACK with a request, whose cookie (the secret is drawn at
-	 * start) is no cookie of ours */
-	for (v6 = 0; v6 < 2; v6++) {
-		frame(&p, IPPROTO_TCP, v6, false);
+	/* syn_proxy: a SYN to syn, to syn6 and to syn64 (NAT64), answered with
+	 * a cookie; then the client's ACK with a request, whose cookie (the
+	 * secret is drawn at start) is no cookie of ours */
+	for (v6 = 0; v6 < 3; v6++) {
+		frame(&p, IPPROTO_TCP, v6 != 0, false);
+		if (v6 == 2)
+			pb_ip6(p.dip6, "fd00::64");
 		p.sport = 43000;
 		p.dport = 81;
 		p.seq = 9000;
@@ -616,7 +618,7 @@ write_seeds(const char *dir)
 		p.payload = get;
 		p.payload_len = sizeof(get) - 1;
 		o = rec(buf, o, 2, &p);
-		seed_write(dir, v6 ? "syn6-cookie" : "syn-cookie", buf, o);
+		seed_write(dir, v6 == 2 ? "syn64-cookie" : v6 ? "syn6-cookie" : "syn-cookie", buf, o);
 	}
 
 	/* IPv6 fragments: a dns6 query of 1,900 bytes in 5 (cut again on the

@@ -111,7 +111,17 @@ tweak_auto6(struct nc_config *c)
 	c->services[SVC_WEB6].syn_proxy_threshold = 4;
 }
 
+/* ... and web64 (tcp/80 on fd00::164 over the IPv4 servers: NAT64) with
+ * syn_proxy on */
+static void
+tweak_on64(struct nc_config *c)
+{
+	tweak_v6_64(c);
+	c->services[SVC_WEB64].syn_proxy = NC_SYNP_ON;
+}
+
 static int setup_on6(void **state) { return setup_vclock(state, tweak_on6); }
+static int setup_on64(void **state) { return setup_vclock(state, tweak_on64); }
 static int setup_auto6(void **state) { return setup_vclock(state, tweak_auto6); }
 
 /* syn_proxy on web (web6), with flow sync to a peer dispatcher */
@@ -126,6 +136,7 @@ tweak_sync(struct nc_config *c)
 
 static void tweak_sync_on(struct nc_config *c) { tweak_on(c); tweak_sync(c); }
 static void tweak_sync_on6(struct nc_config *c) { tweak_on6(c); tweak_sync(c); }
+static void tweak_sync_on64(struct nc_config *c) { tweak_on64(c); tweak_sync(c); }
 
 static int
 setup_sync_vclock(void **state, void (*tweak)(struct nc_config *c))
@@ -139,6 +150,7 @@ setup_sync_vclock(void **state, void (*tweak)(struct nc_config *c))
 
 static int setup_sync_on(void **state) { return setup_sync_vclock(state, tweak_sync_on); }
 static int setup_sync_on6(void **state) { return setup_sync_vclock(state, tweak_sync_on6); }
+static int setup_sync_on64(void **state) { return setup_sync_vclock(state, tweak_sync_on64); }
 static int setup_sync_plain(void **state) { return setup_sync_vclock(state, tweak_sync); }
 
 /* The cookie the appliance should compute for the client's port <sport>. */
@@ -214,22 +226,35 @@ static const uint8_t syn_opts6[20] = { 2, 4, 0x05, 0xa0, 4, 2, 8, 10, 0x11, 0x22
 
 /* The cookie of the IPv6 client's port <sport> (the IPv6 tuple whole). */
 static uint32_t
-cookie6_for(struct fx *f, const uint8_t *client, uint16_t sport, uint32_t isn, uint32_t count,
-	    uint32_t mssi)
+cookie6_vip(struct fx *f, const uint8_t *client, const uint8_t *vip, uint16_t sport, uint32_t isn,
+	    uint32_t count, uint32_t mssi)
 {
 	struct nc_syncookie_tuple t;
 
-	nc_syncookie_tuple6(&t, client, ip6_vip, rte_cpu_to_be_16(sport), rte_cpu_to_be_16(WEB_PORT));
+	nc_syncookie_tuple6(&t, client, vip, rte_cpu_to_be_16(sport), rte_cpu_to_be_16(WEB_PORT));
 	return nc_syncookie_make_t(&f->dp->synp_key, &t, isn, count, mssi);
 }
 
-/* Local ports free on the local address of web (IPv4) or web6 (<v6>). */
+/* <v6> says the connection's families: 0 IPv4, FAM6 an IPv6 client over
+ * IPv6 servers, FAM64 an IPv6 client over IPv4 servers (NAT64). Where only
+ * the client's family matters it is read as a truth value. */
+#define FAM6  1
+#define FAM64 2
+
+/* The proxied service: web, web6 or web64 of the dual-stack lab. */
+static unsigned int
+svc_of(int v6)
+{
+	return v6 == FAM64 ? SVC_WEB64 : v6 ? SVC_WEB6 : SVC_WEB;
+}
+
+/* Local ports free on the local address of the family's service (svc_of()). */
 static uint32_t
 lports_free(struct fx *f, int v6)
 {
 	struct nc_worker *w = wk(f, 0);
 
-	return nc_flow_free_lports(w->flows, w->tb->svc[v6 ? SVC_WEB6 : SVC_WEB].lip[0]);
+	return nc_flow_free_lports(w->flows, w->tb->svc[svc_of(v6)].lip[0]);
 }
 /* A segment of IPv6 connection <fl> from <server>; a bare one the dispatcher
  * makes itself: to <server> from the local address, or (server < 0) to the
@@ -260,7 +285,7 @@ tc6_own(struct pb_pkt *p, const struct flow *fl, int server, uint8_t flags, uint
 		p->dport = WEB_SPORT;
 	} else {
 		memcpy(p->dst_mac, mac_gw, 6);
-		memcpy(p->sip6, ip6_vip, 16);
+		memcpy(p->sip6, fl->c.dip6, 16);   /* web6's VIP, or web64's */
 		memcpy(p->dip6, fl->c.sip6, 16);
 		p->sport = WEB_PORT;
 		p->dport = fl->c.sport;
@@ -271,14 +296,8 @@ tc6_own(struct pb_pkt *p, const struct flow *fl, int server, uint8_t flags, uint
 	p->ack = ack;
 }
 
-/* ------------------------------------------- either family (<v6>) */
+/* ------------------------------------------- every family (<v6>) */
 
-/* The proxied service: web, or web6 of the dual-stack lab. */
-static unsigned int
-svc_of(int v6)
-{
-	return v6 ? SVC_WEB6 : SVC_WEB;
-}
 
 /* The family's MSS over a 1500-byte MTU (less the IP and TCP headers,
  * 20 + 20 or 40 + 20): what Linux clients send and the cookie offers. */
@@ -288,15 +307,29 @@ mss_of(int v6)
 	return v6 ? 1440 : 1460;
 }
 
-/* tc_own() or tc6_own(). */
+/* tc_own() or tc6_own(); NAT64's to a server: the IPv6 segment the
+ * appliance makes from the client to the VIP (hop limit 64), translated. */
 static void
 own(struct pb_pkt *p, int v6, const struct flow *fl, int server, uint8_t flags, uint32_t seq,
     uint32_t ack)
 {
-	if (v6)
+	struct pb_pkt c;
+
+	if (v6 == FAM64 && server >= 0) {
+		c = fl->c;
+		c.ttl = 64;
+		c.tcp_doff = 5;
+		c.tcp_flags = flags;
+		c.seq = seq;
+		c.ack = ack;
+		c.payload = NULL;
+		c.payload_len = 0;
+		*p = nat64_c2s(&c, server, fl->lport);
+	} else if (v6) {
 		tc6_own(p, fl, server, flags, seq, ack);
-	else
+	} else {
 		tc_own(p, fl, server, flags, seq, ack);
+	}
 }
 
 /* A segment of connection <fl> from its server (tc_server(), tc6_server()). */
@@ -304,7 +337,7 @@ static void
 srv_seg(struct pb_pkt *p, int v6, const struct flow *fl, uint8_t flags, uint32_t seq, uint32_t ack,
 	const void *pay, uint16_t len)
 {
-	if (v6)
+	if (v6 == FAM6)
 		tc6_server(p, fl, fl->server, flags, seq, ack, pay, len);
 	else
 		tc_server(p, fl, fl->server, flags, seq, ack, pay, len);
@@ -315,13 +348,14 @@ srv_seg(struct pb_pkt *p, int v6, const struct flow *fl, uint8_t flags, uint32_t
 static struct pb_pkt
 c2s(const struct pb_pkt *in, int v6, const struct flow *fl)
 {
-	return v6 ? nat6_c2s(in, fl->server, fl->lport) : nat_c2s(in, fl->server, fl->lport);
+	return v6 == FAM64 ? nat64_c2s(in, fl->server, fl->lport) :
+	       v6 ? nat6_c2s(in, fl->server, fl->lport) : nat_c2s(in, fl->server, fl->lport);
 }
 
 static struct pb_pkt
 s2c(const struct pb_pkt *in, int v6, const struct flow *fl)
 {
-	return v6 ? nat6_s2c(in, &fl->c) : nat_s2c(in, &fl->c);
+	return v6 == FAM64 ? nat64_s2c(in, &fl->c) : v6 ? nat6_s2c(in, &fl->c) : nat_s2c(in, &fl->c);
 }
 
 /* The client's SYN from <sport> (full options, syn_opts or syn_opts6, if
@@ -347,6 +381,8 @@ syn_cookie(struct fx *f, int v6, uint16_t sport, int opts, struct flow *fl, uint
 		client6(&p, IPPROTO_TCP, sport);
 	else
 		client_pkt(&p, IPPROTO_TCP, sport);
+	if (v6 == FAM64)
+		memcpy(p.dip6, ip6_vip64, 16);
 	p.seq = CISN;
 	p.window = 64240;
 	if (opts && v6)
@@ -358,7 +394,7 @@ syn_cookie(struct fx *f, int v6, uint16_t sport, int opts, struct flow *fl, uint
 	expect_one(f, 0, &fr);
 	memset(fl, 0, sizeof(*fl));
 	fl->c = p;
-	cookie = v6 ? cookie6_for(f, ip6_client, sport, CISN, now_count(f), mssi)
+	cookie = v6 ? cookie6_vip(f, ip6_client, p.dip6, sport, CISN, now_count(f), mssi)
 		    : cookie_for(f, sport, CISN, now_count(f), mssi);
 	own(&want, v6, fl, -1, PB_TCP_SYN | PB_TCP_ACK, cookie, CISN + 1);
 	if (opts) {
@@ -397,9 +433,9 @@ ack_opens(struct fx *f, int v6, struct flow *fl, uint32_t cookie, int ts, uint32
 		rx(f, 0, &p);
 	}
 	expect_one(f, 0, &fr);
-	fl->server = v6 ? server6_of(&fr) : server_of(&fr);
-	fl->lport = v6 ? lport6_of(&fr) : lport_of(&fr);
-	if (!v6)
+	fl->server = v6 == FAM6 ? server6_of(&fr) : server_of(&fr);
+	fl->lport = v6 == FAM6 ? lport6_of(&fr) : lport_of(&fr);
+	if (v6 != FAM6)
 		assert_int_equal(fl->server, SA);
 	own(&want, v6, fl, fl->server, PB_TCP_SYN, CISN, 0);
 	want.ttl = 63;   /* the client's segment, as the client would have sent it */
@@ -440,6 +476,7 @@ syn_cookie_case(struct fx *f, int v6)
 
 static void test_syn_cookie(void **state) { syn_cookie_case(*state, 0); }
 static void test_syn_cookie6(void **state) { syn_cookie_case(*state, 1); }
+static void test_syn_cookie64(void **state) { syn_cookie_case(*state, FAM64); }
 
 /* The whole proxied connection: the ACK opens it, the server's SYN-ACK (its
  * own scale 9 and clock) is answered with the client's ACK, then data both
@@ -535,6 +572,7 @@ bridged_case(struct fx *f, int v6)
 
 static void test_bridged(void **state) { bridged_case(*state, 0); }
 static void test_bridged6(void **state) { bridged_case(*state, 1); }
+static void test_bridged64(void **state) { bridged_case(*state, FAM64); }
 
 /* Data both ways on bridged connection <fl> (the server's scale 9, clock
  * 777 at its SYN-ACK, the client's 7): the client's acknowledgement and
@@ -610,7 +648,8 @@ synced_case(struct fx *f, int v6)
 	assert_int_equal(r[0].sp.flags, NC_SYNC_SP_TS | NC_SYNC_SP_CTS);
 	assert_int_equal(r[0].tcp.c_isn, CISN);
 	assert_int_equal(r[0].tcp.srv_isn, SISN);   /* the server's own */
-	assert_int_equal(nc_sync_rec_v6(&r[0]), v6);
+	assert_int_equal(nc_sync_rec_v6(&r[0]), !!v6);
+	assert_int_equal(nc_sync_rec_64(&r[0]) != 0, v6 == FAM64);
 
 	/* the dispatcher dies; the record is all a survivor has */
 	nc_dp_sync_flush(f->dp);
@@ -639,6 +678,7 @@ synced_case(struct fx *f, int v6)
 
 static void test_synced(void **state) { synced_case(*state, 0); }
 static void test_synced6(void **state) { synced_case(*state, 1); }
+static void test_synced64(void **state) { synced_case(*state, FAM64); }
 
 /* A peer's record of a proxied connection to a service with no syn_proxy
  * here is refused (its client's numbers would reach the server untranslated)
@@ -830,6 +870,7 @@ held_case(struct fx *f, int v6)
 
 static void test_held(void **state) { held_case(*state, 0); }
 static void test_held6(void **state) { held_case(*state, 1); }
+static void test_held64(void **state) { held_case(*state, FAM64); }
 static void
 test_held_freed(void **state)
 {
@@ -1428,6 +1469,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_auto6, setup_auto6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_synced, setup_sync_on, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_synced6, setup_sync_on6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_synced64, setup_sync_on64, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_cookie64, setup_on64, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_bridged64, setup_on64, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_held64, setup_on64, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_synced_unproxied, setup_sync_plain, fx_teardown),
 	};
 

@@ -24,7 +24,8 @@
  * (IPv6; plain and proxy-v2) and web64 (NAT64: IPv6 clients, IPv4 servers;
  * plain, proxy-v1, toa); two workers again under proxy-v2, IPv6, NAT64 with
  * toa, and syn_proxy (plain and proxy-v2); syn_proxy on web6 (plain,
- * proxy-v2, two workers): struct variant, one per fixture.
+ * proxy-v2, two workers) and on web64 (plain, toa, two workers under
+ * proxy-v1): struct variant, one per fixture.
  * TCPFS_RANDOM_VERBOSE=1 prints each round before it runs (the last one
  * printed is the one that failed); TCPFS_RANDOM_SEED=<n> draws other rounds.
  */
@@ -553,10 +554,13 @@ connect_a(struct fx *f, uint16_t sport, uint32_t c, uint32_t a, struct flow *fl)
 	if (synp) {
 		unsigned int n;
 
-		if (c6)
-			client6(&p, IPPROTO_TCP, sport);   /* web6: NAT64 has no syn_proxy */
-		else
+		if (c6) {
+			client6(&p, IPPROTO_TCP, sport);
+			if (!s6)
+				memcpy(p.dip6, ip6_vip64, 16);
+		} else {
 			client_pkt(&p, IPPROTO_TCP, sport);
+		}
 		p.seq = c;
 		p.window = 64240;
 		p.ttl = 57;
@@ -1729,6 +1733,9 @@ static const struct variant two_sp_v2 = { SVC_WEB, CA_V2, 2, 1 };
 static const struct variant v6_sp = { SVC_WEB6, CA_PLAIN, 1, 1 };
 static const struct variant v6_sp_v2 = { SVC_WEB6, CA_V2, 1, 1 };
 static const struct variant two_v6_sp = { SVC_WEB6, CA_PLAIN, 2, 1 };
+static const struct variant n64_sp = { SVC_WEB64, CA_PLAIN, 1, 1 };
+static const struct variant n64_sp_toa = { SVC_WEB64, CA_TOA, 1, 1 };
+static const struct variant two_n64_sp_v1 = { SVC_WEB64, CA_V1, 2, 1 };
 
 static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdptcpfsrandom"); }
 
@@ -1765,6 +1772,9 @@ main(void)
 		TESTS("_v6_syn_proxy", v6_sp),
 		TESTS("_v6_syn_proxy_proxy_v2", v6_sp_v2),
 		TESTS("_two_workers_v6_syn_proxy", two_v6_sp),
+		TESTS("_nat64_syn_proxy", n64_sp),
+		TESTS("_nat64_syn_proxy_toa", n64_sp_toa),
+		TESTS("_two_workers_nat64_syn_proxy_proxy_v1", two_n64_sp_v1),
 	};
 
 	return cmocka_run_group_tests_name("dp_tcpfs_random", tests, eal_setup, fx_eal_teardown);
