@@ -176,6 +176,7 @@ struct nc_sync_app {
 	 * interface, so the record is on the wire first */
 	unsigned int n_synack;
 	struct rte_mbuf *synack[SYNACK_MAX];
+	bool synack_back[SYNACK_MAX];   /* a proxied flow's: back to its worker */
 	/* counters */
 	uint64_t tx_records, rx_records, rx_bad, full, held_full, held_too_big;
 	uint64_t bulk_sent, bulk_received, swept, stepbacks, adopted, adopted_held;
@@ -515,16 +516,28 @@ send_u32(struct nc_sync_app *s, uint16_t type, uint32_t v)
 }
 
 /* A frame a record carried (a SYN-ACK, a released answer; NULL: none): sent
- * at a later poll, once the record is on the wire. */
+ * at a later poll, once the record is on the wire - or, a proxied flow's
+ * (<back>), handed back to its worker then, which answers it. */
 static void
-frame_after(struct nc_sync_app *s, struct rte_mbuf *m)
+frame_go(struct nc_sync_app *s, struct rte_mbuf *m, bool back)
+{
+	if (back)
+		nc_dp_sync_frame_back(s->a->dp, m);
+	else
+		nc_dp_sync_send_frame(s->a->dp, m);
+}
+
+static void
+frame_after(struct nc_sync_app *s, struct rte_mbuf *m, bool back)
 {
 	if (m == NULL)
 		return;
-	if (s->n_synack < SYNACK_MAX)
+	if (s->n_synack < SYNACK_MAX) {
+		s->synack_back[s->n_synack] = back;
 		s->synack[s->n_synack++] = m;
-	else
-		nc_dp_sync_send_frame(s->a->dp, m);
+	} else {
+		frame_go(s, m, back);
+	}
 }
 
 /* The workers' records to the peers. Returns true when their rings ran dry. */
@@ -544,7 +557,7 @@ tx_poll(struct nc_sync_app *s)
 			switch (r->op) {
 			case NC_SYNC_FLOW:
 				send_flow(s, r, a6);
-				frame_after(s, r->m);
+				frame_after(s, r->m, (r->flags & NC_SYNC_F_PROXIED) != 0);
 				break;
 			case NC_SYNC_HELD:
 				send_held(s, r, a6);
@@ -554,7 +567,7 @@ tx_poll(struct nc_sync_app *s)
 				len = enc_key(b, r, a6);
 				nc_cluster_send_rec(chan(s), r->op == NC_SYNC_CLOSE ? REC_CLOSE : REC_RELEASE,
 						    b, len);
-				frame_after(s, r->m);   /* the answer, once the release left */
+				frame_after(s, r->m, false);   /* the answer, once the release left */
 				break;
 			default:
 				break;
@@ -1438,7 +1451,7 @@ nc_sync_app_poll(struct nc_app *a, uint64_t now)
 	 * SYN-ACK even if this dispatcher dies in between */
 	if (s->n_synack != 0 && nc_dp_ctl_tx_drained(a->dp)) {
 		for (q = 0; q < s->n_synack; q++)
-			nc_dp_sync_send_frame(a->dp, s->synack[q]);
+			frame_go(s, s->synack[q], s->synack_back[q]);
 		s->n_synack = 0;
 	}
 	nc_dp_lip_fresh(a->dp, cc->dead_ms / 2);
@@ -1665,7 +1678,7 @@ nc_sync_app_json(struct nc_app *a)
 								 inet_ntop(AF_INET6, cc->peer_lips6[q][l], b,
 									   sizeof(b)), "from", pi.id));
 	}
-	o = json_pack("{s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+	o = json_pack("{s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
 		      "enabled", 1, "synced", s->synced, "own_addresses", s->own_held,
 		      "replicas", (json_int_t)s->n, "replicas_max", (json_int_t)s->slots,
 		      "held", (json_int_t)held,
@@ -1680,6 +1693,7 @@ nc_sync_app_json(struct nc_app *a)
 		      "miss_adopted", (json_int_t)cs.sync_miss_adopted,
 		      "miss_dropped", (json_int_t)cs.sync_miss_dropped,
 		      "adopt_full", (json_int_t)cs.sync_adopt_full,
+		      "back_full", (json_int_t)cs.sync_back_full,
 		      "adopt_replaced", (json_int_t)st->sync_adopt_replaced,
 		      "adopt_unproxied", (json_int_t)st->sync_adopt_unproxied,
 		      "stepped_back", (json_int_t)s->stepbacks,
@@ -1718,8 +1732,9 @@ nc_sync_app_metrics(struct nc_app *a, FILE *f)
 		"nc_cluster_sync_lost_total{why=\"replicas_full\"} %" PRIu64 "\n"
 		"nc_cluster_sync_lost_total{why=\"held_full\"} %" PRIu64 "\n"
 		"nc_cluster_sync_lost_total{why=\"ring_full\"} %" PRIu64 "\n"
-		"nc_cluster_sync_lost_total{why=\"install_full\"} %" PRIu64 "\n",
-		s->full, s->held_full, st->sync_ring_full, cs.sync_adopt_full);
+		"nc_cluster_sync_lost_total{why=\"install_full\"} %" PRIu64 "\n"
+		"nc_cluster_sync_lost_total{why=\"back_full\"} %" PRIu64 "\n",
+		s->full, s->held_full, st->sync_ring_full, cs.sync_adopt_full, cs.sync_back_full);
 	fprintf(f, "# HELP nc_cluster_sync_redirected_total TCP segments of no flow here sent on to the peer that has it.\n"
 		"# TYPE nc_cluster_sync_redirected_total counter\nnc_cluster_sync_redirected_total %" PRIu64 "\n",
 		cs.sync_miss_redirected);

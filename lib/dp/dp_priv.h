@@ -273,6 +273,8 @@ struct nc_worker {
 	uint32_t caq_head, caq_tail;
 	struct rte_ring *sync_ring;           /* sync records to the control lcore (dp_sync.c) */
 	struct rte_ring *adopt_ring;          /* flows to install, from the control lcore */
+	struct rte_ring *back_ring;           /* proxied SYN-ACKs whose records left
+					       * (nc_dp_sync_frame_back) */
 	uint32_t walk_gen, walk_busy, walk_pos;   /* the last walk done, the one under
 	                                       * way and where it is */
 	uint32_t flush_gen;                   /* the last flush done */
@@ -390,6 +392,8 @@ struct nc_dp {
 	uint8_t sync;                         /* flow sync started (dp_sync.c) */
 	uint8_t sync_quarantine;              /* a stall seen: forward nothing (dp_sync.c) */
 	uint32_t sync_stall_ms;               /* a worker loop this still is a stall; 0: off */
+	int sync_back_off;                    /* mbuf dynfield: a proxied SYN-ACK's struct
+					       * nc_sync_back (dp_sync.c) */
 	uint16_t n_own_lips;                  /* lip[0..n_own_lips) are ours, the rest
 	                                       * the peers' (taken over when one dies) */
 	uint8_t lip_foreign[NC_DP_MAX_LIPS];  /* a peer's local IP we do not hold: its

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <rte_hash_crc.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring_elem.h>
 
 #include "dp_client_addr.h"
@@ -24,6 +25,16 @@
 #define ADOPT_RING     16384   /* installs a worker may have waiting */
 #define WALK_STEP      256     /* flow slots a walk looks at per loop */
 #define WALK_ROOM      64      /* free records a walk leaves in the ring */
+#define BACK_RING      1024    /* proxied SYN-ACKs handed back a worker may have waiting */
+
+/* What a proxied flow's SYN-ACK carries on its way through the control lcore
+ * and back (the mbuf's dynamic field): its worker, its flow, and the
+ * client's ISN to tell that flow from a later one in the same slot. */
+struct nc_sync_back {
+	uint32_t idx;
+	uint32_t c_isn;
+	uint16_t worker;
+};
 
 /* A record as a worker's ring carries it: an IPv6 flow's addresses beside it. */
 struct sync_item {
@@ -152,9 +163,10 @@ fresh_isns(struct nc_worker *w, const struct nc_flow *f, struct nc_sync_rec *r,
 	}
 }
 
-void
-nc_sync_proxied(struct nc_worker *w, struct nc_flow *f)
+int
+nc_sync_proxied(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m)
 {
+	struct nc_sync_back *b = RTE_MBUF_DYNFIELD(m, w->dp->sync_back_off, struct nc_sync_back *);
 	struct sync_item it;
 	struct nc_sync_rec *r = &it.r;
 
@@ -163,14 +175,19 @@ nc_sync_proxied(struct nc_worker *w, struct nc_flow *f)
 	r->op = NC_SYNC_FLOW;
 	r->ca = (uint8_t)(f->ca & NC_FLOW_CA_MODE);
 	r->ttl_ms = 0;
-	r->m = NULL;
+	r->m = m;
 	memset(&r->tcp, 0, sizeof(r->tcp));
 	fresh_isns(w, f, r, NULL);
+	b->idx = flow_idx(w, f);
+	b->c_isn = w->synp[b->idx].c_isn;
+	b->worker = w->id;
 	if (unlikely(rte_ring_sp_enqueue_elem(w->sync_ring, &it, sizeof(it)) != 0)) {
+		/* no room to tell the peers: the request goes on at once */
 		w->st.sync_ring_full++;
-		return;
+		return 1;
 	}
 	w->st.sync_records++;
+	return 0;
 }
 
 void
@@ -563,6 +580,35 @@ flush_all(struct nc_worker *w)
 	}
 }
 
+/* Proxied SYN-ACKs whose records left: each flow still the one that sent it
+ * and still waiting (not flushed, closed or reopened since, nor answered
+ * on a SYN-ACK its server sent again) answers it now, in its client's
+ * place (nc_sp_server_hooked); the others are dropped. */
+static unsigned int
+back_poll(struct nc_worker *w)
+{
+	struct rte_mbuf *m[32];
+	unsigned int n, i;
+
+	if (w->back_ring == NULL)
+		return 0;
+	n = rte_ring_sc_dequeue_burst(w->back_ring, (void **)m, RTE_DIM(m), NULL);
+	for (i = 0; i < n; i++) {
+		const struct nc_sync_back *b = RTE_MBUF_DYNFIELD(m[i], w->dp->sync_back_off,
+								 const struct nc_sync_back *);
+		struct nc_flow *f = flow_at(w, b->idx);
+
+		if (unlikely(w->dp->sync_quarantine) || f->state == NC_FLOW_FREE ||
+		    !(f->sync & NC_FLOW_SYNCED) || !nc_sp_flow(w, f, b->idx) ||
+		    !(w->synp[b->idx].flags & NC_SP_WAIT) || w->synp[b->idx].c_isn != b->c_isn) {
+			drop(w, m[i], NC_DROP_NO_FLOW);
+			continue;
+		}
+		nc_sp_server_hooked(w, f, b->idx, m[i], held_l4_off(m[i]), 2);
+	}
+	return n;
+}
+
 unsigned int
 nc_worker_sync_poll(struct nc_worker *w)
 {
@@ -581,6 +627,7 @@ nc_worker_sync_poll(struct nc_worker *w)
 	n = rte_ring_sc_dequeue_burst_elem(w->adopt_ring, a, sizeof(a[0]), RTE_DIM(a), NULL);
 	for (i = 0; i < n; i++)
 		adopt_one(w, &a[i]);
+	n += back_poll(w);
 	gen = __atomic_load_n(&dp->sync_walk_gen, __ATOMIC_ACQUIRE);
 	if (unlikely(gen != w->walk_gen)) {
 		if (gen != w->walk_busy) {   /* a new walk: from the first slot */
@@ -597,11 +644,19 @@ nc_worker_sync_poll(struct nc_worker *w)
 int
 nc_dp_sync_start(struct nc_dp *dp, uint32_t stall_ms)
 {
+	static const struct rte_mbuf_dynfield back = {
+		.name = "netchestra_sync_back",
+		.size = sizeof(struct nc_sync_back),
+		.align = __alignof__(struct nc_sync_back),
+	};
 	char name[RTE_RING_NAMESIZE];
 	uint16_t i;
 
 	if (dp->sync)
 		return 0;
+	dp->sync_back_off = rte_mbuf_dynfield_register(&back);
+	if (dp->sync_back_off < 0)
+		return -rte_errno;
 	for (i = 0; i < dp->n_workers; i++) {
 		struct nc_worker *w = dp->worker[i];
 
@@ -611,7 +666,10 @@ nc_dp_sync_start(struct nc_dp *dp, uint32_t stall_ms)
 		snprintf(name, sizeof(name), "ncadopt%u_%u", (unsigned int)getpid() & 0xffff, i);
 		w->adopt_ring = rte_ring_create_elem(name, sizeof(struct adopt), ADOPT_RING,
 						     (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (w->sync_ring == NULL || w->adopt_ring == NULL)
+		snprintf(name, sizeof(name), "ncback%u_%u", (unsigned int)getpid() & 0xffff, i);
+		w->back_ring = rte_ring_create(name, BACK_RING, (int)rte_socket_id(),
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->sync_ring == NULL || w->adopt_ring == NULL || w->back_ring == NULL)
 			return -ENOMEM;
 	}
 	/* our local IPs too wait until the cluster says they are ours; the
@@ -640,6 +698,7 @@ void
 nc_dp_sync_free(struct nc_dp *dp)
 {
 	struct sync_item it;
+	struct rte_mbuf *m;
 	struct adopt a;
 	uint16_t i;
 
@@ -654,9 +713,13 @@ nc_dp_sync_free(struct nc_dp *dp)
 			rte_pktmbuf_free(a.r.m);
 			rte_pktmbuf_free(a.pkt);
 		}
+		while (w->back_ring != NULL && rte_ring_dequeue(w->back_ring, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
 		rte_ring_free(w->sync_ring);
 		rte_ring_free(w->adopt_ring);
+		rte_ring_free(w->back_ring);
 		w->sync_ring = w->adopt_ring = NULL;
+		w->back_ring = NULL;
 	}
 }
 
@@ -980,6 +1043,18 @@ void
 nc_dp_sync_send_frame(struct nc_dp *dp, struct rte_mbuf *m)
 {
 	nc_dp_ctl_tx(dp, dp->pidx_of[m->port], m);
+}
+
+void
+nc_dp_sync_frame_back(struct nc_dp *dp, struct rte_mbuf *m)
+{
+	const struct nc_sync_back *b = RTE_MBUF_DYNFIELD(m, dp->sync_back_off,
+							 const struct nc_sync_back *);
+
+	if (b->worker >= dp->n_workers || rte_ring_sp_enqueue(dp->worker[b->worker]->back_ring, m) != 0) {
+		dp->ctl->st.sync_back_full++;
+		rte_pktmbuf_free(m);
+	}
 }
 
 void

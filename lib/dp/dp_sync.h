@@ -35,10 +35,12 @@ void sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct 
 		     uint16_t l4_off);
 
 /* Proxied flow <f> (the SYN proxy's) was accepted by its server, whose
- * SYN-ACK the appliance answers in the client's place: the peers get it,
- * bridge and all. Nothing is held back for the record (the client had its
- * SYN-ACK from the cookie). */
-void nc_sync_proxied(struct nc_worker *w, struct nc_flow *f);
+ * SYN-ACK <m> the appliance answers in the client's place: the peers get
+ * it, bridge and all, and <m> comes back to this worker once the record
+ * left (nc_dp_sync_frame_back), so that its request reaches the server only
+ * then: 0, <m> taken. 1 when the record could not be queued: <m> is the
+ * caller's to answer now. */
+int nc_sync_proxied(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m);
 
 /* A synced flow closes. */
 static inline void

@@ -447,7 +447,7 @@ nc_sp_client(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 	struct sp_opts o;
 	unsigned int i;
 
-	if (unlikely(!(sp->flags & NC_SP_EST))) {
+	if (unlikely((sp->flags & (NC_SP_EST | NC_SP_WAIT)) != NC_SP_EST)) {
 		/* the SYN nc_sp_open() made (or the client's own again) */
 		if ((th->tcp_flags & RTE_TCP_SYN_FLAG) && rte_be_to_cpu_32(th->sent_seq) == sp->c_isn)
 			return 1;
@@ -571,6 +571,7 @@ nc_sp_client_ack(struct nc_worker *w, const struct nc_flow *f, uint32_t idx, str
 	int ts = !!(sp->flags & NC_SP_CTS);
 	uint16_t port = m->port;
 
+	w->synp[idx].flags &= (uint8_t)~NC_SP_WAIT;   /* bridged both ways from here */
 	t = own_seg(m, &e, 0, sp->c_isn + 1, sp->cookie + 1, RTE_TCP_ACK_FLAG, sp->c_win, ts ? 12 : 0);
 	if (unlikely(t == NULL))
 		return NULL;

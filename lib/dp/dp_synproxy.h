@@ -44,6 +44,9 @@
 #define NC_SP_EST      0x02       /* its server answered: translated from here */
 #define NC_SP_TS       0x04       /* both peers send timestamps: TSval/TSecr translated */
 #define NC_SP_CTS      0x08       /* the client sends timestamps */
+#define NC_SP_WAIT     0x10       /* bridged, its server's SYN-ACK waiting for the flow's
+				   * sync record to leave: the client's segments as before
+				   * the SYN-ACK */
 
 struct nc_synp {
 	uint32_t delta;           /* client's view of a server seq = server's + delta */
@@ -161,7 +164,8 @@ struct rte_mbuf *nc_sp_client_ack(struct nc_worker *w, const struct nc_flow *f, 
  * (<idx>), after the server leg's hooks (either family); <sp> what
  * nc_sp_server() returned for it. The server's SYN-ACK (2) made the client's
  * ACK by nc_sp_client_ack(), which goes on through the client leg of the
- * flow's family as the client sent it, then the data held since; a move's
+ * flow's family as the client sent it, then the data held since (with flow
+ * sync, the first time once the flow's record left: nc_sync_proxied); a move's
  * SYN-ACK no hook took (3) dropped: 0, <m> consumed. The rest in the
  * client's numbers (nc_sp_s2c()): 1, the leg goes on. */
 int nc_sp_server_hooked(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,

@@ -382,9 +382,13 @@ nc_sp_server_hooked(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct
 		    uint16_t l4_off, int sp)
 {
 	if (sp == 2) {   /* the server's SYN-ACK: never the client's */
-		/* with sync, the peers get it before its request goes on */
-		if (unlikely(w->dp->sync) && !(f->sync & NC_FLOW_SYNCED))
-			nc_sync_proxied(w, f);
+		/* with sync, the peers get it before its request goes on: it
+		 * comes back here once its record left */
+		if (unlikely(w->dp->sync) && !(f->sync & NC_FLOW_SYNCED) &&
+		    nc_sync_proxied(w, f, m) == 0) {
+			w->synp[idx].flags |= NC_SP_WAIT;
+			return 0;
+		}
 		synp_handshake(w, f, idx, m);
 		return 0;
 	}

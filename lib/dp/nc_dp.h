@@ -317,6 +317,11 @@ unsigned int nc_dp_sync_adopt_room(const struct nc_dp *dp);
 
 /* Send a frame a record carried (a held-back SYN-ACK) on its port. Control lcore. */
 void nc_dp_sync_send_frame(struct nc_dp *dp, struct rte_mbuf *m);
+/* The frame a proxied flow's record carried (NC_SYNC_F_PROXIED: its server's
+ * SYN-ACK, which the appliance answers in the client's place), once the
+ * record left: back to its worker, which then sends its server the client's
+ * ACK and the request held since. Control lcore. */
+void nc_dp_sync_frame_back(struct nc_dp *dp, struct rte_mbuf *m);
 
 /* Walk every worker's table: each reports all its synced flows and held
  * requests again (NC_SYNC_F_BULK), for a peer's bulk copy. Done when
@@ -391,6 +396,8 @@ struct nc_ctl_stats {
 	uint64_t sync_miss_redirected;   /* ... sent on to the peer that has the flow */
 	uint64_t sync_miss_dropped; /* ... of no replica either */
 	uint64_t sync_adopt_full;   /* installs refused: a worker's queue was full */
+	uint64_t sync_back_full;    /* proxied SYN-ACKs not handed back: a worker's queue was
+				     * full (the server sends its SYN-ACK again) */
 	uint64_t nd_replied;        /* IPv6: neighbor solicitations for us answered */
 	uint64_t nd_learned;        /* ... neighbors learned from solicitations, advertisements */
 	uint64_t nd_solicits_sent;  /* ... our solicitations of unresolved next hops */

@@ -575,17 +575,18 @@ static void test_bridged6(void **state) { bridged_case(*state, 1); }
 static void test_bridged64(void **state) { bridged_case(*state, FAM64); }
 
 /* Data both ways on bridged connection <fl> (the server's scale 9, clock
- * 777 at its SYN-ACK, the client's 7): the client's acknowledgement and
- * echo reach the server in its numbers, the server's sequence number,
- * clock and window the client in its own. */
+ * 777 at its SYN-ACK, the client's 7; <off> client bytes sent before):
+ * the client's acknowledgement and echo reach the server in its numbers,
+ * the server's sequence number, clock and window the client in its own. */
 static void
-bridged_data(struct fx *f, int v6, const struct flow *fl, uint32_t cookie, uint32_t ts, uint32_t c_ts)
+bridged_data_at(struct fx *f, int v6, const struct flow *fl, uint32_t cookie, uint32_t ts,
+		uint32_t c_ts, uint32_t off)
 {
 	struct pb_pkt p, want;
 	struct frame fr;
 	uint8_t o[12];
 
-	tc_client(&p, fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1, cookie + 1, "GET", 3);
+	tc_client(&p, fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1 + off, cookie + 1, "GET", 3);
 	opts_ts(o, c_ts, ts);
 	rx_opt(f, &p, o, 12);
 	expect_one(f, 0, &fr);
@@ -594,7 +595,7 @@ bridged_data(struct fx *f, int v6, const struct flow *fl, uint32_t cookie, uint3
 	opts_ts(o, c_ts, 777);
 	assert_wire_opt(&fr, &want, o, 12);
 
-	srv_seg(&p, v6, fl, PB_TCP_ACK | PB_TCP_PSH, SISN + 1, CISN + 4, "HTTP", 4);
+	srv_seg(&p, v6, fl, PB_TCP_ACK | PB_TCP_PSH, SISN + 1, CISN + 4 + off, "HTTP", 4);
 	p.window = 1000;
 	opts_ts(o, 900, c_ts);
 	rx_opt(f, &p, o, 12);
@@ -609,11 +610,14 @@ bridged_data(struct fx *f, int v6, const struct flow *fl, uint32_t cookie, uint3
 /*
  * Flow sync: a proxied connection is reported once its server accepted it
  * (the record carrying the bridge: the cookie's delta to the server's ISN,
- * the clocks' offset, both window scales, where both streams start), and
- * nothing for its data. This dispatcher then dies (its flows dropped
- * unreported) and takes the record as a survivor would: the installed flow
- * translates both ways as before, and the first server's SYN-ACK again
- * (its ACK stayed with the dead one) is not answered.
+ * the clocks' offset, both window scales, where both streams start), with
+ * the server's SYN-ACK, and nothing goes to the server until the record
+ * left and the SYN-ACK came back (then the client's ACK and the held
+ * request); nothing is reported for its data. This dispatcher then dies (its
+ * flows dropped unreported) and takes the record as a survivor would: the
+ * installed flow translates both ways as before, and the first server's
+ * SYN-ACK again (its ACK stayed with the dead one) is not answered. A
+ * SYN-ACK handed back to a flow that ended meanwhile is dropped.
  */
 static void
 synced_case(struct fx *f, int v6)
@@ -622,23 +626,48 @@ synced_case(struct fx *f, int v6)
 	struct nc_sync_rec r[4];
 	struct nc_dp_stats st;
 	struct pb_pkt p;
-	struct frame fr;
 	struct flow fl;
 	uint32_t cookie, ts;
 	uint8_t o[20];
 
 	cookie = syn_cookie(f, v6, 40000, 1, &fl, &ts);
-	ack_opens(f, v6, &fl, cookie, 1, C_TS + 5, ts, NULL, 0);
+	ack_opens(f, v6, &fl, cookie, 1, C_TS + 5, ts, "GET /", 5);   /* the request held */
 	assert_int_equal(nc_dp_sync_take(f->dp, r, a6, 4), 0);   /* not before its server */
 	srv_seg(&p, v6, &fl, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
 	opts_full(o, mss_of(v6), 777, C_TS + 5, 9);
 	rx_opt(f, &p, o, 20);
-	expect_one(f, 0, &fr);   /* the client's ACK, at once (nothing held back) */
-	bridged_data(f, v6, &fl, cookie, ts, C_TS + 9);
-
+	expect_none(f, 0);   /* until the record left */
+	/* the client's request again meanwhile: as before the SYN-ACK (held
+	 * already: dropped, the client sends it again) */
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1, cookie + 1, "GET /", 5);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	assert_int_equal(drops_of(f, NC_DROP_SYNPROXY_PENDING), 1);
 	assert_int_equal(nc_dp_sync_take(f->dp, r, a6, 4), 1);
 	assert_int_equal(r[0].op, NC_SYNC_FLOW);
-	assert_true(r[0].m == NULL);
+	assert_true(r[0].m != NULL);
+	nc_dp_sync_frame_back(f->dp, r[0].m);
+	r[0].m = NULL;
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	{   /* the client's ACK, then the held request in the server's numbers */
+		struct frame two[3];
+		struct pb_pkt want;
+		uint32_t l4;
+
+		assert_int_equal(take(f, 0, two, 3), 2);
+		own(&want, v6, &fl, fl.server, PB_TCP_ACK, CISN + 1, SISN + 1);
+		want.ttl = 63;
+		want.window = 64240;
+		opts_ts(o, C_TS + 5, 777);
+		assert_wire_opt(&two[0], &want, o, 12);
+		/* the server's side: IPv6 over IPv6 servers, else IPv4 */
+		l4 = v6 == FAM6 ? 14 + 40 : pb_l4_off(two[1].b);
+		assert_int_equal(pb_get32(two[1].b + l4 + 4), CISN + 1);   /* seq */
+		assert_int_equal(pb_get32(two[1].b + l4 + 8), SISN + 1);    /* ack */
+		assert_memory_equal(two[1].b + l4 + 4 * (two[1].b[l4 + 12] >> 4), "GET /", 5);
+	}
+	bridged_data_at(f, v6, &fl, cookie, ts, C_TS + 9, 5);
+	assert_int_equal(nc_dp_sync_take(f->dp, r + 1, a6 + 1, 3), 0);   /* nothing for data */
 	assert_int_equal(r[0].flags & (NC_SYNC_F_PROXIED | NC_SYNC_F_FRESH),
 			 NC_SYNC_F_PROXIED | NC_SYNC_F_FRESH);
 	assert_int_equal(r[0].sp.delta, cookie - SISN);
@@ -659,7 +688,7 @@ synced_case(struct fx *f, int v6)
 	assert_int_equal(nc_dp_sync_adopt(f->dp, &r[0], v6 ? &a6[0] : NULL, NULL), 0);
 	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
 	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
-	bridged_data(f, v6, &fl, cookie, ts, C_TS + 13);
+	bridged_data_at(f, v6, &fl, cookie, ts, C_TS + 13, 5);
 
 	/* the first server's SYN-ACK again: its ACK is the dead one's to make */
 	srv_seg(&p, v6, &fl, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
@@ -672,7 +701,64 @@ synced_case(struct fx *f, int v6)
 	assert_int_equal(st.sync_adopted, 1);
 	assert_int_equal(st.sync_adopt_unproxied, 0);
 	assert_int_equal(st.svc[svc_of(v6)].sp[NC_SP_EV_OPENED], 1);
-	assert_int_equal(drops_total(f), 1);
+	assert_int_equal(drops_total(f), 2);
+	assert_no_leak(f);
+}
+
+/* With sync, a server's SYN-ACK waiting for its flow's record: the same
+ * SYN-ACK sent again meanwhile is answered at once (the record left long
+ * before a server's timeout), and the one handed back then sends nothing
+ * twice; one handed back to a dispatcher taken over meanwhile (its flows
+ * flushed) finds no flow. Both dropped and counted, nothing leaked. */
+static void
+test_synced_again(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_addr6 a6[4];
+	struct nc_sync_rec r[4];
+	struct pb_pkt p;
+	struct frame fr[3];
+	struct flow fl;
+	uint32_t cookie, ts;
+
+	cookie = syn_cookie(f, 0, 40000, 1, &fl, &ts);
+	ack_opens(f, 0, &fl, cookie, 1, C_TS + 5, ts, NULL, 0);
+	srv_seg(&p, 0, &fl, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	rx(f, 0, &p);   /* again: answered */
+	assert_int_equal(take(f, 0, fr, 3), 1);
+	assert_int_equal(nc_dp_sync_take(f->dp, r, a6, 4), 1);
+	nc_dp_sync_frame_back(f->dp, r[0].m);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	expect_none(f, 0);
+	assert_int_equal(drops_of(f, NC_DROP_NO_FLOW), 1);
+	assert_no_leak(f);
+}
+
+static void
+test_synced_flushed(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_addr6 a6[4];
+	struct nc_sync_rec r[4];
+	struct pb_pkt p;
+	struct flow fl;
+	uint32_t cookie, ts;
+
+	cookie = syn_cookie(f, 0, 40001, 1, &fl, &ts);
+	ack_opens(f, 0, &fl, cookie, 1, C_TS + 5, ts, "GET /", 5);
+	srv_seg(&p, 0, &fl, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	rx(f, 0, &p);
+	expect_none(f, 0);
+	assert_int_equal(nc_dp_sync_take(f->dp, r, a6, 4), 1);
+	nc_dp_sync_flush(f->dp);
+	nc_worker_sync_poll(wk(f, 0));
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 0);
+	nc_dp_sync_frame_back(f->dp, r[0].m);
+	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
+	expect_none(f, 0);
+	assert_int_equal(drops_of(f, NC_DROP_NO_FLOW), 1);
 	assert_no_leak(f);
 }
 
@@ -1474,6 +1560,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bridged64, setup_on64, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_held64, setup_on64, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_synced_unproxied, setup_sync_plain, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_synced_again, setup_sync_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_synced_flushed, setup_sync_on, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("dp_synproxy", tests, eal_setup, fx_eal_teardown);
