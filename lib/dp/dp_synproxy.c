@@ -378,16 +378,43 @@ win_unscaled(const struct nc_synp *sp, uint16_t win)
 	return sp->ws_c != NC_SP_WS_NONE ? (uint32_t)win << sp->ws_c : win;
 }
 
+/* In <syn>: the SYN the client of proxied flow <f> would have sent its
+ * server, from what its ACK of the cookie kept (<sp>): its ISN, window, MSS,
+ * and with timestamps its clock, SACK-permitted and window scale. Client to
+ * VIP, in the client's family. Returns its TCP header, NULL when <syn> was
+ * freed (no room). */
+static struct rte_tcp_hdr *
+client_syn(struct nc_worker *w, const struct nc_flow *f, const struct nc_synp *sp, struct rte_mbuf *syn)
+{
+	struct nc_sp_ends e = ends_of(w, f);
+	int ts = !!(sp->flags & NC_SP_CTS);
+	uint16_t olen = 4;
+	struct rte_tcp_hdr *t;
+	uint8_t *op;
+
+	if (ts)
+		olen = (uint16_t)(olen + 12 + (sp->ws_c != NC_SP_WS_NONE ? 4 : 0));
+	/* a SYN's window is never scaled: the client's in its own scale */
+	t = own_seg(syn, &e, 0, sp->c_isn, 0, RTE_TCP_SYN_FLAG,
+		    (uint16_t)RTE_MIN(win_unscaled(sp, sp->c_win), 65535u), olen);
+	if (unlikely(t == NULL))
+		return NULL;
+	op = opt_mss((uint8_t *)(t + 1), nc_syncookie_mss[sp->mssi]);
+	if (ts) {
+		op = opt_ts(op, sp->sack, sp->c_tsval, 0);
+		if (sp->ws_c != NC_SP_WS_NONE)
+			opt_ws(op, sp->ws_c);
+	}
+	own_cksum(syn, t);
+	return t;
+}
+
 struct rte_mbuf *
 nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, uint16_t l4_off, uint16_t pay,
 	   const struct nc_sp_ack *ck)
 {
 	struct nc_synp *sp = &w->synp[flow_idx(w, f)];
-	struct nc_sp_ends e = ends_of(w, f);
 	struct rte_mbuf *syn = m;
-	struct rte_tcp_hdr *t;
-	uint16_t olen = 4;
-	uint8_t *op;
 
 	sp->held = NULL;
 	sp->cookie = ck->cookie;
@@ -399,6 +426,8 @@ nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, uint16_t 
 	sp->ws_c = ck->ws;
 	sp->ws_s = NC_SP_WS_NONE;
 	sp->delta = 0;
+	sp->mssi = ck->mssi;
+	sp->sack = ck->sack;
 	sp->flags = (uint8_t)(NC_SP_PROXIED | (ck->ts ? NC_SP_CTS : 0));
 	if (pay != 0 || m->nb_segs != 1) {
 		syn = rte_pktmbuf_alloc(m->pool);
@@ -418,20 +447,8 @@ nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, uint16_t 
 			}
 		}
 	}
-	if (ck->ts)
-		olen = (uint16_t)(olen + 12 + (ck->ws != NC_SP_WS_NONE ? 4 : 0));
-	/* a SYN's window is never scaled: the client's in its own scale */
-	t = own_seg(syn, &e, 0, ck->c_isn, 0, RTE_TCP_SYN_FLAG,
-		    (uint16_t)RTE_MIN(win_unscaled(sp, ck->win), 65535u), olen);
-	if (unlikely(t == NULL))
+	if (client_syn(w, f, sp, syn) == NULL)
 		return NULL;
-	op = opt_mss((uint8_t *)(t + 1), nc_syncookie_mss[ck->mssi]);
-	if (ck->ts) {
-		op = opt_ts(op, ck->sack, ck->tsval, 0);
-		if (ck->ws != NC_SP_WS_NONE)
-			opt_ws(op, ck->ws);
-	}
-	own_cksum(syn, t);
 	syn->port = m->port;
 	return syn;
 }
@@ -486,6 +503,47 @@ nc_sp_client(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 	return 1;
 }
 
+/*
+ * The server answered proxied flow <f>'s SYN with the bare ACK <m> of an
+ * older connection (acknowledging <ack>, not the client's ISN): its 4-tuple
+ * is still in TIME_WAIT, the local port having come round within it. As the
+ * client's TCP would (RFC 9293 3.10.7.3), the appliance resets it there - an
+ * RST at <ack>, from the local address and port - and sends the SYN again,
+ * once (a server that answers so again gets the reset only). Consumes <m>.
+ */
+static void
+stale_tuple(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m, uint32_t ack)
+{
+	struct nc_synp *sp = &w->synp[idx];
+	struct rte_mbuf *syn = NULL;
+	struct rte_tcp_hdr *t;
+	struct nc_sp_ends e;
+
+	w->st.svc[f->svc].sp[NC_SP_EV_STALE_TUPLE]++;
+	if (!(sp->flags & NC_SP_STALE))
+		syn = rte_pktmbuf_alloc(m->pool);
+	if (nc_flow_is_v6(f) && !nc_flow_is_64(f)) {
+		const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, idx);
+
+		e = nc_sp_ends6(a->lip, a->server, f->lport, f->server_port);
+	} else {   /* IPv4 towards the server, NAT64's too */
+		e = (struct nc_sp_ends){ NULL, NULL, f->lip, f->server_ip, f->lport, f->server_port };
+	}
+	t = own_seg(m, &e, 0, ack, 0, RTE_TCP_RST_FLAG, 0, 0);
+	if (t != NULL) {
+		own_cksum(m, t);
+		tx_to(w, m, f->nh_server);
+	}
+	if (syn == NULL)
+		return;
+	sp->flags |= NC_SP_STALE;
+	if (client_syn(w, f, sp, syn) != NULL) {
+		/* as if from the client's side */
+		syn->port = w->dp->port_id[nc_neigh_port(w->dp->neigh, f->nh_client)];
+		nc_sp_leg(w, f, idx, syn, held_l4_off(syn), 0);
+	}
+}
+
 int
 nc_sp_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 	     const struct pkt_meta *pm)
@@ -531,6 +589,11 @@ nc_sp_server(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 						rte_be_to_cpu_32(th->recv_ack) == sp->c_isn + 1)) {
 			put32(th, offsetof(struct rte_tcp_hdr, sent_seq), sp->cookie + 1);
 			return 1;
+		}
+		if (fl == RTE_TCP_ACK_FLAG && rte_be_to_cpu_32(th->recv_ack) != sp->c_isn + 1 &&
+		    m->nb_segs == 1) {
+			stale_tuple(w, f, idx, m, rte_be_to_cpu_32(th->recv_ack));
+			return 0;
 		}
 		drop(w, m, NC_DROP_NO_FLOW);
 		return 0;

@@ -47,6 +47,7 @@
 #define NC_SP_WAIT     0x10       /* bridged, its server's SYN-ACK waiting for the flow's
 				   * sync record to leave: the client's segments as before
 				   * the SYN-ACK */
+#define NC_SP_STALE    0x20       /* its SYN was sent again after a TIME_WAIT's reset */
 
 struct nc_synp {
 	uint32_t delta;           /* client's view of a server seq = server's + delta */
@@ -60,7 +61,9 @@ struct nc_synp {
 	uint8_t flags;            /* NC_SP_* */
 	uint8_t ws_c;             /* the client's window scale, NC_SP_WS_NONE: none */
 	uint8_t ws_s;             /* the server's, NC_SP_WS_NONE: scaling is off */
-	uint8_t pad[7];
+	uint8_t mssi;             /* the cookie's MSS index, */
+	uint8_t sack;             /* SACK-permitted: with the above, the SYN made again */
+	uint8_t pad[5];
 	uint16_t held_l4;         /* the held segment's L4 offset and payload bytes */
 	uint16_t held_pay;
 	struct rte_mbuf *held;    /* client data with or after the ACK, until the SYN-ACK */
@@ -159,6 +162,12 @@ void nc_sp_s2c(struct nc_worker *w, uint32_t idx, struct rte_mbuf *m, uint16_t l
  * when dropped. */
 struct rte_mbuf *nc_sp_client_ack(struct nc_worker *w, const struct nc_flow *f, uint32_t idx,
 				  struct rte_mbuf *m);
+
+/* dp_worker.c: segment <m> of proxied flow <f> (<idx>) that the proxy made
+ * in its client's place or held for it (L4 at <l4_off>, <pay> payload bytes)
+ * goes through the client leg of the flow's family as if it came now. */
+void nc_sp_leg(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
+	       uint16_t l4_off, uint16_t pay);
 
 /* dp_worker.c: server segment <m> (L4 at <l4_off>) of proxied flow <f>
  * (<idx>), after the server leg's hooks (either family); <sp> what

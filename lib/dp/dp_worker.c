@@ -338,12 +338,9 @@ client_leg(struct nc_worker *w, struct rte_mbuf *m, struct pkt_meta *pm, int32_t
 	tx_to(w, m, f->nh_server);
 }
 
-/* syn_proxy: segment <m> of proxied flow <f> (<idx>) that the proxy made in
- * its client's place or held for it (L4 at <l4_off>, <pay> payload bytes)
- * goes through the client leg of the flow's family as if it came now. */
-static __rte_noinline void
-synp_leg(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m, uint16_t l4_off,
-	 uint16_t pay)
+__rte_noinline void
+nc_sp_leg(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m, uint16_t l4_off,
+	  uint16_t pay)
 {
 	struct pkt_meta pm;
 
@@ -369,11 +366,11 @@ synp_handshake(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_
 
 	m = nc_sp_client_ack(w, f, idx, m);
 	if (m != NULL)
-		synp_leg(w, f, idx, m, held_l4_off(m), 0);
+		nc_sp_leg(w, f, idx, m, held_l4_off(m), 0);
 	if (sp->held != NULL && f->state != NC_FLOW_FREE) {
 		m = sp->held;
 		sp->held = NULL;
-		synp_leg(w, f, idx, m, sp->held_l4, sp->held_pay);
+		nc_sp_leg(w, f, idx, m, sp->held_l4, sp->held_pay);
 	}
 }
 

@@ -40,6 +40,12 @@
 #      takeover), no connection opened again, and some of the connections
 #      reached their server through d1's local IPs and were answered after the
 #      kill;
+#   i) as a), web behind the SYN proxy ("syn_proxy": "on", both dispatchers
+#      with one cookie key): every request answered, none broken, no
+#      duplicate - each TCP connection opened by a cookie, those through d1
+#      bridged by d0 from their records, whose requests reached their
+#      servers only once the records had left; d0 opened connections through
+#      valid cookies and refused none of d1's proxied flows (its counters);
 #   g) IPv6: both dispatchers on config/cluster/dK-v6.json (web6 and dns6 on
 #      fd00:202::1, fail-safe, over the servers' IPv6 addresses), the same
 #      three clients over IPv6 from fd00:200::10-15, d1 killed: every request
@@ -55,7 +61,7 @@
 # both dispatchers' logs, kept in the work directory with KEEP=1. The cases
 # run one after another on the same dispatchers, as a cluster lives through
 # its failures. About 12 minutes.
-# CLUSTER_SYNC_CASES chooses and orders the cases (default "a d e b c f g h"; each
+# CLUSTER_SYNC_CASES chooses and orders the cases (default "a d e b c f g h i"; each
 # brings the dispatchers to the state it needs); CLUSTER_SYNC_SECONDS the
 # length of each run (default 30, the event at a third of it);
 # CLUSTER_SYNC_CFG_FILTER a jq filter applied last to both startup files.
@@ -73,7 +79,7 @@ CTL=$BUILD/app/netchestra-ctl
 STATE=/run/netchestra-lab
 RUN=${CLUSTER_SYNC_SECONDS:-30}
 AT=$((RUN / 3))
-CASES=${CLUSTER_SYNC_CASES:-a d e b c f g h}
+CASES=${CLUSTER_SYNC_CASES:-a d e b c f g h i}
 LIPS=(10.201.0.3 10.201.0.4)          # d1's local IPs
 VIP6=fd00:202::1
 SRC6_LIST=fd00:200::10,fd00:200::11,fd00:200::12,fd00:200::13,fd00:200::14,fd00:200::15
@@ -81,9 +87,11 @@ LIPS6=(fd00:201::3 fd00:201::4)       # and its IPv6 ones (dK-v6.json)
 V6=""                                 # "-v6": the cases run on the dK-v6.json files
 CUR_V6=""                             # the files the dispatchers run with
 PP=""                                 # "-pp": with case h's services ngx, hap, hapsp (PROXY v2)
+SP=""                                 # "-sp": web behind the SYN proxy (case i)
 # case h's SYN cookies, the same key on both dispatchers (a client's ACK may reach either)
 SYN_SECRET=5eed0c00c1e5eed0c00c1e5eed0c00c1e5eed0c00c1e5eed0c00c1e5eed0c00c
 CUR_PP=""
+CUR_SP=""
 PEER_PIDS=()                          # case h's nginx and HAProxy, one of each per server
 D1_MAC=02:00:00:c9:d1:01              # d1's back port (lab.sh disp_mac 1 c9)
 CUR_SYNC=""                           # the sync setting the dispatchers run with
@@ -117,8 +125,9 @@ sleep_until() {   # sleep_until <epoch ms>
 # both share); every service fail-safe, then CLUSTER_SYNC_CFG_FILTER.
 # Prints its path.
 dcfg() {
-	local out=$W/d$1$V6$PP-sync-$2.json
-	jq --argjson n "$N" --arg root "$ROOT" --argjson sync "$2" --arg pp "$PP" --arg secret "$SYN_SECRET" '
+	local out=$W/d$1$V6$PP$SP-sync-$2.json
+	jq --argjson n "$N" --arg root "$ROOT" --argjson sync "$2" --arg pp "$PP" --arg sp "$SP" \
+		--arg secret "$SYN_SECRET" '
 		.management.token_file = "\($root)/config/lab.token" |
 		.cluster.secret_file = "\($root)/config/cluster/secret" |
 		.cluster.peers |= map(select((if type == "object" then .address else . end |
@@ -135,6 +144,7 @@ dcfg() {
 			 .syn_proxy = "on")] |
 			.limits.syn_cookie_secret = $secret
 		 end) |
+		(if $sp == "" then . else (.services[0].syn_proxy = "on") | .limits.syn_cookie_secret = $secret end) |
 		.services |= map(.failsafe = { enabled: true, max_replays: 2,
 			response_timeout_ms: (if .proto == "udp" then 1000 else 2000 end) }) |
 		'"${CLUSTER_SYNC_CFG_FILTER:-.}" "$ROOT/config/cluster/d$1$V6.json" >"$out" || return 1
@@ -207,10 +217,10 @@ pair() {
 	shift
 	[ $# -gt 0 ] || set -- 0 1
 	if [ -n "$CUR_SYNC" ] && { [ "$CUR_SYNC" != "$sync" ] || [ "$CUR_V6" != "$V6" ] ||
-				   [ "$CUR_PP" != "$PP" ]; }; then
+				   [ "$CUR_PP" != "$PP" ] || [ "$CUR_SP" != "$SP" ]; }; then
 		for k in 0 1; do "$LAB" dispatcher stop "$k" >/dev/null 2>&1; done
 	fi
-	CUR_SYNC=$sync CUR_V6=$V6 CUR_PP=$PP
+	CUR_SYNC=$sync CUR_V6=$V6 CUR_PP=$PP CUR_SP=$SP
 	"$LAB" dispatcher plug 1 >/dev/null 2>&1
 	for k in "$@"; do running "$k" || start_disp "$k" "$sync" || return 1; done
 	server_back 1
@@ -384,34 +394,55 @@ PY
 
 # ---- the cases ----
 
-case_a() {   # d1 killed
-	local m0 t d killer seen=""
-	pair true || return
+# kill_run <case>: d1 killed a third of the way into the three loads (cases
+# a and i), the dispatchers as the caller brought them up
+kill_run() {
+	local c=$1 m0 t d killer seen=""
 	m0=$(mark 0)
-	load_start a
+	load_start "$c"
 	sleep_until $((T0 + AT * 1000))
 	note "d1 killed"
 	# watched from before SIGKILL: lab.sh returns only once the process is gone
-	"$LAB" dispatcher kill 1 >"$W/a-kill.log" 2>&1 &
+	"$LAB" dispatcher kill 1 >"$W/$c-kill.log" 2>&1 &
 	killer=$!
 	wait_log 0 "$m0" "cluster: took over ${LIPS[1]}" 10 >/dev/null && seen=$(now_ms)
-	wait "$killer" || bad "a) d1 killed" "$W/a-kill.log"
+	wait "$killer" || bad "$c) d1 killed" "$W/$c-kill.log"
 	D1_KILLED=1
-	t=$(sed -n 's/.*SIGKILL at \([0-9]*\) ms.*/\1/p' "$W/a-kill.log")
+	t=$(sed -n 's/.*SIGKILL at \([0-9]*\) ms.*/\1/p' "$W/$c-kill.log")
 	if [ -n "$seen" ] && [ -n "$t" ]; then
-		echo "a) d1 killed: d0 logged it took over ${LIPS[*]} $((seen - t)) ms after the SIGKILL (50 ms polls; $(sed -n 's/.*\(gone [0-9]* ms later\).*/the appliance \1/p' "$W/a-kill.log"))" >>"$W/times"
+		echo "$c) d1 killed: d0 logged it took over ${LIPS[*]} $((seen - t)) ms after the SIGKILL (50 ms polls; $(sed -n 's/.*\(gone [0-9]* ms later\).*/the appliance \1/p' "$W/$c-kill.log"))" >>"$W/times"
 	fi
 	load_wait
-	figures a
+	figures "$c"
 	[ "$CLEAN" = 1 ] && [ "$DUPS" = 0 ] &&
-		ok "a) d1 killed at $AT s of $RUN: every request answered, 0 failed, 0 broken, 0 duplicates ($FIG)" ||
-		bad "a) d1 killed at $AT s of $RUN: every request answered, none failed, none broken, no duplicate ($FIG)" "$(why a)"
+		ok "$c) d1 killed at $AT s of $RUN: every request answered, 0 failed, 0 broken, 0 duplicates ($FIG)" ||
+		bad "$c) d1 killed at $AT s of $RUN: every request answered, none failed, none broken, no duplicate ($FIG)" "$(why "$c")"
 	d=$(took_over 0 "$m0")
 	[ "$d" = "${LIPS[*]} " ] &&
-		ok "a) d0 took over d1's local IPs: $(since 0 "$m0" | grep -o 'cluster: took over .*' | tr '\n' ';' | sed 's/;$//')" ||
-		{ since 0 "$m0" | grep 'cluster:' >"$W/why"; bad "a) d0's log: took over ${LIPS[*]} from dispatcher 1 (got: '$d')" "$W/why"; }
-	echo "cluster-sync: a) UDP requests d0 replayed for d1 (its log): $(replays 0 "$m0"); d0's sync: $(sync_fig 0 'adopted, adopted_held, miss_adopted, miss_dropped, redirected, holding')"
+		ok "$c) d0 took over d1's local IPs: $(since 0 "$m0" | grep -o 'cluster: took over .*' | tr '\n' ';' | sed 's/;$//')" ||
+		{ since 0 "$m0" | grep 'cluster:' >"$W/why"; bad "$c) d0's log: took over ${LIPS[*]} from dispatcher 1 (got: '$d')" "$W/why"; }
+	echo "cluster-sync: $c) UDP requests d0 replayed for d1 (its log): $(replays 0 "$m0"); d0's sync: $(sync_fig 0 'adopted, adopted_held, miss_adopted, miss_dropped, redirected, holding')"
 	since 0 "$m0" | grep -m2 -E 'broken transaction detected: udp|transaction continued on [^:]*: udp' | sed 's/^/cluster-sync:   d0: /'
+}
+
+case_a() {   # d1 killed
+	pair true || return
+	kill_run a
+}
+
+case_i() {   # d1 killed, web behind the SYN proxy
+	local sp valid
+	SP=-sp
+	pair true || { SP=""; return; }
+	kill_run i
+	# every TCP connection of the run opened by a cookie (d0's, and d1's before
+	# the kill), the ones through d1 bridged by d0 from their records
+	sp='netchestra_syn_proxy_events_total{service="web",event='
+	valid=$(metric 0 "${sp}\"cookie_valid\"}")
+	[ "${valid:-0}" -gt 0 ] && [ "$(api_cluster 0 | jq '.sync.adopt_unproxied' 2>/dev/null)" = 0 ] &&
+		ok "i) web behind the SYN proxy: d0 opened $valid connections through valid cookies and refused none of d1's proxied flows (stale_tuple $(metric 0 "${sp}\"stale_tuple\"}"), back_full $(api_cluster 0 | jq '.sync.back_full' 2>/dev/null))" ||
+		bad "i) web behind the SYN proxy: connections opened through valid cookies on d0 (got ${valid:-none}), none of d1's refused ($(sync_fig 0 'adopt_unproxied, back_full'))"
+	SP=""
 }
 
 case_d() {   # d1 started again under load, after a kill
@@ -763,8 +794,8 @@ if ! "$LAB" up --dispatchers "$N" >"$W/lab.log" 2>&1; then
 fi
 for c in $CASES; do
 	case $c in
-	a|b|c|d|e|f|g|h) echo "-- case $c"; "case_$c" ;;
-	*) bad "CLUSTER_SYNC_CASES: no case '$c' (a b c d e f g h)" ;;
+	a|b|c|d|e|f|g|h|i) echo "-- case $c"; "case_$c" ;;
+	*) bad "CLUSTER_SYNC_CASES: no case '$c' (a b c d e f g h i)" ;;
 	esac
 done
 [ ! -f "$W/times" ] || sed 's/^/cluster-sync: /' "$W/times"

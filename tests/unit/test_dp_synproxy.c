@@ -608,6 +608,60 @@ bridged_data_at(struct fx *f, int v6, const struct flow *fl, uint32_t cookie, ui
 }
 
 /*
+ * The server answers the SYN made in the client's place from a TIME_WAIT of
+ * the same 4-tuple (its bare ACK of an older connection): the appliance
+ * resets it there (an RST at that acknowledgement, from the local address
+ * and port, nothing to the client) and sends the same SYN again; the
+ * server's SYN-ACK then bridges as usual. A second such ACK gets the reset
+ * only. Counted as stale_tuple.
+ */
+static void
+stale_case(struct fx *f, int v6)
+{
+	struct pb_pkt p, want, syn;
+	struct frame fr[3];
+	struct flow fl;
+	uint32_t cookie, ts;
+	uint8_t o[20];
+
+	cookie = syn_cookie(f, v6, 40000, 1, &fl, &ts);
+	ack_opens(f, v6, &fl, cookie, 1, C_TS + 5, ts, NULL, 0);
+	srv_seg(&p, v6, &fl, PB_TCP_ACK, 0x66666666, 0x77777777, NULL, 0);
+	rx(f, 0, &p);
+	assert_int_equal(take(f, 0, fr, 3), 2);
+	if (v6 == FAM6)
+		tc6_own(&want, &fl, fl.server, PB_TCP_RST, 0x77777777, 0);
+	else
+		tc_own(&want, &fl, fl.server, PB_TCP_RST, 0x77777777, 0);
+	want.window = 0;
+	assert_wire(&fr[0], &want);
+	own(&syn, v6, &fl, fl.server, PB_TCP_SYN, CISN, 0);   /* as ack_opens had it */
+	syn.ttl = 63;
+	syn.window = 65535;
+	opts_full(o, mss_of(v6), C_TS + 5, 0, 7);
+	assert_wire_opt(&fr[1], &syn, o, 20);
+	assert_int_equal(sp_ev(f, svc_of(v6), NC_SP_EV_STALE_TUPLE), 1);
+
+	rx(f, 0, &p);   /* again: the reset only */
+	expect_one(f, 0, &fr[0]);
+	assert_wire(&fr[0], &want);
+	assert_int_equal(sp_ev(f, svc_of(v6), NC_SP_EV_STALE_TUPLE), 2);
+
+	srv_seg(&p, v6, &fl, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	opts_full(o, mss_of(v6), 777, C_TS + 5, 9);
+	rx_opt(f, &p, o, 20);
+	expect_one(f, 0, &fr[0]);   /* the client's ACK */
+	bridged_data_at(f, v6, &fl, cookie, ts, C_TS + 9, 0);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+static void test_stale(void **state) { stale_case(*state, 0); }
+static void test_stale6(void **state) { stale_case(*state, FAM6); }
+static void test_stale64(void **state) { stale_case(*state, FAM64); }
+
+/*
  * Flow sync: a proxied connection is reported once its server accepted it
  * (the record carrying the bridge: the cookie's delta to the server's ISN,
  * the clocks' offset, both window scales, where both streams start), with
@@ -1561,6 +1615,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_held64, setup_on64, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_synced_unproxied, setup_sync_plain, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_synced_again, setup_sync_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stale, setup_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stale6, setup_on6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stale64, setup_on64, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_synced_flushed, setup_sync_on, fx_teardown),
 	};
 
