@@ -163,21 +163,33 @@ fresh_isns(struct nc_worker *w, const struct nc_flow *f, struct nc_sync_rec *r,
 	}
 }
 
+/* Record <op> of flow <f> (synced from now) in <it>, carrying frame <m>
+ * for after it left; a FLOW record says where both streams start (<th>:
+ * the SYN-ACK as its client gets it, NULL for a proxied connection). */
+static void
+frame_rec(struct nc_worker *w, struct nc_flow *f, struct sync_item *it, uint8_t op,
+	  struct rte_mbuf *m, const struct rte_tcp_hdr *th)
+{
+	struct nc_sync_rec *r = &it->r;
+
+	f->sync |= NC_FLOW_SYNCED;
+	fill_rec(w, f, it);
+	r->op = op;
+	r->ca = (uint8_t)(f->ca & NC_FLOW_CA_MODE);
+	r->ttl_ms = 0;
+	r->m = m;
+	memset(&r->tcp, 0, sizeof(r->tcp));
+	if (op == NC_SYNC_FLOW)
+		fresh_isns(w, f, r, th);
+}
+
 int
 nc_sync_proxied(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m)
 {
 	struct nc_sync_back *b = RTE_MBUF_DYNFIELD(m, w->dp->sync_back_off, struct nc_sync_back *);
 	struct sync_item it;
-	struct nc_sync_rec *r = &it.r;
 
-	f->sync |= NC_FLOW_SYNCED;
-	fill_rec(w, f, &it);
-	r->op = NC_SYNC_FLOW;
-	r->ca = (uint8_t)(f->ca & NC_FLOW_CA_MODE);
-	r->ttl_ms = 0;
-	r->m = m;
-	memset(&r->tcp, 0, sizeof(r->tcp));
-	fresh_isns(w, f, r, NULL);
+	frame_rec(w, f, &it, NC_SYNC_FLOW, m, NULL);
 	b->idx = flow_idx(w, f);
 	b->c_isn = w->synp[b->idx].c_isn;
 	b->worker = w->id;
@@ -198,7 +210,6 @@ sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_m
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	uint16_t pidx = nc_neigh_port(dp->neigh, f->nh_client);
 	struct sync_item it;
-	struct nc_sync_rec *r = &it.r;
 
 	if (unlikely(!(mac & NC_NEIGH_VALID))) {
 		drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
@@ -207,15 +218,7 @@ sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct rte_m
 	memcpy(&eth->dst_addr, &mac, RTE_ETHER_ADDR_LEN);
 	eth->src_addr = dp->mac[pidx];
 	m->port = dp->port_id[pidx];
-	f->sync |= NC_FLOW_SYNCED;
-	fill_rec(w, f, &it);
-	r->op = op;
-	r->ca = (uint8_t)(f->ca & NC_FLOW_CA_MODE);
-	r->ttl_ms = 0;
-	r->m = m;
-	memset(&r->tcp, 0, sizeof(r->tcp));
-	if (op == NC_SYNC_FLOW)
-		fresh_isns(w, f, r, rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off));
+	frame_rec(w, f, &it, op, m, rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, l4_off));
 	if (unlikely(rte_ring_sp_enqueue_elem(w->sync_ring, &it, sizeof(it)) != 0)) {
 		/* no room to tell the peers: the client gets it at once */
 		w->st.sync_ring_full++;
