@@ -9,7 +9,10 @@
 # counters agree: a cookie per connection, each validated, none bad. Then the
 # fail-safe on the proxied service: n1's nc-backend killed under a connection
 # per request, then under keep-alive connections: every request still
-# answered once (moved to another server with its connection).
+# answered once (moved to another server with its connection). And a SYN
+# made for a client that lands on its server's TIME_WAIT (the same local
+# ports after a restart with tcp_timewait_s 0): reset there and sent again,
+# every request answered.
 # Usage: tests/e2e/synproxy.sh BUILD_DIR (as root, under the lab lock).
 E2E_NAME=synproxy
 # shellcheck source=e2e-lib.sh
@@ -62,6 +65,44 @@ if [ -n "$line" ] && [ "$(ev cookie_bad)" = 0 ] && [ "$(ev cookie_expired)" = 0 
 else
 	bad "counters: '$line'" "$W/nc.log"
 fi
+# A proxied connection's SYN landing on its server's TIME_WAIT: with
+# limits.tcp_timewait_s 0 a restarted appliance gives its new flows the local
+# ports its previous run gave, in the same order, so each of curl's
+# connections in the second round reaches n1 (the only server) from a
+# 4-tuple n1 still holds (Connection: close: n1 closed first). n1 answers the
+# SYN the appliance made for the client with a bare ACK of the old connection
+# unless its sequence number is past that connection's; the client, whose
+# handshake was the cookie's, never sees it: the appliance resets the 4-tuple
+# and sends the SYN again. Every request answered, counted as stale_tuple.
+STALE_N=24
+client_rsts() { ip netns exec lab-client nstat -az TcpOutRsts | awk '$1 == "TcpOutRsts" {print $2}'; }
+cfg "$W/stale.json" "$ROOT/config/lab.json" '.limits.tcp_timewait_s = 0 | .services[0].syn_proxy = "on" |
+	.services[0].servers = [{name: "n1", address: "10.201.0.12", port: 8080, weight: 100}]'
+: >"$W/stale.codes"
+for round in 1 2; do
+	nc_start "$W/stale.json" "$W/stale$round.log" || { bad "stale: the appliance starts" "$W/stale$round.log"; break; }
+	r0=$(client_rsts)
+	for i in $(seq "$STALE_N"); do
+		client curl -sS -m 10 -H 'Connection: close' -o /dev/null -w "$round %{http_code}\n" \
+			"http://$LAB_VIP/stale/$round/$i" >>"$W/stale.codes" 2>>"$W/stale.err"
+	done
+	echo $(($(client_rsts) - r0)) >"$W/stale$round.rsts"
+	nc_stop >/dev/null
+done
+line=$(nc_final "$W/stale1.log" "syn_proxy web")
+s1=$(ev stale_tuple)
+line=$(nc_final "$W/stale2.log" "syn_proxy web")
+s2=$(ev stale_tuple)
+answered=$(grep -c '^[12] 200$' "$W/stale.codes")
+if [ "$answered" = $((2 * STALE_N)) ] && [ "$s1" = 0 ] && [ "${s2:-0}" -gt 0 ] &&
+	[ "$(cat "$W/stale2.rsts")" = 0 ]; then
+	ok "SYNs made for the client on n1's TIME_WAIT (a restart with tcp_timewait_s 0 gives the same local ports): curl got $answered of $((2 * STALE_N)) answers, $s2 stale 4-tuples reset in the second round and their SYNs sent again, no reset from the client's TCP"
+else
+	{ echo "answered $answered of $((2 * STALE_N)); stale_tuple round 1: $s1, round 2: $s2; client resets in round 2: $(cat "$W/stale2.rsts")"
+	  cat "$W/stale.err"; grep -E 'final syn_proxy' "$W/stale2.log"; } >"$W/stale.why" 2>/dev/null
+	bad "SYNs made for the client on n1's TIME_WAIT: every curl request answered, stale 4-tuples mended" "$W/stale.why"
+fi
+
 # the fail-safe on proxied connections: n1 killed under load (servers cost
 # 200000 loops a request, so requests are in flight; the response limit, 3 s,
 # far above a loaded machine's slow answer), nothing broken
