@@ -579,12 +579,12 @@ src6_refused(const struct nc_worker *w, const uint8_t *src, const struct nc_svc6
 	return NC_DROP_MAX;
 }
 
-/* Open an IPv6 flow for client packet <m>; NULL when refused (counted; <m>
- * consumed) or when <m> waits on the control lcore for its sender's MAC
- * (*resolve set, <m> not consumed). */
+/* Open an IPv6 flow for client packet <m> from port <pidx>; NULL when
+ * refused (counted) or when <m> went to the control lcore to wait for its
+ * sender's MAC (resolve6_pass), <m> consumed either way. */
 static struct nc_flow *
 flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct nc_flow6_key *k,
-	   uint32_t hash, const struct nc_svc6_ent *se, int *resolve)
+	   uint32_t hash, const struct nc_svc6_ent *se)
 {
 	unsigned int svc = se->svc;
 	struct nc_dp *dp = w->dp;
@@ -612,7 +612,7 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 		if (nh == -ENETUNREACH)
 			drop(w, m, NC_DROP_NO_ROUTE);
 		else
-			*resolve = 1;
+			resolve6_pass(w, m, pidx);
 		return NULL;
 	}
 	{
@@ -744,16 +744,12 @@ synp6_ack(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
 	struct pkt_meta spm;
 	struct rte_mbuf *syn;
 	struct nc_flow *f;
-	int resolve = 0;
 
 	if (!nc_sp_ack_check(w, m, se->svc, pm->l4_off, &e, &ck))
 		return;
-	f = flow6_open(w, m, pidx, k, pm->hash, se, &resolve);
-	if (f == NULL) {
-		if (resolve)
-			resolve6_pass(w, m, pidx);
+	f = flow6_open(w, m, pidx, k, pm->hash, se);
+	if (f == NULL)
 		return;
-	}
 	syn = nc_sp_open(w, f, m, pm->l4_off, pm->pay, &ck);
 	if (syn == NULL)
 		return;
@@ -794,7 +790,6 @@ nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 	struct nc_flow *f;
 	uint8_t flags = 0;
 	uint32_t ack_in = 0;
-	int resolve = 0;
 
 	if (k->proto == IPPROTO_TCP)
 		flags = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->tcp_flags;
@@ -818,12 +813,9 @@ nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 			synp6_syn(w, m, pm, k, se, pidx);
 			return;
 		}
-		f = flow6_open(w, m, pidx, k, pm->hash, se, &resolve);
-		if (f == NULL) {
-			if (resolve)
-				resolve6_pass(w, m, pidx);
+		f = flow6_open(w, m, pidx, k, pm->hash, se);
+		if (f == NULL)
 			return;
-		}
 	}
 	if (k->proto == IPPROTO_TCP) {
 		tcp_track(f, flags, 1);
