@@ -455,6 +455,22 @@ nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, uint16_t 
 
 /* ------------------------------------------------------ bridged segments */
 
+/* The SYN made for the client of proxied flow <f> (<idx>) once more, through
+ * the client leg (a buffer from <pool>). */
+static void
+syn_again(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mempool *pool)
+{
+	struct rte_mbuf *syn = rte_pktmbuf_alloc(pool);
+
+	if (syn == NULL)
+		return;
+	if (client_syn(w, f, &w->synp[idx], syn) != NULL) {
+		/* as if from the client's side */
+		syn->port = w->dp->port_id[nc_neigh_port(w->dp->neigh, f->nh_client)];
+		nc_sp_leg(w, f, idx, syn, held_l4_off(syn), 0);
+	}
+}
+
 int
 nc_sp_client(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 	     const struct pkt_meta *pm)
@@ -476,6 +492,14 @@ nc_sp_client(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 			sp->held_pay = pm->pay;
 			w->st.svc[f->svc].sp[NC_SP_EV_HELD]++;
 			return 0;
+		}
+		/* its first data again: the server has not answered within the
+		 * client's retransmission time, whose timer stands for ours -
+		 * the SYN made for it goes again */
+		if (!(sp->flags & NC_SP_EST) && pm->pay != 0 && sp->held != NULL &&
+		    rte_be_to_cpu_32(th->sent_seq) == sp->c_isn + 1) {
+			w->st.svc[f->svc].sp[NC_SP_EV_SYN_AGAIN]++;
+			syn_again(w, f, idx, m->pool);
 		}
 		drop(w, m, NC_DROP_SYNPROXY_PENDING);
 		return 0;
@@ -515,13 +539,11 @@ static void
 stale_tuple(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m, uint32_t ack)
 {
 	struct nc_synp *sp = &w->synp[idx];
-	struct rte_mbuf *syn = NULL;
+	struct rte_mempool *pool = m->pool;
 	struct rte_tcp_hdr *t;
 	struct nc_sp_ends e;
 
 	w->st.svc[f->svc].sp[NC_SP_EV_STALE_TUPLE]++;
-	if (!(sp->flags & NC_SP_STALE))
-		syn = rte_pktmbuf_alloc(m->pool);
 	if (nc_flow_is_v6(f) && !nc_flow_is_64(f)) {
 		const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, idx);
 
@@ -534,13 +556,9 @@ stale_tuple(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbu
 		own_cksum(m, t);
 		tx_to(w, m, f->nh_server);
 	}
-	if (syn == NULL)
-		return;
-	sp->flags |= NC_SP_STALE;
-	if (client_syn(w, f, sp, syn) != NULL) {
-		/* as if from the client's side */
-		syn->port = w->dp->port_id[nc_neigh_port(w->dp->neigh, f->nh_client)];
-		nc_sp_leg(w, f, idx, syn, held_l4_off(syn), 0);
+	if (!(sp->flags & NC_SP_STALE)) {
+		sp->flags |= NC_SP_STALE;
+		syn_again(w, f, idx, pool);
 	}
 }
 

@@ -657,6 +657,56 @@ stale_case(struct fx *f, int v6)
 	assert_no_leak(f);
 }
 
+/*
+ * The server does not answer the SYN made for the client (lost): the
+ * client's first data sent again, its timer standing for one of ours, sends
+ * that SYN again (counted as syn_again); its later data does not. The
+ * server's SYN-ACK then gets the client's ACK and the held request.
+ */
+static void
+syn_again_case(struct fx *f, int v6)
+{
+	struct pb_pkt p, syn, want;
+	struct frame fr[3];
+	struct flow fl;
+	uint32_t cookie, ts;
+	uint8_t o[20];
+
+	cookie = syn_cookie(f, v6, 40000, 1, &fl, &ts);
+	ack_opens(f, v6, &fl, cookie, 1, C_TS + 5, ts, "GET /", 5);   /* the request held */
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1, cookie + 1, "GET /", 5);
+	opts_ts(o, C_TS + 400, ts);
+	rx_opt(f, &p, o, 12);   /* sent again */
+	expect_one(f, 0, &fr[0]);
+	own(&syn, v6, &fl, fl.server, PB_TCP_SYN, CISN, 0);   /* the SYN ack_opens saw */
+	syn.ttl = 63;
+	syn.window = 65535;
+	opts_full(o, mss_of(v6), C_TS + 5, 0, 7);
+	assert_wire_opt(&fr[0], &syn, o, 20);
+	assert_int_equal(sp_ev(f, svc_of(v6), NC_SP_EV_SYN_AGAIN), 1);
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 6, cookie + 1, "x", 1);
+	rx(f, 0, &p);   /* more data: dropped, no SYN */
+	expect_none(f, 0);
+	assert_int_equal(sp_ev(f, svc_of(v6), NC_SP_EV_SYN_AGAIN), 1);
+	assert_int_equal(drops_of(f, NC_DROP_SYNPROXY_PENDING), 2);
+
+	srv_seg(&p, v6, &fl, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	opts_full(o, mss_of(v6), 777, C_TS + 5, 9);
+	rx_opt(f, &p, o, 20);
+	assert_int_equal(take(f, 0, fr, 3), 2);   /* the client's ACK, the held request */
+	own(&want, v6, &fl, fl.server, PB_TCP_ACK, CISN + 1, SISN + 1);
+	want.ttl = 63;
+	want.window = 64240;
+	opts_ts(o, C_TS + 5, 777);
+	assert_wire_opt(&fr[0], &want, o, 12);
+	assert_int_equal(drops_total(f), 2);
+	assert_no_leak(f);
+}
+
+static void test_syn_again(void **state) { syn_again_case(*state, 0); }
+static void test_syn_again6(void **state) { syn_again_case(*state, FAM6); }
+static void test_syn_again64(void **state) { syn_again_case(*state, FAM64); }
+
 static void test_stale(void **state) { stale_case(*state, 0); }
 static void test_stale6(void **state) { stale_case(*state, FAM6); }
 static void test_stale64(void **state) { stale_case(*state, FAM64); }
@@ -1616,6 +1666,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_synced_unproxied, setup_sync_plain, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_synced_again, setup_sync_on, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stale, setup_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_again, setup_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_again6, setup_on6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_again64, setup_on64, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stale6, setup_on6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stale64, setup_on64, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_synced_flushed, setup_sync_on, fx_teardown),
