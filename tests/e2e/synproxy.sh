@@ -12,7 +12,9 @@
 # answered once (moved to another server with its connection). And a SYN
 # made for a client that lands on its server's TIME_WAIT (the same local
 # ports after a restart with tcp_timewait_s 0): reset there and sent again,
-# every request answered.
+# every request answered. And SYNs made for the clients lost on the way
+# (n1's firewall drops every other one): sent again when the client sends
+# its request again, every request answered.
 # Usage: tests/e2e/synproxy.sh BUILD_DIR (as root, under the lab lock).
 E2E_NAME=synproxy
 # shellcheck source=e2e-lib.sh
@@ -101,6 +103,43 @@ else
 	{ echo "answered $answered of $((2 * STALE_N)); stale_tuple round 1: $s1, round 2: $s2; client resets in round 2: $(cat "$W/stale2.rsts")"
 	  cat "$W/stale.err"; grep -E 'final syn_proxy' "$W/stale2.log"; } >"$W/stale.why" 2>/dev/null
 	bad "SYNs made for the client on n1's TIME_WAIT: every curl request answered, stale 4-tuples mended" "$W/stale.why"
+fi
+
+# SYNs made for the clients lost on the way: n1's firewall drops every
+# other SYN from a client's local port (nftables, numgen; not the health
+# probes', whose ports lie below 4096). The client, whose handshake was the
+# cookie's, sends its request again after its retransmission timeout; the
+# appliance, still waiting for the server, sends the SYN again then. Every
+# request answered well within curl's limit (without it, a lost SYN waited
+# for the flow's tcp_syn_s and the client's next retransmission).
+LOSS_N=10
+cfg "$W/loss.json" "$ROOT/config/lab.json" '.services[0].syn_proxy = "on" |
+	.services[0].servers = [{name: "n1", address: "10.201.0.12", port: 8080, weight: 100}]'
+if nc_start "$W/loss.json" "$W/loss.log"; then
+	ip netns exec lab-n1 nft -f - <<'NFT'
+table inet sploss {
+	chain input {
+		type filter hook input priority 0;
+		tcp dport 8080 tcp sport >= 4096 tcp flags & (syn | ack) == syn numgen inc mod 2 == 0 counter drop
+	}
+}
+NFT
+	n=0
+	for i in $(seq "$LOSS_N"); do
+		[ "$(client curl -s -m 8 -o /dev/null -w '%{http_code}' "http://$LAB_VIP/loss/$i")" = 200 ] &&
+			n=$((n + 1))
+	done
+	dropped=$(ip netns exec lab-n1 nft list table inet sploss | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+	ip netns exec lab-n1 nft delete table inet sploss
+	nc_stop >/dev/null
+	line=$(nc_final "$W/loss.log" "syn_proxy web")
+	if [ "$n" = "$LOSS_N" ] && [ "${dropped:-0}" -gt 0 ] && [ "$(ev syn_again)" -gt 0 ] 2>/dev/null; then
+		ok "SYNs made for the clients lost ($dropped dropped by n1's firewall): $n of $LOSS_N curl requests answered, $(ev syn_again) SYNs sent again when the client sent its request again"
+	else
+		bad "SYNs made for the clients lost: every curl request answered (got $n of $LOSS_N; $dropped SYNs dropped; '$line')" "$W/loss.log"
+	fi
+else
+	bad "loss: the appliance starts" "$W/loss.log"
 fi
 
 # the fail-safe on proxied connections: n1 killed under load (servers cost

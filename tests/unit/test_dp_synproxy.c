@@ -358,6 +358,38 @@ s2c(const struct pb_pkt *in, int v6, const struct flow *fl)
 	return v6 == FAM64 ? nat64_s2c(in, &fl->c) : v6 ? nat6_s2c(in, &fl->c) : nat_s2c(in, &fl->c);
 }
 
+/* <fr> is the SYN the appliance makes for connection <fl>'s client (the
+ * client's timestamps from syn_cookie(): its MSS, SACK, clock C_TS + 5 and
+ * scale 7; the window unscaled, at most 65535), to its server. */
+static void
+assert_client_syn(const struct frame *fr, int v6, const struct flow *fl)
+{
+	struct pb_pkt want;
+	uint8_t o[20];
+
+	own(&want, v6, fl, fl->server, PB_TCP_SYN, CISN, 0);
+	want.ttl = 63;   /* the client's segment, as the client would have sent it */
+	want.window = 65535;
+	opts_full(o, mss_of(v6), C_TS + 5, 0, 7);
+	assert_wire_opt(fr, &want, o, 20);
+}
+
+/* <fr> is the ACK the appliance makes for connection <fl>'s client to its
+ * server's SYN-ACK (SISN, clock 777): the client's window in the scale the
+ * server knows, its clock C_TS + 5 echoing the server's. */
+static void
+assert_client_ack(const struct frame *fr, int v6, const struct flow *fl)
+{
+	struct pb_pkt want;
+	uint8_t o[12];
+
+	own(&want, v6, fl, fl->server, PB_TCP_ACK, CISN + 1, SISN + 1);
+	want.ttl = 63;
+	want.window = 64240;
+	opts_ts(o, C_TS + 5, 777);
+	assert_wire_opt(fr, &want, o, 12);
+}
+
 /* The client's SYN from <sport> (full options, syn_opts or syn_opts6, if
  * <opts>) is answered with a cookie SYN-ACK from the VIP: addresses and
  * ports swapped, ack ISN + 1, the family's MSS (1460, 1440; and with <opts>
@@ -505,11 +537,7 @@ bridged_case(struct fx *f, int v6)
 	opts_full(o, mss_of(v6), 777, C_TS + 5, 9);
 	rx_opt(f, &p, o, 20);
 	expect_one(f, 0, &fr);
-	own(&want, v6, &fl, fl.server, PB_TCP_ACK, CISN + 1, SISN + 1);
-	want.ttl = 63;   /* the client's segment, as the client would have sent it */
-	want.window = 64240;   /* the client's, in the scale the server knows */
-	opts_ts(o, C_TS + 5, 777);
-	assert_wire_opt(&fr, &want, o, 12);
+	assert_client_ack(&fr, v6, &fl);
 	assert_int_equal(sp_ev(f, svc, NC_SP_EV_OPENED), 1);
 	ts_off = ts - 777;
 
@@ -555,11 +583,7 @@ bridged_case(struct fx *f, int v6)
 	opts_full(o, mss_of(v6), 778, C_TS + 5, 9);
 	rx_opt(f, &p, o, 20);
 	expect_one(f, 0, &fr);
-	own(&want, v6, &fl, fl.server, PB_TCP_ACK, CISN + 1, SISN + 1);
-	want.ttl = 63;   /* the client's ACK again, its echo of the first clock */
-	want.window = 64240;
-	opts_ts(o, C_TS + 5, 777);
-	assert_wire_opt(&fr, &want, o, 12);
+	assert_client_ack(&fr, v6, &fl);   /* again, its echo of the first clock */
 
 	stats(f, &st);
 	assert_int_equal(st.svc[svc].sp[NC_SP_EV_COOKIE_VALID], 1);
@@ -618,7 +642,7 @@ bridged_data_at(struct fx *f, int v6, const struct flow *fl, uint32_t cookie, ui
 static void
 stale_case(struct fx *f, int v6)
 {
-	struct pb_pkt p, want, syn;
+	struct pb_pkt p, want;
 	struct frame fr[3];
 	struct flow fl;
 	uint32_t cookie, ts;
@@ -635,11 +659,7 @@ stale_case(struct fx *f, int v6)
 		tc_own(&want, &fl, fl.server, PB_TCP_RST, 0x77777777, 0);
 	want.window = 0;
 	assert_wire(&fr[0], &want);
-	own(&syn, v6, &fl, fl.server, PB_TCP_SYN, CISN, 0);   /* as ack_opens had it */
-	syn.ttl = 63;
-	syn.window = 65535;
-	opts_full(o, mss_of(v6), C_TS + 5, 0, 7);
-	assert_wire_opt(&fr[1], &syn, o, 20);
+	assert_client_syn(&fr[1], v6, &fl);   /* as ack_opens had it */
 	assert_int_equal(sp_ev(f, svc_of(v6), NC_SP_EV_STALE_TUPLE), 1);
 
 	rx(f, 0, &p);   /* again: the reset only */
@@ -666,7 +686,7 @@ stale_case(struct fx *f, int v6)
 static void
 syn_again_case(struct fx *f, int v6)
 {
-	struct pb_pkt p, syn, want;
+	struct pb_pkt p;
 	struct frame fr[3];
 	struct flow fl;
 	uint32_t cookie, ts;
@@ -678,11 +698,7 @@ syn_again_case(struct fx *f, int v6)
 	opts_ts(o, C_TS + 400, ts);
 	rx_opt(f, &p, o, 12);   /* sent again */
 	expect_one(f, 0, &fr[0]);
-	own(&syn, v6, &fl, fl.server, PB_TCP_SYN, CISN, 0);   /* the SYN ack_opens saw */
-	syn.ttl = 63;
-	syn.window = 65535;
-	opts_full(o, mss_of(v6), C_TS + 5, 0, 7);
-	assert_wire_opt(&fr[0], &syn, o, 20);
+	assert_client_syn(&fr[0], v6, &fl);   /* the SYN ack_opens saw */
 	assert_int_equal(sp_ev(f, svc_of(v6), NC_SP_EV_SYN_AGAIN), 1);
 	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 6, cookie + 1, "x", 1);
 	rx(f, 0, &p);   /* more data: dropped, no SYN */
@@ -694,11 +710,7 @@ syn_again_case(struct fx *f, int v6)
 	opts_full(o, mss_of(v6), 777, C_TS + 5, 9);
 	rx_opt(f, &p, o, 20);
 	assert_int_equal(take(f, 0, fr, 3), 2);   /* the client's ACK, the held request */
-	own(&want, v6, &fl, fl.server, PB_TCP_ACK, CISN + 1, SISN + 1);
-	want.ttl = 63;
-	want.window = 64240;
-	opts_ts(o, C_TS + 5, 777);
-	assert_wire_opt(&fr[0], &want, o, 12);
+	assert_client_ack(&fr[0], v6, &fl);
 	assert_int_equal(drops_total(f), 2);
 	assert_no_leak(f);
 }
@@ -755,15 +767,10 @@ synced_case(struct fx *f, int v6)
 	assert_int_equal(nc_worker_sync_poll(wk(f, 0)), 1);
 	{   /* the client's ACK, then the held request in the server's numbers */
 		struct frame two[3];
-		struct pb_pkt want;
 		uint32_t l4;
 
 		assert_int_equal(take(f, 0, two, 3), 2);
-		own(&want, v6, &fl, fl.server, PB_TCP_ACK, CISN + 1, SISN + 1);
-		want.ttl = 63;
-		want.window = 64240;
-		opts_ts(o, C_TS + 5, 777);
-		assert_wire_opt(&two[0], &want, o, 12);
+		assert_client_ack(&two[0], v6, &fl);
 		/* the server's side: IPv6 over IPv6 servers, else IPv4 */
 		l4 = v6 == FAM6 ? 14 + 40 : pb_l4_off(two[1].b);
 		assert_int_equal(pb_get32(two[1].b + l4 + 4), CISN + 1);   /* seq */
