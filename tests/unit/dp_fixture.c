@@ -929,11 +929,8 @@ assert_wire_opt(const struct frame *got, const struct pb_pkt *want, const uint8_
 }
 
 void
-tc_client(struct pb_pkt *p, const struct flow *fl, uint8_t flags, uint32_t seq, uint32_t ack,
-	  const void *pay, uint16_t len)
+tc_set(struct pb_pkt *p, uint8_t flags, uint32_t seq, uint32_t ack, const void *pay, uint16_t len)
 {
-	*p = fl->c;
-	p->tcp_doff = 5;
 	p->tcp_flags = flags;
 	p->seq = seq;
 	p->ack = ack;
@@ -942,15 +939,20 @@ tc_client(struct pb_pkt *p, const struct flow *fl, uint8_t flags, uint32_t seq, 
 }
 
 void
+tc_client(struct pb_pkt *p, const struct flow *fl, uint8_t flags, uint32_t seq, uint32_t ack,
+	  const void *pay, uint16_t len)
+{
+	*p = fl->c;
+	p->tcp_doff = 5;
+	tc_set(p, flags, seq, ack, pay, len);
+}
+
+void
 tc_server(struct pb_pkt *p, const struct flow *fl, int server, uint8_t flags, uint32_t seq,
 	  uint32_t ack, const void *pay, uint16_t len)
 {
 	server_pkt(p, &fl->c, server, fl->lport);
-	p->tcp_flags = flags;
-	p->seq = seq;
-	p->ack = ack;
-	p->payload = pay;
-	p->payload_len = len;
+	tc_set(p, flags, seq, ack, pay, len);
 }
 
 void

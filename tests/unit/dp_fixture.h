@@ -324,6 +324,10 @@ void rx_opt(struct fx *f, const struct pb_pkt *p, const uint8_t *opt, uint8_t ol
 void assert_wire_opt(const struct frame *got, const struct pb_pkt *want, const uint8_t *opt,
 		     uint8_t olen);
 
+/* A TCP segment's flags, numbers and payload set in <p>. */
+void tc_set(struct pb_pkt *p, uint8_t flags, uint32_t seq, uint32_t ack, const void *pay,
+	    uint16_t len);
+
 /* A segment of web connection <fl> from the client. */
 void tc_client(struct pb_pkt *p, const struct flow *fl, uint8_t flags, uint32_t seq, uint32_t ack,
 	       const void *pay, uint16_t len);

@@ -264,11 +264,7 @@ tc6_server(struct pb_pkt *p, const struct flow *fl, int server, uint8_t flags, u
 	   uint32_t ack, const void *pay, uint16_t len)
 {
 	server6(p, &fl->c, server, fl->lport);
-	p->tcp_flags = flags;
-	p->seq = seq;
-	p->ack = ack;
-	p->payload = pay;
-	p->payload_len = len;
+	tc_set(p, flags, seq, ack, pay, len);
 }
 
 static void
@@ -316,14 +312,8 @@ own(struct pb_pkt *p, int v6, const struct flow *fl, int server, uint8_t flags, 
 	struct pb_pkt c;
 
 	if (v6 == FAM64 && server >= 0) {
-		c = fl->c;
+		tc_client(&c, fl, flags, seq, ack, NULL, 0);
 		c.ttl = 64;
-		c.tcp_doff = 5;
-		c.tcp_flags = flags;
-		c.seq = seq;
-		c.ack = ack;
-		c.payload = NULL;
-		c.payload_len = 0;
 		*p = nat64_c2s(&c, server, fl->lport);
 	} else if (v6) {
 		tc6_own(p, fl, server, flags, seq, ack);
