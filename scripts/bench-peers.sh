@@ -29,7 +29,7 @@
 #   scripts/bench-peers.sh [--seconds 5] [--clients "1 2 3 4 5 6 7"]
 #        [--mode close|keepalive]
 #        [--peers "netchestra haproxy nginx iptables iptables-cpu1 direct"]
-#        [--ports packet|xdp|both]
+#        [--ports packet|xdp|both] [--halt-poll NS|keep]
 # Beside each point: the wake-ups the clients' and servers' CPU 0 took per
 # request (rescheduling and function-call interrupts, from /proc/interrupts)
 # and the machine's context switches per request (/proc/stat): what a
@@ -38,6 +38,13 @@
 # --ports: the appliance's ports, i.e. what "netchestra" in --peers stands for:
 # netchestra (packet), netchestra-xdp (xdp, the default: the lab's own default
 # kind; it falls back to packet where AF_XDP is missing) or both side by side.
+# --halt-poll: the guest's cpuidle halt polling for the run (a KVM guest's
+# idle CPU polls up to NS before it halts; the kernel's default 200000 unless
+# the boot line sets it), restored after; keep leaves the machine's. On a VM
+# whose boot line turns it off (haltpoll.guest_halt_poll_ns=0), a wake-up of
+# the idle CPU 0 from CPU 1 costs an exit to the host, which every balancer on
+# CPU 1 pays per packet at 1 client and the kernel's forwarding on CPU 0 never
+# does: a cost of the host, which the run's header names. Default 200000.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -47,6 +54,9 @@ CLIENTS="1 2 3 4 5 6 7"
 MODE=close
 PEERS="netchestra haproxy nginx iptables iptables-cpu1 direct"
 PORTS=xdp
+HALT_POLL=200000
+HALT_POLL_FILE=/sys/module/haltpoll/parameters/guest_halt_poll_ns
+HALT_POLL_WAS=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) SECS=${2:?}; shift ;;
@@ -54,6 +64,7 @@ while [ $# -gt 0 ]; do
 	--mode) MODE=${2:?}; shift ;;
 	--peers) PEERS=${2:?}; shift ;;
 	--ports) PORTS=${2:?}; shift ;;
+	--halt-poll) HALT_POLL=${2:?}; shift ;;
 	-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) echo "bench-peers: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -65,17 +76,21 @@ xdp) PEERS=" $PEERS "; PEERS=${PEERS/ netchestra / netchestra-xdp } ;;
 both) PEERS=" $PEERS "; PEERS=${PEERS/ netchestra / netchestra netchestra-xdp } ;;
 *) echo "bench-peers: --ports: want packet, xdp or both, got '$PORTS'" >&2; exit 2 ;;
 esac
+case $HALT_POLL in
+keep) ;;
+''|*[!0-9]*) echo "bench-peers: --halt-poll: want nanoseconds or keep, got '$HALT_POLL'" >&2; exit 2 ;;
+esac
 [ "$(id -u)" = 0 ] || { echo "bench-peers: run as root (sudo where it is installed): it creates network namespaces" >&2; exit 1; }
-cd "$ROOT"
+cd "$ROOT" || exit 1
 scripts/deps.sh --peers || exit 1
 { [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null; } && ninja -C "$BUILD" >/dev/null || exit 1
 scripts/hugepages.sh 256 >/dev/null || true
 export BUILD
-# shellcheck source=lab-lib.sh
+# shellcheck source=scripts/lab-lib.sh
 . "$ROOT/scripts/lab-lib.sh"
 W=$(mktemp -d /tmp/nc-bench-peers.XXXXXX)
 PEER_PID=
-# shellcheck source=peer-lib.sh
+# shellcheck source=scripts/peer-lib.sh
 . "$ROOT/scripts/peer-lib.sh"
 peer_stop() {
 	if [ -n "$PEER_PID" ]; then
@@ -89,6 +104,7 @@ peer_stop() {
 cleanup() {
 	peer_stop
 	"$ROOT/scripts/lab.sh" down >/dev/null 2>&1
+	[ -z "$HALT_POLL_WAS" ] || echo "$HALT_POLL_WAS" >"$HALT_POLL_FILE"
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -179,7 +195,19 @@ peer_start() {   # peer_start <name>: returns the target list for nc-client
 }
 
 host="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs"
-echo "== $(date -u +%Y-%m-%d) on $host; $SECS s per point, nc-client tcp $MODE, 5 requests per transaction"
+# the guest's halt polling set for the run unless keep; HALT_POLL_SAID what it is
+if [ ! -w "$HALT_POLL_FILE" ]; then
+	HALT_POLL_SAID="no cpuidle halt polling here"
+else
+	if [ "$HALT_POLL" != keep ]; then
+		HALT_POLL_WAS=$(cat "$HALT_POLL_FILE")
+		echo "$HALT_POLL" >"$HALT_POLL_FILE" || { echo "bench-peers: cannot set $HALT_POLL_FILE" >&2; exit 1; }
+	fi
+	boot=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^haltpoll.guest_halt_poll_ns=//p')
+	[ -n "$boot" ] || boot="none: the kernel's default"
+	HALT_POLL_SAID="halt polling $(cat "$HALT_POLL_FILE") ns (the boot line's $boot)"
+fi
+echo "== $(date -u +%Y-%m-%d) on $host; $SECS s per point, nc-client tcp $MODE, 5 requests per transaction; $HALT_POLL_SAID"
 
 declare -A RPS P99 WAKE CTXT
 # cpu0_wakeups: CPU 0's rescheduling and function-call interrupts so far, and

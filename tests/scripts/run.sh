@@ -271,8 +271,8 @@ if command -v shellcheck >/dev/null; then
 		tests/e2e/cluster-sync.sh tests/tools/run.sh tests/e2e/flood.sh tests/e2e/pmtu.sh \
 		scripts/lab-peer.sh scripts/vip-healthcheck.sh scripts/bench-cluster.sh \
 		scripts/fuzz.sh tests/fuzz/run.sh tests/fuzz/build.sh scripts/bench-instructions.sh \
-		scripts/bench-fastpath.sh scripts/bench-pages.sh) >"$W/sc" 2>&1 &&
-		ok "shellcheck: lab.sh, cluster-configs.sh, tests/scripts/run.sh, tests/e2e/cluster.sh, demo.sh, tests/e2e/demo.sh, tests/e2e/cluster-adaptive.sh, tests/e2e/cluster-sync.sh, tests/tools/run.sh, tests/e2e/flood.sh, tests/e2e/pmtu.sh, lab-peer.sh, vip-healthcheck.sh, bench-cluster.sh, fuzz.sh, tests/fuzz/run.sh, tests/fuzz/build.sh, bench-instructions.sh, bench-fastpath.sh, bench-pages.sh" ||
+		scripts/bench-fastpath.sh scripts/bench-pages.sh scripts/bench-peers.sh) >"$W/sc" 2>&1 &&
+		ok "shellcheck: lab.sh, cluster-configs.sh, tests/scripts/run.sh, tests/e2e/cluster.sh, demo.sh, tests/e2e/demo.sh, tests/e2e/cluster-adaptive.sh, tests/e2e/cluster-sync.sh, tests/tools/run.sh, tests/e2e/flood.sh, tests/e2e/pmtu.sh, lab-peer.sh, vip-healthcheck.sh, bench-cluster.sh, fuzz.sh, tests/fuzz/run.sh, tests/fuzz/build.sh, bench-instructions.sh, bench-fastpath.sh, bench-pages.sh, bench-peers.sh" ||
 		bad "shellcheck" "$W/sc"
 else
 	bad "shellcheck: not installed"
