@@ -324,6 +324,8 @@ nc_dp_svc_publish(const struct nc_dp *dp, struct nc_dp_tables *tb, unsigned int 
 			return -ENOTSUP;
 		ds->lip[ds->n_lips++] = (uint16_t)li;
 	}
+	if (cs->family == AF_INET6)   /* its IPv4 local IPs above: NAT64 */
+		return nc_dp_svc6_publish(dp, tb, s);
 	if (nc_dp_addr_find(tb, ds->vip) == NULL && addr_insert(tb, ds->vip, -1) < 0)
 		return -ENOSPC;
 	if (nc_dp_svc_by_tuple(tb, ds->vip, ds->port, ds->proto) == 0)
@@ -484,8 +486,9 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket, const char **what)
 		/* ICMP errors are acted on (fail-over, packet too big relayed):
 		 * the TCP legs' windows they are checked against (an IPv6 flow
 		 * with IPv6 servers keeps its own in its line). Both are known
-		 * from the services at start: a reload adds no IPv6 service
-		 * and changes no service's servers' family. */
+		 * from the services at start: a reload adds no NAT64 service
+		 * unless one was there at start, and changes no service's
+		 * servers' family. */
 		*what = "TCP windows";
 		w->seqw = rte_zmalloc_socket("nc_seqwin", (size_t)nc_flow_slots(w->flows) *
 					     sizeof(*w->seqw), RTE_CACHE_LINE_SIZE, socket);

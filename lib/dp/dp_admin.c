@@ -5,6 +5,7 @@
  * the monitor's do: a new schedule through the RCU publish path. No worker
  * ever waits for one.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,6 +65,31 @@ nc_dp_server_find(const struct nc_dp *dp, unsigned int svc, const char *name)
 	return -ENOENT;
 }
 
+/* A next hop for server <srv>, as for the servers of the startup file, pinned
+ * (a server's next hop is never evicted): 0, or -EHOSTUNREACH and others. */
+static int
+server_next_hop(struct nc_dp *dp, const struct nc_cfg_server *srv)
+{
+	uint16_t port = 0;
+	int r;
+
+	if (srv->family == AF_INET6) {
+		r = nc_neigh_next_hop6(dp->neigh, srv->address6, &port);
+		if (r == -ENOENT)
+			r = nc_neigh_add6(dp->neigh, srv->address6, port, NULL, 0);
+	} else {
+		uint32_t ip = rte_cpu_to_be_32(srv->address);
+
+		r = nc_neigh_next_hop(dp->neigh, ip, &port);
+		if (r == -ENOENT)
+			r = nc_neigh_add(dp->neigh, ip, port, NULL, 0);
+	}
+	if (r < 0)
+		return r == -ENETUNREACH ? -EHOSTUNREACH : r;
+	nc_neigh_pin(dp->neigh, (uint32_t)r);
+	return 0;
+}
+
 int
 nc_dp_server_add(struct nc_dp *dp, unsigned int svc, const struct nc_cfg_server *srv)
 {
@@ -71,8 +97,6 @@ nc_dp_server_add(struct nc_dp *dp, unsigned int svc, const struct nc_cfg_server 
 	struct nc_cfg_service *cs;
 	struct nc_mon_svc *ms;
 	unsigned int i, up = 0, w;
-	uint16_t port = 0;
-	uint32_t ip;
 	int r;
 
 	if (svc >= dp->n_services)
@@ -85,20 +109,9 @@ nc_dp_server_add(struct nc_dp *dp, unsigned int svc, const struct nc_cfg_server 
 		;
 	if (i == NC_MAX_SERVERS)
 		return -ENOSPC;
-	/* a next hop for it, as for the servers of the startup file */
-	if (srv->family == AF_INET6) {
-		r = nc_neigh_next_hop6(dp->neigh, srv->address6, &port);
-		if (r == -ENOENT)
-			r = nc_neigh_add6(dp->neigh, srv->address6, port, NULL, 0);
-	} else {
-		ip = rte_cpu_to_be_32(srv->address);
-		r = nc_neigh_next_hop(dp->neigh, ip, &port);
-		if (r == -ENOENT)
-			r = nc_neigh_add(dp->neigh, ip, port, NULL, 0);
-	}
+	r = server_next_hop(dp, srv);
 	if (r < 0)
-		return r == -ENETUNREACH ? -EHOSTUNREACH : r;
-	nc_neigh_pin(dp->neigh, (uint32_t)r);   /* a server's next hop is never evicted */
+		return r;
 	if (srv->family == AF_INET6) {
 		/* workers read an IPv6 server's address from the tables */
 		tb = nc_dp_tables_edit(dp);
@@ -354,6 +367,17 @@ nc_dp_client_address_ready(const struct nc_dp *dp)
 	return dp->ca_tcp != 0;
 }
 
+/* IPv4 address <ip> (network order) is one of the local IPs. */
+static bool
+lip_is(const struct nc_dp *dp, uint32_t ip)
+{
+	uint16_t k;
+
+	for (k = 0; k < dp->n_lips && dp->lip[k] != ip; k++)
+		;
+	return k < dp->n_lips;
+}
+
 int
 nc_dp_service_check_add(const struct nc_dp *dp, const struct nc_cfg_service *cs, char *why,
 			size_t len)
@@ -373,10 +397,24 @@ nc_dp_service_check_add(const struct nc_dp *dp, const struct nc_cfg_service *cs,
 			return -EEXIST;
 		}
 	if (cs->family == AF_INET6) {
-		snprintf(why, len, "an IPv6 service's tables are built at start; needs a restart");
-		return -ENOTSUP;
+		const struct nc_svc6_ent *e;
+
+		if (!dp->v6) {
+			snprintf(why, len, "no service had an IPv6 VIP at start (IPv6 flow slots are "
+				 "set up then); needs a restart");
+			return -ENOTSUP;
+		}
+		if (cs->server_family == AF_INET && !dp->nat64) {
+			snprintf(why, len, "no service had NAT64 at start (its TCP windows' table is "
+				 "set up then); needs a restart");
+			return -ENOTSUP;
+		}
+		e = nc_dp_svc6_find(&dp->tables->v6, cs->vip6, rte_cpu_to_be_16(cs->port), cs->proto);
+		k = e != NULL ? e->svc + 1u : 0;
+	} else {
+		k = nc_dp_svc_by_tuple(dp->tables, rte_cpu_to_be_32(cs->vip), rte_cpu_to_be_16(cs->port),
+				       cs->proto);
 	}
-	k = nc_dp_svc_by_tuple(dp->tables, rte_cpu_to_be_32(cs->vip), rte_cpu_to_be_16(cs->port), cs->proto);
 	if (k != 0) {
 		s = k - 1;
 		if (dp->ctl->mon[s].view.state != NC_SVC_REMOVED) {
@@ -393,11 +431,7 @@ nc_dp_service_check_add(const struct nc_dp *dp, const struct nc_cfg_service *cs,
 		s = dp->n_services;
 	}
 	for (l = 0; l < cs->n_local_ips; l++) {
-		uint32_t ip = rte_cpu_to_be_32(cs->local_ips[l]);
-
-		for (k = 0; k < dp->n_lips && dp->lip[k] != ip; k++)
-			;
-		if (k == dp->n_lips) {
+		if (!lip_is(dp, rte_cpu_to_be_32(cs->local_ips[l]))) {
 			snprintf(why, len, "local IP %u.%u.%u.%u is new: local ports for it are set up "
 				 "at start; needs a restart", cs->local_ips[l] >> 24,
 				 (cs->local_ips[l] >> 16) & 0xff, (cs->local_ips[l] >> 8) & 0xff,
@@ -405,12 +439,22 @@ nc_dp_service_check_add(const struct nc_dp *dp, const struct nc_cfg_service *cs,
 			return -ENOTSUP;
 		}
 	}
-	for (k = 0; k < dp->n_lips; k++)
-		if (dp->lip[k] == rte_cpu_to_be_32(cs->vip) && cs->port >= NC_LPORT_MIN) {
-			snprintf(why, len, "its VIP is a local IP and its port a local port there; "
-				 "needs a restart");
+	for (l = 0; l < cs->n_local_ips6; l++)
+		if (nc_dp_lip6_find(dp, &dp->tables->v6, cs->local_ips6[l]) < 0) {
+			char a[INET6_ADDRSTRLEN];
+
+			inet_ntop(AF_INET6, cs->local_ips6[l], a, sizeof(a));
+			snprintf(why, len, "local IP %s is new: local ports for it are set up at "
+				 "start; needs a restart", a);
 			return -ENOTSUP;
 		}
+	if (cs->port >= NC_LPORT_MIN &&
+	    (cs->family == AF_INET6 ? nc_dp_lip6_find(dp, &dp->tables->v6, cs->vip6) >= 0 :
+	     lip_is(dp, rte_cpu_to_be_32(cs->vip)))) {
+		snprintf(why, len, "its VIP is a local IP and its port a local port there; "
+			 "needs a restart");
+		return -ENOTSUP;
+	}
 	if (cs->failsafe.enabled && (dp->store_size == 0 ||
 				     (cs->proto == IPPROTO_TCP && !dp->tcp_failsafe))) {
 		snprintf(why, len, "the fail-safe's store is set up at start for the services that "
@@ -450,15 +494,9 @@ nc_dp_service_add(struct nc_dp *dp, const struct nc_cfg_service *cs)
 		return s;
 	}
 	for (i = 0; i < cs->n_servers; i++) {
-		uint32_t ip = rte_cpu_to_be_32(cs->servers[i].address);
-		uint16_t port = 0;
-
-		r = nc_neigh_next_hop(dp->neigh, ip, &port);
-		if (r == -ENOENT)
-			r = nc_neigh_add(dp->neigh, ip, port, NULL, 0);
+		r = server_next_hop(dp, &cs->servers[i]);
 		if (r < 0)
-			return r == -ENETUNREACH ? -EHOSTUNREACH : r;
-		nc_neigh_pin(dp->neigh, (uint32_t)r);
+			return r;
 	}
 	if ((unsigned int)s < dp->n_services) {
 		/* a removed service's slot: no flow of it is left, its counters

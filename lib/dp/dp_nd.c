@@ -95,16 +95,26 @@ nc_dp_svc6_index(struct nc_dp_v6 *t, uint16_t i)
 		 (uint8_t)(i + 1));
 }
 
+int
+nc_dp_lip6_find(const struct nc_dp *dp, const struct nc_dp_v6 *t, const uint8_t *ip)
+{
+	uint16_t i;
+
+	for (i = 0; i < dp->n_lips; i++)
+		if (dp->lip[i] == 0 && nc_ip6_eq(t->lip[i], ip))
+			return i;
+	return -ENOENT;
+}
+
 /* Local IP index of IPv6 address <ip>, taken if new. IPv6 local IPs share the
  * index space (and the port pools) with IPv4 ones; their IPv4 word is 0. */
 static int
 lip6_index(struct nc_dp *dp, struct nc_dp_tables *tb, const uint8_t *ip)
 {
-	uint16_t i;
+	int i = nc_dp_lip6_find(dp, &tb->v6, ip);
 
-	for (i = 0; i < dp->n_lips; i++)
-		if (dp->lip[i] == 0 && nc_ip6_eq(tb->v6.lip[i], ip))
-			return i;
+	if (i >= 0)
+		return i;
 	if (dp->n_lips == NC_DP_MAX_LIPS)
 		return -ENOSPC;
 	dp->lip[dp->n_lips] = 0;
@@ -112,12 +122,68 @@ lip6_index(struct nc_dp *dp, struct nc_dp_tables *tb, const uint8_t *ip)
 	return dp->n_lips++;
 }
 
+/* Service entry <e> of <cs> in slot <s>. */
+static void
+svc6_set(struct nc_svc6_ent *e, const struct nc_cfg_service *cs, unsigned int s)
+{
+	memcpy(e->vip, cs->vip6, 16);
+	e->port = rte_cpu_to_be_16(cs->port);
+	e->proto = cs->proto;
+	e->svc = (uint8_t)s;
+	e->nat64 = cs->server_family == AF_INET;
+	e->prefix6 = cs->persistence_prefix6 != 0 ? cs->persistence_prefix6 : 128;
+}
+
+/* The IPv6 addresses of <cs>'s servers, which workers read from the tables. */
+static void
+servers6_set(struct nc_dp_v6 *t, const struct nc_cfg_service *cs, unsigned int s)
+{
+	uint16_t i;
+
+	for (i = 0; i < cs->n_servers; i++)
+		if (cs->servers[i].family == AF_INET6)
+			memcpy(t->server[s][i], cs->servers[i].address6, 16);
+}
+
+int
+nc_dp_svc6_publish(const struct nc_dp *dp, struct nc_dp_tables *tb, unsigned int s)
+{
+	const struct nc_cfg_service *cs = &dp->cfg->services[s];
+	struct nc_dp_svc *ds = &tb->svc[s];
+	struct nc_dp_v6 *t = &tb->v6;
+	const struct nc_svc6_ent *e;
+	uint16_t l;
+
+	for (l = 0; l < cs->n_local_ips6; l++) {
+		int li = nc_dp_lip6_find(dp, t, cs->local_ips6[l]);
+
+		if (li < 0)
+			return -ENOTSUP;   /* port pools are set up at start */
+		ds->lip[ds->n_lips++] = (uint16_t)li;
+	}
+	if (nc_dp_addr6_insert(t, cs->vip6, -1, -1, -1) < 0)
+		return -ENOSPC;
+	servers6_set(t, cs, s);
+	/* a removed service's entry keeps its slot (and is found by its
+	 * address): the new one takes both */
+	e = nc_dp_svc6_find(t, cs->vip6, rte_cpu_to_be_16(cs->port), cs->proto);
+	if (e != NULL) {
+		svc6_set(&t->svc[e - t->svc], cs, s);
+	} else {
+		if (t->n_svc == NC_MAX_SERVICES)
+			return -ENOSPC;
+		svc6_set(&t->svc[t->n_svc], cs, s);
+		nc_dp_svc6_index(t, t->n_svc++);
+	}
+	return 0;
+}
+
 int
 nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
 {
 	const struct nc_config *cfg = dp->cfg;
 	struct nc_dp_v6 *t = &tb->v6;
-	uint16_t p, a, s, l, i;
+	uint16_t p, a, s, l;
 
 	for (p = 0; p < cfg->n_ports; p++) {
 		for (a = 0; a < cfg->ports[p].n_ipv6; a++)
@@ -134,19 +200,13 @@ nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
 
 		if (cs->family != AF_INET6)
 			continue;
-		memcpy(t->svc[t->n_svc].vip, cs->vip6, 16);
-		t->svc[t->n_svc].port = rte_cpu_to_be_16(cs->port);
-		t->svc[t->n_svc].proto = cs->proto;
-		t->svc[t->n_svc].svc = (uint8_t)s;
-		t->svc[t->n_svc].nat64 = cs->server_family == AF_INET;
+		dp->v6 = 1;
 		dp->nat64 |= cs->server_family == AF_INET;
-		t->svc[t->n_svc].prefix6 = cs->persistence_prefix6 != 0 ? cs->persistence_prefix6 : 128;
+		svc6_set(&t->svc[t->n_svc], cs, s);
 		nc_dp_svc6_index(t, t->n_svc++);
 		if (nc_dp_addr6_insert(t, cs->vip6, -1, -1, -1) < 0)
 			return -ENOSPC;
-		for (i = 0; i < cs->n_servers; i++)
-			if (cs->servers[i].family == AF_INET6)
-				memcpy(t->server[s][i], cs->servers[i].address6, 16);
+		servers6_set(t, cs, s);
 		for (l = 0; l < cs->n_local_ips6; l++) {
 			int li = lip6_index(dp, tb, cs->local_ips6[l]);
 

@@ -389,6 +389,8 @@ struct nc_dp {
 	                                       * start: workers keep its per-flow state */
 	uint8_t probing;                      /* some service has probes: steer their replies */
 	uint8_t nat64;                        /* some IPv6 service has IPv4 servers */
+	uint8_t v6;                           /* some service has an IPv6 VIP: IPv6 flow
+	                                       * slots and neighbor tables (from the start) */
 	uint8_t sync;                         /* flow sync started (dp_sync.c) */
 	uint8_t sync_quarantine;              /* a stall seen: forward nothing (dp_sync.c) */
 	uint32_t sync_stall_ms;               /* a worker loop this still is a stall; 0: off */
@@ -649,6 +651,12 @@ int nc_dp_v6_neighbors(struct nc_dp *dp);
  * service entry <i>, filled, into the index by (VIP, port, protocol). */
 int nc_dp_addr6_insert(struct nc_dp_v6 *t, const uint8_t *ip, int lip, int port, int host);
 void nc_dp_svc6_index(struct nc_dp_v6 *t, uint16_t i);
+/* ... the local IP index of IPv6 address <ip> in <t>, or -ENOENT. */
+int nc_dp_lip6_find(const struct nc_dp *dp, const struct nc_dp_v6 *t, const uint8_t *ip);
+/* dp_nd.c: at run time, IPv6 service <s>'s local addresses, VIP, servers and
+ * entry in <tb> (-ENOTSUP: a local address without port pools from the
+ * start; -ENOSPC). Control lcore, on tables being edited (nc_dp_svc_publish). */
+int nc_dp_svc6_publish(const struct nc_dp *dp, struct nc_dp_tables *tb, unsigned int s);
 
 /* dp_ctl.c: <mac> may be a neighbor's: unicast, not zero, not one of our
  * ports' own. Control lcore. */

@@ -371,6 +371,46 @@ else
 fi
 cp "$W/good.json" "$W/mgmt.json"
 
+# ---- SIGHUP: an IPv6 service added on a new VIP, then removed ----
+# web6b is web6 on fd00:200::2: the appliance answers Neighbor Discovery for
+# the new VIP, its servers come up after their probes, curl -6 gets answers
+live5='["dns6:live","dns:live","web64:live","web6:live","web:live"]'
+live6='["dns6:live","dns:live","web64:live","web6:live","web6b:live","web:live"]'
+jq --argjson i "$i6" '.services += [.services[$i] | .name = "web6b" | .vip = "fd00:200::2"]' \
+	"$W/good.json" >"$W/mgmt.json"
+kill -HUP "$NC_PID"
+got="" body=""
+for _ in $(seq 100); do
+	got=$(names)
+	if [ "$got" = "$live6" ]; then
+		body=$(ip netns exec lab-client curl -6 -s --max-time 2 "http://[fd00:200::2]/" 2>&1)
+		[[ $body == n[0-2]\ * ]] && break
+	fi
+	sleep 0.2
+done
+vip=$(curl -s --max-time 10 "$URL/api/v1/services/web6b" | jq -r '.vip')
+n=0
+for _ in $(seq 6); do
+	b=$(ip netns exec lab-client curl -6 -s --max-time 5 "http://[fd00:200::2]/" 2>&1)
+	[[ $b == n[0-2]\ * ]] && n=$((n + 1))
+done
+if [ "$got" = "$live6" ] && [[ $body == n[0-2]\ * ]] && [ "$vip" = fd00:200::2 ] && [ "$n" = 6 ]; then
+	ok "SIGHUP adds IPv6 service web6b on a new VIP $vip: curl -6 answered 7 of 7 ($body)"
+else
+	bad "SIGHUP adds IPv6 service web6b on fd00:200::2: $got, vip '$vip', curl -6 '$body', $n of 6 more" "$W/mgmt.log"
+fi
+cp "$W/good.json" "$W/mgmt.json"
+kill -HUP "$NC_PID"
+for _ in $(seq 100); do   # its connections linger tcp_fin_s, then it is gone
+	got=$(names)
+	[ "$got" = "$live5" ] && break
+	sleep 0.2
+done
+body=$(ip netns exec lab-client curl -6 -s --max-time 5 "http://[fd00:200::1]/" 2>&1)
+[ "$got" = "$live5" ] && [[ $body == n[0-2]\ * ]] &&
+	ok "SIGHUP removes web6b, web6 answers curl -6 throughout ($body)" ||
+	bad "SIGHUP removes web6b: $got, web6 curl -6 '$body'" "$W/mgmt.log"
+
 nc_stop >/dev/null
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -190,6 +190,11 @@ test_admin_services(void **state)
 		bad = m;
 		bad.failsafe.enabled = true;
 		assert_int_equal(nc_dp_service_check_add(f->dp, &bad, why, sizeof(why)), -ENOTSUP);
+		bad = m;
+		bad.family = AF_INET6;
+		pb_ip6(bad.vip6, "fd00::100");
+		assert_int_equal(nc_dp_service_check_add(f->dp, &bad, why, sizeof(why)), -ENOTSUP);
+		assert_non_null(strstr(why, "no service had an IPv6 VIP at start"));
 	}
 	assert_int_equal(nc_dp_service_check_add(f->dp, &m, why, sizeof(why)), 2);
 	s = nc_dp_service_add(f->dp, &m);

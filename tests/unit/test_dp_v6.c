@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <cmocka.h>
@@ -1407,21 +1408,18 @@ setup_v6_spare(void **state)
 
 /* A server added to web6 at run time (the API's and SIGHUP's way): the view
  * shows its IPv6 address, it comes up once its next hop is known, and with
- * a6 and b6 down every new flow reaches it at its own address and MAC. An
- * IPv6 service is not added at run time: refused with its reason. */
+ * a6 and b6 down every new flow reaches it at its own address and MAC. */
 static void
 test_admin_server6(void **state)
 {
 	struct fx *f = *state;
 	struct nc_cfg_server c = { .family = AF_INET6, .port = WEB_SPORT };
-	struct nc_cfg_service m = nc_dp_config(f->dp)->services[SVC_WEB6];
 	struct nc_server_view v[NC_MAX_SERVERS];
 	struct nc_service_view sv;
 	struct pb_pkt p, want;
 	struct frame fr;
 	uint8_t ip6_c[16];
 	uint16_t lport;
-	char why[160] = "";
 	int i;
 
 	pb_ip6(ip6_c, "fd00::13");
@@ -1454,12 +1452,146 @@ test_admin_server6(void **state)
 	nc_dp_mon_refresh(f->dp);
 	assert_int_equal(nc_dp_service_view(f->dp, SVC_WEB6, &sv, v, NC_MAX_SERVERS), 3);
 	assert_int_equal(v[i].flows, 1);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+/* web6b's client <sport> opens a flow to a server and gets its answer, every
+ * byte as built from scratch (the VIP's port 8443 both ways). */
+static void
+web6b_flow(struct fx *f, uint16_t sport, struct pb_pkt *c)
+{
+	struct pb_pkt a, want;
+	struct frame fr;
+	uint16_t lport;
+	int server;
+
+	client6(c, IPPROTO_TCP, sport);
+	c->dport = 8443;
+	open6(f, c, &server, &lport);
+	server6(&a, c, server, lport);
+	rx(f, 0, &a);
+	expect_one(f, 0, &fr);
+	want = nat6_s2c(&a, c);
+	assert_wire(&fr, &want);
+}
+
+/* An IPv6 service added at run time (SIGHUP's way): web6b, tcp/8443 on web6's
+ * VIP with its local address and servers, gets flows at once. What needs a
+ * restart is refused with the reason: NAT64 where no service had it at start,
+ * a new local address; a taken address is named. Removed, it takes no new flow
+ * while its flow carries on; once that flow has ended it comes back under
+ * another name in the same slot. */
+static void
+test_admin_service6(void **state)
+{
+	struct fx *f = *state;
+	struct nc_cfg_service m = nc_dp_config(f->dp)->services[SVC_WEB6];
+	uint64_t want[NC_DROP_MAX] = { 0 };
+	struct nc_service_view sv;
+	struct pb_pkt p;
+	struct frame fr;
+	char why[160] = "";
+	int s;
 
 	snprintf(m.name, sizeof(m.name), "web6b");
 	m.port = 8443;
-	assert_int_equal(nc_dp_service_check_add(f->dp, &m, why, sizeof(why)), -ENOTSUP);
-	assert_non_null(strstr(why, "restart"));
-	assert_int_equal(nc_dp_service_add(f->dp, &m), -ENOTSUP);
+	{
+		struct nc_cfg_service bad = m;
+
+		bad.port = WEB_PORT;
+		assert_int_equal(nc_dp_service_check_add(f->dp, &bad, why, sizeof(why)), -EEXIST);
+		assert_non_null(strstr(why, "service web6 has that address"));
+		bad = m;
+		bad.server_family = AF_INET;
+		assert_int_equal(nc_dp_service_check_add(f->dp, &bad, why, sizeof(why)), -ENOTSUP);
+		assert_non_null(strstr(why, "no service had NAT64 at start"));
+		bad = m;
+		pb_ip6(bad.local_ips6[0], "fd00::201");
+		assert_int_equal(nc_dp_service_check_add(f->dp, &bad, why, sizeof(why)), -ENOTSUP);
+		assert_non_null(strstr(why, "local IP fd00::201 is new"));
+		bad = m;
+		memcpy(bad.vip6, ip6_lip, 16);
+		bad.port = 40000;
+		assert_int_equal(nc_dp_service_check_add(f->dp, &bad, why, sizeof(why)), -ENOTSUP);
+		assert_non_null(strstr(why, "its VIP is a local IP"));
+	}
+	s = nc_dp_service_check_add(f->dp, &m, why, sizeof(why));
+	assert_int_equal(s, nc_dp_n_services(f->dp));
+	assert_int_equal(nc_dp_service_add(f->dp, &m), s);
+	assert_int_equal(nc_dp_service_find(f->dp, "web6b"), s);
+	nc_dp_service_view(f->dp, (unsigned int)s, &sv, NULL, 0);
+	assert_int_equal(sv.family, AF_INET6);
+	assert_memory_equal(sv.vip6, ip6_vip, 16);
+	assert_int_equal(sv.port, 8443);
+	tick(f, 0);   /* the worker takes the new tables */
+	web6b_flow(f, 42000, &p);
+	assert_int_equal(drops_total(f), 0);
+
+	/* removed: no new flow, the open one carries on */
+	assert_int_equal(nc_dp_service_remove(f->dp, (unsigned int)s), 0);
+	{
+		struct pb_pkt q;
+
+		client6(&q, IPPROTO_TCP, 42001);
+		q.dport = 8443;
+		rx(f, 0, &q);
+		expect_none(f, 0);
+		want[NC_DROP_NO_SERVER] = 1;
+		assert_drops(f, want);
+	}
+	p.tcp_flags = PB_TCP_RST;
+	rx(f, 0, &p);
+	expect_one(f, 0, &fr);
+	usleep(1100 * 1000);
+	tick(f, 0);
+	assert_true(nc_worker_expire(wk(f, 0), 4096) >= 1);
+	nc_dp_admin_poll(f->dp, rte_rdtsc() + rte_get_tsc_hz());
+	nc_dp_service_view(f->dp, (unsigned int)s, &sv, NULL, 0);
+	assert_int_equal(sv.state, NC_SVC_REMOVED);
+	/* back under another name: the same slot, flows again */
+	snprintf(m.name, sizeof(m.name), "web6c");
+	assert_int_equal(nc_dp_service_add(f->dp, &m), s);
+	tick(f, 0);
+	web6b_flow(f, 42002, &p);
+	nc_dp_service_view(f->dp, (unsigned int)s, &sv, NULL, 0);
+	assert_string_equal(sv.name, "web6c");
+	assert_int_equal(sv.state, NC_SVC_LIVE);
+	assert_no_leak(f);
+}
+
+/* A NAT64 service added at run time beside the one of the start (its TCP
+ * windows' table there): web64b, tcp/8443 on web64's VIP over its IPv4
+ * servers and local IP, translated both ways at once, every byte. */
+static void
+test_admin_service64(void **state)
+{
+	struct fx *f = *state;
+	struct nc_cfg_service m = nc_dp_config(f->dp)->services[SVC_WEB64];
+	struct pb_pkt c, a, want;
+	struct frame fr;
+	uint16_t lport;
+	int s, server;
+
+	snprintf(m.name, sizeof(m.name), "web64b");
+	m.port = 8443;
+	s = nc_dp_service_add(f->dp, &m);
+	assert_int_equal(s, 6);
+	tick(f, 0);
+	client6(&c, IPPROTO_TCP, 46000);
+	memcpy(c.dip6, ip6_vip64, 16);
+	c.dport = 8443;
+	rx(f, 0, &c);
+	expect_one(f, 0, &fr);
+	server = server4_of(&fr);
+	lport = lport_of(&fr);
+	want = nat64_c2s(&c, server, lport);
+	assert_wire(&fr, &want);
+	server_pkt(&a, &want, server, lport);
+	rx(f, 0, &a);
+	expect_one(f, 0, &fr);
+	want = nat64_s2c(&a, &c);
+	assert_wire(&fr, &want);
 	assert_int_equal(drops_total(f), 0);
 	assert_no_leak(f);
 }
@@ -2329,6 +2461,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_two_workers_rss6, setup_v6_rss, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_v4_beside, setup_v6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_admin_server6, setup_v6_spare, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_admin_service6, setup_v6_spare, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_admin_service64, setup_v6, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, eal_setup, fx_eal_teardown);
