@@ -415,6 +415,7 @@ worker_free(struct nc_worker *w)
 	rte_free(w->srcb);
 	rte_free(w->cas);
 	rte_free(w->caq);
+	rte_free(w->spq);
 	nc_affinity_free(w->aff);
 	nc_affinity_free(w->aff6);
 	nc_frag_worker_free(w);
@@ -501,7 +502,10 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket, const char **what)
 		*what = "SYN proxy state";
 		w->synp = rte_zmalloc_socket("nc_synp", (size_t)nc_flow_slots(w->flows) *
 					     sizeof(*w->synp), RTE_CACHE_LINE_SIZE, socket);
-		if (w->synp == NULL)
+		RTE_BUILD_BUG_ON((NC_SP_QUEUE & (NC_SP_QUEUE - 1)) != 0);
+		w->spq = rte_zmalloc_socket("nc_spq", (size_t)NC_SP_QUEUE * sizeof(*w->spq),
+					    RTE_CACHE_LINE_SIZE, socket);
+		if (w->synp == NULL || w->spq == NULL)
 			goto fail;
 	}
 	if (dp->ca_tcp) {
@@ -792,6 +796,19 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 			goto fail;
 		}
 	}
+	if (dp->synp) {
+		/* the SYNs the proxy sends again on its timer: small, in flight
+		 * only until sent */
+		char pname[RTE_MEMPOOL_NAMESIZE];
+
+		snprintf(pname, sizeof(pname), "ncsppool_%u", (unsigned int)getpid() & 0xffff);
+		dp->sp_pool = rte_pktmbuf_pool_create(pname, 1024u * dp->n_workers + 1023, 256, 0,
+						      RTE_PKTMBUF_HEADROOM + 256, socket);
+		if (dp->sp_pool == NULL) {
+			NC_LOG(ERR, DP, "SYN proxy pool: %s (raise eal.memory_mb)", rte_strerror(rte_errno));
+			goto fail;
+		}
+	}
 	if (nc_frag_dp_init(dp, socket) < 0) {
 		NC_LOG(ERR, DP, "fragment pools: %s (raise eal.memory_mb)", rte_strerror(rte_errno));
 		goto fail;
@@ -832,6 +849,7 @@ nc_dp_free(struct nc_dp *dp)
 		worker_free(dp->worker[i]);
 	rte_mempool_free(dp->txpool);
 	rte_mempool_free(dp->ca_pool);
+	rte_mempool_free(dp->sp_pool);
 	nc_frag_dp_free(dp);
 	for (uint16_t i = 0; i < dp->ctl->n_pending; i++)
 		rte_pktmbuf_free(dp->ctl->pending[i].m);

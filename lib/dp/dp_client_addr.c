@@ -178,7 +178,7 @@ timer_arm(struct nc_worker *w, const struct nc_flow *f, uint32_t idx, struct nc_
 		ca_count(w, f, NC_CA_EV_TIMER_FULL);
 		return;
 	}
-	w->caq[w->caq_tail++ & (NC_CA_QUEUE - 1)] = (struct nc_ca_timer){ .idx = idx, .due_ms = due };
+	w->caq[w->caq_tail++ & (NC_CA_QUEUE - 1)] = (struct nc_flow_timer){ .idx = idx, .due_ms = due };
 }
 
 /* A bare segment of flow <f> (RST): to its server from the local IP, or to
@@ -224,7 +224,7 @@ nc_worker_ca_poll(struct nc_worker *w)
 		return 0;
 	/* a bounded number per loop: forwarding goes on meanwhile */
 	while (w->caq_head != w->caq_tail && n < 32) {
-		const struct nc_ca_timer t = w->caq[w->caq_head & (NC_CA_QUEUE - 1)];
+		const struct nc_flow_timer t = w->caq[w->caq_head & (NC_CA_QUEUE - 1)];
 		struct nc_flow *f = flow_at(w, t.idx);
 		struct nc_ca_state *s = &w->cas[t.idx];
 

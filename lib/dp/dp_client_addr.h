@@ -46,14 +46,6 @@ struct nc_ca_state {
 #define NC_CAS_ACKED   0x04   /* the server acknowledged all of it */
 #define NC_CAS_TS      0x08   /* both SYNs carried timestamps: the header does too */
 
-/* One pending header: flow <idx>, whose deadline was <due_ms> when queued
- * (a flow's later state tells a stale entry by its own due_ms). Headers are
- * queued in sending order with one timeout, so the queue is deadline order. */
-struct nc_ca_timer {
-	uint32_t idx;
-	uint32_t due_ms;
-};
-
 /* A flow opens with service <svc>'s client_address: f->ca, its state reset. */
 static inline void
 nc_ca_open(struct nc_worker *w, struct nc_flow *f, const struct nc_dp_svc *svc)

@@ -227,6 +227,16 @@ struct nc_dp_tables {
 	struct nc_dp_v6 v6;
 };
 
+/* One pending deadline of a per-worker timer queue (client addresses' PROXY
+ * headers, the SYN proxy's SYNs): flow <idx>, whose deadline was <due_ms>
+ * when queued (a flow's later state tells a stale entry by its own due_ms).
+ * Entries are queued in sending order with one timeout, so a queue is in
+ * deadline order. */
+struct nc_flow_timer {
+	uint32_t idx;
+	uint32_t due_ms;
+};
+
 struct nc_txbuf {
 	uint16_t n;
 	struct rte_mbuf *m[NC_TXB_MAX];
@@ -268,9 +278,12 @@ struct nc_worker {
 					       * at start (dp_synproxy.h) */
 	struct nc_ca_state *cas;              /* per flow index, when a TCP service had a
 					       * client_address at start (dp_client_addr.h) */
-	struct nc_ca_timer *caq;              /* headers awaiting acknowledgement: NC_CA_QUEUE
+	struct nc_flow_timer *caq;            /* headers awaiting acknowledgement: NC_CA_QUEUE
 					       * entries, deadline order */
 	uint32_t caq_head, caq_tail;
+	struct nc_flow_timer *spq;            /* SYNs made for proxied clients awaiting their
+					       * servers' answer: NC_SP_QUEUE, deadline order */
+	uint32_t spq_head, spq_tail;
 	struct rte_ring *sync_ring;           /* sync records to the control lcore (dp_sync.c) */
 	struct rte_ring *adopt_ring;          /* flows to install, from the control lcore */
 	struct rte_ring *back_ring;           /* proxied SYN-ACKs whose records left
@@ -380,6 +393,7 @@ struct nc_dp {
 	uint32_t *lport_map;
 	struct rte_mempool *txpool;           /* private copies of held requests */
 	struct rte_mempool *ca_pool;          /* PROXY header segments (TCP client_address) */
+	struct rte_mempool *sp_pool;          /* SYNs the SYN proxy sends again on its timer */
 	struct rte_mempool *frag_direct;      /* fragments out: their headers ... */
 	struct rte_mempool *frag_indirect;    /* ... and their data (dp_frag.c) */
 	uint64_t frag_reassembled_flag;       /* mbuf flag of a chain reassembled here */

@@ -409,6 +409,23 @@ client_syn(struct nc_worker *w, const struct nc_flow *f, const struct nc_synp *s
 	return t;
 }
 
+/* Queue flow <idx>'s SYN's deadline: unanswered then, it goes again
+ * (nc_worker_sp_poll). A full queue leaves it to the client's retransmission
+ * of its first data, or the flow's expiry. */
+static void
+syn_timer_arm(struct nc_worker *w, uint32_t idx)
+{
+	struct nc_synp *sp = &w->synp[idx];
+	uint32_t due = w->now_ms + NC_SP_RTO_MS;
+
+	sp->syn_due_ms = due;
+	if (unlikely(w->spq_tail - w->spq_head == NC_SP_QUEUE)) {
+		sp->syn_due_ms = due - 1;   /* no entry of the queue is this one's */
+		return;
+	}
+	w->spq[w->spq_tail++ & (NC_SP_QUEUE - 1)] = (struct nc_flow_timer){ .idx = idx, .due_ms = due };
+}
+
 struct rte_mbuf *
 nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, uint16_t l4_off, uint16_t pay,
 	   const struct nc_sp_ack *ck)
@@ -428,6 +445,7 @@ nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, uint16_t 
 	sp->delta = 0;
 	sp->mssi = ck->mssi;
 	sp->sack = ck->sack;
+	sp->syn_tries = 0;
 	sp->flags = (uint8_t)(NC_SP_PROXIED | (ck->ts ? NC_SP_CTS : 0));
 	if (pay != 0 || m->nb_segs != 1) {
 		syn = rte_pktmbuf_alloc(m->pool);
@@ -450,18 +468,21 @@ nc_sp_open(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, uint16_t 
 	if (client_syn(w, f, sp, syn) == NULL)
 		return NULL;
 	syn->port = m->port;
+	syn_timer_arm(w, flow_idx(w, f));
 	return syn;
 }
 
 /* ------------------------------------------------------ bridged segments */
 
 /* The SYN made for the client of proxied flow <f> (<idx>) once more, through
- * the client leg (a buffer from <pool>). */
+ * the client leg (a buffer from <pool>), its deadline queued anew. */
 static void
 syn_again(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mempool *pool)
 {
 	struct rte_mbuf *syn = rte_pktmbuf_alloc(pool);
 
+	w->st.svc[f->svc].sp[NC_SP_EV_SYN_AGAIN]++;
+	syn_timer_arm(w, idx);
 	if (syn == NULL)
 		return;
 	if (client_syn(w, f, &w->synp[idx], syn) != NULL) {
@@ -469,6 +490,40 @@ syn_again(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mempo
 		syn->port = w->dp->port_id[nc_neigh_port(w->dp->neigh, f->nh_client)];
 		nc_sp_leg(w, f, idx, syn, held_l4_off(syn), 0);
 	}
+}
+
+/*
+ * A SYN made for a client goes again when its server has not answered within
+ * NC_SP_RTO_MS, NC_SP_SYN_TRIES times at most: a client that waits for its
+ * server to speak first (SMTP, FTP, a database) sends nothing that would
+ * stand for a timer, and its connection would wait for the flow's expiry.
+ */
+unsigned int
+nc_worker_sp_poll(struct nc_worker *w)
+{
+	unsigned int n = 0;
+
+	if (w->spq == NULL)
+		return 0;
+	/* a bounded number per loop: forwarding goes on meanwhile */
+	while (w->spq_head != w->spq_tail && n < 32) {
+		const struct nc_flow_timer t = w->spq[w->spq_head & (NC_SP_QUEUE - 1)];
+		struct nc_flow *f = flow_at(w, t.idx);
+		struct nc_synp *sp = &w->synp[t.idx];
+
+		if ((int32_t)(w->now_ms - t.due_ms) < 0)
+			break;
+		w->spq_head++;
+		/* gone, answered, or an entry of an earlier state */
+		if (f->state != NC_FLOW_SYN || !nc_sp_flow(w, f, t.idx) ||
+		    (sp->flags & (NC_SP_EST | NC_SP_WAIT)) || sp->syn_due_ms != t.due_ms ||
+		    sp->syn_tries >= NC_SP_SYN_TRIES)
+			continue;
+		n++;
+		sp->syn_tries++;
+		syn_again(w, f, t.idx, w->dp->sp_pool);
+	}
+	return n;
 }
 
 int
@@ -497,10 +552,8 @@ nc_sp_client(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mb
 		 * client's retransmission time, whose timer stands for ours -
 		 * the SYN made for it goes again */
 		if (!(sp->flags & NC_SP_EST) && pm->pay != 0 && sp->held != NULL &&
-		    rte_be_to_cpu_32(th->sent_seq) == sp->c_isn + 1) {
-			w->st.svc[f->svc].sp[NC_SP_EV_SYN_AGAIN]++;
+		    rte_be_to_cpu_32(th->sent_seq) == sp->c_isn + 1)
 			syn_again(w, f, idx, m->pool);
-		}
 		drop(w, m, NC_DROP_SYNPROXY_PENDING);
 		return 0;
 	}

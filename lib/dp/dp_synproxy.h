@@ -39,6 +39,9 @@
 #define NC_SP_MSS6     (NC_SP_MSS - 20)   /* ... to an IPv6 one: its header is 20 bytes more */
 #define NC_SP_SYN_WIN  65535      /* the SYN-ACK's window (unscaled, as every SYN's) */
 #define NC_SP_WS_NONE  0xff
+#define NC_SP_RTO_MS   1000       /* a SYN made for a client, unanswered, goes again after this */
+#define NC_SP_SYN_TRIES 3         /* ... so many times at most (then the flow's tcp_syn_s) */
+#define NC_SP_QUEUE    8192       /* such SYNs awaiting an answer per worker (timer queue) */
 
 #define NC_SP_PROXIED  0x01       /* the flow was opened by a cookie */
 #define NC_SP_EST      0x02       /* its server answered: translated from here */
@@ -63,7 +66,8 @@ struct nc_synp {
 	uint8_t ws_s;             /* the server's, NC_SP_WS_NONE: scaling is off */
 	uint8_t mssi;             /* the cookie's MSS index, */
 	uint8_t sack;             /* SACK-permitted: with the above, the SYN made again */
-	uint8_t pad[5];
+	uint8_t syn_tries;        /* its SYN sent again on the timer so many times */
+	uint32_t syn_due_ms;      /* ... and when it goes again unanswered (the timer's entry) */
 	uint16_t held_l4;         /* the held segment's L4 offset and payload bytes */
 	uint16_t held_pay;
 	struct rte_mbuf *held;    /* client data with or after the ACK, until the SYN-ACK */

@@ -1108,6 +1108,7 @@ nc_worker_main(void *arg)
 			got += nc_worker_ctl_tx_poll(w);
 		got += nc_worker_failsafe_poll(w);
 		got += nc_worker_ca_poll(w);
+		got += nc_worker_sp_poll(w);
 		got += nc_worker_sync_poll(w);
 		nc_worker_flush(w);
 		nc_worker_expire(w, got != 0 ? 16 : 256);

@@ -110,6 +110,10 @@ unsigned int nc_worker_failsafe_poll(struct nc_worker *w);
  * again, or their connections are reset. Returns the flows handled. */
 unsigned int nc_worker_ca_poll(struct nc_worker *w);
 
+/* SYN proxy: SYNs made for clients that their servers have not answered go
+ * again. Returns the flows handled. */
+unsigned int nc_worker_sp_poll(struct nc_worker *w);
+
 /* Flow sync's share of the loop: installs the control lcore queued, a walk
  * or a flush it asked for. Returns the work done. */
 unsigned int nc_worker_sync_poll(struct nc_worker *w);

@@ -41,7 +41,7 @@ enum nc_ca_event {
 	_(COOKIE_EXPIRED, "cookie_expired", "client ACKs of no flow with a cookie too old: dropped") \
 	_(OPENED,         "opened",         "proxied connections whose server answered: bridged from then on") \
 	_(HELD,           "held",           "client data segments held until the server answered, then delivered") \
-	_(SYN_AGAIN,      "syn_again",      "SYNs made for a client sent again: its server had not answered when the client sent its first data again") \
+	_(SYN_AGAIN,      "syn_again",      "SYNs made for a client sent again: its server had not answered within a second, or when the client sent its first data again") \
 	_(STALE_TUPLE,    "stale_tuple",    "SYNs a server answered from an old connection's TIME_WAIT (a local port come round within it): reset there, the SYN sent again") \
 	_(AUTO_ON,        "auto_on",        "syn_proxy auto turned on: handshakes under way above syn_proxy_threshold") \
 	_(AUTO_OFF,       "auto_off",       "syn_proxy auto turned off: below half of syn_proxy_threshold")

@@ -14,7 +14,8 @@
 # ports after a restart with tcp_timewait_s 0): reset there and sent again,
 # every request answered. And SYNs made for the clients lost on the way
 # (n1's firewall drops every other one): sent again when the client sends
-# its request again, every request answered.
+# its request again, every request answered; and for a server that speaks
+# first (SMTP), sent again on the appliance's own timer, every message sent.
 # Usage: tests/e2e/synproxy.sh BUILD_DIR (as root, under the lab lock).
 E2E_NAME=synproxy
 # shellcheck source=e2e-lib.sh
@@ -134,13 +135,64 @@ NFT
 	nc_stop >/dev/null
 	line=$(nc_final "$W/loss.log" "syn_proxy web")
 	if [ "$n" = "$LOSS_N" ] && [ "${dropped:-0}" -gt 0 ] && [ "$(ev syn_again)" -gt 0 ] 2>/dev/null; then
-		ok "SYNs made for the clients lost ($dropped dropped by n1's firewall): $n of $LOSS_N curl requests answered, $(ev syn_again) SYNs sent again when the client sent its request again"
+		ok "SYNs made for the clients lost ($dropped dropped by n1's firewall): $n of $LOSS_N curl requests answered, $(ev syn_again) SYNs sent again (at the client's retransmission of its request, or the appliance's timer)"
 	else
 		bad "SYNs made for the clients lost: every curl request answered (got $n of $LOSS_N; $dropped SYNs dropped; '$line')" "$W/loss.log"
 	fi
 else
 	bad "loss: the appliance starts" "$W/loss.log"
 fi
+
+# A server that speaks first (SMTP: Python's smtpd in lab-n1, smtplib in the
+# client) behind the SYN proxy, n1's firewall dropping every other SYN to it:
+# the client, waiting for the banner, sends nothing that would stand for a
+# timer; the appliance sends the SYN again after a second. Every message
+# delivered within smtplib's 8 s (without that timer, a lost SYN left the
+# connection waiting for the flow's tcp_syn_s, 10 s, and then for nothing).
+SMTP_N=8
+cfg "$W/smtp.json" "$ROOT/config/lab.json" '.services += [.services[0] | .name = "smtp" | .port = 25 |
+	.syn_proxy = "on" | del(.health) | .servers = [{name: "n1", address: "10.201.0.12", port: 2525, weight: 100}]]'
+ip netns exec lab-n1 python3 -W ignore -u -m smtpd -n -c DebuggingServer 10.201.0.12:2525 >"$W/smtpd.out" 2>&1 &
+smtpd=$!
+if nc_start "$W/smtp.json" "$W/smtp.log"; then
+	ip netns exec lab-n1 nft -f - <<'NFT'
+table inet spsmtp {
+	chain input {
+		type filter hook input priority 0;
+		tcp dport 2525 tcp sport >= 4096 tcp flags & (syn | ack) == syn numgen inc mod 2 == 0 counter drop
+	}
+}
+NFT
+	sent=$(client python3 - "$LAB_VIP" "$SMTP_N" 2>"$W/smtp.err" <<'PY'
+import smtplib, sys
+vip, n, ok = sys.argv[1], int(sys.argv[2]), 0
+for i in range(n):
+    try:
+        with smtplib.SMTP(vip, 25, timeout=8) as s:
+            s.sendmail("a@lab.test", ["b@lab.test"], f"Subject: m{i}\r\n\r\nspbody-{i}\r\n")
+            ok += 1
+    except Exception as e:
+        print(f"message {i}: {e!r}", file=sys.stderr)
+print(ok)
+PY
+)
+	dropped=$(ip netns exec lab-n1 nft list table inet spsmtp | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+	ip netns exec lab-n1 nft delete table inet spsmtp
+	nc_stop >/dev/null
+	got=$(grep -c 'spbody-[0-9]' "$W/smtpd.out")   # DebuggingServer prints b'spbody-N'
+	line=$(nc_final "$W/smtp.log" "syn_proxy smtp")
+	if [ "$sent" = "$SMTP_N" ] && [ "$got" = "$SMTP_N" ] && [ "${dropped:-0}" -gt 0 ] &&
+		[ "$(ev syn_again)" -gt 0 ] 2>/dev/null; then
+		ok "a server that speaks first (smtplib to Python's smtpd), $dropped SYNs dropped by n1's firewall: $sent of $SMTP_N messages sent, $got delivered, $(ev syn_again) SYNs sent again on the appliance's timer"
+	else
+		{ echo "sent $sent of $SMTP_N, delivered $got, $dropped SYNs dropped; '$line'"; cat "$W/smtp.err"; } >"$W/smtp.why"
+		bad "a server that speaks first behind the SYN proxy, SYNs lost: every message delivered" "$W/smtp.why"
+	fi
+else
+	bad "smtp: the appliance starts" "$W/smtp.log"
+fi
+kill "$smtpd" 2>/dev/null
+wait "$smtpd" 2>/dev/null
 
 # the fail-safe on proxied connections: n1 killed under load (servers cost
 # 200000 loops a request, so requests are in flight; the response limit, 3 s,

@@ -158,6 +158,7 @@ round_all(void)
 		nc_worker_handoff_poll(nc_dp_worker(fz.dp, i));
 		nc_worker_failsafe_poll(nc_dp_worker(fz.dp, i));
 		nc_worker_ca_poll(nc_dp_worker(fz.dp, i));
+		nc_worker_sp_poll(nc_dp_worker(fz.dp, i));
 	}
 	nc_dp_ctl_poll(fz.dp);
 	nc_worker_ctl_tx_poll(nc_dp_worker(fz.dp, 0));

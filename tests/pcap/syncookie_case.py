@@ -16,7 +16,10 @@ that this script computes the cookies the appliance makes and accepts
   check IN OUT LOG SECRET
                       the SYN-ACKs: every byte (the cookie recomputed, the
                       TSval's low 6 bits); the SYNs to the server for the valid
-                      ACKs: every byte but the local port; nothing else; the
+                      ACKs: every byte but the local port, and the same SYN
+                      again (no server answers: the appliance's one-second
+                      timer, three times at most, counted as syn_again);
+                      nothing else; the
                       final drop counters: 2 syncookie_bad, 1 syncookie_expired;
                       the service's syn_proxy events
 
@@ -149,6 +152,7 @@ def check(inp, outp, log, secret):
     out = [f for f in read_pcap(outp) if f[12:14] == b"\x08\x00"]
     counts = (now_count() - 1, now_count())   # the run was seconds ago
     seen = set()
+    again = 0
 
     def find(pred):
         for i, fr in enumerate(out):
@@ -193,6 +197,14 @@ def check(inp, outp, log, secret):
         want = own_frame(SRV_MAC, LIP, SRV, lport, 80, isn, 0, SYN, o, win, ttl=63)
         if fr != want:
             ck.fail(f"SYN for port {cport}: {fr.hex()} != {want.hex()}")
+        # unanswered, the same SYN again each second, three times at most
+        # (as many as the run's seconds allowed)
+        n = 0
+        while find(lambda f: f == want) is not None:
+            n += 1
+        if n > 3:
+            ck.fail(f"SYN for port {cport} sent again {n} times, want 3 at most")
+        again += n
     for i, fr in enumerate(out):
         if i not in seen:
             ck.fail(f"frame {i + 1} not expected: {fr.hex()}")
@@ -218,15 +230,15 @@ def check(inp, outp, log, secret):
             p = line.split()[4:]
             ev = dict(zip(p[0::2], (int(x) for x in p[1::2])))
     want_ev = {"cookie_sent": 2, "cookie_valid": 2, "cookie_bad": 2, "cookie_expired": 1,
-               "opened": 0, "held": 0, "syn_again": 0, "stale_tuple": 0, "auto_on": 0, "auto_off": 0}
+               "opened": 0, "held": 0, "syn_again": again, "stale_tuple": 0, "auto_on": 0, "auto_off": 0}
     if ev != want_ev:
         ck.fail(f"final syn_proxy web: {ev}, want {want_ev}")
     for f in ck.fails:
         print("FAIL " + f)
     if ck.fails:
         return 1
-    print(f"{len(out)} frames checked: 2 cookie SYN-ACKs, 2 SYNs for valid cookies; "
-          "forged, expired and wrong-MSS-index ACKs dropped and counted")
+    print(f"{len(out)} frames checked: 2 cookie SYN-ACKs, 2 SYNs for valid cookies ({again} sent again, "
+          "unanswered); forged, expired and wrong-MSS-index ACKs dropped and counted")
     return 0
 
 

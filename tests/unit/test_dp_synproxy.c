@@ -29,6 +29,7 @@
 
 #include "dp_fixture.h"
 #include "dp_priv.h"
+#include "dp_synproxy.h"   /* NC_SP_RTO_MS, NC_SP_SYN_TRIES */
 
 #define CISN  0x10000000u   /* the client's ISN */
 #define SISN  0x50000000u   /* the server's */
@@ -671,7 +672,8 @@ stale_case(struct fx *f, int v6)
  * The server does not answer the SYN made for the client (lost): the
  * client's first data sent again, its timer standing for one of ours, sends
  * that SYN again (counted as syn_again); its later data does not. The
- * server's SYN-ACK then gets the client's ACK and the held request.
+ * server's SYN-ACK then gets the client's ACK and the held request, and the
+ * SYN's timer nothing more.
  */
 static void
 syn_again_case(struct fx *f, int v6)
@@ -701,9 +703,64 @@ syn_again_case(struct fx *f, int v6)
 	rx_opt(f, &p, o, 20);
 	assert_int_equal(take(f, 0, fr, 3), 2);   /* the client's ACK, the held request */
 	assert_client_ack(&fr[0], v6, &fl);
+	/* answered: the timer the SYN again set sends nothing */
+	f->vnow_ms += 2 * NC_SP_RTO_MS;
+	tick(f, 0);
+	assert_int_equal(nc_worker_sp_poll(wk(f, 0)), 0);
+	expect_none(f, 0);
 	assert_int_equal(drops_total(f), 2);
 	assert_no_leak(f);
 }
+
+/*
+ * The client sends nothing after its ACK (its server speaks first: SMTP, FTP,
+ * a database) and the SYN made for it is lost: that SYN goes again after
+ * NC_SP_RTO_MS, byte for byte, NC_SP_SYN_TRIES times one after another
+ * (counted as syn_again), never more; the server's SYN-ACK then gets the
+ * client's ACK and the server's words reach the client in its numbers.
+ */
+static void
+syn_timer_case(struct fx *f, int v6)
+{
+	struct pb_pkt p;
+	struct frame fr;
+	struct flow fl;
+	uint32_t cookie, ts;
+	uint8_t o[20];
+	int i;
+
+	cookie = syn_cookie(f, v6, 40000, 1, &fl, &ts);
+	ack_opens(f, v6, &fl, cookie, 1, C_TS + 5, ts, NULL, 0);
+	f->vnow_ms += NC_SP_RTO_MS - 1;
+	tick(f, 0);
+	assert_int_equal(nc_worker_sp_poll(wk(f, 0)), 0);
+	expect_none(f, 0);
+	f->vnow_ms += 1;
+	for (i = 0; i < NC_SP_SYN_TRIES; i++) {
+		tick(f, 0);
+		assert_int_equal(nc_worker_sp_poll(wk(f, 0)), 1);
+		expect_one(f, 0, &fr);
+		assert_client_syn(&fr, v6, &fl);   /* the SYN ack_opens saw */
+		f->vnow_ms += NC_SP_RTO_MS;
+	}
+	assert_int_equal(sp_ev(f, svc_of(v6), NC_SP_EV_SYN_AGAIN), NC_SP_SYN_TRIES);
+	tick(f, 0);
+	assert_int_equal(nc_worker_sp_poll(wk(f, 0)), 0);
+	expect_none(f, 0);
+
+	srv_seg(&p, v6, &fl, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
+	opts_full(o, mss_of(v6), 777, C_TS + 5, 9);
+	rx_opt(f, &p, o, 20);
+	expect_one(f, 0, &fr);
+	assert_client_ack(&fr, v6, &fl);
+	bridged_data_at(f, v6, &fl, cookie, ts, C_TS + 9, 0);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
+static void test_syn_timer(void **state) { syn_timer_case(*state, 0); }
+static void test_syn_timer6(void **state) { syn_timer_case(*state, FAM6); }
+static void test_syn_timer64(void **state) { syn_timer_case(*state, FAM64); }
 
 static void test_syn_again(void **state) { syn_again_case(*state, 0); }
 static void test_syn_again6(void **state) { syn_again_case(*state, FAM6); }
@@ -1666,6 +1723,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_syn_again, setup_on, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_again6, setup_on6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_again64, setup_on64, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_timer, setup_on, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_timer6, setup_on6, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_timer64, setup_on64, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stale6, setup_on6, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stale64, setup_on64, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_synced_flushed, setup_sync_on, fx_teardown),
