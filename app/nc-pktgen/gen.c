@@ -93,7 +93,7 @@ enum mal6_kind {
 	M6_AH,             /* authentication header */
 	M6_ESP,            /* encapsulating security payload */
 	M6_CHAIN,          /* nine destination options headers */
-	M6_FRAG,           /* a Fragment header after a destination options header */
+	M6_FRAG,           /* a TCP fragment at offset 8 after a destination options header */
 	M6_EXT_BEYOND,     /* destination options header past the payload */
 	M6_GRE,            /* next header 47 */
 	M6_NO_NEXT,        /* next header 59 */
@@ -120,7 +120,7 @@ static const enum nc_drop mal6_reason[M6_MAX] = {
 	[M6_AH] = NC_DROP_IP6_EXT_UNKNOWN,
 	[M6_ESP] = NC_DROP_IP6_EXT_UNKNOWN,
 	[M6_CHAIN] = NC_DROP_IP6_EXT_CHAIN,
-	[M6_FRAG] = NC_DROP_IP_FRAGMENT,
+	[M6_FRAG] = NC_DROP_FRAG_TINY,
 	[M6_EXT_BEYOND] = NC_DROP_IP_BAD_LEN,
 	[M6_GRE] = NC_DROP_L4_UNSUPPORTED,
 	[M6_NO_NEXT] = NC_DROP_L4_UNSUPPORTED,
@@ -618,9 +618,10 @@ build_mal6(struct gen *g, const struct item *it, struct pg_frame *f, uint16_t id
 		for (int k = 0; k < 9; k++)
 			ext6(&p, 60, 0, 0, 0);
 		break;
-	case M6_FRAG:   /* refused: reassembly wants it right after the IPv6 header */
+	case M6_FRAG:   /* the options passed over, the fragment refused (RFC 7112) */
 		ext6(&p, 60, 0, 0, 0);
 		ext6(&p, 44, 0, 0, 0);
+		p.ext[p.n_ext - 1].frag = 8;   /* offset 8, the last */
 		break;
 	case M6_EXT_BEYOND:
 		/* a 72-byte header in a payload length of 16 */

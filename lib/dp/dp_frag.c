@@ -326,21 +326,38 @@ struct rte_mbuf *
 nc_frag_in6(struct nc_worker *w, struct rte_mbuf *m, uint16_t fh_off)
 {
 	const uint16_t l3 = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr);
-	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *,
-							  sizeof(struct rte_ether_hdr));
-	struct rte_ipv6_fragment_ext *fh = (struct rte_ipv6_fragment_ext *)(ip + 1);
-	uint16_t fd, plen = rte_be_to_cpu_16(ip->payload_len);
+	struct rte_ipv6_hdr *ip;
+	struct rte_ipv6_fragment_ext *fh;
+	uint16_t fd, plen;
 	uint32_t ofs, len, frame;
 	struct nc_frag_key key;
 	struct rte_mbuf *r;
 	uint8_t nh;
 	uint32_t n0;
 
-	/* the parser checked the Fragment header is within the payload */
+	/* the parser checked the Fragment header is within the payload, and
+	 * that what comes before it is destination options or a routing header
+	 * with no segment left: ours to read and pass over, as on an
+	 * unfragmented packet. DPDK's reassembly wants the Fragment header
+	 * right after the IPv6 header: they go (each fragment repeats them,
+	 * RFC 8200 4.5). */
 	if (unlikely(fh_off != l3)) {
-		drop(w, m, NC_DROP_IP_FRAGMENT);   /* extension headers before it */
-		return NULL;
+		uint16_t gap = (uint16_t)(fh_off - l3);
+		uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+
+		if (unlikely(rte_pktmbuf_data_len(m) < fh_off + sizeof(*fh))) {
+			drop(w, m, NC_DROP_IP_FRAGMENT);   /* not in the first buffer */
+			return NULL;
+		}
+		memmove(d + gap, d, l3);
+		rte_pktmbuf_adj(m, gap);
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));
+		ip->proto = NC_IP6_FRAGMENT;
+		ip->payload_len = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ip->payload_len) - gap));
 	}
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));
+	fh = (struct rte_ipv6_fragment_ext *)(ip + 1);
+	plen = rte_be_to_cpu_16(ip->payload_len);
 	fd = rte_be_to_cpu_16(fh->frag_data);
 	ofs = (uint32_t)(fd & ~7u);        /* 13 bits of 8-byte units, then 2 reserved, M */
 	len = (uint32_t)plen - sizeof(*fh);

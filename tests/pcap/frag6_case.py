@@ -13,12 +13,13 @@ fd00::164 (NAT64) -> 10.1.0.11:5353 from the local IP 10.1.0.1.
   gen1 IN             client datagrams: A 3,000 bytes to dns6 in fragments of
                       1,232 (in order), B 1,000 bytes in two (the last first),
                       C 2,000 bytes to dns64 in two, D 200 bytes to dns6 as an
-                      atomic fragment (RFC 6946); then a TCP first fragment cut
-                      inside its header and a TCP fragment at offset 8
-                      (frag_tiny, RFC 7112), and a Fragment header after a
-                      destination options header (ip_fragment)
+                      atomic fragment (RFC 6946), E 1,000 bytes in two with
+                      destination options before each Fragment header; then a
+                      TCP first fragment cut inside its header and a TCP
+                      fragment at offset 8 (frag_tiny, RFC 7112), and a
+                      Fragment header after a hop-by-hop header (ip6_hop_by_hop)
   check1 IN OUT       the server gets A cut again to the MTU (3 IPv6
-                      fragments of one identification, not 0), B and D whole
+                      fragments of one identification, not 0), B, D and E whole
                       (no Fragment header), C as IPv4 from 10.1.0.1 in two
                       fragments (DF clear, one identification, each header
                       checksum right); every header field, hop limit / TTL 63,
@@ -58,6 +59,10 @@ DGRAMS = [
     ("C", a6("2001:db8:7::3"), 40003, VIP64, 0x0C0C0C03, 2000, 1024, False, 2500, 1480, False),
 ]
 ATOMIC = ("D", a6("2001:db8:7::4"), 40004, 200)
+# name, client, client port, id, size, cut: to dns6 with destination options
+# before each fragment's Fragment header (its unfragmentable part)
+EXT = ("E", a6("2001:db8:7::5"), 40005, 0x0E0E0E05, 1000, 512)
+DOPT = b"\x2c\x00\x01\x04\x00\x00\x00\x00"   # next: Fragment; PadN
 
 
 def csum(data):
@@ -93,15 +98,16 @@ def ip4_hdr(src, dst, proto, length, ident, frag, ttl=64):
     return hdr[:10] + struct.pack("!H", (~csum(hdr)) & 0xFFFF) + hdr[12:]
 
 
-def frags6(dst_mac, src_mac, src, dst, nh, data, ident, cut, reverse):
+def frags6(dst_mac, src_mac, src, dst, nh, data, ident, cut, reverse, pre=b""):
     """Ethernet frames of IPv6 fragments of <data> (past the IPv6 header) cut
-    every <cut> bytes."""
+    every <cut> bytes; <pre>: destination options before each Fragment header."""
     out = []
     for ofs in range(0, len(data), cut):
         part = data[ofs:ofs + cut]
         more = 1 if ofs + cut < len(data) else 0
         fh = struct.pack("!BBHI", nh, 0, ofs | more, ident)
-        out.append(dst_mac + src_mac + ET6 + ip6_hdr(src, dst, 44, 8 + len(part)) + fh + part)
+        out.append(dst_mac + src_mac + ET6 + ip6_hdr(src, dst, 60 if pre else 44, len(pre) + 8 + len(part)) +
+                   pre + fh + part)
     return out[::-1] if reverse else out
 
 
@@ -122,9 +128,9 @@ def refused_frames():
     first = first[:14 + 40 + 2] + struct.pack("!H", 1) + first[14 + 40 + 4:]
     at8 = PORT_MAC + GW_MAC + ET6 + ip6_hdr(cli, VIP6, 44, 8 + 16) + \
         struct.pack("!BBHI", 6, 0, 8 | 1, 0x0a0a) + tcp[8:24]
-    dopt = b"\x2c\x00\x01\x04\x00\x00\x00\x00"   # next: Fragment; PadN
+    hbh = b"\x2c\x00\x01\x04\x00\x00\x00\x00"    # next: Fragment; PadN
     body = udp(cli, VIP6, 40010, PORT, b"x" * 16)
-    after = PORT_MAC + GW_MAC + ET6 + ip6_hdr(cli, VIP6, 60, 8 + 8 + len(body)) + dopt + \
+    after = PORT_MAC + GW_MAC + ET6 + ip6_hdr(cli, VIP6, 0, 8 + 8 + len(body)) + hbh + \
         struct.pack("!BBHI", 17, 0, 1, 0x0b0b) + body
     return [first, at8, after]
 
@@ -137,6 +143,9 @@ def gen1():
     name, cli, cport, size = ATOMIC
     data = udp(cli, VIP6, cport, PORT, payload(name, size))
     frames += frags6(PORT_MAC, GW_MAC, cli, VIP6, 17, data, 0x0D0D, len(data), False)
+    name, cli, cport, ident, size, cut = EXT
+    data = udp(cli, VIP6, cport, PORT, payload(name, size))
+    frames += frags6(PORT_MAC, GW_MAC, cli, VIP6, 17, data, ident, cut, False, DOPT)
     return frames + refused_frames()
 
 
@@ -282,6 +291,9 @@ def check_server_side(got, bad):
                                         payload(name, size), pieces6(size + 8))
     name, cli, cport, size = ATOMIC
     expect_dgram(got, bad, "atomic fragment D", 6, eth + ET6, LIP6, SERVER6, None, PORT, payload(name, size), 1)
+    name, cli, cport, ident, size, cut = EXT
+    expect_dgram(got, bad, "request E (destination options before its fragments' headers)", 6, eth + ET6,
+                 LIP6, SERVER6, None, PORT, payload(name, size), 1)
     return lports
 
 
@@ -313,7 +325,7 @@ def unexpected(got, bad):
 def main(argv):
     if len(argv) >= 2 and argv[1] == "expected-drops":
         print("drop.frag_tiny 2")
-        print("drop.ip_fragment 1")
+        print("drop.ip6_hop_by_hop 1")
         return
     if len(argv) == 3 and argv[1] == "gen1":
         write_pcap(argv[2], gen1())
@@ -323,7 +335,7 @@ def main(argv):
         got = join(read_pcap(argv[3]), bad)
         check_server_side(got, bad)
         unexpected(got, bad)
-        finish(bad, "requests A (cut again to 3), B and D reached the IPv6 server whole, C the IPv4 one (in 2)")
+        finish(bad, "requests A (cut again to 3), B, D and E reached the IPv6 server whole, C the IPv4 one (in 2)")
         return
     if len(argv) == 4 and argv[1] == "gen2":
         bad = []

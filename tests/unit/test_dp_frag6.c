@@ -8,9 +8,9 @@
  * 0, offsets without hole or overlap, M on all but the last) and compared
  * byte for byte with the datagram the other side should get, its UDP
  * checksum computed here. Overlaps (RFC 5722), tiny first fragments (RFC
- * 7112), a Fragment header after another extension header, a datagram that
- * never completes are dropped under their reasons; an atomic fragment
- * (RFC 6946) goes on as the packet it is. Every test ends with the mbuf
+ * 7112), a datagram that never completes are dropped under their reasons;
+ * destination options and a routing header before each Fragment header are
+ * passed over; an atomic fragment (RFC 6946) goes on as the packet it is. Every test ends with the mbuf
  * pool as full as it started.
  */
 #include <setjmp.h>
@@ -96,6 +96,13 @@ rx_bytes(struct fx *f, unsigned int w, const uint8_t *b, uint32_t len)
 	nc_worker_rx(wk(f, w), 0, &m, 1);
 }
 
+/* rx_frag6(): extension headers before the Fragment header, as a sender
+ * puts them in each fragment's unfragmentable part (RFC 8200 4.5): none, or
+ * destination options (8 bytes, PadN) and a routing header with no segment
+ * left (type 4, 24 bytes). */
+static int frag_pre;
+#define PRE_LEN 32
+
 /* Receive on worker 0 the IPv6 fragment of payload bytes [<ofs>, <ofs> +
  * <len>) (past the IPv6 header) of datagram frame <dg>, identification
  * <id>, M set when <more>. */
@@ -103,16 +110,29 @@ static void
 rx_frag6(struct fx *f, const uint8_t *dg, uint32_t ofs, uint32_t len, int more, uint32_t id)
 {
 	static uint8_t b[DGRAM_MAX];
+	uint32_t pre = frag_pre ? PRE_LEN : 0;
+	uint8_t *fh = b + L4_6 + pre;
 
 	memcpy(b, dg, L4_6);
 	b[IP6_AT + 6] = 44;
-	pb_put16(b + IP6_AT + 4, (uint16_t)(FH_LEN + len));
-	b[L4_6] = dg[IP6_AT + 6];         /* next header: the datagram's */
-	b[L4_6 + 1] = 0;
-	pb_put16(b + L4_6 + 2, (uint16_t)(ofs | (more ? 1 : 0)));
-	pb_put32(b + L4_6 + 4, id);
-	memcpy(b + L4_6 + FH_LEN, dg + L4_6 + ofs, len);
-	rx_bytes(f, 0, b, L4_6 + FH_LEN + len);
+	if (frag_pre) {
+		b[IP6_AT + 6] = 60;
+		memset(b + L4_6, 0, PRE_LEN);
+		b[L4_6] = 43;                     /* destination options, then routing */
+		b[L4_6 + 2] = 1;                  /* PadN over the rest */
+		b[L4_6 + 3] = 4;
+		b[L4_6 + 8] = 44;                 /* routing, then the Fragment header */
+		b[L4_6 + 9] = 2;
+		b[L4_6 + 10] = 4;                 /* segment routing, */
+		b[L4_6 + 11] = 0;                 /* no segment left */
+	}
+	pb_put16(b + IP6_AT + 4, (uint16_t)(pre + FH_LEN + len));
+	fh[0] = dg[IP6_AT + 6];           /* next header: the datagram's */
+	fh[1] = 0;
+	pb_put16(fh + 2, (uint16_t)(ofs | (more ? 1 : 0)));
+	pb_put32(fh + 4, id);
+	memcpy(fh + FH_LEN, dg + L4_6 + ofs, len);
+	rx_bytes(f, 0, b, L4_6 + pre + FH_LEN + len);
 }
 
 /* Receive on worker 0 the IPv4 fragment of bytes [<ofs>, <ofs> + <len>) of
@@ -311,6 +331,42 @@ test_in_order(void **state)
 	assert_no_leak(f);
 }
 
+/* Destination options and a routing header with no segment left before
+ * each fragment's Fragment header (the unfragmentable part, RFC 8200 4.5;
+ * ours to read, as on an unfragmented packet): taken out, the datagram
+ * reassembled and forwarded as any, in order and reversed; an atomic
+ * fragment so too. */
+static void
+test_ext_before(void **state)
+{
+	static uint8_t dg[DGRAM_MAX], want[DGRAM_MAX], got[DGRAM_MAX];
+	struct fx *f = *state;
+	struct nc_dp_stats st;
+	struct frame fr;
+	struct pb_pkt p, w;
+	uint32_t len, glen, wlen;
+	uint16_t lport;
+	int s;
+
+	client_udp6(&p, 40011, 0);
+	client_dgram6(f, &p, 1000, 400, 0, 1, &s, &lport);
+	client_udp6(&p, 40012, 0);
+	client_dgram6(f, &p, 1200, 304, 1, 1, &s, &lport);
+	client_udp6(&p, 40013, 0);
+	len = dgram(&p, 300, dg);
+	rx_frag6(f, dg, 0, len - L4_6, 0, 0xabcd);
+	glen = out_dgram(f, 1, got);
+	memcpy(fr.b, got, 64);
+	w = nat6_c2s(&p, server6_of(&fr), lport6_of(&fr));
+	wlen = dgram(&w, 300, want);
+	assert_bytes(got, glen, want, wlen);
+	stats(f, &st);
+	assert_int_equal(st.frag6_reassembled, 2);
+	assert_int_equal(st.frag_atomic, 1);
+	assert_int_equal(drops_total(f), 0);
+	assert_no_leak(f);
+}
+
 static void
 test_reversed(void **state)
 {
@@ -411,9 +467,8 @@ test_overlap(void **state)
 }
 
 /* RFC 7112 / 3128: a first TCP fragment without the whole TCP header, a
- * TCP fragment at offset 8; a Fragment header after a destination options
- * header, ICMPv6 in fragments, a fragment whose length is not a multiple of
- * 8 with M set: not reassembled. */
+ * TCP fragment at offset 8; ICMPv6 in fragments, a fragment whose length is
+ * not a multiple of 8 with M set: not reassembled. */
 static void
 test_tiny_and_refused(void **state)
 {
@@ -436,30 +491,12 @@ test_tiny_and_refused(void **state)
 	rx_frag6(f, b, 0, 20, 1, 7);          /* 20 with M: not a multiple of 8 */
 	want[NC_DROP_IP_FRAGMENT] = 1;
 	assert_drops(f, want);
-	/* destination options (8 bytes) then the Fragment header */
-	{
-		static uint8_t d[512];
-		uint32_t n = 40;
-
-		memcpy(d, b, L4_6);
-		d[IP6_AT + 6] = 60;
-		pb_put16(d + IP6_AT + 4, (uint16_t)(8 + FH_LEN + n));
-		memset(d + L4_6, 0, 8);
-		d[L4_6] = 44;
-		d[L4_6 + 2] = 1;                  /* PadN over the rest */
-		d[L4_6 + 3] = 4;
-		d[L4_6 + 8] = IPPROTO_TCP;
-		pb_put16(d + L4_6 + 10, 1);        /* offset 0, M */
-		pb_put32(d + L4_6 + 12, 8);
-		memcpy(d + L4_6 + 16, b + L4_6, n);
-		rx_bytes(f, 0, d, L4_6 + 16 + n);
-	}
 	/* ICMPv6 echo request in fragments */
 	client6(&p, 58, 0);
 	len = pb_build(&p, b, sizeof(b));
 	b[IP6_AT + 6] = 58;
 	rx_frag6(f, b, 0, 8, 1, 9);
-	want[NC_DROP_IP_FRAGMENT] = 3;
+	want[NC_DROP_IP_FRAGMENT] = 2;
 	expect_none(f, 0);
 	assert_drops(f, want);
 	assert_no_leak(f);
@@ -699,6 +736,10 @@ static int eal_setup(void **state) { return fx_eal_setup(state, "nctestdpfrag6")
 
 static int setup_v6(void **state) { return fx_setup(state, tweak_v6); }
 
+/* test_ext_before: every fragment with extension headers before its own */
+static int setup_pre(void **state) { frag_pre = 1; return fx_setup(state, tweak_v6); }
+static int teardown_pre(void **state) { frag_pre = 0; return fx_teardown(state); }
+
 static int setup_v6_64(void **state) { return fx_setup(state, tweak_v6_64); }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_v6, fx_teardown)
@@ -709,6 +750,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_in_order),
 		T(test_reversed),
+		cmocka_unit_test_setup_teardown(test_ext_before, setup_pre, teardown_pre),
 		T(test_over_mtu_both_legs),
 		T(test_overlap),
 		T(test_tiny_and_refused),
