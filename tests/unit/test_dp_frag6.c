@@ -312,6 +312,26 @@ client_dgram6(struct fx *f, const struct pb_pkt *p, uint16_t n, uint32_t cut, in
 	assert_bytes(got, glen, want, wlen);
 }
 
+/* The client's 300-byte datagram from <sport> to dns6 as an atomic fragment
+ * (identification <id>): the server gets it whole, without the header. */
+static void
+atomic6(struct fx *f, uint16_t sport, uint32_t id)
+{
+	static uint8_t dg[DGRAM_MAX], want[DGRAM_MAX], got[DGRAM_MAX];
+	uint32_t len, glen, wlen;
+	struct pb_pkt p, w;
+	struct frame fr;
+
+	client_udp6(&p, sport, 0);
+	len = dgram(&p, 300, dg);
+	rx_frag6(f, dg, 0, len - L4_6, 0, id);
+	glen = out_dgram(f, 1, got);
+	memcpy(fr.b, got, 64);
+	w = nat6_c2s(&p, server6_of(&fr), lport6_of(&fr));
+	wlen = dgram(&w, 300, want);
+	assert_bytes(got, glen, want, wlen);
+}
+
 static void
 test_in_order(void **state)
 {
@@ -339,12 +359,9 @@ test_in_order(void **state)
 static void
 test_ext_before(void **state)
 {
-	static uint8_t dg[DGRAM_MAX], want[DGRAM_MAX], got[DGRAM_MAX];
 	struct fx *f = *state;
 	struct nc_dp_stats st;
-	struct frame fr;
-	struct pb_pkt p, w;
-	uint32_t len, glen, wlen;
+	struct pb_pkt p;
 	uint16_t lport;
 	int s;
 
@@ -352,14 +369,7 @@ test_ext_before(void **state)
 	client_dgram6(f, &p, 1000, 400, 0, 1, &s, &lport);
 	client_udp6(&p, 40012, 0);
 	client_dgram6(f, &p, 1200, 304, 1, 1, &s, &lport);
-	client_udp6(&p, 40013, 0);
-	len = dgram(&p, 300, dg);
-	rx_frag6(f, dg, 0, len - L4_6, 0, 0xabcd);
-	glen = out_dgram(f, 1, got);
-	memcpy(fr.b, got, 64);
-	w = nat6_c2s(&p, server6_of(&fr), lport6_of(&fr));
-	wlen = dgram(&w, 300, want);
-	assert_bytes(got, glen, want, wlen);
+	atomic6(f, 40013, 0xabcd);
 	stats(f, &st);
 	assert_int_equal(st.frag6_reassembled, 2);
 	assert_int_equal(st.frag_atomic, 1);
@@ -539,21 +549,10 @@ test_timeout(void **state)
 static void
 test_atomic(void **state)
 {
-	static uint8_t dg[DGRAM_MAX], want[DGRAM_MAX], got[DGRAM_MAX];
 	struct fx *f = *state;
 	struct nc_dp_stats st;
-	struct frame fr;
-	struct pb_pkt p, w;
-	uint32_t len, glen, wlen;
 
-	client_udp6(&p, 40009, 0);
-	len = dgram(&p, 300, dg);
-	rx_frag6(f, dg, 0, len - L4_6, 0, 0xabcdef);
-	glen = out_dgram(f, 1, got);
-	memcpy(fr.b, got, 64);
-	w = nat6_c2s(&p, server6_of(&fr), lport6_of(&fr));
-	wlen = dgram(&w, 300, want);
-	assert_bytes(got, glen, want, wlen);
+	atomic6(f, 40009, 0xabcdef);
 	stats(f, &st);
 	assert_int_equal(st.frag_atomic, 1);
 	assert_int_equal(st.frag6_reassembled, 0);

@@ -567,6 +567,29 @@ test_host6(void **state)
 	assert_no_leak(f);
 }
 
+/* Client SYN <c> to a NAT64 service: the IPv4 SYN its server gets, every
+ * byte; the server's SYN-ACK <s> (TOS <tos>) as the client gets it. */
+static void
+handshake64(struct fx *f, const struct pb_pkt *c, uint8_t tos, struct pb_pkt *s, int *server,
+	    uint16_t *lport)
+{
+	struct pb_pkt want;
+	struct frame fr;
+
+	rx(f, 0, c);
+	expect_one(f, 0, &fr);
+	*server = server4_of(&fr);
+	*lport = lport_of(&fr);
+	want = nat64_c2s(c, *server, *lport);
+	assert_wire(&fr, &want);
+	server_pkt(s, &want, *server, *lport);
+	s->tos = tos;
+	rx(f, 0, s);
+	expect_one(f, 0, &fr);
+	want = nat64_s2c(s, c);
+	assert_wire(&fr, &want);
+}
+
 /* NAT64, TCP: the handshake and a request both ways, every byte of both legs */
 static void
 test_nat64_tcp(void **state)
@@ -582,18 +605,7 @@ test_nat64_tcp(void **state)
 	client6(&c, IPPROTO_TCP, 46000);
 	memcpy(c.dip6, ip6_vip64, 16);
 	c.tclass = 0x28;
-	rx(f, 0, &c);
-	expect_one(f, 0, &fr);
-	server = server4_of(&fr);
-	lport = lport_of(&fr);
-	want = nat64_c2s(&c, server, lport);
-	assert_wire(&fr, &want);
-	server_pkt(&s, &want, server, lport);
-	s.tos = 0x10;
-	rx(f, 0, &s);
-	expect_one(f, 0, &fr);
-	want = nat64_s2c(&s, &c);
-	assert_wire(&fr, &want);
+	handshake64(f, &c, 0x10, &s, &server, &lport);
 	c.tcp_flags = PB_TCP_ACK | PB_TCP_PSH;
 	c.payload = req;
 	c.payload_len = sizeof(req) - 1;
@@ -1568,8 +1580,7 @@ test_admin_service64(void **state)
 {
 	struct fx *f = *state;
 	struct nc_cfg_service m = nc_dp_config(f->dp)->services[SVC_WEB64];
-	struct pb_pkt c, a, want;
-	struct frame fr;
+	struct pb_pkt c, a;
 	uint16_t lport;
 	int s, server;
 
@@ -1581,17 +1592,7 @@ test_admin_service64(void **state)
 	client6(&c, IPPROTO_TCP, 46000);
 	memcpy(c.dip6, ip6_vip64, 16);
 	c.dport = 8443;
-	rx(f, 0, &c);
-	expect_one(f, 0, &fr);
-	server = server4_of(&fr);
-	lport = lport_of(&fr);
-	want = nat64_c2s(&c, server, lport);
-	assert_wire(&fr, &want);
-	server_pkt(&a, &want, server, lport);
-	rx(f, 0, &a);
-	expect_one(f, 0, &fr);
-	want = nat64_s2c(&a, &c);
-	assert_wire(&fr, &want);
+	handshake64(f, &c, 0, &a, &server, &lport);
 	assert_int_equal(drops_total(f), 0);
 	assert_no_leak(f);
 }
