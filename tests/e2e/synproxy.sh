@@ -116,22 +116,30 @@ fi
 LOSS_N=10
 cfg "$W/loss.json" "$ROOT/config/lab.json" '.services[0].syn_proxy = "on" |
 	.services[0].servers = [{name: "n1", address: "10.201.0.12", port: 8080, weight: 100}]'
-if nc_start "$W/loss.json" "$W/loss.log"; then
-	ip netns exec lab-n1 nft -f - <<'NFT'
-table inet sploss {
-	chain input {
-		type filter hook input priority 0;
-		tcp dport 8080 tcp sport >= 4096 tcp flags & (syn | ack) == syn numgen inc mod 2 == 0 counter drop
+# syn_loss_on <port>: n1 drops every other SYN to <port> from a client's
+# local port; syn_loss_off prints how many it dropped and ends it
+syn_loss_on() {
+	ip netns exec lab-n1 nft -f - <<-NFT
+	table inet sploss {
+		chain input {
+			type filter hook input priority 0;
+			tcp dport $1 tcp sport >= 4096 tcp flags & (syn | ack) == syn numgen inc mod 2 == 0 counter drop
+		}
 	}
+	NFT
 }
-NFT
+syn_loss_off() {
+	ip netns exec lab-n1 nft list table inet sploss | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
+	ip netns exec lab-n1 nft delete table inet sploss
+}
+if nc_start "$W/loss.json" "$W/loss.log"; then
+	syn_loss_on 8080
 	n=0
 	for i in $(seq "$LOSS_N"); do
 		[ "$(client curl -s -m 8 -o /dev/null -w '%{http_code}' "http://$LAB_VIP/loss/$i")" = 200 ] &&
 			n=$((n + 1))
 	done
-	dropped=$(ip netns exec lab-n1 nft list table inet sploss | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
-	ip netns exec lab-n1 nft delete table inet sploss
+	dropped=$(syn_loss_off)
 	nc_stop >/dev/null
 	line=$(nc_final "$W/loss.log" "syn_proxy web")
 	if [ "$n" = "$LOSS_N" ] && [ "${dropped:-0}" -gt 0 ] && [ "$(ev syn_again)" -gt 0 ] 2>/dev/null; then
@@ -155,14 +163,7 @@ cfg "$W/smtp.json" "$ROOT/config/lab.json" '.services += [.services[0] | .name =
 ip netns exec lab-n1 python3 -W ignore -u -m smtpd -n -c DebuggingServer 10.201.0.12:2525 >"$W/smtpd.out" 2>&1 &
 smtpd=$!
 if nc_start "$W/smtp.json" "$W/smtp.log"; then
-	ip netns exec lab-n1 nft -f - <<'NFT'
-table inet spsmtp {
-	chain input {
-		type filter hook input priority 0;
-		tcp dport 2525 tcp sport >= 4096 tcp flags & (syn | ack) == syn numgen inc mod 2 == 0 counter drop
-	}
-}
-NFT
+	syn_loss_on 2525
 	sent=$(client python3 - "$LAB_VIP" "$SMTP_N" 2>"$W/smtp.err" <<'PY'
 import smtplib, sys
 vip, n, ok = sys.argv[1], int(sys.argv[2]), 0
@@ -176,8 +177,7 @@ for i in range(n):
 print(ok)
 PY
 )
-	dropped=$(ip netns exec lab-n1 nft list table inet spsmtp | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
-	ip netns exec lab-n1 nft delete table inet spsmtp
+	dropped=$(syn_loss_off)
 	nc_stop >/dev/null
 	got=$(grep -c 'spbody-[0-9]' "$W/smtpd.out")   # DebuggingServer prints b'spbody-N'
 	line=$(nc_final "$W/smtp.log" "syn_proxy smtp")
