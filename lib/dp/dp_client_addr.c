@@ -172,13 +172,11 @@ timer_arm(struct nc_worker *w, const struct nc_flow *f, uint32_t idx, struct nc_
 	uint32_t due = w->now_ms + NC_CA_RTO_MS;
 
 	s->due_ms = due;
-	if (unlikely(w->caq_tail - w->caq_head == NC_CA_QUEUE)) {
+	if (nc_flow_timer_add(w->caq, NC_CA_QUEUE, w->caq_head, &w->caq_tail, idx, due) < 0) {
 		/* only the server's own SYN-ACK retransmissions resend it now */
 		s->due_ms = due - 1;   /* no entry of the queue is this one's */
 		ca_count(w, f, NC_CA_EV_TIMER_FULL);
-		return;
 	}
-	w->caq[w->caq_tail++ & (NC_CA_QUEUE - 1)] = (struct nc_flow_timer){ .idx = idx, .due_ms = due };
 }
 
 /* A bare segment of flow <f> (RST): to its server from the local IP, or to
@@ -218,19 +216,16 @@ hdr_give_up(struct nc_worker *w, struct nc_flow *f, struct nc_ca_state *s)
 unsigned int
 nc_worker_ca_poll(struct nc_worker *w)
 {
+	struct nc_flow_timer t;
 	unsigned int n = 0;
 
 	if (w->caq == NULL)
 		return 0;
 	/* a bounded number per loop: forwarding goes on meanwhile */
-	while (w->caq_head != w->caq_tail && n < 32) {
-		const struct nc_flow_timer t = w->caq[w->caq_head & (NC_CA_QUEUE - 1)];
+	while (n < 32 && nc_flow_timer_due(w->caq, NC_CA_QUEUE, &w->caq_head, w->caq_tail, w->now_ms, &t)) {
 		struct nc_flow *f = flow_at(w, t.idx);
 		struct nc_ca_state *s = &w->cas[t.idx];
 
-		if ((int32_t)(w->now_ms - t.due_ms) < 0)
-			break;
-		w->caq_head++;
 		/* gone, acknowledged, or an entry of an earlier state */
 		if (f->state == NC_FLOW_FREE || f->state == NC_FLOW_CLOSING || !is_proxy(f) ||
 		    s->due_ms != t.due_ms || (s->flags & (NC_CAS_SENT | NC_CAS_ACKED)) != NC_CAS_SENT)

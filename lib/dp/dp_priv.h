@@ -5,6 +5,7 @@
 #ifndef NC_DP_PRIV_H
 #define NC_DP_PRIV_H
 
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -236,6 +237,33 @@ struct nc_flow_timer {
 	uint32_t idx;
 	uint32_t due_ms;
 };
+
+/* Queue <q> (<size> entries, a power of two; <head>, <tail> counting up):
+ * flow <idx>'s deadline <due_ms> added at the tail, 0, or -ENOSPC when full. */
+static inline int
+nc_flow_timer_add(struct nc_flow_timer *q, uint32_t size, uint32_t head, uint32_t *tail,
+		  uint32_t idx, uint32_t due_ms)
+{
+	if (unlikely(*tail - head == size))
+		return -ENOSPC;
+	q[(*tail)++ & (size - 1)] = (struct nc_flow_timer){ .idx = idx, .due_ms = due_ms };
+	return 0;
+}
+
+/* ... its head entry taken into <t> when its deadline has come at <now_ms>:
+ * 1, or 0 (empty, or the head not due yet). */
+static inline int
+nc_flow_timer_due(const struct nc_flow_timer *q, uint32_t size, uint32_t *head, uint32_t tail,
+		  uint32_t now_ms, struct nc_flow_timer *t)
+{
+	if (*head == tail)
+		return 0;
+	*t = q[*head & (size - 1)];
+	if ((int32_t)(now_ms - t->due_ms) < 0)
+		return 0;
+	(*head)++;
+	return 1;
+}
 
 struct nc_txbuf {
 	uint16_t n;

@@ -419,11 +419,8 @@ syn_timer_arm(struct nc_worker *w, uint32_t idx)
 	uint32_t due = w->now_ms + NC_SP_RTO_MS;
 
 	sp->syn_due_ms = due;
-	if (unlikely(w->spq_tail - w->spq_head == NC_SP_QUEUE)) {
+	if (nc_flow_timer_add(w->spq, NC_SP_QUEUE, w->spq_head, &w->spq_tail, idx, due) < 0)
 		sp->syn_due_ms = due - 1;   /* no entry of the queue is this one's */
-		return;
-	}
-	w->spq[w->spq_tail++ & (NC_SP_QUEUE - 1)] = (struct nc_flow_timer){ .idx = idx, .due_ms = due };
 }
 
 struct rte_mbuf *
@@ -501,19 +498,16 @@ syn_again(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mempo
 unsigned int
 nc_worker_sp_poll(struct nc_worker *w)
 {
+	struct nc_flow_timer t;
 	unsigned int n = 0;
 
 	if (w->spq == NULL)
 		return 0;
 	/* a bounded number per loop: forwarding goes on meanwhile */
-	while (w->spq_head != w->spq_tail && n < 32) {
-		const struct nc_flow_timer t = w->spq[w->spq_head & (NC_SP_QUEUE - 1)];
+	while (n < 32 && nc_flow_timer_due(w->spq, NC_SP_QUEUE, &w->spq_head, w->spq_tail, w->now_ms, &t)) {
 		struct nc_flow *f = flow_at(w, t.idx);
 		struct nc_synp *sp = &w->synp[t.idx];
 
-		if ((int32_t)(w->now_ms - t.due_ms) < 0)
-			break;
-		w->spq_head++;
 		/* gone, answered, or an entry of an earlier state */
 		if (f->state != NC_FLOW_SYN || !nc_sp_flow(w, f, t.idx) ||
 		    (sp->flags & (NC_SP_EST | NC_SP_WAIT)) || sp->syn_due_ms != t.due_ms ||
