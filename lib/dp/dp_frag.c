@@ -322,6 +322,23 @@ nc_frag_in4(struct nc_worker *w, struct rte_mbuf *m)
 	return r;
 }
 
+/* Take the <n> bytes after IPv6 frame <m>'s fixed header out (the Ethernet
+ * and IPv6 headers move up over them, in the first buffer); what followed
+ * them is next header <nh>. */
+static void
+v6_cut(struct rte_mbuf *m, uint16_t n, uint8_t nh)
+{
+	const uint16_t l3 = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr);
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv6_hdr *ip;
+
+	memmove(d + n, d, l3);
+	rte_pktmbuf_adj(m, n);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));
+	ip->proto = nh;
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ip->payload_len) - n));
+}
+
 struct rte_mbuf *
 nc_frag_in6(struct nc_worker *w, struct rte_mbuf *m, uint16_t fh_off)
 {
@@ -342,18 +359,7 @@ nc_frag_in6(struct nc_worker *w, struct rte_mbuf *m, uint16_t fh_off)
 	 * right after the IPv6 header: they go (each fragment repeats them,
 	 * RFC 8200 4.5). */
 	if (unlikely(fh_off != l3)) {
-		uint16_t gap = (uint16_t)(fh_off - l3);
-		uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-
-		if (unlikely(rte_pktmbuf_data_len(m) < fh_off + sizeof(*fh))) {
-			drop(w, m, NC_DROP_IP_FRAGMENT);   /* not in the first buffer */
-			return NULL;
-		}
-		memmove(d + gap, d, l3);
-		rte_pktmbuf_adj(m, gap);
-		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));
-		ip->proto = NC_IP6_FRAGMENT;
-		ip->payload_len = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ip->payload_len) - gap));
+		v6_cut(m, (uint16_t)(fh_off - l3), NC_IP6_FRAGMENT);
 	}
 	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));
 	fh = (struct rte_ipv6_fragment_ext *)(ip + 1);
@@ -366,13 +372,7 @@ nc_frag_in6(struct nc_worker *w, struct rte_mbuf *m, uint16_t fh_off)
 	if (ofs == 0 && !(fd & 1)) {
 		/* RFC 6946: an atomic fragment is the whole packet, whatever
 		 * its identification; no reassembly, the header goes */
-		uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-
-		memmove(d + sizeof(*fh), d, l3);
-		rte_pktmbuf_adj(m, sizeof(*fh));
-		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));
-		ip->proto = nh;
-		ip->payload_len = rte_cpu_to_be_16((uint16_t)len);
+		v6_cut(m, sizeof(*fh), nh);
 		w->st.frag_atomic++;
 		return m;
 	}
