@@ -356,6 +356,21 @@ nc_dp_tables_publish(struct nc_dp *dp, struct nc_dp_tables *tb)
 	rte_free(old);
 }
 
+/* A pool of <n> small segments the data plane makes itself (in flight only
+ * until sent), named <prefix>_<pid>; NULL, logged as <what>, when it cannot be. */
+static struct rte_mempool *
+seg_pool(const char *prefix, unsigned int n, int socket, const char *what)
+{
+	char pname[RTE_MEMPOOL_NAMESIZE];
+	struct rte_mempool *mp;
+
+	snprintf(pname, sizeof(pname), "%s_%u", prefix, (unsigned int)getpid() & 0xffff);
+	mp = rte_pktmbuf_pool_create(pname, n, 256, 0, RTE_PKTMBUF_HEADROOM + 256, socket);
+	if (mp == NULL)
+		NC_LOG(ERR, DP, "%s: %s (raise eal.memory_mb)", what, rte_strerror(rte_errno));
+	return mp;
+}
+
 static uint64_t
 wall_ms(void)
 {
@@ -783,32 +798,15 @@ nc_dp_create(const struct nc_config *cfg, const struct nc_dp_port_setup *ports,
 			goto fail;
 		}
 	}
-	if (dp->ca_tcp) {
-		/* PROXY header segments: small, in flight only until sent */
-		char pname[RTE_MEMPOOL_NAMESIZE];
-
-		snprintf(pname, sizeof(pname), "nccapool_%u", (unsigned int)getpid() & 0xffff);
-		dp->ca_pool = rte_pktmbuf_pool_create(pname, 4096u * dp->n_workers + 1023, 256, 0,
-						      RTE_PKTMBUF_HEADROOM + 256, socket);
-		if (dp->ca_pool == NULL) {
-			NC_LOG(ERR, DP, "client address header pool: %s (raise eal.memory_mb)",
-			       rte_strerror(rte_errno));
-			goto fail;
-		}
-	}
-	if (dp->synp) {
-		/* the SYNs the proxy sends again on its timer: small, in flight
-		 * only until sent */
-		char pname[RTE_MEMPOOL_NAMESIZE];
-
-		snprintf(pname, sizeof(pname), "ncsppool_%u", (unsigned int)getpid() & 0xffff);
-		dp->sp_pool = rte_pktmbuf_pool_create(pname, 1024u * dp->n_workers + 1023, 256, 0,
-						      RTE_PKTMBUF_HEADROOM + 256, socket);
-		if (dp->sp_pool == NULL) {
-			NC_LOG(ERR, DP, "SYN proxy pool: %s (raise eal.memory_mb)", rte_strerror(rte_errno));
-			goto fail;
-		}
-	}
+	/* PROXY header segments; the SYNs the proxy sends again on its timer */
+	if (dp->ca_tcp &&
+	    (dp->ca_pool = seg_pool("nccapool", 4096u * dp->n_workers + 1023, socket,
+				    "client address header pool")) == NULL)
+		goto fail;
+	if (dp->synp &&
+	    (dp->sp_pool = seg_pool("ncsppool", 1024u * dp->n_workers + 1023, socket,
+				    "SYN proxy pool")) == NULL)
+		goto fail;
 	if (nc_frag_dp_init(dp, socket) < 0) {
 		NC_LOG(ERR, DP, "fragment pools: %s (raise eal.memory_mb)", rte_strerror(rte_errno));
 		goto fail;
