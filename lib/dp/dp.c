@@ -498,13 +498,11 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket, const char **what)
 				goto fail;
 		}
 	}
-	if (dp->store_size != 0 || dp->nat64) {
-		/* ICMP errors are acted on (fail-over, packet too big relayed):
-		 * the TCP legs' windows they are checked against (an IPv6 flow
-		 * with IPv6 servers keeps its own in its line). Both are known
-		 * from the services at start: a reload adds no NAT64 service
-		 * unless one was there at start, and changes no service's
-		 * servers' family. */
+	if (dp->store_size != 0) {
+		/* ICMP errors are acted on (fail-over): the TCP legs' windows
+		 * they are checked against (an IPv6 flow keeps its own in its
+		 * flow line, a NAT64 flow in its address line). Known from the
+		 * services at start. */
 		*what = "TCP windows";
 		w->seqw = rte_zmalloc_socket("nc_seqwin", (size_t)nc_flow_slots(w->flows) *
 					     sizeof(*w->seqw), RTE_CACHE_LINE_SIZE, socket);

@@ -404,11 +404,6 @@ nc_dp_service_check_add(const struct nc_dp *dp, const struct nc_cfg_service *cs,
 				 "set up then); needs a restart");
 			return -ENOTSUP;
 		}
-		if (cs->server_family == AF_INET && !dp->nat64) {
-			snprintf(why, len, "no service had NAT64 at start (its TCP windows' table is "
-				 "set up then); needs a restart");
-			return -ENOTSUP;
-		}
 		e = nc_dp_svc6_find(&dp->tables->v6, cs->vip6, rte_cpu_to_be_16(cs->port), cs->proto);
 		k = e != NULL ? e->svc + 1u : 0;
 	} else {

@@ -475,10 +475,11 @@ flow_idx(const struct nc_worker *w, const struct nc_flow *f)
  * fail-safe services (an unreachable is a failure signal) and IPv6 and NAT64
  * TCP flows (packet too big goes on to the other leg). An IPv6 flow with IPv6
  * servers keeps them in its own line (nc_flow.seq6, where an IPv4 flow has its
- * addresses), so its packets read no line more for them; the others at
- * w->seqw[flow index], a 20-byte entry off the flow's line - one more cache
- * line per packet, beside the fail-safe's three or a NAT64 flow's addresses -
- * for a window made only of the bytes in flight. A plain IPv4 service's flows
+ * addresses), a NAT64 flow in its address line (nc_flow6_addr.seq64, where an
+ * IPv6 flow has its local IP and server), so their packets read no line more
+ * for them; an IPv4 fail-safe flow at w->seqw[flow index], a 20-byte entry off
+ * the flow's line - one more cache line per packet, beside the fail-safe's
+ * three - for a window made only of the bytes in flight. A plain IPv4 service's flows
  * are not tracked: nothing acts on their ICMP errors, so their packets pay
  * nothing but the test of the fail-safe flag they already make.
  */
@@ -509,6 +510,11 @@ seq_of(const struct nc_worker *w, const struct nc_flow *f)
 
 		r.leg = fw->seq6;
 		r.known = &fw->seq6_known;
+	} else if (nc_flow_is_64(f)) {
+		struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+
+		r.leg = a->seq64;
+		r.known = &a->seq64_known;
 	} else if (w->seqw != NULL) {
 		struct nc_flow_seq *s = &w->seqw[flow_idx(w, f)];
 
@@ -516,15 +522,6 @@ seq_of(const struct nc_worker *w, const struct nc_flow *f)
 		r.known = &s->known;
 	}
 	return r;
-}
-
-/* Prefetch flow <idx>'s windows off its line: both ends, as one in four of
- * these 20-byte entries runs into a second cache line. */
-static inline void
-seqw_prefetch(const struct nc_flow_seq *seqw, uint32_t idx)
-{
-	rte_prefetch0(&seqw[idx]);
-	rte_prefetch0(&seqw[idx].known);
 }
 
 /* <len> sequence numbers from <seq> (host order) went to leg <leg>'s peer;
@@ -635,7 +632,7 @@ flow_closed(struct nc_worker *w, const struct nc_flow *f)
 	w->st.svc[f->svc].flows_closed++;
 	srv_stats(w, f)->flows_closed++;
 	sync_close(w, f);
-	if (w->seqw != NULL)   /* the slot's next flow starts afresh (seq6: zeroed as it opens) */
+	if (w->seqw != NULL)   /* the slot's next flow starts afresh (seq6, seq64: as it opens) */
 		w->seqw[flow_idx(w, f)].known = 0;
 	if (unlikely(w->synp != NULL))
 		nc_sp_release(w, flow_idx(w, f));

@@ -57,8 +57,8 @@ nc_quote_l4_set(uint8_t *ql4, uint32_t n, uint8_t proto, uint16_t sport, uint16_
 static inline int
 keeps_windows(const struct nc_worker *w, const struct nc_flow *f)
 {
-	return f->key.proto == IPPROTO_TCP && w->seqw != NULL &&
-	       (w->tb->svc[f->svc].failsafe || nc_flow_is_64(f));
+	return f->key.proto == IPPROTO_TCP &&
+	       (nc_flow_is_64(f) || (w->tb->svc[f->svc].failsafe && w->seqw != NULL));
 }
 
 /*

@@ -201,7 +201,6 @@ nc_dp_v6_tables(struct nc_dp *dp, struct nc_dp_tables *tb)
 		if (cs->family != AF_INET6)
 			continue;
 		dp->v6 = 1;
-		dp->nat64 |= cs->server_family == AF_INET;
 		svc6_set(&t->svc[t->n_svc], cs, s);
 		nc_dp_svc6_index(t, t->n_svc++);
 		if (nc_dp_addr6_insert(t, cs->vip6, -1, -1, -1) < 0)

@@ -430,7 +430,6 @@ struct nc_dp {
 	uint8_t ca_tcp;                       /* some TCP service had a client_address at
 	                                       * start: workers keep its per-flow state */
 	uint8_t probing;                      /* some service has probes: steer their replies */
-	uint8_t nat64;                        /* some IPv6 service has IPv4 servers */
 	uint8_t v6;                           /* some service has an IPv6 VIP: IPv6 flow
 	                                       * slots and neighbor tables (from the start) */
 	uint8_t sync;                         /* flow sync started (dp_sync.c) */

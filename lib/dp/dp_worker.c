@@ -426,8 +426,8 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	 * client leg's from the sequence number the fail-safe's translation
 	 * gives, the server leg's from the server's acknowledgement as it wrote
 	 * it (before a PROXY header's shift comes off) */
-	if (unlikely(w->tb->svc[f->svc].failsafe || nc_flow_is_64(f)) &&
-	    f->key.proto == IPPROTO_TCP && w->seqw != NULL) {
+	if (unlikely(nc_flow_is_64(f) || (w->tb->svc[f->svc].failsafe && w->seqw != NULL)) &&
+	    f->key.proto == IPPROTO_TCP) {
 		track = 1;
 		ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->recv_ack;
 	}
@@ -625,19 +625,16 @@ classify(struct nc_worker *w, struct rte_mbuf **mp, uint16_t pidx, int owned_che
 	return PK_CLIENT;
 }
 
-/* What an IPv6 flow's server leg, or a NAT64 flow's IPv4 one (<v4>), reads
- * beside its flow line: its addresses, and a NAT64 flow's TCP windows (an
- * IPv6 flow keeps them in its line, an IPv4 flow has neither). */
+/* What an IPv6 flow's server leg, or a NAT64 flow's IPv4 one, reads beside
+ * its flow line: its address line (with a NAT64 flow's TCP windows; an IPv6
+ * flow keeps them in its flow line, an IPv4 flow has neither). */
 static inline void
-flow6_prefetch(struct nc_worker *w, uint32_t idx, int v4)
+flow6_prefetch(struct nc_worker *w, uint32_t idx)
 {
 	const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, idx);
 
-	if (a != NULL) {
+	if (a != NULL)
 		rte_prefetch0(a);
-		if (v4 && w->seqw != NULL)
-			seqw_prefetch(w->seqw, idx);
-	}
 }
 
 /* Packets per stage of process()'s pipeline, and the stages between a
@@ -736,15 +733,9 @@ stage_flows(struct nc_worker *w, struct burst *b, uint16_t g)
 
 	nc_flow_probe_ways(w->flows, b->probe + b->cfirst[g],
 			   (uint32_t)(b->cfirst[g + 1] - b->cfirst[g]));
-	if (unlikely(b->c6first[g + 1] != b->c6first[g])) {
+	if (unlikely(b->c6first[g + 1] != b->c6first[g]))
 		nc_flow6_probe_ways(w->flows, b->probe6 + b->c6first[g],
 				    (uint32_t)(b->c6first[g + 1] - b->c6first[g]));
-		/* the TCP windows a NAT64 flow keeps off its line (dp_fastpath.h) */
-		for (s = b->c6first[g]; w->seqw != NULL && s < b->c6first[g + 1]; s++)
-			if (b->probe6[s].idx != UINT32_MAX &&
-			    w->tb->v6.svc[b->meta[b->cli6[s]].svc6].nat64)
-				seqw_prefetch(w->seqw, b->probe6[s].idx);
-	}
 	for (s = b->sfirst[g]; s < b->sfirst[g + 1]; s++) {
 		struct pkt_meta *pm = &b->meta[b->srv[s]];
 
@@ -753,9 +744,9 @@ stage_flows(struct nc_worker *w, struct burst *b, uint16_t g)
 			rte_prefetch0(flow_at(w, (uint32_t)pm->sidx));
 			if (unlikely(w->synp != NULL))
 				rte_prefetch0(&w->synp[pm->sidx]);
-			/* an IPv6 or NAT64 flow's addresses and windows */
+			/* an IPv6 or NAT64 flow's addresses (and windows) */
 			if (unlikely(w->tb->v6.n_svc != 0))
-				flow6_prefetch(w, (uint32_t)pm->sidx, pm->kind == PK_SERVER);
+				flow6_prefetch(w, (uint32_t)pm->sidx);
 		}
 	}
 }

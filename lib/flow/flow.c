@@ -1008,12 +1008,23 @@ nc_flow6_lookup(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t 
 	return ft_lookup(t, 1, k, hash);
 }
 
+/* IPv6 flow slot <pos>'s addresses as it opens: its key's, and the rest
+ * zeros (a NAT64 flow's windows there start unknown). */
+static void
+addr6_open(struct nc_flow_table *t, uint32_t pos, const struct nc_flow6_key *k)
+{
+	struct nc_flow6_addr *a = &t->a6[pos - t->slots];
+
+	memcpy(a->client, k->src_ip, 16);
+	memcpy(a->vip, k->dst_ip, 16);
+	memset(a->lip, 0, sizeof(a->lip) + sizeof(a->server));
+}
+
 struct nc_flow *
 nc_flow6_add(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash,
 	     const uint16_t *lips, uint16_t n_lips, uint16_t *lip_cursor, uint8_t rest, uint8_t steer,
 	     int *err)
 {
-	struct nc_flow6_addr *a;
 	struct nc_flow *f;
 	uint16_t lip, port;
 	int32_t pos;
@@ -1043,9 +1054,7 @@ nc_flow6_add(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t has
 	f->lip_idx = lip;
 	f->lport = rte_cpu_to_be_16(port);
 	f->state = k->proto == IPPROTO_TCP ? NC_FLOW_SYN : NC_FLOW_UDP;
-	a = &t->a6[(uint32_t)pos - t->slots];
-	memcpy(a->client, k->src_ip, 16);
-	memcpy(a->vip, k->dst_ip, 16);
+	addr6_open(t, (uint32_t)pos, k);
 	t->lport_map[(uint32_t)lip << 16 | port] = (uint32_t)pos + 1;
 	t->n++;
 	return f;
@@ -1114,7 +1123,6 @@ struct nc_flow *
 nc_flow6_adopt(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t hash,
 	       uint16_t lip_idx, uint16_t lport, int *err)
 {
-	struct nc_flow6_addr *a;
 	struct nc_flow *f;
 	int32_t pos;
 
@@ -1132,9 +1140,7 @@ nc_flow6_adopt(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t h
 	f->key.dst_port = k->dst_port;
 	f->key.proto = k->proto;
 	f->key.pad[0] = NC_FLOW_KEY_V6;
-	a = &t->a6[(uint32_t)pos - t->slots];
-	memcpy(a->client, k->src_ip, 16);
-	memcpy(a->vip, k->dst_ip, 16);
+	addr6_open(t, (uint32_t)pos, k);
 	return adopt_slot(t, (uint32_t)pos, k->proto, lip_idx, lport);
 }
 

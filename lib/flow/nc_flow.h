@@ -42,7 +42,8 @@ struct nc_flow_key {
  * keyed by the IPv6 5-tuple; their addresses sit in a side array, one cache
  * line per flow (nc_flow6_addr_at). An IPv6 flow's nc_flow key holds its ports
  * and protocol and pad[0] = NC_FLOW_KEY_V6, so no IPv4 key ever equals it; its
- * IPv4 addresses are 0 when it opens (with IPv6 servers, its windows: seq6).
+ * IPv4 addresses are 0 when it opens (with IPv6 servers, its windows: seq6;
+ * a NAT64 flow's are in its nc_flow6_addr: seq64).
  */
 struct nc_flow6_key {
 	uint8_t src_ip[16];  /* client */
@@ -57,12 +58,30 @@ struct nc_flow6_key {
 #define NC_FLOW_KEY_64 2   /* ... with | of one whose server leg is IPv4 (NAT64): its
 			    * lip and server_ip are IPv4 as an IPv4 flow's */
 
+/* A TCP leg's sequence window (host order), as lib/dp keeps it for the ICMP
+ * errors that quote the leg's segments (dp_fastpath.h). */
+struct nc_flow_seq_leg {
+	uint32_t una;   /* oldest byte its peer has not acknowledged */
+	uint32_t nxt;   /* past the last byte (SYN, FIN) sent to it */
+};
+
 /* An IPv6 flow's addresses (network order). */
 struct nc_flow6_addr {
 	uint8_t client[16];
 	uint8_t vip[16];
-	uint8_t lip[16];
-	uint8_t server[16];
+	union {
+		struct {
+			uint8_t lip[16];
+			uint8_t server[16];
+		};
+		/* a NAT64 flow's local IP and server are IPv4, in its flow
+		 * line: its TCP legs' windows sit here, in the line its
+		 * packets read anyway */
+		struct {
+			struct nc_flow_seq_leg seq64[2];
+			uint8_t seq64_known;   /* seq64's legs started, a bit each */
+		};
+	};
 } __rte_cache_aligned;
 
 enum nc_flow_state {
@@ -86,13 +105,6 @@ enum nc_flow_state {
 #define NC_FLOW_ISN     0x8  /* sync: a peer's connection installed before its client's
 			      * first byte: c_isn holds the client's initial sequence
 			      * number (its SYN again is the same connection's) */
-
-/* A TCP leg's sequence window (host order), as lib/dp keeps it for the ICMP
- * errors that quote the leg's segments (dp_fastpath.h). */
-struct nc_flow_seq_leg {
-	uint32_t una;   /* oldest byte its peer has not acknowledged */
-	uint32_t nxt;   /* past the last byte (SYN, FIN) sent to it */
-};
 
 /* One flow; one cache line. All addresses and ports in network order. */
 struct nc_flow {
