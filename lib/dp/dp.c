@@ -469,6 +469,7 @@ worker_create(struct nc_dp *dp, uint16_t id, int socket, const char **what)
 	if (has_v6_service(cfg) && nc_flow_table_add_v6(w->flows, socket) < 0)
 		goto fail;
 	w->flow = nc_flow_at(w->flows, 0);
+	w->a6 = nc_flow6_addrs(w->flows, &w->a6_first, &w->a6_n);
 	nc_flow_set_tcp_reuse(w->flows, cfg->limits.tcp_timewait_s * 1000, wall_ms());
 	/* every service slot: services can be added at run time */
 	*what = "server statistics";

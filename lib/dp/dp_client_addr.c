@@ -63,7 +63,7 @@ hdr_build(const struct nc_worker *w, const struct nc_flow *f, uint8_t proto, uin
 		return nc_proxy_v2_build(out, proto, f->key.src_ip, f->key.dst_ip, f->key.src_port,
 					 f->key.dst_port);
 	}
-	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+	a = flow6_addr(w, flow_idx(w, f));
 	if (proto == IPPROTO_TCP && (f->ca & NC_FLOW_CA_MODE) == NC_CA_PROXY_V1)
 		return nc_proxy_v1_build6(out, a->client, a->vip, f->key.src_port, f->key.dst_port);
 	return nc_proxy_v2_build6(out, proto, a->client, a->vip, f->key.src_port, f->key.dst_port);
@@ -84,7 +84,7 @@ own_seg(struct nc_worker *w, const struct nc_flow *f, int to_server, uint16_t tc
 	struct rte_tcp_hdr *th;
 
 	if (unlikely(nc_flow_is_v6(f)) && !(to_server && nc_flow_is_64(f))) {
-		const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+		const struct nc_flow6_addr *a = flow6_addr(w, flow_idx(w, f));
 
 		th = nc_own_tcp6_frame(m, (uint16_t)(L4_OFF6 + tcp_len + pay), tcp_len,
 				       to_server ? a->lip : a->vip, to_server ? a->server : a->client);
@@ -318,7 +318,7 @@ toa_add(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m, uint16
 	memmove(nd, d, (size_t)l4_off + hl);
 	th = (struct rte_tcp_hdr *)(nd + l4_off);
 	if (nc_flow_is_v6(f))
-		nc_toa6_build(nd + l4_off + hl, nc_flow6_addr_at(w->flows, flow_idx(w, f))->client,
+		nc_toa6_build(nd + l4_off + hl, flow6_addr(w, flow_idx(w, f))->client,
 			      f->key.src_port);
 	else
 		nc_toa_build(nd + l4_off + hl, f->key.src_ip, f->key.src_port);

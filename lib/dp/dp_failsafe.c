@@ -186,7 +186,7 @@ tcp_segment(struct nc_worker *w, const struct nc_flow *f, int to_server, uint8_t
 
 	if (unlikely(nc_flow_is_v6(f)) && !(to_server && nc_flow_is_64(f))) {
 		/* IPv6 on this leg: an IPv6 flow's, or a NAT64 flow's client's */
-		const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+		const struct nc_flow6_addr *a = flow6_addr(w, flow_idx(w, f));
 
 		th = nc_own_tcp6_frame(m, (uint16_t)(L4_OFF6 + tlen), tlen, to_server ? a->lip : a->vip,
 				       to_server ? a->server : a->client);
@@ -1609,7 +1609,7 @@ failover_report(struct nc_worker *w, const struct nc_flow *f, uint8_t from, uint
 					  .cport = f->key.src_port, .proto = f->key.proto };
 	if (nc_flow_is_v6(f)) {
 		msg.ev.v6 = 1;
-		memcpy(msg.ip6, nc_flow6_addr_at(w->flows, flow_idx(w, f))->client, 16);
+		memcpy(msg.ip6, flow6_addr(w, flow_idx(w, f))->client, 16);
 	}
 	/* a full ring loses the log line only; the move itself happened */
 	rte_ring_mp_enqueue_elem(w->dp->ctl_ring, &msg, sizeof(msg));

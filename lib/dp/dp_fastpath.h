@@ -454,6 +454,16 @@ flow_idx(const struct nc_worker *w, const struct nc_flow *f)
 	return (uint32_t)(f - w->flow);
 }
 
+/* IPv6 flow <idx>'s addresses (nc_flow6_addr_at() without the call); NULL
+ * for an IPv4 slot. */
+static inline struct nc_flow6_addr *
+flow6_addr(const struct nc_worker *w, uint32_t idx)
+{
+	uint32_t i = idx - w->a6_first;   /* below a6_first: wraps past a6_n */
+
+	return i < w->a6_n ? &w->a6[i] : NULL;
+}
+
 /*
  * The sequence windows of a TCP flow's two legs (w->seqw[flow index]), for
  * the ICMP errors that quote its segments. An error is acted on only when the
@@ -511,7 +521,7 @@ seq_of(const struct nc_worker *w, const struct nc_flow *f)
 		r.leg = fw->seq6;
 		r.known = &fw->seq6_known;
 	} else if (nc_flow_is_64(f)) {
-		struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+		struct nc_flow6_addr *a = flow6_addr(w, flow_idx(w, f));
 
 		r.leg = a->seq64;
 		r.known = &a->seq64_known;

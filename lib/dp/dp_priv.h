@@ -291,6 +291,8 @@ struct nc_worker {
 	                                       * synced UDP request (dp_sync.c) */
 	struct nc_flow_table *flows;
 	struct nc_flow *flow;                 /* flows' array (nc_flow_at(flows, 0)): it never moves */
+	struct nc_flow6_addr *a6;             /* IPv6 flows' addresses (nc_flow6_addrs()): */
+	uint32_t a6_first, a6_n;              /* flow a6_first + i's at a6[i], i < a6_n */
 	struct nc_srv_stats *srv;             /* [svc * NC_MAX_SERVERS + server] */
 	struct nc_txstore *txs;               /* held requests (fail-safe services) */
 	uint32_t *txc;                        /* per flow index: chain head, tail */

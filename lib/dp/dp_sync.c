@@ -60,7 +60,7 @@ fill_rec(const struct nc_worker *w, const struct nc_flow *f, struct sync_item *i
 	r->lip = f->lip;
 	r->server_ip = f->server_ip;
 	if (unlikely(nc_flow_is_v6(f))) {
-		const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+		const struct nc_flow6_addr *a = flow6_addr(w, flow_idx(w, f));
 
 		memcpy(it->a6.client, a->client, 16);
 		memcpy(it->a6.vip, a->vip, 16);

@@ -227,7 +227,7 @@ ends_of(struct nc_worker *w, const struct nc_flow *f)
 
 	if (!nc_flow_is_v6(f))
 		return nc_sp_ends4(&f->key);
-	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+	a = flow6_addr(w, flow_idx(w, f));
 	return nc_sp_ends6(a->client, a->vip, f->key.src_port, f->key.dst_port);
 }
 
@@ -592,7 +592,7 @@ stale_tuple(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbu
 
 	w->st.svc[f->svc].sp[NC_SP_EV_STALE_TUPLE]++;
 	if (nc_flow_is_v6(f) && !nc_flow_is_64(f)) {
-		const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, idx);
+		const struct nc_flow6_addr *a = flow6_addr(w, idx);
 
 		e = nc_sp_ends6(a->lip, a->server, f->lport, f->server_port);
 	} else {   /* IPv4 towards the server, NAT64's too */

@@ -214,7 +214,7 @@ nc_v6_to_server(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m
 		c2s_translate64(w, m, L4_OFF6, f->key.proto, f);
 		return L4_OFF;
 	}
-	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+	a = flow6_addr(w, flow_idx(w, f));
 	rewrite6(m, L4_OFF6, f->key.proto, a->lip, a->server, f->lport, f->server_port, f->c2s_l4_delta);
 	return L4_OFF6;
 }
@@ -222,7 +222,7 @@ nc_v6_to_server(struct nc_worker *w, const struct nc_flow *f, struct rte_mbuf *m
 void
 nc_v6_flow_moved(struct nc_worker *w, struct nc_flow *f, uint32_t server_ip)
 {
-	struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+	struct nc_flow6_addr *a = flow6_addr(w, flow_idx(w, f));
 
 	if (nc_flow_is_64(f)) {
 		f->lip = w->dp->lip[f->lip_idx];
@@ -343,7 +343,7 @@ int
 nc_v64_icmp_to_client(struct nc_worker *w, struct rte_mbuf *m, int32_t idx)
 {
 	struct nc_flow *f = flow_at(w, (uint32_t)idx);
-	const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
+	const struct nc_flow6_addr *a = flow6_addr(w, (uint32_t)idx);
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct rte_icmp_hdr *ic = (const struct rte_icmp_hdr *)(d + L4_OFF);
 	const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)(ic + 1);
@@ -391,7 +391,7 @@ nc_v64_to_client(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m, con
 {
 	const struct rte_ipv4_hdr *ip4 = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
 								 sizeof(struct rte_ether_hdr));
-	const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+	const struct nc_flow6_addr *a = flow6_addr(w, flow_idx(w, f));
 	uint16_t l4_len = (uint16_t)(rte_be_to_cpu_16(ip4->total_length) - sizeof(*ip4));
 	uint8_t tos = ip4->type_of_service, ttl = (uint8_t)(ip4->time_to_live - 1);
 	struct rte_ipv6_hdr *ip;
@@ -533,7 +533,7 @@ void
 nc_v6_adopt_fill(struct nc_worker *w, struct nc_flow *f, const struct nc_sync_rec *r,
 		 const struct nc_sync_addr6 *a6)
 {
-	struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+	struct nc_flow6_addr *a = flow6_addr(w, flow_idx(w, f));
 	const struct nc_svc6_ent *se = nc_dp_svc6_find(&w->tb->v6, a6->vip, f->key.dst_port,
 						       f->key.proto);
 	uint16_t port = 0;
@@ -647,7 +647,7 @@ flow6_open(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, const struct 
 	f->nh_server = srv->nh;
 	f->nh_client = (uint32_t)nh;
 	nc_neigh_mark_used(dp->neigh, (uint32_t)nh);
-	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+	a = flow6_addr(w, flow_idx(w, f));
 	if (unlikely(se->nat64)) {
 		f->key.pad[0] |= NC_FLOW_KEY_64;
 		f->lip = dp->lip[f->lip_idx];
@@ -763,7 +763,7 @@ void
 nc_v6_synp_leg(struct nc_worker *w, struct nc_flow *f, uint32_t idx, struct rte_mbuf *m,
 	       uint16_t l4_off, uint16_t pay)
 {
-	const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, idx);
+	const struct nc_flow6_addr *a = flow6_addr(w, idx);
 	struct nc_flow6_key k;
 	struct pkt_meta pm;
 
@@ -861,7 +861,7 @@ nc_v6_client_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 		tx_to(w, m, f->nh_server);
 		return;
 	}
-	a = nc_flow6_addr_at(w->flows, flow_idx(w, f));
+	a = flow6_addr(w, flow_idx(w, f));
 	rewrite6(m, pm->l4_off, k->proto, a->lip, a->server, f->lport, f->server_port, f->c2s_l4_delta);
 	tx_to(w, m, f->nh_server);
 }
@@ -909,7 +909,7 @@ nc_v6_server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta 
 		return;
 	}
 	f = flow_at(w, (uint32_t)idx);
-	a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
+	a = flow6_addr(w, (uint32_t)idx);
 	/* the reply must come from the flow's server, on the flow's protocol */
 	if (unlikely(a == NULL || f->server_port != ports[0] || f->key.proto != pm->key.proto ||
 		     !nc_ip6_eq(a->server, ip->src_addr))) {
@@ -1014,7 +1014,7 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 		if (idx < 0)
 			goto no_flow;
 		f = flow_at(w, (uint32_t)idx);
-		a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
+		a = flow6_addr(w, (uint32_t)idx);
 		if (a == NULL || nc_flow_is_64(f) || f->key.proto != q->proto ||
 		    f->server_port != qports[1] || !nc_ip6_eq(a->server, q->dst_addr))
 			goto no_flow;
@@ -1061,7 +1061,7 @@ icmp6_error(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm, 
 			return PK_DROP;
 		}
 		f = flow_at(w, (uint32_t)idx);
-		a = nc_flow6_addr_at(w->flows, (uint32_t)idx);
+		a = flow6_addr(w, (uint32_t)idx);
 		if (f->key.proto == IPPROTO_TCP &&
 		    !seq_relayable(w, (uint32_t)idx, NC_SEQ_TO_CLIENT, qseq))
 			goto out_of_window;

@@ -631,7 +631,7 @@ classify(struct nc_worker *w, struct rte_mbuf **mp, uint16_t pidx, int owned_che
 static inline void
 flow6_prefetch(struct nc_worker *w, uint32_t idx)
 {
-	const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, idx);
+	const struct nc_flow6_addr *a = flow6_addr(w, idx);
 
 	if (a != NULL)
 		rte_prefetch0(a);

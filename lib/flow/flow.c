@@ -1066,6 +1066,14 @@ nc_flow6_addr_at(struct nc_flow_table *t, uint32_t idx)
 	return idx >= t->slots && idx < t->slots + t->slots6 ? &t->a6[idx - t->slots] : NULL;
 }
 
+struct nc_flow6_addr *
+nc_flow6_addrs(struct nc_flow_table *t, uint32_t *first, uint32_t *n)
+{
+	*first = t->slots;
+	*n = t->slots6;
+	return t->a6;
+}
+
 /* The checks of an adoption, and port <lport> of <lip_idx> out of its free
  * list: 0, or the error (nc_flow_adopt()). */
 static int

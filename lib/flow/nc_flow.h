@@ -401,6 +401,9 @@ struct nc_flow *nc_flow6_adopt(struct nc_flow_table *t, const struct nc_flow6_ke
 
 /* The addresses of IPv6 flow <idx>; NULL when <idx> is an IPv4 slot. */
 struct nc_flow6_addr *nc_flow6_addr_at(struct nc_flow_table *t, uint32_t idx);
+/* All of them, for a caller that finds them without a call: flow <*first> + i
+ * has entry i, for i < <*n> (0 before nc_flow_table_add_v6()). */
+struct nc_flow6_addr *nc_flow6_addrs(struct nc_flow_table *t, uint32_t *first, uint32_t *n);
 
 /* Flow <f> is an IPv6 flow. */
 static inline int
