@@ -35,12 +35,13 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ "$(id -u)" = 0 ] || { echo "bench-adaptive: run as root (sudo where it is installed): it creates network namespaces" >&2; exit 1; }
+# shellcheck disable=SC2164 # ROOT is where cd just found the tree
 cd "$ROOT"
 scripts/deps.sh --peers || exit 1
 { [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null; } && ninja -C "$BUILD" >/dev/null || exit 1
 scripts/hugepages.sh 256 >/dev/null || true
 export BUILD
-# shellcheck source=lab-lib.sh
+# shellcheck source-path=SCRIPTDIR source=lab-lib.sh
 . "$ROOT/scripts/lab-lib.sh"
 mkdir -p "$OUT"
 W=$(mktemp -d /tmp/nc-bench-adaptive.XXXXXX)
@@ -112,6 +113,7 @@ done
 	for mode in $MODES; do printf ' | %-12s' "$mode"; done
 	echo
 	for mode in $MODES; do timeline "$OUT/$mode.csv" >"$W/$mode.tl"; done
+	# shellcheck disable=SC2086 # MODES: one word per mode
 	first=$(set -- $MODES; echo "$1")
 	while read -r t _; do
 		printf '%6s' "$t"
@@ -126,6 +128,7 @@ done
 	for mode in $MODES; do
 		c=$OUT/$mode.client.json
 		fw=$(awk -F, '$2 == "web" { w[$3] = $4 } END { printf "%d/%d/%d", w["n0"], w["n1"], w["n2"] }' "$OUT/$mode.csv")
+		# shellcheck disable=SC2015 # "static && echo - || ...": echo never fails
 		printf '%-8s %9.0f %8.2f %8.2f %7d %7s %9s %s\n' "$mode" "$(jq .rps "$c")" "$(jq .p50_ms "$c")" \
 			"$(jq .p99_ms "$c")" "$(jq .broken "$c")" \
 			"$([ "$mode" = static ] && echo - || rise_time "$OUT/$mode.csv")" \

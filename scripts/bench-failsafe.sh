@@ -48,16 +48,17 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ "$(id -u)" = 0 ] || { echo "bench-failsafe: run as root (sudo where it is installed): it creates network namespaces" >&2; exit 1; }
+# shellcheck disable=SC2164 # ROOT is where cd just found the tree
 cd "$ROOT"
 scripts/deps.sh --peers || exit 1
 { [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null; } && ninja -C "$BUILD" >/dev/null || exit 1
 scripts/hugepages.sh 512 >/dev/null || true
 export BUILD
-# shellcheck source=lab-lib.sh
+# shellcheck source-path=SCRIPTDIR source=lab-lib.sh
 . "$ROOT/scripts/lab-lib.sh"
 W=$(mktemp -d /tmp/nc-bench-failsafe.XXXXXX)
 PEER_PID=
-# shellcheck source=peer-lib.sh
+# shellcheck source-path=SCRIPTDIR source=peer-lib.sh
 . "$ROOT/scripts/peer-lib.sh"
 LOOPS=1000000,1000000,1000000   # requests in flight when the server dies
 OUT=$ROOT/bench-out/failsafe     # each run's client JSON and per-second lines
@@ -66,6 +67,7 @@ PY_PIDS=
 mkdir -p "$OUT"
 
 peer_stop() {
+	# shellcheck disable=SC2086 # PY_PIDS: one word per pid
 	[ -z "$PY_PIDS" ] || { kill $PY_PIDS 2>/dev/null; wait $PY_PIDS 2>/dev/null; PY_PIDS=; }
 	if [ -n "$PEER_PID" ]; then
 		kill "$PEER_PID" 2>/dev/null
@@ -305,7 +307,7 @@ if [ "$STEADY_ON" = 1 ]; then
 	printf '%-14s %8s %8s %8s %10s %6s %6s\n' balancer "req/s" failed "p99 ms" completed downs moved
 	for p in $PEERS; do
 		[ -n "${STEADY[$p]:-}" ] || continue
-		read -r rps failed p99 done downs moved <<<"${STEADY[$p]}"
-		printf '%-14s %8s %8s %8s %10s %6s %6s\n' "$p" "$rps" "$failed" "$p99" "$done" "$downs" "$moved"
+		read -r rps failed p99 completed downs moved <<<"${STEADY[$p]}"
+		printf '%-14s %8s %8s %8s %10s %6s %6s\n' "$p" "$rps" "$failed" "$p99" "$completed" "$downs" "$moved"
 	done
 fi

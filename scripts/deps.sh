@@ -37,6 +37,7 @@ if [ ! -e "$policy" ]; then
 	printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
 fi
 ok=0
+# shellcheck disable=SC2086 # missing: one word per package
 apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null && ok=1
 [ "$made_policy" = 0 ] || rm -f "$policy"
 [ "$ok" = 1 ] || { echo "deps: cannot install:$missing" >&2; exit 1; }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash source-path=SCRIPTDIR
 # Shell helpers for everything that runs the appliance in the namespace lab
 # (scripts/demo.sh, tests/e2e/run.sh, scripts/bench-*.sh). Source it after
 # setting ROOT (the repository) and BUILD (the build directory, absolute).
@@ -12,9 +13,13 @@
 #   nc_client ...                                   run nc-client in lab-client
 #   attacker ...                                    run a command in lab-attacker
 
+# shellcheck disable=SC2034 # used by the scripts that source this
 LAB_VIP=10.200.0.1
+# shellcheck disable=SC2034 # used by the scripts that source this
 LAB_ATTACKER=10.200.0.100      # lab-attacker's own address (scripts/lab.sh)
+# shellcheck disable=SC2034 # used by the scripts that source this
 LAB_SPOOF_NET=10.200.0.128/25  # the sources it may spoof: the clients' subnet, no host there
+# shellcheck disable=SC2034 # used by the scripts that source this
 LAB_SERVERS=(10.201.0.11 10.201.0.12 10.201.0.13)
 NC_BIN=$BUILD/app/netchestra
 NC_CLIENT=$BUILD/tests/tools/nc-client

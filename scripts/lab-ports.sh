@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The kind of port the appliance gets in the namespace lab: net_af_xdp (the
 # startup files' interfaces through AF_XDP sockets; the preset
 # drivers-cfg/net_af_xdp.json), the lab's default where the PMD and the

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell helpers for benchmarks that run other balancers in the namespace lab
 # (scripts/bench-peers.sh, scripts/bench-failsafe.sh). Source it after
 # scripts/lab-lib.sh, with W set to the benchmark's work directory.

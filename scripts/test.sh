@@ -21,8 +21,8 @@
 # As root (sudo where it is installed).
 set -uo pipefail
 [ "$(id -u)" = 0 ] || { echo "test: run as root (sudo where it is installed): it installs packages, reserves hugepages and creates network namespaces" >&2; exit 1; }
+# shellcheck disable=SC2164 # the tree this script is in: it exists
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 BUILD=${BUILD:-build}
 ASAN_BUILD=${ASAN_BUILD:-build-asan}
 
@@ -64,6 +64,7 @@ log "unit tests"
 meson_suite unit "$BUILD" --suite unit
 
 log "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer ($ASAN_BUILD)"
+# shellcheck disable=SC2015 # "... && meson_suite || count": meson_suite ends with rm -f, it does not fail
 if [ -f "$ASAN_BUILD/build.ninja" ]; then
 	meson setup --reconfigure "$ASAN_BUILD" >/dev/null
 else
@@ -99,7 +100,7 @@ tests/pcap/run.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count pcap "${p:-0}" "${f:-1}"
 
-# shellcheck source=lab-ports.sh
+# shellcheck source-path=SCRIPTDIR source=lab-ports.sh
 . scripts/lab-ports.sh
 why=$(lab_xdp_why)
 log "end to end (namespace lab, the appliance on AF_XDP ports where the kernel allows them)"

@@ -8,7 +8,7 @@
 # servers' IPv6 addresses) in "fast" mode. Weights are read from --weights-log
 # and from DPDK telemetry (dpdk-telemetry.py). Usage: tests/e2e/adaptive.sh BUILD_DIR
 E2E_NAME=adaptive
-# shellcheck source=e2e-lib.sh
+# shellcheck source-path=SCRIPTDIR source=e2e-lib.sh
 . "$(dirname "$0")/e2e-lib.sh" "$@"
 CLIENT_PID=
 VIP6=fd00:200::1

@@ -1,3 +1,4 @@
+# shellcheck shell=bash source-path=SCRIPTDIR
 # Common start of the end-to-end suites (run.sh, adaptive.sh, failsafe.sh):
 # set E2E_NAME, then source this with the suite's arguments (BUILD_DIR).
 # It sets ROOT, BUILD, LAB, W (the work directory, kept with KEEP=1), the

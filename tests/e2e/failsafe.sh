@@ -8,7 +8,7 @@
 # request is answered exactly once and no transaction breaks; with it off
 # (the paper's round-robin row), transactions break. Usage: tests/e2e/failsafe.sh BUILD_DIR
 E2E_NAME=failsafe
-# shellcheck source=e2e-lib.sh
+# shellcheck source-path=SCRIPTDIR source=e2e-lib.sh
 . "$(dirname "$0")/e2e-lib.sh" "$@"
 
 # cfg <out> <enabled>: web and dns with affinity, and they and the IPv6 services
@@ -47,6 +47,7 @@ run() {
 		{ bad "$name: lab up" "$W/$name.lab.log"; return 1; }
 	cfg "$W/$name.json" "$on"
 	nc_start "$W/$name.json" "$W/$name.log" || { bad "$name: appliance starts" "$W/$name.log"; return 1; }
+	# shellcheck disable=SC2086 # CLIENT_EXTRA: more options, one word each
 	ip netns exec lab-client "$NC_CLIENT" --json --quiet --target "${TARGET:-$LAB_VIP}:$port" --proto "$proto" \
 		--mode "$mode" -c 6 -k 5 --duration 12 --timeout-ms 5000 ${CLIENT_EXTRA:-} \
 		--source "${SOURCES:-10.200.0.10,10.200.0.11,10.200.0.12,10.200.0.13,10.200.0.14,10.200.0.15}" \

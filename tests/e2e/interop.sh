@@ -33,7 +33,7 @@
 #   INTEROP_CELLS=REGEX          only the cells whose name matches (both phases)
 #   INTEROP_FAILS="kill stop link lossy"   phase 2's failures
 E2E_NAME=interop
-# shellcheck source=e2e-lib.sh
+# shellcheck source-path=SCRIPTDIR source=e2e-lib.sh
 . "$(dirname "$0")/e2e-lib.sh" "$@"
 
 HERE=$ROOT/tests/e2e/interop
@@ -641,6 +641,7 @@ phase2() {   # phase2 kill|stop|link|lossy
 			"$api" >"$W/p2/$how.others.why" 2>&1
 		# why they went down first, then what moved to them; the drops and
 		# the fail-safe's counters beside it
+		# shellcheck disable=SC2129 # one append per source of evidence, as written
 		grep -E "MON: .*(server n[02] .*down|on n[02] \()" "$W/phase2-$how.log" | head -12 >>"$W/p2/$how.others.why"
 		grep -E "MON" "$W/phase2-$how.log" | grep -v ' n1' | head -4 >>"$W/p2/$how.others.why"
 		curl -s --max-time 5 "$URL/metrics" | grep -E "^netchestra_(drop[a-z_]*|failsafe_[a-z_]+_total|port_rx_(missed|errors|nombuf)_total|port_tx_errors_total)" |

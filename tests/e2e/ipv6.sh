@@ -7,7 +7,7 @@
 # run has a duration or a count and a timeout.
 # Usage: tests/e2e/ipv6.sh BUILD_DIR
 E2E_NAME=e2e-ipv6
-# shellcheck source=e2e-lib.sh
+# shellcheck source-path=SCRIPTDIR source=e2e-lib.sh
 . "$(dirname "$0")/e2e-lib.sh" "$@"
 
 VIP6=fd00:200::1

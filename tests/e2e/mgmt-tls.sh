@@ -9,8 +9,9 @@
 # netchestra-ctl with --cacert, $NETCHESTRA_CACERT and --insecure, and its
 # hints without them; clients through the VIP served all the while.
 # Usage: tests/e2e/mgmt-tls.sh BUILD_DIR
+# shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
 E2E_NAME=mgmt-tls
-# shellcheck source=e2e-lib.sh
+# shellcheck source-path=SCRIPTDIR source=e2e-lib.sh
 . "$(dirname "$0")/e2e-lib.sh" "$@"
 
 PORT=9443

@@ -6,8 +6,9 @@
 # promtool, netchestra-ctl, SIGHUP with a valid and an invalid startup file
 # under load, and the dashboard in headless Chromium (a screenshot is kept in
 # BUILD_DIR/test-artifacts/). Usage: tests/e2e/mgmt.sh BUILD_DIR
+# shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
 E2E_NAME=mgmt
-# shellcheck source=e2e-lib.sh
+# shellcheck source-path=SCRIPTDIR source=e2e-lib.sh
 . "$(dirname "$0")/e2e-lib.sh" "$@"
 
 URL=http://127.0.0.1:9180
@@ -210,6 +211,7 @@ sleep 3
 f3=$(flows_of web6 n3)
 [ "$up" = 1 ] && [ "${f3:-0}" -gt 0 ] && ok "added IPv6 server n3 comes up after its IPv6 probes and gets flows ($f3)" ||
 	bad "added IPv6 server n3 comes up and gets flows: $(srv web6 n3)"
+# shellcheck disable=SC1007 # NETCHESTRA_TOKEN= : ctl runs with an empty token
 if NETCHESTRA_TOKEN= NETCHESTRA_URL=$URL "$CTL" services >"$W/ctl6.txt" 2>&1 &&
 	grep -q '^web6 \[fd00:200::1\]:80/tcp' "$W/ctl6.txt" && grep -Eq '^n3 +\[fd00:201::14\]:8080 +up' "$W/ctl6.txt"; then
 	ok "ctl services: web6 on [fd00:200::1]:80, n3 at [fd00:201::14]:8080"
@@ -244,6 +246,7 @@ fi
 
 # ---- netchestra-ctl ----
 export NETCHESTRA_URL=$URL
+# shellcheck disable=SC1007 # NETCHESTRA_TOKEN= : ctl runs with an empty token
 if NETCHESTRA_TOKEN= "$CTL" services >"$W/ctl.txt" 2>&1 && grep -q '^web 10.200.0.1:80/tcp' "$W/ctl.txt" &&
 	grep -Eq '^n3 +10.201.0.14:8080 +up' "$W/ctl.txt"; then
 	ok "ctl services: a table per service"

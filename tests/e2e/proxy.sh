@@ -44,7 +44,7 @@
 # under flock -o /run/netchestra-lab.lock)
 # shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
 E2E_NAME=proxy
-# shellcheck source=e2e-lib.sh
+# shellcheck source-path=SCRIPTDIR source=e2e-lib.sh
 . "$(dirname "$0")/e2e-lib.sh" "$@"
 
 HERE=$ROOT/tests/e2e/proxy

@@ -6,7 +6,7 @@
 # Two-arm, then one-arm. Bounded: every client run has a duration or a count
 # and a timeout. Usage: tests/e2e/run.sh BUILD_DIR
 E2E_NAME=e2e
-# shellcheck source=e2e-lib.sh
+# shellcheck source-path=SCRIPTDIR source=e2e-lib.sh
 . "$(dirname "$0")/e2e-lib.sh" "$@"
 
 # cfg <out> <base config> <jq filter>: a variant of a lab startup file

@@ -17,8 +17,9 @@
 # its request again, every request answered; and for a server that speaks
 # first (SMTP), sent again on the appliance's own timer, every message sent.
 # Usage: tests/e2e/synproxy.sh BUILD_DIR (as root, under the lab lock).
+# shellcheck disable=SC2015 # "check && ok ... || bad ...": ok never fails
 E2E_NAME=synproxy
-# shellcheck source=e2e-lib.sh
+# shellcheck source-path=SCRIPTDIR source=e2e-lib.sh
 . "$(dirname "$0")/e2e-lib.sh" "$@"
 
 cfg() { jq "$3" "$2" >"$1"; }

@@ -271,8 +271,14 @@ if command -v shellcheck >/dev/null; then
 		tests/e2e/cluster-sync.sh tests/tools/run.sh tests/e2e/flood.sh tests/e2e/pmtu.sh \
 		scripts/lab-peer.sh scripts/vip-healthcheck.sh scripts/bench-cluster.sh \
 		scripts/fuzz.sh tests/fuzz/run.sh tests/fuzz/build.sh scripts/bench-instructions.sh \
-		scripts/bench-fastpath.sh scripts/bench-pages.sh scripts/bench-peers.sh) >"$W/sc" 2>&1 &&
-		ok "shellcheck: lab.sh, cluster-configs.sh, tests/scripts/run.sh, tests/e2e/cluster.sh, demo.sh, tests/e2e/demo.sh, tests/e2e/cluster-adaptive.sh, tests/e2e/cluster-sync.sh, tests/tools/run.sh, tests/e2e/flood.sh, tests/e2e/pmtu.sh, lab-peer.sh, vip-healthcheck.sh, bench-cluster.sh, fuzz.sh, tests/fuzz/run.sh, tests/fuzz/build.sh, bench-instructions.sh, bench-fastpath.sh, bench-pages.sh, bench-peers.sh" ||
+		scripts/bench-fastpath.sh scripts/bench-pages.sh scripts/bench-peers.sh \
+		scripts/lab-lib.sh scripts/lab-ports.sh scripts/peer-lib.sh scripts/bench-lib.sh \
+		scripts/bench-adaptive.sh scripts/bench-failsafe.sh scripts/deps.sh scripts/hugepages.sh \
+		scripts/test.sh .ci/run tests/cli/run.sh tests/pcap/run.sh tests/fuzz/lib.sh \
+		tests/e2e/e2e-lib.sh tests/e2e/run.sh tests/e2e/adaptive.sh tests/e2e/failsafe.sh \
+		tests/e2e/interop.sh tests/e2e/interop/sink.sh tests/e2e/proxy.sh tests/e2e/synproxy.sh \
+		tests/e2e/ipv6.sh tests/e2e/mgmt.sh tests/e2e/mgmt-tls.sh) >"$W/sc" 2>&1 &&
+		ok "shellcheck: lab.sh, cluster-configs.sh, tests/scripts/run.sh, tests/e2e/cluster.sh, demo.sh, tests/e2e/demo.sh, tests/e2e/cluster-adaptive.sh, tests/e2e/cluster-sync.sh, tests/tools/run.sh, tests/e2e/flood.sh, tests/e2e/pmtu.sh, lab-peer.sh, vip-healthcheck.sh, bench-cluster.sh, fuzz.sh, tests/fuzz/run.sh, tests/fuzz/build.sh, bench-instructions.sh, bench-fastpath.sh, bench-pages.sh, bench-peers.sh, lab-lib.sh, lab-ports.sh, peer-lib.sh, bench-lib.sh, bench-adaptive.sh, bench-failsafe.sh, deps.sh, hugepages.sh, test.sh, .ci/run, tests/cli/run.sh, tests/pcap/run.sh, tests/fuzz/lib.sh, tests/e2e/e2e-lib.sh, tests/e2e/run.sh, tests/e2e/adaptive.sh, tests/e2e/failsafe.sh, tests/e2e/interop.sh, tests/e2e/interop/sink.sh, tests/e2e/proxy.sh, tests/e2e/synproxy.sh, tests/e2e/ipv6.sh, tests/e2e/mgmt.sh, tests/e2e/mgmt-tls.sh" ||
 		bad "shellcheck" "$W/sc"
 else
 	bad "shellcheck: not installed"
