@@ -515,6 +515,7 @@ nc_worker_sp_poll(struct nc_worker *w)
 			continue;
 		n++;
 		sp->syn_tries++;
+		w->st.svc[f->svc].sp[NC_SP_EV_SYN_TIMER]++;
 		syn_again(w, f, t.idx, w->dp->sp_pool);
 	}
 	return n;

@@ -42,6 +42,7 @@ enum nc_ca_event {
 	_(OPENED,         "opened",         "proxied connections whose server answered: bridged from then on") \
 	_(HELD,           "held",           "client data segments held until the server answered, then delivered") \
 	_(SYN_AGAIN,      "syn_again",      "SYNs made for a client sent again: its server had not answered within a second, or when the client sent its first data again") \
+	_(SYN_TIMER,      "syn_timer",      "of syn_again, those sent on the appliance's own timer (the server had not answered within a second): SYNs lost towards the servers") \
 	_(STALE_TUPLE,    "stale_tuple",    "SYNs a server answered from an old connection's TIME_WAIT (a local port come round within it): reset there, the SYN sent again") \
 	_(AUTO_ON,        "auto_on",        "syn_proxy auto turned on: handshakes under way above syn_proxy_threshold") \
 	_(AUTO_OFF,       "auto_off",       "syn_proxy auto turned off: below half of syn_proxy_threshold")

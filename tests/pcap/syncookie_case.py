@@ -230,7 +230,7 @@ def check(inp, outp, log, secret):
             p = line.split()[4:]
             ev = dict(zip(p[0::2], (int(x) for x in p[1::2])))
     want_ev = {"cookie_sent": 2, "cookie_valid": 2, "cookie_bad": 2, "cookie_expired": 1,
-               "opened": 0, "held": 0, "syn_again": again, "stale_tuple": 0, "auto_on": 0, "auto_off": 0}
+               "opened": 0, "held": 0, "syn_again": again, "syn_timer": again, "stale_tuple": 0, "auto_on": 0, "auto_off": 0}
     if ev != want_ev:
         ck.fail(f"final syn_proxy web: {ev}, want {want_ev}")
     for f in ck.fails:

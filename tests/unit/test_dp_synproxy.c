@@ -671,7 +671,7 @@ stale_case(struct fx *f, int v6)
 /*
  * The server does not answer the SYN made for the client (lost): the
  * client's first data sent again, its timer standing for one of ours, sends
- * that SYN again (counted as syn_again); its later data does not. The
+ * that SYN again (counted as syn_again, not syn_timer); its later data does not. The
  * server's SYN-ACK then gets the client's ACK and the held request, and the
  * SYN's timer nothing more.
  */
@@ -692,6 +692,7 @@ syn_again_case(struct fx *f, int v6)
 	expect_one(f, 0, &fr[0]);
 	assert_client_syn(&fr[0], v6, &fl);   /* the SYN ack_opens saw */
 	assert_int_equal(sp_ev(f, svc_of(v6), NC_SP_EV_SYN_AGAIN), 1);
+	assert_int_equal(sp_ev(f, svc_of(v6), NC_SP_EV_SYN_TIMER), 0);   /* the client's timer */
 	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 6, cookie + 1, "x", 1);
 	rx(f, 0, &p);   /* more data: dropped, no SYN */
 	expect_none(f, 0);
@@ -716,7 +717,7 @@ syn_again_case(struct fx *f, int v6)
  * The client sends nothing after its ACK (its server speaks first: SMTP, FTP,
  * a database) and the SYN made for it is lost: that SYN goes again after
  * NC_SP_RTO_MS, byte for byte, NC_SP_SYN_TRIES times one after another
- * (counted as syn_again), never more; the server's SYN-ACK then gets the
+ * (counted as syn_again and syn_timer), never more; the server's SYN-ACK then gets the
  * client's ACK and the server's words reach the client in its numbers.
  */
 static void
@@ -744,6 +745,7 @@ syn_timer_case(struct fx *f, int v6)
 		f->vnow_ms += NC_SP_RTO_MS;
 	}
 	assert_int_equal(sp_ev(f, svc_of(v6), NC_SP_EV_SYN_AGAIN), NC_SP_SYN_TRIES);
+	assert_int_equal(sp_ev(f, svc_of(v6), NC_SP_EV_SYN_TIMER), NC_SP_SYN_TRIES);
 	tick(f, 0);
 	assert_int_equal(nc_worker_sp_poll(wk(f, 0)), 0);
 	expect_none(f, 0);
