@@ -1147,6 +1147,40 @@ test_ptb6_window(void **state)
 	assert_no_leak(f);
 }
 
+/* NAT64 client <cp> (port <sport>, sequence number <seq>) opens a flow: its
+ * SYN as its server gets it in <fwd>; <e> fragmentation needed about that SYN
+ * from the server's path (MTU 1400), the quote in <q>. */
+static void
+syn64_frag_needed(struct fx *f, uint16_t sport, uint32_t seq, struct pb_pkt *cp, struct frame *fwd,
+		  struct pb_pkt *e, uint8_t *q, int *server, uint16_t *lport)
+{
+	client6(cp, IPPROTO_TCP, sport);
+	memcpy(cp->dip6, ip6_vip64, 16);
+	cp->seq = seq;
+	rx(f, 0, cp);
+	expect_one(f, 0, fwd);
+	*server = server4_of(fwd);
+	*lport = lport_of(fwd);
+	icmp_err(e, 0, 3, 1400, fwd, q, 20 + 20);
+	memcpy(e->src_mac, mac_srv[*server], 6);
+	e->sip = PB_IP(10, 0, 0, 77);
+	e->dip = IP_LIP;
+}
+
+/* <e> (syn64_frag_needed()'s) quoting sequence number <seq> reaches the
+ * client as packet too big. */
+static void
+frag_needed_relayed(struct fx *f, const struct pb_pkt *e, uint8_t *q, uint32_t seq)
+{
+	struct frame out;
+
+	quote_seq(q, 20, seq);
+	rx(f, 0, e);
+	expect_one(f, 0, &out);
+	assert_memory_equal(out.b + 14 + 24, ip6_client, 16);
+	assert_int_equal(out.b[54], 2);   /* packet too big */
+}
+
 /*
  * The same across NAT64: IPv4 fragmentation needed from the server's path
  * quoting a sequence number the client never sent, a local port no flow has
@@ -1168,17 +1202,7 @@ test_ptb64_window(void **state)
 	uint16_t lport;
 	int server;
 
-	client6(&cp, IPPROTO_TCP, 49100);
-	memcpy(cp.dip6, ip6_vip64, 16);
-	cp.seq = c;
-	rx(f, 0, &cp);
-	expect_one(f, 0, &fwd);
-	server = server4_of(&fwd);
-	lport = lport_of(&fwd);
-	icmp_err(&e, 0, 3, 1400, &fwd, q, 20 + 20);
-	memcpy(e.src_mac, mac_srv[server], 6);
-	e.sip = PB_IP(10, 0, 0, 77);
-	e.dip = IP_LIP;
+	syn64_frag_needed(f, 49100, c, &cp, &fwd, &e, q, &server, &lport);
 	quote_seq(q, 20, c + 2);
 	rx(f, 0, &e);
 	quote_seq(q, 20, c ^ 0x80000000u);
@@ -1194,11 +1218,7 @@ test_ptb64_window(void **state)
 	want[NC_DROP_ICMP_NO_FLOW] += 2;
 	expect_none(f, 0);
 	assert_drops(f, want);
-	quote_seq(q, 20, c);
-	rx(f, 0, &e);
-	expect_one(f, 0, &out);
-	assert_memory_equal(out.b + 14 + 24, ip6_client, 16);
-	assert_int_equal(out.b[54], 2);
+	frag_needed_relayed(f, &e, q, c);
 	/* the server's SYN-ACK to the client, then packet too big about it */
 	w = nat64_c2s(&cp, server, lport);
 	server_pkt(&sp, &w, server, lport);
@@ -1621,29 +1641,15 @@ test_admin_service64_first(void **state)
 	assert_int_equal(s, nc_dp_n_services(f->dp));
 	assert_int_equal(nc_dp_service_add(f->dp, &scratch.services[0]), s);
 	tick(f, 0);   /* the worker takes the new tables */
-	client6(&cp, IPPROTO_TCP, 49200);
-	memcpy(cp.dip6, ip6_vip64, 16);
-	cp.seq = c;
-	rx(f, 0, &cp);
-	expect_one(f, 0, &fwd);
-	server = server4_of(&fwd);
-	lport = lport_of(&fwd);
+	syn64_frag_needed(f, 49200, c, &cp, &fwd, &e, q, &server, &lport);
 	w = nat64_c2s(&cp, server, lport);
 	assert_wire(&fwd, &w);
-	icmp_err(&e, 0, 3, 1400, &fwd, q, 20 + 20);
-	memcpy(e.src_mac, mac_srv[server], 6);
-	e.sip = PB_IP(10, 0, 0, 77);
-	e.dip = IP_LIP;
 	quote_seq(q, 20, c + 2);
 	rx(f, 0, &e);
 	want[NC_DROP_ICMP_OUT_OF_WINDOW]++;
 	expect_none(f, 0);
 	assert_drops(f, want);
-	quote_seq(q, 20, c);
-	rx(f, 0, &e);
-	expect_one(f, 0, &out);
-	assert_memory_equal(out.b + 14 + 24, ip6_client, 16);
-	assert_int_equal(out.b[54], 2);   /* packet too big */
+	frag_needed_relayed(f, &e, q, c);
 	server_pkt(&sp, &w, server, lport);
 	sp.tcp_flags = PB_TCP_SYN | PB_TCP_ACK;
 	sp.ack = c + 1;
