@@ -133,6 +133,17 @@ if grep -q "^whole 3 of 3" "$W/frag6.txt"; then
 else
 	bad "fragmented udp over IPv6" "$W/frag6.txt"
 fi
+# The same with destination options and a segment routing header (no segment
+# left) before each Fragment header, as the client's kernel puts them for a
+# socket with IPV6_RTHDRDSTOPTS and IPV6_RTHDR: the appliance passes over
+# them in each fragment and joins the datagram.
+client python3 "$ROOT/tests/e2e/udp_sum.py" --ext "$VIP6" 5353 1500 4000 9000 >"$W/ext6.txt" 2>&1
+ext=$(sed -n 's/^ext-before-frag \([0-9]*\)$/\1/p' "$W/ext6.txt")
+if grep -q "^whole 3 of 3" "$W/ext6.txt" && [ "${ext:-0}" -ge 3 ]; then
+	ok "fragmented udp over IPv6 with destination options and a routing header before each Fragment header ($ext such fragments from the client's kernel): 3 of 3 datagrams reach nc-backend whole"
+else
+	bad "fragmented udp over IPv6, extension headers before the Fragment header" "$W/ext6.txt"
+fi
 
 # NAT64: the second IPv6 VIP over the servers' IPv4 addresses. The servers
 # see the IPv4 local addresses; the clients get every answer right.
