@@ -312,6 +312,29 @@ tx_mac(struct nc_worker *w, struct rte_mbuf *m, uint16_t pidx, uint64_t mac)
 	return 0;
 }
 
+/* Flow <idx> of worker <w>'s table, and a flow's index, without a call. */
+static inline struct nc_flow *
+flow_at(const struct nc_worker *w, uint32_t idx)
+{
+	return &w->flow[idx];
+}
+
+static inline uint32_t
+flow_idx(const struct nc_worker *w, const struct nc_flow *f)
+{
+	return (uint32_t)(f - w->flow);
+}
+
+/* IPv6 flow <idx>'s addresses (nc_flow6_addr_at() without the call); NULL
+ * for an IPv4 slot. */
+static inline struct nc_flow6_addr *
+flow6_addr(const struct nc_worker *w, uint32_t idx)
+{
+	uint32_t i = idx - w->a6_first;   /* below a6_first: wraps past a6_n */
+
+	return i < w->a6_n ? &w->a6[i] : NULL;
+}
+
 static inline void
 tx_to(struct nc_worker *w, struct rte_mbuf *m, uint32_t nh)
 {
@@ -343,7 +366,7 @@ tx_to_client_again(struct nc_worker *w, struct rte_mbuf *m, struct nc_flow *f)
 	int nh;
 
 	if (nc_flow_is_v6(f) || nc_flow_is_64(f)) {
-		const struct nc_flow6_addr *a = nc_flow6_addr_at(w->flows, (uint32_t)(f - w->flow));
+		const struct nc_flow6_addr *a = flow6_addr(w, flow_idx(w, f));
 
 		if (a == NULL) {
 			drop(w, m, NC_DROP_NEIGH_UNRESOLVED);
@@ -441,29 +464,6 @@ nc_flow_set_deltas(struct nc_flow *f)
 	f->s2c_l4_delta = (uint16_t)nc_csum_fold32(l4);
 }
 
-/* Flow <idx> of worker <w>'s table, and a flow's index, without a call. */
-static inline struct nc_flow *
-flow_at(const struct nc_worker *w, uint32_t idx)
-{
-	return &w->flow[idx];
-}
-
-static inline uint32_t
-flow_idx(const struct nc_worker *w, const struct nc_flow *f)
-{
-	return (uint32_t)(f - w->flow);
-}
-
-/* IPv6 flow <idx>'s addresses (nc_flow6_addr_at() without the call); NULL
- * for an IPv4 slot. */
-static inline struct nc_flow6_addr *
-flow6_addr(const struct nc_worker *w, uint32_t idx)
-{
-	uint32_t i = idx - w->a6_first;   /* below a6_first: wraps past a6_n */
-
-	return i < w->a6_n ? &w->a6[i] : NULL;
-}
-
 /*
  * The sequence windows of a TCP flow's two legs (w->seqw[flow index]), for
  * the ICMP errors that quote its segments. An error is acted on only when the
@@ -532,6 +532,16 @@ seq_of(const struct nc_worker *w, const struct nc_flow *f)
 		r.known = &s->known;
 	}
 	return r;
+}
+
+/* TCP flow <f>, seen on its IPv4 leg, keeps windows (seq_of() has them): a
+ * NAT64 flow, an IPv4 fail-safe one. (An IPv6 flow's are always kept.) */
+static inline int
+seq_kept4(const struct nc_worker *w, const struct nc_flow *f)
+{
+	/* the rare kinds first: a plain IPv4 flow's packet stops at two tests */
+	return (nc_flow_is_64(f) || (w->tb->svc[f->svc].failsafe && w->seqw != NULL)) &&
+	       f->key.proto == IPPROTO_TCP;
 }
 
 /* <len> sequence numbers from <seq> (host order) went to leg <leg>'s peer;

@@ -358,9 +358,8 @@ nc_frag_in6(struct nc_worker *w, struct rte_mbuf *m, uint16_t fh_off)
 	 * unfragmented packet. DPDK's reassembly wants the Fragment header
 	 * right after the IPv6 header: they go (each fragment repeats them,
 	 * RFC 8200 4.5). */
-	if (unlikely(fh_off != l3)) {
+	if (unlikely(fh_off != l3))
 		v6_cut(m, (uint16_t)(fh_off - l3), NC_IP6_FRAGMENT);
-	}
 	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));
 	fh = (struct rte_ipv6_fragment_ext *)(ip + 1);
 	plen = rte_be_to_cpu_16(ip->payload_len);

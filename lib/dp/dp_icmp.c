@@ -52,15 +52,6 @@ nc_quote_l4_set(uint8_t *ql4, uint32_t n, uint8_t proto, uint16_t sport, uint16_
 	*c = nc_csum_adjust(*c, d);
 }
 
-/* Whether flow <f> keeps TCP windows an ICMP error about it is judged by
- * (dp_worker.c tracks them for the same flows). */
-static inline int
-keeps_windows(const struct nc_worker *w, const struct nc_flow *f)
-{
-	return f->key.proto == IPPROTO_TCP &&
-	       (nc_flow_is_64(f) || (w->tb->svc[f->svc].failsafe && w->seqw != NULL));
-}
-
 /*
  * Send ICMP error <m> (its quote rewritten; <len> ICMP bytes) on from <src>
  * to <dst> (network order), through <f>'s client (<to_client>) or server
@@ -159,7 +150,7 @@ nc_icmp4_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
 		/* a flow without windows (a plain service's): its relay's
 		 * receiver judges the number against its own (Linux's
 		 * tcp_v4_err), as behind any router */
-		if (keeps_windows(w, f) &&
+		if (seq_kept4(w, f) &&
 		    !(ic->icmp_code == ICMP_FRAG_NEEDED ?
 		      seq_relayable(w, (uint32_t)idx, NC_SEQ_TO_SERVER, qseq_be) :
 		      seq_in_window(w, (uint32_t)idx, NC_SEQ_TO_SERVER, qseq_be)))
@@ -209,7 +200,7 @@ nc_icmp4_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm,
 		}
 	}
 	f = flow_at(w, (uint32_t)idx);
-	if (keeps_windows(w, f) && !seq_relayable(w, (uint32_t)idx, NC_SEQ_TO_CLIENT, qseq_be))
+	if (seq_kept4(w, f) && !seq_relayable(w, (uint32_t)idx, NC_SEQ_TO_CLIENT, qseq_be))
 		goto out_of_window;
 	/* the client's path is narrower: the server hears it from the local
 	 * IP, about its own packet to it */

@@ -426,8 +426,7 @@ server_leg(struct nc_worker *w, struct rte_mbuf *m, const struct pkt_meta *pm)
 	 * client leg's from the sequence number the fail-safe's translation
 	 * gives, the server leg's from the server's acknowledgement as it wrote
 	 * it (before a PROXY header's shift comes off) */
-	if (unlikely(nc_flow_is_64(f) || (w->tb->svc[f->svc].failsafe && w->seqw != NULL)) &&
-	    f->key.proto == IPPROTO_TCP) {
+	if (unlikely(seq_kept4(w, f))) {
 		track = 1;
 		ack_in = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *, pm->l4_off)->recv_ack;
 	}
