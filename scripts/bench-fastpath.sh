@@ -178,6 +178,9 @@ if [ "$compare" = 3 ]; then
 		printf "%-44s %12s %12.2f %12.2f\n", "dispatcher cycles / IPv4'"'"'s", "1", c / a, e / a }'
 	printf '%-44s %12s %12s %12s\n' "new flows/s (SYN)" "$(val "$on" 'new flows\/s')" \
 		"$(val "$r6" 'new flows\/s')" "$(val "$off" 'new flows\/s')"
+	printf '%-44s %12s %12s %12s\n' "new flows/s after churn (half closed, reopened)" \
+		"$(val "$on" 'new flows\/s after churn')" "$(val "$r6" 'new flows\/s after churn')" \
+		"$(val "$off" 'new flows\/s after churn')"
 	printf '%-44s %12s %12s %12s\n' "bytes/flow (data plane heap / max_flows)" \
 		"$(val "$on" 'memory\/flow')" "$(val "$r6" 'memory\/flow')" "$(val "$off" 'memory\/flow')"
 	printf '%-44s %12s %12s %12s\n' "  of it the IPv6 slots (entry, address, hash)" "-" \

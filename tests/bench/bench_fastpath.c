@@ -25,6 +25,12 @@
  *    reflect step, which is also timed alone. Baseline: the same mbufs and
  *    burst loop, swapping the Ethernet addresses only.
  *
+ * 4. New flows after churn (one worker, without --sync, --client-address and
+ *    --syn-proxy): a random half of the flows reset by their clients and freed
+ *    by the expiry scan (closing flows linger 1 s), then as many new clients'
+ *    SYNs, timed: new flows/s into the slots and local ports closed flows
+ *    left, in the order an appliance that has run a while hands them out.
+ *
  * Step 1 also feeds each server's SYN-ACK (timed) between the SYNs and the ACKs.
  * With --sync, flow sync is on (nc_dp_sync_start(), as in a cluster): each
  * SYN-ACK reports its flow to the control lcore's ring and is held with the
@@ -122,7 +128,7 @@
 #define SVC_PORT       80
 #define SERVER_PORT    80
 #define N_SERVERS      2
-#define LONG_TIMEOUT_S 864000     /* nothing expires during a run */
+#define LONG_TIMEOUT_S 864000     /* no idle flow expires during a run */
 #define EXPIRE_BUDGET  16         /* what nc_worker_main() checks per busy loop */
 #define MAX_REPORTED   8          /* wrong packets described in full */
 #define SMALL_FLOWS    1024       /* max_flows of the data plane measured for fixed memory */
@@ -547,7 +553,7 @@ cfg_build(struct nc_config *c, const struct opts *o, uint16_t n_lips)
 	c->limits = (struct nc_cfg_limits){
 		.max_flows = o->max_flows,
 		.tcp_idle_s = LONG_TIMEOUT_S, .udp_idle_s = LONG_TIMEOUT_S,
-		.tcp_fin_s = LONG_TIMEOUT_S, .tcp_syn_s = LONG_TIMEOUT_S,
+		.tcp_fin_s = 1, .tcp_syn_s = LONG_TIMEOUT_S,   /* step 4 closes flows */
 	};
 	snprintf(s->name, sizeof(s->name), "bench");
 	s->vip = VIP;
@@ -1709,6 +1715,50 @@ step_new_flows(struct bench *b, uint64_t hz)
 	return b->bad == 0 ? 0 : -1;
 }
 
+/*
+ * Step 4: new flows into a table that has had flows close. A random half of
+ * the flows (step 3's first slots, in its random order) are reset by their
+ * clients; closing flows linger tcp_fin_s (1 s), so after that the expiry scan
+ * frees their slots and local ports (as the worker loop's would, in slot
+ * order). Then as many new clients' SYNs, timed: new flows/s into the slots
+ * and ports the closed flows left, as on an appliance that has run for a
+ * while rather than one just started. Returns 0, or -1 when a SYN opened no
+ * flow.
+ */
+static int
+step_reopen(struct bench *b, uint64_t hz, uint32_t max_flows)
+{
+	uint32_t half = b->n_flows / 2, k;
+	uint64_t closed, cyc, open0;
+	double secs;
+
+	for (k = 0; k < half; k++)
+		build_client_pkt(b, b->pkts[k], b->slot_flow[k], RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0);
+	b->n = half;
+	feed_all(b);
+	rte_delay_ms(1100);
+	nc_worker_tick(b->w);
+	closed = nc_worker_expire(b->w, 2 * max_flows + 16);
+	open0 = nc_dp_flow_count(b->dp);
+	if (closed != half) {
+		fprintf(stderr, "fatal: %u resets closed %" PRIu64 " flows\n", half, closed);
+		return -1;
+	}
+	for (k = 0; k < half; k++)
+		build_client_pkt(b, b->pkts[k], b->n_flows + k, RTE_TCP_SYN_FLAG, 0);
+	cyc = feed_all(b);
+	secs = (double)cyc / (double)hz;
+	printf("new flows/s after churn: %.0f (%.1f ns/flow; half the flows closed in random "
+	       "order, as many opened in their place)\n", half / secs, secs * 1e9 / half);
+	if (nc_dp_flow_count(b->dp) != open0 + half) {
+		fprintf(stderr, "fatal: %u SYNs opened %" PRIu64 " flows\n", half,
+			nc_dp_flow_count(b->dp) - open0);
+		return -1;
+	}
+	b->n = b->n_flows;   /* every mbuf back in the harness's hands */
+	return 0;
+}
+
 /* Step 3's packets: slot k carries flow perm[k] (random order); flows with an
  * even number start as client -> VIP, odd ones as server -> local IP. */
 static void
@@ -1993,6 +2043,11 @@ main(int argc, char **argv)
 	if (n_out != n_in || b.lost != 0 || b.bad != 0 || b.n != o.flows) {
 		fprintf(stderr, "FAIL: %" PRIu64 " packets lost, %" PRIu64 " wrong\n",
 			RTE_MAX(n_in - n_out, b.lost), b.bad);
+		print_drops(b.dp);
+		rc = 1;
+	}
+	if (rc == 0 && o.workers == 1 && !o.sync && !o.synp && o.ca == NC_CA_NONE &&
+	    step_reopen(&b, hz, o.max_flows) != 0) {
 		print_drops(b.dp);
 		rc = 1;
 	}
