@@ -91,11 +91,26 @@ struct ft_bucket {
 	uint8_t pad[13];
 } __rte_cache_aligned;
 
+/*
+ * A family's free flow slots: a bit each (set: free), and a summary bit per
+ * word of them (set: the word has one). A new flow takes the first free slot
+ * from where the last one was taken, going up: the flow lines it writes come
+ * in address order whatever order flows closed in, and the slot a few flows
+ * ahead is known in time to fetch its line (ft_take_slot). A free list linked
+ * through the slots themselves would make each new flow wait for the line of
+ * the slot it takes to learn the next one: one memory latency a flow once the
+ * slots closed in random order. The bits cost 1/8 byte a slot.
+ */
+#define FT_TAKE_AHEAD 4   /* the slot this many new flows ahead: its line fetched */
+
 struct ft {
 	struct ft_bucket *bkt;   /* n_bkt of them */
 	uint32_t n_bkt;
-	uint32_t free_head;      /* the family's free flow slots, last freed first,
-				  * linked through their next_free; FT_NONE: none */
+	uint32_t first;          /* the family's first slot */
+	uint64_t *free_bits;     /* bit i of word w: slot first + 64 w + i is free */
+	uint64_t *free_sum;      /* bit i of word s: free_bits[64 s + i] != 0 */
+	uint32_t n_words;        /* of free_bits */
+	uint32_t cur;            /* the word the next take starts from */
 	uint32_t n_free;
 };
 
@@ -253,6 +268,66 @@ ft_lookup(const struct nc_flow_table *t, int v6, const void *k, uint32_t hash)
 	return ft_find(t, v6, &ft->bkt[b], ft_match(&ft->bkt[b], sig), k);
 }
 
+/* The first word of free_bits from <w> on (round the end) with a free slot;
+ * there is one (n_free != 0). Reads at most the summary's words, one per
+ * 4,096 slots (256 at 1M), and then only when the cursor's word is used up. */
+static inline uint32_t
+ft_free_word(const struct ft *ft, uint32_t w)
+{
+	uint32_t s = w >> 6, n_sum = (ft->n_words + 63) >> 6;
+	uint64_t m = ft->free_sum[s] & (~0ull << (w & 63));
+
+	while (m == 0) {
+		s = s + 1 == n_sum ? 0 : s + 1;
+		m = ft->free_sum[s];
+	}
+	return s << 6 | (uint32_t)__builtin_ctzll(m);
+}
+
+/* Take a free slot of family <ft> of <t> (n_free != 0): the first from the
+ * cursor on. The lines of the slot FT_TAKE_AHEAD takes later (its flow, and
+ * an IPv6 slot's addresses) are fetched now: they are written then. When
+ * this word has fewer free slots left, the next word's first. */
+static inline uint32_t
+ft_take_slot(const struct nc_flow_table *t, struct ft *ft)
+{
+	uint32_t w = ft->free_bits[ft->cur] != 0 ? ft->cur : ft_free_word(ft, ft->cur);
+	uint64_t m = ft->free_bits[w], ahead;
+	uint32_t rel = (w << 6) + (uint32_t)__builtin_ctzll(m), a;
+
+	RTE_BUILD_BUG_ON(FT_TAKE_AHEAD != 4);   /* three lowest bits cleared below */
+	m &= m - 1;
+	ft->free_bits[w] = m;
+	if (m == 0)
+		ft->free_sum[w >> 6] &= ~(1ull << (w & 63));
+	ft->cur = w;
+	ft->n_free--;
+	ahead = m & (m - 1);
+	ahead &= ahead - 1;
+	ahead &= ahead - 1;
+	if (ahead != 0)
+		a = (w << 6) + (uint32_t)__builtin_ctzll(ahead);
+	else if (w + 1 < ft->n_words && (ahead = ft->free_bits[w + 1]) != 0)
+		a = ((w + 1) << 6) + (uint32_t)__builtin_ctzll(ahead);
+	else
+		return ft->first + rel;
+	rte_prefetch0(&t->flows[ft->first + a]);
+	if (ft == &t->ft6)
+		rte_prefetch0(&t->a6[a]);
+	return ft->first + rel;
+}
+
+/* Slot <idx> of <ft> free again. */
+static inline void
+ft_give_slot(struct ft *ft, uint32_t idx)
+{
+	uint32_t i = idx - ft->first, w = i >> 6;
+
+	ft->free_bits[w] |= 1ull << (i & 63);
+	ft->free_sum[w >> 6] |= 1ull << (w & 63);
+	ft->n_free++;
+}
+
 /* A free way of bucket <b>, or -1. */
 static inline int
 ft_free_way(const struct ft_bucket *b)
@@ -303,7 +378,7 @@ ft_make_room(struct ft *ft, uint32_t b, unsigned int depth)
  * (the caller sets the key before the next lookup), or -ENOSPC (nothing
  * taken). */
 static int32_t
-ft_add(struct ft *ft, struct nc_flow *flows, uint32_t hash)
+ft_add(const struct nc_flow_table *t, struct ft *ft, uint32_t hash)
 {
 	uint16_t sig = ft_sig(hash);
 	uint32_t b1 = ft_bucket_of(ft, hash), b2 = ft_alt(ft, b1, sig), b = b1, idx;
@@ -325,9 +400,7 @@ ft_add(struct ft *ft, struct nc_flow *flows, uint32_t hash)
 	}
 	if (unlikely(w < 0))
 		return -ENOSPC;
-	idx = ft->free_head;
-	ft->free_head = flows[idx].next_free;
-	ft->n_free--;
+	idx = ft_take_slot(t, ft);
 	ft->bkt[b].idx[w] = idx;
 	ft->bkt[b].sig[w] = sig;
 	if (b != b1) {
@@ -339,7 +412,7 @@ ft_add(struct ft *ft, struct nc_flow *flows, uint32_t hash)
 
 /* Flow slot <idx> (its key's <hash>) out of table <ft>, free again. */
 static void
-ft_del(struct ft *ft, struct nc_flow *flows, uint32_t hash, uint32_t idx)
+ft_del(struct ft *ft, uint32_t hash, uint32_t idx)
 {
 	uint16_t sig = ft_sig(hash);
 	uint32_t b1 = ft_bucket_of(ft, hash), b = b1, pass, m;
@@ -354,35 +427,48 @@ ft_del(struct ft *ft, struct nc_flow *flows, uint32_t hash, uint32_t idx)
 					ft->bkt[b1].spilled--;
 					ft->bkt[b].alt_ways &= (uint8_t)~(1u << j);
 				}
-				flows[idx].next_free = ft->free_head;
-				ft->free_head = idx;
-				ft->n_free++;
+				ft_give_slot(ft, idx);
 				return;
 			}
 		}
 	}
 }
 
-/* Table <ft> for slots <first> .. <first> + <n> - 1 of <flows> (zeroed),
- * empty: 0 or -ENOMEM. */
+/* Table <ft> for slots <first> .. <first> + <n> - 1, empty: 0 or -ENOMEM
+ * (nothing kept: ft_free() is a no-op on it). */
 static int
-ft_init(struct ft *ft, struct nc_flow *flows, uint32_t first, uint32_t n, int socket)
+ft_init(struct ft *ft, uint32_t first, uint32_t n, int socket)
 {
 	/* ways for twice the slots: at most half of them used */
 	RTE_BUILD_BUG_ON(sizeof(struct ft_bucket) != RTE_CACHE_LINE_SIZE);
 	RTE_BUILD_BUG_ON(NC_FT_WAYS > 8);   /* alt_ways: a bit per way */
 	uint32_t n_bkt = RTE_MAX((uint32_t)(((uint64_t)2 * n + NC_FT_WAYS - 1) / NC_FT_WAYS), 2u), i;
+	uint32_t n_words = (n + 63) / 64, n_sum = (n_words + 63) / 64;
 
 	ft->n_bkt = n_bkt;
 	ft->bkt = rte_malloc_socket("nc_flow_buckets", (size_t)n_bkt * sizeof(*ft->bkt),
 				    RTE_CACHE_LINE_SIZE, socket);
-	if (ft->bkt == NULL)
+	ft->free_bits = rte_malloc_socket("nc_flow_free", (size_t)n_words * sizeof(uint64_t),
+					  RTE_CACHE_LINE_SIZE, socket);
+	ft->free_sum = rte_malloc_socket("nc_flow_free_sum", (size_t)n_sum * sizeof(uint64_t),
+					 RTE_CACHE_LINE_SIZE, socket);
+	if (ft->bkt == NULL || ft->free_bits == NULL || ft->free_sum == NULL) {
+		rte_free(ft->bkt);
+		rte_free(ft->free_bits);
+		rte_free(ft->free_sum);
+		memset(ft, 0, sizeof(*ft));
 		return -ENOMEM;
+	}
 	/* fault the pages in now, not on the fast path (--no-huge heap is lazy) */
 	memset(ft->bkt, 0, (size_t)n_bkt * sizeof(*ft->bkt));
-	for (i = 0; i < n; i++)   /* the first slot taken first */
-		flows[first + i].next_free = i + 1 < n ? first + i + 1 : FT_NONE;
-	ft->free_head = first;
+	memset(ft->free_sum, 0, (size_t)n_sum * sizeof(uint64_t));
+	for (i = 0; i < n_words; i++) {   /* every slot free; none past the last */
+		ft->free_bits[i] = i + 1 < n_words || n % 64 == 0 ? ~0ull : (1ull << (n % 64)) - 1;
+		ft->free_sum[i >> 6] |= 1ull << (i & 63);
+	}
+	ft->first = first;
+	ft->n_words = n_words;
+	ft->cur = 0;
 	ft->n_free = n;
 	return 0;
 }
@@ -391,6 +477,8 @@ static void
 ft_free(struct ft *ft)
 {
 	rte_free(ft->bkt);
+	rte_free(ft->free_bits);
+	rte_free(ft->free_sum);
 }
 
 struct nc_flow_table *
@@ -428,7 +516,7 @@ nc_flow_table_create(const char *name, uint32_t capacity, int socket, uint16_t w
 		goto nomem;
 	/* fault the pages in now, not on the fast path (--no-huge heap is lazy) */
 	memset(t->flows, 0, (size_t)t->slots * sizeof(struct nc_flow));
-	if (ft_init(&t->ft4, t->flows, 0, t->slots, socket) != 0)
+	if (ft_init(&t->ft4, 0, t->slots, socket) != 0)
 		goto nomem;
 	for (l = 0; l < n_lips; l++) {
 		struct lport_fifo *f = &t->fifo[l];
@@ -474,7 +562,7 @@ nc_flow_table_add_v6(struct nc_flow_table *t, int socket)
 		memset(t->a6, 0, (size_t)t->slots * sizeof(*t->a6));
 		memcpy(flows, t->flows, sz);
 	}
-	if (flows == NULL || t->a6 == NULL || ft_init(&t->ft6, flows, t->slots, t->slots, socket) != 0) {
+	if (flows == NULL || t->a6 == NULL || ft_init(&t->ft6, t->slots, t->slots, socket) != 0) {
 		rte_free(flows);
 		rte_free(t->a6);
 		t->a6 = NULL;
@@ -905,6 +993,16 @@ take:
 	fifo->count--;
 	if (fifo->unused != 0)
 		fifo->unused--;
+	if (fifo->unused == 0 && fifo->count != 0) {
+		/* the port this local IP gives next (n_lips new flows from now),
+		 * one used before, so in the order flows closed: its rest entry,
+		 * read then, and its map entry, written then (unused ones come
+		 * in the order of their numbers) */
+		uint16_t nx = fifo->port[fifo->head & fifo->mask];
+
+		rte_prefetch0(rest_of(fifo, nx));
+		rte_prefetch0(&t->lport_map[(uint32_t)lips[c] << 16 | nx]);
+	}
 	return 0;
 }
 
@@ -982,7 +1080,7 @@ nc_flow_add(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t hash,
 		*err = -NC_ENOPORTS;
 		return NULL;
 	}
-	pos = ft_add(&t->ft4, t->flows, hash);
+	pos = ft_add(t, &t->ft4, hash);
 	if (unlikely(pos < 0)) {
 		lport_give(t, lip, port, 0, 0);
 		*err = -ENOSPC;
@@ -1038,7 +1136,7 @@ nc_flow6_add(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t has
 		*err = -NC_ENOPORTS;
 		return NULL;
 	}
-	pos = ft_add(&t->ft6, t->flows, hash);
+	pos = ft_add(t, &t->ft6, hash);
 	if (unlikely(pos < 0)) {
 		lport_give(t, lip, port, 0, 0);
 		*err = -ENOSPC;
@@ -1116,7 +1214,7 @@ nc_flow_adopt(struct nc_flow_table *t, const struct nc_flow_key *k, uint32_t has
 	*err = adopt_check(t, 0, k, hash, lip_idx, lport);
 	if (*err != 0)
 		return NULL;
-	pos = ft_add(&t->ft4, t->flows, hash);
+	pos = ft_add(t, &t->ft4, hash);
 	if (pos < 0) {
 		*err = -ENOSPC;
 		return NULL;
@@ -1137,7 +1235,7 @@ nc_flow6_adopt(struct nc_flow_table *t, const struct nc_flow6_key *k, uint32_t h
 	*err = adopt_check(t, 1, k, hash, lip_idx, lport);
 	if (*err != 0)
 		return NULL;
-	pos = ft_add(&t->ft6, t->flows, hash);
+	pos = ft_add(t, &t->ft6, hash);
 	if (pos < 0) {
 		*err = -ENOSPC;
 		return NULL;
@@ -1186,9 +1284,9 @@ nc_flow_del(struct nc_flow_table *t, uint32_t idx)
 
 		nc_flow6_key_set(&k6, a->client, a->vip, f->key.src_port, f->key.dst_port,
 				 f->key.proto);
-		ft_del(&t->ft6, t->flows, nc_flow6_hash(&k6), idx);
+		ft_del(&t->ft6, nc_flow6_hash(&k6), idx);
 	} else {
-		ft_del(&t->ft4, t->flows, nc_flow_hash(&f->key), idx);
+		ft_del(&t->ft4, nc_flow_hash(&f->key), idx);
 	}
 	lport_give(t, f->lip_idx, rte_be_to_cpu_16(f->lport), f->key.proto == IPPROTO_TCP, f->rest);
 	f->state = NC_FLOW_FREE;

@@ -129,10 +129,7 @@ struct nc_flow {
 	uint16_t c2s_l4_delta;
 	uint16_t s2c_ip_delta;
 	uint16_t s2c_l4_delta;
-	union {
-		uint32_t expire_ms;  /* worker clock (ms) after which the flow is idle */
-		uint32_t next_free;  /* NC_FLOW_FREE: the family's next free slot (lib/flow) */
-	};
+	uint32_t expire_ms;  /* worker clock (ms) after which the flow is idle */
 	uint32_t nh_server;  /* neighbor entry towards the server */
 	uint32_t nh_client;  /* neighbor entry towards the client */
 	uint16_t lip_idx;

@@ -489,6 +489,68 @@ test_churn(void **state)
 	table_close(&tb, 1);
 }
 
+/*
+ * Free slots are taken from where the last one was taken, going up and round
+ * the end, whatever order flows closed in: a table filled (slots 0, 1, 2, ...
+ * in turn), a random third of its flows closed, then as many new ones - each
+ * in a slot freed, the freed ones of the last word first (the last taken was
+ * there), then from slot 0 up - and the table is full again. 5000 slots: 79
+ * words of a bit each, under two summary words.
+ */
+#define SLOTS_CAP 5000
+
+static void
+test_free_slots(void **state)
+{
+	static uint8_t freed[SLOTS_CAP];
+	static int32_t want[SLOTS_CAP];
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	uint32_t i, n_freed = 0, n_want = 0, last_word = (SLOTS_CAP - 1) / 64 * 64;
+	struct nc_flow_key extra = key_of(3 * SLOTS_CAP, IPPROTO_UDP);
+	struct table tb;
+	struct nc_flow *f;
+	int err;
+
+	(void)state;
+	table_open(&tb, SLOTS_CAP, 0, 1, 1, NULL, NULL, NULL);
+	for (i = 0; i < SLOTS_CAP; i++) {
+		struct nc_flow_key k = key_of(i, IPPROTO_UDP);
+
+		f = add(&tb, &k, &err);
+		assert_non_null(f);
+		assert_int_equal(index_of(&tb, f), i);
+	}
+	for (i = 0; i < SLOTS_CAP; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (x % 3 != 0)
+			continue;
+		nc_flow_del(tb.t, i);
+		freed[i] = 1;
+		n_freed++;
+	}
+	for (i = last_word; i < SLOTS_CAP; i++)
+		if (freed[i])
+			want[n_want++] = (int32_t)i;
+	for (i = 0; i < last_word; i++)
+		if (freed[i])
+			want[n_want++] = (int32_t)i;
+	assert_int_equal(n_want, n_freed);
+	assert_int_equal(nc_flow_count(tb.t), SLOTS_CAP - n_freed);
+	for (i = 0; i < n_freed; i++) {
+		struct nc_flow_key k = key_of(SLOTS_CAP + i, IPPROTO_UDP);
+
+		f = add(&tb, &k, &err);
+		assert_non_null(f);
+		assert_int_equal(index_of(&tb, f), want[i]);
+	}
+	assert_int_equal(nc_flow_count(tb.t), SLOTS_CAP);
+	assert_null(add(&tb, &extra, &err));
+	assert_int_equal(err, -ENOSPC);
+	table_close(&tb, 1);
+}
+
 /* IPv6 client key number <i>: 2001:db8::<i>, port 20000 + (i & 0xff). */
 static struct nc_flow6_key
 key6_of(uint32_t i)
@@ -1519,6 +1581,7 @@ main(void)
 		cmocka_unit_test(test_capacity),
 		cmocka_unit_test(test_bucket_room),
 		cmocka_unit_test(test_churn),
+		cmocka_unit_test(test_free_slots),
 		cmocka_unit_test(test_v6_keys),
 		cmocka_unit_test(test_lport_partition),
 		cmocka_unit_test(test_lport_exhaustion),
