@@ -456,12 +456,10 @@ nc_flow_set_deltas(struct nc_flow *f)
 		nc_csum_delta16(f->key.dst_port, f->server_port);
 	f->c2s_ip_delta = (uint16_t)nc_csum_fold32(ip);
 	f->c2s_l4_delta = (uint16_t)nc_csum_fold32(l4);
-	/* server:sport -> lip:lport  becomes  VIP:vport -> client */
-	ip = nc_csum_delta32(f->server_ip, f->key.dst_ip) + nc_csum_delta32(f->lip, f->key.src_ip);
-	l4 = ip + nc_csum_delta16(f->server_port, f->key.dst_port) +
-		nc_csum_delta16(f->lport, f->key.src_port);
-	f->s2c_ip_delta = (uint16_t)nc_csum_fold32(ip);
-	f->s2c_l4_delta = (uint16_t)nc_csum_fold32(l4);
+	/* server:sport -> lip:lport  becomes  VIP:vport -> client: the same
+	 * words changed back, so each delta's one's-complement negative */
+	f->s2c_ip_delta = (uint16_t)~f->c2s_ip_delta;
+	f->s2c_l4_delta = (uint16_t)~f->c2s_l4_delta;
 }
 
 /*
