@@ -69,10 +69,9 @@ flow6_set_deltas(struct nc_flow *f, const struct nc_flow6_addr *a)
 	l4 = nc_csum_delta128(a->client, a->lip) + nc_csum_delta128(a->vip, a->server) +
 	     nc_csum_delta16(f->key.src_port, f->lport) + nc_csum_delta16(f->key.dst_port, f->server_port);
 	f->c2s_l4_delta = (uint16_t)nc_csum_fold32(l4);
-	/* server:sport -> lip:lport  becomes  VIP:vport -> client */
-	l4 = nc_csum_delta128(a->server, a->vip) + nc_csum_delta128(a->lip, a->client) +
-	     nc_csum_delta16(f->server_port, f->key.dst_port) + nc_csum_delta16(f->lport, f->key.src_port);
-	f->s2c_l4_delta = (uint16_t)nc_csum_fold32(l4);
+	/* server:sport -> lip:lport  becomes  VIP:vport -> client: the same
+	 * words changed back (as nc_flow_set_deltas) */
+	f->s2c_l4_delta = (uint16_t)~f->c2s_l4_delta;
 }
 
 /* ------------------------------------------------------ ICMPv6 errors */
@@ -139,9 +138,9 @@ flow64_set_deltas(struct nc_flow *f, const struct nc_flow6_addr *a)
 	l4 = nc_csum_delta128(a->client, lip) + nc_csum_delta128(a->vip, srv) +
 	     nc_csum_delta16(f->key.src_port, f->lport) + nc_csum_delta16(f->key.dst_port, f->server_port);
 	f->c2s_l4_delta = (uint16_t)nc_csum_fold32(l4);
-	l4 = nc_csum_delta128(srv, a->vip) + nc_csum_delta128(lip, a->client) +
-	     nc_csum_delta16(f->server_port, f->key.dst_port) + nc_csum_delta16(f->lport, f->key.src_port);
-	f->s2c_l4_delta = (uint16_t)nc_csum_fold32(l4);
+	/* and back: the pseudo-headers' length and protocol sum alike in both
+	 * families, so the same words changed back */
+	f->s2c_l4_delta = (uint16_t)~f->c2s_l4_delta;
 }
 
 /* The client's IPv6 packet <m> of NAT64 flow <f>, its L4 header at <l4_off>,
