@@ -314,16 +314,27 @@ why() {
 		echo "$m: $(jq -c '{requests, ok, failed, broken, errors, retries, retry_answers, duplicates}' "$W/$1-$m.json" 2>/dev/null)"
 		head -5 "$W/$1-$m.err" 2>/dev/null
 	done >"$W/$1.why"
-	# what the dispatchers logged about the first broken clients' connections
-	local a k
-	for a in $(grep -ho 'from [0-9.]*:[0-9]*' "$W/$1"-*.err 2>/dev/null | awk '{ print $2 }' | sort -u | head -3); do
-		for k in 0 1; do
-			grep -F "$a " "$STATE/d$k.log" 2>/dev/null | tail -12 | sed "s/^/    d$k: /"
+	# what the dispatchers logged about the first broken clients' connections;
+	# then what else each logged during the run (servers down and up, the
+	# cluster's events, stalls) without its fail-safe's per-transaction
+	# lines, and its packets dropped so far by reason (those not 0)
+	local a k mk
+	{
+		for a in $(grep -ho 'from [0-9.]*:[0-9]*' "$W/$1"-*.err 2>/dev/null | awk '{ print $2 }' | sort -u | head -3); do
+			for k in 0 1; do
+				grep -F "$a " "$STATE/d$k.log" 2>/dev/null | tail -12 | sed "s/^/    d$k: /"
+			done
 		done
-	done >>"$W/$1.why"
-	for k in 0 1; do
-		grep -E ': server n[0-9]+ (down|up)' "$STATE/d$k.log" 2>/dev/null | tail -6 | sed "s/^/    d$k: /"
-	done >>"$W/$1.why"
+		for k in 0 1; do
+			mk=${LOAD_M0:-0}
+			[ "$k" = 0 ] || mk=${LOAD_M1:-0}
+			since "$k" "$mk" | grep -vE 'MON: (broken transaction|transaction (continued|given up))' |
+				tail -8 | sed "s/^/    d$k during the run: /"
+			running "$k" || continue
+			echo "    d$k drops: $(ip netns exec "lab-d$k" "$CTL" metrics 2>/dev/null | awk '
+				/^netchestra_drops_total\{/ && $2 != 0 { sub(/^netchestra_drops_total/, ""); printf "%s %s; ", $1, $2 }')"
+		done
+	} >>"$W/$1.why"
 	echo "$W/$1.why"
 }
 

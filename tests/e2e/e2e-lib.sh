@@ -19,7 +19,7 @@ LAB=$ROOT/scripts/lab.sh
 W=$(mktemp -d "/tmp/nc-$E2E_NAME.XXXXXX")
 pass=0; fail=0
 ok()  { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; [ -z "${2:-}" ] || sed 's/^/    /' "$2" | tail -25; fail=$((fail + 1)); }
+bad() { echo "FAIL $1"; [ -z "${2:-}" ] || sed 's/^/    /' "$2" | tail -40; fail=$((fail + 1)); }
 e2e_give_up() { echo "$E2E_NAME: $1"; echo "0 passed, 1 failed"; exit 1; }
 
 cleanup() {
