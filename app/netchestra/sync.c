@@ -1678,7 +1678,7 @@ nc_sync_app_json(struct nc_app *a)
 								 inet_ntop(AF_INET6, cc->peer_lips6[q][l], b,
 									   sizeof(b)), "from", pi.id));
 	}
-	o = json_pack("{s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+	o = json_pack("{s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
 		      "enabled", 1, "synced", s->synced, "own_addresses", s->own_held,
 		      "replicas", (json_int_t)s->n, "replicas_max", (json_int_t)s->slots,
 		      "held", (json_int_t)held,
@@ -1696,6 +1696,7 @@ nc_sync_app_json(struct nc_app *a)
 		      "back_full", (json_int_t)cs.sync_back_full,
 		      "adopt_replaced", (json_int_t)st->sync_adopt_replaced,
 		      "adopt_unproxied", (json_int_t)st->sync_adopt_unproxied,
+		      "answered_elsewhere", (json_int_t)st->sync_answered_elsewhere,
 		      "stepped_back", (json_int_t)s->stepbacks,
 		      "holding", holding);
 	free(st);
@@ -1738,6 +1739,9 @@ nc_sync_app_metrics(struct nc_app *a, FILE *f)
 	fprintf(f, "# HELP nc_cluster_sync_redirected_total TCP segments of no flow here sent on to the peer that has it.\n"
 		"# TYPE nc_cluster_sync_redirected_total counter\nnc_cluster_sync_redirected_total %" PRIu64 "\n",
 		cs.sync_miss_redirected);
+	fprintf(f, "# HELP nc_cluster_sync_answered_elsewhere_total TCP connections opened here whose client took a peer's SYN-ACK.\n"
+		"# TYPE nc_cluster_sync_answered_elsewhere_total counter\nnc_cluster_sync_answered_elsewhere_total %" PRIu64 "\n",
+		st->sync_answered_elsewhere);
 	fprintf(f, "# HELP nc_cluster_sync_stepped_back_total Times this dispatcher found itself taken over and resynced.\n"
 		"# TYPE nc_cluster_sync_stepped_back_total counter\nnc_cluster_sync_stepped_back_total %" PRIu64 "\n",
 		s->stepbacks);

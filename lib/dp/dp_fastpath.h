@@ -796,6 +796,12 @@ client_flow(struct nc_worker *w, struct rte_mbuf *m, int32_t pos, uint8_t proto,
 			 * moved it here since) - the peer's copy has it, not this */
 			flow_close(w, pos);
 			pos = -ENOENT;
+		} else if (pos >= 0 && unlikely(flow_at(w, (uint32_t)pos)->state == NC_FLOW_SYN) &&
+			   w->dp->sync && !syn && nc_sync_answered_elsewhere(w, (uint32_t)pos, th->tcp_flags)) {
+			/* the client took a peer's SYN-ACK: this connection's
+			 * segments are the peer's, looked up as of no flow */
+			flow_close(w, pos);
+			pos = -ENOENT;
 		}
 		/* an impossible flag set never opens a flow (nor reaches a peer) */
 		if (pos < 0 && unlikely(nc_tcp_flags_bad(th->tcp_flags))) {

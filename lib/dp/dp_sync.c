@@ -377,6 +377,30 @@ stale_copy(const struct nc_worker *w, const struct nc_flow *f, const struct nc_s
 	       (!nc_sync_rec_v6(r) && (f->lip != r->lip || f->server_ip != r->server_ip));
 }
 
+/*
+ * A client's segment with flags <fl> on TCP flow <idx>, whose handshake has
+ * not ended here, acknowledges a SYN-ACK that never passed here (none did:
+ * NC_FLOW_SYNCED is set as one does, its record leaving before it): the
+ * client's SYN went through a peer dispatcher as well - its retransmission
+ * came here, the routers' path having changed, or a hash the client's
+ * timeout changes (an IPv6 flow label; a sending host's own hash over a
+ * veth) - and the client took the peer's answer. The connection is the
+ * peer's: sent on to this flow's server, which never answered it, its
+ * segments would draw a reset that ends the client's connection. Not a SYN
+ * proxy's connection (its client answers the cookie first). Counted.
+ */
+int
+nc_sync_answered_elsewhere(struct nc_worker *w, uint32_t idx, uint8_t fl)
+{
+	const struct nc_flow *f = flow_at(w, idx);
+
+	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) != RTE_TCP_ACK_FLAG ||
+	    (f->sync & NC_FLOW_SYNCED) || nc_sp_flow(w, f, idx))
+		return 0;
+	w->st.sync_answered_elsewhere++;
+	return 1;
+}
+
 /* Install a peer's flow. Returns 1 when the flow is here now (installed,
  * or here already), 0 when not. */
 static int

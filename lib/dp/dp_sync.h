@@ -42,6 +42,11 @@ void sync_with_frame(struct nc_worker *w, struct nc_flow *f, uint8_t op, struct 
  * caller's to answer now. */
 int nc_sync_proxied(struct nc_worker *w, struct nc_flow *f, struct rte_mbuf *m);
 
+/* A client segment with flags <fl> on TCP flow <idx>, in its handshake here,
+ * acknowledges a SYN-ACK a peer passed (nc_sync_answered_elsewhere in
+ * dp_sync.c): 1 (counted) when the connection is the peer's. */
+int nc_sync_answered_elsewhere(struct nc_worker *w, uint32_t idx, uint8_t fl);
+
 /* A synced flow closes. */
 static inline void
 sync_close(struct nc_worker *w, const struct nc_flow *f)

@@ -121,6 +121,9 @@ struct nc_dp_stats {
 				      * on its service here */
 	uint64_t sync_adopt_replaced; /* installs that ended our stale copy of an earlier
 				       * takeover on the peer's address and port */
+	uint64_t sync_answered_elsewhere; /* TCP flows closed in their handshake: the client
+					   * took a peer's SYN-ACK (its segments looked up
+					   * as of no flow, on to that peer) */
 	uint64_t sync_held_skipped; /* TCP requests held but not sent to the peers (too
 				     * large for a record, or no buffer to gather them) */
 	uint64_t frag_reassembled;  /* IPv4 and IPv6 datagrams reassembled from their fragments */

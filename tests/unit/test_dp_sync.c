@@ -1020,6 +1020,75 @@ test_port_reused(void **state)
 	assert_no_leak(f);
 }
 
+/*
+ * A client's SYN went through a peer as well (its retransmission came here:
+ * the routers' path changed) and the client took the peer's SYN-ACK. Its
+ * acknowledgement here, where the server's SYN-ACK never passed, does not
+ * go to this flow's server - which never answered it and would reset the
+ * client's connection - but up like a segment of no flow, on to the peer;
+ * the flow here is gone (counted), and so are its server's answers. The
+ * control: where the SYN-ACK passed here, the client's acknowledgement goes
+ * on to the server, nothing counted.
+ */
+static void
+test_answered_elsewhere(void **state)
+{
+	struct fx *f = *state;
+	struct nc_sync_rec r[4];
+	struct nc_dp_stats st;
+	struct pb_pkt p, s;
+	struct flow tc;
+	struct frame fr;
+	unsigned int calls, n;
+
+	nc_dp_set_miss_cb(f->dp, miss_cb, NULL);
+	open_tcp(f, 45200, &tc);
+	client_seg(&p, &tc, PB_TCP_ACK);   /* acknowledges the peer's server's ISN */
+	miss_verdict = NC_MISS_REDIRECT;
+	calls = miss_calls;
+	rx(f, 0, &p);
+	expect_none(f, 0);                 /* nothing to this flow's server */
+	ctl_round(f);
+	expect_one(f, 0, &fr);             /* on to the peer, from us */
+	assert_int_equal(miss_calls, calls + 1);
+	assert_memory_equal(fr.b + 6, mac_port, 6);
+	assert_int_equal(pb_get16(fr.b + 34), 45200);   /* the client's segment as it came */
+	assert_int_equal(pb_get32(fr.b + 30), IP_VIP);
+	stats(f, &st);
+	assert_int_equal(st.sync_answered_elsewhere, 1);
+	assert_int_equal(nc_dp_flow_count(f->dp), 0);
+	/* its server's SYN-ACK, late: no flow, nothing to the client */
+	miss_verdict = NC_MISS_DROP;
+	server_seg(&s, &tc, PB_TCP_SYN | PB_TCP_ACK);
+	rx(f, 0, &s);
+	ctl_round(f);
+	expect_none(f, 0);
+	/* the client's next segment: up again, as of no flow */
+	miss_verdict = NC_MISS_REDIRECT;
+	rx(f, 0, &p);
+	ctl_round(f);
+	expect_one(f, 0, &fr);
+	assert_int_equal(miss_calls, calls + 2);
+	records_drop(f);
+
+	/* the control: the server's SYN-ACK passed here */
+	open_tcp(f, 45201, &tc);
+	server_seg(&s, &tc, PB_TCP_SYN | PB_TCP_ACK);
+	rx(f, 0, &s);
+	n = records(f, r, 4);
+	assert_int_equal(n, 1);
+	nc_dp_sync_send_frame(f->dp, r[0].m);
+	ctl_round(f);
+	expect_one(f, 0, &fr);
+	client_seg(&p, &tc, PB_TCP_ACK);
+	p.ack = s.seq + 1;
+	c2s_ok(f, &tc, &p);
+	stats(f, &st);
+	assert_int_equal(st.sync_answered_elsewhere, 1);
+	assert_int_equal(miss_calls, calls + 2);
+	assert_no_leak(f);
+}
+
 static void
 tweak_sync_tcpfs(struct nc_config *c)
 {
@@ -1808,6 +1877,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_miss, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_miss_icmp, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_port_reused, setup_sync, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_answered_elsewhere, setup_sync, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_held, setup_sync_tcpfs, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine, setup_sync_stall, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine_stale, setup_sync_stall_idle, fx_teardown),

@@ -798,6 +798,17 @@ synced_case(struct fx *f, int v6)
 	cookie = syn_cookie(f, v6, 40000, 1, &fl, &ts);
 	ack_opens(f, v6, &fl, cookie, 1, C_TS + 5, ts, "GET /", 5);   /* the request held */
 	assert_int_equal(nc_dp_sync_take(f->dp, r, a6, 4), 0);   /* not before its server */
+	/* its request again before the server's SYN-ACK: the flow stays (its
+	 * client answered the cookie, not a peer's SYN-ACK) */
+	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1, cookie + 1, "GET /", 5);
+	rx(f, 0, &p);
+	{   /* held already: dropped, the SYN to the server sent again for it */
+		struct frame x[2];
+
+		assert_int_equal(take(f, 0, x, 2), 1);
+	}
+	assert_int_equal(drops_of(f, NC_DROP_SYNPROXY_PENDING), 1);
+	assert_int_equal(nc_worker_flow_count(wk(f, 0)), 1);
 	srv_seg(&p, v6, &fl, PB_TCP_SYN | PB_TCP_ACK, SISN, CISN + 1, NULL, 0);
 	opts_full(o, mss_of(v6), 777, C_TS + 5, 9);
 	rx_opt(f, &p, o, 20);
@@ -807,7 +818,7 @@ synced_case(struct fx *f, int v6)
 	tc_client(&p, &fl, PB_TCP_ACK | PB_TCP_PSH, CISN + 1, cookie + 1, "GET /", 5);
 	rx(f, 0, &p);
 	expect_none(f, 0);
-	assert_int_equal(drops_of(f, NC_DROP_SYNPROXY_PENDING), 1);
+	assert_int_equal(drops_of(f, NC_DROP_SYNPROXY_PENDING), 2);
 	assert_int_equal(nc_dp_sync_take(f->dp, r, a6, 4), 1);
 	assert_int_equal(r[0].op, NC_SYNC_FLOW);
 	assert_true(r[0].m != NULL);
@@ -861,7 +872,7 @@ synced_case(struct fx *f, int v6)
 	assert_int_equal(st.sync_adopted, 1);
 	assert_int_equal(st.sync_adopt_unproxied, 0);
 	assert_int_equal(st.svc[svc_of(v6)].sp[NC_SP_EV_OPENED], 1);
-	assert_int_equal(drops_total(f), 2);
+	assert_int_equal(drops_total(f), 3);
 	assert_no_leak(f);
 }
 
