@@ -765,6 +765,23 @@ syn_reopens(const struct nc_worker *w, const struct nc_flow *f, uint32_t idx, ui
 	return s != NULL && f->server < s->n_servers && !s->server[f->server].up;
 }
 
+/*
+ * With sync, client segment <th> (<pay> bytes, no SYN) on TCP flow <idx>, not
+ * established here, belongs to a connection a peer dispatcher has, so that it
+ * is looked up as of no flow (the peer's copy has it, not this): data on a
+ * connection that ended here - a new one on the same port, opened through
+ * the peer (the routers moved it here since) - or an acknowledgement of a
+ * SYN-ACK that never passed here (the client took the peer's:
+ * nc_sync_answered_elsewhere). One test of the state for both on the path
+ * of an established flow's packets.
+ */
+static inline int
+peers_segment(struct nc_worker *w, uint32_t idx, const struct rte_tcp_hdr *th, uint32_t pay)
+{
+	return flow_at(w, idx)->state == NC_FLOW_CLOSING ? pay != 0 :
+	       nc_sync_answered_elsewhere(w, idx, th->tcp_flags);
+}
+
 #define NC_POS_TAKEN INT32_MIN   /* client_flow(): the packet was taken */
 
 /*
@@ -789,17 +806,8 @@ client_flow(struct nc_worker *w, struct rte_mbuf *m, int32_t pos, uint8_t proto,
 			 * carry its new one: start afresh */
 			flow_close(w, pos);
 			pos = -ENOENT;
-		} else if (pos >= 0 && unlikely(flow_at(w, (uint32_t)pos)->state == NC_FLOW_CLOSING) &&
-			   pay != 0 && w->dp->sync) {
-			/* data on a connection that ended here: a new one on the
-			 * same port, opened through a peer dispatcher (the routers
-			 * moved it here since) - the peer's copy has it, not this */
-			flow_close(w, pos);
-			pos = -ENOENT;
-		} else if (pos >= 0 && unlikely(flow_at(w, (uint32_t)pos)->state == NC_FLOW_SYN) &&
-			   w->dp->sync && !syn && nc_sync_answered_elsewhere(w, (uint32_t)pos, th->tcp_flags)) {
-			/* the client took a peer's SYN-ACK: this connection's
-			 * segments are the peer's, looked up as of no flow */
+		} else if (pos >= 0 && unlikely(flow_at(w, (uint32_t)pos)->state != NC_FLOW_EST) &&
+			   w->dp->sync && !syn && peers_segment(w, (uint32_t)pos, th, pay)) {
 			flow_close(w, pos);
 			pos = -ENOENT;
 		}

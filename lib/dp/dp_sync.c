@@ -394,7 +394,8 @@ nc_sync_answered_elsewhere(struct nc_worker *w, uint32_t idx, uint8_t fl)
 {
 	const struct nc_flow *f = flow_at(w, idx);
 
-	if ((fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) != RTE_TCP_ACK_FLAG ||
+	if (f->state != NC_FLOW_SYN ||
+	    (fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) != RTE_TCP_ACK_FLAG ||
 	    (f->sync & NC_FLOW_SYNCED) || nc_sp_flow(w, f, idx))
 		return 0;
 	w->st.sync_answered_elsewhere++;
