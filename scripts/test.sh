@@ -191,7 +191,7 @@ tests/e2e/cluster-adaptive.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-cluster-adaptive "${p:-0}" "${f:-1}"
 
-log "end to end: nothing lost when a dispatcher is killed, restarted, frozen or cut off, sync off as the control (namespace lab)"
+log "end to end: nothing lost when a dispatcher is killed, restarted, frozen or cut off, or its paths lose segments, sync off as the control (namespace lab)"
 tests/e2e/cluster-sync.sh "$BUILD" 2>&1 | tee "$out"
 read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ {print $1, $3}' "$out")
 count e2e-cluster-sync "${p:-0}" "${f:-1}"

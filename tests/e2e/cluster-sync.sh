@@ -25,6 +25,14 @@
 #      10.201.0.3 (who-has sent from lab-n3): no split brain;
 #   c) its front link cut (lab.sh dispatcher unplug 1; back link and cluster
 #      channel up): nothing broken;
+#   j) nothing killed, both dispatchers up for two thirds of a run, 2% of the TCP
+#      segments leaving the clients' and the servers' namespaces dropped (nft):
+#      every request answered, none broken. A SYN whose answer was lost is
+#      sent again, and lab-rtr may send it to the other dispatcher (it spreads
+#      by the sender's hash, which Linux changes at each timeout); the client
+#      takes the first SYN-ACK and acknowledges it often through the other
+#      one, which must pass it on to the first (the counts of such
+#      connections are reported);
 #   f) killed with sync off on both: transactions break (the control: the
 #      same load and failure must break something, or the cases above prove
 #      nothing);
@@ -60,8 +68,8 @@
 # servers taken down). Each step also leaves a line "== cluster-sync: ..." in
 # both dispatchers' logs, kept in the work directory with KEEP=1. The cases
 # run one after another on the same dispatchers, as a cluster lives through
-# its failures. About 12 minutes.
-# CLUSTER_SYNC_CASES chooses and orders the cases (default "a d e b c f g h i"; each
+# its failures. About 13 minutes.
+# CLUSTER_SYNC_CASES chooses and orders the cases (default "a d e b c j f g h i"; each
 # brings the dispatchers to the state it needs); CLUSTER_SYNC_SECONDS the
 # length of each run (default 30, the event at a third of it);
 # CLUSTER_SYNC_CFG_FILTER a jq filter applied last to both startup files.
@@ -79,7 +87,7 @@ CTL=$BUILD/app/netchestra-ctl
 STATE=/run/netchestra-lab
 RUN=${CLUSTER_SYNC_SECONDS:-30}
 AT=$((RUN / 3))
-CASES=${CLUSTER_SYNC_CASES:-a d e b c f g h i}
+CASES=${CLUSTER_SYNC_CASES:-a d e b c j f g h i}
 LIPS=(10.201.0.3 10.201.0.4)          # d1's local IPs
 VIP6=fd00:202::1
 SRC6_LIST=fd00:200::10,fd00:200::11,fd00:200::12,fd00:200::13,fd00:200::14,fd00:200::15
@@ -282,7 +290,7 @@ load_wait() {   # the clients' end (their run, their last requests' limit, and a
 	done
 	load_stop
 	note "load over"
-	echo "cluster-sync: $LOAD_NAME) fail-safe lines during the run: d0 $(fs_lines 0 "$LOAD_M0"); d1 $(fs_lines 1 "$LOAD_M1")"
+	echo "cluster-sync: $LOAD_NAME) fail-safe lines during the run: d0 $(fs_lines 0 "$LOAD_M0"); d1 $(fs_lines 1 "$LOAD_M1"); connections whose client took the other's SYN-ACK, since each started: d0 $(api_cluster 0 | jq '.sync.answered_elsewhere' 2>/dev/null), d1 $(api_cluster 1 | jq '.sync.answered_elsewhere' 2>/dev/null)"
 }
 
 # figures <name>: FIG, one line over the three clients, and their BROKEN,
@@ -589,6 +597,42 @@ case_c() {   # d1's front link cut
 		bad "c) d1 plugged in again: lab-rtr routes $VIP via both (got '$(vip_hops)')"
 }
 
+# lossy <on|off>: 2% of the TCP segments leaving the clients' and the servers'
+# namespaces dropped (nft's random numbers), or none
+lossy() {
+	local ns
+	for ns in lab-client lab-n0 lab-n1 lab-n2; do
+		ip netns exec "$ns" nft delete table inet nc_loss 2>/dev/null
+		[ "$1" = on ] || continue
+		ip netns exec "$ns" nft -f - <<-EOF || return 1
+			table inet nc_loss {
+				chain out {
+					type filter hook output priority 0;
+					meta l4proto tcp numgen random mod 1000 < 20 drop
+				}
+			}
+		EOF
+	done
+}
+
+case_j() {   # lossy paths, both dispatchers up (two thirds of a run)
+	local RUN=$((RUN * 2 / 3)) e
+	pair true || return
+	if ! lossy on; then
+		bad "j) 2% of the TCP segments dropped in the lab's namespaces (nft)"
+		lossy off
+		return
+	fi
+	load_start j
+	load_wait
+	lossy off
+	figures j
+	[ "$CLEAN" = 1 ] && ok "j) 2% of the TCP segments lost both ways, both dispatchers up for $RUN s: 0 broken ($FIG)" ||
+		bad "j) 2% of the TCP segments lost both ways, both dispatchers up: 0 broken ($FIG)" "$(why j)"
+	e="d0 $(api_cluster 0 | jq '.sync.answered_elsewhere' 2>/dev/null), d1 $(api_cluster 1 | jq '.sync.answered_elsewhere' 2>/dev/null)"
+	echo "cluster-sync: j) connections whose client took the other dispatcher's SYN-ACK (its SYN sent again, and the other way), since each started: $e; d0's sync: $(sync_fig 0 'redirected, miss_dropped')"
+}
+
 case_f() {   # d1 killed with sync off
 	local m0 f1 lb
 	pair false || return
@@ -805,8 +849,8 @@ if ! "$LAB" up --dispatchers "$N" >"$W/lab.log" 2>&1; then
 fi
 for c in $CASES; do
 	case $c in
-	a|b|c|d|e|f|g|h|i) echo "-- case $c"; "case_$c" ;;
-	*) bad "CLUSTER_SYNC_CASES: no case '$c' (a b c d e f g h i)" ;;
+	a|b|c|d|e|f|g|h|i|j) echo "-- case $c"; "case_$c" ;;
+	*) bad "CLUSTER_SYNC_CASES: no case '$c' (a b c d e f g h i j)" ;;
 	esac
 done
 [ ! -f "$W/times" ] || sed 's/^/cluster-sync: /' "$W/times"
