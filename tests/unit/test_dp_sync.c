@@ -855,6 +855,16 @@ miss_cb(void *arg, const struct rte_mbuf *m, uint16_t pidx, const uint32_t key[4
 	return miss_verdict;
 }
 
+/* Client packet <p> in on worker 0 and up to the control lcore, whose
+ * callback says <verdict>. */
+static void
+rx_up(struct fx *f, enum nc_miss verdict, const struct pb_pkt *p)
+{
+	miss_verdict = verdict;
+	rx(f, 0, p);
+	ctl_round(f);
+}
+
 /* A TCP segment of no flow goes up; the callback installs its flow (the
  * segment follows) or sends it on to a peer's MAC, or it is dropped. */
 static void
@@ -877,14 +887,10 @@ test_miss(void **state)
 	assert_int_equal(fr.b[4], 0x0d);             /* to the peer */
 	assert_memory_equal(fr.b + 6, mac_port, 6);
 	/* dropped */
-	miss_verdict = NC_MISS_DROP;
-	rx(f, 0, &p);
-	ctl_round(f);
+	rx_up(f, NC_MISS_DROP, &p);
 	expect_none(f, 0);
 	/* installed: the segment follows */
-	miss_verdict = NC_MISS_ADOPT;
-	rx(f, 0, &p);
-	ctl_round(f);
+	rx_up(f, NC_MISS_ADOPT, &p);
 	nc_worker_sync_poll(wk(f, 0));
 	nc_worker_handoff_poll(wk(f, 0));
 	expect_one(f, 0, &fr);
@@ -1058,15 +1064,11 @@ test_answered_elsewhere(void **state)
 	assert_int_equal(st.sync_answered_elsewhere, 1);
 	assert_int_equal(nc_dp_flow_count(f->dp), 0);
 	/* its server's SYN-ACK, late: no flow, nothing to the client */
-	miss_verdict = NC_MISS_DROP;
 	server_seg(&s, &tc, PB_TCP_SYN | PB_TCP_ACK);
-	rx(f, 0, &s);
-	ctl_round(f);
+	rx_up(f, NC_MISS_DROP, &s);
 	expect_none(f, 0);
 	/* the client's next segment: up again, as of no flow */
-	miss_verdict = NC_MISS_REDIRECT;
-	rx(f, 0, &p);
-	ctl_round(f);
+	rx_up(f, NC_MISS_REDIRECT, &p);
 	expect_one(f, 0, &fr);
 	assert_int_equal(miss_calls, calls + 2);
 	records_drop(f);
